@@ -1,0 +1,19 @@
+// Subcommands of `nsgx`. Each registers itself on the app and writes its
+// exit status to `exit_code` when it runs: 0 success, 1 a verification
+// failed (the reason is printed), 2 bad input or usage.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace nsgx::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitVerifyFailed = 1;
+inline constexpr int kExitBadInput = 2;
+
+void add_measure(CLI::App& app, int& exit_code);
+void add_sigstruct(CLI::App& app, int& exit_code);
+void add_sign(CLI::App& app, int& exit_code);
+void add_keygen(CLI::App& app, int& exit_code);
+
+}  // namespace nsgx::cli

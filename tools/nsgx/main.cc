@@ -1,0 +1,21 @@
+// nsgx — the nestedsgx command line (BRIEF §6).
+#include <CLI/CLI.hpp>
+
+#include "tools/nsgx/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"nsgx: SGX-compatible enclaves on a security monitor"};
+  app.require_subcommand(1);
+  int exit_code = nsgx::cli::kExitOk;
+  nsgx::cli::add_measure(app, exit_code);
+  nsgx::cli::add_sigstruct(app, exit_code);
+  nsgx::cli::add_sign(app, exit_code);
+  nsgx::cli::add_keygen(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : nsgx::cli::kExitBadInput;
+  }
+  return exit_code;
+}

@@ -1,0 +1,47 @@
+// Where an enclave comes from on the command line: an SGX SDK image, an
+// SGXS stream, or raw pages with their layout stated by flags. Every form is
+// replayed through identity::EnclaveBuilder, so measuring and signing share
+// one path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "image/raw_pages.h"
+#include "image/sdk_image.h"
+#include "identity/measurement.h"
+
+namespace nsgx::cli {
+
+// Numbers are decimal, or hex with a 0x prefix (never octal).
+Result<std::uint64_t> parse_number(const std::string& text, std::uint64_t max = UINT64_MAX);
+
+struct SourceOptions {
+  std::string image;  // positional
+  std::string sgxs;
+  std::string pages;
+  std::string tcs;  // comma-separated page indices
+  std::string enclave_size;
+  std::string ssa_frame_size = "1";
+  std::string page_flags = "0x207";
+  std::string sgxs_out;
+
+  // Adds --sgxs, --pages and the raw-pages layout flags, and IMAGE.
+  void add_to(CLI::App& app, bool positional_image = true);
+  int count() const { return !image.empty() + !sgxs.empty() + !pages.empty(); }
+};
+
+struct MeasuredSource {
+  identity::Mrenclave mrenclave{};
+  std::uint64_t pages = 0;
+  std::optional<image::SdkImage> image;  // when the source was an SDK image
+};
+
+// Loads and replays the source into a MeasuringBuilder (writing the SGXS
+// stream when --sgxs-out was given).
+Result<MeasuredSource> measure_source(const SourceOptions& opts);
+
+}  // namespace nsgx::cli

@@ -194,6 +194,7 @@ Status SdkImage::validate_layout() const {
     const auto& g = el.group;
     const std::string which = "layout group " + std::to_string(i);
     if (g.entry_count == 0 || g.entry_count > i) return Error(which + ": entry count out of range");
+    if (std::uint64_t{g.load_times} * g.entry_count > kMaxLayoutRanges) return Error(which + ": repeats too often");
     for (std::size_t k = i - g.entry_count; k < i; ++k)
       if (layout_[k].is_group) return Error(which + ": groups may not be nested");
     std::uint64_t step = 0;

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# End-to-end tests of the nsgx command line against the known-answer vectors.
+# Usage: cli_test.sh NSGX VECTORS_DIR
+set -u
+NSGX=$1
+V=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+expect_eq() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi; }
+# expect_rc NAME WANT CMD... — runs CMD, checks its exit status and that a failure says why on stderr.
+expect_rc() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ "$rc" != "$want" ]; then fail "$name: exit $rc, want $want ($(head -c 300 "$T/err"))"; return; fi
+  if [ "$want" != 0 ] && [ ! -s "$T/err" ]; then fail "$name: failed without a reason"; return; fi
+  pass "$name"
+}
+flip() {  # flip FILE OFFSET OUT — copy FILE with one byte inverted
+  cp "$1" "$3"; chmod u+w "$3"
+  local b; b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "$(printf '\\%03o' $((b ^ 255)))" | dd of="$3" bs=1 seek="$2" conv=notrunc status=none
+}
+json_field() { sed -n "s/.*\"$1\": \"\([0-9a-f]*\)\".*/\1/p"; }
+
+# --- measurement ---
+expect_eq "measure --sgxs fortanix" "$("$NSGX" measure --sgxs "$V/sgx/fortanix_test_enclave.sgxs")" \
+  784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc
+expect_eq "measure --pages enarx" "$("$NSGX" measure --pages "$V/sgx/enarx_encl.bin" --tcs 0 --enclave-size 0x8000 --ssa-frame-size 1)" \
+  b999536238fcf4e9d360ef6cd3e0c20ef8a684c7b93f74a9c4a4c6d517d61fc0
+for img in "$V"/sdk/*; do
+  name=$(basename "$img")
+  hash=$("$NSGX" sigstruct --json "$img" | json_field enclavehash)
+  measured=$("$NSGX" measure "$img")
+  expect_eq "measure $name = ENCLAVEHASH" "$measured" "$hash"
+  # Change one byte of measured code (the middle of the text segment).
+  read -r seg_off seg_size < <(readelf -lW "$img" | awk '$1=="LOAD" && / R E / {print $2, $5; exit}')
+  off=$((seg_off + seg_size / 2))
+  flip "$img" "$off" "$T/code.so"
+  changed=$("$NSGX" measure "$T/code.so")
+  if [ -n "$changed" ] && [ "$changed" != "$measured" ]; then pass "code byte changes $name"; else fail "code byte changes $name"; fi
+  expect_rc "sigstruct of the patched $name names the mismatch" 1 "$NSGX" sigstruct "$T/code.so"
+  grep -q "ENCLAVEHASH does not match" "$T/err" && pass "mismatch reason" || fail "mismatch reason: $(cat "$T/err")"
+done
+"$NSGX" measure --sgxs-out "$T/sample.sgxs" "$V/sdk/sgxsdk_SampleEnclave.signed.so" >"$T/mr"
+expect_eq "SGXS written for an image measures the same" "$("$NSGX" measure --sgxs "$T/sample.sgxs")" "$(cat "$T/mr")"
+expect_eq "SGXS stream hash is MRENCLAVE" "$(sha256sum "$T/sample.sgxs" | cut -d' ' -f1)" "$(cat "$T/mr")"
+
+# --- signing vectors, byte for byte ---
+"$NSGX" sign --key "$V/sgx/fortanix_sig1.key.pem" --enclavehash c50673624a6cb17c1c6c2a4e6906f47a170c4629b8723781d1017ef376f1a75d \
+  --date 20160109 --vendor 0 --attributes 0x4 --attributes-mask 0xfffffffffffffffd --xfrm 0x3 --xfrm-mask 0xffffffffffffff1b \
+  --miscselect 0 --misc-mask 0xffffffff --isvprodid 0 --isvsvn 0 --out "$T/sig1.bin" >/dev/null
+cmp -s "$T/sig1.bin" "$V/sgx/fortanix_sig1.sigstruct.bin" && pass "fortanix sig1 byte for byte" || fail "fortanix sig1 byte for byte"
+"$NSGX" sign --key "$V/sgx/enarx_encl.pem" --pages "$V/sgx/enarx_encl.bin" --tcs 0 --date 00000000 \
+  --attributes 4 --xfrm 3 --attributes-mask 0 --xfrm-mask 0 --misc-mask 0 --out "$T/enarx.ss" >/dev/null
+cmp -s "$T/enarx.ss" "$V/sgx/enarx_encl.ss" && pass "enarx re-sign byte for byte" || fail "enarx re-sign byte for byte"
+
+# --- sigstruct: every vector accepted, a flipped signed byte rejected with a reason ---
+for f in "$V"/sgx/fortanix_test_enclave.sig "$V"/sgx/fortanix_sig1.sigstruct.bin "$V"/sgx/enarx_encl.ss "$V"/sdk/*; do
+  expect_rc "sigstruct accepts $(basename "$f")" 0 "$NSGX" sigstruct "$f"
+done
+for off in 0 20 30 940 960 1024 1026; do
+  flip "$V/sgx/fortanix_test_enclave.sig" "$off" "$T/bad.sig"
+  expect_rc "sigstruct rejects flipped signed byte $off" 1 "$NSGX" sigstruct "$T/bad.sig"
+done
+# The metadata starts 0x19 bytes into .note.sgxmeta (12-byte note header + "sgx_metadata\0").
+note=$(readelf -SW "$V/sdk/sgxsdk_SampleEnclave.signed.so" | awk '$2==".note.sgxmeta" {print $5}')
+md=$((0x$note + 0x19))
+flip "$V/sdk/sgxsdk_SampleEnclave.signed.so" $((md + 64 + 1026)) "$T/badsig.so"  # ISVSVN inside the image's SIGSTRUCT
+expect_rc "sigstruct rejects an image whose SIGSTRUCT was altered" 1 "$NSGX" sigstruct "$T/badsig.so"
+grep -q "SIGNATURE does not verify" "$T/err" && pass "altered image reason" || fail "altered image reason: $(cat "$T/err")"
+
+# --- keygen, sign an image, verify it ---
+expect_rc "keygen" 0 "$NSGX" keygen --out "$T/key.pem"
+[ "$(stat -c %a "$T/key.pem")" == 600 ] && pass "key mode 0600" || fail "key mode $(stat -c %a "$T/key.pem")"
+expect_rc "sign image" 0 "$NSGX" sign --key "$T/key.pem" --isvsvn 7 --out "$T/new.ss" --out-image "$T/new.so" "$V/sdk/sgxsdk_SampleEnclave.signed.so"
+expect_rc "signed image verifies" 0 "$NSGX" sigstruct "$T/new.so"
+expect_eq "signed image keeps MRENCLAVE" "$("$NSGX" measure "$T/new.so")" "$("$NSGX" measure "$V/sdk/sgxsdk_SampleEnclave.signed.so")"
+expect_eq "new ISVSVN" "$("$NSGX" sigstruct --json "$T/new.so" | sed -n 's/.*"isvsvn": \([0-9]*\).*/\1/p')" 7
+
+# --- bad input: clear errors, exit 2 ---
+head -c 1000 "$V/sdk/sgxsdk_SampleEnclave.signed.so" >"$T/trunc.so"
+expect_rc "truncated image" 2 "$NSGX" measure "$T/trunc.so"
+head -c 1000 "$V/sgx/fortanix_test_enclave.sgxs" >"$T/trunc.sgxs"
+expect_rc "truncated sgxs" 2 "$NSGX" measure --sgxs "$T/trunc.sgxs"
+expect_rc "missing file" 2 "$NSGX" measure --sgxs "$T/none"
+expect_rc "two inputs" 2 "$NSGX" measure --sgxs "$V/sgx/fortanix_test_enclave.sgxs" "$V/sdk/sgxsdk_SampleEnclave.signed.so"
+expect_rc "bad hash" 2 "$NSGX" sign --key "$T/key.pem" --enclavehash 1234 --out "$T/x"
+expect_rc "bad number" 2 "$NSGX" sign --key "$T/key.pem" --enclavehash "$(cat "$T/mr")" --isvsvn 70000 --out "$T/x"
+expect_rc "bad date" 2 "$NSGX" sign --key "$T/key.pem" --enclavehash "$(cat "$T/mr")" --date 2024-01-01 --out "$T/x"
+openssl genrsa -3 2048 >"$T/small.pem" 2>/dev/null
+expect_rc "2048-bit key refused" 2 "$NSGX" sign --key "$T/small.pem" --enclavehash "$(cat "$T/mr")" --out "$T/x"
+expect_rc "not a sigstruct" 2 "$NSGX" sigstruct "$V/sgx/enarx_encl.pem"
+
+echo "$fails failure(s)"
+[ "$fails" == 0 ]

@@ -19,6 +19,18 @@ std::string to_hex(ByteSpan bytes) {
   return out;
 }
 
+std::string hex_u64(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool all_zero(ByteSpan bytes) {
+  for (std::uint8_t b : bytes)
+    if (b != 0) return false;
+  return true;
+}
+
 namespace {
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

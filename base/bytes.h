@@ -42,6 +42,11 @@ std::string to_hex(ByteSpan bytes);
 // Parses hex (whitespace ignored, optional 0x prefix) into bytes.
 Result<Bytes> from_hex(std::string_view text);
 
+// "0x1f" — for error messages naming addresses and sizes.
+std::string hex_u64(std::uint64_t v);
+// True when every byte is zero (reserved fields).
+bool all_zero(ByteSpan bytes);
+
 // Views any trivially copyable object as bytes (for our own, trusted objects).
 template <typename T>
   requires std::is_trivially_copyable_v<T>

@@ -19,26 +19,14 @@ constexpr std::uint64_t kTagEextend = 0x00444e4554584545ull;    // "EEXTEND\0"
 constexpr std::uint64_t kTagUnsized = 0x0044455a49534e55ull;    // "UNSIZED\0"
 constexpr std::uint64_t kTagUnmeasured = 0x44525341454d4e55ull; // "UNMEASRD"
 
-std::string hex64(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 Error at(std::size_t off, const std::string& what) { return Error("SGXS offset " + std::to_string(off) + ": " + what); }
-
-bool all_zero(ByteSpan s) {
-  for (auto b : s)
-    if (b != 0) return false;
-  return true;
-}
 
 }  // namespace
 
 Status check_ecreate_params(std::uint32_t ssa_frame_size, std::uint64_t size) {
   if (ssa_frame_size == 0) return Error("SSAFRAMESIZE is 0");
   if (size < 2 * sgx::kPageSize || !std::has_single_bit(size))
-    return Error("enclave size " + hex64(size) + " is not a power of two of at least two pages");
+    return Error("enclave size " + hex_u64(size) + " is not a power of two of at least two pages");
   return {};
 }
 
@@ -69,13 +57,13 @@ Result<EnclaveLayout> parse_sgxs(ByteSpan stream) {
     if (tag == kTagEadd) {
       const std::uint64_t offset = load_le<std::uint64_t>(p + 8);
       const std::uint64_t flags = load_le<std::uint64_t>(p + 16);
-      if ((offset & sgx::kPageMask) != 0) return at(off, "EADD offset " + hex64(offset) + " is not page aligned");
-      if (offset >= out.size) return at(off, "EADD offset " + hex64(offset) + " is outside the enclave");
-      if (!added.insert(offset).second) return at(off, "EADD offset " + hex64(offset) + " added twice");
+      if ((offset & sgx::kPageMask) != 0) return at(off, "EADD offset " + hex_u64(offset) + " is not page aligned");
+      if (offset >= out.size) return at(off, "EADD offset " + hex_u64(offset) + " is outside the enclave");
+      if (!added.insert(offset).second) return at(off, "EADD offset " + hex_u64(offset) + " added twice");
       if (!all_zero(rec->subspan(24))) return at(off, "EADD SECINFO reserved bytes are not zero");
       if ((flags & sgx::secinfo_flags::kReservedMask) != 0 ||
           (flags & (sgx::secinfo_flags::kPending | sgx::secinfo_flags::kModified | sgx::secinfo_flags::kPr)) != 0)
-        return at(off, "EADD SECINFO flags " + hex64(flags) + " have reserved or SGX2 state bits set");
+        return at(off, "EADD SECINFO flags " + hex_u64(flags) + " have reserved or SGX2 state bits set");
       const auto type = static_cast<sgx::PageType>((flags & sgx::secinfo_flags::kPageTypeMask) >>
                                                    sgx::secinfo_flags::kPageTypeShift);
       if (type != sgx::PageType::kReg && type != sgx::PageType::kTcs)
@@ -93,17 +81,17 @@ Result<EnclaveLayout> parse_sgxs(ByteSpan stream) {
       auto data = r.take(kExtendChunk);
       if (!data) return at(off, std::string(name) + " record without its 256 data bytes");
       if (page == nullptr || (offset & ~sgx::kPageMask) != page->offset)
-        return at(off, std::string(name) + " at " + hex64(offset) + " outside the page of the preceding EADD");
-      if ((offset % kExtendChunk) != 0) return at(off, std::string(name) + " offset " + hex64(offset) + " not 256-byte aligned");
+        return at(off, std::string(name) + " at " + hex_u64(offset) + " outside the page of the preceding EADD");
+      if ((offset % kExtendChunk) != 0) return at(off, std::string(name) + " offset " + hex_u64(offset) + " not 256-byte aligned");
       const auto chunk = static_cast<unsigned>((offset & sgx::kPageMask) / kExtendChunk);
       const auto bit = static_cast<std::uint16_t>(1u << chunk);
       if (((page->measured | page->unmeasured) & bit) != 0)
-        return at(off, "chunk " + hex64(offset) + " loaded twice");
+        return at(off, "chunk " + hex_u64(offset) + " loaded twice");
       (tag == kTagEextend ? page->measured : page->unmeasured) |= bit;
       std::memcpy(page->data.data() + chunk * kExtendChunk, data->data(), kExtendChunk);
       continue;
     }
-    return at(off, "unknown record tag " + hex64(tag));
+    return at(off, "unknown record tag " + hex_u64(tag));
   }
   if (!have_ecreate) return Error("SGXS: empty stream (no ECREATE)");
   return out;

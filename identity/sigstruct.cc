@@ -19,10 +19,6 @@ Bytes le_to_be(const std::uint8_t* le, std::size_t width) {
   return be;
 }
 
-bool all_zero(const std::uint8_t* p, std::size_t n) {
-  return std::all_of(p, p + n, [](std::uint8_t b) { return b == 0; });
-}
-
 }  // namespace
 
 sgx::Sigstruct make_sigstruct(const SigstructFields& f) {
@@ -76,8 +72,8 @@ Status verify_sigstruct(const sgx::Sigstruct& ss) {
     return Error("HEADER2 is not the SIGSTRUCT constant 01010000600000006000000001000000");
   if (ss.vendor != 0 && ss.vendor != sgx::kVendorIntel) return Error("VENDOR is neither 0 nor 0x8086");
   if (ss.exponent != sgx::kSigstructExponent) return Error("EXPONENT is not 3");
-  if (!all_zero(ss.reserved1, sizeof ss.reserved1) || !all_zero(ss.reserved2, sizeof ss.reserved2) ||
-      !all_zero(ss.reserved3, sizeof ss.reserved3))
+  if (!all_zero(ByteSpan(ss.reserved1, sizeof ss.reserved1)) || !all_zero(ByteSpan(ss.reserved2, sizeof ss.reserved2)) ||
+      !all_zero(ByteSpan(ss.reserved3, sizeof ss.reserved3)))
     return Error("a reserved field of the signed HEADER/BODY is not zero");
   const Bytes modulus = le_to_be(ss.modulus, sizeof ss.modulus);
   const Bytes signature = le_to_be(ss.signature, sizeof ss.signature);

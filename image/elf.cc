@@ -13,12 +13,6 @@ constexpr std::uint64_t kPage = 4096;
 constexpr std::uint64_t kMaxVaddr = 0x1fffffffffull;
 constexpr std::size_t kMaxHeaders = 4096;
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 }  // namespace
 
 Result<ElfFile> ElfFile::parse(ByteSpan file) {
@@ -62,7 +56,7 @@ Result<ElfFile> ElfFile::parse(ByteSpan file) {
     if (!range_within(s.offset, s.filesz, file.size())) return Error(which + ": file range outside the file");
     if (s.type == PT_LOAD) {
       if (s.align == 0 || s.align % kPage != 0 || s.align > kMaxVaddr)
-        return Error(which + ": PT_LOAD alignment " + hex(s.align) + " is not a sane multiple of the page size");
+        return Error(which + ": PT_LOAD alignment " + hex_u64(s.align) + " is not a sane multiple of the page size");
       if (s.filesz > s.memsz) return Error(which + ": file size exceeds memory size");
       if (s.vaddr > kMaxVaddr || s.memsz > kMaxVaddr - s.vaddr) return Error(which + ": segment beyond the enclave limit");
       if ((s.flags & (PF_R | PF_W | PF_X)) == 0) return Error(which + ": PT_LOAD without R, W or X");
@@ -81,7 +75,7 @@ Result<ElfFile> ElfFile::parse(ByteSpan file) {
   std::sort(spans.begin(), spans.end());
   for (std::size_t i = 1; i < spans.size(); ++i)
     if (spans[i].first < spans[i - 1].second)
-      return Error("ELF: loadable segments at " + hex(spans[i - 1].first) + " and " + hex(spans[i].first) + " overlap");
+      return Error("ELF: loadable segments at " + hex_u64(spans[i - 1].first) + " and " + hex_u64(spans[i].first) + " overlap");
 
   // Section headers (optional in general, required for the SDK's metadata note).
   if (e_shnum != 0) {

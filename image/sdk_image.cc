@@ -27,12 +27,6 @@ constexpr std::size_t kMaxLayoutRanges = 1u << 22;
 constexpr std::uint64_t kExternalSiFlags = 0xff07;
 constexpr std::uint64_t kSiFlagsTcs = sgx::secinfo_flags::page_type(sgx::PageType::kTcs);
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 constexpr std::uint64_t round_up_page(std::uint64_t v) { return (v + kPageMask) & ~kPageMask; }
 
 std::uint64_t segment_si_flags(std::uint32_t pflags) {
@@ -100,7 +94,7 @@ Result<SdkImage> SdkImage::parse(Bytes file) {
         img.md_bytes_ = block.first(md.size);
       }
     } else {
-      unsupported = hex(md.version);
+      unsupported = hex_u64(md.version);
     }
     pos += md.size;
   }
@@ -115,7 +109,7 @@ Result<SdkImage> SdkImage::parse(Bytes file) {
                  std::to_string(kMaxSsaFrameSize));
   auto ecreate_ok = identity::check_ecreate_params(md.ssa_frame_size, md.enclave_size);
   if (!ecreate_ok) return ecreate_ok.error().context("metadata");
-  if (md.enclave_size > kMaxEnclaveSize) return Error("metadata: enclave size " + hex(md.enclave_size) + " is too large");
+  if (md.enclave_size > kMaxEnclaveSize) return Error("metadata: enclave size " + hex_u64(md.enclave_size) + " is too large");
   for (std::size_t d = 0; d < sdk::kDirCount; ++d) {
     const auto& dir = md.dirs[d];
     if (dir.offset < sizeof(sdk::Metadata) || !range_within(dir.offset, dir.size, md.size))
@@ -126,7 +120,7 @@ Result<SdkImage> SdkImage::parse(Bytes file) {
   // Every loadable segment must lie inside the enclave.
   for (const auto& s : img.elf_.segments()) {
     if (s.type == PT_LOAD && round_up_page(s.vaddr + s.memsz) > md.enclave_size)
-      return Error("ELF segment at " + hex(s.vaddr) + " extends beyond the enclave size " + hex(md.enclave_size));
+      return Error("ELF segment at " + hex_u64(s.vaddr) + " extends beyond the enclave size " + hex_u64(md.enclave_size));
   }
 
   // --- layout table ---
@@ -151,7 +145,7 @@ Result<SdkImage> SdkImage::parse(Bytes file) {
     if (p.src < sizeof(sdk::Metadata) || !range_within(p.src, p.size, md.size))
       return Error(which + ": source outside the metadata");
     if (!range_within(p.dst, p.size, md.enclave_size) || !range_within(p.dst, p.size, f.size()))
-      return Error(which + ": destination " + hex(p.dst) + " outside the image");
+      return Error(which + ": destination " + hex_u64(p.dst) + " outside the image");
     img.patches_.push_back(p);
   }
   return img;
@@ -174,13 +168,13 @@ Status SdkImage::validate_layout() const {
         return Error(which + ": content larger than its pages");
     }
     if ((e.attributes & sdk::page_attr::kEadd) != 0 && (e.si_flags & ~kExternalSiFlags) != 0)
-      return Error(which + ": SECINFO flags " + hex(e.si_flags) + " are not allowed");
+      return Error(which + ": SECINFO flags " + hex_u64(e.si_flags) + " are not allowed");
     if (e.page_count == 0) return {};
     const std::uint64_t len = std::uint64_t{e.page_count} * kPageSize;
     if (e.rva > UINT64_MAX - delta) return Error(which + ": address overflows");
     const std::uint64_t start = e.rva + delta;
-    if ((start & kPageMask) != 0) return Error(which + ": address " + hex(start) + " is not page aligned");
-    if (!range_within(start, len, size)) return Error(which + ": pages at " + hex(start) + " outside the enclave");
+    if ((start & kPageMask) != 0) return Error(which + ": address " + hex_u64(start) + " is not page aligned");
+    if (!range_within(start, len, size)) return Error(which + ": pages at " + hex_u64(start) + " outside the enclave");
     if (ranges.size() >= kMaxLayoutRanges) return Error("layout table expands to too many ranges");
     ranges.push_back({start, len, index});
     return {};
@@ -216,7 +210,7 @@ Status SdkImage::validate_layout() const {
       auto name = [](std::size_t idx) {
         return idx == SIZE_MAX ? std::string("an ELF segment") : "layout entry " + std::to_string(idx);
       };
-      return Error(name(ranges[i].index) + " at " + hex(ranges[i].start) + " overlaps " + name(ranges[i - 1].index));
+      return Error(name(ranges[i].index) + " at " + hex_u64(ranges[i].start) + " overlaps " + name(ranges[i - 1].index));
     }
   }
   return {};

@@ -37,12 +37,6 @@ std::string bcd_date(std::uint32_t d) {
   return buf;
 }
 
-bool all_zero(ByteSpan s) {
-  for (auto b : s)
-    if (b) return false;
-  return true;
-}
-
 struct Options {
   std::string file;
   bool json = false;

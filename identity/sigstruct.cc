@@ -65,30 +65,35 @@ Status sign_sigstruct(sgx::Sigstruct& ss, const crypto::RsaPrivateKey& key) {
   return {};
 }
 
-Status verify_sigstruct(const sgx::Sigstruct& ss) {
+Status verify_sigstruct(const sgx::Sigstruct& ss, SigstructFailure* failure) {
+  auto fail = [failure](SigstructFailure kind, const char* why) {
+    if (failure != nullptr) *failure = kind;
+    return Error(why);
+  };
+  if (failure != nullptr) *failure = SigstructFailure::kNone;
   if (std::memcmp(ss.header, sgx::kSigstructHeader.data(), sizeof ss.header) != 0)
-    return Error("HEADER is not the SIGSTRUCT constant 06000000E10000000000010000000000");
+    return fail(SigstructFailure::kMalformed, "HEADER is not the SIGSTRUCT constant 06000000E10000000000010000000000");
   if (std::memcmp(ss.header2, sgx::kSigstructHeader2.data(), sizeof ss.header2) != 0)
-    return Error("HEADER2 is not the SIGSTRUCT constant 01010000600000006000000001000000");
-  if (ss.vendor != 0 && ss.vendor != sgx::kVendorIntel) return Error("VENDOR is neither 0 nor 0x8086");
-  if (ss.exponent != sgx::kSigstructExponent) return Error("EXPONENT is not 3");
+    return fail(SigstructFailure::kMalformed, "HEADER2 is not the SIGSTRUCT constant 01010000600000006000000001000000");
+  if (ss.vendor != 0 && ss.vendor != sgx::kVendorIntel) return fail(SigstructFailure::kMalformed, "VENDOR is neither 0 nor 0x8086");
+  if (ss.exponent != sgx::kSigstructExponent) return fail(SigstructFailure::kMalformed, "EXPONENT is not 3");
   if (!all_zero(ByteSpan(ss.reserved1, sizeof ss.reserved1)) || !all_zero(ByteSpan(ss.reserved2, sizeof ss.reserved2)) ||
       !all_zero(ByteSpan(ss.reserved3, sizeof ss.reserved3)))
-    return Error("a reserved field of the signed HEADER/BODY is not zero");
+    return fail(SigstructFailure::kMalformed, "a reserved field of the signed HEADER/BODY is not zero");
   const Bytes modulus = le_to_be(ss.modulus, sizeof ss.modulus);
   const Bytes signature = le_to_be(ss.signature, sizeof ss.signature);
-  if ((modulus[0] & 0x80) == 0) return Error("MODULUS is not a 3072-bit number");
+  if ((modulus[0] & 0x80) == 0) return fail(SigstructFailure::kMalformed, "MODULUS is not a 3072-bit number");
   if (std::lexicographical_compare(modulus.begin(), modulus.end(), signature.begin(), signature.end()) ||
       modulus == signature)
-    return Error("SIGNATURE is not smaller than MODULUS");
+    return fail(SigstructFailure::kSignature, "SIGNATURE is not smaller than MODULUS");
   auto q = crypto::rsa_q1_q2(signature, modulus, sgx::kRsa3072Bytes);
-  if (!q) return q.error();
-  if (q->first != le_to_be(ss.q1, sizeof ss.q1)) return Error("Q1 does not match SIGNATURE and MODULUS");
-  if (q->second != le_to_be(ss.q2, sizeof ss.q2)) return Error("Q2 does not match SIGNATURE and MODULUS");
+  if (!q) return fail(SigstructFailure::kSignature, "Q1/Q2 cannot be computed");
+  if (q->first != le_to_be(ss.q1, sizeof ss.q1)) return fail(SigstructFailure::kSignature, "Q1 does not match SIGNATURE and MODULUS");
+  if (q->second != le_to_be(ss.q2, sizeof ss.q2)) return fail(SigstructFailure::kSignature, "Q2 does not match SIGNATURE and MODULUS");
   auto pub = crypto::RsaPublicKey::from_components(modulus, sgx::kSigstructExponent);
-  if (!pub) return pub.error();
+  if (!pub) return fail(SigstructFailure::kMalformed, "MODULUS is not a usable RSA key");
   if (!pub->verify_pkcs1_sha256(signed_message(ss), signature))
-    return Error("SIGNATURE does not verify over HEADER||BODY with MODULUS");
+    return fail(SigstructFailure::kSignature, "SIGNATURE does not verify over HEADER||BODY with MODULUS");
   return {};
 }
 

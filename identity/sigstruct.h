@@ -50,10 +50,16 @@ Status sign_sigstruct(sgx::Sigstruct& ss, const crypto::RsaPrivateKey& key);
 // The 256 signed bytes: HEADER || BODY.
 std::array<std::uint8_t, 256> signed_message(const sgx::Sigstruct& ss);
 
+// Which class of EINIT failure a SIGSTRUCT check maps to (SDM EINIT):
+// malformed fields give SGX_INVALID_SIG_STRUCT, a wrong Q1/Q2 or RSA
+// signature gives SGX_INVALID_SIGNATURE.
+enum class SigstructFailure { kNone, kMalformed, kSignature };
+
 // EINIT's checks on the SIGSTRUCT itself, in EINIT's order: header
 // constants, exponent, reserved fields, Q1/Q2, and the RSA signature.
-// The error names the first check that failed.
-Status verify_sigstruct(const sgx::Sigstruct& ss);
+// The error names the first check that failed; `failure`, when given,
+// receives its class.
+Status verify_sigstruct(const sgx::Sigstruct& ss, SigstructFailure* failure = nullptr);
 
 Mrsigner mrsigner(const sgx::Sigstruct& ss);
 // MRSIGNER of a key (SHA-256 of its little-endian modulus).

@@ -1,0 +1,338 @@
+#include "monitor/monitor.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "arch/sgx/ssa.h"
+#include "arch/sgx/tcs.h"
+
+namespace nsgx::monitor {
+
+namespace {
+
+using namespace sgx::secinfo_flags;  // NOLINT(google-build-using-namespace): the SDM's flag names
+
+constexpr std::uint64_t kStateBits = kPending | kModified | kPr;
+
+// Bytes of the non-compacted XSAVE area for the features in `xfrm` (SDM
+// Vol.1 13.4: legacy region and header, then each component at its
+// standard offset).
+std::uint64_t xsave_size(std::uint64_t xfrm) {
+  struct Component {
+    std::uint64_t bit, offset, size;
+  };
+  static constexpr Component kComponents[] = {
+      {sgx::xfrm::kAvx, 576, 256},        {sgx::xfrm::kBndRegs, 960, 64},      {sgx::xfrm::kBndCsr, 1024, 64},
+      {sgx::xfrm::kOpmask, 1088, 64},     {sgx::xfrm::kZmmHi256, 1152, 512},   {sgx::xfrm::kHi16Zmm, 1664, 1024},
+      {sgx::xfrm::kPkru, 2688, 8},        {sgx::xfrm::kAmxTileCfg, 2752, 64},  {sgx::xfrm::kAmxTileData, 2816, 8192},
+  };
+  std::uint64_t end = 576;  // x87/SSE legacy region (512) + XSAVE header (64)
+  for (const auto& c : kComponents)
+    if (xfrm & c.bit) end = std::max(end, c.offset + c.size);
+  return end;
+}
+
+// SDM ECREATE: XFRM must contain x87 and SSE, the MPX pair together, and
+// the AVX-512 triple together with AVX.
+bool xfrm_consistent(std::uint64_t xfrm) {
+  if ((xfrm & sgx::xfrm::kLegacy) != sgx::xfrm::kLegacy) return false;
+  const std::uint64_t mpx = sgx::xfrm::kBndRegs | sgx::xfrm::kBndCsr;
+  if ((xfrm & mpx) != 0 && (xfrm & mpx) != mpx) return false;
+  const std::uint64_t avx512 = sgx::xfrm::kOpmask | sgx::xfrm::kZmmHi256 | sgx::xfrm::kHi16Zmm;
+  if ((xfrm & avx512) != 0 && ((xfrm & avx512) != avx512 || (xfrm & sgx::xfrm::kAvx) == 0)) return false;
+  const std::uint64_t amx = sgx::xfrm::kAmxTileCfg | sgx::xfrm::kAmxTileData;
+  if ((xfrm & amx) != 0 && (xfrm & amx) != amx) return false;
+  return true;
+}
+
+bool canonical(std::uint64_t addr) {
+  const std::uint64_t top = addr >> 47;
+  return top == 0 || top == 0x1ffff;
+}
+
+bool secinfo_reserved_clear(const sgx::Secinfo& s) {
+  return (s.flags & kReservedMask) == 0 && all_zero(ByteSpan(s.reserved, sizeof s.reserved));
+}
+
+}  // namespace
+
+const char* leaf_kind_name(LeafKind k) {
+  switch (k) {
+    case LeafKind::kOk: return "ok";
+    case LeafKind::kStatus: return "status";
+    case LeafKind::kGp: return "#GP";
+    case LeafKind::kPf: return "#PF";
+  }
+  return "?";
+}
+
+Monitor::Monitor(Platform& platform, MonitorConfig config)
+    : platform_(platform), config_(std::move(config)), epcm_(platform.epc_page_count()) {}
+
+std::shared_ptr<Monitor::Enclave> Monitor::find_enclave(EnclaveId id) const {
+  std::lock_guard lock(epcm_mu_);
+  auto it = enclaves_.find(id.value);
+  return it == enclaves_.end() ? nullptr : it->second;
+}
+
+// ---------------------------------------------------------------- ECREATE
+
+LeafResult Monitor::ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx::Secinfo& secinfo) {
+  // SECINFO: reserved fields zero, page type SECS, no permissions.
+  if (!secinfo_reserved_clear(secinfo) || secinfo.page_type() != sgx::PageType::kSecs ||
+      (secinfo.flags & (kPermMask | kStateBits)) != 0)
+    return LeafResult::gp("ECREATE: SECINFO is not a plain PT_SECS");
+  if (!page_in_range(secs_page)) return LeafResult::pf(secs_page.value, "ECREATE: not an EPC page");
+
+  // SECS operand checks (SDM ECREATE), all before any state changes.
+  const std::uint64_t flags = secs.attributes.flags;
+  if ((flags & sgx::attr::kInit) != 0) return LeafResult::gp("ECREATE: ATTRIBUTES.INIT is set");
+  if ((flags & ~config_.supported_attributes) != 0) return LeafResult::gp("ECREATE: unsupported or reserved ATTRIBUTES");
+  if ((flags & sgx::attr::kMode64Bit) == 0) return LeafResult::gp("ECREATE: only 64-bit enclaves are supported");
+  if (!xfrm_consistent(secs.attributes.xfrm) || (secs.attributes.xfrm & ~config_.supported_xfrm) != 0)
+    return LeafResult::gp("ECREATE: XFRM is not a supported, consistent feature set");
+  if ((secs.misc_select & ~config_.supported_misc_select) != 0) return LeafResult::gp("ECREATE: unsupported MISCSELECT");
+  if (secs.size < 2 * sgx::kPageSize || !std::has_single_bit(secs.size))
+    return LeafResult::gp("ECREATE: SIZE is not a power of two of at least two pages");
+  if ((secs.base_addr & (secs.size - 1)) != 0) return LeafResult::gp("ECREATE: BASEADDR is not aligned to SIZE");
+  if (secs.base_addr > UINT64_MAX - secs.size || !canonical(secs.base_addr) ||
+      !canonical(secs.base_addr + secs.size - 1))
+    return LeafResult::gp("ECREATE: ELRANGE is not canonical");
+  const std::uint64_t misc_bytes = (secs.misc_select & sgx::misc::kExinfo) ? sizeof(sgx::Exinfo) : 0;
+  const std::uint64_t needed = xsave_size(secs.attributes.xfrm) + misc_bytes + sizeof(sgx::Gprsgx);
+  if (secs.ssa_frame_size == 0 || std::uint64_t{secs.ssa_frame_size} * sgx::kPageSize < needed)
+    return LeafResult::gp("ECREATE: SSAFRAMESIZE too small for XFRM and MISCSELECT");
+  if ((flags & sgx::attr::kKss) == 0 &&
+      (secs.config_svn != 0 || !all_zero(ByteSpan(secs.config_id, sizeof secs.config_id))))
+    return LeafResult::gp("ECREATE: CONFIGID/CONFIGSVN set without KSS");
+  if (secs.cet_leg_bitmap_offset != 0 || secs.cet_attributes != 0 || (flags & sgx::attr::kCet) != 0)
+    return LeafResult::gp("ECREATE: CET enclaves are not supported");
+  if (!all_zero(ByteSpan(secs.reserved1, sizeof secs.reserved1)) ||
+      !all_zero(ByteSpan(secs.reserved2, sizeof secs.reserved2)) ||
+      !all_zero(ByteSpan(secs.reserved3, sizeof secs.reserved3)) ||
+      !all_zero(ByteSpan(secs.reserved4, sizeof secs.reserved4)))
+    return LeafResult::gp("ECREATE: reserved SECS fields are not zero");
+
+  auto enclave = std::make_shared<Enclave>();
+  enclave->secs = secs;
+  // MRENCLAVE/MRSIGNER and the identity fields are set by EINIT.
+  std::memset(enclave->secs.mr_enclave, 0, sizeof enclave->secs.mr_enclave);
+  std::memset(enclave->secs.mr_signer, 0, sizeof enclave->secs.mr_signer);
+  enclave->secs.isv_prod_id = 0;
+  enclave->secs.isv_svn = 0;
+  enclave->measurement.ecreate(secs.ssa_frame_size, secs.size);
+
+  std::lock_guard lock(epcm_mu_);
+  EpcmEntry& e = epcm_[secs_page.value];
+  if (e.valid) return LeafResult::pf(secs_page.value, "ECREATE: EPC page in use");
+  e = EpcmEntry{.valid = true, .type = sgx::PageType::kSecs, .owner = EnclaveId{secs_page.value}};
+  std::memset(platform_.epc_page(secs_page).data(), 0, sgx::kPageSize);
+  enclaves_[secs_page.value] = std::move(enclave);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EADD
+
+LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span<const std::uint8_t, sgx::kPageSize> src,
+                         const sgx::Secinfo& secinfo) {
+  if (!secinfo_reserved_clear(secinfo) || (secinfo.flags & kStateBits) != 0)
+    return LeafResult::gp("EADD: SECINFO reserved or SGX2 state bits set");
+  const sgx::PageType type = secinfo.page_type();
+  if (type != sgx::PageType::kReg && type != sgx::PageType::kTcs)
+    return LeafResult::gp("EADD: page type is neither PT_REG nor PT_TCS");
+  if (type == sgx::PageType::kReg && (secinfo.flags & kW) != 0 && (secinfo.flags & kR) == 0)
+    return LeafResult::gp("EADD: write permission without read");
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EADD: not an EPC page");
+  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::pf(id.value, "EADD: SECS operand is not a valid SECS");
+
+  std::lock_guard elock(enclave->mu);
+  if (enclave->destroyed) return LeafResult::pf(id.value, "EADD: SECS was removed");
+  const sgx::Secs& secs = enclave->secs;
+  if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EADD: enclave already initialized");
+  if (!addr.page_aligned()) return LeafResult::gp("EADD: linear address not page aligned");
+  if (addr.value < secs.base_addr || addr.value - secs.base_addr >= secs.size)
+    return LeafResult::gp("EADD: linear address outside ELRANGE");
+  if (enclave->pages.count(addr.value) != 0) return LeafResult::gp("EADD: linear address already backed by a page");
+
+  // The page's content and the SECINFO that is measured and recorded.
+  std::uint64_t measured_flags = secinfo.flags;
+  std::array<std::uint8_t, sgx::kPageSize> content;
+  std::memcpy(content.data(), src.data(), sgx::kPageSize);
+  if (type == sgx::PageType::kTcs) {
+    auto tcs = copy_struct<sgx::Tcs>(content);
+    if ((tcs.flags & sgx::tcs_flags::kReservedMask) != 0) return LeafResult::gp("EADD: TCS.FLAGS reserved bits set");
+    if (((tcs.ossa | tcs.ofs_base | tcs.ogs_base) & sgx::kPageMask) != 0)
+      return LeafResult::gp("EADD: TCS.OSSA/OFSBASE/OGSBASE not page aligned");
+    // SDM EADD: a TCS enters with no thread state and is measured without permissions.
+    tcs.state = 0;
+    tcs.cssa = 0;
+    tcs.aep = 0;
+    tcs.flags &= ~sgx::tcs_flags::kDbgOptIn;
+    std::memcpy(content.data(), &tcs, sizeof tcs);
+    measured_flags &= ~kPermMask;
+  }
+
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& e = epcm_[page.value];
+    if (e.valid) return LeafResult::pf(page.value, "EADD: EPC page in use");
+    e = EpcmEntry{.valid = true,
+                  .type = type,
+                  .perms = static_cast<std::uint8_t>(measured_flags & kPermMask),
+                  .owner = id,
+                  .addr = addr};
+  }
+  std::memcpy(platform_.epc_page(page).data(), content.data(), sgx::kPageSize);
+  enclave->measurement.eadd(addr.value - secs.base_addr, measured_flags);
+  enclave->pages.emplace(addr.value, page);
+  ++enclave->children;
+  platform_.page_mapped(id, addr, page, measured_flags & kPermMask);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EEXTEND
+
+LeafResult Monitor::eextend(EpcIndex page, std::uint32_t offset) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EEXTEND: not an EPC page");
+  if (offset >= sgx::kPageSize || offset % identity::kExtendChunk != 0)
+    return LeafResult::gp("EEXTEND: offset not a 256-byte chunk of the page");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
+    return LeafResult::pf(page.value, "EEXTEND: not a valid PT_REG or PT_TCS page");
+  std::shared_ptr<Enclave> enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  if (enclave->destroyed) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
+  if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EEXTEND: enclave already initialized");
+  {
+    // Re-check under the enclave lock: the page may have been removed meanwhile.
+    std::lock_guard lock(epcm_mu_);
+    const EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+      return LeafResult::pf(page.value, "EEXTEND: page changed concurrently");
+  }
+  const auto data = platform_.epc_page(page).subspan(offset).first<identity::kExtendChunk>();
+  enclave->measurement.eextend(entry.addr.value - enclave->secs.base_addr + offset, data);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EINIT
+
+LeafResult Monitor::einit(EnclaveId id, const sgx::Sigstruct& ss, const sgx::EinitToken* token) {
+  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::pf(id.value, "EINIT: SECS operand is not a valid SECS");
+  std::lock_guard elock(enclave->mu);
+  if (enclave->destroyed) return LeafResult::pf(id.value, "EINIT: SECS was removed");
+  if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EINIT: enclave already initialized");
+  sgx::Secs& secs = enclave->secs;
+
+  identity::SigstructFailure failure = identity::SigstructFailure::kNone;
+  if (!identity::verify_sigstruct(ss, &failure))
+    return failure == identity::SigstructFailure::kMalformed
+               ? LeafResult::error(sgx::Status::kInvalidSigStruct, "EINIT: SIGSTRUCT is malformed")
+               : LeafResult::error(sgx::Status::kInvalidSignature, "EINIT: SIGSTRUCT signature or Q1/Q2 invalid");
+  const identity::Mrsigner signer = identity::mrsigner(ss);
+
+  // Launch control (flexible launch control: the platform owner's policy).
+  const auto& policy = config_.launch;
+  if (!policy.allowed_signers.empty() &&
+      std::find(policy.allowed_signers.begin(), policy.allowed_signers.end(), signer) == policy.allowed_signers.end())
+    return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: MRSIGNER not allowed by the launch policy");
+  if (!policy.allow_debug && (secs.attributes.flags & sgx::attr::kDebug) != 0)
+    return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: debug enclaves refused by the launch policy");
+  if (token != nullptr && (token->valid & 1u) != 0)
+    return LeafResult::error(sgx::Status::kInvalidEinitToken,
+                             "EINIT: EINITTOKENs are not issued on this platform (flexible launch control)");
+
+  // Attributes and MISCSELECT must match the SIGSTRUCT under its masks.
+  if ((secs.attributes.flags & ss.attribute_mask.flags) != (ss.attributes.flags & ss.attribute_mask.flags) ||
+      (secs.attributes.xfrm & ss.attribute_mask.xfrm) != (ss.attributes.xfrm & ss.attribute_mask.xfrm))
+    return LeafResult::error(sgx::Status::kInvalidAttribute, "EINIT: ATTRIBUTES do not match the SIGSTRUCT");
+  if ((secs.misc_select & ss.misc_mask) != (ss.misc_select & ss.misc_mask))
+    return LeafResult::error(sgx::Status::kInvalidAttribute, "EINIT: MISCSELECT does not match the SIGSTRUCT");
+
+  const identity::Mrenclave mr = enclave->measurement.digest();
+  if (std::memcmp(mr.data(), ss.enclave_hash, mr.size()) != 0)
+    return LeafResult::error(sgx::Status::kInvalidMeasurement, "EINIT: MRENCLAVE differs from ENCLAVEHASH");
+
+  // Launch: the identity becomes fixed.
+  std::memcpy(secs.mr_enclave, mr.data(), mr.size());
+  std::memcpy(secs.mr_signer, signer.data(), signer.size());
+  secs.isv_prod_id = ss.isv_prod_id;
+  secs.isv_svn = ss.isv_svn;
+  secs.attributes.flags |= sgx::attr::kInit;
+  enclave->state = EnclaveState::kInitialized;
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EREMOVE
+
+LeafResult Monitor::eremove(EpcIndex page) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EREMOVE: not an EPC page");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid) return LeafResult::success();  // SDM EREMOVE: a free page stays free
+  std::shared_ptr<Enclave> enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EREMOVE: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  if (enclave->destroyed) return LeafResult::success();  // its SECS went first: nothing left to do
+  if (entry.type == sgx::PageType::kSecs) {
+    if (enclave->children != 0) return LeafResult::error(sgx::Status::kChildPresent, "EREMOVE: SECS still has pages");
+    enclave->destroyed = true;
+    std::lock_guard lock(epcm_mu_);
+    epcm_[page.value] = EpcmEntry{};
+    enclaves_.erase(page.value);
+    return LeafResult::success();
+  }
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr) return LeafResult::success();
+    now = EpcmEntry{};
+  }
+  enclave->pages.erase(entry.addr.value);
+  --enclave->children;
+  std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
+  platform_.page_unmapped(entry.owner, entry.addr, page);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- inspection
+
+std::optional<EpcmEntry> Monitor::epcm(EpcIndex page) const {
+  if (!page_in_range(page)) return std::nullopt;
+  std::lock_guard lock(epcm_mu_);
+  return epcm_[page.value];
+}
+
+std::optional<EnclaveState> Monitor::state(EnclaveId id) const {
+  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  if (enclave == nullptr) return std::nullopt;
+  std::lock_guard elock(enclave->mu);
+  if (enclave->destroyed) return std::nullopt;
+  return enclave->state;
+}
+
+std::optional<sgx::Secs> Monitor::secs(EnclaveId id) const {
+  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  if (enclave == nullptr) return std::nullopt;
+  std::lock_guard elock(enclave->mu);
+  if (enclave->destroyed) return std::nullopt;
+  return enclave->secs;
+}
+
+std::uint32_t Monitor::free_pages() const {
+  std::lock_guard lock(epcm_mu_);
+  return static_cast<std::uint32_t>(std::count_if(epcm_.begin(), epcm_.end(), [](const EpcmEntry& e) { return !e.valid; }));
+}
+
+}  // namespace nsgx::monitor

@@ -1,0 +1,117 @@
+// The security monitor core: the EPC, the EPCM and the SGX leaf functions.
+//
+// It alone decides what becomes an enclave page, measures it, launches it
+// and (with the keys leaves) derives its secrets. No system calls, no
+// exceptions, no RTTI, no global state: it reaches the outside only through
+// Platform. Every leaf checks the enclave's life cycle first, validates
+// every operand before changing anything, and returns a LeafResult with the
+// SDM's status code or fault. docs/monitor-interface.md lists each leaf's
+// inputs, checks, effects and errors.
+//
+//   FakePlatform p(1024);            // 4 MiB EPC
+//   Monitor m(p, {});
+//   auto r = m.ecreate(EpcIndex{0}, secs, secinfo);
+//   r = m.eadd(EpcIndex{1}, EnclaveId{0}, LinearAddr{base}, page, secinfo);
+//   r = m.eextend(EpcIndex{1}, 0);   ...
+//   r = m.einit(EnclaveId{0}, sigstruct, nullptr);
+//
+// Lock order (outermost first): Enclave::mu, then Monitor::epcm_mu_. The
+// EPCM lock guards the EPCM array and the enclave table and is never held
+// while hashing or copying pages.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "arch/sgx/pageinfo.h"
+#include "arch/sgx/secs.h"
+#include "arch/sgx/sigstruct.h"
+#include "identity/measurement.h"
+#include "identity/sigstruct.h"
+#include "monitor/epcm.h"
+#include "monitor/platform.h"
+#include "monitor/types.h"
+
+namespace nsgx::monitor {
+
+// Flexible launch control: any signer by default (SDM 38.1.4, the
+// IA32_SGXLEPUBKEYHASH MSRs set to the owner's choice), optionally an
+// MRSIGNER allow-list and a ban on debug enclaves.
+struct LaunchPolicy {
+  std::vector<identity::Mrsigner> allowed_signers;  // empty: any signer
+  bool allow_debug = true;
+};
+
+struct MonitorConfig {
+  LaunchPolicy launch;
+  // XSAVE features the platform supports (XCR0); ECREATE refuses others.
+  std::uint64_t supported_xfrm = sgx::xfrm::kLegacy | sgx::xfrm::kAvx | sgx::xfrm::kOpmask | sgx::xfrm::kZmmHi256 |
+                                 sgx::xfrm::kHi16Zmm | sgx::xfrm::kPkru;
+  std::uint32_t supported_misc_select = sgx::misc::kExinfo;
+  // Attribute bits the platform supports (SDM: CPUID.(EAX=12H,ECX=1)).
+  std::uint64_t supported_attributes = sgx::attr::kInit | sgx::attr::kDebug | sgx::attr::kMode64Bit |
+                                       sgx::attr::kProvisionKey | sgx::attr::kEinitTokenKey | sgx::attr::kKss |
+                                       sgx::attr::kAexNotify;
+};
+
+enum class EnclaveState : std::uint8_t { kCreated, kInitialized };
+
+class Monitor {
+ public:
+  Monitor(Platform& platform, MonitorConfig config);
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  // ---- ENCLS ----
+  // ECREATE: `secs_page` becomes the SECS of a new enclave (its EnclaveId).
+  LeafResult ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx::Secinfo& secinfo);
+  // EADD: copies `src` into `page` at `addr` of `enclave` with `secinfo`.
+  LeafResult eadd(EpcIndex page, EnclaveId enclave, LinearAddr addr, std::span<const std::uint8_t, sgx::kPageSize> src,
+                  const sgx::Secinfo& secinfo);
+  // EEXTEND: measures the 256 bytes at `offset` (256-aligned) of `page`.
+  LeafResult eextend(EpcIndex page, std::uint32_t offset);
+  // EINIT: checks the SIGSTRUCT (and EINITTOKEN when given) and launches.
+  LeafResult einit(EnclaveId enclave, const sgx::Sigstruct& sigstruct, const sgx::EinitToken* token);
+  // EREMOVE: frees `page`; a SECS only when the enclave has no pages left.
+  LeafResult eremove(EpcIndex page);
+
+  // ---- inspection (for backends and tests) ----
+  std::optional<EpcmEntry> epcm(EpcIndex page) const;
+  std::optional<EnclaveState> state(EnclaveId enclave) const;
+  // The SECS as the monitor holds it (MRENCLAVE/MRSIGNER valid after EINIT).
+  std::optional<sgx::Secs> secs(EnclaveId enclave) const;
+  std::uint32_t free_pages() const;
+  std::uint32_t page_count() const { return static_cast<std::uint32_t>(epcm_.size()); }
+
+ private:
+  struct Enclave {
+    std::mutex mu;
+    EnclaveState state = EnclaveState::kCreated;
+    // The SECS lives in monitor memory, out of every other party's reach,
+    // as it lives in an EPC page no software can read on SGX hardware.
+    sgx::Secs secs{};
+    identity::Measurement measurement;
+    std::uint64_t children = 0;  // valid EPC pages owned, SECS excluded
+    std::unordered_map<std::uint64_t, EpcIndex> pages;  // linear address -> page
+    bool destroyed = false;  // its SECS was removed; leaves that raced with EREMOVE see this
+  };
+
+  // Resolves an enclave; nullptr if `id` is not a valid SECS. Shared
+  // ownership keeps it alive for a leaf that raced with EREMOVE; such a
+  // leaf finds `destroyed` set once it holds the enclave's lock.
+  std::shared_ptr<Enclave> find_enclave(EnclaveId id) const;
+  bool page_in_range(EpcIndex p) const { return p.value < epcm_.size(); }
+
+  Platform& platform_;
+  MonitorConfig config_;
+  mutable std::mutex epcm_mu_;
+  std::vector<EpcmEntry> epcm_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<Enclave>> enclaves_;  // by SECS page
+};
+
+}  // namespace nsgx::monitor

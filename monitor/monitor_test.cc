@@ -1,0 +1,347 @@
+#include "monitor/monitor.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "identity/sgxs.h"
+#include "image/sdk_image.h"
+#include "monitor/testing/fake_platform.h"
+#include "tests/vectors.h"
+
+namespace nsgx::monitor {
+namespace {
+
+using nsgx::testing::read_vector;
+using testing::FakePlatform;
+
+constexpr std::uint64_t kBase = 0x40000000;
+
+sgx::Secinfo secinfo(std::uint64_t flags) {
+  sgx::Secinfo s{};
+  s.flags = flags;
+  return s;
+}
+
+sgx::Secs make_secs(std::uint64_t size, std::uint32_t ssa = 1, sgx::Attributes attrs = {sgx::attr::kMode64Bit, 3}) {
+  sgx::Secs s{};
+  s.size = size;
+  s.base_addr = kBase;
+  s.ssa_frame_size = ssa;
+  s.attributes = attrs;
+  return s;
+}
+
+std::string hex32(const std::uint8_t* p) { return to_hex(ByteSpan(p, 32)); }
+
+// Builds an enclave through the monitor's leaves, the way a loader does,
+// taking EPC pages in order.
+class MonitorBuilder final : public identity::EnclaveBuilder {
+ public:
+  MonitorBuilder(Monitor& m, sgx::Attributes attrs) : m_(m), attrs_(attrs) {}
+  Status ecreate(std::uint32_t ssa, std::uint64_t size) override {
+    secs_ = EpcIndex{next_++};
+    auto r = m_.ecreate(secs_, make_secs(size, ssa, attrs_), secinfo(0));
+    return r ? Status{} : Error(r.detail);
+  }
+  Status add_page(std::uint64_t offset, std::uint64_t flags, std::span<const std::uint8_t, sgx::kPageSize> data,
+                  std::uint16_t mask) override {
+    const EpcIndex page{next_++};
+    auto r = m_.eadd(page, id(), LinearAddr{kBase + offset}, data, secinfo(flags));
+    if (!r) return Error(r.detail);
+    for (std::uint32_t i = 0; i < 16; ++i) {
+      if (!((mask >> i) & 1u)) continue;
+      r = m_.eextend(page, i * 256);
+      if (!r) return Error(r.detail);
+    }
+    return {};
+  }
+  EnclaveId id() const { return EnclaveId{secs_.value}; }
+  std::uint32_t used() const { return next_; }
+
+ private:
+  Monitor& m_;
+  sgx::Attributes attrs_;
+  EpcIndex secs_{};
+  std::uint32_t next_ = 0;
+};
+
+class MonitorTest : public ::testing::Test {
+ protected:
+  MonitorTest() : platform_(8192), monitor_(platform_, {}) {}
+
+  // A small created enclave: SECS at page 0, one REG page at kBase in page 1.
+  EnclaveId small_enclave() {
+    EXPECT_TRUE(monitor_.ecreate(EpcIndex{0}, make_secs(0x10000), secinfo(0)));
+    std::array<std::uint8_t, sgx::kPageSize> page{};
+    EXPECT_TRUE(monitor_.eadd(EpcIndex{1}, EnclaveId{0}, LinearAddr{kBase}, page, secinfo(0x203)));
+    return EnclaveId{0};
+  }
+
+  FakePlatform platform_;
+  Monitor monitor_;
+};
+
+// ---- known answers ----
+
+TEST_F(MonitorTest, EnarxVectorMeasuresAndLaunches) {
+  Bytes bin = read_vector("sgx/enarx_encl.bin");
+  MonitorBuilder b(monitor_, {sgx::attr::kMode64Bit, 3});
+  ASSERT_TRUE(b.ecreate(1, 0x8000));
+  for (std::size_t i = 0; i < 6; ++i)
+    ASSERT_TRUE(b.add_page(i * 4096, i == 0 ? 0x100 : 0x207,
+                           std::span<const std::uint8_t, 4096>(bin.data() + i * 4096, 4096), 0xffff));
+  auto ss = identity::parse_sigstruct(read_vector("sgx/enarx_encl.ss"));
+  ASSERT_TRUE(ss);
+  auto r = monitor_.einit(b.id(), *ss, nullptr);
+  ASSERT_TRUE(r) << r.detail;
+  EXPECT_EQ(hex32(monitor_.secs(b.id())->mr_enclave), "b999536238fcf4e9d360ef6cd3e0c20ef8a684c7b93f74a9c4a4c6d517d61fc0");
+  EXPECT_EQ(hex32(monitor_.secs(b.id())->mr_signer), to_hex(identity::mrsigner(*ss)));
+  EXPECT_EQ(monitor_.state(b.id()), EnclaveState::kInitialized);
+  EXPECT_NE(monitor_.secs(b.id())->attributes.flags & sgx::attr::kInit, 0u);
+  // The TCS is mapped without permissions, the other pages RWX.
+  EXPECT_EQ(platform_.mapped.at(kBase).second, 0u);
+  EXPECT_EQ(platform_.mapped.at(kBase + 4096).second, 7u);
+}
+
+TEST_F(MonitorTest, FortanixVectorMeasuresAndLaunches) {
+  auto layout = identity::parse_sgxs(read_vector("sgx/fortanix_test_enclave.sgxs"));
+  ASSERT_TRUE(layout);
+  MonitorBuilder b(monitor_, {sgx::attr::kMode64Bit, 3});
+  ASSERT_TRUE(identity::replay(*layout, b));
+  auto ss = identity::parse_sigstruct(read_vector("sgx/fortanix_test_enclave.sig"));
+  auto r = monitor_.einit(b.id(), *ss, nullptr);
+  ASSERT_TRUE(r) << r.detail;
+  EXPECT_EQ(hex32(monitor_.secs(b.id())->mr_enclave), "784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc");
+}
+
+class SdkImageLaunch : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SdkImageLaunch, LoadsAndEinits) {
+  auto img = image::SdkImage::parse(read_vector(std::string("sdk/") + GetParam()));
+  ASSERT_TRUE(img);
+  FakePlatform platform(4096);
+  Monitor monitor(platform, {});
+  MonitorBuilder b(monitor, img->sigstruct().attributes);
+  auto st = img->replay(b);
+  ASSERT_TRUE(st) << st.error().message();
+  auto r = monitor.einit(b.id(), img->sigstruct(), nullptr);
+  ASSERT_TRUE(r) << r.detail;
+  EXPECT_EQ(hex32(monitor.secs(b.id())->mr_enclave), hex32(img->sigstruct().enclave_hash));
+}
+
+INSTANTIATE_TEST_SUITE_P(Vectors, SdkImageLaunch,
+                         ::testing::Values("sgxsdk_SampleEnclave.signed.so", "intel_libsgx_pce.signed.so.1.25.100.1"));
+
+// ---- ECREATE ----
+
+TEST_F(MonitorTest, EcreateChecksItsOperands) {
+  auto gp = [&](sgx::Secs s, const char* what) {
+    auto r = monitor_.ecreate(EpcIndex{0}, s, secinfo(0));
+    EXPECT_EQ(r.kind, LeafKind::kGp) << what << ": " << r.detail;
+  };
+  sgx::Secs s = make_secs(0x10000);
+  s.size = 0x3000;
+  gp(s, "size not a power of two");
+  s = make_secs(0x1000);
+  gp(s, "one page");
+  s = make_secs(0x10000);
+  s.base_addr = kBase + 0x1000;
+  gp(s, "base not aligned");
+  s = make_secs(0x10000, 0);
+  gp(s, "SSA frame 0");
+  s = make_secs(0x10000, 1, {sgx::attr::kMode64Bit, 0xe3});
+  gp(s, "AVX-512 without AVX");
+  s = make_secs(0x10000, 3, {sgx::attr::kMode64Bit, 0x60003});
+  gp(s, "AMX not supported by this platform");
+  s = make_secs(0x10000, 1, {sgx::attr::kMode64Bit, 0x1});
+  gp(s, "XFRM without SSE");
+  s = make_secs(0x10000, 1, {sgx::attr::kMode64Bit | sgx::attr::kInit, 3});
+  gp(s, "INIT set");
+  s = make_secs(0x10000, 1, {sgx::attr::kMode64Bit | (1ull << 3), 3});
+  gp(s, "reserved attribute");
+  s = make_secs(0x10000);
+  s.config_svn = 1;
+  gp(s, "CONFIGSVN without KSS");
+  s = make_secs(0x10000);
+  s.reserved4[100] = 1;
+  gp(s, "reserved SECS byte");
+  EXPECT_EQ(monitor_.ecreate(EpcIndex{0}, make_secs(0x10000), secinfo(0x200)).kind, LeafKind::kGp);  // not PT_SECS
+  EXPECT_EQ(monitor_.ecreate(EpcIndex{0}, make_secs(0x10000), secinfo(0x3)).kind, LeafKind::kGp);    // permissions
+  EXPECT_EQ(monitor_.ecreate(EpcIndex{9000}, make_secs(0x10000), secinfo(0)).kind, LeafKind::kPf);   // not EPC
+  EXPECT_TRUE(monitor_.ecreate(EpcIndex{0}, make_secs(0x10000, 1, {sgx::attr::kMode64Bit, 0xe7}), secinfo(0)));
+  EXPECT_EQ(monitor_.ecreate(EpcIndex{0}, make_secs(0x10000), secinfo(0)).kind, LeafKind::kPf);  // page in use
+}
+
+TEST(MonitorSsa, FrameMustHoldXsaveMiscAndGprsgx) {
+  FakePlatform p(16);
+  MonitorConfig cfg;
+  cfg.supported_xfrm |= sgx::xfrm::kAmxTileCfg | sgx::xfrm::kAmxTileData;
+  Monitor m(p, cfg);
+  // AMX tile data ends at 11008 bytes of XSAVE: with GPRSGX that needs 3 pages.
+  EXPECT_EQ(m.ecreate(EpcIndex{0}, make_secs(0x10000, 2, {sgx::attr::kMode64Bit, 0x60003}), secinfo(0)).kind,
+            LeafKind::kGp);
+  EXPECT_TRUE(m.ecreate(EpcIndex{0}, make_secs(0x10000, 3, {sgx::attr::kMode64Bit, 0x60003}), secinfo(0)));
+}
+
+// ---- EADD / EEXTEND ----
+
+TEST_F(MonitorTest, EaddErrors) {
+  EnclaveId id = small_enclave();
+  std::array<std::uint8_t, sgx::kPageSize> page{};
+  auto eadd = [&](std::uint32_t epc, std::uint64_t addr, std::uint64_t flags) {
+    return monitor_.eadd(EpcIndex{epc}, id, LinearAddr{addr}, page, secinfo(flags));
+  };
+  EXPECT_EQ(eadd(2, kBase + 0x10000, 0x203).kind, LeafKind::kGp);  // outside ELRANGE
+  EXPECT_EQ(eadd(2, kBase - 0x1000, 0x203).kind, LeafKind::kGp);   // below ELRANGE
+  EXPECT_EQ(eadd(2, kBase + 0x10, 0x203).kind, LeafKind::kGp);     // unaligned
+  EXPECT_EQ(eadd(2, kBase, 0x203).kind, LeafKind::kGp);            // address already backed
+  EXPECT_EQ(eadd(1, kBase + 0x1000, 0x203).kind, LeafKind::kPf);   // EPC page in use
+  EXPECT_EQ(eadd(0, kBase + 0x1000, 0x203).kind, LeafKind::kPf);   // the SECS page
+  EXPECT_EQ(eadd(2, kBase + 0x1000, 0x202).kind, LeafKind::kGp);   // W without R
+  EXPECT_EQ(eadd(2, kBase + 0x1000, 0x300).kind, LeafKind::kGp);   // PT_VA
+  EXPECT_EQ(eadd(2, kBase + 0x1000, 0x20b).kind, LeafKind::kGp);   // PENDING
+  EXPECT_EQ(eadd(2, kBase + 0x1000, 0x10203).kind, LeafKind::kGp); // reserved bit
+  EXPECT_EQ(monitor_.eadd(EpcIndex{2}, EnclaveId{1}, LinearAddr{kBase + 0x1000}, page, secinfo(0x203)).kind,
+            LeafKind::kPf);  // SECS operand is a REG page
+  std::memcpy(page.data() + 16, "\x01", 1);  // TCS.OSSA not page aligned
+  EXPECT_EQ(eadd(2, kBase + 0x1000, 0x100).kind, LeafKind::kGp);
+  // Nothing above changed the EPCM.
+  EXPECT_FALSE(monitor_.epcm(EpcIndex{2})->valid);
+}
+
+TEST_F(MonitorTest, EextendErrors) {
+  small_enclave();
+  EXPECT_EQ(monitor_.eextend(EpcIndex{0}, 0).kind, LeafKind::kPf);    // SECS page
+  EXPECT_EQ(monitor_.eextend(EpcIndex{5}, 0).kind, LeafKind::kPf);    // free page
+  EXPECT_EQ(monitor_.eextend(EpcIndex{1}, 100).kind, LeafKind::kGp);  // unaligned
+  EXPECT_EQ(monitor_.eextend(EpcIndex{1}, 4096).kind, LeafKind::kGp); // beyond the page
+  EXPECT_TRUE(monitor_.eextend(EpcIndex{1}, 3840));
+}
+
+// ---- EINIT ----
+
+class EinitTest : public MonitorTest {
+ protected:
+  // The enarx enclave, built but not initialized, and its SIGSTRUCT.
+  void SetUp() override {
+    bin_ = read_vector("sgx/enarx_encl.bin");
+    ss_ = *identity::parse_sigstruct(read_vector("sgx/enarx_encl.ss"));
+  }
+  EnclaveId build(sgx::Attributes attrs = {sgx::attr::kMode64Bit, 3}) {
+    MonitorBuilder b(monitor_, attrs);
+    EXPECT_TRUE(b.ecreate(1, 0x8000));
+    for (std::size_t i = 0; i < 6; ++i)
+      EXPECT_TRUE(b.add_page(i * 4096, i == 0 ? 0x100 : 0x207,
+                             std::span<const std::uint8_t, 4096>(bin_.data() + i * 4096, 4096), 0xffff));
+    return b.id();
+  }
+  Bytes bin_;
+  sgx::Sigstruct ss_{};
+};
+
+TEST_F(EinitTest, WrongMeasurement) {
+  bin_[4096 + 10] ^= 1;
+  auto r = monitor_.einit(build(), ss_, nullptr);
+  EXPECT_EQ(r.kind, LeafKind::kStatus);
+  EXPECT_EQ(r.status, sgx::Status::kInvalidMeasurement);
+}
+
+TEST_F(EinitTest, BadSignatureAndMalformedSigstruct) {
+  EnclaveId id = build();
+  sgx::Sigstruct bad = ss_;
+  bad.signature[7] ^= 1;
+  EXPECT_EQ(monitor_.einit(id, bad, nullptr).status, sgx::Status::kInvalidSignature);
+  bad = ss_;
+  bad.isv_svn = 5;  // signed body changed
+  EXPECT_EQ(monitor_.einit(id, bad, nullptr).status, sgx::Status::kInvalidSignature);
+  bad = ss_;
+  bad.header[0] = 7;
+  EXPECT_EQ(monitor_.einit(id, bad, nullptr).status, sgx::Status::kInvalidSigStruct);
+  bad = ss_;
+  bad.exponent = 65537;
+  EXPECT_EQ(monitor_.einit(id, bad, nullptr).status, sgx::Status::kInvalidSigStruct);
+  // Still launchable with the right one afterwards.
+  EXPECT_TRUE(monitor_.einit(id, ss_, nullptr));
+}
+
+TEST_F(EinitTest, AttributesUnderMask) {
+  // The enarx SIGSTRUCT masks nothing, so DEBUG passes; build a key that enforces DEBUG=0.
+  auto key = crypto::RsaPrivateKey::generate(3072, 3);
+  ASSERT_TRUE(key);
+  identity::SigstructFields f;
+  std::memcpy(f.enclave_hash.data(), ss_.enclave_hash, 32);
+  sgx::Sigstruct strict = identity::make_sigstruct(f);  // mask: all but DEBUG... so flip MODE64BIT expectation
+  f.attributes.flags = sgx::attr::kMode64Bit | sgx::attr::kProvisionKey;
+  sgx::Sigstruct wants_provision = identity::make_sigstruct(f);
+  ASSERT_TRUE(identity::sign_sigstruct(strict, *key));
+  ASSERT_TRUE(identity::sign_sigstruct(wants_provision, *key));
+  EnclaveId id = build({sgx::attr::kMode64Bit | sgx::attr::kDebug, 3});
+  EXPECT_EQ(monitor_.einit(id, wants_provision, nullptr).status, sgx::Status::kInvalidAttribute);
+  EXPECT_TRUE(monitor_.einit(id, strict, nullptr));  // DEBUG is outside the default mask
+}
+
+TEST_F(EinitTest, MiscselectUnderMask) {
+  auto key = crypto::RsaPrivateKey::generate(3072, 3);
+  identity::SigstructFields f;
+  std::memcpy(f.enclave_hash.data(), ss_.enclave_hash, 32);
+  f.misc_select = sgx::misc::kExinfo;
+  sgx::Sigstruct s = identity::make_sigstruct(f);
+  ASSERT_TRUE(identity::sign_sigstruct(s, *key));
+  EXPECT_EQ(monitor_.einit(build(), s, nullptr).status, sgx::Status::kInvalidAttribute);
+}
+
+TEST_F(EinitTest, TwiceAndAfterInitNoMorePages) {
+  EnclaveId id = build();
+  ASSERT_TRUE(monitor_.einit(id, ss_, nullptr));
+  EXPECT_EQ(monitor_.einit(id, ss_, nullptr).kind, LeafKind::kGp);
+  std::array<std::uint8_t, sgx::kPageSize> page{};
+  EXPECT_EQ(monitor_.eadd(EpcIndex{100}, id, LinearAddr{kBase + 0x7000}, page, secinfo(0x203)).kind, LeafKind::kGp);
+  EXPECT_EQ(monitor_.eextend(EpcIndex{1}, 0).kind, LeafKind::kGp);
+}
+
+TEST_F(EinitTest, LaunchPolicy) {
+  FakePlatform p(64);
+  MonitorConfig cfg;
+  cfg.launch.allowed_signers.push_back(identity::Mrsigner{});  // someone else
+  Monitor strict(p, cfg);
+  MonitorBuilder b(strict, {sgx::attr::kMode64Bit, 3});
+  ASSERT_TRUE(b.ecreate(1, 0x8000));
+  for (std::size_t i = 0; i < 6; ++i)
+    ASSERT_TRUE(b.add_page(i * 4096, i == 0 ? 0x100 : 0x207,
+                           std::span<const std::uint8_t, 4096>(bin_.data() + i * 4096, 4096), 0xffff));
+  EXPECT_EQ(strict.einit(b.id(), ss_, nullptr).status, sgx::Status::kInvalidEinitToken);
+
+  MonitorConfig no_debug;
+  no_debug.launch.allow_debug = false;
+  FakePlatform p2(64);
+  Monitor m2(p2, no_debug);
+  MonitorBuilder b2(m2, {sgx::attr::kMode64Bit | sgx::attr::kDebug, 3});
+  ASSERT_TRUE(b2.ecreate(1, 0x8000));
+  for (std::size_t i = 0; i < 6; ++i)
+    ASSERT_TRUE(b2.add_page(i * 4096, i == 0 ? 0x100 : 0x207,
+                            std::span<const std::uint8_t, 4096>(bin_.data() + i * 4096, 4096), 0xffff));
+  EXPECT_EQ(m2.einit(b2.id(), ss_, nullptr).status, sgx::Status::kInvalidEinitToken);
+}
+
+// ---- EREMOVE ----
+
+TEST_F(MonitorTest, EremoveSecsWithChildrenAndTeardown) {
+  const std::uint32_t free_before = monitor_.free_pages();
+  EnclaveId id = small_enclave();
+  auto r = monitor_.eremove(EpcIndex{id.value});
+  EXPECT_EQ(r.kind, LeafKind::kStatus);
+  EXPECT_EQ(r.status, sgx::Status::kChildPresent);
+  EXPECT_TRUE(monitor_.eremove(EpcIndex{1}));
+  EXPECT_TRUE(platform_.mapped.empty());
+  EXPECT_TRUE(monitor_.eremove(EpcIndex{1}));  // already free: a no-op
+  EXPECT_TRUE(monitor_.eremove(EpcIndex{id.value}));
+  EXPECT_FALSE(monitor_.state(id));
+  EXPECT_EQ(monitor_.free_pages(), free_before);
+  EXPECT_EQ(monitor_.eremove(EpcIndex{100000}).kind, LeafKind::kPf);
+  // The pages can be used again.
+  small_enclave();
+}
+
+}  // namespace
+}  // namespace nsgx::monitor

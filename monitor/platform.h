@@ -1,0 +1,50 @@
+// Platform: the monitor's only way to reach the outside world.
+//
+// The monitor core makes no system calls and keeps no global state; a
+// backend (inproc, isolated, later SEV-SNP at VMPL0) implements this
+// interface, and unit tests use testing/fake_platform.h. Sibling
+// implementations, never `if (simulate)` branches (STYLE §5).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "arch/sgx/types.h"
+#include "base/bytes.h"
+#include "monitor/types.h"
+
+namespace nsgx::monitor {
+
+// Secrets that exist once per platform. The backend creates them on first
+// start and persists them (sealed data must survive restarts); in an SNP
+// guest they come from the SNP derived-key service instead.
+struct PlatformSecrets {
+  std::array<std::uint8_t, 32> seal_root{};    // roots SEAL/PROVISION key derivation
+  std::array<std::uint8_t, 32> report_root{};  // roots REPORT/EINITTOKEN key derivation
+  std::array<std::uint8_t, 16> cpu_svn{};      // the platform's CPUSVN
+  std::array<std::uint8_t, 32> owner_epoch{};  // SGXOWNEREPOCH
+};
+
+class Platform {
+ public:
+  virtual ~Platform() = default;
+
+  // Number of EPC pages and their backing memory. A page's memory is only
+  // reached through here, so a backend may keep the EPC wherever it wants
+  // (one region, a memfd per enclave).
+  virtual std::uint32_t epc_page_count() const = 0;
+  virtual std::span<std::uint8_t, sgx::kPageSize> epc_page(EpcIndex page) = 0;
+
+  virtual const PlatformSecrets& secrets() const = 0;
+  // Fills `out` with random bytes; the backend must not fail (abort instead).
+  virtual void random(MutableByteSpan out) = 0;
+
+  // EPCM changes a backend applies to its mappings: `page` now backs
+  // `addr` of `enclave` with R/W/X `perms` (secinfo_flags bits), or no
+  // longer backs anything.
+  virtual void page_mapped(EnclaveId enclave, LinearAddr addr, EpcIndex page, std::uint64_t perms) = 0;
+  virtual void page_unmapped(EnclaveId enclave, LinearAddr addr, EpcIndex page) = 0;
+};
+
+}  // namespace nsgx::monitor

@@ -1,0 +1,46 @@
+// A Platform for unit tests: EPC in ordinary memory, fixed secrets, a
+// deterministic random stream, and a record of the mapping calls.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "monitor/platform.h"
+
+namespace nsgx::monitor::testing {
+
+class FakePlatform final : public Platform {
+ public:
+  explicit FakePlatform(std::uint32_t pages) : memory_(std::size_t{pages} * sgx::kPageSize), pages_(pages) {
+    for (std::size_t i = 0; i < 32; ++i) {
+      secrets_.seal_root[i] = static_cast<std::uint8_t>(i);
+      secrets_.report_root[i] = static_cast<std::uint8_t>(0x80 + i);
+    }
+  }
+
+  std::uint32_t epc_page_count() const override { return pages_; }
+  std::span<std::uint8_t, sgx::kPageSize> epc_page(EpcIndex page) override {
+    return std::span<std::uint8_t, sgx::kPageSize>(memory_.data() + std::size_t{page.value} * sgx::kPageSize,
+                                                   sgx::kPageSize);
+  }
+  const PlatformSecrets& secrets() const override { return secrets_; }
+  void random(MutableByteSpan out) override {
+    for (auto& b : out) b = static_cast<std::uint8_t>((counter_ = counter_ * 6364136223846793005ull + 1) >> 56);
+  }
+  void page_mapped(EnclaveId, LinearAddr addr, EpcIndex page, std::uint64_t perms) override {
+    mapped[addr.value] = {page.value, perms};
+  }
+  void page_unmapped(EnclaveId, LinearAddr addr, EpcIndex) override { mapped.erase(addr.value); }
+
+  PlatformSecrets& mutable_secrets() { return secrets_; }
+  // linear address -> (EPC page, permissions) as the backend would map it.
+  std::map<std::uint64_t, std::pair<std::uint32_t, std::uint64_t>> mapped;
+
+ private:
+  std::vector<std::uint8_t> memory_;
+  std::uint32_t pages_;
+  PlatformSecrets secrets_{};
+  std::uint64_t counter_ = 1;
+};
+
+}  // namespace nsgx::monitor::testing

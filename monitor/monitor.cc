@@ -68,12 +68,14 @@ const char* leaf_kind_name(LeafKind k) {
 }
 
 Monitor::Monitor(Platform& platform, MonitorConfig config)
-    : platform_(platform), config_(std::move(config)), epcm_(platform.epc_page_count()) {}
+    : platform_(platform), config_(std::move(config)), epcm_(platform.epc_page_count()), slots_(epcm_.size()) {}
 
-std::shared_ptr<Monitor::Enclave> Monitor::find_enclave(EnclaveId id) const {
+Monitor::Enclave* Monitor::find_enclave(EnclaveId id) const {
   std::lock_guard lock(epcm_mu_);
-  auto it = enclaves_.find(id.value);
-  return it == enclaves_.end() ? nullptr : it->second;
+  if (id.value >= epcm_.size()) return nullptr;
+  const EpcmEntry& e = epcm_[id.value];
+  if (!e.valid || e.type != sgx::PageType::kSecs) return nullptr;
+  return slots_[id.value].get();
 }
 
 // ---------------------------------------------------------------- ECREATE
@@ -114,21 +116,35 @@ LeafResult Monitor::ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx
       !all_zero(ByteSpan(secs.reserved4, sizeof secs.reserved4)))
     return LeafResult::gp("ECREATE: reserved SECS fields are not zero");
 
-  auto enclave = std::make_shared<Enclave>();
+  // Claim the page, then (re)initialize the slot's enclave object. The slot
+  // lock is taken before the EPCM lock, the order every leaf uses.
+  Enclave* enclave = nullptr;
+  {
+    std::lock_guard lock(epcm_mu_);
+    if (epcm_[secs_page.value].valid) return LeafResult::pf(secs_page.value, "ECREATE: EPC page in use");
+    if (!slots_[secs_page.value]) slots_[secs_page.value] = std::make_unique<Enclave>();
+    enclave = slots_[secs_page.value].get();
+  }
+  std::lock_guard elock(enclave->mu);
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& e = epcm_[secs_page.value];
+    if (e.valid) return LeafResult::pf(secs_page.value, "ECREATE: EPC page in use");
+    e = EpcmEntry{.valid = true, .type = sgx::PageType::kSecs, .owner = EnclaveId{secs_page.value}};
+  }
+  enclave->alive = true;
+  enclave->state = EnclaveState::kCreated;
+  enclave->children = 0;
+  enclave->pages.clear();
   enclave->secs = secs;
   // MRENCLAVE/MRSIGNER and the identity fields are set by EINIT.
   std::memset(enclave->secs.mr_enclave, 0, sizeof enclave->secs.mr_enclave);
   std::memset(enclave->secs.mr_signer, 0, sizeof enclave->secs.mr_signer);
   enclave->secs.isv_prod_id = 0;
   enclave->secs.isv_svn = 0;
+  enclave->measurement = identity::Measurement();
   enclave->measurement.ecreate(secs.ssa_frame_size, secs.size);
-
-  std::lock_guard lock(epcm_mu_);
-  EpcmEntry& e = epcm_[secs_page.value];
-  if (e.valid) return LeafResult::pf(secs_page.value, "ECREATE: EPC page in use");
-  e = EpcmEntry{.valid = true, .type = sgx::PageType::kSecs, .owner = EnclaveId{secs_page.value}};
   std::memset(platform_.epc_page(secs_page).data(), 0, sgx::kPageSize);
-  enclaves_[secs_page.value] = std::move(enclave);
   return LeafResult::success();
 }
 
@@ -144,11 +160,11 @@ LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span
   if (type == sgx::PageType::kReg && (secinfo.flags & kW) != 0 && (secinfo.flags & kR) == 0)
     return LeafResult::gp("EADD: write permission without read");
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EADD: not an EPC page");
-  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return LeafResult::pf(id.value, "EADD: SECS operand is not a valid SECS");
 
   std::lock_guard elock(enclave->mu);
-  if (enclave->destroyed) return LeafResult::pf(id.value, "EADD: SECS was removed");
+  if (!enclave->alive) return LeafResult::pf(id.value, "EADD: SECS was removed");
   const sgx::Secs& secs = enclave->secs;
   if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EADD: enclave already initialized");
   if (!addr.page_aligned()) return LeafResult::gp("EADD: linear address not page aligned");
@@ -205,10 +221,10 @@ LeafResult Monitor::eextend(EpcIndex page, std::uint32_t offset) {
   }
   if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
     return LeafResult::pf(page.value, "EEXTEND: not a valid PT_REG or PT_TCS page");
-  std::shared_ptr<Enclave> enclave = find_enclave(entry.owner);
+  Enclave* enclave = find_enclave(entry.owner);
   if (enclave == nullptr) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
   std::lock_guard elock(enclave->mu);
-  if (enclave->destroyed) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
+  if (!enclave->alive) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
   if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EEXTEND: enclave already initialized");
   {
     // Re-check under the enclave lock: the page may have been removed meanwhile.
@@ -225,10 +241,10 @@ LeafResult Monitor::eextend(EpcIndex page, std::uint32_t offset) {
 // ---------------------------------------------------------------- EINIT
 
 LeafResult Monitor::einit(EnclaveId id, const sgx::Sigstruct& ss, const sgx::EinitToken* token) {
-  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return LeafResult::pf(id.value, "EINIT: SECS operand is not a valid SECS");
   std::lock_guard elock(enclave->mu);
-  if (enclave->destroyed) return LeafResult::pf(id.value, "EINIT: SECS was removed");
+  if (!enclave->alive) return LeafResult::pf(id.value, "EINIT: SECS was removed");
   if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EINIT: enclave already initialized");
   sgx::Secs& secs = enclave->secs;
 
@@ -281,16 +297,16 @@ LeafResult Monitor::eremove(EpcIndex page) {
     entry = epcm_[page.value];
   }
   if (!entry.valid) return LeafResult::success();  // SDM EREMOVE: a free page stays free
-  std::shared_ptr<Enclave> enclave = find_enclave(entry.owner);
+  Enclave* enclave = find_enclave(entry.owner);
   if (enclave == nullptr) return LeafResult::pf(page.value, "EREMOVE: page has no live enclave");
   std::lock_guard elock(enclave->mu);
-  if (enclave->destroyed) return LeafResult::success();  // its SECS went first: nothing left to do
+  if (!enclave->alive) return LeafResult::success();  // its SECS went first: nothing left to do
   if (entry.type == sgx::PageType::kSecs) {
     if (enclave->children != 0) return LeafResult::error(sgx::Status::kChildPresent, "EREMOVE: SECS still has pages");
-    enclave->destroyed = true;
+    enclave->alive = false;
+    enclave->pages.clear();
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
-    enclaves_.erase(page.value);
     return LeafResult::success();
   }
   {
@@ -315,18 +331,18 @@ std::optional<EpcmEntry> Monitor::epcm(EpcIndex page) const {
 }
 
 std::optional<EnclaveState> Monitor::state(EnclaveId id) const {
-  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return std::nullopt;
   std::lock_guard elock(enclave->mu);
-  if (enclave->destroyed) return std::nullopt;
+  if (!enclave->alive) return std::nullopt;
   return enclave->state;
 }
 
 std::optional<sgx::Secs> Monitor::secs(EnclaveId id) const {
-  std::shared_ptr<Enclave> enclave = find_enclave(id);
+  Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return std::nullopt;
   std::lock_guard elock(enclave->mu);
-  if (enclave->destroyed) return std::nullopt;
+  if (!enclave->alive) return std::nullopt;
   return enclave->secs;
 }
 

@@ -98,20 +98,21 @@ class Monitor {
     identity::Measurement measurement;
     std::uint64_t children = 0;  // valid EPC pages owned, SECS excluded
     std::unordered_map<std::uint64_t, EpcIndex> pages;  // linear address -> page
-    bool destroyed = false;  // its SECS was removed; leaves that raced with EREMOVE see this
+    bool alive = false;  // false once its SECS is removed (a leaf that raced EREMOVE sees this)
   };
 
-  // Resolves an enclave; nullptr if `id` is not a valid SECS. Shared
-  // ownership keeps it alive for a leaf that raced with EREMOVE; such a
-  // leaf finds `destroyed` set once it holds the enclave's lock.
-  std::shared_ptr<Enclave> find_enclave(EnclaveId id) const;
+  // Resolves an enclave; nullptr if `id` is not a valid SECS. The object
+  // stays allocated for the monitor's lifetime (one slot per EPC page, reused
+  // by the next ECREATE on that page), so a leaf that raced with EREMOVE
+  // holds a valid pointer and finds `alive` false once it has the lock.
+  Enclave* find_enclave(EnclaveId id) const;
   bool page_in_range(EpcIndex p) const { return p.value < epcm_.size(); }
 
   Platform& platform_;
   MonitorConfig config_;
   mutable std::mutex epcm_mu_;
   std::vector<EpcmEntry> epcm_;
-  std::unordered_map<std::uint32_t, std::shared_ptr<Enclave>> enclaves_;  // by SECS page
+  std::vector<std::unique_ptr<Enclave>> slots_;  // by SECS page; allocated on first ECREATE there
 };
 
 }  // namespace nsgx::monitor

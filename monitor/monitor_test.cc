@@ -50,7 +50,7 @@ class MonitorBuilder final : public identity::EnclaveBuilder {
     auto r = m_.eadd(page, id(), LinearAddr{kBase + offset}, data, secinfo(flags));
     if (!r) return Error(r.detail);
     for (std::uint32_t i = 0; i < 16; ++i) {
-      if (!((mask >> i) & 1u)) continue;
+      if (((static_cast<unsigned>(mask) >> i) & 1u) == 0) continue;
       r = m_.eextend(page, i * 256);
       if (!r) return Error(r.detail);
     }

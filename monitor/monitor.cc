@@ -6,6 +6,7 @@
 
 #include "arch/sgx/ssa.h"
 #include "arch/sgx/tcs.h"
+#include "monitor/keys.h"
 
 namespace nsgx::monitor {
 
@@ -68,7 +69,9 @@ const char* leaf_kind_name(LeafKind k) {
 }
 
 Monitor::Monitor(Platform& platform, MonitorConfig config)
-    : platform_(platform), config_(std::move(config)), epcm_(platform.epc_page_count()), slots_(epcm_.size()) {}
+    : platform_(platform), config_(std::move(config)), epcm_(platform.epc_page_count()), slots_(epcm_.size()) {
+  platform_.random(report_key_id_);
+}
 
 Monitor::Enclave* Monitor::find_enclave(EnclaveId id) const {
   std::lock_guard lock(epcm_mu_);
@@ -283,6 +286,13 @@ LeafResult Monitor::einit(EnclaveId id, const sgx::Sigstruct& ss, const sgx::Ein
   secs.isv_prod_id = ss.isv_prod_id;
   secs.isv_svn = ss.isv_svn;
   secs.attributes.flags |= sgx::attr::kInit;
+  if ((secs.attributes.flags & sgx::attr::kKss) != 0) {
+    std::memcpy(enclave->isv_family_id.data(), ss.isv_family_id, 16);
+    std::memcpy(enclave->isv_ext_prod_id.data(), ss.isv_ext_prod_id, 16);
+  } else {
+    enclave->isv_family_id = {};
+    enclave->isv_ext_prod_id = {};
+  }
   enclave->state = EnclaveState::kInitialized;
   return LeafResult::success();
 }
@@ -319,6 +329,173 @@ LeafResult Monitor::eremove(EpcIndex page) {
   --enclave->children;
   std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
   platform_.page_unmapped(entry.owner, entry.addr, page);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EGETKEY
+
+namespace {
+// CPUSVN A is not above B when no component is (CPUSVN is compared component-wise).
+bool cpusvn_le(const std::uint8_t* a, const std::uint8_t* b) {
+  for (std::size_t i = 0; i < 16; ++i)
+    if (a[i] > b[i]) return false;
+  return true;
+}
+}  // namespace
+
+LeafResult Monitor::egetkey(EnclaveId id, const sgx::KeyRequest& req, crypto::Key128& key) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EGETKEY: not executed by an enclave");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
+    return LeafResult::gp("EGETKEY: not executed by an initialized enclave");
+  const sgx::Secs& secs = enclave->secs;
+  const bool kss = (secs.attributes.flags & sgx::attr::kKss) != 0;
+  // Operand checks (#GP), then the SDM's status codes.
+  if (!all_zero(ByteSpan(req.reserved1, sizeof req.reserved1)) || !all_zero(ByteSpan(req.reserved2, sizeof req.reserved2)))
+    return LeafResult::gp("EGETKEY: KEYREQUEST reserved fields are not zero");
+  if ((req.key_policy & sgx::key_policy::kReservedMask) != 0) return LeafResult::gp("EGETKEY: reserved KEYPOLICY bits");
+  if (!kss && ((req.key_policy & sgx::key_policy::kKssMask) != 0 || req.config_svn != 0))
+    return LeafResult::gp("EGETKEY: KSS policy bits or CONFIGSVN without KSS");
+
+  const auto& secrets = platform_.secrets();
+  KeyDependencies d{};
+  d.key_name = req.key_name;
+  const auto name = static_cast<sgx::KeyName>(req.key_name);
+  const bool svn_checked = name == sgx::KeyName::kSeal || name == sgx::KeyName::kProvision ||
+                           name == sgx::KeyName::kProvisionSeal || name == sgx::KeyName::kEinitToken;
+  if (!svn_checked && name != sgx::KeyName::kReport)
+    return LeafResult::error(sgx::Status::kInvalidKeyname, "EGETKEY: unknown KEYNAME");
+  if (svn_checked) {
+    if (req.isv_svn > secs.isv_svn) return LeafResult::error(sgx::Status::kInvalidIsvsvn, "EGETKEY: ISVSVN above the enclave's");
+    if (req.config_svn > secs.config_svn)
+      return LeafResult::error(sgx::Status::kInvalidIsvsvn, "EGETKEY: CONFIGSVN above the enclave's");
+    if (!cpusvn_le(req.cpu_svn, secrets.cpu_svn.data()))
+      return LeafResult::error(sgx::Status::kInvalidCpusvn, "EGETKEY: CPUSVN above the platform's");
+  }
+  const crypto::Key128* root = &secrets.seal_root;
+  // Attributes always bind INIT and DEBUG (SDM: REQUIRED_SEALING_MASK).
+  const sgx::Attributes masked{secs.attributes.flags & (req.attribute_mask.flags | sgx::attr::kInit | sgx::attr::kDebug),
+                               secs.attributes.xfrm & req.attribute_mask.xfrm};
+  switch (name) {
+    case sgx::KeyName::kSeal:
+      d.key_policy = req.key_policy;
+      if (req.key_policy & sgx::key_policy::kIsvFamilyId) std::memcpy(d.isv_family_id, enclave->isv_family_id.data(), 16);
+      if (req.key_policy & sgx::key_policy::kIsvExtProdId)
+        std::memcpy(d.isv_ext_prod_id, enclave->isv_ext_prod_id.data(), 16);
+      if (!(req.key_policy & sgx::key_policy::kNoIsvProdId)) d.isv_prod_id = secs.isv_prod_id;
+      d.isv_svn = req.isv_svn;
+      std::memcpy(d.owner_epoch, secrets.owner_epoch.data(), 16);
+      d.attributes = masked;
+      d.attribute_mask = req.attribute_mask;
+      if (req.key_policy & sgx::key_policy::kMrEnclave) std::memcpy(d.mr_enclave, secs.mr_enclave, 32);
+      if (req.key_policy & sgx::key_policy::kMrSigner) std::memcpy(d.mr_signer, secs.mr_signer, 32);
+      std::memcpy(d.key_id, req.key_id, 32);
+      std::memcpy(d.cpu_svn, req.cpu_svn, 16);
+      d.misc_select = secs.misc_select & req.misc_mask;
+      d.misc_mask = req.misc_mask;
+      if (req.key_policy & sgx::key_policy::kConfigId) {
+        std::memcpy(d.config_id, secs.config_id, 64);
+        d.config_svn = req.config_svn;
+      }
+      break;
+    case sgx::KeyName::kReport:
+      root = &secrets.report_root;
+      d.attributes = secs.attributes;
+      std::memcpy(d.mr_enclave, secs.mr_enclave, 32);
+      std::memcpy(d.owner_epoch, secrets.owner_epoch.data(), 16);
+      std::memcpy(d.key_id, req.key_id, 32);
+      std::memcpy(d.cpu_svn, secrets.cpu_svn.data(), 16);
+      d.misc_select = secs.misc_select;
+      std::memcpy(d.config_id, secs.config_id, 64);
+      d.config_svn = secs.config_svn;
+      break;
+    case sgx::KeyName::kEinitToken:
+      if ((secs.attributes.flags & sgx::attr::kEinitTokenKey) == 0)
+        return LeafResult::error(sgx::Status::kInvalidAttribute, "EGETKEY: EINITTOKEN key needs ATTRIBUTES.EINITTOKENKEY");
+      root = &secrets.report_root;
+      d.isv_prod_id = secs.isv_prod_id;
+      d.isv_svn = req.isv_svn;
+      std::memcpy(d.owner_epoch, secrets.owner_epoch.data(), 16);
+      d.attributes = masked;
+      d.attribute_mask = req.attribute_mask;
+      std::memcpy(d.mr_signer, secs.mr_signer, 32);
+      std::memcpy(d.key_id, req.key_id, 32);
+      std::memcpy(d.cpu_svn, req.cpu_svn, 16);
+      break;
+    case sgx::KeyName::kProvision:
+    case sgx::KeyName::kProvisionSeal:
+      // Provisioning keys survive a change of owner: no OWNEREPOCH, no KEYID.
+      if ((secs.attributes.flags & sgx::attr::kProvisionKey) == 0)
+        return LeafResult::error(sgx::Status::kInvalidAttribute, "EGETKEY: provisioning keys need ATTRIBUTES.PROVISIONKEY");
+      if (req.key_policy & sgx::key_policy::kIsvFamilyId) std::memcpy(d.isv_family_id, enclave->isv_family_id.data(), 16);
+      if (req.key_policy & sgx::key_policy::kIsvExtProdId)
+        std::memcpy(d.isv_ext_prod_id, enclave->isv_ext_prod_id.data(), 16);
+      d.key_policy = req.key_policy & sgx::key_policy::kKssMask;
+      if (!(req.key_policy & sgx::key_policy::kNoIsvProdId)) d.isv_prod_id = secs.isv_prod_id;
+      d.isv_svn = req.isv_svn;
+      d.attributes = masked;
+      d.attribute_mask = req.attribute_mask;
+      std::memcpy(d.mr_signer, secs.mr_signer, 32);
+      std::memcpy(d.cpu_svn, req.cpu_svn, 16);
+      d.misc_select = secs.misc_select & req.misc_mask;
+      d.misc_mask = req.misc_mask;
+      if (req.key_policy & sgx::key_policy::kConfigId) {
+        std::memcpy(d.config_id, secs.config_id, 64);
+        d.config_svn = req.config_svn;
+      }
+      break;
+  }
+  key = derive_key(*root, d);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EREPORT
+
+crypto::Key128 Monitor::report_key(const sgx::TargetInfo& target) const {
+  // The report key the target enclave obtains from EGETKEY(REPORT_KEY)
+  // with this boot's KEYID (SDM EREPORT).
+  const auto& secrets = platform_.secrets();
+  KeyDependencies d{};
+  d.key_name = static_cast<std::uint16_t>(sgx::KeyName::kReport);
+  d.attributes = target.attributes;
+  std::memcpy(d.mr_enclave, target.mr_enclave, 32);
+  std::memcpy(d.owner_epoch, secrets.owner_epoch.data(), 16);
+  std::memcpy(d.key_id, report_key_id_.data(), 32);
+  std::memcpy(d.cpu_svn, secrets.cpu_svn.data(), 16);
+  d.misc_select = target.misc_select;
+  std::memcpy(d.config_id, target.config_id, 64);
+  d.config_svn = target.config_svn;
+  return derive_key(secrets.report_root, d);
+}
+
+LeafResult Monitor::ereport(EnclaveId id, const sgx::TargetInfo& target, std::span<const std::uint8_t, 64> report_data,
+                            sgx::Report& report) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EREPORT: not executed by an enclave");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
+    return LeafResult::gp("EREPORT: not executed by an initialized enclave");
+  const sgx::Secs& secs = enclave->secs;
+  sgx::Report r{};
+  std::memcpy(r.body.cpu_svn, platform_.secrets().cpu_svn.data(), 16);
+  r.body.misc_select = secs.misc_select;
+  std::memcpy(r.body.isv_ext_prod_id, enclave->isv_ext_prod_id.data(), 16);
+  r.body.attributes = secs.attributes;
+  std::memcpy(r.body.mr_enclave, secs.mr_enclave, 32);
+  std::memcpy(r.body.mr_signer, secs.mr_signer, 32);
+  std::memcpy(r.body.config_id, secs.config_id, 64);
+  r.body.isv_prod_id = secs.isv_prod_id;
+  r.body.isv_svn = secs.isv_svn;
+  r.body.config_svn = secs.config_svn;
+  std::memcpy(r.body.isv_family_id, enclave->isv_family_id.data(), 16);
+  std::memcpy(r.body.report_data, report_data.data(), 64);
+  std::memcpy(r.key_id, report_key_id_.data(), 32);
+  // SDM EREPORT: AES-128-CMAC over the first 384 bytes (the body).
+  auto mac = crypto::aes128_cmac(report_key(target), as_bytes(r.body));
+  if (!mac) return LeafResult::gp("EREPORT: MAC computation failed");
+  std::memcpy(r.mac, mac->data(), 16);
+  report = r;
   return LeafResult::success();
 }
 

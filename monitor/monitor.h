@@ -29,10 +29,12 @@
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
+#include "arch/sgx/report.h"
 #include "arch/sgx/secs.h"
 #include "arch/sgx/sigstruct.h"
 #include "identity/measurement.h"
 #include "identity/sigstruct.h"
+#include "crypto/symmetric.h"
 #include "monitor/epcm.h"
 #include "monitor/platform.h"
 #include "monitor/types.h"
@@ -80,6 +82,15 @@ class Monitor {
   // EREMOVE: frees `page`; a SECS only when the enclave has no pages left.
   LeafResult eremove(EpcIndex page);
 
+  // ---- ENCLU, executed by a thread of `enclave` (the backend names the
+  // enclave whose TCS is running; the monitor never trusts the enclave to
+  // say who it is) ----
+  // EGETKEY: derives the key `request` names for this enclave.
+  LeafResult egetkey(EnclaveId enclave, const sgx::KeyRequest& request, crypto::Key128& key);
+  // EREPORT: a REPORT of this enclave, MACed with the report key of `target`.
+  LeafResult ereport(EnclaveId enclave, const sgx::TargetInfo& target, std::span<const std::uint8_t, 64> report_data,
+                     sgx::Report& report);
+
   // ---- inspection (for backends and tests) ----
   std::optional<EpcmEntry> epcm(EpcIndex page) const;
   std::optional<EnclaveState> state(EnclaveId enclave) const;
@@ -99,7 +110,11 @@ class Monitor {
     std::uint64_t children = 0;  // valid EPC pages owned, SECS excluded
     std::unordered_map<std::uint64_t, EpcIndex> pages;  // linear address -> page
     bool alive = false;  // false once its SECS is removed (a leaf that raced EREMOVE sees this)
+    std::array<std::uint8_t, 16> isv_family_id{};    // KSS, from the SIGSTRUCT at EINIT
+    std::array<std::uint8_t, 16> isv_ext_prod_id{};  // KSS, from the SIGSTRUCT at EINIT
   };
+
+  crypto::Key128 report_key(const sgx::TargetInfo& target) const;
 
   // Resolves an enclave; nullptr if `id` is not a valid SECS. The object
   // stays allocated for the monitor's lifetime (one slot per EPC page, reused
@@ -112,7 +127,9 @@ class Monitor {
   MonitorConfig config_;
   mutable std::mutex epcm_mu_;
   std::vector<EpcmEntry> epcm_;
-  std::vector<std::unique_ptr<Enclave>> slots_;  // by SECS page; allocated on first ECREATE there
+  std::vector<std::unique_ptr<Enclave>> slots_;
+  // CR_REPORT_KEYID: random per monitor start ("per boot"), in every REPORT.
+  std::array<std::uint8_t, 32> report_key_id_{};  // by SECS page; allocated on first ECREATE there
 };
 
 }  // namespace nsgx::monitor

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "identity/sgxs.h"
+#include "image/raw_pages.h"
 #include "image/sdk_image.h"
 #include "monitor/testing/fake_platform.h"
 #include "tests/vectors.h"
@@ -38,7 +39,8 @@ std::string hex32(const std::uint8_t* p) { return to_hex(ByteSpan(p, 32)); }
 // taking EPC pages in order.
 class MonitorBuilder final : public identity::EnclaveBuilder {
  public:
-  MonitorBuilder(Monitor& m, sgx::Attributes attrs) : m_(m), attrs_(attrs) {}
+  MonitorBuilder(Monitor& m, sgx::Attributes attrs, std::uint32_t first_page = 0)
+      : m_(m), attrs_(attrs), next_(first_page) {}
   Status ecreate(std::uint32_t ssa, std::uint64_t size) override {
     secs_ = EpcIndex{next_++};
     auto r = m_.ecreate(secs_, make_secs(size, ssa, attrs_), secinfo(0));
@@ -341,6 +343,168 @@ TEST_F(MonitorTest, EremoveSecsWithChildrenAndTeardown) {
   EXPECT_EQ(monitor_.eremove(EpcIndex{100000}).kind, LeafKind::kPf);
   // The pages can be used again.
   small_enclave();
+}
+
+}  // namespace
+}  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// ---- EGETKEY / EREPORT ----
+
+class KeysTest : public ::testing::Test {
+ protected:
+  KeysTest() : platform_(1024), monitor_(platform_, {}) {}
+  void SetUp() override {
+    bin_ = read_vector("sgx/enarx_encl.bin");
+    key1_.emplace(*crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem")));
+    key2_.emplace(*crypto::RsaPrivateKey::generate(3072, 3));
+  }
+  // Builds the enarx enclave (optionally with one byte changed) and launches it.
+  EnclaveId launch(const crypto::RsaPrivateKey& key, std::uint16_t svn, bool changed = false,
+                   std::uint64_t flags = sgx::attr::kMode64Bit) {
+    Bytes pages = bin_;
+    if (changed) pages[3 * 4096 + 17] ^= 1;
+    image::RawPagesLayout l;
+    l.tcs_pages = {0};
+    l.enclave_size = 0x8000;
+    identity::MeasuringBuilder mb;
+    EXPECT_TRUE(image::replay_raw_pages(pages, l, mb));
+    MonitorBuilder b(monitor_, {flags, 3}, next_page_);
+    EXPECT_TRUE(image::replay_raw_pages(pages, l, b));
+    next_page_ = b.used();
+    identity::SigstructFields f;
+    f.enclave_hash = mb.mrenclave();
+    f.isv_svn = svn;
+    f.attributes = {flags & ~sgx::attr::kDebug, 3};
+    sgx::Sigstruct ss = identity::make_sigstruct(f);
+    EXPECT_TRUE(identity::sign_sigstruct(ss, key));
+    auto r = monitor_.einit(b.id(), ss, nullptr);
+    EXPECT_TRUE(r) << r.detail;
+    return b.id();
+  }
+  sgx::KeyRequest request(sgx::KeyName name, std::uint16_t policy, std::uint16_t svn = 0) {
+    sgx::KeyRequest r{};
+    r.key_name = static_cast<std::uint16_t>(name);
+    r.key_policy = policy;
+    r.isv_svn = svn;
+    r.attribute_mask = {~0ull, ~0ull};
+    r.misc_mask = ~0u;
+    return r;
+  }
+  crypto::Key128 key(EnclaveId id, const sgx::KeyRequest& r) {
+    crypto::Key128 k{};
+    auto res = monitor_.egetkey(id, r, k);
+    EXPECT_TRUE(res) << res.detail;
+    return k;
+  }
+
+  FakePlatform platform_;
+  Monitor monitor_;
+  Bytes bin_;
+  std::optional<crypto::RsaPrivateKey> key1_, key2_;
+  std::uint32_t next_page_ = 0;
+};
+
+TEST_F(KeysTest, SealKeysFollowThePolicy) {
+  EnclaveId a = launch(*key1_, 2);
+  EnclaveId b = launch(*key1_, 2, /*changed=*/true);  // same signer, other MRENCLAVE
+  EnclaveId c = launch(*key2_, 2);                     // same MRENCLAVE, other signer
+  const auto by_enclave = request(sgx::KeyName::kSeal, sgx::key_policy::kMrEnclave, 2);
+  const auto by_signer = request(sgx::KeyName::kSeal, sgx::key_policy::kMrSigner, 2);
+  EXPECT_EQ(key(a, by_enclave), key(a, by_enclave));  // deterministic
+  EXPECT_NE(key(a, by_enclave), key(b, by_enclave));
+  EXPECT_EQ(key(a, by_enclave), key(c, by_enclave));  // MRSIGNER not in an MRENCLAVE-policy key
+  EXPECT_EQ(key(a, by_signer), key(b, by_signer));
+  EXPECT_NE(key(a, by_signer), key(c, by_signer));
+  EXPECT_NE(key(a, by_signer), key(a, by_enclave));
+  // An older ISVSVN gives an older key; KEYID changes the key.
+  EXPECT_NE(key(a, request(sgx::KeyName::kSeal, sgx::key_policy::kMrSigner, 1)), key(a, by_signer));
+  auto with_id = by_signer;
+  with_id.key_id[0] = 1;
+  EXPECT_NE(key(a, with_id), key(a, by_signer));
+}
+
+TEST_F(KeysTest, KeysAreBoundToThePlatform) {
+  EnclaveId a = launch(*key1_, 0);
+  const auto r = request(sgx::KeyName::kSeal, sgx::key_policy::kMrSigner);
+  const auto before = key(a, r);
+  platform_.mutable_secrets().seal_root[0] ^= 1;
+  EXPECT_NE(key(a, r), before);
+  platform_.mutable_secrets().seal_root[0] ^= 1;
+  platform_.mutable_secrets().owner_epoch[0] ^= 1;  // a new owner
+  EXPECT_NE(key(a, r), before);
+}
+
+TEST_F(KeysTest, EgetkeyErrors) {
+  EnclaveId a = launch(*key1_, 2);
+  crypto::Key128 k{};
+  auto status = [&](const sgx::KeyRequest& r) { return monitor_.egetkey(a, r, k); };
+  EXPECT_EQ(status(request(sgx::KeyName::kSeal, sgx::key_policy::kMrSigner, 3)).status, sgx::Status::kInvalidIsvsvn);
+  auto cpusvn = request(sgx::KeyName::kSeal, sgx::key_policy::kMrSigner);
+  cpusvn.cpu_svn[0] = 1;
+  EXPECT_EQ(status(cpusvn).status, sgx::Status::kInvalidCpusvn);
+  EXPECT_EQ(status(request(static_cast<sgx::KeyName>(9), 0)).status, sgx::Status::kInvalidKeyname);
+  EXPECT_EQ(status(request(sgx::KeyName::kProvision, 0)).status, sgx::Status::kInvalidAttribute);
+  EXPECT_EQ(status(request(sgx::KeyName::kEinitToken, 0)).status, sgx::Status::kInvalidAttribute);
+  EXPECT_EQ(status(request(sgx::KeyName::kSeal, 0x40)).kind, LeafKind::kGp);  // reserved policy bit
+  EXPECT_EQ(status(request(sgx::KeyName::kSeal, sgx::key_policy::kConfigId)).kind, LeafKind::kGp);  // KSS bit
+  auto reserved = request(sgx::KeyName::kSeal, sgx::key_policy::kMrSigner);
+  reserved.reserved2[5] = 1;
+  EXPECT_EQ(status(reserved).kind, LeafKind::kGp);
+  // Only initialized enclaves run ENCLU.
+  ASSERT_TRUE(monitor_.ecreate(EpcIndex{900}, make_secs(0x10000), secinfo(0)));
+  EXPECT_EQ(monitor_.egetkey(EnclaveId{900}, request(sgx::KeyName::kSeal, 2), k).kind, LeafKind::kGp);
+  EXPECT_EQ(monitor_.egetkey(EnclaveId{901}, request(sgx::KeyName::kSeal, 2), k).kind, LeafKind::kGp);
+}
+
+TEST_F(KeysTest, ProvisionKeyNeedsTheAttribute) {
+  EnclaveId p = launch(*key1_, 1, false, sgx::attr::kMode64Bit | sgx::attr::kProvisionKey);
+  EnclaveId q = launch(*key1_, 1, true, sgx::attr::kMode64Bit | sgx::attr::kProvisionKey);
+  // Provisioning keys depend on the signer, not on MRENCLAVE or the owner.
+  const auto r = request(sgx::KeyName::kProvision, 0, 1);
+  EXPECT_EQ(key(p, r), key(q, r));
+  const auto before = key(p, r);
+  platform_.mutable_secrets().owner_epoch[0] ^= 1;
+  EXPECT_EQ(key(p, r), before);
+}
+
+TEST_F(KeysTest, ReportVerifiesAtItsTargetOnly) {
+  EnclaveId a = launch(*key1_, 0);
+  EnclaveId b = launch(*key1_, 0, true);
+  // B's TARGETINFO, as sgx_self_target would fill it.
+  const sgx::Secs sb = *monitor_.secs(b);
+  sgx::TargetInfo tb{};
+  std::memcpy(tb.mr_enclave, sb.mr_enclave, 32);
+  tb.attributes = sb.attributes;
+  tb.misc_select = sb.misc_select;
+  std::array<std::uint8_t, 64> data{};
+  data[0] = 0x42;
+  sgx::Report rep{};
+  ASSERT_TRUE(monitor_.ereport(a, tb, data, rep));
+  const sgx::Secs sa = *monitor_.secs(a);
+  EXPECT_EQ(std::memcmp(rep.body.mr_enclave, sa.mr_enclave, 32), 0);
+  EXPECT_EQ(std::memcmp(rep.body.mr_signer, sa.mr_signer, 32), 0);
+  EXPECT_EQ(rep.body.report_data[0], 0x42);
+  EXPECT_NE(rep.body.attributes.flags & sgx::attr::kInit, 0u);
+
+  auto verify_at = [&](EnclaveId verifier, const sgx::Report& r) {
+    auto req = request(sgx::KeyName::kReport, 0);
+    std::memcpy(req.key_id, r.key_id, 32);
+    const auto k = key(verifier, req);
+    auto mac = crypto::aes128_cmac(k, as_bytes(r.body));
+    return mac && std::memcmp(mac->data(), r.mac, 16) == 0;
+  };
+  EXPECT_TRUE(verify_at(b, rep));
+  EXPECT_FALSE(verify_at(a, rep));  // targeted at B, not at A
+  sgx::Report forged = rep;
+  forged.body.isv_svn = 9;
+  EXPECT_FALSE(verify_at(b, forged));
+  // KEYID (CR_REPORT_KEYID) stays fixed for the lifetime of this monitor.
+  sgx::Report again{};
+  ASSERT_TRUE(monitor_.ereport(a, tb, data, again));
+  EXPECT_EQ(std::memcmp(again.key_id, rep.key_id, 32), 0);
 }
 
 }  // namespace

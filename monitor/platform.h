@@ -19,11 +19,12 @@ namespace nsgx::monitor {
 // Secrets that exist once per platform. The backend creates them on first
 // start and persists them (sealed data must survive restarts); in an SNP
 // guest they come from the SNP derived-key service instead.
+// The roots are 128-bit AES-CMAC keys, as SGX's fuse keys are.
 struct PlatformSecrets {
-  std::array<std::uint8_t, 32> seal_root{};    // roots SEAL/PROVISION key derivation
-  std::array<std::uint8_t, 32> report_root{};  // roots REPORT/EINITTOKEN key derivation
+  std::array<std::uint8_t, 16> seal_root{};    // roots SEAL, PROVISION and PROVISION_SEAL keys
+  std::array<std::uint8_t, 16> report_root{};  // roots REPORT and EINITTOKEN keys
   std::array<std::uint8_t, 16> cpu_svn{};      // the platform's CPUSVN
-  std::array<std::uint8_t, 32> owner_epoch{};  // SGXOWNEREPOCH
+  std::array<std::uint8_t, 16> owner_epoch{};  // SGXOWNEREPOCH: changing it invalidates sealed data
 };
 
 class Platform {

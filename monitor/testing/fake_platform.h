@@ -12,7 +12,7 @@ namespace nsgx::monitor::testing {
 class FakePlatform final : public Platform {
  public:
   explicit FakePlatform(std::uint32_t pages) : memory_(std::size_t{pages} * sgx::kPageSize), pages_(pages) {
-    for (std::size_t i = 0; i < 32; ++i) {
+    for (std::size_t i = 0; i < 16; ++i) {
       secrets_.seal_root[i] = static_cast<std::uint8_t>(i);
       secrets_.report_root[i] = static_cast<std::uint8_t>(0x80 + i);
     }

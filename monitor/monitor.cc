@@ -139,6 +139,7 @@ LeafResult Monitor::ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx
   enclave->state = EnclaveState::kCreated;
   enclave->children = 0;
   enclave->pages.clear();
+  enclave->busy.clear();
   enclave->secs = secs;
   // MRENCLAVE/MRSIGNER and the identity fields are set by EINIT.
   std::memset(enclave->secs.mr_enclave, 0, sizeof enclave->secs.mr_enclave);
@@ -315,6 +316,7 @@ LeafResult Monitor::eremove(EpcIndex page) {
     if (enclave->children != 0) return LeafResult::error(sgx::Status::kChildPresent, "EREMOVE: SECS still has pages");
     enclave->alive = false;
     enclave->pages.clear();
+    enclave->busy.clear();
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
     return LeafResult::success();
@@ -496,6 +498,147 @@ LeafResult Monitor::ereport(EnclaveId id, const sgx::TargetInfo& target, std::sp
   if (!mac) return LeafResult::gp("EREPORT: MAC computation failed");
   std::memcpy(r.mac, mac->data(), 16);
   report = r;
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- EENTER / EEXIT / AEX / ERESUME
+
+LeafResult Monitor::tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, EpcIndex& page) const {
+  if (!enclave.alive || enclave.state != EnclaveState::kInitialized)
+    return LeafResult::gp("TCS: enclave not initialized");
+  if (!tcs.page_aligned()) return LeafResult::gp("TCS: address not page aligned");
+  auto it = enclave.pages.find(tcs.value);
+  if (it == enclave.pages.end()) return LeafResult::pf(tcs.value, "TCS: no EPC page at this address");
+  std::lock_guard lock(epcm_mu_);
+  const EpcmEntry& e = epcm_[it->second.value];
+  if (!e.valid || e.owner != id || e.type != sgx::PageType::kTcs || e.pending || e.modified || e.blocked)
+    return LeafResult::pf(tcs.value, "TCS: the page is not a usable TCS of this enclave");
+  page = it->second;
+  return LeafResult::success();
+}
+
+LeafResult Monitor::ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page) const {
+  const sgx::Secs& secs = enclave.secs;
+  const std::uint64_t frame_pages = secs.ssa_frame_size;
+  for (std::uint64_t i = 0; i < frame_pages; ++i) {
+    const std::uint64_t off = tcs.ossa + (std::uint64_t{frame} * frame_pages + i) * sgx::kPageSize;
+    if (off < tcs.ossa || off >= secs.size) return LeafResult::gp("SSA: frame outside ELRANGE");
+    const std::uint64_t addr = secs.base_addr + off;
+    auto it = enclave.pages.find(addr);
+    if (it == enclave.pages.end()) return LeafResult::pf(addr, "SSA: frame page missing");
+    std::lock_guard lock(epcm_mu_);
+    const EpcmEntry& e = epcm_[it->second.value];
+    if (e.type != sgx::PageType::kReg || (e.perms & (kR | kW)) != (kR | kW) || e.pending || e.modified || e.blocked)
+      return LeafResult::pf(addr, "SSA: frame page is not a writable REG page");
+    page = it->second;  // the last page holds MISC and GPRSGX
+  }
+  return LeafResult::success();
+}
+
+namespace {
+sgx::Tcs load_tcs(std::span<std::uint8_t, sgx::kPageSize> p) { return copy_struct<sgx::Tcs>(p); }
+void store_tcs(std::span<std::uint8_t, sgx::kPageSize> p, const sgx::Tcs& t) { std::memcpy(p.data(), &t, sizeof t); }
+constexpr std::size_t kGprOffset = sgx::kPageSize - sizeof(sgx::Gprsgx);
+constexpr std::size_t kExinfoOffset = kGprOffset - sizeof(sgx::Exinfo);
+}  // namespace
+
+LeafResult Monitor::eenter(EnclaveId id, LinearAddr tcs, std::uint64_t aep, std::uint64_t return_address,
+                           std::uint64_t untrusted_rsp, std::uint64_t untrusted_rbp, EnterState& out) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EENTER: no such enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex tp{};
+  if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
+  if (enclave->busy[tcs.value]) return LeafResult::gp("EENTER: TCS is busy");
+  sgx::Tcs t = load_tcs(platform_.epc_page(tp));
+  if (t.cssa >= t.nssa) return LeafResult::gp("EENTER: CSSA == NSSA, no free SSA frame");
+  EpcIndex sp{};
+  if (auto r = ssa_page(*enclave, t, t.cssa, sp); !r) return r;
+  // EENTER saves the untrusted stack into the current frame's GPRSGX.
+  auto gpr = copy_struct<sgx::Gprsgx>(platform_.epc_page(sp).subspan(kGprOffset));
+  gpr.ursp = untrusted_rsp;
+  gpr.urbp = untrusted_rbp;
+  std::memcpy(platform_.epc_page(sp).data() + kGprOffset, &gpr, sizeof gpr);
+  t.aep = aep;
+  store_tcs(platform_.epc_page(tp), t);
+  enclave->busy[tcs.value] = true;
+  const std::uint64_t base = enclave->secs.base_addr;
+  out = EnterState{.rip = base + t.oentry,
+                   .rax = t.cssa,
+                   .rcx = return_address,
+                   .fs_base = base + t.ofs_base,
+                   .gs_base = base + t.ogs_base};
+  return LeafResult::success();
+}
+
+LeafResult Monitor::eexit(EnclaveId id, LinearAddr tcs) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EEXIT: no such enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex tp{};
+  if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
+  if (!enclave->busy[tcs.value]) return LeafResult::gp("EEXIT: no thread inside this TCS");
+  enclave->busy[tcs.value] = false;
+  return LeafResult::success();
+}
+
+LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const ExitEvent& event, CpuState& synthetic) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("AEX: no such enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex tp{};
+  if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
+  if (!enclave->busy[tcs.value]) return LeafResult::gp("AEX: no thread inside this TCS");
+  sgx::Tcs t = load_tcs(platform_.epc_page(tp));
+  EpcIndex sp{};
+  if (auto r = ssa_page(*enclave, t, t.cssa, sp); !r) return r;
+  auto page = platform_.epc_page(sp);
+  auto gpr = copy_struct<sgx::Gprsgx>(page.subspan(kGprOffset));  // keeps URSP/URBP from EENTER
+  gpr.rax = s.rax, gpr.rcx = s.rcx, gpr.rdx = s.rdx, gpr.rbx = s.rbx, gpr.rsp = s.rsp, gpr.rbp = s.rbp;
+  gpr.rsi = s.rsi, gpr.rdi = s.rdi, gpr.r8 = s.r8, gpr.r9 = s.r9, gpr.r10 = s.r10, gpr.r11 = s.r11;
+  gpr.r12 = s.r12, gpr.r13 = s.r13, gpr.r14 = s.r14, gpr.r15 = s.r15;
+  gpr.rflags = s.rflags, gpr.rip = s.rip, gpr.fs_base = s.fs_base, gpr.gs_base = s.gs_base;
+  gpr.exit_info = event.report ? sgx::ExitInfo::make(event.vector, event.type) : sgx::ExitInfo{0};
+  std::memcpy(page.data() + kGprOffset, &gpr, sizeof gpr);
+  const bool exinfo = (enclave->secs.misc_select & sgx::misc::kExinfo) != 0 && event.report &&
+                      (event.vector == sgx::vector::kPf || event.vector == sgx::vector::kGp);
+  if (exinfo) {
+    const sgx::Exinfo info{.maddr = event.vector == sgx::vector::kPf ? event.address : 0,
+                           .errcd = event.error_code,
+                           .reserved = 0};
+    std::memcpy(page.data() + kExinfoOffset, &info, sizeof info);
+  }
+  t.cssa += 1;
+  store_tcs(platform_.epc_page(tp), t);
+  enclave->busy[tcs.value] = false;
+  // What the untrusted side sees: the ERESUME leaf, the TCS and the AEP.
+  synthetic = CpuState{};
+  synthetic.rax = static_cast<std::uint64_t>(sgx::Enclu::kEresume);
+  synthetic.rbx = tcs.value;
+  synthetic.rcx = t.aep;
+  synthetic.rip = t.aep;
+  return LeafResult::success();
+}
+
+LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, CpuState& s) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("ERESUME: no such enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex tp{};
+  if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
+  if (enclave->busy[tcs.value]) return LeafResult::gp("ERESUME: TCS is busy");
+  sgx::Tcs t = load_tcs(platform_.epc_page(tp));
+  if (t.cssa == 0 || t.cssa > t.nssa) return LeafResult::gp("ERESUME: no SSA frame to resume from");
+  EpcIndex sp{};
+  if (auto r = ssa_page(*enclave, t, t.cssa - 1, sp); !r) return r;
+  const auto gpr = copy_struct<sgx::Gprsgx>(platform_.epc_page(sp).subspan(kGprOffset));
+  s = CpuState{gpr.rax, gpr.rcx, gpr.rdx, gpr.rbx, gpr.rsp, gpr.rbp, gpr.rsi, gpr.rdi,
+               gpr.r8,  gpr.r9,  gpr.r10, gpr.r11, gpr.r12, gpr.r13, gpr.r14, gpr.r15,
+               gpr.rflags, gpr.rip, gpr.fs_base, gpr.gs_base};
+  t.cssa -= 1;
+  t.aep = aep;
+  store_tcs(platform_.epc_page(tp), t);
+  enclave->busy[tcs.value] = true;
   return LeafResult::success();
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
+#include "arch/sgx/tcs.h"
 #include "arch/sgx/report.h"
 #include "arch/sgx/secs.h"
 #include "arch/sgx/sigstruct.h"
@@ -37,6 +38,7 @@
 #include "crypto/symmetric.h"
 #include "monitor/epcm.h"
 #include "monitor/platform.h"
+#include "monitor/thread.h"
 #include "monitor/types.h"
 
 namespace nsgx::monitor {
@@ -91,6 +93,21 @@ class Monitor {
   LeafResult ereport(EnclaveId enclave, const sgx::TargetInfo& target, std::span<const std::uint8_t, 64> report_data,
                      sgx::Report& report);
 
+  // EENTER through the TCS at `tcs`: marks it busy, saves the untrusted
+  // RSP/RBP into the current SSA frame, and returns where to start.
+  LeafResult eenter(EnclaveId enclave, LinearAddr tcs, std::uint64_t aep, std::uint64_t return_address,
+                    std::uint64_t untrusted_rsp, std::uint64_t untrusted_rbp, EnterState& out);
+  // EEXIT by the thread running on `tcs`: the TCS is free again.
+  LeafResult eexit(EnclaveId enclave, LinearAddr tcs);
+  // AEX of the thread on `tcs`: saves `state` to SSA frame CSSA (with
+  // EXITINFO/EXINFO when the event is reported), increments CSSA, frees
+  // the TCS. `synthetic` receives the state the untrusted side sees:
+  // RAX = ERESUME, RBX = TCS, RCX = AEP, everything else cleared.
+  LeafResult aex(EnclaveId enclave, LinearAddr tcs, const CpuState& state, const ExitEvent& event,
+                 CpuState& synthetic);
+  // ERESUME on `tcs`: restores the state saved in SSA frame CSSA-1.
+  LeafResult eresume(EnclaveId enclave, LinearAddr tcs, std::uint64_t aep, CpuState& state);
+
   // ---- inspection (for backends and tests) ----
   std::optional<EpcmEntry> epcm(EpcIndex page) const;
   std::optional<EnclaveState> state(EnclaveId enclave) const;
@@ -110,11 +127,17 @@ class Monitor {
     std::uint64_t children = 0;  // valid EPC pages owned, SECS excluded
     std::unordered_map<std::uint64_t, EpcIndex> pages;  // linear address -> page
     bool alive = false;  // false once its SECS is removed (a leaf that raced EREMOVE sees this)
+    std::unordered_map<std::uint64_t, bool> busy;  // TCS linear address -> a thread is inside
     std::array<std::uint8_t, 16> isv_family_id{};    // KSS, from the SIGSTRUCT at EINIT
     std::array<std::uint8_t, 16> isv_ext_prod_id{};  // KSS, from the SIGSTRUCT at EINIT
   };
 
   crypto::Key128 report_key(const sgx::TargetInfo& target) const;
+  // The TCS page of `enclave` at `tcs` (locked enclave); a fault if it is not one.
+  LeafResult tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, EpcIndex& page) const;
+  // The EPC page backing SSA frame `frame` of the TCS, checked to be a
+  // writable REG page of the enclave (the GPRSGX area is in its last page).
+  LeafResult ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page) const;
 
   // Resolves an enclave; nullptr if `id` is not a valid SECS. The object
   // stays allocated for the monitor's lifetime (one slot per EPC page, reused

@@ -39,11 +39,13 @@ std::string hex32(const std::uint8_t* p) { return to_hex(ByteSpan(p, 32)); }
 // taking EPC pages in order.
 class MonitorBuilder final : public identity::EnclaveBuilder {
  public:
-  MonitorBuilder(Monitor& m, sgx::Attributes attrs, std::uint32_t first_page = 0)
-      : m_(m), attrs_(attrs), next_(first_page) {}
+  MonitorBuilder(Monitor& m, sgx::Attributes attrs, std::uint32_t first_page = 0, std::uint32_t misc = 0)
+      : m_(m), attrs_(attrs), next_(first_page), misc_(misc) {}
   Status ecreate(std::uint32_t ssa, std::uint64_t size) override {
     secs_ = EpcIndex{next_++};
-    auto r = m_.ecreate(secs_, make_secs(size, ssa, attrs_), secinfo(0));
+    sgx::Secs s = make_secs(size, ssa, attrs_);
+    s.misc_select = misc_;
+    auto r = m_.ecreate(secs_, s, secinfo(0));
     return r ? Status{} : Error(r.detail);
   }
   Status add_page(std::uint64_t offset, std::uint64_t flags, std::span<const std::uint8_t, sgx::kPageSize> data,
@@ -66,6 +68,7 @@ class MonitorBuilder final : public identity::EnclaveBuilder {
   sgx::Attributes attrs_;
   EpcIndex secs_{};
   std::uint32_t next_ = 0;
+  std::uint32_t misc_ = 0;
 };
 
 class MonitorTest : public ::testing::Test {
@@ -363,7 +366,7 @@ class KeysTest : public ::testing::Test {
   }
   // Builds the enarx enclave (optionally with one byte changed) and launches it.
   EnclaveId launch(const crypto::RsaPrivateKey& key, std::uint16_t svn, bool changed = false,
-                   std::uint64_t flags = sgx::attr::kMode64Bit) {
+                   std::uint64_t flags = sgx::attr::kMode64Bit, std::uint32_t misc = 0) {
     Bytes pages = bin_;
     if (changed) pages[3 * 4096 + 17] ^= 1;
     image::RawPagesLayout l;
@@ -371,13 +374,14 @@ class KeysTest : public ::testing::Test {
     l.enclave_size = 0x8000;
     identity::MeasuringBuilder mb;
     EXPECT_TRUE(image::replay_raw_pages(pages, l, mb));
-    MonitorBuilder b(monitor_, {flags, 3}, next_page_);
+    MonitorBuilder b(monitor_, {flags, 3}, next_page_, misc);
     EXPECT_TRUE(image::replay_raw_pages(pages, l, b));
     next_page_ = b.used();
     identity::SigstructFields f;
     f.enclave_hash = mb.mrenclave();
     f.isv_svn = svn;
     f.attributes = {flags & ~sgx::attr::kDebug, 3};
+    f.misc_select = misc;
     sgx::Sigstruct ss = identity::make_sigstruct(f);
     EXPECT_TRUE(identity::sign_sigstruct(ss, key));
     auto r = monitor_.einit(b.id(), ss, nullptr);
@@ -505,6 +509,96 @@ TEST_F(KeysTest, ReportVerifiesAtItsTargetOnly) {
   sgx::Report again{};
   ASSERT_TRUE(monitor_.ereport(a, tb, data, again));
   EXPECT_EQ(std::memcmp(again.key_id, rep.key_id, 32), 0);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// ---- EENTER / EEXIT / AEX / ERESUME (the enarx TCS: OSSA 0x2000, NSSA 1, OENTRY 0x1075) ----
+
+using ThreadTest = KeysTest;
+constexpr LinearAddr kTcs{kBase};
+
+TEST_F(ThreadTest, EnterExitAndBusy) {
+  EnclaveId e = launch(*key1_, 0);
+  EnterState st;
+  ASSERT_TRUE(monitor_.eenter(e, kTcs, 0x1111, 0x2222, 0x7000, 0x7100, st));
+  EXPECT_EQ(st.rip, kBase + 0x1075);
+  EXPECT_EQ(st.rax, 0u);
+  EXPECT_EQ(st.rcx, 0x2222u);
+  EXPECT_EQ(st.fs_base, kBase);
+  EXPECT_EQ(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st).kind, LeafKind::kGp);  // busy
+  EXPECT_TRUE(monitor_.eexit(e, kTcs));
+  EXPECT_EQ(monitor_.eexit(e, kTcs).kind, LeafKind::kGp);  // nobody inside
+  EXPECT_TRUE(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st));
+  EXPECT_EQ(monitor_.eenter(e, LinearAddr{kBase + 0x1000}, 0, 0, 0, 0, st).kind, LeafKind::kPf);  // a REG page
+  EXPECT_EQ(monitor_.eenter(e, LinearAddr{kBase + 0x10}, 0, 0, 0, 0, st).kind, LeafKind::kGp);    // unaligned
+}
+
+TEST_F(ThreadTest, NotBeforeEinit) {
+  MonitorBuilder b(monitor_, {sgx::attr::kMode64Bit, 3});
+  image::RawPagesLayout l;
+  l.tcs_pages = {0};
+  ASSERT_TRUE(image::replay_raw_pages(bin_, l, b));
+  EnterState st;
+  EXPECT_EQ(monitor_.eenter(b.id(), kTcs, 0, 0, 0, 0, st).kind, LeafKind::kGp);
+}
+
+TEST_F(ThreadTest, AexSavesStateAndEresumeRestoresIt) {
+  EnclaveId e = launch(*key1_, 0, false, sgx::attr::kMode64Bit, sgx::misc::kExinfo);
+  EnterState st;
+  ASSERT_TRUE(monitor_.eenter(e, kTcs, /*aep=*/0xaee, 0, /*ursp=*/0x7000, /*urbp=*/0x7100, st));
+  CpuState inside;
+  inside.rax = 1, inside.rbx = 2, inside.r15 = 15, inside.rip = kBase + 0x1234, inside.rsp = kBase + 0x4ff0;
+  inside.fs_base = kBase, inside.rflags = 0x202;
+  ExitEvent pf{.vector = sgx::vector::kPf, .report = true, .address = kBase + 0x5008, .error_code = 0x8007};
+  CpuState outside;
+  ASSERT_TRUE(monitor_.aex(e, kTcs, inside, pf, outside));
+  EXPECT_EQ(outside.rax, 3u);  // ERESUME
+  EXPECT_EQ(outside.rbx, kTcs.value);
+  EXPECT_EQ(outside.rcx, 0xaeeu);
+  EXPECT_EQ(outside.r15, 0u);  // enclave state never leaks
+
+  // The SSA frame (enclave page 0x2000 = EPC page 3 here) holds GPRSGX and EXINFO.
+  auto entry = monitor_.epcm(EpcIndex{3});
+  ASSERT_TRUE(entry && entry->addr.value == kBase + 0x2000);
+  auto frame = platform_.epc_page(EpcIndex{3});
+  auto gpr = copy_struct<sgx::Gprsgx>(frame.subspan(sgx::gprsgx_offset(1)));
+  EXPECT_EQ(gpr.rip, kBase + 0x1234);
+  EXPECT_EQ(gpr.r15, 15u);
+  EXPECT_EQ(gpr.ursp, 0x7000u);
+  EXPECT_EQ(gpr.exit_info.vector(), sgx::vector::kPf);
+  EXPECT_TRUE(gpr.exit_info.valid());
+  auto exinfo = copy_struct<sgx::Exinfo>(frame.subspan(sgx::exinfo_offset(1)));
+  EXPECT_EQ(exinfo.maddr, kBase + 0x5008);
+  EXPECT_EQ(exinfo.errcd, 0x8007u);
+
+  // CSSA is now 1 == NSSA: no handler entry is possible, only ERESUME.
+  EXPECT_EQ(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st).kind, LeafKind::kGp);
+  CpuState back;
+  ASSERT_TRUE(monitor_.eresume(e, kTcs, 0xaee, back));
+  EXPECT_EQ(back.rip, inside.rip);
+  EXPECT_EQ(back.rax, 1u);
+  EXPECT_EQ(back.rsp, inside.rsp);
+  EXPECT_EQ(monitor_.eresume(e, kTcs, 0, back).kind, LeafKind::kGp);  // busy again
+  EXPECT_TRUE(monitor_.eexit(e, kTcs));
+  EXPECT_EQ(monitor_.eresume(e, kTcs, 0, back).kind, LeafKind::kGp);  // CSSA is 0: nothing to resume
+  EXPECT_TRUE(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st));
+  EXPECT_EQ(st.rax, 0u);
+}
+
+TEST_F(ThreadTest, InterruptsAreNotReported) {
+  EnclaveId e = launch(*key1_, 0);
+  EnterState st;
+  ASSERT_TRUE(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st));
+  CpuState outside;
+  ASSERT_TRUE(monitor_.aex(e, kTcs, CpuState{}, ExitEvent{.vector = 32, .report = false}, outside));
+  auto gpr = copy_struct<sgx::Gprsgx>(platform_.epc_page(EpcIndex{3}).subspan(sgx::gprsgx_offset(1)));
+  EXPECT_FALSE(gpr.exit_info.valid());
+  EXPECT_EQ(monitor_.aex(e, kTcs, CpuState{}, ExitEvent{}, outside).kind, LeafKind::kGp);  // not inside
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 
 #include "arch/sgx/ssa.h"
@@ -71,6 +72,7 @@ const char* leaf_kind_name(LeafKind k) {
 Monitor::Monitor(Platform& platform, MonitorConfig config)
     : platform_(platform), config_(std::move(config)), epcm_(platform.epc_page_count()), slots_(epcm_.size()) {
   platform_.random(report_key_id_);
+  platform_.random(paging_key_);
 }
 
 Monitor::Enclave* Monitor::find_enclave(EnclaveId id) const {
@@ -140,6 +142,8 @@ LeafResult Monitor::ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx
   enclave->children = 0;
   enclave->pages.clear();
   enclave->busy.clear();
+  enclave->epoch = 1;
+  enclave->eid = next_eid_.fetch_add(1);
   enclave->secs = secs;
   // MRENCLAVE/MRSIGNER and the identity fields are set by EINIT.
   std::memset(enclave->secs.mr_enclave, 0, sizeof enclave->secs.mr_enclave);
@@ -308,6 +312,15 @@ LeafResult Monitor::eremove(EpcIndex page) {
     entry = epcm_[page.value];
   }
   if (!entry.valid) return LeafResult::success();  // SDM EREMOVE: a free page stays free
+  if (entry.type == sgx::PageType::kVa) {
+    // VA pages belong to no enclave; the versions they hold are dropped.
+    std::lock_guard lock(epcm_mu_);
+    if (epcm_[page.value].valid && epcm_[page.value].type == sgx::PageType::kVa) {
+      epcm_[page.value] = EpcmEntry{};
+      std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
+    }
+    return LeafResult::success();
+  }
   Enclave* enclave = find_enclave(entry.owner);
   if (enclave == nullptr) return LeafResult::pf(page.value, "EREMOVE: page has no live enclave");
   std::lock_guard elock(enclave->mu);
@@ -331,6 +344,180 @@ LeafResult Monitor::eremove(EpcIndex page) {
   --enclave->children;
   std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
   platform_.page_unmapped(entry.owner, entry.addr, page);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- paging
+
+LeafResult Monitor::epa(EpcIndex page) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EPA: not an EPC page");
+  std::lock_guard lock(epcm_mu_);
+  EpcmEntry& e = epcm_[page.value];
+  if (e.valid) return LeafResult::pf(page.value, "EPA: EPC page in use");
+  e = EpcmEntry{.valid = true, .type = sgx::PageType::kVa};
+  std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
+  return LeafResult::success();
+}
+
+LeafResult Monitor::eblock(EpcIndex page) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EBLOCK: not an EPC page");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page not valid");
+  if (entry.type == sgx::PageType::kSecs) return LeafResult::error(sgx::Status::kPgIsSecs, "EBLOCK: page is a SECS");
+  if (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs)
+    return LeafResult::error(sgx::Status::kNotBlockable, "EBLOCK: page type cannot be blocked");
+  Enclave* enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+      return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page changed concurrently");
+    if (now.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
+    now.blocked = true;
+    now.block_epoch = enclave->epoch;
+  }
+  platform_.page_unmapped(entry.owner, entry.addr, page);
+  return LeafResult::success();
+}
+
+LeafResult Monitor::etrack(EnclaveId id) {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::pf(id.value, "ETRACK: not a valid SECS");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive) return LeafResult::pf(id.value, "ETRACK: SECS was removed");
+  // A thread that entered before the previous ETRACK is still inside.
+  for (const auto& [tcs, entered] : enclave->busy)
+    if (entered < enclave->epoch) return LeafResult::error(sgx::Status::kPrevTrkIncmpl, "ETRACK: previous tracking incomplete");
+  ++enclave->epoch;
+  return LeafResult::success();
+}
+
+namespace {
+// GCM AAD of an evicted page: what ELDU must find unchanged (SDM EWB: the MAC
+// covers the PCMD's SECINFO and ENCLAVEID, LINADDR and the version).
+std::array<std::uint8_t, 64 + 8 + 8 + 8> paging_aad(const sgx::Pcmd& pcmd, std::uint64_t linaddr, std::uint64_t version) {
+  std::array<std::uint8_t, 64 + 8 + 8 + 8> aad{};
+  std::memcpy(aad.data(), &pcmd.secinfo, 64);
+  store_le<std::uint64_t>(aad.data() + 64, pcmd.enclave_id);
+  store_le<std::uint64_t>(aad.data() + 72, linaddr);
+  store_le<std::uint64_t>(aad.data() + 80, version);
+  return aad;
+}
+std::array<std::uint8_t, 12> paging_iv(std::uint64_t version) {
+  std::array<std::uint8_t, 12> iv{};
+  store_le<std::uint64_t>(iv.data(), version);
+  return iv;
+}
+}  // namespace
+
+LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedPage& out) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EWB: not an EPC page");
+  if (!page_in_range(va)) return LeafResult::pf(va.value, "EWB: VA operand not an EPC page");
+  if (slot >= sgx::kVaSlotsPerPage) return LeafResult::gp("EWB: VA slot out of range");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+    const EpcmEntry& v = epcm_[va.value];
+    if (!v.valid || v.type != sgx::PageType::kVa) return LeafResult::pf(va.value, "EWB: not a VA page");
+  }
+  if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
+    return LeafResult::pf(page.value, "EWB: not an evictable enclave page");
+  Enclave* enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EWB: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  std::uint64_t version = 0;
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+      return LeafResult::pf(page.value, "EWB: page changed concurrently");
+    if (!now.blocked) return LeafResult::error(sgx::Status::kPageNotBlocked, "EWB: page not blocked");
+    if (enclave->epoch <= now.block_epoch)
+      return LeafResult::error(sgx::Status::kNotTracked, "EWB: no ETRACK since EBLOCK");
+    for (const auto& [tcs, entered] : enclave->busy)
+      if (entered <= now.block_epoch)
+        return LeafResult::error(sgx::Status::kNotTracked, "EWB: a thread from before EBLOCK is still inside");
+    if (entry.type == sgx::PageType::kTcs && enclave->busy.count(entry.addr.value) != 0)
+      return LeafResult::error(sgx::Status::kNotTracked, "EWB: TCS in use");
+    auto va_mem = platform_.epc_page(va);
+    if (load_le<std::uint64_t>(va_mem.data() + 8 * slot) != 0)
+      return LeafResult::error(sgx::Status::kVaSlotOccupied, "EWB: VA slot occupied");
+    version = next_version_.fetch_add(1);
+    store_le<std::uint64_t>(va_mem.data() + 8 * slot, version);
+    now = EpcmEntry{};
+  }
+  EvictedPage ev;
+  ev.linaddr = entry.addr.value;
+  ev.pcmd.secinfo.flags = sgx::secinfo_flags::page_type(entry.type) | entry.perms |
+                          (entry.pending ? kPending : 0) | (entry.modified ? kModified : 0) | (entry.pr ? kPr : 0);
+  ev.pcmd.enclave_id = enclave->eid;
+  auto page_mem = platform_.epc_page(page);
+  const auto aad = paging_aad(ev.pcmd, ev.linaddr, version);
+  auto tag = crypto::aes_gcm_encrypt(paging_key_, paging_iv(version), aad, page_mem, ev.data);
+  if (!tag) std::abort();  // AES-GCM over in-memory buffers cannot fail unless OpenSSL is broken
+  std::memcpy(ev.pcmd.mac, tag->data(), 16);
+  std::memset(page_mem.data(), 0, sgx::kPageSize);
+  enclave->pages.erase(entry.addr.value);
+  --enclave->children;
+  out = ev;
+  return LeafResult::success();
+}
+
+LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t slot, const EvictedPage& in,
+                         bool blocked) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "ELDU: not an EPC page");
+  if (!page_in_range(va)) return LeafResult::pf(va.value, "ELDU: VA operand not an EPC page");
+  if (slot >= sgx::kVaSlotsPerPage) return LeafResult::gp("ELDU: VA slot out of range");
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::pf(id.value, "ELDU: not a valid SECS");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive) return LeafResult::pf(id.value, "ELDU: SECS was removed");
+  if (in.pcmd.enclave_id != enclave->eid) return LeafResult::gp("ELDU: the page belongs to another enclave");
+  const sgx::PageType type = in.pcmd.secinfo.page_type();
+  if (type != sgx::PageType::kReg && type != sgx::PageType::kTcs) return LeafResult::gp("ELDU: bad PCMD page type");
+  const sgx::Secs& secs = enclave->secs;
+  if ((in.linaddr & sgx::kPageMask) != 0 || in.linaddr < secs.base_addr || in.linaddr - secs.base_addr >= secs.size)
+    return LeafResult::gp("ELDU: linear address outside ELRANGE");
+  if (enclave->pages.count(in.linaddr) != 0) return LeafResult::gp("ELDU: linear address already backed");
+  std::array<std::uint8_t, sgx::kPageSize> plain;
+  {
+    std::lock_guard lock(epcm_mu_);
+    const EpcmEntry& v = epcm_[va.value];
+    if (!v.valid || v.type != sgx::PageType::kVa) return LeafResult::pf(va.value, "ELDU: not a VA page");
+    if (epcm_[page.value].valid) return LeafResult::pf(page.value, "ELDU: EPC page in use");
+    auto va_mem = platform_.epc_page(va);
+    const std::uint64_t version = load_le<std::uint64_t>(va_mem.data() + 8 * slot);
+    crypto::Mac128 tag;
+    std::memcpy(tag.data(), in.pcmd.mac, 16);
+    // An empty slot, another version (a stale copy) or any changed byte all
+    // fail the MAC (SDM ELDU: SGX_MAC_COMPARE_FAIL).
+    if (version == 0 ||
+        !crypto::aes_gcm_decrypt(paging_key_, paging_iv(version), paging_aad(in.pcmd, in.linaddr, version), in.data,
+                                 tag, plain))
+      return LeafResult::error(sgx::Status::kMacCompareFail, "ELDU: MAC mismatch (tampered, stale or replayed page)");
+    store_le<std::uint64_t>(va_mem.data() + 8 * slot, 0);
+    epcm_[page.value] = EpcmEntry{.valid = true,
+                                  .type = type,
+                                  .perms = static_cast<std::uint8_t>(in.pcmd.secinfo.flags & kPermMask),
+                                  .pending = (in.pcmd.secinfo.flags & kPending) != 0,
+                                  .modified = (in.pcmd.secinfo.flags & kModified) != 0,
+                                  .pr = (in.pcmd.secinfo.flags & kPr) != 0,
+                                  .blocked = blocked,
+                                  .owner = id,
+                                  .addr = LinearAddr{in.linaddr},
+                                  .block_epoch = blocked ? enclave->epoch : 0};
+  }
+  std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
+  enclave->pages.emplace(in.linaddr, page);
+  ++enclave->children;
+  if (!blocked) platform_.page_mapped(id, LinearAddr{in.linaddr}, page, in.pcmd.secinfo.flags & kPermMask);
   return LeafResult::success();
 }
 
@@ -549,7 +736,7 @@ LeafResult Monitor::eenter(EnclaveId id, LinearAddr tcs, std::uint64_t aep, std:
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (enclave->busy[tcs.value]) return LeafResult::gp("EENTER: TCS is busy");
+  if (enclave->busy.count(tcs.value) != 0) return LeafResult::gp("EENTER: TCS is busy");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
   if (t.cssa >= t.nssa) return LeafResult::gp("EENTER: CSSA == NSSA, no free SSA frame");
   EpcIndex sp{};
@@ -561,7 +748,7 @@ LeafResult Monitor::eenter(EnclaveId id, LinearAddr tcs, std::uint64_t aep, std:
   std::memcpy(platform_.epc_page(sp).data() + kGprOffset, &gpr, sizeof gpr);
   t.aep = aep;
   store_tcs(platform_.epc_page(tp), t);
-  enclave->busy[tcs.value] = true;
+  enclave->busy[tcs.value] = enclave->epoch;
   const std::uint64_t base = enclave->secs.base_addr;
   out = EnterState{.rip = base + t.oentry,
                    .rax = t.cssa,
@@ -577,8 +764,7 @@ LeafResult Monitor::eexit(EnclaveId id, LinearAddr tcs) {
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (!enclave->busy[tcs.value]) return LeafResult::gp("EEXIT: no thread inside this TCS");
-  enclave->busy[tcs.value] = false;
+  if (enclave->busy.erase(tcs.value) == 0) return LeafResult::gp("EEXIT: no thread inside this TCS");
   return LeafResult::success();
 }
 
@@ -588,7 +774,7 @@ LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const E
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (!enclave->busy[tcs.value]) return LeafResult::gp("AEX: no thread inside this TCS");
+  if (enclave->busy.count(tcs.value) == 0) return LeafResult::gp("AEX: no thread inside this TCS");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
   EpcIndex sp{};
   if (auto r = ssa_page(*enclave, t, t.cssa, sp); !r) return r;
@@ -610,7 +796,7 @@ LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const E
   }
   t.cssa += 1;
   store_tcs(platform_.epc_page(tp), t);
-  enclave->busy[tcs.value] = false;
+  enclave->busy.erase(tcs.value);
   // What the untrusted side sees: the ERESUME leaf, the TCS and the AEP.
   synthetic = CpuState{};
   synthetic.rax = static_cast<std::uint64_t>(sgx::Enclu::kEresume);
@@ -626,7 +812,7 @@ LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, Cpu
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (enclave->busy[tcs.value]) return LeafResult::gp("ERESUME: TCS is busy");
+  if (enclave->busy.count(tcs.value) != 0) return LeafResult::gp("ERESUME: TCS is busy");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
   if (t.cssa == 0 || t.cssa > t.nssa) return LeafResult::gp("ERESUME: no SSA frame to resume from");
   EpcIndex sp{};
@@ -638,7 +824,7 @@ LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, Cpu
   t.cssa -= 1;
   t.aep = aep;
   store_tcs(platform_.epc_page(tp), t);
-  enclave->busy[tcs.value] = true;
+  enclave->busy[tcs.value] = enclave->epoch;
   return LeafResult::success();
 }
 

@@ -20,6 +20,7 @@
 // while hashing or copying pages.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,27 @@ class Monitor {
   // EREMOVE: frees `page`; a SECS only when the enclave has no pages left.
   LeafResult eremove(EpcIndex page);
 
+  // ---- paging (SDM 38.5 "EPC and Management of EPC Pages") ----
+  // EPA: `page` becomes a Version Array page of 512 empty slots.
+  LeafResult epa(EpcIndex page);
+  // EBLOCK: no new mappings of `page`; the backend unmaps it.
+  LeafResult eblock(EpcIndex page);
+  // ETRACK: starts a tracking cycle for `enclave` (threads inside must leave).
+  LeafResult etrack(EnclaveId enclave);
+  // EWB: evicts the blocked, tracked `page`: AES-GCM encrypts it into `out`
+  // with its PCMD, stores a fresh version in slot `slot` of VA page `va`.
+  struct EvictedPage {
+    std::array<std::uint8_t, sgx::kPageSize> data{};
+    sgx::Pcmd pcmd{};
+    std::uint64_t linaddr = 0;
+  };
+  LeafResult ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedPage& out);
+  // ELDU/ELDB: loads an evicted page of `enclave` back into free `page`,
+  // checking its MAC against the version in `va`/`slot` (which is cleared,
+  // so a copy can be loaded once). ELDB leaves it blocked.
+  LeafResult eldu(EpcIndex page, EnclaveId enclave, EpcIndex va, std::uint32_t slot, const EvictedPage& in,
+                  bool blocked = false);
+
   // ---- ENCLU, executed by a thread of `enclave` (the backend names the
   // enclave whose TCS is running; the monitor never trusts the enclave to
   // say who it is) ----
@@ -127,7 +149,11 @@ class Monitor {
     std::uint64_t children = 0;  // valid EPC pages owned, SECS excluded
     std::unordered_map<std::uint64_t, EpcIndex> pages;  // linear address -> page
     bool alive = false;  // false once its SECS is removed (a leaf that raced EREMOVE sees this)
-    std::unordered_map<std::uint64_t, bool> busy;  // TCS linear address -> a thread is inside
+    // TCS linear address -> the tracking epoch at which its thread entered;
+    // absent while no thread is inside.
+    std::unordered_map<std::uint64_t, std::uint64_t> busy;
+    std::uint64_t epoch = 1;  // ETRACK cycles
+    std::uint64_t eid = 0;    // unique per monitor; binds evicted pages to their enclave (PCMD.ENCLAVEID)
     std::array<std::uint8_t, 16> isv_family_id{};    // KSS, from the SIGSTRUCT at EINIT
     std::array<std::uint8_t, 16> isv_ext_prod_id{};  // KSS, from the SIGSTRUCT at EINIT
   };
@@ -152,7 +178,13 @@ class Monitor {
   std::vector<EpcmEntry> epcm_;
   std::vector<std::unique_ptr<Enclave>> slots_;
   // CR_REPORT_KEYID: random per monitor start ("per boot"), in every REPORT.
-  std::array<std::uint8_t, 32> report_key_id_{};  // by SECS page; allocated on first ECREATE there
+  std::array<std::uint8_t, 32> report_key_id_{};
+  // Paging: a per-start AES-256-GCM key (evicted pages die with the monitor,
+  // as their enclaves do) and never-repeating versions, which also serve as
+  // the GCM nonce.
+  std::array<std::uint8_t, 32> paging_key_{};
+  std::atomic<std::uint64_t> next_version_{1};
+  std::atomic<std::uint64_t> next_eid_{1};  // by SECS page; allocated on first ECREATE there
 };
 
 }  // namespace nsgx::monitor

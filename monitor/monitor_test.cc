@@ -603,3 +603,119 @@ TEST_F(ThreadTest, InterruptsAreNotReported) {
 
 }  // namespace
 }  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// ---- EPA / EBLOCK / ETRACK / EWB / ELDU ----
+
+class PagingTest : public KeysTest {
+ protected:
+  void SetUp() override {
+    KeysTest::SetUp();
+    e_ = launch(*key1_, 0);
+    ASSERT_TRUE(monitor_.epa(kVa));
+  }
+  // EPC page backing enclave address `addr`.
+  EpcIndex page_at(std::uint64_t addr) {
+    for (std::uint32_t i = 0; i < monitor_.page_count(); ++i) {
+      auto e = monitor_.epcm(EpcIndex{i});
+      if (e->valid && e->owner == e_ && e->addr.value == addr && e->type != sgx::PageType::kSecs) return EpcIndex{i};
+    }
+    ADD_FAILURE() << "no page at " << addr;
+    return EpcIndex{0};
+  }
+  Monitor::EvictedPage evict(std::uint64_t addr, std::uint32_t slot) {
+    const EpcIndex p = page_at(addr);
+    EXPECT_TRUE(monitor_.eblock(p));
+    EXPECT_TRUE(monitor_.etrack(e_));
+    Monitor::EvictedPage out;
+    auto r = monitor_.ewb(p, kVa, slot, out);
+    EXPECT_TRUE(r) << r.detail;
+    return out;
+  }
+  static constexpr EpcIndex kVa{500};
+  static constexpr EpcIndex kFree{600};
+  EnclaveId e_{};
+};
+
+TEST_F(PagingTest, EvictAndReload) {
+  const std::uint64_t addr = kBase + 0x3000;
+  const EpcIndex p = page_at(addr);
+  std::array<std::uint8_t, sgx::kPageSize> before;
+  std::copy_n(platform_.epc_page(p).begin(), sgx::kPageSize, before.begin());
+  const std::uint32_t free_before = monitor_.free_pages();
+  auto ev = evict(addr, 7);
+  EXPECT_FALSE(monitor_.epcm(p)->valid);
+  EXPECT_EQ(platform_.mapped.count(addr), 0u);
+  EXPECT_EQ(monitor_.free_pages(), free_before + 1);
+  EXPECT_NE(std::memcmp(ev.data.data(), before.data(), sgx::kPageSize), 0);  // encrypted
+  auto r = monitor_.eldu(kFree, e_, kVa, 7, ev);
+  ASSERT_TRUE(r) << r.detail;
+  EXPECT_EQ(std::memcmp(platform_.epc_page(kFree).data(), before.data(), sgx::kPageSize), 0);
+  EXPECT_EQ(platform_.mapped.at(addr).first, kFree.value);
+  EXPECT_EQ(monitor_.epcm(kFree)->perms, 7u);
+  // The same copy cannot be loaded twice: its slot was consumed.
+  EXPECT_TRUE(monitor_.eremove(kFree));
+  EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 7, ev).status, sgx::Status::kMacCompareFail);
+}
+
+TEST_F(PagingTest, ElduRejectsTamperedStaleAndForeignPages) {
+  const std::uint64_t addr = kBase + 0x4000;
+  auto v1 = evict(addr, 0);
+  auto bad = v1;
+  bad.data[100] ^= 1;
+  EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 0, bad).status, sgx::Status::kMacCompareFail);
+  bad = v1;
+  bad.linaddr = kBase + 0x6000;  // an unbacked address: the MAC binds the original one
+  EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 0, bad).status, sgx::Status::kMacCompareFail);
+  bad.linaddr = kBase + 0x5000;  // an address backed by another page
+  EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 0, bad).kind, LeafKind::kGp);
+  bad = v1;
+  bad.pcmd.secinfo.flags |= 0x2;  // claim other permissions
+  bad.pcmd.secinfo.flags &= ~0x1ull;
+  EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 0, bad).status, sgx::Status::kMacCompareFail);
+  // Another enclave cannot take it.
+  EnclaveId other = launch(*key2_, 0);
+  EXPECT_EQ(monitor_.eldu(kFree, other, kVa, 0, v1).kind, LeafKind::kGp);
+  // Reload, evict again (a newer version), then try the stale copy.
+  ASSERT_TRUE(monitor_.eldu(kFree, e_, kVa, 0, v1));
+  auto v2 = evict(addr, 1);
+  EXPECT_EQ(monitor_.eldu(EpcIndex{601}, e_, kVa, 1, v1).status, sgx::Status::kMacCompareFail);
+  EXPECT_TRUE(monitor_.eldu(EpcIndex{601}, e_, kVa, 1, v2));
+  // Nothing failed above changed the EPCM.
+  EXPECT_FALSE(monitor_.epcm(EpcIndex{602})->valid);
+}
+
+TEST_F(PagingTest, BlockTrackAndSlotErrors) {
+  const EpcIndex p = page_at(kBase + 0x3000);
+  Monitor::EvictedPage out;
+  EXPECT_EQ(monitor_.ewb(p, kVa, 0, out).status, sgx::Status::kPageNotBlocked);
+  ASSERT_TRUE(monitor_.eblock(p));
+  EXPECT_EQ(monitor_.eblock(p).status, sgx::Status::kBlkstate);
+  EXPECT_EQ(monitor_.ewb(p, kVa, 0, out).status, sgx::Status::kNotTracked);
+  EXPECT_EQ(monitor_.eblock(EpcIndex{e_.value}).status, sgx::Status::kPgIsSecs);
+  EXPECT_EQ(monitor_.eblock(kVa).status, sgx::Status::kNotBlockable);
+  EXPECT_EQ(monitor_.eblock(kFree).status, sgx::Status::kPgInvld);
+  EXPECT_EQ(monitor_.ewb(p, kFree, 0, out).kind, LeafKind::kPf);  // not a VA page
+  EXPECT_EQ(monitor_.ewb(p, kVa, 512, out).kind, LeafKind::kGp);  // no such slot
+
+  // A thread inside since before the block keeps the page from being evicted.
+  EnterState st;
+  ASSERT_TRUE(monitor_.eenter(e_, LinearAddr{kBase}, 0, 0, 0, 0, st));
+  ASSERT_TRUE(monitor_.etrack(e_));
+  EXPECT_EQ(monitor_.etrack(e_).status, sgx::Status::kPrevTrkIncmpl);
+  EXPECT_EQ(monitor_.ewb(p, kVa, 0, out).status, sgx::Status::kNotTracked);
+  ASSERT_TRUE(monitor_.eexit(e_, LinearAddr{kBase}));
+  ASSERT_TRUE(monitor_.ewb(p, kVa, 0, out));
+
+  const EpcIndex q = page_at(kBase + 0x4000);
+  ASSERT_TRUE(monitor_.eblock(q));
+  ASSERT_TRUE(monitor_.etrack(e_));
+  EXPECT_EQ(monitor_.ewb(q, kVa, 0, out).status, sgx::Status::kVaSlotOccupied);
+  EXPECT_TRUE(monitor_.ewb(q, kVa, 1, out));
+  EXPECT_TRUE(monitor_.eremove(kVa));  // VA pages belong to no enclave
+}
+
+}  // namespace
+}  // namespace nsgx::monitor

@@ -20,7 +20,7 @@ struct EpcmEntry {
   bool blocked = false;    // EBLOCK
   EnclaveId owner{};       // the SECS page of the owning enclave (SECS: itself)
   LinearAddr addr{};       // enclave linear address (not for SECS/VA)
-  std::uint64_t block_epoch = 0;  // the owner's tracking epoch when EBLOCK ran
+  std::uint64_t change_epoch = 0;  // the owner's tracking epoch at EBLOCK, EMODPR or EMODT
 };
 
 }  // namespace nsgx::monitor

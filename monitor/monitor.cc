@@ -347,6 +347,257 @@ LeafResult Monitor::eremove(EpcIndex page) {
   return LeafResult::success();
 }
 
+// ---------------------------------------------------------------- SGX2 (ENCLS side)
+
+LeafResult Monitor::eaug(EpcIndex page, EnclaveId id, LinearAddr addr) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EAUG: not an EPC page");
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::pf(id.value, "EAUG: SECS operand is not a valid SECS");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive) return LeafResult::pf(id.value, "EAUG: SECS was removed");
+  if (enclave->state != EnclaveState::kInitialized) return LeafResult::gp("EAUG: enclave not initialized");
+  const sgx::Secs& secs = enclave->secs;
+  if (!addr.page_aligned() || addr.value < secs.base_addr || addr.value - secs.base_addr >= secs.size)
+    return LeafResult::gp("EAUG: linear address not a page inside ELRANGE");
+  if (enclave->pages.count(addr.value) != 0) return LeafResult::gp("EAUG: linear address already backed");
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& e = epcm_[page.value];
+    if (e.valid) return LeafResult::pf(page.value, "EAUG: EPC page in use");
+    e = EpcmEntry{.valid = true,
+                  .type = sgx::PageType::kReg,
+                  .perms = static_cast<std::uint8_t>(kR | kW),
+                  .pending = true,
+                  .owner = id,
+                  .addr = addr};
+  }
+  std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
+  enclave->pages.emplace(addr.value, page);
+  ++enclave->children;
+  // Not mapped until the enclave EACCEPTs it: a pending page is unusable.
+  return LeafResult::success();
+}
+
+LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
+  if (!secinfo_reserved_clear(si) || (si.flags & ~kPermMask) != 0)
+    return LeafResult::gp("EMODPR: SECINFO may only carry R/W/X");
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EMODPR: not an EPC page");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid || entry.type != sgx::PageType::kReg) return LeafResult::pf(page.value, "EMODPR: not a valid REG page");
+  Enclave* enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EMODPR: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
+    return LeafResult::gp("EMODPR: enclave not initialized");
+  std::uint8_t perms = 0;
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+      return LeafResult::pf(page.value, "EMODPR: page changed concurrently");
+    if (now.pending || now.modified)
+      return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODPR: page is pending or modified");
+    now.perms = static_cast<std::uint8_t>(now.perms & si.flags);
+    now.pr = true;
+    now.change_epoch = enclave->epoch;
+    perms = now.perms;
+  }
+  platform_.page_mapped(entry.owner, entry.addr, page, perms);
+  return LeafResult::success();
+}
+
+LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
+  const sgx::PageType type = si.page_type();
+  if (!secinfo_reserved_clear(si) || (si.flags & ~kPageTypeMask) != 0 ||
+      (type != sgx::PageType::kTcs && type != sgx::PageType::kTrim))
+    return LeafResult::gp("EMODT: SECINFO must name PT_TCS or PT_TRIM without permissions");
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EMODT: not an EPC page");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
+    return LeafResult::pf(page.value, "EMODT: not a valid REG or TCS page");
+  Enclave* enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EMODT: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
+    return LeafResult::gp("EMODT: enclave not initialized");
+  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave->busy.count(entry.addr.value) != 0))
+    return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+      return LeafResult::pf(page.value, "EMODT: page changed concurrently");
+    if (now.pending || now.modified || now.pr)
+      return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");
+    now.type = type;
+    now.perms = 0;
+    now.modified = true;
+    now.change_epoch = enclave->epoch;
+  }
+  platform_.page_unmapped(entry.owner, entry.addr, page);
+  return LeafResult::success();
+}
+
+LeafResult Monitor::edbgrd(EpcIndex page, std::uint32_t offset, std::uint64_t& value) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EDBGRD: not an EPC page");
+  if (offset >= sgx::kPageSize || offset % 8 != 0) return LeafResult::gp("EDBGRD: offset not an aligned quadword");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid || entry.type == sgx::PageType::kVa) return LeafResult::pf(page.value, "EDBGRD: not an enclave page");
+  Enclave* enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EDBGRD: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive || (enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
+    return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGRD: not a debug enclave");
+  if (entry.type == sgx::PageType::kSecs) {
+    std::uint8_t raw[8];
+    std::memcpy(raw, reinterpret_cast<const std::uint8_t*>(&enclave->secs) + offset, 8);
+    value = load_le<std::uint64_t>(raw);
+  } else {
+    value = load_le<std::uint64_t>(platform_.epc_page(page).data() + offset);
+  }
+  return LeafResult::success();
+}
+
+LeafResult Monitor::edbgwr(EpcIndex page, std::uint32_t offset, std::uint64_t value) {
+  if (!page_in_range(page)) return LeafResult::pf(page.value, "EDBGWR: not an EPC page");
+  if (offset >= sgx::kPageSize || offset % 8 != 0) return LeafResult::gp("EDBGWR: offset not an aligned quadword");
+  EpcmEntry entry;
+  {
+    std::lock_guard lock(epcm_mu_);
+    entry = epcm_[page.value];
+  }
+  if (!entry.valid || entry.type == sgx::PageType::kVa) return LeafResult::pf(page.value, "EDBGWR: not an enclave page");
+  // The SDM lets a debugger write regular pages and selected TCS fields; the
+  // SECS and other pages stay read-only.
+  if (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs)
+    return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: page type not writable by a debugger");
+  Enclave* enclave = find_enclave(entry.owner);
+  if (enclave == nullptr) return LeafResult::pf(page.value, "EDBGWR: page has no live enclave");
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive || (enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
+    return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: not a debug enclave");
+  if (entry.type == sgx::PageType::kTcs && offset != offsetof(sgx::Tcs, flags))
+    return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: only TCS.FLAGS (DBGOPTIN) is writable");
+  if (entry.type == sgx::PageType::kTcs && (value & ~sgx::tcs_flags::kDbgOptIn) != 0)
+    return LeafResult::gp("EDBGWR: only DBGOPTIN may be set in TCS.FLAGS");
+  store_le<std::uint64_t>(platform_.epc_page(page).data() + offset, value);
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- SGX2 (ENCLU side)
+
+LeafResult Monitor::enclave_page(Enclave& enclave, EnclaveId id, LinearAddr addr, EpcIndex& page,
+                                 EpcmEntry& entry) const {
+  if (!enclave.alive || enclave.state != EnclaveState::kInitialized)
+    return LeafResult::gp("ENCLU: not executed by an initialized enclave");
+  if (!addr.page_aligned()) return LeafResult::gp("ENCLU: address not page aligned");
+  auto it = enclave.pages.find(addr.value);
+  if (it == enclave.pages.end()) return LeafResult::pf(addr.value, "ENCLU: no EPC page at this address");
+  std::lock_guard lock(epcm_mu_);
+  entry = epcm_[it->second.value];
+  if (!entry.valid || entry.owner != id || entry.blocked) return LeafResult::pf(addr.value, "ENCLU: page not usable");
+  page = it->second;
+  return LeafResult::success();
+}
+
+LeafResult Monitor::eaccept(EnclaveId id, LinearAddr addr, const sgx::Secinfo& si) {
+  if (!secinfo_reserved_clear(si)) return LeafResult::gp("EACCEPT: SECINFO reserved fields set");
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EACCEPT: not executed by an enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex page{};
+  EpcmEntry e{};
+  if (auto r = enclave_page(*enclave, id, addr, page, e); !r) return r;
+  // SECINFO must state exactly what the EPCM says is awaiting acceptance.
+  const std::uint64_t expect = sgx::secinfo_flags::page_type(e.type) | e.perms | (e.pending ? kPending : 0) |
+                               (e.modified ? kModified : 0) | (e.pr ? kPr : 0);
+  if (!(e.pending || e.modified || e.pr) || si.flags != expect)
+    return LeafResult::error(sgx::Status::kPageAttributesMismatch, "EACCEPT: SECINFO does not match the page's state");
+  // EMODPR/EMODT take effect only once no thread can hold a stale mapping:
+  // an ETRACK must follow the change and every thread inside must have
+  // entered after it (SDM EACCEPT: SGX_NOT_TRACKED).
+  if (e.modified || e.pr) {
+    bool tracked = enclave->epoch > e.change_epoch;
+    for (const auto& [tcs, entered] : enclave->busy) tracked = tracked && entered > e.change_epoch;
+    if (!tracked) return LeafResult::error(sgx::Status::kNotTracked, "EACCEPT: the change was not tracked yet");
+  }
+  std::uint64_t perms = 0;
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    now.pending = now.modified = now.pr = false;
+    perms = now.perms;
+  }
+  if (e.type == sgx::PageType::kTcs && e.modified) {
+    // A page converted to a TCS starts with no thread state.
+    auto t = copy_struct<sgx::Tcs>(platform_.epc_page(page));
+    t.state = 0, t.cssa = 0, t.aep = 0;
+    std::memcpy(platform_.epc_page(page).data(), &t, sizeof t);
+  }
+  if (e.type == sgx::PageType::kReg || e.type == sgx::PageType::kTcs) platform_.page_mapped(id, addr, page, perms);
+  return LeafResult::success();
+}
+
+LeafResult Monitor::eacceptcopy(EnclaveId id, LinearAddr addr, LinearAddr src, const sgx::Secinfo& si) {
+  if (!secinfo_reserved_clear(si) || si.page_type() != sgx::PageType::kReg || (si.flags & kStateBits) != 0)
+    return LeafResult::gp("EACCEPTCOPY: SECINFO must be a plain PT_REG");
+  if ((si.flags & kW) != 0 && (si.flags & kR) == 0) return LeafResult::gp("EACCEPTCOPY: write without read");
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EACCEPTCOPY: not executed by an enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex page{}, src_page{};
+  EpcmEntry e{}, se{};
+  if (auto r = enclave_page(*enclave, id, addr, page, e); !r) return r;
+  if (auto r = enclave_page(*enclave, id, src, src_page, se); !r) return r;
+  if (se.type != sgx::PageType::kReg || (se.perms & kR) == 0 || se.pending || se.modified)
+    return LeafResult::pf(src.value, "EACCEPTCOPY: source is not a readable REG page");
+  if (!e.pending || e.type != sgx::PageType::kReg || e.modified || e.pr)
+    return LeafResult::error(sgx::Status::kPageAttributesMismatch, "EACCEPTCOPY: destination is not a pending page");
+  std::memcpy(platform_.epc_page(page).data(), platform_.epc_page(src_page).data(), sgx::kPageSize);
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    now.pending = false;
+    now.perms = static_cast<std::uint8_t>(si.flags & kPermMask);
+  }
+  platform_.page_mapped(id, addr, page, si.flags & kPermMask);
+  return LeafResult::success();
+}
+
+LeafResult Monitor::emodpe(EnclaveId id, LinearAddr addr, const sgx::Secinfo& si) {
+  if (!secinfo_reserved_clear(si) || (si.flags & ~kPermMask) != 0) return LeafResult::gp("EMODPE: SECINFO may only carry R/W/X");
+  if ((si.flags & kW) != 0 && (si.flags & kR) == 0) return LeafResult::gp("EMODPE: write without read");
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return LeafResult::gp("EMODPE: not executed by an enclave");
+  std::lock_guard elock(enclave->mu);
+  EpcIndex page{};
+  EpcmEntry e{};
+  if (auto r = enclave_page(*enclave, id, addr, page, e); !r) return r;
+  if (e.type != sgx::PageType::kReg || e.pending || e.modified)
+    return LeafResult::pf(addr.value, "EMODPE: not an accepted REG page");
+  std::uint8_t perms = 0;
+  {
+    std::lock_guard lock(epcm_mu_);
+    EpcmEntry& now = epcm_[page.value];
+    now.perms = static_cast<std::uint8_t>(now.perms | si.flags);
+    perms = now.perms;
+  }
+  platform_.page_mapped(id, addr, page, perms);
+  return LeafResult::success();
+}
+
 // ---------------------------------------------------------------- paging
 
 LeafResult Monitor::epa(EpcIndex page) {
@@ -380,7 +631,7 @@ LeafResult Monitor::eblock(EpcIndex page) {
       return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page changed concurrently");
     if (now.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
     now.blocked = true;
-    now.block_epoch = enclave->epoch;
+    now.change_epoch = enclave->epoch;
   }
   platform_.page_unmapped(entry.owner, entry.addr, page);
   return LeafResult::success();
@@ -439,10 +690,10 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
     if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
       return LeafResult::pf(page.value, "EWB: page changed concurrently");
     if (!now.blocked) return LeafResult::error(sgx::Status::kPageNotBlocked, "EWB: page not blocked");
-    if (enclave->epoch <= now.block_epoch)
+    if (enclave->epoch <= now.change_epoch)
       return LeafResult::error(sgx::Status::kNotTracked, "EWB: no ETRACK since EBLOCK");
     for (const auto& [tcs, entered] : enclave->busy)
-      if (entered <= now.block_epoch)
+      if (entered <= now.change_epoch)
         return LeafResult::error(sgx::Status::kNotTracked, "EWB: a thread from before EBLOCK is still inside");
     if (entry.type == sgx::PageType::kTcs && enclave->busy.count(entry.addr.value) != 0)
       return LeafResult::error(sgx::Status::kNotTracked, "EWB: TCS in use");
@@ -512,7 +763,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
                                   .blocked = blocked,
                                   .owner = id,
                                   .addr = LinearAddr{in.linaddr},
-                                  .block_epoch = blocked ? enclave->epoch : 0};
+                                  .change_epoch = blocked ? enclave->epoch : 0};
   }
   std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
   enclave->pages.emplace(in.linaddr, page);

@@ -85,6 +85,18 @@ class Monitor {
   // EREMOVE: frees `page`; a SECS only when the enclave has no pages left.
   LeafResult eremove(EpcIndex page);
 
+  // ---- SGX2: dynamic memory management (SDM 38.5.7) ----
+  // EAUG: a zeroed, PENDING R/W page at `addr` of an initialized enclave;
+  // usable after the enclave EACCEPTs it.
+  LeafResult eaug(EpcIndex page, EnclaveId enclave, LinearAddr addr);
+  // EMODPR: restricts the page's permissions to `secinfo`'s (sets PR).
+  LeafResult emodpr(EpcIndex page, const sgx::Secinfo& secinfo);
+  // EMODT: changes the page's type to TCS or TRIM (sets MODIFIED, drops permissions).
+  LeafResult emodt(EpcIndex page, const sgx::Secinfo& secinfo);
+  // EDBGRD/EDBGWR: 8 bytes at `offset` of a page of a debug enclave.
+  LeafResult edbgrd(EpcIndex page, std::uint32_t offset, std::uint64_t& value);
+  LeafResult edbgwr(EpcIndex page, std::uint32_t offset, std::uint64_t value);
+
   // ---- paging (SDM 38.5 "EPC and Management of EPC Pages") ----
   // EPA: `page` becomes a Version Array page of 512 empty slots.
   LeafResult epa(EpcIndex page);
@@ -130,6 +142,15 @@ class Monitor {
   // ERESUME on `tcs`: restores the state saved in SSA frame CSSA-1.
   LeafResult eresume(EnclaveId enclave, LinearAddr tcs, std::uint64_t aep, CpuState& state);
 
+  // EACCEPT: the enclave accepts a pending (EAUG), modified (EMODT) or
+  // restricted (EMODPR) page whose state `secinfo` must describe exactly.
+  LeafResult eaccept(EnclaveId enclave, LinearAddr addr, const sgx::Secinfo& secinfo);
+  // EACCEPTCOPY: accepts a pending page, filling it from the enclave page at
+  // `src` and giving it `secinfo`'s permissions.
+  LeafResult eacceptcopy(EnclaveId enclave, LinearAddr addr, LinearAddr src, const sgx::Secinfo& secinfo);
+  // EMODPE: the enclave extends a page's permissions by `secinfo`'s.
+  LeafResult emodpe(EnclaveId enclave, LinearAddr addr, const sgx::Secinfo& secinfo);
+
   // ---- inspection (for backends and tests) ----
   std::optional<EpcmEntry> epcm(EpcIndex page) const;
   std::optional<EnclaveState> state(EnclaveId enclave) const;
@@ -159,6 +180,8 @@ class Monitor {
   };
 
   crypto::Key128 report_key(const sgx::TargetInfo& target) const;
+  // The valid page of `enclave` (locked) at `addr`, with its EPCM entry.
+  LeafResult enclave_page(Enclave& enclave, EnclaveId id, LinearAddr addr, EpcIndex& page, EpcmEntry& entry) const;
   // The TCS page of `enclave` at `tcs` (locked enclave); a fault if it is not one.
   LeafResult tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, EpcIndex& page) const;
   // The EPC page backing SSA frame `frame` of the TCS, checked to be a

@@ -719,3 +719,123 @@ TEST_F(PagingTest, BlockTrackAndSlotErrors) {
 
 }  // namespace
 }  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// ---- SGX2: EAUG, EACCEPT, EACCEPTCOPY, EMODPR, EMODPE, EMODT; EDBGRD/EDBGWR ----
+
+class Sgx2Test : public PagingTest {};
+
+TEST_F(Sgx2Test, EaugThenEaccept) {
+  const LinearAddr addr{kBase + 0x6000};
+  EXPECT_EQ(monitor_.eaug(kFree, e_, LinearAddr{kBase + 0x1000}).kind, LeafKind::kGp);  // backed
+  EXPECT_EQ(monitor_.eaug(kFree, e_, LinearAddr{kBase + 0x8000}).kind, LeafKind::kGp);  // outside
+  ASSERT_TRUE(monitor_.eaug(kFree, e_, addr));
+  EXPECT_TRUE(monitor_.epcm(kFree)->pending);
+  EXPECT_EQ(platform_.mapped.count(addr.value), 0u);  // unusable until accepted
+  EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x203)).status, sgx::Status::kPageAttributesMismatch);
+  EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x20f)).status, sgx::Status::kPageAttributesMismatch);
+  ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));  // REG | PENDING | RW
+  EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+  EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x20b)).status, sgx::Status::kPageAttributesMismatch);
+  EXPECT_EQ(monitor_.eaccept(e_, LinearAddr{kBase + 0x7000}, secinfo(0x20b)).kind, LeafKind::kPf);
+  // Before EINIT there is no EAUG.
+  ASSERT_TRUE(monitor_.ecreate(EpcIndex{900}, make_secs(0x10000), secinfo(0)));
+  EXPECT_EQ(monitor_.eaug(EpcIndex{901}, EnclaveId{900}, LinearAddr{kBase}).kind, LeafKind::kGp);
+}
+
+TEST_F(Sgx2Test, RestrictAndExtendPermissions) {
+  const LinearAddr addr{kBase + 0x3000};
+  const EpcIndex p = page_at(addr.value);
+  ASSERT_TRUE(monitor_.emodpr(p, secinfo(0x1)));
+  EXPECT_EQ(monitor_.epcm(p)->perms, 1u);
+  EXPECT_EQ(platform_.mapped.at(addr.value).second, 1u);  // restricted at once
+  EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x221)).status, sgx::Status::kNotTracked);
+  ASSERT_TRUE(monitor_.etrack(e_));
+  EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x223)).status, sgx::Status::kPageAttributesMismatch);
+  ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x221)));  // REG | PR | R
+  EXPECT_EQ(monitor_.emodpe(e_, addr, secinfo(0x2)).kind, LeafKind::kGp);  // W without R
+  ASSERT_TRUE(monitor_.emodpe(e_, addr, secinfo(0x3)));
+  EXPECT_EQ(monitor_.epcm(p)->perms, 3u);
+  EXPECT_EQ(monitor_.emodpr(p, secinfo(0x201)).kind, LeafKind::kGp);  // a page type in EMODPR's SECINFO
+  ASSERT_TRUE(monitor_.eaug(kFree, e_, LinearAddr{kBase + 0x6000}));
+  EXPECT_EQ(monitor_.emodpr(kFree, secinfo(0x1)).status, sgx::Status::kPageNotModifiable);  // pending
+}
+
+TEST_F(Sgx2Test, TrimAndRemove) {
+  const LinearAddr addr{kBase + 0x4000};
+  const EpcIndex p = page_at(addr.value);
+  EXPECT_EQ(monitor_.emodt(p, secinfo(0x207)).kind, LeafKind::kGp);  // permissions with EMODT
+  EXPECT_EQ(monitor_.emodt(p, secinfo(0x200)).kind, LeafKind::kGp);  // not TCS/TRIM
+  ASSERT_TRUE(monitor_.emodt(p, secinfo(0x400)));
+  EXPECT_EQ(platform_.mapped.count(addr.value), 0u);
+  EXPECT_TRUE(monitor_.epcm(p)->modified);
+  EXPECT_EQ(monitor_.emodt(p, secinfo(0x400)).kind, LeafKind::kPf);  // a TRIM page changes no further
+  ASSERT_TRUE(monitor_.etrack(e_));
+  ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x410)));  // TRIM | MODIFIED
+  EXPECT_FALSE(monitor_.epcm(p)->modified);
+  EXPECT_TRUE(monitor_.eremove(p));
+  EXPECT_FALSE(monitor_.epcm(p)->valid);
+}
+
+TEST_F(Sgx2Test, ChangeAPageToTcsAndEnterThroughIt) {
+  const LinearAddr tcs{kBase + 0x6000}, ssa{kBase + 0x7000};
+  ASSERT_TRUE(monitor_.eaug(kFree, e_, tcs));
+  ASSERT_TRUE(monitor_.eaccept(e_, tcs, secinfo(0x20b)));
+  ASSERT_TRUE(monitor_.eaug(EpcIndex{601}, e_, ssa));
+  ASSERT_TRUE(monitor_.eaccept(e_, ssa, secinfo(0x20b)));
+  // The enclave writes a TCS into the new page (OSSA 0x7000, NSSA 1, OENTRY 0x1075).
+  sgx::Tcs t{};
+  t.ossa = 0x7000;
+  t.nssa = 1;
+  t.oentry = 0x1075;
+  std::memcpy(platform_.epc_page(kFree).data(), &t, sizeof t);
+  ASSERT_TRUE(monitor_.emodt(kFree, secinfo(0x100)));
+  EnterState st;
+  EXPECT_EQ(monitor_.eenter(e_, tcs, 0, 0, 0, 0, st).kind, LeafKind::kPf);  // not accepted yet
+  ASSERT_TRUE(monitor_.etrack(e_));
+  ASSERT_TRUE(monitor_.eaccept(e_, tcs, secinfo(0x110)));  // TCS | MODIFIED
+  ASSERT_TRUE(monitor_.eenter(e_, tcs, 0, 0, 0, 0, st));
+  EXPECT_EQ(st.rip, kBase + 0x1075);
+  EXPECT_EQ(monitor_.emodt(kFree, secinfo(0x400)).status, sgx::Status::kPageNotModifiable);  // in use
+  ASSERT_TRUE(monitor_.eexit(e_, tcs));
+}
+
+TEST_F(Sgx2Test, EacceptcopyFillsFromAnEnclavePage) {
+  const LinearAddr dst{kBase + 0x6000}, src{kBase + 0x1000};
+  ASSERT_TRUE(monitor_.eaug(kFree, e_, dst));
+  EXPECT_EQ(monitor_.eacceptcopy(e_, dst, LinearAddr{kBase + 0x7000}, secinfo(0x205)).kind, LeafKind::kPf);
+  ASSERT_TRUE(monitor_.eacceptcopy(e_, dst, src, secinfo(0x205)));
+  EXPECT_EQ(std::memcmp(platform_.epc_page(kFree).data(), platform_.epc_page(page_at(src.value)).data(), 4096), 0);
+  EXPECT_EQ(platform_.mapped.at(dst.value).second, 5u);
+  EXPECT_EQ(monitor_.eacceptcopy(e_, dst, src, secinfo(0x205)).status, sgx::Status::kPageAttributesMismatch);
+}
+
+TEST_F(Sgx2Test, DebugReadWriteOnlyForDebugEnclaves) {
+  std::uint64_t v = 0;
+  const EpcIndex code = page_at(kBase + 0x1000);
+  EXPECT_EQ(monitor_.edbgrd(code, 0, v).status, sgx::Status::kPageNotDebuggable);
+  EXPECT_EQ(monitor_.edbgwr(code, 0, 1).status, sgx::Status::kPageNotDebuggable);
+  EnclaveId dbg = launch(*key1_, 0, false, sgx::attr::kMode64Bit | sgx::attr::kDebug);
+  EpcIndex dcode{0}, dtcs{0};
+  for (std::uint32_t i = 0; i < monitor_.page_count(); ++i) {
+    auto e = monitor_.epcm(EpcIndex{i});
+    if (e->valid && e->owner == dbg && e->addr.value == kBase + 0x1000) dcode = EpcIndex{i};
+    if (e->valid && e->owner == dbg && e->type == sgx::PageType::kTcs) dtcs = EpcIndex{i};
+  }
+  ASSERT_TRUE(monitor_.edbgrd(dcode, 8, v));
+  EXPECT_EQ(v, load_le<std::uint64_t>(platform_.epc_page(dcode).data() + 8));
+  ASSERT_TRUE(monitor_.edbgwr(dcode, 8, 0x1122334455667788ull));
+  ASSERT_TRUE(monitor_.edbgrd(dcode, 8, v));
+  EXPECT_EQ(v, 0x1122334455667788ull);
+  EXPECT_EQ(monitor_.edbgrd(dcode, 4, v).kind, LeafKind::kGp);
+  EXPECT_TRUE(monitor_.edbgwr(dtcs, 8, sgx::tcs_flags::kDbgOptIn));
+  EXPECT_EQ(monitor_.edbgwr(dtcs, 16, 0).status, sgx::Status::kPageNotDebuggable);  // OSSA stays
+  EXPECT_EQ(monitor_.edbgwr(EpcIndex{dbg.value}, 0, 0).status, sgx::Status::kPageNotDebuggable);  // SECS
+  ASSERT_TRUE(monitor_.edbgrd(EpcIndex{dbg.value}, 0, v));  // SECS.SIZE
+  EXPECT_EQ(v, 0x8000u);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor

@@ -270,9 +270,9 @@ LeafResult Monitor::einit(EnclaveId id, const sgx::Sigstruct& ss, const sgx::Ein
     return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: MRSIGNER not allowed by the launch policy");
   if (!policy.allow_debug && (secs.attributes.flags & sgx::attr::kDebug) != 0)
     return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: debug enclaves refused by the launch policy");
-  if (token != nullptr && (token->valid & 1u) != 0)
-    return LeafResult::error(sgx::Status::kInvalidEinitToken,
-                             "EINIT: EINITTOKENs are not issued on this platform (flexible launch control)");
+  if (token != nullptr && (token->valid & 1u) != 0) {
+    if (auto r = check_einittoken(*token, secs, enclave->measurement.digest(), signer); !r) return r;
+  }
 
   // Attributes and MISCSELECT must match the SIGSTRUCT under its masks.
   if ((secs.attributes.flags & ss.attribute_mask.flags) != (ss.attributes.flags & ss.attribute_mask.flags) ||
@@ -299,6 +299,32 @@ LeafResult Monitor::einit(EnclaveId id, const sgx::Sigstruct& ss, const sgx::Ein
     enclave->isv_ext_prod_id = {};
   }
   enclave->state = EnclaveState::kInitialized;
+  return LeafResult::success();
+}
+
+LeafResult Monitor::check_einittoken(const sgx::EinitToken& token, const sgx::Secs& secs,
+                                     const identity::Mrenclave& mr, const identity::Mrsigner& signer) const {
+  const auto& le_signer = config_.launch.launch_enclave_signer;
+  if (!le_signer) return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: no launch enclave is configured");
+  // The token must name this enclave as it is now (SDM EINIT).
+  if (std::memcmp(token.mr_enclave, mr.data(), 32) != 0 || std::memcmp(token.mr_signer, signer.data(), 32) != 0 ||
+      token.attributes != secs.attributes)
+    return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: EINITTOKEN is for another enclave");
+  // The MAC key the launch enclave got from EGETKEY(EINITTOKEN_KEY).
+  const auto& secrets = platform_.secrets();
+  KeyDependencies d{};
+  d.key_name = static_cast<std::uint16_t>(sgx::KeyName::kEinitToken);
+  d.isv_prod_id = token.isv_prod_id_le;
+  d.isv_svn = token.isv_svn_le;
+  std::memcpy(d.owner_epoch, secrets.owner_epoch.data(), 16);
+  d.attributes = token.masked_attributes_le;
+  std::memcpy(d.mr_signer, le_signer->data(), 32);
+  std::memcpy(d.key_id, token.key_id, 32);
+  std::memcpy(d.cpu_svn, token.cpusvn_le, 16);
+  d.misc_select = token.masked_misc_select_le;
+  auto mac = crypto::aes128_cmac(derive_key(secrets.report_root, d), as_bytes(token).first(sgx::kEinitTokenMacedSize));
+  if (!mac || !crypto::equal_ct(*mac, ByteSpan(token.mac, 16)))
+    return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: EINITTOKEN MAC does not verify");
   return LeafResult::success();
 }
 
@@ -857,11 +883,11 @@ LeafResult Monitor::egetkey(EnclaveId id, const sgx::KeyRequest& req, crypto::Ke
       d.isv_prod_id = secs.isv_prod_id;
       d.isv_svn = req.isv_svn;
       std::memcpy(d.owner_epoch, secrets.owner_epoch.data(), 16);
-      d.attributes = masked;
-      d.attribute_mask = req.attribute_mask;
+      d.attributes = masked;  // ATTRIBUTEMASK and MISCMASK stay 0, as EINIT recomputes it from the token
       std::memcpy(d.mr_signer, secs.mr_signer, 32);
       std::memcpy(d.key_id, req.key_id, 32);
       std::memcpy(d.cpu_svn, req.cpu_svn, 16);
+      d.misc_select = secs.misc_select & req.misc_mask;
       break;
     case sgx::KeyName::kProvision:
     case sgx::KeyName::kProvisionSeal:

@@ -50,6 +50,9 @@ namespace nsgx::monitor {
 struct LaunchPolicy {
   std::vector<identity::Mrsigner> allowed_signers;  // empty: any signer
   bool allow_debug = true;
+  // IA32_SGXLEPUBKEYHASH: the signer of the launch enclave whose
+  // EINITTOKENs EINIT accepts. Unset: tokens with VALID set are refused.
+  std::optional<identity::Mrsigner> launch_enclave_signer;
 };
 
 struct MonitorConfig {
@@ -180,6 +183,8 @@ class Monitor {
   };
 
   crypto::Key128 report_key(const sgx::TargetInfo& target) const;
+  LeafResult check_einittoken(const sgx::EinitToken& token, const sgx::Secs& secs, const identity::Mrenclave& mr,
+                              const identity::Mrsigner& signer) const;
   // The valid page of `enclave` (locked) at `addr`, with its EPCM entry.
   LeafResult enclave_page(Enclave& enclave, EnclaveId id, LinearAddr addr, EpcIndex& page, EpcmEntry& entry) const;
   // The TCS page of `enclave` at `tcs` (locked enclave); a fault if it is not one.

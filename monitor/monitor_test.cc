@@ -358,7 +358,7 @@ namespace {
 
 class KeysTest : public ::testing::Test {
  protected:
-  KeysTest() : platform_(1024), monitor_(platform_, {}) {}
+  explicit KeysTest(MonitorConfig config = {}) : platform_(1024), monitor_(platform_, std::move(config)) {}
   void SetUp() override {
     bin_ = read_vector("sgx/enarx_encl.bin");
     key1_.emplace(*crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem")));
@@ -835,6 +835,86 @@ TEST_F(Sgx2Test, DebugReadWriteOnlyForDebugEnclaves) {
   EXPECT_EQ(monitor_.edbgwr(EpcIndex{dbg.value}, 0, 0).status, sgx::Status::kPageNotDebuggable);  // SECS
   ASSERT_TRUE(monitor_.edbgrd(EpcIndex{dbg.value}, 0, v));  // SECS.SIZE
   EXPECT_EQ(v, 0x8000u);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// ---- EINITTOKEN: a launch enclave (signed by the configured LE signer) issues a token ----
+
+MonitorConfig with_launch_enclave() {
+  MonitorConfig c;
+  auto key = crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
+  if (key) c.launch.launch_enclave_signer = identity::mrsigner(*key);
+  return c;
+}
+
+class TokenTest : public KeysTest {
+ protected:
+  TokenTest() : KeysTest(with_launch_enclave()) {}
+};
+
+TEST_F(TokenTest, EinitChecksTheToken) {
+  EnclaveId le = launch(*key1_, 0, false, sgx::attr::kMode64Bit | sgx::attr::kEinitTokenKey);
+  // The target: the changed enarx enclave signed by key2, built but not launched.
+  Bytes pages = bin_;
+  pages[3 * 4096 + 17] ^= 1;
+  image::RawPagesLayout l;
+  l.tcs_pages = {0};
+  identity::MeasuringBuilder mb;
+  ASSERT_TRUE(image::replay_raw_pages(pages, l, mb));
+  MonitorBuilder b(monitor_, {sgx::attr::kMode64Bit, 3}, next_page_);
+  ASSERT_TRUE(image::replay_raw_pages(pages, l, b));
+  identity::SigstructFields f;
+  f.enclave_hash = mb.mrenclave();
+  sgx::Sigstruct ss = identity::make_sigstruct(f);
+  ASSERT_TRUE(identity::sign_sigstruct(ss, *key2_));
+
+  // The launch enclave's token for it.
+  sgx::EinitToken token{};
+  token.valid = 1;
+  token.attributes = {sgx::attr::kMode64Bit, 3};
+  std::memcpy(token.mr_enclave, mb.mrenclave().data(), 32);
+  std::memcpy(token.mr_signer, identity::mrsigner(*key2_).data(), 32);
+  token.key_id[0] = 0x5a;
+  token.masked_attributes_le = monitor_.secs(le)->attributes;
+  auto req = request(sgx::KeyName::kEinitToken, 0);
+  std::memcpy(req.key_id, token.key_id, 32);
+  const auto k = key(le, req);
+  auto sign_token = [&](sgx::EinitToken& t) {
+    auto mac = crypto::aes128_cmac(k, as_bytes(t).first(sgx::kEinitTokenMacedSize));
+    std::memcpy(t.mac, mac->data(), 16);
+  };
+  sign_token(token);
+
+  sgx::EinitToken bad = token;
+  bad.mac[0] ^= 1;
+  EXPECT_EQ(monitor_.einit(b.id(), ss, &bad).status, sgx::Status::kInvalidEinitToken);
+  bad = token;
+  bad.mr_enclave[0] ^= 1;  // a token for another enclave, correctly MACed
+  sign_token(bad);
+  EXPECT_EQ(monitor_.einit(b.id(), ss, &bad).status, sgx::Status::kInvalidEinitToken);
+  bad = token;
+  bad.key_id[0] ^= 1;  // MACed under another key than the one the fields name
+  EXPECT_EQ(monitor_.einit(b.id(), ss, &bad).status, sgx::Status::kInvalidEinitToken);
+  auto r = monitor_.einit(b.id(), ss, &token);
+  EXPECT_TRUE(r) << r.detail;
+}
+
+TEST_F(KeysTest, TokensNeedAConfiguredLaunchEnclave) {
+  image::RawPagesLayout l;
+  l.tcs_pages = {0};
+  MonitorBuilder b(monitor_, {sgx::attr::kMode64Bit, 3});
+  ASSERT_TRUE(image::replay_raw_pages(bin_, l, b));
+  auto ss = identity::parse_sigstruct(read_vector("sgx/enarx_encl.ss"));
+  sgx::EinitToken token{};
+  token.valid = 1;
+  EXPECT_EQ(monitor_.einit(b.id(), *ss, &token).status, sgx::Status::kInvalidEinitToken);
+  token.valid = 0;  // an invalid token is ignored under flexible launch control
+  EXPECT_TRUE(monitor_.einit(b.id(), *ss, &token));
 }
 
 }  // namespace

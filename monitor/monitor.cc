@@ -360,6 +360,8 @@ LeafResult Monitor::eremove(EpcIndex page) {
     epcm_[page.value] = EpcmEntry{};
     return LeafResult::success();
   }
+  // SDM EREMOVE: not while logical processors execute inside the enclave.
+  if (!enclave->busy.empty()) return LeafResult::error(sgx::Status::kEnclaveAct, "EREMOVE: threads are inside the enclave");
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
@@ -420,6 +422,7 @@ LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
   if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
     return LeafResult::gp("EMODPR: enclave not initialized");
   std::uint8_t perms = 0;
+  bool mapped = false;
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
@@ -431,8 +434,9 @@ LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
     now.pr = true;
     now.change_epoch = enclave->epoch;
     perms = now.perms;
+    mapped = !now.blocked;  // a blocked page stays unmapped until it is reloaded
   }
-  platform_.page_mapped(entry.owner, entry.addr, page, perms);
+  if (mapped) platform_.page_mapped(entry.owner, entry.addr, page, perms);
   return LeafResult::success();
 }
 
@@ -1127,6 +1131,14 @@ std::optional<sgx::Secs> Monitor::secs(EnclaveId id) const {
   std::lock_guard elock(enclave->mu);
   if (!enclave->alive) return std::nullopt;
   return enclave->secs;
+}
+
+std::optional<std::uint64_t> Monitor::child_count(EnclaveId id) const {
+  Enclave* enclave = find_enclave(id);
+  if (enclave == nullptr) return std::nullopt;
+  std::lock_guard elock(enclave->mu);
+  if (!enclave->alive) return std::nullopt;
+  return enclave->children;
 }
 
 std::uint32_t Monitor::free_pages() const {

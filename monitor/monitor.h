@@ -160,6 +160,8 @@ class Monitor {
   // The SECS as the monitor holds it (MRENCLAVE/MRSIGNER valid after EINIT).
   std::optional<sgx::Secs> secs(EnclaveId enclave) const;
   std::uint32_t free_pages() const;
+  // EPC pages the enclave owns besides its SECS (the SECS's child count).
+  std::optional<std::uint64_t> child_count(EnclaveId enclave) const;
   std::uint32_t page_count() const { return static_cast<std::uint32_t>(epcm_.size()); }
 
  private:

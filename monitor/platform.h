@@ -27,6 +27,8 @@ struct PlatformSecrets {
   std::array<std::uint8_t, 16> owner_epoch{};  // SGXOWNEREPOCH: changing it invalidates sealed data
 };
 
+// Leaves on different enclaves run concurrently, so every method may be
+// called from several threads at once and must be thread-safe.
 class Platform {
  public:
   virtual ~Platform() = default;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "monitor/platform.h"
@@ -25,12 +26,17 @@ class FakePlatform final : public Platform {
   }
   const PlatformSecrets& secrets() const override { return secrets_; }
   void random(MutableByteSpan out) override {
+    std::lock_guard lock(mu_);
     for (auto& b : out) b = static_cast<std::uint8_t>((counter_ = counter_ * 6364136223846793005ull + 1) >> 56);
   }
   void page_mapped(EnclaveId, LinearAddr addr, EpcIndex page, std::uint64_t perms) override {
+    std::lock_guard lock(mu_);
     mapped[addr.value] = {page.value, perms};
   }
-  void page_unmapped(EnclaveId, LinearAddr addr, EpcIndex) override { mapped.erase(addr.value); }
+  void page_unmapped(EnclaveId, LinearAddr addr, EpcIndex) override {
+    std::lock_guard lock(mu_);
+    mapped.erase(addr.value);
+  }
 
   PlatformSecrets& mutable_secrets() { return secrets_; }
   // linear address -> (EPC page, permissions) as the backend would map it.
@@ -41,6 +47,7 @@ class FakePlatform final : public Platform {
   std::uint32_t pages_;
   PlatformSecrets secrets_{};
   std::uint64_t counter_ = 1;
+  std::mutex mu_;  // leaves on different enclaves call in concurrently
 };
 
 }  // namespace nsgx::monitor::testing

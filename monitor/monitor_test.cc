@@ -919,3 +919,34 @@ TEST_F(KeysTest, TokensNeedAConfiguredLaunchEnclave) {
 
 }  // namespace
 }  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+TEST(MonitorScale, SeveralGibOfEpc) {
+  constexpr std::uint32_t kPages = 1u << 20;  // a 4 GiB EPC
+  FakePlatform p(kPages);
+  Monitor m(p, {});
+  EXPECT_EQ(m.page_count(), kPages);
+  EXPECT_EQ(m.free_pages(), kPages);
+  sgx::Secs s = make_secs(8ull << 30);  // an 8 GiB ELRANGE
+  s.base_addr = 8ull << 30;
+  const EpcIndex secs{kPages - 1};
+  const EnclaveId id{secs.value};
+  ASSERT_TRUE(m.ecreate(secs, s, secinfo(0)));
+  std::array<std::uint8_t, sgx::kPageSize> page{};
+  for (std::uint32_t i = 0; i < 64; ++i) {
+    page[0] = static_cast<std::uint8_t>(i);
+    const LinearAddr addr{s.base_addr + s.size - (i + 1) * sgx::kPageSize};
+    ASSERT_TRUE(m.eadd(EpcIndex{kPages - 2 - i * 4096}, id, addr, page, secinfo(0x203)));
+    ASSERT_TRUE(m.eextend(EpcIndex{kPages - 2 - i * 4096}, 0));
+  }
+  EXPECT_EQ(m.free_pages(), kPages - 65);
+  EXPECT_EQ(*m.child_count(id), 64u);
+  for (std::uint32_t i = 0; i < 64; ++i) ASSERT_TRUE(m.eremove(EpcIndex{kPages - 2 - i * 4096}));
+  ASSERT_TRUE(m.eremove(secs));
+  EXPECT_EQ(m.free_pages(), kPages);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -12,7 +13,10 @@ namespace nsgx::monitor::testing {
 
 class FakePlatform final : public Platform {
  public:
-  explicit FakePlatform(std::uint32_t pages) : memory_(std::size_t{pages} * sgx::kPageSize), pages_(pages) {
+  // The EPC memory is allocated but not touched, so an EPC of several GiB
+  // costs only the pages a test uses (the monitor zeroes pages it hands out).
+  explicit FakePlatform(std::uint32_t pages)
+      : memory_(new std::uint8_t[std::size_t{pages} * sgx::kPageSize]), pages_(pages) {
     for (std::size_t i = 0; i < 16; ++i) {
       secrets_.seal_root[i] = static_cast<std::uint8_t>(i);
       secrets_.report_root[i] = static_cast<std::uint8_t>(0x80 + i);
@@ -21,7 +25,7 @@ class FakePlatform final : public Platform {
 
   std::uint32_t epc_page_count() const override { return pages_; }
   std::span<std::uint8_t, sgx::kPageSize> epc_page(EpcIndex page) override {
-    return std::span<std::uint8_t, sgx::kPageSize>(memory_.data() + std::size_t{page.value} * sgx::kPageSize,
+    return std::span<std::uint8_t, sgx::kPageSize>(memory_.get() + std::size_t{page.value} * sgx::kPageSize,
                                                    sgx::kPageSize);
   }
   const PlatformSecrets& secrets() const override { return secrets_; }
@@ -43,7 +47,7 @@ class FakePlatform final : public Platform {
   std::map<std::uint64_t, std::pair<std::uint32_t, std::uint64_t>> mapped;
 
  private:
-  std::vector<std::uint8_t> memory_;
+  std::unique_ptr<std::uint8_t[]> memory_;
   std::uint32_t pages_;
   PlatformSecrets secrets_{};
   std::uint64_t counter_ = 1;

@@ -47,10 +47,13 @@ struct Launched {
   EnclaveId id{0};
   std::uint32_t next_page = 0;
 
-  explicit Launched(std::uint32_t pages = 64, std::uint32_t extra = 4) : platform(pages), monitor(platform, {}) {
+  explicit Launched(std::uint32_t pages = 64, std::uint32_t extra = 4, std::uint64_t attrs = sgx::attr::kMode64Bit)
+      : platform(pages), monitor(platform, {}) {
     identity::MeasuringBuilder mb;
     (void)mb.ecreate(1, 0x100000);
-    (void)monitor.ecreate(EpcIndex{next_page++}, secs_of(0x100000), si(0));
+    auto secs = secs_of(0x100000);
+    secs.attributes.flags = attrs;
+    (void)monitor.ecreate(EpcIndex{next_page++}, secs, si(0));
     std::array<std::uint8_t, sgx::kPageSize> page{};
     for (std::uint32_t i = 0; i < 3 + extra; ++i) {
       page.fill(0);
@@ -250,6 +253,65 @@ void BM_EaugEaccept(benchmark::State& state) {
   state.SetLabel("EAUG+EACCEPT+EREMOVE");
 }
 BENCHMARK(BM_EaugEaccept);
+
+void BM_EmodprEmodpe(benchmark::State& state) {
+  Launched l;
+  const EpcIndex page{4};
+  const LinearAddr addr{kBase + 3 * 4096};
+  std::uint64_t tsc = 0;
+  for (auto _ : state) {
+    const auto t0 = __rdtsc();
+    if (!l.monitor.emodpr(page, si(0x1)) || !l.monitor.emodpe(l.id, addr, si(0x3))) state.SkipWithError("failed");
+    tsc += __rdtsc() - t0;
+  }
+  report_cycles(state, tsc);
+  state.SetLabel("EMODPR+EMODPE");
+}
+BENCHMARK(BM_EmodprEmodpe);
+
+void BM_EmodtEaccept(benchmark::State& state) {
+  Launched l;
+  std::uint64_t tsc = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    (void)l.monitor.eaug(EpcIndex{40}, l.id, LinearAddr{kBase + 0x10000});
+    (void)l.monitor.eaccept(l.id, LinearAddr{kBase + 0x10000}, si(0x20b));
+    state.ResumeTiming();
+    const auto t0 = __rdtsc();
+    if (!l.monitor.emodt(EpcIndex{40}, si(0x400)) || !l.monitor.etrack(l.id) ||
+        !l.monitor.eaccept(l.id, LinearAddr{kBase + 0x10000}, si(0x410)) || !l.monitor.eremove(EpcIndex{40}))
+      state.SkipWithError("failed");
+    tsc += __rdtsc() - t0;
+  }
+  report_cycles(state, tsc);
+  state.SetLabel("EMODT+ETRACK+EACCEPT+EREMOVE");
+}
+BENCHMARK(BM_EmodtEaccept);
+
+void BM_EpaEremove(benchmark::State& state) {
+  testing::FakePlatform p(4);
+  Monitor m(p, {});
+  std::uint64_t tsc = 0;
+  for (auto _ : state) {
+    const auto t0 = __rdtsc();
+    if (!m.epa(EpcIndex{1}) || !m.eremove(EpcIndex{1})) state.SkipWithError("failed");
+    tsc += __rdtsc() - t0;
+  }
+  report_cycles(state, tsc);
+}
+BENCHMARK(BM_EpaEremove);
+
+void BM_EdbgrdEdbgwr(benchmark::State& state) {
+  Launched l(64, 4, sgx::attr::kMode64Bit | sgx::attr::kDebug);
+  std::uint64_t v = 0, tsc = 0;
+  for (auto _ : state) {
+    const auto t0 = __rdtsc();
+    if (!l.monitor.edbgrd(EpcIndex{4}, 64, v) || !l.monitor.edbgwr(EpcIndex{4}, 64, v + 1)) state.SkipWithError("failed");
+    tsc += __rdtsc() - t0;
+  }
+  report_cycles(state, tsc);
+}
+BENCHMARK(BM_EdbgrdEdbgwr);
 
 // ECREATE, then 16384 pages EADDed and fully EEXTENDed: a 64 MiB enclave.
 void BM_Build64MiB(benchmark::State& state) {

@@ -950,3 +950,22 @@ TEST(MonitorScale, SeveralGibOfEpc) {
 
 }  // namespace
 }  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+TEST_F(ThreadTest, EremoveWhileAThreadIsInside) {
+  EnclaveId e = launch(*key1_, 0);
+  EnterState st;
+  ASSERT_TRUE(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st));
+  const auto entry = monitor_.epcm(EpcIndex{2});
+  ASSERT_TRUE(entry && entry->valid && entry->owner == e);
+  auto r = monitor_.eremove(EpcIndex{2});
+  EXPECT_EQ(r.kind, LeafKind::kStatus);
+  EXPECT_EQ(r.status, sgx::Status::kEnclaveAct);
+  ASSERT_TRUE(monitor_.eexit(e, kTcs));
+  EXPECT_TRUE(monitor_.eremove(EpcIndex{2}));
+}
+
+}  // namespace
+}  // namespace nsgx::monitor

@@ -364,14 +364,19 @@ LeafResult Monitor::eremove(EpcIndex page) {
   if (!enclave->busy.empty()) return LeafResult::error(sgx::Status::kEnclaveAct, "EREMOVE: threads are inside the enclave");
   {
     std::lock_guard lock(epcm_mu_);
-    EpcmEntry& now = epcm_[page.value];
+    const EpcmEntry& now = epcm_[page.value];
     if (!now.valid || now.owner != entry.owner || now.addr != entry.addr) return LeafResult::success();
-    now = EpcmEntry{};
+  }
+  // Unmap and wipe while the page is still ours (the enclave lock keeps every
+  // other leaf off it); only then may another enclave claim it.
+  platform_.page_unmapped(entry.owner, entry.addr, page);
+  std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
+  {
+    std::lock_guard lock(epcm_mu_);
+    epcm_[page.value] = EpcmEntry{};
   }
   enclave->pages.erase(entry.addr.value);
   --enclave->children;
-  std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
-  platform_.page_unmapped(entry.owner, entry.addr, page);
   return LeafResult::success();
 }
 
@@ -409,6 +414,7 @@ LeafResult Monitor::eaug(EpcIndex page, EnclaveId id, LinearAddr addr) {
 LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
   if (!secinfo_reserved_clear(si) || (si.flags & ~kPermMask) != 0)
     return LeafResult::gp("EMODPR: SECINFO may only carry R/W/X");
+  if ((si.flags & kW) != 0 && (si.flags & kR) == 0) return LeafResult::gp("EMODPR: write permission without read");
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EMODPR: not an EPC page");
   EpcmEntry entry;
   {
@@ -426,7 +432,7 @@ LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
       return LeafResult::pf(page.value, "EMODPR: page changed concurrently");
     if (now.pending || now.modified)
       return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODPR: page is pending or modified");
@@ -463,7 +469,7 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
       return LeafResult::pf(page.value, "EMODT: page changed concurrently");
     if (now.pending || now.modified || now.pr)
       return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");
@@ -490,6 +496,13 @@ LeafResult Monitor::edbgrd(EpcIndex page, std::uint32_t offset, std::uint64_t& v
   std::lock_guard elock(enclave->mu);
   if (!enclave->alive || (enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGRD: not a debug enclave");
+  {
+    // The page must still be this enclave's: the enclave lock then keeps it so.
+    std::lock_guard lock(epcm_mu_);
+    const EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
+      return LeafResult::pf(page.value, "EDBGRD: page changed concurrently");
+  }
   if (entry.type == sgx::PageType::kSecs) {
     std::uint8_t raw[8];
     std::memcpy(raw, reinterpret_cast<const std::uint8_t*>(&enclave->secs) + offset, 8);
@@ -518,6 +531,13 @@ LeafResult Monitor::edbgwr(EpcIndex page, std::uint32_t offset, std::uint64_t va
   std::lock_guard elock(enclave->mu);
   if (!enclave->alive || (enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: not a debug enclave");
+  {
+    // The page must still be this enclave's: the enclave lock then keeps it so.
+    std::lock_guard lock(epcm_mu_);
+    const EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
+      return LeafResult::pf(page.value, "EDBGWR: page changed concurrently");
+  }
   if (entry.type == sgx::PageType::kTcs && offset != offsetof(sgx::Tcs, flags))
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: only TCS.FLAGS (DBGOPTIN) is writable");
   if (entry.type == sgx::PageType::kTcs && (value & ~sgx::tcs_flags::kDbgOptIn) != 0)
@@ -716,9 +736,11 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   std::uint64_t version = 0;
   {
     std::lock_guard lock(epcm_mu_);
-    EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
+    const EpcmEntry& now = epcm_[page.value];
+    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
       return LeafResult::pf(page.value, "EWB: page changed concurrently");
+    const EpcmEntry& v = epcm_[va.value];
+    if (!v.valid || v.type != sgx::PageType::kVa) return LeafResult::pf(va.value, "EWB: not a VA page");
     if (!now.blocked) return LeafResult::error(sgx::Status::kPageNotBlocked, "EWB: page not blocked");
     if (enclave->epoch <= now.change_epoch)
       return LeafResult::error(sgx::Status::kNotTracked, "EWB: no ETRACK since EBLOCK");
@@ -732,8 +754,10 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
       return LeafResult::error(sgx::Status::kVaSlotOccupied, "EWB: VA slot occupied");
     version = next_version_.fetch_add(1);
     store_le<std::uint64_t>(va_mem.data() + 8 * slot, version);
-    now = EpcmEntry{};
+    entry = now;  // the state that is evicted
   }
+  // Encrypt and wipe while the page is still valid and ours (blocked, under
+  // the enclave lock), so no other enclave can be handed it in between.
   EvictedPage ev;
   ev.linaddr = entry.addr.value;
   ev.pcmd.secinfo.flags = sgx::secinfo_flags::page_type(entry.type) | entry.perms |
@@ -745,6 +769,10 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   if (!tag) std::abort();  // AES-GCM over in-memory buffers cannot fail unless OpenSSL is broken
   std::memcpy(ev.pcmd.mac, tag->data(), 16);
   std::memset(page_mem.data(), 0, sgx::kPageSize);
+  {
+    std::lock_guard lock(epcm_mu_);
+    epcm_[page.value] = EpcmEntry{};
+  }
   enclave->pages.erase(entry.addr.value);
   --enclave->children;
   out = ev;
@@ -798,7 +826,9 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
   enclave->pages.emplace(in.linaddr, page);
   ++enclave->children;
-  if (!blocked) platform_.page_mapped(id, LinearAddr{in.linaddr}, page, in.pcmd.secinfo.flags & kPermMask);
+  // Pending or modified pages stay unmapped until the enclave accepts them.
+  if (!blocked && (in.pcmd.secinfo.flags & (kPending | kModified)) == 0)
+    platform_.page_mapped(id, LinearAddr{in.linaddr}, page, in.pcmd.secinfo.flags & kPermMask);
   return LeafResult::success();
 }
 

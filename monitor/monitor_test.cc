@@ -969,3 +969,27 @@ TEST_F(ThreadTest, EremoveWhileAThreadIsInside) {
 
 }  // namespace
 }  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+TEST_F(Sgx2Test, EmodprRefusesWriteWithoutRead) {
+  EXPECT_EQ(monitor_.emodpr(page_at(kBase + 0x3000), secinfo(0x2)).kind, LeafKind::kGp);
+}
+
+TEST_F(Sgx2Test, AnEvictedPendingPageComesBackUnmapped) {
+  const LinearAddr addr{kBase + 0x6000};
+  ASSERT_TRUE(monitor_.eaug(kFree, e_, addr));
+  ASSERT_TRUE(monitor_.eblock(kFree));
+  ASSERT_TRUE(monitor_.etrack(e_));
+  Monitor::EvictedPage ev;
+  ASSERT_TRUE(monitor_.ewb(kFree, kVa, 3, ev));
+  ASSERT_TRUE(monitor_.eldu(kFree, e_, kVa, 3, ev));
+  EXPECT_TRUE(monitor_.epcm(kFree)->pending);
+  EXPECT_EQ(platform_.mapped.count(addr.value), 0u);  // still awaiting EACCEPT
+  ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));
+  EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor

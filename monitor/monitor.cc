@@ -59,6 +59,12 @@ bool secinfo_reserved_clear(const sgx::Secinfo& s) {
 
 }  // namespace
 
+std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_select) {
+  const std::uint64_t misc_bytes = (misc_select & sgx::misc::kExinfo) ? sizeof(sgx::Exinfo) : 0;
+  const std::uint64_t bytes = xsave_size(xfrm) + misc_bytes + sizeof(sgx::Gprsgx);
+  return static_cast<std::uint32_t>((bytes + sgx::kPageSize - 1) / sgx::kPageSize);
+}
+
 const char* leaf_kind_name(LeafKind k) {
   switch (k) {
     case LeafKind::kOk: return "ok";
@@ -106,9 +112,7 @@ LeafResult Monitor::ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx
   if (secs.base_addr > UINT64_MAX - secs.size || !canonical(secs.base_addr) ||
       !canonical(secs.base_addr + secs.size - 1))
     return LeafResult::gp("ECREATE: ELRANGE is not canonical");
-  const std::uint64_t misc_bytes = (secs.misc_select & sgx::misc::kExinfo) ? sizeof(sgx::Exinfo) : 0;
-  const std::uint64_t needed = xsave_size(secs.attributes.xfrm) + misc_bytes + sizeof(sgx::Gprsgx);
-  if (secs.ssa_frame_size == 0 || std::uint64_t{secs.ssa_frame_size} * sgx::kPageSize < needed)
+  if (secs.ssa_frame_size == 0 || secs.ssa_frame_size < ssa_frame_pages_needed(secs.attributes.xfrm, secs.misc_select))
     return LeafResult::gp("ECREATE: SSAFRAMESIZE too small for XFRM and MISCSELECT");
   if ((flags & sgx::attr::kKss) == 0 &&
       (secs.config_svn != 0 || !all_zero(ByteSpan(secs.config_id, sizeof secs.config_id))))

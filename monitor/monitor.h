@@ -69,11 +69,16 @@ struct MonitorConfig {
 
 enum class EnclaveState : std::uint8_t { kCreated, kInitialized };
 
+// Pages one SSA frame needs for the XSAVE area of `xfrm`, the MISC region of
+// `misc_select` and GPRSGX (SDM 34.9); ECREATE refuses smaller frames.
+std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_select);
+
 class Monitor {
  public:
   Monitor(Platform& platform, MonitorConfig config);
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
+  const MonitorConfig& config() const { return config_; }
 
   // ---- ENCLS ----
   // ECREATE: `secs_page` becomes the SECS of a new enclave (its EnclaveId).

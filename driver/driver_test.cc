@@ -1,0 +1,299 @@
+#include "driver/driver.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "identity/enclave_builder.h"
+#include "identity/sigstruct.h"
+#include "monitor/testing/fake_platform.h"
+#include "tests/vectors.h"
+
+namespace nsgx::driver {
+namespace {
+
+using monitor::testing::FakePlatform;
+constexpr std::uint64_t kBase = 0x40000000;
+
+// The caller's memory: only registered buffers are readable, like a process
+// whose other addresses are unmapped.
+class TestMemory final : public UserMemory {
+ public:
+  std::uint64_t add(const void* p, std::size_t n) {
+    regions_.emplace_back(reinterpret_cast<std::uint64_t>(p), n);
+    return reinterpret_cast<std::uint64_t>(p);
+  }
+  bool read(std::uint64_t addr, MutableByteSpan out) const override {
+    for (auto [start, len] : regions_)
+      if (addr >= start && out.size() <= len && addr - start <= len - out.size()) {
+        std::memcpy(out.data(), reinterpret_cast<const void*>(addr), out.size());
+        return true;
+      }
+    return false;
+  }
+
+ private:
+  std::vector<std::pair<std::uint64_t, std::size_t>> regions_;
+};
+
+class DriverTest : public ::testing::Test {
+ protected:
+  DriverTest() : platform_(256), monitor_(platform_, {}), epc_(256), encl_(monitor_, epc_, mem_) {
+    const Bytes bin = nsgx::testing::read_vector("sgx/enarx_encl.bin");
+    std::memcpy(bin_.data(), bin.data(), std::min(bin.size(), bin_.size()));
+    ss_ = *identity::parse_sigstruct(nsgx::testing::read_vector("sgx/enarx_encl.ss"));
+    secs_.size = 0x8000;
+    secs_.base_addr = kBase;
+    secs_.ssa_frame_size = 1;
+    secs_.attributes = {sgx::attr::kMode64Bit, 3};
+    tcs_si_.flags = 0x100;
+    reg_si_.flags = 0x207;
+    mem_.add(bin_.data(), bin_.size());
+    mem_.add(&secs_, sizeof secs_);
+    mem_.add(&tcs_si_, sizeof tcs_si_);
+    mem_.add(&reg_si_, sizeof reg_si_);
+    mem_.add(&ss_, sizeof ss_);
+  }
+  int create() { return encl_.create({reinterpret_cast<std::uint64_t>(&secs_)}); }
+  int add(std::uint64_t page, std::uint64_t count, const sgx::Secinfo& si, std::uint64_t flags = SGX_PAGE_MEASURE,
+          std::uint64_t* done = nullptr) {
+    sgx_enclave_add_pages a{};
+    a.src = reinterpret_cast<std::uint64_t>(bin_.data() + page * 4096);
+    a.offset = page * 4096;
+    a.length = count * 4096;
+    a.secinfo = reinterpret_cast<std::uint64_t>(&si);
+    a.flags = flags;
+    const int rc = encl_.add_pages(a);
+    if (done) *done = a.count;
+    return rc;
+  }
+  int build_and_init() {
+    if (int rc = create()) return rc;
+    if (int rc = add(0, 1, tcs_si_)) return rc;
+    if (int rc = add(1, 5, reg_si_)) return rc;
+    return encl_.init({reinterpret_cast<std::uint64_t>(&ss_)});
+  }
+
+  FakePlatform platform_;
+  monitor::Monitor monitor_;
+  EpcAllocator epc_;
+  TestMemory mem_;
+  DriverEnclave encl_;
+  alignas(4096) std::array<std::uint8_t, 6 * 4096> bin_{};  // sources must be page aligned, as for the kernel
+  sgx::Sigstruct ss_{};
+  sgx::Secs secs_{};
+  sgx::Secinfo tcs_si_{}, reg_si_{};
+};
+
+TEST_F(DriverTest, EnarxEnclaveThroughTheIoctls) {
+  ASSERT_EQ(build_and_init(), 0);
+  EXPECT_TRUE(encl_.initialized());
+  auto secs = monitor_.secs(*encl_.id());
+  EXPECT_EQ(to_hex(ByteSpan(secs->mr_enclave, 32)), "b999536238fcf4e9d360ef6cd3e0c20ef8a684c7b93f74a9c4a4c6d517d61fc0");
+  EXPECT_EQ(encl_.page_max_perms(kBase + 0x1000), 7u);
+  EXPECT_EQ(encl_.page_max_perms(kBase), 0u);
+  EXPECT_FALSE(encl_.page_max_perms(kBase + 0x7000));
+}
+
+TEST_F(DriverTest, CreateErrors) {
+  EXPECT_EQ(encl_.create({0x1234}), -EFAULT);
+  sgx::Secs good = secs_;
+  secs_.size = 0x3000;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.base_addr = kBase + 0x1000;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.ssa_frame_size = 0;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.attributes.flags |= 1ull << 3;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.attributes.xfrm = 0x1;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.attributes.xfrm = 0xb;  // BNDREGS without BNDCSR
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.misc_select = 0x80;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.reserved4[7] = 1;
+  EXPECT_EQ(create(), -EINVAL);
+  secs_ = good;
+  secs_.attributes.flags |= sgx::attr::kInit;  // passes the driver's checks, faults in ECREATE
+  EXPECT_EQ(create(), -EIO);
+  secs_ = good;
+  ASSERT_EQ(create(), 0);
+  EXPECT_EQ(create(), -EINVAL);  // one enclave per file
+  EXPECT_EQ(epc_.free_count(), 255u);
+}
+
+TEST_F(DriverTest, AddPagesErrors) {
+  EXPECT_EQ(add(0, 1, tcs_si_), -EINVAL);  // before create
+  ASSERT_EQ(create(), 0);
+  sgx_enclave_add_pages a{};
+  a.src = reinterpret_cast<std::uint64_t>(bin_.data());
+  a.secinfo = reinterpret_cast<std::uint64_t>(&reg_si_);
+  a.length = 4096;
+  a.offset = 0x10;
+  EXPECT_EQ(encl_.add_pages(a), -EINVAL);  // unaligned offset
+  a.offset = 0;
+  a.length = 0;
+  EXPECT_EQ(encl_.add_pages(a), -EINVAL);  // empty
+  a.length = 100;
+  EXPECT_EQ(encl_.add_pages(a), -EINVAL);  // not whole pages
+  a.length = 4096;
+  a.offset = 0x8000;
+  EXPECT_EQ(encl_.add_pages(a), -EINVAL);  // outside the enclave
+  a.offset = 0;
+  a.src += 8;
+  EXPECT_EQ(encl_.add_pages(a), -EINVAL);  // unaligned source
+  sgx::Secinfo bad{};
+  mem_.add(&bad, sizeof bad);
+  bad.flags = 0x107;
+  EXPECT_EQ(add(0, 1, bad), -EINVAL);  // TCS with permissions
+  bad.flags = 0x202;
+  EXPECT_EQ(add(1, 1, bad), -EINVAL);  // W without R
+  bad.flags = 0x300;
+  EXPECT_EQ(add(1, 1, bad), -EINVAL);  // PT_VA
+  bad.flags = 0x203;
+  bad.reserved[3] = 1;
+  EXPECT_EQ(add(1, 1, bad), -EINVAL);  // reserved SECINFO byte
+  EXPECT_EQ(add(1, 1, reg_si_, 0x2), -EINVAL);  // unknown flag
+  sgx_enclave_add_pages unreadable{reinterpret_cast<std::uint64_t>(bin_.data()), 0, 4096, 0x10, 0, 0};
+  EXPECT_EQ(encl_.add_pages(unreadable), -EFAULT);  // SECINFO pointer into nothing
+  std::uint64_t done = 99;
+  ASSERT_EQ(add(1, 3, reg_si_, SGX_PAGE_MEASURE, &done), 0);
+  EXPECT_EQ(done, 3 * 4096u);
+  EXPECT_EQ(add(2, 2, reg_si_, SGX_PAGE_MEASURE, &done), -EEXIST);  // page 2 already there
+  EXPECT_EQ(done, 0u);
+  EXPECT_EQ(add(4, 2, reg_si_, SGX_PAGE_MEASURE, &done), 0);  // the enclave is still usable
+  EXPECT_EQ(done, 2 * 4096u);
+}
+
+TEST_F(DriverTest, InitErrorsAndProvision) {
+  EXPECT_EQ(encl_.init({reinterpret_cast<std::uint64_t>(&ss_)}), -EINVAL);  // nothing created
+  ASSERT_EQ(create(), 0);
+  ASSERT_EQ(add(0, 1, tcs_si_), 0);
+  ASSERT_EQ(add(1, 5, reg_si_), 0);
+  EXPECT_EQ(encl_.init({0x10}), -EFAULT);
+  sgx::Sigstruct bad = ss_;
+  bad.signature[3] ^= 1;
+  mem_.add(&bad, sizeof bad);
+  EXPECT_EQ(encl_.init({reinterpret_cast<std::uint64_t>(&bad)}), -EPERM);
+  ASSERT_EQ(encl_.init({reinterpret_cast<std::uint64_t>(&ss_)}), 0);
+  EXPECT_EQ(encl_.init({reinterpret_cast<std::uint64_t>(&ss_)}), -EINVAL);  // twice
+  EXPECT_EQ(add(6, 1, reg_si_), -EINVAL);                                     // after INIT
+  EXPECT_EQ(encl_.provision(false), -EINVAL);
+}
+
+TEST(DriverProvision, ProvisionKeyNeedsTheProvisionFd) {
+  FakePlatform p(64);
+  monitor::Monitor m(p, {});
+  EpcAllocator epc(64);
+  TestMemory mem;
+  sgx::Secs secs{};
+  secs.size = 0x2000;
+  secs.base_addr = kBase;
+  secs.ssa_frame_size = 1;
+  secs.attributes = {sgx::attr::kMode64Bit | sgx::attr::kProvisionKey, 3};
+  mem.add(&secs, sizeof secs);
+  auto key = crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
+  identity::MeasuringBuilder mb;
+  ASSERT_TRUE(mb.ecreate(1, 0x2000));
+  identity::SigstructFields f;
+  f.enclave_hash = mb.mrenclave();
+  f.attributes = secs.attributes;
+  sgx::Sigstruct ss = identity::make_sigstruct(f);
+  ASSERT_TRUE(identity::sign_sigstruct(ss, *key));
+  mem.add(&ss, sizeof ss);
+  {
+    DriverEnclave e(m, epc, mem);
+    ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
+    EXPECT_EQ(e.init({reinterpret_cast<std::uint64_t>(&ss)}), -EACCES);
+  }
+  DriverEnclave e(m, epc, mem);
+  ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
+  ASSERT_EQ(e.provision(true), 0);
+  EXPECT_EQ(e.init({reinterpret_cast<std::uint64_t>(&ss)}), 0);
+}
+
+TEST_F(DriverTest, Sgx2IoctlsAndTheirErrors) {
+  sgx_enclave_restrict_permissions rp{};
+  rp.length = 4096;
+  rp.permissions = 1;
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);  // not initialized
+  ASSERT_EQ(build_and_init(), 0);
+  rp.offset = 0;  // the TCS
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);
+  rp.offset = 0x1000;
+  rp.length = 0;
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);
+  rp.length = 0x1001;
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);
+  rp.length = 4096;
+  rp.permissions = 2;
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);  // W without R
+  rp.permissions = 1;
+  rp.count = 1;
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);  // count must be 0 on input
+  rp.count = 0;
+  rp.result = 1;
+  EXPECT_EQ(encl_.restrict_permissions(rp), -EINVAL);
+  rp.result = 0;
+  rp.length = 2 * 4096;
+  ASSERT_EQ(encl_.restrict_permissions(rp), 0);
+  EXPECT_EQ(rp.count, 2 * 4096u);
+  EXPECT_EQ(monitor_.epcm(*[&] {
+              for (std::uint32_t i = 0; i < 256; ++i)
+                if (monitor_.epcm(monitor::EpcIndex{i})->addr.value == kBase + 0x1000) return std::optional{monitor::EpcIndex{i}};
+              return std::optional<monitor::EpcIndex>{};
+            }())->perms,
+            1u);
+
+  sgx_enclave_remove_pages rm{};
+  rm.offset = 0x3000;
+  rm.length = 4096;
+  EXPECT_EQ(encl_.remove_pages(rm), -EPERM);  // not trimmed
+  sgx_enclave_modify_types mt{};
+  mt.offset = 0x3000;
+  mt.length = 4096;
+  mt.page_type = 2;  // PT_REG is not a target
+  EXPECT_EQ(encl_.modify_types(mt), -EINVAL);
+  mt.page_type = 4;  // PT_TRIM
+  ASSERT_EQ(encl_.modify_types(mt), 0);
+  EXPECT_EQ(mt.count, 4096u);
+  rm.count = 0;
+  EXPECT_EQ(encl_.remove_pages(rm), -EPERM);  // the enclave has not EACCEPTed the trim
+  EXPECT_EQ(rm.count, 0u);
+  sgx::Secinfo trim{};
+  trim.flags = 0x410;
+  ASSERT_TRUE(monitor_.eaccept(*encl_.id(), monitor::LinearAddr{kBase + 0x3000}, trim));
+  const auto free_before = epc_.free_count();
+  ASSERT_EQ(encl_.remove_pages(rm), 0);
+  EXPECT_EQ(rm.count, 4096u);
+  EXPECT_EQ(epc_.free_count(), free_before + 1);
+  rm.count = 0;
+  EXPECT_EQ(encl_.remove_pages(rm), -EFAULT);  // nothing there any more
+  rm.count = 5;
+  EXPECT_EQ(encl_.remove_pages(rm), -EINVAL);
+}
+
+TEST_F(DriverTest, ClosingReleasesEveryPage) {
+  {
+    DriverEnclave e(monitor_, epc_, mem_);
+    ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs_)}), 0);
+    sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(bin_.data() + 4096), 0x1000, 5 * 4096,
+                            reinterpret_cast<std::uint64_t>(&reg_si_), SGX_PAGE_MEASURE, 0};
+    ASSERT_EQ(e.add_pages(a), 0);
+    EXPECT_EQ(epc_.free_count(), 250u);
+  }
+  EXPECT_EQ(epc_.free_count(), 256u);
+  EXPECT_EQ(monitor_.free_pages(), 256u);
+}
+
+}  // namespace
+}  // namespace nsgx::driver

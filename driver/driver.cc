@@ -226,6 +226,22 @@ int DriverEnclave::init(const sgx_enclave_init& arg) {
   return r.kind == LeafKind::kStatus ? -EPERM : -EIO;
 }
 
+int DriverEnclave::handle_fault(std::uint64_t addr) {
+  std::lock_guard lock(mu_);
+  if (!secs_ || addr < base_ || addr - base_ >= size_) return -EFAULT;
+  const std::uint64_t page_addr = addr & ~sgx::kPageMask;
+  if (pages_.count(page_addr) != 0) return 0;
+  if (!initialized_) return -EFAULT;  // before EINIT only ADD_PAGES adds pages
+  const auto page = epc_.take();
+  if (!page) return -ENOMEM;
+  if (!monitor_.eaug(*page, monitor::EnclaveId{secs_->value}, LinearAddr{page_addr})) {
+    epc_.give_back(*page);
+    return -EFAULT;
+  }
+  pages_[page_addr] = Page{*page, sf::kR | sf::kW};
+  return 0;
+}
+
 int DriverEnclave::provision(bool is_provision_fd) {
   if (!is_provision_fd) return -EINVAL;
   std::lock_guard lock(mu_);

@@ -68,6 +68,13 @@ class DriverEnclave {
   int modify_types(sgx_enclave_modify_types& arg);
   int remove_pages(sgx_enclave_remove_pages& arg);
 
+  // A page fault at `addr` inside the enclave's range, as sgx_vma_fault()
+  // handles it: a page that is there is simply (re)mapped (0); an address of
+  // an initialized enclave with no page gets one by EAUG — pending until the
+  // enclave EACCEPTs it — (0); otherwise -EFAULT (the program gets SIGBUS),
+  // or -ENOMEM when the EPC is full.
+  int handle_fault(std::uint64_t addr);
+
   bool created() const;
   bool initialized() const;
   std::optional<monitor::EnclaveId> id() const;

@@ -282,6 +282,26 @@ TEST_F(DriverTest, Sgx2IoctlsAndTheirErrors) {
   EXPECT_EQ(encl_.remove_pages(rm), -EINVAL);
 }
 
+TEST_F(DriverTest, FaultsAugmentAnInitializedEnclave) {
+  ASSERT_EQ(create(), 0);
+  EXPECT_EQ(encl_.handle_fault(kBase + 0x6000), -EFAULT);  // before EINIT
+  ASSERT_EQ(add(0, 1, tcs_si_), 0);
+  ASSERT_EQ(add(1, 5, reg_si_), 0);
+  ASSERT_EQ(encl_.init({reinterpret_cast<std::uint64_t>(&ss_)}), 0);
+  EXPECT_EQ(encl_.handle_fault(kBase + 0x8000), -EFAULT);  // outside the enclave
+  EXPECT_EQ(encl_.handle_fault(kBase + 0x1234), 0);        // an existing page
+  ASSERT_EQ(encl_.handle_fault(kBase + 0x6010), 0);        // EAUG
+  EXPECT_EQ(encl_.page_max_perms(kBase + 0x6000), 3u);
+  sgx::Secinfo pending{};
+  pending.flags = 0x20b;
+  EXPECT_TRUE(monitor_.eaccept(*encl_.id(), monitor::LinearAddr{kBase + 0x6000}, pending));
+  EXPECT_EQ(platform_.mapped.at(kBase + 0x6000).second, 3u);
+  // A full EPC is -ENOMEM, not a hang.
+  while (epc_.take()) {
+  }
+  EXPECT_EQ(encl_.handle_fault(kBase + 0x7000), -ENOMEM);
+}
+
 TEST_F(DriverTest, ClosingReleasesEveryPage) {
   {
     DriverEnclave e(monitor_, epc_, mem_);

@@ -1151,28 +1151,25 @@ std::optional<EpcmEntry> Monitor::epcm(EpcIndex page) const {
   return epcm_[page.value];
 }
 
-std::optional<EnclaveState> Monitor::state(EnclaveId id) const {
+template <typename F>
+auto Monitor::inspect(EnclaveId id, F read) const -> std::optional<decltype(read(std::declval<const Enclave&>()))> {
   Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return std::nullopt;
   std::lock_guard elock(enclave->mu);
   if (!enclave->alive) return std::nullopt;
-  return enclave->state;
+  return read(*enclave);
+}
+
+std::optional<EnclaveState> Monitor::state(EnclaveId id) const {
+  return inspect(id, [](const Enclave& e) { return e.state; });
 }
 
 std::optional<sgx::Secs> Monitor::secs(EnclaveId id) const {
-  Enclave* enclave = find_enclave(id);
-  if (enclave == nullptr) return std::nullopt;
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive) return std::nullopt;
-  return enclave->secs;
+  return inspect(id, [](const Enclave& e) { return e.secs; });
 }
 
 std::optional<std::uint64_t> Monitor::child_count(EnclaveId id) const {
-  Enclave* enclave = find_enclave(id);
-  if (enclave == nullptr) return std::nullopt;
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive) return std::nullopt;
-  return enclave->children;
+  return inspect(id, [](const Enclave& e) { return e.children; });
 }
 
 std::uint32_t Monitor::free_pages() const {

@@ -27,6 +27,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
@@ -205,6 +206,9 @@ class Monitor {
   // by the next ECREATE on that page), so a leaf that raced with EREMOVE
   // holds a valid pointer and finds `alive` false once it has the lock.
   Enclave* find_enclave(EnclaveId id) const;
+  // Reads a live enclave under its lock for the inspection methods.
+  template <typename F>
+  auto inspect(EnclaveId id, F read) const -> std::optional<decltype(read(std::declval<const Enclave&>()))>;
   bool page_in_range(EpcIndex p) const { return p.value < epcm_.size(); }
 
   Platform& platform_;

@@ -222,31 +222,49 @@ LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span
 
 // ---------------------------------------------------------------- EEXTEND
 
+Monitor::HeldPage Monitor::hold_page(EpcIndex page) const {
+  // A hostile OS can keep a page changing hands; a few attempts are enough
+  // for honest callers, and a persistent race only fails the caller's leaf.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    HeldPage held;
+    {
+      std::lock_guard lock(epcm_mu_);
+      held.entry = epcm_[page.value];
+    }
+    if (!held.entry.valid || held.entry.type == sgx::PageType::kVa) return held;
+    Enclave* owner = find_enclave(held.entry.owner);
+    if (owner == nullptr) return held;
+    std::unique_lock owner_lock(owner->mu);
+    std::lock_guard lock(epcm_mu_);
+    const EpcmEntry& now = epcm_[page.value];
+    if (now.valid && now.type != sgx::PageType::kVa && now.owner == held.entry.owner && owner->alive) {
+      held.entry = now;
+      held.enclave = owner;
+      held.lock = std::move(owner_lock);
+      return held;
+    }
+    if (!now.valid || now.type == sgx::PageType::kVa) {
+      held.entry = now;
+      return held;
+    }
+    // The page went to another owner while we waited for this one: retry.
+  }
+  HeldPage contended;
+  contended.entry.valid = true;  // valid but not held: callers report #PF
+  return contended;
+}
+
 LeafResult Monitor::eextend(EpcIndex page, std::uint32_t offset) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EEXTEND: not an EPC page");
   if (offset >= sgx::kPageSize || offset % identity::kExtendChunk != 0)
     return LeafResult::gp("EEXTEND: offset not a 256-byte chunk of the page");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
-  if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
-    return LeafResult::pf(page.value, "EEXTEND: not a valid PT_REG or PT_TCS page");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive) return LeafResult::pf(page.value, "EEXTEND: page has no live enclave");
-  if (enclave->state != EnclaveState::kCreated) return LeafResult::gp("EEXTEND: enclave already initialized");
-  {
-    // Re-check under the enclave lock: the page may have been removed meanwhile.
-    std::lock_guard lock(epcm_mu_);
-    const EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
-      return LeafResult::pf(page.value, "EEXTEND: page changed concurrently");
-  }
+  HeldPage held = hold_page(page);
+  if (held.enclave == nullptr || (held.entry.type != sgx::PageType::kReg && held.entry.type != sgx::PageType::kTcs))
+    return LeafResult::pf(page.value, "EEXTEND: not a PT_REG or PT_TCS page of a live enclave");
+  Enclave& enclave = *held.enclave;
+  if (enclave.state != EnclaveState::kCreated) return LeafResult::gp("EEXTEND: enclave already initialized");
   const auto data = platform_.epc_page(page).subspan(offset).first<identity::kExtendChunk>();
-  enclave->measurement.eextend(entry.addr.value - enclave->secs.base_addr + offset, data);
+  enclave.measurement.eextend(held.entry.addr.value - enclave.secs.base_addr + offset, data);
   return LeafResult::success();
 }
 
@@ -336,11 +354,8 @@ LeafResult Monitor::check_einittoken(const sgx::EinitToken& token, const sgx::Se
 
 LeafResult Monitor::eremove(EpcIndex page) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EREMOVE: not an EPC page");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
+  HeldPage held = hold_page(page);
+  const EpcmEntry& entry = held.entry;
   if (!entry.valid) return LeafResult::success();  // SDM EREMOVE: a free page stays free
   if (entry.type == sgx::PageType::kVa) {
     // VA pages belong to no enclave; the versions they hold are dropped.
@@ -351,36 +366,29 @@ LeafResult Monitor::eremove(EpcIndex page) {
     }
     return LeafResult::success();
   }
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EREMOVE: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive) return LeafResult::success();  // its SECS went first: nothing left to do
+  if (held.enclave == nullptr) return LeafResult::pf(page.value, "EREMOVE: page has no live enclave");
+  Enclave& enclave = *held.enclave;
   if (entry.type == sgx::PageType::kSecs) {
-    if (enclave->children != 0) return LeafResult::error(sgx::Status::kChildPresent, "EREMOVE: SECS still has pages");
-    enclave->alive = false;
-    enclave->pages.clear();
-    enclave->busy.clear();
+    if (enclave.children != 0) return LeafResult::error(sgx::Status::kChildPresent, "EREMOVE: SECS still has pages");
+    enclave.alive = false;
+    enclave.pages.clear();
+    enclave.busy.clear();
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
     return LeafResult::success();
   }
   // SDM EREMOVE: not while logical processors execute inside the enclave.
-  if (!enclave->busy.empty()) return LeafResult::error(sgx::Status::kEnclaveAct, "EREMOVE: threads are inside the enclave");
-  {
-    std::lock_guard lock(epcm_mu_);
-    const EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr) return LeafResult::success();
-  }
-  // Unmap and wipe while the page is still ours (the enclave lock keeps every
-  // other leaf off it); only then may another enclave claim it.
+  if (!enclave.busy.empty()) return LeafResult::error(sgx::Status::kEnclaveAct, "EREMOVE: threads are inside the enclave");
+  // Unmap and wipe while the page is still ours (held under its owner's lock);
+  // only then may another enclave claim it.
   platform_.page_unmapped(entry.owner, entry.addr, page);
   std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
   {
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
   }
-  enclave->pages.erase(entry.addr.value);
-  --enclave->children;
+  enclave.pages.erase(entry.addr.value);
+  --enclave.children;
   return LeafResult::success();
 }
 
@@ -420,33 +428,25 @@ LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
     return LeafResult::gp("EMODPR: SECINFO may only carry R/W/X");
   if ((si.flags & kW) != 0 && (si.flags & kR) == 0) return LeafResult::gp("EMODPR: write permission without read");
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EMODPR: not an EPC page");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
-  if (!entry.valid || entry.type != sgx::PageType::kReg) return LeafResult::pf(page.value, "EMODPR: not a valid REG page");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EMODPR: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
-    return LeafResult::gp("EMODPR: enclave not initialized");
+  HeldPage held = hold_page(page);
+  if (held.enclave == nullptr || held.entry.type != sgx::PageType::kReg)
+    return LeafResult::pf(page.value, "EMODPR: not a REG page of a live enclave");
+  Enclave& enclave = *held.enclave;
+  if (enclave.state != EnclaveState::kInitialized) return LeafResult::gp("EMODPR: enclave not initialized");
   std::uint8_t perms = 0;
   bool mapped = false;
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
-      return LeafResult::pf(page.value, "EMODPR: page changed concurrently");
     if (now.pending || now.modified)
       return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODPR: page is pending or modified");
     now.perms = static_cast<std::uint8_t>(now.perms & si.flags);
     now.pr = true;
-    now.change_epoch = enclave->epoch;
+    now.change_epoch = enclave.epoch;
     perms = now.perms;
     mapped = !now.blocked;  // a blocked page stays unmapped until it is reloaded
   }
-  if (mapped) platform_.page_mapped(entry.owner, entry.addr, page, perms);
+  if (mapped) platform_.page_mapped(held.entry.owner, held.entry.addr, page, perms);
   return LeafResult::success();
 }
 
@@ -456,31 +456,23 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
       (type != sgx::PageType::kTcs && type != sgx::PageType::kTrim))
     return LeafResult::gp("EMODT: SECINFO must name PT_TCS or PT_TRIM without permissions");
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EMODT: not an EPC page");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
-  if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
-    return LeafResult::pf(page.value, "EMODT: not a valid REG or TCS page");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EMODT: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive || enclave->state != EnclaveState::kInitialized)
-    return LeafResult::gp("EMODT: enclave not initialized");
-  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave->busy.count(entry.addr.value) != 0))
+  HeldPage held = hold_page(page);
+  const EpcmEntry& entry = held.entry;
+  if (held.enclave == nullptr || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
+    return LeafResult::pf(page.value, "EMODT: not a REG or TCS page of a live enclave");
+  Enclave& enclave = *held.enclave;
+  if (enclave.state != EnclaveState::kInitialized) return LeafResult::gp("EMODT: enclave not initialized");
+  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0))
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
+  if (entry.pending || entry.modified || entry.pr)
+    return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
-      return LeafResult::pf(page.value, "EMODT: page changed concurrently");
-    if (now.pending || now.modified || now.pr)
-      return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");
     now.type = type;
     now.perms = 0;
     now.modified = true;
-    now.change_epoch = enclave->epoch;
+    now.change_epoch = enclave.epoch;
   }
   platform_.page_unmapped(entry.owner, entry.addr, page);
   return LeafResult::success();
@@ -489,27 +481,14 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
 LeafResult Monitor::edbgrd(EpcIndex page, std::uint32_t offset, std::uint64_t& value) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EDBGRD: not an EPC page");
   if (offset >= sgx::kPageSize || offset % 8 != 0) return LeafResult::gp("EDBGRD: offset not an aligned quadword");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
-  if (!entry.valid || entry.type == sgx::PageType::kVa) return LeafResult::pf(page.value, "EDBGRD: not an enclave page");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EDBGRD: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive || (enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
+  HeldPage held = hold_page(page);
+  if (held.enclave == nullptr) return LeafResult::pf(page.value, "EDBGRD: not a page of a live enclave");
+  const Enclave& enclave = *held.enclave;
+  if ((enclave.secs.attributes.flags & sgx::attr::kDebug) == 0)
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGRD: not a debug enclave");
-  {
-    // The page must still be this enclave's: the enclave lock then keeps it so.
-    std::lock_guard lock(epcm_mu_);
-    const EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
-      return LeafResult::pf(page.value, "EDBGRD: page changed concurrently");
-  }
-  if (entry.type == sgx::PageType::kSecs) {
+  if (held.entry.type == sgx::PageType::kSecs) {
     std::uint8_t raw[8];
-    std::memcpy(raw, reinterpret_cast<const std::uint8_t*>(&enclave->secs) + offset, 8);
+    std::memcpy(raw, reinterpret_cast<const std::uint8_t*>(&enclave.secs) + offset, 8);
     value = load_le<std::uint64_t>(raw);
   } else {
     value = load_le<std::uint64_t>(platform_.epc_page(page).data() + offset);
@@ -520,31 +499,18 @@ LeafResult Monitor::edbgrd(EpcIndex page, std::uint32_t offset, std::uint64_t& v
 LeafResult Monitor::edbgwr(EpcIndex page, std::uint32_t offset, std::uint64_t value) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EDBGWR: not an EPC page");
   if (offset >= sgx::kPageSize || offset % 8 != 0) return LeafResult::gp("EDBGWR: offset not an aligned quadword");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
-  if (!entry.valid || entry.type == sgx::PageType::kVa) return LeafResult::pf(page.value, "EDBGWR: not an enclave page");
+  HeldPage held = hold_page(page);
+  if (held.enclave == nullptr) return LeafResult::pf(page.value, "EDBGWR: not a page of a live enclave");
+  const sgx::PageType type = held.entry.type;
   // The SDM lets a debugger write regular pages and selected TCS fields; the
   // SECS and other pages stay read-only.
-  if (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs)
+  if (type != sgx::PageType::kReg && type != sgx::PageType::kTcs)
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: page type not writable by a debugger");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EDBGWR: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
-  if (!enclave->alive || (enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
+  if ((held.enclave->secs.attributes.flags & sgx::attr::kDebug) == 0)
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: not a debug enclave");
-  {
-    // The page must still be this enclave's: the enclave lock then keeps it so.
-    std::lock_guard lock(epcm_mu_);
-    const EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
-      return LeafResult::pf(page.value, "EDBGWR: page changed concurrently");
-  }
-  if (entry.type == sgx::PageType::kTcs && offset != offsetof(sgx::Tcs, flags))
+  if (type == sgx::PageType::kTcs && offset != offsetof(sgx::Tcs, flags))
     return LeafResult::error(sgx::Status::kPageNotDebuggable, "EDBGWR: only TCS.FLAGS (DBGOPTIN) is writable");
-  if (entry.type == sgx::PageType::kTcs && (value & ~sgx::tcs_flags::kDbgOptIn) != 0)
+  if (type == sgx::PageType::kTcs && (value & ~sgx::tcs_flags::kDbgOptIn) != 0)
     return LeafResult::gp("EDBGWR: only DBGOPTIN may be set in TCS.FLAGS");
   store_le<std::uint64_t>(platform_.epc_page(page).data() + offset, value);
   return LeafResult::success();
@@ -666,26 +632,19 @@ LeafResult Monitor::epa(EpcIndex page) {
 
 LeafResult Monitor::eblock(EpcIndex page) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EBLOCK: not an EPC page");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-  }
+  HeldPage held = hold_page(page);
+  const EpcmEntry& entry = held.entry;
   if (!entry.valid) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page not valid");
   if (entry.type == sgx::PageType::kSecs) return LeafResult::error(sgx::Status::kPgIsSecs, "EBLOCK: page is a SECS");
   if (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs)
     return LeafResult::error(sgx::Status::kNotBlockable, "EBLOCK: page type cannot be blocked");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
+  if (held.enclave == nullptr) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page has no live enclave");
+  if (entry.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr)
-      return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page changed concurrently");
-    if (now.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
     now.blocked = true;
-    now.change_epoch = enclave->epoch;
+    now.change_epoch = held.enclave->epoch;
   }
   platform_.page_unmapped(entry.owner, entry.addr, page);
   return LeafResult::success();
@@ -725,24 +684,15 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EWB: not an EPC page");
   if (!page_in_range(va)) return LeafResult::pf(va.value, "EWB: VA operand not an EPC page");
   if (slot >= sgx::kVaSlotsPerPage) return LeafResult::gp("EWB: VA slot out of range");
-  EpcmEntry entry;
-  {
-    std::lock_guard lock(epcm_mu_);
-    entry = epcm_[page.value];
-    const EpcmEntry& v = epcm_[va.value];
-    if (!v.valid || v.type != sgx::PageType::kVa) return LeafResult::pf(va.value, "EWB: not a VA page");
-  }
-  if (!entry.valid || (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs))
-    return LeafResult::pf(page.value, "EWB: not an evictable enclave page");
-  Enclave* enclave = find_enclave(entry.owner);
-  if (enclave == nullptr) return LeafResult::pf(page.value, "EWB: page has no live enclave");
-  std::lock_guard elock(enclave->mu);
+  HeldPage held = hold_page(page);
+  if (held.enclave == nullptr || (held.entry.type != sgx::PageType::kReg && held.entry.type != sgx::PageType::kTcs))
+    return LeafResult::pf(page.value, "EWB: not an evictable page of a live enclave");
+  Enclave* enclave = held.enclave;
+  EpcmEntry entry = held.entry;
   std::uint64_t version = 0;
   {
     std::lock_guard lock(epcm_mu_);
     const EpcmEntry& now = epcm_[page.value];
-    if (!now.valid || now.owner != entry.owner || now.addr != entry.addr || now.type != entry.type)
-      return LeafResult::pf(page.value, "EWB: page changed concurrently");
     const EpcmEntry& v = epcm_[va.value];
     if (!v.valid || v.type != sgx::PageType::kVa) return LeafResult::pf(va.value, "EWB: not a VA page");
     if (!now.blocked) return LeafResult::error(sgx::Status::kPageNotBlocked, "EWB: page not blocked");
@@ -758,7 +708,6 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
       return LeafResult::error(sgx::Status::kVaSlotOccupied, "EWB: VA slot occupied");
     version = next_version_.fetch_add(1);
     store_le<std::uint64_t>(va_mem.data() + 8 * slot, version);
-    entry = now;  // the state that is evicted
   }
   // Encrypt and wipe while the page is still valid and ours (blocked, under
   // the enclave lock), so no other enclave can be handed it in between.

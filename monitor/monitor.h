@@ -17,7 +17,8 @@
 //
 // Lock order (outermost first): Enclave::mu, then Monitor::epcm_mu_. The
 // EPCM lock guards the EPCM array and the enclave table and is never held
-// while hashing or copying pages.
+// while hashing or copying pages. A page owned by an enclave changes only
+// under that enclave's lock; leaves on such a page take it with hold_page().
 #pragma once
 
 #include <atomic>
@@ -206,6 +207,17 @@ class Monitor {
   // by the next ECREATE on that page), so a leaf that raced with EREMOVE
   // holds a valid pointer and finds `alive` false once it has the lock.
   Enclave* find_enclave(EnclaveId id) const;
+  // An enclave page operand of an ENCLS leaf with its owner's lock held and
+  // its EPCM entry read under that lock. Every change to an owned page
+  // happens under its owner's lock, so `entry` stays true while `lock` is
+  // held. `enclave` is null when the page is free, a VA page, or could not
+  // be held (its owner is gone, or it kept changing hands).
+  struct HeldPage {
+    Enclave* enclave = nullptr;
+    std::unique_lock<std::mutex> lock;
+    EpcmEntry entry{};
+  };
+  HeldPage hold_page(EpcIndex page) const;
   // Reads a live enclave under its lock for the inspection methods.
   template <typename F>
   auto inspect(EnclaveId id, F read) const -> std::optional<decltype(read(std::declval<const Enclave&>()))>;

@@ -249,6 +249,34 @@ int DriverEnclave::provision(bool is_provision_fd) {
   return 0;
 }
 
+template <typename Op>
+int DriverEnclave::for_each_page(std::uint64_t offset, std::uint64_t length, __u64& count, Op op) {
+  int ret = 0;
+  std::uint64_t c = 0;
+  for (; c < length; c += kPage) {
+    const std::uint64_t addr = base_ + offset + c;
+    const auto page = page_at(addr);
+    const auto entry = page ? monitor_.epcm(*page) : std::nullopt;
+    if (!entry || !entry->valid) {
+      ret = -EFAULT;  // no page there (never added, or removed)
+      break;
+    }
+    if ((ret = op(addr, *page, *entry)) != 0) break;
+  }
+  count = c;
+  return ret;
+}
+
+int DriverEnclave::modify_and_track(const monitor::LeafResult& r, __u64& result) {
+  if (!r) {
+    result = static_cast<__u64>(r.status);
+    return -EFAULT;
+  }
+  // ETRACK so that the enclave can EACCEPT the change (the kernel also makes
+  // the enclave's threads leave, which AEX does here).
+  return monitor_.etrack(monitor::EnclaveId{secs_->value}) ? 0 : -EFAULT;
+}
+
 // SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS: sgx_ioc_enclave_restrict_permissions().
 int DriverEnclave::restrict_permissions(sgx_enclave_restrict_permissions& arg) {
   std::lock_guard lock(mu_);
@@ -259,34 +287,10 @@ int DriverEnclave::restrict_permissions(sgx_enclave_restrict_permissions& arg) {
   if (arg.result != 0 || arg.count != 0) return -EINVAL;
   sgx::Secinfo si{};
   si.flags = arg.permissions;
-  int ret = 0;
-  std::uint64_t c = 0;
-  for (; c < arg.length; c += kPage) {
-    const std::uint64_t addr = base_ + arg.offset + c;
-    const auto page = page_at(addr);
-    if (!page) {
-      ret = -EFAULT;
-      break;
-    }
-    const auto e = monitor_.epcm(*page);
-    if (!e || e->type != sgx::PageType::kReg) {
-      ret = -EINVAL;  // only regular pages have restrictable permissions
-      break;
-    }
-    const auto r = monitor_.emodpr(*page, si);
-    if (!r) {
-      arg.result = static_cast<std::uint64_t>(r.status);
-      ret = -EFAULT;
-      break;
-    }
-    // ETRACK so the enclave can EACCEPT (the kernel also kicks threads out).
-    if (!monitor_.etrack(monitor::EnclaveId{secs_->value})) {
-      ret = -EFAULT;
-      break;
-    }
-  }
-  arg.count = c;
-  return ret;
+  return for_each_page(arg.offset, arg.length, arg.count, [&](std::uint64_t, EpcIndex page, const monitor::EpcmEntry& e) {
+    if (e.type != sgx::PageType::kReg) return -EINVAL;  // only regular pages have restrictable permissions
+    return modify_and_track(monitor_.emodpr(page, si), arg.result);
+  });
 }
 
 // SGX_IOC_ENCLAVE_MODIFY_TYPES: sgx_ioc_enclave_modify_types().
@@ -295,41 +299,19 @@ int DriverEnclave::modify_types(sgx_enclave_modify_types& arg) {
   if (!initialized_) return -EINVAL;
   if (!valid_range(arg.offset, arg.length, size_)) return -EINVAL;
   const std::uint64_t type = arg.page_type;
-  if (type != static_cast<std::uint64_t>(sgx::PageType::kTcs) && type != static_cast<std::uint64_t>(sgx::PageType::kTrim))
-    return -EINVAL;
+  const bool to_tcs = type == static_cast<std::uint64_t>(sgx::PageType::kTcs);
+  if (!to_tcs && type != static_cast<std::uint64_t>(sgx::PageType::kTrim)) return -EINVAL;
   if (arg.result != 0 || arg.count != 0) return -EINVAL;
   sgx::Secinfo si{};
   si.flags = type << sf::kPageTypeShift;
-  int ret = 0;
-  std::uint64_t c = 0;
-  for (; c < arg.length; c += kPage) {
-    const std::uint64_t addr = base_ + arg.offset + c;
-    const auto page = page_at(addr);
-    if (!page) {
-      ret = -EFAULT;
-      break;
-    }
-    const auto e = monitor_.epcm(*page);
+  return for_each_page(arg.offset, arg.length, arg.count, [&](std::uint64_t addr, EpcIndex page, const monitor::EpcmEntry& e) {
     // TCS only from a regular page; TRIM from a regular page or a TCS.
-    if (!e || (type == static_cast<std::uint64_t>(sgx::PageType::kTcs) && e->type != sgx::PageType::kReg) ||
-        (e->type != sgx::PageType::kReg && e->type != sgx::PageType::kTcs)) {
-      ret = -EINVAL;
-      break;
-    }
-    const auto r = monitor_.emodt(*page, si);
-    if (!r) {
-      arg.result = static_cast<std::uint64_t>(r.status);
-      ret = -EFAULT;
-      break;
-    }
-    if (!monitor_.etrack(monitor::EnclaveId{secs_->value})) {
-      ret = -EFAULT;
-      break;
-    }
-    pages_[addr].max_perms = 0;
-  }
-  arg.count = c;
-  return ret;
+    if ((to_tcs && e.type != sgx::PageType::kReg) || (e.type != sgx::PageType::kReg && e.type != sgx::PageType::kTcs))
+      return -EINVAL;
+    const int rc = modify_and_track(monitor_.emodt(page, si), arg.result);
+    if (rc == 0) pages_[addr].max_perms = 0;
+    return rc;
+  });
 }
 
 // SGX_IOC_ENCLAVE_REMOVE_PAGES: sgx_ioc_enclave_remove_pages().
@@ -338,33 +320,14 @@ int DriverEnclave::remove_pages(sgx_enclave_remove_pages& arg) {
   if (!initialized_) return -EINVAL;
   if (!valid_range(arg.offset, arg.length, size_)) return -EINVAL;
   if (arg.count != 0) return -EINVAL;
-  int ret = 0;
-  std::uint64_t c = 0;
-  for (; c < arg.length; c += kPage) {
-    const std::uint64_t addr = base_ + arg.offset + c;
-    const auto page = page_at(addr);
-    if (!page) {
-      ret = -EFAULT;
-      break;
-    }
-    const auto e = monitor_.epcm(*page);
-    if (!e || e->type != sgx::PageType::kTrim) {
-      ret = -EPERM;  // only trimmed pages are removed
-      break;
-    }
-    if (e->modified) {
-      ret = -EPERM;  // the enclave has not EACCEPTed the trim yet
-      break;
-    }
-    if (!monitor_.eremove(*page)) {
-      ret = -EBUSY;
-      break;
-    }
-    epc_.give_back(*page);
+  return for_each_page(arg.offset, arg.length, arg.count, [&](std::uint64_t addr, EpcIndex page, const monitor::EpcmEntry& e) {
+    // Only trimmed pages the enclave has EACCEPTed are removed.
+    if (e.type != sgx::PageType::kTrim || e.modified) return -EPERM;
+    if (!monitor_.eremove(page)) return -EBUSY;
+    epc_.give_back(page);
     pages_.erase(addr);
-  }
-  arg.count = c;
-  return ret;
+    return 0;
+  });
 }
 
 }  // namespace nsgx::driver

@@ -86,6 +86,13 @@ class DriverEnclave {
 
  private:
   int release_all();
+  // Runs `op(addr, page, epcm)` over the pages of [offset, offset+length),
+  // stopping at the first error; `count` gets the bytes done, as the SGX2
+  // ioctls report progress. A missing page is -EFAULT.
+  template <typename Op>
+  int for_each_page(std::uint64_t offset, std::uint64_t length, __u64& count, Op op);
+  // -EFAULT with the SGX status in `result` if an EMODPR/EMODT failed, else ETRACK.
+  int modify_and_track(const monitor::LeafResult& r, __u64& result);
   std::optional<monitor::EpcIndex> page_at(std::uint64_t addr) const;
 
   monitor::Monitor& monitor_;

@@ -276,7 +276,7 @@ TEST_F(EinitTest, AttributesUnderMask) {
   ASSERT_TRUE(key);
   identity::SigstructFields f;
   std::memcpy(f.enclave_hash.data(), ss_.enclave_hash, 32);
-  sgx::Sigstruct strict = identity::make_sigstruct(f);  // mask: all but DEBUG... so flip MODE64BIT expectation
+  sgx::Sigstruct strict = identity::make_sigstruct(f);  // default masks: every attribute but DEBUG enforced
   f.attributes.flags = sgx::attr::kMode64Bit | sgx::attr::kProvisionKey;
   sgx::Sigstruct wants_provision = identity::make_sigstruct(f);
   ASSERT_TRUE(identity::sign_sigstruct(strict, *key));

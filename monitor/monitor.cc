@@ -968,9 +968,11 @@ LeafResult Monitor::tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, Epc
   return LeafResult::success();
 }
 
-LeafResult Monitor::ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page) const {
+LeafResult Monitor::ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page,
+                             bool allow_blocked, EpcIndex* first_page) const {
   const sgx::Secs& secs = enclave.secs;
   const std::uint64_t frame_pages = secs.ssa_frame_size;
+  EpcIndex first{};
   for (std::uint64_t i = 0; i < frame_pages; ++i) {
     const std::uint64_t off = tcs.ossa + (std::uint64_t{frame} * frame_pages + i) * sgx::kPageSize;
     if (off < tcs.ossa || off >= secs.size) return LeafResult::gp("SSA: frame outside ELRANGE");
@@ -979,10 +981,13 @@ LeafResult Monitor::ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_
     if (it == enclave.pages.end()) return LeafResult::pf(addr, "SSA: frame page missing");
     std::lock_guard lock(epcm_mu_);
     const EpcmEntry& e = epcm_[it->second.value];
-    if (e.type != sgx::PageType::kReg || (e.perms & (kR | kW)) != (kR | kW) || e.pending || e.modified || e.blocked)
+    if (e.type != sgx::PageType::kReg || (e.perms & (kR | kW)) != (kR | kW) || e.pending || e.modified ||
+        (e.blocked && !allow_blocked))
       return LeafResult::pf(addr, "SSA: frame page is not a writable REG page");
+    if (i == 0) first = it->second;
     page = it->second;  // the last page holds MISC and GPRSGX
   }
+  if (first_page != nullptr) *first_page = first;
   return LeafResult::success();
 }
 
@@ -1032,7 +1037,8 @@ LeafResult Monitor::eexit(EnclaveId id, LinearAddr tcs) {
   return LeafResult::success();
 }
 
-LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const ExitEvent& event, CpuState& synthetic) {
+LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const ExitEvent& event, CpuState& synthetic,
+                        ByteSpan xsave) {
   Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return LeafResult::gp("AEX: no such enclave");
   std::lock_guard elock(enclave->mu);
@@ -1040,9 +1046,17 @@ LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const E
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
   if (enclave->busy.count(tcs.value) == 0) return LeafResult::gp("AEX: no thread inside this TCS");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
-  EpcIndex sp{};
-  if (auto r = ssa_page(*enclave, t, t.cssa, sp); !r) return r;
+  EpcIndex sp{}, first{};
+  // A thread inside may still write its SSA frame after EBLOCK: EWB waits
+  // for it to leave (tracking), and the frame is encrypted after this.
+  if (auto r = ssa_page(*enclave, t, t.cssa, sp, /*allow_blocked=*/true, &first); !r) return r;
   auto page = platform_.epc_page(sp);
+  // The XSAVE region starts the frame (SDM 34.9.1); it gets the backend's
+  // image of the extended state, bounded by what fits in the first page.
+  if (!xsave.empty()) {
+    const std::size_t room = (first == sp) ? kExinfoOffset : sgx::kPageSize;
+    std::memcpy(platform_.epc_page(first).data(), xsave.data(), std::min(room, xsave.size()));
+  }
   auto gpr = copy_struct<sgx::Gprsgx>(page.subspan(kGprOffset));  // keeps URSP/URBP from EENTER
   gpr.rax = s.rax, gpr.rcx = s.rcx, gpr.rdx = s.rdx, gpr.rbx = s.rbx, gpr.rsp = s.rsp, gpr.rbp = s.rbp;
   gpr.rsi = s.rsi, gpr.rdi = s.rdi, gpr.r8 = s.r8, gpr.r9 = s.r9, gpr.r10 = s.r10, gpr.r11 = s.r11;
@@ -1067,10 +1081,12 @@ LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const E
   synthetic.rbx = tcs.value;
   synthetic.rcx = t.aep;
   synthetic.rip = t.aep;
+  synthetic.rsp = gpr.ursp;  // the untrusted stack EENTER saved
+  synthetic.rbp = gpr.urbp;
   return LeafResult::success();
 }
 
-LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, CpuState& s) {
+LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, CpuState& s, MutableByteSpan xsave) {
   Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return LeafResult::gp("ERESUME: no such enclave");
   std::lock_guard elock(enclave->mu);
@@ -1079,8 +1095,12 @@ LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, Cpu
   if (enclave->busy.count(tcs.value) != 0) return LeafResult::gp("ERESUME: TCS is busy");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
   if (t.cssa == 0 || t.cssa > t.nssa) return LeafResult::gp("ERESUME: no SSA frame to resume from");
-  EpcIndex sp{};
-  if (auto r = ssa_page(*enclave, t, t.cssa - 1, sp); !r) return r;
+  EpcIndex sp{}, first{};
+  if (auto r = ssa_page(*enclave, t, t.cssa - 1, sp, /*allow_blocked=*/false, &first); !r) return r;
+  if (!xsave.empty()) {
+    const std::size_t room = (first == sp) ? kExinfoOffset : sgx::kPageSize;
+    std::memcpy(xsave.data(), platform_.epc_page(first).data(), std::min(room, xsave.size()));
+  }
   const auto gpr = copy_struct<sgx::Gprsgx>(platform_.epc_page(sp).subspan(kGprOffset));
   s = CpuState{gpr.rax, gpr.rcx, gpr.rdx, gpr.rbx, gpr.rsp, gpr.rbp, gpr.rsi, gpr.rdi,
                gpr.r8,  gpr.r9,  gpr.r10, gpr.r11, gpr.r12, gpr.r13, gpr.r14, gpr.r15,

@@ -147,10 +147,15 @@ class Monitor {
   // EXITINFO/EXINFO when the event is reported), increments CSSA, frees
   // the TCS. `synthetic` receives the state the untrusted side sees:
   // RAX = ERESUME, RBX = TCS, RCX = AEP, everything else cleared.
+  // RSP/RBP = the URSP/URBP EENTER saved. `xsave`, when given, is the
+  // extended state the backend took off the CPU; it goes to the frame's
+  // XSAVE region (at most its first page).
   LeafResult aex(EnclaveId enclave, LinearAddr tcs, const CpuState& state, const ExitEvent& event,
-                 CpuState& synthetic);
-  // ERESUME on `tcs`: restores the state saved in SSA frame CSSA-1.
-  LeafResult eresume(EnclaveId enclave, LinearAddr tcs, std::uint64_t aep, CpuState& state);
+                 CpuState& synthetic, ByteSpan xsave = {});
+  // ERESUME on `tcs`: restores the state saved in SSA frame CSSA-1 (and the
+  // XSAVE region into `xsave` when given).
+  LeafResult eresume(EnclaveId enclave, LinearAddr tcs, std::uint64_t aep, CpuState& state,
+                     MutableByteSpan xsave = {});
 
   // EACCEPT: the enclave accepts a pending (EAUG), modified (EMODT) or
   // restricted (EMODPR) page whose state `secinfo` must describe exactly.
@@ -200,7 +205,9 @@ class Monitor {
   LeafResult tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, EpcIndex& page) const;
   // The EPC page backing SSA frame `frame` of the TCS, checked to be a
   // writable REG page of the enclave (the GPRSGX area is in its last page).
-  LeafResult ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page) const;
+  // `allow_blocked` for AEX; `first_page` receives the frame's first page.
+  LeafResult ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page,
+                      bool allow_blocked = false, EpcIndex* first_page = nullptr) const;
 
   // Resolves an enclave; nullptr if `id` is not a valid SECS. The object
   // stays allocated for the monitor's lifetime (one slot per EPC page, reused

@@ -1,5 +1,6 @@
 #include "monitor/monitor.h"
 
+#include <array>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -556,10 +557,15 @@ TEST_F(ThreadTest, AexSavesStateAndEresumeRestoresIt) {
   inside.fs_base = kBase, inside.rflags = 0x202;
   ExitEvent pf{.vector = sgx::vector::kPf, .report = true, .address = kBase + 0x5008, .error_code = 0x8007};
   CpuState outside;
-  ASSERT_TRUE(monitor_.aex(e, kTcs, inside, pf, outside));
+  std::array<std::uint8_t, 600> xsave_in;
+  for (std::size_t i = 0; i < xsave_in.size(); ++i) xsave_in[i] = static_cast<std::uint8_t>(i * 7);
+  ASSERT_TRUE(monitor_.aex(e, kTcs, inside, pf, outside, xsave_in));
   EXPECT_EQ(outside.rax, 3u);  // ERESUME
   EXPECT_EQ(outside.rbx, kTcs.value);
   EXPECT_EQ(outside.rcx, 0xaeeu);
+  EXPECT_EQ(outside.rip, 0xaeeu);
+  EXPECT_EQ(outside.rsp, 0x7000u);  // the untrusted stack EENTER saved
+  EXPECT_EQ(outside.rbp, 0x7100u);
   EXPECT_EQ(outside.r15, 0u);  // enclave state never leaks
 
   // The SSA frame (enclave page 0x2000 = EPC page 3 here) holds GPRSGX and EXINFO.
@@ -579,7 +585,9 @@ TEST_F(ThreadTest, AexSavesStateAndEresumeRestoresIt) {
   // CSSA is now 1 == NSSA: no handler entry is possible, only ERESUME.
   EXPECT_EQ(monitor_.eenter(e, kTcs, 0, 0, 0, 0, st).kind, LeafKind::kGp);
   CpuState back;
-  ASSERT_TRUE(monitor_.eresume(e, kTcs, 0xaee, back));
+  std::array<std::uint8_t, 600> xsave_out{};
+  ASSERT_TRUE(monitor_.eresume(e, kTcs, 0xaee, back, xsave_out));
+  EXPECT_EQ(xsave_out, xsave_in);  // the XSAVE region travels through the frame
   EXPECT_EQ(back.rip, inside.rip);
   EXPECT_EQ(back.rax, 1u);
   EXPECT_EQ(back.rsp, inside.rsp);

@@ -1,5 +1,7 @@
 #include "driver/driver.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -36,89 +38,235 @@ bool valid_range(std::uint64_t offset, std::uint64_t length, std::uint64_t size)
 
 }  // namespace
 
-// ------------------------------------------------------------------ EPC allocator
+// ------------------------------------------------------------------ EPC pool
 
-EpcAllocator::EpcAllocator(std::uint32_t pages) {
-  free_.reserve(pages);
-  for (std::uint32_t i = pages; i-- > 0;) free_.push_back(EpcIndex{i});
+EpcPool::EpcPool(monitor::Monitor& monitor, DriverHooks* hooks)
+    : monitor_(monitor), hooks_(hooks), total_(monitor.page_count()) {
+  free_.reserve(total_);
+  for (std::uint32_t i = total_; i-- > 0;) free_.push_back(EpcIndex{i});
 }
 
-std::optional<EpcIndex> EpcAllocator::take() {
+std::uint32_t EpcPool::free_count() const {
   std::lock_guard lock(mu_);
-  if (free_.empty()) return std::nullopt;
+  return static_cast<std::uint32_t>(free_.size());
+}
+std::uint64_t EpcPool::evictions() const {
+  std::lock_guard lock(mu_);
+  return evictions_;
+}
+std::uint64_t EpcPool::loads() const {
+  std::lock_guard lock(mu_);
+  return loads_;
+}
+
+std::optional<EpcIndex> EpcPool::take_locked() {
+  while (free_.empty())
+    if (!evict_one_locked()) return std::nullopt;
   EpcIndex p = free_.back();
   free_.pop_back();
   return p;
 }
 
-void EpcAllocator::give_back(EpcIndex page) {
-  std::lock_guard lock(mu_);
-  free_.push_back(page);
-}
+void EpcPool::give_back_locked(EpcIndex page) { free_.push_back(page); }
 
-std::uint32_t EpcAllocator::free_count() const {
-  std::lock_guard lock(mu_);
-  return static_cast<std::uint32_t>(free_.size());
+void EpcPool::note_resident_locked(DriverEnclave* encl, std::uint64_t addr) { lru_.emplace_back(encl, addr); }
+
+bool EpcPool::evict_one_locked() {
+  // Oldest first (sgx_reclaim_pages() ages pages; load order is our age).
+  // A candidate that cannot be written back now (a TCS in use) goes to the
+  // back; one full pass without success means nothing is evictable.
+  for (std::size_t tries = lru_.size(); tries > 0 && !lru_.empty(); --tries) {
+    auto [encl, addr] = lru_.front();
+    lru_.pop_front();
+    if (live_.count(encl) == 0) continue;
+    auto it = encl->pages_.find(addr);
+    if (it == encl->pages_.end() || !it->second.epc) continue;  // removed or already evicted
+    if (encl->evict_locked(addr)) {
+      ++evictions_;
+      return true;
+    }
+    lru_.emplace_back(encl, addr);
+  }
+  return false;
 }
 
 // ------------------------------------------------------------------ enclave
 
-DriverEnclave::DriverEnclave(monitor::Monitor& monitor, EpcAllocator& epc, const UserMemory& user)
-    : monitor_(monitor), epc_(epc), user_(user), attributes_mask_(kAttrUnpriv) {}
+DriverEnclave::DriverEnclave(EpcPool& pool, const UserMemory& user)
+    : pool_(pool), monitor_(pool.monitor_), user_(user), attributes_mask_(kAttrUnpriv) {
+  std::lock_guard lock(pool_.mu_);
+  pool_.live_.insert(this);
+}
 
 DriverEnclave::~DriverEnclave() {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   release_all();
+  pool_.live_.erase(this);
 }
 
 int DriverEnclave::release_all() {
-  for (auto& [addr, page] : pages_) {
-    if (monitor_.eremove(page.epc)) epc_.give_back(page.epc);
-  }
+  // Regular pages first: the SECS goes only once it has no children.
+  for (auto& [addr, page] : pages_)
+    if (page.epc && monitor_.eremove(*page.epc)) pool_.give_back_locked(*page.epc);
   pages_.clear();
-  if (secs_ && monitor_.eremove(*secs_)) epc_.give_back(*secs_);
+  for (auto& va : va_pages_)
+    if (monitor_.eremove(va.epc)) pool_.give_back_locked(va.epc);
+  va_pages_.clear();
+  va_reserved_ = 0;
+  if (secs_ && monitor_.eremove(*secs_)) pool_.give_back_locked(*secs_);
   secs_.reset();
   return 0;
 }
 
 bool DriverEnclave::created() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   return secs_.has_value();
 }
 bool DriverEnclave::initialized() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   return initialized_;
 }
 std::optional<monitor::EnclaveId> DriverEnclave::id() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!secs_) return std::nullopt;
-  return monitor::EnclaveId{secs_->value};
+  return eid();
 }
 std::uint64_t DriverEnclave::base() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   return base_;
 }
 std::uint64_t DriverEnclave::size() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   return size_;
 }
-
-std::optional<std::uint64_t> DriverEnclave::page_max_perms(std::uint64_t addr) const {
-  std::lock_guard lock(mu_);
-  auto it = pages_.find(addr & ~sgx::kPageMask);
-  if (it == pages_.end()) return std::nullopt;
-  return it->second.max_perms;
+std::uint64_t DriverEnclave::attributes() const {
+  std::lock_guard lock(pool_.mu_);
+  return attributes_;
 }
 
-std::optional<EpcIndex> DriverEnclave::page_at(std::uint64_t addr) const {
-  auto it = pages_.find(addr);
-  if (it == pages_.end()) return std::nullopt;
-  return it->second.epc;
+DriverEnclave::PageInfo DriverEnclave::page(std::uint64_t addr) const {
+  std::lock_guard lock(pool_.mu_);
+  return page_locked(addr);
+}
+
+DriverEnclave::PageInfo DriverEnclave::page_locked(std::uint64_t addr) const {
+  PageInfo info;
+  auto it = pages_.find(addr & ~sgx::kPageMask);
+  if (it == pages_.end()) return info;
+  info.max_perms = it->second.max_perms;
+  if (it->second.epc) {
+    info.where = PageInfo::Where::kResident;
+    info.epc = *it->second.epc;
+  } else {
+    info.where = PageInfo::Where::kEvicted;
+  }
+  return info;
+}
+
+void DriverEnclave::for_each_existing(std::uint64_t start, std::uint64_t end,
+                                      const std::function<void(std::uint64_t, const PageInfo&)>& f) const {
+  std::lock_guard lock(pool_.mu_);
+  for (auto it = pages_.lower_bound(start); it != pages_.end() && it->first < end; ++it) f(it->first, page_locked(it->first));
+}
+
+void DriverEnclave::changed(std::uint64_t addr) {
+  if (pool_.hooks_ != nullptr) pool_.hooks_->page_changed(*this, addr);
+}
+
+bool DriverEnclave::reserve_va_locked() {
+  if (va_reserved_ < va_pages_.size() * sgx::kVaSlotsPerPage) {
+    ++va_reserved_;
+    return true;
+  }
+  // A VA page per 512 pages, taken when the enclave grows (as
+  // sgx_encl_grow() does), so that eviction never needs a new page.
+  const auto page = pool_.take_locked();
+  if (!page) return false;
+  if (!monitor_.epa(*page)) {
+    pool_.give_back_locked(*page);
+    return false;
+  }
+  va_pages_.push_back(VaPage{*page, {}});
+  ++va_reserved_;
+  return true;
+}
+
+bool DriverEnclave::track_locked() {
+  // ETRACK fails while threads of the previous cycle are inside; the kernel
+  // IPIs them out (sgx_encl_ewb() / sgx_enclave_etrack()).
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    auto t = monitor_.etrack(eid());
+    if (t) return true;
+    if (t.kind != LeafKind::kStatus || t.status != sgx::Status::kPrevTrkIncmpl) return false;
+    if (pool_.hooks_ != nullptr) pool_.hooks_->kick(*this);
+    if (attempt > 100) usleep(50);
+  }
+  return false;
+}
+
+bool DriverEnclave::evict_locked(std::uint64_t addr) {
+  Page& page = pages_.at(addr);
+  const EpcIndex epc = *page.epc;
+  const auto entry = monitor_.epcm(epc);
+  if (!entry || !entry->valid || entry->type != sgx::PageType::kReg) return false;  // TCS pages stay
+  if (!entry->blocked) {
+    if (!monitor_.eblock(epc)) return false;
+    changed(addr);  // no new mappings; the backend unmaps it
+  }
+  VaPage* va = nullptr;
+  std::size_t slot = 0;
+  for (auto& v : va_pages_) {
+    if (v.used.all()) continue;
+    va = &v;
+    while (v.used.test(slot)) ++slot;
+    break;
+  }
+  if (va == nullptr) return false;  // cannot happen: every page has a slot in reserve
+  auto ev = std::make_unique<Evicted>();
+  // Threads inside that entered before the EBLOCK must leave before EWB
+  // (SDM 38.5.5); the kernel IPIs their CPUs, the backend kicks them.
+  if (!track_locked()) return false;
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    auto r = monitor_.ewb(epc, va->epc, static_cast<std::uint32_t>(slot), ev->data);
+    if (r) {
+      va->used.set(slot);
+      ev->va = va->epc;
+      ev->slot = static_cast<std::uint32_t>(slot);
+      page.epc.reset();
+      page.evicted = std::move(ev);
+      pool_.give_back_locked(epc);
+      changed(addr);
+      return true;
+    }
+    if (r.kind != LeafKind::kStatus || r.status != sgx::Status::kNotTracked) return false;
+    if (pool_.hooks_ != nullptr) pool_.hooks_->kick(*this);
+    if (attempt > 100) usleep(50);
+  }
+  return false;
+}
+
+int DriverEnclave::load_locked(std::uint64_t addr, Page& page) {
+  const auto epc = pool_.take_locked();
+  if (!epc) return -ENOMEM;
+  Evicted& ev = *page.evicted;
+  auto r = monitor_.eldu(*epc, eid(), ev.va, ev.slot, ev.data);
+  if (!r) {
+    pool_.give_back_locked(*epc);
+    return -EFAULT;  // a corrupted backing page: the kernel reports SIGBUS
+  }
+  for (auto& v : va_pages_)
+    if (v.epc == ev.va) v.used.reset(ev.slot);
+  page.epc = *epc;
+  page.evicted.reset();
+  pool_.note_resident_locked(this, addr);
+  ++pool_.loads_;
+  changed(addr);
+  return 0;
 }
 
 // SGX_IOC_ENCLAVE_CREATE: sgx_ioc_enclave_create() / sgx_validate_secs().
 int DriverEnclave::create(const sgx_enclave_create& arg) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (secs_) return -EINVAL;  // one enclave per file
   sgx::Secs secs;
   if (!user_.read(arg.src, as_writable_bytes(secs))) return -EFAULT;
@@ -139,12 +287,12 @@ int DriverEnclave::create(const sgx_enclave_create& arg) {
   if (!all_zero_bytes(secs.reserved1, sizeof secs.reserved1) || !all_zero_bytes(secs.reserved2, sizeof secs.reserved2) ||
       !all_zero_bytes(secs.reserved3, sizeof secs.reserved3) || !all_zero_bytes(secs.reserved4, sizeof secs.reserved4))
     return -EINVAL;
-  const auto page = epc_.take();
+  const auto page = pool_.take_locked();
   if (!page) return -ENOMEM;
   sgx::Secinfo si{};
   si.flags = sf::page_type(sgx::PageType::kSecs);
   if (!monitor_.ecreate(*page, secs, si)) {
-    epc_.give_back(*page);
+    pool_.give_back_locked(*page);
     return -EIO;  // ECREATE faulted: the kernel reports -EIO
   }
   secs_ = *page;
@@ -156,7 +304,7 @@ int DriverEnclave::create(const sgx_enclave_create& arg) {
 
 // SGX_IOC_ENCLAVE_ADD_PAGES: sgx_ioc_enclave_add_pages() / sgx_validate_secinfo().
 int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!secs_ || initialized_) return -EINVAL;
   if ((arg.offset & sgx::kPageMask) != 0 || (arg.src & sgx::kPageMask) != 0) return -EINVAL;
   if (arg.length == 0 || (arg.length & sgx::kPageMask) != 0) return -EINVAL;
@@ -186,23 +334,31 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
       ret = -EFAULT;
       break;
     }
-    const auto page = epc_.take();
-    if (!page) {
+    if (!reserve_va_locked()) {
       ret = -ENOMEM;
       break;
     }
-    auto r = monitor_.eadd(*page, monitor::EnclaveId{secs_->value}, LinearAddr{addr}, src, si);
+    const auto page = pool_.take_locked();
+    if (!page) {
+      --va_reserved_;
+      ret = -ENOMEM;
+      break;
+    }
+    auto r = monitor_.eadd(*page, eid(), LinearAddr{addr}, src, si);
     for (std::uint32_t chunk = 0; r && (arg.flags & SGX_PAGE_MEASURE) && chunk < sgx::kPageSize; chunk += 256)
       r = monitor_.eextend(*page, chunk);
     if (!r) {
       // A failed EEXTEND leaves an added page the enclave can never launch
       // with; the kernel removes it, as we do.
       (void)monitor_.eremove(*page);
-      epc_.give_back(*page);
+      pool_.give_back_locked(*page);
+      --va_reserved_;
       ret = -EIO;
       break;
     }
-    pages_[addr] = Page{*page, perm};
+    pages_[addr] = Page{*page, perm, nullptr};
+    if (type == sgx::PageType::kReg) pool_.note_resident_locked(this, addr);
+    changed(addr);
   }
   arg.count = c;
   return ret;
@@ -210,13 +366,13 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
 
 // SGX_IOC_ENCLAVE_INIT: sgx_ioc_enclave_init() / sgx_encl_init().
 int DriverEnclave::init(const sgx_enclave_init& arg) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!secs_ || initialized_) return -EINVAL;
   sgx::Sigstruct ss;
   if (!user_.read(arg.sigstruct, as_writable_bytes(ss))) return -EFAULT;
   // PROVISIONKEY only for openers of /dev/sgx_provision.
   if ((attributes_ & ~attributes_mask_) != 0) return -EACCES;
-  const auto r = monitor_.einit(monitor::EnclaveId{secs_->value}, ss, nullptr);
+  const auto r = monitor_.einit(eid(), ss, nullptr);
   if (r.kind == LeafKind::kOk) {
     initialized_ = true;
     return 0;
@@ -227,24 +383,32 @@ int DriverEnclave::init(const sgx_enclave_init& arg) {
 }
 
 int DriverEnclave::handle_fault(std::uint64_t addr) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!secs_ || addr < base_ || addr - base_ >= size_) return -EFAULT;
   const std::uint64_t page_addr = addr & ~sgx::kPageMask;
-  if (pages_.count(page_addr) != 0) return 0;
+  if (auto it = pages_.find(page_addr); it != pages_.end())
+    return it->second.epc ? 0 : load_locked(page_addr, it->second);
   if (!initialized_) return -EFAULT;  // before EINIT only ADD_PAGES adds pages
-  const auto page = epc_.take();
-  if (!page) return -ENOMEM;
-  if (!monitor_.eaug(*page, monitor::EnclaveId{secs_->value}, LinearAddr{page_addr})) {
-    epc_.give_back(*page);
+  if (!reserve_va_locked()) return -ENOMEM;
+  const auto page = pool_.take_locked();
+  if (!page) {
+    --va_reserved_;
+    return -ENOMEM;
+  }
+  if (!monitor_.eaug(*page, eid(), LinearAddr{page_addr})) {
+    pool_.give_back_locked(*page);
+    --va_reserved_;
     return -EFAULT;
   }
-  pages_[page_addr] = Page{*page, sf::kR | sf::kW};
+  pages_[page_addr] = Page{*page, sf::kR | sf::kW, nullptr};
+  pool_.note_resident_locked(this, page_addr);
+  changed(page_addr);
   return 0;
 }
 
 int DriverEnclave::provision(bool is_provision_fd) {
   if (!is_provision_fd) return -EINVAL;
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   attributes_mask_ |= sgx::attr::kProvisionKey;
   return 0;
 }
@@ -255,13 +419,20 @@ int DriverEnclave::for_each_page(std::uint64_t offset, std::uint64_t length, __u
   std::uint64_t c = 0;
   for (; c < length; c += kPage) {
     const std::uint64_t addr = base_ + offset + c;
-    const auto page = page_at(addr);
-    const auto entry = page ? monitor_.epcm(*page) : std::nullopt;
-    if (!entry || !entry->valid) {
+    auto it = pages_.find(addr);
+    if (it == pages_.end()) {
       ret = -EFAULT;  // no page there (never added, or removed)
       break;
     }
-    if ((ret = op(addr, *page, *entry)) != 0) break;
+    // An evicted page is loaded first (sgx_encl_load_page()).
+    if (!it->second.epc && (ret = load_locked(addr, it->second)) != 0) break;
+    const EpcIndex page = *it->second.epc;
+    const auto entry = monitor_.epcm(page);
+    if (!entry || !entry->valid) {
+      ret = -EFAULT;
+      break;
+    }
+    if ((ret = op(addr, page, *entry)) != 0) break;
   }
   count = c;
   return ret;
@@ -274,12 +445,12 @@ int DriverEnclave::modify_and_track(const monitor::LeafResult& r, __u64& result)
   }
   // ETRACK so that the enclave can EACCEPT the change (the kernel also makes
   // the enclave's threads leave, which AEX does here).
-  return monitor_.etrack(monitor::EnclaveId{secs_->value}) ? 0 : -EFAULT;
+  return track_locked() ? 0 : -EFAULT;
 }
 
 // SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS: sgx_ioc_enclave_restrict_permissions().
 int DriverEnclave::restrict_permissions(sgx_enclave_restrict_permissions& arg) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!initialized_) return -EINVAL;
   if (!valid_range(arg.offset, arg.length, size_)) return -EINVAL;
   if ((arg.permissions & ~sf::kPermMask) != 0) return -EINVAL;
@@ -287,15 +458,17 @@ int DriverEnclave::restrict_permissions(sgx_enclave_restrict_permissions& arg) {
   if (arg.result != 0 || arg.count != 0) return -EINVAL;
   sgx::Secinfo si{};
   si.flags = arg.permissions;
-  return for_each_page(arg.offset, arg.length, arg.count, [&](std::uint64_t, EpcIndex page, const monitor::EpcmEntry& e) {
+  return for_each_page(arg.offset, arg.length, arg.count, [&](std::uint64_t addr, EpcIndex page, const monitor::EpcmEntry& e) {
     if (e.type != sgx::PageType::kReg) return -EINVAL;  // only regular pages have restrictable permissions
-    return modify_and_track(monitor_.emodpr(page, si), arg.result);
+    const int rc = modify_and_track(monitor_.emodpr(page, si), arg.result);
+    changed(addr);
+    return rc;
   });
 }
 
 // SGX_IOC_ENCLAVE_MODIFY_TYPES: sgx_ioc_enclave_modify_types().
 int DriverEnclave::modify_types(sgx_enclave_modify_types& arg) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!initialized_) return -EINVAL;
   if (!valid_range(arg.offset, arg.length, size_)) return -EINVAL;
   const std::uint64_t type = arg.page_type;
@@ -310,13 +483,14 @@ int DriverEnclave::modify_types(sgx_enclave_modify_types& arg) {
       return -EINVAL;
     const int rc = modify_and_track(monitor_.emodt(page, si), arg.result);
     if (rc == 0) pages_[addr].max_perms = 0;
+    changed(addr);
     return rc;
   });
 }
 
 // SGX_IOC_ENCLAVE_REMOVE_PAGES: sgx_ioc_enclave_remove_pages().
 int DriverEnclave::remove_pages(sgx_enclave_remove_pages& arg) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(pool_.mu_);
   if (!initialized_) return -EINVAL;
   if (!valid_range(arg.offset, arg.length, size_)) return -EINVAL;
   if (arg.count != 0) return -EINVAL;
@@ -324,8 +498,10 @@ int DriverEnclave::remove_pages(sgx_enclave_remove_pages& arg) {
     // Only trimmed pages the enclave has EACCEPTed are removed.
     if (e.type != sgx::PageType::kTrim || e.modified) return -EPERM;
     if (!monitor_.eremove(page)) return -EBUSY;
-    epc_.give_back(page);
+    pool_.give_back_locked(page);
     pages_.erase(addr);
+    if (va_reserved_ > 0) --va_reserved_;
+    changed(addr);
     return 0;
   });
 }

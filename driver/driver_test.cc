@@ -39,7 +39,7 @@ class TestMemory final : public UserMemory {
 
 class DriverTest : public ::testing::Test {
  protected:
-  DriverTest() : platform_(256), monitor_(platform_, {}), epc_(256), encl_(monitor_, epc_, mem_) {
+  DriverTest() : platform_(256), monitor_(platform_, {}), epc_(monitor_), encl_(epc_, mem_) {
     const Bytes bin = nsgx::testing::read_vector("sgx/enarx_encl.bin");
     std::memcpy(bin_.data(), bin.data(), std::min(bin.size(), bin_.size()));
     ss_ = *identity::parse_sigstruct(nsgx::testing::read_vector("sgx/enarx_encl.ss"));
@@ -77,7 +77,7 @@ class DriverTest : public ::testing::Test {
 
   FakePlatform platform_;
   monitor::Monitor monitor_;
-  EpcAllocator epc_;
+  EpcPool epc_;
   TestMemory mem_;
   DriverEnclave encl_;
   alignas(4096) std::array<std::uint8_t, 6 * 4096> bin_{};  // sources must be page aligned, as for the kernel
@@ -91,9 +91,9 @@ TEST_F(DriverTest, EnarxEnclaveThroughTheIoctls) {
   EXPECT_TRUE(encl_.initialized());
   auto secs = monitor_.secs(*encl_.id());
   EXPECT_EQ(to_hex(ByteSpan(secs->mr_enclave, 32)), "b999536238fcf4e9d360ef6cd3e0c20ef8a684c7b93f74a9c4a4c6d517d61fc0");
-  EXPECT_EQ(encl_.page_max_perms(kBase + 0x1000), 7u);
-  EXPECT_EQ(encl_.page_max_perms(kBase), 0u);
-  EXPECT_FALSE(encl_.page_max_perms(kBase + 0x7000));
+  EXPECT_EQ(encl_.page(kBase + 0x1000).max_perms, 7u);
+  EXPECT_EQ(encl_.page(kBase).max_perms, 0u);
+  EXPECT_FALSE(encl_.page(kBase + 0x7000).max_perms);
 }
 
 TEST_F(DriverTest, CreateErrors) {
@@ -193,7 +193,7 @@ TEST_F(DriverTest, InitErrorsAndProvision) {
 TEST(DriverProvision, ProvisionKeyNeedsTheProvisionFd) {
   FakePlatform p(64);
   monitor::Monitor m(p, {});
-  EpcAllocator epc(64);
+  EpcPool epc(m);
   TestMemory mem;
   sgx::Secs secs{};
   secs.size = 0x2000;
@@ -211,11 +211,11 @@ TEST(DriverProvision, ProvisionKeyNeedsTheProvisionFd) {
   ASSERT_TRUE(identity::sign_sigstruct(ss, *key));
   mem.add(&ss, sizeof ss);
   {
-    DriverEnclave e(m, epc, mem);
+    DriverEnclave e(epc, mem);
     ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
     EXPECT_EQ(e.init({reinterpret_cast<std::uint64_t>(&ss)}), -EACCES);
   }
-  DriverEnclave e(m, epc, mem);
+  DriverEnclave e(epc, mem);
   ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
   ASSERT_EQ(e.provision(true), 0);
   EXPECT_EQ(e.init({reinterpret_cast<std::uint64_t>(&ss)}), 0);
@@ -291,20 +291,85 @@ TEST_F(DriverTest, FaultsAugmentAnInitializedEnclave) {
   EXPECT_EQ(encl_.handle_fault(kBase + 0x8000), -EFAULT);  // outside the enclave
   EXPECT_EQ(encl_.handle_fault(kBase + 0x1234), 0);        // an existing page
   ASSERT_EQ(encl_.handle_fault(kBase + 0x6010), 0);        // EAUG
-  EXPECT_EQ(encl_.page_max_perms(kBase + 0x6000), 3u);
+  EXPECT_EQ(encl_.page(kBase + 0x6000).max_perms, 3u);
   sgx::Secinfo pending{};
   pending.flags = 0x20b;
   EXPECT_TRUE(monitor_.eaccept(*encl_.id(), monitor::LinearAddr{kBase + 0x6000}, pending));
   EXPECT_EQ(platform_.mapped.at(kBase + 0x6000).second, 3u);
-  // A full EPC is -ENOMEM, not a hang.
-  while (epc_.take()) {
-  }
-  EXPECT_EQ(encl_.handle_fault(kBase + 0x7000), -ENOMEM);
+}
+
+// Over-commit: an enclave larger than the EPC is built and every page comes
+// back intact through EWB/ELDU; a full EPC with nothing evictable is
+// -ENOMEM, not a hang.
+TEST(DriverOvercommit, EnclaveLargerThanTheEpc) {
+  constexpr std::uint32_t kEpc = 24, kPages = 64;
+  FakePlatform p(kEpc);
+  monitor::Monitor m(p, {});
+  EpcPool epc(m);
+  TestMemory mem;
+  sgx::Secs secs{};
+  secs.size = 0x40000;  // 256 KiB: 64 pages
+  secs.base_addr = kBase;
+  secs.ssa_frame_size = 1;
+  secs.attributes = {sgx::attr::kMode64Bit, 3};
+  mem.add(&secs, sizeof secs);
+  std::vector<std::uint8_t> src(kPages * 4096);
+  for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<std::uint8_t>((i * 131) ^ (i >> 12));
+  mem.add(src.data(), src.size());
+  sgx::Secinfo reg{};
+  reg.flags = 0x203;
+  mem.add(&reg, sizeof reg);
+
+  DriverEnclave e(epc, mem);
+  ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
+  sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(src.data()), 0, kPages * 4096,
+                          reinterpret_cast<std::uint64_t>(&reg), 0, 0};
+  ASSERT_EQ(e.add_pages(a), 0);
+  EXPECT_EQ(a.count, kPages * 4096u);
+  EXPECT_GT(epc.evictions(), 0u);
+  // Every page, resident or brought back, holds what was added.
+  for (int round = 0; round < 2; ++round)
+    for (std::uint32_t i = 0; i < kPages; ++i) {
+      const std::uint64_t addr = kBase + i * 4096ull;
+      ASSERT_EQ(e.handle_fault(addr), 0) << i;
+      const auto info = e.page(addr);
+      ASSERT_EQ(info.where, DriverEnclave::PageInfo::Where::kResident);
+      auto mem_page = p.epc_page(info.epc);
+      ASSERT_EQ(std::memcmp(mem_page.data(), src.data() + i * 4096ull, 4096), 0) << i;
+    }
+  EXPECT_GT(epc.loads(), 0u);
+  EXPECT_EQ(*m.child_count(*e.id()) + 1 + 1, kEpc - epc.free_count());  // + SECS + VA page
+}
+
+TEST(DriverOvercommit, NothingEvictableIsEnomem) {
+  FakePlatform p(8);
+  monitor::Monitor m(p, {});
+  EpcPool epc(m);
+  TestMemory mem;
+  sgx::Secs secs{};
+  secs.size = 0x10000;
+  secs.base_addr = kBase;
+  secs.ssa_frame_size = 1;
+  secs.attributes = {sgx::attr::kMode64Bit, 3};
+  mem.add(&secs, sizeof secs);
+  std::vector<std::uint8_t> src(16 * 4096);
+  mem.add(src.data(), src.size());
+  sgx::Secinfo tcs{};
+  tcs.flags = 0x100;
+  mem.add(&tcs, sizeof tcs);
+  DriverEnclave e(epc, mem);
+  ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
+  // TCS pages are never evicted: 6 of them fill the EPC (SECS + VA + 6).
+  sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(src.data()), 0, 16 * 4096,
+                          reinterpret_cast<std::uint64_t>(&tcs), 0, 0};
+  EXPECT_EQ(e.add_pages(a), -ENOMEM);
+  EXPECT_EQ(a.count, 6 * 4096u);
+  EXPECT_EQ(epc.free_count(), 0u);
 }
 
 TEST_F(DriverTest, ClosingReleasesEveryPage) {
   {
-    DriverEnclave e(monitor_, epc_, mem_);
+    DriverEnclave e(epc_, mem_);
     ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs_)}), 0);
     sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(bin_.data() + 4096), 0x1000, 5 * 4096,
                             reinterpret_cast<std::uint64_t>(&reg_si_), SGX_PAGE_MEASURE, 0};

@@ -384,6 +384,10 @@ int DriverEnclave::init(const sgx_enclave_init& arg) {
 
 int DriverEnclave::handle_fault(std::uint64_t addr) {
   std::lock_guard lock(pool_.mu_);
+  return handle_fault_locked(addr);
+}
+
+int DriverEnclave::handle_fault_locked(std::uint64_t addr) {
   if (!secs_ || addr < base_ || addr - base_ >= size_) return -EFAULT;
   const std::uint64_t page_addr = addr & ~sgx::kPageMask;
   if (auto it = pages_.find(page_addr); it != pages_.end())

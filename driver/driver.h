@@ -74,6 +74,9 @@ class EpcPool {
   std::uint64_t loads() const;
   monitor::Monitor& monitor() { return monitor_; }
   DriverHooks* hooks() { return hooks_; }
+  // The pool lock, for a backend that must see driver and mapping state
+  // together (page_locked(), handle_fault_locked()).
+  std::mutex& mutex() const { return mu_; }
 
  private:
   friend class DriverEnclave;
@@ -120,6 +123,7 @@ class DriverEnclave {
   // otherwise -EFAULT (the program gets SIGBUS), or -ENOMEM when nothing can
   // be evicted.
   int handle_fault(std::uint64_t addr);
+  int handle_fault_locked(std::uint64_t addr);
 
   bool created() const;
   bool initialized() const;

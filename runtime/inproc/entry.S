@@ -1,0 +1,189 @@
+/*
+ * The inproc backend's assembly: the vDSO entry and the signal trampoline.
+ *
+ * nsgx_vdso_sgx_enter_enclave follows the upstream __vdso_sgx_enter_enclave
+ * contract (arch/x86/entry/vdso/vsgx.S, uapi <asm/sgx.h>): RBP/RBX kept,
+ * the sgx_enclave_run struct at 16(%rbp), -EINVAL for a bad function or a
+ * non-zero reserved area, one ENCLU serving as EENTER and as the AEP, the
+ * exception fix-up reporting leaf/vector/error code/address, and the
+ * optional user handler. The ENCLU traps (#UD or #GP) and the runtime
+ * emulates it; EENTER takes a faster path that enters without a trap.
+ */
+#define EENTER 2
+#define ERESUME 3
+#define EEXIT 4
+#define RUN_TCS 0
+#define RUN_LEAF 8
+#define RUN_VECTOR 12
+#define RUN_ERROR_CODE 14
+#define RUN_ADDR 16
+#define RUN_USER_HANDLER 24
+#define RUN_RESERVED_START 40
+#define RUN_RESERVED_END 256
+#define SLOT_MASK (256 * 1024 - 1)
+
+	.text
+	.globl nsgx_vdso_sgx_enter_enclave
+	.type nsgx_vdso_sgx_enter_enclave, @function
+	.globl nsgx_vdso_aep
+	.globl nsgx_vdso_after_enclu
+	.globl nsgx_vdso_handle_exception
+	.p2align 4
+nsgx_vdso_sgx_enter_enclave:
+	.cfi_startproc
+	push	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
+	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	push	%rbx
+	.cfi_rel_offset %rbx, -8
+	mov	%ecx, %eax
+.Lenter_enclave:
+	cmp	$EENTER, %eax
+	jb	.Linvalid_input
+	cmp	$ERESUME, %eax
+	ja	.Linvalid_input
+	mov	16(%rbp), %rcx
+	mov	$RUN_RESERVED_START, %rbx
+1:	cmpq	$0, (%rcx, %rbx)
+	jne	.Linvalid_input
+	add	$8, %rbx
+	cmp	$RUN_RESERVED_END, %rbx
+	jne	1b
+	mov	RUN_TCS(%rcx), %rbx
+	lea	nsgx_vdso_aep(%rip), %rcx
+	cmp	$EENTER, %eax
+	jne	nsgx_vdso_aep
+	/*
+	 * Fast EENTER: the pass-through registers are saved, the runtime
+	 * performs EENTER for this TCS and returns where to go; they are
+	 * restored and the enclave is entered with RAX = CSSA, RBX = TCS,
+	 * RCX = the return address, RSP/RBP untouched. On failure the real
+	 * ENCLU below traps and reports the fault precisely.
+	 */
+	push	%rdi
+	push	%rsi
+	push	%rdx
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	sub	$48, %rsp		/* out: rip, rax, fs, gs */
+	mov	%rbx, %rdi
+	lea	-8(%rbp), %rsi		/* URSP: RSP at the ENCLU */
+	mov	%rbp, %rdx		/* URBP */
+	mov	%rsp, %rcx
+	call	nsgx_fast_eenter
+	add	$48, %rsp
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdx
+	pop	%rsi
+	pop	%rdi
+	test	%eax, %eax
+	jnz	.Lslow_eenter
+	/* The out struct now lies 104 bytes below RSP (nothing is pushed
+	 * there: every signal handler runs on the alternate stack). */
+	mov	-88(%rsp), %rax
+	wrfsbase %rax
+	mov	-80(%rsp), %rax
+	wrgsbase %rax
+	mov	-96(%rsp), %rax
+	lea	nsgx_vdso_after_enclu(%rip), %rcx
+	jmp	*-104(%rsp)
+.Lslow_eenter:
+	mov	$EENTER, %eax
+	lea	nsgx_vdso_aep(%rip), %rcx
+nsgx_vdso_aep:
+	.byte 0x0f, 0x01, 0xd7		/* ENCLU */
+nsgx_vdso_after_enclu:
+	mov	16(%rbp), %rbx
+	movl	$EEXIT, RUN_LEAF(%rbx)
+.Lhandle_exit:
+	cmpq	$0, RUN_USER_HANDLER(%rbx)
+	jne	.Linvoke_userspace_handler
+	xor	%eax, %eax
+.Lout:
+	pop	%rbx
+	leave
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_def_cfa %rbp, 16
+.Linvalid_input:
+	mov	$-22, %eax		/* -EINVAL */
+	jmp	.Lout
+nsgx_vdso_handle_exception:
+	mov	16(%rbp), %rbx
+	mov	%eax, RUN_LEAF(%rbx)
+	mov	%di, RUN_VECTOR(%rbx)
+	mov	%si, RUN_ERROR_CODE(%rbx)
+	mov	%rdx, RUN_ADDR(%rbx)
+	jmp	.Lhandle_exit
+.Linvoke_userspace_handler:
+	mov	%rsp, %rcx		/* untrusted RSP at exit */
+	mov	%rbx, %rax
+	mov	%rsp, %rbx
+	and	$0xf, %rbx
+	and	$-0x10, %rsp
+	push	%rax
+	push	%rax			/* run, the 7th argument */
+	cld
+	mov	RUN_USER_HANDLER(%rax), %rax
+	lfence
+	call	*%rax
+	lea	0x10(%rsp, %rbx), %rsp
+	cmp	$0, %eax
+	jle	.Lout
+	jmp	.Lenter_enclave
+	.cfi_endproc
+	.size nsgx_vdso_sgx_enter_enclave, .-nsgx_vdso_sgx_enter_enclave
+
+/*
+ * nsgx_signal_trampoline(sig, info, uc): the handler of every signal we
+ * install. Saves the current FS/GS bases; if the thread was inside an
+ * enclave (its ThreadBlock, found from RSP on the alternate stack, says so)
+ * puts the host's back before any C code runs; calls
+ * nsgx_signal_dispatch(sig, info, uc, block, saved) — which may change the
+ * saved bases, e.g. to enter an enclave on return — and loads them again.
+ */
+	.globl nsgx_signal_trampoline
+	.type nsgx_signal_trampoline, @function
+	.p2align 4
+nsgx_signal_trampoline:
+	.cfi_startproc
+	sub	$24, %rsp
+	.cfi_adjust_cfa_offset 24
+	rdfsbase %rax
+	mov	%rax, (%rsp)
+	rdgsbase %rax
+	mov	%rax, 8(%rsp)
+	mov	%rsp, %rcx
+	sub	nsgx_altstack_lo(%rip), %rcx
+	cmp	nsgx_altstack_span(%rip), %rcx
+	jae	1f
+	and	$~SLOT_MASK, %rcx
+	add	nsgx_altstack_lo(%rip), %rcx
+	cmpl	$0, 16(%rcx)
+	je	2f
+	mov	(%rcx), %rax
+	wrfsbase %rax
+	mov	8(%rcx), %rax
+	wrgsbase %rax
+	jmp	2f
+1:	xor	%ecx, %ecx
+2:	mov	%rsp, %r8
+	call	nsgx_signal_dispatch
+	mov	(%rsp), %rax
+	wrfsbase %rax
+	mov	8(%rsp), %rax
+	wrgsbase %rax
+	add	$24, %rsp
+	.cfi_adjust_cfa_offset -24
+	ret
+	.cfi_endproc
+	.size nsgx_signal_trampoline, .-nsgx_signal_trampoline
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,761 @@
+// Enclave execution in the inproc backend: thread slots, the signal
+// dispatcher, ENCLU emulation and AEX.
+//
+// Every ENCLU traps (#UD on CPUs without SGX, #GP where SGX is hidden), so
+// the dispatcher decodes the instruction at RIP in both SIGILL and SIGSEGV.
+// Inside an enclave it emulates EEXIT, EREPORT, EGETKEY, EACCEPT,
+// EACCEPTCOPY and EMODPE through the monitor; outside, EENTER and ERESUME.
+// Any other exception or signal while enclave code runs is an AEX (SDM
+// 36.4): the state goes to the SSA frame, the thread continues at the AEP
+// with the synthetic state, and — as the kernel does for the vDSO entry —
+// exceptions are reported through sgx_enclave_run instead of a signal.
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <dlfcn.h>
+#include <immintrin.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "arch/sgx/pageinfo.h"
+#include "arch/sgx/report.h"
+#include "runtime/inproc/cpuid.h"
+#include "runtime/inproc/runtime.h"
+
+extern "C" {
+__attribute__((visibility("hidden"))) std::uint64_t nsgx_altstack_lo = 0;
+__attribute__((visibility("hidden"))) std::uint64_t nsgx_altstack_span = 0;
+}
+
+namespace nsgx::inproc {
+
+namespace {
+
+using monitor::CpuState;
+using monitor::LeafKind;
+using monitor::LeafResult;
+using monitor::LinearAddr;
+
+// ------------------------------------------------------------ thread slots
+
+ThreadBlock* block_at(std::size_t i) { return reinterpret_cast<ThreadBlock*>(nsgx_altstack_lo + i * kSlotSize); }
+
+thread_local ThreadBlock* t_block = nullptr;
+
+struct SlotReleaser {
+  ~SlotReleaser() {
+    if (t_block == nullptr) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    syscall(SYS_sigaltstack, &off, nullptr);
+    t_block->used.store(0, std::memory_order_release);
+    t_block = nullptr;
+  }
+};
+thread_local SlotReleaser t_releaser;
+
+// Slots [0, g_slots_ready) have an accessible block page.
+std::atomic<std::size_t> g_slots_ready{0};
+std::mutex g_slots_mu;
+
+// The calling thread's block, with its alternate stack installed.
+ThreadBlock* this_thread_block() {
+  if (t_block != nullptr) return t_block;
+  if (nsgx_altstack_span == 0) return nullptr;
+  std::lock_guard lock(g_slots_mu);
+  for (std::size_t i = 0; i < kMaxThreads; ++i) {
+    ThreadBlock* b = block_at(i);
+    if (i >= g_slots_ready.load()) {
+      if (syscall(SYS_mprotect, b, 4096, PROT_READ | PROT_WRITE) != 0 ||
+          syscall(SYS_mprotect, reinterpret_cast<char*>(b) + kAltStackOffset, kSlotSize - kAltStackOffset,
+                  PROT_READ | PROT_WRITE) != 0)
+        return nullptr;
+      g_slots_ready.store(i + 1);
+    }
+    if (b->used.load() != 0) continue;
+    b->used.store(1);
+    b->in_enclave = 0;
+    b->enclave = nullptr;
+    b->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+    stack_t ss{};
+    ss.ss_sp = reinterpret_cast<char*>(b) + kAltStackOffset;
+    ss.ss_size = kSlotSize - kAltStackOffset;
+    if (syscall(SYS_sigaltstack, &ss, nullptr) != 0) {
+      b->used.store(0);
+      return nullptr;
+    }
+    t_block = b;
+    (void)&t_releaser;  // constructs the releaser for this thread
+    return b;
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------ the program's signal actions
+
+using SigactionFn = int (*)(int, const struct sigaction*, struct sigaction*);
+SigactionFn real_sigaction() {
+  static SigactionFn fn = reinterpret_cast<SigactionFn>(dlsym(RTLD_NEXT, "sigaction"));
+  return fn;
+}
+
+struct AppAction {
+  struct sigaction act {};
+  bool set = false;  // the program installed something (else: default)
+};
+std::array<AppAction, NSIG> g_app;
+std::mutex g_app_mu;
+bool g_installed = false;
+
+int kKick() { return SIGRTMAX - 2; }
+
+bool runtime_signal(int sig) {
+  return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP || sig == kKick();
+}
+
+int install_trampoline(int sig, const struct sigaction* app) {
+  struct sigaction k {};
+  k.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&nsgx_signal_trampoline);
+  k.sa_flags = SA_SIGINFO | SA_ONSTACK | (app ? (app->sa_flags & (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT)) : SA_RESTART);
+  if (app) k.sa_mask = app->sa_mask;
+  else sigemptyset(&k.sa_mask);
+  return real_sigaction()(sig, &k, nullptr);
+}
+
+// Runs the program's action for `sig` as the kernel would have.
+void deliver_app(int sig, siginfo_t* info, ucontext_t* uc) {
+  struct sigaction a;
+  {
+    std::lock_guard lock(g_app_mu);
+    a = g_app[static_cast<std::size_t>(sig)].act;
+    if (g_app[static_cast<std::size_t>(sig)].set && (a.sa_flags & static_cast<int>(SA_RESETHAND)) != 0 && a.sa_handler != SIG_IGN &&
+        a.sa_handler != SIG_DFL) {
+      g_app[static_cast<std::size_t>(sig)].act.sa_handler = SIG_DFL;
+      g_app[static_cast<std::size_t>(sig)].act.sa_flags &= ~SA_SIGINFO;
+    }
+  }
+  if (a.sa_handler == SIG_IGN) return;
+  if (a.sa_handler == SIG_DFL) {
+    if (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT || sig == kKick()) return;
+    // Default action: hand the signal back to the kernel with its default
+    // disposition; it is delivered (terminating, dumping or stopping) once
+    // this handler returns and unblocks it.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    real_sigaction()(sig, &dfl, nullptr);
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+    return;
+  }
+  if (a.sa_flags & SA_SIGINFO) a.sa_sigaction(sig, info, uc);
+  else a.sa_handler(sig);
+}
+
+// ------------------------------------------------------------ CPUID
+
+bool g_cpuid_emulation = false;
+std::uint64_t g_epc_bytes = 0;
+
+bool is_cpuid(std::uint64_t rip) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(rip);
+  return p[0] == 0x0f && p[1] == 0xa2;
+}
+
+// ------------------------------------------------------------ registers
+
+std::uint64_t ureg(ucontext_t* uc, int r) { return static_cast<std::uint64_t>(uc->uc_mcontext.gregs[r]); }
+void set(ucontext_t* uc, int r, std::uint64_t v) { uc->uc_mcontext.gregs[r] = static_cast<greg_t>(v); }
+
+CpuState state_of(ucontext_t* uc, const std::uint64_t* fsgs) {
+  CpuState s;
+  s.rax = ureg(uc, REG_RAX), s.rcx = ureg(uc, REG_RCX), s.rdx = ureg(uc, REG_RDX), s.rbx = ureg(uc, REG_RBX);
+  s.rsp = ureg(uc, REG_RSP), s.rbp = ureg(uc, REG_RBP), s.rsi = ureg(uc, REG_RSI), s.rdi = ureg(uc, REG_RDI);
+  s.r8 = ureg(uc, REG_R8), s.r9 = ureg(uc, REG_R9), s.r10 = ureg(uc, REG_R10), s.r11 = ureg(uc, REG_R11);
+  s.r12 = ureg(uc, REG_R12), s.r13 = ureg(uc, REG_R13), s.r14 = ureg(uc, REG_R14), s.r15 = ureg(uc, REG_R15);
+  s.rflags = ureg(uc, REG_EFL), s.rip = ureg(uc, REG_RIP);
+  s.fs_base = fsgs[0], s.gs_base = fsgs[1];
+  return s;
+}
+
+void load_state(ucontext_t* uc, const CpuState& s) {
+  set(uc, REG_RAX, s.rax), set(uc, REG_RCX, s.rcx), set(uc, REG_RDX, s.rdx), set(uc, REG_RBX, s.rbx);
+  set(uc, REG_RSP, s.rsp), set(uc, REG_RBP, s.rbp), set(uc, REG_RSI, s.rsi), set(uc, REG_RDI, s.rdi);
+  set(uc, REG_R8, s.r8), set(uc, REG_R9, s.r9), set(uc, REG_R10, s.r10), set(uc, REG_R11, s.r11);
+  set(uc, REG_R12, s.r12), set(uc, REG_R13, s.r13), set(uc, REG_R14, s.r14), set(uc, REG_R15, s.r15);
+  // Only the status and control flags the program may set travel (no TF/IOPL/VM).
+  constexpr std::uint64_t kUserFlags = 0x0cd5 | (1u << 18) | (1u << 21);  // CF PF AF ZF SF DF OF, AC, ID
+  set(uc, REG_EFL, (ureg(uc, REG_EFL) & ~kUserFlags) | (s.rflags & kUserFlags));
+  set(uc, REG_RIP, s.rip);
+}
+
+// The XSAVE image in the signal frame (uc_mcontext.fpregs): the legacy
+// region, then — when the kernel marked it with FP_XSTATE_MAGIC1 — the
+// header and extended components, xstate_size bytes in all.
+constexpr std::uint32_t kFpXstateMagic1 = 0x46505853;
+MutableByteSpan xsave_image(ucontext_t* uc) {
+  auto* fx = reinterpret_cast<std::uint8_t*>(uc->uc_mcontext.fpregs);
+  if (fx == nullptr) return {};
+  std::size_t size = 512;
+  if (load_le<std::uint32_t>(fx + 464) == kFpXstateMagic1) size = load_le<std::uint32_t>(fx + 480);
+  return MutableByteSpan(fx, std::min<std::size_t>(size, 4096));
+}
+
+// AEX's synthetic extended state: x87 and SSE in their initial state.
+void reset_fp(ucontext_t* uc) {
+  auto img = xsave_image(uc);
+  if (img.empty()) return;
+  std::memset(img.data(), 0, 464);                 // keep the kernel's software bytes at 464..511
+  store_le<std::uint16_t>(img.data() + 0, 0x037f);  // FCW
+  store_le<std::uint32_t>(img.data() + 24, 0x1f80);  // MXCSR
+  if (img.size() >= 520) store_le<std::uint64_t>(img.data() + 512, 0);  // XSTATE_BV: all in init state
+}
+
+void restore_fp(ucontext_t* uc, ByteSpan saved) {
+  auto img = xsave_image(uc);
+  if (img.empty() || saved.size() < 512) return;
+  std::memcpy(img.data(), saved.data(), 464);
+  if (img.size() > 512 && saved.size() > 512)
+    std::memcpy(img.data() + 512, saved.data() + 512, std::min(img.size(), saved.size()) - 512);
+}
+
+// Length of ENCLU (0F 01 D7) at `rip`, after legacy prefixes; 0 if not.
+std::size_t enclu_length(std::uint64_t rip, std::uint8_t opcode3) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(rip);
+  std::size_t i = 0;
+  while (i < 4 && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e || p[i] == 0x3e ||
+                   p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65))
+    ++i;
+  if (p[i] == 0x0f && p[i + 1] == 0x01 && p[i + 2] == opcode3) return i + 3;
+  return 0;
+}
+
+// ------------------------------------------------------------ exits
+
+struct Exception {
+  std::uint8_t vector = 0;
+  std::uint32_t error_code = 0;
+  std::uint64_t address = 0;
+  sgx::ExitType type = sgx::ExitType::kHardwareException;
+};
+
+Exception exception_of(const LeafResult& r) {
+  if (r.kind == LeafKind::kPf)
+    return {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx, r.address};
+  return {sgx::vector::kGp, 0, 0};
+}
+
+// Reports an exception at the AEP: through the vDSO fix-up when the AEP is
+// ours (the kernel's fixup_vdso_exception()), else as a signal, as the
+// kernel delivers them to programs that execute ENCLU themselves.
+void report_at_aep(ucontext_t* uc, siginfo_t* info, int sig, const Exception& ex) {
+  const bool bp_or_db = ex.vector == sgx::vector::kBp || ex.vector == sgx::vector::kDb;
+  if (ureg(uc, REG_RIP) == reinterpret_cast<std::uint64_t>(nsgx_vdso_aep) && !bp_or_db) {
+    set(uc, REG_RIP, reinterpret_cast<std::uint64_t>(nsgx_vdso_handle_exception));
+    set(uc, REG_RDI, ex.vector);
+    set(uc, REG_RSI, ex.error_code);
+    set(uc, REG_RDX, ex.address);
+    return;
+  }
+  siginfo_t si{};
+  if (info != nullptr) si = *info;
+  si.si_signo = sig;
+  deliver_app(sig, &si, uc);
+}
+
+// AEX of the thread in `b` with `uc` the enclave state: the SSA gets it,
+// `uc` gets the synthetic state at the AEP, the saved FS/GS the host's.
+bool do_aex(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, const monitor::ExitEvent& ev) {
+  Runtime& rt = *Runtime::peek();
+  CpuState in = state_of(uc, fsgs), out;
+  auto img = xsave_image(uc);
+  auto r = rt.monitor().aex(*b->enclave->id(), LinearAddr{b->tcs}, in, ev, out, img);
+  b->in_enclave = 0;
+  fsgs[0] = b->host_fs;
+  fsgs[1] = b->host_gs;
+  if (!r) {
+    // The SSA frame is gone (removed or trimmed under the thread): the
+    // enclave cannot be resumed; leave it as an EEXIT would.
+    (void)rt.monitor().eexit(*b->enclave->id(), LinearAddr{b->tcs});
+    out = CpuState{};
+    out.rax = static_cast<std::uint64_t>(sgx::Enclu::kEresume), out.rbx = b->tcs, out.rcx = b->aep, out.rip = b->aep;
+    out.rsp = in.rsp, out.rbp = in.rbp;
+  }
+  out.rflags = 0x202;
+  load_state(uc, out);
+  reset_fp(uc);
+  return r.ok();
+}
+
+// ERESUME emulated on `uc`, faulting SSA/TCS pages in. False: `ex` says why.
+bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint64_t aep, ucontext_t* uc,
+                std::uint64_t* fsgs, Exception& ex) {
+  Runtime& rt = encl.runtime();
+  CpuState s;
+  std::array<std::uint8_t, 4096> img{};
+  auto fp = xsave_image(uc);
+  for (int tries = 0;; ++tries) {
+    auto r = rt.monitor().eresume(*encl.id(), LinearAddr{tcs}, aep, s, MutableByteSpan(img.data(), fp.size()));
+    if (r) break;
+    if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
+    ex = exception_of(r);
+    return false;
+  }
+  b->host_fs = fsgs[0];
+  b->host_gs = fsgs[1];
+  b->enclave = &encl;
+  b->tcs = tcs;
+  b->aep = aep;
+  b->elrange_base = encl.base();
+  b->elrange_size = encl.size();
+  load_state(uc, s);
+  restore_fp(uc, ByteSpan(img.data(), fp.size()));
+  fsgs[0] = s.fs_base;
+  fsgs[1] = s.gs_base;
+  __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
+  return true;
+}
+
+bool do_eenter(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint64_t aep, std::uint64_t ret,
+               std::uint64_t ursp, std::uint64_t urbp, monitor::EnterState& st, Exception& ex) {
+  Runtime& rt = encl.runtime();
+  for (int tries = 0;; ++tries) {
+    auto r = rt.monitor().eenter(*encl.id(), LinearAddr{tcs}, aep, ret, ursp, urbp, st);
+    if (r) break;
+    if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
+    ex = exception_of(r);
+    return false;
+  }
+  b->enclave = &encl;
+  b->tcs = tcs;
+  b->aep = aep;
+  b->elrange_base = encl.base();
+  b->elrange_size = encl.size();
+  return true;
+}
+
+// ENCLU[EENTER/ERESUME] executed outside any enclave.
+void host_enclu(ucontext_t* uc, siginfo_t* info, int sig, std::uint64_t* fsgs, std::size_t len) {
+  const auto leaf = static_cast<sgx::Enclu>(ureg(uc, REG_RAX) & 0xffffffff);
+  const std::uint64_t tcs = ureg(uc, REG_RBX), aep = ureg(uc, REG_RCX), rip = ureg(uc, REG_RIP);
+  Exception ex{sgx::vector::kGp, 0, 0};
+  Runtime* rt = Runtime::peek();
+  InprocEnclave* encl = rt ? rt->enclave_of_tcs(tcs) : nullptr;
+  ThreadBlock* b = this_thread_block();
+  if (encl != nullptr && b != nullptr && encl->id()) {
+    if (leaf == sgx::Enclu::kEenter) {
+      monitor::EnterState st;
+      if (do_eenter(b, *encl, tcs, aep, rip + len, ureg(uc, REG_RSP), ureg(uc, REG_RBP), st, ex)) {
+        b->host_fs = fsgs[0];
+        b->host_gs = fsgs[1];
+        set(uc, REG_RIP, st.rip);
+        set(uc, REG_RAX, st.rax);
+        set(uc, REG_RCX, rip + len);
+        fsgs[0] = st.fs_base;
+        fsgs[1] = st.gs_base;
+        __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
+        return;
+      }
+    } else if (leaf == sgx::Enclu::kEresume) {
+      if (do_eresume(b, *encl, tcs, aep, uc, fsgs, ex)) return;
+    }
+  }
+  // #GP/#PF on the ENCLU itself: reported at this RIP.
+  report_at_aep(uc, info, sig == SIGILL ? SIGSEGV : sig, ex);
+}
+
+// Resolve-then-resume for faults the driver fixes (EAUG, ELDU): the thread
+// leaves (so that eviction's tracking can complete), the driver works, and
+// it re-enters exactly where it was.
+bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::uint64_t addr, std::uint32_t native_err,
+                    Exception& ex) {
+  Runtime& rt = *Runtime::peek();
+  InprocEnclave& encl = *b->enclave;
+  CpuState in = state_of(uc, fsgs), out;
+  if (!rt.monitor().aex(*encl.id(), LinearAddr{b->tcs}, in, monitor::ExitEvent{.vector = 0, .report = false}, out))
+    return false;
+  __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
+  std::uint32_t err = 0;
+  const int fixed = rt.resolve_fault(encl, addr, native_err, err);
+  ex = {sgx::vector::kPf, err, addr};
+  // Back in, with the frame the AEX just wrote.
+  CpuState back;
+  for (int tries = 0;; ++tries) {
+    auto r = rt.monitor().eresume(*encl.id(), LinearAddr{b->tcs}, b->aep, back);
+    if (r) break;
+    if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
+    std::abort();  // cannot happen: the frame was present a moment ago and ELDU brings it back
+  }
+  __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
+  return fixed == 1;
+}
+
+void set_status(ucontext_t* uc, const LeafResult& r) {
+  constexpr std::uint64_t kArith = 0x8d5;  // CF PF AF ZF SF OF
+  std::uint64_t fl = ureg(uc, REG_EFL) & ~kArith;
+  if (r.kind == LeafKind::kStatus) {
+    set(uc, REG_RAX, static_cast<std::uint64_t>(r.status));
+    fl |= 0x40;  // ZF
+  } else {
+    set(uc, REG_RAX, 0);
+  }
+  set(uc, REG_EFL, fl);
+}
+
+// An ENCLU leaf executed by enclave code. Returns false with `ex` for a fault.
+bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
+  Runtime& rt = *Runtime::peek();
+  InprocEnclave& encl = *b->enclave;
+  const auto id = *encl.id();
+  const std::uint64_t rbx = ureg(uc, REG_RBX), rcx = ureg(uc, REG_RCX), rdx = ureg(uc, REG_RDX);
+  const std::uint64_t rip = ureg(uc, REG_RIP);
+  auto in_elrange = [&](std::uint64_t a, std::size_t n) {
+    return a >= b->elrange_base && a - b->elrange_base < b->elrange_size && n <= b->elrange_size - (a - b->elrange_base);
+  };
+  // An operand: aligned, inside ELRANGE, in an EPC page (#GP or #PF otherwise).
+  auto operand = [&](std::uint64_t a, std::size_t n, std::size_t align) -> std::uint8_t* {
+    if ((a & (align - 1)) != 0 || !in_elrange(a, n)) {
+      ex = {sgx::vector::kGp, 0, 0};
+      return nullptr;
+    }
+    std::uint8_t* p = rt.enclave_bytes(encl, a, n);
+    if (p == nullptr) ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kSgx, a};
+    return p;
+  };
+  auto finish = [&](const LeafResult& r) {
+    if (r.kind == LeafKind::kGp || r.kind == LeafKind::kPf) {
+      ex = exception_of(r);
+      return false;
+    }
+    set_status(uc, r);
+    set(uc, REG_RIP, rip + len);
+    return true;
+  };
+  auto secinfo = [&](sgx::Secinfo& si) {
+    const std::uint8_t* p = operand(rbx, sizeof si, 64);
+    if (p) std::memcpy(&si, p, sizeof si);
+    return p != nullptr;
+  };
+  // A page operand with no EPC page yet (EACCEPT before a touch): the
+  // driver's fault handling adds it, then the leaf runs again.
+  auto page_fault_then_retry = [&](const LeafResult& r) {
+    if (r.kind != LeafKind::kPf) return false;
+    Exception fx;
+    return fix_and_resume(b, uc, fsgs, r.address, sgx::pf_error::kUser | sgx::pf_error::kWrite, fx);
+  };
+
+  switch (static_cast<sgx::Enclu>(ureg(uc, REG_RAX) & 0xffffffff)) {
+    case sgx::Enclu::kEexit: {
+      auto r = rt.monitor().eexit(id, LinearAddr{b->tcs});
+      if (!r) {
+        ex = exception_of(r);
+        return false;
+      }
+      // SDM EEXIT: RIP = RBX, RCX = the address after EEXIT; the host's FS/GS back.
+      set(uc, REG_RIP, rbx);
+      set(uc, REG_RCX, rip + len);
+      __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
+      fsgs[0] = b->host_fs;
+      fsgs[1] = b->host_gs;
+      return true;
+    }
+    case sgx::Enclu::kEreport: {
+      sgx::TargetInfo ti;
+      std::array<std::uint8_t, 64> data;
+      const std::uint8_t* pt = operand(rbx, sizeof ti, 512);
+      if (!pt) return false;
+      std::memcpy(&ti, pt, sizeof ti);
+      const std::uint8_t* pd = operand(rcx, 64, 128);
+      if (!pd) return false;
+      std::memcpy(data.data(), pd, 64);
+      std::uint8_t* out = operand(rdx, sizeof(sgx::Report), 512);
+      if (!out) return false;
+      sgx::Report rep;
+      auto r = rt.monitor().ereport(id, ti, data, rep);
+      if (r) std::memcpy(out, &rep, sizeof rep);
+      if (r.kind == LeafKind::kOk) {
+        set(uc, REG_RIP, rip + len);
+        return true;
+      }
+      return finish(r);
+    }
+    case sgx::Enclu::kEgetkey: {
+      sgx::KeyRequest req;
+      const std::uint8_t* pr = operand(rbx, sizeof req, 512);
+      if (!pr) return false;
+      std::memcpy(&req, pr, sizeof req);
+      std::uint8_t* out = operand(rcx, 16, 16);
+      if (!out) return false;
+      crypto::Key128 key{};
+      auto r = rt.monitor().egetkey(id, req, key);
+      if (r) std::memcpy(out, key.data(), 16);
+      return finish(r);
+    }
+    case sgx::Enclu::kEaccept: {
+      sgx::Secinfo si;
+      if (!secinfo(si)) return false;
+      auto r = rt.monitor().eaccept(id, LinearAddr{rcx}, si);
+      if (!r && page_fault_then_retry(r)) return true;  // RIP unchanged: EACCEPT again
+      {
+        std::lock_guard lock(rt.pool().mutex());
+        rt.page_changed(encl, rcx & ~sgx::kPageMask);
+      }
+      return finish(r);
+    }
+    case sgx::Enclu::kEacceptcopy: {
+      sgx::Secinfo si;
+      if (!secinfo(si)) return false;
+      auto r = rt.monitor().eacceptcopy(id, LinearAddr{rcx}, LinearAddr{rdx}, si);
+      if (!r && page_fault_then_retry(r)) return true;
+      {
+        std::lock_guard lock(rt.pool().mutex());
+        rt.page_changed(encl, rcx & ~sgx::kPageMask);
+      }
+      return finish(r);
+    }
+    case sgx::Enclu::kEmodpe: {
+      sgx::Secinfo si;
+      if (!secinfo(si)) return false;
+      auto r = rt.monitor().emodpe(id, LinearAddr{rcx}, si);
+      if (!r && page_fault_then_retry(r)) return true;
+      {
+        std::lock_guard lock(rt.pool().mutex());
+        rt.page_changed(encl, rcx & ~sgx::kPageMask);
+      }
+      if (r.kind == LeafKind::kOk) {
+        set(uc, REG_RIP, rip + len);
+        return true;
+      }
+      return finish(r);
+    }
+    default:
+      // EENTER/ERESUME inside an enclave, and leaves we do not offer: #GP(0).
+      ex = {sgx::vector::kGp, 0, 0};
+      return false;
+  }
+}
+
+Exception exception_of_signal(int sig, siginfo_t* info, ucontext_t* uc) {
+  const auto trapno = static_cast<std::uint8_t>(ureg(uc, REG_TRAPNO));
+  const auto err = static_cast<std::uint32_t>(ureg(uc, REG_ERR));
+  switch (sig) {
+    case SIGSEGV:
+    case SIGBUS:
+      if (trapno == sgx::vector::kPf) return {sgx::vector::kPf, err, reinterpret_cast<std::uint64_t>(info->si_addr)};
+      if (trapno == sgx::vector::kAc) return {sgx::vector::kAc, 0, 0};
+      return {sgx::vector::kGp, 0, 0};
+    case SIGFPE:
+      return {trapno == sgx::vector::kXm ? sgx::vector::kXm : trapno == sgx::vector::kMf ? sgx::vector::kMf
+                                                                                        : sgx::vector::kDe,
+              0, 0};
+    case SIGTRAP:
+      if (trapno == sgx::vector::kDb) return {sgx::vector::kDb, 0, 0};
+      return {sgx::vector::kBp, 0, 0, sgx::ExitType::kSoftwareException};
+    default:
+      return {sgx::vector::kUd, 0, 0};
+  }
+}
+
+// A signal while the thread was running enclave code.
+void enclave_signal(int sig, siginfo_t* info, ucontext_t* uc, ThreadBlock* b, std::uint64_t* fsgs) {
+  const std::uint64_t rip = ureg(uc, REG_RIP);
+  const bool sync = info->si_code > 0 && (sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP);
+  if (!sync) {
+    // An interrupt: AEX, then the program's handler (if any) runs at the
+    // AEP, and returning there resumes the enclave with ERESUME.
+    do_aex(b, uc, fsgs, monitor::ExitEvent{.vector = 0, .report = false});
+    if (sig != kKick()) deliver_app(sig, info, uc);
+    return;
+  }
+  Exception ex = exception_of_signal(sig, info, uc);
+  if (sig == SIGSEGV && g_cpuid_emulation && is_cpuid(rip)) ex = {sgx::vector::kUd, 0, 0};  // CPUID is #UD in enclaves
+  if (sig == SIGILL || sig == SIGSEGV) {
+    const std::size_t len = enclu_length(rip, 0xd7);
+    if (len != 0) {
+      if (enclave_enclu(b, uc, fsgs, len, ex)) return;
+      goto aex;
+    }
+  }
+  if (ex.vector == sgx::vector::kPf) {
+    const std::uint64_t addr = ex.address;
+    if (addr >= b->elrange_base && addr - b->elrange_base < b->elrange_size) {
+      if (fix_and_resume(b, uc, fsgs, addr, ex.error_code, ex)) return;
+    }
+  }
+aex:
+  const bool report = true;
+  do_aex(b, uc, fsgs,
+         monitor::ExitEvent{.vector = ex.vector, .type = ex.type, .report = report, .address = ex.address,
+                            .error_code = ex.error_code});
+  int out_sig = sig;
+  if (ex.vector == sgx::vector::kPf || ex.vector == sgx::vector::kGp) out_sig = SIGSEGV;
+  report_at_aep(uc, info, out_sig, ex);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ entry points
+
+extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int sig, siginfo_t* info, ucontext_t* uc,
+                                                                            ThreadBlock* b, std::uint64_t* fsgs) {
+  const int saved_errno = errno;
+  const std::uint64_t rip = ureg(uc, REG_RIP);
+  if (b != nullptr && b->in_enclave && rip >= b->elrange_base && rip - b->elrange_base < b->elrange_size) {
+    enclave_signal(sig, info, uc, b, fsgs);
+    errno = saved_errno;
+    return;
+  }
+  // Outside an enclave (or between the vDSO's last instruction and the
+  // enclave's first, with FS/GS already switched: the trampoline restores them).
+  if ((sig == SIGILL || sig == SIGSEGV) && info->si_code > 0 && !(b != nullptr && b->in_enclave)) {
+    if (const std::size_t len = enclu_length(rip, 0xd7); len != 0) {
+      const auto leaf = ureg(uc, REG_RAX) & 0xffffffff;
+      if (leaf == static_cast<std::uint64_t>(sgx::Enclu::kEenter) || leaf == static_cast<std::uint64_t>(sgx::Enclu::kEresume)) {
+        host_enclu(uc, info, sig, fsgs, len);
+        errno = saved_errno;
+        return;
+      }
+    }
+  }
+  if (sig == SIGSEGV && g_cpuid_emulation && info->si_code == SI_KERNEL && is_cpuid(rip)) {
+    // CPUID faulting: run the real CPUID with faulting off, add SGX.
+    syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1);
+    CpuidRegs r;
+    const auto leaf = static_cast<std::uint32_t>(ureg(uc, REG_RAX)), sub = static_cast<std::uint32_t>(ureg(uc, REG_RCX));
+    __asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(sub));
+    syscall(SYS_arch_prctl, 0x1012, 0);
+    r = sgx_cpuid(leaf, sub, r, g_epc_bytes, monitor::MonitorConfig{});
+    set(uc, REG_RAX, r.eax), set(uc, REG_RBX, r.ebx), set(uc, REG_RCX, r.ecx), set(uc, REG_RDX, r.edx);
+    set(uc, REG_RIP, rip + 2);
+    errno = saved_errno;
+    return;
+  }
+  if (sig != kKick()) deliver_app(sig, info, uc);
+  errno = saved_errno;
+}
+
+void set_cpuid_emulation(std::uint64_t epc_bytes) {
+  g_epc_bytes = epc_bytes;
+  g_cpuid_emulation = true;
+}
+
+// The vDSO entry's fast EENTER (entry.S): 0 and `out` = {rip, cssa, fs, gs}
+// when the thread may jump in; non-zero sends it down the trapping path.
+extern "C" __attribute__((visibility("hidden"))) int nsgx_fast_eenter(std::uint64_t tcs, std::uint64_t ursp,
+                                                                      std::uint64_t urbp, std::uint64_t* out) {
+  Runtime* rt = Runtime::peek();
+  if (rt == nullptr) return 1;
+  InprocEnclave* encl = rt->enclave_of_tcs(tcs);
+  ThreadBlock* b = this_thread_block();
+  if (encl == nullptr || b == nullptr || !encl->id()) return 1;
+  monitor::EnterState st;
+  Exception ex;
+  if (!do_eenter(b, *encl, tcs, reinterpret_cast<std::uint64_t>(nsgx_vdso_aep),
+                 reinterpret_cast<std::uint64_t>(nsgx_vdso_after_enclu), ursp, urbp, st, ex))
+    return 1;
+  b->host_fs = _readfsbase_u64();
+  b->host_gs = _readgsbase_u64();
+  out[0] = st.rip;
+  out[1] = st.rax;
+  out[2] = st.fs_base;
+  out[3] = st.gs_base;
+  __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
+  return 0;
+}
+
+int kick_signal() { return kKick(); }
+
+void kick_threads_in(const InprocEnclave& encl) {
+  const std::size_t ready = g_slots_ready.load();
+  for (std::size_t i = 0; i < ready; ++i) {
+    ThreadBlock* b = block_at(i);
+    if (!b->used.load(std::memory_order_acquire)) continue;
+    if (__atomic_load_n(&b->in_enclave, __ATOMIC_ACQUIRE) && b->enclave == &encl)
+      syscall(SYS_tgkill, getpid(), b->tid, kKick());
+  }
+}
+
+void reset_threads_after_fork() {
+  ThreadBlock* mine = t_block;
+  new (&g_slots_mu) std::mutex();
+  const std::size_t ready = g_slots_ready.load();
+  for (std::size_t i = 0; i < ready; ++i) {
+    ThreadBlock* b = block_at(i);
+    if (b != mine && b->used.load()) {
+      b->used.store(0);
+      b->in_enclave = 0;
+    }
+  }
+  if (mine) mine->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+}
+
+void install_signal_handling() {
+  if (g_installed) return;
+  // The slot region: reserved, inaccessible until a thread takes a slot.
+  const long r = syscall(SYS_mmap, 0, kMaxThreads * kSlotSize + kSlotSize, PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r < 0 && r > -4096) {
+    std::fprintf(stderr, "nsgx inproc: cannot reserve thread slots\n");
+    std::abort();
+  }
+  const std::uint64_t lo = (static_cast<std::uint64_t>(r) + kSlotSize - 1) & ~(kSlotSize - 1);
+  nsgx_altstack_lo = lo;
+  __atomic_store_n(&nsgx_altstack_span, kMaxThreads * kSlotSize, __ATOMIC_RELEASE);
+  std::lock_guard lock(g_app_mu);
+  for (int sig : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, kKick()}) {
+    struct sigaction old {};
+    real_sigaction()(sig, nullptr, &old);
+    g_app[static_cast<std::size_t>(sig)].act = old;
+    install_trampoline(sig, nullptr);
+  }
+  g_installed = true;
+}
+
+int app_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  if (sig <= 0 || sig >= NSIG) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (sig == SIGKILL || sig == SIGSTOP || !g_installed) return real_sigaction()(sig, act, old);
+  std::lock_guard lock(g_app_mu);
+  AppAction& a = g_app[static_cast<std::size_t>(sig)];
+  if (old != nullptr) {
+    if (a.set || runtime_signal(sig)) {
+      *old = a.act;
+    } else if (real_sigaction()(sig, nullptr, old) != 0) {
+      return -1;
+    }
+  }
+  if (act == nullptr) return 0;
+  const bool handler = act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+  int rc = 0;
+  if (handler) rc = install_trampoline(sig, act);
+  else if (!runtime_signal(sig)) rc = real_sigaction()(sig, act, nullptr);
+  else rc = install_trampoline(sig, act);  // we keep it; the dispatcher applies DFL/IGN
+  if (rc == 0) {
+    a.act = *act;
+    a.set = true;
+  }
+  return rc;
+}
+
+int app_sigaltstack(const stack_t* ss, stack_t* old) {
+  // A thread that runs enclave code keeps our stack (the trampoline finds
+  // its block through it); others get what they ask for.
+  if (t_block != nullptr) {
+    if (old != nullptr) {
+      old->ss_sp = reinterpret_cast<char*>(t_block) + kAltStackOffset;
+      old->ss_size = kSlotSize - kAltStackOffset;
+      old->ss_flags = 0;
+    }
+    return 0;
+  }
+  return static_cast<int>(syscall(SYS_sigaltstack, ss, old));
+}
+
+}  // namespace nsgx::inproc

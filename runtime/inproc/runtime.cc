@@ -1,0 +1,543 @@
+#include "runtime/inproc/runtime.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "arch/sgx/pageinfo.h"
+#include "crypto/symmetric.h"
+#include "runtime/common/platform_secrets.h"
+
+namespace nsgx::inproc {
+
+namespace {
+
+namespace sf = sgx::secinfo_flags;
+constexpr std::uint64_t kPage = sgx::kPageSize;
+
+// The runtime makes its own mappings with raw system calls: the program's
+// mmap/munmap/mprotect are interposed and lead back here.
+long sys_mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd, off_t off) {
+  return syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "nsgx inproc: %s\n", what);
+  std::abort();
+}
+
+std::uint64_t parse_size(const char* s) {
+  char* end = nullptr;
+  std::uint64_t v = std::strtoull(s, &end, 0);
+  switch (end ? *end : 0) {
+    case 'k': case 'K': v <<= 10; break;
+    case 'm': case 'M': v <<= 20; break;
+    case 'g': case 'G': v <<= 30; break;
+    default: break;
+  }
+  return v;
+}
+
+int prot_of(std::uint64_t perms) {
+  return ((perms & sf::kR) ? PROT_READ : 0) | ((perms & sf::kW) ? PROT_WRITE : 0) | ((perms & sf::kX) ? PROT_EXEC : 0);
+}
+
+// What enclave software may do with a page per its EPCM entry: only a
+// regular page that is not pending, modified or blocked is accessible.
+int epcm_prot(const monitor::EpcmEntry& e) {
+  if (!e.valid || e.type != sgx::PageType::kReg || e.pending || e.modified || e.blocked) return PROT_NONE;
+  return prot_of(e.perms);
+}
+
+Runtime* g_runtime = nullptr;
+std::mutex g_runtime_mu;
+
+}  // namespace
+
+Config config_from_env() {
+  Config c;
+  if (const char* s = std::getenv("NSGX_EPC_SIZE"); s && *s) {
+    const std::uint64_t bytes = parse_size(s);
+    if (bytes < 64 * kPage || bytes > (1ull << 36)) die("NSGX_EPC_SIZE must be between 256K and 64G");
+    c.epc_pages = static_cast<std::uint32_t>(bytes / kPage);
+  }
+  if (const char* s = std::getenv("NSGX_LAUNCH_SIGNERS"); s && *s) {
+    std::string all(s);
+    std::size_t pos = 0;
+    while (pos <= all.size()) {
+      const std::size_t comma = std::min(all.find(',', pos), all.size());
+      auto bytes = from_hex(all.substr(pos, comma - pos));
+      if (!bytes || bytes->size() != 32) die("NSGX_LAUNCH_SIGNERS: each entry must be 64 hex digits");
+      identity::Mrsigner m{};
+      std::memcpy(m.data(), bytes->data(), 32);
+      c.launch.allowed_signers.push_back(m);
+      pos = comma + 1;
+    }
+  }
+  if (const char* s = std::getenv("NSGX_LAUNCH_NO_DEBUG"); s && std::strcmp(s, "1") == 0) c.launch.allow_debug = false;
+  c.state_dir = runtime::default_state_dir();
+  return c;
+}
+
+// ------------------------------------------------------------------ EPC
+
+EpcMemory::EpcMemory(std::uint32_t pages, const monitor::PlatformSecrets& secrets) : pages_(pages), secrets_(secrets) {
+  fd_ = static_cast<int>(syscall(SYS_memfd_create, "nsgx-epc", MFD_CLOEXEC));
+  if (fd_ < 0 || ftruncate(fd_, static_cast<off_t>(std::uint64_t{pages} * kPage)) != 0) die("cannot create the EPC memfd");
+  const long v = sys_mmap(0, std::uint64_t{pages} * kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd_, 0);
+  if (v < 0 && v > -4096) die("cannot map the EPC");
+  view_ = reinterpret_cast<std::uint8_t*>(v);
+}
+
+EpcMemory::~EpcMemory() {
+  if (view_) syscall(SYS_munmap, view_, std::uint64_t{pages_} * kPage);
+  if (fd_ >= 0) close(fd_);
+}
+
+void EpcMemory::abandon() {
+  if (view_) syscall(SYS_munmap, view_, std::uint64_t{pages_} * kPage);
+  view_ = nullptr;
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+std::span<std::uint8_t, sgx::kPageSize> EpcMemory::epc_page(monitor::EpcIndex page) {
+  return std::span<std::uint8_t, sgx::kPageSize>(view_ + std::uint64_t{page.value} * kPage, kPage);
+}
+
+void EpcMemory::random(MutableByteSpan out) {
+  if (!crypto::random_bytes(out)) die("no randomness");
+}
+
+bool SelfMemory::read(std::uint64_t addr, MutableByteSpan out) const {
+  if (out.empty()) return true;
+  iovec local{out.data(), out.size()};
+  iovec remote{reinterpret_cast<void*>(addr), out.size()};
+  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(out.size());
+}
+
+bool SelfMemory::write(std::uint64_t addr, ByteSpan in) {
+  iovec local{const_cast<std::uint8_t*>(in.data()), in.size()};
+  iovec remote{reinterpret_cast<void*>(addr), in.size()};
+  return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(in.size());
+}
+
+InprocEnclave::InprocEnclave(Runtime& rt, driver::EpcPool& pool, const driver::UserMemory& user)
+    : DriverEnclave(pool, user), rt_(rt) {}
+
+// ------------------------------------------------------------------ runtime
+
+Runtime& Runtime::get() {
+  std::lock_guard lock(g_runtime_mu);
+  if (g_runtime == nullptr) g_runtime = new Runtime(config_from_env());  // lives as long as the process
+  return *g_runtime;
+}
+
+Runtime* Runtime::peek() { return __atomic_load_n(&g_runtime, __ATOMIC_ACQUIRE); }
+
+namespace {
+monitor::PlatformSecrets secrets_for(const Config& c) {
+  auto s = runtime::load_or_create_secrets(c.state_dir, "inproc-platform.secrets");
+  if (!s) {
+    // Still usable, but sealed data will not survive this process.
+    std::fprintf(stderr, "nsgx inproc: %s; using ephemeral platform secrets\n", s.error().message().c_str());
+    monitor::PlatformSecrets e;
+    if (!crypto::random_bytes(as_writable_bytes(e))) die("no randomness");
+    return e;
+  }
+  return *s;
+}
+}  // namespace
+
+Runtime::Runtime(const Config& config)
+    : config_(config),
+      epc_(config.epc_pages, secrets_for(config)),
+      monitor_(epc_, monitor::MonitorConfig{.launch = config.launch}),
+      pool_(monitor_, this) {}
+
+void Runtime::after_fork_child() {
+  // The parent's runtime and its objects are left as they are (another
+  // thread may have held their locks at fork); only the mappings that
+  // would let the child touch the parent's EPC go.
+  Runtime* rt = g_runtime;
+  new (&g_runtime_mu) std::mutex();
+  g_runtime = nullptr;
+  reset_threads_after_fork();
+  if (rt == nullptr) return;
+  for (auto& [ino, f] : rt->files_)
+    for (auto& [start, vma] : f->vmas)
+      sys_mmap(start, vma.end - start, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  rt->epc_.abandon();
+}
+
+void Runtime::opened(int fd, bool provision) {
+  struct stat st {};
+  if (syscall(SYS_fstat, fd, &st) != 0) return;
+  std::unique_lock lock(files_mu_);
+  fds_[fd] = st.st_ino;
+  if (provision) {
+    provision_files_[st.st_ino] = true;
+    return;
+  }
+  auto f = std::make_unique<InprocEnclave>(*this, pool_, user_);
+  f->fds = 1;
+  files_[st.st_ino] = std::move(f);
+}
+
+InprocEnclave* Runtime::file_of(int fd) const {
+  std::shared_lock lock(files_mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return nullptr;
+  auto f = files_.find(it->second);
+  return f == files_.end() ? nullptr : f->second.get();
+}
+
+bool Runtime::is_enclave_fd(int fd) const { return file_of(fd) != nullptr; }
+
+bool Runtime::is_provision_fd(int fd) const {
+  std::shared_lock lock(files_mu_);
+  auto it = fds_.find(fd);
+  return it != fds_.end() && provision_files_.count(it->second) != 0;
+}
+
+void Runtime::duplicated(int old_fd, int new_fd) {
+  std::unique_lock lock(files_mu_);
+  auto it = fds_.find(old_fd);
+  if (it == fds_.end()) return;
+  const ino_t ino = it->second;
+  fds_[new_fd] = ino;
+  if (auto f = files_.find(ino); f != files_.end()) ++f->second->fds;
+}
+
+void Runtime::closing(int fd) {
+  InprocEnclave* release = nullptr;
+  {
+    std::unique_lock lock(files_mu_);
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return;
+    const ino_t ino = it->second;
+    fds_.erase(it);
+    auto f = files_.find(ino);
+    if (f == files_.end()) return;
+    --f->second->fds;
+    release = f->second.get();
+  }
+  release_if_unused(release);
+}
+
+void Runtime::release_if_unused(InprocEnclave* encl) {
+  std::unique_ptr<InprocEnclave> dead;
+  {
+    std::unique_lock lock(files_mu_);
+    bool mapped;
+    {
+      std::lock_guard plock(pool_.mutex());
+      mapped = !encl->vmas.empty();
+    }
+    if (encl->fds > 0 || mapped) return;
+    for (auto it = files_.begin(); it != files_.end(); ++it)
+      if (it->second.get() == encl) {
+        dead = std::move(it->second);
+        files_.erase(it);
+        break;
+      }
+  }
+  // ~DriverEnclave releases the enclave and its EPC pages, as the last
+  // reference to the file going away does.
+}
+
+InprocEnclave* Runtime::enclave_of_tcs(std::uint64_t tcs) {
+  std::shared_lock lock(files_mu_);
+  for (auto& [ino, f] : files_) {
+    const std::uint64_t base = f->base(), size = f->size();
+    if (size != 0 && tcs >= base && tcs - base < size) return f.get();
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------ ioctl
+
+namespace {
+template <typename T>
+int with_arg(std::uint64_t arg, bool write_back, const std::function<int(T&)>& op) {
+  T v{};
+  SelfMemory mem;
+  if (!mem.read(arg, as_writable_bytes(v))) return -EFAULT;
+  const int rc = op(v);
+  if (write_back && !SelfMemory::write(arg, as_bytes(v))) return -EFAULT;
+  return rc;
+}
+}  // namespace
+
+int Runtime::ioctl(int fd, unsigned long request, std::uint64_t arg) {
+  InprocEnclave* f = file_of(fd);
+  if (f == nullptr) return -ENOTTY;  // /dev/sgx_provision has no ioctls
+  switch (request) {
+    case SGX_IOC_ENCLAVE_CREATE:
+      return with_arg<sgx_enclave_create>(arg, false, [&](sgx_enclave_create& a) { return f->create(a); });
+    case SGX_IOC_ENCLAVE_ADD_PAGES:
+      return with_arg<sgx_enclave_add_pages>(arg, true, [&](sgx_enclave_add_pages& a) { return f->add_pages(a); });
+    case SGX_IOC_ENCLAVE_INIT:
+      return with_arg<sgx_enclave_init>(arg, false, [&](sgx_enclave_init& a) { return f->init(a); });
+    case SGX_IOC_ENCLAVE_PROVISION:
+      return with_arg<sgx_enclave_provision>(arg, false, [&](sgx_enclave_provision& a) {
+        return f->provision(a.fd <= 0x7fffffff && is_provision_fd(static_cast<int>(a.fd)));
+      });
+    case SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS:
+      return with_arg<sgx_enclave_restrict_permissions>(
+          arg, true, [&](sgx_enclave_restrict_permissions& a) { return f->restrict_permissions(a); });
+    case SGX_IOC_ENCLAVE_MODIFY_TYPES:
+      return with_arg<sgx_enclave_modify_types>(arg, true,
+                                                [&](sgx_enclave_modify_types& a) { return f->modify_types(a); });
+    case SGX_IOC_ENCLAVE_REMOVE_PAGES:
+      return with_arg<sgx_enclave_remove_pages>(arg, true,
+                                                [&](sgx_enclave_remove_pages& a) { return f->remove_pages(a); });
+    default:
+      return -ENOTTY;
+  }
+}
+
+// ------------------------------------------------------------------ mappings
+
+int Runtime::vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr) const {
+  auto it = encl.vmas.upper_bound(addr);
+  if (it == encl.vmas.begin()) return -1;
+  --it;
+  return addr < it->second.end ? it->second.prot : -1;
+}
+
+void Runtime::sync_page_locked(InprocEnclave& encl, std::uint64_t addr) {
+  const int vprot = vma_prot_locked(encl, addr);
+  if (vprot < 0) return;  // not mapped by the program: its own mapping stays
+  const auto info = encl.page_locked(addr);
+  if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) {
+    const auto e = monitor_.epcm(info.epc);
+    const int prot = vprot & (e ? epcm_prot(*e) : PROT_NONE);
+    sys_mmap(addr, kPage, prot, MAP_SHARED | MAP_FIXED, epc_.fd(), static_cast<off_t>(std::uint64_t{info.epc.value} * kPage));
+  } else {
+    // No EPC page: a touch faults and the driver decides (EAUG, ELDU, SIGBUS).
+    sys_mmap(addr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  }
+}
+
+void Runtime::sync_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end) {
+  sys_mmap(start, end - start, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  for (std::uint64_t a = start; a < end; a += kPage) {
+    const auto info = encl.page_locked(a);
+    if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) sync_page_locked(encl, a);
+  }
+}
+
+void Runtime::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
+  sync_page_locked(static_cast<InprocEnclave&>(encl), addr);
+}
+
+void Runtime::kick(driver::DriverEnclave& encl) { kick_threads_in(static_cast<InprocEnclave&>(encl)); }
+
+long Runtime::mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd, off_t offset) {
+  InprocEnclave* f = file_of(fd);
+  if (f == nullptr) return -EBADF;
+  // sgx_get_unmapped_area(): MAP_PRIVATE is refused.
+  if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) return -EINVAL;
+  if (len == 0 || (addr & (kPage - 1)) != 0 || offset < 0) return -EINVAL;
+  len = (len + kPage - 1) & ~(kPage - 1);
+  if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) return -EINVAL;
+  std::uint64_t start = addr;
+  if ((flags & MAP_FIXED) == 0 && (flags & MAP_FIXED_NOREPLACE) == 0) {
+    // Let the kernel choose, with the hint, as get_unmapped_area() does.
+    const long r = sys_mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r < 0) return r;
+    start = static_cast<std::uint64_t>(r);
+  } else if (flags & MAP_FIXED_NOREPLACE) {
+    const long r = sys_mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (r < 0) return r;
+  }
+  const std::uint64_t end = start + len;
+  std::lock_guard lock(pool_.mutex());
+  // sgx_encl_may_map(): after EINIT only inside ELRANGE, and never more than
+  // a page's SECINFO permissions allow.
+  const std::uint64_t base = f->base(), size = f->size();
+  if (f->initialized() && (start < base || end > base + size)) {
+    if ((flags & MAP_FIXED) == 0) syscall(SYS_munmap, start, len);
+    return -EACCES;
+  }
+  bool ok = true;
+  f->for_each_existing(start, end, [&](std::uint64_t, const driver::DriverEnclave::PageInfo& info) {
+    if ((prot & ~prot_of(info.max_perms)) != 0) ok = false;
+  });
+  if (!ok) {
+    if ((flags & MAP_FIXED) == 0) syscall(SYS_munmap, start, len);
+    return -EACCES;
+  }
+  // The new mapping replaces any older ones in the range.
+  {
+    auto& v = f->vmas;
+    std::map<std::uint64_t, InprocEnclave::Vma> keep;
+    for (auto it = v.begin(); it != v.end();) {
+      const std::uint64_t s = it->first, e = it->second.end;
+      if (e <= start || s >= end) {
+        ++it;
+        continue;
+      }
+      if (s < start) keep[s] = {start, it->second.prot};
+      if (e > end) keep[end] = {e, it->second.prot};
+      it = v.erase(it);
+    }
+    v.insert(keep.begin(), keep.end());
+    v[start] = {end, prot};
+  }
+  mapping_count_.fetch_add(1);
+  sync_range_locked(*f, start, end);
+  return static_cast<long>(start);
+}
+
+int Runtime::mprotect(std::uint64_t addr, std::uint64_t len, int prot, bool& handled) {
+  handled = false;
+  const std::uint64_t end = addr + ((len + kPage - 1) & ~(kPage - 1));
+  std::vector<InprocEnclave*> touched;
+  {
+    std::shared_lock lock(files_mu_);
+    std::lock_guard plock(pool_.mutex());
+    for (auto& [ino, f] : files_) {
+      auto it = f->vmas.upper_bound(addr);
+      if (it != f->vmas.begin()) --it;
+      for (; it != f->vmas.end() && it->first < end; ++it)
+        if (it->second.end > addr) {
+          touched.push_back(f.get());
+          break;
+        }
+    }
+  }
+  if (touched.empty()) return 0;
+  handled = true;
+  std::lock_guard plock(pool_.mutex());
+  // sgx_vma_mprotect(): the same permission check as mmap.
+  for (InprocEnclave* f : touched) {
+    bool ok = true;
+    f->for_each_existing(addr, end, [&](std::uint64_t a, const driver::DriverEnclave::PageInfo& info) {
+      if (vma_prot_locked(*f, a) >= 0 && (prot & ~prot_of(info.max_perms)) != 0) ok = false;
+    });
+    if (!ok) return -EACCES;
+  }
+  for (InprocEnclave* f : touched) {
+    auto& v = f->vmas;
+    std::map<std::uint64_t, InprocEnclave::Vma> add;
+    for (auto it = v.begin(); it != v.end();) {
+      const std::uint64_t s = it->first, e = it->second.end;
+      if (e <= addr || s >= end) {
+        ++it;
+        continue;
+      }
+      if (s < addr) add[s] = {addr, it->second.prot};
+      if (e > end) add[end] = {e, it->second.prot};
+      add[std::max(s, addr)] = {std::min(e, end), prot};
+      it = v.erase(it);
+    }
+    v.insert(add.begin(), add.end());
+    for (auto& [s, vma] : add)
+      if (s >= addr && vma.end <= end) sync_range_locked(*f, s, vma.end);
+  }
+  // Parts of the range that are not enclave mappings.
+  std::uint64_t cur = addr;
+  while (cur < end) {
+    std::uint64_t next = end;
+    bool enclave = false;
+    for (InprocEnclave* f : touched) {
+      const int vp = vma_prot_locked(*f, cur);
+      if (vp >= 0) {
+        enclave = true;
+        auto it = std::prev(f->vmas.upper_bound(cur));
+        next = std::min(next, it->second.end);
+      } else {
+        auto it = f->vmas.upper_bound(cur);
+        if (it != f->vmas.end()) next = std::min(next, it->first);
+      }
+    }
+    if (!enclave && syscall(SYS_mprotect, cur, next - cur, prot) != 0) return -errno;
+    cur = next;
+  }
+  return 0;
+}
+
+void Runtime::munmapped(std::uint64_t addr, std::uint64_t len) {
+  const std::uint64_t end = addr + ((len + kPage - 1) & ~(kPage - 1));
+  std::vector<InprocEnclave*> emptied;
+  {
+    std::shared_lock lock(files_mu_);
+    std::lock_guard plock(pool_.mutex());
+    for (auto& [ino, f] : files_) {
+      auto& v = f->vmas;
+      std::map<std::uint64_t, InprocEnclave::Vma> keep;
+      bool any = false;
+      for (auto it = v.begin(); it != v.end();) {
+        const std::uint64_t s = it->first, e = it->second.end;
+        if (e <= addr || s >= end) {
+          ++it;
+          continue;
+        }
+        any = true;
+        if (s < addr) keep[s] = {addr, it->second.prot};
+        if (e > end) keep[end] = {e, it->second.prot};
+        it = v.erase(it);
+      }
+      v.insert(keep.begin(), keep.end());
+      if (any && v.empty()) {
+        emptied.push_back(f.get());
+        mapping_count_.fetch_sub(1);
+      }
+    }
+  }
+  for (InprocEnclave* f : emptied) release_if_unused(f);
+}
+
+// ------------------------------------------------------------------ faults
+
+int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_t native_err,
+                           std::uint32_t& error_code) {
+  constexpr std::uint32_t kP = 1, kW = 2, kU = 4, kI = 16, kSgx = 0x8000;
+  error_code = native_err & (kP | kW | kU | kI);
+  std::lock_guard lock(pool_.mutex());
+  const int vprot = vma_prot_locked(encl, addr);
+  if (vprot < 0) return 0;  // not an enclave mapping: the program's own fault
+  auto info = encl.page_locked(addr);
+  if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) {
+    // No page yet (EAUG on a touch of an initialized enclave) or evicted
+    // (ELDU): the driver fixes it and the enclave resumes, unaware.
+    if (encl.handle_fault_locked(addr) != 0) return 0;  // SIGBUS territory: report the #PF
+    sync_page_locked(encl, addr & ~(kPage - 1));
+    return 1;
+  }
+  const auto e = monitor_.epcm(info.epc);
+  const int want = (native_err & kI) ? PROT_EXEC : (native_err & kW) ? PROT_WRITE : PROT_READ;
+  if ((vprot & want) == 0) return 0;  // the PTE forbids it: a plain #PF
+  if (!e || (epcm_prot(*e) & want) == 0) {
+    // The EPCM forbids it (permissions, a pending/modified/trimmed page):
+    // #PF with the SGX bit, as an EPCM violation is reported (SDM 37.3).
+    error_code = kSgx | kP | kU | (native_err & (kW | kI));
+    return 0;
+  }
+  // Both allow it: our mapping was stale (another thread changed it).
+  sync_page_locked(encl, addr & ~(kPage - 1));
+  return 1;
+}
+
+std::uint8_t* Runtime::enclave_bytes(InprocEnclave& encl, std::uint64_t addr, std::size_t len) {
+  if (len == 0 || (addr & (kPage - 1)) + len > kPage) return nullptr;
+  std::lock_guard lock(pool_.mutex());
+  auto info = encl.page_locked(addr);
+  if (info.where == driver::DriverEnclave::PageInfo::Where::kEvicted) {
+    if (encl.handle_fault_locked(addr) != 0) return nullptr;
+    info = encl.page_locked(addr);
+  }
+  if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return nullptr;
+  return epc_.epc_page(info.epc).data() + (addr & (kPage - 1));
+}
+
+}  // namespace nsgx::inproc

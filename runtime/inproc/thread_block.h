@@ -1,0 +1,57 @@
+// Per-thread state of the inproc backend, found without TLS.
+//
+// While enclave code runs, FS and GS hold the enclave's bases (SDM EENTER:
+// FS/GS from TCS.OFSBASGX/OGSBASGX), so the signal trampoline cannot use
+// thread-local storage, errno or anything in libc until it has put the
+// host's bases back. Every thread that enters an enclave gets a slot in one
+// reserved region: its ThreadBlock at the start, then a guard page, then its
+// alternate signal stack. Every handler we install runs on that stack
+// (SA_ONSTACK), so the trampoline finds the block from RSP alone, and
+// signal frames never land on the enclave's stack.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace nsgx::inproc {
+
+inline constexpr std::size_t kSlotSize = 256 * 1024;  // power of two: block = rsp & ~(kSlotSize-1)
+inline constexpr std::size_t kMaxThreads = 1024;
+inline constexpr std::size_t kAltStackOffset = 2 * 4096;  // block page, guard page
+
+class InprocEnclave;
+
+struct ThreadBlock {
+  std::uint64_t host_fs = 0;    // offset 0: restored by the trampoline
+  std::uint64_t host_gs = 0;    // offset 8
+  std::uint32_t in_enclave = 0; // offset 16: 1 from EENTER/ERESUME until EEXIT/AEX
+  std::uint32_t tid = 0;
+  InprocEnclave* enclave = nullptr;  // the enclave this thread is inside (or was, last)
+  std::uint64_t tcs = 0;
+  std::uint64_t elrange_base = 0, elrange_size = 0;
+  std::uint64_t aep = 0;
+  std::atomic<std::uint32_t> used{0};
+};
+static_assert(offsetof(ThreadBlock, host_fs) == 0, "entry.S reads host_fs at 0");
+static_assert(offsetof(ThreadBlock, host_gs) == 8, "entry.S reads host_gs at 8");
+static_assert(offsetof(ThreadBlock, in_enclave) == 16, "entry.S reads in_enclave at 16");
+
+}  // namespace nsgx::inproc
+
+// Symbols of entry.S.
+extern "C" {
+// The vDSO entry (arch/x86/entry/vdso/vsgx.S semantics).
+int nsgx_vdso_sgx_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned long rdx, unsigned int function,
+                                unsigned long r8, unsigned long r9, void* run);
+// Labels inside it: the ENCLU (also the AEP), the instruction after it
+// (where EEXIT returns), and the exception fix-up target.
+extern const char nsgx_vdso_aep[];
+extern const char nsgx_vdso_after_enclu[];
+extern const char nsgx_vdso_handle_exception[];
+// The sa_sigaction of every handler we install.
+void nsgx_signal_trampoline(int sig, void* info, void* uc);
+// Set once: the reserved slot region.
+extern std::uint64_t nsgx_altstack_lo;
+extern std::uint64_t nsgx_altstack_span;
+}

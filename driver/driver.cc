@@ -356,7 +356,9 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
       ret = -EIO;
       break;
     }
-    pages_[addr] = Page{*page, perm, nullptr};
+    // TCS pages are always mappable R/W (sgx_encl_page_alloc()): their
+    // SECINFO permissions are zero but the CPU accesses them.
+    pages_[addr] = Page{*page, type == sgx::PageType::kTcs ? (sf::kR | sf::kW) : perm, nullptr};
     if (type == sgx::PageType::kReg) pool_.note_resident_locked(this, addr);
     changed(addr);
   }

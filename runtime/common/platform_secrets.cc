@@ -64,14 +64,13 @@ Result<monitor::PlatformSecrets> load_or_create_secrets(const std::string& dir, 
     unlink(tmp.c_str());
     return Error("cannot write " + tmp);
   }
-  // link() fails if another process created it first; then use theirs.
-  if (link(tmp.c_str(), path.c_str()) != 0) {
+  // Atomic replace; if two processes raced on the first start, both then
+  // read back the one that won.
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
-    if (errno == EEXIST) return load_or_create_secrets(dir, name);
     return Error("cannot create " + path + ": " + std::strerror(errno));
   }
-  unlink(tmp.c_str());
-  return s;
+  return load_or_create_secrets(dir, name);
 }
 
 }  // namespace nsgx::runtime

@@ -1,0 +1,389 @@
+// The inproc backend driven exactly as the kernel's SGX selftests drive real
+// hardware: /dev/sgx_enclave ioctls, mmap of the enclave range, and the
+// vDSO's __vdso_sgx_enter_enclave found through getauxval(AT_SYSINFO_EHDR).
+// Runs under `nsgx exec` (see tests/CMakeLists.txt); nothing here knows
+// about nestedsgx except that the SIGSTRUCT is computed with its identity
+// library, as the selftests compute theirs with OpenSSL.
+#include <asm/sgx.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "arch/sgx/pageinfo.h"
+#include "crypto/rsa.h"
+#include "identity/enclave_builder.h"
+#include "identity/sigstruct.h"
+#include "tests/vectors.h"
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096, kImagePages = 16, kEnclSize = 64 * kPage;
+
+struct EnclOp {
+  std::uint64_t op, value, addr, tcs_index;
+};
+
+using vdso_enter_t = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
+                             sgx_enclave_run*);
+
+// The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c): DT_HASH,
+// DT_SYMTAB, DT_STRTAB relative to the image base.
+vdso_enter_t find_vdso_entry() {
+  const auto base = getauxval(AT_SYSINFO_EHDR);
+  if (base == 0) return nullptr;
+  const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
+  const Elf64_Dyn* dyn = nullptr;
+  for (int i = 0; i < eh->e_phnum; ++i) {
+    const auto* ph = reinterpret_cast<const Elf64_Phdr*>(base + eh->e_phoff + static_cast<std::uint64_t>(i) * eh->e_phentsize);
+    if (ph->p_type == PT_DYNAMIC) dyn = reinterpret_cast<const Elf64_Dyn*>(base + ph->p_offset);
+  }
+  const Elf64_Word* hash = nullptr;
+  const Elf64_Sym* sym = nullptr;
+  const char* str = nullptr;
+  for (; dyn && dyn->d_tag != DT_NULL; ++dyn) {
+    if (dyn->d_tag == DT_HASH) hash = reinterpret_cast<const Elf64_Word*>(base + dyn->d_un.d_ptr);
+    if (dyn->d_tag == DT_SYMTAB) sym = reinterpret_cast<const Elf64_Sym*>(base + dyn->d_un.d_ptr);
+    if (dyn->d_tag == DT_STRTAB) str = reinterpret_cast<const char*>(base + dyn->d_un.d_ptr);
+  }
+  if (!hash || !sym || !str) return nullptr;
+  for (Elf64_Word i = 0; i < hash[1]; ++i)
+    if (std::strcmp(str + sym[i].st_name, "__vdso_sgx_enter_enclave") == 0)
+      return reinterpret_cast<vdso_enter_t>(base + sym[i].st_value);
+  return nullptr;
+}
+
+struct Segment {
+  std::uint64_t first, count, flags;  // pages, SECINFO flags
+  int prot;
+};
+// TCS, SSA, code, data, read-only, stacks, spare.
+const Segment kSegments[] = {
+    {0, 4, 0x100, PROT_READ | PROT_WRITE},           {4, 4, 0x203, PROT_READ | PROT_WRITE},
+    {8, 1, 0x205, PROT_READ | PROT_EXEC},            {9, 1, 0x203, PROT_READ | PROT_WRITE},
+    {10, 1, 0x201, PROT_READ},                       {11, 5, 0x203, PROT_READ | PROT_WRITE},
+};
+
+class Enclave {
+ public:
+  // Builds, signs, initializes and maps the test enclave.
+  explicit Enclave(bool map_heap = true) {
+    const nsgx::Bytes image = nsgx::read_file(NSGX_TEST_ENCL).value();
+    EXPECT_EQ(image.size(), kImagePages * kPage);
+    src_ = static_cast<std::uint8_t*>(mmap(nullptr, image.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    std::memcpy(src_, image.data(), image.size());
+    fd = open("/dev/sgx_enclave", O_RDWR);
+    EXPECT_GE(fd, 0) << std::strerror(errno);
+    // Reserve twice the size and align, as the selftests do.
+    auto* area = static_cast<std::uint8_t*>(mmap(nullptr, 2 * kEnclSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    base = (reinterpret_cast<std::uint64_t>(area) + kEnclSize - 1) & ~(kEnclSize - 1);
+    secs = {};
+    secs.size = kEnclSize;
+    secs.base_addr = base;
+    secs.ssa_frame_size = 1;
+    secs.attributes = {nsgx::sgx::attr::kMode64Bit | nsgx::sgx::attr::kDebug, 3};
+    sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
+    EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_CREATE, &c), 0) << std::strerror(errno);
+    nsgx::identity::MeasuringBuilder mb;
+    EXPECT_TRUE(mb.ecreate(secs.ssa_frame_size, secs.size));
+    for (const Segment& s : kSegments) {
+      alignas(64) nsgx::sgx::Secinfo si{};
+      si.flags = s.flags;
+      sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(src_ + s.first * kPage), s.first * kPage,
+                              s.count * kPage, reinterpret_cast<std::uint64_t>(&si), SGX_PAGE_MEASURE, 0};
+      EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_ADD_PAGES, &a), 0) << std::strerror(errno);
+      EXPECT_EQ(a.count, s.count * kPage);
+      for (std::uint64_t p = 0; p < s.count; ++p) {
+        const std::uint64_t off = (s.first + p) * kPage;
+        EXPECT_TRUE(mb.add_page(off, s.flags, std::span<const std::uint8_t, 4096>(src_ + off, 4096), 0xffff));
+      }
+    }
+    auto key = nsgx::crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
+    nsgx::identity::SigstructFields f;
+    f.enclave_hash = mb.mrenclave();
+    f.attributes = secs.attributes;
+    sigstruct = nsgx::identity::make_sigstruct(f);
+    EXPECT_TRUE(nsgx::identity::sign_sigstruct(sigstruct, *key));
+    sgx_enclave_init in{reinterpret_cast<std::uint64_t>(&sigstruct)};
+    EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_INIT, &in), 0) << std::strerror(errno);
+    for (const Segment& s : kSegments)
+      EXPECT_EQ(mmap(reinterpret_cast<void*>(base + s.first * kPage), s.count * kPage, s.prot, MAP_SHARED | MAP_FIXED,
+                     fd, 0),
+                reinterpret_cast<void*>(base + s.first * kPage));
+    if (map_heap) {  // unbacked: any permissions
+      EXPECT_NE(mmap(reinterpret_cast<void*>(base + 16 * kPage), kEnclSize - 16 * kPage, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_FIXED, fd, 0),
+                MAP_FAILED);
+    }
+    enter = find_vdso_entry();
+    EXPECT_NE(enter, nullptr);
+  }
+  ~Enclave() {
+    munmap(reinterpret_cast<void*>(base), kEnclSize);
+    close(fd);
+  }
+  // EENTER through TCS `tcs` with `op`; the run struct says how it ended.
+  int call(EnclOp& op, sgx_enclave_run& run, unsigned tcs = 0) {
+    run = {};
+    run.tcs = base + tcs * kPage;
+    return enter(reinterpret_cast<unsigned long>(&op), 0, 0, 2 /* EENTER */, 0, 0, &run);
+  }
+  int fd = -1;
+  std::uint64_t base = 0;
+  nsgx::sgx::Secs secs{};
+  nsgx::sgx::Sigstruct sigstruct{};
+  vdso_enter_t enter = nullptr;
+
+ private:
+  std::uint8_t* src_ = nullptr;
+};
+
+TEST(Selftest, DeviceLooksLikeTheKernels) {
+  struct stat st {};
+  ASSERT_EQ(stat("/dev/sgx_enclave", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_NE(find_vdso_entry(), nullptr);
+  // The kernel's own vDSO functions still answer through the new image.
+  timespec ts{};
+  EXPECT_EQ(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+}
+
+TEST(Selftest, PutAndGetThroughEnclaveMemory) {
+  Enclave e;
+  EnclOp op{1, 0x1234567890abcdefull, 0, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 4u);  // EEXIT
+  op = {2, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 0x1234567890abcdefull);
+  EXPECT_EQ(run.exception_vector, 0);
+}
+
+TEST(Selftest, CalleeSavedRegistersSurvive) {
+  Enclave e;
+  EnclOp op{7, 0, 0, 0};
+  sgx_enclave_run run{};
+  run.tcs = e.base;
+  std::uint64_t r12 = 0, r13 = 0, r14 = 0, r15 = 0;
+  int rc;
+  __asm__ volatile(
+      "mov $0xa12, %%r12\n mov $0xa13, %%r13\n mov $0xa14, %%r14\n mov $0xa15, %%r15\n"
+      "sub $8, %%rsp\n push %[run]\n mov %[op], %%rdi\n xor %%esi, %%esi\n xor %%edx, %%edx\n mov $2, %%ecx\n"
+      "xor %%r8d, %%r8d\n xor %%r9d, %%r9d\n call *%[fn]\n add $16, %%rsp\n"
+      "mov %%r12, %[o12]\n mov %%r13, %[o13]\n mov %%r14, %[o14]\n mov %%r15, %[o15]\n"
+      : "=a"(rc), [o12] "=m"(r12), [o13] "=m"(r13), [o14] "=m"(r14), [o15] "=m"(r15)
+      : [run] "r"(&run), [op] "r"(&op), [fn] "r"(e.enter)
+      : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory", "cc");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(r12, 0xa12u);
+  EXPECT_EQ(r13, 0xa13u);
+  EXPECT_EQ(r14, 0xa14u);
+  EXPECT_EQ(r15, 0xa15u);
+}
+
+TEST(Selftest, PteWriteFaultIsReportedThroughTheRunStruct) {
+  Enclave e;
+  EnclOp op{3, 1, e.base + 10 * kPage, 0};  // write to the read-only page
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 3u);  // ERESUME
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_error_code, 0x7);
+  EXPECT_EQ(run.exception_addr, e.base + 10 * kPage);
+}
+
+// A user handler sees the exception, fixes the mapping and resumes.
+int fix_and_resume(long, long, long, long, long, long, sgx_enclave_run* run) {
+  if (run->function == 3 && run->exception_vector == 14) {
+    auto* data = reinterpret_cast<std::uint64_t*>(run->user_data);
+    mprotect(reinterpret_cast<void*>(data[0]), kPage, PROT_READ | PROT_WRITE);
+    ++data[1];
+    run->exception_vector = 0;
+    return 3;  // ERESUME
+  }
+  return 0;
+}
+
+TEST(Selftest, UserHandlerResumes) {
+  Enclave e;
+  // The data page mapped read-only: the write faults, the handler maps it
+  // writable again and resumes.
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(e.base + 9 * kPage), kPage, PROT_READ), 0);
+  std::uint64_t data[2] = {e.base + 9 * kPage, 0};
+  EnclOp op{1, 77, 0, 0};
+  sgx_enclave_run run{};
+  run.tcs = e.base;
+  run.user_handler = reinterpret_cast<std::uint64_t>(&fix_and_resume);
+  run.user_data = reinterpret_cast<std::uint64_t>(data);
+  ASSERT_EQ(e.enter(reinterpret_cast<unsigned long>(&op), 0, 0, 2, 0, 0, &run), 0);
+  EXPECT_EQ(data[1], 1u);
+  EXPECT_EQ(run.function, 4u);
+  op = {2, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 77u);
+}
+
+TEST(Selftest, EaugOnTouchAndEaccept) {
+  Enclave e;
+  const std::uint64_t page = e.base + 20 * kPage;
+  // EACCEPT of a page that does not exist yet: the fault adds it (EAUG).
+  EnclOp op{5, 0x20b /* REG | PENDING | R | W */ | (1u << 3), page, 0};
+  op.value = 0x200 | 0x8 | 0x3;
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  ASSERT_EQ(run.function, 4u) << "vector " << run.exception_vector;
+  EXPECT_EQ(op.value, 0u);  // EACCEPT succeeded
+  op = {3, 0xfeed, page + 8, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  op = {4, 0, page + 8, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 0xfeedu);
+  // A touch of a pending page without EACCEPT: #PF with the SGX bit.
+  op = {4, 0, e.base + 30 * kPage, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 3u);
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_error_code, 0x8005);
+}
+
+TEST(Selftest, RestrictPermissionsThenEpcmFault) {
+  Enclave e;
+  sgx_enclave_restrict_permissions rp{15 * kPage, kPage, 0x1 /* R */, 0, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0) << std::strerror(errno);
+  EXPECT_EQ(rp.count, kPage);
+  EnclOp op{5, 0x200 | 0x20 /* PR */ | 0x1, e.base + 15 * kPage, 0};  // EACCEPT the restriction
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 0u);
+  op = {3, 1, e.base + 15 * kPage, 0};  // the PTE still allows writes: EPCM fault
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_error_code, 0x8007);
+  // RESTRICT_PERMISSIONS of a TCS page: EINVAL.
+  sgx_enclave_restrict_permissions bad{0, kPage, 0x1, 0, 0};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &bad), -1);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(Selftest, IoctlErrors) {
+  Enclave e;
+  EXPECT_EQ(ioctl(e.fd, _IOW(SGX_MAGIC, 0x7f, int), nullptr), -1);
+  EXPECT_EQ(errno, ENOTTY);
+  alignas(64) nsgx::sgx::Secinfo si{};
+  si.flags = 0x203;
+  sgx_enclave_add_pages a{e.base, 20 * kPage, kPage, reinterpret_cast<std::uint64_t>(&si), 0, 0};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &a), -1);  // after INIT
+  EXPECT_EQ(errno, EINVAL);
+  sgx_enclave_init in{reinterpret_cast<std::uint64_t>(&e.sigstruct)};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_INIT, &in), -1);  // twice
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_CREATE, nullptr), -1);
+  EXPECT_EQ(errno, EFAULT);
+  sgx_enclave_remove_pages rm{16 * kPage, 123, 0};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), -1);  // unaligned length
+  EXPECT_EQ(errno, EINVAL);
+  // mmap rules: MAP_PRIVATE is EINVAL; outside ELRANGE after EINIT is EACCES;
+  // beyond a page's SECINFO permissions is EACCES.
+  EXPECT_EQ(mmap(reinterpret_cast<void*>(e.base), kPage, PROT_READ, MAP_PRIVATE | MAP_FIXED, e.fd, 0), MAP_FAILED);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(mmap(nullptr, kPage, PROT_READ, MAP_SHARED, e.fd, 0), MAP_FAILED);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(mmap(reinterpret_cast<void*>(e.base + 10 * kPage), kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                 e.fd, 0),
+            MAP_FAILED);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(mprotect(reinterpret_cast<void*>(e.base + 8 * kPage), kPage, PROT_READ | PROT_WRITE), -1);
+  EXPECT_EQ(errno, EACCES);
+  // The enclave still works.
+  EnclOp op{1, 5, 0, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 4u);
+  // An invalid function and a dirty reserved area: -EINVAL.
+  run = {};
+  run.tcs = e.base;
+  EXPECT_EQ(e.enter(reinterpret_cast<unsigned long>(&op), 0, 0, 5, 0, 0, &run), -EINVAL);
+  run.reserved[3] = 1;
+  EXPECT_EQ(e.enter(reinterpret_cast<unsigned long>(&op), 0, 0, 2, 0, 0, &run), -EINVAL);
+}
+
+TEST(Selftest, ThreadsOnDifferentTcs) {
+  Enclave e;
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (unsigned t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (std::uint64_t i = 0; i < 200; ++i) {
+        EnclOp op{1, t * 1000 + i, 0, 0};
+        sgx_enclave_run run;
+        if (e.call(op, run, t) != 0 || op.tcs_index != t) ++bad;
+        op = {2, 0, 0, 0};
+        if (e.call(op, run, t) != 0 || op.value != t * 1000 + i) ++bad;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+std::atomic<long> g_alarms{0};
+void on_alarm(int) { ++g_alarms; }
+
+TEST(Selftest, SignalStormChangesNoResult) {
+  Enclave e;
+  struct sigaction sa {};
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_RESTART;
+  ASSERT_EQ(sigaction(SIGALRM, &sa, nullptr), 0);
+  itimerval it{{0, 1000}, {0, 1000}};  // 1 kHz
+  ASSERT_EQ(setitimer(ITIMER_REAL, &it, nullptr), 0);
+  const std::uint64_t n = 20'000'000;
+  for (int round = 0; round < 5; ++round) {
+    EnclOp op{8, n, 0, 0};
+    sgx_enclave_run run;
+    ASSERT_EQ(e.call(op, run), 0);
+    ASSERT_EQ(run.function, 4u);
+    EXPECT_EQ(op.value, n * (n - 1) / 2);
+  }
+  itimerval off{};
+  setitimer(ITIMER_REAL, &off, nullptr);
+  EXPECT_GT(g_alarms.load(), 0);
+}
+
+TEST(Selftest, ForkedChildHasItsOwnEnclaves) {
+  Enclave e;
+  EnclOp op{1, 42, 0, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // A new enclave of the child's own works; the parent's is gone.
+    Enclave mine;
+    EnclOp o{1, 7, 0, 0};
+    sgx_enclave_run r;
+    const bool ok = mine.call(o, r) == 0 && r.function == 4;
+    o = {2, 0, 0, 0};
+    _exit(ok && mine.call(o, r) == 0 && o.value == 7 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  op = {2, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 42u);
+}
+
+}  // namespace

@@ -699,7 +699,7 @@ void install_signal_handling() {
   // The slot region: reserved, inaccessible until a thread takes a slot.
   const long r = syscall(SYS_mmap, 0, kMaxThreads * kSlotSize + kSlotSize, PROT_NONE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (r < 0 && r > -4096) {
+  if (r == -1) {
     std::fprintf(stderr, "nsgx inproc: cannot reserve thread slots\n");
     std::abort();
   }

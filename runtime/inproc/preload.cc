@@ -58,6 +58,9 @@ int open_device(Device d, int flags) {
   return fd;
 }
 
+// syscall(2) already returns -1 with errno set.
+int sys_ret(long rc) { return static_cast<int>(rc); }
+
 int set_errno(long rc) {
   if (rc < 0) {
     errno = static_cast<int>(-rc);
@@ -101,7 +104,7 @@ int open(const char* path, int flags, ...) {
     mode = va_arg(ap, mode_t);
     va_end(ap);
   }
-  return set_errno(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
+  return sys_ret(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
 }
 int open64(const char* path, int flags, ...) __attribute__((alias("open")));
 
@@ -115,7 +118,7 @@ int openat(int dirfd, const char* path, int flags, ...) {
     mode = va_arg(ap, mode_t);
     va_end(ap);
   }
-  return set_errno(syscall(SYS_openat, dirfd, path, flags, mode));
+  return sys_ret(syscall(SYS_openat, dirfd, path, flags, mode));
 }
 int openat64(int dirfd, const char* path, int flags, ...) __attribute__((alias("openat")));
 
@@ -151,7 +154,7 @@ int fstat(int fd, struct stat* st) {
     fill_stat(st, rt->is_provision_fd(fd));
     return 0;
   }
-  return set_errno(syscall(SYS_fstat, fd, st));
+  return sys_ret(syscall(SYS_fstat, fd, st));
 }
 int fstat64(int fd, struct stat64* st) { return fstat(fd, reinterpret_cast<struct stat*>(st)); }
 
@@ -179,7 +182,7 @@ int __fxstat64(int, int fd, struct stat64* st) { return fstat64(fd, st); }
 
 int access(const char* path, int mode) {
   if (device_of(path) != Device::kNone) return 0;  // crw-rw-rw-
-  return set_errno(syscall(SYS_faccessat, AT_FDCWD, path, mode));
+  return sys_ret(syscall(SYS_faccessat, AT_FDCWD, path, mode));
 }
 int faccessat(int dirfd, const char* path, int mode, int flags) {
   if (path && path[0] == '/' && device_of(path) != Device::kNone) return 0;
@@ -191,11 +194,11 @@ int faccessat(int dirfd, const char* path, int mode, int flags) {
 
 int close(int fd) {
   if (Runtime* rt = Runtime::peek()) rt->closing(fd);
-  return set_errno(syscall(SYS_close, fd));
+  return sys_ret(syscall(SYS_close, fd));
 }
 
 int dup(int fd) {
-  const int n = set_errno(syscall(SYS_dup, fd));
+  const int n = sys_ret(syscall(SYS_dup, fd));
   if (n >= 0)
     if (Runtime* rt = Runtime::peek()) rt->duplicated(fd, n);
   return n;
@@ -205,12 +208,12 @@ int dup3(int fd, int fd2, int flags) {
   if (fd == fd2) return set_errno(-EINVAL);
   Runtime* rt = Runtime::peek();
   if (rt) rt->closing(fd2);
-  const int n = set_errno(syscall(SYS_dup3, fd, fd2, flags));
+  const int n = sys_ret(syscall(SYS_dup3, fd, fd2, flags));
   if (n >= 0 && rt) rt->duplicated(fd, n);
   return n;
 }
 int dup2(int fd, int fd2) {
-  if (fd == fd2) return set_errno(syscall(SYS_fcntl, fd, F_GETFD) < 0 ? -EBADF : fd);
+  if (fd == fd2) return syscall(SYS_fcntl, fd, F_GETFD) < 0 ? -1 : fd;
   return dup3(fd, fd2, 0);
 }
 
@@ -219,7 +222,7 @@ int fcntl(int fd, int cmd, ...) {
   va_start(ap, cmd);
   const unsigned long arg = va_arg(ap, unsigned long);
   va_end(ap);
-  const int n = set_errno(syscall(SYS_fcntl, fd, cmd, arg));
+  const int n = sys_ret(syscall(SYS_fcntl, fd, cmd, arg));
   if (n >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
     if (Runtime* rt = Runtime::peek()) rt->duplicated(fd, n);
   return n;
@@ -232,7 +235,7 @@ int ioctl(int fd, unsigned long request, ...) {
   const unsigned long arg = va_arg(ap, unsigned long);
   va_end(ap);
   if (enclave_fd(fd)) return set_errno(Runtime::peek()->ioctl(fd, request, arg));
-  return set_errno(syscall(SYS_ioctl, fd, request, arg));
+  return sys_ret(syscall(SYS_ioctl, fd, request, arg));
 }
 
 // ------------------------------------------------------------ memory
@@ -252,10 +255,7 @@ void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off) {
     return reinterpret_cast<void*>(r);
   }
   const long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-  if (r < 0 && r > -4096) {
-    errno = static_cast<int>(-r);
-    return MAP_FAILED;
-  }
+  if (r == -1) return MAP_FAILED;
   // A new mapping over an enclave mapping replaces it.
   if (Runtime* rt = Runtime::peek(); rt && rt->has_mappings() && (flags & MAP_FIXED))
     rt->munmapped(static_cast<std::uint64_t>(r), len);
@@ -264,7 +264,7 @@ void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off) {
 void* mmap64(void* addr, size_t len, int prot, int flags, int fd, off_t off) __attribute__((alias("mmap")));
 
 int munmap(void* addr, size_t len) {
-  const int rc = set_errno(syscall(SYS_munmap, addr, len));
+  const int rc = sys_ret(syscall(SYS_munmap, addr, len));
   if (rc == 0)
     if (Runtime* rt = Runtime::peek(); rt && rt->has_mappings()) rt->munmapped(reinterpret_cast<std::uint64_t>(addr), len);
   return rc;
@@ -277,7 +277,7 @@ int mprotect(void* addr, size_t len, int prot) {
     const int rc = rt->mprotect(reinterpret_cast<std::uint64_t>(addr), len, prot, handled);
     if (handled) return set_errno(rc);
   }
-  return set_errno(syscall(SYS_mprotect, addr, len, prot));
+  return sys_ret(syscall(SYS_mprotect, addr, len, prot));
 }
 
 // ------------------------------------------------------------ signals

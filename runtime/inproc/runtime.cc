@@ -24,8 +24,10 @@ constexpr std::uint64_t kPage = sgx::kPageSize;
 
 // The runtime makes its own mappings with raw system calls: the program's
 // mmap/munmap/mprotect are interposed and lead back here.
+// Returns the address or -errno.
 long sys_mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd, off_t off) {
-  return syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+  const long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+  return r == -1 ? -errno : r;
 }
 
 [[noreturn]] void die(const char* what) {

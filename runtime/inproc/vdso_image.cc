@@ -119,7 +119,7 @@ std::optional<std::uint64_t> build_vdso_image(const std::vector<VdsoSymbol>& sym
   const std::size_t total = align_up(off_text + symbols.size() * 16, 4096);
 
   const long m = syscall(SYS_mmap, 0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m < 0 && m > -4096) return std::nullopt;
+  if (m == -1) return std::nullopt;
   auto* img = reinterpret_cast<std::uint8_t*>(m);
 
   Elf64_Ehdr eh{};

@@ -144,6 +144,8 @@ class DriverEnclave {
   // Calls `f(addr, info)` for every page in [start, end) that exists.
   void for_each_existing(std::uint64_t start, std::uint64_t end,
                          const std::function<void(std::uint64_t, const PageInfo&)>& f) const;
+  void for_each_existing_locked(std::uint64_t start, std::uint64_t end,
+                                const std::function<void(std::uint64_t, const PageInfo&)>& f) const;
 
  private:
   friend class EpcPool;

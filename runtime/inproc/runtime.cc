@@ -362,16 +362,17 @@ long Runtime::mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, i
     if (r < 0) return r;
   }
   const std::uint64_t end = start + len;
+  const std::uint64_t base = f->base(), size = f->size();
+  const bool initialized = f->initialized();
   std::lock_guard lock(pool_.mutex());
   // sgx_encl_may_map(): after EINIT only inside ELRANGE, and never more than
   // a page's SECINFO permissions allow.
-  const std::uint64_t base = f->base(), size = f->size();
-  if (f->initialized() && (start < base || end > base + size)) {
+  if (initialized && (start < base || end > base + size)) {
     if ((flags & MAP_FIXED) == 0) syscall(SYS_munmap, start, len);
     return -EACCES;
   }
   bool ok = true;
-  f->for_each_existing(start, end, [&](std::uint64_t, const driver::DriverEnclave::PageInfo& info) {
+  f->for_each_existing_locked(start, end, [&](std::uint64_t, const driver::DriverEnclave::PageInfo& info) {
     if ((prot & ~prot_of(info.max_perms)) != 0) ok = false;
   });
   if (!ok) {
@@ -423,7 +424,7 @@ int Runtime::mprotect(std::uint64_t addr, std::uint64_t len, int prot, bool& han
   // sgx_vma_mprotect(): the same permission check as mmap.
   for (InprocEnclave* f : touched) {
     bool ok = true;
-    f->for_each_existing(addr, end, [&](std::uint64_t a, const driver::DriverEnclave::PageInfo& info) {
+    f->for_each_existing_locked(addr, end, [&](std::uint64_t a, const driver::DriverEnclave::PageInfo& info) {
       if (vma_prot_locked(*f, a) >= 0 && (prot & ~prot_of(info.max_perms)) != 0) ok = false;
     });
     if (!ok) return -EACCES;

@@ -66,6 +66,40 @@ vdso_enter_t find_vdso_entry() {
   return nullptr;
 }
 
+// Calls the vDSO entry keeping the callee-saved registers itself, as the
+// selftests' call.S does: after an AEX the synthetic state has cleared
+// R12-R15, so only the EEXIT path returns them as the enclave left them.
+extern "C" int encl_call(vdso_enter_t fn, unsigned long op, sgx_enclave_run* run, unsigned function);
+__asm__(R"(
+	.text
+	.globl encl_call
+	.type encl_call, @function
+encl_call:
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	push %rdx
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	call *%rax
+	add $8, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	ret
+	.size encl_call, .-encl_call
+)");
+
 struct Segment {
   std::uint64_t first, count, flags;  // pages, SECINFO flags
   int prot;
@@ -139,7 +173,7 @@ class Enclave {
   int call(EnclOp& op, sgx_enclave_run& run, unsigned tcs = 0) {
     run = {};
     run.tcs = base + tcs * kPage;
-    return enter(reinterpret_cast<unsigned long>(&op), 0, 0, 2 /* EENTER */, 0, 0, &run);
+    return encl_call(enter, reinterpret_cast<unsigned long>(&op), &run, 2 /* EENTER */);
   }
   int fd = -1;
   std::uint64_t base = 0;
@@ -229,7 +263,7 @@ TEST(Selftest, UserHandlerResumes) {
   run.tcs = e.base;
   run.user_handler = reinterpret_cast<std::uint64_t>(&fix_and_resume);
   run.user_data = reinterpret_cast<std::uint64_t>(data);
-  ASSERT_EQ(e.enter(reinterpret_cast<unsigned long>(&op), 0, 0, 2, 0, 0, &run), 0);
+  ASSERT_EQ(encl_call(e.enter, reinterpret_cast<unsigned long>(&op), &run, 2), 0);
   EXPECT_EQ(data[1], 1u);
   EXPECT_EQ(run.function, 4u);
   op = {2, 0, 0, 0};

@@ -274,14 +274,14 @@ bool do_aex(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, const monitor::
   Runtime& rt = *Runtime::peek();
   CpuState in = state_of(uc, fsgs), out;
   auto img = xsave_image(uc);
-  auto r = rt.monitor().aex(*b->enclave->id(), LinearAddr{b->tcs}, in, ev, out, img);
+  auto r = rt.monitor().aex(b->enclave->eid(), LinearAddr{b->tcs}, in, ev, out, img);
   b->in_enclave = 0;
   fsgs[0] = b->host_fs;
   fsgs[1] = b->host_gs;
   if (!r) {
     // The SSA frame is gone (removed or trimmed under the thread): the
     // enclave cannot be resumed; leave it as an EEXIT would.
-    (void)rt.monitor().eexit(*b->enclave->id(), LinearAddr{b->tcs});
+    (void)rt.monitor().eexit(b->enclave->eid(), LinearAddr{b->tcs});
     out = CpuState{};
     out.rax = static_cast<std::uint64_t>(sgx::Enclu::kEresume), out.rbx = b->tcs, out.rcx = b->aep, out.rip = b->aep;
     out.rsp = in.rsp, out.rbp = in.rbp;
@@ -300,7 +300,7 @@ bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uin
   std::array<std::uint8_t, 4096> img{};
   auto fp = xsave_image(uc);
   for (int tries = 0;; ++tries) {
-    auto r = rt.monitor().eresume(*encl.id(), LinearAddr{tcs}, aep, s, MutableByteSpan(img.data(), fp.size()));
+    auto r = rt.monitor().eresume(encl.eid(), LinearAddr{tcs}, aep, s, MutableByteSpan(img.data(), fp.size()));
     if (r) break;
     if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
     ex = exception_of(r);
@@ -311,8 +311,8 @@ bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uin
   b->enclave = &encl;
   b->tcs = tcs;
   b->aep = aep;
-  b->elrange_base = encl.base();
-  b->elrange_size = encl.size();
+  b->elrange_base = encl.range_base();
+  b->elrange_size = encl.range_size();
   load_state(uc, s);
   restore_fp(uc, ByteSpan(img.data(), fp.size()));
   fsgs[0] = s.fs_base;
@@ -325,7 +325,7 @@ bool do_eenter(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint
                std::uint64_t ursp, std::uint64_t urbp, monitor::EnterState& st, Exception& ex) {
   Runtime& rt = encl.runtime();
   for (int tries = 0;; ++tries) {
-    auto r = rt.monitor().eenter(*encl.id(), LinearAddr{tcs}, aep, ret, ursp, urbp, st);
+    auto r = rt.monitor().eenter(encl.eid(), LinearAddr{tcs}, aep, ret, ursp, urbp, st);
     if (r) break;
     if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
     ex = exception_of(r);
@@ -334,8 +334,8 @@ bool do_eenter(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint
   b->enclave = &encl;
   b->tcs = tcs;
   b->aep = aep;
-  b->elrange_base = encl.base();
-  b->elrange_size = encl.size();
+  b->elrange_base = encl.range_base();
+  b->elrange_size = encl.range_size();
   return true;
 }
 
@@ -347,7 +347,7 @@ void host_enclu(ucontext_t* uc, siginfo_t* info, int sig, std::uint64_t* fsgs, s
   Runtime* rt = Runtime::peek();
   InprocEnclave* encl = rt ? rt->enclave_of_tcs(tcs) : nullptr;
   ThreadBlock* b = this_thread_block();
-  if (encl != nullptr && b != nullptr && encl->id()) {
+  if (encl != nullptr && b != nullptr) {
     if (leaf == sgx::Enclu::kEenter) {
       monitor::EnterState st;
       if (do_eenter(b, *encl, tcs, aep, rip + len, ureg(uc, REG_RSP), ureg(uc, REG_RBP), st, ex)) {
@@ -377,7 +377,7 @@ bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::ui
   Runtime& rt = *Runtime::peek();
   InprocEnclave& encl = *b->enclave;
   CpuState in = state_of(uc, fsgs), out;
-  if (!rt.monitor().aex(*encl.id(), LinearAddr{b->tcs}, in, monitor::ExitEvent{.vector = 0, .report = false}, out))
+  if (!rt.monitor().aex(encl.eid(), LinearAddr{b->tcs}, in, monitor::ExitEvent{.vector = 0, .report = false}, out))
     return false;
   __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
   std::uint32_t err = 0;
@@ -386,7 +386,7 @@ bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::ui
   // Back in, with the frame the AEX just wrote.
   CpuState back;
   for (int tries = 0;; ++tries) {
-    auto r = rt.monitor().eresume(*encl.id(), LinearAddr{b->tcs}, b->aep, back);
+    auto r = rt.monitor().eresume(encl.eid(), LinearAddr{b->tcs}, b->aep, back);
     if (r) break;
     if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
     std::abort();  // cannot happen: the frame was present a moment ago and ELDU brings it back
@@ -411,21 +411,29 @@ void set_status(ucontext_t* uc, const LeafResult& r) {
 bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
   Runtime& rt = *Runtime::peek();
   InprocEnclave& encl = *b->enclave;
-  const auto id = *encl.id();
+  const auto id = encl.eid();
   const std::uint64_t rbx = ureg(uc, REG_RBX), rcx = ureg(uc, REG_RCX), rdx = ureg(uc, REG_RDX);
   const std::uint64_t rip = ureg(uc, REG_RIP);
   auto in_elrange = [&](std::uint64_t a, std::size_t n) {
     return a >= b->elrange_base && a - b->elrange_base < b->elrange_size && n <= b->elrange_size - (a - b->elrange_base);
   };
-  // An operand: aligned, inside ELRANGE, in an EPC page (#GP or #PF otherwise).
-  auto operand = [&](std::uint64_t a, std::size_t n, std::size_t align) -> std::uint8_t* {
-    if ((a & (align - 1)) != 0 || !in_elrange(a, n)) {
-      ex = {sgx::vector::kGp, 0, 0};
-      return nullptr;
-    }
-    std::uint8_t* p = rt.enclave_bytes(encl, a, n);
-    if (p == nullptr) ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kSgx, a};
-    return p;
+  // Operands: aligned and inside ELRANGE (#GP), in an EPC page (#PF);
+  // copied in and out under the pool lock, never touched in place.
+  auto check = [&](std::uint64_t a, std::size_t n, std::size_t align) {
+    if ((a & (align - 1)) == 0 && in_elrange(a, n)) return true;
+    ex = {sgx::vector::kGp, 0, 0};
+    return false;
+  };
+  auto load = [&](std::uint64_t a, MutableByteSpan out, std::size_t align) {
+    if (!check(a, out.size(), align)) return false;
+    if (rt.copy_from_enclave(encl, a, out)) return true;
+    ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kSgx, a};
+    return false;
+  };
+  auto store = [&](std::uint64_t a, ByteSpan in) {
+    if (rt.copy_to_enclave(encl, a, in)) return true;
+    ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kWrite | sgx::pf_error::kSgx, a};
+    return false;
   };
   auto finish = [&](const LeafResult& r) {
     if (r.kind == LeafKind::kGp || r.kind == LeafKind::kPf) {
@@ -436,11 +444,7 @@ bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::siz
     set(uc, REG_RIP, rip + len);
     return true;
   };
-  auto secinfo = [&](sgx::Secinfo& si) {
-    const std::uint8_t* p = operand(rbx, sizeof si, 64);
-    if (p) std::memcpy(&si, p, sizeof si);
-    return p != nullptr;
-  };
+  auto secinfo = [&](sgx::Secinfo& si) { return load(rbx, as_writable_bytes(si), 64); };
   // A page operand with no EPC page yet (EACCEPT before a touch): the
   // driver's fault handling adds it, then the leaf runs again.
   auto page_fault_then_retry = [&](const LeafResult& r) {
@@ -467,18 +471,11 @@ bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::siz
     case sgx::Enclu::kEreport: {
       sgx::TargetInfo ti;
       std::array<std::uint8_t, 64> data;
-      const std::uint8_t* pt = operand(rbx, sizeof ti, 512);
-      if (!pt) return false;
-      std::memcpy(&ti, pt, sizeof ti);
-      const std::uint8_t* pd = operand(rcx, 64, 128);
-      if (!pd) return false;
-      std::memcpy(data.data(), pd, 64);
-      std::uint8_t* out = operand(rdx, sizeof(sgx::Report), 512);
-      if (!out) return false;
       sgx::Report rep;
+      if (!load(rbx, as_writable_bytes(ti), 512) || !load(rcx, data, 128) || !check(rdx, sizeof rep, 512)) return false;
       auto r = rt.monitor().ereport(id, ti, data, rep);
-      if (r) std::memcpy(out, &rep, sizeof rep);
-      if (r.kind == LeafKind::kOk) {
+      if (r && !store(rdx, as_bytes(rep))) return false;
+      if (r) {  // EREPORT sets no status
         set(uc, REG_RIP, rip + len);
         return true;
       }
@@ -486,48 +483,30 @@ bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::siz
     }
     case sgx::Enclu::kEgetkey: {
       sgx::KeyRequest req;
-      const std::uint8_t* pr = operand(rbx, sizeof req, 512);
-      if (!pr) return false;
-      std::memcpy(&req, pr, sizeof req);
-      std::uint8_t* out = operand(rcx, 16, 16);
-      if (!out) return false;
       crypto::Key128 key{};
+      if (!load(rbx, as_writable_bytes(req), 512) || !check(rcx, key.size(), 16)) return false;
       auto r = rt.monitor().egetkey(id, req, key);
-      if (r) std::memcpy(out, key.data(), 16);
+      if (r && !store(rcx, key)) return false;
       return finish(r);
     }
-    case sgx::Enclu::kEaccept: {
-      sgx::Secinfo si;
-      if (!secinfo(si)) return false;
-      auto r = rt.monitor().eaccept(id, LinearAddr{rcx}, si);
-      if (!r && page_fault_then_retry(r)) return true;  // RIP unchanged: EACCEPT again
-      {
-        std::lock_guard lock(rt.pool().mutex());
-        rt.page_changed(encl, rcx & ~sgx::kPageMask);
-      }
-      return finish(r);
-    }
-    case sgx::Enclu::kEacceptcopy: {
-      sgx::Secinfo si;
-      if (!secinfo(si)) return false;
-      auto r = rt.monitor().eacceptcopy(id, LinearAddr{rcx}, LinearAddr{rdx}, si);
-      if (!r && page_fault_then_retry(r)) return true;
-      {
-        std::lock_guard lock(rt.pool().mutex());
-        rt.page_changed(encl, rcx & ~sgx::kPageMask);
-      }
-      return finish(r);
-    }
+    case sgx::Enclu::kEaccept:
+    case sgx::Enclu::kEacceptcopy:
     case sgx::Enclu::kEmodpe: {
+      // SGX2 page leaves: SECINFO at RBX, the page at RCX (EACCEPTCOPY's
+      // source at RDX); the page's EPCM entry changes, so its mapping does.
+      const auto leaf = static_cast<sgx::Enclu>(ureg(uc, REG_RAX) & 0xffffffff);
       sgx::Secinfo si;
       if (!secinfo(si)) return false;
-      auto r = rt.monitor().emodpe(id, LinearAddr{rcx}, si);
-      if (!r && page_fault_then_retry(r)) return true;
+      const LinearAddr page{rcx};
+      auto r = leaf == sgx::Enclu::kEaccept       ? rt.monitor().eaccept(id, page, si)
+               : leaf == sgx::Enclu::kEacceptcopy ? rt.monitor().eacceptcopy(id, page, LinearAddr{rdx}, si)
+                                                  : rt.monitor().emodpe(id, page, si);
+      if (!r && page_fault_then_retry(r)) return true;  // RIP unchanged: the leaf runs again
       {
         std::lock_guard lock(rt.pool().mutex());
         rt.page_changed(encl, rcx & ~sgx::kPageMask);
       }
-      if (r.kind == LeafKind::kOk) {
+      if (r && leaf == sgx::Enclu::kEmodpe) {  // EMODPE sets no status
         set(uc, REG_RIP, rip + len);
         return true;
       }
@@ -652,7 +631,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_fast_eenter(std::uint6
   if (rt == nullptr) return 1;
   InprocEnclave* encl = rt->enclave_of_tcs(tcs);
   ThreadBlock* b = this_thread_block();
-  if (encl == nullptr || b == nullptr || !encl->id()) return 1;
+  if (encl == nullptr || b == nullptr) return 1;
   monitor::EnterState st;
   Exception ex;
   if (!do_eenter(b, *encl, tcs, reinterpret_cast<std::uint64_t>(nsgx_vdso_aep),
@@ -667,8 +646,6 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_fast_eenter(std::uint6
   __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
   return 0;
 }
-
-int kick_signal() { return kKick(); }
 
 void kick_threads_in(const InprocEnclave& encl) {
   const std::size_t ready = g_slots_ready.load();

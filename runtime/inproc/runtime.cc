@@ -58,6 +58,28 @@ int epcm_prot(const monitor::EpcmEntry& e) {
   return prot_of(e.perms);
 }
 
+// Cuts [start, end) out of `vmas`, keeping the parts of overlapping
+// mappings outside it; returns the removed pieces (clipped to the range).
+std::map<std::uint64_t, InprocEnclave::Vma> carve(std::map<std::uint64_t, InprocEnclave::Vma>& vmas,
+                                                  std::uint64_t start, std::uint64_t end) {
+  std::map<std::uint64_t, InprocEnclave::Vma> keep, removed;
+  auto it = vmas.upper_bound(start);
+  if (it != vmas.begin()) --it;
+  while (it != vmas.end() && it->first < end) {
+    const std::uint64_t s = it->first, e = it->second.end;
+    if (e <= start) {
+      ++it;
+      continue;
+    }
+    if (s < start) keep[s] = {start, it->second.prot};
+    if (e > end) keep[end] = {e, it->second.prot};
+    removed[std::max(s, start)] = {std::min(e, end), it->second.prot};
+    it = vmas.erase(it);
+  }
+  vmas.insert(keep.begin(), keep.end());
+  return removed;
+}
+
 Runtime* g_runtime = nullptr;
 std::mutex g_runtime_mu;
 
@@ -133,6 +155,13 @@ bool SelfMemory::write(std::uint64_t addr, ByteSpan in) {
 
 InprocEnclave::InprocEnclave(Runtime& rt, driver::EpcPool& pool, const driver::UserMemory& user)
     : DriverEnclave(pool, user), rt_(rt) {}
+
+void InprocEnclave::set_created() {
+  base_ = base();
+  size_ = size();
+  eid_ = *id();
+  created_.store(true, std::memory_order_release);
+}
 
 // ------------------------------------------------------------------ runtime
 
@@ -257,10 +286,8 @@ void Runtime::release_if_unused(InprocEnclave* encl) {
 
 InprocEnclave* Runtime::enclave_of_tcs(std::uint64_t tcs) {
   std::shared_lock lock(files_mu_);
-  for (auto& [ino, f] : files_) {
-    const std::uint64_t base = f->base(), size = f->size();
-    if (size != 0 && tcs >= base && tcs - base < size) return f.get();
-  }
+  for (auto& [ino, f] : files_)
+    if (f->contains(tcs)) return f.get();
   return nullptr;
 }
 
@@ -283,7 +310,11 @@ int Runtime::ioctl(int fd, unsigned long request, std::uint64_t arg) {
   if (f == nullptr) return -ENOTTY;  // /dev/sgx_provision has no ioctls
   switch (request) {
     case SGX_IOC_ENCLAVE_CREATE:
-      return with_arg<sgx_enclave_create>(arg, false, [&](sgx_enclave_create& a) { return f->create(a); });
+      return with_arg<sgx_enclave_create>(arg, false, [&](sgx_enclave_create& a) {
+        const int rc = f->create(a);
+        if (rc == 0) f->set_created();
+        return rc;
+      });
     case SGX_IOC_ENCLAVE_ADD_PAGES:
       return with_arg<sgx_enclave_add_pages>(arg, true, [&](sgx_enclave_add_pages& a) { return f->add_pages(a); });
     case SGX_IOC_ENCLAVE_INIT:
@@ -380,23 +411,10 @@ long Runtime::mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, i
     return -EACCES;
   }
   // The new mapping replaces any older ones in the range.
-  {
-    auto& v = f->vmas;
-    std::map<std::uint64_t, InprocEnclave::Vma> keep;
-    for (auto it = v.begin(); it != v.end();) {
-      const std::uint64_t s = it->first, e = it->second.end;
-      if (e <= start || s >= end) {
-        ++it;
-        continue;
-      }
-      if (s < start) keep[s] = {start, it->second.prot};
-      if (e > end) keep[end] = {e, it->second.prot};
-      it = v.erase(it);
-    }
-    v.insert(keep.begin(), keep.end());
-    v[start] = {end, prot};
-  }
-  mapping_count_.fetch_add(1);
+  // mapping_count_ counts files with mappings.
+  if (f->vmas.empty()) mapping_count_.fetch_add(1);
+  carve(f->vmas, start, end);
+  f->vmas[start] = {end, prot};
   sync_range_locked(*f, start, end);
   return static_cast<long>(start);
 }
@@ -429,24 +447,11 @@ int Runtime::mprotect(std::uint64_t addr, std::uint64_t len, int prot, bool& han
     });
     if (!ok) return -EACCES;
   }
-  for (InprocEnclave* f : touched) {
-    auto& v = f->vmas;
-    std::map<std::uint64_t, InprocEnclave::Vma> add;
-    for (auto it = v.begin(); it != v.end();) {
-      const std::uint64_t s = it->first, e = it->second.end;
-      if (e <= addr || s >= end) {
-        ++it;
-        continue;
-      }
-      if (s < addr) add[s] = {addr, it->second.prot};
-      if (e > end) add[end] = {e, it->second.prot};
-      add[std::max(s, addr)] = {std::min(e, end), prot};
-      it = v.erase(it);
+  for (InprocEnclave* f : touched)
+    for (auto [s, vma] : carve(f->vmas, addr, end)) {
+      f->vmas[s] = {vma.end, prot};
+      sync_range_locked(*f, s, vma.end);
     }
-    v.insert(add.begin(), add.end());
-    for (auto& [s, vma] : add)
-      if (s >= addr && vma.end <= end) sync_range_locked(*f, s, vma.end);
-  }
   // Parts of the range that are not enclave mappings.
   std::uint64_t cur = addr;
   while (cur < end) {
@@ -476,22 +481,8 @@ void Runtime::munmapped(std::uint64_t addr, std::uint64_t len) {
     std::shared_lock lock(files_mu_);
     std::lock_guard plock(pool_.mutex());
     for (auto& [ino, f] : files_) {
-      auto& v = f->vmas;
-      std::map<std::uint64_t, InprocEnclave::Vma> keep;
-      bool any = false;
-      for (auto it = v.begin(); it != v.end();) {
-        const std::uint64_t s = it->first, e = it->second.end;
-        if (e <= addr || s >= end) {
-          ++it;
-          continue;
-        }
-        any = true;
-        if (s < addr) keep[s] = {addr, it->second.prot};
-        if (e > end) keep[end] = {e, it->second.prot};
-        it = v.erase(it);
-      }
-      v.insert(keep.begin(), keep.end());
-      if (any && v.empty()) {
+      const bool any = !carve(f->vmas, addr, end).empty();
+      if (any && f->vmas.empty()) {
         emptied.push_back(f.get());
         mapping_count_.fetch_sub(1);
       }
@@ -531,9 +522,8 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
   return 1;
 }
 
-std::uint8_t* Runtime::enclave_bytes(InprocEnclave& encl, std::uint64_t addr, std::size_t len) {
+std::uint8_t* Runtime::epc_bytes_locked(InprocEnclave& encl, std::uint64_t addr, std::size_t len) {
   if (len == 0 || (addr & (kPage - 1)) + len > kPage) return nullptr;
-  std::lock_guard lock(pool_.mutex());
   auto info = encl.page_locked(addr);
   if (info.where == driver::DriverEnclave::PageInfo::Where::kEvicted) {
     if (encl.handle_fault_locked(addr) != 0) return nullptr;
@@ -541,6 +531,20 @@ std::uint8_t* Runtime::enclave_bytes(InprocEnclave& encl, std::uint64_t addr, st
   }
   if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return nullptr;
   return epc_.epc_page(info.epc).data() + (addr & (kPage - 1));
+}
+
+bool Runtime::copy_from_enclave(InprocEnclave& encl, std::uint64_t addr, MutableByteSpan buf) {
+  std::lock_guard lock(pool_.mutex());
+  const std::uint8_t* p = epc_bytes_locked(encl, addr, buf.size());
+  if (p != nullptr) std::memcpy(buf.data(), p, buf.size());
+  return p != nullptr;
+}
+
+bool Runtime::copy_to_enclave(InprocEnclave& encl, std::uint64_t addr, ByteSpan buf) {
+  std::lock_guard lock(pool_.mutex());
+  std::uint8_t* p = epc_bytes_locked(encl, addr, buf.size());
+  if (p != nullptr) std::memcpy(p, buf.data(), buf.size());
+  return p != nullptr;
 }
 
 }  // namespace nsgx::inproc

@@ -83,8 +83,20 @@ class InprocEnclave final : public driver::DriverEnclave {
   std::map<std::uint64_t, Vma> vmas;  // by start; guarded by the pool lock
   int fds = 0;                        // open descriptors (the file lives while fds or vmas remain)
 
+  // ELRANGE and monitor id, fixed by ECREATE and read on every enclave
+  // entry and exit without the pool lock. Valid once created() is true.
+  void set_created();
+  bool has_range() const { return created_.load(std::memory_order_acquire); }
+  std::uint64_t range_base() const { return base_; }
+  std::uint64_t range_size() const { return size_; }
+  monitor::EnclaveId eid() const { return eid_; }
+  bool contains(std::uint64_t addr) const { return has_range() && addr >= base_ && addr - base_ < size_; }
+
  private:
   Runtime& rt_;
+  std::atomic<bool> created_{false};
+  std::uint64_t base_ = 0, size_ = 0;
+  monitor::EnclaveId eid_{};
 };
 
 class Runtime final : public driver::DriverHooks {
@@ -128,10 +140,12 @@ class Runtime final : public driver::DriverHooks {
   // Resolves a fault at `addr` of `encl` the driver can fix: 1 fixed, 0 not
   // the driver's to fix (report it), with `error_code` the SGX #PF code.
   int resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_t native_err, std::uint32_t& error_code);
-  // A pointer to `len` bytes at enclave address `addr` (within one page) in
-  // the monitor's view of the EPC, loading the page if evicted; nullptr
-  // when there is no such page.
-  std::uint8_t* enclave_bytes(InprocEnclave& encl, std::uint64_t addr, std::size_t len);
+  // Copies between enclave memory at `addr` (within one page) and `buf`
+  // through the monitor's view of the EPC, loading the page if evicted, all
+  // under the pool lock so the page cannot be evicted and handed to another
+  // enclave meanwhile. False when there is no such page.
+  bool copy_from_enclave(InprocEnclave& encl, std::uint64_t addr, MutableByteSpan buf);
+  bool copy_to_enclave(InprocEnclave& encl, std::uint64_t addr, ByteSpan buf);
 
  private:
   InprocEnclave* file_of(int fd) const;
@@ -139,6 +153,8 @@ class Runtime final : public driver::DriverHooks {
   void sync_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end);
   void sync_page_locked(InprocEnclave& encl, std::uint64_t addr);
   int vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr) const;  // -1: not mapped
+  // The resident EPC bytes at `addr` (pool lock held), loading an evicted page.
+  std::uint8_t* epc_bytes_locked(InprocEnclave& encl, std::uint64_t addr, std::size_t len);
 
   Config config_;
   EpcMemory epc_;
@@ -150,7 +166,7 @@ class Runtime final : public driver::DriverHooks {
   std::map<ino_t, std::unique_ptr<InprocEnclave>> files_;
   std::map<int, ino_t> fds_;
   std::map<ino_t, bool> provision_files_;
-  std::atomic<std::size_t> mapping_count_{0};
+  std::atomic<std::size_t> mapping_count_{0};  // files with at least one mapping
 };
 
 // Signal side (exceptions.cc).
@@ -162,8 +178,6 @@ void install_signal_handling();
 // the dispatcher; the kernel always runs the trampoline.
 int app_sigaction(int sig, const struct sigaction* act, struct sigaction* old);
 int app_sigaltstack(const stack_t* ss, stack_t* old);
-// The signal that makes a thread leave its enclave (the kernel's IPI).
-int kick_signal();
 // Slots of threads currently inside `encl` (for kick()).
 void kick_threads_in(const InprocEnclave& encl);
 // CPUID faulting is on: emulate CPUID with an EPC of `epc_bytes`.

@@ -163,12 +163,6 @@ DriverEnclave::PageInfo DriverEnclave::page_locked(std::uint64_t addr) const {
   return info;
 }
 
-void DriverEnclave::for_each_existing(std::uint64_t start, std::uint64_t end,
-                                      const std::function<void(std::uint64_t, const PageInfo&)>& f) const {
-  std::lock_guard lock(pool_.mu_);
-  for_each_existing_locked(start, end, f);
-}
-
 void DriverEnclave::for_each_existing_locked(std::uint64_t start, std::uint64_t end,
                                              const std::function<void(std::uint64_t, const PageInfo&)>& f) const {
   for (auto it = pages_.lower_bound(start); it != pages_.end() && it->first < end; ++it) f(it->first, page_locked(it->first));

@@ -73,7 +73,6 @@ class EpcPool {
   std::uint64_t evictions() const;
   std::uint64_t loads() const;
   monitor::Monitor& monitor() { return monitor_; }
-  DriverHooks* hooks() { return hooks_; }
   // The pool lock, for a backend that must see driver and mapping state
   // together (page_locked(), handle_fault_locked()).
   std::mutex& mutex() const { return mu_; }
@@ -141,9 +140,7 @@ class DriverEnclave {
   PageInfo page(std::uint64_t addr) const;
   // Same, for a caller that holds the pool lock (DriverHooks::page_changed).
   PageInfo page_locked(std::uint64_t addr) const;
-  // Calls `f(addr, info)` for every page in [start, end) that exists.
-  void for_each_existing(std::uint64_t start, std::uint64_t end,
-                         const std::function<void(std::uint64_t, const PageInfo&)>& f) const;
+  // Calls `f(addr, info)` for every page in [start, end) that exists (pool lock held).
   void for_each_existing_locked(std::uint64_t start, std::uint64_t end,
                                 const std::function<void(std::uint64_t, const PageInfo&)>& f) const;
 

@@ -87,6 +87,14 @@ void fill_stat(struct stat* st, bool provision) {
   st->st_blksize = 4096;
 }
 
+// stat() of a device path: true (and `st` filled) if it is one of ours.
+bool device_stat(const char* path, struct stat* st) {
+  const Device d = device_of(path);
+  if (d == Device::kNone) return false;
+  fill_stat(st, d == Device::kProvision);
+  return true;
+}
+
 template <typename F>
 F next(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
@@ -133,20 +141,14 @@ int __openat64_2(int dirfd, const char* path, int flags) { return openat(dirfd, 
 // ------------------------------------------------------------ stat
 
 int stat(const char* path, struct stat* st) {
-  if (Device d = device_of(path); d != Device::kNone) {
-    fill_stat(st, d == Device::kProvision);
-    return 0;
-  }
+  if (device_stat(path, st)) return 0;
   static auto real = next<int (*)(const char*, struct stat*)>("stat");
   return real(path, st);
 }
 int stat64(const char* path, struct stat64* st) { return stat(path, reinterpret_cast<struct stat*>(st)); }
 
 int lstat(const char* path, struct stat* st) {
-  if (Device d = device_of(path); d != Device::kNone) {
-    fill_stat(st, d == Device::kProvision);
-    return 0;
-  }
+  if (device_stat(path, st)) return 0;
   static auto real = next<int (*)(const char*, struct stat*)>("lstat");
   return real(path, st);
 }
@@ -163,11 +165,7 @@ int fstat64(int fd, struct stat64* st) { return fstat(fd, reinterpret_cast<struc
 
 int fstatat(int dirfd, const char* path, struct stat* st, int flags) {
   if ((flags & AT_EMPTY_PATH) && empty_path(path)) return fstat(dirfd, st);
-  if (absolute(path))
-    if (Device d = device_of(path); d != Device::kNone) {
-      fill_stat(st, d == Device::kProvision);
-      return 0;
-    }
+  if (absolute(path) && device_stat(path, st)) return 0;
   static auto real = next<int (*)(int, const char*, struct stat*, int)>("fstatat");
   return real(dirfd, path, st, flags);
 }

@@ -371,7 +371,8 @@ void host_enclu(ucontext_t* uc, siginfo_t* info, int sig, std::uint64_t* fsgs, s
 
 // Resolve-then-resume for faults the driver fixes (EAUG, ELDU): the thread
 // leaves (so that eviction's tracking can complete), the driver works, and
-// it re-enters exactly where it was.
+// it re-enters exactly where it was. True when the signal is dealt with
+// (resumed, or reported because re-entry failed); false: report `ex`.
 bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::uint64_t addr, std::uint32_t native_err,
                     Exception& ex) {
   Runtime& rt = *Runtime::peek();
@@ -389,7 +390,15 @@ bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::ui
     auto r = rt.monitor().eresume(encl.eid(), LinearAddr{b->tcs}, b->aep, back);
     if (r) break;
     if (r.kind == LeafKind::kPf && tries < 8 && encl.handle_fault(r.address) == 0) continue;
-    std::abort();  // cannot happen: the frame was present a moment ago and ELDU brings it back
+    // The frame went away meanwhile (another thread of the enclave trimmed
+    // or removed it): the thread stays outside, at the AEP, and the failed
+    // ERESUME is what the program is told about.
+    load_state(uc, out);
+    reset_fp(uc);
+    fsgs[0] = b->host_fs;
+    fsgs[1] = b->host_gs;
+    report_at_aep(uc, nullptr, SIGSEGV, exception_of(r));
+    return true;
   }
   __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
   return fixed == 1;

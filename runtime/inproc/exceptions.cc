@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -162,10 +163,6 @@ void deliver_app(int sig, siginfo_t* info, ucontext_t* uc) {
 bool g_cpuid_emulation = false;
 std::uint64_t g_epc_bytes = 0;
 
-bool is_cpuid(std::uint64_t rip) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(rip);
-  return p[0] == 0x0f && p[1] == 0xa2;
-}
 
 // ------------------------------------------------------------ registers
 
@@ -224,9 +221,54 @@ void restore_fp(ucontext_t* uc, ByteSpan saved) {
     std::memcpy(img.data() + 512, saved.data() + 512, std::min(img.size(), saved.size()) - 512);
 }
 
-// Length of ENCLU (0F 01 D7) at `rip`, after legacy prefixes; 0 if not.
-std::size_t enclu_length(std::uint64_t rip, std::uint8_t opcode3) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(rip);
+// The instruction bytes at a trapping RIP. Only for #UD and #GP: the
+// fetch succeeded, so the bytes exist — but an enclave page may have been
+// evicted by another thread since, so enclave code is read from the EPC
+// under the pool lock (ELDU if need be), never through the mapping.
+struct Insn {
+  std::uint8_t bytes[8] = {};
+  bool ok = false;
+};
+
+Insn fetch_insn(ThreadBlock* b, std::uint64_t rip) {
+  Insn in;
+  if (b != nullptr && b->enclave != nullptr && rip >= b->elrange_base && rip - b->elrange_base < b->elrange_size) {
+    Runtime* rt = Runtime::peek();
+    if (rt == nullptr) return in;
+    // Up to the end of ELRANGE, in at most two pages.
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof in.bytes, b->elrange_base + b->elrange_size - rip));
+    const std::size_t first = std::min<std::size_t>(n, 4096 - (rip & 4095));
+    in.ok = rt->copy_from_enclave(*b->enclave, rip, MutableByteSpan(in.bytes, first)) &&
+            (first == n || rt->copy_from_enclave(*b->enclave, rip + first, MutableByteSpan(in.bytes + first, n - first)));
+    return in;
+  }
+  // Host code: the instruction was fetched, but the bytes after it may sit
+  // on an unmapped page, so read without faulting (short reads are fine).
+  // Two remote pieces split at the page boundary: a transfer is partial
+  // only at the granularity of pieces.
+  const std::size_t first = std::min<std::size_t>(sizeof in.bytes, 4096 - (rip & 4095));
+  iovec local{in.bytes, sizeof in.bytes};
+  iovec remote[2] = {{reinterpret_cast<void*>(rip), first}, {reinterpret_cast<void*>(rip + first), sizeof in.bytes - first}};
+  const ssize_t got = process_vm_readv(getpid(), &local, 1, remote, first == sizeof in.bytes ? 1 : 2, 0);
+  in.ok = got >= 3;
+  return in;
+}
+
+// Whether a signal is a trap that may be ENCLU or CPUID to emulate: #UD
+// (SIGILL) or #GP (SIGSEGV from the kernel, trap 13) — never a page fault,
+// whose RIP may not even be readable.
+bool instruction_trap(int sig, siginfo_t* info, ucontext_t* uc) {
+  if (info->si_code <= 0) return false;  // sent by a process, not a trap
+  if (sig == SIGILL) return true;
+  return sig == SIGSEGV && info->si_code == SI_KERNEL && (uc->uc_mcontext.gregs[REG_TRAPNO] == 13);
+}
+
+bool is_cpuid(const Insn& in) { return in.ok && in.bytes[0] == 0x0f && in.bytes[1] == 0xa2; }
+
+// Length of ENCLU (0F 01 D7) after legacy prefixes; 0 if not.
+std::size_t enclu_length(const Insn& in, std::uint8_t opcode3) {
+  if (!in.ok) return 0;
+  const std::uint8_t* p = in.bytes;
   std::size_t i = 0;
   while (i < 4 && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e || p[i] == 0x3e ||
                    p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65))
@@ -416,8 +458,8 @@ void set_status(ucontext_t* uc, const LeafResult& r) {
   set(uc, REG_EFL, fl);
 }
 
-// An ENCLU leaf executed by enclave code. Returns false with `ex` for a fault.
-bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
+// The leaf itself. Returns false with `ex` for a fault, or with `retried` set when an operand fault was fixed.
+bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex, bool& retried) {
   Runtime& rt = *Runtime::peek();
   InprocEnclave& encl = *b->enclave;
   const auto id = encl.eid();
@@ -433,16 +475,28 @@ bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::siz
     ex = {sgx::vector::kGp, 0, 0};
     return false;
   };
+  // An operand page that is not resident (evicted, or not added yet) is a
+  // #PF on the operand: the fault path (AEX, ELDU or EAUG, ERESUME) fixes
+  // it and the leaf runs again, as on hardware; what it cannot fix is
+  // reported as that #PF.
+  auto operand_fault = [&](std::uint64_t a, std::uint32_t err) {
+    Exception fx;
+    if (fix_and_resume(b, uc, fsgs, a, err, fx)) {
+      retried = true;  // RIP unchanged
+      return false;
+    }
+    ex = fx;
+    ex.error_code |= sgx::pf_error::kSgx;
+    return false;
+  };
   auto load = [&](std::uint64_t a, MutableByteSpan out, std::size_t align) {
     if (!check(a, out.size(), align)) return false;
     if (rt.copy_from_enclave(encl, a, out)) return true;
-    ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kSgx, a};
-    return false;
+    return operand_fault(a, sgx::pf_error::kUser);
   };
   auto store = [&](std::uint64_t a, ByteSpan in) {
     if (rt.copy_to_enclave(encl, a, in)) return true;
-    ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kWrite | sgx::pf_error::kSgx, a};
-    return false;
+    return operand_fault(a, sgx::pf_error::kUser | sgx::pf_error::kWrite);
   };
   auto finish = [&](const LeafResult& r) {
     if (r.kind == LeafKind::kGp || r.kind == LeafKind::kPf) {
@@ -528,6 +582,13 @@ bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::siz
   }
 }
 
+// An ENCLU leaf executed by enclave code: true when handled (emulated, or
+// an operand fault fixed and the leaf left to run again), false with `ex`.
+bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
+  bool retried = false;
+  return enclu_leaf(b, uc, fsgs, len, ex, retried) || retried;
+}
+
 Exception exception_of_signal(int sig, siginfo_t* info, ucontext_t* uc) {
   const auto trapno = static_cast<std::uint8_t>(ureg(uc, REG_TRAPNO));
   const auto err = static_cast<std::uint32_t>(ureg(uc, REG_ERR));
@@ -561,9 +622,13 @@ void enclave_signal(int sig, siginfo_t* info, ucontext_t* uc, ThreadBlock* b, st
     return;
   }
   Exception ex = exception_of_signal(sig, info, uc);
-  if (sig == SIGSEGV && g_cpuid_emulation && is_cpuid(rip)) ex = {sgx::vector::kUd, 0, 0};  // CPUID is #UD in enclaves
-  if (sig == SIGILL || sig == SIGSEGV) {
-    const std::size_t len = enclu_length(rip, 0xd7);
+  if (instruction_trap(sig, info, uc)) {
+    const Insn insn = fetch_insn(b, rip);
+    // The code page was evicted since the trap: run the instruction again
+    // and let its fetch fault bring the page back.
+    if (!insn.ok) return;
+    if (sig == SIGSEGV && g_cpuid_emulation && is_cpuid(insn)) ex = {sgx::vector::kUd, 0, 0};  // CPUID is #UD in enclaves
+    const std::size_t len = enclu_length(insn, 0xd7);
     if (len != 0) {
       if (enclave_enclu(b, uc, fsgs, len, ex)) return;
       goto aex;
@@ -600,8 +665,10 @@ extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int s
   }
   // Outside an enclave (or between the vDSO's last instruction and the
   // enclave's first, with FS/GS already switched: the trampoline restores them).
-  if ((sig == SIGILL || sig == SIGSEGV) && info->si_code > 0 && !(b != nullptr && b->in_enclave)) {
-    if (const std::size_t len = enclu_length(rip, 0xd7); len != 0) {
+  const bool itrap = instruction_trap(sig, info, uc);
+  const Insn insn = itrap ? fetch_insn(nullptr, rip) : Insn{};
+  if (itrap && !(b != nullptr && b->in_enclave)) {
+    if (const std::size_t len = enclu_length(insn, 0xd7); len != 0) {
       const auto leaf = ureg(uc, REG_RAX) & 0xffffffff;
       if (leaf == static_cast<std::uint64_t>(sgx::Enclu::kEenter) || leaf == static_cast<std::uint64_t>(sgx::Enclu::kEresume)) {
         host_enclu(uc, info, sig, fsgs, len);
@@ -610,7 +677,7 @@ extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int s
       }
     }
   }
-  if (sig == SIGSEGV && g_cpuid_emulation && info->si_code == SI_KERNEL && is_cpuid(rip)) {
+  if (sig == SIGSEGV && g_cpuid_emulation && itrap && is_cpuid(insn)) {
     // CPUID faulting: run the real CPUID with faulting off, add SGX.
     syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1);
     CpuidRegs r;

@@ -89,7 +89,7 @@ Config config_from_env() {
   Config c;
   if (const char* s = std::getenv("NSGX_EPC_SIZE"); s && *s) {
     const std::uint64_t bytes = parse_size(s);
-    if (bytes < 64 * kPage || bytes > (1ull << 36)) die("NSGX_EPC_SIZE must be between 256K and 64G");
+    if (bytes < 16 * kPage || bytes > (1ull << 36)) die("NSGX_EPC_SIZE must be between 64K and 64G");
     c.epc_pages = static_cast<std::uint32_t>(bytes / kPage);
   }
   if (const char* s = std::getenv("NSGX_LAUNCH_SIGNERS"); s && *s) {
@@ -524,11 +524,7 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
 
 std::uint8_t* Runtime::epc_bytes_locked(InprocEnclave& encl, std::uint64_t addr, std::size_t len) {
   if (len == 0 || (addr & (kPage - 1)) + len > kPage) return nullptr;
-  auto info = encl.page_locked(addr);
-  if (info.where == driver::DriverEnclave::PageInfo::Where::kEvicted) {
-    if (encl.handle_fault_locked(addr) != 0) return nullptr;
-    info = encl.page_locked(addr);
-  }
+  const auto info = encl.page_locked(addr);
   if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return nullptr;
   return epc_.epc_page(info.epc).data() + (addr & (kPage - 1));
 }

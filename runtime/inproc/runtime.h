@@ -141,9 +141,12 @@ class Runtime final : public driver::DriverHooks {
   // the driver's to fix (report it), with `error_code` the SGX #PF code.
   int resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_t native_err, std::uint32_t& error_code);
   // Copies between enclave memory at `addr` (within one page) and `buf`
-  // through the monitor's view of the EPC, loading the page if evicted, all
-  // under the pool lock so the page cannot be evicted and handed to another
-  // enclave meanwhile. False when there is no such page.
+  // through the monitor's view of the EPC, under the pool lock so the page
+  // cannot be evicted and handed to another enclave meanwhile. False when
+  // the page is not resident: the callers are threads inside the enclave
+  // (ENCLU operands), and loading a page may need an eviction whose ETRACK
+  // waits for exactly those threads to leave — they take the fault path
+  // (AEX, ELDU, ERESUME) instead, as a #PF on an operand does on hardware.
   bool copy_from_enclave(InprocEnclave& encl, std::uint64_t addr, MutableByteSpan buf);
   bool copy_to_enclave(InprocEnclave& encl, std::uint64_t addr, ByteSpan buf);
 
@@ -153,7 +156,7 @@ class Runtime final : public driver::DriverHooks {
   void sync_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end);
   void sync_page_locked(InprocEnclave& encl, std::uint64_t addr);
   int vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr) const;  // -1: not mapped
-  // The resident EPC bytes at `addr` (pool lock held), loading an evicted page.
+  // The resident EPC bytes at `addr` (pool lock held); null if not resident.
   std::uint8_t* epc_bytes_locked(InprocEnclave& encl, std::uint64_t addr, std::size_t len);
 
   Config config_;

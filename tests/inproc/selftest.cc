@@ -113,8 +113,10 @@ const Segment kSegments[] = {
 
 class Enclave {
  public:
-  // Builds, signs, initializes and maps the test enclave.
-  explicit Enclave(bool map_heap = true) {
+  enum class Stop { kNone, kBeforeInit };
+  // Builds, signs, initializes and maps the test enclave (or stops before
+  // EINIT, for init() to finish).
+  explicit Enclave(bool map_heap = true, Stop stop = Stop::kNone) : map_heap_(map_heap) {
     const nsgx::Bytes image = nsgx::read_file(NSGX_TEST_ENCL).value();
     EXPECT_EQ(image.size(), kImagePages * kPage);
     src_ = static_cast<std::uint8_t*>(mmap(nullptr, image.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
@@ -151,13 +153,17 @@ class Enclave {
     f.attributes = secs.attributes;
     sigstruct = nsgx::identity::make_sigstruct(f);
     EXPECT_TRUE(nsgx::identity::sign_sigstruct(sigstruct, *key));
+    if (stop == Stop::kNone) init();
+  }
+  // EINIT with `sigstruct`, then the mappings.
+  void init() {
     sgx_enclave_init in{reinterpret_cast<std::uint64_t>(&sigstruct)};
     EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_INIT, &in), 0) << std::strerror(errno);
     for (const Segment& s : kSegments)
       EXPECT_EQ(mmap(reinterpret_cast<void*>(base + s.first * kPage), s.count * kPage, s.prot, MAP_SHARED | MAP_FIXED,
                      fd, 0),
                 reinterpret_cast<void*>(base + s.first * kPage));
-    if (map_heap) {  // unbacked: any permissions
+    if (map_heap_) {  // unbacked: any permissions
       EXPECT_NE(mmap(reinterpret_cast<void*>(base + 16 * kPage), kEnclSize - 16 * kPage, PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_FIXED, fd, 0),
                 MAP_FAILED);
@@ -182,6 +188,7 @@ class Enclave {
   vdso_enter_t enter = nullptr;
 
  private:
+  bool map_heap_;
   std::uint8_t* src_ = nullptr;
 };
 
@@ -378,6 +385,89 @@ TEST(Selftest, ThreadsOnDifferentTcs) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+// The ioctls' validation before EINIT, with the upstream errnos; the
+// enclave initializes and runs afterwards.
+TEST(Selftest, IoctlErrorsBeforeInit) {
+  Enclave e(true, Enclave::Stop::kBeforeInit);
+  alignas(64) nsgx::sgx::Secinfo si{};
+  si.flags = 0x203;
+  alignas(4096) static std::uint8_t src[2 * kPage];
+  const auto add = [&](std::uint64_t source, std::uint64_t offset, std::uint64_t length, std::uint64_t secinfo) {
+    sgx_enclave_add_pages a{source, offset, length, secinfo, SGX_PAGE_MEASURE, 0};
+    return ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &a) == 0 ? 0 : errno;
+  };
+  const auto s = reinterpret_cast<std::uint64_t>(src), sip = reinterpret_cast<std::uint64_t>(&si);
+  EXPECT_EQ(add(s, 16 * kPage + 8, kPage, sip), EINVAL);      // unaligned offset
+  EXPECT_EQ(add(s + 8, 16 * kPage, kPage, sip), EINVAL);      // unaligned source
+  EXPECT_EQ(add(s, 16 * kPage, kPage + 8, sip), EINVAL);      // unaligned length
+  EXPECT_EQ(add(s, 16 * kPage, 0, sip), EINVAL);              // empty
+  EXPECT_EQ(add(s, kEnclSize, kPage, sip), EINVAL);           // beyond ELRANGE
+  EXPECT_EQ(add(s, kEnclSize - kPage, 2 * kPage, sip), EINVAL);
+  EXPECT_EQ(add(s, 0, kPage, sip), EEXIST);                   // already added
+  EXPECT_EQ(add(s, 16 * kPage, kPage, 0), EFAULT);            // SECINFO unreadable
+  si.flags = 0x203 | (1ull << 20);                            // reserved SECINFO bit
+  EXPECT_EQ(add(s, 16 * kPage, kPage, sip), EINVAL);
+  si.flags = 0x201 | 0x2 | 0x4 | 0x300;                       // not a page type ADD_PAGES takes
+  EXPECT_EQ(add(s, 16 * kPage, kPage, sip), EINVAL);
+  // A second ECREATE on the same file.
+  sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&e.secs)};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_CREATE, &c), -1);
+  EXPECT_EQ(errno, EINVAL);
+  // A SIGSTRUCT with a broken signature: EINIT fails with EPERM (an SGX
+  // status, not a fault), and the enclave can still be initialized.
+  nsgx::sgx::Sigstruct bad = e.sigstruct;
+  bad.modulus[7] ^= 1;
+  sgx_enclave_init in{reinterpret_cast<std::uint64_t>(&bad)};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_INIT, &in), -1);
+  EXPECT_EQ(errno, EPERM);
+  in.sigstruct = 0;
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_INIT, &in), -1);
+  EXPECT_EQ(errno, EFAULT);
+  e.init();
+  EnclOp op{1, 9, 0, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  op = {2, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 9u);
+}
+
+TEST(Selftest, EcreateRejectsBadSecs) {
+  const int fd = open("/dev/sgx_enclave", O_RDWR);
+  ASSERT_GE(fd, 0);
+  alignas(4096) static nsgx::sgx::Secs secs{};
+  const auto create = [&] {
+    sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
+    return ioctl(fd, SGX_IOC_ENCLAVE_CREATE, &c) == 0 ? 0 : errno;
+  };
+  auto good = [&] {
+    secs = {};
+    secs.size = kEnclSize;
+    secs.base_addr = 0x7f0000000000;
+    secs.ssa_frame_size = 1;
+    secs.attributes = {nsgx::sgx::attr::kMode64Bit | nsgx::sgx::attr::kDebug, 3};
+  };
+  good();
+  secs.size = 3 * kPage;  // not a power of two
+  EXPECT_EQ(create(), EINVAL);
+  good();
+  secs.base_addr += kPage;  // not aligned to its size
+  EXPECT_EQ(create(), EINVAL);
+  good();
+  secs.ssa_frame_size = 0;  // too small for XFRM
+  EXPECT_EQ(create(), EINVAL);
+  good();
+  secs.attributes.flags |= 1ull << 40;  // reserved attribute
+  EXPECT_EQ(create(), EINVAL);
+  good();
+  secs.attributes.flags &= ~nsgx::sgx::attr::kMode64Bit;  // 32-bit enclaves are refused
+  EXPECT_EQ(create(), EINVAL);
+  good();
+  EXPECT_EQ(create(), 0);
+  EXPECT_EQ(create(), EINVAL);  // once per file
+  close(fd);
+}
+
 std::atomic<long> g_alarms{0};
 void on_alarm(int) { ++g_alarms; }
 
@@ -461,4 +551,122 @@ TEST(Selftest, EnclaveLargerThanTheEpc) {
   op = {2, 0, 0, 0};
   ASSERT_EQ(e.call(op, run), 0);
   EXPECT_EQ(op.value, 77u);
+}
+
+// SECINFO flags (SDM 34.11.1): R W X, PENDING, MODIFIED, PR, page type << 8.
+constexpr std::uint64_t kR = 0x1, kW = 0x2, kPending = 0x8, kModified = 0x10, kPr = 0x20;
+constexpr std::uint64_t kPtTcs = 0x100, kPtReg = 0x200, kPtTrim = 0x400;
+
+// EMODPE extends what RESTRICT_PERMISSIONS took away, from inside.
+TEST(Selftest, EmodpeExtendsPermissionsAgain) {
+  Enclave e;
+  const std::uint64_t page = e.base + 15 * kPage;
+  sgx_enclave_restrict_permissions rp{15 * kPage, kPage, kR, 0, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0) << std::strerror(errno);
+  EnclOp op{5, kPtReg | kPr | kR, page, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  ASSERT_EQ(op.value, 0u);
+  op = {3, 1, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.exception_error_code, 0x8007);  // read-only in the EPCM
+  // TCS 0's only SSA frame holds that fault (CSSA = NSSA): go on with TCS 1.
+  op = {6, kR | kW, page, 0};  // EMODPE RW
+  ASSERT_EQ(e.call(op, run, 1), 0);
+  ASSERT_EQ(run.function, 4u) << "vector " << run.exception_vector;
+  op = {3, 0xabc, page, 0};
+  ASSERT_EQ(e.call(op, run, 1), 0);
+  ASSERT_EQ(run.function, 4u) << "vector " << run.exception_vector << " error " << run.exception_error_code;
+  op = {4, 0, page, 0};
+  ASSERT_EQ(e.call(op, run, 1), 0);
+  EXPECT_EQ(op.value, 0xabcu);
+}
+
+// As the kernel's tcs_create test: pages added at run time (EAUG +
+// EACCEPT), one filled with a TCS, changed to a TCS with MODIFY_TYPES,
+// EACCEPTed, and entered.
+TEST(Selftest, PageChangedToTcsIsEnterable) {
+  Enclave e;
+  constexpr std::uint64_t kTcs = 20, kSsa = 21, kStack = 31;  // the entry code puts TCS n's stack below page 12 + n
+  sgx_enclave_run run;
+  for (std::uint64_t p : {kTcs, kSsa, kStack}) {
+    EnclOp op{5, kPtReg | kPending | kR | kW, e.base + p * kPage, 0};
+    ASSERT_EQ(e.call(op, run), 0);
+    ASSERT_EQ(run.function, 4u);
+    ASSERT_EQ(op.value, 0u) << "page " << p;
+  }
+  // The TCS fields (SDM 34.8): OSSA, NSSA, OENTRY, FS/GS limits.
+  const std::pair<std::uint64_t, std::uint64_t> fields[] = {
+      {16, kSsa * kPage}, {24, 1ull << 32 /* CSSA 0, NSSA 1 */}, {32, 8 * kPage}, {64, 0xfff | (0xfffull << 32)}};
+  for (auto [off, v] : fields) {
+    EnclOp op{3, v, e.base + kTcs * kPage + off, 0};
+    ASSERT_EQ(e.call(op, run), 0);
+    ASSERT_EQ(run.function, 4u);
+  }
+  sgx_enclave_modify_types mt{kTcs * kPage, kPage, 1 /* PT_TCS */, 0, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &mt), 0) << std::strerror(errno);
+  EXPECT_EQ(mt.count, kPage);
+  // Not accepted yet: EENTER faults on the TCS page (EPCM.MODIFIED, SDM EENTER #PF).
+  EnclOp op{0, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run, kTcs), 0);
+  EXPECT_EQ(run.function, 2u);
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_addr, e.base + kTcs * kPage);
+  op = {5, kPtTcs | kModified, e.base + kTcs * kPage, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  ASSERT_EQ(run.function, 4u);
+  ASSERT_EQ(op.value, 0u);
+  op = {1, 4242, 0, 0};
+  ASSERT_EQ(e.call(op, run, kTcs), 0);
+  ASSERT_EQ(run.function, 4u) << "vector " << run.exception_vector;
+  EXPECT_EQ(op.tcs_index, kTcs);
+  op = {2, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run, kTcs), 0);
+  EXPECT_EQ(op.value, 4242u);
+}
+
+// Trim, EACCEPT, remove — and the errors on the way (kernel selftests
+// remove_added_page_no_eaccept and friends).
+TEST(Selftest, RemovePagesAndItsErrors) {
+  Enclave e;
+  const std::uint64_t page = e.base + 15 * kPage;
+  sgx_enclave_run run;
+  EnclOp op{3, 0x77, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  // Not trimmed: EPERM.
+  sgx_enclave_remove_pages rm{15 * kPage, kPage, 0};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), -1);
+  EXPECT_EQ(errno, EPERM);
+  sgx_enclave_modify_types mt{15 * kPage, kPage, 4 /* PT_TRIM */, 0, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &mt), 0) << std::strerror(errno);
+  // Trimmed but not accepted: REMOVE_PAGES is EPERM, a touch an EPCM fault.
+  rm = {15 * kPage, kPage, 0};
+  EXPECT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), -1);
+  EXPECT_EQ(errno, EPERM);
+  op = {4, 0, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 3u);
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_error_code, 0x8005);
+  EXPECT_EQ(run.exception_addr, page);
+  // Accepted (on another TCS: the first one's SSA frame holds the fault).
+  op = {5, kPtTrim | kModified, page, 0};
+  ASSERT_EQ(e.call(op, run, 1), 0);
+  ASSERT_EQ(run.function, 4u);
+  EXPECT_EQ(op.value, 0u);
+  rm = {15 * kPage, kPage, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), 0) << std::strerror(errno);
+  EXPECT_EQ(rm.count, kPage);
+  // Gone: a touch adds a fresh pending page (EAUG), unusable until EACCEPTed.
+  op = {4, 0, page, 0};
+  ASSERT_EQ(e.call(op, run, 1), 0);
+  EXPECT_EQ(run.function, 3u);
+  EXPECT_EQ(run.exception_error_code, 0x8005);
+  op = {5, kPtReg | kPending | kR | kW, page, 0};
+  ASSERT_EQ(e.call(op, run, 2), 0);
+  ASSERT_EQ(op.value, 0u);
+  op = {4, 1, page, 0};
+  ASSERT_EQ(e.call(op, run, 2), 0);
+  ASSERT_EQ(run.function, 4u);
+  EXPECT_EQ(op.value, 0u);  // a fresh, zeroed page: the old contents are gone
 }

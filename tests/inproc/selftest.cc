@@ -1,9 +1,5 @@
 // The inproc backend driven exactly as the kernel's SGX selftests drive real
-// hardware: /dev/sgx_enclave ioctls, mmap of the enclave range, and the
-// vDSO's __vdso_sgx_enter_enclave found through getauxval(AT_SYSINFO_EHDR).
-// Runs under `nsgx exec` (see tests/CMakeLists.txt); nothing here knows
-// about nestedsgx except that the SIGSTRUCT is computed with its identity
-// library, as the selftests compute theirs with OpenSSL.
+// hardware (see test_enclave.h). Runs under `nsgx exec` (tests/CMakeLists.txt).
 #include <asm/sgx.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -25,171 +21,32 @@
 
 #include "arch/sgx/pageinfo.h"
 #include "crypto/rsa.h"
-#include "identity/enclave_builder.h"
-#include "identity/sigstruct.h"
+#include "tests/inproc/test_enclave.h"
 #include "tests/vectors.h"
 
 namespace {
 
-constexpr std::uint64_t kPage = 4096, kImagePages = 16, kEnclSize = 64 * kPage;
+using nsgx::testing::EnclOp;
+using nsgx::testing::find_vdso_entry;
+using nsgx::testing::kEnclSize;
+using nsgx::testing::kPage;
 
-struct EnclOp {
-  std::uint64_t op, value, addr, tcs_index;
-};
-
-using vdso_enter_t = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
-                             sgx_enclave_run*);
-
-// The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c): DT_HASH,
-// DT_SYMTAB, DT_STRTAB relative to the image base.
-vdso_enter_t find_vdso_entry() {
-  const auto base = getauxval(AT_SYSINFO_EHDR);
-  if (base == 0) return nullptr;
-  const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
-  const Elf64_Dyn* dyn = nullptr;
-  for (int i = 0; i < eh->e_phnum; ++i) {
-    const auto* ph = reinterpret_cast<const Elf64_Phdr*>(base + eh->e_phoff + static_cast<std::uint64_t>(i) * eh->e_phentsize);
-    if (ph->p_type == PT_DYNAMIC) dyn = reinterpret_cast<const Elf64_Dyn*>(base + ph->p_offset);
-  }
-  const Elf64_Word* hash = nullptr;
-  const Elf64_Sym* sym = nullptr;
-  const char* str = nullptr;
-  for (; dyn && dyn->d_tag != DT_NULL; ++dyn) {
-    if (dyn->d_tag == DT_HASH) hash = reinterpret_cast<const Elf64_Word*>(base + dyn->d_un.d_ptr);
-    if (dyn->d_tag == DT_SYMTAB) sym = reinterpret_cast<const Elf64_Sym*>(base + dyn->d_un.d_ptr);
-    if (dyn->d_tag == DT_STRTAB) str = reinterpret_cast<const char*>(base + dyn->d_un.d_ptr);
-  }
-  if (!hash || !sym || !str) return nullptr;
-  for (Elf64_Word i = 0; i < hash[1]; ++i)
-    if (std::strcmp(str + sym[i].st_name, "__vdso_sgx_enter_enclave") == 0)
-      return reinterpret_cast<vdso_enter_t>(base + sym[i].st_value);
-  return nullptr;
+const nsgx::crypto::RsaPrivateKey& signing_key() {
+  static const auto key = nsgx::crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
+  return *key;
 }
 
-// Calls the vDSO entry keeping the callee-saved registers itself, as the
-// selftests' call.S does: after an AEX the synthetic state has cleared
-// R12-R15, so only the EEXIT path returns them as the enclave left them.
-extern "C" int encl_call(vdso_enter_t fn, unsigned long op, sgx_enclave_run* run, unsigned function);
-__asm__(R"(
-	.text
-	.globl encl_call
-	.type encl_call, @function
-encl_call:
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	mov %rdi, %rax
-	mov %rsi, %rdi
-	push %rdx
-	xor %esi, %esi
-	xor %edx, %edx
-	xor %r8d, %r8d
-	xor %r9d, %r9d
-	call *%rax
-	add $8, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	ret
-	.size encl_call, .-encl_call
-)");
-
-struct Segment {
-  std::uint64_t first, count, flags;  // pages, SECINFO flags
-  int prot;
-};
-// TCS, SSA, code, data, read-only, stacks, spare.
-const Segment kSegments[] = {
-    {0, 4, 0x100, PROT_READ | PROT_WRITE},           {4, 4, 0x203, PROT_READ | PROT_WRITE},
-    {8, 1, 0x205, PROT_READ | PROT_EXEC},            {9, 1, 0x203, PROT_READ | PROT_WRITE},
-    {10, 1, 0x201, PROT_READ},                       {11, 5, 0x203, PROT_READ | PROT_WRITE},
-};
-
-class Enclave {
+// The test enclave, its set-up failures reported to gtest.
+class Enclave : public nsgx::testing::TestEnclave {
  public:
-  enum class Stop { kNone, kBeforeInit };
-  // Builds, signs, initializes and maps the test enclave (or stops before
-  // EINIT, for init() to finish).
-  explicit Enclave(bool map_heap = true, Stop stop = Stop::kNone) : map_heap_(map_heap) {
-    const nsgx::Bytes image = nsgx::read_file(NSGX_TEST_ENCL).value();
-    EXPECT_EQ(image.size(), kImagePages * kPage);
-    src_ = static_cast<std::uint8_t*>(mmap(nullptr, image.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    std::memcpy(src_, image.data(), image.size());
-    fd = open("/dev/sgx_enclave", O_RDWR);
-    EXPECT_GE(fd, 0) << std::strerror(errno);
-    // Reserve twice the size and align, as the selftests do.
-    auto* area = static_cast<std::uint8_t*>(mmap(nullptr, 2 * kEnclSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    base = (reinterpret_cast<std::uint64_t>(area) + kEnclSize - 1) & ~(kEnclSize - 1);
-    secs = {};
-    secs.size = kEnclSize;
-    secs.base_addr = base;
-    secs.ssa_frame_size = 1;
-    secs.attributes = {nsgx::sgx::attr::kMode64Bit | nsgx::sgx::attr::kDebug, 3};
-    sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
-    EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_CREATE, &c), 0) << std::strerror(errno);
-    nsgx::identity::MeasuringBuilder mb;
-    EXPECT_TRUE(mb.ecreate(secs.ssa_frame_size, secs.size));
-    for (const Segment& s : kSegments) {
-      alignas(64) nsgx::sgx::Secinfo si{};
-      si.flags = s.flags;
-      sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(src_ + s.first * kPage), s.first * kPage,
-                              s.count * kPage, reinterpret_cast<std::uint64_t>(&si), SGX_PAGE_MEASURE, 0};
-      EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_ADD_PAGES, &a), 0) << std::strerror(errno);
-      EXPECT_EQ(a.count, s.count * kPage);
-      for (std::uint64_t p = 0; p < s.count; ++p) {
-        const std::uint64_t off = (s.first + p) * kPage;
-        EXPECT_TRUE(mb.add_page(off, s.flags, std::span<const std::uint8_t, 4096>(src_ + off, 4096), 0xffff));
-      }
-    }
-    auto key = nsgx::crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
-    nsgx::identity::SigstructFields f;
-    f.enclave_hash = mb.mrenclave();
-    f.attributes = secs.attributes;
-    sigstruct = nsgx::identity::make_sigstruct(f);
-    EXPECT_TRUE(nsgx::identity::sign_sigstruct(sigstruct, *key));
-    if (stop == Stop::kNone) init();
+  explicit Enclave(bool map_heap = true, Stop stop = Stop::kNone)
+      : TestEnclave(NSGX_TEST_ENCL, signing_key(), map_heap, stop) {
+    EXPECT_EQ(error, "");
   }
-  // EINIT with `sigstruct`, then the mappings.
   void init() {
-    sgx_enclave_init in{reinterpret_cast<std::uint64_t>(&sigstruct)};
-    EXPECT_EQ(ioctl(fd, SGX_IOC_ENCLAVE_INIT, &in), 0) << std::strerror(errno);
-    for (const Segment& s : kSegments)
-      EXPECT_EQ(mmap(reinterpret_cast<void*>(base + s.first * kPage), s.count * kPage, s.prot, MAP_SHARED | MAP_FIXED,
-                     fd, 0),
-                reinterpret_cast<void*>(base + s.first * kPage));
-    if (map_heap_) {  // unbacked: any permissions
-      EXPECT_NE(mmap(reinterpret_cast<void*>(base + 16 * kPage), kEnclSize - 16 * kPage, PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_FIXED, fd, 0),
-                MAP_FAILED);
-    }
-    enter = find_vdso_entry();
-    EXPECT_NE(enter, nullptr);
+    TestEnclave::init();
+    EXPECT_EQ(error, "");
   }
-  ~Enclave() {
-    munmap(reinterpret_cast<void*>(base), kEnclSize);
-    close(fd);
-  }
-  // EENTER through TCS `tcs` with `op`; the run struct says how it ended.
-  int call(EnclOp& op, sgx_enclave_run& run, unsigned tcs = 0) {
-    run = {};
-    run.tcs = base + tcs * kPage;
-    return encl_call(enter, reinterpret_cast<unsigned long>(&op), &run, 2 /* EENTER */);
-  }
-  int fd = -1;
-  std::uint64_t base = 0;
-  nsgx::sgx::Secs secs{};
-  nsgx::sgx::Sigstruct sigstruct{};
-  vdso_enter_t enter = nullptr;
-
- private:
-  bool map_heap_;
-  std::uint8_t* src_ = nullptr;
 };
 
 TEST(Selftest, DeviceLooksLikeTheKernels) {
@@ -243,7 +100,7 @@ TEST(Selftest, PteWriteFaultIsReportedThroughTheRunStruct) {
   EnclOp read{4, 0, e.base + 10 * kPage, 0};
   sgx_enclave_run run;
   ASSERT_EQ(e.call(read, run), 0);
-  ASSERT_EQ(run.function, 4u);  // EEXIT
+  ASSERT_EQ(run.function, 4u);              // EEXIT
   EnclOp op{3, 1, e.base + 10 * kPage, 0};  // write to the read-only page
   ASSERT_EQ(e.call(op, run), 0);
   EXPECT_EQ(run.function, 3u);  // ERESUME
@@ -397,17 +254,17 @@ TEST(Selftest, IoctlErrorsBeforeInit) {
     return ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &a) == 0 ? 0 : errno;
   };
   const auto s = reinterpret_cast<std::uint64_t>(src), sip = reinterpret_cast<std::uint64_t>(&si);
-  EXPECT_EQ(add(s, 16 * kPage + 8, kPage, sip), EINVAL);      // unaligned offset
-  EXPECT_EQ(add(s + 8, 16 * kPage, kPage, sip), EINVAL);      // unaligned source
-  EXPECT_EQ(add(s, 16 * kPage, kPage + 8, sip), EINVAL);      // unaligned length
-  EXPECT_EQ(add(s, 16 * kPage, 0, sip), EINVAL);              // empty
-  EXPECT_EQ(add(s, kEnclSize, kPage, sip), EINVAL);           // beyond ELRANGE
+  EXPECT_EQ(add(s, 16 * kPage + 8, kPage, sip), EINVAL);  // unaligned offset
+  EXPECT_EQ(add(s + 8, 16 * kPage, kPage, sip), EINVAL);  // unaligned source
+  EXPECT_EQ(add(s, 16 * kPage, kPage + 8, sip), EINVAL);  // unaligned length
+  EXPECT_EQ(add(s, 16 * kPage, 0, sip), EINVAL);          // empty
+  EXPECT_EQ(add(s, kEnclSize, kPage, sip), EINVAL);       // beyond ELRANGE
   EXPECT_EQ(add(s, kEnclSize - kPage, 2 * kPage, sip), EINVAL);
-  EXPECT_EQ(add(s, 0, kPage, sip), EEXIST);                   // already added
-  EXPECT_EQ(add(s, 16 * kPage, kPage, 0), EFAULT);            // SECINFO unreadable
-  si.flags = 0x203 | (1ull << 20);                            // reserved SECINFO bit
+  EXPECT_EQ(add(s, 0, kPage, sip), EEXIST);         // already added
+  EXPECT_EQ(add(s, 16 * kPage, kPage, 0), EFAULT);  // SECINFO unreadable
+  si.flags = 0x203 | (1ull << 20);                  // reserved SECINFO bit
   EXPECT_EQ(add(s, 16 * kPage, kPage, sip), EINVAL);
-  si.flags = 0x201 | 0x2 | 0x4 | 0x300;                       // not a page type ADD_PAGES takes
+  si.flags = 0x201 | 0x2 | 0x4 | 0x300;  // not a page type ADD_PAGES takes
   EXPECT_EQ(add(s, 16 * kPage, kPage, sip), EINVAL);
   // A second ECREATE on the same file.
   sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&e.secs)};

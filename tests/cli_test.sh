@@ -94,5 +94,18 @@ openssl genrsa -3 2048 >"$T/small.pem" 2>/dev/null
 expect_rc "2048-bit key refused" 2 "$NSGX" sign --key "$T/small.pem" --enclavehash "$(cat "$T/mr")" --out "$T/x"
 expect_rc "not a sigstruct" 2 "$NSGX" sigstruct "$V/sgx/enarx_encl.pem"
 
+# --- exec and bench: clear errors; the inproc suite runs when it is built ---
+expect_rc "exec of a static program refused" 2 "$NSGX" exec -- /sbin/ldconfig
+expect_rc "exec of a missing program" 2 "$NSGX" exec -- "$T/no-such-program"
+expect_rc "bench: unknown suite" 2 "$NSGX" bench nosuchsuite
+if "$NSGX" bench --list inproc | grep -q '^inproc	/'; then
+  out=$(NSGX_STATE_DIR="$T/state" "$NSGX" bench inproc --filter 'NullEnterExit|Ud2' --min-time 0.01 --out "$T/bench" 2>&1)
+  if grep -q 'null EENTER->EEXIT through the vDSO: median [0-9]* cycles' <<<"$out" && [ -s "$T/bench/inproc.json" ]; then
+    pass "bench inproc reports the round trip"
+  else
+    fail "bench inproc: $(tail -5 <<<"$out")"
+  fi
+fi
+
 echo "$fails failure(s)"
 [ "$fails" == 0 ]

@@ -16,5 +16,6 @@ void add_sigstruct(CLI::App& app, int& exit_code);
 void add_sign(CLI::App& app, int& exit_code);
 void add_keygen(CLI::App& app, int& exit_code);
 void add_exec(CLI::App& app, int& exit_code);
+void add_bench(CLI::App& app, int& exit_code);
 
 }  // namespace nsgx::cli

@@ -1,0 +1,143 @@
+// The inproc backend's entry and exit: a null EENTER→EEXIT round trip
+// through __vdso_sgx_enter_enclave, and the traps it is made of, in TSC
+// cycles (median and p99 per call, from per-call RDTSC samples). Run under
+// `nsgx exec` (`nsgx bench` does). Reported, never asserted.
+//
+// On a CPU without SGX the enclave's EEXIT is an ENCLU that raises #UD; the
+// kernel turns it into SIGILL and the backend emulates it. So the round trip
+// is bounded below by one #UD trap — the trap benchmarks show how much of it
+// is the trap itself (and, under KVM on AMD, the VM exit every #UD costs,
+// as KVM intercepts #UD) and how much is the backend.
+#include <benchmark/benchmark.h>
+#include <signal.h>
+#include <ucontext.h>
+#include <x86intrin.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "crypto/rsa.h"
+#include "tests/inproc/test_enclave.h"
+
+namespace {
+
+using nsgx::testing::EnclOp;
+using nsgx::testing::TestEnclave;
+
+std::uint64_t tsc_begin() {
+  _mm_lfence();
+  return __rdtsc();
+}
+std::uint64_t tsc_end() {
+  unsigned aux;
+  const std::uint64_t t = __rdtscp(&aux);
+  _mm_lfence();
+  return t;
+}
+
+void report(benchmark::State& state, std::vector<std::uint64_t>& samples) {
+  if (samples.empty()) return;
+  std::sort(samples.begin(), samples.end());
+  state.counters["median_cycles"] = static_cast<double>(samples[samples.size() / 2]);
+  state.counters["p99_cycles"] = static_cast<double>(samples[samples.size() * 99 / 100]);
+  state.counters["min_cycles"] = static_cast<double>(samples.front());
+}
+
+TestEnclave* enclave(benchmark::State& state) {
+  static const auto key = nsgx::crypto::RsaPrivateKey::generate(3072, 3);
+  static TestEnclave e(NSGX_TEST_ENCL, *key);
+  if (!e.error.empty()) {
+    state.SkipWithError(("the test enclave did not load (run under `nsgx exec`?): " + e.error).c_str());
+    return nullptr;
+  }
+  return &e;
+}
+
+// EENTER through the vDSO, a NOP inside, EEXIT: the null ECALL of the
+// upstream interface.
+void BM_NullEnterExit(benchmark::State& state) {
+  TestEnclave* e = enclave(state);
+  if (e == nullptr) return;
+  std::vector<std::uint64_t> samples;
+  samples.reserve(1 << 16);
+  for (auto _ : state) {
+    EnclOp op{0, 0, 0, 0};
+    sgx_enclave_run run;
+    const std::uint64_t t0 = tsc_begin();
+    const int rc = e->call(op, run);
+    const std::uint64_t t1 = tsc_end();
+    if (rc != 0 || run.function != 4) {
+      state.SkipWithError("the enclave did not EEXIT");
+      return;
+    }
+    samples.push_back(t1 - t0);
+  }
+  report(state, samples);
+}
+BENCHMARK(BM_NullEnterExit);
+
+// A trapping instruction skipped by a SIGILL/SIGSEGV/SIGTRAP handler: the
+// kernel's signal delivery and sigreturn around one trap.
+volatile std::uint8_t g_skip = 0;
+void skip_handler(int, siginfo_t*, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  uc->uc_mcontext.gregs[REG_RIP] += g_skip;
+}
+
+template <typename Trap>
+void trap_benchmark(benchmark::State& state, int sig, std::uint8_t skip, Trap trap) {
+  struct sigaction sa {
+  }, old{};
+  sa.sa_sigaction = skip_handler;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(sig, &sa, &old);
+  g_skip = skip;
+  std::vector<std::uint64_t> samples;
+  samples.reserve(1 << 16);
+  for (auto _ : state) {
+    const std::uint64_t t0 = tsc_begin();
+    trap();
+    const std::uint64_t t1 = tsc_end();
+    samples.push_back(t1 - t0);
+  }
+  sigaction(sig, &old, nullptr);
+  report(state, samples);
+}
+
+// ENCLU outside an enclave with a leaf the backend does not take (EEXIT):
+// #UD, decoded by the backend and passed on to the program's handler —
+// what every ENCLU inside an enclave costs before any emulation.
+void BM_EncluTrap(benchmark::State& state) {
+  trap_benchmark(state, SIGILL, 3, [] { __asm__ volatile(".byte 0x0f, 0x01, 0xd7" ::"a"(4) : "memory"); });
+}
+BENCHMARK(BM_EncluTrap);
+
+// UD2: the same #UD without ENCLU's decoding.
+void BM_Ud2Trap(benchmark::State& state) {
+  trap_benchmark(state, SIGILL, 2, [] { __asm__ volatile("ud2" ::: "memory"); });
+}
+BENCHMARK(BM_Ud2Trap);
+
+// INT3: a trap the hypervisor does not intercept (#BP), for comparison.
+void BM_Int3Trap(benchmark::State& state) {
+  trap_benchmark(state, SIGTRAP, 0, [] { __asm__ volatile("int3" ::: "memory"); });
+}
+BENCHMARK(BM_Int3Trap);
+
+// A system call, the cheapest way into the kernel and back.
+void BM_Getppid(benchmark::State& state) {
+  std::vector<std::uint64_t> samples;
+  samples.reserve(1 << 16);
+  for (auto _ : state) {
+    const std::uint64_t t0 = tsc_begin();
+    benchmark::DoNotOptimize(syscall(SYS_getppid));
+    const std::uint64_t t1 = tsc_end();
+    samples.push_back(t1 - t0);
+  }
+  report(state, samples);
+}
+BENCHMARK(BM_Getppid);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -5,7 +5,7 @@
 // errno values (arch/x86/kernel/cpu/sgx/ioctl.c, uapi <asm/sgx.h>), so that
 // programs written against /dev/sgx_enclave behave as on real hardware.
 // One DriverEnclave is one open /dev/sgx_enclave file: at most one enclave.
-// It chooses EPC pages (as the kernel does) from an EpcAllocator and reads
+// It chooses EPC pages (as the kernel does) from the EpcPool and reads
 // caller memory through UserMemory, which a backend implements (a bad
 // pointer is -EFAULT, never a crash).
 //

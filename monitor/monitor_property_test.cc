@@ -91,7 +91,9 @@ TEST(MonitorProperty, RandomLeafSequencesKeepTheEpcmConsistent) {
     std::vector<EnclaveId> created;
     std::vector<std::pair<EnclaveId, LinearAddr>> changed;  // pages with something to accept
     // Mostly an enclave that was created (it may be gone since), sometimes any page.
-    auto some_enclave = [&] { return !created.empty() && pick(10) != 0 ? created[pick(created.size())] : any_enclave(); };
+    auto some_enclave = [&] {
+      return !created.empty() && pick(10) != 0 ? created[pick(created.size())] : any_enclave();
+    };
     auto any_addr = [&](EnclaveId id) { return LinearAddr{base_of(id) + pick(kSize / 4096 + 1) * 4096}; };
     struct Evicted {
       Monitor::EvictedPage page;
@@ -118,11 +120,18 @@ TEST(MonitorProperty, RandomLeafSequencesKeepTheEpcmConsistent) {
         }
         case 1:
         case 2: {
+          // Random picks sequenced into locals: argument evaluation order
+          // differs between compilers, and the sequences must not.
           const EnclaveId id = some_enclave();
-          count("eadd", m.eadd(any_page(), id, any_addr(id), page, si(pick(2) ? 0x203 : 0x100)));
+          const EpcIndex at = any_page();
+          const LinearAddr addr = any_addr(id);
+          const std::uint64_t flags = pick(2) ? 0x203 : 0x100;
+          count("eadd", m.eadd(at, id, addr, page, si(flags)));
           break;
         }
-        case 3: (void)m.eextend(any_page(), static_cast<std::uint32_t>(pick(17) * 256)); break;
+        case 3:
+          (void)m.eextend(any_page(), static_cast<std::uint32_t>(pick(17) * 256));
+          break;
         case 4: {
           // Launch the enarx enclave (ELRANGE 0x8000): ECREATE, six pages, EINIT.
           const EpcIndex at = any_page();
@@ -145,7 +154,9 @@ TEST(MonitorProperty, RandomLeafSequencesKeepTheEpcmConsistent) {
           count("einit", m.einit(id, *ss, nullptr));
           break;
         }
-        case 5: count("eremove", m.eremove(any_page())); break;
+        case 5:
+          count("eremove", m.eremove(any_page()));
+          break;
         case 6: {
           const EnclaveId id = some_enclave();
           const LinearAddr addr = any_addr(id);
@@ -163,9 +174,15 @@ TEST(MonitorProperty, RandomLeafSequencesKeepTheEpcmConsistent) {
           count("eaccept", m.eaccept(id, addr, si(kFlags[pick(std::size(kFlags))])));
           break;
         }
-        case 8: count("emodpr", m.emodpr(any_page(), si(pick(8)))); break;
-        case 9: count("emodt", m.emodt(any_page(), si(pick(2) ? 0x400 : 0x100))); break;
-        case 10: count("eblock", m.eblock(any_page())); break;
+        case 8:
+          count("emodpr", m.emodpr(any_page(), si(pick(8))));
+          break;
+        case 9:
+          count("emodt", m.emodt(any_page(), si(pick(2) ? 0x400 : 0x100)));
+          break;
+        case 10:
+          count("eblock", m.eblock(any_page()));
+          break;
         case 11: {
           count("etrack", m.etrack(some_enclave()));
           count("epa", m.epa(any_page()));
@@ -175,18 +192,31 @@ TEST(MonitorProperty, RandomLeafSequencesKeepTheEpcmConsistent) {
           Monitor::EvictedPage ev;
           const EpcIndex va = any_page();
           const auto slot = static_cast<std::uint32_t>(pick(4));
-          auto r = m.ewb(any_page(), va, slot, ev);
+          const EpcIndex victim = any_page();
+          auto r = m.ewb(victim, va, slot, ev);
           count("ewb", r);
           if (r) evicted.push_back({ev, va, slot});
-          break;
+          // Often load it right back (below), while its enclave and VA page
+          // are surely still there; otherwise some later step may.
+          if (!r || pick(2) == 0) break;
+          [[fallthrough]];
         }
         case 13: {
           if (evicted.empty()) break;
-          const auto& ev = evicted[pick(evicted.size())];
-          const bool right_slot = pick(4) != 0;
-          count("eldu", m.eldu(any_page(), EnclaveId{static_cast<std::uint32_t>((ev.page.linaddr - 0x100000000ull) / kSize)},
-                               right_slot ? ev.va : any_page(), right_slot ? ev.slot : static_cast<std::uint32_t>(pick(4)),
-                               ev.page));
+          const auto& ev = op == 12 ? evicted.back() : evicted[pick(evicted.size())];
+          const bool right_slot = op == 12 || pick(4) != 0;
+          // Mostly into a free page, so that loads get past the operand checks.
+          EpcIndex dst = any_page();
+          if (pick(2) != 0)
+            for (std::uint32_t i = 0; i < kPages; ++i)
+              if (!m.epcm(EpcIndex{(dst.value + i) % kPages})->valid) {
+                dst = EpcIndex{(dst.value + i) % kPages};
+                break;
+              }
+          const EpcIndex va = right_slot ? ev.va : any_page();
+          const auto slot = right_slot ? ev.slot : static_cast<std::uint32_t>(pick(4));
+          count("eldu", m.eldu(dst, EnclaveId{static_cast<std::uint32_t>((ev.page.linaddr - 0x100000000ull) / kSize)},
+                               va, slot, ev.page));
           break;
         }
       }
@@ -238,7 +268,8 @@ TEST(MonitorConcurrency, EnclavesAndTcssInParallel) {
         }
         ok = ok && m.einit(id, *ss, nullptr).ok();
         EnterState st;
-        ok = ok && m.eenter(id, LinearAddr{s.base_addr}, 0, 0, 0, 0, st).ok() && m.eexit(id, LinearAddr{s.base_addr}).ok();
+        ok = ok && m.eenter(id, LinearAddr{s.base_addr}, 0, 0, 0, 0, st).ok() &&
+             m.eexit(id, LinearAddr{s.base_addr}).ok();
         for (std::uint32_t i = 0; ok && i < 6; ++i) ok = m.eremove(EpcIndex{first + 1 + i}).ok();
         ok = ok && m.eremove(EpcIndex{first}).ok();
         if (!ok) ++failures;
@@ -288,7 +319,8 @@ TEST(MonitorConcurrency, TwoTcssOfOneEnclave) {
   auto worker = [&](std::uint64_t tcs) {
     for (int i = 0; i < 2000; ++i) {
       EnterState st;
-      if (!m.eenter(EnclaveId{0}, LinearAddr{tcs}, 0, 0, 0, 0, st) || !m.eexit(EnclaveId{0}, LinearAddr{tcs})) ++failures;
+      if (!m.eenter(EnclaveId{0}, LinearAddr{tcs}, 0, 0, 0, 0, st) || !m.eexit(EnclaveId{0}, LinearAddr{tcs}))
+        ++failures;
     }
   };
   std::thread a(worker, base), b(worker, base + 0x1000);

@@ -1,0 +1,229 @@
+// The bridges nsgx-edger8r generates for testdata/marshal.edl, exercised
+// end to end: the untrusted proxies and OCALL bridges here, the trusted
+// bridges and OCALL proxies in a separately loaded object with a stand-in
+// trusted runtime (fake_trts.c). Checks the SDK's marshalling semantics:
+// copies in and out, zeroed out-buffers, string lengths, pointer checks on
+// both sides, overflow checks, ECALL permissions, errno propagation.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <cwchar>
+
+#include "marshal_u.h"
+
+namespace {
+
+using OcallDispatch = sgx_status_t (*)(unsigned, void*);
+using TrtsEcall = sgx_status_t (*)(int, void*, OcallDispatch);
+
+struct OcallTable {
+  std::size_t nr_ocall;
+  void* table[1];
+};
+const OcallTable* g_table = nullptr;
+
+sgx_status_t dispatch(unsigned index, void* ms) {
+  if (index >= g_table->nr_ocall) return SGX_ERROR_INVALID_FUNCTION;
+  return reinterpret_cast<sgx_status_t (*)(void*)>(g_table->table[index])(ms);
+}
+
+struct Trusted {
+  void* handle = dlopen(NSGX_TRUSTED_SO, RTLD_NOW | RTLD_LOCAL);
+  TrtsEcall ecall = handle ? reinterpret_cast<TrtsEcall>(dlsym(handle, "fake_trts_ecall")) : nullptr;
+  void* (*inside)() = handle ? reinterpret_cast<void* (*)()>(dlsym(handle, "fake_trts_inside")) : nullptr;
+};
+Trusted& trusted() {
+  static Trusted t;
+  return t;
+}
+
+int g_naked_ocalls = 0;
+
+}  // namespace
+
+// The untrusted runtime's entry point, as the generated proxies call it.
+extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms) {
+  if (eid != 1) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (trusted().ecall == nullptr) return SGX_ERROR_INVALID_ENCLAVE;
+  const OcallTable* saved = g_table;
+  g_table = static_cast<const OcallTable*>(ocall_table);
+  const sgx_status_t r = trusted().ecall(index, ms, dispatch);
+  g_table = saved;
+  return r;
+}
+
+// OCALL implementations.
+extern "C" {
+int ocall_sum(const int* v, size_t n, int* twice) {
+  int s = 0;
+  for (size_t i = 0; i < n; ++i) s += v[i];
+  if (twice) *twice = 2 * s;
+  return s;
+}
+void ocall_fill(char* buf, size_t len) {
+  for (size_t i = 0; i < len; ++i) buf[i] = static_cast<char>('a' + i);
+}
+size_t ocall_string(char* s) {
+  for (char* p = s; *p; ++p) *p = static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+  return std::strlen(s);
+}
+int ocall_errno(int value) {
+  errno = value;
+  return 0;
+}
+void ocall_naked(void) { ++g_naked_ocalls; }
+int ocall_nested(int x) {
+  int ret = -1;
+  if (x == -1) {
+    int v = 1;
+    return static_cast<int>(ecall_sum_in(1, &ret, &v, 1));  // not allowed from this OCALL
+  }
+  if (ecall_private(1, &ret, x) != SGX_SUCCESS) return -100;
+  if (ecall_naked(1) != SGX_SUCCESS) return -200;
+  return ret;
+}
+int ocall_imported(int x) { return x + 1; }
+}
+
+namespace {
+
+TEST(Bridges, TrustedObjectLoads) {
+  ASSERT_NE(trusted().handle, nullptr) << dlerror();
+  ASSERT_NE(trusted().ecall, nullptr);
+}
+
+TEST(Bridges, InBufferIsCopiedIntoTheEnclave) {
+  int v[4] = {1, 2, 3, 4}, ret = 0;
+  ASSERT_EQ(ecall_sum_in(1, &ret, v, 4), SGX_SUCCESS);
+  EXPECT_EQ(ret, 10);  // -1000 if the callee had been given the untrusted buffer
+  ASSERT_EQ(ecall_sum_in(1, &ret, nullptr, 0), SGX_SUCCESS);
+  EXPECT_EQ(ret, 0);
+}
+
+TEST(Bridges, OutBufferIsZeroedInsideThenCopiedOut) {
+  std::uint8_t buf[16];
+  std::memset(buf, 0x55, sizeof buf);
+  ASSERT_EQ(ecall_fill_out(1, buf, sizeof buf, 0x7a), SGX_SUCCESS);
+  for (auto b : buf) EXPECT_EQ(b, 0x7a);  // 0xEE if the callee saw our 0x55s or an outside buffer
+}
+
+TEST(Bridges, InOutCountRoundTrips) {
+  int v[3] = {1, -2, 30}, ret = 0;
+  ASSERT_EQ(ecall_double_inout(1, &ret, v, 3), SGX_SUCCESS);
+  EXPECT_EQ(ret, 1);
+  EXPECT_EQ(v[0], 2);
+  EXPECT_EQ(v[1], -4);
+  EXPECT_EQ(v[2], 60);
+}
+
+TEST(Bridges, CountTimesSizeMustNotWrap) {
+  int v = 1, ret = 0;
+  EXPECT_EQ(ecall_double_inout(1, &ret, &v, SIZE_MAX / 2), SGX_ERROR_INVALID_PARAMETER);
+}
+
+TEST(Bridges, Strings) {
+  std::size_t n = 0;
+  ASSERT_EQ(ecall_strlen(1, &n, "enclave"), SGX_SUCCESS);
+  EXPECT_EQ(n, 7u);
+  ASSERT_EQ(ecall_strlen(1, &n, nullptr), SGX_SUCCESS);
+  EXPECT_EQ(n, static_cast<std::size_t>(-1));
+  char s[] = "mixed Case";
+  ASSERT_EQ(ecall_upper_inout(1, s), SGX_SUCCESS);
+  EXPECT_STREQ(s, "MIXED CASE");
+  ASSERT_EQ(ecall_wcslen(1, &n, L"wide"), SGX_SUCCESS);
+  EXPECT_EQ(n, 4u);
+}
+
+// A marshalling struct built by hand, as a hostile application could.
+struct MsStrlen {
+  std::size_t ms_retval;
+  const char* ms_s;
+  std::size_t ms_s_len;
+};
+
+TEST(Bridges, StringLengthThatDisagreesWithTheStringIsRefused) {
+  const int idx = 3;              // ecall_strlen
+  MsStrlen ms{0, "abc\0def", 8};  // a NUL before the stated end
+  EXPECT_EQ(sgx_ecall(1, idx, nullptr, &ms), SGX_ERROR_UNEXPECTED);
+  ms = {0, "abcdef", 4};  // shorter than the string: cut at the stated length
+  ASSERT_EQ(sgx_ecall(1, idx, nullptr, &ms), SGX_SUCCESS);
+  EXPECT_EQ(ms.ms_retval, 3u);
+}
+
+TEST(Bridges, PointersIntoTheEnclaveAreRefused) {
+  void* inside = trusted().inside();
+  int ret = 0;
+  EXPECT_EQ(ecall_sum_in(1, &ret, static_cast<const int*>(inside), 4), SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(ecall_fill_out(1, static_cast<std::uint8_t*>(inside), 4, 1), SGX_ERROR_INVALID_PARAMETER);
+  // The marshalling struct itself inside the enclave.
+  EXPECT_EQ(sgx_ecall(1, 0, nullptr, inside), SGX_ERROR_INVALID_PARAMETER);
+  // A NULL struct where one is expected; a struct where none is.
+  EXPECT_EQ(sgx_ecall(1, 0, nullptr, nullptr), SGX_ERROR_INVALID_PARAMETER);
+  int dummy = 0;
+  EXPECT_EQ(sgx_ecall(1, 12, nullptr, &dummy), SGX_ERROR_INVALID_PARAMETER);  // ecall_naked
+}
+
+TEST(Bridges, UserCheckPassesThePointerUntouched) {
+  int x = 0;
+  std::uint64_t got = 0;
+  ASSERT_EQ(ecall_user_check(1, &got, &x), SGX_SUCCESS);
+  EXPECT_EQ(got, reinterpret_cast<std::uint64_t>(&x));
+}
+
+TEST(Bridges, ArraysStructsUnionsEnums) {
+  int a[4] = {1, 2, 3, 4}, b[2][3] = {}, ret = 0;
+  ASSERT_EQ(ecall_array(1, &ret, a, b), SGX_SUCCESS);
+  EXPECT_EQ(ret, 10);
+  EXPECT_EQ(b[0][0], 10);
+  EXPECT_EQ(b[1][2], 20);  // a[5 % 4] * 10
+  point p{1, 2}, r{};
+  word w;
+  w.u = 100;
+  ASSERT_EQ(ecall_struct(1, &r, p, BLUE, w), SGX_SUCCESS);
+  EXPECT_EQ(r.x, 1 + 6);  // BLUE = GREEN + 1 = 6
+  EXPECT_EQ(r.y, 102);
+}
+
+TEST(Bridges, CalleeSeesCopiesInsideTheEnclave) {
+  char buf[32] = {};
+  int out = 0, ret = 0;
+  ASSERT_EQ(ecall_where(1, &ret, buf, sizeof buf, &out), SGX_SUCCESS);
+  EXPECT_EQ(ret, 1);
+  EXPECT_EQ(out, 1);
+}
+
+TEST(Bridges, IsptrAndIsary) {
+  blob_t blob{3, 4};
+  quad4_t q = {1, 1, 1, 1};
+  int ret = 0;
+  ASSERT_EQ(ecall_isptr(1, &ret, &blob, q), SGX_SUCCESS);
+  EXPECT_EQ(ret, 7 + 4);
+  for (int v : q) EXPECT_EQ(v, 2);  // [in, out, isary]
+}
+
+TEST(Bridges, Ocalls) {
+  const char* what[] = {"in/out buffers and retval", "out buffer",     "in,out string",
+                        "propagate_errno",           "naked",          "nested ECALL allowed",
+                        "outside pointer refused",   "imported OCALL", "count overflow refused"};
+  for (int i = 0; i < 9; ++i) {
+    int ret = -1;
+    ASSERT_EQ(ecall_ocalls(1, &ret, i), SGX_SUCCESS) << what[i];
+    EXPECT_EQ(ret, 0) << what[i];
+  }
+  EXPECT_GE(g_naked_ocalls, 1);
+}
+
+TEST(Bridges, EcallPermissions) {
+  int ret = 0;
+  // Private: only from an OCALL that allows it.
+  EXPECT_EQ(ecall_private(1, &ret, 1), SGX_ERROR_ECALL_NOT_ALLOWED);
+  ASSERT_EQ(ecall_not_allowed_nested(1, &ret), SGX_SUCCESS);
+  EXPECT_EQ(ret, SGX_ERROR_ECALL_NOT_ALLOWED);  // public, but not in ocall_nested's allow()
+  EXPECT_EQ(sgx_ecall(1, 999, nullptr, nullptr), SGX_ERROR_INVALID_FUNCTION);
+  ASSERT_EQ(ecall_imported(1, &ret, 21), SGX_SUCCESS);  // the imported ECALL, numbered after the root's
+  EXPECT_EQ(ret, 42);
+}
+
+}  // namespace

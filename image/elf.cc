@@ -58,7 +58,8 @@ Result<ElfFile> ElfFile::parse(ByteSpan file) {
       if (s.align == 0 || s.align % kPage != 0 || s.align > kMaxVaddr)
         return Error(which + ": PT_LOAD alignment " + hex_u64(s.align) + " is not a sane multiple of the page size");
       if (s.filesz > s.memsz) return Error(which + ": file size exceeds memory size");
-      if (s.vaddr > kMaxVaddr || s.memsz > kMaxVaddr - s.vaddr) return Error(which + ": segment beyond the enclave limit");
+      if (s.vaddr > kMaxVaddr || s.memsz > kMaxVaddr - s.vaddr)
+        return Error(which + ": segment beyond the enclave limit");
       if ((s.flags & (PF_R | PF_W | PF_X)) == 0) return Error(which + ": PT_LOAD without R, W or X");
     }
     elf.segments_.push_back(s);
@@ -75,7 +76,8 @@ Result<ElfFile> ElfFile::parse(ByteSpan file) {
   std::sort(spans.begin(), spans.end());
   for (std::size_t i = 1; i < spans.size(); ++i)
     if (spans[i].first < spans[i - 1].second)
-      return Error("ELF: loadable segments at " + hex_u64(spans[i - 1].first) + " and " + hex_u64(spans[i].first) + " overlap");
+      return Error("ELF: loadable segments at " + hex_u64(spans[i - 1].first) + " and " + hex_u64(spans[i].first) +
+                   " overlap");
 
   // Section headers (optional in general, required for the SDK's metadata note).
   if (e_shnum != 0) {
@@ -110,7 +112,8 @@ Result<ElfFile> ElfFile::parse(ByteSpan file) {
   }
 
   // The dynamic table: the SDK requires one with at least one entry.
-  auto dyn = std::find_if(elf.segments_.begin(), elf.segments_.end(), [](const ElfSegment& s) { return s.type == PT_DYNAMIC; });
+  auto dyn = std::find_if(elf.segments_.begin(), elf.segments_.end(),
+                          [](const ElfSegment& s) { return s.type == PT_DYNAMIC; });
   if (dyn == elf.segments_.end()) return Error("ELF: no PT_DYNAMIC segment");
   for (std::uint64_t off = 0; off + sizeof(Elf64_Dyn) <= dyn->filesz; off += sizeof(Elf64_Dyn)) {
     const std::uint8_t* d = e + dyn->offset + off;
@@ -131,6 +134,30 @@ const ElfSection* ElfFile::find_section(std::string_view name) const {
 std::optional<std::uint64_t> ElfFile::dynamic_value(std::int64_t tag) const {
   for (const auto& d : dynamic_)
     if (d.tag == tag) return d.value;
+  return std::nullopt;
+}
+
+std::optional<ElfFile::Symbol> ElfFile::find_dynamic_symbol(std::string_view name) const {
+  const ElfSection* sym = find_section(".dynsym");
+  const ElfSection* str = find_section(".dynstr");
+  if (sym == nullptr || str == nullptr) return std::nullopt;
+  if (sym->offset > file_.size() || sym->size > file_.size() - sym->offset) return std::nullopt;
+  if (str->offset > file_.size() || str->size > file_.size() - str->offset) return std::nullopt;
+  const ByteSpan strtab = file_.subspan(str->offset, str->size);
+  constexpr std::size_t kSymSize = sizeof(Elf64_Sym);
+  for (std::uint64_t off = 0; off + kSymSize <= sym->size; off += kSymSize) {
+    const std::uint8_t* e = file_.data() + sym->offset + off;
+    const auto st_name = load_le<std::uint32_t>(e);
+    const std::uint8_t st_info = e[4];
+    const auto st_shndx = load_le<std::uint16_t>(e + 6);
+    if (st_name >= strtab.size() || st_shndx == SHN_UNDEF) continue;
+    const auto* begin = reinterpret_cast<const char*>(strtab.data() + st_name);
+    const std::size_t max = strtab.size() - st_name;
+    const std::size_t len = strnlen(begin, max);
+    if (len == max || std::string_view(begin, len) != name) continue;
+    return Symbol{load_le<std::uint64_t>(e + 8), load_le<std::uint64_t>(e + 16),
+                  static_cast<std::uint8_t>(ELF64_ST_TYPE(st_info))};
+  }
   return std::nullopt;
 }
 

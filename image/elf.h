@@ -57,6 +57,13 @@ class ElfFile {
 
   const ElfSection* find_section(std::string_view name) const;
   std::optional<std::uint64_t> dynamic_value(std::int64_t tag) const;
+  // A symbol of .dynsym (located through the section headers) by name: its
+  // value and size; nullopt when absent, undefined, or the tables are bad.
+  struct Symbol {
+    std::uint64_t value = 0, size = 0;
+    std::uint8_t type = 0;  // STT_*
+  };
+  std::optional<Symbol> find_dynamic_symbol(std::string_view name) const;
   // File offset of virtual address `vaddr` (`len` bytes) inside a PT_LOAD's file image.
   std::optional<std::uint64_t> vaddr_to_offset(std::uint64_t vaddr, std::uint64_t len) const;
 

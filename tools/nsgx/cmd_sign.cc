@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "identity/sigstruct.h"
+#include "sdk/sign/layout.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/source.h"
 
@@ -16,9 +17,10 @@ struct SignOptions {
   std::string key;
   std::string out;
   std::string out_image;
+  std::string config;  // Enclave.config.xml: lay out an unsigned enclave first
   // Field overrides; empty = default (the image's current SIGSTRUCT, else SigstructFields{}).
-  std::string date, vendor, swdefined, attributes, attributes_mask, xfrm, xfrm_mask, miscselect, misc_mask,
-      isvprodid, isvsvn;
+  std::string date, vendor, swdefined, attributes, attributes_mask, xfrm, xfrm_mask, miscselect, misc_mask, isvprodid,
+      isvsvn;
 };
 
 // Today's date as the SIGSTRUCT's BCD yyyymmdd.
@@ -86,7 +88,7 @@ identity::SigstructFields fields_of(const sgx::Sigstruct& ss) {
   return f;
 }
 
-Status run(const SignOptions& o) {
+Status run(SignOptions o) {
   const int inputs = o.source.count() + !o.enclavehash.empty();
   if (inputs != 1) return Error("give exactly one input: IMAGE, --sgxs FILE, --pages FILE or --enclavehash HEX");
   if (!o.out_image.empty() && o.source.image.empty()) return Error("--out-image needs an IMAGE input");
@@ -97,6 +99,19 @@ Status run(const SignOptions& o) {
   if (!key) return key.error().context(o.key);
 
   identity::SigstructFields f;
+  std::optional<sdk::EnclaveConfig> config;
+  if (!o.config.empty()) {
+    if (o.source.image.empty()) return Error("--config lays out an unsigned enclave IMAGE; give one");
+    NSGX_ASSIGN_OR_RETURN(Bytes xml, read_file(o.config));
+    auto c = sdk::parse_enclave_config(std::string(xml.begin(), xml.end()));
+    if (!c) return c.error().context(o.config);
+    NSGX_ASSIGN_OR_RETURN(Bytes elf, read_file(o.source.image));
+    auto laid = sdk::lay_out(elf, *c);
+    if (!laid) return laid.error().context(o.source.image);
+    o.source.image_bytes = std::move(*laid);
+    f = sdk::sigstruct_fields(*c);
+    config = *c;
+  }
   f.date = today_bcd();
   std::optional<MeasuredSource> measured;
   if (!o.enclavehash.empty()) {
@@ -105,7 +120,7 @@ Status run(const SignOptions& o) {
     std::copy(h.begin(), h.end(), f.enclave_hash.begin());
   } else {
     NSGX_ASSIGN_OR_RETURN(MeasuredSource m, measure_source(o.source));
-    if (m.image && identity::verify_sigstruct(m.image->sigstruct())) {
+    if (!config && m.image && identity::verify_sigstruct(m.image->sigstruct())) {
       const auto today = f.date;
       f = fields_of(m.image->sigstruct());
       f.date = today;
@@ -135,6 +150,8 @@ void add_sign(CLI::App& app, int& exit_code) {
   cmd->add_option("--key", o->key, "RSA-3072 exponent-3 private key, PEM (see nsgx keygen)")->required();
   cmd->add_option("--out", o->out, "write the SIGSTRUCT here");
   cmd->add_option("--out-image", o->out_image, "with IMAGE: write the image carrying the new SIGSTRUCT here");
+  cmd->add_option("--config", o->config,
+                  "Enclave.config.xml: lay out an unsigned enclave (heap, threads, metadata) before signing it");
   cmd->add_option("--date", o->date, "YYYYMMDD (default: today, UTC)");
   cmd->add_option("--vendor", o->vendor, "0 or 0x8086");
   cmd->add_option("--swdefined", o->swdefined, "SWDEFINED word");

@@ -62,7 +62,12 @@ Result<MeasuredSource> measure_source(const SourceOptions& opts) {
     auto st = image::replay_raw_pages(pages, layout, builder);
     if (!st) return st.error().context(opts.pages);
   } else {
-    NSGX_ASSIGN_OR_RETURN(Bytes file, read_file(opts.image));
+    Bytes file;
+    if (opts.image_bytes) {
+      file = *opts.image_bytes;
+    } else {
+      NSGX_ASSIGN_OR_RETURN(file, read_file(opts.image));
+    }
     auto img = image::SdkImage::parse(std::move(file));
     if (!img) return img.error().context(opts.image);
     auto st = img->replay(builder);

@@ -4,15 +4,14 @@
 // one path.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "identity/measurement.h"
 #include "image/raw_pages.h"
 #include "image/sdk_image.h"
-#include "identity/measurement.h"
 
 namespace nsgx::cli {
 
@@ -28,6 +27,9 @@ struct SourceOptions {
   std::string ssa_frame_size = "1";
   std::string page_flags = "0x207";
   std::string sgxs_out;
+  // The image's bytes when the caller already has them (e.g. laid out by
+  // `nsgx sign --config`); otherwise read from `image`.
+  std::optional<Bytes> image_bytes;
 
   // Adds --sgxs, --pages and the raw-pages layout flags, and IMAGE.
   void add_to(CLI::App& app, bool positional_image = true);

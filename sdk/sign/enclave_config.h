@@ -1,0 +1,37 @@
+// Enclave.config.xml, as the SGX SDK's signing tool reads it: the enclave's
+// heap, stack and thread counts and its SIGSTRUCT policy (ProdID, ISVSVN,
+// DisableDebug, MiscSelect/MiscMask, …). Unknown elements, malformed or
+// out-of-range values and features this signer cannot lay out are errors
+// naming the element — never silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+#include "identity/sigstruct.h"
+
+namespace nsgx::sdk {
+
+struct EnclaveConfig {
+  std::uint16_t prod_id = 0;
+  std::uint16_t isv_svn = 0;
+  std::uint64_t stack_max = 0x40000;   // StackMaxSize, per thread
+  std::uint64_t heap_max = 0x1000000;  // HeapMaxSize
+  std::uint32_t tcs_num = 1;           // TCSNum
+  std::uint32_t tcs_policy = 1;        // TCSPolicy: 0 bound to an untrusted thread, 1 unbound
+  bool disable_debug = false;
+  bool provision_key = false;
+  bool enable_kss = false;
+  std::uint32_t misc_select = 0;
+  std::uint32_t misc_mask = 0xffffffff;
+};
+
+// Parses the XML text of an Enclave.config.xml (root <EnclaveConfiguration>).
+Result<EnclaveConfig> parse_enclave_config(const std::string& xml);
+
+// The SIGSTRUCT fields the configuration implies (the SDK signer's
+// defaults: MODE64BIT, DEBUG left to the loader unless DisableDebug).
+identity::SigstructFields sigstruct_fields(const EnclaveConfig& config);
+
+}  // namespace nsgx::sdk

@@ -1,0 +1,78 @@
+/* The trusted runtime's private structures (C and asm offsets). */
+#ifndef NSGX_TRTS_INTERNAL_H
+#define NSGX_TRTS_INTERNAL_H
+
+#define TD_SELF 0
+#define TD_STACK_BASE 8
+#define TD_STACK_LIMIT 16
+#define TD_SSA_GPR 24
+#define TD_INITIALIZED 32
+#define TD_STACK_GUARD 40 /* %fs:0x28, where compilers keep the stack canary */
+#define TD_LAST_SP 48     /* enclave RSP of the innermost pending OCALL's frame, 0 if none */
+#define TD_EXIT_ADDR 56   /* RCX of the latest EENTER: where EEXIT returns */
+#define TD_ENTRY_URSP 64  /* untrusted RSP and RBP at the latest EENTER */
+#define TD_ENTRY_URBP 72
+#define TD_OCALL_INDEX 80
+#define TD_ERRNO 88
+#define TD_TCS 96
+
+#define GD_SSA_FRAME_SIZE 60 /* offsetof(nsgx_global_data_t, ssa_frame_size) */
+#define GPRSGX_SIZE 184
+#define GPR_URSP 144 /* SDM Table 34-8: URSP/URBP in GPRSGX */
+#define GPR_URBP 152
+
+#define ECMD_INIT_ENCLAVE -1
+#define ECMD_ORET -2
+#define OCMD_ERET -1
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdk/common/global_data.h"
+#include "sgx_error.h"
+
+typedef struct nsgx_td {
+  struct nsgx_td* self;
+  uint64_t stack_base, stack_limit;
+  uint64_t ssa_gpr;
+  uint64_t initialized;
+  uint64_t stack_guard;
+  uint64_t last_sp;
+  uint64_t exit_addr;
+  uint64_t entry_ursp, entry_urbp;
+  int64_t ocall_index;
+  int64_t errno_value;
+  uint64_t tcs;
+} nsgx_td_t;
+
+_Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, last_sp) == TD_LAST_SP, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, exit_addr) == TD_EXIT_ADDR, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, entry_ursp) == TD_ENTRY_URSP, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, ssa_gpr) == TD_SSA_GPR, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, ocall_index) == TD_OCALL_INDEX, "asm offsets");
+_Static_assert(offsetof(nsgx_global_data_t, ssa_frame_size) == GD_SSA_FRAME_SIZE, "asm offsets");
+
+#define HIDDEN __attribute__((visibility("hidden")))
+
+/* The signer-patched layout (an alias of the exported g_global_data). */
+extern HIDDEN volatile nsgx_global_data_t nsgx_gd;
+/* The enclave's first byte (the ELF header). */
+extern HIDDEN const char __ehdr_start[];
+
+/* This thread's data: GS base is the TD page (TCS.OGSBASGX), its first word points to itself. */
+static inline nsgx_td_t* nsgx_td(void) {
+  nsgx_td_t* td;
+  __asm__ volatile("mov %%gs:0, %0" : "=r"(td));
+  return td;
+}
+
+HIDDEN void nsgx_heap_init(void* base, size_t size);
+HIDDEN void nsgx_crash(void) __attribute__((noreturn));
+HIDDEN extern volatile int nsgx_crashed;
+/* asm: EEXIT to OCALL `index` and return the status the untrusted side sends back with ECMD_ORET. */
+HIDDEN sgx_status_t nsgx_trts_ocall(unsigned index, void* ms, nsgx_td_t* td);
+#endif
+
+#endif

@@ -69,13 +69,29 @@ nsgx_vdso_sgx_enter_enclave:
 	push	%r9
 	push	%r10
 	push	%r11
-	sub	$48, %rsp		/* out: rip, rax, fs, gs */
+	/* The call needs an aligned stack, and RSP may have any alignment
+	 * here (a user handler's return re-enters at the enclave's exit RSP). */
+	mov	%rsp, %rax
+	and	$-16, %rsp
+	sub	$64, %rsp		/* out: rip, rax, fs, gs; the saved RSP at 48 */
+	mov	%rax, 48(%rsp)
 	mov	%rbx, %rdi
-	lea	-8(%rbp), %rsi		/* URSP: RSP at the ENCLU */
+	lea	56(%rax), %rsi		/* URSP: RSP at the ENCLU, before the pushes */
 	mov	%rbp, %rdx		/* URBP */
 	mov	%rsp, %rcx
 	call	nsgx_fast_eenter
-	add	$48, %rsp
+	/* Move the out struct to just below the pushed registers (the reads
+	 * below expect it there), through registers: the areas may overlap. */
+	mov	48(%rsp), %rcx
+	mov	0(%rsp), %r8
+	mov	8(%rsp), %r9
+	mov	16(%rsp), %r10
+	mov	24(%rsp), %r11
+	mov	%r8, -48(%rcx)
+	mov	%r9, -40(%rcx)
+	mov	%r10, -32(%rcx)
+	mov	%r11, -24(%rcx)
+	mov	%rcx, %rsp
 	pop	%r11
 	pop	%r10
 	pop	%r9

@@ -1,9 +1,12 @@
 // The bridges nsgx-edger8r generates for testdata/marshal.edl, exercised
 // end to end: the untrusted proxies and OCALL bridges here, the trusted
-// bridges and OCALL proxies in a separately loaded object with a stand-in
-// trusted runtime (fake_trts.c). Checks the SDK's marshalling semantics:
-// copies in and out, zeroed out-buffers, string lengths, pointer checks on
-// both sides, overflow checks, ECALL permissions, errno propagation.
+// bridges, OCALL proxies and marshal_trusted.c on the other side. Built
+// twice: with NSGX_FAKE_URTS against a stand-in trusted runtime in a
+// separately loaded object (fake_trts.c), and (sdk/tests) against a real
+// enclave loaded by the untrusted runtime under `nsgx exec`. Checks the
+// SDK's marshalling semantics: copies in and out, zeroed out-buffers,
+// string lengths, pointer checks on both sides, overflow checks, ECALL
+// permissions, errno propagation.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -12,8 +15,15 @@
 #include <cwchar>
 
 #include "marshal_u.h"
+#ifndef NSGX_FAKE_URTS
+#include "sgx_urts.h"
+#endif
 
 namespace {
+
+sgx_enclave_id_t g_eid = 1;
+
+#ifdef NSGX_FAKE_URTS
 
 using OcallDispatch = sgx_status_t (*)(unsigned, void*);
 using TrtsEcall = sgx_status_t (*)(int, void*, OcallDispatch);
@@ -39,10 +49,33 @@ Trusted& trusted() {
   return t;
 }
 
+#else
+// The real enclave, loaded once for every test.
+class EnclaveEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    int updated = 0;
+    sgx_launch_token_t token{};
+    sgx_misc_attribute_t misc{};
+    ASSERT_EQ(sgx_create_enclave(NSGX_SIGNED_ENCLAVE, 1, &token, &updated, &g_eid, &misc), SGX_SUCCESS);
+    EXPECT_TRUE(misc.secs_attr.flags & SGX_FLAGS_DEBUG);
+  }
+  void TearDown() override { EXPECT_EQ(sgx_destroy_enclave(g_eid), SGX_SUCCESS); }
+};
+const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EnclaveEnvironment);
+#endif
+
 int g_naked_ocalls = 0;
+
+void* enclave_address() {
+  std::uint64_t a = 0;
+  EXPECT_EQ(ecall_enclave_address(g_eid, &a), SGX_SUCCESS);
+  return reinterpret_cast<void*>(a);
+}
 
 }  // namespace
 
+#ifdef NSGX_FAKE_URTS
 // The untrusted runtime's entry point, as the generated proxies call it.
 extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms) {
   if (eid != 1) return SGX_ERROR_INVALID_ENCLAVE_ID;
@@ -53,6 +86,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   g_table = saved;
   return r;
 }
+#endif
 
 // OCALL implementations.
 extern "C" {
@@ -78,10 +112,10 @@ int ocall_nested(int x) {
   int ret = -1;
   if (x == -1) {
     int v = 1;
-    return static_cast<int>(ecall_sum_in(1, &ret, &v, 1));  // not allowed from this OCALL
+    return static_cast<int>(ecall_sum_in(g_eid, &ret, &v, 1));  // not allowed from this OCALL
   }
-  if (ecall_private(1, &ret, x) != SGX_SUCCESS) return -100;
-  if (ecall_naked(1) != SGX_SUCCESS) return -200;
+  if (ecall_private(g_eid, &ret, x) != SGX_SUCCESS) return -100;
+  if (ecall_naked(g_eid) != SGX_SUCCESS) return -200;
   return ret;
 }
 int ocall_imported(int x) { return x + 1; }
@@ -89,29 +123,31 @@ int ocall_imported(int x) { return x + 1; }
 
 namespace {
 
+#ifdef NSGX_FAKE_URTS
 TEST(Bridges, TrustedObjectLoads) {
   ASSERT_NE(trusted().handle, nullptr) << dlerror();
   ASSERT_NE(trusted().ecall, nullptr);
 }
+#endif
 
 TEST(Bridges, InBufferIsCopiedIntoTheEnclave) {
   int v[4] = {1, 2, 3, 4}, ret = 0;
-  ASSERT_EQ(ecall_sum_in(1, &ret, v, 4), SGX_SUCCESS);
+  ASSERT_EQ(ecall_sum_in(g_eid, &ret, v, 4), SGX_SUCCESS);
   EXPECT_EQ(ret, 10);  // -1000 if the callee had been given the untrusted buffer
-  ASSERT_EQ(ecall_sum_in(1, &ret, nullptr, 0), SGX_SUCCESS);
+  ASSERT_EQ(ecall_sum_in(g_eid, &ret, nullptr, 0), SGX_SUCCESS);
   EXPECT_EQ(ret, 0);
 }
 
 TEST(Bridges, OutBufferIsZeroedInsideThenCopiedOut) {
   std::uint8_t buf[16];
   std::memset(buf, 0x55, sizeof buf);
-  ASSERT_EQ(ecall_fill_out(1, buf, sizeof buf, 0x7a), SGX_SUCCESS);
+  ASSERT_EQ(ecall_fill_out(g_eid, buf, sizeof buf, 0x7a), SGX_SUCCESS);
   for (auto b : buf) EXPECT_EQ(b, 0x7a);  // 0xEE if the callee saw our 0x55s or an outside buffer
 }
 
 TEST(Bridges, InOutCountRoundTrips) {
   int v[3] = {1, -2, 30}, ret = 0;
-  ASSERT_EQ(ecall_double_inout(1, &ret, v, 3), SGX_SUCCESS);
+  ASSERT_EQ(ecall_double_inout(g_eid, &ret, v, 3), SGX_SUCCESS);
   EXPECT_EQ(ret, 1);
   EXPECT_EQ(v[0], 2);
   EXPECT_EQ(v[1], -4);
@@ -120,19 +156,19 @@ TEST(Bridges, InOutCountRoundTrips) {
 
 TEST(Bridges, CountTimesSizeMustNotWrap) {
   int v = 1, ret = 0;
-  EXPECT_EQ(ecall_double_inout(1, &ret, &v, SIZE_MAX / 2), SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(ecall_double_inout(g_eid, &ret, &v, SIZE_MAX / 2), SGX_ERROR_INVALID_PARAMETER);
 }
 
 TEST(Bridges, Strings) {
   std::size_t n = 0;
-  ASSERT_EQ(ecall_strlen(1, &n, "enclave"), SGX_SUCCESS);
+  ASSERT_EQ(ecall_strlen(g_eid, &n, "enclave"), SGX_SUCCESS);
   EXPECT_EQ(n, 7u);
-  ASSERT_EQ(ecall_strlen(1, &n, nullptr), SGX_SUCCESS);
+  ASSERT_EQ(ecall_strlen(g_eid, &n, nullptr), SGX_SUCCESS);
   EXPECT_EQ(n, static_cast<std::size_t>(-1));
   char s[] = "mixed Case";
-  ASSERT_EQ(ecall_upper_inout(1, s), SGX_SUCCESS);
+  ASSERT_EQ(ecall_upper_inout(g_eid, s), SGX_SUCCESS);
   EXPECT_STREQ(s, "MIXED CASE");
-  ASSERT_EQ(ecall_wcslen(1, &n, L"wide"), SGX_SUCCESS);
+  ASSERT_EQ(ecall_wcslen(g_eid, &n, L"wide"), SGX_SUCCESS);
   EXPECT_EQ(n, 4u);
 }
 
@@ -146,42 +182,42 @@ struct MsStrlen {
 TEST(Bridges, StringLengthThatDisagreesWithTheStringIsRefused) {
   const int idx = 3;              // ecall_strlen
   MsStrlen ms{0, "abc\0def", 8};  // a NUL before the stated end
-  EXPECT_EQ(sgx_ecall(1, idx, nullptr, &ms), SGX_ERROR_UNEXPECTED);
+  EXPECT_EQ(sgx_ecall(g_eid, idx, nullptr, &ms), SGX_ERROR_UNEXPECTED);
   ms = {0, "abcdef", 4};  // shorter than the string: cut at the stated length
-  ASSERT_EQ(sgx_ecall(1, idx, nullptr, &ms), SGX_SUCCESS);
+  ASSERT_EQ(sgx_ecall(g_eid, idx, nullptr, &ms), SGX_SUCCESS);
   EXPECT_EQ(ms.ms_retval, 3u);
 }
 
 TEST(Bridges, PointersIntoTheEnclaveAreRefused) {
-  void* inside = trusted().inside();
+  void* inside = enclave_address();
   int ret = 0;
-  EXPECT_EQ(ecall_sum_in(1, &ret, static_cast<const int*>(inside), 4), SGX_ERROR_INVALID_PARAMETER);
-  EXPECT_EQ(ecall_fill_out(1, static_cast<std::uint8_t*>(inside), 4, 1), SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(ecall_sum_in(g_eid, &ret, static_cast<const int*>(inside), 4), SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(ecall_fill_out(g_eid, static_cast<std::uint8_t*>(inside), 4, 1), SGX_ERROR_INVALID_PARAMETER);
   // The marshalling struct itself inside the enclave.
-  EXPECT_EQ(sgx_ecall(1, 0, nullptr, inside), SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(sgx_ecall(g_eid, 0, nullptr, inside), SGX_ERROR_INVALID_PARAMETER);
   // A NULL struct where one is expected; a struct where none is.
-  EXPECT_EQ(sgx_ecall(1, 0, nullptr, nullptr), SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(sgx_ecall(g_eid, 0, nullptr, nullptr), SGX_ERROR_INVALID_PARAMETER);
   int dummy = 0;
-  EXPECT_EQ(sgx_ecall(1, 12, nullptr, &dummy), SGX_ERROR_INVALID_PARAMETER);  // ecall_naked
+  EXPECT_EQ(sgx_ecall(g_eid, 12, nullptr, &dummy), SGX_ERROR_INVALID_PARAMETER);  // ecall_naked
 }
 
 TEST(Bridges, UserCheckPassesThePointerUntouched) {
   int x = 0;
   std::uint64_t got = 0;
-  ASSERT_EQ(ecall_user_check(1, &got, &x), SGX_SUCCESS);
+  ASSERT_EQ(ecall_user_check(g_eid, &got, &x), SGX_SUCCESS);
   EXPECT_EQ(got, reinterpret_cast<std::uint64_t>(&x));
 }
 
 TEST(Bridges, ArraysStructsUnionsEnums) {
   int a[4] = {1, 2, 3, 4}, b[2][3] = {}, ret = 0;
-  ASSERT_EQ(ecall_array(1, &ret, a, b), SGX_SUCCESS);
+  ASSERT_EQ(ecall_array(g_eid, &ret, a, b), SGX_SUCCESS);
   EXPECT_EQ(ret, 10);
   EXPECT_EQ(b[0][0], 10);
   EXPECT_EQ(b[1][2], 20);  // a[5 % 4] * 10
   point p{1, 2}, r{};
   word w;
   w.u = 100;
-  ASSERT_EQ(ecall_struct(1, &r, p, BLUE, w), SGX_SUCCESS);
+  ASSERT_EQ(ecall_struct(g_eid, &r, p, BLUE, w), SGX_SUCCESS);
   EXPECT_EQ(r.x, 1 + 6);  // BLUE = GREEN + 1 = 6
   EXPECT_EQ(r.y, 102);
 }
@@ -189,7 +225,7 @@ TEST(Bridges, ArraysStructsUnionsEnums) {
 TEST(Bridges, CalleeSeesCopiesInsideTheEnclave) {
   char buf[32] = {};
   int out = 0, ret = 0;
-  ASSERT_EQ(ecall_where(1, &ret, buf, sizeof buf, &out), SGX_SUCCESS);
+  ASSERT_EQ(ecall_where(g_eid, &ret, buf, sizeof buf, &out), SGX_SUCCESS);
   EXPECT_EQ(ret, 1);
   EXPECT_EQ(out, 1);
 }
@@ -198,18 +234,25 @@ TEST(Bridges, IsptrAndIsary) {
   blob_t blob{3, 4};
   quad4_t q = {1, 1, 1, 1};
   int ret = 0;
-  ASSERT_EQ(ecall_isptr(1, &ret, &blob, q), SGX_SUCCESS);
+  ASSERT_EQ(ecall_isptr(g_eid, &ret, &blob, q), SGX_SUCCESS);
   EXPECT_EQ(ret, 7 + 4);
   for (int v : q) EXPECT_EQ(v, 2);  // [in, out, isary]
 }
 
 TEST(Bridges, Ocalls) {
-  const char* what[] = {"in/out buffers and retval", "out buffer",     "in,out string",
-                        "propagate_errno",           "naked",          "nested ECALL allowed",
-                        "outside pointer refused",   "imported OCALL", "count overflow refused"};
-  for (int i = 0; i < 9; ++i) {
+  const char* what[] = {"in/out buffers and retval",
+                        "out buffer",
+                        "in,out string",
+                        "propagate_errno",
+                        "naked",
+                        "nested ECALL allowed",
+                        "outside pointer refused",
+                        "imported OCALL",
+                        "count overflow refused",
+                        "200 rounds of OCALLs and nested ECALLs in one ECALL"};
+  for (int i = 0; i < 10; ++i) {
     int ret = -1;
-    ASSERT_EQ(ecall_ocalls(1, &ret, i), SGX_SUCCESS) << what[i];
+    ASSERT_EQ(ecall_ocalls(g_eid, &ret, i), SGX_SUCCESS) << what[i];
     EXPECT_EQ(ret, 0) << what[i];
   }
   EXPECT_GE(g_naked_ocalls, 1);
@@ -218,11 +261,11 @@ TEST(Bridges, Ocalls) {
 TEST(Bridges, EcallPermissions) {
   int ret = 0;
   // Private: only from an OCALL that allows it.
-  EXPECT_EQ(ecall_private(1, &ret, 1), SGX_ERROR_ECALL_NOT_ALLOWED);
-  ASSERT_EQ(ecall_not_allowed_nested(1, &ret), SGX_SUCCESS);
+  EXPECT_EQ(ecall_private(g_eid, &ret, 1), SGX_ERROR_ECALL_NOT_ALLOWED);
+  ASSERT_EQ(ecall_not_allowed_nested(g_eid, &ret), SGX_SUCCESS);
   EXPECT_EQ(ret, SGX_ERROR_ECALL_NOT_ALLOWED);  // public, but not in ocall_nested's allow()
-  EXPECT_EQ(sgx_ecall(1, 999, nullptr, nullptr), SGX_ERROR_INVALID_FUNCTION);
-  ASSERT_EQ(ecall_imported(1, &ret, 21), SGX_SUCCESS);  // the imported ECALL, numbered after the root's
+  EXPECT_EQ(sgx_ecall(g_eid, 999, nullptr, nullptr), SGX_ERROR_INVALID_FUNCTION);
+  ASSERT_EQ(ecall_imported(g_eid, &ret, 21), SGX_SUCCESS);  // the imported ECALL, numbered after the root's
   EXPECT_EQ(ret, 42);
 }
 

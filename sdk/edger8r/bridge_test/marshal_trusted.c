@@ -115,6 +115,22 @@ int ecall_ocalls(int which) {
       int* v = malloc(sizeof(int));
       return ocall_sum(&ret, v, SIZE_MAX / 2, NULL) == SGX_ERROR_INVALID_PARAMETER ? 0 : 1;
     }
+    case 9: {
+      /* Many OCALLs in one ECALL: each frees its untrusted allocation, and
+       * the untrusted stack seen after each return is consistent. */
+      int* v = malloc(2 * sizeof(int));
+      int* twice = malloc(sizeof(int));
+      char* s = malloc(4);
+      for (int i = 0; i < 200; ++i) {
+        v[0] = i, v[1] = 1;
+        if (ocall_sum(&ret, v, 2, twice) != SGX_SUCCESS || ret != i + 1 || *twice != 2 * (i + 1)) return 1;
+        memcpy(s, "abc", 4);
+        size_t n = 0;
+        if (ocall_string(&n, s) != SGX_SUCCESS || n != 3 || strcmp(s, "ABC") != 0) return 2;
+        if (ocall_nested(&ret, i) != SGX_SUCCESS || ret != i + 1) return 3;
+      }
+      return 0;
+    }
     default:
       return -1;
   }
@@ -132,3 +148,7 @@ int ecall_not_allowed_nested(void) {
 }
 
 int ecall_imported(int x) { return x * 2; }
+
+/* An address inside the enclave, for tests that pass one from outside. */
+static int inside_marker[16];
+uint64_t ecall_enclave_address(void) { return (uint64_t)(uintptr_t)inside_marker; }

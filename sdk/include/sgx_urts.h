@@ -1,0 +1,42 @@
+/* The untrusted runtime: loading, entering and destroying enclaves (SGX SDK
+ * interface). nestedsgx's runtime loads through the upstream Linux SGX
+ * interface (/dev/sgx_enclave and the vDSO), so the same application runs
+ * on SGX hardware or under `nsgx exec` (docs/sdk-abi.md). */
+#ifndef _SGX_URTS_H_
+#define _SGX_URTS_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgx_attributes.h"
+#include "sgx_defs.h"
+#include "sgx_eid.h"
+#include "sgx_error.h"
+
+typedef uint8_t sgx_launch_token_t[1024];
+
+#if !defined(NDEBUG) || defined(EDEBUG)
+#define SGX_DEBUG_FLAG 1
+#else
+#define SGX_DEBUG_FLAG 0
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Loads the signed enclave image `file_name` (SGX SDK format), as a debug
+ * enclave if `debug`. The launch token is legacy and left untouched
+ * (*launch_token_updated = 0); `misc_attr`, if given, receives the SECS
+ * attributes and MISCSELECT. */
+sgx_status_t SGX_CDECL sgx_create_enclave(const char* file_name, const int debug, sgx_launch_token_t* launch_token,
+                                          int* launch_token_updated, sgx_enclave_id_t* enclave_id,
+                                          sgx_misc_attribute_t* misc_attr);
+
+sgx_status_t SGX_CDECL sgx_destroy_enclave(const sgx_enclave_id_t enclave_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -103,7 +103,7 @@ struct CallContext {
 // Replays an image into /dev/sgx_enclave: each page by SGX_IOC_ENCLAVE_ADD_PAGES.
 class DriverLoader final : public identity::EnclaveBuilder {
  public:
-  DriverLoader(int fd, std::uint64_t base) : fd_(fd), base_(base) {}
+  explicit DriverLoader(int fd) : fd_(fd) {}
   Status ecreate(std::uint32_t, std::uint64_t) override { return {}; }  // done by SGX_IOC_ENCLAVE_CREATE
   Status add_page(std::uint64_t offset, std::uint64_t flags, std::span<const std::uint8_t, sgx::kPageSize> data,
                   std::uint16_t extend_mask) override {
@@ -129,7 +129,6 @@ class DriverLoader final : public identity::EnclaveBuilder {
 
  private:
   int fd_;
-  std::uint64_t base_;
   alignas(4096) std::uint8_t page_[4096];
   std::vector<Added> pages_;
 };
@@ -173,7 +172,7 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
   sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
   if (ioctl(e->fd, SGX_IOC_ENCLAVE_CREATE, &c) != 0)
     return errno == ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
-  DriverLoader loader(e->fd, e->base);
+  DriverLoader loader(e->fd);
   if (auto st = img->replay(loader); !st) {
     std::fprintf(stderr, "nsgx urts: %s: %s\n", path, st.error().message().c_str());
     return errno == ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;

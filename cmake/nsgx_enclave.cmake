@@ -14,6 +14,9 @@
 # in $<TARGET_PROPERTY:NAME,NSGX_EDL_DIR>.
 set(NSGX_SDK_EDL_DIR ${CMAKE_CURRENT_LIST_DIR}/../sdk/edl CACHE INTERNAL "")
 set(NSGX_SDK_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/../sdk/include CACHE INTERNAL "")
+# Cryptography inside enclaves: Debian's static mbedTLS (not built as PIC,
+# which a shared object tolerates once its symbols are local to it).
+find_library(NSGX_MBEDCRYPTO_STATIC NAMES libmbedcrypto.a REQUIRED)
 
 # The compile options of code inside an enclave (no sanitizer, no host
 # assumptions); the directory's own options (sanitizers) are dropped.
@@ -47,8 +50,9 @@ function(nsgx_add_enclave name)
   nsgx_trusted_target(${name}_unsigned)
   target_include_directories(${name}_unsigned PRIVATE ${gen} ${NSGX_SDK_INCLUDE_DIR} ${E_INCLUDES})
   target_link_options(${name}_unsigned PRIVATE -nostdlib -Wl,--no-undefined -Wl,-Bsymbolic -Wl,-z,now
-    -Wl,-z,noexecstack -Wl,-e,enclave_entry)
-  target_link_libraries(${name}_unsigned PRIVATE -Wl,--whole-archive nsgx_trts -Wl,--no-whole-archive gcc)
+    -Wl,-z,noexecstack -Wl,-e,enclave_entry -Wl,--exclude-libs,libmbedcrypto.a)
+  target_link_libraries(${name}_unsigned PRIVATE -Wl,--whole-archive nsgx_trts -Wl,--no-whole-archive
+    ${NSGX_MBEDCRYPTO_STATIC} gcc)
   set_target_properties(${name}_unsigned PROPERTIES C_STANDARD 11 PREFIX "" OUTPUT_NAME ${name}.unsigned)
   get_filename_component(config ${E_CONFIG} ABSOLUTE)
   get_filename_component(key ${E_KEY} ABSOLUTE)

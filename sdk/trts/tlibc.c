@@ -3,6 +3,7 @@
  * thread data), abort. More (snprintf, printf through an OCALL) comes with
  * the SDK's libc subset. */
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -139,4 +140,54 @@ const int32_t** __ctype_tolower_loc(void) {
 const unsigned short** __ctype_b_loc(void) {
   ctype_init();
   return &class_ptr;
+}
+
+/* What Debian's libmbedcrypto.a refers to beyond memory and strings: its
+ * self-tests print, its file helpers open files. An enclave has neither a
+ * console nor files, so these fail or print nothing (never reached by the
+ * functions the SDK uses). */
+#include <stdio.h>
+#include <time.h>
+
+void* __memcpy_chk(void* d, const void* s, size_t n, size_t room) {
+  if (n > room) nsgx_crash();
+  return memcpy(d, s, n);
+}
+int __printf_chk(int flag, const char* fmt, ...) {
+  (void)flag, (void)fmt;
+  return 0;
+}
+int puts(const char* s) {
+  (void)s;
+  return 0;
+}
+int putchar(int c) { return c; }
+FILE* fopen(const char* path, const char* mode) {
+  (void)path, (void)mode;
+  errno = ENOSYS;
+  return NULL;
+}
+size_t fread(void* p, size_t size, size_t n, FILE* f) {
+  (void)p, (void)size, (void)n, (void)f;
+  return 0;
+}
+size_t fwrite(const void* p, size_t size, size_t n, FILE* f) {
+  (void)p, (void)size, (void)n, (void)f;
+  return 0;
+}
+char* fgets(char* s, int n, FILE* f) {
+  (void)s, (void)n, (void)f;
+  return NULL;
+}
+int fclose(FILE* f) {
+  (void)f;
+  return EOF;
+}
+int ferror(FILE* f) {
+  (void)f;
+  return 1;
+}
+struct tm* gmtime_r(const time_t* t, struct tm* out) {
+  (void)t, (void)out;
+  return NULL;
 }

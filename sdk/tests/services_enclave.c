@@ -1,0 +1,52 @@
+/* Trusted side of the services test: thin ECALLs over the SDK's trusted
+ * services, so the untrusted test can check their results. */
+#include <string.h>
+
+#include "services_t.h"
+#include "sgx_trts.h"
+#include "sgx_tseal.h"
+#include "sgx_utils.h"
+
+sgx_status_t ecall_self_report(sgx_report_t* report) {
+  const sgx_report_t* r = sgx_self_report();
+  if (r == NULL) return SGX_ERROR_UNEXPECTED;
+  memcpy(report, r, sizeof *r);
+  return SGX_SUCCESS;
+}
+
+sgx_status_t ecall_self_target(sgx_target_info_t* target) { return sgx_self_target(target); }
+
+sgx_status_t ecall_report_for(const sgx_target_info_t* target, const sgx_report_data_t* data, sgx_report_t* report) {
+  return sgx_create_report(target, data, report);
+}
+
+sgx_status_t ecall_verify(const sgx_report_t* report) { return sgx_verify_report(report); }
+
+sgx_status_t ecall_get_key(const sgx_key_request_t* request, uint8_t* key) {
+  return sgx_get_key(request, (sgx_key_128bit_t*)key);
+}
+
+sgx_status_t ecall_seal(uint16_t policy, const uint8_t* secret, uint32_t len, const uint8_t* aad, uint32_t aad_len,
+                        uint8_t* blob, uint32_t cap, uint32_t* blob_len) {
+  const uint32_t need = sgx_calc_sealed_data_size(aad_len, len);
+  if (need == UINT32_MAX || need > cap) return SGX_ERROR_INVALID_PARAMETER;
+  sgx_status_t st;
+  if (policy == SGX_KEYPOLICY_MRSIGNER) {
+    st = sgx_seal_data(aad_len, aad, len, secret, need, (sgx_sealed_data_t*)blob);
+  } else {
+    const sgx_attributes_t mask = {0xFF0000000000000BULL, 0};
+    st = sgx_seal_data_ex(policy, mask, 0xF0000000u, aad_len, aad, len, secret, need, (sgx_sealed_data_t*)blob);
+  }
+  *blob_len = need;
+  return st;
+}
+
+sgx_status_t ecall_unseal(const uint8_t* blob, uint32_t len, uint8_t* secret, uint32_t cap, uint32_t* secret_len,
+                          uint8_t* aad, uint32_t aad_cap, uint32_t* aad_len) {
+  if (len < sizeof(sgx_sealed_data_t)) return SGX_ERROR_INVALID_PARAMETER;
+  *secret_len = cap;
+  *aad_len = aad_cap;
+  return sgx_unseal_data((const sgx_sealed_data_t*)blob, aad, aad_len, secret, secret_len);
+}
+
+sgx_status_t ecall_rand(uint8_t* buf, uint32_t len) { return sgx_read_rand(buf, len); }

@@ -1,0 +1,224 @@
+// The SDK's trusted services end to end on real enclaves (under `nsgx
+// exec`): two enclaves of one signer with different MRENCLAVEs, A and B.
+// Reports carry the measured identity and verify only at their target;
+// sealing follows its key policy across enclaves and processes; tampering
+// is caught.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "identity/enclave_builder.h"
+#include "identity/sigstruct.h"
+#include "image/sdk_image.h"
+#include "services_u.h"
+#include "sgx_tseal.h"
+#include "sgx_urts.h"
+
+namespace {
+
+struct Loaded {
+  sgx_enclave_id_t eid = 0;
+  sgx_status_t status = SGX_ERROR_UNEXPECTED;
+  explicit Loaded(const char* path) {
+    sgx_launch_token_t token{};
+    int updated = 0;
+    status = sgx_create_enclave(path, 1, &token, &updated, &eid, nullptr);
+  }
+  ~Loaded() {
+    if (status == SGX_SUCCESS) sgx_destroy_enclave(eid);
+  }
+};
+
+// MRENCLAVE and MRSIGNER as the tools compute them from the signed image.
+struct Identity {
+  std::array<std::uint8_t, 32> mrenclave{}, mrsigner{};
+};
+Identity identity_of(const char* path) {
+  auto img = nsgx::image::SdkImage::parse(nsgx::read_file(path).value()).value();
+  nsgx::identity::MeasuringBuilder m;
+  EXPECT_TRUE(img.replay(m));
+  Identity id;
+  id.mrenclave = m.mrenclave();
+  id.mrsigner = nsgx::identity::mrsigner(img.sigstruct());
+  return id;
+}
+
+std::vector<std::uint8_t> seal(sgx_enclave_id_t eid, std::uint16_t policy, const std::string& secret,
+                               const std::string& aad, sgx_status_t* st_out = nullptr) {
+  std::vector<std::uint8_t> blob(4096);
+  std::uint32_t len = 0;
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  EXPECT_EQ(
+      ecall_seal(eid, &st, policy, reinterpret_cast<const std::uint8_t*>(secret.data()),
+                 static_cast<std::uint32_t>(secret.size()), reinterpret_cast<const std::uint8_t*>(aad.data()),
+                 static_cast<std::uint32_t>(aad.size()), blob.data(), static_cast<std::uint32_t>(blob.size()), &len),
+      SGX_SUCCESS);
+  if (st_out) *st_out = st;
+  EXPECT_EQ(st, SGX_SUCCESS);
+  blob.resize(len);
+  return blob;
+}
+
+sgx_status_t unseal(sgx_enclave_id_t eid, const std::vector<std::uint8_t>& blob, std::string* secret,
+                    std::string* aad = nullptr) {
+  std::vector<std::uint8_t> out(1024), a(1024);
+  std::uint32_t out_len = 0, aad_len = 0;
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  EXPECT_EQ(ecall_unseal(eid, &st, blob.data(), static_cast<std::uint32_t>(blob.size()), out.data(),
+                         static_cast<std::uint32_t>(out.size()), &out_len, a.data(),
+                         static_cast<std::uint32_t>(a.size()), &aad_len),
+            SGX_SUCCESS);
+  if (st == SGX_SUCCESS) {
+    secret->assign(reinterpret_cast<char*>(out.data()), out_len);
+    if (aad) aad->assign(reinterpret_cast<char*>(a.data()), aad_len);
+  }
+  return st;
+}
+
+class Services : public ::testing::Test {
+ protected:
+  Loaded a{NSGX_ENCLAVE_A}, b{NSGX_ENCLAVE_B};
+  void SetUp() override {
+    ASSERT_EQ(a.status, SGX_SUCCESS);
+    ASSERT_EQ(b.status, SGX_SUCCESS);
+  }
+};
+
+TEST_F(Services, SelfReportCarriesTheMeasuredIdentity) {
+  sgx_report_t r{};
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  ASSERT_EQ(ecall_self_report(a.eid, &st, &r), SGX_SUCCESS);
+  ASSERT_EQ(st, SGX_SUCCESS);
+  const Identity id = identity_of(NSGX_ENCLAVE_A);
+  EXPECT_EQ(0, std::memcmp(r.body.mr_enclave.m, id.mrenclave.data(), 32));
+  EXPECT_EQ(0, std::memcmp(r.body.mr_signer.m, id.mrsigner.data(), 32));
+  EXPECT_EQ(r.body.isv_prod_id, 7);
+  EXPECT_EQ(r.body.isv_svn, 3);
+  EXPECT_TRUE(r.body.attributes.flags & SGX_FLAGS_INITTED);
+  EXPECT_TRUE(r.body.attributes.flags & SGX_FLAGS_DEBUG);
+  EXPECT_TRUE(r.body.attributes.flags & SGX_FLAGS_MODE64BIT);
+  // B: same signer, another MRENCLAVE.
+  sgx_report_t rb{};
+  ASSERT_EQ(ecall_self_report(b.eid, &st, &rb), SGX_SUCCESS);
+  EXPECT_NE(0, std::memcmp(r.body.mr_enclave.m, rb.body.mr_enclave.m, 32));
+  EXPECT_EQ(0, std::memcmp(r.body.mr_signer.m, rb.body.mr_signer.m, 32));
+}
+
+TEST_F(Services, ReportVerifiesOnlyAtItsTarget) {
+  sgx_target_info_t tb{};
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  ASSERT_EQ(ecall_self_target(b.eid, &st, &tb), SGX_SUCCESS);
+  ASSERT_EQ(st, SGX_SUCCESS);
+  sgx_report_data_t data{};
+  std::memcpy(data.d, "nonce-1234", 10);
+  sgx_report_t r{};
+  ASSERT_EQ(ecall_report_for(a.eid, &st, &tb, &data, &r), SGX_SUCCESS);
+  ASSERT_EQ(st, SGX_SUCCESS);
+  EXPECT_EQ(0, std::memcmp(r.body.report_data.d, "nonce-1234", 10));
+  ASSERT_EQ(ecall_verify(b.eid, &st, &r), SGX_SUCCESS);
+  EXPECT_EQ(st, SGX_SUCCESS);  // B verifies A's report for B
+  ASSERT_EQ(ecall_verify(a.eid, &st, &r), SGX_SUCCESS);
+  EXPECT_EQ(st, SGX_ERROR_MAC_MISMATCH);  // not A's to verify
+  for (std::size_t off :
+       {std::size_t{0}, offsetof(sgx_report_body_t, mr_enclave), offsetof(sgx_report_body_t, report_data)}) {
+    sgx_report_t t = r;
+    reinterpret_cast<std::uint8_t*>(&t.body)[off] ^= 1;
+    ASSERT_EQ(ecall_verify(b.eid, &st, &t), SGX_SUCCESS);
+    EXPECT_EQ(st, SGX_ERROR_MAC_MISMATCH) << "offset " << off;
+  }
+}
+
+TEST_F(Services, KeysAreDeterministicPerRequestAndIdentity) {
+  sgx_key_request_t req{};
+  req.key_name = SGX_KEYSELECT_SEAL;
+  req.key_policy = SGX_KEYPOLICY_MRENCLAVE;
+  req.attribute_mask.flags = 0xFF0000000000000BULL;
+  std::uint8_t k1[16], k2[16], kb[16];
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  ASSERT_EQ(ecall_get_key(a.eid, &st, &req, k1), SGX_SUCCESS);
+  ASSERT_EQ(st, SGX_SUCCESS);
+  ASSERT_EQ(ecall_get_key(a.eid, &st, &req, k2), SGX_SUCCESS);
+  EXPECT_EQ(0, std::memcmp(k1, k2, 16));
+  ASSERT_EQ(ecall_get_key(b.eid, &st, &req, kb), SGX_SUCCESS);
+  EXPECT_NE(0, std::memcmp(k1, kb, 16));  // MRENCLAVE policy: another enclave, another key
+  req.key_id.id[0] = 1;
+  ASSERT_EQ(ecall_get_key(a.eid, &st, &req, k2), SGX_SUCCESS);
+  EXPECT_NE(0, std::memcmp(k1, k2, 16));
+  req.isv_svn = 4;  // newer than the enclave's ISVSVN 3
+  ASSERT_EQ(ecall_get_key(a.eid, &st, &req, k2), SGX_SUCCESS);
+  EXPECT_EQ(st, SGX_ERROR_INVALID_ISVSVN);
+  req.isv_svn = 0;
+  req.key_name = 0x77;
+  ASSERT_EQ(ecall_get_key(a.eid, &st, &req, k2), SGX_SUCCESS);
+  EXPECT_EQ(st, SGX_ERROR_INVALID_KEYNAME);
+}
+
+TEST_F(Services, SealingFollowsItsPolicy) {
+  const std::string secret = "the launch codes", aad = "header v1";
+  std::string out, out_aad;
+  auto by_signer = seal(a.eid, SGX_KEYPOLICY_MRSIGNER, secret, aad);
+  EXPECT_EQ(by_signer.size(), sizeof(sgx_sealed_data_t) + 9 + 16);
+  const auto* blob = reinterpret_cast<const sgx_sealed_data_t*>(by_signer.data());
+  EXPECT_EQ(blob->plain_text_offset, secret.size());
+  EXPECT_EQ(0, std::memcmp(blob->aes_data.payload + secret.size(), aad.data(), aad.size()));   // in clear
+  EXPECT_EQ(std::string::npos, std::string(by_signer.begin(), by_signer.end()).find(secret));  // not in clear
+  ASSERT_EQ(unseal(a.eid, by_signer, &out, &out_aad), SGX_SUCCESS);
+  EXPECT_EQ(out, secret);
+  EXPECT_EQ(out_aad, aad);
+  ASSERT_EQ(unseal(b.eid, by_signer, &out), SGX_SUCCESS);  // same signer
+  EXPECT_EQ(out, secret);
+  auto by_enclave = seal(a.eid, SGX_KEYPOLICY_MRENCLAVE, secret, "");
+  ASSERT_EQ(unseal(a.eid, by_enclave, &out), SGX_SUCCESS);
+  EXPECT_EQ(unseal(b.eid, by_enclave, &out), SGX_ERROR_MAC_MISMATCH);
+  // Another instance of A (same MRENCLAVE) unseals it.
+  Loaded a2{NSGX_ENCLAVE_A};
+  ASSERT_EQ(a2.status, SGX_SUCCESS);
+  ASSERT_EQ(unseal(a2.eid, by_enclave, &out), SGX_SUCCESS);
+  EXPECT_EQ(out, secret);
+}
+
+TEST_F(Services, TamperedBlobsAreRefused) {
+  const auto blob = seal(a.eid, SGX_KEYPOLICY_MRSIGNER, "sixteen byte msg", "aad!");
+  std::string out;
+  const std::size_t payload = offsetof(sgx_sealed_data_t, aes_data) + offsetof(sgx_aes_gcm_data_t, payload);
+  for (std::size_t off : {payload, payload + 15, payload + 17 /* the AAD */,
+                          offsetof(sgx_sealed_data_t, aes_data) + offsetof(sgx_aes_gcm_data_t, payload_tag),
+                          offsetof(sgx_sealed_data_t, key_request) + offsetof(sgx_key_request_t, key_id)}) {
+    auto t = blob;
+    t[off] ^= 0x40;
+    EXPECT_EQ(unseal(a.eid, t, &out), SGX_ERROR_MAC_MISMATCH) << "offset " << off;
+  }
+  auto t = blob;
+  reinterpret_cast<sgx_sealed_data_t*>(t.data())->plain_text_offset = 0xffff;  // beyond the payload
+  EXPECT_EQ(unseal(a.eid, t, &out), SGX_ERROR_MAC_MISMATCH);
+}
+
+TEST_F(Services, SealedDataSurvivesAnotherProcess) {
+  const auto blob = seal(a.eid, SGX_KEYPOLICY_MRENCLAVE, "kept across processes", "");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // A new process: its platform comes back from the state directory.
+    Loaded again{NSGX_ENCLAVE_A};
+    std::string out;
+    _exit(again.status == SGX_SUCCESS && unseal(again.eid, blob, &out) == SGX_SUCCESS && out == "kept across processes"
+              ? 0
+              : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_F(Services, RandomBytes) {
+  std::uint8_t x[64] = {}, y[64] = {};
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  ASSERT_EQ(ecall_rand(a.eid, &st, x, sizeof x), SGX_SUCCESS);
+  ASSERT_EQ(st, SGX_SUCCESS);
+  ASSERT_EQ(ecall_rand(a.eid, &st, y, sizeof y), SGX_SUCCESS);
+  EXPECT_NE(0, std::memcmp(x, y, sizeof x));
+}
+
+}  // namespace

@@ -107,5 +107,15 @@ if "$NSGX" bench --list inproc | grep -q '^inproc	/'; then
   fi
 fi
 
+# --- demo: the sample application twice; the sealed count survives the new process ---
+if [ -x "$(dirname "$NSGX")/../../examples/sealed_counter/sealed_counter" ]; then
+  out=$(NSGX_STATE_DIR="$T/demo-state" "$NSGX" demo 2>&1)
+  if [ $? == 0 ] && grep -q "count is now 2" <<<"$out" && grep -q "refused (SGX_ERROR_MAC_MISMATCH)" <<<"$out"; then
+    pass "demo runs the sample twice, count 1 then 2, tampering refused"
+  else
+    fail "demo: $(tail -5 <<<"$out")"
+  fi
+fi
+
 echo "$fails failure(s)"
 [ "$fails" == 0 ]

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tools/nsgx/commands.h"
+#include "tools/nsgx/process.h"
 
 namespace nsgx::cli {
 namespace {
@@ -33,43 +34,6 @@ constexpr Suite kSuites[] = {
     {"monitor", "monitor_benchmark", false, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave"},
     {"inproc", "vdso_benchmark", true, "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
 };
-
-std::string self_exe() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("nsgx");
-}
-
-// $NSGX_BENCH_DIR, beside the binary's prefix (libexec/nsgx), or the build tree's bench/.
-std::string find_binary(const std::string& name) {
-  std::vector<std::string> dirs;
-  if (const char* d = std::getenv("NSGX_BENCH_DIR"); d && *d) dirs.emplace_back(d);
-  const fs::path self = fs::path(self_exe()).parent_path();
-  dirs.push_back((self / "../libexec/nsgx").string());
-  dirs.emplace_back(NSGX_BENCH_BUILD_DIR);
-  for (const auto& d : dirs) {
-    const fs::path p = fs::path(d) / name;
-    if (access(p.c_str(), X_OK) == 0) return p.string();
-  }
-  return {};
-}
-
-int run(std::vector<std::string> argv) {
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  std::cout.flush();
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 struct Row {
   double median = 0, p99 = 0, ns = 0;
@@ -139,7 +103,7 @@ void add_bench(CLI::App& app, int& exit_code) {
       }
     if (o->list) {
       for (const Suite* s : chosen) {
-        const std::string bin = find_binary(s->binary);
+        const std::string bin = find_helper(s->binary, "NSGX_BENCH_DIR", NSGX_BENCH_BUILD_DIR);
         std::cout << s->name << "\t" << (bin.empty() ? "(not built: configure with -DNSGX_BENCH=ON)" : bin) << "\t"
                   << s->what << "\n";
       }
@@ -160,7 +124,7 @@ void add_bench(CLI::App& app, int& exit_code) {
       fs::create_directories(out, ec);
     }
     for (const Suite* s : chosen) {
-      const std::string bin = find_binary(s->binary);
+      const std::string bin = find_helper(s->binary, "NSGX_BENCH_DIR", NSGX_BENCH_BUILD_DIR);
       if (bin.empty()) {
         std::cerr << "nsgx bench: " << s->name << ": " << s->binary
                   << " not found (configure with -DNSGX_BENCH=ON, or set NSGX_BENCH_DIR)\n";
@@ -176,7 +140,7 @@ void add_bench(CLI::App& app, int& exit_code) {
       argv.push_back("--benchmark_out=" + (out / (std::string(s->name) + ".json")).string());
       if (!o->filter.empty()) argv.push_back("--benchmark_filter=" + o->filter);
       if (o->min_time > 0) argv.push_back("--benchmark_min_time=" + std::to_string(o->min_time));
-      if (const int rc = run(argv); rc != 0) {
+      if (const int rc = run_process(argv); rc != 0) {
         std::cerr << "nsgx bench: " << s->name << " failed (exit " << rc << ")\n";
         exit_code = kExitVerifyFailed;
         continue;

@@ -17,5 +17,6 @@ void add_sign(CLI::App& app, int& exit_code);
 void add_keygen(CLI::App& app, int& exit_code);
 void add_exec(CLI::App& app, int& exit_code);
 void add_bench(CLI::App& app, int& exit_code);
+void add_demo(CLI::App& app, int& exit_code);
 
 }  // namespace nsgx::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   nsgx::cli::add_keygen(app, exit_code);
   nsgx::cli::add_exec(app, exit_code);
   nsgx::cli::add_bench(app, exit_code);
+  nsgx::cli::add_demo(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,20 @@
+// Running other programs from nsgx subcommands (bench, demo): this
+// binary's path, a child run to completion, and finding a helper program
+// in an environment variable, beside the installed binary, or in the build tree.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nsgx::cli {
+
+std::string self_exe();
+
+// Runs argv[0] with argv, waits; its exit status (128 + signal if killed, -1 if it could not start).
+int run_process(std::vector<std::string> argv);
+
+// The first executable of: $env_var (a file or a directory holding `name`),
+// <prefix>/libexec/nsgx/name beside this binary, build_dir/name. Empty if none.
+std::string find_helper(const std::string& name, const char* env_var, const std::string& build_dir);
+
+}  // namespace nsgx::cli

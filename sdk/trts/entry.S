@@ -80,8 +80,46 @@ enclave_entry:
 	jmp	.Lexit
 
 .Lafter_aex:
-	/* Entered with CSSA > 0: the SDK's exception command. Exception
-	 * handlers are not supported yet; the ECALL cannot resume. */
+	/* CSSA = 1 and ECMD_EXCEPT: phase 1 of exception handling, on a stack
+	 * below the faulting one (its red zone and 1 KiB for the exception
+	 * info kept). Its exit context stays off the TD: the interrupted ECALL
+	 * still exits to its own. */
+	cmp	$1, %rax
+	jne	.Lrefuse
+	cmp	$ECMD_EXCEPT, %rdi
+	jne	.Lrefuse
+	lea	nsgx_gd(%rip), %r11
+	mov	GD_SSA_FRAME_SIZE(%r11), %r10d
+	shl	$13, %r10
+	lea	0x11000(%rbx, %r10), %r11
+	mov	TD_SSA_GPR(%r11), %r10
+	test	%r10, %r10
+	jz	.Lrefuse		/* no ECALL ever ran on this TCS */
+	mov	32(%r10), %r10		/* the faulting RSP */
+	sub	$(128 + 1024), %r10
+	and	$-16, %r10
+	cmp	TD_STACK_LIMIT(%r11), %r10
+	jb	.Lrefuse
+	mov	%rsp, %r8
+	mov	%rbp, %r9
+	mov	%r10, %rsp
+	push	%r8			/* untrusted RSP, RBP, the exit address */
+	push	%r9
+	push	%rcx
+	push	%r11
+	mov	%r11, %rdi
+	xor	%ebp, %ebp
+	cld
+	call	nsgx_trts_exception
+	pop	%r11
+	pop	%rbx
+	pop	%rbp
+	pop	%rsp
+	mov	%eax, %esi
+	mov	$OCMD_ERET, %rdi
+	jmp	.Lscrub_and_exit
+.Lrefuse:
+	/* Any other entry with CSSA > 0: nothing to resume into. */
 	mov	$OCMD_ERET, %rdi
 	mov	$0x1006, %esi		/* SGX_ERROR_ENCLAVE_CRASHED */
 	mov	%rcx, %rbx
@@ -122,6 +160,41 @@ enclave_entry:
 	ENCLU
 	ud2
 	.size enclave_entry, .-enclave_entry
+
+/* Phase 2 of exception handling: ERESUME lands here with RSP = RDI = the
+ * sgx_exception_info_t phase 1 built. The handlers run; if one continues,
+ * the state it left is restored (flags first, RSP and R11 last) and
+ * execution jumps to its RIP through the thread data. */
+	.globl nsgx_trts_exception_stage2
+	.hidden nsgx_trts_exception_stage2
+	.type nsgx_trts_exception_stage2, @function
+	.p2align 4
+nsgx_trts_exception_stage2:
+	mov	%rdi, %rbx
+	call	nsgx_trts_dispatch_exception
+	mov	%rbx, %r11
+	mov	136(%r11), %rax		/* RIP */
+	mov	%rax, %gs:TD_EXCEPTION_RIP
+	push	128(%r11)		/* RFLAGS */
+	popfq
+	mov	0(%r11), %rax
+	mov	8(%r11), %rcx
+	mov	16(%r11), %rdx
+	mov	24(%r11), %rbx
+	mov	40(%r11), %rbp
+	mov	48(%r11), %rsi
+	mov	56(%r11), %rdi
+	mov	64(%r11), %r8
+	mov	72(%r11), %r9
+	mov	80(%r11), %r10
+	mov	96(%r11), %r12
+	mov	104(%r11), %r13
+	mov	112(%r11), %r14
+	mov	120(%r11), %r15
+	mov	32(%r11), %rsp
+	mov	88(%r11), %r11
+	jmp	*%gs:TD_EXCEPTION_RIP
+	.size nsgx_trts_exception_stage2, .-nsgx_trts_exception_stage2
 
 /* sgx_status_t nsgx_trts_ocall(unsigned index, void* ms, nsgx_td_t* td) */
 	.globl nsgx_trts_ocall

@@ -15,6 +15,7 @@
 #define TD_OCALL_INDEX 80
 #define TD_ERRNO 88
 #define TD_TCS 96
+#define TD_EXCEPTION_RIP 104 /* phase 2's jump back to the handled state */
 
 #define GD_SSA_FRAME_SIZE 60 /* offsetof(nsgx_global_data_t, ssa_frame_size) */
 #define GPRSGX_SIZE 184
@@ -23,6 +24,7 @@
 
 #define ECMD_INIT_ENCLAVE -1
 #define ECMD_ORET -2
+#define ECMD_EXCEPT -3
 #define OCMD_ERET -1
 
 #ifndef __ASSEMBLER__
@@ -44,6 +46,7 @@ typedef struct nsgx_td {
   int64_t ocall_index;
   int64_t errno_value;
   uint64_t tcs;
+  uint64_t exception_rip;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -52,6 +55,9 @@ _Static_assert(offsetof(nsgx_td_t, exit_addr) == TD_EXIT_ADDR, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, entry_ursp) == TD_ENTRY_URSP, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, ssa_gpr) == TD_SSA_GPR, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, ocall_index) == TD_OCALL_INDEX, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, exception_rip) == TD_EXCEPTION_RIP, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, stack_limit) == TD_STACK_LIMIT, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, stack_base) == TD_STACK_BASE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, ssa_frame_size) == GD_SSA_FRAME_SIZE, "asm offsets");
 
 #define HIDDEN __attribute__((visibility("hidden")))
@@ -69,6 +75,8 @@ static inline nsgx_td_t* nsgx_td(void) {
 }
 
 HIDDEN void nsgx_heap_init(void* base, size_t size);
+void* malloc(size_t n);
+void free(void* p);
 HIDDEN void nsgx_crash(void) __attribute__((noreturn));
 HIDDEN extern volatile int nsgx_crashed;
 /* asm: EEXIT to OCALL `index` and return the status the untrusted side sends back with ECMD_ORET. */

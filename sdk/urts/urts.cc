@@ -8,9 +8,11 @@
 #include <asm/sgx.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,7 +41,7 @@ int nsgx_urts_vdso_handler(long, long, long, long, long, long, sgx_enclave_run*)
 namespace nsgx::urts {
 namespace {
 
-constexpr long kEcmdInitEnclave = -1, kOcmdEret = -1;
+constexpr long kEcmdInitEnclave = -1, kEcmdExcept = -3, kOcmdEret = -1;
 constexpr std::uint64_t kPage = 4096;
 
 // The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c).
@@ -96,6 +98,7 @@ thread_local std::vector<Active> t_active;
 // One vDSO call's state, reached from the exit handler through run->user_data.
 struct CallContext {
   const void* ocall_table;
+  vdso_fn vdso = nullptr;
   sgx_status_t status = SGX_ERROR_UNEXPECTED;
   bool returned = false;
 };
@@ -138,7 +141,56 @@ int prot_of(std::uint64_t flags) {
   return ((flags & 1) ? PROT_READ : 0) | ((flags & 2) ? PROT_WRITE : 0) | ((flags & 4) ? PROT_EXEC : 0);
 }
 
+// ECMD_EXCEPT on `tcs` (CSSA 1 after an AEX): the enclave's handlers get
+// the exception; true if the enclave can be resumed.
+bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs) {
+  CallContext except{nullptr, vdso};
+  sgx_enclave_run r{};
+  r.tcs = tcs;
+  r.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
+  r.user_data = reinterpret_cast<std::uint64_t>(&except);
+  const int rc = nsgx_urts_enter(vdso, kEcmdExcept, nullptr, &r);
+  return rc == 0 && except.returned && except.status == SGX_SUCCESS;
+}
+
+// #BP and #DB are not reported through the vDSO (the kernel does not fix
+// them up); they arrive as SIGTRAP at the AEP, as on SGX hardware. As the
+// SDK's runtime does, run the enclave's exception handling, then return to
+// the AEP, whose ENCLU resumes the enclave.
+struct sigaction g_prev_sigtrap;
+void on_sigtrap(int sig, siginfo_t* info, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  const auto reg = [&](int r) { return static_cast<std::uint64_t>(uc->uc_mcontext.gregs[r]); };
+  // The synthetic state after an AEX: RAX = ERESUME, RBX = the TCS, RCX = RIP = the AEP.
+  if (!t_active.empty() && reg(REG_RAX) == 3 && reg(REG_RBX) == t_active.back().tcs && reg(REG_RCX) == reg(REG_RIP)) {
+    static const vdso_fn vdso = find_vdso();
+    if (vdso != nullptr && run_exception_handling(vdso, t_active.back().tcs)) return;
+    // Not handled: the enclave crashed; its thread cannot resume.
+    std::shared_lock lock(g_mu);
+    if (auto it = g_enclaves.find(t_active.back().eid); it != g_enclaves.end()) it->second->crashed = true;
+  }
+  if (g_prev_sigtrap.sa_flags & SA_SIGINFO) {
+    if (g_prev_sigtrap.sa_sigaction) return g_prev_sigtrap.sa_sigaction(sig, info, ctx);
+  } else if (g_prev_sigtrap.sa_handler != SIG_DFL && g_prev_sigtrap.sa_handler != SIG_IGN) {
+    return g_prev_sigtrap.sa_handler(sig);
+  }
+  signal(SIGTRAP, SIG_DFL);
+  raise(SIGTRAP);
+}
+
+void install_sigtrap_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigtrap;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTRAP, &sa, &g_prev_sigtrap);
+  });
+}
+
 sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_attribute_t* misc) {
+  install_sigtrap_once();
   auto file = read_file(path);
   if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
   auto img = image::SdkImage::parse(std::move(*file));
@@ -235,7 +287,12 @@ using namespace nsgx::urts;
 extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, long rsi, sgx_enclave_run* run,
                                                                     long* ocall_status) {
   auto* ctx = reinterpret_cast<CallContext*>(run->user_data);
-  if (run->function != 4 /* EEXIT */) return 0;  // an exception: reported to sgx_ecall
+  if (run->function != 4 /* EEXIT */) {
+    // An exception inside the enclave: give its handlers a chance (the
+    // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then
+    // ERESUME. If the trusted runtime cannot handle it, the call fails.
+    return run_exception_handling(ctx->vdso, run->tcs) ? 2 /* ERESUME */ : 0;
+  }
   if (rdi == kOcmdEret) {
     ctx->status = static_cast<sgx_status_t>(static_cast<std::uint32_t>(rsi));
     ctx->returned = true;
@@ -282,7 +339,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
     borrowed = true;
   }
   t_active.push_back({eid, tcs});
-  CallContext ctx{ocall_table};
+  CallContext ctx{ocall_table, vdso};
   sgx_enclave_run run{};
   run.tcs = tcs;
   run.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);

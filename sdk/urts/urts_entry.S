@@ -11,7 +11,8 @@
  * OCALL it returns EENTER with RDI = ECMD_ORET and RSI = the OCALL's status,
  * and the vDSO re-enters from the same frame — so the untrusted stack
  * below the marshalling data is what the enclave sees next, as with the
- * SGX SDK's own handler.
+ * SGX SDK's own handler. After an exception it runs the enclave's
+ * exception handling (ECMD_EXCEPT, a nested vDSO call) and returns ERESUME.
  */
 	.text
 	.globl nsgx_urts_enter
@@ -55,11 +56,14 @@ nsgx_urts_vdso_handler:
 	mov	16(%rbp), %rdx
 	lea	-8(%rbp), %rcx
 	call	nsgx_urts_exit
-	test	%eax, %eax
-	jz	1f
-	mov	-8(%rbp), %rsi		/* the OCALL's status */
+	cmp	$1, %eax
+	jb	1f			/* 0: done, the vDSO returns */
+	ja	2f			/* 2: ERESUME after the enclave's exception handling */
+	mov	-8(%rbp), %rsi		/* 1: the OCALL's status */
 	mov	$-2, %rdi		/* ECMD_ORET */
 	mov	$2, %eax		/* EENTER */
+	jmp	1f
+2:	mov	$3, %eax		/* ERESUME */
 1:	leave
 	ret
 	.size nsgx_urts_vdso_handler, .-nsgx_urts_vdso_handler

@@ -1,0 +1,92 @@
+/* Trusted side of the exception test: handlers that repair the state and
+ * continue, as SGX SDK code does (skip an instruction, set a result). */
+#include <stdint.h>
+
+#include "exceptions_t.h"
+#include "sgx_trts_exception.h"
+
+static void* handles[4];
+static volatile uint64_t handled;
+static volatile int last_vector = -1, last_type = -1;
+
+/* #DE from the 2-byte `idiv %ecx`: result -1, skip it. */
+static int on_divide(sgx_exception_info_t* info) {
+  if (info->exception_vector != SGX_EXCEPTION_VECTOR_DE) return EXCEPTION_CONTINUE_SEARCH;
+  info->cpu_context.rax = (uint64_t)-1;
+  info->cpu_context.rip += 2;
+  ++handled;
+  return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+/* #UD from ud2 (2 bytes) and #PF from the 3-byte `movb $1, (%rax)`: skip, mark. */
+static int on_ud_or_pf(sgx_exception_info_t* info) {
+  last_vector = info->exception_vector;
+  last_type = info->exception_type;
+  if (info->exception_vector == SGX_EXCEPTION_VECTOR_UD) {
+    info->cpu_context.rip += 2;
+  } else if (info->exception_vector == SGX_EXCEPTION_VECTOR_PF) {
+    info->cpu_context.rip += 3;
+  } else {
+    return EXCEPTION_CONTINUE_SEARCH;
+  }
+  info->cpu_context.rdx = 42;
+  ++handled;
+  return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+/* #BP is a trap: RIP is already past the int3. */
+static int on_breakpoint(sgx_exception_info_t* info) {
+  if (info->exception_vector != SGX_EXCEPTION_VECTOR_BP) return EXCEPTION_CONTINUE_SEARCH;
+  last_vector = info->exception_vector;
+  last_type = info->exception_type;
+  info->cpu_context.rdx = 7;
+  ++handled;
+  return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+int ecall_install(void) {
+  handles[0] = sgx_register_exception_handler(0, on_divide);
+  handles[1] = sgx_register_exception_handler(0, on_ud_or_pf);
+  handles[2] = sgx_register_exception_handler(1, on_breakpoint); /* first in the list */
+  return handles[0] && handles[1] && handles[2];
+}
+
+void ecall_uninstall(void) {
+  for (int i = 0; i < 3; ++i) sgx_unregister_exception_handler(handles[i]);
+}
+
+int ecall_divide(int a, int b) {
+  int q;
+  __asm__ volatile("cltd\n\tidiv %%ecx" : "=a"(q) : "a"(a), "c"(b) : "rdx", "cc");
+  return q;
+}
+
+int ecall_ud2(void) {
+  uint64_t marker = 0;
+  __asm__ volatile("xor %%edx, %%edx\n\tud2" : "=d"(marker) : : "memory");
+  return (int)marker + last_vector * 1000;
+}
+
+int ecall_int3(void) {
+  uint64_t marker = 0;
+  __asm__ volatile("xor %%edx, %%edx\n\tint3" : "=d"(marker) : : "memory");
+  return (int)marker + last_vector * 1000 + last_type * 100000;
+}
+
+int ecall_write_code(void) {
+  /* The code page is R+X in the EPCM: the write faults (#PF). */
+  uint64_t marker = 0;
+  __asm__ volatile("xor %%edx, %%edx\n\tmovb $1, (%%rax)" : "=d"(marker) : "a"((void*)&ecall_write_code) : "memory");
+  return (int)marker + last_vector * 1000;
+}
+
+int ecall_handler_api(void) {
+  int ok = sgx_register_exception_handler(0, NULL) == NULL;
+  ok = ok && sgx_register_exception_handler(0, (sgx_exception_handler_t)(uintptr_t)0x1000) == NULL; /* outside */
+  void* h = sgx_register_exception_handler(0, on_divide);
+  ok = ok && h != NULL && sgx_unregister_exception_handler(h) == 1 && sgx_unregister_exception_handler(h) == 0;
+  ok = ok && sgx_unregister_exception_handler(NULL) == 0;
+  return ok;
+}
+
+uint64_t ecall_handled_count(void) { return handled; }

@@ -1,0 +1,114 @@
+/* The SDK's two-phase exception handling. Phase 1 (ECMD_EXCEPT, entered
+ * with CSSA = 1 after the AEX): copy the faulting state from SSA frame 0
+ * into an sgx_exception_info_t below the faulting stack's red zone, and
+ * point SSA frame 0 at phase 2. Phase 2 (after ERESUME, CSSA = 0): call the
+ * handlers; resume with the state they leave, or crash. */
+#include <string.h>
+
+#include "sgx_trts.h"
+#include "sgx_trts_exception.h"
+#include "sgx_utils.h"
+#include "trts_internal.h"
+
+_Static_assert(offsetof(sgx_exception_info_t, exception_vector) == 144, "SDK layout");
+_Static_assert(offsetof(sgx_exception_info_t, exinfo) == 152, "SDK layout");
+_Static_assert(offsetof(sgx_exception_info_t, xsave_area) == 192, "SDK layout");
+
+typedef struct handler_node {
+  struct handler_node* next;
+  sgx_exception_handler_t fn;
+} handler_node_t;
+
+static handler_node_t* handlers;
+static volatile int handlers_lock;
+
+static void lock(void) {
+  while (__atomic_exchange_n(&handlers_lock, 1, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+}
+static void unlock(void) { __atomic_store_n(&handlers_lock, 0, __ATOMIC_RELEASE); }
+
+void* sgx_register_exception_handler(int is_first_handler, sgx_exception_handler_t fn) {
+  if (fn == NULL || !sgx_is_within_enclave((const void*)fn, 1)) return NULL;
+  handler_node_t* n = malloc(sizeof *n);
+  if (n == NULL) return NULL;
+  n->fn = fn;
+  n->next = NULL;
+  lock();
+  if (is_first_handler || handlers == NULL) {
+    n->next = handlers;
+    handlers = n;
+  } else {
+    handler_node_t* t = handlers;
+    while (t->next) t = t->next;
+    t->next = n;
+  }
+  unlock();
+  return n;
+}
+
+int sgx_unregister_exception_handler(void* handle) {
+  if (handle == NULL) return 0;
+  lock();
+  for (handler_node_t** p = &handlers; *p; p = &(*p)->next)
+    if (*p == handle) {
+      *p = (*p)->next;
+      unlock();
+      free(handle);
+      return 1;
+    }
+  unlock();
+  return 0;
+}
+
+/* GPRSGX (SDM Table 34-8): the first 18 words are in sgx_cpu_context_t's order. */
+#define GPR_RSP_OFF 32
+#define GPR_RDI_OFF 56
+#define GPR_RIP_OFF 136
+#define GPR_EXITINFO_OFF 160
+
+extern void nsgx_trts_exception_stage2(void);
+
+/* Phase 1, on a stack below the reserved area (entry.S). */
+HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
+  if (nsgx_crashed) return SGX_ERROR_ENCLAVE_CRASHED;
+  uint8_t* gpr = (uint8_t*)td->ssa_gpr;
+  uint32_t exitinfo;
+  memcpy(&exitinfo, gpr + GPR_EXITINFO_OFF, 4);
+  if (!(exitinfo & 0x80000000u)) return SGX_SUCCESS; /* not an exception (an interrupt): resume as is */
+  if (handlers == NULL) {
+    nsgx_crashed = 1;
+    return SGX_ERROR_ENCLAVE_CRASHED;
+  }
+  uint64_t rsp;
+  memcpy(&rsp, gpr + GPR_RSP_OFF, 8);
+  const uint64_t at = (rsp - 128 - sizeof(sgx_exception_info_t)) & ~(uint64_t)63; /* keep the red zone */
+  if (at < td->stack_limit || rsp > td->stack_base) {
+    nsgx_crashed = 1; /* the faulting stack is not this thread's: nothing safe to run on */
+    return SGX_ERROR_STACK_OVERRUN;
+  }
+  sgx_exception_info_t* info = (sgx_exception_info_t*)at;
+  memset(info, 0, sizeof *info);
+  memcpy(&info->cpu_context, gpr, sizeof info->cpu_context);
+  info->exception_vector = (sgx_exception_vector_t)(exitinfo & 0xff);
+  info->exception_type = (sgx_exception_type_t)((exitinfo >> 8) & 7);
+  info->exception_valid = 1;
+  const sgx_report_t* self = sgx_self_report();
+  if (self && (self->body.misc_select & 1)) /* EXINFO precedes GPRSGX in the frame */
+    memcpy(&info->exinfo, gpr - sizeof(sgx_misc_exinfo_t), sizeof info->exinfo);
+  /* Resume into phase 2 with RSP and RDI at the info. */
+  const uint64_t stage2 = (uint64_t)(uintptr_t)&nsgx_trts_exception_stage2;
+  memcpy(gpr + GPR_RIP_OFF, &stage2, 8);
+  memcpy(gpr + GPR_RSP_OFF, &at, 8);
+  memcpy(gpr + GPR_RDI_OFF, &at, 8);
+  return SGX_SUCCESS;
+}
+
+/* Phase 2: the handlers, in order. Returns only if one continues execution. */
+HIDDEN void nsgx_trts_dispatch_exception(sgx_exception_info_t* info) {
+  lock();
+  handler_node_t* n = handlers;
+  unlock();
+  for (; n != NULL; n = n->next)
+    if (n->fn(info) == EXCEPTION_CONTINUE_EXECUTION) return;
+  nsgx_crash();
+}

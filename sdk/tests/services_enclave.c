@@ -1,5 +1,6 @@
 /* Trusted side of the services test: thin ECALLs over the SDK's trusted
  * services, so the untrusted test can check their results. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "services_t.h"
@@ -50,3 +51,21 @@ sgx_status_t ecall_unseal(const uint8_t* blob, uint32_t len, uint8_t* secret, ui
 }
 
 sgx_status_t ecall_rand(uint8_t* buf, uint32_t len) { return sgx_read_rand(buf, len); }
+
+sgx_status_t ecall_cpuid(int leaf, int regs[4]) { return sgx_oc_cpuidex(regs, leaf, 0); }
+
+/* An event set for oneself and then waited on returns at once; a set of
+ * several wakes each once. */
+int ecall_events(void) {
+  static int self_token, other_token;
+  int r = -1;
+  if (sgx_thread_set_untrusted_event_ocall(&r, &self_token) != SGX_SUCCESS || r != 0) return 1;
+  if (sgx_thread_wait_untrusted_event_ocall(&r, &self_token) != SGX_SUCCESS || r != 0) return 2;
+  if (sgx_thread_setwait_untrusted_events_ocall(&r, &other_token, &other_token) != SGX_SUCCESS || r != 0) return 3;
+  const void** both = malloc(2 * sizeof(void*));
+  both[0] = &self_token, both[1] = &other_token;
+  if (sgx_thread_set_multiple_untrusted_events_ocall(&r, both, 2) != SGX_SUCCESS || r != 0) return 4;
+  if (sgx_thread_wait_untrusted_event_ocall(&r, &self_token) != SGX_SUCCESS) return 5;
+  if (sgx_thread_wait_untrusted_event_ocall(&r, &other_token) != SGX_SUCCESS) return 6;
+  return 0;
+}

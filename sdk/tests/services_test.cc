@@ -221,4 +221,18 @@ TEST_F(Services, RandomBytes) {
   EXPECT_NE(0, std::memcmp(x, y, sizeof x));
 }
 
+TEST_F(Services, BuiltinTstdcOcalls) {
+  int regs[4] = {};
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  ASSERT_EQ(ecall_cpuid(a.eid, &st, 0, regs), SGX_SUCCESS);
+  ASSERT_EQ(st, SGX_SUCCESS);
+  unsigned ea = 0, eb = 0, ec = 0, ed = 0;
+  __asm__ volatile("cpuid" : "=a"(ea), "=b"(eb), "=c"(ec), "=d"(ed) : "a"(0), "c"(0));
+  EXPECT_EQ(static_cast<unsigned>(regs[1]), eb);  // the vendor string, as the host sees it
+  EXPECT_EQ(static_cast<unsigned>(regs[2]), ec);
+  int r = -1;
+  ASSERT_EQ(ecall_events(a.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 0);
+}
+
 }  // namespace

@@ -25,7 +25,8 @@ function(nsgx_trusted_target target)
   set_property(TARGET ${target} PROPERTY LINK_OPTIONS "")
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -ffreestanding -fPIC -fvisibility=hidden
     -fno-stack-protector -fno-builtin -fno-omit-frame-pointer -fno-exceptions -fno-asynchronous-unwind-tables
-    -U_FORTIFY_SOURCE -fcf-protection=none)
+    -U_FORTIFY_SOURCE -fcf-protection=none
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-rtti>)
 endfunction()
 
 function(nsgx_add_enclave name)

@@ -65,4 +65,14 @@ TEST(Exceptions, UnhandledCrashesThatEnclaveOnly) {
   EXPECT_EQ(ecall_ud2(other.eid, &r), SGX_ERROR_ENCLAVE_CRASHED);  // handlers removed again
 }
 
+TEST(Cxx, ClassesNewDeleteAndStatics) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int r = 0;
+  ASSERT_EQ(ecall_cxx(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 101);
+  ASSERT_EQ(ecall_cxx(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 102);  // the local static was initialized once
+}
+
 }  // namespace

@@ -221,6 +221,21 @@ TEST_F(Services, RandomBytes) {
   EXPECT_NE(0, std::memcmp(x, y, sizeof x));
 }
 
+TEST_F(Services, SnprintfAndPrintf) {
+  char out[256] = {};
+  int n = 0;
+  ASSERT_EQ(ecall_format(a.eid, &n, out, sizeof out), SGX_SUCCESS);
+  const std::string want =
+      "[-42|   42|42   |00042|+7|ff|0XFF|10|123456789012|-9000000000|77|z|str|tru|    3.14|0x1234|%|44]";
+  EXPECT_EQ(std::string(out), want);
+  EXPECT_EQ(n, static_cast<int>(want.size()));
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(ecall_printf(a.eid, &n, 7), SGX_SUCCESS);
+  const std::string printed = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(printed, "hello from the enclave, 7\n");
+  EXPECT_EQ(n, 26);
+}
+
 TEST_F(Services, BuiltinTstdcOcalls) {
   int regs[4] = {};
   sgx_status_t st = SGX_ERROR_UNEXPECTED;

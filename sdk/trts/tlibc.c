@@ -142,10 +142,9 @@ const unsigned short** __ctype_b_loc(void) {
   return &class_ptr;
 }
 
-/* What Debian's libmbedcrypto.a refers to beyond memory and strings: its
- * self-tests print, its file helpers open files. An enclave has neither a
- * console nor files, so these fail or print nothing (never reached by the
- * functions the SDK uses). */
+/* What Debian's libmbedcrypto.a refers to beyond memory, strings and
+ * printing (stdio.c): its file helpers open files. An enclave has no files,
+ * so these fail (never reached by the functions the SDK uses). */
 #include <stdio.h>
 #include <time.h>
 
@@ -153,15 +152,6 @@ void* __memcpy_chk(void* d, const void* s, size_t n, size_t room) {
   if (n > room) nsgx_crash();
   return memcpy(d, s, n);
 }
-int __printf_chk(int flag, const char* fmt, ...) {
-  (void)flag, (void)fmt;
-  return 0;
-}
-int puts(const char* s) {
-  (void)s;
-  return 0;
-}
-int putchar(int c) { return c; }
 FILE* fopen(const char* path, const char* mode) {
   (void)path, (void)mode;
   errno = ENOSYS;

@@ -6,6 +6,7 @@
 #include <cpuid.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -70,3 +71,9 @@ int sgx_thread_set_multiple_untrusted_events_ocall(const void** waiters, size_t 
 }
 
 }  // extern "C"
+
+// sdk/edl/nsgx_tstdio.edl: an enclave's printf output.
+extern "C" void nsgx_oc_print_string(const char* str) {
+  std::fputs(str, stdout);
+  std::fflush(stdout);
+}

@@ -74,7 +74,7 @@ int ecall_events(void) {
 int ecall_format(char* out, uint32_t cap) {
   return snprintf(out, cap, "[%d|%5d|%-5d|%05d|%+d|%x|%#X|%o|%lu|%lld|%zu|%c|%s|%.3s|%8.2f|%p|%%|%hhd]", -42, 42, 42, 42,
                   7, 255u, 255u, 8u, 123456789012ul, -9000000000ll, (size_t)77, 'z', "str", "truncate", 3.14159,
-                  (void*)0x1234, 300);
+                  (void*)0x1234, (signed char)44);
 }
 
 int ecall_printf(int n) { return printf("hello from the enclave, %d\n", n); }

@@ -1,10 +1,12 @@
 /* Trusted side of the services test: thin ECALLs over the SDK's trusted
  * services, so the untrusted test can check their results. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "services_t.h"
+#include "sgx_thread.h"
 #include "sgx_trts.h"
 #include "sgx_tseal.h"
 #include "sgx_utils.h"
@@ -78,3 +80,50 @@ int ecall_format(char* out, uint32_t cap) {
 }
 
 int ecall_printf(int n) { return printf("hello from the enclave, %d\n", n); }
+
+static sgx_thread_mutex_t g_mutex = SGX_THREAD_MUTEX_INITIALIZER;
+static sgx_thread_cond_t g_cond = SGX_THREAD_COND_INITIALIZER;
+static volatile int g_shared, g_flag;
+
+/* Read, dawdle, write: without the mutex, two threads lose updates. */
+int ecall_mutex_add(int n) {
+  for (int i = 0; i < n; ++i) {
+    if (sgx_thread_mutex_lock(&g_mutex) != 0) return -1;
+    const int v = g_shared;
+    for (int k = 0; k < 20; ++k) __builtin_ia32_pause();
+    g_shared = v + 1;
+    if (sgx_thread_mutex_unlock(&g_mutex) != 0) return -2;
+  }
+  return 0;
+}
+
+int ecall_mutex_total(void) { return g_shared; }
+
+int ecall_cond_wait_for(int value) {
+  sgx_thread_mutex_lock(&g_mutex);
+  while (g_flag < value) sgx_thread_cond_wait(&g_cond, &g_mutex);
+  const int v = g_flag;
+  sgx_thread_mutex_unlock(&g_mutex);
+  return v;
+}
+
+int ecall_cond_set(int value) {
+  sgx_thread_mutex_lock(&g_mutex);
+  g_flag = value;
+  sgx_thread_cond_broadcast(&g_cond);
+  sgx_thread_mutex_unlock(&g_mutex);
+  return 0;
+}
+
+int ecall_mutex_errors(void) {
+  sgx_thread_mutex_t m = SGX_THREAD_MUTEX_INITIALIZER, r = SGX_THREAD_RECURSIVE_MUTEX_INITIALIZER;
+  if (sgx_thread_mutex_unlock(&m) != EPERM) return 1;
+  if (sgx_thread_mutex_lock(&m) != 0 || sgx_thread_mutex_trylock(&m) != EDEADLK) return 2;
+  if (sgx_thread_mutex_destroy(&m) != EBUSY || sgx_thread_mutex_unlock(&m) != 0 || sgx_thread_mutex_destroy(&m) != 0)
+    return 3;
+  if (sgx_thread_mutex_lock(&r) != 0 || sgx_thread_mutex_lock(&r) != 0 || sgx_thread_mutex_unlock(&r) != 0 ||
+      sgx_thread_mutex_unlock(&r) != 0 || sgx_thread_mutex_unlock(&r) != EPERM)
+    return 4;
+  if (sgx_thread_mutex_lock(NULL) != EINVAL || !sgx_thread_equal(sgx_thread_self(), sgx_thread_self())) return 5;
+  return 0;
+}

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "identity/enclave_builder.h"
@@ -234,6 +236,28 @@ TEST_F(Services, SnprintfAndPrintf) {
   const std::string printed = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(printed, "hello from the enclave, 7\n");
   EXPECT_EQ(n, 26);
+}
+
+TEST_F(Services, MutexAndConditionVariableAcrossThreads) {
+  int r = -1;
+  ASSERT_EQ(ecall_mutex_errors(a.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 0);
+  int r1 = -1, r2 = -1;
+  std::thread t1([&] { EXPECT_EQ(ecall_mutex_add(a.eid, &r1, 20000), SGX_SUCCESS); });
+  std::thread t2([&] { EXPECT_EQ(ecall_mutex_add(a.eid, &r2, 20000), SGX_SUCCESS); });
+  t1.join();
+  t2.join();
+  EXPECT_EQ(r1, 0);
+  EXPECT_EQ(r2, 0);
+  ASSERT_EQ(ecall_mutex_total(a.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 40000);  // no update lost
+  // A waiter sleeps (outside, on its untrusted event) until another thread signals.
+  int got = -1;
+  std::thread waiter([&] { EXPECT_EQ(ecall_cond_wait_for(a.eid, &got, 1), SGX_SUCCESS); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(ecall_cond_set(a.eid, &r, 1), SGX_SUCCESS);
+  waiter.join();
+  EXPECT_EQ(got, 1);
 }
 
 TEST_F(Services, BuiltinTstdcOcalls) {

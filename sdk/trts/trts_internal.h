@@ -47,6 +47,8 @@ typedef struct nsgx_td {
   int64_t errno_value;
   uint64_t tcs;
   uint64_t exception_rip;
+  uint64_t next_waiter;  /* sgx_thread_* wait queues */
+  uint32_t woken;        /* set by a wake-up; consumed by the wait */
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");

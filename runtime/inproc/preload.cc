@@ -8,8 +8,8 @@
 // every signal first), and replaces AT_SYSINFO_EHDR in the auxiliary vector
 // with a vDSO image that also exports __vdso_sgx_enter_enclave. Everything
 // else passes through to the kernel unchanged.
-#include <elf.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -54,8 +54,8 @@ Device device_of(const char* path) {
 constexpr unsigned kMiscMajor = 10, kEnclaveMinor = 125, kProvisionMinor = 126;
 
 int open_device(Device d, int flags) {
-  const int fd = static_cast<int>(
-      syscall(SYS_memfd_create, d == Device::kEnclave ? "sgx_enclave" : "sgx_provision", (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0));
+  const int fd = static_cast<int>(syscall(SYS_memfd_create, d == Device::kEnclave ? "sgx_enclave" : "sgx_provision",
+                                          (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0));
   if (fd < 0) return -1;
   Runtime::get().opened(fd, d == Device::kProvision);
   return fd;
@@ -106,30 +106,32 @@ extern "C" {
 
 // ------------------------------------------------------------ open
 
-int open(const char* path, int flags, ...) {
-  if (Device d = device_of(path); d != Device::kNone) return open_device(d, flags);
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
+// The device files by absolute path, anything else by the real openat.
+static int open_path(int dirfd, const char* path, int flags, mode_t mode) {
+  if (absolute(path))
+    if (Device d = device_of(path); d != Device::kNone) return open_device(d, flags);
+  return sys_ret(syscall(SYS_openat, dirfd, path, flags, mode));
+}
+
+// The mode argument exists only with O_CREAT or O_TMPFILE.
+#define NSGX_OPEN_MODE(flags, mode)    \
+  mode_t mode = 0;                     \
+  if (flags & (O_CREAT | O_TMPFILE)) { \
+    va_list ap;                        \
+    va_start(ap, flags);               \
+    mode = va_arg(ap, mode_t);         \
+    va_end(ap);                        \
   }
-  return sys_ret(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
+
+int open(const char* path, int flags, ...) {
+  NSGX_OPEN_MODE(flags, mode)
+  return open_path(AT_FDCWD, path, flags, mode);
 }
 int open64(const char* path, int flags, ...) __attribute__((alias("open")));
 
 int openat(int dirfd, const char* path, int flags, ...) {
-  if (absolute(path))
-    if (Device d = device_of(path); d != Device::kNone) return open_device(d, flags);
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
-  }
-  return sys_ret(syscall(SYS_openat, dirfd, path, flags, mode));
+  NSGX_OPEN_MODE(flags, mode)
+  return open_path(dirfd, path, flags, mode);
 }
 int openat64(int dirfd, const char* path, int flags, ...) __attribute__((alias("openat")));
 
@@ -267,7 +269,8 @@ void* mmap64(void* addr, size_t len, int prot, int flags, int fd, off_t off) __a
 int munmap(void* addr, size_t len) {
   const int rc = sys_ret(syscall(SYS_munmap, addr, len));
   if (rc == 0)
-    if (Runtime* rt = Runtime::peek(); rt && rt->has_mappings()) rt->munmapped(reinterpret_cast<std::uint64_t>(addr), len);
+    if (Runtime* rt = Runtime::peek(); rt && rt->has_mappings())
+      rt->munmapped(reinterpret_cast<std::uint64_t>(addr), len);
   return rc;
 }
 
@@ -291,7 +294,8 @@ int __sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
 }
 
 sighandler_t signal(int sig, sighandler_t handler) {
-  struct sigaction act {}, old {};
+  struct sigaction act {
+  }, old{};
   act.sa_handler = handler;
   sigemptyset(&act.sa_mask);
   sigaddset(&act.sa_mask, sig);

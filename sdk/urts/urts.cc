@@ -143,14 +143,19 @@ int prot_of(std::uint64_t flags) {
 
 // ECMD_EXCEPT on `tcs` (CSSA 1 after an AEX): the enclave's handlers get
 // the exception; true if the enclave can be resumed.
+// One EENTER through the vDSO on `tcs`, OCALLs and exceptions served by
+// the exit handler; false if the enclave did not return (ERET).
+bool enter(vdso_fn vdso, std::uint64_t tcs, long rdi, void* rsi, CallContext& ctx) {
+  sgx_enclave_run run{};
+  run.tcs = tcs;
+  run.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
+  run.user_data = reinterpret_cast<std::uint64_t>(&ctx);
+  return nsgx_urts_enter(vdso, rdi, rsi, &run) == 0 && ctx.returned;
+}
+
 bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs) {
   CallContext except{nullptr, vdso};
-  sgx_enclave_run r{};
-  r.tcs = tcs;
-  r.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
-  r.user_data = reinterpret_cast<std::uint64_t>(&except);
-  const int rc = nsgx_urts_enter(vdso, kEcmdExcept, nullptr, &r);
-  return rc == 0 && except.returned && except.status == SGX_SUCCESS;
+  return enter(vdso, tcs, kEcmdExcept, nullptr, except) && except.status == SGX_SUCCESS;
 }
 
 // #BP and #DB are not reported through the vDSO (the kernel does not fix
@@ -340,14 +345,10 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   }
   t_active.push_back({eid, tcs});
   CallContext ctx{ocall_table, vdso};
-  sgx_enclave_run run{};
-  run.tcs = tcs;
-  run.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
-  run.user_data = reinterpret_cast<std::uint64_t>(&ctx);
-  const int rc = nsgx_urts_enter(vdso, index, ms, &run);
+  const bool returned = enter(vdso, tcs, index, ms, ctx);
   t_active.pop_back();
   sgx_status_t result = ctx.status;
-  if (rc != 0 || !ctx.returned) {
+  if (!returned) {
     // An exception the enclave did not handle, or no usable TCS: the
     // enclave cannot continue (the SDK's SGX_ERROR_ENCLAVE_CRASHED).
     e->crashed = true;

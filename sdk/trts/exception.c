@@ -95,6 +95,9 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   const sgx_report_t* self = sgx_self_report();
   if (self && (self->body.misc_select & 1)) /* EXINFO precedes GPRSGX in the frame */
     memcpy(&info->exinfo, gpr - sizeof(sgx_misc_exinfo_t), sizeof info->exinfo);
+  /* Consumed: a second ECMD_EXCEPT before the ERESUME finds nothing to do. */
+  exitinfo &= ~0x80000000u;
+  memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
   /* Resume into phase 2 with RSP and RDI at the info. */
   const uint64_t stage2 = (uint64_t)(uintptr_t)&nsgx_trts_exception_stage2;
   memcpy(gpr + GPR_RIP_OFF, &stage2, 8);

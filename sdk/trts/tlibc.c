@@ -11,27 +11,24 @@
 
 #include "trts_internal.h"
 
+/* REP MOVSB/STOSB: fast on every CPU with ERMSB, and compact. */
 void* memcpy(void* restrict d, const void* restrict s, size_t n) {
-  uint8_t* dp = d;
-  const uint8_t* sp = s;
-  while (n--) *dp++ = *sp++;
+  void* dst = d;
+  __asm__ volatile("rep movsb" : "+D"(dst), "+S"(s), "+c"(n) : : "memory");
   return d;
 }
 
 void* memmove(void* d, const void* s, size_t n) {
   uint8_t* dp = d;
   const uint8_t* sp = s;
-  if (dp < sp || dp >= sp + n) {
-    while (n--) *dp++ = *sp++;
-  } else {
-    while (n--) dp[n] = sp[n];
-  }
+  if (dp <= sp || dp >= sp + n) return memcpy(d, s, n);
+  while (n--) dp[n] = sp[n]; /* overlapping, backwards */
   return d;
 }
 
 void* memset(void* d, int c, size_t n) {
-  uint8_t* dp = d;
-  while (n--) *dp++ = (uint8_t)c;
+  void* dst = d;
+  __asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
   return d;
 }
 

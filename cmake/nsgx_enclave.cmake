@@ -18,6 +18,36 @@ set(NSGX_SDK_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/../sdk/include CACHE INTERNAL
 # which a shared object tolerates once its symbols are local to it).
 find_library(NSGX_MBEDCRYPTO_STATIC NAMES libmbedcrypto.a REQUIRED)
 
+# nsgx-edger8r's --search-path: the SDK's EDLs (sgx_tstdc.edl, ...), then the given directories.
+function(nsgx_edl_search_path out)
+  set(search ${NSGX_SDK_EDL_DIR})
+  foreach(p ${ARGN})
+    get_filename_component(p ${p} ABSOLUTE)
+    set(search "${search}:${p}")
+  endforeach()
+  set(${out} "${search}" PARENT_SCOPE)
+endfunction()
+
+# nsgx_target_untrusted_edl(TARGET EDL Enclave.edl [EDL_SEARCH_PATHS dir ...])
+# The application side: generates the EDL's untrusted bridge
+# (nsgx-edger8r --untrusted), compiles it into TARGET, puts <name>_u.h on its
+# include path and links the untrusted runtime.
+function(nsgx_target_untrusted_edl target)
+  cmake_parse_arguments(U "" "EDL" "EDL_SEARCH_PATHS" ${ARGN})
+  get_filename_component(edl ${U_EDL} ABSOLUTE)
+  get_filename_component(edl_name ${U_EDL} NAME_WE)
+  set(gen ${CMAKE_CURRENT_BINARY_DIR}/${target}_edl)
+  nsgx_edl_search_path(search ${U_EDL_SEARCH_PATHS})
+  add_custom_command(OUTPUT ${gen}/${edl_name}_u.c ${gen}/${edl_name}_u.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
+    COMMAND nsgx-edger8r --untrusted --untrusted-dir ${gen} --search-path ${search} ${edl}
+    DEPENDS nsgx-edger8r ${edl}
+    COMMENT "nsgx-edger8r --untrusted ${edl_name}.edl")
+  target_sources(${target} PRIVATE ${gen}/${edl_name}_u.c)
+  target_include_directories(${target} PRIVATE ${gen})
+  target_link_libraries(${target} PRIVATE nsgx_urts)
+endfunction()
+
 # The compile options of code inside an enclave (no sanitizer, no host
 # assumptions); the directory's own options (sanitizers) are dropped.
 function(nsgx_trusted_target target)
@@ -37,11 +67,7 @@ function(nsgx_add_enclave name)
   get_filename_component(edl ${E_EDL} ABSOLUTE)
   get_filename_component(edl_name ${E_EDL} NAME_WE)
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}_edl)
-  set(search ${NSGX_SDK_EDL_DIR})
-  foreach(p ${E_EDL_SEARCH_PATHS})
-    get_filename_component(p ${p} ABSOLUTE)
-    set(search "${search}:${p}")
-  endforeach()
+  nsgx_edl_search_path(search ${E_EDL_SEARCH_PATHS})
   add_custom_command(OUTPUT ${gen}/${edl_name}_t.c ${gen}/${edl_name}_t.h
     COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
     COMMAND nsgx-edger8r --trusted --trusted-dir ${gen} --search-path ${search} ${edl}

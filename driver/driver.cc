@@ -40,8 +40,8 @@ bool valid_range(std::uint64_t offset, std::uint64_t length, std::uint64_t size)
 
 // ------------------------------------------------------------------ EPC pool
 
-EpcPool::EpcPool(monitor::Monitor& monitor, DriverHooks* hooks)
-    : monitor_(monitor), hooks_(hooks), total_(monitor.page_count()) {
+EpcPool::EpcPool(monitor::Monitor& monitor, DriverHooks* hooks, bool overcommit)
+    : monitor_(monitor), hooks_(hooks), overcommit_(overcommit), total_(monitor.page_count()) {
   free_.reserve(total_);
   for (std::uint32_t i = total_; i-- > 0;) free_.push_back(EpcIndex{i});
 }
@@ -61,7 +61,7 @@ std::uint64_t EpcPool::loads() const {
 
 std::optional<EpcIndex> EpcPool::take_locked() {
   while (free_.empty())
-    if (!evict_one_locked()) return std::nullopt;
+    if (!overcommit_ || !evict_one_locked()) return std::nullopt;
   EpcIndex p = free_.back();
   free_.pop_back();
   return p;
@@ -69,7 +69,9 @@ std::optional<EpcIndex> EpcPool::take_locked() {
 
 void EpcPool::give_back_locked(EpcIndex page) { free_.push_back(page); }
 
-void EpcPool::note_resident_locked(DriverEnclave* encl, std::uint64_t addr) { lru_.emplace_back(encl, addr); }
+void EpcPool::note_resident_locked(DriverEnclave* encl, std::uint64_t addr) {
+  if (overcommit_) lru_.emplace_back(encl, addr);
+}
 
 bool EpcPool::evict_one_locked() {
   // Oldest first (sgx_reclaim_pages() ages pages; load order is our age).
@@ -173,6 +175,10 @@ void DriverEnclave::changed(std::uint64_t addr) {
 }
 
 bool DriverEnclave::reserve_va_locked() {
+  if (!pool_.overcommit_) {  // nothing is ever evicted: count the promise, keep no VA page
+    ++va_reserved_;
+    return true;
+  }
   if (va_reserved_ < va_pages_.size() * sgx::kVaSlotsPerPage) {
     ++va_reserved_;
     return true;

@@ -66,7 +66,12 @@ class DriverHooks {
 // cannot deadlock; enclave threads never hold it while inside an enclave.
 class EpcPool {
  public:
-  explicit EpcPool(monitor::Monitor& monitor, DriverHooks* hooks = nullptr);
+  // `overcommit` false: no reclaimer — a full EPC fails the allocation
+  // (-ENOMEM, the SDK's SGX_ERROR_OUT_OF_EPC) and no VA pages are kept in
+  // reserve; for a backend that cannot make threads leave an enclave on
+  // demand (the isolated backend's enclave hosts).
+  explicit EpcPool(monitor::Monitor& monitor, DriverHooks* hooks = nullptr, bool overcommit = true);
+  bool overcommit() const { return overcommit_; }
   std::uint32_t free_count() const;
   std::uint32_t page_count() const { return total_; }
   // Pages written back with EWB and loaded with ELDU since creation.
@@ -88,6 +93,7 @@ class EpcPool {
 
   monitor::Monitor& monitor_;
   DriverHooks* hooks_;
+  bool overcommit_;
   std::uint32_t total_;
   mutable std::mutex mu_;
   std::vector<monitor::EpcIndex> free_;

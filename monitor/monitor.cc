@@ -157,6 +157,7 @@ LeafResult Monitor::ecreate(EpcIndex secs_page, const sgx::Secs& secs, const sgx
   enclave->measurement = identity::Measurement();
   enclave->measurement.ecreate(secs.ssa_frame_size, secs.size);
   std::memset(platform_.epc_page(secs_page).data(), 0, sgx::kPageSize);
+  platform_.enclave_created(EnclaveId{secs_page.value}, secs.base_addr, secs.size);
   return LeafResult::success();
 }
 
@@ -212,6 +213,7 @@ LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span
                   .owner = id,
                   .addr = addr};
   }
+  platform_.page_assigned(id, addr, page);
   std::memcpy(platform_.epc_page(page).data(), content.data(), sgx::kPageSize);
   enclave->measurement.eadd(addr.value - secs.base_addr, measured_flags);
   enclave->pages.emplace(addr.value, page);
@@ -373,6 +375,7 @@ LeafResult Monitor::eremove(EpcIndex page) {
     enclave.alive = false;
     enclave.pages.clear();
     enclave.busy.clear();
+    platform_.enclave_removed(entry.owner);
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
     return LeafResult::success();
@@ -383,6 +386,7 @@ LeafResult Monitor::eremove(EpcIndex page) {
   // only then may another enclave claim it.
   platform_.page_unmapped(entry.owner, entry.addr, page);
   std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
+  platform_.page_released(page);
   {
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
@@ -416,6 +420,7 @@ LeafResult Monitor::eaug(EpcIndex page, EnclaveId id, LinearAddr addr) {
                   .owner = id,
                   .addr = addr};
   }
+  platform_.page_assigned(id, addr, page);
   std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
   enclave->pages.emplace(addr.value, page);
   ++enclave->children;
@@ -722,6 +727,7 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   if (!tag) std::abort();  // AES-GCM over in-memory buffers cannot fail unless OpenSSL is broken
   std::memcpy(ev.pcmd.mac, tag->data(), 16);
   std::memset(page_mem.data(), 0, sgx::kPageSize);
+  platform_.page_released(page);
   {
     std::lock_guard lock(epcm_mu_);
     epcm_[page.value] = EpcmEntry{};
@@ -776,6 +782,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
                                   .addr = LinearAddr{in.linaddr},
                                   .change_epoch = blocked ? enclave->epoch : 0};
   }
+  platform_.page_assigned(id, LinearAddr{in.linaddr}, page);
   std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
   enclave->pages.emplace(in.linaddr, page);
   ++enclave->children;

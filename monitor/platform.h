@@ -48,6 +48,18 @@ class Platform {
   // longer backs anything.
   virtual void page_mapped(EnclaveId enclave, LinearAddr addr, EpcIndex page, std::uint64_t perms) = 0;
   virtual void page_unmapped(EnclaveId enclave, LinearAddr addr, EpcIndex page) = 0;
+
+  // EPCM ownership, for a backend that keeps each enclave's pages in memory
+  // of its own (the isolated backend: one memfd per enclave, a page of
+  // ELRANGE at its offset there). ECREATE announces the enclave; a page is
+  // assigned to `addr` of `enclave` before the leaf writes its content
+  // (EADD, EAUG, ELDU) and released after it is wiped, while still owned
+  // (EREMOVE, EWB); the SECS's EREMOVE ends the enclave. A page that is not
+  // assigned (free, SECS, VA) lives wherever the backend keeps spare pages.
+  virtual void enclave_created(EnclaveId /*enclave*/, std::uint64_t /*base*/, std::uint64_t /*size*/) {}
+  virtual void enclave_removed(EnclaveId /*enclave*/) {}
+  virtual void page_assigned(EnclaveId /*enclave*/, LinearAddr /*addr*/, EpcIndex /*page*/) {}
+  virtual void page_released(EpcIndex /*page*/) {}
 };
 
 }  // namespace nsgx::monitor

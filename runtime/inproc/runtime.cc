@@ -13,6 +13,8 @@
 
 #include "arch/sgx/pageinfo.h"
 #include "crypto/symmetric.h"
+#include "runtime/common/config.h"
+#include "runtime/common/epcm_prot.h"
 #include "runtime/common/platform_secrets.h"
 
 namespace nsgx::inproc {
@@ -35,28 +37,8 @@ long sys_mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd
   std::abort();
 }
 
-std::uint64_t parse_size(const char* s) {
-  char* end = nullptr;
-  std::uint64_t v = std::strtoull(s, &end, 0);
-  switch (end ? *end : 0) {
-    case 'k': case 'K': v <<= 10; break;
-    case 'm': case 'M': v <<= 20; break;
-    case 'g': case 'G': v <<= 30; break;
-    default: break;
-  }
-  return v;
-}
-
-int prot_of(std::uint64_t perms) {
-  return ((perms & sf::kR) ? PROT_READ : 0) | ((perms & sf::kW) ? PROT_WRITE : 0) | ((perms & sf::kX) ? PROT_EXEC : 0);
-}
-
-// What enclave software may do with a page per its EPCM entry: only a
-// regular page that is not pending, modified or blocked is accessible.
-int epcm_prot(const monitor::EpcmEntry& e) {
-  if (!e.valid || e.type != sgx::PageType::kReg || e.pending || e.modified || e.blocked) return PROT_NONE;
-  return prot_of(e.perms);
-}
+using runtime::epcm_prot;
+using runtime::prot_of;
 
 // Cuts [start, end) out of `vmas`, keeping the parts of overlapping
 // mappings outside it; returns the removed pieces (clipped to the range).
@@ -86,28 +68,9 @@ std::mutex g_runtime_mu;
 }  // namespace
 
 Config config_from_env() {
-  Config c;
-  if (const char* s = std::getenv("NSGX_EPC_SIZE"); s && *s) {
-    const std::uint64_t bytes = parse_size(s);
-    if (bytes < 16 * kPage || bytes > (1ull << 36)) die("NSGX_EPC_SIZE must be between 64K and 64G");
-    c.epc_pages = static_cast<std::uint32_t>(bytes / kPage);
-  }
-  if (const char* s = std::getenv("NSGX_LAUNCH_SIGNERS"); s && *s) {
-    std::string all(s);
-    std::size_t pos = 0;
-    while (pos <= all.size()) {
-      const std::size_t comma = std::min(all.find(',', pos), all.size());
-      auto bytes = from_hex(all.substr(pos, comma - pos));
-      if (!bytes || bytes->size() != 32) die("NSGX_LAUNCH_SIGNERS: each entry must be 64 hex digits");
-      identity::Mrsigner m{};
-      std::memcpy(m.data(), bytes->data(), 32);
-      c.launch.allowed_signers.push_back(m);
-      pos = comma + 1;
-    }
-  }
-  if (const char* s = std::getenv("NSGX_LAUNCH_NO_DEBUG"); s && std::strcmp(s, "1") == 0) c.launch.allow_debug = false;
-  c.state_dir = runtime::default_state_dir();
-  return c;
+  auto c = runtime::config_from_env();
+  if (!c) die(c.error().message().c_str());
+  return Config{c->epc_pages, c->launch, c->state_dir};
 }
 
 // ------------------------------------------------------------------ EPC

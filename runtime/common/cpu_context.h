@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "arch/sgx/types.h"
 #include "base/bytes.h"
 #include "monitor/thread.h"
 
@@ -101,6 +102,36 @@ inline std::size_t enclu_length(const Insn& in, std::uint8_t opcode3) {
     ++i;
   if (p[i] == 0x0f && p[i + 1] == 0x01 && p[i + 2] == opcode3) return i + 3;
   return 0;
+}
+
+// An exception as SGX reports it in EXITINFO/EXINFO.
+struct Exception {
+  std::uint8_t vector = 0;
+  std::uint32_t error_code = 0;
+  std::uint64_t address = 0;
+  sgx::ExitType type = sgx::ExitType::kHardwareException;
+};
+
+// The exception a synchronous signal stands for (the kernel's trap number).
+inline Exception exception_of_signal(int sig, siginfo_t* info, ucontext_t* uc) {
+  const auto trapno = static_cast<std::uint8_t>(ureg(uc, REG_TRAPNO));
+  const auto err = static_cast<std::uint32_t>(ureg(uc, REG_ERR));
+  switch (sig) {
+    case SIGSEGV:
+    case SIGBUS:
+      if (trapno == sgx::vector::kPf) return {sgx::vector::kPf, err, reinterpret_cast<std::uint64_t>(info->si_addr)};
+      if (trapno == sgx::vector::kAc) return {sgx::vector::kAc, 0, 0};
+      return {sgx::vector::kGp, 0, 0};
+    case SIGFPE:
+      return {trapno == sgx::vector::kXm ? sgx::vector::kXm : trapno == sgx::vector::kMf ? sgx::vector::kMf
+                                                                                        : sgx::vector::kDe,
+              0, 0};
+    case SIGTRAP:
+      if (trapno == sgx::vector::kDb) return {sgx::vector::kDb, 0, 0};
+      return {sgx::vector::kBp, 0, 0, sgx::ExitType::kSoftwareException};
+    default:
+      return {sgx::vector::kUd, 0, 0};
+  }
 }
 
 }  // namespace nsgx::runtime

@@ -8,6 +8,7 @@
  * exception fix-up reporting leaf/vector/error code/address, and the
  * optional user handler. The ENCLU traps (#UD or #GP) and the runtime
  * emulates it; EENTER takes a faster path that enters without a trap.
+ * The signal trampoline is runtime/common/signal_trampoline.S.
  */
 #define EENTER 2
 #define ERESUME 3
@@ -20,7 +21,6 @@
 #define RUN_USER_HANDLER 24
 #define RUN_RESERVED_START 40
 #define RUN_RESERVED_END 256
-#define SLOT_MASK (256 * 1024 - 1)
 
 	.text
 	.globl nsgx_vdso_sgx_enter_enclave
@@ -156,50 +156,5 @@ nsgx_vdso_handle_exception:
 	jmp	.Lenter_enclave
 	.cfi_endproc
 	.size nsgx_vdso_sgx_enter_enclave, .-nsgx_vdso_sgx_enter_enclave
-
-/*
- * nsgx_signal_trampoline(sig, info, uc): the handler of every signal we
- * install. Saves the current FS/GS bases; if the thread was inside an
- * enclave (its ThreadBlock, found from RSP on the alternate stack, says so)
- * puts the host's back before any C code runs; calls
- * nsgx_signal_dispatch(sig, info, uc, block, saved) — which may change the
- * saved bases, e.g. to enter an enclave on return — and loads them again.
- */
-	.globl nsgx_signal_trampoline
-	.type nsgx_signal_trampoline, @function
-	.p2align 4
-nsgx_signal_trampoline:
-	.cfi_startproc
-	sub	$24, %rsp
-	.cfi_adjust_cfa_offset 24
-	rdfsbase %rax
-	mov	%rax, (%rsp)
-	rdgsbase %rax
-	mov	%rax, 8(%rsp)
-	mov	%rsp, %rcx
-	sub	nsgx_altstack_lo(%rip), %rcx
-	cmp	nsgx_altstack_span(%rip), %rcx
-	jae	1f
-	and	$~SLOT_MASK, %rcx
-	add	nsgx_altstack_lo(%rip), %rcx
-	cmpl	$0, 16(%rcx)
-	je	2f
-	mov	(%rcx), %rax
-	wrfsbase %rax
-	mov	8(%rcx), %rax
-	wrgsbase %rax
-	jmp	2f
-1:	xor	%ecx, %ecx
-2:	mov	%rsp, %r8
-	call	nsgx_signal_dispatch
-	mov	(%rsp), %rax
-	wrfsbase %rax
-	mov	8(%rsp), %rax
-	wrgsbase %rax
-	add	$24, %rsp
-	.cfi_adjust_cfa_offset -24
-	ret
-	.cfi_endproc
-	.size nsgx_signal_trampoline, .-nsgx_signal_trampoline
 
 	.section .note.GNU-stack, "", @progbits

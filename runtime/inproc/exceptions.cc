@@ -208,12 +208,8 @@ bool is_cpuid(const Insn& in) { return in.ok && in.bytes[0] == 0x0f && in.bytes[
 
 // ------------------------------------------------------------ exits
 
-struct Exception {
-  std::uint8_t vector = 0;
-  std::uint32_t error_code = 0;
-  std::uint64_t address = 0;
-  sgx::ExitType type = sgx::ExitType::kHardwareException;
-};
+using runtime::Exception;
+using runtime::exception_of_signal;
 
 Exception exception_of(const LeafResult& r) {
   if (r.kind == LeafKind::kPf)
@@ -516,27 +512,6 @@ bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t
 bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
   bool retried = false;
   return enclu_leaf(b, uc, fsgs, len, ex, retried) || retried;
-}
-
-Exception exception_of_signal(int sig, siginfo_t* info, ucontext_t* uc) {
-  const auto trapno = static_cast<std::uint8_t>(ureg(uc, REG_TRAPNO));
-  const auto err = static_cast<std::uint32_t>(ureg(uc, REG_ERR));
-  switch (sig) {
-    case SIGSEGV:
-    case SIGBUS:
-      if (trapno == sgx::vector::kPf) return {sgx::vector::kPf, err, reinterpret_cast<std::uint64_t>(info->si_addr)};
-      if (trapno == sgx::vector::kAc) return {sgx::vector::kAc, 0, 0};
-      return {sgx::vector::kGp, 0, 0};
-    case SIGFPE:
-      return {trapno == sgx::vector::kXm ? sgx::vector::kXm : trapno == sgx::vector::kMf ? sgx::vector::kMf
-                                                                                        : sgx::vector::kDe,
-              0, 0};
-    case SIGTRAP:
-      if (trapno == sgx::vector::kDb) return {sgx::vector::kDb, 0, 0};
-      return {sgx::vector::kBp, 0, 0, sgx::ExitType::kSoftwareException};
-    default:
-      return {sgx::vector::kUd, 0, 0};
-  }
 }
 
 // A signal while the thread was running enclave code.

@@ -1,0 +1,97 @@
+#include "runtime/isolated/epc.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "crypto/symmetric.h"
+
+namespace nsgx::isolated {
+
+IsolatedEpc::IsolatedEpc(std::uint32_t pages, const monitor::PlatformSecrets& secrets)
+    : pages_(pages), secrets_(secrets), slot_(new std::atomic<std::uint8_t*>[pages]), binding_(new Binding[pages]) {
+  void* m = mmap(nullptr, std::size_t{pages} * sgx::kPageSize, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) {
+    std::perror("nsgx-monitor: EPC scratch");
+    std::abort();
+  }
+  scratch_ = static_cast<std::uint8_t*>(m);
+  for (std::uint32_t i = 0; i < pages; ++i) slot_[i].store(scratch_ + std::size_t{i} * sgx::kPageSize);
+}
+
+IsolatedEpc::~IsolatedEpc() {
+  munmap(scratch_, std::size_t{pages_} * sgx::kPageSize);
+  for (auto& [id, e] : enclaves_) {
+    munmap(e.view, e.size);
+    close(e.fd);
+  }
+}
+
+std::span<std::uint8_t, sgx::kPageSize> IsolatedEpc::epc_page(monitor::EpcIndex page) {
+  return std::span<std::uint8_t, sgx::kPageSize>(slot_[page.value].load(std::memory_order_acquire), sgx::kPageSize);
+}
+
+void IsolatedEpc::random(MutableByteSpan out) {
+  if (!crypto::random_bytes(out)) std::abort();
+}
+
+void IsolatedEpc::enclave_created(monitor::EnclaveId enclave, std::uint64_t base, std::uint64_t size) {
+  EnclaveMemory e{.base = base, .size = size};
+  e.fd = memfd_create("nsgx-enclave", MFD_CLOEXEC);
+  if (e.fd >= 0 && ftruncate(e.fd, static_cast<off_t>(size)) == 0) {
+    void* v = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, e.fd, 0);
+    if (v != MAP_FAILED) e.view = static_cast<std::uint8_t*>(v);
+  }
+  if (e.view == nullptr) {
+    // The enclave's pages then stay in scratch memory; INIT refuses to
+    // start a host for it (memfd() is -1), so it can never run.
+    std::perror("nsgx-monitor: enclave memory");
+    if (e.fd >= 0) close(e.fd);
+    return;
+  }
+  std::lock_guard lock(mu_);
+  enclaves_[enclave.value] = e;
+}
+
+void IsolatedEpc::enclave_removed(monitor::EnclaveId enclave) {
+  std::lock_guard lock(mu_);
+  auto it = enclaves_.find(enclave.value);
+  if (it == enclaves_.end()) return;
+  munmap(it->second.view, it->second.size);
+  close(it->second.fd);
+  enclaves_.erase(it);
+}
+
+void IsolatedEpc::page_assigned(monitor::EnclaveId enclave, monitor::LinearAddr addr, monitor::EpcIndex page) {
+  std::lock_guard lock(mu_);
+  auto it = enclaves_.find(enclave.value);
+  if (it == enclaves_.end()) return;
+  const std::uint64_t off = addr.value - it->second.base;
+  binding_[page.value] = Binding{it->second.fd, off};
+  slot_[page.value].store(it->second.view + off, std::memory_order_release);
+}
+
+void IsolatedEpc::page_released(monitor::EpcIndex page) {
+  std::lock_guard lock(mu_);
+  Binding& b = binding_[page.value];
+  if (b.fd >= 0) {
+    // Give the memory back; the page reads as zeros if it is ever mapped again.
+    (void)fallocate(b.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(b.offset),
+                    static_cast<off_t>(sgx::kPageSize));
+    b = Binding{};
+  }
+  slot_[page.value].store(scratch_ + std::size_t{page.value} * sgx::kPageSize, std::memory_order_release);
+}
+
+int IsolatedEpc::memfd(monitor::EnclaveId enclave) const {
+  std::lock_guard lock(mu_);
+  auto it = enclaves_.find(enclave.value);
+  return it == enclaves_.end() ? -1 : it->second.fd;
+}
+
+}  // namespace nsgx::isolated

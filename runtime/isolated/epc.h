@@ -1,0 +1,60 @@
+// The isolated backend's EPC: one memfd per enclave, never given to an
+// application. A page of an enclave lives at its ELRANGE offset in that
+// enclave's memfd, so the enclave host maps exactly its own enclave's memory
+// and nothing else; pages no enclave owns (free, SECS, VA) live in the
+// monitor's private scratch memory. Pages are bound as the monitor assigns
+// and releases them (Platform::page_assigned / page_released).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "monitor/platform.h"
+
+namespace nsgx::isolated {
+
+class IsolatedEpc final : public monitor::Platform {
+ public:
+  IsolatedEpc(std::uint32_t pages, const monitor::PlatformSecrets& secrets);
+  ~IsolatedEpc() override;
+  IsolatedEpc(const IsolatedEpc&) = delete;
+  IsolatedEpc& operator=(const IsolatedEpc&) = delete;
+
+  std::uint32_t epc_page_count() const override { return pages_; }
+  std::span<std::uint8_t, sgx::kPageSize> epc_page(monitor::EpcIndex page) override;
+  const monitor::PlatformSecrets& secrets() const override { return secrets_; }
+  void random(MutableByteSpan out) override;
+  // Mappings in enclave hosts follow the driver's page_changed() instead.
+  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, std::uint64_t) override {}
+  void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex) override {}
+  void enclave_created(monitor::EnclaveId enclave, std::uint64_t base, std::uint64_t size) override;
+  void enclave_removed(monitor::EnclaveId enclave) override;
+  void page_assigned(monitor::EnclaveId enclave, monitor::LinearAddr addr, monitor::EpcIndex page) override;
+  void page_released(monitor::EpcIndex page) override;
+
+  // The memfd holding `enclave`'s pages (owned here; -1 if none).
+  int memfd(monitor::EnclaveId enclave) const;
+
+ private:
+  struct EnclaveMemory {
+    int fd = -1;
+    std::uint8_t* view = nullptr;
+    std::uint64_t base = 0, size = 0;
+  };
+  std::uint32_t pages_;
+  monitor::PlatformSecrets secrets_;
+  std::uint8_t* scratch_ = nullptr;
+  std::unique_ptr<std::atomic<std::uint8_t*>[]> slot_;
+  struct Binding {
+    int fd = -1;
+    std::uint64_t offset = 0;
+  };
+  std::unique_ptr<Binding[]> binding_;  // per page, under mu_
+  mutable std::mutex mu_;
+  std::map<std::uint32_t, EnclaveMemory> enclaves_;
+};
+
+}  // namespace nsgx::isolated

@@ -1,0 +1,640 @@
+// nsgx-enclave-host: one enclave's process (BRIEF §2: VMPL0 ring 3).
+//
+// Started by nsgx-monitor with its channel on descriptor 3. It makes itself
+// non-dumpable before it gets anything, then receives the enclave's memfd
+// and the application's window, maps ELRANGE at the enclave's linear range
+// with the EPCM permissions the monitor sends (TCS pages and pages the
+// enclave may not touch stay PROT_NONE) and the window at the application's
+// address, starts one thread per TCS and locks itself with seccomp:
+//   1. any system call made from ELRANGE traps (SIGSYS) and becomes an
+//      AEX with #UD, as SYSCALL inside an SGX enclave raises #UD;
+//   2. the host's own code keeps only its channel (sendmsg/recvmsg on fd 3),
+//      futex for the mailboxes, and memory and signal management.
+// Each TCS thread waits on its mailbox for EENTER/ERESUME, runs enclave
+// code natively, and turns the enclave's traps into SGX semantics: ENCLU
+// leaves (EEXIT here; EREPORT, EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE
+// through the monitor, which knows the enclave's identity), faults the
+// driver fixes (EAUG on first touch), and AEX with the SSA frame written.
+//
+// Everything here runs in a process whose only other code is the enclave's;
+// the enclave can corrupt its own host, which harms nobody but itself.
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "arch/sgx/pageinfo.h"
+#include "arch/sgx/report.h"
+#include "arch/sgx/ssa.h"
+#include "arch/sgx/tcs.h"
+#include "monitor/types.h"
+#include "runtime/common/cpu_context.h"
+#include "runtime/common/thread_slot.h"
+#include "runtime/isolated/channel.h"
+#include "runtime/isolated/mailbox.h"
+
+extern "C" {
+std::uint64_t nsgx_altstack_lo = 0;
+std::uint64_t nsgx_altstack_span = 0;
+long nsgx_host_enter(void* block, const void* regs);
+long nsgx_host_resume(void* block);
+extern const char nsgx_host_exit_landing[];
+extern const char nsgx_host_resume_trap[];
+}
+
+namespace nsgx::isolated {
+namespace {
+
+using runtime::Exception;
+constexpr int kChannel = 3;
+constexpr std::uint64_t kPage = sgx::kPageSize;
+
+[[noreturn]] void die(const char* what) {
+  // Only write(2) and exit are certain to be allowed at any point.
+  const std::size_t n = std::strlen(what);
+  (void)!write(2, "nsgx-enclave-host: ", 19);
+  (void)!write(2, what, n);
+  (void)!write(2, "\n", 1);
+  _exit(70);
+}
+
+enum ExitCode : long { kExitEexit = 1, kExitAex = 2, kExitFault = 3 };
+
+struct EnterRegs {
+  std::uint64_t rip, rax, rbx, rcx, rdx, rdi, rsi, r8, r9, rsp, rbp, fs, gs;
+};
+static_assert(offsetof(EnterRegs, rsp) == 72 && offsetof(EnterRegs, fs) == 88 && offsetof(EnterRegs, gs) == 96,
+              "host_entry.S reads these offsets");
+
+struct Worker;
+struct HostBlock {
+  runtime::SlotHeader header;  // host_fs, host_gs, in_enclave: the trampoline's
+  std::uint64_t host_rsp = 0;  // offset 24: saved by nsgx_host_enter/resume
+  Worker* worker = nullptr;
+};
+static_assert(offsetof(HostBlock, host_rsp) == 24, "host_entry.S saves RSP at 24");
+
+struct Worker {
+  std::uint32_t index = 0;
+  std::uint64_t tcs = 0;
+  Mailbox* mb = nullptr;
+  HostBlock* block = nullptr;
+  // The exit the dispatcher saw.
+  std::uint64_t rdi = 0, rsi = 0, rdx = 0, r8 = 0, r9 = 0, rsp = 0, rbp = 0;
+  Exception ex;
+  // ERESUME's state, loaded by the dispatcher at the resume trap.
+  bool resume_pending = false;
+  monitor::CpuState resume_state;
+  std::array<std::uint8_t, 4096> resume_xsave{};
+  std::size_t resume_xsave_len = 0;
+  // The monitor's answer to this worker's request.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool has_reply = false;
+  Message reply;
+};
+
+struct Host {
+  HostStart cfg{};
+  std::uint8_t* view = nullptr;  // the enclave memfd, read/write, for the host's own use
+  std::unique_ptr<std::atomic<std::int8_t>[]> prot;  // per ELRANGE page: the enclave's view
+  std::vector<std::unique_ptr<Worker>> workers;
+} g;
+
+bool in_elrange(std::uint64_t addr, std::uint64_t len = 1) {
+  return addr >= g.cfg.base && len <= g.cfg.size && addr - g.cfg.base <= g.cfg.size - len;
+}
+
+// The protection the enclave has on every page of [addr, addr+len).
+bool accessible(std::uint64_t addr, std::uint64_t len, int want) {
+  if (!in_elrange(addr, len) || len == 0) return false;
+  for (std::uint64_t p = addr & ~(kPage - 1); p < addr + len; p += kPage)
+    if ((g.prot[(p - g.cfg.base) / kPage].load(std::memory_order_relaxed) & want) != want) return false;
+  return true;
+}
+
+std::uint8_t* at(std::uint64_t addr) { return g.view + (addr - g.cfg.base); }
+
+void apply_map(std::uint64_t addr, std::uint64_t pages, int prot) {
+  if ((addr & (kPage - 1)) != 0 || pages == 0 || pages > g.cfg.size / kPage || !in_elrange(addr, pages * kPage) ||
+      (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
+    die("bad mapping from the monitor");
+  if (mprotect(reinterpret_cast<void*>(addr), pages * kPage, prot) != 0) die("mprotect");
+  for (std::uint64_t i = 0; i < pages; ++i)
+    g.prot[(addr - g.cfg.base) / kPage + i].store(static_cast<std::int8_t>(prot), std::memory_order_relaxed);
+}
+
+// One request to the monitor, answered on this worker's slot.
+Message rpc(Worker& w, Op op, std::span<const std::uint8_t> body) {
+  {
+    std::lock_guard lock(w.mu);
+    w.has_reply = false;
+  }
+  if (send_message(kChannel, Header{op, w.index + 1, 0}, body) != 0) die("monitor channel");
+  std::unique_lock lock(w.mu);
+  w.cv.wait(lock, [&] { return w.has_reply; });
+  return std::move(w.reply);
+}
+
+// The monitor's messages: mapping changes (acknowledged) and replies.
+void channel_loop() {
+  for (;;) {
+    Message m;
+    if (recv_message(kChannel, m) != 1) _exit(0);  // the monitor is gone: so is the enclave
+    if (m.header.op == Op::kMap) {
+      auto run = parse<MapRun>(m.body);
+      if (!run) die("short map message");
+      apply_map(run->addr, run->pages, run->prot);
+      if (m.header.tag != 0 && send_message(kChannel, Header{Op::kMapDone, m.header.tag, 0}) != 0) _exit(0);
+    } else if (m.header.op == Op::kReply && m.header.tag >= 1 && m.header.tag <= g.workers.size()) {
+      Worker& w = *g.workers[m.header.tag - 1];
+      std::lock_guard lock(w.mu);
+      w.reply = std::move(m);
+      w.has_reply = true;
+      w.cv.notify_one();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ SGX state
+
+sgx::Tcs* tcs_of(const Worker& w) { return reinterpret_cast<sgx::Tcs*>(at(w.tcs)); }
+
+// The linear address of SSA frame `frame`'s first page, if the whole frame
+// is enclave memory the enclave can read and write (SDM: else the
+// instruction faults).
+bool ssa_frame(const sgx::Tcs& t, std::uint32_t frame, std::uint64_t& first) {
+  const std::uint64_t pages = g.cfg.ssa_frame_size;
+  const std::uint64_t off = t.ossa + std::uint64_t{frame} * pages * kPage;
+  if (off < t.ossa || off >= g.cfg.size || pages * kPage > g.cfg.size - off) return false;
+  first = g.cfg.base + off;
+  return accessible(first, pages * kPage, PROT_READ | PROT_WRITE);
+}
+
+sgx::Gprsgx* gprsgx_at(std::uint64_t frame_first) {
+  return reinterpret_cast<sgx::Gprsgx*>(at(frame_first) + sgx::gprsgx_offset(g.cfg.ssa_frame_size));
+}
+
+// Leaves the enclave: the signal returns into nsgx_host_exit_landing.
+void exit_to_host(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, long code) {
+  HostBlock* b = w.block;
+  runtime::set(uc, REG_RIP, reinterpret_cast<std::uint64_t>(nsgx_host_exit_landing));
+  runtime::set(uc, REG_RSP, b->host_rsp);
+  runtime::set(uc, REG_RAX, static_cast<std::uint64_t>(code));
+  runtime::set(uc, REG_EFL, 0x202);
+  runtime::reset_fp(uc);
+  fsgs[0] = b->header.host_fs;
+  fsgs[1] = b->header.host_gs;
+  __atomic_store_n(&b->header.in_enclave, 0u, __ATOMIC_RELEASE);
+}
+
+// AEX (SDM 36.4.1): the state goes to SSA frame CSSA, CSSA+1, the thread leaves.
+void aex(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, const Exception& ex) {
+  sgx::Tcs* t = tcs_of(w);
+  std::uint64_t first = 0;
+  w.ex = ex;
+  if (t->cssa >= t->nssa || !ssa_frame(*t, t->cssa, first)) {
+    // No frame to save into: the thread cannot come back (SGX would shut
+    // the enclave down); the application sees a failed entry.
+    exit_to_host(w, uc, fsgs, kExitFault);
+    return;
+  }
+  const auto s = runtime::state_of(uc, fsgs);
+  sgx::Gprsgx* gpr = gprsgx_at(first);
+  gpr->rax = s.rax, gpr->rcx = s.rcx, gpr->rdx = s.rdx, gpr->rbx = s.rbx, gpr->rsp = s.rsp, gpr->rbp = s.rbp;
+  gpr->rsi = s.rsi, gpr->rdi = s.rdi, gpr->r8 = s.r8, gpr->r9 = s.r9, gpr->r10 = s.r10, gpr->r11 = s.r11;
+  gpr->r12 = s.r12, gpr->r13 = s.r13, gpr->r14 = s.r14, gpr->r15 = s.r15;
+  gpr->rflags = s.rflags, gpr->rip = s.rip, gpr->fs_base = s.fs_base, gpr->gs_base = s.gs_base;
+  gpr->exit_info = sgx::ExitInfo::make(ex.vector, ex.type);
+  if ((g.cfg.misc_select & sgx::misc::kExinfo) != 0 && (ex.vector == sgx::vector::kPf || ex.vector == sgx::vector::kGp)) {
+    auto* info = reinterpret_cast<sgx::Exinfo*>(at(first) + sgx::exinfo_offset(g.cfg.ssa_frame_size));
+    info->maddr = ex.vector == sgx::vector::kPf ? ex.address : 0;
+    info->errcd = ex.error_code;
+    info->reserved = 0;
+  }
+  // The XSAVE region starts the frame (SDM 34.9.1), bounded by the frame.
+  auto img = runtime::xsave_image(uc);
+  const std::size_t room = std::min<std::size_t>(
+      g.cfg.ssa_frame_size * kPage - sizeof(sgx::Gprsgx) - sizeof(sgx::Exinfo), img.size());
+  std::memcpy(at(first), img.data(), room);
+  t->cssa += 1;
+  exit_to_host(w, uc, fsgs, kExitAex);
+}
+
+Exception leaf_exception(const Reply& r) {
+  if (r.status == static_cast<std::uint32_t>(monitor::LeafKind::kPf))
+    return {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx, r.value};
+  return {sgx::vector::kGp, 0, 0};
+}
+
+// Sets RAX and the flags as an ENCLU leaf with a status does (ZF on error).
+void leaf_status(ucontext_t* uc, std::uint64_t status) {
+  constexpr std::uint64_t kArith = 0x8d5;  // CF PF AF ZF SF OF
+  std::uint64_t fl = runtime::ureg(uc, REG_EFL) & ~kArith;
+  if (status != 0) fl |= 0x40;
+  runtime::set(uc, REG_EFL, fl);
+  runtime::set(uc, REG_RAX, status);
+}
+
+// ENCLU inside the enclave. True: handled (RIP moves on, or the thread left);
+// false: `ex` is the fault the instruction raises.
+bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
+  const auto leaf = static_cast<sgx::Enclu>(runtime::ureg(uc, REG_RAX) & 0xffffffff);
+  const std::uint64_t rbx = runtime::ureg(uc, REG_RBX), rcx = runtime::ureg(uc, REG_RCX),
+                      rdx = runtime::ureg(uc, REG_RDX);
+  const auto operand = [&](std::uint64_t addr, std::uint64_t size, std::uint64_t align, int want) {
+    if ((addr & (align - 1)) != 0 || !in_elrange(addr, size)) {
+      ex = {sgx::vector::kGp, 0, 0};
+      return false;
+    }
+    if (!accessible(addr, size, want)) {
+      ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx |
+                                  ((want & PROT_WRITE) ? sgx::pf_error::kWrite : 0u),
+            addr};
+      return false;
+    }
+    return true;
+  };
+  const auto next = [&] { runtime::set(uc, REG_RIP, runtime::ureg(uc, REG_RIP) + len); };
+  switch (leaf) {
+    case sgx::Enclu::kEexit: {
+      if (in_elrange(rbx)) {  // SDM EEXIT: the target must be outside ELRANGE
+        ex = {sgx::vector::kGp, 0, 0};
+        return false;
+      }
+      w.rdi = runtime::ureg(uc, REG_RDI), w.rsi = runtime::ureg(uc, REG_RSI), w.rdx = rdx;
+      w.r8 = runtime::ureg(uc, REG_R8), w.r9 = runtime::ureg(uc, REG_R9);
+      w.rsp = runtime::ureg(uc, REG_RSP), w.rbp = runtime::ureg(uc, REG_RBP);
+      exit_to_host(w, uc, fsgs, kExitEexit);
+      return true;
+    }
+    case sgx::Enclu::kEreport: {
+      if (!operand(rbx, sizeof(sgx::TargetInfo), 512, PROT_READ) || !operand(rcx, 64, 128, PROT_READ) ||
+          !operand(rdx, sizeof(sgx::Report), 512, PROT_WRITE))
+        return false;
+      EreportReq req{};
+      std::memcpy(req.target_info, at(rbx), sizeof req.target_info);
+      std::memcpy(req.report_data, at(rcx), sizeof req.report_data);
+      Message m = rpc(w, Op::kEreport, bytes_of(req));
+      auto r = parse<Reply>(m.body);
+      if (!r || r->err != 0) die("EREPORT: bad monitor reply");
+      if (r->status != 0) {
+        ex = leaf_exception(*r);
+        return false;
+      }
+      if (m.body.size() != sizeof(Reply) + sizeof(sgx::Report)) die("EREPORT: bad monitor reply");
+      std::memcpy(at(rdx), m.body.data() + sizeof(Reply), sizeof(sgx::Report));
+      next();
+      return true;
+    }
+    case sgx::Enclu::kEgetkey: {
+      if (!operand(rbx, sizeof(sgx::KeyRequest), 512, PROT_READ) || !operand(rcx, 16, 16, PROT_WRITE)) return false;
+      EgetkeyReq req{};
+      std::memcpy(req.key_request, at(rbx), sizeof req.key_request);
+      Message m = rpc(w, Op::kEgetkey, bytes_of(req));
+      auto r = parse<Reply>(m.body);
+      if (!r || r->err != 0) die("EGETKEY: bad monitor reply");
+      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
+        leaf_status(uc, r->value);
+      } else if (r->status != 0) {
+        ex = leaf_exception(*r);
+        return false;
+      } else {
+        if (m.body.size() != sizeof(Reply) + 16) die("EGETKEY: bad monitor reply");
+        std::memcpy(at(rcx), m.body.data() + sizeof(Reply), 16);
+        explicit_bzero(m.body.data() + sizeof(Reply), 16);
+        leaf_status(uc, 0);
+      }
+      next();
+      return true;
+    }
+    case sgx::Enclu::kEaccept:
+    case sgx::Enclu::kEmodpe:
+    case sgx::Enclu::kEacceptcopy: {
+      // SECINFO must be readable enclave memory; the target page is the
+      // monitor's to check (it may be pending, hence not accessible yet).
+      if (!operand(rbx, sizeof(sgx::Secinfo), 64, PROT_READ)) return false;
+      if ((rcx & (kPage - 1)) != 0 || !in_elrange(rcx, kPage)) {
+        ex = {sgx::vector::kGp, 0, 0};
+        return false;
+      }
+      if (leaf == sgx::Enclu::kEacceptcopy && !operand(rdx, kPage, kPage, PROT_READ)) return false;
+      PageOpReq req{};
+      req.addr = rcx;
+      req.src = leaf == sgx::Enclu::kEacceptcopy ? rdx : 0;
+      std::memcpy(req.secinfo, at(rbx), sizeof req.secinfo);
+      const Op op = leaf == sgx::Enclu::kEaccept ? Op::kEaccept : leaf == sgx::Enclu::kEmodpe ? Op::kEmodpe : Op::kEacceptcopy;
+      Message m = rpc(w, op, bytes_of(req));
+      auto r = parse<Reply>(m.body);
+      if (!r || r->err != 0 || m.body.size() != sizeof(Reply) + 4) die("page leaf: bad monitor reply");
+      std::int32_t prot;
+      std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
+      apply_map(rcx, 1, prot);
+      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
+        leaf_status(uc, r->value);
+      } else if (r->status != 0) {
+        ex = leaf_exception(*r);
+        return false;
+      } else if (leaf != sgx::Enclu::kEmodpe) {
+        leaf_status(uc, 0);
+      }
+      next();
+      return true;
+    }
+    default:
+      // EENTER/ERESUME from inside, or a leaf this platform lacks.
+      ex = {sgx::vector::kGp, 0, 0};
+      return false;
+  }
+}
+
+void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t* fsgs) {
+  const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
+  Exception ex = runtime::exception_of_signal(sig, info, uc);
+  if (sig == SIGSYS) {
+    // A system call from enclave code (the first filter traps them all):
+    // SYSCALL is #UD inside an enclave, reported at the instruction.
+    runtime::set(uc, REG_RIP, rip - 2);
+    aex(w, uc, fsgs, {sgx::vector::kUd, 0, 0});
+    return;
+  }
+  if (runtime::instruction_trap(sig, info, uc) && in_elrange(rip, 3) && accessible(rip, 3, PROT_READ)) {
+    runtime::Insn insn;
+    const std::uint64_t n = std::min<std::uint64_t>(sizeof insn.bytes, g.cfg.base + g.cfg.size - rip);
+    std::uint64_t ok = 0;
+    while (ok < n && accessible(rip + ok, 1, PROT_READ)) ++ok;
+    std::memcpy(insn.bytes, at(rip), ok);
+    insn.ok = ok >= 3;
+    if (const std::size_t len = runtime::enclu_length(insn, 0xd7); len != 0) {
+      if (enclu(w, uc, fsgs, len, ex)) return;
+      aex(w, uc, fsgs, ex);
+      return;
+    }
+  }
+  if (ex.vector == sgx::vector::kPf && in_elrange(ex.address)) {
+    // The driver's part of a fault (EAUG on a first touch, a stale mapping):
+    // the monitor decides; the enclave retries, unaware, when it is fixed.
+    const FaultReq req{ex.address, ex.error_code, 0};
+    Message m = rpc(w, Op::kFault, bytes_of(req));
+    auto r = parse<Reply>(m.body);
+    if (!r || m.body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
+    std::int32_t prot;
+    std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
+    apply_map(ex.address & ~(kPage - 1), 1, prot);
+    if (r->value == 1) return;
+    ex.error_code = r->status;
+  }
+  aex(w, uc, fsgs, ex);
+}
+
+}  // namespace
+}  // namespace nsgx::isolated
+
+using namespace nsgx;
+using namespace nsgx::isolated;
+
+extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* block, std::uint64_t* fsgs) {
+  auto* info = static_cast<siginfo_t*>(info_v);
+  auto* uc = static_cast<ucontext_t*>(uc_v);
+  auto* b = static_cast<HostBlock*>(block);
+  const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
+  if (b != nullptr && b->worker != nullptr) {
+    Worker& w = *b->worker;
+    if (b->header.in_enclave) {
+      enclave_signal(w, sig, info, uc, fsgs);
+      return;
+    }
+    if (sig == SIGTRAP && rip == reinterpret_cast<std::uint64_t>(nsgx_host_resume_trap) + 1 && w.resume_pending) {
+      // ERESUME: the SSA frame's state becomes the thread's.
+      w.resume_pending = false;
+      runtime::load_state(uc, w.resume_state);
+      runtime::restore_fp(uc, ByteSpan(w.resume_xsave.data(), w.resume_xsave_len));
+      fsgs[0] = w.resume_state.fs_base;
+      fsgs[1] = w.resume_state.gs_base;
+      __atomic_store_n(&b->header.in_enclave, 1u, __ATOMIC_RELEASE);
+      return;
+    }
+  }
+  if (sig == SIGSYS) die("a system call of the host itself was refused (seccomp)");
+  die("fault in the host's own code");
+}
+
+namespace nsgx::isolated {
+namespace {
+
+std::uint32_t g_spin = 0;
+
+void worker_loop(Worker& w) {
+  // Only synchronous exceptions reach this thread.
+  HostBlock* b = w.block;
+  b->header.host_fs = _readfsbase_u64();
+  b->header.host_gs = _readgsbase_u64();
+  stack_t ss{};
+  ss.ss_sp = reinterpret_cast<std::uint8_t*>(b) + runtime::kAltStackOffset;
+  ss.ss_size = runtime::kSlotSize - runtime::kAltStackOffset;
+  if (sigaltstack(&ss, nullptr) != 0) die("sigaltstack");
+  Mailbox& mb = *w.mb;
+  std::uint32_t seen = mb.request.load();
+  for (;;) {
+    wait_change(mb.request, seen, mb.host_sleeping, g_spin);
+    seen = mb.request.load(std::memory_order_acquire);
+    // The application may change the mailbox at any time: read it once.
+    const MailOp op = mb.op;
+    const std::uint64_t rdi = mb.rdi, rsi = mb.rsi, rdx = mb.rdx, r8 = mb.r8, r9 = mb.r9, ursp = mb.ursp,
+                        urbp = mb.urbp;
+    sgx::Tcs* t = tcs_of(w);
+    long code = kExitFault;
+    std::uint64_t first = 0;
+    if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
+      // SDM EENTER: URSP/URBP into the current frame; RAX = CSSA, RBX = TCS.
+      sgx::Gprsgx* gpr = gprsgx_at(first);
+      gpr->ursp = ursp;
+      gpr->urbp = urbp;
+      const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp,
+                        g.cfg.base + t->ofs_base, g.cfg.base + t->ogs_base};
+      code = nsgx_host_enter(b, &r);
+    } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
+      const sgx::Gprsgx* gpr = gprsgx_at(first);
+      w.resume_state = monitor::CpuState{gpr->rax, gpr->rcx, gpr->rdx, gpr->rbx, gpr->rsp, gpr->rbp, gpr->rsi,
+                                         gpr->rdi, gpr->r8,  gpr->r9,  gpr->r10, gpr->r11, gpr->r12, gpr->r13,
+                                         gpr->r14, gpr->r15, gpr->rflags, gpr->rip, gpr->fs_base, gpr->gs_base};
+      w.resume_xsave_len = std::min<std::size_t>(
+          g.cfg.ssa_frame_size * kPage - sizeof(sgx::Gprsgx) - sizeof(sgx::Exinfo), w.resume_xsave.size());
+      std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
+      t->cssa -= 1;
+      w.resume_pending = true;
+      code = nsgx_host_resume(b);
+    }
+    if (code == kExitEexit) {
+      mb.out_rdi = w.rdi, mb.out_rsi = w.rsi, mb.out_rdx = w.rdx, mb.out_r8 = w.r8, mb.out_r9 = w.r9;
+      mb.out_rsp = w.rsp, mb.out_rbp = w.rbp;
+      mb.exit = MailExit::kEexit;
+    } else if (code == kExitAex) {
+      mb.vector = w.ex.vector;
+      mb.error_code = static_cast<std::uint16_t>(w.ex.error_code);
+      mb.address = w.ex.address;
+      mb.exit = MailExit::kAex;
+    } else {
+      mb.exit = MailExit::kFault;
+    }
+    publish(mb.response, seen, mb.app_sleeping);
+  }
+}
+
+// Filter 1 (raw BPF: libseccomp cannot test the instruction pointer): a
+// system call whose RIP lies in ELRANGE traps. ELRANGE is naturally
+// aligned (ECREATE), so "in ELRANGE" is (RIP & ~(SIZE-1)) == BASE, tested
+// on the two 32-bit halves.
+void install_elrange_filter() {
+  const std::uint64_t mask = ~(g.cfg.size - 1);
+  const auto lo = [](std::uint64_t v) { return static_cast<std::uint32_t>(v); };
+  const auto hi = [](std::uint64_t v) { return static_cast<std::uint32_t>(v >> 32); };
+  sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4),
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, hi(mask)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi(g.cfg.base & mask), 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer)),
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, lo(mask)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo(g.cfg.base & mask), 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof f / sizeof f[0]), f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs");
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) die("seccomp (ELRANGE)");
+}
+
+// Filter 2 (libseccomp): what the host's own code may do; anything else traps.
+void install_host_filter() {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+  if (ctx == nullptr) die("seccomp_init");
+  if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) die("seccomp TSYNC");
+  int rc = 0;
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, SCMP_A0(SCMP_CMP_EQ, kChannel));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, SCMP_A0(SCMP_CMP_EQ, kChannel));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
+  for (int nr : {SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(sigaltstack),
+                 SCMP_SYS(mprotect), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk),
+                 SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(clock_gettime),
+                 SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
+                 SCMP_SYS(set_robust_list), SCMP_SYS(rseq)})
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+  // Signals only to itself (abort()).
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(getpid())));
+  if (rc != 0 || seccomp_load(ctx) != 0) die("seccomp (host)");
+  seccomp_release(ctx);
+}
+
+int run() {
+  // Before anything else: no other process of the user may read this one.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid() == 1) return 1;
+  sigset_t all;
+  sigfillset(&all);
+  for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigdelset(&all, s);
+  pthread_sigmask(SIG_SETMASK, &all, nullptr);  // inherited by every thread
+
+  if (send_message(kChannel, Header{Op::kHostHello, 0, 0}) != 0) return 1;
+  Message start;
+  if (recv_message(kChannel, start) != 1 || start.header.op != Op::kHostStart) die("no start message");
+  auto cfg = parse<HostStart>(start.body);
+  if (!cfg) die("short start message");
+  g.cfg = *cfg;
+  const int memfd = start.take_fd(0), winfd = start.take_fd(1);
+  if (memfd < 0 || winfd < 0) die("no enclave memory");
+  if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
+      g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.tcs_count > 4096 ||
+      start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
+      g.cfg.mailbox_addr < g.cfg.window_base ||
+      g.cfg.mailbox_addr - g.cfg.window_base + std::uint64_t{g.cfg.tcs_count} * kMailboxStride > g.cfg.window_size)
+    die("bad start message");
+  g_spin = g.cfg.spin;
+
+  // ELRANGE at the enclave's addresses, nothing accessible yet; the window
+  // at the application's; a private view for the host's own reads/writes.
+  void* e = mmap(reinterpret_cast<void*>(g.cfg.base), g.cfg.size, PROT_NONE, MAP_SHARED | MAP_FIXED_NOREPLACE, memfd, 0);
+  if (e != reinterpret_cast<void*>(g.cfg.base)) die("ELRANGE collides with the host's own mappings");
+  void* wv = mmap(reinterpret_cast<void*>(g.cfg.window_base), g.cfg.window_size, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_FIXED_NOREPLACE, winfd, 0);
+  if (wv != reinterpret_cast<void*>(g.cfg.window_base)) die("the window collides with the host's own mappings");
+  void* v = mmap(nullptr, g.cfg.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+  if (v == MAP_FAILED) die("enclave view");
+  g.view = static_cast<std::uint8_t*>(v);
+  close(memfd);
+  close(winfd);
+  g.prot.reset(new std::atomic<std::int8_t>[g.cfg.size / kPage]());
+
+  // The initial mappings, then "go".
+  for (;;) {
+    Message m;
+    if (recv_message(kChannel, m) != 1) die("monitor gone during start");
+    if (m.header.op == Op::kHostReady) break;
+    auto run = parse<MapRun>(m.body);
+    if (m.header.op != Op::kMap || !run) die("unexpected message during start");
+    apply_map(run->addr, run->pages, run->prot);
+  }
+
+  // Thread slots: block page, guard page, alternate signal stack.
+  const std::size_t n = g.cfg.tcs_count;
+  const std::size_t span = n * runtime::kSlotSize;
+  auto* raw = static_cast<std::uint8_t*>(
+      mmap(nullptr, span + runtime::kSlotSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+  if (raw == MAP_FAILED) die("thread slots");
+  auto* lo = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uint64_t>(raw) + runtime::kSlotSize - 1) &
+                                             ~(runtime::kSlotSize - 1));
+  nsgx_altstack_lo = reinterpret_cast<std::uint64_t>(lo);
+  nsgx_altstack_span = span;
+  const auto* tcs = reinterpret_cast<const std::uint64_t*>(start.body.data() + sizeof(HostStart));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint8_t* slot = lo + i * runtime::kSlotSize;
+    if (mprotect(slot, kPage, PROT_READ | PROT_WRITE) != 0 ||
+        mprotect(slot + runtime::kAltStackOffset, runtime::kSlotSize - runtime::kAltStackOffset,
+                 PROT_READ | PROT_WRITE) != 0)
+      die("thread slot");
+    if (!in_elrange(tcs[i], kPage) || (tcs[i] & (kPage - 1)) != 0) die("TCS outside ELRANGE");
+    auto w = std::make_unique<Worker>();
+    w->index = static_cast<std::uint32_t>(i);
+    w->tcs = tcs[i];
+    w->mb = mailbox_at(g.cfg.mailbox_addr, w->index);
+    w->block = new (slot) HostBlock();
+    w->block->worker = w.get();
+    g.workers.push_back(std::move(w));
+  }
+  struct sigaction sa {};
+  sa.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&nsgx_signal_trampoline);
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigaction(s, &sa, nullptr);
+
+  for (auto& w : g.workers) std::thread([wp = w.get()] { worker_loop(*wp); }).detach();
+  install_elrange_filter();
+  install_host_filter();
+  if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
+  channel_loop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace nsgx::isolated
+
+int main() { return nsgx::isolated::run(); }

@@ -1,0 +1,58 @@
+// Spin-then-futex waiting on a mailbox word shared by two processes (the
+// application and an enclave host): spin for a while — the other side is
+// often running on the other CPU and answers within a few hundred cycles —
+// then sleep in the kernel. The futexes are shared (no FUTEX_PRIVATE_FLAG):
+// the mailbox lives in a MAP_SHARED memfd mapped by both.
+#pragma once
+
+#include <immintrin.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "runtime/isolated/protocol.h"
+
+namespace nsgx::isolated {
+
+inline long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t val, const timespec* timeout = nullptr) {
+  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op, val, timeout, nullptr, 0);
+}
+
+// Publishes `value` in `word` and wakes the other side if it sleeps.
+inline void publish(std::atomic<std::uint32_t>& word, std::uint32_t value, std::atomic<std::uint32_t>& sleeping) {
+  word.store(value, std::memory_order_seq_cst);
+  if (sleeping.load(std::memory_order_seq_cst) != 0) futex(&word, FUTEX_WAKE, 1);
+}
+
+// Waits until `word` is no longer `old`; spins `spin` rounds first. With a
+// timeout (ms > 0) returns false when it expires, so the caller can look
+// for a lost peer.
+inline bool wait_change(std::atomic<std::uint32_t>& word, std::uint32_t old, std::atomic<std::uint32_t>& sleeping,
+                        std::uint32_t spin, int timeout_ms = 0) {
+  for (std::uint32_t i = 0; i < spin; ++i) {
+    if (word.load(std::memory_order_acquire) != old) return true;
+    _mm_pause();
+  }
+  for (;;) {
+    sleeping.store(1, std::memory_order_seq_cst);
+    if (word.load(std::memory_order_seq_cst) != old) {
+      sleeping.store(0, std::memory_order_relaxed);
+      return true;
+    }
+    timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    const long r = futex(&word, FUTEX_WAIT, old, timeout_ms > 0 ? &ts : nullptr);
+    sleeping.store(0, std::memory_order_relaxed);
+    if (word.load(std::memory_order_acquire) != old) return true;
+    if (r != 0 && errno == ETIMEDOUT) return false;
+  }
+}
+
+inline Mailbox* mailbox_at(std::uint64_t base, std::uint32_t i) {
+  return reinterpret_cast<Mailbox*>(base + std::uint64_t{i} * kMailboxStride);
+}
+
+}  // namespace nsgx::isolated

@@ -1,0 +1,199 @@
+// The isolated backend's wire formats: application <-> nsgx-monitor (a UNIX
+// SOCK_SEQPACKET connection), nsgx-monitor <-> enclave host (a socketpair),
+// and the per-TCS mailbox that application and enclave host share for
+// EENTER/EEXIT (docs/isolated.md).
+//
+// Every message is a Header followed by a fixed struct for its op and, for
+// some ops, a variable tail (page data, TCS list). Receivers check the
+// length of each message against its op before reading a field (parse,
+// don't cast): `parse<T>(msg)` copies the fixed part out of the received
+// bytes, so a short or oversized message is an error, never a wild read.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <type_traits>
+
+namespace nsgx::isolated {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+// A seqpacket message is at most this big (the default socket buffer holds it).
+inline constexpr std::size_t kMaxMessage = 128 * 1024;
+inline constexpr std::uint32_t kPagesPerAdd = 16;  // 64 KiB of page data per ADD_PAGES message
+
+enum class Op : std::uint32_t {
+  // application -> monitor; each gets one Reply
+  kHello = 1,      // Hello + the window memfd
+  kCreate = 2,     // Create (the SECS)
+  kAddPages = 3,   // AddPages + page data
+  kInit = 4,       // Init
+  kRestrict = 5,   // PageRange (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS)
+  kModifyTypes = 6,
+  kRemovePages = 7,
+  kDestroy = 8,
+  kStatus = 9,     // monitor statistics (tests, `nsgx monitor status`)
+  // enclave host -> monitor; each gets one Reply with the same tag
+  kHostHello = 32,  // the host is non-dumpable: send it the memory
+  kEreport = 33,
+  kEgetkey = 34,
+  kEaccept = 35,
+  kEacceptcopy = 36,
+  kEmodpe = 37,
+  kFault = 38,
+  kHostReady = 39,  // mapped, threads started, sandboxed
+  // monitor -> enclave host
+  kHostStart = 64,  // HostStart + TCS list + fds (EPC memfd, window memfd); then kMap
+                    // messages (tag 0, no acknowledgement) and kHostReady: go
+  kMap = 65,        // MapRun: set the protection of a run of enclave pages; answered by kMapDone
+  kMapDone = 66,
+  kReply = 100,
+};
+
+struct Header {
+  Op op;
+  std::uint32_t tag;       // host requests: the worker; replies echo it
+  std::uint64_t handle;    // the enclave, as the application's connection names it
+};
+static_assert(sizeof(Header) == 16);
+
+// The answer to every request: 0 or -errno as the driver ioctl would
+// return, plus an op-specific value (bytes done, a status, a handle).
+struct Reply {
+  std::int32_t err;
+  std::uint32_t status;  // ENCLU leaves: the SGX status or a fault kind
+  std::uint64_t value;
+};
+
+struct Hello {
+  std::uint32_t version;
+  std::uint32_t reserved;
+  std::uint64_t window_base;  // where the application mapped the window
+  std::uint64_t window_size;
+};
+
+struct Create {
+  std::uint8_t secs[4096];
+};
+
+struct AddPages {
+  std::uint64_t offset;  // from the enclave base
+  std::uint64_t secinfo_flags;
+  std::uint32_t measure;  // SGX_PAGE_MEASURE
+  std::uint32_t pages;    // followed by pages * 4096 bytes
+};
+
+struct Init {
+  std::uint8_t sigstruct[1808];
+  std::uint32_t reserved;
+  std::uint32_t mailboxes;     // mailbox slots the application provides (one per TCS)
+  std::uint64_t mailbox_addr;  // in the window
+};
+// Init's reply value: the number of TCSs; then their addresses follow (u64 each), in mailbox order.
+
+struct PageRange {
+  std::uint64_t offset, length;
+  std::uint64_t arg;  // permissions (RESTRICT) or page type (MODIFY_TYPES)
+};
+// Reply value: bytes processed; status: the SGX result of the failing page.
+
+struct StatusInfo {
+  std::uint32_t epc_pages, free_pages;
+  std::uint32_t enclaves, hosts;
+  std::uint32_t connections, reserved;
+};
+
+// ---- enclave host <-> monitor
+
+struct HostStart {
+  std::uint64_t base, size;  // ELRANGE
+  std::uint64_t window_base, window_size;
+  std::uint64_t mailbox_addr;
+  std::uint64_t attributes, xfrm;
+  std::uint32_t misc_select;
+  std::uint32_t ssa_frame_size;  // pages
+  std::uint32_t tcs_count;       // followed by tcs_count u64 addresses
+  std::uint32_t spin;            // mailbox spin rounds before sleeping
+};
+
+struct MapRun {
+  std::uint64_t addr;
+  std::uint32_t pages;
+  std::int32_t prot;  // PROT_* for the enclave's view; PROT_NONE: absent or not accessible
+};
+
+struct EreportReq {
+  std::uint8_t target_info[512];
+  std::uint8_t report_data[64];
+};
+struct EgetkeyReq {
+  std::uint8_t key_request[512];
+};
+struct PageOpReq {  // EACCEPT, EACCEPTCOPY, EMODPE
+  std::uint64_t addr;
+  std::uint64_t src;  // EACCEPTCOPY only
+  std::uint8_t secinfo[64];
+};
+struct FaultReq {
+  std::uint64_t addr;
+  std::uint32_t error_code;  // the native #PF error code (P/W/U/I)
+  std::uint32_t reserved;
+};
+// Leaf replies: status = LeafKind (0 ok, 1 SGX status in value, 2 #GP, 3 #PF at value);
+// kEreport is followed by the 432-byte REPORT, kEgetkey by the 16-byte key.
+// kFault: value 1 fixed (retry), 0 not fixed; status = the #PF error code to report.
+
+static_assert(std::is_trivially_copyable_v<HostStart> && std::is_trivially_copyable_v<Init>);
+
+// Copies the fixed part of a message body; nullopt if `body` is too short.
+template <typename T>
+std::optional<T> parse(std::span<const std::uint8_t> body) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  if (body.size() < sizeof(T)) return std::nullopt;
+  T t;
+  std::memcpy(&t, body.data(), sizeof t);
+  return t;
+}
+
+// ---- the mailbox: one per TCS, in the window (shared by the application
+// and the enclave host, both of which may be hostile to the other's data:
+// each side copies what it reads once and checks it).
+
+enum class MailOp : std::uint32_t { kNone = 0, kEenter = 1, kEresume = 2 };
+enum class MailExit : std::uint32_t {
+  kNone = 0,
+  kEexit = 1,  // the enclave executed EEXIT; registers below
+  kAex = 2,    // an asynchronous exit; vector/error_code/address
+  kFault = 3,  // EENTER/ERESUME refused (#GP), as the instruction would fault
+  kLost = 4,   // the enclave host is gone
+};
+
+struct alignas(64) Mailbox {
+  // The application bumps `request` after writing a request; the host sets
+  // `response` to the same value after writing the answer. The sleeping
+  // flags let the other side know a FUTEX_WAKE is needed.
+  std::atomic<std::uint32_t> request;
+  std::atomic<std::uint32_t> app_sleeping;
+  std::atomic<std::uint32_t> lost;  // set by the monitor when the host is gone
+  std::uint8_t pad0[52];
+  std::atomic<std::uint32_t> response;
+  std::atomic<std::uint32_t> host_sleeping;
+  std::uint8_t pad1[56];
+  // request
+  MailOp op;
+  std::uint32_t reserved0;
+  std::uint64_t rdi, rsi, rdx, r8, r9, ursp, urbp;
+  std::uint8_t pad2[64 - 8];
+  // response
+  MailExit exit;
+  std::uint16_t vector, error_code;
+  std::uint64_t out_rdi, out_rsi, out_rdx, out_r8, out_r9, out_rsp, out_rbp;
+  std::uint64_t address;
+};
+static_assert(sizeof(Mailbox) == 320 && std::atomic<std::uint32_t>::is_always_lock_free);
+inline constexpr std::size_t kMailboxStride = 512;
+
+}  // namespace nsgx::isolated

@@ -1,0 +1,596 @@
+#include "runtime/isolated/server.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "arch/sgx/pageinfo.h"
+#include "arch/sgx/report.h"
+#include "base/bytes.h"
+#include "runtime/common/epcm_prot.h"
+
+namespace nsgx::isolated {
+
+namespace {
+
+using monitor::EpcIndex;
+using monitor::LeafKind;
+using monitor::LeafResult;
+using monitor::LinearAddr;
+
+// Caller memory of a driver operation is the request message: the driver
+// reads "addresses" that are offsets into it.
+constexpr std::uint64_t kMsgBase = 0x10000;
+class MessageMemory final : public driver::UserMemory {
+ public:
+  void set(std::span<const std::uint8_t> data) { data_ = data; }
+  bool read(std::uint64_t addr, MutableByteSpan out) const override {
+    if (addr < kMsgBase || addr - kMsgBase > data_.size() || out.size() > data_.size() - (addr - kMsgBase)) return false;
+    std::memcpy(out.data(), data_.data() + (addr - kMsgBase), out.size());
+    return true;
+  }
+
+ private:
+  std::span<const std::uint8_t> data_;
+};
+
+// The host whose request this thread is serving: its own mapping changes
+// travel in the reply, not as a separate kMap (which it could not answer).
+thread_local const void* t_serving = nullptr;
+
+void futex_wake_all(std::atomic<std::uint32_t>* a) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(a), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+}
+
+Reply leaf_reply(const LeafResult& r) {
+  Reply rep{};
+  rep.status = static_cast<std::uint32_t>(r.kind);
+  if (r.kind == LeafKind::kStatus) rep.value = static_cast<std::uint64_t>(r.status);
+  if (r.kind == LeafKind::kPf) rep.value = r.address;
+  return rep;
+}
+
+bool wait_readable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  int r;
+  do {
+    r = poll(&p, 1, timeout_ms);
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+}  // namespace
+
+struct Server::Host {
+  pid_t pid = -1;
+  int fd = -1;
+  Enclave* enclave = nullptr;  // lives until stop_host() has joined the threads
+  monitor::EnclaveId eid{};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Message> requests;
+  std::map<std::uint32_t, bool> acks;
+  std::uint32_t next_tag = 1;
+  bool closed = false;
+  std::atomic<bool> dead{false};
+  Mailbox* mailboxes = nullptr;  // in the monitor's view of the window
+  std::uint32_t mailbox_count = 0;
+  std::thread reader, worker;
+};
+
+struct Server::Enclave final : driver::DriverEnclave {
+  using DriverEnclave::DriverEnclave;
+  std::shared_ptr<Host> host;
+};
+
+struct Server::Connection {
+  int fd = -1;
+  pid_t pid = 0;
+  int window_fd = -1;
+  std::uint64_t window_base = 0, window_size = 0;
+  std::uint8_t* window_view = nullptr;
+  MessageMemory user;
+  std::map<std::uint64_t, std::unique_ptr<Enclave>> enclaves;
+  std::uint64_t next_handle = 1;
+};
+
+Server::Server(const ServerOptions& options, const monitor::PlatformSecrets& secrets)
+    : options_(options),
+      epc_(options.epc_pages, secrets),
+      monitor_(epc_, monitor::MonitorConfig{.launch = options.launch}),
+      pool_(monitor_, this, /*overcommit=*/false) {}
+
+Server::~Server() { shutdown(); }
+
+void Server::shutdown() {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [p, c] : connections_) conns.push_back(c);
+  }
+  for (auto& c : conns) ::shutdown(c->fd, SHUT_RDWR);  // their serve() loops end and clean up
+}
+
+StatusInfo Server::status() const {
+  StatusInfo s{};
+  s.epc_pages = pool_.page_count();
+  s.free_pages = pool_.free_count();
+  s.enclaves = enclaves_.load();
+  s.hosts = hosts_.load();
+  std::lock_guard lock(mu_);
+  s.connections = static_cast<std::uint32_t>(connections_.size());
+  return s;
+}
+
+// ------------------------------------------------------------------ mappings
+
+int Server::host_prot_locked(Enclave& e, std::uint64_t addr) {
+  const auto info = e.page_locked(addr);
+  if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return PROT_NONE;
+  const auto entry = monitor_.epcm(info.epc);
+  return entry ? runtime::epcm_prot(*entry) : PROT_NONE;
+}
+
+void Server::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
+  auto& e = static_cast<Enclave&>(encl);
+  if (!e.host || e.host->dead || t_serving == e.host.get()) return;
+  (void)push_map_locked(e, addr, 1, host_prot_locked(e, addr));
+}
+
+bool Server::push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot) {
+  Host& h = *e.host;
+  std::unique_lock lock(h.mu);
+  if (h.dead) return false;
+  const std::uint32_t tag = h.next_tag++;
+  h.acks[tag] = false;
+  const MapRun run{addr, pages, prot};
+  if (send_message(h.fd, Header{Op::kMap, tag, 0}, bytes_of(run)) != 0) {
+    h.acks.erase(tag);
+    return false;
+  }
+  // The change takes effect before the driver operation returns, as the
+  // kernel's PTE updates do; a host that does not answer is stopped.
+  const bool acked = h.cv.wait_for(lock, std::chrono::milliseconds(options_.host_timeout_ms),
+                                   [&] { return h.acks[tag] || h.dead; });
+  h.acks.erase(tag);
+  if (!acked) {
+    std::fprintf(stderr, "nsgx-monitor: enclave host %d does not answer; stopping it\n", h.pid);
+    kill(h.pid, SIGKILL);
+  }
+  return acked && !h.dead;
+}
+
+// ------------------------------------------------------------------ enclave hosts
+
+int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs) {
+  const int memfd = epc_.memfd(*e.id());
+  if (memfd < 0 || c.window_fd < 0 || options_.host_path.empty()) return -EIO;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+  char* const argv[] = {const_cast<char*>(options_.host_path.c_str()), nullptr};
+  char* const envp[] = {nullptr};
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, options_.host_path.c_str(), &fa, nullptr, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  close(sv[1]);
+  if (rc != 0) {
+    close(sv[0]);
+    std::fprintf(stderr, "nsgx-monitor: cannot start %s: %s\n", options_.host_path.c_str(), std::strerror(rc));
+    return -EIO;
+  }
+  auto h = std::make_shared<Host>();
+  h->pid = pid;
+  h->fd = sv[0];
+  h->enclave = &e;
+  h->eid = *e.id();
+  h->mailboxes = reinterpret_cast<Mailbox*>(c.window_view + (in.mailbox_addr - c.window_base));
+  h->mailbox_count = in.mailboxes;
+  const auto fail = [&](const char* why) {
+    std::fprintf(stderr, "nsgx-monitor: enclave host %d: %s\n", pid, why);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    close(h->fd);
+    return -EIO;
+  };
+  // The host first makes itself non-dumpable; only then does it get the
+  // enclave's memory, so no other process of the user can reach the memfd
+  // through /proc/PID/fd or ptrace.
+  Message m;
+  if (!wait_readable(h->fd, options_.host_timeout_ms) || recv_message(h->fd, m) != 1 || m.header.op != Op::kHostHello)
+    return fail("no hello");
+  const auto& s = e.id() ? monitor_.secs(*e.id()) : std::nullopt;
+  if (!s) return fail("enclave gone");
+  HostStart st{};
+  st.base = s->base_addr;
+  st.size = s->size;
+  st.window_base = c.window_base;
+  st.window_size = c.window_size;
+  st.mailbox_addr = in.mailbox_addr;
+  st.attributes = s->attributes.flags;
+  st.xfrm = s->attributes.xfrm;
+  st.misc_select = s->misc_select;
+  st.ssa_frame_size = s->ssa_frame_size;
+  st.tcs_count = static_cast<std::uint32_t>(tcs.size());
+  st.spin = options_.spin;
+  const int fds[2] = {memfd, c.window_fd};
+  if (send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
+                    {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8}, fds) != 0)
+    return fail("cannot send its memory");
+  {
+    // Its initial mappings, in runs of equal protection (no acknowledgement).
+    std::lock_guard lock(pool_.mutex());
+    std::uint64_t run_start = 0, run_pages = 0;
+    int run_prot = -1;
+    const auto flush = [&] {
+      if (run_pages == 0) return true;
+      const MapRun r{run_start, static_cast<std::uint32_t>(run_pages), run_prot};
+      return send_message(h->fd, Header{Op::kMap, 0, 0}, bytes_of(r)) == 0;
+    };
+    bool ok = true;
+    e.for_each_existing_locked(s->base_addr, s->base_addr + s->size, [&](std::uint64_t a, const auto&) {
+      const int p = host_prot_locked(e, a);
+      if (run_pages != 0 && a == run_start + run_pages * sgx::kPageSize && p == run_prot) {
+        ++run_pages;
+        return;
+      }
+      ok = ok && flush();
+      run_start = a, run_pages = 1, run_prot = p;
+    });
+    ok = ok && flush();
+    if (!ok || send_message(h->fd, Header{Op::kHostReady, 0, 0}) != 0) return fail("cannot send its mappings");
+  }
+  if (!wait_readable(h->fd, options_.host_timeout_ms) || recv_message(h->fd, m) != 1 || m.header.op != Op::kHostReady)
+    return fail("did not get ready");
+  e.host = h;
+  hosts_.fetch_add(1);
+  h->reader = std::thread([this, h] { host_reader(h); });
+  h->worker = std::thread([this, h] { host_worker(h); });
+  return 0;
+}
+
+void Server::host_reader(std::shared_ptr<Host> h) {
+  for (;;) {
+    Message m;
+    if (recv_message(h->fd, m) != 1) break;
+    std::lock_guard lock(h->mu);
+    if (m.header.op == Op::kMapDone) {
+      if (auto it = h->acks.find(m.header.tag); it != h->acks.end()) it->second = true;
+    } else if (h->requests.size() < 256) {
+      h->requests.push_back(std::move(m));
+    }
+    h->cv.notify_all();
+  }
+  host_lost(*h);
+}
+
+void Server::host_worker(std::shared_ptr<Host> h) {
+  for (;;) {
+    Message m;
+    {
+      std::unique_lock lock(h->mu);
+      h->cv.wait(lock, [&] { return !h->requests.empty() || h->closed; });
+      if (h->requests.empty()) return;
+      m = std::move(h->requests.front());
+      h->requests.pop_front();
+    }
+    serve_host_request(*h, m);
+  }
+}
+
+// The host is gone (crashed, killed, or stopped): every thread of the
+// application waiting on one of its mailboxes learns it now, and any later
+// EENTER sees `lost` (SGX_ERROR_ENCLAVE_LOST).
+void Server::host_lost(Host& h) {
+  {
+    std::lock_guard lock(h.mu);
+    h.dead = true;
+    h.cv.notify_all();
+  }
+  for (std::uint32_t i = 0; i < h.mailbox_count; ++i) {
+    auto* mb = reinterpret_cast<Mailbox*>(reinterpret_cast<std::uint8_t*>(h.mailboxes) + i * kMailboxStride);
+    mb->lost.store(1);
+    mb->response.store(mb->request.load());
+    futex_wake_all(&mb->response);
+  }
+}
+
+void Server::stop_host(Host& h) {
+  kill(h.pid, SIGKILL);
+  ::shutdown(h.fd, SHUT_RDWR);
+  if (h.reader.joinable()) h.reader.join();
+  {
+    std::lock_guard lock(h.mu);
+    h.closed = true;
+    h.cv.notify_all();
+  }
+  if (h.worker.joinable()) h.worker.join();
+  waitpid(h.pid, nullptr, 0);
+  close(h.fd);
+  hosts_.fetch_sub(1);
+}
+
+void Server::serve_host_request(Host& h, const Message& m) {
+  Enclave& e = *h.enclave;
+  const std::span<const std::uint8_t> body(m.body);
+  Reply rep{};
+  std::vector<std::uint8_t> tail;
+  switch (m.header.op) {
+    case Op::kEreport: {
+      auto req = parse<EreportReq>(body);
+      if (!req) {
+        rep.err = -EINVAL;
+        break;
+      }
+      sgx::TargetInfo ti;
+      std::memcpy(&ti, req->target_info, sizeof ti);
+      sgx::Report report{};
+      const auto r = monitor_.ereport(h.eid, ti, std::span<const std::uint8_t, 64>(req->report_data), report);
+      rep = leaf_reply(r);
+      if (r) tail.assign(reinterpret_cast<const std::uint8_t*>(&report), reinterpret_cast<const std::uint8_t*>(&report) + sizeof report);
+      break;
+    }
+    case Op::kEgetkey: {
+      auto req = parse<EgetkeyReq>(body);
+      if (!req) {
+        rep.err = -EINVAL;
+        break;
+      }
+      sgx::KeyRequest kr;
+      std::memcpy(&kr, req->key_request, sizeof kr);
+      crypto::Key128 key{};
+      const auto r = monitor_.egetkey(h.eid, kr, key);
+      rep = leaf_reply(r);
+      if (r) tail.assign(key.begin(), key.end());
+      explicit_bzero(key.data(), key.size());
+      break;
+    }
+    case Op::kEaccept:
+    case Op::kEacceptcopy:
+    case Op::kEmodpe: {
+      auto req = parse<PageOpReq>(body);
+      if (!req) {
+        rep.err = -EINVAL;
+        break;
+      }
+      sgx::Secinfo si;
+      std::memcpy(&si, req->secinfo, sizeof si);
+      std::lock_guard lock(pool_.mutex());
+      LeafResult r;
+      if (m.header.op == Op::kEaccept) r = monitor_.eaccept(h.eid, LinearAddr{req->addr}, si);
+      else if (m.header.op == Op::kEmodpe) r = monitor_.emodpe(h.eid, LinearAddr{req->addr}, si);
+      else r = monitor_.eacceptcopy(h.eid, LinearAddr{req->addr}, LinearAddr{req->src}, si);
+      rep = leaf_reply(r);
+      const std::int32_t prot = host_prot_locked(e, req->addr & ~sgx::kPageMask);
+      tail.assign(reinterpret_cast<const std::uint8_t*>(&prot), reinterpret_cast<const std::uint8_t*>(&prot) + 4);
+      break;
+    }
+    case Op::kFault: {
+      auto req = parse<FaultReq>(body);
+      if (!req) {
+        rep.err = -EINVAL;
+        break;
+      }
+      // As the kernel's sgx_vma_fault(): a page the enclave has not got yet
+      // is EAUGed (pending until EACCEPT); an EPCM violation is a #PF with
+      // the SGX bit (SDM 37.3); a stale host mapping is refreshed.
+      constexpr std::uint32_t kP = 1, kW = 2, kU = 4, kI = 16, kSgx = 0x8000;
+      const std::uint64_t page = req->addr & ~sgx::kPageMask;
+      std::uint32_t code = req->error_code & (kP | kW | kU | kI);
+      std::lock_guard lock(pool_.mutex());
+      const auto info = e.page_locked(page);
+      bool fixed = false;
+      if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) {
+        t_serving = &h;
+        fixed = e.handle_fault_locked(page) == 0;
+        t_serving = nullptr;
+      } else {
+        const int want = (req->error_code & kI) ? PROT_EXEC : (req->error_code & kW) ? PROT_WRITE : PROT_READ;
+        if ((host_prot_locked(e, page) & want) == 0) code = kSgx | kP | kU | (req->error_code & (kW | kI));
+        else fixed = true;
+      }
+      rep.value = fixed ? 1 : 0;
+      rep.status = code;
+      const std::int32_t prot = host_prot_locked(e, page);
+      tail.assign(reinterpret_cast<const std::uint8_t*>(&prot), reinterpret_cast<const std::uint8_t*>(&prot) + 4);
+      break;
+    }
+    default:
+      rep.err = -ENOSYS;
+      break;
+  }
+  (void)send_reply(h.fd, m.header, rep, tail);
+}
+
+// ------------------------------------------------------------------ applications
+
+int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail,
+                    std::uint64_t& tcs_count) {
+  c.user.set({in.sigstruct, sizeof in.sigstruct});
+  const sgx_enclave_init arg{kMsgBase};
+  if (const int rc = e.init(arg); rc != 0) return rc;
+  std::vector<std::uint64_t> tcs;
+  {
+    std::lock_guard lock(pool_.mutex());
+    e.for_each_existing_locked(e.base(), e.base() + e.size(), [&](std::uint64_t a, const auto& info) {
+      if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return;
+      const auto entry = monitor_.epcm(info.epc);
+      if (entry && entry->type == sgx::PageType::kTcs) tcs.push_back(a);
+    });
+  }
+  // The mailboxes must lie in the window, one per TCS.
+  const std::uint64_t need = std::uint64_t{in.mailboxes} * kMailboxStride;
+  if (tcs.empty() || in.mailboxes < tcs.size() || in.mailboxes > 4096 || (in.mailbox_addr & 63) != 0 ||
+      in.mailbox_addr < c.window_base || in.mailbox_addr - c.window_base > c.window_size ||
+      need > c.window_size - (in.mailbox_addr - c.window_base))
+    return -EINVAL;
+  if (const int rc = start_host(c, e, in, tcs); rc != 0) return rc;
+  tcs_count = tcs.size();
+  tail.assign(reinterpret_cast<const std::uint8_t*>(tcs.data()),
+              reinterpret_cast<const std::uint8_t*>(tcs.data()) + tcs.size() * 8);
+  return 0;
+}
+
+int Server::handle(Connection& c, const Message& m, std::vector<std::uint8_t>& tail, Reply& r) {
+  const std::span<const std::uint8_t> body(m.body);
+  if (m.header.op == Op::kHello) {
+    auto h = parse<Hello>(body);
+    if (!h || h->version != kProtocolVersion) return -EPROTO;
+    if (c.window_fd >= 0) return -EALREADY;
+    // The window: a sealed memfd (it cannot shrink under an enclave host),
+    // page-aligned, canonical, at most 64 GiB.
+    const int wfd = const_cast<Message&>(m).take_fd(0);
+    if (wfd < 0) return -EBADF;
+    struct stat st {};
+    const int seals = fcntl(wfd, F_GET_SEALS);
+    if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(wfd, &st) != 0 || h->window_size == 0 ||
+        h->window_size > (64ull << 30) || (h->window_size & sgx::kPageMask) != 0 ||
+        static_cast<std::uint64_t>(st.st_size) < h->window_size || (h->window_base & sgx::kPageMask) != 0 ||
+        h->window_base >= (1ull << 47) || h->window_size > (1ull << 47) - h->window_base) {
+      close(wfd);
+      return -EINVAL;
+    }
+    void* v = mmap(nullptr, h->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
+    if (v == MAP_FAILED) {
+      close(wfd);
+      return -ENOMEM;
+    }
+    c.window_fd = wfd;
+    c.window_view = static_cast<std::uint8_t*>(v);
+    c.window_base = h->window_base;
+    c.window_size = h->window_size;
+    r.value = pool_.page_count();
+    return 0;
+  }
+  if (m.header.op == Op::kStatus) {
+    const StatusInfo s = status();
+    tail.assign(reinterpret_cast<const std::uint8_t*>(&s), reinterpret_cast<const std::uint8_t*>(&s) + sizeof s);
+    return 0;
+  }
+  if (c.window_fd < 0) return -EPROTO;  // Hello first
+  if (m.header.op == Op::kCreate) {
+    auto cr = parse<Create>(body);
+    if (!cr) return -EINVAL;
+    if (c.enclaves.size() >= 4096) return -EMFILE;
+    auto e = std::make_unique<Enclave>(pool_, c.user);
+    c.user.set({cr->secs, sizeof cr->secs});
+    const sgx_enclave_create arg{kMsgBase};
+    if (const int rc = e->create(arg); rc != 0) return rc;
+    r.value = c.next_handle++;
+    c.enclaves[r.value] = std::move(e);
+    enclaves_.fetch_add(1);
+    return 0;
+  }
+  auto it = c.enclaves.find(m.header.handle);
+  if (it == c.enclaves.end()) return -EINVAL;  // not an enclave of this connection
+  Enclave& e = *it->second;
+  switch (m.header.op) {
+    case Op::kAddPages: {
+      auto a = parse<AddPages>(body);
+      if (!a || a->pages == 0 || a->pages > kPagesPerAdd ||
+          body.size() != sizeof(AddPages) + std::size_t{a->pages} * sgx::kPageSize)
+        return -EINVAL;
+      // The driver reads SECINFO and the pages from "user memory": here,
+      // a buffer of [SECINFO | pages].
+      std::vector<std::uint8_t> buf(64 + std::size_t{a->pages} * sgx::kPageSize);
+      sgx::Secinfo si{};
+      si.flags = a->secinfo_flags;
+      std::memcpy(buf.data(), &si, sizeof si);
+      std::memcpy(buf.data() + 64, body.data() + sizeof(AddPages), std::size_t{a->pages} * sgx::kPageSize);
+      c.user.set(buf);
+      sgx_enclave_add_pages arg{kMsgBase + 64, a->offset, std::uint64_t{a->pages} * sgx::kPageSize, kMsgBase,
+                                a->measure ? static_cast<std::uint64_t>(SGX_PAGE_MEASURE) : 0u, 0};
+      const int rc = e.add_pages(arg);
+      r.value = arg.count;
+      return rc;
+    }
+    case Op::kInit: {
+      auto in = parse<Init>(body);
+      if (!in) return -EINVAL;
+      return do_init(c, e, *in, tail, r.value);
+    }
+    case Op::kRestrict:
+    case Op::kModifyTypes:
+    case Op::kRemovePages: {
+      auto pr = parse<PageRange>(body);
+      if (!pr) return -EINVAL;
+      int rc;
+      if (m.header.op == Op::kRestrict) {
+        sgx_enclave_restrict_permissions a{pr->offset, pr->length, pr->arg, 0, 0};
+        rc = e.restrict_permissions(a);
+        r.value = a.count, r.status = static_cast<std::uint32_t>(a.result);
+      } else if (m.header.op == Op::kModifyTypes) {
+        sgx_enclave_modify_types a{pr->offset, pr->length, pr->arg, 0, 0};
+        rc = e.modify_types(a);
+        r.value = a.count, r.status = static_cast<std::uint32_t>(a.result);
+      } else {
+        sgx_enclave_remove_pages a{pr->offset, pr->length, 0};
+        rc = e.remove_pages(a);
+        r.value = a.count;
+      }
+      return rc;
+    }
+    case Op::kDestroy: {
+      if (e.host) stop_host(*e.host);
+      c.enclaves.erase(it);
+      enclaves_.fetch_sub(1);
+      return 0;
+    }
+    default:
+      return -ENOSYS;
+  }
+}
+
+void Server::serve(int fd) {
+  auto c = std::make_shared<Connection>();
+  c->fd = fd;
+  {
+    std::lock_guard lock(mu_);
+    connections_[c.get()] = c;
+  }
+  // Only the user the monitor runs as (or root) may use it.
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  const bool allowed =
+      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && (cred.uid == getuid() || cred.uid == 0);
+  c->pid = cred.pid;
+  while (allowed) {
+    Message m;
+    const int got = recv_message(fd, m);
+    if (got == 0 || (got < 0 && got != -EMSGSIZE)) break;
+    Reply r{};
+    std::vector<std::uint8_t> tail;
+    if (got < 0) r.err = got;  // a malformed message gets an error, the connection lives on
+    else r.err = handle(*c, m, tail, r);
+    if (send_reply(fd, m.header, r, tail) != 0) break;
+  }
+  // The application is gone: its enclaves and their EPC pages go with it.
+  for (auto& [handle, e] : c->enclaves) {
+    if (e->host) stop_host(*e->host);
+    enclaves_.fetch_sub(1);
+  }
+  c->enclaves.clear();
+  if (c->window_view) munmap(c->window_view, c->window_size);
+  if (c->window_fd >= 0) close(c->window_fd);
+  close(fd);
+  std::lock_guard lock(mu_);
+  connections_.erase(c.get());
+}
+
+}  // namespace nsgx::isolated

@@ -1,0 +1,98 @@
+// nsgx-monitor's core: the security monitor, the EPC, the driver layer and
+// the enclave hosts, served to applications over UNIX sockets.
+//
+// BRIEF §2, the `isolated` column: this process plays VMPL0 ring 0. It owns
+// every EPC page (one memfd per enclave, never passed to an application),
+// the EPCM and the platform secrets; it is not dumpable. Each application
+// connection owns the enclaves it created and names them by handles that
+// only mean something on that connection. After EINIT the server starts an
+// enclave host (VMPL0 ring 3) for the enclave, hands it the enclave's memfd
+// and the application's window, and from then on serves its ENCLU requests
+// (EREPORT, EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE, faults) with the
+// enclave's identity as the monitor knows it — never as the host claims it.
+//
+//   Server server(options, secrets);
+//   std::thread([&] { server.serve(fd); }).detach();   // per connection
+//
+// Threads: one per connection; two per enclave host (a reader that answers
+// map acknowledgements at once, and a worker that serves the host's
+// requests, which may need the pool lock a connection thread holds while it
+// waits for such an acknowledgement).
+// Lock order: a Host's mutex is never held while taking the pool lock;
+// the pool lock may be held while waiting for a Host's acknowledgement.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "driver/driver.h"
+#include "monitor/monitor.h"
+#include "runtime/isolated/channel.h"
+#include "runtime/isolated/epc.h"
+
+namespace nsgx::isolated {
+
+struct ServerOptions {
+  std::uint32_t epc_pages = 32768;  // 128 MiB
+  monitor::LaunchPolicy launch;
+  std::string host_path;  // the nsgx-enclave-host executable
+  // Milliseconds an enclave host gets to start or to acknowledge a mapping
+  // change before it is treated as lost.
+  int host_timeout_ms = 5000;
+  std::uint32_t spin = 4000;  // mailbox spin rounds in the enclave host before it sleeps
+};
+
+class Server final : public driver::DriverHooks {
+ public:
+  Server(const ServerOptions& options, const monitor::PlatformSecrets& secrets);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves one application connection until it closes; then frees every
+  // enclave it created (their hosts are killed, their EPC pages freed).
+  void serve(int fd);
+  // Stops every enclave host (clean shutdown).
+  void shutdown();
+
+  StatusInfo status() const;
+
+  // DriverHooks
+  void page_changed(driver::DriverEnclave& encl, std::uint64_t addr) override;
+  void kick(driver::DriverEnclave&) override {}  // no over-commit: nothing waits for threads to leave
+
+  struct Host;
+  struct Enclave;
+  struct Connection;
+
+ private:
+  int handle(Connection& c, const Message& m, std::vector<std::uint8_t>& tail, Reply& r);
+  int do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail, std::uint64_t& tcs_count);
+  int start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs);
+  void host_reader(std::shared_ptr<Host> h);
+  void host_worker(std::shared_ptr<Host> h);
+  void serve_host_request(Host& h, const Message& m);
+  void host_lost(Host& h);
+  void stop_host(Host& h);
+  int host_prot_locked(Enclave& e, std::uint64_t addr);
+  bool push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot);
+
+  ServerOptions options_;
+  IsolatedEpc epc_;
+  monitor::Monitor monitor_;
+  driver::EpcPool pool_;
+  mutable std::mutex mu_;  // the tables below
+  std::map<Connection*, std::shared_ptr<Connection>> connections_;
+  std::atomic<std::uint32_t> enclaves_{0}, hosts_{0};
+};
+
+}  // namespace nsgx::isolated

@@ -426,9 +426,10 @@ int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::
   const sgx_enclave_init arg{kMsgBase};
   if (const int rc = e.init(arg); rc != 0) return rc;
   std::vector<std::uint64_t> tcs;
+  const std::uint64_t base = e.base(), size = e.size();
   {
     std::lock_guard lock(pool_.mutex());
-    e.for_each_existing_locked(e.base(), e.base() + e.size(), [&](std::uint64_t a, const auto& info) {
+    e.for_each_existing_locked(base, base + size, [&](std::uint64_t a, const auto& info) {
       if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return;
       const auto entry = monitor_.epcm(info.epc);
       if (entry && entry->type == sgx::PageType::kTcs) tcs.push_back(a);
@@ -506,15 +507,16 @@ int Server::handle(Connection& c, const Message& m, std::vector<std::uint8_t>& t
       if (!a || a->pages == 0 || a->pages > kPagesPerAdd ||
           body.size() != sizeof(AddPages) + std::size_t{a->pages} * sgx::kPageSize)
         return -EINVAL;
-      // The driver reads SECINFO and the pages from "user memory": here,
-      // a buffer of [SECINFO | pages].
-      std::vector<std::uint8_t> buf(64 + std::size_t{a->pages} * sgx::kPageSize);
+      // The driver reads the pages and SECINFO from "user memory": here, a
+      // buffer of [pages | SECINFO] (the source must be page-aligned).
+      const std::size_t data = std::size_t{a->pages} * sgx::kPageSize;
+      std::vector<std::uint8_t> buf(data + 64);
+      std::memcpy(buf.data(), body.data() + sizeof(AddPages), data);
       sgx::Secinfo si{};
       si.flags = a->secinfo_flags;
-      std::memcpy(buf.data(), &si, sizeof si);
-      std::memcpy(buf.data() + 64, body.data() + sizeof(AddPages), std::size_t{a->pages} * sgx::kPageSize);
+      std::memcpy(buf.data() + data, &si, sizeof si);
       c.user.set(buf);
-      sgx_enclave_add_pages arg{kMsgBase + 64, a->offset, std::uint64_t{a->pages} * sgx::kPageSize, kMsgBase,
+      sgx_enclave_add_pages arg{kMsgBase, a->offset, data, kMsgBase + data,
                                 a->measure ? static_cast<std::uint64_t>(SGX_PAGE_MEASURE) : 0u, 0};
       const int rc = e.add_pages(arg);
       r.value = arg.count;

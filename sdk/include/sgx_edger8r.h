@@ -21,6 +21,20 @@ sgx_status_t SGX_CDECL sgx_ecall(const sgx_enclave_id_t eid, const int index, co
 sgx_status_t SGX_CDECL sgx_ecall_switchless(const sgx_enclave_id_t eid, const int index, const void* ocall_table,
                                             void* ms);
 
+/* nestedsgx extension, called by the proxies nsgx-edger8r generates: the
+ * same as sgx_ecall, plus where the buffers the trusted bridge copies are —
+ * the pointer field at `offset` in `ms`, `size` bytes, direction 1 in,
+ * 2 out, 3 both — so that a backend whose enclaves cannot read this
+ * process's memory (the isolated backend) can stage the marshalling struct
+ * and the buffers in memory it shares with the enclave (docs/sdk-abi.md). */
+typedef struct {
+  size_t offset;
+  size_t size;
+  unsigned int dir;
+} nsgx_ecall_buffer_t;
+sgx_status_t SGX_CDECL nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
+                                     size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count);
+
 /* Trusted runtime: EEXIT to OCALL `index` with `ms` (allocated by
  * sgx_ocalloc on the untrusted stack), returning its status. */
 sgx_status_t SGX_CDECL sgx_ocall(const unsigned int index, void* ms);

@@ -35,6 +35,17 @@ sgx_status_t SGX_CDECL sgx_create_enclave(const char* file_name, const int debug
 
 sgx_status_t SGX_CDECL sgx_destroy_enclave(const sgx_enclave_id_t enclave_id);
 
+/* nestedsgx extension: untrusted memory every enclave of this process can
+ * read and write at the same address, on every backend. On the isolated
+ * backend an enclave runs in another process and sees only this memory
+ * (the window) of the application: the generated proxies stage their
+ * buffers there by themselves, but a [user_check] pointer, or a
+ * marshalling struct built by hand for sgx_ecall, must point into memory
+ * from here. Elsewhere it is plain malloc'ed memory. Zeroed; NULL when
+ * exhausted (NSGX_WINDOW_SIZE sets the window's size, 256 MiB by default). */
+void* SGX_CDECL nsgx_untrusted_alloc(size_t size);
+void SGX_CDECL nsgx_untrusted_free(void* ptr);
+
 #ifdef __cplusplus
 }
 #endif

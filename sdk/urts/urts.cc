@@ -1,10 +1,16 @@
 // The untrusted runtime (SGX SDK interface: sgx_create_enclave,
-// sgx_destroy_enclave, and sgx_ecall for the generated proxies). It loads
-// through the upstream Linux SGX interface — /dev/sgx_enclave's ioctls and
-// mmap, and __vdso_sgx_enter_enclave — so an application runs unchanged on
-// SGX hardware or under `nsgx exec` (the inproc backend). The image is
-// replayed exactly as `nsgx measure` replays it (image::SdkImage), into
-// the driver instead of a hash.
+// sgx_destroy_enclave, and sgx_ecall for the generated proxies), over one
+// of two backends, chosen by NSGX_BACKEND:
+//  - isolated (the default): the enclave lives in an enclave host process
+//    of nsgx-monitor; this process never maps its memory. Loading goes over
+//    the monitor's socket; EENTER/EEXIT through a mailbox per TCS in the
+//    window (memory shared with the host), which also holds the untrusted
+//    stacks of OCALLs and the staged ECALL buffers (nsgx_ecall_ex).
+//  - inproc / sgx: the upstream Linux SGX interface — /dev/sgx_enclave's
+//    ioctls and mmap, and __vdso_sgx_enter_enclave — as on SGX hardware or
+//    under `nsgx exec` (which sets NSGX_BACKEND=inproc).
+// Either way the image is replayed exactly as `nsgx measure` replays it
+// (image::SdkImage), into the driver instead of a hash.
 #include <asm/sgx.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -28,6 +34,8 @@
 
 #include "arch/sgx/pageinfo.h"
 #include "image/sdk_image.h"
+#include "runtime/isolated/client.h"
+#include "runtime/isolated/mailbox.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
 
@@ -41,7 +49,13 @@ int nsgx_urts_vdso_handler(long, long, long, long, long, long, sgx_enclave_run*)
 namespace nsgx::urts {
 namespace {
 
-constexpr long kEcmdInitEnclave = -1, kEcmdExcept = -3, kOcmdEret = -1;
+constexpr long kEcmdInitEnclave = -1, kEcmdOret = -2, kEcmdExcept = -3, kOcmdEret = -1;
+
+bool use_isolated() {
+  const char* b = std::getenv("NSGX_BACKEND");
+  if (b == nullptr || *b == 0 || std::strcmp(b, "isolated") == 0) return true;
+  return false;  // "inproc" (under nsgx exec) or "sgx" (hardware): /dev/sgx_enclave
+}
 constexpr std::uint64_t kPage = 4096;
 
 // The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c).
@@ -78,7 +92,20 @@ struct Enclave {
   std::mutex tcs_mu;
   std::vector<std::uint64_t> free_tcs;
   std::atomic<bool> crashed{false};
+  // Isolated backend.
+  isolated::Client* client = nullptr;
+  std::uint64_t handle = 0;
+  std::vector<std::uint64_t> tcs;       // mailbox i serves tcs[i]
+  std::uint8_t* mailboxes = nullptr;    // in the window
+  std::vector<std::uint8_t*> stacks;    // per TCS, in the window: the untrusted stack OCALLs use
+  std::size_t stack_size = 0;
+  std::atomic<bool> lost{false};
   ~Enclave() {
+    if (client) {
+      if (handle) client->destroy(handle);
+      client->window_free(mailboxes);
+      for (auto* st : stacks) client->window_free(st);
+    }
     if (area) munmap(area, area_size);
     if (fd >= 0) close(fd);
   }
@@ -92,6 +119,7 @@ std::atomic<sgx_enclave_id_t> g_next_id{1};
 struct Active {
   sgx_enclave_id_t eid;
   std::uint64_t tcs;
+  std::uint64_t ursp = 0;  // isolated: the window stack pointer a nested ECALL starts from
 };
 thread_local std::vector<Active> t_active;
 
@@ -194,51 +222,48 @@ void install_sigtrap_once() {
   });
 }
 
-sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_attribute_t* misc) {
-  install_sigtrap_once();
-  auto file = read_file(path);
-  if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
-  auto img = image::SdkImage::parse(std::move(*file));
-  if (!img) {
-    std::fprintf(stderr, "nsgx urts: %s: %s\n", path, img.error().message().c_str());
-    return SGX_ERROR_INVALID_ENCLAVE;
-  }
-  const sgx::Sigstruct& ss = img->sigstruct();
-  auto e = std::make_shared<Enclave>();
-  e->fd = open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
-  if (e->fd < 0) {
+// The SECS for an image (the untrusted side's choice of base and size;
+// EINIT checks everything the SIGSTRUCT fixes).
+sgx::Secs secs_for(const image::SdkImage& img, bool debug, std::uint64_t base) {
+  const sgx::Sigstruct& ss = img.sigstruct();
+  sgx::Secs secs{};
+  secs.size = img.metadata().enclave_size;
+  secs.base_addr = base;
+  secs.ssa_frame_size = img.metadata().ssa_frame_size;
+  secs.misc_select = ss.misc_select;
+  secs.attributes = ss.attributes;
+  secs.attributes.flags = (ss.attributes.flags & ~sgx::attr::kDebug) | (debug ? sgx::attr::kDebug : 0);
+  return secs;
+}
+
+sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx::Secs& secs_out) {
+  const sgx::Sigstruct& ss = img.sigstruct();
+  e.fd = open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
+  if (e.fd < 0) {
     std::fprintf(stderr, "nsgx urts: cannot open /dev/sgx_enclave (%s); run the program under `nsgx exec`\n",
                  std::strerror(errno));
     return SGX_ERROR_NO_DEVICE;
   }
-  e->size = img->metadata().enclave_size;
-  e->area_size = 2 * e->size;
-  void* area = mmap(nullptr, e->area_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  e.size = img.metadata().enclave_size;
+  e.area_size = 2 * e.size;
+  void* area = mmap(nullptr, e.area_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (area == MAP_FAILED) return SGX_ERROR_OUT_OF_MEMORY;
-  e->area = static_cast<std::uint8_t*>(area);
-  e->base = (reinterpret_cast<std::uint64_t>(area) + e->size - 1) & ~(e->size - 1);
+  e.area = static_cast<std::uint8_t*>(area);
+  e.base = (reinterpret_cast<std::uint64_t>(area) + e.size - 1) & ~(e.size - 1);
 
   alignas(4096) static thread_local sgx::Secs secs;
-  secs = {};
-  secs.size = e->size;
-  secs.base_addr = e->base;
-  secs.ssa_frame_size = img->metadata().ssa_frame_size;
-  secs.misc_select = ss.misc_select;
-  secs.attributes = ss.attributes;
-  secs.attributes.flags = (ss.attributes.flags & ~sgx::attr::kDebug) | (debug ? sgx::attr::kDebug : 0);
+  secs = secs_for(img, debug, e.base);
+  secs_out = secs;
   sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
-  if (ioctl(e->fd, SGX_IOC_ENCLAVE_CREATE, &c) != 0)
+  if (ioctl(e.fd, SGX_IOC_ENCLAVE_CREATE, &c) != 0)
     return errno == ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
-  DriverLoader loader(e->fd);
-  if (auto st = img->replay(loader); !st) {
-    std::fprintf(stderr, "nsgx urts: %s: %s\n", path, st.error().message().c_str());
+  DriverLoader loader(e.fd);
+  if (auto st = img.replay(loader); !st) {
+    std::fprintf(stderr, "nsgx urts: %s\n", st.error().message().c_str());
     return errno == ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
   }
-  // A debug launch of an enclave whose SIGSTRUCT forbids debugging.
-  if (debug && (ss.attribute_mask.flags & sgx::attr::kDebug) && !(ss.attributes.flags & sgx::attr::kDebug))
-    return SGX_ERROR_NDEBUG_ENCLAVE;
   sgx_enclave_init in{reinterpret_cast<std::uint64_t>(&ss)};
-  if (ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, &in) != 0)
+  if (ioctl(e.fd, SGX_IOC_ENCLAVE_INIT, &in) != 0)
     // EINIT refused it (signature, attributes against their mask, launch policy).
     return errno == EPERM ? SGX_ERROR_INVALID_SIGNATURE : SGX_ERROR_UNEXPECTED;
   // Map runs of pages with equal permissions; TCSs go to the pool.
@@ -250,14 +275,119 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
     const int prot = prot_of(sorted[i].flags);
     while (j < sorted.size() && sorted[j].offset == sorted[j - 1].offset + kPage && prot_of(sorted[j].flags) == prot)
       ++j;
-    void* at = reinterpret_cast<void*>(e->base + sorted[i].offset);
-    if (mmap(at, (j - i) * kPage, prot, MAP_SHARED | MAP_FIXED, e->fd, 0) != at) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    void* at = reinterpret_cast<void*>(e.base + sorted[i].offset);
+    if (mmap(at, (j - i) * kPage, prot, MAP_SHARED | MAP_FIXED, e.fd, 0) != at) return SGX_ERROR_MEMORY_MAP_CONFLICT;
     i = j;
   }
   for (const auto& p : sorted)
-    if ((p.flags & 0xff00) == 0x100) e->free_tcs.push_back(e->base + p.offset);
-  std::reverse(e->free_tcs.begin(), e->free_tcs.end());  // the first TCS is handed out first
-  if (e->free_tcs.empty()) return SGX_ERROR_INVALID_ENCLAVE;
+    if ((p.flags & 0xff00) == 0x100) e.free_tcs.push_back(e.base + p.offset);
+  std::reverse(e.free_tcs.begin(), e.free_tcs.end());  // the first TCS is handed out first
+  return e.free_tcs.empty() ? SGX_ERROR_INVALID_ENCLAVE : SGX_SUCCESS;
+}
+
+// Replays an image into the isolated monitor, runs of pages per request.
+class MonitorLoader final : public identity::EnclaveBuilder {
+ public:
+  MonitorLoader(isolated::Client& c, std::uint64_t handle) : c_(c), handle_(handle) {}
+  Status ecreate(std::uint32_t, std::uint64_t) override { return {}; }
+  Status add_page(std::uint64_t offset, std::uint64_t flags, std::span<const std::uint8_t, sgx::kPageSize> data,
+                  std::uint16_t extend_mask) override {
+    if (extend_mask != 0 && extend_mask != 0xffff) return Error("partial EEXTEND is not offered by the driver layer");
+    const bool measure = extend_mask != 0;
+    if (!buf_.empty() && (offset != run_offset_ + buf_.size() || flags != run_flags_ || measure != run_measure_ ||
+                          buf_.size() >= isolated::kPagesPerAdd * kPage))
+      NSGX_RETURN_IF_ERROR(flush());
+    if (buf_.empty()) run_offset_ = offset, run_flags_ = flags, run_measure_ = measure;
+    buf_.insert(buf_.end(), data.begin(), data.end());
+    if ((flags & 0xff00) == 0x100) ++tcs_count_;
+    return {};
+  }
+  Status flush() {
+    if (buf_.empty()) return {};
+    rc_ = c_.add_pages(handle_, run_offset_, run_flags_, run_measure_, buf_);
+    buf_.clear();
+    if (rc_ != 0) return Error(std::string("adding pages: ") + std::strerror(-rc_));
+    return {};
+  }
+  int rc() const { return rc_; }
+  std::uint32_t tcs_count() const { return tcs_count_; }
+
+ private:
+  isolated::Client& c_;
+  std::uint64_t handle_;
+  std::vector<std::uint8_t> buf_;
+  std::uint64_t run_offset_ = 0, run_flags_ = 0;
+  bool run_measure_ = false;
+  int rc_ = 0;
+  std::uint32_t tcs_count_ = 0;
+};
+
+sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, sgx::Secs& secs_out) {
+  std::string why;
+  isolated::Client* c = isolated::Client::get(&why);
+  if (c == nullptr) {
+    std::fprintf(stderr, "nsgx urts: isolated backend unavailable: %s\n", why.c_str());
+    return SGX_ERROR_NO_DEVICE;
+  }
+  e.client = c;
+  e.size = img.metadata().enclave_size;
+  // ELRANGE stays reserved and inaccessible here: this process never maps
+  // enclave memory (a pointer into it is refused by the trusted bridges).
+  void* area = c->reserve(e.size);
+  if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+  e.area = static_cast<std::uint8_t*>(area);
+  e.area_size = e.size;
+  e.base = reinterpret_cast<std::uint64_t>(area);
+  const sgx::Secs secs = secs_for(img, debug, e.base);
+  secs_out = secs;
+  if (const int rc = c->create(secs, e.handle); rc != 0)
+    return rc == -ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
+  MonitorLoader loader(*c, e.handle);
+  auto st = img.replay(loader);
+  if (st) st = loader.flush();
+  if (!st) {
+    std::fprintf(stderr, "nsgx urts: %s\n", st.error().message().c_str());
+    return loader.rc() == -ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
+  }
+  if (loader.tcs_count() == 0) return SGX_ERROR_INVALID_ENCLAVE;
+  e.mailboxes = static_cast<std::uint8_t*>(c->window_alloc(loader.tcs_count() * isolated::kMailboxStride, 4096));
+  if (e.mailboxes == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+  const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), loader.tcs_count(),
+                         e.tcs);
+  if (rc == -EPERM) return SGX_ERROR_INVALID_SIGNATURE;
+  if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
+  if (rc != 0) return SGX_ERROR_UNEXPECTED;
+  const char* ss = std::getenv("NSGX_OCALL_STACK");
+  e.stack_size = ss ? std::strtoull(ss, nullptr, 0) : 256 * 1024;
+  e.stack_size = std::max<std::size_t>(e.stack_size & ~std::size_t{4095}, 16 * 1024);
+  for (std::size_t i = 0; i < e.tcs.size(); ++i) {
+    auto* p = static_cast<std::uint8_t*>(c->window_alloc(e.stack_size, 4096));
+    if (p == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+    e.stacks.push_back(p);
+  }
+  for (std::size_t i = e.tcs.size(); i-- > 0;) e.free_tcs.push_back(e.tcs[i]);
+  return SGX_SUCCESS;
+}
+
+sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_attribute_t* misc) {
+  auto file = read_file(path);
+  if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
+  auto img = image::SdkImage::parse(std::move(*file));
+  if (!img) {
+    std::fprintf(stderr, "nsgx urts: %s: %s\n", path, img.error().message().c_str());
+    return SGX_ERROR_INVALID_ENCLAVE;
+  }
+  const sgx::Sigstruct& ss = img->sigstruct();
+  // A debug launch of an enclave whose SIGSTRUCT forbids debugging.
+  if (debug && (ss.attribute_mask.flags & sgx::attr::kDebug) && !(ss.attributes.flags & sgx::attr::kDebug))
+    return SGX_ERROR_NDEBUG_ENCLAVE;
+  auto e = std::make_shared<Enclave>();
+  sgx::Secs secs{};
+  const bool iso = use_isolated();
+  if (!iso) install_sigtrap_once();
+  if (const sgx_status_t st = iso ? load_isolated(*img, debug, *e, secs) : load_device(*img, debug, *e, secs);
+      st != SGX_SUCCESS)
+    return st;
 
   const sgx_enclave_id_t id = g_next_id.fetch_add(1);
   {
@@ -266,9 +396,13 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
   }
   // The trusted runtime's initialization (ECMD_INIT_ENCLAVE with the
   // SDK's system_features_t, which ours only checks is outside).
-  alignas(64) static thread_local std::uint8_t features[512];
-  std::memset(features, 0, sizeof features);
+  alignas(64) static thread_local std::uint8_t local_features[512];
+  std::uint8_t* features = local_features;
+  if (e->client) features = static_cast<std::uint8_t*>(e->client->window_alloc(512, 64));
+  if (features == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+  std::memset(features, 0, 512);
   const sgx_status_t st = sgx_ecall(id, static_cast<int>(kEcmdInitEnclave), nullptr, features);
+  if (e->client) e->client->window_free(features);
   if (st != SGX_SUCCESS) {
     std::unique_lock lock(g_mu);
     g_enclaves.erase(id);
@@ -281,6 +415,73 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
     misc->misc_select = secs.misc_select;
   }
   return SGX_SUCCESS;
+}
+
+struct OcallTable {
+  std::size_t nr_ocall;
+  void* table[1];
+};
+
+// One OCALL through the proxy's table: its status.
+sgx_status_t run_ocall(const void* ocall_table, long index, void* ms) {
+  const auto* t = static_cast<const OcallTable*>(ocall_table);
+  if (t == nullptr || index < 0 || static_cast<std::size_t>(index) >= t->nr_ocall) return SGX_ERROR_INVALID_FUNCTION;
+  return reinterpret_cast<sgx_status_t (*)(void*)>(t->table[index])(ms);
+}
+
+// EENTER on the isolated backend: the request goes into the TCS's mailbox,
+// the enclave host runs it; OCALLs are served here and answered with
+// ECMD_ORET from the stack the enclave left (below its marshalling data);
+// an AEX runs the enclave's exception handling (ECMD_EXCEPT on the same
+// TCS) and then ERESUME. Returns the ECALL's status, or why there is none.
+sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, const void* ocall_table,
+                           std::uint64_t ursp) {
+  auto* mb = isolated::mailbox_at(reinterpret_cast<std::uint64_t>(e.mailboxes), static_cast<std::uint32_t>(slot));
+  isolated::MailOp op = isolated::MailOp::kEenter;
+  std::uint64_t rdi = static_cast<std::uint64_t>(index), rsi = reinterpret_cast<std::uint64_t>(ms);
+  std::uint64_t sp = ursp, entry_sp = ursp;
+  for (;;) {
+    if (mb->lost.load() || e.lost) {
+      e.lost = true;
+      return SGX_ERROR_ENCLAVE_LOST;
+    }
+    mb->op = op;
+    mb->rdi = rdi, mb->rsi = rsi, mb->rdx = 0, mb->r8 = 0, mb->r9 = 0;
+    mb->ursp = sp, mb->urbp = sp;
+    if (op == isolated::MailOp::kEenter) entry_sp = sp;
+    const std::uint32_t before = mb->response.load();
+    isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
+    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200))
+      if (mb->lost.load() || !e.client->alive()) {
+        e.lost = true;
+        return SGX_ERROR_ENCLAVE_LOST;
+      }
+    if (mb->lost.load()) {
+      e.lost = true;
+      return SGX_ERROR_ENCLAVE_LOST;
+    }
+    // The host may be hostile to this process too: read its answer once.
+    const isolated::MailExit exit = mb->exit;
+    const std::uint64_t out_rdi = mb->out_rdi, out_rsi = mb->out_rsi, out_rsp = mb->out_rsp;
+    if (exit == isolated::MailExit::kEexit) {
+      if (static_cast<long>(out_rdi) == kOcmdEret) return static_cast<sgx_status_t>(static_cast<std::uint32_t>(out_rsi));
+      // An OCALL: its marshalling struct is on the window stack below
+      // out_rsp; a nested ECALL from it starts below that too.
+      if (!e.client->in_window(reinterpret_cast<void*>(out_rsp), 0)) return SGX_ERROR_UNEXPECTED;
+      if (!t_active.empty()) t_active.back().ursp = out_rsp;
+      const sgx_status_t st = run_ocall(ocall_table, static_cast<long>(out_rdi), reinterpret_cast<void*>(out_rsi));
+      op = isolated::MailOp::kEenter;
+      rdi = static_cast<std::uint64_t>(kEcmdOret), rsi = static_cast<std::uint64_t>(st), sp = out_rsp;
+      continue;
+    }
+    if (exit == isolated::MailExit::kAex) {
+      // The untrusted stack after an AEX is the one EENTER saved.
+      if (isolated_call(e, slot, kEcmdExcept, nullptr, nullptr, entry_sp) != SGX_SUCCESS) return SGX_ERROR_ENCLAVE_CRASHED;
+      op = isolated::MailOp::kEresume;
+      continue;
+    }
+    return SGX_ERROR_ENCLAVE_CRASHED;  // EENTER/ERESUME refused: no usable SSA frame
+  }
 }
 
 }  // namespace
@@ -304,14 +505,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
     return 0;
   }
   // An OCALL: index RDI, marshalling struct RSI, through the proxy's table.
-  struct Table {
-    std::size_t nr_ocall;
-    void* table[1];
-  };
-  const auto* t = static_cast<const Table*>(ctx->ocall_table);
-  sgx_status_t st = SGX_ERROR_INVALID_FUNCTION;
-  if (t != nullptr && rdi >= 0 && static_cast<std::size_t>(rdi) < t->nr_ocall)
-    st = reinterpret_cast<sgx_status_t (*)(void*)>(t->table[rdi])(reinterpret_cast<void*>(rsi));
+  const sgx_status_t st = run_ocall(ctx->ocall_table, rdi, reinterpret_cast<void*>(rsi));
   *ocall_status = static_cast<long>(static_cast<std::uint32_t>(st));
   return 1;
 }
@@ -325,15 +519,17 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
     e = it->second;
   }
   if (e->crashed) return SGX_ERROR_ENCLAVE_CRASHED;
-  static const vdso_fn vdso = find_vdso();
-  if (vdso == nullptr) return SGX_ERROR_NO_DEVICE;
+  if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
+  static const vdso_fn vdso = e->client ? nullptr : find_vdso();
+  if (!e->client && vdso == nullptr) return SGX_ERROR_NO_DEVICE;
   // A nested ECALL (this thread is in an OCALL of this enclave) uses the
   // same TCS; an outermost one takes a free TCS for its duration.
-  std::uint64_t tcs = 0;
+  std::uint64_t tcs = 0, ursp = 0;
   bool borrowed = false;
   for (auto it = t_active.rbegin(); it != t_active.rend(); ++it)
     if (it->eid == eid) {
       tcs = it->tcs;
+      ursp = it->ursp;
       break;
     }
   if (tcs == 0) {
@@ -343,12 +539,24 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
     e->free_tcs.pop_back();
     borrowed = true;
   }
-  t_active.push_back({eid, tcs});
-  CallContext ctx{ocall_table, vdso};
-  const bool returned = enter(vdso, tcs, index, ms, ctx);
-  t_active.pop_back();
-  sgx_status_t result = ctx.status;
-  if (!returned) {
+  bool returned = false;
+  sgx_status_t result = SGX_ERROR_UNEXPECTED;
+  if (e->client) {
+    const std::size_t slot = static_cast<std::size_t>(std::find(e->tcs.begin(), e->tcs.end(), tcs) - e->tcs.begin());
+    if (ursp == 0) ursp = reinterpret_cast<std::uint64_t>(e->stacks[slot]) + e->stack_size;
+    t_active.push_back({eid, tcs, ursp});
+    result = isolated_call(*e, slot, index, ms, ocall_table, ursp);
+    t_active.pop_back();
+    returned = result != SGX_ERROR_ENCLAVE_CRASHED && result != SGX_ERROR_ENCLAVE_LOST;
+    if (result == SGX_ERROR_ENCLAVE_LOST) borrowed = false;
+  } else {
+    t_active.push_back({eid, tcs});
+    CallContext ctx{ocall_table, vdso};
+    returned = enter(vdso, tcs, index, ms, ctx);
+    t_active.pop_back();
+    result = ctx.status;
+  }
+  if (!returned && result != SGX_ERROR_ENCLAVE_LOST) {
     // An exception the enclave did not handle, or no usable TCS: the
     // enclave cannot continue (the SDK's SGX_ERROR_ENCLAVE_CRASHED).
     e->crashed = true;
@@ -362,9 +570,104 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   return result;
 }
 
+// The proxies' ECALL with its buffers described (sgx_edger8r.h). On the
+// isolated backend the enclave cannot read this process's memory, so the
+// marshalling struct and every buffer the trusted bridge copies are staged
+// in the window first — overlapping buffers as one block, so that the
+// bridge sees the overlap it would see on hardware — and [out] buffers are
+// copied back afterwards. Pointers into the window go as they are, and so
+// do pointers into ELRANGE, which the trusted bridge refuses.
+extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
+                                      size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count) {
+  std::shared_ptr<Enclave> e;
+  {
+    std::shared_lock lock(g_mu);
+    auto it = g_enclaves.find(eid);
+    if (it != g_enclaves.end()) e = it->second;
+  }
+  if (!e || !e->client || ms == nullptr) return sgx_ecall(eid, index, ocall_table, ms);
+  nsgx::isolated::Client& c = *e->client;
+  struct Buf {
+    std::size_t offset;
+    std::uint64_t start, size;
+    unsigned dir;
+    std::size_t group;
+  };
+  struct Group {
+    std::uint64_t start, end;
+    std::uint8_t* staged = nullptr;
+  };
+  std::vector<Buf> bufs;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (buffers[i].offset > ms_size || ms_size - buffers[i].offset < sizeof(void*)) return SGX_ERROR_INVALID_PARAMETER;
+    void* p;
+    std::memcpy(&p, static_cast<std::uint8_t*>(ms) + buffers[i].offset, sizeof p);
+    const auto a = reinterpret_cast<std::uint64_t>(p);
+    const std::uint64_t n = buffers[i].size;
+    if (p == nullptr || n == 0 || a + n < a || c.in_window(p, n)) continue;
+    if (a < e->base + e->size && a + n > e->base) continue;  // into the enclave: the bridge refuses it
+    bufs.push_back({buffers[i].offset, a, n, buffers[i].dir, 0});
+  }
+  std::vector<std::size_t> order(bufs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return bufs[x].start < bufs[y].start; });
+  std::vector<Group> groups;
+  for (std::size_t i : order) {
+    if (!groups.empty() && bufs[i].start < groups.back().end) {
+      groups.back().end = std::max(groups.back().end, bufs[i].start + bufs[i].size);
+    } else {
+      groups.push_back({bufs[i].start, bufs[i].start + bufs[i].size});
+    }
+    bufs[i].group = groups.size() - 1;
+  }
+  sgx_status_t st = SGX_SUCCESS;
+  auto* ms_copy = static_cast<std::uint8_t*>(c.window_alloc(ms_size, 64));
+  if (ms_copy == nullptr) st = SGX_ERROR_OUT_OF_MEMORY;
+  for (auto& g : groups) {
+    if (st != SGX_SUCCESS) break;
+    g.staged = static_cast<std::uint8_t*>(c.window_alloc(g.end - g.start, 64));
+    if (g.staged == nullptr) st = SGX_ERROR_OUT_OF_MEMORY;
+    else std::memcpy(g.staged, reinterpret_cast<const void*>(g.start), g.end - g.start);
+  }
+  if (st == SGX_SUCCESS) {
+    std::memcpy(ms_copy, ms, ms_size);
+    for (const auto& b : bufs) {
+      void* staged = groups[b.group].staged + (b.start - groups[b.group].start);
+      std::memcpy(ms_copy + b.offset, &staged, sizeof staged);
+    }
+    st = sgx_ecall(eid, index, ocall_table, ms_copy);
+    if (st == SGX_SUCCESS)
+      for (const auto& b : bufs)
+        if (b.dir & 2)
+          std::memcpy(reinterpret_cast<void*>(b.start), groups[b.group].staged + (b.start - groups[b.group].start),
+                      b.size);
+    // The struct comes back (return value, errno), with this process's pointers.
+    std::vector<std::pair<std::size_t, std::uint64_t>> keep;
+    for (const auto& b : bufs) keep.emplace_back(b.offset, b.start);
+    std::memcpy(ms, ms_copy, ms_size);
+    for (const auto& [off, ptr] : keep) std::memcpy(static_cast<std::uint8_t*>(ms) + off, &ptr, sizeof ptr);
+  }
+  for (auto& g : groups) c.window_free(g.staged);
+  c.window_free(ms_copy);
+  return st;
+}
+
 extern "C" sgx_status_t sgx_ecall_switchless(const sgx_enclave_id_t eid, const int index, const void* ocall_table,
                                              void* ms) {
   return sgx_ecall(eid, index, ocall_table, ms);
+}
+
+extern "C" void* nsgx_untrusted_alloc(size_t size) {
+  if (!use_isolated()) return std::calloc(1, size ? size : 1);
+  nsgx::isolated::Client* c = nsgx::isolated::Client::get();
+  return c ? c->window_alloc(size, 64) : nullptr;
+}
+
+extern "C" void nsgx_untrusted_free(void* ptr) {
+  if (ptr == nullptr) return;
+  nsgx::isolated::Client* c = use_isolated() ? nsgx::isolated::Client::get() : nullptr;
+  if (c && c->in_window(ptr, 1)) c->window_free(ptr);
+  else std::free(ptr);
 }
 
 extern "C" sgx_status_t sgx_create_enclave(const char* file_name, const int debug, sgx_launch_token_t* launch_token,

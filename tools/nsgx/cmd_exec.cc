@@ -117,6 +117,7 @@ void add_exec(CLI::App& app, int& exit_code) {
     if (!signers.empty()) setenv("NSGX_LAUNCH_SIGNERS", signers.c_str(), 1);
     if (o->no_debug) setenv("NSGX_LAUNCH_NO_DEBUG", "1", 1);
     setenv("NSGX_CPUID", o->cpuid.c_str(), 1);
+    setenv("NSGX_BACKEND", "inproc", 1);  // the SDK runtime then uses /dev/sgx_enclave, which the preload provides
     std::string preload = preload_path();
     if (const char* old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
     setenv("LD_PRELOAD", preload.c_str(), 1);

@@ -86,6 +86,12 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   g_table = saved;
   return r;
 }
+extern "C" void* nsgx_untrusted_alloc(size_t size) { return std::calloc(1, size); }
+extern "C" void nsgx_untrusted_free(void* p) { std::free(p); }
+extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
+                                      size_t, const nsgx_ecall_buffer_t*, size_t) {
+  return sgx_ecall(eid, index, ocall_table, ms);
+}
 #endif
 
 // OCALL implementations.
@@ -179,13 +185,29 @@ struct MsStrlen {
   std::size_t ms_s_len;
 };
 
+// Untrusted memory the enclave can read on every backend (the isolated
+// backend's enclaves see only the window of this process).
+template <typename T>
+T* untrusted(const T& value) {
+  auto* p = static_cast<T*>(nsgx_untrusted_alloc(sizeof(T)));
+  std::memcpy(static_cast<void*>(p), &value, sizeof(T));
+  return p;
+}
+
 TEST(Bridges, StringLengthThatDisagreesWithTheStringIsRefused) {
-  const int idx = 3;              // ecall_strlen
-  MsStrlen ms{0, "abc\0def", 8};  // a NUL before the stated end
-  EXPECT_EQ(sgx_ecall(g_eid, idx, nullptr, &ms), SGX_ERROR_UNEXPECTED);
-  ms = {0, "abcdef", 4};  // shorter than the string: cut at the stated length
-  ASSERT_EQ(sgx_ecall(g_eid, idx, nullptr, &ms), SGX_SUCCESS);
-  EXPECT_EQ(ms.ms_retval, 3u);
+  const int idx = 3;  // ecall_strlen
+  auto* s1 = static_cast<char*>(nsgx_untrusted_alloc(8));
+  std::memcpy(s1, "abc\0def", 8);
+  auto* s2 = static_cast<char*>(nsgx_untrusted_alloc(8));
+  std::memcpy(s2, "abcdef", 7);
+  MsStrlen* ms = untrusted(MsStrlen{0, s1, 8});  // a NUL before the stated end
+  EXPECT_EQ(sgx_ecall(g_eid, idx, nullptr, ms), SGX_ERROR_UNEXPECTED);
+  *ms = {0, s2, 4};  // shorter than the string: cut at the stated length
+  ASSERT_EQ(sgx_ecall(g_eid, idx, nullptr, ms), SGX_SUCCESS);
+  EXPECT_EQ(ms->ms_retval, 3u);
+  nsgx_untrusted_free(ms);
+  nsgx_untrusted_free(s1);
+  nsgx_untrusted_free(s2);
 }
 
 TEST(Bridges, PointersIntoTheEnclaveAreRefused) {
@@ -202,10 +224,11 @@ TEST(Bridges, PointersIntoTheEnclaveAreRefused) {
 }
 
 TEST(Bridges, UserCheckPassesThePointerUntouched) {
-  int x = 0;
+  int* x = untrusted(0);
   std::uint64_t got = 0;
-  ASSERT_EQ(ecall_user_check(g_eid, &got, &x), SGX_SUCCESS);
-  EXPECT_EQ(got, reinterpret_cast<std::uint64_t>(&x));
+  ASSERT_EQ(ecall_user_check(g_eid, &got, x), SGX_SUCCESS);
+  EXPECT_EQ(got, reinterpret_cast<std::uint64_t>(x));
+  nsgx_untrusted_free(x);
 }
 
 TEST(Bridges, ArraysStructsUnionsEnums) {

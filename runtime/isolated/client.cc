@@ -1,0 +1,266 @@
+#include "runtime/isolated/client.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "runtime/isolated/channel.h"
+#include "runtime/isolated/paths.h"
+
+extern char** environ;
+
+namespace nsgx::isolated {
+
+namespace {
+
+std::uint64_t env_size(const char* name, std::uint64_t dflt) {
+  const char* s = std::getenv(name);
+  if (s == nullptr || *s == 0) return dflt;
+  char* end = nullptr;
+  std::uint64_t v = std::strtoull(s, &end, 0);
+  if (end && (*end == 'k' || *end == 'K')) v <<= 10;
+  if (end && (*end == 'm' || *end == 'M')) v <<= 20;
+  if (end && (*end == 'g' || *end == 'G')) v <<= 30;
+  return v ? v : dflt;
+}
+
+// Picks an address for shared mappings that the enclave hosts can map at
+// the same place: far from where the kernel puts libraries and stacks, at
+// a random offset (MAP_FIXED_NOREPLACE in each process detects a clash).
+void* map_shared_region(std::size_t size, int fd) {
+  std::random_device rd;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::uint64_t hint = 0x200000000000ull + (std::uint64_t{rd()} % 0x4000) * 0x40000000ull;
+    void* p = mmap(reinterpret_cast<void*>(hint), size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+    if (p == reinterpret_cast<void*>(hint)) return p;
+    if (p != MAP_FAILED) munmap(p, size);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Client* Client::get(std::string* why) {
+  static std::mutex mu;
+  static Client* client = nullptr;
+  static std::string error;
+  std::lock_guard lock(mu);
+  if (client == nullptr && error.empty()) {
+    auto* c = new Client();
+    if (c->connect(error)) client = c;
+    else delete c;
+  }
+  if (client == nullptr && why) *why = error;
+  return client;
+}
+
+bool Client::connect(std::string& why) {
+  if (const char* s = std::getenv("NSGX_SPIN"); s && *s) spin_ = static_cast<std::uint32_t>(std::strtoul(s, nullptr, 0));
+  // The shared daemon, if one serves.
+  const std::string path = default_socket_path();
+  fd_ = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() < sizeof addr.sun_path) std::strcpy(addr.sun_path, path.c_str());
+  if (fd_ < 0 || path.size() >= sizeof addr.sun_path ||
+      ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    // None: a private monitor for this process, on a socketpair. It ends
+    // when this process closes its end (exits).
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+      why = std::string("socketpair: ") + std::strerror(errno);
+      return false;
+    }
+    const std::string mon = monitor_path();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+    char* const argv[] = {const_cast<char*>(mon.c_str()), const_cast<char*>("--fd"), const_cast<char*>("3"), nullptr};
+    pid_t pid;
+    const int rc = posix_spawn(&pid, mon.c_str(), &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    if (rc != 0) {
+      close(sv[0]);
+      why = "cannot start " + mon + ": " + std::strerror(rc) + " (set NSGX_MONITOR, or start nsgx-monitor)";
+      return false;
+    }
+    fd_ = sv[0];
+  }
+  // The window: a sealed memfd (it can neither shrink nor grow under an
+  // enclave host), mapped where every host can map it too.
+  window_size_ = env_size("NSGX_WINDOW_SIZE", 256ull << 20) & ~std::size_t{4095};
+  const int wfd = memfd_create("nsgx-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (wfd < 0 || ftruncate(wfd, static_cast<off_t>(window_size_)) != 0 ||
+      fcntl(wfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    why = std::string("window memfd: ") + std::strerror(errno);
+    return false;
+  }
+  window_ = static_cast<std::uint8_t*>(map_shared_region(window_size_, wfd));
+  if (window_ == nullptr) {
+    close(wfd);
+    why = "cannot place the window";
+    return false;
+  }
+  free_[0] = window_size_;
+  const Hello h{kProtocolVersion, 0, reinterpret_cast<std::uint64_t>(window_), window_size_};
+  const Header hdr{Op::kHello, 0, 0};
+  const int fds[1] = {wfd};
+  Message m;
+  const bool ok = send_message(fd_, hdr, bytes_of(h), fds) == 0 && recv_message(fd_, m) == 1;
+  close(wfd);
+  auto r = ok ? parse<Reply>(m.body) : std::nullopt;
+  if (!r || r->err != 0) {
+    why = "the monitor refused this process" + std::string(r ? std::string(": ") + std::strerror(-r->err) : "");
+    return false;
+  }
+  return true;
+}
+
+void* Client::reserve(std::size_t size) {
+  std::random_device rd;
+  const std::uint64_t align = std::max<std::uint64_t>(size, 1ull << 30);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::uint64_t slots = std::max<std::uint64_t>(1, (0x100000000000ull) / align);
+    const std::uint64_t hint = 0x100000000000ull + (std::uint64_t{rd()} % slots) * align;
+    void* p = mmap(reinterpret_cast<void*>(hint), size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                   MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == reinterpret_cast<void*>(hint)) return p;
+    if (p != MAP_FAILED) munmap(p, size);
+  }
+  return nullptr;
+}
+
+bool Client::alive() const {
+  pollfd p{fd_, POLLIN, 0};
+  return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;
+}
+
+int Client::request(Op op, std::uint64_t handle, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
+                    Reply& r, std::vector<std::uint8_t>* tail) {
+  std::lock_guard lock(mu_);
+  Message m;
+  if (send_message2(fd_, Header{op, 0, handle}, a, b) != 0 || recv_message(fd_, m) != 1) return -ENOTCONN;
+  auto rep = parse<Reply>(m.body);
+  if (!rep || m.header.op != Op::kReply) return -EPROTO;
+  r = *rep;
+  if (tail) tail->assign(m.body.begin() + sizeof(Reply), m.body.end());
+  return r.err;
+}
+
+int Client::raw(const Header& h, std::span<const std::uint8_t> body, Reply& reply, std::vector<std::uint8_t>* tail) {
+  return request(h.op, h.handle, body, {}, reply, tail);
+}
+
+int Client::create(const sgx::Secs& secs, std::uint64_t& handle) {
+  Create c{};
+  std::memcpy(c.secs, &secs, sizeof secs);
+  Reply r{};
+  const int rc = request(Op::kCreate, 0, bytes_of(c), {}, r);
+  handle = r.value;
+  return rc;
+}
+
+int Client::add_pages(std::uint64_t handle, std::uint64_t offset, std::uint64_t secinfo_flags, bool measure,
+                      std::span<const std::uint8_t> pages) {
+  for (std::size_t done = 0; done < pages.size();) {
+    const std::size_t n = std::min<std::size_t>(pages.size() - done, kPagesPerAdd * 4096);
+    const AddPages a{offset + done, secinfo_flags, measure ? 1u : 0u, static_cast<std::uint32_t>(n / 4096)};
+    Reply r{};
+    if (const int rc = request(Op::kAddPages, handle, bytes_of(a), pages.subspan(done, n), r); rc != 0) return rc;
+    done += n;
+  }
+  return 0;
+}
+
+int Client::init(std::uint64_t handle, const sgx::Sigstruct& sigstruct, std::uint64_t mailbox_addr,
+                 std::uint32_t mailboxes, std::vector<std::uint64_t>& tcs) {
+  Init in{};
+  std::memcpy(in.sigstruct, &sigstruct, sizeof in.sigstruct);
+  in.mailboxes = mailboxes;
+  in.mailbox_addr = mailbox_addr;
+  Reply r{};
+  std::vector<std::uint8_t> tail;
+  if (const int rc = request(Op::kInit, handle, bytes_of(in), {}, r, &tail); rc != 0) return rc;
+  if (r.value == 0 || r.value > mailboxes || tail.size() != r.value * 8) return -EPROTO;
+  tcs.resize(r.value);
+  std::memcpy(tcs.data(), tail.data(), tail.size());
+  return 0;
+}
+
+int Client::destroy(std::uint64_t handle) {
+  Reply r{};
+  return request(Op::kDestroy, handle, {}, {}, r);
+}
+
+int Client::status(StatusInfo& out) {
+  Reply r{};
+  std::vector<std::uint8_t> tail;
+  if (const int rc = request(Op::kStatus, 0, {}, {}, r, &tail); rc != 0) return rc;
+  auto s = parse<StatusInfo>(tail);
+  if (!s) return -EPROTO;
+  out = *s;
+  return 0;
+}
+
+void* Client::window_alloc(std::size_t size, std::size_t align) {
+  if (size == 0) size = 1;
+  if (align < 16) align = 16;
+  size = (size + 15) & ~std::size_t{15};
+  std::lock_guard lock(alloc_mu_);
+  for (auto it = free_.begin(); it != free_.end(); ++it) {
+    const std::size_t start = (it->first + align - 1) & ~(align - 1);
+    if (start - it->first + size > it->second) continue;
+    const std::size_t off = it->first, len = it->second;
+    free_.erase(it);
+    if (start > off) free_[off] = start - off;
+    if (start + size < off + len) free_[start + size] = off + len - start - size;
+    used_[start] = size;
+    std::memset(window_ + start, 0, size);
+    return window_ + start;
+  }
+  return nullptr;
+}
+
+void Client::window_free(void* p) {
+  if (p == nullptr) return;
+  std::lock_guard lock(alloc_mu_);
+  const std::size_t off = static_cast<std::size_t>(static_cast<std::uint8_t*>(p) - window_);
+  auto u = used_.find(off);
+  if (u == used_.end()) return;
+  std::size_t start = off, len = u->second;
+  used_.erase(u);
+  // Coalesce with the neighbours.
+  auto next = free_.lower_bound(start);
+  if (next != free_.end() && next->first == start + len) {
+    len += next->second;
+    next = free_.erase(next);
+  }
+  if (next != free_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == start) {
+      start = prev->first;
+      len += prev->second;
+      free_.erase(prev);
+    }
+  }
+  free_[start] = len;
+}
+
+bool Client::in_window(const void* p, std::size_t n) const {
+  const auto a = reinterpret_cast<std::uint64_t>(p), w = reinterpret_cast<std::uint64_t>(window_);
+  return a >= w && n <= window_size_ && a - w <= window_size_ - n;
+}
+
+}  // namespace nsgx::isolated

@@ -1,0 +1,75 @@
+// The application's side of the isolated backend: its connection to
+// nsgx-monitor (the shared daemon if one serves $NSGX_MONITOR_SOCKET or the
+// default socket, else a private monitor started for this process) and its
+// window — memory shared with every enclave host of this process, mapped at
+// the same address there, from which marshalling buffers, the untrusted
+// stacks of OCALLs and the EENTER/EEXIT mailboxes are allocated.
+//
+//   Client* c = Client::get(&why);        // nullptr: `why` says what failed
+//   std::uint64_t h;
+//   c->create(secs, h);  c->add_pages(h, ...);  c->init(h, sigstruct, ...);
+//   void* buf = c->window_alloc(4096);    // visible to the enclave at the same address
+//
+// Thread-safe; requests on the connection are serialised.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "arch/sgx/secs.h"
+#include "arch/sgx/sigstruct.h"
+#include "runtime/isolated/protocol.h"
+
+namespace nsgx::isolated {
+
+class Client {
+ public:
+  // The process's client, connected on first use; nullptr if no monitor
+  // can be reached or started (`why` then says why).
+  static Client* get(std::string* why = nullptr);
+
+  // Each returns 0 or -errno, as the corresponding /dev/sgx_enclave ioctl.
+  int create(const sgx::Secs& secs, std::uint64_t& handle);
+  int add_pages(std::uint64_t handle, std::uint64_t offset, std::uint64_t secinfo_flags, bool measure,
+                std::span<const std::uint8_t> pages);
+  // On success `tcs` lists the enclave's TCSs; mailbox i serves tcs[i].
+  int init(std::uint64_t handle, const sgx::Sigstruct& sigstruct, std::uint64_t mailbox_addr, std::uint32_t mailboxes,
+           std::vector<std::uint64_t>& tcs);
+  int destroy(std::uint64_t handle);
+  int status(StatusInfo& out);
+  // Sends a raw request (tests: forged requests must get errors).
+  int raw(const Header& h, std::span<const std::uint8_t> body, Reply& reply, std::vector<std::uint8_t>* tail = nullptr);
+
+  // Window memory: zeroed, `align` (a power of two, at most 4096) aligned.
+  void* window_alloc(std::size_t size, std::size_t align = 64);
+  void window_free(void* p);
+  bool in_window(const void* p, std::size_t n) const;
+  // Reserves (PROT_NONE) a naturally aligned range for an enclave's ELRANGE
+  // where the enclave host can map it at the same address; nullptr if none.
+  void* reserve(std::size_t size);
+  // False once the monitor's end of the connection is gone.
+  bool alive() const;
+  std::uint32_t spin() const { return spin_; }
+
+ private:
+  Client() = default;
+  bool connect(std::string& why);
+  int request(Op op, std::uint64_t handle, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b, Reply& r,
+              std::vector<std::uint8_t>* tail = nullptr);
+
+  int fd_ = -1;
+  std::mutex mu_;
+  std::uint8_t* window_ = nullptr;
+  std::size_t window_size_ = 0;
+  std::mutex alloc_mu_;
+  std::map<std::size_t, std::size_t> free_;  // offset -> size
+  std::map<std::size_t, std::size_t> used_;  // offset -> size
+  std::uint32_t spin_ = 4000;
+};
+
+}  // namespace nsgx::isolated

@@ -450,7 +450,9 @@ void worker_loop(Worker& w) {
   ss.ss_size = runtime::kSlotSize - runtime::kAltStackOffset;
   if (sigaltstack(&ss, nullptr) != 0) die("sigaltstack");
   Mailbox& mb = *w.mb;
-  std::uint32_t seen = mb.request.load();
+  // Requests already answered end at `response`; one the application
+  // posted before this thread started is pending, not missed.
+  std::uint32_t seen = mb.response.load();
   for (;;) {
     wait_change(mb.request, seen, mb.host_sleeping, g_spin);
     seen = mb.request.load(std::memory_order_acquire);

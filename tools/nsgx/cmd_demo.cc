@@ -1,5 +1,5 @@
 // `nsgx demo`: the sample application (examples/sealed_counter) end to end
-// on the default backend — today the inproc one, through `nsgx exec`. It
+// on the default backend — the isolated one (a private nsgx-monitor per run). It
 // loads a signed enclave, shows the identity the monitor reports, bumps a
 // counter that exists on disk only sealed to the enclave's signer, runs a
 // second time in a new process (a new monitor instance, same platform
@@ -26,12 +26,13 @@ void add_demo(CLI::App& app, int& exit_code) {
     const std::string state = (std::filesystem::path(runtime::default_state_dir()) / "demo").string();
     std::error_code ec;
     std::filesystem::create_directories(state, ec);
-    std::cout << "nestedsgx demo: an SGX SDK-style application and its signed enclave, unmodified, on the inproc\n"
-              << "backend (the enclave runs in this process; the monitor keeps its keys and checks its launch).\n"
+    std::cout << "nestedsgx demo: an SGX SDK-style application and its signed enclave, unmodified, on the isolated\n"
+              << "backend (the default): the enclave runs in its own sandboxed enclave-host process, the monitor\n"
+              << "process keeps its memory and keys and checks its launch; the application never maps enclave memory.\n"
               << "  application: " << sample << "\n  enclave:     " << enclave << "\n  state:       " << state << "\n";
     for (int round = 1; round <= 2; ++round) {
       std::cout << "\n--- run " << round << (round == 2 ? " (a new process: a new monitor instance)" : "") << "\n";
-      const int rc = run_process({self_exe(), "exec", "--", sample, enclave, state});
+      const int rc = run_process({sample, enclave, state});
       if (rc != 0) {
         std::cerr << "nsgx demo: the sample application failed (exit " << rc << ")\n";
         exit_code = kExitVerifyFailed;

@@ -450,6 +450,7 @@ int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::
 
 int Server::handle(Connection& c, const Message& m, std::vector<std::uint8_t>& tail, Reply& r) {
   const std::span<const std::uint8_t> body(m.body);
+  if (m.header.op < Op::kHello || m.header.op > Op::kStatus) return -ENOSYS;  // not an application request
   if (m.header.op == Op::kHello) {
     auto h = parse<Hello>(body);
     if (!h || h->version != kProtocolVersion) return -EPROTO;

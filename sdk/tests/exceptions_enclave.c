@@ -90,3 +90,17 @@ int ecall_handler_api(void) {
 }
 
 uint64_t ecall_handled_count(void) { return handled; }
+
+/* A system call from enclave code: SGX raises #UD (SYSCALL is illegal in an
+ * enclave); the isolated backend's enclave host traps it the same way. The
+ * handler skips the 2-byte instruction and sets RDX. */
+int ecall_syscall(void) {
+  int marker;
+  __asm__ volatile("xor %%edx, %%edx\n\tmov $39, %%eax\n\tsyscall" : "=d"(marker) : : "rax", "rcx", "r11", "memory");
+  return marker + last_vector * 1000;
+}
+
+/* Never returns: only stopping the enclave ends it. */
+void ecall_spin(void) {
+  for (;;) __asm__ volatile("pause");
+}

@@ -680,7 +680,20 @@ extern "C" sgx_status_t sgx_create_enclave(const char* file_name, const int debu
 }
 
 extern "C" sgx_status_t sgx_destroy_enclave(const sgx_enclave_id_t enclave_id) {
-  std::unique_lock lock(g_mu);
-  if (g_enclaves.erase(enclave_id) == 0) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  std::shared_ptr<Enclave> e;
+  {
+    std::unique_lock lock(g_mu);
+    auto it = g_enclaves.find(enclave_id);
+    if (it == g_enclaves.end()) return SGX_ERROR_INVALID_ENCLAVE_ID;
+    e = std::move(it->second);
+    g_enclaves.erase(it);
+  }
+  // On the isolated backend the enclave ends now, even with threads inside
+  // (they return SGX_ERROR_ENCLAVE_LOST); its window memory goes with the
+  // last reference.
+  if (e->client && e->handle) {
+    e->client->destroy(e->handle);
+    e->handle = 0;
+  }
   return SGX_SUCCESS;
 }

@@ -1,0 +1,245 @@
+// The isolated backend's isolation, attacked from the application and from
+// hostile enclaves (docs/isolated.md, threat model). Every attack must fail
+// with a clear error and leave the enclave — and every other enclave and
+// the monitor — working.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exceptions_u.h"
+#include "runtime/isolated/client.h"
+#include "sgx_urts.h"
+
+namespace {
+
+struct Loaded {
+  sgx_enclave_id_t eid = 0;
+  sgx_status_t status = SGX_ERROR_UNEXPECTED;
+  Loaded() {
+    sgx_launch_token_t token{};
+    int updated = 0;
+    status = sgx_create_enclave(NSGX_EXCEPTIONS_ENCLAVE, 1, &token, &updated, &eid, nullptr);
+  }
+  ~Loaded() {
+    if (status == SGX_SUCCESS) sgx_destroy_enclave(eid);
+  }
+};
+
+bool works(sgx_enclave_id_t eid) {
+  int r = 0;
+  return ecall_divide(eid, &r, 84, 2) == SGX_SUCCESS && r == 42;
+}
+
+std::string comm(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
+  std::string s;
+  std::getline(f, s);
+  return s;
+}
+
+pid_t ppid_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s;
+  std::getline(f, s);
+  const auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  int ppid = 0;
+  char state = 0;
+  std::sscanf(s.c_str() + close + 2, "%c %d", &state, &ppid);
+  return ppid;
+}
+
+// Processes whose parent is `parent` and whose name starts with `name`.
+std::vector<pid_t> children(pid_t parent, const std::string& name) {
+  std::vector<pid_t> out;
+  DIR* d = opendir("/proc");
+  while (dirent* e = readdir(d)) {
+    const pid_t pid = std::atoi(e->d_name);
+    if (pid > 0 && ppid_of(pid) == parent && comm(pid).rfind(name, 0) == 0) out.push_back(pid);
+  }
+  closedir(d);
+  return out;
+}
+
+pid_t monitor_pid() {
+  auto m = children(getpid(), "nsgx-monitor");
+  return m.empty() ? 0 : m.front();
+}
+
+// Runs `f` in a child without CAP_SYS_PTRACE (CI runs as root; an ordinary
+// user never has it): its exit code is f's result.
+int without_ptrace_cap(int (*f)(pid_t), pid_t target) {
+  const pid_t c = fork();
+  if (c == 0) {
+    __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct d[2]{};
+    syscall(SYS_capget, &h, d);
+    d[0].effective &= ~(1u << CAP_SYS_PTRACE);
+    d[0].permitted &= ~(1u << CAP_SYS_PTRACE);
+    syscall(SYS_capset, &h, d);
+    _exit(f(target));
+  }
+  int st = 0;
+  waitpid(c, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+}
+
+// 0 when every way into `pid`'s memory is refused.
+int try_read(pid_t pid) {
+  int fails = 0;
+  const std::string base = "/proc/" + std::to_string(pid);
+  if (open((base + "/mem").c_str(), O_RDONLY) >= 0) fails |= 1;
+  char buf[16];
+  iovec local{buf, sizeof buf}, remote{reinterpret_cast<void*>(0x400000), sizeof buf};
+  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) >= 0 || errno != EPERM) fails |= 2;
+  if (ptrace(PTRACE_ATTACH, pid, nullptr, nullptr) == 0) fails |= 4;
+  // Its descriptors (the EPC memfd among them) cannot be opened either.
+  for (int fd = 0; fd < 16; ++fd)
+    if (open((base + "/fd/" + std::to_string(fd)).c_str(), O_RDONLY) >= 0) fails |= 8;
+  return fails;
+}
+
+TEST(Isolation, ApplicationCannotReachEnclaveMemory) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  ASSERT_TRUE(works(e.eid));
+  // The enclave range is a PROT_NONE reservation in this process.
+  std::uint64_t base = 0;
+  {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line))
+      if (line.find("---p") != std::string::npos && line.rfind("1", 0) == 0 && line.size() > 12) {
+        base = std::stoull(line.substr(0, line.find('-')), nullptr, 16);
+        break;
+      }
+  }
+  ASSERT_NE(base, 0u);
+  char buf[64];
+  iovec local{buf, sizeof buf}, remote{reinterpret_cast<void*>(base), sizeof buf};
+  EXPECT_EQ(process_vm_readv(getpid(), &local, 1, &remote, 1, 0), -1);
+  EXPECT_EQ(errno, EFAULT);
+  EXPECT_EQ(process_vm_writev(getpid(), &local, 1, &remote, 1, 0), -1);
+  // No EPC memfd ever reaches this process.
+  DIR* d = opendir("/proc/self/fd");
+  while (dirent* ent = readdir(d)) {
+    char target[256] = {};
+    const std::string link = std::string("/proc/self/fd/") + ent->d_name;
+    if (readlink(link.c_str(), target, sizeof target - 1) > 0) {
+      EXPECT_EQ(std::strstr(target, "nsgx-enclave"), nullptr) << target;
+    }
+  }
+  closedir(d);
+  // The monitor and the enclave host: /proc/PID/mem, process_vm_readv, ptrace, /proc/PID/fd.
+  const pid_t mon = monitor_pid();
+  ASSERT_NE(mon, 0);
+  auto hosts = children(mon, "nsgx-enclave");
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(without_ptrace_cap(try_read, mon), 0);
+  EXPECT_EQ(without_ptrace_cap(try_read, hosts.front()), 0);
+  EXPECT_TRUE(works(e.eid));
+}
+
+TEST(Isolation, ForgedMonitorRequestsGetErrors) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  std::string why;
+  nsgx::isolated::Client* c = nsgx::isolated::Client::get(&why);
+  ASSERT_NE(c, nullptr) << why;
+  using nsgx::isolated::Op;
+  nsgx::isolated::Reply r{};
+  std::vector<std::uint8_t> junk(100, 0xa5);
+  // Unknown op, a handle this connection never got, short bodies, INIT
+  // again, pages out of range, a second Hello.
+  EXPECT_EQ(c->raw({static_cast<Op>(77), 0, 1}, junk, r), -ENOSYS);
+  EXPECT_EQ(c->raw({Op::kAddPages, 0, 424242}, junk, r), -EINVAL);
+  EXPECT_EQ(c->raw({Op::kDestroy, 0, 424242}, {}, r), -EINVAL);
+  EXPECT_EQ(c->raw({Op::kCreate, 0, 0}, junk, r), -EINVAL);
+  EXPECT_EQ(c->raw({Op::kInit, 0, 1}, junk, r), -EINVAL);
+  EXPECT_EQ(c->raw({Op::kHello, 0, 0}, junk, r), -EPROTO);
+  EXPECT_EQ(c->raw({Op::kEreport, 0, 1}, junk, r), -ENOSYS);  // host-only requests
+  nsgx::isolated::AddPages a{1ull << 40, 0x201, 1, 1};
+  std::vector<std::uint8_t> body(sizeof a + 4096);
+  std::memcpy(body.data(), &a, sizeof a);
+  for (std::uint64_t h = 1; h < 4; ++h) {  // whatever handles exist: adding after EINIT is refused
+    const int rc = c->raw({Op::kAddPages, 0, h}, body, r);
+    EXPECT_NE(rc, 0);
+  }
+  EXPECT_TRUE(works(e.eid));
+  Loaded another;  // the monitor still serves
+  EXPECT_EQ(another.status, SGX_SUCCESS);
+  EXPECT_TRUE(works(another.eid));
+}
+
+TEST(Isolation, SyscallFromEnclaveIsUd) {
+  Loaded e, other;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  ASSERT_EQ(other.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  ASSERT_EQ(ecall_syscall(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 42 + 6 * 1000);  // the #UD handler ran; getpid never did
+  ASSERT_TRUE(works(e.eid));
+  // Unhandled: that enclave crashes, the other one does not notice.
+  EXPECT_EQ(ecall_syscall(other.eid, &r), SGX_ERROR_ENCLAVE_CRASHED);
+  EXPECT_TRUE(works(e.eid));
+}
+
+TEST(Isolation, SpinningEnclaveIsStoppedOthersContinue) {
+  Loaded other;
+  ASSERT_EQ(other.status, SGX_SUCCESS);
+  auto* e = new Loaded();
+  ASSERT_EQ(e->status, SGX_SUCCESS);
+  std::atomic<int> result{-1};
+  std::thread t([&] { result = ecall_spin(e->eid); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(result.load(), -1);
+  EXPECT_TRUE(works(other.eid));  // another enclave is unaffected by the spinner
+  delete e;                       // destroys the enclave: its host is stopped
+  t.join();
+  EXPECT_EQ(result.load(), SGX_ERROR_ENCLAVE_LOST);
+  EXPECT_TRUE(works(other.eid));
+}
+
+TEST(Isolation, KilledHostIsLostForItsApplicationOnly) {
+  Loaded victim, other;
+  ASSERT_EQ(victim.status, SGX_SUCCESS);
+  ASSERT_EQ(other.status, SGX_SUCCESS);
+  const pid_t mon = monitor_pid();
+  auto before = children(mon, "nsgx-enclave");
+  ASSERT_EQ(before.size(), 2u);
+  // Whichever enclave that host runs must be lost, and only it.
+  ASSERT_EQ(kill(before.front(), SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int r = 0;
+  const sgx_status_t a = ecall_divide(victim.eid, &r, 4, 2), b = ecall_divide(other.eid, &r, 4, 2);
+  EXPECT_TRUE((a == SGX_ERROR_ENCLAVE_LOST) != (b == SGX_ERROR_ENCLAVE_LOST)) << a << " " << b;
+  EXPECT_TRUE(a == SGX_SUCCESS || b == SGX_SUCCESS);
+  // The monitor serves on: a new enclave works.
+  Loaded fresh;
+  ASSERT_EQ(fresh.status, SGX_SUCCESS);
+  EXPECT_TRUE(works(fresh.eid));
+}
+
+TEST(Isolation, FullEpcIsOutOfEpc) {
+  if (std::getenv("NSGX_EPC_SIZE") == nullptr) GTEST_SKIP() << "run with a small NSGX_EPC_SIZE";
+  Loaded e;
+  EXPECT_EQ(e.status, SGX_ERROR_OUT_OF_EPC);
+}
+
+}  // namespace

@@ -530,10 +530,13 @@ void install_host_filter() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) die("seccomp_init");
   if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) die("seccomp TSYNC");
+  // Argument 0 equal to `v` (spelled out: SCMP_A0's compound literal
+  // leaves a field to default, which clang warns about).
+  const auto arg0_is = [](scmp_datum_t v) { return scmp_arg_cmp{0, SCMP_CMP_EQ, v, 0}; };
   int rc = 0;
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, SCMP_A0(SCMP_CMP_EQ, kChannel));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, SCMP_A0(SCMP_CMP_EQ, kChannel));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, arg0_is(kChannel));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, arg0_is(kChannel));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, arg0_is(2));
   for (int nr : {SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(sigaltstack),
                  SCMP_SYS(mprotect), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk),
                  SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(clock_gettime),
@@ -541,7 +544,7 @@ void install_host_filter() {
                  SCMP_SYS(set_robust_list), SCMP_SYS(rseq)})
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
   // Signals only to itself (abort()).
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(getpid())));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, arg0_is(static_cast<scmp_datum_t>(getpid())));
   if (rc != 0 || seccomp_load(ctx) != 0) die("seccomp (host)");
   seccomp_release(ctx);
 }

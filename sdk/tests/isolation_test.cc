@@ -205,14 +205,14 @@ TEST(Isolation, SpinningEnclaveIsStoppedOthersContinue) {
   ASSERT_EQ(other.status, SGX_SUCCESS);
   auto* e = new Loaded();
   ASSERT_EQ(e->status, SGX_SUCCESS);
-  std::atomic<int> result{-1};
-  std::thread t([&] { result = ecall_spin(e->eid); });
+  std::atomic<long> result{-1};
+  std::thread t([&] { result = static_cast<long>(ecall_spin(e->eid)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(result.load(), -1);
   EXPECT_TRUE(works(other.eid));  // another enclave is unaffected by the spinner
   delete e;                       // destroys the enclave: its host is stopped
   t.join();
-  EXPECT_EQ(result.load(), SGX_ERROR_ENCLAVE_LOST);
+  EXPECT_EQ(result.load(), static_cast<long>(SGX_ERROR_ENCLAVE_LOST));
   EXPECT_TRUE(works(other.eid));
 }
 

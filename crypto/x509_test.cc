@@ -107,7 +107,7 @@ TEST(X509, DerValues) {
 }
 
 TEST(X509, IssuesAnAmdShapedChain) {
-  auto root_key = RsaPrivateKey::generate(3072, 65537);
+  auto root_key = RsaPrivateKey::generate(2048, 65537);
   ASSERT_TRUE(root_key) << root_key.error().message();
   CertificateSpec spec;
   spec.subject = {{"O", "nestedsgx test"}, {"CN", "ARK-Test"}};

@@ -214,7 +214,7 @@ Result<EmulatedRoot> EmulatedRoot::load_or_create(const std::string& dir, const 
 }
 
 SnpChain EmulatedRoot::chain() const {
-  return SnpChain{"emulated (nestedsgx, not AMD hardware)", ark_, ask_, std::string(kEmulatedProductName), false};
+  return supplied_chain(ark_, ask_);
 }
 
 Result<std::array<std::uint8_t, snp::kReportSize>> EmulatedRoot::issue_report(

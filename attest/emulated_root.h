@@ -31,6 +31,7 @@
 
 #include "arch/snp/attestation_report.h"
 #include "arch/snp/tcb_version.h"
+#include "attest/emulation_mark.h"
 #include "attest/snp_chain.h"
 #include "base/result.h"
 #include "crypto/ecdsa.h"
@@ -38,7 +39,6 @@
 
 namespace nsgx::attest {
 
-inline constexpr char kEmulatedProductName[] = "nestedsgx emulated";  // the VCEK's productName
 inline constexpr std::uint32_t kEmulatedReportVersion = 3;
 
 struct EmulatedRootOptions {

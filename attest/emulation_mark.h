@@ -20,6 +20,9 @@ namespace nsgx::attest {
 inline constexpr char kEmulatedOid[] = "2.25.296411769525362589365580346858474612419";
 inline constexpr std::string_view kEmulatedCnTag = "nestedsgx emulated";
 inline constexpr std::string_view kEmulatedText = "nestedsgx emulated SEV-SNP platform root: not AMD hardware";
+// The emulated VCEK's productName, and so the emulated chain's product.
+inline constexpr char kEmulatedProductName[] = "nestedsgx emulated";
+inline constexpr char kEmulatedChainName[] = "emulated (nestedsgx, not AMD hardware)";
 
 bool is_marked_emulated(const crypto::Certificate& cert);
 

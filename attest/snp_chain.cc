@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "attest/amd_roots.h"
+#include "attest/emulation_mark.h"
 
 namespace nsgx::attest {
 
@@ -31,6 +32,11 @@ Result<SnpChain> builtin_chain(AmdProduct product) {
 
 SnpChain supplied_chain(crypto::Certificate ark, crypto::Certificate ask) {
   SnpChain chain{"supplied", std::move(ark), std::move(ask), std::nullopt, false};
+  if (is_marked_emulated(chain.ark)) {
+    chain.name = kEmulatedChainName;
+    chain.product = kEmulatedProductName;
+    return chain;
+  }
   for (AmdProduct p : kAmdProducts) {
     auto builtin = builtin_chain(p);
     if (builtin && builtin->ark == chain.ark) {

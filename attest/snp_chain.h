@@ -35,7 +35,8 @@ struct SnpChain {
 Result<SnpChain> builtin_chain(AmdProduct product);
 
 // A chain from certificates the caller supplies. If the ARK is one of the
-// built-in AMD ARKs byte for byte, the chain is named after its product.
+// built-in AMD ARKs byte for byte, the chain is named after its product; if
+// it is marked emulated, it is the emulated chain.
 SnpChain supplied_chain(crypto::Certificate ark, crypto::Certificate ask);
 
 }  // namespace nsgx::attest

@@ -65,6 +65,13 @@ TEST_F(VectorEvidence, VerifiesWithTheBuiltInMilanChain) {
   EXPECT_EQ(autov->chain, "Milan");
 }
 
+TEST_F(VectorEvidence, KdsUrlForTheVcek) {
+  EXPECT_EQ(kds_vcek_url("Milan", *report),
+            "https://kdsintf.amd.com/vcek/v1/Milan/"
+            "d49554ec717f4e5b0fe6b143bcf0405bd7ae304727edf46603f2a76aef6a3abc15d7af38db757039029f0efacfd08e244324884738c"
+            "72b082e2f87a44d541eb6?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115");
+}
+
 TEST_F(VectorEvidence, VerifiesWithTheChainGivenAsFiles) {
   SnpChain chain = supplied_chain(cert("snp/amd_milan_ark.pem"), cert("snp/amd_milan_ask.pem"));
   EXPECT_FALSE(chain.builtin);

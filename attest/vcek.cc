@@ -1,5 +1,7 @@
 #include "attest/vcek.h"
 
+#include <cstdio>
+
 namespace nsgx::attest {
 
 namespace {
@@ -41,6 +43,22 @@ Result<VcekExtensions> read_vcek_extensions(const crypto::Certificate& vcek) {
 
 std::string product_family(std::string_view product_name) {
   return std::string(product_name.substr(0, product_name.find('-')));
+}
+
+std::string kds_vcek_url(std::string_view product, const ParsedReport& report) {
+  if (!report.tcb_layout) return {};
+  const TcbParts t = decode_tcb(report.report.reported_tcb, *report.tcb_layout);
+  const std::size_t id_len = t.has_fmc ? 8 : sizeof report.report.chip_id;
+  auto spl = [](const char* name, std::uint8_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s=%02u", name, static_cast<unsigned>(v));
+    return std::string(buf);
+  };
+  std::string url = "https://kdsintf.amd.com/vcek/v1/" + std::string(product) + "/" +
+                    to_hex(ByteSpan(report.report.chip_id, id_len)) + "?";
+  if (t.has_fmc) url += spl("fmcSPL", t.fmc) + "&";
+  return url + spl("blSPL", t.bootloader) + "&" + spl("teeSPL", t.tee) + "&" + spl("snpSPL", t.snp) + "&" +
+         spl("ucodeSPL", t.microcode);
 }
 
 }  // namespace nsgx::attest

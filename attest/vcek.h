@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "attest/snp_report.h"
 #include "base/bytes.h"
 #include "crypto/x509.h"
 
@@ -44,5 +45,12 @@ Result<VcekExtensions> read_vcek_extensions(const crypto::Certificate& vcek);
 
 // The product family of a productName value: "Milan-B0" -> "Milan".
 std::string product_family(std::string_view product_name);
+
+// Where AMD's Key Distribution Service serves the VCEK for this report's
+// chip and REPORTED_TCB (VCEK spec §4.1, "GET /vcek/v1/{product}/{hwid}"):
+// https://kdsintf.amd.com/vcek/v1/Milan/<hwid>?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115
+// (Turin: the 8-byte hwID and fmcSPL). For fetching by hand, out of band;
+// nothing in nestedsgx fetches it. Empty if the TCB layout is unknown.
+std::string kds_vcek_url(std::string_view product, const ParsedReport& report);
 
 }  // namespace nsgx::attest

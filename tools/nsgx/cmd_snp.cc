@@ -20,6 +20,7 @@ namespace {
 struct Options {
   std::string out, report_data, measurement, root_dir, certs_out;
   std::uint32_t vmpl = 0;
+  unsigned rsa_bits = 4096;
   bool emulated = false;
 };
 
@@ -52,8 +53,11 @@ void add_snp(CLI::App& app, int& exit_code) {
   cmd->add_option("--measurement", o->measurement, "emulated only: MEASUREMENT, up to 48 bytes of hex");
   cmd->add_option("--emulated-root", o->root_dir,
                   "emulated only: the root's directory (default: <state dir>/snp-emulated; made on first use)");
+  auto* rsa_bits = cmd->add_option("--rsa-bits", o->rsa_bits,
+                  "emulated only: ARK/ASK key size when the root is first created (4096 like AMD's, or 3072)")
+      ->check(CLI::IsMember({3072, 4096}));
   cmd->add_option("--certs-out", o->certs_out, "emulated only: write ark.pem, ask.pem and vcek.pem to this directory");
-  cmd->callback([o, &exit_code] {
+  cmd->callback([o, rsa_bits, &exit_code] {
     auto fail = [&](const std::string& why) {
       std::cerr << "nsgx snp report: " << why << "\n";
       exit_code = kExitBadInput;
@@ -63,9 +67,9 @@ void add_snp(CLI::App& app, int& exit_code) {
     const bool emulated = o->emulated || !attest::sev_guest_available();
 
     if (!emulated) {
-      if (!o->measurement.empty() || !o->root_dir.empty() || !o->certs_out.empty())
-        return fail("--measurement, --emulated-root and --certs-out apply to emulated reports only; the SNP "
-                    "firmware measures the guest");
+      if (!o->measurement.empty() || !o->root_dir.empty() || !o->certs_out.empty() || rsa_bits->count() > 0)
+        return fail("--measurement, --emulated-root, --rsa-bits and --certs-out apply to emulated reports only; "
+                    "the SNP firmware measures the guest");
       auto report = attest::request_snp_report(std::span<const std::uint8_t, 64>(data->data(), 64), o->vmpl);
       if (!report) return fail(report.error().message());
       if (auto st = write_file(o->out, *report); !st) return fail(st.error().message());
@@ -82,7 +86,9 @@ void add_snp(CLI::App& app, int& exit_code) {
     auto measurement = padded_hex(o->measurement, 48, "--measurement");
     if (!measurement) return fail(measurement.error().message());
     const std::string dir = o->root_dir.empty() ? runtime::default_state_dir() + "/snp-emulated" : o->root_dir;
-    auto root = attest::EmulatedRoot::load_or_create(dir);
+    attest::EmulatedRootOptions root_options;
+    root_options.rsa_bits = o->rsa_bits;
+    auto root = attest::EmulatedRoot::load_or_create(dir, root_options);
     if (!root) return fail(root.error().message());
     attest::EmulatedReportRequest req;
     std::copy(data->begin(), data->end(), req.report_data.begin());

@@ -139,10 +139,10 @@ Result<Certificate> Certificate::from_pem(std::string_view pem) {
 }
 
 Result<Certificate> Certificate::parse(ByteSpan der_or_pem) {
-  static constexpr std::string_view kBegin = "-----BEGIN";
-  const std::string_view text(reinterpret_cast<const char*>(der_or_pem.data()), der_or_pem.size());
-  if (text.find(kBegin) != std::string_view::npos) return from_pem(text);
-  return from_der(der_or_pem);
+  // A DER certificate is a SEQUENCE, so it starts with 0x30; PEM may start
+  // with explanatory text before "-----BEGIN CERTIFICATE-----".
+  if (der_or_pem.empty() || der_or_pem[0] == 0x30) return from_der(der_or_pem);
+  return from_pem(std::string_view(reinterpret_cast<const char*>(der_or_pem.data()), der_or_pem.size()));
 }
 
 namespace {

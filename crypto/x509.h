@@ -41,8 +41,9 @@ struct PssParameters {
 
 class Certificate {
  public:
-  // One certificate: PEM ("-----BEGIN CERTIFICATE-----") or DER. Trailing
-  // bytes after a DER certificate, or a second PEM certificate, are errors.
+  // One certificate: DER (which starts 0x30) or else PEM ("-----BEGIN
+  // CERTIFICATE-----", text before it allowed). Trailing bytes after a DER
+  // certificate, or a second PEM certificate, are errors.
   static Result<Certificate> parse(ByteSpan der_or_pem);
   static Result<Certificate> from_der(ByteSpan der);
   static Result<Certificate> from_pem(std::string_view pem);

@@ -87,6 +87,8 @@ TEST(X509, RejectsMalformedInput) {
   ASSERT_FALSE(t2);
   EXPECT_NE(t2.error().message().find("more than one"), std::string::npos);
   EXPECT_FALSE(Certificate::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+  const std::string annotated = "subject=CN = ARK-Milan\n" + load("amd_milan_ark.pem").pem();
+  EXPECT_TRUE(Certificate::parse(ByteSpan(reinterpret_cast<const std::uint8_t*>(annotated.data()), annotated.size())));
 }
 
 TEST(X509, DerValues) {

@@ -1,10 +1,9 @@
 #include "attest/emulated_root.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,8 +22,8 @@ namespace {
 
 constexpr crypto::UnixTime kDay = 86400;
 // AMD's ARK and ASK are valid for 25 years, VCEKs for 7.
-constexpr crypto::UnixTime kRootValidity = 25 * 365 * kDay;
-constexpr crypto::UnixTime kVcekValidity = 7 * 365 * kDay;
+constexpr crypto::UnixTime kRootValidity = kDay * 365 * 25;
+constexpr crypto::UnixTime kVcekValidity = kDay * 365 * 7;
 
 constexpr const char* kFiles[] = {"ark.pem", "ask.pem", "vcek.pem", "vcek-key.pem"};
 
@@ -71,9 +70,7 @@ void remove_dir(const std::string& dir) {
   rmdir(dir.c_str());
 }
 
-crypto::CertificateExtension marker() {
-  return {kEmulatedOid, true, crypto::der_encode_utf8string(kEmulatedText)};
-}
+crypto::CertificateExtension marker() { return {kEmulatedOid, true, crypto::der_encode_utf8string(kEmulatedText)}; }
 
 crypto::CertificateSpec spec(const char* cn, std::uint64_t serial, crypto::UnixTime from, crypto::UnixTime validity) {
   crypto::CertificateSpec s;
@@ -114,7 +111,8 @@ Result<EmulatedRoot> EmulatedRoot::create(const EmulatedRootOptions& options) {
   vcek_spec.extensions.push_back({amd_oid::kBlSpl, false, crypto::der_encode_integer(options.tcb.bootloader(layout))});
   vcek_spec.extensions.push_back({amd_oid::kTeeSpl, false, crypto::der_encode_integer(options.tcb.tee(layout))});
   vcek_spec.extensions.push_back({amd_oid::kSnpSpl, false, crypto::der_encode_integer(options.tcb.snp(layout))});
-  vcek_spec.extensions.push_back({amd_oid::kUcodeSpl, false, crypto::der_encode_integer(options.tcb.microcode(layout))});
+  vcek_spec.extensions.push_back(
+      {amd_oid::kUcodeSpl, false, crypto::der_encode_integer(options.tcb.microcode(layout))});
   vcek_spec.extensions.push_back({amd_oid::kHwId, false, Bytes(chip_id.begin(), chip_id.end())});
   NSGX_ASSIGN_OR_RETURN(auto vcek, crypto::issue_certificate(vcek_spec, vcek_key.public_key(), ask_key, &ask));
   // ark_key and ask_key go out of scope here and are never written anywhere.
@@ -213,9 +211,7 @@ Result<EmulatedRoot> EmulatedRoot::load_or_create(const std::string& dir, const 
   return load(dir);
 }
 
-SnpChain EmulatedRoot::chain() const {
-  return supplied_chain(ark_, ask_);
-}
+SnpChain EmulatedRoot::chain() const { return supplied_chain(ark_, ask_); }
 
 Result<std::array<std::uint8_t, snp::kReportSize>> EmulatedRoot::issue_report(
     const EmulatedReportRequest& request) const {

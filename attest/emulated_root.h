@@ -88,8 +88,12 @@ class EmulatedRoot {
                                          crypto::EcdsaP384PrivateKey vcek_key);
   EmulatedRoot(crypto::Certificate ark, crypto::Certificate ask, crypto::Certificate vcek,
                crypto::EcdsaP384PrivateKey vcek_key, std::array<std::uint8_t, 64> chip_id, snp::TcbVersion tcb)
-      : ark_(std::move(ark)), ask_(std::move(ask)), vcek_(std::move(vcek)), vcek_key_(std::move(vcek_key)),
-        chip_id_(chip_id), tcb_(tcb) {}
+      : ark_(std::move(ark)),
+        ask_(std::move(ask)),
+        vcek_(std::move(vcek)),
+        vcek_key_(std::move(vcek_key)),
+        chip_id_(chip_id),
+        tcb_(tcb) {}
 
   crypto::Certificate ark_;
   crypto::Certificate ask_;

@@ -18,9 +18,7 @@ constexpr std::size_t kP384Size = 48;
 static_assert(kSignatureOffset == kReportSignedSize, "the signature follows the signed bytes");
 
 bool is_space(std::uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-bool is_hex_digit(std::uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex_digit(std::uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // Hex text: hex digits and whitespace only, with an optional leading "0x".
 // A binary report never qualifies: its VERSION field has zero bytes.
@@ -123,7 +121,8 @@ Result<crypto::EcdsaP384Signature> report_signature(const ParsedReport& report) 
 Status verify_report_signature(const ParsedReport& report, const crypto::EcdsaP384PublicKey& vcek_key) {
   auto sig = report_signature(report);
   if (!sig) return sig.error();
-  if (!vcek_key.verify_sha384(report.signed_bytes(), *sig)) return Error("report signature does not verify with the VCEK");
+  if (!vcek_key.verify_sha384(report.signed_bytes(), *sig))
+    return Error("report signature does not verify with the VCEK");
   return {};
 }
 

@@ -59,8 +59,10 @@ TEST(SnpReport, HexToleratesWhitespaceCaseAndPrefix) {
   std::string spaced = "  0x";
   for (std::size_t i = 0; i < hex.size(); ++i) {
     spaced += hex[i];
-    if (i % 64 == 63) spaced += "\r\n";
-    else if (i % 8 == 7) spaced += ' ';
+    if (i % 64 == 63)
+      spaced += "\r\n";
+    else if (i % 8 == 7)
+      spaced += ' ';
   }
   spaced += "\n\t";
   auto r = parse_snp_report(text(spaced));

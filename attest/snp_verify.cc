@@ -49,8 +49,8 @@ Status check_spl(const std::optional<std::uint8_t>& spl, const char* ext_name, c
                  const char* part) {
   if (!spl) return Error(std::string("VCEK has no ") + ext_name + " extension (" + oid + ")");
   if (*spl != reported)
-    return Error(std::string("VCEK ") + ext_name + " " + std::to_string(*spl) + " != report reported_tcb " + part + " " +
-                 std::to_string(reported));
+    return Error(std::string("VCEK ") + ext_name + " " + std::to_string(*spl) + " != report reported_tcb " + part +
+                 " " + std::to_string(reported));
   return {};
 }
 
@@ -66,24 +66,27 @@ Result<SnpVerdict> verify_snp_evidence(const ParsedReport& parsed, const Certifi
   const snp::AttestationReport& report = parsed.report;
 
   // 1. Emulated evidence proves nothing about hardware; it is accepted only on request.
-  const std::pair<const Certificate*, const char*> certs[] = {{&chain.ark, "ARK"}, {&chain.ask, "ASK"}, {&vcek, "VCEK"}};
+  const std::pair<const Certificate*, const char*> certs[] = {
+      {&chain.ark, "ARK"}, {&chain.ask, "ASK"}, {&vcek, "VCEK"}};
   for (const auto& [cert, what] : certs) {
     if (!is_marked_emulated(*cert)) continue;
     verdict.emulated = true;
     if (!options.allow_emulated)
       return Error(std::string("evidence is from the nestedsgx emulated platform root (the ") + what + " " +
-                   quoted_cn(*cert) + " is marked emulated), not from AMD hardware; refused unless emulated "
+                   quoted_cn(*cert) +
+                   " is marked emulated), not from AMD hardware; refused unless emulated "
                    "evidence is explicitly allowed (--allow-emulated)");
   }
 
   // 2. ARK -> ASK -> VCEK, each at the time of verification.
   NSGX_RETURN_IF_ERROR(check_issued(chain.ark, "ARK", chain.ark, "ARK",
-                                    "ARK " + quoted_cn(chain.ark) + " is not self-signed (its signature does not "
-                                    "verify with its own key)"));
+                                    "ARK " + quoted_cn(chain.ark) +
+                                        " is not self-signed (its signature does not "
+                                        "verify with its own key)"));
   NSGX_RETURN_IF_ERROR(check_validity(chain.ark, "ARK", verdict.checked_at));
-  NSGX_RETURN_IF_ERROR(check_issued(chain.ask, "ASK", chain.ark, "ARK",
-                                    "ASK not signed by ARK (wrong product chain?): ASK " + quoted_cn(chain.ask) +
-                                        ", ARK " + quoted_cn(chain.ark)));
+  NSGX_RETURN_IF_ERROR(check_issued(
+      chain.ask, "ASK", chain.ark, "ARK",
+      "ASK not signed by ARK (wrong product chain?): ASK " + quoted_cn(chain.ask) + ", ARK " + quoted_cn(chain.ark)));
   NSGX_RETURN_IF_ERROR(check_validity(chain.ask, "ASK", verdict.checked_at));
   NSGX_RETURN_IF_ERROR(check_issued(vcek, "VCEK", chain.ask, "ASK",
                                     "VCEK not signed by ASK (wrong product chain?): VCEK issuer " + vcek.issuer() +
@@ -100,8 +103,7 @@ Result<SnpVerdict> verify_snp_evidence(const ParsedReport& parsed, const Certifi
   // 4. The key, and whether the report claims to be signed by it at all.
   auto key = vcek.ec_p384_public_key();
   if (!key) return Error("VCEK key is not an EC P-384 key");
-  if (report.mask_chip_key())
-    return Error("report has MASK_CHIP_KEY set: the firmware did not sign it with the VCEK");
+  if (report.mask_chip_key()) return Error("report has MASK_CHIP_KEY set: the firmware did not sign it with the VCEK");
   switch (report.signing_key()) {
     case 0:
       break;
@@ -151,8 +153,9 @@ Result<SnpVerdict> verify_snp_builtin(const ParsedReport& report, const Certific
       return Error("evidence is from the nestedsgx emulated platform root (the VCEK " + quoted_cn(vcek) +
                    " is marked emulated), not from AMD hardware; refused unless emulated evidence is explicitly "
                    "allowed (--allow-emulated)");
-    return Error("an emulated VCEK chains to its emulated ARK and ASK, not to AMD's built-in roots; give them "
-                 "(--ark, --ask)");
+    return Error(
+        "an emulated VCEK chains to its emulated ARK and ASK, not to AMD's built-in roots; give them "
+        "(--ark, --ask)");
   }
   if (!product) {
     // The productName extension names the chain; without it, try each.
@@ -173,8 +176,8 @@ Result<SnpVerdict> verify_snp_builtin(const ParsedReport& report, const Certific
     if (!chain) return chain.error();
     auto verdict = verify_snp_evidence(report, vcek, *chain, options);
     if (verdict) return verdict;
-    reasons += std::string(reasons.empty() ? "" : "; ") + std::string(product_name(p)) + ": " +
-               verdict.error().message();
+    reasons +=
+        std::string(reasons.empty() ? "" : "; ") + std::string(product_name(p)) + ": " + verdict.error().message();
   }
   return Error("no built-in AMD chain verifies this evidence — " + reasons);
 }

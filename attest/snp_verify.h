@@ -49,7 +49,7 @@ struct SnpVerdict {
   VcekExtensions vcek;
 };
 
-Result<SnpVerdict> verify_snp_evidence(const ParsedReport& report, const crypto::Certificate& vcek,
+Result<SnpVerdict> verify_snp_evidence(const ParsedReport& parsed, const crypto::Certificate& vcek,
                                        const SnpChain& chain, const SnpVerifyOptions& options = {});
 
 // Against AMD's built-in chains: `product` set uses that chain; otherwise

@@ -66,10 +66,11 @@ TEST_F(VectorEvidence, VerifiesWithTheBuiltInMilanChain) {
 }
 
 TEST_F(VectorEvidence, KdsUrlForTheVcek) {
-  EXPECT_EQ(kds_vcek_url("Milan", *report),
-            "https://kdsintf.amd.com/vcek/v1/Milan/"
-            "d49554ec717f4e5b0fe6b143bcf0405bd7ae304727edf46603f2a76aef6a3abc15d7af38db757039029f0efacfd08e244324884738c"
-            "72b082e2f87a44d541eb6?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115");
+  EXPECT_EQ(
+      kds_vcek_url("Milan", *report),
+      "https://kdsintf.amd.com/vcek/v1/Milan/"
+      "d49554ec717f4e5b0fe6b143bcf0405bd7ae304727edf46603f2a76aef6a3abc15d7af38db757039029f0efacfd08e244324884738c"
+      "72b082e2f87a44d541eb6?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115");
 }
 
 TEST_F(VectorEvidence, VerifiesWithTheChainGivenAsFiles) {
@@ -119,12 +120,14 @@ TEST_F(VectorEvidence, EverySignatureByteMatters) {
 TEST_F(VectorEvidence, TheGenoaChainIsTheWrongChain) {
   expect_reason(verify_snp_builtin(*report, *vcek, AmdProduct::kGenoa, at(kJune2024)),
                 "VCEK not signed by ASK (wrong product chain?)");
-  expect_reason(verify_snp_evidence(*report, *vcek, supplied_chain(cert("snp/amd_milan_ark.pem"), cert("snp/amd_genoa_ask.pem")),
-                                    at(kJune2024)),
-                "ASK not signed by ARK (wrong product chain?)");
-  expect_reason(verify_snp_evidence(*report, *vcek, supplied_chain(cert("snp/amd_milan_ask.pem"), cert("snp/amd_milan_ask.pem")),
-                                    at(kJune2024)),
-                "ARK 'SEV-Milan' is not self-signed");
+  expect_reason(
+      verify_snp_evidence(*report, *vcek, supplied_chain(cert("snp/amd_milan_ark.pem"), cert("snp/amd_genoa_ask.pem")),
+                          at(kJune2024)),
+      "ASK not signed by ARK (wrong product chain?)");
+  expect_reason(
+      verify_snp_evidence(*report, *vcek, supplied_chain(cert("snp/amd_milan_ask.pem"), cert("snp/amd_milan_ask.pem")),
+                          at(kJune2024)),
+      "ARK 'SEV-Milan' is not self-signed");
 }
 
 TEST_F(VectorEvidence, CertificatesOutsideTheirValidity) {
@@ -217,7 +220,8 @@ class GeneratedEvidence : public ::testing::Test {
     add(amd_oid::kSnpSpl, shape.snp);
     add(amd_oid::kUcodeSpl, shape.ucode);
     add(amd_oid::kFmcSpl, shape.fmc);
-    if (shape.product) s.extensions.push_back({amd_oid::kProductName, false, crypto::der_encode_ia5string(*shape.product)});
+    if (shape.product)
+      s.extensions.push_back({amd_oid::kProductName, false, crypto::der_encode_ia5string(*shape.product)});
     s.extensions.push_back({amd_oid::kHwId, false, shape.hw_id});
     auto c = crypto::issue_certificate(s, key->public_key(), root_->ask_key, &root_->ask);
     EXPECT_TRUE(c) << c.error().message();
@@ -294,9 +298,9 @@ TEST_F(GeneratedEvidence, TurinHasAnFmcSplAndAnEightByteHwid) {
   const std::uint64_t tcb = 0x4800000003020501ull;  // fmc 1, bl 5, tee 2, snp 3, ucode 0x48
   auto ok = verify_snp_evidence(make_report(v.key, chip, tcb, kCpuidFamilyTurin), v.cert, chain(), at(kJune2024));
   ASSERT_TRUE(ok) << ok.error().message();
-  expect_reason(verify_snp_evidence(make_report(v.key, chip, tcb + 1, kCpuidFamilyTurin), v.cert, chain(),
-                                    at(kJune2024)),
-                "VCEK fmcSPL 1 != report reported_tcb fmc 2");
+  expect_reason(
+      verify_snp_evidence(make_report(v.key, chip, tcb + 1, kCpuidFamilyTurin), v.cert, chain(), at(kJune2024)),
+      "VCEK fmcSPL 1 != report reported_tcb fmc 2");
   // Read as Milan/Genoa, the same bytes do not match.
   expect_reason(verify_snp_evidence(make_report(v.key, chip, tcb, 0x19), v.cert, chain(), at(kJune2024)),
                 "VCEK hwID is 8 bytes; expected 64");
@@ -332,8 +336,9 @@ TEST_F(GeneratedEvidence, ProductNameAndBuiltInChains) {
   expect_reason(verify_snp_builtin(r, v.cert, std::nullopt, at(kJune2024)), "VCEK not signed by ASK");
   // Without productName, each built-in chain is tried and named.
   const Vcek anon = make_vcek({});
-  expect_reason(verify_snp_builtin(make_report(anon.key, Bytes(64, 0x11), kTcb), anon.cert, std::nullopt, at(kJune2024)),
-                "no built-in AMD chain verifies this evidence — Milan: VCEK not signed by ASK");
+  expect_reason(
+      verify_snp_builtin(make_report(anon.key, Bytes(64, 0x11), kTcb), anon.cert, std::nullopt, at(kJune2024)),
+      "no built-in AMD chain verifies this evidence — Milan: VCEK not signed by ASK");
 }
 
 TEST_F(GeneratedEvidence, OnlyRsaPssSha384IsAccepted) {

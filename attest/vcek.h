@@ -28,8 +28,8 @@ inline constexpr char kBlSpl[] = "1.3.6.1.4.1.3704.1.3.1";        // INTEGER, ea
 inline constexpr char kTeeSpl[] = "1.3.6.1.4.1.3704.1.3.2";
 inline constexpr char kSnpSpl[] = "1.3.6.1.4.1.3704.1.3.3";
 inline constexpr char kUcodeSpl[] = "1.3.6.1.4.1.3704.1.3.8";
-inline constexpr char kFmcSpl[] = "1.3.6.1.4.1.3704.1.3.9";       // family 1Ah only
-inline constexpr char kHwId[] = "1.3.6.1.4.1.3704.1.4";           // raw bytes: 64, or 8 on 1Ah
+inline constexpr char kFmcSpl[] = "1.3.6.1.4.1.3704.1.3.9";  // family 1Ah only
+inline constexpr char kHwId[] = "1.3.6.1.4.1.3704.1.4";      // raw bytes: 64, or 8 on 1Ah
 }  // namespace amd_oid
 
 struct VcekExtensions {

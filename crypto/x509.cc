@@ -85,7 +85,8 @@ Bytes encode_string(int type, std::string_view value) {
   ossl::Asn1String s(ASN1_STRING_type_new(type));
   if (!s || value.size() > INT_MAX || ASN1_STRING_set(s.get(), value.data(), static_cast<int>(value.size())) != 1)
     return {};
-  if (type == V_ASN1_IA5STRING) return encode(s.get(), [](const ASN1_STRING* v, unsigned char** o) { return i2d_ASN1_IA5STRING(v, o); });
+  if (type == V_ASN1_IA5STRING)
+    return encode(s.get(), [](const ASN1_STRING* v, unsigned char** o) { return i2d_ASN1_IA5STRING(v, o); });
   return encode(s.get(), [](const ASN1_STRING* v, unsigned char** o) { return i2d_ASN1_UTF8STRING(v, o); });
 }
 
@@ -154,10 +155,7 @@ ossl::X509Ptr share(X509* x) {
 }  // namespace
 
 Certificate::Certificate(const Certificate& other)
-    : x509_(share(other.x509_.get())),
-      der_(other.der_),
-      not_before_(other.not_before_),
-      not_after_(other.not_after_) {}
+    : x509_(share(other.x509_.get())), der_(other.der_), not_before_(other.not_before_), not_after_(other.not_after_) {}
 
 Certificate& Certificate::operator=(const Certificate& other) {
   if (this != &other) *this = Certificate(other);
@@ -179,7 +177,8 @@ std::string Certificate::issuer() const { return name_text(X509_get_issuer_name(
 
 std::string Certificate::subject_common_name() const {
   const X509_NAME* name = X509_get_subject_name(x509_.get());
-  int idx = -1, last = -1;
+  int idx = -1;
+  int last = -1;
   while ((idx = X509_NAME_get_index_by_NID(name, NID_commonName, idx)) >= 0) last = idx;
   if (last < 0) return {};
   const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last));
@@ -218,7 +217,8 @@ Result<PssParameters> Certificate::pss_parameters() const {
   int ptype = 0;
   const void* pval = nullptr;
   X509_ALGOR_get0(&obj, &ptype, &pval, alg);
-  if (OBJ_obj2nid(obj) != NID_rsassaPss) return Error("signature algorithm is " + object_name(obj) + ", not RSASSA-PSS");
+  if (OBJ_obj2nid(obj) != NID_rsassaPss)
+    return Error("signature algorithm is " + object_name(obj) + ", not RSASSA-PSS");
   // RFC 4055 §3.1: RSASSA-PSS-params is a SEQUENCE whose every field has a
   // default (SHA-1, MGF1 with SHA-1, salt 20, trailer 1).
   if (ptype != V_ASN1_SEQUENCE) return Error("RSASSA-PSS without parameters");

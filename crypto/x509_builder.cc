@@ -71,8 +71,7 @@ Result<Certificate> issue(const CertificateSpec& spec, EVP_PKEY* subject_key, co
     NSGX_RETURN_IF_ERROR(add_conf_ext(x.get(), signer, NID_key_usage, "critical,digitalSignature"));
   }
   NSGX_RETURN_IF_ERROR(add_conf_ext(x.get(), signer, NID_subject_key_identifier, "hash"));
-  if (issuer != nullptr)
-    NSGX_RETURN_IF_ERROR(add_conf_ext(x.get(), signer, NID_authority_key_identifier, "keyid"));
+  if (issuer != nullptr) NSGX_RETURN_IF_ERROR(add_conf_ext(x.get(), signer, NID_authority_key_identifier, "keyid"));
   for (const auto& e : spec.extensions) NSGX_RETURN_IF_ERROR(add_raw_ext(x.get(), e));
 
   NSGX_RETURN_IF_ERROR(sign_rsa_pss_sha384(x.get(), issuer_key));

@@ -26,7 +26,7 @@ namespace nsgx::crypto {
 struct CertificateExtension {
   std::string oid;  // dotted
   bool critical = false;
-  Bytes value;      // the DER that goes inside extnValue
+  Bytes value;  // the DER that goes inside extnValue
 };
 
 struct CertificateSpec {

@@ -28,8 +28,8 @@ struct Options {
 Result<Bytes> padded_hex(const std::string& text, std::size_t n, const char* what) {
   auto b = from_hex(text);
   if (!b) return b.error().context(what);
-  if (b->size() > n) return Error(std::string(what) + ": " + std::to_string(b->size()) + " bytes, at most " +
-                                  std::to_string(n));
+  if (b->size() > n)
+    return Error(std::string(what) + ": " + std::to_string(b->size()) + " bytes, at most " + std::to_string(n));
   b->resize(n, 0);
   return b;
 }
@@ -53,9 +53,10 @@ void add_snp(CLI::App& app, int& exit_code) {
   cmd->add_option("--measurement", o->measurement, "emulated only: MEASUREMENT, up to 48 bytes of hex");
   cmd->add_option("--emulated-root", o->root_dir,
                   "emulated only: the root's directory (default: <state dir>/snp-emulated; made on first use)");
-  auto* rsa_bits = cmd->add_option("--rsa-bits", o->rsa_bits,
-                  "emulated only: ARK/ASK key size when the root is first created (4096 like AMD's, or 3072)")
-      ->check(CLI::IsMember({3072, 4096}));
+  auto* rsa_bits =
+      cmd->add_option("--rsa-bits", o->rsa_bits,
+                      "emulated only: ARK/ASK key size when the root is first created (4096 like AMD's, or 3072)")
+          ->check(CLI::IsMember({3072, 4096}));
   cmd->add_option("--certs-out", o->certs_out, "emulated only: write ark.pem, ask.pem and vcek.pem to this directory");
   cmd->callback([o, rsa_bits, &exit_code] {
     auto fail = [&](const std::string& why) {
@@ -68,8 +69,9 @@ void add_snp(CLI::App& app, int& exit_code) {
 
     if (!emulated) {
       if (!o->measurement.empty() || !o->root_dir.empty() || !o->certs_out.empty() || rsa_bits->count() > 0)
-        return fail("--measurement, --emulated-root, --rsa-bits and --certs-out apply to emulated reports only; "
-                    "the SNP firmware measures the guest");
+        return fail(
+            "--measurement, --emulated-root, --rsa-bits and --certs-out apply to emulated reports only; "
+            "the SNP firmware measures the guest");
       auto report = attest::request_snp_report(std::span<const std::uint8_t, 64>(data->data(), 64), o->vmpl);
       if (!report) return fail(report.error().message());
       if (auto st = write_file(o->out, *report); !st) return fail(st.error().message());
@@ -97,8 +99,8 @@ void add_snp(CLI::App& app, int& exit_code) {
     auto report = root->issue_report(req);
     if (!report) return fail(report.error().message());
     if (auto st = write_file(o->out, *report); !st) return fail(st.error().message());
-    std::cout << "EMULATED SNP report (nestedsgx emulated platform root in " << dir
-              << ", not AMD hardware) written to " << o->out << "\n";
+    std::cout << "EMULATED SNP report (nestedsgx emulated platform root in " << dir << ", not AMD hardware) written to "
+              << o->out << "\n";
     if (!o->certs_out.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o->certs_out, ec);

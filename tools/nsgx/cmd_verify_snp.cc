@@ -5,7 +5,6 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "attest/snp_verify.h"
@@ -102,11 +101,13 @@ void add_verify_snp(CLI::App& verify, int& exit_code) {
   auto* ark = cmd->add_option("--ark", o->ark, "the ARK certificate, the trust anchor (with --ask)");
   ask->needs(ark);
   ark->needs(ask);
-  cmd->add_option("--product", o->product, "which built-in chain: milan, genoa, or auto (the VCEK's productName, "
-                                           "else each in turn)")
+  cmd->add_option("--product", o->product,
+                  "which built-in chain: milan, genoa, or auto (the VCEK's productName, "
+                  "else each in turn)")
       ->check(CLI::IsMember({"milan", "genoa", "auto"}, CLI::ignore_case));
-  cmd->add_option("--at", o->at, "verify certificates as of this time (seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ]); "
-                                 "default now");
+  cmd->add_option("--at", o->at,
+                  "verify certificates as of this time (seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ]); "
+                  "default now");
   cmd->add_flag("--allow-emulated", o->allow_emulated,
                 "accept evidence from the nestedsgx emulated platform root (proves nothing about hardware)");
   cmd->add_flag("--json", o->json, "print JSON");
@@ -142,7 +143,8 @@ void add_verify_snp(CLI::App& verify, int& exit_code) {
       attest::SnpChain chain = attest::supplied_chain(std::move(*ark_cert), std::move(*ask_cert));
       if (product) chain.product = std::string(attest::product_name(*product));
       chain_text = chain.name + " (ARK and ASK from " + o->ark + ", " + o->ask + ")";
-      if (!chain.product) chain_text += "; this ARK is not one of AMD's built-in roots: it is trusted because you gave it";
+      if (!chain.product)
+        chain_text += "; this ARK is not one of AMD's built-in roots: it is trusted because you gave it";
       verdict = attest::verify_snp_evidence(*report, *vcek, chain, options);
     } else {
       verdict = attest::verify_snp_builtin(*report, *vcek, product, options);

@@ -59,6 +59,8 @@ class RsaPrivateKey {
   // Deterministic PKCS#1 v1.5 signature over SHA-256(message), big-endian.
   Result<Bytes> sign_pkcs1_sha256(ByteSpan message) const;
 
+  EVP_PKEY* raw() const { return pkey_.get(); }
+
  private:
   explicit RsaPrivateKey(ossl::Pkey pkey) : pkey_(std::move(pkey)) {}
   ossl::Pkey pkey_;

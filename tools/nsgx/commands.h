@@ -19,4 +19,11 @@ void add_exec(CLI::App& app, int& exit_code);
 void add_bench(CLI::App& app, int& exit_code);
 void add_demo(CLI::App& app, int& exit_code);
 
+// `nsgx verify` is a group: add_verify makes it, and each kind of evidence
+// adds its subcommand to the group it returns (snp; quote to come).
+CLI::App* add_verify(CLI::App& app);
+void add_verify_snp(CLI::App& verify, int& exit_code);
+// `nsgx snp report`: SNP evidence from /dev/sev-guest or the emulated root.
+void add_snp(CLI::App& app, int& exit_code);
+
 }  // namespace nsgx::cli

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   nsgx::cli::add_exec(app, exit_code);
   nsgx::cli::add_bench(app, exit_code);
   nsgx::cli::add_demo(app, exit_code);
+  CLI::App* verify = nsgx::cli::add_verify(app);
+  nsgx::cli::add_verify_snp(*verify, exit_code);
+  nsgx::cli::add_snp(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

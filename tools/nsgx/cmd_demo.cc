@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/bytes.h"
+#include "identity/sigstruct.h"
+#include "image/sdk_image.h"
 #include "runtime/common/platform_secrets.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/process.h"
@@ -14,7 +17,7 @@
 namespace nsgx::cli {
 
 void add_demo(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("demo", "run the sample enclave application end to end (inproc backend)");
+  auto* cmd = app.add_subcommand("demo", "run the sample enclave application end to end (isolated backend, the default)");
   cmd->callback([&exit_code] {
     const std::string sample = find_helper("sealed_counter", "NSGX_DEMO_DIR", NSGX_DEMO_BUILD_DIR);
     const std::string enclave = find_helper("sealed_counter_enclave.signed.so", "NSGX_DEMO_DIR", NSGX_DEMO_BUILD_DIR);
@@ -23,7 +26,16 @@ void add_demo(CLI::App& app, int& exit_code) {
       exit_code = kExitBadInput;
       return;
     }
-    const std::string state = (std::filesystem::path(runtime::default_state_dir()) / "demo").string();
+    // One counter per signer: a blob sealed under another key (an earlier
+    // build's) would rightly be refused, so each signer keeps its own.
+    std::string signer = "unsigned";
+    if (auto bytes = read_file(enclave)) {
+      if (auto img = image::SdkImage::parse(std::move(*bytes))) {
+        const auto m = identity::mrsigner(img->sigstruct());
+        signer = to_hex(ByteSpan(m.data(), 8));
+      }
+    }
+    const std::string state = (std::filesystem::path(runtime::default_state_dir()) / "demo" / signer).string();
     std::error_code ec;
     std::filesystem::create_directories(state, ec);
     std::cout << "nestedsgx demo: an SGX SDK-style application and its signed enclave, unmodified, on the isolated\n"

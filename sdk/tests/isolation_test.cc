@@ -23,21 +23,14 @@
 
 #include "exceptions_u.h"
 #include "runtime/isolated/client.h"
+#include "loaded_enclave.h"
 #include "sgx_urts.h"
 
 namespace {
 
-struct Loaded {
-  sgx_enclave_id_t eid = 0;
-  sgx_status_t status = SGX_ERROR_UNEXPECTED;
-  Loaded() {
-    sgx_launch_token_t token{};
-    int updated = 0;
-    status = sgx_create_enclave(NSGX_EXCEPTIONS_ENCLAVE, 1, &token, &updated, &eid, nullptr);
-  }
-  ~Loaded() {
-    if (status == SGX_SUCCESS) sgx_destroy_enclave(eid);
-  }
+// The exceptions enclave, loaded for a scope.
+struct Loaded : nsgx::sdk_test::Loaded {
+  Loaded() : nsgx::sdk_test::Loaded(NSGX_EXCEPTIONS_ENCLAVE) {}
 };
 
 bool works(sgx_enclave_id_t eid) {

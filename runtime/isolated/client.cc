@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 
+#include "runtime/common/config.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/paths.h"
 
@@ -22,14 +23,10 @@ namespace nsgx::isolated {
 
 namespace {
 
+// A size from the environment ("256M"), or `dflt` when unset or unreadable.
 std::uint64_t env_size(const char* name, std::uint64_t dflt) {
   const char* s = std::getenv(name);
-  if (s == nullptr || *s == 0) return dflt;
-  char* end = nullptr;
-  std::uint64_t v = std::strtoull(s, &end, 0);
-  if (end && (*end == 'k' || *end == 'K')) v <<= 10;
-  if (end && (*end == 'm' || *end == 'M')) v <<= 20;
-  if (end && (*end == 'g' || *end == 'G')) v <<= 30;
+  const std::uint64_t v = (s && *s) ? runtime::parse_size(s) : 0;
   return v ? v : dflt;
 }
 

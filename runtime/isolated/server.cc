@@ -99,7 +99,6 @@ struct Server::Enclave final : driver::DriverEnclave {
 
 struct Server::Connection {
   int fd = -1;
-  pid_t pid = 0;
   int window_fd = -1;
   std::uint64_t window_base = 0, window_size = 0;
   std::uint8_t* window_view = nullptr;
@@ -448,7 +447,7 @@ int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::
   return 0;
 }
 
-int Server::handle(Connection& c, const Message& m, std::vector<std::uint8_t>& tail, Reply& r) {
+int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r) {
   const std::span<const std::uint8_t> body(m.body);
   if (m.header.op < Op::kHello || m.header.op > Op::kStatus) return -ENOSYS;  // not an application request
   if (m.header.op == Op::kHello) {
@@ -457,7 +456,7 @@ int Server::handle(Connection& c, const Message& m, std::vector<std::uint8_t>& t
     if (c.window_fd >= 0) return -EALREADY;
     // The window: a sealed memfd (it cannot shrink under an enclave host),
     // page-aligned, canonical, at most 64 GiB.
-    const int wfd = const_cast<Message&>(m).take_fd(0);
+    const int wfd = m.take_fd(0);
     if (wfd < 0) return -EBADF;
     struct stat st {};
     const int seals = fcntl(wfd, F_GET_SEALS);
@@ -572,7 +571,6 @@ void Server::serve(int fd) {
   socklen_t len = sizeof cred;
   const bool allowed =
       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && (cred.uid == getuid() || cred.uid == 0);
-  c->pid = cred.pid;
   while (allowed) {
     Message m;
     const int got = recv_message(fd, m);

@@ -75,7 +75,7 @@ class Server final : public driver::DriverHooks {
   struct Connection;
 
  private:
-  int handle(Connection& c, const Message& m, std::vector<std::uint8_t>& tail, Reply& r);
+  int handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r);
   int do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail, std::uint64_t& tcs_count);
   int start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs);
   void host_reader(std::shared_ptr<Host> h);

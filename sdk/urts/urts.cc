@@ -34,6 +34,7 @@
 
 #include "arch/sgx/pageinfo.h"
 #include "image/sdk_image.h"
+#include "runtime/common/config.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
 #include "sgx_edger8r.h"
@@ -358,7 +359,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
   if (rc != 0) return SGX_ERROR_UNEXPECTED;
   const char* ss = std::getenv("NSGX_OCALL_STACK");
-  e.stack_size = ss ? std::strtoull(ss, nullptr, 0) : 256 * 1024;
+  e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : 256 * 1024;
   e.stack_size = std::max<std::size_t>(e.stack_size & ~std::size_t{4095}, 16 * 1024);
   for (std::size_t i = 0; i < e.tcs.size(); ++i) {
     auto* p = static_cast<std::uint8_t*>(c->window_alloc(e.stack_size, 4096));

@@ -19,11 +19,9 @@
  * in_enclave 16, host_rsp 24. EnterRegs: rip 0, rax 8, rbx 16, rcx 24,
  * rdx 32, rdi 40, rsi 48, r8 56, r9 64, rsp 72, rbp 80, fs 88, gs 96.
  */
-	.text
-	.globl nsgx_host_enter
-	.type nsgx_host_enter, @function
-	.p2align 4
-nsgx_host_enter:
+/* The host's callee-saved registers on its stack, RSP in block->host_rsp
+ * (RDI = the block); nsgx_host_exit_landing undoes it. */
+.macro SAVE_HOST
 	push	%rbx
 	push	%rbp
 	push	%r12
@@ -31,6 +29,14 @@ nsgx_host_enter:
 	push	%r14
 	push	%r15
 	mov	%rsp, 24(%rdi)
+.endm
+
+	.text
+	.globl nsgx_host_enter
+	.type nsgx_host_enter, @function
+	.p2align 4
+nsgx_host_enter:
+	SAVE_HOST
 	mov	%rsi, %r11
 	mov	88(%r11), %rax
 	wrfsbase %rax
@@ -72,13 +78,7 @@ nsgx_host_exit_landing:
 	.type nsgx_host_resume, @function
 	.globl nsgx_host_resume_trap
 nsgx_host_resume:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, 24(%rdi)
+	SAVE_HOST
 nsgx_host_resume_trap:
 	int3
 	ud2

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "sdk/common/global_data.h"
+#include "sdk/common/system_features.h"
 #include "sgx_error.h"
 
 typedef struct nsgx_td {

@@ -39,6 +39,7 @@
 #include "runtime/isolated/mailbox.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
+#include "sdk/urts/system_features.h"
 
 using vdso_fn = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
                         sgx_enclave_run*);
@@ -395,13 +396,17 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
     std::unique_lock lock(g_mu);
     g_enclaves[id] = e;
   }
-  // The trusted runtime's initialization (ECMD_INIT_ENCLAVE with the
-  // SDK's system_features_t, which ours only checks is outside).
-  alignas(64) static thread_local std::uint8_t local_features[512];
-  std::uint8_t* features = local_features;
-  if (e->client) features = static_cast<std::uint8_t*>(e->client->window_alloc(512, 64));
+  // The trusted runtime's initialization: ECMD_INIT_ENCLAVE with the
+  // SDK's system_features_t (CPUID facts the enclave cannot gather; an
+  // SDK-built trusted runtime refuses to start without them), in the
+  // window on the isolated backend, where the enclave can read it.
+  alignas(64) static thread_local nsgx_system_features_t local_features;
+  nsgx_system_features_t* features = &local_features;
+  if (e->client)
+    features = static_cast<nsgx_system_features_t*>(e->client->window_alloc(sizeof(nsgx_system_features_t), 64));
   if (features == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
-  std::memset(features, 0, 512);
+  static const CpuSource cpu = host_cpu();
+  fill_system_features(cpu, *features);
   const sgx_status_t st = sgx_ecall(id, static_cast<int>(kEcmdInitEnclave), nullptr, features);
   if (e->client) e->client->window_free(features);
   if (st != SGX_SUCCESS) {

@@ -3,6 +3,8 @@
 #include <stdint.h>
 
 #include "exceptions_t.h"
+#include "sgx_thread.h"
+#include "sgx_trts.h"
 #include "sgx_trts_exception.h"
 
 static void* handles[4];
@@ -87,6 +89,18 @@ int ecall_handler_api(void) {
   ok = ok && h != NULL && sgx_unregister_exception_handler(h) == 1 && sgx_unregister_exception_handler(h) == 0;
   ok = ok && sgx_unregister_exception_handler(NULL) == 0;
   return ok;
+}
+
+/* A read of a page inside ELRANGE that no EPC page backs: the guard page
+ * just below this thread's TD page (GS base; docs/sdk-abi.md's layout puts
+ * 16 unadded pages between the SSA frames and the TD). #PF, which the
+ * handler skips (the 3-byte `movzbl (%rax), %ecx`). */
+int ecall_touch_unmapped(void) {
+  uint64_t marker = 0;
+  const char* guard = (const char*)(sgx_thread_self() - 4096);
+  if (!sgx_is_within_enclave(guard, 1)) return -1;
+  __asm__ volatile("xor %%edx, %%edx\n\tmovzbl (%%rax), %%ecx" : "=d"(marker) : "a"(guard) : "rcx", "memory");
+  return (int)marker + last_vector * 1000;
 }
 
 uint64_t ecall_handled_count(void) { return handled; }

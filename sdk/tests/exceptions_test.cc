@@ -1,7 +1,8 @@
 // Exception handling in real enclaves under `nsgx exec`: the SDK's
 // two-phase flow (AEX, ECMD_EXCEPT, ERESUME into the handlers) for #DE,
-// #UD, #BP and an EPCM #PF, handlers that change the state and continue;
-// an unhandled exception crashes that enclave only.
+// #UD, #BP, an EPCM #PF and a #PF on an unbacked page of ELRANGE, handlers
+// that change the state and continue; an unhandled exception crashes that
+// enclave only.
 #include <gtest/gtest.h>
 
 #include "exceptions_u.h"
@@ -31,6 +32,9 @@ TEST(Exceptions, HandlersRepairAndContinue) {
   EXPECT_EQ(r, 7 + 3 * 1000 + 6 * 100000);  // vector 3, SGX_EXCEPTION_SOFTWARE
   ASSERT_EQ(ecall_write_code(e.eid, &r), SGX_SUCCESS);
   EXPECT_EQ(r, 42 + 14 * 1000);  // #PF on the read-only code page
+  r = 0;
+  ASSERT_EQ(ecall_touch_unmapped(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 42 + 14 * 1000);  // #PF on a guard page of ELRANGE (no EPC page)
   // Many in a row: each exception uses the second SSA frame and gives it back.
   for (int i = 0; i < 50; ++i) {
     ASSERT_EQ(ecall_divide(e.eid, &r, i, 0), SGX_SUCCESS);
@@ -38,7 +42,7 @@ TEST(Exceptions, HandlersRepairAndContinue) {
   }
   std::uint64_t n = 0;
   ASSERT_EQ(ecall_handled_count(e.eid, &n), SGX_SUCCESS);
-  EXPECT_EQ(n, 4u + 50u);
+  EXPECT_EQ(n, 5u + 50u);
   ASSERT_EQ(ecall_handler_api(e.eid, &ok), SGX_SUCCESS);
   EXPECT_EQ(ok, 1);
 }

@@ -259,6 +259,21 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx
   sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
   if (ioctl(e.fd, SGX_IOC_ENCLAVE_CREATE, &c) != 0)
     return errno == ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
+  // An enclave with ATTRIBUTES.PROVISIONKEY may only be initialised once
+  // the caller has shown access to /dev/sgx_provision
+  // (SGX_IOC_ENCLAVE_PROVISION; Documentation/x86/sgx.rst), as the SDK's
+  // runtime does for the PCE and QE.
+  if (secs.attributes.flags & sgx::attr::kProvisionKey) {
+    int pfd = open("/dev/sgx_provision", O_RDONLY | O_CLOEXEC);
+    if (pfd < 0) pfd = open("/dev/sgx/provision", O_RDONLY | O_CLOEXEC);
+    sgx_enclave_provision p{static_cast<__u64>(pfd)};
+    const bool granted = pfd >= 0 && ioctl(e.fd, SGX_IOC_ENCLAVE_PROVISION, &p) == 0;
+    if (pfd >= 0) close(pfd);
+    if (!granted) {
+      std::fprintf(stderr, "nsgx urts: the enclave asks for the provisioning key and /dev/sgx_provision is not available\n");
+      return SGX_ERROR_SERVICE_INVALID_PRIVILEGE;
+    }
+  }
   DriverLoader loader(e.fd);
   if (auto st = img.replay(loader); !st) {
     std::fprintf(stderr, "nsgx urts: %s\n", st.error().message().c_str());
@@ -499,6 +514,14 @@ using namespace nsgx::urts;
 extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, long rsi, sgx_enclave_run* run,
                                                                     long* ocall_status) {
   auto* ctx = reinterpret_cast<CallContext*>(run->user_data);
+  if (run->function == 2 /* EENTER */) {
+    // EENTER itself faulted (#GP: the TCS is busy or has no free SSA frame,
+    // e.g. an exception inside the enclave's own exception handling): the
+    // enclave never ran, there is nothing to hand to its handlers, and
+    // entering again would fault again. The call fails; the enclave is
+    // crashed (the SDK's SGX_ERROR_ENCLAVE_CRASHED).
+    return 0;
+  }
   if (run->function != 4 /* EEXIT */) {
     // An exception inside the enclave: give its handlers a chance (the
     // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then

@@ -107,11 +107,12 @@ if "$NSGX" bench --list inproc | grep -q '^inproc	/'; then
   fi
 fi
 
-# --- demo: the sample application twice; the sealed count survives the new process ---
+# --- demo: hello, local attestation, the sealed counter twice (the count survives the new process) ---
 if [ -x "$(dirname "$NSGX")/../../examples/sealed_counter/sealed_counter" ]; then
   out=$(NSGX_STATE_DIR="$T/demo-state" "$NSGX" demo 2>&1)
-  if [ $? == 0 ] && grep -q "count is now 2" <<<"$out" && grep -q "refused (SGX_ERROR_MAC_MISMATCH)" <<<"$out"; then
-    pass "demo runs the sample twice, count 1 then 2, tampering refused"
+  if [ $? == 0 ] && grep -q "enclave says: Hello, nestedsgx" <<<"$out" && grep -q "^local attestation: OK$" <<<"$out" &&
+    grep -q "count is now 2" <<<"$out" && grep -q "refused (SGX_ERROR_MAC_MISMATCH)" <<<"$out"; then
+    pass "demo runs hello, local attestation, and the sealed counter twice (count 1 then 2, tampering refused)"
   else
     fail "demo: $(tail -5 <<<"$out")"
   fi

@@ -1,9 +1,11 @@
-// `nsgx demo`: the sample application (examples/sealed_counter) end to end
-// on the default backend — the isolated one (a private nsgx-monitor per run). It
-// loads a signed enclave, shows the identity the monitor reports, bumps a
-// counter that exists on disk only sealed to the enclave's signer, runs a
-// second time in a new process (a new monitor instance, same platform
-// secrets) to show the count survives, and shows a modified blob refused.
+// `nsgx demo`: the example applications (examples/) end to end on the
+// default backend — the isolated one (a private nsgx-monitor per run):
+//  1. hello: a measured launch, an ECALL in and an OCALL out;
+//  2. local attestation: a REPORT targeted at a second enclave, verified
+//     there; tampered, mis-targeted and replayed reports refused;
+//  3. the sealed counter: a count that exists on disk only sealed to the
+//     enclave's signer, bumped in two processes (a new monitor instance,
+//     same platform secrets), and a modified blob refused.
 #include <filesystem>
 #include <iostream>
 
@@ -15,43 +17,99 @@
 #include "tools/nsgx/process.h"
 
 namespace nsgx::cli {
+namespace {
+
+std::string example(const std::string& dir, const std::string& name) {
+  return find_helper(name, "NSGX_DEMO_DIR", std::string(NSGX_DEMO_BUILD_DIR) + "/" + dir);
+}
+
+// MRENCLAVE by replaying the image (what the monitor will measure; never
+// read from the SIGSTRUCT) and MRSIGNER from its SIGSTRUCT's key.
+struct Identity {
+  std::string mrenclave, mrsigner;
+};
+Identity identity_of(const std::string& path) {
+  Identity id{"(unreadable)", "(unreadable)"};
+  auto bytes = read_file(path);
+  if (!bytes) return id;
+  auto img = image::SdkImage::parse(std::move(*bytes));
+  if (!img) return id;
+  identity::MeasuringBuilder m;
+  if (img->replay(m)) id.mrenclave = to_hex(ByteSpan(m.mrenclave().data(), m.mrenclave().size()));
+  const auto s = identity::mrsigner(img->sigstruct());
+  id.mrsigner = to_hex(ByteSpan(s.data(), s.size()));
+  return id;
+}
+
+// Runs one example; `title` (if any) heads its output.
+bool step(const std::string& title, const std::vector<std::string>& argv) {
+  if (!title.empty()) std::cout << "\n=== " << title << "\n";
+  std::cout << std::flush;
+  const int rc = run_process(argv);
+  if (rc != 0) std::cerr << "nsgx demo: " << argv[0] << " failed (exit " << rc << ")\n";
+  return rc == 0;
+}
+
+}  // namespace
 
 void add_demo(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("demo", "run the sample enclave application end to end (isolated backend, the default)");
+  auto* cmd = app.add_subcommand("demo", "run the example enclave applications end to end (isolated backend, the default)");
   cmd->callback([&exit_code] {
-    const std::string sample = find_helper("sealed_counter", "NSGX_DEMO_DIR", NSGX_DEMO_BUILD_DIR);
-    const std::string enclave = find_helper("sealed_counter_enclave.signed.so", "NSGX_DEMO_DIR", NSGX_DEMO_BUILD_DIR);
-    if (sample.empty() || enclave.empty()) {
-      std::cerr << "nsgx demo: the sample application is not built (examples/sealed_counter; or set NSGX_DEMO_DIR)\n";
-      exit_code = kExitBadInput;
-      return;
-    }
+    const std::string hello = example("hello", "hello"), hello_enclave = example("hello", "hello_enclave.signed.so");
+    const std::string la = example("local_attestation", "local_attestation");
+    const std::string la_ini = example("local_attestation", "la_initiator.signed.so");
+    const std::string la_res = example("local_attestation", "la_responder.signed.so");
+    const std::string sample = example("sealed_counter", "sealed_counter");
+    const std::string enclave = example("sealed_counter", "sealed_counter_enclave.signed.so");
+    for (const std::string* p : {&hello, &hello_enclave, &la, &la_ini, &la_res, &sample, &enclave})
+      if (p->empty()) {
+        std::cerr << "nsgx demo: the example applications are not built (examples/; or set NSGX_DEMO_DIR to a "
+                     "directory holding them)\n";
+        exit_code = kExitBadInput;
+        return;
+      }
     // One counter per signer: a blob sealed under another key (an earlier
     // build's) would rightly be refused, so each signer keeps its own.
-    std::string signer = "unsigned";
-    if (auto bytes = read_file(enclave)) {
-      if (auto img = image::SdkImage::parse(std::move(*bytes))) {
-        const auto m = identity::mrsigner(img->sigstruct());
-        signer = to_hex(ByteSpan(m.data(), 8));
-      }
-    }
-    const std::string state = (std::filesystem::path(runtime::default_state_dir()) / "demo" / signer).string();
+    const Identity counter_id = identity_of(enclave);
+    const std::string state =
+        (std::filesystem::path(runtime::default_state_dir()) / "demo" / counter_id.mrsigner.substr(0, 16)).string();
     std::error_code ec;
     std::filesystem::create_directories(state, ec);
-    std::cout << "nestedsgx demo: an SGX SDK-style application and its signed enclave, unmodified, on the isolated\n"
-              << "backend (the default): the enclave runs in its own sandboxed enclave-host process, the monitor\n"
-              << "process keeps its memory and keys and checks its launch; the application never maps enclave memory.\n"
-              << "  application: " << sample << "\n  enclave:     " << enclave << "\n  state:       " << state << "\n";
+    std::cout << "nestedsgx demo: SGX SDK-style applications and their signed enclaves, unmodified, on the isolated\n"
+              << "backend (the default): each enclave runs in its own sandboxed enclave-host process, the monitor\n"
+              << "process keeps its memory and keys and checks its launch; the application never maps enclave memory.\n";
+
+    const Identity h = identity_of(hello_enclave);
+    std::cout << "\n=== 1. hello: one ECALL in, one OCALL out\n  enclave   " << hello_enclave << "\n  MRENCLAVE "
+              << h.mrenclave << "  (replayed from the image, as the monitor measures it)\n  MRSIGNER  " << h.mrsigner
+              << "\n";
+    if (!step("", {hello, hello_enclave, "nestedsgx"})) {
+      exit_code = kExitVerifyFailed;
+      return;
+    }
+    std::cout << "proved: the monitor launched the enclave from its measured image (EINIT checked the SIGSTRUCT\n"
+              << "against that measurement), the ECALL ran inside on a copy of its input, and came back out.\n";
+
+    if (!step("2. local attestation between two enclaves of one signer", {la, la_ini, la_res})) {
+      exit_code = kExitVerifyFailed;
+      return;
+    }
+    std::cout << "proved: a REPORT is bound to the enclave that asked for it (MRENCLAVE, MRSIGNER) and to the\n"
+              << "enclave it targets; only that target can check it, and any change to it is detected.\n";
+
+    std::cout << "\n=== 3. a sealed counter\n  enclave   " << enclave << "\n  MRENCLAVE " << counter_id.mrenclave
+              << "\n  MRSIGNER  " << counter_id.mrsigner << "\n  state     " << state << "\n";
     for (int round = 1; round <= 2; ++round) {
       std::cout << "\n--- run " << round << (round == 2 ? " (a new process: a new monitor instance)" : "") << "\n";
-      const int rc = run_process({sample, enclave, state});
-      if (rc != 0) {
-        std::cerr << "nsgx demo: the sample application failed (exit " << rc << ")\n";
+      if (!step("", {sample, enclave, state})) {
         exit_code = kExitVerifyFailed;
         return;
       }
     }
-    std::cout << "\ndemo done: measured launch, reports, sealing bound to the signer, tamper detection.\n";
+    std::cout << "proved: data sealed to the signer survives a new process and monitor instance; a modified\n"
+              << "sealed blob is refused.\n"
+              << "\ndemo done: measured launch, ECALL/OCALL, local attestation, sealing bound to the signer, tamper "
+                 "detection.\n";
   });
 }
 

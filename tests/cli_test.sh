@@ -107,6 +107,17 @@ if "$NSGX" bench --list inproc | grep -q '^inproc	/'; then
   fi
 fi
 
+if "$NSGX" bench --list sdk | grep -q '^sdk	/'; then
+  out=$(NSGX_STATE_DIR="$T/state" "$NSGX" bench sdk --calls 500 2>&1)
+  if grep -q 'backend isolated  null OCALL round trip: median [0-9]* cycles' <<<"$out" &&
+    grep -q 'backend inproc    null OCALL round trip: median [0-9]* cycles' <<<"$out" &&
+    grep -q 'backend inproc    null ECALL round trip: median [0-9]* cycles' <<<"$out"; then
+    pass "bench sdk reports ECALL and OCALL round trips on both backends"
+  else
+    fail "bench sdk: $(tail -5 <<<"$out")"
+  fi
+fi
+
 # --- demo: hello, local attestation, the sealed counter twice (the count survives the new process) ---
 if [ -x "$(dirname "$NSGX")/../../examples/sealed_counter/sealed_counter" ]; then
   out=$(NSGX_STATE_DIR="$T/demo-state" "$NSGX" demo 2>&1)

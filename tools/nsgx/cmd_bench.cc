@@ -1,7 +1,8 @@
 // `nsgx bench`: runs the Google Benchmark suites (bench/) and prints their
-// tables, then a summary in cycles and ratios. The inproc suite runs under
-// `nsgx exec`, as any SGX program would. Timings are reported, never judged:
-// these machines are noisy.
+// tables, then a summary in cycles and ratios; the `sdk` suite runs the SDK
+// round-trip benchmark (sdk/tests/ecall_bench.cc) once per backend. The
+// inproc suites run under `nsgx exec`, as any SGX program would. Timings are
+// reported, never judged: these machines are noisy.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,18 +24,35 @@ namespace {
 
 namespace fs = std::filesystem;
 
+enum class Kind {
+  kGbench,     // a Google Benchmark binary
+  kGbenchExec, // the same, run under `nsgx exec` (needs the upstream SGX interface)
+  kSdk,        // sdk_ecall_bench, run once per backend: isolated, then inproc under `nsgx exec`
+};
 struct Suite {
   const char* name;
   const char* binary;
-  bool under_exec;  // needs the upstream SGX interface (`nsgx exec`)
+  Kind kind;
   const char* what;
 };
 constexpr Suite kSuites[] = {
-    {"measurement", "measurement_benchmark", false, "MRENCLAVE measurement and SIGSTRUCT verification"},
-    {"monitor", "monitor_benchmark", false, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave"},
-    {"inproc", "vdso_benchmark", true, "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
-    {"snp", "snp_benchmark", false, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
+    {"measurement", "measurement_benchmark", Kind::kGbench, "MRENCLAVE measurement and SIGSTRUCT verification"},
+    {"monitor", "monitor_benchmark", Kind::kGbench, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave"},
+    {"inproc", "vdso_benchmark", Kind::kGbenchExec,
+     "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
+    {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
+    {"sdk", "sdk_ecall_bench", Kind::kSdk,
+     "SDK: null ECALL and null OCALL round trips through sgx_ecall, isolated and inproc backends"},
 };
+constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk";
+
+const char* not_built(const Suite& s) {
+  return s.kind == Kind::kSdk ? "(not built: configure with -DNSGX_TESTS=ON)" : "(not built: configure with -DNSGX_BENCH=ON)";
+}
+
+std::string find_suite(const Suite& s) {
+  return find_helper(s.binary, "NSGX_BENCH_DIR", s.kind == Kind::kSdk ? NSGX_SDK_BENCH_BUILD_DIR : NSGX_BENCH_BUILD_DIR);
+}
 
 struct Row {
   double median = 0, p99 = 0, ns = 0;
@@ -82,14 +100,17 @@ void add_bench(CLI::App& app, int& exit_code) {
     std::vector<std::string> suites;
     std::string filter, out_dir;
     double min_time = 0;
+    int calls = 20000;
     bool list = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("bench", "run the benchmark suites; tables in cycles, then ratios");
-  cmd->add_option("suites", o->suites, "suites to run (default: all): measurement, monitor, inproc, snp");
-  cmd->add_option("--filter", o->filter, "only benchmarks matching this regex");
-  cmd->add_option("--min-time", o->min_time, "minimum seconds per benchmark (Google Benchmark's default if unset)");
+  cmd->add_option("suites", o->suites, std::string("suites to run (default: all): ") + kSuiteNames);
+  cmd->add_option("--filter", o->filter, "only benchmarks matching this regex (Google Benchmark suites)");
+  cmd->add_option("--min-time", o->min_time,
+                  "minimum seconds per benchmark (Google Benchmark suites; their default if unset)");
   cmd->add_option("--out", o->out_dir, "keep each suite's JSON results in this directory");
+  cmd->add_option("--calls", o->calls, "calls timed per round trip (sdk suite)")->check(CLI::Range(100, 100000000));
   cmd->add_flag("--list", o->list, "list the suites and where their binaries are");
   cmd->callback([o, &exit_code] {
     std::vector<const Suite*> chosen;
@@ -98,14 +119,14 @@ void add_bench(CLI::App& app, int& exit_code) {
         chosen.push_back(&s);
     for (const auto& want : o->suites)
       if (std::none_of(std::begin(kSuites), std::end(kSuites), [&](const Suite& s) { return want == s.name; })) {
-        std::cerr << "nsgx bench: no suite '" << want << "' (measurement, monitor, inproc, snp)\n";
+        std::cerr << "nsgx bench: no suite '" << want << "' (" << kSuiteNames << ")\n";
         exit_code = kExitBadInput;
         return;
       }
     if (o->list) {
       for (const Suite* s : chosen) {
-        const std::string bin = find_helper(s->binary, "NSGX_BENCH_DIR", NSGX_BENCH_BUILD_DIR);
-        std::cout << s->name << "\t" << (bin.empty() ? "(not built: configure with -DNSGX_BENCH=ON)" : bin) << "\t"
+        const std::string bin = find_suite(*s);
+        std::cout << s->name << "\t" << (bin.empty() ? not_built(*s) : bin) << "\t"
                   << s->what << "\n";
       }
       return;
@@ -125,16 +146,32 @@ void add_bench(CLI::App& app, int& exit_code) {
       fs::create_directories(out, ec);
     }
     for (const Suite* s : chosen) {
-      const std::string bin = find_helper(s->binary, "NSGX_BENCH_DIR", NSGX_BENCH_BUILD_DIR);
+      const std::string bin = find_suite(*s);
       if (bin.empty()) {
-        std::cerr << "nsgx bench: " << s->name << ": " << s->binary
-                  << " not found (configure with -DNSGX_BENCH=ON, or set NSGX_BENCH_DIR)\n";
+        std::cerr << "nsgx bench: " << s->name << ": " << s->binary << " not found " << not_built(*s)
+                  << " (or set NSGX_BENCH_DIR)\n";
         exit_code = kExitBadInput;
         continue;
       }
-      std::cout << "== " << s->name << ": " << s->what << "\n";
+      std::cout << "== " << s->name << ": " << s->what << "\n" << std::flush;
+      if (s->kind == Kind::kSdk) {
+        // The default backend first, then inproc as any SGX program runs there.
+        for (const char* backend : {"isolated", "inproc"}) {
+          std::vector<std::string> argv;
+          if (std::string(backend) == "inproc") argv = {self_exe(), "exec", "--"};
+          argv.push_back(bin);
+          argv.push_back(std::to_string(o->calls));
+          argv.push_back("--json");
+          argv.push_back((out / (std::string("sdk-") + backend + ".json")).string());
+          if (const int rc = run_process(argv); rc != 0) {
+            std::cerr << "nsgx bench: sdk (" << backend << ") failed (exit " << rc << ")\n";
+            exit_code = kExitVerifyFailed;
+          }
+        }
+        continue;
+      }
       std::vector<std::string> argv;
-      if (s->under_exec) argv = {self_exe(), "exec", "--"};
+      if (s->kind == Kind::kGbenchExec) argv = {self_exe(), "exec", "--"};
       argv.push_back(bin);
       argv.push_back("--benchmark_counters_tabular=true");
       argv.push_back("--benchmark_out_format=json");

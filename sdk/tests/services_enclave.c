@@ -81,6 +81,10 @@ int ecall_format(char* out, uint32_t cap) {
 
 int ecall_printf(int n) { return printf("hello from the enclave, %d\n", n); }
 
+/* One floating conversion, for comparison with the host's C library. The
+ * format is the test's own (one conversion taking a double). */
+int ecall_format_double(const char* fmt, double v, char* out, uint32_t cap) { return snprintf(out, cap, fmt, v); }
+
 static sgx_thread_mutex_t g_mutex = SGX_THREAD_MUTEX_INITIALIZER;
 static sgx_thread_cond_t g_cond = SGX_THREAD_COND_INITIALIZER;
 static volatile int g_shared, g_flag;

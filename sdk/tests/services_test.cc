@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -236,6 +240,88 @@ TEST_F(Services, SnprintfAndPrintf) {
   const std::string printed = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(printed, "hello from the enclave, 7\n");
   EXPECT_EQ(n, 26);
+}
+
+// What C11 7.21.6.1 says "%#.Pg" prints, from the host's %e and %f: with X
+// the exponent of %.(P-1)e, "%#.(P-1-X)f" if P > X >= -4, else
+// "%#.(P-1)e". (glibc 2.36 drops the zeros when rounding carries into a new
+// exponent: "%#g" of 999999.5 gives "1.e+06", where the standard — and
+// CPython's formatter — give "1.00000e+06".)
+std::string alt_g(int p, double v) {
+  char buf[512];
+  if (!std::isfinite(v)) {
+    std::snprintf(buf, sizeof buf, "%#g", v);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+  const int x = std::atoi(std::strchr(buf, 'e') + 1);
+  if (p > x && x >= -4)
+    std::snprintf(buf, sizeof buf, "%#.*f", p - 1 - x, v);
+  else
+    std::snprintf(buf, sizeof buf, "%#.*e", p - 1, v);
+  return buf;
+}
+
+// %f %e %g (and F E G, flags, width, precision) inside the enclave print
+// exactly what the host's C library prints for the same double: every digit
+// exact, rounded to nearest with ties to even — for ties, subnormals, the
+// extremes, carries (9.9995 -> 10.000), and random bit patterns.
+TEST_F(Services, FloatingConversionsMatchTheHostLibrary) {
+  std::vector<double> values = {0.0,     -0.0,    1.0,      -1.0,      0.1,      0.5,        1.5,        2.5,
+                                0.125,   0.375,   2.675,    -2.675,    9.9995,   9.9999996,  99.5,       999999.5,
+                                1e-5,    1e-4,    0.0001234, 123456.0, 1234567.0, 1e15,      1e21,       1e22,
+                                1e23,    3.141592653589793, 6.02214076e23, 1e-300, 5e-324, 2.2250738585072014e-308,
+                                1.7976931348623157e308, 4503599627370496.5, 9007199254740993.0, 0.3, 1.0 / 3.0,
+                                __builtin_inf(), -__builtin_inf(), __builtin_nan(""), -__builtin_nan("")};
+  std::uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 200; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    double d;
+    std::memcpy(&d, &x, sizeof d);
+    values.push_back(d);                                                       // any bit pattern
+    values.push_back(static_cast<double>(x >> 11) / static_cast<double>(1ull << (x % 50)));  // a "plain" number
+  }
+  const char* formats[] = {"%f",    "%.0f",  "%.1f",  "%.3f",   "%.17f",  "%.40f",   "%F",     "%#.0f", "%+f",
+                           "% f",   "%12.3f", "%-12.3f|", "%012.4f", "%e",  "%.0e",    "%.3e",   "%E",    "%.20e",
+                           "%#.0e", "%+.2e", "%015.3e", "%g",    "%.0g",   "%.1g",   "%.3g",    "%.10g",  "%.17g",
+                           "%G",    "%#g",   "%#.3g", "%-10g|", "%+g",    "%010g"};
+  int checked = 0, mismatches = 0;
+  for (const char* f : formats)
+    for (double v : values) {
+      char want[2048], got[2048] = {};
+      int want_n = std::snprintf(want, sizeof want, f, v);
+      if (std::strcmp(f, "%#g") == 0 || std::strcmp(f, "%#.3g") == 0) {
+        const std::string w = alt_g(f[2] == '.' ? 3 : 6, v);
+        std::snprintf(want, sizeof want, "%s", w.c_str());
+        want_n = static_cast<int>(w.size());
+      }
+      int got_n = -1;
+      ASSERT_EQ(ecall_format_double(a.eid, &got_n, f, v, got, sizeof got), SGX_SUCCESS);
+      ++checked;
+      if (std::string(got) != want || got_n != want_n) {
+        if (++mismatches <= 20) ADD_FAILURE() << f << " of " << std::hexfloat << v << ": enclave '" << got << "', host '" << want << "'";
+      }
+    }
+  EXPECT_EQ(mismatches, 0) << "of " << checked;
+  // The longest: every digit of the smallest subnormal, and of the largest double.
+  for (const auto& [f, v] : std::vector<std::pair<const char*, double>>{{"%.1074f", 5e-324}, {"%.0f", 1.7976931348623157e308},
+                                                                       {"%.760e", 5e-324}}) {
+    char want[2048], got[2048] = {};
+    std::snprintf(want, sizeof want, f, v);
+    int n = -1;
+    ASSERT_EQ(ecall_format_double(a.eid, &n, f, v, got, sizeof got), SGX_SUCCESS);
+    EXPECT_EQ(std::string(got), want) << f;
+  }
+  char got[64] = {};
+  int len = -1;
+  ASSERT_EQ(ecall_format_double(a.eid, &len, "%#g", 999999.5, got, sizeof got), SGX_SUCCESS);
+  EXPECT_EQ(std::string(got), "1.00000e+06");
+  // Truncation: the length it would have had, and a terminated prefix.
+  char small[8] = {};
+  int n = -1;
+  ASSERT_EQ(ecall_format_double(a.eid, &n, "%.6e", 12345.678, small, sizeof small), SGX_SUCCESS);
+  EXPECT_EQ(n, 12);
+  EXPECT_EQ(std::string(small), "1.23456");
 }
 
 TEST_F(Services, MutexAndConditionVariableAcrossThreads) {

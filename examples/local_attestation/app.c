@@ -44,11 +44,16 @@ static sgx_status_t verify(sgx_enclave_id_t responder, const sgx_report_t* repor
 
 static const char* name_of(sgx_status_t st) {
   switch (st) {
-    case SGX_SUCCESS: return "SGX_SUCCESS";
-    case SGX_ERROR_MAC_MISMATCH: return "SGX_ERROR_MAC_MISMATCH";
-    case SGX_ERROR_INVALID_PARAMETER: return "SGX_ERROR_INVALID_PARAMETER";
-    case SGX_ERROR_INVALID_SIGNATURE: return "SGX_ERROR_INVALID_SIGNATURE";
-    default: return "another error";
+    case SGX_SUCCESS:
+      return "SGX_SUCCESS";
+    case SGX_ERROR_MAC_MISMATCH:
+      return "SGX_ERROR_MAC_MISMATCH";
+    case SGX_ERROR_INVALID_PARAMETER:
+      return "SGX_ERROR_INVALID_PARAMETER";
+    case SGX_ERROR_INVALID_SIGNATURE:
+      return "SGX_ERROR_INVALID_SIGNATURE";
+    default:
+      return "another error";
   }
 }
 
@@ -76,8 +81,9 @@ int main(int argc, char** argv) {
   sgx_status_t st = verify(res, &report, &peer);
   const int same = st == SGX_SUCCESS && memcmp(peer.m, ini_id.body.mr_enclave.m, sizeof peer.m) == 0;
   printf("3. the responder verifies it: %s\n", name_of(st));
-  printf("   MAC under its own report key: made on this platform for this responder; challenge: fresh;\n"
-         "   signer: its own. The peer it now knows is\n");
+  printf(
+      "   MAC under its own report key: made on this platform for this responder; challenge: fresh;\n"
+      "   signer: its own. The peer it now knows is\n");
   hex("MRENCLAVE", peer.m, 32);
   printf("   = the initiator's: %s\n", same ? "yes" : "NO");
   failures += !same;
@@ -85,8 +91,8 @@ int main(int argc, char** argv) {
   sgx_report_t tampered = report;
   tampered.body.report_data.d[0] ^= 1;
   st = verify(res, &tampered, &peer);
-  printf("4. a tampered report (one REPORTDATA bit flipped): %s (%s)\n", st == SGX_ERROR_MAC_MISMATCH ? "refused" : "ACCEPTED",
-         name_of(st));
+  printf("4. a tampered report (one REPORTDATA bit flipped): %s (%s)\n",
+         st == SGX_ERROR_MAC_MISMATCH ? "refused" : "ACCEPTED", name_of(st));
   failures += st != SGX_ERROR_MAC_MISMATCH;
 
   sgx_target_info_t ini_target;

@@ -21,10 +21,10 @@
 
 /* Bits of system_feature_set[0]. Bit 63 marks the array's last element
  * (the trusted runtime stops walking there). */
-#define NSGX_SYS_FEATURE_EDMM 0          /* SGX2 page management offered */
-#define NSGX_SYS_FEATURE_AEXNOTIFY 1     /* AEX-Notify offered */
-#define NSGX_SYS_FEATURE_EXTEND 62       /* size, cpu_features_ext, cpu_core_num are valid */
-#define NSGX_SYS_FEATURE_MSB 63          /* the last element */
+#define NSGX_SYS_FEATURE_EDMM 0      /* SGX2 page management offered */
+#define NSGX_SYS_FEATURE_AEXNOTIFY 1 /* AEX-Notify offered */
+#define NSGX_SYS_FEATURE_EXTEND 62   /* size, cpu_features_ext, cpu_core_num are valid */
+#define NSGX_SYS_FEATURE_MSB 63      /* the last element */
 
 #pragma pack(push, 1)
 typedef struct nsgx_system_features {

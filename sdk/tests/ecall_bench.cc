@@ -95,10 +95,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sdk_ecall_bench: cannot write %s\n", json);
       return 1;
     }
-    std::fprintf(f,
-                 "{\"backend\": \"%s\", \"calls\": %d,\n \"null_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
-                 " \"null_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu}}\n",
-                 backend.c_str(), n, ecall.median, ecall.p99, ocall.median, ocall.p99);
+    std::fprintf(
+        f,
+        "{\"backend\": \"%s\", \"calls\": %d,\n \"null_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        " \"null_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu}}\n",
+        backend.c_str(), n, ecall.median, ecall.p99, ocall.median, ocall.p99);
     std::fclose(f);
   }
   return 0;

@@ -267,24 +267,57 @@ std::string alt_g(int p, double v) {
 // exact, rounded to nearest with ties to even — for ties, subnormals, the
 // extremes, carries (9.9995 -> 10.000), and random bit patterns.
 TEST_F(Services, FloatingConversionsMatchTheHostLibrary) {
-  std::vector<double> values = {0.0,     -0.0,    1.0,      -1.0,      0.1,      0.5,        1.5,        2.5,
-                                0.125,   0.375,   2.675,    -2.675,    9.9995,   9.9999996,  99.5,       999999.5,
-                                1e-5,    1e-4,    0.0001234, 123456.0, 1234567.0, 1e15,      1e21,       1e22,
-                                1e23,    3.141592653589793, 6.02214076e23, 1e-300, 5e-324, 2.2250738585072014e-308,
-                                1.7976931348623157e308, 4503599627370496.5, 9007199254740993.0, 0.3, 1.0 / 3.0,
-                                __builtin_inf(), -__builtin_inf(), __builtin_nan(""), -__builtin_nan("")};
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                -1.0,
+                                0.1,
+                                0.5,
+                                1.5,
+                                2.5,
+                                0.125,
+                                0.375,
+                                2.675,
+                                -2.675,
+                                9.9995,
+                                9.9999996,
+                                99.5,
+                                999999.5,
+                                1e-5,
+                                1e-4,
+                                0.0001234,
+                                123456.0,
+                                1234567.0,
+                                1e15,
+                                1e21,
+                                1e22,
+                                1e23,
+                                3.141592653589793,
+                                6.02214076e23,
+                                1e-300,
+                                5e-324,
+                                2.2250738585072014e-308,
+                                1.7976931348623157e308,
+                                4503599627370496.5,
+                                9007199254740993.0,
+                                0.3,
+                                1.0 / 3.0,
+                                __builtin_inf(),
+                                -__builtin_inf(),
+                                __builtin_nan(""),
+                                -__builtin_nan("")};
   std::uint64_t x = 0x9e3779b97f4a7c15ull;
   for (int i = 0; i < 200; ++i) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     double d;
     std::memcpy(&d, &x, sizeof d);
-    values.push_back(d);                                                       // any bit pattern
+    values.push_back(d);                                                                     // any bit pattern
     values.push_back(static_cast<double>(x >> 11) / static_cast<double>(1ull << (x % 50)));  // a "plain" number
   }
-  const char* formats[] = {"%f",    "%.0f",  "%.1f",  "%.3f",   "%.17f",  "%.40f",   "%F",     "%#.0f", "%+f",
-                           "% f",   "%12.3f", "%-12.3f|", "%012.4f", "%e",  "%.0e",    "%.3e",   "%E",    "%.20e",
-                           "%#.0e", "%+.2e", "%015.3e", "%g",    "%.0g",   "%.1g",   "%.3g",    "%.10g",  "%.17g",
-                           "%G",    "%#g",   "%#.3g", "%-10g|", "%+g",    "%010g"};
+  const char* formats[] = {"%f",    "%.0f",   "%.1f",     "%.3f",    "%.17f", "%.40f", "%F",   "%#.0f", "%+f",
+                           "% f",   "%12.3f", "%-12.3f|", "%012.4f", "%e",    "%.0e",  "%.3e", "%E",    "%.20e",
+                           "%#.0e", "%+.2e",  "%015.3e",  "%g",      "%.0g",  "%.1g",  "%.3g", "%.10g", "%.17g",
+                           "%G",    "%#g",    "%#.3g",    "%-10g|",  "%+g",   "%010g"};
   int checked = 0, mismatches = 0;
   for (const char* f : formats)
     for (double v : values) {
@@ -299,13 +332,14 @@ TEST_F(Services, FloatingConversionsMatchTheHostLibrary) {
       ASSERT_EQ(ecall_format_double(a.eid, &got_n, f, v, got, sizeof got), SGX_SUCCESS);
       ++checked;
       if (std::string(got) != want || got_n != want_n) {
-        if (++mismatches <= 20) ADD_FAILURE() << f << " of " << std::hexfloat << v << ": enclave '" << got << "', host '" << want << "'";
+        if (++mismatches <= 20)
+          ADD_FAILURE() << f << " of " << std::hexfloat << v << ": enclave '" << got << "', host '" << want << "'";
       }
     }
   EXPECT_EQ(mismatches, 0) << "of " << checked;
   // The longest: every digit of the smallest subnormal, and of the largest double.
-  for (const auto& [f, v] : std::vector<std::pair<const char*, double>>{{"%.1074f", 5e-324}, {"%.0f", 1.7976931348623157e308},
-                                                                       {"%.760e", 5e-324}}) {
+  for (const auto& [f, v] : std::vector<std::pair<const char*, double>>{
+           {"%.1074f", 5e-324}, {"%.0f", 1.7976931348623157e308}, {"%.760e", 5e-324}}) {
     char want[2048], got[2048] = {};
     std::snprintf(want, sizeof want, f, v);
     int n = -1;

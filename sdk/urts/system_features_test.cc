@@ -64,9 +64,9 @@ TEST(SystemFeatures, SseFamilyNeedsFxsave) {
 
 TEST(SystemFeatures, VectorExtensionsFollowXcr0) {
   FakeCpu c = baseline_intel();
-  c.leaves[{1, 0}].ecx |= (1u << 27) | (1u << 28) | (1u << 12);          // OSXSAVE, AVX, FMA
-  c.leaves[{7, 0}].ebx |= (1u << 5) | (1u << 16) | (1u << 17);           // AVX2, AVX512F, AVX512DQ
-  c.xcr0 = 0x3;                                                          // the OS saves only x87/SSE
+  c.leaves[{1, 0}].ecx |= (1u << 27) | (1u << 28) | (1u << 12);  // OSXSAVE, AVX, FMA
+  c.leaves[{7, 0}].ebx |= (1u << 5) | (1u << 16) | (1u << 17);   // AVX2, AVX512F, AVX512DQ
+  c.xcr0 = 0x3;                                                  // the OS saves only x87/SSE
   std::uint64_t f = cpu_features_ext(c.source());
   EXPECT_EQ(c.xcr0_reads, 1);
   EXPECT_FALSE(f & (bit(16) | bit(18) | bit(23) | bit(27) | bit(24)));

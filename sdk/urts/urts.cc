@@ -37,9 +37,9 @@
 #include "runtime/common/config.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
+#include "sdk/urts/system_features.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
-#include "sdk/urts/system_features.h"
 
 using vdso_fn = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
                         sgx_enclave_run*);
@@ -270,7 +270,8 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx
     const bool granted = pfd >= 0 && ioctl(e.fd, SGX_IOC_ENCLAVE_PROVISION, &p) == 0;
     if (pfd >= 0) close(pfd);
     if (!granted) {
-      std::fprintf(stderr, "nsgx urts: the enclave asks for the provisioning key and /dev/sgx_provision is not available\n");
+      std::fprintf(stderr,
+                   "nsgx urts: the enclave asks for the provisioning key and /dev/sgx_provision is not available\n");
       return SGX_ERROR_SERVICE_INVALID_PRIVILEGE;
     }
   }

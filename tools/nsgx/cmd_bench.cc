@@ -25,9 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 
 enum class Kind {
-  kGbench,     // a Google Benchmark binary
-  kGbenchExec, // the same, run under `nsgx exec` (needs the upstream SGX interface)
-  kSdk,        // sdk_ecall_bench, run once per backend: isolated, then inproc under `nsgx exec`
+  kGbench,      // a Google Benchmark binary
+  kGbenchExec,  // the same, run under `nsgx exec` (needs the upstream SGX interface)
+  kSdk,         // sdk_ecall_bench, run once per backend: isolated, then inproc under `nsgx exec`
 };
 struct Suite {
   const char* name;
@@ -47,11 +47,13 @@ constexpr Suite kSuites[] = {
 constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk";
 
 const char* not_built(const Suite& s) {
-  return s.kind == Kind::kSdk ? "(not built: configure with -DNSGX_TESTS=ON)" : "(not built: configure with -DNSGX_BENCH=ON)";
+  return s.kind == Kind::kSdk ? "(not built: configure with -DNSGX_TESTS=ON)"
+                              : "(not built: configure with -DNSGX_BENCH=ON)";
 }
 
 std::string find_suite(const Suite& s) {
-  return find_helper(s.binary, "NSGX_BENCH_DIR", s.kind == Kind::kSdk ? NSGX_SDK_BENCH_BUILD_DIR : NSGX_BENCH_BUILD_DIR);
+  return find_helper(s.binary, "NSGX_BENCH_DIR",
+                     s.kind == Kind::kSdk ? NSGX_SDK_BENCH_BUILD_DIR : NSGX_BENCH_BUILD_DIR);
 }
 
 struct Row {
@@ -126,8 +128,7 @@ void add_bench(CLI::App& app, int& exit_code) {
     if (o->list) {
       for (const Suite* s : chosen) {
         const std::string bin = find_suite(*s);
-        std::cout << s->name << "\t" << (bin.empty() ? not_built(*s) : bin) << "\t"
-                  << s->what << "\n";
+        std::cout << s->name << "\t" << (bin.empty() ? not_built(*s) : bin) << "\t" << s->what << "\n";
       }
       return;
     }

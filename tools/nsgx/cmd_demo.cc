@@ -53,7 +53,8 @@ bool step(const std::string& title, const std::vector<std::string>& argv) {
 }  // namespace
 
 void add_demo(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("demo", "run the example enclave applications end to end (isolated backend, the default)");
+  auto* cmd =
+      app.add_subcommand("demo", "run the example enclave applications end to end (isolated backend, the default)");
   cmd->callback([&exit_code] {
     const std::string hello = example("hello", "hello"), hello_enclave = example("hello", "hello_enclave.signed.so");
     const std::string la = example("local_attestation", "local_attestation");
@@ -75,9 +76,10 @@ void add_demo(CLI::App& app, int& exit_code) {
         (std::filesystem::path(runtime::default_state_dir()) / "demo" / counter_id.mrsigner.substr(0, 16)).string();
     std::error_code ec;
     std::filesystem::create_directories(state, ec);
-    std::cout << "nestedsgx demo: SGX SDK-style applications and their signed enclaves, unmodified, on the isolated\n"
-              << "backend (the default): each enclave runs in its own sandboxed enclave-host process, the monitor\n"
-              << "process keeps its memory and keys and checks its launch; the application never maps enclave memory.\n";
+    std::cout
+        << "nestedsgx demo: SGX SDK-style applications and their signed enclaves, unmodified, on the isolated\n"
+        << "backend (the default): each enclave runs in its own sandboxed enclave-host process, the monitor\n"
+        << "process keeps its memory and keys and checks its launch; the application never maps enclave memory.\n";
 
     const Identity h = identity_of(hello_enclave);
     std::cout << "\n=== 1. hello: one ECALL in, one OCALL out\n  enclave   " << hello_enclave << "\n  MRENCLAVE "

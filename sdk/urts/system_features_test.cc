@@ -98,17 +98,22 @@ TEST(SystemFeatures, FilledStruct) {
   c.leaves[{1, 0}].ecx |= (1u << 22) | (1u << 23);  // MOVBE, POPCNT: bits the legacy word does not share
   c.leaves[{4, 0}] = {0x11, 0x22, 0x33, 0x44};
   c.leaves[{7, 0}] = {0x55, 1u << 18, 0, 0};  // RDSEED
-  nsgx_system_features_t f;
+  alignas(8) nsgx_system_features_t f;
   std::memset(&f, 0xa5, sizeof f);
   fill_system_features(c.source(), f);
-  EXPECT_EQ(f.version, NSGX_SDK_VERSION_3_0);
-  EXPECT_EQ(f.system_feature_set[0], bit(63) | bit(62)) << "last element, EXTEND; no EDMM, no AEX-Notify";
-  EXPECT_EQ(f.size, sizeof f);
-  EXPECT_EQ(f.size, 0xb0u);
-  EXPECT_EQ(f.cpu_core_num, 6u);
-  EXPECT_EQ(f.sealed_key, 0u);
-  EXPECT_EQ(f.cpu_features_ext, 0x7fu | bit(11) | bit(12) | bit(29));
-  EXPECT_EQ(f.cpu_features, 0x7fu | bit(26)) << "legacy word: shared bits and its own RDSEED bit";
+  // Packed fields are read into locals: gtest binds references, and a
+  // reference to a misaligned uint64_t is undefined behaviour.
+  const std::uint32_t version = f.version, cores = f.cpu_core_num;
+  const std::uint64_t set0 = f.system_feature_set[0], size = f.size, key = f.sealed_key;
+  const std::uint64_t ext = f.cpu_features_ext, legacy = f.cpu_features;
+  EXPECT_EQ(version, NSGX_SDK_VERSION_3_0);
+  EXPECT_EQ(set0, bit(63) | bit(62)) << "last element, EXTEND; no EDMM, no AEX-Notify";
+  EXPECT_EQ(size, sizeof f);
+  EXPECT_EQ(size, 0xb0u);
+  EXPECT_EQ(cores, 6u);
+  EXPECT_EQ(key, 0u);
+  EXPECT_EQ(ext, 0x7fu | bit(11) | bit(12) | bit(29));
+  EXPECT_EQ(legacy, 0x7fu | bit(26)) << "legacy word: shared bits and its own RDSEED bit";
   EXPECT_EQ(f.cpuinfo_table[0][0], 7u);
   EXPECT_EQ(f.cpuinfo_table[0][1], 0x756e6547u);
   EXPECT_EQ(f.cpuinfo_table[1][0], 0x906eau);

@@ -113,12 +113,21 @@ Server::Server(const ServerOptions& options, const monitor::PlatformSecrets& sec
       monitor_(epc_, monitor::MonitorConfig{.launch = options.launch}),
       pool_(monitor_, this, /*overcommit=*/false) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+  wait_idle();
+}
+
+void Server::wait_idle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return connections_.empty(); });
+}
 
 void Server::shutdown() {
   std::vector<std::shared_ptr<Connection>> conns;
   {
     std::lock_guard lock(mu_);
+    stopping_ = true;
     for (auto& [p, c] : connections_) conns.push_back(c);
   }
   for (auto& c : conns) ::shutdown(c->fd, SHUT_RDWR);  // their serve() loops end and clean up
@@ -564,6 +573,10 @@ void Server::serve(int fd) {
   c->fd = fd;
   {
     std::lock_guard lock(mu_);
+    if (stopping_) {  // accepted while the monitor was being stopped
+      close(fd);
+      return;
+    }
     connections_[c.get()] = c;
   }
   // Only the user the monitor runs as (or root) may use it.
@@ -592,6 +605,7 @@ void Server::serve(int fd) {
   close(fd);
   std::lock_guard lock(mu_);
   connections_.erase(c.get());
+  idle_.notify_all();
 }
 
 }  // namespace nsgx::isolated

@@ -24,9 +24,12 @@
 #include "exceptions_u.h"
 #include "runtime/isolated/client.h"
 #include "loaded_enclave.h"
+#include "proc_util.h"
 #include "sgx_urts.h"
 
 namespace {
+
+using nsgx::sdk_test::children;
 
 // The exceptions enclave, loaded for a scope.
 struct Loaded : nsgx::sdk_test::Loaded {
@@ -36,37 +39,6 @@ struct Loaded : nsgx::sdk_test::Loaded {
 bool works(sgx_enclave_id_t eid) {
   int r = 0;
   return ecall_divide(eid, &r, 84, 2) == SGX_SUCCESS && r == 42;
-}
-
-std::string comm(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
-  std::string s;
-  std::getline(f, s);
-  return s;
-}
-
-pid_t ppid_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s;
-  std::getline(f, s);
-  const auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  int ppid = 0;
-  char state = 0;
-  std::sscanf(s.c_str() + close + 2, "%c %d", &state, &ppid);
-  return ppid;
-}
-
-// Processes whose parent is `parent` and whose name starts with `name`.
-std::vector<pid_t> children(pid_t parent, const std::string& name) {
-  std::vector<pid_t> out;
-  DIR* d = opendir("/proc");
-  while (dirent* e = readdir(d)) {
-    const pid_t pid = std::atoi(e->d_name);
-    if (pid > 0 && ppid_of(pid) == parent && comm(pid).rfind(name, 0) == 0) out.push_back(pid);
-  }
-  closedir(d);
-  return out;
 }
 
 pid_t monitor_pid() {

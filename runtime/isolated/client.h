@@ -49,6 +49,7 @@ class Client {
   void* window_alloc(std::size_t size, std::size_t align = 64);
   void window_free(void* p);
   bool in_window(const void* p, std::size_t n) const;
+  std::span<std::uint8_t> window() const { return {window_, window_size_}; }
   // Reserves (PROT_NONE) a naturally aligned range for an enclave's ELRANGE
   // where the enclave host can map it at the same address; nullptr if none.
   void* reserve(std::size_t size);

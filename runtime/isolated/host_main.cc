@@ -453,9 +453,19 @@ void worker_loop(Worker& w) {
   // Requests already answered end at `response`; one the application
   // posted before this thread started is pending, not missed.
   std::uint32_t seen = mb.response.load();
+  bool posted_while_busy = false;
   for (;;) {
     wait_change(mb.request, seen, mb.host_sleeping, g_spin);
     seen = mb.request.load(std::memory_order_acquire);
+    if (posted_while_busy) {
+      // EENTER on a busy TCS faults (SDM EENTER: #GP(0) if TCS.BUSY); this
+      // thread could not look while it ran the enclave, so the request
+      // posted meanwhile is answered now, never run on the TCS in use.
+      posted_while_busy = false;
+      mb.exit = MailExit::kFault;
+      publish(mb.response, seen, mb.app_sleeping);
+      continue;
+    }
     // The application may change the mailbox at any time: read it once.
     const MailOp op = mb.op;
     const std::uint64_t rdi = mb.rdi, rsi = mb.rsi, rdx = mb.rdx, r8 = mb.r8, r9 = mb.r9, ursp = mb.ursp,
@@ -495,6 +505,8 @@ void worker_loop(Worker& w) {
     } else {
       mb.exit = MailExit::kFault;
     }
+    // An application that follows the protocol posts only after an answer.
+    posted_while_busy = mb.request.load(std::memory_order_acquire) != seen;
     publish(mb.response, seen, mb.app_sleeping);
   }
 }

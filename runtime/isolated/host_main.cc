@@ -98,6 +98,7 @@ struct Worker {
   // The exit the dispatcher saw.
   std::uint64_t rdi = 0, rsi = 0, rdx = 0, r8 = 0, r9 = 0, rsp = 0, rbp = 0;
   Exception ex;
+  std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
   monitor::CpuState resume_state;
@@ -237,6 +238,21 @@ void aex(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, const Exception& ex) {
   exit_to_host(w, uc, fsgs, kExitAex);
 }
 
+// The driver's part of a #PF at `addr` (EAUG on a first touch, a stale
+// mapping): the monitor decides. True when fixed (the access is retried);
+// otherwise `code` becomes the error code to report.
+bool driver_fault(Worker& w, std::uint64_t addr, std::uint32_t error_code, std::uint32_t& code) {
+  const FaultReq req{addr, error_code, 0};
+  Message m = rpc(w, Op::kFault, bytes_of(req));
+  auto r = parse<Reply>(m.body);
+  if (!r || m.body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
+  std::int32_t prot;
+  std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
+  apply_map(addr & ~(kPage - 1), 1, prot);
+  code = r->status;
+  return r->value == 1;
+}
+
 Exception leaf_exception(const Reply& r) {
   if (r.status == static_cast<std::uint32_t>(monitor::LeafKind::kPf))
     return {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx, r.value};
@@ -346,6 +362,17 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
       std::int32_t prot;
       std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
       apply_map(rcx, 1, prot);
+      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kPf) && w.leaf_retries < 4) {
+        // The page is not there yet (EACCEPT of an SGX2 page before any
+        // touch): the #PF goes to the driver, which EAUGs it, and the leaf
+        // runs again (RIP unchanged), as after the kernel's fault handler.
+        std::uint32_t code = 0;
+        if (driver_fault(w, r->value, sgx::pf_error::kUser | sgx::pf_error::kWrite, code)) {
+          ++w.leaf_retries;
+          return true;
+        }
+      }
+      w.leaf_retries = 0;
       if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
         leaf_status(uc, r->value);
       } else if (r->status != 0) {
@@ -390,15 +417,7 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::ui
   if (ex.vector == sgx::vector::kPf && in_elrange(ex.address)) {
     // The driver's part of a fault (EAUG on a first touch, a stale mapping):
     // the monitor decides; the enclave retries, unaware, when it is fixed.
-    const FaultReq req{ex.address, ex.error_code, 0};
-    Message m = rpc(w, Op::kFault, bytes_of(req));
-    auto r = parse<Reply>(m.body);
-    if (!r || m.body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
-    std::int32_t prot;
-    std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
-    apply_map(ex.address & ~(kPage - 1), 1, prot);
-    if (r->value == 1) return;
-    ex.error_code = r->status;
+    if (driver_fault(w, ex.address, ex.error_code, ex.error_code)) return;
   }
   aex(w, uc, fsgs, ex);
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "exceptions_t.h"
+#include "sgx_trts.h"
 #include "sgx_trts_exception.h"
 
 static void* handles[4];
@@ -115,4 +116,36 @@ int ecall_busy(int* release_flag) {
   for (uint64_t i = 0; i < (1ull << 34) && !*release; ++i) __asm__ volatile("pause");
   __atomic_fetch_sub(&inside, 1, __ATOMIC_SEQ_CST);
   return twice ? -1 : 42;
+}
+
+/* SGX2 dynamic memory as the SDK's EMM uses it: the last page of ELRANGE
+ * (which the layout leaves unused: ELRANGE is a power of two) is accepted
+ * with EACCEPT — its first touch makes the driver EAUG it (SDM 38.5.1,
+ * "EACCEPT"; the kernel's sgx_vma_fault) — written and read back, then
+ * made executable with EMODPE and run. Returns 42, or where it failed. */
+extern const char __ehdr_start[];
+#define ENCLU_ ".byte 0x0f, 0x01, 0xd7"
+typedef struct {
+  uint64_t flags;
+  uint8_t reserved[56];
+} __attribute__((aligned(64))) secinfo_t;
+
+int ecall_dynamic_page(void) {
+  const uintptr_t base = (uintptr_t)__ehdr_start;
+  uintptr_t size = 4096;
+  while (sgx_is_within_enclave((const void*)(base + size), 1)) size <<= 1;
+  uint8_t* page = (uint8_t*)(base + size - 4096);
+  /* R|W, PT_REG, PENDING (SDM 38.11.2 SECINFO flags). */
+  secinfo_t si = {.flags = 0x1 | 0x2 | (2ull << 8) | 0x8};
+  uint64_t rax;
+  __asm__ volatile(ENCLU_ : "=a"(rax) : "a"(5 /* EACCEPT */), "b"(&si), "c"(page) : "memory", "cc");
+  if (rax != 0) return -100 - (int)rax;
+  for (int i = 0; i < 4096; ++i)
+    if (page[i] != 0) return -2; /* EAUG gives a zeroed page */
+  static const uint8_t code[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3}; /* mov $42, %eax; ret */
+  for (unsigned i = 0; i < sizeof code; ++i) page[i] = code[i];
+  secinfo_t x = {.flags = 0x4 /* X */};
+  __asm__ volatile(ENCLU_ : "=a"(rax) : "a"(6 /* EMODPE */), "b"(&x), "c"(page) : "memory", "cc");
+  int (*fn)(void) = (int (*)(void))(void*)page;
+  return fn();
 }

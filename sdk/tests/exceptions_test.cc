@@ -68,4 +68,18 @@ TEST(Cxx, ClassesNewDeleteAndStatics) {
   EXPECT_EQ(r, 102);  // the local static was initialized once
 }
 
+// SGX2 from inside the enclave, as the SDK's EMM does it: the first touch
+// of an unused ELRANGE page (EACCEPT) is EAUGed by the driver, EACCEPT makes
+// it usable, EMODPE makes it executable, and the page tables follow the
+// EPCM each time (inproc: the VMA; isolated: the enclave host's mapping).
+TEST(Sgx2, DynamicPageAcceptedExtendedAndRun) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int r = 0;
+  ASSERT_EQ(ecall_dynamic_page(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+}
+
 }  // namespace

@@ -280,6 +280,21 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx
     if (mmap(at, (j - i) * kPage, prot, MAP_SHARED | MAP_FIXED, e.fd, 0) != at) return SGX_ERROR_MEMORY_MAP_CONFLICT;
     i = j;
   }
+  // The rest of ELRANGE is where SGX2 pages appear (EAUG on the first
+  // touch, EACCEPT, EMODPE): mapped with every permission, as the driver
+  // allows for pages that do not exist yet (sgx_encl_may_map() checks only
+  // existing ones); the EPCM decides what each page really permits.
+  std::uint64_t next = 0;
+  auto map_gap = [&](std::uint64_t from, std::uint64_t to) {
+    if (from >= to) return true;
+    void* at = reinterpret_cast<void*>(e.base + from);
+    return mmap(at, to - from, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_FIXED, e.fd, 0) == at;
+  };
+  for (const auto& p : sorted) {
+    if (!map_gap(next, p.offset)) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    next = p.offset + kPage;
+  }
+  if (!map_gap(next, e.size)) return SGX_ERROR_MEMORY_MAP_CONFLICT;
   for (const auto& p : sorted)
     if ((p.flags & 0xff00) == 0x100) e.free_tcs.push_back(e.base + p.offset);
   std::reverse(e.free_tcs.begin(), e.free_tcs.end());  // the first TCS is handed out first

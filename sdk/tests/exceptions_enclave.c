@@ -130,11 +130,29 @@ typedef struct {
   uint8_t reserved[56];
 } __attribute__((aligned(64))) secinfo_t;
 
-int ecall_dynamic_page(void) {
+uint64_t ecall_dynamic_addr(void) {
   const uintptr_t base = (uintptr_t)__ehdr_start;
   uintptr_t size = 4096;
   while (sgx_is_within_enclave((const void*)(base + size), 1)) size <<= 1;
-  uint8_t* page = (uint8_t*)(base + size - 4096);
+  return base + size - 4096;
+}
+
+uint64_t ecall_accept(uint64_t addr, uint64_t flags) {
+  secinfo_t si = {.flags = flags};
+  uint64_t rax;
+  __asm__ volatile(ENCLU_ : "=a"(rax) : "a"(5 /* EACCEPT */), "b"(&si), "c"(addr) : "memory", "cc");
+  return rax;
+}
+
+/* The 3-byte write the #PF handler (ecall_install) skips, marking 42. */
+int ecall_write_at(uint64_t addr) {
+  uint64_t marker = 0;
+  __asm__ volatile("xor %%edx, %%edx\n\tmovb $1, (%%rax)" : "=d"(marker) : "a"(addr) : "memory");
+  return (int)marker;
+}
+
+int ecall_dynamic_page(void) {
+  uint8_t* page = (uint8_t*)ecall_dynamic_addr();
   /* R|W, PT_REG, PENDING (SDM 38.11.2 SECINFO flags). */
   secinfo_t si = {.flags = 0x1 | 0x2 | (2ull << 8) | 0x8};
   uint64_t rax;

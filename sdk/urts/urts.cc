@@ -500,6 +500,58 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
   }
 }
 
+// The enclave `eid` names in this process, or null.
+std::shared_ptr<Enclave> find_enclave(sgx_enclave_id_t eid) {
+  std::shared_lock lock(g_mu);
+  auto it = g_enclaves.find(eid);
+  return it == g_enclaves.end() ? nullptr : it->second;
+}
+
+// An SGX2 page operation on [addr, addr + length) of enclave `eid`: the
+// driver's ioctl (device path) or the monitor's request (isolated), either
+// of which may stop part-way (-EAGAIN/-EBUSY: go on from where it stopped,
+// as the kernel documents for these ioctls).
+sgx_status_t page_op(sgx_enclave_id_t eid, isolated::Op op, void* addr, std::size_t length, std::uint64_t arg,
+                     std::uint64_t* sgx_result) {
+  auto e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
+  const auto a = reinterpret_cast<std::uint64_t>(addr);
+  if (length == 0 || ((a | length) & (kPage - 1)) != 0 || a < e->base || a - e->base >= e->size ||
+      length > e->size - (a - e->base))
+    return SGX_ERROR_INVALID_PARAMETER;
+  std::uint64_t done = 0, result = 0;
+  for (int round = 0; done < length; ++round) {
+    const std::uint64_t offset = a - e->base + done, left = length - done;
+    std::uint64_t count = 0;
+    int rc;
+    if (e->client) {
+      rc = e->client->page_op(op, e->handle, offset, left, arg, count, result);
+    } else if (op == isolated::Op::kRestrict) {
+      sgx_enclave_restrict_permissions r{offset, left, arg, 0, 0};
+      rc = ioctl(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &r) == 0 ? 0 : -errno;
+      count = r.count, result = r.result;
+    } else if (op == isolated::Op::kModifyTypes) {
+      sgx_enclave_modify_types m{offset, left, arg, 0, 0};
+      rc = ioctl(e->fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &m) == 0 ? 0 : -errno;
+      count = m.count, result = m.result;
+    } else {
+      sgx_enclave_remove_pages r{offset, left, 0};
+      rc = ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &r) == 0 ? 0 : -errno;
+      count = r.count;
+    }
+    done += std::min(count, left);
+    if (sgx_result) *sgx_result = result;
+    if (rc == 0 && done >= length) break;
+    if ((rc == -EAGAIN || rc == -EBUSY || rc == 0) && round < 10000) continue;
+    if (rc == -ENOTCONN) return SGX_ERROR_ENCLAVE_LOST;
+    if (rc == -ENOMEM) return SGX_ERROR_OUT_OF_EPC;
+    if (rc == -EINVAL || rc == -EFAULT || rc == -EPERM) return SGX_ERROR_INVALID_PARAMETER;
+    return SGX_ERROR_UNEXPECTED;
+  }
+  return SGX_SUCCESS;
+}
+
 }  // namespace
 }  // namespace nsgx::urts
 
@@ -527,13 +579,8 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
 }
 
 extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms) {
-  std::shared_ptr<Enclave> e;
-  {
-    std::shared_lock lock(g_mu);
-    auto it = g_enclaves.find(eid);
-    if (it == g_enclaves.end()) return SGX_ERROR_INVALID_ENCLAVE_ID;
-    e = it->second;
-  }
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
   if (e->crashed) return SGX_ERROR_ENCLAVE_CRASHED;
   if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
   static const vdso_fn vdso = e->client ? nullptr : find_vdso();
@@ -595,12 +642,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
 // do pointers into ELRANGE, which the trusted bridge refuses.
 extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
                                       size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count) {
-  std::shared_ptr<Enclave> e;
-  {
-    std::shared_lock lock(g_mu);
-    auto it = g_enclaves.find(eid);
-    if (it != g_enclaves.end()) e = it->second;
-  }
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
   if (!e || !e->client || ms == nullptr) return sgx_ecall(eid, index, ocall_table, ms);
   nsgx::isolated::Client& c = *e->client;
   struct Buf {
@@ -712,4 +754,18 @@ extern "C" sgx_status_t sgx_destroy_enclave(const sgx_enclave_id_t enclave_id) {
     e->handle = 0;
   }
   return SGX_SUCCESS;
+}
+
+extern "C" sgx_status_t nsgx_enclave_restrict_permissions(sgx_enclave_id_t enclave_id, void* addr, size_t length,
+                                                          uint64_t permissions, uint64_t* sgx_result) {
+  return page_op(enclave_id, nsgx::isolated::Op::kRestrict, addr, length, permissions, sgx_result);
+}
+
+extern "C" sgx_status_t nsgx_enclave_modify_types(sgx_enclave_id_t enclave_id, void* addr, size_t length,
+                                                  uint64_t page_type, uint64_t* sgx_result) {
+  return page_op(enclave_id, nsgx::isolated::Op::kModifyTypes, addr, length, page_type, sgx_result);
+}
+
+extern "C" sgx_status_t nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, void* addr, size_t length) {
+  return page_op(enclave_id, nsgx::isolated::Op::kRemovePages, addr, length, 0, nullptr);
 }

@@ -212,6 +212,12 @@ int Client::page_op(Op op, std::uint64_t handle, std::uint64_t offset, std::uint
   return rc;
 }
 
+int Client::add_tcs(std::uint64_t handle, std::uint64_t addr, std::uint32_t slot) {
+  const AddTcs a{addr, slot, 0};
+  Reply r{};
+  return request(Op::kAddTcs, handle, bytes_of(a), {}, r);
+}
+
 int Client::status(StatusInfo& out) {
   Reply r{};
   std::vector<std::uint8_t> tail;

@@ -47,6 +47,8 @@ class Client {
   // `result` the SGX status of the page that failed (EMODPR/EMODT).
   int page_op(Op op, std::uint64_t handle, std::uint64_t offset, std::uint64_t length, std::uint64_t arg,
               std::uint64_t& count, std::uint64_t& result);
+  // Serve the TCS at `addr` (made by the enclave with SGX2) on mailbox `slot`.
+  int add_tcs(std::uint64_t handle, std::uint64_t addr, std::uint32_t slot);
   int status(StatusInfo& out);
   // Sends a raw request (tests: forged requests must get errors).
   int raw(const Header& h, std::span<const std::uint8_t> body, Reply& reply, std::vector<std::uint8_t>* tail = nullptr);

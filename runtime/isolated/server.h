@@ -88,6 +88,7 @@ class Server final : public driver::DriverHooks {
   void stop_host(Host& h);
   int host_prot_locked(Enclave& e, std::uint64_t addr);
   bool push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot);
+  bool host_command(Host& h, Op op, std::span<const std::uint8_t> body);
 
   ServerOptions options_;
   IsolatedEpc epc_;

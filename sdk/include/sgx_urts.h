@@ -63,6 +63,12 @@ sgx_status_t SGX_CDECL nsgx_enclave_restrict_permissions(sgx_enclave_id_t enclav
 sgx_status_t SGX_CDECL nsgx_enclave_modify_types(sgx_enclave_id_t enclave_id, void* addr, size_t length,
                                                  uint64_t page_type, uint64_t* sgx_result);
 sgx_status_t SGX_CDECL nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, void* addr, size_t length);
+/* nestedsgx extension: adds the TCS at `tcs` — a page the enclave turned into
+ * a TCS (nsgx_enclave_modify_types to SGX_PAGE_TYPE_TCS, then EACCEPT) — to
+ * the enclave's TCS pool, so later ECALLs may run on it (up to 16 per
+ * enclave on the isolated backend). SGX_ERROR_INVALID_PARAMETER if it is
+ * not an accepted TCS of this enclave or already in the pool. */
+sgx_status_t SGX_CDECL nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* tcs);
 
 #ifdef __cplusplus
 }

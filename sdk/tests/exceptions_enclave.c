@@ -167,3 +167,38 @@ int ecall_dynamic_page(void) {
   int (*fn)(void) = (int (*)(void))(void*)page;
   return fn();
 }
+
+/* SGX2 threads (SDM 38.5.6, "Adding a TCS"): the last page of ELRANGE
+ * becomes a TCS whose SSA are the four pages below it, all first added as
+ * regular pages and accepted; the application then changes the page's type
+ * (EMODT) and this enclave accepts it as a TCS. Its entry point is a
+ * stackless stub: it stores 0x7c5 as the ECALL's int result (the first
+ * field of every marshalling struct with a return value) and returns
+ * SGX_SUCCESS with EEXIT — so a call that runs on the new TCS shows. */
+__asm__(".text\n"
+        ".globl nsgx_test_dynamic_entry\n"
+        "nsgx_test_dynamic_entry:\n"
+        "  mov %rcx, %rbx\n" /* EEXIT to the instruction after EENTER */
+        "  test %rsi, %rsi\n"
+        "  jz 1f\n"
+        "  movl $0x7c5, (%rsi)\n"
+        "1:\n"
+        "  mov $-1, %rdi\n" /* OCMD_ERET */
+        "  xor %esi, %esi\n" /* SGX_SUCCESS */
+        "  mov $4, %eax\n"   /* EEXIT */
+        "  .byte 0x0f, 0x01, 0xd7\n");
+extern const char nsgx_test_dynamic_entry[];
+
+uint64_t ecall_prepare_tcs(void) {
+  const uint64_t tcs = ecall_dynamic_addr(), ssa = tcs - 4 * 4096;
+  const uint64_t rw_pending = 0x1 | 0x2 | (2ull << 8) | 0x8;
+  for (uint64_t p = ssa; p <= tcs; p += 4096)
+    if (ecall_accept(p, rw_pending) != 0) return 0;
+  uint64_t* t = (uint64_t*)tcs; /* SDM Table 34-5 */
+  const uint64_t base = (uint64_t)__ehdr_start;
+  t[2] = ssa - base;                                        /* OSSA */
+  ((uint32_t*)t)[7] = 1;                                    /* NSSA (CSSA, at 24, stays 0) */
+  t[4] = (uint64_t)nsgx_test_dynamic_entry - base;          /* OENTRY */
+  ((uint32_t*)t)[16] = ((uint32_t*)t)[17] = 0xfff;          /* FSLIMIT, GSLIMIT */
+  return tcs;
+}

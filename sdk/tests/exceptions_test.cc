@@ -127,4 +127,32 @@ TEST(Sgx2, RestrictTrimAndRemove) {
   EXPECT_EQ(r, 42);
 }
 
+// SGX2 threads: the enclave builds a TCS in dynamic pages, the application
+// changes the page's type (EMODT), the enclave accepts it, and the runtime
+// adds it to the pool: the next ECALL runs on it; it cannot be added twice.
+// Trimmed again (EMODT), it is no TCS: entering it faults as EENTER's #GP.
+TEST(Sgx2, TcsAddedAtRunTimeServesCalls) {
+  constexpr std::uint64_t kModified = 1u << 4, kPtTcs = 1u << 8;
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  std::uint64_t tcs = 0, st = 0, result = 0;
+  ASSERT_EQ(ecall_prepare_tcs(e.eid, &tcs), SGX_SUCCESS);
+  ASSERT_NE(tcs, 0u);
+  void* t = reinterpret_cast<void*>(tcs);
+  ASSERT_EQ(nsgx_enclave_modify_types(e.eid, t, 4096, 1 /* TCS */, &result), SGX_SUCCESS) << result;
+  int r = 0;
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);  // still on the image's TCSs
+  EXPECT_EQ(r, 42);
+  ASSERT_EQ(ecall_accept(e.eid, &st, tcs, kPtTcs | kModified), SGX_SUCCESS);
+  ASSERT_EQ(st, 0u);
+  ASSERT_EQ(nsgx_enclave_add_tcs(e.eid, t), SGX_SUCCESS);
+  EXPECT_EQ(nsgx_enclave_add_tcs(e.eid, t), SGX_ERROR_INVALID_PARAMETER);  // already there
+  // The pool hands out the newest TCS first: this call runs the stub.
+  r = 0;
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 0x7c5);
+  ASSERT_EQ(nsgx_enclave_modify_types(e.eid, t, 4096, 4 /* TRIM */, &result), SGX_SUCCESS) << result;
+  EXPECT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_ERROR_ENCLAVE_CRASHED);
+}
+
 }  // namespace

@@ -58,6 +58,9 @@ bool use_isolated() {
   return false;  // "inproc" (under nsgx exec) or "sgx" (hardware): /dev/sgx_enclave
 }
 constexpr std::uint64_t kPage = 4096;
+// Isolated backend: mailboxes beyond the image's TCSs, for TCSs an enclave
+// adds at run time (SGX2).
+constexpr std::uint32_t kSpareTcs = 16;
 
 // The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c).
 vdso_fn find_vdso() {
@@ -121,6 +124,7 @@ struct Active {
   sgx_enclave_id_t eid;
   std::uint64_t tcs;
   std::uint64_t ursp = 0;  // isolated: the window stack pointer a nested ECALL starts from
+  std::size_t slot = 0;    // isolated: the TCS's mailbox
 };
 thread_local std::vector<Active> t_active;
 
@@ -366,10 +370,11 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
     return loader.rc() == -ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
   }
   if (loader.tcs_count() == 0) return SGX_ERROR_INVALID_ENCLAVE;
-  e.mailboxes = static_cast<std::uint8_t*>(c->window_alloc(loader.tcs_count() * isolated::kMailboxStride, 4096));
+  // A mailbox per TCS, and spares for TCSs the enclave adds with SGX2.
+  const std::uint32_t mailboxes = loader.tcs_count() + kSpareTcs;
+  e.mailboxes = static_cast<std::uint8_t*>(c->window_alloc(mailboxes * isolated::kMailboxStride, 4096));
   if (e.mailboxes == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
-  const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), loader.tcs_count(),
-                         e.tcs);
+  const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), mailboxes, e.tcs);
   if (rc == -EPERM) return SGX_ERROR_INVALID_SIGNATURE;
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
   if (rc != 0) return SGX_ERROR_UNEXPECTED;
@@ -382,6 +387,8 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
     e.stacks.push_back(p);
   }
   for (std::size_t i = e.tcs.size(); i-- > 0;) e.free_tcs.push_back(e.tcs[i]);
+  e.tcs.resize(mailboxes, 0);  // spares: no TCS yet
+  e.stacks.resize(mailboxes, nullptr);
   return SGX_SUCCESS;
 }
 
@@ -561,6 +568,10 @@ using namespace nsgx::urts;
 extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, long rsi, sgx_enclave_run* run,
                                                                     long* ocall_status) {
   auto* ctx = reinterpret_cast<CallContext*>(run->user_data);
+  // EENTER itself faulted (the TCS is no valid TCS, or no SSA frame is
+  // free): nothing ran inside, there is nothing to handle — the call fails.
+  // (An exception inside the enclave exits at the AEP's ERESUME, 3.)
+  if (run->function == 2 /* EENTER */) return 0;
   if (run->function != 4 /* EEXIT */) {
     // An exception inside the enclave: give its handlers a chance (the
     // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then
@@ -588,26 +599,30 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   // A nested ECALL (this thread is in an OCALL of this enclave) uses the
   // same TCS; an outermost one takes a free TCS for its duration.
   std::uint64_t tcs = 0, ursp = 0;
+  std::size_t slot = 0;
   bool borrowed = false;
   for (auto it = t_active.rbegin(); it != t_active.rend(); ++it)
     if (it->eid == eid) {
       tcs = it->tcs;
       ursp = it->ursp;
+      slot = it->slot;
       break;
     }
   if (tcs == 0) {
-    std::lock_guard lock(e->tcs_mu);
+    std::lock_guard lock(e->tcs_mu);  // also guards tcs/stacks, which nsgx_enclave_add_tcs extends
     if (e->free_tcs.empty()) return SGX_ERROR_OUT_OF_TCS;
     tcs = e->free_tcs.back();
     e->free_tcs.pop_back();
     borrowed = true;
+    if (e->client) {
+      slot = static_cast<std::size_t>(std::find(e->tcs.begin(), e->tcs.end(), tcs) - e->tcs.begin());
+      ursp = reinterpret_cast<std::uint64_t>(e->stacks[slot]) + e->stack_size;
+    }
   }
   bool returned = false;
   sgx_status_t result = SGX_ERROR_UNEXPECTED;
   if (e->client) {
-    const std::size_t slot = static_cast<std::size_t>(std::find(e->tcs.begin(), e->tcs.end(), tcs) - e->tcs.begin());
-    if (ursp == 0) ursp = reinterpret_cast<std::uint64_t>(e->stacks[slot]) + e->stack_size;
-    t_active.push_back({eid, tcs, ursp});
+    t_active.push_back({eid, tcs, ursp, slot});
     result = isolated_call(*e, slot, index, ms, ocall_table, ursp);
     t_active.pop_back();
     returned = result != SGX_ERROR_ENCLAVE_CRASHED && result != SGX_ERROR_ENCLAVE_LOST;
@@ -768,4 +783,33 @@ extern "C" sgx_status_t nsgx_enclave_modify_types(sgx_enclave_id_t enclave_id, v
 
 extern "C" sgx_status_t nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, void* addr, size_t length) {
   return page_op(enclave_id, nsgx::isolated::Op::kRemovePages, addr, length, 0, nullptr);
+}
+
+extern "C" sgx_status_t nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* tcs) {
+  const auto e = find_enclave(enclave_id);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
+  const auto a = reinterpret_cast<std::uint64_t>(tcs);
+  if ((a & (kPage - 1)) != 0 || a < e->base || a - e->base >= e->size) return SGX_ERROR_INVALID_PARAMETER;
+  std::lock_guard lock(e->tcs_mu);
+  if (std::find(e->free_tcs.begin(), e->free_tcs.end(), a) != e->free_tcs.end() ||
+      std::find(e->tcs.begin(), e->tcs.end(), a) != e->tcs.end())
+    return SGX_ERROR_INVALID_PARAMETER;  // already in the pool
+  if (e->client) {
+    // A spare mailbox, its OCALL stack, and the monitor's consent (the page
+    // must be a TCS the enclave has accepted).
+    const auto spare = std::find(e->tcs.begin(), e->tcs.end(), 0u);
+    if (spare == e->tcs.end()) return SGX_ERROR_OUT_OF_TCS;
+    const auto slot = static_cast<std::size_t>(spare - e->tcs.begin());
+    auto* stack = static_cast<std::uint8_t*>(e->client->window_alloc(e->stack_size, 4096));
+    if (stack == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+    if (const int rc = e->client->add_tcs(e->handle, a, static_cast<std::uint32_t>(slot)); rc != 0) {
+      e->client->window_free(stack);
+      return rc == -ENOTCONN ? SGX_ERROR_ENCLAVE_LOST : SGX_ERROR_INVALID_PARAMETER;
+    }
+    e->tcs[slot] = a;
+    e->stacks[slot] = stack;
+  }
+  e->free_tcs.push_back(a);
+  return SGX_SUCCESS;
 }

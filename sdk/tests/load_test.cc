@@ -36,6 +36,7 @@
 
 #include "load_u.h"
 #include "proc_util.h"
+#include "runtime/isolated/channel.h"
 #include "runtime/isolated/client.h"
 #include "sgx_urts.h"
 
@@ -275,6 +276,26 @@ int run(int apps, int threads, int seconds, std::uint64_t seed) {
   };
   std::map<pid_t, int> running;  // pid -> application number
   for (int a = 0; a < apps; ++a) running[start_app(a)] = a;
+
+  // Another application cannot name theirs: this process's own connection
+  // has no enclave, so every handle — including the ones the applications'
+  // enclaves have on their connections — is refused, whatever the request.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  {
+    using nsgx::isolated::Op;
+    const nsgx::isolated::PageRange pr{0, 4096, 1};
+    const nsgx::isolated::AddTcs at{0, 0, 0};
+    for (std::uint64_t h = 0; h <= 256; ++h) {
+      nsgx::isolated::Reply r{};
+      for (Op op : {Op::kDestroy, Op::kRestrict, Op::kModifyTypes, Op::kRemovePages}) {
+        const int rc = client->raw({op, 0, h}, op == Op::kDestroy ? std::span<const std::uint8_t>{}
+                                                                   : nsgx::isolated::bytes_of(pr), r);
+        if (rc != -EINVAL) fail("op %u on foreign handle %" PRIu64 " gave %d", static_cast<unsigned>(op), h, rc);
+      }
+      if (const int rc = client->raw({Op::kAddTcs, 0, h}, nsgx::isolated::bytes_of(at), r); rc != -EINVAL)
+        fail("ADD_TCS on foreign handle %" PRIu64 " gave %d", h, rc);
+    }
+  }
 
   // Kill enclave hosts at random (every 100-600 ms) and, every few
   // seconds, a whole application (replaced by a new one).

@@ -91,10 +91,12 @@ int ecall_handler_api(void) {
   return ok;
 }
 
-/* A read of a page inside ELRANGE that no EPC page backs: the guard page
- * just below this thread's TD page (GS base; docs/sdk-abi.md's layout puts
- * 16 unadded pages between the SSA frames and the TD). #PF, which the
- * handler skips (the 3-byte `movzbl (%rax), %ecx`). */
+/* A read of a page of ELRANGE the image never added: the guard page just
+ * below this thread's TD page (GS base; docs/sdk-abi.md's layout puts 16
+ * unadded pages between the SSA frames and the TD). #PF either way: where
+ * the driver adds a page on first touch (SGX2 EAUG), the new page is
+ * pending until the enclave EACCEPTs it, so the read still faults (SDM
+ * 38.5.1). The handler skips the 3-byte `movzbl (%rax), %ecx`. */
 int ecall_touch_unmapped(void) {
   uint64_t marker = 0;
   const char* guard = (const char*)(sgx_thread_self() - 4096);

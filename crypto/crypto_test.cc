@@ -18,6 +18,10 @@ TEST(Sha, KnownAnswers) {
   EXPECT_EQ(to_hex(sha256(str("abc"))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(sha384(str("abc"))),
             "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+  // FIPS 180-2 appendix C.1.
+  EXPECT_EQ(to_hex(sha512(str("abc"))),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
+            "454d4423643ce80e2a9ac94fa54ca49f");
   Sha256 h;
   h.update(str("a"));
   Sha256 copy = h;

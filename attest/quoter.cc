@@ -12,9 +12,9 @@
 
 namespace nsgx::attest {
 
-Result<crypto::EcdsaP384PrivateKey> load_or_create_attestation_key(const std::string& dir) {
+Result<crypto::EcdsaP384PrivateKey> load_or_create_attestation_key(const std::string& dir, const std::string& name) {
   NSGX_RETURN_IF_ERROR(make_private_dirs(dir));
-  const std::string path = dir + "/" + kAttestationKeyFile;
+  const std::string path = dir + "/" + name;
   auto exists = [&] {
     struct stat st {};
     return lstat(path.c_str(), &st) == 0;
@@ -70,7 +70,7 @@ Result<std::vector<Bytes>> read_snp_certs(const std::string& dir) {
 
 Result<Quoter> Quoter::create(const QuoterOptions& options) {
   if (options.state_dir.empty()) return Error("quoter: no state directory");
-  NSGX_ASSIGN_OR_RETURN(auto key, load_or_create_attestation_key(options.state_dir));
+  NSGX_ASSIGN_OR_RETURN(auto key, load_or_create_attestation_key(options.state_dir, options.key_file));
   const Bytes point = key.public_key().uncompressed_point();
   const auto commitment = key_commitment(point);
   std::array<std::uint8_t, snp::kReportSize> report{};

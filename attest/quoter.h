@@ -31,11 +31,16 @@
 namespace nsgx::attest {
 
 inline constexpr char kAttestationKeyFile[] = "attestation-key.pem";
+inline constexpr char kInprocAttestationKeyFile[] = "inproc-attestation-key.pem";
 inline constexpr char kEmulatedRootDir[] = "snp-emulated";
 inline constexpr char kSnpCertsDir[] = "snp-certs";
 
 struct QuoterOptions {
   std::string state_dir;
+  // The key's file in state_dir: each backend has its own, as each has its
+  // own platform secrets (the inproc monitor shares its process with the
+  // application, so its key must not be the isolated monitor's).
+  std::string key_file = kAttestationKeyFile;
   // Use the emulated root even when /dev/sev-guest exists.
   bool force_emulated = false;
   std::string sev_guest_device = kSevGuestDevice;
@@ -80,8 +85,9 @@ class Quoter {
   std::vector<Bytes> certs_;
 };
 
-// Loads <dir>/attestation-key.pem, or creates it (0600, atomically).
-Result<crypto::EcdsaP384PrivateKey> load_or_create_attestation_key(const std::string& dir);
+// Loads <dir>/<name>, or creates it (0600, atomically).
+Result<crypto::EcdsaP384PrivateKey> load_or_create_attestation_key(const std::string& dir,
+                                                                   const std::string& name = kAttestationKeyFile);
 
 // SHA-384 of the file the calling code was loaded from.
 Result<std::array<std::uint8_t, 48>> self_measurement();

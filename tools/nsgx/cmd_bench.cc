@@ -34,6 +34,7 @@ constexpr Suite kSuites[] = {
     {"monitor", "monitor_benchmark", false, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave"},
     {"inproc", "vdso_benchmark", true, "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
     {"snp", "snp_benchmark", false, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
+    {"quote", "quote_benchmark", false, "quotes: generation (signing), parsing, and verification with the chain"},
 };
 
 struct Row {
@@ -86,7 +87,7 @@ void add_bench(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("bench", "run the benchmark suites; tables in cycles, then ratios");
-  cmd->add_option("suites", o->suites, "suites to run (default: all): measurement, monitor, inproc, snp");
+  cmd->add_option("suites", o->suites, "suites to run (default: all): measurement, monitor, inproc, snp, quote");
   cmd->add_option("--filter", o->filter, "only benchmarks matching this regex");
   cmd->add_option("--min-time", o->min_time, "minimum seconds per benchmark (Google Benchmark's default if unset)");
   cmd->add_option("--out", o->out_dir, "keep each suite's JSON results in this directory");
@@ -98,7 +99,7 @@ void add_bench(CLI::App& app, int& exit_code) {
         chosen.push_back(&s);
     for (const auto& want : o->suites)
       if (std::none_of(std::begin(kSuites), std::end(kSuites), [&](const Suite& s) { return want == s.name; })) {
-        std::cerr << "nsgx bench: no suite '" << want << "' (measurement, monitor, inproc, snp)\n";
+        std::cerr << "nsgx bench: no suite '" << want << "' (measurement, monitor, inproc, snp, quote)\n";
         exit_code = kExitBadInput;
         return;
       }

@@ -3,6 +3,8 @@
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 
+#include "crypto/ec_point.h"
+
 namespace nsgx::crypto {
 
 namespace {
@@ -11,20 +13,7 @@ constexpr char kGroup[] = "P-256";
 
 Result<ossl::Pkey> public_from_point(ByteSpan point) {
   if (point.size() != 65 || point[0] != 0x04) return Error("a P-256 public key is 65 bytes, 04 || x || y");
-  ossl::ParamBld bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, kGroup, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
-    return Error(ossl::error_text("EC parameters"));
-  ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* pkey = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-    return Error(ossl::error_text("not a P-256 public key"));
-  ossl::Pkey owned(pkey);
-  ossl::PkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) return Error(ossl::error_text("point not on P-256"));
-  return owned;
+  return ec_public_key_from_point(kGroup, point);
 }
 
 }  // namespace

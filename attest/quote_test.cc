@@ -349,6 +349,22 @@ TEST(Quoter, KeyIsPersistedPrivatelyAndEvidenceCommitsToIt) {
   EXPECT_TRUE(is_marked_emulated(*vcek));
 }
 
+TEST(Quoter, WithTheSevGuestDeviceItNeverFallsBackToEmulation) {
+  // A "device" that exists but is no SEV-SNP guest device (/dev/null: the
+  // ioctl fails): the quoter reports the failure instead of quietly making
+  // emulated evidence, which a verifier would then have to tell apart.
+  char tmpl[] = "/tmp/nsgx-quoter-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  QuoterOptions o;
+  o.state_dir = tmpl;
+  o.sev_guest_device = "/dev/null";
+  auto q = Quoter::create(o);
+  ASSERT_FALSE(q);
+  EXPECT_NE(q.error().message().find("SNP_GET_REPORT"), std::string::npos) << q.error().message();
+  EXPECT_FALSE(fs::exists(std::string(tmpl) + "/" + kEmulatedRootDir));
+  fs::remove_all(tmpl);
+}
+
 TEST(Quoter, SelfMeasurementIsTheDigestOfThisBinary) {
   auto m = self_measurement();
   ASSERT_TRUE(m) << m.error().message();

@@ -87,7 +87,11 @@ int connect_mode(int port, const char* enclave, bool debug) {
     std::perror("ra_app: connect");
     return 2;
   }
-  std::vector<std::uint8_t> nonce, quote, public_key, verdict, box;
+  std::vector<std::uint8_t> nonce;
+  std::vector<std::uint8_t> quote;
+  std::vector<std::uint8_t> public_key;
+  std::vector<std::uint8_t> verdict;
+  std::vector<std::uint8_t> box;
   if (!ra::recv_msg(fd, nonce) || nonce.size() != RA_NONCE_SIZE) {
     std::fprintf(stderr, "ra_app: no nonce from the verifier\n");
     return 2;
@@ -127,7 +131,8 @@ int quote_mode(const char* enclave, const char* nonce_hex, const char* out, bool
     std::fprintf(stderr, "ra_app: sgx_create_enclave: 0x%lx\n", static_cast<unsigned long>(e.status));
     return 2;
   }
-  std::vector<std::uint8_t> quote, public_key;
+  std::vector<std::uint8_t> quote;
+  std::vector<std::uint8_t> public_key;
   if (!attest(e.eid, *nonce, quote, public_key)) return 2;
   std::ofstream f(out, std::ios::binary);
   f.write(reinterpret_cast<const char*>(quote.data()), static_cast<std::streamsize>(quote.size()));

@@ -59,7 +59,9 @@ Result<Bytes> seal_to(ByteSpan enclave_key, ByteSpan nonce, ByteSpan secret) {
 
 int main(int argc, char** argv) {
   CLI::App app{"ra_verifier: the remote attestation example's verifier"};
-  std::string policy_path, secret, port_file;
+  std::string policy_path;
+  std::string secret;
+  std::string port_file;
   bool allow_emulated = false;
   app.add_option("--policy", policy_path, "the quote policy (JSON, docs/attestation.md)")->required();
   app.add_option("--secret", secret, "what to send the enclave once it is verified")->required();
@@ -92,7 +94,9 @@ int main(int argc, char** argv) {
   const int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) return std::perror("ra_verifier: accept"), 2;
 
-  Bytes nonce(RA_NONCE_SIZE), quote_bytes, enclave_key;
+  Bytes nonce(RA_NONCE_SIZE);
+  Bytes quote_bytes;
+  Bytes enclave_key;
   if (!crypto::random_bytes(nonce) || !ra::send_msg(fd, nonce) || !ra::recv_msg(fd, quote_bytes) ||
       !ra::recv_msg(fd, enclave_key)) {
     std::fprintf(stderr, "ra_verifier: the application hung up\n");

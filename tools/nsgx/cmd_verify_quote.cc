@@ -101,7 +101,7 @@ void add_verify_quote(CLI::App& verify, int& exit_code) {
     if (o->json) {
       std::cout << j.dump(2) << "\n";
     } else {
-      for (auto& [k, val] : j["quote"].items())
+      for (const auto& [k, val] : j["quote"].items())
         std::cout << k << ": " << (val.is_string() ? val.get<std::string>() : val.dump()) << "\n";
       for (const auto& n : v.notes) std::cout << "note: " << n << "\n";
       if (v.ok()) {

@@ -35,6 +35,8 @@ constexpr Suite kSuites[] = {
     {"inproc", "vdso_benchmark", true, "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
     {"snp", "snp_benchmark", false, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
     {"quote", "quote_benchmark", false, "quotes: generation (signing), parsing, and verification with the chain"},
+    {"quote-e2e", "quote_e2e_benchmark", false,
+     "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation"},
 };
 
 struct Row {
@@ -87,7 +89,8 @@ void add_bench(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("bench", "run the benchmark suites; tables in cycles, then ratios");
-  cmd->add_option("suites", o->suites, "suites to run (default: all): measurement, monitor, inproc, snp, quote");
+  cmd->add_option("suites", o->suites,
+                  "suites to run (default: all): measurement, monitor, inproc, snp, quote, quote-e2e");
   cmd->add_option("--filter", o->filter, "only benchmarks matching this regex");
   cmd->add_option("--min-time", o->min_time, "minimum seconds per benchmark (Google Benchmark's default if unset)");
   cmd->add_option("--out", o->out_dir, "keep each suite's JSON results in this directory");
@@ -99,7 +102,7 @@ void add_bench(CLI::App& app, int& exit_code) {
         chosen.push_back(&s);
     for (const auto& want : o->suites)
       if (std::none_of(std::begin(kSuites), std::end(kSuites), [&](const Suite& s) { return want == s.name; })) {
-        std::cerr << "nsgx bench: no suite '" << want << "' (measurement, monitor, inproc, snp, quote)\n";
+        std::cerr << "nsgx bench: no suite '" << want << "' (measurement, monitor, inproc, snp, quote, quote-e2e)\n";
         exit_code = kExitBadInput;
         return;
       }

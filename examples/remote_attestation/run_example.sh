@@ -20,7 +20,8 @@ SECRET="the launch codes, $RANDOM"
 run() {
   local name=$1 policy=$2; shift 2
   rm -f "$T/port"
-  "$VERIFIER" --policy "$policy" --secret "$SECRET" --port-file "$T/port" --allow-emulated >"$T/$name.verifier" 2>&1 &
+  # (bounded: a verifier whose application never connects must not hang the test)
+  timeout 60 "$VERIFIER" --policy "$policy" --secret "$SECRET" --port-file "$T/port" --allow-emulated >"$T/$name.verifier" 2>&1 &
   local vpid=$!
   for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
   "$APP" connect "$(cat "$T/port")" "$ENCLAVE" "$@" >"$T/$name.app" 2>&1

@@ -201,6 +201,23 @@ int Client::destroy(std::uint64_t handle) {
   return request(Op::kDestroy, handle, {}, {}, r);
 }
 
+int Client::page_op(Op op, std::uint64_t handle, std::uint64_t offset, std::uint64_t length, std::uint64_t arg,
+                    std::uint64_t& count, std::uint64_t& result) {
+  if (op != Op::kRestrict && op != Op::kModifyTypes && op != Op::kRemovePages) return -EINVAL;
+  const PageRange pr{offset, length, arg};
+  Reply r{};
+  const int rc = request(op, handle, bytes_of(pr), {}, r);
+  count = r.value;
+  result = r.status;
+  return rc;
+}
+
+int Client::add_tcs(std::uint64_t handle, std::uint64_t addr, std::uint32_t slot) {
+  const AddTcs a{addr, slot, 0};
+  Reply r{};
+  return request(Op::kAddTcs, handle, bytes_of(a), {}, r);
+}
+
 int Client::status(StatusInfo& out) {
   Reply r{};
   std::vector<std::uint8_t> tail;

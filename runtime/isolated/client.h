@@ -41,6 +41,14 @@ class Client {
   int init(std::uint64_t handle, const sgx::Sigstruct& sigstruct, std::uint64_t mailbox_addr, std::uint32_t mailboxes,
            std::vector<std::uint64_t>& tcs);
   int destroy(std::uint64_t handle);
+  // SGX2 page operations (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, _MODIFY_TYPES,
+  // _REMOVE_PAGES): `op` one of kRestrict, kModifyTypes, kRemovePages; `arg`
+  // the permissions or page type. `count` gets the bytes processed and
+  // `result` the SGX status of the page that failed (EMODPR/EMODT).
+  int page_op(Op op, std::uint64_t handle, std::uint64_t offset, std::uint64_t length, std::uint64_t arg,
+              std::uint64_t& count, std::uint64_t& result);
+  // Serve the TCS at `addr` (made by the enclave with SGX2) on mailbox `slot`.
+  int add_tcs(std::uint64_t handle, std::uint64_t addr, std::uint32_t slot);
   int status(StatusInfo& out);
   // The quoting identity's TARGETINFO (512 bytes) and the quote size.
   int quote_info(std::span<std::uint8_t, 512> target_info, std::uint32_t& quote_size);
@@ -54,6 +62,7 @@ class Client {
   void* window_alloc(std::size_t size, std::size_t align = 64);
   void window_free(void* p);
   bool in_window(const void* p, std::size_t n) const;
+  std::span<std::uint8_t> window() const { return {window_, window_size_}; }
   // Reserves (PROT_NONE) a naturally aligned range for an enclave's ELRANGE
   // where the enclave host can map it at the same address; nullptr if none.
   void* reserve(std::size_t size);

@@ -22,6 +22,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdio>
@@ -98,6 +100,7 @@ struct Worker {
   // The exit the dispatcher saw.
   std::uint64_t rdi = 0, rsi = 0, rdx = 0, r8 = 0, r9 = 0, rsp = 0, rbp = 0;
   Exception ex;
+  std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
   monitor::CpuState resume_state;
@@ -114,7 +117,8 @@ struct Host {
   HostStart cfg{};
   std::uint8_t* view = nullptr;  // the enclave memfd, read/write, for the host's own use
   std::unique_ptr<std::atomic<std::int8_t>[]> prot;  // per ELRANGE page: the enclave's view
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
+  std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
 } g;
 
 bool in_elrange(std::uint64_t addr, std::uint64_t len = 1) {
@@ -131,13 +135,22 @@ bool accessible(std::uint64_t addr, std::uint64_t len, int want) {
 
 std::uint8_t* at(std::uint64_t addr) { return g.view + (addr - g.cfg.base); }
 
+// In the protection table: the page is a TCS one may enter on.
+constexpr std::int8_t kTableTcs = 0x40;
+
 void apply_map(std::uint64_t addr, std::uint64_t pages, int prot) {
   if ((addr & (kPage - 1)) != 0 || pages == 0 || pages > g.cfg.size / kPage || !in_elrange(addr, pages * kPage) ||
-      (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
+      (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | kProtTcs)) != 0)
     die("bad mapping from the monitor");
-  if (mprotect(reinterpret_cast<void*>(addr), pages * kPage, prot) != 0) die("mprotect");
+  const int mapped = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+  if (mprotect(reinterpret_cast<void*>(addr), pages * kPage, mapped) != 0) die("mprotect");
+  const auto entry = static_cast<std::int8_t>(mapped | ((prot & kProtTcs) ? kTableTcs : 0));
   for (std::uint64_t i = 0; i < pages; ++i)
-    g.prot[(addr - g.cfg.base) / kPage + i].store(static_cast<std::int8_t>(prot), std::memory_order_relaxed);
+    g.prot[(addr - g.cfg.base) / kPage + i].store(entry, std::memory_order_relaxed);
+}
+
+bool is_tcs(std::uint64_t addr) {
+  return in_elrange(addr, kPage) && (g.prot[(addr - g.cfg.base) / kPage].load(std::memory_order_relaxed) & kTableTcs);
 }
 
 // One request to the monitor, answered on this worker's slot.
@@ -152,7 +165,27 @@ Message rpc(Worker& w, Op op, std::span<const std::uint8_t> body) {
   return std::move(w.reply);
 }
 
-// The monitor's messages: mapping changes (acknowledged) and replies.
+void worker_loop(Worker& w);
+
+// The worker for mailbox `slot`, serving the TCS at `tcs` (not started).
+Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
+  std::uint8_t* mem = g.slots + std::size_t{slot} * runtime::kSlotSize;
+  if (mprotect(mem, kPage, PROT_READ | PROT_WRITE) != 0 ||
+      mprotect(mem + runtime::kAltStackOffset, runtime::kSlotSize - runtime::kAltStackOffset,
+               PROT_READ | PROT_WRITE) != 0)
+    die("thread slot");
+  if (!in_elrange(tcs, kPage) || (tcs & (kPage - 1)) != 0) die("TCS outside ELRANGE");
+  auto w = std::make_unique<Worker>();
+  w->index = slot;
+  w->tcs = tcs;
+  w->mb = mailbox_at(g.cfg.mailbox_addr, slot);
+  w->block = new (mem) HostBlock();
+  w->block->worker = w.get();
+  g.workers[slot] = std::move(w);
+  return g.workers[slot].get();
+}
+
+// The monitor's messages: mapping changes (acknowledged), new TCSs and replies.
 void channel_loop() {
   for (;;) {
     Message m;
@@ -162,7 +195,14 @@ void channel_loop() {
       if (!run) die("short map message");
       apply_map(run->addr, run->pages, run->prot);
       if (m.header.tag != 0 && send_message(kChannel, Header{Op::kMapDone, m.header.tag, 0}) != 0) _exit(0);
-    } else if (m.header.op == Op::kReply && m.header.tag >= 1 && m.header.tag <= g.workers.size()) {
+    } else if (m.header.op == Op::kHostAddTcs) {
+      auto a = parse<AddTcs>(m.body);
+      if (!a || a->slot >= g.workers.size() || g.workers[a->slot]) die("bad TCS from the monitor");
+      Worker* w = make_worker(a->slot, a->addr);
+      std::thread([w] { worker_loop(*w); }).detach();
+      if (send_message(kChannel, Header{Op::kMapDone, m.header.tag, 0}) != 0) _exit(0);
+    } else if (m.header.op == Op::kReply && m.header.tag >= 1 && m.header.tag <= g.workers.size() &&
+               g.workers[m.header.tag - 1]) {
       Worker& w = *g.workers[m.header.tag - 1];
       std::lock_guard lock(w.mu);
       w.reply = std::move(m);
@@ -235,6 +275,21 @@ void aex(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, const Exception& ex) {
   std::memcpy(at(first), img.data(), room);
   t->cssa += 1;
   exit_to_host(w, uc, fsgs, kExitAex);
+}
+
+// The driver's part of a #PF at `addr` (EAUG on a first touch, a stale
+// mapping): the monitor decides. True when fixed (the access is retried);
+// otherwise `code` becomes the error code to report.
+bool driver_fault(Worker& w, std::uint64_t addr, std::uint32_t error_code, std::uint32_t& code) {
+  const FaultReq req{addr, error_code, 0};
+  Message m = rpc(w, Op::kFault, bytes_of(req));
+  auto r = parse<Reply>(m.body);
+  if (!r || m.body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
+  std::int32_t prot;
+  std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
+  apply_map(addr & ~(kPage - 1), 1, prot);
+  code = r->status;
+  return r->value == 1;
 }
 
 Exception leaf_exception(const Reply& r) {
@@ -346,6 +401,17 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
       std::int32_t prot;
       std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
       apply_map(rcx, 1, prot);
+      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kPf) && w.leaf_retries < 4) {
+        // The page is not there yet (EACCEPT of an SGX2 page before any
+        // touch): the #PF goes to the driver, which EAUGs it, and the leaf
+        // runs again (RIP unchanged), as after the kernel's fault handler.
+        std::uint32_t code = 0;
+        if (driver_fault(w, r->value, sgx::pf_error::kUser | sgx::pf_error::kWrite, code)) {
+          ++w.leaf_retries;
+          return true;
+        }
+      }
+      w.leaf_retries = 0;
       if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
         leaf_status(uc, r->value);
       } else if (r->status != 0) {
@@ -390,15 +456,7 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::ui
   if (ex.vector == sgx::vector::kPf && in_elrange(ex.address)) {
     // The driver's part of a fault (EAUG on a first touch, a stale mapping):
     // the monitor decides; the enclave retries, unaware, when it is fixed.
-    const FaultReq req{ex.address, ex.error_code, 0};
-    Message m = rpc(w, Op::kFault, bytes_of(req));
-    auto r = parse<Reply>(m.body);
-    if (!r || m.body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
-    std::int32_t prot;
-    std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
-    apply_map(ex.address & ~(kPage - 1), 1, prot);
-    if (r->value == 1) return;
-    ex.error_code = r->status;
+    if (driver_fault(w, ex.address, ex.error_code, ex.error_code)) return;
   }
   aex(w, uc, fsgs, ex);
 }
@@ -453,9 +511,19 @@ void worker_loop(Worker& w) {
   // Requests already answered end at `response`; one the application
   // posted before this thread started is pending, not missed.
   std::uint32_t seen = mb.response.load();
+  bool posted_while_busy = false;
   for (;;) {
     wait_change(mb.request, seen, mb.host_sleeping, g_spin);
     seen = mb.request.load(std::memory_order_acquire);
+    if (posted_while_busy) {
+      // EENTER on a busy TCS faults (SDM EENTER: #GP(0) if TCS.BUSY); this
+      // thread could not look while it ran the enclave, so the request
+      // posted meanwhile is answered now, never run on the TCS in use.
+      posted_while_busy = false;
+      mb.exit = MailExit::kFault;
+      publish(mb.response, seen, mb.app_sleeping);
+      continue;
+    }
     // The application may change the mailbox at any time: read it once.
     const MailOp op = mb.op;
     const std::uint64_t rdi = mb.rdi, rsi = mb.rsi, rdx = mb.rdx, r8 = mb.r8, r9 = mb.r9, ursp = mb.ursp,
@@ -463,7 +531,11 @@ void worker_loop(Worker& w) {
     sgx::Tcs* t = tcs_of(w);
     long code = kExitFault;
     std::uint64_t first = 0;
-    if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
+    // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
+    // been trimmed since this thread was started for it).
+    if (!is_tcs(w.tcs)) {
+      // answered below as a fault
+    } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
       // SDM EENTER: URSP/URBP into the current frame; RAX = CSSA, RBX = TCS.
       sgx::Gprsgx* gpr = gprsgx_at(first);
       gpr->ursp = ursp;
@@ -495,6 +567,8 @@ void worker_loop(Worker& w) {
     } else {
       mb.exit = MailExit::kFault;
     }
+    // An application that follows the protocol posts only after an answer.
+    posted_while_busy = mb.request.load(std::memory_order_acquire) != seen;
     publish(mb.response, seen, mb.app_sleeping);
   }
 }
@@ -543,6 +617,12 @@ void install_host_filter() {
                  SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
                  SCMP_SYS(set_robust_list), SCMP_SYS(rseq)})
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+  // Threads for TCSs added later: clone with CLONE_THREAD only (clone3's
+  // flags are in memory the filter cannot read: ENOSYS makes glibc fall
+  // back to clone).
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         scmp_arg_cmp{0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD});
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   // Signals only to itself (abort()).
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, arg0_is(static_cast<scmp_datum_t>(getpid())));
   if (rc != 0 || seccomp_load(ctx) != 0) die("seccomp (host)");
@@ -568,10 +648,10 @@ int run() {
   const int memfd = start.take_fd(0), winfd = start.take_fd(1);
   if (memfd < 0 || winfd < 0) die("no enclave memory");
   if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
-      g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.tcs_count > 4096 ||
-      start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
+      g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.mailboxes < g.cfg.tcs_count ||
+      g.cfg.mailboxes > 4096 || start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
       g.cfg.mailbox_addr < g.cfg.window_base ||
-      g.cfg.mailbox_addr - g.cfg.window_base + std::uint64_t{g.cfg.tcs_count} * kMailboxStride > g.cfg.window_size)
+      g.cfg.mailbox_addr - g.cfg.window_base + std::uint64_t{g.cfg.mailboxes} * kMailboxStride > g.cfg.window_size)
     die("bad start message");
   g_spin = g.cfg.spin;
 
@@ -599,39 +679,29 @@ int run() {
     apply_map(run->addr, run->pages, run->prot);
   }
 
-  // Thread slots: block page, guard page, alternate signal stack.
-  const std::size_t n = g.cfg.tcs_count;
+  // Thread slots, one per mailbox (spares serve TCSs added later): block
+  // page, guard page, alternate signal stack; a slot's pages become
+  // accessible when a worker takes it.
+  const std::size_t n = g.cfg.mailboxes;
   const std::size_t span = n * runtime::kSlotSize;
   auto* raw = static_cast<std::uint8_t*>(
       mmap(nullptr, span + runtime::kSlotSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
   if (raw == MAP_FAILED) die("thread slots");
-  auto* lo = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uint64_t>(raw) + runtime::kSlotSize - 1) &
-                                             ~(runtime::kSlotSize - 1));
-  nsgx_altstack_lo = reinterpret_cast<std::uint64_t>(lo);
+  g.slots = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uint64_t>(raw) + runtime::kSlotSize - 1) &
+                                            ~(runtime::kSlotSize - 1));
+  nsgx_altstack_lo = reinterpret_cast<std::uint64_t>(g.slots);
   nsgx_altstack_span = span;
+  g.workers.resize(n);
   const auto* tcs = reinterpret_cast<const std::uint64_t*>(start.body.data() + sizeof(HostStart));
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint8_t* slot = lo + i * runtime::kSlotSize;
-    if (mprotect(slot, kPage, PROT_READ | PROT_WRITE) != 0 ||
-        mprotect(slot + runtime::kAltStackOffset, runtime::kSlotSize - runtime::kAltStackOffset,
-                 PROT_READ | PROT_WRITE) != 0)
-      die("thread slot");
-    if (!in_elrange(tcs[i], kPage) || (tcs[i] & (kPage - 1)) != 0) die("TCS outside ELRANGE");
-    auto w = std::make_unique<Worker>();
-    w->index = static_cast<std::uint32_t>(i);
-    w->tcs = tcs[i];
-    w->mb = mailbox_at(g.cfg.mailbox_addr, w->index);
-    w->block = new (slot) HostBlock();
-    w->block->worker = w.get();
-    g.workers.push_back(std::move(w));
-  }
+  for (std::uint32_t i = 0; i < g.cfg.tcs_count; ++i) make_worker(i, tcs[i]);
   struct sigaction sa {};
   sa.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&nsgx_signal_trampoline);
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
   for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigaction(s, &sa, nullptr);
 
-  for (auto& w : g.workers) std::thread([wp = w.get()] { worker_loop(*wp); }).detach();
+  for (auto& w : g.workers)
+    if (w) std::thread([wp = w.get()] { worker_loop(*wp); }).detach();
   install_elrange_filter();
   install_host_filter();
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;

@@ -19,7 +19,6 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <list>
 #include <string>
 #include <thread>
 
@@ -124,17 +123,23 @@ int main(int argc, char** argv) {
 
   std::fprintf(stderr, "nsgx-monitor: serving %s (EPC %u pages, state %s)\n", socket_path.c_str(), options.epc_pages,
                config->state_dir.c_str());
-  std::list<std::thread> threads;
+  // One thread per connection, detached: it ends when its application goes
+  // (a long-lived daemon must not keep one per application ever served);
+  // wait_idle() is the join.
   for (;;) {
     const int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE) {  // out of descriptors: let some connections end
+        usleep(100 * 1000);
+        continue;
+      }
       break;  // shut down
     }
-    threads.emplace_back([&server, fd] { server.serve(fd); });
+    std::thread([&server, fd] { server.serve(fd); }).detach();
   }
   server.shutdown();
-  for (auto& t : threads) t.join();
+  server.wait_idle();
   unlink(socket_path.c_str());
   close(lfd);
   std::fprintf(stderr, "nsgx-monitor: stopped\n");

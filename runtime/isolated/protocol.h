@@ -36,8 +36,9 @@ enum class Op : std::uint32_t {
   kRemovePages = 7,
   kDestroy = 8,
   kStatus = 9,     // monitor statistics (tests, `nsgx monitor status`)
-  kQuoteInfo = 10,  // reply value: the quote size; tail: the quoting identity's TARGETINFO (512 bytes)
-  kQuote = 11,      // QuoteReq; reply tail: the quote (docs/attestation.md)
+  kAddTcs = 10,    // AddTcs: serve a TCS the enclave made with SGX2 (EMODT + EACCEPT) on a spare mailbox
+  kQuoteInfo = 11,  // reply value: the quote size; tail: the quoting identity's TARGETINFO (512 bytes)
+  kQuote = 12,      // QuoteReq; reply tail: the quote (docs/attestation.md)
   // enclave host -> monitor; each gets one Reply with the same tag
   kHostHello = 32,  // the host is non-dumpable: send it the memory
   kEreport = 33,
@@ -51,7 +52,8 @@ enum class Op : std::uint32_t {
   kHostStart = 64,  // HostStart + TCS list + fds (EPC memfd, window memfd); then kMap
                     // messages (tag 0, no acknowledgement) and kHostReady: go
   kMap = 65,        // MapRun: set the protection of a run of enclave pages; answered by kMapDone
-  kMapDone = 66,
+  kMapDone = 66,     // also acknowledges kHostAddTcs
+  kHostAddTcs = 67,  // AddTcs: start a thread for that TCS and mailbox
   kReply = 100,
 };
 
@@ -102,6 +104,12 @@ struct PageRange {
 };
 // Reply value: bytes processed; status: the SGX result of the failing page.
 
+struct AddTcs {
+  std::uint64_t addr;  // the TCS page
+  std::uint32_t slot;  // its mailbox (index into the Init mailboxes)
+  std::uint32_t reserved;
+};
+
 struct QuoteReq {
   std::uint8_t report[432];  // the enclave's REPORT, targeted at the quoting identity
   std::uint32_t nonce_size;  // 0..64
@@ -129,13 +137,18 @@ struct HostStart {
   std::uint32_t ssa_frame_size;  // pages
   std::uint32_t tcs_count;       // followed by tcs_count u64 addresses
   std::uint32_t spin;            // mailbox spin rounds before sleeping
+  std::uint32_t mailboxes;       // slots at mailbox_addr: tcs_count, plus spares for TCSs added later
+  std::uint32_t reserved;
 };
 
 struct MapRun {
   std::uint64_t addr;
   std::uint32_t pages;
-  std::int32_t prot;  // PROT_* for the enclave's view; PROT_NONE: absent or not accessible
+  std::int32_t prot;  // PROT_* for the enclave's view; PROT_NONE: absent or not accessible; | kProtTcs
 };
+// In MapRun.prot and fault replies: the page is a TCS the enclave may be
+// entered on (valid, not pending or modified); its mapping is PROT_NONE.
+inline constexpr std::int32_t kProtTcs = 0x100;
 
 struct EreportReq {
   std::uint8_t target_info[512];

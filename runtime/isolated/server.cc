@@ -89,6 +89,7 @@ struct Server::Host {
   std::atomic<bool> dead{false};
   Mailbox* mailboxes = nullptr;  // in the monitor's view of the window
   std::uint32_t mailbox_count = 0;
+  std::vector<std::uint64_t> tcs;  // per mailbox: the TCS it serves, 0 for a spare (under the pool lock)
   std::thread reader, worker;
 };
 
@@ -114,12 +115,21 @@ Server::Server(const ServerOptions& options, const monitor::PlatformSecrets& sec
       pool_(monitor_, this, /*overcommit=*/false),
       quoting_(options.state_dir, attest::kAttestationKeyFile) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+  wait_idle();
+}
+
+void Server::wait_idle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return connections_.empty(); });
+}
 
 void Server::shutdown() {
   std::vector<std::shared_ptr<Connection>> conns;
   {
     std::lock_guard lock(mu_);
+    stopping_ = true;
     for (auto& [p, c] : connections_) conns.push_back(c);
   }
   for (auto& c : conns) ::shutdown(c->fd, SHUT_RDWR);  // their serve() loops end and clean up
@@ -142,7 +152,12 @@ int Server::host_prot_locked(Enclave& e, std::uint64_t addr) {
   const auto info = e.page_locked(addr);
   if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return PROT_NONE;
   const auto entry = monitor_.epcm(info.epc);
-  return entry ? runtime::epcm_prot(*entry) : PROT_NONE;
+  if (!entry) return PROT_NONE;
+  // A TCS is never accessible, but the host must know it may enter on it
+  // (EENTER: #GP unless the page is a valid TCS, SDM 38.4 EENTER).
+  if (entry->valid && entry->type == sgx::PageType::kTcs && !entry->pending && !entry->modified && !entry->blocked)
+    return PROT_NONE | kProtTcs;
+  return runtime::epcm_prot(*entry);
 }
 
 void Server::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
@@ -152,18 +167,23 @@ void Server::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
 }
 
 bool Server::push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot) {
-  Host& h = *e.host;
+  const MapRun run{addr, pages, prot};
+  // The change takes effect before the driver operation returns, as the
+  // kernel's PTE updates do.
+  return host_command(*e.host, Op::kMap, bytes_of(run));
+}
+
+// Sends the host a command it acknowledges (kMapDone with the same tag) and
+// waits for that; a host that does not answer is stopped.
+bool Server::host_command(Host& h, Op op, std::span<const std::uint8_t> body) {
   std::unique_lock lock(h.mu);
   if (h.dead) return false;
   const std::uint32_t tag = h.next_tag++;
   h.acks[tag] = false;
-  const MapRun run{addr, pages, prot};
-  if (send_message(h.fd, Header{Op::kMap, tag, 0}, bytes_of(run)) != 0) {
+  if (send_message(h.fd, Header{op, tag, 0}, body) != 0) {
     h.acks.erase(tag);
     return false;
   }
-  // The change takes effect before the driver operation returns, as the
-  // kernel's PTE updates do; a host that does not answer is stopped.
   const bool acked = h.cv.wait_for(lock, std::chrono::milliseconds(options_.host_timeout_ms),
                                    [&] { return h.acks[tag] || h.dead; });
   h.acks.erase(tag);
@@ -202,6 +222,8 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   h->eid = *e.id();
   h->mailboxes = reinterpret_cast<Mailbox*>(c.window_view + (in.mailbox_addr - c.window_base));
   h->mailbox_count = in.mailboxes;
+  h->tcs = tcs;
+  h->tcs.resize(in.mailboxes, 0);
   const auto fail = [&](const char* why) {
     std::fprintf(stderr, "nsgx-monitor: enclave host %d: %s\n", pid, why);
     kill(pid, SIGKILL);
@@ -229,6 +251,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   st.ssa_frame_size = s->ssa_frame_size;
   st.tcs_count = static_cast<std::uint32_t>(tcs.size());
   st.spin = options_.spin;
+  st.mailboxes = in.mailboxes;
   const int fds[2] = {memfd, c.window_fd};
   if (send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
                     {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8}, fds) != 0)
@@ -571,6 +594,23 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
       }
       return rc;
     }
+    case Op::kAddTcs: {
+      // SGX2 threads: the enclave made this page a TCS (EMODT, EACCEPT); the
+      // host serves it on a spare mailbox. Only a valid, accepted TCS of
+      // this enclave that no mailbox serves yet qualifies.
+      auto a = parse<AddTcs>(body);
+      if (!a || (a->addr & sgx::kPageMask) != 0 || a->addr < e.base() || a->addr - e.base() >= e.size())
+        return -EINVAL;
+      if (!e.host || e.host->dead) return -ENOTCONN;
+      Host& h = *e.host;
+      std::lock_guard lock(pool_.mutex());
+      if (a->slot >= h.mailbox_count || h.tcs[a->slot] != 0) return -EBUSY;
+      if (std::find(h.tcs.begin(), h.tcs.end(), a->addr) != h.tcs.end()) return -EEXIST;
+      if ((host_prot_locked(e, a->addr) & kProtTcs) == 0) return -EINVAL;
+      if (!host_command(h, Op::kHostAddTcs, bytes_of(*a))) return -ENOTCONN;
+      h.tcs[a->slot] = a->addr;
+      return 0;
+    }
     case Op::kDestroy: {
       if (e.host) stop_host(*e.host);
       c.enclaves.erase(it);
@@ -587,6 +627,10 @@ void Server::serve(int fd) {
   c->fd = fd;
   {
     std::lock_guard lock(mu_);
+    if (stopping_) {  // accepted while the monitor was being stopped
+      close(fd);
+      return;
+    }
     connections_[c.get()] = c;
   }
   // Only the user the monitor runs as (or root) may use it.
@@ -615,6 +659,7 @@ void Server::serve(int fd) {
   close(fd);
   std::lock_guard lock(mu_);
   connections_.erase(c.get());
+  idle_.notify_all();
 }
 
 }  // namespace nsgx::isolated

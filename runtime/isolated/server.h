@@ -64,8 +64,11 @@ class Server final : public driver::DriverHooks {
   // Serves one application connection until it closes; then frees every
   // enclave it created (their hosts are killed, their EPC pages freed).
   void serve(int fd);
-  // Stops every enclave host (clean shutdown).
+  // Ends every connection (their enclave hosts stop, their EPC is freed);
+  // connections that arrive later are refused.
   void shutdown();
+  // Waits until every serve() has returned (after shutdown(): a clean stop).
+  void wait_idle();
 
   StatusInfo status() const;
 
@@ -88,6 +91,7 @@ class Server final : public driver::DriverHooks {
   void stop_host(Host& h);
   int host_prot_locked(Enclave& e, std::uint64_t addr);
   bool push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot);
+  bool host_command(Host& h, Op op, std::span<const std::uint8_t> body);
 
   ServerOptions options_;
   IsolatedEpc epc_;
@@ -95,7 +99,9 @@ class Server final : public driver::DriverHooks {
   driver::EpcPool pool_;
   runtime::QuotingService quoting_;
   mutable std::mutex mu_;  // the tables below
+  std::condition_variable idle_;
   std::map<Connection*, std::shared_ptr<Connection>> connections_;
+  bool stopping_ = false;
   std::atomic<std::uint32_t> enclaves_{0}, hosts_{0};
 };
 

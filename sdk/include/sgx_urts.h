@@ -46,6 +46,30 @@ sgx_status_t SGX_CDECL sgx_destroy_enclave(const sgx_enclave_id_t enclave_id);
 void* SGX_CDECL nsgx_untrusted_alloc(size_t size);
 void SGX_CDECL nsgx_untrusted_free(void* ptr);
 
+/* nestedsgx extension: the SGX2 page operations the Linux driver offers
+ * (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, SGX_IOC_ENCLAVE_MODIFY_TYPES,
+ * SGX_IOC_ENCLAVE_REMOVE_PAGES), for an enclave sgx_create_enclave made, on
+ * every backend: what the untrusted side of an enclave memory manager
+ * needs. `addr` and `length` are page-aligned and inside the enclave;
+ * `permissions` are SECINFO R/W/X bits (0x1/0x2/0x4), `page_type` the
+ * SGX page type (SGX_PAGE_TYPE_TCS 1, SGX_PAGE_TYPE_TRIM 4). The enclave
+ * completes the first two with EACCEPT; pages are removed only once the
+ * enclave has accepted their trimming. Returns SGX_SUCCESS,
+ * SGX_ERROR_INVALID_ENCLAVE_ID, SGX_ERROR_INVALID_PARAMETER (range, or a
+ * page in the wrong state), SGX_ERROR_ENCLAVE_LOST, or SGX_ERROR_UNEXPECTED;
+ * `*sgx_result`, if given, the SGX status of the page that failed. */
+sgx_status_t SGX_CDECL nsgx_enclave_restrict_permissions(sgx_enclave_id_t enclave_id, void* addr, size_t length,
+                                                         uint64_t permissions, uint64_t* sgx_result);
+sgx_status_t SGX_CDECL nsgx_enclave_modify_types(sgx_enclave_id_t enclave_id, void* addr, size_t length,
+                                                 uint64_t page_type, uint64_t* sgx_result);
+sgx_status_t SGX_CDECL nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, void* addr, size_t length);
+/* nestedsgx extension: adds the TCS at `tcs` — a page the enclave turned into
+ * a TCS (nsgx_enclave_modify_types to SGX_PAGE_TYPE_TCS, then EACCEPT) — to
+ * the enclave's TCS pool, so later ECALLs may run on it (up to 16 per
+ * enclave on the isolated backend). SGX_ERROR_INVALID_PARAMETER if it is
+ * not an accepted TCS of this enclave or already in the pool. */
+sgx_status_t SGX_CDECL nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* tcs);
+
 #ifdef __cplusplus
 }
 #endif

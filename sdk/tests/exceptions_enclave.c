@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "exceptions_t.h"
+#include "sgx_trts.h"
 #include "sgx_trts_exception.h"
 
 static void* handles[4];
@@ -103,4 +104,101 @@ int ecall_syscall(void) {
 /* Never returns: only stopping the enclave ends it. */
 void ecall_spin(void) {
   for (;;) __asm__ volatile("pause");
+}
+
+/* Holds its TCS until the application sets *release (a user_check pointer
+ * into the untrusted window), counting the threads inside: a second entry
+ * while one runs — which SGX forbids per TCS — shows as -1. */
+static volatile int inside;
+int ecall_busy(int* release_flag) {
+  volatile int* release = release_flag;
+  int twice = __atomic_fetch_add(&inside, 1, __ATOMIC_SEQ_CST) != 0;
+  for (uint64_t i = 0; i < (1ull << 34) && !*release; ++i) __asm__ volatile("pause");
+  __atomic_fetch_sub(&inside, 1, __ATOMIC_SEQ_CST);
+  return twice ? -1 : 42;
+}
+
+/* SGX2 dynamic memory as the SDK's EMM uses it: the last page of ELRANGE
+ * (which the layout leaves unused: ELRANGE is a power of two) is accepted
+ * with EACCEPT — its first touch makes the driver EAUG it (SDM 38.5.1,
+ * "EACCEPT"; the kernel's sgx_vma_fault) — written and read back, then
+ * made executable with EMODPE and run. Returns 42, or where it failed. */
+extern const char __ehdr_start[];
+#define ENCLU_ ".byte 0x0f, 0x01, 0xd7"
+typedef struct {
+  uint64_t flags;
+  uint8_t reserved[56];
+} __attribute__((aligned(64))) secinfo_t;
+
+uint64_t ecall_dynamic_addr(void) {
+  const uintptr_t base = (uintptr_t)__ehdr_start;
+  uintptr_t size = 4096;
+  while (sgx_is_within_enclave((const void*)(base + size), 1)) size <<= 1;
+  return base + size - 4096;
+}
+
+uint64_t ecall_accept(uint64_t addr, uint64_t flags) {
+  secinfo_t si = {.flags = flags};
+  uint64_t rax;
+  __asm__ volatile(ENCLU_ : "=a"(rax) : "a"(5 /* EACCEPT */), "b"(&si), "c"(addr) : "memory", "cc");
+  return rax;
+}
+
+/* The 3-byte write the #PF handler (ecall_install) skips, marking 42. */
+int ecall_write_at(uint64_t addr) {
+  uint64_t marker = 0;
+  __asm__ volatile("xor %%edx, %%edx\n\tmovb $1, (%%rax)" : "=d"(marker) : "a"(addr) : "memory");
+  return (int)marker;
+}
+
+int ecall_dynamic_page(void) {
+  uint8_t* page = (uint8_t*)ecall_dynamic_addr();
+  /* R|W, PT_REG, PENDING (SDM 38.11.2 SECINFO flags). */
+  secinfo_t si = {.flags = 0x1 | 0x2 | (2ull << 8) | 0x8};
+  uint64_t rax;
+  __asm__ volatile(ENCLU_ : "=a"(rax) : "a"(5 /* EACCEPT */), "b"(&si), "c"(page) : "memory", "cc");
+  if (rax != 0) return -100 - (int)rax;
+  for (int i = 0; i < 4096; ++i)
+    if (page[i] != 0) return -2; /* EAUG gives a zeroed page */
+  static const uint8_t code[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3}; /* mov $42, %eax; ret */
+  for (unsigned i = 0; i < sizeof code; ++i) page[i] = code[i];
+  secinfo_t x = {.flags = 0x4 /* X */};
+  __asm__ volatile(ENCLU_ : "=a"(rax) : "a"(6 /* EMODPE */), "b"(&x), "c"(page) : "memory", "cc");
+  int (*fn)(void) = (int (*)(void))(void*)page;
+  return fn();
+}
+
+/* SGX2 threads (SDM 38.5.6, "Adding a TCS"): the last page of ELRANGE
+ * becomes a TCS whose SSA are the four pages below it, all first added as
+ * regular pages and accepted; the application then changes the page's type
+ * (EMODT) and this enclave accepts it as a TCS. Its entry point is a
+ * stackless stub: it stores 0x7c5 as the ECALL's int result (the first
+ * field of every marshalling struct with a return value) and returns
+ * SGX_SUCCESS with EEXIT — so a call that runs on the new TCS shows. */
+__asm__(".text\n"
+        ".globl nsgx_test_dynamic_entry\n"
+        "nsgx_test_dynamic_entry:\n"
+        "  mov %rcx, %rbx\n" /* EEXIT to the instruction after EENTER */
+        "  test %rsi, %rsi\n"
+        "  jz 1f\n"
+        "  movl $0x7c5, (%rsi)\n"
+        "1:\n"
+        "  mov $-1, %rdi\n" /* OCMD_ERET */
+        "  xor %esi, %esi\n" /* SGX_SUCCESS */
+        "  mov $4, %eax\n"   /* EEXIT */
+        "  .byte 0x0f, 0x01, 0xd7\n");
+extern const char nsgx_test_dynamic_entry[];
+
+uint64_t ecall_prepare_tcs(void) {
+  const uint64_t tcs = ecall_dynamic_addr(), ssa = tcs - 4 * 4096;
+  const uint64_t rw_pending = 0x1 | 0x2 | (2ull << 8) | 0x8;
+  for (uint64_t p = ssa; p <= tcs; p += 4096)
+    if (ecall_accept(p, rw_pending) != 0) return 0;
+  uint64_t* t = (uint64_t*)tcs; /* SDM Table 34-5 */
+  const uint64_t base = (uint64_t)__ehdr_start;
+  t[2] = ssa - base;                                        /* OSSA */
+  ((uint32_t*)t)[7] = 1;                                    /* NSSA (CSSA, at 24, stays 0) */
+  t[4] = (uint64_t)nsgx_test_dynamic_entry - base;          /* OENTRY */
+  ((uint32_t*)t)[16] = ((uint32_t*)t)[17] = 0xfff;          /* FSLIMIT, GSLIMIT */
+  return tcs;
 }

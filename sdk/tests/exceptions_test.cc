@@ -68,4 +68,91 @@ TEST(Cxx, ClassesNewDeleteAndStatics) {
   EXPECT_EQ(r, 102);  // the local static was initialized once
 }
 
+// SGX2 from inside the enclave, as the SDK's EMM does it: the first touch
+// of an unused ELRANGE page (EACCEPT) is EAUGed by the driver, EACCEPT makes
+// it usable, EMODPE makes it executable, and the page tables follow the
+// EPCM each time (inproc: the VMA; isolated: the enclave host's mapping).
+TEST(Sgx2, DynamicPageAcceptedExtendedAndRun) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int r = 0;
+  ASSERT_EQ(ecall_dynamic_page(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+}
+
+// The untrusted half of SGX2 (nsgx_enclave_*: the driver's ioctls on either
+// backend) with the enclave's EACCEPTs: restrict a dynamic page to read-only
+// (EMODPR, then a write faults), trim it (EMODT), remove it; the next touch
+// brings a fresh zeroed page. Misuse gets errors and changes nothing.
+TEST(Sgx2, RestrictTrimAndRemove) {
+  constexpr std::uint64_t kR = 1, kModified = 1u << 4, kPr = 1u << 5;
+  constexpr std::uint64_t kPtReg = 2u << 8, kPtTrim = 4u << 8;
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int r = 0, ok = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  ASSERT_EQ(ecall_dynamic_page(e.eid, &r), SGX_SUCCESS);
+  ASSERT_EQ(r, 42);
+  std::uint64_t page = 0, st = 0, result = 0;
+  ASSERT_EQ(ecall_dynamic_addr(e.eid, &page), SGX_SUCCESS);
+  void* p = reinterpret_cast<void*>(page);
+  ASSERT_EQ(ecall_write_at(e.eid, &r, page), SGX_SUCCESS);
+  EXPECT_EQ(r, 0);  // writable now
+
+  // Misuse: unaligned, outside the enclave, an unknown enclave.
+  EXPECT_EQ(nsgx_enclave_restrict_permissions(e.eid, static_cast<char*>(p) + 1, 4096, kR, nullptr),
+            SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(nsgx_enclave_restrict_permissions(e.eid, static_cast<char*>(p) + 4096, 4096, kR, nullptr),
+            SGX_ERROR_INVALID_PARAMETER);
+  EXPECT_EQ(nsgx_enclave_remove_pages(e.eid + 1000, p, 4096), SGX_ERROR_INVALID_ENCLAVE_ID);
+  // A page not trimmed cannot be removed.
+  EXPECT_EQ(nsgx_enclave_remove_pages(e.eid, p, 4096), SGX_ERROR_INVALID_PARAMETER);
+
+  ASSERT_EQ(nsgx_enclave_restrict_permissions(e.eid, p, 4096, kR, &result), SGX_SUCCESS) << result;
+  ASSERT_EQ(ecall_accept(e.eid, &st, page, kR | kPr | kPtReg), SGX_SUCCESS);
+  EXPECT_EQ(st, 0u);
+  ASSERT_EQ(ecall_write_at(e.eid, &r, page), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);  // the write faulted and the handler skipped it
+
+  ASSERT_EQ(nsgx_enclave_modify_types(e.eid, p, 4096, 4 /* TRIM */, &result), SGX_SUCCESS) << result;
+  ASSERT_EQ(ecall_accept(e.eid, &st, page, kModified | kPtTrim), SGX_SUCCESS);
+  EXPECT_EQ(st, 0u);
+  ASSERT_EQ(nsgx_enclave_remove_pages(e.eid, p, 4096), SGX_SUCCESS);
+  // Gone: the next EACCEPT of a pending page gets a fresh one (zeroed, which ecall_dynamic_page checks).
+  ASSERT_EQ(ecall_dynamic_page(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+}
+
+// SGX2 threads: the enclave builds a TCS in dynamic pages, the application
+// changes the page's type (EMODT), the enclave accepts it, and the runtime
+// adds it to the pool: the next ECALL runs on it; it cannot be added twice.
+// Trimmed again (EMODT), it is no TCS: entering it faults as EENTER's #GP.
+TEST(Sgx2, TcsAddedAtRunTimeServesCalls) {
+  constexpr std::uint64_t kModified = 1u << 4, kPtTcs = 1u << 8;
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  std::uint64_t tcs = 0, st = 0, result = 0;
+  ASSERT_EQ(ecall_prepare_tcs(e.eid, &tcs), SGX_SUCCESS);
+  ASSERT_NE(tcs, 0u);
+  void* t = reinterpret_cast<void*>(tcs);
+  ASSERT_EQ(nsgx_enclave_modify_types(e.eid, t, 4096, 1 /* TCS */, &result), SGX_SUCCESS) << result;
+  int r = 0;
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);  // still on the image's TCSs
+  EXPECT_EQ(r, 42);
+  ASSERT_EQ(ecall_accept(e.eid, &st, tcs, kPtTcs | kModified), SGX_SUCCESS);
+  ASSERT_EQ(st, 0u);
+  ASSERT_EQ(nsgx_enclave_add_tcs(e.eid, t), SGX_SUCCESS);
+  EXPECT_EQ(nsgx_enclave_add_tcs(e.eid, t), SGX_ERROR_INVALID_PARAMETER);  // already there
+  // The pool hands out the newest TCS first: this call runs the stub.
+  r = 0;
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 0x7c5);
+  ASSERT_EQ(nsgx_enclave_modify_types(e.eid, t, 4096, 4 /* TRIM */, &result), SGX_SUCCESS) << result;
+  EXPECT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_ERROR_ENCLAVE_CRASHED);
+}
+
 }  // namespace

@@ -23,10 +23,14 @@
 
 #include "exceptions_u.h"
 #include "runtime/isolated/client.h"
+#include "runtime/isolated/mailbox.h"
 #include "loaded_enclave.h"
+#include "proc_util.h"
 #include "sgx_urts.h"
 
 namespace {
+
+using nsgx::sdk_test::children;
 
 // The exceptions enclave, loaded for a scope.
 struct Loaded : nsgx::sdk_test::Loaded {
@@ -36,37 +40,6 @@ struct Loaded : nsgx::sdk_test::Loaded {
 bool works(sgx_enclave_id_t eid) {
   int r = 0;
   return ecall_divide(eid, &r, 84, 2) == SGX_SUCCESS && r == 42;
-}
-
-std::string comm(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
-  std::string s;
-  std::getline(f, s);
-  return s;
-}
-
-pid_t ppid_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s;
-  std::getline(f, s);
-  const auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  int ppid = 0;
-  char state = 0;
-  std::sscanf(s.c_str() + close + 2, "%c %d", &state, &ppid);
-  return ppid;
-}
-
-// Processes whose parent is `parent` and whose name starts with `name`.
-std::vector<pid_t> children(pid_t parent, const std::string& name) {
-  std::vector<pid_t> out;
-  DIR* d = opendir("/proc");
-  while (dirent* e = readdir(d)) {
-    const pid_t pid = std::atoi(e->d_name);
-    if (pid > 0 && ppid_of(pid) == parent && comm(pid).rfind(name, 0) == 0) out.push_back(pid);
-  }
-  closedir(d);
-  return out;
 }
 
 pid_t monitor_pid() {
@@ -207,6 +180,77 @@ TEST(Isolation, SpinningEnclaveIsStoppedOthersContinue) {
   t.join();
   EXPECT_EQ(result.load(), static_cast<long>(SGX_ERROR_ENCLAVE_LOST));
   EXPECT_TRUE(works(other.eid));
+}
+
+// The application is free to write a TCS's mailbox at any time, so it can
+// post a second EENTER while the enclave runs on that TCS. SGX answers
+// EENTER on a busy TCS with #GP; here the request must likewise be refused
+// — never run on the TCS in use — and the enclave must go on working.
+TEST(Isolation, EenterOnBusyTcsFaults) {
+  using nsgx::isolated::MailExit;
+  using nsgx::isolated::MailOp;
+  using nsgx::isolated::Mailbox;
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  auto* release = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
+  ASSERT_NE(release, nullptr);
+  // A legitimate call first; its mailbox is the one whose request count
+  // moved (stale mailboxes of enclaves gone stay in the window), and it
+  // tells ecall_busy's index (the hostile side needs both).
+  const auto window = nsgx::isolated::Client::get()->window();
+  const std::size_t scan = std::min<std::size_t>(window.size(), 32u << 20);
+  std::vector<std::uint32_t> before(scan / 64);
+  for (std::size_t i = 0; i < before.size(); ++i)
+    before[i] = reinterpret_cast<Mailbox*>(window.data() + i * 64)->request.load();
+  *release = 1;
+  int r = 0;
+  ASSERT_EQ(ecall_busy(e.eid, &r, const_cast<int*>(release)), SGX_SUCCESS);
+  ASSERT_EQ(r, 42);
+  Mailbox* mb = nullptr;
+  for (std::size_t i = 0; i + 5 < before.size(); ++i) {
+    auto* m = reinterpret_cast<Mailbox*>(window.data() + i * 64);
+    if (m->request.load() != before[i] && m->op == MailOp::kEenter && m->exit == MailExit::kEexit &&
+        m->out_rdi == ~0ull && m->request.load() == m->response.load()) {
+      ASSERT_EQ(mb, nullptr) << "two mailboxes look like the last call's";
+      mb = m;
+    }
+  }
+  ASSERT_NE(mb, nullptr);
+  // ecall_busy again, by hand: its marshalling struct as edger8r lays it out.
+  struct Ms {
+    int retval;
+    int* release;
+  };
+  auto* ms = static_cast<Ms*>(nsgx_untrusted_alloc(sizeof(Ms)));
+  ms->retval = 0;
+  ms->release = const_cast<int*>(release);
+  *release = 0;
+  const std::uint64_t index = mb->rdi;
+  auto post = [&](std::uint64_t rdi, std::uint64_t rsi) {
+    mb->op = MailOp::kEenter;
+    mb->rdi = rdi, mb->rsi = rsi;
+    const std::uint32_t n = mb->request.load() + 1;
+    nsgx::isolated::publish(mb->request, n, mb->host_sleeping);
+    return n;
+  };
+  const auto wait_response = [&](std::uint32_t n) {
+    for (int i = 0; i < 500 && mb->response.load() != n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return mb->response.load() == n;
+  };
+  const std::uint32_t first = post(index, reinterpret_cast<std::uint64_t>(ms));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_NE(mb->response.load(), first);  // the enclave holds the TCS
+  // The hostile second EENTER on the busy TCS.
+  const std::uint32_t second = post(index, reinterpret_cast<std::uint64_t>(ms));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_NE(mb->response.load(), second);  // not answered by entering again meanwhile
+  *release = 1;
+  ASSERT_TRUE(wait_response(second));
+  EXPECT_EQ(mb->exit, MailExit::kFault);  // refused, as #GP
+  EXPECT_EQ(ms->retval, 42);              // the first entry ran alone and completed
+  EXPECT_TRUE(works(e.eid));              // and the enclave serves on
+  nsgx_untrusted_free(ms);
+  nsgx_untrusted_free(const_cast<int*>(release));
 }
 
 TEST(Isolation, KilledHostIsLostForItsApplicationOnly) {

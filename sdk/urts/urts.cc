@@ -61,6 +61,9 @@ namespace {
 constexpr long kEcmdInitEnclave = -1, kEcmdOret = -2, kEcmdExcept = -3, kOcmdEret = -1;
 
 constexpr std::uint64_t kPage = 4096;
+// Isolated backend: mailboxes beyond the image's TCSs, for TCSs an enclave
+// adds at run time (SGX2).
+constexpr std::uint32_t kSpareTcs = 16;
 
 // The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c).
 vdso_fn find_vdso() {
@@ -124,6 +127,7 @@ struct Active {
   sgx_enclave_id_t eid;
   std::uint64_t tcs;
   std::uint64_t ursp = 0;  // isolated: the window stack pointer a nested ECALL starts from
+  std::size_t slot = 0;    // isolated: the TCS's mailbox
 };
 thread_local std::vector<Active> t_active;
 
@@ -283,6 +287,21 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx
     if (mmap(at, (j - i) * kPage, prot, MAP_SHARED | MAP_FIXED, e.fd, 0) != at) return SGX_ERROR_MEMORY_MAP_CONFLICT;
     i = j;
   }
+  // The rest of ELRANGE is where SGX2 pages appear (EAUG on the first
+  // touch, EACCEPT, EMODPE): mapped with every permission, as the driver
+  // allows for pages that do not exist yet (sgx_encl_may_map() checks only
+  // existing ones); the EPCM decides what each page really permits.
+  std::uint64_t next = 0;
+  auto map_gap = [&](std::uint64_t from, std::uint64_t to) {
+    if (from >= to) return true;
+    void* at = reinterpret_cast<void*>(e.base + from);
+    return mmap(at, to - from, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_FIXED, e.fd, 0) == at;
+  };
+  for (const auto& p : sorted) {
+    if (!map_gap(next, p.offset)) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    next = p.offset + kPage;
+  }
+  if (!map_gap(next, e.size)) return SGX_ERROR_MEMORY_MAP_CONFLICT;
   for (const auto& p : sorted)
     if ((p.flags & 0xff00) == 0x100) e.free_tcs.push_back(e.base + p.offset);
   std::reverse(e.free_tcs.begin(), e.free_tcs.end());  // the first TCS is handed out first
@@ -354,10 +373,11 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
     return loader.rc() == -ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
   }
   if (loader.tcs_count() == 0) return SGX_ERROR_INVALID_ENCLAVE;
-  e.mailboxes = static_cast<std::uint8_t*>(c->window_alloc(loader.tcs_count() * isolated::kMailboxStride, 4096));
+  // A mailbox per TCS, and spares for TCSs the enclave adds with SGX2.
+  const std::uint32_t mailboxes = loader.tcs_count() + kSpareTcs;
+  e.mailboxes = static_cast<std::uint8_t*>(c->window_alloc(mailboxes * isolated::kMailboxStride, 4096));
   if (e.mailboxes == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
-  const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), loader.tcs_count(),
-                         e.tcs);
+  const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), mailboxes, e.tcs);
   if (rc == -EPERM) return SGX_ERROR_INVALID_SIGNATURE;
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
   if (rc != 0) return SGX_ERROR_UNEXPECTED;
@@ -370,6 +390,8 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
     e.stacks.push_back(p);
   }
   for (std::size_t i = e.tcs.size(); i-- > 0;) e.free_tcs.push_back(e.tcs[i]);
+  e.tcs.resize(mailboxes, 0);  // spares: no TCS yet
+  e.stacks.resize(mailboxes, nullptr);
   return SGX_SUCCESS;
 }
 
@@ -488,6 +510,58 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
   }
 }
 
+// The enclave `eid` names in this process, or null.
+std::shared_ptr<Enclave> find_enclave(sgx_enclave_id_t eid) {
+  std::shared_lock lock(g_mu);
+  auto it = g_enclaves.find(eid);
+  return it == g_enclaves.end() ? nullptr : it->second;
+}
+
+// An SGX2 page operation on [addr, addr + length) of enclave `eid`: the
+// driver's ioctl (device path) or the monitor's request (isolated), either
+// of which may stop part-way (-EAGAIN/-EBUSY: go on from where it stopped,
+// as the kernel documents for these ioctls).
+sgx_status_t page_op(sgx_enclave_id_t eid, isolated::Op op, void* addr, std::size_t length, std::uint64_t arg,
+                     std::uint64_t* sgx_result) {
+  auto e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
+  const auto a = reinterpret_cast<std::uint64_t>(addr);
+  if (length == 0 || ((a | length) & (kPage - 1)) != 0 || a < e->base || a - e->base >= e->size ||
+      length > e->size - (a - e->base))
+    return SGX_ERROR_INVALID_PARAMETER;
+  std::uint64_t done = 0, result = 0;
+  for (int round = 0; done < length; ++round) {
+    const std::uint64_t offset = a - e->base + done, left = length - done;
+    std::uint64_t count = 0;
+    int rc;
+    if (e->client) {
+      rc = e->client->page_op(op, e->handle, offset, left, arg, count, result);
+    } else if (op == isolated::Op::kRestrict) {
+      sgx_enclave_restrict_permissions r{offset, left, arg, 0, 0};
+      rc = ioctl(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &r) == 0 ? 0 : -errno;
+      count = r.count, result = r.result;
+    } else if (op == isolated::Op::kModifyTypes) {
+      sgx_enclave_modify_types m{offset, left, arg, 0, 0};
+      rc = ioctl(e->fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &m) == 0 ? 0 : -errno;
+      count = m.count, result = m.result;
+    } else {
+      sgx_enclave_remove_pages r{offset, left, 0};
+      rc = ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &r) == 0 ? 0 : -errno;
+      count = r.count;
+    }
+    done += std::min(count, left);
+    if (sgx_result) *sgx_result = result;
+    if (rc == 0 && done >= length) break;
+    if ((rc == -EAGAIN || rc == -EBUSY || rc == 0) && round < 10000) continue;
+    if (rc == -ENOTCONN) return SGX_ERROR_ENCLAVE_LOST;
+    if (rc == -ENOMEM) return SGX_ERROR_OUT_OF_EPC;
+    if (rc == -EINVAL || rc == -EFAULT || rc == -EPERM) return SGX_ERROR_INVALID_PARAMETER;
+    return SGX_ERROR_UNEXPECTED;
+  }
+  return SGX_SUCCESS;
+}
+
 }  // namespace
 }  // namespace nsgx::urts
 
@@ -497,6 +571,10 @@ using namespace nsgx::urts;
 extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, long rsi, sgx_enclave_run* run,
                                                                     long* ocall_status) {
   auto* ctx = reinterpret_cast<CallContext*>(run->user_data);
+  // EENTER itself faulted (the TCS is no valid TCS, or no SSA frame is
+  // free): nothing ran inside, there is nothing to handle — the call fails.
+  // (An exception inside the enclave exits at the AEP's ERESUME, 3.)
+  if (run->function == 2 /* EENTER */) return 0;
   if (run->function != 4 /* EEXIT */) {
     // An exception inside the enclave: give its handlers a chance (the
     // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then
@@ -515,13 +593,8 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
 }
 
 extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms) {
-  std::shared_ptr<Enclave> e;
-  {
-    std::shared_lock lock(g_mu);
-    auto it = g_enclaves.find(eid);
-    if (it == g_enclaves.end()) return SGX_ERROR_INVALID_ENCLAVE_ID;
-    e = it->second;
-  }
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
   if (e->crashed) return SGX_ERROR_ENCLAVE_CRASHED;
   if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
   static const vdso_fn vdso = e->client ? nullptr : find_vdso();
@@ -529,26 +602,30 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   // A nested ECALL (this thread is in an OCALL of this enclave) uses the
   // same TCS; an outermost one takes a free TCS for its duration.
   std::uint64_t tcs = 0, ursp = 0;
+  std::size_t slot = 0;
   bool borrowed = false;
   for (auto it = t_active.rbegin(); it != t_active.rend(); ++it)
     if (it->eid == eid) {
       tcs = it->tcs;
       ursp = it->ursp;
+      slot = it->slot;
       break;
     }
   if (tcs == 0) {
-    std::lock_guard lock(e->tcs_mu);
+    std::lock_guard lock(e->tcs_mu);  // also guards tcs/stacks, which nsgx_enclave_add_tcs extends
     if (e->free_tcs.empty()) return SGX_ERROR_OUT_OF_TCS;
     tcs = e->free_tcs.back();
     e->free_tcs.pop_back();
     borrowed = true;
+    if (e->client) {
+      slot = static_cast<std::size_t>(std::find(e->tcs.begin(), e->tcs.end(), tcs) - e->tcs.begin());
+      ursp = reinterpret_cast<std::uint64_t>(e->stacks[slot]) + e->stack_size;
+    }
   }
   bool returned = false;
   sgx_status_t result = SGX_ERROR_UNEXPECTED;
   if (e->client) {
-    const std::size_t slot = static_cast<std::size_t>(std::find(e->tcs.begin(), e->tcs.end(), tcs) - e->tcs.begin());
-    if (ursp == 0) ursp = reinterpret_cast<std::uint64_t>(e->stacks[slot]) + e->stack_size;
-    t_active.push_back({eid, tcs, ursp});
+    t_active.push_back({eid, tcs, ursp, slot});
     result = isolated_call(*e, slot, index, ms, ocall_table, ursp);
     t_active.pop_back();
     returned = result != SGX_ERROR_ENCLAVE_CRASHED && result != SGX_ERROR_ENCLAVE_LOST;
@@ -583,12 +660,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
 // do pointers into ELRANGE, which the trusted bridge refuses.
 extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
                                       size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count) {
-  std::shared_ptr<Enclave> e;
-  {
-    std::shared_lock lock(g_mu);
-    auto it = g_enclaves.find(eid);
-    if (it != g_enclaves.end()) e = it->second;
-  }
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
   if (!e || !e->client || ms == nullptr) return sgx_ecall(eid, index, ocall_table, ms);
   nsgx::isolated::Client& c = *e->client;
   struct Buf {
@@ -699,5 +771,48 @@ extern "C" sgx_status_t sgx_destroy_enclave(const sgx_enclave_id_t enclave_id) {
     e->client->destroy(e->handle);
     e->handle = 0;
   }
+  return SGX_SUCCESS;
+}
+
+extern "C" sgx_status_t nsgx_enclave_restrict_permissions(sgx_enclave_id_t enclave_id, void* addr, size_t length,
+                                                          uint64_t permissions, uint64_t* sgx_result) {
+  return page_op(enclave_id, nsgx::isolated::Op::kRestrict, addr, length, permissions, sgx_result);
+}
+
+extern "C" sgx_status_t nsgx_enclave_modify_types(sgx_enclave_id_t enclave_id, void* addr, size_t length,
+                                                  uint64_t page_type, uint64_t* sgx_result) {
+  return page_op(enclave_id, nsgx::isolated::Op::kModifyTypes, addr, length, page_type, sgx_result);
+}
+
+extern "C" sgx_status_t nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, void* addr, size_t length) {
+  return page_op(enclave_id, nsgx::isolated::Op::kRemovePages, addr, length, 0, nullptr);
+}
+
+extern "C" sgx_status_t nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* tcs) {
+  const auto e = find_enclave(enclave_id);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
+  const auto a = reinterpret_cast<std::uint64_t>(tcs);
+  if ((a & (kPage - 1)) != 0 || a < e->base || a - e->base >= e->size) return SGX_ERROR_INVALID_PARAMETER;
+  std::lock_guard lock(e->tcs_mu);
+  if (std::find(e->free_tcs.begin(), e->free_tcs.end(), a) != e->free_tcs.end() ||
+      std::find(e->tcs.begin(), e->tcs.end(), a) != e->tcs.end())
+    return SGX_ERROR_INVALID_PARAMETER;  // already in the pool
+  if (e->client) {
+    // A spare mailbox, its OCALL stack, and the monitor's consent (the page
+    // must be a TCS the enclave has accepted).
+    const auto spare = std::find(e->tcs.begin(), e->tcs.end(), 0u);
+    if (spare == e->tcs.end()) return SGX_ERROR_OUT_OF_TCS;
+    const auto slot = static_cast<std::size_t>(spare - e->tcs.begin());
+    auto* stack = static_cast<std::uint8_t*>(e->client->window_alloc(e->stack_size, 4096));
+    if (stack == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+    if (const int rc = e->client->add_tcs(e->handle, a, static_cast<std::uint32_t>(slot)); rc != 0) {
+      e->client->window_free(stack);
+      return rc == -ENOTCONN ? SGX_ERROR_ENCLAVE_LOST : SGX_ERROR_INVALID_PARAMETER;
+    }
+    e->tcs[slot] = a;
+    e->stacks[slot] = stack;
+  }
+  e->free_tcs.push_back(a);
   return SGX_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include "attest/quote_verify.h"
 #include "crypto/sha.h"
 #include "ra_protocol.h"
+#include "runtime/isolated/client.h"
 #include "sgx_dcap_ql_wrapper.h"
 #include "sgx_urts.h"
 
@@ -107,6 +108,40 @@ TEST_F(QuoteE2e, DcapCallsWithoutANonceAndBadArguments) {
   EXPECT_EQ(sgx_qe_get_quote(&r, size_, nullptr), SGX_QL_ERROR_INVALID_PARAMETER);
   EXPECT_EQ(sgx_qe_get_target_info(nullptr), SGX_QL_ERROR_INVALID_PARAMETER);
   EXPECT_EQ(sgx_qe_get_quote_size(nullptr), SGX_QL_ERROR_INVALID_PARAMETER);
+}
+
+// The isolated backend's wire: forged quote requests from the application
+// get errors, and the monitor quotes on afterwards (run by
+// quote_e2e_isolated only: the inproc backend has no wire).
+using QuoteWire = QuoteE2e;
+
+TEST_F(QuoteWire, ForgedRequestsAreRefusedAndTheMonitorQuotesOn) {
+  using namespace nsgx::isolated;
+  Client* c = Client::get();
+  ASSERT_NE(c, nullptr);
+  Reply r{};
+  std::vector<std::uint8_t> junk(100, 0xa5);
+  EXPECT_EQ(c->raw({Op::kQuote, 0, 0}, junk, r), -EINVAL);  // short
+  QuoteReq q{};
+  const sgx_report_t report = report_for(qe_, n1_);
+  std::memcpy(q.report, &report, sizeof q.report);
+  q.nonce_size = 65;
+  EXPECT_EQ(c->raw({Op::kQuote, 0, 0}, {reinterpret_cast<const std::uint8_t*>(&q), sizeof q}, r), -EINVAL);
+  q.nonce_size = RA_NONCE_SIZE;
+  std::memcpy(q.nonce, n1_.data(), n1_.size());
+  q.reserved = 1;
+  EXPECT_EQ(c->raw({Op::kQuote, 0, 0}, {reinterpret_cast<const std::uint8_t*>(&q), sizeof q}, r), -EINVAL);
+  q.reserved = 0;
+  std::vector<std::uint8_t> longer(sizeof q + 1);
+  std::memcpy(longer.data(), &q, sizeof q);
+  EXPECT_EQ(c->raw({Op::kQuote, 0, 0}, longer, r), -EINVAL);
+  QuoteReq zero = q;
+  std::memset(zero.report, 0, sizeof zero.report);  // no REPORT of this monitor
+  EXPECT_EQ(c->raw({Op::kQuote, 0, 0}, {reinterpret_cast<const std::uint8_t*>(&zero), sizeof zero}, r), -EBADMSG);
+  std::vector<std::uint8_t> tail;
+  ASSERT_EQ(c->raw({Op::kQuote, 0, 0}, {reinterpret_cast<const std::uint8_t*>(&q), sizeof q}, r, &tail), 0);
+  EXPECT_EQ(tail.size(), size_);
+  EXPECT_TRUE(nsgx::attest::parse_quote(tail));
 }
 
 }  // namespace

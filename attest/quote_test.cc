@@ -78,7 +78,11 @@ Bytes make_quote(ByteSpan nonce, bool debug = false) {
 QuoteVerdict verify_bytes(ByteSpan bytes, const QuotePolicy& policy, const QuoteVerifyOptions& o) {
   auto q = parse_quote(bytes);
   EXPECT_TRUE(q) << q.error().message();
-  if (!q) return QuoteVerdict{{"unparsable"}, {}, false, "", std::nullopt};
+  if (!q) {
+    QuoteVerdict unparsable;
+    unparsable.failures.emplace_back("unparsable");
+    return unparsable;
+  }
   return verify_quote(*q, policy, o);
 }
 
@@ -117,6 +121,36 @@ TEST(Quote, EmulatedEvidenceNeedsAllowEmulated) {
   QuotePolicy p = default_policy();
   p.allow_emulated = true;  // the policy may allow it too
   EXPECT_TRUE(verify_bytes(make_quote(nonce), p, options(nonce, false)).ok());
+}
+
+TEST(Quote, EmulatedRootsCanBePinned) {
+  const Bytes nonce = str("n");
+  const Bytes bytes = make_quote(nonce);
+  const auto ark = crypto::sha256(quoter().certs()[2]);
+  // Unpinned: accepted, with a note that anyone could have made the root.
+  QuoteVerdict v = verify_bytes(bytes, default_policy(), options(nonce));
+  ASSERT_TRUE(v.ok()) << all(v);
+  ASSERT_TRUE(v.emulated_root);
+  EXPECT_EQ(*v.emulated_root, ark);
+  auto has_note = [](const QuoteVerdict& verdict) {
+    for (const auto& n : verdict.notes)
+      if (n.find("anyone can make one") != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_note(v));
+  // Pinned to this root: accepted without the note.
+  QuotePolicy pinned = default_policy();
+  pinned.emulated_roots.push_back(ark);
+  v = verify_bytes(bytes, pinned, options(nonce));
+  EXPECT_TRUE(v.ok()) << all(v);
+  EXPECT_FALSE(has_note(v));
+  // Pinned to another root: refused, naming the root.
+  QuotePolicy other = default_policy();
+  other.emulated_roots.emplace_back().fill(0xab);
+  v = verify_bytes(bytes, other, options(nonce));
+  ASSERT_EQ(v.failures.size(), 1u) << all(v);
+  EXPECT_NE(v.failures[0].find("is not one of the policy's emulated_roots"), std::string::npos);
+  EXPECT_NE(v.failures[0].find(to_hex(ark)), std::string::npos);
 }
 
 TEST(Quote, DebugEnclaveFailsTheDefaultPolicy) {
@@ -286,7 +320,8 @@ TEST(QuotePolicy, ParsesAndRefusesWhatItDoesNotKnow) {
                               R"("], "isv_prod_id": 1, "min_isv_svn": 2, "allow_debug": true,
       "monitor_measurements": [")" +
                               std::string(96, 'c') + R"("], "min_tcb": {"snp": 8, "microcode": 115},
-      "allow_snp_debug": false, "allow_emulated": true})");
+      "allow_snp_debug": false, "allow_emulated": true, "emulated_roots": ")" +
+                              std::string(64, 'd') + R"("})");
   ASSERT_TRUE(p) << p.error().message();
   EXPECT_EQ(p->mr_enclave.size(), 1u);
   EXPECT_EQ(p->mr_enclave[0][0], 0xaa);
@@ -298,6 +333,8 @@ TEST(QuotePolicy, ParsesAndRefusesWhatItDoesNotKnow) {
   EXPECT_EQ(p->monitor_measurements[0][47], 0xcc);
   EXPECT_EQ(p->min_tcb->snp, 8);
   EXPECT_EQ(p->min_tcb->microcode, 115);
+  ASSERT_EQ(p->emulated_roots.size(), 1u);
+  EXPECT_EQ(p->emulated_roots[0][0], 0xdd);
 
   auto err = [](const std::string& j) {
     auto r = parse_quote_policy(j);

@@ -97,6 +97,8 @@ Result<QuotePolicy> parse_quote_policy(std::string_view json_text) {
       NSGX_ASSIGN_OR_RETURN(p.allow_snp_debug, bool_value(v, k));
     } else if (k == "allow_emulated") {
       NSGX_ASSIGN_OR_RETURN(p.allow_emulated, bool_value(v, k));
+    } else if (k == "emulated_roots") {
+      NSGX_ASSIGN_OR_RETURN(p.emulated_roots, hex_list<32>(v, k));
     } else {
       return Error("policy: unknown key '" + k + "'");
     }
@@ -171,6 +173,18 @@ QuoteVerdict verify_quote(const Quote& quote, const QuotePolicy& policy, const Q
         if (says_emulated != snp->emulated)
           fail(std::string("evidence: the quote says its evidence is from the ") + evidence_kind_name(quote.kind) +
                ", but it verified under the " + snp->chain + " chain");
+        if (snp->emulated && certs.size() == 3) {
+          const auto ark = crypto::sha256(certs[2].der());
+          v.emulated_root = ark;
+          if (policy.emulated_roots.empty())
+            v.notes.push_back(
+                "emulated evidence from any emulated root is accepted (the policy pins no "
+                "emulated_roots): anyone can make one");
+          else if (std::find(policy.emulated_roots.begin(), policy.emulated_roots.end(), ark) ==
+                   policy.emulated_roots.end())
+            fail("evidence: the emulated root (ARK SHA-256 " + to_hex(ark) +
+                 ") is not one of the policy's emulated_roots");
+        }
       }
     }
 

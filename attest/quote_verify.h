@@ -22,7 +22,8 @@
 //  5. the policy: MRENCLAVE or MRSIGNER in its lists, ISVPRODID, minimum
 //     ISVSVN, no DEBUG attribute unless allowed, the SNP MEASUREMENT (the
 //     monitor's) among the accepted ones, the REPORTED_TCB at least the
-//     minimum, and no SNP guest policy that allows debugging the monitor.
+//     minimum, no SNP guest policy that allows debugging the monitor, and
+//     for emulated evidence its root among the pinned emulated_roots.
 #pragma once
 
 #include <array>
@@ -56,12 +57,18 @@ struct QuotePolicy {
   std::optional<MinimumTcb> min_tcb;
   bool allow_snp_debug = false;  // an SNP guest whose policy allows debugging
   bool allow_emulated = false;   // also settable by the caller (QuoteVerifyOptions)
+  // SHA-256 of the DER ARK of each emulated root accepted. Anyone can make
+  // an emulated root, so allowing emulated evidence without pinning one
+  // accepts quotes anyone could forge (the verdict notes it); pinned, only
+  // the machine holding that root's VCEK key can make them.
+  std::vector<std::array<std::uint8_t, 32>> emulated_roots;
 };
 
 // The JSON policy file (docs/attestation.md, "Policy"): an object with keys
 // mrenclave, mrsigner (hex strings or lists of them), isv_prod_id,
 // min_isv_svn, allow_debug, monitor_measurements, min_tcb {bootloader, tee,
-// snp, microcode, fmc}, allow_snp_debug, allow_emulated. Unknown keys are
+// snp, microcode, fmc}, allow_snp_debug, allow_emulated, emulated_roots
+// (SHA-256 hex of emulated ARKs, one or a list). Unknown keys are
 // errors: a misspelt key must not silently loosen the policy.
 Result<QuotePolicy> parse_quote_policy(std::string_view json_text);
 
@@ -77,7 +84,8 @@ struct QuoteVerdict {
   std::vector<std::string> failures;  // empty: verified
   std::vector<std::string> notes;     // what was not checked, and why
   bool emulated = false;
-  std::string chain;  // the chain the evidence verified under
+  std::string chain;                                          // the chain the evidence verified under
+  std::optional<std::array<std::uint8_t, 32>> emulated_root;  // SHA-256 of the emulated ARK (DER)
   std::optional<ParsedReport> snp;
   bool ok() const { return failures.empty(); }
 };

@@ -55,6 +55,13 @@ grep -q "monitor_measurement: $INPROC_MR" "$T/out" && pass "the inproc evidence 
 k1=$("$NSGX" verify quote "$T/q" --policy "$T/policy.json" --allow-emulated --json | sed -n 's/.*"attestation_key": "\(.*\)".*/\1/p')
 k2=$("$NSGX" verify quote "$T/qinproc" --policy "$T/policy.json" --allow-emulated --json | sed -n 's/.*"attestation_key": "\(.*\)".*/\1/p')
 [ -n "$k1" ] && [ "$k1" != "$k2" ] && pass "each backend signs with its own key" || fail "keys: '$k1' '$k2'"
+ROOT=$("$NSGX" verify quote "$T/q" --policy "$T/policy.json" --allow-emulated | sed -n 's/^emulated_root: //p')
+printf '{"mrenclave": "%s", "emulated_roots": ["%s"]}\n' "$MR" "$ROOT" >"$T/pinned.json"
+printf '{"mrenclave": "%s", "emulated_roots": ["%s"]}\n' "$MR" "$(printf '%064d' 0)" >"$T/pinned-other.json"
+expect "emulated evidence from the pinned emulated root" 0 "verdict: OK" \
+  "$NSGX" verify quote "$T/q" --policy "$T/pinned.json" --allow-emulated
+expect "emulated evidence from another emulated root" 1 "is not one of the policy's emulated_roots" \
+  "$NSGX" verify quote "$T/q" --policy "$T/pinned-other.json" --allow-emulated
 expect "--json" 0 '"verified": true' \
   "$NSGX" verify quote "$T/q" --policy "$T/policy.json" --nonce "$N1" --allow-emulated --json
 

@@ -44,6 +44,7 @@ nlohmann::ordered_json quote_json(const attest::Quote& q, const attest::QuoteVer
     j["monitor_measurement"] = to_hex(ByteSpan(v.snp->report.measurement, 48));
     j["reported_tcb"] = attest::describe_tcb(v.snp->report.reported_tcb, v.snp->tcb_layout);
   }
+  if (v.emulated_root) j["emulated_root"] = to_hex(*v.emulated_root);
   j["certificates"] = q.certs.size();
   return j;
 }

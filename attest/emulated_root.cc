@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "attest/emulation_mark.h"
+#include "attest/private_file.h"
 #include "attest/snp_report.h"
 #include "attest/vcek.h"
 #include "crypto/rsa.h"
@@ -28,42 +29,6 @@ constexpr crypto::UnixTime kVcekValidity = kDay * 365 * 7;
 constexpr const char* kFiles[] = {"ark.pem", "ask.pem", "vcek.pem", "vcek-key.pem"};
 
 std::string errno_text() { return std::strerror(errno); }
-
-Status make_dirs(const std::string& path) {
-  std::string cur;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if ((i == path.size() || path[i] == '/') && !cur.empty() && mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST)
-      return Error("cannot create " + cur + ": " + errno_text());
-    if (i < path.size()) cur += path[i];
-  }
-  return {};
-}
-
-// Files of the root are ours alone: regular, owned by this user, mode 0600.
-Result<std::string> read_private(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Error("cannot open " + path + ": " + errno_text());
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != getuid() ||
-      st.st_size > (1 << 20)) {
-    close(fd);
-    return Error(path + ": must be a regular file owned by this user with mode 0600");
-  }
-  std::string out(static_cast<std::size_t>(st.st_size), '\0');
-  const ssize_t n = read(fd, out.data(), out.size());
-  close(fd);
-  if (n != st.st_size) return Error("cannot read " + path);
-  return out;
-}
-
-Status write_private(const std::string& path, const std::string& data) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Error("cannot create " + path + ": " + errno_text());
-  const bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && fsync(fd) == 0;
-  close(fd);
-  if (!ok) return Error("cannot write " + path);
-  return {};
-}
 
 void remove_dir(const std::string& dir) {
   for (const char* f : kFiles) unlink((dir + "/" + f).c_str());
@@ -171,7 +136,7 @@ Result<EmulatedRoot> EmulatedRoot::load(const std::string& dir) {
 Status EmulatedRoot::save(const std::string& dir) const {
   if (exists(dir)) return Error(dir + " already holds an emulated SNP root");
   const auto slash = dir.find_last_of('/');
-  if (slash != std::string::npos && slash > 0) NSGX_RETURN_IF_ERROR(make_dirs(dir.substr(0, slash)));
+  if (slash != std::string::npos && slash > 0) NSGX_RETURN_IF_ERROR(make_private_dirs(dir.substr(0, slash)));
   // Build the whole root in a sibling directory, then rename it into place:
   // readers see all four files or none.
   const std::string tmp = dir + ".tmp." + std::to_string(getpid());

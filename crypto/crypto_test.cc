@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "crypto/ecdh.h"
 #include "crypto/ecdsa.h"
 #include "crypto/rsa.h"
 #include "crypto/sha.h"
@@ -18,6 +19,10 @@ TEST(Sha, KnownAnswers) {
   EXPECT_EQ(to_hex(sha256(str("abc"))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(sha384(str("abc"))),
             "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+  // FIPS 180-2 appendix C.1.
+  EXPECT_EQ(to_hex(sha512(str("abc"))),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
+            "454d4423643ce80e2a9ac94fa54ca49f");
   Sha256 h;
   h.update(str("a"));
   Sha256 copy = h;
@@ -105,6 +110,32 @@ TEST(Ecdsa, P384SignVerify) {
   EXPECT_FALSE(pub2->verify_sha384(msg, bad));
   point[50] ^= 1;  // off the curve
   EXPECT_FALSE(EcdsaP384PublicKey::from_xy(ByteSpan(point).subspan(1, 48), ByteSpan(point).subspan(49, 48)));
+}
+
+TEST(Ecdh, P256BothSidesAgreeAndBadPointsAreRefused) {
+  auto a = EcdhP256::generate();
+  auto b = EcdhP256::generate();
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->public_point().size(), 65u);
+  auto ab = a->derive(b->public_point());
+  auto ba = b->derive(a->public_point());
+  ASSERT_TRUE(ab && ba);
+  EXPECT_EQ(*ab, *ba);
+  EXPECT_EQ(ab->size(), 32u);
+  Bytes off = b->public_point();
+  off[64] ^= 1;  // off the curve
+  EXPECT_FALSE(a->derive(off));
+  EXPECT_FALSE(a->derive(ByteSpan(off).first(33)));
+}
+
+TEST(Hkdf, Rfc5869Case1) {
+  const Bytes ikm(22, 0x0b);
+  Bytes salt, info;
+  for (std::uint8_t i = 0; i <= 0x0c; ++i) salt.push_back(i);
+  for (std::uint8_t i = 0xf0; i <= 0xf9; ++i) info.push_back(i);
+  auto okm = hkdf_sha256(ikm, salt, info, 42);
+  ASSERT_TRUE(okm);
+  EXPECT_EQ(to_hex(*okm), "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
 
 TEST(Random, Differs) {

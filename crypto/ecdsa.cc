@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "crypto/ec_point.h"
+
 namespace nsgx::crypto {
 
 namespace {
@@ -43,20 +45,7 @@ Result<EcdsaP384PublicKey> EcdsaP384PublicKey::from_xy(ByteSpan x_be, ByteSpan y
   point[0] = 0x04;
   std::memcpy(point + 1, x_be.data(), 48);
   std::memcpy(point + 49, y_be.data(), 48);
-  ossl::ParamBld bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, kGroup, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point) != 1)
-    return Error(ossl::error_text("EC parameters"));
-  ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* pkey = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-    return Error(ossl::error_text("EC point is not a valid P-384 public key"));
-  ossl::Pkey owned(pkey);
-  // fromdata does not always check that the point lies on the curve.
-  ossl::PkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) return Error(ossl::error_text("EC point not on P-384"));
+  NSGX_ASSIGN_OR_RETURN(auto owned, ec_public_key_from_point(kGroup, point));
   return EcdsaP384PublicKey(std::move(owned));
 }
 
@@ -119,7 +108,8 @@ Result<EcdsaP384PrivateKey> EcdsaP384PrivateKey::from_pem(std::string_view pem) 
 }
 
 Result<std::string> EcdsaP384PrivateKey::to_pem() const {
-  OSSL_ENCODER_CTX* ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey_.get(), EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr);
+  OSSL_ENCODER_CTX* ectx =
+      OSSL_ENCODER_CTX_new_for_pkey(pkey_.get(), EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr);
   if (ectx == nullptr) return Error(ossl::error_text("PEM encoder"));
   unsigned char* data = nullptr;
   std::size_t len = 0;

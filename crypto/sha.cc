@@ -70,5 +70,12 @@ Digest384 sha384(ByteSpan data) {
   h.update(data);
   return h.finish();
 }
+Digest512 sha512(ByteSpan data) {
+  Digest512 out{};
+  unsigned len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha512(), nullptr) != 1 || len != out.size())
+    die("sha512");
+  return out;
+}
 
 }  // namespace nsgx::crypto

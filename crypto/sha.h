@@ -14,6 +14,7 @@ namespace nsgx::crypto {
 
 using Digest256 = std::array<std::uint8_t, 32>;
 using Digest384 = std::array<std::uint8_t, 48>;
+using Digest512 = std::array<std::uint8_t, 64>;
 
 // Incremental SHA-256. The context is copyable (clone) so that a measurement
 // can be snapshotted, e.g. to print MRENCLAVE of a prefix.
@@ -45,5 +46,7 @@ class Sha384 {
 
 Digest256 sha256(ByteSpan data);
 Digest384 sha384(ByteSpan data);
+// One-shot SHA-512 (the attestation key's commitment fills a 64-byte REPORT_DATA).
+Digest512 sha512(ByteSpan data);
 
 }  // namespace nsgx::crypto

@@ -7,6 +7,7 @@
 
 #include "arch/sgx/ssa.h"
 #include "arch/sgx/tcs.h"
+#include "crypto/sha.h"
 #include "monitor/keys.h"
 
 namespace nsgx::monitor {
@@ -956,6 +957,29 @@ LeafResult Monitor::ereport(EnclaveId id, const sgx::TargetInfo& target, std::sp
   if (!mac) return LeafResult::gp("EREPORT: MAC computation failed");
   std::memcpy(r.mac, mac->data(), 16);
   report = r;
+  return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- the quoting identity
+
+sgx::TargetInfo Monitor::quoting_target() {
+  static constexpr char kIdentity[] = "NSGX-QUOTING-IDENTITY-v1";
+  const auto mr = crypto::sha256(ByteSpan(reinterpret_cast<const std::uint8_t*>(kIdentity), sizeof kIdentity - 1));
+  sgx::TargetInfo t{};
+  std::memcpy(t.mr_enclave, mr.data(), 32);
+  t.attributes.flags = sgx::attr::kInit | sgx::attr::kMode64Bit;
+  t.attributes.xfrm = sgx::xfrm::kLegacy;
+  return t;
+}
+
+LeafResult Monitor::verify_report(const sgx::Report& report, const sgx::TargetInfo& target) const {
+  // A REPORT of another monitor start (or forged) carries another KEYID;
+  // its MAC could not verify either, but the KEYID names the reason.
+  if (!crypto::equal_ct(ByteSpan(report.key_id, 32), report_key_id_))
+    return LeafResult::error(sgx::Status::kMacCompareFail, "REPORT: KEYID is not this monitor's");
+  auto mac = crypto::aes128_cmac(report_key(target), as_bytes(report.body));
+  if (!mac || !crypto::equal_ct(*mac, ByteSpan(report.mac, 16)))
+    return LeafResult::error(sgx::Status::kMacCompareFail, "REPORT: MAC does not verify for this target");
   return LeafResult::success();
 }
 

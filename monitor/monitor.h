@@ -166,6 +166,21 @@ class Monitor {
   // EMODPE: the enclave extends a page's permissions by `secinfo`'s.
   LeafResult emodpe(EnclaveId enclave, LinearAddr addr, const sgx::Secinfo& secinfo);
 
+  // ---- the quoting identity (remote attestation, docs/attestation.md) ----
+  // The TARGETINFO an enclave gives EREPORT to have this monitor quote it,
+  // as an SGX enclave targets the Quoting Enclave. Its MEASUREMENT is
+  // SHA-256("NSGX-QUOTING-IDENTITY-v1"): a digest of a 24-byte string, never
+  // of an ECREATE/EADD/EEXTEND record stream (whole 64-byte records), so no
+  // enclave can measure to it and obtain its report key through EGETKEY.
+  // ATTRIBUTES = INIT | MODE64BIT, XFRM = x87|SSE, MISCSELECT = 0.
+  static sgx::TargetInfo quoting_target();
+  // Checks a REPORT as the target enclave would with EGETKEY(REPORT) and
+  // its KEYID: the KEYID must be this monitor start's, and the MAC over the
+  // body must verify under `target`'s report key (compared in constant
+  // time). kMacCompareFail otherwise. The monitor derives the key itself:
+  // the quoting identity is not an enclave and runs no EGETKEY.
+  LeafResult verify_report(const sgx::Report& report, const sgx::TargetInfo& target) const;
+
   // ---- inspection (for backends and tests) ----
   std::optional<EpcmEntry> epcm(EpcIndex page) const;
   std::optional<EnclaveState> state(EnclaveId enclave) const;

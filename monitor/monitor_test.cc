@@ -512,6 +512,51 @@ TEST_F(KeysTest, ReportVerifiesAtItsTargetOnly) {
   EXPECT_EQ(std::memcmp(again.key_id, rep.key_id, 32), 0);
 }
 
+TEST_F(KeysTest, QuotingIdentityVerifiesReportsTargetedAtIt) {
+  EnclaveId a = launch(*key1_, 0);
+  const sgx::TargetInfo qt = Monitor::quoting_target();
+  // SHA-256("NSGX-QUOTING-IDENTITY-v1"), recomputed here.
+  const char id[] = "NSGX-QUOTING-IDENTITY-v1";
+  const auto mr = crypto::sha256(ByteSpan(reinterpret_cast<const std::uint8_t*>(id), sizeof id - 1));
+  EXPECT_EQ(std::memcmp(qt.mr_enclave, mr.data(), 32), 0);
+  EXPECT_NE(std::memcmp(qt.mr_enclave, monitor_.secs(a)->mr_enclave, 32), 0);
+  std::array<std::uint8_t, 64> data{};
+  data[7] = 7;
+  sgx::Report rep{};
+  ASSERT_TRUE(monitor_.ereport(a, qt, data, rep));
+  EXPECT_TRUE(monitor_.verify_report(rep, qt));
+
+  // Each field of the body is under the MAC; so are the target and KEYID.
+  for (std::size_t i : {std::size_t{0}, std::size_t{64}, std::size_t{256}, std::size_t{383}}) {
+    sgx::Report bad = rep;
+    as_writable_bytes(bad)[i] ^= 1;
+    auto r = monitor_.verify_report(bad, qt);
+    EXPECT_EQ(r.status, sgx::Status::kMacCompareFail) << "byte " << i;
+  }
+  sgx::Report mac = rep;
+  mac.mac[15] ^= 0x80;
+  EXPECT_EQ(monitor_.verify_report(mac, qt).status, sgx::Status::kMacCompareFail);
+  sgx::Report keyid = rep;
+  keyid.key_id[0] ^= 1;
+  EXPECT_EQ(std::string(monitor_.verify_report(keyid, qt).detail), "REPORT: KEYID is not this monitor's");
+  // A REPORT targeted at an enclave does not verify for the quoting identity.
+  sgx::TargetInfo other{};
+  std::memcpy(other.mr_enclave, monitor_.secs(a)->mr_enclave, 32);
+  other.attributes = monitor_.secs(a)->attributes;
+  sgx::Report elsewhere{};
+  ASSERT_TRUE(monitor_.ereport(a, other, data, elsewhere));
+  EXPECT_EQ(monitor_.verify_report(elsewhere, qt).status, sgx::Status::kMacCompareFail);
+  EXPECT_TRUE(monitor_.verify_report(elsewhere, other));
+  // The key is the one the target would get from EGETKEY(REPORT).
+  auto req = request(sgx::KeyName::kReport, 0);
+  std::memcpy(req.key_id, elsewhere.key_id, 32);
+  // (a is the target here: it can check a report targeted at itself)
+  const auto k = key(a, req);
+  auto m = crypto::aes128_cmac(k, as_bytes(elsewhere.body));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(std::memcmp(m->data(), elsewhere.mac, 16), 0);
+}
+
 }  // namespace
 }  // namespace nsgx::monitor
 

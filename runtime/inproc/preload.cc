@@ -26,8 +26,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "runtime/inproc/cpuid.h"
+#include "runtime/inproc/quote_abi.h"
 #include "runtime/inproc/runtime.h"
 #include "runtime/inproc/vdso_image.h"
 
@@ -306,7 +308,35 @@ sighandler_t signal(int sig, sighandler_t handler) {
 
 int sigaltstack(const stack_t* ss, stack_t* old) { return nsgx::inproc::app_sigaltstack(ss, old); }
 
+// ------------------------------------------------------------ quotes (quote_abi.h)
+
+int nsgx_inproc_quote_info(void* target_info, std::uint32_t* quote_size) {
+  if (target_info == nullptr || quote_size == nullptr) return -EINVAL;
+  const int rc = Runtime::get().quoting().quote_size(*quote_size);
+  if (rc != 0) return rc;
+  const nsgx::sgx::TargetInfo t = nsgx::runtime::QuotingService::target_info();
+  std::memcpy(target_info, &t, sizeof t);
+  return 0;
+}
+
+int nsgx_inproc_quote(const void* report, const std::uint8_t* nonce, std::uint32_t nonce_size, std::uint8_t* quote,
+                      std::uint32_t quote_size) {
+  if (report == nullptr || quote == nullptr || (nonce == nullptr && nonce_size != 0)) return -EINVAL;
+  Runtime& rt = Runtime::get();
+  nsgx::Bytes out;
+  const int rc = rt.quoting().quote(rt.monitor(), {static_cast<const std::uint8_t*>(report), sizeof(nsgx::sgx::Report)},
+                                    {nonce, nonce_size}, out);
+  if (rc != 0) return rc;
+  if (out.size() != quote_size) return -ENOSPC;
+  std::memcpy(quote, out.data(), out.size());
+  return 0;
+}
+
 }  // extern "C"
+
+// The entry points keep the types quote_abi.h gives the urts.
+static_assert(std::is_same_v<decltype(&nsgx_inproc_quote_info), nsgx::inproc::QuoteInfoFn>);
+static_assert(std::is_same_v<decltype(&nsgx_inproc_quote), nsgx::inproc::QuoteFn>);
 
 // ------------------------------------------------------------ start-up
 

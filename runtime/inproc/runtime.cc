@@ -154,7 +154,8 @@ Runtime::Runtime(const Config& config)
     : config_(config),
       epc_(config.epc_pages, secrets_for(config)),
       monitor_(epc_, monitor::MonitorConfig{.launch = config.launch}),
-      pool_(monitor_, this) {}
+      pool_(monitor_, this),
+      quoting_(config.state_dir, attest::kInprocAttestationKeyFile) {}
 
 void Runtime::after_fork_child() {
   // The parent's runtime and its objects are left as they are (another

@@ -22,6 +22,7 @@
 
 #include "driver/driver.h"
 #include "monitor/monitor.h"
+#include "runtime/common/quoting.h"
 #include "runtime/inproc/thread_block.h"
 
 namespace nsgx::inproc {
@@ -137,6 +138,7 @@ class Runtime final : public driver::DriverHooks {
   monitor::Monitor& monitor() { return monitor_; }
   driver::EpcPool& pool() { return pool_; }
   EpcMemory& epc() { return epc_; }
+  runtime::QuotingService& quoting() { return quoting_; }
   // Resolves a fault at `addr` of `encl` the driver can fix: 1 fixed, 0 not
   // the driver's to fix (report it), with `error_code` the SGX #PF code.
   int resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_t native_err, std::uint32_t& error_code);
@@ -163,6 +165,7 @@ class Runtime final : public driver::DriverHooks {
   EpcMemory epc_;
   monitor::Monitor monitor_;
   driver::EpcPool pool_;
+  runtime::QuotingService quoting_;
   SelfMemory user_;
   mutable std::shared_mutex files_mu_;
   // Files by the inode of the descriptor's memfd (dup'ed fds share one).

@@ -228,6 +228,27 @@ int Client::status(StatusInfo& out) {
   return 0;
 }
 
+int Client::quote_info(std::span<std::uint8_t, 512> target_info, std::uint32_t& quote_size) {
+  Reply r{};
+  std::vector<std::uint8_t> tail;
+  if (const int rc = request(Op::kQuoteInfo, 0, {}, {}, r, &tail); rc != 0) return rc;
+  if (tail.size() != target_info.size() || r.value == 0 || r.value > kMaxMessage) return -EPROTO;
+  std::memcpy(target_info.data(), tail.data(), tail.size());
+  quote_size = static_cast<std::uint32_t>(r.value);
+  return 0;
+}
+
+int Client::quote(std::span<const std::uint8_t, 432> report, std::span<const std::uint8_t> nonce,
+                  std::vector<std::uint8_t>& out) {
+  QuoteReq q{};
+  if (nonce.size() > sizeof q.nonce) return -EINVAL;
+  std::memcpy(q.report, report.data(), report.size());
+  q.nonce_size = static_cast<std::uint32_t>(nonce.size());
+  if (!nonce.empty()) std::memcpy(q.nonce, nonce.data(), nonce.size());
+  Reply r{};
+  return request(Op::kQuote, 0, bytes_of(q), {}, r, &out);
+}
+
 void* Client::window_alloc(std::size_t size, std::size_t align) {
   if (size == 0) size = 1;
   if (align < 16) align = 16;

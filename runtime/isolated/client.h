@@ -50,6 +50,11 @@ class Client {
   // Serve the TCS at `addr` (made by the enclave with SGX2) on mailbox `slot`.
   int add_tcs(std::uint64_t handle, std::uint64_t addr, std::uint32_t slot);
   int status(StatusInfo& out);
+  // The quoting identity's TARGETINFO (512 bytes) and the quote size.
+  int quote_info(std::span<std::uint8_t, 512> target_info, std::uint32_t& quote_size);
+  // A quote of the 432-byte REPORT with `nonce` (at most 64 bytes).
+  int quote(std::span<const std::uint8_t, 432> report, std::span<const std::uint8_t> nonce,
+            std::vector<std::uint8_t>& out);
   // Sends a raw request (tests: forged requests must get errors).
   int raw(const Header& h, std::span<const std::uint8_t> body, Reply& reply, std::vector<std::uint8_t>* tail = nullptr);
 

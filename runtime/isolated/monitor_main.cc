@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   int serve_fd = -1;
   app.add_option("--socket", socket_path, "listen on this UNIX socket (default: " + isolated::default_socket_path() + ")");
   app.add_option("--fd", serve_fd, "serve the single connection on this descriptor, then exit");
-  app.add_option("--state-dir", state_dir, "where the platform secrets live (default: $NSGX_STATE_DIR, ...)");
+  app.add_option("--state-dir", state_dir,
+                 "where the platform secrets and the attestation key live (default: $NSGX_STATE_DIR, ...)");
   app.add_option("--epc-size", epc_size, "EPC size, e.g. 128M (default: $NSGX_EPC_SIZE or 128M)");
   app.add_option("--host", host_path, "the nsgx-enclave-host executable");
   CLI11_PARSE(app, argc, argv);
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   isolated::ServerOptions options;
   options.epc_pages = config->epc_pages;
   options.launch = config->launch;
+  options.state_dir = config->state_dir;
   options.host_path = host_path.empty() ? isolated::enclave_host_path() : host_path;
   if (access(options.host_path.c_str(), X_OK) != 0) {
     std::fprintf(stderr, "nsgx-monitor: enclave host %s: %s\n", options.host_path.c_str(), std::strerror(errno));

@@ -37,6 +37,8 @@ enum class Op : std::uint32_t {
   kDestroy = 8,
   kStatus = 9,     // monitor statistics (tests, `nsgx monitor status`)
   kAddTcs = 10,    // AddTcs: serve a TCS the enclave made with SGX2 (EMODT + EACCEPT) on a spare mailbox
+  kQuoteInfo = 11,  // reply value: the quote size; tail: the quoting identity's TARGETINFO (512 bytes)
+  kQuote = 12,      // QuoteReq; reply tail: the quote (docs/attestation.md)
   // enclave host -> monitor; each gets one Reply with the same tag
   kHostHello = 32,  // the host is non-dumpable: send it the memory
   kEreport = 33,
@@ -107,6 +109,16 @@ struct AddTcs {
   std::uint32_t slot;  // its mailbox (index into the Init mailboxes)
   std::uint32_t reserved;
 };
+
+struct QuoteReq {
+  std::uint8_t report[432];  // the enclave's REPORT, targeted at the quoting identity
+  std::uint32_t nonce_size;  // 0..64
+  std::uint32_t reserved;
+  std::uint8_t nonce[64];
+};
+// kQuote's reply: err -EBADMSG (the REPORT's KEYID or MAC is not the
+// monitor's for the quoting identity), -EINVAL (a bad nonce, or REPORT_DATA
+// not binding it), -EIO (no attestation key or evidence).
 
 struct StatusInfo {
   std::uint32_t epc_pages, free_pages;

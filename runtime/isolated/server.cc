@@ -112,7 +112,8 @@ Server::Server(const ServerOptions& options, const monitor::PlatformSecrets& sec
     : options_(options),
       epc_(options.epc_pages, secrets),
       monitor_(epc_, monitor::MonitorConfig{.launch = options.launch}),
-      pool_(monitor_, this, /*overcommit=*/false) {}
+      pool_(monitor_, this, /*overcommit=*/false),
+      quoting_(options.state_dir, attest::kAttestationKeyFile) {}
 
 Server::~Server() {
   shutdown();
@@ -472,7 +473,7 @@ int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::
 
 int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r) {
   const std::span<const std::uint8_t> body(m.body);
-  if (m.header.op < Op::kHello || m.header.op > Op::kAddTcs) return -ENOSYS;  // not an application request
+  if (m.header.op < Op::kHello || m.header.op > Op::kQuote) return -ENOSYS;  // not an application request
   if (m.header.op == Op::kHello) {
     auto h = parse<Hello>(body);
     if (!h || h->version != kProtocolVersion) return -EPROTO;
@@ -506,6 +507,28 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
     const StatusInfo s = status();
     tail.assign(reinterpret_cast<const std::uint8_t*>(&s), reinterpret_cast<const std::uint8_t*>(&s) + sizeof s);
     return 0;
+  }
+  if (m.header.op == Op::kQuoteInfo) {
+    std::uint32_t size = 0;
+    std::string why;
+    if (const int rc = quoting_.quote_size(size, &why); rc != 0) {
+      std::fprintf(stderr, "nsgx-monitor: quoting: %s\n", why.c_str());
+      return rc;
+    }
+    const sgx::TargetInfo t = runtime::QuotingService::target_info();
+    const ByteSpan tb = as_bytes(t);
+    tail.assign(tb.begin(), tb.end());
+    r.value = size;
+    return 0;
+  }
+  if (m.header.op == Op::kQuote) {
+    auto q = parse<QuoteReq>(body);
+    if (!q || body.size() != sizeof(QuoteReq) || q->reserved != 0 || q->nonce_size > sizeof q->nonce) return -EINVAL;
+    std::string why;
+    const int rc = quoting_.quote(monitor_, ByteSpan(q->report, sizeof q->report), ByteSpan(q->nonce, q->nonce_size),
+                                  tail, &why);
+    if (rc == -EIO) std::fprintf(stderr, "nsgx-monitor: quoting: %s\n", why.c_str());
+    return rc;
   }
   if (c.window_fd < 0) return -EPROTO;  // Hello first
   if (m.header.op == Op::kCreate) {

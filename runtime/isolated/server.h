@@ -36,6 +36,7 @@
 
 #include "driver/driver.h"
 #include "monitor/monitor.h"
+#include "runtime/common/quoting.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/epc.h"
 
@@ -49,6 +50,8 @@ struct ServerOptions {
   // change before it is treated as lost.
   int host_timeout_ms = 5000;
   std::uint32_t spin = 4000;  // mailbox spin rounds in the enclave host before it sleeps
+  // Where the attestation key and the emulated root live (quotes).
+  std::string state_dir;
 };
 
 class Server final : public driver::DriverHooks {
@@ -94,6 +97,7 @@ class Server final : public driver::DriverHooks {
   IsolatedEpc epc_;
   monitor::Monitor monitor_;
   driver::EpcPool pool_;
+  runtime::QuotingService quoting_;
   mutable std::mutex mu_;  // the tables below
   std::condition_variable idle_;
   std::map<Connection*, std::shared_ptr<Connection>> connections_;

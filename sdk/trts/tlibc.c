@@ -149,6 +149,10 @@ void* __memcpy_chk(void* d, const void* s, size_t n, size_t room) {
   if (n > room) nsgx_crash();
   return memcpy(d, s, n);
 }
+void* __memset_chk(void* d, int c, size_t n, size_t room) {
+  if (n > room) nsgx_crash();
+  return memset(d, c, n);
+}
 FILE* fopen(const char* path, const char* mode) {
   (void)path, (void)mode;
   errno = ENOSYS;

@@ -37,6 +37,7 @@
 #include "runtime/common/config.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
+#include "sdk/urts/backend.h"
 #include "sdk/urts/system_features.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
@@ -49,15 +50,17 @@ int nsgx_urts_vdso_handler(long, long, long, long, long, long, sgx_enclave_run*)
 }
 
 namespace nsgx::urts {
-namespace {
-
-constexpr long kEcmdInitEnclave = -1, kEcmdOret = -2, kEcmdExcept = -3, kOcmdEret = -1;
 
 bool use_isolated() {
   const char* b = std::getenv("NSGX_BACKEND");
   if (b == nullptr || *b == 0 || std::strcmp(b, "isolated") == 0) return true;
   return false;  // "inproc" (under nsgx exec) or "sgx" (hardware): /dev/sgx_enclave
 }
+
+namespace {
+
+constexpr long kEcmdInitEnclave = -1, kEcmdOret = -2, kEcmdExcept = -3, kOcmdEret = -1;
+
 constexpr std::uint64_t kPage = 4096;
 // Isolated backend: mailboxes beyond the image's TCSs, for TCSs an enclave
 // adds at run time (SGX2).

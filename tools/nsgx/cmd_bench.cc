@@ -43,8 +43,11 @@ constexpr Suite kSuites[] = {
     {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
     {"sdk", "sdk_ecall_bench", Kind::kSdk,
      "SDK: null ECALL and null OCALL round trips through sgx_ecall, isolated and inproc backends"},
+    {"quote", "quote_benchmark", Kind::kGbench, "quotes: generation (signing), parsing, and verification with the chain"},
+    {"quote-e2e", "quote_e2e_benchmark", Kind::kGbench,
+     "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation"},
 };
-constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk";
+constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk, quote, quote-e2e";
 
 const char* not_built(const Suite& s) {
   return s.kind == Kind::kSdk ? "(not built: configure with -DNSGX_TESTS=ON)"

@@ -1,5 +1,5 @@
 // `nsgx verify`: a group with one subcommand per kind of evidence
-// (`snp` here; `quote` with the quote verifier).
+// (`snp`, `quote`).
 #include "tools/nsgx/commands.h"
 
 namespace nsgx::cli {

@@ -82,14 +82,6 @@ nlohmann::ordered_json report_json(const attest::ParsedReport& p) {
   return j;
 }
 
-Result<crypto::Certificate> read_cert(const std::string& path, const char* what) {
-  auto bytes = read_file(path);
-  if (!bytes) return bytes.error().context(what);
-  auto c = crypto::Certificate::parse(*bytes);
-  if (!c) return c.error().context(std::string(what) + " " + path);
-  return c;
-}
-
 }  // namespace
 
 void add_verify_snp(CLI::App& verify, int& exit_code) {
@@ -120,7 +112,7 @@ void add_verify_snp(CLI::App& verify, int& exit_code) {
     if (!report_bytes) return bad_input(report_bytes.error().message());
     auto report = attest::parse_snp_report(*report_bytes);
     if (!report) return bad_input(o->report + ": " + report.error().message());
-    auto vcek = read_cert(o->vcek, "VCEK");
+    auto vcek = read_certificate(o->vcek, "VCEK");
     if (!vcek) return bad_input(vcek.error().message());
 
     attest::SnpVerifyOptions options;
@@ -136,9 +128,9 @@ void add_verify_snp(CLI::App& verify, int& exit_code) {
     Result<attest::SnpVerdict> verdict = Error("not verified");
     std::string chain_text;
     if (!o->ark.empty()) {
-      auto ark_cert = read_cert(o->ark, "ARK");
+      auto ark_cert = read_certificate(o->ark, "ARK");
       if (!ark_cert) return bad_input(ark_cert.error().message());
-      auto ask_cert = read_cert(o->ask, "ASK");
+      auto ask_cert = read_certificate(o->ask, "ASK");
       if (!ask_cert) return bad_input(ask_cert.error().message());
       attest::SnpChain chain = attest::supplied_chain(std::move(*ark_cert), std::move(*ask_cert));
       if (product) chain.product = std::string(attest::product_name(*product));

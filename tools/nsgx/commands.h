@@ -20,9 +20,12 @@ void add_bench(CLI::App& app, int& exit_code);
 void add_demo(CLI::App& app, int& exit_code);
 
 // `nsgx verify` is a group: add_verify makes it, and each kind of evidence
-// adds its subcommand to the group it returns (snp; quote to come).
+// adds its subcommand to the group it returns (snp, quote).
 CLI::App* add_verify(CLI::App& app);
 void add_verify_snp(CLI::App& verify, int& exit_code);
+void add_verify_quote(CLI::App& verify, int& exit_code);
+// `nsgx quote`: a quote of the remote attestation example's enclave (tests).
+void add_quote(CLI::App& app, int& exit_code);
 // `nsgx snp report`: SNP evidence from /dev/sev-guest or the emulated root.
 void add_snp(CLI::App& app, int& exit_code);
 

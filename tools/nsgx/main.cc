@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   nsgx::cli::add_demo(app, exit_code);
   CLI::App* verify = nsgx::cli::add_verify(app);
   nsgx::cli::add_verify_snp(*verify, exit_code);
+  nsgx::cli::add_verify_quote(*verify, exit_code);
+  nsgx::cli::add_quote(app, exit_code);
   nsgx::cli::add_snp(app, exit_code);
   try {
     app.parse(argc, argv);

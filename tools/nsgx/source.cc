@@ -7,6 +7,14 @@
 
 namespace nsgx::cli {
 
+Result<crypto::Certificate> read_certificate(const std::string& path, const char* what) {
+  auto bytes = read_file(path);
+  if (!bytes) return bytes.error().context(what);
+  auto c = crypto::Certificate::parse(*bytes);
+  if (!c) return c.error().context(std::string(what) + " " + path);
+  return c;
+}
+
 Result<std::uint64_t> parse_number(const std::string& text, std::uint64_t max) {
   std::string_view s = text;
   int base = 10;

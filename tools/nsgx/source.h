@@ -9,11 +9,15 @@
 #include <optional>
 #include <string>
 
+#include "crypto/x509.h"
 #include "identity/measurement.h"
 #include "image/raw_pages.h"
 #include "image/sdk_image.h"
 
 namespace nsgx::cli {
+
+// A certificate file (DER or PEM); errors name `what` ("VCEK") and the path.
+Result<crypto::Certificate> read_certificate(const std::string& path, const char* what);
 
 // Numbers are decimal, or hex with a 0x prefix (never octal).
 Result<std::uint64_t> parse_number(const std::string& text, std::uint64_t max = UINT64_MAX);

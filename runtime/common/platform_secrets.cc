@@ -55,7 +55,7 @@ Result<monitor::PlatformSecrets> load_or_create_secrets(const std::string& dir, 
   }
   if (errno != ENOENT) return Error("cannot open " + path + ": " + std::strerror(errno));
   NSGX_RETURN_IF_ERROR(crypto::random_bytes(as_writable_bytes(s)));
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(gettid());
   fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Error("cannot create " + tmp + ": " + std::strerror(errno));
   const bool ok = write(fd, &s, kSize) == static_cast<ssize_t>(kSize) && fsync(fd) == 0;
@@ -64,12 +64,14 @@ Result<monitor::PlatformSecrets> load_or_create_secrets(const std::string& dir, 
     unlink(tmp.c_str());
     return Error("cannot write " + tmp);
   }
-  // Atomic replace; if two processes raced on the first start, both then
-  // read back the one that won.
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Error("cannot create " + path + ": " + std::strerror(errno));
-  }
+  // Linked into place, never renamed over: if two processes race on the
+  // first start, exactly one file wins (the other gets EEXIST) and both
+  // read back that one — a rename would let the second replace the secrets
+  // the first had already started to use.
+  const int linked = link(tmp.c_str(), path.c_str());
+  const int err = errno;
+  unlink(tmp.c_str());
+  if (linked != 0 && err != EEXIST) return Error("cannot create " + path + ": " + std::strerror(err));
   return load_or_create_secrets(dir, name);
 }
 

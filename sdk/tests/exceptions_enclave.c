@@ -121,14 +121,16 @@ void ecall_spin(void) {
   for (;;) __asm__ volatile("pause");
 }
 
-/* Holds its TCS until the application sets *release (a user_check pointer
- * into the untrusted window), counting the threads inside: a second entry
- * while one runs — which SGX forbids per TCS — shows as -1. */
+/* Holds its TCS until the application sets flags[0] (user_check memory in
+ * the untrusted window), after saying it is inside with flags[1], counting
+ * the threads inside: a second entry while one runs — which SGX forbids
+ * per TCS — shows as -1. */
 static volatile int inside;
-int ecall_busy(int* release_flag) {
-  volatile int* release = release_flag;
+int ecall_busy(int* flags) {
+  volatile int* f = flags;
   int twice = __atomic_fetch_add(&inside, 1, __ATOMIC_SEQ_CST) != 0;
-  for (uint64_t i = 0; i < (1ull << 34) && !*release; ++i) __asm__ volatile("pause");
+  f[1] = 1;
+  for (uint64_t i = 0; i < (1ull << 34) && !f[0]; ++i) __asm__ volatile("pause");
   __atomic_fetch_sub(&inside, 1, __ATOMIC_SEQ_CST);
   return twice ? -1 : 42;
 }

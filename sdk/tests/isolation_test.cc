@@ -192,8 +192,9 @@ TEST(Isolation, EenterOnBusyTcsFaults) {
   using nsgx::isolated::Mailbox;
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);
-  auto* release = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
-  ASSERT_NE(release, nullptr);
+  // flags[0]: release the enclave; flags[1]: the enclave is inside.
+  auto* flags = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
+  ASSERT_NE(flags, nullptr);
   // A legitimate call first; its mailbox is the one whose request count
   // moved (stale mailboxes of enclaves gone stay in the window), and it
   // tells ecall_busy's index (the hostile side needs both).
@@ -202,9 +203,9 @@ TEST(Isolation, EenterOnBusyTcsFaults) {
   std::vector<std::uint32_t> before(scan / 64);
   for (std::size_t i = 0; i < before.size(); ++i)
     before[i] = reinterpret_cast<Mailbox*>(window.data() + i * 64)->request.load();
-  *release = 1;
+  flags[0] = 1;
   int r = 0;
-  ASSERT_EQ(ecall_busy(e.eid, &r, const_cast<int*>(release)), SGX_SUCCESS);
+  ASSERT_EQ(ecall_busy(e.eid, &r, const_cast<int*>(flags)), SGX_SUCCESS);
   ASSERT_EQ(r, 42);
   Mailbox* mb = nullptr;
   for (std::size_t i = 0; i + 5 < before.size(); ++i) {
@@ -219,12 +220,13 @@ TEST(Isolation, EenterOnBusyTcsFaults) {
   // ecall_busy again, by hand: its marshalling struct as edger8r lays it out.
   struct Ms {
     int retval;
-    int* release;
+    int* flags;
   };
   auto* ms = static_cast<Ms*>(nsgx_untrusted_alloc(sizeof(Ms)));
   ms->retval = 0;
-  ms->release = const_cast<int*>(release);
-  *release = 0;
+  ms->flags = const_cast<int*>(flags);
+  flags[0] = 0;
+  flags[1] = 0;
   const std::uint64_t index = mb->rdi;
   auto post = [&](std::uint64_t rdi, std::uint64_t rsi) {
     mb->op = MailOp::kEenter;
@@ -238,19 +240,20 @@ TEST(Isolation, EenterOnBusyTcsFaults) {
     return mb->response.load() == n;
   };
   const std::uint32_t first = post(index, reinterpret_cast<std::uint64_t>(ms));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_NE(mb->response.load(), first);  // the enclave holds the TCS
+  for (int i = 0; i < 500 && !flags[1]; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(flags[1], 1);                 // the enclave is inside and holds the TCS
+  ASSERT_NE(mb->response.load(), first);
   // The hostile second EENTER on the busy TCS.
   const std::uint32_t second = post(index, reinterpret_cast<std::uint64_t>(ms));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_NE(mb->response.load(), second);  // not answered by entering again meanwhile
-  *release = 1;
+  flags[0] = 1;
   ASSERT_TRUE(wait_response(second));
   EXPECT_EQ(mb->exit, MailExit::kFault);  // refused, as #GP
   EXPECT_EQ(ms->retval, 42);              // the first entry ran alone and completed
   EXPECT_TRUE(works(e.eid));              // and the enclave serves on
   nsgx_untrusted_free(ms);
-  nsgx_untrusted_free(const_cast<int*>(release));
+  nsgx_untrusted_free(const_cast<int*>(flags));
 }
 
 TEST(Isolation, KilledHostIsLostForItsApplicationOnly) {

@@ -1,5 +1,5 @@
 // A test enclave loaded for the length of a scope (debug launch), shared by
-// the SDK tests that use the exceptions enclave.
+// the SDK tests.
 #pragma once
 
 #include "sgx_urts.h"

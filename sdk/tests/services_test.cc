@@ -19,24 +19,14 @@
 #include "identity/enclave_builder.h"
 #include "identity/sigstruct.h"
 #include "image/sdk_image.h"
+#include "loaded_enclave.h"
 #include "services_u.h"
 #include "sgx_tseal.h"
 #include "sgx_urts.h"
 
 namespace {
 
-struct Loaded {
-  sgx_enclave_id_t eid = 0;
-  sgx_status_t status = SGX_ERROR_UNEXPECTED;
-  explicit Loaded(const char* path) {
-    sgx_launch_token_t token{};
-    int updated = 0;
-    status = sgx_create_enclave(path, 1, &token, &updated, &eid, nullptr);
-  }
-  ~Loaded() {
-    if (status == SGX_SUCCESS) sgx_destroy_enclave(eid);
-  }
-};
+using nsgx::sdk_test::Loaded;
 
 // MRENCLAVE and MRSIGNER as the tools compute them from the signed image.
 struct Identity {

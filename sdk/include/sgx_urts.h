@@ -66,8 +66,12 @@ sgx_status_t SGX_CDECL nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, vo
 /* nestedsgx extension: adds the TCS at `tcs` — a page the enclave turned into
  * a TCS (nsgx_enclave_modify_types to SGX_PAGE_TYPE_TCS, then EACCEPT) — to
  * the enclave's TCS pool, so later ECALLs may run on it (up to 16 per
- * enclave on the isolated backend). SGX_ERROR_INVALID_PARAMETER if it is
- * not an accepted TCS of this enclave or already in the pool. */
+ * enclave on the isolated backend). SGX_ERROR_INVALID_PARAMETER if it lies
+ * outside the enclave or is already in the pool, and on the isolated
+ * backend (whose monitor checks) if it is not an accepted TCS. On the
+ * device path, as with the kernel driver, nothing can check that: an ECALL
+ * on a page that is no TCS faults at EENTER and the enclave is reported
+ * crashed (SGX_ERROR_ENCLAVE_CRASHED). */
 sgx_status_t SGX_CDECL nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* tcs);
 
 #ifdef __cplusplus

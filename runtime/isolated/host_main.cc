@@ -135,6 +135,7 @@ struct Worker {
   // The exit the dispatcher saw.
   std::uint64_t rdi = 0, rsi = 0, rdx = 0, r8 = 0, r9 = 0, rsp = 0, rbp = 0;
   Exception ex;
+  std::uint64_t ex_rip = 0;  // the RIP the last AEX saved
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
@@ -300,6 +301,7 @@ void aex(Worker& w, ucontext_t* uc, const Exception& ex) {
   gpr->rsi = s.rsi, gpr->rdi = s.rdi, gpr->r8 = s.r8, gpr->r9 = s.r9, gpr->r10 = s.r10, gpr->r11 = s.r11;
   gpr->r12 = s.r12, gpr->r13 = s.r13, gpr->r14 = s.r14, gpr->r15 = s.r15;
   gpr->rflags = s.rflags, gpr->rip = s.rip, gpr->fs_base = s.fs_base, gpr->gs_base = s.gs_base;
+  w.ex_rip = s.rip;
   gpr->exit_info = sgx::ExitInfo::make(ex.vector, ex.type);
   if ((g.cfg.misc_select & sgx::misc::kExinfo) != 0 && (ex.vector == sgx::vector::kPf || ex.vector == sgx::vector::kGp)) {
     auto* info = reinterpret_cast<sgx::Exinfo*>(at(first) + sgx::exinfo_offset(g.cfg.ssa_frame_size));
@@ -623,6 +625,11 @@ void worker_loop_held(Worker& w) {
       mb.vector = w.ex.vector;
       mb.error_code = static_cast<std::uint16_t>(w.ex.error_code);
       mb.address = w.ex.address;
+      // The faulting RIP, for a debug enclave only (its debugger may read the
+      // SSA anyway): NSGX_DEBUG's crash report in the application.
+      const bool debug = (g.cfg.attributes & sgx::attr::kDebug) != 0;
+      mb.fault_rip = debug ? w.ex_rip - g.cfg.base : 0;
+      mb.fault_rip_valid = debug ? 1 : 0;
       mb.exit = MailExit::kAex;
     } else {
       mb.exit = MailExit::kFault;

@@ -64,7 +64,9 @@ bool kernel_offers_fsgsbase();
 // The mode for a process that switches bases around enclave code:
 // kInstructions where the kernel offers them, unless `env` (the value of
 // NSGX_FSGSBASE) is "off", which forces the arch_prctl path (to test it on
-// machines that have both); otherwise kArchPrctl.
+// machines that have both); otherwise kArchPrctl. "force-unsafe" uses the
+// instructions regardless — only to demonstrate, in a test, the crashes the
+// check prevents.
 FsgsMode choose_fsgs_mode(const char* env);
 
 const char* fsgs_mode_name(FsgsMode m);

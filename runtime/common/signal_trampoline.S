@@ -106,7 +106,12 @@ nsgx_signal_trampoline:
 	mov	%rsi, SLOT_CUR_FS(%r8)
 	mov	$ARCH_SET_FS, %edi
 	call	nsgx_set_base
+	/* GS: C code never uses it; only a program that set a GS base of its
+	 * own gets it back here (a base of 0 is put back lazily, see
+	 * gs_after_exit in runtime/inproc/exceptions.cc). */
 3:	mov	SLOT_HOST_GS(%r8), %rsi
+	test	%rsi, %rsi
+	jz	.Lcall
 	cmp	SLOT_CUR_GS(%r8), %rsi
 	je	.Lcall
 	mov	%rsi, SLOT_CUR_GS(%r8)

@@ -102,11 +102,13 @@ nsgx_vdso_sgx_enter_enclave:
 	mov	16(%rsp), %rsi
 	mov	$SYS_ARCH_PRCTL, %eax
 	syscall
-	mov	$ARCH_SET_GS, %edi
 	mov	24(%rsp), %rsi
+	test	%rsi, %rsi		/* 0: the enclave's GS is still in place */
+	jz	1f
+	mov	$ARCH_SET_GS, %edi
 	mov	$SYS_ARCH_PRCTL, %eax
 	syscall
-	xor	%eax, %eax
+1:	xor	%eax, %eax
 2:
 	/* Move the out struct to just below the pushed registers (the reads
 	 * below expect it there), through registers: the areas may overlap. */

@@ -8,8 +8,8 @@
 
 namespace nsgx::runtime {
 
-inline constexpr std::size_t kSlotSize = 256 * 1024;  // signal_trampoline.S: SLOT_MASK + 1
-inline constexpr std::size_t kAltStackOffset = 2 * 4096;  // block page, guard page, then the stack
+inline constexpr std::size_t kSlotSize = std::size_t{256} * 1024;  // signal_trampoline.S: SLOT_MASK + 1
+inline constexpr std::size_t kAltStackOffset = std::size_t{2} * 4096;  // block page, guard page, then the stack
 
 // Every slot's block starts with this.
 struct SlotHeader {

@@ -508,7 +508,7 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
 using namespace nsgx;
 using namespace nsgx::isolated;
 
-extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* block, runtime::SignalBases*) {
+extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* block, runtime::SignalBases* /*bases: held, never switched*/) {
   auto* info = static_cast<siginfo_t*>(info_v);
   auto* uc = static_cast<ucontext_t*>(uc_v);
   auto* b = static_cast<HostBlock*>(block);

@@ -513,6 +513,12 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
   auto* uc = static_cast<ucontext_t*>(uc_v);
   auto* b = static_cast<HostBlock*>(block);
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
+  // Exceptions come only from the kernel (SDM: the OS cannot make an enclave
+  // see an exception that did not happen). A signal another process sent
+  // (kill, tgkill, sigqueue: si_code <= 0) — or a SIGSYS that is not
+  // seccomp's — is no exception: ignored, the thread goes on where it was.
+  constexpr int kSysSeccomp = 1;  // SYS_SECCOMP, include/uapi/asm-generic/siginfo.h
+  if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != kSysSeccomp)) return;
   if (b != nullptr && b->worker != nullptr) {
     Worker& w = *b->worker;
     if (b->header.in_enclave) {

@@ -58,6 +58,13 @@ bool secinfo_reserved_clear(const sgx::Secinfo& s) {
   return (s.flags & kReservedMask) == 0 && all_zero(ByteSpan(s.reserved, sizeof s.reserved));
 }
 
+// The page types EBLOCK, EWB and ELDU take (SDM Vol.3D EBLOCK, EWB and
+// ELDB/ELDU operation: PT_REG, PT_TCS, PT_TRIM; the shadow-stack types are
+// not supported here). A SECS and a VA page are never blocked.
+bool evictable_type(sgx::PageType t) {
+  return t == sgx::PageType::kReg || t == sgx::PageType::kTcs || t == sgx::PageType::kTrim;
+}
+
 }  // namespace
 
 std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_select) {
@@ -642,7 +649,9 @@ LeafResult Monitor::eblock(EpcIndex page) {
   const EpcmEntry& entry = held.entry;
   if (!entry.valid) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page not valid");
   if (entry.type == sgx::PageType::kSecs) return LeafResult::error(sgx::Status::kPgIsSecs, "EBLOCK: page is a SECS");
-  if (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs)
+  // SDM EBLOCK: PT_REG, PT_TCS and PT_TRIM pages can be blocked (and so
+  // evicted); a trimmed page awaiting EACCEPT or EREMOVE still holds EPC.
+  if (!evictable_type(entry.type))
     return LeafResult::error(sgx::Status::kNotBlockable, "EBLOCK: page type cannot be blocked");
   if (held.enclave == nullptr) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page has no live enclave");
   if (entry.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
@@ -691,7 +700,7 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   if (!page_in_range(va)) return LeafResult::pf(va.value, "EWB: VA operand not an EPC page");
   if (slot >= sgx::kVaSlotsPerPage) return LeafResult::gp("EWB: VA slot out of range");
   HeldPage held = hold_page(page);
-  if (held.enclave == nullptr || (held.entry.type != sgx::PageType::kReg && held.entry.type != sgx::PageType::kTcs))
+  if (held.enclave == nullptr || !evictable_type(held.entry.type))
     return LeafResult::pf(page.value, "EWB: not an evictable page of a live enclave");
   Enclave* enclave = held.enclave;
   EpcmEntry entry = held.entry;
@@ -750,7 +759,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   if (!enclave->alive) return LeafResult::pf(id.value, "ELDU: SECS was removed");
   if (in.pcmd.enclave_id != enclave->eid) return LeafResult::gp("ELDU: the page belongs to another enclave");
   const sgx::PageType type = in.pcmd.secinfo.page_type();
-  if (type != sgx::PageType::kReg && type != sgx::PageType::kTcs) return LeafResult::gp("ELDU: bad PCMD page type");
+  if (!evictable_type(type)) return LeafResult::gp("ELDU: bad PCMD page type");
   const sgx::Secs& secs = enclave->secs;
   if ((in.linaddr & sgx::kPageMask) != 0 || in.linaddr < secs.base_addr || in.linaddr - secs.base_addr >= secs.size)
     return LeafResult::gp("ELDU: linear address outside ELRANGE");
@@ -787,8 +796,9 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
   enclave->pages.emplace(in.linaddr, page);
   ++enclave->children;
-  // Pending or modified pages stay unmapped until the enclave accepts them.
-  if (!blocked && (in.pcmd.secinfo.flags & (kPending | kModified)) == 0)
+  // Pending or modified pages stay unmapped until the enclave accepts them;
+  // a trimmed page is never mapped again (as after its EACCEPT).
+  if (!blocked && (in.pcmd.secinfo.flags & (kPending | kModified)) == 0 && type != sgx::PageType::kTrim)
     platform_.page_mapped(id, LinearAddr{in.linaddr}, page, in.pcmd.secinfo.flags & kPermMask);
   return LeafResult::success();
 }

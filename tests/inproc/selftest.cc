@@ -112,6 +112,32 @@ TEST(Selftest, PteWriteFaultIsReportedThroughTheRunStruct) {
   EXPECT_EQ(run.exception_addr, e.base + 10 * kPage);
 }
 
+// As the kernel's pte_permissions test: mprotect(2) changes the PTE of a
+// page the enclave has written in place, so the next write is a protection
+// fault on a present page (error code 0x7 = P | W | U), not a not-present
+// fault (0x6); with the permission back, ERESUME completes the write.
+TEST(Selftest, WriteAfterMprotectReadOnlyIsAProtectionFault) {
+  Enclave e;
+  const std::uint64_t page = e.base + 15 * kPage;  // the spare RW page
+  EnclOp op{3, 0x1122334455667788ull, page, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  ASSERT_EQ(run.function, 4u) << "vector " << run.exception_vector;  // EEXIT: the PTE is present and writable
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(page), kPage, PROT_READ), 0) << std::strerror(errno);
+  op = {3, 0x8877665544332211ull, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 3u);  // ERESUME
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_error_code, 0x7);
+  EXPECT_EQ(run.exception_addr, page);
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(page), kPage, PROT_READ | PROT_WRITE), 0) << std::strerror(errno);
+  ASSERT_EQ(encl_call(e.enter, reinterpret_cast<unsigned long>(&op), &run, 3 /* ERESUME */), 0);
+  EXPECT_EQ(run.function, 4u) << "vector " << run.exception_vector << " error " << run.exception_error_code;
+  op = {4, 0, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 0x8877665544332211ull);
+}
+
 // A user handler sees the exception, fixes the mapping and resumes.
 int fix_and_resume(long, long, long, long, long, long, sgx_enclave_run* run) {
   if (run->function == 3 && run->exception_vector == 14) {

@@ -260,7 +260,8 @@ Monitor::HeldPage Monitor::hold_page(EpcIndex page) const {
     // The page went to another owner while we waited for this one: retry.
   }
   HeldPage contended;
-  contended.entry.valid = true;  // valid but not held: callers report #PF
+  contended.conflict = true;
+  contended.entry.valid = true;  // valid but not held: callers report #PF, EBLOCK a conflict
   return contended;
 }
 
@@ -647,6 +648,10 @@ LeafResult Monitor::eblock(EpcIndex page) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EBLOCK: not an EPC page");
   HeldPage held = hold_page(page);
   const EpcmEntry& entry = held.entry;
+  // The page kept changing hands under us: its entry (and so its type) is
+  // unknown. SDM EBLOCK names this case — a page being written by EADD,
+  // EAUG, ECREATE, ELDU/ELDB, EMODT or EWB — SGX_EPC_PAGE_CONFLICT.
+  if (held.conflict) return LeafResult::error(sgx::Status::kEpcPageConflict, "EBLOCK: page in use by another leaf");
   if (!entry.valid) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page not valid");
   if (entry.type == sgx::PageType::kSecs) return LeafResult::error(sgx::Status::kPgIsSecs, "EBLOCK: page is a SECS");
   // SDM EBLOCK: PT_REG, PT_TCS and PT_TRIM pages can be blocked (and so

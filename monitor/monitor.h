@@ -233,11 +233,13 @@ class Monitor {
   // its EPCM entry read under that lock. Every change to an owned page
   // happens under its owner's lock, so `entry` stays true while `lock` is
   // held. `enclave` is null when the page is free, a VA page, or could not
-  // be held (its owner is gone, or it kept changing hands).
+  // be held (its owner is gone, or it kept changing hands — then `conflict`
+  // is set and `entry` says nothing but valid).
   struct HeldPage {
     Enclave* enclave = nullptr;
     std::unique_lock<std::mutex> lock;
     EpcmEntry entry{};
+    bool conflict = false;
   };
   HeldPage hold_page(EpcIndex page) const;
   // Reads a live enclave under its lock for the inspection methods.

@@ -73,6 +73,17 @@ std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_sele
   return static_cast<std::uint32_t>((bytes + sgx::kPageSize - 1) / sgx::kPageSize);
 }
 
+std::optional<std::uint64_t> ssa_page_offset(std::uint64_t ossa, std::uint32_t frame, std::uint32_t frame_pages,
+                                             std::uint32_t page, std::uint64_t elrange_size) {
+  // frame * frame_pages cannot wrap (two 32-bit factors); every later step can.
+  std::uint64_t pages = std::uint64_t{frame} * frame_pages;
+  std::uint64_t off = 0;
+  if (__builtin_add_overflow(pages, page, &pages) || __builtin_mul_overflow(pages, sgx::kPageSize, &off) ||
+      __builtin_add_overflow(off, ossa, &off) || off >= elrange_size)
+    return std::nullopt;
+  return off;
+}
+
 const char* leaf_kind_name(LeafKind k) {
   switch (k) {
     case LeafKind::kOk: return "ok";
@@ -1017,12 +1028,12 @@ LeafResult Monitor::tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, Epc
 LeafResult Monitor::ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page,
                              bool allow_blocked, EpcIndex* first_page) const {
   const sgx::Secs& secs = enclave.secs;
-  const std::uint64_t frame_pages = secs.ssa_frame_size;
+  const std::uint32_t frame_pages = secs.ssa_frame_size;
   EpcIndex first{};
-  for (std::uint64_t i = 0; i < frame_pages; ++i) {
-    const std::uint64_t off = tcs.ossa + (std::uint64_t{frame} * frame_pages + i) * sgx::kPageSize;
-    if (off < tcs.ossa || off >= secs.size) return LeafResult::gp("SSA: frame outside ELRANGE");
-    const std::uint64_t addr = secs.base_addr + off;
+  for (std::uint32_t i = 0; i < frame_pages; ++i) {
+    const auto off = ssa_page_offset(tcs.ossa, frame, frame_pages, i, secs.size);
+    if (!off) return LeafResult::gp("SSA: frame outside ELRANGE");
+    const std::uint64_t addr = secs.base_addr + *off;
     auto it = enclave.pages.find(addr);
     if (it == enclave.pages.end()) return LeafResult::pf(addr, "SSA: frame page missing");
     std::lock_guard lock(epcm_mu_);

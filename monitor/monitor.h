@@ -75,6 +75,14 @@ enum class EnclaveState : std::uint8_t { kCreated, kInitialized };
 // `misc_select` and GPRSGX (SDM 34.9); ECREATE refuses smaller frames.
 std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_select);
 
+// The ELRANGE offset of page `page` of SSA frame `frame` of a TCS whose OSSA
+// is `ossa`, with frames of `frame_pages` pages (SDM 34.8.1: frame n starts
+// at OSSA + n * SSAFRAMESIZE * 4 KiB). Nothing when the arithmetic wraps or
+// the page lies outside an ELRANGE of `elrange_size` bytes: CSSA, NSSA and
+// OSSA come from a TCS the enclave wrote, SSAFRAMESIZE from the OS's SECS.
+std::optional<std::uint64_t> ssa_page_offset(std::uint64_t ossa, std::uint32_t frame, std::uint32_t frame_pages,
+                                             std::uint32_t page, std::uint64_t elrange_size);
+
 class Monitor {
  public:
   Monitor(Platform& platform, MonitorConfig config);

@@ -190,6 +190,23 @@ TEST(MonitorSsa, FrameMustHoldXsaveMiscAndGprsgx) {
   EXPECT_TRUE(m.ecreate(EpcIndex{0}, make_secs(0x10000, 3, {sgx::attr::kMode64Bit, 0x60003}), secinfo(0)));
 }
 
+// Frame n of a TCS starts at OSSA + n * SSAFRAMESIZE pages; CSSA/NSSA and
+// OSSA are the enclave's, SSAFRAMESIZE the OS's, so every step is checked.
+TEST(MonitorSsa, FramePageOffsetsAreCheckedArithmetic) {
+  constexpr std::uint64_t kElrange = 1ull << 36;
+  EXPECT_EQ(ssa_page_offset(0x4000, 0, 1, 0, kElrange), 0x4000u);
+  EXPECT_EQ(ssa_page_offset(0x4000, 2, 3, 1, kElrange), 0x4000u + 7 * 4096);
+  EXPECT_EQ(ssa_page_offset(0x4000, 0, 1, 0, 0x4000), std::nullopt);  // just past ELRANGE
+  // 2^21 frames of 2^31 pages are 2^64 bytes: the product wraps to 0 and
+  // would name the page at OSSA (frame 0's) without the multiplication check.
+  EXPECT_EQ(ssa_page_offset(0, 1u << 21, 1u << 31, 0, kElrange), std::nullopt);
+  EXPECT_EQ(ssa_page_offset(0x1000, 1u << 21, 1u << 31, 3, kElrange), std::nullopt);
+  // The addition of OSSA wraps.
+  EXPECT_EQ(ssa_page_offset(~0ull - 0xfff, 1, 1, 0, ~0ull), std::nullopt);
+  // The largest operands.
+  EXPECT_EQ(ssa_page_offset(0, 0xffffffffu, 0xffffffffu, 0xffffffffu, ~0ull), std::nullopt);
+}
+
 // ---- EADD / EEXTEND ----
 
 TEST_F(MonitorTest, EaddErrors) {

@@ -100,6 +100,8 @@ Monitor::Monitor(Platform& platform, MonitorConfig config)
   platform_.random(paging_key_);
 }
 
+Monitor::~Monitor() { crypto::cleanse(paging_key_); }
+
 Monitor::Enclave* Monitor::find_enclave(EnclaveId id) const {
   std::lock_guard lock(epcm_mu_);
   if (id.value >= epcm_.size()) return nullptr;
@@ -357,6 +359,7 @@ LeafResult Monitor::check_einittoken(const sgx::EinitToken& token, const sgx::Se
   // The MAC key the launch enclave got from EGETKEY(EINITTOKEN_KEY).
   const auto& secrets = platform_.secrets();
   KeyDependencies d{};
+  crypto::CleanseOnExit wipe_deps(d);
   d.key_name = static_cast<std::uint16_t>(sgx::KeyName::kEinitToken);
   d.isv_prod_id = token.isv_prod_id_le;
   d.isv_svn = token.isv_svn_le;
@@ -366,7 +369,9 @@ LeafResult Monitor::check_einittoken(const sgx::EinitToken& token, const sgx::Se
   std::memcpy(d.key_id, token.key_id, 32);
   std::memcpy(d.cpu_svn, token.cpusvn_le, 16);
   d.misc_select = token.masked_misc_select_le;
-  auto mac = crypto::aes128_cmac(derive_key(secrets.report_root, d), as_bytes(token).first(sgx::kEinitTokenMacedSize));
+  crypto::Key128 key = derive_key(secrets.report_root, d);
+  crypto::CleanseOnExit wipe_key(key);
+  auto mac = crypto::aes128_cmac(key, as_bytes(token).first(sgx::kEinitTokenMacedSize));
   if (!mac || !crypto::equal_ct(*mac, ByteSpan(token.mac, 16)))
     return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: EINITTOKEN MAC does not verify");
   return LeafResult::success();
@@ -780,7 +785,9 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   if ((in.linaddr & sgx::kPageMask) != 0 || in.linaddr < secs.base_addr || in.linaddr - secs.base_addr >= secs.size)
     return LeafResult::gp("ELDU: linear address outside ELRANGE");
   if (enclave->pages.count(in.linaddr) != 0) return LeafResult::gp("ELDU: linear address already backed");
+  // The decrypted page exists outside the EPC only here; wiped on every path.
   std::array<std::uint8_t, sgx::kPageSize> plain;
+  crypto::CleanseOnExit wipe_plain(plain);
   {
     std::lock_guard lock(epcm_mu_);
     const EpcmEntry& v = epcm_[va.value];
@@ -847,6 +854,7 @@ LeafResult Monitor::egetkey(EnclaveId id, const sgx::KeyRequest& req, crypto::Ke
 
   const auto& secrets = platform_.secrets();
   KeyDependencies d{};
+  crypto::CleanseOnExit wipe_deps(d);
   d.key_name = req.key_name;
   const auto name = static_cast<sgx::KeyName>(req.key_name);
   const bool svn_checked = name == sgx::KeyName::kSeal || name == sgx::KeyName::kProvision ||
@@ -933,7 +941,11 @@ LeafResult Monitor::egetkey(EnclaveId id, const sgx::KeyRequest& req, crypto::Ke
       }
       break;
   }
-  key = derive_key(*root, d);
+  // Derived into a local the compiler must materialise, copied out once,
+  // wiped: the enclave's key leaves no copy in the monitor's memory.
+  crypto::Key128 derived = derive_key(*root, d);
+  crypto::CleanseOnExit wipe_key(derived);
+  key = derived;
   return LeafResult::success();
 }
 
@@ -944,6 +956,7 @@ crypto::Key128 Monitor::report_key(const sgx::TargetInfo& target) const {
   // with this boot's KEYID (SDM EREPORT).
   const auto& secrets = platform_.secrets();
   KeyDependencies d{};
+  crypto::CleanseOnExit wipe_deps(d);
   d.key_name = static_cast<std::uint16_t>(sgx::KeyName::kReport);
   d.attributes = target.attributes;
   std::memcpy(d.mr_enclave, target.mr_enclave, 32);
@@ -979,7 +992,9 @@ LeafResult Monitor::ereport(EnclaveId id, const sgx::TargetInfo& target, std::sp
   std::memcpy(r.body.report_data, report_data.data(), 64);
   std::memcpy(r.key_id, report_key_id_.data(), 32);
   // SDM EREPORT: AES-128-CMAC over the first 384 bytes (the body).
-  auto mac = crypto::aes128_cmac(report_key(target), as_bytes(r.body));
+  crypto::Key128 key = report_key(target);
+  crypto::CleanseOnExit wipe_key(key);
+  auto mac = crypto::aes128_cmac(key, as_bytes(r.body));
   if (!mac) return LeafResult::gp("EREPORT: MAC computation failed");
   std::memcpy(r.mac, mac->data(), 16);
   report = r;
@@ -1003,7 +1018,9 @@ LeafResult Monitor::verify_report(const sgx::Report& report, const sgx::TargetIn
   // its MAC could not verify either, but the KEYID names the reason.
   if (!crypto::equal_ct(ByteSpan(report.key_id, 32), report_key_id_))
     return LeafResult::error(sgx::Status::kMacCompareFail, "REPORT: KEYID is not this monitor's");
-  auto mac = crypto::aes128_cmac(report_key(target), as_bytes(report.body));
+  crypto::Key128 key = report_key(target);
+  crypto::CleanseOnExit wipe_key(key);
+  auto mac = crypto::aes128_cmac(key, as_bytes(report.body));
   if (!mac || !crypto::equal_ct(*mac, ByteSpan(report.mac, 16)))
     return LeafResult::error(sgx::Status::kMacCompareFail, "REPORT: MAC does not verify for this target");
   return LeafResult::success();

@@ -86,6 +86,7 @@ std::optional<std::uint64_t> ssa_page_offset(std::uint64_t ossa, std::uint32_t f
 class Monitor {
  public:
   Monitor(Platform& platform, MonitorConfig config);
+  ~Monitor();  // wipes the paging key
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
   const MonitorConfig& config() const { return config_; }
@@ -139,7 +140,8 @@ class Monitor {
   // ---- ENCLU, executed by a thread of `enclave` (the backend names the
   // enclave whose TCS is running; the monitor never trusts the enclave to
   // say who it is) ----
-  // EGETKEY: derives the key `request` names for this enclave.
+  // EGETKEY: derives the key `request` names for this enclave into `key`;
+  // the monitor keeps no copy, the caller wipes `key` once delivered.
   LeafResult egetkey(EnclaveId enclave, const sgx::KeyRequest& request, crypto::Key128& key);
   // EREPORT: a REPORT of this enclave, MACed with the report key of `target`.
   LeafResult ereport(EnclaveId enclave, const sgx::TargetInfo& target, std::span<const std::uint8_t, 64> report_data,

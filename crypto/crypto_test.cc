@@ -145,5 +145,24 @@ TEST(Random, Differs) {
   EXPECT_FALSE(equal_ct(a, b));
 }
 
+TEST(Cleanse, ZeroesAndWipesOnEveryPathOut) {
+  Key128 key;
+  key.fill(0xa5);
+  cleanse(key);
+  EXPECT_EQ(key, Key128{});
+  cleanse({});  // nothing to do
+  key.fill(0x5a);
+  const auto leave_early = [&](bool early) {
+    CleanseOnExit wipe(key);
+    if (early) return 1;
+    return 2;
+  };
+  EXPECT_EQ(leave_early(true), 1);
+  EXPECT_EQ(key, Key128{});
+  key.fill(0x5a);
+  EXPECT_EQ(leave_early(false), 2);
+  EXPECT_EQ(key, Key128{});
+}
+
 }  // namespace
 }  // namespace nsgx::crypto

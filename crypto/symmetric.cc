@@ -97,6 +97,10 @@ Status random_bytes(MutableByteSpan out) {
   return {};
 }
 
+void cleanse(MutableByteSpan bytes) {
+  if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
+}
+
 bool equal_ct(ByteSpan a, ByteSpan b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "base/bytes.h"
 
@@ -28,5 +29,26 @@ Status random_bytes(MutableByteSpan out);
 
 // Constant-time comparison.
 bool equal_ct(ByteSpan a, ByteSpan b);
+
+// Zeroes secret bytes — keys, plaintext, key-derivation inputs — once they
+// are used, with OPENSSL_cleanse, which the compiler cannot drop as a dead
+// store the way it may drop a memset of an object about to die.
+void cleanse(MutableByteSpan bytes);
+
+// Cleanses an object when the scope ends, on every return path:
+//   crypto::Key128 key = derive(...);
+//   crypto::CleanseOnExit wipe(key);
+template <typename T>
+  requires std::is_trivially_copyable_v<T>
+class CleanseOnExit {
+ public:
+  explicit CleanseOnExit(T& obj) : obj_(obj) {}
+  ~CleanseOnExit() { cleanse(as_writable_bytes(obj_)); }
+  CleanseOnExit(const CleanseOnExit&) = delete;
+  CleanseOnExit& operator=(const CleanseOnExit&) = delete;
+
+ private:
+  T& obj_;
+};
 
 }  // namespace nsgx::crypto

@@ -213,7 +213,11 @@ bool DriverEnclave::evict_locked(std::uint64_t addr) {
   Page& page = pages_.at(addr);
   const EpcIndex epc = *page.epc;
   const auto entry = monitor_.epcm(epc);
-  if (!entry || !entry->valid || entry->type != sgx::PageType::kReg) return false;  // TCS pages stay
+  // Regular and trimmed pages go (a trimmed page holds EPC until
+  // REMOVE_PAGES, and MODIFY_TYPES may trim more than the EPC holds); TCS
+  // pages stay, so that EENTER never waits for a reload.
+  if (!entry || !entry->valid || (entry->type != sgx::PageType::kReg && entry->type != sgx::PageType::kTrim))
+    return false;
   if (!entry->blocked) {
     if (!monitor_.eblock(epc)) return false;
     changed(addr);  // no new mappings; the backend unmaps it
@@ -493,7 +497,11 @@ int DriverEnclave::modify_types(sgx_enclave_modify_types& arg) {
     if ((to_tcs && e.type != sgx::PageType::kReg) || (e.type != sgx::PageType::kReg && e.type != sgx::PageType::kTcs))
       return -EINVAL;
     const int rc = modify_and_track(monitor_.emodt(page, si), arg.result);
-    if (rc == 0) pages_[addr].max_perms = 0;
+    if (rc == 0) {
+      pages_[addr].max_perms = 0;
+      // A trimmed TCS becomes evictable (a trimmed REG page already is a candidate).
+      if (e.type == sgx::PageType::kTcs) pool_.note_resident_locked(this, addr);
+    }
     changed(addr);
     return rc;
   });

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "crypto/rsa.h"
 #include "identity/enclave_builder.h"
 #include "identity/sigstruct.h"
 #include "monitor/testing/fake_platform.h"
@@ -373,6 +374,89 @@ TEST(DriverOvercommit, NothingEvictableIsEnomem) {
   EXPECT_EQ(e.add_pages(a), -ENOMEM);
   EXPECT_EQ(a.count, 6 * 4096u);
   EXPECT_EQ(epc.free_count(), 0u);
+}
+
+// As the kernel's page removal stress test (selftests/sgx
+// unclobbered_vdso_oversubscribed_remove), on a dynamic range larger than
+// the EPC: EAUG + EACCEPT every page, MODIFY_TYPES(TRIM) over the whole
+// range, EACCEPT each trimmed page, REMOVE_PAGES. Trimmed pages must be
+// evicted like regular ones, or the trim runs out of EPC half-way.
+TEST(DriverOvercommit, TrimMoreThanTheEpc) {
+  constexpr std::uint32_t kEpc = 24, kPages = 64;  // SECS + VA + TCS + 21 pages of room
+  constexpr std::uint64_t kSize = kPages * 4096ull, kDynamic = 2 * 4096;
+  FakePlatform p(kEpc);
+  monitor::Monitor m(p, {});
+  EpcPool epc(m);
+  TestMemory mem;
+  sgx::Secs secs{};
+  secs.size = kSize;
+  secs.base_addr = kBase;
+  secs.ssa_frame_size = 1;
+  secs.attributes = {sgx::attr::kMode64Bit, 3};
+  mem.add(&secs, sizeof secs);
+  struct alignas(4096) Pages {
+    std::array<std::uint8_t, 2 * 4096> bytes{};
+  };
+  auto pages = std::make_unique<Pages>();
+  mem.add(pages->bytes.data(), pages->bytes.size());
+  sgx::Secinfo tcs{}, reg{};
+  tcs.flags = 0x100;
+  reg.flags = 0x203;
+  mem.add(&tcs, sizeof tcs);
+  mem.add(&reg, sizeof reg);
+  // A TCS and an SSA page, unmeasured contents: MRENCLAVE from the records alone.
+  identity::MeasuringBuilder mb;
+  ASSERT_TRUE(mb.ecreate(1, kSize));
+  ASSERT_TRUE(mb.add_page(0, tcs.flags, std::span<const std::uint8_t, 4096>(pages->bytes.data(), 4096), 0));
+  ASSERT_TRUE(mb.add_page(4096, reg.flags, std::span<const std::uint8_t, 4096>(pages->bytes.data() + 4096, 4096), 0));
+  identity::SigstructFields f;
+  f.enclave_hash = mb.mrenclave();
+  f.attributes = secs.attributes;
+  sgx::Sigstruct ss = identity::make_sigstruct(f);
+  auto key = crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
+  ASSERT_TRUE(identity::sign_sigstruct(ss, *key));
+  mem.add(&ss, sizeof ss);
+
+  DriverEnclave e(epc, mem);
+  ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
+  sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(pages->bytes.data()), 0, 4096,
+                          reinterpret_cast<std::uint64_t>(&tcs), 0, 0};
+  ASSERT_EQ(e.add_pages(a), 0);
+  a = {reinterpret_cast<std::uint64_t>(pages->bytes.data() + 4096), 4096, 4096, reinterpret_cast<std::uint64_t>(&reg),
+       0, 0};
+  ASSERT_EQ(e.add_pages(a), 0);
+  ASSERT_EQ(e.init({reinterpret_cast<std::uint64_t>(&ss)}), 0);
+  const monitor::EnclaveId id = *e.id();
+
+  const auto accept = [&](std::uint64_t addr, std::uint64_t flags) {
+    // The enclave's EACCEPT on a page that may have been evicted: the
+    // touch loads (or adds) it first, as the fault path does.
+    if (int rc = e.handle_fault(addr); rc != 0) return ::testing::AssertionFailure() << "fault: " << rc;
+    sgx::Secinfo si{};
+    si.flags = flags;
+    auto r = m.eaccept(id, monitor::LinearAddr{addr}, si);
+    if (!r) return ::testing::AssertionFailure() << r.detail;
+    return ::testing::AssertionSuccess();
+  };
+  for (std::uint64_t off = kDynamic; off < kSize; off += 4096)
+    ASSERT_TRUE(accept(kBase + off, 0x20b)) << off;  // EAUG on touch, REG | PENDING | RW
+  EXPECT_GT(epc.evictions(), 0u);
+
+  sgx_enclave_modify_types mt{kDynamic, kSize - kDynamic, 4 /* PT_TRIM */, 0, 0};
+  ASSERT_EQ(e.modify_types(mt), 0);
+  EXPECT_EQ(mt.count, kSize - kDynamic);
+  EXPECT_EQ(mt.result, 0u);
+  for (std::uint64_t off = kDynamic; off < kSize; off += 4096)
+    ASSERT_TRUE(accept(kBase + off, 0x410)) << off;  // TRIM | MODIFIED
+
+  sgx_enclave_remove_pages rm{kDynamic, kSize - kDynamic, 0};
+  ASSERT_EQ(e.remove_pages(rm), 0);
+  EXPECT_EQ(rm.count, kSize - kDynamic);
+  for (std::uint64_t off = kDynamic; off < kSize; off += 4096)
+    EXPECT_EQ(e.page(kBase + off).where, DriverEnclave::PageInfo::Where::kNone) << off;
+  // What is left in the EPC: the SECS, the VA page and the resident ones of the TCS and SSA page.
+  EXPECT_LE(*m.child_count(id), 2u);
+  EXPECT_EQ(epc.free_count(), kEpc - 2 - *m.child_count(id));
 }
 
 TEST_F(DriverTest, ClosingReleasesEveryPage) {

@@ -18,10 +18,15 @@ crypto::Key128 derive_key(const crypto::Key128& root, const KeyDependencies& dep
   msg[n++] = 0x00;  // L = 128 bits, big-endian
   msg[n++] = 0x80;
   auto mac = crypto::aes128_cmac(root, ByteSpan(msg, n));
+  // The record holds OWNEREPOCH, a platform secret.
+  crypto::cleanse(MutableByteSpan(msg, n));
   // CMAC over an in-memory buffer only fails if OpenSSL cannot run AES at
   // all; a monitor without AES cannot derive keys and must not go on.
   if (!mac) std::abort();
-  return *mac;
+  // The caller owns (and wipes) the one copy that leaves: the return value.
+  crypto::Key128 key = *mac;
+  crypto::cleanse(*mac);
+  return key;
 }
 
 }  // namespace nsgx::monitor

@@ -45,7 +45,9 @@ static_assert(sizeof(KeyDependencies) == 280, "the derivation record layout is p
 static_assert(offsetof(KeyDependencies, attributes) == 64 && offsetof(KeyDependencies, config_id) == 216);
 
 // K = CMAC(root, 0x01 || "NSGX-EGETKEY" || 0x00 || record || 0x0080), the
-// single 128-bit block of the counter-mode KDF.
+// single 128-bit block of the counter-mode KDF. Its own copies of the record
+// and the key are wiped; the caller wipes `deps` (it holds OWNEREPOCH) and
+// the key once used (crypto::CleanseOnExit).
 crypto::Key128 derive_key(const crypto::Key128& root, const KeyDependencies& deps);
 
 }  // namespace nsgx::monitor

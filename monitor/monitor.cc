@@ -58,12 +58,30 @@ bool secinfo_reserved_clear(const sgx::Secinfo& s) {
   return (s.flags & kReservedMask) == 0 && all_zero(ByteSpan(s.reserved, sizeof s.reserved));
 }
 
+// The page types EBLOCK, EWB and ELDU take (SDM Vol.3D EBLOCK, EWB and
+// ELDB/ELDU operation: PT_REG, PT_TCS, PT_TRIM; the shadow-stack types are
+// not supported here). A SECS and a VA page are never blocked.
+bool evictable_type(sgx::PageType t) {
+  return t == sgx::PageType::kReg || t == sgx::PageType::kTcs || t == sgx::PageType::kTrim;
+}
+
 }  // namespace
 
 std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_select) {
   const std::uint64_t misc_bytes = (misc_select & sgx::misc::kExinfo) ? sizeof(sgx::Exinfo) : 0;
   const std::uint64_t bytes = xsave_size(xfrm) + misc_bytes + sizeof(sgx::Gprsgx);
   return static_cast<std::uint32_t>((bytes + sgx::kPageSize - 1) / sgx::kPageSize);
+}
+
+std::optional<std::uint64_t> ssa_page_offset(std::uint64_t ossa, std::uint32_t frame, std::uint32_t frame_pages,
+                                             std::uint32_t page, std::uint64_t elrange_size) {
+  // frame * frame_pages cannot wrap (two 32-bit factors); every later step can.
+  std::uint64_t pages = std::uint64_t{frame} * frame_pages;
+  std::uint64_t off = 0;
+  if (__builtin_add_overflow(pages, page, &pages) || __builtin_mul_overflow(pages, sgx::kPageSize, &off) ||
+      __builtin_add_overflow(off, ossa, &off) || off >= elrange_size)
+    return std::nullopt;
+  return off;
 }
 
 const char* leaf_kind_name(LeafKind k) {
@@ -81,6 +99,8 @@ Monitor::Monitor(Platform& platform, MonitorConfig config)
   platform_.random(report_key_id_);
   platform_.random(paging_key_);
 }
+
+Monitor::~Monitor() { crypto::cleanse(paging_key_); }
 
 Monitor::Enclave* Monitor::find_enclave(EnclaveId id) const {
   std::lock_guard lock(epcm_mu_);
@@ -253,7 +273,8 @@ Monitor::HeldPage Monitor::hold_page(EpcIndex page) const {
     // The page went to another owner while we waited for this one: retry.
   }
   HeldPage contended;
-  contended.entry.valid = true;  // valid but not held: callers report #PF
+  contended.conflict = true;
+  contended.entry.valid = true;  // valid but not held: callers report #PF, EBLOCK a conflict
   return contended;
 }
 
@@ -338,6 +359,7 @@ LeafResult Monitor::check_einittoken(const sgx::EinitToken& token, const sgx::Se
   // The MAC key the launch enclave got from EGETKEY(EINITTOKEN_KEY).
   const auto& secrets = platform_.secrets();
   KeyDependencies d{};
+  crypto::CleanseOnExit wipe_deps(d);
   d.key_name = static_cast<std::uint16_t>(sgx::KeyName::kEinitToken);
   d.isv_prod_id = token.isv_prod_id_le;
   d.isv_svn = token.isv_svn_le;
@@ -347,7 +369,9 @@ LeafResult Monitor::check_einittoken(const sgx::EinitToken& token, const sgx::Se
   std::memcpy(d.key_id, token.key_id, 32);
   std::memcpy(d.cpu_svn, token.cpusvn_le, 16);
   d.misc_select = token.masked_misc_select_le;
-  auto mac = crypto::aes128_cmac(derive_key(secrets.report_root, d), as_bytes(token).first(sgx::kEinitTokenMacedSize));
+  crypto::Key128 key = derive_key(secrets.report_root, d);
+  crypto::CleanseOnExit wipe_key(key);
+  auto mac = crypto::aes128_cmac(key, as_bytes(token).first(sgx::kEinitTokenMacedSize));
   if (!mac || !crypto::equal_ct(*mac, ByteSpan(token.mac, 16)))
     return LeafResult::error(sgx::Status::kInvalidEinitToken, "EINIT: EINITTOKEN MAC does not verify");
   return LeafResult::success();
@@ -640,9 +664,15 @@ LeafResult Monitor::eblock(EpcIndex page) {
   if (!page_in_range(page)) return LeafResult::pf(page.value, "EBLOCK: not an EPC page");
   HeldPage held = hold_page(page);
   const EpcmEntry& entry = held.entry;
+  // The page kept changing hands under us: its entry (and so its type) is
+  // unknown. SDM EBLOCK names this case — a page being written by EADD,
+  // EAUG, ECREATE, ELDU/ELDB, EMODT or EWB — SGX_EPC_PAGE_CONFLICT.
+  if (held.conflict) return LeafResult::error(sgx::Status::kEpcPageConflict, "EBLOCK: page in use by another leaf");
   if (!entry.valid) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page not valid");
   if (entry.type == sgx::PageType::kSecs) return LeafResult::error(sgx::Status::kPgIsSecs, "EBLOCK: page is a SECS");
-  if (entry.type != sgx::PageType::kReg && entry.type != sgx::PageType::kTcs)
+  // SDM EBLOCK: PT_REG, PT_TCS and PT_TRIM pages can be blocked (and so
+  // evicted); a trimmed page awaiting EACCEPT or EREMOVE still holds EPC.
+  if (!evictable_type(entry.type))
     return LeafResult::error(sgx::Status::kNotBlockable, "EBLOCK: page type cannot be blocked");
   if (held.enclave == nullptr) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page has no live enclave");
   if (entry.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
@@ -691,7 +721,7 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   if (!page_in_range(va)) return LeafResult::pf(va.value, "EWB: VA operand not an EPC page");
   if (slot >= sgx::kVaSlotsPerPage) return LeafResult::gp("EWB: VA slot out of range");
   HeldPage held = hold_page(page);
-  if (held.enclave == nullptr || (held.entry.type != sgx::PageType::kReg && held.entry.type != sgx::PageType::kTcs))
+  if (held.enclave == nullptr || !evictable_type(held.entry.type))
     return LeafResult::pf(page.value, "EWB: not an evictable page of a live enclave");
   Enclave* enclave = held.enclave;
   EpcmEntry entry = held.entry;
@@ -750,12 +780,14 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   if (!enclave->alive) return LeafResult::pf(id.value, "ELDU: SECS was removed");
   if (in.pcmd.enclave_id != enclave->eid) return LeafResult::gp("ELDU: the page belongs to another enclave");
   const sgx::PageType type = in.pcmd.secinfo.page_type();
-  if (type != sgx::PageType::kReg && type != sgx::PageType::kTcs) return LeafResult::gp("ELDU: bad PCMD page type");
+  if (!evictable_type(type)) return LeafResult::gp("ELDU: bad PCMD page type");
   const sgx::Secs& secs = enclave->secs;
   if ((in.linaddr & sgx::kPageMask) != 0 || in.linaddr < secs.base_addr || in.linaddr - secs.base_addr >= secs.size)
     return LeafResult::gp("ELDU: linear address outside ELRANGE");
   if (enclave->pages.count(in.linaddr) != 0) return LeafResult::gp("ELDU: linear address already backed");
+  // The decrypted page exists outside the EPC only here; wiped on every path.
   std::array<std::uint8_t, sgx::kPageSize> plain;
+  crypto::CleanseOnExit wipe_plain(plain);
   {
     std::lock_guard lock(epcm_mu_);
     const EpcmEntry& v = epcm_[va.value];
@@ -787,8 +819,9 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
   enclave->pages.emplace(in.linaddr, page);
   ++enclave->children;
-  // Pending or modified pages stay unmapped until the enclave accepts them.
-  if (!blocked && (in.pcmd.secinfo.flags & (kPending | kModified)) == 0)
+  // Pending or modified pages stay unmapped until the enclave accepts them;
+  // a trimmed page is never mapped again (as after its EACCEPT).
+  if (!blocked && (in.pcmd.secinfo.flags & (kPending | kModified)) == 0 && type != sgx::PageType::kTrim)
     platform_.page_mapped(id, LinearAddr{in.linaddr}, page, in.pcmd.secinfo.flags & kPermMask);
   return LeafResult::success();
 }
@@ -821,6 +854,7 @@ LeafResult Monitor::egetkey(EnclaveId id, const sgx::KeyRequest& req, crypto::Ke
 
   const auto& secrets = platform_.secrets();
   KeyDependencies d{};
+  crypto::CleanseOnExit wipe_deps(d);
   d.key_name = req.key_name;
   const auto name = static_cast<sgx::KeyName>(req.key_name);
   const bool svn_checked = name == sgx::KeyName::kSeal || name == sgx::KeyName::kProvision ||
@@ -907,7 +941,11 @@ LeafResult Monitor::egetkey(EnclaveId id, const sgx::KeyRequest& req, crypto::Ke
       }
       break;
   }
-  key = derive_key(*root, d);
+  // Derived into a local the compiler must materialise, copied out once,
+  // wiped: the enclave's key leaves no copy in the monitor's memory.
+  crypto::Key128 derived = derive_key(*root, d);
+  crypto::CleanseOnExit wipe_key(derived);
+  key = derived;
   return LeafResult::success();
 }
 
@@ -918,6 +956,7 @@ crypto::Key128 Monitor::report_key(const sgx::TargetInfo& target) const {
   // with this boot's KEYID (SDM EREPORT).
   const auto& secrets = platform_.secrets();
   KeyDependencies d{};
+  crypto::CleanseOnExit wipe_deps(d);
   d.key_name = static_cast<std::uint16_t>(sgx::KeyName::kReport);
   d.attributes = target.attributes;
   std::memcpy(d.mr_enclave, target.mr_enclave, 32);
@@ -953,7 +992,9 @@ LeafResult Monitor::ereport(EnclaveId id, const sgx::TargetInfo& target, std::sp
   std::memcpy(r.body.report_data, report_data.data(), 64);
   std::memcpy(r.key_id, report_key_id_.data(), 32);
   // SDM EREPORT: AES-128-CMAC over the first 384 bytes (the body).
-  auto mac = crypto::aes128_cmac(report_key(target), as_bytes(r.body));
+  crypto::Key128 key = report_key(target);
+  crypto::CleanseOnExit wipe_key(key);
+  auto mac = crypto::aes128_cmac(key, as_bytes(r.body));
   if (!mac) return LeafResult::gp("EREPORT: MAC computation failed");
   std::memcpy(r.mac, mac->data(), 16);
   report = r;
@@ -977,7 +1018,9 @@ LeafResult Monitor::verify_report(const sgx::Report& report, const sgx::TargetIn
   // its MAC could not verify either, but the KEYID names the reason.
   if (!crypto::equal_ct(ByteSpan(report.key_id, 32), report_key_id_))
     return LeafResult::error(sgx::Status::kMacCompareFail, "REPORT: KEYID is not this monitor's");
-  auto mac = crypto::aes128_cmac(report_key(target), as_bytes(report.body));
+  crypto::Key128 key = report_key(target);
+  crypto::CleanseOnExit wipe_key(key);
+  auto mac = crypto::aes128_cmac(key, as_bytes(report.body));
   if (!mac || !crypto::equal_ct(*mac, ByteSpan(report.mac, 16)))
     return LeafResult::error(sgx::Status::kMacCompareFail, "REPORT: MAC does not verify for this target");
   return LeafResult::success();
@@ -1002,12 +1045,12 @@ LeafResult Monitor::tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, Epc
 LeafResult Monitor::ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page,
                              bool allow_blocked, EpcIndex* first_page) const {
   const sgx::Secs& secs = enclave.secs;
-  const std::uint64_t frame_pages = secs.ssa_frame_size;
+  const std::uint32_t frame_pages = secs.ssa_frame_size;
   EpcIndex first{};
-  for (std::uint64_t i = 0; i < frame_pages; ++i) {
-    const std::uint64_t off = tcs.ossa + (std::uint64_t{frame} * frame_pages + i) * sgx::kPageSize;
-    if (off < tcs.ossa || off >= secs.size) return LeafResult::gp("SSA: frame outside ELRANGE");
-    const std::uint64_t addr = secs.base_addr + off;
+  for (std::uint32_t i = 0; i < frame_pages; ++i) {
+    const auto off = ssa_page_offset(tcs.ossa, frame, frame_pages, i, secs.size);
+    if (!off) return LeafResult::gp("SSA: frame outside ELRANGE");
+    const std::uint64_t addr = secs.base_addr + *off;
     auto it = enclave.pages.find(addr);
     if (it == enclave.pages.end()) return LeafResult::pf(addr, "SSA: frame page missing");
     std::lock_guard lock(epcm_mu_);

@@ -75,9 +75,18 @@ enum class EnclaveState : std::uint8_t { kCreated, kInitialized };
 // `misc_select` and GPRSGX (SDM 34.9); ECREATE refuses smaller frames.
 std::uint32_t ssa_frame_pages_needed(std::uint64_t xfrm, std::uint32_t misc_select);
 
+// The ELRANGE offset of page `page` of SSA frame `frame` of a TCS whose OSSA
+// is `ossa`, with frames of `frame_pages` pages (SDM 34.8.1: frame n starts
+// at OSSA + n * SSAFRAMESIZE * 4 KiB). Nothing when the arithmetic wraps or
+// the page lies outside an ELRANGE of `elrange_size` bytes: CSSA, NSSA and
+// OSSA come from a TCS the enclave wrote, SSAFRAMESIZE from the OS's SECS.
+std::optional<std::uint64_t> ssa_page_offset(std::uint64_t ossa, std::uint32_t frame, std::uint32_t frame_pages,
+                                             std::uint32_t page, std::uint64_t elrange_size);
+
 class Monitor {
  public:
   Monitor(Platform& platform, MonitorConfig config);
+  ~Monitor();  // wipes the paging key
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
   const MonitorConfig& config() const { return config_; }
@@ -131,7 +140,8 @@ class Monitor {
   // ---- ENCLU, executed by a thread of `enclave` (the backend names the
   // enclave whose TCS is running; the monitor never trusts the enclave to
   // say who it is) ----
-  // EGETKEY: derives the key `request` names for this enclave.
+  // EGETKEY: derives the key `request` names for this enclave into `key`;
+  // the monitor keeps no copy, the caller wipes `key` once delivered.
   LeafResult egetkey(EnclaveId enclave, const sgx::KeyRequest& request, crypto::Key128& key);
   // EREPORT: a REPORT of this enclave, MACed with the report key of `target`.
   LeafResult ereport(EnclaveId enclave, const sgx::TargetInfo& target, std::span<const std::uint8_t, 64> report_data,
@@ -233,11 +243,13 @@ class Monitor {
   // its EPCM entry read under that lock. Every change to an owned page
   // happens under its owner's lock, so `entry` stays true while `lock` is
   // held. `enclave` is null when the page is free, a VA page, or could not
-  // be held (its owner is gone, or it kept changing hands).
+  // be held (its owner is gone, or it kept changing hands — then `conflict`
+  // is set and `entry` says nothing but valid).
   struct HeldPage {
     Enclave* enclave = nullptr;
     std::unique_lock<std::mutex> lock;
     EpcmEntry entry{};
+    bool conflict = false;
   };
   HeldPage hold_page(EpcIndex page) const;
   // Reads a live enclave under its lock for the inspection methods.

@@ -190,6 +190,23 @@ TEST(MonitorSsa, FrameMustHoldXsaveMiscAndGprsgx) {
   EXPECT_TRUE(m.ecreate(EpcIndex{0}, make_secs(0x10000, 3, {sgx::attr::kMode64Bit, 0x60003}), secinfo(0)));
 }
 
+// Frame n of a TCS starts at OSSA + n * SSAFRAMESIZE pages; CSSA/NSSA and
+// OSSA are the enclave's, SSAFRAMESIZE the OS's, so every step is checked.
+TEST(MonitorSsa, FramePageOffsetsAreCheckedArithmetic) {
+  constexpr std::uint64_t kElrange = 1ull << 36;
+  EXPECT_EQ(ssa_page_offset(0x4000, 0, 1, 0, kElrange), 0x4000u);
+  EXPECT_EQ(ssa_page_offset(0x4000, 2, 3, 1, kElrange), 0x4000u + 7 * 4096);
+  EXPECT_EQ(ssa_page_offset(0x4000, 0, 1, 0, 0x4000), std::nullopt);  // just past ELRANGE
+  // 2^21 frames of 2^31 pages are 2^64 bytes: the product wraps to 0 and
+  // would name the page at OSSA (frame 0's) without the multiplication check.
+  EXPECT_EQ(ssa_page_offset(0, 1u << 21, 1u << 31, 0, kElrange), std::nullopt);
+  EXPECT_EQ(ssa_page_offset(0x1000, 1u << 21, 1u << 31, 3, kElrange), std::nullopt);
+  // The addition of OSSA wraps.
+  EXPECT_EQ(ssa_page_offset(~0ull - 0xfff, 1, 1, 0, ~0ull), std::nullopt);
+  // The largest operands.
+  EXPECT_EQ(ssa_page_offset(0, 0xffffffffu, 0xffffffffu, 0xffffffffu, ~0ull), std::nullopt);
+}
+
 // ---- EADD / EEXTEND ----
 
 TEST_F(MonitorTest, EaddErrors) {
@@ -1042,6 +1059,62 @@ TEST_F(Sgx2Test, AnEvictedPendingPageComesBackUnmapped) {
   EXPECT_EQ(platform_.mapped.count(addr.value), 0u);  // still awaiting EACCEPT
   ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));
   EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// SDM EBLOCK/EWB/ELDU take PT_TRIM pages: a trimmed page still holds EPC
+// until the enclave accepts the trim and the OS removes it, so it must be
+// evictable like any other (SGX_IOC_ENCLAVE_MODIFY_TYPES over more than the
+// EPC relies on it). It comes back as it left: trimmed, and MODIFIED until
+// accepted, never mapped.
+TEST_F(Sgx2Test, ATrimmedPageIsEvictedAndComesBackTrimmed) {
+  const LinearAddr addr{kBase + 0x4000};
+  const EpcIndex p = page_at(addr.value);
+  ASSERT_TRUE(monitor_.emodt(p, secinfo(0x400)));
+  auto r = monitor_.eblock(p);
+  ASSERT_TRUE(r) << r.detail;
+  ASSERT_TRUE(monitor_.etrack(e_));
+  Monitor::EvictedPage ev;
+  r = monitor_.ewb(p, kVa, 5, ev);
+  ASSERT_TRUE(r) << r.detail;
+  EXPECT_FALSE(monitor_.epcm(p)->valid);
+  EXPECT_EQ(ev.pcmd.secinfo.page_type(), sgx::PageType::kTrim);
+  r = monitor_.eldu(kFree, e_, kVa, 5, ev);
+  ASSERT_TRUE(r) << r.detail;
+  auto e = monitor_.epcm(kFree);
+  EXPECT_EQ(e->type, sgx::PageType::kTrim);
+  EXPECT_TRUE(e->modified);
+  EXPECT_EQ(e->perms, 0u);
+  EXPECT_EQ(platform_.mapped.count(addr.value), 0u);
+  // The trim was tracked before the eviction (EWB needs an ETRACK after the
+  // EBLOCK, which followed the EMODT), so the enclave can accept it now.
+  ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x410)));  // TRIM | MODIFIED
+
+  // Accepted and evicted again: still a trimmed page, then removable.
+  ASSERT_TRUE(monitor_.eblock(kFree));
+  ASSERT_TRUE(monitor_.etrack(e_));
+  ASSERT_TRUE(monitor_.ewb(kFree, kVa, 6, ev));
+  const EpcIndex again{601};
+  ASSERT_TRUE(monitor_.eldu(again, e_, kVa, 6, ev));
+  e = monitor_.epcm(again);
+  EXPECT_EQ(e->type, sgx::PageType::kTrim);
+  EXPECT_FALSE(e->modified);
+  EXPECT_EQ(platform_.mapped.count(addr.value), 0u);
+  EXPECT_TRUE(monitor_.eremove(again));
+  EXPECT_FALSE(monitor_.epcm(again)->valid);
+}
+
+// The types EBLOCK still refuses, with their SDM status codes.
+TEST_F(Sgx2Test, EblockRefusesSecsAndVaPages) {
+  EXPECT_EQ(monitor_.eblock(EpcIndex{e_.value}).status, sgx::Status::kPgIsSecs);
+  EXPECT_EQ(monitor_.eblock(kVa).status, sgx::Status::kNotBlockable);
+  Monitor::EvictedPage ev;
+  EXPECT_EQ(monitor_.ewb(kVa, kVa, 0, ev).kind, LeafKind::kPf);
 }
 
 }  // namespace

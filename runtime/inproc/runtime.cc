@@ -17,6 +17,15 @@
 #include "runtime/common/epcm_prot.h"
 #include "runtime/common/platform_secrets.h"
 
+// Lock order (outermost first), as Hafnium's api.c and the kernel's
+// sgx/encl.c write theirs:
+//   files_mu_ (shared or exclusive)
+//     -> the pool lock (EpcPool::mutex(): every enclave's driver state and
+//        the program's mappings of it, InprocEnclave::vmas)
+//       -> the monitor's locks (Enclave::mu, then epcm_mu_; monitor.h).
+// An InprocEnclave found under files_mu_ stays alive only while files_mu_ is
+// held: release_if_unused() frees it under files_mu_ held exclusively.
+
 namespace nsgx::inproc {
 
 namespace {
@@ -332,6 +341,34 @@ void Runtime::sync_range_locked(InprocEnclave& encl, std::uint64_t start, std::u
   }
 }
 
+int Runtime::reprotect_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end) {
+  // In place, as mprotect(2) changes the PTEs it finds: re-creating the
+  // mapping (sync_range_locked) would drop the present PTEs, and a write to
+  // a page the enclave had touched would then fault as not present (error
+  // code 0x6) where the kernel driver gives a protection fault (0x7). The
+  // range is mapped already: resident pages from the EPC (sync_page_locked
+  // keeps that true for every page inside a mapping), the others anonymous.
+  // Runs of equal protection are changed with one system call.
+  std::uint64_t run = start;
+  int run_prot = -1;
+  for (std::uint64_t a = start; a <= end; a += kPage) {
+    int p = -1;
+    if (a < end) {
+      const auto info = encl.page_locked(a);
+      p = PROT_NONE;
+      if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) {
+        const auto e = monitor_.epcm(info.epc);
+        p = vma_prot_locked(encl, a) & (e ? epcm_prot(*e) : PROT_NONE);
+      }
+    }
+    if (p == run_prot) continue;
+    if (run_prot >= 0 && syscall(SYS_mprotect, run, a - run, run_prot) != 0) return -errno;
+    run = a;
+    run_prot = p;
+  }
+  return 0;
+}
+
 void Runtime::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
   sync_page_locked(static_cast<InprocEnclave&>(encl), addr);
 }
@@ -386,23 +423,23 @@ long Runtime::mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, i
 int Runtime::mprotect(std::uint64_t addr, std::uint64_t len, int prot, bool& handled) {
   handled = false;
   const std::uint64_t end = addr + ((len + kPage - 1) & ~(kPage - 1));
+  // files_mu_ is held (shared) to the end: the files found here stay alive,
+  // since freeing one (release_if_unused() after a munmap or close on
+  // another thread) takes it exclusively. Then the pool lock, in that order.
+  std::shared_lock lock(files_mu_);
+  std::lock_guard plock(pool_.mutex());
   std::vector<InprocEnclave*> touched;
-  {
-    std::shared_lock lock(files_mu_);
-    std::lock_guard plock(pool_.mutex());
-    for (auto& [ino, f] : files_) {
-      auto it = f->vmas.upper_bound(addr);
-      if (it != f->vmas.begin()) --it;
-      for (; it != f->vmas.end() && it->first < end; ++it)
-        if (it->second.end > addr) {
-          touched.push_back(f.get());
-          break;
-        }
-    }
+  for (auto& [ino, f] : files_) {
+    auto it = f->vmas.upper_bound(addr);
+    if (it != f->vmas.begin()) --it;
+    for (; it != f->vmas.end() && it->first < end; ++it)
+      if (it->second.end > addr) {
+        touched.push_back(f.get());
+        break;
+      }
   }
   if (touched.empty()) return 0;
   handled = true;
-  std::lock_guard plock(pool_.mutex());
   // sgx_vma_mprotect(): the same permission check as mmap.
   for (InprocEnclave* f : touched) {
     bool ok = true;
@@ -414,7 +451,7 @@ int Runtime::mprotect(std::uint64_t addr, std::uint64_t len, int prot, bool& han
   for (InprocEnclave* f : touched)
     for (auto [s, vma] : carve(f->vmas, addr, end)) {
       f->vmas[s] = {vma.end, prot};
-      sync_range_locked(*f, s, vma.end);
+      if (const int rc = reprotect_range_locked(*f, s, vma.end); rc != 0) return rc;
     }
   // Parts of the range that are not enclave mappings.
   std::uint64_t cur = addr;

@@ -1,6 +1,7 @@
 // The inproc backend driven exactly as the kernel's SGX selftests drive real
 // hardware (see test_enclave.h). Runs under `nsgx exec` (tests/CMakeLists.txt).
 #include <asm/sgx.h>
+#include <cpuid.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,7 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -39,8 +42,8 @@ const nsgx::crypto::RsaPrivateKey& signing_key() {
 // The test enclave, its set-up failures reported to gtest.
 class Enclave : public nsgx::testing::TestEnclave {
  public:
-  explicit Enclave(bool map_heap = true, Stop stop = Stop::kNone)
-      : TestEnclave(NSGX_TEST_ENCL, signing_key(), map_heap, stop) {
+  explicit Enclave(bool map_heap = true, Stop stop = Stop::kNone, std::uint64_t size = kEnclSize)
+      : TestEnclave(NSGX_TEST_ENCL, signing_key(), map_heap, stop, size) {
     EXPECT_EQ(error, "");
   }
   void init() {
@@ -107,6 +110,32 @@ TEST(Selftest, PteWriteFaultIsReportedThroughTheRunStruct) {
   EXPECT_EQ(run.exception_vector, 14);
   EXPECT_EQ(run.exception_error_code, 0x7);
   EXPECT_EQ(run.exception_addr, e.base + 10 * kPage);
+}
+
+// As the kernel's pte_permissions test: mprotect(2) changes the PTE of a
+// page the enclave has written in place, so the next write is a protection
+// fault on a present page (error code 0x7 = P | W | U), not a not-present
+// fault (0x6); with the permission back, ERESUME completes the write.
+TEST(Selftest, WriteAfterMprotectReadOnlyIsAProtectionFault) {
+  Enclave e;
+  const std::uint64_t page = e.base + 15 * kPage;  // the spare RW page
+  EnclOp op{3, 0x1122334455667788ull, page, 0};
+  sgx_enclave_run run;
+  ASSERT_EQ(e.call(op, run), 0);
+  ASSERT_EQ(run.function, 4u) << "vector " << run.exception_vector;  // EEXIT: the PTE is present and writable
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(page), kPage, PROT_READ), 0) << std::strerror(errno);
+  op = {3, 0x8877665544332211ull, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(run.function, 3u);  // ERESUME
+  EXPECT_EQ(run.exception_vector, 14);
+  EXPECT_EQ(run.exception_error_code, 0x7);
+  EXPECT_EQ(run.exception_addr, page);
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(page), kPage, PROT_READ | PROT_WRITE), 0) << std::strerror(errno);
+  ASSERT_EQ(encl_call(e.enter, reinterpret_cast<unsigned long>(&op), &run, 3 /* ERESUME */), 0);
+  EXPECT_EQ(run.function, 4u) << "vector " << run.exception_vector << " error " << run.exception_error_code;
+  op = {4, 0, page, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 0x8877665544332211ull);
 }
 
 // A user handler sees the exception, fixes the mapping and resumes.
@@ -526,4 +555,61 @@ TEST(Selftest, RemovePagesAndItsErrors) {
   ASSERT_EQ(e.call(op, run, 2), 0);
   ASSERT_EQ(run.function, 4u);
   EXPECT_EQ(op.value, 0u);  // a fresh, zeroed page: the old contents are gone
+}
+
+// EPC bytes as the kernel's selftests read them (get_total_epc_mem(): CPUID
+// leaf 12H, sub-leaves 2 and up while they describe an EPC section); 0 where
+// CPUID shows no SGX (no CPUID faulting under nsgx exec, docs/inproc.md).
+std::uint64_t total_epc_bytes() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_max(0, nullptr) < 0x12) return 0;
+  std::uint64_t total = 0;
+  for (unsigned sub = 2; sub < 18; ++sub) {
+    __cpuid_count(0x12, sub, eax, ebx, ecx, edx);
+    if ((eax & 0xf) != 1) break;  // not an EPC section: the list ends
+    total += (static_cast<std::uint64_t>(edx & 0xfffff) << 32) | (ecx & 0xfffff000u);
+  }
+  return total;
+}
+
+// The kernel's page removal stress test (unclobbered_vdso_oversubscribed_remove)
+// with the heap added by EAUG + EACCEPT as in augment_via_eaccept: a heap
+// larger than the EPC, MODIFY_TYPES(TRIM) over all of it in one call,
+// EACCEPT of every trimmed page, REMOVE_PAGES. Trimmed pages must be
+// evictable for the trim to get through. ctest runs the suite with a 4M and
+// a 128K EPC; without CPUID emulation the EPC is taken to be the larger.
+TEST(Selftest, TrimAndRemoveAHeapLargerThanTheEpc) {
+  const std::uint64_t epc = std::max<std::uint64_t>(total_epc_bytes(), 4ull << 20);
+  const std::uint64_t size = std::bit_ceil(epc + kEnclSize);
+  const std::uint64_t heap = 16 * kPage, heap_size = size - heap;
+  ASSERT_GT(heap_size, epc);
+  Enclave e(true, Enclave::Stop::kNone, size);
+  ASSERT_EQ(e.error, "");
+  sgx_enclave_run run;
+  for (std::uint64_t off = heap; off < size; off += kPage) {
+    EnclOp op{5, kPtReg | kPending | kR | kW, e.base + off, 0};  // EAUG on the touch, EACCEPT
+    ASSERT_EQ(e.call(op, run), 0);
+    ASSERT_EQ(run.function, 4u) << "offset " << off << " vector " << run.exception_vector;
+    ASSERT_EQ(op.value, 0u) << "offset " << off;
+  }
+  sgx_enclave_modify_types mt{heap, heap_size, 4 /* PT_TRIM */, 0, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &mt), 0) << std::strerror(errno) << " after " << mt.count;
+  EXPECT_EQ(mt.result, 0u);
+  EXPECT_EQ(mt.count, heap_size);
+  for (std::uint64_t off = heap; off < size; off += kPage) {
+    EnclOp op{5, kPtTrim | kModified, e.base + off, 0};
+    ASSERT_EQ(e.call(op, run), 0);
+    ASSERT_EQ(run.function, 4u) << "offset " << off << " vector " << run.exception_vector;
+    EXPECT_EQ(run.exception_vector, 0);
+    ASSERT_EQ(op.value, 0u) << "offset " << off;
+  }
+  sgx_enclave_remove_pages rm{heap, heap_size, 0};
+  ASSERT_EQ(ioctl(e.fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), 0) << std::strerror(errno) << " after " << rm.count;
+  EXPECT_EQ(rm.count, heap_size);
+  // The enclave still runs.
+  EnclOp op{1, 31, 0, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  op = {2, 0, 0, 0};
+  ASSERT_EQ(e.call(op, run), 0);
+  EXPECT_EQ(op.value, 31u);
 }

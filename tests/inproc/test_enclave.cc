@@ -95,8 +95,13 @@ void TestEnclave::fail(const std::string& what) {
   if (error.empty()) error = what + (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string());
 }
 
-TestEnclave::TestEnclave(const std::string& image_path, const crypto::RsaPrivateKey& key, bool map_heap, Stop stop)
-    : map_heap_(map_heap) {
+TestEnclave::TestEnclave(const std::string& image_path, const crypto::RsaPrivateKey& key, bool map_heap, Stop stop,
+                         std::uint64_t size)
+    : map_heap_(map_heap), size_(size) {
+  if (size_ < kEnclSize || (size_ & (size_ - 1)) != 0) {
+    fail("enclave size must be a power of two of at least kEnclSize");
+    return;
+  }
   auto image = read_file(image_path);
   if (!image || image->size() != kImagePages * kPage) {
     fail("test enclave image " + image_path + " missing or of the wrong size");
@@ -112,10 +117,10 @@ TestEnclave::TestEnclave(const std::string& image_path, const crypto::RsaPrivate
     return;
   }
   // Reserve twice the size and align, as the selftests do.
-  area_ = static_cast<std::uint8_t*>(mmap(nullptr, 2 * kEnclSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  base = (reinterpret_cast<std::uint64_t>(area_) + kEnclSize - 1) & ~(kEnclSize - 1);
+  area_ = static_cast<std::uint8_t*>(mmap(nullptr, 2 * size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  base = (reinterpret_cast<std::uint64_t>(area_) + size_ - 1) & ~(size_ - 1);
   secs = {};
-  secs.size = kEnclSize;
+  secs.size = size_;
   secs.base_addr = base;
   secs.ssa_frame_size = 1;
   secs.attributes = {sgx::attr::kMode64Bit | sgx::attr::kDebug, 3};
@@ -180,7 +185,7 @@ void TestEnclave::init() {
       return;
     }
   if (map_heap_ &&  // unbacked: any permissions
-      mmap(reinterpret_cast<void*>(base + 16 * kPage), kEnclSize - 16 * kPage, PROT_READ | PROT_WRITE,
+      mmap(reinterpret_cast<void*>(base + 16 * kPage), size_ - 16 * kPage, PROT_READ | PROT_WRITE,
            MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
     fail("mmap of the unbacked range");
     return;
@@ -190,7 +195,7 @@ void TestEnclave::init() {
 }
 
 TestEnclave::~TestEnclave() {
-  if (area_ != nullptr) munmap(area_, 2 * kEnclSize);
+  if (area_ != nullptr) munmap(area_, 2 * size_);
   if (fd >= 0) close(fd);
   if (src_ != nullptr) munmap(src_, kImagePages * kPage);
 }

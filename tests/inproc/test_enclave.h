@@ -36,9 +36,11 @@ class TestEnclave {
   enum class Stop { kNone, kBeforeInit };
   // Builds the image at `image_path`, signs it with `key`, initializes and
   // maps it (or stops before EINIT, for init() to finish). The first
-  // failure is in `error`.
+  // failure is in `error`. `size` is the enclave range (a power of two of
+  // at least kEnclSize): the pages past the image are its heap, which the
+  // enclave gets by EAUG.
   TestEnclave(const std::string& image_path, const crypto::RsaPrivateKey& key, bool map_heap = true,
-              Stop stop = Stop::kNone);
+              Stop stop = Stop::kNone, std::uint64_t size = kEnclSize);
   ~TestEnclave();
   TestEnclave(const TestEnclave&) = delete;
   TestEnclave& operator=(const TestEnclave&) = delete;
@@ -58,6 +60,7 @@ class TestEnclave {
  private:
   void fail(const std::string& what);
   bool map_heap_;
+  std::uint64_t size_;
   std::uint8_t* src_ = nullptr;
   std::uint8_t* area_ = nullptr;
 };

@@ -360,9 +360,6 @@ void Server::host_worker(std::shared_ptr<Host> h) {
       h->requests.pop_front();
     }
     serve_host_request(*h, m);
-    settle_acks();
-    std::lock_guard lock(h->mu);
-    if (m.header.tag >= 1 && m.header.tag <= h->busy.size()) h->busy[m.header.tag - 1] = false;
   }
 }
 
@@ -486,6 +483,12 @@ void Server::serve_host_request(Host& h, const Message& m) {
     default:
       rep.err = -ENOSYS;
       break;
+  }
+  settle_acks();
+  {
+    // The worker may send its next request as soon as it has this answer.
+    std::lock_guard lock(h.mu);
+    if (m.header.tag >= 1 && m.header.tag <= h.busy.size()) h.busy[m.header.tag - 1] = false;
   }
   (void)send_reply(h.fd, m.header, rep, tail);
 }

@@ -55,6 +55,7 @@
 #include "arch/sgx/report.h"
 #include "arch/sgx/ssa.h"
 #include "arch/sgx/tcs.h"
+#include "monitor/ssa_frame.h"
 #include "monitor/types.h"
 #include "runtime/common/cpu_context.h"
 #include "runtime/common/fsgs.h"
@@ -295,25 +296,17 @@ void aex(Worker& w, ucontext_t* uc, const Exception& ex) {
     exit_to_host(w, uc, kExitFault);
     return;
   }
+  // The frame's contents as the monitor writes them (monitor/ssa_frame.h).
   const auto s = runtime::state_of(uc, w.fs, w.gs);
+  const monitor::ExitEvent event{.vector = ex.vector, .type = ex.type, .report = true, .address = ex.address,
+                                 .error_code = ex.error_code};
   sgx::Gprsgx* gpr = gprsgx_at(first);
-  gpr->rax = s.rax, gpr->rcx = s.rcx, gpr->rdx = s.rdx, gpr->rbx = s.rbx, gpr->rsp = s.rsp, gpr->rbp = s.rbp;
-  gpr->rsi = s.rsi, gpr->rdi = s.rdi, gpr->r8 = s.r8, gpr->r9 = s.r9, gpr->r10 = s.r10, gpr->r11 = s.r11;
-  gpr->r12 = s.r12, gpr->r13 = s.r13, gpr->r14 = s.r14, gpr->r15 = s.r15;
-  gpr->rflags = s.rflags, gpr->rip = s.rip, gpr->fs_base = s.fs_base, gpr->gs_base = s.gs_base;
+  *gpr = monitor::aex_gprsgx(*gpr, s, event);
   w.ex_rip = s.rip;
-  gpr->exit_info = sgx::ExitInfo::make(ex.vector, ex.type);
-  if ((g.cfg.misc_select & sgx::misc::kExinfo) != 0 && (ex.vector == sgx::vector::kPf || ex.vector == sgx::vector::kGp)) {
-    auto* info = reinterpret_cast<sgx::Exinfo*>(at(first) + sgx::exinfo_offset(g.cfg.ssa_frame_size));
-    info->maddr = ex.vector == sgx::vector::kPf ? ex.address : 0;
-    info->errcd = ex.error_code;
-    info->reserved = 0;
-  }
-  // The XSAVE region starts the frame (SDM 34.9.1), bounded by the frame.
+  if (const auto info = monitor::aex_exinfo(g.cfg.misc_select, event))
+    std::memcpy(at(first) + sgx::exinfo_offset(g.cfg.ssa_frame_size), &*info, sizeof *info);
   auto img = runtime::xsave_image(uc);
-  const std::size_t room = std::min<std::size_t>(
-      g.cfg.ssa_frame_size * kPage - sizeof(sgx::Gprsgx) - sizeof(sgx::Exinfo), img.size());
-  std::memcpy(at(first), img.data(), room);
+  std::memcpy(at(first), img.data(), std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), img.size()));
   t->cssa += 1;
   exit_to_host(w, uc, kExitAex);
 }
@@ -612,12 +605,8 @@ void worker_loop_held(Worker& w) {
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
       code = nsgx_host_enter(b, &r);
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
-      const sgx::Gprsgx* gpr = gprsgx_at(first);
-      w.resume_state = monitor::CpuState{gpr->rax, gpr->rcx, gpr->rdx, gpr->rbx, gpr->rsp, gpr->rbp, gpr->rsi,
-                                         gpr->rdi, gpr->r8,  gpr->r9,  gpr->r10, gpr->r11, gpr->r12, gpr->r13,
-                                         gpr->r14, gpr->r15, gpr->rflags, gpr->rip, gpr->fs_base, gpr->gs_base};
-      w.resume_xsave_len = std::min<std::size_t>(
-          g.cfg.ssa_frame_size * kPage - sizeof(sgx::Gprsgx) - sizeof(sgx::Exinfo), w.resume_xsave.size());
+      w.resume_state = monitor::eresume_state(*gprsgx_at(first));
+      w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
       std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
       t->cssa -= 1;
       w.resume_pending = true;

@@ -407,7 +407,8 @@ LeafResult Monitor::eremove(EpcIndex page) {
     return LeafResult::success();
   }
   // SDM EREMOVE: not while logical processors execute inside the enclave.
-  if (!enclave.busy.empty()) return LeafResult::error(sgx::Status::kEnclaveAct, "EREMOVE: threads are inside the enclave");
+  if (!enclave.busy.empty() || platform_.any_thread_inside(entry.owner))
+    return LeafResult::error(sgx::Status::kEnclaveAct, "EREMOVE: threads are inside the enclave");
   // Unmap and wipe while the page is still ours (held under its owner's lock);
   // only then may another enclave claim it.
   platform_.page_unmapped(entry.owner, entry.addr, page);
@@ -493,7 +494,9 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
     return LeafResult::pf(page.value, "EMODT: not a REG or TCS page of a live enclave");
   Enclave& enclave = *held.enclave;
   if (enclave.state != EnclaveState::kInitialized) return LeafResult::gp("EMODT: enclave not initialized");
-  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0))
+  if (entry.type == sgx::PageType::kTcs &&
+      (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0 ||
+       platform_.thread_inside(entry.owner, entry.addr)))
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
   if (entry.pending || entry.modified || entry.pr)
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");

@@ -872,6 +872,26 @@ TEST_F(Sgx2Test, ChangeAPageToTcsAndEnterThroughIt) {
   ASSERT_TRUE(monitor_.eexit(e_, tcs));
 }
 
+// A thread the backend runs without the monitor's EENTER (the isolated
+// enclave host reports it through Platform::thread_inside) makes its TCS
+// busy for EMODT and the enclave active for EREMOVE, exactly as one the
+// monitor entered itself.
+TEST_F(Sgx2Test, ThreadsTheBackendReportsCountAsInside) {
+  const LinearAddr tcs{kBase};  // the image's TCS
+  const EpcIndex tp = page_at(tcs.value);
+  ASSERT_EQ(monitor_.epcm(tp)->type, sgx::PageType::kTcs);
+  platform_.foreign_inside.insert(tcs.value);
+  EXPECT_EQ(monitor_.emodt(tp, secinfo(0x400)).status, sgx::Status::kPageNotModifiable);  // in use
+  const LinearAddr reg{kBase + 0x4000};
+  ASSERT_TRUE(monitor_.emodt(page_at(reg.value), secinfo(0x400)));
+  ASSERT_TRUE(monitor_.etrack(e_));
+  ASSERT_TRUE(monitor_.eaccept(e_, reg, secinfo(0x410)));
+  EXPECT_EQ(monitor_.eremove(page_at(reg.value)).status, sgx::Status::kEnclaveAct);  // a thread is inside
+  platform_.foreign_inside.clear();
+  EXPECT_TRUE(monitor_.eremove(page_at(reg.value)));
+  EXPECT_TRUE(monitor_.emodt(tp, secinfo(0x400)));  // nobody inside now
+}
+
 TEST_F(Sgx2Test, EacceptcopyFillsFromAnEnclavePage) {
   const LinearAddr dst{kBase + 0x6000}, src{kBase + 0x1000};
   ASSERT_TRUE(monitor_.eaug(kFree, e_, dst));

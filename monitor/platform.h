@@ -60,6 +60,16 @@ class Platform {
   virtual void enclave_removed(EnclaveId /*enclave*/) {}
   virtual void page_assigned(EnclaveId /*enclave*/, LinearAddr /*addr*/, EpcIndex /*page*/) {}
   virtual void page_released(EpcIndex /*page*/) {}
+
+  // Threads that run inside `enclave` without passing through the monitor's
+  // EENTER/ERESUME: a backend that executes enclave threads in another
+  // process (the isolated backend's enclave host, which enters and leaves on
+  // its own for speed) reports them here from state it shares with them, so
+  // that the SDM's checks that depend on threads inside (EMODT of a busy
+  // TCS, EREMOVE while threads are inside) hold on every backend. Called
+  // with the enclave's lock held. The default: none.
+  virtual bool thread_inside(EnclaveId /*enclave*/, LinearAddr /*tcs*/) const { return false; }
+  virtual bool any_thread_inside(EnclaveId /*enclave*/) const { return false; }
 };
 
 }  // namespace nsgx::monitor

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -42,6 +43,18 @@ class FakePlatform final : public Platform {
     mapped.erase(addr.value);
   }
 
+  // Threads a backend runs inside without the monitor's EENTER (the isolated
+  // enclave host's): the TCSs a test says are in use.
+  bool thread_inside(EnclaveId, LinearAddr tcs) const override {
+    std::lock_guard lock(mu_);
+    return foreign_inside.count(tcs.value) != 0;
+  }
+  bool any_thread_inside(EnclaveId) const override {
+    std::lock_guard lock(mu_);
+    return !foreign_inside.empty();
+  }
+  std::set<std::uint64_t> foreign_inside;
+
   PlatformSecrets& mutable_secrets() { return secrets_; }
   // linear address -> (EPC page, permissions) as the backend would map it.
   std::map<std::uint64_t, std::pair<std::uint32_t, std::uint64_t>> mapped;
@@ -51,7 +64,7 @@ class FakePlatform final : public Platform {
   std::uint32_t pages_;
   PlatformSecrets secrets_{};
   std::uint64_t counter_ = 1;
-  std::mutex mu_;  // leaves on different enclaves call in concurrently
+  mutable std::mutex mu_;  // leaves on different enclaves call in concurrently
 };
 
 }  // namespace nsgx::monitor::testing

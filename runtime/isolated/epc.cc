@@ -1,5 +1,7 @@
 #include "runtime/isolated/epc.h"
 
+#include "runtime/isolated/protocol.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -65,6 +67,32 @@ void IsolatedEpc::enclave_removed(monitor::EnclaveId enclave) {
   munmap(it->second.view, it->second.size);
   close(it->second.fd);
   enclaves_.erase(it);
+}
+
+void IsolatedEpc::set_thread_table(monitor::EnclaveId enclave, const ThreadSlot* table, std::uint32_t slots) {
+  std::lock_guard lock(mu_);
+  auto it = enclaves_.find(enclave.value);
+  if (it == enclaves_.end()) return;
+  it->second.threads = table;
+  it->second.thread_slots = table != nullptr ? slots : 0;
+}
+
+bool IsolatedEpc::thread_inside(monitor::EnclaveId enclave, monitor::LinearAddr tcs) const {
+  std::lock_guard lock(mu_);
+  auto it = enclaves_.find(enclave.value);
+  if (it == enclaves_.end()) return false;
+  for (std::uint32_t i = 0; i < it->second.thread_slots; ++i)
+    if (it->second.threads[i].inside_tcs.load(std::memory_order_seq_cst) == tcs.value) return true;
+  return false;
+}
+
+bool IsolatedEpc::any_thread_inside(monitor::EnclaveId enclave) const {
+  std::lock_guard lock(mu_);
+  auto it = enclaves_.find(enclave.value);
+  if (it == enclaves_.end()) return false;
+  for (std::uint32_t i = 0; i < it->second.thread_slots; ++i)
+    if (it->second.threads[i].inside_tcs.load(std::memory_order_seq_cst) != 0) return true;
+  return false;
 }
 
 void IsolatedEpc::page_assigned(monitor::EnclaveId enclave, monitor::LinearAddr addr, monitor::EpcIndex page) {

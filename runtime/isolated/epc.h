@@ -16,6 +16,8 @@
 
 namespace nsgx::isolated {
 
+struct ThreadSlot;
+
 class IsolatedEpc final : public monitor::Platform {
  public:
   IsolatedEpc(std::uint32_t pages, const monitor::PlatformSecrets& secrets);
@@ -34,6 +36,12 @@ class IsolatedEpc final : public monitor::Platform {
   void enclave_removed(monitor::EnclaveId enclave) override;
   void page_assigned(monitor::EnclaveId enclave, monitor::LinearAddr addr, monitor::EpcIndex page) override;
   void page_released(monitor::EpcIndex page) override;
+  bool thread_inside(monitor::EnclaveId enclave, monitor::LinearAddr tcs) const override;
+  bool any_thread_inside(monitor::EnclaveId enclave) const override;
+
+  // The enclave host's thread table (protocol.h ThreadSlot), `slots` long,
+  // or none; the caller keeps it mapped until it replaces it with null.
+  void set_thread_table(monitor::EnclaveId enclave, const ThreadSlot* table, std::uint32_t slots);
 
   // The memfd holding `enclave`'s pages (owned here; -1 if none).
   int memfd(monitor::EnclaveId enclave) const;
@@ -43,6 +51,8 @@ class IsolatedEpc final : public monitor::Platform {
     int fd = -1;
     std::uint8_t* view = nullptr;
     std::uint64_t base = 0, size = 0;
+    const ThreadSlot* threads = nullptr;
+    std::uint32_t thread_slots = 0;
   };
   std::uint32_t pages_;
   monitor::PlatformSecrets secrets_;

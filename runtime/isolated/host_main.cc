@@ -160,6 +160,7 @@ struct Host {
   std::unique_ptr<std::atomic<std::int8_t>[]> prot;  // per ELRANGE page: the enclave's view
   std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
   std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
+  ThreadSlot* threads = nullptr;                 // the monitor's thread table: which TCS each worker is inside
 } g;
 
 bool in_elrange(std::uint64_t addr, std::uint64_t len = 1) {
@@ -603,14 +604,18 @@ void worker_loop_held(Worker& w) {
       gpr->ursp = ursp;
       gpr->urbp = urbp;
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
+      g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);  // the monitor's view: busy
       code = nsgx_host_enter(b, &r);
+      g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
       w.resume_state = monitor::eresume_state(*gprsgx_at(first));
       w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
       std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
       t->cssa -= 1;
       w.resume_pending = true;
+      g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);
       code = nsgx_host_resume(b);
+      g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     }
     if (code == kExitEexit) {
       mb.out_rdi = w.rdi, mb.out_rsi = w.rsi, mb.out_rdx = w.rdx, mb.out_r8 = w.r8, mb.out_r9 = w.r9;
@@ -712,8 +717,8 @@ int run() {
   auto cfg = parse<HostStart>(start.body);
   if (!cfg) die("short start message");
   g.cfg = *cfg;
-  const int memfd = start.take_fd(0), winfd = start.take_fd(1);
-  if (memfd < 0 || winfd < 0) die("no enclave memory");
+  const int memfd = start.take_fd(0), winfd = start.take_fd(1), tfd = start.take_fd(2);
+  if (memfd < 0 || winfd < 0 || tfd < 0) die("no enclave memory");
   if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
       g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.mailboxes < g.cfg.tcs_count ||
       g.cfg.mailboxes > 4096 || start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
@@ -732,8 +737,13 @@ int run() {
   void* v = mmap(nullptr, g.cfg.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
   if (v == MAP_FAILED) die("enclave view");
   g.view = static_cast<std::uint8_t*>(v);
+  void* tv = mmap(nullptr, std::size_t{g.cfg.mailboxes} * sizeof(ThreadSlot), PROT_READ | PROT_WRITE, MAP_SHARED,
+                  tfd, 0);
+  if (tv == MAP_FAILED) die("thread table");
+  g.threads = static_cast<ThreadSlot*>(tv);
   close(memfd);
   close(winfd);
+  close(tfd);
   g.prot.reset(new std::atomic<std::int8_t>[g.cfg.size / kPage]());
 
   // The initial mappings, then "go".

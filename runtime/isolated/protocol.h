@@ -49,7 +49,7 @@ enum class Op : std::uint32_t {
   kFault = 38,
   kHostReady = 39,  // mapped, threads started, sandboxed
   // monitor -> enclave host
-  kHostStart = 64,  // HostStart + TCS list + fds (EPC memfd, window memfd); then kMap
+  kHostStart = 64,  // HostStart + TCS list + fds (EPC memfd, window memfd, thread table); then kMap
                     // messages (tag 0, no acknowledgement) and kHostReady: go
   kMap = 65,        // MapRun: set the protection of a run of enclave pages; answered by kMapDone
   kMapDone = 66,     // also acknowledges kHostAddTcs
@@ -127,6 +127,19 @@ struct StatusInfo {
 };
 
 // ---- enclave host <-> monitor
+
+// The thread table, shared by the monitor and one enclave host — never the
+// application: per mailbox slot, the TCS its worker is inside (0 while
+// outside). The host writes it around every entry (it enters and leaves
+// without asking the monitor, for speed); the monitor reads it for the SDM's
+// checks on threads inside (monitor::Platform::thread_inside). Only the
+// enclave's own host can write it, so a false entry harms no one but that
+// enclave.
+struct alignas(64) ThreadSlot {
+  std::atomic<std::uint64_t> inside_tcs;
+  std::uint8_t pad[56];
+};
+static_assert(sizeof(ThreadSlot) == 64 && std::atomic<std::uint64_t>::is_always_lock_free);
 
 struct HostStart {
   std::uint64_t base, size;  // ELRANGE

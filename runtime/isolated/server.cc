@@ -101,6 +101,8 @@ struct Server::Host {
   std::uint32_t mailbox_count = 0;
   std::vector<std::uint64_t> tcs;  // per mailbox: the TCS it serves, 0 for a spare (under the pool lock)
   std::thread reader, worker;
+  ThreadSlot* threads = nullptr;  // the thread table, shared with the host
+  std::size_t threads_bytes = 0;
 };
 
 namespace {
@@ -266,6 +268,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     close(h->fd);
+    if (h->threads != nullptr) munmap(h->threads, h->threads_bytes);
     return -EIO;
   };
   // The host first makes itself non-dumpable; only then does it get the
@@ -289,10 +292,27 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   st.tcs_count = static_cast<std::uint32_t>(tcs.size());
   st.spin = options_.spin;
   st.mailboxes = in.mailboxes;
-  const int fds[2] = {memfd, c.window_fd};
-  if (send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
-                    {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8}, fds) != 0)
+  // The thread table: which TCS each worker is inside (protocol.h).
+  h->threads_bytes = (std::size_t{in.mailboxes} * sizeof(ThreadSlot) + sgx::kPageSize - 1) & ~sgx::kPageMask;
+  const int tfd = memfd_create("nsgx-threads", MFD_CLOEXEC);
+  if (tfd < 0 || ftruncate(tfd, static_cast<off_t>(h->threads_bytes)) != 0) {
+    if (tfd >= 0) close(tfd);
+    return fail("no thread table");
+  }
+  void* tv = mmap(nullptr, h->threads_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+  if (tv == MAP_FAILED) {
+    close(tfd);
+    return fail("no thread table");
+  }
+  h->threads = static_cast<ThreadSlot*>(tv);
+  const int fds[3] = {memfd, c.window_fd, tfd};
+  const int sent = send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
+                                 {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8}, fds);
+  close(tfd);
+  if (sent != 0) {
+    munmap(h->threads, h->threads_bytes);
     return fail("cannot send its memory");
+  }
   {
     // Its initial mappings, in runs of equal protection (no acknowledgement).
     std::lock_guard lock(pool_.mutex());
@@ -319,6 +339,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   if (!wait_readable(h->fd, options_.host_timeout_ms) || recv_message(h->fd, m) != 1 || m.header.op != Op::kHostReady)
     return fail("did not get ready");
   e.host = h;
+  epc_.set_thread_table(*e.id(), h->threads, in.mailboxes);
   hosts_.fetch_add(1);
   h->reader = std::thread([this, h] { host_reader(h); });
   h->worker = std::thread([this, h] { host_worker(h); });
@@ -392,6 +413,10 @@ void Server::stop_host(Host& h) {
   if (h.worker.joinable()) h.worker.join();
   waitpid(h.pid, nullptr, 0);
   close(h.fd);
+  // The host is gone: no thread is inside any more.
+  epc_.set_thread_table(h.eid, nullptr, 0);
+  if (h.threads != nullptr) munmap(h.threads, h.threads_bytes);
+  h.threads = nullptr;
   hosts_.fetch_sub(1);
 }
 

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "exceptions_u.h"
+#include "identity/enclave_builder.h"
+#include "image/sdk_image.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
 #include "loaded_enclave.h"
@@ -301,6 +303,56 @@ TEST(Isolation, SignalsFromProcessesAreNoExceptions) {
   ASSERT_EQ(ecall_handled_count(e.eid, &handled), SGX_SUCCESS);
   EXPECT_EQ(handled, 0u) << "a forged signal reached the enclave's exception handler";
   EXPECT_TRUE(works(e.eid));
+  nsgx_untrusted_free(const_cast<int*>(flags));
+}
+
+// The monitor knows which TCS a thread of the enclave host is inside (the
+// host's thread table), so the SDM's checks on busy TCSs hold on the
+// isolated backend too: while a thread runs inside, EMODT cannot trim its
+// TCS (SGX_PAGE_NOT_MODIFIABLE) — trimming every TCS of the image leaves
+// exactly the busy one — and the thread completes on it.
+TEST(Isolation, BusyTcsCannotBeTrimmed) {
+  struct TcsFinder final : nsgx::identity::EnclaveBuilder {
+    std::vector<std::uint64_t> offsets;
+    nsgx::Status ecreate(std::uint32_t, std::uint64_t) override { return {}; }
+    nsgx::Status add_page(std::uint64_t offset, std::uint64_t flags, std::span<const std::uint8_t, 4096>,
+                          std::uint16_t) override {
+      if ((flags & 0xff00) == 0x100) offsets.push_back(offset);  // SECINFO PAGE_TYPE = PT_TCS
+      return {};
+    }
+  };
+  auto img = nsgx::image::SdkImage::parse(nsgx::read_file(NSGX_EXCEPTIONS_ENCLAVE).value()).value();
+  TcsFinder found;
+  ASSERT_TRUE(img.replay(found));
+  ASSERT_GE(found.offsets.size(), 2u);
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  std::uint64_t last = 0;
+  ASSERT_EQ(ecall_dynamic_addr(e.eid, &last), SGX_SUCCESS);
+  const std::uint64_t base = last + 4096 - img.metadata().enclave_size;
+  auto* flags = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
+  ASSERT_NE(flags, nullptr);
+  flags[0] = 0;
+  flags[1] = 0;
+  int r = 0;
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  std::thread t([&] { st = ecall_busy(e.eid, &r, const_cast<int*>(flags)); });
+  for (int i = 0; i < 500 && !flags[1]; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(flags[1], 1);  // inside
+  int refused = 0;
+  for (std::uint64_t off : found.offsets) {
+    std::uint64_t result = 0;
+    if (nsgx_enclave_modify_types(e.eid, reinterpret_cast<void*>(base + off), 4096, 4 /* TRIM */, &result) !=
+        SGX_SUCCESS) {
+      ++refused;
+      EXPECT_EQ(result, 20u /* SGX_PAGE_NOT_MODIFIABLE */);
+    }
+  }
+  EXPECT_EQ(refused, 1) << "exactly the TCS in use must refuse EMODT";
+  flags[0] = 1;
+  t.join();
+  EXPECT_EQ(st, SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
   nsgx_untrusted_free(const_cast<int*>(flags));
 }
 

@@ -25,6 +25,9 @@
 //       -> the monitor's locks (Enclave::mu, then epcm_mu_; monitor.h).
 // An InprocEnclave found under files_mu_ stays alive only while files_mu_ is
 // held: release_if_unused() frees it under files_mu_ held exclusively.
+// Nothing here waits for another party under the pool lock: the driver
+// drops it while threads are kicked out of an enclave (driver.cc), and
+// resolve_fault() resumes the enclave to fault again rather than wait.
 
 namespace nsgx::inproc {
 
@@ -502,14 +505,22 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
   const int vprot = vma_prot_locked(encl, addr);
   if (vprot < 0) return 0;  // not an enclave mapping: the program's own fault
   auto info = encl.page_locked(addr);
-  if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) {
-    // No page yet (EAUG on a touch of an initialized enclave) or evicted
-    // (ELDU): the driver fixes it and the enclave resumes, unaware.
-    if (encl.handle_fault_locked(addr) != 0) return 0;  // SIGBUS territory: report the #PF
+  const bool resident = info.where == driver::DriverEnclave::PageInfo::Where::kResident;
+  const auto e = resident ? monitor_.epcm(info.epc) : std::nullopt;
+  if (!resident || (e && e->valid && e->blocked)) {
+    // No page yet (EAUG on a touch of an initialized enclave), evicted
+    // (ELDU), or left blocked by an eviction that waits for threads to leave
+    // the enclave (the driver finishes it, then ELDU): the driver fixes it
+    // and the enclave resumes, unaware.
+    const int rc = encl.handle_fault_locked(addr);
+    // The driver must wait for kicked threads first, which it never does
+    // under the pool lock: resume, and the access faults again once this
+    // thread has dropped it (the kernel's VM_FAULT_NOPAGE).
+    if (rc == -EAGAIN) return 1;
+    if (rc != 0) return 0;  // SIGBUS territory: report the #PF
     sync_page_locked(encl, addr & ~(kPage - 1));
     return 1;
   }
-  const auto e = monitor_.epcm(info.epc);
   const int want = (native_err & kI) ? PROT_EXEC : (native_err & kW) ? PROT_WRITE : PROT_READ;
   if ((vprot & want) == 0) return 0;  // the PTE forbids it: a plain #PF
   if (!e || (epcm_prot(*e) & want) == 0) {

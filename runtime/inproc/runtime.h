@@ -139,8 +139,9 @@ class Runtime final : public driver::DriverHooks {
   driver::EpcPool& pool() { return pool_; }
   EpcMemory& epc() { return epc_; }
   runtime::QuotingService& quoting() { return quoting_; }
-  // Resolves a fault at `addr` of `encl` the driver can fix: 1 fixed, 0 not
-  // the driver's to fix (report it), with `error_code` the SGX #PF code.
+  // Resolves a fault at `addr` of `encl` the driver can fix: 1 fixed (or to
+  // be retried: resume and let it fault again), 0 not the driver's to fix
+  // (report it), with `error_code` the SGX #PF code.
   int resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_t native_err, std::uint32_t& error_code);
   // Copies between enclave memory at `addr` (within one page) and `buf`
   // through the monitor's view of the EPC, under the pool lock so the page

@@ -206,6 +206,42 @@ InprocEnclave* Runtime::file_of(int fd) const {
   return f == files_.end() ? nullptr : f->second.get();
 }
 
+InprocEnclave* Runtime::pin(int fd) {
+  std::unique_lock lock(files_mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return nullptr;
+  auto f = files_.find(it->second);
+  if (f == files_.end()) return nullptr;
+  ++f->second->pins;
+  return f->second.get();
+}
+
+void Runtime::unpin(InprocEnclave* encl) {
+  {
+    std::unique_lock lock(files_mu_);
+    --encl->pins;  // pinned, so still in files_
+  }
+  release_if_unused(encl);
+}
+
+namespace {
+// Unpins when the call on the file returns, on every path.
+class PinnedFile {
+ public:
+  PinnedFile(Runtime& rt, InprocEnclave* f, void (Runtime::*unpin)(InprocEnclave*)) : rt_(rt), f_(f), unpin_(unpin) {}
+  ~PinnedFile() {
+    if (f_ != nullptr) (rt_.*unpin_)(f_);
+  }
+  PinnedFile(const PinnedFile&) = delete;
+  PinnedFile& operator=(const PinnedFile&) = delete;
+
+ private:
+  Runtime& rt_;
+  InprocEnclave* f_;
+  void (Runtime::*unpin_)(InprocEnclave*);
+};
+}  // namespace
+
 bool Runtime::is_enclave_fd(int fd) const { return file_of(fd) != nullptr; }
 
 bool Runtime::is_provision_fd(int fd) const {
@@ -243,18 +279,19 @@ void Runtime::release_if_unused(InprocEnclave* encl) {
   std::unique_ptr<InprocEnclave> dead;
   {
     std::unique_lock lock(files_mu_);
+    // Found first, touched after: the last close() and the last munmap()
+    // on two threads both get here, and only one may free the file.
+    auto it = files_.begin();
+    while (it != files_.end() && it->second.get() != encl) ++it;
+    if (it == files_.end()) return;
     bool mapped;
     {
       std::lock_guard plock(pool_.mutex());
       mapped = !encl->vmas.empty();
     }
-    if (encl->fds > 0 || mapped) return;
-    for (auto it = files_.begin(); it != files_.end(); ++it)
-      if (it->second.get() == encl) {
-        dead = std::move(it->second);
-        files_.erase(it);
-        break;
-      }
+    if (encl->fds > 0 || encl->pins > 0 || mapped) return;
+    dead = std::move(it->second);
+    files_.erase(it);
   }
   // ~DriverEnclave releases the enclave and its EPC pages, as the last
   // reference to the file going away does.
@@ -282,8 +319,9 @@ int with_arg(std::uint64_t arg, bool write_back, const std::function<int(T&)>& o
 }  // namespace
 
 int Runtime::ioctl(int fd, unsigned long request, std::uint64_t arg) {
-  InprocEnclave* f = file_of(fd);
+  InprocEnclave* f = pin(fd);
   if (f == nullptr) return -ENOTTY;  // /dev/sgx_provision has no ioctls
+  const PinnedFile pinned(*this, f, &Runtime::unpin);
   switch (request) {
     case SGX_IOC_ENCLAVE_CREATE:
       return with_arg<sgx_enclave_create>(arg, false, [&](sgx_enclave_create& a) {
@@ -379,8 +417,9 @@ void Runtime::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
 void Runtime::kick(driver::DriverEnclave& encl) { kick_threads_in(static_cast<InprocEnclave&>(encl)); }
 
 long Runtime::mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd, off_t offset) {
-  InprocEnclave* f = file_of(fd);
+  InprocEnclave* f = pin(fd);
   if (f == nullptr) return -EBADF;
+  const PinnedFile pinned(*this, f, &Runtime::unpin);
   // sgx_get_unmapped_area(): MAP_PRIVATE is refused.
   if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) return -EINVAL;
   if (len == 0 || (addr & (kPage - 1)) != 0 || offset < 0) return -EINVAL;

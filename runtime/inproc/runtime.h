@@ -82,7 +82,8 @@ class InprocEnclave final : public driver::DriverEnclave {
     int prot;
   };
   std::map<std::uint64_t, Vma> vmas;  // by start; guarded by the pool lock
-  int fds = 0;                        // open descriptors (the file lives while fds or vmas remain)
+  int fds = 0;                        // open descriptors (the file lives while fds, vmas or pins remain)
+  int pins = 0;                       // ioctl/mmap calls in progress on it (guarded by files_mu_)
 
   // ELRANGE and monitor id, fixed by ECREATE and read on every enclave
   // entry and exit without the pool lock. Valid once created() is true.
@@ -155,6 +156,11 @@ class Runtime final : public driver::DriverHooks {
 
  private:
   InprocEnclave* file_of(int fd) const;
+  // The file of `fd` kept alive until unpin(), as the kernel's fget() keeps
+  // a struct file for the length of a system call: a close() or munmap() on
+  // another thread cannot free it under an ioctl or mmap. nullptr: no file.
+  InprocEnclave* pin(int fd);
+  void unpin(InprocEnclave* encl);
   void release_if_unused(InprocEnclave* encl);
   void sync_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end);
   void sync_page_locked(InprocEnclave& encl, std::uint64_t addr);

@@ -1,4 +1,5 @@
 #include "monitor/monitor.h"
+#include "monitor/ssa_frame.h"
 
 #include <algorithm>
 #include <bit>
@@ -1125,38 +1126,17 @@ LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const E
   // for it to leave (tracking), and the frame is encrypted after this.
   if (auto r = ssa_page(*enclave, t, t.cssa, sp, /*allow_blocked=*/true, &first); !r) return r;
   auto page = platform_.epc_page(sp);
-  // The XSAVE region starts the frame (SDM 34.9.1); it gets the backend's
-  // image of the extended state, bounded by what fits in the first page.
-  if (!xsave.empty()) {
-    const std::size_t room = (first == sp) ? kExinfoOffset : sgx::kPageSize;
-    std::memcpy(platform_.epc_page(first).data(), xsave.data(), std::min(room, xsave.size()));
-  }
-  auto gpr = copy_struct<sgx::Gprsgx>(page.subspan(kGprOffset));  // keeps URSP/URBP from EENTER
-  gpr.rax = s.rax, gpr.rcx = s.rcx, gpr.rdx = s.rdx, gpr.rbx = s.rbx, gpr.rsp = s.rsp, gpr.rbp = s.rbp;
-  gpr.rsi = s.rsi, gpr.rdi = s.rdi, gpr.r8 = s.r8, gpr.r9 = s.r9, gpr.r10 = s.r10, gpr.r11 = s.r11;
-  gpr.r12 = s.r12, gpr.r13 = s.r13, gpr.r14 = s.r14, gpr.r15 = s.r15;
-  gpr.rflags = s.rflags, gpr.rip = s.rip, gpr.fs_base = s.fs_base, gpr.gs_base = s.gs_base;
-  gpr.exit_info = event.report ? sgx::ExitInfo::make(event.vector, event.type) : sgx::ExitInfo{0};
+  // The frame's contents: one implementation for every backend (ssa_frame.h).
+  const std::uint32_t frame_pages = enclave->secs.ssa_frame_size;
+  if (!xsave.empty())
+    std::memcpy(platform_.epc_page(first).data(), xsave.data(), std::min(ssa_xsave_room(frame_pages), xsave.size()));
+  const auto gpr = aex_gprsgx(copy_struct<sgx::Gprsgx>(page.subspan(kGprOffset)), s, event);
   std::memcpy(page.data() + kGprOffset, &gpr, sizeof gpr);
-  const bool exinfo = (enclave->secs.misc_select & sgx::misc::kExinfo) != 0 && event.report &&
-                      (event.vector == sgx::vector::kPf || event.vector == sgx::vector::kGp);
-  if (exinfo) {
-    const sgx::Exinfo info{.maddr = event.vector == sgx::vector::kPf ? event.address : 0,
-                           .errcd = event.error_code,
-                           .reserved = 0};
-    std::memcpy(page.data() + kExinfoOffset, &info, sizeof info);
-  }
+  if (const auto info = aex_exinfo(enclave->secs.misc_select, event)) std::memcpy(page.data() + kExinfoOffset, &*info, sizeof *info);
   t.cssa += 1;
   store_tcs(platform_.epc_page(tp), t);
   enclave->busy.erase(tcs.value);
-  // What the untrusted side sees: the ERESUME leaf, the TCS and the AEP.
-  synthetic = CpuState{};
-  synthetic.rax = static_cast<std::uint64_t>(sgx::Enclu::kEresume);
-  synthetic.rbx = tcs.value;
-  synthetic.rcx = t.aep;
-  synthetic.rip = t.aep;
-  synthetic.rsp = gpr.ursp;  // the untrusted stack EENTER saved
-  synthetic.rbp = gpr.urbp;
+  synthetic = aex_synthetic(tcs.value, t.aep, gpr);
   return LeafResult::success();
 }
 
@@ -1171,14 +1151,10 @@ LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, Cpu
   if (t.cssa == 0 || t.cssa > t.nssa) return LeafResult::gp("ERESUME: no SSA frame to resume from");
   EpcIndex sp{}, first{};
   if (auto r = ssa_page(*enclave, t, t.cssa - 1, sp, /*allow_blocked=*/false, &first); !r) return r;
-  if (!xsave.empty()) {
-    const std::size_t room = (first == sp) ? kExinfoOffset : sgx::kPageSize;
-    std::memcpy(xsave.data(), platform_.epc_page(first).data(), std::min(room, xsave.size()));
-  }
-  const auto gpr = copy_struct<sgx::Gprsgx>(platform_.epc_page(sp).subspan(kGprOffset));
-  s = CpuState{gpr.rax, gpr.rcx, gpr.rdx, gpr.rbx, gpr.rsp, gpr.rbp, gpr.rsi, gpr.rdi,
-               gpr.r8,  gpr.r9,  gpr.r10, gpr.r11, gpr.r12, gpr.r13, gpr.r14, gpr.r15,
-               gpr.rflags, gpr.rip, gpr.fs_base, gpr.gs_base};
+  if (!xsave.empty())
+    std::memcpy(xsave.data(), platform_.epc_page(first).data(),
+                std::min(ssa_xsave_room(enclave->secs.ssa_frame_size), xsave.size()));
+  s = eresume_state(copy_struct<sgx::Gprsgx>(platform_.epc_page(sp).subspan(kGprOffset)));
   t.cssa -= 1;
   t.aep = aep;
   store_tcs(platform_.epc_page(tp), t);

@@ -25,14 +25,14 @@ using monitor::CpuState;
 inline std::uint64_t ureg(ucontext_t* uc, int r) { return static_cast<std::uint64_t>(uc->uc_mcontext.gregs[r]); }
 inline void set(ucontext_t* uc, int r, std::uint64_t v) { uc->uc_mcontext.gregs[r] = static_cast<greg_t>(v); }
 
-inline CpuState state_of(ucontext_t* uc, const std::uint64_t* fsgs) {
+inline CpuState state_of(ucontext_t* uc, std::uint64_t fs_base, std::uint64_t gs_base) {
   CpuState s;
   s.rax = ureg(uc, REG_RAX), s.rcx = ureg(uc, REG_RCX), s.rdx = ureg(uc, REG_RDX), s.rbx = ureg(uc, REG_RBX);
   s.rsp = ureg(uc, REG_RSP), s.rbp = ureg(uc, REG_RBP), s.rsi = ureg(uc, REG_RSI), s.rdi = ureg(uc, REG_RDI);
   s.r8 = ureg(uc, REG_R8), s.r9 = ureg(uc, REG_R9), s.r10 = ureg(uc, REG_R10), s.r11 = ureg(uc, REG_R11);
   s.r12 = ureg(uc, REG_R12), s.r13 = ureg(uc, REG_R13), s.r14 = ureg(uc, REG_R14), s.r15 = ureg(uc, REG_R15);
   s.rflags = ureg(uc, REG_EFL), s.rip = ureg(uc, REG_RIP);
-  s.fs_base = fsgs[0], s.gs_base = fsgs[1];
+  s.fs_base = fs_base, s.gs_base = gs_base;
   return s;
 }
 

@@ -7,7 +7,9 @@
  * non-zero reserved area, one ENCLU serving as EENTER and as the AEP, the
  * exception fix-up reporting leaf/vector/error code/address, and the
  * optional user handler. The ENCLU traps (#UD or #GP) and the runtime
- * emulates it; EENTER takes a faster path that enters without a trap.
+ * emulates it; EENTER takes a faster path that enters without a trap,
+ * loading the enclave's FS/GS with WRFSBASE where the kernel offers it and
+ * with arch_prctl otherwise (runtime/common/fsgs.h).
  * The signal trampoline is runtime/common/signal_trampoline.S.
  */
 #define EENTER 2
@@ -21,6 +23,12 @@
 #define RUN_USER_HANDLER 24
 #define RUN_RESERVED_START 40
 #define RUN_RESERVED_END 256
+/* runtime/common/fsgs.h: FsgsMode */
+#define MODE_FSGSBASE 1
+#define MODE_ARCH_PRCTL 2
+#define SYS_ARCH_PRCTL 158
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
 
 	.text
 	.globl nsgx_vdso_sgx_enter_enclave
@@ -80,6 +88,28 @@ nsgx_vdso_sgx_enter_enclave:
 	mov	%rbp, %rdx		/* URBP */
 	mov	%rsp, %rcx
 	call	nsgx_fast_eenter
+	test	%eax, %eax
+	jnz	2f
+	cmpl	$MODE_ARCH_PRCTL, nsgx_fsgs_mode(%rip)
+	jne	2f
+	/*
+	 * The kernel keeps these bases across context switches only if they
+	 * are set with arch_prctl (no FSGSBASE in AT_HWCAP2): set them now,
+	 * while the registers the system call clobbers (RCX, R11, RDI, RSI)
+	 * are still saved. nsgx_fast_eenter has recorded them in the block.
+	 */
+	mov	$ARCH_SET_FS, %edi
+	mov	16(%rsp), %rsi
+	mov	$SYS_ARCH_PRCTL, %eax
+	syscall
+	mov	24(%rsp), %rsi
+	test	%rsi, %rsi		/* 0: the enclave's GS is still in place */
+	jz	1f
+	mov	$ARCH_SET_GS, %edi
+	mov	$SYS_ARCH_PRCTL, %eax
+	syscall
+1:	xor	%eax, %eax
+2:
 	/* Move the out struct to just below the pushed registers (the reads
 	 * below expect it there), through registers: the areas may overlap. */
 	mov	48(%rsp), %rcx
@@ -103,11 +133,13 @@ nsgx_vdso_sgx_enter_enclave:
 	jnz	.Lslow_eenter
 	/* The out struct now lies 104 bytes below RSP (nothing is pushed
 	 * there: every signal handler runs on the alternate stack). */
+	cmpl	$MODE_FSGSBASE, nsgx_fsgs_mode(%rip)
+	jne	3f
 	mov	-88(%rsp), %rax
 	wrfsbase %rax
 	mov	-80(%rsp), %rax
 	wrgsbase %rax
-	mov	-96(%rsp), %rax
+3:	mov	-96(%rsp), %rax
 	lea	nsgx_vdso_after_enclu(%rip), %rcx
 	jmp	*-104(%rsp)
 .Lslow_eenter:

@@ -9,15 +9,14 @@
 // 36.4): the state goes to the SSA frame, the thread continues at the AEP
 // with the synthetic state, and — as the kernel does for the vDSO entry —
 // exceptions are reported through sgx_enclave_run instead of a signal.
+#include <dlfcn.h>
+#include <immintrin.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
-
-#include <dlfcn.h>
-#include <immintrin.h>
 
 #include <array>
 #include <cerrno>
@@ -28,10 +27,14 @@
 #include "arch/sgx/pageinfo.h"
 #include "arch/sgx/report.h"
 #include "runtime/common/cpu_context.h"
+#include "runtime/common/fsgs.h"
 #include "runtime/inproc/cpuid.h"
 #include "runtime/inproc/runtime.h"
 
 extern "C" {
+// Chosen in install_signal_handling(); entry.S and the trampoline read it.
+__attribute__((visibility("hidden"))) std::uint32_t nsgx_fsgs_mode =
+    static_cast<std::uint32_t>(nsgx::runtime::FsgsMode::kInstructions);
 __attribute__((visibility("hidden"))) std::uint64_t nsgx_altstack_lo = 0;
 __attribute__((visibility("hidden"))) std::uint64_t nsgx_altstack_span = 0;
 }
@@ -50,6 +53,33 @@ using monitor::LinearAddr;
 ThreadBlock* block_at(std::size_t i) { return reinterpret_cast<ThreadBlock*>(nsgx_altstack_lo + i * kSlotSize); }
 
 thread_local ThreadBlock* t_block = nullptr;
+
+runtime::FsgsMode fsgs_mode() { return static_cast<runtime::FsgsMode>(nsgx_fsgs_mode); }
+
+// The GS base the thread gets back when it leaves the enclave. glibc never
+// uses GS, and a thread whose GS base is 0 has none to lose: on the
+// arch_prctl path it keeps the enclave's GS until it enters another TCS (or
+// until the program sets one), saving two system calls per round trip.
+// Where the program set a GS base, it is put back as SGX does.
+std::uint64_t gs_after_exit(const ThreadBlock* b, std::uint64_t current) {
+  if (fsgs_mode() == runtime::FsgsMode::kArchPrctl && b->host_gs == 0) return current;
+  return b->host_gs;
+}
+
+// The application's bases, cached in the block for the thread's lifetime
+// (a thread's FS is set once, by clone): read here, once, so that entering
+// and leaving enclaves never has to read them back.
+void cache_host_bases(ThreadBlock* b) {
+  if (fsgs_mode() == runtime::FsgsMode::kInstructions) {
+    b->host_fs = _readfsbase_u64();
+    b->host_gs = _readgsbase_u64();
+  } else {
+    (void)runtime::get_fs_base(b->host_fs);
+    (void)runtime::get_gs_base(b->host_gs);
+  }
+  b->cur_fs = b->host_fs;
+  b->cur_gs = b->host_gs;
+}
 
 struct SlotReleaser {
   ~SlotReleaser() {
@@ -86,6 +116,7 @@ ThreadBlock* this_thread_block() {
     b->in_enclave = 0;
     b->enclave = nullptr;
     b->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+    cache_host_bases(b);
     stack_t ss{};
     ss.ss_sp = reinterpret_cast<char*>(b) + kAltStackOffset;
     ss.ss_size = kSlotSize - kAltStackOffset;
@@ -112,6 +143,10 @@ struct AppAction {
   struct sigaction act {};
   bool set = false;  // the program installed something (else: default)
 };
+// The program's actions. Lock order: g_app_mu is a leaf, taken by
+// app_sigaction and install_signal_handling with every signal blocked on
+// that thread, and by deliver_app in signal context — so a handler can
+// never wait for a lock its own thread holds.
 std::array<AppAction, NSIG> g_app;
 std::mutex g_app_mu;
 bool g_installed = false;
@@ -122,13 +157,58 @@ bool runtime_signal(int sig) {
   return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP || sig == kKick();
 }
 
+// What every handler of ours blocks while it runs: all asynchronous signals.
+// The trampoline switches FS/GS and records them (arch_prctl mode); a
+// signal nested between the two would return into C code with the wrong
+// FS. Synchronous signals stay deliverable (a fault is never blocked).
+// deliver_app gives the program's handlers the mask the kernel would.
+sigset_t handler_mask() {
+  sigset_t m;
+  sigfillset(&m);
+  for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigdelset(&m, s);
+  return m;
+}
+
 int install_trampoline(int sig, const struct sigaction* app) {
   struct sigaction k {};
   k.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&nsgx_signal_trampoline);
   k.sa_flags = SA_SIGINFO | SA_ONSTACK | (app ? (app->sa_flags & (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT)) : SA_RESTART);
-  if (app) k.sa_mask = app->sa_mask;
-  else sigemptyset(&k.sa_mask);
+  k.sa_mask = handler_mask();
   return real_sigaction()(sig, &k, nullptr);
+}
+
+// Blocks every signal on this thread while alive (for g_app_mu).
+class SignalsBlocked {
+ public:
+  SignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_);
+  }
+  ~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+// Runs the program's handler `a` for `sig` with the signal mask the kernel
+// would have given it (the interrupted mask, plus sa_mask, plus `sig`
+// unless SA_NODEFER), then blocks the asynchronous signals again for the
+// rest of our handler.
+void run_app_handler(const struct sigaction& a, int sig, siginfo_t* info, ucontext_t* uc) {
+  sigset_t m = uc->uc_sigmask;
+  for (int s = 1; s < NSIG; ++s)
+    if (sigismember(&a.sa_mask, s) == 1) sigaddset(&m, s);
+  if ((a.sa_flags & SA_NODEFER) == 0) sigaddset(&m, sig);
+  pthread_sigmask(SIG_SETMASK, &m, nullptr);
+  if (a.sa_flags & SA_SIGINFO)
+    a.sa_sigaction(sig, info, uc);
+  else
+    a.sa_handler(sig);
+  const sigset_t ours = handler_mask();
+  pthread_sigmask(SIG_BLOCK, &ours, nullptr);
 }
 
 // Runs the program's action for `sig` as the kernel would have.
@@ -155,8 +235,7 @@ void deliver_app(int sig, siginfo_t* info, ucontext_t* uc) {
     syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
     return;
   }
-  if (a.sa_flags & SA_SIGINFO) a.sa_sigaction(sig, info, uc);
-  else a.sa_handler(sig);
+  run_app_handler(a, sig, info, uc);
 }
 
 // ------------------------------------------------------------ CPUID
@@ -237,14 +316,14 @@ void report_at_aep(ucontext_t* uc, siginfo_t* info, int sig, const Exception& ex
 
 // AEX of the thread in `b` with `uc` the enclave state: the SSA gets it,
 // `uc` gets the synthetic state at the AEP, the saved FS/GS the host's.
-bool do_aex(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, const monitor::ExitEvent& ev) {
+bool do_aex(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, const monitor::ExitEvent& ev) {
   Runtime& rt = *Runtime::peek();
-  CpuState in = state_of(uc, fsgs), out;
+  CpuState in = state_of(uc, fsgs->fs, fsgs->gs), out;
   auto img = xsave_image(uc);
   auto r = rt.monitor().aex(b->enclave->eid(), LinearAddr{b->tcs}, in, ev, out, img);
   b->in_enclave = 0;
-  fsgs[0] = b->host_fs;
-  fsgs[1] = b->host_gs;
+  fsgs->fs = b->host_fs;
+  fsgs->gs = gs_after_exit(b, fsgs->gs);
   if (!r) {
     // The SSA frame is gone (removed or trimmed under the thread): the
     // enclave cannot be resumed; leave it as an EEXIT would.
@@ -261,7 +340,7 @@ bool do_aex(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, const monitor::
 
 // ERESUME emulated on `uc`, faulting SSA/TCS pages in. False: `ex` says why.
 bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint64_t aep, ucontext_t* uc,
-                std::uint64_t* fsgs, Exception& ex) {
+                runtime::SignalBases* fsgs, Exception& ex) {
   Runtime& rt = encl.runtime();
   CpuState s;
   std::array<std::uint8_t, 4096> img{};
@@ -273,8 +352,8 @@ bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uin
     ex = exception_of(r);
     return false;
   }
-  b->host_fs = fsgs[0];
-  b->host_gs = fsgs[1];
+  b->host_fs = fsgs->fs;
+  b->host_gs = fsgs->gs;
   b->enclave = &encl;
   b->tcs = tcs;
   b->aep = aep;
@@ -282,8 +361,8 @@ bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uin
   b->elrange_size = encl.range_size();
   load_state(uc, s);
   restore_fp(uc, ByteSpan(img.data(), fp.size()));
-  fsgs[0] = s.fs_base;
-  fsgs[1] = s.gs_base;
+  fsgs->fs = s.fs_base;
+  fsgs->gs = s.gs_base;
   __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
   return true;
 }
@@ -307,24 +386,35 @@ bool do_eenter(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint
 }
 
 // ENCLU[EENTER/ERESUME] executed outside any enclave.
-void host_enclu(ucontext_t* uc, siginfo_t* info, int sig, std::uint64_t* fsgs, std::size_t len) {
+void host_enclu(ucontext_t* uc, siginfo_t* info, int sig, runtime::SignalBases* fsgs, std::size_t len) {
   const auto leaf = static_cast<sgx::Enclu>(ureg(uc, REG_RAX) & 0xffffffff);
   const std::uint64_t tcs = ureg(uc, REG_RBX), aep = ureg(uc, REG_RCX), rip = ureg(uc, REG_RIP);
   Exception ex{sgx::vector::kGp, 0, 0};
   Runtime* rt = Runtime::peek();
   InprocEnclave* encl = rt ? rt->enclave_of_tcs(tcs) : nullptr;
   ThreadBlock* b = this_thread_block();
+  if (b != nullptr && fsgs->slot == nullptr) {
+    // The signal came on the thread's own stack (its first entry): the
+    // trampoline knew no block, so it switches nothing on return unless
+    // told which block records the bases (arch_prctl mode), and its record
+    // of them is the block's.
+    fsgs->slot = reinterpret_cast<runtime::SlotHeader*>(b);
+    if (fsgs_mode() == runtime::FsgsMode::kArchPrctl) {
+      fsgs->fs = b->cur_fs;
+      fsgs->gs = b->cur_gs;
+    }
+  }
   if (encl != nullptr && b != nullptr) {
     if (leaf == sgx::Enclu::kEenter) {
       monitor::EnterState st;
       if (do_eenter(b, *encl, tcs, aep, rip + len, ureg(uc, REG_RSP), ureg(uc, REG_RBP), st, ex)) {
-        b->host_fs = fsgs[0];
-        b->host_gs = fsgs[1];
+        b->host_fs = fsgs->fs;
+        b->host_gs = fsgs->gs;
         set(uc, REG_RIP, st.rip);
         set(uc, REG_RAX, st.rax);
         set(uc, REG_RCX, rip + len);
-        fsgs[0] = st.fs_base;
-        fsgs[1] = st.gs_base;
+        fsgs->fs = st.fs_base;
+        fsgs->gs = st.gs_base;
         __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
         return;
       }
@@ -340,11 +430,11 @@ void host_enclu(ucontext_t* uc, siginfo_t* info, int sig, std::uint64_t* fsgs, s
 // leaves (so that eviction's tracking can complete), the driver works, and
 // it re-enters exactly where it was. True when the signal is dealt with
 // (resumed, or reported because re-entry failed); false: report `ex`.
-bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::uint64_t addr, std::uint32_t native_err,
-                    Exception& ex) {
+bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, std::uint64_t addr,
+                    std::uint32_t native_err, Exception& ex) {
   Runtime& rt = *Runtime::peek();
   InprocEnclave& encl = *b->enclave;
-  CpuState in = state_of(uc, fsgs), out;
+  CpuState in = state_of(uc, fsgs->fs, fsgs->gs), out;
   if (!rt.monitor().aex(encl.eid(), LinearAddr{b->tcs}, in, monitor::ExitEvent{.vector = 0, .report = false}, out))
     return false;
   __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
@@ -362,8 +452,8 @@ bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::ui
     // ERESUME is what the program is told about.
     load_state(uc, out);
     reset_fp(uc);
-    fsgs[0] = b->host_fs;
-    fsgs[1] = b->host_gs;
+    fsgs->fs = b->host_fs;
+    fsgs->gs = gs_after_exit(b, fsgs->gs);
     report_at_aep(uc, nullptr, SIGSEGV, exception_of(r));
     return true;
   }
@@ -384,7 +474,8 @@ void set_status(ucontext_t* uc, const LeafResult& r) {
 }
 
 // The leaf itself. Returns false with `ex` for a fault, or with `retried` set when an operand fault was fixed.
-bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex, bool& retried) {
+bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, std::size_t len, Exception& ex,
+                bool& retried) {
   Runtime& rt = *Runtime::peek();
   InprocEnclave& encl = *b->enclave;
   const auto id = encl.eid();
@@ -452,8 +543,8 @@ bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t
       set(uc, REG_RIP, rbx);
       set(uc, REG_RCX, rip + len);
       __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
-      fsgs[0] = b->host_fs;
-      fsgs[1] = b->host_gs;
+      fsgs->fs = b->host_fs;
+      fsgs->gs = gs_after_exit(b, fsgs->gs);
       return true;
     }
     case sgx::Enclu::kEreport: {
@@ -509,13 +600,13 @@ bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t
 
 // An ENCLU leaf executed by enclave code: true when handled (emulated, or
 // an operand fault fixed and the leaf left to run again), false with `ex`.
-bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
+bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, std::size_t len, Exception& ex) {
   bool retried = false;
   return enclu_leaf(b, uc, fsgs, len, ex, retried) || retried;
 }
 
 // A signal while the thread was running enclave code.
-void enclave_signal(int sig, siginfo_t* info, ucontext_t* uc, ThreadBlock* b, std::uint64_t* fsgs) {
+void enclave_signal(int sig, siginfo_t* info, ucontext_t* uc, ThreadBlock* b, runtime::SignalBases* fsgs) {
   const std::uint64_t rip = ureg(uc, REG_RIP);
   const bool sync = info->si_code > 0 && (sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP);
   if (!sync) {
@@ -558,8 +649,11 @@ aex:
 
 // ------------------------------------------------------------ entry points
 
-extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int sig, siginfo_t* info, ucontext_t* uc,
-                                                                            ThreadBlock* b, std::uint64_t* fsgs) {
+extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v,
+                                                                           void* block, runtime::SignalBases* fsgs) {
+  auto* info = static_cast<siginfo_t*>(info_v);
+  auto* uc = static_cast<ucontext_t*>(uc_v);
+  auto* b = static_cast<ThreadBlock*>(block);
   const int saved_errno = errno;
   const std::uint64_t rip = ureg(uc, REG_RIP);
   if (b != nullptr && b->in_enclave && rip >= b->elrange_base && rip - b->elrange_base < b->elrange_size) {
@@ -617,8 +711,19 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_fast_eenter(std::uint6
   if (!do_eenter(b, *encl, tcs, reinterpret_cast<std::uint64_t>(nsgx_vdso_aep),
                  reinterpret_cast<std::uint64_t>(nsgx_vdso_after_enclu), ursp, urbp, st, ex))
     return 1;
-  b->host_fs = _readfsbase_u64();
-  b->host_gs = _readgsbase_u64();
+  if (fsgs_mode() == runtime::FsgsMode::kInstructions) {
+    b->host_fs = _readfsbase_u64();
+    b->host_gs = _readgsbase_u64();
+  } else {
+    // entry.S loads them with arch_prctl next; recorded first, so that a
+    // signal in between finds the enclave's bases to come back to. A GS
+    // already in place (kept since the last exit) is not set again: 0 tells
+    // entry.S so.
+    const bool gs_in_place = b->cur_gs == st.gs_base;
+    b->cur_fs = st.fs_base;
+    b->cur_gs = st.gs_base;
+    if (gs_in_place) st.gs_base = 0;
+  }
   out[0] = st.rip;
   out[1] = st.rax;
   out[2] = st.fs_base;
@@ -653,6 +758,7 @@ void reset_threads_after_fork() {
 
 void install_signal_handling() {
   if (g_installed) return;
+  nsgx_fsgs_mode = static_cast<std::uint32_t>(runtime::choose_fsgs_mode(std::getenv("NSGX_FSGSBASE")));
   // The slot region: reserved, inaccessible until a thread takes a slot.
   const long r = syscall(SYS_mmap, 0, kMaxThreads * kSlotSize + kSlotSize, PROT_NONE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -663,6 +769,7 @@ void install_signal_handling() {
   const std::uint64_t lo = (static_cast<std::uint64_t>(r) + kSlotSize - 1) & ~(kSlotSize - 1);
   nsgx_altstack_lo = lo;
   __atomic_store_n(&nsgx_altstack_span, kMaxThreads * kSlotSize, __ATOMIC_RELEASE);
+  SignalsBlocked blocked;
   std::lock_guard lock(g_app_mu);
   for (int sig : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, kKick()}) {
     struct sigaction old {};
@@ -679,6 +786,7 @@ int app_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
     return -1;
   }
   if (sig == SIGKILL || sig == SIGSTOP || !g_installed) return real_sigaction()(sig, act, old);
+  SignalsBlocked blocked;
   std::lock_guard lock(g_app_mu);
   AppAction& a = g_app[static_cast<std::size_t>(sig)];
   if (old != nullptr) {

@@ -360,10 +360,8 @@ void replace_vdso() {
 }
 
 __attribute__((constructor)) void nsgx_preload_init() {
-  if ((getauxval(AT_HWCAP2) & 2) == 0) {  // HWCAP2_FSGSBASE
-    std::fprintf(stderr, "nsgx inproc: this kernel/CPU does not offer FSGSBASE to user space; cannot run enclaves\n");
-    std::exit(127);
-  }
+  // FS/GS: the FSGSBASE instructions where AT_HWCAP2 offers them, else
+  // arch_prctl (runtime/common/fsgs.h); either way enclaves run.
   nsgx::inproc::install_signal_handling();
   replace_vdso();
   const char* cpuid = std::getenv("NSGX_CPUID");

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/common/thread_slot.h"
+
 namespace nsgx::inproc {
 
 inline constexpr std::size_t kSlotSize = 256 * 1024;  // power of two: block = rsp & ~(kSlotSize-1)
@@ -22,20 +24,28 @@ inline constexpr std::size_t kAltStackOffset = 2 * 4096;  // block page, guard p
 
 class InprocEnclave;
 
+// Starts with runtime::SlotHeader's fields, at its offsets.
 struct ThreadBlock {
-  std::uint64_t host_fs = 0;    // offset 0: restored by the trampoline
-  std::uint64_t host_gs = 0;    // offset 8
-  std::uint32_t in_enclave = 0; // offset 16: 1 from EENTER/ERESUME until EEXIT/AEX
+  std::uint64_t host_fs = 0;     // offset 0: the application's bases, restored by the trampoline
+  std::uint64_t host_gs = 0;     // offset 8  (cached per thread: read once when the block is taken)
+  std::uint32_t in_enclave = 0;  // offset 16: 1 from EENTER/ERESUME until EEXIT/AEX
   std::uint32_t tid = 0;
+  std::uint64_t cur_fs = 0;          // offset 24: the bases in effect (FsgsMode::kArchPrctl only)
+  std::uint64_t cur_gs = 0;          // offset 32
   InprocEnclave* enclave = nullptr;  // the enclave this thread is inside (or was, last)
   std::uint64_t tcs = 0;
   std::uint64_t elrange_base = 0, elrange_size = 0;
   std::uint64_t aep = 0;
   std::atomic<std::uint32_t> used{0};
 };
-static_assert(offsetof(ThreadBlock, host_fs) == 0, "entry.S reads host_fs at 0");
-static_assert(offsetof(ThreadBlock, host_gs) == 8, "entry.S reads host_gs at 8");
-static_assert(offsetof(ThreadBlock, in_enclave) == 16, "entry.S reads in_enclave at 16");
+static_assert(offsetof(ThreadBlock, host_fs) == offsetof(runtime::SlotHeader, host_fs) &&
+                  offsetof(ThreadBlock, host_gs) == offsetof(runtime::SlotHeader, host_gs) &&
+                  offsetof(ThreadBlock, in_enclave) == offsetof(runtime::SlotHeader, in_enclave) &&
+                  offsetof(ThreadBlock, cur_fs) == offsetof(runtime::SlotHeader, cur_fs) &&
+                  offsetof(ThreadBlock, cur_gs) == offsetof(runtime::SlotHeader, cur_gs),
+              "the signal trampoline and entry.S read a ThreadBlock as a SlotHeader");
+static_assert(kSlotSize == runtime::kSlotSize && kAltStackOffset == runtime::kAltStackOffset,
+              "one slot layout for the trampoline");
 
 }  // namespace nsgx::inproc
 
@@ -49,9 +59,4 @@ int nsgx_vdso_sgx_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned l
 extern const char nsgx_vdso_aep[];
 extern const char nsgx_vdso_after_enclu[];
 extern const char nsgx_vdso_handle_exception[];
-// The sa_sigaction of every handler we install.
-void nsgx_signal_trampoline(int sig, void* info, void* uc);
-// Set once: the reserved slot region.
-extern std::uint64_t nsgx_altstack_lo;
-extern std::uint64_t nsgx_altstack_span;
 }

@@ -35,7 +35,7 @@ int Message::take_fd(std::size_t i) {
 namespace {
 constexpr std::size_t kMaxFds = 4;
 
-int send_iov(int fd, iovec* iov, int n, std::span<const int> fds) {
+int send_iov(int fd, iovec* iov, int n, std::span<const int> fds, int flags = 0) {
   msghdr m{};
   m.msg_iov = iov;
   m.msg_iovlen = static_cast<std::size_t>(n);
@@ -52,7 +52,7 @@ int send_iov(int fd, iovec* iov, int n, std::span<const int> fds) {
     std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
   }
   for (;;) {
-    const ssize_t r = sendmsg(fd, &m, MSG_NOSIGNAL);
+    const ssize_t r = sendmsg(fd, &m, MSG_NOSIGNAL | flags);
     if (r >= 0) return 0;
     if (errno != EINTR) return -errno;
   }
@@ -61,6 +61,12 @@ int send_iov(int fd, iovec* iov, int n, std::span<const int> fds) {
 
 int send_message(int fd, const Header& h, std::span<const std::uint8_t> body, std::span<const int> fds) {
   return send_message2(fd, h, body, {}, fds);
+}
+
+int send_message_nowait(int fd, const Header& h, std::span<const std::uint8_t> body) {
+  if (sizeof h + body.size() > kMaxMessage) return -EMSGSIZE;
+  iovec iov[2] = {{const_cast<Header*>(&h), sizeof h}, {const_cast<std::uint8_t*>(body.data()), body.size()}};
+  return send_iov(fd, iov, 2, {}, MSG_DONTWAIT);
 }
 
 int send_message2(int fd, const Header& h, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,

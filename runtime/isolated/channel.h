@@ -27,6 +27,9 @@ struct Message {
 
 // 0, or -errno. Bodies are sent as one message with the header in front.
 int send_message(int fd, const Header& h, std::span<const std::uint8_t> body = {}, std::span<const int> fds = {});
+// Same, failing with -EAGAIN instead of blocking when the peer's queue is
+// full (a peer that does not read must not stall the sender).
+int send_message_nowait(int fd, const Header& h, std::span<const std::uint8_t> body);
 // Two-part body (fixed struct + tail) without copying them together first.
 int send_message2(int fd, const Header& h, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
                   std::span<const int> fds = {});

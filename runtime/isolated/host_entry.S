@@ -3,21 +3,23 @@
  *
  * long nsgx_host_enter(HostBlock* b, const EnterRegs* r): EENTER. Keeps the
  * host's callee-saved registers on its stack and RSP in the block, loads
- * the enclave's FS/GS bases and the registers SGX defines at EENTER (RAX =
- * CSSA, RBX = TCS, RCX = the return address, RDI/RSI/RDX/R8/R9 and RSP/RBP
- * as the caller passed them; the rest cleared) and jumps to TCS.OENTRY.
- * Enclave code leaves only through a trap (ENCLU[EEXIT], or an exception
- * that becomes an AEX); the dispatcher then points the signal frame at
- * nsgx_host_exit_landing with RSP = the saved host RSP and RAX = the exit
- * code, which returns from nsgx_host_enter.
+ * the registers SGX defines at EENTER (RAX = CSSA, RBX = TCS, RCX = the
+ * return address, RDI/RSI/RDX/R8/R9 and RSP/RBP as the caller passed them;
+ * the rest cleared) and jumps to TCS.OENTRY. FS and GS already hold the
+ * enclave's bases: the worker thread holds them for its lifetime
+ * (host_main.cc, runtime/common/fsgs.h). Enclave code leaves only through a
+ * trap (ENCLU[EEXIT], or an exception that becomes an AEX); the dispatcher
+ * then points the signal frame at nsgx_host_exit_landing with RSP = the
+ * saved host RSP and RAX = the exit code, which returns from
+ * nsgx_host_enter.
  *
  * long nsgx_host_resume(HostBlock* b): ERESUME. Saves the same, then traps
  * (INT3 at nsgx_host_resume_trap); the dispatcher loads the state from the
  * SSA frame into the signal frame, and its return enters the enclave.
  *
- * Block offsets (host_main.cc static_asserts them): host_fs 0, host_gs 8,
- * in_enclave 16, host_rsp 24. EnterRegs: rip 0, rax 8, rbx 16, rcx 24,
- * rdx 32, rdi 40, rsi 48, r8 56, r9 64, rsp 72, rbp 80, fs 88, gs 96.
+ * Block offsets (host_main.cc static_asserts them): in_enclave 16,
+ * host_rsp 40. EnterRegs: rip 0, rax 8, rbx 16, rcx 24, rdx 32, rdi 40,
+ * rsi 48, r8 56, r9 64, rsp 72, rbp 80.
  */
 /* The host's callee-saved registers on its stack, RSP in block->host_rsp
  * (RDI = the block); nsgx_host_exit_landing undoes it. */
@@ -28,7 +30,7 @@
 	push	%r13
 	push	%r14
 	push	%r15
-	mov	%rsp, 24(%rdi)
+	mov	%rsp, 40(%rdi)
 .endm
 
 	.text
@@ -38,10 +40,6 @@
 nsgx_host_enter:
 	SAVE_HOST
 	mov	%rsi, %r11
-	mov	88(%r11), %rax
-	wrfsbase %rax
-	mov	96(%r11), %rax
-	wrgsbase %rax
 	movl	$1, 16(%rdi)
 	mov	8(%r11), %rax
 	mov	16(%r11), %rbx

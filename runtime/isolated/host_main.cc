@@ -18,6 +18,17 @@
 //
 // Everything here runs in a process whose only other code is the enclave's;
 // the enclave can corrupt its own host, which harms nobody but itself.
+//
+// FS and GS: a TCS's bases are fixed (SDM EENTER/ERESUME load them from the
+// TCS), and each worker thread serves one TCS, so a worker sets them once
+// with arch_prctl — which every kernel preserves across context switches,
+// unlike a base written with WRFSBASE where AT_HWCAP2 lacks FSGSBASE — and
+// holds them for its lifetime (runtime/common/fsgs.h, FsgsMode::kHold). No
+// switch and no system call per entry; in exchange, a worker's code after
+// that point (its loop, the signal dispatcher, the monitor requests) uses
+// no TLS: no errno (raw system calls), no malloc, no locks of libc, no stack
+// protector, and the binary is linked with -z now so that no lazy PLT
+// binding (which takes TLS-based locks) runs on a worker.
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -27,17 +38,16 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -45,13 +55,16 @@
 #include "arch/sgx/report.h"
 #include "arch/sgx/ssa.h"
 #include "arch/sgx/tcs.h"
+#include "monitor/ssa_frame.h"
 #include "monitor/types.h"
 #include "runtime/common/cpu_context.h"
+#include "runtime/common/fsgs.h"
 #include "runtime/common/thread_slot.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/mailbox.h"
 
 extern "C" {
+std::uint32_t nsgx_fsgs_mode = static_cast<std::uint32_t>(nsgx::runtime::FsgsMode::kHold);
 std::uint64_t nsgx_altstack_lo = 0;
 std::uint64_t nsgx_altstack_span = 0;
 long nsgx_host_enter(void* block, const void* regs);
@@ -64,33 +77,56 @@ namespace nsgx::isolated {
 namespace {
 
 using runtime::Exception;
+using runtime::raw_syscall;
 constexpr int kChannel = 3;
 constexpr std::uint64_t kPage = sgx::kPageSize;
 
+void say(const char* what) {
+  raw_syscall(SYS_write, 2, reinterpret_cast<long>(what), static_cast<long>(std::strlen(what)));
+}
+
 [[noreturn]] void die(const char* what) {
-  // Only write(2) and exit are certain to be allowed at any point.
-  const std::size_t n = std::strlen(what);
-  (void)!write(2, "nsgx-enclave-host: ", 19);
-  (void)!write(2, what, n);
-  (void)!write(2, "\n", 1);
-  _exit(70);
+  // Only write(2) and exit are certain to be allowed at any point; both raw,
+  // since a worker runs with the enclave's FS.
+  say("nsgx-enclave-host: ");
+  say(what);
+  say("\n");
+  for (;;) raw_syscall(SYS_exit_group, 70);
+}
+
+// One message to the monitor, without libc (see the FS/GS note above).
+// SOCK_SEQPACKET: each sendmsg is one whole message, whatever the thread.
+int raw_send(const Header& h, std::span<const std::uint8_t> body) {
+  if (sizeof h + body.size() > kMaxMessage) return -EMSGSIZE;
+  iovec iov[2] = {{const_cast<Header*>(&h), sizeof h}, {const_cast<std::uint8_t*>(body.data()), body.size()}};
+  msghdr m{};
+  m.msg_iov = iov;
+  m.msg_iovlen = 2;
+  for (;;) {
+    const long r = raw_syscall(SYS_sendmsg, kChannel, reinterpret_cast<long>(&m), MSG_NOSIGNAL);
+    if (r >= 0) return 0;
+    if (r != -EINTR) return static_cast<int>(r);
+  }
 }
 
 enum ExitCode : long { kExitEexit = 1, kExitAex = 2, kExitFault = 3 };
 
 struct EnterRegs {
-  std::uint64_t rip, rax, rbx, rcx, rdx, rdi, rsi, r8, r9, rsp, rbp, fs, gs;
+  std::uint64_t rip, rax, rbx, rcx, rdx, rdi, rsi, r8, r9, rsp, rbp;
 };
-static_assert(offsetof(EnterRegs, rsp) == 72 && offsetof(EnterRegs, fs) == 88 && offsetof(EnterRegs, gs) == 96,
-              "host_entry.S reads these offsets");
+static_assert(offsetof(EnterRegs, rsp) == 72 && offsetof(EnterRegs, rbp) == 80, "host_entry.S reads these offsets");
 
 struct Worker;
 struct HostBlock {
-  runtime::SlotHeader header;  // host_fs, host_gs, in_enclave: the trampoline's
-  std::uint64_t host_rsp = 0;  // offset 24: saved by nsgx_host_enter/resume
+  runtime::SlotHeader header;  // in_enclave: the dispatcher's (no base switching here)
+  std::uint64_t host_rsp = 0;  // offset 40: saved by nsgx_host_enter/resume
   Worker* worker = nullptr;
 };
-static_assert(offsetof(HostBlock, host_rsp) == 24, "host_entry.S saves RSP at 24");
+static_assert(offsetof(HostBlock, header.in_enclave) == 16 && offsetof(HostBlock, host_rsp) == 40,
+              "host_entry.S writes these offsets");
+
+// A monitor reply to a worker: the largest is EREPORT's (Reply + REPORT).
+constexpr std::size_t kMaxReply = 1024;
 
 struct Worker {
   std::uint32_t index = 0;
@@ -100,17 +136,22 @@ struct Worker {
   // The exit the dispatcher saw.
   std::uint64_t rdi = 0, rsi = 0, rdx = 0, r8 = 0, r9 = 0, rsp = 0, rbp = 0;
   Exception ex;
+  std::uint64_t ex_rip = 0;  // the RIP the last AEX saved
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
   monitor::CpuState resume_state;
   std::array<std::uint8_t, 4096> resume_xsave{};
   std::size_t resume_xsave_len = 0;
-  // The monitor's answer to this worker's request.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool has_reply = false;
-  Message reply;
+  // The bases this worker holds (TCS.OFSBASE/OGSBASE + the enclave base).
+  std::uint64_t fs = 0, gs = 0;
+  bool bases_ok = false;
+  // The monitor's answer to this worker's request: written by the channel
+  // thread, then `reply_ready` set and woken (a private futex: no libc lock,
+  // which would use TLS).
+  std::atomic<std::uint32_t> reply_ready{0};
+  std::size_t reply_len = 0;
+  std::array<std::uint8_t, kMaxReply> reply{};
 };
 
 struct Host {
@@ -143,7 +184,8 @@ void apply_map(std::uint64_t addr, std::uint64_t pages, int prot) {
       (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | kProtTcs)) != 0)
     die("bad mapping from the monitor");
   const int mapped = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
-  if (mprotect(reinterpret_cast<void*>(addr), pages * kPage, mapped) != 0) die("mprotect");
+  if (raw_syscall(SYS_mprotect, static_cast<long>(addr), static_cast<long>(pages * kPage), mapped) != 0)
+    die("mprotect");
   const auto entry = static_cast<std::int8_t>(mapped | ((prot & kProtTcs) ? kTableTcs : 0));
   for (std::uint64_t i = 0; i < pages; ++i)
     g.prot[(addr - g.cfg.base) / kPage + i].store(entry, std::memory_order_relaxed);
@@ -153,16 +195,15 @@ bool is_tcs(std::uint64_t addr) {
   return in_elrange(addr, kPage) && (g.prot[(addr - g.cfg.base) / kPage].load(std::memory_order_relaxed) & kTableTcs);
 }
 
-// One request to the monitor, answered on this worker's slot.
-Message rpc(Worker& w, Op op, std::span<const std::uint8_t> body) {
-  {
-    std::lock_guard lock(w.mu);
-    w.has_reply = false;
-  }
-  if (send_message(kChannel, Header{op, w.index + 1, 0}, body) != 0) die("monitor channel");
-  std::unique_lock lock(w.mu);
-  w.cv.wait(lock, [&] { return w.has_reply; });
-  return std::move(w.reply);
+// One request to the monitor, answered on this worker's slot; the reply's
+// body, valid until the worker's next request. The monitor answers every
+// request or closes the channel (and then this process ends).
+std::span<std::uint8_t> rpc(Worker& w, Op op, std::span<const std::uint8_t> body) {
+  w.reply_ready.store(0, std::memory_order_relaxed);
+  if (raw_send(Header{op, w.index + 1, 0}, body) != 0) die("monitor channel");
+  while (w.reply_ready.load(std::memory_order_acquire) == 0)
+    raw_syscall(SYS_futex, reinterpret_cast<long>(&w.reply_ready), FUTEX_WAIT_PRIVATE, 0, 0);
+  return {w.reply.data(), w.reply_len};
 }
 
 void worker_loop(Worker& w);
@@ -204,10 +245,11 @@ void channel_loop() {
     } else if (m.header.op == Op::kReply && m.header.tag >= 1 && m.header.tag <= g.workers.size() &&
                g.workers[m.header.tag - 1]) {
       Worker& w = *g.workers[m.header.tag - 1];
-      std::lock_guard lock(w.mu);
-      w.reply = std::move(m);
-      w.has_reply = true;
-      w.cv.notify_one();
+      if (m.body.size() > w.reply.size()) die("oversized reply from the monitor");
+      std::memcpy(w.reply.data(), m.body.data(), m.body.size());
+      w.reply_len = m.body.size();
+      w.reply_ready.store(1, std::memory_order_release);
+      raw_syscall(SYS_futex, reinterpret_cast<long>(&w.reply_ready), FUTEX_WAKE_PRIVATE, 1);
     }
   }
 }
@@ -232,49 +274,41 @@ sgx::Gprsgx* gprsgx_at(std::uint64_t frame_first) {
 }
 
 // Leaves the enclave: the signal returns into nsgx_host_exit_landing.
-void exit_to_host(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, long code) {
+// The worker's FS/GS stay the enclave's (held, see above).
+void exit_to_host(Worker& w, ucontext_t* uc, long code) {
   HostBlock* b = w.block;
   runtime::set(uc, REG_RIP, reinterpret_cast<std::uint64_t>(nsgx_host_exit_landing));
   runtime::set(uc, REG_RSP, b->host_rsp);
   runtime::set(uc, REG_RAX, static_cast<std::uint64_t>(code));
   runtime::set(uc, REG_EFL, 0x202);
   runtime::reset_fp(uc);
-  fsgs[0] = b->header.host_fs;
-  fsgs[1] = b->header.host_gs;
   __atomic_store_n(&b->header.in_enclave, 0u, __ATOMIC_RELEASE);
 }
 
 // AEX (SDM 36.4.1): the state goes to SSA frame CSSA, CSSA+1, the thread leaves.
-void aex(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, const Exception& ex) {
+void aex(Worker& w, ucontext_t* uc, const Exception& ex) {
   sgx::Tcs* t = tcs_of(w);
   std::uint64_t first = 0;
   w.ex = ex;
   if (t->cssa >= t->nssa || !ssa_frame(*t, t->cssa, first)) {
     // No frame to save into: the thread cannot come back (SGX would shut
     // the enclave down); the application sees a failed entry.
-    exit_to_host(w, uc, fsgs, kExitFault);
+    exit_to_host(w, uc, kExitFault);
     return;
   }
-  const auto s = runtime::state_of(uc, fsgs);
+  // The frame's contents as the monitor writes them (monitor/ssa_frame.h).
+  const auto s = runtime::state_of(uc, w.fs, w.gs);
+  const monitor::ExitEvent event{.vector = ex.vector, .type = ex.type, .report = true, .address = ex.address,
+                                 .error_code = ex.error_code};
   sgx::Gprsgx* gpr = gprsgx_at(first);
-  gpr->rax = s.rax, gpr->rcx = s.rcx, gpr->rdx = s.rdx, gpr->rbx = s.rbx, gpr->rsp = s.rsp, gpr->rbp = s.rbp;
-  gpr->rsi = s.rsi, gpr->rdi = s.rdi, gpr->r8 = s.r8, gpr->r9 = s.r9, gpr->r10 = s.r10, gpr->r11 = s.r11;
-  gpr->r12 = s.r12, gpr->r13 = s.r13, gpr->r14 = s.r14, gpr->r15 = s.r15;
-  gpr->rflags = s.rflags, gpr->rip = s.rip, gpr->fs_base = s.fs_base, gpr->gs_base = s.gs_base;
-  gpr->exit_info = sgx::ExitInfo::make(ex.vector, ex.type);
-  if ((g.cfg.misc_select & sgx::misc::kExinfo) != 0 && (ex.vector == sgx::vector::kPf || ex.vector == sgx::vector::kGp)) {
-    auto* info = reinterpret_cast<sgx::Exinfo*>(at(first) + sgx::exinfo_offset(g.cfg.ssa_frame_size));
-    info->maddr = ex.vector == sgx::vector::kPf ? ex.address : 0;
-    info->errcd = ex.error_code;
-    info->reserved = 0;
-  }
-  // The XSAVE region starts the frame (SDM 34.9.1), bounded by the frame.
+  *gpr = monitor::aex_gprsgx(*gpr, s, event);
+  w.ex_rip = s.rip;
+  if (const auto info = monitor::aex_exinfo(g.cfg.misc_select, event))
+    std::memcpy(at(first) + sgx::exinfo_offset(g.cfg.ssa_frame_size), &*info, sizeof *info);
   auto img = runtime::xsave_image(uc);
-  const std::size_t room = std::min<std::size_t>(
-      g.cfg.ssa_frame_size * kPage - sizeof(sgx::Gprsgx) - sizeof(sgx::Exinfo), img.size());
-  std::memcpy(at(first), img.data(), room);
+  std::memcpy(at(first), img.data(), std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), img.size()));
   t->cssa += 1;
-  exit_to_host(w, uc, fsgs, kExitAex);
+  exit_to_host(w, uc, kExitAex);
 }
 
 // The driver's part of a #PF at `addr` (EAUG on a first touch, a stale
@@ -282,11 +316,11 @@ void aex(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, const Exception& ex) {
 // otherwise `code` becomes the error code to report.
 bool driver_fault(Worker& w, std::uint64_t addr, std::uint32_t error_code, std::uint32_t& code) {
   const FaultReq req{addr, error_code, 0};
-  Message m = rpc(w, Op::kFault, bytes_of(req));
-  auto r = parse<Reply>(m.body);
-  if (!r || m.body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
+  const auto body = rpc(w, Op::kFault, bytes_of(req));
+  auto r = parse<Reply>(body);
+  if (!r || body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
   std::int32_t prot;
-  std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
+  std::memcpy(&prot, body.data() + sizeof(Reply), 4);
   apply_map(addr & ~(kPage - 1), 1, prot);
   code = r->status;
   return r->value == 1;
@@ -309,7 +343,7 @@ void leaf_status(ucontext_t* uc, std::uint64_t status) {
 
 // ENCLU inside the enclave. True: handled (RIP moves on, or the thread left);
 // false: `ex` is the fault the instruction raises.
-bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exception& ex) {
+bool enclu(Worker& w, ucontext_t* uc, std::size_t len, Exception& ex) {
   const auto leaf = static_cast<sgx::Enclu>(runtime::ureg(uc, REG_RAX) & 0xffffffff);
   const std::uint64_t rbx = runtime::ureg(uc, REG_RBX), rcx = runtime::ureg(uc, REG_RCX),
                       rdx = runtime::ureg(uc, REG_RDX);
@@ -336,7 +370,7 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
       w.rdi = runtime::ureg(uc, REG_RDI), w.rsi = runtime::ureg(uc, REG_RSI), w.rdx = rdx;
       w.r8 = runtime::ureg(uc, REG_R8), w.r9 = runtime::ureg(uc, REG_R9);
       w.rsp = runtime::ureg(uc, REG_RSP), w.rbp = runtime::ureg(uc, REG_RBP);
-      exit_to_host(w, uc, fsgs, kExitEexit);
+      exit_to_host(w, uc, kExitEexit);
       return true;
     }
     case sgx::Enclu::kEreport: {
@@ -346,15 +380,15 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
       EreportReq req{};
       std::memcpy(req.target_info, at(rbx), sizeof req.target_info);
       std::memcpy(req.report_data, at(rcx), sizeof req.report_data);
-      Message m = rpc(w, Op::kEreport, bytes_of(req));
-      auto r = parse<Reply>(m.body);
+      const auto body = rpc(w, Op::kEreport, bytes_of(req));
+      auto r = parse<Reply>(body);
       if (!r || r->err != 0) die("EREPORT: bad monitor reply");
       if (r->status != 0) {
         ex = leaf_exception(*r);
         return false;
       }
-      if (m.body.size() != sizeof(Reply) + sizeof(sgx::Report)) die("EREPORT: bad monitor reply");
-      std::memcpy(at(rdx), m.body.data() + sizeof(Reply), sizeof(sgx::Report));
+      if (body.size() != sizeof(Reply) + sizeof(sgx::Report)) die("EREPORT: bad monitor reply");
+      std::memcpy(at(rdx), body.data() + sizeof(Reply), sizeof(sgx::Report));
       next();
       return true;
     }
@@ -362,8 +396,8 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
       if (!operand(rbx, sizeof(sgx::KeyRequest), 512, PROT_READ) || !operand(rcx, 16, 16, PROT_WRITE)) return false;
       EgetkeyReq req{};
       std::memcpy(req.key_request, at(rbx), sizeof req.key_request);
-      Message m = rpc(w, Op::kEgetkey, bytes_of(req));
-      auto r = parse<Reply>(m.body);
+      const auto body = rpc(w, Op::kEgetkey, bytes_of(req));
+      auto r = parse<Reply>(body);
       if (!r || r->err != 0) die("EGETKEY: bad monitor reply");
       if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
         leaf_status(uc, r->value);
@@ -371,9 +405,9 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
         ex = leaf_exception(*r);
         return false;
       } else {
-        if (m.body.size() != sizeof(Reply) + 16) die("EGETKEY: bad monitor reply");
-        std::memcpy(at(rcx), m.body.data() + sizeof(Reply), 16);
-        explicit_bzero(m.body.data() + sizeof(Reply), 16);
+        if (body.size() != sizeof(Reply) + 16) die("EGETKEY: bad monitor reply");
+        std::memcpy(at(rcx), body.data() + sizeof(Reply), 16);
+        explicit_bzero(body.data() + sizeof(Reply), 16);
         leaf_status(uc, 0);
       }
       next();
@@ -395,11 +429,11 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
       req.src = leaf == sgx::Enclu::kEacceptcopy ? rdx : 0;
       std::memcpy(req.secinfo, at(rbx), sizeof req.secinfo);
       const Op op = leaf == sgx::Enclu::kEaccept ? Op::kEaccept : leaf == sgx::Enclu::kEmodpe ? Op::kEmodpe : Op::kEacceptcopy;
-      Message m = rpc(w, op, bytes_of(req));
-      auto r = parse<Reply>(m.body);
-      if (!r || r->err != 0 || m.body.size() != sizeof(Reply) + 4) die("page leaf: bad monitor reply");
+      const auto body = rpc(w, op, bytes_of(req));
+      auto r = parse<Reply>(body);
+      if (!r || r->err != 0 || body.size() != sizeof(Reply) + 4) die("page leaf: bad monitor reply");
       std::int32_t prot;
-      std::memcpy(&prot, m.body.data() + sizeof(Reply), 4);
+      std::memcpy(&prot, body.data() + sizeof(Reply), 4);
       apply_map(rcx, 1, prot);
       if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kPf) && w.leaf_retries < 4) {
         // The page is not there yet (EACCEPT of an SGX2 page before any
@@ -430,14 +464,14 @@ bool enclu(Worker& w, ucontext_t* uc, std::uint64_t* fsgs, std::size_t len, Exce
   }
 }
 
-void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t* fsgs) {
+void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
   Exception ex = runtime::exception_of_signal(sig, info, uc);
   if (sig == SIGSYS) {
     // A system call from enclave code (the first filter traps them all):
     // SYSCALL is #UD inside an enclave, reported at the instruction.
     runtime::set(uc, REG_RIP, rip - 2);
-    aex(w, uc, fsgs, {sgx::vector::kUd, 0, 0});
+    aex(w, uc, {sgx::vector::kUd, 0, 0});
     return;
   }
   if (runtime::instruction_trap(sig, info, uc) && in_elrange(rip, 3) && accessible(rip, 3, PROT_READ)) {
@@ -448,8 +482,8 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::ui
     std::memcpy(insn.bytes, at(rip), ok);
     insn.ok = ok >= 3;
     if (const std::size_t len = runtime::enclu_length(insn, 0xd7); len != 0) {
-      if (enclu(w, uc, fsgs, len, ex)) return;
-      aex(w, uc, fsgs, ex);
+      if (enclu(w, uc, len, ex)) return;
+      aex(w, uc, ex);
       return;
     }
   }
@@ -458,7 +492,7 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::ui
     // the monitor decides; the enclave retries, unaware, when it is fixed.
     if (driver_fault(w, ex.address, ex.error_code, ex.error_code)) return;
   }
-  aex(w, uc, fsgs, ex);
+  aex(w, uc, ex);
 }
 
 }  // namespace
@@ -467,15 +501,21 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc, std::ui
 using namespace nsgx;
 using namespace nsgx::isolated;
 
-extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* block, std::uint64_t* fsgs) {
+extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* block, runtime::SignalBases* /*bases: held, never switched*/) {
   auto* info = static_cast<siginfo_t*>(info_v);
   auto* uc = static_cast<ucontext_t*>(uc_v);
   auto* b = static_cast<HostBlock*>(block);
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
+  // Exceptions come only from the kernel (SDM: the OS cannot make an enclave
+  // see an exception that did not happen). A signal another process sent
+  // (kill, tgkill, sigqueue: si_code <= 0) — or a SIGSYS that is not
+  // seccomp's — is no exception: ignored, the thread goes on where it was.
+  constexpr int kSysSeccomp = 1;  // SYS_SECCOMP, include/uapi/asm-generic/siginfo.h
+  if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != kSysSeccomp)) return;
   if (b != nullptr && b->worker != nullptr) {
     Worker& w = *b->worker;
     if (b->header.in_enclave) {
-      enclave_signal(w, sig, info, uc, fsgs);
+      enclave_signal(w, sig, info, uc);
       return;
     }
     if (sig == SIGTRAP && rip == reinterpret_cast<std::uint64_t>(nsgx_host_resume_trap) + 1 && w.resume_pending) {
@@ -483,8 +523,6 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
       w.resume_pending = false;
       runtime::load_state(uc, w.resume_state);
       runtime::restore_fp(uc, ByteSpan(w.resume_xsave.data(), w.resume_xsave_len));
-      fsgs[0] = w.resume_state.fs_base;
-      fsgs[1] = w.resume_state.gs_base;
       __atomic_store_n(&b->header.in_enclave, 1u, __ATOMIC_RELEASE);
       return;
     }
@@ -498,15 +536,37 @@ namespace {
 
 std::uint32_t g_spin = 0;
 
+// Makes the thread's bases those of the TCS (SDM EENTER/ERESUME: enclave
+// base + TCS.OFSBASE/OGSBASE) if they are not already. They change only if
+// the TCS page itself was replaced (trimmed, removed and made a TCS again),
+// so this costs a comparison per entry. False if the kernel refuses a base
+// (not canonical: EENTER would #GP).
+bool hold_bases(Worker& w, const sgx::Tcs& t) {
+  const std::uint64_t fs = g.cfg.base + t.ofs_base, gs = g.cfg.base + t.ogs_base;
+  if (w.bases_ok && fs == w.fs && gs == w.gs) return true;
+  w.fs = fs;
+  w.gs = gs;
+  w.bases_ok = runtime::set_fs_base(fs) == 0 && runtime::set_gs_base(gs) == 0;
+  return w.bases_ok;
+}
+
+[[noreturn]] void worker_loop_held(Worker& w);
+
 void worker_loop(Worker& w) {
   // Only synchronous exceptions reach this thread.
   HostBlock* b = w.block;
-  b->header.host_fs = _readfsbase_u64();
-  b->header.host_gs = _readgsbase_u64();
   stack_t ss{};
   ss.ss_sp = reinterpret_cast<std::uint8_t*>(b) + runtime::kAltStackOffset;
   ss.ss_size = runtime::kSlotSize - runtime::kAltStackOffset;
   if (sigaltstack(&ss, nullptr) != 0) die("sigaltstack");
+  // From here on the thread runs with the enclave's FS and never returns
+  // into libc's thread code.
+  (void)hold_bases(w, *tcs_of(w));
+  worker_loop_held(w);
+}
+
+void worker_loop_held(Worker& w) {
+  HostBlock* b = w.block;
   Mailbox& mb = *w.mb;
   // Requests already answered end at `response`; one the application
   // posted before this thread started is pending, not missed.
@@ -535,21 +595,18 @@ void worker_loop(Worker& w) {
     // been trimmed since this thread was started for it).
     if (!is_tcs(w.tcs)) {
       // answered below as a fault
+    } else if (!hold_bases(w, *t)) {
+      // answered below as a fault
     } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
       // SDM EENTER: URSP/URBP into the current frame; RAX = CSSA, RBX = TCS.
       sgx::Gprsgx* gpr = gprsgx_at(first);
       gpr->ursp = ursp;
       gpr->urbp = urbp;
-      const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp,
-                        g.cfg.base + t->ofs_base, g.cfg.base + t->ogs_base};
+      const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
       code = nsgx_host_enter(b, &r);
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
-      const sgx::Gprsgx* gpr = gprsgx_at(first);
-      w.resume_state = monitor::CpuState{gpr->rax, gpr->rcx, gpr->rdx, gpr->rbx, gpr->rsp, gpr->rbp, gpr->rsi,
-                                         gpr->rdi, gpr->r8,  gpr->r9,  gpr->r10, gpr->r11, gpr->r12, gpr->r13,
-                                         gpr->r14, gpr->r15, gpr->rflags, gpr->rip, gpr->fs_base, gpr->gs_base};
-      w.resume_xsave_len = std::min<std::size_t>(
-          g.cfg.ssa_frame_size * kPage - sizeof(sgx::Gprsgx) - sizeof(sgx::Exinfo), w.resume_xsave.size());
+      w.resume_state = monitor::eresume_state(*gprsgx_at(first));
+      w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
       std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
       t->cssa -= 1;
       w.resume_pending = true;
@@ -563,6 +620,11 @@ void worker_loop(Worker& w) {
       mb.vector = w.ex.vector;
       mb.error_code = static_cast<std::uint16_t>(w.ex.error_code);
       mb.address = w.ex.address;
+      // The faulting RIP, for a debug enclave only (its debugger may read the
+      // SSA anyway): NSGX_DEBUG's crash report in the application.
+      const bool debug = (g.cfg.attributes & sgx::attr::kDebug) != 0;
+      mb.fault_rip = debug ? w.ex_rip - g.cfg.base : 0;
+      mb.fault_rip_valid = debug ? 1 : 0;
       mb.exit = MailExit::kAex;
     } else {
       mb.exit = MailExit::kFault;
@@ -623,6 +685,11 @@ void install_host_filter() {
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                          scmp_arg_cmp{0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD});
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  // A worker's FS/GS: the TCS's bases, held for the thread's lifetime
+  // (hold_bases). Exactly ARCH_SET_FS and ARCH_SET_GS; the enclave's own
+  // code cannot reach them (filter 1 traps every system call from ELRANGE).
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1, arg0_is(ARCH_SET_FS));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1, arg0_is(ARCH_SET_GS));
   // Signals only to itself (abort()).
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, arg0_is(static_cast<scmp_datum_t>(getpid())));
   if (rc != 0 || seccomp_load(ctx) != 0) die("seccomp (host)");

@@ -2,7 +2,9 @@
 // application and an enclave host): spin for a while — the other side is
 // often running on the other CPU and answers within a few hundred cycles —
 // then sleep in the kernel. The futexes are shared (no FUTEX_PRIVATE_FLAG):
-// the mailbox lives in a MAP_SHARED memfd mapped by both.
+// the mailbox lives in a MAP_SHARED memfd mapped by both. The system calls
+// are raw (no errno): the enclave host's workers run with the enclave's FS
+// and may not touch TLS (runtime/common/fsgs.h).
 #pragma once
 
 #include <immintrin.h>
@@ -14,12 +16,15 @@
 #include <atomic>
 #include <cstdint>
 
+#include "runtime/common/fsgs.h"
 #include "runtime/isolated/protocol.h"
 
 namespace nsgx::isolated {
 
+// 0 or -errno.
 inline long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t val, const timespec* timeout = nullptr) {
-  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op, val, timeout, nullptr, 0);
+  return runtime::raw_syscall(SYS_futex, reinterpret_cast<long>(word), op, static_cast<long>(val),
+                              reinterpret_cast<long>(timeout));
 }
 
 // Publishes `value` in `word` and wakes the other side if it sleeps.
@@ -47,7 +52,7 @@ inline bool wait_change(std::atomic<std::uint32_t>& word, std::uint32_t old, std
     const long r = futex(&word, FUTEX_WAIT, old, timeout_ms > 0 ? &ts : nullptr);
     sleeping.store(0, std::memory_order_relaxed);
     if (word.load(std::memory_order_acquire) != old) return true;
-    if (r != 0 && errno == ETIMEDOUT) return false;
+    if (r == -ETIMEDOUT) return false;
   }
 }
 

@@ -217,8 +217,13 @@ struct alignas(64) Mailbox {
   std::uint16_t vector, error_code;
   std::uint64_t out_rdi, out_rsi, out_rdx, out_r8, out_r9, out_rsp, out_rbp;
   std::uint64_t address;
+  // A debug enclave's AEX only: RIP relative to the enclave base, as a
+  // debugger reads it from the SSA (EDBGRD); never set for production
+  // enclaves, whose state the application must not learn.
+  std::uint64_t fault_rip;
+  std::uint32_t fault_rip_valid;
 };
-static_assert(sizeof(Mailbox) == 320 && std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(Mailbox) == 384 && sizeof(Mailbox) <= 512 && std::atomic<std::uint32_t>::is_always_lock_free);
 inline constexpr std::size_t kMailboxStride = 512;
 
 }  // namespace nsgx::isolated

@@ -1,3 +1,12 @@
+// Lock order (outer first): Server::mu_ (the connection table) is never held
+// with another lock; pool_.mutex() (the EPC pool: every enclave's pages and
+// the monitor's EPC/EPCM state below it) -> Host::mu (one host's request
+// queue and acknowledgements). Nothing waits for another process under the
+// pool lock: a command to an enclave host is sent without blocking while
+// the pool lock is held, and its acknowledgement is awaited after the lock
+// is released (settle_acks), before the application gets its reply — so
+// the change still takes effect before the driver operation returns, and a
+// wedged or hostile host delays only its own application.
 #include "runtime/isolated/server.h"
 
 #include <fcntl.h>
@@ -84,6 +93,7 @@ struct Server::Host {
   std::condition_variable cv;
   std::deque<Message> requests;
   std::map<std::uint32_t, bool> acks;
+  std::vector<bool> busy;  // per worker tag: a request of it is queued or being served
   std::uint32_t next_tag = 1;
   bool closed = false;
   std::atomic<bool> dead{false};
@@ -92,6 +102,12 @@ struct Server::Host {
   std::vector<std::uint64_t> tcs;  // per mailbox: the TCS it serves, 0 for a spare (under the pool lock)
   std::thread reader, worker;
 };
+
+namespace {
+// Commands this thread sent to enclave hosts while holding the pool lock,
+// whose acknowledgements it has yet to wait for (Server::settle_acks).
+thread_local std::vector<std::pair<std::shared_ptr<Server::Host>, std::uint32_t>> t_pending_acks;
+}  // namespace
 
 struct Server::Enclave final : driver::DriverEnclave {
   using DriverEnclave::DriverEnclave;
@@ -160,30 +176,39 @@ int Server::host_prot_locked(Enclave& e, std::uint64_t addr) {
   return runtime::epcm_prot(*entry);
 }
 
+// Called by the driver with the pool lock held: the change is sent now and
+// acknowledged before the operation's reply (settle_acks), as the kernel's
+// PTE updates take effect before its ioctl returns.
 void Server::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
   auto& e = static_cast<Enclave&>(encl);
   if (!e.host || e.host->dead || t_serving == e.host.get()) return;
-  (void)push_map_locked(e, addr, 1, host_prot_locked(e, addr));
+  const MapRun run{addr, 1, host_prot_locked(e, addr)};
+  if (const std::uint32_t tag = host_send(*e.host, Op::kMap, bytes_of(run)); tag != 0)
+    t_pending_acks.emplace_back(e.host, tag);
 }
 
-bool Server::push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot) {
-  const MapRun run{addr, pages, prot};
-  // The change takes effect before the driver operation returns, as the
-  // kernel's PTE updates do.
-  return host_command(*e.host, Op::kMap, bytes_of(run));
-}
-
-// Sends the host a command it acknowledges (kMapDone with the same tag) and
-// waits for that; a host that does not answer is stopped.
-bool Server::host_command(Host& h, Op op, std::span<const std::uint8_t> body) {
-  std::unique_lock lock(h.mu);
-  if (h.dead) return false;
-  const std::uint32_t tag = h.next_tag++;
+// Sends the host a command it acknowledges (kMapDone with the same tag),
+// without blocking: a host whose socket is full is not reading and is
+// stopped. The tag to wait for, or 0.
+std::uint32_t Server::host_send(Host& h, Op op, std::span<const std::uint8_t> body) {
+  std::lock_guard lock(h.mu);
+  if (h.dead) return 0;
+  const std::uint32_t tag = h.next_tag++ | 0x80000000u;  // never a worker's tag
   h.acks[tag] = false;
-  if (send_message(h.fd, Header{op, tag, 0}, body) != 0) {
+  if (const int rc = send_message_nowait(h.fd, Header{op, tag, 0}, body); rc != 0) {
     h.acks.erase(tag);
-    return false;
+    std::fprintf(stderr, "nsgx-monitor: enclave host %d does not take commands (%s); stopping it\n", h.pid,
+                 std::strerror(-rc));
+    kill(h.pid, SIGKILL);
+    return 0;
   }
+  return tag;
+}
+
+// Waits for a command's acknowledgement; a host that does not answer in time
+// is stopped. Never called with the pool lock held.
+bool Server::host_wait(Host& h, std::uint32_t tag) {
+  std::unique_lock lock(h.mu);
   const bool acked = h.cv.wait_for(lock, std::chrono::milliseconds(options_.host_timeout_ms),
                                    [&] { return h.acks[tag] || h.dead; });
   h.acks.erase(tag);
@@ -192,6 +217,17 @@ bool Server::host_command(Host& h, Op op, std::span<const std::uint8_t> body) {
     kill(h.pid, SIGKILL);
   }
   return acked && !h.dead;
+}
+
+bool Server::host_command(Host& h, Op op, std::span<const std::uint8_t> body) {
+  const std::uint32_t tag = host_send(h, op, body);
+  return tag != 0 && host_wait(h, tag);
+}
+
+void Server::settle_acks() {
+  auto pending = std::move(t_pending_acks);
+  t_pending_acks.clear();
+  for (auto& [h, tag] : pending) (void)host_wait(*h, tag);
 }
 
 // ------------------------------------------------------------------ enclave hosts
@@ -224,6 +260,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   h->mailbox_count = in.mailboxes;
   h->tcs = tcs;
   h->tcs.resize(in.mailboxes, 0);
+  h->busy.assign(in.mailboxes, false);
   const auto fail = [&](const char* why) {
     std::fprintf(stderr, "nsgx-monitor: enclave host %d: %s\n", pid, why);
     kill(pid, SIGKILL);
@@ -295,8 +332,17 @@ void Server::host_reader(std::shared_ptr<Host> h) {
     std::lock_guard lock(h->mu);
     if (m.header.op == Op::kMapDone) {
       if (auto it = h->acks.find(m.header.tag); it != h->acks.end()) it->second = true;
-    } else if (h->requests.size() < 256) {
+    } else if (m.header.tag >= 1 && m.header.tag <= h->busy.size() && !h->busy[m.header.tag - 1]) {
+      // A worker has at most one request outstanding (it waits for the
+      // answer), so the queue is bounded by the number of workers; every
+      // request is answered, never dropped.
+      h->busy[m.header.tag - 1] = true;
       h->requests.push_back(std::move(m));
+    } else {
+      std::fprintf(stderr, "nsgx-monitor: enclave host %d broke the protocol (request tag %u); stopping it\n",
+                   h->pid, m.header.tag);
+      kill(h->pid, SIGKILL);
+      break;
     }
     h->cv.notify_all();
   }
@@ -437,6 +483,12 @@ void Server::serve_host_request(Host& h, const Message& m) {
     default:
       rep.err = -ENOSYS;
       break;
+  }
+  settle_acks();
+  {
+    // The worker may send its next request as soon as it has this answer.
+    std::lock_guard lock(h.mu);
+    if (m.header.tag >= 1 && m.header.tag <= h.busy.size()) h.busy[m.header.tag - 1] = false;
   }
   (void)send_reply(h.fd, m.header, rep, tail);
 }
@@ -603,13 +655,19 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
         return -EINVAL;
       if (!e.host || e.host->dead) return -ENOTCONN;
       Host& h = *e.host;
-      std::lock_guard lock(pool_.mutex());
-      if (a->slot >= h.mailbox_count || h.tcs[a->slot] != 0) return -EBUSY;
-      if (std::find(h.tcs.begin(), h.tcs.end(), a->addr) != h.tcs.end()) return -EEXIST;
-      if ((host_prot_locked(e, a->addr) & kProtTcs) == 0) return -EINVAL;
-      if (!host_command(h, Op::kHostAddTcs, bytes_of(*a))) return -ENOTCONN;
-      h.tcs[a->slot] = a->addr;
-      return 0;
+      std::uint32_t tag = 0;
+      {
+        std::lock_guard lock(pool_.mutex());
+        if (a->slot >= h.mailbox_count || h.tcs[a->slot] != 0) return -EBUSY;
+        if (std::find(h.tcs.begin(), h.tcs.end(), a->addr) != h.tcs.end()) return -EEXIST;
+        if ((host_prot_locked(e, a->addr) & kProtTcs) == 0) return -EINVAL;
+        tag = host_send(h, Op::kHostAddTcs, bytes_of(*a));
+        if (tag == 0) return -ENOTCONN;
+        h.tcs[a->slot] = a->addr;  // the slot is taken from now on
+      }
+      // Awaited without the pool lock; a host that fails is stopped and the
+      // enclave is lost anyway.
+      return host_wait(h, tag) ? 0 : -ENOTCONN;
     }
     case Op::kDestroy: {
       if (e.host) stop_host(*e.host);
@@ -646,6 +704,7 @@ void Server::serve(int fd) {
     std::vector<std::uint8_t> tail;
     if (got < 0) r.err = got;  // a malformed message gets an error, the connection lives on
     else r.err = handle(*c, m, tail, r);
+    settle_acks();  // the hosts have applied what the operation changed
     if (send_reply(fd, m.header, r, tail) != 0) break;
   }
   // The application is gone: its enclaves and their EPC pages go with it.

@@ -90,8 +90,10 @@ class Server final : public driver::DriverHooks {
   void host_lost(Host& h);
   void stop_host(Host& h);
   int host_prot_locked(Enclave& e, std::uint64_t addr);
-  bool push_map_locked(Enclave& e, std::uint64_t addr, std::uint32_t pages, int prot);
+  std::uint32_t host_send(Host& h, Op op, std::span<const std::uint8_t> body);
+  bool host_wait(Host& h, std::uint32_t tag);
   bool host_command(Host& h, Op op, std::span<const std::uint8_t> body);
+  void settle_acks();
 
   ServerOptions options_;
   IsolatedEpc epc_;

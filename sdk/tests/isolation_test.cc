@@ -256,6 +256,54 @@ TEST(Isolation, EenterOnBusyTcsFaults) {
   nsgx_untrusted_free(const_cast<int*>(flags));
 }
 
+// On SGX the OS cannot forge an exception. Signals sent by a process to the
+// enclave host's threads (the application's user can signal them) must not
+// reach the enclave as #DE/#BP/#GP/#UD/#PF nor move it: the enclave keeps
+// running, its handler never runs, and its host survives.
+TEST(Isolation, SignalsFromProcessesAreNoExceptions) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  auto* flags = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
+  ASSERT_NE(flags, nullptr);
+  flags[0] = 0;
+  flags[1] = 0;
+  int r = 0;
+  sgx_status_t st = SGX_ERROR_UNEXPECTED;
+  std::thread t([&] { st = ecall_busy(e.eid, &r, const_cast<int*>(flags)); });
+  for (int i = 0; i < 500 && !flags[1]; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(flags[1], 1);  // inside, spinning
+  const pid_t mon = monitor_pid();
+  ASSERT_NE(mon, 0);
+  const auto hosts = children(mon, "nsgx-enclave");
+  ASSERT_FALSE(hosts.empty());
+  int sent = 0;
+  for (pid_t h : hosts) {
+    DIR* d = opendir(("/proc/" + std::to_string(h) + "/task").c_str());
+    ASSERT_NE(d, nullptr);
+    std::vector<pid_t> tids;
+    while (dirent* de = readdir(d))
+      if (const pid_t tid = std::atoi(de->d_name); tid > 0) tids.push_back(tid);
+    closedir(d);
+    for (int round = 0; round < 20; ++round)
+      for (pid_t tid : tids)
+        for (int sig : {SIGFPE, SIGTRAP, SIGSEGV, SIGILL, SIGBUS, SIGSYS})
+          if (syscall(SYS_tgkill, h, tid, sig) == 0) ++sent;
+  }
+  EXPECT_GT(sent, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  flags[0] = 1;
+  t.join();
+  EXPECT_EQ(st, SGX_SUCCESS);
+  EXPECT_EQ(r, 42);  // ran to its end, entered once
+  std::uint64_t handled = 99;
+  ASSERT_EQ(ecall_handled_count(e.eid, &handled), SGX_SUCCESS);
+  EXPECT_EQ(handled, 0u) << "a forged signal reached the enclave's exception handler";
+  EXPECT_TRUE(works(e.eid));
+  nsgx_untrusted_free(const_cast<int*>(flags));
+}
+
 TEST(Isolation, KilledHostIsLostForItsApplicationOnly) {
   Loaded victim, other;
   ASSERT_EQ(victim.status, SGX_SUCCESS);

@@ -119,6 +119,11 @@ int ecall_cond_set(int value) {
   return 0;
 }
 
+int ecall_crash(void) {
+  __asm__ volatile("ud2");
+  return 0;
+}
+
 int ecall_mutex_errors(void) {
   sgx_thread_mutex_t m = SGX_THREAD_MUTEX_INITIALIZER, r = SGX_THREAD_RECURSIVE_MUTEX_INITIALIZER;
   if (sgx_thread_mutex_unlock(&m) != EPERM) return 1;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -368,6 +369,38 @@ TEST_F(Services, MutexAndConditionVariableAcrossThreads) {
   ASSERT_EQ(ecall_cond_set(a.eid, &r, 1), SGX_SUCCESS);
   waiter.join();
   EXPECT_EQ(got, 1);
+}
+
+// A crash never hangs anyone: a thread asleep on its untrusted event (in an
+// OCALL of the enclave) returns SGX_ERROR_ENCLAVE_CRASHED when another
+// thread's exception crashes the enclave, instead of waiting for a signal
+// that can never come; with NSGX_DEBUG the fault is described.
+TEST_F(Services, CrashWakesEveryWaiter) {
+  std::promise<sgx_status_t> result;
+  auto done = result.get_future();
+  int got = -1;
+  std::thread waiter([&] { result.set_value(ecall_cond_wait_for(a.eid, &got, 1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // asleep by now, or it finds the enclave crashed
+  setenv("NSGX_DEBUG", "1", 1);
+  ::testing::internal::CaptureStderr();
+  int r = -1;
+  EXPECT_EQ(ecall_crash(a.eid, &r), SGX_ERROR_ENCLAVE_CRASHED);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  unsetenv("NSGX_DEBUG");
+  if (done.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ADD_FAILURE() << "the waiter still hangs 20 s after the crash";
+    std::fflush(stdout);
+    std::_Exit(1);  // it can never be joined
+  }
+  waiter.join();
+  EXPECT_EQ(done.get(), SGX_ERROR_ENCLAVE_CRASHED);
+  EXPECT_NE(said.find("crashed: #UD (vector 6)"), std::string::npos) << said;
+  if (std::getenv("NSGX_BACKEND") == nullptr) {  // isolated: the debug enclave's RIP, relative to its base
+    EXPECT_NE(said.find("rip = base + 0x"), std::string::npos) << said;
+  }
+  // Later calls fail at once; the other enclave is untouched.
+  EXPECT_EQ(ecall_mutex_total(a.eid, &r), SGX_ERROR_ENCLAVE_CRASHED);
+  EXPECT_EQ(ecall_mutex_total(b.eid, &r), SGX_SUCCESS);
 }
 
 TEST_F(Services, BuiltinTstdcOcalls) {

@@ -10,6 +10,8 @@
 #include <map>
 #include <mutex>
 
+#include "sdk/urts/backend.h"
+
 namespace {
 
 std::mutex g_mu;
@@ -18,13 +20,22 @@ std::map<const void*, bool> g_events;
 
 void set_locked(const void* waiter) { g_events[waiter] = true; }
 
+// -1 without waiting further when the enclave crashed meanwhile (another of
+// its threads had an exception it did not handle): the event may never be
+// set, and the caller must not hang; the enclave is not re-entered anyway.
 int wait_locked(std::unique_lock<std::mutex>& lock, const void* self) {
-  g_cv.wait(lock, [&] { return g_events[self]; });
+  g_cv.wait(lock, [&] { return g_events[self] || nsgx::urts::current_enclave_failed(); });
+  if (!g_events[self]) return -1;
   g_events[self] = false;
   return 0;
 }
 
 }  // namespace
+
+void nsgx::urts::wake_untrusted_event_waiters() {
+  { std::lock_guard lock(g_mu); }  // a waiter between its check and its sleep is asleep after this
+  g_cv.notify_all();
+}
 
 extern "C" {
 

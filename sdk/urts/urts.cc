@@ -100,6 +100,7 @@ struct Enclave {
   std::mutex tcs_mu;
   std::vector<std::uint64_t> free_tcs;
   std::atomic<bool> crashed{false};
+  bool debug = false;  // SECS.ATTRIBUTES.DEBUG: a crash may be described (NSGX_DEBUG)
   // Isolated backend.
   isolated::Client* client = nullptr;
   std::uint64_t handle = 0;
@@ -131,6 +132,57 @@ struct Active {
   std::size_t slot = 0;    // isolated: the TCS's mailbox
 };
 thread_local std::vector<Active> t_active;
+
+// The last exception this thread saw leave an enclave (for NSGX_DEBUG).
+struct Fault {
+  bool valid = false;
+  std::uint16_t vector = 0, error_code = 0;
+  std::uint64_t address = 0;
+  bool has_rip = false;
+  std::uint64_t rip = 0;  // relative to the enclave base
+};
+thread_local Fault t_fault;
+
+const char* vector_name(std::uint16_t v) {
+  switch (v) {
+    case 0: return "#DE";
+    case 1: return "#DB";
+    case 3: return "#BP";
+    case 5: return "#BR";
+    case 6: return "#UD";
+    case 13: return "#GP";
+    case 14: return "#PF";
+    case 16: return "#MF";
+    case 17: return "#AC";
+    case 19: return "#XM";
+    default: return "exception";
+  }
+}
+
+// The enclave cannot continue: every thread of this process waiting on it
+// learns it now (untrusted events; an OCALL that returns does not re-enter).
+// For a debug enclave, NSGX_DEBUG=1 describes the fault on stderr.
+void mark_crashed(Enclave& e) {
+  const bool first = !e.crashed.exchange(true);
+  wake_untrusted_event_waiters();
+  const char* dbg = std::getenv("NSGX_DEBUG");
+  if (!first || !e.debug || dbg == nullptr || *dbg == 0 || std::strcmp(dbg, "0") == 0) return;
+  if (!t_fault.valid) {
+    std::fprintf(stderr, "nsgx: enclave at 0x%llx crashed (no exception reported: EENTER/ERESUME refused)\n",
+                 static_cast<unsigned long long>(e.base));
+    return;
+  }
+  std::fprintf(stderr, "nsgx: enclave at 0x%llx crashed: %s (vector %u), error code 0x%x, address 0x%llx", 
+               static_cast<unsigned long long>(e.base), vector_name(t_fault.vector), t_fault.vector,
+               t_fault.error_code, static_cast<unsigned long long>(t_fault.address));
+  if (t_fault.has_rip) std::fprintf(stderr, ", rip = base + 0x%llx", static_cast<unsigned long long>(t_fault.rip));
+  std::fprintf(stderr, "\n");
+}
+
+void mark_lost(Enclave& e) {
+  e.lost = true;
+  wake_untrusted_event_waiters();
+}
 
 // One vDSO call's state, reached from the exit handler through run->user_data.
 struct CallContext {
@@ -208,8 +260,13 @@ void on_sigtrap(int sig, siginfo_t* info, void* ctx) {
     static const vdso_fn vdso = find_vdso();
     if (vdso != nullptr && run_exception_handling(vdso, t_active.back().tcs)) return;
     // Not handled: the enclave crashed; its thread cannot resume.
-    std::shared_lock lock(g_mu);
-    if (auto it = g_enclaves.find(t_active.back().eid); it != g_enclaves.end()) it->second->crashed = true;
+    std::shared_ptr<Enclave> e;
+    {
+      std::shared_lock lock(g_mu);
+      if (auto it = g_enclaves.find(t_active.back().eid); it != g_enclaves.end()) e = it->second;
+    }
+    t_fault = Fault{true, static_cast<std::uint16_t>(info->si_signo == SIGTRAP ? 3 : 0), 0, 0};
+    if (e) mark_crashed(*e);
   }
   if (g_prev_sigtrap.sa_flags & SA_SIGINFO) {
     if (g_prev_sigtrap.sa_sigaction) return g_prev_sigtrap.sa_sigaction(sig, info, ctx);
@@ -425,6 +482,7 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
   if (debug && (ss.attribute_mask.flags & sgx::attr::kDebug) && !(ss.attributes.flags & sgx::attr::kDebug))
     return SGX_ERROR_NDEBUG_ENCLAVE;
   auto e = std::make_shared<Enclave>();
+  e->debug = debug;
   sgx::Secs secs{};
   const bool iso = use_isolated();
   if (!iso) install_sigtrap_once();
@@ -489,7 +547,7 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
   std::uint64_t sp = ursp, entry_sp = ursp;
   for (;;) {
     if (mb->lost.load() || e.lost) {
-      e.lost = true;
+      mark_lost(e);
       return SGX_ERROR_ENCLAVE_LOST;
     }
     mb->op = op;
@@ -500,11 +558,11 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
     while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200))
       if (mb->lost.load() || !e.client->alive()) {
-        e.lost = true;
+        mark_lost(e);
         return SGX_ERROR_ENCLAVE_LOST;
       }
     if (mb->lost.load()) {
-      e.lost = true;
+      mark_lost(e);
       return SGX_ERROR_ENCLAVE_LOST;
     }
     // The host may be hostile to this process too: read its answer once.
@@ -517,16 +575,21 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
       if (!e.client->in_window(reinterpret_cast<void*>(out_rsp), 0)) return SGX_ERROR_UNEXPECTED;
       if (!t_active.empty()) t_active.back().ursp = out_rsp;
       const sgx_status_t st = run_ocall(ocall_table, static_cast<long>(out_rdi), reinterpret_cast<void*>(out_rsi));
+      // Another thread's exception crashed the enclave meanwhile: no re-entry.
+      if (e.lost) return SGX_ERROR_ENCLAVE_LOST;
+      if (e.crashed) return SGX_ERROR_ENCLAVE_CRASHED;
       op = isolated::MailOp::kEenter;
       rdi = static_cast<std::uint64_t>(kEcmdOret), rsi = static_cast<std::uint64_t>(st), sp = out_rsp;
       continue;
     }
     if (exit == isolated::MailExit::kAex) {
+      t_fault = Fault{true, mb->vector, mb->error_code, mb->address, mb->fault_rip_valid != 0, mb->fault_rip};
       // The untrusted stack after an AEX is the one EENTER saved.
       if (isolated_call(e, slot, kEcmdExcept, nullptr, nullptr, entry_sp) != SGX_SUCCESS) return SGX_ERROR_ENCLAVE_CRASHED;
       op = isolated::MailOp::kEresume;
       continue;
     }
+    t_fault = Fault{};
     return SGX_ERROR_ENCLAVE_CRASHED;  // EENTER/ERESUME refused: no usable SSA frame
   }
 }
@@ -584,6 +647,14 @@ sgx_status_t page_op(sgx_enclave_id_t eid, isolated::Op op, void* addr, std::siz
 }
 
 }  // namespace
+
+bool current_enclave_failed() {
+  if (t_active.empty()) return false;
+  std::shared_lock lock(g_mu);
+  auto it = g_enclaves.find(t_active.back().eid);
+  return it == g_enclaves.end() || it->second->crashed || it->second->lost;
+}
+
 }  // namespace nsgx::urts
 
 using namespace nsgx::urts;
@@ -600,6 +671,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
     // An exception inside the enclave: give its handlers a chance (the
     // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then
     // ERESUME. If the trusted runtime cannot handle it, the call fails.
+    t_fault = Fault{true, run->exception_vector, run->exception_error_code, run->exception_addr};
     return run_exception_handling(ctx->vdso, run->tcs) ? 2 /* ERESUME */ : 0;
   }
   if (rdi == kOcmdEret) {
@@ -609,6 +681,9 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
   }
   // An OCALL: index RDI, marshalling struct RSI, through the proxy's table.
   const sgx_status_t st = run_ocall(ctx->ocall_table, rdi, reinterpret_cast<void*>(rsi));
+  // Another thread's exception crashed the enclave meanwhile: no re-entry
+  // (the call then fails as crashed).
+  if (current_enclave_failed()) return 0;
   *ocall_status = static_cast<long>(static_cast<std::uint32_t>(st));
   return 1;
 }
@@ -661,7 +736,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   if (!returned && result != SGX_ERROR_ENCLAVE_LOST) {
     // An exception the enclave did not handle, or no usable TCS: the
     // enclave cannot continue (the SDK's SGX_ERROR_ENCLAVE_CRASHED).
-    e->crashed = true;
+    mark_crashed(*e);
     result = SGX_ERROR_ENCLAVE_CRASHED;
     borrowed = false;  // its SSA frame holds the exception: never reuse it
   }

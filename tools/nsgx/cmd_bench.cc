@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/common/fsgs.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/process.h"
 
@@ -96,6 +97,18 @@ void summarize_inproc(const std::map<std::string, Row>& rows) {
            {"BM_Int3Trap", "a #BP trap (INT3), which no hypervisor intercepts"},
            {"BM_Getppid", "a system call"}})
     if (const Row* r = get(name)) std::cout << "  = " << trip->median / r->median << " x " << label << "\n";
+  // The FS/GS switch alone (enclave's bases in, application's back).
+  std::cout << std::setprecision(0);
+  for (const auto& [name, label] : std::vector<std::pair<const char*, const char*>>{
+           {"BM_FsSwitchArchPrctl", "FS switch per round trip with arch_prctl (2 system calls; GS kept)"},
+           {"BM_FsGsSwitchArchPrctl", "FS+GS switch with arch_prctl (4; a program with a GS base of its own)"}})
+    if (const Row* r = get(name))
+      std::cout << label << ": " << r->median << " cycles = " << std::setprecision(1)
+                << 100.0 * r->median / trip->median << " % of the round trip" << std::setprecision(0) << "\n";
+  if (const Row* r = get("BM_FsGsSwitchInstructions"))
+    std::cout << "FS/GS switch per round trip with WRFSBASE/WRGSBASE: " << r->median << " cycles\n";
+  else
+    std::cout << "FS/GS switch with WRFSBASE/WRGSBASE: not measured (the kernel does not offer FSGSBASE here)\n";
 }
 
 }  // namespace
@@ -159,10 +172,18 @@ void add_bench(CLI::App& app, int& exit_code) {
       }
       std::cout << "== " << s->name << ": " << s->what << "\n" << std::flush;
       if (s->kind == Kind::kSdk) {
-        // The default backend first, then inproc as any SGX program runs there.
-        for (const char* backend : {"isolated", "inproc"}) {
+        // The default backend first, then inproc as any SGX program runs
+        // there, and — where the kernel offers FSGSBASE, so that the default
+        // uses the instructions — inproc once more on the arch_prctl path.
+        std::vector<const char*> backends = {"isolated", "inproc"};
+        if (runtime::kernel_offers_fsgsbase()) backends.push_back("inproc-arch_prctl");
+        else std::cout << "(inproc switches FS/GS with arch_prctl here: AT_HWCAP2 has no FSGSBASE)\n";
+        for (const char* backend : backends) {
           std::vector<std::string> argv;
-          if (std::string(backend) == "inproc") argv = {self_exe(), "exec", "--"};
+          if (std::string(backend) != "isolated") argv = {self_exe(), "exec", "--"};
+          if (std::string(backend) == "inproc-arch_prctl") setenv("NSGX_FSGSBASE", "off", 1);
+          else unsetenv("NSGX_FSGSBASE");
+          std::cout << "-- " << backend << "\n" << std::flush;
           argv.push_back(bin);
           argv.push_back(std::to_string(o->calls));
           argv.push_back("--json");
@@ -172,6 +193,7 @@ void add_bench(CLI::App& app, int& exit_code) {
             exit_code = kExitVerifyFailed;
           }
         }
+        unsetenv("NSGX_FSGSBASE");
         continue;
       }
       std::vector<std::string> argv;

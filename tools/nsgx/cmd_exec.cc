@@ -2,7 +2,7 @@
 // program on the inproc backend, with /dev/sgx_enclave, the vDSO entry and
 // SGX CPUID emulated by the preload library (runtime/inproc/preload.cc).
 #include <elf.h>
-#include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,6 +25,13 @@ struct ExecOptions {
   std::string cpuid = "auto";
   std::vector<std::string> command;
 };
+
+// ARCH_SET_CPUID(1) — CPUID allowed, as it is already — answers ENODEV
+// exactly where the kernel cannot make CPUID fault (arch/x86 set_cpuid_mode).
+bool cpuid_faulting_available() {
+  constexpr int kArchSetCpuid = 0x1012;
+  return syscall(SYS_arch_prctl, kArchSetCpuid, 1) == 0;
+}
 
 std::string find_program(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
@@ -91,12 +98,11 @@ void add_exec(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"auto", "require", "off"}));
   cmd->add_option("command", o->command, "the program and its arguments (after --)")->required();
   cmd->callback([o, &exit_code] {
-    if ((getauxval(AT_HWCAP2) & 2) == 0) {
-      std::cerr << "nsgx exec: this machine does not offer FSGSBASE to user space (Linux 5.9+ on a CPU with "
-                   "FSGSBASE); enclaves cannot run here\n";
-      exit_code = kExitBadInput;
-      return;
-    }
+    // CPUID faulting (arch_prctl(ARCH_SET_CPUID)) lets the preload show SGX
+    // in CPUID; without it programs run all the same but read the real
+    // CPUID. Said once here rather than by every process of the program.
+    if (o->cpuid == "auto" && !cpuid_faulting_available())
+      std::cerr << "nsgx exec: warning: no CPUID faulting on this machine; programs that read CPUID will not see SGX\n";
     const std::string program = find_program(o->command[0]);
     if (auto st = check_dynamic(program); !st) {
       std::cerr << "nsgx exec: " << st.error().message() << "\n";

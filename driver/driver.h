@@ -14,7 +14,9 @@
 //   sgx_enclave_create c{.src = secs_address};
 //   int rc = encl.create(c);           // 0 or -errno, as ioctl() would return
 //
-// Lock order: the pool lock, then the monitor's locks.
+// Lock order: the pool lock, then the monitor's locks (driver.cc says more).
+// Nothing waits for another party — threads leaving an enclave, a backend's
+// acknowledgement — while holding the pool lock.
 #pragma once
 
 #include <asm/sgx.h>
@@ -51,10 +53,12 @@ class DriverHooks {
   virtual ~DriverHooks() = default;
   // The page at `addr` of `encl` changed — added, removed, blocked, evicted,
   // loaded, or its EPCM permissions or type changed: re-derive its mapping.
-  // Called with the pool lock held; must not call back into the driver.
+  // Called with the pool lock held; must not call back into the driver, nor
+  // wait for another party (every enclave of the monitor needs that lock).
   virtual void page_changed(DriverEnclave& encl, std::uint64_t addr) = 0;
   // Makes every thread inside `encl` leave it (AEX), as the kernel's IPIs
-  // do, so that a tracking cycle can complete. Must not wait for them.
+  // do, so that a tracking cycle can complete. Called with the pool lock
+  // held; must not wait for them: the driver drops the lock and retries.
   virtual void kick(DriverEnclave& encl) = 0;
 };
 
@@ -64,6 +68,8 @@ class DriverHooks {
 // One lock serialises every driver operation of every enclave of the
 // monitor, so that evicting a page of enclave B while serving enclave A
 // cannot deadlock; enclave threads never hold it while inside an enclave.
+// An operation that needs threads to leave an enclave (a write-back or an
+// ETRACK they hold up) kicks them and drops the lock while they go.
 class EpcPool {
  public:
   // `overcommit` false: no reclaimer — a full EPC fails the allocation
@@ -84,12 +90,18 @@ class EpcPool {
 
  private:
   friend class DriverEnclave;
-  // A free page, evicting one (never one of `keep`'s pages at `keep_addr`)
-  // when none is free. Pool lock held.
-  std::optional<monitor::EpcIndex> take_locked();
+  // A free page into `page`, evicting one when none is free: 0, -ENOMEM
+  // when nothing can be evicted, or kRetry (driver.cc) when a candidate's
+  // enclave has threads to leave first (they were kicked). Pool lock held.
+  int take_locked(monitor::EpcIndex& page);
   void give_back_locked(monitor::EpcIndex page);
-  bool evict_one_locked();
+  enum class Reclaim : std::uint8_t { kEvicted, kBusy, kNone };
+  Reclaim evict_one_locked();
   void note_resident_locked(DriverEnclave* encl, std::uint64_t addr);
+  // Drops the pool lock, which `lock` holds, while kicked threads leave an
+  // enclave, and takes it back. False once an operation has waited too long
+  // (`waits` counts); the operation then fails as if nothing were evictable.
+  bool wait_unlocked(std::unique_lock<std::mutex>& lock, int& waits);
 
   monitor::Monitor& monitor_;
   DriverHooks* hooks_;
@@ -123,10 +135,15 @@ class DriverEnclave {
 
   // A page fault at `addr` inside the enclave's range, as sgx_vma_fault()
   // handles it: a resident page needs nothing (0); an evicted one is loaded
-  // back with ELDU (0); an address of an initialized enclave with no page
-  // gets one by EAUG — pending until the enclave EACCEPTs it — (0);
-  // otherwise -EFAULT (the program gets SIGBUS), or -ENOMEM when nothing can
-  // be evicted.
+  // back with ELDU (0), as is one an unfinished eviction left blocked; an
+  // address of an initialized enclave with no page gets one by EAUG —
+  // pending until the enclave EACCEPTs it — (0); otherwise -EFAULT (the
+  // program gets SIGBUS), or -ENOMEM when nothing can be evicted.
+  // handle_fault() waits (without the pool lock) for threads an eviction
+  // needs out of an enclave. handle_fault_locked(), for a caller holding the
+  // pool lock, never waits: it returns -EAGAIN instead, and the caller lets
+  // the access fault again once it has dropped the lock (the kernel's
+  // VM_FAULT_NOPAGE while its reclaimer holds the page).
   int handle_fault(std::uint64_t addr);
   int handle_fault_locked(std::uint64_t addr);
 
@@ -170,20 +187,31 @@ class DriverEnclave {
   int release_all();
   // Runs `op(addr, page, epcm)` over the pages of [offset, offset+length),
   // loading evicted ones, stopping at the first error; `count` gets the
-  // bytes done, as the SGX2 ioctls report progress. A missing page is -EFAULT.
+  // bytes done, as the SGX2 ioctls report progress. A missing page is
+  // -EFAULT. May drop the pool lock held by `lock` between pages and in `op`.
   template <typename Op>
-  int for_each_page(std::uint64_t offset, std::uint64_t length, __u64& count, Op op);
-  // -EFAULT with the SGX status in `result` if an EMODPR/EMODT failed, else ETRACK.
-  int modify_and_track(const monitor::LeafResult& r, __u64& result);
-  // A new resident page at `addr` needs a VA slot in reserve for its eviction.
-  bool reserve_va_locked();
-  // Loads the evicted page at `addr` (ELDU). 0 or -errno.
+  int for_each_page(std::unique_lock<std::mutex>& lock, std::uint64_t offset, std::uint64_t length, __u64& count,
+                    Op op);
+  // -EFAULT with the SGX status in `result` if an EMODPR/EMODT failed, else
+  // ETRACK (waiting, unlocked, for threads of the previous cycle).
+  int modify_and_track(std::unique_lock<std::mutex>& lock, const monitor::LeafResult& r, __u64& result);
+  // A new resident page at `addr` needs a VA slot in reserve for its
+  // eviction: 0, -ENOMEM or kRetry.
+  int reserve_va_locked();
+  // Loads the evicted page at `addr` (ELDU). 0, kRetry or -errno.
   int load_locked(std::uint64_t addr, Page& page);
-  // ETRACK + EWB of the resident page at `addr`, kicking threads out as
-  // needed. True when the page is now evicted.
-  bool evict_locked(std::uint64_t addr);
-  // ETRACK, kicking out threads of the previous cycle.
-  bool track_locked();
+  // Makes the page at `addr` resident and unblocked: loads an evicted page,
+  // and finishes the eviction of a page a busy write-back left blocked
+  // before loading it back. 0, kRetry or -errno.
+  int settle_locked(std::uint64_t addr, Page& page);
+  // EBLOCK (unless done) + ETRACK + EWB of the resident page at `addr`.
+  // kBusy: threads must leave the enclave first (they were kicked; the page
+  // stays blocked and the next attempt goes on from there).
+  enum class Evict : std::uint8_t { kEvicted, kBusy, kNo };
+  Evict evict_locked(std::uint64_t addr);
+  // One ETRACK: 0, kRetry (threads of the previous cycle are inside; they
+  // were kicked) or -EFAULT.
+  int track_locked();
   void changed(std::uint64_t addr);
   monitor::EnclaveId eid() const { return monitor::EnclaveId{secs_->value}; }
 

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <thread>
+#include <utility>
 
 #include "crypto/rsa.h"
 #include "identity/enclave_builder.h"
@@ -376,6 +380,71 @@ TEST(DriverOvercommit, NothingEvictableIsEnomem) {
   EXPECT_EQ(epc.free_count(), 0u);
 }
 
+// An initialized enclave of `size` bytes at kBase for the over-commit
+// tests: a TCS (OSSA 0x1000, NSSA 1), its SSA page and `reg_pages` more REG
+// pages, contents unmeasured (MRENCLAVE from the EADD records alone),
+// signed with the enarx test key.
+class SignedImage {
+ public:
+  SignedImage(TestMemory& mem, std::uint64_t size, std::uint32_t reg_pages)
+      : pages_(std::make_unique<Pages>()), reg_pages_(reg_pages) {
+    secs_.size = size;
+    secs_.base_addr = kBase;
+    secs_.ssa_frame_size = 1;
+    secs_.attributes = {sgx::attr::kMode64Bit, 3};
+    sgx::Tcs tcs{};
+    tcs.ossa = 0x1000;
+    tcs.nssa = 1;
+    std::memcpy(pages_->bytes.data(), &tcs, sizeof tcs);
+    tcs_si_.flags = 0x100;
+    reg_si_.flags = 0x203;
+    identity::MeasuringBuilder mb;
+    ok_ = static_cast<bool>(mb.ecreate(1, size)) && static_cast<bool>(mb.add_page(0, tcs_si_.flags, page(0), 0));
+    for (std::uint32_t i = 1; ok_ && i <= 1 + reg_pages; ++i)
+      ok_ = static_cast<bool>(mb.add_page(i * 4096ull, reg_si_.flags, page(1), 0));
+    identity::SigstructFields f;
+    f.enclave_hash = mb.mrenclave();
+    f.attributes = secs_.attributes;
+    ss_ = identity::make_sigstruct(f);
+    auto key = crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
+    ok_ = ok_ && key && static_cast<bool>(identity::sign_sigstruct(ss_, *key));
+    mem.add(&secs_, sizeof secs_);
+    mem.add(pages_->bytes.data(), pages_->bytes.size());
+    mem.add(&tcs_si_, sizeof tcs_si_);
+    mem.add(&reg_si_, sizeof reg_si_);
+    mem.add(&ss_, sizeof ss_);
+  }
+  std::uint64_t secs_address() const { return reinterpret_cast<std::uint64_t>(&secs_); }
+  // CREATE, ADD_PAGES, INIT: 0 or the first failing ioctl's -errno.
+  int build(DriverEnclave& e) {
+    if (!ok_) return -EINVAL;
+    if (int rc = e.create({reinterpret_cast<std::uint64_t>(&secs_)})) return rc;
+    sgx_enclave_add_pages a{src(0), 0, 4096, reinterpret_cast<std::uint64_t>(&tcs_si_), 0, 0};
+    if (int rc = e.add_pages(a)) return rc;
+    for (std::uint32_t i = 1; i <= 1 + reg_pages_; ++i) {
+      a = {src(1), i * 4096ull, 4096, reinterpret_cast<std::uint64_t>(&reg_si_), 0, 0};
+      if (int rc = e.add_pages(a)) return rc;
+    }
+    return e.init({reinterpret_cast<std::uint64_t>(&ss_)});
+  }
+
+ private:
+  struct alignas(4096) Pages {
+    std::array<std::uint8_t, 2 * 4096> bytes{};  // a TCS, then a zero page for every REG page
+  };
+  std::span<const std::uint8_t, 4096> page(int i) const {
+    return std::span<const std::uint8_t, 4096>(pages_->bytes.data() + i * 4096, 4096);
+  }
+  std::uint64_t src(int i) const { return reinterpret_cast<std::uint64_t>(pages_->bytes.data() + i * 4096); }
+
+  std::unique_ptr<Pages> pages_;
+  std::uint32_t reg_pages_;
+  sgx::Secs secs_{};
+  sgx::Secinfo tcs_si_{}, reg_si_{};
+  sgx::Sigstruct ss_{};
+  bool ok_ = false;
+};
+
 // As the kernel's page removal stress test (selftests/sgx
 // unclobbered_vdso_oversubscribed_remove), on a dynamic range larger than
 // the EPC: EAUG + EACCEPT every page, MODIFY_TYPES(TRIM) over the whole
@@ -388,44 +457,9 @@ TEST(DriverOvercommit, TrimMoreThanTheEpc) {
   monitor::Monitor m(p, {});
   EpcPool epc(m);
   TestMemory mem;
-  sgx::Secs secs{};
-  secs.size = kSize;
-  secs.base_addr = kBase;
-  secs.ssa_frame_size = 1;
-  secs.attributes = {sgx::attr::kMode64Bit, 3};
-  mem.add(&secs, sizeof secs);
-  struct alignas(4096) Pages {
-    std::array<std::uint8_t, 2 * 4096> bytes{};
-  };
-  auto pages = std::make_unique<Pages>();
-  mem.add(pages->bytes.data(), pages->bytes.size());
-  sgx::Secinfo tcs{}, reg{};
-  tcs.flags = 0x100;
-  reg.flags = 0x203;
-  mem.add(&tcs, sizeof tcs);
-  mem.add(&reg, sizeof reg);
-  // A TCS and an SSA page, unmeasured contents: MRENCLAVE from the records alone.
-  identity::MeasuringBuilder mb;
-  ASSERT_TRUE(mb.ecreate(1, kSize));
-  ASSERT_TRUE(mb.add_page(0, tcs.flags, std::span<const std::uint8_t, 4096>(pages->bytes.data(), 4096), 0));
-  ASSERT_TRUE(mb.add_page(4096, reg.flags, std::span<const std::uint8_t, 4096>(pages->bytes.data() + 4096, 4096), 0));
-  identity::SigstructFields f;
-  f.enclave_hash = mb.mrenclave();
-  f.attributes = secs.attributes;
-  sgx::Sigstruct ss = identity::make_sigstruct(f);
-  auto key = crypto::RsaPrivateKey::from_pem(nsgx::testing::read_text_vector("sgx/enarx_encl.pem"));
-  ASSERT_TRUE(identity::sign_sigstruct(ss, *key));
-  mem.add(&ss, sizeof ss);
-
+  SignedImage image(mem, kSize, 0);
   DriverEnclave e(epc, mem);
-  ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs)}), 0);
-  sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(pages->bytes.data()), 0, 4096,
-                          reinterpret_cast<std::uint64_t>(&tcs), 0, 0};
-  ASSERT_EQ(e.add_pages(a), 0);
-  a = {reinterpret_cast<std::uint64_t>(pages->bytes.data() + 4096), 4096, 4096, reinterpret_cast<std::uint64_t>(&reg),
-       0, 0};
-  ASSERT_EQ(e.add_pages(a), 0);
-  ASSERT_EQ(e.init({reinterpret_cast<std::uint64_t>(&ss)}), 0);
+  ASSERT_EQ(image.build(e), 0);
   const monitor::EnclaveId id = *e.id();
 
   const auto accept = [&](std::uint64_t addr, std::uint64_t flags) {
@@ -457,6 +491,112 @@ TEST(DriverOvercommit, TrimMoreThanTheEpc) {
   // What is left in the EPC: the SECS, the VA page and the resident ones of the TCS and SSA page.
   EXPECT_LE(*m.child_count(id), 2u);
   EXPECT_EQ(epc.free_count(), kEpc - 2 - *m.child_count(id));
+}
+
+// Hooks that run `on_kick` once, at the first kick.
+class KickHooks final : public DriverHooks {
+ public:
+  void page_changed(DriverEnclave&, std::uint64_t) override {}
+  void kick(DriverEnclave&) override {
+    ++kicks;
+    if (on_kick) std::exchange(on_kick, nullptr)();
+  }
+  std::function<void()> on_kick;
+  int kicks = 0;
+};
+
+// A thread inside enclave A since before its page was blocked holds up the
+// write-back (SDM EWB: SGX_NOT_TRACKED) until it leaves. The driver kicks it
+// and waits — with the pool lock dropped, for every other enclave's
+// requests need that lock. Here the kicked thread leaves only after it could
+// take the pool lock itself, so waiting under the lock never ends (the old
+// driver gave up after its spin budget: -ENOMEM).
+TEST(DriverOvercommit, WaitsForThreadsWithoutThePoolLock) {
+  constexpr std::uint32_t kEpc = 8;
+  FakePlatform p(kEpc);
+  monitor::Monitor m(p, {});
+  KickHooks hooks;
+  EpcPool epc(m, &hooks);
+  TestMemory mem;
+  SignedImage image(mem, 0x10000, 4);  // SECS + VA + TCS + SSA + 4 pages: the EPC is full
+  DriverEnclave a(epc, mem);
+  ASSERT_EQ(image.build(a), 0);
+  ASSERT_EQ(epc.free_count(), 0u);
+  const monitor::EnclaveId id = *a.id();
+  const monitor::LinearAddr tcs{kBase};
+  monitor::EnterState st;
+  ASSERT_TRUE(m.eenter(id, tcs, 0, 0, 0, 0, st));  // a thread of A is inside
+
+  std::thread helper;
+  std::atomic<bool> left{false};
+  hooks.on_kick = [&] {
+    helper = std::thread([&] {
+      (void)epc.free_count();  // needs the pool lock
+      left = static_cast<bool>(m.eexit(id, tcs));
+    });
+  };
+  SignedImage other(mem, 0x10000, 0);
+  DriverEnclave b(epc, mem);
+  EXPECT_EQ(b.create({other.secs_address()}), 0);  // needs an EPC page: one of A's must go
+  if (helper.joinable()) helper.join();
+  EXPECT_TRUE(left);
+  EXPECT_GE(hooks.kicks, 1);
+  EXPECT_EQ(epc.evictions(), 1u);
+  // Nothing is left half-evicted, and A's thread can enter again.
+  for (std::uint64_t addr = kBase; addr < kBase + 0x10000; addr += 4096) {
+    const auto info = a.page(addr);
+    if (info.where == DriverEnclave::PageInfo::Where::kResident) {
+      EXPECT_FALSE(m.epcm(info.epc)->blocked) << addr;
+    }
+  }
+  for (std::uint64_t addr : {kBase, kBase + 0x1000}) ASSERT_EQ(a.handle_fault(addr), 0);  // TCS and SSA in
+  EXPECT_TRUE(m.eenter(id, tcs, 0, 0, 0, 0, st));
+  EXPECT_TRUE(m.eexit(id, tcs));
+}
+
+// A backend that holds the pool lock around a fault (handle_fault_locked)
+// gets -EAGAIN at once when the eviction it needs must wait for threads to
+// leave: it resumes the enclave, which faults again after the lock is
+// dropped. The page whose write-back had to wait stays blocked meanwhile;
+// the next touch of it finishes the eviction and loads it back.
+TEST(DriverOvercommit, AFaultUnderThePoolLockDoesNotWait) {
+  constexpr std::uint32_t kEpc = 8;
+  FakePlatform p(kEpc);
+  monitor::Monitor m(p, {});
+  KickHooks hooks;
+  EpcPool epc(m, &hooks);
+  TestMemory mem;
+  SignedImage image(mem, 0x10000, 4);
+  DriverEnclave a(epc, mem);
+  ASSERT_EQ(image.build(a), 0);
+  ASSERT_EQ(epc.free_count(), 0u);
+  const monitor::EnclaveId id = *a.id();
+  const monitor::LinearAddr tcs{kBase};
+  monitor::EnterState st;
+  ASSERT_TRUE(m.eenter(id, tcs, 0, 0, 0, 0, st));
+  const std::uint64_t fresh = kBase + 0x8000;  // no page yet: EAUG needs one evicted
+  {
+    std::lock_guard lock(epc.mutex());
+    EXPECT_EQ(a.handle_fault_locked(fresh), -EAGAIN);
+  }
+  EXPECT_EQ(hooks.kicks, 1);
+  EXPECT_EQ(a.page(fresh).where, DriverEnclave::PageInfo::Where::kNone);
+  std::vector<std::uint64_t> blocked;
+  for (std::uint64_t addr = kBase; addr < kBase + 0x10000; addr += 4096) {
+    const auto info = a.page(addr);
+    if (info.where == DriverEnclave::PageInfo::Where::kResident && m.epcm(info.epc)->blocked) blocked.push_back(addr);
+  }
+  ASSERT_EQ(blocked.size(), 1u);
+  ASSERT_TRUE(m.eexit(id, tcs));  // the kicked thread leaves
+
+  ASSERT_EQ(a.handle_fault(blocked[0]), 0);  // EWB finishes, ELDU brings it back
+  const auto info = a.page(blocked[0]);
+  ASSERT_EQ(info.where, DriverEnclave::PageInfo::Where::kResident);
+  EXPECT_FALSE(m.epcm(info.epc)->blocked);
+  EXPECT_EQ(epc.evictions(), 1u);
+  EXPECT_EQ(epc.loads(), 1u);
+  ASSERT_EQ(a.handle_fault(fresh), 0);  // and the EAUG now goes through
+  EXPECT_EQ(a.page(fresh).where, DriverEnclave::PageInfo::Where::kResident);
 }
 
 TEST_F(DriverTest, ClosingReleasesEveryPage) {

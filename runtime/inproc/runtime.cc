@@ -25,6 +25,9 @@
 //       -> the monitor's locks (Enclave::mu, then epcm_mu_; monitor.h).
 // An InprocEnclave found under files_mu_ stays alive only while files_mu_ is
 // held: release_if_unused() frees it under files_mu_ held exclusively.
+// Nothing here waits for another party under the pool lock: the driver
+// drops it while threads are kicked out of an enclave (driver.cc), and
+// resolve_fault() resumes the enclave to fault again rather than wait.
 
 namespace nsgx::inproc {
 
@@ -203,6 +206,42 @@ InprocEnclave* Runtime::file_of(int fd) const {
   return f == files_.end() ? nullptr : f->second.get();
 }
 
+InprocEnclave* Runtime::pin(int fd) {
+  std::unique_lock lock(files_mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return nullptr;
+  auto f = files_.find(it->second);
+  if (f == files_.end()) return nullptr;
+  ++f->second->pins;
+  return f->second.get();
+}
+
+void Runtime::unpin(InprocEnclave* encl) {
+  {
+    std::unique_lock lock(files_mu_);
+    --encl->pins;  // pinned, so still in files_
+  }
+  release_if_unused(encl);
+}
+
+namespace {
+// Unpins when the call on the file returns, on every path.
+class PinnedFile {
+ public:
+  PinnedFile(Runtime& rt, InprocEnclave* f, void (Runtime::*unpin)(InprocEnclave*)) : rt_(rt), f_(f), unpin_(unpin) {}
+  ~PinnedFile() {
+    if (f_ != nullptr) (rt_.*unpin_)(f_);
+  }
+  PinnedFile(const PinnedFile&) = delete;
+  PinnedFile& operator=(const PinnedFile&) = delete;
+
+ private:
+  Runtime& rt_;
+  InprocEnclave* f_;
+  void (Runtime::*unpin_)(InprocEnclave*);
+};
+}  // namespace
+
 bool Runtime::is_enclave_fd(int fd) const { return file_of(fd) != nullptr; }
 
 bool Runtime::is_provision_fd(int fd) const {
@@ -240,18 +279,19 @@ void Runtime::release_if_unused(InprocEnclave* encl) {
   std::unique_ptr<InprocEnclave> dead;
   {
     std::unique_lock lock(files_mu_);
+    // Found first, touched after: the last close() and the last munmap()
+    // on two threads both get here, and only one may free the file.
+    auto it = files_.begin();
+    while (it != files_.end() && it->second.get() != encl) ++it;
+    if (it == files_.end()) return;
     bool mapped;
     {
       std::lock_guard plock(pool_.mutex());
       mapped = !encl->vmas.empty();
     }
-    if (encl->fds > 0 || mapped) return;
-    for (auto it = files_.begin(); it != files_.end(); ++it)
-      if (it->second.get() == encl) {
-        dead = std::move(it->second);
-        files_.erase(it);
-        break;
-      }
+    if (encl->fds > 0 || encl->pins > 0 || mapped) return;
+    dead = std::move(it->second);
+    files_.erase(it);
   }
   // ~DriverEnclave releases the enclave and its EPC pages, as the last
   // reference to the file going away does.
@@ -279,8 +319,9 @@ int with_arg(std::uint64_t arg, bool write_back, const std::function<int(T&)>& o
 }  // namespace
 
 int Runtime::ioctl(int fd, unsigned long request, std::uint64_t arg) {
-  InprocEnclave* f = file_of(fd);
+  InprocEnclave* f = pin(fd);
   if (f == nullptr) return -ENOTTY;  // /dev/sgx_provision has no ioctls
+  const PinnedFile pinned(*this, f, &Runtime::unpin);
   switch (request) {
     case SGX_IOC_ENCLAVE_CREATE:
       return with_arg<sgx_enclave_create>(arg, false, [&](sgx_enclave_create& a) {
@@ -376,8 +417,9 @@ void Runtime::page_changed(driver::DriverEnclave& encl, std::uint64_t addr) {
 void Runtime::kick(driver::DriverEnclave& encl) { kick_threads_in(static_cast<InprocEnclave&>(encl)); }
 
 long Runtime::mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd, off_t offset) {
-  InprocEnclave* f = file_of(fd);
+  InprocEnclave* f = pin(fd);
   if (f == nullptr) return -EBADF;
+  const PinnedFile pinned(*this, f, &Runtime::unpin);
   // sgx_get_unmapped_area(): MAP_PRIVATE is refused.
   if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) return -EINVAL;
   if (len == 0 || (addr & (kPage - 1)) != 0 || offset < 0) return -EINVAL;
@@ -502,14 +544,22 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
   const int vprot = vma_prot_locked(encl, addr);
   if (vprot < 0) return 0;  // not an enclave mapping: the program's own fault
   auto info = encl.page_locked(addr);
-  if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) {
-    // No page yet (EAUG on a touch of an initialized enclave) or evicted
-    // (ELDU): the driver fixes it and the enclave resumes, unaware.
-    if (encl.handle_fault_locked(addr) != 0) return 0;  // SIGBUS territory: report the #PF
+  const bool resident = info.where == driver::DriverEnclave::PageInfo::Where::kResident;
+  const auto e = resident ? monitor_.epcm(info.epc) : std::nullopt;
+  if (!resident || (e && e->valid && e->blocked)) {
+    // No page yet (EAUG on a touch of an initialized enclave), evicted
+    // (ELDU), or left blocked by an eviction that waits for threads to leave
+    // the enclave (the driver finishes it, then ELDU): the driver fixes it
+    // and the enclave resumes, unaware.
+    const int rc = encl.handle_fault_locked(addr);
+    // The driver must wait for kicked threads first, which it never does
+    // under the pool lock: resume, and the access faults again once this
+    // thread has dropped it (the kernel's VM_FAULT_NOPAGE).
+    if (rc == -EAGAIN) return 1;
+    if (rc != 0) return 0;  // SIGBUS territory: report the #PF
     sync_page_locked(encl, addr & ~(kPage - 1));
     return 1;
   }
-  const auto e = monitor_.epcm(info.epc);
   const int want = (native_err & kI) ? PROT_EXEC : (native_err & kW) ? PROT_WRITE : PROT_READ;
   if ((vprot & want) == 0) return 0;  // the PTE forbids it: a plain #PF
   if (!e || (epcm_prot(*e) & want) == 0) {

@@ -82,7 +82,8 @@ class InprocEnclave final : public driver::DriverEnclave {
     int prot;
   };
   std::map<std::uint64_t, Vma> vmas;  // by start; guarded by the pool lock
-  int fds = 0;                        // open descriptors (the file lives while fds or vmas remain)
+  int fds = 0;                        // open descriptors (the file lives while fds, vmas or pins remain)
+  int pins = 0;                       // ioctl/mmap calls in progress on it (guarded by files_mu_)
 
   // ELRANGE and monitor id, fixed by ECREATE and read on every enclave
   // entry and exit without the pool lock. Valid once created() is true.
@@ -139,8 +140,9 @@ class Runtime final : public driver::DriverHooks {
   driver::EpcPool& pool() { return pool_; }
   EpcMemory& epc() { return epc_; }
   runtime::QuotingService& quoting() { return quoting_; }
-  // Resolves a fault at `addr` of `encl` the driver can fix: 1 fixed, 0 not
-  // the driver's to fix (report it), with `error_code` the SGX #PF code.
+  // Resolves a fault at `addr` of `encl` the driver can fix: 1 fixed (or to
+  // be retried: resume and let it fault again), 0 not the driver's to fix
+  // (report it), with `error_code` the SGX #PF code.
   int resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_t native_err, std::uint32_t& error_code);
   // Copies between enclave memory at `addr` (within one page) and `buf`
   // through the monitor's view of the EPC, under the pool lock so the page
@@ -154,6 +156,11 @@ class Runtime final : public driver::DriverHooks {
 
  private:
   InprocEnclave* file_of(int fd) const;
+  // The file of `fd` kept alive until unpin(), as the kernel's fget() keeps
+  // a struct file for the length of a system call: a close() or munmap() on
+  // another thread cannot free it under an ioctl or mmap. nullptr: no file.
+  InprocEnclave* pin(int fd);
+  void unpin(InprocEnclave* encl);
   void release_if_unused(InprocEnclave* encl);
   void sync_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end);
   void sync_page_locked(InprocEnclave& encl, std::uint64_t addr);

@@ -565,7 +565,9 @@ bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, std:
       crypto::Key128 key{};
       if (!load(rbx, as_writable_bytes(req), 512) || !check(rcx, key.size(), 16)) return false;
       auto r = rt.monitor().egetkey(id, req, key);
-      if (r && !store(rcx, key)) return false;
+      const bool stored = !r || store(rcx, key);
+      explicit_bzero(key.data(), key.size());  // the enclave's copy is the only one left
+      if (!stored) return false;
       return finish(r);
     }
     case sgx::Enclu::kEaccept:

@@ -243,7 +243,10 @@ int run(int apps, int threads, int seconds, std::uint64_t seed) {
               seed, sock.c_str());
   std::fflush(stdout);
 
-  const pid_t mon = spawn({NSGX_MONITOR_BIN, "--socket", sock, "--state-dir", state}, {});
+  // $NSGX_MONITOR: another build of the daemon (scripts/tsan runs an instrumented one).
+  const char* mon_env = std::getenv("NSGX_MONITOR");
+  const std::string mon_bin = mon_env != nullptr && *mon_env != 0 ? mon_env : NSGX_MONITOR_BIN;
+  const pid_t mon = spawn({mon_bin, "--socket", sock, "--state-dir", state}, {});
   // The applications must use this daemon: their fallback (a private
   // monitor) is made to fail.
   const std::vector<std::string> app_env = {"NSGX_MONITOR_SOCKET=" + sock, "NSGX_MONITOR=/bin/false",

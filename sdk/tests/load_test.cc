@@ -50,8 +50,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The orchestrator's daemon: a failure stops it too, or it would keep the
+// test's output pipe open and ctest would wait for it until the timeout.
+pid_t g_monitor = -1;
+
 [[noreturn]] void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void fail(const char* fmt, ...) {
+  if (g_monitor > 0) kill(g_monitor, SIGKILL);
   va_list ap;
   va_start(ap, fmt);
   std::fprintf(stderr, "sdk_load_test: FAIL: ");
@@ -247,6 +252,7 @@ int run(int apps, int threads, int seconds, std::uint64_t seed) {
   const char* mon_env = std::getenv("NSGX_MONITOR");
   const std::string mon_bin = mon_env != nullptr && *mon_env != 0 ? mon_env : NSGX_MONITOR_BIN;
   const pid_t mon = spawn({mon_bin, "--socket", sock, "--state-dir", state}, {});
+  g_monitor = mon;
   // The applications must use this daemon: their fallback (a private
   // monitor) is made to fail.
   const std::vector<std::string> app_env = {"NSGX_MONITOR_SOCKET=" + sock, "NSGX_MONITOR=/bin/false",

@@ -177,6 +177,7 @@ void app_thread(Current& cur, Counts& counts, int app, int thread, std::uint64_t
 }
 
 int app_main(int app, int threads, std::uint64_t until_ms) {
+  const std::uint64_t started_ms = now_ms();
   Current cur;
   {
     std::lock_guard lock(cur.mu);
@@ -202,7 +203,10 @@ int app_main(int app, int threads, std::uint64_t until_ms) {
     if (ecall_served(eid, &served) != SGX_SUCCESS || served == 0) fail("app %d: the enclave lost its count", app);
     break;
   }
-  if (counts.calls.load() == 0) fail("app %d: no call succeeded", app);
+  // An application started to replace a killed one shortly before the end
+  // may not get a call in before it (creating an enclave takes seconds
+  // when hosts start slowly under load); the final call above covers it.
+  if (counts.calls.load() == 0 && until_ms > started_ms + 10000) fail("app %d: no call succeeded", app);
   std::printf("app %2d: %8" PRIu64 " calls, %3" PRIu64 " lost, %u enclaves (%u creations failed)\n", app,
               counts.calls.load(), counts.lost.load(), cur.created, cur.failed_creates);
   std::fflush(stdout);

@@ -106,16 +106,33 @@ DriverEnclave::~DriverEnclave() {
   pool_.live_.erase(this);
 }
 
+void DriverEnclave::set_budget(PageBudget* budget) {
+  std::lock_guard lock(pool_.mu_);
+  budget_ = budget;
+}
+
+std::optional<EpcIndex> DriverEnclave::take_page_locked() {
+  if (budget_ != nullptr && budget_->used >= budget_->limit) return std::nullopt;
+  auto page = pool_.take_locked();
+  if (page && budget_ != nullptr) ++budget_->used;
+  return page;
+}
+
+void DriverEnclave::give_page_locked(EpcIndex page) {
+  pool_.give_back_locked(page);
+  if (budget_ != nullptr && budget_->used > 0) --budget_->used;
+}
+
 int DriverEnclave::release_all() {
   // Regular pages first: the SECS goes only once it has no children.
   for (auto& [addr, page] : pages_)
-    if (page.epc && monitor_.eremove(*page.epc)) pool_.give_back_locked(*page.epc);
+    if (page.epc && monitor_.eremove(*page.epc)) give_page_locked(*page.epc);
   pages_.clear();
   for (auto& va : va_pages_)
-    if (monitor_.eremove(va.epc)) pool_.give_back_locked(va.epc);
+    if (monitor_.eremove(va.epc)) give_page_locked(va.epc);
   va_pages_.clear();
   va_reserved_ = 0;
-  if (secs_ && monitor_.eremove(*secs_)) pool_.give_back_locked(*secs_);
+  if (secs_ && monitor_.eremove(*secs_)) give_page_locked(*secs_);
   secs_.reset();
   return 0;
 }
@@ -185,10 +202,10 @@ bool DriverEnclave::reserve_va_locked() {
   }
   // A VA page per 512 pages, taken when the enclave grows (as
   // sgx_encl_grow() does), so that eviction never needs a new page.
-  const auto page = pool_.take_locked();
+  const auto page = take_page_locked();
   if (!page) return false;
   if (!monitor_.epa(*page)) {
-    pool_.give_back_locked(*page);
+    give_page_locked(*page);
     return false;
   }
   va_pages_.push_back(VaPage{*page, {}});
@@ -243,7 +260,7 @@ bool DriverEnclave::evict_locked(std::uint64_t addr) {
       ev->slot = static_cast<std::uint32_t>(slot);
       page.epc.reset();
       page.evicted = std::move(ev);
-      pool_.give_back_locked(epc);
+      give_page_locked(epc);
       changed(addr);
       return true;
     }
@@ -255,12 +272,12 @@ bool DriverEnclave::evict_locked(std::uint64_t addr) {
 }
 
 int DriverEnclave::load_locked(std::uint64_t addr, Page& page) {
-  const auto epc = pool_.take_locked();
+  const auto epc = take_page_locked();
   if (!epc) return -ENOMEM;
   Evicted& ev = *page.evicted;
   auto r = monitor_.eldu(*epc, eid(), ev.va, ev.slot, ev.data);
   if (!r) {
-    pool_.give_back_locked(*epc);
+    give_page_locked(*epc);
     return -EFAULT;  // a corrupted backing page: the kernel reports SIGBUS
   }
   for (auto& v : va_pages_)
@@ -296,12 +313,12 @@ int DriverEnclave::create(const sgx_enclave_create& arg) {
   if (!all_zero_bytes(secs.reserved1, sizeof secs.reserved1) || !all_zero_bytes(secs.reserved2, sizeof secs.reserved2) ||
       !all_zero_bytes(secs.reserved3, sizeof secs.reserved3) || !all_zero_bytes(secs.reserved4, sizeof secs.reserved4))
     return -EINVAL;
-  const auto page = pool_.take_locked();
+  const auto page = take_page_locked();
   if (!page) return -ENOMEM;
   sgx::Secinfo si{};
   si.flags = sf::page_type(sgx::PageType::kSecs);
   if (!monitor_.ecreate(*page, secs, si)) {
-    pool_.give_back_locked(*page);
+    give_page_locked(*page);
     return -EIO;  // ECREATE faulted: the kernel reports -EIO
   }
   secs_ = *page;
@@ -347,7 +364,7 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
       ret = -ENOMEM;
       break;
     }
-    const auto page = pool_.take_locked();
+    const auto page = take_page_locked();
     if (!page) {
       --va_reserved_;
       ret = -ENOMEM;
@@ -360,7 +377,7 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
       // A failed EEXTEND leaves an added page the enclave can never launch
       // with; the kernel removes it, as we do.
       (void)monitor_.eremove(*page);
-      pool_.give_back_locked(*page);
+      give_page_locked(*page);
       --va_reserved_;
       ret = -EIO;
       break;
@@ -405,13 +422,13 @@ int DriverEnclave::handle_fault_locked(std::uint64_t addr) {
     return it->second.epc ? 0 : load_locked(page_addr, it->second);
   if (!initialized_) return -EFAULT;  // before EINIT only ADD_PAGES adds pages
   if (!reserve_va_locked()) return -ENOMEM;
-  const auto page = pool_.take_locked();
+  const auto page = take_page_locked();
   if (!page) {
     --va_reserved_;
     return -ENOMEM;
   }
   if (!monitor_.eaug(*page, eid(), LinearAddr{page_addr})) {
-    pool_.give_back_locked(*page);
+    give_page_locked(*page);
     --va_reserved_;
     return -EFAULT;
   }
@@ -517,7 +534,7 @@ int DriverEnclave::remove_pages(sgx_enclave_remove_pages& arg) {
     // Only trimmed pages the enclave has EACCEPTed are removed.
     if (e.type != sgx::PageType::kTrim || e.modified) return -EPERM;
     if (!monitor_.eremove(page)) return -EBUSY;
-    pool_.give_back_locked(page);
+    give_page_locked(page);
     pages_.erase(addr);
     if (va_reserved_ > 0) --va_reserved_;
     changed(addr);

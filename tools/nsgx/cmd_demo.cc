@@ -76,11 +76,6 @@ void add_demo(CLI::App& app, int& exit_code) {
       }
     // One counter per signer: a blob sealed under another key (an earlier
     // build's) would rightly be refused, so each signer keeps its own.
-    const Identity counter_id = identity_of(enclave);
-    const std::string state =
-        (std::filesystem::path(runtime::default_state_dir()) / "demo" / counter_id.mrsigner.substr(0, 16)).string();
-    std::error_code ec;
-    std::filesystem::create_directories(state, ec);
     std::cout
         << "nestedsgx demo: SGX SDK-style applications and their signed enclaves, unmodified, on the isolated\n"
         << "backend (the default): each enclave runs in its own sandboxed enclave-host process, the monitor\n"
@@ -94,10 +89,21 @@ void add_demo(CLI::App& app, int& exit_code) {
       return;
     }
     if (found.conn.fd >= 0) close(found.conn.fd);
+    // One counter per signer and per kind of monitor: a blob sealed under
+    // another key or other platform secrets (a private monitor's) would
+    // rightly be refused.
+    const Identity counter_id = identity_of(enclave);
+    const bool system = found.kind == isolated::MonitorKind::kSystem;
+    const std::string state = (std::filesystem::path(runtime::default_state_dir()) / "demo" /
+                               (system ? "system" : "private") / counter_id.mrsigner.substr(0, 16))
+                                  .string();
+    std::error_code ec;
+    std::filesystem::create_directories(state, ec);
     std::cout << "\nmonitor: " << isolated::describe(found.kind);
     if (found.kind == isolated::MonitorKind::kSystem)
-      std::cout << " at " << found.path << "\n  enclave memory, platform secrets and keys are out of reach of your user "
-                << "(uid " << getuid() << ") and of every other unprivileged user.\n";
+      std::cout << " at " << found.path << "\n  enclave memory, platform secrets and keys are out of reach of "
+                << (getuid() == 0 ? "every unprivileged user (root, which you are, stays trusted).\n"
+                                  : "your user and of every other unprivileged user.\n");
     else
       std::cout << "\n  the monitor runs as your user: it keeps enclaves from this application's code, but any\n"
                 << "  process of your user can read its secrets. For the real boundary start the system monitor:\n"
@@ -124,7 +130,6 @@ void add_demo(CLI::App& app, int& exit_code) {
     std::cout << "\n=== 3. a sealed counter\n  enclave   " << enclave << "\n  MRENCLAVE " << counter_id.mrenclave
               << "\n  MRSIGNER  " << counter_id.mrsigner << "\n  state     " << state << "\n";
     for (int round = 1; round <= 2; ++round) {
-      const bool system = found.kind == isolated::MonitorKind::kSystem;
       std::cout << "\n--- run " << round
                 << (round == 2 ? (system ? " (a new process)" : " (a new process: a new monitor instance)") : "") << "\n";
       if (!step("", {sample, enclave, state})) {

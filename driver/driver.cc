@@ -159,16 +159,33 @@ DriverEnclave::~DriverEnclave() {
   pool_.live_.erase(this);
 }
 
+void DriverEnclave::set_budget(PageBudget* budget) {
+  std::lock_guard lock(pool_.mu_);
+  budget_ = budget;
+}
+
+int DriverEnclave::take_page_locked(EpcIndex& page) {
+  if (budget_ != nullptr && budget_->used >= budget_->limit) return -ENOMEM;
+  const int rc = pool_.take_locked(page);
+  if (rc == 0 && budget_ != nullptr) ++budget_->used;
+  return rc;
+}
+
+void DriverEnclave::give_page_locked(EpcIndex page) {
+  pool_.give_back_locked(page);
+  if (budget_ != nullptr && budget_->used > 0) --budget_->used;
+}
+
 int DriverEnclave::release_all() {
   // Regular pages first: the SECS goes only once it has no children.
   for (auto& [addr, page] : pages_)
-    if (page.epc && monitor_.eremove(*page.epc)) pool_.give_back_locked(*page.epc);
+    if (page.epc && monitor_.eremove(*page.epc)) give_page_locked(*page.epc);
   pages_.clear();
   for (auto& va : va_pages_)
-    if (monitor_.eremove(va.epc)) pool_.give_back_locked(va.epc);
+    if (monitor_.eremove(va.epc)) give_page_locked(va.epc);
   va_pages_.clear();
   va_reserved_ = 0;
-  if (secs_ && monitor_.eremove(*secs_)) pool_.give_back_locked(*secs_);
+  if (secs_ && monitor_.eremove(*secs_)) give_page_locked(*secs_);
   secs_.reset();
   return 0;
 }
@@ -239,9 +256,9 @@ int DriverEnclave::reserve_va_locked() {
   // A VA page per 512 pages, taken when the enclave grows (as
   // sgx_encl_grow() does), so that eviction never needs a new page.
   EpcIndex page;
-  if (const int rc = pool_.take_locked(page); rc != 0) return rc;
+  if (const int rc = take_page_locked(page); rc != 0) return rc;
   if (!monitor_.epa(page)) {
-    pool_.give_back_locked(page);
+    give_page_locked(page);
     return -ENOMEM;
   }
   va_pages_.push_back(VaPage{page, {}});
@@ -304,18 +321,18 @@ DriverEnclave::Evict DriverEnclave::evict_locked(std::uint64_t addr) {
   ev->slot = static_cast<std::uint32_t>(slot);
   page.epc.reset();
   page.evicted = std::move(ev);
-  pool_.give_back_locked(epc);
+  give_page_locked(epc);
   changed(addr);
   return Evict::kEvicted;
 }
 
 int DriverEnclave::load_locked(std::uint64_t addr, Page& page) {
   EpcIndex epc;
-  if (const int rc = pool_.take_locked(epc); rc != 0) return rc;
+  if (const int rc = take_page_locked(epc); rc != 0) return rc;
   Evicted& ev = *page.evicted;
   auto r = monitor_.eldu(epc, eid(), ev.va, ev.slot, ev.data);
   if (!r) {
-    pool_.give_back_locked(epc);
+    give_page_locked(epc);
     return -EFAULT;  // a corrupted backing page: the kernel reports SIGBUS
   }
   for (auto& v : va_pages_)
@@ -372,7 +389,7 @@ int DriverEnclave::create(const sgx_enclave_create& arg) {
     return -EINVAL;
   EpcIndex page;
   for (int waits = 0;;) {
-    const int rc = pool_.take_locked(page);
+    const int rc = take_page_locked(page);
     if (rc == 0) break;
     if (rc != kRetry || !pool_.wait_unlocked(lock, waits)) return -ENOMEM;
     if (secs_) return -EINVAL;  // another thread created one meanwhile
@@ -380,7 +397,7 @@ int DriverEnclave::create(const sgx_enclave_create& arg) {
   sgx::Secinfo si{};
   si.flags = sf::page_type(sgx::PageType::kSecs);
   if (!monitor_.ecreate(page, secs, si)) {
-    pool_.give_back_locked(page);
+    give_page_locked(page);
     return -EIO;  // ECREATE faulted: the kernel reports -EIO
   }
   secs_ = page;
@@ -425,7 +442,7 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
     }
     EpcIndex page;
     ret = reserve_va_locked();
-    if (ret == 0 && (ret = pool_.take_locked(page)) != 0) --va_reserved_;
+    if (ret == 0 && (ret = take_page_locked(page)) != 0) --va_reserved_;
     if (ret == kRetry && pool_.wait_unlocked(lock, waits)) continue;  // this page again, from the top
     if (ret != 0) {
       ret = -ENOMEM;
@@ -438,7 +455,7 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
       // A failed EEXTEND leaves an added page the enclave can never launch
       // with; the kernel removes it, as we do.
       (void)monitor_.eremove(page);
-      pool_.give_back_locked(page);
+      give_page_locked(page);
       --va_reserved_;
       ret = -EIO;
       break;
@@ -488,12 +505,12 @@ int DriverEnclave::handle_fault_locked(std::uint64_t addr) {
   if (!initialized_) return -EFAULT;  // before EINIT only ADD_PAGES adds pages
   if (const int rc = reserve_va_locked(); rc != 0) return rc;
   EpcIndex page;
-  if (const int rc = pool_.take_locked(page); rc != 0) {
+  if (const int rc = take_page_locked(page); rc != 0) {
     --va_reserved_;
     return rc;
   }
   if (!monitor_.eaug(page, eid(), LinearAddr{page_addr})) {
-    pool_.give_back_locked(page);
+    give_page_locked(page);
     --va_reserved_;
     return -EFAULT;
   }
@@ -612,7 +629,7 @@ int DriverEnclave::remove_pages(sgx_enclave_remove_pages& arg) {
     // Only trimmed pages the enclave has EACCEPTed are removed.
     if (e.type != sgx::PageType::kTrim || e.modified) return -EPERM;
     if (!monitor_.eremove(page)) return -EBUSY;
-    pool_.give_back_locked(page);
+    give_page_locked(page);
     pages_.erase(addr);
     if (va_reserved_ > 0) --va_reserved_;
     changed(addr);

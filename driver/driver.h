@@ -116,6 +116,14 @@ class EpcPool {
   std::uint64_t evictions_ = 0, loads_ = 0;
 };
 
+// EPC pages a group of enclaves may hold at once (one application's, on a
+// monitor shared by many), counted under the pool lock: every page an
+// enclave takes — SECS, EADD, EAUG, VA, ELDU — and gives back.
+struct PageBudget {
+  std::uint32_t limit = UINT32_MAX;
+  std::uint32_t used = 0;
+};
+
 class DriverEnclave {
  public:
   DriverEnclave(EpcPool& pool, const UserMemory& user);
@@ -146,6 +154,9 @@ class DriverEnclave {
   // VM_FAULT_NOPAGE while its reclaimer holds the page).
   int handle_fault(std::uint64_t addr);
   int handle_fault_locked(std::uint64_t addr);
+  // Charges this enclave's pages to `budget` (which must outlive it) from
+  // now on; a page beyond its limit fails as a full EPC does (-ENOMEM).
+  void set_budget(PageBudget* budget);
 
   bool created() const;
   bool initialized() const;
@@ -185,6 +196,9 @@ class DriverEnclave {
   };
 
   int release_all();
+  // A free page for this enclave within its budget, and back.
+  int take_page_locked(monitor::EpcIndex& page);  // 0, kRetry or -ENOMEM (also beyond the budget)
+  void give_page_locked(monitor::EpcIndex page);
   // Runs `op(addr, page, epcm)` over the pages of [offset, offset+length),
   // loading evicted ones, stopping at the first error; `count` gets the
   // bytes done, as the SGX2 ioctls report progress. A missing page is
@@ -218,6 +232,7 @@ class DriverEnclave {
   EpcPool& pool_;
   monitor::Monitor& monitor_;
   const UserMemory& user_;
+  PageBudget* budget_ = nullptr;
   std::optional<monitor::EpcIndex> secs_;
   bool initialized_ = false;
   std::uint64_t base_ = 0, size_ = 0;

@@ -612,5 +612,43 @@ TEST_F(DriverTest, ClosingReleasesEveryPage) {
   EXPECT_EQ(monitor_.free_pages(), 256u);
 }
 
+// A budget caps what a group of enclaves holds — SECS, EADD, VA pages and
+// EAUG alike — and fails beyond it as a full EPC does; pages given back
+// return to it, so another enclave of the group can use them.
+TEST_F(DriverTest, BudgetCapsEveryPageAnEnclaveTakes) {
+  PageBudget budget{.limit = 8};
+  encl_.set_budget(&budget);
+  ASSERT_EQ(build_and_init(), 0);  // SECS, TCS, 5 pages, a VA page
+  EXPECT_EQ(budget.used, 8u);
+  EXPECT_EQ(encl_.handle_fault(kBase + 0x6000), -ENOMEM);  // EAUG beyond the budget
+  EXPECT_EQ(epc_.free_count(), 248u);                        // though the EPC has room
+  budget.limit = 9;
+  EXPECT_EQ(encl_.handle_fault(kBase + 0x6000), 0);
+  EXPECT_EQ(budget.used, 9u);
+  {
+    DriverEnclave other(epc_, mem_);
+    other.set_budget(&budget);
+    EXPECT_EQ(other.create({reinterpret_cast<std::uint64_t>(&secs_)}), -ENOMEM);
+  }
+  DriverEnclave unlimited(epc_, mem_);
+  secs_.base_addr = kBase + 0x100000;
+  EXPECT_EQ(unlimited.create({reinterpret_cast<std::uint64_t>(&secs_)}), 0);  // no budget: not charged
+  EXPECT_EQ(budget.used, 9u);
+}
+
+TEST_F(DriverTest, BudgetRefundedWhenTheEnclaveCloses) {
+  PageBudget budget{.limit = 100};
+  {
+    DriverEnclave e(epc_, mem_);
+    e.set_budget(&budget);
+    ASSERT_EQ(e.create({reinterpret_cast<std::uint64_t>(&secs_)}), 0);
+    sgx_enclave_add_pages a{reinterpret_cast<std::uint64_t>(bin_.data() + 4096), 0x1000, 5 * 4096,
+                            reinterpret_cast<std::uint64_t>(&reg_si_), SGX_PAGE_MEASURE, 0};
+    ASSERT_EQ(e.add_pages(a), 0);
+    EXPECT_EQ(budget.used, 7u);
+  }
+  EXPECT_EQ(budget.used, 0u);
+}
+
 }  // namespace
 }  // namespace nsgx::driver

@@ -1,6 +1,7 @@
 #include "runtime/common/platform_secrets.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,14 +31,26 @@ Status make_dirs(const std::string& path) {
 }  // namespace
 
 std::string default_state_dir() {
+#if NSGX_ENV_OVERRIDES
   if (const char* d = std::getenv("NSGX_STATE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/nsgx";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/nsgx";
-  return "/tmp/nsgx-state-" + std::to_string(getuid());
+#endif
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x && x[0] == '/') return std::string(x) + "/nsgx";
+  if (const char* h = std::getenv("HOME"); h && *h && h[0] == '/') return std::string(h) + "/.local/state/nsgx";
+  // No /tmp fallback: another user could have made that directory first.
+  // The home directory the password database names is the user's own.
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_dir != nullptr && pw->pw_dir[0] == '/')
+    return std::string(pw->pw_dir) + "/.local/state/nsgx";
+  return {};
 }
 
 Result<monitor::PlatformSecrets> load_or_create_secrets(const std::string& dir, const std::string& name) {
+  if (dir.empty() || dir[0] != '/') return Error("no state directory (an absolute path is needed)");
   NSGX_RETURN_IF_ERROR(make_dirs(dir));
+  // The directory must be this user's own and closed to others: a file in a
+  // directory another user can write could be swapped under us.
+  struct stat dst {};
+  if (lstat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode) || dst.st_uid != geteuid() || (dst.st_mode & 022) != 0)
+    return Error(dir + ": must be a directory owned by this user that others cannot write");
   const std::string path = dir + "/" + name;
   monitor::PlatformSecrets s;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -9,8 +9,10 @@
 
 namespace nsgx::runtime {
 
-// The state directory: $NSGX_STATE_DIR, else $XDG_STATE_HOME/nsgx, else
-// ~/.local/state/nsgx.
+// The state directory of a user's own monitor (private or inproc):
+// $NSGX_STATE_DIR (test builds only, NSGX_ENV_OVERRIDES), else
+// $XDG_STATE_HOME/nsgx, else ~/.local/state/nsgx ($HOME, else the password
+// database); empty if none is known. The system monitor's is /var/lib/nsgx.
 std::string default_state_dir();
 
 // Reads `dir`/`name`, or creates it (directory 0700, file 0600, written

@@ -85,4 +85,20 @@ TEST(PlatformSecrets, ConcurrentFirstStartsAgree) {
   }
 }
 
+// A state directory others can write lets them swap the secrets file (or
+// plant one before the first start): refused, as is a relative path.
+TEST(PlatformSecrets, DirectoryOthersCanWriteIsRefused) {
+  TempDir d;
+  const std::string dir = d.path + "/state";
+  ASSERT_TRUE(nsgx::runtime::load_or_create_secrets(dir, "s"));
+  chmod(dir.c_str(), 0777);
+  auto r = nsgx::runtime::load_or_create_secrets(dir, "s");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("others cannot write"), std::string::npos) << r.error().message();
+  chmod(dir.c_str(), 0700);
+  EXPECT_TRUE(nsgx::runtime::load_or_create_secrets(dir, "s"));
+  EXPECT_FALSE(nsgx::runtime::load_or_create_secrets("relative/state", "s"));
+  EXPECT_FALSE(nsgx::runtime::load_or_create_secrets("", "s"));
+}
+
 }  // namespace

@@ -9,15 +9,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 
 #include "runtime/common/config.h"
+#include "runtime/common/platform_secrets.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/paths.h"
-
-extern char** environ;
 
 namespace nsgx::isolated {
 
@@ -60,41 +60,80 @@ Client* Client::get(std::string* why) {
   return client;
 }
 
+// A private monitor for this process, on a socketpair; it ends when this
+// process closes its end (exits). It runs as this user, so it isolates
+// nothing from the user (docs/threat-model.md); still, it gets nothing of
+// this process it does not need: no environment but the monitor's own
+// settings (no LD_PRELOAD, no NSGX_ENCLAVE_HOST outside test builds), no
+// descriptor but its channel and stderr.
+bool Client::start_private(std::string& why) {
+  const std::string state = runtime::default_state_dir();
+  if (state.empty()) {
+    why = "no state directory for a private monitor (set HOME or XDG_STATE_HOME)";
+    return false;
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    why = std::string("socketpair: ") + std::strerror(errno);
+    return false;
+  }
+  const std::string mon = monitor_path();
+  std::vector<std::string> args{mon, "--fd", "3", "--state-dir", state};
+#if NSGX_ENV_OVERRIDES
+  if (const char* h = std::getenv("NSGX_ENCLAVE_HOST"); h && *h) args.insert(args.end(), {"--host", h});
+#endif
+  std::vector<std::string> env;
+  for (const char* name : {"NSGX_EPC_SIZE", "NSGX_LAUNCH_SIGNERS", "NSGX_LAUNCH_NO_DEBUG"})
+    if (const char* v = std::getenv(name); v != nullptr) env.push_back(std::string(name) + "=" + v);
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+  pid_t pid;
+  const int rc = posix_spawn(&pid, mon.c_str(), &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(sv[1]);
+  if (rc != 0) {
+    close(sv[0]);
+    why = "cannot start " + mon + ": " + std::strerror(rc) + " (install nestedsgx, or start the system monitor)";
+    return false;
+  }
+  fd_ = sv[0];
+  kind_ = MonitorKind::kPrivate;
+  return true;
+}
+
 bool Client::connect(std::string& why) {
   if (const char* s = std::getenv("NSGX_SPIN"); s && *s) spin_ = static_cast<std::uint32_t>(std::strtoul(s, nullptr, 0));
-  // The shared daemon, if one serves.
-  const std::string path = default_socket_path();
-  fd_ = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() < sizeof addr.sun_path) std::strcpy(addr.sun_path, path.c_str());
-  if (fd_ < 0 || path.size() >= sizeof addr.sun_path ||
-      ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  // A daemon if one serves — authenticated: a socket that something
+  // untrusted serves is an error, never a reason to fall back quietly.
+  auto found = find_monitor(&why);
+  if (found.conn.refused) return false;
+  const char* req = std::getenv("NSGX_REQUIRE_SYSTEM_MONITOR");
+  const bool require_system = req != nullptr && std::strcmp(req, "1") == 0;
+  if (found.conn.fd >= 0) {
+    fd_ = found.conn.fd;
+    kind_ = found.kind;
+  } else if (!require_system && !start_private(why)) {
+    return false;
+  }
+  if (require_system && kind_ != MonitorKind::kSystem) {
+    why = "NSGX_REQUIRE_SYSTEM_MONITOR=1, but no system monitor serves (" + std::string(kSystemSocket) +
+          "); this process would get a " + describe(kind_);
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
-    // None: a private monitor for this process, on a socketpair. It ends
-    // when this process closes its end (exits).
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-      why = std::string("socketpair: ") + std::strerror(errno);
-      return false;
-    }
-    const std::string mon = monitor_path();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
-    char* const argv[] = {const_cast<char*>(mon.c_str()), const_cast<char*>("--fd"), const_cast<char*>("3"), nullptr};
-    pid_t pid;
-    const int rc = posix_spawn(&pid, mon.c_str(), &fa, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(sv[1]);
-    if (rc != 0) {
-      close(sv[0]);
-      why = "cannot start " + mon + ": " + std::strerror(rc) + " (set NSGX_MONITOR, or start nsgx-monitor)";
-      return false;
-    }
-    fd_ = sv[0];
+    return false;
   }
+  if (const char* d = std::getenv("NSGX_DEBUG"); d && std::strcmp(d, "1") == 0)
+    std::fprintf(stderr, "nsgx: isolated backend: %s%s%s\n", describe(kind_).c_str(),
+                 found.path.empty() ? "" : " at ", found.path.c_str());
   // The window: a sealed memfd (it can neither shrink nor grow under an
   // enclave host), mapped where every host can map it too.
   window_size_ = env_size("NSGX_WINDOW_SIZE", 256ull << 20) & ~std::size_t{4095};

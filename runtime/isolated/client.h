@@ -1,6 +1,8 @@
 // The application's side of the isolated backend: its connection to
-// nsgx-monitor (the shared daemon if one serves $NSGX_MONITOR_SOCKET or the
-// default socket, else a private monitor started for this process) and its
+// nsgx-monitor (a daemon found and authenticated by find_monitor() — the
+// system monitor first —, else a private monitor started for this process,
+// which isolates nothing from the user; NSGX_REQUIRE_SYSTEM_MONITOR=1
+// refuses that fallback) and its
 // window — memory shared with every enclave host of this process, mapped at
 // the same address there, from which marshalling buffers, the untrusted
 // stacks of OCALLs and the EENTER/EEXIT mailboxes are allocated.
@@ -23,6 +25,7 @@
 
 #include "arch/sgx/secs.h"
 #include "arch/sgx/sigstruct.h"
+#include "runtime/isolated/paths.h"
 #include "runtime/isolated/protocol.h"
 
 namespace nsgx::isolated {
@@ -69,10 +72,13 @@ class Client {
   // False once the monitor's end of the connection is gone.
   bool alive() const;
   std::uint32_t spin() const { return spin_; }
+  // Which monitor serves this process (system, the user's daemon, private).
+  MonitorKind kind() const { return kind_; }
 
  private:
   Client() = default;
   bool connect(std::string& why);
+  bool start_private(std::string& why);
   int request(Op op, std::uint64_t handle, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b, Reply& r,
               std::vector<std::uint8_t>* tail = nullptr);
 
@@ -84,6 +90,7 @@ class Client {
   std::map<std::size_t, std::size_t> free_;  // offset -> size
   std::map<std::size_t, std::size_t> used_;  // offset -> size
   std::uint32_t spin_ = 4000;
+  MonitorKind kind_ = MonitorKind::kPrivate;
 };
 
 }  // namespace nsgx::isolated

@@ -118,6 +118,9 @@ struct Server::Enclave final : driver::DriverEnclave {
 
 struct Server::Connection {
   int fd = -1;
+  uid_t uid = static_cast<uid_t>(-1);
+  // Declared before `enclaves`: their pages go back to it when they go.
+  driver::PageBudget budget;
   int window_fd = -1;
   std::uint64_t window_base = 0, window_size = 0;
   std::uint8_t* window_view = nullptr;
@@ -239,9 +242,18 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   if (memfd < 0 || c.window_fd < 0 || options_.host_path.empty()) return -EIO;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
+  // The host gets its channel and nothing else: 0-2 are /dev/null (enclave
+  // code that reaches its host's write() cannot write to the monitor's or
+  // the application's terminal or log), every other descriptor is closed
+  // (a private monitor may have inherited some from its application), and
+  // its environment is empty.
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_adddup2(&fa, 0, 1);
+  posix_spawn_file_actions_adddup2(&fa, 0, 2);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
   char* const argv[] = {const_cast<char*>(options_.host_path.c_str()), nullptr};
   char* const envp[] = {nullptr};
   pid_t pid = -1;
@@ -612,8 +624,9 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
   if (m.header.op == Op::kCreate) {
     auto cr = parse<Create>(body);
     if (!cr) return -EINVAL;
-    if (c.enclaves.size() >= 4096) return -EMFILE;
+    if (c.enclaves.size() >= options_.max_enclaves_per_connection) return -EMFILE;
     auto e = std::make_unique<Enclave>(pool_, c.user);
+    e->set_budget(&c.budget);
     c.user.set({cr->secs, sizeof cr->secs});
     const sgx_enclave_create arg{kMsgBase};
     if (const int rc = e->create(arg); rc != 0) return rc;
@@ -706,23 +719,43 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
   }
 }
 
+// Who may use this monitor: its own uid, root, and — for the system
+// monitor — the members of the clients' group (the peer's primary or
+// supplementary groups as the kernel recorded them at connect()).
+bool Server::peer_allowed(int fd, uid_t& uid) const {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) return false;
+  uid = cred.uid;
+  if (cred.uid == getuid() || cred.uid == 0) return true;
+  if (!options_.client_gid) return false;
+  if (cred.gid == *options_.client_gid) return true;
+  gid_t groups[256];
+  socklen_t glen = sizeof groups;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) != 0) return false;
+  return std::find(groups, groups + glen / sizeof(gid_t), *options_.client_gid) != groups + glen / sizeof(gid_t);
+}
+
 void Server::serve(int fd) {
   auto c = std::make_shared<Connection>();
   c->fd = fd;
+  c->budget.limit = options_.connection_epc_pages == 0 ? UINT32_MAX : options_.connection_epc_pages;
+  const bool allowed = peer_allowed(fd, c->uid);
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {  // accepted while the monitor was being stopped
+    const auto n = connections_per_user_.find(c->uid);
+    if (stopping_ || !allowed ||
+        (options_.max_connections_per_user != 0 && n != connections_per_user_.end() &&
+         n->second >= options_.max_connections_per_user)) {
+      // Accepted while the monitor was being stopped, someone it does not
+      // serve, or a user at the limit: closed before it costs anything.
       close(fd);
       return;
     }
     connections_[c.get()] = c;
+    ++connections_per_user_[c->uid];
   }
-  // Only the user the monitor runs as (or root) may use it.
-  ucred cred{};
-  socklen_t len = sizeof cred;
-  const bool allowed =
-      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && (cred.uid == getuid() || cred.uid == 0);
-  while (allowed) {
+  for (;;) {
     Message m;
     const int got = recv_message(fd, m);
     if (got == 0 || (got < 0 && got != -EMSGSIZE)) break;
@@ -744,6 +777,7 @@ void Server::serve(int fd) {
   close(fd);
   std::lock_guard lock(mu_);
   connections_.erase(c.get());
+  if (--connections_per_user_[c->uid] == 0) connections_per_user_.erase(c->uid);
   idle_.notify_all();
 }
 

@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -52,6 +53,14 @@ struct ServerOptions {
   std::uint32_t spin = 4000;  // mailbox spin rounds in the enclave host before it sleeps
   // Where the attestation key and the emulated root live (quotes).
   std::string state_dir;
+  // Who may connect besides this process's own uid and root: members of
+  // this group (the system monitor's clients, group nsgx), if set.
+  std::optional<gid_t> client_gid;
+  // Quotas, so that one application cannot deny the monitor to others
+  // (0: none — a private monitor serves one application anyway).
+  std::uint32_t max_enclaves_per_connection = 4096;
+  std::uint32_t connection_epc_pages = 0;      // EPC pages, EAUG included
+  std::uint32_t max_connections_per_user = 0;  // open connections of one uid
 };
 
 class Server final : public driver::DriverHooks {
@@ -81,6 +90,7 @@ class Server final : public driver::DriverHooks {
   struct Connection;
 
  private:
+  bool peer_allowed(int fd, uid_t& uid) const;
   int handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r);
   int do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail, std::uint64_t& tcs_count);
   int start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs);
@@ -103,6 +113,7 @@ class Server final : public driver::DriverHooks {
   mutable std::mutex mu_;  // the tables below
   std::condition_variable idle_;
   std::map<Connection*, std::shared_ptr<Connection>> connections_;
+  std::map<uid_t, std::uint32_t> connections_per_user_;
   bool stopping_ = false;
   std::atomic<std::uint32_t> enclaves_{0}, hosts_{0};
 };

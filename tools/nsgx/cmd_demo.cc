@@ -1,11 +1,15 @@
 // `nsgx demo`: the example applications (examples/) end to end on the
-// default backend — the isolated one (a private nsgx-monitor per run):
+// default backend — the isolated one, served by the system monitor when one
+// runs (the boundary: user nsgx-monitor), else by a private nsgx-monitor per
+// application (no isolation from the user); it says which:
 //  1. hello: a measured launch, an ECALL in and an OCALL out;
 //  2. local attestation: a REPORT targeted at a second enclave, verified
 //     there; tampered, mis-targeted and replayed reports refused;
 //  3. the sealed counter: a count that exists on disk only sealed to the
 //     enclave's signer, bumped in two processes (a new monitor instance,
 //     same platform secrets), and a modified blob refused.
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -13,6 +17,7 @@
 #include "identity/sigstruct.h"
 #include "image/sdk_image.h"
 #include "runtime/common/platform_secrets.h"
+#include "runtime/isolated/paths.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/process.h"
 
@@ -71,15 +76,38 @@ void add_demo(CLI::App& app, int& exit_code) {
       }
     // One counter per signer: a blob sealed under another key (an earlier
     // build's) would rightly be refused, so each signer keeps its own.
-    const Identity counter_id = identity_of(enclave);
-    const std::string state =
-        (std::filesystem::path(runtime::default_state_dir()) / "demo" / counter_id.mrsigner.substr(0, 16)).string();
-    std::error_code ec;
-    std::filesystem::create_directories(state, ec);
     std::cout
         << "nestedsgx demo: SGX SDK-style applications and their signed enclaves, unmodified, on the isolated\n"
         << "backend (the default): each enclave runs in its own sandboxed enclave-host process, the monitor\n"
         << "process keeps its memory and keys and checks its launch; the application never maps enclave memory.\n";
+    // The same search the applications' untrusted runtime makes.
+    std::string why;
+    auto found = isolated::find_monitor(&why);
+    if (found.conn.refused) {
+      std::cerr << "nsgx demo: " << why << "\n";
+      exit_code = kExitVerifyFailed;
+      return;
+    }
+    if (found.conn.fd >= 0) close(found.conn.fd);
+    // One counter per signer and per kind of monitor: a blob sealed under
+    // another key or other platform secrets (a private monitor's) would
+    // rightly be refused.
+    const Identity counter_id = identity_of(enclave);
+    const bool system = found.kind == isolated::MonitorKind::kSystem;
+    const std::string state = (std::filesystem::path(runtime::default_state_dir()) / "demo" /
+                               (system ? "system" : "private") / counter_id.mrsigner.substr(0, 16))
+                                  .string();
+    std::error_code ec;
+    std::filesystem::create_directories(state, ec);
+    std::cout << "\nmonitor: " << isolated::describe(found.kind);
+    if (found.kind == isolated::MonitorKind::kSystem)
+      std::cout << " at " << found.path << "\n  enclave memory, platform secrets and keys are out of reach of "
+                << (getuid() == 0 ? "every unprivileged user (root, which you are, stays trusted).\n"
+                                  : "your user and of every other unprivileged user.\n");
+    else
+      std::cout << "\n  the monitor runs as your user: it keeps enclaves from this application's code, but any\n"
+                << "  process of your user can read its secrets. For the real boundary start the system monitor:\n"
+                << "  sudo scripts/install-service (docs/isolated.md).\n";
 
     const Identity h = identity_of(hello_enclave);
     std::cout << "\n=== 1. hello: one ECALL in, one OCALL out\n  enclave   " << hello_enclave << "\n  MRENCLAVE "
@@ -102,13 +130,14 @@ void add_demo(CLI::App& app, int& exit_code) {
     std::cout << "\n=== 3. a sealed counter\n  enclave   " << enclave << "\n  MRENCLAVE " << counter_id.mrenclave
               << "\n  MRSIGNER  " << counter_id.mrsigner << "\n  state     " << state << "\n";
     for (int round = 1; round <= 2; ++round) {
-      std::cout << "\n--- run " << round << (round == 2 ? " (a new process: a new monitor instance)" : "") << "\n";
+      std::cout << "\n--- run " << round
+                << (round == 2 ? (system ? " (a new process)" : " (a new process: a new monitor instance)") : "") << "\n";
       if (!step("", {sample, enclave, state})) {
         exit_code = kExitVerifyFailed;
         return;
       }
     }
-    std::cout << "proved: data sealed to the signer survives a new process and monitor instance; a modified\n"
+    std::cout << "proved: data sealed to the signer survives a new process; a modified\n"
               << "sealed blob is refused.\n"
               << "\ndemo done: measured launch, ECALL/OCALL, local attestation, sealing bound to the signer, tamper "
                  "detection.\n";

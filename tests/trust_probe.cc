@@ -1,0 +1,230 @@
+// trust_probe: the attacker's and the harness's tools for
+// tests/trust_boundary_test.sh (run there as root and as two unprivileged
+// users).
+//
+//   trust_probe attack PID        ptrace, /proc/PID/mem, process_vm_readv,
+//                                 pidfd_getfd and signals against PID; exit 0
+//                                 only if every one is refused
+//   trust_probe listen PATH SECS  a fake monitor at PATH: prints how many
+//                                 clients connected and how many bytes they sent
+//   trust_probe hold ROOT -- CMD  runs CMD with its stdout on a full pipe, so
+//                                 that it blocks in its first write (hello's
+//                                 OCALL: its enclave host is alive); prints the
+//                                 nsgx-monitor and nsgx-enclave-host processes
+//                                 below ROOT (a pid, or "child" for CMD) as
+//                                 "<comm> PID UID", then waits for a line on
+//                                 stdin, lets CMD go and exits with its status
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int report(const char* what, long rc) {
+  const bool refused = rc < 0;
+  std::printf("  %-28s %s\n", what, refused ? (std::string("refused (") + std::strerror(errno) + ")").c_str() : "ALLOWED");
+  return refused ? 0 : 1;
+}
+
+int attack(pid_t pid) {
+  int allowed = 0;
+  if (ptrace(PTRACE_ATTACH, pid, nullptr, nullptr) == 0) {
+    allowed += report("ptrace(PTRACE_ATTACH)", 0);
+    ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+  } else {
+    allowed += report("ptrace(PTRACE_ATTACH)", -1);
+  }
+  const std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+  const int fd = open(mem.c_str(), O_RDONLY);
+  allowed += report("open /proc/PID/mem", fd);
+  if (fd >= 0) close(fd);
+  const std::string environ_path = "/proc/" + std::to_string(pid) + "/environ";
+  const int efd = open(environ_path.c_str(), O_RDONLY);
+  allowed += report("open /proc/PID/environ", efd);
+  if (efd >= 0) close(efd);
+  char buf[8];
+  iovec local{buf, sizeof buf}, remote{reinterpret_cast<void*>(0x10000), sizeof buf};
+  const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  // EFAULT would mean the access check passed and only the address was bad.
+  allowed += report("process_vm_readv", n < 0 && errno != EFAULT ? -1 : 0);
+  const long pidfd = syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd >= 0) {
+    allowed += report("pidfd_getfd(fd 3)", syscall(SYS_pidfd_getfd, pidfd, 3, 0));
+    close(static_cast<int>(pidfd));
+  }
+  // A forged exception (the break 5) needs a signal to a host thread.
+  allowed += report("tgkill(SIGSEGV)", syscall(SYS_tgkill, pid, pid, SIGSEGV));
+  allowed += report("kill(SIGSTOP)", kill(pid, SIGSTOP));
+  return allowed == 0 ? 0 : 1;
+}
+
+int listen_fake(const char* path, int secs) {
+  const int lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+  unlink(path);
+  if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || chmod(path, 0777) != 0 ||
+      listen(lfd, 8) != 0) {
+    std::perror(path);
+    return 2;
+  }
+  std::printf("listening\n");
+  std::fflush(stdout);
+  int clients = 0;
+  long bytes = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(secs);
+  std::vector<int> fds;
+  while (std::chrono::steady_clock::now() < end) {
+    std::vector<pollfd> p{{lfd, POLLIN, 0}};
+    for (int f : fds) p.push_back({f, POLLIN, 0});
+    if (poll(p.data(), p.size(), 100) <= 0) continue;
+    if (p[0].revents & POLLIN) {
+      const int c = accept(lfd, nullptr, nullptr);
+      if (c >= 0) {
+        ++clients;
+        fds.push_back(c);
+      }
+    }
+    for (std::size_t i = 1; i < p.size(); ++i)
+      if (p[i].revents & POLLIN) {
+        char b[65536];
+        const ssize_t r = recv(p[i].fd, b, sizeof b, MSG_DONTWAIT);
+        if (r > 0) bytes += r;
+      }
+  }
+  std::printf("clients %d bytes %ld\n", clients, bytes);
+  unlink(path);
+  return 0;
+}
+
+struct Proc {
+  pid_t ppid;
+  uid_t uid;
+  std::string comm;
+};
+
+std::map<pid_t, Proc> processes() {
+  std::map<pid_t, Proc> out;
+  DIR* d = opendir("/proc");
+  while (dirent* e = d ? readdir(d) : nullptr) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+    Proc p{0, static_cast<uid_t>(-1), {}};
+    for (std::string line; std::getline(st, line);) {
+      std::istringstream is(line.substr(line.find(':') + 1));
+      if (line.rfind("Name:", 0) == 0) is >> p.comm;
+      if (line.rfind("PPid:", 0) == 0) is >> p.ppid;
+      if (line.rfind("Uid:", 0) == 0) is >> p.uid;
+    }
+    if (!p.comm.empty()) out[pid] = p;
+  }
+  if (d) closedir(d);
+  return out;
+}
+
+bool below(const std::map<pid_t, Proc>& all, pid_t pid, pid_t root) {
+  for (int depth = 0; depth < 64 && pid > 1; ++depth) {
+    if (pid == root) return true;
+    auto it = all.find(pid);
+    if (it == all.end()) return false;
+    pid = it->second.ppid;
+  }
+  return pid == root;
+}
+
+int hold(const char* root_arg, char** cmd) {
+  int p[2];
+  if (pipe(p) != 0) return 2;
+  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  static char junk[4096];
+  std::memset(junk, 'x', sizeof junk);
+  long filled = 0;
+  for (;;) {
+    const ssize_t w = write(p[1], junk, sizeof junk);
+    if (w <= 0) break;
+    filled += w;
+  }
+  for (;;) {  // the last bytes, one at a time: not even a short line may fit
+    const ssize_t w = write(p[1], junk, 1);
+    if (w <= 0) break;
+    filled += w;
+  }
+  fcntl(p[1], F_SETFL, 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(p[1], 1);
+    close(p[0]);
+    close(p[1]);
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  close(p[1]);
+  const pid_t root = std::strcmp(root_arg, "child") == 0 ? child : static_cast<pid_t>(std::atoi(root_arg));
+  // Wait until an enclave host exists below `root`: the application is
+  // then blocked in its OCALL's write, inside an ECALL.
+  bool found = false;
+  for (int i = 0; i < 300 && !found; ++i) {
+    const auto all = processes();
+    for (const auto& [pid, proc] : all)
+      if (proc.comm == "nsgx-enclave-ho" && below(all, pid, root)) found = true;
+    if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    int st;
+    if (!found && waitpid(child, &st, WNOHANG) == child) {
+      std::printf("exited early %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+      return 1;
+    }
+  }
+  const auto all = processes();
+  for (const auto& [pid, proc] : all)
+    if ((proc.comm == "nsgx-enclave-ho" || proc.comm == "nsgx-monitor") && below(all, pid, root))
+      std::printf("%s %d %u\n", proc.comm == "nsgx-monitor" ? "monitor" : "host", pid, proc.uid);
+  std::printf("held\n");
+  std::fflush(stdout);
+  char line[64];
+  if (std::fgets(line, sizeof line, stdin) == nullptr) {}
+  // Drain: the application writes its lines and finishes.
+  std::thread drain([fd = p[0]] {
+    char b[4096];
+    while (read(fd, b, sizeof b) > 0) {
+    }
+  });
+  int st = 0;
+  waitpid(child, &st, 0);
+  drain.detach();
+  const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  std::printf("exit %d\n", code);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 3 && std::strcmp(argv[1], "attack") == 0) return attack(static_cast<pid_t>(std::atoi(argv[2])));
+  if (argc == 4 && std::strcmp(argv[1], "listen") == 0) return listen_fake(argv[2], std::atoi(argv[3]));
+  if (argc >= 5 && std::strcmp(argv[1], "hold") == 0 && std::strcmp(argv[3], "--") == 0) return hold(argv[2], argv + 4);
+  std::fprintf(stderr, "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD...\n");
+  return 2;
+}

@@ -18,8 +18,10 @@
 // map acknowledgements at once, and a worker that serves the host's
 // requests, which may need the pool lock a connection thread holds while it
 // waits for such an acknowledgement).
-// Lock order: a Host's mutex is never held while taking the pool lock;
-// the pool lock may be held while waiting for a Host's acknowledgement.
+// Lock order (server.cc has it in full): the pool lock, then a Host's
+// mutex; nothing waits for a host or an application while holding the pool
+// lock (commands to hosts are sent without blocking and acknowledged after
+// it is released).
 #pragma once
 
 #include <sys/types.h>

@@ -293,8 +293,11 @@ int run(int apps, int threads, int seconds, std::uint64_t seed) {
   // Another application cannot name theirs: this process's own connection
   // has no enclave, so every handle — including the ones the applications'
   // enclaves have on their connections — is refused, whatever the request.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  {
+  // Run beside the kills below, not before them: on a slow monitor (the
+  // ThreadSanitizer build of scripts/tsan) these 1,285 requests can take
+  // most of the run, which then killed nothing.
+  std::thread foreign([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     using nsgx::isolated::Op;
     const nsgx::isolated::PageRange pr{0, 4096, 1};
     const nsgx::isolated::AddTcs at{0, 0, 0};
@@ -308,7 +311,7 @@ int run(int apps, int threads, int seconds, std::uint64_t seed) {
       if (const int rc = client->raw({Op::kAddTcs, 0, h}, nsgx::isolated::bytes_of(at), r); rc != -EINVAL)
         fail("ADD_TCS on foreign handle %" PRIu64 " gave %d", h, rc);
     }
-  }
+  });
 
   // Kill enclave hosts at random (every 100-600 ms) and, every few
   // seconds, a whole application (replaced by a new one).
@@ -336,6 +339,8 @@ int run(int apps, int threads, int seconds, std::uint64_t seed) {
       ++apps_killed;
     }
   }
+
+  foreign.join();
 
   // Every application must finish on its own, with exit status 0.
   for (auto& [pid, app] : running) {

@@ -42,6 +42,20 @@
 #define F_RDX 40
 #define F_SIZE 56
 
+/*
+ * SET_BASE value, cur_offset, code, skip: arch_prctl(code, value) unless the
+ * block's record at cur_offset (SlotHeader in %r8) already says so; the
+ * record is updated first (signals are blocked here, see above).
+ */
+.macro SET_BASE value, cur, code, skip
+	mov	\value, %rsi
+	cmp	\cur(%r8), %rsi
+	je	\skip
+	mov	%rsi, \cur(%r8)
+	mov	$\code, %edi
+	call	nsgx_set_base
+.endm
+
 	.text
 /*
  * set_base(%edi = ARCH_SET_FS/GS, %rsi = value): arch_prctl, keeping the
@@ -100,23 +114,13 @@ nsgx_signal_trampoline:
 	mov	%rax, F_GS(%rsp)
 	cmpl	$0, SLOT_IN_ENCLAVE(%r8)
 	je	.Lcall
-	mov	SLOT_HOST_FS(%r8), %rsi
-	cmp	SLOT_CUR_FS(%r8), %rsi
-	je	3f
-	mov	%rsi, SLOT_CUR_FS(%r8)
-	mov	$ARCH_SET_FS, %edi
-	call	nsgx_set_base
+	SET_BASE SLOT_HOST_FS(%r8), SLOT_CUR_FS, ARCH_SET_FS, 3f
 	/* GS: C code never uses it; only a program that set a GS base of its
 	 * own gets it back here (a base of 0 is put back lazily, see
 	 * gs_after_exit in runtime/inproc/exceptions.cc). */
-3:	mov	SLOT_HOST_GS(%r8), %rsi
-	test	%rsi, %rsi
-	jz	.Lcall
-	cmp	SLOT_CUR_GS(%r8), %rsi
+3:	cmpq	$0, SLOT_HOST_GS(%r8)
 	je	.Lcall
-	mov	%rsi, SLOT_CUR_GS(%r8)
-	mov	$ARCH_SET_GS, %edi
-	call	nsgx_set_base
+	SET_BASE SLOT_HOST_GS(%r8), SLOT_CUR_GS, ARCH_SET_GS, .Lcall
 	jmp	.Lcall
 
 .Lin_fsgsbase:
@@ -151,18 +155,8 @@ nsgx_signal_trampoline:
 	mov	F_SLOT(%rsp), %r8
 	test	%r8, %r8
 	jz	.Lret
-	mov	F_FS(%rsp), %rsi
-	cmp	SLOT_CUR_FS(%r8), %rsi
-	je	4f
-	mov	%rsi, SLOT_CUR_FS(%r8)
-	mov	$ARCH_SET_FS, %edi
-	call	nsgx_set_base
-4:	mov	F_GS(%rsp), %rsi
-	cmp	SLOT_CUR_GS(%r8), %rsi
-	je	.Lret
-	mov	%rsi, SLOT_CUR_GS(%r8)
-	mov	$ARCH_SET_GS, %edi
-	call	nsgx_set_base
+	SET_BASE F_FS(%rsp), SLOT_CUR_FS, ARCH_SET_FS, 4f
+4:	SET_BASE F_GS(%rsp), SLOT_CUR_GS, ARCH_SET_GS, .Lret
 	jmp	.Lret
 
 .Lout_fsgsbase:

@@ -258,6 +258,37 @@ TEST(Isolation, EenterOnBusyTcsFaults) {
   nsgx_untrusted_free(const_cast<int*>(flags));
 }
 
+// ecall_busy running on a thread of its own: inside the enclave, spinning,
+// until release() (the two flags live in the window, where the enclave
+// reads them).
+class BusyCall {
+ public:
+  explicit BusyCall(sgx_enclave_id_t eid) : flags_(static_cast<volatile int*>(nsgx_untrusted_alloc(64))) {
+    if (flags_ == nullptr) return;
+    flags_[0] = 0;
+    flags_[1] = 0;
+    thread_ = std::thread([this, eid] { status = ecall_busy(eid, &result, const_cast<int*>(flags_)); });
+    for (int i = 0; i < 500 && !flags_[1]; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ~BusyCall() {
+    release();
+    if (flags_ != nullptr) nsgx_untrusted_free(const_cast<int*>(flags_));
+  }
+  BusyCall(const BusyCall&) = delete;
+  BusyCall& operator=(const BusyCall&) = delete;
+  bool inside() const { return flags_ != nullptr && flags_[1] == 1; }
+  void release() {
+    if (flags_ != nullptr) flags_[0] = 1;
+    if (thread_.joinable()) thread_.join();
+  }
+  sgx_status_t status = SGX_ERROR_UNEXPECTED;
+  int result = 0;
+
+ private:
+  volatile int* flags_;
+  std::thread thread_;
+};
+
 // On SGX the OS cannot forge an exception. Signals sent by a process to the
 // enclave host's threads (the application's user can signal them) must not
 // reach the enclave as #DE/#BP/#GP/#UD/#PF nor move it: the enclave keeps
@@ -267,15 +298,8 @@ TEST(Isolation, SignalsFromProcessesAreNoExceptions) {
   ASSERT_EQ(e.status, SGX_SUCCESS);
   int ok = 0;
   ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
-  auto* flags = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
-  ASSERT_NE(flags, nullptr);
-  flags[0] = 0;
-  flags[1] = 0;
-  int r = 0;
-  sgx_status_t st = SGX_ERROR_UNEXPECTED;
-  std::thread t([&] { st = ecall_busy(e.eid, &r, const_cast<int*>(flags)); });
-  for (int i = 0; i < 500 && !flags[1]; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(flags[1], 1);  // inside, spinning
+  BusyCall busy(e.eid);
+  ASSERT_TRUE(busy.inside());  // spinning
   const pid_t mon = monitor_pid();
   ASSERT_NE(mon, 0);
   const auto hosts = children(mon, "nsgx-enclave");
@@ -295,15 +319,13 @@ TEST(Isolation, SignalsFromProcessesAreNoExceptions) {
   }
   EXPECT_GT(sent, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  flags[0] = 1;
-  t.join();
-  EXPECT_EQ(st, SGX_SUCCESS);
-  EXPECT_EQ(r, 42);  // ran to its end, entered once
+  busy.release();
+  EXPECT_EQ(busy.status, SGX_SUCCESS);
+  EXPECT_EQ(busy.result, 42);  // ran to its end, entered once
   std::uint64_t handled = 99;
   ASSERT_EQ(ecall_handled_count(e.eid, &handled), SGX_SUCCESS);
   EXPECT_EQ(handled, 0u) << "a forged signal reached the enclave's exception handler";
   EXPECT_TRUE(works(e.eid));
-  nsgx_untrusted_free(const_cast<int*>(flags));
 }
 
 // The monitor knows which TCS a thread of the enclave host is inside (the
@@ -330,15 +352,8 @@ TEST(Isolation, BusyTcsCannotBeTrimmed) {
   std::uint64_t last = 0;
   ASSERT_EQ(ecall_dynamic_addr(e.eid, &last), SGX_SUCCESS);
   const std::uint64_t base = last + 4096 - img.metadata().enclave_size;
-  auto* flags = static_cast<volatile int*>(nsgx_untrusted_alloc(64));
-  ASSERT_NE(flags, nullptr);
-  flags[0] = 0;
-  flags[1] = 0;
-  int r = 0;
-  sgx_status_t st = SGX_ERROR_UNEXPECTED;
-  std::thread t([&] { st = ecall_busy(e.eid, &r, const_cast<int*>(flags)); });
-  for (int i = 0; i < 500 && !flags[1]; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(flags[1], 1);  // inside
+  BusyCall busy(e.eid);
+  ASSERT_TRUE(busy.inside());
   int refused = 0;
   for (std::uint64_t off : found.offsets) {
     std::uint64_t result = 0;
@@ -349,11 +364,9 @@ TEST(Isolation, BusyTcsCannotBeTrimmed) {
     }
   }
   EXPECT_EQ(refused, 1) << "exactly the TCS in use must refuse EMODT";
-  flags[0] = 1;
-  t.join();
-  EXPECT_EQ(st, SGX_SUCCESS);
-  EXPECT_EQ(r, 42);
-  nsgx_untrusted_free(const_cast<int*>(flags));
+  busy.release();
+  EXPECT_EQ(busy.status, SGX_SUCCESS);
+  EXPECT_EQ(busy.result, 42);
 }
 
 TEST(Isolation, KilledHostIsLostForItsApplicationOnly) {

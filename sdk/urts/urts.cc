@@ -190,6 +190,7 @@ struct CallContext {
   vdso_fn vdso = nullptr;
   sgx_status_t status = SGX_ERROR_UNEXPECTED;
   bool returned = false;
+  const Enclave* enclave = nullptr;  // the ECALL's (OCALLs check it has not failed meanwhile)
 };
 
 // Replays an image into /dev/sgx_enclave: each page by SGX_IOC_ENCLAVE_ADD_PAGES.
@@ -683,7 +684,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
   const sgx_status_t st = run_ocall(ctx->ocall_table, rdi, reinterpret_cast<void*>(rsi));
   // Another thread's exception crashed the enclave meanwhile: no re-entry
   // (the call then fails as crashed).
-  if (current_enclave_failed()) return 0;
+  if (ctx->enclave != nullptr && (ctx->enclave->crashed || ctx->enclave->lost)) return 0;
   *ocall_status = static_cast<long>(static_cast<std::uint32_t>(st));
   return 1;
 }
@@ -729,6 +730,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   } else {
     t_active.push_back({eid, tcs});
     CallContext ctx{ocall_table, vdso};
+    ctx.enclave = e.get();
     returned = enter(vdso, tcs, index, ms, ctx);
     t_active.pop_back();
     result = ctx.status;

@@ -60,6 +60,7 @@
 #include "runtime/common/cpu_context.h"
 #include "runtime/common/fsgs.h"
 #include "runtime/common/thread_slot.h"
+#include "runtime/isolated/app_memory.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/mailbox.h"
 
@@ -161,6 +162,7 @@ struct Host {
   std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
   std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
   ThreadSlot* threads = nullptr;                 // the monitor's thread table: which TCS each worker is inside
+  AppMemory app;                                 // the application's memory, mirrored on demand
 } g;
 
 bool in_elrange(std::uint64_t addr, std::uint64_t len = 1) {
@@ -492,6 +494,8 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
     // The driver's part of a fault (EAUG on a first touch, a stale mapping):
     // the monitor decides; the enclave retries, unaware, when it is fixed.
     if (driver_fault(w, ex.address, ex.error_code, ex.error_code)) return;
+  } else if (ex.vector == sgx::vector::kPf && g.app.fault(ex.address, ex.error_code)) {
+    return;  // the application's page, now mirrored: the access is retried
   }
   aex(w, uc, ex);
 }
@@ -605,7 +609,9 @@ void worker_loop_held(Worker& w) {
       gpr->urbp = urbp;
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
       g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);  // the monitor's view: busy
+      g.app.sync();  // what the application wrote before this entry
       code = nsgx_host_enter(b, &r);
+      g.app.sync();  // what the enclave wrote, before the application learns of the exit
       g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
       w.resume_state = monitor::eresume_state(*gprsgx_at(first));
@@ -614,7 +620,9 @@ void worker_loop_held(Worker& w) {
       t->cssa -= 1;
       w.resume_pending = true;
       g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);
+      g.app.sync();
       code = nsgx_host_resume(b);
+      g.app.sync();
       g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     }
     if (code == kExitEexit) {
@@ -667,7 +675,7 @@ void install_elrange_filter() {
 }
 
 // Filter 2 (libseccomp): what the host's own code may do; anything else traps.
-void install_host_filter() {
+void install_host_filter(int app_fd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) die("seccomp_init");
   if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) die("seccomp TSYNC");
@@ -678,6 +686,14 @@ void install_host_filter() {
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, arg0_is(kChannel));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, arg0_is(kChannel));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, arg0_is(2));
+  // The application's memory (app_memory.h): read and written at offsets
+  // (addresses) through the one descriptor the application gave; pages
+  // move into place with mremap.
+  if (app_fd >= 0) {
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1, arg0_is(static_cast<scmp_datum_t>(app_fd)));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pwrite64), 1, arg0_is(static_cast<scmp_datum_t>(app_fd)));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mremap), 0);
+  }
   for (int nr : {SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(sigaltstack),
                  SCMP_SYS(mprotect), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk),
                  SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(clock_gettime),
@@ -719,6 +735,8 @@ int run() {
   g.cfg = *cfg;
   const int memfd = start.take_fd(0), winfd = start.take_fd(1), tfd = start.take_fd(2);
   if (memfd < 0 || winfd < 0 || tfd < 0) die("no enclave memory");
+  const int app_fd = (g.cfg.flags & kHostAppMemory) != 0 ? start.take_fd(3) : -1;
+  if ((g.cfg.flags & kHostAppMemory) != 0 && app_fd < 0) die("no application memory");
   if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
       g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.mailboxes < g.cfg.tcs_count ||
       g.cfg.mailboxes > 4096 || start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
@@ -745,6 +763,9 @@ int run() {
   close(winfd);
   close(tfd);
   g.prot.reset(new std::atomic<std::int8_t>[g.cfg.size / kPage]());
+  // 16 MiB of the application's pages between two transitions at most.
+  if (app_fd >= 0 && !g.app.init(app_fd, g.cfg.base, g.cfg.size, g.cfg.window_base, g.cfg.window_size, 4096))
+    die("application memory");
 
   // The initial mappings, then "go".
   for (;;) {
@@ -780,7 +801,7 @@ int run() {
   for (auto& w : g.workers)
     if (w) std::thread([wp = w.get()] { worker_loop(*wp); }).detach();
   install_elrange_filter();
-  install_host_filter();
+  install_host_filter(app_fd);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();
   return 0;

@@ -27,16 +27,16 @@ inline constexpr std::uint32_t kPagesPerAdd = 16;  // 64 KiB of page data per AD
 
 enum class Op : std::uint32_t {
   // application -> monitor; each gets one Reply
-  kHello = 1,      // Hello + the window memfd
-  kCreate = 2,     // Create (the SECS)
-  kAddPages = 3,   // AddPages + page data
-  kInit = 4,       // Init
-  kRestrict = 5,   // PageRange (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS)
+  kHello = 1,     // Hello + the window memfd [+ the application's /proc/self/mem, app_memory.h]
+  kCreate = 2,    // Create (the SECS)
+  kAddPages = 3,  // AddPages + page data
+  kInit = 4,      // Init
+  kRestrict = 5,  // PageRange (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS)
   kModifyTypes = 6,
   kRemovePages = 7,
   kDestroy = 8,
-  kStatus = 9,     // monitor statistics (tests, `nsgx monitor status`)
-  kAddTcs = 10,    // AddTcs: serve a TCS the enclave made with SGX2 (EMODT + EACCEPT) on a spare mailbox
+  kStatus = 9,      // monitor statistics (tests, `nsgx monitor status`)
+  kAddTcs = 10,     // AddTcs: serve a TCS the enclave made with SGX2 (EMODT + EACCEPT) on a spare mailbox
   kQuoteInfo = 11,  // reply value: the quote size; tail: the quoting identity's TARGETINFO (512 bytes)
   kQuote = 12,      // QuoteReq; reply tail: the quote (docs/attestation.md)
   // enclave host -> monitor; each gets one Reply with the same tag
@@ -49,9 +49,9 @@ enum class Op : std::uint32_t {
   kFault = 38,
   kHostReady = 39,  // mapped, threads started, sandboxed
   // monitor -> enclave host
-  kHostStart = 64,  // HostStart + TCS list + fds (EPC memfd, window memfd, thread table); then kMap
-                    // messages (tag 0, no acknowledgement) and kHostReady: go
-  kMap = 65,        // MapRun: set the protection of a run of enclave pages; answered by kMapDone
+  kHostStart = 64,   // HostStart + TCS list + fds (EPC memfd, window memfd, thread table); then kMap
+                     // messages (tag 0, no acknowledgement) and kHostReady: go
+  kMap = 65,         // MapRun: set the protection of a run of enclave pages; answered by kMapDone
   kMapDone = 66,     // also acknowledges kHostAddTcs
   kHostAddTcs = 67,  // AddTcs: start a thread for that TCS and mailbox
   kReply = 100,
@@ -151,8 +151,9 @@ struct HostStart {
   std::uint32_t tcs_count;       // followed by tcs_count u64 addresses
   std::uint32_t spin;            // mailbox spin rounds before sleeping
   std::uint32_t mailboxes;       // slots at mailbox_addr: tcs_count, plus spares for TCSs added later
-  std::uint32_t reserved;
+  std::uint32_t flags;           // kHostAppMemory: a fourth descriptor reads/writes the application's memory
 };
+inline constexpr std::uint32_t kHostAppMemory = 1;
 
 struct MapRun {
   std::uint64_t addr;

@@ -122,6 +122,7 @@ struct Server::Connection {
   // Declared before `enclaves`: their pages go back to it when they go.
   driver::PageBudget budget;
   int window_fd = -1;
+  int app_fd = -1;  // the application's /proc/self/mem, for its hosts (app_memory.h)
   std::uint64_t window_base = 0, window_size = 0;
   std::uint8_t* window_view = nullptr;
   MessageMemory user;
@@ -317,9 +318,11 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     return fail("no thread table");
   }
   h->threads = static_cast<ThreadSlot*>(tv);
-  const int fds[3] = {memfd, c.window_fd, tfd};
+  st.flags = c.app_fd >= 0 ? kHostAppMemory : 0;
+  const int fds[4] = {memfd, c.window_fd, tfd, c.app_fd};
   const int sent = send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
-                                 {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8}, fds);
+                                 {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8},
+                                 std::span<const int>(fds, c.app_fd >= 0 ? 4 : 3));
   close(tfd);
   if (sent != 0) {
     munmap(h->threads, h->threads_bytes);
@@ -586,6 +589,19 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
       close(wfd);
       return -ENOMEM;
     }
+    // The application's memory for its enclave hosts (app_memory.h): the
+    // application's own /proc/self/mem, a regular file; the monitor never
+    // reads it. Optional: without it enclave code sees only the window.
+    if (const int afd = m.take_fd(1); afd >= 0) {
+      struct stat ast {};
+      if (fstat(afd, &ast) != 0 || !S_ISREG(ast.st_mode)) {
+        close(afd);
+        munmap(v, h->window_size);
+        close(wfd);
+        return -EINVAL;
+      }
+      c.app_fd = afd;
+    }
     c.window_fd = wfd;
     c.window_view = static_cast<std::uint8_t*>(v);
     c.window_base = h->window_base;
@@ -774,6 +790,7 @@ void Server::serve(int fd) {
   c->enclaves.clear();
   if (c->window_view) munmap(c->window_view, c->window_size);
   if (c->window_fd >= 0) close(c->window_fd);
+  if (c->app_fd >= 0) close(c->app_fd);
   close(fd);
   std::lock_guard lock(mu_);
   connections_.erase(c.get());

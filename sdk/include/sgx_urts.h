@@ -36,13 +36,14 @@ sgx_status_t SGX_CDECL sgx_create_enclave(const char* file_name, const int debug
 sgx_status_t SGX_CDECL sgx_destroy_enclave(const sgx_enclave_id_t enclave_id);
 
 /* nestedsgx extension: untrusted memory every enclave of this process can
- * read and write at the same address, on every backend. On the isolated
- * backend an enclave runs in another process and sees only this memory
- * (the window) of the application: the generated proxies stage their
- * buffers there by themselves, but a [user_check] pointer, or a
- * marshalling struct built by hand for sgx_ecall, must point into memory
- * from here. Elsewhere it is plain malloc'ed memory. Zeroed; NULL when
- * exhausted (NSGX_WINDOW_SIZE sets the window's size, 256 MiB by default). */
+ * read and write at the same address, on every backend, shared as it is
+ * (no copies). On the isolated backend an enclave runs in another process:
+ * it reads and writes the rest of the application's memory through a
+ * mirror that its host synchronises at every entry and exit
+ * (docs/isolated.md, "Application memory"); memory from here is the fast
+ * path, and the one to use for data both sides use at the same time.
+ * Elsewhere it is plain malloc'ed memory. Zeroed; NULL when exhausted
+ * (NSGX_WINDOW_SIZE sets the window's size, 256 MiB by default). */
 void* SGX_CDECL nsgx_untrusted_alloc(size_t size);
 void SGX_CDECL nsgx_untrusted_free(void* ptr);
 

@@ -1,0 +1,242 @@
+// The application's memory as enclave code sees it (app_memory.h).
+#include "runtime/isolated/app_memory.h"
+
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cstring>
+
+#include "runtime/common/fsgs.h"
+
+namespace nsgx::isolated {
+namespace {
+
+using runtime::raw_syscall;
+constexpr std::uint64_t kPage = 4096;
+// x86-64 user addresses end below 2^47 (4-level paging; the kernel maps no
+// user page above it unless asked for 5-level addresses, which the SDK's
+// applications never are).
+constexpr std::uint64_t kUserTop = 1ull << 47;
+// Pages fetched per fault at most (fault-around): marshalled data and
+// user_check buffers are usually contiguous, and one fault per page costs
+// a signal and five system calls.
+constexpr std::uint64_t kAround = 8;
+// The native #PF error code's instruction-fetch and write bits.
+constexpr std::uint32_t kPfWrite = 1u << 1, kPfFetch = 1u << 4;
+
+void* raw_mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags) {
+  const long r = raw_syscall(SYS_mmap, static_cast<long>(addr), static_cast<long>(len), prot, flags, -1, 0);
+  return r < 0 && r > -4096 ? MAP_FAILED : reinterpret_cast<void*>(r);
+}
+long raw_munmap(std::uint64_t addr, std::uint64_t len) {
+  return raw_syscall(SYS_munmap, static_cast<long>(addr), static_cast<long>(len));
+}
+long raw_mprotect(std::uint64_t addr, std::uint64_t len, int prot) {
+  return raw_syscall(SYS_mprotect, static_cast<long>(addr), static_cast<long>(len), prot);
+}
+
+std::size_t round_pow2(std::size_t n) {
+  std::size_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+bool AppMemory::init(int fd, std::uint64_t base, std::uint64_t size, std::uint64_t window, std::uint64_t window_size,
+                     std::size_t capacity) {
+  if (fd < 0 || capacity == 0) return false;
+  base_ = base, size_ = size, window_ = window, window_size_ = window_size;
+  capacity_ = capacity;
+  buckets_ = round_pow2(2 * capacity);
+  constexpr int kRw = PROT_READ | PROT_WRITE, kAnon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+  void* t = raw_mmap(0, buckets_ * sizeof(Entry), kRw, kAnon);
+  void* s = raw_mmap(0, capacity_ * kPage, kRw, kAnon);
+  void* u = raw_mmap(0, capacity_ * sizeof(std::uint64_t), kRw, kAnon);
+  if (t == MAP_FAILED || s == MAP_FAILED || u == MAP_FAILED) return false;
+  table_ = static_cast<Entry*>(t);
+  snapshots_ = static_cast<std::uint8_t*>(s);
+  used_ = static_cast<std::uint64_t*>(u);
+  fd_ = fd;
+  return true;
+}
+
+// A three-state futex lock (0 free, 1 held, 2 held with waiters). Taken in
+// signal handlers too: the thread that holds it never runs enclave code
+// meanwhile, so it cannot fault into the handler that wants it.
+void AppMemory::lock() {
+  std::uint32_t c = 0;
+  if (lock_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+  if (c != 2) c = lock_.exchange(2, std::memory_order_acquire);
+  while (c != 0) {
+    raw_syscall(SYS_futex, reinterpret_cast<long>(&lock_), FUTEX_WAIT_PRIVATE, 2, 0);
+    c = lock_.exchange(2, std::memory_order_acquire);
+  }
+}
+
+void AppMemory::unlock() {
+  if (lock_.exchange(0, std::memory_order_release) == 2)
+    raw_syscall(SYS_futex, reinterpret_cast<long>(&lock_), FUTEX_WAKE_PRIVATE, 1);
+}
+
+bool AppMemory::mirrorable(std::uint64_t page) const {
+  if (page == 0 || page >= kUserTop) return false;
+  if (page - base_ < size_) return false;           // ELRANGE: the enclave's own
+  if (page - window_ < window_size_) return false;  // already shared
+  return true;
+}
+
+AppMemory::Entry* AppMemory::find(std::uint64_t page) {
+  for (std::size_t i = (page / kPage) & (buckets_ - 1);; i = (i + 1) & (buckets_ - 1)) {
+    if (table_[i].page == page) return &table_[i];
+    if (table_[i].page == 0) return nullptr;
+  }
+}
+
+AppMemory::Entry* AppMemory::insert(std::uint64_t page, std::uint32_t slot) {
+  std::size_t i = (page / kPage) & (buckets_ - 1);
+  while (table_[i].page != 0) i = (i + 1) & (buckets_ - 1);  // never full: 2 x capacity buckets
+  table_[i] = {page, slot, 0};
+  used_[slot] = i;
+  return &table_[i];
+}
+
+bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
+  if (fd_ < 0 || (error_code & kPfFetch) != 0) return false;  // SGX: no enclave-mode fetch outside ELRANGE
+  const std::uint64_t page = addr & ~(kPage - 1);
+  if (!mirrorable(page)) return false;
+  const bool write = (error_code & kPfWrite) != 0;
+  lock();
+  if (Entry* e = find(page)) {
+    // Mapped read-only until the enclave first writes it (that is how the
+    // write-back knows which pages to compare); or another thread mapped it
+    // since this one faulted: the access is retried either way.
+    if (write && e->dirty == 0) {
+      if (raw_mprotect(page, kPage, PROT_READ | PROT_WRITE) != 0) {
+        unlock();
+        return false;
+      }
+      e->dirty = 1;
+    }
+    unlock();
+    return true;
+  }
+  if (count_ + 1 > capacity_) sync_locked();  // full: an early transition's write-back
+  std::uint64_t n = 1;
+  while (n < kAround && count_ + n < capacity_ && mirrorable(page + n * kPage) && find(page + n * kPage) == nullptr)
+    ++n;
+  // Claim the range first (PROT_NONE, never over a mapping of the host's
+  // own: an address the host uses cannot be the application's here), fill
+  // the pages elsewhere and move them in whole: another enclave thread sees
+  // the page absent (and waits on the lock) or complete, never half-filled.
+  void* claim = raw_mmap(page, n * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE);
+  if (claim != reinterpret_cast<void*>(page) && n > 1) {
+    if (claim != MAP_FAILED) raw_munmap(reinterpret_cast<std::uint64_t>(claim), n * kPage);
+    n = 1;
+    claim = raw_mmap(page, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE);
+  }
+  if (claim != reinterpret_cast<void*>(page)) {
+    if (claim != MAP_FAILED) raw_munmap(reinterpret_cast<std::uint64_t>(claim), n * kPage);
+    unlock();
+    return false;
+  }
+  std::uint8_t* snap = snapshots_ + count_ * kPage;
+  const long got = raw_syscall(SYS_pread64, fd_, reinterpret_cast<long>(snap), static_cast<long>(n * kPage),
+                               static_cast<long>(page));
+  const std::uint64_t pages = got > 0 ? static_cast<std::uint64_t>(got) / kPage : 0;
+  if (pages < n) raw_munmap(page + pages * kPage, (n - pages) * kPage);
+  if (pages == 0) {  // the application has no such page
+    unlock();
+    return false;
+  }
+  void* scratch = raw_mmap(0, pages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+  bool ok = scratch != MAP_FAILED;
+  if (ok) {
+    std::memcpy(scratch, snap, pages * kPage);
+    ok = raw_mprotect(reinterpret_cast<std::uint64_t>(scratch), pages * kPage, PROT_READ) == 0 &&
+         raw_syscall(SYS_mremap, reinterpret_cast<long>(scratch), static_cast<long>(pages * kPage),
+                     static_cast<long>(pages * kPage), MREMAP_MAYMOVE | MREMAP_FIXED,
+                     static_cast<long>(page)) == static_cast<long>(page);
+  }
+  if (!ok) {
+    if (scratch != MAP_FAILED) raw_munmap(reinterpret_cast<std::uint64_t>(scratch), pages * kPage);
+    raw_munmap(page, pages * kPage);
+    unlock();
+    return false;
+  }
+  for (std::uint64_t i = 0; i < pages; ++i) insert(page + i * kPage, static_cast<std::uint32_t>(count_ + i));
+  count_ += pages;
+  fetched_.fetch_add(pages, std::memory_order_relaxed);
+  if (write) {
+    Entry* e = find(page);
+    if (raw_mprotect(page, kPage, PROT_READ | PROT_WRITE) == 0) e->dirty = 1;
+  }
+  unlock();
+  return true;
+}
+
+// The bytes of a dirty page that differ from what was fetched, each maximal
+// run written back alone: bytes the enclave left as they were are never
+// written, so the application's own writes to them since (another of its
+// threads, the same page) survive.
+void AppMemory::write_back(const Entry& e) {
+  const auto* cur = reinterpret_cast<const std::uint8_t*>(e.page);
+  const std::uint8_t* snap = snapshots_ + std::size_t{e.slot} * kPage;
+  std::uint64_t i = 0;
+  while (i < kPage) {
+    if ((i & 7) == 0 && i + 8 <= kPage) {
+      std::uint64_t a, b;
+      std::memcpy(&a, cur + i, 8);
+      std::memcpy(&b, snap + i, 8);
+      if (a == b) {
+        i += 8;
+        continue;
+      }
+    }
+    if (cur[i] == snap[i]) {
+      ++i;
+      continue;
+    }
+    std::uint64_t end = i + 1;
+    while (end < kPage && cur[end] != snap[end]) ++end;
+    const long r = raw_syscall(SYS_pwrite64, fd_, reinterpret_cast<long>(cur + i), static_cast<long>(end - i),
+                               static_cast<long>(e.page + i));
+    if (r > 0) written_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+    i = end;
+  }
+}
+
+void AppMemory::sync() {
+  if (fd_ < 0) return;
+  lock();
+  sync_locked();
+  unlock();
+}
+
+void AppMemory::sync_locked() {
+  if (count_ == 0) return;
+  for (std::size_t s = 0; s < count_; ++s) {
+    Entry& e = table_[used_[s]];
+    if (e.dirty == 0) continue;
+    // Read-only first: no enclave thread can change the page while it is
+    // compared (a write now faults and waits for the lock, then fetches
+    // the page again, with this write-back in it).
+    raw_mprotect(e.page, kPage, PROT_READ);
+    write_back(e);
+  }
+  // Forget them all, in runs of consecutive pages (as they were fetched).
+  for (std::size_t s = 0; s < count_;) {
+    const std::uint64_t first = table_[used_[s]].page;
+    std::size_t n = 1;
+    while (s + n < count_ && table_[used_[s + n]].page == first + n * kPage) ++n;
+    raw_munmap(first, n * kPage);
+    s += n;
+  }
+  for (std::size_t s = 0; s < count_; ++s) table_[used_[s]] = {};
+  if (count_ > 16)
+    raw_syscall(SYS_madvise, reinterpret_cast<long>(snapshots_), static_cast<long>(count_ * kPage), MADV_DONTNEED);
+  count_ = 0;
+}
+
+}  // namespace nsgx::isolated

@@ -1,0 +1,79 @@
+// The application's memory as enclave code sees it on the isolated backend.
+//
+// On SGX an enclave reads and writes every address its application has
+// mapped outside ELRANGE (SDM Vol. 3D 36.3: enclave accesses to non-EPC
+// memory are ordinary accesses, checked by the page tables only). Our
+// enclave code runs in its own host process, so the host mirrors the
+// application's pages at the same addresses, on demand: a fault by enclave
+// code at an address outside ELRANGE and the window fetches the page from
+// the application's memory — a descriptor of /proc/self/mem that the
+// application opened and handed over (the kernel checked the access when
+// the application opened it; pread/pwrite need no further right) — and
+// maps it; pages the enclave writes are written back at the next
+// transition, byte by byte where they differ from what was fetched, and
+// every transition forgets all pages so that the next access fetches what
+// the application wrote meanwhile. docs/isolated.md states the guarantee.
+//
+// Runs on the host's worker threads and in their signal handlers, which
+// hold the enclave's FS (host_main.cc): no TLS, so no errno, no malloc, no
+// libc locks — raw system calls and a futex lock of its own.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace nsgx::isolated {
+
+class AppMemory {
+ public:
+  // Before the sandbox: `fd` reads and writes the application's memory
+  // (pread/pwrite at the address); addresses in [base, base+size) (ELRANGE)
+  // and [window, window+window_size) are never mirrored. Reserves room for
+  // `capacity` pages between transitions (more makes a transition early).
+  bool init(int fd, std::uint64_t base, std::uint64_t size, std::uint64_t window, std::uint64_t window_size,
+            std::size_t capacity);
+  bool enabled() const { return fd_ >= 0; }
+
+  // A #PF by enclave code at `addr` with the native error code `error_code`.
+  // True: the page is now mapped as the application has it; the access is
+  // retried. False: not the application's memory (no such page in the
+  // application, an instruction fetch, an address the host itself uses):
+  // the enclave sees the #PF, as on SGX.
+  bool fault(std::uint64_t addr, std::uint32_t error_code);
+
+  // At every entry and exit of enclave code: writes back the bytes enclave
+  // code changed and forgets every mirrored page.
+  void sync();
+
+  // Statistics (tests, NSGX_DEBUG): pages fetched and bytes written back.
+  std::uint64_t fetched() const { return fetched_.load(std::memory_order_relaxed); }
+  std::uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Entry {
+    std::uint64_t page;  // 0: free
+    std::uint32_t slot;  // its snapshot
+    std::uint32_t dirty;
+  };
+  void lock();
+  void unlock();
+  bool mirrorable(std::uint64_t page) const;
+  Entry* find(std::uint64_t page);
+  Entry* insert(std::uint64_t page, std::uint32_t slot);
+  void sync_locked();
+  void write_back(const Entry& e);
+
+  int fd_ = -1;
+  std::uint64_t base_ = 0, size_ = 0, window_ = 0, window_size_ = 0;
+  std::size_t capacity_ = 0;  // snapshot slots
+  std::size_t buckets_ = 0;   // table entries (a power of two, 2 x capacity)
+  Entry* table_ = nullptr;
+  std::uint8_t* snapshots_ = nullptr;  // capacity_ pages: each page as fetched
+  std::uint64_t* used_ = nullptr;      // the mirrored pages, in the order fetched
+  std::size_t count_ = 0;              // = snapshot slots in use
+  std::atomic<std::uint32_t> lock_{0};
+  std::atomic<std::uint64_t> fetched_{0}, written_{0};
+};
+
+}  // namespace nsgx::isolated

@@ -45,16 +45,20 @@ std::size_t round_pow2(std::size_t n) {
 }  // namespace
 
 bool AppMemory::init(int fd, std::uint64_t base, std::uint64_t size, std::uint64_t window, std::uint64_t window_size,
-                     std::size_t capacity) {
+                     std::size_t capacity, MapFn map) {
   if (fd < 0 || capacity == 0) return false;
   base_ = base, size_ = size, window_ = window, window_size_ = window_size;
   capacity_ = capacity;
   buckets_ = round_pow2(2 * capacity);
-  constexpr int kRw = PROT_READ | PROT_WRITE, kAnon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-  void* t = raw_mmap(0, buckets_ * sizeof(Entry), kRw, kAnon);
-  void* s = raw_mmap(0, capacity_ * kPage, kRw, kAnon);
-  void* u = raw_mmap(0, capacity_ * sizeof(std::uint64_t), kRw, kAnon);
-  if (t == MAP_FAILED || s == MAP_FAILED || u == MAP_FAILED) return false;
+  void* t = map(buckets_ * sizeof(Entry));
+  void* s = map(capacity_ * kPage);
+  void* u = map(capacity_ * sizeof(std::uint64_t));
+  // The scratch range stays the host's: pages are filled there and moved
+  // out whole, so it is free again after every fault.
+  void* x = map(kAround * kPage);
+  if (t == nullptr || s == nullptr || u == nullptr || x == nullptr) return false;
+  scratch_ = reinterpret_cast<std::uint64_t>(x);
+  raw_munmap(scratch_, kAround * kPage);
   table_ = static_cast<Entry*>(t);
   snapshots_ = static_cast<std::uint8_t*>(s);
   used_ = static_cast<std::uint64_t*>(u);
@@ -150,7 +154,12 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
     unlock();
     return false;
   }
-  void* scratch = raw_mmap(0, pages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+  void* scratch =
+      raw_mmap(scratch_, pages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+  if (scratch != reinterpret_cast<void*>(scratch_)) {
+    if (scratch != MAP_FAILED) raw_munmap(reinterpret_cast<std::uint64_t>(scratch), pages * kPage);
+    scratch = MAP_FAILED;
+  }
   bool ok = scratch != MAP_FAILED;
   if (ok) {
     std::memcpy(scratch, snap, pages * kPage);
@@ -176,16 +185,25 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
   return true;
 }
 
-// The bytes of a dirty page that differ from what was fetched, each maximal
-// run written back alone: bytes the enclave left as they were are never
-// written, so the application's own writes to them since (another of its
-// threads, the same page) survive.
+// The bytes of a dirty page that differ from what was fetched are written
+// back; bytes the enclave left as they were are not, so the application's
+// own writes to them since (another of its threads, the same page)
+// survive. Each maximal run of changed bytes is one pwrite; a page with
+// more than kRuns runs (an array rewritten with values whose high bytes did
+// not change) would cost hundreds of system calls, so its runs are joined
+// across the unchanged bytes that the application's page, read again just
+// now, still holds as fetched — writing them writes the value they have.
+// Only an application write to such a byte in the microseconds between
+// that read and the write can be lost (docs/isolated.md, guarantee 3).
 void AppMemory::write_back(const Entry& e) {
+  constexpr std::size_t kRuns = 16;
   const auto* cur = reinterpret_cast<const std::uint8_t*>(e.page);
   const std::uint8_t* snap = snapshots_ + std::size_t{e.slot} * kPage;
-  std::uint64_t i = 0;
-  while (i < kPage) {
-    if ((i & 7) == 0 && i + 8 <= kPage) {
+  std::uint16_t run_start[kRuns], run_end[kRuns];
+  std::size_t runs = 0;
+  bool many = false;
+  for (std::uint64_t i = 0; i < kPage && !many;) {
+    if ((i & 7) == 0) {
       std::uint64_t a, b;
       std::memcpy(&a, cur + i, 8);
       std::memcpy(&b, snap + i, 8);
@@ -200,11 +218,54 @@ void AppMemory::write_back(const Entry& e) {
     }
     std::uint64_t end = i + 1;
     while (end < kPage && cur[end] != snap[end]) ++end;
-    const long r = raw_syscall(SYS_pwrite64, fd_, reinterpret_cast<long>(cur + i), static_cast<long>(end - i),
-                               static_cast<long>(e.page + i));
-    if (r > 0) written_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+    if (runs == kRuns) {
+      many = true;
+    } else {
+      run_start[runs] = static_cast<std::uint16_t>(i);
+      run_end[runs] = static_cast<std::uint16_t>(end);  // < 2^16: kPage is 4096
+      ++runs;
+    }
     i = end;
   }
+  const auto put = [&](std::uint64_t from, std::uint64_t to) {
+    const long r = raw_syscall(SYS_pwrite64, fd_, reinterpret_cast<long>(cur + from), static_cast<long>(to - from),
+                               static_cast<long>(e.page + from));
+    if (r > 0) written_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+  };
+  std::uint8_t now[kPage];
+  if (many && raw_syscall(SYS_pread64, fd_, reinterpret_cast<long>(now), static_cast<long>(kPage),
+                          static_cast<long>(e.page)) == static_cast<long>(kPage)) {
+    // Runs of bytes that either changed or still hold, in the application,
+    // what the enclave fetched.
+    for (std::uint64_t i = 0; i < kPage;) {
+      if (cur[i] == snap[i]) {
+        ++i;
+        continue;
+      }
+      std::uint64_t end = i + 1, last = i + 1;  // last: just past the last changed byte
+      while (end < kPage && (cur[end] != snap[end] || now[end] == snap[end])) {
+        if (cur[end] != snap[end]) last = end + 1;
+        ++end;
+      }
+      put(i, last);
+      i = end;
+    }
+    return;
+  }
+  if (many) {  // no fresh copy: every run alone
+    for (std::uint64_t i = 0; i < kPage;) {
+      if (cur[i] == snap[i]) {
+        ++i;
+        continue;
+      }
+      std::uint64_t end = i + 1;
+      while (end < kPage && cur[end] != snap[end]) ++end;
+      put(i, end);
+      i = end;
+    }
+    return;
+  }
+  for (std::size_t r = 0; r < runs; ++r) put(run_start[r], run_end[r]);
 }
 
 void AppMemory::sync() {

@@ -31,8 +31,11 @@ class AppMemory {
   // (pread/pwrite at the address); addresses in [base, base+size) (ELRANGE)
   // and [window, window+window_size) are never mirrored. Reserves room for
   // `capacity` pages between transitions (more makes a transition early).
+  // `map` places the host's own anonymous read/write memory (host_main.cc:
+  // in the host area, protocol.h); it returns nullptr on failure.
+  using MapFn = void* (*)(std::size_t bytes);
   bool init(int fd, std::uint64_t base, std::uint64_t size, std::uint64_t window, std::uint64_t window_size,
-            std::size_t capacity);
+            std::size_t capacity, MapFn map);
   bool enabled() const { return fd_ >= 0; }
 
   // A #PF by enclave code at `addr` with the native error code `error_code`.
@@ -72,6 +75,7 @@ class AppMemory {
   std::uint8_t* snapshots_ = nullptr;  // capacity_ pages: each page as fetched
   std::uint64_t* used_ = nullptr;      // the mirrored pages, in the order fetched
   std::size_t count_ = 0;              // = snapshot slots in use
+  std::uint64_t scratch_ = 0;          // where pages are filled before they move into place
   std::atomic<std::uint32_t> lock_{0};
   std::atomic<std::uint64_t> fetched_{0}, written_{0};
 };

@@ -33,12 +33,19 @@ std::uint64_t env_size(const char* name, std::uint64_t dflt) {
 // Picks an address for shared mappings that the enclave hosts can map at
 // the same place: far from where the kernel puts libraries and stacks, at
 // a random offset (MAP_FIXED_NOREPLACE in each process detects a clash).
+// The window, at the same address in the application and its hosts, and
+// right after it the host area (protocol.h), reserved here and never used.
 void* map_shared_region(std::size_t size, int fd) {
   std::random_device rd;
   for (int attempt = 0; attempt < 16; ++attempt) {
     const std::uint64_t hint = 0x200000000000ull + (std::uint64_t{rd()} % 0x4000) * 0x40000000ull;
     void* p = mmap(reinterpret_cast<void*>(hint), size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
-    if (p == reinterpret_cast<void*>(hint)) return p;
+    if (p == reinterpret_cast<void*>(hint)) {
+      void* area = mmap(reinterpret_cast<void*>(hint + size), kHostAreaSize, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+      if (area == reinterpret_cast<void*>(hint + size)) return p;
+      if (area != MAP_FAILED) munmap(area, kHostAreaSize);
+    }
     if (p != MAP_FAILED) munmap(p, size);
   }
   return nullptr;

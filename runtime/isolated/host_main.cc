@@ -33,6 +33,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -48,7 +49,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
@@ -158,12 +158,59 @@ struct Worker {
 struct Host {
   HostStart cfg{};
   std::uint8_t* view = nullptr;  // the enclave memfd, read/write, for the host's own use
-  std::unique_ptr<std::atomic<std::int8_t>[]> prot;  // per ELRANGE page: the enclave's view
+  std::atomic<std::int8_t>* prot = nullptr;      // per ELRANGE page: the enclave's view
   std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
   std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
   ThreadSlot* threads = nullptr;                 // the monitor's thread table: which TCS each worker is inside
   AppMemory app;                                 // the application's memory, mirrored on demand
 } g;
+
+// The host's own memory goes into the host area the application reserved
+// (protocol.h kHostAreaSize): enclave code reads and writes the
+// application's addresses through this process (app_memory.h), so a
+// mapping of the host's at an address the application uses would show
+// the enclave host memory there instead. Only what the kernel and the
+// loader place at exec (this binary, its libraries, the main stack and
+// heap) stays outside; docs/isolated.md puts a number on it. A guard page
+// separates the mappings. Falls back to anywhere if the area is full or
+// taken (an application that did not reserve it harms only its enclave).
+struct HostArea {
+  std::uint64_t next = 0, end = 0;
+} g_area;
+
+void* area_map(std::size_t bytes, int prot, int flags, int fd, std::uint64_t align = kPage) {
+  bytes = (bytes + kPage - 1) & ~(kPage - 1);
+  const std::uint64_t at = (g_area.next + align - 1) & ~(align - 1);
+  if (g_area.next != 0 && at >= g_area.next && bytes <= g_area.end - at && at + bytes + kPage <= g_area.end) {
+    void* p = mmap(reinterpret_cast<void*>(at), bytes, prot, flags | MAP_FIXED_NOREPLACE, fd, 0);
+    if (p == reinterpret_cast<void*>(at)) {
+      g_area.next = at + bytes + kPage;
+      return p;
+    }
+    if (p != MAP_FAILED) munmap(p, bytes);
+  }
+  void* p = mmap(nullptr, bytes, prot, flags, fd, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void* area_anon(std::size_t bytes) {
+  return area_map(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
+}
+
+// A thread on a stack in the host area (std::thread's would be anywhere).
+void start_thread(void* (*fn)(void*), void* arg) {
+  constexpr std::size_t kStack = 512 * 1024;
+  void* stack = area_anon(kStack + kPage);
+  if (stack == nullptr || mprotect(stack, kPage, PROT_NONE) != 0) die("thread stack");
+  pthread_attr_t attr;
+  pthread_t t;
+  if (pthread_attr_init(&attr) != 0 ||
+      pthread_attr_setstack(&attr, static_cast<std::uint8_t*>(stack) + kPage, kStack) != 0 ||
+      pthread_create(&t, &attr, fn, arg) != 0)
+    die("thread");
+  pthread_attr_destroy(&attr);
+  pthread_detach(t);
+}
 
 bool in_elrange(std::uint64_t addr, std::uint64_t len = 1) {
   return addr >= g.cfg.base && len <= g.cfg.size && addr - g.cfg.base <= g.cfg.size - len;
@@ -210,6 +257,10 @@ std::span<std::uint8_t> rpc(Worker& w, Op op, std::span<const std::uint8_t> body
 }
 
 void worker_loop(Worker& w);
+void* worker_main(void* w) {
+  worker_loop(*static_cast<Worker*>(w));
+  return nullptr;
+}
 
 // The worker for mailbox `slot`, serving the TCS at `tcs` (not started).
 Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
@@ -242,8 +293,7 @@ void channel_loop() {
     } else if (m.header.op == Op::kHostAddTcs) {
       auto a = parse<AddTcs>(m.body);
       if (!a || a->slot >= g.workers.size() || g.workers[a->slot]) die("bad TCS from the monitor");
-      Worker* w = make_worker(a->slot, a->addr);
-      std::thread([w] { worker_loop(*w); }).detach();
+      start_thread(worker_main, make_worker(a->slot, a->addr));
       if (send_message(kChannel, Header{Op::kMapDone, m.header.tag, 0}) != 0) _exit(0);
     } else if (m.header.op == Op::kReply && m.header.tag >= 1 && m.header.tag <= g.workers.size() &&
                g.workers[m.header.tag - 1]) {
@@ -752,19 +802,24 @@ int run() {
   void* wv = mmap(reinterpret_cast<void*>(g.cfg.window_base), g.cfg.window_size, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_FIXED_NOREPLACE, winfd, 0);
   if (wv != reinterpret_cast<void*>(g.cfg.window_base)) die("the window collides with the host's own mappings");
-  void* v = mmap(nullptr, g.cfg.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
-  if (v == MAP_FAILED) die("enclave view");
+  if (g.cfg.window_size <= ~std::uint64_t{0} - g.cfg.window_base - kHostAreaSize) {
+    g_area.next = g.cfg.window_base + g.cfg.window_size;
+    g_area.end = g_area.next + kHostAreaSize;
+  }
+  void* v = area_map(g.cfg.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd);
+  if (v == nullptr) die("enclave view");
   g.view = static_cast<std::uint8_t*>(v);
-  void* tv = mmap(nullptr, std::size_t{g.cfg.mailboxes} * sizeof(ThreadSlot), PROT_READ | PROT_WRITE, MAP_SHARED,
-                  tfd, 0);
-  if (tv == MAP_FAILED) die("thread table");
+  void* tv = area_map(std::size_t{g.cfg.mailboxes} * sizeof(ThreadSlot), PROT_READ | PROT_WRITE, MAP_SHARED, tfd);
+  if (tv == nullptr) die("thread table");
   g.threads = static_cast<ThreadSlot*>(tv);
   close(memfd);
   close(winfd);
   close(tfd);
-  g.prot.reset(new std::atomic<std::int8_t>[g.cfg.size / kPage]());
+  void* pt = area_anon(g.cfg.size / kPage);  // zero: nothing accessible yet
+  if (pt == nullptr) die("protection table");
+  g.prot = static_cast<std::atomic<std::int8_t>*>(pt);
   // 16 MiB of the application's pages between two transitions at most.
-  if (app_fd >= 0 && !g.app.init(app_fd, g.cfg.base, g.cfg.size, g.cfg.window_base, g.cfg.window_size, 4096))
+  if (app_fd >= 0 && !g.app.init(app_fd, g.cfg.base, g.cfg.size, g.cfg.window_base, g.cfg.window_size, 4096, area_anon))
     die("application memory");
 
   // The initial mappings, then "go".
@@ -783,8 +838,8 @@ int run() {
   const std::size_t n = g.cfg.mailboxes;
   const std::size_t span = n * runtime::kSlotSize;
   auto* raw = static_cast<std::uint8_t*>(
-      mmap(nullptr, span + runtime::kSlotSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
-  if (raw == MAP_FAILED) die("thread slots");
+      area_map(span + runtime::kSlotSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1));
+  if (raw == nullptr) die("thread slots");
   g.slots = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uint64_t>(raw) + runtime::kSlotSize - 1) &
                                             ~(runtime::kSlotSize - 1));
   nsgx_altstack_lo = reinterpret_cast<std::uint64_t>(g.slots);
@@ -799,7 +854,7 @@ int run() {
   for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigaction(s, &sa, nullptr);
 
   for (auto& w : g.workers)
-    if (w) std::thread([wp = w.get()] { worker_loop(*wp); }).detach();
+    if (w) start_thread(worker_main, w.get());
   install_elrange_filter();
   install_host_filter(app_fd);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;

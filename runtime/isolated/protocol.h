@@ -24,6 +24,13 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 // A seqpacket message is at most this big (the default socket buffer holds it).
 inline constexpr std::size_t kMaxMessage = 128 * 1024;
 inline constexpr std::uint32_t kPagesPerAdd = 16;  // 64 KiB of page data per ADD_PAGES message
+// The host area: the application reserves [window_base + window_size,
+// + kHostAreaSize) — no access, no memory — and never maps anything there;
+// its enclave hosts place their own mappings there (host_main.cc), so that
+// none of them sits at an address of the application's that enclave code
+// may use (app_memory.h: the host mirrors the application's memory at the
+// same addresses).
+inline constexpr std::uint64_t kHostAreaSize = 64ull << 30;
 
 enum class Op : std::uint32_t {
   // application -> monitor; each gets one Reply

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h> /* the SDK's sgx_tcrypto.h includes it; samples rely on malloc/free from here */
 
 #include "nsgx_layout_assert.h"
 #include "sgx.h"

@@ -194,9 +194,9 @@ static int kat_ctr(void) {
   memcpy(ctr, ctr0, 16);
   CHECK(401, sgx_aes_ctr_encrypt(k, p, 64, ctr, 128, out) == SGX_SUCCESS);
   CHECK(402, same(out, c, 64));
-  /* The counter returned is the next block's: ...ff + 4 = ...(+1 carry) 03. */
+  /* The counter returned is the next block's: ...fdfeff + 4 = ...fdff03 (a carry). */
   uint8_t next[16];
-  unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfeff03", next);
+  unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdff03", next);
   CHECK(403, same(ctr, next, 16));
   /* A stream split across calls continues from the returned counter. */
   memcpy(ctr, ctr0, 16);

@@ -18,6 +18,7 @@
 #include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "sgx_tcrypto.h"
@@ -357,8 +358,10 @@ sgx_status_t sgx_cmac128_close(sgx_cmac_state_handle_t cmac_handle) {
 sgx_status_t sgx_rijndael128_cmac_msg(const sgx_cmac_128bit_key_t* p_key, const uint8_t* p_src, uint32_t src_len,
                                       sgx_cmac_128bit_tag_t* p_mac) {
   if (p_key == NULL || p_mac == NULL || bad_buf(p_src, src_len)) return SGX_ERROR_INVALID_PARAMETER;
-  const int rc = mbedtls_cipher_cmac(mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB), *p_key, 128, p_src,
-                                     src_len, *p_mac);
+  /* mbedTLS refuses a NULL input even when it is empty (RFC 4493 example 1). */
+  static const uint8_t empty[1] = {0};
+  const int rc = mbedtls_cipher_cmac(mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB), *p_key, 128,
+                                     src_len ? p_src : empty, src_len, *p_mac);
   return rc == 0 ? SGX_SUCCESS : SGX_ERROR_UNEXPECTED;
 }
 
@@ -915,4 +918,18 @@ __attribute__((weak)) int rand(void) {
   uint32_t v = 0;
   if (sgx_read_rand((unsigned char*)&v, sizeof v) != SGX_SUCCESS) nsgx_crash();
   return (int)(v & 0x7fffffff);
+}
+
+/* The fortified snprintf (glibc's ABI) that mbedTLS's OID code calls, as
+ * Debian builds it with _FORTIFY_SOURCE: refuse a length beyond the
+ * destination object, then format. Weak, like rand(). */
+int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap);
+__attribute__((weak)) int __snprintf_chk(char* s, size_t maxlen, int flag, size_t slen, const char* fmt, ...) {
+  (void)flag;
+  if (maxlen > slen) nsgx_crash(); /* a buffer overflow, as glibc's __chk_fail */
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = vsnprintf(s, maxlen, fmt, ap);
+  va_end(ap);
+  return n;
 }

@@ -454,7 +454,13 @@ sgx_status_t ecall_self_report(sgx_report_t* report) { return sgx_create_report(
 static sgx_spinlock_t g_lock = SGX_SPINLOCK_INITIALIZER;
 static volatile long g_total;
 
-void ecall_spin_add(int iterations) {
+static volatile int g_arrived;
+
+void ecall_spin_add(int threads, int iterations) {
+  /* Start together, so that the threads contend rather than run one after
+   * the other. */
+  __atomic_add_fetch(&g_arrived, 1, __ATOMIC_ACQ_REL);
+  while (__atomic_load_n(&g_arrived, __ATOMIC_ACQUIRE) < threads) __builtin_ia32_pause();
   for (int i = 0; i < iterations; ++i) {
     sgx_spin_lock(&g_lock);
     const long v = g_total;

@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "crypto/ecdh.h"
+#include "crypto/sha.h"
+#include "crypto/symmetric.h"
 #include "loaded_enclave.h"
 #include "sdkapi_u.h"
 #include "sgx_capable.h"
@@ -192,12 +195,69 @@ TEST_F(Pair, DhMessageForAnotherEnclaveFails) {
   EXPECT_EQ(st, SGX_ERROR_INVALID_STATE);
 }
 
+// The application as a man in the middle: it runs the initiator's side
+// itself (its own ECDH key, so it knows SMK and can MAC anything) and
+// presents a REPORT that A, a genuine enclave, made. B must refuse both a
+// REPORT whose REPORTDATA the attacker rewrote to bind its keys (its MAC no
+// longer verifies) and the untouched REPORT (it does not bind the keys).
+TEST_F(Pair, DhApplicationInTheMiddleIsRefused) {
+  for (const bool rewrite : {true, false}) {
+    SCOPED_TRACE(rewrite ? "rewritten REPORTDATA" : "genuine REPORT");
+    sgx_dh_msg1_t m1{};
+    sgx_status_t st = SGX_ERROR_UNEXPECTED;
+    ASSERT_EQ(ecall_dh_responder_msg1(b.eid, &st, &m1), SGX_SUCCESS);
+    ASSERT_EQ(st, SGX_SUCCESS);
+    auto mine = nsgx::crypto::EcdhP256::generate();
+    ASSERT_TRUE(mine);
+    const nsgx::Bytes point = mine->public_point();  // 04 || x || y, big-endian
+    sgx_dh_msg2_t m2{};
+    for (int i = 0; i < 32; ++i) {
+      m2.g_b.gx[i] = point[static_cast<std::size_t>(32 - i)];
+      m2.g_b.gy[i] = point[static_cast<std::size_t>(64 - i)];
+    }
+    nsgx::Bytes peer(65);
+    peer[0] = 4;
+    for (int i = 0; i < 32; ++i) {
+      peer[static_cast<std::size_t>(1 + i)] = m1.g_a.gx[31 - i];
+      peer[static_cast<std::size_t>(33 + i)] = m1.g_a.gy[31 - i];
+    }
+    auto z = mine->derive(peer);
+    ASSERT_TRUE(z);
+    nsgx::Bytes z_le(z->rbegin(), z->rend());
+    const auto kdk = nsgx::crypto::aes128_cmac(nsgx::crypto::Key128{}, z_le);
+    ASSERT_TRUE(kdk);
+    const std::uint8_t label[] = {1, 'S', 'M', 'K', 0, 0x80, 0};
+    const auto smk = nsgx::crypto::aes128_cmac(*kdk, label);
+    ASSERT_TRUE(smk);
+    ASSERT_EQ(ecall_report_for(a.eid, &st, &m1.target, &m2.report), SGX_SUCCESS);
+    ASSERT_EQ(st, SGX_SUCCESS);
+    if (rewrite) {
+      nsgx::Bytes keys(m1.g_a.gx, m1.g_a.gx + 64);
+      keys.insert(keys.end(), m2.g_b.gx, m2.g_b.gx + 64);
+      const auto h = nsgx::crypto::sha256(keys);
+      std::memcpy(m2.report.body.report_data.d, h.data(), 32);
+      m2.report.body.report_data.d[32] = 1;
+    }
+    const auto mac = nsgx::crypto::aes128_cmac(
+        *smk, nsgx::ByteSpan(reinterpret_cast<const std::uint8_t*>(&m2.report), sizeof m2.report));
+    ASSERT_TRUE(mac);
+    std::memcpy(m2.cmac, mac->data(), 16);
+    sgx_dh_msg3_t m3{};
+    sgx_dh_session_enclave_identity_t id{};
+    ASSERT_EQ(ecall_dh_responder_msg2(b.eid, &st, &m2, &m3, &id), SGX_SUCCESS);
+    EXPECT_EQ(st, rewrite ? SGX_ERROR_UNEXPECTED : SGX_ERROR_KDF_MISMATCH);
+    aek_proof(b.eid, &st);
+    EXPECT_EQ(st, SGX_ERROR_INVALID_STATE) << "B must hold no session key";
+  }
+}
+
 TEST_F(Pair, SpinLockExcludesConcurrentThreads) {
-  constexpr int kThreads = 4, kIterations = 20000;
+  constexpr int kThreads = 4, kIterations = 200000;
   std::vector<std::thread> threads;
   std::vector<sgx_status_t> status(kThreads, SGX_ERROR_UNEXPECTED);
   for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([&, t] { status[static_cast<std::size_t>(t)] = ecall_spin_add(a.eid, kIterations); });
+    threads.emplace_back(
+        [&, t] { status[static_cast<std::size_t>(t)] = ecall_spin_add(a.eid, kThreads, kIterations); });
   for (auto& th : threads) th.join();
   for (sgx_status_t st : status) ASSERT_EQ(st, SGX_SUCCESS);
   long total = 0;

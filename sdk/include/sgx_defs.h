@@ -16,6 +16,10 @@
 #define SGX_FASTCALL
 #endif
 #define SGX_NOCONVENTION
+/* The SDK's default for its API functions (sgx_tcrypto.h, sgx_dh.h, ...). */
+#ifndef SGXAPI
+#define SGXAPI SGX_NOCONVENTION
+#endif
 #define SGX_DLLIMPORT
 #define SGX_UBRIDGE(attr, fname, args...) attr fname args
 

@@ -12,8 +12,30 @@
 #include "sgx_defs.h"
 #include "sgx_eid.h"
 #include "sgx_error.h"
+#include "sgx_key.h"
+#include "sgx_report.h"
 
 typedef uint8_t sgx_launch_token_t[1024];
+
+/* sgx_create_enclave_ex's features (the SDK's bit numbers). */
+#define MAX_EX_FEATURES_COUNT 32
+#define SGX_CREATE_ENCLAVE_EX_PCL_BIT_IDX 0
+#define SGX_CREATE_ENCLAVE_EX_PCL (1 << SGX_CREATE_ENCLAVE_EX_PCL_BIT_IDX)
+#define SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX 1
+#define SGX_CREATE_ENCLAVE_EX_SWITCHLESS (1 << SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX)
+#define SGX_CREATE_ENCLAVE_EX_KSS_BIT_IDX 2U
+#define SGX_CREATE_ENCLAVE_EX_KSS (1U << SGX_CREATE_ENCLAVE_EX_KSS_BIT_IDX)
+#define _SGX_LAST_EX_FEATURE_IDX_ SGX_CREATE_ENCLAVE_EX_KSS_BIT_IDX
+#define _SGX_EX_FEATURES_MASK_ (((uint32_t)-1) >> (MAX_EX_FEATURES_COUNT - 1 - _SGX_LAST_EX_FEATURE_IDX_))
+
+#pragma pack(push, 1)
+/* ex_features_p[SGX_CREATE_ENCLAVE_EX_KSS_BIT_IDX]: the SECS's CONFIGID and
+ * CONFIGSVN (SDM ECREATE), for an enclave signed with ATTRIBUTES.KSS. */
+typedef struct _sgx_kss_config_t {
+  sgx_config_id_t config_id;
+  sgx_config_svn_t config_svn;
+} sgx_kss_config_t;
+#pragma pack(pop)
 
 #if !defined(NDEBUG) || defined(EDEBUG)
 #define SGX_DEBUG_FLAG 1
@@ -34,6 +56,28 @@ sgx_status_t SGX_CDECL sgx_create_enclave(const char* file_name, const int debug
                                           sgx_misc_attribute_t* misc_attr);
 
 sgx_status_t SGX_CDECL sgx_destroy_enclave(const sgx_enclave_id_t enclave_id);
+
+/* sgx_create_enclave with extended features: `ex_features` is a mask of
+ * SGX_CREATE_ENCLAVE_EX_* bits and ex_features_p[bit index] that feature's
+ * configuration (NULL for the others).
+ * - KSS: a `const sgx_kss_config_t*` (required). The enclave must be signed
+ *   with ATTRIBUTES.KSS, else SGX_ERROR_FEATURE_NOT_SUPPORTED.
+ * - SWITCHLESS (a `const sgx_uswitchless_config_t*`) and PCL (encrypted
+ *   enclaves): not available yet, SGX_ERROR_FEATURE_NOT_SUPPORTED.
+ * Bits above _SGX_EX_FEATURES_MASK_, a configuration for a feature not
+ * asked for, or a missing one: SGX_ERROR_INVALID_PARAMETER. */
+sgx_status_t SGX_CDECL sgx_create_enclave_ex(const char* file_name, const int debug, sgx_launch_token_t* launch_token,
+                                             int* launch_token_updated, sgx_enclave_id_t* enclave_id,
+                                             sgx_misc_attribute_t* misc_attr, const uint32_t ex_features,
+                                             const void* ex_features_p[32]);
+/* As sgx_create_enclave_ex, from a signed image in memory (copied; the
+ * buffer may be freed afterwards). */
+sgx_status_t SGX_CDECL sgx_create_enclave_from_buffer_ex(uint8_t* buffer, size_t buffer_size, const int debug,
+                                                         sgx_enclave_id_t* enclave_id, sgx_misc_attribute_t* misc_attr,
+                                                         const uint32_t ex_features, const void* ex_features_p[32]);
+/* A TARGETINFO naming the enclave (MRENCLAVE, ATTRIBUTES, MISCSELECT and,
+ * under KSS, CONFIGID/CONFIGSVN), for another enclave's sgx_create_report. */
+sgx_status_t SGX_CDECL sgx_get_target_info(const sgx_enclave_id_t enclave_id, sgx_target_info_t* target_info);
 
 /* nestedsgx extension: untrusted memory every enclave of this process can
  * read and write at the same address, on every backend, shared as it is

@@ -5,6 +5,8 @@
 // (the trusted thread's identity), set once and consumed by one wait.
 #include <cpuid.h>
 
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
@@ -50,6 +52,41 @@ int sgx_thread_wait_untrusted_event_ocall(const void* self) {
   if (self == nullptr) return -1;
   std::unique_lock lock(g_mu);
   return wait_locked(lock, self);
+}
+
+// The timed wait trusted runtimes with timed waits use (e.g. for
+// sgx_thread_cond_timedwait / pthread_cond_timedwait): waits at most
+// tv_sec s + tv_nsec ns (relative, CLOCK_MONOTONIC) for `self`'s event and
+// consumes it. Returns 0 with *err = 0 (the event was set), 0 with *err =
+// ETIMEDOUT (the time passed, the event stays unset), or -1 with *err =
+// EINVAL (a bad timeout or waiter) or, as the untimed wait, when the
+// enclave failed meanwhile.
+int sgx_thread_wait_untrusted_event_timeout_ocall(const void* self, long tv_sec, long tv_nsec, int* err) {
+  int ignored = 0;
+  if (err == nullptr) err = &ignored;
+  if (self == nullptr || tv_sec < 0 || tv_nsec < 0 || tv_nsec >= 1'000'000'000L) {
+    *err = EINVAL;
+    return -1;
+  }
+  using namespace std::chrono;
+  // Saturate: a timeout beyond what steady_clock can add is "forever".
+  const auto now = steady_clock::now();
+  const auto room = duration_cast<seconds>(steady_clock::time_point::max() - now).count() - 1;
+  const auto deadline = tv_sec >= room ? steady_clock::time_point::max() : now + seconds(tv_sec) + nanoseconds(tv_nsec);
+  std::unique_lock lock(g_mu);
+  const bool woke =
+      g_cv.wait_until(lock, deadline, [&] { return g_events[self] || nsgx::urts::current_enclave_failed(); });
+  if (!woke) {
+    *err = ETIMEDOUT;
+    return 0;
+  }
+  if (!g_events[self]) {
+    *err = EINVAL;
+    return -1;
+  }
+  g_events[self] = false;
+  *err = 0;
+  return 0;
 }
 
 int sgx_thread_set_untrusted_event_ocall(const void* waiter) {

@@ -38,6 +38,7 @@
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
 #include "sdk/urts/backend.h"
+#include "sdk/urts/load.h"
 #include "sdk/urts/system_features.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
@@ -101,6 +102,7 @@ struct Enclave {
   std::vector<std::uint64_t> free_tcs;
   std::atomic<bool> crashed{false};
   bool debug = false;  // SECS.ATTRIBUTES.DEBUG: a crash may be described (NSGX_DEBUG)
+  EnclaveIdentity identity{};  // what sgx_get_target_info reports
   // Isolated backend.
   isolated::Client* client = nullptr;
   std::uint64_t handle = 0;
@@ -291,7 +293,7 @@ void install_sigtrap_once() {
 
 // The SECS for an image (the untrusted side's choice of base and size;
 // EINIT checks everything the SIGSTRUCT fixes).
-sgx::Secs secs_for(const image::SdkImage& img, bool debug, std::uint64_t base) {
+sgx::Secs secs_for(const image::SdkImage& img, bool debug, std::uint64_t base, const LoadOptions& opts) {
   const sgx::Sigstruct& ss = img.sigstruct();
   sgx::Secs secs{};
   secs.size = img.metadata().enclave_size;
@@ -300,10 +302,15 @@ sgx::Secs secs_for(const image::SdkImage& img, bool debug, std::uint64_t base) {
   secs.misc_select = ss.misc_select;
   secs.attributes = ss.attributes;
   secs.attributes.flags = (ss.attributes.flags & ~sgx::attr::kDebug) | (debug ? sgx::attr::kDebug : 0);
+  if (opts.kss) {  // SDM ECREATE: CONFIGID/CONFIGSVN, which the monitor accepts only with ATTRIBUTES.KSS
+    std::memcpy(secs.config_id, opts.config_id, sizeof secs.config_id);
+    secs.config_svn = opts.config_svn;
+  }
   return secs;
 }
 
-sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx::Secs& secs_out) {
+sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptions& opts, Enclave& e,
+                         sgx::Secs& secs_out) {
   const sgx::Sigstruct& ss = img.sigstruct();
   e.fd = open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
   if (e.fd < 0) {
@@ -319,7 +326,7 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, Enclave& e, sgx
   e.base = (reinterpret_cast<std::uint64_t>(area) + e.size - 1) & ~(e.size - 1);
 
   alignas(4096) static thread_local sgx::Secs secs;
-  secs = secs_for(img, debug, e.base);
+  secs = secs_for(img, debug, e.base, opts);
   secs_out = secs;
   sgx_enclave_create c{reinterpret_cast<std::uint64_t>(&secs)};
   if (ioctl(e.fd, SGX_IOC_ENCLAVE_CREATE, &c) != 0)
@@ -420,7 +427,8 @@ class MonitorLoader final : public identity::EnclaveBuilder {
   std::uint32_t tcs_count_ = 0;
 };
 
-sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, sgx::Secs& secs_out) {
+sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOptions& opts, Enclave& e,
+                           sgx::Secs& secs_out) {
   std::string why;
   isolated::Client* c = isolated::Client::get(&why);
   if (c == nullptr) {
@@ -436,7 +444,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
   e.area = static_cast<std::uint8_t*>(area);
   e.area_size = e.size;
   e.base = reinterpret_cast<std::uint64_t>(area);
-  const sgx::Secs secs = secs_for(img, debug, e.base);
+  const sgx::Secs secs = secs_for(img, debug, e.base, opts);
   secs_out = secs;
   if (const int rc = c->create(secs, e.handle); rc != 0)
     return rc == -ENOMEM ? SGX_ERROR_OUT_OF_EPC : SGX_ERROR_INVALID_ENCLAVE;
@@ -470,12 +478,13 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, Enclave& e, s
   return SGX_SUCCESS;
 }
 
-sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_attribute_t* misc) {
-  auto file = read_file(path);
-  if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
-  auto img = image::SdkImage::parse(std::move(*file));
+}  // namespace
+
+sgx_status_t load_image(Bytes file, const char* name, bool debug, const LoadOptions& opts, sgx_enclave_id_t* eid,
+                        sgx_misc_attribute_t* misc) {
+  auto img = image::SdkImage::parse(std::move(file));
   if (!img) {
-    std::fprintf(stderr, "nsgx urts: %s: %s\n", path, img.error().message().c_str());
+    std::fprintf(stderr, "nsgx urts: %s: %s\n", name, img.error().message().c_str());
     return SGX_ERROR_INVALID_ENCLAVE;
   }
   const sgx::Sigstruct& ss = img->sigstruct();
@@ -487,9 +496,15 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
   sgx::Secs secs{};
   const bool iso = use_isolated();
   if (!iso) install_sigtrap_once();
-  if (const sgx_status_t st = iso ? load_isolated(*img, debug, *e, secs) : load_device(*img, debug, *e, secs);
+  if (const sgx_status_t st =
+          iso ? load_isolated(*img, debug, opts, *e, secs) : load_device(*img, debug, opts, *e, secs);
       st != SGX_SUCCESS)
     return st;
+  // EINIT accepted the SIGSTRUCT, so MRENCLAVE equals its ENCLAVEHASH
+  // (SDM EINIT), and EINIT set ATTRIBUTES.INIT.
+  e->identity.secs = secs;
+  e->identity.secs.attributes.flags |= sgx::attr::kInit;
+  std::memcpy(e->identity.secs.mr_enclave, ss.enclave_hash, sizeof ss.enclave_hash);
 
   const sgx_enclave_id_t id = g_next_id.fetch_add(1);
   {
@@ -521,6 +536,14 @@ sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_
     misc->misc_select = secs.misc_select;
   }
   return SGX_SUCCESS;
+}
+
+namespace {
+
+sgx_status_t load(const char* path, bool debug, sgx_enclave_id_t* eid, sgx_misc_attribute_t* misc) {
+  auto file = read_file(path);
+  if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
+  return load_image(std::move(*file), path, debug, LoadOptions{}, eid, misc);
 }
 
 struct OcallTable {
@@ -648,6 +671,13 @@ sgx_status_t page_op(sgx_enclave_id_t eid, isolated::Op op, void* addr, std::siz
 }
 
 }  // namespace
+
+bool enclave_identity(sgx_enclave_id_t eid, EnclaveIdentity* out) {
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return false;
+  *out = e->identity;
+  return true;
+}
 
 bool current_enclave_failed() {
   if (t_active.empty()) return false;

@@ -1,6 +1,10 @@
 // The monitor's server in this process, reached over real SOCK_SEQPACKET
 // connections as applications reach it: what a client can make the
-// monitor hold (descriptors and mappings only when an enclave has memory).
+// monitor hold (quotas per user over all its connections; descriptors and
+// mappings only when an enclave has memory). The same attacks as
+// unprivileged users of a system monitor: tests/trust_boundary_test.sh.
+#include "runtime/isolated/server.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -17,7 +21,6 @@
 #include "arch/sgx/secs.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/protocol.h"
-#include "runtime/isolated/server.h"
 
 namespace nsgx::isolated {
 namespace {
@@ -95,6 +98,60 @@ class ServerTest : public ::testing::Test {
   std::vector<int> conns_;
   std::vector<std::thread> threads_;
 };
+
+TEST_F(ServerTest, EnclavesAndEpcCountPerUserOverAllItsConnections) {
+  ServerOptions o;
+  o.epc_pages = 64;
+  o.max_enclaves_per_user = 3;
+  o.user_epc_pages = 5;
+  o.max_connections_per_user = 4;
+  start(o);
+  const int a = connect(), b = connect();
+  const std::int64_t a1 = create(a, 0x200000000000ull), a2 = create(a, 0x200000002000ull);
+  const std::int64_t b1 = create(b, 0x200000004000ull);
+  ASSERT_GT(a1, 0);
+  ASSERT_GT(a2, 0);
+  ASSERT_GT(b1, 0);
+  // The user's fourth enclave, on either connection, is refused.
+  EXPECT_EQ(create(b, 0x200000006000ull), -EMFILE);
+  EXPECT_EQ(create(connect(), 0x200000006000ull), -EMFILE);
+  // Three SECS pages are spent; two more pages reach the user's five.
+  EXPECT_EQ(add_page(a, static_cast<std::uint64_t>(a1), 0), 0);
+  EXPECT_EQ(add_page(b, static_cast<std::uint64_t>(b1), 0), 0);
+  EXPECT_EQ(add_page(b, static_cast<std::uint64_t>(b1), 0x1000), -ENOMEM);
+  EXPECT_EQ(add_page(a, static_cast<std::uint64_t>(a2), 0), -ENOMEM);
+  // What one connection gives back, the other may take.
+  EXPECT_EQ(destroy(a, static_cast<std::uint64_t>(a1)), 0);
+  EXPECT_EQ(add_page(b, static_cast<std::uint64_t>(b1), 0x1000), 0);
+  const std::int64_t b2 = create(b, 0x200000006000ull);
+  EXPECT_GT(b2, 0);
+  // Everything is returned when the connections close.
+  for (int c : conns_) close(c);
+  conns_.clear();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  const StatusInfo st = server_->status();
+  EXPECT_EQ(st.enclaves, 0u);
+  EXPECT_EQ(st.free_pages, st.epc_pages);
+  // The quota starts afresh.
+  const int c = connect();
+  EXPECT_GT(create(c, 0x200000000000ull), 0);
+}
+
+TEST_F(ServerTest, ConnectionsPerUserAreLimited) {
+  ServerOptions o;
+  o.epc_pages = 64;
+  o.max_connections_per_user = 2;
+  start(o);
+  connect();
+  connect();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  server_->serve(sv[0]);  // refused at once: closes its end and returns
+  Message m;
+  EXPECT_EQ(recv_message(sv[1], m), 0);
+  close(sv[1]);
+}
 
 // ECREATE pins no descriptor and no mapping in the monitor: the enclave's
 // memfd is made with its first page.

@@ -463,6 +463,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), mailboxes, e.tcs);
   if (rc == -EPERM) return SGX_ERROR_INVALID_SIGNATURE;
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
+  if (rc == -EAGAIN) return SGX_ERROR_OUT_OF_MEMORY;  // the monitor's quota of enclave threads for this user
   if (rc != 0) return SGX_ERROR_UNEXPECTED;
   const char* ss = std::getenv("NSGX_OCALL_STACK");
   e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : 256 * 1024;

@@ -46,7 +46,7 @@
 using vdso_fn = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
                         sgx_enclave_run*);
 extern "C" {
-int nsgx_urts_enter(vdso_fn fn, long rdi, void* rsi, sgx_enclave_run* run);
+int nsgx_urts_enter(vdso_fn fn, long rdi, void* rsi, sgx_enclave_run* run, std::uint64_t eexit_landing);
 int nsgx_urts_vdso_handler(long, long, long, long, long, long, sgx_enclave_run*);
 }
 
@@ -91,6 +91,34 @@ vdso_fn find_vdso() {
     if (std::strcmp(str + sym[i].st_name, "__vdso_sgx_enter_enclave") == 0)
       return reinterpret_cast<vdso_fn>(base + sym[i].st_value);
   return nullptr;
+}
+
+// Where an enclave's EEXIT must land in the vDSO: the instruction after its
+// one ENCLU, which is also the AEP (vsgx.S: `lea .Lasync_exit_pointer(%rip),
+// %rcx` before it; SDM EENTER puts that next address in RCX). The SGX SDK's
+// trusted runtime (2.20's enclave_entry) takes its EEXIT target from R13
+// instead, so nsgx_urts_enter puts it there as well — the vDSO itself keeps
+// R13 as it is (the kernel's selftests check that it does). Found by
+// decoding that LEA and checking ENCLU at its target; 0 if not found (our
+// own trusted runtime does not need it).
+std::uint64_t vdso_eexit_landing(vdso_fn fn) {
+  if (fn == nullptr) return 0;
+  const auto* code = reinterpret_cast<const std::uint8_t*>(fn);
+  // nsgx exec's vDSO image holds thunks to the real function: `movabs
+  // $target, %rax; jmp *%rax` (runtime/inproc/vdso_image.cc).
+  if (code[0] == 0x48 && code[1] == 0xb8 && code[10] == 0xff && code[11] == 0xe0) {
+    std::uint64_t target;
+    std::memcpy(&target, code + 2, 8);
+    code = reinterpret_cast<const std::uint8_t*>(target);
+  }
+  for (std::size_t i = 0; i + 7 <= 512; ++i) {
+    if (code[i] != 0x48 || code[i + 1] != 0x8d || code[i + 2] != 0x0d) continue;  // lea disp32(%rip), %rcx
+    std::int32_t disp;
+    std::memcpy(&disp, code + i + 3, 4);
+    const auto* aep = code + i + 7 + disp;
+    if (aep[0] == 0x0f && aep[1] == 0x01 && aep[2] == 0xd7) return reinterpret_cast<std::uint64_t>(aep + 3);
+  }
+  return 0;
 }
 
 struct Enclave {
@@ -242,7 +270,8 @@ bool enter(vdso_fn vdso, std::uint64_t tcs, long rdi, void* rsi, CallContext& ct
   run.tcs = tcs;
   run.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
   run.user_data = reinterpret_cast<std::uint64_t>(&ctx);
-  return nsgx_urts_enter(vdso, rdi, rsi, &run) == 0 && ctx.returned;
+  static const std::uint64_t landing = vdso_eexit_landing(vdso);
+  return nsgx_urts_enter(vdso, rdi, rsi, &run, landing) == 0 && ctx.returned;
 }
 
 bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs) {

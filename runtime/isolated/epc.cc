@@ -83,7 +83,7 @@ void IsolatedEpc::enclave_removed(monitor::EnclaveId enclave) {
   enclaves_.erase(it);
 }
 
-void IsolatedEpc::set_thread_table(monitor::EnclaveId enclave, const ThreadSlot* table, std::uint32_t slots) {
+void IsolatedEpc::set_thread_table(monitor::EnclaveId enclave, ThreadSlot* table, std::uint32_t slots) {
   std::lock_guard lock(mu_);
   auto it = enclaves_.find(enclave.value);
   if (it == enclaves_.end()) return;
@@ -91,13 +91,23 @@ void IsolatedEpc::set_thread_table(monitor::EnclaveId enclave, const ThreadSlot*
   it->second.thread_slots = table != nullptr ? slots : 0;
 }
 
-bool IsolatedEpc::thread_inside(monitor::EnclaveId enclave, monitor::LinearAddr tcs) const {
+bool IsolatedEpc::revoke_tcs(monitor::EnclaveId enclave, monitor::LinearAddr tcs) {
   std::lock_guard lock(mu_);
   auto it = enclaves_.find(enclave.value);
-  if (it == enclaves_.end()) return false;
-  for (std::uint32_t i = 0; i < it->second.thread_slots; ++i)
-    if (it->second.threads[i].inside_tcs.load(std::memory_order_seq_cst) == tcs.value) return true;
-  return false;
+  if (it == enclaves_.end()) return true;
+  ThreadSlot* t = it->second.threads;
+  const std::uint32_t n = it->second.thread_slots;
+  // protocol.h, ThreadSlot: revoke first, then look.
+  for (std::uint32_t i = 0; i < n; ++i) t[i].revoked_tcs.store(tcs.value, std::memory_order_seq_cst);
+  bool inside = false;
+  for (std::uint32_t i = 0; i < n && !inside; ++i)
+    inside = t[i].inside_tcs.load(std::memory_order_seq_cst) == tcs.value;
+  if (inside)
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint64_t expected = tcs.value;
+      t[i].revoked_tcs.compare_exchange_strong(expected, 0, std::memory_order_seq_cst);
+    }
+  return !inside;
 }
 
 bool IsolatedEpc::any_thread_inside(monitor::EnclaveId enclave) const {

@@ -644,10 +644,14 @@ void worker_loop_held(Worker& w) {
     sgx::Tcs* t = tcs_of(w);
     long code = kExitFault;
     std::uint64_t first = 0;
-    // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
-    // been trimmed since this thread was started for it).
-    if (!is_tcs(w.tcs)) {
-      // answered below as a fault
+    // Inside from here on, as the monitor sees it — published before the
+    // TCS is checked, so that a revocation (EMODT) racing with this entry
+    // either sees this thread inside or is seen here (protocol.h, ThreadSlot).
+    ThreadSlot& slot = g.threads[w.index];
+    slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
+    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs)) {
+      // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
+      // been trimmed since this thread was started for it): a fault below.
     } else if (!hold_bases(w, *t)) {
       // answered below as a fault
     } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
@@ -656,23 +660,20 @@ void worker_loop_held(Worker& w) {
       gpr->ursp = ursp;
       gpr->urbp = urbp;
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
-      g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);  // the monitor's view: busy
       g.app.sync();  // what the application wrote before this entry
       code = nsgx_host_enter(b, &r);
       g.app.sync();  // what the enclave wrote, before the application learns of the exit
-      g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
       w.resume_state = monitor::eresume_state(*gprsgx_at(first));
       w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
       std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
       t->cssa -= 1;
       w.resume_pending = true;
-      g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);
       g.app.sync();
       code = nsgx_host_resume(b);
       g.app.sync();
-      g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     }
+    slot.inside_tcs.store(0, std::memory_order_seq_cst);
     if (code == kExitEexit) {
       mb.out_rdi = w.rdi, mb.out_rsi = w.rsi, mb.out_rdx = w.rdx, mb.out_r8 = w.r8, mb.out_r9 = w.r9;
       mb.out_rsp = w.rsp, mb.out_rbp = w.rbp;

@@ -178,3 +178,37 @@ TEST_F(ServerTest, AnEnclaveWithoutPagesHoldsNoDescriptor) {
 
 }  // namespace
 }  // namespace nsgx::isolated
+
+namespace nsgx::isolated {
+namespace {
+
+// EMODT of a TCS against an enclave host entering on it (protocol.h,
+// ThreadSlot): the monitor revokes, then looks; the host publishes, then
+// looks. A thread inside makes the revocation fail and leaves no mark; a
+// granted revocation is in every slot, where a worker about to enter sees it.
+TEST(IsolatedEpcThreads, RevokingATcsIsRefusedWhileAThreadIsInsideAndSeenByEveryWorkerOtherwise) {
+  monitor::PlatformSecrets secrets{};
+  IsolatedEpc epc(64, secrets);
+  const monitor::EnclaveId id{7};
+  epc.enclave_created(id, 0x100000000000ull, 1ull << 24);
+  std::vector<ThreadSlot> table(4);
+  for (auto& s : table) s.inside_tcs = 0, s.revoked_tcs = 0;
+  epc.set_thread_table(id, table.data(), 4);
+  const monitor::LinearAddr tcs{0x100000010000ull}, other{0x100000020000ull};
+
+  table[2].inside_tcs = tcs.value;
+  EXPECT_FALSE(epc.revoke_tcs(id, tcs));
+  for (auto& s : table) EXPECT_EQ(s.revoked_tcs.load(), 0u) << "a refused revocation leaves no mark";
+
+  EXPECT_TRUE(epc.revoke_tcs(id, other));  // another TCS is not in use
+  for (auto& s : table) EXPECT_EQ(s.revoked_tcs.load(), other.value);
+
+  table[2].inside_tcs = 0;
+  EXPECT_TRUE(epc.revoke_tcs(id, tcs));
+  for (auto& s : table) EXPECT_EQ(s.revoked_tcs.load(), tcs.value);
+  epc.set_thread_table(id, nullptr, 0);
+  epc.enclave_removed(id);
+}
+
+}  // namespace
+}  // namespace nsgx::isolated

@@ -17,6 +17,23 @@ set(NSGX_SDK_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/../sdk/include CACHE INTERNAL
 # Cryptography inside enclaves: Debian's static mbedTLS (not built as PIC,
 # which a shared object tolerates once its symbols are local to it).
 find_library(NSGX_MBEDCRYPTO_STATIC NAMES libmbedcrypto.a REQUIRED)
+# C++ inside enclaves: GCC's own standard library, position independent
+# (Debian's libstdc++-12-pic: libstdc++_pic.a, which contains libsupc++),
+# and its unwinder (libgcc_eh.a) — from the compiler that builds the enclave,
+# so headers and library match. docs/sdk-abi.md, "C++ in enclaves".
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  foreach(lib stdc++_pic gcc_eh)
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=lib${lib}.a
+      OUTPUT_VARIABLE path OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT IS_ABSOLUTE "${path}" OR NOT EXISTS "${path}")
+      message(FATAL_ERROR "lib${lib}.a not found for ${CMAKE_CXX_COMPILER}: C++ enclaves need it "
+        "(Debian: libstdc++-${CMAKE_CXX_COMPILER_VERSION_MAJOR}-pic; scripts/deps.sh installs it)")
+    endif()
+    string(TOUPPER ${lib} var)
+    string(REPLACE "+" "X" var ${var})
+    set(NSGX_LIB${var} ${path} CACHE INTERNAL "")
+  endforeach()
+endif()
 
 # nsgx-edger8r's --search-path: the SDK's EDLs (sgx_tstdc.edl, ...), then the given directories.
 function(nsgx_edl_search_path out)
@@ -55,8 +72,12 @@ function(nsgx_trusted_target target)
   set_property(TARGET ${target} PROPERTY LINK_OPTIONS "")
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -ffreestanding -fPIC -fvisibility=hidden
     -fno-stack-protector -fno-builtin -fno-omit-frame-pointer -fno-exceptions -fno-asynchronous-unwind-tables
-    -U_FORTIFY_SOURCE -fcf-protection=none
-    $<$<COMPILE_LANGUAGE:CXX>:-fno-rtti>)
+    -U_FORTIFY_SOURCE -fcf-protection=none)
+  # C++ in enclaves has the whole language: exceptions and RTTI, with the
+  # runtime that nsgx_add_enclave links (libstdc++, libgcc_eh, nsgx_cxxrt).
+  # -fno-gnu-unique: STB_GNU_UNIQUE symbols (inline functions' statics) are
+  # always dynamic, and an enclave has no dynamic linker to bind them.
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fexceptions -frtti -fno-gnu-unique>)
 endfunction()
 
 function(nsgx_add_enclave name)
@@ -78,8 +99,30 @@ function(nsgx_add_enclave name)
   target_include_directories(${name}_unsigned PRIVATE ${gen} ${NSGX_SDK_INCLUDE_DIR} ${E_INCLUDES})
   target_link_options(${name}_unsigned PRIVATE -nostdlib -Wl,--no-undefined -Wl,-Bsymbolic -Wl,-z,now
     -Wl,-z,noexecstack -Wl,-e,enclave_entry -Wl,--exclude-libs,libmbedcrypto.a)
-  target_link_libraries(${name}_unsigned PRIVATE -Wl,--whole-archive nsgx_trts -Wl,--no-whole-archive
-    ${NSGX_MBEDCRYPTO_STATIC} gcc)
+  # An enclave with C++ sources gets the C++ standard library: nsgx_cxxrt
+  # whole (it replaces libstdc++'s pieces that cannot run in an enclave, so it
+  # must be there before libstdc++ is searched), then libstdc++ and the
+  # unwinder, their symbols kept inside the enclave.
+  set(cxx OFF)
+  foreach(src ${E_SOURCES})
+    if(src MATCHES "\\.(cpp|cc|cxx|C|c\\+\\+)$")
+      set(cxx ON)
+    endif()
+  endforeach()
+  if(cxx)
+    if(NOT NSGX_LIBSTDCXX_PIC)
+      message(FATAL_ERROR "nsgx_add_enclave(${name}): C++ enclaves are built with GCC (libstdc++_pic.a)")
+    endif()
+    # Weak references libstdc++ leaves undefined (libitm's transactional
+    # clones) resolve to 0 inside the image rather than to dynamic symbols.
+    target_link_options(${name}_unsigned PRIVATE -Wl,--exclude-libs,libstdc++_pic.a:libgcc_eh.a:libgcc.a
+      -Wl,-z,nodynamic-undefined-weak)
+    target_link_libraries(${name}_unsigned PRIVATE -Wl,--whole-archive nsgx_trts nsgx_cxxrt -Wl,--no-whole-archive
+      ${NSGX_MBEDCRYPTO_STATIC} ${NSGX_LIBSTDCXX_PIC} ${NSGX_LIBGCC_EH} gcc)
+  else()
+    target_link_libraries(${name}_unsigned PRIVATE -Wl,--whole-archive nsgx_trts -Wl,--no-whole-archive
+      ${NSGX_MBEDCRYPTO_STATIC} gcc)
+  endif()
   set_target_properties(${name}_unsigned PROPERTIES C_STANDARD 11 PREFIX "" OUTPUT_NAME ${name}.unsigned)
   get_filename_component(config ${E_CONFIG} ABSOLUTE)
   get_filename_component(key ${E_KEY} ABSOLUTE)

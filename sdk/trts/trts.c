@@ -132,6 +132,7 @@ HIDDEN sgx_status_t nsgx_trts_entry(long cmd, void* ms, nsgx_td_t* td, uint64_t 
     return SGX_ERROR_ENCLAVE_CRASHED;
   }
   if (cmd >= 0) return do_ecall(cmd, ms, td);
+  if (cmd == ECMD_ECALL_PTHREAD) return nsgx_pthread_run(ms, td);
   return SGX_ERROR_INVALID_FUNCTION;
 }
 

@@ -12,6 +12,8 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <typeinfo>
 #include <vector>
 
@@ -189,3 +191,13 @@ extern "C" uint64_t ecall_cxx_counts(uint64_t* locked) {
 }
 
 extern "C" int ecall_cxx_uncaught(void) { return descend(2, 0); }
+
+extern "C" int ecall_cxx_thread_unavailable(void) {
+  try {
+    std::thread t([] {});
+    t.join();
+    return 0;
+  } catch (const std::system_error& e) {
+    return e.code().value();
+  }
+}

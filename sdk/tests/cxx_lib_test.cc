@@ -6,6 +6,7 @@
 // std::mutex under threads, and an uncaught exception crashing the enclave.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -112,6 +113,18 @@ TEST(CxxLib, AtomicAndMutexUnderThreads) {
   ASSERT_EQ(ecall_cxx_counts(e.eid, &atomic, &locked), SGX_SUCCESS);
   EXPECT_EQ(atomic, std::uint64_t{kThreads} * kCalls * kPerCall);
   EXPECT_EQ(locked, std::uint64_t{kThreads} * kCalls * kPerCall);
+}
+
+// This enclave does not import sgx_pthread.edl: std::thread throws
+// std::system_error with ENOSYS, and the enclave goes on.
+TEST(CxxLib, ThreadsNeedSgxPthreadEdl) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int code = 0;
+  ASSERT_EQ(ecall_cxx_thread_unavailable(e.eid, &code), SGX_SUCCESS);
+  EXPECT_EQ(code, ENOSYS);
+  ASSERT_EQ(ecall_cxx_static(e.eid, &code), SGX_SUCCESS);
+  EXPECT_EQ(code, 385);
 }
 
 TEST(CxxLib, UncaughtExceptionCrashesTheEnclave) {

@@ -148,3 +148,22 @@ extern "C" int ecall_pthread_bad_handles(void) {
   if (pthread_create(nowhere, nullptr, stay_inside, nullptr) == EINVAL) bits |= 128;
   return bits;
 }
+
+namespace {
+pthread_t g_parked;
+}
+
+extern "C" int ecall_pthread_park(void) {
+  pthread_mutex_lock(&g_mu);
+  g_release = false;
+  pthread_mutex_unlock(&g_mu);
+  return pthread_create(&g_parked, nullptr, stay_inside, nullptr);
+}
+
+extern "C" int ecall_pthread_unpark(void) {
+  pthread_mutex_lock(&g_mu);
+  g_release = true;
+  pthread_cond_broadcast(&g_cv);
+  pthread_mutex_unlock(&g_mu);
+  return pthread_join(g_parked, nullptr);
+}

@@ -5,6 +5,8 @@
 // and the application forging or replaying the thread-start entry.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -95,6 +97,30 @@ TEST(EnclavePthread, ForgedThreadEntryRefused) {
             SGX_ERROR_INVALID_PARAMETER);
   ASSERT_EQ(ecall_pthread_sum(e.eid, &sum, 4, 1000), SGX_SUCCESS);
   EXPECT_EQ(sum, triangle(1000));
+}
+
+// The name of a thread that is running, entered a second time: refused
+// (run twice, the routine would still be inside when the call returns).
+TEST(EnclavePthread, RunningThreadEntryRefused) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int r = -1;
+  ASSERT_EQ(ecall_pthread_park(e.eid, &r), SGX_SUCCESS);
+  ASSERT_EQ(r, 0);
+  std::uint64_t name = (std::uint64_t{1} << 63) | 1;  // the first thread of this enclave
+  sgx_status_t forged = SGX_SUCCESS;
+  std::atomic<bool> returned{false};
+  std::thread t([&] {
+    forged = nsgx_ecall_ex(e.eid, -6, nullptr, &name, sizeof name, nullptr, 0);
+    returned = true;
+  });
+  // Refused at once; run again, the routine would wait inside until unparked.
+  for (int i = 0; i < 1000 && !returned; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(returned.load()) << "the forged entry ran the parked thread's routine";
+  ASSERT_EQ(ecall_pthread_unpark(e.eid, &r), SGX_SUCCESS);
+  EXPECT_EQ(r, 0);
+  t.join();
+  EXPECT_EQ(forged, SGX_ERROR_INVALID_PARAMETER);
 }
 
 }  // namespace

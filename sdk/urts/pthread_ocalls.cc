@@ -14,7 +14,8 @@
 //    at most `timeout` ms if non-zero (ETIMEDOUT), and give up (-1) once the
 //    waiting thread's enclave has failed.
 //  - pthread_wakeup_ocall(waiter): set `waiter`'s event.
-// Events here are names the enclave chose; nothing the enclave says is
+// Events here are names the enclave chose, kept apart per enclave (each
+// enclave numbers its threads from 1); nothing the enclave says is
 // dereferenced.
 #include <cerrno>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "sdk/urts/backend.h"
 #include "sgx_edger8r.h"
@@ -35,12 +37,13 @@ constexpr int kEcmdEcallPthread = -6;  // the SDK's ECMD_ECALL_PTHREAD
 
 std::mutex g_mu;
 std::condition_variable g_cv;
-std::map<unsigned long long, std::uint64_t> g_events;  // sets not yet consumed; under g_mu
+using EventName = std::pair<sgx_enclave_id_t, unsigned long long>;
+std::map<EventName, std::uint64_t> g_events;  // sets not yet consumed; under g_mu
 
-void set_event(unsigned long long waiter) {
+void set_event(const EventName& name) {
   {
     std::lock_guard lock(g_mu);
-    ++g_events[waiter];
+    ++g_events[name];
   }
   g_cv.notify_all();
 }
@@ -50,9 +53,9 @@ void run_enclave_thread(sgx_enclave_id_t eid, const void* ocall_table, unsigned 
   std::uint64_t ms = self;
   const sgx_status_t st = nsgx_ecall_ex(eid, kEcmdEcallPthread, ocall_table, &ms, sizeof ms, nullptr, 0);
   if (st != SGX_SUCCESS)
-    set_event(self);  // it did not run (or not to its end): whoever waits for it must not wait forever
+    set_event({eid, self});  // it did not run (or not to its end): whoever waits for it must not wait forever
   else if (ms != 0)
-    set_event(ms);
+    set_event({eid, ms});
 }
 
 }  // namespace
@@ -73,10 +76,14 @@ int pthread_create_ocall(unsigned long long self) {
 
 int pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long long timeout) {
   using std::chrono::milliseconds;
+  sgx_enclave_id_t eid = 0;
+  const void* ocall_table = nullptr;
+  if (!nsgx::urts::current_ecall(&eid, &ocall_table)) return EINVAL;
+  const EventName name{eid, waiter};
   const auto deadline = std::chrono::steady_clock::now() + milliseconds(timeout);
   std::unique_lock lock(g_mu);
   for (;;) {
-    if (auto it = g_events.find(waiter); it != g_events.end()) {
+    if (auto it = g_events.find(name); it != g_events.end()) {
       if (--it->second == 0) g_events.erase(it);
       return 0;
     }
@@ -90,7 +97,10 @@ int pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long long tim
 }
 
 int pthread_wakeup_ocall(unsigned long long waiter) {
-  set_event(waiter);
+  sgx_enclave_id_t eid = 0;
+  const void* ocall_table = nullptr;
+  if (!nsgx::urts::current_ecall(&eid, &ocall_table)) return EINVAL;
+  set_event({eid, waiter});
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -166,4 +167,51 @@ extern "C" int ecall_pthread_unpark(void) {
   pthread_cond_broadcast(&g_cv);
   pthread_mutex_unlock(&g_mu);
   return pthread_join(g_parked, nullptr);
+}
+
+namespace {
+std::atomic<int> g_tls_destroyed{0};
+struct PerThread {
+  int count = 0;
+  int seeded = 7;  // from the TLS image (.tdata), not zero
+  ~PerThread() { g_tls_destroyed.fetch_add(1); }
+};
+thread_local PerThread t_state;
+thread_local int t_plain = 100;
+std::once_flag g_once;
+std::atomic<int> g_once_calls{0};
+}  // namespace
+
+// Bits: 1 each thread counted only its own rounds, 2 the initial values came
+// from the TLS image, 4 every thread's destructor ran, 8 call_once ran once.
+extern "C" int ecall_tls(int threads, int rounds) {
+  if (threads <= 0 || threads > 5) return -1;
+  g_tls_destroyed = 0;
+  std::atomic<int> own{0}, seeded{0}, arrived{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < threads; ++w)
+    workers.emplace_back([&] {
+      if (t_state.seeded == 7 && t_plain == 100) seeded.fetch_add(1);
+      for (int i = 0; i < rounds; ++i) {
+        ++t_state.count;
+        ++t_plain;
+      }
+      // All threads alive at once before any checks its values: shared
+      // storage would show the others' increments.
+      arrived.fetch_add(1);
+      while (arrived.load() < threads) std::this_thread::yield();
+      for (int i = 0; i < rounds; ++i) {
+        ++t_state.count;
+        ++t_plain;
+      }
+      if (t_state.count == 2 * rounds && t_plain == 100 + 2 * rounds) own.fetch_add(1);
+      std::call_once(g_once, [] { g_once_calls.fetch_add(1); });
+    });
+  for (auto& t : workers) t.join();
+  int bits = 0;
+  if (own == threads) bits |= 1;
+  if (seeded == threads) bits |= 2;
+  if (g_tls_destroyed == threads) bits |= 4;
+  if (g_once_calls == 1) bits |= 8;
+  return bits;
 }

@@ -56,6 +56,14 @@ TEST(EnclavePthread, StdThreadMutexConditionVariable) {
   EXPECT_EQ(sum, kTickets);
 }
 
+TEST(EnclavePthread, ThreadLocalAndCallOnce) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int bits = 0;
+  ASSERT_EQ(ecall_tls(e.eid, &bits, 4, 500), SGX_SUCCESS);
+  EXPECT_EQ(bits, 1 | 2 | 4 | 8);
+}
+
 TEST(EnclavePthread, TcsLimitIsEagain) {
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);

@@ -462,6 +462,7 @@ sgx_status_t nsgx_pthread_run(void* ms, nsgx_td_t* td) {
   td->pthread = p;
   run_start(p);
   run_key_destructors();
+  nsgx_tls_thread_end(td);
   td->pthread = NULL;
   spin_lock(&threads_lock);
   p->state = T_EXITED;

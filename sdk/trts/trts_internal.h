@@ -61,6 +61,10 @@ typedef struct nsgx_td {
    * one; and this thread's pthread_setspecific values (allocated on first use). */
   void* pthread;
   void* pthread_specific;
+  /* This thread's thread-local storage block (allocated by __tls_get_addr
+   * on first use) and its thread_local destructors (tls.c). */
+  void* tls_block;
+  void* tls_dtors;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -101,6 +105,8 @@ HIDDEN void nsgx_thread_sleep(sgx_thread_t self);
 HIDDEN void nsgx_thread_wake(sgx_thread_t t);
 /* ECMD_ECALL_PTHREAD: runs the pthread `ms` names (pthread.c). */
 HIDDEN sgx_status_t nsgx_pthread_run(void* ms, nsgx_td_t* td);
+/* At an enclave pthread's end: its thread_local destructors, then its TLS block (tls.c). */
+HIDDEN void nsgx_tls_thread_end(nsgx_td_t* td);
 /* asm: EEXIT to OCALL `index` and return the status the untrusted side sends back with ECMD_ORET. */
 HIDDEN sgx_status_t nsgx_trts_ocall(unsigned index, void* ms, nsgx_td_t* td);
 #endif

@@ -201,3 +201,19 @@ extern "C" int ecall_cxx_thread_unavailable(void) {
     return e.code().value();
   }
 }
+
+extern "C" int ecall_cxx_call_once_retry(void) {
+  static std::once_flag flag;
+  int calls = 0;
+  try {
+    std::call_once(flag, [&] {
+      ++calls;
+      throw std::runtime_error("first attempt");
+    });
+  } catch (const std::runtime_error&) {
+    calls += 10;  // the exception came through
+  }
+  std::call_once(flag, [&] { ++calls; });  // runs: the first did not complete
+  std::call_once(flag, [&] { ++calls; });  // does not run
+  return calls;
+}

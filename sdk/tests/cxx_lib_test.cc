@@ -127,6 +127,16 @@ TEST(CxxLib, ThreadsNeedSgxPthreadEdl) {
   EXPECT_EQ(code, 385);
 }
 
+// std::call_once (thread-local storage and pthread_once underneath): a
+// function that throws leaves the flag unset, and the next call runs.
+TEST(CxxLib, CallOnceRetriesAfterAnException) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int calls = 0;
+  ASSERT_EQ(ecall_cxx_call_once_retry(e.eid, &calls), SGX_SUCCESS);
+  EXPECT_EQ(calls, 1 + 10 + 1);
+}
+
 TEST(CxxLib, UncaughtExceptionCrashesTheEnclave) {
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);

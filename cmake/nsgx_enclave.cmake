@@ -16,6 +16,7 @@
 # in $<TARGET_PROPERTY:NAME,NSGX_EDL_DIR>.
 set(NSGX_SDK_EDL_DIR ${CMAKE_CURRENT_LIST_DIR}/../sdk/edl CACHE INTERNAL "")
 set(NSGX_SDK_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/../sdk/include CACHE INTERNAL "")
+set(NSGX_CXX_VERSION_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/../sdk/trts/cxxrt/enclave.version CACHE INTERNAL "")
 # Cryptography inside enclaves: Debian's static mbedTLS (not built as PIC,
 # which a shared object tolerates once its symbols are local to it).
 find_library(NSGX_MBEDCRYPTO_STATIC NAMES libmbedcrypto.a REQUIRED)
@@ -118,7 +119,8 @@ function(nsgx_add_enclave name)
     # Weak references libstdc++ leaves undefined (libitm's transactional
     # clones) resolve to 0 inside the image rather than to dynamic symbols.
     target_link_options(${name}_unsigned PRIVATE -Wl,--exclude-libs,libstdc++_pic.a:libgcc_eh.a:libgcc.a
-      -Wl,-z,nodynamic-undefined-weak)
+      -Wl,-z,nodynamic-undefined-weak -Wl,--version-script=${NSGX_CXX_VERSION_SCRIPT})
+    set_property(TARGET ${name}_unsigned APPEND PROPERTY LINK_DEPENDS ${NSGX_CXX_VERSION_SCRIPT})
     target_link_libraries(${name}_unsigned PRIVATE -Wl,--whole-archive nsgx_trts nsgx_cxxrt -Wl,--no-whole-archive
       ${NSGX_MBEDCRYPTO_STATIC} ${NSGX_LIBSTDCXX_PIC} ${NSGX_LIBGCC_EH} gcc)
   else()

@@ -212,30 +212,20 @@ int pthread_cond_broadcast(pthread_cond_t* c) {
 
 /* ---------------- once ---------------- */
 
-enum { ONCE_NEW = 0, ONCE_RUNNING = 1, ONCE_DONE = 2 };
-
-/* If init() leaves by a C++ exception (std::call_once's function threw),
- * the once state goes back to new, so that the next caller runs it — what
- * C++ requires of call_once and POSIX of a cancelled init routine. This file
- * is compiled with -fexceptions (sdk/trts/CMakeLists.txt): exceptions pass
- * through pthread_once and run this cleanup. */
-static void once_abandoned(pthread_once_t** armed) {
-  if (*armed != NULL) __atomic_store_n(*armed, ONCE_NEW, __ATOMIC_RELEASE);
-}
-
-int pthread_once(pthread_once_t* once, void (*init)(void)) {
+/* Weak: C++ enclaves link sdk/trts/cxxrt/once.c's, which lets a C++
+ * exception from init() through (std::call_once). C has no exceptions, and
+ * this file is compiled without unwind tables (C enclaves link no unwinder). */
+__attribute__((weak)) int pthread_once(pthread_once_t* once, void (*init)(void)) {
   if (once == NULL || init == NULL) return EINVAL;
   for (;;) {
-    int expected = ONCE_NEW;
-    if (__atomic_compare_exchange_n(once, &expected, ONCE_RUNNING, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
-      pthread_once_t* armed __attribute__((cleanup(once_abandoned))) = once;
+    int expected = NSGX_ONCE_NEW;
+    if (__atomic_compare_exchange_n(once, &expected, NSGX_ONCE_RUNNING, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
       init();
-      armed = NULL;
-      __atomic_store_n(once, ONCE_DONE, __ATOMIC_RELEASE);
+      __atomic_store_n(once, NSGX_ONCE_DONE, __ATOMIC_RELEASE);
       return 0;
     }
-    if (expected == ONCE_DONE) return 0;
-    __builtin_ia32_pause(); /* another thread runs init(); if it throws, try again */
+    if (expected == NSGX_ONCE_DONE) return 0;
+    __builtin_ia32_pause();
   }
 }
 

@@ -44,6 +44,8 @@ _Static_assert(sizeof(nsgx_pthread_cond_t) <= sizeof(pthread_cond_t), "fits glib
 _Static_assert(_Alignof(nsgx_pthread_cond_t) <= _Alignof(pthread_cond_t), "aligned like pthread_cond_t");
 
 _Static_assert(sizeof(pthread_once_t) == sizeof(int), "glibc: pthread_once_t is an int");
+/* pthread_once_t's states; PTHREAD_ONCE_INIT is 0. */
+enum { NSGX_ONCE_NEW = 0, NSGX_ONCE_RUNNING = 1, NSGX_ONCE_DONE = 2 };
 _Static_assert(sizeof(pthread_t) == sizeof(uintptr_t), "glibc: pthread_t holds a pointer");
 
 #endif

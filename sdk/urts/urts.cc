@@ -160,6 +160,7 @@ struct Active {
   std::uint64_t tcs;
   std::uint64_t ursp = 0;  // isolated: the window stack pointer a nested ECALL starts from
   std::size_t slot = 0;    // isolated: the TCS's mailbox
+  const void* ocall_table = nullptr;  // the ECALL's (a thread an OCALL starts enters with it)
 };
 thread_local std::vector<Active> t_active;
 
@@ -716,6 +717,13 @@ bool current_enclave_failed() {
   return it == g_enclaves.end() || it->second->crashed || it->second->lost;
 }
 
+bool current_ecall(sgx_enclave_id_t* eid, const void** ocall_table) {
+  if (t_active.empty()) return false;
+  *eid = t_active.back().eid;
+  *ocall_table = t_active.back().ocall_table;
+  return true;
+}
+
 }  // namespace nsgx::urts
 
 using namespace nsgx::urts;
@@ -782,13 +790,13 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   bool returned = false;
   sgx_status_t result = SGX_ERROR_UNEXPECTED;
   if (e->client) {
-    t_active.push_back({eid, tcs, ursp, slot});
+    t_active.push_back({eid, tcs, ursp, slot, ocall_table});
     result = isolated_call(*e, slot, index, ms, ocall_table, ursp);
     t_active.pop_back();
     returned = result != SGX_ERROR_ENCLAVE_CRASHED && result != SGX_ERROR_ENCLAVE_LOST;
     if (result == SGX_ERROR_ENCLAVE_LOST) borrowed = false;
   } else {
-    t_active.push_back({eid, tcs});
+    t_active.push_back({eid, tcs, 0, 0, ocall_table});
     CallContext ctx{ocall_table, vdso};
     ctx.enclave = e.get();
     returned = enter(vdso, tcs, index, ms, ctx);

@@ -99,7 +99,9 @@ function(nsgx_add_enclave name)
     COMMENT "nsgx-edger8r --trusted ${edl_name}.edl")
   add_library(${name}_unsigned SHARED ${E_SOURCES} ${gen}/${edl_name}_t.c)
   nsgx_trusted_target(${name}_unsigned)
-  target_include_directories(${name}_unsigned PRIVATE ${gen} ${NSGX_SDK_INCLUDE_DIR} ${E_INCLUDES})
+  # tlibc first: its headers wrap the C library's with the SDK's additions.
+  target_include_directories(${name}_unsigned PRIVATE ${NSGX_SDK_INCLUDE_DIR}/tlibc ${gen} ${NSGX_SDK_INCLUDE_DIR}
+    ${E_INCLUDES})
   target_link_options(${name}_unsigned PRIVATE -nostdlib -Wl,--no-undefined -Wl,-Bsymbolic -Wl,-z,now
     -Wl,-z,noexecstack -Wl,-e,enclave_entry -Wl,--exclude-libs,libmbedcrypto.a)
   # An enclave with C++ sources gets the C++ standard library: nsgx_cxxrt

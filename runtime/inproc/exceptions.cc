@@ -27,6 +27,7 @@
 #include "arch/sgx/pageinfo.h"
 #include "arch/sgx/report.h"
 #include "runtime/common/cpu_context.h"
+#include "runtime/common/enclu_leaves.h"
 #include "runtime/common/fsgs.h"
 #include "runtime/inproc/cpuid.h"
 #include "runtime/inproc/runtime.h"
@@ -290,11 +291,7 @@ bool is_cpuid(const Insn& in) { return in.ok && in.bytes[0] == 0x0f && in.bytes[
 using runtime::Exception;
 using runtime::exception_of_signal;
 
-Exception exception_of(const LeafResult& r) {
-  if (r.kind == LeafKind::kPf)
-    return {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx, r.address};
-  return {sgx::vector::kGp, 0, 0};
-}
+using runtime::exception_of;
 
 // Reports an exception at the AEP: through the vDSO fix-up when the AEP is
 // ours (the kernel's fixup_vdso_exception()), else as a signal, as the
@@ -461,150 +458,83 @@ bool fix_and_resume(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, 
   return fixed == 1;
 }
 
-void set_status(ucontext_t* uc, const LeafResult& r) {
-  constexpr std::uint64_t kArith = 0x8d5;  // CF PF AF ZF SF OF
-  std::uint64_t fl = ureg(uc, REG_EFL) & ~kArith;
-  if (r.kind == LeafKind::kStatus) {
-    set(uc, REG_RAX, static_cast<std::uint64_t>(r.status));
-    fl |= 0x40;  // ZF
-  } else {
-    set(uc, REG_RAX, 0);
-  }
-  set(uc, REG_EFL, fl);
-}
+// The backend's part of the ENCLU leaves (runtime/common/enclu_leaves.h):
+// operands are copied in and out under the pool lock, never touched in
+// place; an operand page that is not resident (evicted, or not added yet) is
+// a #PF on the operand that the fault path (AEX, ELDU or EAUG, ERESUME)
+// fixes, and the leaf runs again, as on hardware; what it cannot fix is
+// reported as that #PF.
+struct InprocLeaves {
+  ThreadBlock* b;
+  ucontext_t* uc;
+  runtime::SignalBases* fsgs;
+  Runtime& rt;
+  InprocEnclave& encl;
 
-// The leaf itself. Returns false with `ex` for a fault, or with `retried` set when an operand fault was fixed.
-bool enclu_leaf(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, std::size_t len, Exception& ex,
-                bool& retried) {
-  Runtime& rt = *Runtime::peek();
-  InprocEnclave& encl = *b->enclave;
-  const auto id = encl.eid();
-  const std::uint64_t rbx = ureg(uc, REG_RBX), rcx = ureg(uc, REG_RCX), rdx = ureg(uc, REG_RDX);
-  const std::uint64_t rip = ureg(uc, REG_RIP);
-  auto in_elrange = [&](std::uint64_t a, std::size_t n) {
+  bool in_elrange(std::uint64_t a, std::uint64_t n) const {
     return a >= b->elrange_base && a - b->elrange_base < b->elrange_size && n <= b->elrange_size - (a - b->elrange_base);
-  };
-  // Operands: aligned and inside ELRANGE (#GP), in an EPC page (#PF);
-  // copied in and out under the pool lock, never touched in place.
-  auto check = [&](std::uint64_t a, std::size_t n, std::size_t align) {
-    if ((a & (align - 1)) == 0 && in_elrange(a, n)) return true;
-    ex = {sgx::vector::kGp, 0, 0};
-    return false;
-  };
-  // An operand page that is not resident (evicted, or not added yet) is a
-  // #PF on the operand: the fault path (AEX, ELDU or EAUG, ERESUME) fixes
-  // it and the leaf runs again, as on hardware; what it cannot fix is
-  // reported as that #PF.
-  auto operand_fault = [&](std::uint64_t a, std::uint32_t err) {
+  }
+  runtime::Access operand_fault(std::uint64_t a, std::uint32_t err, Exception& ex) {
     Exception fx;
-    if (fix_and_resume(b, uc, fsgs, a, err, fx)) {
-      retried = true;  // RIP unchanged
-      return false;
-    }
+    if (fix_and_resume(b, uc, fsgs, a, err, fx)) return runtime::Access::kRetry;  // RIP unchanged
     ex = fx;
     ex.error_code |= sgx::pf_error::kSgx;
-    return false;
-  };
-  auto load = [&](std::uint64_t a, MutableByteSpan out, std::size_t align) {
-    if (!check(a, out.size(), align)) return false;
-    if (rt.copy_from_enclave(encl, a, out)) return true;
-    return operand_fault(a, sgx::pf_error::kUser);
-  };
-  auto store = [&](std::uint64_t a, ByteSpan in) {
-    if (rt.copy_to_enclave(encl, a, in)) return true;
-    return operand_fault(a, sgx::pf_error::kUser | sgx::pf_error::kWrite);
-  };
-  auto finish = [&](const LeafResult& r) {
-    if (r.kind == LeafKind::kGp || r.kind == LeafKind::kPf) {
+    return runtime::Access::kFault;
+  }
+  runtime::Access load(std::uint64_t a, MutableByteSpan out, Exception& ex) {
+    if (rt.copy_from_enclave(encl, a, out)) return runtime::Access::kOk;
+    return operand_fault(a, sgx::pf_error::kUser, ex);
+  }
+  runtime::Access store(std::uint64_t a, ByteSpan in, Exception& ex) {
+    if (rt.copy_to_enclave(encl, a, in)) return runtime::Access::kOk;
+    return operand_fault(a, sgx::pf_error::kUser | sgx::pf_error::kWrite, ex);
+  }
+  LeafResult ereport(const sgx::TargetInfo& ti, const runtime::ReportData& data, sgx::Report& rep) {
+    return rt.monitor().ereport(encl.eid(), ti, data, rep);
+  }
+  LeafResult egetkey(const sgx::KeyRequest& req, runtime::Key& key) {
+    return rt.monitor().egetkey(encl.eid(), req, key);
+  }
+  LeafResult page_leaf(sgx::Enclu leaf, std::uint64_t page, std::uint64_t src, const sgx::Secinfo& si, bool& retry) {
+    const auto id = encl.eid();
+    auto r = leaf == sgx::Enclu::kEaccept       ? rt.monitor().eaccept(id, LinearAddr{page}, si)
+             : leaf == sgx::Enclu::kEacceptcopy ? rt.monitor().eacceptcopy(id, LinearAddr{page}, LinearAddr{src}, si)
+                                                : rt.monitor().emodpe(id, LinearAddr{page}, si);
+    if (r.kind == LeafKind::kPf) {
+      // A page operand with no EPC page yet (EACCEPT before a touch): the
+      // driver's fault handling adds it, then the leaf runs again.
+      Exception fx;
+      if (fix_and_resume(b, uc, fsgs, r.address, sgx::pf_error::kUser | sgx::pf_error::kWrite, fx)) {
+        retry = true;
+        return r;
+      }
+    }
+    // The page's EPCM entry may have changed, so its mapping does.
+    std::lock_guard lock(rt.pool().mutex());
+    rt.page_changed(encl, page & ~sgx::kPageMask);
+    return r;
+  }
+  bool eexit(ucontext_t* c, std::uint64_t target, std::uint64_t next_rip, Exception& ex) {
+    auto r = rt.monitor().eexit(encl.eid(), LinearAddr{b->tcs});
+    if (!r) {
       ex = exception_of(r);
       return false;
     }
-    set_status(uc, r);
-    set(uc, REG_RIP, rip + len);
+    // SDM EEXIT: RIP = RBX, RCX = the address after EEXIT; the host's FS/GS back.
+    set(c, REG_RIP, target);
+    set(c, REG_RCX, next_rip);
+    __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
+    fsgs->fs = b->host_fs;
+    fsgs->gs = gs_after_exit(b, fsgs->gs);
     return true;
-  };
-  auto secinfo = [&](sgx::Secinfo& si) { return load(rbx, as_writable_bytes(si), 64); };
-  // A page operand with no EPC page yet (EACCEPT before a touch): the
-  // driver's fault handling adds it, then the leaf runs again.
-  auto page_fault_then_retry = [&](const LeafResult& r) {
-    if (r.kind != LeafKind::kPf) return false;
-    Exception fx;
-    return fix_and_resume(b, uc, fsgs, r.address, sgx::pf_error::kUser | sgx::pf_error::kWrite, fx);
-  };
-
-  switch (static_cast<sgx::Enclu>(ureg(uc, REG_RAX) & 0xffffffff)) {
-    case sgx::Enclu::kEexit: {
-      auto r = rt.monitor().eexit(id, LinearAddr{b->tcs});
-      if (!r) {
-        ex = exception_of(r);
-        return false;
-      }
-      // SDM EEXIT: RIP = RBX, RCX = the address after EEXIT; the host's FS/GS back.
-      set(uc, REG_RIP, rbx);
-      set(uc, REG_RCX, rip + len);
-      __atomic_store_n(&b->in_enclave, 0u, __ATOMIC_RELEASE);
-      fsgs->fs = b->host_fs;
-      fsgs->gs = gs_after_exit(b, fsgs->gs);
-      return true;
-    }
-    case sgx::Enclu::kEreport: {
-      sgx::TargetInfo ti;
-      std::array<std::uint8_t, 64> data;
-      sgx::Report rep;
-      if (!load(rbx, as_writable_bytes(ti), 512) || !load(rcx, data, 128) || !check(rdx, sizeof rep, 512)) return false;
-      auto r = rt.monitor().ereport(id, ti, data, rep);
-      if (r && !store(rdx, as_bytes(rep))) return false;
-      if (r) {  // EREPORT sets no status
-        set(uc, REG_RIP, rip + len);
-        return true;
-      }
-      return finish(r);
-    }
-    case sgx::Enclu::kEgetkey: {
-      sgx::KeyRequest req;
-      crypto::Key128 key{};
-      if (!load(rbx, as_writable_bytes(req), 512) || !check(rcx, key.size(), 16)) return false;
-      auto r = rt.monitor().egetkey(id, req, key);
-      const bool stored = !r || store(rcx, key);
-      explicit_bzero(key.data(), key.size());  // the enclave's copy is the only one left
-      if (!stored) return false;
-      return finish(r);
-    }
-    case sgx::Enclu::kEaccept:
-    case sgx::Enclu::kEacceptcopy:
-    case sgx::Enclu::kEmodpe: {
-      // SGX2 page leaves: SECINFO at RBX, the page at RCX (EACCEPTCOPY's
-      // source at RDX); the page's EPCM entry changes, so its mapping does.
-      const auto leaf = static_cast<sgx::Enclu>(ureg(uc, REG_RAX) & 0xffffffff);
-      sgx::Secinfo si;
-      if (!secinfo(si)) return false;
-      const LinearAddr page{rcx};
-      auto r = leaf == sgx::Enclu::kEaccept       ? rt.monitor().eaccept(id, page, si)
-               : leaf == sgx::Enclu::kEacceptcopy ? rt.monitor().eacceptcopy(id, page, LinearAddr{rdx}, si)
-                                                  : rt.monitor().emodpe(id, page, si);
-      if (!r && page_fault_then_retry(r)) return true;  // RIP unchanged: the leaf runs again
-      {
-        std::lock_guard lock(rt.pool().mutex());
-        rt.page_changed(encl, rcx & ~sgx::kPageMask);
-      }
-      if (r && leaf == sgx::Enclu::kEmodpe) {  // EMODPE sets no status
-        set(uc, REG_RIP, rip + len);
-        return true;
-      }
-      return finish(r);
-    }
-    default:
-      // EENTER/ERESUME inside an enclave, and leaves we do not offer: #GP(0).
-      ex = {sgx::vector::kGp, 0, 0};
-      return false;
   }
-}
+};
 
 // An ENCLU leaf executed by enclave code: true when handled (emulated, or
 // an operand fault fixed and the leaf left to run again), false with `ex`.
 bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, std::size_t len, Exception& ex) {
-  bool retried = false;
-  return enclu_leaf(b, uc, fsgs, len, ex, retried) || retried;
+  InprocLeaves leaves{b, uc, fsgs, *Runtime::peek(), *b->enclave};
+  return runtime::run_enclu_leaf(leaves, uc, len, ex) != runtime::LeafOutcome::kFault;
 }
 
 // A signal while the thread was running enclave code.

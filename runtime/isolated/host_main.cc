@@ -55,6 +55,7 @@
 #include "monitor/ssa_frame.h"
 #include "monitor/types.h"
 #include "runtime/common/cpu_context.h"
+#include "runtime/common/enclu_leaves.h"
 #include "runtime/common/fsgs.h"
 #include "runtime/common/thread_slot.h"
 #include "runtime/isolated/app_memory.h"
@@ -377,143 +378,119 @@ bool driver_fault(Worker& w, std::uint64_t addr, std::uint32_t error_code, std::
   return r->value == 1;
 }
 
-Exception leaf_exception(const Reply& r) {
-  if (r.status == static_cast<std::uint32_t>(monitor::LeafKind::kPf))
-    return {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx, r.value};
-  return {sgx::vector::kGp, 0, 0};
+// The monitor's answer to a leaf as the monitor's own result type
+// (status: LeafKind; value: the SGX status or the #PF address).
+monitor::LeafResult leaf_result(const Reply& r) {
+  monitor::LeafResult out;
+  out.kind = static_cast<monitor::LeafKind>(r.status);
+  if (out.kind == monitor::LeafKind::kStatus) out.status = static_cast<sgx::Status>(r.value);
+  if (out.kind == monitor::LeafKind::kPf) out.address = r.value;
+  if (out.kind > monitor::LeafKind::kPf) die("leaf: bad monitor reply");
+  return out;
 }
 
-// Sets RAX and the flags as an ENCLU leaf with a status does (ZF on error).
-void leaf_status(ucontext_t* uc, std::uint64_t status) {
-  constexpr std::uint64_t kArith = 0x8d5;  // CF PF AF ZF SF OF
-  std::uint64_t fl = runtime::ureg(uc, REG_EFL) & ~kArith;
-  if (status != 0) fl |= 0x40;
-  runtime::set(uc, REG_EFL, fl);
-  runtime::set(uc, REG_RAX, status);
-}
+// The enclave host's part of the ENCLU leaves (runtime/common/enclu_leaves.h):
+// operands are read and written through the host's view of enclave memory
+// once the protection table says the enclave may; a page the enclave may
+// not touch yet is a #PF that goes to the driver (the monitor), as on
+// hardware: fixed (EAUG on a first touch, ELDU), the leaf runs again.
+struct HostLeaves {
+  Worker& w;
+  ucontext_t* uc;
 
-// ENCLU inside the enclave. True: handled (RIP moves on, or the thread left);
-// false: `ex` is the fault the instruction raises.
-bool enclu(Worker& w, ucontext_t* uc, std::size_t len, Exception& ex) {
-  const auto leaf = static_cast<sgx::Enclu>(runtime::ureg(uc, REG_RAX) & 0xffffffff);
-  const std::uint64_t rbx = runtime::ureg(uc, REG_RBX), rcx = runtime::ureg(uc, REG_RCX),
-                      rdx = runtime::ureg(uc, REG_RDX);
-  const auto operand = [&](std::uint64_t addr, std::uint64_t size, std::uint64_t align, int want) {
-    if ((addr & (align - 1)) != 0 || !in_elrange(addr, size)) {
-      ex = {sgx::vector::kGp, 0, 0};
-      return false;
-    }
-    if (!accessible(addr, size, want)) {
-      ex = {sgx::vector::kPf, sgx::pf_error::kUser | sgx::pf_error::kPresent | sgx::pf_error::kSgx |
-                                  ((want & PROT_WRITE) ? sgx::pf_error::kWrite : 0u),
-            addr};
-      return false;
-    }
-    return true;
-  };
-  const auto next = [&] { runtime::set(uc, REG_RIP, runtime::ureg(uc, REG_RIP) + len); };
-  switch (leaf) {
-    case sgx::Enclu::kEexit: {
-      if (in_elrange(rbx)) {  // SDM EEXIT: the target must be outside ELRANGE
-        ex = {sgx::vector::kGp, 0, 0};
-        return false;
-      }
-      w.rdi = runtime::ureg(uc, REG_RDI), w.rsi = runtime::ureg(uc, REG_RSI), w.rdx = rdx;
-      w.r8 = runtime::ureg(uc, REG_R8), w.r9 = runtime::ureg(uc, REG_R9);
-      w.rsp = runtime::ureg(uc, REG_RSP), w.rbp = runtime::ureg(uc, REG_RBP);
-      exit_to_host(w, uc, kExitEexit);
-      return true;
-    }
-    case sgx::Enclu::kEreport: {
-      if (!operand(rbx, sizeof(sgx::TargetInfo), 512, PROT_READ) || !operand(rcx, 64, 128, PROT_READ) ||
-          !operand(rdx, sizeof(sgx::Report), 512, PROT_WRITE))
-        return false;
-      EreportReq req{};
-      std::memcpy(req.target_info, at(rbx), sizeof req.target_info);
-      std::memcpy(req.report_data, at(rcx), sizeof req.report_data);
-      const auto body = rpc(w, Op::kEreport, bytes_of(req));
-      auto r = parse<Reply>(body);
-      if (!r || r->err != 0) die("EREPORT: bad monitor reply");
-      if (r->status != 0) {
-        ex = leaf_exception(*r);
-        return false;
-      }
-      if (body.size() != sizeof(Reply) + sizeof(sgx::Report)) die("EREPORT: bad monitor reply");
-      std::memcpy(at(rdx), body.data() + sizeof(Reply), sizeof(sgx::Report));
-      next();
-      return true;
-    }
-    case sgx::Enclu::kEgetkey: {
-      if (!operand(rbx, sizeof(sgx::KeyRequest), 512, PROT_READ) || !operand(rcx, 16, 16, PROT_WRITE)) return false;
-      EgetkeyReq req{};
-      std::memcpy(req.key_request, at(rbx), sizeof req.key_request);
-      const auto body = rpc(w, Op::kEgetkey, bytes_of(req));
-      auto r = parse<Reply>(body);
-      if (!r || r->err != 0) die("EGETKEY: bad monitor reply");
-      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
-        leaf_status(uc, r->value);
-      } else if (r->status != 0) {
-        ex = leaf_exception(*r);
-        return false;
-      } else {
-        if (body.size() != sizeof(Reply) + 16) die("EGETKEY: bad monitor reply");
-        std::memcpy(at(rcx), body.data() + sizeof(Reply), 16);
-        explicit_bzero(body.data() + sizeof(Reply), 16);
-        leaf_status(uc, 0);
-      }
-      next();
-      return true;
-    }
-    case sgx::Enclu::kEaccept:
-    case sgx::Enclu::kEmodpe:
-    case sgx::Enclu::kEacceptcopy: {
-      // SECINFO must be readable enclave memory; the target page is the
-      // monitor's to check (it may be pending, hence not accessible yet).
-      if (!operand(rbx, sizeof(sgx::Secinfo), 64, PROT_READ)) return false;
-      if ((rcx & (kPage - 1)) != 0 || !in_elrange(rcx, kPage)) {
-        ex = {sgx::vector::kGp, 0, 0};
-        return false;
-      }
-      if (leaf == sgx::Enclu::kEacceptcopy && !operand(rdx, kPage, kPage, PROT_READ)) return false;
-      PageOpReq req{};
-      req.addr = rcx;
-      req.src = leaf == sgx::Enclu::kEacceptcopy ? rdx : 0;
-      std::memcpy(req.secinfo, at(rbx), sizeof req.secinfo);
-      const Op op = leaf == sgx::Enclu::kEaccept ? Op::kEaccept : leaf == sgx::Enclu::kEmodpe ? Op::kEmodpe : Op::kEacceptcopy;
-      const auto body = rpc(w, op, bytes_of(req));
-      auto r = parse<Reply>(body);
-      if (!r || r->err != 0 || body.size() != sizeof(Reply) + 4) die("page leaf: bad monitor reply");
-      std::int32_t prot;
-      std::memcpy(&prot, body.data() + sizeof(Reply), 4);
-      apply_map(rcx, 1, prot);
-      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kPf) && w.leaf_retries < 4) {
-        // The page is not there yet (EACCEPT of an SGX2 page before any
-        // touch): the #PF goes to the driver, which EAUGs it, and the leaf
-        // runs again (RIP unchanged), as after the kernel's fault handler.
-        std::uint32_t code = 0;
-        if (driver_fault(w, r->value, sgx::pf_error::kUser | sgx::pf_error::kWrite, code)) {
-          ++w.leaf_retries;
-          return true;
-        }
-      }
+  bool in_elrange(std::uint64_t a, std::uint64_t n) const { return nsgx::isolated::in_elrange(a, n); }
+  runtime::Access operand(std::uint64_t a, std::uint64_t n, int want, Exception& ex) {
+    if (accessible(a, n, want)) return runtime::Access::kOk;
+    const std::uint32_t native = sgx::pf_error::kUser | ((want & PROT_WRITE) ? sgx::pf_error::kWrite : 0u);
+    for (std::uint64_t p = a & ~(kPage - 1); p < a + n; p += kPage) {
+      if (accessible(p, 1, want)) continue;
+      std::uint32_t code = 0;
+      if (driver_fault(w, p, native, code) && w.leaf_retries++ < 8) return runtime::Access::kRetry;
+      ex = {sgx::vector::kPf, code | sgx::pf_error::kSgx, p};
       w.leaf_retries = 0;
-      if (r->status == static_cast<std::uint32_t>(monitor::LeafKind::kStatus)) {
-        leaf_status(uc, r->value);
-      } else if (r->status != 0) {
-        ex = leaf_exception(*r);
-        return false;
-      } else if (leaf != sgx::Enclu::kEmodpe) {
-        leaf_status(uc, 0);
-      }
-      next();
-      return true;
+      return runtime::Access::kFault;
     }
-    default:
-      // EENTER/ERESUME from inside, or a leaf this platform lacks.
+    return runtime::Access::kOk;
+  }
+  runtime::Access load(std::uint64_t a, MutableByteSpan out, Exception& ex) {
+    const runtime::Access r = operand(a, out.size(), PROT_READ, ex);
+    if (r == runtime::Access::kOk) std::memcpy(out.data(), at(a), out.size());
+    return r;
+  }
+  runtime::Access store(std::uint64_t a, ByteSpan in, Exception& ex) {
+    const runtime::Access r = operand(a, in.size(), PROT_WRITE, ex);
+    if (r == runtime::Access::kOk) std::memcpy(at(a), in.data(), in.size());
+    return r;
+  }
+  monitor::LeafResult ereport(const sgx::TargetInfo& ti, const runtime::ReportData& data, sgx::Report& rep) {
+    EreportReq req{};
+    std::memcpy(req.target_info, &ti, sizeof req.target_info);
+    std::memcpy(req.report_data, data.data(), sizeof req.report_data);
+    const auto body = rpc(w, Op::kEreport, bytes_of(req));
+    auto r = parse<Reply>(body);
+    if (!r || r->err != 0) die("EREPORT: bad monitor reply");
+    const monitor::LeafResult res = leaf_result(*r);
+    if (res && body.size() != sizeof(Reply) + sizeof rep) die("EREPORT: bad monitor reply");
+    if (res) std::memcpy(&rep, body.data() + sizeof(Reply), sizeof rep);
+    return res;
+  }
+  monitor::LeafResult egetkey(const sgx::KeyRequest& kr, runtime::Key& key) {
+    EgetkeyReq req{};
+    std::memcpy(req.key_request, &kr, sizeof req.key_request);
+    const auto body = rpc(w, Op::kEgetkey, bytes_of(req));
+    auto r = parse<Reply>(body);
+    if (!r || r->err != 0) die("EGETKEY: bad monitor reply");
+    const monitor::LeafResult res = leaf_result(*r);
+    if (res) {
+      if (body.size() != sizeof(Reply) + key.size()) die("EGETKEY: bad monitor reply");
+      std::memcpy(key.data(), body.data() + sizeof(Reply), key.size());
+      explicit_bzero(body.data() + sizeof(Reply), key.size());
+    }
+    return res;
+  }
+  monitor::LeafResult page_leaf(sgx::Enclu leaf, std::uint64_t page, std::uint64_t src, const sgx::Secinfo& si,
+                                bool& retry) {
+    PageOpReq req{};
+    req.addr = page;
+    req.src = src;
+    std::memcpy(req.secinfo, &si, sizeof req.secinfo);
+    const Op op = leaf == sgx::Enclu::kEaccept  ? Op::kEaccept
+                  : leaf == sgx::Enclu::kEmodpe ? Op::kEmodpe
+                                                : Op::kEacceptcopy;
+    const auto body = rpc(w, op, bytes_of(req));
+    auto r = parse<Reply>(body);
+    if (!r || r->err != 0 || body.size() != sizeof(Reply) + 4) die("page leaf: bad monitor reply");
+    std::int32_t prot;
+    std::memcpy(&prot, body.data() + sizeof(Reply), 4);
+    apply_map(page, 1, prot);
+    const monitor::LeafResult res = leaf_result(*r);
+    if (res.kind == monitor::LeafKind::kPf && w.leaf_retries < 4) {
+      // The page is not there yet (EACCEPT of an SGX2 page before any
+      // touch): the #PF goes to the driver, which EAUGs it, and the leaf
+      // runs again (RIP unchanged), as after the kernel's fault handler.
+      std::uint32_t code = 0;
+      if (driver_fault(w, res.address, sgx::pf_error::kUser | sgx::pf_error::kWrite, code)) {
+        ++w.leaf_retries;
+        retry = true;
+        return res;
+      }
+    }
+    w.leaf_retries = 0;
+    return res;
+  }
+  bool eexit(ucontext_t* c, std::uint64_t target, std::uint64_t /*next_rip: the host lands its own way*/,
+             Exception& ex) {
+    if (in_elrange(target, 1)) {  // SDM EEXIT: the target must be outside ELRANGE
       ex = {sgx::vector::kGp, 0, 0};
       return false;
+    }
+    w.rdi = runtime::ureg(c, REG_RDI), w.rsi = runtime::ureg(c, REG_RSI), w.rdx = runtime::ureg(c, REG_RDX);
+    w.r8 = runtime::ureg(c, REG_R8), w.r9 = runtime::ureg(c, REG_R9);
+    w.rsp = runtime::ureg(c, REG_RSP), w.rbp = runtime::ureg(c, REG_RBP);
+    exit_to_host(w, c, kExitEexit);
+    return true;
   }
-}
+};
 
 void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
@@ -533,7 +510,10 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
     std::memcpy(insn.bytes, at(rip), ok);
     insn.ok = ok >= 3;
     if (const std::size_t len = runtime::enclu_length(insn, 0xd7); len != 0) {
-      if (enclu(w, uc, len, ex)) return;
+      HostLeaves leaves{w, uc};
+      const runtime::LeafOutcome o = runtime::run_enclu_leaf(leaves, uc, len, ex);
+      if (o != runtime::LeafOutcome::kRetry) w.leaf_retries = 0;
+      if (o != runtime::LeafOutcome::kFault) return;
       aex(w, uc, ex);
       return;
     }

@@ -6,9 +6,11 @@
 // least 70 % of raw SHA-256 throughput. Results are printed as MB/s, TSC
 // cycles per page and the ratio; nothing is asserted.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -90,6 +92,13 @@ BENCHMARK(BM_MeasureSdkImage)->Unit(benchmark::kMillisecond);
 // Keeps each benchmark's throughput to print the ratio the issue asks for.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  // A reporter made here ignores --benchmark_color (ConsoleReporter's
+  // default is colour): colour only on a terminal, and never with NO_COLOR.
+  RatioReporter() : ConsoleReporter(color_wanted() ? OO_ColorTabular : OO_Tabular) {}
+  static bool color_wanted() {
+    const char* no_color = std::getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == 0);
+  }
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {

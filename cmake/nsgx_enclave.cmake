@@ -99,8 +99,8 @@ function(nsgx_add_enclave name)
     COMMENT "nsgx-edger8r --trusted ${edl_name}.edl")
   add_library(${name}_unsigned SHARED ${E_SOURCES} ${gen}/${edl_name}_t.c)
   nsgx_trusted_target(${name}_unsigned)
-  # tlibc first: its headers wrap the C library's with the SDK's additions.
-  target_include_directories(${name}_unsigned PRIVATE ${NSGX_SDK_INCLUDE_DIR}/tlibc ${gen} ${NSGX_SDK_INCLUDE_DIR}
+  # tlibc_ext first: its headers wrap the C and C++ libraries' with the SDK's additions.
+  target_include_directories(${name}_unsigned PRIVATE ${NSGX_SDK_INCLUDE_DIR}/tlibc_ext ${gen} ${NSGX_SDK_INCLUDE_DIR}
     ${E_INCLUDES})
   target_link_options(${name}_unsigned PRIVATE -nostdlib -Wl,--no-undefined -Wl,-Bsymbolic -Wl,-z,now
     -Wl,-z,noexecstack -Wl,-e,enclave_entry -Wl,--exclude-libs,libmbedcrypto.a)

@@ -1,12 +1,27 @@
 #include "runtime/common/quoting.h"
 
 #include <cerrno>
+#include <cstdio>
+
+#include "attest/emulated_root.h"
+#include "attest/sev_guest.h"
 
 namespace nsgx::runtime {
 
 const attest::Quoter* QuotingService::quoter(std::string* why) {
   std::lock_guard lock(mu_);
   if (!quoter_) {
+    // The first quote of a state directory off SEV-SNP makes the emulated
+    // root: two RSA-4096 keys (AMD's ARK/ASK size), seconds of silence
+    // otherwise. Said on stderr — the application's, for a private monitor
+    // or inproc; the journal, for the system monitor.
+    const std::string root_dir = options_.state_dir + "/" + attest::kEmulatedRootDir;
+    if ((options_.force_emulated || !attest::sev_guest_available(options_.sev_guest_device)) &&
+        !attest::EmulatedRoot::exists(root_dir))
+      std::fprintf(stderr,
+                   "nestedsgx: first quote on this platform: creating the emulated SEV-SNP root in %s "
+                   "(RSA-4096 keys; a few seconds, once)\n",
+                   root_dir.c_str());
     auto q = attest::Quoter::create(options_);
     if (!q) {
       if (why) *why = q.error().message();

@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "base/cli/command_line.h"
 #include "runtime/common/config.h"
 #include "runtime/common/platform_secrets.h"
 #include "runtime/isolated/paths.h"
@@ -115,6 +116,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   CLI::App app{"nsgx-monitor: the isolated backend's security monitor"};
+  app.name("nsgx-monitor");
+  nsgx::cli::set_version(app, "nsgx-monitor");
   std::string socket_path, state_dir, epc_size, host_path, user_epc;
   std::vector<std::string> allow_signers;
   bool system = false, no_debug = false;
@@ -137,7 +140,8 @@ int main(int argc, char** argv) {
   app.add_option("--allow-signer", allow_signers, "launch only enclaves of this MRSIGNER (hex; repeatable)");
   app.add_flag("--no-debug", no_debug, "refuse debug enclaves");
   app.add_option("--host", host_path, "the nsgx-enclave-host executable");
-  CLI11_PARSE(app, argc, argv);
+  // Exit status: 0 stopped cleanly, 1 could not start or serve, 2 usage.
+  if (const auto rc = nsgx::cli::parse_command_line(app, argc, argv)) return *rc;
 
   // The system monitor takes nothing from whoever started it but its
   // command line: no NSGX_STATE_DIR, NSGX_ENCLAVE_HOST, LD_* or locale.

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/install_layout.h"
+
 #ifndef NSGX_ISOLATED_BIN_DIR
 #error "NSGX_ISOLATED_BIN_DIR: the directory of nsgx-monitor and nsgx-enclave-host"
 #endif
@@ -149,7 +151,7 @@ std::string monitor_path() {
 #if NSGX_ENV_OVERRIDES
   if (const char* s = std::getenv("NSGX_MONITOR"); s && *s) return s;
 #endif
-  return std::string(NSGX_ISOLATED_BIN_DIR) + "/nsgx-monitor";
+  return installed_or_build("nsgx-monitor", std::string(NSGX_ISOLATED_BIN_DIR) + "/nsgx-monitor");
 }
 
 std::string enclave_host_path([[maybe_unused]] bool use_env) {
@@ -165,7 +167,7 @@ std::string enclave_host_path([[maybe_unused]] bool use_env) {
     const std::string p = dir + "/nsgx-enclave-host";
     if (access(p.c_str(), X_OK) == 0) return p;
   }
-  return std::string(NSGX_ISOLATED_BIN_DIR) + "/nsgx-enclave-host";
+  return installed_or_build("nsgx-enclave-host", std::string(NSGX_ISOLATED_BIN_DIR) + "/nsgx-enclave-host");
 }
 
 Status check_root_owned(const std::string& path, std::optional<uid_t> also) {

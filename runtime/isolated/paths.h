@@ -87,10 +87,12 @@ Status make_socket_dir(const std::string& socket_path);
 // Whether this build honours NSGX_MONITOR, NSGX_ENCLAVE_HOST and
 // NSGX_STATE_DIR (test builds; CMake option NSGX_ENV_OVERRIDES).
 constexpr bool env_overrides() { return NSGX_ENV_OVERRIDES != 0; }
-// $NSGX_MONITOR (test builds), else nsgx-monitor where the build put it.
+// $NSGX_MONITOR (test builds), else PREFIX/libexec/nestedsgx/nsgx-monitor
+// for installed code (base/install_layout.h), else where the build put it.
 std::string monitor_path();
 // $NSGX_ENCLAVE_HOST (test builds, and only if `use_env`), else
-// nsgx-enclave-host beside the running executable, else where the build put it.
+// nsgx-enclave-host beside the running executable, else the installed one
+// (installed code), else where the build put it.
 std::string enclave_host_path(bool use_env = true);
 
 // Checks that no one but root (and `also`, if given) can replace `path`:

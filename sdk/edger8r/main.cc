@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/cli/command_line.h"
 #include "sdk/edger8r/codegen.h"
 #include "sdk/edger8r/parser.h"
 
@@ -25,6 +26,8 @@ bool write(const std::filesystem::path& p, const std::string& text) {
 
 int main(int argc, char** argv) {
   CLI::App app{"nsgx-edger8r: generates the trusted and untrusted bridges of an EDL file"};
+  app.name("nsgx-edger8r");
+  nsgx::cli::set_version(app, "nsgx-edger8r");
   std::vector<std::string> files, search;
   std::string trusted_dir = ".", untrusted_dir = ".";
   bool trusted = false, untrusted = false, header_only = false, use_prefix = false;
@@ -36,7 +39,9 @@ int main(int argc, char** argv) {
   app.add_option("--search-path", search, "directories to search for imported EDL files (':'-separated, repeatable)");
   app.add_flag("--header-only", header_only, "generate headers only");
   app.add_flag("--use-prefix", use_prefix, "prefix untrusted ECALL proxies with the enclave name");
-  CLI11_PARSE(app, argc, argv);
+  // Exit status, as every nestedsgx tool: 0 generated, 1 a file that
+  // cannot be written, 2 bad input (an EDL that does not compile) or usage.
+  if (const auto rc = nsgx::cli::parse_command_line(app, argc, argv)) return *rc;
   if (!trusted && !untrusted) trusted = untrusted = true;
 
   nsgx::edl::ParseOptions po;
@@ -62,10 +67,10 @@ int main(int argc, char** argv) {
     const fs::path td(trusted_dir), ud(untrusted_dir);
     if (trusted && !(write(td / (e->short_name + "_t.h"), g.trusted_header) &&
                      (header_only || write(td / (e->short_name + "_t.c"), g.trusted_source))))
-      return 2;
+      return 1;
     if (untrusted && !(write(ud / (e->short_name + "_u.h"), g.untrusted_header) &&
                        (header_only || write(ud / (e->short_name + "_u.c"), g.untrusted_source))))
-      return 2;
+      return 1;
   }
   return 0;
 }

@@ -1,9 +1,9 @@
 /* The SGX SDK's additions to <string.h> inside enclaves
- * (sdk/include/tlibc/string.h): bounds-checked copies and memcpy_verw. */
+ * (sdk/include/tlibc_ext/string.h): bounds-checked copies and memcpy_verw. */
 #include <errno.h>
 #include <stdint.h>
 
-#include "sdk/include/tlibc/string.h"
+#include "sdk/include/tlibc_ext/string.h"
 
 static int overlap(const void* a, size_t na, const void* b, size_t nb) {
   const uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,23 @@ const char* not_built(const Suite& s) {
 std::string find_suite(const Suite& s) {
   return find_helper(s.binary, "NSGX_BENCH_DIR",
                      s.kind == Kind::kSdk ? NSGX_SDK_BENCH_BUILD_DIR : NSGX_BENCH_BUILD_DIR);
+}
+
+// Google Benchmark colours its tables by TERM alone in some versions; piped
+// or redirected output (and NO_COLOR, no-color.org) gets none.
+std::string color_flag() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool color = isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == 0);
+  return std::string("--benchmark_color=") + (color ? "true" : "false");
+}
+
+// The Google Benchmark command line of suite `s` (under `nsgx exec` where it needs it).
+std::vector<std::string> gbench_argv(const Suite& s, const std::string& bin) {
+  std::vector<std::string> argv;
+  if (s.kind == Kind::kGbenchExec) argv = {self_exe(), "exec", "--"};
+  argv.push_back(bin);
+  argv.push_back(color_flag());
+  return argv;
 }
 
 struct Row {
@@ -129,7 +147,7 @@ void add_bench(CLI::App& app, int& exit_code) {
                   "minimum seconds per benchmark (Google Benchmark suites; their default if unset)");
   cmd->add_option("--out", o->out_dir, "keep each suite's JSON results in this directory");
   cmd->add_option("--calls", o->calls, "calls timed per round trip (sdk suite)")->check(CLI::Range(100, 100000000));
-  cmd->add_flag("--list", o->list, "list the suites and where their binaries are");
+  cmd->add_flag("--list", o->list, "list the suites and where their binaries are; with SUITE names, their benchmarks");
   cmd->callback([o, &exit_code] {
     std::vector<const Suite*> chosen;
     for (const auto& s : kSuites)
@@ -145,7 +163,22 @@ void add_bench(CLI::App& app, int& exit_code) {
       for (const Suite* s : chosen) {
         const std::string bin = find_suite(*s);
         std::cout << s->name << "\t" << (bin.empty() ? not_built(*s) : bin) << "\t" << s->what << "\n";
+        // Suites named explicitly: their benchmarks too (names for --filter).
+        if (o->suites.empty() || bin.empty() || s->kind == Kind::kSdk) continue;
+        std::vector<std::string> argv = gbench_argv(*s, bin);
+        argv.push_back("--benchmark_list_tests=true");
+        if (!o->filter.empty()) argv.push_back("--benchmark_filter=" + o->filter);
+        std::cout << std::flush;
+        if (run_process(argv) != 0) exit_code = kExitVerifyFailed;
       }
+      return;
+    }
+    // Nothing to run (a build without benchmarks: scripts/demo's release
+    // build, a package without them) is said once, and no results are promised.
+    if (std::none_of(chosen.begin(), chosen.end(), [](const Suite* s) { return !find_suite(*s).empty(); })) {
+      std::cerr << "nsgx bench: this build has no benchmarks (configure with -DNSGX_BENCH=ON -DNSGX_TESTS=ON, as "
+                   "scripts/test does; or set NSGX_BENCH_DIR)\n";
+      exit_code = kExitBadInput;
       return;
     }
     fs::path out = o->out_dir;
@@ -162,6 +195,9 @@ void add_bench(CLI::App& app, int& exit_code) {
     } else {
       fs::create_directories(out, ec);
     }
+    int ran = 0;  // Google Benchmark suites that produced results
+    bool sdk_ran = false;
+    std::vector<std::string> filtered_out;
     for (const Suite* s : chosen) {
       const std::string bin = find_suite(*s);
       if (bin.empty()) {
@@ -194,11 +230,10 @@ void add_bench(CLI::App& app, int& exit_code) {
           }
         }
         unsetenv("NSGX_FSGSBASE");
+        sdk_ran = true;
         continue;
       }
-      std::vector<std::string> argv;
-      if (s->kind == Kind::kGbenchExec) argv = {self_exe(), "exec", "--"};
-      argv.push_back(bin);
+      std::vector<std::string> argv = gbench_argv(*s, bin);
       argv.push_back("--benchmark_counters_tabular=true");
       argv.push_back("--benchmark_out_format=json");
       argv.push_back("--benchmark_out=" + (out / (std::string(s->name) + ".json")).string());
@@ -209,11 +244,24 @@ void add_bench(CLI::App& app, int& exit_code) {
         exit_code = kExitVerifyFailed;
         continue;
       }
-      if (std::string(s->name) == "inproc") summarize_inproc(load_rows(out / "inproc.json"));
+      const auto rows = load_rows(out / (std::string(s->name) + ".json"));
+      if (rows.empty())
+        filtered_out.push_back(s->name);
+      else
+        ++ran;
+      if (std::string(s->name) == "inproc") summarize_inproc(rows);
     }
-    if (keep)
+    // A filter that matched nothing anywhere is a usage error, not a result
+    // (Google Benchmark only warns and exits 0).
+    if (!o->filter.empty() && ran == 0 && !filtered_out.empty()) {
+      std::cerr << "nsgx bench: --filter '" << o->filter << "' matches no benchmark of ";
+      for (std::size_t i = 0; i < filtered_out.size(); ++i) std::cerr << (i ? ", " : "") << filtered_out[i];
+      std::cerr << " (names are like BM_Egetkey; `nsgx bench SUITE --list` lists them)\n";
+      if (exit_code == kExitOk) exit_code = kExitBadInput;
+    }
+    if (keep && (ran > 0 || sdk_ran))
       std::cout << "\nresults (JSON): " << out.string() << "\n";
-    else
+    else if (!keep)
       fs::remove_all(out, ec);
   });
 }

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "base/bytes.h"
+#include "base/install_layout.h"
 #include "tools/nsgx/commands.h"
 
 namespace nsgx::cli {
@@ -70,18 +71,9 @@ Status check_dynamic(const std::string& path) {
 
 std::string preload_path() {
   if (const char* p = std::getenv("NSGX_PRELOAD"); p && *p) return p;
-  // Installed beside the binary (lib/ of the prefix), else the build tree's.
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    std::string dir(self);
-    dir = dir.substr(0, dir.rfind('/'));
-    for (const char* rel : {"/../lib/libnsgx_inproc.so", "/libnsgx_inproc.so"}) {
-      const std::string cand = dir + rel;
-      if (access(cand.c_str(), R_OK) == 0) return cand;
-    }
-  }
+  // Installed: PREFIX/lib64 (base/install_layout.h); else the build tree's.
+  if (const std::string prefix = installed_prefix(); !prefix.empty())
+    return prefix + "/" + kInstallLibDir + "/libnsgx_inproc.so";
   return NSGX_PRELOAD_BUILD_PATH;
 }
 

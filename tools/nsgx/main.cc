@@ -1,10 +1,13 @@
 // nsgx — the nestedsgx command line (BRIEF §6).
 #include <CLI/CLI.hpp>
 
+#include "base/cli/command_line.h"
 #include "tools/nsgx/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"nsgx: SGX-compatible enclaves on a security monitor"};
+  app.name("nsgx");
+  nsgx::cli::set_version(app, "nsgx");
   app.require_subcommand(1);
   int exit_code = nsgx::cli::kExitOk;
   nsgx::cli::add_measure(app, exit_code);
@@ -19,11 +22,6 @@ int main(int argc, char** argv) {
   nsgx::cli::add_verify_quote(*verify, exit_code);
   nsgx::cli::add_quote(app, exit_code);
   nsgx::cli::add_snp(app, exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : nsgx::cli::kExitBadInput;
-  }
+  if (const auto rc = nsgx::cli::parse_command_line(app, argc, argv)) return *rc;
   return exit_code;
 }

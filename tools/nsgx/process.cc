@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/install_layout.h"
+
 namespace nsgx::cli {
 
 std::string self_exe() {
@@ -42,8 +44,11 @@ std::string find_helper(const std::string& name, const char* env_var, const std:
     std::error_code ec;
     candidates.push_back(fs::is_directory(e, ec) ? fs::path(e) / name : fs::path(e));
   }
-  candidates.push_back(fs::path(self_exe()).parent_path() / "../libexec/nsgx" / name);
-  if (!build_dir.empty()) candidates.push_back(fs::path(build_dir) / name);
+  // Installed: PREFIX/libexec/nestedsgx only; a build tree: the build's folder.
+  if (const std::string prefix = installed_prefix(); !prefix.empty())
+    candidates.push_back(fs::path(prefix) / kInstallLibexecDir / name);
+  else if (!build_dir.empty())
+    candidates.push_back(fs::path(build_dir) / name);
   for (const auto& c : candidates)
     if (access(c.c_str(), R_OK) == 0) return c.string();
   return {};

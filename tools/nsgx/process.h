@@ -13,8 +13,9 @@ std::string self_exe();
 // Runs argv[0] with argv, waits; its exit status (128 + signal if killed, -1 if it could not start).
 int run_process(std::vector<std::string> argv);
 
-// The first executable of: $env_var (a file or a directory holding `name`),
-// <prefix>/libexec/nsgx/name beside this binary, build_dir/name. Empty if none.
+// The first readable file of: $env_var (a file or a directory holding
+// `name`), then PREFIX/libexec/nestedsgx/name for an installed nsgx or
+// build_dir/name in a build tree (base/install_layout.h). Empty if none.
 std::string find_helper(const std::string& name, const char* env_var, const std::string& build_dir);
 
 }  // namespace nsgx::cli

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# nestedsgx as an installed SDK (packaging/CMakeLists.txt): `cmake --install`
+# into a temporary prefix, then, outside the source tree, a small enclave
+# application (tests/install/project) built against that prefix two ways —
+# CMake find_package(nestedsgx) and an SGX SDK sample-style Makefile
+# ($(SGX_SDK)/bin/x64/sgx_edger8r, -lsgx_urts, sgx_sign) — and run on the
+# isolated backend with the prefix's own monitor. Also: the prefix's layout,
+# the environment script, pkg-config, the unit file (systemd-analyze verify),
+# and an installed `nsgx bench` without benchmarks.
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR
+set -u
+BUILD=$1 SRC=$2
+T=$(mktemp -d /tmp/nsgx-install-test.XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+fails=0
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+P=$T/prefix
+# Never the build tree's monitor or state: only what the prefix holds.
+unset NSGX_MONITOR NSGX_ENCLAVE_HOST NSGX_PRELOAD NSGX_BENCH_DIR NSGX_DEMO_DIR NSGX_RA_DIR NSGX_BACKEND
+export NSGX_STATE_DIR=$T/state NSGX_MONITOR_SOCKET=$T/no-daemon.sock
+
+if ! cmake --install "$BUILD" --prefix "$P" >"$T/install.log" 2>&1; then
+  fail "cmake --install: $(tail -5 "$T/install.log")"
+  echo "$fails failure(s)"; exit 1
+fi
+pass "cmake --install"
+for f in bin/nsgx bin/nsgx-edger8r bin/x64/sgx_edger8r bin/x64/sgx_sign lib64/libsgx_urts.so lib64/libsgx_trts.a \
+  lib64/libsgx_tstdc.a lib64/libsgx_tservice.a lib64/libsgx_tcxx.a lib64/libsgx_tcrypto.a lib64/libnsgx_inproc.so \
+  include/sgx_urts.h include/sgx_trts.h include/tlibc/string.h include/sgx_tstdc.edl \
+  libexec/nestedsgx/nsgx-monitor libexec/nestedsgx/nsgx-enclave-host lib/cmake/nestedsgx/nestedsgxConfig.cmake \
+  pkgconfig/libsgx_urts.pc environment buildenv.mk share/nestedsgx/nsgx-monitor.service; do
+  [ -e "$P/$f" ] || fail "missing $f"
+done
+pass "layout checked"
+# One shared library: only system libraries as dependencies, the SDK's soname.
+readelf -d "$P/lib64/libsgx_urts.so" | grep -q 'SONAME.*libsgx_urts.so.2' && pass "urts soname" || fail "urts soname"
+if ldd "$P/lib64/libsgx_urts.so" | grep -q 'not found'; then fail "urts has unresolved dependencies"; else pass "urts resolves its dependencies"; fi
+nm -D --defined-only "$P/lib64/libsgx_urts.so" | awk '{print $3}' | grep -vE '^(sgx_|nsgx_)' >"$T/extra_syms"
+[ ! -s "$T/extra_syms" ] && pass "urts exports only sgx_*/nsgx_*" || fail "urts exports $(head -3 "$T/extra_syms")"
+# --- the environment script ---
+(
+  source "$P/environment"
+  [ "$SGX_SDK" == "$P" ] && [[ ":$PATH:" == *":$P/bin/x64:"* ]] && [[ "$LD_LIBRARY_PATH" == "$P/lib64"* ]] &&
+    [[ "$PKG_CONFIG_PATH" == "$P/pkgconfig"* ]]
+) && pass "environment sets SGX_SDK, PATH, LD_LIBRARY_PATH, PKG_CONFIG_PATH" || fail "environment script"
+if command -v pkg-config >/dev/null; then
+  libs=$(PKG_CONFIG_PATH=$P/pkgconfig pkg-config --libs libsgx_urts)
+  [[ "$libs" == *"-L$P/pkgconfig/../lib64"*"-lsgx_urts"* ]] && pass "pkg-config libsgx_urts" || fail "pkg-config: '$libs'"
+fi
+
+# The prefix's monitor, wrapped to prove that the application's runtime
+# started it (and not the build tree's).
+mv "$P/libexec/nestedsgx/nsgx-monitor" "$P/libexec/nestedsgx/nsgx-monitor.real"
+cat >"$P/libexec/nestedsgx/nsgx-monitor" <<WRAP
+#!/bin/sh
+echo started >>"$T/monitor-used"
+exec "$P/libexec/nestedsgx/nsgx-monitor.real" "\$@"
+WRAP
+chmod +x "$P/libexec/nestedsgx/nsgx-monitor"
+expect_run() {  # expect_run NAME DIR APP ENCLAVE
+  rm -f "$T/monitor-used"
+  if ! (cd "$2" && LD_LIBRARY_PATH=$P/lib64 ./"$3" "$4") >"$T/run.out" 2>&1; then
+    fail "$1 run: $(head -c 600 "$T/run.out")"
+    return
+  fi
+  grep -q "enclave: the sum of 5 values is 39" "$T/run.out" && grep -q "app: total 39" "$T/run.out" &&
+    pass "$1 runs on the isolated backend" || fail "$1 output: $(cat "$T/run.out")"
+  [ -s "$T/monitor-used" ] && pass "$1 used the prefix's nsgx-monitor" || fail "$1 did not start the prefix's monitor"
+}
+
+# --- a CMake project: find_package(nestedsgx) ---
+cp -r "$SRC/tests/install/project" "$T/cmake-src"
+if cmake -S "$T/cmake-src" -B "$T/cmake-build" -DCMAKE_PREFIX_PATH="$P" >"$T/cmake.log" 2>&1 &&
+  cmake --build "$T/cmake-build" >>"$T/cmake.log" 2>&1; then
+  pass "CMake project builds against the prefix"
+  grep -q "$P/bin/nsgx-edger8r" "$T/cmake-build/build.ninja" "$T/cmake-build/Makefile" "$T"/cmake-build/CMakeFiles/*.dir/build.make 2>/dev/null &&
+    pass "CMake project ran the installed nsgx-edger8r" || fail "CMake project did not use the installed nsgx-edger8r"
+  expect_run "CMake project" "$T/cmake-build" sum_app sum_enclave.signed.so
+else
+  fail "CMake project: $(tail -20 "$T/cmake.log")"
+fi
+
+# --- an SGX SDK sample-style Makefile ---
+cp -r "$SRC/tests/install/project" "$T/make-src"
+if (source "$P/environment" && make -C "$T/make-src") >"$T/make.log" 2>&1; then
+  pass "Makefile project builds with sgx_edger8r, -lsgx_urts, sgx_sign"
+  expect_run "Makefile project" "$T/make-src" app enclave.signed.so
+  mr=$("$P/bin/nsgx" measure "$T/make-src/enclave.signed.so")
+  "$P/bin/nsgx" sigstruct "$T/make-src/enclave.signed.so" >/dev/null && pass "sgx_sign's image verifies ($mr)" ||
+    fail "sgx_sign's image does not verify"
+else
+  fail "Makefile project: $(tail -20 "$T/make.log")"
+fi
+"$P/bin/x64/sgx_sign" gendata -enclave x >/dev/null 2>&1; [ $? == 2 ] && pass "sgx_sign gendata: a clear refusal" ||
+  fail "sgx_sign gendata"
+
+# --- installed nsgx: finds its helpers in the prefix, says when benchmarks are absent ---
+"$P/bin/nsgx" bench --list >"$T/list" 2>&1
+if grep -q "_benchmark" "$T/list"; then
+  grep -q "$P/libexec/nestedsgx/monitor_benchmark" "$T/list" && pass "installed bench finds the prefix's benchmarks" ||
+    fail "installed bench --list: $(cat "$T/list")"
+fi
+rm -f "$P"/libexec/nestedsgx/*_benchmark
+"$P/bin/nsgx" bench --out "$T/results" >"$T/bench.out" 2>"$T/bench.err"
+rc=$?
+[ $rc == 2 ] && grep -q "no benchmarks" "$T/bench.err" && ! grep -q "results" "$T/bench.out" &&
+  pass "nsgx bench without benchmarks says so (exit 2, no results path)" ||
+  fail "nsgx bench without benchmarks: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 400)"
+
+# --- the unit file ---
+unit=$P/share/nestedsgx/nsgx-monitor.service
+grep -q "^ExecStart=$P/libexec/nestedsgx/nsgx-monitor --system$" "$unit" && pass "unit runs the prefix's monitor" ||
+  fail "unit ExecStart: $(grep ExecStart "$unit")"
+grep -q "^StateDirectory=nsgx$" "$unit" && grep -q "^RuntimeDirectory=nsgx$" "$unit" && pass "unit state/runtime dirs" ||
+  fail "unit directories"
+if command -v systemd-analyze >/dev/null; then
+  mv "$P/libexec/nestedsgx/nsgx-monitor.real" "$P/libexec/nestedsgx/nsgx-monitor"
+  # --man=no: the Documentation= file URL is checked, no man page is named.
+  if systemd-analyze verify --man=no "$unit" >"$T/verify" 2>&1 && [ ! -s "$T/verify" ]; then
+    pass "systemd-analyze verify: clean"
+  else
+    fail "systemd-analyze verify: $(cat "$T/verify")"
+  fi
+fi
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]

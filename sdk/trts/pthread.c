@@ -346,7 +346,7 @@ typedef struct nsgx_pthread {
   int state;            /* T_*, under threads_lock */
   int detached;         /* under threads_lock */
   int joining;          /* someone is in pthread_join; under threads_lock */
-  intptr_t exit_ctx[5]; /* __builtin_setjmp's buffer: where pthread_exit returns to */
+  void* exit_ctx[5]; /* __builtin_setjmp's buffer (void* words, as GCC and clang both take it): where pthread_exit returns to */
 } nsgx_pthread_t;
 
 static nsgx_pthread_t* threads; /* under threads_lock */

@@ -47,7 +47,6 @@ function(replace_once content_var from to)
 endfunction()
 
 if(MODE STREQUAL "mrsigner")
-  get_filename_component(dir ${OUT} DIRECTORY)
   set(sig ${OUT}.sigstruct)
   execute_process(COMMAND ${NSGX} sign --key ${KEY} --enclavehash 0000000000000000000000000000000000000000000000000000000000000000
                           --out ${sig}

@@ -12,7 +12,7 @@
 #   run_local_attestation.sh [--exec NSGX] --responder APP --initiator APP
 #                            --enclaves NAME=FILE... --expect TEXT...
 set -euo pipefail
-exec_with= responder= initiator= enclaves=() expect=()
+exec_with='' responder='' initiator='' enclaves=() expect=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --exec) exec_with=$2; shift 2 ;;

@@ -5,7 +5,7 @@
 # Passes when it exits 0, prints every --expect line and no --reject line.
 #   run_sample.sh [--exec NSGX] --app APP --enclaves NAME=FILE... --expect TEXT... [--reject TEXT...] [-- ARGS]
 set -euo pipefail
-exec_with= app= enclaves=() expect=() reject=() args=()
+exec_with='' app='' enclaves=() expect=() reject=() args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --exec) exec_with=$2; shift 2 ;;

@@ -2,16 +2,17 @@
 # Runs one SDK sample application as its README says: in a directory that
 # holds its enclave files under the names the application opens, with a
 # character on stdin for its "Enter a character before exit" prompt.
-# Passes when it exits 0 and prints every --expect line.
-#   run_sample.sh [--exec NSGX] --app APP --enclaves NAME=FILE... --expect TEXT... [-- ARGS]
+# Passes when it exits 0, prints every --expect line and no --reject line.
+#   run_sample.sh [--exec NSGX] --app APP --enclaves NAME=FILE... --expect TEXT... [--reject TEXT...] [-- ARGS]
 set -euo pipefail
-exec_with= app= enclaves=() expect=() args=()
+exec_with='' app='' enclaves=() expect=() reject=() args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --exec) exec_with=$2; shift 2 ;;
     --app) app=$2; shift 2 ;;
     --enclaves) shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do enclaves+=("$1"); shift; done ;;
     --expect) shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do expect+=("$1"); shift; done ;;
+    --reject) shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do reject+=("$1"); shift; done ;;
     --) shift; args=("$@"); break ;;
     *) echo "run_sample.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -30,4 +31,7 @@ printf '%s\n' "$out"
 if [ $rc -ne 0 ]; then echo "run_sample.sh: exit status $rc" >&2; exit 1; fi
 for line in "${expect[@]}"; do
   if ! grep -qF -- "$line" <<<"$out"; then echo "run_sample.sh: missing: $line" >&2; exit 1; fi
+done
+for line in "${reject[@]}"; do
+  if grep -qF -- "$line" <<<"$out"; then echo "run_sample.sh: printed: $line" >&2; exit 1; fi
 done

@@ -29,12 +29,18 @@ function(nsgx_sample_app target)
   target_link_libraries(${target} PRIVATE Threads::Threads)
 endfunction()
 
-# nsgx_sample_test(NAME app workdir-files... EXPECT text...): see run_sample.sh
+# nsgx_sample_test(NAME APP app ENCLAVES name=file... EXPECT text... [REJECT text...]):
+# see run_sample.sh
 function(nsgx_sample_test name)
-  cmake_parse_arguments(T "" "APP" "ENCLAVES;EXPECT" ${ARGN})
-  add_test(NAME ${name}_isolated COMMAND ${run} --app $<TARGET_FILE:${T_APP}> --enclaves ${T_ENCLAVES} --expect ${T_EXPECT})
+  cmake_parse_arguments(T "" "APP" "ENCLAVES;EXPECT;REJECT" ${ARGN})
+  set(reject)
+  if(T_REJECT)
+    set(reject --reject ${T_REJECT})
+  endif()
+  add_test(NAME ${name}_isolated COMMAND ${run} --app $<TARGET_FILE:${T_APP}> --enclaves ${T_ENCLAVES}
+    --expect ${T_EXPECT} ${reject})
   add_test(NAME ${name}_inproc COMMAND ${run} --exec $<TARGET_FILE:nsgx> --app $<TARGET_FILE:${T_APP}>
-    --enclaves ${T_ENCLAVES} --expect ${T_EXPECT})
+    --enclaves ${T_ENCLAVES} --expect ${T_EXPECT} ${reject})
   set_tests_properties(${name}_isolated ${name}_inproc PROPERTIES ENVIRONMENT "${sample_env}" TIMEOUT 300)
 endfunction()
 

@@ -50,6 +50,11 @@ typedef struct nsgx_td {
   uint64_t exception_rip;
   uint64_t next_waiter;  /* sgx_thread_* wait queues */
   uint32_t woken;        /* set by a wake-up; consumed by the wait */
+  /* The untrusted RSP before the first sgx_ocalloc since the last
+   * sgx_ocfree (0: none pending), which sgx_ocfree restores. Saved and
+   * cleared around every entry but ECMD_ORET, so a nested ECALL's
+   * allocations stack below the OCALL it was made from. */
+  uint64_t ocalloc_top;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -84,6 +89,12 @@ HIDDEN void nsgx_crash(void) __attribute__((noreturn));
 HIDDEN extern volatile int nsgx_crashed;
 /* asm: EEXIT to OCALL `index` and return the status the untrusted side sends back with ECMD_ORET. */
 HIDDEN sgx_status_t nsgx_trts_ocall(unsigned index, void* ms, nsgx_td_t* td);
+
+/* Switchless calls (switchless.c, trts.c). */
+sgx_status_t sl_init_switchless(void* sl_data);
+sgx_status_t sl_run_switchless_tworker(void);
+HIDDEN sgx_status_t nsgx_switchless_ecall(uint32_t index, void* ms);
+HIDDEN size_t nsgx_ocall_count(void);
 #endif
 
 #endif

@@ -110,7 +110,10 @@ sgx_status_t Switchless::ecall(int index, const void* ocall_table, void* ms, boo
   store32(&s->state, NSGX_SL_READY);
   __atomic_fetch_add(&shared_->ecall_pending, 1, __ATOMIC_RELEASE);
   if (tworkers_awake_.load() == 0) wake(tsleep_);
-  for (std::uint32_t r = 0; r < config_.retries_before_fallback && load32(&s->state) == NSGX_SL_READY; ++r) cpu_pause();
+  for (std::uint32_t r = 1; r <= config_.retries_before_fallback && load32(&s->state) == NSGX_SL_READY; ++r) {
+    cpu_pause();
+    if (r % kPausesPerYield == 0) sched_yield();  // the worker may be waiting for this core
+  }
   if (cas32(&s->state, NSGX_SL_READY, NSGX_SL_FREE)) {  // withdrawn: no worker will run it
     __atomic_fetch_sub(&shared_->ecall_pending, 1, __ATOMIC_RELAXED);
     return miss();

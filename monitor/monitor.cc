@@ -494,12 +494,12 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
     return LeafResult::pf(page.value, "EMODT: not a REG or TCS page of a live enclave");
   Enclave& enclave = *held.enclave;
   if (enclave.state != EnclaveState::kInitialized) return LeafResult::gp("EMODT: enclave not initialized");
-  if (entry.type == sgx::PageType::kTcs &&
-      (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0 ||
-       platform_.thread_inside(entry.owner, entry.addr)))
-    return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
   if (entry.pending || entry.modified || entry.pr)
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");
+  // Last, since a TCS the backend revokes stays revoked: nothing may fail after it.
+  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0 ||
+                                            !platform_.revoke_tcs(entry.owner, entry.addr)))
+    return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];

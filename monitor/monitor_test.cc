@@ -873,7 +873,7 @@ TEST_F(Sgx2Test, ChangeAPageToTcsAndEnterThroughIt) {
 }
 
 // A thread the backend runs without the monitor's EENTER (the isolated
-// enclave host reports it through Platform::thread_inside) makes its TCS
+// enclave host reports it through Platform::revoke_tcs) makes its TCS
 // busy for EMODT and the enclave active for EREMOVE, exactly as one the
 // monitor entered itself.
 TEST_F(Sgx2Test, ThreadsTheBackendReportsCountAsInside) {

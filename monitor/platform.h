@@ -68,7 +68,12 @@ class Platform {
   // that the SDM's checks that depend on threads inside (EMODT of a busy
   // TCS, EREMOVE while threads are inside) hold on every backend. Called
   // with the enclave's lock held. The default: none.
-  virtual bool thread_inside(EnclaveId /*enclave*/, LinearAddr /*tcs*/) const { return false; }
+  //
+  // revoke_tcs: false if a thread is inside on `tcs`; otherwise true, and
+  // from now on no thread enters on it (EMODT is about to make it a TRIM
+  // page: a check and a separate entry would race, a thread entering just
+  // after the check would run on a TCS that is no longer one).
+  virtual bool revoke_tcs(EnclaveId /*enclave*/, LinearAddr /*tcs*/) { return true; }
   virtual bool any_thread_inside(EnclaveId /*enclave*/) const { return false; }
 };
 

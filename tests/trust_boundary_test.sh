@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The trust boundary of the isolated backend (issue 15), attacked as two
+# The trust boundary of the isolated backend (issue 15), attacked as
 # unprivileged users this test creates: the application's own user (APP, a
-# member of group nsgx) and another user (OTHER). A system monitor runs as
+# member of group nsgx), another user (OTHER), and for the quotas a second
+# member of group nsgx (PEER) whose applications APP must not starve. A
+# system monitor runs as
 # user nsgx-monitor, started the way docs/isolated.md documents for a
 # machine without systemd (`nsgx-monitor --system` as root), with a socket
 # and state directory of its own so that it never touches a real one.
@@ -43,12 +45,13 @@ work=$(mktemp -d /run/nsgxt.XXXXXX)
 chmod 0755 "$work"
 APP=nsgxtest-app
 OTHER=nsgxtest-other
+PEER=nsgxtest-peer
 getent passwd nsgx-monitor >/dev/null || made_monitor_user=1
 getent group nsgx >/dev/null || made_group=1
 monpid=
 cleanup() {
   [ -n "$monpid" ] && kill -TERM "$monpid" 2>/dev/null && wait "$monpid" 2>/dev/null
-  for u in $APP $OTHER; do userdel -r "$u" >/dev/null 2>&1; done
+  for u in $APP $OTHER $PEER; do userdel -r "$u" >/dev/null 2>&1; done
   [ -n "${made_monitor_user:-}" ] && userdel nsgx-monitor >/dev/null 2>&1
   [ -n "${made_group:-}" ] && groupdel nsgx >/dev/null 2>&1
   rm -rf "$work" "/tmp/nsgx-$app_uid" 2>/dev/null
@@ -57,11 +60,12 @@ app_uid=none
 trap cleanup EXIT
 
 "$SRC/scripts/install-service" --accounts-only || skip "cannot create the nsgx-monitor user and nsgx group"
-for u in $APP $OTHER; do
+for u in $APP $OTHER $PEER; do
   userdel -r "$u" >/dev/null 2>&1
   useradd --create-home --home-dir "$work/home-$u" --shell /bin/sh "$u" || skip "useradd $u failed"
 done
 usermod -aG nsgx $APP
+usermod -aG nsgx $PEER
 app_uid=$(id -u $APP)
 mon_uid=$(id -u nsgx-monitor)
 as() {  # as USER COMMAND...: a clean login-less environment of that user
@@ -78,10 +82,10 @@ chmod 0755 "$work/evil/host"
 state=$work/state
 sock=$work/run/monitor.sock
 
-start_monitor() {
+start_monitor() {  # start_monitor [OPTION...]
   # A hostile environment: the system monitor must ignore all of it.
   env NSGX_STATE_DIR="$work/evil/state" NSGX_ENCLAVE_HOST="$work/evil/host" NSGX_EPC_SIZE=64K \
-    "$work/bin/nsgx-monitor" --system --socket "$sock" --state-dir "$state" >>"$work/monitor.log" 2>&1 &
+    "$work/bin/nsgx-monitor" --system --socket "$sock" --state-dir "$state" "$@" >>"$work/monitor.log" 2>&1 &
   monpid=$!
   for _ in $(seq 100); do
     [ -S "$sock" ] && return 0
@@ -226,6 +230,56 @@ release priv
 held_exit=$?
 check "that application finished (exit $held_exit)" [ "$held_exit" == 0 ]
 check "no NSGX_ENCLAVE_HOST ever ran" [ ! -e "$work/evil/host-ran" ]
+
+echo "== denial of service: one user's quotas hold over all its connections"
+# APP, as a hostile client speaking the raw protocol, opens several
+# connections and takes all it can; the quotas are per uid (64 enclaves,
+# half the EPC by default), so PEER's application must still get an enclave.
+mkfifo "$work/quota.in"
+runuser -u $APP -- "$probe" quota "$sock" <"$work/quota.in" >"$work/quota.out" 2>&1 &
+quota_pid=$!
+exec {quota_fd}>"$work/quota.in"
+for _ in $(seq 1200); do
+  grep -q '^holding' "$work/quota.out" && break
+  kill -0 $quota_pid 2>/dev/null || break
+  sleep 0.05
+done
+epc=$(awk '$1 == "epc" {print $2}' "$work/quota.out")
+check "$APP's enclaves over two connections stop at its 64 (EMFILE)" \
+  [ "$(awk '$1 == "enclaves" {print $2, $3}' "$work/quota.out")" == "64 24" ]
+check "$APP's EPC over three connections stops at its share, half of ${epc:-?} pages (ENOMEM)" \
+  [ "$(awk '$1 == "pages" {print $2, $3}' "$work/quota.out")" == "$((${epc:-0} / 2)) 12" ]
+out=$(as $PEER NSGX_MONITOR_SOCKET="$sock" NSGX_REQUIRE_SYSTEM_MONITOR=1 "$hello" "$hello_enc" peer 2>&1)
+check "$PEER's application creates its enclave and runs meanwhile" grep -q "ecall_hello returned" <<<"$out"
+out=$(as $APP NSGX_MONITOR_SOCKET="$sock" NSGX_REQUIRE_SYSTEM_MONITOR=1 "$hello" "$hello_enc" more 2>&1)
+check "$APP's own next application gets SGX_ERROR_OUT_OF_EPC (its user is at its share)" \
+  grep -q "sgx_create_enclave: 0x2005" <<<"$out"
+echo go >&"$quota_fd"
+exec {quota_fd}>&-
+wait $quota_pid
+check "the hostile client ended normally" [ $? == 0 ]
+out=$(as $APP NSGX_MONITOR_SOCKET="$sock" NSGX_REQUIRE_SYSTEM_MONITOR=1 "$hello" "$hello_enc" after 2>&1)
+check "once its connections closed, $APP's share is free again" grep -q "ecall_hello returned" <<<"$out"
+[ $fails -ne 0 ] && cat "$work/quota.out"
+
+echo "== denial of service: enclave threads per user (a monitor with --max-threads 1)"
+# Every TCS an enclave host serves is a thread of nsgx-monitor's uid; a user
+# with enclaves of thousands of TCSs must not exhaust the machine's tasks.
+check "the system monitor stops cleanly" stop_monitor
+start_monitor --max-threads 1 || bad "system monitor restart with --max-threads 1"
+hold thr "$monpid" -- runuser -u $APP -- env -i HOME="$work/home-$APP" PATH=/usr/bin:/bin \
+  NSGX_MONITOR_SOCKET="$sock" stdbuf -oL "$hello" "$hello_enc" held
+check "$APP's first enclave runs on its user's one thread" [ -n "$(held thr host)" ]
+out=$(as $APP NSGX_MONITOR_SOCKET="$sock" NSGX_REQUIRE_SYSTEM_MONITOR=1 "$hello" "$hello_enc" second 2>&1)
+check "$APP's second enclave is refused (SGX_ERROR_OUT_OF_MEMORY): its user has no thread left" \
+  grep -q "sgx_create_enclave: 0x0003" <<<"$out"
+out=$(as $PEER NSGX_MONITOR_SOCKET="$sock" NSGX_REQUIRE_SYSTEM_MONITOR=1 "$hello" "$hello_enc" peer 2>&1)
+check "$PEER's enclave runs meanwhile" grep -q "ecall_hello returned" <<<"$out"
+release thr
+held_exit=$?
+check "$APP's first application finished (exit $held_exit)" [ "$held_exit" == 0 ]
+out=$(as $APP NSGX_MONITOR_SOCKET="$sock" NSGX_REQUIRE_SYSTEM_MONITOR=1 "$hello" "$hello_enc" again 2>&1)
+check "its thread is $APP's again once that enclave is gone" grep -q "ecall_hello returned" <<<"$out"
 
 check "the system monitor stops cleanly" stop_monitor
 if [ $fails -ne 0 ]; then

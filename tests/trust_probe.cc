@@ -14,10 +14,19 @@
 //                                 below ROOT (a pid, or "child" for CMD) as
 //                                 "<comm> PID UID", then waits for a line on
 //                                 stdin, lets CMD go and exits with its status
+//   trust_probe quota SOCKET      a hostile client of the monitor at SOCKET
+//                                 (raw protocol, no SDK): creates enclaves
+//                                 over two connections until refused, frees
+//                                 them, then fills EPC over three connections
+//                                 until refused; prints "epc P", "enclaves N
+//                                 ERRNO", "pages N ERRNO" (every EPC page
+//                                 held, SECS included), "holding", and keeps
+//                                 it all until a line arrives on stdin
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,6 +47,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "arch/sgx/secs.h"
+#include "runtime/isolated/channel.h"
+#include "runtime/isolated/protocol.h"
 
 namespace {
 
@@ -219,12 +232,141 @@ int hold(const char* root_arg, char** cmd) {
   return code;
 }
 
+// ---- quota: the per-user EPC and enclave quotas, attacked over several
+// connections of one user.
+
+namespace iso = nsgx::isolated;
+
+// A connection after its Hello (a 1 MiB sealed window); -1 on failure.
+// `epc_pages` gets the monitor's EPC size (the Hello reply).
+int quota_connect(const char* path, std::uint64_t& epc_pages) {
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror(path);
+    close(fd);
+    return -1;
+  }
+  constexpr std::uint64_t kWindow = 1 << 20;
+  const int wfd = memfd_create("probe-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (wfd < 0 || ftruncate(wfd, kWindow) != 0 || fcntl(wfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+    close(fd);
+    return -1;
+  }
+  const iso::Hello hello{iso::kProtocolVersion, 0, 0x100000000000ull, kWindow};
+  iso::Message m;
+  const int sent = iso::send_message(fd, iso::Header{iso::Op::kHello, 1, 0}, iso::bytes_of(hello), {&wfd, 1});
+  close(wfd);
+  if (sent != 0 || iso::recv_message(fd, m) != 1) {
+    std::fprintf(stderr, "hello: no answer (refused by the monitor?)\n");
+    close(fd);
+    return -1;
+  }
+  const auto r = iso::parse<iso::Reply>(m.body);
+  if (!r || r->err != 0) {
+    std::fprintf(stderr, "hello: %d\n", r ? r->err : 0);
+    close(fd);
+    return -1;
+  }
+  epc_pages = r->value;
+  return fd;
+}
+
+// One request; its Reply (err -EPROTO if the answer is unreadable).
+iso::Reply quota_request(int fd, iso::Op op, std::uint64_t handle, std::span<const std::uint8_t> a,
+                         std::span<const std::uint8_t> b = {}) {
+  iso::Message m;
+  if (iso::send_message2(fd, iso::Header{op, 1, handle}, a, b) != 0 || iso::recv_message(fd, m) != 1)
+    return iso::Reply{-EPROTO, 0, 0};
+  return iso::parse<iso::Reply>(m.body).value_or(iso::Reply{-EPROTO, 0, 0});
+}
+
+// ECREATE of an enclave of `size` bytes at `base`: its handle, or -errno.
+std::int64_t quota_create(int fd, std::uint64_t base, std::uint64_t size) {
+  nsgx::sgx::Secs secs{};
+  secs.size = size;
+  secs.base_addr = base;
+  secs.ssa_frame_size = 1;
+  secs.attributes = {nsgx::sgx::attr::kMode64Bit | nsgx::sgx::attr::kDebug, 3};
+  iso::Create c{};
+  std::memcpy(c.secs, &secs, sizeof secs);
+  const iso::Reply r = quota_request(fd, iso::Op::kCreate, 0, iso::bytes_of(c));
+  return r.err != 0 ? r.err : static_cast<std::int64_t>(r.value);
+}
+
+// EADDs pages to `handle` from `offset` on until the monitor refuses one:
+// the pages added; `err` the refusal.
+std::uint64_t quota_fill(int fd, std::uint64_t handle, std::uint64_t limit, int& err) {
+  static const std::vector<std::uint8_t> data(std::size_t{iso::kPagesPerAdd} * 4096, 0x5a);
+  std::uint64_t added = 0;
+  err = 0;
+  std::uint32_t batch = iso::kPagesPerAdd;
+  while (added < limit) {
+    batch = static_cast<std::uint32_t>(std::min<std::uint64_t>(batch, limit - added));
+    const iso::AddPages a{added * 4096, 0x207, 0, batch};  // PT_REG, RWX, unmeasured
+    const iso::Reply r =
+        quota_request(fd, iso::Op::kAddPages, handle, iso::bytes_of(a), {data.data(), std::size_t{batch} * 4096});
+    added += r.value / 4096;  // the driver reports what it added before a failure
+    if (r.err != 0) {
+      err = r.err;
+      if (batch == 1) return added;
+      batch = 1;  // find the exact limit a page at a time
+    }
+  }
+  return added;
+}
+
+int quota(const char* path) {
+  std::uint64_t epc = 0;
+  int conns[3];
+  for (int& c : conns)
+    if ((c = quota_connect(path, epc)) < 0) return 2;
+  std::printf("epc %llu\n", static_cast<unsigned long long>(epc));
+  // Enclaves: created alternately on two connections until refused.
+  std::vector<std::pair<int, std::int64_t>> made;
+  std::int64_t refused = 0;
+  for (std::uint64_t i = 0; i < 100000 && refused == 0; ++i) {
+    const int c = conns[i % 2];
+    const std::int64_t h = quota_create(c, 0x200000000000ull + i * 0x2000, 0x2000);
+    if (h < 0)
+      refused = h;
+    else
+      made.emplace_back(c, h);
+  }
+  std::printf("enclaves %zu %lld\n", made.size(), static_cast<long long>(-refused));
+  for (const auto& [c, h] : made)
+    if (quota_request(c, iso::Op::kDestroy, static_cast<std::uint64_t>(h), {}).err != 0) return 2;
+  // EPC: each connection fills an enclave as large as the EPC until refused.
+  std::uint64_t size = 2 * 4096;
+  while (size < epc * 4096) size *= 2;
+  std::uint64_t held = 0;
+  int err = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::int64_t h = quota_create(conns[i], 0x400000000000ull + static_cast<std::uint64_t>(i) * size, size);
+    if (h < 0) {
+      err = static_cast<int>(h);
+      continue;
+    }
+    held += 1 + quota_fill(conns[i], static_cast<std::uint64_t>(h), epc, err);  // its SECS and its pages
+  }
+  std::printf("pages %llu %d\nholding\n", static_cast<unsigned long long>(held), -err);
+  std::fflush(stdout);
+  char line[64];
+  if (std::fgets(line, sizeof line, stdin) == nullptr) {
+  }
+  for (int c : conns) close(c);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "attack") == 0) return attack(static_cast<pid_t>(std::atoi(argv[2])));
   if (argc == 4 && std::strcmp(argv[1], "listen") == 0) return listen_fake(argv[2], std::atoi(argv[3]));
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0 && std::strcmp(argv[3], "--") == 0) return hold(argv[2], argv + 4);
-  std::fprintf(stderr, "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD...\n");
+  if (argc == 3 && std::strcmp(argv[1], "quota") == 0) return quota(argv[2]);
+  std::fprintf(stderr, "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD... | quota SOCKET\n");
   return 2;
 }

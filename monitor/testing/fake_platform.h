@@ -45,15 +45,18 @@ class FakePlatform final : public Platform {
 
   // Threads a backend runs inside without the monitor's EENTER (the isolated
   // enclave host's): the TCSs a test says are in use.
-  bool thread_inside(EnclaveId, LinearAddr tcs) const override {
+  bool revoke_tcs(EnclaveId, LinearAddr tcs) override {
     std::lock_guard lock(mu_);
-    return foreign_inside.count(tcs.value) != 0;
+    if (foreign_inside.count(tcs.value) != 0) return false;
+    revoked.insert(tcs.value);
+    return true;
   }
   bool any_thread_inside(EnclaveId) const override {
     std::lock_guard lock(mu_);
     return !foreign_inside.empty();
   }
   std::set<std::uint64_t> foreign_inside;
+  std::set<std::uint64_t> revoked;  // TCSs revoke_tcs granted
 
   PlatformSecrets& mutable_secrets() { return secrets_; }
   // linear address -> (EPC page, permissions) as the backend would map it.

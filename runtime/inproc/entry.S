@@ -141,17 +141,9 @@ nsgx_vdso_sgx_enter_enclave:
 	wrgsbase %rax
 3:	mov	-96(%rsp), %rax
 	lea	nsgx_vdso_after_enclu(%rip), %rcx
-	mov	%rcx, %r13		/* see .Lslow_eenter */
 	jmp	*-104(%rsp)
 .Lslow_eenter:
 	mov	$EENTER, %eax
-	/*
-	 * The Intel SGX SDK's trusted runtime (2.20's enclave_entry) takes
-	 * its EEXIT target from R13 rather than from the RCX that EENTER
-	 * sets; the enclave may clobber R13 anyway (the vDSO's callers save
-	 * it), so it holds the address an EEXIT must come back to, as RCX.
-	 */
-	lea	nsgx_vdso_after_enclu(%rip), %r13
 	lea	nsgx_vdso_aep(%rip), %rcx
 nsgx_vdso_aep:
 	.byte 0x0f, 0x01, 0xd7		/* ENCLU */

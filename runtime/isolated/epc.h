@@ -36,24 +36,27 @@ class IsolatedEpc final : public monitor::Platform {
   void enclave_removed(monitor::EnclaveId enclave) override;
   void page_assigned(monitor::EnclaveId enclave, monitor::LinearAddr addr, monitor::EpcIndex page) override;
   void page_released(monitor::EpcIndex page) override;
-  bool thread_inside(monitor::EnclaveId enclave, monitor::LinearAddr tcs) const override;
+  bool revoke_tcs(monitor::EnclaveId enclave, monitor::LinearAddr tcs) override;
   bool any_thread_inside(monitor::EnclaveId enclave) const override;
 
   // The enclave host's thread table (protocol.h ThreadSlot), `slots` long,
   // or none; the caller keeps it mapped until it replaces it with null.
-  void set_thread_table(monitor::EnclaveId enclave, const ThreadSlot* table, std::uint32_t slots);
+  void set_thread_table(monitor::EnclaveId enclave, ThreadSlot* table, std::uint32_t slots);
 
-  // The memfd holding `enclave`'s pages (owned here; -1 if none).
+  // The memfd holding `enclave`'s pages (owned here; -1 if none: the
+  // enclave has no page yet, or its memory could not be made).
   int memfd(monitor::EnclaveId enclave) const;
 
  private:
   struct EnclaveMemory {
-    int fd = -1;
-    std::uint8_t* view = nullptr;
+    int fd = -1;                   // made with the first page, not at ECREATE
+    std::uint8_t* view = nullptr;  // the monitor's mapping of fd; null until then
+    bool failed = false;           // the memfd could not be made: the enclave never runs
     std::uint64_t base = 0, size = 0;
-    const ThreadSlot* threads = nullptr;
+    ThreadSlot* threads = nullptr;
     std::uint32_t thread_slots = 0;
   };
+  bool make_memory_locked(EnclaveMemory& e);  // under mu_
   std::uint32_t pages_;
   monitor::PlatformSecrets secrets_;
   std::uint8_t* scratch_ = nullptr;

@@ -30,12 +30,9 @@
 // protector, and the binary is linked with -z now so that no lazy PLT
 // binding (which takes TLS-based locks) runs on a worker.
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -62,6 +59,7 @@
 #include "runtime/common/thread_slot.h"
 #include "runtime/isolated/app_memory.h"
 #include "runtime/isolated/channel.h"
+#include "runtime/isolated/host_sandbox.h"
 #include "runtime/isolated/mailbox.h"
 
 extern "C" {
@@ -646,10 +644,14 @@ void worker_loop_held(Worker& w) {
     sgx::Tcs* t = tcs_of(w);
     long code = kExitFault;
     std::uint64_t first = 0;
-    // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
-    // been trimmed since this thread was started for it).
-    if (!is_tcs(w.tcs)) {
-      // answered below as a fault
+    // Inside from here on, as the monitor sees it — published before the
+    // TCS is checked, so that a revocation (EMODT) racing with this entry
+    // either sees this thread inside or is seen here (protocol.h, ThreadSlot).
+    ThreadSlot& slot = g.threads[w.index];
+    slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
+    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs)) {
+      // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
+      // been trimmed since this thread was started for it): a fault below.
     } else if (!hold_bases(w, *t)) {
       // answered below as a fault
     } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
@@ -658,23 +660,20 @@ void worker_loop_held(Worker& w) {
       gpr->ursp = ursp;
       gpr->urbp = urbp;
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
-      g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);  // the monitor's view: busy
       g.app.sync();  // what the application wrote before this entry
       code = nsgx_host_enter(b, &r);
       g.app.sync();  // what the enclave wrote, before the application learns of the exit
-      g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
       w.resume_state = monitor::eresume_state(*gprsgx_at(first));
       w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
       std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
       t->cssa -= 1;
       w.resume_pending = true;
-      g.threads[w.index].inside_tcs.store(w.tcs, std::memory_order_seq_cst);
       g.app.sync();
       code = nsgx_host_resume(b);
       g.app.sync();
-      g.threads[w.index].inside_tcs.store(0, std::memory_order_seq_cst);
     }
+    slot.inside_tcs.store(0, std::memory_order_seq_cst);
     if (code == kExitEexit) {
       mb.out_rdi = w.rdi, mb.out_rsi = w.rsi, mb.out_rdx = w.rdx, mb.out_r8 = w.r8, mb.out_r9 = w.r9;
       mb.out_rsp = w.rsp, mb.out_rbp = w.rbp;
@@ -696,75 +695,6 @@ void worker_loop_held(Worker& w) {
     posted_while_busy = mb.request.load(std::memory_order_acquire) != seen;
     publish(mb.response, seen, mb.app_sleeping);
   }
-}
-
-// Filter 1 (raw BPF: libseccomp cannot test the instruction pointer): a
-// system call whose RIP lies in ELRANGE traps. ELRANGE is naturally
-// aligned (ECREATE), so "in ELRANGE" is (RIP & ~(SIZE-1)) == BASE, tested
-// on the two 32-bit halves.
-void install_elrange_filter() {
-  const std::uint64_t mask = ~(g.cfg.size - 1);
-  const auto lo = [](std::uint64_t v) { return static_cast<std::uint32_t>(v); };
-  const auto hi = [](std::uint64_t v) { return static_cast<std::uint32_t>(v >> 32); };
-  sock_filter f[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4),
-      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, hi(mask)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi(g.cfg.base & mask), 0, 3),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer)),
-      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, lo(mask)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo(g.cfg.base & mask), 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-  };
-  sock_fprog prog{static_cast<unsigned short>(sizeof f / sizeof f[0]), f};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs");
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) die("seccomp (ELRANGE)");
-}
-
-// Filter 2 (libseccomp): what the host's own code may do; anything else traps.
-void install_host_filter(int app_fd) {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-  if (ctx == nullptr) die("seccomp_init");
-  if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) die("seccomp TSYNC");
-  // Argument 0 equal to `v` (spelled out: SCMP_A0's compound literal
-  // leaves a field to default, which clang warns about).
-  const auto arg0_is = [](scmp_datum_t v) { return scmp_arg_cmp{0, SCMP_CMP_EQ, v, 0}; };
-  int rc = 0;
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, arg0_is(kChannel));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, arg0_is(kChannel));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, arg0_is(2));
-  // The application's memory (app_memory.h): read and written at offsets
-  // (addresses) through the one descriptor the application gave; pages
-  // move into place with mremap.
-  if (app_fd >= 0) {
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1, arg0_is(static_cast<scmp_datum_t>(app_fd)));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pwrite64), 1, arg0_is(static_cast<scmp_datum_t>(app_fd)));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mremap), 0);
-  }
-  for (int nr : {SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(sigaltstack),
-                 SCMP_SYS(mprotect), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk),
-                 SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(clock_gettime),
-                 SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
-                 SCMP_SYS(set_robust_list), SCMP_SYS(rseq)})
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-  // Threads for TCSs added later: clone with CLONE_THREAD only (clone3's
-  // flags are in memory the filter cannot read: ENOSYS makes glibc fall
-  // back to clone).
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                         scmp_arg_cmp{0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD});
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-  // A worker's FS/GS: the TCS's bases, held for the thread's lifetime
-  // (hold_bases). Exactly ARCH_SET_FS and ARCH_SET_GS; the enclave's own
-  // code cannot reach them (filter 1 traps every system call from ELRANGE).
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1, arg0_is(ARCH_SET_FS));
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1, arg0_is(ARCH_SET_GS));
-  // Signals only to itself (abort()).
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, arg0_is(static_cast<scmp_datum_t>(getpid())));
-  if (rc != 0 || seccomp_load(ctx) != 0) die("seccomp (host)");
-  seccomp_release(ctx);
 }
 
 int run() {
@@ -855,8 +785,10 @@ int run() {
 
   for (auto& w : g.workers)
     if (w) start_thread(worker_main, w.get());
-  install_elrange_filter();
-  install_host_filter(app_fd);
+  // The sandbox (host_sandbox.h): from here on no system call from
+  // ELRANGE, and the host's own code keeps only what it needs.
+  if (const char* why = install_elrange_filter(g.cfg.base, g.cfg.size)) die(why);
+  if (const char* why = install_host_filter(kChannel, app_fd)) die(why);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();
   return 0;

@@ -115,11 +115,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   CLI::App app{"nsgx-monitor: the isolated backend's security monitor"};
-  std::string socket_path, state_dir, epc_size, host_path, connection_epc;
+  std::string socket_path, state_dir, epc_size, host_path, user_epc;
   std::vector<std::string> allow_signers;
   bool system = false, no_debug = false;
   int serve_fd = -1;
-  std::uint32_t max_enclaves = 64, max_connections = 64;
+  std::uint32_t max_enclaves = 64, max_connections = 64, max_threads = 1024;
   app.add_flag("--system", system,
                "the system monitor: runs as user nsgx-monitor, serves root and group nsgx, ignores its environment "
                "(default socket " + std::string(isolated::kSystemSocket) + ", state " + isolated::kSystemStateDir + ")");
@@ -127,10 +127,13 @@ int main(int argc, char** argv) {
   app.add_option("--fd", serve_fd, "serve the single connection on this descriptor, then exit");
   app.add_option("--state-dir", state_dir, "where the platform secrets and the attestation key live");
   app.add_option("--epc-size", epc_size, "EPC size, e.g. 128M (default: $NSGX_EPC_SIZE or 128M)");
-  app.add_option("--connection-epc", connection_epc,
-                 "EPC one application connection may hold, e.g. 64M (default: half the EPC for a daemon)");
-  app.add_option("--max-enclaves", max_enclaves, "enclaves one application connection may hold at once (default 64)");
+  app.add_option("--user-epc", user_epc,
+                 "EPC one user may hold over all its connections, e.g. 64M (default: half the EPC for a daemon)");
+  app.add_option("--max-enclaves", max_enclaves,
+                 "enclaves one user may hold at once over all its connections (default 64)");
   app.add_option("--max-connections", max_connections, "connections one user may hold at once (default 64)");
+  app.add_option("--max-threads", max_threads,
+                 "enclave threads (TCSs served by enclave hosts) one user may have at once (default 1024)");
   app.add_option("--allow-signer", allow_signers, "launch only enclaves of this MRSIGNER (hex; repeatable)");
   app.add_flag("--no-debug", no_debug, "refuse debug enclaves");
   app.add_option("--host", host_path, "the nsgx-enclave-host executable");
@@ -206,17 +209,19 @@ int main(int argc, char** argv) {
     options.client_gid = client_gid;
   }
   if (serve_fd < 0) {
-    // A daemon serves many applications: none may take all of it.
-    options.max_enclaves_per_connection = max_enclaves;
+    // A daemon serves many applications and, as the system monitor, many
+    // users: no user may take all of it, however many connections it opens.
+    options.max_enclaves_per_user = max_enclaves;
     options.max_connections_per_user = max_connections;
-    options.connection_epc_pages = options.epc_pages / 2;
-    if (!connection_epc.empty()) {
-      const std::uint64_t bytes = runtime::parse_size(connection_epc.c_str());
+    options.max_threads_per_user = max_threads;
+    options.user_epc_pages = options.epc_pages / 2;
+    if (!user_epc.empty()) {
+      const std::uint64_t bytes = runtime::parse_size(user_epc.c_str());
       if (bytes < 16 * 4096 || bytes / 4096 > options.epc_pages) {
-        std::fprintf(stderr, "nsgx-monitor: --connection-epc must be between 64K and the EPC size\n");
+        std::fprintf(stderr, "nsgx-monitor: --user-epc must be between 64K and the EPC size\n");
         return 2;
       }
-      options.connection_epc_pages = static_cast<std::uint32_t>(bytes / 4096);
+      options.user_epc_pages = static_cast<std::uint32_t>(bytes / 4096);
     }
   }
   isolated::Server server(options, *secrets);

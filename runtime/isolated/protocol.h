@@ -139,12 +139,20 @@ struct StatusInfo {
 // application: per mailbox slot, the TCS its worker is inside (0 while
 // outside). The host writes it around every entry (it enters and leaves
 // without asking the monitor, for speed); the monitor reads it for the SDM's
-// checks on threads inside (monitor::Platform::thread_inside). Only the
+// checks on threads inside (monitor::Platform::revoke_tcs). Only the
 // enclave's own host can write it, so a false entry harms no one but that
 // enclave.
+//
+// The monitor revokes a TCS (EMODT to TRIM) by writing it to `revoked_tcs`
+// of every slot and then looking for a thread inside on it; a worker
+// publishes `inside_tcs` and then looks at its slot's `revoked_tcs` (both
+// sequentially consistent, Dekker's pattern): either the monitor sees the
+// thread inside and refuses, or the thread sees the revocation and does not
+// enter — never both missed.
 struct alignas(64) ThreadSlot {
   std::atomic<std::uint64_t> inside_tcs;
-  std::uint8_t pad[56];
+  std::atomic<std::uint64_t> revoked_tcs;
+  std::uint8_t pad[48];
 };
 static_assert(sizeof(ThreadSlot) == 64 && std::atomic<std::uint64_t>::is_always_lock_free);
 

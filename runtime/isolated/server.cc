@@ -1,7 +1,8 @@
-// Lock order (outer first): Server::mu_ (the connection table) is never held
-// with another lock; pool_.mutex() (the EPC pool: every enclave's pages and
-// the monitor's EPC/EPCM state below it) -> Host::mu (one host's request
-// queue and acknowledgements). Nothing waits for another process under the
+// Lock order (outer first): Server::mu_ (the connection table and the
+// users' quota counts) is never held with another lock; pool_.mutex() (the
+// EPC pool: every enclave's pages, the users' page budgets, and the
+// monitor's EPC/EPCM state below it) -> Host::mu (one host's request queue
+// and acknowledgements). Nothing waits for another process under the
 // pool lock: a command to an enclave host is sent without blocking while
 // the pool lock is held, and its acknowledgement is awaited after the lock
 // is released (settle_acks), before the application gets its reply — so
@@ -103,6 +104,10 @@ struct Server::Host {
   std::thread reader, worker;
   ThreadSlot* threads = nullptr;  // the thread table, shared with the host
   std::size_t threads_bytes = 0;
+  // The threads it runs, charged to its application's user until it stops
+  // (touched by the connection's thread only).
+  std::shared_ptr<User> quota;
+  std::uint32_t threads_charged = 0;
 };
 
 namespace {
@@ -116,11 +121,22 @@ struct Server::Enclave final : driver::DriverEnclave {
   std::shared_ptr<Host> host;
 };
 
+// What one peer uid holds over all its connections: the quotas are per
+// user, because a user may open many connections (max_connections_per_user)
+// and a per-connection quota would be multiplied by their number.
+struct Server::User {
+  driver::PageBudget budget;      // its EPC pages; under the pool lock (the driver charges it)
+  std::uint32_t enclaves = 0;     // under Server::mu_
+  std::uint32_t connections = 0;  // under Server::mu_
+  std::uint32_t threads = 0;      // in its enclave hosts; under Server::mu_
+};
+
 struct Server::Connection {
   int fd = -1;
   uid_t uid = static_cast<uid_t>(-1);
-  // Declared before `enclaves`: their pages go back to it when they go.
-  driver::PageBudget budget;
+  // Declared before `enclaves`: their pages go back to its budget when they
+  // go, so the User must outlive them.
+  std::shared_ptr<User> user_quota;
   int window_fd = -1;
   int app_fd = -1;  // the application's /proc/self/mem, for its hosts (app_memory.h)
   std::uint64_t window_base = 0, window_size = 0;
@@ -428,6 +444,8 @@ void Server::stop_host(Host& h) {
   if (h.worker.joinable()) h.worker.join();
   waitpid(h.pid, nullptr, 0);
   close(h.fd);
+  if (h.quota) refund_threads(*h.quota, h.threads_charged);
+  h.threads_charged = 0;
   // The host is gone: no thread is inside any more.
   epc_.set_thread_table(h.eid, nullptr, 0);
   if (h.threads != nullptr) munmap(h.threads, h.threads_bytes);
@@ -531,7 +549,9 @@ void Server::serve_host_request(Host& h, const Message& m) {
     if (m.header.tag >= 1 && m.header.tag <= h.busy.size()) h.busy[m.header.tag - 1] = false;
   }
   (void)send_reply(h.fd, m.header, rep, tail);
-  explicit_bzero(tail.data(), tail.size());  // EGETKEY's key: the host's copy is the only one left
+  // EGETKEY's key: the host's copy is the only one left. (Not on an empty
+  // tail: explicit_bzero's pointer is declared nonnull — host_request_fuzz.)
+  if (!tail.empty()) explicit_bzero(tail.data(), tail.size());
 }
 
 // ------------------------------------------------------------------ applications
@@ -557,7 +577,15 @@ int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::
       in.mailbox_addr < c.window_base || in.mailbox_addr - c.window_base > c.window_size ||
       need > c.window_size - (in.mailbox_addr - c.window_base))
     return -EINVAL;
-  if (const int rc = start_host(c, e, in, tcs); rc != 0) return rc;
+  // One host thread per TCS, on the user's quota.
+  const auto threads = static_cast<std::uint32_t>(tcs.size());
+  if (!charge_threads(*c.user_quota, threads)) return -EAGAIN;
+  if (const int rc = start_host(c, e, in, tcs); rc != 0) {
+    refund_threads(*c.user_quota, threads);
+    return rc;
+  }
+  e.host->quota = c.user_quota;
+  e.host->threads_charged = threads;
   tcs_count = tcs.size();
   tail.assign(reinterpret_cast<const std::uint8_t*>(tcs.data()),
               reinterpret_cast<const std::uint8_t*>(tcs.data()) + tcs.size() * 8);
@@ -640,12 +668,20 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
   if (m.header.op == Op::kCreate) {
     auto cr = parse<Create>(body);
     if (!cr) return -EINVAL;
-    if (c.enclaves.size() >= options_.max_enclaves_per_connection) return -EMFILE;
+    {
+      std::lock_guard lock(mu_);
+      if (c.user_quota->enclaves >= options_.max_enclaves_per_user) return -EMFILE;
+      ++c.user_quota->enclaves;
+    }
     auto e = std::make_unique<Enclave>(pool_, c.user);
-    e->set_budget(&c.budget);
+    e->set_budget(&c.user_quota->budget);
     c.user.set({cr->secs, sizeof cr->secs});
     const sgx_enclave_create arg{kMsgBase};
-    if (const int rc = e->create(arg); rc != 0) return rc;
+    if (const int rc = e->create(arg); rc != 0) {
+      e.reset();
+      enclave_gone(c);
+      return rc;
+    }
     r.value = c.next_handle++;
     c.enclaves[r.value] = std::move(e);
     enclaves_.fetch_add(1);
@@ -711,15 +747,26 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
       if (!e.host || e.host->dead) return -ENOTCONN;
       Host& h = *e.host;
       std::uint32_t tag = 0;
+      if (!charge_threads(*c.user_quota, 1)) return -EAGAIN;
+      int rc = 0;
       {
         std::lock_guard lock(pool_.mutex());
-        if (a->slot >= h.mailbox_count || h.tcs[a->slot] != 0) return -EBUSY;
-        if (std::find(h.tcs.begin(), h.tcs.end(), a->addr) != h.tcs.end()) return -EEXIST;
-        if ((host_prot_locked(e, a->addr) & kProtTcs) == 0) return -EINVAL;
-        tag = host_send(h, Op::kHostAddTcs, bytes_of(*a));
-        if (tag == 0) return -ENOTCONN;
-        h.tcs[a->slot] = a->addr;  // the slot is taken from now on
+        if (a->slot >= h.mailbox_count || h.tcs[a->slot] != 0)
+          rc = -EBUSY;
+        else if (std::find(h.tcs.begin(), h.tcs.end(), a->addr) != h.tcs.end())
+          rc = -EEXIST;
+        else if ((host_prot_locked(e, a->addr) & kProtTcs) == 0)
+          rc = -EINVAL;
+        else if ((tag = host_send(h, Op::kHostAddTcs, bytes_of(*a))) == 0)
+          rc = -ENOTCONN;
+        else
+          h.tcs[a->slot] = a->addr;  // the slot is taken from now on
       }
+      if (rc != 0) {
+        refund_threads(*c.user_quota, 1);  // mu_, never under the pool lock
+        return rc;
+      }
+      ++h.threads_charged;  // refunded when the host stops
       // Awaited without the pool lock; a host that fails is stopped and the
       // enclave is lost anyway.
       return host_wait(h, tag) ? 0 : -ENOTCONN;
@@ -728,6 +775,7 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
       if (e.host) stop_host(*e.host);
       c.enclaves.erase(it);
       enclaves_.fetch_sub(1);
+      enclave_gone(c);
       return 0;
     }
     default:
@@ -752,24 +800,52 @@ bool Server::peer_allowed(int fd, uid_t& uid) const {
   return std::find(groups, groups + glen / sizeof(gid_t), *options_.client_gid) != groups + glen / sizeof(gid_t);
 }
 
+void Server::enclave_gone(Connection& c) {
+  std::lock_guard lock(mu_);
+  --c.user_quota->enclaves;
+}
+
+bool Server::charge_threads(User& u, std::uint32_t n) {
+  const std::uint32_t max = options_.max_threads_per_user;
+  {
+    std::lock_guard lock(mu_);
+    if (max == 0 || n <= max - std::min(u.threads, max)) {
+      u.threads += n;
+      return true;
+    }
+  }
+  std::fprintf(stderr, "nsgx-monitor: a user at its quota of %u enclave threads asked for %u more\n", max, n);
+  return false;
+}
+
+void Server::refund_threads(User& u, std::uint32_t n) {
+  std::lock_guard lock(mu_);
+  u.threads -= std::min(u.threads, n);
+}
+
 void Server::serve(int fd) {
   auto c = std::make_shared<Connection>();
   c->fd = fd;
-  c->budget.limit = options_.connection_epc_pages == 0 ? UINT32_MAX : options_.connection_epc_pages;
   const bool allowed = peer_allowed(fd, c->uid);
   {
     std::lock_guard lock(mu_);
-    const auto n = connections_per_user_.find(c->uid);
+    const auto n = users_.find(c->uid);
     if (stopping_ || !allowed ||
-        (options_.max_connections_per_user != 0 && n != connections_per_user_.end() &&
-         n->second >= options_.max_connections_per_user)) {
+        (options_.max_connections_per_user != 0 && n != users_.end() &&
+         n->second->connections >= options_.max_connections_per_user)) {
       // Accepted while the monitor was being stopped, someone it does not
       // serve, or a user at the limit: closed before it costs anything.
       close(fd);
       return;
     }
+    auto& u = users_[c->uid];
+    if (!u) {
+      u = std::make_shared<User>();
+      u->budget.limit = options_.user_epc_pages == 0 ? UINT32_MAX : options_.user_epc_pages;
+    }
+    ++u->connections;
+    c->user_quota = u;
     connections_[c.get()] = c;
-    ++connections_per_user_[c->uid];
   }
   for (;;) {
     Message m;
@@ -787,14 +863,16 @@ void Server::serve(int fd) {
     if (e->host) stop_host(*e->host);
     enclaves_.fetch_sub(1);
   }
-  c->enclaves.clear();
+  const auto held = static_cast<std::uint32_t>(c->enclaves.size());
+  c->enclaves.clear();  // their pages go back to the user's budget
   if (c->window_view) munmap(c->window_view, c->window_size);
   if (c->window_fd >= 0) close(c->window_fd);
   if (c->app_fd >= 0) close(c->app_fd);
   close(fd);
   std::lock_guard lock(mu_);
   connections_.erase(c.get());
-  if (--connections_per_user_[c->uid] == 0) connections_per_user_.erase(c->uid);
+  c->user_quota->enclaves -= held;
+  if (--c->user_quota->connections == 0) users_.erase(c->uid);
   idle_.notify_all();
 }
 

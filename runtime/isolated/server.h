@@ -58,11 +58,19 @@ struct ServerOptions {
   // Who may connect besides this process's own uid and root: members of
   // this group (the system monitor's clients, group nsgx), if set.
   std::optional<gid_t> client_gid;
-  // Quotas, so that one application cannot deny the monitor to others
-  // (0: none — a private monitor serves one application anyway).
-  std::uint32_t max_enclaves_per_connection = 4096;
-  std::uint32_t connection_epc_pages = 0;      // EPC pages, EAUG included
+  // Quotas, so that one user cannot deny the monitor to others (0: none —
+  // a private monitor serves one application anyway). They count per peer
+  // uid (SO_PEERCRED) over all of that uid's connections: a quota per
+  // connection would be multiplied by the number of connections. Root is
+  // one user like any other here; it sets the quotas on the command line.
+  std::uint32_t max_enclaves_per_user = 4096;
+  std::uint32_t user_epc_pages = 0;            // EPC pages, EAUG included
   std::uint32_t max_connections_per_user = 0;  // open connections of one uid
+  // Threads in enclave hosts (one per TCS served, SGX2 TCSs included):
+  // every one is a task of the monitor's uid and of the machine's
+  // threads-max, which a user must not be able to exhaust with enclaves of
+  // thousands of TCSs.
+  std::uint32_t max_threads_per_user = 0;
 };
 
 class Server final : public driver::DriverHooks {
@@ -90,6 +98,7 @@ class Server final : public driver::DriverHooks {
   struct Host;
   struct Enclave;
   struct Connection;
+  struct User;
 
  private:
   bool peer_allowed(int fd, uid_t& uid) const;
@@ -106,6 +115,9 @@ class Server final : public driver::DriverHooks {
   bool host_wait(Host& h, std::uint32_t tag);
   bool host_command(Host& h, Op op, std::span<const std::uint8_t> body);
   void settle_acks();
+  void enclave_gone(Connection& c);               // one enclave fewer on the user's quota
+  bool charge_threads(User& u, std::uint32_t n);  // false: beyond the user's quota
+  void refund_threads(User& u, std::uint32_t n);
 
   ServerOptions options_;
   IsolatedEpc epc_;
@@ -115,7 +127,8 @@ class Server final : public driver::DriverHooks {
   mutable std::mutex mu_;  // the tables below
   std::condition_variable idle_;
   std::map<Connection*, std::shared_ptr<Connection>> connections_;
-  std::map<uid_t, std::uint32_t> connections_per_user_;
+  // Users with a connection open: what each holds, across its connections.
+  std::map<uid_t, std::shared_ptr<User>> users_;
   bool stopping_ = false;
   std::atomic<std::uint32_t> enclaves_{0}, hosts_{0};
 };

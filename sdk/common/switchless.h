@@ -35,9 +35,10 @@
 #define NSGX_SL_MAX_SLOTS 512u              /* SL_MAX_TASKS_MAX_QWORDS x 64 */
 
 /* The trusted runtime's builtin commands (EENTER RDI), beside ECMD_INIT_ENCLAVE
- * (-1), ECMD_ORET (-2), ECMD_EXCEPT (-3): RSI = the shared block / none. */
-#define ECMD_INIT_SWITCHLESS -6
-#define ECMD_RUN_SWITCHLESS_TWORKER -7
+ * (-1), ECMD_ORET (-2), ECMD_EXCEPT (-3), ECMD_ECALL_PTHREAD (-6): RSI = the
+ * shared block / none. Our numbers; only our runtimes speak them. */
+#define ECMD_INIT_SWITCHLESS -7
+#define ECMD_RUN_SWITCHLESS_TWORKER -8
 
 /* What the trusted worker's command returns when it found no request for
  * retries_before_sleep pauses (or was told to stop): it leaves the enclave

@@ -20,9 +20,16 @@ std::uint64_t round_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / 
 
 // What the trusted runtime cannot run: refused here, with the reason.
 Status check_elf(const image::ElfFile& elf) {
+  // Thread-local storage: one PT_TLS, whose image the trusted runtime copies
+  // into each thread's block (sdk/trts/tls.c), reached through __tls_get_addr.
+  int tls = 0;
   for (const auto& s : elf.segments())
-    if (s.type == PT_TLS)
-      return Error("thread-local storage (PT_TLS) is not supported by the nestedsgx trusted runtime yet");
+    if (s.type == PT_TLS) {
+      if (++tls > 1) return Error("more than one PT_TLS segment");
+      if (s.filesz > s.memsz) return Error("PT_TLS: file size beyond memory size");
+      if (s.align > kPage || (s.align & (s.align - 1)) != 0)
+        return Error("PT_TLS: alignment must be a power of two up to 4096");
+    }
   if (elf.dynamic_value(DT_NEEDED)) return Error("the enclave needs shared libraries (DT_NEEDED); link it statically");
   if (elf.dynamic_value(DT_TEXTREL)) return Error("the enclave has text relocations; build it with -fPIC");
   if (auto n = elf.dynamic_value(DT_PLTRELSZ); n && *n != 0)
@@ -35,9 +42,12 @@ Status check_elf(const image::ElfFile& elf) {
     for (std::size_t i = 0; i + sizeof(Elf64_Rela) <= b.size(); i += sizeof(Elf64_Rela)) {
       const auto info = load_le<std::uint64_t>(b.data() + i + 8);
       const auto type = static_cast<std::uint32_t>(ELF64_R_TYPE(info));
+      // DTPMOD64 without a symbol: a thread-local variable's module, the enclave's own.
+      if (type == R_X86_64_DTPMOD64 && ELF64_R_SYM(info) == 0) continue;
       if (type != R_X86_64_RELATIVE && type != R_X86_64_NONE)
         return Error("relocation type " + std::to_string(type) + " at entry " + std::to_string(i / sizeof(Elf64_Rela)) +
-                     ": only R_X86_64_RELATIVE is applied inside the enclave (is a symbol undefined or exported?)");
+                     ": only R_X86_64_RELATIVE (and the enclave's own R_X86_64_DTPMOD64) is applied inside the "
+                     "enclave (is a symbol undefined or exported?)");
     }
   }
   return {};

@@ -3,6 +3,7 @@
  * hex, converted here to the SDK's little-endian where it wants that),
  * negative checks (a flipped byte must fail), DH session steps, and a
  * spin-lock counter. */
+#include <errno.h>
 #include <string.h>
 
 #include "sdkapi_t.h"
@@ -479,3 +480,37 @@ long ecall_spin_total(void) {
 }
 
 sgx_status_t ecall_cpuid(int leaf, int regs[4]) { return sgx_cpuid(regs, leaf); }
+
+/* memcpy_s & co. (sdk/include/tlibc/string.h): results, error codes and the
+ * zeroing on error, and the plain string functions added beside them. */
+int ecall_tlibc_string(void) {
+  char d[8];
+  const char src[] = "abcdefghij";
+  int n = 0;
+#define TCHECK(c)       \
+  do {                  \
+    ++n;                \
+    if (!(c)) return n; \
+  } while (0)
+  TCHECK(memcpy_s(d, sizeof d, src, 4) == 0 && memcmp(d, "abcd", 4) == 0);
+  memset(d, 'x', sizeof d);
+  TCHECK(memcpy_s(d, sizeof d, src, 9) == ERANGE && d[0] == 0 && d[7] == 0);
+  TCHECK(memcpy_s(d, sizeof d, NULL, 1) == EINVAL && memcpy_s(NULL, 1, src, 1) == EINVAL);
+  TCHECK(memcpy_s(d, sizeof d, d + 1, 4) == EINVAL); /* overlapping */
+  TCHECK(memcpy_s(d, sizeof d, src, 0) == 0);
+  TCHECK(memmove_s(d, sizeof d, src, 8) == 0 && memmove_s(d + 1, 7, d, 6) == 0 && memcmp(d, "aabcdef", 7) == 0);
+  TCHECK(memset_s(d, sizeof d, 'z', 3) == 0 && d[2] == 'z' && d[3] == 'c');
+  TCHECK(memset_s(d, 4, 'q', 6) == ERANGE && d[3] == 'q' && d[4] == 'd');
+  TCHECK(strncpy_s(d, sizeof d, src, 5) == 0 && strcmp(d, "abcde") == 0);
+  TCHECK(strncpy_s(d, sizeof d, src, 8) == ERANGE && d[0] == 0);
+  TCHECK(memcpy_verw(d, "1234567", 8) == d && strcmp(d, "1234567") == 0);
+  TCHECK(memcpy_verw_s(d, 4, src, 5) == ERANGE && memcpy_verw_s(d, sizeof d, src, 3) == 0 && d[2] == 'c');
+  char s[16];
+  TCHECK(strcpy(s, "ab") == s && strcat(s, "cd") == s && strcmp(s, "abcd") == 0);
+  TCHECK(strncat(s, "efgh", 2) == s && strcmp(s, "abcdef") == 0);
+  TCHECK(strncpy(s, "xy", 4) == s && s[0] == 'x' && s[2] == 0 && s[3] == 0);
+  TCHECK(strrchr("a/b/c", '/') != NULL && strcmp(strrchr("a/b/c", '/'), "/c") == 0 && strrchr("abc", 'z') == NULL);
+  TCHECK(strstr("hello world", "o w") != NULL && strstr("hello", "") != NULL && strstr("hello", "xyz") == NULL);
+#undef TCHECK
+  return 0;
+}

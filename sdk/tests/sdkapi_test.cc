@@ -56,6 +56,12 @@ TEST_F(Pair, CryptoKnownAnswers) {
   EXPECT_EQ(failed, 0) << "the enclave's check number " << failed << " failed (sdkapi_enclave.c)";
 }
 
+TEST_F(Pair, TrustedLibcStringAdditions) {
+  int failed = -1;
+  ASSERT_EQ(ecall_tlibc_string(a.eid, &failed), SGX_SUCCESS);
+  EXPECT_EQ(failed, 0) << "check " << failed << " in ecall_tlibc_string";
+}
+
 TEST_F(Pair, CryptoRsa) {
   int failed = -1;
   ASSERT_EQ(ecall_crypto_rsa(a.eid, &failed), SGX_SUCCESS);

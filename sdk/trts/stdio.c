@@ -466,7 +466,9 @@ int vprintf(const char* fmt, va_list ap) {
   return r;
 }
 
-int printf(const char* fmt, ...) {
+/* Weak: the SGX SDK has no printf in its trusted C library, and SDK
+ * samples define their own (over their own print OCALL); theirs wins. */
+__attribute__((weak)) int printf(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   const int n = vprintf(fmt, ap);

@@ -184,18 +184,8 @@ int sgx_thread_cond_broadcast(sgx_thread_cond_t* c) {
   return 0;
 }
 
-/* Debian's libmbedcrypto.a is built with MBEDTLS_THREADING_PTHREAD: its
- * DRBGs (which ECP uses internally) lock pthread mutexes. Inside an enclave
- * they are SDK mutexes, kept in the caller's pthread_mutex_t. */
-#include <pthread.h>
-
-_Static_assert(sizeof(sgx_thread_mutex_t) <= sizeof(pthread_mutex_t), "an SDK mutex fits a pthread_mutex_t");
-_Static_assert(_Alignof(sgx_thread_mutex_t) <= _Alignof(pthread_mutex_t), "and is aligned like one");
-
-int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
-  (void)attr;
-  return sgx_thread_mutex_init((sgx_thread_mutex_t*)m, 0);
-}
-int pthread_mutex_destroy(pthread_mutex_t* m) { return sgx_thread_mutex_destroy((sgx_thread_mutex_t*)m); }
-int pthread_mutex_lock(pthread_mutex_t* m) { return sgx_thread_mutex_lock((sgx_thread_mutex_t*)m); }
-int pthread_mutex_unlock(pthread_mutex_t* m) { return sgx_thread_mutex_unlock((sgx_thread_mutex_t*)m); }
+/* The same wait queues and sleeping for the pthread primitives (pthread.c). */
+void nsgx_waitq_push(sgx_thread_queue_t* q, sgx_thread_t self) { enqueue(q, self); }
+sgx_thread_t nsgx_waitq_pop(sgx_thread_queue_t* q) { return dequeue(q); }
+void nsgx_thread_sleep(sgx_thread_t self) { sleep_self(self); }
+void nsgx_thread_wake(sgx_thread_t t) { wake(t); }

@@ -162,10 +162,6 @@ size_t fread(void* p, size_t size, size_t n, FILE* f) {
   (void)p, (void)size, (void)n, (void)f;
   return 0;
 }
-size_t fwrite(const void* p, size_t size, size_t n, FILE* f) {
-  (void)p, (void)size, (void)n, (void)f;
-  return 0;
-}
 char* fgets(char* s, int n, FILE* f) {
   (void)s, (void)n, (void)f;
   return NULL;

@@ -43,7 +43,8 @@ static uintptr_t enclave_base(void) { return (uintptr_t)__ehdr_start; }
 
 /* Applies the image's relocations for where it was loaded. Runs before
  * anything that holds an absolute address: only PC-relative code here. The
- * signer admits only R_X86_64_RELATIVE (and NONE). */
+ * signer admits only R_X86_64_RELATIVE, R_X86_64_DTPMOD64 without a symbol
+ * (the enclave's own TLS module) and NONE. */
 static int relocate(void) {
   const uintptr_t base = enclave_base();
   const Elf64_Rela* rela = 0;
@@ -58,8 +59,14 @@ static int relocate(void) {
   for (uint64_t i = 0; i < relasz / sizeof(Elf64_Rela); ++i) {
     const uint32_t type = (uint32_t)ELF64_R_TYPE(rela[i].r_info);
     if (type == R_X86_64_NONE) continue;
-    if (type != R_X86_64_RELATIVE) return 0;
     if (!sgx_is_within_enclave((void*)(base + rela[i].r_offset), 8)) return 0;
+    if (type == R_X86_64_DTPMOD64 && ELF64_R_SYM(rela[i].r_info) == 0) {
+      /* The TLS module of a thread-local variable of the enclave itself:
+       * the only module, 1 (what __tls_get_addr expects, tls.c). */
+      *(uint64_t*)(base + rela[i].r_offset) = 1;
+      continue;
+    }
+    if (type != R_X86_64_RELATIVE) return 0;
     *(uint64_t*)(base + rela[i].r_offset) = base + (uint64_t)rela[i].r_addend;
   }
   return 1;
@@ -144,6 +151,7 @@ static sgx_status_t dispatch(long cmd, void* ms, nsgx_td_t* td) {
     return SGX_ERROR_ENCLAVE_CRASHED;
   }
   if (cmd >= 0) return do_ecall(cmd, ms, td);
+  if (cmd == ECMD_ECALL_PTHREAD) return nsgx_pthread_run(ms, td);
   if (cmd == ECMD_INIT_SWITCHLESS) return sl_init_switchless(ms);
   if (cmd == ECMD_RUN_SWITCHLESS_TWORKER) return sl_run_switchless_tworker();
   return SGX_ERROR_INVALID_FUNCTION;

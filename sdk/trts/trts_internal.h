@@ -25,6 +25,7 @@
 #define ECMD_INIT_ENCLAVE -1
 #define ECMD_ORET -2
 #define ECMD_EXCEPT -3
+#define ECMD_ECALL_PTHREAD -6 /* the SDK's: run an enclave pthread (sdk/trts/pthread.c) */
 #define OCMD_ERET -1
 
 #ifndef __ASSEMBLER__
@@ -50,6 +51,20 @@ typedef struct nsgx_td {
   uint64_t exception_rip;
   uint64_t next_waiter;  /* sgx_thread_* wait queues */
   uint32_t woken;        /* set by a wake-up; consumed by the wait */
+  /* The C++ runtime's per-thread exception state (Itanium C++ ABI
+   * __cxa_eh_globals: caught-exception stack, uncaught count), handed to
+   * libstdc++ by __cxa_get_globals (sdk/trts/cxxrt/cxxabi.c). */
+  void* cxa_caught_exceptions;
+  uint32_t cxa_uncaught_exceptions;
+  uint32_t cxa_reserved;
+  /* The enclave pthread (sdk/trts/pthread.c) this thread runs, 0 outside
+   * one; and this thread's pthread_setspecific values (allocated on first use). */
+  void* pthread;
+  void* pthread_specific;
+  /* This thread's thread-local storage block (allocated by __tls_get_addr
+   * on first use) and its thread_local destructors (tls.c). */
+  void* tls_block;
+  void* tls_dtors;
   /* The untrusted RSP before the first sgx_ocalloc since the last
    * sgx_ocfree (0: none pending), which sgx_ocfree restores. Saved and
    * cleared around every entry but ECMD_ORET, so a nested ECALL's
@@ -87,6 +102,16 @@ void* malloc(size_t n);
 void free(void* p);
 HIDDEN void nsgx_crash(void) __attribute__((noreturn));
 HIDDEN extern volatile int nsgx_crashed;
+/* thread.c's wait queues and sleeping, for pthread.c. */
+#include "sgx_thread.h"
+HIDDEN void nsgx_waitq_push(sgx_thread_queue_t* q, sgx_thread_t self);
+HIDDEN sgx_thread_t nsgx_waitq_pop(sgx_thread_queue_t* q);
+HIDDEN void nsgx_thread_sleep(sgx_thread_t self);
+HIDDEN void nsgx_thread_wake(sgx_thread_t t);
+/* ECMD_ECALL_PTHREAD: runs the pthread `ms` names (pthread.c). */
+HIDDEN sgx_status_t nsgx_pthread_run(void* ms, nsgx_td_t* td);
+/* At an enclave pthread's end: its thread_local destructors, then its TLS block (tls.c). */
+HIDDEN void nsgx_tls_thread_end(nsgx_td_t* td);
 /* asm: EEXIT to OCALL `index` and return the status the untrusted side sends back with ECMD_ORET. */
 HIDDEN sgx_status_t nsgx_trts_ocall(unsigned index, void* ms, nsgx_td_t* td);
 

@@ -47,7 +47,7 @@
 using vdso_fn = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
                         sgx_enclave_run*);
 extern "C" {
-int nsgx_urts_enter(vdso_fn fn, long rdi, void* rsi, sgx_enclave_run* run);
+int nsgx_urts_enter(vdso_fn fn, long rdi, void* rsi, sgx_enclave_run* run, std::uint64_t eexit_landing);
 int nsgx_urts_vdso_handler(long, long, long, long, long, long, sgx_enclave_run*);
 }
 
@@ -94,6 +94,34 @@ vdso_fn find_vdso() {
   return nullptr;
 }
 
+// Where an enclave's EEXIT must land in the vDSO: the instruction after its
+// one ENCLU, which is also the AEP (vsgx.S: `lea .Lasync_exit_pointer(%rip),
+// %rcx` before it; SDM EENTER puts that next address in RCX). The SGX SDK's
+// trusted runtime (2.20's enclave_entry) takes its EEXIT target from R13
+// instead, so nsgx_urts_enter puts it there as well — the vDSO itself keeps
+// R13 as it is (the kernel's selftests check that it does). Found by
+// decoding that LEA and checking ENCLU at its target; 0 if not found (our
+// own trusted runtime does not need it).
+std::uint64_t vdso_eexit_landing(vdso_fn fn) {
+  if (fn == nullptr) return 0;
+  const auto* code = reinterpret_cast<const std::uint8_t*>(fn);
+  // nsgx exec's vDSO image holds thunks to the real function: `movabs
+  // $target, %rax; jmp *%rax` (runtime/inproc/vdso_image.cc).
+  if (code[0] == 0x48 && code[1] == 0xb8 && code[10] == 0xff && code[11] == 0xe0) {
+    std::uint64_t target;
+    std::memcpy(&target, code + 2, 8);
+    code = reinterpret_cast<const std::uint8_t*>(target);
+  }
+  for (std::size_t i = 0; i + 7 <= 512; ++i) {
+    if (code[i] != 0x48 || code[i + 1] != 0x8d || code[i + 2] != 0x0d) continue;  // lea disp32(%rip), %rcx
+    std::int32_t disp;
+    std::memcpy(&disp, code + i + 3, 4);
+    const auto* aep = code + i + 7 + disp;
+    if (aep[0] == 0x0f && aep[1] == 0x01 && aep[2] == 0xd7) return reinterpret_cast<std::uint64_t>(aep + 3);
+  }
+  return 0;
+}
+
 struct Enclave {
   int fd = -1;
   std::uint8_t* area = nullptr;
@@ -137,6 +165,7 @@ struct Active {
   std::uint64_t tcs;
   std::uint64_t ursp = 0;  // isolated: the window stack pointer a nested ECALL starts from
   std::size_t slot = 0;    // isolated: the TCS's mailbox
+  const void* ocall_table = nullptr;  // the ECALL's (a thread an OCALL starts enters with it)
 };
 thread_local std::vector<Active> t_active;
 
@@ -247,7 +276,8 @@ bool enter(vdso_fn vdso, std::uint64_t tcs, long rdi, void* rsi, CallContext& ct
   run.tcs = tcs;
   run.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
   run.user_data = reinterpret_cast<std::uint64_t>(&ctx);
-  return nsgx_urts_enter(vdso, rdi, rsi, &run) == 0 && ctx.returned;
+  static const std::uint64_t landing = vdso_eexit_landing(vdso);
+  return nsgx_urts_enter(vdso, rdi, rsi, &run, landing) == 0 && ctx.returned;
 }
 
 bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs) {
@@ -468,6 +498,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), mailboxes, e.tcs);
   if (rc == -EPERM) return SGX_ERROR_INVALID_SIGNATURE;
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
+  if (rc == -EAGAIN) return SGX_ERROR_OUT_OF_MEMORY;  // the monitor's quota of enclave threads for this user
   if (rc != 0) return SGX_ERROR_UNEXPECTED;
   const char* ss = std::getenv("NSGX_OCALL_STACK");
   e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : 256 * 1024;
@@ -712,6 +743,13 @@ bool current_enclave_failed() {
   return it == g_enclaves.end() || it->second->crashed || it->second->lost;
 }
 
+bool current_ecall(sgx_enclave_id_t* eid, const void** ocall_table) {
+  if (t_active.empty()) return false;
+  *eid = t_active.back().eid;
+  *ocall_table = t_active.back().ocall_table;
+  return true;
+}
+
 }  // namespace nsgx::urts
 
 using namespace nsgx::urts;
@@ -782,13 +820,13 @@ sgx_status_t call_enclave(Enclave* const e, const sgx_enclave_id_t eid, const lo
   bool returned = false;
   sgx_status_t result = SGX_ERROR_UNEXPECTED;
   if (e->client) {
-    t_active.push_back({eid, tcs, ursp, slot});
+    t_active.push_back({eid, tcs, ursp, slot, ocall_table});
     result = isolated_call(*e, slot, index, ms, ocall_table, ursp);
     t_active.pop_back();
     returned = result != SGX_ERROR_ENCLAVE_CRASHED && result != SGX_ERROR_ENCLAVE_LOST;
     if (result == SGX_ERROR_ENCLAVE_LOST) borrowed = false;
   } else {
-    t_active.push_back({eid, tcs});
+    t_active.push_back({eid, tcs, 0, 0, ocall_table});
     CallContext ctx{ocall_table, vdso};
     ctx.enclave = e;
     returned = enter(vdso, tcs, index, ms, ctx);

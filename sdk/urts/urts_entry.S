@@ -2,8 +2,10 @@
  * The untrusted runtime's side of EENTER/EEXIT through the vDSO
  * (__vdso_sgx_enter_enclave, arch/x86/entry/vdso/vsgx.S).
  *
- * nsgx_urts_enter(vdso, rdi, rsi, run) calls the vDSO keeping every
- * callee-saved register itself (the enclave may change R12-R15).
+ * nsgx_urts_enter(vdso, rdi, rsi, run, landing) calls the vDSO keeping every
+ * callee-saved register itself (the enclave may change R12-R15), with R13 =
+ * `landing`, the vDSO's EEXIT landing, where the SGX SDK's trusted runtime
+ * takes its EEXIT target from (urts.cc, vdso_eexit_landing).
  *
  * nsgx_urts_vdso_handler is the run struct's user handler: the vDSO calls
  * it after every exit, on the stack the enclave left (below an OCALL's
@@ -25,6 +27,7 @@ nsgx_urts_enter:
 	push	%r13
 	push	%r14
 	push	%r15
+	mov	%r8, %r13		/* the EEXIT landing */
 	mov	%rdi, %rax		/* the vDSO function */
 	mov	%rsi, %rdi		/* RDI: ECALL index or command */
 	mov	%rdx, %rsi		/* RSI: marshalling struct */

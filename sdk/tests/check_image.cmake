@@ -1,0 +1,27 @@
+# cmake -DNSGX=nsgx -DIMAGE=enclave.signed.so -DREADELF=readelf -P check_image.cmake
+# A signed enclave image as the trusted runtime needs it: no DT_NEEDED, no
+# undefined dynamic symbol, a SIGSTRUCT that verifies, and the MRENCLAVE
+# that `nsgx measure` replays from its layout equal to the SIGSTRUCT's.
+execute_process(COMMAND ${READELF} -dW --dyn-syms ${IMAGE} OUTPUT_VARIABLE dyn RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "readelf failed on ${IMAGE}")
+endif()
+if(dyn MATCHES "\\(NEEDED\\)")
+  message(FATAL_ERROR "${IMAGE} needs shared libraries:\n${dyn}")
+endif()
+if(dyn MATCHES " UND [^\n]*[A-Za-z_]")
+  message(FATAL_ERROR "${IMAGE} has undefined dynamic symbols:\n${dyn}")
+endif()
+execute_process(COMMAND ${NSGX} measure ${IMAGE} OUTPUT_VARIABLE measured RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0 OR NOT measured MATCHES "^[0-9a-f]+$")
+  message(FATAL_ERROR "nsgx measure ${IMAGE}: ${measured}")
+endif()
+execute_process(COMMAND ${NSGX} sigstruct --json ${IMAGE} OUTPUT_VARIABLE sig RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nsgx sigstruct ${IMAGE}: the signature does not verify\n${sig}")
+endif()
+string(JSON hash GET "${sig}" enclavehash)
+if(NOT hash STREQUAL measured)
+  message(FATAL_ERROR "measured ${measured}, signed ${hash}")
+endif()
+message("${IMAGE}: no dependencies, nothing undefined, MRENCLAVE ${measured} as signed")

@@ -59,6 +59,21 @@ std::string copy_type(const Param& p) {
 
 bool copies(const Param& p) { return p.is_buffer(); }
 
+// A switchless call that passes pointers its bridges do not copy reaches
+// application memory directly; the runtimes send it the ordinary way where
+// enclave threads see that memory only at transitions (docs/sdk-abi.md).
+bool passes_app_memory(const Function& f) {
+  return std::any_of(f.params.begin(), f.params.end(), [](const Param& p) { return p.attrs.user_check; });
+}
+
+// The trusted runtime's OCALL for `f`: sgx_ocall, or for a
+// transition_using_threads OCALL the switchless one.
+std::string ocall_call(const Function& f, std::size_t index, const std::string& ms) {
+  if (!f.switchless) return "sgx_ocall(" + std::to_string(index) + ", " + ms + ")";
+  if (passes_app_memory(f)) return "nsgx_ocall_switchless_ex(" + std::to_string(index) + ", " + ms + ", 1)";
+  return "sgx_ocall_switchless(" + std::to_string(index) + ", " + ms + ")";
+}
+
 // Element-size check applies to typed, non-string buffers of known types.
 bool typed_elements(const Param& p) {
   if (is_string(p) || p.attrs.isary || p.attrs.isptr) return false;
@@ -304,7 +319,7 @@ std::string ocall_proxy(const Function& f, std::size_t index) {
   std::ostringstream o;
   o << ocall_proxy_proto(f) << "\n{\n\tsgx_status_t status = SGX_SUCCESS;\n";
   if (!has_ms(f)) {
-    o << "\tstatus = sgx_ocall(" << index << ", NULL);\n\treturn status;\n}\n\n";
+    o << "\tstatus = " << ocall_call(f, index, "NULL") << ";\n\treturn status;\n}\n\n";
     return o.str();
   }
   const std::string ms_t = "ms_" + f.name + "_t";
@@ -353,7 +368,7 @@ std::string ocall_proxy(const Function& f, std::size_t index) {
     o << "\t\t__tmp = (void *)((size_t)__tmp + " << len << ");\n"
       << "\t} else {\n\t\tms->ms_" << p.name << " = NULL;\n\t}\n";
   }
-  o << "\n\tstatus = sgx_ocall(" << index << ", ms);\n\n\tif (status == SGX_SUCCESS) {\n";
+  o << "\n\tstatus = " << ocall_call(f, index, "ms") << ";\n\n\tif (status == SGX_SUCCESS) {\n";
   if (!f.ret.is_void()) o << "\t\tif (retval) memcpy((void*)retval, (const void*)&ms->ms_retval, sizeof(*retval));\n";
   for (const auto& p : f.params) {
     if (!copies(p) || !p.attrs.out) continue;
@@ -472,9 +487,14 @@ std::string untrusted_source(const Enclave& e, const CodegenOptions& opt) {
     const Function& f = e.ecalls[i];
     o << ecall_proxy_proto(e, f, opt) << "\n{\n\tsgx_status_t status;\n";
     if (!has_ms(f)) {
-      o << "\tstatus = sgx_ecall(eid, " << i << ", &ocall_table_" << e.name << ", NULL);\n\treturn status;\n}\n\n";
+      o << "\tstatus = " << (f.switchless ? "sgx_ecall_switchless" : "sgx_ecall") << "(eid, " << i << ", &ocall_table_"
+        << e.name << ", NULL);\n\treturn status;\n}\n\n";
       continue;
     }
+    // transition_using_threads: the switchless form, told whether the call
+    // reaches application memory through uncopied pointers.
+    const std::string ecall_fn = f.switchless ? "nsgx_ecall_switchless_ex" : "nsgx_ecall_ex";
+    const std::string ecall_tail = f.switchless ? (passes_app_memory(f) ? ", 1" : ", 0") : "";
     o << "\tms_" << f.name << "_t ms;\n";
     for (const auto& p : f.params) {
       if (p.is_array())
@@ -495,7 +515,8 @@ std::string untrusted_source(const Enclave& e, const CodegenOptions& opt) {
     for (const auto& p : f.params)
       if (copies(p)) bufs.push_back(&p);
     if (bufs.empty()) {
-      o << "\tstatus = nsgx_ecall_ex(eid, " << i << ", &ocall_table_" << e.name << ", &ms, sizeof(ms), NULL, 0);\n";
+      o << "\tstatus = " << ecall_fn << "(eid, " << i << ", &ocall_table_" << e.name << ", &ms, sizeof(ms), NULL, 0"
+        << ecall_tail << ");\n";
     } else {
       const auto val = [](const std::string& name) { return name; };
       for (const Param* p : bufs) o << overflow_check(*p, p->name, val);
@@ -507,8 +528,8 @@ std::string untrusted_source(const Enclave& e, const CodegenOptions& opt) {
                                                : "(" + p->name + " ? " + length_expr(*p, p->name, val, false) + " : 0)")
           << ", " << ((p->attrs.in ? 1 : 0) | (p->attrs.out ? 2 : 0)) << "},\n";
       }
-      o << "\t};\n\tstatus = nsgx_ecall_ex(eid, " << i << ", &ocall_table_" << e.name << ", &ms, sizeof(ms), bufs, "
-        << bufs.size() << ");\n";
+      o << "\t};\n\tstatus = " << ecall_fn << "(eid, " << i << ", &ocall_table_" << e.name
+        << ", &ms, sizeof(ms), bufs, " << bufs.size() << ecall_tail << ");\n";
     }
     if (!f.ret.is_void()) o << "\tif (status == SGX_SUCCESS && retval) *retval = ms.ms_retval;\n";
     o << "\treturn status;\n}\n\n";

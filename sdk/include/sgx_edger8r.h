@@ -34,11 +34,23 @@ typedef struct {
 } nsgx_ecall_buffer_t;
 sgx_status_t SGX_CDECL nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
                                      size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count);
+/* nestedsgx extension: nsgx_ecall_ex for an ECALL marked
+ * transition_using_threads — a trusted worker runs it if one takes it in
+ * time (sgx_ecall_switchless). `app_memory` is nonzero when the call passes
+ * pointers the trusted bridge does not copy ([user_check]): on a backend
+ * where enclave threads see application memory only at transitions (the
+ * isolated backend) such a call then goes the ordinary way. */
+sgx_status_t SGX_CDECL nsgx_ecall_switchless_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table,
+                                                void* ms, size_t ms_size, const nsgx_ecall_buffer_t* buffers,
+                                                size_t count, int app_memory);
 
 /* Trusted runtime: EEXIT to OCALL `index` with `ms` (allocated by
  * sgx_ocalloc on the untrusted stack), returning its status. */
 sgx_status_t SGX_CDECL sgx_ocall(const unsigned int index, void* ms);
 sgx_status_t SGX_CDECL sgx_ocall_switchless(const unsigned int index, void* ms);
+/* nestedsgx extension: sgx_ocall_switchless with `app_memory` as in
+ * nsgx_ecall_switchless_ex ([user_check] pointers in the OCALL). */
+sgx_status_t SGX_CDECL nsgx_ocall_switchless_ex(const unsigned int index, void* ms, int app_memory);
 /* Allocates `size` bytes on the untrusted stack, below the stack pointer
  * the thread had at the last EENTER; sgx_ocfree releases every allocation
  * of the current ECALL. */

@@ -62,8 +62,10 @@ sgx_status_t SGX_CDECL sgx_destroy_enclave(const sgx_enclave_id_t enclave_id);
  * configuration (NULL for the others).
  * - KSS: a `const sgx_kss_config_t*` (required). The enclave must be signed
  *   with ATTRIBUTES.KSS, else SGX_ERROR_FEATURE_NOT_SUPPORTED.
- * - SWITCHLESS (a `const sgx_uswitchless_config_t*`) and PCL (encrypted
- *   enclaves): not available yet, SGX_ERROR_FEATURE_NOT_SUPPORTED.
+ * - SWITCHLESS: a `const sgx_uswitchless_config_t*` (sgx_uswitchless.h):
+ *   worker threads serve the enclave's transition_using_threads calls;
+ *   more than 64 workers of a kind is SGX_ERROR_INVALID_PARAMETER.
+ * - PCL (encrypted enclaves): SGX_ERROR_FEATURE_NOT_SUPPORTED.
  * Bits above _SGX_EX_FEATURES_MASK_, a configuration for a feature not
  * asked for, or a missing one: SGX_ERROR_INVALID_PARAMETER. */
 sgx_status_t SGX_CDECL sgx_create_enclave_ex(const char* file_name, const int debug, sgx_launch_token_t* launch_token,

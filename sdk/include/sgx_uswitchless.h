@@ -5,9 +5,12 @@
  * (untrusted workers run OCALLs, trusted workers ECALLs) that poll shared
  * request queues instead of crossing the enclave boundary.
  *
- * Status in nestedsgx: types only. sgx_create_enclave_ex refuses the
- * switchless feature with SGX_ERROR_FEATURE_NOT_SUPPORTED until the
- * switchless runtime exists (docs/sdk-abi.md). */
+ * The enclave imports sgx_tswitchless.edl. Callbacks run on the worker
+ * threads: START and EXIT once per worker, IDLE when a worker goes to sleep
+ * (after retries_before_sleep pauses without a request), MISS when a worker
+ * waking, going to sleep or ending finds that calls of its kind fell back to an
+ * ordinary transition since it last reported; `stats` are those of all
+ * workers of that kind. How nestedsgx implements it: docs/sdk-abi.md. */
 #ifndef _SGX_USWITCHLESS_H_
 #define _SGX_USWITCHLESS_H_
 
@@ -57,5 +60,19 @@ typedef struct {
   {                                        \
     0, 1, 1, 0, 0, { 0 }                   \
   }
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* nestedsgx extension: the statistics the callbacks receive, for workers of
+ * `type`, at any time. SGX_ERROR_FEATURE_NOT_SUPPORTED for an enclave
+ * created without SGX_CREATE_ENCLAVE_EX_SWITCHLESS. */
+sgx_status_t SGX_CDECL nsgx_uswitchless_stats(const sgx_enclave_id_t eid, const sgx_uswitchless_worker_type_t type,
+                                              sgx_uswitchless_worker_stats_t* stats);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,7 +4,12 @@
 //  - a null ECALL: EENTER, the trusted bridge, EEXIT, timed around the proxy;
 //  - a null OCALL: from one OCALL's arrival in the application to the next,
 //    i.e. the OCALL's return into the enclave (ECMD_ORET), the loop, and the
-//    next OCALL's exit — one whole trip back in and out again.
+//    next OCALL's exit — one whole trip back in and out again;
+//  - the same two through switchless calls (an enclave created with
+//    SGX_CREATE_ENCLAVE_EX_SWITCHLESS, one trusted and one untrusted worker,
+//    the SDK's default retries): a switchless ECALL timed around the proxy,
+//    a switchless OCALL between arrivals — with how many the workers ran
+//    and how many fell back to the ordinary transition.
 // Not a test: timings are reported, never asserted.
 //
 //   sdk_ecall_bench [CALLS] [--json FILE]
@@ -20,6 +25,7 @@
 
 #include "bench_u.h"
 #include "sgx_urts.h"
+#include "sgx_uswitchless.h"
 
 namespace {
 
@@ -37,6 +43,54 @@ Stats stats(std::vector<unsigned long long> t) {
 }  // namespace
 
 extern "C" void ocall_null(void) { g_arrivals.push_back(__rdtsc()); }
+extern "C" void ocall_null_sl(void) { g_arrivals.push_back(__rdtsc()); }
+
+namespace {
+
+struct Switchless {
+  Stats ecall, ocall;
+  sgx_uswitchless_worker_stats_t trusted{}, untrusted{};
+};
+
+// The switchless round trips; false if a call failed.
+bool measure_switchless(int n, Switchless& out) {
+  sgx_uswitchless_config_t us = SGX_USWITCHLESS_CONFIG_INITIALIZER;
+  const void* ex[32] = {};
+  ex[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX] = &us;
+  sgx_enclave_id_t eid = 0;
+  if (sgx_create_enclave_ex(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr, SGX_CREATE_ENCLAVE_EX_SWITCHLESS,
+                            ex) != SGX_SUCCESS)
+    return false;
+  for (int i = 0; i < 1000; ++i) ecall_null_sl(eid);  // warm up (and start the workers)
+  sgx_uswitchless_worker_stats_t t0{}, u0{};
+  nsgx_uswitchless_stats(eid, SGX_USWITCHLESS_WORKER_TYPE_TRUSTED, &t0);
+  std::vector<unsigned long long> t(static_cast<std::size_t>(n));
+  for (auto& x : t) {
+    const unsigned long long a = __rdtsc();
+    if (ecall_null_sl(eid) != SGX_SUCCESS) return false;
+    x = __rdtsc() - a;
+  }
+  out.ecall = stats(t);
+  nsgx_uswitchless_stats(eid, SGX_USWITCHLESS_WORKER_TYPE_TRUSTED, &out.trusted);
+  out.trusted.processed -= t0.processed;
+  out.trusted.missed -= t0.missed;
+
+  if (ecall_ocalls_sl(eid, 1000) != SGX_SUCCESS) return false;  // warm up
+  nsgx_uswitchless_stats(eid, SGX_USWITCHLESS_WORKER_TYPE_UNTRUSTED, &u0);
+  g_arrivals.clear();
+  if (ecall_ocalls_sl(eid, static_cast<std::uint32_t>(n) + 1) != SGX_SUCCESS ||
+      g_arrivals.size() != static_cast<std::size_t>(n) + 1)
+    return false;
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = g_arrivals[i + 1] - g_arrivals[i];
+  out.ocall = stats(t);
+  nsgx_uswitchless_stats(eid, SGX_USWITCHLESS_WORKER_TYPE_UNTRUSTED, &out.untrusted);
+  out.untrusted.processed -= u0.processed;
+  out.untrusted.missed -= u0.missed;
+  sgx_destroy_enclave(eid);
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   int n = 20000;
@@ -82,6 +136,11 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < t.size(); ++i) t[i] = g_arrivals[i + 1] - g_arrivals[i];
   const Stats ocall = stats(t);
   sgx_destroy_enclave(eid);
+  Switchless sl;
+  if (!measure_switchless(n, sl)) {
+    std::fprintf(stderr, "sdk_ecall_bench: the switchless calls failed\n");
+    return 1;
+  }
 
   const char* b = std::getenv("NSGX_BACKEND");
   const std::string backend = b && *b ? b : "isolated";
@@ -89,6 +148,15 @@ int main(int argc, char** argv) {
               ecall.median, ecall.p99, n);
   std::printf("backend %-9s null OCALL round trip: median %llu cycles, p99 %llu cycles (%d calls)\n", backend.c_str(),
               ocall.median, ocall.p99, n);
+  const auto ull = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf(
+      "backend %-9s switchless ECALL round trip: median %llu cycles, p99 %llu cycles (%d calls: %llu by the trusted "
+      "worker, %llu fell back)\n",
+      backend.c_str(), sl.ecall.median, sl.ecall.p99, n, ull(sl.trusted.processed), ull(sl.trusted.missed));
+  std::printf(
+      "backend %-9s switchless OCALL round trip: median %llu cycles, p99 %llu cycles (%d calls: %llu by the untrusted "
+      "worker, %llu fell back)\n",
+      backend.c_str(), sl.ocall.median, sl.ocall.p99, n, ull(sl.untrusted.processed), ull(sl.untrusted.missed));
   if (json != nullptr) {
     FILE* f = std::fopen(json, "w");
     if (f == nullptr) {
@@ -98,8 +166,14 @@ int main(int argc, char** argv) {
     std::fprintf(
         f,
         "{\"backend\": \"%s\", \"calls\": %d,\n \"null_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
-        " \"null_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu}}\n",
-        backend.c_str(), n, ecall.median, ecall.p99, ocall.median, ocall.p99);
+        " \"null_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        " \"switchless_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"by_workers\": %llu, \"fell_back\": "
+        "%llu},\n"
+        " \"switchless_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"by_workers\": %llu, \"fell_back\": "
+        "%llu}}\n",
+        backend.c_str(), n, ecall.median, ecall.p99, ocall.median, ocall.p99, sl.ecall.median, sl.ecall.p99,
+        ull(sl.trusted.processed), ull(sl.trusted.missed), sl.ocall.median, sl.ocall.p99, ull(sl.untrusted.processed),
+        ull(sl.untrusted.missed));
     std::fclose(f);
   }
   return 0;

@@ -316,11 +316,17 @@ TEST(SdkApi, CreateEnclaveExFeatures) {
   ASSERT_EQ(create_ex(NSGX_SDKAPI_A, 0, nullptr, &eid), SGX_SUCCESS);
   EXPECT_EQ(sgx_destroy_enclave(eid), SGX_SUCCESS);
 
-  // Switchless and PCL: not available, the SDK's "feature not supported".
+  // Switchless (its calls: switchless_test.cc): accepted; more workers
+  // than the runtime allows is refused.
   sgx_uswitchless_config_t us = SGX_USWITCHLESS_CONFIG_INITIALIZER;
   const void* sl[32] = {};
   sl[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX] = &us;
-  EXPECT_EQ(create_ex(NSGX_SDKAPI_A, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, sl, &eid), SGX_ERROR_FEATURE_NOT_SUPPORTED);
+  ASSERT_EQ(create_ex(NSGX_SDKAPI_A, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, sl, &eid), SGX_SUCCESS);
+  EXPECT_EQ(ecall_spin_total(eid, &total), SGX_SUCCESS);
+  EXPECT_EQ(sgx_destroy_enclave(eid), SGX_SUCCESS);
+  us.num_tworkers = 65;
+  EXPECT_EQ(create_ex(NSGX_SDKAPI_A, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, sl, &eid), SGX_ERROR_INVALID_PARAMETER);
+  // PCL: not available, the SDK's "feature not supported".
   EXPECT_EQ(create_ex(NSGX_SDKAPI_A, SGX_CREATE_ENCLAVE_EX_PCL, none, &eid), SGX_ERROR_FEATURE_NOT_SUPPORTED);
   // KSS for an enclave not signed with ATTRIBUTES.KSS.
   sgx_kss_config_t kss{};

@@ -4,7 +4,9 @@
 #include <elf.h>
 #include <stdint.h>
 
+#include "sdk/common/switchless.h"
 #include "sgx_edger8r.h"
+#include "sgx_lfence.h"
 #include "sgx_trts.h"
 #include "trts_internal.h"
 
@@ -129,9 +131,19 @@ static sgx_status_t do_ecall(long index, void* ms, nsgx_td_t* td) {
   return ((sgx_status_t(*)(void*))addr)(ms);
 }
 
+static sgx_status_t dispatch(long cmd, void* ms, nsgx_td_t* td);
+
 /* Called by enclave_entry on its stack for every command but ECMD_ORET. */
 HIDDEN sgx_status_t nsgx_trts_entry(long cmd, void* ms, nsgx_td_t* td, uint64_t tcs) {
   if (!td->initialized) init_thread(td, tcs);
+  const uint64_t outer_top = td->ocalloc_top;
+  td->ocalloc_top = 0;
+  const sgx_status_t r = dispatch(cmd, ms, td);
+  td->ocalloc_top = outer_top;
+  return r;
+}
+
+static sgx_status_t dispatch(long cmd, void* ms, nsgx_td_t* td) {
   if (nsgx_crashed) return SGX_ERROR_ENCLAVE_CRASHED;
   if (cmd == ECMD_INIT_ENCLAVE) return init_enclave(ms);
   if (__atomic_load_n(&enclave_state, __ATOMIC_ACQUIRE) != 2) {
@@ -140,8 +152,25 @@ HIDDEN sgx_status_t nsgx_trts_entry(long cmd, void* ms, nsgx_td_t* td, uint64_t 
   }
   if (cmd >= 0) return do_ecall(cmd, ms, td);
   if (cmd == ECMD_ECALL_PTHREAD) return nsgx_pthread_run(ms, td);
+  if (cmd == ECMD_INIT_SWITCHLESS) return sl_init_switchless(ms);
+  if (cmd == ECMD_RUN_SWITCHLESS_TWORKER) return sl_run_switchless_tworker();
   return SGX_ERROR_INVALID_FUNCTION;
 }
+
+/* A switchless ECALL a trusted worker took from the queue: the checks of a
+ * root ECALL (do_ecall), and the ECALL must be marked
+ * transition_using_threads. */
+sgx_status_t nsgx_switchless_ecall(uint32_t index, void* ms) {
+  if ((size_t)index >= g_ecall_table.nr_ecall) return SGX_ERROR_INVALID_FUNCTION;
+  sgx_lfence();
+  if (g_ecall_table.ecall_table[index].is_priv || !g_ecall_table.ecall_table[index].is_switchless)
+    return SGX_ERROR_ECALL_NOT_ALLOWED;
+  void* addr = g_ecall_table.ecall_table[index].ecall_addr;
+  if (!sgx_is_within_enclave(addr, 1)) return SGX_ERROR_UNEXPECTED;
+  return ((sgx_status_t(*)(void*))addr)(ms);
+}
+
+size_t nsgx_ocall_count(void) { return g_dyn_entry_table.nr_ocall; }
 
 sgx_status_t sgx_ocall(const unsigned int index, void* ms) {
   if (index >= g_dyn_entry_table.nr_ocall) return SGX_ERROR_INVALID_FUNCTION;
@@ -153,8 +182,6 @@ sgx_status_t sgx_ocall(const unsigned int index, void* ms) {
   return r;
 }
 
-sgx_status_t sgx_ocall_switchless(const unsigned int index, void* ms) { return sgx_ocall(index, ms); }
-
 void* sgx_ocalloc(size_t size) {
   nsgx_td_t* td = nsgx_td();
   uint64_t* ursp = (uint64_t*)(td->ssa_gpr + GPR_URSP);
@@ -162,6 +189,7 @@ void* sgx_ocalloc(size_t size) {
   if (!sgx_is_outside_enclave((void*)top, 1) || size > top) return 0;
   const uint64_t addr = (top - size) & ~(uint64_t)15;
   if (!sgx_is_outside_enclave((void*)addr, top - addr)) return 0;
+  if (td->ocalloc_top == 0) td->ocalloc_top = top;
   /* Touch every page from the top down, so a guard page below the
    * untrusted stack is hit before anything beyond it. */
   for (uint64_t p = top; p > addr;) {
@@ -173,9 +201,17 @@ void* sgx_ocalloc(size_t size) {
   return (void*)addr;
 }
 
+/* Back to the untrusted RSP before this OCALL's allocations — not to the
+ * latest entry's: an OCALL's return (ECMD_ORET) enters with the RSP below
+ * its marshalling data, and restoring that would lower the stack by every
+ * OCALL's allocation (the OCALL stack ran out after ~4,000 OCALLs with
+ * buffers on the isolated backend, the thread's stack after ~130,000 on
+ * inproc). */
 void sgx_ocfree(void) {
   nsgx_td_t* td = nsgx_td();
-  *(uint64_t*)(td->ssa_gpr + GPR_URSP) = td->entry_ursp;
+  if (td->ocalloc_top == 0) return;
+  *(uint64_t*)(td->ssa_gpr + GPR_URSP) = td->ocalloc_top;
+  td->ocalloc_top = 0;
 }
 
 void* sgx_ocalloc_switchless(size_t size) { return sgx_ocalloc(size); }

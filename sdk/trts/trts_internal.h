@@ -65,6 +65,11 @@ typedef struct nsgx_td {
    * on first use) and its thread_local destructors (tls.c). */
   void* tls_block;
   void* tls_dtors;
+  /* The untrusted RSP before the first sgx_ocalloc since the last
+   * sgx_ocfree (0: none pending), which sgx_ocfree restores. Saved and
+   * cleared around every entry but ECMD_ORET, so a nested ECALL's
+   * allocations stack below the OCALL it was made from. */
+  uint64_t ocalloc_top;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -109,6 +114,12 @@ HIDDEN sgx_status_t nsgx_pthread_run(void* ms, nsgx_td_t* td);
 HIDDEN void nsgx_tls_thread_end(nsgx_td_t* td);
 /* asm: EEXIT to OCALL `index` and return the status the untrusted side sends back with ECMD_ORET. */
 HIDDEN sgx_status_t nsgx_trts_ocall(unsigned index, void* ms, nsgx_td_t* td);
+
+/* Switchless calls (switchless.c, trts.c). */
+sgx_status_t sl_init_switchless(void* sl_data);
+sgx_status_t sl_run_switchless_tworker(void);
+HIDDEN sgx_status_t nsgx_switchless_ecall(uint32_t index, void* ms);
+HIDDEN size_t nsgx_ocall_count(void);
 #endif
 
 #endif

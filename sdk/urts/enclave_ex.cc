@@ -9,6 +9,7 @@
 #include "base/bytes.h"
 #include "image/sdk_image.h"
 #include "sdk/urts/load.h"
+#include "sdk/urts/switchless.h"
 #include "sgx_capable.h"
 #include "sgx_metadata.h"
 #include "sgx_urts.h"
@@ -32,12 +33,16 @@ sgx_status_t parse_features(const uint32_t ex_features, const void* const ex_fea
   }
   // Protected code loader: encrypted enclave images are not supported.
   if (ex_features & SGX_CREATE_ENCLAVE_EX_PCL) return SGX_ERROR_FEATURE_NOT_SUPPORTED;
-  // Switchless calls: the switchless runtime (worker threads on both sides
-  // serving `transition_using_threads` calls) is not here yet. When it is,
-  // ex_features_p[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX] — a
-  // `const sgx_uswitchless_config_t*` — goes into LoadOptions and the
-  // workers start after ECMD_INIT_ENCLAVE (load_image).
-  if (ex_features & SGX_CREATE_ENCLAVE_EX_SWITCHLESS) return SGX_ERROR_FEATURE_NOT_SUPPORTED;
+  // Switchless calls: worker threads on both sides serve the
+  // `transition_using_threads` calls (sdk/urts/switchless.h); they start at
+  // the enclave's first ECALL.
+  if (ex_features & SGX_CREATE_ENCLAVE_EX_SWITCHLESS) {
+    const auto* sl =
+        static_cast<const sgx_uswitchless_config_t*>(ex_features_p[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX]);
+    if (const sgx_status_t st = nsgx::urts::Switchless::check(*sl); st != SGX_SUCCESS) return st;
+    opts.switchless = true;
+    opts.switchless_config = *sl;
+  }
   if (ex_features & SGX_CREATE_ENCLAVE_EX_KSS) {
     const auto* kss = static_cast<const sgx_kss_config_t*>(ex_features_p[SGX_CREATE_ENCLAVE_EX_KSS_BIT_IDX]);
     opts.kss = true;

@@ -7,6 +7,7 @@
 #include "arch/sgx/secs.h"
 #include "base/bytes.h"
 #include "sgx_urts.h"
+#include "sgx_uswitchless.h"
 
 namespace nsgx::urts {
 
@@ -15,6 +16,8 @@ struct LoadOptions {
   bool kss = false;  // SGX_CREATE_ENCLAVE_EX_KSS: CONFIGID and CONFIGSVN
   std::uint8_t config_id[64] = {};
   std::uint16_t config_svn = 0;
+  bool switchless = false;  // SGX_CREATE_ENCLAVE_EX_SWITCHLESS: worker threads (sdk/urts/switchless.h)
+  sgx_uswitchless_config_t switchless_config{};
 };
 
 // Parses, measures, loads, initializes (EINIT and ECMD_INIT_ENCLAVE) the

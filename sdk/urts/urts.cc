@@ -39,6 +39,7 @@
 #include "runtime/isolated/mailbox.h"
 #include "sdk/urts/backend.h"
 #include "sdk/urts/load.h"
+#include "sdk/urts/switchless.h"
 #include "sdk/urts/system_features.h"
 #include "sgx_edger8r.h"
 #include "sgx_urts.h"
@@ -139,7 +140,11 @@ struct Enclave {
   std::vector<std::uint8_t*> stacks;    // per TCS, in the window: the untrusted stack OCALLs use
   std::size_t stack_size = 0;
   std::atomic<bool> lost{false};
+  // Switchless calls (sgx_create_enclave_ex): its workers use this object
+  // and are joined first thing in the destructor.
+  std::unique_ptr<Switchless> sl;
   ~Enclave() {
+    if (sl) sl->stop();
     if (client) {
       if (handle) client->destroy(handle);
       client->window_free(mailboxes);
@@ -509,6 +514,9 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   return SGX_SUCCESS;
 }
 
+// An ordinary ECALL on an enclave the caller keeps alive (defined with sgx_ecall).
+sgx_status_t call_enclave(Enclave* e, sgx_enclave_id_t eid, long index, const void* ocall_table, void* ms);
+
 }  // namespace
 
 sgx_status_t load_image(Bytes file, const char* name, bool debug, const LoadOptions& opts, sgx_enclave_id_t* eid,
@@ -559,6 +567,23 @@ sgx_status_t load_image(Bytes file, const char* name, bool debug, const LoadOpti
     std::unique_lock lock(g_mu);
     g_enclaves.erase(id);
     return st;
+  }
+  if (opts.switchless) {
+    // Workers reach the enclave through this object, never through the
+    // table: ~Enclave joins them before anything of it goes.
+    Enclave* const raw = e.get();
+    Switchless::Env env;
+    env.ecall = [raw, id](long index, const void* table, void* ms) { return call_enclave(raw, id, index, table, ms); };
+    env.failure = [raw] {
+      return raw->lost ? SGX_ERROR_ENCLAVE_LOST : raw->crashed ? SGX_ERROR_ENCLAVE_CRASHED : SGX_SUCCESS;
+    };
+    env.coherent = [raw](const void* p, std::size_t n) {
+      return raw->client == nullptr || raw->client->in_window(p, n);
+    };
+    env.app_memory_at_transitions = raw->client != nullptr;
+    env.alloc = [](std::size_t n) { return nsgx_untrusted_alloc(n); };
+    env.free = [](void* p) { nsgx_untrusted_free(p); };
+    e->sl = std::make_unique<Switchless>(opts.switchless_config, std::move(env));
   }
   *eid = id;
   if (misc) {
@@ -630,6 +655,7 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
       if (!e.client->in_window(reinterpret_cast<void*>(out_rsp), 0)) return SGX_ERROR_UNEXPECTED;
       if (!t_active.empty()) t_active.back().ursp = out_rsp;
       const sgx_status_t st = run_ocall(ocall_table, static_cast<long>(out_rdi), reinterpret_cast<void*>(out_rsi));
+      if (e.sl) e.sl->after_ordinary_ocall();
       // Another thread's exception crashed the enclave meanwhile: no re-entry.
       if (e.lost) return SGX_ERROR_ENCLAVE_LOST;
       if (e.crashed) return SGX_ERROR_ENCLAVE_CRASHED;
@@ -750,6 +776,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
   }
   // An OCALL: index RDI, marshalling struct RSI, through the proxy's table.
   const sgx_status_t st = run_ocall(ctx->ocall_table, rdi, reinterpret_cast<void*>(rsi));
+  if (ctx->enclave != nullptr && ctx->enclave->sl) ctx->enclave->sl->after_ordinary_ocall();
   // Another thread's exception crashed the enclave meanwhile: no re-entry
   // (the call then fails as crashed).
   if (ctx->enclave != nullptr && (ctx->enclave->crashed || ctx->enclave->lost)) return 0;
@@ -757,9 +784,12 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
   return 1;
 }
 
-extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms) {
-  const std::shared_ptr<Enclave> e = find_enclave(eid);
-  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+namespace nsgx::urts {
+namespace {
+
+// One ordinary ECALL (or builtin command) on `e`, which the caller keeps alive.
+sgx_status_t call_enclave(Enclave* const e, const sgx_enclave_id_t eid, const long index, const void* ocall_table,
+                          void* ms) {
   if (e->crashed) return SGX_ERROR_ENCLAVE_CRASHED;
   if (e->lost) return SGX_ERROR_ENCLAVE_LOST;
   static const vdso_fn vdso = e->client ? nullptr : find_vdso();
@@ -798,7 +828,7 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   } else {
     t_active.push_back({eid, tcs, 0, 0, ocall_table});
     CallContext ctx{ocall_table, vdso};
-    ctx.enclave = e.get();
+    ctx.enclave = e;
     returned = enter(vdso, tcs, index, ms, ctx);
     t_active.pop_back();
     result = ctx.status;
@@ -817,6 +847,28 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
   return result;
 }
 
+}  // namespace
+}  // namespace nsgx::urts
+
+extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms) {
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (e->sl && index >= 0) e->sl->before_ecall(ocall_table);
+  return call_enclave(e.get(), eid, index, ocall_table, ms);
+}
+
+// The switchless ECALL (sgx_edger8r.h): through a trusted worker when the
+// enclave was created with switchless calls and one takes it in time
+// (sdk/urts/switchless.h), else the ordinary way.
+extern "C" sgx_status_t sgx_ecall_switchless(const sgx_enclave_id_t eid, const int index, const void* ocall_table,
+                                             void* ms) {
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (!e->sl || index < 0) return call_enclave(e.get(), eid, index, ocall_table, ms);
+  e->sl->before_ecall(ocall_table);
+  return e->sl->ecall(index, ocall_table, ms, false);
+}
+
 // The proxies' ECALL with its buffers described (sgx_edger8r.h). On the
 // isolated backend the enclave cannot read this process's memory, so the
 // marshalling struct and every buffer the trusted bridge copies are staged
@@ -824,10 +876,25 @@ extern "C" sgx_status_t sgx_ecall(const sgx_enclave_id_t eid, const int index, c
 // bridge sees the overlap it would see on hardware — and [out] buffers are
 // copied back afterwards. Pointers into the window go as they are, and so
 // do pointers into ELRANGE, which the trusted bridge refuses.
-extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
-                                      size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count) {
+namespace {
+
+// The ECALL itself once staged: ordinary, or switchless (`app_memory` as
+// in nsgx_ecall_switchless_ex).
+sgx_status_t staged_call(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
+                         const bool switchless, const bool app_memory) {
+  if (!switchless) return sgx_ecall(eid, index, ocall_table, ms);
   const std::shared_ptr<Enclave> e = find_enclave(eid);
-  if (!e || !e->client || ms == nullptr) return sgx_ecall(eid, index, ocall_table, ms);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (!e->sl || index < 0) return call_enclave(e.get(), eid, index, ocall_table, ms);
+  e->sl->before_ecall(ocall_table);
+  return e->sl->ecall(index, ocall_table, ms, app_memory);
+}
+
+sgx_status_t ecall_staged(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
+                          size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count, const bool switchless,
+                          const bool app_memory) {
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e || !e->client || ms == nullptr) return staged_call(eid, index, ocall_table, ms, switchless, app_memory);
   nsgx::isolated::Client& c = *e->client;
   struct Buf {
     std::size_t offset;
@@ -877,7 +944,7 @@ extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int inde
       void* staged = groups[b.group].staged + (b.start - groups[b.group].start);
       std::memcpy(ms_copy + b.offset, &staged, sizeof staged);
     }
-    st = sgx_ecall(eid, index, ocall_table, ms_copy);
+    st = staged_call(eid, index, ocall_table, ms_copy, switchless, app_memory);
     if (st == SGX_SUCCESS)
       for (const auto& b : bufs)
         if (b.dir & 2)
@@ -894,9 +961,29 @@ extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int inde
   return st;
 }
 
-extern "C" sgx_status_t sgx_ecall_switchless(const sgx_enclave_id_t eid, const int index, const void* ocall_table,
-                                             void* ms) {
-  return sgx_ecall(eid, index, ocall_table, ms);
+}  // namespace
+
+extern "C" sgx_status_t nsgx_ecall_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table, void* ms,
+                                      size_t ms_size, const nsgx_ecall_buffer_t* buffers, size_t count) {
+  return ecall_staged(eid, index, ocall_table, ms, ms_size, buffers, count, false, false);
+}
+
+extern "C" sgx_status_t nsgx_ecall_switchless_ex(const sgx_enclave_id_t eid, const int index, const void* ocall_table,
+                                                 void* ms, size_t ms_size, const nsgx_ecall_buffer_t* buffers,
+                                                 size_t count, int app_memory) {
+  return ecall_staged(eid, index, ocall_table, ms, ms_size, buffers, count, true, app_memory != 0);
+}
+
+extern "C" sgx_status_t nsgx_uswitchless_stats(const sgx_enclave_id_t eid, const sgx_uswitchless_worker_type_t type,
+                                               sgx_uswitchless_worker_stats_t* stats) {
+  if (stats == nullptr ||
+      (type != SGX_USWITCHLESS_WORKER_TYPE_UNTRUSTED && type != SGX_USWITCHLESS_WORKER_TYPE_TRUSTED))
+    return SGX_ERROR_INVALID_PARAMETER;
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  if (!e->sl) return SGX_ERROR_FEATURE_NOT_SUPPORTED;
+  *stats = e->sl->stats(type);
+  return SGX_SUCCESS;
 }
 
 extern "C" void* nsgx_untrusted_alloc(size_t size) {
@@ -930,6 +1017,8 @@ extern "C" sgx_status_t sgx_destroy_enclave(const sgx_enclave_id_t enclave_id) {
     e = std::move(it->second);
     g_enclaves.erase(it);
   }
+  // Switchless workers leave the enclave and end before it does.
+  if (e->sl) e->sl->stop();
   // On the isolated backend the enclave ends now, even with threads inside
   // (they return SGX_ERROR_ENCLAVE_LOST); its window memory goes with the
   // last reference.

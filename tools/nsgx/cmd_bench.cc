@@ -44,7 +44,7 @@ constexpr Suite kSuites[] = {
      "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
     {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
     {"sdk", "sdk_ecall_bench", Kind::kSdk,
-     "SDK: null ECALL and null OCALL round trips through sgx_ecall, isolated and inproc backends"},
+     "SDK: null ECALL and OCALL round trips, ordinary and switchless, isolated and inproc backends"},
     {"quote", "quote_benchmark", Kind::kGbench, "quotes: generation (signing), parsing, and verification with the chain"},
     {"quote-e2e", "quote_e2e_benchmark", Kind::kGbench,
      "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation"},

@@ -23,9 +23,13 @@ typedef enum _sgx_device_status_t {
 extern "C" {
 #endif
 
-/* *sgx_capable = 1 (SGX_SUCCESS), or SGX_ERROR_INVALID_PARAMETER for NULL. */
+/* *sgx_capable = 1 if this process can create enclaves, else 0 (SGX_SUCCESS);
+ * SGX_ERROR_INVALID_PARAMETER for NULL. */
 sgx_status_t SGXAPI sgx_is_capable(int* sgx_capable);
-/* Nothing to enable: *sgx_device_status = SGX_ENABLED. */
+/* Whether this process can create enclaves (the backend in use can run:
+ * the isolated backend's executables, or /dev/sgx_enclave): SGX_ENABLED,
+ * else SGX_DISABLED; there is nothing to enable, so enable_device only
+ * reports the status. */
 sgx_status_t SGXAPI sgx_cap_enable_device(sgx_device_status_t* sgx_device_status);
 sgx_status_t SGXAPI sgx_cap_get_status(sgx_device_status_t* sgx_device_status);
 

@@ -2,12 +2,17 @@
 // sgx_capable.h): sgx_create_enclave_ex and _from_buffer_ex with their
 // feature bits, sgx_get_target_info, sgx_get_metadata, sgx_is_capable and
 // friends — over the same loader as sgx_create_enclave (load.h).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 #include "base/bytes.h"
 #include "image/sdk_image.h"
+#include "runtime/isolated/paths.h"
+#include "sdk/urts/backend.h"
 #include "sdk/urts/load.h"
 #include "sdk/urts/switchless.h"
 #include "sgx_capable.h"
@@ -132,15 +137,33 @@ extern "C" sgx_status_t sgx_get_metadata(const char* enclave_file, metadata_t* m
   return SGX_SUCCESS;
 }
 
+namespace {
+// Whether sgx_create_enclave can work in this process: the isolated backend
+// needs the monitor and enclave-host executables it would start (or that
+// serve its daemon); the others need /dev/sgx_enclave — SGX hardware, or
+// nsgx exec's emulation of it (so opened, not just looked up).
+bool backend_available() {
+  if (nsgx::urts::use_isolated())
+    return access(nsgx::isolated::monitor_path().c_str(), X_OK) == 0 &&
+           access(nsgx::isolated::enclave_host_path().c_str(), X_OK) == 0;
+  const int fd = open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+}  // namespace
+
 extern "C" sgx_status_t sgx_is_capable(int* sgx_capable) {
   if (sgx_capable == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  *sgx_capable = 1;
+  *sgx_capable = backend_available() ? 1 : 0;
   return SGX_SUCCESS;
 }
 
+// Nothing can be enabled from here (no BIOS or software-enable step exists
+// for a monitor): the status is what sgx_is_capable sees.
 extern "C" sgx_status_t sgx_cap_get_status(sgx_device_status_t* sgx_device_status) {
   if (sgx_device_status == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  *sgx_device_status = SGX_ENABLED;
+  *sgx_device_status = backend_available() ? SGX_ENABLED : SGX_DISABLED;
   return SGX_SUCCESS;
 }
 

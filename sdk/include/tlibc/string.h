@@ -23,20 +23,8 @@ char* strncat(char* dest, const char* src, size_t n);
 void* memchr(const void* s, int c, size_t n);
 char* strerror(int e);
 
-/* The SDK trusted libc's additions (sdk/trts/string_ext.c; documented in
- * tlibc_ext/string.h, their home for enclaves built against the C
- * library's own headers). */
-#ifndef _ERRNO_T_DEFINED
-#define _ERRNO_T_DEFINED
-typedef int errno_t;
-#endif
-errno_t memcpy_s(void* dest, size_t dest_size, const void* src, size_t count);
-errno_t memmove_s(void* dest, size_t dest_size, const void* src, size_t count);
-errno_t memset_s(void* s, size_t smax, int c, size_t n);
-errno_t strncpy_s(char* dest, size_t dest_size, const char* src, size_t count);
-void* memcpy_verw(void* dst, const void* src, size_t n);
-errno_t memcpy_verw_s(void* dst, size_t dst_size, const void* src, size_t count);
 #ifdef __cplusplus
 }
 #endif
+#include "nsgx_string_ext.h"
 #endif

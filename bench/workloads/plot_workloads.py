@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Figures of `nsgx bench workloads`: reads DIR/workloads-<backend>.json and
 writes, beside them, workloads-ratio.{png,svg} (enclave/native time of each
 nbench kernel and of the hash join, per backend) and workloads-bw.{png,svg}
@@ -74,9 +74,10 @@ def main():
             if not rows:
                 continue
             sizes = [r["size"] for r in rows]
-            ax.plot(sizes, [r["enclave_mb_s"] for r in rows], marker="o", label=f"enclave, {b}")
-            if b == BACKENDS[0] or len(runs) == 1:
-                ax.plot(sizes, [r["native_mb_s"] for r in rows], marker="x", linestyle="--", color="gray", label="native")
+            # Each backend's run has its own native measurement, taken beside it.
+            line, = ax.plot(sizes, [r["enclave_mb_s"] for r in rows], marker="o", label=f"enclave, {b}")
+            ax.plot(sizes, [r["native_mb_s"] for r in rows], marker="x", linestyle="--", color=line.get_color(),
+                    alpha=0.6, label=f"native, {b} run")
             epc = epc_bytes(run["epc_size"])
             if b == "inproc" and epc:
                 ax.axvline(epc, color="red", linestyle=":", linewidth=1)
@@ -84,7 +85,7 @@ def main():
                         color="red", fontsize=8)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("buffer size (bytes)")
+        ax.set_xlabel("bytes per buffer (cp: two buffers)" if op.endswith("cp") else "buffer size (bytes)")
         ax.set_title(op)
     axes[0].set_ylabel("MB/s (2^20 bytes)")
     axes[0].legend(fontsize=8)

@@ -273,7 +273,10 @@ void add_bench(CLI::App& app, int& exit_code) {
         sdk_ran = true;
         if (o->plot) {
           const std::string script = find_helper("plot_workloads.py", "NSGX_BENCH_DIR", NSGX_WORKLOADS_BUILD_DIR);
-          if (script.empty() || run_process({"python3", script, out.string()}) != 0) {
+          // Debian's interpreter, which python3-matplotlib belongs to (a
+          // python3 earlier on PATH, pyenv's say, would not see it).
+          const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+          if (script.empty() || run_process({python, script, out.string()}) != 0) {
             std::cerr << "nsgx bench: no plots (they need python3-matplotlib: scripts/bench installs it)\n";
             exit_code = kExitVerifyFailed;
           }

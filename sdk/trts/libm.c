@@ -9,7 +9,8 @@
  * exact; exp, log within 1 ulp; sin and cos within 2 ulp for |x| <= 2^20
  * (the argument reduction is Cody-Waite with pi/2 in three parts, exact for
  * |k| < 2^20; beyond that the result loses accuracy, there is no
- * Payne-Hanek reduction); pow(x, y) is exp(y log x) and loses about
+ * Payne-Hanek reduction, and from 2^60 on the answer is sin 0 or cos 0:
+ * in range, nothing more); pow(x, y) is exp(y log x) and loses about
  * log2|y log x| bits, so it is within a few ulp only for moderate |y log x|
  * (integer powers up to 64 are by squaring, exact when representable).
  * Not correctly rounded, and errno is not set.
@@ -202,7 +203,13 @@ static double sincos_reduced(double x, int want_cos) {
   if (NSGX_LIBM(fabs)(x) < 0x1p-27) return want_cos ? 1.0 : x;
   double r = x;
   int64_t k = 0;
-  if (NSGX_LIBM(fabs)(x) > 0.7853981633974483) {
+  if (NSGX_LIBM(fabs)(x) >= 0x1p60) {
+    /* Past 2^60 the quadrant needs pi/2 to more bits than this reduction
+     * has (Payne-Hanek); rather than convert an out-of-range double to an
+     * integer (undefined behaviour), answer as for r = 0: a value in
+     * [-1, 1], with no accuracy claimed (the header says from 2^20 on). */
+    r = 0;
+  } else if (NSGX_LIBM(fabs)(x) > 0.7853981633974483) {
     const double kd = round_half_away(x * TWO_OVER_PI);
     r = ((x - kd * PIO2_1) - kd * PIO2_2) - kd * PIO2_3;
     k = (int64_t)kd;

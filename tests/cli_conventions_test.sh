@@ -106,5 +106,9 @@ if [ "$BENCH" == ON ]; then
   expect "bench SUITE --list names its benchmarks" 0 out '^BM_Egetkey$' "$NSGX" bench monitor --list
 fi
 
+# Figures are written beside the results: --plot without --out is refused
+# before anything runs.
+expect "bench --plot without --out is a usage error" 2 err "give one" "$NSGX" bench workloads --plot
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

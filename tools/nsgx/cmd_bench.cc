@@ -1,6 +1,8 @@
 // `nsgx bench`: runs the Google Benchmark suites (bench/) and prints their
 // tables, then a summary in cycles and ratios; the `sdk` suite runs the SDK
-// round-trip benchmark (sdk/tests/ecall_bench.cc) once per backend. The
+// round-trip benchmark (sdk/tests/ecall_bench.cc) once per backend, and the
+// `workloads` suite the workloads NestedSGX evaluated, enclave against
+// native (bench/workloads), once per backend, with plots on request. The
 // inproc suites run under `nsgx exec`, as any SGX program would. Timings are
 // reported, never judged: these machines are noisy.
 #include <sys/wait.h>
@@ -30,6 +32,7 @@ enum class Kind {
   kGbench,      // a Google Benchmark binary
   kGbenchExec,  // the same, run under `nsgx exec` (needs the upstream SGX interface)
   kSdk,         // sdk_ecall_bench, run once per backend: isolated, then inproc under `nsgx exec`
+  kWorkloads,   // workloads_bench, the same way; inproc with a small EPC, so that bw_mem's largest sizes evict
 };
 struct Suite {
   const char* name;
@@ -45,20 +48,25 @@ constexpr Suite kSuites[] = {
     {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
     {"sdk", "sdk_ecall_bench", Kind::kSdk,
      "SDK: null ECALL and OCALL round trips, ordinary and switchless, isolated and inproc backends"},
-    {"quote", "quote_benchmark", Kind::kGbench, "quotes: generation (signing), parsing, and verification with the chain"},
+    {"quote", "quote_benchmark", Kind::kGbench,
+     "quotes: generation (signing), parsing, and verification with the chain"},
     {"quote-e2e", "quote_e2e_benchmark", Kind::kGbench,
      "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation"},
+    {"workloads", "workloads_bench", Kind::kWorkloads,
+     "NestedSGX's workloads in an enclave vs natively (nbench-style suite, bw_mem, hash join), isolated and inproc"},
 };
-constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk, quote, quote-e2e";
+constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk, quote, quote-e2e, workloads";
 
 const char* not_built(const Suite& s) {
-  return s.kind == Kind::kSdk ? "(not built: configure with -DNSGX_TESTS=ON)"
-                              : "(not built: configure with -DNSGX_BENCH=ON)";
+  return s.kind == Kind::kGbench || s.kind == Kind::kGbenchExec ? "(not built: configure with -DNSGX_BENCH=ON)"
+                                                                : "(not built: configure with -DNSGX_TESTS=ON)";
 }
 
 std::string find_suite(const Suite& s) {
   return find_helper(s.binary, "NSGX_BENCH_DIR",
-                     s.kind == Kind::kSdk ? NSGX_SDK_BENCH_BUILD_DIR : NSGX_BENCH_BUILD_DIR);
+                     s.kind == Kind::kSdk         ? NSGX_SDK_BENCH_BUILD_DIR
+                     : s.kind == Kind::kWorkloads ? NSGX_WORKLOADS_BUILD_DIR
+                                                  : NSGX_BENCH_BUILD_DIR);
 }
 
 // Google Benchmark colours its tables by TERM alone in some versions; piped
@@ -134,10 +142,10 @@ void summarize_inproc(const std::map<std::string, Row>& rows) {
 void add_bench(CLI::App& app, int& exit_code) {
   struct Opts {
     std::vector<std::string> suites;
-    std::string filter, out_dir;
+    std::string filter, out_dir, epc_size = "32M";
     double min_time = 0;
     int calls = 20000;
-    bool list = false;
+    bool list = false, plot = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("bench", "run the benchmark suites; tables in cycles, then ratios");
@@ -147,6 +155,11 @@ void add_bench(CLI::App& app, int& exit_code) {
                   "minimum seconds per benchmark (Google Benchmark suites; their default if unset)");
   cmd->add_option("--out", o->out_dir, "keep each suite's JSON results in this directory");
   cmd->add_option("--calls", o->calls, "calls timed per round trip (sdk suite)")->check(CLI::Range(100, 100000000));
+  cmd->add_option("--epc-size", o->epc_size,
+                  "the inproc backend's EPC for the workloads suite (bw_mem's sizes go past it; default 32M)");
+  cmd->add_flag("--plot", o->plot,
+                "workloads suite: PNG and SVG figures beside the JSON in --out (python3-matplotlib; "
+                "scripts/bench installs it)");
   cmd->add_flag("--list", o->list, "list the suites and where their binaries are; with SUITE names, their benchmarks");
   cmd->callback([o, &exit_code] {
     std::vector<const Suite*> chosen;
@@ -164,7 +177,7 @@ void add_bench(CLI::App& app, int& exit_code) {
         const std::string bin = find_suite(*s);
         std::cout << s->name << "\t" << (bin.empty() ? not_built(*s) : bin) << "\t" << s->what << "\n";
         // Suites named explicitly: their benchmarks too (names for --filter).
-        if (o->suites.empty() || bin.empty() || s->kind == Kind::kSdk) continue;
+        if (o->suites.empty() || bin.empty() || s->kind == Kind::kSdk || s->kind == Kind::kWorkloads) continue;
         std::vector<std::string> argv = gbench_argv(*s, bin);
         argv.push_back("--benchmark_list_tests=true");
         if (!o->filter.empty()) argv.push_back("--benchmark_filter=" + o->filter);
@@ -183,6 +196,11 @@ void add_bench(CLI::App& app, int& exit_code) {
     }
     fs::path out = o->out_dir;
     const bool keep = !out.empty();
+    if (o->plot && !keep) {
+      std::cerr << "nsgx bench: --plot writes its figures into --out DIR; give one\n";
+      exit_code = kExitBadInput;
+      return;
+    }
     std::error_code ec;
     if (!keep) {
       char tmpl[] = "/tmp/nsgx-bench-XXXXXX";
@@ -231,6 +249,38 @@ void add_bench(CLI::App& app, int& exit_code) {
         }
         unsetenv("NSGX_FSGSBASE");
         sdk_ran = true;
+        continue;
+      }
+      if (s->kind == Kind::kWorkloads) {
+        // The isolated backend's EPC is not over-committed (docs/isolated.md):
+        // its enclave must fit, so it gets 128M; inproc evicts past --epc-size.
+        for (const char* backend : {"isolated", "inproc"}) {
+          const bool inproc = std::string(backend) == "inproc";
+          const std::string epc = inproc ? o->epc_size : "128M";
+          setenv("NSGX_EPC_SIZE", epc.c_str(), 1);
+          std::vector<std::string> argv;
+          if (inproc) argv = {self_exe(), "exec", "--epc-size", epc, "--"};
+          argv.push_back(bin);
+          if (o->min_time > 0) argv.insert(argv.end(), {"--min-time", std::to_string(o->min_time)});
+          argv.insert(argv.end(), {"--json", (out / (std::string("workloads-") + backend + ".json")).string()});
+          std::cout << "-- " << backend << "\n" << std::flush;
+          if (const int rc = run_process(argv); rc != 0) {
+            std::cerr << "nsgx bench: workloads (" << backend << ") failed (exit " << rc << ")\n";
+            exit_code = kExitVerifyFailed;
+          }
+        }
+        unsetenv("NSGX_EPC_SIZE");
+        sdk_ran = true;
+        if (o->plot) {
+          const std::string script = find_helper("plot_workloads.py", "NSGX_BENCH_DIR", NSGX_WORKLOADS_BUILD_DIR);
+          // Debian's interpreter, which python3-matplotlib belongs to (a
+          // python3 earlier on PATH, pyenv's say, would not see it).
+          const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+          if (script.empty() || run_process({python, script, out.string()}) != 0) {
+            std::cerr << "nsgx bench: no plots (they need python3-matplotlib: scripts/bench installs it)\n";
+            exit_code = kExitVerifyFailed;
+          }
+        }
         continue;
       }
       std::vector<std::string> argv = gbench_argv(*s, bin);

@@ -32,14 +32,15 @@
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
-#include "arch/sgx/tcs.h"
 #include "arch/sgx/report.h"
 #include "arch/sgx/secs.h"
 #include "arch/sgx/sigstruct.h"
+#include "arch/sgx/tcs.h"
+#include "crypto/symmetric.h"
 #include "identity/measurement.h"
 #include "identity/sigstruct.h"
-#include "crypto/symmetric.h"
 #include "monitor/epcm.h"
+#include "monitor/page_rights.h"
 #include "monitor/platform.h"
 #include "monitor/thread.h"
 #include "monitor/types.h"
@@ -233,6 +234,12 @@ class Monitor {
   // `allow_blocked` for AEX; `first_page` receives the frame's first page.
   LeafResult ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page,
                       bool allow_blocked = false, EpcIndex* first_page = nullptr) const;
+
+  // Tells the backend what enclave code may now do with `page`, whose EPCM
+  // entry is `now` (page_rights(): the one place that decides it), after a
+  // leaf changed it. With the owner's lock held, so one page's calls reach
+  // the Platform in the order of its changes; never under epcm_mu_.
+  void publish_rights(EpcIndex page, const EpcmEntry& now);
 
   // Resolves an enclave; nullptr if `id` is not a valid SECS. The object
   // stays allocated for the monitor's lifetime (one slot per EPC page, reused

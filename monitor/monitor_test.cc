@@ -105,9 +105,9 @@ TEST_F(MonitorTest, EnarxVectorMeasuresAndLaunches) {
   EXPECT_EQ(hex32(monitor_.secs(b.id())->mr_signer), to_hex(identity::mrsigner(*ss)));
   EXPECT_EQ(monitor_.state(b.id()), EnclaveState::kInitialized);
   EXPECT_NE(monitor_.secs(b.id())->attributes.flags & sgx::attr::kInit, 0u);
-  // The TCS is mapped without permissions, the other pages RWX.
-  EXPECT_EQ(platform_.mapped.at(kBase).second, 0u);
-  EXPECT_EQ(platform_.mapped.at(kBase + 4096).second, 7u);
+  // The TCS is enterable and not accessible, the other pages RWX.
+  EXPECT_EQ(platform_.mapped.at(kBase).second, (PageRights{.rwx = 0, .tcs = true}));
+  EXPECT_EQ(platform_.mapped.at(kBase + 4096).second.rwx, 7u);
 }
 
 TEST_F(MonitorTest, FortanixVectorMeasuresAndLaunches) {
@@ -807,7 +807,7 @@ TEST_F(Sgx2Test, EaugThenEaccept) {
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x203)).status, sgx::Status::kPageAttributesMismatch);
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x20f)).status, sgx::Status::kPageAttributesMismatch);
   ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));  // REG | PENDING | RW
-  EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+  EXPECT_EQ(platform_.mapped.at(addr.value).second.rwx, 3u);
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x20b)).status, sgx::Status::kPageAttributesMismatch);
   EXPECT_EQ(monitor_.eaccept(e_, LinearAddr{kBase + 0x7000}, secinfo(0x20b)).kind, LeafKind::kPf);
   // Before EINIT there is no EAUG.
@@ -820,7 +820,7 @@ TEST_F(Sgx2Test, RestrictAndExtendPermissions) {
   const EpcIndex p = page_at(addr.value);
   ASSERT_TRUE(monitor_.emodpr(p, secinfo(0x1)));
   EXPECT_EQ(monitor_.epcm(p)->perms, 1u);
-  EXPECT_EQ(platform_.mapped.at(addr.value).second, 1u);  // restricted at once
+  EXPECT_EQ(platform_.mapped.at(addr.value).second.rwx, 1u);  // restricted at once
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x221)).status, sgx::Status::kNotTracked);
   ASSERT_TRUE(monitor_.etrack(e_));
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x223)).status, sgx::Status::kPageAttributesMismatch);
@@ -898,7 +898,7 @@ TEST_F(Sgx2Test, EacceptcopyFillsFromAnEnclavePage) {
   EXPECT_EQ(monitor_.eacceptcopy(e_, dst, LinearAddr{kBase + 0x7000}, secinfo(0x205)).kind, LeafKind::kPf);
   ASSERT_TRUE(monitor_.eacceptcopy(e_, dst, src, secinfo(0x205)));
   EXPECT_EQ(std::memcmp(platform_.epc_page(kFree).data(), platform_.epc_page(page_at(src.value)).data(), 4096), 0);
-  EXPECT_EQ(platform_.mapped.at(dst.value).second, 5u);
+  EXPECT_EQ(platform_.mapped.at(dst.value).second.rwx, 5u);
   EXPECT_EQ(monitor_.eacceptcopy(e_, dst, src, secinfo(0x205)).status, sgx::Status::kPageAttributesMismatch);
 }
 
@@ -1078,7 +1078,7 @@ TEST_F(Sgx2Test, AnEvictedPendingPageComesBackUnmapped) {
   EXPECT_TRUE(monitor_.epcm(kFree)->pending);
   EXPECT_EQ(platform_.mapped.count(addr.value), 0u);  // still awaiting EACCEPT
   ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));
-  EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+  EXPECT_EQ(platform_.mapped.at(addr.value).second.rwx, 3u);
 }
 
 }  // namespace
@@ -1135,6 +1135,41 @@ TEST_F(Sgx2Test, EblockRefusesSecsAndVaPages) {
   EXPECT_EQ(monitor_.eblock(kVa).status, sgx::Status::kNotBlockable);
   Monitor::EvictedPage ev;
   EXPECT_EQ(monitor_.ewb(kVa, kVa, 0, ev).kind, LeafKind::kPf);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// The rule every backend is handed (SDM 34.5, 38.5.7): only an accepted,
+// unblocked REG page is accessible, with its EPCM R/W/X (restricted ones
+// already while EMODPR awaits EACCEPT); an accepted TCS is enterable only.
+TEST(PageRights, FollowTheEpcmEntry) {
+  const EpcmEntry reg{.valid = true, .type = sgx::PageType::kReg, .perms = 5};
+  EXPECT_EQ(page_rights(reg), (PageRights{.rwx = 5, .tcs = false}));
+  EpcmEntry e = reg;
+  e.pr = true;
+  EXPECT_EQ(page_rights(e), (PageRights{.rwx = 5, .tcs = false}));
+  for (bool EpcmEntry::*state : {&EpcmEntry::pending, &EpcmEntry::modified, &EpcmEntry::blocked}) {
+    e = reg;
+    e.*state = true;
+    EXPECT_TRUE(page_rights(e).none());
+  }
+  e = reg;
+  e.valid = false;
+  EXPECT_TRUE(page_rights(e).none());
+  e = reg;
+  e.type = sgx::PageType::kTcs;
+  EXPECT_EQ(page_rights(e), (PageRights{.rwx = 0, .tcs = true}));  // not accessible, whatever the EPCM's R/W/X
+  e.modified = true;
+  EXPECT_TRUE(page_rights(e).none());
+  for (sgx::PageType t : {sgx::PageType::kTrim, sgx::PageType::kSecs, sgx::PageType::kVa}) {
+    e = reg;
+    e.type = t;
+    EXPECT_TRUE(page_rights(e).none());
+  }
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ class EpcMemory final : public monitor::Platform {
   const monitor::PlatformSecrets& secrets() const override { return secrets_; }
   void random(MutableByteSpan out) override;
   // Mappings follow the driver's page_changed() instead.
-  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, std::uint64_t) override {}
+  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, monitor::PageRights) override {}
   void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex) override {}
   int fd() const { return fd_; }
   // In a forked child: forget the parent's EPC without touching it.

@@ -30,7 +30,7 @@ class IsolatedEpc final : public monitor::Platform {
   const monitor::PlatformSecrets& secrets() const override { return secrets_; }
   void random(MutableByteSpan out) override;
   // Mappings in enclave hosts follow the driver's page_changed() instead.
-  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, std::uint64_t) override {}
+  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, monitor::PageRights) override {}
   void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex) override {}
   void enclave_created(monitor::EnclaveId enclave, std::uint64_t base, std::uint64_t size) override;
   void enclave_removed(monitor::EnclaveId enclave) override;

@@ -19,6 +19,10 @@
 // EPCM lock guards the EPCM array and the enclave table and is never held
 // while hashing or copying pages. A page owned by an enclave changes only
 // under that enclave's lock; leaves on such a page take it with hold_page().
+// Platform calls (page_mapped/page_unmapped, page_assigned/released,
+// revoke_tcs, any_thread_inside) are made with Enclave::mu held and never
+// under epcm_mu_: a backend may take there only locks it never holds while
+// calling into the monitor (both backends take none for the mapping calls).
 #pragma once
 
 #include <atomic>

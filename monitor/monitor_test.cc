@@ -723,11 +723,21 @@ TEST_F(PagingTest, EvictAndReload) {
   auto r = monitor_.eldu(kFree, e_, kVa, 7, ev);
   ASSERT_TRUE(r) << r.detail;
   EXPECT_EQ(std::memcmp(platform_.epc_page(kFree).data(), before.data(), sgx::kPageSize), 0);
-  EXPECT_EQ(platform_.mapped.at(addr).first, kFree.value);
+  EXPECT_EQ(platform_.mapped.at(addr), std::make_pair(kFree.value, PageRights{.rwx = 7, .tcs = false}));
   EXPECT_EQ(monitor_.epcm(kFree)->perms, 7u);
   // The same copy cannot be loaded twice: its slot was consumed.
   EXPECT_TRUE(monitor_.eremove(kFree));
   EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 7, ev).status, sgx::Status::kMacCompareFail);
+}
+
+// A TCS leaves the backend's mappings when blocked and comes back enterable
+// (and still not accessible) when reloaded.
+TEST_F(PagingTest, AnEvictedTcsComesBackEnterable) {
+  EXPECT_EQ(platform_.mapped.at(kBase).second, (PageRights{.rwx = 0, .tcs = true}));
+  auto ev = evict(kBase, 9);
+  EXPECT_EQ(platform_.mapped.count(kBase), 0u);
+  ASSERT_TRUE(monitor_.eldu(kFree, e_, kVa, 9, ev));
+  EXPECT_EQ(platform_.mapped.at(kBase), std::make_pair(kFree.value, PageRights{.rwx = 0, .tcs = true}));
 }
 
 TEST_F(PagingTest, ElduRejectsTamperedStaleAndForeignPages) {
@@ -862,10 +872,13 @@ TEST_F(Sgx2Test, ChangeAPageToTcsAndEnterThroughIt) {
   t.oentry = 0x1075;
   std::memcpy(platform_.epc_page(kFree).data(), &t, sizeof t);
   ASSERT_TRUE(monitor_.emodt(kFree, secinfo(0x100)));
+  EXPECT_EQ(platform_.mapped.count(tcs.value), 0u);  // MODIFIED: neither accessible nor enterable
   EnterState st;
   EXPECT_EQ(monitor_.eenter(e_, tcs, 0, 0, 0, 0, st).kind, LeafKind::kPf);  // not accepted yet
   ASSERT_TRUE(monitor_.etrack(e_));
   ASSERT_TRUE(monitor_.eaccept(e_, tcs, secinfo(0x110)));  // TCS | MODIFIED
+  // The backend learns it may enter on the page, and that enclave code may not touch it.
+  EXPECT_EQ(platform_.mapped.at(tcs.value), std::make_pair(kFree.value, PageRights{.rwx = 0, .tcs = true}));
   ASSERT_TRUE(monitor_.eenter(e_, tcs, 0, 0, 0, 0, st));
   EXPECT_EQ(st.rip, kBase + 0x1075);
   EXPECT_EQ(monitor_.emodt(kFree, secinfo(0x400)).status, sgx::Status::kPageNotModifiable);  // in use

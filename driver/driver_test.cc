@@ -300,7 +300,7 @@ TEST_F(DriverTest, FaultsAugmentAnInitializedEnclave) {
   sgx::Secinfo pending{};
   pending.flags = 0x20b;
   EXPECT_TRUE(monitor_.eaccept(*encl_.id(), monitor::LinearAddr{kBase + 0x6000}, pending));
-  EXPECT_EQ(platform_.mapped.at(kBase + 0x6000).second, 3u);
+  EXPECT_EQ(platform_.mapped.at(kBase + 0x6000).second.rwx, 3u);
 }
 
 // Over-commit: an enclave larger than the EPC is built and every page comes

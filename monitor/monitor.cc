@@ -225,6 +225,7 @@ LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span
     measured_flags &= ~kPermMask;
   }
 
+  EpcmEntry added{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& e = epcm_[page.value];
@@ -234,14 +235,25 @@ LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span
                   .perms = static_cast<std::uint8_t>(measured_flags & kPermMask),
                   .owner = id,
                   .addr = addr};
+    added = e;
   }
   platform_.page_assigned(id, addr, page);
   std::memcpy(platform_.epc_page(page).data(), content.data(), sgx::kPageSize);
   enclave->measurement.eadd(addr.value - secs.base_addr, measured_flags);
   enclave->pages.emplace(addr.value, page);
   ++enclave->children;
-  platform_.page_mapped(id, addr, page, measured_flags & kPermMask);
+  publish_rights(page, added);
   return LeafResult::success();
+}
+
+// ---------------------------------------------------------------- mapping rights
+
+void Monitor::publish_rights(EpcIndex page, const EpcmEntry& now) {
+  const PageRights rights = page_rights(now);
+  if (rights.none())
+    platform_.page_unmapped(now.owner, now.addr, page);
+  else
+    platform_.page_mapped(now.owner, now.addr, page, rights);
 }
 
 // ---------------------------------------------------------------- EEXTEND
@@ -436,6 +448,7 @@ LeafResult Monitor::eaug(EpcIndex page, EnclaveId id, LinearAddr addr) {
   if (!addr.page_aligned() || addr.value < secs.base_addr || addr.value - secs.base_addr >= secs.size)
     return LeafResult::gp("EAUG: linear address not a page inside ELRANGE");
   if (enclave->pages.count(addr.value) != 0) return LeafResult::gp("EAUG: linear address already backed");
+  EpcmEntry added{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& e = epcm_[page.value];
@@ -446,12 +459,13 @@ LeafResult Monitor::eaug(EpcIndex page, EnclaveId id, LinearAddr addr) {
                   .pending = true,
                   .owner = id,
                   .addr = addr};
+    added = e;
   }
   platform_.page_assigned(id, addr, page);
   std::memset(platform_.epc_page(page).data(), 0, sgx::kPageSize);
   enclave->pages.emplace(addr.value, page);
   ++enclave->children;
-  // Not mapped until the enclave EACCEPTs it: a pending page is unusable.
+  publish_rights(page, added);  // none: a pending page is unusable until the enclave EACCEPTs it
   return LeafResult::success();
 }
 
@@ -465,8 +479,7 @@ LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
     return LeafResult::pf(page.value, "EMODPR: not a REG page of a live enclave");
   Enclave& enclave = *held.enclave;
   if (enclave.state != EnclaveState::kInitialized) return LeafResult::gp("EMODPR: enclave not initialized");
-  std::uint8_t perms = 0;
-  bool mapped = false;
+  EpcmEntry after{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
@@ -475,10 +488,10 @@ LeafResult Monitor::emodpr(EpcIndex page, const sgx::Secinfo& si) {
     now.perms = static_cast<std::uint8_t>(now.perms & si.flags);
     now.pr = true;
     now.change_epoch = enclave.epoch;
-    perms = now.perms;
-    mapped = !now.blocked;  // a blocked page stays unmapped until it is reloaded
+    after = now;
   }
-  if (mapped) platform_.page_mapped(held.entry.owner, held.entry.addr, page, perms);
+  // Restricted at once (a blocked page stays unmapped until it is reloaded).
+  publish_rights(page, after);
   return LeafResult::success();
 }
 
@@ -500,6 +513,7 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
   if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0 ||
                                             !platform_.revoke_tcs(entry.owner, entry.addr)))
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
+  EpcmEntry after{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
@@ -507,8 +521,9 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
     now.perms = 0;
     now.modified = true;
     now.change_epoch = enclave.epoch;
+    after = now;
   }
-  platform_.page_unmapped(entry.owner, entry.addr, page);
+  publish_rights(page, after);  // none: MODIFIED until the enclave EACCEPTs the new type
   return LeafResult::success();
 }
 
@@ -587,12 +602,12 @@ LeafResult Monitor::eaccept(EnclaveId id, LinearAddr addr, const sgx::Secinfo& s
     for (const auto& [tcs, entered] : enclave->busy) tracked = tracked && entered > e.change_epoch;
     if (!tracked) return LeafResult::error(sgx::Status::kNotTracked, "EACCEPT: the change was not tracked yet");
   }
-  std::uint64_t perms = 0;
+  EpcmEntry after{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
     now.pending = now.modified = now.pr = false;
-    perms = now.perms;
+    after = now;
   }
   if (e.type == sgx::PageType::kTcs && e.modified) {
     // A page converted to a TCS starts with no thread state.
@@ -600,7 +615,7 @@ LeafResult Monitor::eaccept(EnclaveId id, LinearAddr addr, const sgx::Secinfo& s
     t.state = 0, t.cssa = 0, t.aep = 0;
     std::memcpy(platform_.epc_page(page).data(), &t, sizeof t);
   }
-  if (e.type == sgx::PageType::kReg || e.type == sgx::PageType::kTcs) platform_.page_mapped(id, addr, page, perms);
+  publish_rights(page, after);  // a REG page its R/W/X, a TCS enterable, a trimmed page nothing
   return LeafResult::success();
 }
 
@@ -620,13 +635,15 @@ LeafResult Monitor::eacceptcopy(EnclaveId id, LinearAddr addr, LinearAddr src, c
   if (!e.pending || e.type != sgx::PageType::kReg || e.modified || e.pr)
     return LeafResult::error(sgx::Status::kPageAttributesMismatch, "EACCEPTCOPY: destination is not a pending page");
   std::memcpy(platform_.epc_page(page).data(), platform_.epc_page(src_page).data(), sgx::kPageSize);
+  EpcmEntry after{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
     now.pending = false;
     now.perms = static_cast<std::uint8_t>(si.flags & kPermMask);
+    after = now;
   }
-  platform_.page_mapped(id, addr, page, si.flags & kPermMask);
+  publish_rights(page, after);
   return LeafResult::success();
 }
 
@@ -641,14 +658,14 @@ LeafResult Monitor::emodpe(EnclaveId id, LinearAddr addr, const sgx::Secinfo& si
   if (auto r = enclave_page(*enclave, id, addr, page, e); !r) return r;
   if (e.type != sgx::PageType::kReg || e.pending || e.modified)
     return LeafResult::pf(addr.value, "EMODPE: not an accepted REG page");
-  std::uint8_t perms = 0;
+  EpcmEntry after{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
     now.perms = static_cast<std::uint8_t>(now.perms | si.flags);
-    perms = now.perms;
+    after = now;
   }
-  platform_.page_mapped(id, addr, page, perms);
+  publish_rights(page, after);
   return LeafResult::success();
 }
 
@@ -680,13 +697,15 @@ LeafResult Monitor::eblock(EpcIndex page) {
     return LeafResult::error(sgx::Status::kNotBlockable, "EBLOCK: page type cannot be blocked");
   if (held.enclave == nullptr) return LeafResult::error(sgx::Status::kPgInvld, "EBLOCK: page has no live enclave");
   if (entry.blocked) return LeafResult::error(sgx::Status::kBlkstate, "EBLOCK: already blocked");
+  EpcmEntry after{};
   {
     std::lock_guard lock(epcm_mu_);
     EpcmEntry& now = epcm_[page.value];
     now.blocked = true;
     now.change_epoch = held.enclave->epoch;
+    after = now;
   }
-  platform_.page_unmapped(entry.owner, entry.addr, page);
+  publish_rights(page, after);  // none: SDM EBLOCK, new translations of a blocked page fault
   return LeafResult::success();
 }
 
@@ -761,6 +780,8 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
   auto tag = crypto::aes_gcm_encrypt(paging_key_, paging_iv(version), aad, page_mem, ev.data);
   if (!tag) std::abort();  // AES-GCM over in-memory buffers cannot fail unless OpenSSL is broken
   std::memcpy(ev.pcmd.mac, tag->data(), 16);
+  // Blocked, so unmapped since EBLOCK; said again as the page leaves the address.
+  platform_.page_unmapped(entry.owner, entry.addr, page);
   std::memset(page_mem.data(), 0, sgx::kPageSize);
   platform_.page_released(page);
   {
@@ -792,6 +813,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   // The decrypted page exists outside the EPC only here; wiped on every path.
   std::array<std::uint8_t, sgx::kPageSize> plain;
   crypto::CleanseOnExit wipe_plain(plain);
+  EpcmEntry loaded{};
   {
     std::lock_guard lock(epcm_mu_);
     const EpcmEntry& v = epcm_[va.value];
@@ -808,25 +830,25 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
                                  tag, plain))
       return LeafResult::error(sgx::Status::kMacCompareFail, "ELDU: MAC mismatch (tampered, stale or replayed page)");
     store_le<std::uint64_t>(va_mem.data() + 8 * slot, 0);
-    epcm_[page.value] = EpcmEntry{.valid = true,
-                                  .type = type,
-                                  .perms = static_cast<std::uint8_t>(in.pcmd.secinfo.flags & kPermMask),
-                                  .pending = (in.pcmd.secinfo.flags & kPending) != 0,
-                                  .modified = (in.pcmd.secinfo.flags & kModified) != 0,
-                                  .pr = (in.pcmd.secinfo.flags & kPr) != 0,
-                                  .blocked = blocked,
-                                  .owner = id,
-                                  .addr = LinearAddr{in.linaddr},
-                                  .change_epoch = blocked ? enclave->epoch : 0};
+    loaded = epcm_[page.value] = EpcmEntry{.valid = true,
+                                           .type = type,
+                                           .perms = static_cast<std::uint8_t>(in.pcmd.secinfo.flags & kPermMask),
+                                           .pending = (in.pcmd.secinfo.flags & kPending) != 0,
+                                           .modified = (in.pcmd.secinfo.flags & kModified) != 0,
+                                           .pr = (in.pcmd.secinfo.flags & kPr) != 0,
+                                           .blocked = blocked,
+                                           .owner = id,
+                                           .addr = LinearAddr{in.linaddr},
+                                           .change_epoch = blocked ? enclave->epoch : 0};
   }
   platform_.page_assigned(id, LinearAddr{in.linaddr}, page);
   std::memcpy(platform_.epc_page(page).data(), plain.data(), sgx::kPageSize);
   enclave->pages.emplace(in.linaddr, page);
   ++enclave->children;
-  // Pending or modified pages stay unmapped until the enclave accepts them;
-  // a trimmed page is never mapped again (as after its EACCEPT).
-  if (!blocked && (in.pcmd.secinfo.flags & (kPending | kModified)) == 0 && type != sgx::PageType::kTrim)
-    platform_.page_mapped(id, LinearAddr{in.linaddr}, page, in.pcmd.secinfo.flags & kPermMask);
+  // As it was before EWB: pending or modified pages stay unusable until the
+  // enclave accepts them, a trimmed page is never mapped again, and ELDB's
+  // page stays blocked.
+  publish_rights(page, loaded);
   return LeafResult::success();
 }
 
@@ -1040,7 +1062,8 @@ LeafResult Monitor::tcs_page(Enclave& enclave, EnclaveId id, LinearAddr tcs, Epc
   if (it == enclave.pages.end()) return LeafResult::pf(tcs.value, "TCS: no EPC page at this address");
   std::lock_guard lock(epcm_mu_);
   const EpcmEntry& e = epcm_[it->second.value];
-  if (!e.valid || e.owner != id || e.type != sgx::PageType::kTcs || e.pending || e.modified || e.blocked)
+  // The rule the backends are given (page_rights): one may enter on it.
+  if (!e.valid || e.owner != id || !page_rights(e).tcs)
     return LeafResult::pf(tcs.value, "TCS: the page is not a usable TCS of this enclave");
   page = it->second;
   return LeafResult::success();

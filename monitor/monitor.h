@@ -19,6 +19,10 @@
 // EPCM lock guards the EPCM array and the enclave table and is never held
 // while hashing or copying pages. A page owned by an enclave changes only
 // under that enclave's lock; leaves on such a page take it with hold_page().
+// Platform calls (page_mapped/page_unmapped, page_assigned/released,
+// revoke_tcs, any_thread_inside) are made with Enclave::mu held and never
+// under epcm_mu_: a backend may take there only locks it never holds while
+// calling into the monitor (both backends take none for the mapping calls).
 #pragma once
 
 #include <atomic>
@@ -32,14 +36,15 @@
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
-#include "arch/sgx/tcs.h"
 #include "arch/sgx/report.h"
 #include "arch/sgx/secs.h"
 #include "arch/sgx/sigstruct.h"
+#include "arch/sgx/tcs.h"
+#include "crypto/symmetric.h"
 #include "identity/measurement.h"
 #include "identity/sigstruct.h"
-#include "crypto/symmetric.h"
 #include "monitor/epcm.h"
+#include "monitor/page_rights.h"
 #include "monitor/platform.h"
 #include "monitor/thread.h"
 #include "monitor/types.h"
@@ -233,6 +238,12 @@ class Monitor {
   // `allow_blocked` for AEX; `first_page` receives the frame's first page.
   LeafResult ssa_page(Enclave& enclave, const sgx::Tcs& tcs, std::uint32_t frame, EpcIndex& page,
                       bool allow_blocked = false, EpcIndex* first_page = nullptr) const;
+
+  // Tells the backend what enclave code may now do with `page`, whose EPCM
+  // entry is `now` (page_rights(): the one place that decides it), after a
+  // leaf changed it. With the owner's lock held, so one page's calls reach
+  // the Platform in the order of its changes; never under epcm_mu_.
+  void publish_rights(EpcIndex page, const EpcmEntry& now);
 
   // Resolves an enclave; nullptr if `id` is not a valid SECS. The object
   // stays allocated for the monitor's lifetime (one slot per EPC page, reused

@@ -62,10 +62,19 @@ std::string check_invariants(const Monitor& m, const FakePlatform& p) {
       return "child count of " + std::to_string(secs) + " is " + std::to_string(*m.child_count(EnclaveId{secs})) +
              ", EPCM says " + std::to_string(count);
   if (free != m.free_pages()) return "free page count disagrees";
+  // The backend holds exactly the rights the EPCM gives (page_rights): every
+  // EPCM change that changes them reached the Platform, and nothing stale is left.
   for (const auto& [addr, mapping] : p.mapped) {
     const EpcmEntry e = *m.epcm(EpcIndex{mapping.first});
-    if (!e.valid || e.addr.value != addr || e.pending || e.blocked || e.perms != mapping.second)
+    if (!e.valid || e.addr.value != addr || page_rights(e) != mapping.second)
       return "mapping of " + std::to_string(addr) + " disagrees with the EPCM";
+  }
+  for (std::uint32_t i = 0; i < m.page_count(); ++i) {
+    const EpcmEntry e = *m.epcm(EpcIndex{i});
+    if (page_rights(e).none()) continue;
+    const auto it = p.mapped.find(e.addr.value);
+    if (it == p.mapped.end() || it->second.first != i)
+      return "page " + std::to_string(i) + " is accessible but the backend was never told";
   }
   return "";
 }

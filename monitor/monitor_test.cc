@@ -105,9 +105,9 @@ TEST_F(MonitorTest, EnarxVectorMeasuresAndLaunches) {
   EXPECT_EQ(hex32(monitor_.secs(b.id())->mr_signer), to_hex(identity::mrsigner(*ss)));
   EXPECT_EQ(monitor_.state(b.id()), EnclaveState::kInitialized);
   EXPECT_NE(monitor_.secs(b.id())->attributes.flags & sgx::attr::kInit, 0u);
-  // The TCS is mapped without permissions, the other pages RWX.
-  EXPECT_EQ(platform_.mapped.at(kBase).second, 0u);
-  EXPECT_EQ(platform_.mapped.at(kBase + 4096).second, 7u);
+  // The TCS is enterable and not accessible, the other pages RWX.
+  EXPECT_EQ(platform_.mapped.at(kBase).second, (PageRights{.rwx = 0, .tcs = true}));
+  EXPECT_EQ(platform_.mapped.at(kBase + 4096).second.rwx, 7u);
 }
 
 TEST_F(MonitorTest, FortanixVectorMeasuresAndLaunches) {
@@ -723,11 +723,21 @@ TEST_F(PagingTest, EvictAndReload) {
   auto r = monitor_.eldu(kFree, e_, kVa, 7, ev);
   ASSERT_TRUE(r) << r.detail;
   EXPECT_EQ(std::memcmp(platform_.epc_page(kFree).data(), before.data(), sgx::kPageSize), 0);
-  EXPECT_EQ(platform_.mapped.at(addr).first, kFree.value);
+  EXPECT_EQ(platform_.mapped.at(addr), std::make_pair(kFree.value, PageRights{.rwx = 7, .tcs = false}));
   EXPECT_EQ(monitor_.epcm(kFree)->perms, 7u);
   // The same copy cannot be loaded twice: its slot was consumed.
   EXPECT_TRUE(monitor_.eremove(kFree));
   EXPECT_EQ(monitor_.eldu(kFree, e_, kVa, 7, ev).status, sgx::Status::kMacCompareFail);
+}
+
+// A TCS leaves the backend's mappings when blocked and comes back enterable
+// (and still not accessible) when reloaded.
+TEST_F(PagingTest, AnEvictedTcsComesBackEnterable) {
+  EXPECT_EQ(platform_.mapped.at(kBase).second, (PageRights{.rwx = 0, .tcs = true}));
+  auto ev = evict(kBase, 9);
+  EXPECT_EQ(platform_.mapped.count(kBase), 0u);
+  ASSERT_TRUE(monitor_.eldu(kFree, e_, kVa, 9, ev));
+  EXPECT_EQ(platform_.mapped.at(kBase), std::make_pair(kFree.value, PageRights{.rwx = 0, .tcs = true}));
 }
 
 TEST_F(PagingTest, ElduRejectsTamperedStaleAndForeignPages) {
@@ -807,7 +817,7 @@ TEST_F(Sgx2Test, EaugThenEaccept) {
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x203)).status, sgx::Status::kPageAttributesMismatch);
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x20f)).status, sgx::Status::kPageAttributesMismatch);
   ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));  // REG | PENDING | RW
-  EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+  EXPECT_EQ(platform_.mapped.at(addr.value).second.rwx, 3u);
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x20b)).status, sgx::Status::kPageAttributesMismatch);
   EXPECT_EQ(monitor_.eaccept(e_, LinearAddr{kBase + 0x7000}, secinfo(0x20b)).kind, LeafKind::kPf);
   // Before EINIT there is no EAUG.
@@ -820,7 +830,7 @@ TEST_F(Sgx2Test, RestrictAndExtendPermissions) {
   const EpcIndex p = page_at(addr.value);
   ASSERT_TRUE(monitor_.emodpr(p, secinfo(0x1)));
   EXPECT_EQ(monitor_.epcm(p)->perms, 1u);
-  EXPECT_EQ(platform_.mapped.at(addr.value).second, 1u);  // restricted at once
+  EXPECT_EQ(platform_.mapped.at(addr.value).second.rwx, 1u);  // restricted at once
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x221)).status, sgx::Status::kNotTracked);
   ASSERT_TRUE(monitor_.etrack(e_));
   EXPECT_EQ(monitor_.eaccept(e_, addr, secinfo(0x223)).status, sgx::Status::kPageAttributesMismatch);
@@ -862,10 +872,13 @@ TEST_F(Sgx2Test, ChangeAPageToTcsAndEnterThroughIt) {
   t.oentry = 0x1075;
   std::memcpy(platform_.epc_page(kFree).data(), &t, sizeof t);
   ASSERT_TRUE(monitor_.emodt(kFree, secinfo(0x100)));
+  EXPECT_EQ(platform_.mapped.count(tcs.value), 0u);  // MODIFIED: neither accessible nor enterable
   EnterState st;
   EXPECT_EQ(monitor_.eenter(e_, tcs, 0, 0, 0, 0, st).kind, LeafKind::kPf);  // not accepted yet
   ASSERT_TRUE(monitor_.etrack(e_));
   ASSERT_TRUE(monitor_.eaccept(e_, tcs, secinfo(0x110)));  // TCS | MODIFIED
+  // The backend learns it may enter on the page, and that enclave code may not touch it.
+  EXPECT_EQ(platform_.mapped.at(tcs.value), std::make_pair(kFree.value, PageRights{.rwx = 0, .tcs = true}));
   ASSERT_TRUE(monitor_.eenter(e_, tcs, 0, 0, 0, 0, st));
   EXPECT_EQ(st.rip, kBase + 0x1075);
   EXPECT_EQ(monitor_.emodt(kFree, secinfo(0x400)).status, sgx::Status::kPageNotModifiable);  // in use
@@ -898,7 +911,7 @@ TEST_F(Sgx2Test, EacceptcopyFillsFromAnEnclavePage) {
   EXPECT_EQ(monitor_.eacceptcopy(e_, dst, LinearAddr{kBase + 0x7000}, secinfo(0x205)).kind, LeafKind::kPf);
   ASSERT_TRUE(monitor_.eacceptcopy(e_, dst, src, secinfo(0x205)));
   EXPECT_EQ(std::memcmp(platform_.epc_page(kFree).data(), platform_.epc_page(page_at(src.value)).data(), 4096), 0);
-  EXPECT_EQ(platform_.mapped.at(dst.value).second, 5u);
+  EXPECT_EQ(platform_.mapped.at(dst.value).second.rwx, 5u);
   EXPECT_EQ(monitor_.eacceptcopy(e_, dst, src, secinfo(0x205)).status, sgx::Status::kPageAttributesMismatch);
 }
 
@@ -1078,7 +1091,7 @@ TEST_F(Sgx2Test, AnEvictedPendingPageComesBackUnmapped) {
   EXPECT_TRUE(monitor_.epcm(kFree)->pending);
   EXPECT_EQ(platform_.mapped.count(addr.value), 0u);  // still awaiting EACCEPT
   ASSERT_TRUE(monitor_.eaccept(e_, addr, secinfo(0x20b)));
-  EXPECT_EQ(platform_.mapped.at(addr.value).second, 3u);
+  EXPECT_EQ(platform_.mapped.at(addr.value).second.rwx, 3u);
 }
 
 }  // namespace
@@ -1135,6 +1148,41 @@ TEST_F(Sgx2Test, EblockRefusesSecsAndVaPages) {
   EXPECT_EQ(monitor_.eblock(kVa).status, sgx::Status::kNotBlockable);
   Monitor::EvictedPage ev;
   EXPECT_EQ(monitor_.ewb(kVa, kVa, 0, ev).kind, LeafKind::kPf);
+}
+
+}  // namespace
+}  // namespace nsgx::monitor
+
+namespace nsgx::monitor {
+namespace {
+
+// The rule every backend is handed (SDM 34.5, 38.5.7): only an accepted,
+// unblocked REG page is accessible, with its EPCM R/W/X (restricted ones
+// already while EMODPR awaits EACCEPT); an accepted TCS is enterable only.
+TEST(PageRights, FollowTheEpcmEntry) {
+  const EpcmEntry reg{.valid = true, .type = sgx::PageType::kReg, .perms = 5};
+  EXPECT_EQ(page_rights(reg), (PageRights{.rwx = 5, .tcs = false}));
+  EpcmEntry e = reg;
+  e.pr = true;
+  EXPECT_EQ(page_rights(e), (PageRights{.rwx = 5, .tcs = false}));
+  for (bool EpcmEntry::*state : {&EpcmEntry::pending, &EpcmEntry::modified, &EpcmEntry::blocked}) {
+    e = reg;
+    e.*state = true;
+    EXPECT_TRUE(page_rights(e).none());
+  }
+  e = reg;
+  e.valid = false;
+  EXPECT_TRUE(page_rights(e).none());
+  e = reg;
+  e.type = sgx::PageType::kTcs;
+  EXPECT_EQ(page_rights(e), (PageRights{.rwx = 0, .tcs = true}));  // not accessible, whatever the EPCM's R/W/X
+  e.modified = true;
+  EXPECT_TRUE(page_rights(e).none());
+  for (sgx::PageType t : {sgx::PageType::kTrim, sgx::PageType::kSecs, sgx::PageType::kVa}) {
+    e = reg;
+    e.type = t;
+    EXPECT_TRUE(page_rights(e).none());
+  }
 }
 
 }  // namespace

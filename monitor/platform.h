@@ -12,6 +12,7 @@
 
 #include "arch/sgx/types.h"
 #include "base/bytes.h"
+#include "monitor/page_rights.h"
 #include "monitor/types.h"
 
 namespace nsgx::monitor {
@@ -43,10 +44,19 @@ class Platform {
   // Fills `out` with random bytes; the backend must not fail (abort instead).
   virtual void random(MutableByteSpan out) = 0;
 
-  // EPCM changes a backend applies to its mappings: `page` now backs
-  // `addr` of `enclave` with R/W/X `perms` (secinfo_flags bits), or no
-  // longer backs anything.
-  virtual void page_mapped(EnclaveId enclave, LinearAddr addr, EpcIndex page, std::uint64_t perms) = 0;
+  // What enclave code may do with a page: the monitor is the one authority
+  // (page_rights.h decides it from the EPCM), and the backend maps the page
+  // with exactly these rights, never re-deriving them. After every EPCM
+  // change that can change them (EADD, EAUG, EMODPR, EMODT, EACCEPT,
+  // EACCEPTCOPY, EMODPE, EBLOCK, ELDU) the monitor calls one of these for
+  // the page, with the owner's lock held, so one page's calls arrive in the
+  // order of its changes: page_mapped when `page` backs `addr` of `enclave`
+  // with `rights` (some R/W/X, or an enterable TCS), page_unmapped when the
+  // enclave may not touch it (pending, modified, blocked, trimmed) or it no
+  // longer backs the address (EREMOVE, EWB). Either may repeat what the
+  // backend has already. SEV-SNP: RMPADJUST of the page for the enclave's
+  // VMPL (docs/monitor-interface.md).
+  virtual void page_mapped(EnclaveId enclave, LinearAddr addr, EpcIndex page, PageRights rights) = 0;
   virtual void page_unmapped(EnclaveId enclave, LinearAddr addr, EpcIndex page) = 0;
 
   // EPCM ownership, for a backend that keeps each enclave's pages in memory

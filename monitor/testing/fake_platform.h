@@ -34,9 +34,9 @@ class FakePlatform final : public Platform {
     std::lock_guard lock(mu_);
     for (auto& b : out) b = static_cast<std::uint8_t>((counter_ = counter_ * 6364136223846793005ull + 1) >> 56);
   }
-  void page_mapped(EnclaveId, LinearAddr addr, EpcIndex page, std::uint64_t perms) override {
+  void page_mapped(EnclaveId, LinearAddr addr, EpcIndex page, PageRights rights) override {
     std::lock_guard lock(mu_);
-    mapped[addr.value] = {page.value, perms};
+    mapped[addr.value] = {page.value, rights};
   }
   void page_unmapped(EnclaveId, LinearAddr addr, EpcIndex) override {
     std::lock_guard lock(mu_);
@@ -59,8 +59,8 @@ class FakePlatform final : public Platform {
   std::set<std::uint64_t> revoked;  // TCSs revoke_tcs granted
 
   PlatformSecrets& mutable_secrets() { return secrets_; }
-  // linear address -> (EPC page, permissions) as the backend would map it.
-  std::map<std::uint64_t, std::pair<std::uint32_t, std::uint64_t>> mapped;
+  // linear address -> (EPC page, rights) as the backend would map it.
+  std::map<std::uint64_t, std::pair<std::uint32_t, PageRights>> mapped;
 
  private:
   std::unique_ptr<std::uint8_t[]> memory_;

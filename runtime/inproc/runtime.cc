@@ -14,7 +14,6 @@
 #include "arch/sgx/pageinfo.h"
 #include "crypto/symmetric.h"
 #include "runtime/common/config.h"
-#include "runtime/common/epcm_prot.h"
 #include "runtime/common/platform_secrets.h"
 
 // Lock order (outermost first), as Hafnium's api.c and the kernel's
@@ -23,6 +22,12 @@
 //     -> the pool lock (EpcPool::mutex(): every enclave's driver state and
 //        the program's mappings of it, InprocEnclave::vmas)
 //       -> the monitor's locks (Enclave::mu, then epcm_mu_; monitor.h).
+// The rights the monitor hands over (EpcMemory::page_mapped, with
+// Enclave::mu held) go into a lock-free table (page_rights_table.h) read
+// under the pool lock: no lock is taken there, so no order to keep, and the
+// monitor never calls back into the pool lock. ENCLU leaves (EACCEPT,
+// EMODPE) run without the pool lock and apply their change with
+// page_changed() under it afterwards.
 // An InprocEnclave found under files_mu_ stays alive only while files_mu_ is
 // held: release_if_unused() frees it under files_mu_ held exclusively.
 // Nothing here waits for another party under the pool lock: the driver
@@ -49,7 +54,6 @@ long sys_mmap(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd
   std::abort();
 }
 
-using runtime::epcm_prot;
 using runtime::prot_of;
 
 // Cuts [start, end) out of `vmas`, keeping the parts of overlapping
@@ -87,7 +91,8 @@ Config config_from_env() {
 
 // ------------------------------------------------------------------ EPC
 
-EpcMemory::EpcMemory(std::uint32_t pages, const monitor::PlatformSecrets& secrets) : pages_(pages), secrets_(secrets) {
+EpcMemory::EpcMemory(std::uint32_t pages, const monitor::PlatformSecrets& secrets)
+    : pages_(pages), secrets_(secrets), rights_(pages) {
   fd_ = static_cast<int>(syscall(SYS_memfd_create, "nsgx-epc", MFD_CLOEXEC));
   if (fd_ < 0 || ftruncate(fd_, static_cast<off_t>(std::uint64_t{pages} * kPage)) != 0) die("cannot create the EPC memfd");
   const long v = sys_mmap(0, std::uint64_t{pages} * kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd_, 0);
@@ -365,8 +370,8 @@ void Runtime::sync_page_locked(InprocEnclave& encl, std::uint64_t addr) {
   if (vprot < 0) return;  // not mapped by the program: its own mapping stays
   const auto info = encl.page_locked(addr);
   if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) {
-    const auto e = monitor_.epcm(info.epc);
-    const int prot = vprot & (e ? epcm_prot(*e) : PROT_NONE);
+    // What the program's mapping allows and the monitor grants (page_mapped).
+    const int prot = vprot & prot_of(epc_.rights(info.epc, addr));
     sys_mmap(addr, kPage, prot, MAP_SHARED | MAP_FIXED, epc_.fd(), static_cast<off_t>(std::uint64_t{info.epc.value} * kPage));
   } else {
     // No EPC page: a touch faults and the driver decides (EAUG, ELDU, SIGBUS).
@@ -397,10 +402,8 @@ int Runtime::reprotect_range_locked(InprocEnclave& encl, std::uint64_t start, st
     if (a < end) {
       const auto info = encl.page_locked(a);
       p = PROT_NONE;
-      if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) {
-        const auto e = monitor_.epcm(info.epc);
-        p = vma_prot_locked(encl, a) & (e ? epcm_prot(*e) : PROT_NONE);
-      }
+      if (info.where == driver::DriverEnclave::PageInfo::Where::kResident)
+        p = vma_prot_locked(encl, a) & prot_of(epc_.rights(info.epc, a));
     }
     if (p == run_prot) continue;
     if (run_prot >= 0 && syscall(SYS_mprotect, run, a - run, run_prot) != 0) return -errno;
@@ -545,6 +548,7 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
   if (vprot < 0) return 0;  // not an enclave mapping: the program's own fault
   auto info = encl.page_locked(addr);
   const bool resident = info.where == driver::DriverEnclave::PageInfo::Where::kResident;
+  // Blocked by the driver's own eviction: its state, not a right.
   const auto e = resident ? monitor_.epcm(info.epc) : std::nullopt;
   if (!resident || (e && e->valid && e->blocked)) {
     // No page yet (EAUG on a touch of an initialized enclave), evicted
@@ -562,8 +566,8 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
   }
   const int want = (native_err & kI) ? PROT_EXEC : (native_err & kW) ? PROT_WRITE : PROT_READ;
   if ((vprot & want) == 0) return 0;  // the PTE forbids it: a plain #PF
-  if (!e || (epcm_prot(*e) & want) == 0) {
-    // The EPCM forbids it (permissions, a pending/modified/trimmed page):
+  if ((prot_of(epc_.rights(info.epc, addr & ~(kPage - 1))) & want) == 0) {
+    // The monitor forbids it (the EPCM's permissions, a pending/modified/trimmed page):
     // #PF with the SGX bit, as an EPCM violation is reported (SDM 37.3).
     error_code = kSgx | kP | kU | (native_err & (kW | kI));
     return 0;

@@ -22,6 +22,7 @@
 
 #include "driver/driver.h"
 #include "monitor/monitor.h"
+#include "runtime/common/page_rights_table.h"
 #include "runtime/common/quoting.h"
 #include "runtime/inproc/thread_block.h"
 
@@ -46,9 +47,18 @@ class EpcMemory final : public monitor::Platform {
   std::span<std::uint8_t, sgx::kPageSize> epc_page(monitor::EpcIndex page) override;
   const monitor::PlatformSecrets& secrets() const override { return secrets_; }
   void random(MutableByteSpan out) override;
-  // Mappings follow the driver's page_changed() instead.
-  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, std::uint64_t) override {}
-  void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex) override {}
+  // The monitor's word on what enclave code may do with a page, recorded
+  // here and applied when the driver's page_changed() (or a fault) maps it.
+  void page_mapped(monitor::EnclaveId, monitor::LinearAddr addr, monitor::EpcIndex page,
+                   monitor::PageRights rights) override {
+    rights_.mapped(page, addr, rights);
+  }
+  void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex page) override {
+    rights_.unmapped(page);
+  }
+  monitor::PageRights rights(monitor::EpcIndex page, std::uint64_t addr) const {
+    return rights_.at(page, monitor::LinearAddr{addr});
+  }
   int fd() const { return fd_; }
   // In a forked child: forget the parent's EPC without touching it.
   void abandon();
@@ -58,6 +68,7 @@ class EpcMemory final : public monitor::Platform {
   int fd_ = -1;
   std::uint8_t* view_ = nullptr;
   monitor::PlatformSecrets secrets_;
+  runtime::PageRightsTable rights_;
 };
 
 // Reads the calling program's memory; a bad address is -EFAULT, never a crash.

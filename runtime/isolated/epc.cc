@@ -15,7 +15,11 @@
 namespace nsgx::isolated {
 
 IsolatedEpc::IsolatedEpc(std::uint32_t pages, const monitor::PlatformSecrets& secrets)
-    : pages_(pages), secrets_(secrets), slot_(new std::atomic<std::uint8_t*>[pages]), binding_(new Binding[pages]) {
+    : pages_(pages),
+      secrets_(secrets),
+      slot_(new std::atomic<std::uint8_t*>[pages]),
+      binding_(new Binding[pages]),
+      rights_(pages) {
   void* m = mmap(nullptr, std::size_t{pages} * sgx::kPageSize, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) {

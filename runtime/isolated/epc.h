@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "monitor/platform.h"
+#include "runtime/common/page_rights_table.h"
 
 namespace nsgx::isolated {
 
@@ -29,9 +30,19 @@ class IsolatedEpc final : public monitor::Platform {
   std::span<std::uint8_t, sgx::kPageSize> epc_page(monitor::EpcIndex page) override;
   const monitor::PlatformSecrets& secrets() const override { return secrets_; }
   void random(MutableByteSpan out) override;
-  // Mappings in enclave hosts follow the driver's page_changed() instead.
-  void page_mapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex, std::uint64_t) override {}
-  void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex) override {}
+  // The monitor's word on what enclave code may do with a page, recorded
+  // here; the server sends it to the enclave host when the driver's
+  // page_changed() (or the reply to the host's fault or leaf) maps the page.
+  void page_mapped(monitor::EnclaveId, monitor::LinearAddr addr, monitor::EpcIndex page,
+                   monitor::PageRights rights) override {
+    rights_.mapped(page, addr, rights);
+  }
+  void page_unmapped(monitor::EnclaveId, monitor::LinearAddr, monitor::EpcIndex page) override {
+    rights_.unmapped(page);
+  }
+  monitor::PageRights rights(monitor::EpcIndex page, std::uint64_t addr) const {
+    return rights_.at(page, monitor::LinearAddr{addr});
+  }
   void enclave_created(monitor::EnclaveId enclave, std::uint64_t base, std::uint64_t size) override;
   void enclave_removed(monitor::EnclaveId enclave) override;
   void page_assigned(monitor::EnclaveId enclave, monitor::LinearAddr addr, monitor::EpcIndex page) override;
@@ -68,6 +79,7 @@ class IsolatedEpc final : public monitor::Platform {
   std::unique_ptr<Binding[]> binding_;  // per page, under mu_
   mutable std::mutex mu_;
   std::map<std::uint32_t, EnclaveMemory> enclaves_;
+  runtime::PageRightsTable rights_;
 };
 
 }  // namespace nsgx::isolated

@@ -7,7 +7,10 @@
 // the pool lock is held, and its acknowledgement is awaited after the lock
 // is released (settle_acks), before the application gets its reply — so
 // the change still takes effect before the driver operation returns, and a
-// wedged or hostile host delays only its own application.
+// wedged or hostile host delays only its own application. The rights a host
+// maps a page with are the monitor's (IsolatedEpc::page_mapped, called with
+// the monitor's Enclave::mu held), kept in a lock-free table read under the
+// pool lock: no lock there, so nothing to order.
 #include "runtime/isolated/server.h"
 
 #include <fcntl.h>
@@ -31,7 +34,7 @@
 #include "arch/sgx/pageinfo.h"
 #include "arch/sgx/report.h"
 #include "base/bytes.h"
-#include "runtime/common/epcm_prot.h"
+#include "runtime/common/page_rights_table.h"
 
 namespace nsgx::isolated {
 
@@ -189,13 +192,11 @@ StatusInfo Server::status() const {
 int Server::host_prot_locked(Enclave& e, std::uint64_t addr) {
   const auto info = e.page_locked(addr);
   if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) return PROT_NONE;
-  const auto entry = monitor_.epcm(info.epc);
-  if (!entry) return PROT_NONE;
-  // A TCS is never accessible, but the host must know it may enter on it
-  // (EENTER: #GP unless the page is a valid TCS, SDM 38.4 EENTER).
-  if (entry->valid && entry->type == sgx::PageType::kTcs && !entry->pending && !entry->modified && !entry->blocked)
-    return PROT_NONE | kProtTcs;
-  return runtime::epcm_prot(*entry);
+  // Exactly what the monitor granted (IsolatedEpc::page_mapped). A TCS is
+  // never accessible, but the host must know it may enter on it (EENTER:
+  // #GP unless the page is a valid TCS, SDM 38.4 EENTER).
+  const monitor::PageRights rights = epc_.rights(info.epc, addr);
+  return runtime::prot_of(rights) | (rights.tcs ? kProtTcs : 0);
 }
 
 // Called by the driver with the pool lock held: the change is sent now and

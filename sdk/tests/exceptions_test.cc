@@ -89,7 +89,9 @@ TEST(Sgx2, DynamicPageAcceptedExtendedAndRun) {
 // The untrusted half of SGX2 (nsgx_enclave_*: the driver's ioctls on either
 // backend) with the enclave's EACCEPTs: restrict a dynamic page to read-only
 // (EMODPR, then a write faults), trim it (EMODT), remove it; the next touch
-// brings a fresh zeroed page. Misuse gets errors and changes nothing.
+// brings a fresh zeroed page. Each step changes what the monitor lets the
+// backend map (Platform::page_mapped): the enclave's writes follow it on
+// both backends. Misuse gets errors and changes nothing.
 TEST(Sgx2, RestrictTrimAndRemove) {
   constexpr std::uint64_t kR = 1, kModified = 1u << 4, kPr = 1u << 5;
   constexpr std::uint64_t kPtReg = 2u << 8, kPtTrim = 4u << 8;
@@ -121,10 +123,18 @@ TEST(Sgx2, RestrictTrimAndRemove) {
   EXPECT_EQ(r, 42);  // the write faulted and the handler skipped it
 
   ASSERT_EQ(nsgx_enclave_modify_types(e.eid, p, 4096, 4 /* TRIM */, &result), SGX_SUCCESS) << result;
+  // MODIFIED until accepted: no access at all (the monitor unmapped it).
+  ASSERT_EQ(ecall_write_at(e.eid, &r, page), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
   ASSERT_EQ(ecall_accept(e.eid, &st, page, kModified | kPtTrim), SGX_SUCCESS);
   EXPECT_EQ(st, 0u);
+  ASSERT_EQ(ecall_write_at(e.eid, &r, page), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);  // a trimmed page stays inaccessible
   ASSERT_EQ(nsgx_enclave_remove_pages(e.eid, p, 4096), SGX_SUCCESS);
-  // Gone: the next EACCEPT of a pending page gets a fresh one (zeroed, which ecall_dynamic_page checks).
+  // Gone: a touch brings a page (EAUG), but PENDING: no access until EACCEPT.
+  ASSERT_EQ(ecall_write_at(e.eid, &r, page), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  // The EACCEPT of that pending page (zeroed, which ecall_dynamic_page checks) makes it usable.
   ASSERT_EQ(ecall_dynamic_page(e.eid, &r), SGX_SUCCESS);
   EXPECT_EQ(r, 42);
   ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);

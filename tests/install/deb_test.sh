@@ -64,10 +64,13 @@ mkdir "$T/x" && dpkg-deb -x "$deb" "$T/x"
 # Text files (scripts, CMake and pkg-config files, the unit, the
 # environment) must name /opt/nestedsgx, never this build or source tree;
 # ELF files no RPATH/RUNPATH into them. (Debug information, which this
-# RelWithDebInfo build carries, names source files by design.)
+# RelWithDebInfo build carries in programs and in the static archives'
+# objects, names source files by design.)
 leaks=
 while IFS= read -r -d '' f; do
-  if head -c 4 "$f" | grep -q $'\x7fELF'; then
+  if [ "$(head -c 7 "$f")" == '!<arch>' ]; then
+    continue  # static libraries: objects with debug information only
+  elif head -c 4 "$f" | grep -q $'\x7fELF'; then
     readelf -d "$f" 2>/dev/null | grep -E 'RPATH|RUNPATH' | grep -qE "$BUILD|$SRC" && leaks+=" $f"
   elif grep -qE "$BUILD|$SRC" "$f"; then
     leaks+=" $f"

@@ -4,7 +4,8 @@
 # frame with its source line, `next` steps, a local prints its value and
 # the program finishes; a page fault inside the enclave stops at its line
 # and the crash is described with the RIP relative to the enclave base; a
-# non-debug enclave gets no symbols, so its breakpoint never fires.
+# non-debug enclave gets no symbols, so its breakpoint never fires; an
+# enclave on the isolated backend is announced as out of reach.
 #
 #   gdb_test.sh NSGX GDB APP ENCLAVE
 set -uo pipefail
@@ -49,6 +50,16 @@ out=$("$nsgx" gdb --gdb "$gdb" -batch -ex 'break debug_enclave.c:ecall_compute' 
 echo "$out"
 check "it is announced as not a debug enclave" has "is not a debug enclave: no symbols loaded"
 check "the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
+check "the program finished normally" has "result 1765"
+
+echo "== plain gdb with the extension on the isolated backend (the default)"
+plugin=$(dirname "$0")/../../tools/gdb/nsgx_gdb.py
+out=$(env -u NSGX_BACKEND "$gdb" -q -batch -x "$plugin" -ex 'break debug_enclave.c:ecall_compute' -ex run \
+  --args "$app" "$enclave" compute 2>&1)
+echo "$out"
+check "the enclave is announced as running in an isolated host, with the way to debug it" \
+  has "runs in an isolated enclave host, which no debugger may reach; run the program with .nsgx gdb."
+check "no symbols, the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
 check "the program finished normally" has "result 1765"
 
 echo "== bad use"

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "arch/sgx/pageinfo.h"
+#include "arch/sgx/types.h"
 #include "crypto/symmetric.h"
 #include "runtime/common/config.h"
 #include "runtime/common/platform_secrets.h"
@@ -140,6 +141,7 @@ void InprocEnclave::set_created() {
   base_ = base();
   size_ = size();
   eid_ = *id();
+  debug_ = (attributes() & sgx::attr::kDebug) != 0;
   created_.store(true, std::memory_order_release);
 }
 
@@ -372,10 +374,26 @@ void Runtime::sync_page_locked(InprocEnclave& encl, std::uint64_t addr) {
   if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) {
     // What the program's mapping allows and the monitor grants (page_mapped).
     const int prot = vprot & prot_of(epc_.rights(info.epc, addr));
-    sys_mmap(addr, kPage, prot, MAP_SHARED | MAP_FIXED, epc_.fd(), static_cast<off_t>(std::uint64_t{info.epc.value} * kPage));
+    // A debugger's software breakpoint is a ptrace write, which the kernel
+    // refuses for a shared mapping without PROT_WRITE (mm/gup.c
+    // check_vma_flags(): FOLL_FORCE writes only into COW mappings), and
+    // hardware breakpoints are not available in every VM. So the code
+    // pages of a debug enclave (executable, not writable) are mapped
+    // MAP_PRIVATE: they read the EPC until a debugger writes, and then the
+    // debugger's copy executes while the EPC, which the monitor measures,
+    // reads and evicts, keeps the original. On SGX only a debug enclave
+    // can be written by a debugger (EDBGWR), so only those are mapped so.
+    const bool priv = encl.debug() && (prot & PROT_EXEC) != 0 && (prot & PROT_WRITE) == 0;
+    sys_mmap(addr, kPage, prot, (priv ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED, epc_.fd(),
+             static_cast<off_t>(std::uint64_t{info.epc.value} * kPage));
+    if (priv)
+      encl.private_pages.insert(addr);
+    else
+      encl.private_pages.erase(addr);
   } else {
     // No EPC page: a touch faults and the driver decides (EAUG, ELDU, SIGBUS).
     sys_mmap(addr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    encl.private_pages.erase(addr);
   }
 }
 
@@ -402,8 +420,12 @@ int Runtime::reprotect_range_locked(InprocEnclave& encl, std::uint64_t start, st
     if (a < end) {
       const auto info = encl.page_locked(a);
       p = PROT_NONE;
-      if (info.where == driver::DriverEnclave::PageInfo::Where::kResident)
+      if (info.where == driver::DriverEnclave::PageInfo::Where::kResident) {
         p = vma_prot_locked(encl, a) & prot_of(epc_.rights(info.epc, a));
+        // A private (debug code) page that becomes writable must write
+        // the EPC again: mapped shared before anything can write it.
+        if ((p & PROT_WRITE) != 0 && encl.private_pages.count(a) != 0) sync_page_locked(encl, a);
+      }
     }
     if (p == run_prot) continue;
     if (run_prot >= 0 && syscall(SYS_mprotect, run, a - run, run_prot) != 0) return -errno;

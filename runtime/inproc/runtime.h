@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 
@@ -93,6 +94,10 @@ class InprocEnclave final : public driver::DriverEnclave {
     int prot;
   };
   std::map<std::uint64_t, Vma> vmas;  // by start; guarded by the pool lock
+  // Debug enclaves only: pages mapped MAP_PRIVATE (see sync_page_locked);
+  // guarded by the pool lock. A superset: an address may stay after its
+  // page went elsewhere, which costs only a re-mapping.
+  std::set<std::uint64_t> private_pages;
   int fds = 0;                        // open descriptors (the file lives while fds, vmas or pins remain)
   int pins = 0;                       // ioctl/mmap calls in progress on it (guarded by files_mu_)
 
@@ -103,12 +108,15 @@ class InprocEnclave final : public driver::DriverEnclave {
   std::uint64_t range_base() const { return base_; }
   std::uint64_t range_size() const { return size_; }
   monitor::EnclaveId eid() const { return eid_; }
+  // SECS.ATTRIBUTES.DEBUG, fixed by ECREATE like the range.
+  bool debug() const { return debug_; }
   bool contains(std::uint64_t addr) const { return has_range() && addr >= base_ && addr - base_ < size_; }
 
  private:
   Runtime& rt_;
   std::atomic<bool> created_{false};
   std::uint64_t base_ = 0, size_ = 0;
+  bool debug_ = false;
   monitor::EnclaveId eid_{};
 };
 

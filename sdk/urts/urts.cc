@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -33,11 +34,14 @@
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
+#include "arch/sgx/ssa.h"
+#include "arch/sgx/tcs.h"
 #include "image/sdk_image.h"
 #include "runtime/common/config.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
 #include "sdk/urts/backend.h"
+#include "sdk/urts/debugger.h"
 #include "sdk/urts/load.h"
 #include "sdk/urts/switchless.h"
 #include "sdk/urts/system_features.h"
@@ -131,6 +135,7 @@ struct Enclave {
   std::vector<std::uint64_t> free_tcs;
   std::atomic<bool> crashed{false};
   bool debug = false;  // SECS.ATTRIBUTES.DEBUG: a crash may be described (NSGX_DEBUG)
+  std::map<std::uint64_t, std::uint64_t> tcs_ossa;  // /dev/sgx_enclave: each image TCS's OSSA
   EnclaveIdentity identity{};  // what sgx_get_target_info reports
   // Isolated backend.
   isolated::Client* client = nullptr;
@@ -143,8 +148,12 @@ struct Enclave {
   // Switchless calls (sgx_create_enclave_ex): its workers use this object
   // and are joined first thing in the destructor.
   std::unique_ptr<Switchless> sl;
+  // The debugger's view (sdk/include/nsgx_debugger.h): announced once the
+  // pages are in place, withdrawn before they go.
+  DebugRegistration dbg;
   ~Enclave() {
     if (sl) sl->stop();
+    dbg.remove();
     if (client) {
       if (handle) client->destroy(handle);
       client->window_free(mailboxes);
@@ -201,6 +210,9 @@ const char* vector_name(std::uint16_t v) {
 void mark_crashed(Enclave& e) {
   const bool first = !e.crashed.exchange(true);
   wake_untrusted_event_waiters();
+  // A debugger hears of a debug enclave's crash whether or not NSGX_DEBUG is set.
+  if (first && e.debug)
+    e.dbg.crash(t_fault.valid, t_fault.vector, t_fault.error_code, t_fault.address, t_fault.has_rip, t_fault.rip);
   const char* dbg = std::getenv("NSGX_DEBUG");
   if (!first || !e.debug || dbg == nullptr || *dbg == 0 || std::strcmp(dbg, "0") == 0) return;
   if (!t_fault.valid) {
@@ -213,6 +225,34 @@ void mark_crashed(Enclave& e) {
                t_fault.error_code, static_cast<unsigned long long>(t_fault.address));
   if (t_fault.has_rip) std::fprintf(stderr, ", rip = base + 0x%llx", static_cast<unsigned long long>(t_fault.rip));
   std::fprintf(stderr, "\n");
+}
+
+// The faulting RIP of a debug enclave's unhandled exception, for NSGX_DEBUG
+// and the debugger: the AEX saved it in the TCS's SSA frame (GPRSGX.RIP,
+// SDM 37.4.1). The vDSO does not report it, and on SGX hardware only
+// EDBGRD on a debug enclave could read it; on the inproc backend the
+// enclave's pages are mapped in this process, so a debug enclave's frame
+// is read here — never a non-debug one's. Read with process_vm_readv,
+// which fails rather than faults on a page that is not there.
+// The TCS itself is not readable (no EPCM permissions), so its OSSA comes
+// from the image page the loader added; the frame is the first, which the
+// AEX from the ECALL's level (CSSA 0) wrote and the refused ECMD_EXCEPT
+// left as it was (a crash during exception handling is not located).
+void debug_fault_rip(const Enclave& e, std::uint64_t tcs_addr) {
+  const char* b = std::getenv("NSGX_BACKEND");
+  if (!e.debug || b == nullptr || std::strcmp(b, "inproc") != 0) return;
+  const auto it = e.tcs_ossa.find(tcs_addr);
+  const std::uint64_t frame_bytes = std::uint64_t{e.identity.secs.ssa_frame_size} * kPage;
+  if (it == e.tcs_ossa.end() || frame_bytes < sizeof(sgx::Gprsgx) || it->second >= e.size ||
+      e.size - it->second < frame_bytes)
+    return;
+  sgx::Gprsgx gpr{};
+  iovec local{&gpr, sizeof gpr};
+  iovec remote{reinterpret_cast<void*>(e.base + it->second + frame_bytes - sizeof gpr), sizeof gpr};
+  if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof gpr)) return;
+  if (gpr.rip < e.base || gpr.rip - e.base >= e.size) return;
+  t_fault.has_rip = true;
+  t_fault.rip = gpr.rip - e.base;
 }
 
 void mark_lost(Enclave& e) {
@@ -249,8 +289,14 @@ class DriverLoader final : public identity::EnclaveBuilder {
     if (ioctl(fd_, SGX_IOC_ENCLAVE_ADD_PAGES, &a) != 0)
       return Error("SGX_IOC_ENCLAVE_ADD_PAGES at " + std::to_string(offset) + ": " + std::strerror(errno));
     pages_.push_back({offset, flags});
+    if ((flags & 0xff00) == 0x100) {  // a TCS: its OSSA, where its SSA frames are (debug_fault_rip)
+      sgx::Tcs tcs{};
+      std::memcpy(&tcs, data.data(), sizeof tcs);
+      tcs_ossa_[offset] = tcs.ossa;
+    }
     return {};
   }
+  const std::map<std::uint64_t, std::uint64_t>& tcs_ossa() const { return tcs_ossa_; }
   struct Added {
     std::uint64_t offset, flags;
   };
@@ -260,6 +306,7 @@ class DriverLoader final : public identity::EnclaveBuilder {
   int fd_;
   alignas(4096) std::uint8_t page_[4096];
   std::vector<Added> pages_;
+  std::map<std::uint64_t, std::uint64_t> tcs_ossa_;
 };
 
 int prot_of(std::uint64_t flags) {
@@ -421,6 +468,7 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptio
   if (!map_gap(next, e.size)) return SGX_ERROR_MEMORY_MAP_CONFLICT;
   for (const auto& p : sorted)
     if ((p.flags & 0xff00) == 0x100) e.free_tcs.push_back(e.base + p.offset);
+  for (const auto& [offset, ossa] : loader.tcs_ossa()) e.tcs_ossa[e.base + offset] = ossa;
   std::reverse(e.free_tcs.begin(), e.free_tcs.end());  // the first TCS is handed out first
   return e.free_tcs.empty() ? SGX_ERROR_INVALID_ENCLAVE : SGX_SUCCESS;
 }
@@ -550,6 +598,9 @@ sgx_status_t load_image(Bytes file, const char* name, bool debug, const LoadOpti
     std::unique_lock lock(g_mu);
     g_enclaves[id] = e;
   }
+  // Before the first ECALL, so that a debugger's breakpoints in the trusted
+  // runtime's initialisation fire too.
+  e->dbg.add(name, e->base, e->size, id, debug, iso);
   // The trusted runtime's initialization: ECMD_INIT_ENCLAVE with the
   // SDK's system_features_t (CPUID facts the enclave cannot gather; an
   // SDK-built trusted runtime refuses to start without them), in the
@@ -767,7 +818,9 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
     // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then
     // ERESUME. If the trusted runtime cannot handle it, the call fails.
     t_fault = Fault{true, run->exception_vector, run->exception_error_code, run->exception_addr};
-    return run_exception_handling(ctx->vdso, run->tcs) ? 2 /* ERESUME */ : 0;
+    if (run_exception_handling(ctx->vdso, run->tcs)) return 2; /* ERESUME */
+    if (ctx->enclave != nullptr) debug_fault_rip(*ctx->enclave, run->tcs);
+    return 0;
   }
   if (rdi == kOcmdEret) {
     ctx->status = static_cast<sgx_status_t>(static_cast<std::uint32_t>(rsi));
@@ -1019,6 +1072,7 @@ extern "C" sgx_status_t sgx_destroy_enclave(const sgx_enclave_id_t enclave_id) {
   }
   // Switchless workers leave the enclave and end before it does.
   if (e->sl) e->sl->stop();
+  e->dbg.remove();
   // On the isolated backend the enclave ends now, even with threads inside
   // (they return SGX_ERROR_ENCLAVE_LOST); its window memory goes with the
   // last reference.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
 namespace nsgx::cli {
 
@@ -16,6 +17,10 @@ void add_sigstruct(CLI::App& app, int& exit_code);
 void add_sign(CLI::App& app, int& exit_code);
 void add_keygen(CLI::App& app, int& exit_code);
 void add_exec(CLI::App& app, int& exit_code);
+// `nsgx gdb`: add_gdb registers it (help); run_gdb runs it from main before
+// CLI11 parses (argv after "gdb"), or returns nullopt for CLI11's help.
+void add_gdb(CLI::App& app);
+std::optional<int> run_gdb(int argc, char** argv);
 void add_bench(CLI::App& app, int& exit_code);
 void add_demo(CLI::App& app, int& exit_code);
 

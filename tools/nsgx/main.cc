@@ -1,5 +1,6 @@
 // nsgx — the nestedsgx command line (BRIEF §6).
 #include <CLI/CLI.hpp>
+#include <cstring>
 
 #include "base/cli/command_line.h"
 #include "tools/nsgx/commands.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   nsgx::cli::add_sign(app, exit_code);
   nsgx::cli::add_keygen(app, exit_code);
   nsgx::cli::add_exec(app, exit_code);
+  nsgx::cli::add_gdb(app);
   nsgx::cli::add_bench(app, exit_code);
   nsgx::cli::add_demo(app, exit_code);
   CLI::App* verify = nsgx::cli::add_verify(app);
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
   nsgx::cli::add_verify_quote(*verify, exit_code);
   nsgx::cli::add_quote(app, exit_code);
   nsgx::cli::add_snp(app, exit_code);
+  if (argc >= 2 && std::strcmp(argv[1], "gdb") == 0)
+    if (const auto rc = nsgx::cli::run_gdb(argc - 2, argv + 2)) return *rc;
   if (const auto rc = nsgx::cli::parse_command_line(app, argc, argv)) return *rc;
   return exit_code;
 }

@@ -1,0 +1,95 @@
+/* The untrusted runtime's interface to debuggers (nestedsgx; not an SDK
+ * header). docs/sdk-abi.md "Debugger interface" describes it.
+ *
+ * The SGX SDK's urts tells its gdb plugin about enclaves by calling a
+ * function the debugger has a breakpoint on; nestedsgx does the same with
+ * its own, versioned, structure. A debugger:
+ *   - breaks on the first instruction of nsgx_debug_enclave_event (the
+ *     symbol is exported by libsgx_urts.so and present in every program
+ *     linked with the static runtime); there, per the System V x86-64
+ *     calling convention, RDI holds the event (NSGX_DEBUG_EVENT_*) and RSI
+ *     a pointer to the enclave's nsgx_debug_enclave_info;
+ *   - after attaching to a running program, walks nsgx_debug_enclave_list.
+ * The fields are read at the offsets asserted below, so a debugger needs
+ * no debug information of the runtime itself. A reader checks `version`
+ * and ignores bytes beyond `struct_size` it does not know.
+ *
+ * Every enclave the runtime creates is announced, with its DEBUG
+ * attribute: a debugger must not treat a non-debug enclave as debuggable
+ * (on SGX hardware EDBGRD/EDBGWR refuse it); nsgx gdb loads no symbols
+ * for one. */
+#ifndef _NSGX_DEBUGGER_H_
+#define _NSGX_DEBUGGER_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nsgx_layout_assert.h"
+
+#define NSGX_DEBUG_INFO_VERSION 1
+
+/* The enclave is initialised far enough to run code: its pages are in
+ * place at [base, base + size). Announced before its first ECALL (the
+ * trusted runtime's own initialisation), so breakpoints there fire. */
+#define NSGX_DEBUG_EVENT_LOAD 1
+/* The enclave is about to go: its memory is still mapped. */
+#define NSGX_DEBUG_EVENT_UNLOAD 2
+/* A debug enclave crashed (an exception its handlers did not take);
+ * the fault fields say what the last AEX reported. */
+#define NSGX_DEBUG_EVENT_CRASH 3
+
+/* Where the enclave's code runs. */
+#define NSGX_DEBUG_BACKEND_IN_PROCESS 0 /* inproc (or hardware): this process */
+#define NSGX_DEBUG_BACKEND_ISOLATED 1   /* a separate enclave host process */
+
+#define NSGX_DEBUG_FAULT_VALID 1u   /* vector, error_code, fault_address */
+#define NSGX_DEBUG_FAULT_HAS_RIP 2u /* fault_rip */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nsgx_debug_enclave_info {
+  uint32_t version;                     /* NSGX_DEBUG_INFO_VERSION */
+  uint32_t struct_size;                 /* sizeof(nsgx_debug_enclave_info) of the writer */
+  struct nsgx_debug_enclave_info* next; /* nsgx_debug_enclave_list */
+  const char* path;                     /* the enclave file, absolute, NUL-terminated */
+  uint64_t base;                        /* ELRANGE: the image's address 0 is at base */
+  uint64_t size;
+  uint64_t enclave_id; /* the sgx_enclave_id_t */
+  uint32_t debug;      /* SECS.ATTRIBUTES.DEBUG: 1 or 0 */
+  uint32_t backend;    /* NSGX_DEBUG_BACKEND_* */
+  uint16_t vector;     /* the crash's exception vector (14 = #PF, ...) */
+  uint16_t error_code;
+  uint32_t fault_flags;   /* NSGX_DEBUG_FAULT_* */
+  uint64_t fault_address; /* #PF/#GP: the linear address (EXINFO.MADDR) */
+  uint64_t fault_rip;     /* the faulting instruction, relative to base */
+} nsgx_debug_enclave_info;
+
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, next) == 8, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, path) == 16, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, base) == 24, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, size) == 32, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, enclave_id) == 40, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, debug) == 48, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, backend) == 52, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, vector) == 56, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, error_code) == 58, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_flags) == 60, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_address) == 64, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_rip) == 72, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_enclave_info) == 80, "nsgx debugger ABI v1");
+
+/* Called by the runtime on each event; does nothing but is never inlined
+ * or elided, so a breakpoint on it sees every event. */
+void nsgx_debug_enclave_event(uint32_t event, const nsgx_debug_enclave_info* info);
+
+/* The enclaves alive in this process, newest first (changed only under
+ * the runtime's lock; a debugger reads it while the process is stopped). */
+extern nsgx_debug_enclave_info* nsgx_debug_enclave_list;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `nsgx gdb` in batch mode on the debugger test's application (issue 17):
+# a breakpoint in an ECALL function fires, the backtrace shows the enclave
+# frame with its source line, `next` steps, a local prints its value and
+# the program finishes; a page fault inside the enclave stops at its line
+# and the crash is described with the RIP relative to the enclave base; a
+# non-debug enclave gets no symbols, so its breakpoint never fires; an
+# enclave on the isolated backend is announced as out of reach.
+#
+#   gdb_test.sh NSGX GDB APP ENCLAVE
+set -uo pipefail
+nsgx=$1 gdb=$2 app=$3 enclave=$4
+fail=0
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
+}
+has() { grep -qE -- "$1" <<<"$out"; }
+
+echo "== a breakpoint in an ECALL function, bt, next, locals, continue"
+out=$("$nsgx" gdb --gdb "$gdb" -batch -ex 'break debug_enclave.c:ecall_compute' -ex run -ex bt -ex next \
+  -ex 'info locals' -ex 'print doubled' -ex continue -- "$app" "$enclave" compute 2>&1)
+echo "$out"
+check "the enclave was announced and its symbols loaded" has "nsgx: debug enclave .*debugger_enclave.signed.so loaded at 0x"
+check "the breakpoint fired in the enclave, at its first line" \
+  has "^Breakpoint 1, ecall_compute \(seed=21\) at .*debug_enclave.c:10"
+check "bt: frame #0 is the enclave function with its source file:line" \
+  has "^#0  ecall_compute \(seed=21\) at .*debug_enclave.c:10"
+check "bt: the ECALL's trusted bridge is the caller" has "^#1  .* in sgx_ecall_compute .*|^#1  sgx_ecall_compute"
+check "next: stopped at the following line" has "^11[[:space:]]+int squared = square\(doubled\);"
+check "info locals: doubled = 42" has "^doubled = 42$"
+check "print doubled: 42" has '^\$1 = 42$'
+check "the program finished normally" has "result 1765" && check "exit 0" has "exited normally"
+check "the symbols were removed when the enclave was destroyed" has "nsgx: debug enclave .* unloaded, symbols removed"
+
+echo "== a page fault inside the enclave"
+out=$("$nsgx" gdb --gdb "$gdb" -batch -ex run -ex bt -ex continue -ex continue -- "$app" "$enclave" crash 2>&1)
+echo "$out"
+check "gdb stopped at the faulting line" has "SIGSEGV"
+check "... in the enclave function" has "ecall_crash \(address=0\) at .*debug_enclave.c:18"
+check "the crash is described: #PF, address 0, rip relative to the base, source line" \
+  has "nsgx: debug enclave .* crashed: #PF \(vector 14\), error code 0x[0-9a-f]+, address 0x0, rip = base \+ 0x[0-9a-f]+ \(0x[0-9a-f]+\) in ecall_crash at .*debug_enclave.c:18"
+check "the runtime's NSGX_DEBUG line too" has "nsgx: enclave at 0x[0-9a-f]+ crashed: #PF \(vector 14\)"
+check "the application saw SGX_ERROR_ENCLAVE_CRASHED and exited 1" has "ecall: 0x1006" && check "exit 1" has "exited with code 01"
+
+echo "== a non-debug enclave"
+out=$("$nsgx" gdb --gdb "$gdb" -batch -ex 'break debug_enclave.c:ecall_compute' -ex run -- "$app" "$enclave" \
+  compute nodebug 2>&1)
+echo "$out"
+check "it is announced as not a debug enclave" has "is not a debug enclave: no symbols loaded"
+check "the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
+check "the program finished normally" has "result 1765"
+
+echo "== plain gdb with the extension on the isolated backend (the default)"
+plugin=$(dirname "$0")/../../tools/gdb/nsgx_gdb.py
+out=$(env -u NSGX_BACKEND "$gdb" -q -batch -x "$plugin" -ex 'break debug_enclave.c:ecall_compute' -ex run \
+  --args "$app" "$enclave" compute 2>&1)
+echo "$out"
+check "the enclave is announced as running in an isolated host, with the way to debug it" \
+  has "runs in an isolated enclave host, which no debugger may reach; run the program with .nsgx gdb."
+check "no symbols, the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
+check "the program finished normally" has "result 1765"
+
+echo "== bad use"
+out=$("$nsgx" gdb --gdb "$gdb" 2>&1)
+check "no application: exit 2 with a message" [ $? == 2 ]
+check "... saying so" has "no application given"
+out=$("$nsgx" gdb --gdb "$gdb" -batch 2>&1)
+check "gdb options but no -- APP: exit 2" [ $? == 2 ]
+out=$("$nsgx" gdb --gdb /nonexistent/gdb -- "$app" 2>&1)
+check "a missing gdb: exit 127" [ $? == 127 ]
+check "... saying so" has "cannot run /nonexistent/gdb"
+out=$("$nsgx" gdb --help 2>&1)
+check "nsgx gdb --help: exit 0" [ $? == 0 ]
+check "... with the usage" has "nsgx gdb \[--gdb PROGRAM\] \[GDB OPTIONS...\] -- APP"
+exit $fail

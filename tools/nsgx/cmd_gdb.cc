@@ -1,0 +1,121 @@
+// `nsgx gdb [--gdb PROGRAM] [GDB OPTIONS...] -- APP [ARGS...]`: gdb on an
+// SGX application with enclave symbols, breakpoints and stepping inside
+// debug enclaves (docs/user-guide.md "Debugging enclaves").
+//
+// The application runs on the inproc backend, under `nsgx exec` as gdb's
+// exec wrapper, so enclave code runs in the process gdb traces; the
+// isolated backend's enclave hosts are never traceable (docs/threat-model.md
+// "Debugging"). gdb loads tools/gdb/nsgx_gdb.py, which follows the untrusted
+// runtime's debugger interface (sdk/include/nsgx_debugger.h).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/install_layout.h"
+#include "tools/nsgx/commands.h"
+
+namespace nsgx::cli {
+
+namespace {
+
+std::string self_path() {
+  std::string buf(4096, '\0');
+  const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) return "nsgx";
+  buf.resize(static_cast<std::size_t>(n));
+  return buf;
+}
+
+std::string plugin_path() {
+  if (const char* p = std::getenv("NSGX_GDB_PLUGIN"); p && *p) return p;
+  if (const std::string prefix = installed_prefix(); !prefix.empty())
+    return prefix + "/share/nestedsgx/gdb/nsgx_gdb.py";
+  return NSGX_GDB_PLUGIN_SOURCE_PATH;
+}
+
+// gdb hands exec-wrapper to /bin/sh: one single-quoted word.
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+void add_gdb(CLI::App& app) {
+  // Registered for `nsgx --help` and `nsgx gdb --help`; the command itself
+  // is run by run_gdb, before CLI11 parses: its arguments are gdb's up to
+  // `--` and the application's after it, a split CLI11 (2.1) cannot make
+  // when gdb options and a `--` both appear.
+  auto* cmd = app.add_subcommand("gdb",
+                                 "debug an SGX application with gdb: enclave symbols, breakpoints and "
+                                 "stepping in debug enclaves (runs it on the inproc backend)");
+  cmd->add_option("--gdb", "the gdb to run (default: gdb from PATH)");
+  cmd->footer(
+      "usage: nsgx gdb [--gdb PROGRAM] [GDB OPTIONS...] -- APP [ARGS...]\n"
+      "example: nsgx gdb -ex 'break enclave.c:ecall_hello' -ex run -- ./app enclave.signed.so");
+}
+
+std::optional<int> run_gdb(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  std::string gdb = "gdb";
+  std::size_t i = 0;
+  if (i < args.size() && (args[i] == "-h" || args[i] == "--help")) return std::nullopt;  // CLI11's help
+  if (i < args.size() && args[i] == "--gdb") {
+    if (i + 1 >= args.size()) {
+      std::cerr << "nsgx gdb: --gdb needs a program\n";
+      return kExitBadInput;
+    }
+    gdb = args[i + 1];
+    i += 2;
+  } else if (i < args.size() && args[i].rfind("--gdb=", 0) == 0) {
+    gdb = args[i].substr(6);
+    ++i;
+  }
+  std::vector<std::string> gdb_args, program;
+  bool after = false;
+  for (; i < args.size(); ++i) {
+    if (!after && args[i] == "--") {
+      after = true;
+      continue;
+    }
+    (after ? program : gdb_args).push_back(args[i]);
+  }
+  if (program.empty()) {
+    std::cerr << "nsgx gdb: no application given (after --)\n"
+                 "usage: nsgx gdb [--gdb PROGRAM] [GDB OPTIONS...] -- APP [ARGS...]\n";
+    return kExitBadInput;
+  }
+  const std::string plugin = plugin_path();
+  if (access(plugin.c_str(), R_OK) != 0) {
+    std::cerr << "nsgx gdb: the gdb extension " << plugin << " is missing: " << std::strerror(errno) << "\n";
+    return kExitBadInput;
+  }
+  // A debug enclave's crash is also described on stderr by the runtime.
+  setenv("NSGX_DEBUG", "1", 0);
+  std::vector<std::string> gargv = {gdb,  "-q",  "-iex", "set exec-wrapper " + shell_quote(self_path()) + " exec --",
+                                    "-x", plugin};
+  gargv.insert(gargv.end(), gdb_args.begin(), gdb_args.end());
+  gargv.emplace_back("--args");
+  gargv.insert(gargv.end(), program.begin(), program.end());
+  std::vector<char*> cargv;
+  for (auto& a : gargv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  execvp(gdb.c_str(), cargv.data());
+  std::cerr << "nsgx gdb: cannot run " << gdb << ": " << std::strerror(errno)
+            << (errno == ENOENT ? " (install gdb: apt-get install gdb)" : "") << "\n";
+  return 127;
+}
+
+}  // namespace nsgx::cli

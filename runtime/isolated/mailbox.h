@@ -1,7 +1,14 @@
-// Spin-then-futex waiting on a mailbox word shared by two processes (the
-// application and an enclave host): spin for a while — the other side is
-// often running on the other CPU and answers within a few hundred cycles —
-// then sleep in the kernel. The futexes are shared (no FUTEX_PRIVATE_FLAG):
+// Waiting on a mailbox word shared by two processes (the application and an
+// enclave host), in three steps tuned for machines with few cores
+// (docs/isolated.md, "The hand-off"):
+//  1. spin with PAUSE, `spin` rounds: no system call — when both sides run
+//     on different CPUs the answer comes within a few thousand cycles;
+//  2. sched_yield, `yields` times, looking between: when there are more
+//     runnable threads than CPUs the other side may be waiting for this
+//     very CPU, and giving it up lets it run now — one cheap system call
+//     instead of a futex sleep and wake-up, which costs 55,000–63,000
+//     cycles here once the scheduler is involved;
+//  3. sleep in the kernel (futex). The futexes are shared (no FUTEX_PRIVATE_FLAG):
 // the mailbox lives in a MAP_SHARED memfd mapped by both. The system calls
 // are raw (no errno): the enclave host's workers run with the enclave's FS
 // and may not touch TLS (runtime/common/fsgs.h).
@@ -33,14 +40,21 @@ inline void publish(std::atomic<std::uint32_t>& word, std::uint32_t value, std::
   if (sleeping.load(std::memory_order_seq_cst) != 0) futex(&word, FUTEX_WAKE, 1);
 }
 
-// Waits until `word` is no longer `old`; spins `spin` rounds first. With a
-// timeout (ms > 0) returns false when it expires, so the caller can look
-// for a lost peer.
+// sched_yield rounds between the spin and the futex (step 2 above).
+inline constexpr std::uint32_t kYieldRounds = 0;
+
+// Waits until `word` is no longer `old`: spins `spin` rounds, yields
+// `yields` times, then sleeps. With a timeout (ms > 0) returns false when it
+// expires, so the caller can look for a lost peer.
 inline bool wait_change(std::atomic<std::uint32_t>& word, std::uint32_t old, std::atomic<std::uint32_t>& sleeping,
-                        std::uint32_t spin, int timeout_ms = 0) {
+                        std::uint32_t spin, int timeout_ms = 0, std::uint32_t yields = kYieldRounds) {
   for (std::uint32_t i = 0; i < spin; ++i) {
     if (word.load(std::memory_order_acquire) != old) return true;
     _mm_pause();
+  }
+  for (std::uint32_t i = 0; i < yields; ++i) {
+    if (word.load(std::memory_order_acquire) != old) return true;
+    runtime::raw_syscall(SYS_sched_yield);
   }
   for (;;) {
     sleeping.store(1, std::memory_order_seq_cst);

@@ -40,9 +40,6 @@ inline void publish(std::atomic<std::uint32_t>& word, std::uint32_t value, std::
   if (sleeping.load(std::memory_order_seq_cst) != 0) futex(&word, FUTEX_WAKE, 1);
 }
 
-// sched_yield rounds between the spin and the futex (step 2 above).
-inline constexpr std::uint32_t kYieldRounds = 0;
-
 // Waits until `word` is no longer `old`: spins `spin` rounds, yields
 // `yields` times, then sleeps. With a timeout (ms > 0) returns false when it
 // expires, so the caller can look for a lost peer.

@@ -273,5 +273,8 @@ struct alignas(64) Mailbox {
 };
 static_assert(sizeof(Mailbox) == 384 && sizeof(Mailbox) <= 512 && std::atomic<std::uint32_t>::is_always_lock_free);
 inline constexpr std::size_t kMailboxStride = 512;
+// sched_yield rounds between a mailbox waiter's spin and its futex sleep
+// (mailbox.h, wait_change).
+inline constexpr std::uint32_t kYieldRounds = 0;
 
 }  // namespace nsgx::isolated

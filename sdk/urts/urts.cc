@@ -667,7 +667,7 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     if (op == isolated::MailOp::kEenter) entry_sp = sp;
     const std::uint32_t before = mb->response.load();
     isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
-    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200))
+    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields()))
       if (mb->lost.load() || !e.client->alive()) {
         mark_lost(e);
         return SGX_ERROR_ENCLAVE_LOST;

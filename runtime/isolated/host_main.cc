@@ -160,6 +160,7 @@ struct Worker {
   std::uint64_t ex_rip = 0;  // the RIP the last AEX saved
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   bool via_gate = false;           // the latest EEXIT came through the exit gate
+  SpinBudget spin;                 // this worker's mailbox waits (mailbox.h)
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
   monitor::CpuState resume_state;
@@ -686,7 +687,7 @@ void worker_loop_held(Worker& w) {
   std::uint32_t seen = mb.response.load();
   bool posted_while_busy = false;
   for (;;) {
-    wait_change(mb.request, seen, mb.host_sleeping, g_spin);
+    wait_change(mb.request, seen, mb.host_sleeping, g_spin, 0, kYieldRounds, &w.spin);
     seen = mb.request.load(std::memory_order_acquire);
     if (posted_while_busy) {
       // EENTER on a busy TCS faults (SDM EENTER: #GP(0) if TCS.BUSY); this

@@ -174,6 +174,8 @@ struct Active {
   const void* ocall_table = nullptr;  // the ECALL's (a thread an OCALL starts enters with it)
 };
 thread_local std::vector<Active> t_active;
+// This thread's mailbox waits on the isolated backend (mailbox.h).
+thread_local isolated::SpinBudget t_spin;
 
 // The last exception this thread saw leave an enclave (for NSGX_DEBUG).
 struct Fault {
@@ -667,7 +669,8 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     if (op == isolated::MailOp::kEenter) entry_sp = sp;
     const std::uint32_t before = mb->response.load();
     isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
-    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields()))
+    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields(),
+                                  &t_spin))
       if (mb->lost.load() || !e.client->alive()) {
         mark_lost(e);
         return SGX_ERROR_ENCLAVE_LOST;

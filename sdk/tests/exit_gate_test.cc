@@ -5,6 +5,10 @@
 // magic or version, R8 not the offer — falling back to ENCLU with the same
 // results. Run with the test build of the host (nsgx-enclave-host-gate-test,
 // NSGX_ENCLAVE_HOST), which makes those offers when asked (MailGate::kTest*).
+// And an application that puts a gate offer of its own into the mailbox's
+// R8/R9 (the test build of the untrusted runtime does, for test-app-offer):
+// the host never passes it on, so the enclave never jumps where the
+// application says.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -82,7 +86,9 @@ TEST_P(HostileGate, RefusedAndTheCallsStillWork) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Offers, HostileGate,
-                         ::testing::Values("test-inside", "test-magic", "test-version", "test-offer"));
+                         ::testing::Values("test-inside", "test-magic", "test-version", "test-offer",
+                                           // the application's own offer in the mailbox: the host must not pass it on
+                                           "test-app-offer"));
 
 TEST(ExitGateMode, AnUnknownModeIsRefused) {
   setenv("NSGX_EXIT_GATE", "sometimes", 1);

@@ -37,6 +37,7 @@
 #include "arch/sgx/pageinfo.h"
 #include "image/sdk_image.h"
 #include "runtime/common/config.h"
+#include "runtime/common/exit_gate.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
 #include "sdk/urts/backend.h"
@@ -145,6 +146,10 @@ struct Enclave {
   // Whether the host offers the enclave its exit gate (NSGX_EXIT_GATE at
   // creation; docs/isolated.md), and how the enclave's EEXITs came out.
   isolated::MailGate gate = isolated::MailGate::kOffer;
+  // Test builds only (NSGX_EXIT_GATE=test-app-offer): a gate offer of the
+  // application's own in the mailbox's R8/R9, which the host must never
+  // pass on (window memory: the descriptor, naming itself as the gate).
+  nsgx_exit_gate* app_offer = nullptr;
   std::atomic<std::uint64_t> gate_exits{0}, trap_exits{0};
   // Switchless calls (sgx_create_enclave_ex): its workers use this object
   // and are joined first thing in the destructor.
@@ -153,6 +158,7 @@ struct Enclave {
     if (sl) sl->stop();
     if (client) {
       if (handle) client->destroy(handle);
+      if (app_offer) client->window_free(app_offer);
       client->window_free(mailboxes);
       for (auto* st : stacks) client->window_free(st);
     }
@@ -485,6 +491,9 @@ std::optional<isolated::MailGate> exit_gate_mode() {
       {"test-offer", isolated::MailGate::kTestOffer}};
   for (const auto& [name, mode] : kModes)
     if (std::strcmp(v, name) == 0) return mode;
+#if NSGX_ENV_OVERRIDES
+  if (std::strcmp(v, "test-app-offer") == 0) return isolated::MailGate::kOff;  // plus the application's offer
+#endif
   return std::nullopt;
 }
 
@@ -532,6 +541,14 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
     return SGX_ERROR_INVALID_PARAMETER;
   }
   e.gate = *gate;
+#if NSGX_ENV_OVERRIDES
+  if (std::strcmp(std::getenv("NSGX_EXIT_GATE") ? std::getenv("NSGX_EXIT_GATE") : "", "test-app-offer") == 0) {
+    e.app_offer = static_cast<nsgx_exit_gate*>(c->window_alloc(sizeof(nsgx_exit_gate), 64));
+    if (e.app_offer == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+    *e.app_offer = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
+                    reinterpret_cast<std::uint64_t>(e.app_offer)};
+  }
+#endif
   const char* ss = std::getenv("NSGX_OCALL_STACK");
   e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : 256 * 1024;
   e.stack_size = std::max<std::size_t>(e.stack_size & ~std::size_t{4095}, 16 * 1024);
@@ -665,6 +682,7 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     mb->op = op;
     mb->gate = e.gate;
     mb->rdi = rdi, mb->rsi = rsi, mb->rdx = 0, mb->r8 = 0, mb->r9 = 0;
+    if (e.app_offer != nullptr) mb->r8 = NSGX_EXIT_GATE_OFFER, mb->r9 = reinterpret_cast<std::uint64_t>(e.app_offer);
     mb->ursp = sp, mb->urbp = sp;
     if (op == isolated::MailOp::kEenter) entry_sp = sp;
     const std::uint32_t before = mb->response.load();

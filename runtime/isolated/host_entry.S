@@ -7,11 +7,12 @@
  * return address, RDI/RSI/RDX/R8/R9 and RSP/RBP as the caller passed them;
  * the rest cleared) and jumps to TCS.OENTRY. FS and GS already hold the
  * enclave's bases: the worker thread holds them for its lifetime
- * (host_main.cc, runtime/common/fsgs.h). Enclave code leaves only through a
- * trap (ENCLU[EEXIT], or an exception that becomes an AEX); the dispatcher
+ * (host_main.cc, runtime/common/fsgs.h). Enclave code leaves through a
+ * trap (ENCLU[EEXIT], or an exception that becomes an AEX) — the dispatcher
  * then points the signal frame at nsgx_host_exit_landing with RSP = the
  * saved host RSP and RAX = the exit code, which returns from
- * nsgx_host_enter.
+ * nsgx_host_enter — or, for EEXIT, through the exit gate below, which ends
+ * in the same landing the same way.
  *
  * long nsgx_host_resume(HostBlock* b): ERESUME. Saves the same, then traps
  * (INT3 at nsgx_host_resume_trap); the dispatcher loads the state from the

@@ -12,8 +12,9 @@
 //      futex for the mailboxes, and memory and signal management.
 // Each TCS thread waits on its mailbox for EENTER/ERESUME, runs enclave
 // code natively, and turns the enclave's traps into SGX semantics: ENCLU
-// leaves (EEXIT here, or through the exit gate without a trap; EREPORT, EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE
-// through the monitor, which knows the enclave's identity), faults the
+// leaves (EEXIT here, or through the exit gate without a trap; EREPORT,
+// EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE through the monitor, which knows
+// the enclave's identity), faults the
 // driver fixes (EAUG on first touch), and AEX with the SSA frame written.
 //
 // Everything here runs in a process whose only other code is the enclave's;

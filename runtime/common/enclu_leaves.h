@@ -26,7 +26,8 @@
 //     mapping; `retry` when the page was missing and has been added.
 //   bool eexit(ucontext_t* uc, std::uint64_t target, std::uint64_t next_rip, Exception& ex);
 //     leaves the enclave (SDM EEXIT: RIP = target, RCX = next_rip); false
-//     with `ex` if EEXIT faults.
+//     with `ex` if EEXIT faults. Reached from a trapping ENCLU
+//     (run_enclu_leaf) and from the backend's exit gate (run_gate_eexit).
 #pragma once
 
 #include <array>
@@ -76,6 +77,22 @@ inline void set_leaf_status(ucontext_t* uc, const monitor::LeafResult& r) {
   set(uc, REG_EFL, fl);
 }
 
+// EEXIT as enclave code performs it, through ENCLU or through the
+// backend's exit gate (runtime/common/exit_gate.h): the same leaf either way.
+template <typename B>
+LeafOutcome run_eexit(B& b, ucontext_t* uc, std::uint64_t next_rip, Exception& ex) {
+  return b.eexit(uc, ureg(uc, REG_RBX), next_rip, ex) ? LeafOutcome::kExited : LeafOutcome::kFault;
+}
+
+// EEXIT through the exit gate: `uc` holds the registers as the enclave's
+// runtime left them for ENCLU[EEXIT], with RIP = that ENCLU (RCX - 3, RCX
+// being what EEXIT leaves there: the address following it). A fault (a
+// target inside ELRANGE) is raised at that ENCLU, as on the trap path.
+template <typename B>
+LeafOutcome run_gate_eexit(B& b, ucontext_t* uc, Exception& ex) {
+  return run_eexit(b, uc, ureg(uc, REG_RCX), ex);
+}
+
 // The leaf in RAX, executed by enclave code at RIP (`len` bytes of ENCLU).
 template <typename B>
 LeafOutcome run_enclu_leaf(B& b, ucontext_t* uc, std::size_t len, Exception& ex) {
@@ -97,7 +114,7 @@ LeafOutcome run_enclu_leaf(B& b, ucontext_t* uc, std::size_t len, Exception& ex)
 
   switch (leaf) {
     case sgx::Enclu::kEexit:
-      return b.eexit(uc, rbx, rip + len, ex) ? LeafOutcome::kExited : LeafOutcome::kFault;
+      return run_eexit(b, uc, rip + len, ex);
 
     case sgx::Enclu::kEreport: {
       // SDM EREPORT: TARGETINFO at RBX (512-aligned), REPORTDATA at RCX

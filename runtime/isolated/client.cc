@@ -119,6 +119,8 @@ bool Client::start_private(std::string& why) {
 
 bool Client::connect(std::string& why) {
   if (const char* s = std::getenv("NSGX_SPIN"); s && *s) spin_ = static_cast<std::uint32_t>(std::strtoul(s, nullptr, 0));
+  if (const char* s = std::getenv("NSGX_YIELD"); s && *s)
+    yields_ = static_cast<std::uint32_t>(std::strtoul(s, nullptr, 0));
   // A daemon if one serves — authenticated: a socket that something
   // untrusted serves is an error, never a reason to fall back quietly.
   auto found = find_monitor(&why);

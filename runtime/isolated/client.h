@@ -72,6 +72,7 @@ class Client {
   // False once the monitor's end of the connection is gone.
   bool alive() const;
   std::uint32_t spin() const { return spin_; }
+  std::uint32_t yields() const { return yields_; }
   // Which monitor serves this process (system, the user's daemon, private).
   MonitorKind kind() const { return kind_; }
 
@@ -90,6 +91,7 @@ class Client {
   std::map<std::size_t, std::size_t> free_;  // offset -> size
   std::map<std::size_t, std::size_t> used_;  // offset -> size
   std::uint32_t spin_ = 4000;
+  std::uint32_t yields_ = kYieldRounds;  // mailbox.h; NSGX_YIELD
   MonitorKind kind_ = MonitorKind::kPrivate;
 };
 

@@ -7,20 +7,58 @@
  * return address, RDI/RSI/RDX/R8/R9 and RSP/RBP as the caller passed them;
  * the rest cleared) and jumps to TCS.OENTRY. FS and GS already hold the
  * enclave's bases: the worker thread holds them for its lifetime
- * (host_main.cc, runtime/common/fsgs.h). Enclave code leaves only through a
- * trap (ENCLU[EEXIT], or an exception that becomes an AEX); the dispatcher
+ * (host_main.cc, runtime/common/fsgs.h). Enclave code leaves through a
+ * trap (ENCLU[EEXIT], or an exception that becomes an AEX) — the dispatcher
  * then points the signal frame at nsgx_host_exit_landing with RSP = the
  * saved host RSP and RAX = the exit code, which returns from
- * nsgx_host_enter.
+ * nsgx_host_enter — or, for EEXIT, through the exit gate below, which ends
+ * in the same landing the same way.
  *
  * long nsgx_host_resume(HostBlock* b): ERESUME. Saves the same, then traps
  * (INT3 at nsgx_host_resume_trap); the dispatcher loads the state from the
  * SSA frame into the signal frame, and its return enters the enclave.
  *
+ * nsgx_host_gates: the exit gates (runtime/common/exit_gate.h), one
+ * 16-byte stub per thread slot, so that the gate knows its worker without
+ * trusting anything the enclave passes: stub i loads i into R11 and goes
+ * to nsgx_host_gate_common, which finds slot i's block, saves the
+ * registers as ENCLU[EEXIT] left them into a ucontext_t on the worker's
+ * stack below host_rsp (RIP = the ENCLU it stands for, RCX - 3), puts the
+ * host's flags, MXCSR and x87 control word back (EFLAGS 0x202 as the trap
+ * path's signal return does; AC or DF left set by the enclave would break
+ * the host's code) and calls nsgx_host_gate_exit — the same EEXIT (or AEX)
+ * the dispatcher performs for a trapping ENCLU — then continues where that
+ * left the context: nsgx_host_exit_landing with RAX = the exit code. No
+ * system call: the worker's FS/GS stay the enclave's (held, host_main.cc).
+ *
  * Block offsets (host_main.cc static_asserts them): in_enclave 16,
  * host_rsp 40. EnterRegs: rip 0, rax 8, rbx 16, rcx 24, rdx 32, rdi 40,
- * rsi 48, r8 56, r9 64, rsp 72, rbp 80.
+ * rsi 48, r8 56, r9 64, rsp 72, rbp 80. ucontext_t: gregs at 40 (REG_*
+ * order of <sys/ucontext.h>), fpregs at 224; the frame takes 1024 bytes.
  */
+#define GATE_STUBS 4096		/* protocol: at most 4096 mailboxes */
+#define SLOT_SHIFT 18		/* runtime/common/thread_slot.h: kSlotSize */
+#define GATE_FRAME 1024
+#define G(r) (40 + 8 * (r))
+#define R8 0
+#define R9 1
+#define R10 2
+#define R11 3
+#define R12 4
+#define R13 5
+#define R14 6
+#define R15 7
+#define RDI 8
+#define RSI 9
+#define RBP 10
+#define RBX 11
+#define RDX 12
+#define RAX 13
+#define RCX 14
+#define RSP 15
+#define RIP 16
+#define EFL 17
+#define FPREGS 224
 /* The host's callee-saved registers on its stack, RSP in block->host_rsp
  * (RDI = the block); nsgx_host_exit_landing undoes it. */
 .macro SAVE_HOST
@@ -81,5 +119,74 @@ nsgx_host_resume_trap:
 	int3
 	ud2
 	.size nsgx_host_resume, .-nsgx_host_resume
+
+	.globl nsgx_host_gates
+	.globl nsgx_host_gates_end
+	.type nsgx_host_gates, @function
+	.p2align 4
+nsgx_host_gates:
+	.set gate_index, 0
+	.rept GATE_STUBS
+	mov	$gate_index, %r11d
+	jmp	nsgx_host_gate_common
+	.p2align 4
+	.set gate_index, gate_index + 1
+	.endr
+nsgx_host_gates_end:
+	.size nsgx_host_gates, .-nsgx_host_gates
+
+	.type nsgx_host_gate_common, @function
+	.p2align 4
+nsgx_host_gate_common:
+	cmp	nsgx_host_gate_count(%rip), %r11
+	jae	.Lgate_refused
+	shl	$SLOT_SHIFT, %r11
+	add	nsgx_altstack_lo(%rip), %r11
+	cmpl	$0, 16(%r11)
+	je	.Lgate_refused		/* no enclave code runs on this worker */
+	mov	40(%r11), %r10
+	sub	$GATE_FRAME, %r10
+	and	$-16, %r10
+	mov	%r8, G(R8)(%r10)
+	mov	%r9, G(R9)(%r10)
+	movq	$0, G(R10)(%r10)	/* the enclave cleared them; the stub used them */
+	movq	$0, G(R11)(%r10)
+	mov	%r12, G(R12)(%r10)
+	mov	%r13, G(R13)(%r10)
+	mov	%r14, G(R14)(%r10)
+	mov	%r15, G(R15)(%r10)
+	mov	%rdi, G(RDI)(%r10)
+	mov	%rsi, G(RSI)(%r10)
+	mov	%rbp, G(RBP)(%r10)
+	mov	%rbx, G(RBX)(%r10)
+	mov	%rdx, G(RDX)(%r10)
+	mov	%rax, G(RAX)(%r10)
+	mov	%rcx, G(RCX)(%r10)
+	mov	%rsp, G(RSP)(%r10)
+	lea	-3(%rcx), %rax
+	mov	%rax, G(RIP)(%r10)
+	movq	$0, FPREGS(%r10)	/* no XSAVE image: the enclave cleared XMM0-15 */
+	mov	%r10, %rsp		/* the host's stack from here on */
+	pushfq
+	popq	G(EFL)(%rsp)
+	pushq	$0x202
+	popfq
+	ldmxcsr	.Lmxcsr_init(%rip)
+	fninit
+	mov	%r11, %rdi
+	mov	%rsp, %rsi
+	call	nsgx_host_gate_exit
+	mov	G(RAX)(%rsp), %rax
+	mov	G(RIP)(%rsp), %rcx
+	mov	G(RSP)(%rsp), %rsp
+	jmp	*%rcx
+.Lgate_refused:
+	ud2
+	.size nsgx_host_gate_common, .-nsgx_host_gate_common
+
+	.section .rodata
+	.p2align 2
+.Lmxcsr_init:
+	.long	0x1f80
 
 	.section .note.GNU-stack, "", @progbits

@@ -12,8 +12,9 @@
 //      futex for the mailboxes, and memory and signal management.
 // Each TCS thread waits on its mailbox for EENTER/ERESUME, runs enclave
 // code natively, and turns the enclave's traps into SGX semantics: ENCLU
-// leaves (EEXIT here; EREPORT, EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE
-// through the monitor, which knows the enclave's identity), faults the
+// leaves (EEXIT here, or through the exit gate without a trap; EREPORT,
+// EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE through the monitor, which knows
+// the enclave's identity), faults the
 // driver fixes (EAUG on first touch), and AEX with the SSA frame written.
 //
 // Everything here runs in a process whose only other code is the enclave's;
@@ -56,6 +57,7 @@
 #include "monitor/types.h"
 #include "runtime/common/cpu_context.h"
 #include "runtime/common/enclu_leaves.h"
+#include "runtime/common/exit_gate.h"
 #include "runtime/common/fsgs.h"
 #include "runtime/common/thread_slot.h"
 #include "runtime/isolated/app_memory.h"
@@ -71,6 +73,11 @@ long nsgx_host_enter(void* block, const void* regs);
 long nsgx_host_resume(void* block);
 extern const char nsgx_host_exit_landing[];
 extern const char nsgx_host_resume_trap[];
+// host_entry.S: the exit gates, one 16-byte stub per thread slot, and how
+// many slots there are (stubs beyond it refuse).
+extern const char nsgx_host_gates[];
+extern const char nsgx_host_gates_end[];
+std::uint64_t nsgx_host_gate_count = 0;
 }
 
 namespace nsgx::isolated {
@@ -121,9 +128,24 @@ struct HostBlock {
   runtime::SlotHeader header;  // in_enclave: the dispatcher's (no base switching here)
   std::uint64_t host_rsp = 0;  // offset 40: saved by nsgx_host_enter/resume
   Worker* worker = nullptr;
+  // The exit gate this worker offers at EENTER (R9 points here; host
+  // memory, which the application cannot write).
+  nsgx_exit_gate gate{};
+#ifdef NSGX_HOST_GATE_TESTING
+  nsgx_exit_gate test_gate{};  // a broken copy, for MailGate::kTest*
+#endif
 };
 static_assert(offsetof(HostBlock, header.in_enclave) == 16 && offsetof(HostBlock, host_rsp) == 40,
               "host_entry.S writes these offsets");
+static_assert(runtime::kSlotSize == std::size_t{1} << 18, "host_entry.S: SLOT_SHIFT");
+// host_entry.S builds the gate's ucontext_t by hand.
+static_assert(offsetof(ucontext_t, uc_mcontext.gregs) == 40 && offsetof(ucontext_t, uc_mcontext.fpregs) == 224 &&
+                  REG_R8 == 0 && REG_R11 == 3 && REG_R15 == 7 && REG_RDI == 8 && REG_RBP == 10 && REG_RBX == 11 &&
+                  REG_RDX == 12 && REG_RAX == 13 && REG_RCX == 14 && REG_RSP == 15 && REG_RIP == 16 && REG_EFL == 17 &&
+                  sizeof(ucontext_t) <= 1024,
+              "host_entry.S: the gate frame");
+constexpr std::size_t kGateStub = 16;       // host_entry.S: one stub per 16 bytes
+constexpr std::uint32_t kGateStubs = 4096;  // host_entry.S: GATE_STUBS, the most mailboxes
 
 // A monitor reply to a worker: the largest is EREPORT's (Reply + REPORT).
 constexpr std::size_t kMaxReply = 1024;
@@ -138,6 +160,8 @@ struct Worker {
   Exception ex;
   std::uint64_t ex_rip = 0;  // the RIP the last AEX saved
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
+  bool via_gate = false;           // the latest EEXIT came through the exit gate
+  SpinBudget spin;                 // this worker's mailbox waits (mailbox.h)
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
   monitor::CpuState resume_state;
@@ -275,6 +299,8 @@ Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
   w->mb = mailbox_at(g.cfg.mailbox_addr, slot);
   w->block = new (mem) HostBlock();
   w->block->worker = w.get();
+  w->block->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
+                    reinterpret_cast<std::uint64_t>(nsgx_host_gates) + std::uint64_t{slot} * kGateStub};
   g.workers[slot] = std::move(w);
   return g.workers[slot].get();
 }
@@ -534,6 +560,26 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
 using namespace nsgx;
 using namespace nsgx::isolated;
 
+// The exit gate's C part (host_entry.S, nsgx_host_gate_common): the EEXIT
+// the enclave asked for, through the same leaf and the same exit as a
+// trapping ENCLU (enclu_leaves.h, HostLeaves::eexit, exit_to_host), on the
+// worker's stack; `uc` ends as the context to continue in. The worker's
+// loop then leaves the monitor's thread table exactly as after a trap.
+extern "C" void nsgx_host_gate_exit(void* block, void* uc_v) {
+  auto* b = static_cast<HostBlock*>(block);
+  auto* uc = static_cast<ucontext_t*>(uc_v);
+  if (b->worker == nullptr) die("exit gate of a slot without a worker");
+  Worker& w = *b->worker;
+  HostLeaves leaves{w, uc};
+  Exception ex;
+  w.leaf_retries = 0;
+  if (runtime::run_gate_eexit(leaves, uc, ex) == runtime::LeafOutcome::kExited) {
+    w.via_gate = true;
+    return;
+  }
+  aex(w, uc, ex);  // #GP at the ENCLU the gate stands for
+}
+
 extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* block, runtime::SignalBases* /*bases: held, never switched*/) {
   auto* info = static_cast<siginfo_t*>(info_v);
   auto* uc = static_cast<ucontext_t*>(uc_v);
@@ -568,6 +614,42 @@ namespace nsgx::isolated {
 namespace {
 
 std::uint32_t g_spin = 0;
+
+// R8/R9 for an EENTER: this worker's exit-gate offer, or zero — never the
+// application's values, which would let it choose where an enclave thread
+// of this process jumps when it leaves (docs/isolated.md, "The exit gate").
+void gate_offer(Worker& w, MailGate mode, std::uint64_t& r8, std::uint64_t& r9) {
+  r8 = r9 = 0;
+  if (mode == MailGate::kOffer) {
+    r8 = NSGX_EXIT_GATE_OFFER;
+    r9 = reinterpret_cast<std::uint64_t>(&w.block->gate);
+    return;
+  }
+#ifdef NSGX_HOST_GATE_TESTING
+  // Offers the enclave must refuse (sdk/tests/exit_gate_test.cc).
+  nsgx_exit_gate& d = w.block->test_gate;
+  d = w.block->gate;
+  r8 = NSGX_EXIT_GATE_OFFER;
+  r9 = reinterpret_cast<std::uint64_t>(&d);
+  switch (mode) {
+    case MailGate::kTestInside:
+      d.gate = g.cfg.base + tcs_of(w)->oentry;
+      break;
+    case MailGate::kTestMagic:
+      d.magic ^= 1;
+      break;
+    case MailGate::kTestVersion:
+      d.version += 1;
+      break;
+    case MailGate::kTestOffer:
+      r8 ^= 1;
+      break;
+    default:
+      r8 = r9 = 0;
+      break;
+  }
+#endif
+}
 
 // Makes the thread's bases those of the TCS (SDM EENTER/ERESUME: enclave
 // base + TCS.OFSBASE/OGSBASE) if they are not already. They change only if
@@ -606,7 +688,7 @@ void worker_loop_held(Worker& w) {
   std::uint32_t seen = mb.response.load();
   bool posted_while_busy = false;
   for (;;) {
-    wait_change(mb.request, seen, mb.host_sleeping, g_spin);
+    wait_change(mb.request, seen, mb.host_sleeping, g_spin, 0, kYieldRounds, &w.spin);
     seen = mb.request.load(std::memory_order_acquire);
     if (posted_while_busy) {
       // EENTER on a busy TCS faults (SDM EENTER: #GP(0) if TCS.BUSY); this
@@ -619,8 +701,9 @@ void worker_loop_held(Worker& w) {
     }
     // The application may change the mailbox at any time: read it once.
     const MailOp op = mb.op;
-    const std::uint64_t rdi = mb.rdi, rsi = mb.rsi, rdx = mb.rdx, r8 = mb.r8, r9 = mb.r9, ursp = mb.ursp,
-                        urbp = mb.urbp;
+    const MailGate gate = mb.gate;
+    const std::uint64_t rdi = mb.rdi, rsi = mb.rsi, rdx = mb.rdx, ursp = mb.ursp, urbp = mb.urbp;
+    std::uint64_t r8 = 0, r9 = 0;
     sgx::Tcs* t = tcs_of(w);
     long code = kExitFault;
     std::uint64_t first = 0;
@@ -639,6 +722,8 @@ void worker_loop_held(Worker& w) {
       sgx::Gprsgx* gpr = gprsgx_at(first);
       gpr->ursp = ursp;
       gpr->urbp = urbp;
+      gate_offer(w, gate, r8, r9);
+      w.via_gate = false;
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
       g.app.sync();  // what the application wrote before this entry
       code = nsgx_host_enter(b, &r);
@@ -649,6 +734,7 @@ void worker_loop_held(Worker& w) {
       std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
       t->cssa -= 1;
       w.resume_pending = true;
+      w.via_gate = false;
       g.app.sync();
       code = nsgx_host_resume(b);
       g.app.sync();
@@ -657,6 +743,7 @@ void worker_loop_held(Worker& w) {
     if (code == kExitEexit) {
       mb.out_rdi = w.rdi, mb.out_rsi = w.rsi, mb.out_rdx = w.rdx, mb.out_r8 = w.r8, mb.out_r9 = w.r9;
       mb.out_rsp = w.rsp, mb.out_rbp = w.rbp;
+      mb.via_gate = w.via_gate ? 1 : 0;
       mb.exit = MailExit::kEexit;
     } else if (code == kExitAex) {
       mb.vector = w.ex.vector;
@@ -704,6 +791,10 @@ int run() {
       g.cfg.mailbox_addr - g.cfg.window_base + std::uint64_t{g.cfg.mailboxes} * kMailboxStride > g.cfg.window_size)
     die("bad start message");
   g_spin = g.cfg.spin;
+  static_assert(kGateStubs >= 4096, "a gate for every mailbox the start message may ask for");
+  if (static_cast<std::size_t>(nsgx_host_gates_end - nsgx_host_gates) != std::size_t{kGateStubs} * kGateStub)
+    die("the exit gates are not 16 bytes apart");
+  nsgx_host_gate_count = g.cfg.mailboxes;
 
   // ELRANGE at the enclave's addresses, nothing accessible yet; the window
   // at the application's; a private view for the host's own reads/writes.

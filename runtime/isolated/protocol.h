@@ -225,6 +225,22 @@ enum class MailExit : std::uint32_t {
   kLost = 4,   // the enclave host is gone
 };
 
+// Whether the host offers the enclave its exit gate at this EENTER
+// (runtime/common/exit_gate.h; docs/isolated.md, "The exit gate"). The
+// application chooses (NSGX_EXIT_GATE), but never the gate itself: the host
+// offers its own or none, and never passes on the application's R8/R9.
+// The kTest* values are honoured only by the test build of the host
+// (NSGX_HOST_GATE_TESTING), which offers descriptors the enclave must
+// refuse; any other host treats them as kOff.
+enum class MailGate : std::uint32_t {
+  kOffer = 0,
+  kOff = 1,
+  kTestInside = 2,   // a gate inside ELRANGE (the enclave's entry point)
+  kTestMagic = 3,    // the host's real gate under a wrong magic
+  kTestVersion = 4,  // the host's real gate under a wrong version
+  kTestOffer = 5,    // the host's real descriptor, R8 not the offer
+};
+
 struct alignas(64) Mailbox {
   // The application bumps `request` after writing a request; the host sets
   // `response` to the same value after writing the answer. The sleeping
@@ -238,7 +254,7 @@ struct alignas(64) Mailbox {
   std::uint8_t pad1[56];
   // request
   MailOp op;
-  std::uint32_t reserved0;
+  MailGate gate;
   std::uint64_t rdi, rsi, rdx, r8, r9, ursp, urbp;
   std::uint8_t pad2[64 - 8];
   // response
@@ -251,8 +267,14 @@ struct alignas(64) Mailbox {
   // enclaves, whose state the application must not learn.
   std::uint64_t fault_rip;
   std::uint32_t fault_rip_valid;
+  // kEexit: 1 if the enclave left through the host's exit gate, 0 through
+  // ENCLU (a trap).
+  std::uint32_t via_gate;
 };
 static_assert(sizeof(Mailbox) == 384 && sizeof(Mailbox) <= 512 && std::atomic<std::uint32_t>::is_always_lock_free);
 inline constexpr std::size_t kMailboxStride = 512;
+// sched_yield rounds between a mailbox waiter's spin and its futex sleep
+// (mailbox.h, wait_change).
+inline constexpr std::uint32_t kYieldRounds = 0;
 
 }  // namespace nsgx::isolated

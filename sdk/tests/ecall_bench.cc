@@ -10,6 +10,12 @@
 //    the SDK's default retries): a switchless ECALL timed around the proxy,
 //    a switchless OCALL between arrivals — with how many the workers ran
 //    and how many fell back to the ordinary transition.
+//  - on the isolated backend, the null ECALL and OCALL twice in the same run:
+//    through the enclave host's exit gate (the default) and through the trap
+//    path (NSGX_EXIT_GATE=off: every EEXIT is a trapping ENCLU), each with
+//    how many exits took which path;
+//  - a plain function call (through a pointer the compiler cannot see
+//    through), timed the same way, as the unit of the ratios printed.
 // Not a test: timings are reported, never asserted.
 //
 //   sdk_ecall_bench [CALLS] [--json FILE]
@@ -46,6 +52,63 @@ extern "C" void ocall_null(void) { g_arrivals.push_back(__rdtsc()); }
 extern "C" void ocall_null_sl(void) { g_arrivals.push_back(__rdtsc()); }
 
 namespace {
+
+// A call the compiler must make: the baseline of every ratio.
+__attribute__((noinline)) void plain_function() { __asm__ volatile("" ::: "memory"); }
+void (*volatile g_plain)() = plain_function;
+
+Stats measure_plain(int n) {
+  std::vector<unsigned long long> t(static_cast<std::size_t>(n));
+  for (int i = 0; i < 1000; ++i) g_plain();
+  for (auto& x : t) {
+    const unsigned long long a = __rdtsc();
+    g_plain();
+    x = __rdtsc() - a;
+  }
+  return stats(t);
+}
+
+struct Ordinary {
+  Stats ecall, ocall;
+  std::uint64_t gate_exits = 0, trap_exits = 0;
+};
+
+// The ordinary null ECALL and OCALL round trips of an enclave created with
+// NSGX_EXIT_GATE=gate (unset if null); false if a call failed.
+bool measure_ordinary(int n, const char* gate, Ordinary& out) {
+  if (gate != nullptr) setenv("NSGX_EXIT_GATE", gate, 1);
+  sgx_enclave_id_t eid = 0;
+  const sgx_status_t st = sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr);
+  unsetenv("NSGX_EXIT_GATE");
+  if (st != SGX_SUCCESS) {
+    std::fprintf(stderr, "sdk_ecall_bench: cannot load the enclave (0x%04x)\n", static_cast<unsigned>(st));
+    return false;
+  }
+  for (int i = 0; i < 1000; ++i) ecall_null(eid);  // warm up
+  std::vector<unsigned long long> t(static_cast<std::size_t>(n));
+  for (auto& x : t) {
+    const unsigned long long a = __rdtsc();
+    if (ecall_null(eid) != SGX_SUCCESS) {
+      std::fprintf(stderr, "sdk_ecall_bench: ecall_null failed\n");
+      return false;
+    }
+    x = __rdtsc() - a;
+  }
+  out.ecall = stats(t);
+  g_arrivals.reserve(static_cast<std::size_t>(n) + 1000);
+  if (ecall_ocalls(eid, 1000) != SGX_SUCCESS) return false;  // warm up
+  g_arrivals.clear();
+  if (ecall_ocalls(eid, static_cast<std::uint32_t>(n) + 1) != SGX_SUCCESS ||
+      g_arrivals.size() != static_cast<std::size_t>(n) + 1) {
+    std::fprintf(stderr, "sdk_ecall_bench: ecall_ocalls failed\n");
+    return false;
+  }
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = g_arrivals[i + 1] - g_arrivals[i];
+  out.ocall = stats(t);
+  nsgx_enclave_exit_counts(eid, &out.gate_exits, &out.trap_exits);
+  sgx_destroy_enclave(eid);
+  return true;
+}
 
 struct Switchless {
   Stats ecall, ocall;
@@ -105,50 +168,43 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  sgx_launch_token_t token{};
-  int updated = 0;
-  sgx_enclave_id_t eid = 0;
-  if (const sgx_status_t st = sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, &token, &updated, &eid, nullptr);
-      st != SGX_SUCCESS) {
-    std::fprintf(stderr, "sdk_ecall_bench: cannot load the enclave (0x%04x)\n", static_cast<unsigned>(st));
-    return 1;
-  }
-  for (int i = 0; i < 1000; ++i) ecall_null(eid);  // warm up
-  std::vector<unsigned long long> t(static_cast<std::size_t>(n));
-  for (auto& x : t) {
-    const unsigned long long a = __rdtsc();
-    if (ecall_null(eid) != SGX_SUCCESS) {
-      std::fprintf(stderr, "sdk_ecall_bench: ecall_null failed\n");
-      return 1;
-    }
-    x = __rdtsc() - a;
-  }
-  const Stats ecall = stats(t);
-
-  g_arrivals.reserve(static_cast<std::size_t>(n) + 1000);
-  if (ecall_ocalls(eid, 1000) != SGX_SUCCESS) return 1;  // warm up
-  g_arrivals.clear();
-  if (ecall_ocalls(eid, static_cast<std::uint32_t>(n) + 1) != SGX_SUCCESS ||
-      g_arrivals.size() != static_cast<std::size_t>(n) + 1) {
-    std::fprintf(stderr, "sdk_ecall_bench: ecall_ocalls failed\n");
-    return 1;
-  }
-  for (std::size_t i = 0; i < t.size(); ++i) t[i] = g_arrivals[i + 1] - g_arrivals[i];
-  const Stats ocall = stats(t);
-  sgx_destroy_enclave(eid);
+  const char* b = std::getenv("NSGX_BACKEND");
+  const std::string backend = b && *b ? b : "isolated";
+  const bool isolated = backend == "isolated";
+  const Stats plain = measure_plain(n);
+  Ordinary gate, trap;
+  if (!measure_ordinary(n, nullptr, gate)) return 1;
+  // The trap path in the same run (the isolated backend's gate off; the
+  // other backends offer none, so it is the same path there).
+  if (isolated && !measure_ordinary(n, "off", trap)) return 1;
+  const Stats ecall = gate.ecall, ocall = gate.ocall;
   Switchless sl;
   if (!measure_switchless(n, sl)) {
     std::fprintf(stderr, "sdk_ecall_bench: the switchless calls failed\n");
     return 1;
   }
 
-  const char* b = std::getenv("NSGX_BACKEND");
-  const std::string backend = b && *b ? b : "isolated";
-  std::printf("backend %-9s null ECALL round trip: median %llu cycles, p99 %llu cycles (%d calls)\n", backend.c_str(),
-              ecall.median, ecall.p99, n);
-  std::printf("backend %-9s null OCALL round trip: median %llu cycles, p99 %llu cycles (%d calls)\n", backend.c_str(),
-              ocall.median, ocall.p99, n);
   const auto ull = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  const double unit = plain.median > 0 ? static_cast<double>(plain.median) : 1.0;
+  std::printf("backend %-9s plain function call: median %llu cycles, p99 %llu cycles (%d calls)\n", backend.c_str(),
+              plain.median, plain.p99, n);
+  const auto row = [&](const char* what, const char* path, const Stats& s, const Ordinary& o) {
+    std::printf(
+        "backend %-9s null %s round trip%s: median %llu cycles, p99 %llu cycles (%d calls; %.0fx a plain call; exits: "
+        "%llu through the gate, %llu trapped)\n",
+        backend.c_str(), what, path, s.median, s.p99, n, static_cast<double>(s.median) / unit, ull(o.gate_exits),
+        ull(o.trap_exits));
+  };
+  row("ECALL", isolated ? " (exit gate)" : "", ecall, gate);
+  row("OCALL", isolated ? " (exit gate)" : "", ocall, gate);
+  if (isolated) {
+    row("ECALL", " (trap path)", trap.ecall, trap);
+    row("OCALL", " (trap path)", trap.ocall, trap);
+    if (gate.ecall.median > 0 && gate.ocall.median > 0)
+      std::printf("backend %-9s the trap path costs %.2fx the gate's for an ECALL, %.2fx for an OCALL (medians)\n",
+                  backend.c_str(), static_cast<double>(trap.ecall.median) / static_cast<double>(gate.ecall.median),
+                  static_cast<double>(trap.ocall.median) / static_cast<double>(gate.ocall.median));
+  }
   std::printf(
       "backend %-9s switchless ECALL round trip: median %llu cycles, p99 %llu cycles (%d calls: %llu by the trusted "
       "worker, %llu fell back)\n",
@@ -165,13 +221,20 @@ int main(int argc, char** argv) {
     }
     std::fprintf(
         f,
-        "{\"backend\": \"%s\", \"calls\": %d,\n \"null_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        "{\"backend\": \"%s\", \"calls\": %d,\n \"plain_call\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        " \"null_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"gate_exits\": %llu, \"trap_exits\": "
+        "%llu},\n"
         " \"null_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        " \"null_ecall_trap\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"gate_exits\": %llu, \"trap_exits\": "
+        "%llu},\n"
+        " \"null_ocall_trap\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
         " \"switchless_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"by_workers\": %llu, \"fell_back\": "
         "%llu},\n"
         " \"switchless_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"by_workers\": %llu, \"fell_back\": "
         "%llu}}\n",
-        backend.c_str(), n, ecall.median, ecall.p99, ocall.median, ocall.p99, sl.ecall.median, sl.ecall.p99,
+        backend.c_str(), n, plain.median, plain.p99, ecall.median, ecall.p99, ull(gate.gate_exits),
+        ull(gate.trap_exits), ocall.median, ocall.p99, trap.ecall.median, trap.ecall.p99, ull(trap.gate_exits),
+        ull(trap.trap_exits), trap.ocall.median, trap.ocall.p99, sl.ecall.median, sl.ecall.p99,
         ull(sl.trusted.processed), ull(sl.trusted.missed), sl.ocall.median, sl.ocall.p99, ull(sl.untrusted.processed),
         ull(sl.untrusted.missed));
     std::fclose(f);

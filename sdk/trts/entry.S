@@ -11,11 +11,72 @@
  * so an untrusted runtime that re-enters from its own frame (ECMD_ORET)
  * gets its frame back. Registers that could carry enclave data are cleared
  * before every EEXIT.
+ *
+ * The exit gate (runtime/common/exit_gate.h, docs/isolated.md): every entry
+ * checks whether the backend offers one (R8/R9) and records it in the TD
+ * only if every check passes; an EEXIT then jumps to the gate instead of
+ * executing ENCLU, with the registers as ENCLU would leave them. Without an
+ * accepted offer (SGX hardware, Intel's untrusted runtime, the trap path)
+ * nothing changes.
  */
 #include "trts_internal.h"
+#include "runtime/common/exit_gate.h"
 
 #define ENCLU .byte 0x0f, 0x01, 0xd7
 #define EEXIT 4
+
+/*
+ * TD_EXIT_GATE (through GS, the TD) = the gate offered in R8/R9 if it
+ * passes every check, else 0. RCX (the exit address) is kept; R8-R11 and
+ * the flags are clobbered. Nothing is written outside the enclave (RSP is
+ * still the untrusted stack here).
+ */
+.macro CHECK_EXIT_GATE
+	movq	$0, %gs:TD_EXIT_GATE
+	movabs	$NSGX_EXIT_GATE_OFFER, %r10
+	cmp	%r10, %r8
+	jne	9f
+	lea	__ehdr_start(%rip), %r8			/* ELRANGE: [R8, R8 + R10) */
+	mov	nsgx_gd+GD_ENCLAVE_SIZE(%rip), %r10
+	/* The descriptor [R9, R9 + SIZE): no wrap-around and neither end
+	 * inside ELRANGE (it is far smaller, so it cannot straddle it). An
+	 * address A is inside iff A - base < size, unsigned. */
+	cmp	$-NSGX_EXIT_GATE_SIZE, %r9
+	ja	9f
+	mov	%r9, %r11
+	sub	%r8, %r11
+	cmp	%r10, %r11
+	jb	9f
+	lea	NSGX_EXIT_GATE_SIZE-1(%r9), %r11
+	sub	%r8, %r11
+	cmp	%r10, %r11
+	jb	9f
+	/* Each field read once from untrusted memory. */
+	movabs	$NSGX_EXIT_GATE_MAGIC, %r11
+	cmp	%r11, NSGX_EXIT_GATE_OFF_MAGIC(%r9)
+	jne	9f
+	cmpl	$NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_OFF_VERSION(%r9)
+	jne	9f
+	cmpl	$NSGX_EXIT_GATE_SIZE, NSGX_EXIT_GATE_OFF_SIZE(%r9)
+	jne	9f
+	mov	NSGX_EXIT_GATE_OFF_GATE(%r9), %r9
+	test	%r9, %r9
+	jz	9f
+	/* The gate outside ELRANGE: else the untrusted side could make the
+	 * enclave jump into its own code. */
+	mov	%r9, %r11
+	sub	%r8, %r11
+	cmp	%r10, %r11
+	jb	9f
+	/* And the exit address: ENCLU[EEXIT] to a target inside ELRANGE
+	 * faults (#GP), which only ENCLU reports faithfully. */
+	mov	%rcx, %r11
+	sub	%r8, %r11
+	cmp	%r10, %r11
+	jb	9f
+	mov	%r9, %gs:TD_EXIT_GATE
+9:
+.endm
 
 	.text
 	.globl enclave_entry
@@ -24,6 +85,7 @@
 enclave_entry:
 	test	%rax, %rax
 	jnz	.Lafter_aex
+	CHECK_EXIT_GATE
 	/* TD = TCS + 4 KiB + 2 SSA frames + a guard (sdk/common/global_data.h). */
 	lea	nsgx_gd(%rip), %r11
 	mov	GD_SSA_FRAME_SIZE(%r11), %r10d
@@ -88,6 +150,7 @@ enclave_entry:
 	jne	.Lrefuse
 	cmp	$ECMD_EXCEPT, %rdi
 	jne	.Lrefuse
+	CHECK_EXIT_GATE
 	lea	nsgx_gd(%rip), %r11
 	mov	GD_SSA_FRAME_SIZE(%r11), %r10d
 	shl	$13, %r10
@@ -120,6 +183,7 @@ enclave_entry:
 	jmp	.Lscrub_and_exit
 .Lrefuse:
 	/* Any other entry with CSSA > 0: nothing to resume into. */
+	movq	$0, %gs:TD_EXIT_GATE
 	mov	$OCMD_ERET, %rdi
 	mov	$0x1006, %esi		/* SGX_ERROR_ENCLAVE_CRASHED */
 	mov	%rcx, %rbx
@@ -156,9 +220,16 @@ enclave_entry:
 	pxor	%xmm13, %xmm13
 	pxor	%xmm14, %xmm14
 	pxor	%xmm15, %xmm15
-	mov	$EEXIT, %eax		/* also clears the arithmetic flags' meaning */
+	mov	$EEXIT, %eax
+	cmpq	$0, %gs:TD_EXIT_GATE	/* the flags say only whether there is a gate */
+	jne	.Lgate
 	ENCLU
+.Lafter_eexit:
 	ud2
+.Lgate:
+	/* What ENCLU[EEXIT] would leave: RCX = the address following it. */
+	lea	.Lafter_eexit(%rip), %rcx
+	jmp	*%gs:TD_EXIT_GATE
 	.size enclave_entry, .-enclave_entry
 
 /* Phase 2 of exception handling: ERESUME lands here with RSP = RDI = the

@@ -16,7 +16,9 @@
 #define TD_ERRNO 88
 #define TD_TCS 96
 #define TD_EXCEPTION_RIP 104 /* phase 2's jump back to the handled state */
+#define TD_EXIT_GATE 184     /* the exit gate the latest entry offered and entry.S accepted, 0 if none */
 
+#define GD_ENCLAVE_SIZE 8    /* offsetof(nsgx_global_data_t, enclave_size) */
 #define GD_SSA_FRAME_SIZE 60 /* offsetof(nsgx_global_data_t, ssa_frame_size) */
 #define GPRSGX_SIZE 184
 #define GPR_URSP 144 /* SDM Table 34-8: URSP/URBP in GPRSGX */
@@ -70,6 +72,9 @@ typedef struct nsgx_td {
    * cleared around every entry but ECMD_ORET, so a nested ECALL's
    * allocations stack below the OCALL it was made from. */
   uint64_t ocalloc_top;
+  /* Where the next EEXIT goes instead of ENCLU (runtime/common/exit_gate.h):
+   * set by entry.S at every entry, after its checks, 0 if none. */
+  uint64_t exit_gate;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -81,7 +86,9 @@ _Static_assert(offsetof(nsgx_td_t, ocall_index) == TD_OCALL_INDEX, "asm offsets"
 _Static_assert(offsetof(nsgx_td_t, exception_rip) == TD_EXCEPTION_RIP, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, stack_limit) == TD_STACK_LIMIT, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, stack_base) == TD_STACK_BASE, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, exit_gate) == TD_EXIT_GATE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, ssa_frame_size) == GD_SSA_FRAME_SIZE, "asm offsets");
+_Static_assert(offsetof(nsgx_global_data_t, enclave_size) == GD_ENCLAVE_SIZE, "asm offsets");
 
 #define HIDDEN __attribute__((visibility("hidden")))
 

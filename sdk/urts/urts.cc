@@ -30,7 +30,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
+#include <utility>
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
@@ -38,6 +40,7 @@
 #include "arch/sgx/tcs.h"
 #include "image/sdk_image.h"
 #include "runtime/common/config.h"
+#include "runtime/common/exit_gate.h"
 #include "runtime/isolated/client.h"
 #include "runtime/isolated/mailbox.h"
 #include "sdk/urts/backend.h"
@@ -145,6 +148,14 @@ struct Enclave {
   std::vector<std::uint8_t*> stacks;    // per TCS, in the window: the untrusted stack OCALLs use
   std::size_t stack_size = 0;
   std::atomic<bool> lost{false};
+  // Whether the host offers the enclave its exit gate (NSGX_EXIT_GATE at
+  // creation; docs/isolated.md), and how the enclave's EEXITs came out.
+  isolated::MailGate gate = isolated::MailGate::kOffer;
+  // Test builds only (NSGX_EXIT_GATE=test-app-offer): a gate offer of the
+  // application's own in the mailbox's R8/R9, which the host must never
+  // pass on (window memory: the descriptor, naming itself as the gate).
+  nsgx_exit_gate* app_offer = nullptr;
+  std::atomic<std::uint64_t> gate_exits{0}, trap_exits{0};
   // Switchless calls (sgx_create_enclave_ex): its workers use this object
   // and are joined first thing in the destructor.
   std::unique_ptr<Switchless> sl;
@@ -156,6 +167,7 @@ struct Enclave {
     dbg.remove();
     if (client) {
       if (handle) client->destroy(handle);
+      if (app_offer) client->window_free(app_offer);
       client->window_free(mailboxes);
       for (auto* st : stacks) client->window_free(st);
     }
@@ -177,6 +189,8 @@ struct Active {
   const void* ocall_table = nullptr;  // the ECALL's (a thread an OCALL starts enters with it)
 };
 thread_local std::vector<Active> t_active;
+// This thread's mailbox waits on the isolated backend (mailbox.h).
+thread_local isolated::SpinBudget t_spin;
 
 // The last exception this thread saw leave an enclave (for NSGX_DEBUG).
 struct Fault {
@@ -510,6 +524,27 @@ class MonitorLoader final : public identity::EnclaveBuilder {
   std::uint32_t tcs_count_ = 0;
 };
 
+// NSGX_EXIT_GATE: "on" (or unset) lets the enclave host offer its exit
+// gate, "off" makes every exit trap; the test-* values ask a test build of
+// the host for offers the enclave must refuse (protocol.h, MailGate).
+// Anything else: nullopt.
+std::optional<isolated::MailGate> exit_gate_mode() {
+  const char* v = std::getenv("NSGX_EXIT_GATE");
+  if (v == nullptr || *v == 0 || std::strcmp(v, "on") == 0) return isolated::MailGate::kOffer;
+  static constexpr std::pair<const char*, isolated::MailGate> kModes[] = {
+      {"off", isolated::MailGate::kOff},
+      {"test-inside", isolated::MailGate::kTestInside},
+      {"test-magic", isolated::MailGate::kTestMagic},
+      {"test-version", isolated::MailGate::kTestVersion},
+      {"test-offer", isolated::MailGate::kTestOffer}};
+  for (const auto& [name, mode] : kModes)
+    if (std::strcmp(v, name) == 0) return mode;
+#if NSGX_ENV_OVERRIDES
+  if (std::strcmp(v, "test-app-offer") == 0) return isolated::MailGate::kOff;  // plus the application's offer
+#endif
+  return std::nullopt;
+}
+
 sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOptions& opts, Enclave& e,
                            sgx::Secs& secs_out) {
   std::string why;
@@ -548,6 +583,20 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
   if (rc == -EAGAIN) return SGX_ERROR_OUT_OF_MEMORY;  // the monitor's quota of enclave threads for this user
   if (rc != 0) return SGX_ERROR_UNEXPECTED;
+  const auto gate = exit_gate_mode();
+  if (!gate) {
+    std::fprintf(stderr, "nestedsgx: NSGX_EXIT_GATE must be on or off\n");
+    return SGX_ERROR_INVALID_PARAMETER;
+  }
+  e.gate = *gate;
+#if NSGX_ENV_OVERRIDES
+  if (std::strcmp(std::getenv("NSGX_EXIT_GATE") ? std::getenv("NSGX_EXIT_GATE") : "", "test-app-offer") == 0) {
+    e.app_offer = static_cast<nsgx_exit_gate*>(c->window_alloc(sizeof(nsgx_exit_gate), 64));
+    if (e.app_offer == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
+    *e.app_offer = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
+                    reinterpret_cast<std::uint64_t>(e.app_offer)};
+  }
+#endif
   const char* ss = std::getenv("NSGX_OCALL_STACK");
   e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : 256 * 1024;
   e.stack_size = std::max<std::size_t>(e.stack_size & ~std::size_t{4095}, 16 * 1024);
@@ -682,12 +731,15 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
       return SGX_ERROR_ENCLAVE_LOST;
     }
     mb->op = op;
+    mb->gate = e.gate;
     mb->rdi = rdi, mb->rsi = rsi, mb->rdx = 0, mb->r8 = 0, mb->r9 = 0;
+    if (e.app_offer != nullptr) mb->r8 = NSGX_EXIT_GATE_OFFER, mb->r9 = reinterpret_cast<std::uint64_t>(e.app_offer);
     mb->ursp = sp, mb->urbp = sp;
     if (op == isolated::MailOp::kEenter) entry_sp = sp;
     const std::uint32_t before = mb->response.load();
     isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
-    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200))
+    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields(),
+                                  &t_spin))
       if (mb->lost.load() || !e.client->alive()) {
         mark_lost(e);
         return SGX_ERROR_ENCLAVE_LOST;
@@ -700,6 +752,7 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     const isolated::MailExit exit = mb->exit;
     const std::uint64_t out_rdi = mb->out_rdi, out_rsi = mb->out_rsi, out_rsp = mb->out_rsp;
     if (exit == isolated::MailExit::kEexit) {
+      (mb->via_gate != 0 ? e.gate_exits : e.trap_exits).fetch_add(1, std::memory_order_relaxed);
       if (static_cast<long>(out_rdi) == kOcmdEret) return static_cast<sgx_status_t>(static_cast<std::uint32_t>(out_rsi));
       // An OCALL: its marshalling struct is on the window stack below
       // out_rsp; a nested ECALL from it starts below that too.
@@ -1036,6 +1089,15 @@ extern "C" sgx_status_t nsgx_uswitchless_stats(const sgx_enclave_id_t eid, const
   if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
   if (!e->sl) return SGX_ERROR_FEATURE_NOT_SUPPORTED;
   *stats = e->sl->stats(type);
+  return SGX_SUCCESS;
+}
+
+extern "C" sgx_status_t nsgx_enclave_exit_counts(sgx_enclave_id_t eid, uint64_t* gate_exits, uint64_t* trap_exits) {
+  if (gate_exits == nullptr || trap_exits == nullptr) return SGX_ERROR_INVALID_PARAMETER;
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  *gate_exits = e->gate_exits.load(std::memory_order_relaxed);
+  *trap_exits = e->trap_exits.load(std::memory_order_relaxed);
   return SGX_SUCCESS;
 }
 

@@ -1,0 +1,64 @@
+/*
+ * The exit gate: how a nestedsgx backend lets enclaves built with our
+ * trusted runtime (sdk/trts/entry.S) leave without executing ENCLU[EEXIT],
+ * which traps here (#UD, intercepted by the hypervisor: ~20,000 cycles).
+ * docs/isolated.md, "The exit gate", says why this cannot weaken an enclave.
+ *
+ * The offer, at EENTER only (never at ERESUME):
+ *   R8 = NSGX_EXIT_GATE_OFFER, R9 = the address of a descriptor
+ *   (struct nsgx_exit_gate) in untrusted memory.
+ * The trusted runtime accepts it only if R8 is the offer, the whole
+ * descriptor lies outside ELRANGE, its magic, version and size are these,
+ * its gate is not 0 and lies outside ELRANGE, and the exit address (RCX at
+ * EENTER) lies outside ELRANGE too. Anything else: it leaves with ENCLU, as
+ * on SGX hardware and on every backend without a gate.
+ *
+ * Leaving through the gate is a jump to `gate` with the registers exactly
+ * as ENCLU[EEXIT] would leave them to the untrusted side: RAX = 4 (EEXIT),
+ * RBX = the exit address, RCX = the address following the runtime's ENCLU
+ * (what EEXIT puts in RCX), RSP/RBP the untrusted stack, RDI/RSI the exit's
+ * operands, every other general-purpose register and XMM0-15 zero. The
+ * backend's gate performs its EEXIT from there (for the isolated backend:
+ * runtime/isolated/host_entry.S, nsgx_host_gate_*).
+ *
+ * A plain C header, also read by assembly (the trusted runtime includes it).
+ */
+#ifndef NSGX_RUNTIME_COMMON_EXIT_GATE_H
+#define NSGX_RUNTIME_COMMON_EXIT_GATE_H
+
+/* "nsgxGATE" and "nsgxEXIT" in little-endian ASCII. */
+#define NSGX_EXIT_GATE_OFFER 0x455441477867736e
+#define NSGX_EXIT_GATE_MAGIC 0x544958457867736e
+#define NSGX_EXIT_GATE_VERSION 1
+#define NSGX_EXIT_GATE_SIZE 24
+/* Offsets in the descriptor. */
+#define NSGX_EXIT_GATE_OFF_MAGIC 0
+#define NSGX_EXIT_GATE_OFF_VERSION 8
+#define NSGX_EXIT_GATE_OFF_SIZE 12
+#define NSGX_EXIT_GATE_OFF_GATE 16
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+struct nsgx_exit_gate {
+  uint64_t magic;   /* NSGX_EXIT_GATE_MAGIC */
+  uint32_t version; /* NSGX_EXIT_GATE_VERSION */
+  uint32_t size;    /* NSGX_EXIT_GATE_SIZE: the descriptor's length */
+  uint64_t gate;    /* where the enclave jumps instead of ENCLU[EEXIT] */
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(nsgx_exit_gate) == NSGX_EXIT_GATE_SIZE && offsetof(nsgx_exit_gate, version) == 8 &&
+                  offsetof(nsgx_exit_gate, size) == 12 && offsetof(nsgx_exit_gate, gate) == 16,
+              "the trusted runtime's entry.S reads these offsets");
+#else
+_Static_assert(sizeof(struct nsgx_exit_gate) == NSGX_EXIT_GATE_SIZE &&
+                   offsetof(struct nsgx_exit_gate, version) == NSGX_EXIT_GATE_OFF_VERSION &&
+                   offsetof(struct nsgx_exit_gate, size) == NSGX_EXIT_GATE_OFF_SIZE &&
+                   offsetof(struct nsgx_exit_gate, gate) == NSGX_EXIT_GATE_OFF_GATE,
+               "the trusted runtime's entry.S reads these offsets");
+#endif
+#endif
+
+#endif

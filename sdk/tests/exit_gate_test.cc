@@ -1,0 +1,103 @@
+// The exit gate on the isolated backend (docs/isolated.md, "The exit gate"):
+// an enclave built by our trusted runtime leaves through the enclave host's
+// gate when the host offers it and through a trapping ENCLU when it does
+// not, and it refuses every broken offer — a gate inside ELRANGE, a wrong
+// magic or version, R8 not the offer — falling back to ENCLU with the same
+// results. Run with the test build of the host (nsgx-enclave-host-gate-test,
+// NSGX_ENCLAVE_HOST), which makes those offers when asked (MailGate::kTest*).
+// And an application that puts a gate offer of its own into the mailbox's
+// R8/R9 (the test build of the untrusted runtime does, for test-app-offer):
+// the host never passes it on, so the enclave never jumps where the
+// application says.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "bench_u.h"
+#include "sgx_urts.h"
+
+namespace {
+
+std::uint32_t g_ocalls = 0;
+
+struct Counts {
+  std::uint64_t gate = 0, trap = 0;
+};
+
+class ExitGate : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (eid_ != 0) sgx_destroy_enclave(eid_);
+    unsetenv("NSGX_EXIT_GATE");
+  }
+  // An enclave created with NSGX_EXIT_GATE=mode (unset if null).
+  void create(const char* mode) {
+    if (mode != nullptr)
+      setenv("NSGX_EXIT_GATE", mode, 1);
+    else
+      unsetenv("NSGX_EXIT_GATE");
+    ASSERT_EQ(sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid_, nullptr), SGX_SUCCESS);
+  }
+  Counts counts() {
+    Counts c;
+    EXPECT_EQ(nsgx_enclave_exit_counts(eid_, &c.gate, &c.trap), SGX_SUCCESS);
+    return c;
+  }
+  // 50 null ECALLs and one ECALL making 50 OCALLs, all checked: 101 exits
+  // (50 ECALL returns, 50 OCALLs, the last return).
+  void calls() {
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(ecall_null(eid_), SGX_SUCCESS);
+    g_ocalls = 0;
+    ASSERT_EQ(ecall_ocalls(eid_, 50), SGX_SUCCESS);
+    EXPECT_EQ(g_ocalls, 50u);
+  }
+  sgx_enclave_id_t eid_ = 0;
+};
+
+TEST_F(ExitGate, UsedWhenTheHostOffersIt) {
+  create(nullptr);
+  const Counts before = counts();  // the initialization's exit
+  calls();
+  const Counts after = counts();
+  EXPECT_EQ(after.gate - before.gate, 101u);
+  EXPECT_EQ(after.trap, 0u);
+}
+
+TEST_F(ExitGate, OffMakesEveryExitTrap) {
+  create("off");
+  const Counts before = counts();
+  calls();
+  const Counts after = counts();
+  EXPECT_EQ(after.trap - before.trap, 101u);
+  EXPECT_EQ(after.gate, 0u);
+}
+
+// Each broken offer: the enclave must not take it, and the calls still work.
+class HostileGate : public ExitGate, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(HostileGate, RefusedAndTheCallsStillWork) {
+  create(GetParam());
+  calls();
+  const Counts c = counts();
+  EXPECT_EQ(c.gate, 0u);
+  EXPECT_GE(c.trap, 101u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Offers, HostileGate,
+                         ::testing::Values("test-inside", "test-magic", "test-version", "test-offer",
+                                           // the application's own offer in the mailbox: the host must not pass it on
+                                           "test-app-offer"));
+
+TEST(ExitGateMode, AnUnknownModeIsRefused) {
+  setenv("NSGX_EXIT_GATE", "sometimes", 1);
+  sgx_enclave_id_t eid = 0;
+  EXPECT_EQ(sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr), SGX_ERROR_INVALID_PARAMETER);
+  unsetenv("NSGX_EXIT_GATE");
+}
+
+}  // namespace
+
+extern "C" void ocall_null(void) { ++g_ocalls; }
+extern "C" void ocall_null_sl(void) { ++g_ocalls; }

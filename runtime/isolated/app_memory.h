@@ -39,11 +39,24 @@ class AppMemory {
   bool enabled() const { return fd_ >= 0; }
 
   // A #PF by enclave code at `addr` with the native error code `error_code`.
-  // True: the page is now mapped as the application has it; the access is
-  // retried. False: not the application's memory (no such page in the
-  // application, an instruction fetch, an address the host itself uses):
-  // the enclave sees the #PF, as on SGX.
-  bool fault(std::uint64_t addr, std::uint32_t error_code);
+  // kMapped: the page is now mapped as the application has it; the access
+  // is retried. kNotMirrored: not the application's memory (no such page in
+  // the application, an instruction fetch, an address the host itself uses):
+  // the enclave sees the #PF, as on SGX. kStuck: the page is already mapped
+  // as the access needs and yet the same thread faulted on it more than
+  // kMaxStalls times in a row: retrying cannot help (the host stops the
+  // enclave, host_main.cc).
+  enum class Fault { kMapped, kNotMirrored, kStuck };
+  // One enclave thread's faults that changed nothing, kept by its caller: a
+  // fault on a page another thread has just mapped is retried once, a fault
+  // that keeps coming back is counted. Reset by a fault that maps or
+  // unprotects a page, and by `sync` (the caller clears it at each entry).
+  struct Progress {
+    std::uint64_t page = ~0ull;
+    std::uint32_t stalls = 0;
+  };
+  static constexpr std::uint32_t kMaxStalls = 16;
+  Fault fault(std::uint64_t addr, std::uint32_t error_code, Progress& progress);
 
   // At every entry and exit of enclave code: writes back the bytes enclave
   // code changed and forgets every mirrored page.

@@ -131,8 +131,10 @@ AppMemory::Fault AppMemory::fault(std::uint64_t addr, std::uint32_t error_code, 
     // a race with another thread; again and again, with no other fault of
     // this thread between, a fault the mapping does not explain (a write
     // fault on a writable page) — retrying it would spin for ever.
+    // Pages forgotten by a transition since this thread's last stall make
+    // a new fault on the page ordinary, however often it recurs.
+    if (progress.page != page || progress.generation != generation_) progress = {page, generation_, 0};
     unlock();
-    if (progress.page != page) progress = {page, 0};
     return ++progress.stalls > kMaxStalls ? Fault::kStuck : Fault::kMapped;
   }
   progress = {};
@@ -287,6 +289,7 @@ void AppMemory::sync() {
 
 void AppMemory::sync_locked() {
   if (count_ == 0) return;
+  ++generation_;  // pages forgotten: a fault after this one is no stall (fault)
   for (std::size_t s = 0; s < count_; ++s) {
     Entry& e = table_[used_[s]];
     if (e.dirty == 0) continue;

@@ -48,11 +48,13 @@ class AppMemory {
   // enclave, host_main.cc).
   enum class Fault { kMapped, kNotMirrored, kStuck };
   // One enclave thread's faults that changed nothing, kept by its caller: a
-  // fault on a page another thread has just mapped is retried once, a fault
-  // that keeps coming back is counted. Reset by a fault that maps or
-  // unprotects a page, and by `sync` (the caller clears it at each entry).
+  // fault on a page another thread has just mapped is retried, a fault that
+  // keeps coming back on the same page with no transition of any thread
+  // between (nothing unmapped it) is counted. Reset by a fault that maps or
+  // unprotects a page, by any `sync` since, and by the caller at each entry.
   struct Progress {
     std::uint64_t page = ~0ull;
+    std::uint64_t generation = 0;  // generation_ at the first stall
     std::uint32_t stalls = 0;
   };
   static constexpr std::uint32_t kMaxStalls = 16;
@@ -90,6 +92,7 @@ class AppMemory {
   std::size_t count_ = 0;              // = snapshot slots in use
   std::uint64_t scratch_ = 0;          // where pages are filled before they move into place
   std::atomic<std::uint32_t> lock_{0};
+  std::uint64_t generation_ = 0;  // sync_locked calls (under lock_)
   std::atomic<std::uint64_t> fetched_{0}, written_{0};
 };
 

@@ -94,8 +94,7 @@ TEST_F(AppMemoryTest, ARaceIsRetriedAndProgressResetsTheCount) {
   for (int round = 0; round < 3 * static_cast<int>(AppMemory::kMaxStalls); ++round) {
     ASSERT_EQ(mem_.fault(page_, kRead, other), AppMemory::Fault::kMapped);
     ASSERT_EQ(mem_.fault(page_, kRead, mine), AppMemory::Fault::kMapped) << round;
-    mem_.sync();  // a transition forgets every page
-    mine = {};    // as the host does at each entry
+    mem_.sync();  // another thread's transition forgets every page
   }
   // An unmapped address of the application is not its memory: the enclave's #PF.
   EXPECT_EQ(mem_.fault(0x30000, kRead, mine), AppMemory::Fault::kNotMirrored);

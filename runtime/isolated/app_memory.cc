@@ -106,10 +106,11 @@ AppMemory::Entry* AppMemory::insert(std::uint64_t page, std::uint32_t slot) {
   return &table_[i];
 }
 
-bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
-  if (fd_ < 0 || (error_code & kPfFetch) != 0) return false;  // SGX: no enclave-mode fetch outside ELRANGE
+AppMemory::Fault AppMemory::fault(std::uint64_t addr, std::uint32_t error_code, Progress& progress) {
+  if (fd_ < 0 || (error_code & kPfFetch) != 0)
+    return Fault::kNotMirrored;  // SGX: no enclave-mode fetch outside ELRANGE
   const std::uint64_t page = addr & ~(kPage - 1);
-  if (!mirrorable(page)) return false;
+  if (!mirrorable(page)) return Fault::kNotMirrored;
   const bool write = (error_code & kPfWrite) != 0;
   lock();
   if (Entry* e = find(page)) {
@@ -119,13 +120,24 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
     if (write && e->dirty == 0) {
       if (raw_mprotect(page, kPage, PROT_READ | PROT_WRITE) != 0) {
         unlock();
-        return false;
+        return Fault::kNotMirrored;
       }
       e->dirty = 1;
+      progress = {};
+      unlock();
+      return Fault::kMapped;
     }
+    // Nothing to change: the page is mapped as this access needs. Once is
+    // a race with another thread; again and again, with no other fault of
+    // this thread between, a fault the mapping does not explain (a write
+    // fault on a writable page) — retrying it would spin for ever.
+    // Pages forgotten by a transition since this thread's last stall make
+    // a new fault on the page ordinary, however often it recurs.
+    if (progress.page != page || progress.generation != generation_) progress = {page, generation_, 0};
     unlock();
-    return true;
+    return ++progress.stalls > kMaxStalls ? Fault::kStuck : Fault::kMapped;
   }
+  progress = {};
   if (count_ + 1 > capacity_) sync_locked();  // full: an early transition's write-back
   std::uint64_t n = 1;
   while (n < kAround && count_ + n < capacity_ && mirrorable(page + n * kPage) && find(page + n * kPage) == nullptr)
@@ -143,7 +155,7 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
   if (claim != reinterpret_cast<void*>(page)) {
     if (claim != MAP_FAILED) raw_munmap(reinterpret_cast<std::uint64_t>(claim), n * kPage);
     unlock();
-    return false;
+    return Fault::kNotMirrored;
   }
   std::uint8_t* snap = snapshots_ + count_ * kPage;
   const long got = raw_syscall(SYS_pread64, fd_, reinterpret_cast<long>(snap), static_cast<long>(n * kPage),
@@ -152,7 +164,7 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
   if (pages < n) raw_munmap(page + pages * kPage, (n - pages) * kPage);
   if (pages == 0) {  // the application has no such page
     unlock();
-    return false;
+    return Fault::kNotMirrored;
   }
   void* scratch =
       raw_mmap(scratch_, pages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
@@ -172,7 +184,7 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
     if (scratch != MAP_FAILED) raw_munmap(reinterpret_cast<std::uint64_t>(scratch), pages * kPage);
     raw_munmap(page, pages * kPage);
     unlock();
-    return false;
+    return Fault::kNotMirrored;
   }
   for (std::uint64_t i = 0; i < pages; ++i) insert(page + i * kPage, static_cast<std::uint32_t>(count_ + i));
   count_ += pages;
@@ -182,7 +194,7 @@ bool AppMemory::fault(std::uint64_t addr, std::uint32_t error_code) {
     if (raw_mprotect(page, kPage, PROT_READ | PROT_WRITE) == 0) e->dirty = 1;
   }
   unlock();
-  return true;
+  return Fault::kMapped;
 }
 
 // The bytes of a dirty page that differ from what was fetched are written
@@ -277,6 +289,7 @@ void AppMemory::sync() {
 
 void AppMemory::sync_locked() {
   if (count_ == 0) return;
+  ++generation_;  // pages forgotten: a fault after this one is no stall (fault)
   for (std::size_t s = 0; s < count_; ++s) {
     Entry& e = table_[used_[s]];
     if (e.dirty == 0) continue;

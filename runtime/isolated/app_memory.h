@@ -39,11 +39,26 @@ class AppMemory {
   bool enabled() const { return fd_ >= 0; }
 
   // A #PF by enclave code at `addr` with the native error code `error_code`.
-  // True: the page is now mapped as the application has it; the access is
-  // retried. False: not the application's memory (no such page in the
-  // application, an instruction fetch, an address the host itself uses):
-  // the enclave sees the #PF, as on SGX.
-  bool fault(std::uint64_t addr, std::uint32_t error_code);
+  // kMapped: the page is now mapped as the application has it; the access
+  // is retried. kNotMirrored: not the application's memory (no such page in
+  // the application, an instruction fetch, an address the host itself uses):
+  // the enclave sees the #PF, as on SGX. kStuck: the page is already mapped
+  // as the access needs and yet the same thread faulted on it more than
+  // kMaxStalls times in a row: retrying cannot help (the host stops the
+  // enclave, host_main.cc).
+  enum class Fault { kMapped, kNotMirrored, kStuck };
+  // One enclave thread's faults that changed nothing, kept by its caller: a
+  // fault on a page another thread has just mapped is retried, a fault that
+  // keeps coming back on the same page with no transition of any thread
+  // between (nothing unmapped it) is counted. Reset by a fault that maps or
+  // unprotects a page, by any `sync` since, and by the caller at each entry.
+  struct Progress {
+    std::uint64_t page = ~0ull;
+    std::uint64_t generation = 0;  // generation_ at the first stall
+    std::uint32_t stalls = 0;
+  };
+  static constexpr std::uint32_t kMaxStalls = 16;
+  Fault fault(std::uint64_t addr, std::uint32_t error_code, Progress& progress);
 
   // At every entry and exit of enclave code: writes back the bytes enclave
   // code changed and forgets every mirrored page.
@@ -77,6 +92,7 @@ class AppMemory {
   std::size_t count_ = 0;              // = snapshot slots in use
   std::uint64_t scratch_ = 0;          // where pages are filled before they move into place
   std::atomic<std::uint32_t> lock_{0};
+  std::uint64_t generation_ = 0;  // sync_locked calls (under lock_)
   std::atomic<std::uint64_t> fetched_{0}, written_{0};
 };
 

@@ -162,6 +162,7 @@ struct Worker {
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   bool via_gate = false;           // the latest EEXIT came through the exit gate
   SpinBudget spin;                 // this worker's mailbox waits (mailbox.h)
+  AppMemory::Progress app_progress;  // this thread's faults on application memory that changed nothing
   // ERESUME's state, loaded by the dispatcher at the resume trap.
   bool resume_pending = false;
   monitor::CpuState resume_state;
@@ -548,8 +549,17 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
     // The driver's part of a fault (EAUG on a first touch, a stale mapping):
     // the monitor decides; the enclave retries, unaware, when it is fixed.
     if (driver_fault(w, ex.address, ex.error_code, ex.error_code)) return;
-  } else if (ex.vector == sgx::vector::kPf && g.app.fault(ex.address, ex.error_code)) {
-    return;  // the application's page, now mirrored: the access is retried
+  } else if (ex.vector == sgx::vector::kPf) {
+    switch (g.app.fault(ex.address, ex.error_code, w.app_progress)) {
+      case AppMemory::Fault::kMapped:
+        return;  // the application's page, now mirrored: the access is retried
+      case AppMemory::Fault::kStuck:
+        // Only this enclave's host ends; the monitor, the application (its
+        // ECALL fails with SGX_ERROR_ENCLAVE_LOST) and other enclaves go on.
+        die("application memory: a fault persists on a page already mapped for the access (stopping this enclave)");
+      case AppMemory::Fault::kNotMirrored:
+        break;
+    }
   }
   aex(w, uc, ex);
 }
@@ -726,6 +736,7 @@ void worker_loop_held(Worker& w) {
       w.via_gate = false;
       const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
       g.app.sync();  // what the application wrote before this entry
+      w.app_progress = {};
       code = nsgx_host_enter(b, &r);
       g.app.sync();  // what the enclave wrote, before the application learns of the exit
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
@@ -736,6 +747,7 @@ void worker_loop_held(Worker& w) {
       w.resume_pending = true;
       w.via_gate = false;
       g.app.sync();
+      w.app_progress = {};
       code = nsgx_host_resume(b);
       g.app.sync();
     }

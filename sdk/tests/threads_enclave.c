@@ -55,3 +55,16 @@ uint64_t ecall_counter(void) {
   sgx_thread_mutex_unlock(&counter_mu);
   return n;
 }
+
+/* Lock, pause outside (an OCALL while holding the mutex, so the others
+ * queue and sleep), count, unlock: `iters` times. 1 on success. */
+int ecall_contend(int id, int iters) {
+  for (int i = 0; i < iters; ++i) {
+    if (sgx_thread_mutex_lock(&counter_mu) != 0) return 0;
+    int stop = 0;
+    const sgx_status_t st = ocall_pause(&stop, id);
+    ++counter;
+    if (sgx_thread_mutex_unlock(&counter_mu) != 0 || st != SGX_SUCCESS) return 0;
+  }
+  return 1;
+}

@@ -65,16 +65,32 @@ static sgx_status_t converted(sgx_status_t r) {
   return (r == SGX_ERROR_OUT_OF_MEMORY || r == SGX_ERROR_KDF_MISMATCH) ? r : SGX_ERROR_UNEXPECTED;
 }
 
-static sgx_status_t derive_key(const sgx_ec256_dh_shared_t* z, const char label[3], sgx_key_128bit_t* out) {
+/* The SDK's ECDH key derivation (kdf_id 1), shared with the
+ * remote-attestation key exchange (tkey_exchange.c): KDK = AES-CMAC(0^128,
+ * Z little-endian), key = AES-CMAC(KDK, 0x01 || label || 0x00 || 0x80 0x00)
+ * (the last two bytes: the key length in bits, 128, little-endian). */
+sgx_status_t nsgx_ecdh_derive_key(const sgx_ec256_dh_shared_t* z, const char* label, size_t label_len,
+                                  sgx_key_128bit_t* out) {
+  if (label_len > 3) return SGX_ERROR_INVALID_PARAMETER; /* "SMK", "AEK", "SK", "MK", "VK" */
   const sgx_cmac_128bit_key_t zero = {0};
   sgx_cmac_128bit_tag_t kdk;
   sgx_status_t r = sgx_rijndael128_cmac_msg(&zero, z->s, sizeof z->s, &kdk);
   if (r == SGX_SUCCESS) {
-    const uint8_t buf[7] = {0x01, (uint8_t)label[0], (uint8_t)label[1], (uint8_t)label[2], 0x00, 0x80, 0x00};
-    r = sgx_rijndael128_cmac_msg((const sgx_cmac_128bit_key_t*)&kdk, buf, sizeof buf, (sgx_cmac_128bit_tag_t*)out);
+    uint8_t buf[7];
+    buf[0] = 0x01;
+    memcpy(buf + 1, label, label_len);
+    buf[label_len + 1] = 0x00;
+    buf[label_len + 2] = 0x80;
+    buf[label_len + 3] = 0x00;
+    r = sgx_rijndael128_cmac_msg((const sgx_cmac_128bit_key_t*)&kdk, buf, (uint32_t)(label_len + 4),
+                                 (sgx_cmac_128bit_tag_t*)out);
   }
   mbedtls_platform_zeroize(kdk, sizeof kdk);
   return r;
+}
+
+static sgx_status_t derive_key(const sgx_ec256_dh_shared_t* z, const char label[3], sgx_key_128bit_t* out) {
+  return nsgx_ecdh_derive_key(z, label, 3, out);
 }
 
 /* SHA-256(a || b) */

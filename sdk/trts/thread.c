@@ -42,14 +42,22 @@ static sgx_thread_t dequeue(sgx_thread_queue_t* q) {
   return t;
 }
 
-/* Sleep until woken (or, without the OCALLs, until `woken` flips). */
+/* Sleep until woken: until an enclave thread that took this one off its
+ * queue set `woken`. The untrusted event is only how to sleep, never the
+ * proof of a wake-up: a wait OCALL that returns early (a hostile or buggy
+ * application, a signal) leaves the thread queued, and leaving here then
+ * would queue it a second time (a cycle in the list) or let it run while
+ * still queued. So it waits again; an event set for a wake-up already seen
+ * makes one wait return at once, and the loop absorbs that too. */
 static void sleep_self(sgx_thread_t self) {
   nsgx_td_t* td = td_of(self);
-  if (sgx_thread_wait_untrusted_event_ocall) {
-    int r = 0;
-    (void)sgx_thread_wait_untrusted_event_ocall(&r, (const void*)self);
-  } else {
-    while (!__atomic_load_n(&td->woken, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+  while (!__atomic_load_n(&td->woken, __ATOMIC_ACQUIRE)) {
+    if (sgx_thread_wait_untrusted_event_ocall) {
+      int r = 0;
+      (void)sgx_thread_wait_untrusted_event_ocall(&r, (const void*)self);
+    } else {
+      __builtin_ia32_pause();
+    }
   }
   __atomic_store_n(&td->woken, 0, __ATOMIC_RELEASE);
 }

@@ -109,6 +109,13 @@ void* malloc(size_t n);
 void free(void* p);
 HIDDEN void nsgx_crash(void) __attribute__((noreturn));
 HIDDEN extern volatile int nsgx_crashed;
+/* dh.c: the SDK's ECDH key derivation (KDK from the shared secret, then
+ * a labelled CMAC), for sgx_dh and the remote-attestation key exchange. */
+#include "sgx_key.h"
+#include "sgx_tcrypto.h"
+sgx_status_t nsgx_ecdh_derive_key(const sgx_ec256_dh_shared_t* z, const char* label, size_t label_len,
+                                  sgx_key_128bit_t* out) HIDDEN;
+
 /* thread.c's wait queues and sleeping, for pthread.c. */
 #include "sgx_thread.h"
 HIDDEN void nsgx_waitq_push(sgx_thread_queue_t* q, sgx_thread_t self);

@@ -37,7 +37,6 @@ namespace nsgx::isolated {
 
 namespace {
 
-using monitor::EpcIndex;
 using monitor::LeafKind;
 using monitor::LeafResult;
 using monitor::LinearAddr;

@@ -25,8 +25,6 @@
 #include "sgx_trts.h"
 #include "trts_internal.h"
 
-void* calloc(size_t count, size_t size);
-
 /* Tags of the states behind handles. */
 enum {
   TAG_SHA1 = 0x53484131,

@@ -538,6 +538,7 @@ sgx_status_t sgx_ecc256_create_key_pair(sgx_ec256_private_t* p_private, sgx_ec25
   return rc == 0 ? SGX_SUCCESS : SGX_ERROR_UNEXPECTED;
 }
 
+/* NOLINTNEXTLINE(misc-misplaced-const): the SGX SDK's prototype as it is (the handle itself const) */
 sgx_status_t sgx_ecc256_check_point(const sgx_ec256_public_t* p_point, const sgx_ecc_state_handle_t ecc_handle,
                                     int* p_valid) {
   ecc_state_t* s = ecc_of(ecc_handle);

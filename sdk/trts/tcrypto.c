@@ -879,8 +879,10 @@ sgx_status_t sgx_rsa_pub_encrypt_sha256(const void* rsa_key, unsigned char* pout
     *pout_len = k;
     return SGX_SUCCESS;
   }
-  /* RFC 8017 7.1.1: at most k - 2hLen - 2 bytes. */
-  if (*pout_len < k || pin_len > k - 2 * SGX_SHA256_HASH_SIZE - 2) return SGX_ERROR_INVALID_PARAMETER;
+  /* RFC 8017 7.1.1: at most k - 2hLen - 2 bytes (none for a key shorter
+   * than 2hLen + 2, where the subtraction would wrap). */
+  const size_t overhead = (size_t)2 * SGX_SHA256_HASH_SIZE + 2;
+  if (*pout_len < k || k < overhead || pin_len > k - overhead) return SGX_ERROR_INVALID_PARAMETER;
   mbedtls_rsa_set_padding(&s->rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
   const int rc = mbedtls_rsa_rsaes_oaep_encrypt(&s->rsa, tcrypto_rng, NULL, MBEDTLS_RSA_PUBLIC, NULL, 0, pin_len,
                                                 pin_data, pout_data);

@@ -924,7 +924,6 @@ __attribute__((weak)) int rand(void) {
 /* The fortified snprintf (glibc's ABI) that mbedTLS's OID code calls, as
  * Debian builds it with _FORTIFY_SOURCE: refuse a length beyond the
  * destination object, then format. Weak, like rand(). */
-int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap);
 __attribute__((weak)) int __snprintf_chk(char* s, size_t maxlen, int flag, size_t slen, const char* fmt, ...) {
   (void)flag;
   if (maxlen > slen) nsgx_crash(); /* a buffer overflow, as glibc's __chk_fail */

@@ -105,7 +105,7 @@ class Server final : public driver::DriverHooks {
   int handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r);
   int do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail, std::uint64_t& tcs_count);
   int start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs);
-  void host_reader(const std::shared_ptr<Host>& h);  // h: the reader lambda's own copy
+  static void host_reader(const std::shared_ptr<Host>& h);  // h: the reader lambda's own copy
   void host_worker(std::shared_ptr<Host> h);
   void serve_host_request(Host& h, const Message& m);
   static void host_lost(Host& h);

@@ -804,7 +804,7 @@ Result<void> check_enclave(const Enclave& e, const ParseOptions& o) {
 
 Result<Enclave> parse_text(const std::string& path, const std::string& text, const ParseOptions& options) {
   Resolver r(options);
-  auto root = r.parse(path, text);
+  auto root = Resolver::parse(path, text);
   if (!root) return root.error();
   std::vector<std::string> stack{std::filesystem::weakly_canonical(path).string()};
   auto funcs = r.collect(*root, stack);

@@ -474,7 +474,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   e.size = img.metadata().enclave_size;
   // ELRANGE stays reserved and inaccessible here: this process never maps
   // enclave memory (a pointer into it is refused by the trusted bridges).
-  void* area = c->reserve(e.size);
+  void* area = isolated::Client::reserve(e.size);
   if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
   e.area = static_cast<std::uint8_t*>(area);
   e.area_size = e.size;

@@ -371,7 +371,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   e.host = h;
   epc_.set_thread_table(*e.id(), h->threads, in.mailboxes);
   hosts_.fetch_add(1);
-  h->reader = std::thread([this, h] { host_reader(h); });
+  h->reader = std::thread([h] { host_reader(h); });
   h->worker = std::thread([this, h] { host_worker(h); });
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "base/bytes.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -26,9 +27,7 @@ std::string hex_u64(std::uint64_t v) {
 }
 
 bool all_zero(ByteSpan bytes) {
-  for (std::uint8_t b : bytes)
-    if (b != 0) return false;
-  return true;
+  return std::ranges::all_of(bytes, [](std::uint8_t b) { return b == 0; });
 }
 
 namespace {

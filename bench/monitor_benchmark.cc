@@ -65,8 +65,8 @@ struct Launched {
         std::memcpy(page.data(), &t, sizeof t);
         flags = 0x100;
       }
-      (void)monitor.eadd(EpcIndex{next_page++}, id, LinearAddr{kBase + i * 4096}, page, si(flags));
-      (void)mb.add_page(i * 4096, flags, page, 0);
+      (void)monitor.eadd(EpcIndex{next_page++}, id, LinearAddr{kBase + std::uint64_t{i} * 4096}, page, si(flags));
+      (void)mb.add_page(std::uint64_t{i} * 4096, flags, page, 0);
     }
     identity::SigstructFields f;
     f.enclave_hash = mb.mrenclave();
@@ -275,7 +275,7 @@ BENCHMARK(BM_EaugEaccept);
 void BM_EmodprEmodpe(benchmark::State& state) {
   Launched l;
   const EpcIndex page{4};
-  const LinearAddr addr{kBase + 3 * 4096};
+  const LinearAddr addr{kBase + std::uint64_t{3} * 4096};
   std::uint64_t tsc = 0;
   for (auto _ : state) {
     const auto t0 = __rdtsc();

@@ -129,10 +129,10 @@ EpcPool::Reclaim EpcPool::evict_one_locked() {
   for (std::size_t tries = lru_.size(); tries > 0 && !lru_.empty(); --tries) {
     auto [encl, addr] = lru_.front();
     lru_.pop_front();
-    if (live_.count(encl) == 0) continue;
+    if (!live_.contains(encl)) continue;
     auto it = encl->pages_.find(addr);
     if (it == encl->pages_.end() || !it->second.epc) continue;  // removed or already evicted
-    if (busy.count(encl) == 0) {
+    if (!busy.contains(encl)) {
       const auto r = encl->evict_locked(addr);
       if (r == DriverEnclave::Evict::kEvicted) {
         ++evictions_;
@@ -432,7 +432,7 @@ int DriverEnclave::add_pages(sgx_enclave_add_pages& arg) {
   std::array<std::uint8_t, sgx::kPageSize> src;
   while (c < arg.length) {
     const std::uint64_t addr = base_ + arg.offset + c;
-    if (pages_.count(addr) != 0) {
+    if (pages_.contains(addr)) {
       ret = -EEXIST;
       break;
     }

@@ -101,7 +101,7 @@ class EpcPool {
   // Drops the pool lock, which `lock` holds, while kicked threads leave an
   // enclave, and takes it back. False once an operation has waited too long
   // (`waits` counts); the operation then fails as if nothing were evictable.
-  bool wait_unlocked(std::unique_lock<std::mutex>& lock, int& waits);
+  static bool wait_unlocked(std::unique_lock<std::mutex>& lock, int& waits);
 
   monitor::Monitor& monitor_;
   DriverHooks* hooks_;

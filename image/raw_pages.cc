@@ -22,7 +22,7 @@ Status replay_raw_pages(ByteSpan pages, const RawPagesLayout& layout, identity::
   NSGX_RETURN_IF_ERROR(builder.ecreate(layout.ssa_frame_size, size));
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint64_t flags =
-        layout.tcs_pages.count(i) ? sgx::secinfo_flags::page_type(sgx::PageType::kTcs) : layout.reg_flags;
+        layout.tcs_pages.contains(i) ? sgx::secinfo_flags::page_type(sgx::PageType::kTcs) : layout.reg_flags;
     std::span<const std::uint8_t, sgx::kPageSize> page(pages.data() + i * sgx::kPageSize, sgx::kPageSize);
     NSGX_RETURN_IF_ERROR(builder.add_page(i * sgx::kPageSize, flags, page, identity::kExtendAll));
   }

@@ -46,8 +46,7 @@ bool xfrm_consistent(std::uint64_t xfrm) {
   const std::uint64_t avx512 = sgx::xfrm::kOpmask | sgx::xfrm::kZmmHi256 | sgx::xfrm::kHi16Zmm;
   if ((xfrm & avx512) != 0 && ((xfrm & avx512) != avx512 || (xfrm & sgx::xfrm::kAvx) == 0)) return false;
   const std::uint64_t amx = sgx::xfrm::kAmxTileCfg | sgx::xfrm::kAmxTileData;
-  if ((xfrm & amx) != 0 && (xfrm & amx) != amx) return false;
-  return true;
+  return (xfrm & amx) == 0 || (xfrm & amx) == amx;
 }
 
 bool canonical(std::uint64_t addr) {
@@ -205,7 +204,7 @@ LeafResult Monitor::eadd(EpcIndex page, EnclaveId id, LinearAddr addr, std::span
   if (!addr.page_aligned()) return LeafResult::gp("EADD: linear address not page aligned");
   if (addr.value < secs.base_addr || addr.value - secs.base_addr >= secs.size)
     return LeafResult::gp("EADD: linear address outside ELRANGE");
-  if (enclave->pages.count(addr.value) != 0) return LeafResult::gp("EADD: linear address already backed by a page");
+  if (enclave->pages.contains(addr.value)) return LeafResult::gp("EADD: linear address already backed by a page");
 
   // The page's content and the SECINFO that is measured and recorded.
   std::uint64_t measured_flags = secinfo.flags;
@@ -447,7 +446,7 @@ LeafResult Monitor::eaug(EpcIndex page, EnclaveId id, LinearAddr addr) {
   const sgx::Secs& secs = enclave->secs;
   if (!addr.page_aligned() || addr.value < secs.base_addr || addr.value - secs.base_addr >= secs.size)
     return LeafResult::gp("EAUG: linear address not a page inside ELRANGE");
-  if (enclave->pages.count(addr.value) != 0) return LeafResult::gp("EAUG: linear address already backed");
+  if (enclave->pages.contains(addr.value)) return LeafResult::gp("EAUG: linear address already backed");
   EpcmEntry added{};
   {
     std::lock_guard lock(epcm_mu_);
@@ -510,7 +509,7 @@ LeafResult Monitor::emodt(EpcIndex page, const sgx::Secinfo& si) {
   if (entry.pending || entry.modified || entry.pr)
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: page is pending, modified or restricted");
   // Last, since a TCS the backend revokes stays revoked: nothing may fail after it.
-  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave.busy.count(entry.addr.value) != 0 ||
+  if (entry.type == sgx::PageType::kTcs && (type != sgx::PageType::kTrim || enclave.busy.contains(entry.addr.value) ||
                                             !platform_.revoke_tcs(entry.owner, entry.addr)))
     return LeafResult::error(sgx::Status::kPageNotModifiable, "EMODT: a TCS can only be trimmed, and not while in use");
   EpcmEntry after{};
@@ -626,8 +625,10 @@ LeafResult Monitor::eacceptcopy(EnclaveId id, LinearAddr addr, LinearAddr src, c
   Enclave* enclave = find_enclave(id);
   if (enclave == nullptr) return LeafResult::gp("EACCEPTCOPY: not executed by an enclave");
   std::lock_guard elock(enclave->mu);
-  EpcIndex page{}, src_page{};
-  EpcmEntry e{}, se{};
+  EpcIndex page{};
+  EpcIndex src_page{};
+  EpcmEntry e{};
+  EpcmEntry se{};
   if (auto r = enclave_page(*enclave, id, addr, page, e); !r) return r;
   if (auto r = enclave_page(*enclave, id, src, src_page, se); !r) return r;
   if (se.type != sgx::PageType::kReg || (se.perms & kR) == 0 || se.pending || se.modified)
@@ -760,13 +761,13 @@ LeafResult Monitor::ewb(EpcIndex page, EpcIndex va, std::uint32_t slot, EvictedP
     for (const auto& [tcs, entered] : enclave->busy)
       if (entered <= now.change_epoch)
         return LeafResult::error(sgx::Status::kNotTracked, "EWB: a thread from before EBLOCK is still inside");
-    if (entry.type == sgx::PageType::kTcs && enclave->busy.count(entry.addr.value) != 0)
+    if (entry.type == sgx::PageType::kTcs && enclave->busy.contains(entry.addr.value))
       return LeafResult::error(sgx::Status::kNotTracked, "EWB: TCS in use");
     auto va_mem = platform_.epc_page(va);
-    if (load_le<std::uint64_t>(va_mem.data() + 8 * slot) != 0)
+    if (load_le<std::uint64_t>(va_mem.data() + std::size_t{8} * slot) != 0)
       return LeafResult::error(sgx::Status::kVaSlotOccupied, "EWB: VA slot occupied");
     version = next_version_.fetch_add(1);
-    store_le<std::uint64_t>(va_mem.data() + 8 * slot, version);
+    store_le<std::uint64_t>(va_mem.data() + std::size_t{8} * slot, version);
   }
   // Encrypt and wipe while the page is still valid and ours (blocked, under
   // the enclave lock), so no other enclave can be handed it in between.
@@ -809,7 +810,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
   const sgx::Secs& secs = enclave->secs;
   if ((in.linaddr & sgx::kPageMask) != 0 || in.linaddr < secs.base_addr || in.linaddr - secs.base_addr >= secs.size)
     return LeafResult::gp("ELDU: linear address outside ELRANGE");
-  if (enclave->pages.count(in.linaddr) != 0) return LeafResult::gp("ELDU: linear address already backed");
+  if (enclave->pages.contains(in.linaddr)) return LeafResult::gp("ELDU: linear address already backed");
   // The decrypted page exists outside the EPC only here; wiped on every path.
   std::array<std::uint8_t, sgx::kPageSize> plain;
   crypto::CleanseOnExit wipe_plain(plain);
@@ -820,7 +821,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
     if (!v.valid || v.type != sgx::PageType::kVa) return LeafResult::pf(va.value, "ELDU: not a VA page");
     if (epcm_[page.value].valid) return LeafResult::pf(page.value, "ELDU: EPC page in use");
     auto va_mem = platform_.epc_page(va);
-    const std::uint64_t version = load_le<std::uint64_t>(va_mem.data() + 8 * slot);
+    const std::uint64_t version = load_le<std::uint64_t>(va_mem.data() + std::size_t{8} * slot);
     crypto::Mac128 tag;
     std::memcpy(tag.data(), in.pcmd.mac, 16);
     // An empty slot, another version (a stale copy) or any changed byte all
@@ -829,7 +830,7 @@ LeafResult Monitor::eldu(EpcIndex page, EnclaveId id, EpcIndex va, std::uint32_t
         !crypto::aes_gcm_decrypt(paging_key_, paging_iv(version), paging_aad(in.pcmd, in.linaddr, version), in.data,
                                  tag, plain))
       return LeafResult::error(sgx::Status::kMacCompareFail, "ELDU: MAC mismatch (tampered, stale or replayed page)");
-    store_le<std::uint64_t>(va_mem.data() + 8 * slot, 0);
+    store_le<std::uint64_t>(va_mem.data() + std::size_t{8} * slot, 0);
     loaded = epcm_[page.value] = EpcmEntry{.valid = true,
                                            .type = type,
                                            .perms = static_cast<std::uint8_t>(in.pcmd.secinfo.flags & kPermMask),
@@ -1106,7 +1107,7 @@ LeafResult Monitor::eenter(EnclaveId id, LinearAddr tcs, std::uint64_t aep, std:
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (enclave->busy.count(tcs.value) != 0) return LeafResult::gp("EENTER: TCS is busy");
+  if (enclave->busy.contains(tcs.value)) return LeafResult::gp("EENTER: TCS is busy");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
   if (t.cssa >= t.nssa) return LeafResult::gp("EENTER: CSSA == NSSA, no free SSA frame");
   EpcIndex sp{};
@@ -1145,9 +1146,10 @@ LeafResult Monitor::aex(EnclaveId id, LinearAddr tcs, const CpuState& s, const E
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (enclave->busy.count(tcs.value) == 0) return LeafResult::gp("AEX: no thread inside this TCS");
+  if (!enclave->busy.contains(tcs.value)) return LeafResult::gp("AEX: no thread inside this TCS");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
-  EpcIndex sp{}, first{};
+  EpcIndex sp{};
+  EpcIndex first{};
   // A thread inside may still write its SSA frame after EBLOCK: EWB waits
   // for it to leave (tracking), and the frame is encrypted after this.
   if (auto r = ssa_page(*enclave, t, t.cssa, sp, /*allow_blocked=*/true, &first); !r) return r;
@@ -1172,10 +1174,11 @@ LeafResult Monitor::eresume(EnclaveId id, LinearAddr tcs, std::uint64_t aep, Cpu
   std::lock_guard elock(enclave->mu);
   EpcIndex tp{};
   if (auto r = tcs_page(*enclave, id, tcs, tp); !r) return r;
-  if (enclave->busy.count(tcs.value) != 0) return LeafResult::gp("ERESUME: TCS is busy");
+  if (enclave->busy.contains(tcs.value)) return LeafResult::gp("ERESUME: TCS is busy");
   sgx::Tcs t = load_tcs(platform_.epc_page(tp));
   if (t.cssa == 0 || t.cssa > t.nssa) return LeafResult::gp("ERESUME: no SSA frame to resume from");
-  EpcIndex sp{}, first{};
+  EpcIndex sp{};
+  EpcIndex first{};
   if (auto r = ssa_page(*enclave, t, t.cssa - 1, sp, /*allow_blocked=*/false, &first); !r) return r;
   if (!xsave.empty())
     std::memcpy(xsave.data(), platform_.epc_page(first).data(),

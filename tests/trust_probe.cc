@@ -174,16 +174,13 @@ int hold(const char* root_arg, char** cmd) {
   fcntl(p[1], F_SETFL, O_NONBLOCK);
   static char junk[4096];
   std::memset(junk, 'x', sizeof junk);
-  long filled = 0;
   for (;;) {
     const ssize_t w = write(p[1], junk, sizeof junk);
     if (w <= 0) break;
-    filled += w;
   }
   for (;;) {  // the last bytes, one at a time: not even a short line may fit
     const ssize_t w = write(p[1], junk, 1);
     if (w <= 0) break;
-    filled += w;
   }
   fcntl(p[1], F_SETFL, 0);
   const pid_t child = fork();
@@ -339,7 +336,7 @@ int quota(const char* path) {
   for (const auto& [c, h] : made)
     if (quota_request(c, iso::Op::kDestroy, static_cast<std::uint64_t>(h), {}).err != 0) return 2;
   // EPC: each connection fills an enclave as large as the EPC until refused.
-  std::uint64_t size = 2 * 4096;
+  std::uint64_t size = std::uint64_t{2} * 4096;
   while (size < epc * 4096) size *= 2;
   std::uint64_t held = 0;
   int err = 0;

@@ -75,7 +75,10 @@ inline CLI::App* selected_command(CLI::App& app) {
 // "nsgx verify" for the verify group of nsgx.
 inline std::string command_path(const CLI::App* at) {
   std::string path;
-  for (; at != nullptr; at = at->get_parent()) path = at->get_name() + (path.empty() ? "" : " " + path);
+  for (; at != nullptr; at = at->get_parent()) {
+    if (!path.empty()) path.insert(0, " ");
+    path.insert(0, at->get_name());
+  }
   return path;
 }
 

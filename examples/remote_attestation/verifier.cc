@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -57,7 +58,9 @@ Result<Bytes> seal_to(ByteSpan enclave_key, ByteSpan nonce, ByteSpan secret) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// A function-try-block: an exception nothing else caught (std::bad_alloc, a
+// filesystem error) ends in a message and status 1, not std::terminate's abort.
+int main(int argc, char** argv) try {
   CLI::App app{"ra_verifier: the remote attestation example's verifier"};
   std::string policy_path;
   std::string secret;
@@ -138,4 +141,10 @@ int main(int argc, char** argv) {
   const auto digest = crypto::sha256(Bytes(secret.begin(), secret.end()));
   std::printf("verifier: sent the secret, encrypted to the enclave's key; its SHA-256: %s\n", to_hex(digest).c_str());
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "ra_verifier: error: %s\n", e.what());
+  return 1;
+} catch (...) {
+  std::fprintf(stderr, "ra_verifier: error: unexpected exception\n");
+  return 1;
 }

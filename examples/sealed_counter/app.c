@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   /* The blob on disk is authenticated: flip one byte of the ciphertext. */
   next[sizeof(sgx_sealed_data_t)] ^= 1;
   ret = SGX_SUCCESS;
+  /* NOLINTNEXTLINE(readability-suspicious-call-argument): the modified blob in, `blob` for the output */
   (void)ecall_increment(eid, &ret, next, next_len, blob, sizeof blob, &next_len, &count);
   printf("a modified blob: %s\n", ret == SGX_ERROR_MAC_MISMATCH ? "refused (SGX_ERROR_MAC_MISMATCH)" : "ACCEPTED?!");
 

@@ -47,7 +47,7 @@ class FakePlatform final : public Platform {
   // enclave host's): the TCSs a test says are in use.
   bool revoke_tcs(EnclaveId, LinearAddr tcs) override {
     std::lock_guard lock(mu_);
-    if (foreign_inside.count(tcs.value) != 0) return false;
+    if (foreign_inside.contains(tcs.value)) return false;
     revoked.insert(tcs.value);
     return true;
   }

@@ -474,7 +474,7 @@ struct InprocLeaves {
   bool in_elrange(std::uint64_t a, std::uint64_t n) const {
     return a >= b->elrange_base && a - b->elrange_base < b->elrange_size && n <= b->elrange_size - (a - b->elrange_base);
   }
-  runtime::Access operand_fault(std::uint64_t a, std::uint32_t err, Exception& ex) {
+  runtime::Access operand_fault(std::uint64_t a, std::uint32_t err, Exception& ex) const {
     Exception fx;
     if (fix_and_resume(b, uc, fsgs, a, err, fx)) return runtime::Access::kRetry;  // RIP unchanged
     ex = fx;
@@ -731,9 +731,11 @@ int app_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
   if (act == nullptr) return 0;
   const bool handler = act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
   int rc = 0;
-  if (handler) rc = install_trampoline(sig, act);
-  else if (!runtime_signal(sig)) rc = real_sigaction()(sig, act, nullptr);
-  else rc = install_trampoline(sig, act);  // we keep it; the dispatcher applies DFL/IGN
+  // A runtime signal without a handler stays ours too: the dispatcher applies DFL/IGN.
+  if (handler || runtime_signal(sig))
+    rc = install_trampoline(sig, act);
+  else
+    rc = real_sigaction()(sig, act, nullptr);
   if (rc == 0) {
     a.act = *act;
     a.set = true;

@@ -39,7 +39,6 @@ namespace nsgx::inproc {
 
 namespace {
 
-namespace sf = sgx::secinfo_flags;
 constexpr std::uint64_t kPage = sgx::kPageSize;
 
 // The runtime makes its own mappings with raw system calls: the program's
@@ -254,7 +253,7 @@ bool Runtime::is_enclave_fd(int fd) const { return file_of(fd) != nullptr; }
 bool Runtime::is_provision_fd(int fd) const {
   std::shared_lock lock(files_mu_);
   auto it = fds_.find(fd);
-  return it != fds_.end() && provision_files_.count(it->second) != 0;
+  return it != fds_.end() && provision_files_.contains(it->second);
 }
 
 void Runtime::duplicated(int old_fd, int new_fd) {
@@ -360,7 +359,7 @@ int Runtime::ioctl(int fd, unsigned long request, std::uint64_t arg) {
 
 // ------------------------------------------------------------------ mappings
 
-int Runtime::vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr) const {
+int Runtime::vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr) {
   auto it = encl.vmas.upper_bound(addr);
   if (it == encl.vmas.begin()) return -1;
   --it;

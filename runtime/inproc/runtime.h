@@ -185,7 +185,7 @@ class Runtime final : public driver::DriverHooks {
   void sync_page_locked(InprocEnclave& encl, std::uint64_t addr);
   // New protections for [start, end) of a mapping, changed in place: 0 or -errno.
   int reprotect_range_locked(InprocEnclave& encl, std::uint64_t start, std::uint64_t end);
-  int vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr) const;  // -1: not mapped
+  static int vma_prot_locked(const InprocEnclave& encl, std::uint64_t addr);  // -1: not mapped
   // The resident EPC bytes at `addr` (pool lock held); null if not resident.
   std::uint8_t* epc_bytes_locked(InprocEnclave& encl, std::uint64_t addr, std::size_t len);
 

@@ -18,9 +18,9 @@
 
 namespace nsgx::inproc {
 
-inline constexpr std::size_t kSlotSize = 256 * 1024;  // power of two: block = rsp & ~(kSlotSize-1)
+inline constexpr std::size_t kSlotSize = std::size_t{256} * 1024;  // power of two: block = rsp & ~(kSlotSize-1)
 inline constexpr std::size_t kMaxThreads = 1024;
-inline constexpr std::size_t kAltStackOffset = 2 * 4096;  // block page, guard page
+inline constexpr std::size_t kAltStackOffset = std::size_t{2} * 4096;  // block page, guard page
 
 class InprocEnclave;
 

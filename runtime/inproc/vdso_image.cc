@@ -104,6 +104,7 @@ std::optional<std::uint64_t> build_vdso_image(const std::vector<VdsoSymbol>& sym
   };
   const Elf64_Word soname_off = add_str(kSoname), version_off = add_str(kVersion);
   std::vector<Elf64_Word> name_off;
+  name_off.reserve(symbols.size());
   for (const auto& s : symbols) name_off.push_back(add_str(s.name));
 
   constexpr std::size_t kDynCount = 10;
@@ -188,6 +189,7 @@ std::optional<std::uint64_t> build_vdso_image(const std::vector<VdsoSymbol>& sym
     t[11] = 0xe0;
     t[12] = t[13] = t[14] = t[15] = 0xcc;
   }
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): an ELF string table, each name ends in its own '\0' (add_str)
   std::memcpy(img + off_str, strtab.data(), strtab.size());
 
   auto* vd = reinterpret_cast<std::uint8_t*>(img + off_verdef);

@@ -226,7 +226,7 @@ int Client::create(const sgx::Secs& secs, std::uint64_t& handle) {
 int Client::add_pages(std::uint64_t handle, std::uint64_t offset, std::uint64_t secinfo_flags, bool measure,
                       std::span<const std::uint8_t> pages) {
   for (std::size_t done = 0; done < pages.size();) {
-    const std::size_t n = std::min<std::size_t>(pages.size() - done, kPagesPerAdd * 4096);
+    const std::size_t n = std::min<std::size_t>(pages.size() - done, std::size_t{kPagesPerAdd} * 4096);
     const AddPages a{offset + done, secinfo_flags, measure ? 1u : 0u, static_cast<std::uint32_t>(n / 4096)};
     Reply r{};
     if (const int rc = request(Op::kAddPages, handle, bytes_of(a), pages.subspan(done, n), r); rc != 0) return rc;

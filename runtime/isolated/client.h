@@ -68,7 +68,7 @@ class Client {
   std::span<std::uint8_t> window() const { return {window_, window_size_}; }
   // Reserves (PROT_NONE) a naturally aligned range for an enclave's ELRANGE
   // where the enclave host can map it at the same address; nullptr if none.
-  void* reserve(std::size_t size);
+  static void* reserve(std::size_t size);
   // False once the monitor's end of the connection is gone.
   bool alive() const;
   std::uint32_t spin() const { return spin_; }

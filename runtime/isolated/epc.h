@@ -67,7 +67,7 @@ class IsolatedEpc final : public monitor::Platform {
     ThreadSlot* threads = nullptr;
     std::uint32_t thread_slots = 0;
   };
-  bool make_memory_locked(EnclaveMemory& e);  // under mu_
+  static bool make_memory_locked(EnclaveMemory& e);  // under mu_
   std::uint32_t pages_;
   monitor::PlatformSecrets secrets_;
   std::uint8_t* scratch_ = nullptr;

@@ -223,7 +223,7 @@ void* area_anon(std::size_t bytes) {
 
 // A thread on a stack in the host area (std::thread's would be anywhere).
 void start_thread(void* (*fn)(void*), void* arg) {
-  constexpr std::size_t kStack = 512 * 1024;
+  constexpr std::size_t kStack = std::size_t{512} * 1024;
   void* stack = area_anon(kStack + kPage);
   if (stack == nullptr || mprotect(stack, kPage, PROT_NONE) != 0) die("thread stack");
   pthread_attr_t attr;
@@ -425,7 +425,7 @@ struct HostLeaves {
   Worker& w;
   ucontext_t* uc;
 
-  bool in_elrange(std::uint64_t a, std::uint64_t n) const { return nsgx::isolated::in_elrange(a, n); }
+  static bool in_elrange(std::uint64_t a, std::uint64_t n) { return nsgx::isolated::in_elrange(a, n); }
   runtime::Access operand(std::uint64_t a, std::uint64_t n, int want, Exception& ex) {
     if (accessible(a, n, want)) return runtime::Access::kOk;
     const std::uint32_t native = sgx::pf_error::kUser | ((want & PROT_WRITE) ? sgx::pf_error::kWrite : 0u);
@@ -722,11 +722,10 @@ void worker_loop_held(Worker& w) {
     // either sees this thread inside or is seen here (protocol.h, ThreadSlot).
     ThreadSlot& slot = g.threads[w.index];
     slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
-    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs)) {
+    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs) || !hold_bases(w, *t)) {
       // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
-      // been trimmed since this thread was started for it): a fault below.
-    } else if (!hold_bases(w, *t)) {
-      // answered below as a fault
+      // been trimmed since this thread was started for it); or the bases
+      // could not be held: a fault below.
     } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
       // SDM EENTER: URSP/URBP into the current frame; RAX = CSSA, RBX = TCS.
       sgx::Gprsgx* gpr = gprsgx_at(first);

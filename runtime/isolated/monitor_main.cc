@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <thread>
 
@@ -109,7 +110,9 @@ void raise_nofile() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// A function-try-block: an exception nothing else caught ends the daemon
+// with a message and status 1 rather than std::terminate's abort.
+int main(int argc, char** argv) try {
   // Nothing of this process may be read by another process of the user:
   // no ptrace, no /proc/PID/mem or /proc/PID/fd, no core dumps.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -174,7 +177,7 @@ int main(int argc, char** argv) {
   }
   if (!epc_size.empty()) {
     const std::uint64_t bytes = runtime::parse_size(epc_size.c_str());
-    if (bytes < 16 * 4096 || bytes > (1ull << 36)) {
+    if (bytes < std::uint64_t{16} * 4096 || bytes > (1ull << 36)) {
       std::fprintf(stderr, "nsgx-monitor: --epc-size must be between 64K and 64G\n");
       return 2;
     }
@@ -221,7 +224,7 @@ int main(int argc, char** argv) {
     options.user_epc_pages = options.epc_pages / 2;
     if (!user_epc.empty()) {
       const std::uint64_t bytes = runtime::parse_size(user_epc.c_str());
-      if (bytes < 16 * 4096 || bytes / 4096 > options.epc_pages) {
+      if (bytes < std::uint64_t{16} * 4096 || bytes / 4096 > options.epc_pages) {
         std::fprintf(stderr, "nsgx-monitor: --user-epc must be between 64K and the EPC size\n");
         return 2;
       }
@@ -307,4 +310,10 @@ int main(int argc, char** argv) {
   close(lfd);
   std::fprintf(stderr, "nsgx-monitor: stopped\n");
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "nsgx-monitor: error: %s\n", e.what());
+  return 1;
+} catch (...) {
+  std::fprintf(stderr, "nsgx-monitor: error: unexpected exception\n");
+  return 1;
 }

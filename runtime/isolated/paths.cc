@@ -164,7 +164,7 @@ std::string enclave_host_path([[maybe_unused]] bool use_env) {
     self[n] = 0;
     std::string dir(self);
     dir.resize(dir.rfind('/'));
-    const std::string p = dir + "/nsgx-enclave-host";
+    std::string p = dir + "/nsgx-enclave-host";
     if (access(p.c_str(), X_OK) == 0) return p;
   }
   return installed_or_build("nsgx-enclave-host", std::string(NSGX_ISOLATED_BIN_DIR) + "/nsgx-enclave-host");

@@ -22,7 +22,7 @@ namespace nsgx::isolated {
 
 inline constexpr std::uint32_t kProtocolVersion = 1;
 // A seqpacket message is at most this big (the default socket buffer holds it).
-inline constexpr std::size_t kMaxMessage = 128 * 1024;
+inline constexpr std::size_t kMaxMessage = std::size_t{128} * 1024;
 inline constexpr std::uint32_t kPagesPerAdd = 16;  // 64 KiB of page data per ADD_PAGES message
 // The host area: the application reserves [window_base + window_size,
 // + kHostAreaSize) — no access, no memory — and never maps anything there;

@@ -40,7 +40,6 @@ namespace nsgx::isolated {
 
 namespace {
 
-using monitor::EpcIndex;
 using monitor::LeafKind;
 using monitor::LeafResult;
 using monitor::LinearAddr;
@@ -230,7 +229,7 @@ std::uint32_t Server::host_send(Host& h, Op op, std::span<const std::uint8_t> bo
 
 // Waits for a command's acknowledgement; a host that does not answer in time
 // is stopped. Never called with the pool lock held.
-bool Server::host_wait(Host& h, std::uint32_t tag) {
+bool Server::host_wait(Host& h, std::uint32_t tag) const {
   std::unique_lock lock(h.mu);
   const bool acked = h.cv.wait_for(lock, std::chrono::milliseconds(options_.host_timeout_ms),
                                    [&] { return h.acks[tag] || h.dead; });
@@ -373,12 +372,12 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   e.host = h;
   epc_.set_thread_table(*e.id(), h->threads, in.mailboxes);
   hosts_.fetch_add(1);
-  h->reader = std::thread([this, h] { host_reader(h); });
+  h->reader = std::thread([h] { host_reader(h); });
   h->worker = std::thread([this, h] { host_worker(h); });
   return 0;
 }
 
-void Server::host_reader(std::shared_ptr<Host> h) {
+void Server::host_reader(const std::shared_ptr<Host>& h) {
   for (;;) {
     Message m;
     if (recv_message(h->fd, m) != 1) break;

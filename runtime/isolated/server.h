@@ -105,14 +105,14 @@ class Server final : public driver::DriverHooks {
   int handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r);
   int do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail, std::uint64_t& tcs_count);
   int start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs);
-  void host_reader(std::shared_ptr<Host> h);
+  static void host_reader(const std::shared_ptr<Host>& h);  // h: the reader lambda's own copy
   void host_worker(std::shared_ptr<Host> h);
   void serve_host_request(Host& h, const Message& m);
-  void host_lost(Host& h);
+  static void host_lost(Host& h);
   void stop_host(Host& h);
   int host_prot_locked(Enclave& e, std::uint64_t addr);
-  std::uint32_t host_send(Host& h, Op op, std::span<const std::uint8_t> body);
-  bool host_wait(Host& h, std::uint32_t tag);
+  static std::uint32_t host_send(Host& h, Op op, std::span<const std::uint8_t> body);
+  bool host_wait(Host& h, std::uint32_t tag) const;
   bool host_command(Host& h, Op op, std::span<const std::uint8_t> body);
   void settle_acks();
   void enclave_gone(Connection& c);               // one enclave fewer on the user's quota

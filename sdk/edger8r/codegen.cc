@@ -93,7 +93,7 @@ std::string length_expr(const Param& p, const std::string& ptr, Val val, bool fr
     return from_ms_len ? val(p.name + "_len") : "(" + ptr + " ? (wcslen(" + ptr + ") + 1) * sizeof(wchar_t) : 0)";
   if (p.is_array()) return std::to_string(dims_product(p.dims)) + " * sizeof(*" + ptr + ")";
   if (a.isary) return "sizeof(" + p.type.str() + ")";
-  const std::string elem = "sizeof(*" + ptr + ")";
+  std::string elem = "sizeof(*" + ptr + ")";
   if (a.count && a.size) return ref(*a.count) + " * " + ref(*a.size);
   if (a.count) return ref(*a.count) + " * " + elem;
   if (a.size) return ref(*a.size);

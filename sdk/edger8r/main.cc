@@ -1,6 +1,8 @@
 // nsgx-edger8r: EDL → trusted and untrusted C bridges, command-line
 // compatible with the SGX SDK's sgx_edger8r.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,7 +26,9 @@ bool write(const std::filesystem::path& p, const std::string& text) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// A function-try-block: an exception nothing else caught (std::bad_alloc, a
+// filesystem error) ends in a message and status 1, not std::terminate's abort.
+int main(int argc, char** argv) try {
   CLI::App app{"nsgx-edger8r: generates the trusted and untrusted bridges of an EDL file"};
   app.name("nsgx-edger8r");
   nsgx::cli::set_version(app, "nsgx-edger8r");
@@ -73,4 +77,10 @@ int main(int argc, char** argv) {
       return 1;
   }
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "nsgx-edger8r: error: %s\n", e.what());
+  return 1;
+} catch (...) {
+  std::fprintf(stderr, "nsgx-edger8r: error: unexpected exception\n");
+  return 1;
 }

@@ -198,7 +198,7 @@ class Parser {
     return {};
   }
   Result<std::string> ident(const char* what) {
-    if (cur().kind != Tok::kIdent || keywords().count(cur().text) != 0)
+    if (cur().kind != Tok::kIdent || keywords().contains(cur().text))
       return err(std::string("expected ") + what + ", found " + shown());
     return t_[i_++].text;
   }
@@ -277,9 +277,9 @@ class Parser {
       auto n = ident("a type name");
       if (!n) return n.error();
       t.base = kw + " " + *n;
-    } else if (cur().kind == Tok::kIdent && basic_words().count(cur().text) != 0) {
+    } else if (cur().kind == Tok::kIdent && basic_words().contains(cur().text)) {
       std::vector<std::string> words;
-      while (cur().kind == Tok::kIdent && basic_words().count(cur().text) != 0) words.push_back(t_[i_++].text);
+      while (cur().kind == Tok::kIdent && basic_words().contains(cur().text)) words.push_back(t_[i_++].text);
       std::string s;
       for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
       static const std::set<std::string> valid = {"char",
@@ -321,9 +321,9 @@ class Parser {
                                                   "uint16_t",
                                                   "uint32_t",
                                                   "uint64_t"};
-      if (valid.count(s) == 0) return err("'" + s + "' is not a type");
+      if (!valid.contains(s)) return err("'" + s + "' is not a type");
       t.base = s;
-    } else if (cur().kind == Tok::kIdent && keywords().count(cur().text) == 0) {
+    } else if (cur().kind == Tok::kIdent && !keywords().contains(cur().text)) {
       t.base = t_[i_++].text;
       t.foreign = true;
     } else {
@@ -686,7 +686,7 @@ class Resolver {
  public:
   explicit Resolver(const ParseOptions& o) : o_(o) {}
 
-  Result<std::shared_ptr<FileAst>> parse(const std::string& path, const std::string& text) {
+  static Result<std::shared_ptr<FileAst>> parse(const std::string& path, const std::string& text) {
     Lexer lx(path, text);
     auto toks = lx.run();
     if (!toks) return toks.error();
@@ -745,7 +745,7 @@ class Resolver {
       std::set<std::string> found;
       auto take = [&](const std::vector<Function>& from, std::vector<Function>& into) {
         for (const auto& fn : from) {
-          if (!im.all && wanted.count(fn.name) == 0) continue;
+          if (!im.all && !wanted.contains(fn.name)) continue;
           found.insert(fn.name);
           if (std::none_of(into.begin(), into.end(),
                            [&](const Function& g) { return g.name == fn.name && g.loc.file == fn.loc.file; }))
@@ -755,7 +755,7 @@ class Resolver {
       take(sub->ecalls, out.ecalls);
       take(sub->ocalls, out.ocalls);
       for (const auto& n : im.names)
-        if (found.count(n) == 0)
+        if (!found.contains(n))
           return Error(im.loc.str() + ": import failed: function '" + n + "' not found in \"" + im.path + "\"");
       for (const auto& t : sub->types)
         if (std::none_of(out.types.begin(), out.types.end(), [&](const UserType& u) {
@@ -804,7 +804,7 @@ Result<void> check_enclave(const Enclave& e, const ParseOptions& o) {
 
 Result<Enclave> parse_text(const std::string& path, const std::string& text, const ParseOptions& options) {
   Resolver r(options);
-  auto root = r.parse(path, text);
+  auto root = Resolver::parse(path, text);
   if (!root) return root.error();
   std::vector<std::string> stack{std::filesystem::weakly_canonical(path).string()};
   auto funcs = r.collect(*root, stack);

@@ -233,6 +233,7 @@ sgx_status_t SGXAPI sgx_ecc256_create_key_pair(sgx_ec256_private_t* p_private, s
                                                sgx_ecc_state_handle_t ecc_handle);
 /* *p_valid = 1 if the point lies on the curve (and is not the point at
  * infinity), else 0; SGX_SUCCESS either way. */
+/* NOLINTNEXTLINE(misc-misplaced-const): the SGX SDK's prototype as it is (the handle itself const) */
 sgx_status_t SGXAPI sgx_ecc256_check_point(const sgx_ec256_public_t* p_point, const sgx_ecc_state_handle_t ecc_handle,
                                            int* p_valid);
 /* The x coordinate of private_b * public_ga; SGX_ERROR_INVALID_PARAMETER

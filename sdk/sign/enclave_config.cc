@@ -93,7 +93,7 @@ Result<EnclaveConfig> parse_enclave_config(const std::string& xml) {
     }
     v[name] = *value;
   }
-  auto get = [&](const char* name, std::uint64_t def) { return v.count(name) ? v[name] : def; };
+  auto get = [&](const char* name, std::uint64_t def) { return v.contains(name) ? v[name] : def; };
   if (get("LaunchKey", 0) || get("HW", 0) || get("IntelSigned", 0) || get("ReleaseType", 0))
     return Error("LaunchKey, HW, IntelSigned and ReleaseType are Intel-internal and not supported");
   c.prod_id = static_cast<std::uint16_t>(get("ProdID", 0));

@@ -207,7 +207,7 @@ __asm__(".text\n"
 extern const char nsgx_test_dynamic_entry[];
 
 uint64_t ecall_prepare_tcs(void) {
-  const uint64_t tcs = ecall_dynamic_addr(), ssa = tcs - 4 * 4096;
+  const uint64_t tcs = ecall_dynamic_addr(), ssa = tcs - (uint64_t)4 * 4096;
   const uint64_t rw_pending = 0x1 | 0x2 | (2ull << 8) | 0x8;
   for (uint64_t p = ssa; p <= tcs; p += 4096)
     if (ecall_accept(p, rw_pending) != 0) return 0;

@@ -189,6 +189,7 @@ extern "C" int ecall_tls(int threads, int rounds) {
   g_tls_destroyed = 0;
   std::atomic<int> own{0}, seeded{0}, arrived{0};
   std::vector<std::thread> workers;
+  workers.reserve(static_cast<std::size_t>(threads));
   for (int w = 0; w < threads; ++w)
     workers.emplace_back([&] {
       if (t_state.seeded == 7 && t_plain == 100) seeded.fetch_add(1);

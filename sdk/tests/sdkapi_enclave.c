@@ -4,6 +4,7 @@
  * negative checks (a flipped byte must fail), DH session steps, and a
  * spin-lock counter. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sdkapi_t.h"
@@ -13,9 +14,6 @@
 #include "sgx_tcrypto.h"
 #include "sgx_trts.h"
 #include "sgx_utils.h"
-
-void* malloc(size_t n);
-void free(void* p);
 
 static int nib(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
@@ -318,7 +316,7 @@ int ecall_crypto_rsa(void) {
   /* One key pair (e = 65537) in the SDK's little-endian form. */
   sgx_rsa3072_key_t* key = malloc(sizeof *key);
   sgx_rsa3072_public_key_t* pub = malloc(sizeof *pub);
-  uint8_t* p = malloc(5 * 192);
+  uint8_t* p = malloc((size_t)5 * 192);
   if (key == NULL || pub == NULL || p == NULL) return 700;
   int rc = 0;
   memset(key, 0, sizeof *key);
@@ -390,7 +388,7 @@ keys:
   if (sk) sgx_free_rsa_key(sk, SGX_RSA_PRIVATE_KEY, 384, 4);
 out:
   memset(key, 0, sizeof *key);
-  memset(p, 0, 5 * 192);
+  memset(p, 0, (size_t)5 * 192);
   free(key), free(pub), free(p);
   return rc;
 }

@@ -285,7 +285,7 @@ static int key_generation(pthread_key_t key, uint64_t* gen) {
 int pthread_key_delete(pthread_key_t key) {
   if (key >= NSGX_PTHREAD_KEYS) return EINVAL;
   spin_lock(&keys_lock);
-  const int ok = keys[key].generation & 1;
+  const int ok = (keys[key].generation & 1) != 0;
   if (ok) {
     keys[key].destructor = NULL;
     __atomic_store_n(&keys[key].generation, keys[key].generation + 1, __ATOMIC_RELEASE);

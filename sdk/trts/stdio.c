@@ -385,13 +385,16 @@ int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap) {
     const char c = *p;
     if (c == '\0') break;
     if (c == 'd' || c == 'i') {
+      // NOLINTNEXTLINE(bugprone-branch-clone): the two va_arg differ in the type read, which the check ignores
       int64_t v = size >= 1 ? (int64_t)va_arg(ap, long long) : (int64_t)va_arg(ap, int);
       if (size == -1) v = (short)v;
+      // NOLINTNEXTLINE(bugprone-signed-char-misuse): %hhd's argument is a signed char, sign-extended on purpose
       if (size == -2) v = (signed char)v;
       const char* sign = v < 0 ? "-" : plus ? "+" : space ? " " : "";
       const uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
       number(&o, mag, 10, 0, sign, width, prec, left, zero);
     } else if (c == 'u' || c == 'x' || c == 'X' || c == 'o') {
+      // NOLINTNEXTLINE(bugprone-branch-clone): the two va_arg differ in the type read, which the check ignores
       uint64_t v = size >= 1 ? (uint64_t)va_arg(ap, unsigned long long) : (uint64_t)va_arg(ap, unsigned);
       if (size == -1) v = (unsigned short)v;
       if (size == -2) v = (unsigned char)v;

@@ -25,8 +25,6 @@
 #include "sgx_trts.h"
 #include "trts_internal.h"
 
-void* calloc(size_t count, size_t size);
-
 /* Tags of the states behind handles. */
 enum {
   TAG_SHA1 = 0x53484131,
@@ -540,6 +538,7 @@ sgx_status_t sgx_ecc256_create_key_pair(sgx_ec256_private_t* p_private, sgx_ec25
   return rc == 0 ? SGX_SUCCESS : SGX_ERROR_UNEXPECTED;
 }
 
+/* NOLINTNEXTLINE(misc-misplaced-const): the SGX SDK's prototype as it is (the handle itself const) */
 sgx_status_t sgx_ecc256_check_point(const sgx_ec256_public_t* p_point, const sgx_ecc_state_handle_t ecc_handle,
                                     int* p_valid) {
   ecc_state_t* s = ecc_of(ecc_handle);
@@ -880,8 +879,10 @@ sgx_status_t sgx_rsa_pub_encrypt_sha256(const void* rsa_key, unsigned char* pout
     *pout_len = k;
     return SGX_SUCCESS;
   }
-  /* RFC 8017 7.1.1: at most k - 2hLen - 2 bytes. */
-  if (*pout_len < k || pin_len > k - 2 * SGX_SHA256_HASH_SIZE - 2) return SGX_ERROR_INVALID_PARAMETER;
+  /* RFC 8017 7.1.1: at most k - 2hLen - 2 bytes (none for a key shorter
+   * than 2hLen + 2, where the subtraction would wrap). */
+  const size_t overhead = (size_t)2 * SGX_SHA256_HASH_SIZE + 2;
+  if (*pout_len < k || k < overhead || pin_len > k - overhead) return SGX_ERROR_INVALID_PARAMETER;
   mbedtls_rsa_set_padding(&s->rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
   const int rc = mbedtls_rsa_rsaes_oaep_encrypt(&s->rsa, tcrypto_rng, NULL, MBEDTLS_RSA_PUBLIC, NULL, 0, pin_len,
                                                 pin_data, pout_data);
@@ -923,7 +924,6 @@ __attribute__((weak)) int rand(void) {
 /* The fortified snprintf (glibc's ABI) that mbedTLS's OID code calls, as
  * Debian builds it with _FORTIFY_SOURCE: refuse a length beyond the
  * destination object, then format. Weak, like rand(). */
-int vsnprintf(char* buf, size_t cap, const char* fmt, va_list ap);
 __attribute__((weak)) int __snprintf_chk(char* s, size_t maxlen, int flag, size_t slen, const char* fmt, ...) {
   (void)flag;
   if (maxlen > slen) nsgx_crash(); /* a buffer overflow, as glibc's __chk_fail */

@@ -33,6 +33,7 @@
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>  // malloc, free: the heap (heap.c) the runtime itself uses
 
 #include "sdk/common/global_data.h"
 #include "sdk/common/system_features.h"
@@ -105,8 +106,6 @@ static inline nsgx_td_t* nsgx_td(void) {
 }
 
 HIDDEN void nsgx_heap_init(void* base, size_t size);
-void* malloc(size_t n);
-void free(void* p);
 HIDDEN void nsgx_crash(void) __attribute__((noreturn));
 HIDDEN extern volatile int nsgx_crashed;
 /* dh.c: the SDK's ECDH key derivation (KDK from the shared secret, then

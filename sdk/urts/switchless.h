@@ -89,10 +89,10 @@ class Switchless {
   void start(const void* ocall_table);
   void uworker();
   void tworker();
-  void wake(Sleepers& s);
+  static void wake(Sleepers& s);
   // Sleeps until woken or stopped; false when stopped.
   bool sleep(Sleepers& s, std::uint64_t seen);
-  std::uint64_t generation(Sleepers& s);
+  static std::uint64_t generation(Sleepers& s);
   void callback(sgx_uswitchless_worker_type_t type, sgx_uswitchless_worker_event_t event);
   void report_missed(sgx_uswitchless_worker_type_t type, std::uint64_t& reported);
 

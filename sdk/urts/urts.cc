@@ -62,8 +62,8 @@ namespace nsgx::urts {
 
 bool use_isolated() {
   const char* b = std::getenv("NSGX_BACKEND");
-  if (b == nullptr || *b == 0 || std::strcmp(b, "isolated") == 0) return true;
-  return false;  // "inproc" (under nsgx exec) or "sgx" (hardware): /dev/sgx_enclave
+  // Otherwise "inproc" (under nsgx exec) or "sgx" (hardware): /dev/sgx_enclave.
+  return b == nullptr || *b == 0 || std::strcmp(b, "isolated") == 0;
 }
 
 namespace {
@@ -557,7 +557,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   e.size = img.metadata().enclave_size;
   // ELRANGE stays reserved and inaccessible here: this process never maps
   // enclave memory (a pointer into it is refused by the trusted bridges).
-  void* area = c->reserve(e.size);
+  void* area = isolated::Client::reserve(e.size);
   if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
   e.area = static_cast<std::uint8_t*>(area);
   e.area_size = e.size;
@@ -598,8 +598,8 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   }
 #endif
   const char* ss = std::getenv("NSGX_OCALL_STACK");
-  e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : 256 * 1024;
-  e.stack_size = std::max<std::size_t>(e.stack_size & ~std::size_t{4095}, 16 * 1024);
+  e.stack_size = (ss && *ss) ? runtime::parse_size(ss) : std::size_t{256} * 1024;
+  e.stack_size = std::max<std::size_t>(e.stack_size & ~std::size_t{4095}, std::size_t{16} * 1024);
   for (std::size_t i = 0; i < e.tcs.size(); ++i) {
     auto* p = static_cast<std::uint8_t*>(c->window_alloc(e.stack_size, 4096));
     if (p == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
@@ -1058,6 +1058,7 @@ sgx_status_t ecall_staged(const sgx_enclave_id_t eid, const int index, const voi
                       b.size);
     // The struct comes back (return value, errno), with this process's pointers.
     std::vector<std::pair<std::size_t, std::uint64_t>> keep;
+    keep.reserve(bufs.size());
     for (const auto& b : bufs) keep.emplace_back(b.offset, b.start);
     std::memcpy(ms, ms_copy, ms_size);
     for (const auto& [off, ptr] : keep) std::memcpy(static_cast<std::uint8_t*>(ms) + off, &ptr, sizeof ptr);

@@ -260,11 +260,11 @@ TEST(Selftest, ThreadsOnDifferentTcs) {
   for (unsigned t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (std::uint64_t i = 0; i < 200; ++i) {
-        EnclOp op{1, t * 1000 + i, 0, 0};
+        EnclOp op{1, std::uint64_t{t} * 1000 + i, 0, 0};
         sgx_enclave_run run;
         if (e.call(op, run, t) != 0 || op.tcs_index != t) ++bad;
         op = {2, 0, 0, 0};
-        if (e.call(op, run, t) != 0 || op.value != t * 1000 + i) ++bad;
+        if (e.call(op, run, t) != 0 || op.value != std::uint64_t{t} * 1000 + i) ++bad;
       }
     });
   for (auto& t : threads) t.join();

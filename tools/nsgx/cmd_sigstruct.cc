@@ -105,11 +105,12 @@ void add_sigstruct(CLI::App& app, int& exit_code) {
     if (opts->json) {
       std::cout << j.dump(2) << "\n";
     } else {
-      for (auto& [k, v] : j.items()) {
+      for (const auto& [k, v] : j.items()) {
         if (k == "valid" || k == "error") continue;
         if (v.is_object()) {
           std::cout << k << ":";
-          for (auto& [k2, v2] : v.items()) std::cout << " " << k2 << "=" << (v2.is_string() ? v2.get<std::string>() : v2.dump());
+          for (const auto& [k2, v2] : v.items())
+            std::cout << " " << k2 << "=" << (v2.is_string() ? v2.get<std::string>() : v2.dump());
           std::cout << "\n";
         } else {
           std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";

@@ -157,7 +157,7 @@ void add_verify_snp(CLI::App& verify, int& exit_code) {
     if (o->json) {
       std::cout << j.dump(2) << "\n";
     } else {
-      for (auto& [k, v] : j["report"].items())
+      for (const auto& [k, v] : j["report"].items())
         std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
       if (verdict) {
         std::cout << "chain: " << chain_text << "\n";

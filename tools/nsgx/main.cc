@@ -1,11 +1,16 @@
 // nsgx — the nestedsgx command line (BRIEF §6).
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 
 #include "base/cli/command_line.h"
 #include "tools/nsgx/commands.h"
 
-int main(int argc, char** argv) {
+// A function-try-block: whatever a command did not turn into an exit status
+// (std::bad_alloc, a std::filesystem error) ends in a message and status 1,
+// the documented failure status, not in std::terminate's abort.
+int main(int argc, char** argv) try {
   CLI::App app{"nsgx: SGX-compatible enclaves on a security monitor"};
   app.name("nsgx");
   nsgx::cli::set_version(app, "nsgx");
@@ -28,4 +33,10 @@ int main(int argc, char** argv) {
     if (const auto rc = nsgx::cli::run_gdb(argc - 2, argv + 2)) return *rc;
   if (const auto rc = nsgx::cli::parse_command_line(app, argc, argv)) return *rc;
   return exit_code;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "nsgx: error: %s\n", e.what());
+  return nsgx::cli::kExitVerifyFailed;
+} catch (...) {
+  std::fprintf(stderr, "nsgx: error: unexpected exception\n");
+  return nsgx::cli::kExitVerifyFailed;
 }

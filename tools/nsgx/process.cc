@@ -21,6 +21,7 @@ std::string self_exe() {
 
 int run_process(std::vector<std::string> argv) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   std::cout.flush();

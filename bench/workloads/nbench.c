@@ -7,6 +7,7 @@
  * integer (numeric sort, FP emulation, IDEA, Huffman), memory (string sort,
  * bitfield, assignment) and floating point (Fourier, neural net, LU). */
 #include <math.h>
+#include <stddef.h>
 
 #include "workloads.h"
 
@@ -352,7 +353,7 @@ static void idea_block(const uint16_t* k, const uint8_t* in, uint8_t* out) {
   const uint16_t y1 = idea_mul(x1, k[0]), y2 = (uint16_t)(x3 + k[1]), y3 = (uint16_t)(x2 + k[2]),
                  y4 = idea_mul(x4, k[3]);
   const uint16_t y[4] = {y1, y2, y3, y4};
-  for (int i = 0; i < 4; ++i) out[2 * i] = (uint8_t)(y[i] >> 8), out[2 * i + 1] = (uint8_t)y[i];
+  for (size_t i = 0; i < 4; ++i) out[2 * i] = (uint8_t)(y[i] >> 8), out[2 * i + 1] = (uint8_t)y[i];
 }
 
 static void idea_keys(uint64_t seed, uint16_t* ek, uint16_t* dk) {
@@ -368,8 +369,8 @@ static void idea_keys(uint64_t seed, uint16_t* ek, uint16_t* dk) {
   dk[1] = (uint16_t)-ek[49];
   dk[2] = (uint16_t)-ek[50];
   dk[3] = idea_inv(ek[51]);
-  for (int r = 1; r < 8; ++r) {
-    const int b = 48 - 6 * r;
+  for (size_t r = 1; r < 8; ++r) {
+    const size_t b = 48 - 6 * r;
     dk[6 * r - 2] = ek[b + 4];
     dk[6 * r - 1] = ek[b + 5];
     dk[6 * r] = idea_inv(ek[b]);
@@ -494,7 +495,7 @@ static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 static uint64_t neural(wl_state* st, uint64_t it) {
   double* w = st->buf[0];
   double* w1 = w;                        /* NN_MID x (NN_IN + 1) */
-  double* w2 = w + NN_MID * (NN_IN + 1); /* NN_OUT x (NN_MID + 1) */
+  double* w2 = w + (size_t)NN_MID * (NN_IN + 1); /* NN_OUT x (NN_MID + 1) */
   double in[NN_PATTERNS][NN_IN], target[NN_PATTERNS][NN_OUT];
   uint64_t seed = it * 40503 + 23;
   for (int p = 0; p < NN_PATTERNS; ++p) { /* 5x7 "letters" and their 8-bit codes */
@@ -644,7 +645,7 @@ int nb_prepare(wl_state* st) {
       break;
     case WL_NEURAL:
       if (a > 100000) return WL_EINVAL;
-      b0 = (NN_MID * (NN_IN + 1) + NN_OUT * (NN_MID + 1)) * 8;
+      b0 = (uint64_t)(NN_MID * (NN_IN + 1) + NN_OUT * (NN_MID + 1)) * 8;
       break;
     case WL_LU:
       if (a < 2 || a > 4096) return WL_EINVAL;

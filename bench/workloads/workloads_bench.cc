@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -52,7 +53,7 @@ std::vector<Case> cases(const std::string& suite, bool check, std::uint64_t bw_m
                         std::uint64_t jp) {
   std::vector<Case> out;
   if (suite == "all" || suite == "nbench") {
-    const std::uint64_t full[10] = {8111, 8111 * 8, 32768 * 8, 3000, 100, 101, 4000, 5000, 30, 101};
+    const std::uint64_t full[10] = {8111, std::uint64_t{8111} * 8, std::uint64_t{32768} * 8, 3000, 100, 101, 4000, 5000, 30, 101};
     const std::uint64_t tiny[10] = {500, 2000, 4096, 300, 12, 20, 1024, 2000, 25, 20};
     for (std::uint32_t k = 0; k <= WL_LU; ++k)
       out.push_back({"nbench", kNames[k], kIndex[k], k, check ? tiny[k] : full[k], 0, false});
@@ -75,12 +76,12 @@ double now() {
 
 struct Enclave {
   sgx_enclave_id_t eid = 0;
-  bool prepare(const Case& c, int& rc) { return ecall_wl_prepare(eid, &rc, c.kernel, c.a, c.b) == SGX_SUCCESS; }
-  bool run(const Case& c, std::uint64_t iters, std::uint64_t& v) {
+  bool prepare(const Case& c, int& rc) const { return ecall_wl_prepare(eid, &rc, c.kernel, c.a, c.b) == SGX_SUCCESS; }
+  bool run(const Case& c, std::uint64_t iters, std::uint64_t& v) const {
     return ecall_wl_run(eid, &v, c.kernel, iters) == SGX_SUCCESS;
   }
-  bool digest(std::uint64_t& d) { return ecall_wl_digest(eid, &d) == SGX_SUCCESS; }
-  void release() { ecall_wl_release(eid); }
+  bool digest(std::uint64_t& d) const { return ecall_wl_digest(eid, &d) == SGX_SUCCESS; }
+  void release() const { ecall_wl_release(eid); }
 };
 
 std::string hex(std::uint64_t v) {
@@ -107,7 +108,7 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_bench(int argc, char** argv) {
   bool check = false;
   std::string suite = "all", json, enclave_path = NSGX_WORKLOADS_ENCLAVE;
   double min_time = 0.3;
@@ -125,11 +126,12 @@ int main(int argc, char** argv) {
       json = v;
     } else if (a == "--enclave" && (v = value())) {
       enclave_path = v;
-    } else if (a == "--min-time" && (v = value()) && (min_time = std::atof(v)) > 0) {
-    } else if (a == "--reps" && (v = value()) && (reps = std::atoi(v)) > 0) {
-    } else if (a == "--bw-max" && (v = value()) && (bw_max = std::strtoull(v, nullptr, 0)) >= 4096) {
-    } else if (a == "--join-build" && (v = value()) && (join_build = std::strtoull(v, nullptr, 0)) > 0) {
-    } else if (a == "--join-probe" && (v = value()) && (join_probe = std::strtoull(v, nullptr, 0)) > 0) {
+    } else if ((a == "--min-time" && (v = value()) && (min_time = std::atof(v)) > 0) ||
+               (a == "--reps" && (v = value()) && (reps = std::atoi(v)) > 0) ||
+               (a == "--bw-max" && (v = value()) && (bw_max = std::strtoull(v, nullptr, 0)) >= 4096) ||
+               (a == "--join-build" && (v = value()) && (join_build = std::strtoull(v, nullptr, 0)) > 0) ||
+               (a == "--join-probe" && (v = value()) && (join_probe = std::strtoull(v, nullptr, 0)) > 0)) {
+      // the value is stored by the condition
     } else {
       std::fprintf(stderr,
                    "usage: %s [--check] [--suite nbench|bw|join|all] [--min-time S] [--reps N] [--bw-max BYTES] "
@@ -277,4 +279,13 @@ int main(int argc, char** argv) {
   }
   if (failed) std::fprintf(stderr, "workloads_bench: %d workload(s) failed\n", failed);
   return failed ? 1 : 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_bench(argc, argv);
+  } catch (const std::exception& e) {  // out of memory, a JSON file that cannot be written
+    std::fprintf(stderr, "workloads_bench: error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -423,7 +423,7 @@ int Runtime::reprotect_range_locked(InprocEnclave& encl, std::uint64_t start, st
         p = vma_prot_locked(encl, a) & prot_of(epc_.rights(info.epc, a));
         // A private (debug code) page that becomes writable must write
         // the EPC again: mapped shared before anything can write it.
-        if ((p & PROT_WRITE) != 0 && encl.private_pages.count(a) != 0) sync_page_locked(encl, a);
+        if ((p & PROT_WRITE) != 0 && encl.private_pages.contains(a)) sync_page_locked(encl, a);
       }
     }
     if (p == run_prot) continue;

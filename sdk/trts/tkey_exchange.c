@@ -325,7 +325,9 @@ sgx_status_t sgx_ra_get_msg3_trusted(sgx_ra_context_t context, uint32_t quote_si
   sgx_status_t r = SGX_SUCCESS;
   sgx_ra_msg3_t head;
   memset(&head, 0, sizeof head);
-  if (s == NULL) {
+  /* An unknown session and a foreign quote are both invalid arguments, checked
+   * in this order because the quote's check reads the session. */
+  if (s == NULL) { /* NOLINT(bugprone-branch-clone) */
     r = SGX_ERROR_INVALID_PARAMETER;
   } else if (s->state != RA_MSG2 && s->state != RA_MSG3) {
     r = SGX_ERROR_INVALID_STATE;

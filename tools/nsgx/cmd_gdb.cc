@@ -110,6 +110,7 @@ std::optional<int> run_gdb(int argc, char** argv) {
   gargv.emplace_back("--args");
   gargv.insert(gargv.end(), program.begin(), program.end());
   std::vector<char*> cargv;
+  cargv.reserve(gargv.size() + 1);
   for (auto& a : gargv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   execvp(gdb.c_str(), cargv.data());

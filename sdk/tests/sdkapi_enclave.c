@@ -10,9 +10,11 @@
 #include "sdkapi_t.h"
 #include "sgx_cpuid.h"
 #include "sgx_dh.h"
+#include "sgx_secure_align_api.h"
 #include "sgx_spinlock.h"
 #include "sgx_tcrypto.h"
 #include "sgx_trts.h"
+#include "sgx_trts_aex.h"
 #include "sgx_utils.h"
 
 static int nib(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
@@ -510,5 +512,32 @@ int ecall_tlibc_string(void) {
   TCHECK(strrchr("a/b/c", '/') != NULL && strcmp(strrchr("a/b/c", '/'), "/c") == 0 && strrchr("abc", 'z') == NULL);
   TCHECK(strstr("hello world", "o w") != NULL && strstr("hello", "") != NULL && strstr("hello", "xyz") == NULL);
 #undef TCHECK
+  return 0;
+}
+
+static void aex_handler(const sgx_exception_info_t* info, const void* args) {
+  (void)info;
+  (void)args;
+}
+
+int ecall_secure_align_aex(void) {
+  /* A 32-byte key at offset 4 of a 48-byte structure, 16-byte aligned. */
+  align_req_t key = {4, 32};
+  unsigned char* p = sgx_aligned_malloc(48, 16, &key, 1);
+  if (p == NULL) return 1;
+  if ((uintptr_t)p % 16 != 0) return 2;
+  for (size_t i = 0; i < key.len; ++i)
+    if ((uintptr_t)(p + key.offset + i) % 64 < 8) return 3;
+  if (!sgx_is_within_enclave(p, 48)) return 4;
+  memset(p, 0x5a, 48);
+  sgx_aligned_free(p);
+  align_req_t too_long = {0, 57};
+  if (sgx_aligned_malloc(64, 1, &too_long, 1) != NULL) return 5;
+
+  sgx_aex_mitigation_node_t node;
+  if (sgx_unregister_aex_handler(aex_handler) != SGX_ERROR_UNEXPECTED) return 6;
+  if (sgx_register_aex_handler(&node, aex_handler, &node) != SGX_SUCCESS) return 7;
+  if (sgx_unregister_aex_handler(aex_handler) != SGX_SUCCESS) return 8;
+  if (sgx_set_ssa_aexnotify(1) != SGX_ERROR_UNEXPECTED) return 9;
   return 0;
 }

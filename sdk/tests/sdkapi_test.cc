@@ -64,6 +64,12 @@ TEST_F(Pair, TrustedLibcStringAdditions) {
   EXPECT_EQ(failed, 0) << "check " << failed << " in ecall_tlibc_string";
 }
 
+TEST_F(Pair, SecureAlignAndAexNotify) {
+  int failed = -1;
+  ASSERT_EQ(ecall_secure_align_aex(a.eid, &failed), SGX_SUCCESS);
+  EXPECT_EQ(failed, 0) << "check " << failed << " in ecall_secure_align_aex";
+}
+
 TEST_F(Pair, CryptoRsa) {
   int failed = -1;
   ASSERT_EQ(ecall_crypto_rsa(a.eid, &failed), SGX_SUCCESS);

@@ -58,6 +58,16 @@ nsgx_sample_test(sample_enclave_intel APP sample_enclave_app
   ENCLAVES enclave.signed.so=${se}/intel-built/enclave.signed.so
   EXPECT "Info: SampleEnclave successfully returned.")
 
+# The same Intel-built enclave through bridges written by hand in the SDK
+# edger8r's convention (the marshalling struct on the application's stack).
+add_executable(sdk_intel_bridge_test ${CMAKE_CURRENT_SOURCE_DIR}/samples/intel_bridge_test.cc)
+target_link_libraries(sdk_intel_bridge_test PRIVATE nsgx_urts GTest::gtest GTest::gtest_main)
+target_compile_definitions(sdk_intel_bridge_test PRIVATE
+  NSGX_INTEL_SAMPLE_ENCLAVE="${se}/intel-built/enclave.signed.so")
+add_test(NAME sdk_intel_bridge_isolated COMMAND $<TARGET_FILE:sdk_intel_bridge_test>)
+add_test(NAME sdk_intel_bridge_inproc COMMAND $<TARGET_FILE:nsgx> exec -- $<TARGET_FILE:sdk_intel_bridge_test>)
+set_tests_properties(sdk_intel_bridge_isolated sdk_intel_bridge_inproc PROPERTIES ENVIRONMENT "${sample_env}" TIMEOUT 240)
+
 # SealUnseal: one enclave seals a secret to a file, another (same signer)
 # unseals it.
 set(su ${samples}/SealUnseal)

@@ -186,18 +186,19 @@ void add_bench(CLI::App& app, int& exit_code) {
       }
       return;
     }
+    // A usage error is one whatever the build has.
+    fs::path out = o->out_dir;
+    const bool keep = !out.empty();
+    if (o->plot && !keep) {
+      std::cerr << "nsgx bench: --plot writes its figures into --out DIR; give one\n";
+      exit_code = kExitBadInput;
+      return;
+    }
     // Nothing to run (a build without benchmarks: scripts/demo's release
     // build, a package without them) is said once, and no results are promised.
     if (std::none_of(chosen.begin(), chosen.end(), [](const Suite* s) { return !find_suite(*s).empty(); })) {
       std::cerr << "nsgx bench: this build has no benchmarks (configure with -DNSGX_BENCH=ON -DNSGX_TESTS=ON, as "
                    "scripts/test does; or set NSGX_BENCH_DIR)\n";
-      exit_code = kExitBadInput;
-      return;
-    }
-    fs::path out = o->out_dir;
-    const bool keep = !out.empty();
-    if (o->plot && !keep) {
-      std::cerr << "nsgx bench: --plot writes its figures into --out DIR; give one\n";
       exit_code = kExitBadInput;
       return;
     }

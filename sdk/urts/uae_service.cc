@@ -13,6 +13,7 @@
 //    handle (they fall back, or report that attestation is unavailable).
 #include <cstring>
 
+#include "sdk/urts/quote_status.h"
 #include "sgx_dcap_ql_wrapper.h"
 #include "sgx_uae_service.h"
 
@@ -27,26 +28,8 @@ sgx_att_key_id_ext_t monitor_key_id() {
   return id;
 }
 
-sgx_status_t check_key_id(const sgx_att_key_id_t* id) {
-  if (id == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  sgx_ql_att_key_id_t base;
-  std::memcpy(&base, id->att_key_id, sizeof base);
-  return base.algorithm_id == SGX_QL_ALG_ECDSA_P384 ? SGX_SUCCESS : SGX_ERROR_UNSUPPORTED_ATT_KEY_ID;
-}
-
-sgx_status_t from_quote_error(quote3_error_t e) {
-  switch (e) {
-    case SGX_QL_SUCCESS:
-      return SGX_SUCCESS;
-    case SGX_QL_ERROR_OUT_OF_MEMORY:
-      return SGX_ERROR_OUT_OF_MEMORY;
-    case SGX_QL_ERROR_INVALID_PARAMETER:
-    case SGX_QL_INVALID_REPORT:
-      return SGX_ERROR_INVALID_PARAMETER;
-    default:
-      return kNoService;  // no monitor to quote with
-  }
-}
+using nsgx::urts::check_att_key_id;
+using nsgx::urts::status_from_quote_error;
 
 }  // namespace
 
@@ -150,24 +133,25 @@ sgx_status_t sgx_init_quote_ex(const sgx_att_key_id_t* p_att_key_id, sgx_target_
                                size_t* p_pub_key_id_size, uint8_t* p_pub_key_id) {
   (void)p_pub_key_id;
   if (p_qe_target_info == nullptr || p_pub_key_id_size == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  if (const sgx_status_t r = check_key_id(p_att_key_id); r != SGX_SUCCESS) return r;
-  if (const sgx_status_t r = from_quote_error(sgx_qe_get_target_info(p_qe_target_info)); r != SGX_SUCCESS) return r;
+  if (const sgx_status_t r = check_att_key_id(p_att_key_id); r != SGX_SUCCESS) return r;
+  if (const sgx_status_t r = status_from_quote_error(sgx_qe_get_target_info(p_qe_target_info)); r != SGX_SUCCESS)
+    return r;
   *p_pub_key_id_size = 0;
   return SGX_SUCCESS;
 }
 
 sgx_status_t sgx_get_quote_size_ex(const sgx_att_key_id_t* p_att_key_id, uint32_t* p_quote_size) {
   if (p_quote_size == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  if (const sgx_status_t r = check_key_id(p_att_key_id); r != SGX_SUCCESS) return r;
-  return from_quote_error(sgx_qe_get_quote_size(p_quote_size));
+  if (const sgx_status_t r = check_att_key_id(p_att_key_id); r != SGX_SUCCESS) return r;
+  return status_from_quote_error(sgx_qe_get_quote_size(p_quote_size));
 }
 
 sgx_status_t sgx_get_quote_ex(const sgx_report_t* p_app_report, const sgx_att_key_id_t* p_att_key_id,
                               sgx_qe_report_info_t* p_qe_report_info, uint8_t* p_quote, uint32_t quote_size) {
   if (p_app_report == nullptr || p_quote == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  if (const sgx_status_t r = check_key_id(p_att_key_id); r != SGX_SUCCESS) return r;
+  if (const sgx_status_t r = check_att_key_id(p_att_key_id); r != SGX_SUCCESS) return r;
   if (p_qe_report_info != nullptr) return SGX_ERROR_UNSUPPORTED_FUNCTION;  // no Quoting Enclave REPORT
-  return from_quote_error(sgx_qe_get_quote(p_app_report, quote_size, p_quote));
+  return status_from_quote_error(sgx_qe_get_quote(p_app_report, quote_size, p_quote));
 }
 
 sgx_status_t sgx_get_supported_att_key_id_num(uint32_t* p_att_key_id_num) {

@@ -8,40 +8,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "sdk/urts/quote_status.h"
 #include "sgx_dcap_ql_wrapper.h"
 #include "sgx_ukey_exchange.h"
 
-namespace {
-
-sgx_status_t from_quote_error(quote3_error_t e) {
-  switch (e) {
-    case SGX_QL_SUCCESS:
-      return SGX_SUCCESS;
-    case SGX_QL_ERROR_OUT_OF_MEMORY:
-      return SGX_ERROR_OUT_OF_MEMORY;
-    case SGX_QL_ERROR_INVALID_PARAMETER:
-    case SGX_QL_INVALID_REPORT:
-      return SGX_ERROR_INVALID_PARAMETER;
-    case SGX_QL_INTERFACE_UNAVAILABLE:
-    case SGX_QL_ATT_KEY_NOT_INITIALIZED:
-    case SGX_QL_ERROR_UNEXPECTED:
-      // No monitor to quote with (SGX hardware without nestedsgx, or the
-      // monitor is unreachable): the SDK's code for a missing AESM.
-      return SGX_ERROR_SERVICE_UNAVAILABLE;
-    default:
-      return SGX_ERROR_UNEXPECTED;
-  }
-}
-
-// The one attestation key there is: the monitor's ECDSA P-384 key.
-sgx_status_t check_att_key_id(const sgx_att_key_id_t* id) {
-  if (id == nullptr) return SGX_ERROR_INVALID_PARAMETER;
-  sgx_ql_att_key_id_t base;
-  std::memcpy(&base, id->att_key_id, sizeof base);
-  return base.algorithm_id == SGX_QL_ALG_ECDSA_P384 ? SGX_SUCCESS : SGX_ERROR_UNSUPPORTED_ATT_KEY_ID;
-}
-
-}  // namespace
+using nsgx::urts::check_att_key_id;
+using nsgx::urts::status_from_quote_error;
 
 extern "C" sgx_status_t sgx_ra_get_msg1(sgx_ra_context_t context, sgx_enclave_id_t eid,
                                         sgx_ecall_get_ga_trusted_t p_get_ga, sgx_ra_msg1_t* p_msg1) {
@@ -68,7 +40,8 @@ extern "C" sgx_status_t sgx_ra_proc_msg2(sgx_ra_context_t context, sgx_enclave_i
   if (p_msg2->sig_rl_size != 0 || msg2_size != sizeof(sgx_ra_msg2_t)) return SGX_ERROR_INVALID_PARAMETER;
 
   sgx_target_info_t qe_target{};
-  if (const quote3_error_t e = sgx_qe_get_target_info(&qe_target); e != SGX_QL_SUCCESS) return from_quote_error(e);
+  if (const quote3_error_t e = sgx_qe_get_target_info(&qe_target); e != SGX_QL_SUCCESS)
+    return status_from_quote_error(e);
 
   sgx_report_t report{};
   sgx_quote_nonce_t nonce{};
@@ -78,7 +51,8 @@ extern "C" sgx_status_t sgx_ra_proc_msg2(sgx_ra_context_t context, sgx_enclave_i
   if (in_enclave != SGX_SUCCESS) return in_enclave;
 
   std::uint32_t quote_size = 0;
-  if (const quote3_error_t e = sgx_qe_get_quote_size(&quote_size); e != SGX_QL_SUCCESS) return from_quote_error(e);
+  if (const quote3_error_t e = sgx_qe_get_quote_size(&quote_size); e != SGX_QL_SUCCESS)
+    return status_from_quote_error(e);
   const std::uint64_t msg3_size = sizeof(sgx_ra_msg3_t) + std::uint64_t{quote_size};
   if (msg3_size > UINT32_MAX) return SGX_ERROR_UNEXPECTED;
   auto* msg3 = static_cast<sgx_ra_msg3_t*>(std::calloc(1, msg3_size));
@@ -87,7 +61,7 @@ extern "C" sgx_status_t sgx_ra_proc_msg2(sgx_ra_context_t context, sgx_enclave_i
   // quote without a nonce, as DCAP makes it.
   if (const quote3_error_t e = sgx_qe_get_quote(&report, quote_size, msg3->quote); e != SGX_QL_SUCCESS) {
     std::free(msg3);
-    return from_quote_error(e);
+    return status_from_quote_error(e);
   }
   // qe_report: the Quoting Enclave's REPORT on SGX; the monitor makes none
   // and the enclave does not read it (sdk/trts/tkey_exchange.c).

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "runtime/common/fsgs.h"
+#include "runtime/isolated/procmap_query.h"
 
 namespace nsgx::isolated {
 namespace {
@@ -44,9 +45,19 @@ std::size_t round_pow2(std::size_t n) {
 
 }  // namespace
 
-bool AppMemory::init(int fd, std::uint64_t base, std::uint64_t size, std::uint64_t window, std::uint64_t window_size,
-                     std::size_t capacity, MapFn map) {
+bool AppMemory::init(int fd, int maps_fd, std::uint64_t base, std::uint64_t size, std::uint64_t window,
+                     std::uint64_t window_size, std::size_t capacity, MapFn map) {
   if (fd < 0 || capacity == 0) return false;
+  // Whether this kernel answers PROCMAP_QUERY (Linux 6.11): the window is
+  // the application's, read/write, so the answer is known. Any other
+  // answer (ENOTTY before 6.11) and faults do without protections.
+  maps_fd_ = maps_fd;
+  Mapping w{};
+  if (maps_fd_ >= 0 && (!query(window, w) ||
+                        (w.flags & (kProcmapReadable | kProcmapWritable)) != (kProcmapReadable | kProcmapWritable))) {
+    raw_syscall(SYS_close, maps_fd_);
+    maps_fd_ = -1;
+  }
   base_ = base, size_ = size, window_ = window, window_size_ = window_size;
   capacity_ = capacity;
   buckets_ = round_pow2(2 * capacity);
@@ -91,6 +102,17 @@ bool AppMemory::mirrorable(std::uint64_t page) const {
   return true;
 }
 
+bool AppMemory::query(std::uint64_t page, Mapping& out) const {
+  ProcmapQuery q{};
+  q.size = sizeof q;
+  q.query_addr = page;  // query_flags 0: the mapping covering it, whatever its protection
+  if (raw_syscall(SYS_ioctl, maps_fd_, static_cast<long>(kProcmapQuery), reinterpret_cast<long>(&q)) != 0)
+    return false;  // ENOENT: nothing there
+  if (q.vma_start > page || q.vma_end <= page) return false;
+  out = {q.vma_flags, q.vma_end};
+  return true;
+}
+
 AppMemory::Entry* AppMemory::find(std::uint64_t page) {
   for (std::size_t i = (page / kPage) & (buckets_ - 1);; i = (i + 1) & (buckets_ - 1)) {
     if (table_[i].page == page) return &table_[i];
@@ -101,7 +123,7 @@ AppMemory::Entry* AppMemory::find(std::uint64_t page) {
 AppMemory::Entry* AppMemory::insert(std::uint64_t page, std::uint32_t slot) {
   std::size_t i = (page / kPage) & (buckets_ - 1);
   while (table_[i].page != 0) i = (i + 1) & (buckets_ - 1);  // never full: 2 x capacity buckets
-  table_[i] = {page, slot, 0};
+  table_[i] = {page, slot, 0, 0};
   used_[slot] = i;
   return &table_[i];
 }
@@ -118,7 +140,7 @@ AppMemory::Fault AppMemory::fault(std::uint64_t addr, std::uint32_t error_code, 
     // write-back knows which pages to compare); or another thread mapped it
     // since this one faulted: the access is retried either way.
     if (write && e->dirty == 0) {
-      if (raw_mprotect(page, kPage, PROT_READ | PROT_WRITE) != 0) {
+      if (e->writable == 0 || raw_mprotect(page, kPage, PROT_READ | PROT_WRITE) != 0) {
         unlock();
         return Fault::kNotMirrored;
       }
@@ -137,10 +159,25 @@ AppMemory::Fault AppMemory::fault(std::uint64_t addr, std::uint32_t error_code, 
     unlock();
     return ++progress.stalls > kMaxStalls ? Fault::kStuck : Fault::kMapped;
   }
+  // What the application's page tables would allow (init): on SGX a read
+  // of a page the application maps PROT_NONE, or a write to one it maps
+  // read-only, is a #PF in the enclave. Execute-only counts as readable:
+  // x86 page tables without protection keys cannot refuse the read.
+  Mapping m{~0ull, kUserTop};
+  if (maps_fd_ >= 0) {
+    if (!query(page, m) || (m.flags & (kProcmapReadable | kProcmapExecutable)) == 0 ||
+        (write && (m.flags & kProcmapWritable) == 0)) {
+      unlock();
+      return Fault::kNotMirrored;
+    }
+  }
+  const std::uint16_t writable = (m.flags & kProcmapWritable) != 0 ? 1 : 0;
   progress = {};
   if (count_ + 1 > capacity_) sync_locked();  // full: an early transition's write-back
+  // Fault-around stays within the one mapping whose protection was asked.
   std::uint64_t n = 1;
-  while (n < kAround && count_ + n < capacity_ && mirrorable(page + n * kPage) && find(page + n * kPage) == nullptr)
+  while (n < kAround && count_ + n < capacity_ && page + n * kPage < m.end && mirrorable(page + n * kPage) &&
+         find(page + n * kPage) == nullptr)
     ++n;
   // Claim the range first (PROT_NONE, never over a mapping of the host's
   // own: an address the host uses cannot be the application's here), fill
@@ -186,7 +223,8 @@ AppMemory::Fault AppMemory::fault(std::uint64_t addr, std::uint32_t error_code, 
     unlock();
     return Fault::kNotMirrored;
   }
-  for (std::uint64_t i = 0; i < pages; ++i) insert(page + i * kPage, static_cast<std::uint32_t>(count_ + i));
+  for (std::uint64_t i = 0; i < pages; ++i)
+    insert(page + i * kPage, static_cast<std::uint32_t>(count_ + i))->writable = writable;
   count_ += pages;
   fetched_.fetch_add(pages, std::memory_order_relaxed);
   if (write) {

@@ -33,10 +33,20 @@ class AppMemory {
   // `capacity` pages between transitions (more makes a transition early).
   // `map` places the host's own anonymous read/write memory (host_main.cc:
   // in the host area, protocol.h); it returns nullptr on failure.
+  // `maps_fd` (or -1) is the application's /proc/self/maps: where the
+  // kernel answers PROCMAP_QUERY (procmap_query.h), a fault honours the
+  // application's protections, as its page tables would on SGX (SDM Vol. 3D
+  // 36.3): no page where it maps none or PROT_NONE, no write where it maps
+  // read-only — the enclave sees the #PF. Without it (an older kernel, or
+  // the application's NSGX_APP_PROTECTIONS=off) a page the application
+  // maps is mirrored whatever its protection (docs/isolated.md). init
+  // asks once, about the window, and keeps `maps_fd` only if that works.
   using MapFn = void* (*)(std::size_t bytes);
-  bool init(int fd, std::uint64_t base, std::uint64_t size, std::uint64_t window, std::uint64_t window_size,
-            std::size_t capacity, MapFn map);
+  bool init(int fd, int maps_fd, std::uint64_t base, std::uint64_t size, std::uint64_t window,
+            std::uint64_t window_size, std::size_t capacity, MapFn map);
   bool enabled() const { return fd_ >= 0; }
+  // Whether faults honour the application's protections (init).
+  bool protections() const { return maps_fd_ >= 0; }
 
   // A #PF by enclave code at `addr` with the native error code `error_code`.
   // kMapped: the page is now mapped as the application has it; the access
@@ -46,6 +56,8 @@ class AppMemory {
   // as the access needs and yet the same thread faulted on it more than
   // kMaxStalls times in a row: retrying cannot help (the host stops the
   // enclave, host_main.cc).
+  // kNotMirrored also: an access the application's protection of the page
+  // refuses (init).
   enum class Fault { kMapped, kNotMirrored, kStuck };
   // One enclave thread's faults that changed nothing, kept by its caller: a
   // fault on a page another thread has just mapped is retried, a fault that
@@ -72,8 +84,15 @@ class AppMemory {
   struct Entry {
     std::uint64_t page;  // 0: free
     std::uint32_t slot;  // its snapshot
-    std::uint32_t dirty;
+    std::uint16_t dirty;
+    std::uint16_t writable;  // the application maps it writable (as of its fetch)
   };
+  // The application's protection of the mapping that covers `page`: its
+  // kProcmap* flags and end.
+  struct Mapping {
+    std::uint64_t flags, end;
+  };
+  bool query(std::uint64_t page, Mapping& out) const;  // false: nothing mapped there
   void lock();
   void unlock();
   bool mirrorable(std::uint64_t page) const;
@@ -83,6 +102,7 @@ class AppMemory {
   void write_back(const Entry& e);
 
   int fd_ = -1;
+  int maps_fd_ = -1;  // -1: protections unknown (init)
   std::uint64_t base_ = 0, size_ = 0, window_ = 0, window_size_ = 0;
   std::size_t capacity_ = 0;  // snapshot slots
   std::size_t buckets_ = 0;   // table entries (a power of two, 2 x capacity)

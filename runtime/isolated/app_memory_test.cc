@@ -24,9 +24,15 @@ void* map_anon(std::size_t bytes) {
   return p == MAP_FAILED ? nullptr : p;
 }
 
+// The application's pages, from page_: 0 read/write, 1 read-only, 2 no
+// access, 3 read/write (its "window", which is never mirrored).
+constexpr std::uint64_t kPages = 4, kPage = 4096;
+
 class AppMemoryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(true); }
+  // `protections`: hand AppMemory the application's /proc/PID/maps.
+  void start(bool protections) {
     int to_parent[2], to_child[2];
     ASSERT_EQ(pipe(to_parent), 0);
     ASSERT_EQ(pipe(to_child), 0);
@@ -34,14 +40,16 @@ class AppMemoryTest : public ::testing::Test {
     ASSERT_GE(child_, 0);
     if (child_ == 0) {
       close(to_child[1]);
-      // The application: one page of its own (mapped after the fork, so the
-      // "host" does not have it), then wait.
+      // The application: pages of its own (mapped after the fork, so the
+      // "host" does not have them), then wait.
       // Far below where the kernel places this process's own mappings, so
       // that the "host" (the parent) never puts its bookkeeping there.
-      void* p = mmap(reinterpret_cast<void*>(0x5a5a00000000ull), 4096, PROT_READ | PROT_WRITE,
+      void* p = mmap(reinterpret_cast<void*>(0x5a5a00000000ull), kPages * 4096, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
       if (p == MAP_FAILED) _exit(1);
-      std::memset(p, 0x5a, 4096);
+      std::memset(p, 0x5a, kPages * 4096);
+      auto* b = static_cast<std::uint8_t*>(p);
+      if (mprotect(b + 4096, 4096, PROT_READ) != 0 || mprotect(b + 2 * kPage, 4096, PROT_NONE) != 0) _exit(1);
       const auto addr = reinterpret_cast<std::uint64_t>(p);
       if (write(to_parent[1], &addr, sizeof addr) != sizeof addr) _exit(1);
       char c;
@@ -53,12 +61,15 @@ class AppMemoryTest : public ::testing::Test {
     close(to_parent[1]);
     ASSERT_EQ(read(to_parent[0], &page_, sizeof page_), static_cast<ssize_t>(sizeof page_)) << "no application page";
     close(to_parent[0]);
-    // The page is free here (or the test cannot play the host).
-    ASSERT_EQ(msync(reinterpret_cast<void*>(page_), 4096, MS_ASYNC), -1);
+    // The pages are free here (or the test cannot play the host).
+    ASSERT_EQ(msync(reinterpret_cast<void*>(page_), kPages * 4096, MS_ASYNC), -1);
     fd_ = open(("/proc/" + std::to_string(child_) + "/mem").c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd_, 0);
-    // ELRANGE and the window: somewhere else.
-    ASSERT_TRUE(mem_.init(fd_, 0x10000, 0x1000, 0x20000, 0x1000, 16, map_anon));
+    const int maps =
+        protections ? open(("/proc/" + std::to_string(child_) + "/maps").c_str(), O_RDONLY | O_CLOEXEC) : -1;
+    // ELRANGE somewhere else; the window is the application's page 3.
+    ASSERT_TRUE(mem_.init(fd_, maps, 0x10000, 0x1000, page_ + 3 * kPage, 0x1000, 16, map_anon));
+    ASSERT_EQ(mem_.protections(), protections) << "this kernel lacks PROCMAP_QUERY (Linux 6.11)?";
   }
   void TearDown() override {
     if (fd_ >= 0) mem_.sync();
@@ -73,19 +84,10 @@ class AppMemoryTest : public ::testing::Test {
   AppMemory mem_;
 };
 
-TEST_F(AppMemoryTest, APersistingFaultOnAMappedPageIsReportedNotRetriedForEver) {
-  AppMemory::Progress p;
-  ASSERT_EQ(mem_.fault(page_ + 8, kRead, p), AppMemory::Fault::kMapped);
-  EXPECT_EQ(*reinterpret_cast<volatile std::uint8_t*>(page_ + 8), 0x5a);   // the application's bytes
-  ASSERT_EQ(mem_.fault(page_ + 8, kWrite, p), AppMemory::Fault::kMapped);  // now writable
-  // The page is writable, yet the write faults again and again (what no
-  // mapping change can fix): bounded retries, then stuck.
-  int retries = 0;
-  AppMemory::Fault f = AppMemory::Fault::kMapped;
-  while (retries < 1000 && (f = mem_.fault(page_ + 8, kWrite, p)) == AppMemory::Fault::kMapped) ++retries;
-  EXPECT_EQ(f, AppMemory::Fault::kStuck);
-  EXPECT_EQ(retries, static_cast<int>(AppMemory::kMaxStalls));
-}
+class AppMemoryNoProtections : public AppMemoryTest {
+ protected:
+  void SetUp() override { start(false); }
+};
 
 TEST_F(AppMemoryTest, ARaceIsRetriedAndProgressResetsTheCount) {
   AppMemory::Progress mine, other;
@@ -99,6 +101,38 @@ TEST_F(AppMemoryTest, ARaceIsRetriedAndProgressResetsTheCount) {
   // An unmapped address of the application is not its memory: the enclave's #PF.
   EXPECT_EQ(mem_.fault(0x30000, kRead, mine), AppMemory::Fault::kNotMirrored);
   EXPECT_EQ(mem_.fault(page_, 1u << 4, mine), AppMemory::Fault::kNotMirrored);  // an instruction fetch
+}
+
+// The application's protections, as its page tables would apply them to
+// enclave code on SGX: a read-only page is read but not written, a
+// PROT_NONE page neither — the enclave's #PF (kNotMirrored).
+TEST_F(AppMemoryTest, TheApplicationsProtectionsDecide) {
+  AppMemory::Progress p;
+  const std::uint64_t rw = page_, ro = page_ + 4096, none = page_ + 2 * kPage;
+  EXPECT_EQ(mem_.fault(ro + 16, kWrite, p), AppMemory::Fault::kNotMirrored);
+  EXPECT_EQ(mem_.fault(ro + 16, kRead, p), AppMemory::Fault::kMapped);
+  EXPECT_EQ(*reinterpret_cast<const std::uint8_t*>(ro + 16), 0x5a);
+  EXPECT_EQ(mem_.fault(ro + 16, kWrite, p), AppMemory::Fault::kNotMirrored);  // mirrored read-only, stays so
+  EXPECT_EQ(mem_.fault(none, kRead, p), AppMemory::Fault::kNotMirrored);
+  EXPECT_EQ(mem_.fault(none, kWrite, p), AppMemory::Fault::kNotMirrored);
+  EXPECT_EQ(mem_.fault(rw, kWrite, p), AppMemory::Fault::kMapped);
+  mem_.sync();
+  // Fault-around from the writable page must not carry its protection to
+  // the read-only page after it, nor fetch the PROT_NONE one.
+  EXPECT_EQ(mem_.fault(rw, kRead, p), AppMemory::Fault::kMapped);
+  EXPECT_EQ(mem_.fault(ro, kWrite, p), AppMemory::Fault::kNotMirrored);
+  EXPECT_EQ(mem_.fault(none, kRead, p), AppMemory::Fault::kNotMirrored);
+  EXPECT_EQ(msync(reinterpret_cast<void*>(none), 4096, MS_ASYNC), -1) << "the PROT_NONE page was mirrored";
+}
+
+// Without the application's maps (a kernel before 6.11, or
+// NSGX_APP_PROTECTIONS=off) every page it maps is mirrored read/write, as
+// docs/isolated.md says.
+TEST_F(AppMemoryNoProtections, EveryMappedPageIsMirrored) {
+  AppMemory::Progress p;
+  EXPECT_EQ(mem_.fault(page_ + 4096, kWrite, p), AppMemory::Fault::kMapped);
+  EXPECT_EQ(mem_.fault(page_ + 2 * kPage, kRead, p), AppMemory::Fault::kMapped);
+  EXPECT_EQ(mem_.fault(0x30000, kRead, p), AppMemory::Fault::kNotMirrored);
 }
 
 }  // namespace

@@ -33,7 +33,9 @@ int Message::take_fd(std::size_t i) {
 }
 
 namespace {
-constexpr std::size_t kMaxFds = 4;
+// The most any message carries: an enclave host's start (enclave memory,
+// window, thread table, the application's memory and its maps).
+constexpr std::size_t kMaxFds = 5;
 
 int send_iov(int fd, iovec* iov, int n, std::span<const int> fds, int flags = 0) {
   msghdr m{};

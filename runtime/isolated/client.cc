@@ -164,13 +164,26 @@ bool Client::connect(std::string& why) {
   // This process's memory, for its enclave hosts: on SGX enclave code reads
   // and writes every address the application maps (app_memory.h). The
   // kernel checks the right to it here, where it is this process's own.
+  // Its /proc/self/maps as well, so that the hosts can ask the protection
+  // of a page (PROCMAP_QUERY) and fault where the application's page tables
+  // would; NSGX_APP_PROTECTIONS=off leaves it out (docs/isolated.md).
+  const char* prot_env = std::getenv("NSGX_APP_PROTECTIONS");
+  if (prot_env != nullptr && std::strcmp(prot_env, "on") != 0 && std::strcmp(prot_env, "off") != 0) {
+    close(wfd);
+    why = "NSGX_APP_PROTECTIONS must be on or off";
+    return false;
+  }
   const int mfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-  const int fds[2] = {wfd, mfd};
+  const bool with_maps = mfd >= 0 && (prot_env == nullptr || std::strcmp(prot_env, "off") != 0);
+  const int pfd = with_maps ? open("/proc/self/maps", O_RDONLY | O_CLOEXEC) : -1;
+  const int fds[3] = {wfd, mfd, pfd};
+  const std::size_t nfds = mfd < 0 ? 1 : pfd < 0 ? 2 : 3;
   Message m;
-  const bool ok = send_message(fd_, hdr, bytes_of(h), std::span<const int>(fds, mfd >= 0 ? 2 : 1)) == 0 &&
-                  recv_message(fd_, m) == 1;
+  const bool ok =
+      send_message(fd_, hdr, bytes_of(h), std::span<const int>(fds, nfds)) == 0 && recv_message(fd_, m) == 1;
   close(wfd);
   if (mfd >= 0) close(mfd);
+  if (pfd >= 0) close(pfd);
   auto r = ok ? parse<Reply>(m.body) : std::nullopt;
   if (!r || r->err != 0) {
     why = "the monitor refused this process" + std::string(r ? std::string(": ") + std::strerror(-r->err) : "");

@@ -795,6 +795,8 @@ int run() {
   if (memfd < 0 || winfd < 0 || tfd < 0) die("no enclave memory");
   const int app_fd = (g.cfg.flags & kHostAppMemory) != 0 ? start.take_fd(3) : -1;
   if ((g.cfg.flags & kHostAppMemory) != 0 && app_fd < 0) die("no application memory");
+  const int maps_fd = (g.cfg.flags & kHostAppMaps) != 0 ? start.take_fd(4) : -1;
+  if ((g.cfg.flags & kHostAppMaps) != 0 && (app_fd < 0 || maps_fd < 0)) die("no application maps");
   if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
       g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.mailboxes < g.cfg.tcs_count ||
       g.cfg.mailboxes > 4096 || start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
@@ -831,7 +833,8 @@ int run() {
   if (pt == nullptr) die("protection table");
   g.prot = static_cast<std::atomic<std::int8_t>*>(pt);
   // 16 MiB of the application's pages between two transitions at most.
-  if (app_fd >= 0 && !g.app.init(app_fd, g.cfg.base, g.cfg.size, g.cfg.window_base, g.cfg.window_size, 4096, area_anon))
+  if (app_fd >= 0 &&
+      !g.app.init(app_fd, maps_fd, g.cfg.base, g.cfg.size, g.cfg.window_base, g.cfg.window_size, 4096, area_anon))
     die("application memory");
 
   // The initial mappings, then "go".
@@ -870,7 +873,7 @@ int run() {
   // The sandbox (host_sandbox.h): from here on no system call from
   // ELRANGE, and the host's own code keeps only what it needs.
   if (const char* why = install_elrange_filter(g.cfg.base, g.cfg.size)) die(why);
-  if (const char* why = install_host_filter(kChannel, app_fd)) die(why);
+  if (const char* why = install_host_filter(kChannel, app_fd, g.app.protections() ? maps_fd : -1)) die(why);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();
   return 0;

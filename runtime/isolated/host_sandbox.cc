@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <initializer_list>
 
+#include "runtime/isolated/procmap_query.h"
+
 namespace nsgx::isolated {
 
 // Raw BPF, because libseccomp cannot test the instruction pointer.
@@ -43,7 +45,7 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size) {
   return nullptr;
 }
 
-const char* install_host_filter(int channel, int app_fd) {
+const char* install_host_filter(int channel, int app_fd, int maps_fd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) return "seccomp_init";
   // Argument N compared with `v` (spelled out: SCMP_A0's compound literal
@@ -62,6 +64,10 @@ const char* install_host_filter(int channel, int app_fd) {
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pwrite64), 1, arg0_is(static_cast<scmp_datum_t>(app_fd)));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mremap), 0);
   }
+  // Its protections: PROCMAP_QUERY on its /proc/self/maps, nothing else.
+  if (maps_fd >= 0)
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, arg0_is(static_cast<scmp_datum_t>(maps_fd)),
+                           scmp_arg_cmp{1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(kProcmapQuery), 0});
   for (int nr :
        {SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(sigaltstack), SCMP_SYS(mprotect),
         SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid),

@@ -28,7 +28,9 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size);
 // map anything it has not been given. Any other call raises SIGSYS.
 // `app_fd` (if >= 0): the application's memory (app_memory.h), which the
 // host may pread64/pwrite64 and whose pages it moves into place with mremap.
+// `maps_fd` (if >= 0): the application's /proc/self/maps, on which the host
+// may ask PROCMAP_QUERY (procmap_query.h) and nothing else.
 // nullptr, or what failed.
-const char* install_host_filter(int channel, int app_fd = -1);
+const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1);
 
 }  // namespace nsgx::isolated

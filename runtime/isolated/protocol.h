@@ -34,7 +34,7 @@ inline constexpr std::uint64_t kHostAreaSize = 64ull << 30;
 
 enum class Op : std::uint32_t {
   // application -> monitor; each gets one Reply
-  kHello = 1,     // Hello + the window memfd [+ the application's /proc/self/mem, app_memory.h]
+  kHello = 1,     // Hello + the window memfd [+ the application's /proc/self/mem [+ its /proc/self/maps], app_memory.h]
   kCreate = 2,    // Create (the SECS)
   kAddPages = 3,  // AddPages + page data
   kInit = 4,      // Init
@@ -166,9 +166,14 @@ struct HostStart {
   std::uint32_t tcs_count;       // followed by tcs_count u64 addresses
   std::uint32_t spin;            // mailbox spin rounds before sleeping
   std::uint32_t mailboxes;       // slots at mailbox_addr: tcs_count, plus spares for TCSs added later
-  std::uint32_t flags;           // kHostAppMemory: a fourth descriptor reads/writes the application's memory
+  std::uint32_t flags;           // kHostAppMemory, kHostAppMaps: the descriptors after the first three
 };
+// A fourth descriptor reads/writes the application's memory (its
+// /proc/self/mem); with kHostAppMaps as well, a fifth is its
+// /proc/self/maps, asked for the application's page protections
+// (app_memory.h).
 inline constexpr std::uint32_t kHostAppMemory = 1;
+inline constexpr std::uint32_t kHostAppMaps = 2;
 
 struct MapRun {
   std::uint64_t addr;

@@ -140,7 +140,8 @@ struct Server::Connection {
   // go, so the User must outlive them.
   std::shared_ptr<User> user_quota;
   int window_fd = -1;
-  int app_fd = -1;  // the application's /proc/self/mem, for its hosts (app_memory.h)
+  int app_fd = -1;   // the application's /proc/self/mem, for its hosts (app_memory.h)
+  int maps_fd = -1;  // its /proc/self/maps (the protections of its pages), likewise
   std::uint64_t window_base = 0, window_size = 0;
   std::uint8_t* window_view = nullptr;
   MessageMemory user;
@@ -334,11 +335,12 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     return fail("no thread table");
   }
   h->threads = static_cast<ThreadSlot*>(tv);
-  st.flags = c.app_fd >= 0 ? kHostAppMemory : 0;
-  const int fds[4] = {memfd, c.window_fd, tfd, c.app_fd};
+  st.flags = c.app_fd < 0 ? 0 : c.maps_fd < 0 ? kHostAppMemory : kHostAppMemory | kHostAppMaps;
+  const int fds[5] = {memfd, c.window_fd, tfd, c.app_fd, c.maps_fd};
+  const std::size_t nfds = c.app_fd < 0 ? 3 : c.maps_fd < 0 ? 4 : 5;
   const int sent = send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
                                  {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8},
-                                 std::span<const int>(fds, c.app_fd >= 0 ? 4 : 3));
+                                 std::span<const int>(fds, nfds));
   close(tfd);
   if (sent != 0) {
     munmap(h->threads, h->threads_bytes);
@@ -618,18 +620,24 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
       return -ENOMEM;
     }
     // The application's memory for its enclave hosts (app_memory.h): the
-    // application's own /proc/self/mem, a regular file; the monitor never
-    // reads it. Optional: without it enclave code sees only the window.
-    if (const int afd = m.take_fd(1); afd >= 0) {
+    // application's own /proc/self/mem and /proc/self/maps, regular files;
+    // the monitor never reads them. Optional: without the first enclave
+    // code sees only the window, without the second the host cannot tell
+    // the application's page protections.
+    const int afd = m.take_fd(1), pfd = m.take_fd(2);
+    const auto regular = [](int f) {
       struct stat ast {};
-      if (fstat(afd, &ast) != 0 || !S_ISREG(ast.st_mode)) {
-        close(afd);
-        munmap(v, h->window_size);
-        close(wfd);
-        return -EINVAL;
-      }
-      c.app_fd = afd;
+      return fstat(f, &ast) == 0 && S_ISREG(ast.st_mode);
+    };
+    if ((afd >= 0 && !regular(afd)) || (pfd >= 0 && (afd < 0 || !regular(pfd)))) {
+      if (afd >= 0) close(afd);
+      if (pfd >= 0) close(pfd);
+      munmap(v, h->window_size);
+      close(wfd);
+      return -EINVAL;
     }
+    c.app_fd = afd;
+    c.maps_fd = pfd;
     c.window_fd = wfd;
     c.window_view = static_cast<std::uint8_t*>(v);
     c.window_base = h->window_base;
@@ -868,6 +876,7 @@ void Server::serve(int fd) {
   if (c->window_view) munmap(c->window_view, c->window_size);
   if (c->window_fd >= 0) close(c->window_fd);
   if (c->app_fd >= 0) close(c->app_fd);
+  if (c->maps_fd >= 0) close(c->maps_fd);
   close(fd);
   std::lock_guard lock(mu_);
   connections_.erase(c.get());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `nsgx gdb` in batch mode on the debugger test's application (issue 17):
 # a breakpoint in an ECALL function fires, the backtrace shows the enclave
-# frame with its source line, `next` steps, a local prints its value and
+# frame with its source line and crosses the ECALL into the application's
+# frames (the proxy that made it, main), `next` steps, a local prints its value and
 # the program finishes; a page fault inside the enclave stops at its line
 # and the crash is described with the RIP relative to the enclave base; a
 # non-debug enclave gets no symbols, so its breakpoint never fires; an
@@ -28,6 +29,11 @@ check "the breakpoint fired in the enclave, at its first line" \
 check "bt: frame #0 is the enclave function with its source file:line" \
   has "^#0  ecall_compute \(seed=21\) at .*debug_enclave.c:10"
 check "bt: the ECALL's trusted bridge is the caller" has "^#1  .* in sgx_ecall_compute .*|^#1  sgx_ecall_compute"
+# The application's frames follow the enclave's entry, in order (the
+# extension's ECALL unwinder; without it bt ends in garbage after enclave_entry).
+bt=$(sed -n '/^#0  ecall_compute/,/^[^#]/p' <<<"$out")
+check "bt: after enclave_entry, the untrusted proxy ecall_compute (Enclave_u.c) and then main" \
+  grep -qzE "#[0-9]+ +0x[0-9a-f]+ in enclave_entry [^#]*(#[0-9]+ [^#]*)*#[0-9]+ +0x[0-9a-f]+ in ecall_compute \(eid=[^#]*Enclave_u\.c:[0-9]+[^#]*#[0-9]+ +0x[0-9a-f]+ in main \(" <<<"$bt"
 check "next: stopped at the following line" has "^11[[:space:]]+int squared = square\(doubled\);"
 check "info locals: doubled = 42" has "^doubled = 42$"
 check "print doubled: 42" has '^\$1 = 42$'

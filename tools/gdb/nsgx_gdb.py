@@ -12,6 +12,7 @@ import os
 import struct
 
 import gdb
+from gdb.unwinder import Unwinder, register_unwinder
 
 EVENT_LOAD, EVENT_UNLOAD, EVENT_CRASH = 1, 2, 3
 BACKEND_IN_PROCESS, BACKEND_ISOLATED = 0, 1
@@ -27,8 +28,16 @@ assert INFO_SIZE == 80
 VECTORS = {0: "#DE", 1: "#DB", 3: "#BP", 5: "#BR", 6: "#UD", 13: "#GP", 14: "#PF", 16: "#MF", 17: "#AC",
            19: "#XM"}
 
+# nsgx_debug_trts_info v1 (the trusted runtime's, read from the image):
+# version, struct_size, td_self, td_entry.
+TRTS_INFO_FORMAT = "<IIII"
+TRTS_VERSION = 1
+
 # base -> (path, address inside .text) of the enclaves whose symbols gdb has.
 _loaded = {}
+# base -> (enclave_entry start, end, td_self, td_entry) of those whose
+# trusted runtime says where it keeps the untrusted state of an entry.
+_entry_frames = {}
 _signals_set = False
 
 
@@ -52,27 +61,44 @@ def _read_info(addr):
                 fault_rip=fault_rip)
 
 
-def _text_offset(path):
-    """The file offset-relative address of .text (an address inside the
-    enclave's symbol file, for remove-symbol-file -a)."""
+def _elf_facts(path):
+    """From the enclave file: the image address of .text (an address inside
+    the enclave's symbol file, for remove-symbol-file -a), and the image
+    addresses of the symbols the ECALL unwinder needs: enclave_entry
+    (start, end) and nsgx_debug_trts (sdk/include/nsgx_debugger.h)."""
+    facts = {"text": None, "entry": None, "trts": None}
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2:
-        return None
+        return facts
     shoff, = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
-    if shoff == 0 or shstrndx >= shnum:
-        return None
+    if shoff == 0 or shstrndx >= shnum or shoff + shnum * shentsize > len(data):
+        return facts
+
     def section(i):
         return struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+
+    def cstr(off):
+        return data[off:data.index(b"\0", off)]
+
     strtab = section(shstrndx)
     for i in range(shnum):
         s = section(i)
-        name_off = strtab[4] + s[0]
-        name = data[name_off:data.index(b"\0", name_off)]
-        if name == b".text":
-            return s[3]
-    return None
+        if cstr(strtab[4] + s[0]) == b".text":
+            facts["text"] = s[3]
+        if s[1] == 2 and s[9] == 24 and s[6] < shnum:  # SHT_SYMTAB, Elf64_Sym entries
+            names = section(s[6])[4]
+            for off in range(s[4], min(s[4] + s[5], len(data) - 23), 24):
+                st_name, _, _, shndx, value, size = struct.unpack_from("<IBBHQQ", data, off)
+                if shndx == 0:
+                    continue
+                name = cstr(names + st_name)
+                if name == b"enclave_entry":
+                    facts["entry"] = (value, value + size)
+                elif name == b"nsgx_debug_trts":
+                    facts["trts"] = value
+    return facts
 
 
 def _set_signals():
@@ -105,8 +131,10 @@ def load(info):
         _say("enclave at 0x%x: file %s not found, no symbols loaded" % (base, path))
         return
     gdb.execute("add-symbol-file '%s' -o 0x%x" % (path, base), to_string=True)
-    text = _text_offset(path)
+    facts = _elf_facts(path)
+    text = facts["text"]
     _loaded[base] = (path, base + text if text is not None else None)
+    _add_entry_frame(base, facts)
     _say("debug enclave %s loaded at 0x%x, symbols added" % (path, base))
 
 
@@ -116,6 +144,7 @@ def unload(info):
     if entry is None:
         return
     path, text = entry
+    _entry_frames.pop(base, None)
     if text is not None:
         gdb.execute("remove-symbol-file -a 0x%x" % text, to_string=True)
     _say("debug enclave %s at 0x%x unloaded, symbols removed" % (path, base))
@@ -154,6 +183,69 @@ def crash(info):
     else:
         msg += " (no exception reported)"
     _say(msg)
+
+
+def _add_entry_frame(base, facts):
+    """Lets the ECALL unwinder serve this enclave if its trusted runtime
+    publishes nsgx_debug_trts (ours does; the SGX SDK's does not)."""
+    if facts["entry"] is None or facts["trts"] is None:
+        return
+    try:
+        raw = bytes(gdb.selected_inferior().read_memory(base + facts["trts"], struct.calcsize(TRTS_INFO_FORMAT)))
+    except gdb.MemoryError:
+        return
+    version, size, td_self, td_entry = struct.unpack(TRTS_INFO_FORMAT, raw)
+    if version != TRTS_VERSION or size < struct.calcsize(TRTS_INFO_FORMAT):
+        _say("enclave at 0x%x: trusted runtime debug interface version %d is not known to this extension; "
+             "backtraces stop at its entry" % (base, version))
+        return
+    start, end = facts["entry"]
+    _entry_frames[base] = (base + start, base + end, td_self, td_entry)
+
+
+class _FrameId:
+    """A frame's identity for create_unwind_info: gdb.Values (gdb 13)."""
+
+    def __init__(self, sp, pc):
+        self.sp = sp
+        self.pc = pc
+
+
+class _EcallUnwinder(Unwinder):
+    """The caller of a debug enclave's entry frame (enclave_entry) is the
+    application frame that made the ECALL. The trusted runtime records, at
+    every entry, the address EEXIT returns to and the untrusted RSP/RBP in
+    the thread data GS points at (sdk/include/nsgx_debugger.h,
+    nsgx_debug_entry_state): those are that frame's registers, and gdb
+    unwinds on from them with the application's own unwind information."""
+
+    def __init__(self):
+        super().__init__("nsgx-ecall")
+
+    def __call__(self, pending_frame):
+        if not _entry_frames:
+            return None
+        pc = int(pending_frame.read_register("rip"))
+        for start, end, td_self, td_entry in _entry_frames.values():
+            if start <= pc < end:
+                break
+        else:
+            return None
+        inferior = gdb.selected_inferior()
+        try:
+            td = int(pending_frame.read_register("gs_base"))
+            self_ptr, = struct.unpack("<Q", bytes(inferior.read_memory(td + td_self, 8)))
+            if self_ptr != td:
+                return None  # GS is not (yet) this thread's data
+            exit_address, ursp, urbp = struct.unpack("<QQQ", bytes(inferior.read_memory(td + td_entry, 24)))
+        except (gdb.error, gdb.MemoryError, ValueError):
+            return None
+        rip_type = pending_frame.read_register("rip").type
+        info = pending_frame.create_unwind_info(_FrameId(pending_frame.read_register("rsp"),
+                                                         gdb.Value(start).cast(rip_type)))
+        for name, value in (("rip", exit_address), ("rsp", ursp), ("rbp", urbp)):
+            info.add_saved_register(name, gdb.Value(value).cast(pending_frame.read_register(name).type))
+        return info
 
 
 class _EventBreakpoint(gdb.Breakpoint):
@@ -206,3 +298,4 @@ the symbols of debug enclaves gdb does not have yet (after `attach`)."""
 gdb.execute("set breakpoint pending on", to_string=True)
 _EventBreakpoint()
 _EnclavesCommand()
+register_unwinder(None, _EcallUnwinder(), replace=True)

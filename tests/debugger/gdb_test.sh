@@ -6,11 +6,12 @@
 # the program finishes; a page fault inside the enclave stops at its line
 # and the crash is described with the RIP relative to the enclave base; a
 # non-debug enclave gets no symbols, so its breakpoint never fires; an
-# enclave on the isolated backend is announced as out of reach.
+# enclave on the isolated backend is announced as out of reach; sgx-gdb,
+# the SDK's command, runs nsgx gdb from the prefix's bin/.
 #
-#   gdb_test.sh NSGX GDB APP ENCLAVE
+#   gdb_test.sh NSGX GDB APP ENCLAVE SGX_GDB
 set -uo pipefail
-nsgx=$1 gdb=$2 app=$3 enclave=$4
+nsgx=$1 gdb=$2 app=$3 enclave=$4 sgx_gdb=$5
 fail=0
 check() {
   local what=$1
@@ -67,6 +68,21 @@ check "the enclave is announced as running in an isolated host, with the way to 
   has "runs in an isolated enclave host, which no debugger may reach; run the program with .nsgx gdb."
 check "no symbols, the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
 check "the program finished normally" has "result 1765"
+
+echo "== sgx-gdb (as installed: beside nsgx in bin/), the SDK's form --args APP ARGS"
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+cp "$sgx_gdb" "$bin/sgx-gdb"
+ln -s "$(readlink -f "$nsgx")" "$bin/nsgx"
+out=$(PATH="$(dirname "$gdb"):$PATH" "$bin/sgx-gdb" -batch -ex 'break debug_enclave.c:ecall_compute' -ex run -ex bt \
+  -ex continue --args "$app" "$enclave" compute 2>&1)
+echo "$out"
+check "sgx-gdb: the breakpoint fired in the enclave" has "^Breakpoint 1, ecall_compute \(seed=21\) at .*debug_enclave.c:10"
+check "sgx-gdb: the backtrace reaches main" has "^#[0-9]+ +0x[0-9a-f]+ in main \("
+check "sgx-gdb: the program finished normally" has "result 1765"
+out=$("$bin/sgx-gdb" -batch "$app" core 2>&1)
+check "sgx-gdb APP COREFILE: exit 2" [ $? == 2 ]
+check "... saying how instead" has "use --args APP ARGS"
 
 echo "== bad use"
 out=$("$nsgx" gdb --gdb "$gdb" 2>&1)

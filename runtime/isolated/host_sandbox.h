@@ -28,7 +28,8 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size);
 // map anything it has not been given. Any other call raises SIGSYS.
 // `app_fd` (if >= 0): the application's memory (app_memory.h), which the
 // host may pread64/pwrite64 and whose pages it moves into place with mremap.
-// nullptr, or what failed.
-const char* install_host_filter(int channel, int app_fd = -1);
+// `remap`: mremap even without `app_fd` (a debug enclave's host shares a
+// private code page again with it). nullptr, or what failed.
+const char* install_host_filter(int channel, int app_fd = -1, bool remap = false);
 
 }  // namespace nsgx::isolated

@@ -64,6 +64,11 @@ typedef struct nsgx_debug_enclave_info {
   uint32_t fault_flags;   /* NSGX_DEBUG_FAULT_* */
   uint64_t fault_address; /* #PF/#GP: the linear address (EXINFO.MADDR) */
   uint64_t fault_rip;     /* the faulting instruction, relative to base */
+  /* Added in version 1 with struct_size 88 (readers check struct_size):
+   * the isolated enclave host's pid for a debug enclave, which its
+   * owner's debugger may attach to; 0 otherwise. */
+  uint32_t host_pid;
+  uint32_t reserved;
 } nsgx_debug_enclave_info;
 
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, next) == 8, "nsgx debugger ABI v1");
@@ -78,7 +83,8 @@ NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, error_code) == 58, "nsgx de
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_flags) == 60, "nsgx debugger ABI v1");
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_address) == 64, "nsgx debugger ABI v1");
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_rip) == 72, "nsgx debugger ABI v1");
-NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_enclave_info) == 80, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, host_pid) == 80, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_enclave_info) == 88, "nsgx debugger ABI v1");
 
 /* The trusted runtime's side (sdk/trts): where a thread inside the
  * enclave keeps the untrusted state of its latest entry, so that a

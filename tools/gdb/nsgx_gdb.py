@@ -35,8 +35,8 @@ TRTS_VERSION = 1
 
 # base -> (path, address inside .text) of the enclaves whose symbols gdb has.
 _loaded = {}
-# base -> (enclave_entry start, end, td_self, td_entry) of those whose
-# trusted runtime says where it keeps the untrusted state of an entry.
+# base -> (enclave_entry start, end, td_self, td_entry, isolated) of those
+# whose trusted runtime says where it keeps the untrusted state of an entry.
 _entry_frames = {}
 _signals_set = False
 
@@ -55,10 +55,12 @@ def _read_info(addr):
     fields = struct.unpack(INFO_FORMAT, bytes(inferior.read_memory(addr, INFO_SIZE)))
     (_, _, nxt, path_ptr, base, esize, eid, debug, backend, vector, error_code, fault_flags, fault_address,
      fault_rip) = fields
+    # host_pid, at 80 in writers whose struct_size says they have it.
+    host_pid = struct.unpack("<I", bytes(inferior.read_memory(addr + 80, 4)))[0] if size >= 88 else 0
     path = gdb.Value(path_ptr).cast(gdb.lookup_type("char").pointer()).string() if path_ptr else ""
     return dict(next=nxt, path=path, base=base, size=esize, eid=eid, debug=debug, backend=backend,
                 vector=vector, error_code=error_code, fault_flags=fault_flags, fault_address=fault_address,
-                fault_rip=fault_rip)
+                fault_rip=fault_rip, host_pid=host_pid)
 
 
 def _elf_facts(path):
@@ -120,9 +122,11 @@ def load(info):
     if base in _loaded:
         return
     if info["backend"] == BACKEND_ISOLATED:
-        _say("enclave %s at 0x%x runs in an isolated enclave host, which no debugger may reach; run the program "
-             "with `nsgx gdb` (the in-process backend) to debug it" % (path, base))
-        return
+        if not info["debug"]:
+            _say("enclave %s at 0x%x runs in an isolated enclave host and is not a debug enclave: no debugger may "
+                 "reach it" % (path, base))
+            return
+        return _attach_host(info)
     _set_signals()
     if not info["debug"]:
         _say("enclave %s at 0x%x is not a debug enclave: no symbols loaded" % (path, base))
@@ -138,8 +142,73 @@ def load(info):
     _say("debug enclave %s loaded at 0x%x, symbols added" % (path, base))
 
 
+# base -> (inferior number of the enclave host, its pid) for isolated debug enclaves.
+_hosts = {}
+
+
+# The isolated debug enclave whose host is attached once the program has
+# stopped at its announcement (gdb cannot attach from a breakpoint's stop()).
+_pending_attach = []
+
+
+def _attach_host(info):
+    """A debug enclave in an isolated host: the program stops at the
+    announcement, and then the host (which is traceable by the enclave's
+    owner only, docs/threat-model.md) becomes a second inferior with the
+    enclave's symbols."""
+    _pending_attach.append(info)
+    return True
+
+
+def _on_stop(event):
+    while _pending_attach:
+        _attach_now(_pending_attach.pop(0))
+
+
+def _attach_now(info):
+    base, path, pid = info["base"], info["path"], info["host_pid"]
+    if not pid:
+        _say("debug enclave %s at 0x%x: the runtime did not say which enclave host runs it" % (path, base))
+        return
+    if not os.path.isfile(path):
+        _say("enclave at 0x%x: file %s not found, not attaching its host" % (base, path))
+        return
+    _set_signals()
+    app = gdb.selected_inferior()
+    gdb.execute("set schedule-multiple on", to_string=True)
+    out = gdb.execute("add-inferior", to_string=True)
+    num = int(out.split("inferior ")[1].split()[0].rstrip("]"))
+    try:
+        gdb.execute("inferior %d" % num, to_string=True)
+        gdb.execute("attach %d" % pid, to_string=True)
+    except gdb.error as e:
+        _say("debug enclave %s at 0x%x: cannot attach to its enclave host %d: %s" % (path, base, pid, e))
+        gdb.execute("inferior %d" % app.num, to_string=True)
+        gdb.execute("remove-inferiors %d" % num, to_string=True)
+        return
+    gdb.execute("add-symbol-file '%s' -o 0x%x" % (path, base), to_string=True)
+    _add_entry_frame(base, _elf_facts(path), isolated=True)
+    _hosts[base] = (num, pid, app.num)
+    gdb.execute("inferior %d" % app.num, to_string=True)
+    _say("debug enclave %s at 0x%x runs in enclave host %d: attached as inferior %d, symbols added; "
+         "stopped, `continue` to go on" % (path, base, pid, num))
+    return True
+
+
 def unload(info):
     base = info["base"]
+    host = _hosts.pop(base, None)
+    if host is not None:
+        # Before the monitor stops the host: gdb lets it go, and the
+        # program goes on without a stop for its end.
+        num, pid, _ = host
+        _entry_frames.pop(base, None)
+        try:
+            gdb.execute("detach inferiors %d" % num, to_string=True)
+            _say("debug enclave %s at 0x%x unloaded, its enclave host %d detached" % (info["path"], base, pid))
+        except gdb.error as e:
+            _say("enclave host %d: %s" % (pid, e))
+        return
     entry = _loaded.pop(base, None)
     if entry is None:
         return
@@ -185,7 +254,7 @@ def crash(info):
     _say(msg)
 
 
-def _add_entry_frame(base, facts):
+def _add_entry_frame(base, facts, isolated=False):
     """Lets the ECALL unwinder serve this enclave if its trusted runtime
     publishes nsgx_debug_trts (ours does; the SGX SDK's does not)."""
     if facts["entry"] is None or facts["trts"] is None:
@@ -200,7 +269,21 @@ def _add_entry_frame(base, facts):
              "backtraces stop at its entry" % (base, version))
         return
     start, end = facts["entry"]
-    _entry_frames[base] = (base + start, base + end, td_self, td_entry)
+    _entry_frames[base] = (base + start, base + end, td_self, td_entry, isolated)
+
+
+def _entry_state(frame, td_self, td_entry):
+    """(exit_address, ursp, urbp) of the latest entry of the thread whose
+    frame this is, from the trusted runtime's thread data (GS base)."""
+    inferior = gdb.selected_inferior()
+    try:
+        td = int(frame.read_register("gs_base"))
+        self_ptr, = struct.unpack("<Q", bytes(inferior.read_memory(td + td_self, 8)))
+        if self_ptr != td:
+            return None  # GS is not (yet) this thread's data
+        return struct.unpack("<QQQ", bytes(inferior.read_memory(td + td_entry, 24)))
+    except (gdb.error, gdb.MemoryError, ValueError):
+        return None
 
 
 class _FrameId:
@@ -226,20 +309,20 @@ class _EcallUnwinder(Unwinder):
         if not _entry_frames:
             return None
         pc = int(pending_frame.read_register("rip"))
-        for start, end, td_self, td_entry in _entry_frames.values():
+        for start, end, td_self, td_entry, isolated in _entry_frames.values():
             if start <= pc < end:
                 break
         else:
             return None
-        inferior = gdb.selected_inferior()
-        try:
-            td = int(pending_frame.read_register("gs_base"))
-            self_ptr, = struct.unpack("<Q", bytes(inferior.read_memory(td + td_self, 8)))
-            if self_ptr != td:
-                return None  # GS is not (yet) this thread's data
-            exit_address, ursp, urbp = struct.unpack("<QQQ", bytes(inferior.read_memory(td + td_entry, 24)))
-        except (gdb.error, gdb.MemoryError, ValueError):
+        state = _entry_state(pending_frame, td_self, td_entry)
+        if state is None:
             return None
+        exit_address, ursp, urbp = state
+        if isolated:
+            # The ECALL's caller is a thread of another process (the
+            # application): the backtrace ends here, and nsgx-bt goes on
+            # there. A zero return address is gdb's outermost frame.
+            exit_address = 0
         rip_type = pending_frame.read_register("rip").type
         info = pending_frame.create_unwind_info(_FrameId(pending_frame.read_register("rsp"),
                                                          gdb.Value(start).cast(rip_type)))
@@ -262,7 +345,10 @@ class _EventBreakpoint(gdb.Breakpoint):
             _say("cannot read the enclave's debug information: %s" % e)
             return False
         if event == EVENT_LOAD:
-            load(info)
+            # Stop once when an enclave host was attached: gdb reports the
+            # attach as a stop, so the program stops here, with every
+            # inferior stopped, and `continue` goes on.
+            return load(info)
         elif event == EVENT_UNLOAD:
             unload(info)
         elif event == EVENT_CRASH:
@@ -295,7 +381,65 @@ the symbols of debug enclaves gdb does not have yet (after `attach`)."""
             seen += 1
 
 
+# The untrusted runtime's functions an ECALL waits in (sgx_urts.h, sgx_urts_ex.h).
+_ECALL_FUNCTIONS = ("sgx_ecall", "sgx_ecall_switchless", "nsgx_ecall_ex", "nsgx_ecall_switchless_ex")
+
+
+def _in_ecall(frame):
+    while frame is not None:
+        if frame.name() in _ECALL_FUNCTIONS:
+            return True
+        frame = frame.older()
+    return False
+
+
+class _BtCommand(gdb.Command):
+    """Backtrace across the ECALL, also on the isolated backend: the
+selected thread's frames, and if it runs an isolated debug enclave (in an
+enclave host, inferior 2...), then the frames of the application thread
+waiting for that ECALL in the application's inferior. The enclave host
+and the application are two processes, so gdb cannot unwind from one into
+the other: this prints the two backtraces one after the other. The
+application thread is the one inside sgx_ecall (or another ECALL entry of
+the runtime); with several such threads, each is listed. On inproc the
+ordinary `bt` already crosses the ECALL, and this is the same."""
+
+    def __init__(self):
+        super().__init__("nsgx-bt", gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("backtrace " + arg)
+        thread = gdb.selected_thread()
+        if thread is None:
+            return
+        app_num = None
+        for num, _, app in _hosts.values():
+            if num == thread.inferior.num:
+                app_num = app
+        if app_num is None:
+            return
+        app = [i for i in gdb.inferiors() if i.num == app_num]
+        callers = []
+        try:
+            for t in (app[0].threads() if app else ()):
+                t.switch()
+                if _in_ecall(gdb.newest_frame()):
+                    callers.append(t)
+            if not callers:
+                gdb.write("nsgx: no thread of the application (inferior %d) is in an ECALL\n" % app_num)
+            for t in callers:
+                t.switch()
+                gdb.write("--- %s ECALL, in the application: thread %d.%d (inferior %d)\n"
+                          % ("the" if len(callers) == 1 else "one of %d threads in an" % len(callers), app_num,
+                             t.num, app_num))
+                gdb.execute("backtrace " + arg)
+        finally:
+            thread.switch()
+
+
 gdb.execute("set breakpoint pending on", to_string=True)
+gdb.events.stop.connect(_on_stop)
 _EventBreakpoint()
 _EnclavesCommand()
+_BtCommand()
 register_unwinder(None, _EcallUnwinder(), replace=True)

@@ -117,15 +117,20 @@ def _set_signals():
     gdb.execute("handle SIG62 nostop noprint pass", to_string=True)
 
 
-def load(info):
+def load(info, now=False):
+    """Symbols for a debug enclave; True if the program should stop (an
+    isolated host to attach once it has; `now`: the program is stopped)."""
     base, path = info["base"], info["path"]
-    if base in _loaded:
+    if base in _loaded or base in _hosts:
         return
     if info["backend"] == BACKEND_ISOLATED:
         if not info["debug"]:
             _say("enclave %s at 0x%x runs in an isolated enclave host and is not a debug enclave: no debugger may "
                  "reach it" % (path, base))
             return
+        if now:
+            _attach_now(info)
+            return False
         return _attach_host(info)
     _set_signals()
     if not info["debug"]:
@@ -142,7 +147,8 @@ def load(info):
     _say("debug enclave %s loaded at 0x%x, symbols added" % (path, base))
 
 
-# base -> (inferior number of the enclave host, its pid) for isolated debug enclaves.
+# base -> (the enclave host's inferior number, its pid, the application's
+# inferior number) for isolated debug enclaves whose host gdb attached.
 _hosts = {}
 
 
@@ -182,7 +188,9 @@ def _attach_now(info):
         gdb.execute("inferior %d" % num, to_string=True)
         gdb.execute("attach %d" % pid, to_string=True)
     except gdb.error as e:
-        _say("debug enclave %s at 0x%x: cannot attach to its enclave host %d: %s" % (path, base, pid, e))
+        _say("debug enclave %s at 0x%x: cannot attach to its enclave host %d: %s (only the enclave's owner may, "
+             "and only with a monitor of the owner's own: a system monitor's hosts belong to its user "
+             "nsgx-monitor, docs/threat-model.md \"Debugging\")" % (path, base, pid, e))
         gdb.execute("inferior %d" % app.num, to_string=True)
         gdb.execute("remove-inferiors %d" % num, to_string=True)
         return
@@ -376,7 +384,7 @@ the symbols of debug enclaves gdb does not have yet (after `attach`)."""
             gdb.write("enclave %d: %s at 0x%x, size 0x%x, %s, %s\n" % (
                 info["eid"], info["path"], info["base"], info["size"], "debug" if info["debug"] else "not debug",
                 "isolated host" if info["backend"] == BACKEND_ISOLATED else "in process"))
-            load(info)
+            load(info, now=True)
             addr = info["next"]
             seen += 1
 

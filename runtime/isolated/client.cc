@@ -249,7 +249,7 @@ int Client::add_pages(std::uint64_t handle, std::uint64_t offset, std::uint64_t 
 }
 
 int Client::init(std::uint64_t handle, const sgx::Sigstruct& sigstruct, std::uint64_t mailbox_addr,
-                 std::uint32_t mailboxes, std::vector<std::uint64_t>& tcs) {
+                 std::uint32_t mailboxes, std::vector<std::uint64_t>& tcs, std::uint32_t* host_pid) {
   Init in{};
   std::memcpy(in.sigstruct, &sigstruct, sizeof in.sigstruct);
   in.mailboxes = mailboxes;
@@ -260,6 +260,7 @@ int Client::init(std::uint64_t handle, const sgx::Sigstruct& sigstruct, std::uin
   if (r.value == 0 || r.value > mailboxes || tail.size() != r.value * 8) return -EPROTO;
   tcs.resize(r.value);
   std::memcpy(tcs.data(), tail.data(), tail.size());
+  if (host_pid != nullptr) *host_pid = r.status;
   return 0;
 }
 

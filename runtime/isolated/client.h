@@ -40,9 +40,10 @@ class Client {
   int create(const sgx::Secs& secs, std::uint64_t& handle);
   int add_pages(std::uint64_t handle, std::uint64_t offset, std::uint64_t secinfo_flags, bool measure,
                 std::span<const std::uint8_t> pages);
-  // On success `tcs` lists the enclave's TCSs; mailbox i serves tcs[i].
+  // On success `tcs` lists the enclave's TCSs; mailbox i serves tcs[i];
+  // `host_pid` is the enclave host's process (for a debugger).
   int init(std::uint64_t handle, const sgx::Sigstruct& sigstruct, std::uint64_t mailbox_addr, std::uint32_t mailboxes,
-           std::vector<std::uint64_t>& tcs);
+           std::vector<std::uint64_t>& tcs, std::uint32_t* host_pid = nullptr);
   int destroy(std::uint64_t handle);
   // SGX2 page operations (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, _MODIFY_TYPES,
   // _REMOVE_PAGES): `op` one of kRestrict, kModifyTypes, kRemovePages; `arg`

@@ -253,16 +253,56 @@ std::uint8_t* at(std::uint64_t addr) { return g.view + (addr - g.cfg.base); }
 // In the protection table: the page is a TCS one may enter on.
 constexpr std::int8_t kTableTcs = 0x40;
 
+bool debug_enclave() { return (g.cfg.attributes & sgx::attr::kDebug) != 0; }
+
+// A debug enclave's code pages (executable, not writable, at start) are
+// mapped MAP_PRIVATE, so that a debugger's software breakpoints — ptrace
+// writes, which the kernel refuses in a shared mapping without PROT_WRITE
+// (mm/gup.c check_vma_flags()) — land in this process's copy while the
+// EPC keeps what was measured; as on inproc (runtime/inproc/runtime.cc,
+// sync_page_locked), and as SGX lets a debugger write only a debug
+// enclave (EDBGWR). One bit per page says which are private.
+constexpr std::int8_t kTablePrivate = 0x20;
+
+void map_private_code(int memfd) {
+  for (std::uint64_t i = 0; i < g.cfg.size / kPage; ++i) {
+    const std::int8_t e = g.prot[i].load(std::memory_order_relaxed);
+    if ((e & PROT_EXEC) == 0 || (e & (PROT_WRITE | kTableTcs)) != 0) continue;
+    void* p = mmap(reinterpret_cast<void*>(g.cfg.base + i * kPage), kPage, e & (PROT_READ | PROT_EXEC),
+                   MAP_PRIVATE | MAP_FIXED, memfd, static_cast<off_t>(i * kPage));
+    if (p == MAP_FAILED) die("debug enclave: private code page");
+    g.prot[i].store(static_cast<std::int8_t>(e | kTablePrivate), std::memory_order_relaxed);
+  }
+}
+
 void apply_map(std::uint64_t addr, std::uint64_t pages, int prot) {
   if ((addr & (kPage - 1)) != 0 || pages == 0 || pages > g.cfg.size / kPage || !in_elrange(addr, pages * kPage) ||
       (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | kProtTcs)) != 0)
     die("bad mapping from the monitor");
   const int mapped = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+  // A private code page of a debug enclave that becomes writable (EMODPE)
+  // or a TCS shares the EPC again, so that what the enclave writes is
+  // what the monitor sees: the EPC page is mapped anew from the shared
+  // view (mremap of a shared mapping with old size 0 duplicates it;
+  // mapping a descriptor is no longer allowed here).
+  if ((mapped & PROT_WRITE) != 0 || (prot & kProtTcs) != 0) {
+    for (std::uint64_t i = 0; i < pages; ++i) {
+      const std::uint64_t page = addr + i * kPage;
+      if ((g.prot[(page - g.cfg.base) / kPage].load(std::memory_order_relaxed) & kTablePrivate) == 0) continue;
+      if (raw_syscall(SYS_mremap, reinterpret_cast<long>(at(page)), 0, static_cast<long>(kPage),
+                      MREMAP_MAYMOVE | MREMAP_FIXED, static_cast<long>(page)) != static_cast<long>(page))
+        die("debug enclave: sharing a code page again");
+    }
+  }
   if (raw_syscall(SYS_mprotect, static_cast<long>(addr), static_cast<long>(pages * kPage), mapped) != 0)
     die("mprotect");
   const auto entry = static_cast<std::int8_t>(mapped | ((prot & kProtTcs) ? kTableTcs : 0));
-  for (std::uint64_t i = 0; i < pages; ++i)
-    g.prot[(addr - g.cfg.base) / kPage + i].store(entry, std::memory_order_relaxed);
+  const bool shared = (mapped & PROT_WRITE) != 0 || (prot & kProtTcs) != 0;
+  for (std::uint64_t i = 0; i < pages; ++i) {
+    auto& slot = g.prot[(addr - g.cfg.base) / kPage + i];
+    const bool still_private = !shared && (slot.load(std::memory_order_relaxed) & kTablePrivate) != 0;
+    slot.store(static_cast<std::int8_t>(entry | (still_private ? kTablePrivate : 0)), std::memory_order_relaxed);
+  }
 }
 
 bool is_tcs(std::uint64_t addr) {
@@ -826,7 +866,6 @@ int run() {
   void* tv = area_map(std::size_t{g.cfg.mailboxes} * sizeof(ThreadSlot), PROT_READ | PROT_WRITE, MAP_SHARED, tfd);
   if (tv == nullptr) die("thread table");
   g.threads = static_cast<ThreadSlot*>(tv);
-  close(memfd);
   close(winfd);
   close(tfd);
   void* pt = area_anon(g.cfg.size / kPage);  // zero: nothing accessible yet
@@ -846,6 +885,8 @@ int run() {
     if (m.header.op != Op::kMap || !run) die("unexpected message during start");
     apply_map(run->addr, run->pages, run->prot);
   }
+  if (debug_enclave()) map_private_code(memfd);
+  close(memfd);
 
   // Thread slots, one per mailbox (spares serve TCSs added later): block
   // page, guard page, alternate signal stack; a slot's pages become
@@ -870,10 +911,19 @@ int run() {
 
   for (auto& w : g.workers)
     if (w) start_thread(worker_main, w.get());
+  // A debug enclave's host may be traced by a debugger of its uid
+  // (docs/threat-model.md "Debugging"): SGX lets a debugger read and write
+  // a debug enclave (EDBGRD/EDBGWR), never a production one, whose host
+  // stays non-dumpable. Under the system monitor that uid is
+  // nsgx-monitor's, which no user holds; under a user's own monitor it is
+  // the enclave's owner's, and no one else's.
+  // (prctl is not among the calls the sandbox leaves, so before it.)
+  if (debug_enclave()) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   // The sandbox (host_sandbox.h): from here on no system call from
   // ELRANGE, and the host's own code keeps only what it needs.
   if (const char* why = install_elrange_filter(g.cfg.base, g.cfg.size)) die(why);
-  if (const char* why = install_host_filter(kChannel, app_fd, g.app.protections() ? maps_fd : -1)) die(why);
+  if (const char* why = install_host_filter(kChannel, app_fd, g.app.protections() ? maps_fd : -1, debug_enclave()))
+    die(why);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();
   return 0;

@@ -30,7 +30,8 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size);
 // host may pread64/pwrite64 and whose pages it moves into place with mremap.
 // `maps_fd` (if >= 0): the application's /proc/self/maps, on which the host
 // may ask PROCMAP_QUERY (procmap_query.h) and nothing else.
-// nullptr, or what failed.
-const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1);
+// `remap`: mremap even without `app_fd` (a debug enclave's host shares a
+// private code page again with it). nullptr, or what failed.
+const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1, bool remap = false);
 
 }  // namespace nsgx::isolated

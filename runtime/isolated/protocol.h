@@ -104,6 +104,8 @@ struct Init {
   std::uint64_t mailbox_addr;  // in the window
 };
 // Init's reply value: the number of TCSs; then their addresses follow (u64 each), in mailbox order.
+// Its status: the enclave host's pid, for a debugger of a debug enclave
+// (sdk/include/nsgx_debugger.h host_pid; `ps` shows it to anyone anyway).
 
 struct PageRange {
   std::uint64_t offset, length;

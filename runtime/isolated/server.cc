@@ -722,7 +722,9 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
     case Op::kInit: {
       auto in = parse<Init>(body);
       if (!in) return -EINVAL;
-      return do_init(c, e, *in, tail, r.value);
+      const int rc = do_init(c, e, *in, tail, r.value);
+      if (rc == 0 && e.host) r.status = static_cast<std::uint32_t>(e.host->pid);
+      return rc;
     }
     case Op::kRestrict:
     case Op::kModifyTypes:

@@ -64,6 +64,11 @@ typedef struct nsgx_debug_enclave_info {
   uint32_t fault_flags;   /* NSGX_DEBUG_FAULT_* */
   uint64_t fault_address; /* #PF/#GP: the linear address (EXINFO.MADDR) */
   uint64_t fault_rip;     /* the faulting instruction, relative to base */
+  /* Added in version 1 with struct_size 88 (readers check struct_size):
+   * the isolated enclave host's pid for a debug enclave, which its
+   * owner's debugger may attach to; 0 otherwise. */
+  uint32_t host_pid;
+  uint32_t reserved;
 } nsgx_debug_enclave_info;
 
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, next) == 8, "nsgx debugger ABI v1");
@@ -78,7 +83,46 @@ NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, error_code) == 58, "nsgx de
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_flags) == 60, "nsgx debugger ABI v1");
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_address) == 64, "nsgx debugger ABI v1");
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, fault_rip) == 72, "nsgx debugger ABI v1");
-NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_enclave_info) == 80, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_enclave_info, host_pid) == 80, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_enclave_info) == 88, "nsgx debugger ABI v1");
+
+/* The trusted runtime's side (sdk/trts): where a thread inside the
+ * enclave keeps the untrusted state of its latest entry, so that a
+ * debugger can unwind from the enclave's entry frame into the frames of
+ * the application that made the ECALL.
+ *
+ * Every entry (EENTER with CSSA 0) records, before it switches to the
+ * enclave's stack, the address EEXIT will return to (RCX at EENTER) and
+ * the untrusted RSP and RBP (what EENTER also saves in the SSA frame's
+ * GPRSGX.URSP/URBP, SDM Vol. 3D 37.9.1) in the thread data that GS
+ * points at (TCS.OGSBASGX), whose first word holds its own address. The
+ * ECALL returns exactly there: these are the caller's registers.
+ *
+ * A debugger finds the layout in the enclave image itself, as the
+ * symbol `nsgx_debug_trts` (an nsgx_debug_trts_info), and the entry code
+ * as the symbol `enclave_entry`; an image without `nsgx_debug_trts`
+ * (the SGX SDK's trusted runtime) is not unwound across the ECALL. */
+#define NSGX_DEBUG_TRTS_VERSION 1
+
+typedef struct nsgx_debug_entry_state {
+  uint64_t exit_address; /* RCX at EENTER: where EEXIT returns */
+  uint64_t ursp;         /* the untrusted RSP at EENTER */
+  uint64_t urbp;         /* the untrusted RBP at EENTER */
+} nsgx_debug_entry_state;
+
+typedef struct nsgx_debug_trts_info {
+  uint32_t version;     /* NSGX_DEBUG_TRTS_VERSION */
+  uint32_t struct_size; /* sizeof(nsgx_debug_trts_info) of the writer */
+  uint32_t td_self;     /* offset in the thread data of its own address */
+  uint32_t td_entry;    /* offset in the thread data of the nsgx_debug_entry_state */
+} nsgx_debug_trts_info;
+
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_entry_state, ursp) == 8, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_entry_state, urbp) == 16, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_entry_state) == 24, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_trts_info, td_self) == 8, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_debug_trts_info, td_entry) == 12, "nsgx debugger ABI v1");
+NSGX_LAYOUT_ASSERT(sizeof(nsgx_debug_trts_info) == 16, "nsgx debugger ABI v1");
 
 /* Called by the runtime on each event; does nothing but is never inlined
  * or elided, so a breakpoint on it sees every event. */

@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <stdint.h>
 
+#include "nsgx_debugger.h"
 #include "sdk/common/switchless.h"
 #include "sgx_edger8r.h"
 #include "sgx_lfence.h"
@@ -130,6 +131,23 @@ static sgx_status_t do_ecall(long index, void* ms, nsgx_td_t* td) {
   if (!sgx_is_within_enclave(addr, 1)) return SGX_ERROR_UNEXPECTED;
   return ((sgx_status_t(*)(void*))addr)(ms);
 }
+
+/* Where entry.S keeps the untrusted state of the latest entry, for a
+ * debugger that unwinds from enclave_entry into the application's frames
+ * (sdk/include/nsgx_debugger.h). Read from the image by the debugger, so
+ * `used`: nothing in the enclave refers to it. */
+_Static_assert(offsetof(nsgx_td_t, self) == 0, "nsgx_debug_trts.td_self");
+_Static_assert(offsetof(nsgx_td_t, entry_ursp) ==
+                       offsetof(nsgx_td_t, exit_addr) + offsetof(nsgx_debug_entry_state, ursp) &&
+                   offsetof(nsgx_td_t, entry_urbp) ==
+                       offsetof(nsgx_td_t, exit_addr) + offsetof(nsgx_debug_entry_state, urbp),
+               "the TD's exit_addr, entry_ursp, entry_urbp are an nsgx_debug_entry_state");
+__attribute__((used)) const nsgx_debug_trts_info nsgx_debug_trts = {
+    .version = NSGX_DEBUG_TRTS_VERSION,
+    .struct_size = sizeof(nsgx_debug_trts_info),
+    .td_self = offsetof(nsgx_td_t, self),
+    .td_entry = offsetof(nsgx_td_t, exit_addr),
+};
 
 static sgx_status_t dispatch(long cmd, void* ms, nsgx_td_t* td);
 

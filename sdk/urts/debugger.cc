@@ -26,7 +26,7 @@ std::mutex g_list_mu;
 }  // namespace
 
 void DebugRegistration::add(const char* path, std::uint64_t base, std::uint64_t size, std::uint64_t eid, bool debug,
-                            bool isolated) {
+                            bool isolated, std::uint32_t host_pid) {
   char resolved[PATH_MAX];
   path_ = realpath(path, resolved) != nullptr ? resolved : path;
   info_.version = NSGX_DEBUG_INFO_VERSION;
@@ -37,6 +37,7 @@ void DebugRegistration::add(const char* path, std::uint64_t base, std::uint64_t 
   info_.enclave_id = eid;
   info_.debug = debug ? 1 : 0;
   info_.backend = isolated ? NSGX_DEBUG_BACKEND_ISOLATED : NSGX_DEBUG_BACKEND_IN_PROCESS;
+  info_.host_pid = isolated && debug ? host_pid : 0;
   std::lock_guard lock(g_list_mu);
   info_.next = nsgx_debug_enclave_list;
   nsgx_debug_enclave_list = &info_;

@@ -19,7 +19,10 @@ class DebugRegistration {
 
   // Links the enclave into the list and announces NSGX_DEBUG_EVENT_LOAD.
   // `path` is made absolute (a debugger may run elsewhere).
-  void add(const char* path, std::uint64_t base, std::uint64_t size, std::uint64_t eid, bool debug, bool isolated);
+  // `host_pid`: the isolated enclave host, told to a debugger only for a
+  // debug enclave (0 otherwise).
+  void add(const char* path, std::uint64_t base, std::uint64_t size, std::uint64_t eid, bool debug, bool isolated,
+           std::uint32_t host_pid = 0);
   // Announces NSGX_DEBUG_EVENT_UNLOAD and unlinks it; idempotent.
   void remove();
   // Announces NSGX_DEBUG_EVENT_CRASH with what the last AEX reported, if

@@ -144,6 +144,7 @@ struct Enclave {
   isolated::Client* client = nullptr;
   std::uint64_t handle = 0;
   std::vector<std::uint64_t> tcs;       // mailbox i serves tcs[i]
+  std::uint32_t host_pid = 0;           // isolated: the enclave host (for a debugger)
   std::uint8_t* mailboxes = nullptr;    // in the window
   std::vector<std::uint8_t*> stacks;    // per TCS, in the window: the untrusted stack OCALLs use
   std::size_t stack_size = 0;
@@ -578,7 +579,8 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   const std::uint32_t mailboxes = loader.tcs_count() + kSpareTcs;
   e.mailboxes = static_cast<std::uint8_t*>(c->window_alloc(mailboxes * isolated::kMailboxStride, 4096));
   if (e.mailboxes == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
-  const int rc = c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), mailboxes, e.tcs);
+  const int rc =
+      c->init(e.handle, img.sigstruct(), reinterpret_cast<std::uint64_t>(e.mailboxes), mailboxes, e.tcs, &e.host_pid);
   if (rc == -EPERM) return SGX_ERROR_INVALID_SIGNATURE;
   if (rc == -EACCES) return SGX_ERROR_INVALID_ATTRIBUTE;
   if (rc == -EAGAIN) return SGX_ERROR_OUT_OF_MEMORY;  // the monitor's quota of enclave threads for this user
@@ -649,7 +651,7 @@ sgx_status_t load_image(Bytes file, const char* name, bool debug, const LoadOpti
   }
   // Before the first ECALL, so that a debugger's breakpoints in the trusted
   // runtime's initialisation fire too.
-  e->dbg.add(name, e->base, e->size, id, debug, iso);
+  e->dbg.add(name, e->base, e->size, id, debug, iso, e->host_pid);
   // The trusted runtime's initialization: ECMD_INIT_ENCLAVE with the
   // SDK's system_features_t (CPUID facts the enclave cannot gather; an
   // SDK-built trusted runtime refuses to start without them), in the

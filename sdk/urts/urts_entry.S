@@ -15,36 +15,69 @@
  * below the marshalling data is what the enclave sees next, as with the
  * SGX SDK's own handler. After an exception it runs the enclave's
  * exception handling (ECMD_EXCEPT, a nested vDSO call) and returns ERESUME.
+ *
+ * Both carry call-frame information, so that a debugger unwinds through
+ * them from the vDSO to the ECALL's caller (the gdb extension's ECALL
+ * unwinder hands gdb the vDSO's frame, docs/user-guide.md "Debugging
+ * enclaves"; an OCALL's handler is called from nsgx_urts_vdso_handler).
  */
 	.text
 	.globl nsgx_urts_enter
 	.hidden nsgx_urts_enter
 	.type nsgx_urts_enter, @function
 nsgx_urts_enter:
+	.cfi_startproc
 	push	%rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbx, 0
 	push	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	push	%r12
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r12, 0
 	push	%r13
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r13, 0
 	push	%r14
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r14, 0
 	push	%r15
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r15, 0
 	mov	%r8, %r13		/* the EEXIT landing */
 	mov	%rdi, %rax		/* the vDSO function */
 	mov	%rsi, %rdi		/* RDI: ECALL index or command */
 	mov	%rdx, %rsi		/* RSI: marshalling struct */
 	push	%rcx			/* run, the 7th argument */
+	.cfi_adjust_cfa_offset 8
 	xor	%edx, %edx
 	mov	$2, %ecx		/* EENTER */
 	xor	%r8d, %r8d
 	xor	%r9d, %r9d
 	call	*%rax
 	add	$8, %rsp
+	.cfi_adjust_cfa_offset -8
 	pop	%r15
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r15
 	pop	%r14
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r14
 	pop	%r13
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r13
 	pop	%r12
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r12
 	pop	%rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
 	pop	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
 	ret
+	.cfi_endproc
 	.size nsgx_urts_enter, .-nsgx_urts_enter
 
 /* int handler(long rdi, long rsi, long rdx, long ursp, long r8, long r9, struct sgx_enclave_run* run) */
@@ -52,8 +85,12 @@ nsgx_urts_enter:
 	.hidden nsgx_urts_vdso_handler
 	.type nsgx_urts_vdso_handler, @function
 nsgx_urts_vdso_handler:
+	.cfi_startproc
 	push	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
 	sub	$16, %rsp
 	/* nsgx_urts_exit(rdi, rsi, run, &status): 0 done, 1 re-enter with ECMD_ORET */
 	mov	16(%rbp), %rdx
@@ -68,7 +105,9 @@ nsgx_urts_vdso_handler:
 	jmp	1f
 2:	mov	$3, %eax		/* ERESUME */
 1:	leave
+	.cfi_def_cfa %rsp, 8
 	ret
+	.cfi_endproc
 	.size nsgx_urts_vdso_handler, .-nsgx_urts_vdso_handler
 
 	.section .note.GNU-stack, "", @progbits

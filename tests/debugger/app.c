@@ -1,8 +1,10 @@
 /* The debugger test's application:
  *
- *   debugger_app ENCLAVE.signed.so compute|crash [nodebug]
+ *   debugger_app ENCLAVE.signed.so compute|crash|hold [nodebug]
  *
- * compute prints "result 1765" (seed 21); crash makes the enclave fault.
+ * compute prints "result 1765" (seed 21); crash makes the enclave fault;
+ * hold creates the enclave, prints "holding" and keeps it until its
+ * standard input ends (boundary_test.sh attacks its enclave host then).
  * `nodebug` creates the enclave without the DEBUG attribute. */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 3 || argc > 4) {
-    fprintf(stderr, "usage: %s ENCLAVE.signed.so compute|crash [nodebug]\n", argv[0]);
+    fprintf(stderr, "usage: %s ENCLAVE.signed.so compute|crash|hold [nodebug]\n", argv[0]);
     return 2;
   }
   const int debug = !(argc == 4 && strcmp(argv[3], "nodebug") == 0);
@@ -23,6 +25,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   int r = 0;
+  if (strcmp(argv[2], "hold") == 0) {
+    printf("holding\n");
+    fflush(stdout);
+    while (getchar() != EOF) {
+    }
+  }
   if (strcmp(argv[2], "crash") == 0)
     st = ecall_crash(eid, &r, 0);
   else

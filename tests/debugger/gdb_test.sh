@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # `nsgx gdb` in batch mode on the debugger test's application (issue 17):
 # a breakpoint in an ECALL function fires, the backtrace shows the enclave
-# frame with its source line, `next` steps, a local prints its value and
+# frame with its source line and crosses the ECALL into the application's
+# frames (the proxy that made it, main), `next` steps, a local prints its value and
 # the program finishes; a page fault inside the enclave stops at its line
 # and the crash is described with the RIP relative to the enclave base; a
-# non-debug enclave gets no symbols, so its breakpoint never fires; an
-# enclave on the isolated backend is announced as out of reach.
+# non-debug enclave gets no symbols, so its breakpoint never fires; on the
+# isolated backend (--isolated) the debug enclave's host is attached as a
+# second inferior (breakpoint, bt, locals, nsgx-bt into the application)
+# and a non-debug enclave is announced as out of reach; sgx-gdb,
+# the SDK's command, runs nsgx gdb from the prefix's bin/.
 #
-#   gdb_test.sh NSGX GDB APP ENCLAVE
+#   gdb_test.sh NSGX GDB APP ENCLAVE SGX_GDB
 set -uo pipefail
-nsgx=$1 gdb=$2 app=$3 enclave=$4
+nsgx=$1 gdb=$2 app=$3 enclave=$4 sgx_gdb=$5
 fail=0
 check() {
   local what=$1
@@ -28,6 +32,11 @@ check "the breakpoint fired in the enclave, at its first line" \
 check "bt: frame #0 is the enclave function with its source file:line" \
   has "^#0  ecall_compute \(seed=21\) at .*debug_enclave.c:10"
 check "bt: the ECALL's trusted bridge is the caller" has "^#1  .* in sgx_ecall_compute .*|^#1  sgx_ecall_compute"
+# The application's frames follow the enclave's entry, in order (the
+# extension's ECALL unwinder; without it bt ends in garbage after enclave_entry).
+bt=$(sed -n '/^#0  ecall_compute/,/^[^#]/p' <<<"$out")
+check "bt: after enclave_entry, the untrusted proxy ecall_compute (Enclave_u.c) and then main" \
+  grep -qzE "#[0-9]+ +0x[0-9a-f]+ in enclave_entry [^#]*(#[0-9]+ [^#]*)*#[0-9]+ +0x[0-9a-f]+ in ecall_compute \(eid=[^#]*Enclave_u\.c:[0-9]+[^#]*#[0-9]+ +0x[0-9a-f]+ in main \(" <<<"$bt"
 check "next: stopped at the following line" has "^11[[:space:]]+int squared = square\(doubled\);"
 check "info locals: doubled = 42" has "^doubled = 42$"
 check "print doubled: 42" has '^\$1 = 42$'
@@ -52,15 +61,48 @@ check "it is announced as not a debug enclave" has "is not a debug enclave: no s
 check "the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
 check "the program finished normally" has "result 1765"
 
-echo "== plain gdb with the extension on the isolated backend (the default)"
-plugin=$(dirname "$0")/../../tools/gdb/nsgx_gdb.py
-out=$(env -u NSGX_BACKEND "$gdb" -q -batch -x "$plugin" -ex 'break debug_enclave.c:ecall_compute' -ex run \
-  --args "$app" "$enclave" compute 2>&1)
+echo "== the isolated backend: nsgx gdb --isolated attaches the debug enclave's host"
+out=$("$nsgx" gdb --gdb "$gdb" --isolated -batch -ex 'break debug_enclave.c:ecall_compute' -ex run -ex continue \
+  -ex bt -ex next -ex 'print doubled' -ex nsgx-bt -ex continue -- "$app" "$enclave" compute 2>&1)
 echo "$out"
-check "the enclave is announced as running in an isolated host, with the way to debug it" \
-  has "runs in an isolated enclave host, which no debugger may reach; run the program with .nsgx gdb."
-check "no symbols, the breakpoint never fired" bash -c '! grep -q "^Breakpoint 1, " <<<"$0"' "$out"
+check "the host was attached as a second inferior, with the enclave's symbols" \
+  has "nsgx: debug enclave .*debugger_enclave.signed.so at 0x[0-9a-f]+ runs in enclave host [0-9]+: attached as inferior 2"
+check "the breakpoint fired in the enclave host's thread" \
+  has "^Thread 2\.[0-9]+ .* hit Breakpoint 1, ecall_compute \(seed=21\) at .*debug_enclave.c:10"
+check "bt: the enclave function, then the trusted bridge" has "^#1  .* in sgx_ecall_compute "
+check "bt: it ends at enclave_entry (the caller is another process)" \
+  has "^#[0-9]+ +0x0+ in \?\? \(\)$"
+check "print doubled after next: 42" has '^\$1 = 42$'
+check "nsgx-bt: the application thread that made the ECALL, down to main" \
+  grep -qzE "in enclave_entry [^#]*(#[0-9]+ [^#]*)*--- the ECALL, in the application: thread 1\.1 \(inferior 1\)[^#]*(#[0-9]+ [^#]*)*in ecall_compute \(eid=[^#]*Enclave_u\.c[^#]*#[0-9]+ +0x[0-9a-f]+ in main \(" \
+  <<<"$out"
+check "the host was detached before the enclave went" has "nsgx: debug enclave .* unloaded, its enclave host [0-9]+ detached"
+check "the program finished normally" has "result 1765" && check "exit 0" has "exited normally"
+
+echo "== the isolated backend: a non-debug enclave is never reached"
+out=$("$nsgx" gdb --gdb "$gdb" --isolated -batch -ex 'break debug_enclave.c:ecall_compute' -ex run \
+  -- "$app" "$enclave" compute nodebug 2>&1)
+echo "$out"
+check "it is announced as out of any debugger's reach" \
+  has "runs in an isolated enclave host and is not a debug enclave: no debugger may reach it"
+check "no second inferior, the breakpoint never fired" \
+  bash -c '! grep -qE "^Breakpoint 1, |hit Breakpoint 1|attached as inferior" <<<"$0"' "$out"
 check "the program finished normally" has "result 1765"
+
+echo "== sgx-gdb (as installed: beside nsgx in bin/), the SDK's form --args APP ARGS"
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+cp "$sgx_gdb" "$bin/sgx-gdb"
+ln -s "$(readlink -f "$nsgx")" "$bin/nsgx"
+out=$(PATH="$(dirname "$gdb"):$PATH" "$bin/sgx-gdb" -batch -ex 'break debug_enclave.c:ecall_compute' -ex run -ex bt \
+  -ex continue --args "$app" "$enclave" compute 2>&1)
+echo "$out"
+check "sgx-gdb: the breakpoint fired in the enclave" has "^Breakpoint 1, ecall_compute \(seed=21\) at .*debug_enclave.c:10"
+check "sgx-gdb: the backtrace reaches main" has "^#[0-9]+ +0x[0-9a-f]+ in main \("
+check "sgx-gdb: the program finished normally" has "result 1765"
+out=$("$bin/sgx-gdb" -batch "$app" core 2>&1)
+check "sgx-gdb APP COREFILE: exit 2" [ $? == 2 ]
+check "... saying how instead" has "use --args APP ARGS"
 
 echo "== bad use"
 out=$("$nsgx" gdb --gdb "$gdb" 2>&1)
@@ -73,5 +115,5 @@ check "a missing gdb: exit 127" [ $? == 127 ]
 check "... saying so" has "cannot run /nonexistent/gdb"
 out=$("$nsgx" gdb --help 2>&1)
 check "nsgx gdb --help: exit 0" [ $? == 0 ]
-check "... with the usage" has "nsgx gdb \[--gdb PROGRAM\] \[GDB OPTIONS...\] -- APP"
+check "... with the usage" has "nsgx gdb \[--gdb PROGRAM\] \[--isolated\] \[GDB OPTIONS...\] -- APP"
 exit $fail

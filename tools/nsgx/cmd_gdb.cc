@@ -2,11 +2,14 @@
 // SGX application with enclave symbols, breakpoints and stepping inside
 // debug enclaves (docs/user-guide.md "Debugging enclaves").
 //
-// The application runs on the inproc backend, under `nsgx exec` as gdb's
-// exec wrapper, so enclave code runs in the process gdb traces; the
-// isolated backend's enclave hosts are never traceable (docs/threat-model.md
-// "Debugging"). gdb loads tools/gdb/nsgx_gdb.py, which follows the untrusted
-// runtime's debugger interface (sdk/include/nsgx_debugger.h).
+// By default the application runs on the inproc backend, under `nsgx exec`
+// as gdb's exec wrapper, so enclave code runs in the process gdb traces.
+// With --isolated it runs on the isolated backend, and the extension
+// attaches the enclave host of each debug enclave as a second inferior —
+// which only the enclave's owner can, and only for debug enclaves
+// (docs/threat-model.md "Debugging"). gdb loads tools/gdb/nsgx_gdb.py,
+// which follows the untrusted runtime's debugger interface
+// (sdk/include/nsgx_debugger.h).
 #include <unistd.h>
 
 #include <cerrno>
@@ -60,10 +63,15 @@ void add_gdb(CLI::App& app) {
   // when gdb options and a `--` both appear.
   auto* cmd = app.add_subcommand("gdb",
                                  "debug an SGX application with gdb: enclave symbols, breakpoints and "
-                                 "stepping in debug enclaves (runs it on the inproc backend)");
+                                 "stepping in debug enclaves (on the inproc backend, or --isolated)");
   cmd->add_option("--gdb", "the gdb to run (default: gdb from PATH)");
+  // Only for the help: run_gdb reads the flag itself.
+  static bool isolated_help = false;
+  cmd->add_flag("--isolated", isolated_help,
+                "run the application on the isolated backend and attach each debug enclave's host "
+                "(gdb stops once when it has attached: continue)");
   cmd->footer(
-      "usage: nsgx gdb [--gdb PROGRAM] [GDB OPTIONS...] -- APP [ARGS...]\n"
+      "usage: nsgx gdb [--gdb PROGRAM] [--isolated] [GDB OPTIONS...] -- APP [ARGS...]\n"
       "example: nsgx gdb -ex 'break enclave.c:ecall_hello' -ex run -- ./app enclave.signed.so");
 }
 
@@ -83,6 +91,11 @@ std::optional<int> run_gdb(int argc, char** argv) {
     gdb = args[i].substr(6);
     ++i;
   }
+  bool isolated = false;
+  if (i < args.size() && args[i] == "--isolated") {
+    isolated = true;
+    ++i;
+  }
   std::vector<std::string> gdb_args, program;
   bool after = false;
   for (; i < args.size(); ++i) {
@@ -94,7 +107,7 @@ std::optional<int> run_gdb(int argc, char** argv) {
   }
   if (program.empty()) {
     std::cerr << "nsgx gdb: no application given (after --)\n"
-                 "usage: nsgx gdb [--gdb PROGRAM] [GDB OPTIONS...] -- APP [ARGS...]\n";
+                 "usage: nsgx gdb [--gdb PROGRAM] [--isolated] [GDB OPTIONS...] -- APP [ARGS...]\n";
     return kExitBadInput;
   }
   const std::string plugin = plugin_path();
@@ -104,8 +117,14 @@ std::optional<int> run_gdb(int argc, char** argv) {
   }
   // A debug enclave's crash is also described on stderr by the runtime.
   setenv("NSGX_DEBUG", "1", 0);
-  std::vector<std::string> gargv = {gdb,  "-q",  "-iex", "set exec-wrapper " + shell_quote(self_path()) + " exec --",
-                                    "-x", plugin};
+  std::vector<std::string> gargv = {gdb, "-q"};
+  if (isolated) {
+    // The default backend; the application's own choice of another is overridden.
+    setenv("NSGX_BACKEND", "isolated", 1);
+  } else {
+    gargv.insert(gargv.end(), {"-iex", "set exec-wrapper " + shell_quote(self_path()) + " exec --"});
+  }
+  gargv.insert(gargv.end(), {"-x", plugin});
   gargv.insert(gargv.end(), gdb_args.begin(), gdb_args.end());
   gargv.emplace_back("--args");
   gargv.insert(gargv.end(), program.begin(), program.end());

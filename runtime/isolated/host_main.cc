@@ -525,16 +525,22 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   if (sig == SIGSYS) {
     // A system call from enclave code (the first filter traps them all):
     // SYSCALL is #UD inside an enclave, reported at the instruction.
-    runtime::set(uc, REG_RIP, rip - 2);
+    runtime::set(uc, REG_RIP, rip - runtime::kSyscallInsnLength);
     aex(w, uc, {sgx::vector::kUd, 0, 0});
     return;
   }
-  if (runtime::instruction_trap(sig, info, uc) && in_elrange(rip, 3) && accessible(rip, 3, PROT_READ)) {
+  if (runtime::instruction_trap(sig, info, uc) && in_elrange(rip, 2) && accessible(rip, 2, PROT_READ)) {
     runtime::Insn insn;
     const std::uint64_t n = std::min<std::uint64_t>(sizeof insn.bytes, g.cfg.base + g.cfg.size - rip);
     std::uint64_t ok = 0;
     while (ok < n && accessible(rip + ok, 1, PROT_READ)) ++ok;
     std::memcpy(insn.bytes, at(rip), ok);
+    insn.ok = ok >= 2;
+    // INT n: #GP natively, #UD in an enclave (cpu_context.h).
+    if (sig == SIGSEGV && runtime::is_int_n(insn)) {
+      aex(w, uc, {sgx::vector::kUd, 0, 0});
+      return;
+    }
     insn.ok = ok >= 3;
     if (const std::size_t len = runtime::enclu_length(insn, 0xd7); len != 0) {
       HostLeaves leaves{w, uc};
@@ -599,8 +605,7 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
   // see an exception that did not happen). A signal another process sent
   // (kill, tgkill, sigqueue: si_code <= 0) — or a SIGSYS that is not
   // seccomp's — is no exception: ignored, the thread goes on where it was.
-  constexpr int kSysSeccomp = 1;  // SYS_SECCOMP, include/uapi/asm-generic/siginfo.h
-  if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != kSysSeccomp)) return;
+  if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != runtime::kSysSeccomp)) return;
   if (b != nullptr && b->worker != nullptr) {
     Worker& w = *b->worker;
     if (b->header.in_enclave) {

@@ -10,6 +10,7 @@
 static void* handles[4];
 static volatile uint64_t handled;
 static volatile int last_vector = -1, last_type = -1;
+static volatile uint64_t last_rip;
 
 /* #DE from the 2-byte `idiv %ecx`: result -1, skip it. */
 static int on_divide(sgx_exception_info_t* info) {
@@ -24,6 +25,7 @@ static int on_divide(sgx_exception_info_t* info) {
 static int on_ud_or_pf(sgx_exception_info_t* info) {
   last_vector = info->exception_vector;
   last_type = info->exception_type;
+  last_rip = info->cpu_context.rip;
   if (info->exception_vector == SGX_EXCEPTION_VECTOR_UD) {
     info->cpu_context.rip += 2;
   } else if (info->exception_vector == SGX_EXCEPTION_VECTOR_PF) {
@@ -114,6 +116,34 @@ int ecall_syscall(void) {
   int marker;
   __asm__ volatile("xor %%edx, %%edx\n\tmov $39, %%eax\n\tsyscall" : "=d"(marker) : : "rax", "rcx", "r11", "memory");
   return marker + last_vector * 1000;
+}
+
+/* The instructions that leave for the kernel, each illegal in an enclave
+ * (#UD, SDM Vol. 3D's list of illegal instructions): SYSCALL, SYSENTER and
+ * INT 0x80, each asking for exit_group(77) — in the 64-bit and the 32-bit
+ * numbering — so that one reaching the kernel ends the process. The #UD
+ * handler (ecall_install) records the RIP it saw, skips the 2 bytes and sets
+ * RDX; -1 if that RIP was not the instruction's. */
+int ecall_illegal(int which) {
+  uint64_t marker = 0, at = 0;
+  last_rip = 0;
+  if (which == 0)
+    __asm__ volatile("xor %%edx, %%edx\n\tlea 1f(%%rip), %1\n\tmov $231, %%eax\n\tmov $77, %%edi\n1:\tsyscall"
+                     : "=d"(marker), "=&b"(at)
+                     :
+                     : "rax", "rcx", "rdi", "r11", "memory");
+  else if (which == 1)
+    __asm__ volatile("xor %%edx, %%edx\n\tlea 1f(%%rip), %1\n\tmov $252, %%eax\n\tmov $77, %%edi\n1:\t.byte 0x0f, 0x34"
+                     : "=d"(marker), "=&b"(at)
+                     :
+                     : "rax", "rcx", "rdi", "r11", "memory");
+  else
+    __asm__ volatile("xor %%edx, %%edx\n\tlea 1f(%%rip), %1\n\tmov $252, %%eax\n\tmov $77, %%edi\n1:\tint $0x80"
+                     : "=d"(marker), "=&S"(at)
+                     :
+                     : "rax", "rcx", "rdi", "r11", "memory");
+  if (last_rip != at) return -1;
+  return (int)marker + last_vector * 1000;
 }
 
 /* Never returns: only stopping the enclave ends it. */

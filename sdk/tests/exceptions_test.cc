@@ -86,6 +86,23 @@ TEST(Exceptions, SystemCallInstructionsAreUd) {
   EXPECT_EQ(r, 42);
 }
 
+// A program's FS base without FSGSBASE (docs/libos.md): arch_prctl is #UD
+// inside; a first-phase handler writes the value into the SSA frame and the
+// ERESUME that follows loads it (SDM ERESUME: FS/GS from GPRSGX), on each
+// backend; it survives a later exception and the enclave's own comes back.
+TEST(Exceptions, FirstPhaseHandlerSetsFsThroughEresume) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);  // the phase-2 #UD handler for the ud2 inside
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(ecall_program_fs(e.eid, &r), SGX_SUCCESS);
+    EXPECT_EQ(r, 42) << "round " << i;
+  }
+  ASSERT_EQ(ecall_illegal(e.eid, &r, 0), SGX_SUCCESS);  // the phase-2 handlers still see system calls
+  EXPECT_EQ(r, 42 + 6 * 1000);
+}
+
 TEST(Cxx, ClassesNewDeleteAndStatics) {
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);

@@ -185,5 +185,33 @@ if [ ! -e /dev/sev-guest ]; then
   expect_rc "snp report: REPORT_DATA too long" 2 "$NSGX" snp report --out "$T/x" --report-data "$(printf '%0130d' 0)"
 fi
 
+# --- manifest: a library OS manifest to its canonical binary form; bad ones refused, saying where ---
+h=$(printf 'ab%.0s' $(seq 32))
+cat >"$T/m.toml" <<EOF
+libos.entrypoint = "/usr/local/bin/hello"
+loader.env.LANG = "C"
+sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "$h" } ]
+sgx.allowed_files = [ "file:/tmp/out.txt" ]
+EOF
+expect_rc "manifest: compiles" 0 "$NSGX" manifest "$T/m.toml" --out "$T/m.bin"
+expect_eq "manifest: prints the binary form's SHA-256" "$(sed -n 's/^manifest sha256 \([0-9a-f]*\).*/\1/p' "$T/out")" \
+  "$(sha256sum "$T/m.bin" | cut -d' ' -f1)"
+expect_eq "manifest: lists the trusted file" "$(grep '^trusted' "$T/out")" "trusted $h /usr/local/bin/hello"
+# The same manifest in another order: the same bytes.
+cat >"$T/m2.toml" <<EOF
+sgx.allowed_files = [ "file:/tmp/out.txt" ]
+sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "$h" } ]
+loader.env.LANG = "C"
+libos.entrypoint = "file:/usr/local/bin/hello"
+EOF
+expect_rc "manifest: reordered compiles" 0 "$NSGX" manifest "$T/m2.toml" --out "$T/m2.bin"
+if cmp -s "$T/m.bin" "$T/m2.bin"; then pass "manifest: one encoding"; else fail "manifest: reordered TOML encodes differently"; fi
+printf 'libos.entrypoint = "/x"\nsgx.bogus = 1\n' >"$T/bad.toml"
+expect_rc "manifest: unknown key" 2 "$NSGX" manifest "$T/bad.toml"
+if grep -q 'bad.toml:2: unknown key sgx.bogus' "$T/err"; then pass "manifest: says which key and line"; else fail "manifest: $(cat "$T/err")"; fi
+printf 'libos.entrypoint = "/x"\n' >"$T/untrusted.toml"
+expect_rc "manifest: entrypoint not trusted" 2 "$NSGX" manifest "$T/untrusted.toml"
+expect_rc "manifest: missing file" 2 "$NSGX" manifest "$T/none.toml"
+
 echo "$fails failure(s)"
 [ "$fails" == 0 ]

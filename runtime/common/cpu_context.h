@@ -104,6 +104,26 @@ inline std::size_t enclu_length(const Insn& in, std::uint8_t opcode3) {
   return 0;
 }
 
+// SYSCALL, SYSENTER and INT n are illegal in enclave mode and raise #UD
+// there (SDM Vol. 3D, "Instructions that may require a change in privilege
+// level", the illegal-instruction list of the SGX chapters). Without SGX the
+// same instructions behave otherwise: SYSCALL enters the kernel (the
+// backends stop it before: a seccomp filter or syscall user dispatch over
+// ELRANGE, reported with RIP after the instruction), SYSENTER in 64-bit
+// mode is #UD on AMD and enters the kernel on Intel, and INT n with a gate
+// of DPL 0 — every vector but 3, 4 and (with IA-32 emulation) 0x80 — is
+// #GP. All of them are 2 bytes long.
+inline constexpr std::uint64_t kSyscallInsnLength = 2;
+
+// Whether the bytes at a #GP are INT n (CD ib), which SGX makes #UD.
+inline bool is_int_n(const Insn& in) { return in.ok && in.bytes[0] == 0xcd; }
+
+// SIGSYS from syscall user dispatch (SYS_USER_DISPATCH,
+// include/uapi/asm-generic/siginfo.h) and from a seccomp filter's
+// SECCOMP_RET_TRAP (SYS_SECCOMP): the system call did not run, RIP is past it.
+inline constexpr int kSysSeccomp = 1;
+inline constexpr int kSysUserDispatch = 2;
+
 // An exception as SGX reports it in EXITINFO/EXINFO.
 struct Exception {
   std::uint8_t vector = 0;

@@ -82,6 +82,60 @@ void cache_host_bases(ThreadBlock* b) {
   b->cur_gs = b->host_gs;
 }
 
+// ------------------------------------------------------------ system calls from enclave code
+//
+// SYSCALL inside an enclave is #UD (runtime/common/cpu_context.h). Here the
+// enclave runs in the program's own process, so its system calls would
+// reach the kernel. Each thread that enters an enclave asks the kernel to
+// trap every system call made from that enclave's ELRANGE instead: syscall
+// user dispatch with an inclusive range (prctl PR_SET_SYSCALL_USER_DISPATCH,
+// op PR_SYS_DISPATCH_INCLUSIVE_ON, no selector; added to Linux in 2025 —
+// the 6.18 kernels of this project's machines have it). The
+// call does not run; the thread gets SIGSYS (si_code SYS_USER_DISPATCH) with
+// RIP after the instruction, which the dispatcher turns into an AEX with #UD
+// at the instruction, as SGX does. System calls made anywhere else — the
+// program, libc, this runtime, the signal trampoline and its restorer — are
+// untouched, and an ordinary system call costs nothing more. The setting is
+// per thread and not inherited by new threads (clone); it changes with one
+// prctl when a thread enters an enclave other than the one it last entered.
+// Seccomp (the isolated backend's way) would need no_new_privs in the
+// program and a filter per enclave that can never be removed.
+constexpr long kPrSetSyscallUserDispatch = 59;  // include/uapi/linux/prctl.h
+constexpr long kPrSysDispatchOff = 0;
+constexpr long kPrSysDispatchInclusiveOn = 2;  // newer than the headers this builds with
+
+bool g_sud = false;  // the kernel offers the inclusive range (probed at start-up)
+
+// Makes system calls from the ELRANGE `b` is about to enter trap; runs
+// before the thread's in_enclave is set, with the host's bases.
+void trap_enclave_syscalls(ThreadBlock* b) {
+  if (!g_sud || (b->sud_base == b->elrange_base && b->sud_size == b->elrange_size)) return;
+  if (runtime::raw_syscall(SYS_prctl, kPrSetSyscallUserDispatch, kPrSysDispatchInclusiveOn,
+                           static_cast<long>(b->elrange_base), static_cast<long>(b->elrange_size), 0) == 0) {
+    b->sud_base = b->elrange_base;
+    b->sud_size = b->elrange_size;
+  }
+}
+
+// A dispatch SIGSYS outside any enclave: a range left from an enclave this
+// thread entered before, since destroyed and its addresses reused by the
+// program. Dispatch goes off and the system call runs again, natively.
+void untrap_stale_range(ThreadBlock* b, ucontext_t* uc) {
+  (void)runtime::raw_syscall(SYS_prctl, kPrSetSyscallUserDispatch, kPrSysDispatchOff, 0, 0, 0);
+  if (b != nullptr) b->sud_base = b->sud_size = 0;
+  runtime::set(uc, REG_RIP, runtime::ureg(uc, REG_RIP) - runtime::kSyscallInsnLength);
+}
+
+// Whether the kernel offers inclusive dispatch: tried on this thread over a
+// page of our own reservation (nothing runs there), then switched off.
+bool probe_syscall_dispatch(std::uint64_t page) {
+  if (runtime::raw_syscall(SYS_prctl, kPrSetSyscallUserDispatch, kPrSysDispatchInclusiveOn, static_cast<long>(page),
+                           4096, 0) != 0)
+    return false;
+  (void)runtime::raw_syscall(SYS_prctl, kPrSetSyscallUserDispatch, kPrSysDispatchOff, 0, 0, 0);
+  return true;
+}
+
 struct SlotReleaser {
   ~SlotReleaser() {
     if (t_block == nullptr) return;
@@ -117,6 +171,7 @@ ThreadBlock* this_thread_block() {
     b->in_enclave = 0;
     b->enclave = nullptr;
     b->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+    b->sud_base = b->sud_size = 0;  // a new thread has no dispatch (not inherited)
     cache_host_bases(b);
     stack_t ss{};
     ss.ss_sp = reinterpret_cast<char*>(b) + kAltStackOffset;
@@ -155,7 +210,8 @@ bool g_installed = false;
 int kKick() { return SIGRTMAX - 2; }
 
 bool runtime_signal(int sig) {
-  return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP || sig == kKick();
+  return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS ||
+         sig == kKick();
 }
 
 // What every handler of ours blocks while it runs: all asynchronous signals.
@@ -360,6 +416,7 @@ bool do_eresume(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uin
   restore_fp(uc, ByteSpan(img.data(), fp.size()));
   fsgs->fs = s.fs_base;
   fsgs->gs = s.gs_base;
+  trap_enclave_syscalls(b);
   __atomic_store_n(&b->in_enclave, 1u, __ATOMIC_RELEASE);
   return true;
 }
@@ -379,6 +436,7 @@ bool do_eenter(ThreadBlock* b, InprocEnclave& encl, std::uint64_t tcs, std::uint
   b->aep = aep;
   b->elrange_base = encl.range_base();
   b->elrange_size = encl.range_size();
+  trap_enclave_syscalls(b);
   return true;
 }
 
@@ -541,6 +599,14 @@ bool enclave_enclu(ThreadBlock* b, ucontext_t* uc, runtime::SignalBases* fsgs, s
 void enclave_signal(int sig, siginfo_t* info, ucontext_t* uc, ThreadBlock* b, runtime::SignalBases* fsgs) {
   const std::uint64_t rip = ureg(uc, REG_RIP);
   const bool sync = info->si_code > 0 && (sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP);
+  if (sig == SIGSYS && info->si_code == runtime::kSysUserDispatch) {
+    // A system call from enclave code (trap_enclave_syscalls): #UD at the
+    // instruction, which never ran.
+    set(uc, REG_RIP, rip - runtime::kSyscallInsnLength);
+    do_aex(b, uc, fsgs, monitor::ExitEvent{.vector = sgx::vector::kUd, .report = true});
+    report_at_aep(uc, info, SIGILL, Exception{sgx::vector::kUd, 0, 0});
+    return;
+  }
   if (!sync) {
     // An interrupt: AEX, then the program's handler (if any) runs at the
     // AEP, and returning there resumes the enclave with ERESUME.
@@ -555,6 +621,7 @@ void enclave_signal(int sig, siginfo_t* info, ucontext_t* uc, ThreadBlock* b, ru
     // and let its fetch fault bring the page back.
     if (!insn.ok) return;
     if (sig == SIGSEGV && g_cpuid_emulation && is_cpuid(insn)) ex = {sgx::vector::kUd, 0, 0};  // CPUID is #UD in enclaves
+    if (sig == SIGSEGV && runtime::is_int_n(insn)) ex = {sgx::vector::kUd, 0, 0};              // so is INT n
     const std::size_t len = enclu_length(insn, 0xd7);
     if (len != 0) {
       if (enclave_enclu(b, uc, fsgs, len, ex)) return;
@@ -590,6 +657,11 @@ extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int s
   const std::uint64_t rip = ureg(uc, REG_RIP);
   if (b != nullptr && b->in_enclave && rip >= b->elrange_base && rip - b->elrange_base < b->elrange_size) {
     enclave_signal(sig, info, uc, b, fsgs);
+    errno = saved_errno;
+    return;
+  }
+  if (sig == SIGSYS && info->si_code == runtime::kSysUserDispatch) {
+    untrap_stale_range(b, uc);
     errno = saved_errno;
     return;
   }
@@ -685,7 +757,10 @@ void reset_threads_after_fork() {
       b->in_enclave = 0;
     }
   }
-  if (mine) mine->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+  if (mine) {
+    mine->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+    mine->sud_base = mine->sud_size = 0;  // whatever the child kept is found stale and dropped
+  }
 }
 
 void install_signal_handling() {
@@ -701,9 +776,15 @@ void install_signal_handling() {
   const std::uint64_t lo = (static_cast<std::uint64_t>(r) + kSlotSize - 1) & ~(kSlotSize - 1);
   nsgx_altstack_lo = lo;
   __atomic_store_n(&nsgx_altstack_span, kMaxThreads * kSlotSize, __ATOMIC_RELEASE);
+  g_sud = probe_syscall_dispatch(lo);
+  if (!g_sud)
+    std::fprintf(
+        stderr,
+        "nsgx inproc: this kernel has no inclusive syscall user dispatch (PR_SYS_DISPATCH_INCLUSIVE_ON); system calls "
+        "from enclave code run natively instead of raising #UD\n");
   SignalsBlocked blocked;
   std::lock_guard lock(g_app_mu);
-  for (int sig : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, kKick()}) {
+  for (int sig : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS, kKick()}) {
     struct sigaction old {};
     real_sigaction()(sig, nullptr, &old);
     g_app[static_cast<std::size_t>(sig)].act = old;

@@ -36,6 +36,10 @@ struct ThreadBlock {
   std::uint64_t tcs = 0;
   std::uint64_t elrange_base = 0, elrange_size = 0;
   std::uint64_t aep = 0;
+  // The range this thread's syscall user dispatch traps (the ELRANGE it last
+  // entered; 0/0: none): a system call made there is SIGSYS, reported to the
+  // enclave as #UD (exceptions.cc, trap_enclave_syscalls).
+  std::uint64_t sud_base = 0, sud_size = 0;
   std::atomic<std::uint32_t> used{0};
 };
 static_assert(offsetof(ThreadBlock, host_fs) == offsetof(runtime::SlotHeader, host_fs) &&

@@ -565,16 +565,22 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   if (sig == SIGSYS) {
     // A system call from enclave code (the first filter traps them all):
     // SYSCALL is #UD inside an enclave, reported at the instruction.
-    runtime::set(uc, REG_RIP, rip - 2);
+    runtime::set(uc, REG_RIP, rip - runtime::kSyscallInsnLength);
     aex(w, uc, {sgx::vector::kUd, 0, 0});
     return;
   }
-  if (runtime::instruction_trap(sig, info, uc) && in_elrange(rip, 3) && accessible(rip, 3, PROT_READ)) {
+  if (runtime::instruction_trap(sig, info, uc) && in_elrange(rip, 2) && accessible(rip, 2, PROT_READ)) {
     runtime::Insn insn;
     const std::uint64_t n = std::min<std::uint64_t>(sizeof insn.bytes, g.cfg.base + g.cfg.size - rip);
     std::uint64_t ok = 0;
     while (ok < n && accessible(rip + ok, 1, PROT_READ)) ++ok;
     std::memcpy(insn.bytes, at(rip), ok);
+    insn.ok = ok >= 2;
+    // INT n: #GP natively, #UD in an enclave (cpu_context.h).
+    if (sig == SIGSEGV && runtime::is_int_n(insn)) {
+      aex(w, uc, {sgx::vector::kUd, 0, 0});
+      return;
+    }
     insn.ok = ok >= 3;
     if (const std::size_t len = runtime::enclu_length(insn, 0xd7); len != 0) {
       HostLeaves leaves{w, uc};
@@ -639,8 +645,7 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
   // see an exception that did not happen). A signal another process sent
   // (kill, tgkill, sigqueue: si_code <= 0) — or a SIGSYS that is not
   // seccomp's — is no exception: ignored, the thread goes on where it was.
-  constexpr int kSysSeccomp = 1;  // SYS_SECCOMP, include/uapi/asm-generic/siginfo.h
-  if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != kSysSeccomp)) return;
+  if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != runtime::kSysSeccomp)) return;
   if (b != nullptr && b->worker != nullptr) {
     Worker& w = *b->worker;
     if (b->header.in_enclave) {
@@ -701,19 +706,27 @@ void gate_offer(Worker& w, MailGate mode, std::uint64_t& r8, std::uint64_t& r9) 
 #endif
 }
 
-// Makes the thread's bases those of the TCS (SDM EENTER/ERESUME: enclave
-// base + TCS.OFSBASE/OGSBASE) if they are not already. They change only if
-// the TCS page itself was replaced (trimmed, removed and made a TCS again),
-// so this costs a comparison per entry. False if the kernel refuses a base
-// (not canonical: EENTER would #GP).
-bool hold_bases(Worker& w, const sgx::Tcs& t) {
-  const std::uint64_t fs = g.cfg.base + t.ofs_base, gs = g.cfg.base + t.ogs_base;
+// Makes the thread's bases `fs` and `gs` if they are not already: a
+// comparison when they are, `arch_prctl` (which the sandbox allows for
+// exactly these two) when not. False if the kernel refuses a base (not a
+// user address: the entry would #GP).
+bool hold(Worker& w, std::uint64_t fs, std::uint64_t gs) {
   if (w.bases_ok && fs == w.fs && gs == w.gs) return true;
+  // Each base only if it changes: a GS write costs ~18,000 cycles here
+  // (docs/inproc.md), and a program's own FS changes nothing about GS.
+  const bool fs_ok = (w.bases_ok && fs == w.fs) || runtime::set_fs_base(fs) == 0;
+  const bool gs_ok = (w.bases_ok && gs == w.gs) || runtime::set_gs_base(gs) == 0;
   w.fs = fs;
   w.gs = gs;
-  w.bases_ok = runtime::set_fs_base(fs) == 0 && runtime::set_gs_base(gs) == 0;
+  w.bases_ok = fs_ok && gs_ok;
   return w.bases_ok;
 }
+
+// EENTER's bases: the enclave base + TCS.OFSBASE/OGSBASE (SDM EENTER). They
+// differ from the ones held only after an ERESUME with other bases (below)
+// or if the TCS page itself was replaced (trimmed, removed and made a TCS
+// again).
+bool hold_bases(Worker& w, const sgx::Tcs& t) { return hold(w, g.cfg.base + t.ofs_base, g.cfg.base + t.ogs_base); }
 
 [[noreturn]] void worker_loop_held(Worker& w);
 
@@ -762,7 +775,8 @@ void worker_loop_held(Worker& w) {
     // either sees this thread inside or is seen here (protocol.h, ThreadSlot).
     ThreadSlot& slot = g.threads[w.index];
     slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
-    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs) || !hold_bases(w, *t)) {
+    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs) ||
+        (op == MailOp::kEenter && !hold_bases(w, *t))) {
       // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
       // been trimmed since this thread was started for it); or the bases
       // could not be held: a fault below.
@@ -779,16 +793,23 @@ void worker_loop_held(Worker& w) {
       code = nsgx_host_enter(b, &r);
       g.app.sync();  // what the enclave wrote, before the application learns of the exit
     } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
+      // The frame, read once (other threads of the enclave may write it).
       w.resume_state = monitor::eresume_state(*gprsgx_at(first));
-      w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
-      std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
-      t->cssa -= 1;
-      w.resume_pending = true;
-      w.via_gate = false;
-      g.app.sync();
-      w.app_progress = {};
-      code = nsgx_host_resume(b);
-      g.app.sync();
+      // SDM ERESUME (64-bit): FS and GS from the frame's GPRSGX.FSBASE/
+      // GSBASE — what AEX saved, or what the enclave wrote there meanwhile
+      // (a library OS sets a program's FS this way, docs/libos.md). A base
+      // the kernel refuses is the #GP of a failed ERESUME.
+      if (hold(w, w.resume_state.fs_base, w.resume_state.gs_base)) {
+        w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
+        std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
+        t->cssa -= 1;
+        w.resume_pending = true;
+        w.via_gate = false;
+        g.app.sync();
+        w.app_progress = {};
+        code = nsgx_host_resume(b);
+        g.app.sync();
+      }
     }
     slot.inside_tcs.store(0, std::memory_order_seq_cst);
     if (code == kExitEexit) {

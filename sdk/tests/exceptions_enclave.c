@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "exceptions_t.h"
+#include "nsgx_first_phase.h"
 #include "sgx_thread.h"
 #include "sgx_trts.h"
 #include "sgx_trts_exception.h"
@@ -10,6 +11,7 @@
 static void* handles[4];
 static volatile uint64_t handled;
 static volatile int last_vector = -1, last_type = -1;
+static volatile uint64_t last_rip;
 
 /* #DE from the 2-byte `idiv %ecx`: result -1, skip it. */
 static int on_divide(sgx_exception_info_t* info) {
@@ -24,6 +26,7 @@ static int on_divide(sgx_exception_info_t* info) {
 static int on_ud_or_pf(sgx_exception_info_t* info) {
   last_vector = info->exception_vector;
   last_type = info->exception_type;
+  last_rip = info->cpu_context.rip;
   if (info->exception_vector == SGX_EXCEPTION_VECTOR_UD) {
     info->cpu_context.rip += 2;
   } else if (info->exception_vector == SGX_EXCEPTION_VECTOR_PF) {
@@ -114,6 +117,101 @@ int ecall_syscall(void) {
   int marker;
   __asm__ volatile("xor %%edx, %%edx\n\tmov $39, %%eax\n\tsyscall" : "=d"(marker) : : "rax", "rcx", "r11", "memory");
   return marker + last_vector * 1000;
+}
+
+/* The instructions that leave for the kernel, each illegal in an enclave
+ * (#UD, SDM Vol. 3D's list of illegal instructions): SYSCALL, SYSENTER and
+ * INT 0x80, each asking for exit_group(77) — in the 64-bit and the 32-bit
+ * numbering — so that one reaching the kernel ends the process. The #UD
+ * handler (ecall_install) records the RIP it saw, skips the 2 bytes and sets
+ * RDX; -1 if that RIP was not the instruction's. */
+int ecall_illegal(int which) {
+  uint64_t marker = 0, at = 0;
+  last_rip = 0;
+  if (which == 0)
+    __asm__ volatile("xor %%edx, %%edx\n\tlea 1f(%%rip), %1\n\tmov $231, %%eax\n\tmov $77, %%edi\n1:\tsyscall"
+                     : "=d"(marker), "=&b"(at)
+                     :
+                     : "rax", "rcx", "rdi", "r11", "memory");
+  else if (which == 1)
+    __asm__ volatile("xor %%edx, %%edx\n\tlea 1f(%%rip), %1\n\tmov $252, %%eax\n\tmov $77, %%edi\n1:\t.byte 0x0f, 0x34"
+                     : "=d"(marker), "=&b"(at)
+                     :
+                     : "rax", "rcx", "rdi", "r11", "memory");
+  else
+    __asm__ volatile("xor %%edx, %%edx\n\tlea 1f(%%rip), %1\n\tmov $252, %%eax\n\tmov $77, %%edi\n1:\tint $0x80"
+                     : "=d"(marker), "=&S"(at)
+                     :
+                     : "rax", "rcx", "rdi", "r11", "memory");
+  if (last_rip != at) return -1;
+  return (int)marker + last_vector * 1000;
+}
+
+/* A library OS's answer to arch_prctl (docs/libos.md), in the first phase:
+ * ARCH_SET_FS (0x1002) becomes the frame's FSBASE, which ERESUME loads;
+ * ARCH_GET_FS (0x1003) stores the frame's FSBASE at RSI (in the enclave).
+ * Anything else goes on to the phase-2 handlers. */
+static int answer_arch_prctl(uint32_t vector, nsgx_ssa_state_t* st) {
+  if (vector != SGX_EXCEPTION_VECTOR_UD || st->rax != 158 /* arch_prctl */) return 0;
+  const uint8_t* at = (const uint8_t*)st->rip;
+  if (!sgx_is_within_enclave(at, 2) || at[0] != 0x0f || at[1] != 0x05) return 0;
+  if (st->rdi == 0x1002) {
+    st->fs_base = st->rsi;
+  } else if (st->rdi == 0x1003 && sgx_is_within_enclave((const void*)st->rsi, 8)) {
+    *(uint64_t*)st->rsi = st->fs_base;
+  } else {
+    return 0;
+  }
+  st->rax = 0;
+  st->rip += 2;
+  return 1;
+}
+
+static long arch_prctl(long code, uint64_t arg) {
+  long r;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(158), "D"(code), "S"(arg) : "rcx", "r11", "memory");
+  return r;
+}
+
+static uint64_t fs_word(long offset) {
+  uint64_t v;
+  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"(offset) : "memory");
+  return v;
+}
+
+/* A TLS block as glibc lays one out: its first word points to itself. The
+ * FS set through the first phase must hold across a later exception
+ * (AEX saves it, ERESUME restores it, on each backend) and across an
+ * interrupt, and the enclave's own FS comes back the same way. */
+static uint64_t program_tls[4] __attribute__((aligned(64)));
+
+int ecall_program_fs(void) {
+  if (!nsgx_set_first_phase_handler(answer_arch_prctl)) return -1;
+  if (nsgx_set_first_phase_handler((nsgx_first_phase_handler_t)(uintptr_t)0x1000) != 0) return -2; /* outside */
+  uint64_t own = 0;
+  if (arch_prctl(0x1003, (uint64_t)&own) != 0 || own == 0) return -3;
+  program_tls[0] = (uint64_t)program_tls;
+  program_tls[1] = 0x5eed;
+  int result = 42;
+  if (arch_prctl(0x1002, (uint64_t)program_tls) != 0)
+    result = -4;
+  else if (fs_word(0) != (uint64_t)program_tls || fs_word(8) != 0x5eed)
+    result = -5;
+  else {
+    /* Another exception (phase 2 this time, ud2 skipped by on_ud_or_pf)
+     * with the program's FS in effect: it is still there afterwards. */
+    uint64_t marker = 0;
+    __asm__ volatile("xor %%edx, %%edx\n\tud2" : "=d"(marker) : : "memory");
+    if (marker != 42)
+      result = -6;
+    else if (fs_word(8) != 0x5eed)
+      result = -7;
+  }
+  uint64_t now = 0;
+  if (arch_prctl(0x1003, (uint64_t)&now) != 0 || (result == 42 && now != (uint64_t)program_tls)) result = -8;
+  if (arch_prctl(0x1002, own) != 0) result = -9; /* the enclave's own FS back */
+  nsgx_set_first_phase_handler(NULL);
+  return result;
 }
 
 /* Never returns: only stopping the enclave ends it. */

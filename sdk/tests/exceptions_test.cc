@@ -62,6 +62,47 @@ TEST(Exceptions, UnhandledCrashesThatEnclaveOnly) {
   EXPECT_EQ(ecall_ud2(other.eid, &r), SGX_ERROR_ENCLAVE_CRASHED);  // handlers removed again
 }
 
+// SYSCALL, SYSENTER and INT 0x80 are #UD inside an enclave (SDM Vol. 3D):
+// none reaches the kernel (each asks for exit_group, which would end this
+// process), each reaches the enclave's handler at the instruction, which
+// skips it, and the enclave goes on. Without a handler the enclave crashes
+// and another one goes on.
+TEST(Exceptions, SystemCallInstructionsAreUd) {
+  Loaded e, other;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  ASSERT_EQ(other.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  for (int round = 0; round < 3; ++round) {
+    for (int which = 0; which < 3; ++which) {
+      ASSERT_EQ(ecall_illegal(e.eid, &r, which), SGX_SUCCESS) << which;
+      EXPECT_EQ(r, 42 + 6 * 1000) << "instruction " << which;  // #UD, at the instruction
+    }
+  }
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  EXPECT_EQ(ecall_illegal(other.eid, &r, 0), SGX_ERROR_ENCLAVE_CRASHED);  // no handler there
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+}
+
+// A program's FS base without FSGSBASE (docs/libos.md): arch_prctl is #UD
+// inside; a first-phase handler writes the value into the SSA frame and the
+// ERESUME that follows loads it (SDM ERESUME: FS/GS from GPRSGX), on each
+// backend; it survives a later exception and the enclave's own comes back.
+TEST(Exceptions, FirstPhaseHandlerSetsFsThroughEresume) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);  // the phase-2 #UD handler for the ud2 inside
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(ecall_program_fs(e.eid, &r), SGX_SUCCESS);
+    EXPECT_EQ(r, 42) << "round " << i;
+  }
+  ASSERT_EQ(ecall_illegal(e.eid, &r, 0), SGX_SUCCESS);  // the phase-2 handlers still see system calls
+  EXPECT_EQ(r, 42 + 6 * 1000);
+}
+
 TEST(Cxx, ClassesNewDeleteAndStatics) {
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);

@@ -5,6 +5,7 @@
  * handlers; resume with the state they leave, or crash. */
 #include <string.h>
 
+#include "nsgx_first_phase.h"
 #include "sgx_trts.h"
 #include "sgx_trts_exception.h"
 #include "sgx_utils.h"
@@ -63,8 +64,37 @@ int sgx_unregister_exception_handler(void* handle) {
 /* GPRSGX (SDM Table 34-8): the first 18 words are in sgx_cpu_context_t's order. */
 #define GPR_RSP_OFF 32
 #define GPR_RDI_OFF 56
+#define GPR_RFLAGS_OFF 128
 #define GPR_RIP_OFF 136
 #define GPR_EXITINFO_OFF 160
+#define GPR_FSBASE_OFF 168
+#define GPR_GSBASE_OFF 176
+
+static nsgx_first_phase_handler_t first_phase;
+
+int nsgx_set_first_phase_handler(nsgx_first_phase_handler_t handler) {
+  if (handler != NULL && !sgx_is_within_enclave((const void*)handler, 1)) return 0;
+  __atomic_store_n(&first_phase, handler, __ATOMIC_RELEASE);
+  return 1;
+}
+
+/* The first-phase handler's turn (nsgx_first_phase.h): 1 if it dealt with
+ * the exception, with its state written back to the frame (RFLAGS and the
+ * frame's other fields excepted). */
+static int run_first_phase(uint8_t* gpr, uint32_t vector) {
+  const nsgx_first_phase_handler_t fn = __atomic_load_n(&first_phase, __ATOMIC_ACQUIRE);
+  if (fn == NULL) return 0;
+  nsgx_ssa_state_t st;
+  memcpy(&st, gpr, GPR_RIP_OFF + 8);
+  memcpy(&st.fs_base, gpr + GPR_FSBASE_OFF, 8);
+  memcpy(&st.gs_base, gpr + GPR_GSBASE_OFF, 8);
+  if (fn(vector, &st) != 1) return 0;
+  memcpy(gpr, &st, GPR_RFLAGS_OFF);
+  memcpy(gpr + GPR_RIP_OFF, &st.rip, 8);
+  memcpy(gpr + GPR_FSBASE_OFF, &st.fs_base, 8);
+  memcpy(gpr + GPR_GSBASE_OFF, &st.gs_base, 8);
+  return 1;
+}
 
 extern void nsgx_trts_exception_stage2(void);
 
@@ -75,6 +105,12 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   uint32_t exitinfo;
   memcpy(&exitinfo, gpr + GPR_EXITINFO_OFF, 4);
   if (!(exitinfo & 0x80000000u)) return SGX_SUCCESS; /* not an exception (an interrupt): resume as is */
+  if (run_first_phase(gpr, exitinfo & 0xff)) {
+    /* Consumed; ERESUME continues with the frame as the handler left it. */
+    exitinfo &= ~0x80000000u;
+    memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
+    return SGX_SUCCESS;
+  }
   if (handlers == NULL) {
     nsgx_crashed = 1;
     return SGX_ERROR_ENCLAVE_CRASHED;

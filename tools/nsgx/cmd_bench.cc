@@ -45,6 +45,8 @@ constexpr Suite kSuites[] = {
     {"monitor", "monitor_benchmark", Kind::kGbench, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave"},
     {"inproc", "vdso_benchmark", Kind::kGbenchExec,
      "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
+    {"syscall", "syscall_trap_benchmark", Kind::kGbench,
+     "how a library OS can catch system calls: a call, SYSCALL, syscall user dispatch, #UD, seccomp traps"},
     {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
     {"sdk", "sdk_ecall_bench", Kind::kSdk,
      "SDK: null ECALL and OCALL round trips, ordinary and switchless, isolated and inproc backends"},
@@ -55,7 +57,7 @@ constexpr Suite kSuites[] = {
     {"workloads", "workloads_bench", Kind::kWorkloads,
      "NestedSGX's workloads in an enclave vs natively (nbench-style suite, bw_mem, hash join), isolated and inproc"},
 };
-constexpr const char* kSuiteNames = "measurement, monitor, inproc, snp, sdk, quote, quote-e2e, workloads";
+constexpr const char* kSuiteNames = "measurement, monitor, inproc, syscall, snp, sdk, quote, quote-e2e, workloads";
 
 const char* not_built(const Suite& s) {
   return s.kind == Kind::kGbench || s.kind == Kind::kGbenchExec ? "(not built: configure with -DNSGX_BENCH=ON)"

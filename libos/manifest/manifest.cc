@@ -1,0 +1,257 @@
+#include "libos/manifest/manifest.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace nsgx::libos {
+namespace {
+
+bool is_singleton(RecordType t) {
+  return t == RecordType::kEntrypoint || t == RecordType::kArgv0 || t == RecordType::kEnclaveSize ||
+         t == RecordType::kMaxThreads;
+}
+
+Status check_env(std::string_view name, std::string_view value) {
+  if (name.empty() || name.size() > kMaxEnvName)
+    return Error("environment variable name of length " + std::to_string(name.size()));
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+      return Error("environment variable name \"" + std::string(name) + "\" is not [A-Za-z_][A-Za-z0-9_]*");
+  }
+  if (value.size() > kMaxEnvValue) return Error("environment variable " + std::string(name) + ": value too long");
+  if (value.find('\0') != std::string_view::npos)
+    return Error("environment variable " + std::string(name) + ": NUL in value");
+  return ok_status();
+}
+
+Status check_limits(const Manifest& m) {
+  if (m.argv0.size() > kMaxArgv0 || m.argv0.find('\0') != std::string::npos)
+    return Error("argv0: longer than 4096 bytes or holds a NUL");
+  if (m.enclave_size != 0 && (m.enclave_size < kMinEnclaveSize || m.enclave_size > kMaxEnclaveSize ||
+                              (m.enclave_size & (m.enclave_size - 1)) != 0))
+    return Error("enclave size " + std::to_string(m.enclave_size) + " is not a power of two from 1 MiB to 64 GiB");
+  if (m.max_threads > kMaxThreadCount) return Error("max_threads " + std::to_string(m.max_threads) + " is above 1024");
+  return ok_status();
+}
+
+// The rules every manifest keeps, whoever built it; `m` sorted.
+Status check_sorted(const Manifest& m) {
+  if (auto s = check_path(m.entrypoint); !s) return s.error().context("entrypoint");
+  if (m.trusted(m.entrypoint) == nullptr) return Error("entrypoint " + m.entrypoint + " is not a trusted file");
+  if (auto s = check_limits(m); !s) return s;
+  for (std::size_t i = 0; i < m.env.size(); ++i) {
+    if (auto s = check_env(m.env[i].first, m.env[i].second); !s) return s;
+    if (i > 0 && m.env[i - 1].first == m.env[i].first)
+      return Error("environment variable " + m.env[i].first + " twice");
+  }
+  for (std::size_t i = 0; i < m.trusted_files.size(); ++i) {
+    if (auto s = check_path(m.trusted_files[i].path); !s) return s.error().context("trusted file");
+    if (i > 0 && m.trusted_files[i - 1].path == m.trusted_files[i].path)
+      return Error("trusted file " + m.trusted_files[i].path + " twice");
+  }
+  for (std::size_t i = 0; i < m.allowed_files.size(); ++i) {
+    if (auto s = check_path(m.allowed_files[i]); !s) return s.error().context("allowed file");
+    if (i > 0 && m.allowed_files[i - 1] == m.allowed_files[i])
+      return Error("allowed file " + m.allowed_files[i] + " twice");
+    if (m.trusted(m.allowed_files[i]) != nullptr)
+      return Error(m.allowed_files[i] + " is both a trusted and an allowed file");
+  }
+  return ok_status();
+}
+
+void put16(Bytes& b, std::uint16_t v) {
+  for (int i = 0; i < 2; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+void put32(Bytes& b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+void put64(Bytes& b, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+std::uint16_t get16(ByteSpan b, std::size_t at) { return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8)); }
+std::uint32_t get32(ByteSpan b, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(b[at + i]) << (8 * i);
+  return v;
+}
+std::uint64_t get64(ByteSpan b, std::size_t at) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(b[at + i]) << (8 * i);
+  return v;
+}
+
+void put_record(Bytes& b, RecordType t, ByteSpan payload) {
+  put16(b, static_cast<std::uint16_t>(t));
+  put16(b, 0);
+  put32(b, static_cast<std::uint32_t>(payload.size()));
+  b.insert(b.end(), payload.begin(), payload.end());
+  while (b.size() % 8 != 0) b.push_back(0);
+}
+ByteSpan as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+std::string as_string(ByteSpan b) { return {b.begin(), b.end()}; }
+
+}  // namespace
+
+const TrustedFile* Manifest::trusted(std::string_view path) const {
+  auto it = std::lower_bound(trusted_files.begin(), trusted_files.end(), path,
+                             [](const TrustedFile& f, std::string_view p) { return f.path < p; });
+  return it != trusted_files.end() && it->path == path ? &*it : nullptr;
+}
+
+bool Manifest::allowed(std::string_view path) const {
+  return std::binary_search(allowed_files.begin(), allowed_files.end(), path,
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+Status check_path(std::string_view p) {
+  if (p.empty() || p[0] != '/') return Error("path \"" + std::string(p) + "\" is not absolute");
+  if (p.size() > kMaxPathLength) return Error("path longer than 4096 bytes");
+  if (p.size() == 1 || p.back() == '/') return Error("path \"" + std::string(p) + "\" names a directory");
+  for (const char c : p)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Error("path holds a control character");
+  std::size_t start = 1;
+  while (start <= p.size()) {
+    std::size_t end = p.find('/', start);
+    if (end == std::string_view::npos) end = p.size();
+    const std::string_view part = p.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..")
+      return Error("path \"" + std::string(p) + "\" is not normal (empty, \".\" or \"..\" component)");
+    start = end + 1;
+  }
+  return ok_status();
+}
+
+Result<Bytes> encode_manifest(Manifest m) {
+  std::sort(m.env.begin(), m.env.end());
+  std::sort(m.trusted_files.begin(), m.trusted_files.end(),
+            [](const TrustedFile& a, const TrustedFile& b) { return a.path < b.path; });
+  std::sort(m.allowed_files.begin(), m.allowed_files.end());
+  if (auto s = check_sorted(m); !s) return s.error();
+  Bytes b(kManifestHeaderSize, 0);
+  std::uint32_t records = 0;
+  const auto add = [&](RecordType t, ByteSpan payload) {
+    put_record(b, t, payload);
+    ++records;
+  };
+  add(RecordType::kEntrypoint, as_bytes(m.entrypoint));
+  if (!m.argv0.empty()) add(RecordType::kArgv0, as_bytes(m.argv0));
+  for (const auto& [name, value] : m.env) {
+    Bytes p(name.begin(), name.end());
+    p.push_back(0);
+    p.insert(p.end(), value.begin(), value.end());
+    add(RecordType::kEnv, p);
+  }
+  for (const auto& f : m.trusted_files) {
+    Bytes p(f.sha256.begin(), f.sha256.end());
+    p.insert(p.end(), f.path.begin(), f.path.end());
+    add(RecordType::kTrustedFile, p);
+  }
+  for (const auto& f : m.allowed_files) add(RecordType::kAllowedFile, as_bytes(f));
+  if (m.enclave_size != 0) {
+    Bytes p;
+    put64(p, m.enclave_size);
+    add(RecordType::kEnclaveSize, p);
+  }
+  if (m.max_threads != 0) {
+    Bytes p;
+    put32(p, m.max_threads);
+    add(RecordType::kMaxThreads, p);
+  }
+  if (b.size() > kMaxManifestSize) return Error("manifest larger than 1 MiB encoded");
+  Bytes h;
+  h.insert(h.end(), kManifestMagic.begin(), kManifestMagic.end());
+  put32(h, kManifestVersion);
+  put32(h, static_cast<std::uint32_t>(b.size()));
+  put32(h, records);
+  put32(h, 0);
+  std::copy(h.begin(), h.end(), b.begin());
+  return b;
+}
+
+Result<Manifest> parse_manifest(ByteSpan bytes) {
+  if (bytes.size() < kManifestHeaderSize) return Error("manifest: shorter than its header");
+  if (bytes.size() > kMaxManifestSize) return Error("manifest: larger than 1 MiB");
+  if (!std::equal(kManifestMagic.begin(), kManifestMagic.end(), bytes.begin())) return Error("manifest: bad magic");
+  if (get32(bytes, 8) != kManifestVersion) return Error("manifest: version " + std::to_string(get32(bytes, 8)));
+  if (get32(bytes, 12) != bytes.size()) return Error("manifest: total size does not match");
+  const std::uint32_t records = get32(bytes, 16);
+  if (get32(bytes, 20) != 0) return Error("manifest: reserved header field not zero");
+  Manifest m;
+  std::size_t at = kManifestHeaderSize;
+  std::uint16_t last_type = 0;
+  bool have_entrypoint = false;
+  for (std::uint32_t i = 0; i < records; ++i) {
+    const std::string where = "manifest record " + std::to_string(i);
+    if (bytes.size() - at < 8) return Error(where + ": truncated header");
+    const std::uint16_t type = get16(bytes, at);
+    const std::uint32_t len = get32(bytes, at + 4);
+    if (get16(bytes, at + 2) != 0) return Error(where + ": reserved field not zero");
+    if (len > bytes.size() - at - 8) return Error(where + ": payload runs past the end");
+    const ByteSpan payload = bytes.subspan(at + 8, len);
+    const std::size_t end = at + 8 + ((static_cast<std::size_t>(len) + 7) & ~std::size_t{7});
+    if (end > bytes.size()) return Error(where + ": padding runs past the end");
+    for (std::size_t k = at + 8 + len; k < end; ++k)
+      if (bytes[k] != 0) return Error(where + ": padding not zero");
+    if (type < last_type) return Error(where + ": records out of order");
+    const auto t = static_cast<RecordType>(type);
+    if (type == last_type && is_singleton(t)) return Error(where + ": a second record of type " + std::to_string(type));
+    switch (t) {
+      case RecordType::kEntrypoint:
+        m.entrypoint = as_string(payload);
+        have_entrypoint = true;
+        break;
+      case RecordType::kArgv0:
+        if (len == 0) return Error(where + ": empty argv0");
+        m.argv0 = as_string(payload);
+        break;
+      case RecordType::kEnv: {
+        const auto nul = std::find(payload.begin(), payload.end(), std::uint8_t{0});
+        if (nul == payload.end()) return Error(where + ": environment entry without NUL");
+        const auto k = static_cast<std::size_t>(nul - payload.begin());
+        std::string name = as_string(payload.first(k)), value = as_string(payload.subspan(k + 1));
+        if (!m.env.empty() && !(m.env.back().first < name)) return Error(where + ": environment out of order or twice");
+        m.env.emplace_back(std::move(name), std::move(value));
+        break;
+      }
+      case RecordType::kTrustedFile: {
+        if (len <= 32) return Error(where + ": trusted file without a path");
+        TrustedFile f;
+        std::copy(payload.begin(), payload.begin() + 32, f.sha256.begin());
+        f.path = as_string(payload.subspan(32));
+        if (!m.trusted_files.empty() && !(m.trusted_files.back().path < f.path))
+          return Error(where + ": trusted files out of order or twice");
+        m.trusted_files.push_back(std::move(f));
+        break;
+      }
+      case RecordType::kAllowedFile: {
+        std::string p = as_string(payload);
+        if (!m.allowed_files.empty() && !(m.allowed_files.back() < p))
+          return Error(where + ": allowed files out of order or twice");
+        m.allowed_files.push_back(std::move(p));
+        break;
+      }
+      case RecordType::kEnclaveSize:
+        if (len != 8) return Error(where + ": enclave size of " + std::to_string(len) + " bytes");
+        m.enclave_size = get64(bytes, at + 8);
+        if (m.enclave_size == 0) return Error(where + ": enclave size 0");
+        break;
+      case RecordType::kMaxThreads:
+        if (len != 4) return Error(where + ": max_threads of " + std::to_string(len) + " bytes");
+        m.max_threads = get32(bytes, at + 8);
+        if (m.max_threads == 0) return Error(where + ": max_threads 0");
+        break;
+      default:
+        return Error(where + ": unknown type " + std::to_string(type));
+    }
+    last_type = type;
+    at = end;
+  }
+  if (at != bytes.size()) return Error("manifest: bytes after the last record");
+  if (!have_entrypoint) return Error("manifest: no entrypoint");
+  if (auto s = check_sorted(m); !s) return s.error().context("manifest");
+  return m;
+}
+
+}  // namespace nsgx::libos

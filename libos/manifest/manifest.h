@@ -1,0 +1,102 @@
+// The library OS's manifest in its canonical binary form (docs/libos.md,
+// "The manifest").
+//
+// The TOML a user writes is parsed outside the enclave only
+// (toml_manifest.h); what the enclave gets — and what its measurement
+// covers — is this form, which has exactly one encoding per manifest: the
+// same manifest always measures the same, and the enclave's parser accepts
+// only that encoding (so a second, differently ordered or padded encoding of
+// the same contents cannot exist). Usage:
+//
+//   Result<Bytes> b = encode_manifest(m);            // signing side
+//   Result<Manifest> m = parse_manifest(bytes);      // enclave side, bounds-checked
+//
+// Layout, little-endian:
+//   header   magic "nsgxMAN1" | u32 version (1) | u32 total size | u32 records | u32 0
+//   record   u16 type | u16 0 | u32 payload length | payload | zeros to 8-byte alignment
+// Records in the order of their type, then of their key (below); each
+// singleton at most once:
+//   1 entrypoint     a path                        (required; must be a trusted file)
+//   2 argv0          any string without NUL        (loader.argv0_override)
+//   3 env            NAME NUL VALUE, by NAME        (loader.env)
+//   4 trusted file   32-byte SHA-256, then a path, by path (sgx.trusted_files)
+//   5 allowed file   a path, by path                (sgx.allowed_files)
+//   6 enclave size   u64                            (sgx.enclave_size)
+//   7 max threads    u32                            (sgx.max_threads)
+// Paths are absolute and normal: '/' first, no empty, "." or ".." component,
+// no trailing '/', no control character; a path is never both trusted and
+// allowed.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace nsgx::libos {
+
+inline constexpr std::array<std::uint8_t, 8> kManifestMagic = {'n', 's', 'g', 'x', 'M', 'A', 'N', '1'};
+inline constexpr std::uint32_t kManifestVersion = 1;
+inline constexpr std::size_t kManifestHeaderSize = 24;
+inline constexpr std::size_t kMaxManifestSize = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxPathLength = 4096;
+inline constexpr std::size_t kMaxEnvName = 256;
+inline constexpr std::size_t kMaxEnvValue = 32768;
+inline constexpr std::size_t kMaxArgv0 = 4096;
+inline constexpr std::uint64_t kMinEnclaveSize = std::uint64_t{1} << 20;
+inline constexpr std::uint64_t kMaxEnclaveSize = std::uint64_t{64} << 30;
+inline constexpr std::uint32_t kMaxThreadCount = 1024;
+
+enum class RecordType : std::uint16_t {
+  kEntrypoint = 1,
+  kArgv0 = 2,
+  kEnv = 3,
+  kTrustedFile = 4,
+  kAllowedFile = 5,
+  kEnclaveSize = 6,
+  kMaxThreads = 7,
+};
+
+using Sha256 = std::array<std::uint8_t, 32>;
+
+struct TrustedFile {
+  std::string path;
+  Sha256 sha256{};
+  bool operator==(const TrustedFile&) const = default;
+};
+
+struct Manifest {
+  std::string entrypoint;
+  std::string argv0;                                     // empty: none given
+  std::vector<std::pair<std::string, std::string>> env;  // by name
+  std::vector<TrustedFile> trusted_files;                // by path
+  std::vector<std::string> allowed_files;                // by path
+  std::uint64_t enclave_size = 0;                        // 0: none given
+  std::uint32_t max_threads = 0;                         // 0: none given
+  bool operator==(const Manifest&) const = default;
+
+  // The trusted file at `path`, or null.
+  const TrustedFile* trusted(std::string_view path) const;
+  bool allowed(std::string_view path) const;
+};
+
+// Whether `p` is an absolute, normal path (the rules above); the error
+// names what is wrong.
+Status check_path(std::string_view p);
+
+// The canonical encoding of `m`, after the checks the parser makes (so
+// that whatever encodes, parses): sorted, singletons once, limits kept.
+Result<Bytes> encode_manifest(Manifest m);
+
+// Parses the canonical encoding: every length and offset checked against
+// `bytes`, every rule above enforced; anything else is an error that says
+// where.
+Result<Manifest> parse_manifest(ByteSpan bytes);
+
+}  // namespace nsgx::libos

@@ -1,0 +1,173 @@
+#include "libos/manifest/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "libos/manifest/toml_manifest.h"
+
+namespace nsgx::libos {
+namespace {
+
+const std::string kHash(64, 'a');
+
+std::string hello_toml(const std::string& extra = "") {
+  return "libos.entrypoint = \"/usr/local/bin/hello\"\n"
+         "loader.argv0_override = \"hello\"\n"
+         "loader.env.LANG = \"C\"\n"
+         "loader.env.HOME = \"/\"\n"
+         "sgx.enclave_size = \"256M\"\n"
+         "sgx.max_threads = 4\n"
+         "sgx.trusted_files = [ { uri = \"file:/usr/local/bin/hello\", sha256 = \"" +
+         kHash + "\" }, { uri = \"file:/etc/data\", sha256 = \"" + std::string(64, '0') +
+         "\" } ]\n"
+         "sgx.allowed_files = [ \"file:/tmp/out.txt\" ]\n" +
+         extra;
+}
+
+TEST(Manifest, TomlToCanonicalBinaryAndBack) {
+  auto m = manifest_from_toml(hello_toml(), "hello.toml");
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(m->entrypoint, "/usr/local/bin/hello");
+  EXPECT_EQ(m->argv0, "hello");
+  ASSERT_EQ(m->env.size(), 2u);
+  EXPECT_EQ(m->env[0].first, "HOME");  // sorted by name
+  EXPECT_EQ(m->enclave_size, std::uint64_t{256} << 20);
+  EXPECT_EQ(m->max_threads, 4u);
+  ASSERT_EQ(m->trusted_files.size(), 2u);
+  EXPECT_EQ(m->trusted_files[0].path, "/etc/data");  // sorted by path
+  const TrustedFile* hello = m->trusted("/usr/local/bin/hello");
+  ASSERT_NE(hello, nullptr);
+  EXPECT_EQ(hello->sha256[0], 0xaa);
+  EXPECT_TRUE(m->allowed("/tmp/out.txt"));
+  EXPECT_FALSE(m->allowed("/etc/passwd"));
+  EXPECT_EQ(m->trusted("/etc/passwd"), nullptr);
+
+  auto b = encode_manifest(*m);
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(b->size() % 8, 0u);
+  auto back = parse_manifest(*b);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, *m);
+  // One encoding per manifest: the order the TOML listed things in does not matter.
+  auto reordered = manifest_from_toml(
+      "sgx.allowed_files = [ \"file:/tmp/out.txt\" ]\n"
+      "sgx.trusted_files = [ { uri = \"file:/etc/data\", sha256 = \"" +
+          std::string(64, '0') + "\" }, { uri = \"file:/usr/local/bin/hello\", sha256 = \"" + kHash +
+          "\" } ]\n"
+          "sgx.max_threads = 4\nsgx.enclave_size = 268435456\n"
+          "loader.env.HOME = \"/\"\nloader.env.LANG = \"C\"\nloader.argv0_override = \"hello\"\n"
+          "libos.entrypoint = \"file:/usr/local/bin/hello\"\n",
+      "reordered.toml");
+  ASSERT_TRUE(reordered) << reordered.error().message();
+  EXPECT_EQ(*encode_manifest(*reordered), *b);
+}
+
+void expect_toml_error(const std::string& text, const std::string& needle) {
+  auto m = manifest_from_toml(text, "bad.toml");
+  ASSERT_FALSE(m) << "accepted:\n" << text;
+  EXPECT_NE(m.error().message().find(needle), std::string::npos) << m.error().message();
+  EXPECT_NE(m.error().message().find("bad.toml"), std::string::npos) << m.error().message();
+}
+
+TEST(Manifest, TomlRefusals) {
+  expect_toml_error("libos.entrypoint = \n", "bad.toml:1");  // TOML syntax
+  expect_toml_error("loader.env.A = \"b\"\n", "libos.entrypoint is missing");
+  expect_toml_error(hello_toml("sgx.thread_num = 4\n"), "unknown key sgx.thread_num");
+  expect_toml_error(hello_toml("colour = 1\n"), "unknown key colour");
+  expect_toml_error("libos.entrypoint = \"/bin/x\"\n", "is not a trusted file");
+  expect_toml_error(
+      "libos.entrypoint = \"bin/x\"\nsgx.trusted_files = [ { uri = \"file:bin/x\", sha256 = \"" + kHash + "\" } ]\n",
+      "not absolute");
+  expect_toml_error(
+      "libos.entrypoint = \"/bin/x\"\nsgx.trusted_files = [ { uri = \"file:/bin/x\", sha256 = \"abc\" } ]\n",
+      "64 hexadecimal digits");
+  expect_toml_error("libos.entrypoint = \"/bin/x\"\nsgx.trusted_files = [ { uri = \"file:/bin/x\" } ]\n",
+                    "needs uri and sha256");
+  expect_toml_error(
+      "libos.entrypoint = \"/bin/x\"\nsgx.trusted_files = [ { uri = \"http:/bin/x\", sha256 = \"" + kHash + "\" } ]\n",
+      "not a file: URI");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/etc/data"),
+                    "both a trusted and an allowed file");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/tmp/../etc"), "not normal");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("\"256M\""), 6, "\"3M\""), "power of two");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("= 4"), 3, "= 5000"), "from 1 to 1024");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("LANG"), 4, "1LANG"), "is not [A-Za-z_]");
+}
+
+Bytes good_binary() {
+  auto m = manifest_from_toml(hello_toml(), "hello.toml");
+  return *encode_manifest(*m);
+}
+
+void put32(Bytes& b, std::size_t at, std::uint32_t v) {
+  for (std::size_t i = 0; i < 4; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+void expect_binary_error(const Bytes& b, const std::string& needle) {
+  auto m = parse_manifest(b);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message().find(needle), std::string::npos) << m.error().message();
+}
+
+TEST(Manifest, BinaryRefusals) {
+  const Bytes good = good_binary();
+  ASSERT_TRUE(parse_manifest(good));
+  expect_binary_error(Bytes(good.begin(), good.begin() + 10), "shorter than its header");
+  Bytes b = good;
+  b[0] ^= 1;
+  expect_binary_error(b, "bad magic");
+  b = good;
+  put32(b, 8, 2);
+  expect_binary_error(b, "version 2");
+  b = good;
+  b.push_back(0);
+  expect_binary_error(b, "total size");
+  b = good;
+  put32(b, 20, 1);
+  expect_binary_error(b, "reserved header");
+  b = good;
+  put32(b, 16, 100);  // more records than there are
+  expect_binary_error(b, "truncated header");
+  b = good;
+  put32(b, 16, 3);  // fewer: bytes left over
+  expect_binary_error(b, "bytes after the last record");
+  b = good;
+  put32(b, 24 + 4, 0x10000);  // the first record's length past the end
+  expect_binary_error(b, "runs past the end");
+  b = good;
+  b[24 + 2] = 1;  // the first record's reserved field
+  expect_binary_error(b, "reserved field");
+  b = good;
+  b[24] = 9;  // an unknown type
+  expect_binary_error(b, "unknown type 9");
+  b = good;
+  b[24] = 5;  // the entrypoint's record as an allowed file: argv0 then comes after it
+  expect_binary_error(b, "out of order");
+  // The entrypoint record ("/usr/local/bin/hello", 20 bytes, then 4 of padding).
+  b = good;
+  b[24 + 8 + 20] = 1;
+  expect_binary_error(b, "padding not zero");
+  b = good;
+  b[24 + 8 + 5] = '.';  // "/usr/.ocal/..." stays normal, but no longer trusted
+  expect_binary_error(b, "is not a trusted file");
+}
+
+TEST(Manifest, EveryTruncationAndEveryByteFlipIsRefusedOrReencodesExactly) {
+  const Bytes good = good_binary();
+  for (std::size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(parse_manifest(ByteSpan(good.data(), n))) << n;
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    Bytes b = good;
+    b[i] ^= 0x01;
+    auto m = parse_manifest(b);
+    if (!m) continue;
+    // Accepted (a changed hash byte or path character): it is then the
+    // canonical encoding of what it says.
+    auto again = encode_manifest(*m);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, b) << "byte " << i;
+  }
+}
+
+}  // namespace
+}  // namespace nsgx::libos

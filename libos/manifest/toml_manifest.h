@@ -1,0 +1,26 @@
+// The manifest as users write it: TOML in Gramine's style, parsed on the
+// untrusted side only (the enclave gets the canonical binary form,
+// manifest.h). Unknown keys are errors, so a misspelt setting is never
+// silently ignored.
+//
+//   libos.entrypoint = "/usr/local/bin/hello"
+//   loader.argv0_override = "hello"
+//   loader.env.LANG = "C"
+//   sgx.enclave_size = "256M"          # K/M/G suffix or a number of bytes
+//   sgx.max_threads = 4
+//   sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "<64 hex digits>" } ]
+//   sgx.allowed_files = [ "file:/tmp/out.txt" ]
+#pragma once
+
+#include <string_view>
+
+#include "base/result.h"
+#include "libos/manifest/manifest.h"
+
+namespace nsgx::libos {
+
+// Parses `text` (named `source` in errors); every check of encode_manifest
+// applies too.
+Result<Manifest> manifest_from_toml(std::string_view text, std::string_view source);
+
+}  // namespace nsgx::libos

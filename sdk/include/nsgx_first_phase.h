@@ -1,0 +1,54 @@
+/* A first-phase exception handler: the hook a library OS needs to answer a
+ * program's system calls where only ERESUME can carry the answer
+ * (nestedsgx; not an SGX SDK interface; docs/libos.md).
+ *
+ * The SDK's handlers (sgx_trts_exception.h) run in phase 2, after ERESUME,
+ * on the faulting thread's stack, and return to the faulting code by
+ * software — which cannot change the FS or GS base without WRFSBASE. A
+ * first-phase handler runs earlier, while the exception entry (ECMD_EXCEPT,
+ * CSSA = 1) still has the interrupted state in SSA frame 0: what it leaves
+ * in `state`, the FS and GS bases included, is written back to that frame,
+ * and the ERESUME that follows loads it (SDM Vol. 3D, ERESUME: in 64-bit
+ * mode FS and GS come from GPRSGX.FSBASE/GSBASE). So
+ * `arch_prctl(ARCH_SET_FS, tp)`, a #UD inside an enclave, is answered by
+ * setting state->fs_base = tp, state->rax = 0 and state->rip += 2.
+ *
+ * The handler runs on the small exception-entry stack (a few KiB): no OCALLs,
+ * no allocation, no deep calls. It returns 1 when it has dealt with the
+ * exception (the thread resumes with `state`; the phase-2 handlers do not
+ * run) and 0 to leave it to them (nothing it changed in `state` is kept).
+ * RFLAGS is not written back. */
+#ifndef _NSGX_FIRST_PHASE_H_
+#define _NSGX_FIRST_PHASE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nsgx_layout_assert.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nsgx_ssa_state {
+  uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  uint64_t rflags, rip;
+  uint64_t fs_base, gs_base;
+} nsgx_ssa_state_t;
+NSGX_LAYOUT_ASSERT(offsetof(nsgx_ssa_state_t, rip) == 136 && offsetof(nsgx_ssa_state_t, fs_base) == 144 &&
+                       sizeof(nsgx_ssa_state_t) == 160,
+                   "nsgx_ssa_state_t: the GPRs in GPRSGX's order, then the two bases");
+
+/* `vector`: the exception's vector (SDM EXITINFO.VECTOR; 6 for #UD). */
+typedef int (*nsgx_first_phase_handler_t)(uint32_t vector, nsgx_ssa_state_t* state);
+
+/* Sets the enclave's one first-phase handler (NULL removes it). Returns 1,
+ * or 0 if `handler` lies outside the enclave. */
+int nsgx_set_first_phase_handler(nsgx_first_phase_handler_t handler);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

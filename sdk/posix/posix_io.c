@@ -98,7 +98,7 @@ enum { XFER_READ, XFER_WRITE };
  * chunk ends the transfer, as a short read or write does; an error after
  * some bytes moved reports those bytes, as POSIX asks. */
 static ssize_t transfer(int dir, int fd, void* buf, size_t n, int64_t offset) {
-  if (n > (size_t)SSIZE_MAX) n = (size_t)SSIZE_MAX; /* Linux caps a transfer the same way */
+  if (n > NSGX_POSIX_SSIZE_MAX) n = NSGX_POSIX_SSIZE_MAX; /* Linux caps a transfer the same way */
   if (offset != -1 && (offset < 0 || (uint64_t)offset + n > (uint64_t)INT64_MAX)) {
     errno = EINVAL;
     return -1;
@@ -331,7 +331,7 @@ int NSGX_POSIX(utime)(const char* path, const struct utimbuf* times) {
 char* NSGX_POSIX(getcwd)(char* buf, size_t size) {
   char* own = NULL;
   if (buf == NULL) {
-    if (size == 0) size = PATH_MAX;
+    if (size == 0) size = NSGX_POSIX_PATH_MAX;
     buf = own = malloc(size);
     if (buf == NULL) {
       errno = ENOMEM;
@@ -354,7 +354,7 @@ char* NSGX_POSIX(getcwd)(char* buf, size_t size) {
 }
 
 ssize_t NSGX_POSIX(readlink)(const char* restrict path, char* restrict buf, size_t size) {
-  if (size > (size_t)SSIZE_MAX) size = (size_t)SSIZE_MAX;
+  if (size > NSGX_POSIX_SSIZE_MAX) size = NSGX_POSIX_SSIZE_MAX;
   int64_t r = -1;
   const sgx_status_t st = OCALL(nsgx_posix_readlink_ocall(&r, path, buf, size));
   return (ssize_t)nsgx_tposix_checked(st, r, (int64_t)size);

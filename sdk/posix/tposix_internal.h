@@ -6,6 +6,7 @@
 #ifndef NSGX_TPOSIX_INTERNAL_H
 #define NSGX_TPOSIX_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nsgx_tposix.h"
@@ -22,7 +23,11 @@
 #define NSGX_POSIX_MAX_ERRNO 4095
 /* Bytes per read or write OCALL: larger transfers are split (the bridge
  * copies through the untrusted stack, which is small). */
-#define NSGX_POSIX_IO_CHUNK (64 * 1024)
+#define NSGX_POSIX_IO_CHUNK ((size_t)64 * 1024)
+/* Linux's SSIZE_MAX (ssize_t is long on x86-64) and PATH_MAX, spelled
+ * here: a freestanding <limits.h> (clang's) does not have them. */
+#define NSGX_POSIX_SSIZE_MAX ((size_t)INT64_MAX)
+#define NSGX_POSIX_PATH_MAX ((size_t)4096)
 /* File sizes and offsets the layer accepts from the host: 2^62 leaves room
  * for the arithmetic callers do on them (SQLite adds block sizes). */
 #define NSGX_POSIX_MAX_FILE_SIZE (INT64_C(1) << 62)

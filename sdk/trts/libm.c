@@ -383,17 +383,15 @@ double NSGX_LIBM(atan2)(double y, double x) {
   const int ny = (int)(bits_of(y) >> 63), nx = (int)(bits_of(x) >> 63);
   const double inf = double_of(INF_BITS);
   double r;
-  if (y == 0) {
-    r = nx ? PI_HI + PI_LO : 0.0;
-  } else if (x == 0) {
-    r = PIO2_HI + PIO2_LO;
-  } else if (NSGX_LIBM(fabs)(y) == inf) {
+  if (NSGX_LIBM(fabs)(y) == inf) {
     if (NSGX_LIBM(fabs)(x) == inf)
       r = nx ? 3 * (ATAN_ONE_HI + ATAN_ONE_LO) : ATAN_ONE_HI + ATAN_ONE_LO;
     else
       r = PIO2_HI + PIO2_LO;
-  } else if (NSGX_LIBM(fabs)(x) == inf) {
+  } else if (y == 0 || NSGX_LIBM(fabs)(x) == inf) {
     r = nx ? PI_HI + PI_LO : 0.0;
+  } else if (x == 0) {
+    r = PIO2_HI + PIO2_LO;
   } else {
     const double a = NSGX_LIBM(atan)(NSGX_LIBM(fabs)(y / x)); /* y/x overflows to inf: pi/2; underflows: 0 */
     r = nx ? PI_HI - (a - PI_LO) : a;

@@ -33,6 +33,9 @@ int wl_set_path(const char* path) {
   return WL_OK;
 }
 
+/* Values below 2^63 as SQLite's integers. */
+static sqlite3_int64 i64(uint64_t v) { return (sqlite3_int64)v; }
+
 static int exec(const char* sql) { return sqlite3_exec(g_db, sql, 0, 0, 0) == SQLITE_OK ? WL_OK : WL_EINVAL; }
 
 void sq_release(void) {
@@ -85,21 +88,21 @@ uint64_t sq_run(wl_state* st, uint64_t iters) {
     for (uint64_t i = 0; i < a && ok; ++i) {
       if (i % b == 0) ok = exec("BEGIN") == WL_OK;
       const uint64_t r = wl_rng(&seed);
-      sqlite3_bind_int64(ins, 1, (sqlite3_int64)(i + 1));
-      sqlite3_bind_int64(ins, 2, (sqlite3_int64)(r % keys));
-      sqlite3_bind_int64(ins, 3, (sqlite3_int64)(r >> 1));
+      sqlite3_bind_int64(ins, 1, i64(i + 1));
+      sqlite3_bind_int64(ins, 2, i64(r % keys));
+      sqlite3_bind_int64(ins, 3, i64(r >> 1));
       ok = ok && sqlite3_step(ins) == SQLITE_DONE;
       sqlite3_reset(ins);
       if (ok && (i % b == b - 1 || i == a - 1)) ok = exec("COMMIT") == WL_OK;
     }
     for (uint64_t i = 0; i < a / 2 && ok; ++i) {
-      sqlite3_bind_int64(sel, 1, (sqlite3_int64)(wl_rng(&seed) % keys));
+      sqlite3_bind_int64(sel, 1, i64(wl_rng(&seed) % keys));
       h = step_all(sel, h, &ok);
     }
     for (uint64_t i = 0; i < a / 10 && ok; ++i) {
       if (i % b == 0) ok = exec("BEGIN") == WL_OK;
-      sqlite3_bind_int64(upd, 1, (sqlite3_int64)(wl_rng(&seed) % a + 1));
-      sqlite3_bind_int64(upd, 2, (sqlite3_int64)(wl_rng(&seed) >> 1));
+      sqlite3_bind_int64(upd, 1, i64(wl_rng(&seed) % a + 1));
+      sqlite3_bind_int64(upd, 2, i64(wl_rng(&seed) >> 1));
       ok = ok && sqlite3_step(upd) == SQLITE_DONE;
       sqlite3_reset(upd);
       if (ok && (i % b == b - 1 || i == a / 10 - 1)) ok = exec("COMMIT") == WL_OK;

@@ -6,7 +6,7 @@ set -euo pipefail
 NSGX_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-tidy binutils openssl
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev libseccomp-dev libmbedtls-dev libpugixml-dev libstdc++-12-pic
+  libcli11-dev nlohmann-json3-dev libseccomp-dev libmbedtls-dev libpugixml-dev libstdc++-12-pic libsqlite3-dev
   libtomlplusplus-dev
   gdb
 )

@@ -3,7 +3,8 @@
 writes, beside them, workloads-ratio.{png,svg} (enclave/native time of each
 nbench kernel and of the hash join, per backend) and workloads-bw.{png,svg}
 (bw_mem bandwidth against buffer size, natively and in the enclave, with
-the inproc EPC size marked).
+the inproc EPC size marked), and, when SQLite ran, workloads-sqlite.{png,svg}
+(its enclave/native time with ordinary and with switchless OCALLs).
 
     plot_workloads.py DIR
 
@@ -94,7 +95,31 @@ def main():
     for ext in ("png", "svg"):
         fig.savefig(out / f"workloads-bw.{ext}", dpi=120)
     plt.close(fig)
-    print(f"figures: {out}/workloads-ratio.png, workloads-bw.png (and .svg)")
+
+    # SQLite: enclave/native with ordinary and with switchless OCALLs.
+    sq = {b: next((r for r in run["results"] if r.get("suite") == "sqlite" and "ratio" in r), None)
+          for b, run in runs.items()}
+    sq = {b: r for b, r in sq.items() if r is not None}
+    names = ["workloads-ratio.png", "workloads-bw.png"]
+    if sq:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        kinds = (("ratio", "ordinary OCALLs"), ("switchless_ratio", "switchless OCALLs"))
+        for i, (key, label) in enumerate(kinds):
+            xs = [k + (i - 0.5) * 0.35 for k in range(len(sq))]
+            ax.bar(xs, [r.get(key, 0) for r in sq.values()], 0.35, label=label)
+        ax.set_xticks(range(len(sq)))
+        ax.set_xticklabels([f"{b}\n{r.get('ocalls_per_iter', 0):.0f} OCALLs/iteration" for b, r in sq.items()])
+        ax.axhline(1.1, color="red", linestyle=":", linewidth=1)
+        ax.text(-0.4, 1.15, "target: 1.1 with switchless", color="red", fontsize=8)
+        ax.set_ylabel("enclave time / native time")
+        ax.set_title("SQLite on a database file, file calls through OCALLs")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        for ext in ("png", "svg"):
+            fig.savefig(out / f"workloads-sqlite.{ext}", dpi=120)
+        plt.close(fig)
+        names.append("workloads-sqlite.png")
+    print(f"figures: {out}/{', '.join(names)} (and .svg)")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ void* wl_alloc(wl_state* st, int i, uint64_t n) {
 }
 
 void wl_release(void) {
+  sq_release();
   for (int i = 0; i < 4; ++i) {
     free(g_state.buf[i]);
     g_state.buf[i] = 0;
@@ -50,8 +51,10 @@ int wl_prepare(uint32_t kernel, uint64_t a, uint64_t b) {
     rc = nb_prepare(&g_state);
   else if (kernel <= WL_BW_COPY)
     rc = bw_prepare(&g_state);
-  else
+  else if (kernel == WL_HASHJOIN)
     rc = hj_prepare(&g_state);
+  else
+    rc = sq_prepare(&g_state);
   if (rc != WL_OK) {
     wl_release();
     return rc;
@@ -64,11 +67,13 @@ uint64_t wl_run(uint32_t kernel, uint64_t iters) {
   if (!g_prepared || kernel != g_state.kernel || iters == 0) return WL_FAILED;
   if (kernel <= WL_LU) return nb_run(&g_state, iters);
   if (kernel <= WL_BW_COPY) return bw_run(&g_state, iters);
-  return hj_run(&g_state, iters);
+  if (kernel == WL_HASHJOIN) return hj_run(&g_state, iters);
+  return sq_run(&g_state, iters);
 }
 
 uint64_t wl_digest(void) {
   if (!g_prepared) return WL_FAILED;
+  if (g_state.kernel == WL_SQLITE) return sq_digest(); /* its output is the database's table */
   uint64_t h = UINT64_C(0xcbf29ce484222325);
   for (int i = 0; i < 4; ++i) {
     const uint8_t* p = g_state.buf[i];

@@ -9,7 +9,9 @@
  *    string sort, bitfield, FP emulation, Fourier, assignment, IDEA,
  *    Huffman, neural net, LU decomposition;
  *  - lmbench bw_mem-style memory bandwidth: read, write, copy of a buffer;
- *  - a hash join: build a table over one relation, probe it with another.
+ *  - a hash join: build a table over one relation, probe it with another;
+ *  - SQLite on a database file (inserts, indexed selects, updates), the
+ *    OCALL-heavy one: in the enclave its file calls cross the boundary.
  *
  * One workload is prepared at a time (its inputs generated from a fixed
  * seed, its buffers allocated), run any number of times, then released:
@@ -44,6 +46,7 @@ enum wl_kernel {
   WL_BW_WRITE, /* a: bytes of the buffer */
   WL_BW_COPY,  /* a: bytes of each of the two buffers */
   WL_HASHJOIN, /* a: rows of the build relation, b: rows of the probe relation */
+  WL_SQLITE,   /* a: rows inserted per iteration, b: rows per transaction (sqlite_wl.c); wl_set_path first */
   WL_COUNT
 };
 
@@ -60,6 +63,9 @@ uint64_t wl_run(uint32_t kernel, uint64_t iters);
 /* A hash of the prepared kernel's output buffers (not timed with the run). */
 uint64_t wl_digest(void);
 void wl_release(void);
+/* The database file WL_SQLITE uses (created by wl_prepare, deleted by
+ * wl_release). WL_EINVAL if longer than 511 bytes. */
+int wl_set_path(const char* path);
 
 /* Internals shared by the kernel files. */
 typedef struct {
@@ -80,6 +86,10 @@ int bw_prepare(wl_state* st);
 uint64_t bw_run(wl_state* st, uint64_t iters);
 int hj_prepare(wl_state* st);
 uint64_t hj_run(wl_state* st, uint64_t iters);
+int sq_prepare(wl_state* st);
+uint64_t sq_run(wl_state* st, uint64_t iters);
+uint64_t sq_digest(void);
+void sq_release(void);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,9 @@
 /* The part of <math.h> enclave code calls most (the FP kernels of the
- * workload benchmarks, bench/workloads): sqrt, fabs, exp, log, pow, sin, cos.
+ * workload benchmarks, bench/workloads): sqrt, fabs, exp, log, pow, sin, cos;
+ * and what SQLite's math SQL functions add (docs/posix.md): tan, asin, acos,
+ * atan, atan2, sinh, cosh, tanh, asinh, acosh, atanh (each within 3 ulp of
+ * glibc over the ranges libm_test.cc samples; tan's reduction as sin's),
+ * fmod and trunc (exact).
  * Debian's libm cannot be linked into an enclave (it is a shared library
  * that reads CPU features through the dynamic loader), so these are written
  * here, in plain C99 over IEEE 754 binary64 (C11 Annex F semantics for the
@@ -33,6 +37,19 @@ double NSGX_LIBM(log)(double x);
 double NSGX_LIBM(pow)(double x, double y);
 double NSGX_LIBM(sin)(double x);
 double NSGX_LIBM(cos)(double x);
+double NSGX_LIBM(tan)(double x);
+double NSGX_LIBM(asin)(double x);
+double NSGX_LIBM(acos)(double x);
+double NSGX_LIBM(atan)(double x);
+double NSGX_LIBM(atan2)(double y, double x);
+double NSGX_LIBM(sinh)(double x);
+double NSGX_LIBM(cosh)(double x);
+double NSGX_LIBM(tanh)(double x);
+double NSGX_LIBM(asinh)(double x);
+double NSGX_LIBM(acosh)(double x);
+double NSGX_LIBM(atanh)(double x);
+double NSGX_LIBM(fmod)(double x, double y);
+double NSGX_LIBM(trunc)(double x);
 
 static uint64_t bits_of(double x) {
   uint64_t u;
@@ -65,13 +82,9 @@ static const double LN2_LO = 0x1.a39ef35793c76p-33;
 static const double INV_LN2 = 0x1.71547652b82fep+0;
 
 /* exp(x) = 2^k e^r, r = x - k ln 2 with |r| <= ln2/2; e^r - 1 by its
- * Taylor series to r^14/14! (remainder < 2^-60 r), 1 added last so that the
- * sum rounds once. */
-double NSGX_LIBM(exp)(double x) {
-  if (x != x) return x + x;                             /* NaN */
-  if (x > 709.782712893384) return double_of(INF_BITS); /* overflow */
-  if (x < -745.1332191019412) return 0.0;               /* underflow below the least subnormal */
-  if (NSGX_LIBM(fabs)(x) < 0x1p-54) return 1.0 + x;
+ * Taylor series to r^14/14! (remainder < 2^-60 r). Returns e^r - 1 and k;
+ * |x| <= 746. */
+static double exp_reduced(double x, int* k_out) {
   const double k = round_half_away(x * INV_LN2);
   const double hi = x - k * LN2_HI;
   const double lo = k * LN2_LO;
@@ -82,13 +95,37 @@ double NSGX_LIBM(exp)(double x) {
                              1.0 / 362880.0,     1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,
                              1.0 / 120.0,        1.0 / 24.0,        1.0 / 6.0,        0.5};
   for (unsigned i = 0; i < sizeof c / sizeof c[0]; ++i) p = c[i] + r * p;
+  *k_out = (int)k;
   /* r = hi - lo exactly in real numbers only up to rounding: keep lo apart. */
-  const double em1 = (hi - (lo - r * r * p));
-  const double y = 1.0 + em1;
-  const int ki = (int)k;
+  return hi - (lo - r * r * p);
+}
+
+/* 1 is added last, so that the sum rounds once. */
+double NSGX_LIBM(exp)(double x) {
+  if (x != x) return x + x;                             /* NaN */
+  if (x > 709.782712893384) return double_of(INF_BITS); /* overflow */
+  if (x < -745.1332191019412) return 0.0;               /* underflow below the least subnormal */
+  if (NSGX_LIBM(fabs)(x) < 0x1p-54) return 1.0 + x;
+  int ki = 0;
+  const double y = 1.0 + exp_reduced(x, &ki);
   if (ki > 1023) return y * pow2(1023) * pow2(ki - 1023);
   if (ki < -1021) return y * pow2(ki + 1000) * 0x1p-1000; /* into the subnormals: round once, at the end */
   return y * pow2(ki);
+}
+
+/* e^x - 1 without the cancellation of exp(x) - 1 near 0:
+ * 2^k (1 + m) - 1 = 2^k m + (2^k - 1), where 2^k - 1 is exact for |k| <= 53. */
+static double expm1_(double x) {
+  if (x != x) return x + x;
+  if (x > 709.782712893384) return double_of(INF_BITS);
+  if (x < -40.0) return -1.0; /* e^-40 < 2^-57: -1 to the last bit */
+  if (NSGX_LIBM(fabs)(x) < 0x1p-54) return x;
+  int k = 0;
+  const double m = exp_reduced(x, &k);
+  if (k == 0) return m;
+  if (k > 1023) return (1.0 + m) * 2.0 * pow2(1023) - 1.0;
+  const double t = pow2(k);
+  return t * m + (t - 1.0);
 }
 
 /* log(x) = e ln 2 + log(m), m in [sqrt(2)/2, sqrt(2)); with f = m - 1 and
@@ -229,3 +266,259 @@ static double sincos_reduced(double x, int want_cos) {
 
 double NSGX_LIBM(sin)(double x) { return sincos_reduced(x, 0); }
 double NSGX_LIBM(cos)(double x) { return sincos_reduced(x, 1); }
+
+/* ---- What SQLite's math functions add (docs/posix.md) ---- */
+
+double NSGX_LIBM(trunc)(double x) {
+  const uint64_t u = bits_of(x);
+  const int e = (int)((u >> 52) & 0x7ff) - 1023;
+  if (e >= 52) return x;                                  /* an integer already, or inf/NaN */
+  if (e < 0) return double_of(u & (UINT64_C(1) << 63));   /* |x| < 1: a zero of x's sign */
+  return double_of(u & ~((UINT64_C(1) << (52 - e)) - 1)); /* clear the fraction bits */
+}
+
+/* The remainder x - n y, n = trunc(x / y), computed exactly (it is always
+ * representable, C11 7.12.10.1) by long division of the significands. */
+double NSGX_LIBM(fmod)(double x, double y) {
+  const uint64_t sign = bits_of(x) & (UINT64_C(1) << 63);
+  const uint64_t ux = bits_of(x) & ~(UINT64_C(1) << 63), uy = bits_of(y) & ~(UINT64_C(1) << 63);
+  if (uy == 0 || ux >= INF_BITS || uy > INF_BITS) return (x * y) / (x * y); /* NaN (y = 0, x inf, a NaN) */
+  if (ux < uy) return x;                                                    /* |x| < |y|, y = inf included */
+  if (ux == uy) return double_of(sign);
+  /* value = m 2^(e - 1075), m in [2^52, 2^53) once normalized */
+  const uint64_t implicit = UINT64_C(1) << 52, frac = implicit - 1;
+  int ex = (int)(ux >> 52), ey = (int)(uy >> 52);
+  uint64_t mx = ux & frac, my = uy & frac;
+  if (ex == 0)
+    for (ex = 1; mx < implicit; --ex) mx <<= 1;
+  else
+    mx |= implicit;
+  if (ey == 0)
+    for (ey = 1; my < implicit; --ey) my <<= 1;
+  else
+    my |= implicit;
+  for (int i = ex - ey; i > 0; --i) {
+    if (mx >= my) mx -= my;
+    mx <<= 1;
+  }
+  if (mx >= my) mx -= my;
+  if (mx == 0) return double_of(sign);
+  int e = ey;
+  while (mx < implicit && e > 1) {
+    mx <<= 1;
+    --e;
+  }
+  /* Subnormal: y was (e < 1, mx kept its scale: the remainder is a
+   * multiple of y's last bit, so the shift is exact), or the remainder is. */
+  if (e < 1) return double_of(sign | (mx >> (1 - e)));
+  if (mx < implicit) return double_of(sign | mx);
+  return double_of(sign | ((uint64_t)e << 52) | (mx & frac));
+}
+
+/* tan = sin / cos on the reduced argument (within 3 ulp, for |x| <= 2^20). */
+double NSGX_LIBM(tan)(double x) {
+  if (x != x) return x + x;
+  if (NSGX_LIBM(fabs)(x) == double_of(INF_BITS)) return x - x;
+  if (NSGX_LIBM(fabs)(x) < 0x1p-27) return x;
+  double r = x;
+  int64_t k = 0;
+  if (NSGX_LIBM(fabs)(x) >= 0x1p60) {
+    r = 0; /* as sin and cos: in range, no accuracy claimed */
+  } else if (NSGX_LIBM(fabs)(x) > 0.7853981633974483) {
+    const double kd = round_half_away(x * TWO_OVER_PI);
+    r = ((x - kd * PIO2_1) - kd * PIO2_2) - kd * PIO2_3;
+    k = (int64_t)kd;
+  }
+  if (k & 1) return -cos_kernel(r) / sin_kernel(r);
+  return sin_kernel(r) / cos_kernel(r);
+}
+
+/* atan(c) for the reduction points c = 1/2, 1, 3/2, and pi/2, pi, each in
+ * two parts (hi rounded to double, lo the rest), computed to 60 digits. */
+static const double ATAN_HALF_HI = 0x1.dac670561bb4fp-2, ATAN_HALF_LO = 0x1.a2b7f222f65e2p-56;
+static const double ATAN_ONE_HI = 0x1.921fb54442d18p-1, ATAN_ONE_LO = 0x1.1a62633145c07p-55;
+static const double ATAN_3HALF_HI = 0x1.f730bd281f69bp-1, ATAN_3HALF_LO = 0x1.007887af0cbbdp-56;
+static const double PIO2_HI = 0x1.921fb54442d18p+0, PIO2_LO = 0x1.1a62633145c07p-54;
+static const double PI_HI = 0x1.921fb54442d18p+1, PI_LO = 0x1.1a62633145c07p-53;
+
+/* atan t - t for |t| <= 0.44: the series -t^3/3 + t^5/5 - ..., to t^51/51
+ * (the next term is below 2^-60 t). */
+static double atan_tail(double t) {
+  const double z = t * t;
+  double p = 0;
+  for (int n = 25; n >= 1; --n) p = ((n & 1) ? -1.0 : 1.0) / (2 * n + 1) + z * p;
+  return t * z * p;
+}
+
+/* atan(a) = atan(c) + atan((a - c) / (1 + a c)) with c the nearest of
+ * 0, 1/2, 1, 3/2, or pi/2 - atan(1/a) past 39/16: |t| <= 0.44. */
+double NSGX_LIBM(atan)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  double r;
+  if (a < 0x1p-27) return x;
+  if (a > 0x1p66) {
+    r = PIO2_HI + PIO2_LO;
+  } else if (a <= 7.0 / 16) {
+    r = a + atan_tail(a);
+  } else {
+    double hi, lo, t;
+    if (a <= 11.0 / 16) {
+      hi = ATAN_HALF_HI, lo = ATAN_HALF_LO, t = (a - 0.5) / (1.0 + 0.5 * a);
+    } else if (a <= 19.0 / 16) {
+      hi = ATAN_ONE_HI, lo = ATAN_ONE_LO, t = (a - 1.0) / (1.0 + a);
+    } else if (a <= 39.0 / 16) {
+      hi = ATAN_3HALF_HI, lo = ATAN_3HALF_LO, t = (a - 1.5) / (1.0 + 1.5 * a);
+    } else {
+      hi = PIO2_HI, lo = PIO2_LO, t = -1.0 / a;
+    }
+    r = hi + (lo + (t + atan_tail(t)));
+  }
+  return x < 0 ? -r : r;
+}
+
+/* C11 F.10.1.4's special cases, then atan(|y/x|) placed in its quadrant. */
+double NSGX_LIBM(atan2)(double y, double x) {
+  if (x != x || y != y) return x + y;
+  const int ny = (int)(bits_of(y) >> 63), nx = (int)(bits_of(x) >> 63);
+  const double inf = double_of(INF_BITS);
+  double r;
+  if (NSGX_LIBM(fabs)(y) == inf) {
+    if (NSGX_LIBM(fabs)(x) == inf)
+      r = nx ? 3 * (ATAN_ONE_HI + ATAN_ONE_LO) : ATAN_ONE_HI + ATAN_ONE_LO;
+    else
+      r = PIO2_HI + PIO2_LO;
+  } else if (y == 0 || NSGX_LIBM(fabs)(x) == inf) {
+    r = nx ? PI_HI + PI_LO : 0.0;
+  } else if (x == 0) {
+    r = PIO2_HI + PIO2_LO;
+  } else {
+    const double a = NSGX_LIBM(atan)(NSGX_LIBM(fabs)(y / x)); /* y/x overflows to inf: pi/2; underflows: 0 */
+    r = nx ? PI_HI - (a - PI_LO) : a;
+  }
+  return ny ? -r : r;
+}
+
+/* asin x = atan2(x, sqrt(1 - x^2)), acos x = atan2(sqrt(1 - x^2), x), with
+ * 1 - x^2 as (1 - x)(1 + x) (1 - x is exact for x in [1/2, 1]). */
+double NSGX_LIBM(asin)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  if (a > 1) return (x - x) / (x - x);
+  if (a < 0x1p-27) return x;
+  return NSGX_LIBM(atan2)(x, NSGX_LIBM(sqrt)((1.0 - a) * (1.0 + a)));
+}
+
+double NSGX_LIBM(acos)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  if (a > 1) return (x - x) / (x - x);
+  return NSGX_LIBM(atan2)(NSGX_LIBM(sqrt)((1.0 - a) * (1.0 + a)), x);
+}
+
+/* log(1 + x) with the rounding error of u = 1 + x added back as c / u. */
+static double log1p_(double x) {
+  if (x != x) return x + x;
+  if (x < -1) return (x - x) / (x - x);
+  if (x == -1) return -double_of(INF_BITS);
+  if (x == double_of(INF_BITS)) return x;
+  if (NSGX_LIBM(fabs)(x) < 0x1p-54) return x;
+  const double u = 1.0 + x;
+  const double c = u > 2.0 ? 1.0 - (u - x) : x - (u - 1.0);
+  return NSGX_LIBM(log)(u) + c / u;
+}
+
+/* sinh, cosh, tanh from e^|x| - 1 (no cancellation near 0); past 709.78,
+ * e^|x|/2 as (e^(|x|/2) / 2) e^(|x|/2) so that it overflows only when the
+ * result does. */
+static double half_exp_large(double a) {
+  const double w = NSGX_LIBM(exp)(0.5 * a);
+  return (0.5 * w) * w;
+}
+
+double NSGX_LIBM(sinh)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  double h;
+  if (a < 0x1p-28) return x;
+  if (a < 22) {
+    const double t = expm1_(a);
+    h = 0.5 * (t + t / (t + 1.0));
+  } else {
+    h = a < 709.0 ? 0.5 * NSGX_LIBM(exp)(a) : half_exp_large(a);
+  }
+  return x < 0 ? -h : h;
+}
+
+double NSGX_LIBM(cosh)(double x) {
+  if (x != x) return x * x;
+  const double a = NSGX_LIBM(fabs)(x);
+  if (a < 0x1p-27) return 1.0;
+  if (a < 0.34657359027997264) { /* ln2 / 2 */
+    const double t = expm1_(a);
+    return 1.0 + (t * t) / (2.0 * (1.0 + t));
+  }
+  if (a < 22) {
+    const double e = NSGX_LIBM(exp)(a);
+    return 0.5 * e + 0.5 / e;
+  }
+  return a < 709.0 ? 0.5 * NSGX_LIBM(exp)(a) : half_exp_large(a);
+}
+
+double NSGX_LIBM(tanh)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  double h;
+  if (a < 0x1p-28) return x;
+  if (a >= 22) {
+    h = 1.0; /* tanh(22) rounds to 1 */
+  } else {
+    const double t = expm1_(2.0 * a);
+    h = t / (t + 2.0);
+  }
+  return x < 0 ? -h : h;
+}
+
+/* asinh x = log(x + sqrt(x^2 + 1)), acosh x = log(x + sqrt(x^2 - 1)),
+ * atanh x = log((1 + x) / (1 - x)) / 2, through log1p where the argument
+ * is near 1 and through log x + ln 2 where x^2 would overflow. */
+double NSGX_LIBM(asinh)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  double r;
+  if (a < 0x1p-28) return x;
+  if (a > 0x1p28) {
+    r = NSGX_LIBM(log)(a) + (LN2_HI + LN2_LO);
+  } else if (a > 2) {
+    r = NSGX_LIBM(log)(2.0 * a + 1.0 / (NSGX_LIBM(sqrt)(a * a + 1.0) + a));
+  } else {
+    const double t = a * a;
+    r = log1p_(a + t / (1.0 + NSGX_LIBM(sqrt)(1.0 + t)));
+  }
+  return x < 0 ? -r : r;
+}
+
+double NSGX_LIBM(acosh)(double x) {
+  if (x != x) return x + x;
+  if (x < 1) return (x - x) / (x - x);
+  if (x > 0x1p28) return NSGX_LIBM(log)(x) + (LN2_HI + LN2_LO);
+  if (x > 2) return NSGX_LIBM(log)(2.0 * x - 1.0 / (x + NSGX_LIBM(sqrt)(x * x - 1.0)));
+  const double t = x - 1.0; /* exact */
+  return log1p_(t + NSGX_LIBM(sqrt)(2.0 * t + t * t));
+}
+
+double NSGX_LIBM(atanh)(double x) {
+  if (x != x) return x + x;
+  const double a = NSGX_LIBM(fabs)(x);
+  double r;
+  if (a > 1) return (x - x) / (x - x);
+  if (a == 1) return x / 0.0;
+  if (a < 0x1p-28) return x;
+  if (a < 0.5) {
+    const double t = a + a;
+    r = 0.5 * log1p_(t + t * a / (1.0 - a));
+  } else {
+    r = 0.5 * log1p_((a + a) / (1.0 - a));
+  }
+  return x < 0 ? -r : r;
+}

@@ -139,8 +139,8 @@ const unsigned short** __ctype_b_loc(void) {
   return &class_ptr;
 }
 
-/* What Debian's libmbedcrypto.a refers to beyond memory, strings and
- * printing (stdio.c): its file helpers open files. An enclave has no files,
+/* What Debian's libmbedcrypto.a refers to beyond memory, strings, printing
+ * (stdio.c) and the calendar (gmtime_r, stdlib.c): its file helpers open files. An enclave has no files,
  * so these fail (never reached by the functions the SDK uses). */
 #include <stdio.h>
 #include <time.h>
@@ -173,8 +173,4 @@ int fclose(FILE* f) {
 int ferror(FILE* f) {
   (void)f;
   return 1;
-}
-struct tm* gmtime_r(const time_t* t, struct tm* out) {
-  (void)t, (void)out;
-  return NULL;
 }

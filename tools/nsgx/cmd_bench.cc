@@ -55,7 +55,8 @@ constexpr Suite kSuites[] = {
     {"quote-e2e", "quote_e2e_benchmark", Kind::kGbench,
      "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation"},
     {"workloads", "workloads_bench", Kind::kWorkloads,
-     "NestedSGX's workloads in an enclave vs natively (nbench-style suite, bw_mem, hash join), isolated and inproc"},
+     "NestedSGX's workloads in an enclave vs natively (nbench-style suite, bw_mem, hash join, SQLite), isolated and "
+     "inproc"},
 };
 constexpr const char* kSuiteNames = "measurement, monitor, inproc, syscall, snp, sdk, quote, quote-e2e, workloads";
 
@@ -256,10 +257,11 @@ void add_bench(CLI::App& app, int& exit_code) {
       }
       if (s->kind == Kind::kWorkloads) {
         // The isolated backend's EPC is not over-committed (docs/isolated.md):
-        // its enclave must fit, so it gets 128M; inproc evicts past --epc-size.
+        // its enclaves must fit — two of 80 MiB heaps, the second for SQLite with switchless calls — so it gets 192M;
+        // inproc evicts past --epc-size.
         for (const char* backend : {"isolated", "inproc"}) {
           const bool inproc = std::string(backend) == "inproc";
-          const std::string epc = inproc ? o->epc_size : "128M";
+          const std::string epc = inproc ? o->epc_size : "192M";
           setenv("NSGX_EPC_SIZE", epc.c_str(), 1);
           std::vector<std::string> argv;
           if (inproc) argv = {self_exe(), "exec", "--epc-size", epc, "--"};

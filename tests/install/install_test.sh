@@ -121,6 +121,13 @@ if [ -x "$P/libexec/nestedsgx/sdk_ecall_bench" ]; then
   else
     fail "installed nsgx bench sdk: $(tail -c 600 "$T/sdk-bench.out") $(ls "$T/sdk-results" 2>&1)"
   fi
+  # The enclave it loaded was the prefix's: without it, the installed program
+  # fails rather than fall back to the build tree's.
+  mv "$P/libexec/nestedsgx/bench_enclave.signed.so" "$T/bench_enclave.aside"
+  "$P/libexec/nestedsgx/sdk_ecall_bench" 100 >"$T/sdk-alone.out" 2>&1 && fail "sdk_ecall_bench ran without the prefix's enclave" ||
+    { grep -q "cannot load the enclave" "$T/sdk-alone.out" && pass "sdk_ecall_bench loads the prefix's enclave, never the build tree's"; } ||
+    fail "sdk_ecall_bench without its enclave: $(head -c 300 "$T/sdk-alone.out")"
+  mv "$T/bench_enclave.aside" "$P/libexec/nestedsgx/bench_enclave.signed.so"
 fi
 rm -f "$P"/libexec/nestedsgx/*_benchmark "$P"/libexec/nestedsgx/sdk_ecall_bench "$P"/libexec/nestedsgx/workloads_bench
 "$P/bin/nsgx" bench --out "$T/results" >"$T/bench.out" 2>"$T/bench.err"

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "base/install_layout.h"
 #include "sgx_urts.h"
 #include "sgx_uswitchless.h"
 #include "workloads.h"
@@ -145,7 +146,9 @@ double median(std::vector<double> v) {
 
 static int run_bench(int argc, char** argv) {
   bool check = false;
-  std::string suite = "all", json, enclave_path = NSGX_WORKLOADS_ENCLAVE;
+  std::string suite = "all", json,
+              enclave_path = nsgx::installed_or_build("workloads_enclave.signed.so",
+                                                      NSGX_WORKLOADS_ENCLAVE);  // beside it when installed
   double min_time = 0.3;
   int reps = 5;
   std::uint64_t bw_max = 64u << 20, join_build = 1u << 18, join_probe = 1u << 20, sq_rows = 2000, sq_txn = 50;

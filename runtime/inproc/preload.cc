@@ -130,6 +130,10 @@ int open(const char* path, int flags, ...) {
   return open_path(AT_FDCWD, path, flags, mode);
 }
 int open64(const char* path, int flags, ...) __attribute__((alias("open")));
+// This object's own open(), whichever the program's symbol resolution picks:
+// nsgx_preload_init compares the two.
+__attribute__((visibility("hidden"), nonnull(1))) int nsgx_inproc_own_open(const char* path, int flags, ...)
+    __attribute__((alias("open")));
 
 int openat(int dirfd, const char* path, int flags, ...) {
   NSGX_OPEN_MODE(flags, mode)
@@ -346,24 +350,36 @@ void after_fork_child() { Runtime::after_fork_child(); }
 
 // The auxiliary vector follows the environment on the initial stack; glibc's
 // getauxval() reads the same array. Pointing AT_SYSINFO_EHDR at our image
-// serves getauxval() and programs that walk envp alike.
-void replace_vdso() {
+// serves getauxval() and programs that walk envp alike. `envp` is the
+// initial stack's (what the dynamic linker passes initializers), not
+// `environ`, which a setenv() in an earlier initializer moves to the heap.
+void replace_vdso(char** envp) {
   const std::uint64_t real = getauxval(AT_SYSINFO_EHDR);
   auto symbols = nsgx::inproc::vdso_symbols(real);
   symbols.push_back({"__vdso_sgx_enter_enclave", reinterpret_cast<std::uint64_t>(&nsgx_vdso_sgx_enter_enclave)});
   auto image = nsgx::inproc::build_vdso_image(symbols);
   if (!image) return;
-  char** env = environ;
+  char** env = envp;
   while (*env) ++env;
   for (auto* av = reinterpret_cast<Elf64_auxv_t*>(env + 1); av->a_type != AT_NULL; ++av)
     if (av->a_type == AT_SYSINFO_EHDR && av->a_un.a_val == real) av->a_un.a_val = *image;
 }
 
-__attribute__((constructor)) void nsgx_preload_init() {
+// glibc calls ELF initializers with main's argc, argv and envp.
+__attribute__((constructor)) void nsgx_preload_init(int /*argc*/, char** /*argv*/, char** envp) {
+  // This code is in two libraries: libnsgx_inproc.so, which `nsgx exec`
+  // preloads, and libsgx_urts_sim.so (packaging/), which an application
+  // links as the SGX SDK's simulation-mode runtime, and whose open, ioctl,
+  // mmap ... then come before the C library's. When both are in a process
+  // (`nsgx exec` of a simulation-mode program), the preloaded one serves
+  // the program and this copy, whose functions nobody calls, stays out of
+  // the way: a second vDSO image and signal handlers would split the
+  // enclaves between two runtimes.
+  if (dlsym(RTLD_DEFAULT, "open") != reinterpret_cast<void*>(&nsgx_inproc_own_open)) return;
   // FS/GS: the FSGSBASE instructions where AT_HWCAP2 offers them, else
   // arch_prctl (runtime/common/fsgs.h); either way enclaves run.
   nsgx::inproc::install_signal_handling();
-  replace_vdso();
+  replace_vdso(envp);
   const char* cpuid = std::getenv("NSGX_CPUID");
   const bool want = cpuid == nullptr || std::strcmp(cpuid, "off") != 0;
   if (want) {

@@ -32,11 +32,19 @@
 #include <string>
 #include <vector>
 
+#include "base/install_layout.h"
 #include "bench_u.h"
 #include "sgx_urts.h"
 #include "sgx_uswitchless.h"
 
 namespace {
+
+// The enclave: beside this program in an installed prefix (libexec/nestedsgx,
+// where `nsgx bench sdk` finds both), else the build tree's.
+const char* bench_enclave() {
+  static const std::string path = nsgx::installed_or_build("bench_enclave.signed.so", NSGX_BENCH_ENCLAVE);
+  return path.c_str();
+}
 
 std::vector<unsigned long long> g_arrivals;
 
@@ -81,7 +89,7 @@ struct Ordinary {
 bool measure_ordinary(int n, const char* gate, Ordinary& out) {
   if (gate != nullptr) setenv("NSGX_EXIT_GATE", gate, 1);
   sgx_enclave_id_t eid = 0;
-  const sgx_status_t st = sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr);
+  const sgx_status_t st = sgx_create_enclave(bench_enclave(), 1, nullptr, nullptr, &eid, nullptr);
   unsetenv("NSGX_EXIT_GATE");
   if (st != SGX_SUCCESS) {
     std::fprintf(stderr, "sdk_ecall_bench: cannot load the enclave (0x%04x)\n", static_cast<unsigned>(st));
@@ -148,7 +156,7 @@ bool measure_switchless(int n, Switchless& out) {
   const void* ex[32] = {};
   ex[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX] = &us;
   sgx_enclave_id_t eid = 0;
-  if (sgx_create_enclave_ex(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr, SGX_CREATE_ENCLAVE_EX_SWITCHLESS,
+  if (sgx_create_enclave_ex(bench_enclave(), 1, nullptr, nullptr, &eid, nullptr, SGX_CREATE_ENCLAVE_EX_SWITCHLESS,
                             ex) != SGX_SUCCESS)
     return false;
   for (int i = 0; i < 1000; ++i) ecall_null_sl(eid);  // warm up (and start the workers)

@@ -87,6 +87,14 @@ int* __errno_location(void) { return (int*)&nsgx_td()->errno_value; }
 
 void abort(void) { nsgx_crash(); }
 void __stack_chk_fail(void) { nsgx_crash(); }
+/* assert() of glibc's <assert.h> (what enclave code compiled without
+ * NDEBUG calls, as SGX SDK sample Makefiles compile with SGX_DEBUG=1): an
+ * enclave has no standard error to report to, so a failed assertion ends
+ * the enclave, as the SDK's trusted assert() aborts. */
+void __assert_fail(const char* expr, const char* file, unsigned int line, const char* func) {
+  (void)expr, (void)file, (void)line, (void)func;
+  nsgx_crash();
+}
 
 /* glibc's <ctype.h> macros index per-thread locale tables through these;
  * enclaves have the "C" locale only. Tables cover -128..255, as glibc's do. */

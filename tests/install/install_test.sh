@@ -95,13 +95,41 @@ fi
 "$P/bin/x64/sgx_sign" gendata -enclave x >/dev/null 2>&1; [ $? == 2 ] && pass "sgx_sign gendata: a clear refusal" ||
   fail "sgx_sign gendata"
 
+# --- Intel's SDK samples by their own Makefiles (a few; scripts/package runs all) ---
+if [ -d "$SRC/../shared/vectors/sdk-samples" ]; then
+  if "$SRC/tests/install/sdk_samples.sh" "$P" "$SRC/../shared/vectors/sdk-samples" "$SRC" \
+    SampleEnclave:HW SampleEnclave:SIM Cxx11SGXDemo:SIM >"$T/samples.out" 2>&1; then
+    pass "SDK samples' Makefiles against the prefix: $(grep '^ok' "$T/samples.out" | cut -c6- | tr '\n' ';')"
+  else
+    fail "SDK samples: $(cat "$T/samples.out")"
+  fi
+fi
+
 # --- installed nsgx: finds its helpers in the prefix, says when benchmarks are absent ---
 "$P/bin/nsgx" bench --list >"$T/list" 2>&1
 if grep -q "_benchmark" "$T/list"; then
   grep -q "$P/libexec/nestedsgx/monitor_benchmark" "$T/list" && pass "installed bench finds the prefix's benchmarks" ||
     fail "installed bench --list: $(cat "$T/list")"
 fi
-rm -f "$P"/libexec/nestedsgx/*_benchmark
+# `nsgx bench sdk` from the prefix: the program and its enclave beside it,
+# both backends (inproc through the prefix's libnsgx_inproc.so).
+if [ -x "$P/libexec/nestedsgx/sdk_ecall_bench" ]; then
+  if "$P/bin/nsgx" bench sdk --calls 200 --out "$T/sdk-results" >"$T/sdk-bench.out" 2>&1 &&
+    [ -s "$T/sdk-results/sdk-isolated.json" ] && [ -s "$T/sdk-results/sdk-inproc.json" ] &&
+    grep -q "backend isolated *null ECALL" "$T/sdk-bench.out" && grep -q "backend inproc *null ECALL" "$T/sdk-bench.out"; then
+    pass "installed nsgx bench sdk runs the prefix's sdk_ecall_bench on both backends"
+  else
+    fail "installed nsgx bench sdk: $(tail -c 600 "$T/sdk-bench.out") $(ls "$T/sdk-results" 2>&1)"
+  fi
+  # The enclave it loaded was the prefix's: without it, the installed program
+  # fails rather than fall back to the build tree's.
+  mv "$P/libexec/nestedsgx/bench_enclave.signed.so" "$T/bench_enclave.aside"
+  "$P/libexec/nestedsgx/sdk_ecall_bench" 100 >"$T/sdk-alone.out" 2>&1 && fail "sdk_ecall_bench ran without the prefix's enclave" ||
+    { grep -q "cannot load the enclave" "$T/sdk-alone.out" && pass "sdk_ecall_bench loads the prefix's enclave, never the build tree's"; } ||
+    fail "sdk_ecall_bench without its enclave: $(head -c 300 "$T/sdk-alone.out")"
+  mv "$T/bench_enclave.aside" "$P/libexec/nestedsgx/bench_enclave.signed.so"
+fi
+rm -f "$P"/libexec/nestedsgx/*_benchmark "$P"/libexec/nestedsgx/sdk_ecall_bench "$P"/libexec/nestedsgx/workloads_bench
 "$P/bin/nsgx" bench --out "$T/results" >"$T/bench.out" 2>"$T/bench.err"
 rc=$?
 [ $rc == 2 ] && grep -q "no benchmarks" "$T/bench.err" && ! grep -q "results" "$T/bench.out" &&

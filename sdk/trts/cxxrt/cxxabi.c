@@ -84,3 +84,22 @@ void __cxa_pure_virtual(void) {
   fputs("pure virtual method called\n", stderr);
   nsgx_crash();
 }
+
+/* Transactional memory (GCC's libitm ABI, gcc.gnu.org/wiki/TransactionalMemory):
+ * libstdc++'s transaction-safe clones of the exception constructors
+ * (cow-stdexcept.o) refer to these weakly, and nothing else does. Enclaves
+ * have no libitm, so no transaction ever runs the clones. Left undefined,
+ * an enclave linked without -z nodynamic-undefined-weak or --gc-sections
+ * (the SGX SDK's Cxx11SGXDemo Makefile) keeps PLT relocations for them,
+ * which no enclave loader resolves; defined here, they stop the enclave if
+ * ever called. This object is in every C++ enclave (__cxa_get_globals). */
+#define NSGX_NO_TM(name) \
+  void name(void);       \
+  void name(void) { nsgx_crash(); }
+NSGX_NO_TM(_ITM_RU1)
+NSGX_NO_TM(_ITM_RU8)
+NSGX_NO_TM(_ITM_memcpyRnWt)
+NSGX_NO_TM(_ITM_memcpyRtWn)
+NSGX_NO_TM(_ITM_addUserCommitAction)
+NSGX_NO_TM(_ZGTtnam)  /* operator new[](unsigned long), transactional clone */
+NSGX_NO_TM(_ZGTtdlPv) /* operator delete(void*), transactional clone */

@@ -71,7 +71,7 @@ int NSGX_POSIX(clock_gettime)(clockid_t clock, struct timespec* ts) {
 
 int NSGX_POSIX(gettimeofday)(struct timeval* restrict tv, void* restrict tz) {
   (void)tz; /* obsolete; glibc ignores it too */
-  struct timespec ts;
+  struct timespec ts = {0, 0}; /* GCC -O3 cannot see that a 0 return set it */
   if (NSGX_POSIX(clock_gettime)(CLOCK_REALTIME, &ts) != 0) return -1;
   tv->tv_sec = ts.tv_sec; /* glibc declares tv nonnull */
   tv->tv_usec = ts.tv_nsec / 1000;
@@ -79,7 +79,7 @@ int NSGX_POSIX(gettimeofday)(struct timeval* restrict tv, void* restrict tz) {
 }
 
 time_t NSGX_POSIX(time)(time_t* t) {
-  struct timespec ts;
+  struct timespec ts = {0, 0};
   const time_t now = NSGX_POSIX(clock_gettime)(CLOCK_REALTIME, &ts) == 0 ? ts.tv_sec : (time_t)-1;
   if (t != NULL) *t = now;
   return now;

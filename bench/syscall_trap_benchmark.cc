@@ -28,31 +28,17 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "bench/cycles.h"
+
 namespace {
 
-std::uint64_t tsc_begin() {
-  _mm_lfence();
-  return __rdtsc();
-}
-std::uint64_t tsc_end() {
-  unsigned aux;
-  const std::uint64_t t = __rdtscp(&aux);
-  _mm_lfence();
-  return t;
-}
-
-void report(benchmark::State& state, std::vector<std::uint64_t>& samples) {
-  if (samples.empty()) return;
-  std::sort(samples.begin(), samples.end());
-  state.counters["median_cycles"] = static_cast<double>(samples[samples.size() / 2]);
-  state.counters["p99_cycles"] = static_cast<double>(samples[samples.size() * 99 / 100]);
-}
+using nsgx::bench::tsc_begin;
+using nsgx::bench::tsc_end;
 
 template <typename F>
 void timed(benchmark::State& state, F f) {
@@ -64,7 +50,7 @@ void timed(benchmark::State& state, F f) {
     const std::uint64_t t1 = tsc_end();
     samples.push_back(t1 - t0);
   }
-  report(state, samples);
+  nsgx::bench::report_cycles(state, samples);
 }
 
 // SYSCALL with RAX = nr and nothing else; returns RAX.

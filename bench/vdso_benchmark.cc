@@ -11,13 +11,13 @@
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <ucontext.h>
-#include <x86intrin.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "bench/cycles.h"
 #include "crypto/rsa.h"
 #include "runtime/common/fsgs.h"
 #include "tests/inproc/test_enclave.h"
@@ -27,24 +27,8 @@ namespace {
 using nsgx::testing::EnclOp;
 using nsgx::testing::TestEnclave;
 
-std::uint64_t tsc_begin() {
-  _mm_lfence();
-  return __rdtsc();
-}
-std::uint64_t tsc_end() {
-  unsigned aux;
-  const std::uint64_t t = __rdtscp(&aux);
-  _mm_lfence();
-  return t;
-}
-
-void report(benchmark::State& state, std::vector<std::uint64_t>& samples) {
-  if (samples.empty()) return;
-  std::sort(samples.begin(), samples.end());
-  state.counters["median_cycles"] = static_cast<double>(samples[samples.size() / 2]);
-  state.counters["p99_cycles"] = static_cast<double>(samples[samples.size() * 99 / 100]);
-  state.counters["min_cycles"] = static_cast<double>(samples.front());
-}
+using nsgx::bench::tsc_begin;
+using nsgx::bench::tsc_end;
 
 TestEnclave* enclave(benchmark::State& state) {
   static const auto key = nsgx::crypto::RsaPrivateKey::generate(3072, 3);
@@ -75,7 +59,7 @@ void BM_NullEnterExit(benchmark::State& state) {
     }
     samples.push_back(t1 - t0);
   }
-  report(state, samples);
+  nsgx::bench::report_cycles(state, samples);
 }
 BENCHMARK(BM_NullEnterExit);
 
@@ -104,7 +88,7 @@ void trap_benchmark(benchmark::State& state, int sig, std::uint8_t skip, Trap tr
     samples.push_back(t1 - t0);
   }
   sigaction(sig, &old, nullptr);
-  report(state, samples);
+  nsgx::bench::report_cycles(state, samples);
 }
 
 // ENCLU outside an enclave with a leaf the backend does not take (EEXIT):
@@ -137,7 +121,7 @@ void BM_Getppid(benchmark::State& state) {
     const std::uint64_t t1 = tsc_end();
     samples.push_back(t1 - t0);
   }
-  report(state, samples);
+  nsgx::bench::report_cycles(state, samples);
 }
 BENCHMARK(BM_Getppid);
 
@@ -163,7 +147,7 @@ void fs_gs_arch_prctl(benchmark::State& state, bool with_gs) {
     const std::uint64_t t1 = tsc_end();
     samples.push_back(t1 - t0);
   }
-  report(state, samples);
+  nsgx::bench::report_cycles(state, samples);
   state.SetLabel(std::string("this run's inproc path: ") +
                  nsgx::runtime::fsgs_mode_name(nsgx::runtime::choose_fsgs_mode(std::getenv("NSGX_FSGSBASE"))));
 }
@@ -189,7 +173,7 @@ __attribute__((target("fsgsbase"))) void BM_FsGsSwitchInstructions(benchmark::St
     const std::uint64_t t1 = tsc_end();
     samples.push_back(t1 - t0);
   }
-  report(state, samples);
+  nsgx::bench::report_cycles(state, samples);
 }
 BENCHMARK(BM_FsGsSwitchInstructions);
 

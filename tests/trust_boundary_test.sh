@@ -52,7 +52,16 @@ monpid=
 cleanup() {
   [ -n "$monpid" ] && kill -TERM "$monpid" 2>/dev/null && wait "$monpid" 2>/dev/null
   for u in $APP $OTHER $PEER; do userdel -r "$u" >/dev/null 2>&1; done
-  [ -n "${made_monitor_user:-}" ] && userdel nsgx-monitor >/dev/null 2>&1
+  # userdel refuses while a process of the user lives, and the enclave hosts
+  # outlive the monitor's TERM by a moment; the user is ours alone (made
+  # above), so its processes are too. A user left behind would make the
+  # package's CI stage see someone else's accounts.
+  if [ -n "${made_monitor_user:-}" ]; then
+    pkill -KILL -u nsgx-monitor 2>/dev/null
+    for _ in $(seq 50); do userdel nsgx-monitor >/dev/null 2>&1 && break; sleep 0.1; done
+    getent passwd nsgx-monitor >/dev/null && echo "trust_boundary: could not delete user nsgx-monitor" >&2
+    getent group nsgx-monitor >/dev/null && groupdel nsgx-monitor >/dev/null 2>&1
+  fi
   [ -n "${made_group:-}" ] && groupdel nsgx >/dev/null 2>&1
   rm -rf "$work" "/tmp/nsgx-$app_uid" 2>/dev/null
 }

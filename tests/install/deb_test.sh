@@ -145,4 +145,20 @@ cmp -s "$T/passwd" "$R/etc/passwd" && cmp -s "$T/group" "$R/etc/group" &&
   pass "purge removed the accounts postinst made" || fail "accounts after purge: $(cat "$R/etc/passwd" "$R/etc/group")"
 [ -z "$(dpkg --root="$R" -l 2>/dev/null | awk '$2 == "nestedsgx"')" ] && pass "dpkg no longer knows the package" ||
   fail "dpkg -l still lists nestedsgx"
+
+# --- accounts and monitor state made before the package (scripts/install-service) are not the package's ---
+groupadd --prefix "$R" --system nsgx && useradd --prefix "$R" --system --user-group --home-dir /var/lib/nsgx \
+  --no-create-home --shell /usr/sbin/nologin nsgx-monitor || fail "pre-creating the accounts in $R"
+mkdir -p "$R/var/lib/nsgx" && echo "sealing depends on me" >"$R/var/lib/nsgx/monitor-platform.secrets"
+cp "$R"/etc/{passwd,group} "$T/"
+if dpkg_r -i "$deb" >"$T/install2.log" 2>&1 && dpkg_r -P nestedsgx >"$T/purge2.log" 2>&1; then
+  pass "dpkg -i then -P over accounts and state made before"
+else
+  fail "second install/purge: $(tail -5 "$T/install2.log" "$T/purge2.log")"
+fi
+cmp -s "$T/passwd" "$R/etc/passwd" && cmp -s "$T/group" "$R/etc/group" &&
+  pass "purge kept the accounts it did not make" || fail "accounts after purge: $(cat "$R/etc/passwd" "$R/etc/group")"
+grep -qx "sealing depends on me" "$R/var/lib/nsgx/monitor-platform.secrets" 2>/dev/null &&
+  pass "purge kept the monitor state it did not make" || fail "purge deleted /var/lib/nsgx made before the package"
+[ ! -e "$R/var/lib/nestedsgx" ] && pass "purge removed its own record" || fail "left: $R/var/lib/nestedsgx"
 finish

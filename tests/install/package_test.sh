@@ -11,10 +11,9 @@
 # and `nsgx bench` runs the installed benchmarks; `dpkg -P` must then leave
 # no file of the package and no account behind.
 #
-# What it changes is the machine's: it refuses to start where that could
-# destroy something — the package or /opt/nestedsgx already there, or the
-# accounts already present (made by scripts/install-service or another
-# install; the package's purge would delete them). tests/install/deb_test.sh
+# What it changes is the machine's: it refuses to start where the package or
+# /opt/nestedsgx is there already. Accounts and monitor state made before it
+# (scripts/install-service) must survive the purge untouched. tests/install/deb_test.sh
 # (ctest install_deb) checks the same package inside a temporary dpkg root
 # instead, which any developer machine can run.
 # Usage: package_test.sh BUILD_DIR SOURCE_DIR [SAMPLE:MODE ...]  (sdk_samples.sh's matrix)
@@ -42,11 +41,12 @@ if dpkg -s nestedsgx >/dev/null 2>&1 || [ -e $P ]; then
   echo "package_test.sh: nestedsgx is installed here already ($P); not touching it" >&2
   exit 2
 fi
-if getent passwd nsgx-monitor >/dev/null || getent group nsgx >/dev/null; then
-  echo "package_test.sh: the nsgx-monitor user or the nsgx group exists already (scripts/install-service?);" \
-    "the package's purge would delete them: not run here" >&2
-  exit 2
-fi
+# Accounts or monitor state made before (scripts/install-service, the
+# machine's own system monitor) are not the package's: postinst records what
+# it made and the purge must leave the rest exactly as it was.
+accounts_before=$(getent passwd nsgx-monitor; getent group nsgx; getent group nsgx-monitor)
+state_before=$( [ -e /var/lib/nsgx ] && find /var/lib/nsgx -type f -exec sha256sum {} + | sort)
+[ -n "$accounts_before" ] && echo "package_test.sh: the accounts exist already; the purge must keep them"
 start=$SECONDS
 
 # --- build the package ---
@@ -78,7 +78,7 @@ fi
 [ "$(dpkg-query -W -f '${Status}' nestedsgx)" == "install ok installed" ] && pass "dpkg: install ok installed" ||
   fail "dpkg status: $(dpkg-query -W -f '${Status}' nestedsgx)"
 getent passwd nsgx-monitor | grep -q ':/var/lib/nsgx:/usr/sbin/nologin$' && getent group nsgx >/dev/null &&
-  pass "postinst created user nsgx-monitor and group nsgx" || fail "postinst accounts"
+  pass "user nsgx-monitor and group nsgx present after postinst" || fail "postinst accounts"
 dpkg -L nestedsgx | grep -v '^/\.$' | sort >"$T/files"
 grep -qxF $P/lib64/libsgx_urts.so.2 "$T/files" && pass "dpkg -L: $(wc -l <"$T/files") paths" || fail "dpkg -L"
 
@@ -123,10 +123,22 @@ else
 fi
 left=$(while read -r f; do [ -e "$f" ] || [ -L "$f" ] && [ "$f" != /opt ] && echo "$f"; done <"$T/files")
 [ -z "$left" ] && [ ! -e $P ] && pass "no file of the package left" || fail "left after purge: $(head -5 <<<"$left")"
-[ ! -e /var/lib/nsgx ] && [ ! -e /etc/systemd/system/nsgx-monitor.service ] && pass "no state or unit left" ||
-  fail "state or unit left"
-getent passwd nsgx-monitor >/dev/null || getent group nsgx >/dev/null || getent group nsgx-monitor >/dev/null &&
-  fail "accounts left after purge" || pass "purge removed user nsgx-monitor and groups nsgx, nsgx-monitor"
+[ ! -e /etc/systemd/system/nsgx-monitor.service ] && [ ! -e /var/lib/nestedsgx ] && pass "no unit or package record left" ||
+  fail "unit or /var/lib/nestedsgx left"
+if [ -z "$state_before" ]; then
+  [ ! -e /var/lib/nsgx ] && pass "no monitor state left" || fail "/var/lib/nsgx left"
+else
+  [ "$(find /var/lib/nsgx -type f -exec sha256sum {} + | sort)" == "$state_before" ] &&
+    pass "the monitor state made before the package is intact" || fail "purge changed /var/lib/nsgx made before it"
+fi
+accounts_after=$(getent passwd nsgx-monitor; getent group nsgx; getent group nsgx-monitor)
+if [ -z "$accounts_before" ]; then
+  [ -z "$accounts_after" ] && pass "purge removed user nsgx-monitor and groups nsgx, nsgx-monitor" ||
+    fail "accounts left after purge: $accounts_after"
+else
+  [ "$accounts_after" == "$accounts_before" ] && pass "purge kept the accounts made before the package" ||
+    fail "accounts changed by purge: '$accounts_before' -> '$accounts_after'"
+fi
 dpkg -s nestedsgx >/dev/null 2>&1 && fail "dpkg still knows nestedsgx" || pass "dpkg no longer knows nestedsgx"
 echo "package stage: $((SECONDS - start)) s"
 finish

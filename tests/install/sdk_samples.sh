@@ -59,11 +59,20 @@ run_sample() {
         expect_in_order "$out" "$SRC/sdk/tests/samples/cxx11_sgx_demo.expected" ;;
     LocalAttestation)
       # Both enclaves in one application (App/), from bin/ where make puts
-      # it with the enclaves. (The sample's two-process flow runs the same
-      # protocol through a Unix socket; sdk/tests/samples covers it.)
-      (cd "$dir/bin" && timeout 300 ./app) >"$out" 2>&1 &&
+      # it with the enclaves; then the two-process flow the README runs
+      # (bin/appresponder as a server, bin/appinitiator attesting to its
+      # enclave through the sample's own socket, /tmp/UNIX.domain), with the
+      # same runner as the tests from source.
+      local b=$dir/bin
+      (cd "$b" && timeout 300 ./app) >"$out" 2>&1 &&
         expect_lines "$out" "succeed to load enclaves." "succeed to establish secure channel." \
-          "Succeed to exchange secure message..." "Succeed to close Session..." ;;
+          "Succeed to exchange secure message..." "Succeed to close Session..." &&
+        "$SRC/sdk/tests/samples/run_local_attestation.sh" --responder "$b/appresponder" \
+          --initiator "$b/appinitiator" --enclaves libenclave_initiator.signed.so="$b/libenclave_initiator.signed.so" \
+          libenclave_responder.signed.so="$b/libenclave_responder.signed.so" \
+          --expect "succeed to load enclave libenclave_initiator.signed.so" "succeed to establish secure channel." \
+          "Succeed to exchange secure message..." "Succeed to close Session..." >"$dir/two-process.out" 2>&1 ||
+        { echo "two-process flow:"; tail -20 "$dir/two-process.out"; return 1; } ;;
     Switchless)
       (cd "$dir" && timeout 900 ./app) >"$out" 2>&1 &&
         expect_lines "$out" "Repeating an **switchless** OCall that does nothing for 500000 times..." \

@@ -21,25 +21,9 @@ hello_enc=$BUILD/examples/hello/hello_enclave.signed.so
 counter=$BUILD/examples/sealed_counter/sealed_counter
 counter_enc=$BUILD/examples/sealed_counter/sealed_counter_enclave.signed.so
 
-skip() {
-  echo "**************************************************************" >&2
-  echo "SKIPPED: $* — the trust boundary was NOT tested" >&2
-  echo "**************************************************************" >&2
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root (to create two users and start the system monitor)"
-for c in useradd userdel groupadd runuser stdbuf; do
-  command -v "$c" >/dev/null || skip "no $c on this machine"
-done
-
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() {  # check WHAT COMMAND...: the command must succeed
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
+ATTACK_WHAT="the trust boundary"
+source "$SRC/tests/lib/attack_users.sh"
+attack_require "two users and start the system monitor" useradd userdel groupadd runuser stdbuf
 
 work=$(mktemp -d /run/nsgxt.XXXXXX)
 chmod 0755 "$work"
@@ -51,7 +35,7 @@ getent group nsgx >/dev/null || made_group=1
 monpid=
 cleanup() {
   [ -n "$monpid" ] && kill -TERM "$monpid" 2>/dev/null && wait "$monpid" 2>/dev/null
-  for u in $APP $OTHER $PEER; do userdel -r "$u" >/dev/null 2>&1; done
+  attack_delete_users
   # userdel refuses while a process of the user lives, and the enclave hosts
   # outlive the monitor's TERM by a moment; the user is ours alone (made
   # above), so its processes are too. A user left behind would make the
@@ -69,10 +53,7 @@ app_uid=none
 trap cleanup EXIT
 
 "$SRC/scripts/install-service" --accounts-only || skip "cannot create the nsgx-monitor user and nsgx group"
-for u in $APP $OTHER $PEER; do
-  userdel -r "$u" >/dev/null 2>&1
-  useradd --create-home --home-dir "$work/home-$u" --shell /bin/sh "$u" || skip "useradd $u failed"
-done
+attack_make_users "$work" $APP $OTHER $PEER
 usermod -aG nsgx $APP
 usermod -aG nsgx $PEER
 app_uid=$(id -u $APP)

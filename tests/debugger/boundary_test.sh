@@ -16,23 +16,9 @@
 set -uo pipefail
 app=$1 enclave=$2 probe=$3 gdb=$4
 
-skip() {
-  echo "**************************************************************" >&2
-  echo "SKIPPED: $* — who may debug an isolated enclave was NOT tested" >&2
-  echo "**************************************************************" >&2
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root (to create two users)"
-for c in useradd userdel runuser python3 mkfifo; do
-  command -v "$c" >/dev/null || skip "no $c on this machine"
-done
-
-fails=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
-}
+ATTACK_WHAT="who may debug an isolated enclave"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/attack_users.sh"
+attack_require "two users" useradd userdel runuser python3 mkfifo
 
 work=$(mktemp -d /tmp/nsgxdbg.XXXXXX)
 chmod 0755 "$work"
@@ -43,14 +29,11 @@ cleanup() {
   for fd in 7 8; do eval "exec $fd>&-" 2>/dev/null; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  for u in $OWNER $OTHER; do userdel -r "$u" >/dev/null 2>&1; done
+  attack_delete_users
   rm -rf "$work"
 }
 trap cleanup EXIT
-for u in $OWNER $OTHER; do
-  userdel -r "$u" >/dev/null 2>&1
-  useradd --create-home --home-dir "$work/home-$u" --shell /bin/sh "$u" || skip "useradd $u failed"
-done
+attack_make_users "$work" $OWNER $OTHER
 cp "$probe" "$work/probe.py"
 chmod 0755 "$work/probe.py"
 as() {  # as USER COMMAND...: a clean environment of that user, with its own (private) monitor

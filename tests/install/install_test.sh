@@ -173,6 +173,15 @@ rc=$?
   ! grep -q "results" "$T/bench.out" && [ ! -e "$T/none" ] &&
   pass "nsgx bench sdk without the enclave names it (exit 1, no results path)" ||
   fail "nsgx bench sdk without the enclave: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 400)"
+# A run that fails (a file that is no enclave) into the directory of the
+# earlier run: its results are not taken for this run's.
+cp "$L/plot_workloads.py" "$L/bench_enclave.signed.so"
+"$P/bin/nsgx" bench sdk --calls 50 --out "$T/sdk-results" >"$T/bench.out" 2>"$T/bench.err"
+rc=$?
+[ $rc == 1 ] && grep -q "sdk (isolated) failed" "$T/bench.err" && ! grep -q "results" "$T/bench.out" &&
+  [ ! -e "$T/sdk-results/sdk-isolated.json" ] &&
+  pass "nsgx bench sdk failing over earlier results: exit 1, no results path, the old JSON gone" ||
+  fail "nsgx bench sdk failing over earlier results: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 400); $(ls "$T/sdk-results")"
 mv "$T/bench_enclave.aside" "$L/bench_enclave.signed.so"
 # A prefix without the programs (as from a sanitizer build): each missing
 # suite named with why, exit 1, no results path, no results directory.

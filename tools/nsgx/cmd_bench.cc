@@ -299,6 +299,7 @@ void add_bench(CLI::App& app, int& exit_code) {
           argv.push_back(std::to_string(o->calls));
           argv.push_back("--json");
           const fs::path json = out / (std::string("sdk-") + backend + ".json");
+          fs::remove(json, ec);  // an earlier run's file must not pass for this one's
           argv.push_back(json.string());
           if (const int rc = run_process(argv); rc != 0) {
             std::cerr << "nsgx bench: sdk (" << backend << ") failed (exit " << rc << ")\n";
@@ -323,6 +324,7 @@ void add_bench(CLI::App& app, int& exit_code) {
           if (o->quick) argv.push_back("--check");
           if (o->min_time > 0) argv.insert(argv.end(), {"--min-time", std::to_string(o->min_time)});
           const fs::path json = out / (std::string("workloads-") + backend + ".json");
+          fs::remove(json, ec);  // an earlier run's file must not pass for this one's
           argv.insert(argv.end(), {"--json", json.string()});
           std::cout << "-- " << backend << "\n" << std::flush;
           if (const int rc = run_process(argv); rc != 0) {
@@ -348,6 +350,7 @@ void add_bench(CLI::App& app, int& exit_code) {
       argv.push_back("--benchmark_counters_tabular=true");
       argv.push_back("--benchmark_out_format=json");
       const fs::path json = out / (std::string(s->name) + ".json");
+      fs::remove(json, ec);  // an earlier run's file must not pass for this one's
       argv.push_back("--benchmark_out=" + json.string());
       if (!o->filter.empty()) argv.push_back("--benchmark_filter=" + o->filter);
       if (o->min_time > 0) argv.push_back("--benchmark_min_time=" + std::to_string(o->min_time));

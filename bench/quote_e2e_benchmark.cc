@@ -7,9 +7,11 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "Enclave_u.h"
+#include "base/install_layout.h"
 #include "ra_protocol.h"
 #include "sgx_dcap_ql_wrapper.h"
 #include "sgx_urts.h"
@@ -28,7 +30,9 @@ const Setup& setup() {
     auto* out = new Setup;
     sgx_launch_token_t token{};
     int updated = 0;
-    if (sgx_create_enclave(NSGX_RA_ENCLAVE, 0, &token, &updated, &out->eid, nullptr) != SGX_SUCCESS ||
+    // Installed: the example's enclave beside this program (libexec/nestedsgx), never the build tree's.
+    const std::string enclave = nsgx::installed_or_build("ra_enclave.signed.so", NSGX_RA_ENCLAVE);
+    if (sgx_create_enclave(enclave.c_str(), 0, &token, &updated, &out->eid, nullptr) != SGX_SUCCESS ||
         sgx_qe_get_target_info(&out->qe) != SGX_QL_SUCCESS || sgx_qe_get_quote_size(&out->size) != SGX_QL_SUCCESS)
       std::abort();
     return out;

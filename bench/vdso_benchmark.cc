@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/install_layout.h"
 #include "bench/cycles.h"
 #include "crypto/rsa.h"
 #include "runtime/common/fsgs.h"
@@ -32,7 +33,8 @@ using nsgx::bench::tsc_end;
 
 TestEnclave* enclave(benchmark::State& state) {
   static const auto key = nsgx::crypto::RsaPrivateKey::generate(3072, 3);
-  static TestEnclave e(NSGX_TEST_ENCL, *key);
+  // Installed: the selftest's enclave beside this program (libexec/nestedsgx), never the build tree's.
+  static TestEnclave e(nsgx::installed_or_build("test_encl.bin", NSGX_TEST_ENCL), *key);
   if (!e.error.empty()) {
     state.SkipWithError(("the test enclave did not load (run under `nsgx exec`?): " + e.error).c_str());
     return nullptr;

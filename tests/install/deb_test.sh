@@ -57,7 +57,8 @@ awk '{print $6}' "$T/contents" | grep -vE '^\./$|^\./opt/$|^\./opt/nestedsgx/' >
 [ ! -s "$T/outside" ] && pass "everything under /opt/nestedsgx" || fail "outside the prefix: $(head -3 "$T/outside")"
 grep -qE '^-rwsr|^-rwxr-sr' "$T/contents" && fail "setuid/setgid files" || pass "no setuid/setgid files"
 for f in ./opt/nestedsgx/bin/nsgx ./opt/nestedsgx/lib64/libsgx_urts.so.2 ./opt/nestedsgx/share/nestedsgx/gdb/nsgx_gdb.py \
-  ./opt/nestedsgx/share/nestedsgx/nsgx-monitor.service ./opt/nestedsgx/libexec/nestedsgx/nsgx-monitor; do
+  ./opt/nestedsgx/share/nestedsgx/nsgx-monitor.service ./opt/nestedsgx/libexec/nestedsgx/nsgx-monitor \
+  ./opt/nestedsgx/libexec/nestedsgx/{sdk_ecall_bench,bench_enclave.signed.so,workloads_bench,workloads_enclave.signed.so}; do
   awk '{print $6}' "$T/contents" | grep -qxF "$f" || fail "missing $f"
 done
 mkdir "$T/x" && dpkg-deb -x "$deb" "$T/x"

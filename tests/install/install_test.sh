@@ -6,10 +6,11 @@
 # ($(SGX_SDK)/bin/x64/sgx_edger8r, -lsgx_urts, sgx_sign) — and run on the
 # isolated backend with the prefix's own monitor. Also: the prefix's layout,
 # the environment script, pkg-config, the unit file (systemd-analyze verify),
-# and an installed `nsgx bench` without benchmarks.
-# Usage: install_test.sh BUILD_DIR SOURCE_DIR
+# and the installed benchmark suites: all there, signed with the build
+# tree's benchmark key, run from the prefix, and named when missing.
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR NSGX_BENCH(ON|OFF)
 set -u
-BUILD=$1 SRC=$2
+BUILD=$1 SRC=$2 BENCH=${3:-ON}
 T=$(mktemp -d /tmp/nsgx-install-test.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fails=0
@@ -105,36 +106,94 @@ if [ -d "$SRC/../shared/vectors/sdk-samples" ]; then
   fi
 fi
 
-# --- installed nsgx: finds its helpers in the prefix, says when benchmarks are absent ---
+# --- the benchmark suites: every one `nsgx bench` offers is in the prefix,
+# with what it loads beside it, from whatever build (tests/install/
+# release_bench_test.sh: a release build has them too) ---
+L=$P/libexec/nestedsgx
+want=(sdk_ecall_bench bench_enclave.signed.so workloads_bench workloads_enclave.signed.so plot_workloads.py)
+[ "$BENCH" = ON ] && want+=(measurement_benchmark monitor_benchmark snp_benchmark quote_benchmark quote_e2e_benchmark
+  ra_enclave.signed.so syscall_trap_benchmark vdso_benchmark test_encl.bin)
+missing=""
+for f in "${want[@]}"; do [ -e "$L/$f" ] || missing+=" $f"; done
+[ -z "$missing" ] && pass "the prefix has every benchmark suite and its enclave (${#want[@]} files)" ||
+  fail "libexec/nestedsgx lacks:$missing"
 "$P/bin/nsgx" bench --list >"$T/list" 2>&1
-if grep -q "_benchmark" "$T/list"; then
-  grep -q "$P/libexec/nestedsgx/monitor_benchmark" "$T/list" && pass "installed bench finds the prefix's benchmarks" ||
-    fail "installed bench --list: $(cat "$T/list")"
+rc=$?
+suites=$(wc -l <"$T/list")
+found=$(grep -c "	$L/" "$T/list")
+if [ $rc == 0 ] && { [ "$BENCH" != ON ] || [ "$found" == "$suites" ]; } && [ "$found" -ge 2 ]; then
+  pass "installed nsgx bench --list finds $found suites in the prefix"
+else
+  fail "installed nsgx bench --list (exit $rc, $found of $suites in the prefix): $(cat "$T/list")"
 fi
-# `nsgx bench sdk` from the prefix: the program and its enclave beside it,
-# both backends (inproc through the prefix's libnsgx_inproc.so).
-if [ -x "$P/libexec/nestedsgx/sdk_ecall_bench" ]; then
-  if "$P/bin/nsgx" bench sdk --calls 200 --out "$T/sdk-results" >"$T/sdk-bench.out" 2>&1 &&
-    [ -s "$T/sdk-results/sdk-isolated.json" ] && [ -s "$T/sdk-results/sdk-inproc.json" ] &&
-    grep -q "backend isolated *null ECALL" "$T/sdk-bench.out" && grep -q "backend inproc *null ECALL" "$T/sdk-bench.out"; then
-    pass "installed nsgx bench sdk runs the prefix's sdk_ecall_bench on both backends"
-  else
-    fail "installed nsgx bench sdk: $(tail -c 600 "$T/sdk-bench.out") $(ls "$T/sdk-results" 2>&1)"
-  fi
-  # The enclave it loaded was the prefix's: without it, the installed program
-  # fails rather than fall back to the build tree's.
-  mv "$P/libexec/nestedsgx/bench_enclave.signed.so" "$T/bench_enclave.aside"
-  "$P/libexec/nestedsgx/sdk_ecall_bench" 100 >"$T/sdk-alone.out" 2>&1 && fail "sdk_ecall_bench ran without the prefix's enclave" ||
-    { grep -q "cannot load the enclave" "$T/sdk-alone.out" && pass "sdk_ecall_bench loads the prefix's enclave, never the build tree's"; } ||
-    fail "sdk_ecall_bench without its enclave: $(head -c 300 "$T/sdk-alone.out")"
-  mv "$T/bench_enclave.aside" "$P/libexec/nestedsgx/bench_enclave.signed.so"
+# Signed with the build tree's benchmark key, never the tests' key.
+signer() { "$P/bin/nsgx" sigstruct "$1" 2>/dev/null | awk '/^mrsigner:/ {print $NF}'; }
+bench_signer=$(signer "$L/bench_enclave.signed.so")
+test_signer=$(signer "$BUILD/sdk/tests/marshal_enclave.signed.so")
+if [ -n "$bench_signer" ] && [ "$bench_signer" == "$(signer "$L/workloads_enclave.signed.so")" ] &&
+  [ "$bench_signer" != "$test_signer" ]; then
+  pass "the benchmark enclaves share the build tree's benchmark key, not the tests' ($bench_signer)"
+else
+  fail "benchmark enclaves' signer '$bench_signer' (tests' key: '$test_signer')"
 fi
-rm -f "$P"/libexec/nestedsgx/*_benchmark "$P"/libexec/nestedsgx/sdk_ecall_bench "$P"/libexec/nestedsgx/workloads_bench
+# `nsgx bench sdk` and `nsgx bench workloads` from the prefix, both backends
+# (inproc through the prefix's libnsgx_inproc.so), at their smallest sizes.
+if "$P/bin/nsgx" bench sdk --calls 50 --out "$T/sdk-results" >"$T/sdk-bench.out" 2>&1 &&
+  [ -s "$T/sdk-results/sdk-isolated.json" ] && [ -s "$T/sdk-results/sdk-inproc.json" ] &&
+  grep -q "backend isolated *null ECALL" "$T/sdk-bench.out" && grep -q "backend inproc *null ECALL" "$T/sdk-bench.out" &&
+  grep -q "^results (JSON): $T/sdk-results$" "$T/sdk-bench.out"; then
+  pass "installed nsgx bench sdk --calls 50 runs the prefix's sdk_ecall_bench on both backends"
+else
+  fail "installed nsgx bench sdk: $(tail -c 600 "$T/sdk-bench.out") $(ls "$T/sdk-results" 2>&1)"
+fi
+if "$P/bin/nsgx" bench workloads --quick --out "$T/wl-results" >"$T/wl-bench.out" 2>&1 &&
+  [ -s "$T/wl-results/workloads-isolated.json" ] && [ -s "$T/wl-results/workloads-inproc.json" ] &&
+  grep -q "^backend isolated" "$T/wl-bench.out" && grep -q "^backend inproc" "$T/wl-bench.out"; then
+  pass "installed nsgx bench workloads --quick runs the prefix's workloads_bench on both backends"
+else
+  fail "installed nsgx bench workloads --quick: $(tail -c 600 "$T/wl-bench.out") $(ls "$T/wl-results" 2>&1)"
+fi
+# The inproc suite with the selftest's enclave, installed beside it.
+if [ "$BENCH" = ON ]; then
+  "$P/bin/nsgx" bench inproc --filter BM_NullEnterExit --min-time 0.01 >"$T/inproc-bench.out" 2>&1 &&
+    grep -q "null EENTER->EEXIT through the vDSO: median [0-9]" "$T/inproc-bench.out" &&
+    pass "installed nsgx bench inproc runs the prefix's vdso_benchmark" ||
+    fail "installed nsgx bench inproc: $(tail -c 600 "$T/inproc-bench.out")"
+fi
+# The enclave it loaded was the prefix's: without it, the installed program
+# fails rather than fall back to the build tree's, and nsgx bench names the
+# missing file without running anything.
+mv "$L/bench_enclave.signed.so" "$T/bench_enclave.aside"
+"$L/sdk_ecall_bench" 100 >"$T/sdk-alone.out" 2>&1 && fail "sdk_ecall_bench ran without the prefix's enclave" ||
+  { grep -q "cannot load the enclave" "$T/sdk-alone.out" && pass "sdk_ecall_bench loads the prefix's enclave, never the build tree's"; } ||
+  fail "sdk_ecall_bench without its enclave: $(head -c 300 "$T/sdk-alone.out")"
+"$P/bin/nsgx" bench sdk --out "$T/none" >"$T/bench.out" 2>"$T/bench.err"
+rc=$?
+[ $rc == 1 ] && grep -q "^nsgx bench: sdk: incomplete install: $L/bench_enclave.signed.so.*missing" "$T/bench.err" &&
+  ! grep -q "results" "$T/bench.out" && [ ! -e "$T/none" ] &&
+  pass "nsgx bench sdk without the enclave names it (exit 1, no results path)" ||
+  fail "nsgx bench sdk without the enclave: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 400)"
+# A run that fails (a file that is no enclave) into the directory of the
+# earlier run: its results are not taken for this run's.
+cp "$L/plot_workloads.py" "$L/bench_enclave.signed.so"
+"$P/bin/nsgx" bench sdk --calls 50 --out "$T/sdk-results" >"$T/bench.out" 2>"$T/bench.err"
+rc=$?
+[ $rc == 1 ] && grep -q "sdk (isolated) failed" "$T/bench.err" && ! grep -q "results" "$T/bench.out" &&
+  [ ! -e "$T/sdk-results/sdk-isolated.json" ] &&
+  pass "nsgx bench sdk failing over earlier results: exit 1, no results path, the old JSON gone" ||
+  fail "nsgx bench sdk failing over earlier results: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 400); $(ls "$T/sdk-results")"
+mv "$T/bench_enclave.aside" "$L/bench_enclave.signed.so"
+# A prefix without the programs (as from a sanitizer build): each missing
+# suite named with why, exit 1, no results path, no results directory.
+rm -f "$L"/*_benchmark "$L"/sdk_ecall_bench "$L"/workloads_bench
 "$P/bin/nsgx" bench --out "$T/results" >"$T/bench.out" 2>"$T/bench.err"
 rc=$?
-[ $rc == 2 ] && grep -q "no benchmarks" "$T/bench.err" && ! grep -q "results" "$T/bench.out" &&
-  pass "nsgx bench without benchmarks says so (exit 2, no results path)" ||
-  fail "nsgx bench without benchmarks: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 400)"
+[ $rc == 1 ] && grep -q "^nsgx bench: sdk: not installed: $L/sdk_ecall_bench is missing" "$T/bench.err" &&
+  grep -q "^nsgx bench: workloads: not installed: $L/workloads_bench is missing" "$T/bench.err" &&
+  [ "$(grep -c '^nsgx bench: .*: not installed' "$T/bench.err")" == "$suites" ] &&
+  ! grep -q "results" "$T/bench.out" && [ ! -e "$T/results" ] &&
+  pass "nsgx bench without benchmarks names each missing suite (exit 1, no results path)" ||
+  fail "nsgx bench without benchmarks: exit $rc: $(cat "$T/bench.out" "$T/bench.err" | head -c 600)"
 
 # --- the unit file ---
 unit=$P/share/nestedsgx/nsgx-monitor.service

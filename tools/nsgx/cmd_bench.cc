@@ -1,10 +1,16 @@
 // `nsgx bench`: runs the Google Benchmark suites (bench/) and prints their
 // tables, then a summary in cycles and ratios; the `sdk` suite runs the SDK
-// round-trip benchmark (sdk/tests/ecall_bench.cc) once per backend, and the
+// round-trip benchmark (bench/sdk/ecall_bench.cc) once per backend, and the
 // `workloads` suite the workloads NestedSGX evaluated, enclave against
 // native (bench/workloads), once per backend, with plots on request. The
 // inproc suites run under `nsgx exec`, as any SGX program would. Timings are
 // reported, never judged: these machines are noisy.
+//
+// Where the suites are: a build tree's folders, or an installed prefix's
+// libexec/nestedsgx (beside the enclaves they load), never both
+// (base/install_layout.h). Every build but a sanitizer or fuzzing one has
+// the suites, with or without its tests (bench/CMakeLists.txt); a suite that
+// is missing is named with what is missing and why, and fails the run.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "base/install_layout.h"
 #include "runtime/common/fsgs.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/process.h"
@@ -34,42 +41,81 @@ enum class Kind {
   kSdk,         // sdk_ecall_bench, run once per backend: isolated, then inproc under `nsgx exec`
   kWorkloads,   // workloads_bench, the same way; inproc with a small EPC, so that bw_mem's largest sizes evict
 };
+// What a build needs to have a suite (bench/CMakeLists.txt).
+constexpr const char* kNeedsGbench = "it needs -DNSGX_BENCH=ON (the default) and libbenchmark-dev";
+constexpr const char* kNeedsGbenchEnclave =
+    "it needs -DNSGX_BENCH=ON (the default) and a build without NSGX_SANITIZE or NSGX_FUZZ";
+constexpr const char* kNeedsEnclave = "every build has it but one with NSGX_SANITIZE or NSGX_FUZZ";
 struct Suite {
   const char* name;
   const char* binary;
   Kind kind;
   const char* what;
+  const char* needs;
+  const char* loads;  // what the program loads from beside itself when installed (nullptr: nothing)
 };
 constexpr Suite kSuites[] = {
-    {"measurement", "measurement_benchmark", Kind::kGbench, "MRENCLAVE measurement and SIGSTRUCT verification"},
-    {"monitor", "monitor_benchmark", Kind::kGbench, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave"},
+    {"measurement", "measurement_benchmark", Kind::kGbench, "MRENCLAVE measurement and SIGSTRUCT verification",
+     kNeedsGbench, nullptr},
+    {"monitor", "monitor_benchmark", Kind::kGbench, "monitor leaves, EREPORT/EGETKEY, building a 64 MiB enclave",
+     kNeedsGbench, nullptr},
     {"inproc", "vdso_benchmark", Kind::kGbenchExec,
-     "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs"},
+     "inproc: null EENTER->EEXIT through the vDSO, and the traps it costs", kNeedsGbenchEnclave, "test_encl.bin"},
     {"syscall", "syscall_trap_benchmark", Kind::kGbench,
-     "how a library OS can catch system calls: a call, SYSCALL, syscall user dispatch, #UD, seccomp traps"},
-    {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain"},
+     "how a library OS can catch system calls: a call, SYSCALL, syscall user dispatch, #UD, seccomp traps",
+     kNeedsGbench, nullptr},
+    {"snp", "snp_benchmark", Kind::kGbench, "SEV-SNP evidence: report signature, and report + VCEK + AMD chain",
+     kNeedsGbench, nullptr},
     {"sdk", "sdk_ecall_bench", Kind::kSdk,
-     "SDK: null ECALL and OCALL round trips, ordinary and switchless, isolated and inproc backends"},
+     "SDK: null ECALL and OCALL round trips, ordinary and switchless, isolated and inproc backends", kNeedsEnclave,
+     "bench_enclave.signed.so"},
     {"quote", "quote_benchmark", Kind::kGbench,
-     "quotes: generation (signing), parsing, and verification with the chain"},
+     "quotes: generation (signing), parsing, and verification with the chain", kNeedsGbench, nullptr},
     {"quote-e2e", "quote_e2e_benchmark", Kind::kGbench,
-     "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation"},
+     "quotes through the SDK on the isolated backend: a request to nsgx-monitor, and a whole attestation",
+     kNeedsGbenchEnclave, "ra_enclave.signed.so"},
     {"workloads", "workloads_bench", Kind::kWorkloads,
      "NestedSGX's workloads in an enclave vs natively (nbench-style suite, bw_mem, hash join, SQLite), isolated and "
-     "inproc"},
+     "inproc",
+     kNeedsEnclave, "workloads_enclave.signed.so"},
 };
 constexpr const char* kSuiteNames = "measurement, monitor, inproc, syscall, snp, sdk, quote, quote-e2e, workloads";
 
-const char* not_built(const Suite& s) {
-  return s.kind == Kind::kGbench || s.kind == Kind::kGbenchExec ? "(not built: configure with -DNSGX_BENCH=ON)"
-                                                                : "(not built: configure with -DNSGX_TESTS=ON)";
+// A suite's program, or (bin empty) why there is none to run.
+struct Located {
+  std::string bin;
+  std::string why;
+};
+
+Located locate(const Suite& s) {
+  const std::string build_dir = s.kind == Kind::kSdk         ? NSGX_SDK_BENCH_BUILD_DIR
+                                : s.kind == Kind::kWorkloads ? NSGX_WORKLOADS_BUILD_DIR
+                                                             : NSGX_BENCH_BUILD_DIR;
+  const std::string bin = find_helper(s.binary, "NSGX_BENCH_DIR", build_dir);
+  const std::string prefix = installed_prefix();
+  const fs::path libexec = fs::path(prefix) / kInstallLibexecDir;
+  if (bin.empty()) {
+    if (prefix.empty())
+      return {{},
+              "not built: " + (fs::path(build_dir) / s.binary).string() + " is missing (" + s.needs +
+                  "; or set NSGX_BENCH_DIR)"};
+    return {{},
+            "not installed: " + (libexec / s.binary).string() +
+                " is missing (this prefix was installed from a build without it: " + s.needs + ")"};
+  }
+  // Installed, the program loads its enclave from beside itself (never the
+  // build tree's): an install without it cannot run the suite.
+  if (s.loads != nullptr && fs::path(bin).parent_path() == libexec && access((libexec / s.loads).c_str(), R_OK) != 0)
+    return {{},
+            "incomplete install: " + (libexec / s.loads).string() + ", which " + s.binary +
+                " loads, is missing (reinstall the prefix)"};
+  return {bin, {}};
 }
 
-std::string find_suite(const Suite& s) {
-  return find_helper(s.binary, "NSGX_BENCH_DIR",
-                     s.kind == Kind::kSdk         ? NSGX_SDK_BENCH_BUILD_DIR
-                     : s.kind == Kind::kWorkloads ? NSGX_WORKLOADS_BUILD_DIR
-                                                  : NSGX_BENCH_BUILD_DIR);
+// The results a run wrote: a file that exists and is not empty.
+bool wrote(const fs::path& file) {
+  std::error_code ec;
+  return fs::is_regular_file(file, ec) && fs::file_size(file, ec) > 0 && !ec;
 }
 
 // Google Benchmark colours its tables by TERM alone in some versions; piped
@@ -148,7 +194,7 @@ void add_bench(CLI::App& app, int& exit_code) {
     std::string filter, out_dir, epc_size = "32M";
     double min_time = 0;
     int calls = 20000;
-    bool list = false, plot = false;
+    bool list = false, plot = false, quick = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("bench", "run the benchmark suites; tables in cycles, then ratios");
@@ -157,12 +203,16 @@ void add_bench(CLI::App& app, int& exit_code) {
   cmd->add_option("--min-time", o->min_time,
                   "minimum seconds per benchmark (Google Benchmark suites; their default if unset)");
   cmd->add_option("--out", o->out_dir, "keep each suite's JSON results in this directory");
-  cmd->add_option("--calls", o->calls, "calls timed per round trip (sdk suite)")->check(CLI::Range(100, 100000000));
+  cmd->add_option("--calls", o->calls, "calls timed per round trip (sdk suite; default 20000)")
+      ->check(CLI::Range(10, 100000000));
   cmd->add_option("--epc-size", o->epc_size,
                   "the inproc backend's EPC for the workloads suite (bw_mem's sizes go past it; default 32M)");
   cmd->add_flag("--plot", o->plot,
                 "workloads suite: PNG and SVG figures beside the JSON in --out (python3-matplotlib; "
                 "scripts/bench installs it)");
+  cmd->add_flag("--quick", o->quick,
+                "workloads suite: each workload once at its smallest size, enclave checked against native (a "
+                "smoke run: its times mean little)");
   cmd->add_flag("--list", o->list, "list the suites and where their binaries are; with SUITE names, their benchmarks");
   cmd->callback([o, &exit_code] {
     std::vector<const Suite*> chosen;
@@ -177,8 +227,8 @@ void add_bench(CLI::App& app, int& exit_code) {
       }
     if (o->list) {
       for (const Suite* s : chosen) {
-        const std::string bin = find_suite(*s);
-        std::cout << s->name << "\t" << (bin.empty() ? not_built(*s) : bin) << "\t" << s->what << "\n";
+        const auto [bin, why] = locate(*s);
+        std::cout << s->name << "\t" << (bin.empty() ? "(" + why + ")" : bin) << "\t" << s->what << "\n";
         // Suites named explicitly: their benchmarks too (names for --filter).
         if (o->suites.empty() || bin.empty() || s->kind == Kind::kSdk || s->kind == Kind::kWorkloads) continue;
         std::vector<std::string> argv = gbench_argv(*s, bin);
@@ -197,14 +247,20 @@ void add_bench(CLI::App& app, int& exit_code) {
       exit_code = kExitBadInput;
       return;
     }
-    // Nothing to run (a build without benchmarks: scripts/demo's release
-    // build, a package without them) is said once, and no results are promised.
-    if (std::none_of(chosen.begin(), chosen.end(), [](const Suite* s) { return !find_suite(*s).empty(); })) {
-      std::cerr << "nsgx bench: this build has no benchmarks (configure with -DNSGX_BENCH=ON -DNSGX_TESTS=ON, as "
-                   "scripts/test does; or set NSGX_BENCH_DIR)\n";
-      exit_code = kExitBadInput;
-      return;
+    // A missing suite is named, with what is missing and why, and fails the
+    // run (exit 1); the others still run. Nothing at all to run: no
+    // directory is made and no results are promised.
+    std::vector<std::pair<const Suite*, std::string>> runnable;
+    for (const Suite* s : chosen) {
+      auto [bin, why] = locate(*s);
+      if (bin.empty()) {
+        std::cerr << "nsgx bench: " << s->name << ": " << why << "\n";
+        exit_code = kExitVerifyFailed;
+      } else {
+        runnable.emplace_back(s, std::move(bin));
+      }
     }
+    if (runnable.empty()) return;
     std::error_code ec;
     if (!keep) {
       char tmpl[] = "/tmp/nsgx-bench-XXXXXX";
@@ -217,42 +273,41 @@ void add_bench(CLI::App& app, int& exit_code) {
     } else {
       fs::create_directories(out, ec);
     }
-    int ran = 0;  // Google Benchmark suites that produced results
-    bool sdk_ran = false;
+    int ran = 0;           // Google Benchmark suites that produced results
+    bool written = false;  // any JSON file of results
     std::vector<std::string> filtered_out;
-    for (const Suite* s : chosen) {
-      const std::string bin = find_suite(*s);
-      if (bin.empty()) {
-        std::cerr << "nsgx bench: " << s->name << ": " << s->binary << " not found " << not_built(*s)
-                  << " (or set NSGX_BENCH_DIR)\n";
-        exit_code = kExitBadInput;
-        continue;
-      }
+    for (const auto& [s, bin] : runnable) {
       std::cout << "== " << s->name << ": " << s->what << "\n" << std::flush;
       if (s->kind == Kind::kSdk) {
         // The default backend first, then inproc as any SGX program runs
         // there, and — where the kernel offers FSGSBASE, so that the default
         // uses the instructions — inproc once more on the arch_prctl path.
         std::vector<const char*> backends = {"isolated", "inproc"};
-        if (runtime::kernel_offers_fsgsbase()) backends.push_back("inproc-arch_prctl");
-        else std::cout << "(inproc switches FS/GS with arch_prctl here: AT_HWCAP2 has no FSGSBASE)\n";
+        if (runtime::kernel_offers_fsgsbase())
+          backends.push_back("inproc-arch_prctl");
+        else
+          std::cout << "(inproc switches FS/GS with arch_prctl here: AT_HWCAP2 has no FSGSBASE)\n";
         for (const char* backend : backends) {
           std::vector<std::string> argv;
           if (std::string(backend) != "isolated") argv = {self_exe(), "exec", "--"};
-          if (std::string(backend) == "inproc-arch_prctl") setenv("NSGX_FSGSBASE", "off", 1);
-          else unsetenv("NSGX_FSGSBASE");
+          if (std::string(backend) == "inproc-arch_prctl")
+            setenv("NSGX_FSGSBASE", "off", 1);
+          else
+            unsetenv("NSGX_FSGSBASE");
           std::cout << "-- " << backend << "\n" << std::flush;
           argv.push_back(bin);
           argv.push_back(std::to_string(o->calls));
           argv.push_back("--json");
-          argv.push_back((out / (std::string("sdk-") + backend + ".json")).string());
+          const fs::path json = out / (std::string("sdk-") + backend + ".json");
+          fs::remove(json, ec);  // an earlier run's file must not pass for this one's
+          argv.push_back(json.string());
           if (const int rc = run_process(argv); rc != 0) {
             std::cerr << "nsgx bench: sdk (" << backend << ") failed (exit " << rc << ")\n";
             exit_code = kExitVerifyFailed;
           }
+          written = written || wrote(json);
         }
         unsetenv("NSGX_FSGSBASE");
-        sdk_ran = true;
         continue;
       }
       if (s->kind == Kind::kWorkloads) {
@@ -266,16 +321,19 @@ void add_bench(CLI::App& app, int& exit_code) {
           std::vector<std::string> argv;
           if (inproc) argv = {self_exe(), "exec", "--epc-size", epc, "--"};
           argv.push_back(bin);
+          if (o->quick) argv.push_back("--check");
           if (o->min_time > 0) argv.insert(argv.end(), {"--min-time", std::to_string(o->min_time)});
-          argv.insert(argv.end(), {"--json", (out / (std::string("workloads-") + backend + ".json")).string()});
+          const fs::path json = out / (std::string("workloads-") + backend + ".json");
+          fs::remove(json, ec);  // an earlier run's file must not pass for this one's
+          argv.insert(argv.end(), {"--json", json.string()});
           std::cout << "-- " << backend << "\n" << std::flush;
           if (const int rc = run_process(argv); rc != 0) {
             std::cerr << "nsgx bench: workloads (" << backend << ") failed (exit " << rc << ")\n";
             exit_code = kExitVerifyFailed;
           }
+          written = written || wrote(json);
         }
         unsetenv("NSGX_EPC_SIZE");
-        sdk_ran = true;
         if (o->plot) {
           const std::string script = find_helper("plot_workloads.py", "NSGX_BENCH_DIR", NSGX_WORKLOADS_BUILD_DIR);
           // Debian's interpreter, which python3-matplotlib belongs to (a
@@ -291,7 +349,9 @@ void add_bench(CLI::App& app, int& exit_code) {
       std::vector<std::string> argv = gbench_argv(*s, bin);
       argv.push_back("--benchmark_counters_tabular=true");
       argv.push_back("--benchmark_out_format=json");
-      argv.push_back("--benchmark_out=" + (out / (std::string(s->name) + ".json")).string());
+      const fs::path json = out / (std::string(s->name) + ".json");
+      fs::remove(json, ec);  // an earlier run's file must not pass for this one's
+      argv.push_back("--benchmark_out=" + json.string());
       if (!o->filter.empty()) argv.push_back("--benchmark_filter=" + o->filter);
       if (o->min_time > 0) argv.push_back("--benchmark_min_time=" + std::to_string(o->min_time));
       if (const int rc = run_process(argv); rc != 0) {
@@ -299,11 +359,13 @@ void add_bench(CLI::App& app, int& exit_code) {
         exit_code = kExitVerifyFailed;
         continue;
       }
-      const auto rows = load_rows(out / (std::string(s->name) + ".json"));
-      if (rows.empty())
+      const auto rows = load_rows(json);
+      if (rows.empty()) {
         filtered_out.push_back(s->name);
-      else
+      } else {
         ++ran;
+        written = true;
+      }
       if (std::string(s->name) == "inproc") summarize_inproc(rows);
     }
     // A filter that matched nothing anywhere is a usage error, not a result
@@ -314,7 +376,8 @@ void add_bench(CLI::App& app, int& exit_code) {
       std::cerr << " (names are like BM_Egetkey; `nsgx bench SUITE --list` lists them)\n";
       if (exit_code == kExitOk) exit_code = kExitBadInput;
     }
-    if (keep && (ran > 0 || sdk_ran))
+    // The path only of results this run wrote.
+    if (keep && written)
       std::cout << "\nresults (JSON): " << out.string() << "\n";
     else if (!keep)
       fs::remove_all(out, ec);

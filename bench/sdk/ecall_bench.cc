@@ -125,7 +125,7 @@ bool measure_ordinary(int n, const char* gate, Ordinary& out) {
 // trapped (it returned the real getppid) or failed.
 bool measure_syscall_trap(int n, Stats& out) {
   sgx_enclave_id_t eid = 0;
-  if (sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr) != SGX_SUCCESS) return false;
+  if (sgx_create_enclave(bench_enclave(), 1, nullptr, nullptr, &eid, nullptr) != SGX_SUCCESS) return false;
   std::vector<unsigned long long> t(static_cast<std::size_t>(n));
   long r = 0;
   bool ok = true;
@@ -196,10 +196,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
       json = argv[++i];
-    } else if (const int v = std::atoi(argv[i]); v >= 100) {
+    } else if (const int v = std::atoi(argv[i]); v >= 10) {
       n = v;
     } else {
-      std::fprintf(stderr, "usage: %s [CALLS >= 100] [--json FILE]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [CALLS >= 10] [--json FILE]\n", argv[0]);
       return 2;
     }
   }

@@ -155,6 +155,29 @@ TEST_F(PfsTest, WriteThenReopenReadsBack) {
   EXPECT_EQ(got, data);
 }
 
+TEST_F(PfsTest, EveryChunkWriteHasAFreshIv) {
+  // GCM under one key must never see an IV twice (SP 800-38D §8): the same
+  // bytes written to the same chunk again are encrypted under a new IV.
+  MemStorage s;
+  const Bytes data = pattern(f::kChunkSize, 17);
+  make(s, data);
+  const Bytes first = s.data;
+  File* fl = nullptr;
+  ASSERT_EQ(open(kPath, kRead | kWrite, kSeal, s.storage(), nullptr, &fl), Error::kOk);
+  ASSERT_EQ(write(fl, 0, data.data(), data.size()), Error::kOk);
+  ASSERT_EQ(close(fl, nullptr), Error::kOk);
+  const auto iv = [](const Bytes& b) {
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(f::node_offset(0)),
+                 b.begin() + static_cast<std::ptrdiff_t>(f::node_offset(0) + f::kIvSize));
+  };
+  EXPECT_NE(iv(first), iv(s.data));
+  EXPECT_FALSE(std::equal(first.begin() + static_cast<std::ptrdiff_t>(f::chunk_offset(0)), first.end(),
+                          s.data.begin() + static_cast<std::ptrdiff_t>(f::chunk_offset(0))));
+  Bytes got;
+  ASSERT_EQ(read_all(s, &got), Error::kOk);
+  EXPECT_EQ(got, data);
+}
+
 TEST_F(PfsTest, AProcessRestartWithTheSameSealingKeyReadsIt) {
   MemStorage s;
   const Bytes data = pattern(10000, 2);

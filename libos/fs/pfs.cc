@@ -491,10 +491,8 @@ Error create(File* fl, std::string_view path, const KeySource& ks) {
 }
 
 bool valid_path(std::string_view path) {
-  if (path.empty() || path.size() > f::body::kMaxPath || path[0] != '/') return false;
-  for (char c : path)
-    if (c == '\0') return false;
-  return true;
+  return !path.empty() && path.size() <= f::body::kMaxPath && path[0] == '/' &&
+         path.find('\0') == std::string_view::npos;
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ class Enclave {
   Enclave(const Enclave&) = delete;
   Enclave& operator=(const Enclave&) = delete;
 
-  int write(const fs::path& host, const char* path, KeyKind kind, const Bytes& data, Version* v = nullptr) {
+  int write(const fs::path& host, const char* path, KeyKind kind, const Bytes& data, Version* v = nullptr) const {
     int rc = -2;
     Version tmp;
     if (v == nullptr) v = &tmp;
@@ -64,7 +64,7 @@ class Enclave {
               SGX_SUCCESS);
     return rc;
   }
-  int read(const fs::path& host, const char* path, KeyKind kind, Bytes* out, const Version* expected = nullptr) {
+  int read(const fs::path& host, const char* path, KeyKind kind, Bytes* out, const Version* expected = nullptr) const {
     int rc = -2;
     Bytes buf(1 << 20);
     std::size_t n = 0;

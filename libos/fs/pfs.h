@@ -95,17 +95,31 @@ struct File;
 // existing file must have been written under the same key source and path;
 // with `expected`, its metadata must be exactly that version (else
 // kRolledBack). On success *out owns the file until close().
+// Errors: kInvalid (path not absolute or with a NUL, unknown flags or key
+// kind, kCreate/kTruncate without kWrite, a missing callback), kNameTooLong,
+// kKey (no provisioned key; EGETKEY or the random source failing for a new
+// file), kIo (the storage failed or answered out of range), kIntegrity
+// (not a protected file of this key source and path, or any part of it
+// altered, swapped, cut or extended), kRolledBack, kNoMemory.
 Error open(std::string_view path, std::uint32_t flags, const KeySource& key, const Storage& st,
            const Freshness* expected, File** out);
-// Reads up to `len` bytes at `off`; *done = bytes read (fewer only at the end of the file).
+// Reads up to `len` bytes at `off`; *done = bytes read (fewer only at the
+// end of the file; the bytes before an error are in buf and counted).
+// Errors: kInvalid, kIo, kIntegrity (a chunk altered, moved, older or cut),
+// kNoMemory.
 Error read(File* f, std::uint64_t off, void* buf, std::size_t len, std::size_t* done);
-// Writes `len` bytes at `off`, extending the file (with zeros up to `off`) if needed.
+// Writes `len` bytes at `off`, extending the file (with zeros up to `off`)
+// if needed. Errors: kInvalid, kReadOnly, kTooLarge, kExhausted, kIo,
+// kIntegrity (a chunk it had to read first), kKey (no randomness), kNoMemory;
+// after an error the chunks written so far are part of the file.
 Error write(File* f, std::uint64_t off, const void* buf, std::size_t len);
 std::uint64_t size(const File* f);
-// Sets the size; a larger size reads as zeros.
+// Sets the size; a larger size reads as zeros. Errors: as write().
 Error truncate(File* f, std::uint64_t size);
 // Writes the tree and the metadata (a new version) and fsyncs; *now (if not
-// null) gets the version now on disk.
+// null) gets the version now on disk. Errors: kIo (a write, ftruncate or
+// fsync failed: the file on disk may then be refused at the next open),
+// kKey, kNoMemory.
 Error flush(File* f, Freshness* now);
 // Flushes (if writable) and frees the file, whatever the flush's result.
 Error close(File* f, Freshness* now);

@@ -16,7 +16,10 @@
 //    how many exits took which path;
 //  - an ECALL whose one system call (SYSCALL, #UD in an enclave) is
 //    answered by the enclave's exception handler: the cost of a library
-//    OS that traps and emulates system calls, beside the null ECALL;
+//    OS that traps and emulates system calls, beside the null ECALL; on
+//    the isolated backend twice, with the enclave host's exception
+//    turnaround (the default) and with NSGX_EXCEPTION_TURNAROUND=off (the
+//    application re-enters for each exception and resumes);
 //  - a plain function call (through a pointer the compiler cannot see
 //    through), timed the same way, as the unit of the ratios printed.
 // Not a test: timings are reported, never asserted.
@@ -121,11 +124,20 @@ bool measure_ordinary(int n, const char* gate, Ordinary& out) {
   return true;
 }
 
-// ECALLs that each make one trapped system call; false if one was not
-// trapped (it returned the real getppid) or failed.
-bool measure_syscall_trap(int n, Stats& out) {
+struct Trapped {
+  Stats s;
+  std::uint64_t in_host = 0, in_application = 0;  // how the AEXs were turned around
+};
+
+// ECALLs that each make one trapped system call, on an enclave created with
+// NSGX_EXCEPTION_TURNAROUND=turnaround (unset if null); false if one was
+// not trapped (it returned the real getppid) or failed.
+bool measure_syscall_trap(int n, const char* turnaround, Trapped& out) {
   sgx_enclave_id_t eid = 0;
-  if (sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid, nullptr) != SGX_SUCCESS) return false;
+  if (turnaround != nullptr) setenv("NSGX_EXCEPTION_TURNAROUND", turnaround, 1);
+  const sgx_status_t st = sgx_create_enclave(bench_enclave(), 1, nullptr, nullptr, &eid, nullptr);
+  unsetenv("NSGX_EXCEPTION_TURNAROUND");
+  if (st != SGX_SUCCESS) return false;
   std::vector<unsigned long long> t(static_cast<std::size_t>(n));
   long r = 0;
   bool ok = true;
@@ -136,12 +148,13 @@ bool measure_syscall_trap(int n, Stats& out) {
     ok = ecall_syscall_trap(eid, &r) == SGX_SUCCESS && r == 0;
     x = __rdtsc() - a;
   }
+  nsgx_enclave_exception_counts(eid, &out.in_host, &out.in_application);
   sgx_destroy_enclave(eid);
   if (!ok) {
     std::fprintf(stderr, "sdk_ecall_bench: a system call in the enclave was not trapped as #UD (returned %ld)\n", r);
     return false;
   }
-  out = stats(t);
+  out.s = stats(t);
   return true;
 }
 
@@ -213,8 +226,12 @@ int main(int argc, char** argv) {
   // other backends offer none, so it is the same path there).
   if (isolated && !measure_ordinary(n, "off", trap)) return 1;
   const Stats ecall = gate.ecall, ocall = gate.ocall;
-  Stats trapped;
-  if (!measure_syscall_trap(std::max(100, n / 4), trapped)) return 1;
+  // The enclave host's exception turnaround (the default) and, on the
+  // isolated backend, the application's round trips in the same run.
+  Trapped turned, round_trip;
+  if (!measure_syscall_trap(std::max(100, n / 4), nullptr, turned)) return 1;
+  if (isolated && !measure_syscall_trap(std::max(100, n / 4), "off", round_trip)) return 1;
+  const Stats trapped = turned.s;
   Switchless sl;
   if (!measure_switchless(n, sl)) {
     std::fprintf(stderr, "sdk_ecall_bench: the switchless calls failed\n");
@@ -242,11 +259,17 @@ int main(int argc, char** argv) {
                   backend.c_str(), static_cast<double>(trap.ecall.median) / static_cast<double>(gate.ecall.median),
                   static_cast<double>(trap.ocall.median) / static_cast<double>(gate.ocall.median));
   }
-  std::printf(
-      "backend %-9s ECALL with one system call trapped (#UD) and answered inside: median %llu cycles, p99 %llu "
-      "cycles (%d calls; the trap adds %lld cycles to the null ECALL's median)\n",
-      backend.c_str(), trapped.median, trapped.p99, std::max(100, n / 4),
-      static_cast<long long>(trapped.median) - static_cast<long long>(ecall.median));
+  const auto trap_row = [&](const char* how, const Trapped& t) {
+    std::printf(
+        "backend %-9s ECALL with one system call trapped (#UD) and answered inside%s: median %llu cycles, p99 %llu "
+        "cycles (%d calls; the trap adds %lld cycles to the null ECALL's median; exceptions turned around: %llu in "
+        "the host, %llu through the application)\n",
+        backend.c_str(), how, t.s.median, t.s.p99, std::max(100, n / 4),
+        static_cast<long long>(t.s.median) - static_cast<long long>(ecall.median), ull(t.in_host),
+        ull(t.in_application));
+  };
+  trap_row(isolated ? " (host turnaround)" : "", turned);
+  if (isolated) trap_row(" (application round trips)", round_trip);
   std::printf(
       "backend %-9s switchless ECALL round trip: median %llu cycles, p99 %llu cycles (%d calls: %llu by the trusted "
       "worker, %llu fell back)\n",
@@ -274,12 +297,13 @@ int main(int argc, char** argv) {
         "%llu},\n"
         " \"switchless_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"by_workers\": %llu, \"fell_back\": "
         "%llu},\n"
-        " \"ecall_with_syscall_trap\": {\"median_cycles\": %llu, \"p99_cycles\": %llu}}\n",
+        " \"ecall_with_syscall_trap\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        " \"ecall_with_syscall_trap_app_round_trips\": {\"median_cycles\": %llu, \"p99_cycles\": %llu}}\n",
         backend.c_str(), n, plain.median, plain.p99, ecall.median, ecall.p99, ull(gate.gate_exits),
         ull(gate.trap_exits), ocall.median, ocall.p99, trap.ecall.median, trap.ecall.p99, ull(trap.gate_exits),
         ull(trap.trap_exits), trap.ocall.median, trap.ocall.p99, sl.ecall.median, sl.ecall.p99,
         ull(sl.trusted.processed), ull(sl.trusted.missed), sl.ocall.median, sl.ocall.p99, ull(sl.untrusted.processed),
-        ull(sl.untrusted.missed), trapped.median, trapped.p99);
+        ull(sl.untrusted.missed), trapped.median, trapped.p99, round_trip.s.median, round_trip.s.p99);
     std::fclose(f);
   }
   return 0;

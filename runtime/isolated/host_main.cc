@@ -16,6 +16,9 @@
 // EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE through the monitor, which knows
 // the enclave's identity), faults the
 // driver fixes (EAUG on first touch), and AEX with the SSA frame written.
+// After an AEX it makes the SGX SDK's exception entry and ERESUME itself
+// when the application asked for that (the exception turnaround,
+// docs/isolated.md), through the same entry path as every request.
 //
 // Everything here runs in a process whose only other code is the enclave's;
 // the enclave can corrupt its own host, which harms nobody but itself.

@@ -17,9 +17,10 @@
 //  - an ECALL whose one system call (SYSCALL, #UD in an enclave) is
 //    answered by the enclave's exception handler: the cost of a library
 //    OS that traps and emulates system calls, beside the null ECALL; on
-//    the isolated backend twice, with the enclave host's exception
-//    turnaround (the default) and with NSGX_EXCEPTION_TURNAROUND=off (the
-//    application re-enters for each exception and resumes);
+//    the isolated backend on two enclaves in turn, call by call, one with
+//    the enclave host's exception turnaround (the default), one with
+//    NSGX_EXCEPTION_TURNAROUND=off (the application re-enters for each
+//    exception and resumes);
 //  - a plain function call (through a pointer the compiler cannot see
 //    through), timed the same way, as the unit of the ratios printed.
 // Not a test: timings are reported, never asserted.
@@ -129,32 +130,44 @@ struct Trapped {
   std::uint64_t in_host = 0, in_application = 0;  // how the AEXs were turned around
 };
 
-// ECALLs that each make one trapped system call, on an enclave created with
-// NSGX_EXCEPTION_TURNAROUND=turnaround (unset if null); false if one was
-// not trapped (it returned the real getppid) or failed.
-bool measure_syscall_trap(int n, const char* turnaround, Trapped& out) {
-  sgx_enclave_id_t eid = 0;
-  if (turnaround != nullptr) setenv("NSGX_EXCEPTION_TURNAROUND", turnaround, 1);
-  const sgx_status_t st = sgx_create_enclave(bench_enclave(), 1, nullptr, nullptr, &eid, nullptr);
-  unsetenv("NSGX_EXCEPTION_TURNAROUND");
-  if (st != SGX_SUCCESS) return false;
-  std::vector<unsigned long long> t(static_cast<std::size_t>(n));
+// ECALLs that each make one trapped system call: on an enclave created as
+// the environment says (the host's exception turnaround, by default) and,
+// when `compare`, on a second one created with NSGX_EXCEPTION_TURNAROUND=off,
+// the two alternating call by call so that both meet the same load; false
+// if one was not trapped (it returned the real getppid) or failed.
+bool measure_syscall_trap(int n, bool compare, Trapped& out, Trapped& off) {
+  sgx_enclave_id_t eid[2] = {0, 0};
+  if (sgx_create_enclave(bench_enclave(), 1, nullptr, nullptr, &eid[0], nullptr) != SGX_SUCCESS) return false;
+  if (compare) {
+    setenv("NSGX_EXCEPTION_TURNAROUND", "off", 1);
+    const sgx_status_t st = sgx_create_enclave(bench_enclave(), 1, nullptr, nullptr, &eid[1], nullptr);
+    unsetenv("NSGX_EXCEPTION_TURNAROUND");
+    if (st != SGX_SUCCESS) return false;
+  }
+  const int kinds = compare ? 2 : 1;
+  std::vector<unsigned long long> t[2];
   long r = 0;
   bool ok = true;
-  for (int i = 0; i < 200 && ok; ++i) ok = ecall_syscall_trap(eid, &r) == SGX_SUCCESS && r == 0;  // warm up
-  for (auto& x : t) {
-    if (!ok) break;
-    const unsigned long long a = __rdtsc();
-    ok = ecall_syscall_trap(eid, &r) == SGX_SUCCESS && r == 0;
-    x = __rdtsc() - a;
+  for (int k = 0; k < kinds; ++k) {
+    t[k].resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < 200 && ok; ++i) ok = ecall_syscall_trap(eid[k], &r) == SGX_SUCCESS && r == 0;  // warm up
   }
-  nsgx_enclave_exception_counts(eid, &out.in_host, &out.in_application);
-  sgx_destroy_enclave(eid);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n) && ok; ++i)
+    for (int k = 0; k < kinds && ok; ++k) {
+      const unsigned long long a = __rdtsc();
+      ok = ecall_syscall_trap(eid[k], &r) == SGX_SUCCESS && r == 0;
+      t[k][i] = __rdtsc() - a;
+    }
+  Trapped* res[2] = {&out, &off};
+  for (int k = 0; k < kinds; ++k) {
+    nsgx_enclave_exception_counts(eid[k], &res[k]->in_host, &res[k]->in_application);
+    sgx_destroy_enclave(eid[k]);
+  }
   if (!ok) {
     std::fprintf(stderr, "sdk_ecall_bench: a system call in the enclave was not trapped as #UD (returned %ld)\n", r);
     return false;
   }
-  out.s = stats(t);
+  for (int k = 0; k < kinds; ++k) res[k]->s = stats(t[k]);
   return true;
 }
 
@@ -227,10 +240,9 @@ int main(int argc, char** argv) {
   if (isolated && !measure_ordinary(n, "off", trap)) return 1;
   const Stats ecall = gate.ecall, ocall = gate.ocall;
   // The enclave host's exception turnaround (the default) and, on the
-  // isolated backend, the application's round trips in the same run.
+  // isolated backend, the application's round trips, call by call in turn.
   Trapped turned, round_trip;
-  if (!measure_syscall_trap(std::max(100, n / 4), nullptr, turned)) return 1;
-  if (isolated && !measure_syscall_trap(std::max(100, n / 4), "off", round_trip)) return 1;
+  if (!measure_syscall_trap(std::max(100, n / 4), isolated, turned, round_trip)) return 1;
   const Stats trapped = turned.s;
   Switchless sl;
   if (!measure_switchless(n, sl)) {

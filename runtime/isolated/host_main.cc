@@ -16,6 +16,9 @@
 // EGETKEY, EACCEPT, EACCEPTCOPY, EMODPE through the monitor, which knows
 // the enclave's identity), faults the
 // driver fixes (EAUG on first touch), and AEX with the SSA frame written.
+// After an AEX it makes the SGX SDK's exception entry and ERESUME itself
+// when the application asked for that (the exception turnaround,
+// docs/isolated.md), through the same entry path as every request.
 //
 // Everything here runs in a process whose only other code is the enclave's;
 // the enclave can corrupt its own host, which harms nobody but itself.
@@ -161,6 +164,7 @@ struct Worker {
   std::uint64_t ex_rip = 0;  // the RIP the last AEX saved
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   bool via_gate = false;           // the latest EEXIT came through the exit gate
+  std::uint64_t enter_ursp = 0;    // URSP of this TCS's latest EENTER (the exception turnaround's)
   SpinBudget spin;                 // this worker's mailbox waits (mailbox.h)
   AppMemory::Progress app_progress;  // this thread's faults on application memory that changed nothing
   // ERESUME's state, loaded by the dispatcher at the resume trap.
@@ -743,8 +747,69 @@ void worker_loop(Worker& w) {
   worker_loop_held(w);
 }
 
-void worker_loop_held(Worker& w) {
+// The registers of one EENTER as the application (or the turnaround) asks for it.
+struct EnterArgs {
+  std::uint64_t rdi = 0, rsi = 0, rdx = 0, ursp = 0, urbp = 0;
+};
+
+// One EENTER or ERESUME on this worker's TCS, with the SDM's checks and the
+// monitor's thread table around it — the one path every entry takes, the
+// application's and the exception turnaround's alike: kExitEexit,
+// kExitAex (the state is in the worker) or kExitFault (refused, or no
+// frame to save an AEX into).
+long transition(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
   HostBlock* b = w.block;
+  std::uint64_t r8 = 0, r9 = 0;
+  sgx::Tcs* t = tcs_of(w);
+  long code = kExitFault;
+  std::uint64_t first = 0;
+  // Inside from here on, as the monitor sees it — published before the
+  // TCS is checked, so that a revocation (EMODT) racing with this entry
+  // either sees this thread inside or is seen here (protocol.h, ThreadSlot).
+  ThreadSlot& slot = g.threads[w.index];
+  slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
+  if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs) ||
+      (op == MailOp::kEenter && !hold_bases(w, *t))) {
+    // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
+    // been trimmed since this thread was started for it); or the bases
+    // could not be held: a fault below.
+  } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
+    // SDM EENTER: URSP/URBP into the current frame; RAX = CSSA, RBX = TCS.
+    sgx::Gprsgx* gpr = gprsgx_at(first);
+    gpr->ursp = in.ursp;
+    gpr->urbp = in.urbp;
+    w.enter_ursp = in.ursp;
+    gate_offer(w, gate, r8, r9);
+    w.via_gate = false;
+    const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, in.rdx, in.rdi, in.rsi, r8, r9, in.ursp, in.urbp};
+    g.app.sync();  // what the application wrote before this entry
+    w.app_progress = {};
+    code = nsgx_host_enter(b, &r);
+    g.app.sync();  // what the enclave wrote, before the application learns of the exit
+  } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
+    // The frame, read once (other threads of the enclave may write it).
+    w.resume_state = monitor::eresume_state(*gprsgx_at(first));
+    // SDM ERESUME (64-bit): FS and GS from the frame's GPRSGX.FSBASE/
+    // GSBASE — what AEX saved, or what the enclave wrote there meanwhile
+    // (a library OS sets a program's FS this way, docs/libos.md). A base
+    // the kernel refuses is the #GP of a failed ERESUME.
+    if (hold(w, w.resume_state.fs_base, w.resume_state.gs_base)) {
+      w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
+      std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
+      t->cssa -= 1;
+      w.resume_pending = true;
+      w.via_gate = false;
+      g.app.sync();
+      w.app_progress = {};
+      code = nsgx_host_resume(b);
+      g.app.sync();
+    }
+  }
+  slot.inside_tcs.store(0, std::memory_order_seq_cst);
+  return code;
+}
+
+void worker_loop_held(Worker& w) {
   Mailbox& mb = *w.mb;
   // Requests already answered end at `response`; one the application
   // posted before this thread started is pending, not missed.
@@ -759,77 +824,67 @@ void worker_loop_held(Worker& w) {
       // posted meanwhile is answered now, never run on the TCS in use.
       posted_while_busy = false;
       mb.exit = MailExit::kFault;
+      mb.turnarounds = 0;
+      mb.except_entered = 0;
       publish(mb.response, seen, mb.app_sleeping);
       continue;
     }
     // The application may change the mailbox at any time: read it once.
     const MailOp op = mb.op;
     const MailGate gate = mb.gate;
-    const std::uint64_t rdi = mb.rdi, rsi = mb.rsi, rdx = mb.rdx, ursp = mb.ursp, urbp = mb.urbp;
-    std::uint64_t r8 = 0, r9 = 0;
-    sgx::Tcs* t = tcs_of(w);
-    long code = kExitFault;
-    std::uint64_t first = 0;
-    // Inside from here on, as the monitor sees it — published before the
-    // TCS is checked, so that a revocation (EMODT) racing with this entry
-    // either sees this thread inside or is seen here (protocol.h, ThreadSlot).
-    ThreadSlot& slot = g.threads[w.index];
-    slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
-    if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs) ||
-        (op == MailOp::kEenter && !hold_bases(w, *t))) {
-      // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
-      // been trimmed since this thread was started for it); or the bases
-      // could not be held: a fault below.
-    } else if (op == MailOp::kEenter && t->cssa < t->nssa && ssa_frame(*t, t->cssa, first)) {
-      // SDM EENTER: URSP/URBP into the current frame; RAX = CSSA, RBX = TCS.
-      sgx::Gprsgx* gpr = gprsgx_at(first);
-      gpr->ursp = ursp;
-      gpr->urbp = urbp;
-      gate_offer(w, gate, r8, r9);
-      w.via_gate = false;
-      const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, rdx, rdi, rsi, r8, r9, ursp, urbp};
-      g.app.sync();  // what the application wrote before this entry
-      w.app_progress = {};
-      code = nsgx_host_enter(b, &r);
-      g.app.sync();  // what the enclave wrote, before the application learns of the exit
-    } else if (op == MailOp::kEresume && t->cssa > 0 && t->cssa <= t->nssa && ssa_frame(*t, t->cssa - 1, first)) {
-      // The frame, read once (other threads of the enclave may write it).
-      w.resume_state = monitor::eresume_state(*gprsgx_at(first));
-      // SDM ERESUME (64-bit): FS and GS from the frame's GPRSGX.FSBASE/
-      // GSBASE — what AEX saved, or what the enclave wrote there meanwhile
-      // (a library OS sets a program's FS this way, docs/libos.md). A base
-      // the kernel refuses is the #GP of a failed ERESUME.
-      if (hold(w, w.resume_state.fs_base, w.resume_state.gs_base)) {
-        w.resume_xsave_len = std::min(monitor::ssa_xsave_room(g.cfg.ssa_frame_size), w.resume_xsave.size());
-        std::memcpy(w.resume_xsave.data(), at(first), w.resume_xsave_len);
-        t->cssa -= 1;
-        w.resume_pending = true;
-        w.via_gate = false;
-        g.app.sync();
-        w.app_progress = {};
-        code = nsgx_host_resume(b);
-        g.app.sync();
+    const MailTurnaround turn = mb.turnaround;
+    const EnterArgs in{mb.rdi, mb.rsi, mb.rdx, mb.ursp, mb.urbp};
+    long code = transition(w, op, gate, in);
+    // The exception turnaround (docs/isolated.md): what the application
+    // would do after this AEX — the SDK's exception entry on the same TCS,
+    // then ERESUME if that entry's EEXIT says "handled" — done here, each
+    // step through transition() as the application's requests are. Any
+    // other outcome of the exception entry (a status other than success,
+    // an OCALL, an AEX of its own, EENTER refused) is the application's
+    // to see, as the answer to the exception entry it did not have to ask
+    // for.
+    std::uint32_t turned = 0;
+    bool entered = false;
+    Exception aex_ex;
+    std::uint64_t aex_rip = 0;
+    while (code == kExitAex && turn == MailTurnaround::kSdk) {
+      aex_ex = w.ex;
+      aex_rip = w.ex_rip;
+      code = transition(w, MailOp::kEenter, gate, EnterArgs{kTurnaroundEnterRdi, 0, 0, w.enter_ursp, w.enter_ursp});
+      if (code != kExitEexit || w.rdi != kTurnaroundExitRdi || (w.rsi & 0xffffffffu) != 0) {
+        entered = true;
+        break;
       }
+      ++turned;
+      code = transition(w, MailOp::kEresume, gate, EnterArgs{0, 0, 0, w.enter_ursp, w.enter_ursp});
     }
-    slot.inside_tcs.store(0, std::memory_order_seq_cst);
+    // The AEX the application learns of, for its crash report: the one
+    // that started an exception entry whose EEXIT is reported, otherwise
+    // the one reported.
+    const bool report_aex = code == kExitAex || (entered && code == kExitEexit);
+    const Exception& ex = code == kExitAex ? w.ex : aex_ex;
+    if (report_aex) {
+      mb.vector = ex.vector;
+      mb.error_code = static_cast<std::uint16_t>(ex.error_code);
+      mb.address = ex.address;
+      // The faulting RIP, for a debug enclave only (its debugger may read the
+      // SSA anyway): NSGX_DEBUG's crash report in the application.
+      const bool debug = (g.cfg.attributes & sgx::attr::kDebug) != 0;
+      mb.fault_rip = debug ? (code == kExitAex ? w.ex_rip : aex_rip) - g.cfg.base : 0;
+      mb.fault_rip_valid = debug ? 1 : 0;
+    }
     if (code == kExitEexit) {
       mb.out_rdi = w.rdi, mb.out_rsi = w.rsi, mb.out_rdx = w.rdx, mb.out_r8 = w.r8, mb.out_r9 = w.r9;
       mb.out_rsp = w.rsp, mb.out_rbp = w.rbp;
       mb.via_gate = w.via_gate ? 1 : 0;
       mb.exit = MailExit::kEexit;
     } else if (code == kExitAex) {
-      mb.vector = w.ex.vector;
-      mb.error_code = static_cast<std::uint16_t>(w.ex.error_code);
-      mb.address = w.ex.address;
-      // The faulting RIP, for a debug enclave only (its debugger may read the
-      // SSA anyway): NSGX_DEBUG's crash report in the application.
-      const bool debug = (g.cfg.attributes & sgx::attr::kDebug) != 0;
-      mb.fault_rip = debug ? w.ex_rip - g.cfg.base : 0;
-      mb.fault_rip_valid = debug ? 1 : 0;
       mb.exit = MailExit::kAex;
     } else {
       mb.exit = MailExit::kFault;
     }
+    mb.turnarounds = turned;
+    mb.except_entered = entered ? 1 : 0;
     // An application that follows the protocol posts only after an answer.
     posted_while_busy = mb.request.load(std::memory_order_acquire) != seen;
     publish(mb.response, seen, mb.app_sleeping);

@@ -248,6 +248,22 @@ enum class MailGate : std::uint32_t {
   kTestOffer = 5,    // the host's real descriptor, R8 not the offer
 };
 
+// Whether the host may turn an AEX of this entry around itself
+// (docs/isolated.md, "The exception turnaround"): make the SGX SDK's
+// exception entry — EENTER on the same TCS (now CSSA + 1) with RDI =
+// kTurnaroundEnterRdi, RSI = RDX = 0, URSP = URBP = the URSP of the
+// latest EENTER — and, when that entry's EEXIT says the exception was
+// dealt with (RDI = kTurnaroundExitRdi, status 0 in RSI's low 32 bits),
+// ERESUME, all without answering the application. That is exactly what
+// the application's runtime would do (sdk/urts/urts.cc, isolated_call);
+// anything else is answered as before. The application chooses per entry
+// (NSGX_EXCEPTION_TURNAROUND at sgx_create_enclave, on by default).
+enum class MailTurnaround : std::uint32_t { kOff = 0, kSdk = 1 };
+// The SGX SDK's ABI (docs/sdk-abi.md): ECMD_EXCEPT in RDI at EENTER, and
+// the EEXIT of the ECALL's return, OCMD_ERET in RDI with the status in RSI.
+inline constexpr std::uint64_t kTurnaroundEnterRdi = static_cast<std::uint64_t>(-3);  // ECMD_EXCEPT
+inline constexpr std::uint64_t kTurnaroundExitRdi = static_cast<std::uint64_t>(-1);   // OCMD_ERET
+
 struct alignas(64) Mailbox {
   // The application bumps `request` after writing a request; the host sets
   // `response` to the same value after writing the answer. The sleeping
@@ -263,7 +279,8 @@ struct alignas(64) Mailbox {
   MailOp op;
   MailGate gate;
   std::uint64_t rdi, rsi, rdx, r8, r9, ursp, urbp;
-  std::uint8_t pad2[64 - 8];
+  MailTurnaround turnaround;
+  std::uint8_t pad2[64 - 8 - 4];
   // response
   MailExit exit;
   std::uint16_t vector, error_code;
@@ -277,6 +294,17 @@ struct alignas(64) Mailbox {
   // kEexit: 1 if the enclave left through the host's exit gate, 0 through
   // ENCLU (a trap).
   std::uint32_t via_gate;
+  // How many AEXs of this request the host turned around itself
+  // (MailTurnaround::kSdk): each an exception entry whose EEXIT said
+  // "handled", then ERESUME; the application saw none of them.
+  std::uint32_t turnarounds;
+  // 1: an AEX happened and the host already made the exception entry for
+  // it, which did not end in "handled"; `exit` and its fields are that
+  // entry's outcome (its EEXIT, its own AEX, or kFault if EENTER was
+  // refused), exactly what the application's own exception entry would
+  // have been answered with. With kEexit, vector/error_code/address/
+  // fault_rip describe the AEX that started it.
+  std::uint32_t except_entered;
 };
 static_assert(sizeof(Mailbox) == 384 && sizeof(Mailbox) <= 512 && std::atomic<std::uint32_t>::is_always_lock_free);
 inline constexpr std::size_t kMailboxStride = 512;

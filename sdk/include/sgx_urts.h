@@ -128,6 +128,18 @@ sgx_status_t SGX_CDECL nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* t
  * SGX_ERROR_INVALID_ENCLAVE_ID for an unknown enclave. */
 sgx_status_t SGX_CDECL nsgx_enclave_exit_counts(sgx_enclave_id_t enclave_id, uint64_t* gate_exits,
                                                 uint64_t* trap_exits);
+/* nestedsgx extension: how the enclave's exceptions were turned around so
+ * far (docs/isolated.md, "The exception turnaround"): `in_host`, AEXs the
+ * isolated backend's enclave host answered alone — the SDK's exception
+ * entry and ERESUME without a round trip through this process;
+ * `in_application`, AEXs this process learned of and made (or, isolated,
+ * was answered for) the exception entry itself — every AEX on the other
+ * backends, and on the isolated one those the enclave did not handle in
+ * its exception entry, or all of them with NSGX_EXCEPTION_TURNAROUND=off at
+ * creation. SGX_ERROR_INVALID_PARAMETER for a null pointer,
+ * SGX_ERROR_INVALID_ENCLAVE_ID for an unknown enclave. */
+sgx_status_t SGX_CDECL nsgx_enclave_exception_counts(sgx_enclave_id_t enclave_id, uint64_t* in_host,
+                                                     uint64_t* in_application);
 
 #ifdef __cplusplus
 }

@@ -214,6 +214,43 @@ int ecall_program_fs(void) {
   return result;
 }
 
+/* A first-phase handler that faults itself: #UD inside the exception entry
+ * (CSSA = 1), whose AEX takes the last SSA frame (NSSA = 2), so no
+ * exception entry can follow and the enclave cannot go on. */
+static int faulting_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
+  (void)vector;
+  (void)st;
+  __asm__ volatile("ud2" ::: "memory");
+  return 0;
+}
+
+/* A phase-2 #DE handler that raises #UD (ecall_install's on_ud_or_pf skips
+ * it and sets RDX = 42) before it answers the #DE with that value: an
+ * exception nested inside a handler, both at CSSA 0. */
+static int on_divide_faulting(sgx_exception_info_t* info) {
+  if (info->exception_vector != SGX_EXCEPTION_VECTOR_DE) return EXCEPTION_CONTINUE_SEARCH;
+  uint64_t marker = 0;
+  __asm__ volatile("xor %%edx, %%edx\n\tud2" : "=d"(marker) : : "memory");
+  info->cpu_context.rax = marker;
+  info->cpu_context.rip += 2;
+  return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+int ecall_fault_in_handler(int phase) {
+  if (phase == 1) {
+    if (!nsgx_set_first_phase_handler(faulting_first_phase)) return -1;
+    uint64_t marker = 0;
+    __asm__ volatile("xor %%edx, %%edx\n\tud2" : "=d"(marker) : : "memory");
+    nsgx_set_first_phase_handler(NULL);
+    return (int)marker; /* only if the faulting handler was never run */
+  }
+  void* h = sgx_register_exception_handler(1, on_divide_faulting);
+  if (h == NULL) return -1;
+  const int q = ecall_divide(7, 0);
+  sgx_unregister_exception_handler(h);
+  return q;
+}
+
 /* Never returns: only stopping the enclave ends it. */
 void ecall_spin(void) {
   for (;;) __asm__ volatile("pause");

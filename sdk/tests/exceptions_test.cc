@@ -5,6 +5,10 @@
 // enclave only.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
 #include "exceptions_u.h"
 #include "loaded_enclave.h"
 #include "sgx_urts.h"
@@ -101,6 +105,114 @@ TEST(Exceptions, FirstPhaseHandlerSetsFsThroughEresume) {
   }
   ASSERT_EQ(ecall_illegal(e.eid, &r, 0), SGX_SUCCESS);  // the phase-2 handlers still see system calls
   EXPECT_EQ(r, 42 + 6 * 1000);
+}
+
+// The exception turnaround (docs/isolated.md): on the isolated backend the
+// enclave host answers an AEX that the enclave handles — the SDK's
+// exception entry, its EEXIT, ERESUME — without a round trip through the
+// application, and reports to the application only an exception the
+// enclave does not handle; with NSGX_EXCEPTION_TURNAROUND=off, or on
+// inproc (no application round trip to remove there), the application
+// makes every exception entry. The enclave's handlers see the same either
+// way.
+bool isolated_backend() {
+  const char* b = std::getenv("NSGX_BACKEND");
+  return b == nullptr || *b == 0 || std::strcmp(b, "isolated") == 0;
+}
+
+struct Counts {
+  std::uint64_t host = 0, app = 0;
+};
+Counts counts(sgx_enclave_id_t eid) {
+  Counts c;
+  EXPECT_EQ(nsgx_enclave_exception_counts(eid, &c.host, &c.app), SGX_SUCCESS);
+  return c;
+}
+
+TEST(Exceptions, HandledExceptionsAreTurnedAroundInTheHost) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  ASSERT_EQ(ok, 1);
+  const Counts before = counts(e.eid);
+  EXPECT_EQ(before.host + before.app, 0u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(ecall_illegal(e.eid, &r, 0), SGX_SUCCESS);  // SYSCALL: #UD, handled
+    EXPECT_EQ(r, 42 + 6 * 1000);
+  }
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 0), SGX_SUCCESS);  // #DE, handled
+  EXPECT_EQ(r, -1);
+  // An exception inside a handler (#UD in the #DE handler), both handled.
+  ASSERT_EQ(ecall_fault_in_handler(e.eid, &r, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  const Counts after = counts(e.eid);
+  if (isolated_backend()) {
+    EXPECT_EQ(after.host, 8u) << "each handled AEX answered in the enclave host";
+    EXPECT_EQ(after.app, 0u) << "no exception entry by the application";
+  } else {
+    EXPECT_EQ(after.host, 0u);
+    EXPECT_EQ(after.app, 8u);
+  }
+  // Unhandled (handlers removed): reported to the application, which sees
+  // the crash as before.
+  ecall_uninstall(e.eid);
+  EXPECT_EQ(ecall_ud2(e.eid, &r), SGX_ERROR_ENCLAVE_CRASHED);
+  const Counts crashed = counts(e.eid);
+  EXPECT_EQ(crashed.host, after.host);
+  EXPECT_EQ(crashed.app, after.app + 1) << "the unhandled AEX reached the application";
+  std::uint64_t x = 0;
+  EXPECT_EQ(nsgx_enclave_exception_counts(e.eid, nullptr, &x), SGX_ERROR_INVALID_PARAMETER);
+}
+
+// The same enclave with the turnaround off: every exception entry is the
+// application's, and the handlers see the same.
+TEST(Exceptions, TurnaroundOffReportsEveryAex) {
+  if (!isolated_backend()) GTEST_SKIP() << "NSGX_EXCEPTION_TURNAROUND is the isolated backend's";
+  setenv("NSGX_EXCEPTION_TURNAROUND", "off", 1);
+  Loaded e;
+  unsetenv("NSGX_EXCEPTION_TURNAROUND");
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(ecall_illegal(e.eid, &r, 0), SGX_SUCCESS);
+    EXPECT_EQ(r, 42 + 6 * 1000);
+  }
+  ASSERT_EQ(ecall_fault_in_handler(e.eid, &r, 2), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  const Counts c = counts(e.eid);
+  EXPECT_EQ(c.host, 0u);
+  EXPECT_EQ(c.app, 5u);
+  setenv("NSGX_EXCEPTION_TURNAROUND", "sometimes", 1);
+  Loaded bad;
+  unsetenv("NSGX_EXCEPTION_TURNAROUND");
+  EXPECT_EQ(bad.status, SGX_ERROR_INVALID_PARAMETER);
+}
+
+// A handler that faults during the exception entry (CSSA 1): its AEX takes
+// the last SSA frame, the next exception entry is refused, and the
+// application gets the crash — with the turnaround as without it; the
+// crashed enclave stays crashed and another one goes on.
+TEST(Exceptions, FirstPhaseHandlerThatFaultsCrashesThatEnclaveOnly) {
+  for (const char* mode : {"on", "off"}) {
+    SCOPED_TRACE(mode);
+    setenv("NSGX_EXCEPTION_TURNAROUND", mode, 1);
+    Loaded victim, other;
+    unsetenv("NSGX_EXCEPTION_TURNAROUND");
+    ASSERT_EQ(victim.status, SGX_SUCCESS);
+    ASSERT_EQ(other.status, SGX_SUCCESS);
+    int ok = 0, r = 0;
+    ASSERT_EQ(ecall_install(victim.eid, &ok), SGX_SUCCESS);
+    ASSERT_EQ(ecall_install(other.eid, &ok), SGX_SUCCESS);
+    EXPECT_EQ(ecall_fault_in_handler(victim.eid, &r, 1), SGX_ERROR_ENCLAVE_CRASHED);
+    const Counts c = counts(victim.eid);
+    EXPECT_EQ(c.host, 0u) << "nothing handled";
+    EXPECT_GE(c.app, 1u) << "the application learned of it";
+    EXPECT_EQ(ecall_divide(victim.eid, &r, 4, 2), SGX_ERROR_ENCLAVE_CRASHED);
+    ASSERT_EQ(ecall_illegal(other.eid, &r, 0), SGX_SUCCESS);
+    EXPECT_EQ(r, 42 + 6 * 1000);
+  }
 }
 
 TEST(Cxx, ClassesNewDeleteAndStatics) {

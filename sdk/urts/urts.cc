@@ -157,6 +157,13 @@ struct Enclave {
   // pass on (window memory: the descriptor, naming itself as the gate).
   nsgx_exit_gate* app_offer = nullptr;
   std::atomic<std::uint64_t> gate_exits{0}, trap_exits{0};
+  // Whether the host may turn AEXs around without this process
+  // (NSGX_EXCEPTION_TURNAROUND at creation; docs/isolated.md, "The
+  // exception turnaround"), and how the enclave's exceptions were turned
+  // around: by the host alone, or with this process's exception entry.
+  isolated::MailTurnaround turnaround = isolated::MailTurnaround::kSdk;
+  std::atomic<std::uint64_t> host_turnarounds{0};
+  mutable std::atomic<std::uint64_t> app_exception_entries{0};  // counted where only a const Enclave is at hand
   // Switchless calls (sgx_create_enclave_ex): its workers use this object
   // and are joined first thing in the destructor.
   std::unique_ptr<Switchless> sl;
@@ -342,7 +349,8 @@ bool enter(vdso_fn vdso, std::uint64_t tcs, long rdi, void* rsi, CallContext& ct
   return nsgx_urts_enter(vdso, rdi, rsi, &run, landing) == 0 && ctx.returned;
 }
 
-bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs) {
+bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs, const Enclave* e) {
+  if (e != nullptr) e->app_exception_entries.fetch_add(1, std::memory_order_relaxed);
   CallContext except{nullptr, vdso};
   return enter(vdso, tcs, kEcmdExcept, nullptr, except) && except.status == SGX_SUCCESS;
 }
@@ -358,13 +366,13 @@ void on_sigtrap(int sig, siginfo_t* info, void* ctx) {
   // The synthetic state after an AEX: RAX = ERESUME, RBX = the TCS, RCX = RIP = the AEP.
   if (!t_active.empty() && reg(REG_RAX) == 3 && reg(REG_RBX) == t_active.back().tcs && reg(REG_RCX) == reg(REG_RIP)) {
     static const vdso_fn vdso = find_vdso();
-    if (vdso != nullptr && run_exception_handling(vdso, t_active.back().tcs)) return;
-    // Not handled: the enclave crashed; its thread cannot resume.
     std::shared_ptr<Enclave> e;
     {
       std::shared_lock lock(g_mu);
       if (auto it = g_enclaves.find(t_active.back().eid); it != g_enclaves.end()) e = it->second;
     }
+    if (vdso != nullptr && run_exception_handling(vdso, t_active.back().tcs, e.get())) return;
+    // Not handled: the enclave crashed; its thread cannot resume.
     t_fault = Fault{true, static_cast<std::uint16_t>(info->si_signo == SIGTRAP ? 3 : 0), 0, 0};
     if (e) mark_crashed(*e);
   }
@@ -546,6 +554,17 @@ std::optional<isolated::MailGate> exit_gate_mode() {
   return std::nullopt;
 }
 
+// NSGX_EXCEPTION_TURNAROUND: "on" (or unset) lets the enclave host turn an
+// AEX around itself when this process would only re-enter for the
+// exception and resume (protocol.h, MailTurnaround); "off" reports every
+// AEX here. Anything else: nullopt.
+std::optional<isolated::MailTurnaround> turnaround_mode() {
+  const char* v = std::getenv("NSGX_EXCEPTION_TURNAROUND");
+  if (v == nullptr || *v == 0 || std::strcmp(v, "on") == 0) return isolated::MailTurnaround::kSdk;
+  if (std::strcmp(v, "off") == 0) return isolated::MailTurnaround::kOff;
+  return std::nullopt;
+}
+
 sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOptions& opts, Enclave& e,
                            sgx::Secs& secs_out) {
   std::string why;
@@ -591,6 +610,12 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
     return SGX_ERROR_INVALID_PARAMETER;
   }
   e.gate = *gate;
+  const auto turnaround = turnaround_mode();
+  if (!turnaround) {
+    std::fprintf(stderr, "nestedsgx: NSGX_EXCEPTION_TURNAROUND must be on or off\n");
+    return SGX_ERROR_INVALID_PARAMETER;
+  }
+  e.turnaround = *turnaround;
 #if NSGX_ENV_OVERRIDES
   if (std::strcmp(std::getenv("NSGX_EXIT_GATE") ? std::getenv("NSGX_EXIT_GATE") : "", "test-app-offer") == 0) {
     e.app_offer = static_cast<nsgx_exit_gate*>(c->window_alloc(sizeof(nsgx_exit_gate), 64));
@@ -721,31 +746,40 @@ sgx_status_t run_ocall(const void* ocall_table, long index, void* ms) {
 // ECMD_ORET from the stack the enclave left (below its marshalling data);
 // an AEX runs the enclave's exception handling (ECMD_EXCEPT on the same
 // TCS) and then ERESUME. Returns the ECALL's status, or why there is none.
+// `answered`: the request was the exception entry the host made itself
+// for an AEX (the caller saw except_entered): its answer is already in the
+// mailbox, nothing is posted first.
 sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, const void* ocall_table,
-                           std::uint64_t ursp) {
+                           std::uint64_t ursp, bool answered = false) {
+  static_assert(isolated::kTurnaroundEnterRdi == static_cast<std::uint64_t>(kEcmdExcept) &&
+                    isolated::kTurnaroundExitRdi == static_cast<std::uint64_t>(kOcmdEret),
+                "the host's turnaround is this runtime's exception flow");
   auto* mb = isolated::mailbox_at(reinterpret_cast<std::uint64_t>(e.mailboxes), static_cast<std::uint32_t>(slot));
   isolated::MailOp op = isolated::MailOp::kEenter;
   std::uint64_t rdi = static_cast<std::uint64_t>(index), rsi = reinterpret_cast<std::uint64_t>(ms);
   std::uint64_t sp = ursp, entry_sp = ursp;
-  for (;;) {
-    if (mb->lost.load() || e.lost) {
-      mark_lost(e);
-      return SGX_ERROR_ENCLAVE_LOST;
-    }
-    mb->op = op;
-    mb->gate = e.gate;
-    mb->rdi = rdi, mb->rsi = rsi, mb->rdx = 0, mb->r8 = 0, mb->r9 = 0;
-    if (e.app_offer != nullptr) mb->r8 = NSGX_EXIT_GATE_OFFER, mb->r9 = reinterpret_cast<std::uint64_t>(e.app_offer);
-    mb->ursp = sp, mb->urbp = sp;
-    if (op == isolated::MailOp::kEenter) entry_sp = sp;
-    const std::uint32_t before = mb->response.load();
-    isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
-    while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields(),
-                                  &t_spin))
-      if (mb->lost.load() || !e.client->alive()) {
+  for (bool post = !answered;; post = true) {
+    if (post) {
+      if (mb->lost.load() || e.lost) {
         mark_lost(e);
         return SGX_ERROR_ENCLAVE_LOST;
       }
+      mb->op = op;
+      mb->gate = e.gate;
+      mb->turnaround = e.turnaround;
+      mb->rdi = rdi, mb->rsi = rsi, mb->rdx = 0, mb->r8 = 0, mb->r9 = 0;
+      if (e.app_offer != nullptr) mb->r8 = NSGX_EXIT_GATE_OFFER, mb->r9 = reinterpret_cast<std::uint64_t>(e.app_offer);
+      mb->ursp = sp, mb->urbp = sp;
+      if (op == isolated::MailOp::kEenter) entry_sp = sp;
+      const std::uint32_t before = mb->response.load();
+      isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
+      while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields(),
+                                    &t_spin))
+        if (mb->lost.load() || !e.client->alive()) {
+          mark_lost(e);
+          return SGX_ERROR_ENCLAVE_LOST;
+        }
+    }
     if (mb->lost.load()) {
       mark_lost(e);
       return SGX_ERROR_ENCLAVE_LOST;
@@ -753,6 +787,22 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     // The host may be hostile to this process too: read its answer once.
     const isolated::MailExit exit = mb->exit;
     const std::uint64_t out_rdi = mb->out_rdi, out_rsi = mb->out_rsi, out_rsp = mb->out_rsp;
+    if (post) {
+      // An answered request's turnarounds were the caller's to count.
+      e.host_turnarounds.fetch_add(mb->turnarounds, std::memory_order_relaxed);
+      if (mb->except_entered != 0) {
+        // An AEX, and the host made the exception entry this process would
+        // have made (ECMD_EXCEPT on the same TCS from the latest EENTER's
+        // stack): its outcome is the answer below, as to that request.
+        if (exit == isolated::MailExit::kEexit)
+          t_fault = Fault{true, mb->vector, mb->error_code, mb->address, mb->fault_rip_valid != 0, mb->fault_rip};
+        e.app_exception_entries.fetch_add(1, std::memory_order_relaxed);
+        if (isolated_call(e, slot, kEcmdExcept, nullptr, nullptr, entry_sp, true) != SGX_SUCCESS)
+          return SGX_ERROR_ENCLAVE_CRASHED;
+        op = isolated::MailOp::kEresume;
+        continue;
+      }
+    }
     if (exit == isolated::MailExit::kEexit) {
       (mb->via_gate != 0 ? e.gate_exits : e.trap_exits).fetch_add(1, std::memory_order_relaxed);
       if (static_cast<long>(out_rdi) == kOcmdEret) return static_cast<sgx_status_t>(static_cast<std::uint32_t>(out_rsi));
@@ -771,6 +821,7 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
     }
     if (exit == isolated::MailExit::kAex) {
       t_fault = Fault{true, mb->vector, mb->error_code, mb->address, mb->fault_rip_valid != 0, mb->fault_rip};
+      e.app_exception_entries.fetch_add(1, std::memory_order_relaxed);
       // The untrusted stack after an AEX is the one EENTER saved.
       if (isolated_call(e, slot, kEcmdExcept, nullptr, nullptr, entry_sp) != SGX_SUCCESS) return SGX_ERROR_ENCLAVE_CRASHED;
       op = isolated::MailOp::kEresume;
@@ -873,7 +924,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
     // SDK's ECMD_EXCEPT, entered on the same TCS, now at CSSA 1), then
     // ERESUME. If the trusted runtime cannot handle it, the call fails.
     t_fault = Fault{true, run->exception_vector, run->exception_error_code, run->exception_addr};
-    if (run_exception_handling(ctx->vdso, run->tcs)) return 2; /* ERESUME */
+    if (run_exception_handling(ctx->vdso, run->tcs, ctx->enclave)) return 2; /* ERESUME */
     if (ctx->enclave != nullptr) debug_fault_rip(*ctx->enclave, run->tcs);
     return 0;
   }
@@ -1101,6 +1152,16 @@ extern "C" sgx_status_t nsgx_enclave_exit_counts(sgx_enclave_id_t eid, uint64_t*
   if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
   *gate_exits = e->gate_exits.load(std::memory_order_relaxed);
   *trap_exits = e->trap_exits.load(std::memory_order_relaxed);
+  return SGX_SUCCESS;
+}
+
+extern "C" sgx_status_t nsgx_enclave_exception_counts(sgx_enclave_id_t eid, uint64_t* in_host,
+                                                      uint64_t* in_application) {
+  if (in_host == nullptr || in_application == nullptr) return SGX_ERROR_INVALID_PARAMETER;
+  const std::shared_ptr<Enclave> e = find_enclave(eid);
+  if (!e) return SGX_ERROR_INVALID_ENCLAVE_ID;
+  *in_host = e->host_turnarounds.load(std::memory_order_relaxed);
+  *in_application = e->app_exception_entries.load(std::memory_order_relaxed);
   return SGX_SUCCESS;
 }
 

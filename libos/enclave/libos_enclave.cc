@@ -160,9 +160,9 @@ enum : long {
   kRseq = 334,
 };
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
-constexpr unsigned long kTcgets = 0x5401;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000;
 constexpr uint64_t kFixedPid = 1;
+constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's strings and vectors
 
 // ---- output to the host's stderr (the library OS's own messages) ----
 
@@ -816,14 +816,12 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_mprotect(a0, a1, a2);
     case kMadvise:
       return 0;  // advice only
-    case kIoctl:
+    case kIoctl:  // TCGETS and everything else: no terminals here (isatty is false)
       return fd_at(static_cast<int64_t>(a0)) ? fail(ENOTTY) : fail(EBADF);
     case kArchPrctl:
       return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
-    case kSetTidAddress:
-      return static_cast<long>(kFixedPid);
+    case kSetTidAddress:    // the thread's id, as getpid and gettid: one process, one thread
     case kGetpid:
-      return static_cast<long>(kFixedPid);
     case kGettid:
       return static_cast<long>(kFixedPid);
     case kSetRobustList:
@@ -1064,8 +1062,8 @@ int run(const char* args, size_t args_len) {
   g_stack_size = g_global_data.stack_size;
   uint64_t here;
   __asm__ volatile("mov %%rsp, %0" : "=r"(here));
-  const uint64_t top = (here - 64 * 1024) & ~uint64_t{15};
-  const uint64_t sp = build_stack(top, 64 * 1024, args, args_len, img);
+  const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
+  const uint64_t sp = build_stack(top, kArgRoom, args, args_len, img);
   if (sp == 0) {
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;

@@ -61,6 +61,7 @@ int run_helper(const std::vector<std::string>& argv) {
   if (pid == 0) {
     (void)dup2(2, 1);
     std::vector<char*> a;
+    a.reserve(argv.size() + 1);
     for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
     a.push_back(nullptr);
     execv(a[0], a.data());

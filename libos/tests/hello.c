@@ -4,7 +4,9 @@
  *   hello open PATH           what open(PATH) says
  *   hello hostile             read(0) and clock_gettime against a lying host
  *   hello cost N              TSC cycles per system call (getpid: no OCALL;
- *                             clock_gettime: one OCALL), the median of N */
+ *                             clock_gettime: one OCALL), the median of N
+ *   hello cpu N               N million rounds of a CPU-bound loop (xorshift
+ *                             and integer division), no system calls */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -98,7 +100,20 @@ static int cost(int n) {
   return 0;
 }
 
+static int cpu(long millions) {
+  unsigned long long x = 88172645463325252ull, acc = 0;
+  for (long i = 0; i < millions * 1000000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    acc += x % 1000003u;
+  }
+  printf("cpu %ld million rounds: %llu\n", millions, acc);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "cpu") == 0) return cpu(atol(argv[2]));
   if (argc == 3 && strcmp(argv[1], "cost") == 0) return cost(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "basic") == 0) return basic(argc, argv);
   if (argc == 3 && strcmp(argv[1], "open") == 0) {

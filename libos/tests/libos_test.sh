@@ -11,6 +11,7 @@ check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
 
 printf 'first line\nsecond line\n' > "$W/data.txt"
 cp "$HELLO" "$W/hello"
+cp "$HELLO" "$W/hello.orig"
 cat > "$W/hello.toml" <<TOML
 libos.entrypoint = "$W/hello"
 loader.env.LANG = "C"
@@ -61,7 +62,7 @@ expect_hostile clock-range $'read: 16 \nclock_gettime: -1 Input/output error\ncl
 # 5. A trusted file changed after signing (one flipped byte of the
 # program): refused before use, with a clear error and status 126.
 printf '\x01' | dd of="$W/hello" bs=1 seek=200 conv=notrunc status=none
-xor=$(cmp -l "$HELLO" "$W/hello" | wc -l)
+xor=$(cmp -l "$W/hello.orig" "$W/hello" | wc -l)
 [ "$xor" = 1 ] || fail "the flip changed $xor bytes"
 out=$(run basic "$W/data.txt" < /dev/null 2> "$W/flipped.err"); st=$?
 check_status flipped "$st" 126

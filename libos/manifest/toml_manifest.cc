@@ -69,7 +69,7 @@ Status only_keys(const toml::table& t, std::initializer_list<std::string_view> k
   return ok_status();
 }
 
-Result<Manifest> convert(const toml::table& root, std::string_view source) {
+Result<Manifest> convert(const toml::table& root, std::string_view source, std::vector<std::string>* unhashed) {
   Manifest m;
   if (auto s = only_keys(root, {"libos", "loader", "sgx"}, "", source); !s) return s.error();
   const toml::table* libos = root["libos"].as_table();
@@ -116,11 +116,16 @@ Result<Manifest> convert(const toml::table& root, std::string_view source) {
       if (a == nullptr) return Error(where(*n, source) + ": sgx.trusted_files must be an array");
       for (const toml::node& f : *a) {
         const toml::table* t = f.as_table();
-        if (t == nullptr || !(*t)["uri"] || !(*t)["sha256"])
+        if (t == nullptr || !(*t)["uri"] || (!(*t)["sha256"] && unhashed == nullptr))
           return Error(where(f, source) + ": each trusted file needs uri and sha256 (the file's SHA-256)");
         if (auto s = only_keys(*t, {"uri", "sha256"}, "sgx.trusted_files.", source); !s) return s.error();
         auto path = file_uri(*(*t)["uri"].node(), "uri", source);
         if (!path) return path.error();
+        if (!(*t)["sha256"]) {  // the build step fills it in (unhashed != nullptr)
+          unhashed->push_back(*path);
+          m.trusted_files.push_back({*path, Sha256{}});
+          continue;
+        }
         auto hash = sha256_hex(*(*t)["sha256"].node(), source);
         if (!hash) return hash.error();
         m.trusted_files.push_back({*path, *hash});
@@ -146,10 +151,11 @@ Result<Manifest> convert(const toml::table& root, std::string_view source) {
 
 }  // namespace
 
-Result<Manifest> manifest_from_toml(std::string_view text, std::string_view source) {
+Result<Manifest> manifest_from_toml(std::string_view text, std::string_view source,
+                                    std::vector<std::string>* unhashed) {
   try {
     const toml::table root = toml::parse(text, source);
-    return convert(root, source);
+    return convert(root, source, unhashed);
   } catch (const toml::parse_error& e) {
     const auto& s = e.source();
     return Error(std::string(source) + ":" + std::to_string(s.begin.line) + ":" + std::to_string(s.begin.column) +

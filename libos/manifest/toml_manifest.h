@@ -12,7 +12,9 @@
 //   sgx.allowed_files = [ "file:/tmp/out.txt" ]
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "libos/manifest/manifest.h"
@@ -21,6 +23,10 @@ namespace nsgx::libos {
 
 // Parses `text` (named `source` in errors); every check of encode_manifest
 // applies too.
-Result<Manifest> manifest_from_toml(std::string_view text, std::string_view source);
+// With `unhashed`, a trusted file may omit sha256 (as gramine-sgx-sign
+// allows): its path is appended there and its hash left zero for the
+// build step (`nsgx libos build`) to compute from the file.
+Result<Manifest> manifest_from_toml(std::string_view text, std::string_view source,
+                                    std::vector<std::string>* unhashed = nullptr);
 
 }  // namespace nsgx::libos

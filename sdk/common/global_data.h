@@ -26,7 +26,9 @@ typedef struct nsgx_global_data {
   uint64_t thread_step;      /* bytes from one thread's pages to the next */
   uint32_t tcs_num;
   uint32_t ssa_frame_size; /* pages per SSA frame */
-  uint64_t reserved[8];
+  uint64_t user_region_offset; /* <UserRegionSize>: unadded ELRANGE for EACCEPT, from the base; */
+  uint64_t user_region_size;   /* 0 if none */
+  uint64_t reserved[6];
 } nsgx_global_data_t;
 
 #ifdef __cplusplus

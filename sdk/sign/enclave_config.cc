@@ -68,7 +68,7 @@ Result<EnclaveConfig> parse_enclave_config(const std::string& xml) {
       {"ReservedMemMinSize", {0, 0}},
       {"ReservedMemInitSize", {0, 0}},
       {"ReservedMemExecutable", {0, 0}},
-      {"UserRegionSize", {0, 0}},
+      {"UserRegionSize", {0, 0x1000000000}},
       {"ISVFAMILYID_H", {0, UINT64_MAX}},
       {"ISVFAMILYID_L", {0, UINT64_MAX}},
       {"ISVEXTPRODID_H", {0, UINT64_MAX}},
@@ -109,6 +109,8 @@ Result<EnclaveConfig> parse_enclave_config(const std::string& xml) {
   if (c.heap_max % 4096 != 0) return Error("<HeapMaxSize>: must be a multiple of 4096");
   if (get("HeapMinSize", 0x1000) > c.heap_max || get("HeapInitSize", c.heap_max) > c.heap_max)
     return Error("<HeapMinSize>/<HeapInitSize>: larger than HeapMaxSize");
+  c.user_region = get("UserRegionSize", 0);
+  if (c.user_region % 4096 != 0) return Error("<UserRegionSize>: must be a multiple of 4096");
   c.disable_debug = get("DisableDebug", 0) != 0;
   c.provision_key = get("ProvisionKey", 0) != 0;
   c.enable_kss = get("EnableKSS", 0) != 0;

@@ -19,6 +19,10 @@ struct EnclaveConfig {
   std::uint64_t stack_max = 0x40000;   // StackMaxSize, per thread
   std::uint64_t heap_max = 0x1000000;  // HeapMaxSize
   std::uint32_t tcs_num = 1;           // TCSNum
+  // UserRegionSize: ELRANGE left unadded above the threads, for the
+  // enclave to EACCEPT at run time (SGX2 EAUG; the library OS's program
+  // memory). Its place goes to the enclave in g_global_data.
+  std::uint64_t user_region = 0;
   std::uint32_t tcs_policy = 1;        // TCSPolicy: 0 bound to an untrusted thread, 1 unbound
   bool disable_debug = false;
   bool provision_key = false;

@@ -136,6 +136,10 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   const std::size_t td = add(fmt::layout_id::kTd, kEadd | kEextend, 1, 0x203);
   const std::uint64_t tcs_rva = entries[tcs].rva;
   rva += (config.tcs_num - 1) * thread_pages * kPage;
+  // The user region: pages the enclave adds itself (EACCEPT), never EADDed;
+  // a layout entry without attributes, as the SDK's LAYOUT_ID_USER_REGION.
+  const std::uint64_t user_rva = rva;
+  rva += config.user_region;
   const std::uint64_t end = rva;
   std::uint64_t enclave_size = kPage;
   while (enclave_size < end) enclave_size <<= 1;
@@ -161,9 +165,12 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   g.thread_step = thread_pages * kPage;
   g.tcs_num = config.tcs_num;
   g.ssa_frame_size = static_cast<std::uint32_t>(ssa_frame);
+  g.user_region_offset = config.user_region ? user_rva : 0;
+  g.user_region_size = config.user_region;
 
   // The data area: layout table, TCS template, global data, zeros, patches.
-  const std::size_t n_layout = entries.size() + (config.tcs_num > 1 ? 1 : 0) + (enclave_size > end ? 1 : 0);
+  const std::size_t n_layout =
+      entries.size() + (config.tcs_num > 1 ? 1 : 0) + (config.user_region ? 1 : 0) + (enclave_size > end ? 1 : 0);
   const std::uint32_t layout_off = static_cast<std::uint32_t>(w.data.size());
   w.data.resize(w.data.size() + n_layout * sizeof(fmt::LayoutEntry));
   const std::uint32_t tmpl_off = w.put(tmpl, sizeof tmpl);
@@ -182,6 +189,14 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
     grp.load_step = thread_pages * kPage;
     std::memcpy(w.data.data() + at, &grp, sizeof grp);
     at += sizeof grp;
+  }
+  if (config.user_region) {
+    fmt::LayoutEntry e{};
+    e.id = fmt::layout_id::kUserRegion;
+    e.page_count = static_cast<std::uint32_t>(config.user_region / kPage);
+    e.rva = user_rva;
+    std::memcpy(w.data.data() + at, &e, sizeof e);
+    at += sizeof e;
   }
   if (enclave_size > end) {
     fmt::LayoutEntry e{};

@@ -49,6 +49,7 @@ TEST(EnclaveConfig, Refusals) {
       {"<EnclaveConfiguration><StackMaxSize>0x2001</StackMaxSize></EnclaveConfiguration>", "multiple of 4096"},
       {"<EnclaveConfiguration><TCSNum>2</TCSNum><TCSMaxNum>4</TCSMaxNum></EnclaveConfiguration>", "dynamic threads"},
       {"<EnclaveConfiguration><ReservedMemMaxSize>0x1000</ReservedMemMaxSize></EnclaveConfiguration>", "not supported"},
+      {"<EnclaveConfiguration><UserRegionSize>0x1001</UserRegionSize></EnclaveConfiguration>", "multiple of 4096"},
       {"<EnclaveConfiguration><ProdID a='1'>1</ProdID></EnclaveConfiguration>", "attributes"},
       {"<EnclaveConfiguration><ProdID>1</ProdID>", "not well-formed"},
   };

@@ -25,6 +25,8 @@ void add_bench(CLI::App& app, int& exit_code);
 void add_demo(CLI::App& app, int& exit_code);
 // `nsgx manifest`: a library OS manifest checked and compiled (docs/libos.md).
 void add_manifest(CLI::App& app, int& exit_code);
+// `nsgx run` and `nsgx libos build`: a program in the library OS enclave (docs/libos.md).
+void add_run(CLI::App& app, int& exit_code);
 
 // `nsgx verify` is a group: add_verify makes it, and each kind of evidence
 // adds its subcommand to the group it returns (snp, quote).

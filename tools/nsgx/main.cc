@@ -25,6 +25,7 @@ int main(int argc, char** argv) try {
   nsgx::cli::add_bench(app, exit_code);
   nsgx::cli::add_demo(app, exit_code);
   nsgx::cli::add_manifest(app, exit_code);
+  nsgx::cli::add_run(app, exit_code);
   CLI::App* verify = nsgx::cli::add_verify(app);
   nsgx::cli::add_verify_snp(*verify, exit_code);
   nsgx::cli::add_verify_quote(*verify, exit_code);

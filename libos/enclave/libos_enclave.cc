@@ -1,0 +1,1089 @@
+// The library OS enclave (docs/libos.md, M2): runs one unmodified static-PIE
+// x86-64 Linux program, named by the measured manifest, on this enclave's
+// thread and answers its system calls.
+//
+// - The manifest: canonical bytes (libos/manifest/manifest.h) in the
+//   measured section .nsgx_libos_manifest, filled before signing by
+//   `nsgx libos build`; parsed with parse_manifest, or nothing runs.
+// - Memory: the user region (<UserRegionSize>, never EADDed) is EACCEPTed
+//   page by page as the program needs it (SGX2 EAUG on first touch); the
+//   program's image, brk and anonymous mappings live there. The program
+//   runs on this thread's own stack (the SDK's exception flow runs its
+//   handlers only on the thread's stack).
+// - System calls: SYSCALL is #UD in an enclave (docs/libos.md); the
+//   first-phase handler answers arch_prctl(ARCH_SET_FS/GET_FS) through the
+//   SSA frame, the second-phase handler everything else.
+// - Files: trusted files are read through the POSIX layer's checked OCALLs
+//   into enclave memory and their SHA-256 compared with the manifest before
+//   any byte is used; allowed files pass through; anything else EACCES.
+// Every host answer comes through nsgx_tposix, which checks counts and
+// sizes (docs/posix.md); this file adds what depends on state (a monotonic
+// clock that never goes back).
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <string>
+#include <string_view>
+
+#include "libos/manifest/manifest.h"
+#include "libos_t.h"
+#include "nsgx_first_phase.h"
+#include "sdk/common/global_data.h"
+#include "sgx_tcrypto.h"
+#include "sgx_trts.h"
+#include "sgx_trts_exception.h"
+
+extern "C" volatile nsgx_global_data_t g_global_data;
+extern "C" const char __ehdr_start[];  // the enclave's first byte
+
+// The manifest section: a fixed 64 KiB, page aligned, read-only and
+// measured (EADD + EEXTEND with the image); `nsgx libos build` writes the
+// canonical manifest into it (zero padded) before signing. Left as built
+// it holds no manifest and the enclave refuses to run.
+#define LIBOS_MANIFEST_MAX 65536
+__asm__(
+    ".section .nsgx_libos_manifest,\"a\",@progbits\n"
+    ".balign 4096\n"
+    ".globl nsgx_libos_manifest\n"
+    ".hidden nsgx_libos_manifest\n"
+    "nsgx_libos_manifest:\n"
+    ".fill 65536, 1, 0\n"
+    ".previous\n");
+extern "C" const uint8_t nsgx_libos_manifest[LIBOS_MANIFEST_MAX];
+
+// Entering and leaving the program (asm below): libos_enter_program saves
+// the callee-saved registers and the return address in `jb`, switches to
+// `sp` and jumps to `entry` with the registers the x86-64 ABI's process
+// entry expects (RDX = 0: no rtld_fini); libos_leave_program returns from
+// that call with `status`, from any depth of the program's stack.
+extern "C" int64_t libos_enter_program(uint64_t entry, uint64_t sp, uint64_t* jb);
+extern "C" __attribute__((noreturn)) void libos_leave_program(uint64_t* jb, int64_t status);
+__asm__(
+    ".text\n"
+    ".globl libos_enter_program\n"
+    ".hidden libos_enter_program\n"
+    "libos_enter_program:\n"
+    "  mov %rbx, 0(%rdx)\n"
+    "  mov %rbp, 8(%rdx)\n"
+    "  mov %r12, 16(%rdx)\n"
+    "  mov %r13, 24(%rdx)\n"
+    "  mov %r14, 32(%rdx)\n"
+    "  mov %r15, 40(%rdx)\n"
+    "  lea 8(%rsp), %rax\n"
+    "  mov %rax, 48(%rdx)\n"
+    "  mov (%rsp), %rax\n"
+    "  mov %rax, 56(%rdx)\n"
+    "  mov %rdi, %rax\n"
+    "  mov %rsi, %rsp\n"
+    "  xor %ebx, %ebx\n"
+    "  xor %ecx, %ecx\n"
+    "  xor %edx, %edx\n"
+    "  xor %ebp, %ebp\n"
+    "  xor %esi, %esi\n"
+    "  xor %edi, %edi\n"
+    "  xor %r8d, %r8d\n"
+    "  xor %r9d, %r9d\n"
+    "  xor %r10d, %r10d\n"
+    "  xor %r11d, %r11d\n"
+    "  xor %r12d, %r12d\n"
+    "  xor %r13d, %r13d\n"
+    "  xor %r14d, %r14d\n"
+    "  xor %r15d, %r15d\n"
+    "  cld\n"
+    "  jmp *%rax\n"
+    ".globl libos_leave_program\n"
+    ".hidden libos_leave_program\n"
+    "libos_leave_program:\n"
+    "  mov %rsi, %rax\n"
+    "  mov 0(%rdi), %rbx\n"
+    "  mov 8(%rdi), %rbp\n"
+    "  mov 16(%rdi), %r12\n"
+    "  mov 24(%rdi), %r13\n"
+    "  mov 32(%rdi), %r14\n"
+    "  mov 40(%rdi), %r15\n"
+    "  mov 48(%rdi), %rsp\n"
+    "  cld\n"
+    "  jmp *56(%rdi)\n"
+    ".globl libos_fs_stub\n"
+    ".hidden libos_fs_stub\n"
+    "libos_fs_stub:\n"
+    "  ud2\n");
+// Where a system call answered in the second phase returns when an OCALL
+// on the way (its EENTER back loaded the TCS's FS) left the enclave's FS
+// in place of the program's: its #UD lets the first phase put the
+// program's FS back through ERESUME and continue at g_resume_rip.
+extern "C" const char libos_fs_stub[];
+
+namespace {
+
+using nsgx::libos::Manifest;
+
+constexpr uint64_t kPage = 4096;
+constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot execute
+
+// Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+enum : long {
+  kRead = 0,
+  kWrite = 1,
+  kClose = 3,
+  kFstat = 5,
+  kLseek = 8,
+  kMmap = 9,
+  kMprotect = 10,
+  kMunmap = 11,
+  kBrk = 12,
+  kIoctl = 16,
+  kPread64 = 17,
+  kReadv = 19,
+  kWritev = 20,
+  kMadvise = 28,
+  kGetpid = 39,
+  kExit = 60,
+  kUname = 63,
+  kArchPrctl = 158,
+  kGettid = 186,
+  kSetTidAddress = 218,
+  kClockGettime = 228,
+  kExitGroup = 231,
+  kOpenat = 257,
+  kNewfstatat = 262,
+  kSetRobustList = 273,
+  kPrlimit64 = 302,
+  kGetrandom = 318,
+  kRseq = 334,
+};
+constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
+constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000;
+constexpr uint64_t kFixedPid = 1;
+constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's strings and vectors
+
+// ---- output to the host's stderr (the library OS's own messages) ----
+
+void say(std::string_view s) {
+  if (s.empty()) return;
+  (void)::write(2, s.data(), s.size());
+}
+
+// ---- the user region: pages EACCEPTed on demand ----
+
+struct alignas(64) Secinfo {
+  uint64_t flags;
+  uint8_t reserved[56];
+};
+constexpr uint64_t kSiR = 1, kSiW = 2, kSiX = 4, kSiPending = 8, kSiPtReg = 2ull << 8;
+
+uint64_t enclu(uint64_t leaf, const Secinfo* si, uint64_t addr) {
+  uint64_t rax;
+  __asm__ volatile(".byte 0x0f, 0x01, 0xd7" : "=a"(rax) : "a"(leaf), "b"(si), "c"(addr) : "memory", "cc");
+  return rax;
+}
+
+struct Region {
+  uint8_t* base = nullptr;
+  uint64_t pages = 0;
+  uint8_t* accepted = nullptr;  // bit per page: EACCEPTed (then it is ours, RW)
+  uint8_t* used = nullptr;      // bit per page: handed out
+  uint8_t* exec = nullptr;      // bit per page: EMODPEd executable
+  uint64_t hint = 0;
+};
+Region g_region;
+
+bool bit(const uint8_t* m, uint64_t i) { return (m[i / 8] >> (i % 8)) & 1; }
+void set_bit(uint8_t* m, uint64_t i, bool v) {
+  if (v)
+    m[i / 8] = static_cast<uint8_t>(m[i / 8] | (1u << (i % 8)));
+  else
+    m[i / 8] = static_cast<uint8_t>(m[i / 8] & ~(1u << (i % 8)));
+}
+
+bool region_init() {
+  const uint64_t off = g_global_data.user_region_offset, size = g_global_data.user_region_size;
+  if (size == 0 || size % kPage != 0) return false;
+  g_region.base = reinterpret_cast<uint8_t*>(const_cast<char*>(__ehdr_start)) + off;
+  if (!sgx_is_within_enclave(g_region.base, size)) return false;
+  g_region.pages = size / kPage;
+  const uint64_t bytes = (g_region.pages + 7) / 8;
+  g_region.accepted = static_cast<uint8_t*>(calloc(1, bytes));
+  g_region.used = static_cast<uint8_t*>(calloc(1, bytes));
+  g_region.exec = static_cast<uint8_t*>(calloc(1, bytes));
+  return g_region.accepted && g_region.used && g_region.exec;
+}
+
+bool in_region(uint64_t addr, uint64_t len) {
+  const uint64_t b = reinterpret_cast<uint64_t>(g_region.base);
+  return addr >= b && len <= g_region.pages * kPage && addr - b <= g_region.pages * kPage - len;
+}
+
+// Makes pages [first, first + n) usable, zeroed and (if `x`) executable.
+// EACCEPT of a page not yet added makes the backend EAUG it (a fresh zero
+// page, SDM 38.5.1); a page accepted before is cleared instead.
+bool make_usable(uint64_t first, uint64_t n, bool x) {
+  for (uint64_t i = first; i < first + n; ++i) {
+    uint8_t* p = g_region.base + i * kPage;
+    if (!bit(g_region.accepted, i)) {
+      const Secinfo si{kSiR | kSiW | kSiPending | kSiPtReg, {}};
+      if (enclu(5 /* EACCEPT */, &si, reinterpret_cast<uint64_t>(p)) != 0) return false;
+      set_bit(g_region.accepted, i, true);
+    } else {
+      memset(p, 0, kPage);
+    }
+    if (x && !bit(g_region.exec, i)) {
+      const Secinfo si{kSiX, {}};
+      (void)enclu(6 /* EMODPE */, &si, reinterpret_cast<uint64_t>(p));
+      set_bit(g_region.exec, i, true);
+    }
+  }
+  return true;
+}
+
+// Finds n free pages (first fit from the last allocation), marks them used.
+// Returns the first page's index or UINT64_MAX.
+uint64_t reserve_pages(uint64_t n) {
+  if (n == 0 || n > g_region.pages) return UINT64_MAX;
+  for (int pass = 0; pass < 2; ++pass) {
+    uint64_t run = 0;
+    for (uint64_t i = pass == 0 ? g_region.hint : 0; i < g_region.pages; ++i) {
+      run = bit(g_region.used, i) ? 0 : run + 1;
+      if (run == n) {
+        const uint64_t first = i + 1 - n;
+        for (uint64_t k = first; k <= i; ++k) set_bit(g_region.used, k, true);
+        g_region.hint = i + 1;
+        return first;
+      }
+    }
+  }
+  return UINT64_MAX;
+}
+
+void release_pages(uint64_t first, uint64_t n) {
+  for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.used, k, false);
+  if (first < g_region.hint) g_region.hint = first;
+}
+
+void* alloc_pages(uint64_t bytes, bool x) {
+  const uint64_t n = (bytes + kPage - 1) / kPage;
+  const uint64_t first = reserve_pages(n);
+  if (first == UINT64_MAX) return nullptr;
+  if (!make_usable(first, n, x)) {
+    release_pages(first, n);
+    return nullptr;
+  }
+  return g_region.base + first * kPage;
+}
+
+uint64_t page_index(const void* p) {
+  return (reinterpret_cast<uint64_t>(p) - reinterpret_cast<uint64_t>(g_region.base)) / kPage;
+}
+
+// ---- state ----
+
+const Manifest* g_manifest = nullptr;
+int g_trace = 0;
+uint64_t g_jb[8];
+uint64_t g_program_fs = 0;                           // the program's FS base (ARCH_SET_FS), 0 before it set one
+uint64_t g_resume_rip = 0;                           // where libos_fs_stub's #UD resumes
+uint64_t g_brk_start = 0, g_brk = 0, g_brk_end = 0;  // brk: reserved pages [start, end), in use to g_brk
+uint64_t g_stack_size = 0;
+struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given
+
+struct TrustedCopy {
+  std::string path;
+  uint8_t* data = nullptr;
+  uint64_t size = 0;
+};
+TrustedCopy* g_copies = nullptr;
+size_t g_copy_count = 0;
+
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost };
+struct Fd {
+  FdKind kind = FdKind::kFree;
+  int host = -1;  // kHostStdio, kHost: the host's descriptor
+  const TrustedCopy* copy = nullptr;
+  uint64_t offset = 0;
+};
+constexpr int kMaxFds = 64;
+Fd g_fds[kMaxFds];
+
+bool program_buffer(uint64_t addr, uint64_t len) {
+  return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
+}
+
+// ---- trusted files ----
+
+// Reads `path` whole through the POSIX layer's checked OCALLs into the user
+// region and checks its SHA-256 against `want`. On a mismatch `why` says so.
+const TrustedCopy* load_trusted(const nsgx::libos::TrustedFile& tf, std::string& why) {
+  for (size_t i = 0; i < g_copy_count; ++i)
+    if (g_copies[i].path == tf.path) return &g_copies[i];
+  const int fd = ::open(tf.path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    why = tf.path + ": cannot open: " + strerror(errno);
+    return nullptr;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > g_region.pages * kPage / 2) {
+    why = tf.path + ": no size, or too large for the enclave's memory";
+    ::close(fd);
+    return nullptr;
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint8_t* data = static_cast<uint8_t*>(alloc_pages(size == 0 ? 1 : size, false));
+  if (data == nullptr) {
+    why = tf.path + ": out of enclave memory";
+    ::close(fd);
+    return nullptr;
+  }
+  uint64_t got = 0;
+  while (got < size) {
+    const ssize_t r = ::read(fd, data + got, size - got);  // r <= asked: nsgx_tposix checks
+    if (r <= 0) break;
+    got += static_cast<uint64_t>(r);
+  }
+  ::close(fd);
+  if (got != size) {
+    why = tf.path + ": short read from the host";
+    release_pages(page_index(data), (size + kPage - 1) / kPage);
+    return nullptr;
+  }
+  // Hashed in enclave memory, after the last byte was copied: the host
+  // cannot change what was checked.
+  sgx_sha256_hash_t h;
+  sgx_sha_state_handle_t s = nullptr;
+  bool ok = sgx_sha256_init(&s) == SGX_SUCCESS;
+  for (uint64_t at = 0; ok && at < size; at += 1u << 30) {
+    const uint64_t n = size - at < (1u << 30) ? size - at : (1u << 30);
+    ok = sgx_sha256_update(data + at, static_cast<uint32_t>(n), s) == SGX_SUCCESS;
+  }
+  ok = ok && sgx_sha256_get_hash(s, &h) == SGX_SUCCESS;
+  if (s) sgx_sha256_close(s);
+  if (!ok || memcmp(h, tf.sha256.data(), sizeof h) != 0) {
+    why = tf.path + ": SHA-256 does not match the manifest";
+    release_pages(page_index(data), (size + kPage - 1) / kPage);
+    return nullptr;
+  }
+  TrustedCopy* grown =
+      static_cast<TrustedCopy*>(realloc(static_cast<void*>(g_copies), (g_copy_count + 1) * sizeof(TrustedCopy)));
+  if (grown == nullptr) {
+    why = tf.path + ": out of memory";
+    return nullptr;
+  }
+  g_copies = grown;
+  new (&g_copies[g_copy_count]) TrustedCopy{tf.path, data, size};
+  return &g_copies[g_copy_count++];
+}
+
+// ---- the program's image ----
+
+struct Loaded {
+  uint64_t base = 0, entry = 0, phdr = 0, phnum = 0;
+};
+
+template <typename T>
+bool read_at(const TrustedCopy& f, uint64_t off, T* out) {
+  if (off > f.size || f.size - off < sizeof(T)) return false;
+  memcpy(out, f.data + off, sizeof(T));
+  return true;
+}
+
+// ELF64 (System V gABI; x86-64 psABI): only a static-PIE (ET_DYN without
+// PT_INTERP) whose PT_LOAD segments fit; mapped at a page-aligned base in
+// the user region. Static-PIE programs relocate themselves
+// (_dl_relocate_static_pie), so nothing is patched here.
+bool load_program(const TrustedCopy& f, Loaded& out, std::string& why) {
+  struct Ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+  } eh;
+  struct Phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+  };
+  static_assert(sizeof(Ehdr) == 64 && sizeof(Phdr) == 56, "ELF64 header sizes (gABI)");
+  if (!read_at(f, 0, &eh) || memcmp(eh.ident, "\177ELF", 4) != 0 || eh.ident[4] != 2 /* ELFCLASS64 */ ||
+      eh.ident[5] != 1 /* little-endian */ || eh.machine != 62 /* EM_X86_64 */) {
+    why = f.path + ": not an x86-64 ELF program";
+    return false;
+  }
+  if (eh.type == 2 /* ET_EXEC */) {
+    why = f.path +
+          ": a non-PIE static program (ET_EXEC) needs its fixed addresses, which lie outside the enclave; "
+          "build it with -static-pie";
+    return false;
+  }
+  if (eh.type != 3 /* ET_DYN */ || eh.phentsize != sizeof(Phdr) || eh.phnum == 0 || eh.phnum > 64) {
+    why = f.path + ": not a position-independent executable";
+    return false;
+  }
+  uint64_t span = 0;
+  bool any_load = false;
+  for (uint16_t i = 0; i < eh.phnum; ++i) {
+    Phdr ph;
+    if (!read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph)) {
+      why = f.path + ": program headers outside the file";
+      return false;
+    }
+    if (ph.type == 3 /* PT_INTERP */) {
+      why = f.path + ": dynamically linked programs (PT_INTERP) are not supported yet; link it with -static-pie";
+      return false;
+    }
+    if (ph.type != 1 /* PT_LOAD */) continue;
+    any_load = true;
+    if (ph.filesz > ph.memsz || ph.offset > f.size || f.size - ph.offset < ph.filesz || ph.vaddr > (1ull << 40) ||
+        ph.memsz > (1ull << 40) || (ph.vaddr % kPage) != (ph.offset % kPage)) {
+      why = f.path + ": a PT_LOAD segment out of range";
+      return false;
+    }
+    const uint64_t end = (ph.vaddr + ph.memsz + kPage - 1) & ~(kPage - 1);
+    if (end > span) span = end;
+  }
+  if (!any_load || span == 0) {
+    why = f.path + ": no PT_LOAD segment";
+    return false;
+  }
+  const uint64_t n = span / kPage;
+  const uint64_t first = reserve_pages(n);
+  if (first == UINT64_MAX) {
+    why = f.path + ": does not fit in the enclave's memory";
+    return false;
+  }
+  const uint64_t base = reinterpret_cast<uint64_t>(g_region.base + first * kPage);
+  for (uint16_t i = 0; i < eh.phnum; ++i) {
+    Phdr ph;
+    (void)read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph);
+    if (ph.type != 1) continue;
+    // EPCM permissions can only grow from inside (EMODPE); restricting
+    // needs the host's EMODPR. So pages are RW, plus X where the segment
+    // is executable (docs/libos.md: W^X is not enforced).
+    const uint64_t p0 = ph.vaddr / kPage, p1 = (ph.vaddr + ph.memsz + kPage - 1) / kPage;
+    if (!make_usable(first + p0, p1 - p0, (ph.flags & 1 /* PF_X */) != 0)) {
+      why = f.path + ": EACCEPT failed";
+      return false;
+    }
+  }
+  for (uint16_t i = 0; i < eh.phnum; ++i) {
+    Phdr ph;
+    (void)read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph);
+    if (ph.type != 1) continue;
+    memcpy(reinterpret_cast<void*>(base + ph.vaddr), f.data + ph.offset, ph.filesz);
+  }
+  if (eh.entry >= span) {
+    why = f.path + ": entry point outside the image";
+    return false;
+  }
+  out.base = base;
+  out.entry = base + eh.entry;
+  out.phdr = base + eh.phoff;  // static-pie: the first PT_LOAD maps the headers (PT_PHDR)
+  out.phnum = eh.phnum;
+  return true;
+}
+
+// ---- system calls ----
+
+long fail(int e) { return -static_cast<long>(e); }
+
+long sys_brk(uint64_t want) {
+  if (want == 0 || want < g_brk_start || want > g_brk_end) return static_cast<long>(g_brk);
+  const uint64_t old_top = (g_brk + kPage - 1) & ~(kPage - 1), new_top = (want + kPage - 1) & ~(kPage - 1);
+  if (new_top > old_top) {
+    if (!make_usable(page_index(reinterpret_cast<void*>(old_top)), (new_top - old_top) / kPage, false))
+      return static_cast<long>(g_brk);
+  } else if (want < g_brk) {
+    memset(reinterpret_cast<void*>(want), 0, g_brk - want);  // grown again, it reads as zero (as Linux's)
+  }
+  g_brk = want;
+  return static_cast<long>(g_brk);
+}
+
+long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd) {
+  constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kProtExec = 4;
+  (void)addr;
+  if (len == 0) return fail(EINVAL);
+  if (!(flags & kMapAnonymous) || fd != -1) return fail(ENODEV);  // file mappings: M3
+  if (flags & kMapFixed) return fail(EINVAL);
+  void* p = alloc_pages(len, (prot & kProtExec) != 0);
+  return p ? static_cast<long>(reinterpret_cast<uint64_t>(p)) : fail(ENOMEM);
+}
+
+long sys_munmap(uint64_t addr, uint64_t len) {
+  if (addr % kPage != 0 || len == 0) return fail(EINVAL);
+  const uint64_t n = (len + kPage - 1) / kPage;
+  if (!in_region(addr, n * kPage)) return fail(EINVAL);
+  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
+  for (uint64_t k = first; k < first + n; ++k)
+    if (reinterpret_cast<uint64_t>(g_region.base) + k * kPage >= g_brk_start &&
+        reinterpret_cast<uint64_t>(g_region.base) + k * kPage < g_brk_end)
+      return fail(EINVAL);  // never hand the brk area out twice
+  release_pages(first, n);
+  return 0;
+}
+
+long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
+  if (addr % kPage != 0) return fail(EINVAL);
+  const uint64_t n = (len + kPage - 1) / kPage;
+  if (n == 0) return 0;
+  if (!in_region(addr, n * kPage)) return fail(ENOMEM);
+  if (prot & 4) {
+    const uint64_t first = page_index(reinterpret_cast<void*>(addr));
+    for (uint64_t k = first; k < first + n; ++k)
+      if (bit(g_region.accepted, k) && !bit(g_region.exec, k)) {
+        const Secinfo si{kSiX, {}};
+        (void)enclu(6, &si, reinterpret_cast<uint64_t>(g_region.base + k * kPage));
+        set_bit(g_region.exec, k, true);
+      }
+  }
+  return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
+}
+
+Fd* fd_at(int64_t fd) { return fd >= 0 && fd < kMaxFds && g_fds[fd].kind != FdKind::kFree ? &g_fds[fd] : nullptr; }
+
+long host_result(long r) { return r < 0 ? fail(errno) : r; }
+
+long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (!program_buffer(buf, n)) return fail(EFAULT);
+  void* b = reinterpret_cast<void*>(buf);
+  const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : f->offset;
+  switch (f->kind) {
+    case FdKind::kHostStdio:
+      if (at >= 0) return fail(ESPIPE);
+      return host_result(::read(f->host, b, n));
+    case FdKind::kTrusted: {
+      const uint64_t left = off >= f->copy->size ? 0 : f->copy->size - off;
+      const uint64_t k = n < left ? n : left;
+      memcpy(b, f->copy->data + off, k);
+      if (at < 0) f->offset += k;
+      return static_cast<long>(k);
+    }
+    case FdKind::kHost: {
+      if (off > static_cast<uint64_t>(INT64_MAX)) return fail(EINVAL);
+      const long r = host_result(::pread(f->host, b, n, static_cast<off_t>(off)));
+      if (r > 0 && at < 0) f->offset += static_cast<uint64_t>(r);
+      return r;
+    }
+    case FdKind::kFree:
+      break;
+  }
+  return fail(EBADF);
+}
+
+long sys_write(int64_t fd, uint64_t buf, uint64_t n) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (!program_buffer(buf, n)) return fail(EFAULT);
+  const void* b = reinterpret_cast<const void*>(buf);
+  switch (f->kind) {
+    case FdKind::kHostStdio:
+      return host_result(::write(f->host, b, n));
+    case FdKind::kHost: {
+      const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(f->offset)));
+      if (r > 0) f->offset += static_cast<uint64_t>(r);
+      return r;
+    }
+    default:
+      return fail(EBADF);  // trusted files are read-only
+  }
+}
+
+struct Iovec {
+  uint64_t base, len;
+};
+
+long sys_rwv(bool write, int64_t fd, uint64_t iov, uint64_t cnt) {
+  if (cnt > 1024) return fail(EINVAL);
+  if (!program_buffer(iov, cnt * sizeof(Iovec))) return fail(EFAULT);
+  long total = 0;
+  for (uint64_t i = 0; i < cnt; ++i) {
+    Iovec v;
+    memcpy(&v, reinterpret_cast<const void*>(iov + i * sizeof v), sizeof v);
+    if (v.len == 0) continue;
+    const long r = write ? sys_write(fd, v.base, v.len) : sys_read(fd, v.base, v.len, -1);
+    if (r < 0) return total > 0 ? total : r;
+    total += r;
+    if (static_cast<uint64_t>(r) < v.len) break;
+  }
+  return total;
+}
+
+int new_fd() {
+  for (int i = 0; i < kMaxFds; ++i)
+    if (g_fds[i].kind == FdKind::kFree) return i;
+  return -1;
+}
+
+bool read_path(uint64_t p, std::string& out) {
+  // The program's string, inside the enclave, at most PATH_MAX bytes.
+  for (uint64_t i = 0; i < 4096; ++i) {
+    if (!program_buffer(p + i, 1)) return false;
+    const char c = *reinterpret_cast<const char*>(p + i);
+    if (c == 0) return true;
+    out.push_back(c);
+  }
+  return false;
+}
+
+long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
+  std::string path;
+  if (!read_path(pathp, path)) return fail(EFAULT);
+  if (path.empty()) return fail(ENOENT);
+  if (path[0] != '/' && static_cast<int>(dirfd) != kAtFdcwd) return fail(EACCES);
+  if (path[0] != '/' || !nsgx::libos::check_path(path)) {
+    if (g_trace) say("nsgx libos: openat " + path + ": not an absolute, normal path: EACCES\n");
+    return fail(EACCES);
+  }
+  const int fd = new_fd();
+  if (fd < 0) return fail(EMFILE);
+  if (const auto* tf = g_manifest->trusted(path)) {
+    if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return fail(EACCES);
+    std::string why;
+    const TrustedCopy* c = load_trusted(*tf, why);
+    if (c == nullptr) {
+      say("nsgx run: " + why + "\n");
+      return fail(EACCES);
+    }
+    g_fds[fd] = Fd{FdKind::kTrusted, -1, c, 0};
+    return fd;
+  }
+  if (g_manifest->allowed(path)) {
+    const int h =
+        ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
+    if (h < 0) return fail(errno);
+    g_fds[fd] = Fd{FdKind::kHost, h, nullptr, 0};
+    return fd;
+  }
+  if (g_trace) say("nsgx libos: openat " + path + ": neither trusted nor allowed: EACCES\n");
+  return fail(EACCES);
+}
+
+long sys_close(int64_t fd) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (f->kind == FdKind::kHost) (void)::close(f->host);
+  *f = Fd{};
+  return 0;
+}
+
+long sys_fstat(int64_t fd, uint64_t out) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (!program_buffer(out, sizeof(struct stat))) return fail(EFAULT);
+  struct stat st;
+  memset(&st, 0, sizeof st);
+  if (f->kind == FdKind::kTrusted) {
+    st.st_mode = S_IFREG | 0444;
+    st.st_nlink = 1;
+    st.st_size = static_cast<off_t>(f->copy->size);
+    st.st_blksize = 4096;
+    st.st_blocks = static_cast<blkcnt_t>((f->copy->size + 511) / 512);
+  } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
+    return fail(errno);
+  }
+  memcpy(reinterpret_cast<void*>(out), &st, sizeof st);
+  return 0;
+}
+
+long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (f->kind == FdKind::kHostStdio) return fail(ESPIPE);
+  int64_t size = 0;
+  if (f->kind == FdKind::kTrusted) {
+    size = static_cast<int64_t>(f->copy->size);
+  } else if (whence == SEEK_END) {
+    struct stat st;
+    if (::fstat(f->host, &st) != 0) return fail(errno);
+    size = st.st_size;
+  }
+  int64_t base = 0;
+  if (whence == SEEK_SET)
+    base = 0;
+  else if (whence == SEEK_CUR)
+    base = static_cast<int64_t>(f->offset);
+  else if (whence == SEEK_END)
+    base = size;
+  else
+    return fail(EINVAL);
+  if ((off > 0 && base > INT64_MAX - off) || base + off < 0) return fail(EINVAL);
+  f->offset = static_cast<uint64_t>(base + off);
+  return static_cast<long>(f->offset);
+}
+
+long sys_clock_gettime(int64_t clk, uint64_t out) {
+  if (!program_buffer(out, sizeof(struct timespec))) return fail(EFAULT);
+  if (clk < 0 || clk > 11) return fail(EINVAL);
+  struct timespec ts = {0, 0};
+  if (::clock_gettime(static_cast<clockid_t>(clk), &ts) != 0) return fail(errno);  // form checked by nsgx_tposix
+  // Clocks that never go back on Linux (MONOTONIC, MONOTONIC_RAW,
+  // MONOTONIC_COARSE, BOOTTIME) must not go back here either: a host that
+  // answers an earlier time than it did before is refused (Iago).
+  if (clk == 1 || clk == 4 || clk == 6 || clk == 7) {
+    const struct timespec& last = g_last_monotonic[clk];
+    if (ts.tv_sec < last.tv_sec || (ts.tv_sec == last.tv_sec && ts.tv_nsec < last.tv_nsec)) return fail(EIO);
+    g_last_monotonic[clk] = ts;
+  }
+  memcpy(reinterpret_cast<void*>(out), &ts, sizeof ts);
+  return 0;
+}
+
+long sys_uname(uint64_t out) {
+  struct Utsname {
+    char f[6][65];
+  } u;
+  if (!program_buffer(out, sizeof u)) return fail(EFAULT);
+  memset(&u, 0, sizeof u);
+  const char* v[6] = {"Linux", "nsgx-enclave", "6.1.0-nsgx-libos", "#1 nestedsgx library OS", "x86_64", "(none)"};
+  for (int i = 0; i < 6; ++i) strncpy(u.f[i], v[i], 64);
+  memcpy(reinterpret_cast<void*>(out), &u, sizeof u);
+  return 0;
+}
+
+long sys_prlimit(int64_t pid, uint64_t res, uint64_t newp, uint64_t oldp) {
+  if (pid != 0 && static_cast<uint64_t>(pid) != kFixedPid) return fail(ESRCH);
+  if (newp != 0) return fail(EPERM);
+  if (res > 15) return fail(EINVAL);
+  if (oldp == 0) return 0;
+  if (!program_buffer(oldp, 16)) return fail(EFAULT);
+  uint64_t lim[2] = {UINT64_MAX, UINT64_MAX};
+  if (res == 3 /* RLIMIT_STACK */) lim[0] = lim[1] = g_stack_size;
+  if (res == 7 /* RLIMIT_NOFILE */) lim[0] = lim[1] = kMaxFds;
+  memcpy(reinterpret_cast<void*>(oldp), lim, sizeof lim);
+  return 0;
+}
+
+long sys_getrandom(uint64_t buf, uint64_t n) {
+  if (!program_buffer(buf, n)) return fail(EFAULT);
+  if (n > (1u << 25)) n = 1u << 25;  // Linux returns at most 32 MiB - 1 per call too
+  if (sgx_read_rand(reinterpret_cast<unsigned char*>(buf), n) != SGX_SUCCESS) return fail(EIO);
+  return static_cast<long>(n);
+}
+
+uint8_t g_traced[512 / 8];
+
+long unknown(uint64_t nr) {
+  if (g_trace && (nr >= 512 || !bit(g_traced, nr))) {
+    if (nr < 512) set_bit(g_traced, nr, true);
+    say("nsgx libos: system call " + std::to_string(nr) + " is not implemented: ENOSYS\n");
+  }
+  return fail(ENOSYS);
+}
+
+long dispatch(const sgx_cpu_context_t& c) {
+  const uint64_t a0 = c.rdi, a1 = c.rsi, a2 = c.rdx, a3 = c.r10, a4 = c.r8;
+  switch (static_cast<long>(c.rax)) {
+    case kRead:
+      return sys_read(static_cast<int64_t>(a0), a1, a2, -1);
+    case kPread64:
+      return static_cast<int64_t>(a3) < 0 ? fail(EINVAL)
+                                          : sys_read(static_cast<int64_t>(a0), a1, a2, static_cast<int64_t>(a3));
+    case kWrite:
+      return sys_write(static_cast<int64_t>(a0), a1, a2);
+    case kReadv:
+      return sys_rwv(false, static_cast<int64_t>(a0), a1, a2);
+    case kWritev:
+      return sys_rwv(true, static_cast<int64_t>(a0), a1, a2);
+    case kOpenat:
+      return sys_openat(static_cast<int64_t>(a0), a1, a2, a3);
+    case kClose:
+      return sys_close(static_cast<int64_t>(a0));
+    case kFstat:
+      return sys_fstat(static_cast<int64_t>(a0), a1);
+    case kNewfstatat: {
+      std::string p;
+      if (!read_path(a1, p)) return fail(EFAULT);
+      if (p.empty() && (a3 & kAtEmptyPath)) return sys_fstat(static_cast<int64_t>(a0), a2);
+      return fail(EACCES);  // stat by path: M3
+    }
+    case kLseek:
+      return sys_lseek(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2);
+    case kBrk:
+      return sys_brk(a0);
+    case kMmap:
+      return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4));
+    case kMunmap:
+      return sys_munmap(a0, a1);
+    case kMprotect:
+      return sys_mprotect(a0, a1, a2);
+    case kMadvise:
+      return 0;  // advice only
+    case kIoctl:  // TCGETS and everything else: no terminals here (isatty is false)
+      return fd_at(static_cast<int64_t>(a0)) ? fail(ENOTTY) : fail(EBADF);
+    case kArchPrctl:
+      return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
+    case kSetTidAddress:    // the thread's id, as getpid and gettid: one process, one thread
+    case kGetpid:
+    case kGettid:
+      return static_cast<long>(kFixedPid);
+    case kSetRobustList:
+      return 0;
+    case kRseq:
+      return fail(ENOSYS);  // glibc then does without
+    case kPrlimit64:
+      return sys_prlimit(static_cast<int64_t>(a0), a1, a2, a3);
+    case kGetrandom:
+      return sys_getrandom(a0, a1);
+    case kClockGettime:
+      return sys_clock_gettime(static_cast<int64_t>(a0), a1);
+    case kUname:
+      return sys_uname(a0);
+    case kExit:
+    case kExitGroup:
+      libos_leave_program(g_jb, static_cast<int64_t>(a0 & 0xff));
+    default:
+      return unknown(c.rax);
+  }
+}
+
+bool at_syscall(uint64_t rip) {
+  const uint8_t* at = reinterpret_cast<const uint8_t*>(rip);
+  return sgx_is_within_enclave(at, 2) && at[0] == 0x0f && at[1] == 0x05;
+}
+
+// Phase 1 (nsgx_first_phase.h): only arch_prctl's FS, which needs ERESUME.
+extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
+  if (vector != SGX_EXCEPTION_VECTOR_UD) return 0;
+  if (st->rip == reinterpret_cast<uint64_t>(libos_fs_stub) && g_resume_rip != 0) {
+    // Every register is already the program's (the second phase restored
+    // them before jumping here) but RIP and FS.
+    st->rip = g_resume_rip;
+    st->fs_base = g_program_fs;
+    g_resume_rip = 0;
+    return 1;
+  }
+  if (st->rax != kArchPrctl || !at_syscall(st->rip)) return 0;
+  if (st->rdi == kArchSetFs) {
+    st->fs_base = st->rsi;
+    g_program_fs = st->rsi;
+  } else if (st->rdi == kArchGetFs && sgx_is_within_enclave(reinterpret_cast<const void*>(st->rsi), 8)) {
+    memcpy(reinterpret_cast<void*>(st->rsi), &st->fs_base, 8);
+  } else {
+    return 0;
+  }
+  st->rax = 0;
+  st->rcx = st->rip + 2;  // SYSCALL's own effects on RCX and R11
+  st->r11 = st->rflags;
+  st->rip += 2;
+  return 1;
+}
+
+// Phase 2: every other system call, on the program's stack (below its red zone).
+extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
+  sgx_cpu_context_t& c = info->cpu_context;
+  if (g_trace > 1)
+    say("nsgx libos: exception " + std::to_string(info->exception_vector) + " at " + std::to_string(c.rip) + ", rax " +
+        std::to_string(c.rax) + "\n");
+  if (info->exception_vector != SGX_EXCEPTION_VECTOR_UD || !at_syscall(c.rip)) return EXCEPTION_CONTINUE_SEARCH;
+  const long r = dispatch(c);
+  c.rax = static_cast<uint64_t>(r);
+  c.rcx = c.rip + 2;
+  c.r11 = c.rflags;
+  c.rip += 2;
+  // glibc's TCB starts with a pointer to itself, as the trusted runtime's
+  // TD does: %fs:0 tells whose FS is in effect.
+  uint64_t fs0;
+  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
+  if (g_program_fs != 0 && fs0 != g_program_fs) {
+    g_resume_rip = c.rip;
+    c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
+  }
+  return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+// ---- the initial stack (x86-64 psABI 3.4.1, "Initial Stack and Register State") ----
+
+uint64_t cpuid_edx1() {
+  uint32_t a = 1, b, c = 0, d;
+  __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+  return d;
+}
+
+// Builds argc, argv, envp and auxv below `top` (downwards, 16-byte aligned),
+// with their strings above them; returns the program's initial RSP, or 0
+// if it does not fit in `room` bytes.
+uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const Loaded& img) {
+  uint64_t at = top;
+  const uint64_t floor = top - room;
+  auto push_bytes = [&](const void* p, size_t n) -> uint64_t {
+    if (at - floor < n) return 0;
+    at -= n;
+    memcpy(reinterpret_cast<void*>(at), p, n);
+    return at;
+  };
+  // Strings: argv (as given), then NAME=VALUE from the manifest only.
+  uint64_t argv_ptrs[256];
+  size_t argc = 0;
+  for (size_t i = 0; i < args_len;) {
+    const size_t n = strnlen(args + i, args_len - i);
+    if (i + n == args_len || argc == 256) return 0;  // not NUL-terminated, or too many
+    argv_ptrs[argc] = 0;
+    ++argc;
+    i += n + 1;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < args_len; ++k) {
+    const size_t n = strlen(args + i);
+    argv_ptrs[k] = push_bytes(args + i, n + 1);
+    if (argv_ptrs[k] == 0) return 0;
+    i += n + 1;
+  }
+  if (!g_manifest->argv0.empty() && argc > 0) {
+    argv_ptrs[0] = push_bytes(g_manifest->argv0.c_str(), g_manifest->argv0.size() + 1);
+    if (argv_ptrs[0] == 0) return 0;
+  }
+  const size_t envc = g_manifest->env.size();
+  uint64_t* env_ptrs = static_cast<uint64_t*>(calloc(envc + 1, 8));
+  if (env_ptrs == nullptr) return 0;
+  for (size_t i = 0; i < envc; ++i) {
+    const std::string s = g_manifest->env[i].first + "=" + g_manifest->env[i].second;
+    env_ptrs[i] = push_bytes(s.c_str(), s.size() + 1);
+    if (env_ptrs[i] == 0) {
+      free(env_ptrs);
+      return 0;
+    }
+  }
+  const uint64_t execfn = push_bytes(g_manifest->entrypoint.c_str(), g_manifest->entrypoint.size() + 1);
+  const char platform[] = "x86_64";
+  const uint64_t plat = push_bytes(platform, sizeof platform);
+  uint8_t rnd[16];
+  if (sgx_read_rand(rnd, sizeof rnd) != SGX_SUCCESS) {
+    free(env_ptrs);
+    return 0;
+  }
+  const uint64_t random = push_bytes(rnd, sizeof rnd);
+  if (execfn == 0 || plat == 0 || random == 0) {
+    free(env_ptrs);
+    return 0;
+  }
+  // The vectors: argc, argv..., 0, envp..., 0, auxv pairs..., AT_NULL.
+  const uint64_t aux[][2] = {
+      {3 /* AT_PHDR */, img.phdr},
+      {4 /* AT_PHENT */, 56},
+      {5 /* AT_PHNUM */, img.phnum},
+      {6 /* AT_PAGESZ */, kPage},
+      {7 /* AT_BASE */, 0},
+      {8 /* AT_FLAGS */, 0},
+      {9 /* AT_ENTRY */, img.entry},
+      {11 /* AT_UID */, 0},
+      {12 /* AT_EUID */, 0},
+      {13 /* AT_GID */, 0},
+      {14 /* AT_EGID */, 0},
+      {15 /* AT_PLATFORM */, plat},
+      {16 /* AT_HWCAP */, cpuid_edx1()},
+      {17 /* AT_CLKTCK */, 100},
+      {23 /* AT_SECURE */, 0},
+      {25 /* AT_RANDOM */, random},
+      {26 /* AT_HWCAP2 */, 0},
+      {31 /* AT_EXECFN */, execfn},
+      {0 /* AT_NULL */, 0},
+  };
+  const size_t words = 1 + argc + 1 + envc + 1 + 2 * (sizeof aux / sizeof aux[0]);
+  at &= ~uint64_t{15};
+  if (at - floor < words * 8 + 16) {
+    free(env_ptrs);
+    return 0;
+  }
+  at -= words * 8;
+  at &= ~uint64_t{15};
+  uint64_t* w = reinterpret_cast<uint64_t*>(at);
+  size_t i = 0;
+  w[i++] = argc;
+  for (size_t a = 0; a < argc; ++a) w[i++] = argv_ptrs[a];
+  w[i++] = 0;
+  for (size_t e = 0; e < envc; ++e) w[i++] = env_ptrs[e];
+  w[i++] = 0;
+  for (const auto& p : aux) {
+    w[i++] = p[0];
+    w[i++] = p[1];
+  }
+  free(env_ptrs);
+  return at;
+}
+
+bool load_manifest(std::string& why) {
+  const uint8_t* m = nsgx_libos_manifest;
+  uint32_t total;
+  memcpy(&total, m + 12, 4);
+  if (total < nsgx::libos::kManifestHeaderSize || total > LIBOS_MANIFEST_MAX) {
+    why = "the enclave holds no manifest (build it with `nsgx libos build`)";
+    return false;
+  }
+  auto parsed = nsgx::libos::parse_manifest(nsgx::ByteSpan(m, total));
+  if (!parsed) {
+    why = "the enclave's manifest is not valid: " + parsed.error().message();
+    return false;
+  }
+  g_manifest = new Manifest(std::move(*parsed));
+  return true;
+}
+
+int run(const char* args, size_t args_len) {
+  std::string why;
+  if (!load_manifest(why)) {
+    say("nsgx run: " + why + "\n");
+    return kCannotRun;
+  }
+  if (!region_init()) {
+    say("nsgx run: the enclave has no user region for the program (<UserRegionSize>)\n");
+    return kCannotRun;
+  }
+  const auto* tf = g_manifest->trusted(g_manifest->entrypoint);
+  if (tf == nullptr) {
+    say("nsgx run: the entrypoint is not a trusted file\n");
+    return kCannotRun;
+  }
+  const TrustedCopy* prog = load_trusted(*tf, why);
+  Loaded img;
+  if (prog == nullptr || !load_program(*prog, img, why)) {
+    say("nsgx run: " + why + "\n");
+    return kCannotRun;
+  }
+  // brk: a quarter of the user region at most, reserved now, accepted as it grows.
+  const uint64_t brk_pages = g_region.pages / 4;
+  const uint64_t brk_first = reserve_pages(brk_pages);
+  if (brk_first == UINT64_MAX) {
+    say("nsgx run: no room for the program's heap\n");
+    return kCannotRun;
+  }
+  g_brk_start = g_brk = reinterpret_cast<uint64_t>(g_region.base + brk_first * kPage);
+  g_brk_end = g_brk_start + brk_pages * kPage;
+  for (int fd = 0; fd < 3; ++fd) g_fds[fd] = Fd{FdKind::kHostStdio, fd, nullptr, 0};
+  // The program's stack: this thread's, below what this function and the
+  // handlers above it use (the SDK's handlers run only on it).
+  g_stack_size = g_global_data.stack_size;
+  uint64_t here;
+  __asm__ volatile("mov %%rsp, %0" : "=r"(here));
+  const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
+  const uint64_t sp = build_stack(top, kArgRoom, args, args_len, img);
+  if (sp == 0) {
+    say("nsgx run: the arguments do not fit on the program's stack\n");
+    return kCannotRun;
+  }
+  if (!nsgx_set_first_phase_handler(libos_first_phase) ||
+      sgx_register_exception_handler(1, libos_syscall_handler) == nullptr) {
+    say("nsgx run: cannot install the system call handlers\n");
+    return kCannotRun;
+  }
+  return static_cast<int>(libos_enter_program(img.entry, sp, g_jb));
+}
+
+}  // namespace
+
+extern "C" int libos_run(const char* args, size_t args_len, int trace) {
+  static int ran = 0;
+  if (__atomic_exchange_n(&ran, 1, __ATOMIC_SEQ_CST)) {
+    say("nsgx run: the library OS enclave runs one program once\n");
+    return kCannotRun;
+  }
+  g_trace = trace;
+  return run(args, args_len);
+}

@@ -1,0 +1,46 @@
+// The library OS's untrusted host (docs/libos.md): loads a built library OS
+// enclave (`nsgx libos build`) and runs its program once, with this
+// process's stdin, stdout and stderr; exits with the program's status.
+// `nsgx run` starts it (under `nsgx exec` for the inproc backend). The
+// enclave's OCALLs are the POSIX layer's (libnsgx_uposix), answered here;
+// the enclave checks every answer.
+//
+//   nsgx-libos-host [--trace] ENCLAVE -- PROGRAM ARGS...
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "libos_u.h"
+#include "sgx_urts.h"
+
+int main(int argc, char** argv) {
+  int i = 1, trace = 0;
+  if (i < argc && std::strcmp(argv[i], "--trace") == 0) {
+    const char* level = std::getenv("NSGX_LIBOS_TRACE");  // 2: every exception too
+    trace = level != nullptr && std::strcmp(level, "2") == 0 ? 2 : 1;
+    ++i;
+  }
+  if (argc - i < 3 || std::strcmp(argv[i + 1], "--") != 0) {
+    std::fprintf(stderr, "usage: nsgx-libos-host [--trace] ENCLAVE -- PROGRAM [ARGS...]\n");
+    return 2;
+  }
+  const char* image = argv[i];
+  std::string args;
+  for (int a = i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
+  sgx_enclave_id_t eid = 0;
+  sgx_status_t st = sgx_create_enclave(image, 1, nullptr, nullptr, &eid, nullptr);
+  if (st != SGX_SUCCESS) {
+    std::fprintf(stderr, "nsgx run: cannot load the library OS enclave %s: SGX status 0x%x\n", image, st);
+    return 126;
+  }
+  int status = 126;
+  st = libos_run(eid, &status, args.data(), args.size(), trace);
+  if (st != SGX_SUCCESS) {
+    std::fprintf(stderr, "nsgx run: the library OS enclave failed: SGX status 0x%x\n", st);
+    status = 126;
+  }
+  std::fflush(stdout);
+  sgx_destroy_enclave(eid);
+  return status;
+}

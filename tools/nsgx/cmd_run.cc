@@ -1,0 +1,250 @@
+// `nsgx libos build` and `nsgx run` (docs/libos.md): an unmodified program
+// in the library OS enclave.
+//
+//   nsgx libos build --manifest M.toml --out DIR [--key KEY]
+//       fills in the SHA-256 of trusted files the TOML leaves out (as
+//       gramine-sgx-sign does), writes the canonical manifest into the
+//       library OS enclave's measured manifest section and signs it:
+//       DIR/libos.signed.so (+ manifest.bin, libos.config.xml, the key)
+//   nsgx run [--manifest M.toml | --enclave DIR] [--trace] -- PROGRAM ARGS...
+//       runs PROGRAM there with ARGS; without --manifest or --enclave, a
+//       manifest that trusts PROGRAM alone. Exit status: the program's;
+//       126 when it cannot start (the reason on stderr).
+// The backend is the SDK runtime's (NSGX_BACKEND; inproc runs the host
+// under `nsgx exec`).
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/install_layout.h"
+#include "crypto/sha.h"
+#include "image/elf.h"
+#include "libos/manifest/manifest.h"
+#include "libos/manifest/toml_manifest.h"
+#include "tools/nsgx/commands.h"
+#include "tools/nsgx/process.h"
+
+namespace nsgx::cli {
+
+namespace {
+
+constexpr int kCannotRun = 126;
+constexpr const char* kManifestSection = ".nsgx_libos_manifest";
+constexpr std::uint64_t kManifestSectionSize = 65536;  // libos_enclave.cc's LIBOS_MANIFEST_MAX
+constexpr std::uint64_t kDefaultUserRegion = std::uint64_t{256} << 20;
+
+std::string unsigned_enclave() {
+  if (const char* p = std::getenv("NSGX_LIBOS_ENCLAVE"); p && *p) return p;
+  return installed_or_build("libos_enclave.unsigned.so", NSGX_LIBOS_ENCLAVE_BUILD_PATH);
+}
+
+std::string libos_host() {
+  if (const char* p = std::getenv("NSGX_LIBOS_HOST"); p && *p) return p;
+  return installed_or_build("nsgx-libos-host", NSGX_LIBOS_HOST_BUILD_PATH);
+}
+
+// Runs a helper (keygen, sign) with its stdout on our stderr: stdout
+// belongs to the program `nsgx run` runs.
+int run_helper(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    (void)dup2(2, 1);
+    std::vector<char*> a;
+    a.reserve(argv.size() + 1);
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Writes `manifest` into the section of an unsigned image, checking that
+// the section is where the image says, of the size the enclave expects.
+Result<Bytes> with_manifest(Bytes image, const Bytes& manifest) {
+  auto elf = image::ElfFile::parse(image);
+  if (!elf) return elf.error().context("the library OS enclave");
+  const image::ElfSection* s = elf->find_section(kManifestSection);
+  if (s == nullptr) return Error("the library OS enclave has no " + std::string(kManifestSection) + " section");
+  if (s->size != kManifestSectionSize || s->offset > image.size() || image.size() - s->offset < s->size)
+    return Error(std::string(kManifestSection) + ": not " + std::to_string(kManifestSectionSize) +
+                 " bytes in the file");
+  if (manifest.size() > s->size)
+    return Error("the manifest's binary form (" + std::to_string(manifest.size()) + " bytes) exceeds the enclave's " +
+                 std::to_string(s->size) + "-byte manifest section");
+  std::fill(image.begin() + static_cast<std::ptrdiff_t>(s->offset),
+            image.begin() + static_cast<std::ptrdiff_t>(s->offset + s->size), std::uint8_t{0});
+  std::copy(manifest.begin(), manifest.end(), image.begin() + static_cast<std::ptrdiff_t>(s->offset));
+  return image;
+}
+
+// The manifest with every trusted file's hash filled in from the file.
+Status fill_hashes(libos::Manifest& m, const std::vector<std::string>& unhashed) {
+  for (const auto& path : unhashed) {
+    auto bytes = read_file(path);
+    if (!bytes) return Error(path + ": cannot read the trusted file to hash it: " + bytes.error().message());
+    const auto d = crypto::sha256(*bytes);
+    for (auto& f : m.trusted_files)
+      if (f.path == path) std::copy(d.begin(), d.end(), f.sha256.begin());
+  }
+  return {};
+}
+
+Status build(libos::Manifest m, const std::string& out, std::string key) {
+  auto bin = libos::encode_manifest(std::move(m));
+  if (!bin) return bin.error();
+  auto parsed = libos::parse_manifest(*bin);
+  if (!parsed) return parsed.error();
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) return Error(out + ": " + ec.message());
+  auto image = read_file(unsigned_enclave());
+  if (!image) return image.error().context("the library OS enclave");
+  auto patched = with_manifest(std::move(*image), *bin);
+  if (!patched) return patched.error();
+  NSGX_RETURN_IF_ERROR(write_file(out + "/libos.unsigned.so", *patched));
+  NSGX_RETURN_IF_ERROR(write_file(out + "/manifest.bin", *bin));
+  const std::uint64_t region = parsed->enclave_size != 0 ? parsed->enclave_size : kDefaultUserRegion;
+  const std::string config =
+      "<EnclaveConfiguration>\n  <StackMaxSize>0x400000</StackMaxSize>\n"
+      "  <HeapMaxSize>0x100000</HeapMaxSize>\n  <TCSNum>1</TCSNum>\n"
+      "  <UserRegionSize>" +
+      std::to_string(region) + "</UserRegionSize>\n</EnclaveConfiguration>\n";
+  NSGX_RETURN_IF_ERROR(write_file(out + "/libos.config.xml",
+                                  ByteSpan(reinterpret_cast<const std::uint8_t*>(config.data()), config.size())));
+  if (key.empty()) {
+    key = out + "/signing_key.pem";
+    if (access(key.c_str(), R_OK) != 0 && run_helper({self_exe(), "keygen", "--out", key}) != 0)
+      return Error("cannot make a signing key at " + key);
+  }
+  if (run_helper({self_exe(), "sign", "--config", out + "/libos.config.xml", "--key", key, "--out-image",
+                  out + "/libos.signed.so", out + "/libos.unsigned.so"}) != 0)
+    return Error("signing the library OS enclave failed");
+  return {};
+}
+
+Result<libos::Manifest> manifest_from_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return text.error();
+  std::vector<std::string> unhashed;
+  auto m = libos::manifest_from_toml(std::string(text->begin(), text->end()), path, &unhashed);
+  if (!m) return m.error();
+  NSGX_RETURN_IF_ERROR(fill_hashes(*m, unhashed));
+  return m;
+}
+
+// The minimal manifest for `nsgx run -- PROG`: PROG (made absolute) is the
+// entrypoint and the only trusted file.
+Result<libos::Manifest> manifest_for(const std::string& program) {
+  char real[PATH_MAX];
+  if (realpath(program.c_str(), real) == nullptr) return Error(program + ": no such program");
+  libos::Manifest m;
+  m.entrypoint = real;
+  m.trusted_files.push_back({real, {}});
+  NSGX_RETURN_IF_ERROR(fill_hashes(m, {real}));
+  return m;
+}
+
+struct RunOptions {
+  std::string manifest, enclave;
+  bool trace = false;
+  std::vector<std::string> command;
+};
+
+int run(const RunOptions& o) {
+  std::string dir = o.enclave, tmp;
+  if (dir.empty()) {
+    auto m = o.manifest.empty() ? manifest_for(o.command[0]) : manifest_from_file(o.manifest);
+    if (!m) {
+      std::cerr << "nsgx run: " << m.error().message() << "\n";
+      return kCannotRun;
+    }
+    const char* t = std::getenv("TMPDIR");
+    std::string templ = std::string(t && *t ? t : "/tmp") + "/nsgx-run-XXXXXX";
+    if (mkdtemp(templ.data()) == nullptr) {
+      std::cerr << "nsgx run: cannot make a temporary directory\n";
+      return kCannotRun;
+    }
+    dir = tmp = templ;
+    if (auto st = build(std::move(*m), dir, ""); !st) {
+      std::cerr << "nsgx run: " << st.error().message() << "\n";
+      std::filesystem::remove_all(tmp);
+      return kCannotRun;
+    }
+  }
+  std::vector<std::string> argv;
+  const char* backend = std::getenv("NSGX_BACKEND");
+  if (backend != nullptr && std::string(backend) == "inproc")
+    argv = {self_exe(), "exec", "--cpuid", "off", "--"};  // the host needs no SGX CPUID
+  argv.push_back(libos_host());
+  if (o.trace) argv.emplace_back("--trace");
+  argv.push_back(dir + "/libos.signed.so");
+  argv.emplace_back("--");
+  argv.insert(argv.end(), o.command.begin(), o.command.end());
+  const int status = run_process(argv);
+  if (!tmp.empty()) std::filesystem::remove_all(tmp);
+  return status < 0 ? kCannotRun : status;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("run", "run an unmodified static-PIE Linux program inside the library OS enclave");
+  auto o = std::make_shared<RunOptions>();
+  cmd->add_option("--manifest", o->manifest, "the manifest (TOML, docs/libos.md)");
+  cmd->add_option("--enclave", o->enclave, "a directory `nsgx libos build` wrote");
+  cmd->add_flag("--trace", o->trace,
+                "log system calls the library OS refuses or does not know (also NSGX_LIBOS_TRACE=1)");
+  cmd->add_option("command", o->command, "PROGRAM [ARGS...] (after --)")->required();
+  cmd->callback([o, &exit_code] {
+    if (!o->manifest.empty() && !o->enclave.empty()) {
+      std::cerr << "nsgx run: --manifest and --enclave exclude each other\n";
+      exit_code = kExitBadInput;
+      return;
+    }
+    if (const char* t = std::getenv("NSGX_LIBOS_TRACE"); t && (std::string(t) == "1" || std::string(t) == "2"))
+      o->trace = true;
+    exit_code = run(*o);
+  });
+
+  auto* libos = app.add_subcommand("libos", "the library OS: build an enclave for a manifest");
+  libos->require_subcommand(1);
+  auto* b = libos->add_subcommand("build", "sign the library OS enclave with a manifest, to run many times");
+  auto manifest = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto key = std::make_shared<std::string>();
+  b->add_option("--manifest", *manifest, "the manifest (TOML)")->required();
+  b->add_option("--out", *out, "the directory to write")->required();
+  b->add_option("--key", *key, "the signing key (RSA-3072, e=3; default: a new one in the directory)");
+  b->callback([manifest, out, key, &exit_code] {
+    auto m = manifest_from_file(*manifest);
+    if (!m) {
+      std::cerr << "nsgx libos build: " << m.error().message() << "\n";
+      exit_code = kExitBadInput;
+      return;
+    }
+    if (auto st = build(std::move(*m), *out, *key); !st) {
+      std::cerr << "nsgx libos build: " << st.error().message() << "\n";
+      exit_code = kExitBadInput;
+      return;
+    }
+    std::cout << *out << "/libos.signed.so\n";
+  });
+}
+
+}  // namespace nsgx::cli

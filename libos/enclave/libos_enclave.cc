@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 
+#include "libos/enclave/program_entry.h"
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
 #include "nsgx_first_phase.h"
@@ -57,69 +58,6 @@ __asm__(
     ".fill 65536, 1, 0\n"
     ".previous\n");
 extern "C" const uint8_t nsgx_libos_manifest[LIBOS_MANIFEST_MAX];
-
-// Entering and leaving the program (asm below): libos_enter_program saves
-// the callee-saved registers and the return address in `jb`, switches to
-// `sp` and jumps to `entry` with the registers the x86-64 ABI's process
-// entry expects (RDX = 0: no rtld_fini); libos_leave_program returns from
-// that call with `status`, from any depth of the program's stack.
-extern "C" int64_t libos_enter_program(uint64_t entry, uint64_t sp, uint64_t* jb);
-extern "C" __attribute__((noreturn)) void libos_leave_program(uint64_t* jb, int64_t status);
-__asm__(
-    ".text\n"
-    ".globl libos_enter_program\n"
-    ".hidden libos_enter_program\n"
-    "libos_enter_program:\n"
-    "  mov %rbx, 0(%rdx)\n"
-    "  mov %rbp, 8(%rdx)\n"
-    "  mov %r12, 16(%rdx)\n"
-    "  mov %r13, 24(%rdx)\n"
-    "  mov %r14, 32(%rdx)\n"
-    "  mov %r15, 40(%rdx)\n"
-    "  lea 8(%rsp), %rax\n"
-    "  mov %rax, 48(%rdx)\n"
-    "  mov (%rsp), %rax\n"
-    "  mov %rax, 56(%rdx)\n"
-    "  mov %rdi, %rax\n"
-    "  mov %rsi, %rsp\n"
-    "  xor %ebx, %ebx\n"
-    "  xor %ecx, %ecx\n"
-    "  xor %edx, %edx\n"
-    "  xor %ebp, %ebp\n"
-    "  xor %esi, %esi\n"
-    "  xor %edi, %edi\n"
-    "  xor %r8d, %r8d\n"
-    "  xor %r9d, %r9d\n"
-    "  xor %r10d, %r10d\n"
-    "  xor %r11d, %r11d\n"
-    "  xor %r12d, %r12d\n"
-    "  xor %r13d, %r13d\n"
-    "  xor %r14d, %r14d\n"
-    "  xor %r15d, %r15d\n"
-    "  cld\n"
-    "  jmp *%rax\n"
-    ".globl libos_leave_program\n"
-    ".hidden libos_leave_program\n"
-    "libos_leave_program:\n"
-    "  mov %rsi, %rax\n"
-    "  mov 0(%rdi), %rbx\n"
-    "  mov 8(%rdi), %rbp\n"
-    "  mov 16(%rdi), %r12\n"
-    "  mov 24(%rdi), %r13\n"
-    "  mov 32(%rdi), %r14\n"
-    "  mov 40(%rdi), %r15\n"
-    "  mov 48(%rdi), %rsp\n"
-    "  cld\n"
-    "  jmp *56(%rdi)\n"
-    ".globl libos_fs_stub\n"
-    ".hidden libos_fs_stub\n"
-    "libos_fs_stub:\n"
-    "  ud2\n");
-// Where a system call answered in the second phase returns when an OCALL
-// on the way (its EENTER back loaded the TCS's FS) left the enclave's FS
-// in place of the program's: its #UD lets the first phase put the
-// program's FS back through ERESUME and continue at g_resume_rip.
-extern "C" const char libos_fs_stub[];
 
 namespace {
 
@@ -286,7 +224,7 @@ uint64_t page_index(const void* p) {
 
 const Manifest* g_manifest = nullptr;
 int g_trace = 0;
-uint64_t g_jb[8];
+uint64_t g_jb[kLibosJumpBufferWords];
 uint64_t g_program_fs = 0;                           // the program's FS base (ARCH_SET_FS), 0 before it set one
 uint64_t g_resume_rip = 0;                           // where libos_fs_stub's #UD resumes
 uint64_t g_brk_start = 0, g_brk = 0, g_brk_end = 0;  // brk: reserved pages [start, end), in use to g_brk

@@ -32,7 +32,9 @@
 #include <string>
 #include <string_view>
 
+#include "libos/enclave/bitmap.h"
 #include "libos/enclave/program_entry.h"
+#include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
 #include "nsgx_first_phase.h"
@@ -42,7 +44,6 @@
 #include "sgx_trts_exception.h"
 
 extern "C" volatile nsgx_global_data_t g_global_data;
-extern "C" const char __ehdr_start[];  // the enclave's first byte
 
 // The manifest section: a fixed 64 KiB, page aligned, read-only and
 // measured (EADD + EEXTEND with the image); `nsgx libos build` writes the
@@ -61,9 +62,22 @@ extern "C" const uint8_t nsgx_libos_manifest[LIBOS_MANIFEST_MAX];
 
 namespace {
 
+using nsgx::libos::alloc_pages;
+using nsgx::libos::bit;
+using nsgx::libos::in_region;
+using nsgx::libos::kNoPages;
+using nsgx::libos::kPage;
+using nsgx::libos::make_executable;
+using nsgx::libos::make_usable;
 using nsgx::libos::Manifest;
+using nsgx::libos::page_index;
+using nsgx::libos::region_base;
+using nsgx::libos::region_init;
+using nsgx::libos::region_pages;
+using nsgx::libos::release_pages;
+using nsgx::libos::reserve_pages;
+using nsgx::libos::set_bit;
 
-constexpr uint64_t kPage = 4096;
 constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot execute
 
 // Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
@@ -107,117 +121,6 @@ constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's string
 void say(std::string_view s) {
   if (s.empty()) return;
   (void)::write(2, s.data(), s.size());
-}
-
-// ---- the user region: pages EACCEPTed on demand ----
-
-struct alignas(64) Secinfo {
-  uint64_t flags;
-  uint8_t reserved[56];
-};
-constexpr uint64_t kSiR = 1, kSiW = 2, kSiX = 4, kSiPending = 8, kSiPtReg = 2ull << 8;
-
-uint64_t enclu(uint64_t leaf, const Secinfo* si, uint64_t addr) {
-  uint64_t rax;
-  __asm__ volatile(".byte 0x0f, 0x01, 0xd7" : "=a"(rax) : "a"(leaf), "b"(si), "c"(addr) : "memory", "cc");
-  return rax;
-}
-
-struct Region {
-  uint8_t* base = nullptr;
-  uint64_t pages = 0;
-  uint8_t* accepted = nullptr;  // bit per page: EACCEPTed (then it is ours, RW)
-  uint8_t* used = nullptr;      // bit per page: handed out
-  uint8_t* exec = nullptr;      // bit per page: EMODPEd executable
-  uint64_t hint = 0;
-};
-Region g_region;
-
-bool bit(const uint8_t* m, uint64_t i) { return (m[i / 8] >> (i % 8)) & 1; }
-void set_bit(uint8_t* m, uint64_t i, bool v) {
-  if (v)
-    m[i / 8] = static_cast<uint8_t>(m[i / 8] | (1u << (i % 8)));
-  else
-    m[i / 8] = static_cast<uint8_t>(m[i / 8] & ~(1u << (i % 8)));
-}
-
-bool region_init() {
-  const uint64_t off = g_global_data.user_region_offset, size = g_global_data.user_region_size;
-  if (size == 0 || size % kPage != 0) return false;
-  g_region.base = reinterpret_cast<uint8_t*>(const_cast<char*>(__ehdr_start)) + off;
-  if (!sgx_is_within_enclave(g_region.base, size)) return false;
-  g_region.pages = size / kPage;
-  const uint64_t bytes = (g_region.pages + 7) / 8;
-  g_region.accepted = static_cast<uint8_t*>(calloc(1, bytes));
-  g_region.used = static_cast<uint8_t*>(calloc(1, bytes));
-  g_region.exec = static_cast<uint8_t*>(calloc(1, bytes));
-  return g_region.accepted && g_region.used && g_region.exec;
-}
-
-bool in_region(uint64_t addr, uint64_t len) {
-  const uint64_t b = reinterpret_cast<uint64_t>(g_region.base);
-  return addr >= b && len <= g_region.pages * kPage && addr - b <= g_region.pages * kPage - len;
-}
-
-// Makes pages [first, first + n) usable, zeroed and (if `x`) executable.
-// EACCEPT of a page not yet added makes the backend EAUG it (a fresh zero
-// page, SDM 38.5.1); a page accepted before is cleared instead.
-bool make_usable(uint64_t first, uint64_t n, bool x) {
-  for (uint64_t i = first; i < first + n; ++i) {
-    uint8_t* p = g_region.base + i * kPage;
-    if (!bit(g_region.accepted, i)) {
-      const Secinfo si{kSiR | kSiW | kSiPending | kSiPtReg, {}};
-      if (enclu(5 /* EACCEPT */, &si, reinterpret_cast<uint64_t>(p)) != 0) return false;
-      set_bit(g_region.accepted, i, true);
-    } else {
-      memset(p, 0, kPage);
-    }
-    if (x && !bit(g_region.exec, i)) {
-      const Secinfo si{kSiX, {}};
-      (void)enclu(6 /* EMODPE */, &si, reinterpret_cast<uint64_t>(p));
-      set_bit(g_region.exec, i, true);
-    }
-  }
-  return true;
-}
-
-// Finds n free pages (first fit from the last allocation), marks them used.
-// Returns the first page's index or UINT64_MAX.
-uint64_t reserve_pages(uint64_t n) {
-  if (n == 0 || n > g_region.pages) return UINT64_MAX;
-  for (int pass = 0; pass < 2; ++pass) {
-    uint64_t run = 0;
-    for (uint64_t i = pass == 0 ? g_region.hint : 0; i < g_region.pages; ++i) {
-      run = bit(g_region.used, i) ? 0 : run + 1;
-      if (run == n) {
-        const uint64_t first = i + 1 - n;
-        for (uint64_t k = first; k <= i; ++k) set_bit(g_region.used, k, true);
-        g_region.hint = i + 1;
-        return first;
-      }
-    }
-  }
-  return UINT64_MAX;
-}
-
-void release_pages(uint64_t first, uint64_t n) {
-  for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.used, k, false);
-  if (first < g_region.hint) g_region.hint = first;
-}
-
-void* alloc_pages(uint64_t bytes, bool x) {
-  const uint64_t n = (bytes + kPage - 1) / kPage;
-  const uint64_t first = reserve_pages(n);
-  if (first == UINT64_MAX) return nullptr;
-  if (!make_usable(first, n, x)) {
-    release_pages(first, n);
-    return nullptr;
-  }
-  return g_region.base + first * kPage;
-}
-
-uint64_t page_index(const void* p) {
-  return (reinterpret_cast<uint64_t>(p) - reinterpret_cast<uint64_t>(g_region.base)) / kPage;
 }
 
 // ---- state ----
@@ -266,7 +169,7 @@ const TrustedCopy* load_trusted(const nsgx::libos::TrustedFile& tf, std::string&
     return nullptr;
   }
   struct stat st;
-  if (::fstat(fd, &st) != 0 || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > g_region.pages * kPage / 2) {
+  if (::fstat(fd, &st) != 0 || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > region_pages() * kPage / 2) {
     why = tf.path + ": no size, or too large for the enclave's memory";
     ::close(fd);
     return nullptr;
@@ -391,11 +294,11 @@ bool load_program(const TrustedCopy& f, Loaded& out, std::string& why) {
   }
   const uint64_t n = span / kPage;
   const uint64_t first = reserve_pages(n);
-  if (first == UINT64_MAX) {
+  if (first == kNoPages) {
     why = f.path + ": does not fit in the enclave's memory";
     return false;
   }
-  const uint64_t base = reinterpret_cast<uint64_t>(g_region.base + first * kPage);
+  const uint64_t base = reinterpret_cast<uint64_t>(region_base() + first * kPage);
   for (uint16_t i = 0; i < eh.phnum; ++i) {
     Phdr ph;
     (void)read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph);
@@ -459,8 +362,8 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   if (!in_region(addr, n * kPage)) return fail(EINVAL);
   const uint64_t first = page_index(reinterpret_cast<void*>(addr));
   for (uint64_t k = first; k < first + n; ++k)
-    if (reinterpret_cast<uint64_t>(g_region.base) + k * kPage >= g_brk_start &&
-        reinterpret_cast<uint64_t>(g_region.base) + k * kPage < g_brk_end)
+    if (reinterpret_cast<uint64_t>(region_base()) + k * kPage >= g_brk_start &&
+        reinterpret_cast<uint64_t>(region_base()) + k * kPage < g_brk_end)
       return fail(EINVAL);  // never hand the brk area out twice
   release_pages(first, n);
   return 0;
@@ -472,13 +375,7 @@ long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
   if (n == 0) return 0;
   if (!in_region(addr, n * kPage)) return fail(ENOMEM);
   if (prot & 4) {
-    const uint64_t first = page_index(reinterpret_cast<void*>(addr));
-    for (uint64_t k = first; k < first + n; ++k)
-      if (bit(g_region.accepted, k) && !bit(g_region.exec, k)) {
-        const Secinfo si{kSiX, {}};
-        (void)enclu(6, &si, reinterpret_cast<uint64_t>(g_region.base + k * kPage));
-        set_bit(g_region.exec, k, true);
-      }
+    make_executable(page_index(reinterpret_cast<void*>(addr)), n);
   }
   return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
 }
@@ -986,13 +883,13 @@ int run(const char* args, size_t args_len) {
     return kCannotRun;
   }
   // brk: a quarter of the user region at most, reserved now, accepted as it grows.
-  const uint64_t brk_pages = g_region.pages / 4;
+  const uint64_t brk_pages = region_pages() / 4;
   const uint64_t brk_first = reserve_pages(brk_pages);
-  if (brk_first == UINT64_MAX) {
+  if (brk_first == kNoPages) {
     say("nsgx run: no room for the program's heap\n");
     return kCannotRun;
   }
-  g_brk_start = g_brk = reinterpret_cast<uint64_t>(g_region.base + brk_first * kPage);
+  g_brk_start = g_brk = reinterpret_cast<uint64_t>(region_base() + brk_first * kPage);
   g_brk_end = g_brk_start + brk_pages * kPage;
   for (int fd = 0; fd < 3; ++fd) g_fds[fd] = Fd{FdKind::kHostStdio, fd, nullptr, 0};
   // The program's stack: this thread's, below what this function and the

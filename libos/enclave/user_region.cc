@@ -1,0 +1,144 @@
+// The user region: pages EACCEPTed on demand (user_region.h).
+#include "libos/enclave/user_region.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/sgx/pageinfo.h"
+#include "arch/sgx/types.h"
+#include "libos/enclave/bitmap.h"
+#include "sdk/common/global_data.h"
+#include "sgx_trts.h"
+
+extern "C" volatile nsgx_global_data_t g_global_data;
+extern "C" const char __ehdr_start[];  // the enclave's first byte
+
+namespace nsgx::libos {
+namespace {
+
+static_assert(kPage == sgx::kPageSize);
+
+// EACCEPT and EMODPE take the SECINFO's effective address in RBX, which
+// must be 64-byte aligned (SDM Vol. 3D, EACCEPT/EMODPE "Instruction Operand
+// Encoding" and #GP(0) conditions); sgx::Secinfo (arch/sgx/pageinfo.h) is
+// the architectural layout, aligned here where it is used.
+struct alignas(64) AlignedSecinfo {
+  sgx::Secinfo si;
+};
+static_assert(sizeof(AlignedSecinfo) == 64 && alignof(AlignedSecinfo) == 64,
+              "SDM Vol. 3D: SECINFO is 64 bytes, 64-byte aligned for ENCLU");
+
+uint64_t enclu(sgx::Enclu leaf, const AlignedSecinfo* si, uint64_t addr) {
+  uint64_t rax;
+  __asm__ volatile(".byte 0x0f, 0x01, 0xd7"
+                   : "=a"(rax)
+                   : "a"(static_cast<uint64_t>(leaf)), "b"(si), "c"(addr)
+                   : "memory", "cc");
+  return rax;
+}
+
+void emodpe_x(uint8_t* page) {
+  const AlignedSecinfo si{{sgx::secinfo_flags::kX, {}}};
+  (void)enclu(sgx::Enclu::kEmodpe, &si, reinterpret_cast<uint64_t>(page));
+}
+
+struct Region {
+  uint8_t* base = nullptr;
+  uint64_t pages = 0;
+  uint8_t* accepted = nullptr;  // bit per page: EACCEPTed (then it is ours, RW)
+  uint8_t* used = nullptr;      // bit per page: handed out
+  uint8_t* exec = nullptr;      // bit per page: EMODPEd executable
+  uint64_t hint = 0;
+};
+Region g_region;
+
+}  // namespace
+
+bool region_init() {
+  const uint64_t off = g_global_data.user_region_offset, size = g_global_data.user_region_size;
+  if (size == 0 || size % kPage != 0) return false;
+  g_region.base = reinterpret_cast<uint8_t*>(const_cast<char*>(__ehdr_start)) + off;
+  if (!sgx_is_within_enclave(g_region.base, size)) return false;
+  g_region.pages = size / kPage;
+  const uint64_t bytes = (g_region.pages + 7) / 8;
+  g_region.accepted = static_cast<uint8_t*>(calloc(1, bytes));
+  g_region.used = static_cast<uint8_t*>(calloc(1, bytes));
+  g_region.exec = static_cast<uint8_t*>(calloc(1, bytes));
+  return g_region.accepted && g_region.used && g_region.exec;
+}
+
+uint8_t* region_base() { return g_region.base; }
+uint64_t region_pages() { return g_region.pages; }
+
+bool in_region(uint64_t addr, uint64_t len) {
+  const uint64_t b = reinterpret_cast<uint64_t>(g_region.base);
+  return addr >= b && len <= g_region.pages * kPage && addr - b <= g_region.pages * kPage - len;
+}
+
+uint64_t page_index(const void* p) {
+  return (reinterpret_cast<uint64_t>(p) - reinterpret_cast<uint64_t>(g_region.base)) / kPage;
+}
+
+// EACCEPT of a page not yet added makes the backend EAUG it (a fresh zero
+// page, SDM 38.5.1); a page accepted before is cleared instead.
+bool make_usable(uint64_t first, uint64_t n, bool x) {
+  for (uint64_t i = first; i < first + n; ++i) {
+    uint8_t* p = g_region.base + i * kPage;
+    if (!bit(g_region.accepted, i)) {
+      namespace f = sgx::secinfo_flags;
+      const AlignedSecinfo si{{f::kR | f::kW | f::kPending | f::page_type(sgx::PageType::kReg), {}}};
+      if (enclu(sgx::Enclu::kEaccept, &si, reinterpret_cast<uint64_t>(p)) != 0) return false;
+      set_bit(g_region.accepted, i, true);
+    } else {
+      memset(p, 0, kPage);
+    }
+    if (x && !bit(g_region.exec, i)) {
+      emodpe_x(p);
+      set_bit(g_region.exec, i, true);
+    }
+  }
+  return true;
+}
+
+void make_executable(uint64_t first, uint64_t n) {
+  for (uint64_t k = first; k < first + n; ++k)
+    if (bit(g_region.accepted, k) && !bit(g_region.exec, k)) {
+      emodpe_x(g_region.base + k * kPage);
+      set_bit(g_region.exec, k, true);
+    }
+}
+
+uint64_t reserve_pages(uint64_t n) {
+  if (n == 0 || n > g_region.pages) return kNoPages;
+  for (int pass = 0; pass < 2; ++pass) {
+    uint64_t run = 0;
+    for (uint64_t i = pass == 0 ? g_region.hint : 0; i < g_region.pages; ++i) {
+      run = bit(g_region.used, i) ? 0 : run + 1;
+      if (run == n) {
+        const uint64_t first = i + 1 - n;
+        for (uint64_t k = first; k <= i; ++k) set_bit(g_region.used, k, true);
+        g_region.hint = i + 1;
+        return first;
+      }
+    }
+  }
+  return kNoPages;
+}
+
+void release_pages(uint64_t first, uint64_t n) {
+  for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.used, k, false);
+  if (first < g_region.hint) g_region.hint = first;
+}
+
+void* alloc_pages(uint64_t bytes, bool x) {
+  const uint64_t n = (bytes + kPage - 1) / kPage;
+  const uint64_t first = reserve_pages(n);
+  if (first == kNoPages) return nullptr;
+  if (!make_usable(first, n, x)) {
+    release_pages(first, n);
+    return nullptr;
+  }
+  return g_region.base + first * kPage;
+}
+
+}  // namespace nsgx::libos

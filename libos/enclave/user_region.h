@@ -1,0 +1,37 @@
+// The user region (docs/libos.md): <UserRegionSize> of ELRANGE the loader
+// never EADDs, EACCEPTed page by page as the program needs it (SGX2 EAUG on
+// first touch). The program's image, brk, anonymous mappings and the
+// trusted files' copies live there. The region's bookkeeping is private to
+// user_region.cc; the others see pages by index.
+#pragma once
+
+#include <stdint.h>
+
+namespace nsgx::libos {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kNoPages = UINT64_MAX;  // reserve_pages' failure
+
+// Finds the region from the trusted runtime's global data; false if the
+// enclave has none (or it lies outside ELRANGE) or no memory for its maps.
+bool region_init();
+uint8_t* region_base();
+uint64_t region_pages();
+// [addr, addr + len) lies within the region.
+bool in_region(uint64_t addr, uint64_t len);
+// The index of the page holding `p` (which lies in the region).
+uint64_t page_index(const void* p);
+
+// Makes pages [first, first + n) usable, zeroed and (if `x`) executable.
+bool make_usable(uint64_t first, uint64_t n, bool x);
+// Makes the pages of [first, first + n) that are already usable executable
+// too (EMODPE); the others become so when made usable.
+void make_executable(uint64_t first, uint64_t n);
+// Finds n free pages (first fit from the last allocation), marks them
+// used; returns the first page's index or kNoPages.
+uint64_t reserve_pages(uint64_t n);
+void release_pages(uint64_t first, uint64_t n);
+// reserve_pages + make_usable for `bytes`; nullptr if either fails.
+void* alloc_pages(uint64_t bytes, bool x);
+
+}  // namespace nsgx::libos

@@ -19,6 +19,7 @@
 // Every host answer comes through nsgx_tposix, which checks counts and
 // sizes (docs/posix.md); this file adds what depends on state (a monotonic
 // clock that never goes back).
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@
 #include <string_view>
 
 #include "libos/enclave/bitmap.h"
+#include "libos/enclave/elf_loader.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -67,6 +69,8 @@ using nsgx::libos::bit;
 using nsgx::libos::in_region;
 using nsgx::libos::kNoPages;
 using nsgx::libos::kPage;
+using nsgx::libos::load_program;
+using nsgx::libos::LoadedImage;
 using nsgx::libos::make_executable;
 using nsgx::libos::make_usable;
 using nsgx::libos::Manifest;
@@ -218,115 +222,6 @@ const TrustedCopy* load_trusted(const nsgx::libos::TrustedFile& tf, std::string&
   g_copies = grown;
   new (&g_copies[g_copy_count]) TrustedCopy{tf.path, data, size};
   return &g_copies[g_copy_count++];
-}
-
-// ---- the program's image ----
-
-struct Loaded {
-  uint64_t base = 0, entry = 0, phdr = 0, phnum = 0;
-};
-
-template <typename T>
-bool read_at(const TrustedCopy& f, uint64_t off, T* out) {
-  if (off > f.size || f.size - off < sizeof(T)) return false;
-  memcpy(out, f.data + off, sizeof(T));
-  return true;
-}
-
-// ELF64 (System V gABI; x86-64 psABI): only a static-PIE (ET_DYN without
-// PT_INTERP) whose PT_LOAD segments fit; mapped at a page-aligned base in
-// the user region. Static-PIE programs relocate themselves
-// (_dl_relocate_static_pie), so nothing is patched here.
-bool load_program(const TrustedCopy& f, Loaded& out, std::string& why) {
-  struct Ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-  } eh;
-  struct Phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-  };
-  static_assert(sizeof(Ehdr) == 64 && sizeof(Phdr) == 56, "ELF64 header sizes (gABI)");
-  if (!read_at(f, 0, &eh) || memcmp(eh.ident, "\177ELF", 4) != 0 || eh.ident[4] != 2 /* ELFCLASS64 */ ||
-      eh.ident[5] != 1 /* little-endian */ || eh.machine != 62 /* EM_X86_64 */) {
-    why = f.path + ": not an x86-64 ELF program";
-    return false;
-  }
-  if (eh.type == 2 /* ET_EXEC */) {
-    why = f.path +
-          ": a non-PIE static program (ET_EXEC) needs its fixed addresses, which lie outside the enclave; "
-          "build it with -static-pie";
-    return false;
-  }
-  if (eh.type != 3 /* ET_DYN */ || eh.phentsize != sizeof(Phdr) || eh.phnum == 0 || eh.phnum > 64) {
-    why = f.path + ": not a position-independent executable";
-    return false;
-  }
-  uint64_t span = 0;
-  bool any_load = false;
-  for (uint16_t i = 0; i < eh.phnum; ++i) {
-    Phdr ph;
-    if (!read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph)) {
-      why = f.path + ": program headers outside the file";
-      return false;
-    }
-    if (ph.type == 3 /* PT_INTERP */) {
-      why = f.path + ": dynamically linked programs (PT_INTERP) are not supported yet; link it with -static-pie";
-      return false;
-    }
-    if (ph.type != 1 /* PT_LOAD */) continue;
-    any_load = true;
-    if (ph.filesz > ph.memsz || ph.offset > f.size || f.size - ph.offset < ph.filesz || ph.vaddr > (1ull << 40) ||
-        ph.memsz > (1ull << 40) || (ph.vaddr % kPage) != (ph.offset % kPage)) {
-      why = f.path + ": a PT_LOAD segment out of range";
-      return false;
-    }
-    const uint64_t end = (ph.vaddr + ph.memsz + kPage - 1) & ~(kPage - 1);
-    if (end > span) span = end;
-  }
-  if (!any_load || span == 0) {
-    why = f.path + ": no PT_LOAD segment";
-    return false;
-  }
-  const uint64_t n = span / kPage;
-  const uint64_t first = reserve_pages(n);
-  if (first == kNoPages) {
-    why = f.path + ": does not fit in the enclave's memory";
-    return false;
-  }
-  const uint64_t base = reinterpret_cast<uint64_t>(region_base() + first * kPage);
-  for (uint16_t i = 0; i < eh.phnum; ++i) {
-    Phdr ph;
-    (void)read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph);
-    if (ph.type != 1) continue;
-    // EPCM permissions can only grow from inside (EMODPE); restricting
-    // needs the host's EMODPR. So pages are RW, plus X where the segment
-    // is executable (docs/libos.md: W^X is not enforced).
-    const uint64_t p0 = ph.vaddr / kPage, p1 = (ph.vaddr + ph.memsz + kPage - 1) / kPage;
-    if (!make_usable(first + p0, p1 - p0, (ph.flags & 1 /* PF_X */) != 0)) {
-      why = f.path + ": EACCEPT failed";
-      return false;
-    }
-  }
-  for (uint16_t i = 0; i < eh.phnum; ++i) {
-    Phdr ph;
-    (void)read_at(f, eh.phoff + uint64_t{i} * sizeof ph, &ph);
-    if (ph.type != 1) continue;
-    memcpy(reinterpret_cast<void*>(base + ph.vaddr), f.data + ph.offset, ph.filesz);
-  }
-  if (eh.entry >= span) {
-    why = f.path + ": entry point outside the image";
-    return false;
-  }
-  out.base = base;
-  out.entry = base + eh.entry;
-  out.phdr = base + eh.phoff;  // static-pie: the first PT_LOAD maps the headers (PT_PHDR)
-  out.phnum = eh.phnum;
-  return true;
 }
 
 // ---- system calls ----
@@ -745,7 +640,7 @@ uint64_t cpuid_edx1() {
 // Builds argc, argv, envp and auxv below `top` (downwards, 16-byte aligned),
 // with their strings above them; returns the program's initial RSP, or 0
 // if it does not fit in `room` bytes.
-uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const Loaded& img) {
+uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img) {
   uint64_t at = top;
   const uint64_t floor = top - room;
   auto push_bytes = [&](const void* p, size_t n) -> uint64_t {
@@ -802,7 +697,7 @@ uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_
   // The vectors: argc, argv..., 0, envp..., 0, auxv pairs..., AT_NULL.
   const uint64_t aux[][2] = {
       {3 /* AT_PHDR */, img.phdr},
-      {4 /* AT_PHENT */, 56},
+      {4 /* AT_PHENT */, sizeof(Elf64_Phdr)},
       {5 /* AT_PHNUM */, img.phnum},
       {6 /* AT_PAGESZ */, kPage},
       {7 /* AT_BASE */, 0},
@@ -877,8 +772,8 @@ int run(const char* args, size_t args_len) {
     return kCannotRun;
   }
   const TrustedCopy* prog = load_trusted(*tf, why);
-  Loaded img;
-  if (prog == nullptr || !load_program(*prog, img, why)) {
+  LoadedImage img;
+  if (prog == nullptr || !load_program(prog->path, prog->data, prog->size, img, why)) {
     say("nsgx run: " + why + "\n");
     return kCannotRun;
   }

@@ -77,5 +77,20 @@ exec_prefix=()
 check_status unfilled "$st" 126
 grep -q "holds no manifest" "$W/unfilled.err" || { cat "$W/unfilled.err"; fail "no clear error without a manifest"; }
 
+# 7. Programs the loader refuses, each with its reason and 126: not ELF,
+# its program headers cut off, a non-PIE static program (e_type ET_EXEC).
+printf 'not a program' > "$W/notelf"
+head -c 100 "$W/hello.orig" > "$W/truncated"
+cp "$W/hello.orig" "$W/etexec"
+printf '\x02' | dd of="$W/etexec" bs=1 seek=16 conv=notrunc 2> /dev/null
+refused() {
+  "$NSGX" run -- "$W/$1" < /dev/null > /dev/null 2> "$W/$1.err"; st=$?
+  check_status "refused $1" "$st" 126
+  grep -q "nsgx run: $W/$1: $2" "$W/$1.err" || { cat "$W/$1.err"; fail "no clear error for $1"; }
+}
+refused notelf "not an x86-64 ELF program"
+refused truncated "program headers outside the file"
+refused etexec "a non-PIE static program (ET_EXEC)"
+
 if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "all library OS checks passed (${NSGX_BACKEND:-isolated})"

@@ -35,13 +35,13 @@
 
 #include "libos/enclave/bitmap.h"
 #include "libos/enclave/elf_loader.h"
+#include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
 #include "nsgx_first_phase.h"
 #include "sdk/common/global_data.h"
-#include "sgx_tcrypto.h"
 #include "sgx_trts.h"
 #include "sgx_trts_exception.h"
 
@@ -66,14 +66,20 @@ namespace {
 
 using nsgx::libos::alloc_pages;
 using nsgx::libos::bit;
+using nsgx::libos::Fd;
+using nsgx::libos::fd_at;
+using nsgx::libos::FdKind;
 using nsgx::libos::in_region;
+using nsgx::libos::kMaxFds;
 using nsgx::libos::kNoPages;
 using nsgx::libos::kPage;
 using nsgx::libos::load_program;
+using nsgx::libos::load_trusted;
 using nsgx::libos::LoadedImage;
 using nsgx::libos::make_executable;
 using nsgx::libos::make_usable;
 using nsgx::libos::Manifest;
+using nsgx::libos::new_fd;
 using nsgx::libos::page_index;
 using nsgx::libos::region_base;
 using nsgx::libos::region_init;
@@ -81,6 +87,8 @@ using nsgx::libos::region_pages;
 using nsgx::libos::release_pages;
 using nsgx::libos::reserve_pages;
 using nsgx::libos::set_bit;
+using nsgx::libos::set_fd;
+using nsgx::libos::TrustedCopy;
 
 constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot execute
 
@@ -138,90 +146,8 @@ uint64_t g_brk_start = 0, g_brk = 0, g_brk_end = 0;  // brk: reserved pages [sta
 uint64_t g_stack_size = 0;
 struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given
 
-struct TrustedCopy {
-  std::string path;
-  uint8_t* data = nullptr;
-  uint64_t size = 0;
-};
-TrustedCopy* g_copies = nullptr;
-size_t g_copy_count = 0;
-
-enum class FdKind { kFree, kHostStdio, kTrusted, kHost };
-struct Fd {
-  FdKind kind = FdKind::kFree;
-  int host = -1;  // kHostStdio, kHost: the host's descriptor
-  const TrustedCopy* copy = nullptr;
-  uint64_t offset = 0;
-};
-constexpr int kMaxFds = 64;
-Fd g_fds[kMaxFds];
-
 bool program_buffer(uint64_t addr, uint64_t len) {
   return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
-}
-
-// ---- trusted files ----
-
-// Reads `path` whole through the POSIX layer's checked OCALLs into the user
-// region and checks its SHA-256 against `want`. On a mismatch `why` says so.
-const TrustedCopy* load_trusted(const nsgx::libos::TrustedFile& tf, std::string& why) {
-  for (size_t i = 0; i < g_copy_count; ++i)
-    if (g_copies[i].path == tf.path) return &g_copies[i];
-  const int fd = ::open(tf.path.c_str(), O_RDONLY);
-  if (fd < 0) {
-    why = tf.path + ": cannot open: " + strerror(errno);
-    return nullptr;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > region_pages() * kPage / 2) {
-    why = tf.path + ": no size, or too large for the enclave's memory";
-    ::close(fd);
-    return nullptr;
-  }
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  uint8_t* data = static_cast<uint8_t*>(alloc_pages(size == 0 ? 1 : size, false));
-  if (data == nullptr) {
-    why = tf.path + ": out of enclave memory";
-    ::close(fd);
-    return nullptr;
-  }
-  uint64_t got = 0;
-  while (got < size) {
-    const ssize_t r = ::read(fd, data + got, size - got);  // r <= asked: nsgx_tposix checks
-    if (r <= 0) break;
-    got += static_cast<uint64_t>(r);
-  }
-  ::close(fd);
-  if (got != size) {
-    why = tf.path + ": short read from the host";
-    release_pages(page_index(data), (size + kPage - 1) / kPage);
-    return nullptr;
-  }
-  // Hashed in enclave memory, after the last byte was copied: the host
-  // cannot change what was checked.
-  sgx_sha256_hash_t h;
-  sgx_sha_state_handle_t s = nullptr;
-  bool ok = sgx_sha256_init(&s) == SGX_SUCCESS;
-  for (uint64_t at = 0; ok && at < size; at += 1u << 30) {
-    const uint64_t n = size - at < (1u << 30) ? size - at : (1u << 30);
-    ok = sgx_sha256_update(data + at, static_cast<uint32_t>(n), s) == SGX_SUCCESS;
-  }
-  ok = ok && sgx_sha256_get_hash(s, &h) == SGX_SUCCESS;
-  if (s) sgx_sha256_close(s);
-  if (!ok || memcmp(h, tf.sha256.data(), sizeof h) != 0) {
-    why = tf.path + ": SHA-256 does not match the manifest";
-    release_pages(page_index(data), (size + kPage - 1) / kPage);
-    return nullptr;
-  }
-  TrustedCopy* grown =
-      static_cast<TrustedCopy*>(realloc(static_cast<void*>(g_copies), (g_copy_count + 1) * sizeof(TrustedCopy)));
-  if (grown == nullptr) {
-    why = tf.path + ": out of memory";
-    return nullptr;
-  }
-  g_copies = grown;
-  new (&g_copies[g_copy_count]) TrustedCopy{tf.path, data, size};
-  return &g_copies[g_copy_count++];
 }
 
 // ---- system calls ----
@@ -274,8 +200,6 @@ long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
   }
   return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
 }
-
-Fd* fd_at(int64_t fd) { return fd >= 0 && fd < kMaxFds && g_fds[fd].kind != FdKind::kFree ? &g_fds[fd] : nullptr; }
 
 long host_result(long r) { return r < 0 ? fail(errno) : r; }
 
@@ -346,12 +270,6 @@ long sys_rwv(bool write, int64_t fd, uint64_t iov, uint64_t cnt) {
   return total;
 }
 
-int new_fd() {
-  for (int i = 0; i < kMaxFds; ++i)
-    if (g_fds[i].kind == FdKind::kFree) return i;
-  return -1;
-}
-
 bool read_path(uint64_t p, std::string& out) {
   // The program's string, inside the enclave, at most PATH_MAX bytes.
   for (uint64_t i = 0; i < 4096; ++i) {
@@ -382,14 +300,14 @@ long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
       say("nsgx run: " + why + "\n");
       return fail(EACCES);
     }
-    g_fds[fd] = Fd{FdKind::kTrusted, -1, c, 0};
+    set_fd(fd, Fd{FdKind::kTrusted, -1, c, 0});
     return fd;
   }
   if (g_manifest->allowed(path)) {
     const int h =
         ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
     if (h < 0) return fail(errno);
-    g_fds[fd] = Fd{FdKind::kHost, h, nullptr, 0};
+    set_fd(fd, Fd{FdKind::kHost, h, nullptr, 0});
     return fd;
   }
   if (g_trace) say("nsgx libos: openat " + path + ": neither trusted nor allowed: EACCES\n");
@@ -786,7 +704,7 @@ int run(const char* args, size_t args_len) {
   }
   g_brk_start = g_brk = reinterpret_cast<uint64_t>(region_base() + brk_first * kPage);
   g_brk_end = g_brk_start + brk_pages * kPage;
-  for (int fd = 0; fd < 3; ++fd) g_fds[fd] = Fd{FdKind::kHostStdio, fd, nullptr, 0};
+  for (int fd = 0; fd < 3; ++fd) set_fd(fd, Fd{FdKind::kHostStdio, fd, nullptr, 0});
   // The program's stack: this thread's, below what this function and the
   // handlers above it use (the SDK's handlers run only on it).
   g_stack_size = g_global_data.stack_size;

@@ -1,0 +1,98 @@
+// The program's files (file_table.h).
+#include "libos/enclave/file_table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <new>
+
+#include "libos/enclave/user_region.h"
+#include "sgx_tcrypto.h"
+
+namespace nsgx::libos {
+namespace {
+
+TrustedCopy* g_copies = nullptr;
+size_t g_copy_count = 0;
+Fd g_fds[kMaxFds];
+
+}  // namespace
+
+// Reads the file whole through the POSIX layer's checked OCALLs into the
+// user region and checks its SHA-256 against the manifest's before any byte
+// is used.
+const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why) {
+  for (size_t i = 0; i < g_copy_count; ++i)
+    if (g_copies[i].path == tf.path) return &g_copies[i];
+  const int fd = ::open(tf.path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    why = tf.path + ": cannot open: " + strerror(errno);
+    return nullptr;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > region_pages() * kPage / 2) {
+    why = tf.path + ": no size, or too large for the enclave's memory";
+    ::close(fd);
+    return nullptr;
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint8_t* data = static_cast<uint8_t*>(alloc_pages(size == 0 ? 1 : size, false));
+  if (data == nullptr) {
+    why = tf.path + ": out of enclave memory";
+    ::close(fd);
+    return nullptr;
+  }
+  uint64_t got = 0;
+  while (got < size) {
+    const ssize_t r = ::read(fd, data + got, size - got);  // r <= asked: nsgx_tposix checks
+    if (r <= 0) break;
+    got += static_cast<uint64_t>(r);
+  }
+  ::close(fd);
+  if (got != size) {
+    why = tf.path + ": short read from the host";
+    release_pages(page_index(data), (size + kPage - 1) / kPage);
+    return nullptr;
+  }
+  // Hashed in enclave memory, after the last byte was copied: the host
+  // cannot change what was checked.
+  sgx_sha256_hash_t h;
+  sgx_sha_state_handle_t s = nullptr;
+  bool ok = sgx_sha256_init(&s) == SGX_SUCCESS;
+  for (uint64_t at = 0; ok && at < size; at += 1u << 30) {
+    const uint64_t n = size - at < (1u << 30) ? size - at : (1u << 30);
+    ok = sgx_sha256_update(data + at, static_cast<uint32_t>(n), s) == SGX_SUCCESS;
+  }
+  ok = ok && sgx_sha256_get_hash(s, &h) == SGX_SUCCESS;
+  if (s) sgx_sha256_close(s);
+  if (!ok || memcmp(h, tf.sha256.data(), sizeof h) != 0) {
+    why = tf.path + ": SHA-256 does not match the manifest";
+    release_pages(page_index(data), (size + kPage - 1) / kPage);
+    return nullptr;
+  }
+  TrustedCopy* grown =
+      static_cast<TrustedCopy*>(realloc(static_cast<void*>(g_copies), (g_copy_count + 1) * sizeof(TrustedCopy)));
+  if (grown == nullptr) {
+    why = tf.path + ": out of memory";
+    return nullptr;
+  }
+  g_copies = grown;
+  new (&g_copies[g_copy_count]) TrustedCopy{tf.path, data, size};
+  return &g_copies[g_copy_count++];
+}
+
+Fd* fd_at(int64_t fd) { return fd >= 0 && fd < kMaxFds && g_fds[fd].kind != FdKind::kFree ? &g_fds[fd] : nullptr; }
+
+int new_fd() {
+  for (int i = 0; i < kMaxFds; ++i)
+    if (g_fds[i].kind == FdKind::kFree) return i;
+  return -1;
+}
+
+void set_fd(int fd, const Fd& f) { g_fds[fd] = f; }
+
+}  // namespace nsgx::libos

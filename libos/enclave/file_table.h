@@ -1,0 +1,44 @@
+// The program's files (docs/libos.md): trusted files' checked copies in
+// enclave memory and the descriptor table. Which paths are trusted,
+// allowed or refused is the manifest's (libos/manifest/manifest.h); the
+// system calls (syscalls.cc) decide with it and install descriptors here.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+
+#include "libos/manifest/manifest.h"
+
+namespace nsgx::libos {
+
+// A trusted file's bytes, copied into the user region and checked against
+// the manifest's SHA-256; lives as long as the enclave.
+struct TrustedCopy {
+  std::string path;
+  uint8_t* data = nullptr;
+  uint64_t size = 0;
+};
+
+// The copy of `tf`, read whole through the POSIX layer's checked OCALLs on
+// first use; nullptr with `why` (naming the file) if it cannot be read or
+// does not match.
+const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why);
+
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost };
+struct Fd {
+  FdKind kind = FdKind::kFree;
+  int host = -1;  // kHostStdio, kHost: the host's descriptor
+  const TrustedCopy* copy = nullptr;
+  uint64_t offset = 0;
+};
+constexpr int kMaxFds = 64;
+
+// The open descriptor `fd`, or nullptr (out of range or free).
+Fd* fd_at(int64_t fd);
+// The lowest free descriptor, or -1.
+int new_fd();
+// Installs `f` at `fd` (0 <= fd < kMaxFds), or frees it (Fd{}).
+void set_fd(int fd, const Fd& f);
+
+}  // namespace nsgx::libos

@@ -25,8 +25,8 @@ static_assert(kPage == sgx::kPageSize);
 struct alignas(64) AlignedSecinfo {
   sgx::Secinfo si;
 };
-static_assert(sizeof(AlignedSecinfo) == 64 && alignof(AlignedSecinfo) == 64,
-              "SDM Vol. 3D: SECINFO is 64 bytes, 64-byte aligned for ENCLU");
+static_assert(sizeof(AlignedSecinfo) == 64, "SDM Vol. 3D: SECINFO is 64 bytes");
+static_assert(alignof(AlignedSecinfo) == 64, "SDM Vol. 3D: ENCLU takes SECINFO 64-byte aligned");
 
 uint64_t enclu(sgx::Enclu leaf, const AlignedSecinfo* si, uint64_t addr) {
   uint64_t rax;

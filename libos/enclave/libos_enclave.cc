@@ -10,40 +10,31 @@
 //   program's image, brk and anonymous mappings live there. The program
 //   runs on this thread's own stack (the SDK's exception flow runs its
 //   handlers only on the thread's stack).
-// - System calls: SYSCALL is #UD in an enclave (docs/libos.md); the
-//   first-phase handler answers arch_prctl(ARCH_SET_FS/GET_FS) through the
-//   SSA frame, the second-phase handler everything else.
-// - Files: trusted files are read through the POSIX layer's checked OCALLs
-//   into enclave memory and their SHA-256 compared with the manifest before
-//   any byte is used; allowed files pass through; anything else EACCES.
-// Every host answer comes through nsgx_tposix, which checks counts and
-// sizes (docs/posix.md); this file adds what depends on state (a monotonic
-// clock that never goes back).
+// - System calls: syscalls.cc; files: file_table.cc; the program's image:
+//   elf_loader.cc; entering and leaving it: program_entry.S.
+// This file: the manifest section, the initial stack, and libos_run, which
+// sets up g_program (program_state.h) and starts the program.
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <string>
 #include <string_view>
 
-#include "libos/enclave/bitmap.h"
 #include "libos/enclave/elf_loader.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
+#include "libos/enclave/program_state.h"
+#include "libos/enclave/syscalls.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
-#include "nsgx_first_phase.h"
 #include "sdk/common/global_data.h"
 #include "sgx_trts.h"
-#include "sgx_trts_exception.h"
 
 extern "C" volatile nsgx_global_data_t g_global_data;
 
@@ -64,488 +55,27 @@ extern "C" const uint8_t nsgx_libos_manifest[LIBOS_MANIFEST_MAX];
 
 namespace {
 
-using nsgx::libos::alloc_pages;
-using nsgx::libos::bit;
 using nsgx::libos::Fd;
-using nsgx::libos::fd_at;
 using nsgx::libos::FdKind;
-using nsgx::libos::in_region;
-using nsgx::libos::kMaxFds;
+using nsgx::libos::g_program;
+using nsgx::libos::install_syscall_handlers;
 using nsgx::libos::kNoPages;
 using nsgx::libos::kPage;
 using nsgx::libos::load_program;
 using nsgx::libos::load_trusted;
 using nsgx::libos::LoadedImage;
-using nsgx::libos::make_executable;
-using nsgx::libos::make_usable;
 using nsgx::libos::Manifest;
-using nsgx::libos::new_fd;
-using nsgx::libos::page_index;
 using nsgx::libos::region_base;
 using nsgx::libos::region_init;
 using nsgx::libos::region_pages;
-using nsgx::libos::release_pages;
 using nsgx::libos::reserve_pages;
-using nsgx::libos::set_bit;
+using nsgx::libos::say;
 using nsgx::libos::set_fd;
 using nsgx::libos::TrustedCopy;
 
 constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot execute
 
-// Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-enum : long {
-  kRead = 0,
-  kWrite = 1,
-  kClose = 3,
-  kFstat = 5,
-  kLseek = 8,
-  kMmap = 9,
-  kMprotect = 10,
-  kMunmap = 11,
-  kBrk = 12,
-  kIoctl = 16,
-  kPread64 = 17,
-  kReadv = 19,
-  kWritev = 20,
-  kMadvise = 28,
-  kGetpid = 39,
-  kExit = 60,
-  kUname = 63,
-  kArchPrctl = 158,
-  kGettid = 186,
-  kSetTidAddress = 218,
-  kClockGettime = 228,
-  kExitGroup = 231,
-  kOpenat = 257,
-  kNewfstatat = 262,
-  kSetRobustList = 273,
-  kPrlimit64 = 302,
-  kGetrandom = 318,
-  kRseq = 334,
-};
-constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
-constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000;
-constexpr uint64_t kFixedPid = 1;
 constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's strings and vectors
-
-// ---- output to the host's stderr (the library OS's own messages) ----
-
-void say(std::string_view s) {
-  if (s.empty()) return;
-  (void)::write(2, s.data(), s.size());
-}
-
-// ---- state ----
-
-const Manifest* g_manifest = nullptr;
-int g_trace = 0;
-uint64_t g_jb[kLibosJumpBufferWords];
-uint64_t g_program_fs = 0;                           // the program's FS base (ARCH_SET_FS), 0 before it set one
-uint64_t g_resume_rip = 0;                           // where libos_fs_stub's #UD resumes
-uint64_t g_brk_start = 0, g_brk = 0, g_brk_end = 0;  // brk: reserved pages [start, end), in use to g_brk
-uint64_t g_stack_size = 0;
-struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given
-
-bool program_buffer(uint64_t addr, uint64_t len) {
-  return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
-}
-
-// ---- system calls ----
-
-long fail(int e) { return -static_cast<long>(e); }
-
-long sys_brk(uint64_t want) {
-  if (want == 0 || want < g_brk_start || want > g_brk_end) return static_cast<long>(g_brk);
-  const uint64_t old_top = (g_brk + kPage - 1) & ~(kPage - 1), new_top = (want + kPage - 1) & ~(kPage - 1);
-  if (new_top > old_top) {
-    if (!make_usable(page_index(reinterpret_cast<void*>(old_top)), (new_top - old_top) / kPage, false))
-      return static_cast<long>(g_brk);
-  } else if (want < g_brk) {
-    memset(reinterpret_cast<void*>(want), 0, g_brk - want);  // grown again, it reads as zero (as Linux's)
-  }
-  g_brk = want;
-  return static_cast<long>(g_brk);
-}
-
-long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd) {
-  constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kProtExec = 4;
-  (void)addr;
-  if (len == 0) return fail(EINVAL);
-  if (!(flags & kMapAnonymous) || fd != -1) return fail(ENODEV);  // file mappings: M3
-  if (flags & kMapFixed) return fail(EINVAL);
-  void* p = alloc_pages(len, (prot & kProtExec) != 0);
-  return p ? static_cast<long>(reinterpret_cast<uint64_t>(p)) : fail(ENOMEM);
-}
-
-long sys_munmap(uint64_t addr, uint64_t len) {
-  if (addr % kPage != 0 || len == 0) return fail(EINVAL);
-  const uint64_t n = (len + kPage - 1) / kPage;
-  if (!in_region(addr, n * kPage)) return fail(EINVAL);
-  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
-  for (uint64_t k = first; k < first + n; ++k)
-    if (reinterpret_cast<uint64_t>(region_base()) + k * kPage >= g_brk_start &&
-        reinterpret_cast<uint64_t>(region_base()) + k * kPage < g_brk_end)
-      return fail(EINVAL);  // never hand the brk area out twice
-  release_pages(first, n);
-  return 0;
-}
-
-long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
-  if (addr % kPage != 0) return fail(EINVAL);
-  const uint64_t n = (len + kPage - 1) / kPage;
-  if (n == 0) return 0;
-  if (!in_region(addr, n * kPage)) return fail(ENOMEM);
-  if (prot & 4) {
-    make_executable(page_index(reinterpret_cast<void*>(addr)), n);
-  }
-  return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
-}
-
-long host_result(long r) { return r < 0 ? fail(errno) : r; }
-
-long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
-  Fd* f = fd_at(fd);
-  if (f == nullptr) return fail(EBADF);
-  if (!program_buffer(buf, n)) return fail(EFAULT);
-  void* b = reinterpret_cast<void*>(buf);
-  const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : f->offset;
-  switch (f->kind) {
-    case FdKind::kHostStdio:
-      if (at >= 0) return fail(ESPIPE);
-      return host_result(::read(f->host, b, n));
-    case FdKind::kTrusted: {
-      const uint64_t left = off >= f->copy->size ? 0 : f->copy->size - off;
-      const uint64_t k = n < left ? n : left;
-      memcpy(b, f->copy->data + off, k);
-      if (at < 0) f->offset += k;
-      return static_cast<long>(k);
-    }
-    case FdKind::kHost: {
-      if (off > static_cast<uint64_t>(INT64_MAX)) return fail(EINVAL);
-      const long r = host_result(::pread(f->host, b, n, static_cast<off_t>(off)));
-      if (r > 0 && at < 0) f->offset += static_cast<uint64_t>(r);
-      return r;
-    }
-    case FdKind::kFree:
-      break;
-  }
-  return fail(EBADF);
-}
-
-long sys_write(int64_t fd, uint64_t buf, uint64_t n) {
-  Fd* f = fd_at(fd);
-  if (f == nullptr) return fail(EBADF);
-  if (!program_buffer(buf, n)) return fail(EFAULT);
-  const void* b = reinterpret_cast<const void*>(buf);
-  switch (f->kind) {
-    case FdKind::kHostStdio:
-      return host_result(::write(f->host, b, n));
-    case FdKind::kHost: {
-      const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(f->offset)));
-      if (r > 0) f->offset += static_cast<uint64_t>(r);
-      return r;
-    }
-    default:
-      return fail(EBADF);  // trusted files are read-only
-  }
-}
-
-struct Iovec {
-  uint64_t base, len;
-};
-
-long sys_rwv(bool write, int64_t fd, uint64_t iov, uint64_t cnt) {
-  if (cnt > 1024) return fail(EINVAL);
-  if (!program_buffer(iov, cnt * sizeof(Iovec))) return fail(EFAULT);
-  long total = 0;
-  for (uint64_t i = 0; i < cnt; ++i) {
-    Iovec v;
-    memcpy(&v, reinterpret_cast<const void*>(iov + i * sizeof v), sizeof v);
-    if (v.len == 0) continue;
-    const long r = write ? sys_write(fd, v.base, v.len) : sys_read(fd, v.base, v.len, -1);
-    if (r < 0) return total > 0 ? total : r;
-    total += r;
-    if (static_cast<uint64_t>(r) < v.len) break;
-  }
-  return total;
-}
-
-bool read_path(uint64_t p, std::string& out) {
-  // The program's string, inside the enclave, at most PATH_MAX bytes.
-  for (uint64_t i = 0; i < 4096; ++i) {
-    if (!program_buffer(p + i, 1)) return false;
-    const char c = *reinterpret_cast<const char*>(p + i);
-    if (c == 0) return true;
-    out.push_back(c);
-  }
-  return false;
-}
-
-long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
-  std::string path;
-  if (!read_path(pathp, path)) return fail(EFAULT);
-  if (path.empty()) return fail(ENOENT);
-  if (path[0] != '/' && static_cast<int>(dirfd) != kAtFdcwd) return fail(EACCES);
-  if (path[0] != '/' || !nsgx::libos::check_path(path)) {
-    if (g_trace) say("nsgx libos: openat " + path + ": not an absolute, normal path: EACCES\n");
-    return fail(EACCES);
-  }
-  const int fd = new_fd();
-  if (fd < 0) return fail(EMFILE);
-  if (const auto* tf = g_manifest->trusted(path)) {
-    if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return fail(EACCES);
-    std::string why;
-    const TrustedCopy* c = load_trusted(*tf, why);
-    if (c == nullptr) {
-      say("nsgx run: " + why + "\n");
-      return fail(EACCES);
-    }
-    set_fd(fd, Fd{FdKind::kTrusted, -1, c, 0});
-    return fd;
-  }
-  if (g_manifest->allowed(path)) {
-    const int h =
-        ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
-    if (h < 0) return fail(errno);
-    set_fd(fd, Fd{FdKind::kHost, h, nullptr, 0});
-    return fd;
-  }
-  if (g_trace) say("nsgx libos: openat " + path + ": neither trusted nor allowed: EACCES\n");
-  return fail(EACCES);
-}
-
-long sys_close(int64_t fd) {
-  Fd* f = fd_at(fd);
-  if (f == nullptr) return fail(EBADF);
-  if (f->kind == FdKind::kHost) (void)::close(f->host);
-  *f = Fd{};
-  return 0;
-}
-
-long sys_fstat(int64_t fd, uint64_t out) {
-  Fd* f = fd_at(fd);
-  if (f == nullptr) return fail(EBADF);
-  if (!program_buffer(out, sizeof(struct stat))) return fail(EFAULT);
-  struct stat st;
-  memset(&st, 0, sizeof st);
-  if (f->kind == FdKind::kTrusted) {
-    st.st_mode = S_IFREG | 0444;
-    st.st_nlink = 1;
-    st.st_size = static_cast<off_t>(f->copy->size);
-    st.st_blksize = 4096;
-    st.st_blocks = static_cast<blkcnt_t>((f->copy->size + 511) / 512);
-  } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
-    return fail(errno);
-  }
-  memcpy(reinterpret_cast<void*>(out), &st, sizeof st);
-  return 0;
-}
-
-long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
-  Fd* f = fd_at(fd);
-  if (f == nullptr) return fail(EBADF);
-  if (f->kind == FdKind::kHostStdio) return fail(ESPIPE);
-  int64_t size = 0;
-  if (f->kind == FdKind::kTrusted) {
-    size = static_cast<int64_t>(f->copy->size);
-  } else if (whence == SEEK_END) {
-    struct stat st;
-    if (::fstat(f->host, &st) != 0) return fail(errno);
-    size = st.st_size;
-  }
-  int64_t base = 0;
-  if (whence == SEEK_SET)
-    base = 0;
-  else if (whence == SEEK_CUR)
-    base = static_cast<int64_t>(f->offset);
-  else if (whence == SEEK_END)
-    base = size;
-  else
-    return fail(EINVAL);
-  if ((off > 0 && base > INT64_MAX - off) || base + off < 0) return fail(EINVAL);
-  f->offset = static_cast<uint64_t>(base + off);
-  return static_cast<long>(f->offset);
-}
-
-long sys_clock_gettime(int64_t clk, uint64_t out) {
-  if (!program_buffer(out, sizeof(struct timespec))) return fail(EFAULT);
-  if (clk < 0 || clk > 11) return fail(EINVAL);
-  struct timespec ts = {0, 0};
-  if (::clock_gettime(static_cast<clockid_t>(clk), &ts) != 0) return fail(errno);  // form checked by nsgx_tposix
-  // Clocks that never go back on Linux (MONOTONIC, MONOTONIC_RAW,
-  // MONOTONIC_COARSE, BOOTTIME) must not go back here either: a host that
-  // answers an earlier time than it did before is refused (Iago).
-  if (clk == 1 || clk == 4 || clk == 6 || clk == 7) {
-    const struct timespec& last = g_last_monotonic[clk];
-    if (ts.tv_sec < last.tv_sec || (ts.tv_sec == last.tv_sec && ts.tv_nsec < last.tv_nsec)) return fail(EIO);
-    g_last_monotonic[clk] = ts;
-  }
-  memcpy(reinterpret_cast<void*>(out), &ts, sizeof ts);
-  return 0;
-}
-
-long sys_uname(uint64_t out) {
-  struct Utsname {
-    char f[6][65];
-  } u;
-  if (!program_buffer(out, sizeof u)) return fail(EFAULT);
-  memset(&u, 0, sizeof u);
-  const char* v[6] = {"Linux", "nsgx-enclave", "6.1.0-nsgx-libos", "#1 nestedsgx library OS", "x86_64", "(none)"};
-  for (int i = 0; i < 6; ++i) strncpy(u.f[i], v[i], 64);
-  memcpy(reinterpret_cast<void*>(out), &u, sizeof u);
-  return 0;
-}
-
-long sys_prlimit(int64_t pid, uint64_t res, uint64_t newp, uint64_t oldp) {
-  if (pid != 0 && static_cast<uint64_t>(pid) != kFixedPid) return fail(ESRCH);
-  if (newp != 0) return fail(EPERM);
-  if (res > 15) return fail(EINVAL);
-  if (oldp == 0) return 0;
-  if (!program_buffer(oldp, 16)) return fail(EFAULT);
-  uint64_t lim[2] = {UINT64_MAX, UINT64_MAX};
-  if (res == 3 /* RLIMIT_STACK */) lim[0] = lim[1] = g_stack_size;
-  if (res == 7 /* RLIMIT_NOFILE */) lim[0] = lim[1] = kMaxFds;
-  memcpy(reinterpret_cast<void*>(oldp), lim, sizeof lim);
-  return 0;
-}
-
-long sys_getrandom(uint64_t buf, uint64_t n) {
-  if (!program_buffer(buf, n)) return fail(EFAULT);
-  if (n > (1u << 25)) n = 1u << 25;  // Linux returns at most 32 MiB - 1 per call too
-  if (sgx_read_rand(reinterpret_cast<unsigned char*>(buf), n) != SGX_SUCCESS) return fail(EIO);
-  return static_cast<long>(n);
-}
-
-uint8_t g_traced[512 / 8];
-
-long unknown(uint64_t nr) {
-  if (g_trace && (nr >= 512 || !bit(g_traced, nr))) {
-    if (nr < 512) set_bit(g_traced, nr, true);
-    say("nsgx libos: system call " + std::to_string(nr) + " is not implemented: ENOSYS\n");
-  }
-  return fail(ENOSYS);
-}
-
-long dispatch(const sgx_cpu_context_t& c) {
-  const uint64_t a0 = c.rdi, a1 = c.rsi, a2 = c.rdx, a3 = c.r10, a4 = c.r8;
-  switch (static_cast<long>(c.rax)) {
-    case kRead:
-      return sys_read(static_cast<int64_t>(a0), a1, a2, -1);
-    case kPread64:
-      return static_cast<int64_t>(a3) < 0 ? fail(EINVAL)
-                                          : sys_read(static_cast<int64_t>(a0), a1, a2, static_cast<int64_t>(a3));
-    case kWrite:
-      return sys_write(static_cast<int64_t>(a0), a1, a2);
-    case kReadv:
-      return sys_rwv(false, static_cast<int64_t>(a0), a1, a2);
-    case kWritev:
-      return sys_rwv(true, static_cast<int64_t>(a0), a1, a2);
-    case kOpenat:
-      return sys_openat(static_cast<int64_t>(a0), a1, a2, a3);
-    case kClose:
-      return sys_close(static_cast<int64_t>(a0));
-    case kFstat:
-      return sys_fstat(static_cast<int64_t>(a0), a1);
-    case kNewfstatat: {
-      std::string p;
-      if (!read_path(a1, p)) return fail(EFAULT);
-      if (p.empty() && (a3 & kAtEmptyPath)) return sys_fstat(static_cast<int64_t>(a0), a2);
-      return fail(EACCES);  // stat by path: M3
-    }
-    case kLseek:
-      return sys_lseek(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2);
-    case kBrk:
-      return sys_brk(a0);
-    case kMmap:
-      return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4));
-    case kMunmap:
-      return sys_munmap(a0, a1);
-    case kMprotect:
-      return sys_mprotect(a0, a1, a2);
-    case kMadvise:
-      return 0;  // advice only
-    case kIoctl:  // TCGETS and everything else: no terminals here (isatty is false)
-      return fd_at(static_cast<int64_t>(a0)) ? fail(ENOTTY) : fail(EBADF);
-    case kArchPrctl:
-      return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
-    case kSetTidAddress:    // the thread's id, as getpid and gettid: one process, one thread
-    case kGetpid:
-    case kGettid:
-      return static_cast<long>(kFixedPid);
-    case kSetRobustList:
-      return 0;
-    case kRseq:
-      return fail(ENOSYS);  // glibc then does without
-    case kPrlimit64:
-      return sys_prlimit(static_cast<int64_t>(a0), a1, a2, a3);
-    case kGetrandom:
-      return sys_getrandom(a0, a1);
-    case kClockGettime:
-      return sys_clock_gettime(static_cast<int64_t>(a0), a1);
-    case kUname:
-      return sys_uname(a0);
-    case kExit:
-    case kExitGroup:
-      libos_leave_program(g_jb, static_cast<int64_t>(a0 & 0xff));
-    default:
-      return unknown(c.rax);
-  }
-}
-
-bool at_syscall(uint64_t rip) {
-  const uint8_t* at = reinterpret_cast<const uint8_t*>(rip);
-  return sgx_is_within_enclave(at, 2) && at[0] == 0x0f && at[1] == 0x05;
-}
-
-// Phase 1 (nsgx_first_phase.h): only arch_prctl's FS, which needs ERESUME.
-extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
-  if (vector != SGX_EXCEPTION_VECTOR_UD) return 0;
-  if (st->rip == reinterpret_cast<uint64_t>(libos_fs_stub) && g_resume_rip != 0) {
-    // Every register is already the program's (the second phase restored
-    // them before jumping here) but RIP and FS.
-    st->rip = g_resume_rip;
-    st->fs_base = g_program_fs;
-    g_resume_rip = 0;
-    return 1;
-  }
-  if (st->rax != kArchPrctl || !at_syscall(st->rip)) return 0;
-  if (st->rdi == kArchSetFs) {
-    st->fs_base = st->rsi;
-    g_program_fs = st->rsi;
-  } else if (st->rdi == kArchGetFs && sgx_is_within_enclave(reinterpret_cast<const void*>(st->rsi), 8)) {
-    memcpy(reinterpret_cast<void*>(st->rsi), &st->fs_base, 8);
-  } else {
-    return 0;
-  }
-  st->rax = 0;
-  st->rcx = st->rip + 2;  // SYSCALL's own effects on RCX and R11
-  st->r11 = st->rflags;
-  st->rip += 2;
-  return 1;
-}
-
-// Phase 2: every other system call, on the program's stack (below its red zone).
-extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
-  sgx_cpu_context_t& c = info->cpu_context;
-  if (g_trace > 1)
-    say("nsgx libos: exception " + std::to_string(info->exception_vector) + " at " + std::to_string(c.rip) + ", rax " +
-        std::to_string(c.rax) + "\n");
-  if (info->exception_vector != SGX_EXCEPTION_VECTOR_UD || !at_syscall(c.rip)) return EXCEPTION_CONTINUE_SEARCH;
-  const long r = dispatch(c);
-  c.rax = static_cast<uint64_t>(r);
-  c.rcx = c.rip + 2;
-  c.r11 = c.rflags;
-  c.rip += 2;
-  // glibc's TCB starts with a pointer to itself, as the trusted runtime's
-  // TD does: %fs:0 tells whose FS is in effect.
-  uint64_t fs0;
-  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
-  if (g_program_fs != 0 && fs0 != g_program_fs) {
-    g_resume_rip = c.rip;
-    c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
-  }
-  return EXCEPTION_CONTINUE_EXECUTION;
-}
 
 // ---- the initial stack (x86-64 psABI 3.4.1, "Initial Stack and Register State") ----
 
@@ -584,22 +114,22 @@ uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_
     if (argv_ptrs[k] == 0) return 0;
     i += n + 1;
   }
-  if (!g_manifest->argv0.empty() && argc > 0) {
-    argv_ptrs[0] = push_bytes(g_manifest->argv0.c_str(), g_manifest->argv0.size() + 1);
+  if (!g_program.manifest->argv0.empty() && argc > 0) {
+    argv_ptrs[0] = push_bytes(g_program.manifest->argv0.c_str(), g_program.manifest->argv0.size() + 1);
     if (argv_ptrs[0] == 0) return 0;
   }
-  const size_t envc = g_manifest->env.size();
+  const size_t envc = g_program.manifest->env.size();
   uint64_t* env_ptrs = static_cast<uint64_t*>(calloc(envc + 1, 8));
   if (env_ptrs == nullptr) return 0;
   for (size_t i = 0; i < envc; ++i) {
-    const std::string s = g_manifest->env[i].first + "=" + g_manifest->env[i].second;
+    const std::string s = g_program.manifest->env[i].first + "=" + g_program.manifest->env[i].second;
     env_ptrs[i] = push_bytes(s.c_str(), s.size() + 1);
     if (env_ptrs[i] == 0) {
       free(env_ptrs);
       return 0;
     }
   }
-  const uint64_t execfn = push_bytes(g_manifest->entrypoint.c_str(), g_manifest->entrypoint.size() + 1);
+  const uint64_t execfn = push_bytes(g_program.manifest->entrypoint.c_str(), g_program.manifest->entrypoint.size() + 1);
   const char platform[] = "x86_64";
   const uint64_t plat = push_bytes(platform, sizeof platform);
   uint8_t rnd[16];
@@ -670,7 +200,7 @@ bool load_manifest(std::string& why) {
     why = "the enclave's manifest is not valid: " + parsed.error().message();
     return false;
   }
-  g_manifest = new Manifest(std::move(*parsed));
+  g_program.manifest = new Manifest(std::move(*parsed));
   return true;
 }
 
@@ -684,7 +214,7 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: the enclave has no user region for the program (<UserRegionSize>)\n");
     return kCannotRun;
   }
-  const auto* tf = g_manifest->trusted(g_manifest->entrypoint);
+  const auto* tf = g_program.manifest->trusted(g_program.manifest->entrypoint);
   if (tf == nullptr) {
     say("nsgx run: the entrypoint is not a trusted file\n");
     return kCannotRun;
@@ -702,12 +232,12 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: no room for the program's heap\n");
     return kCannotRun;
   }
-  g_brk_start = g_brk = reinterpret_cast<uint64_t>(region_base() + brk_first * kPage);
-  g_brk_end = g_brk_start + brk_pages * kPage;
+  g_program.brk_start = g_program.brk = reinterpret_cast<uint64_t>(region_base() + brk_first * kPage);
+  g_program.brk_end = g_program.brk_start + brk_pages * kPage;
   for (int fd = 0; fd < 3; ++fd) set_fd(fd, Fd{FdKind::kHostStdio, fd, nullptr, 0});
   // The program's stack: this thread's, below what this function and the
   // handlers above it use (the SDK's handlers run only on it).
-  g_stack_size = g_global_data.stack_size;
+  g_program.stack_size = g_global_data.stack_size;
   uint64_t here;
   __asm__ volatile("mov %%rsp, %0" : "=r"(here));
   const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
@@ -716,12 +246,11 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;
   }
-  if (!nsgx_set_first_phase_handler(libos_first_phase) ||
-      sgx_register_exception_handler(1, libos_syscall_handler) == nullptr) {
+  if (!install_syscall_handlers()) {
     say("nsgx run: cannot install the system call handlers\n");
     return kCannotRun;
   }
-  return static_cast<int>(libos_enter_program(img.entry, sp, g_jb));
+  return static_cast<int>(libos_enter_program(img.entry, sp, g_program.jb));
 }
 
 }  // namespace
@@ -732,6 +261,6 @@ extern "C" int libos_run(const char* args, size_t args_len, int trace) {
     say("nsgx run: the library OS enclave runs one program once\n");
     return kCannotRun;
   }
-  g_trace = trace;
+  g_program.trace = trace;
   return run(args, args_len);
 }

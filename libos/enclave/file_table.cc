@@ -16,8 +16,13 @@
 namespace nsgx::libos {
 namespace {
 
-TrustedCopy* g_copies = nullptr;
-size_t g_copy_count = 0;
+// Each copy allocated on its own and never moved: descriptors (Fd::copy)
+// point at them for as long as the enclave lives.
+struct CopyNode {
+  TrustedCopy copy;
+  CopyNode* next = nullptr;
+};
+CopyNode* g_copies = nullptr;
 Fd g_fds[kMaxFds];
 
 }  // namespace
@@ -26,8 +31,8 @@ Fd g_fds[kMaxFds];
 // user region and checks its SHA-256 against the manifest's before any byte
 // is used.
 const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why) {
-  for (size_t i = 0; i < g_copy_count; ++i)
-    if (g_copies[i].path == tf.path) return &g_copies[i];
+  for (const CopyNode* n = g_copies; n != nullptr; n = n->next)
+    if (n->copy.path == tf.path) return &n->copy;
   const int fd = ::open(tf.path.c_str(), O_RDONLY);
   if (fd < 0) {
     why = tf.path + ": cannot open: " + strerror(errno);
@@ -74,15 +79,14 @@ const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why) {
     release_pages(page_index(data), (size + kPage - 1) / kPage);
     return nullptr;
   }
-  TrustedCopy* grown =
-      static_cast<TrustedCopy*>(realloc(static_cast<void*>(g_copies), (g_copy_count + 1) * sizeof(TrustedCopy)));
-  if (grown == nullptr) {
+  auto* node = new (std::nothrow) CopyNode{TrustedCopy{tf.path, data, size}, g_copies};
+  if (node == nullptr) {
     why = tf.path + ": out of memory";
+    release_pages(page_index(data), (size + kPage - 1) / kPage);
     return nullptr;
   }
-  g_copies = grown;
-  new (&g_copies[g_copy_count]) TrustedCopy{tf.path, data, size};
-  return &g_copies[g_copy_count++];
+  g_copies = node;
+  return &node->copy;
 }
 
 Fd* fd_at(int64_t fd) { return fd >= 0 && fd < kMaxFds && g_fds[fd].kind != FdKind::kFree ? &g_fds[fd] : nullptr; }

@@ -12,7 +12,8 @@
 //   handlers only on the thread's stack).
 // - System calls: syscalls.cc; files: file_table.cc; the program's image:
 //   elf_loader.cc; entering and leaving it: program_entry.S.
-// This file: the manifest section, the initial stack, and libos_run, which
+// The manifest section: manifest_section.S.
+// This file: reading the manifest, the initial stack, and libos_run, which
 // sets up g_program (program_state.h) and starts the program.
 #include <elf.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 
 #include "libos/enclave/elf_loader.h"
 #include "libos/enclave/file_table.h"
+#include "libos/enclave/manifest_section.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/syscalls.h"
@@ -37,21 +39,6 @@
 #include "sgx_trts.h"
 
 extern "C" volatile nsgx_global_data_t g_global_data;
-
-// The manifest section: a fixed 64 KiB, page aligned, read-only and
-// measured (EADD + EEXTEND with the image); `nsgx libos build` writes the
-// canonical manifest into it (zero padded) before signing. Left as built
-// it holds no manifest and the enclave refuses to run.
-#define LIBOS_MANIFEST_MAX 65536
-__asm__(
-    ".section .nsgx_libos_manifest,\"a\",@progbits\n"
-    ".balign 4096\n"
-    ".globl nsgx_libos_manifest\n"
-    ".hidden nsgx_libos_manifest\n"
-    "nsgx_libos_manifest:\n"
-    ".fill 65536, 1, 0\n"
-    ".previous\n");
-extern "C" const uint8_t nsgx_libos_manifest[LIBOS_MANIFEST_MAX];
 
 namespace {
 
@@ -191,7 +178,7 @@ bool load_manifest(std::string& why) {
   const uint8_t* m = nsgx_libos_manifest;
   uint32_t total;
   memcpy(&total, m + 12, 4);
-  if (total < nsgx::libos::kManifestHeaderSize || total > LIBOS_MANIFEST_MAX) {
+  if (total < nsgx::libos::kManifestHeaderSize || total > nsgx::libos::kManifestSectionSize) {
     why = "the enclave holds no manifest (build it with `nsgx libos build`)";
     return false;
   }

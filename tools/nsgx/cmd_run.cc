@@ -40,7 +40,7 @@ namespace {
 
 constexpr int kCannotRun = 126;
 constexpr const char* kManifestSection = ".nsgx_libos_manifest";
-constexpr std::uint64_t kManifestSectionSize = 65536;  // libos_enclave.cc's LIBOS_MANIFEST_MAX
+constexpr std::uint64_t kManifestSectionSize = 65536;  // libos/enclave/manifest_section.h's
 constexpr std::uint64_t kDefaultUserRegion = std::uint64_t{256} << 20;
 
 std::string unsigned_enclave() {

@@ -13,9 +13,9 @@
 // - System calls: syscalls.cc; files: file_table.cc; the program's image:
 //   elf_loader.cc; entering and leaving it: program_entry.S.
 // The manifest section: manifest_section.S.
-// This file: reading the manifest, the initial stack, and libos_run, which
+// The initial stack: initial_stack.cc.
+// This file: reading the manifest and libos_run, which
 // sets up g_program (program_state.h) and starts the program.
-#include <elf.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@
 
 #include "libos/enclave/elf_loader.h"
 #include "libos/enclave/file_table.h"
+#include "libos/enclave/initial_stack.h"
 #include "libos/enclave/manifest_section.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
@@ -42,6 +43,7 @@ extern "C" volatile nsgx_global_data_t g_global_data;
 
 namespace {
 
+using nsgx::libos::build_stack;
 using nsgx::libos::Fd;
 using nsgx::libos::FdKind;
 using nsgx::libos::g_program;
@@ -63,116 +65,6 @@ using nsgx::libos::TrustedCopy;
 constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot execute
 
 constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's strings and vectors
-
-// ---- the initial stack (x86-64 psABI 3.4.1, "Initial Stack and Register State") ----
-
-uint64_t cpuid_edx1() {
-  uint32_t a = 1, b, c = 0, d;
-  __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-  return d;
-}
-
-// Builds argc, argv, envp and auxv below `top` (downwards, 16-byte aligned),
-// with their strings above them; returns the program's initial RSP, or 0
-// if it does not fit in `room` bytes.
-uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img) {
-  uint64_t at = top;
-  const uint64_t floor = top - room;
-  auto push_bytes = [&](const void* p, size_t n) -> uint64_t {
-    if (at - floor < n) return 0;
-    at -= n;
-    memcpy(reinterpret_cast<void*>(at), p, n);
-    return at;
-  };
-  // Strings: argv (as given), then NAME=VALUE from the manifest only.
-  uint64_t argv_ptrs[256];
-  size_t argc = 0;
-  for (size_t i = 0; i < args_len;) {
-    const size_t n = strnlen(args + i, args_len - i);
-    if (i + n == args_len || argc == 256) return 0;  // not NUL-terminated, or too many
-    argv_ptrs[argc] = 0;
-    ++argc;
-    i += n + 1;
-  }
-  size_t k = 0;
-  for (size_t i = 0; i < args_len; ++k) {
-    const size_t n = strlen(args + i);
-    argv_ptrs[k] = push_bytes(args + i, n + 1);
-    if (argv_ptrs[k] == 0) return 0;
-    i += n + 1;
-  }
-  if (!g_program.manifest->argv0.empty() && argc > 0) {
-    argv_ptrs[0] = push_bytes(g_program.manifest->argv0.c_str(), g_program.manifest->argv0.size() + 1);
-    if (argv_ptrs[0] == 0) return 0;
-  }
-  const size_t envc = g_program.manifest->env.size();
-  uint64_t* env_ptrs = static_cast<uint64_t*>(calloc(envc + 1, 8));
-  if (env_ptrs == nullptr) return 0;
-  for (size_t i = 0; i < envc; ++i) {
-    const std::string s = g_program.manifest->env[i].first + "=" + g_program.manifest->env[i].second;
-    env_ptrs[i] = push_bytes(s.c_str(), s.size() + 1);
-    if (env_ptrs[i] == 0) {
-      free(env_ptrs);
-      return 0;
-    }
-  }
-  const uint64_t execfn = push_bytes(g_program.manifest->entrypoint.c_str(), g_program.manifest->entrypoint.size() + 1);
-  const char platform[] = "x86_64";
-  const uint64_t plat = push_bytes(platform, sizeof platform);
-  uint8_t rnd[16];
-  if (sgx_read_rand(rnd, sizeof rnd) != SGX_SUCCESS) {
-    free(env_ptrs);
-    return 0;
-  }
-  const uint64_t random = push_bytes(rnd, sizeof rnd);
-  if (execfn == 0 || plat == 0 || random == 0) {
-    free(env_ptrs);
-    return 0;
-  }
-  // The vectors: argc, argv..., 0, envp..., 0, auxv pairs..., AT_NULL.
-  const uint64_t aux[][2] = {
-      {3 /* AT_PHDR */, img.phdr},
-      {4 /* AT_PHENT */, sizeof(Elf64_Phdr)},
-      {5 /* AT_PHNUM */, img.phnum},
-      {6 /* AT_PAGESZ */, kPage},
-      {7 /* AT_BASE */, 0},
-      {8 /* AT_FLAGS */, 0},
-      {9 /* AT_ENTRY */, img.entry},
-      {11 /* AT_UID */, 0},
-      {12 /* AT_EUID */, 0},
-      {13 /* AT_GID */, 0},
-      {14 /* AT_EGID */, 0},
-      {15 /* AT_PLATFORM */, plat},
-      {16 /* AT_HWCAP */, cpuid_edx1()},
-      {17 /* AT_CLKTCK */, 100},
-      {23 /* AT_SECURE */, 0},
-      {25 /* AT_RANDOM */, random},
-      {26 /* AT_HWCAP2 */, 0},
-      {31 /* AT_EXECFN */, execfn},
-      {0 /* AT_NULL */, 0},
-  };
-  const size_t words = 1 + argc + 1 + envc + 1 + 2 * (sizeof aux / sizeof aux[0]);
-  at &= ~uint64_t{15};
-  if (at - floor < words * 8 + 16) {
-    free(env_ptrs);
-    return 0;
-  }
-  at -= words * 8;
-  at &= ~uint64_t{15};
-  uint64_t* w = reinterpret_cast<uint64_t*>(at);
-  size_t i = 0;
-  w[i++] = argc;
-  for (size_t a = 0; a < argc; ++a) w[i++] = argv_ptrs[a];
-  w[i++] = 0;
-  for (size_t e = 0; e < envc; ++e) w[i++] = env_ptrs[e];
-  w[i++] = 0;
-  for (const auto& p : aux) {
-    w[i++] = p[0];
-    w[i++] = p[1];
-  }
-  free(env_ptrs);
-  return at;
-}
 
 bool load_manifest(std::string& why) {
   const uint8_t* m = nsgx_libos_manifest;
@@ -228,7 +120,7 @@ int run(const char* args, size_t args_len) {
   uint64_t here;
   __asm__ volatile("mov %%rsp, %0" : "=r"(here));
   const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
-  const uint64_t sp = build_stack(top, kArgRoom, args, args_len, img);
+  const uint64_t sp = build_stack(top, kArgRoom, args, args_len, img, *g_program.manifest);
   if (sp == 0) {
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;

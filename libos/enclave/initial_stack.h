@@ -1,0 +1,22 @@
+// The program's initial stack (x86-64 psABI 3.4.1, "Initial Stack and
+// Register State"): argc, argv, envp and auxv as a Linux kernel lays them
+// out for a static program.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libos/enclave/elf_loader.h"
+#include "libos/manifest/manifest.h"
+
+namespace nsgx::libos {
+
+// Builds argc, argv, envp and auxv below `top` (downwards, 16-byte
+// aligned), with their strings above them: argv from `args` (NUL-separated,
+// `args_len` bytes; argv[0] replaced by the manifest's argv0 if it has
+// one), the environment from the manifest only. Returns the program's
+// initial RSP, or 0 if it does not fit in `room` bytes.
+uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
+                     const Manifest& manifest);
+
+}  // namespace nsgx::libos

@@ -10,12 +10,13 @@
 //   program's image, brk and anonymous mappings live there. The program
 //   runs on this thread's own stack (the SDK's exception flow runs its
 //   handlers only on the thread's stack).
-// - System calls: syscalls.cc; files: file_table.cc; the program's image:
-//   elf_loader.cc; entering and leaving it: program_entry.S.
-// The manifest section: manifest_section.S.
-// The initial stack: initial_stack.cc.
-// This file: reading the manifest and libos_run, which
-// sets up g_program (program_state.h) and starts the program.
+// - Elsewhere (docs/libos.md lists them): the manifest section
+//   (manifest_section.S), the user region (user_region.cc), the program's
+//   image and initial stack (elf_loader.cc, initial_stack.cc), its files
+//   (file_table.cc), its system calls (syscalls.cc), entering and leaving
+//   it (program_entry.S).
+// This file: reading the manifest and libos_run, which sets up g_program
+// (program_state.h) and starts the program.
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

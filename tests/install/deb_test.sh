@@ -58,6 +58,7 @@ awk '{print $6}' "$T/contents" | grep -vE '^\./$|^\./opt/$|^\./opt/nestedsgx/' >
 grep -qE '^-rwsr|^-rwxr-sr' "$T/contents" && fail "setuid/setgid files" || pass "no setuid/setgid files"
 for f in ./opt/nestedsgx/bin/nsgx ./opt/nestedsgx/lib64/libsgx_urts.so.2 ./opt/nestedsgx/share/nestedsgx/gdb/nsgx_gdb.py \
   ./opt/nestedsgx/share/nestedsgx/nsgx-monitor.service ./opt/nestedsgx/libexec/nestedsgx/nsgx-monitor \
+  ./opt/nestedsgx/libexec/nestedsgx/{nsgx-libos-host,libos_enclave.unsigned.so} \
   ./opt/nestedsgx/libexec/nestedsgx/{sdk_ecall_bench,bench_enclave.signed.so,workloads_bench,workloads_enclave.signed.so}; do
   awk '{print $6}' "$T/contents" | grep -qxF "$f" || fail "missing $f"
 done

@@ -6,7 +6,9 @@
 # ($(SGX_SDK)/bin/x64/sgx_edger8r, -lsgx_urts, sgx_sign) — and run on the
 # isolated backend with the prefix's own monitor. Also: the prefix's layout,
 # the environment script, pkg-config, the unit file (systemd-analyze verify),
-# and the installed benchmark suites: all there, signed with the build
+# `nsgx run` of the tree's static-PIE program in the prefix's library OS
+# enclave (each backend, against the native run; named when a piece is
+# missing), and the installed benchmark suites: all there, signed with the build
 # tree's benchmark key, run from the prefix, and named when missing.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR NSGX_BENCH(ON|OFF)
 set -u
@@ -18,7 +20,8 @@ pass() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 P=$T/prefix
 # Never the build tree's monitor or state: only what the prefix holds.
-unset NSGX_MONITOR NSGX_ENCLAVE_HOST NSGX_PRELOAD NSGX_BENCH_DIR NSGX_DEMO_DIR NSGX_RA_DIR NSGX_BACKEND
+unset NSGX_MONITOR NSGX_ENCLAVE_HOST NSGX_PRELOAD NSGX_BENCH_DIR NSGX_DEMO_DIR NSGX_RA_DIR NSGX_BACKEND \
+  NSGX_LIBOS_HOST NSGX_LIBOS_ENCLAVE NSGX_LIBOS_TRACE
 export NSGX_STATE_DIR=$T/state NSGX_MONITOR_SOCKET=$T/no-daemon.sock
 
 if ! cmake --install "$BUILD" --prefix "$P" >"$T/install.log" 2>&1; then
@@ -93,6 +96,19 @@ if (source "$P/environment" && make -C "$T/make-src") >"$T/make.log" 2>&1; then
 else
   fail "Makefile project: $(tail -20 "$T/make.log")"
 fi
+# --- nsgx run: the tree's static-PIE program in the prefix's library OS
+# enclave, each backend, against its native run; built once and run; each
+# installed piece moved aside and named (libos_run.sh) ---
+rm -f "$T/monitor-used"
+if "$SRC/tests/install/libos_run.sh" "$P" "$BUILD/libos/tests/libos_hello" >"$T/libos.out" 2>&1; then
+  pass "installed nsgx run: $(grep -c '^ok' "$T/libos.out") checks (libos_run.sh)"
+else
+  fail "installed nsgx run"
+fi
+sed 's/^/     /' "$T/libos.out"
+[ -s "$T/monitor-used" ] && pass "installed nsgx run (isolated) used the prefix's nsgx-monitor" ||
+  fail "installed nsgx run did not start the prefix's monitor"
+
 "$P/bin/x64/sgx_sign" gendata -enclave x >/dev/null 2>&1; [ $? == 2 ] && pass "sgx_sign gendata: a clear refusal" ||
   fail "sgx_sign gendata"
 

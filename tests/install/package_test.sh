@@ -8,7 +8,8 @@
 # own Makefiles after `source /opt/nestedsgx/environment` and run
 # (sdk_samples.sh: HW = the isolated backend, SIM = the inproc one), the
 # CMake find_package(nestedsgx) project builds, signs and runs an enclave,
-# and `nsgx bench` runs the installed benchmarks; `dpkg -P` must then leave
+# `nsgx run` runs the tree's static-PIE program in the library OS enclave
+# (libos_run.sh), and `nsgx bench` runs the installed benchmarks; `dpkg -P` must then leave
 # no file of the package and no account behind.
 #
 # What it changes is the machine's: it refuses to start where the package or
@@ -104,6 +105,15 @@ if (source $P/environment && cmake -S "$T/cmake-src" -B "$T/cmake-build" && cmak
 else
   fail "CMake project: $(tail -20 "$T/cmake.log")"
 fi
+
+# --- nsgx run: the tree's static-PIE program in the package's library OS
+# enclave on each backend, against its native run (libos_run.sh) ---
+if "$SRC/tests/install/libos_run.sh" $P "$BUILD/libos/tests/libos_hello" >"$T/libos.out" 2>&1; then
+  pass "nsgx run from $P: $(grep -c '^ok' "$T/libos.out") checks (libos_run.sh)"
+else
+  fail "nsgx run from $P"
+fi
+sed 's/^/     /' "$T/libos.out"
 
 # --- installed benchmarks: nsgx bench sdk, both backends ---
 if $P/bin/nsgx bench sdk --calls 200 --out "$T/bench" >"$T/bench.out" 2>&1 &&

@@ -12,6 +12,7 @@
 //       126 when it cannot start (the reason on stderr).
 // The backend is the SDK runtime's (NSGX_BACKEND; inproc runs the host
 // under `nsgx exec`).
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -53,12 +54,33 @@ std::string libos_host() {
   return installed_or_build("nsgx-libos-host", NSGX_LIBOS_HOST_BUILD_PATH);
 }
 
+// The two pieces `nsgx run` and `nsgx libos build` take from the install
+// (PREFIX/libexec/nestedsgx) or the build tree: named when absent, rather
+// than an execv failing silently as exit 127, indistinguishable from the
+// program's own status.
+Status need(const std::string& path, int mode, const char* what) {
+  if (access(path.c_str(), mode) == 0) return {};
+  const std::string prefix = installed_prefix();
+  const std::string libexec = (prefix == "/" ? "" : prefix) + "/" + kInstallLibexecDir + "/";
+  const bool installed = !prefix.empty() && path.starts_with(libexec);  // not an NSGX_LIBOS_* override
+  return Error(std::string(installed ? "incomplete install: " : "") + path + " (" + what + ") is " +
+               (access(path.c_str(), F_OK) == 0 ? "not executable" : "missing"));
+}
+Status need_enclave() { return need(unsigned_enclave(), R_OK, "the library OS enclave"); }
+Status need_host() { return need(libos_host(), X_OK, "the library OS host"); }
+
 // Runs a helper (keygen, sign) with its stdout on our stderr: stdout
-// belongs to the program `nsgx run` runs.
-int run_helper(const std::vector<std::string>& argv) {
+// belongs to the program `nsgx run` runs. With `log` set, its stdout and
+// stderr go to that file instead: `nsgx run` without --enclave signs for
+// this run only, and the program's stderr is to be the program's alone.
+int run_helper(const std::vector<std::string>& argv, const std::string& log = "") {
   const pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    if (!log.empty()) {
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0 || dup2(fd, 2) < 0) _exit(127);
+    }
     (void)dup2(2, 1);
     std::vector<char*> a;
     a.reserve(argv.size() + 1);
@@ -72,6 +94,14 @@ int run_helper(const std::vector<std::string>& argv) {
     if (errno != EINTR) return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// What a quiet helper said, for the error when it failed.
+std::string helper_log(const std::string& log) {
+  if (log.empty()) return "";
+  auto text = read_file(log);
+  if (!text || text->empty()) return "";
+  return ": " + std::string(text->begin(), text->end());
 }
 
 // Writes `manifest` into the section of an unsigned image, checking that
@@ -105,7 +135,7 @@ Status fill_hashes(libos::Manifest& m, const std::vector<std::string>& unhashed)
   return {};
 }
 
-Status build(libos::Manifest m, const std::string& out, std::string key) {
+Status build(libos::Manifest m, const std::string& out, std::string key, bool quiet) {
   auto bin = libos::encode_manifest(std::move(m));
   if (!bin) return bin.error();
   auto parsed = libos::parse_manifest(*bin);
@@ -127,14 +157,16 @@ Status build(libos::Manifest m, const std::string& out, std::string key) {
       std::to_string(region) + "</UserRegionSize>\n</EnclaveConfiguration>\n";
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.config.xml",
                                   ByteSpan(reinterpret_cast<const std::uint8_t*>(config.data()), config.size())));
+  const std::string log = quiet ? out + "/helper.log" : "";
   if (key.empty()) {
     key = out + "/signing_key.pem";
-    if (access(key.c_str(), R_OK) != 0 && run_helper({self_exe(), "keygen", "--out", key}) != 0)
-      return Error("cannot make a signing key at " + key);
+    if (access(key.c_str(), R_OK) != 0 && run_helper({self_exe(), "keygen", "--out", key}, log) != 0)
+      return Error("cannot make a signing key at " + key + helper_log(log));
   }
   if (run_helper({self_exe(), "sign", "--config", out + "/libos.config.xml", "--key", key, "--out-image",
-                  out + "/libos.signed.so", out + "/libos.unsigned.so"}) != 0)
-    return Error("signing the library OS enclave failed");
+                  out + "/libos.signed.so", out + "/libos.unsigned.so"},
+                 log) != 0)
+    return Error("signing the library OS enclave failed" + helper_log(log));
   return {};
 }
 
@@ -167,6 +199,13 @@ struct RunOptions {
 };
 
 int run(const RunOptions& o) {
+  // Before anything is built or started: what this run needs is there.
+  Status there = need_host();
+  if (there && o.enclave.empty()) there = need_enclave();
+  if (!there) {
+    std::cerr << "nsgx run: " << there.error().message() << "\n";
+    return kCannotRun;
+  }
   std::string dir = o.enclave, tmp;
   if (dir.empty()) {
     auto m = o.manifest.empty() ? manifest_for(o.command[0]) : manifest_from_file(o.manifest);
@@ -181,7 +220,7 @@ int run(const RunOptions& o) {
       return kCannotRun;
     }
     dir = tmp = templ;
-    if (auto st = build(std::move(*m), dir, ""); !st) {
+    if (auto st = build(std::move(*m), dir, "", /*quiet=*/true); !st) {
       std::cerr << "nsgx run: " << st.error().message() << "\n";
       std::filesystem::remove_all(tmp);
       return kCannotRun;
@@ -232,13 +271,18 @@ void add_run(CLI::App& app, int& exit_code) {
   b->add_option("--out", *out, "the directory to write")->required();
   b->add_option("--key", *key, "the signing key (RSA-3072, e=3; default: a new one in the directory)");
   b->callback([manifest, out, key, &exit_code] {
+    if (auto st = need_enclave(); !st) {  // the install's fault, not the input's
+      std::cerr << "nsgx libos build: " << st.error().message() << "\n";
+      exit_code = kExitVerifyFailed;
+      return;
+    }
     auto m = manifest_from_file(*manifest);
     if (!m) {
       std::cerr << "nsgx libos build: " << m.error().message() << "\n";
       exit_code = kExitBadInput;
       return;
     }
-    if (auto st = build(std::move(*m), *out, *key); !st) {
+    if (auto st = build(std::move(*m), *out, *key, /*quiet=*/false); !st) {
       std::cerr << "nsgx libos build: " << st.error().message() << "\n";
       exit_code = kExitBadInput;
       return;

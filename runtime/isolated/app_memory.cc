@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "runtime/common/fsgs.h"
+#include "runtime/isolated/maps_text.h"
 #include "runtime/isolated/procmap_query.h"
 
 namespace nsgx::isolated {
@@ -45,18 +46,29 @@ std::size_t round_pow2(std::size_t n) {
 
 }  // namespace
 
-bool AppMemory::init(int fd, int maps_fd, std::uint64_t base, std::uint64_t size, std::uint64_t window,
+bool AppMemory::init(int fd, int maps_fd, bool maps_text, std::uint64_t base, std::uint64_t size, std::uint64_t window,
                      std::uint64_t window_size, std::size_t capacity, MapFn map) {
   if (fd < 0 || capacity == 0) return false;
   // Whether this kernel answers PROCMAP_QUERY (Linux 6.11): the window is
-  // the application's, read/write, so the answer is known. Any other
-  // answer (ENOTTY before 6.11) and faults do without protections.
+  // the application's, read/write, so the answer is known. Otherwise
+  // (ENOTTY before 6.11), or when asked to, the maps' text must describe
+  // the window so; failing both, faults do without protections.
   maps_fd_ = maps_fd;
-  Mapping w{};
-  if (maps_fd_ >= 0 && (!query(window, w) ||
-                        (w.flags & (kProcmapReadable | kProcmapWritable)) != (kProcmapReadable | kProcmapWritable))) {
-    raw_syscall(SYS_close, maps_fd_);
-    maps_fd_ = -1;
+  const auto window_rw = [&] {
+    Mapping w{};
+    return query(window, w) &&
+           (w.flags & (kProcmapReadable | kProcmapWritable)) == (kProcmapReadable | kProcmapWritable);
+  };
+  if (maps_fd_ >= 0) {
+    maps_mode_ = Protections::kQuery;
+    if (maps_text || !window_rw()) {
+      text_ = static_cast<char*>(map(kPage));
+      maps_mode_ = Protections::kText;
+      if (text_ == nullptr || !window_rw()) {
+        raw_syscall(SYS_close, maps_fd_);
+        maps_fd_ = -1;
+      }
+    }
   }
   base_ = base, size_ = size, window_ = window, window_size_ = window_size;
   capacity_ = capacity;
@@ -103,6 +115,27 @@ bool AppMemory::mirrorable(std::uint64_t page) const {
 }
 
 bool AppMemory::query(std::uint64_t page, Mapping& out) const {
+  return maps_mode_ == Protections::kText ? query_text(page, out) : query_ioctl(page, out);
+}
+
+bool AppMemory::query_text(std::uint64_t page, Mapping& out) const {
+  // The whole list up to the page, read afresh (the application may have
+  // changed its mappings since the last fault). pread at increasing
+  // offsets: the kernel's seq_file resumes (or walks the list again) there.
+  MapsTextScanner scan(page);
+  MapsTextScanner::State st = MapsTextScanner::State::kMore;
+  for (long off = 0; st == MapsTextScanner::State::kMore;) {
+    const long got = raw_syscall(SYS_pread64, maps_fd_, reinterpret_cast<long>(text_), static_cast<long>(kPage), off);
+    if (got < 0) return false;
+    st = got == 0 ? scan.finish() : scan.feed(text_, static_cast<std::size_t>(got));
+    off += got;
+  }
+  if (st != MapsTextScanner::State::kFound) return false;
+  out = {scan.flags(), scan.end()};
+  return true;
+}
+
+bool AppMemory::query_ioctl(std::uint64_t page, Mapping& out) const {
   ProcmapQuery q{};
   q.size = sizeof q;
   q.query_addr = page;  // query_flags 0: the mapping covering it, whatever its protection

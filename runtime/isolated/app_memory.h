@@ -37,16 +37,23 @@ class AppMemory {
   // kernel answers PROCMAP_QUERY (procmap_query.h), a fault honours the
   // application's protections, as its page tables would on SGX (SDM Vol. 3D
   // 36.3): no page where it maps none or PROT_NONE, no write where it maps
-  // read-only — the enclave sees the #PF. Without it (an older kernel, or
-  // the application's NSGX_APP_PROTECTIONS=off) a page the application
-  // maps is mirrored whatever its protection (docs/isolated.md). init
-  // asks once, about the window, and keeps `maps_fd` only if that works.
+  // read-only — the enclave sees the #PF. Where the kernel lacks
+  // PROCMAP_QUERY (before Linux 6.11), or `maps_text` asks for it, the host
+  // reads the maps' text instead (maps_text.h: the list up to the page,
+  // read again at each fault). Without `maps_fd` (the application's
+  // NSGX_APP_PROTECTIONS=off), or if neither way describes the window, a
+  // page the application maps is mirrored whatever its protection
+  // (docs/isolated.md). init asks once, about the window, and keeps
+  // `maps_fd` only if that works.
   using MapFn = void* (*)(std::size_t bytes);
-  bool init(int fd, int maps_fd, std::uint64_t base, std::uint64_t size, std::uint64_t window,
+  bool init(int fd, int maps_fd, bool maps_text, std::uint64_t base, std::uint64_t size, std::uint64_t window,
             std::uint64_t window_size, std::size_t capacity, MapFn map);
   bool enabled() const { return fd_ >= 0; }
-  // Whether faults honour the application's protections (init).
-  bool protections() const { return maps_fd_ >= 0; }
+  // How faults learn the application's protections (init): kNone, they do
+  // not; kQuery, PROCMAP_QUERY; kText, reading the maps' text. The sandbox
+  // leaves the host the one call its way needs (host_sandbox.h).
+  enum class Protections { kNone, kQuery, kText };
+  Protections protections() const { return maps_fd_ < 0 ? Protections::kNone : maps_mode_; }
 
   // A #PF by enclave code at `addr` with the native error code `error_code`.
   // kMapped: the page is now mapped as the application has it; the access
@@ -92,7 +99,9 @@ class AppMemory {
   struct Mapping {
     std::uint64_t flags, end;
   };
-  bool query(std::uint64_t page, Mapping& out) const;  // false: nothing mapped there
+  bool query(std::uint64_t page, Mapping& out) const;  // false: nothing mapped there (or malformed text)
+  bool query_ioctl(std::uint64_t page, Mapping& out) const;
+  bool query_text(std::uint64_t page, Mapping& out) const;
   void lock();
   void unlock();
   bool mirrorable(std::uint64_t page) const;
@@ -103,6 +112,8 @@ class AppMemory {
 
   int fd_ = -1;
   int maps_fd_ = -1;  // -1: protections unknown (init)
+  Protections maps_mode_ = Protections::kQuery;
+  char* text_ = nullptr;  // kText: a page for the maps' text, read under the lock
   std::uint64_t base_ = 0, size_ = 0, window_ = 0, window_size_ = 0;
   std::size_t capacity_ = 0;  // snapshot slots
   std::size_t buckets_ = 0;   // table entries (a power of two, 2 x capacity)

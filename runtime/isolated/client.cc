@@ -159,22 +159,25 @@ bool Client::connect(std::string& why) {
     return false;
   }
   free_[0] = window_size_;
-  const Hello h{kProtocolVersion, 0, reinterpret_cast<std::uint64_t>(window_), window_size_};
   const Header hdr{Op::kHello, 0, 0};
   // This process's memory, for its enclave hosts: on SGX enclave code reads
   // and writes every address the application maps (app_memory.h). The
   // kernel checks the right to it here, where it is this process's own.
   // Its /proc/self/maps as well, so that the hosts can ask the protection
   // of a page (PROCMAP_QUERY) and fault where the application's page tables
-  // would; NSGX_APP_PROTECTIONS=off leaves it out (docs/isolated.md).
+  // would; NSGX_APP_PROTECTIONS=off leaves it out, =text has them read
+  // its text as on kernels without PROCMAP_QUERY (docs/isolated.md).
   const char* prot_env = std::getenv("NSGX_APP_PROTECTIONS");
-  if (prot_env != nullptr && std::strcmp(prot_env, "on") != 0 && std::strcmp(prot_env, "off") != 0) {
+  if (prot_env != nullptr && std::strcmp(prot_env, "on") != 0 && std::strcmp(prot_env, "off") != 0 &&
+      std::strcmp(prot_env, "text") != 0) {
     close(wfd);
-    why = "NSGX_APP_PROTECTIONS must be on or off";
+    why = "NSGX_APP_PROTECTIONS must be on, off or text";
     return false;
   }
   const int mfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
   const bool with_maps = mfd >= 0 && (prot_env == nullptr || std::strcmp(prot_env, "off") != 0);
+  const bool text = prot_env != nullptr && std::strcmp(prot_env, "text") == 0;
+  const Hello h{kProtocolVersion, text ? kHelloMapsText : 0, reinterpret_cast<std::uint64_t>(window_), window_size_};
   const int pfd = with_maps ? open("/proc/self/maps", O_RDONLY | O_CLOEXEC) : -1;
   const int fds[3] = {wfd, mfd, pfd};
   const std::size_t nfds = mfd < 0 ? 1 : pfd < 0 ? 2 : 3;

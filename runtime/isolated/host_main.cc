@@ -948,8 +948,8 @@ int run() {
   if (pt == nullptr) die("protection table");
   g.prot = static_cast<std::atomic<std::int8_t>*>(pt);
   // 16 MiB of the application's pages between two transitions at most.
-  if (app_fd >= 0 &&
-      !g.app.init(app_fd, maps_fd, g.cfg.base, g.cfg.size, g.cfg.window_base, g.cfg.window_size, 4096, area_anon))
+  if (app_fd >= 0 && !g.app.init(app_fd, maps_fd, (g.cfg.flags & kHostAppMapsText) != 0, g.cfg.base, g.cfg.size,
+                                 g.cfg.window_base, g.cfg.window_size, 4096, area_anon))
     die("application memory");
 
   // The initial mappings, then "go".
@@ -998,7 +998,9 @@ int run() {
   // The sandbox (host_sandbox.h): from here on no system call from
   // ELRANGE, and the host's own code keeps only what it needs.
   if (const char* why = install_elrange_filter(g.cfg.base, g.cfg.size)) die(why);
-  if (const char* why = install_host_filter(kChannel, app_fd, g.app.protections() ? maps_fd : -1, debug_enclave()))
+  const AppMemory::Protections prot = g.app.protections();
+  if (const char* why = install_host_filter(kChannel, app_fd, prot != AppMemory::Protections::kNone ? maps_fd : -1,
+                                            prot == AppMemory::Protections::kText, debug_enclave()))
     die(why);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();

@@ -45,7 +45,7 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size) {
   return nullptr;
 }
 
-const char* install_host_filter(int channel, int app_fd, int maps_fd, bool remap) {
+const char* install_host_filter(int channel, int app_fd, int maps_fd, bool maps_text, bool remap) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) return "seccomp_init";
   // Argument N compared with `v` (spelled out: SCMP_A0's compound literal
@@ -67,8 +67,11 @@ const char* install_host_filter(int channel, int app_fd, int maps_fd, bool remap
   // descriptor's: for the application's pages, and for a debug enclave's
   // private code page that becomes writable (host_main.cc, apply_map).
   if (app_fd >= 0 || remap) rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mremap), 0);
-  // Its protections: PROCMAP_QUERY on its /proc/self/maps, nothing else.
-  if (maps_fd >= 0)
+  // Its protections: PROCMAP_QUERY on its /proc/self/maps, nothing else;
+  // or reading its text, nothing else.
+  if (maps_fd >= 0 && maps_text)
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1, arg0_is(static_cast<scmp_datum_t>(maps_fd)));
+  else if (maps_fd >= 0)
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, arg0_is(static_cast<scmp_datum_t>(maps_fd)),
                            scmp_arg_cmp{1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(kProcmapQuery), 0});
   for (int nr :

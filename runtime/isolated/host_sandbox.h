@@ -29,9 +29,12 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size);
 // `app_fd` (if >= 0): the application's memory (app_memory.h), which the
 // host may pread64/pwrite64 and whose pages it moves into place with mremap.
 // `maps_fd` (if >= 0): the application's /proc/self/maps, on which the host
-// may ask PROCMAP_QUERY (procmap_query.h) and nothing else.
+// may ask PROCMAP_QUERY (procmap_query.h) and nothing else — or, with
+// `maps_text` (kernels before 6.11, app_memory.h), pread64 its text and
+// nothing else.
 // `remap`: mremap even without `app_fd` (a debug enclave's host shares a
 // private code page again with it). nullptr, or what failed.
-const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1, bool remap = false);
+const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1, bool maps_text = false,
+                                bool remap = false);
 
 }  // namespace nsgx::isolated

@@ -42,5 +42,6 @@ static_assert(kProcmapQuery == 0xC0686611ul);
 inline constexpr std::uint64_t kProcmapReadable = 0x01;
 inline constexpr std::uint64_t kProcmapWritable = 0x02;
 inline constexpr std::uint64_t kProcmapExecutable = 0x04;
+inline constexpr std::uint64_t kProcmapShared = 0x08;
 
 }  // namespace nsgx::isolated

@@ -79,9 +79,14 @@ struct Reply {
   std::uint64_t value;
 };
 
+// Hello's flags: the application's enclave hosts learn its page
+// protections from the text of its /proc/self/maps even where the kernel
+// answers PROCMAP_QUERY (NSGX_APP_PROTECTIONS=text, docs/isolated.md).
+inline constexpr std::uint32_t kHelloMapsText = 1;
+
 struct Hello {
   std::uint32_t version;
-  std::uint32_t reserved;
+  std::uint32_t flags;        // kHelloMapsText, or 0
   std::uint64_t window_base;  // where the application mapped the window
   std::uint64_t window_size;
 };
@@ -176,6 +181,10 @@ struct HostStart {
 // (app_memory.h).
 inline constexpr std::uint32_t kHostAppMemory = 1;
 inline constexpr std::uint32_t kHostAppMaps = 2;
+// With kHostAppMaps: read the maps' text even where the kernel answers
+// PROCMAP_QUERY (the way of kernels before 6.11, app_memory.h), as the
+// application asked with kHelloMapsText.
+inline constexpr std::uint32_t kHostAppMapsText = 4;
 
 struct MapRun {
   std::uint64_t addr;

@@ -142,6 +142,7 @@ struct Server::Connection {
   int window_fd = -1;
   int app_fd = -1;   // the application's /proc/self/mem, for its hosts (app_memory.h)
   int maps_fd = -1;  // its /proc/self/maps (the protections of its pages), likewise
+  bool maps_text = false;  // Hello's kHelloMapsText
   std::uint64_t window_base = 0, window_size = 0;
   std::uint8_t* window_view = nullptr;
   MessageMemory user;
@@ -335,7 +336,9 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     return fail("no thread table");
   }
   h->threads = static_cast<ThreadSlot*>(tv);
-  st.flags = c.app_fd < 0 ? 0 : c.maps_fd < 0 ? kHostAppMemory : kHostAppMemory | kHostAppMaps;
+  st.flags = c.app_fd < 0    ? 0
+             : c.maps_fd < 0 ? kHostAppMemory
+                             : kHostAppMemory | kHostAppMaps | (c.maps_text ? kHostAppMapsText : 0);
   const int fds[5] = {memfd, c.window_fd, tfd, c.app_fd, c.maps_fd};
   const std::size_t nfds = c.app_fd < 0 ? 3 : c.maps_fd < 0 ? 4 : 5;
   const int sent = send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
@@ -601,6 +604,7 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
     auto h = parse<Hello>(body);
     if (!h || h->version != kProtocolVersion) return -EPROTO;
     if (c.window_fd >= 0) return -EALREADY;
+    if ((h->flags & ~kHelloMapsText) != 0) return -EINVAL;
     // The window: a sealed memfd (it cannot shrink under an enclave host),
     // page-aligned, canonical, at most 64 GiB.
     const int wfd = m.take_fd(0);
@@ -638,6 +642,7 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
     }
     c.app_fd = afd;
     c.maps_fd = pfd;
+    c.maps_text = (h->flags & kHelloMapsText) != 0;
     c.window_fd = wfd;
     c.window_view = static_cast<std::uint8_t*>(v);
     c.window_base = h->window_base;

@@ -568,7 +568,12 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   Exception ex = runtime::exception_of_signal(sig, info, uc);
   if (sig == SIGSYS) {
     // A system call from enclave code (the first filter traps them all):
-    // SYSCALL is #UD inside an enclave, reported at the instruction.
+    // SYSCALL is #UD inside an enclave, reported at the instruction. One
+    // from anywhere else is the host's own, refused by the second filter
+    // while it served the enclave (a fault of its own, nested): not the
+    // enclave's to see, and the host cannot go on.
+    if (!in_elrange(rip - runtime::kSyscallInsnLength, runtime::kSyscallInsnLength))
+      die("a system call of the host itself was refused (seccomp)");
     runtime::set(uc, REG_RIP, rip - runtime::kSyscallInsnLength);
     aex(w, uc, {sgx::vector::kUd, 0, 0});
     return;

@@ -126,7 +126,8 @@ fi
 # with what it loads beside it, from whatever build (tests/install/
 # release_bench_test.sh: a release build has them too) ---
 L=$P/libexec/nestedsgx
-want=(sdk_ecall_bench bench_enclave.signed.so workloads_bench workloads_enclave.signed.so plot_workloads.py)
+want=(sdk_ecall_bench bench_enclave.signed.so workloads_bench workloads_enclave.signed.so plot_workloads.py
+  libos_workloads libos_enclave.unsigned.so)
 [ "$BENCH" = ON ] && want+=(measurement_benchmark monitor_benchmark snp_benchmark quote_benchmark quote_e2e_benchmark
   ra_enclave.signed.so syscall_trap_benchmark vdso_benchmark test_encl.bin)
 missing=""
@@ -169,6 +170,18 @@ if "$P/bin/nsgx" bench workloads --quick --out "$T/wl-results" >"$T/wl-bench.out
 else
   fail "installed nsgx bench workloads --quick: $(tail -c 600 "$T/wl-bench.out") $(ls "$T/wl-results" 2>&1)"
 fi
+# The library OS suite: the prefix's program natively and through the
+# prefix's `nsgx run` on both backends (exit 1 while a workload cannot run
+# inside: SQLite, docs/libos.md), its table and JSON.
+"$P/bin/nsgx" bench libos --quick --out "$T/libos-results" >"$T/libos-bench.out" 2>&1
+rc=$?
+if { [ $rc == 0 ] || [ $rc == 1 ]; } && [ -s "$T/libos-results/libos.json" ] &&
+  grep -q "^numeric_sort  *1  *[0-9.]*  *[0-9.]*  *[0-9.]*  *[0-9.]*  *[0-9.]*$" "$T/libos-bench.out" &&
+  grep -q "^geometric mean" "$T/libos-bench.out" && ! grep -q "different result" "$T/libos-bench.out"; then
+  pass "installed nsgx bench libos --quick runs the prefix's libos_workloads natively and inside on both backends"
+else
+  fail "installed nsgx bench libos --quick (exit $rc): $(tail -c 600 "$T/libos-bench.out")"
+fi
 # The inproc suite with the selftest's enclave, installed beside it.
 if [ "$BENCH" = ON ]; then
   "$P/bin/nsgx" bench inproc --filter BM_NullEnterExit --min-time 0.01 >"$T/inproc-bench.out" 2>&1 &&
@@ -201,7 +214,7 @@ rc=$?
 mv "$T/bench_enclave.aside" "$L/bench_enclave.signed.so"
 # A prefix without the programs (as from a sanitizer build): each missing
 # suite named with why, exit 1, no results path, no results directory.
-rm -f "$L"/*_benchmark "$L"/sdk_ecall_bench "$L"/workloads_bench
+rm -f "$L"/*_benchmark "$L"/sdk_ecall_bench "$L"/workloads_bench "$L"/libos_workloads
 "$P/bin/nsgx" bench --out "$T/results" >"$T/bench.out" 2>"$T/bench.err"
 rc=$?
 [ $rc == 1 ] && grep -q "^nsgx bench: sdk: not installed: $L/sdk_ecall_bench is missing" "$T/bench.err" &&

@@ -27,6 +27,7 @@
 
 #include "base/install_layout.h"
 #include "runtime/common/fsgs.h"
+#include "tools/nsgx/bench_libos.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/process.h"
 
@@ -40,6 +41,7 @@ enum class Kind {
   kGbenchExec,  // the same, run under `nsgx exec` (needs the upstream SGX interface)
   kSdk,         // sdk_ecall_bench, run once per backend: isolated, then inproc under `nsgx exec`
   kWorkloads,   // workloads_bench, the same way; inproc with a small EPC, so that bw_mem's largest sizes evict
+  kLibos,       // libos_workloads, natively and through `nsgx run` on each backend (bench_libos.h)
 };
 // What a build needs to have a suite (bench/CMakeLists.txt).
 constexpr const char* kNeedsGbench = "it needs -DNSGX_BENCH=ON (the default) and libbenchmark-dev";
@@ -78,8 +80,13 @@ constexpr Suite kSuites[] = {
      "NestedSGX's workloads in an enclave vs natively (nbench-style suite, bw_mem, hash join, SQLite), isolated and "
      "inproc",
      kNeedsEnclave, "workloads_enclave.signed.so"},
+    {"libos", "libos_workloads", Kind::kLibos,
+     "an unmodified static-PIE program (the workloads above) natively and inside the library OS enclave, isolated "
+     "and inproc",
+     kNeedsEnclave, "libos_enclave.unsigned.so"},
 };
-constexpr const char* kSuiteNames = "measurement, monitor, inproc, syscall, snp, sdk, quote, quote-e2e, workloads";
+constexpr const char* kSuiteNames =
+    "measurement, monitor, inproc, syscall, snp, sdk, quote, quote-e2e, workloads, libos";
 
 // A suite's program, or (bin empty) why there is none to run.
 struct Located {
@@ -90,6 +97,7 @@ struct Located {
 Located locate(const Suite& s) {
   const std::string build_dir = s.kind == Kind::kSdk         ? NSGX_SDK_BENCH_BUILD_DIR
                                 : s.kind == Kind::kWorkloads ? NSGX_WORKLOADS_BUILD_DIR
+                                : s.kind == Kind::kLibos     ? NSGX_LIBOS_BENCH_BUILD_DIR
                                                              : NSGX_BENCH_BUILD_DIR;
   const std::string bin = find_helper(s.binary, "NSGX_BENCH_DIR", build_dir);
   const std::string prefix = installed_prefix();
@@ -210,9 +218,10 @@ void add_bench(CLI::App& app, int& exit_code) {
   cmd->add_flag("--plot", o->plot,
                 "workloads suite: PNG and SVG figures beside the JSON in --out (python3-matplotlib; "
                 "scripts/bench installs it)");
-  cmd->add_flag("--quick", o->quick,
-                "workloads suite: each workload once at its smallest size, enclave checked against native (a "
-                "smoke run: its times mean little)");
+  cmd->add_flag(
+      "--quick", o->quick,
+      "workloads and libos suites: each workload once at its smallest size, enclave checked against native (a "
+      "smoke run: its times mean little)");
   cmd->add_flag("--list", o->list, "list the suites and where their binaries are; with SUITE names, their benchmarks");
   cmd->callback([o, &exit_code] {
     std::vector<const Suite*> chosen;
@@ -230,7 +239,9 @@ void add_bench(CLI::App& app, int& exit_code) {
         const auto [bin, why] = locate(*s);
         std::cout << s->name << "\t" << (bin.empty() ? "(" + why + ")" : bin) << "\t" << s->what << "\n";
         // Suites named explicitly: their benchmarks too (names for --filter).
-        if (o->suites.empty() || bin.empty() || s->kind == Kind::kSdk || s->kind == Kind::kWorkloads) continue;
+        if (o->suites.empty() || bin.empty() || s->kind == Kind::kSdk || s->kind == Kind::kWorkloads ||
+            s->kind == Kind::kLibos)
+          continue;
         std::vector<std::string> argv = gbench_argv(*s, bin);
         argv.push_back("--benchmark_list_tests=true");
         if (!o->filter.empty()) argv.push_back("--benchmark_filter=" + o->filter);
@@ -344,6 +355,10 @@ void add_bench(CLI::App& app, int& exit_code) {
             exit_code = kExitVerifyFailed;
           }
         }
+        continue;
+      }
+      if (s->kind == Kind::kLibos) {
+        if (const int rc = bench_libos(bin, out, o->quick, written); rc != kExitOk) exit_code = rc;
         continue;
       }
       std::vector<std::string> argv = gbench_argv(*s, bin);

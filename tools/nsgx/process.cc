@@ -1,5 +1,6 @@
 #include "tools/nsgx/process.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "base/install_layout.h"
 
@@ -19,7 +21,10 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("nsgx");
 }
 
-int run_process(std::vector<std::string> argv) {
+int run_process(std::vector<std::string> argv) { return run_process_to(std::move(argv), {}, {}); }
+
+int run_process_to(std::vector<std::string> argv, const std::string& out, const std::string& err,
+                   const std::vector<std::string>& env) {
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
@@ -29,6 +34,12 @@ int run_process(std::vector<std::string> argv) {
   const pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    for (const auto& [path, fd] : {std::pair{&out, STDOUT_FILENO}, std::pair{&err, STDERR_FILENO}}) {
+      if (path->empty()) continue;
+      const int f = open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (f < 0 || dup2(f, fd) < 0) _exit(127);
+    }
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));  // the child's copy, until exec
     execv(args[0], args.data());
     _exit(127);
   }

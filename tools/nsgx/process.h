@@ -12,6 +12,11 @@ std::string self_exe();
 
 // Runs argv[0] with argv, waits; its exit status (128 + signal if killed, -1 if it could not start).
 int run_process(std::vector<std::string> argv);
+// The same, its stdout and stderr written to files (truncated; an empty
+// path leaves that stream as it is), with `env` (NAME=VALUE) added to its
+// environment.
+int run_process_to(std::vector<std::string> argv, const std::string& out, const std::string& err,
+                   const std::vector<std::string>& env = {});
 
 // The first readable file of: $env_var (a file or a directory holding
 // `name`), then PREFIX/libexec/nestedsgx/name for an installed nsgx or

@@ -1,0 +1,45 @@
+#!/bin/bash
+# `nsgx bench libos --quick` end to end (tools/nsgx/bench_libos.cc): the
+# unmodified workloads program natively and inside the library OS enclave
+# on both backends. Each workload the library OS can run must give the
+# native digest on both backends (the suite exits 1 otherwise), and what it
+# cannot run yet must be named with the reason — never a silent gap.
+# Usage: bench_libos_test.sh NSGX WORKDIR
+set -u
+nsgx=$1 work=$2
+rm -rf "$work" && mkdir -p "$work"
+"$nsgx" bench libos --quick --out "$work/out" >"$work/bench.out" 2>&1
+rc=$?
+cat "$work/bench.out"
+json=$work/out/libos.json
+[ -s "$json" ] || { echo "FAIL: no $json (exit $rc)"; exit 1; }
+/usr/bin/python3 - "$json" "$rc" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); rc = int(sys.argv[2])
+bad = []
+# SQLite needs file calls the library OS does not answer yet (docs/libos.md):
+# reported with its reason, not measured.
+pending = {"sqlite"}
+for w in d["workloads"]:
+    for mode in ("isolated", "inproc"):
+        p = w.get(mode + "_problem")
+        if p is not None and "different result" in p:
+            bad.append(f"{w['workload']} {mode}: {p}")
+        elif p is None and not (w.get(mode + "_ratio", 0) > 0):
+            bad.append(f"{w['workload']} {mode}: neither a ratio nor a reason")
+        elif p is not None and w["workload"] not in pending:
+            bad.append(f"{w['workload']} {mode}: {p}")
+        elif p is not None and not p.strip():
+            bad.append(f"{w['workload']} {mode}: an empty reason")
+names = {w["workload"] for w in d["workloads"]}
+for want in ("numeric_sort", "fourier", "bw_copy_16M", "hash_join", "sqlite"):
+    if want not in names:
+        bad.append(f"{want}: missing from the results")
+problems = any(w.get(m + "_problem") for w in d["workloads"] for m in ("isolated", "inproc"))
+if problems != (rc != 0):
+    bad.append(f"exit {rc} with{'' if problems else 'out'} problems reported")
+for b in bad:
+    print("FAIL:", b)
+print("PASS" if not bad else f"{len(bad)} failures")
+sys.exit(1 if bad else 0)
+PY

@@ -105,6 +105,14 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
   (void)fd;
   if (!(flags & kMapAnonymous)) return fail(ENODEV);  // file mappings: M3
   if (flags & kMapFixed) return fail(EINVAL);
+  if ((prot & 7) == 0) {
+    // PROT_NONE: reserved, accepted only when mprotect opens it (a thread
+    // arena is 64 MiB of which the program touches little).
+    const uint64_t n = (len + kPage - 1) / kPage, first = reserve_pages(n);
+    if (first == kNoPages) return fail(ENOMEM);
+    clear_accepted(first, n);
+    return static_cast<long>(reinterpret_cast<uint64_t>(region_base() + first * kPage));
+  }
   void* p = alloc_pages(len, (prot & kProtExec) != 0);
   return p ? static_cast<long>(reinterpret_cast<uint64_t>(p)) : fail(ENOMEM);
 }
@@ -127,9 +135,9 @@ long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
   const uint64_t n = (len + kPage - 1) / kPage;
   if (n == 0) return 0;
   if (!in_region(addr, n * kPage)) return fail(ENOMEM);
-  if (prot & 4) {
-    make_executable(page_index(reinterpret_cast<void*>(addr)), n);
-  }
+  // Pages a PROT_NONE mmap left unaccepted are accepted now (zero).
+  if ((prot & 7) != 0 && !make_present(page_index(reinterpret_cast<void*>(addr)), n, (prot & 4) != 0))
+    return fail(ENOMEM);
   return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
 }
 

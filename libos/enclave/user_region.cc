@@ -100,6 +100,18 @@ bool make_usable(uint64_t first, uint64_t n, bool x) {
   return true;
 }
 
+void clear_accepted(uint64_t first, uint64_t n) {
+  for (uint64_t i = first; i < first + n; ++i)
+    if (bit(g_region.accepted, i)) memset(g_region.base + i * kPage, 0, kPage);
+}
+
+bool make_present(uint64_t first, uint64_t n, bool x) {
+  for (uint64_t i = first; i < first + n; ++i)
+    if (!bit(g_region.accepted, i) && !make_usable(i, 1, x)) return false;
+  if (x) make_executable(first, n);
+  return true;
+}
+
 void make_executable(uint64_t first, uint64_t n) {
   for (uint64_t k = first; k < first + n; ++k)
     if (bit(g_region.accepted, k) && !bit(g_region.exec, k)) {

@@ -100,20 +100,23 @@ static int work(int n, int r) {
   printf("main's TLS untouched: %s\n", mine == 7 && tls_name[0] == 0 ? "yes" : "no");
   /* A timed wait that times out: FUTEX_WAIT_BITSET with CLOCK_REALTIME's
    * absolute time, then CLOCK_MONOTONIC's. */
+  /* Each start time read before the deadline is computed: a system call
+   * inside takes a while, and the wait must last from the deadline's
+   * reading on. */
+  const double t0 = now_ms(CLOCK_MONOTONIC);
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_nsec += 30 * 1000000;
   if (until.tv_nsec >= 1000000000) until.tv_nsec -= 1000000000, ++until.tv_sec;
-  const double t0 = now_ms(CLOCK_MONOTONIC);
   pthread_mutex_lock(&mu);
   int rc = pthread_cond_timedwait(&cv, &mu, &until);
   pthread_mutex_unlock(&mu);
   printf("timedwait (realtime): %s, waited >= 30 ms: %s\n", strerror(rc),
          now_ms(CLOCK_MONOTONIC) - t0 >= 29.5 ? "yes" : "no");
+  const double t1 = now_ms(CLOCK_MONOTONIC);
   clock_gettime(CLOCK_MONOTONIC, &until);
   until.tv_nsec += 20 * 1000000;
   if (until.tv_nsec >= 1000000000) until.tv_nsec -= 1000000000, ++until.tv_sec;
-  const double t1 = now_ms(CLOCK_MONOTONIC);
   pthread_mutex_lock(&mu);
   rc = pthread_cond_clockwait(&cv, &mu, CLOCK_MONOTONIC, &until);
   pthread_mutex_unlock(&mu);

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Threads in the library OS, on the backend NSGX_BACKEND names (ctest runs
 # it for inproc and isolated): docs/libos.md "Threads".
-#   libos_threads_test.sh NSGX THREADS WORKDIR
+#   libos_threads_test.sh NSGX THREADS HOSTILE_HOST WORKDIR
 set -u
-NSGX=$1 THREADS=$2 W=$3
+NSGX=$1 THREADS=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -37,6 +37,15 @@ same() {  # ENCLAVE ARGS...
 }
 same nine work 8 40
 grep -q "all workers passed the token" "$W/work_8_40.native" || fail "the native run itself failed"
+
+# A host that wakes every sleeper early (Iago): each futex wait and sleep
+# is checked again inside, so the run is the same (the sleeps and timed
+# waits still last as long).
+NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=wake-early "$NSGX" run --enclave "$W/nine" -- "$W/threads" work 4 10 \
+  > "$W/early.inside" 2>&1 < /dev/null; st=$?
+"$W/threads" work 4 10 > "$W/early.native" 2>&1
+check_status wake-early "$st" 0
+cmp -s "$W/early.native" "$W/early.inside" || { diff "$W/early.native" "$W/early.inside"; fail "wake-early: output differs"; }
 
 # A thread ends the program (exit_group) while four block in a condition
 # variable and the main thread in pthread_join: status 42, as natively.

@@ -116,7 +116,7 @@ bool add(struct timespec& a, const struct timespec& b) {
 // docs/libos.md), a started thread returns to thread_main.
 [[noreturn]] void leave(ProgramThread* t, int64_t status) {
   if (t == &g_threads[0]) {
-    for (int round = 0; round < 200; ++round) {  // 2 s at most
+    for (int round = 0; round < 100; ++round) {  // 1 s at most
       g_lock.lock();
       const uint32_t others = g_started;
       g_lock.unlock();

@@ -52,6 +52,14 @@ cmp -s "$W/early.native" "$W/early.inside" || { diff "$W/early.native" "$W/early
 same nine exitgroup 4
 grep -qx "ending the program from a thread" "$W/exitgroup_4.inside" || fail "exitgroup: no output"
 
+# exit (exit_group) while a thread computes without system calls: the
+# program ends with the status; the computing thread is left inside the
+# enclave until the host destroys it (docs/libos.md "Threads").
+same nine spin
+# The main thread calls pthread_exit (exit, one thread): the others go on,
+# and the program ends with 0 when the last has.
+same nine mainexit
+
 # More threads than sgx.max_threads (4: main + 3): the fourth
 # pthread_create fails with EAGAIN, the program goes on and, once it has
 # joined the others, creates threads again.

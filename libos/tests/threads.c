@@ -11,7 +11,11 @@
  *                           first pthread_create that fails, releases and
  *                           joins the others
  *   threads exitgroup N     N threads block (condition variable, join); one
- *                           more calls _exit(42) (exit_group) */
+ *                           more calls _exit(42) (exit_group)
+ *   threads spin            a thread computes without system calls while
+ *                           the main thread calls exit(7)
+ *   threads mainexit        the main thread calls pthread_exit; two others
+ *                           print and end, and the program with them (0) */
 #define _GNU_SOURCE /* pthread_cond_clockwait */
 #include <errno.h>
 #include <pthread.h>
@@ -205,6 +209,39 @@ static int exitgroup(int n) {
   return 1;
 }
 
+static atomic_int spinning;
+
+static void* spinner(void* arg) {
+  (void)arg;
+  atomic_store(&spinning, 1);
+  for (volatile unsigned long x = 0;; x = x * 7 + 1) {
+  }
+  return NULL;
+}
+
+static int spin(void) {
+  pthread_t t;
+  pthread_create(&t, NULL, spinner, NULL);
+  while (!atomic_load(&spinning)) sched_yield();
+  printf("exit while a thread computes\n");
+  exit(7);
+}
+
+static void* late(void* arg) {
+  const struct timespec nap = {0, (long)arg * 20 * 1000000};
+  nanosleep(&nap, NULL);
+  printf("thread %ld ends\n", (long)arg);
+  return NULL;
+}
+
+static int mainexit(void) {
+  printf("main thread ends\n");
+  pthread_t t;
+  pthread_create(&t, NULL, late, (void*)1L);
+  pthread_create(&t, NULL, late, (void*)3L);
+  pthread_exit(NULL);
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc == 4 && strcmp(argv[1], "work") == 0) {
@@ -218,6 +255,8 @@ int main(int argc, char** argv) {
     if (n < 0 || n >= MAX_WORKERS) return 2;
     return exitgroup(n);
   }
-  fprintf(stderr, "usage: threads work N ROUNDS | limit K | exitgroup N\n");
+  if (argc == 2 && strcmp(argv[1], "spin") == 0) return spin();
+  if (argc == 2 && strcmp(argv[1], "mainexit") == 0) return mainexit();
+  fprintf(stderr, "usage: threads work N ROUNDS | limit K | exitgroup N | spin | mainexit\n");
   return 2;
 }

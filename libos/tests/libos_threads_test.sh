@@ -24,13 +24,14 @@ build nine 9
 build four 4
 grep -q '<TCSNum>10</TCSNum>' "$W/nine/libos.config.xml" || fail "sgx.max_threads 9 is not 10 TCSs"
 
-# Native and inside, the same output and status. 8 workers on this
+# Native and inside, the same output and status (a run that hangs is
+# ended after 60 s and fails). 8 workers on this
 # machine's 2 cores (and other builds): the ring hands the token on 8 x 40
 # times through the mutex and condition variable.
 same() {  # ENCLAVE ARGS...
   local e=$1 name; shift; name=$(echo "$*" | tr ' ' _)
   "$W/threads" "$@" > "$W/$name.native" 2>&1; local native=$?
-  "$NSGX" run --enclave "$W/$e" -- "$W/threads" "$@" > "$W/$name.inside" 2>&1 < /dev/null; local inside=$?
+  timeout 60 "$NSGX" run --enclave "$W/$e" -- "$W/threads" "$@" > "$W/$name.inside" 2>&1 < /dev/null; local inside=$?
   check_status "$*" "$inside" "$native"
   cmp -s "$W/$name.native" "$W/$name.inside" || { diff "$W/$name.native" "$W/$name.inside"; fail "$*: output differs"; }
   echo "$* (status $native):"; cat "$W/$name.inside"
@@ -41,7 +42,7 @@ grep -q "all workers passed the token" "$W/work_8_40.native" || fail "the native
 # A host that wakes every sleeper early (Iago): each futex wait and sleep
 # is checked again inside, so the run is the same (the sleeps and timed
 # waits still last as long).
-NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=wake-early "$NSGX" run --enclave "$W/nine" -- "$W/threads" work 4 10 \
+NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=wake-early timeout 60 "$NSGX" run --enclave "$W/nine" -- "$W/threads" work 4 10 \
   > "$W/early.inside" 2>&1 < /dev/null; st=$?
 "$W/threads" work 4 10 > "$W/early.native" 2>&1
 check_status wake-early "$st" 0
@@ -63,7 +64,7 @@ same nine mainexit
 # More threads than sgx.max_threads (4: main + 3): the fourth
 # pthread_create fails with EAGAIN, the program goes on and, once it has
 # joined the others, creates threads again.
-out=$("$NSGX" run --enclave "$W/four" -- "$W/threads" limit 6 2>&1 < /dev/null); st=$?
+out=$(timeout 60 "$NSGX" run --enclave "$W/four" -- "$W/threads" limit 6 2>&1 < /dev/null); st=$?
 check_status limit "$st" 0
 want=$'pthread_create 4: Resource temporarily unavailable\ncreated and joined 3\nafter joining: pthread_create works'
 [ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; echo "--- wanted:"; echo "$want"; fail "limit"; }

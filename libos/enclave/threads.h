@@ -15,36 +15,14 @@
 #include <stdint.h>
 
 #include "libos/enclave/program_entry.h"
+#include "libos/enclave/spin_lock.h"
 #include "nsgx_first_phase.h"
 #include "sgx_trts_exception.h"
 
 namespace nsgx::libos {
 
-// A spin lock for the library OS's short critical sections (no OCALL is
-// made while one is held). Lock order: g_fd_lock, then g_memory_lock (the
-// trusted files' copies live in the user region), then the threads' lock
-// (threads.cc); none is taken in the first phase.
-class SpinLock {
- public:
-  void lock() {
-    while (__atomic_exchange_n(&held_, 1, __ATOMIC_ACQUIRE) != 0) __builtin_ia32_pause();
-  }
-  void unlock() { __atomic_store_n(&held_, 0, __ATOMIC_RELEASE); }
-
- private:
-  int held_ = 0;
-};
-class SpinGuard {
- public:
-  explicit SpinGuard(SpinLock& l) : l_(l) { l_.lock(); }
-  ~SpinGuard() { l_.unlock(); }
-  SpinGuard(const SpinGuard&) = delete;
-  SpinGuard& operator=(const SpinGuard&) = delete;
-
- private:
-  SpinLock& l_;
-};
-extern SpinLock g_memory_lock;  // the user region's maps and brk
+// The system calls' locks (spin_lock.h gives the order).
+extern SpinLock g_memory_lock;  // brk and the mappings' system calls
 extern SpinLock g_fd_lock;      // the descriptor table's changes (openat, close)
 
 // One program thread; a slot of the table, reused once the thread is gone.

@@ -260,11 +260,16 @@ void check_exit_group() {
 
 long sys_clone(const sgx_cpu_context_t& c) {
   const uint64_t flags = c.rdi, stack = c.rsi, ptid = c.rdx, ctid = c.r10, tls = c.r8;
-  if ((flags & kCloneVm) == 0) return fail(ENOSYS);  // fork: a new process, not (yet) offered
+  if ((flags & kCloneVm) == 0) {  // fork: a new process, not (yet) offered
+    if (g_program.trace) say("nsgx libos: clone without CLONE_VM (a new process) is not implemented: ENOSYS\n");
+    return fail(ENOSYS);
+  }
   // Only a thread of this process: the same memory, files, signal handlers,
   // no exit signal, a stack of its own.
-  if ((flags & kThreadFlags) != kThreadFlags || (flags & ~(kAllowedFlags | 0xff)) != 0 || (flags & 0xff) != 0)
+  if ((flags & kThreadFlags) != kThreadFlags || (flags & ~kAllowedFlags) != 0) {
+    if (g_program.trace) say("nsgx libos: clone flags " + std::to_string(flags) + ": only a thread's set: EINVAL\n");
     return fail(EINVAL);
+  }
   if (stack == 0 || !sgx_is_within_enclave(reinterpret_cast<const void*>(stack - 1), 1)) return fail(EINVAL);
   if ((flags & kCloneSettls) && !program_buffer(tls, 8)) return fail(EINVAL);
   if ((flags & kCloneParentSettid) && !program_buffer(ptid, 4)) return fail(EFAULT);
@@ -458,7 +463,7 @@ long sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t mask) {
     }
     if (!found) return fail(ESRCH);
   }
-  const uint64_t bytes = (g_max + 63) / 64 * 8;
+  const uint64_t bytes = (uint64_t{g_max} + 63) / 64 * 8;
   if (len < bytes || len % 8 != 0) return fail(EINVAL);
   if (!program_buffer(mask, bytes)) return fail(EFAULT);
   auto* out = reinterpret_cast<uint8_t*>(mask);

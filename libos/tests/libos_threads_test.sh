@@ -26,7 +26,7 @@ grep -q '<TCSNum>10</TCSNum>' "$W/nine/libos.config.xml" || fail "sgx.max_thread
 
 # Native and inside, the same output and status (a run that hangs is
 # ended after 60 s and fails). 8 workers on this
-# machine's 2 cores (and other builds): the ring hands the token on 8 x 40
+# machine's 2 cores (and other builds): the ring hands the token on 8 x 30
 # times through the mutex and condition variable.
 same() {  # ENCLAVE ARGS...
   local e=$1 name; shift; name=$(echo "$*" | tr ' ' _)
@@ -36,8 +36,8 @@ same() {  # ENCLAVE ARGS...
   cmp -s "$W/$name.native" "$W/$name.inside" || { diff "$W/$name.native" "$W/$name.inside"; fail "$*: output differs"; }
   echo "$* (status $native):"; cat "$W/$name.inside"
 }
-same nine work 8 40
-grep -q "all workers passed the token" "$W/work_8_40.native" || fail "the native run itself failed"
+same nine work 8 30
+grep -q "all workers passed the token" "$W/work_8_30.native" || fail "the native run itself failed"
 
 # A host that wakes every sleeper early (Iago): each futex wait and sleep
 # is checked again inside, so the run is the same (the sleeps and timed
@@ -56,10 +56,10 @@ grep -qx "ending the program from a thread" "$W/exitgroup_4.inside" || fail "exi
 # exit (exit_group) while a thread computes without system calls: the
 # program ends with the status; the computing thread is left inside the
 # enclave until the host destroys it (docs/libos.md "Threads").
-same nine spin
+same four spin
 # The main thread calls pthread_exit (exit, one thread): the others go on,
 # and the program ends with 0 when the last has.
-same nine mainexit
+same four mainexit
 
 # More threads than sgx.max_threads (4: main + 3): the fourth
 # pthread_create fails with EAGAIN, the program goes on and, once it has

@@ -49,7 +49,7 @@ static double now_ms(clockid_t c) {
 static void* worker(void* arg) {
   const int id = (int)(long)arg;
   snprintf(tls_name, sizeof tls_name, "worker-%d", id);
-  mine += id * 1000;
+  mine += (long)id * 1000;
   tids[id + 1] = syscall(SYS_gettid);
   if (getpid() != (pid_t)tids[0]) atomic_fetch_add(&tids_seen_bad, 1);
   pthread_barrier_wait(&barrier); /* everyone started */
@@ -68,7 +68,7 @@ static void* worker(void* arg) {
   /* The TLS still holds this thread's values. */
   char want[16];
   snprintf(want, sizeof want, "worker-%d", id);
-  if (strcmp(tls_name, want) != 0 || mine != 7 + id * 1000) return (void*)-1L;
+  if (strcmp(tls_name, want) != 0 || mine != 7 + (long)id * 1000) return (void*)-1L;
   return (void*)(passes * 100 + id);
 }
 
@@ -110,7 +110,7 @@ static int work(int n, int r) {
   const double t0 = now_ms(CLOCK_MONOTONIC);
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += 30 * 1000000;
+  until.tv_nsec += 30L * 1000000;
   if (until.tv_nsec >= 1000000000) until.tv_nsec -= 1000000000, ++until.tv_sec;
   pthread_mutex_lock(&mu);
   int rc = pthread_cond_timedwait(&cv, &mu, &until);
@@ -119,17 +119,23 @@ static int work(int n, int r) {
          now_ms(CLOCK_MONOTONIC) - t0 >= 29.5 ? "yes" : "no");
   const double t1 = now_ms(CLOCK_MONOTONIC);
   clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_nsec += 20 * 1000000;
+  until.tv_nsec += 20L * 1000000;
   if (until.tv_nsec >= 1000000000) until.tv_nsec -= 1000000000, ++until.tv_sec;
   pthread_mutex_lock(&mu);
   rc = pthread_cond_clockwait(&cv, &mu, CLOCK_MONOTONIC, &until);
   pthread_mutex_unlock(&mu);
   printf("timedwait (monotonic): %s, waited >= 20 ms: %s\n", strerror(rc),
          now_ms(CLOCK_MONOTONIC) - t1 >= 19.5 ? "yes" : "no");
-  const struct timespec nap = {0, 25 * 1000000};
+  const struct timespec nap = {0, 25L * 1000000};
   const double t2 = now_ms(CLOCK_MONOTONIC);
   rc = nanosleep(&nap, NULL);
   printf("nanosleep: %d, slept >= 25 ms: %s\n", rc, now_ms(CLOCK_MONOTONIC) - t2 >= 24.5 ? "yes" : "no");
+  /* A clone that is not a thread's (CLONE_THREAD without CLONE_SIGHAND):
+   * refused, as Linux does. */
+  static char clone_stack[4096] __attribute__((aligned(16)));
+  const long cr = syscall(SYS_clone, 0x100 | 0x10000 /* CLONE_VM | CLONE_THREAD */, clone_stack + sizeof clone_stack,
+                          NULL, NULL, 0);
+  printf("clone CLONE_VM|CLONE_THREAD: %ld %s\n", cr, cr < 0 ? strerror(errno) : "");
   /* A futex word that does not hold the expected value: EAGAIN at once. */
   int word = 5;
   const long fr = syscall(SYS_futex, &word, 128 /* FUTEX_WAIT_PRIVATE */, 6, NULL, NULL, 0);
@@ -189,7 +195,7 @@ static void* waiter(void* arg) {
 static void* ender(void* arg) {
   const int n = (int)(long)arg;
   while (atomic_load(&waiting) < n) sched_yield();
-  const struct timespec nap = {0, 50 * 1000000}; /* let them reach the futex */
+  const struct timespec nap = {0, 50L * 1000000}; /* let them reach the futex */
   nanosleep(&nap, NULL);
   printf("ending the program from a thread\n");
   fflush(stdout);

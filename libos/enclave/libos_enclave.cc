@@ -34,6 +34,7 @@
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/syscalls.h"
+#include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
@@ -64,6 +65,8 @@ using nsgx::libos::set_fd;
 using nsgx::libos::TrustedCopy;
 
 constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot execute
+
+constexpr uint32_t kDefaultMaxThreads = 4;  // tools/nsgx/cmd_run.cc lays out as many TCSs
 
 constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's strings and vectors
 
@@ -126,11 +129,18 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;
   }
-  if (!install_syscall_handlers()) {
+  // Program threads: the manifest's sgx.max_threads (4 when it names
+  // none, as Gramine), at most one per TCS the enclave has.
+  uint32_t max_threads = g_program.manifest->max_threads != 0 ? g_program.manifest->max_threads : kDefaultMaxThreads;
+  if (max_threads > g_global_data.tcs_num) max_threads = static_cast<uint32_t>(g_global_data.tcs_num);
+  if (g_program.trace)
+    say("nsgx libos: " + std::to_string(max_threads) + " program threads at most (" +
+        std::to_string(g_global_data.tcs_num) + " TCSs)\n");
+  if (!nsgx::libos::threads_init(max_threads) || !install_syscall_handlers()) {
     say("nsgx run: cannot install the system call handlers\n");
     return kCannotRun;
   }
-  return static_cast<int>(libos_enter_program(img.entry, sp, g_program.jb));
+  return static_cast<int>(libos_enter_program(img.entry, sp, nsgx::libos::this_thread()->jb));
 }
 
 }  // namespace

@@ -15,6 +15,14 @@
  *   returns from that call with status in RAX, from any depth of the
  *   program's stack.
  *
+ * int64_t libos_enter_thread(const nsgx_ssa_state_t* regs, uint64_t* jb)
+ *   regs in RDI (nsgx_first_phase.h's layout: RAX, RCX, RDX, RBX, RSP, RBP,
+ *   RSI, RDI, R8-R15 at 8-byte steps from 0), jb in RSI. Saves the caller's
+ *   state in jb as libos_enter_program does (libos_leave_program returns
+ *   from this call), loads all sixteen registers from regs and jumps to
+ *   libos_fs_stub, whose #UD lets the first phase set the new thread's RIP
+ *   and FS (only ERESUME can load FS). DF clear.
+ *
  * libos_fs_stub
  *   A single UD2: where a system call answered in the second phase returns
  *   when an OCALL on the way (its EENTER back loaded the TCS's FS) left the
@@ -55,6 +63,41 @@ libos_enter_program:
 	cld
 	jmp *%rax
 	.size libos_enter_program, . - libos_enter_program
+
+	.globl libos_enter_thread
+	.hidden libos_enter_thread
+	.type libos_enter_thread, @function
+libos_enter_thread:
+	mov %rbx, 0(%rsi)
+	mov %rbp, 8(%rsi)
+	mov %r12, 16(%rsi)
+	mov %r13, 24(%rsi)
+	mov %r14, 32(%rsi)
+	mov %r15, 40(%rsi)
+	lea 8(%rsp), %rax
+	mov %rax, 48(%rsi)
+	mov (%rsp), %rax
+	mov %rax, 56(%rsi)
+	mov %rdi, %rax
+	mov 8(%rax), %rcx
+	mov 16(%rax), %rdx
+	mov 24(%rax), %rbx
+	mov 40(%rax), %rbp
+	mov 48(%rax), %rsi
+	mov 56(%rax), %rdi
+	mov 64(%rax), %r8
+	mov 72(%rax), %r9
+	mov 80(%rax), %r10
+	mov 88(%rax), %r11
+	mov 96(%rax), %r12
+	mov 104(%rax), %r13
+	mov 112(%rax), %r14
+	mov 120(%rax), %r15
+	mov 32(%rax), %rsp
+	mov 0(%rax), %rax
+	cld
+	jmp libos_fs_stub
+	.size libos_enter_thread, . - libos_enter_thread
 
 	.globl libos_leave_program
 	.hidden libos_leave_program

@@ -14,6 +14,12 @@ extern "C" int64_t libos_enter_program(uint64_t entry, uint64_t sp, uint64_t* jb
 // Returns from libos_enter_program with `status`, from any depth of the
 // program's stack.
 extern "C" __attribute__((noreturn)) void libos_leave_program(uint64_t* jb, int64_t status);
+struct nsgx_ssa_state;
+// Saves the caller's state in `jb` (as libos_enter_program), loads the
+// sixteen general registers from `regs` and raises #UD at libos_fs_stub,
+// whose first phase gives the new thread its RIP and FS. Returns the status
+// libos_leave_program passes.
+extern "C" int64_t libos_enter_thread(const struct nsgx_ssa_state* regs, uint64_t* jb);
 // Where a system call answered in the second phase returns when an OCALL
 // on the way (its EENTER back loaded the TCS's FS) left the enclave's FS
 // in place of the program's: its #UD lets the first phase put the

@@ -15,7 +15,6 @@ namespace nsgx::libos {
 struct ProgramState {
   const Manifest* manifest = nullptr;            // parsed from the measured section; never changes once set
   int trace = 0;                                 // `nsgx run --trace` level
-  uint64_t jb[kLibosJumpBufferWords] = {};       // libos_enter_program's caller, for exit
   uint64_t brk_start = 0, brk = 0, brk_end = 0;  // brk: reserved pages [start, end), in use to brk
   uint64_t stack_size = 0;                       // the thread's stack (RLIMIT_STACK)
 };

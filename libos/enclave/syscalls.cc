@@ -20,6 +20,7 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
 #include "nsgx_first_phase.h"
@@ -45,13 +46,19 @@ enum : long {
   kReadv = 19,
   kWritev = 20,
   kMadvise = 28,
+  kSchedYield = 24,
+  kNanosleep = 35,
   kGetpid = 39,
+  kClone = 56,
   kExit = 60,
   kUname = 63,
   kArchPrctl = 158,
   kGettid = 186,
+  kFutex = 202,
+  kSchedGetaffinity = 204,
   kSetTidAddress = 218,
   kClockGettime = 228,
+  kClockNanosleep = 230,
   kExitGroup = 231,
   kOpenat = 257,
   kNewfstatat = 262,
@@ -59,14 +66,14 @@ enum : long {
   kPrlimit64 = 302,
   kGetrandom = 318,
   kRseq = 334,
+  kClone3 = 435,
 };
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000;
 constexpr uint64_t kFixedPid = 1;
 
-uint64_t g_program_fs = 0;            // the program's FS base (ARCH_SET_FS), 0 before it set one
-uint64_t g_resume_rip = 0;            // where libos_fs_stub's #UD resumes
-struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given
+struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given (under g_clock_lock)
+SpinLock g_clock_lock;
 
 bool program_buffer(uint64_t addr, uint64_t len) {
   return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
@@ -93,8 +100,19 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
   constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kProtExec = 4;
   (void)addr;
   if (len == 0) return fail(EINVAL);
-  if (!(flags & kMapAnonymous) || fd != -1) return fail(ENODEV);  // file mappings: M3
+  // Linux ignores fd for anonymous mappings (glibc's allocate_stack passes
+  // -1 as a 32-bit value, zero-extended in R8).
+  (void)fd;
+  if (!(flags & kMapAnonymous)) return fail(ENODEV);  // file mappings: M3
   if (flags & kMapFixed) return fail(EINVAL);
+  if ((prot & 7) == 0) {
+    // PROT_NONE: reserved, accepted only when mprotect opens it (a thread
+    // arena is 64 MiB of which the program touches little).
+    const uint64_t n = (len + kPage - 1) / kPage, first = reserve_pages(n);
+    if (first == kNoPages) return fail(ENOMEM);
+    clear_accepted(first, n);
+    return static_cast<long>(reinterpret_cast<uint64_t>(region_base() + first * kPage));
+  }
   void* p = alloc_pages(len, (prot & kProtExec) != 0);
   return p ? static_cast<long>(reinterpret_cast<uint64_t>(p)) : fail(ENOMEM);
 }
@@ -117,9 +135,9 @@ long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
   const uint64_t n = (len + kPage - 1) / kPage;
   if (n == 0) return 0;
   if (!in_region(addr, n * kPage)) return fail(ENOMEM);
-  if (prot & 4) {
-    make_executable(page_index(reinterpret_cast<void*>(addr)), n);
-  }
+  // Pages a PROT_NONE mmap left unaccepted are accepted now (zero).
+  if ((prot & 7) != 0 && !make_present(page_index(reinterpret_cast<void*>(addr)), n, (prot & 4) != 0))
+    return fail(ENOMEM);
   return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
 }
 
@@ -298,6 +316,7 @@ long sys_clock_gettime(int64_t clk, uint64_t out) {
   // MONOTONIC_COARSE, BOOTTIME) must not go back here either: a host that
   // answers an earlier time than it did before is refused (Iago).
   if (clk == 1 || clk == 4 || clk == 6 || clk == 7) {
+    SpinGuard g(g_clock_lock);
     const struct timespec& last = g_last_monotonic[clk];
     if (ts.tv_sec < last.tv_sec || (ts.tv_sec == last.tv_sec && ts.tv_nsec < last.tv_nsec)) return fail(EIO);
     g_last_monotonic[clk] = ts;
@@ -350,6 +369,7 @@ long unknown(uint64_t nr) {
 
 long dispatch(const sgx_cpu_context_t& c) {
   const uint64_t a0 = c.rdi, a1 = c.rsi, a2 = c.rdx, a3 = c.r10, a4 = c.r8;
+  check_exit_group();  // another thread called exit_group: this one leaves
   switch (static_cast<long>(c.rax)) {
     case kRead:
       return sys_read(static_cast<int64_t>(a0), a1, a2, -1);
@@ -362,10 +382,14 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_rwv(false, static_cast<int64_t>(a0), a1, a2);
     case kWritev:
       return sys_rwv(true, static_cast<int64_t>(a0), a1, a2);
-    case kOpenat:
+    case kOpenat: {
+      SpinGuard g(g_fd_lock);
       return sys_openat(static_cast<int64_t>(a0), a1, a2, a3);
-    case kClose:
+    }
+    case kClose: {
+      SpinGuard g(g_fd_lock);
       return sys_close(static_cast<int64_t>(a0));
+    }
     case kFstat:
       return sys_fstat(static_cast<int64_t>(a0), a1);
     case kNewfstatat: {
@@ -376,26 +400,50 @@ long dispatch(const sgx_cpu_context_t& c) {
     }
     case kLseek:
       return sys_lseek(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2);
-    case kBrk:
+    case kBrk: {
+      SpinGuard g(g_memory_lock);
       return sys_brk(a0);
-    case kMmap:
+    }
+    case kMmap: {
+      SpinGuard g(g_memory_lock);
       return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4));
-    case kMunmap:
+    }
+    case kMunmap: {
+      SpinGuard g(g_memory_lock);
       return sys_munmap(a0, a1);
-    case kMprotect:
+    }
+    case kMprotect: {
+      SpinGuard g(g_memory_lock);
       return sys_mprotect(a0, a1, a2);
+    }
     case kMadvise:
       return 0;   // advice only
     case kIoctl:  // TCGETS and everything else: no terminals here (isatty is false)
       return fd_at(static_cast<int64_t>(a0)) ? fail(ENOTTY) : fail(EBADF);
     case kArchPrctl:
       return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
-    case kSetTidAddress:    // the thread's id, as getpid and gettid: one process, one thread
-    case kGetpid:
-    case kGettid:
+    case kGetpid:           // the main thread's id (threads.cc)
       return static_cast<long>(kFixedPid);
+    case kSetTidAddress:
+      return sys_set_tid_address(a0);
+    case kGettid:
+      return sys_gettid();
     case kSetRobustList:
-      return 0;
+      return sys_set_robust_list(a0, a1);
+    case kClone:
+      return sys_clone(c);
+    case kClone3:
+      return fail(ENOSYS);  // glibc then calls clone (threads.cc takes its arguments)
+    case kFutex:
+      return sys_futex(a0, a1, a2, a3, c.r9);
+    case kSchedYield:
+      return sys_sched_yield();
+    case kNanosleep:
+      return sys_nanosleep(a0);
+    case kClockNanosleep:
+      return sys_clock_nanosleep(a0, a1, a2);
+    case kSchedGetaffinity:
+      return sys_sched_getaffinity(a0, a1, a2);
     case kRseq:
       return fail(ENOSYS);  // glibc then does without
     case kPrlimit64:
@@ -407,8 +455,9 @@ long dispatch(const sgx_cpu_context_t& c) {
     case kUname:
       return sys_uname(a0);
     case kExit:
+      sys_exit(a0);
     case kExitGroup:
-      libos_leave_program(g_program.jb, static_cast<int64_t>(a0 & 0xff));
+      sys_exit_group(a0);
     default:
       return unknown(c.rax);
   }
@@ -422,18 +471,27 @@ bool at_syscall(uint64_t rip) {
 // Phase 1 (nsgx_first_phase.h): only arch_prctl's FS, which needs ERESUME.
 extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
   if (vector != SGX_EXCEPTION_VECTOR_UD) return 0;
-  if (st->rip == reinterpret_cast<uint64_t>(libos_fs_stub) && g_resume_rip != 0) {
+  ProgramThread* t = this_thread();
+  if (t == nullptr) return 0;
+  if (st->rip == reinterpret_cast<uint64_t>(libos_fs_stub) && t->resume_rip != 0) {
     // Every register is already the program's (the second phase restored
-    // them before jumping here) but RIP and FS.
-    st->rip = g_resume_rip;
-    st->fs_base = g_program_fs;
-    g_resume_rip = 0;
-    return 1;
+    // them before jumping here, or a new thread loaded them) but RIP and FS.
+    st->rip = t->resume_rip;
+    st->fs_base = t->program_fs;
+    t->resume_rip = 0;
+    return NSGX_FIRST_PHASE_DONE;
   }
-  if (st->rax != kArchPrctl || !at_syscall(st->rip)) return 0;
+  if (!at_syscall(st->rip)) return 0;
+  if (st->rax != kArchPrctl) {
+    if (t->handler_sp == 0) return 0;  // the main thread: phase 2 runs on its (the TCS's) stack
+    // A started thread: phase 2 on this TCS's stack (threads.h).
+    t->program_rsp = st->rsp;
+    st->rsp = t->handler_sp;
+    return NSGX_FIRST_PHASE_SECOND;
+  }
   if (st->rdi == kArchSetFs) {
     st->fs_base = st->rsi;
-    g_program_fs = st->rsi;
+    t->program_fs = st->rsi;
   } else if (st->rdi == kArchGetFs && sgx_is_within_enclave(reinterpret_cast<const void*>(st->rsi), 8)) {
     memcpy(reinterpret_cast<void*>(st->rsi), &st->fs_base, 8);
   } else {
@@ -443,7 +501,7 @@ extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
   st->rcx = st->rip + 2;  // SYSCALL's own effects on RCX and R11
   st->r11 = st->rflags;
   st->rip += 2;
-  return 1;
+  return NSGX_FIRST_PHASE_DONE;
 }
 
 // Phase 2: every other system call, on the program's stack (below its red zone).
@@ -453,6 +511,12 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
     say("nsgx libos: exception " + std::to_string(info->exception_vector) + " at " + std::to_string(c.rip) + ", rax " +
         std::to_string(c.rax) + "\n");
   if (info->exception_vector != SGX_EXCEPTION_VECTOR_UD || !at_syscall(c.rip)) return EXCEPTION_CONTINUE_SEARCH;
+  ProgramThread* t = this_thread();
+  if (t == nullptr) return EXCEPTION_CONTINUE_SEARCH;
+  if (t->program_rsp != 0) {  // the first phase moved it (threads.h)
+    c.rsp = t->program_rsp;
+    t->program_rsp = 0;
+  }
   const long r = dispatch(c);
   c.rax = static_cast<uint64_t>(r);
   c.rcx = c.rip + 2;
@@ -462,8 +526,8 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
   // TD does: %fs:0 tells whose FS is in effect.
   uint64_t fs0;
   __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
-  if (g_program_fs != 0 && fs0 != g_program_fs) {
-    g_resume_rip = c.rip;
+  if (t->program_fs != 0 && fs0 != t->program_fs) {
+    t->resume_rip = c.rip;
     c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
   }
   return EXCEPTION_CONTINUE_EXECUTION;

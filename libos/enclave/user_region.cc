@@ -1,4 +1,5 @@
-// The user region: pages EACCEPTed on demand (user_region.h).
+// The user region: pages EACCEPTed on demand (user_region.h). Its maps are
+// under g_region_lock (spin_lock.h): threads map and unmap at once.
 #include "libos/enclave/user_region.h"
 
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include "arch/sgx/pageinfo.h"
 #include "arch/sgx/types.h"
 #include "libos/enclave/bitmap.h"
+#include "libos/enclave/spin_lock.h"
 #include "sdk/common/global_data.h"
 #include "sgx_trts.h"
 
@@ -51,6 +53,9 @@ struct Region {
   uint64_t hint = 0;
 };
 Region g_region;
+// The maps' lock (spin_lock.h's order): every function below that reads or
+// changes them takes it; the *_locked ones expect it held.
+SpinLock g_region_lock;
 
 }  // namespace
 
@@ -79,9 +84,11 @@ uint64_t page_index(const void* p) {
   return (reinterpret_cast<uint64_t>(p) - reinterpret_cast<uint64_t>(g_region.base)) / kPage;
 }
 
+namespace {
+
 // EACCEPT of a page not yet added makes the backend EAUG it (a fresh zero
 // page, SDM 38.5.1); a page accepted before is cleared instead.
-bool make_usable(uint64_t first, uint64_t n, bool x) {
+bool make_usable_locked(uint64_t first, uint64_t n, bool x) {
   for (uint64_t i = first; i < first + n; ++i) {
     uint8_t* p = g_region.base + i * kPage;
     if (!bit(g_region.accepted, i)) {
@@ -100,7 +107,7 @@ bool make_usable(uint64_t first, uint64_t n, bool x) {
   return true;
 }
 
-void make_executable(uint64_t first, uint64_t n) {
+void make_executable_locked(uint64_t first, uint64_t n) {
   for (uint64_t k = first; k < first + n; ++k)
     if (bit(g_region.accepted, k) && !bit(g_region.exec, k)) {
       emodpe_x(g_region.base + k * kPage);
@@ -108,7 +115,7 @@ void make_executable(uint64_t first, uint64_t n) {
     }
 }
 
-uint64_t reserve_pages(uint64_t n) {
+uint64_t reserve_pages_locked(uint64_t n) {
   if (n == 0 || n > g_region.pages) return kNoPages;
   for (int pass = 0; pass < 2; ++pass) {
     uint64_t run = 0;
@@ -125,17 +132,54 @@ uint64_t reserve_pages(uint64_t n) {
   return kNoPages;
 }
 
-void release_pages(uint64_t first, uint64_t n) {
+void release_pages_locked(uint64_t first, uint64_t n) {
   for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.used, k, false);
   if (first < g_region.hint) g_region.hint = first;
 }
 
+}  // namespace
+
+bool make_usable(uint64_t first, uint64_t n, bool x) {
+  SpinGuard g(g_region_lock);
+  return make_usable_locked(first, n, x);
+}
+
+void clear_accepted(uint64_t first, uint64_t n) {
+  SpinGuard g(g_region_lock);
+  for (uint64_t i = first; i < first + n; ++i)
+    if (bit(g_region.accepted, i)) memset(g_region.base + i * kPage, 0, kPage);
+}
+
+bool make_present(uint64_t first, uint64_t n, bool x) {
+  SpinGuard g(g_region_lock);
+  for (uint64_t i = first; i < first + n; ++i)
+    if (!bit(g_region.accepted, i) && !make_usable_locked(i, 1, x)) return false;
+  if (x) make_executable_locked(first, n);
+  return true;
+}
+
+void make_executable(uint64_t first, uint64_t n) {
+  SpinGuard g(g_region_lock);
+  make_executable_locked(first, n);
+}
+
+uint64_t reserve_pages(uint64_t n) {
+  SpinGuard g(g_region_lock);
+  return reserve_pages_locked(n);
+}
+
+void release_pages(uint64_t first, uint64_t n) {
+  SpinGuard g(g_region_lock);
+  release_pages_locked(first, n);
+}
+
 void* alloc_pages(uint64_t bytes, bool x) {
   const uint64_t n = (bytes + kPage - 1) / kPage;
-  const uint64_t first = reserve_pages(n);
+  SpinGuard g(g_region_lock);
+  const uint64_t first = reserve_pages_locked(n);
   if (first == kNoPages) return nullptr;
-  if (!make_usable(first, n, x)) {
-    release_pages(first, n);
+  if (!make_usable_locked(first, n, x)) {
+    release_pages_locked(first, n);
     return nullptr;
   }
   return g_region.base + first * kPage;

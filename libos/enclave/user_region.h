@@ -24,6 +24,13 @@ uint64_t page_index(const void* p);
 
 // Makes pages [first, first + n) usable, zeroed and (if `x`) executable.
 bool make_usable(uint64_t first, uint64_t n, bool x);
+// PROT_NONE reservations (glibc reserves its thread arenas, 64 MiB and
+// more, this way and opens them with mprotect as they grow): pages of
+// [first, first + n) accepted before are cleared, the others left
+// unaccepted; make_present then accepts those not yet accepted and leaves
+// the rest as they are.
+void clear_accepted(uint64_t first, uint64_t n);
+bool make_present(uint64_t first, uint64_t n, bool x);
 // Makes the pages of [first, first + n) that are already usable executable
 // too (EMODPE); the others become so when made usable.
 void make_executable(uint64_t first, uint64_t n);

@@ -6,6 +6,10 @@
 //   read-negative  a read of fd 0 answers -5000 (not an errno)
 //   clock-back     CLOCK_MONOTONIC goes back by a second after its first answer
 //   clock-range    a clock answers 2e9 nanoseconds
+//   wake-early     every sleep on an untrusted event (futex waits, nanosleep,
+//                  libos/enclave/threads.cc) returns after 1 ms as if woken
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +17,7 @@
 extern "C" {
 int64_t __real_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n);
 int64_t __real_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64_t* nsec);
+int __real_pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long long timeout);
 
 namespace {
 bool fault(const char* name) {
@@ -34,5 +39,13 @@ int64_t __wrap_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64
   if (fault("clock-range")) *nsec = 2000000000;
   if (fault("clock-back") && clock == 1 && calls++ > 0) *sec -= 1;
   return r;
+}
+
+int __wrap_pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long long timeout) {
+  if (fault("wake-early")) {
+    usleep(1000);
+    return 0;  // "set", though nobody set it
+  }
+  return __real_pthread_wait_timeout_ocall(waiter, timeout);
 }
 }

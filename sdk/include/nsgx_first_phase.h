@@ -14,10 +14,15 @@
  * setting state->fs_base = tp, state->rax = 0 and state->rip += 2.
  *
  * The handler runs on the small exception-entry stack (a few KiB): no OCALLs,
- * no allocation, no deep calls. It returns 1 when it has dealt with the
- * exception (the thread resumes with `state`; the phase-2 handlers do not
- * run) and 0 to leave it to them (nothing it changed in `state` is kept).
- * RFLAGS is not written back. */
+ * no allocation, no deep calls. It returns NSGX_FIRST_PHASE_DONE (1) when
+ * it has dealt with the exception (the thread resumes with `state`; the
+ * phase-2 handlers do not run), NSGX_FIRST_PHASE_SECOND (2) to hand the
+ * exception to them with `state` as it left it (a library OS moves
+ * state->rsp onto the thread's own stack this way when the program faulted
+ * on a stack of its own, where the phase-2 handlers refuse to run; the
+ * handler puts the program's RSP back before continuing), and 0 to leave
+ * it to them unchanged (nothing it changed in `state` is kept). RFLAGS is
+ * not written back. */
 #ifndef _NSGX_FIRST_PHASE_H_
 #define _NSGX_FIRST_PHASE_H_
 
@@ -39,6 +44,9 @@ typedef struct nsgx_ssa_state {
 NSGX_LAYOUT_ASSERT(offsetof(nsgx_ssa_state_t, rip) == 136 && offsetof(nsgx_ssa_state_t, fs_base) == 144 &&
                        sizeof(nsgx_ssa_state_t) == 160,
                    "nsgx_ssa_state_t: the GPRs in GPRSGX's order, then the two bases");
+
+#define NSGX_FIRST_PHASE_DONE 1
+#define NSGX_FIRST_PHASE_SECOND 2
 
 /* `vector`: the exception's vector (SDM EXITINFO.VECTOR; 6 for #UD). */
 typedef int (*nsgx_first_phase_handler_t)(uint32_t vector, nsgx_ssa_state_t* state);

@@ -214,6 +214,28 @@ int ecall_program_fs(void) {
   return result;
 }
 
+/* A first-phase handler that changes the frame and hands the exception on
+ * to the phase-2 handlers (NSGX_FIRST_PHASE_SECOND, as the library OS does
+ * to move a started thread's system call onto its TCS's stack), or
+ * changes it and declines (0: nothing it changed is kept). */
+static int second_keeps;
+static int change_and_pass(uint32_t vector, nsgx_ssa_state_t* st) {
+  if (vector != SGX_EXCEPTION_VECTOR_UD || st->rbx != 0x5ec) return 0;
+  st->rbx = 0x77;
+  return second_keeps ? NSGX_FIRST_PHASE_SECOND : 0;
+}
+
+int ecall_first_phase_to_second(int keep) {
+  second_keeps = keep;
+  if (!nsgx_set_first_phase_handler(change_and_pass)) return -1;
+  uint64_t rbx = 0x5ec, rdx = 0;
+  /* ecall_install's on_ud_or_pf skips the ud2 and sets RDX = 42. */
+  __asm__ volatile("xor %%edx, %%edx\n\tud2" : "+b"(rbx), "=d"(rdx) : : "memory");
+  nsgx_set_first_phase_handler(NULL);
+  if (rdx != 42) return -2; /* the phase-2 handler did not run */
+  return rbx == 0x77 ? 42 : rbx == 0x5ec ? 43 : -3;
+}
+
 /* A first-phase handler that faults itself: #UD inside the exception entry
  * (CSSA = 1), whose AEX takes the last SSA frame (NSSA = 2), so no
  * exception entry can follow and the enclave cannot go on. */

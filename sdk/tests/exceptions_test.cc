@@ -107,6 +107,23 @@ TEST(Exceptions, FirstPhaseHandlerSetsFsThroughEresume) {
   EXPECT_EQ(r, 42 + 6 * 1000);
 }
 
+// A first-phase handler may change the frame and still leave the exception
+// to the phase-2 handlers (NSGX_FIRST_PHASE_SECOND; the library OS moves a
+// started thread's RSP onto its TCS's stack this way, docs/libos.md
+// "Threads"); they see the change. Returning 0 keeps nothing it changed.
+TEST(Exceptions, FirstPhaseHandlerCanHandTheChangedFrameToPhaseTwo) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0, r = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  ASSERT_EQ(ecall_first_phase_to_second(e.eid, &r, 1), SGX_SUCCESS);
+  EXPECT_EQ(r, 42);
+  ASSERT_EQ(ecall_first_phase_to_second(e.eid, &r, 0), SGX_SUCCESS);
+  EXPECT_EQ(r, 43);
+  ASSERT_EQ(ecall_illegal(e.eid, &r, 0), SGX_SUCCESS);  // the phase-2 handlers still see system calls
+  EXPECT_EQ(r, 42 + 6 * 1000);
+}
+
 // The exception turnaround (docs/isolated.md): on the isolated backend the
 // enclave host answers an AEX that the enclave handles — the SDK's
 // exception entry, its EEXIT, ERESUME — without a round trip through the

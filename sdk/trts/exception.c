@@ -78,9 +78,11 @@ int nsgx_set_first_phase_handler(nsgx_first_phase_handler_t handler) {
   return 1;
 }
 
-/* The first-phase handler's turn (nsgx_first_phase.h): 1 if it dealt with
- * the exception, with its state written back to the frame (RFLAGS and the
- * frame's other fields excepted). */
+/* The first-phase handler's turn (nsgx_first_phase.h): NSGX_FIRST_PHASE_DONE
+ * if it dealt with the exception, NSGX_FIRST_PHASE_SECOND if the phase-2
+ * handlers are to see the state it left — either way with that state
+ * written back to the frame (RFLAGS and the frame's other fields
+ * excepted) — else 0 (the frame untouched). */
 static int run_first_phase(uint8_t* gpr, uint32_t vector) {
   const nsgx_first_phase_handler_t fn = __atomic_load_n(&first_phase, __ATOMIC_ACQUIRE);
   if (fn == NULL) return 0;
@@ -88,12 +90,13 @@ static int run_first_phase(uint8_t* gpr, uint32_t vector) {
   memcpy(&st, gpr, GPR_RIP_OFF + 8);
   memcpy(&st.fs_base, gpr + GPR_FSBASE_OFF, 8);
   memcpy(&st.gs_base, gpr + GPR_GSBASE_OFF, 8);
-  if (fn(vector, &st) != 1) return 0;
+  const int r = fn(vector, &st);
+  if (r != NSGX_FIRST_PHASE_DONE && r != NSGX_FIRST_PHASE_SECOND) return 0;
   memcpy(gpr, &st, GPR_RFLAGS_OFF);
   memcpy(gpr + GPR_RIP_OFF, &st.rip, 8);
   memcpy(gpr + GPR_FSBASE_OFF, &st.fs_base, 8);
   memcpy(gpr + GPR_GSBASE_OFF, &st.gs_base, 8);
-  return 1;
+  return r;
 }
 
 extern void nsgx_trts_exception_stage2(void);
@@ -105,7 +108,7 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   uint32_t exitinfo;
   memcpy(&exitinfo, gpr + GPR_EXITINFO_OFF, 4);
   if (!(exitinfo & 0x80000000u)) return SGX_SUCCESS; /* not an exception (an interrupt): resume as is */
-  if (run_first_phase(gpr, exitinfo & 0xff)) {
+  if (run_first_phase(gpr, exitinfo & 0xff) == NSGX_FIRST_PHASE_DONE) {
     /* Consumed; ERESUME continues with the frame as the handler left it. */
     exitinfo &= ~0x80000000u;
     memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);

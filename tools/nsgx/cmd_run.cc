@@ -43,6 +43,7 @@ constexpr int kCannotRun = 126;
 constexpr const char* kManifestSection = ".nsgx_libos_manifest";
 constexpr std::uint64_t kManifestSectionSize = 65536;  // libos/enclave/manifest_section.h's
 constexpr std::uint64_t kDefaultUserRegion = std::uint64_t{256} << 20;
+constexpr std::uint32_t kDefaultMaxThreads = 4;  // the enclave's default too (libos/enclave/libos_enclave.cc)
 
 std::string unsigned_enclave() {
   if (const char* p = std::getenv("NSGX_LIBOS_ENCLAVE"); p && *p) return p;
@@ -150,11 +151,16 @@ Status build(libos::Manifest m, const std::string& out, std::string key, bool qu
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.unsigned.so", *patched));
   NSGX_RETURN_IF_ERROR(write_file(out + "/manifest.bin", *bin));
   const std::uint64_t region = parsed->enclave_size != 0 ? parsed->enclave_size : kDefaultUserRegion;
+  // One TCS per program thread the manifest allows (sgx.max_threads, 4 when
+  // it names none, as Gramine's default), plus a spare: a thread that has
+  // left the program holds its TCS until its ECALL has returned, and the
+  // next clone should not have to wait for it (libos/enclave/threads.cc).
+  const std::uint32_t threads = parsed->max_threads != 0 ? parsed->max_threads : kDefaultMaxThreads;
   const std::string config =
       "<EnclaveConfiguration>\n  <StackMaxSize>0x400000</StackMaxSize>\n"
-      "  <HeapMaxSize>0x100000</HeapMaxSize>\n  <TCSNum>1</TCSNum>\n"
-      "  <UserRegionSize>" +
-      std::to_string(region) + "</UserRegionSize>\n</EnclaveConfiguration>\n";
+      "  <HeapMaxSize>0x100000</HeapMaxSize>\n  <TCSNum>" +
+      std::to_string(threads + 1) + "</TCSNum>\n  <UserRegionSize>" + std::to_string(region) +
+      "</UserRegionSize>\n</EnclaveConfiguration>\n";
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.config.xml",
                                   ByteSpan(reinterpret_cast<const std::uint8_t*>(config.data()), config.size())));
   const std::string log = quiet ? out + "/helper.log" : "";

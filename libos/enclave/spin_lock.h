@@ -1,0 +1,40 @@
+// A spin lock for the library OS's short critical sections (the enclave
+// has no sleeping lock of its own that works in the second phase without
+// an OCALL per wait).
+//
+// Lock order: each may be taken while holding those listed before it,
+// never the reverse —
+//   g_fd_lock      (threads.h) openat, close; held across the OCALLs that
+//                  open and read a file
+//   g_memory_lock  (threads.h) brk, mmap, munmap, mprotect
+//   the user region's own (user_region.cc), the threads' table
+//   (threads.cc), the monotonic clock's record (syscalls.cc): leaves
+// Only g_fd_lock is held across an OCALL. None is taken in the first
+// phase, which may have interrupted a holder on its own thread.
+#pragma once
+
+namespace nsgx::libos {
+
+class SpinLock {
+ public:
+  void lock() {
+    while (__atomic_exchange_n(&held_, 1, __ATOMIC_ACQUIRE) != 0) __builtin_ia32_pause();
+  }
+  void unlock() { __atomic_store_n(&held_, 0, __ATOMIC_RELEASE); }
+
+ private:
+  int held_ = 0;
+};
+
+class SpinGuard {
+ public:
+  explicit SpinGuard(SpinLock& l) : l_(l) { l_.lock(); }
+  ~SpinGuard() { l_.unlock(); }
+  SpinGuard(const SpinGuard&) = delete;
+  SpinGuard& operator=(const SpinGuard&) = delete;
+
+ private:
+  SpinLock& l_;
+};
+
+}  // namespace nsgx::libos

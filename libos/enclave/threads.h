@@ -1,0 +1,74 @@
+// The program's threads (docs/libos.md, "Threads"): one program thread per
+// enclave thread (TCS). The main thread is the one that entered libos_run;
+// clone asks the host to start another (the SDK's enclave-pthread OCALL: a
+// host thread that enters on a free TCS with ECMD_ECALL_PTHREAD) and that
+// thread enters the program where the parent's `syscall` left off. Futexes
+// are queued and checked here, under an in-enclave lock; a waiting thread
+// sleeps on its own untrusted event, which the host may only delay or set
+// early (every wake-up is re-checked here).
+//
+// Per-thread state lives in a table indexed by enclave thread, found
+// through the trusted runtime's thread data (%gs:0, the TD's pointer to
+// itself), never through %fs: the program's FS is live in the handlers.
+#pragma once
+
+#include <stdint.h>
+
+#include "libos/enclave/program_entry.h"
+#include "libos/enclave/spin_lock.h"
+#include "nsgx_first_phase.h"
+#include "sgx_trts_exception.h"
+
+namespace nsgx::libos {
+
+// The system calls' locks (spin_lock.h gives the order).
+extern SpinLock g_memory_lock;  // brk and the mappings' system calls
+extern SpinLock g_fd_lock;      // the descriptor table's changes (openat, close)
+
+// One program thread; a slot of the table, reused once the thread is gone.
+struct ProgramThread {
+  uint64_t td = 0;          // the enclave thread's TD running it, 0 while the slot is free or starting
+  int state = 0;            // threads.cc's kFree / kStarting / kRunning, under the threads' lock
+  int32_t tid = 0;          // gettid; the main thread's is the process id
+  uint64_t program_fs = 0;  // the program's FS base (ARCH_SET_FS or clone's TLS), 0 before one
+  uint64_t resume_rip = 0;  // where libos_fs_stub's #UD resumes, 0 if none pending
+  // A started thread runs on a stack the program gave, where the SDK's
+  // phase-2 handlers refuse to run: its first phase moves the frame's RSP
+  // to handler_sp (this TCS's stack, below the thread's entry) and keeps
+  // the program's in program_rsp, which the second phase puts back. 0 for
+  // the main thread (it runs on its TCS's stack).
+  uint64_t handler_sp = 0;
+  uint64_t program_rsp = 0;
+  uint64_t jb[kLibosJumpBufferWords] = {};  // where leaving the program returns to
+  uint64_t clear_child_tid = 0;             // set_tid_address / CLONE_CHILD_CLEARTID
+  uint64_t robust_list = 0;                 // set_robust_list's head (recorded; not walked at exit)
+  nsgx_ssa_state_t start = {};              // a started thread's first registers (RIP, FS included)
+  // Waiting on a futex, under the threads' lock.
+  uint64_t futex_addr = 0;
+  uint32_t futex_bitset = 0;
+  bool waiting = false, woken = false;
+};
+
+// Makes this enclave thread the program's main thread (tid = the process
+// id) in a table of `max_threads` program threads. False if out of memory.
+bool threads_init(uint32_t max_threads);
+// The program thread this enclave thread runs, or nullptr.
+ProgramThread* this_thread();
+// At every system call: if a thread has called exit_group, this thread
+// leaves the program (does not return).
+void check_exit_group();
+
+// The system calls (Linux's semantics, docs/libos.md's table).
+long sys_clone(const sgx_cpu_context_t& c);
+[[noreturn]] void sys_exit(uint64_t status);
+[[noreturn]] void sys_exit_group(uint64_t status);
+long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint64_t val3);
+long sys_nanosleep(uint64_t req);
+long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req);
+long sys_sched_yield();
+long sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t mask);
+long sys_set_robust_list(uint64_t head, uint64_t len);
+long sys_set_tid_address(uint64_t p);
+long sys_gettid();
+
+}  // namespace nsgx::libos

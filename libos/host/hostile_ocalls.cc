@@ -6,6 +6,8 @@
 //   read-negative  a read of fd 0 answers -5000 (not an errno)
 //   clock-back     CLOCK_MONOTONIC goes back by a second after its first answer
 //   clock-range    a clock answers 2e9 nanoseconds
+//   pread-count    a pread answers one byte more than asked
+//   cwd-dotdot     getcwd answers "/tmp/../etc" (absolute, not normal)
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +15,8 @@
 extern "C" {
 int64_t __real_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n);
 int64_t __real_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64_t* nsec);
+int64_t __real_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset);
+int64_t __real_nsgx_posix_getcwd_ocall(char* buf, size_t n);
 
 namespace {
 bool fault(const char* name) {
@@ -33,6 +37,22 @@ int64_t __wrap_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64
   const int64_t r = __real_nsgx_posix_clock_gettime_ocall(clock, sec, nsec);
   if (fault("clock-range")) *nsec = 2000000000;
   if (fault("clock-back") && clock == 1 && calls++ > 0) *sec -= 1;
+  return r;
+}
+
+int64_t __wrap_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset) {
+  const int64_t r = __real_nsgx_posix_pread_ocall(fd, buf, n, offset);
+  if (fault("pread-count")) return static_cast<int64_t>(n) + 1;
+  return r;
+}
+
+int64_t __wrap_nsgx_posix_getcwd_ocall(char* buf, size_t n) {
+  const int64_t r = __real_nsgx_posix_getcwd_ocall(buf, n);
+  constexpr char kLie[] = "/tmp/../etc";
+  if (fault("cwd-dotdot") && n >= sizeof kLie) {
+    std::memcpy(buf, kLie, sizeof kLie);
+    return sizeof kLie - 1;
+  }
   return r;
 }
 }

@@ -54,6 +54,7 @@ enum : long {
   kExit = 60,
   kUname = 63,
   kGetcwd = 79,
+  kGettimeofday = 96,
   kReadlink = 89,
   kGetuid = 102,
   kGetgid = 104,
@@ -61,6 +62,7 @@ enum : long {
   kGetegid = 108,
   kArchPrctl = 158,
   kGettid = 186,
+  kTime = 201,
   kSetTidAddress = 218,
   kClockGettime = 228,
   kExitGroup = 231,
@@ -249,6 +251,28 @@ long sys_clock_gettime(int64_t clk, uint64_t out) {
   return 0;
 }
 
+// time(2) and gettimeofday(2): CLOCK_REALTIME, as the vDSO answers them
+// natively (there is none inside, so glibc makes the system calls).
+long sys_time(uint64_t tloc) {
+  struct timespec ts;
+  if (tloc != 0 && !program_buffer(tloc, 8)) return fail(EFAULT);
+  if (const long r = sys_clock_gettime(CLOCK_REALTIME, reinterpret_cast<uint64_t>(&ts)); r < 0) return r;
+  if (tloc != 0) memcpy(reinterpret_cast<void*>(tloc), &ts.tv_sec, 8);
+  return static_cast<long>(ts.tv_sec);
+}
+
+long sys_gettimeofday(uint64_t tv, uint64_t tz) {
+  if ((tv != 0 && !program_buffer(tv, 16)) || (tz != 0 && !program_buffer(tz, 8))) return fail(EFAULT);
+  struct timespec ts;
+  if (tv != 0) {
+    if (const long r = sys_clock_gettime(CLOCK_REALTIME, reinterpret_cast<uint64_t>(&ts)); r < 0) return r;
+    const int64_t v[2] = {ts.tv_sec, ts.tv_nsec / 1000};
+    memcpy(reinterpret_cast<void*>(tv), v, sizeof v);
+  }
+  if (tz != 0) memset(reinterpret_cast<void*>(tz), 0, 8);  // UTC, no DST (the kernel's default)
+  return 0;
+}
+
 long sys_uname(uint64_t out) {
   struct Utsname {
     char f[6][65];
@@ -369,6 +393,10 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_clock_gettime(static_cast<int64_t>(a0), a1);
     case kUname:
       return sys_uname(a0);
+    case kTime:
+      return sys_time(a0);
+    case kGettimeofday:
+      return sys_gettimeofday(a0, a1);
     case kExit:
     case kExitGroup:
       libos_leave_program(g_program.jb, static_cast<int64_t>(a0 & 0xff));

@@ -77,8 +77,9 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
     if (addr % kPage != 0) return err(EINVAL);
     if (!in_region(addr, n * kPage)) return err(ENOMEM);
     first = page_index(reinterpret_cast<void*>(addr));
-    if (noreplace && !fixed) {
-      // Only where nothing is: EEXIST over anything in use, the program's or not.
+    if (noreplace) {
+      // Only where nothing is (with or without MAP_FIXED, as Linux): EEXIST
+      // over anything in use, the program's or not.
       if (!reserve_pages_at(first, n)) return err(EEXIST);
     } else if (!program_owns(first, n)) {
       // MAP_FIXED replaces only what the program already owns (the
@@ -90,7 +91,7 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
     first = reserve_pages(n);  // addr is a hint only, as on Linux
     if (first == kNoPages) return err(ENOMEM);
   }
-  const bool was_owned = fixed;
+  const bool was_owned = fixed && !noreplace;
   // make_usable zeroes every page (fresh from EAUG, or cleared): the
   // mapping's tail past the file's end reads zero.
   if (!make_usable(first, n, (prot & kProtExec) != 0)) {

@@ -3,7 +3,8 @@
  * and inside the enclave (libos_dyn_test.sh):
  *   files map FILE     what file mappings, stat, access, getcwd and
  *                      readlink say about FILE (a relative path, at least
- *                      two pages long): the same natively and inside
+ *                      two pages long), and time/gettimeofday: the
+ *                      same natively and inside
  *   files refuse FILE  what the library OS refuses where Linux would not
  *                      (the expected answers are in the test)
  *   files cwd          getcwd */
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char* says(long r) { return r < 0 ? strerror(errno) : "ok"; }
@@ -105,6 +108,13 @@ static int map(const char* file) {
   exe[n > 0 ? n : 0] = 0;
   printf("readlink /proc/self/exe: %s\n", n > 0 ? exe : strerror(errno));
   printf("readlink of a file: %s\n", readlink(file, exe, sizeof exe) < 0 ? strerror(errno) : "a link");
+  /* time and gettimeofday: system calls inside (no vDSO), the vDSO natively. */
+  struct timeval tv;
+  const time_t t0 = time(NULL);
+  const int g = gettimeofday(&tv, NULL);
+  const time_t t1 = time(NULL);
+  printf("time and gettimeofday agree %d\n",
+         g == 0 && t0 > 1600000000 && tv.tv_sec >= t0 && tv.tv_sec <= t1 && tv.tv_usec >= 0 && tv.tv_usec < 1000000);
   free(copy);
   return 0;
 }

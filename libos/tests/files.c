@@ -1,7 +1,7 @@
 /* The library OS's file and memory test program (docs/libos.md, M3),
  * built dynamically linked (plain gcc: a PIE with ld.so) and run natively
  * and inside the enclave (libos_dyn_test.sh):
- *   files map FILE     what file mappings, stat, access, getcwd and
+ *   files map FILE...  what file mappings, stat, access, getcwd and
  *                      readlink say about FILE (a relative path, at least
  *                      two pages long), and time/gettimeofday: the
  *                      same natively and inside
@@ -142,13 +142,17 @@ static int refuse(const char* file) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 3 && strcmp(argv[1], "map") == 0) return map(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "map") == 0) {
+    int st = 0;
+    for (int i = 2; i < argc && st == 0; ++i) st = map(argv[i]);
+    return st;
+  }
   if (argc == 3 && strcmp(argv[1], "refuse") == 0) return refuse(argv[2]);
   if (argc == 2 && strcmp(argv[1], "cwd") == 0) {
     char cwd[4096];
     printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
     return 0;
   }
-  fprintf(stderr, "usage: files map FILE | refuse FILE | cwd\n");
+  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd\n");
   return 2;
 }

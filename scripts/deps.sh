@@ -7,7 +7,7 @@ NSGX_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-tidy binutils openssl
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libseccomp-dev libmbedtls-dev libpugixml-dev libstdc++-12-pic libsqlite3-dev
-  libtomlplusplus-dev
+  libtomlplusplus-dev sqlite3
   gdb
 )
 

@@ -23,10 +23,12 @@ bool read_at(const uint8_t* file, uint64_t size, uint64_t off, T* out) {
 
 }  // namespace
 
-// Only a static-PIE (ET_DYN without PT_INTERP) whose PT_LOAD segments fit.
-// Static-PIE programs relocate themselves (_dl_relocate_static_pie), so
+// ET_DYN only: a static-PIE program, a PIE with an interpreter, or the
+// interpreter itself. Static-PIE programs relocate themselves
+// (_dl_relocate_static_pie) and ld.so relocates itself and the program, so
 // nothing is patched here.
-bool load_program(std::string_view path, const uint8_t* file, uint64_t size, LoadedImage& out, std::string& why) {
+bool load_elf(std::string_view path, const uint8_t* file, uint64_t size, bool allow_interp, LoadedImage& out,
+              std::string& why) {
   const std::string name(path);
   Elf64_Ehdr eh;
   if (!read_at(file, size, 0, &eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -37,7 +39,7 @@ bool load_program(std::string_view path, const uint8_t* file, uint64_t size, Loa
   if (eh.e_type == ET_EXEC) {
     why = name +
           ": a non-PIE static program (ET_EXEC) needs its fixed addresses, which lie outside the enclave; "
-          "build it with -static-pie";
+          "build it with -static-pie (or -pie when dynamically linked)";
     return false;
   }
   if (eh.e_type != ET_DYN || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > kMaxPhnum) {
@@ -56,44 +58,89 @@ bool load_program(std::string_view path, const uint8_t* file, uint64_t size, Loa
       why = name + ": program headers outside the file";
       return false;
     }
-  uint64_t span = 0;
-  bool any_load = false;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  std::string interp;
   for (uint16_t i = 0; i < eh.e_phnum; ++i) {
     const Elf64_Phdr& ph = phs[i];
     if (ph.p_type == PT_INTERP) {
-      why = name + ": dynamically linked programs (PT_INTERP) are not supported yet; link it with -static-pie";
-      return false;
+      // gABI: a NUL-terminated path, p_filesz bytes with the NUL.
+      if (!allow_interp) {
+        why = name + ": an interpreter with an interpreter (PT_INTERP)";
+        return false;
+      }
+      if (ph.p_offset > size || size - ph.p_offset < ph.p_filesz || ph.p_filesz < 2 || ph.p_filesz > 4096 ||
+          file[ph.p_offset + ph.p_filesz - 1] != 0) {
+        why = name + ": PT_INTERP out of range";
+        return false;
+      }
+      interp.assign(reinterpret_cast<const char*>(file + ph.p_offset), ph.p_filesz - 1);
+      if (interp.size() != strlen(interp.c_str())) {
+        why = name + ": PT_INTERP out of range";
+        return false;
+      }
     }
     if (ph.p_type != PT_LOAD) continue;
-    any_load = true;
     // vaddr and memsz below 2^40 each: their sum cannot overflow.
     if (ph.p_filesz > ph.p_memsz || ph.p_offset > size || size - ph.p_offset < ph.p_filesz ||
         ph.p_vaddr > (1ull << 40) || ph.p_memsz > (1ull << 40) || (ph.p_vaddr % kPage) != (ph.p_offset % kPage)) {
       why = name + ": a PT_LOAD segment out of range";
       return false;
     }
+    const uint64_t start = ph.p_vaddr & ~(kPage - 1);
     const uint64_t end = (ph.p_vaddr + ph.p_memsz + kPage - 1) & ~(kPage - 1);
-    if (end > span) span = end;
+    if (start < lo) lo = start;
+    if (end > hi) hi = end;
   }
-  if (!any_load || span == 0) {
+  if (hi == 0 || hi <= lo) {
     why = name + ": no PT_LOAD segment";
     return false;
   }
-  const uint64_t n = span / kPage;
+  // AT_PHDR: the table's address in the image. PT_PHDR says where it is
+  // (ld.so computes the program's load bias from it); without one, the
+  // PT_LOAD whose file bytes hold it. Either way it must lie inside a
+  // loaded segment's file bytes, or the program would read what is not
+  // its header table.
+  const uint64_t table = uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr);
+  uint64_t phdr_vaddr = UINT64_MAX;
+  for (uint16_t i = 0; i < eh.e_phnum; ++i)
+    if (phs[i].p_type == PT_PHDR) phdr_vaddr = phs[i].p_vaddr;
+  for (uint16_t i = 0; i < eh.e_phnum && phdr_vaddr == UINT64_MAX; ++i) {
+    const Elf64_Phdr& ph = phs[i];
+    if (ph.p_type == PT_LOAD && eh.e_phoff >= ph.p_offset && eh.e_phoff - ph.p_offset <= ph.p_filesz &&
+        ph.p_filesz - (eh.e_phoff - ph.p_offset) >= table)
+      phdr_vaddr = ph.p_vaddr + (eh.e_phoff - ph.p_offset);
+  }
+  bool phdr_loaded = false;
+  for (uint16_t i = 0; i < eh.e_phnum && phdr_vaddr != UINT64_MAX; ++i) {
+    const Elf64_Phdr& ph = phs[i];
+    if (ph.p_type == PT_LOAD && phdr_vaddr >= ph.p_vaddr && phdr_vaddr - ph.p_vaddr <= ph.p_filesz &&
+        ph.p_filesz - (phdr_vaddr - ph.p_vaddr) >= table)
+      phdr_loaded = true;
+  }
+  if (!phdr_loaded) {
+    why = name + ": its program header table is not inside a loaded segment";
+    return false;
+  }
+  if (eh.e_entry < lo || eh.e_entry >= hi) {
+    why = name + ": entry point outside the image";
+    return false;
+  }
+  const uint64_t n = (hi - lo) / kPage;
   const uint64_t first = reserve_pages(n);
   if (first == kNoPages) {
     why = name + ": does not fit in the enclave's memory";
     return false;
   }
-  const uint64_t base = reinterpret_cast<uint64_t>(region_base() + first * kPage);
+  const uint64_t base = reinterpret_cast<uint64_t>(region_base() + first * kPage) - lo;
   for (uint16_t i = 0; i < eh.e_phnum; ++i) {
     const Elf64_Phdr& ph = phs[i];
     if (ph.p_type != PT_LOAD) continue;
     // EPCM permissions can only grow from inside (EMODPE); restricting
     // needs the host's EMODPR. So pages are RW, plus X where the segment
     // is executable (docs/libos.md: W^X is not enforced).
-    const uint64_t p0 = ph.p_vaddr / kPage, p1 = (ph.p_vaddr + ph.p_memsz + kPage - 1) / kPage;
+    const uint64_t p0 = (ph.p_vaddr - lo) / kPage, p1 = (ph.p_vaddr - lo + ph.p_memsz + kPage - 1) / kPage;
     if (!make_usable(first + p0, p1 - p0, (ph.p_flags & PF_X) != 0)) {
+      release_pages(first, n);
       why = name + ": EACCEPT failed";
       return false;
     }
@@ -103,14 +150,14 @@ bool load_program(std::string_view path, const uint8_t* file, uint64_t size, Loa
     if (ph.p_type != PT_LOAD) continue;
     memcpy(reinterpret_cast<void*>(base + ph.p_vaddr), file + ph.p_offset, ph.p_filesz);
   }
-  if (eh.e_entry >= span) {
-    why = name + ": entry point outside the image";
-    return false;
-  }
+  // The whole span is the program's, holes between segments included (as
+  // ld.so's own reservation is): it may mprotect, map over or unmap them.
+  set_program_owned(first, n, true);
   out.base = base;
   out.entry = base + eh.e_entry;
-  out.phdr = base + eh.e_phoff;  // static-pie: the first PT_LOAD maps the headers (PT_PHDR)
+  out.phdr = base + phdr_vaddr;
   out.phnum = eh.e_phnum;
+  out.interp = std::move(interp);
   return true;
 }
 

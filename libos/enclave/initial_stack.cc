@@ -23,7 +23,7 @@ uint64_t cpuid_edx1() {
 }  // namespace
 
 uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
-                     const Manifest& manifest) {
+                     uint64_t interp_base, const Manifest& manifest) {
   uint64_t at = top;
   const uint64_t floor = top - room;
   auto push_bytes = [&](const void* p, size_t n) -> uint64_t {
@@ -83,7 +83,7 @@ uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_
       {4 /* AT_PHENT */, sizeof(Elf64_Phdr)},
       {5 /* AT_PHNUM */, img.phnum},
       {6 /* AT_PAGESZ */, kPage},
-      {7 /* AT_BASE */, 0},
+      {7 /* AT_BASE */, interp_base},
       {8 /* AT_FLAGS */, 0},
       {9 /* AT_ENTRY */, img.entry},
       {11 /* AT_UID */, 0},

@@ -14,9 +14,11 @@ namespace nsgx::libos {
 // Builds argc, argv, envp and auxv below `top` (downwards, 16-byte
 // aligned), with their strings above them: argv from `args` (NUL-separated,
 // `args_len` bytes; argv[0] replaced by the manifest's argv0 if it has
-// one), the environment from the manifest only. Returns the program's
-// initial RSP, or 0 if it does not fit in `room` bytes.
+// one), the environment from the manifest only; AT_PHDR, AT_PHNUM and
+// AT_ENTRY are the program's (`img`), AT_BASE the interpreter's base (0
+// without one). Returns the program's initial RSP, or 0 if it does not fit
+// in `room` bytes.
 uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
-                     const Manifest& manifest);
+                     uint64_t interp_base, const Manifest& manifest);
 
 }  // namespace nsgx::libos

@@ -1,4 +1,5 @@
-// The library OS enclave (docs/libos.md, M2): runs one unmodified static-PIE
+// The library OS enclave (docs/libos.md, M2/M3): runs one unmodified static-PIE
+// or dynamically linked (PIE, with its interpreter ld.so)
 // x86-64 Linux program, named by the measured manifest, on this enclave's
 // thread and answers its system calls.
 //
@@ -34,6 +35,7 @@
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/syscalls.h"
+#include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -52,7 +54,7 @@ using nsgx::libos::g_program;
 using nsgx::libos::install_syscall_handlers;
 using nsgx::libos::kNoPages;
 using nsgx::libos::kPage;
-using nsgx::libos::load_program;
+using nsgx::libos::load_elf;
 using nsgx::libos::load_trusted;
 using nsgx::libos::LoadedImage;
 using nsgx::libos::Manifest;
@@ -103,11 +105,24 @@ int run(const char* args, size_t args_len) {
     return kCannotRun;
   }
   const TrustedCopy* prog = load_trusted(*tf, why);
-  LoadedImage img;
-  if (prog == nullptr || !load_program(prog->path, prog->data, prog->size, img, why)) {
+  LoadedImage img, interp;
+  if (prog == nullptr || !load_elf(prog->path, prog->data, prog->size, /*allow_interp=*/true, img, why)) {
     say("nsgx run: " + why + "\n");
     return kCannotRun;
   }
+  // A dynamically linked program: its interpreter (ld.so) must be a
+  // trusted file too, checked like the program; it starts first and maps
+  // the libraries itself (file-backed mmap of trusted files).
+  if (!img.interp.empty()) {
+    const auto* itf = g_program.manifest->trusted(img.interp);
+    const TrustedCopy* ic = itf ? load_trusted(*itf, why) : nullptr;
+    if (itf == nullptr) why = prog->path + ": its interpreter " + img.interp + " is not a trusted file";
+    if (ic == nullptr || !load_elf(ic->path, ic->data, ic->size, /*allow_interp=*/false, interp, why)) {
+      say("nsgx run: " + why + "\n");
+      return kCannotRun;
+    }
+  }
+  nsgx::libos::init_cwd();
   // brk: a quarter of the user region at most, reserved now, accepted as it grows.
   const uint64_t brk_pages = region_pages() / 4;
   const uint64_t brk_first = reserve_pages(brk_pages);
@@ -124,7 +139,8 @@ int run(const char* args, size_t args_len) {
   uint64_t here;
   __asm__ volatile("mov %%rsp, %0" : "=r"(here));
   const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
-  const uint64_t sp = build_stack(top, kArgRoom, args, args_len, img, *g_program.manifest);
+  const uint64_t sp =
+      build_stack(top, kArgRoom, args, args_len, img, img.interp.empty() ? 0 : interp.base, *g_program.manifest);
   if (sp == 0) {
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;
@@ -140,7 +156,8 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: cannot install the system call handlers\n");
     return kCannotRun;
   }
-  return static_cast<int>(libos_enter_program(img.entry, sp, nsgx::libos::this_thread()->jb));
+  return static_cast<int>(
+      libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
 }
 
 }  // namespace

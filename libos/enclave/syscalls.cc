@@ -20,6 +20,8 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/syscalls_mm.h"
+#include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -35,7 +37,9 @@ enum : long {
   kRead = 0,
   kWrite = 1,
   kClose = 3,
+  kStat = 4,
   kFstat = 5,
+  kLstat = 6,
   kLseek = 8,
   kMmap = 9,
   kMprotect = 10,
@@ -45,15 +49,24 @@ enum : long {
   kPread64 = 17,
   kReadv = 19,
   kWritev = 20,
-  kMadvise = 28,
+  kAccess = 21,
   kSchedYield = 24,
+  kMadvise = 28,
   kNanosleep = 35,
   kGetpid = 39,
   kClone = 56,
   kExit = 60,
   kUname = 63,
+  kGetcwd = 79,
+  kReadlink = 89,
+  kGettimeofday = 96,
+  kGetuid = 102,
+  kGetgid = 104,
+  kGeteuid = 107,
+  kGetegid = 108,
   kArchPrctl = 158,
   kGettid = 186,
+  kTime = 201,
   kFutex = 202,
   kSchedGetaffinity = 204,
   kSetTidAddress = 218,
@@ -62,14 +75,17 @@ enum : long {
   kExitGroup = 231,
   kOpenat = 257,
   kNewfstatat = 262,
+  kReadlinkat = 267,
+  kFaccessat = 269,
   kSetRobustList = 273,
   kPrlimit64 = 302,
   kGetrandom = 318,
   kRseq = 334,
   kClone3 = 435,
+  kFaccessat2 = 439,
 };
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
-constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000;
+constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
 constexpr uint64_t kFixedPid = 1;
 
 struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given (under g_clock_lock)
@@ -94,51 +110,6 @@ long sys_brk(uint64_t want) {
   }
   g_program.brk = want;
   return static_cast<long>(g_program.brk);
-}
-
-long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd) {
-  constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kProtExec = 4;
-  (void)addr;
-  if (len == 0) return fail(EINVAL);
-  // Linux ignores fd for anonymous mappings (glibc's allocate_stack passes
-  // -1 as a 32-bit value, zero-extended in R8).
-  (void)fd;
-  if (!(flags & kMapAnonymous)) return fail(ENODEV);  // file mappings: M3
-  if (flags & kMapFixed) return fail(EINVAL);
-  if ((prot & 7) == 0) {
-    // PROT_NONE: reserved, accepted only when mprotect opens it (a thread
-    // arena is 64 MiB of which the program touches little).
-    const uint64_t n = (len + kPage - 1) / kPage, first = reserve_pages(n);
-    if (first == kNoPages) return fail(ENOMEM);
-    clear_accepted(first, n);
-    return static_cast<long>(reinterpret_cast<uint64_t>(region_base() + first * kPage));
-  }
-  void* p = alloc_pages(len, (prot & kProtExec) != 0);
-  return p ? static_cast<long>(reinterpret_cast<uint64_t>(p)) : fail(ENOMEM);
-}
-
-long sys_munmap(uint64_t addr, uint64_t len) {
-  if (addr % kPage != 0 || len == 0) return fail(EINVAL);
-  const uint64_t n = (len + kPage - 1) / kPage;
-  if (!in_region(addr, n * kPage)) return fail(EINVAL);
-  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
-  for (uint64_t k = first; k < first + n; ++k)
-    if (reinterpret_cast<uint64_t>(region_base()) + k * kPage >= g_program.brk_start &&
-        reinterpret_cast<uint64_t>(region_base()) + k * kPage < g_program.brk_end)
-      return fail(EINVAL);  // never hand the brk area out twice
-  release_pages(first, n);
-  return 0;
-}
-
-long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
-  if (addr % kPage != 0) return fail(EINVAL);
-  const uint64_t n = (len + kPage - 1) / kPage;
-  if (n == 0) return 0;
-  if (!in_region(addr, n * kPage)) return fail(ENOMEM);
-  // Pages a PROT_NONE mmap left unaccepted are accepted now (zero).
-  if ((prot & 7) != 0 && !make_present(page_index(reinterpret_cast<void*>(addr)), n, (prot & 4) != 0))
-    return fail(ENOMEM);
-  return 0;  // restricting needs the host (EMODPR): pages keep RW (docs/libos.md)
 }
 
 long host_result(long r) { return r < 0 ? fail(errno) : r; }
@@ -221,39 +192,6 @@ bool read_path(uint64_t p, std::string& out) {
   return false;
 }
 
-long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
-  std::string path;
-  if (!read_path(pathp, path)) return fail(EFAULT);
-  if (path.empty()) return fail(ENOENT);
-  if (path[0] != '/' && static_cast<int>(dirfd) != kAtFdcwd) return fail(EACCES);
-  if (path[0] != '/' || !nsgx::libos::check_path(path)) {
-    if (g_program.trace) say("nsgx libos: openat " + path + ": not an absolute, normal path: EACCES\n");
-    return fail(EACCES);
-  }
-  const int fd = new_fd();
-  if (fd < 0) return fail(EMFILE);
-  if (const auto* tf = g_program.manifest->trusted(path)) {
-    if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return fail(EACCES);
-    std::string why;
-    const TrustedCopy* c = load_trusted(*tf, why);
-    if (c == nullptr) {
-      say("nsgx run: " + why + "\n");
-      return fail(EACCES);
-    }
-    set_fd(fd, Fd{FdKind::kTrusted, -1, c, 0});
-    return fd;
-  }
-  if (g_program.manifest->allowed(path)) {
-    const int h =
-        ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
-    if (h < 0) return fail(errno);
-    set_fd(fd, Fd{FdKind::kHost, h, nullptr, 0});
-    return fd;
-  }
-  if (g_program.trace) say("nsgx libos: openat " + path + ": neither trusted nor allowed: EACCES\n");
-  return fail(EACCES);
-}
-
 long sys_close(int64_t fd) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
@@ -269,11 +207,7 @@ long sys_fstat(int64_t fd, uint64_t out) {
   struct stat st;
   memset(&st, 0, sizeof st);
   if (f->kind == FdKind::kTrusted) {
-    st.st_mode = S_IFREG | 0444;
-    st.st_nlink = 1;
-    st.st_size = static_cast<off_t>(f->copy->size);
-    st.st_blksize = 4096;
-    st.st_blocks = static_cast<blkcnt_t>((f->copy->size + 511) / 512);
+    trusted_stat(*f->copy, st);
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
     return fail(errno);
   }
@@ -322,6 +256,28 @@ long sys_clock_gettime(int64_t clk, uint64_t out) {
     g_last_monotonic[clk] = ts;
   }
   memcpy(reinterpret_cast<void*>(out), &ts, sizeof ts);
+  return 0;
+}
+
+// time(2) and gettimeofday(2): CLOCK_REALTIME, as the vDSO answers them
+// natively (there is none inside, so glibc makes the system calls).
+long sys_time(uint64_t tloc) {
+  struct timespec ts;
+  if (tloc != 0 && !program_buffer(tloc, 8)) return fail(EFAULT);
+  if (const long r = sys_clock_gettime(CLOCK_REALTIME, reinterpret_cast<uint64_t>(&ts)); r < 0) return r;
+  if (tloc != 0) memcpy(reinterpret_cast<void*>(tloc), &ts.tv_sec, 8);
+  return static_cast<long>(ts.tv_sec);
+}
+
+long sys_gettimeofday(uint64_t tv, uint64_t tz) {
+  if ((tv != 0 && !program_buffer(tv, 16)) || (tz != 0 && !program_buffer(tz, 8))) return fail(EFAULT);
+  struct timespec ts;
+  if (tv != 0) {
+    if (const long r = sys_clock_gettime(CLOCK_REALTIME, reinterpret_cast<uint64_t>(&ts)); r < 0) return r;
+    const int64_t v[2] = {ts.tv_sec, ts.tv_nsec / 1000};
+    memcpy(reinterpret_cast<void*>(tv), v, sizeof v);
+  }
+  if (tz != 0) memset(reinterpret_cast<void*>(tz), 0, 8);  // UTC, no DST (the kernel's default)
   return 0;
 }
 
@@ -396,8 +352,28 @@ long dispatch(const sgx_cpu_context_t& c) {
       std::string p;
       if (!read_path(a1, p)) return fail(EFAULT);
       if (p.empty() && (a3 & kAtEmptyPath)) return sys_fstat(static_cast<int64_t>(a0), a2);
-      return fail(EACCES);  // stat by path: M3
+      return sys_newfstatat(static_cast<int64_t>(a0), a1, a2, a3);
     }
+    case kStat:
+      return sys_newfstatat(kAtFdcwd, a0, a1, 0);
+    case kLstat:
+      return sys_newfstatat(kAtFdcwd, a0, a1, kAtSymlinkNofollow);
+    case kAccess:
+      return sys_faccessat(kAtFdcwd, a0, a1);
+    case kFaccessat:
+    case kFaccessat2:  // flags (a3) change only whose ids are checked: there is one
+      return sys_faccessat(static_cast<int64_t>(a0), a1, a2);
+    case kGetcwd:
+      return sys_getcwd(a0, a1);
+    case kReadlink:
+      return sys_readlinkat(kAtFdcwd, a0, a1, a2);
+    case kReadlinkat:
+      return sys_readlinkat(static_cast<int64_t>(a0), a1, a2, a3);
+    case kGetuid:  // one user, root inside, as the auxv's AT_UID/AT_GID say
+    case kGetgid:
+    case kGeteuid:
+    case kGetegid:
+      return 0;
     case kLseek:
       return sys_lseek(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2);
     case kBrk: {
@@ -406,7 +382,7 @@ long dispatch(const sgx_cpu_context_t& c) {
     }
     case kMmap: {
       SpinGuard g(g_memory_lock);
-      return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4));
+      return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4), c.r9);
     }
     case kMunmap: {
       SpinGuard g(g_memory_lock);
@@ -454,6 +430,10 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_clock_gettime(static_cast<int64_t>(a0), a1);
     case kUname:
       return sys_uname(a0);
+    case kTime:
+      return sys_time(a0);
+    case kGettimeofday:
+      return sys_gettimeofday(a0, a1);
     case kExit:
       sys_exit(a0);
     case kExitGroup:

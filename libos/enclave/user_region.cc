@@ -50,6 +50,7 @@ struct Region {
   uint8_t* accepted = nullptr;  // bit per page: EACCEPTed (then it is ours, RW)
   uint8_t* used = nullptr;      // bit per page: handed out
   uint8_t* exec = nullptr;      // bit per page: EMODPEd executable
+  uint8_t* program = nullptr;   // bit per page: the program's own (a subset of used)
   uint64_t hint = 0;
 };
 Region g_region;
@@ -69,7 +70,8 @@ bool region_init() {
   g_region.accepted = static_cast<uint8_t*>(calloc(1, bytes));
   g_region.used = static_cast<uint8_t*>(calloc(1, bytes));
   g_region.exec = static_cast<uint8_t*>(calloc(1, bytes));
-  return g_region.accepted && g_region.used && g_region.exec;
+  g_region.program = static_cast<uint8_t*>(calloc(1, bytes));
+  return g_region.accepted && g_region.used && g_region.exec && g_region.program;
 }
 
 uint8_t* region_base() { return g_region.base; }
@@ -133,7 +135,10 @@ uint64_t reserve_pages_locked(uint64_t n) {
 }
 
 void release_pages_locked(uint64_t first, uint64_t n) {
-  for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.used, k, false);
+  for (uint64_t k = first; k < first + n; ++k) {
+    set_bit(g_region.used, k, false);
+    set_bit(g_region.program, k, false);
+  }
   if (first < g_region.hint) g_region.hint = first;
 }
 
@@ -171,6 +176,33 @@ uint64_t reserve_pages(uint64_t n) {
 void release_pages(uint64_t first, uint64_t n) {
   SpinGuard g(g_region_lock);
   release_pages_locked(first, n);
+}
+
+bool reserve_pages_at(uint64_t first, uint64_t n) {
+  SpinGuard g(g_region_lock);
+  if (n == 0 || first >= g_region.pages || g_region.pages - first < n) return false;
+  for (uint64_t k = first; k < first + n; ++k)
+    if (bit(g_region.used, k)) return false;
+  for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.used, k, true);
+  return true;
+}
+
+void set_program_owned(uint64_t first, uint64_t n, bool owned) {
+  SpinGuard g(g_region_lock);
+  for (uint64_t k = first; k < first + n; ++k) set_bit(g_region.program, k, owned);
+}
+
+bool program_owns_page(uint64_t page) {
+  SpinGuard g(g_region_lock);
+  return page < g_region.pages && bit(g_region.program, page);
+}
+
+bool program_owns(uint64_t first, uint64_t n) {
+  SpinGuard g(g_region_lock);
+  if (first >= g_region.pages || g_region.pages - first < n) return false;
+  for (uint64_t k = first; k < first + n; ++k)
+    if (!bit(g_region.program, k)) return false;
+  return true;
 }
 
 void* alloc_pages(uint64_t bytes, bool x) {

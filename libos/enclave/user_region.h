@@ -38,6 +38,15 @@ void make_executable(uint64_t first, uint64_t n);
 // used; returns the first page's index or kNoPages.
 uint64_t reserve_pages(uint64_t n);
 void release_pages(uint64_t first, uint64_t n);
+// Reserves exactly pages [first, first + n) if all are free; false if any
+// is in use (or the range leaves the region).
+bool reserve_pages_at(uint64_t first, uint64_t n);
+// The program's own pages: its image, its interpreter's and what mmap gave
+// it (not the brk area, not trusted files' copies, not the library OS's).
+// MAP_FIXED, munmap and mprotect act on these only.
+void set_program_owned(uint64_t first, uint64_t n, bool owned);
+bool program_owns(uint64_t first, uint64_t n);
+bool program_owns_page(uint64_t page);
 // reserve_pages + make_usable for `bytes`; nullptr if either fails.
 void* alloc_pages(uint64_t bytes, bool x);
 

@@ -8,8 +8,9 @@
 //   clock-range    a clock answers 2e9 nanoseconds
 //   wake-early     every sleep on an untrusted event (futex waits, nanosleep,
 //                  libos/enclave/threads.cc) returns after 1 ms as if woken
+//   pread-count    a pread answers one byte more than asked
+//   cwd-dotdot     getcwd answers "/tmp/../etc" (absolute, not normal)
 #include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,8 @@ extern "C" {
 int64_t __real_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n);
 int64_t __real_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64_t* nsec);
 int __real_pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long long timeout);
+int64_t __real_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset);
+int64_t __real_nsgx_posix_getcwd_ocall(char* buf, size_t n);
 
 namespace {
 bool fault(const char* name) {
@@ -47,5 +50,21 @@ int __wrap_pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long l
     return 0;  // "set", though nobody set it
   }
   return __real_pthread_wait_timeout_ocall(waiter, timeout);
+}
+
+int64_t __wrap_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset) {
+  const int64_t r = __real_nsgx_posix_pread_ocall(fd, buf, n, offset);
+  if (fault("pread-count")) return static_cast<int64_t>(n) + 1;
+  return r;
+}
+
+int64_t __wrap_nsgx_posix_getcwd_ocall(char* buf, size_t n) {
+  const int64_t r = __real_nsgx_posix_getcwd_ocall(buf, n);
+  constexpr char kLie[] = "/tmp/../etc";
+  if (fault("cwd-dotdot") && n >= sizeof kLie) {
+    std::memcpy(buf, kLie, sizeof kLie);
+    return sizeof kLie - 1;
+  }
+  return r;
 }
 }

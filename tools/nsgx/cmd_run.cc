@@ -8,7 +8,9 @@
 //       DIR/libos.signed.so (+ manifest.bin, libos.config.xml, the key)
 //   nsgx run [--manifest M.toml | --enclave DIR] [--trace] -- PROGRAM ARGS...
 //       runs PROGRAM there with ARGS; without --manifest or --enclave, a
-//       manifest that trusts PROGRAM alone. Exit status: the program's;
+//       manifest that trusts PROGRAM alone (with its interpreter and shared
+//       libraries if it is dynamically linked: libos_deps.h, which both
+//       commands apply to the entrypoint). Exit status: the program's;
 //       126 when it cannot start (the reason on stderr).
 // The backend is the SDK runtime's (NSGX_BACKEND; inproc runs the host
 // under `nsgx exec`).
@@ -33,6 +35,7 @@
 #include "libos/manifest/manifest.h"
 #include "libos/manifest/toml_manifest.h"
 #include "tools/nsgx/commands.h"
+#include "tools/nsgx/libos_deps.h"
 #include "tools/nsgx/process.h"
 
 namespace nsgx::cli {
@@ -182,19 +185,23 @@ Result<libos::Manifest> manifest_from_file(const std::string& path) {
   std::vector<std::string> unhashed;
   auto m = libos::manifest_from_toml(std::string(text->begin(), text->end()), path, &unhashed);
   if (!m) return m.error();
+  NSGX_RETURN_IF_ERROR(add_dynamic_closure(*m, unhashed));
   NSGX_RETURN_IF_ERROR(fill_hashes(*m, unhashed));
   return m;
 }
 
 // The minimal manifest for `nsgx run -- PROG`: PROG (made absolute) is the
-// entrypoint and the only trusted file.
+// entrypoint and a trusted file, with its interpreter and shared libraries
+// when it is dynamically linked (libos_deps.h); nothing else.
 Result<libos::Manifest> manifest_for(const std::string& program) {
   char real[PATH_MAX];
   if (realpath(program.c_str(), real) == nullptr) return Error(program + ": no such program");
   libos::Manifest m;
   m.entrypoint = real;
   m.trusted_files.push_back({real, {}});
-  NSGX_RETURN_IF_ERROR(fill_hashes(m, {real}));
+  std::vector<std::string> unhashed = {real};
+  NSGX_RETURN_IF_ERROR(add_dynamic_closure(m, unhashed));
+  NSGX_RETURN_IF_ERROR(fill_hashes(m, unhashed));
   return m;
 }
 
@@ -249,7 +256,8 @@ int run(const RunOptions& o) {
 }  // namespace
 
 void add_run(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("run", "run an unmodified static-PIE Linux program inside the library OS enclave");
+  auto* cmd = app.add_subcommand(
+      "run", "run an unmodified static-PIE or dynamically linked (PIE) Linux program inside the library OS enclave");
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("--manifest", o->manifest, "the manifest (TOML, docs/libos.md)");
   cmd->add_option("--enclave", o->enclave, "a directory `nsgx libos build` wrote");

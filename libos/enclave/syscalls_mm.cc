@@ -1,0 +1,153 @@
+// The program's memory calls (syscalls_mm.h). Everything lives in the user
+// region (user_region.h); the pages a call may touch are the program's own
+// (program_owns: its image, its interpreter's, what mmap gave it), never
+// the brk area, trusted files' copies or anything else of the library OS.
+//
+// File mappings are copies: MAP_PRIVATE of a trusted file copies from its
+// hash-checked enclave copy (never re-read from the host), of an allowed
+// file through the POSIX layer's checked pread OCALL. Nothing is shared
+// with the file afterwards, which is what MAP_PRIVATE promises as long as
+// nobody writes the file; MAP_SHARED of a file is refused (ENODEV: this
+// "filesystem" cannot share pages with the host's).
+#include "libos/enclave/syscalls_mm.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libos/enclave/file_table.h"
+#include "libos/enclave/program_state.h"
+#include "libos/enclave/syscall_args.h"
+#include "libos/enclave/user_region.h"
+
+namespace nsgx::libos {
+namespace {
+
+// mmap(2)'s flags and protections (Linux uapi asm-generic/mman-common.h,
+// mman.h).
+constexpr uint64_t kProtExec = 0x4;
+constexpr uint64_t kMapShared = 0x1, kMapPrivate = 0x2, kMapSharedValidate = 0x3, kMapTypeMask = 0xf;
+constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kMapFixedNoreplace = 0x100000;
+
+using sc::err;
+
+bool in_brk_area(uint64_t page) {
+  const uint64_t a = reinterpret_cast<uint64_t>(region_base()) + page * kPage;
+  return a >= g_program.brk_start && a < g_program.brk_end;
+}
+
+// The file's bytes [off, off + len) at `dst` (already zeroed): what lies
+// past the end of the file stays zero, as the kernel's partial last page
+// and the pages past EOF read.
+long copy_file(const Fd& f, uint64_t off, uint8_t* dst, uint64_t len) {
+  if (f.kind == FdKind::kTrusted) {
+    if (off < f.copy->size) memcpy(dst, f.copy->data + off, f.copy->size - off < len ? f.copy->size - off : len);
+    return 0;
+  }
+  uint64_t got = 0;
+  while (got < len) {
+    if (off + got > static_cast<uint64_t>(INT64_MAX)) return err(EINVAL);
+    const ssize_t r = ::pread(f.host, dst + got, len - got, static_cast<off_t>(off + got));  // r <= asked: nsgx_tposix
+    if (r < 0) return err(errno);
+    if (r == 0) break;  // end of file: the rest stays zero
+    got += static_cast<uint64_t>(r);
+  }
+  return 0;
+}
+
+}  // namespace
+
+long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off) {
+  if (len == 0 || len > region_pages() * kPage || off % kPage != 0) return err(EINVAL);
+  const uint64_t type = flags & kMapTypeMask;
+  if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return err(EINVAL);
+  const uint64_t n = (len + kPage - 1) / kPage;
+  const Fd* f = nullptr;
+  if (!(flags & kMapAnonymous)) {
+    f = fd_at(fd);
+    if (f == nullptr) return err(EBADF);
+    if (f->kind != FdKind::kTrusted && f->kind != FdKind::kHost) return err(ENODEV);  // stdio: no pages
+    if (type != kMapPrivate) return err(ENODEV);  // no page is shared with the host's file
+    if (off > UINT64_MAX - n * kPage) return err(EINVAL);
+  }
+  // An anonymous MAP_SHARED mapping is private here: one process, no fork.
+  uint64_t first;
+  const bool fixed = (flags & kMapFixed) != 0, noreplace = (flags & kMapFixedNoreplace) != 0;
+  if (fixed || noreplace) {
+    if (addr % kPage != 0) return err(EINVAL);
+    if (!in_region(addr, n * kPage)) return err(ENOMEM);
+    first = page_index(reinterpret_cast<void*>(addr));
+    if (noreplace) {
+      // Only where nothing is (with or without MAP_FIXED, as Linux): EEXIST
+      // over anything in use, the program's or not.
+      if (!reserve_pages_at(first, n)) return err(EEXIST);
+    } else if (!program_owns(first, n)) {
+      // MAP_FIXED replaces only what the program already owns (the
+      // reserve-then-map pattern of ld.so); never the brk area, a trusted
+      // file's copy or free pages the library OS may hand out next.
+      return err(EINVAL);
+    }
+  } else {
+    first = reserve_pages(n);  // addr is a hint only, as on Linux
+    if (first == kNoPages) return err(ENOMEM);
+  }
+  const bool was_owned = fixed && !noreplace;
+  uint8_t* at = region_base() + first * kPage;
+  if (f == nullptr && (prot & 7) == 0) {
+    // An anonymous PROT_NONE mapping is only reserved: its pages are
+    // accepted when mprotect opens them (glibc reserves 64 MiB and more per
+    // thread arena, and ld.so a library's whole span, of which the program
+    // touches little). Pages accepted before read as zero again.
+    clear_accepted(first, n);
+    set_program_owned(first, n, true);
+    return static_cast<long>(reinterpret_cast<uint64_t>(at));
+  }
+  // make_usable zeroes every page (fresh from EAUG, or cleared): the
+  // mapping's tail past the file's end reads zero.
+  if (!make_usable(first, n, (prot & kProtExec) != 0)) {
+    if (!was_owned) release_pages(first, n);
+    return err(ENOMEM);
+  }
+  if (f != nullptr) {
+    const long r = copy_file(*f, off, at, len);
+    if (r < 0) {
+      // As Linux, a failed MAP_FIXED leaves nothing mapped there.
+      release_pages(first, n);
+      return r;
+    }
+  }
+  set_program_owned(first, n, true);
+  return static_cast<long>(reinterpret_cast<uint64_t>(at));
+}
+
+// Unmapping what is not mapped is no error (Linux): only the program's own
+// pages in the range are released; the brk area and the library OS's pages
+// stay as they are.
+long sys_munmap(uint64_t addr, uint64_t len) {
+  if (addr % kPage != 0 || len == 0) return err(EINVAL);
+  const uint64_t n = (len + kPage - 1) / kPage;
+  if (!in_region(addr, n * kPage)) return err(EINVAL);
+  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
+  for (uint64_t k = first; k < first + n; ++k)
+    if (program_owns_page(k)) release_pages(k, 1);
+  return 0;
+}
+
+// EPCM permissions can only grow from inside (EMODPE): PROT_EXEC makes the
+// pages executable, removing rights changes nothing (docs/libos.md: W^X is
+// not enforced). Pages a PROT_NONE mmap left unaccepted are accepted (zero)
+// when opened. The range must be mapped: the program's own pages or its
+// brk area (ENOMEM otherwise, as Linux for unmapped pages).
+long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
+  if (addr % kPage != 0) return err(EINVAL);
+  const uint64_t n = (len + kPage - 1) / kPage;
+  if (n == 0) return 0;
+  if (!in_region(addr, n * kPage)) return err(ENOMEM);
+  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
+  for (uint64_t k = first; k < first + n; ++k)
+    if (!program_owns_page(k) && !in_brk_area(k)) return err(ENOMEM);
+  if ((prot & 7) != 0 && !make_present(first, n, (prot & kProtExec) != 0)) return err(ENOMEM);
+  return 0;
+}
+
+}  // namespace nsgx::libos

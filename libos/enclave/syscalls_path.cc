@@ -1,0 +1,248 @@
+// The program's path-based calls (syscalls_path.h).
+//
+// Paths are resolved lexically: "." and empty components dropped, ".."
+// removes the previous component (at "/" it stays "/"), as the kernel
+// does when no component is a symbolic link. The host's symbolic links
+// are not followed inside: they are the host's, untrusted; a manifest
+// names files by the paths the program uses (the trusted file's bytes
+// are read through the host's path, links and all, and hash-checked).
+#include "libos/enclave/syscalls_path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "libos/enclave/program_state.h"
+#include "libos/enclave/syscall_args.h"
+#include "libos/manifest/manifest.h"
+
+namespace nsgx::libos {
+namespace {
+
+using sc::err;
+
+constexpr int kAtFdcwd = -100;
+constexpr uint64_t kAtSymlinkNofollow = 0x100;
+// st_dev of the files and directories the library OS synthesises: one
+// device of its own, never a host's (whose st_dev answers pass through
+// for allowed files).
+constexpr dev_t kLibosDev = 0x6e736778;  // "nsgx"
+
+std::string g_cwd = "/";
+
+// `path` appended to `dir` (absolute), normalised; false if too long.
+bool normalise(const std::string& dir, const std::string& path, std::string& out) {
+  const std::string whole = path[0] == '/' ? path : dir + "/" + path;
+  out.clear();
+  size_t i = 0;
+  while (i < whole.size()) {
+    size_t j = whole.find('/', i);
+    if (j == std::string::npos) j = whole.size();
+    const std::string_view comp(whole.data() + i, j - i);
+    if (comp == "..") {
+      const size_t slash = out.rfind('/');
+      out.resize(slash == std::string::npos ? 0 : slash);
+    } else if (!comp.empty() && comp != ".") {
+      out += '/';
+      out += comp;
+    }
+    i = j + 1;
+  }
+  if (out.empty()) out = "/";
+  return out.size() < 4096;
+}
+
+// The program's path as an absolute, normal path; 0 or -errno.
+long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
+  std::string path;
+  if (!sc::user_string(pathp, path)) return err(EFAULT);
+  if (path.empty()) return err(ENOENT);
+  if (path[0] != '/' && static_cast<int>(dirfd) != kAtFdcwd) {
+    // No directory is ever open here (opening one is refused), so a
+    // relative path has nothing else to start from.
+    return fd_at(dirfd) != nullptr ? err(ENOTDIR) : err(EBADF);
+  }
+  if (!normalise(g_cwd, path, out)) return err(ENAMETOOLONG);
+  if (!check_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
+  return 0;
+}
+
+enum class Kind { kNone, kTrusted, kAllowed, kDirectory };
+
+// A directory exists inside when it leads to a file the manifest names.
+bool leads_to(const std::string& dir, const std::string& file) {
+  return dir == "/" || (file.size() > dir.size() && file.compare(0, dir.size(), dir) == 0 && file[dir.size()] == '/');
+}
+
+Kind kind_of(const std::string& p) {
+  const Manifest& m = *g_program.manifest;
+  if (m.trusted(p)) return Kind::kTrusted;
+  if (m.allowed(p)) return Kind::kAllowed;
+  for (const auto& f : m.trusted_files)
+    if (leads_to(p, f.path)) return Kind::kDirectory;
+  for (const auto& f : m.allowed_files)
+    if (leads_to(p, f)) return Kind::kDirectory;
+  return Kind::kNone;
+}
+
+// FNV-1a of the path: a directory's inode number, stable for the run.
+ino_t dir_ino(const std::string& p) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : p) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  return static_cast<ino_t>(h | (1ull << 63));
+}
+
+void dir_stat(const std::string& p, struct stat& st) {
+  memset(&st, 0, sizeof st);
+  st.st_dev = kLibosDev;
+  st.st_ino = dir_ino(p);
+  st.st_mode = S_IFDIR | 0555;
+  st.st_nlink = 2;
+  st.st_size = 4096;
+  st.st_blksize = 4096;
+  st.st_blocks = 8;
+}
+
+long trace_refusal(const char* call, const std::string& p, int e) {
+  if (g_program.trace) say(std::string("nsgx libos: ") + call + " " + p + ": neither trusted nor allowed\n");
+  return err(e);
+}
+
+}  // namespace
+
+void init_cwd() {
+  char buf[4096];
+  // The host's answer: NUL-terminated within the buffer (nsgx_tposix
+  // checks), then used only if it is an absolute, normal path. It only
+  // chooses which of the manifest's files a relative path names.
+  if (::getcwd(buf, sizeof buf) != nullptr && check_path(buf)) g_cwd = buf;
+}
+
+void trusted_stat(const TrustedCopy& c, struct stat& st) {
+  memset(&st, 0, sizeof st);
+  const Manifest& m = *g_program.manifest;
+  const TrustedFile* tf = m.trusted(c.path);
+  st.st_dev = kLibosDev;
+  st.st_ino = tf ? static_cast<ino_t>(tf - m.trusted_files.data()) + 1 : 0;  // unique per trusted file
+  st.st_mode = S_IFREG | (c.path == m.entrypoint ? 0555 : 0444);
+  st.st_nlink = 1;
+  st.st_size = static_cast<off_t>(c.size);
+  st.st_blksize = 4096;
+  st.st_blocks = static_cast<blkcnt_t>((c.size + 511) / 512);
+}
+
+long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
+  std::string path;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) {
+    if (g_program.trace) say("nsgx libos: openat: a path that does not resolve: " + std::to_string(-r) + "\n");
+    return r;
+  }
+  const Kind k = kind_of(path);
+  if (k == Kind::kTrusted) {
+    if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EACCES);
+    if (flags & O_DIRECTORY) return err(ENOTDIR);
+    std::string why;
+    const TrustedCopy* c = load_trusted(*g_program.manifest->trusted(path), why);
+    if (c == nullptr) {
+      say("nsgx run: " + why + "\n");
+      return err(EACCES);
+    }
+    const int fd = new_fd();
+    if (fd < 0) return err(EMFILE);
+    set_fd(fd, Fd{FdKind::kTrusted, -1, c, 0});
+    return fd;
+  }
+  if (k == Kind::kAllowed) {
+    const int fd = new_fd();
+    if (fd < 0) return err(EMFILE);
+    const int h =
+        ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
+    if (h < 0) return err(errno);
+    set_fd(fd, Fd{FdKind::kHost, h, nullptr, 0});
+    return fd;
+  }
+  // Directories cannot be opened (nothing lists them); everything else the
+  // manifest does not name is refused, as in M2.
+  return trace_refusal("openat", path, EACCES);
+}
+
+long sys_newfstatat(int64_t dirfd, uint64_t pathp, uint64_t out, uint64_t flags) {
+  if (!sc::user_buffer(out, sizeof(struct stat))) return err(EFAULT);
+  struct stat st;
+  std::string path;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  switch (kind_of(path)) {
+    case Kind::kTrusted: {
+      std::string why;
+      const TrustedCopy* c = load_trusted(*g_program.manifest->trusted(path), why);
+      if (c == nullptr) {
+        say("nsgx run: " + why + "\n");
+        return err(EACCES);
+      }
+      trusted_stat(*c, st);
+      break;
+    }
+    case Kind::kAllowed: {
+      // The host's answer, its sizes checked by nsgx_tposix.
+      const int r = (flags & kAtSymlinkNofollow) ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
+      if (r != 0) return err(errno);
+      break;
+    }
+    case Kind::kDirectory:
+      dir_stat(path, st);
+      break;
+    case Kind::kNone:
+      return trace_refusal("stat", path, ENOENT);
+  }
+  memcpy(reinterpret_cast<void*>(out), &st, sizeof st);
+  return 0;
+}
+
+long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
+  if (mode & ~static_cast<uint64_t>(R_OK | W_OK | X_OK)) return err(EINVAL);
+  std::string path;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  switch (kind_of(path)) {
+    case Kind::kTrusted:
+      // Read-only; executable only the entrypoint (trusted_stat's modes).
+      if ((mode & W_OK) || ((mode & X_OK) && path != g_program.manifest->entrypoint)) return err(EACCES);
+      return 0;
+    case Kind::kAllowed:
+      return ::access(path.c_str(), static_cast<int>(mode)) == 0 ? 0 : err(errno);
+    case Kind::kDirectory:
+      return (mode & W_OK) ? err(EACCES) : 0;
+    case Kind::kNone:
+      break;
+  }
+  // ENOENT, not EACCES: what glibc's probes (ld.so's /etc/ld.so.preload)
+  // take as "not there".
+  return trace_refusal("access", path, ENOENT);
+}
+
+long sys_getcwd(uint64_t buf, uint64_t size) {
+  if (size < g_cwd.size() + 1) return err(ERANGE);
+  if (!sc::user_buffer(buf, g_cwd.size() + 1)) return err(EFAULT);
+  memcpy(reinterpret_cast<void*>(buf), g_cwd.c_str(), g_cwd.size() + 1);
+  return static_cast<long>(g_cwd.size() + 1);
+}
+
+long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) {
+  if (static_cast<int64_t>(size) <= 0) return err(EINVAL);
+  std::string path;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  if (path == "/proc/self/exe") {
+    // The program's path, as the kernel answers it (not NUL-terminated, cut at size).
+    const std::string& exe = g_program.manifest->entrypoint;
+    const uint64_t n = exe.size() < size ? exe.size() : size;
+    if (!sc::user_buffer(buf, n)) return err(EFAULT);
+    memcpy(reinterpret_cast<void*>(buf), exe.data(), n);
+    return static_cast<long>(n);
+  }
+  // Nothing inside is a symbolic link (above); what exists is a file or a directory.
+  return kind_of(path) == Kind::kNone ? trace_refusal("readlink", path, ENOENT) : err(EINVAL);
+}
+
+}  // namespace nsgx::libos

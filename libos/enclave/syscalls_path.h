@@ -1,0 +1,33 @@
+// The program's path-based calls (docs/libos.md, M3): openat, stat and
+// access by path, getcwd, readlink, relative to a working directory.
+// Every path is made absolute, normalised and checked against the
+// manifest before anything is looked up: trusted files (served from their
+// hash-checked copies), allowed files (the host's), and the directories
+// that lead to either (synthesised, read-only); nothing else exists.
+#pragma once
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "libos/enclave/file_table.h"
+
+namespace nsgx::libos {
+
+// The working directory: the host's at start (getcwd OCALL), used only
+// if it is an absolute, normal path, else "/". Called once before the
+// program starts.
+void init_cwd();
+
+// fstat's answer for a trusted file: regular, read-only, its size, and a
+// device and inode number of its own (ld.so tells libraries apart by
+// them: two files with equal st_dev/st_ino are one library to it).
+void trusted_stat(const TrustedCopy& c, struct stat& st);
+
+long sys_openat(int64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode);
+// By path only (AT_EMPTY_PATH with "" is fstat's, syscalls.cc).
+long sys_newfstatat(int64_t dirfd, uint64_t path, uint64_t out, uint64_t flags);
+long sys_faccessat(int64_t dirfd, uint64_t path, uint64_t mode);
+long sys_getcwd(uint64_t buf, uint64_t size);
+long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
+
+}  // namespace nsgx::libos

@@ -1,0 +1,158 @@
+/* The library OS's file and memory test program (docs/libos.md, M3),
+ * built dynamically linked (plain gcc: a PIE with ld.so) and run natively
+ * and inside the enclave (libos_dyn_test.sh):
+ *   files map FILE...  what file mappings, stat, access, getcwd and
+ *                      readlink say about FILE (a relative path, at least
+ *                      two pages long), and time/gettimeofday: the
+ *                      same natively and inside
+ *   files refuse FILE  what the library OS refuses where Linux would not
+ *                      (the expected answers are in the test)
+ *   files cwd          getcwd */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char* says(long r) { return r < 0 ? strerror(errno) : "ok"; }
+
+static unsigned long sum(const unsigned char* p, size_t n) {
+  unsigned long s = 0;
+  for (size_t i = 0; i < n; ++i) s = s * 31 + p[i];
+  return s;
+}
+
+static int map(const char* file) {
+  const long page = sysconf(_SC_PAGESIZE);
+  int fd = open(file, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < 2 * page) {
+    printf("open %s: %s\n", file, strerror(errno));
+    return 1;
+  }
+  const size_t size = (size_t)st.st_size, rounded = (size + (size_t)page - 1) & ~((size_t)page - 1);
+  /* The whole file, private: its bytes, and zeros after them to the page's end. */
+  unsigned char* p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) {
+    printf("mmap: %s\n", strerror(errno));
+    return 0;
+  }
+  unsigned char* copy = malloc(size);
+  if (copy == NULL || pread(fd, copy, size, 0) != (ssize_t)size) return 1;
+  printf("size %zu, regular %d, checksum %lu\n", size, S_ISREG(st.st_mode), sum(copy, size));
+  int tail_zero = 1;
+  for (size_t i = size; i < rounded; ++i) tail_zero &= p[i] == 0;
+  printf("mapped equal %d, tail zero %d\n", memcmp(p, copy, size) == 0, tail_zero);
+  printf("munmap whole %s\n", says(munmap(p, size)));
+
+  /* ld.so's pattern: reserve a span, then map a part of the file over it
+   * at an offset with MAP_FIXED, unmap and mprotect parts. */
+  unsigned char* r = mmap(NULL, 3 * (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char* q = mmap(r + page, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, page);
+  printf("fixed at the reserved page %d, equal %d\n", q == r + page,
+         q != MAP_FAILED && memcmp(q, copy + page, (size_t)page) == 0);
+  if (q == MAP_FAILED) return 0;
+  q[0] ^= 0xff; /* private: the file does not change */
+  unsigned char b0;
+  printf("private write: file unchanged %d\n", pread(fd, &b0, 1, page) == 1 && b0 == copy[page]);
+  printf("mprotect exec %s\n", says(mprotect(q, (size_t)page, PROT_READ | PROT_EXEC)));
+  printf("munmap first %s, last %s\n", says(munmap(r, (size_t)page)), says(munmap(r + 2 * page, (size_t)page)));
+  printf("still mapped %d\n", q[1] == copy[page + 1]);
+  printf("munmap middle %s\n", says(munmap(q, (size_t)page)));
+  /* Anonymous MAP_FIXED over the program's own pages, zeroed. */
+  unsigned char* a = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  memset(a, 7, 2 * (size_t)page);
+  unsigned char* z =
+      mmap(a + page, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("anonymous fixed %d, zero %d, before kept %d\n", z == a + page,
+         z != MAP_FAILED && z[0] == 0 && z[page - 1] == 0, a[page - 1] == 7);
+  /* A mapping past the end of the file maps nothing of it: zeros (on
+   * the partial page only; Linux faults further). */
+  unsigned char* o = mmap(NULL, (size_t)page, PROT_READ, MAP_PRIVATE, fd, (off_t)(rounded - (size_t)page));
+  printf("last page: equal %d\n",
+         o != MAP_FAILED && memcmp(o, copy + rounded - page, size - (rounded - (size_t)page)) == 0);
+  printf("unaligned offset: %s\n",
+         mmap(NULL, 100, PROT_READ, MAP_PRIVATE, fd, 5) == MAP_FAILED ? strerror(errno) : "ok");
+  printf("bad fd: %s\n", mmap(NULL, 100, PROT_READ, MAP_PRIVATE, 63, 0) == MAP_FAILED ? strerror(errno) : "ok");
+
+  unsigned char five[5];
+  const ssize_t got = pread(fd, five, 5, 7);
+  printf("pread at 7: %zd %d\n", got, memcmp(five, copy + 7, 5) == 0);
+  close(fd);
+
+  /* By path, relative to the working directory. */
+  struct stat s2;
+  const char* said = says(stat(file, &s2));
+  printf("stat: %s, size %lld\n", said, (long long)s2.st_size);
+  char dotted[4096];
+  snprintf(dotted, sizeof dotted, "./%s", file);
+  said = says(stat(dotted, &s2));
+  printf("stat ./: %s, same file %d\n", said, s2.st_ino == st.st_ino && s2.st_dev == st.st_dev);
+  printf("lstat: %s\n", says(lstat(file, &s2)));
+  said = says(stat(".", &s2));
+  printf("stat .: %s, directory %d\n", said, S_ISDIR(s2.st_mode));
+  printf("access R_OK: %s, W_OK|X_OK of a missing file: %s\n", says(access(file, R_OK)),
+         says(access("no-such-file", W_OK | X_OK)));
+  printf("faccessat: %s\n", says(faccessat(AT_FDCWD, file, R_OK, 0)));
+  printf("openat relative: %s\n", says(openat(AT_FDCWD, file, O_RDONLY)));
+  char cwd[4096], exe[4096];
+  printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
+  printf("getcwd small: %s\n", getcwd(cwd, 2) ? cwd : strerror(errno));
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  printf("readlink /proc/self/exe: %s\n", n > 0 ? exe : strerror(errno));
+  printf("readlink of a file: %s\n", readlink(file, exe, sizeof exe) < 0 ? strerror(errno) : "a link");
+  /* time and gettimeofday: system calls inside (no vDSO), the vDSO natively. */
+  struct timeval tv;
+  const time_t t0 = time(NULL);
+  const int g = gettimeofday(&tv, NULL);
+  const time_t t1 = time(NULL);
+  printf("time and gettimeofday agree %d\n",
+         g == 0 && t0 > 1600000000 && tv.tv_sec >= t0 && tv.tv_sec <= t1 && tv.tv_usec >= 0 && tv.tv_usec < 1000000);
+  free(copy);
+  return 0;
+}
+
+/* Where the library OS refuses what Linux allows: each line's answer
+ * inside is fixed (the test compares). */
+static int refuse(const char* file) {
+  const long page = sysconf(_SC_PAGESIZE);
+  int fd = open(file, O_RDONLY);
+  void* s = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+  printf("MAP_SHARED of a file: %s\n", s == MAP_FAILED ? strerror(errno) : "ok");
+  unsigned char* a = mmap(NULL, 2 * (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(a + page, (size_t)page);
+  void* f = mmap(a, 2 * (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("MAP_FIXED partly over pages not the program's: %s\n", f == MAP_FAILED ? strerror(errno) : "ok");
+  f = mmap((void*)(uintptr_t)0x10000, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("MAP_FIXED outside the enclave: %s\n", f == MAP_FAILED ? strerror(errno) : "ok");
+  struct stat st;
+  printf("stat /etc/passwd: %s\n", says(stat("/etc/passwd", &st)));
+  printf("access /etc/passwd: %s\n", says(access("/etc/passwd", F_OK)));
+  printf("open /etc/passwd: %s\n", says(open("/etc/passwd", O_RDONLY)));
+  printf("open a trusted file for writing: %s\n", says(open(file, O_WRONLY)));
+  printf("uid %d euid %d gid %d egid %d\n", (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc >= 3 && strcmp(argv[1], "map") == 0) {
+    int st = 0;
+    for (int i = 2; i < argc && st == 0; ++i) st = map(argv[i]);
+    return st;
+  }
+  if (argc == 3 && strcmp(argv[1], "refuse") == 0) return refuse(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "cwd") == 0) {
+    char cwd[4096];
+    printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
+    return 0;
+  }
+  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd\n");
+  return 2;
+}

@@ -1,0 +1,150 @@
+#!/bin/bash
+# Dynamically linked programs in the library OS (docs/libos.md, M3), on
+# the backend NSGX_BACKEND names (ctest runs it for inproc and isolated).
+#   libos_dyn_test.sh NSGX HELLO_DYN FILES HOSTILE_HOST WORKDIR
+# HELLO_DYN and FILES are built by plain gcc (PIEs with ld.so); sqlite3 is
+# Debian's /usr/bin/sqlite3 (scripts/deps.sh installs it).
+set -u
+NSGX=$1 HELLO=$2 FILES=$3 HOSTILE=$4 W=$5
+rm -rf "$W"; mkdir -p "$W/lib"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+same() {  # NAME: $W/NAME.{native,inside}.{out,err} are equal
+  cmp "$W/$1.native.out" "$W/$1.inside.out" || { diff "$W/$1.native.out" "$W/$1.inside.out"; fail "$1: stdout differs"; }
+  cmp "$W/$1.native.err" "$W/$1.inside.err" || { diff "$W/$1.native.err" "$W/$1.inside.err"; fail "$1: stderr differs"; }
+}
+build() {  # TOML DIR
+  "$NSGX" libos build --manifest "$1" --out "$2" > "$2.log" 2>&1 || { cat "$2.log"; fail "nsgx libos build $1"; exit 1; }
+}
+
+cp "$HELLO" "$W/hello"
+cp "$FILES" "$W/files"
+printf 'first line\nsecond line\n' > "$W/data.txt"
+seq 1 2000 > "$W/big.txt"      # 8893 bytes: two pages and a part
+seq 3 3000 > "$W/allowed.txt"  # pass-through, mapped through pread
+cd "$W" || exit 1              # relative paths below: the working directory inside is the host's at start
+
+# 1. A dynamically linked hello: the manifest names the program and its
+# data only; `nsgx libos build` adds ld.so and libc (resolved as ld.so
+# will inside) as trusted files with their hashes. The data file's path
+# is relative to the working directory.
+cat > hello.toml <<TOML
+libos.entrypoint = "$W/hello"
+loader.env.LANG = "C"
+sgx.trusted_files = [ { uri = "file:$W/hello" }, { uri = "file:$W/data.txt" } ]
+TOML
+build hello.toml "$W/hello-enclave"
+./hello basic data.txt one 'two words' > hello.native.out 2> hello.native.err; native=$?
+"$NSGX" run --enclave "$W/hello-enclave" -- "$W/hello" basic data.txt one 'two words' \
+  > hello.inside.out 2> hello.inside.err < /dev/null; inside=$?
+check_status hello "$inside" "$native"
+check_status "hello (native)" "$native" 3
+same hello
+
+# 2. File mappings (ld.so's reserve-then-MAP_FIXED pattern, offsets, the
+# partial last page, private writes, munmap of parts, mprotect), stat,
+# access, getcwd and readlink: of a trusted file and of an allowed one.
+cat > files.toml <<TOML
+libos.entrypoint = "$W/files"
+sgx.trusted_files = [ { uri = "file:$W/files" }, { uri = "file:$W/big.txt" } ]
+sgx.allowed_files = [ "file:$W/allowed.txt" ]
+TOML
+build files.toml "$W/files-enclave"
+inside() { "$NSGX" run --enclave "$W/files-enclave" -- "$W/files" "$@" < /dev/null; }
+./files map big.txt allowed.txt > map.native.out 2> map.native.err; native=$?
+inside map big.txt allowed.txt > map.inside.out 2> map.inside.err; st=$?
+check_status map "$st" "$native"
+same map
+[ "$(grep -c '^mapped equal 1, tail zero 1$' map.native.out)" = 2 ] || fail "the map test's native run: $(cat map.native.out)"
+
+# What the library OS refuses where Linux would not.
+out=$(inside refuse big.txt 2> refuse.err); st=$?
+check_status refuse "$st" 0
+want="MAP_SHARED of a file: No such device
+MAP_FIXED partly over pages not the program's: Invalid argument
+MAP_FIXED outside the enclave: Cannot allocate memory
+stat /etc/passwd: No such file or directory
+access /etc/passwd: No such file or directory
+open /etc/passwd: Permission denied
+open a trusted file for writing: Permission denied
+uid 0 euid 0 gid 0 egid 0"
+[ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; echo "--- wanted:"; echo "$want"; fail "refusals"; }
+
+# 3. Hostile host answers: a pread that answers more than asked fails the
+# allowed file's mapping (EIO); a working directory that is not a normal
+# path is not used ("/" instead; the honest one is in the map test).
+out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=pread-count inside map allowed.txt 2> hostile-pread.err)
+echo "$out" | grep -qx 'mmap: Input/output error' || { echo "$out"; fail "hostile pread"; }
+out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=cwd-dotdot inside cwd 2> hostile-cwd.err)
+[ "$out" = "getcwd: /" ] || fail "hostile getcwd: '$out'"
+
+# 4. A real Debian program: sqlite3, SQL from a trusted file (-init, a
+# relative path) and from stdin, an error on stderr and status 1.
+SQLITE=/usr/bin/sqlite3
+printf "create table t(a integer, b text);\ninsert into t values (1, 'one'), (2, 'two');\n" > q.sql
+cat > more.sql <<'SQL'
+select a, b, length(b) from t order by a desc;
+select sum(a), group_concat(b, '+') from t;
+with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000) select count(*), sum(x), printf('%.3f', 1.0 / 3) from c;
+select * from nosuch;
+select 'after the error';
+SQL
+cat > sqlite.toml <<TOML
+libos.entrypoint = "$SQLITE"
+loader.env.HOME = "/nonexistent"
+sgx.trusted_files = [ { uri = "file:$SQLITE" }, { uri = "file:$W/q.sql" } ]
+TOML
+if [ ! -x "$SQLITE" ]; then
+  fail "$SQLITE is not installed (scripts/deps.sh installs sqlite3)"
+else
+  build sqlite.toml "$W/sqlite-enclave"
+  env -i HOME=/nonexistent "$SQLITE" -batch -init q.sql :memory: < more.sql > sqlite.native.out 2> sqlite.native.err
+  native=$?
+  "$NSGX" run --enclave "$W/sqlite-enclave" -- "$SQLITE" -batch -init q.sql :memory: < more.sql \
+    > sqlite.inside.out 2> sqlite.inside.err; inside=$?
+  check_status sqlite3 "$inside" "$native"
+  check_status "sqlite3 (native)" "$native" 1
+  grep -q '^1000|500500|0.333$' sqlite.native.out || fail "sqlite3's native run: $(cat sqlite.native.out)"
+  same sqlite
+fi
+
+# 5. The minimal manifest of `nsgx run -- PROG` trusts a dynamically
+# linked program's interpreter and libraries, and nothing else.
+out=$("$NSGX" run -- ./hello open data.txt < /dev/null 2> minimal.err); st=$?
+check_status minimal "$st" 0
+[ "$out" = "open data.txt: Permission denied" ] || { cat minimal.err; fail "minimal manifest: '$out'"; }
+
+# 6. A changed library is refused: libc copied to a directory of its own
+# (LD_LIBRARY_PATH in loader.env; `nsgx libos build` resolves libc there,
+# as ld.so will inside), one byte flipped after signing.
+libc=$(env -i /lib64/ld-linux-x86-64.so.2 --list "$W/hello" | awk '$1 == "libc.so.6" { print $3 }')
+cp "$libc" "$W/lib/libc.so.6"
+cat > copied.toml <<TOML
+libos.entrypoint = "$W/hello"
+loader.env.LD_LIBRARY_PATH = "$W/lib"
+sgx.trusted_files = [ { uri = "file:$W/hello" } ]
+TOML
+build copied.toml "$W/copied-enclave"
+out=$("$NSGX" run --enclave "$W/copied-enclave" -- "$W/hello" open "$W/hello" < /dev/null 2> copied.err); st=$?
+[ "$st.$out" = "0.open $W/hello: ok" ] || { cat copied.err; fail "with the copied libc: $st '$out'"; }
+cp "$W/lib/libc.so.6" "$W/libc.orig"
+printf '\x01' | dd of="$W/lib/libc.so.6" bs=1 seek=4000 conv=notrunc status=none
+[ "$(cmp -l "$W/libc.orig" "$W/lib/libc.so.6" | wc -l)" = 1 ] || fail "the flip changed other than one byte"
+out=$("$NSGX" run --enclave "$W/copied-enclave" -- "$W/hello" open "$W/hello" < /dev/null 2> flipped.err); st=$?
+[ "$st" != 0 ] || fail "the changed libc: status 0"
+[ -z "$out" ] || fail "the program ran with the changed libc: $out"
+grep -q "nsgx run: $W/lib/libc.so.6: SHA-256 does not match the manifest" flipped.err \
+  || { cat flipped.err; fail "no clear error naming the changed library"; }
+grep -q "libc.so.6: cannot open shared object file" flipped.err || { cat flipped.err; fail "ld.so loaded a libc"; }
+
+# 7. A program whose interpreter does not exist: refused before the enclave
+# is built, naming the program.
+sed 's|/lib64/ld-linux-x86-64.so.2|/lib64/ld-linux-x86-64.so.9|' "$W/hello" > "$W/badinterp"
+chmod +x "$W/badinterp"
+"$NSGX" run -- "$W/badinterp" open x < /dev/null > /dev/null 2> badinterp.err; st=$?
+check_status badinterp "$st" 126
+grep -q "nsgx run: $W/badinterp: resolving its shared libraries" badinterp.err || { cat badinterp.err; fail "no clear error for a missing interpreter"; }
+
+if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "all dynamically linked library OS checks passed (${NSGX_BACKEND:-isolated})"

@@ -1,0 +1,130 @@
+// The files a dynamically linked program loads (libos_deps.h).
+#include "tools/nsgx/libos_deps.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "base/bytes.h"
+#include "image/elf.h"
+
+namespace nsgx::cli {
+namespace {
+
+// PT_INTERP's path: NUL-terminated inside the file (gABI), or empty.
+std::string interpreter_of(const Bytes& file) {
+  auto elf = image::ElfFile::parse(file);
+  if (!elf) return "";
+  for (const auto& s : elf->segments()) {
+    if (s.type != PT_INTERP) continue;
+    if (s.offset > file.size() || file.size() - s.offset < s.filesz || s.filesz < 2 ||
+        file[s.offset + s.filesz - 1] != 0)
+      return "";
+    return std::string(reinterpret_cast<const char*>(file.data() + s.offset));
+  }
+  return "";
+}
+
+// argv's stdout, the child's environment empty (the host's LD_LIBRARY_PATH
+// or LD_PRELOAD must not change the answer); its stderr is ours.
+Result<std::string> capture(const std::vector<std::string>& argv) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return Error("pipe: " + std::string(strerror(errno)));
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return Error("fork: " + std::string(strerror(errno)));
+  }
+  if (pid == 0) {
+    if (dup2(p[1], 1) < 0) _exit(127);
+    std::vector<char*> a;
+    a.reserve(argv.size() + 1);
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    char* no_env[] = {nullptr};
+    execve(a[0], a.data(), no_env);
+    _exit(127);
+  }
+  close(p[1]);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t r = read(p[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    out.append(buf, static_cast<size_t>(r));
+  }
+  close(p[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return Error("waitpid: " + std::string(strerror(errno)));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Error(argv[0] + " --list " + argv.back() + " failed (status " + std::to_string(WEXITSTATUS(status)) + ")");
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> dynamic_closure(const std::string& program, const std::string& library_path) {
+  auto file = read_file(program);
+  if (!file) return std::vector<std::string>{};  // the enclave names what is wrong
+  const std::string interp = interpreter_of(*file);
+  if (interp.empty()) return std::vector<std::string>{};
+  std::vector<std::string> argv = {interp, "--inhibit-cache"};
+  if (!library_path.empty()) {
+    argv.emplace_back("--library-path");
+    argv.push_back(library_path);
+  }
+  argv.emplace_back("--list");
+  argv.push_back(program);
+  auto out = capture(argv);
+  if (!out) return out.error().context(program + ": resolving its shared libraries");
+  // Lines (ld.so's trace format): "\tNAME => PATH (0xADDR)", "\tNAME => not
+  // found", "\tPATH (0xADDR)" for the interpreter, "\tlinux-vdso.so.1
+  // (0xADDR)" for the kernel's vDSO (none inside).
+  std::vector<std::string> files = {interp};
+  std::istringstream lines(*out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const size_t arrow = line.find(" => ");
+    if (arrow == std::string::npos) continue;  // the interpreter (listed first) or the vDSO
+    std::string path = line.substr(arrow + 4);
+    const size_t paren = path.rfind(" (0x");
+    if (path.rfind("not found", 0) == 0 || paren == std::string::npos || path.empty() || path[0] != '/') {
+      const size_t name = line.find_first_not_of("\t ");
+      return Error(program + ": its library " + line.substr(name, arrow - name) + " is not found");
+    }
+    path.resize(paren);
+    files.push_back(path);
+  }
+  return files;
+}
+
+Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed) {
+  std::string library_path;
+  for (const auto& [name, value] : m.env)
+    if (name == "LD_LIBRARY_PATH") library_path = value;
+  auto files = dynamic_closure(m.entrypoint, library_path);
+  if (!files) return files.error();
+  for (const auto& f : *files) {
+    if (auto st = libos::check_path(f); !st) return st.error().context(m.entrypoint + ": the library " + f);
+    if (m.trusted(f) != nullptr) continue;
+    if (m.allowed(f))
+      return Error(f + ": the program loads it, so it must be a trusted file (measured), not an allowed one");
+    // Kept sorted by path: Manifest::trusted searches it so.
+    const auto at = std::lower_bound(m.trusted_files.begin(), m.trusted_files.end(), f,
+                                     [](const libos::TrustedFile& t, const std::string& p) { return t.path < p; });
+    m.trusted_files.insert(at, libos::TrustedFile{f, {}});
+    unhashed.push_back(f);
+  }
+  return {};
+}
+
+}  // namespace nsgx::cli

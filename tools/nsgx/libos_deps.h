@@ -1,0 +1,31 @@
+// The files a dynamically linked program loads (docs/libos.md, M3): its
+// interpreter (PT_INTERP) and the shared libraries of its DT_NEEDED
+// closure, resolved as the library OS enclave's ld.so will resolve them,
+// for `nsgx run` and `nsgx libos build` to make them trusted files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "libos/manifest/manifest.h"
+
+namespace nsgx::cli {
+
+// The interpreter's path (as PT_INTERP names it) followed by each library
+// path the host's ld.so finds, with `ld.so --inhibit-cache --list PROGRAM`
+// (ld.so(8)): inside, /etc/ld.so.cache is refused, so ld.so searches
+// LD_LIBRARY_PATH (the manifest's loader.env, passed as --library-path),
+// the program's RUNPATH and the default directories, which is what
+// --inhibit-cache makes the host's do. Empty for a program without
+// PT_INTERP, or that is not an ELF file (the enclave refuses that itself,
+// with its reason). An error when a library cannot be found.
+Result<std::vector<std::string>> dynamic_closure(const std::string& program, const std::string& library_path);
+
+// Adds the closure of `m`'s entrypoint to its trusted files (their SHA-256
+// to be filled from the files: appended to `unhashed`); files already
+// trusted stay as they are; one the manifest lists as allowed is an error
+// (code the program runs must be measured).
+Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed);
+
+}  // namespace nsgx::cli

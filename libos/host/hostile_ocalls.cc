@@ -6,6 +6,11 @@
 //   read-negative  a read of fd 0 answers -5000 (not an errno)
 //   clock-back     CLOCK_MONOTONIC goes back by a second after its first answer
 //   clock-range    a clock answers 2e9 nanoseconds
+//   recv-count     a recv answers one byte more than asked
+//   accept-addrlen an accept answers a 4096-byte peer address
+//   accept-fd      an accept answers the listener's own descriptor
+//   epoll-key      an epoll_wait answers a key the enclave never registered
+//   epoll-count    an epoll_wait answers one event more than asked
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +18,11 @@
 extern "C" {
 int64_t __real_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n);
 int64_t __real_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64_t* nsec);
+int64_t __real_libos_recvfrom_ocall(int32_t fd, void* buf, uint64_t n, int32_t flags, void* addr, uint32_t cap,
+                                    uint32_t* alen);
+int64_t __real_libos_accept4_ocall(int32_t fd, void* addr, uint32_t cap, uint32_t* len, int32_t flags);
+struct libos_epoll_event;
+int64_t __real_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms);
 
 namespace {
 bool fault(const char* name) {
@@ -33,6 +43,32 @@ int64_t __wrap_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64
   const int64_t r = __real_nsgx_posix_clock_gettime_ocall(clock, sec, nsec);
   if (fault("clock-range")) *nsec = 2000000000;
   if (fault("clock-back") && clock == 1 && calls++ > 0) *sec -= 1;
+  return r;
+}
+
+int64_t __wrap_libos_recvfrom_ocall(int32_t fd, void* buf, uint64_t n, int32_t flags, void* addr, uint32_t cap,
+                                    uint32_t* alen) {
+  const int64_t r = __real_libos_recvfrom_ocall(fd, buf, n, flags, addr, cap, alen);
+  if (r >= 0 && fault("recv-count")) return static_cast<int64_t>(n) + 1;
+  return r;
+}
+
+int64_t __wrap_libos_accept4_ocall(int32_t fd, void* addr, uint32_t cap, uint32_t* len, int32_t flags) {
+  const int64_t r = __real_libos_accept4_ocall(fd, addr, cap, len, flags);
+  if (r >= 0 && fault("accept-addrlen")) *len = 4096;
+  if (r >= 0 && fault("accept-fd")) return fd;
+  return r;
+}
+
+int64_t __wrap_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms) {
+  const int64_t r = __real_libos_epoll_wait_ocall(epfd, events, max, timeout_ms);
+  if (r > 0 && fault("epoll-key")) {
+    uint64_t key;  // the key field, 8 bytes in (libos_net.edl)
+    std::memcpy(&key, reinterpret_cast<char*>(events) + 8, sizeof key);
+    key += 1000000;
+    std::memcpy(reinterpret_cast<char*>(events) + 8, &key, sizeof key);
+  }
+  if (r >= 0 && fault("epoll-count")) return static_cast<int64_t>(max) + 1;
   return r;
 }
 }

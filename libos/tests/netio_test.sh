@@ -1,0 +1,55 @@
+#!/bin/bash
+# Pipes, eventfds, sockets, poll and epoll inside the library OS, on the
+# backend NSGX_BACKEND names (docs/libos.md, "Descriptors, pipes, sockets
+# and readiness").
+#   netio_test.sh NSGX NETIO HOSTILE_HOST WORKDIR
+set -u
+NSGX=$1 NETIO=$2 HOSTILE=$3 W=$4
+rm -rf "$W"; mkdir -p "$W"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+
+cp "$NETIO" "$W/netio"
+cat > "$W/netio.toml" <<TOML
+libos.entrypoint = "$W/netio"
+sgx.enclave_size = "64M"
+sgx.trusted_files = [ { uri = "file:$W/netio" } ]
+TOML
+"$NSGX" libos build --manifest "$W/netio.toml" --out "$W/enclave" > "$W/build.out" 2>&1 \
+  || { cat "$W/build.out"; fail "nsgx libos build"; exit 1; }
+run() { "$NSGX" run --enclave "$W/enclave" -- "$W/netio" "$@" < /dev/null; }
+
+# 1. Pipes with poll and select, dup/fcntl/ioctl, eventfds, a TCP echo
+# server driven by epoll, UDP, Unix sockets: the same output as natively.
+"$W/netio" all > "$W/native.out" 2> "$W/native.err"; native=$?
+check_status "all (native)" "$native" 0
+run all > "$W/enclave.out" 2> "$W/enclave.err"; inside=$?
+check_status all "$inside" "$native"
+cmp "$W/native.out" "$W/enclave.out" || { diff "$W/native.out" "$W/enclave.out"; cat "$W/enclave.err"; fail "output differs"; }
+
+# 2. What the library OS refuses where Linux would not: control messages
+# (descriptors cannot cross), options off the allow-list, other families.
+out=$(run refused 2> "$W/refused.err"); st=$?
+check_status refused "$st" 0
+want=$'sendmsg with SCM_RIGHTS: EOPNOTSUPP\nsetsockopt SO_PASSCRED: ENOPROTOOPT\nsocket(AF_PACKET): EAFNOSUPPORT\nrefused: 0 failure(s)'
+[ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; cat "$W/refused.err"; fail "refusals"; }
+
+# 3. A lying host: each lie refused with EIO, and the program goes on.
+expect_hostile() {
+  local fault=$1 want=$2 got st
+  got=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=$fault run hostile 2> "$W/hostile-$fault.err"); st=$?
+  check_status "hostile $fault" "$st" 0
+  [ "$got" = "$want" ] || { echo "--- got:"; echo "$got"; echo "--- wanted:"; echo "$want"; fail "hostile $fault"; }
+}
+recv_ok='recv: 2 ok' accept_ok='accept: a descriptor, address length 16' epoll_ok='epoll_wait: 1 ok, data 42'
+tail=$'the program goes on: 2 on\nhostile: 0 failure(s)'
+expect_hostile none "$recv_ok"$'\n'"$accept_ok"$'\n'"$epoll_ok"$'\n'"$tail"
+expect_hostile recv-count 'recv: -1 EIO'$'\n'"$accept_ok"$'\n'"$epoll_ok"$'\n'"$tail"
+expect_hostile accept-addrlen "$recv_ok"$'\naccept: EIO, address length 16\n'"$epoll_ok"$'\n'"$tail"
+expect_hostile accept-fd "$recv_ok"$'\naccept: EIO, address length 16\n'"$epoll_ok"$'\n'"$tail"
+expect_hostile epoll-key "$recv_ok"$'\n'"$accept_ok"$'\nepoll_wait: -1 EIO, data 0\n'"$tail"
+expect_hostile epoll-count "$recv_ok"$'\n'"$accept_ok"$'\nepoll_wait: -1 EIO, data 0\n'"$tail"
+
+if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "all library OS descriptor checks passed (${NSGX_BACKEND:-isolated})"

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <new>
 
 #include "libos/enclave/user_region.h"
@@ -100,9 +102,9 @@ int new_fd_from(int64_t min) {
 }
 
 bool host_fd_in_use(int host) {
-  for (const Fd& f : g_fds)
-    if (f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.host == host) return true;
-  return false;
+  return std::any_of(std::begin(g_fds), std::end(g_fds), [host](const Fd& f) {
+    return f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.host == host;
+  });
 }
 
 void set_fd(int fd, const Fd& f) { g_fds[fd] = f; }

@@ -6,6 +6,9 @@
  *                  eventfd counting, a TCP echo server on 127.0.0.1 driven
  *                  by epoll with a non-blocking client in the same loop,
  *                  UDP, a Unix socketpair and an AF_UNIX listener
+ *   netio serve    an echo server on 127.0.0.1 (epoll) for one client the
+ *                  test script starts natively: the port goes to stderr,
+ *                  what the server saw to stdout
  *   netio hostile  recv, accept and epoll_wait against a lying host, then
  *                  goes on (each prints its result or its errno)
  *   netio refused  what the library OS refuses and Linux does not (only
@@ -311,6 +314,48 @@ static void unix_sockets(void) {
   close(l);
 }
 
+static void serve(void) {
+  int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  check(bind(l, (struct sockaddr*)&a, sizeof a) == 0 && listen(l, 4) == 0 &&
+            getsockname(l, (struct sockaddr*)&a, &len) == 0,
+        "listener");
+  fprintf(stderr, "port %d\n", ntohs(a.sin_port));
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
+  check(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) == 0, "epoll_ctl listener");
+  size_t total = 0;
+  int conn = -1, idle = 0, done = 0;
+  while (!done && idle < 3) {
+    struct epoll_event evs[2];
+    int n = epoll_wait(ep, evs, 2, 10000);
+    if (n == 0) ++idle;
+    for (int i = 0; i < n; ++i) {
+      if (evs[i].data.fd == l) {
+        conn = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+        if (conn < 0) continue;
+        printf("serve: a client connected\n");
+        ev = (struct epoll_event){.events = EPOLLIN, .data.fd = conn};
+        check(epoll_ctl(ep, EPOLL_CTL_ADD, conn, &ev) == 0, "epoll_ctl connection");
+      } else if (evs[i].data.fd == conn) {
+        char buf[256];
+        ssize_t k = read(conn, buf, sizeof buf);
+        if (k > 0) {
+          check(write(conn, buf, (size_t)k) == k, "echo");
+          total += (size_t)k;
+        } else if (k == 0) {
+          close(conn);
+          done = 1;
+        }
+      }
+    }
+  }
+  printf("serve: echoed %zu bytes, the client %s\n", total, done ? "closed" : "never came");
+  close(ep);
+  close(l);
+}
+
 /* Each lie of the hostile host (netio_test.sh) meets one of these. */
 static void hostile(void) {
   int sp[2];
@@ -376,12 +421,14 @@ int main(int argc, char** argv) {
     tcp_echo();
     udp();
     unix_sockets();
+  } else if (strcmp(mode, "serve") == 0) {
+    serve();
   } else if (strcmp(mode, "hostile") == 0) {
     hostile();
   } else if (strcmp(mode, "refused") == 0) {
     refused();
   } else {
-    fprintf(stderr, "usage: netio all|hostile|refused\n");
+    fprintf(stderr, "usage: netio all|serve|hostile|refused\n");
     return 2;
   }
   printf("%s: %d failure(s)\n", mode, failures);

@@ -28,14 +28,45 @@ run all > "$W/enclave.out" 2> "$W/enclave.err"; inside=$?
 check_status all "$inside" "$native"
 cmp "$W/native.out" "$W/enclave.out" || { diff "$W/native.out" "$W/enclave.out"; cat "$W/enclave.err"; fail "output differs"; }
 
-# 2. What the library OS refuses where Linux would not: control messages
+# 2. An echo server inside for a client started here, natively (bash's
+# /dev/tcp): the client gets its lines back, the server's account is the
+# same as the native server's.
+serve() {  # serve NAME COMMAND...
+  local name=$1 port="" reply i
+  shift
+  "$@" serve > "$W/serve-$name.out" 2> "$W/serve-$name.err" < /dev/null &
+  local pid=$!
+  for i in $(seq 300); do
+    port=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$W/serve-$name.err")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { kill "$pid"; cat "$W/serve-$name.err"; fail "serve $name: no port"; return; }
+  exec 3<> "/dev/tcp/127.0.0.1/$port" || { fail "serve $name: cannot connect"; kill "$pid"; return; }
+  printf 'one\ntwo words\nthree\n' >&3
+  reply=""
+  for i in 1 2 3; do
+    IFS= read -r -t 20 line <&3 || break
+    reply+="$line;"
+  done
+  exec 3>&-
+  wait "$pid" || fail "serve $name: exit status $?"
+  [ "$reply" = "one;two words;three;" ] || fail "serve $name: the client got '$reply'"
+}
+serve native "$W/netio"
+serve enclave run
+cmp "$W/serve-native.out" "$W/serve-enclave.out" \
+  || { diff "$W/serve-native.out" "$W/serve-enclave.out"; fail "serve: output differs"; }
+grep -q "echoed 20 bytes, the client closed" "$W/serve-enclave.out" || fail "serve: $(cat "$W/serve-enclave.out")"
+
+# 3. What the library OS refuses where Linux would not: control messages
 # (descriptors cannot cross), options off the allow-list, other families.
 out=$(run refused 2> "$W/refused.err"); st=$?
 check_status refused "$st" 0
 want=$'sendmsg with SCM_RIGHTS: EOPNOTSUPP\nsetsockopt SO_PASSCRED: ENOPROTOOPT\nsocket(AF_PACKET): EAFNOSUPPORT\nrefused: 0 failure(s)'
 [ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; cat "$W/refused.err"; fail "refusals"; }
 
-# 3. A lying host: each lie refused with EIO, and the program goes on.
+# 4. A lying host: each lie refused with EIO, and the program goes on.
 expect_hostile() {
   local fault=$1 want=$2 got st
   got=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=$fault run hostile 2> "$W/hostile-$fault.err"); st=$?

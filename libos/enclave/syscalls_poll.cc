@@ -106,6 +106,46 @@ int timeout_from(int64_t sec, int64_t nsec) {
   return sec > INT_MAX / 1000 || ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
+// One reference fewer (a descriptor closed, a wait ended): the last one
+// closes the host's epoll descriptor.
+void unref(EpollSet* set) {
+  if (--set->refs > 0) return;
+  for (EpollSet** p = &g_sets; *p != nullptr; p = &(*p)->next)
+    if (*p == set) {
+      *p = set->next;
+      break;
+    }
+  (void)::close(set->host);
+  delete set;
+}
+
+// The most events one wait asks of the host: no more can be ready than
+// are registered.
+constexpr uint32_t kMaxAsk = kMaxFds;
+
+// The answer of one wait, checked as a whole before the program sees any
+// of it; the count of events given to the program.
+long deliver(const EpollSet& s, const libos_epoll_event* got, long r, uint64_t events) {
+  int which[kMaxAsk];
+  for (long k = 0; k < r; ++k) {
+    int i = 0;
+    while (i < s.n && s.regs[i].key != got[k].key) ++i;
+    if (i == s.n) return refuse("epoll_wait (a key never registered)");
+    for (long j = 0; j < k; ++j)
+      if (which[j] == i) return refuse("epoll_wait (a descriptor twice)");
+    which[k] = i;
+  }
+  long out = 0;
+  for (long k = 0; k < r; ++k) {
+    const Registration& reg = s.regs[which[k]];
+    const ProgramEvent pe{got[k].events & reportable(reg.events), reg.data};
+    if (pe.events == 0) continue;
+    memcpy(reinterpret_cast<void*>(events + static_cast<uint64_t>(out) * sizeof pe), &pe, sizeof pe);
+    ++out;
+  }
+  return out;
+}
+
 }  // namespace
 
 void epoll_forget(int fd, Fd& f) {
@@ -116,16 +156,8 @@ void epoll_forget(int fd, Fd& f) {
         remove_at(*s, i--);
       }
   if (f.kind != FdKind::kStream || f.stream != StreamKind::kEpoll || f.epoll == nullptr) return;
-  EpollSet* set = f.epoll;
   f.host = -1;  // the set owns the host descriptor; release_fd must not close it
-  if (--set->refs > 0) return;
-  for (EpollSet** p = &g_sets; *p != nullptr; p = &(*p)->next)
-    if (*p == set) {
-      *p = set->next;
-      break;
-    }
-  (void)::close(set->host);
-  delete set;
+  unref(f.epoll);
 }
 
 void epoll_share(Fd& copy) {
@@ -289,32 +321,17 @@ long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t ti
   if (ep->kind != FdKind::kStream || ep->stream != StreamKind::kEpoll) return fail(EINVAL);
   if (maxevents <= 0 || maxevents > INT_MAX / static_cast<int64_t>(sizeof(ProgramEvent))) return fail(EINVAL);
   if (!program_range(events, static_cast<uint64_t>(maxevents) * sizeof(ProgramEvent))) return fail(EFAULT);
-  constexpr uint32_t kMaxAsk = 2 * kMaxFds;  // no more can be ready than registered
   const uint32_t max = maxevents < kMaxAsk ? static_cast<uint32_t>(maxevents) : kMaxAsk;
   libos_epoll_event got[kMaxAsk];
   EpollSet* s = ep->epoll;
-  // No lock is held across the wait; the set is looked at only after it.
+  // No lock is held across the wait; the set is looked at only after it,
+  // and the wait's own reference keeps it (and its host descriptor) alive
+  // should the program close the descriptor meanwhile (threads, later).
+  ++s->refs;
   const long r = host_epoll_wait(s->host, got, max,
                                  timeout_ms < 0 ? -1 : (timeout_ms > INT_MAX ? INT_MAX : static_cast<int>(timeout_ms)));
-  if (r < 0) return r;  // r <= max: checked
-  // Check the whole answer before the program sees any of it.
-  int which[kMaxAsk];
-  for (long k = 0; k < r; ++k) {
-    int i = 0;
-    while (i < s->n && s->regs[i].key != got[k].key) ++i;
-    if (i == s->n) return refuse("epoll_wait (a key never registered)");
-    for (long j = 0; j < k; ++j)
-      if (which[j] == i) return refuse("epoll_wait (a descriptor twice)");
-    which[k] = i;
-  }
-  long out = 0;
-  for (long k = 0; k < r; ++k) {
-    const Registration& reg = s->regs[which[k]];
-    const ProgramEvent pe{got[k].events & reportable(reg.events), reg.data};
-    if (pe.events == 0) continue;
-    memcpy(reinterpret_cast<void*>(events + static_cast<uint64_t>(out) * sizeof pe), &pe, sizeof pe);
-    ++out;
-  }
+  const long out = r < 0 ? r : deliver(*s, got, r, events);  // r <= max: checked
+  unref(s);
   return out;
 }
 

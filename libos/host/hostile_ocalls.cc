@@ -11,6 +11,9 @@
 //   accept-fd      an accept answers the listener's own descriptor
 //   epoll-key      an epoll_wait answers a key the enclave never registered
 //   epoll-count    an epoll_wait answers one event more than asked
+//   epoll-events   an epoll_wait answers every event bit set
+//   poll-count     a poll answers one entry more than asked
+//   poll-revents   a poll answers every revents bit set
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +25,8 @@ int64_t __real_libos_recvfrom_ocall(int32_t fd, void* buf, uint64_t n, int32_t f
                                     uint32_t* alen);
 int64_t __real_libos_accept4_ocall(int32_t fd, void* addr, uint32_t cap, uint32_t* len, int32_t flags);
 struct libos_epoll_event;
+struct libos_pollfd;
+int64_t __real_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms);
 int64_t __real_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms);
 
 namespace {
@@ -68,7 +73,16 @@ int64_t __wrap_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, s
     key += 1000000;
     std::memcpy(reinterpret_cast<char*>(events) + 8, &key, sizeof key);
   }
+  if (r > 0 && fault("epoll-events")) std::memset(events, 0xff, 4);  // the first event's events field
   if (r >= 0 && fault("epoll-count")) return static_cast<int64_t>(max) + 1;
+  return r;
+}
+
+int64_t __wrap_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms) {
+  const int64_t r = __real_libos_poll_ocall(fds, n, timeout_ms);
+  if (r >= 0 && fault("poll-revents"))
+    for (size_t i = 0; i < n; ++i) std::memset(reinterpret_cast<char*>(fds) + i * 8 + 6, 0xff, 2);  // revents
+  if (r >= 0 && fault("poll-count")) return static_cast<int64_t>(n) + 1;
   return r;
 }
 }

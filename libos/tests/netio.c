@@ -385,7 +385,13 @@ static void hostile(void) {
   check(epoll_ctl(ep, EPOLL_CTL_ADD, e2, &ev) == 0, "epoll_ctl");
   struct epoll_event got[1] = {{0, {0}}};
   int k = epoll_wait(ep, got, 1, 0);
-  printf("epoll_wait: %d %s, data %llu\n", k, err(k), k > 0 ? (unsigned long long)got[0].data.u64 : 0ULL);
+  printf("epoll_wait: %d %s, data %llu, events %#x\n", k, err(k), k > 0 ? (unsigned long long)got[0].data.u64 : 0ULL,
+         k > 0 ? got[0].events : 0);
+
+  struct pollfd pf[2] = {{e, POLLOUT, 0}, {e2, POLLIN, 0}};
+  k = poll(pf, 2, 0);
+  printf("poll: %d %s, revents %#x %#x\n", k, err(k), (unsigned)(unsigned short)pf[0].revents,
+         (unsigned)(unsigned short)pf[1].revents);
 
   /* And the library OS goes on. */
   int p[2];

@@ -221,6 +221,8 @@ void release_fd(int fd, Fd& f) {
 
 long sys_dup(int64_t fd) { return sys_dup3(fd, -1, 0, false); }
 
+namespace {
+
 // newfd -1: the lowest free descriptor (dup, F_DUPFD from `min`). The copy
 // of a host-backed descriptor is a new host descriptor (the host's dup,
 // which shares the host's open file: O_NONBLOCK, the socket); the copy of
@@ -251,6 +253,8 @@ long dup_to(int64_t oldfd, int64_t newfd, int64_t min, bool cloexec) {
   set_fd(target, copy);
   return target;
 }
+
+}  // namespace
 
 long sys_dup3(int64_t oldfd, int64_t newfd, uint64_t flags, bool dup2) {
   if (newfd == -1 && !dup2) return dup_to(oldfd, -1, 0, false);  // dup
@@ -337,6 +341,8 @@ long sys_eventfd2(uint64_t initval, uint64_t flags) {
   return install(static_cast<int>(h), StreamKind::kEventfd, (flags & EFD_CLOEXEC) != 0, 0);
 }
 
+namespace {
+
 // Domains, types and protocols the library OS passes to the host.
 long check_socket(uint64_t domain, uint64_t type, uint64_t protocol) {
   if (domain != AF_INET && domain != AF_INET6 && domain != AF_UNIX) return fail(EAFNOSUPPORT);
@@ -347,6 +353,8 @@ long check_socket(uint64_t domain, uint64_t type, uint64_t protocol) {
     return fail(EPROTONOSUPPORT);
   return 0;
 }
+
+}  // namespace
 
 long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol) {
   if (const long c = check_socket(domain, type, protocol); c < 0) return c;
@@ -474,6 +482,35 @@ long sys_recvfrom(int64_t fd, uint64_t buf, uint64_t n, uint64_t flags, uint64_t
 // datagram stays one datagram. Control messages (SCM_RIGHTS, credentials)
 // are refused on send and never delivered: descriptors are the library
 // OS's, not the host's, and cannot cross.
+namespace {
+
+// The message's bytes gathered into one enclave buffer and sent at once.
+long send_gathered(Fd& f, const Msghdr& m, const Iov* iov, uint64_t total, uint64_t flags) {
+  if (m.controllen != 0) {
+    if (g_program.trace) say("nsgx libos: sendmsg with control messages (SCM_RIGHTS &c.): EOPNOTSUPP\n");
+    return fail(EOPNOTSUPP);
+  }
+  uint8_t a[kMaxSockaddr];
+  if (m.name != 0) {
+    if (const long c = copy_in_addr(m.name, m.namelen, a); c < 0) return c;
+  }
+  if (total > kMaxTransfer && is_datagram(f)) return fail(EMSGSIZE);
+  const uint64_t n = total < kMaxTransfer ? total : kMaxTransfer;  // a stream: a short send
+  auto* b = static_cast<uint8_t*>(malloc(n == 0 ? 1 : n));
+  if (b == nullptr) return fail(ENOMEM);
+  uint64_t at = 0;
+  for (uint64_t i = 0; i < m.iovlen && at < n; ++i) {
+    const uint64_t k = iov[i].len < n - at ? iov[i].len : n - at;
+    memcpy(b + at, reinterpret_cast<const void*>(iov[i].base), k);
+    at += k;
+  }
+  const long r = send_common(f, b, at, flags, a, m.name != 0 ? m.namelen : 0);
+  free(b);
+  return r;
+}
+
+}  // namespace
+
 long sys_sendmsg(int64_t fd, uint64_t msg, uint64_t flags) {
   Fd* f = nullptr;
   if (const long c = socket_at(fd, f); c < 0) return c;
@@ -481,28 +518,7 @@ long sys_sendmsg(int64_t fd, uint64_t msg, uint64_t flags) {
   Iov* iov = nullptr;
   uint64_t total = 0;
   if (const long c = copy_in_msg(msg, m, iov, total); c < 0) return c;
-  long r = 0;
-  uint8_t a[kMaxSockaddr];
-  if (m.controllen != 0) {
-    if (g_program.trace) say("nsgx libos: sendmsg with control messages (SCM_RIGHTS &c.): EOPNOTSUPP\n");
-    r = fail(EOPNOTSUPP);
-  } else if (m.name != 0 && (r = copy_in_addr(m.name, m.namelen, a)) < 0) {
-  } else {
-    const uint64_t n = total < kMaxTransfer ? total : (is_datagram(*f) ? kMaxTransfer + 1 : kMaxTransfer);
-    uint8_t* b = static_cast<uint8_t*>(malloc(n == 0 ? 1 : n));
-    if (b == nullptr) {
-      r = fail(ENOMEM);
-    } else {
-      uint64_t at = 0;
-      for (uint64_t i = 0; i < m.iovlen && at < n; ++i) {
-        const uint64_t k = iov[i].len < n - at ? iov[i].len : n - at;
-        memcpy(b + at, reinterpret_cast<const void*>(iov[i].base), k);
-        at += k;
-      }
-      r = send_common(*f, b, at, flags, a, m.name != 0 ? m.namelen : 0);
-      free(b);
-    }
-  }
+  const long r = send_gathered(*f, m, iov, total, flags);
   free(iov);
   return r;
 }

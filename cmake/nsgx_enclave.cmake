@@ -54,6 +54,24 @@ function(nsgx_edl_search_path out)
   set(${out} "${search}" PARENT_SCOPE)
 endfunction()
 
+# The EDL files an EDL may import from its own directory and the search
+# paths given: the bridge is generated again when any of them changes.
+function(nsgx_edl_imports out edl)
+  get_filename_component(dir ${edl} DIRECTORY)
+  set(dirs ${dir})
+  foreach(p ${ARGN})
+    get_filename_component(p ${p} ABSOLUTE)
+    list(APPEND dirs ${p})
+  endforeach()
+  set(files "")
+  foreach(d ${dirs})
+    file(GLOB found ${d}/*.edl)
+    list(APPEND files ${found})
+  endforeach()
+  list(REMOVE_DUPLICATES files)
+  set(${out} "${files}" PARENT_SCOPE)
+endfunction()
+
 # nsgx_target_untrusted_edl(TARGET EDL Enclave.edl [EDL_SEARCH_PATHS dir ...])
 # The application side: generates the EDL's untrusted bridge
 # (nsgx-edger8r --untrusted), compiles it into TARGET, puts <name>_u.h on its
@@ -64,10 +82,11 @@ function(nsgx_target_untrusted_edl target)
   get_filename_component(edl_name ${U_EDL} NAME_WE)
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${target}_edl)
   nsgx_edl_search_path(search ${U_EDL_SEARCH_PATHS})
+  nsgx_edl_imports(edl_imports ${edl} ${U_EDL_SEARCH_PATHS})
   add_custom_command(OUTPUT ${gen}/${edl_name}_u.c ${gen}/${edl_name}_u.h
     COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
     COMMAND nsgx-edger8r --untrusted --untrusted-dir ${gen} --search-path ${search} ${edl}
-    DEPENDS nsgx-edger8r ${edl}
+    DEPENDS nsgx-edger8r ${edl} ${edl_imports}
     COMMENT "nsgx-edger8r --untrusted ${edl_name}.edl")
   target_sources(${target} PRIVATE ${gen}/${edl_name}_u.c)
   target_include_directories(${target} PRIVATE ${gen})
@@ -98,10 +117,11 @@ function(nsgx_add_enclave name)
   get_filename_component(edl_name ${E_EDL} NAME_WE)
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}_edl)
   nsgx_edl_search_path(search ${E_EDL_SEARCH_PATHS})
+  nsgx_edl_imports(edl_imports ${edl} ${E_EDL_SEARCH_PATHS})
   add_custom_command(OUTPUT ${gen}/${edl_name}_t.c ${gen}/${edl_name}_t.h
     COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
     COMMAND nsgx-edger8r --trusted --trusted-dir ${gen} --search-path ${search} ${edl}
-    DEPENDS nsgx-edger8r ${edl}
+    DEPENDS nsgx-edger8r ${edl} ${edl_imports}
     COMMENT "nsgx-edger8r --trusted ${edl_name}.edl")
   add_library(${name}_unsigned SHARED ${E_SOURCES} ${gen}/${edl_name}_t.c)
   nsgx_trusted_target(${name}_unsigned)

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <new>
 
 #include "libos/enclave/user_region.h"
@@ -91,10 +93,18 @@ const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why) {
 
 Fd* fd_at(int64_t fd) { return fd >= 0 && fd < kMaxFds && g_fds[fd].kind != FdKind::kFree ? &g_fds[fd] : nullptr; }
 
-int new_fd() {
-  for (int i = 0; i < kMaxFds; ++i)
-    if (g_fds[i].kind == FdKind::kFree) return i;
+int new_fd() { return new_fd_from(0); }
+
+int new_fd_from(int64_t min) {
+  for (int64_t i = min < 0 ? 0 : min; i < kMaxFds; ++i)
+    if (g_fds[i].kind == FdKind::kFree) return static_cast<int>(i);
   return -1;
+}
+
+bool host_fd_in_use(int host) {
+  return std::any_of(std::begin(g_fds), std::end(g_fds), [host](const Fd& f) {
+    return f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.host == host;
+  });
 }
 
 void set_fd(int fd, const Fd& f) { g_fds[fd] = f; }

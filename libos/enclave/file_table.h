@@ -25,12 +25,21 @@ struct TrustedCopy {
 // does not match.
 const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why);
 
-enum class FdKind { kFree, kHostStdio, kTrusted, kHost };
+// kStream: a host descriptor without an offset the library OS keeps —
+// pipes, eventfds, sockets and epoll instances (syscalls_io.cc,
+// syscalls_poll.cc); `stream` says which.
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream };
+enum class StreamKind : uint8_t { kPipe, kEventfd, kSocket, kEpoll };
+struct EpollSet;  // syscalls_poll.cc
 struct Fd {
   FdKind kind = FdKind::kFree;
-  int host = -1;  // kHostStdio, kHost: the host's descriptor
+  int host = -1;  // kHostStdio, kHost, kStream: the host's descriptor
   const TrustedCopy* copy = nullptr;
   uint64_t offset = 0;
+  StreamKind stream = StreamKind::kPipe;
+  bool cloexec = false;       // FD_CLOEXEC, kept here (there is no exec)
+  int domain = 0;             // kSocket: AF_*
+  EpollSet* epoll = nullptr;  // kEpoll: the registrations the enclave keeps
 };
 constexpr int kMaxFds = 64;
 
@@ -38,6 +47,11 @@ constexpr int kMaxFds = 64;
 Fd* fd_at(int64_t fd);
 // The lowest free descriptor, or -1.
 int new_fd();
+// The lowest free descriptor >= `min`, or -1.
+int new_fd_from(int64_t min);
+// Whether some descriptor of the table holds host descriptor `host`
+// (a host that answers a descriptor already in use is lying: Iago).
+bool host_fd_in_use(int host);
 // Installs `f` at `fd` (0 <= fd < kMaxFds), or frees it (Fd{}).
 void set_fd(int fd, const Fd& f);
 

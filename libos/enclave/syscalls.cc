@@ -20,8 +20,10 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
+#include "libos/enclave/syscalls_poll.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -40,6 +42,7 @@ enum : long {
   kStat = 4,
   kFstat = 5,
   kLstat = 6,
+  kPoll = 7,
   kLseek = 8,
   kMmap = 9,
   kMprotect = 10,
@@ -50,13 +53,33 @@ enum : long {
   kReadv = 19,
   kWritev = 20,
   kAccess = 21,
+  kPipe = 22,
+  kSelect = 23,
   kSchedYield = 24,
   kMadvise = 28,
+  kDup = 32,
+  kDup2 = 33,
   kNanosleep = 35,
   kGetpid = 39,
+  kSocket = 41,
+  kConnect = 42,
+  kAccept = 43,
+  kSendto = 44,
+  kRecvfrom = 45,
+  kSendmsg = 46,
+  kRecvmsg = 47,
+  kShutdown = 48,
+  kBind = 49,
+  kListen = 50,
+  kGetsockname = 51,
+  kGetpeername = 52,
+  kSocketpair = 53,
+  kSetsockopt = 54,
+  kGetsockopt = 55,
   kClone = 56,
   kExit = 60,
   kUname = 63,
+  kFcntl = 72,
   kGetcwd = 79,
   kReadlink = 89,
   kGettimeofday = 96,
@@ -69,15 +92,27 @@ enum : long {
   kTime = 201,
   kFutex = 202,
   kSchedGetaffinity = 204,
+  kEpollCreate = 213,
   kSetTidAddress = 218,
   kClockGettime = 228,
   kClockNanosleep = 230,
   kExitGroup = 231,
+  kEpollWait = 232,
+  kEpollCtl = 233,
   kOpenat = 257,
   kNewfstatat = 262,
   kReadlinkat = 267,
   kFaccessat = 269,
+  kPselect6 = 270,
+  kPpoll = 271,
   kSetRobustList = 273,
+  kEpollPwait = 281,
+  kEventfd = 284,
+  kAccept4 = 288,
+  kEventfd2 = 290,
+  kEpollCreate1 = 291,
+  kDup3 = 292,
+  kPipe2 = 293,
   kPrlimit64 = 302,
   kGetrandom = 318,
   kRseq = 334,
@@ -137,6 +172,8 @@ long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
       if (r > 0 && at < 0) f->offset += static_cast<uint64_t>(r);
       return r;
     }
+    case FdKind::kStream:
+      return at >= 0 ? fail(ESPIPE) : stream_read(*f, b, n);
     case FdKind::kFree:
       break;
   }
@@ -156,6 +193,8 @@ long sys_write(int64_t fd, uint64_t buf, uint64_t n) {
       if (r > 0) f->offset += static_cast<uint64_t>(r);
       return r;
     }
+    case FdKind::kStream:
+      return stream_write(*f, b, n);
     default:
       return fail(EBADF);  // trusted files are read-only
   }
@@ -195,7 +234,7 @@ bool read_path(uint64_t p, std::string& out) {
 long sys_close(int64_t fd) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
-  if (f->kind == FdKind::kHost) (void)::close(f->host);
+  release_fd(static_cast<int>(fd), *f);
   *f = Fd{};
   return 0;
 }
@@ -218,7 +257,7 @@ long sys_fstat(int64_t fd, uint64_t out) {
 long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
-  if (f->kind == FdKind::kHostStdio) return fail(ESPIPE);
+  if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kStream) return fail(ESPIPE);
   int64_t size = 0;
   if (f->kind == FdKind::kTrusted) {
     size = static_cast<int64_t>(f->copy->size);
@@ -394,8 +433,71 @@ long dispatch(const sgx_cpu_context_t& c) {
     }
     case kMadvise:
       return 0;   // advice only
-    case kIoctl:  // TCGETS and everything else: no terminals here (isatty is false)
-      return fd_at(static_cast<int64_t>(a0)) ? fail(ENOTTY) : fail(EBADF);
+    case kIoctl:  // FIONBIO, FIONREAD; TCGETS and everything else: ENOTTY (isatty is false)
+      return sys_ioctl(static_cast<int64_t>(a0), a1, a2);
+    case kDup:
+      return sys_dup(static_cast<int64_t>(a0));
+    case kDup2:
+      return sys_dup3(static_cast<int64_t>(a0), static_cast<int64_t>(a1), 0, true);
+    case kDup3:
+      return sys_dup3(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2, false);
+    case kFcntl:
+      return sys_fcntl(static_cast<int64_t>(a0), a1, a2);
+    case kPipe:
+      return sys_pipe2(a0, 0);
+    case kPipe2:
+      return sys_pipe2(a0, a1);
+    case kEventfd:
+      return sys_eventfd2(a0, 0);
+    case kEventfd2:
+      return sys_eventfd2(a0, a1);
+    case kSocket:
+      return sys_socket(a0, a1, a2);
+    case kSocketpair:
+      return sys_socketpair(a0, a1, a2, a3);
+    case kBind:
+    case kConnect:
+      return sys_bind_connect(static_cast<long>(c.rax) == kConnect, static_cast<int64_t>(a0), a1, a2);
+    case kListen:
+      return sys_listen(static_cast<int64_t>(a0), a1);
+    case kAccept:
+      return sys_accept4(static_cast<int64_t>(a0), a1, a2, 0);
+    case kAccept4:
+      return sys_accept4(static_cast<int64_t>(a0), a1, a2, a3);
+    case kGetsockname:
+    case kGetpeername:
+      return sys_sockname(static_cast<long>(c.rax) == kGetpeername, static_cast<int64_t>(a0), a1, a2);
+    case kSetsockopt:
+      return sys_setsockopt(static_cast<int64_t>(a0), a1, a2, a3, a4);
+    case kGetsockopt:
+      return sys_getsockopt(static_cast<int64_t>(a0), a1, a2, a3, a4);
+    case kShutdown:
+      return sys_shutdown(static_cast<int64_t>(a0), a1);
+    case kSendto:
+      return sys_sendto(static_cast<int64_t>(a0), a1, a2, a3, a4, c.r9);
+    case kRecvfrom:
+      return sys_recvfrom(static_cast<int64_t>(a0), a1, a2, a3, a4, c.r9);
+    case kSendmsg:
+      return sys_sendmsg(static_cast<int64_t>(a0), a1, a2);
+    case kRecvmsg:
+      return sys_recvmsg(static_cast<int64_t>(a0), a1, a2);
+    case kPoll:
+      return sys_poll(a0, a1, static_cast<int32_t>(a2));
+    case kPpoll:  // the signal mask is ignored: no signals reach the program
+      return sys_ppoll(a0, a1, a2);
+    case kSelect:
+      return sys_select(a0, a1, a2, a3, a4, false);
+    case kPselect6:
+      return sys_select(a0, a1, a2, a3, a4, true);
+    case kEpollCreate:
+      return static_cast<int32_t>(a0) <= 0 ? fail(EINVAL) : sys_epoll_create1(0);
+    case kEpollCreate1:
+      return sys_epoll_create1(a0);
+    case kEpollCtl:
+      return sys_epoll_ctl(static_cast<int64_t>(a0), a1, static_cast<int64_t>(a2), a3);
+    case kEpollWait:
+    case kEpollPwait:
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3));
     case kArchPrctl:
       return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
     case kGetpid:           // the main thread's id (threads.cc)

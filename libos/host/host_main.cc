@@ -6,6 +6,7 @@
 // the enclave checks every answer.
 //
 //   nsgx-libos-host [--trace] ENCLAVE -- PROGRAM ARGS...
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +26,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: nsgx-libos-host [--trace] ENCLAVE -- PROGRAM [ARGS...]\n");
     return 2;
   }
+  // The program has no signals here: a write to a closed pipe or socket
+  // must answer EPIPE, not end the host.
+  std::signal(SIGPIPE, SIG_IGN);
   const char* image = argv[i];
   std::string args;
   for (int a = i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);

@@ -11,6 +11,14 @@
 //   pread-count    a pread answers one byte more than asked
 //   cwd-dotdot     getcwd answers "/tmp/../etc" (absolute, not normal)
 #include <unistd.h>
+//   recv-count     a recv answers one byte more than asked
+//   accept-addrlen an accept answers a 4096-byte peer address
+//   accept-fd      an accept answers the listener's own descriptor
+//   epoll-key      an epoll_wait answers a key the enclave never registered
+//   epoll-count    an epoll_wait answers one event more than asked
+//   epoll-events   an epoll_wait answers every event bit set
+//   poll-count     a poll answers one entry more than asked
+//   poll-revents   a poll answers every revents bit set
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +29,13 @@ int64_t __real_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64
 int __real_pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long long timeout);
 int64_t __real_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset);
 int64_t __real_nsgx_posix_getcwd_ocall(char* buf, size_t n);
+int64_t __real_libos_recvfrom_ocall(int32_t fd, void* buf, uint64_t n, int32_t flags, void* addr, uint32_t cap,
+                                    uint32_t* alen);
+int64_t __real_libos_accept4_ocall(int32_t fd, void* addr, uint32_t cap, uint32_t* len, int32_t flags);
+struct libos_epoll_event;
+struct libos_pollfd;
+int64_t __real_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms);
+int64_t __real_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms);
 
 namespace {
 bool fault(const char* name) {
@@ -65,6 +80,41 @@ int64_t __wrap_nsgx_posix_getcwd_ocall(char* buf, size_t n) {
     std::memcpy(buf, kLie, sizeof kLie);
     return sizeof kLie - 1;
   }
+  return r;
+}
+
+int64_t __wrap_libos_recvfrom_ocall(int32_t fd, void* buf, uint64_t n, int32_t flags, void* addr, uint32_t cap,
+                                    uint32_t* alen) {
+  const int64_t r = __real_libos_recvfrom_ocall(fd, buf, n, flags, addr, cap, alen);
+  if (r >= 0 && fault("recv-count")) return static_cast<int64_t>(n) + 1;
+  return r;
+}
+
+int64_t __wrap_libos_accept4_ocall(int32_t fd, void* addr, uint32_t cap, uint32_t* len, int32_t flags) {
+  const int64_t r = __real_libos_accept4_ocall(fd, addr, cap, len, flags);
+  if (r >= 0 && fault("accept-addrlen")) *len = 4096;
+  if (r >= 0 && fault("accept-fd")) return fd;
+  return r;
+}
+
+int64_t __wrap_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms) {
+  const int64_t r = __real_libos_epoll_wait_ocall(epfd, events, max, timeout_ms);
+  if (r > 0 && fault("epoll-key")) {
+    uint64_t key;  // the key field, 8 bytes in (libos_net.edl)
+    std::memcpy(&key, reinterpret_cast<char*>(events) + 8, sizeof key);
+    key += 1000000;
+    std::memcpy(reinterpret_cast<char*>(events) + 8, &key, sizeof key);
+  }
+  if (r > 0 && fault("epoll-events")) std::memset(events, 0xff, 4);  // the first event's events field
+  if (r >= 0 && fault("epoll-count")) return static_cast<int64_t>(max) + 1;
+  return r;
+}
+
+int64_t __wrap_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms) {
+  const int64_t r = __real_libos_poll_ocall(fds, n, timeout_ms);
+  if (r >= 0 && fault("poll-revents"))
+    for (size_t i = 0; i < n; ++i) std::memset(reinterpret_cast<char*>(fds) + i * 8 + 6, 0xff, 2);  // revents
+  if (r >= 0 && fault("poll-count")) return static_cast<int64_t>(n) + 1;
   return r;
 }
 }

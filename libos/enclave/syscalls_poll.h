@@ -1,0 +1,32 @@
+// Readiness (docs/libos.md, "Descriptors, pipes, sockets and readiness"):
+// poll/ppoll, select/pselect6 (on poll) and epoll. The host waits; the
+// enclave decides what the program sees. For epoll the enclave keeps every
+// registration (descriptor, events, the program's epoll_data) and gives
+// the host only a key of its own: an answer with a key this epoll instance
+// never registered, more events than asked, or a key twice is refused
+// (EIO); events are masked to what was registered (plus ERR and HUP), so a
+// host can neither make the program follow a pointer it chose nor report
+// readiness the program did not ask for.
+#pragma once
+
+#include <stdint.h>
+
+#include "libos/enclave/file_table.h"
+
+namespace nsgx::libos {
+
+// Descriptor `fd` (whose entry is `f`) is closing: its registrations in
+// every epoll instance go (the host's too, before its descriptor closes);
+// if `f` is an epoll instance, its reference goes.
+void epoll_forget(int fd, Fd& f);
+// `copy` is a new descriptor for f's epoll instance (dup): one more reference.
+void epoll_share(Fd& copy);
+
+long sys_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ms);
+long sys_ppoll(uint64_t fds, uint64_t nfds, uint64_t timeout);
+long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t timeout, bool timespec);
+long sys_epoll_create1(uint64_t flags);
+long sys_epoll_ctl(int64_t epfd, uint64_t op, int64_t fd, uint64_t event);
+long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout_ms);
+
+}  // namespace nsgx::libos

@@ -25,12 +25,15 @@ struct TrustedCopy {
 // does not match.
 const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why);
 
-enum class FdKind { kFree, kHostStdio, kTrusted, kHost };
+struct EncryptedHandle;  // encrypted_files.h
+
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kEncrypted };
 struct Fd {
   FdKind kind = FdKind::kFree;
   int host = -1;  // kHostStdio, kHost: the host's descriptor
   const TrustedCopy* copy = nullptr;
-  uint64_t offset = 0;
+  uint64_t offset = 0;             // kTrusted, kHost (kEncrypted: the handle's)
+  EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)
 };
 constexpr int kMaxFds = 64;
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "libos/enclave/bitmap.h"
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
@@ -42,11 +43,15 @@ enum : long {
   kBrk = 12,
   kIoctl = 16,
   kPread64 = 17,
+  kPwrite64 = 18,
   kReadv = 19,
   kWritev = 20,
   kMadvise = 28,
   kGetpid = 39,
   kExit = 60,
+  kFsync = 74,
+  kFdatasync = 75,
+  kFtruncate = 77,
   kUname = 63,
   kArchPrctl = 158,
   kGettid = 186,
@@ -148,25 +153,32 @@ long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
       if (r > 0 && at < 0) f->offset += static_cast<uint64_t>(r);
       return r;
     }
+    case FdKind::kEncrypted:
+      return encrypted_read(f->enc, b, n, at);
     case FdKind::kFree:
       break;
   }
   return fail(EBADF);
 }
 
-long sys_write(int64_t fd, uint64_t buf, uint64_t n) {
+long sys_write(int64_t fd, uint64_t buf, uint64_t n, int64_t at = -1) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
   if (!program_buffer(buf, n)) return fail(EFAULT);
   const void* b = reinterpret_cast<const void*>(buf);
+  const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : f->offset;
   switch (f->kind) {
     case FdKind::kHostStdio:
+      if (at >= 0) return fail(ESPIPE);
       return host_result(::write(f->host, b, n));
     case FdKind::kHost: {
-      const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(f->offset)));
-      if (r > 0) f->offset += static_cast<uint64_t>(r);
+      if (off > static_cast<uint64_t>(INT64_MAX)) return fail(EINVAL);
+      const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(off)));
+      if (r > 0 && at < 0) f->offset += static_cast<uint64_t>(r);
       return r;
     }
+    case FdKind::kEncrypted:
+      return encrypted_write(f->enc, b, n, at);
     default:
       return fail(EBADF);  // trusted files are read-only
   }
@@ -214,6 +226,13 @@ long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
   }
   const int fd = new_fd();
   if (fd < 0) return fail(EMFILE);
+  if (const EncryptedPath* e = g_program.manifest->encrypted(path)) {
+    EncryptedHandle* h = nullptr;
+    const long r = encrypted_open(*e, path, flags, mode, &h);
+    if (r < 0) return r;
+    set_fd(fd, Fd{FdKind::kEncrypted, -1, nullptr, 0, h});
+    return fd;
+  }
   if (const auto* tf = g_program.manifest->trusted(path)) {
     if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return fail(EACCES);
     std::string why;
@@ -240,8 +259,9 @@ long sys_close(int64_t fd) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
   if (f->kind == FdKind::kHost) (void)::close(f->host);
+  EncryptedHandle* enc = f->kind == FdKind::kEncrypted ? f->enc : nullptr;
   *f = Fd{};
-  return 0;
+  return encrypted_close(enc);  // the last close flushes: its error is the program's
 }
 
 long sys_fstat(int64_t fd, uint64_t out) {
@@ -256,6 +276,8 @@ long sys_fstat(int64_t fd, uint64_t out) {
     st.st_size = static_cast<off_t>(f->copy->size);
     st.st_blksize = 4096;
     st.st_blocks = static_cast<blkcnt_t>((f->copy->size + 511) / 512);
+  } else if (f->kind == FdKind::kEncrypted) {
+    if (const long r = encrypted_fstat(f->enc, &st); r < 0) return r;
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
     return fail(errno);
   }
@@ -267,6 +289,7 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
   if (f->kind == FdKind::kHostStdio) return fail(ESPIPE);
+  if (f->kind == FdKind::kEncrypted) return encrypted_lseek(f->enc, off, whence);
   int64_t size = 0;
   if (f->kind == FdKind::kTrusted) {
     size = static_cast<int64_t>(f->copy->size);
@@ -287,6 +310,22 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   if ((off > 0 && base > INT64_MAX - off) || base + off < 0) return fail(EINVAL);
   f->offset = static_cast<uint64_t>(base + off);
   return static_cast<long>(f->offset);
+}
+
+long sys_fsync(int64_t fd) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (f->kind == FdKind::kEncrypted) return encrypted_fsync(f->enc);
+  if (f->kind == FdKind::kHost) return host_result(::fsync(f->host));
+  return f->kind == FdKind::kTrusted ? 0 : fail(EINVAL);  // stdio: Linux's EINVAL for pipes and terminals
+}
+
+long sys_ftruncate(int64_t fd, int64_t size) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (f->kind == FdKind::kEncrypted) return encrypted_ftruncate(f->enc, size);
+  if (f->kind == FdKind::kHost && size >= 0) return host_result(::ftruncate(f->host, static_cast<off_t>(size)));
+  return fail(EINVAL);
 }
 
 long sys_clock_gettime(int64_t clk, uint64_t out) {
@@ -358,6 +397,14 @@ long dispatch(const sgx_cpu_context_t& c) {
                                           : sys_read(static_cast<int64_t>(a0), a1, a2, static_cast<int64_t>(a3));
     case kWrite:
       return sys_write(static_cast<int64_t>(a0), a1, a2);
+    case kPwrite64:
+      return static_cast<int64_t>(a3) < 0 ? fail(EINVAL)
+                                          : sys_write(static_cast<int64_t>(a0), a1, a2, static_cast<int64_t>(a3));
+    case kFsync:
+    case kFdatasync:
+      return sys_fsync(static_cast<int64_t>(a0));
+    case kFtruncate:
+      return sys_ftruncate(static_cast<int64_t>(a0), static_cast<int64_t>(a1));
     case kReadv:
       return sys_rwv(false, static_cast<int64_t>(a0), a1, a2);
     case kWritev:

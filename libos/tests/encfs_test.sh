@@ -1,9 +1,9 @@
 #!/bin/bash
 # Encrypted files in `nsgx run`, on the backend NSGX_BACKEND names (ctest
 # runs it for inproc and isolated): docs/libos.md, "Encrypted files".
-#   encfs_test.sh NSGX ENCFS WORKDIR
+#   encfs_test.sh NSGX ENCFS HOSTILE_HOST WORKDIR
 set -u
-NSGX=$1 ENCFS=$2 W=$3
+NSGX=$1 ENCFS=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W/enc" "$W/signer" "$W/native"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -48,6 +48,17 @@ out=$(run a write "$W/plain" 2> "$W/plain.err"); st=$?
 check_status "write (allowed file)" "$st" 0
 [ "$out" = "$native_w" ] || { cat "$W/plain.err"; fail "allowed file: '$out', natively '$native_w'"; }
 cmp "$W/plain" "$W/native/f" || fail "the allowed file differs from the native one"
+
+# A host whose pread answers more than asked is refused (EIO, the file
+# named); one whose preads are honest but short is read through.
+out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=pread-count run a read "$W/enc/f" 2> "$W/pread-count.err"); st=$?
+check_status "pread-count" "$st" 1
+[ "$out" = "open $W/enc/f: Input/output error" ] || fail "pread answering more than asked: '$out'"
+grep -q "nsgx run: $W/enc/f: encrypted file refused: storage I/O error" "$W/pread-count.err" \
+  || { cat "$W/pread-count.err"; fail "no clear error for the lying pread"; }
+out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=pread-short run a read "$W/enc/f" 2> "$W/pread-short.err"); st=$?
+check_status "pread-short" "$st" 0
+[ "$out" = "$native_r" ] || { cat "$W/pread-short.err"; fail "short preads: '$out'"; }
 
 # 2. The host holds no plaintext: not a line of it, and whole 4 KiB blocks.
 grep -aq "secret line" "$W/native/f" || fail "the native file holds no plaintext: the check below proves nothing"

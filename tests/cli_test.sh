@@ -192,13 +192,17 @@ libos.entrypoint = "/usr/local/bin/hello"
 loader.env.LANG = "C"
 sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "$h" } ]
 sgx.allowed_files = [ "file:/tmp/out.txt" ]
+sgx.encrypted_files = [ { uri = "file:/data", key_name = "_sgx_mrsigner" }, { uri = "file:/a/b" } ]
 EOF
 expect_rc "manifest: compiles" 0 "$NSGX" manifest "$T/m.toml" --out "$T/m.bin"
 expect_eq "manifest: prints the binary form's SHA-256" "$(sed -n 's/^manifest sha256 \([0-9a-f]*\).*/\1/p' "$T/out")" \
   "$(sha256sum "$T/m.bin" | cut -d' ' -f1)"
 expect_eq "manifest: lists the trusted file" "$(grep '^trusted' "$T/out")" "trusted $h /usr/local/bin/hello"
+expect_eq "manifest: lists the encrypted paths" "$(grep '^encrypted' "$T/out" | tr '\n' ' ')" \
+  "encrypted _sgx_mrenclave /a/b encrypted _sgx_mrsigner /data "
 # The same manifest in another order: the same bytes.
 cat >"$T/m2.toml" <<EOF
+sgx.encrypted_files = [ { uri = "file:/a/b", key_name = "_sgx_mrenclave" }, { uri = "file:/data", key_name = "_sgx_mrsigner" } ]
 sgx.allowed_files = [ "file:/tmp/out.txt" ]
 sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "$h" } ]
 loader.env.LANG = "C"

@@ -27,19 +27,22 @@ const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why);
 
 // kStream: a host descriptor without an offset the library OS keeps —
 // pipes, eventfds, sockets and epoll instances (syscalls_io.cc,
-// syscalls_poll.cc); `stream` says which.
-enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream };
+// syscalls_poll.cc); `stream` says which. kEncrypted: a protected file
+// (encrypted_files.h).
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream, kEncrypted };
 enum class StreamKind : uint8_t { kPipe, kEventfd, kSocket, kEpoll };
-struct EpollSet;  // syscalls_poll.cc
+struct EpollSet;         // syscalls_poll.cc
+struct EncryptedHandle;  // encrypted_files.h
 struct Fd {
   FdKind kind = FdKind::kFree;
   int host = -1;  // kHostStdio, kHost, kStream: the host's descriptor
   const TrustedCopy* copy = nullptr;
-  uint64_t offset = 0;
+  uint64_t offset = 0;  // kTrusted, kHost (kEncrypted: the handle's)
   StreamKind stream = StreamKind::kPipe;
-  bool cloexec = false;       // FD_CLOEXEC, kept here (there is no exec)
-  int domain = 0;             // kSocket: AF_*
-  EpollSet* epoll = nullptr;  // kEpoll: the registrations the enclave keeps
+  bool cloexec = false;            // FD_CLOEXEC, kept here (there is no exec)
+  int domain = 0;                  // kSocket: AF_*
+  EpollSet* epoll = nullptr;       // kEpoll: the registrations the enclave keeps
+  EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)
 };
 constexpr int kMaxFds = 64;
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "libos/enclave/bitmap.h"
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
@@ -50,6 +51,7 @@ enum : long {
   kBrk = 12,
   kIoctl = 16,
   kPread64 = 17,
+  kPwrite64 = 18,
   kReadv = 19,
   kWritev = 20,
   kAccess = 21,
@@ -80,6 +82,9 @@ enum : long {
   kExit = 60,
   kUname = 63,
   kFcntl = 72,
+  kFsync = 74,
+  kFdatasync = 75,
+  kFtruncate = 77,
   kGetcwd = 79,
   kReadlink = 89,
   kGettimeofday = 96,
@@ -174,27 +179,34 @@ long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
     }
     case FdKind::kStream:
       return at >= 0 ? fail(ESPIPE) : stream_read(*f, b, n);
+    case FdKind::kEncrypted:
+      return encrypted_read(f->enc, b, n, at);
     case FdKind::kFree:
       break;
   }
   return fail(EBADF);
 }
 
-long sys_write(int64_t fd, uint64_t buf, uint64_t n) {
+long sys_write(int64_t fd, uint64_t buf, uint64_t n, int64_t at = -1) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
   if (!program_buffer(buf, n)) return fail(EFAULT);
   const void* b = reinterpret_cast<const void*>(buf);
+  const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : f->offset;
   switch (f->kind) {
     case FdKind::kHostStdio:
+      if (at >= 0) return fail(ESPIPE);
       return host_result(::write(f->host, b, n));
     case FdKind::kHost: {
-      const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(f->offset)));
-      if (r > 0) f->offset += static_cast<uint64_t>(r);
+      if (off > static_cast<uint64_t>(INT64_MAX)) return fail(EINVAL);
+      const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(off)));
+      if (r > 0 && at < 0) f->offset += static_cast<uint64_t>(r);
       return r;
     }
     case FdKind::kStream:
       return stream_write(*f, b, n);
+    case FdKind::kEncrypted:
+      return encrypted_write(f->enc, b, n, at);
     default:
       return fail(EBADF);  // trusted files are read-only
   }
@@ -234,9 +246,12 @@ bool read_path(uint64_t p, std::string& out) {
 long sys_close(int64_t fd) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
-  release_fd(static_cast<int>(fd), *f);
+  // The last close of a protected file flushes it: its error is the
+  // program's (release_fd, for dup2's silent close, ignores it).
+  EncryptedHandle* enc = f->kind == FdKind::kEncrypted ? f->enc : nullptr;
+  if (enc == nullptr) release_fd(static_cast<int>(fd), *f);
   *f = Fd{};
-  return 0;
+  return encrypted_close(enc);  // the last close flushes: its error is the program's
 }
 
 long sys_fstat(int64_t fd, uint64_t out) {
@@ -247,6 +262,8 @@ long sys_fstat(int64_t fd, uint64_t out) {
   memset(&st, 0, sizeof st);
   if (f->kind == FdKind::kTrusted) {
     trusted_stat(*f->copy, st);
+  } else if (f->kind == FdKind::kEncrypted) {
+    if (const long r = encrypted_fstat(f->enc, &st); r < 0) return r;
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
     return fail(errno);
   }
@@ -258,6 +275,7 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
   if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kStream) return fail(ESPIPE);
+  if (f->kind == FdKind::kEncrypted) return encrypted_lseek(f->enc, off, whence);
   int64_t size = 0;
   if (f->kind == FdKind::kTrusted) {
     size = static_cast<int64_t>(f->copy->size);
@@ -278,6 +296,22 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   if ((off > 0 && base > INT64_MAX - off) || base + off < 0) return fail(EINVAL);
   f->offset = static_cast<uint64_t>(base + off);
   return static_cast<long>(f->offset);
+}
+
+long sys_fsync(int64_t fd) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (f->kind == FdKind::kEncrypted) return encrypted_fsync(f->enc);
+  if (f->kind == FdKind::kHost) return host_result(::fsync(f->host));
+  return f->kind == FdKind::kTrusted ? 0 : fail(EINVAL);  // stdio: Linux's EINVAL for pipes and terminals
+}
+
+long sys_ftruncate(int64_t fd, int64_t size) {
+  Fd* f = fd_at(fd);
+  if (f == nullptr) return fail(EBADF);
+  if (f->kind == FdKind::kEncrypted) return encrypted_ftruncate(f->enc, size);
+  if (f->kind == FdKind::kHost && size >= 0) return host_result(::ftruncate(f->host, static_cast<off_t>(size)));
+  return fail(EINVAL);
 }
 
 long sys_clock_gettime(int64_t clk, uint64_t out) {
@@ -373,6 +407,14 @@ long dispatch(const sgx_cpu_context_t& c) {
                                           : sys_read(static_cast<int64_t>(a0), a1, a2, static_cast<int64_t>(a3));
     case kWrite:
       return sys_write(static_cast<int64_t>(a0), a1, a2);
+    case kPwrite64:
+      return static_cast<int64_t>(a3) < 0 ? fail(EINVAL)
+                                          : sys_write(static_cast<int64_t>(a0), a1, a2, static_cast<int64_t>(a3));
+    case kFsync:
+    case kFdatasync:
+      return sys_fsync(static_cast<int64_t>(a0));
+    case kFtruncate:
+      return sys_ftruncate(static_cast<int64_t>(a0), static_cast<int64_t>(a1));
     case kReadv:
       return sys_rwv(false, static_cast<int64_t>(a0), a1, a2);
     case kWritev:

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "libos/enclave/threads.h"
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/syscalls_poll.h"
@@ -220,6 +221,7 @@ long stream_write(const Fd& f, const void* buf, uint64_t n) {
 void release_fd(int fd, Fd& f) {
   epoll_forget(fd, f);
   if ((f.kind == FdKind::kHost || f.kind == FdKind::kStream) && f.host >= 0) (void)::close(f.host);
+  if (f.kind == FdKind::kEncrypted) (void)encrypted_close(f.enc);  // dup2 over it: silently, as Linux
 }
 
 long sys_dup(int64_t fd) { return sys_dup3(fd, -1, 0, false); }
@@ -238,6 +240,8 @@ long dup_to(int64_t oldfd, int64_t newfd, int64_t min, bool cloexec) {
   copy.cloexec = cloexec;
   if (f->kind == FdKind::kStream && f->stream == StreamKind::kEpoll) {
     epoll_share(copy);  // one host epoll instance, owned by its set
+  } else if (f->kind == FdKind::kEncrypted) {
+    encrypted_ref(copy.enc);  // one open protected file, released at the last close
   } else if (f->kind == FdKind::kHost || f->kind == FdKind::kStream) {
     const long h = host_dup(f->host);
     if (h < 0) return h;

@@ -18,7 +18,8 @@ bool program_range(uint64_t addr, uint64_t len);
 long stream_read(const Fd& f, void* buf, uint64_t n);
 long stream_write(const Fd& f, const void* buf, uint64_t n);
 // Everything closing descriptor `fd` (any kind) must do besides freeing
-// its entry: forget its epoll registrations, close its host descriptor.
+// its entry: forget its epoll registrations, close its host descriptor,
+// drop its reference to a protected file (its flush error ignored).
 void release_fd(int fd, Fd& f);
 
 long sys_dup(int64_t fd);

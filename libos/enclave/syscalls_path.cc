@@ -15,6 +15,8 @@
 
 #include <string>
 
+#include "libos/enclave/encrypted_files.h"
+#include "libos/enclave/file_table.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/manifest/manifest.h"
@@ -139,6 +141,19 @@ long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
   if (const long r = resolve(dirfd, pathp, path); r < 0) {
     if (g_program.trace) say("nsgx libos: openat: a path that does not resolve: " + std::to_string(-r) + "\n");
     return r;
+  }
+  // Under an encrypted path (encrypted_files.h): a protected file, sealed
+  // to the enclave, whatever the host holds there.
+  if (const EncryptedPath* e = g_program.manifest->encrypted(path)) {
+    const int fd = new_fd();
+    if (fd < 0) return err(EMFILE);
+    EncryptedHandle* h = nullptr;
+    if (const long r = encrypted_open(*e, path, flags, mode, &h); r < 0) return r;
+    Fd f;
+    f.kind = FdKind::kEncrypted;
+    f.enc = h;
+    set_fd(fd, f);
+    return fd;
   }
   const Kind k = kind_of(path);
   if (k == Kind::kTrusted) {

@@ -8,9 +8,11 @@
 //   clock-range    a clock answers 2e9 nanoseconds
 //   wake-early     every sleep on an untrusted event (futex waits, nanosleep,
 //                  libos/enclave/threads.cc) returns after 1 ms as if woken
-//   pread-count    a pread answers one byte more than asked
+//   pread-count    every pread (allowed and encrypted files) answers one
+//                  byte more than asked
+//   pread-short    every pread reads and answers at most 100 bytes (true
+//                  but short, as Linux may)
 //   cwd-dotdot     getcwd answers "/tmp/../etc" (absolute, not normal)
-#include <unistd.h>
 //   recv-count     a recv answers one byte more than asked
 //   accept-addrlen an accept answers a 4096-byte peer address
 //   accept-fd      an accept answers the listener's own descriptor
@@ -19,6 +21,7 @@
 //   epoll-events   an epoll_wait answers every event bit set
 //   poll-count     a poll answers one entry more than asked
 //   poll-revents   a poll answers every revents bit set
+#include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -51,6 +54,13 @@ int64_t __wrap_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n) {
   return r;
 }
 
+int64_t __wrap_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset) {
+  if (fault("pread-short") && n > 100) n = 100;
+  const int64_t r = __real_nsgx_posix_pread_ocall(fd, buf, n, offset);
+  if (fault("pread-count")) return static_cast<int64_t>(n) + 1;
+  return r;
+}
+
 int64_t __wrap_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64_t* nsec) {
   static int calls = 0;
   const int64_t r = __real_nsgx_posix_clock_gettime_ocall(clock, sec, nsec);
@@ -65,12 +75,6 @@ int __wrap_pthread_wait_timeout_ocall(unsigned long long waiter, unsigned long l
     return 0;  // "set", though nobody set it
   }
   return __real_pthread_wait_timeout_ocall(waiter, timeout);
-}
-
-int64_t __wrap_nsgx_posix_pread_ocall(int32_t fd, void* buf, size_t n, int64_t offset) {
-  const int64_t r = __real_nsgx_posix_pread_ocall(fd, buf, n, offset);
-  if (fault("pread-count")) return static_cast<int64_t>(n) + 1;
-  return r;
 }
 
 int64_t __wrap_nsgx_posix_getcwd_ocall(char* buf, size_t n) {

@@ -58,6 +58,24 @@ Status check_sorted(const Manifest& m) {
     if (m.trusted(m.allowed_files[i]) != nullptr)
       return Error(m.allowed_files[i] + " is both a trusted and an allowed file");
   }
+  for (std::size_t i = 0; i < m.encrypted_files.size(); ++i) {
+    const EncryptedPath& e = m.encrypted_files[i];
+    if (auto s = check_path(e.path); !s) return s.error().context("encrypted file");
+    if (e.key != EncryptedKey::kMrenclave && e.key != EncryptedKey::kMrsigner)
+      return Error("encrypted file " + e.path + ": unknown key " + std::to_string(static_cast<std::uint32_t>(e.key)));
+    // Sorted, a path below another comes right after it or after paths
+    // below it; comparing with every earlier one keeps this obviously right.
+    for (std::size_t j = 0; j < i; ++j) {
+      if (m.encrypted_files[j].path == e.path) return Error("encrypted file " + e.path + " twice");
+      if (path_within(e.path, m.encrypted_files[j].path))
+        return Error("encrypted file " + e.path + " lies below encrypted " + m.encrypted_files[j].path);
+    }
+  }
+  for (const auto& f : m.trusted_files)
+    if (const EncryptedPath* e = m.encrypted(f.path))
+      return Error("trusted file " + f.path + " lies in encrypted " + e->path);
+  for (const auto& f : m.allowed_files)
+    if (const EncryptedPath* e = m.encrypted(f)) return Error("allowed file " + f + " lies in encrypted " + e->path);
   return ok_status();
 }
 
@@ -105,6 +123,17 @@ bool Manifest::allowed(std::string_view path) const {
                             [](std::string_view a, std::string_view b) { return a < b; });
 }
 
+bool path_within(std::string_view p, std::string_view dir) {
+  return p.size() >= dir.size() && p.substr(0, dir.size()) == dir && (p.size() == dir.size() || p[dir.size()] == '/');
+}
+
+const EncryptedPath* Manifest::encrypted(std::string_view path) const {
+  // Encrypted paths never nest (check_sorted): at most one holds `path`.
+  for (const auto& e : encrypted_files)
+    if (path_within(path, e.path)) return &e;
+  return nullptr;
+}
+
 Status check_path(std::string_view p) {
   if (p.empty() || p[0] != '/') return Error("path \"" + std::string(p) + "\" is not absolute");
   if (p.size() > kMaxPathLength) return Error("path longer than 4096 bytes");
@@ -128,6 +157,8 @@ Result<Bytes> encode_manifest(Manifest m) {
   std::sort(m.trusted_files.begin(), m.trusted_files.end(),
             [](const TrustedFile& a, const TrustedFile& b) { return a.path < b.path; });
   std::sort(m.allowed_files.begin(), m.allowed_files.end());
+  std::sort(m.encrypted_files.begin(), m.encrypted_files.end(),
+            [](const EncryptedPath& a, const EncryptedPath& b) { return a.path < b.path; });
   if (auto s = check_sorted(m); !s) return s.error();
   Bytes b(kManifestHeaderSize, 0);
   std::uint32_t records = 0;
@@ -158,6 +189,12 @@ Result<Bytes> encode_manifest(Manifest m) {
     Bytes p;
     put32(p, m.max_threads);
     add(RecordType::kMaxThreads, p);
+  }
+  for (const auto& e : m.encrypted_files) {
+    Bytes p;
+    put32(p, static_cast<std::uint32_t>(e.key));
+    p.insert(p.end(), e.path.begin(), e.path.end());
+    add(RecordType::kEncrypted, p);
   }
   if (b.size() > kMaxManifestSize) return Error("manifest larger than 1 MiB encoded");
   Bytes h;
@@ -242,6 +279,18 @@ Result<Manifest> parse_manifest(ByteSpan bytes) {
         m.max_threads = get32(bytes, at + 8);
         if (m.max_threads == 0) return Error(where + ": max_threads 0");
         break;
+      case RecordType::kEncrypted: {
+        if (len <= 4) return Error(where + ": encrypted file without a path");
+        const std::uint32_t key = get32(bytes, at + 8);
+        if (key != static_cast<std::uint32_t>(EncryptedKey::kMrenclave) &&
+            key != static_cast<std::uint32_t>(EncryptedKey::kMrsigner))
+          return Error(where + ": encrypted file with unknown key " + std::to_string(key));
+        EncryptedPath e{as_string(payload.subspan(4)), static_cast<EncryptedKey>(key)};
+        if (!m.encrypted_files.empty() && !(m.encrypted_files.back().path < e.path))
+          return Error(where + ": encrypted files out of order or twice");
+        m.encrypted_files.push_back(std::move(e));
+        break;
+      }
       default:
         return Error(where + ": unknown type " + std::to_string(type));
     }

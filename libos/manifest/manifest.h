@@ -23,9 +23,13 @@
 //   5 allowed file   a path, by path                (sgx.allowed_files)
 //   6 enclave size   u64                            (sgx.enclave_size)
 //   7 max threads    u32                            (sgx.max_threads)
+//   8 encrypted      u32 key (EncryptedKey), then a path, by path
+//                                                  (sgx.encrypted_files)
 // Paths are absolute and normal: '/' first, no empty, "." or ".." component,
 // no trailing '/', no control character; a path is never both trusted and
-// allowed.
+// allowed. An encrypted path names a file or a directory (every path below
+// it): no encrypted path lies below another, and no trusted or allowed
+// path is an encrypted one or below one.
 #pragma once
 
 #include <array>
@@ -61,6 +65,7 @@ enum class RecordType : std::uint16_t {
   kAllowedFile = 5,
   kEnclaveSize = 6,
   kMaxThreads = 7,
+  kEncrypted = 8,
 };
 
 using Sha256 = std::array<std::uint8_t, 32>;
@@ -71,6 +76,23 @@ struct TrustedFile {
   bool operator==(const TrustedFile&) const = default;
 };
 
+// Whose sealing key protects an encrypted path (EGETKEY SEAL with
+// KEYPOLICY.MRENCLAVE or .MRSIGNER; Gramine's key names "_sgx_mrenclave"
+// and "_sgx_mrsigner"). The values are libos/fs/format.h's KeyKind's.
+enum class EncryptedKey : std::uint32_t {
+  kMrenclave = 1,
+  kMrsigner = 2,
+};
+
+struct EncryptedPath {
+  std::string path;  // a file, or a directory and everything below it
+  EncryptedKey key = EncryptedKey::kMrenclave;
+  bool operator==(const EncryptedPath&) const = default;
+};
+
+// Whether `p` is `dir` or lies below it ("/a/b" is below "/a", "/ab" is not).
+bool path_within(std::string_view p, std::string_view dir);
+
 struct Manifest {
   std::string entrypoint;
   std::string argv0;                                     // empty: none given
@@ -79,11 +101,14 @@ struct Manifest {
   std::vector<std::string> allowed_files;                // by path
   std::uint64_t enclave_size = 0;                        // 0: none given
   std::uint32_t max_threads = 0;                         // 0: none given
+  std::vector<EncryptedPath> encrypted_files;            // by path
   bool operator==(const Manifest&) const = default;
 
   // The trusted file at `path`, or null.
   const TrustedFile* trusted(std::string_view path) const;
   bool allowed(std::string_view path) const;
+  // The encrypted entry that is `path` or one of its directories, or null.
+  const EncryptedPath* encrypted(std::string_view path) const;
 };
 
 // Whether `p` is an absolute, normal path (the rules above); the error

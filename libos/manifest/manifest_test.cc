@@ -153,8 +153,100 @@ TEST(Manifest, BinaryRefusals) {
   expect_binary_error(b, "is not a trusted file");
 }
 
-TEST(Manifest, EveryTruncationAndEveryByteFlipIsRefusedOrReencodesExactly) {
-  const Bytes good = good_binary();
+std::string encrypted_toml(const std::string& entries) {
+  return "libos.entrypoint = \"/bin/x\"\n"
+         "sgx.trusted_files = [ { uri = \"file:/bin/x\", sha256 = \"" +
+         kHash +
+         "\" } ]\n"
+         "sgx.allowed_files = [ \"file:/tmp/out.txt\" ]\n"
+         "sgx.encrypted_files = [ " +
+         entries + " ]\n";
+}
+
+TEST(Manifest, EncryptedFilesToCanonicalBinaryAndBack) {
+  auto m = manifest_from_toml(encrypted_toml("{ uri = \"file:/sealed/one\", key_name = \"_sgx_mrsigner\" }, "
+                                             "{ uri = \"file:/data\", key_name = \"_sgx_mrenclave\" }, "
+                                             "{ uri = \"file:/data-b\" }"),
+                              "enc.toml");
+  ASSERT_TRUE(m) << m.error().message();
+  ASSERT_EQ(m->encrypted_files.size(), 3u);
+  EXPECT_EQ(m->encrypted_files[0], (EncryptedPath{"/data", EncryptedKey::kMrenclave}));    // sorted by path
+  EXPECT_EQ(m->encrypted_files[1], (EncryptedPath{"/data-b", EncryptedKey::kMrenclave}));  // the default key
+  EXPECT_EQ(m->encrypted_files[2], (EncryptedPath{"/sealed/one", EncryptedKey::kMrsigner}));
+  // A directory holds everything below it, and nothing beside it.
+  ASSERT_NE(m->encrypted("/data"), nullptr);
+  EXPECT_EQ(m->encrypted("/data/a/b")->path, "/data");
+  EXPECT_EQ(m->encrypted("/data-b/f")->path, "/data-b");
+  EXPECT_EQ(m->encrypted("/datax"), nullptr);
+  EXPECT_EQ(m->encrypted("/dat"), nullptr);
+  EXPECT_EQ(m->encrypted("/sealed"), nullptr);
+  EXPECT_EQ(m->encrypted("/sealed/one")->key, EncryptedKey::kMrsigner);
+  auto b = encode_manifest(*m);
+  ASSERT_TRUE(b) << b.error().message();
+  auto back = parse_manifest(*b);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, *m);
+  // The key is measured: the same paths under the other key encode differently.
+  Manifest other = *m;
+  other.encrypted_files[0].key = EncryptedKey::kMrsigner;
+  EXPECT_NE(*encode_manifest(other), *b);
+}
+
+TEST(Manifest, EncryptedFilesRefusals) {
+  expect_toml_error(encrypted_toml("\"file:/data\""), "needs uri");
+  expect_toml_error(encrypted_toml("{ key_name = \"_sgx_mrenclave\" }"), "needs uri");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/data\", key_name = \"default\" }"), "key_name must be");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/data\", key_name = 1 }"), "key_name must be");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/data\", keyname = \"_sgx_mrenclave\" }"),
+                    "unknown key sgx.encrypted_files.keyname");
+  expect_toml_error(encrypted_toml("{ uri = \"file:data\" }"), "not absolute");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/data/\" }"), "names a directory");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/data\" }, { uri = \"file:/data\" }"), "twice");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/data\" }, { uri = \"file:/data/in\" }"),
+                    "/data/in lies below encrypted /data");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/bin\" }"), "trusted file /bin/x lies in encrypted /bin");
+  expect_toml_error(encrypted_toml("{ uri = \"file:/tmp/out.txt\" }"),
+                    "allowed file /tmp/out.txt lies in encrypted /tmp/out.txt");
+  expect_toml_error("libos.entrypoint = \"/bin/x\"\nsgx.encrypted_files = \"file:/data\"\n", "must be an array");
+
+  // The binary form: one record, checked as the TOML's.
+  auto m = manifest_from_toml(encrypted_toml("{ uri = \"file:/data\" }"), "enc.toml");
+  ASSERT_TRUE(m) << m.error().message();
+  const Bytes good = *encode_manifest(*m);
+  ASSERT_TRUE(parse_manifest(good));
+  // Its record is the last: u16 type 8, u16 0, u32 9, u32 key, "/data", padding.
+  const std::size_t rec = good.size() - 24;
+  ASSERT_EQ(good[rec], 8);
+  ASSERT_EQ(good[rec + 4], 9);
+  Bytes b = good;
+  put32(b, rec + 8, 3);  // kProvisioned is the library's, not the manifest's
+  expect_binary_error(b, "unknown key 3");
+  b = good;
+  put32(b, rec + 8, 0);
+  expect_binary_error(b, "unknown key 0");
+  b = good;
+  put32(b, rec + 4, 4);  // a key without a path (the path's bytes zeroed: padding)
+  for (std::size_t k = rec + 12; k < b.size(); ++k) b[k] = 0;
+  expect_binary_error(b, "without a path");
+  b = good;
+  b[rec + 13] = 'b';  // "/data" -> "/bata": still normal and sorted
+  auto renamed = parse_manifest(b);
+  ASSERT_TRUE(renamed) << renamed.error().message();
+  EXPECT_EQ(renamed->encrypted_files[0].path, "/bata");
+  b = good;
+  b[rec + 12] = 'x';  // "xdata": not absolute
+  expect_binary_error(b, "not absolute");
+  // Two records out of order.
+  auto two = manifest_from_toml(encrypted_toml("{ uri = \"file:/a\" }, { uri = \"file:/b\" }"), "enc.toml");
+  ASSERT_TRUE(two) << two.error().message();
+  b = *encode_manifest(*two);
+  const std::size_t last = b.size() - 16;  // "/b": 4 + 2 bytes, padded to 8
+  ASSERT_EQ(b[last + 13], 'b');
+  b[last + 13] = '0';  // "/0" < "/a"
+  expect_binary_error(b, "encrypted files out of order");
+}
+
+void expect_every_truncation_and_flip_checked(const Bytes& good) {
   for (std::size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(parse_manifest(ByteSpan(good.data(), n))) << n;
   for (std::size_t i = 0; i < good.size(); ++i) {
     Bytes b = good;
@@ -167,6 +259,15 @@ TEST(Manifest, EveryTruncationAndEveryByteFlipIsRefusedOrReencodesExactly) {
     ASSERT_TRUE(again);
     EXPECT_EQ(*again, b) << "byte " << i;
   }
+}
+
+TEST(Manifest, EveryTruncationAndEveryByteFlipIsRefusedOrReencodesExactly) {
+  expect_every_truncation_and_flip_checked(good_binary());
+  auto m = manifest_from_toml(encrypted_toml("{ uri = \"file:/data\" }, { uri = \"file:/s/f\", key_name = "
+                                             "\"_sgx_mrsigner\" }"),
+                              "enc.toml");
+  ASSERT_TRUE(m) << m.error().message();
+  expect_every_truncation_and_flip_checked(*encode_manifest(*m));
 }
 
 }  // namespace

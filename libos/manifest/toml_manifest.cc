@@ -59,6 +59,31 @@ Result<std::uint64_t> size_value(const toml::node& n, std::string_view source) {
   return v << shift;
 }
 
+// { uri = "file:/data", key_name = "_sgx_mrenclave" | "_sgx_mrsigner" }:
+// Gramine's key names for the sealing keys; without key_name, MRENCLAVE's.
+Result<EncryptedPath> encrypted_entry(const toml::node& f, std::string_view source) {
+  const toml::table* t = f.as_table();
+  if (t == nullptr || !(*t)["uri"])
+    return Error(where(f, source) + ": each encrypted file needs uri (and optionally key_name)");
+  for (const auto& [k, v] : *t)
+    if (k.str() != "uri" && k.str() != "key_name")
+      return Error(where(v, source) + ": unknown key sgx.encrypted_files." + std::string(k.str()));
+  auto path = file_uri(*(*t)["uri"].node(), "uri", source);
+  if (!path) return path.error();
+  EncryptedPath e{*path, EncryptedKey::kMrenclave};
+  if (const toml::node* k = (*t)["key_name"].node()) {
+    const auto name = k->value<std::string>();
+    if (name && k->is_string() && *name == "_sgx_mrenclave") {
+      e.key = EncryptedKey::kMrenclave;
+    } else if (name && k->is_string() && *name == "_sgx_mrsigner") {
+      e.key = EncryptedKey::kMrsigner;
+    } else {
+      return Error(where(*k, source) + ": key_name must be \"_sgx_mrenclave\" or \"_sgx_mrsigner\"");
+    }
+  }
+  return e;
+}
+
 Status only_keys(const toml::table& t, std::initializer_list<std::string_view> keys, std::string_view prefix,
                  std::string_view source) {
   for (const auto& [k, v] : t) {
@@ -98,7 +123,9 @@ Result<Manifest> convert(const toml::table& root, std::string_view source, std::
     }
   }
   if (const toml::table* sgx = root["sgx"].as_table()) {
-    if (auto s = only_keys(*sgx, {"enclave_size", "max_threads", "trusted_files", "allowed_files"}, "sgx.", source); !s)
+    if (auto s = only_keys(*sgx, {"enclave_size", "max_threads", "trusted_files", "allowed_files", "encrypted_files"},
+                           "sgx.", source);
+        !s)
       return s.error();
     if (const toml::node* n = (*sgx)["enclave_size"].node()) {
       auto v = size_value(*n, source);
@@ -138,6 +165,15 @@ Result<Manifest> convert(const toml::table& root, std::string_view source, std::
         auto path = file_uri(f, "allowed file", source);
         if (!path) return path.error();
         m.allowed_files.push_back(*path);
+      }
+    }
+    if (const toml::node* n = (*sgx)["encrypted_files"].node()) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr) return Error(where(*n, source) + ": sgx.encrypted_files must be an array");
+      for (const toml::node& f : *a) {
+        auto enc = encrypted_entry(f, source);
+        if (!enc) return enc.error();
+        m.encrypted_files.push_back(*enc);
       }
     }
   }

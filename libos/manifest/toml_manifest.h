@@ -10,6 +10,7 @@
 //   sgx.max_threads = 4
 //   sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "<64 hex digits>" } ]
 //   sgx.allowed_files = [ "file:/tmp/out.txt" ]
+//   sgx.encrypted_files = [ { uri = "file:/data", key_name = "_sgx_mrenclave" } ]  # or "_sgx_mrsigner"
 #pragma once
 
 #include <string>

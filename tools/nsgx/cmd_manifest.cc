@@ -41,6 +41,9 @@ void add_manifest(CLI::App& app, int& exit_code) {
     for (const auto& [name, value] : m->env) std::cout << "env " << name << "=" << value << "\n";
     for (const auto& f : m->trusted_files) std::cout << "trusted " << to_hex(f.sha256) << " " << f.path << "\n";
     for (const auto& f : m->allowed_files) std::cout << "allowed " << f << "\n";
+    for (const auto& e : m->encrypted_files)
+      std::cout << "encrypted " << (e.key == libos::EncryptedKey::kMrsigner ? "_sgx_mrsigner " : "_sgx_mrenclave ")
+                << e.path << "\n";
     if (m->enclave_size != 0) std::cout << "enclave_size " << m->enclave_size << "\n";
     if (m->max_threads != 0) std::cout << "max_threads " << m->max_threads << "\n";
   });

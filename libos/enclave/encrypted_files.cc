@@ -1,0 +1,294 @@
+// The program's encrypted files (encrypted_files.h) over the protected-file
+// library (libos/fs/pfs.h): the host file is reached through the POSIX
+// layer's checked OCALLs (nsgx_tposix: counts never above what was asked,
+// sizes in range), which the library checks again against its format.
+//
+// Runs in the second exception phase on the program's FS: no thread_local
+// here (docs/libos.md, "The FS base across OCALLs"); one program thread,
+// so no locks yet (docs/libos.md, "Open problems").
+#include "libos/enclave/encrypted_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <new>
+
+#include "libos/enclave/program_state.h"
+#include "libos/fs/pfs.h"
+
+namespace nsgx::libos {
+
+namespace {
+
+namespace pfs = nsgx::pfs;
+
+// One protected file, shared by every handle open on its path.
+struct SharedFile {
+  std::string path;
+  int host = -1;  // the host's descriptor (the Storage callbacks' context)
+  bool writable = false;
+  pfs::File* file = nullptr;
+  int handles = 0;
+  SharedFile* next = nullptr;
+};
+
+// The version of each file this run last opened, flushed or closed: an
+// open later in the run must find exactly that version on the host, so a
+// host that puts back an older copy (or deletes the file) while the enclave
+// lives is caught. Kept in enclave memory only: it ends with the run
+// (docs/libos.md, "Freshness").
+struct Known {
+  std::string path;
+  pfs::Freshness fresh;
+  Known* next = nullptr;
+};
+
+SharedFile* g_open = nullptr;
+Known* g_known = nullptr;
+
+}  // namespace
+
+struct EncryptedHandle {
+  SharedFile* shared = nullptr;
+  uint64_t offset = 0;
+  bool readable = false, writable = false, append = false;
+  int refs = 1;
+};
+
+namespace {
+
+// The Storage callbacks: nsgx_tposix has checked the host's answers; these
+// only pass them on as -errno, as pfs.h asks.
+int64_t host_pread(void* c, void* b, uint64_t l, uint64_t o) {
+  const ssize_t r = ::pread(*static_cast<int*>(c), b, l, static_cast<off_t>(o));
+  return r < 0 ? -errno : r;
+}
+int64_t host_pwrite(void* c, const void* b, uint64_t l, uint64_t o) {
+  const ssize_t r = ::pwrite(*static_cast<int*>(c), b, l, static_cast<off_t>(o));
+  return r < 0 ? -errno : r;
+}
+int64_t host_ftruncate(void* c, uint64_t l) {
+  return ::ftruncate(*static_cast<int*>(c), static_cast<off_t>(l)) < 0 ? -errno : 0;
+}
+int64_t host_fsync(void* c) { return ::fsync(*static_cast<int*>(c)) < 0 ? -errno : 0; }
+
+long fail(int e) { return -static_cast<long>(e); }
+
+// The program sees an errno (pfs::to_errno: integrity and rollback are
+// EIO); what went wrong, and with which file, goes to stderr — always for
+// what a host's tampering or failure causes, with --trace for the rest.
+long refuse(const std::string& path, pfs::Error e, const char* doing) {
+  const bool host_fault =
+      e == pfs::Error::kIntegrity || e == pfs::Error::kRolledBack || e == pfs::Error::kIo || e == pfs::Error::kKey;
+  if (host_fault || g_program.trace)
+    say("nsgx run: " + path + ": encrypted file " + doing + ": " + pfs::error_name(e) + "\n");
+  return fail(pfs::to_errno(e));
+}
+
+const pfs::Freshness* known(const std::string& path) {
+  for (const Known* k = g_known; k != nullptr; k = k->next)
+    if (k->path == path) return &k->fresh;
+  return nullptr;
+}
+
+void remember(const std::string& path, const pfs::Freshness& f) {
+  for (Known* k = g_known; k != nullptr; k = k->next)
+    if (k->path == path) {
+      k->fresh = f;
+      return;
+    }
+  // Out of memory: this file's version is not kept, and a later open in
+  // this run checks it no more than a new run would.
+  if (auto* k = new (std::nothrow) Known{path, f, g_known}) g_known = k;
+}
+
+SharedFile* find_open(const std::string& path) {
+  for (SharedFile* s = g_open; s != nullptr; s = s->next)
+    if (s->path == path) return s;
+  return nullptr;
+}
+
+long flush(SharedFile* s, const char* doing) {
+  pfs::Freshness now;
+  const pfs::Error e = pfs::flush(s->file, &now);
+  if (e != pfs::Error::kOk) return refuse(s->path, e, doing);
+  remember(s->path, now);
+  return 0;
+}
+
+long attach(EncryptedHandle* h, const EncryptedPath& entry, const std::string& path, uint64_t flags, uint64_t mode,
+            bool need_write, bool create, bool truncate);
+
+}  // namespace
+
+long encrypted_open(const EncryptedPath& entry, const std::string& path, uint64_t flags, uint64_t mode,
+                    EncryptedHandle** out) {
+  const uint64_t acc = flags & O_ACCMODE;
+  if (acc == O_ACCMODE) return fail(EINVAL);
+  const bool readable = acc != O_WRONLY, writable = acc != O_RDONLY;
+  // Creating needs the file writable (the new metadata is written), even
+  // for O_RDONLY | O_CREAT, which Linux allows; O_TRUNC without write
+  // access truncates nothing here.
+  const bool create = (flags & O_CREAT) != 0, truncate = writable && (flags & O_TRUNC) != 0;
+  const bool need_write = writable || create;
+  auto* h = new (std::nothrow) EncryptedHandle;
+  if (h == nullptr) return fail(ENOMEM);
+  const long r = attach(h, entry, path, flags, mode, need_write, create, truncate);
+  if (r < 0) {
+    delete h;
+    return r;
+  }
+  h->readable = readable;
+  h->writable = writable;
+  h->append = (flags & O_APPEND) != 0;
+  ++h->shared->handles;
+  *out = h;
+  return 0;
+}
+
+namespace {
+
+// Points `h` at the shared file of `path`, opening it if no handle has.
+long attach(EncryptedHandle* h, const EncryptedPath& entry, const std::string& path, uint64_t flags, uint64_t mode,
+            bool need_write, bool create, bool truncate) {
+  SharedFile* s = find_open(path);
+  if (s != nullptr) {
+    if (create && (flags & O_EXCL) != 0) return fail(EEXIST);
+    if (need_write && !s->writable) {
+      // The open file was opened read-only on the host; reopening it for
+      // writing under another descriptor is not done (docs/libos.md).
+      if (g_program.trace) say("nsgx libos: openat " + path + ": open read-only elsewhere, not writable: EBUSY\n");
+      return fail(EBUSY);
+    }
+    if (truncate) {
+      const pfs::Error e = pfs::truncate(s->file, 0);
+      if (e != pfs::Error::kOk) return refuse(path, e, "not truncated");
+    }
+  } else {
+    s = new (std::nothrow) SharedFile;
+    if (s == nullptr) return fail(ENOMEM);
+    s->path = path;
+    s->writable = need_write;
+    // The host file is always read too (the metadata and tag nodes), so a
+    // writer opens it O_RDWR; O_TRUNC is the library's (a new file key),
+    // never the host's.
+    const int hflags = (need_write ? O_RDWR : O_RDONLY) | static_cast<int>(flags & (O_CREAT | O_EXCL));
+    s->host = ::open(path.c_str(), hflags, static_cast<unsigned>(mode & 07777));
+    if (s->host < 0) {
+      const int err = errno;
+      delete s;
+      if (g_program.trace) say("nsgx libos: openat " + path + ": the host's encrypted file: " + strerror(err) + "\n");
+      return fail(err);
+    }
+    const pfs::Storage st{&s->host, host_pread, host_pwrite, host_ftruncate, host_fsync};
+    pfs::KeySource key;
+    key.kind = entry.key == EncryptedKey::kMrsigner ? pfs::KeyKind::kSealMrsigner : pfs::KeyKind::kSealMrenclave;
+    const uint32_t pflags =
+        pfs::kRead | (need_write ? pfs::kWrite : 0u) | (create ? pfs::kCreate : 0u) | (truncate ? pfs::kTruncate : 0u);
+    // A file this run has seen must be the version it left; a truncated
+    // one starts anew whatever the host holds.
+    const pfs::Freshness* expected = truncate ? nullptr : known(path);
+    const pfs::Error e = pfs::open(path, pflags, key, st, expected, &s->file);
+    if (e != pfs::Error::kOk) {
+      (void)::close(s->host);
+      delete s;
+      return refuse(path, e, "refused");
+    }
+    s->next = g_open;
+    g_open = s;
+  }
+  h->shared = s;
+  return 0;
+}
+
+}  // namespace
+
+long encrypted_read(EncryptedHandle* h, void* buf, uint64_t n, int64_t at) {
+  if (!h->readable) return fail(EBADF);
+  const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : h->offset;
+  if (n > (uint64_t{1} << 30)) n = uint64_t{1} << 30;  // a short read, as Linux gives past 2 GiB
+  size_t done = 0;
+  const pfs::Error e = pfs::read(h->shared->file, off, buf, n, &done);
+  if (e != pfs::Error::kOk && done == 0) return refuse(h->shared->path, e, "read refused");
+  // The bytes before an error are good; the next read meets the error.
+  if (at < 0) h->offset += done;
+  return static_cast<long>(done);
+}
+
+long encrypted_write(EncryptedHandle* h, const void* buf, uint64_t n, int64_t at) {
+  if (!h->writable) return fail(EBADF);
+  const uint64_t off = h->append ? pfs::size(h->shared->file) : at >= 0 ? static_cast<uint64_t>(at) : h->offset;
+  if (n > (uint64_t{1} << 30)) n = uint64_t{1} << 30;
+  if (n == 0) return 0;
+  const pfs::Error e = pfs::write(h->shared->file, off, buf, n);
+  if (e != pfs::Error::kOk) return refuse(h->shared->path, e, "write refused");
+  if (at < 0) h->offset = off + n;
+  return static_cast<long>(n);
+}
+
+long encrypted_lseek(EncryptedHandle* h, int64_t off, uint64_t whence) {
+  int64_t base = 0;
+  if (whence == SEEK_SET)
+    base = 0;
+  else if (whence == SEEK_CUR)
+    base = static_cast<int64_t>(h->offset);
+  else if (whence == SEEK_END)
+    base = static_cast<int64_t>(pfs::size(h->shared->file));  // below 2^44 (format::kMaxFileSize)
+  else
+    return fail(EINVAL);
+  if ((off > 0 && base > INT64_MAX - off) || base + off < 0) return fail(EINVAL);
+  h->offset = static_cast<uint64_t>(base + off);
+  return static_cast<long>(h->offset);
+}
+
+long encrypted_fstat(EncryptedHandle* h, struct stat* st) {
+  if (::fstat(h->shared->host, st) != 0) return fail(errno);  // form checked by nsgx_tposix
+  // The host's size is the ciphertext's (whole 4 KiB blocks and the tree):
+  // the program sees the plaintext's.
+  const uint64_t size = pfs::size(h->shared->file);
+  st->st_size = static_cast<off_t>(size);
+  st->st_blocks = static_cast<blkcnt_t>((size + 511) / 512);
+  st->st_blksize = 4096;
+  return 0;
+}
+
+long encrypted_ftruncate(EncryptedHandle* h, int64_t size) {
+  if (size < 0 || !h->writable) return fail(EINVAL);  // Linux: EINVAL for a descriptor not open for writing
+  const pfs::Error e = pfs::truncate(h->shared->file, static_cast<uint64_t>(size));
+  if (e != pfs::Error::kOk) return refuse(h->shared->path, e, "not truncated");
+  return 0;
+}
+
+long encrypted_fsync(EncryptedHandle* h) {
+  if (!h->shared->writable) return 0;
+  return flush(h->shared, "not flushed");
+}
+
+void encrypted_ref(EncryptedHandle* h) { ++h->refs; }
+
+long encrypted_close(EncryptedHandle* h) {
+  if (h == nullptr) return 0;
+  if (--h->refs > 0) return 0;
+  SharedFile* s = h->shared;
+  delete h;
+  if (--s->handles > 0) return 0;
+  for (SharedFile** p = &g_open; *p != nullptr; p = &(*p)->next)
+    if (*p == s) {
+      *p = s->next;
+      break;
+    }
+  pfs::Freshness now;
+  const pfs::Error e = pfs::close(s->file, &now);
+  (void)::close(s->host);
+  long r = 0;
+  if (e == pfs::Error::kOk)
+    remember(s->path, now);
+  else
+    r = refuse(s->path, e, "not flushed at close");
+  delete s;
+  return r;
+}
+
+}  // namespace nsgx::libos

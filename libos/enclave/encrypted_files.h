@@ -1,0 +1,46 @@
+// The program's encrypted files (docs/libos.md, "Encrypted files"): a path
+// the manifest lists under sgx.encrypted_files (or below such a directory)
+// is a protected file (libos/fs/pfs.h) on the host, at the same path,
+// sealed with the manifest's key and bound to that path. syscalls.cc's
+// openat hands such paths here and keeps the handle in an FdKind::kEncrypted
+// descriptor; every other call on the descriptor comes back here.
+//
+// A handle is one open file description (its offset, O_APPEND, access
+// mode); the protected file under it is shared by every handle on the same
+// path, so two descriptors of one file see each other's writes. Errors are
+// -errno; integrity and rollback failures are EIO, named on stderr.
+#pragma once
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "libos/manifest/manifest.h"
+
+namespace nsgx::libos {
+
+struct EncryptedHandle;
+
+// Opens `path` (which `entry` covers) with the program's openat flags and
+// mode: O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC and O_APPEND honoured, others
+// ignored. *out is the new handle (one reference) on success.
+long encrypted_open(const EncryptedPath& entry, const std::string& path, uint64_t flags, uint64_t mode,
+                    EncryptedHandle** out);
+// read/pread (at >= 0: at that offset, the handle's offset unchanged).
+long encrypted_read(EncryptedHandle* h, void* buf, uint64_t n, int64_t at);
+// write/pwrite (O_APPEND: at the end, whatever `at`, as Linux does).
+long encrypted_write(EncryptedHandle* h, const void* buf, uint64_t n, int64_t at);
+long encrypted_lseek(EncryptedHandle* h, int64_t off, uint64_t whence);
+// The host's stat with the plaintext's size and block count.
+long encrypted_fstat(EncryptedHandle* h, struct stat* st);
+long encrypted_ftruncate(EncryptedHandle* h, int64_t size);
+// Writes the tree and the metadata (a new version) and fsyncs the host file.
+long encrypted_fsync(EncryptedHandle* h);
+// Another descriptor for the same description (dup): one more reference.
+void encrypted_ref(EncryptedHandle* h);
+// Drops a reference; the last one on a file flushes and closes it (a
+// failed flush gives EIO, the descriptor is gone anyway).
+long encrypted_close(EncryptedHandle* h);
+
+}  // namespace nsgx::libos

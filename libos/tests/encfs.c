@@ -1,0 +1,114 @@
+/* Encrypted files inside the library OS (encfs_test.sh): a static-PIE
+ * program that writes and reads a file with the ordinary calls. Run
+ * natively on a plain file and inside on an encrypted one, its output is
+ * the same; the test checks what the host holds.
+ *   encfs write PATH         O_CREAT|O_TRUNC, write/pwrite/lseek/ftruncate/
+ *                            O_APPEND/fstat/fsync, then read back
+ *   encfs read PATH          prints the size, a hash and the first line
+ *   encfs rollback PATH RAW  writes PATH twice, putting the first version's
+ *                            host bytes back through RAW (the same host file
+ *                            by another name) in between, then reads PATH */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char content[16384];
+static size_t content_len;
+
+static int fail(const char* what, const char* path) {
+  printf("%s %s: %s\n", what, path, strerror(errno));
+  return 1;
+}
+
+/* About 10 KiB of recognisable text: three 4 KiB chunks. */
+static void make_content(const char* tag) {
+  content_len = 0;
+  for (int i = 0; content_len < 10000; ++i)
+    content_len +=
+        (size_t)snprintf(content + content_len, sizeof content - content_len, "secret line %d of %s\n", i, tag);
+}
+
+static unsigned long fnv(const char* p, size_t n) {
+  unsigned long h = 1469598103934665603UL;
+  for (size_t i = 0; i < n; ++i) h = (h ^ (unsigned char)p[i]) * 1099511628211UL;
+  return h;
+}
+
+static int write_file(const char* path, const char* tag) {
+  make_content(tag);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return fail("open", path);
+  /* The first half with write, then 100 bytes of junk past it, cut again. */
+  const size_t half = content_len / 2;
+  if (write(fd, content, half) != (ssize_t)half) return fail("write", path);
+  if (pwrite(fd, "junk", 4, (off_t)content_len + 100) != 4) return fail("pwrite", path);
+  if (ftruncate(fd, (off_t)half) != 0) return fail("ftruncate", path);
+  if (lseek(fd, 0, SEEK_END) != (off_t)half) return fail("lseek", path);
+  if (fsync(fd) != 0) return fail("fsync", path);
+  if (close(fd) != 0) return fail("close", path);
+  /* The rest appended, its first byte overwritten by pwrite at its place. */
+  fd = open(path, O_WRONLY | O_APPEND);
+  if (fd < 0) return fail("open", path);
+  if (write(fd, "X", 1) != 1) return fail("write", path);
+  if (write(fd, content + half + 1, content_len - half - 1) != (ssize_t)(content_len - half - 1))
+    return fail("write", path);
+  if (close(fd) != 0) return fail("close", path);
+  fd = open(path, O_RDWR);
+  if (fd < 0) return fail("open", path);
+  if (pwrite(fd, content + half, 1, (off_t)half) != 1) return fail("pwrite", path);
+  struct stat st;
+  if (fstat(fd, &st) != 0) return fail("fstat", path);
+  char back[sizeof content];
+  if (pread(fd, back, sizeof back, 0) != (ssize_t)content_len) return fail("pread", path);
+  if (close(fd) != 0) return fail("close", path);
+  printf("wrote %zu bytes, size %lld, %s\n", content_len, (long long)st.st_size,
+         memcmp(back, content, content_len) == 0 ? "read back the same" : "READ BACK DIFFERENT");
+  return 0;
+}
+
+static int read_file(const char* path) {
+  const int fd = open(path, O_RDONLY);
+  if (fd < 0) return fail("open", path);
+  char buf[sizeof content];
+  size_t got = 0;
+  for (;;) {
+    const ssize_t r = read(fd, buf + got, got + 1000 < sizeof buf ? 1000 : sizeof buf - got);
+    if (r < 0) return fail("read", path);
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  close(fd);
+  const char* nl = memchr(buf, '\n', got);
+  printf("read %zu bytes, fnv %016lx, first line: %.*s\n", got, fnv(buf, got), nl ? (int)(nl - buf) : 0, buf);
+  return 0;
+}
+
+static int rollback(const char* path, const char* raw) {
+  if (write_file(path, "version one") != 0) return 1;
+  /* The host's bytes of version one, as a host would keep them. */
+  static char old[65536];
+  int fd = open(raw, O_RDONLY);
+  if (fd < 0) return fail("open", raw);
+  const ssize_t n = read(fd, old, sizeof old);
+  if (n <= 0) return fail("read", raw);
+  close(fd);
+  if (write_file(path, "version two") != 0) return 1;
+  fd = open(raw, O_WRONLY | O_TRUNC);
+  if (fd < 0) return fail("open", raw);
+  if (write(fd, old, (size_t)n) != n) return fail("write", raw);
+  close(fd);
+  return read_file(path);
+}
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc == 3 && strcmp(argv[1], "write") == 0) return write_file(argv[2], "the encrypted file");
+  if (argc == 3 && strcmp(argv[1], "read") == 0) return read_file(argv[2]);
+  if (argc == 4 && strcmp(argv[1], "rollback") == 0) return rollback(argv[2], argv[3]);
+  fprintf(stderr, "usage: encfs write|read PATH | rollback PATH RAW\n");
+  return 2;
+}

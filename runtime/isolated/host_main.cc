@@ -50,6 +50,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
@@ -67,6 +69,7 @@
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/host_sandbox.h"
 #include "runtime/isolated/mailbox.h"
+#include "runtime/isolated/rsp.h"
 
 extern "C" {
 std::uint32_t nsgx_fsgs_mode = static_cast<std::uint32_t>(nsgx::runtime::FsgsMode::kHold);
@@ -181,7 +184,16 @@ struct Worker {
   std::atomic<std::uint32_t> reply_ready{0};
   std::size_t reply_len = 0;
   std::array<std::uint8_t, kMaxReply> reply{};
+  // A debug enclave's debugger (the stub below): where this thread waits
+  // for it, whether it has a stop the debugger has not been told of, the
+  // stop's signal, and whether its next ERESUME single-steps (TF).
+  std::atomic<std::uint32_t> dbg_parked{0};  // kDbgAtAex or kDbgBeforeEntry while waiting
+  std::atomic<std::uint32_t> dbg_pending{0};
+  std::uint32_t dbg_signal = 0;
+  bool dbg_step = false;
 };
+constexpr std::uint32_t kDbgAtAex = 1;        // stopped by an AEX: its state is SSA frame CSSA-1
+constexpr std::uint32_t kDbgBeforeEntry = 2;  // held outside the enclave while the debugger has it stopped
 
 struct Host {
   HostStart cfg{};
@@ -563,9 +575,17 @@ struct HostLeaves {
   }
 };
 
+constexpr std::uint64_t kTrapFlag = 0x100;  // RFLAGS.TF
+
 void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
   Exception ex = runtime::exception_of_signal(sig, info, uc);
+  if (ex.vector == sgx::vector::kDb && !in_elrange(rip)) {
+    // A debugger's single step that left the enclave (through the exit
+    // gate, host code): not the enclave's; the step ends here, unseen.
+    runtime::set(uc, REG_EFL, runtime::ureg(uc, REG_EFL) & ~kTrapFlag);
+    return;
+  }
   if (sig == SIGSYS) {
     // A system call from enclave code (the first filter traps them all):
     // SYSCALL is #UD inside an enclave, reported at the instruction.
@@ -661,6 +681,12 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
       w.resume_pending = false;
       runtime::load_state(uc, w.resume_state);
       runtime::restore_fp(uc, ByteSpan(w.resume_xsave.data(), w.resume_xsave_len));
+      if (w.dbg_step) {
+        // The debugger's single step (debug enclaves only, Stub::resume):
+        // TF, which the SSA's RFLAGS never carries in (load_state).
+        w.dbg_step = false;
+        runtime::set(uc, REG_EFL, runtime::ureg(uc, REG_EFL) | kTrapFlag);
+      }
       __atomic_store_n(&b->header.in_enclave, 1u, __ATOMIC_RELEASE);
       return;
     }
@@ -809,6 +835,628 @@ long transition(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
   return code;
 }
 
+// ------------------------------------------------------------------ debugging
+//
+// A debug enclave's gdb remote-protocol stub (docs/threat-model.md
+// "Debugging", docs/monitor-interface.md "Debugging"). Only a debug
+// enclave's host has a debugging channel (the monitor sends it with
+// kHostDebug), and only the enclave's owner is lent the other end. The stub
+// is this process's, so what a debugger asks for runs in the enclave's own
+// sandboxed host — never in the monitor — and reaches only what SGX's
+// EDBGRD/EDBGWR and a debug enclave's SSA give a debugger on hardware:
+// ELRANGE (code through the host's private copy, so breakpoints never
+// reach the EPC) and the state of this enclave's threads stopped at an AEX.
+// It has no command that runs anything, opens a file or touches a process.
+//
+// All-stop, as far as an enclave allows: while the debugger has the target
+// stopped no worker enters or resumes the enclave (each waits at its next
+// entry), and a worker that takes an AEX for #BP or #DB (int3, a single
+// step) or a fault waits at it, its registers in its SSA frame. A thread
+// already inside when the target stops runs on until its next exit or
+// exception (there is no way to interrupt it from here); its registers are
+// "unavailable" meanwhile. Single-step: TF on the ERESUME (SDM: a debug
+// enclave may be single-stepped); a #DB that lands outside ELRANGE (the
+// step left through the exit gate) is not a stop. After a stop, #BP and
+// #DB resume with ERESUME; a fault goes on to the application as before.
+struct DebugState {
+  int fd = -1;                              // the debugging channel; -1: not a debug enclave
+  std::atomic<std::uint32_t> session{0};    // a debugger talks on the channel
+  std::atomic<std::uint32_t> halted{0};     // the debugger has the target stopped
+  std::atomic<std::uint32_t> run_gen{0};    // futex: workers wait for it to change
+  std::atomic<std::uint32_t> event_gen{0};  // futex: the stub waits for a worker's stop
+} g_dbg;
+
+void dbg_wake(std::atomic<std::uint32_t>& word) {
+  word.fetch_add(1, std::memory_order_seq_cst);
+  raw_syscall(SYS_futex, reinterpret_cast<long>(&word), FUTEX_WAKE_PRIVATE, INT32_MAX);
+}
+
+void dbg_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen, long timeout_ns = 0) {
+  timespec ts{0, timeout_ns};
+  raw_syscall(SYS_futex, reinterpret_cast<long>(&word), FUTEX_WAIT_PRIVATE, static_cast<long>(seen),
+              timeout_ns > 0 ? reinterpret_cast<long>(&ts) : 0);
+}
+
+bool debugging() { return g_dbg.fd >= 0 && g_dbg.session.load(std::memory_order_seq_cst) != 0; }
+
+// Before any entry: held while the debugger has the target stopped.
+void debug_gate(Worker& w) {
+  for (;;) {
+    const std::uint32_t gen = g_dbg.run_gen.load(std::memory_order_seq_cst);
+    if (!debugging() || g_dbg.halted.load(std::memory_order_seq_cst) == 0) break;
+    w.dbg_parked.store(kDbgBeforeEntry, std::memory_order_seq_cst);
+    dbg_wait(g_dbg.run_gen, gen);
+  }
+  w.dbg_parked.store(0, std::memory_order_seq_cst);
+}
+
+// gdb's signal for an exception vector: what Linux delivers natively.
+std::uint32_t signal_of(std::uint8_t vector) {
+  switch (vector) {
+    case sgx::vector::kDb:
+    case sgx::vector::kBp:
+      return SIGTRAP;
+    case sgx::vector::kUd:
+      return SIGILL;
+    case sgx::vector::kDe:
+    case sgx::vector::kMf:
+    case sgx::vector::kXm:
+      return SIGFPE;
+    case sgx::vector::kAc:
+      return SIGBUS;
+    default:
+      return SIGSEGV;
+  }
+}
+
+// After an AEX: a stop for the debugger, if one is attached; returns once
+// it lets the thread go (false: no debugger, nothing happened).
+bool debug_stop(Worker& w) {
+  if (!debugging()) return false;
+  w.dbg_signal = signal_of(w.ex.vector);
+  w.dbg_pending.store(1, std::memory_order_seq_cst);
+  w.dbg_parked.store(kDbgAtAex, std::memory_order_seq_cst);
+  dbg_wake(g_dbg.event_gen);
+  for (;;) {
+    const std::uint32_t gen = g_dbg.run_gen.load(std::memory_order_seq_cst);
+    if (!debugging()) break;
+    if (w.dbg_pending.load(std::memory_order_seq_cst) == 0 && g_dbg.halted.load(std::memory_order_seq_cst) == 0) break;
+    dbg_wait(g_dbg.run_gen, gen);
+  }
+  w.dbg_pending.store(0, std::memory_order_seq_cst);
+  w.dbg_parked.store(0, std::memory_order_seq_cst);
+  return true;
+}
+
+// ---- the stub's view of the enclave (the stub thread only)
+
+// The stopped thread's SSA frame (CSSA-1), if it is stopped at an AEX.
+sgx::Gprsgx* stopped_gpr(Worker* w, std::uint8_t** xsave = nullptr) {
+  if (w == nullptr || w->dbg_parked.load(std::memory_order_seq_cst) != kDbgAtAex) return nullptr;
+  const sgx::Tcs* t = tcs_of(*w);
+  std::uint64_t first = 0;
+  if (t->cssa == 0 || !ssa_frame(*t, t->cssa - 1, first)) return nullptr;
+  if (xsave != nullptr) *xsave = at(first);
+  return gprsgx_at(first);
+}
+
+// gdb's amd64 registers in the order of the target description below:
+// (GPRSGX offset or -1, size) per register number.
+struct RegSlot {
+  int gpr;        // offset in GPRSGX, -1: not there
+  int fx;         // offset in the SSA's XSAVE legacy region (FXSAVE layout), -1: not there
+  unsigned size;  // bytes in the 'g' packet
+};
+constexpr int kGpr(std::size_t off) { return static_cast<int>(off); }
+constexpr RegSlot kRegs[] = {
+    {kGpr(offsetof(sgx::Gprsgx, rax)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rbx)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rcx)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rdx)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rsi)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rdi)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rbp)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rsp)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r8)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r9)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r10)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r11)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r12)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r13)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r14)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r15)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rip)), -1, 8},  // 16
+    {kGpr(offsetof(sgx::Gprsgx, rflags)), -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},  // cs ss ds es fs gs
+    {-1, 32, 10},
+    {-1, 48, 10},
+    {-1, 64, 10},
+    {-1, 80, 10},  // st0-st7 (FXSAVE: 16 bytes apart)
+    {-1, 96, 10},
+    {-1, 112, 10},
+    {-1, 128, 10},
+    {-1, 144, 10},
+    {-1, 0, 4},
+    {-1, 2, 4},
+    {-1, -1, 4},
+    {-1, 12, 4},
+    {-1, 8, 4},
+    {-1, 20, 4},
+    {-1, 16, 4},
+    {-1, 6, 4},  // 32: fctrl..fop
+    {-1, 160, 16},
+    {-1, 176, 16},
+    {-1, 192, 16},
+    {-1, 208, 16},
+    {-1, 224, 16},
+    {-1, 240, 16},  // 40: xmm0-15
+    {-1, 256, 16},
+    {-1, 272, 16},
+    {-1, 288, 16},
+    {-1, 304, 16},
+    {-1, 320, 16},
+    {-1, 336, 16},
+    {-1, 352, 16},
+    {-1, 368, 16},
+    {-1, 384, 16},
+    {-1, 400, 16},
+    {-1, 24, 4},  // 56: mxcsr
+    {-1, -1, 8},  // 57: orig_rax
+    {kGpr(offsetof(sgx::Gprsgx, fs_base)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, gs_base)), -1, 8},  // 58, 59
+};
+constexpr std::size_t kRegCount = sizeof kRegs / sizeof kRegs[0];
+static_assert(kRegCount == 60, "the target description's registers");
+// FXSAVE's fop and the x87 control words are 16 bits; gdb's are 32.
+constexpr unsigned fx_width(int fx) {
+  return fx == 0 || fx == 2 || fx == 6 || fx == 12 || fx == 20 ? 2 : fx == 8 || fx == 16 ? 4 : 0;
+}
+
+// The target description (GDB manual, "Target Descriptions"; the features
+// gdb's amd64 support looks for: i386.core, .sse, .linux, .segments).
+std::string target_xml() {
+  static const char* const kNames[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+                                       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+  std::string x =
+      "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\"><target>"
+      "<architecture>i386:x86-64</architecture><osabi>GNU/Linux</osabi><feature name=\"org.gnu.gdb.i386.core\">";
+  int n = 0;
+  const auto reg = [&](const std::string& name, int bits, const char* type, const char* group = nullptr) {
+    x += "<reg name=\"" + name + "\" bitsize=\"" + std::to_string(bits) + "\" type=\"" + type + "\" regnum=\"" +
+         std::to_string(n++) + "\"" + (group ? std::string(" group=\"") + group + "\"" : std::string()) + "/>";
+  };
+  for (const char* r : kNames)
+    reg(r, 64, std::string_view(r) == "rbp" || std::string_view(r) == "rsp" ? "data_ptr" : "int64");
+  reg("rip", 64, "code_ptr");
+  reg("eflags", 32, "int32");
+  for (const char* r : {"cs", "ss", "ds", "es", "fs", "gs"}) reg(r, 32, "int32");
+  for (int i = 0; i < 8; ++i) reg("st" + std::to_string(i), 80, "i387_ext");
+  for (const char* r : {"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"})
+    reg(r, 32, "int", "float");
+  x += "</feature><feature name=\"org.gnu.gdb.i386.sse\">";
+  for (int i = 0; i < 16; ++i) reg("xmm" + std::to_string(i), 128, "uint128", "vector");
+  reg("mxcsr", 32, "int", "vector");
+  x += "</feature><feature name=\"org.gnu.gdb.i386.linux\">";
+  reg("orig_rax", 64, "int");
+  x += "</feature><feature name=\"org.gnu.gdb.i386.segments\">";
+  reg("fs_base", 64, "int");
+  reg("gs_base", 64, "int");
+  x += "</feature></target>";
+  return x;
+}
+
+// One register's bytes (little-endian) for a stopped thread, or 'x's.
+void append_reg(std::string& out, std::size_t n, const sgx::Gprsgx* gpr, const std::uint8_t* fx) {
+  const RegSlot& r = kRegs[n];
+  std::array<std::uint8_t, 16> v{};
+  if (gpr == nullptr) {
+    out.append(std::size_t{r.size} * 2, 'x');
+    return;
+  }
+  if (r.gpr >= 0) {
+    std::memcpy(v.data(), reinterpret_cast<const std::uint8_t*>(gpr) + r.gpr, r.size);
+  } else if (r.fx >= 0) {
+    const unsigned width = r.size == 4 ? fx_width(r.fx) : r.size;
+    if (r.fx == 24)
+      std::memcpy(v.data(), fx + 24, 4);  // mxcsr
+    else
+      std::memcpy(v.data(), fx + r.fx, width);
+  } else if (n == 18 || n == 19) {
+    v[0] = n == 18 ? 0x33 : 0x2b;  // the user code and stack selectors of 64-bit Linux
+  } else if (n == 57) {
+    std::memset(v.data(), 0xff, 8);  // orig_rax: no system call in progress
+  } else if (n == 34) {
+    // ftag: FXSAVE keeps one "valid" bit per register; gdb wants the full
+    // tag word (11 = empty).
+    std::uint16_t tag = 0;
+    for (int i = 0; i < 8; ++i) tag = static_cast<std::uint16_t>(tag | ((fx[4] >> i & 1) ? 0 : 3) << (2 * i));
+    std::memcpy(v.data(), &tag, 2);
+  }
+  rsp::append_hex(out, std::span<const std::uint8_t>(v.data(), r.size));
+}
+
+// Writes one register of a stopped thread: the GPRSGX ones only (what
+// ERESUME loads; the x87/SSE state and the selectors are read-only here).
+bool write_reg(std::size_t n, sgx::Gprsgx* gpr, std::span<const std::uint8_t> v) {
+  if (n >= kRegCount || gpr == nullptr || v.size() != kRegs[n].size) return false;
+  if (kRegs[n].gpr < 0) return false;
+  std::uint64_t val = 0;
+  std::memcpy(&val, v.data(), v.size());
+  std::memcpy(reinterpret_cast<std::uint8_t*>(gpr) + kRegs[n].gpr, &val, n == 17 ? 8 : v.size());
+  return true;
+}
+
+// Memory: ELRANGE only, page by page as the enclave's own view allows.
+// Reads: a page the enclave can read (or a TCS) from the view of the EPC,
+// a private code page from the copy that holds the breakpoints. Writes: a
+// page the enclave can write (the EPC, as EDBGWR), or a private code page
+// (the copy; made writable for the moment of the write). Anything else —
+// outside ELRANGE, a page the enclave does not have — is refused.
+std::size_t read_enclave(std::uint64_t addr, std::span<std::uint8_t> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const std::uint64_t a = addr + done;
+    if (a < addr || !in_elrange(a)) break;
+    const std::uint64_t page = a & ~(kPage - 1);
+    const std::int8_t e = g.prot[(page - g.cfg.base) / kPage].load(std::memory_order_relaxed);
+    if ((e & (PROT_READ | kTableTcs)) == 0) break;
+    const std::size_t n = std::min<std::uint64_t>(out.size() - done, page + kPage - a);
+    std::memcpy(out.data() + done, (e & kTablePrivate) != 0 ? reinterpret_cast<const std::uint8_t*>(a) : at(a), n);
+    done += n;
+  }
+  return done;
+}
+
+bool write_enclave(std::uint64_t addr, std::span<const std::uint8_t> in) {
+  if (in.empty()) return in_elrange(addr);
+  if (!in_elrange(addr, in.size())) return false;
+  for (std::uint64_t p = addr & ~(kPage - 1); p < addr + in.size(); p += kPage) {
+    const std::int8_t e = g.prot[(p - g.cfg.base) / kPage].load(std::memory_order_relaxed);
+    if ((e & kTablePrivate) == 0 && (e & PROT_WRITE) == 0) return false;
+  }
+  std::size_t done = 0;
+  while (done < in.size()) {
+    const std::uint64_t a = addr + done, page = a & ~(kPage - 1);
+    const std::size_t n = std::min<std::uint64_t>(in.size() - done, page + kPage - a);
+    const std::int8_t e = g.prot[(page - g.cfg.base) / kPage].load(std::memory_order_relaxed);
+    if ((e & kTablePrivate) != 0) {
+      const int prot = e & (PROT_READ | PROT_EXEC);
+      if (raw_syscall(SYS_mprotect, static_cast<long>(page), static_cast<long>(kPage), prot | PROT_WRITE) != 0)
+        return false;
+      std::memcpy(reinterpret_cast<std::uint8_t*>(a), in.data() + done, n);
+      raw_syscall(SYS_mprotect, static_cast<long>(page), static_cast<long>(kPage), prot);
+    } else {
+      std::memcpy(at(a), in.data() + done, n);
+    }
+    done += n;
+  }
+  return true;
+}
+
+std::string rsp_id(const Worker* w) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%x", w != nullptr ? w->index + 1 : 1);
+  return buf;
+}
+
+class Stub {
+ public:
+  void run();
+
+ private:
+  void send_raw(std::string_view bytes);
+  void reply(std::string_view payload);
+  void packet(std::string_view p);
+  void end_session();
+  bool stop_pending();
+  void stop_reply(Worker* w, std::uint32_t sig);
+  void resume(bool step);
+  Worker* worker(std::uint64_t id) const;
+  Worker* selected(std::uint64_t id) const;
+
+  rsp::Reader reader_;
+  bool running_ = false;
+  std::uint64_t g_thread_ = 0, c_thread_ = 0;  // Hg/Hc; 0: any
+  Worker* last_ = nullptr;                     // the thread of the latest stop
+  std::string out_;
+};
+
+Worker* Stub::worker(std::uint64_t id) const {
+  if (id == 0 || id > g.workers.size()) return nullptr;
+  return g.workers[id - 1].get();
+}
+
+Worker* Stub::selected(std::uint64_t id) const {
+  if (Worker* w = worker(id)) return w;
+  if (last_ != nullptr) return last_;
+  for (auto& w : g.workers)
+    if (w) return w.get();
+  return nullptr;
+}
+
+void Stub::send_raw(std::string_view bytes) {
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  (void)sendmsg(g_dbg.fd, &m, MSG_NOSIGNAL);  // a debugger gone is the monitor's to notice (session end)
+}
+
+void Stub::reply(std::string_view payload) {
+  out_.clear();
+  rsp::frame(payload, out_);
+  send_raw(out_);
+}
+
+void Stub::stop_reply(Worker* w, std::uint32_t sig) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "T%02xthread:%x;", sig & 0xff, w != nullptr ? w->index + 1 : 1);
+  if (w != nullptr) last_ = w;
+  reply(buf);
+}
+
+// A stop the debugger has not been told of: told now, and the target halts.
+bool Stub::stop_pending() {
+  for (auto& w : g.workers) {
+    if (!w || w->dbg_pending.load(std::memory_order_seq_cst) == 0) continue;
+    g_dbg.halted.store(1, std::memory_order_seq_cst);
+    w->dbg_pending.store(0, std::memory_order_seq_cst);
+    running_ = false;
+    stop_reply(w.get(), w->dbg_signal);
+    return true;
+  }
+  return false;
+}
+
+void Stub::resume(bool step) {
+  if (stop_pending()) return;  // another thread stopped meanwhile: that first (all-stop)
+  Worker* stepper = step ? selected(c_thread_) : nullptr;
+  for (auto& w : g.workers)
+    if (w) w->dbg_step = w.get() == stepper && stopped_gpr(w.get()) != nullptr;
+  running_ = true;
+  g_dbg.halted.store(0, std::memory_order_seq_cst);
+  dbg_wake(g_dbg.run_gen);
+}
+
+void Stub::end_session() {
+  for (auto& w : g.workers)
+    if (w) {
+      w->dbg_step = false;
+      w->dbg_pending.store(0, std::memory_order_seq_cst);
+    }
+  running_ = false;
+  reader_ = rsp::Reader();
+  g_thread_ = c_thread_ = 0;
+  last_ = nullptr;
+  g_dbg.session.store(0, std::memory_order_seq_cst);
+  g_dbg.halted.store(0, std::memory_order_seq_cst);
+  dbg_wake(g_dbg.run_gen);
+}
+
+void Stub::packet(std::string_view p) {
+  const char cmd = p.empty() ? '\0' : p[0];
+  const std::string_view args = p.empty() ? p : p.substr(1);
+  std::string r;
+  if (p == "?") {
+    if (stop_pending()) return;
+    Worker* w = selected(0);
+    stop_reply(w, stopped_gpr(w) != nullptr ? w->dbg_signal : 0);
+    return;
+  }
+  if (p.starts_with("qSupported")) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "PacketSize=%zx;qXfer:features:read+", rsp::kMaxPacket);  // in hex
+    reply(buf);
+    return;
+  }
+  if (p.starts_with("qXfer:features:read:target.xml:")) {
+    const std::string_view range = p.substr(std::string_view("qXfer:features:read:target.xml:").size());
+    const std::size_t comma = range.find(',');
+    std::uint64_t off = 0, len = 0;
+    if (comma == std::string_view::npos || !rsp::parse_hex(range.substr(0, comma), off) ||
+        !rsp::parse_hex(range.substr(comma + 1), len)) {
+      reply("E01");
+      return;
+    }
+    const std::string xml = target_xml();
+    len = std::min<std::uint64_t>(len, rsp::kMaxPacket - 1);
+    if (off >= xml.size()) {
+      reply("l");
+      return;
+    }
+    const std::string_view part = std::string_view(xml).substr(off, len);
+    reply((off + part.size() >= xml.size() ? "l" : "m") + std::string(part));
+    return;
+  }
+  if (p == "qAttached") return reply("1");
+  if (p == "qC") {
+    Worker* w = selected(g_thread_);
+    return reply("QC" + rsp_id(w));
+  }
+  if (p == "qfThreadInfo") {
+    r = "m";
+    for (auto& w : g.workers)
+      if (w) r += rsp_id(w.get()) + ",";
+    if (r.size() > 1) r.pop_back();
+    return reply(r.size() > 1 ? r : std::string("l"));
+  }
+  if (p == "qsThreadInfo") return reply("l");
+  if (cmd == 'H' && args.size() >= 2) {
+    std::uint64_t id = 0;
+    const std::string_view ids = args.substr(1);
+    if (ids == "-1" || ids == "0")
+      id = 0;
+    else if (!rsp::parse_hex(ids, id) || worker(id) == nullptr)
+      return reply("E01");
+    (args[0] == 'g' ? g_thread_ : c_thread_) = id;
+    return reply("OK");
+  }
+  if (cmd == 'T') {
+    std::uint64_t id = 0;
+    return reply(rsp::parse_hex(args, id) && worker(id) != nullptr ? "OK" : "E01");
+  }
+  if (cmd == 'g' && args.empty()) {
+    std::uint8_t* fx = nullptr;
+    const sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_), &fx);
+    for (std::size_t n = 0; n < kRegCount; ++n) append_reg(r, n, gpr, fx);
+    return reply(r);
+  }
+  if (cmd == 'p') {
+    std::uint64_t n = 0;
+    if (!rsp::parse_hex(args, n) || n >= kRegCount) return reply("E01");
+    std::uint8_t* fx = nullptr;
+    const sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_), &fx);
+    append_reg(r, n, gpr, fx);
+    return reply(r);
+  }
+  if (cmd == 'P') {
+    const std::size_t eq = args.find('=');
+    std::uint64_t n = 0;
+    std::array<std::uint8_t, 16> v{};
+    if (eq == std::string_view::npos || !rsp::parse_hex(args.substr(0, eq), n) || n >= kRegCount ||
+        !rsp::decode_hex(args.substr(eq + 1), std::span(v.data(), kRegs[n].size)))
+      return reply("E01");
+    return reply(write_reg(n, stopped_gpr(selected(g_thread_)), std::span(v.data(), kRegs[n].size)) ? "OK" : "E01");
+  }
+  if (cmd == 'G') {
+    sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_));
+    std::size_t pos = 0;
+    if (gpr == nullptr) return reply("E01");
+    sgx::Gprsgx copy = *gpr;
+    for (std::size_t n = 0; n < kRegCount; ++n) {
+      const std::size_t hex = std::size_t{kRegs[n].size} * 2;
+      if (pos + hex > args.size()) return reply("E01");
+      std::array<std::uint8_t, 16> v{};
+      const std::string_view h = args.substr(pos, hex);
+      pos += hex;
+      if (h.find('x') != std::string_view::npos || kRegs[n].gpr < 0) continue;
+      if (!rsp::decode_hex(h, std::span(v.data(), kRegs[n].size))) return reply("E01");
+      write_reg(n, &copy, std::span(v.data(), kRegs[n].size));
+    }
+    if (pos != args.size()) return reply("E01");
+    *gpr = copy;
+    return reply("OK");
+  }
+  if (cmd == 'm') {
+    const auto m = rsp::parse_memory(args, false);
+    if (!m) return reply("E01");
+    std::array<std::uint8_t, rsp::kMaxMemory> buf{};
+    const std::size_t n = read_enclave(m->addr, std::span(buf.data(), m->length));
+    if (n == 0 && m->length != 0) return reply("E14");  // EFAULT: not enclave memory the debugger may read
+    rsp::append_hex(r, std::span<const std::uint8_t>(buf.data(), n));
+    return reply(r);
+  }
+  if (cmd == 'M') {
+    const auto m = rsp::parse_memory(args, true);
+    if (!m) return reply("E01");
+    std::array<std::uint8_t, rsp::kMaxMemory> buf{};
+    if (!rsp::decode_hex(m->hex, std::span(buf.data(), m->length))) return reply("E01");
+    return reply(write_enclave(m->addr, std::span<const std::uint8_t>(buf.data(), m->length)) ? "OK" : "E14");
+  }
+  if (cmd == 'c' || cmd == 's') {
+    // c/s [ADDR]: continuing elsewhere is a register write (P) first; not here.
+    if (!args.empty()) return reply("E01");
+    resume(cmd == 's');
+    return;  // the answer is the next stop
+  }
+  if (cmd == 'D' || p == "vKill" || cmd == 'k') {
+    if (cmd != 'k') reply("OK");
+    end_session();
+    return;
+  }
+  // Everything else — file I/O (vFile), running programs (vRun), monitor
+  // commands (qRcmd), Z breakpoints (gdb writes int3 with M instead) — is
+  // not offered: the empty reply, "unsupported".
+  reply("");
+}
+
+void Stub::run() {
+  std::array<char, 8192> buf{};
+  for (;;) {
+    long n;
+    iovec iov{buf.data(), buf.size()};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (running_) {
+      // While the target runs: a stop, or the debugger's interrupt.
+      const std::uint32_t seen = g_dbg.event_gen.load(std::memory_order_seq_cst);
+      if (stop_pending()) continue;
+      n = recvmsg(g_dbg.fd, &m, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        dbg_wait(g_dbg.event_gen, seen, 50'000'000);
+        continue;
+      }
+    } else {
+      n = recvmsg(g_dbg.fd, &m, 0);
+      if (n < 0 && errno == EINTR) continue;
+    }
+    if (n <= 0) {  // the monitor is gone; so is this process soon
+      end_session();
+      return;
+    }
+    const std::string_view got(buf.data(), static_cast<std::size_t>(n));
+    if (got == std::string_view(kDebugSessionEnd, sizeof kDebugSessionEnd - 1)) {
+      end_session();
+      continue;
+    }
+    if (g_dbg.session.load(std::memory_order_seq_cst) == 0) {
+      // A debugger's first bytes: the target stops (threads inside run on
+      // to their next exit or exception).
+      g_dbg.halted.store(1, std::memory_order_seq_cst);
+      g_dbg.session.store(1, std::memory_order_seq_cst);
+    }
+    for (const char c : got) {
+      const rsp::Event ev = reader_.push(c);
+      switch (ev.kind) {
+        case rsp::Event::kPacket:
+          send_raw("+");
+          packet(ev.payload);
+          break;
+        case rsp::Event::kBadChecksum:
+        case rsp::Event::kTooLong:
+          send_raw("-");
+          break;
+        case rsp::Event::kInterrupt:
+          if (running_ && !stop_pending()) {
+            g_dbg.halted.store(1, std::memory_order_seq_cst);
+            running_ = false;
+            stop_reply(selected(0), SIGINT);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+void* debug_main(void*) {
+  static Stub stub;
+  stub.run();
+  return nullptr;
+}
+
+// One entry as the application or the turnaround asks for it, with the
+// debugger's stops around it (a production enclave: transition() alone).
+long entry(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
+  if (g_dbg.fd < 0) return transition(w, op, gate, in);
+  debug_gate(w);
+  long code = transition(w, op, gate, in);
+  while (code == kExitAex && debug_stop(w)) {
+    // #BP and #DB are the debugger's: the thread resumes where it is (the
+    // debugger may have moved it). A fault goes on as without a debugger.
+    if (w.ex.vector != sgx::vector::kBp && w.ex.vector != sgx::vector::kDb) break;
+    code = transition(w, MailOp::kEresume, gate, in);
+  }
+  return code;
+}
+
 void worker_loop_held(Worker& w) {
   Mailbox& mb = *w.mb;
   // Requests already answered end at `response`; one the application
@@ -834,7 +1482,7 @@ void worker_loop_held(Worker& w) {
     const MailGate gate = mb.gate;
     const MailTurnaround turn = mb.turnaround;
     const EnterArgs in{mb.rdi, mb.rsi, mb.rdx, mb.ursp, mb.urbp};
-    long code = transition(w, op, gate, in);
+    long code = entry(w, op, gate, in);
     // The exception turnaround (docs/isolated.md): what the application
     // would do after this AEX — the SDK's exception entry on the same TCS,
     // then ERESUME if that entry's EEXIT says "handled" — done here, each
@@ -850,13 +1498,13 @@ void worker_loop_held(Worker& w) {
     while (code == kExitAex && turn == MailTurnaround::kSdk) {
       aex_ex = w.ex;
       aex_rip = w.ex_rip;
-      code = transition(w, MailOp::kEenter, gate, EnterArgs{kTurnaroundEnterRdi, 0, 0, w.enter_ursp, w.enter_ursp});
+      code = entry(w, MailOp::kEenter, gate, EnterArgs{kTurnaroundEnterRdi, 0, 0, w.enter_ursp, w.enter_ursp});
       if (code != kExitEexit || w.rdi != kTurnaroundExitRdi || (w.rsi & 0xffffffffu) != 0) {
         entered = true;
         break;
       }
       ++turned;
-      code = transition(w, MailOp::kEresume, gate, EnterArgs{0, 0, 0, w.enter_ursp, w.enter_ursp});
+      code = entry(w, MailOp::kEresume, gate, EnterArgs{0, 0, 0, w.enter_ursp, w.enter_ursp});
     }
     // The AEX the application learns of, for its crash report: the one
     // that started an exception entry whose EEXIT is reported, otherwise
@@ -913,6 +1561,12 @@ int run() {
   if ((g.cfg.flags & kHostAppMemory) != 0 && app_fd < 0) die("no application memory");
   const int maps_fd = (g.cfg.flags & kHostAppMaps) != 0 ? start.take_fd(4) : -1;
   if ((g.cfg.flags & kHostAppMaps) != 0 && (app_fd < 0 || maps_fd < 0)) die("no application maps");
+  // A debug enclave's debugging channel, after the others (protocol.h
+  // kHostDebug); a production enclave must not have one.
+  if ((g.cfg.flags & kHostDebug) != 0) {
+    g_dbg.fd = start.take_fd(std::size_t{3} + (app_fd >= 0 ? 1u : 0u) + (maps_fd >= 0 ? 1u : 0u));
+    if (g_dbg.fd < 0 || !debug_enclave()) die("a debugging channel, but not for a debug enclave");
+  }
   if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
       g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.mailboxes < g.cfg.tcs_count ||
       g.cfg.mailboxes > 4096 || start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
@@ -995,10 +1649,12 @@ int run() {
   // the enclave's owner's, and no one else's.
   // (prctl is not among the calls the sandbox leaves, so before it.)
   if (debug_enclave()) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  if (g_dbg.fd >= 0) start_thread(debug_main, nullptr);
   // The sandbox (host_sandbox.h): from here on no system call from
   // ELRANGE, and the host's own code keeps only what it needs.
   if (const char* why = install_elrange_filter(g.cfg.base, g.cfg.size)) die(why);
-  if (const char* why = install_host_filter(kChannel, app_fd, g.app.protections() ? maps_fd : -1, debug_enclave()))
+  if (const char* why =
+          install_host_filter(kChannel, app_fd, g.app.protections() ? maps_fd : -1, debug_enclave(), g_dbg.fd))
     die(why);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();

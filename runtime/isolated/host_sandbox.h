@@ -31,7 +31,9 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size);
 // `maps_fd` (if >= 0): the application's /proc/self/maps, on which the host
 // may ask PROCMAP_QUERY (procmap_query.h) and nothing else.
 // `remap`: mremap even without `app_fd` (a debug enclave's host shares a
-// private code page again with it). nullptr, or what failed.
-const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1, bool remap = false);
+// private code page again with it). `debug_fd` (if >= 0): a debug
+// enclave's debugging channel, on which the host's stub may sendmsg and
+// recvmsg like on its channel. nullptr, or what failed.
+const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1, bool remap = false, int debug_fd = -1);
 
 }  // namespace nsgx::isolated

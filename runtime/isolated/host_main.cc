@@ -188,7 +188,10 @@ struct Worker {
   // for it, whether it has a stop the debugger has not been told of, the
   // stop's signal, and whether its next ERESUME single-steps (TF).
   std::atomic<std::uint32_t> dbg_parked{0};  // kDbgAtAex or kDbgBeforeEntry while waiting
-  std::atomic<std::uint32_t> dbg_pending{0};
+  std::atomic<std::uint32_t> dbg_stopped{0};  // stopped as the debugger sees it: the gate holds it
+  std::atomic<std::uint32_t> dbg_owed{0};     // a stop the debugger asked for, not yet queued
+  std::atomic<std::uint32_t> dbg_pending{0};  // a stop reply queued, not yet sent
+  std::atomic<std::uint32_t> dbg_inside{0};   // between the gate and the end of an entry
   std::uint32_t dbg_signal = 0;
   bool dbg_step = false;
 };
@@ -848,21 +851,21 @@ long transition(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
 // reach the EPC) and the state of this enclave's threads stopped at an AEX.
 // It has no command that runs anything, opens a file or touches a process.
 //
-// All-stop, as far as an enclave allows: while the debugger has the target
-// stopped no worker enters or resumes the enclave (each waits at its next
-// entry), and a worker that takes an AEX for #BP or #DB (int3, a single
-// step) or a fault waits at it, its registers in its SSA frame. A thread
-// already inside when the target stops runs on until its next exit or
-// exception (there is no way to interrupt it from here); its registers are
-// "unavailable" meanwhile. Single-step: TF on the ERESUME (SDM: a debug
-// enclave may be single-stepped); a #DB that lands outside ELRANGE (the
-// step left through the exit gate) is not a stop. After a stop, #BP and
-// #DB resume with ERESUME; a fault goes on to the application as before.
+// Threads stop one by one (gdb's non-stop protocol; gdb shows all-stop on
+// top of it with `maint set target-non-stop on`): a worker that takes an
+// AEX for #BP or #DB (int3, a single step) or a fault stops there, its
+// registers in its SSA frame; a worker the debugger asks to stop stops
+// before its next entry — at once if it is outside the enclave, else when
+// its entry ends (there is no way to interrupt enclave code from here).
+// A stopped worker enters nothing until the debugger resumes it. Single
+// step: TF on the ERESUME (SDM: a debug enclave may be single-stepped); a
+// #DB that lands outside ELRANGE (the step left through the exit gate) is
+// not a stop. Resumed, #BP and #DB go on with ERESUME; a fault goes on to
+// the application as without a debugger.
 struct DebugState {
   int fd = -1;                              // the debugging channel; -1: not a debug enclave
   std::atomic<std::uint32_t> session{0};    // a debugger talks on the channel
-  std::atomic<std::uint32_t> halted{0};     // the debugger has the target stopped
-  std::atomic<std::uint32_t> run_gen{0};    // futex: workers wait for it to change
+  std::atomic<std::uint32_t> run_gen{0};    // futex: stopped workers wait for it to change
   std::atomic<std::uint32_t> event_gen{0};  // futex: the stub waits for a worker's stop
 } g_dbg;
 
@@ -879,15 +882,37 @@ void dbg_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen, long timeout
 
 bool debugging() { return g_dbg.fd >= 0 && g_dbg.session.load(std::memory_order_seq_cst) != 0; }
 
-// Before any entry: held while the debugger has the target stopped.
+// Queues a stop reply for `w` (the stub sends it).
+void queue_stop(Worker& w, std::uint32_t sig) {
+  w.dbg_signal = sig;
+  w.dbg_pending.store(1, std::memory_order_seq_cst);
+  dbg_wake(g_dbg.event_gen);
+}
+
+// Before any entry: a stopped worker waits here until resumed. `inside`
+// is published before `stopped` is read, and the stub sets `stopped`
+// before it reads `inside` (both sequentially consistent): either the stub
+// sees this worker inside and leaves the stop to its exit, or this worker
+// sees the stop and does not enter.
 void debug_gate(Worker& w) {
+  w.dbg_inside.store(1, std::memory_order_seq_cst);
   for (;;) {
     const std::uint32_t gen = g_dbg.run_gen.load(std::memory_order_seq_cst);
-    if (!debugging() || g_dbg.halted.load(std::memory_order_seq_cst) == 0) break;
+    if (!debugging() || w.dbg_stopped.load(std::memory_order_seq_cst) == 0) break;
+    w.dbg_inside.store(0, std::memory_order_seq_cst);
     w.dbg_parked.store(kDbgBeforeEntry, std::memory_order_seq_cst);
     dbg_wait(g_dbg.run_gen, gen);
+    w.dbg_parked.store(0, std::memory_order_seq_cst);
+    w.dbg_inside.store(1, std::memory_order_seq_cst);
   }
-  w.dbg_parked.store(0, std::memory_order_seq_cst);
+}
+
+// After an entry: a stop the debugger asked for while this worker was
+// inside is due now (it is outside until its next gate).
+void debug_left(Worker& w) {
+  w.dbg_inside.store(0, std::memory_order_seq_cst);
+  std::uint32_t owed = 1;
+  if (debugging() && w.dbg_owed.compare_exchange_strong(owed, 0, std::memory_order_seq_cst)) queue_stop(w, 0);
 }
 
 // gdb's signal for an exception vector: what Linux delivers natively.
@@ -910,20 +935,18 @@ std::uint32_t signal_of(std::uint8_t vector) {
 }
 
 // After an AEX: a stop for the debugger, if one is attached; returns once
-// it lets the thread go (false: no debugger, nothing happened).
+// it resumes the thread (false: no debugger, nothing happened).
 bool debug_stop(Worker& w) {
   if (!debugging()) return false;
-  w.dbg_signal = signal_of(w.ex.vector);
-  w.dbg_pending.store(1, std::memory_order_seq_cst);
+  w.dbg_stopped.store(1, std::memory_order_seq_cst);
+  w.dbg_owed.store(0, std::memory_order_seq_cst);  // this stop answers any asked for
   w.dbg_parked.store(kDbgAtAex, std::memory_order_seq_cst);
-  dbg_wake(g_dbg.event_gen);
+  queue_stop(w, signal_of(w.ex.vector));
   for (;;) {
     const std::uint32_t gen = g_dbg.run_gen.load(std::memory_order_seq_cst);
-    if (!debugging()) break;
-    if (w.dbg_pending.load(std::memory_order_seq_cst) == 0 && g_dbg.halted.load(std::memory_order_seq_cst) == 0) break;
+    if (!debugging() || w.dbg_stopped.load(std::memory_order_seq_cst) == 0) break;
     dbg_wait(g_dbg.run_gen, gen);
   }
-  w.dbg_pending.store(0, std::memory_order_seq_cst);
   w.dbg_parked.store(0, std::memory_order_seq_cst);
   return true;
 }
@@ -1050,10 +1073,19 @@ std::string target_xml() {
   return x;
 }
 
-// One register's bytes (little-endian) for a stopped thread, or 'x's.
-void append_reg(std::string& out, std::size_t n, const sgx::Gprsgx* gpr, const std::uint8_t* fx) {
+// One register's bytes (little-endian) for a stopped thread, or 'x's
+// ("unavailable") for a thread that is not stopped at an AEX — except its
+// RIP, which is where it will enter next (`entry`: TCS.OENTRY), so that
+// gdb has a place to show for every thread (it refuses a connection whose
+// current thread has no PC).
+void append_reg(std::string& out, std::size_t n, const sgx::Gprsgx* gpr, const std::uint8_t* fx, std::uint64_t entry) {
   const RegSlot& r = kRegs[n];
   std::array<std::uint8_t, 16> v{};
+  if (gpr == nullptr && n == 16 && entry != 0) {
+    std::memcpy(v.data(), &entry, 8);
+    rsp::append_hex(out, std::span<const std::uint8_t>(v.data(), 8));
+    return;
+  }
   if (gpr == nullptr) {
     out.append(std::size_t{r.size} * 2, 'x');
     return;
@@ -1138,6 +1170,12 @@ bool write_enclave(std::uint64_t addr, std::span<const std::uint8_t> in) {
   return true;
 }
 
+// Where a thread enters the enclave next: base + TCS.OENTRY (SDM EENTER).
+std::uint64_t entry_of(Worker* w) {
+  if (w == nullptr || !is_tcs(w->tcs)) return 0;
+  return g.cfg.base + tcs_of(*w)->oentry;
+}
+
 std::string rsp_id(const Worker* w) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%x", w != nullptr ? w->index + 1 : 1);
@@ -1153,14 +1191,19 @@ class Stub {
   void reply(std::string_view payload);
   void packet(std::string_view p);
   void end_session();
-  bool stop_pending();
-  void stop_reply(Worker* w, std::uint32_t sig);
-  void resume(bool step);
+  Worker* take_pending();
+  std::string stop_text(Worker& w);
+  void flush_stops();
+  bool vcont(std::string_view actions);
+  void request_stop(Worker& w);
+  void release(Worker& w, bool step);
   Worker* worker(std::uint64_t id) const;
   Worker* selected(std::uint64_t id) const;
 
   rsp::Reader reader_;
-  bool running_ = false;
+  bool non_stop_ = false;                      // QNonStop:1 (stops are notifications)
+  bool notified_ = false;                      // non-stop: a %Stop notification awaits vStopped
+  bool waiting_ = false;                       // all-stop: a resume awaits its stop reply
   std::uint64_t g_thread_ = 0, c_thread_ = 0;  // Hg/Hc; 0: any
   Worker* last_ = nullptr;                     // the thread of the latest stop
   std::string out_;
@@ -1193,34 +1236,109 @@ void Stub::reply(std::string_view payload) {
   send_raw(out_);
 }
 
-void Stub::stop_reply(Worker* w, std::uint32_t sig) {
+std::string Stub::stop_text(Worker& w) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "T%02xthread:%x;", sig & 0xff, w != nullptr ? w->index + 1 : 1);
-  if (w != nullptr) last_ = w;
-  reply(buf);
+  std::snprintf(buf, sizeof buf, "T%02xthread:%x;", w.dbg_signal & 0xff, w.index + 1);
+  last_ = &w;
+  return buf;
 }
 
-// A stop the debugger has not been told of: told now, and the target halts.
-bool Stub::stop_pending() {
+Worker* Stub::take_pending() {
   for (auto& w : g.workers) {
-    if (!w || w->dbg_pending.load(std::memory_order_seq_cst) == 0) continue;
-    g_dbg.halted.store(1, std::memory_order_seq_cst);
-    w->dbg_pending.store(0, std::memory_order_seq_cst);
-    running_ = false;
-    stop_reply(w.get(), w->dbg_signal);
-    return true;
+    std::uint32_t one = 1;
+    if (w && w->dbg_pending.compare_exchange_strong(one, 0, std::memory_order_seq_cst)) return w.get();
   }
-  return false;
+  return nullptr;
 }
 
-void Stub::resume(bool step) {
-  if (stop_pending()) return;  // another thread stopped meanwhile: that first (all-stop)
-  Worker* stepper = step ? selected(c_thread_) : nullptr;
-  for (auto& w : g.workers)
-    if (w) w->dbg_step = w.get() == stepper && stopped_gpr(w.get()) != nullptr;
-  running_ = true;
-  g_dbg.halted.store(0, std::memory_order_seq_cst);
+// Queued stops to the debugger: in non-stop mode one notification at a
+// time (the rest answer its vStopped), in all-stop mode the answer to the
+// resume that waits for it.
+void Stub::flush_stops() {
+  if (non_stop_ ? notified_ : !waiting_) return;
+  Worker* w = take_pending();
+  if (w == nullptr) return;
+  const std::string text = stop_text(*w);
+  if (non_stop_) {
+    out_ = "%";
+    rsp::frame("Stop:" + text, out_);
+    out_.erase(1, 1);  // "%Stop:...#cs": a notification is framed by '%', not '$'
+    send_raw(out_);
+    notified_ = true;
+  } else {
+    waiting_ = false;
+    reply(text);
+  }
+}
+
+// vCont;t: stopped at once if outside the enclave (it will wait at its
+// next entry), else when its entry ends (debug_left) or at an AEX.
+void Stub::request_stop(Worker& w) {
+  if (w.dbg_stopped.load(std::memory_order_seq_cst) != 0) return;
+  w.dbg_owed.store(1, std::memory_order_seq_cst);
+  w.dbg_stopped.store(1, std::memory_order_seq_cst);
+  std::uint32_t owed = 1;
+  if (w.dbg_inside.load(std::memory_order_seq_cst) == 0 &&
+      w.dbg_owed.compare_exchange_strong(owed, 0, std::memory_order_seq_cst))
+    queue_stop(w, 0);
+}
+
+// vCont;c or s: a thread whose stop the debugger has been told of goes on
+// (a stop not yet told stays, so that none is lost).
+void Stub::release(Worker& w, bool step) {
+  if (w.dbg_stopped.load(std::memory_order_seq_cst) == 0 || w.dbg_pending.load(std::memory_order_seq_cst) != 0) return;
+  w.dbg_step = step && stopped_gpr(&w) != nullptr;
+  w.dbg_owed.store(0, std::memory_order_seq_cst);
+  w.dbg_stopped.store(0, std::memory_order_seq_cst);
+}
+
+// vCont;ACTION[:THREAD]...: for each thread the leftmost action that names
+// it or no thread (GDB manual, "vCont").
+bool Stub::vcont(std::string_view actions) {
+  struct Action {
+    char what;
+    std::uint64_t thread;  // 0: every thread
+  };
+  std::array<Action, 16> list{};
+  std::size_t n = 0;
+  while (!actions.empty()) {
+    if (actions[0] != ';' || n == list.size()) return false;
+    actions.remove_prefix(1);
+    const std::size_t next = actions.find(';');
+    std::string_view a = actions.substr(0, next);
+    actions = next == std::string_view::npos ? std::string_view() : actions.substr(next);
+    if (a.empty()) return false;
+    const char what = a[0];
+    if (what != 'c' && what != 'C' && what != 's' && what != 'S' && what != 't') return false;
+    a.remove_prefix(1);
+    if (what == 'C' || what == 'S') {  // the signal: not delivered (an enclave has no signals)
+      const std::size_t colon = a.find(':');
+      std::uint64_t sig = 0;
+      if (!rsp::parse_hex(a.substr(0, colon), sig)) return false;
+      a = colon == std::string_view::npos ? std::string_view() : a.substr(colon);
+    }
+    std::uint64_t id = 0;
+    if (!a.empty()) {
+      if (a[0] != ':') return false;
+      a.remove_prefix(1);
+      if (a != "-1" && (!rsp::parse_hex(a, id) || worker(id) == nullptr)) return false;
+    }
+    list[n++] = {static_cast<char>(what == 'C' ? 'c' : what == 'S' ? 's' : what), id};
+  }
+  if (n == 0) return false;
+  for (auto& w : g.workers) {
+    if (!w) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (list[i].thread != 0 && list[i].thread != w->index + 1) continue;
+      if (list[i].what == 't')
+        request_stop(*w);
+      else
+        release(*w, list[i].what == 's');
+      break;
+    }
+  }
   dbg_wake(g_dbg.run_gen);
+  return true;
 }
 
 void Stub::end_session() {
@@ -1228,13 +1346,14 @@ void Stub::end_session() {
     if (w) {
       w->dbg_step = false;
       w->dbg_pending.store(0, std::memory_order_seq_cst);
+      w->dbg_owed.store(0, std::memory_order_seq_cst);
+      w->dbg_stopped.store(0, std::memory_order_seq_cst);
     }
-  running_ = false;
   reader_ = rsp::Reader();
+  non_stop_ = notified_ = waiting_ = false;
   g_thread_ = c_thread_ = 0;
   last_ = nullptr;
   g_dbg.session.store(0, std::memory_order_seq_cst);
-  g_dbg.halted.store(0, std::memory_order_seq_cst);
   dbg_wake(g_dbg.run_gen);
 }
 
@@ -1243,41 +1362,47 @@ void Stub::packet(std::string_view p) {
   const std::string_view args = p.empty() ? p : p.substr(1);
   std::string r;
   if (p == "?") {
-    if (stop_pending()) return;
-    Worker* w = selected(0);
-    stop_reply(w, stopped_gpr(w) != nullptr ? w->dbg_signal : 0);
-    return;
+    // Every stopped thread once more: the first now, the rest by vStopped.
+    for (auto& w : g.workers)
+      if (w && w->dbg_stopped.load(std::memory_order_seq_cst) != 0 && w->dbg_owed.load() == 0)
+        w->dbg_pending.store(1, std::memory_order_seq_cst);
+    if (Worker* w = take_pending()) {
+      notified_ = non_stop_;
+      return reply(stop_text(*w));
+    }
+    if (non_stop_) return reply("OK");  // every thread runs
+    Worker* w = selected(0);            // all-stop: the target is "stopped" at a thread's entry point
+    return reply("T00thread:" + rsp_id(w) + ";");
+  }
+  if (p == "vStopped") {
+    if (Worker* w = take_pending()) return reply(stop_text(*w));
+    notified_ = false;
+    return reply("OK");
   }
   if (p.starts_with("qSupported")) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "PacketSize=%zx;qXfer:features:read+", rsp::kMaxPacket);  // in hex
-    reply(buf);
-    return;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "PacketSize=%zx;qXfer:features:read+;QNonStop+", rsp::kMaxPacket);  // in hex
+    return reply(buf);
+  }
+  if (p == "QNonStop:1" || p == "QNonStop:0") {
+    non_stop_ = p.back() == '1';
+    return reply("OK");
   }
   if (p.starts_with("qXfer:features:read:target.xml:")) {
     const std::string_view range = p.substr(std::string_view("qXfer:features:read:target.xml:").size());
     const std::size_t comma = range.find(',');
     std::uint64_t off = 0, len = 0;
     if (comma == std::string_view::npos || !rsp::parse_hex(range.substr(0, comma), off) ||
-        !rsp::parse_hex(range.substr(comma + 1), len)) {
-      reply("E01");
-      return;
-    }
+        !rsp::parse_hex(range.substr(comma + 1), len))
+      return reply("E01");
     const std::string xml = target_xml();
     len = std::min<std::uint64_t>(len, rsp::kMaxPacket - 1);
-    if (off >= xml.size()) {
-      reply("l");
-      return;
-    }
+    if (off >= xml.size()) return reply("l");
     const std::string_view part = std::string_view(xml).substr(off, len);
-    reply((off + part.size() >= xml.size() ? "l" : "m") + std::string(part));
-    return;
+    return reply((off + part.size() >= xml.size() ? "l" : "m") + std::string(part));
   }
   if (p == "qAttached") return reply("1");
-  if (p == "qC") {
-    Worker* w = selected(g_thread_);
-    return reply("QC" + rsp_id(w));
-  }
+  if (p == "qC") return reply("QC" + rsp_id(selected(g_thread_)));
   if (p == "qfThreadInfo") {
     r = "m";
     for (auto& w : g.workers)
@@ -1286,13 +1411,17 @@ void Stub::packet(std::string_view p) {
     return reply(r.size() > 1 ? r : std::string("l"));
   }
   if (p == "qsThreadInfo") return reply("l");
+  if (p == "vCont?") return reply("vCont;c;C;s;S;t");
+  if (p.starts_with("vCont;")) {
+    if (!vcont(p.substr(5))) return reply("E01");
+    if (non_stop_) return reply("OK");
+    waiting_ = true;  // all-stop: the answer is the next stop
+    return;
+  }
   if (cmd == 'H' && args.size() >= 2) {
     std::uint64_t id = 0;
     const std::string_view ids = args.substr(1);
-    if (ids == "-1" || ids == "0")
-      id = 0;
-    else if (!rsp::parse_hex(ids, id) || worker(id) == nullptr)
-      return reply("E01");
+    if (ids != "-1" && ids != "0" && (!rsp::parse_hex(ids, id) || worker(id) == nullptr)) return reply("E01");
     (args[0] == 'g' ? g_thread_ : c_thread_) = id;
     return reply("OK");
   }
@@ -1302,16 +1431,18 @@ void Stub::packet(std::string_view p) {
   }
   if (cmd == 'g' && args.empty()) {
     std::uint8_t* fx = nullptr;
-    const sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_), &fx);
-    for (std::size_t n = 0; n < kRegCount; ++n) append_reg(r, n, gpr, fx);
+    Worker* w = selected(g_thread_);
+    const sgx::Gprsgx* gpr = stopped_gpr(w, &fx);
+    for (std::size_t n = 0; n < kRegCount; ++n) append_reg(r, n, gpr, fx, entry_of(w));
     return reply(r);
   }
   if (cmd == 'p') {
     std::uint64_t n = 0;
     if (!rsp::parse_hex(args, n) || n >= kRegCount) return reply("E01");
     std::uint8_t* fx = nullptr;
-    const sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_), &fx);
-    append_reg(r, n, gpr, fx);
+    Worker* w = selected(g_thread_);
+    const sgx::Gprsgx* gpr = stopped_gpr(w, &fx);
+    append_reg(r, n, gpr, fx, entry_of(w));
     return reply(r);
   }
   if (cmd == 'P') {
@@ -1325,9 +1456,9 @@ void Stub::packet(std::string_view p) {
   }
   if (cmd == 'G') {
     sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_));
-    std::size_t pos = 0;
     if (gpr == nullptr) return reply("E01");
     sgx::Gprsgx copy = *gpr;
+    std::size_t pos = 0;
     for (std::size_t n = 0; n < kRegCount; ++n) {
       const std::size_t hex = std::size_t{kRegs[n].size} * 2;
       if (pos + hex > args.size()) return reply("E01");
@@ -1358,38 +1489,33 @@ void Stub::packet(std::string_view p) {
     if (!rsp::decode_hex(m->hex, std::span(buf.data(), m->length))) return reply("E01");
     return reply(write_enclave(m->addr, std::span<const std::uint8_t>(buf.data(), m->length)) ? "OK" : "E14");
   }
-  if (cmd == 'c' || cmd == 's') {
-    // c/s [ADDR]: continuing elsewhere is a register write (P) first; not here.
-    if (!args.empty()) return reply("E01");
-    resume(cmd == 's');
-    return;  // the answer is the next stop
-  }
   if (cmd == 'D' || p == "vKill" || cmd == 'k') {
     if (cmd != 'k') reply("OK");
     end_session();
     return;
   }
   // Everything else — file I/O (vFile), running programs (vRun), monitor
-  // commands (qRcmd), Z breakpoints (gdb writes int3 with M instead) — is
-  // not offered: the empty reply, "unsupported".
+  // commands (qRcmd), Z breakpoints (gdb writes int3 with M instead), the
+  // plain c/s of protocols older than vCont — is not offered: the empty
+  // reply, "unsupported".
   reply("");
 }
 
 void Stub::run() {
   std::array<char, 8192> buf{};
   for (;;) {
-    long n;
     iovec iov{buf.data(), buf.size()};
     msghdr m{};
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
-    if (running_) {
-      // While the target runs: a stop, or the debugger's interrupt.
+    long n;
+    if (g_dbg.session.load(std::memory_order_seq_cst) != 0) {
+      // A session: the debugger's bytes, or a worker's stop to pass on.
       const std::uint32_t seen = g_dbg.event_gen.load(std::memory_order_seq_cst);
-      if (stop_pending()) continue;
+      flush_stops();
       n = recvmsg(g_dbg.fd, &m, MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        dbg_wait(g_dbg.event_gen, seen, 50'000'000);
+        dbg_wait(g_dbg.event_gen, seen, 20'000'000);
         continue;
       }
     } else {
@@ -1405,12 +1531,7 @@ void Stub::run() {
       end_session();
       continue;
     }
-    if (g_dbg.session.load(std::memory_order_seq_cst) == 0) {
-      // A debugger's first bytes: the target stops (threads inside run on
-      // to their next exit or exception).
-      g_dbg.halted.store(1, std::memory_order_seq_cst);
-      g_dbg.session.store(1, std::memory_order_seq_cst);
-    }
+    g_dbg.session.store(1, std::memory_order_seq_cst);
     for (const char c : got) {
       const rsp::Event ev = reader_.push(c);
       switch (ev.kind) {
@@ -1423,11 +1544,10 @@ void Stub::run() {
           send_raw("-");
           break;
         case rsp::Event::kInterrupt:
-          if (running_ && !stop_pending()) {
-            g_dbg.halted.store(1, std::memory_order_seq_cst);
-            running_ = false;
-            stop_reply(selected(0), SIGINT);
-          }
+          // All-stop's interrupt: every thread is asked to stop; the first
+          // that does answers the resume.
+          for (auto& w : g.workers)
+            if (w) request_stop(*w);
           break;
         default:
           break;
@@ -1454,6 +1574,7 @@ long entry(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
     if (w.ex.vector != sgx::vector::kBp && w.ex.vector != sgx::vector::kDb) break;
     code = transition(w, MailOp::kEresume, gate, in);
   }
+  debug_left(w);
   return code;
 }
 

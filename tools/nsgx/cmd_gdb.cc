@@ -122,7 +122,7 @@ int run_stub(const std::string& pid_arg) {
   }
   // gdb's bytes to the stub, one message per read (the stub reads a stream
   // of them); the stub's messages to gdb.
-  std::vector<char> buf(4096);
+  std::vector<char> buf(std::size_t{64} * 1024);  // more than the stub's largest message (a packet of 4 KiB)
   pollfd fds[2] = {{0, POLLIN, 0}, {stub, POLLIN, 0}};
   for (;;) {
     if (poll(fds, 2, -1) < 0) {
@@ -219,10 +219,17 @@ std::optional<int> run_gdb(int argc, char** argv) {
   }
   // A debug enclave's crash is also described on stderr by the runtime.
   setenv("NSGX_DEBUG", "1", 0);
+  // The extension runs this program for a system monitor's debugging stub.
+  setenv("NSGX_GDB_NSGX", self_path().c_str(), 1);
   std::vector<std::string> gargv = {gdb, "-q"};
   if (isolated) {
     // The default backend; the application's own choice of another is overridden.
     setenv("NSGX_BACKEND", "isolated", 1);
+    // A system monitor's enclave is reached through its debugging stub, a
+    // remote target beside the application's native one: gdb resumes two
+    // targets together only if each runs in non-stop mode underneath (the
+    // user still sees all-stop).
+    gargv.insert(gargv.end(), {"-iex", "maint set target-non-stop on"});
   } else {
     gargv.insert(gargv.end(), {"-iex", "set exec-wrapper " + shell_quote(self_path()) + " exec --"});
   }

@@ -203,6 +203,9 @@ struct Host {
   std::uint8_t* view = nullptr;  // the enclave memfd, read/write, for the host's own use
   std::atomic<std::int8_t>* prot = nullptr;      // per ELRANGE page: the enclave's view
   std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
+  // The same, for the debugging stub's thread: published once a worker is
+  // made (the channel thread makes workers for TCSs added later).
+  std::unique_ptr<std::atomic<Worker*>[]> published;
   std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
   ThreadSlot* threads = nullptr;                 // the monitor's thread table: which TCS each worker is inside
   AppMemory app;                                 // the application's memory, mirrored on demand
@@ -362,6 +365,7 @@ Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
   w->block->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
                     reinterpret_cast<std::uint64_t>(nsgx_host_gates) + std::uint64_t{slot} * kGateStub};
   g.workers[slot] = std::move(w);
+  g.published[slot].store(g.workers[slot].get(), std::memory_order_release);
   return g.workers[slot].get();
 }
 
@@ -1182,6 +1186,14 @@ std::string rsp_id(const Worker* w) {
   return buf;
 }
 
+// The workers made so far (the stub's thread reads them as published).
+std::vector<Worker*> workers() {
+  std::vector<Worker*> out;
+  for (std::size_t i = 0; i < g.workers.size(); ++i)
+    if (Worker* w = g.published[i].load(std::memory_order_acquire)) out.push_back(w);
+  return out;
+}
+
 class Stub {
  public:
   void run();
@@ -1211,14 +1223,14 @@ class Stub {
 
 Worker* Stub::worker(std::uint64_t id) const {
   if (id == 0 || id > g.workers.size()) return nullptr;
-  return g.workers[id - 1].get();
+  return g.published[id - 1].load(std::memory_order_acquire);
 }
 
 Worker* Stub::selected(std::uint64_t id) const {
   if (Worker* w = worker(id)) return w;
   if (last_ != nullptr) return last_;
-  for (auto& w : g.workers)
-    if (w) return w.get();
+  for (Worker* w : workers())
+    if (w) return w;
   return nullptr;
 }
 
@@ -1244,9 +1256,9 @@ std::string Stub::stop_text(Worker& w) {
 }
 
 Worker* Stub::take_pending() {
-  for (auto& w : g.workers) {
+  for (Worker* w : workers()) {
     std::uint32_t one = 1;
-    if (w && w->dbg_pending.compare_exchange_strong(one, 0, std::memory_order_seq_cst)) return w.get();
+    if (w && w->dbg_pending.compare_exchange_strong(one, 0, std::memory_order_seq_cst)) return w;
   }
   return nullptr;
 }
@@ -1326,7 +1338,7 @@ bool Stub::vcont(std::string_view actions) {
     list[n++] = {static_cast<char>(what == 'C' ? 'c' : what == 'S' ? 's' : what), id};
   }
   if (n == 0) return false;
-  for (auto& w : g.workers) {
+  for (Worker* w : workers()) {
     if (!w) continue;
     for (std::size_t i = 0; i < n; ++i) {
       if (list[i].thread != 0 && list[i].thread != w->index + 1) continue;
@@ -1342,7 +1354,7 @@ bool Stub::vcont(std::string_view actions) {
 }
 
 void Stub::end_session() {
-  for (auto& w : g.workers)
+  for (Worker* w : workers())
     if (w) {
       w->dbg_step = false;
       w->dbg_pending.store(0, std::memory_order_seq_cst);
@@ -1363,7 +1375,7 @@ void Stub::packet(std::string_view p) {
   std::string r;
   if (p == "?") {
     // Every stopped thread once more: the first now, the rest by vStopped.
-    for (auto& w : g.workers)
+    for (Worker* w : workers())
       if (w && w->dbg_stopped.load(std::memory_order_seq_cst) != 0 && w->dbg_owed.load() == 0)
         w->dbg_pending.store(1, std::memory_order_seq_cst);
     if (Worker* w = take_pending()) {
@@ -1405,8 +1417,8 @@ void Stub::packet(std::string_view p) {
   if (p == "qC") return reply("QC" + rsp_id(selected(g_thread_)));
   if (p == "qfThreadInfo") {
     r = "m";
-    for (auto& w : g.workers)
-      if (w) r += rsp_id(w.get()) + ",";
+    for (Worker* w : workers())
+      if (w) r += rsp_id(w) + ",";
     if (r.size() > 1) r.pop_back();
     return reply(r.size() > 1 ? r : std::string("l"));
   }
@@ -1546,7 +1558,7 @@ void Stub::run() {
         case rsp::Event::kInterrupt:
           // All-stop's interrupt: every thread is asked to stop; the first
           // that does answers the resume.
-          for (auto& w : g.workers)
+          for (Worker* w : workers())
             if (w) request_stop(*w);
           break;
         default:
@@ -1752,6 +1764,7 @@ int run() {
   nsgx_altstack_lo = reinterpret_cast<std::uint64_t>(g.slots);
   nsgx_altstack_span = span;
   g.workers.resize(n);
+  g.published = std::make_unique<std::atomic<Worker*>[]>(n);
   const auto* tcs = reinterpret_cast<const std::uint64_t*>(start.body.data() + sizeof(HostStart));
   for (std::uint32_t i = 0; i < g.cfg.tcs_count; ++i) make_worker(i, tcs[i]);
   struct sigaction sa {};

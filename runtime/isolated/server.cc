@@ -468,8 +468,10 @@ void Server::host_lost(Host& h) {
 
 void Server::stop_host(Host& h) {
   {
+    // Only this host's entry: a pid the kernel reused for a newer host is that host's.
     std::lock_guard lock(mu_);
-    hosts_by_pid_.erase(h.pid);
+    if (const auto it = hosts_by_pid_.find(h.pid); it != hosts_by_pid_.end() && it->second.lock().get() == &h)
+      hosts_by_pid_.erase(it);
   }
   kill(h.pid, SIGKILL);
   ::shutdown(h.fd, SHUT_RDWR);

@@ -7,7 +7,8 @@
 # monitor): the owner (OWNER) and another user (OTHER).
 #   - the owner's scripted gdb session (nsgx gdb --isolated, batch mode)
 #     stops at a breakpoint in an enclave function, steps, prints a local
-#     and a backtrace that crosses the ECALL (the control);
+#     and a backtrace that crosses the ECALL (the control); a page fault
+#     stops gdb at its line, and then reaches the application;
 #   - another user asking for the owner's debug enclave's stub is refused;
 #   - the owner asking for its own production enclave's stub is refused;
 #   - a hostile client (stub_client.py) as the owner: malformed and
@@ -96,6 +97,16 @@ check "nsgx-bt: the application thread that made the ECALL, down to main" \
 check "the stub was detached before the enclave went" has "nsgx: debug enclave .* unloaded, its enclave host [0-9]+ detached"
 check "the program finished normally" has "result 1765"
 check "... exit 0" has "exited normally"
+
+echo "== a page fault in the enclave stops gdb there, then reaches the application"
+out=$(as $OWNER timeout 240 "$nsgx" gdb --gdb "$gdb" --isolated -batch -ex run -ex continue -ex bt -ex continue \
+  -ex continue -- "$app" "$enclave" crash 2>&1)
+echo "$out"
+check "the fault stopped gdb in the enclave thread (SIGSEGV)" has "^Thread 2\.1 received signal SIGSEGV"
+check "... at the faulting function" has "in ecall_crash \(address=0\) at .*debug_enclave.c:18"
+check "continued, the crash reached the application: #PF at address 0, then SGX_ERROR_ENCLAVE_CRASHED" \
+  has "nsgx: enclave at 0x[0-9a-f]+ crashed: #PF \(vector 14\), error code 0x[0-9a-f]+, address 0x0"
+check "... exit 1" has "ecall: 0x1006"
 
 # hold FD [nodebug]: the owner's application holding an enclave, its
 # standard input a FIFO on descriptor FD of this script; sets `host` to its

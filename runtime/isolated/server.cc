@@ -841,6 +841,18 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
 // Who may use this monitor: its own uid, root, and — for the system
 // monitor — the members of the clients' group (the peer's primary or
 // supplementary groups as the kernel recorded them at connect()).
+// Discards what is queued on the monitor's end of a debugging channel.
+// Bounded: a host (whose enclave may have taken it over) that keeps
+// sending must not hold this thread, which holds mu_. The queue holds
+// at most the socket's buffer anyway (about 200 KiB).
+namespace {
+void drain(int fd) {
+  std::uint8_t junk[512];
+  for (int i = 0; i < 4096 && recv(fd, junk, sizeof junk, MSG_DONTWAIT) > 0; ++i) {
+  }
+}
+}  // namespace
+
 // The owner's debugging session on a debug enclave (docs/threat-model.md
 // "Debugging"): the checks are the monitor's, on what it knows itself —
 // the creator's SO_PEERCRED uid and the SECS it launched — never on
@@ -858,9 +870,7 @@ int Server::debug_attach(Connection& c, pid_t pid) {
   if (!h->debug || h->debug_fd < 0) return -EACCES;
   if (h->session != nullptr) return -EBUSY;
   // What a previous session left unread must not reach this one.
-  std::uint8_t junk[512];
-  while (recv(h->debug_fd, junk, sizeof junk, MSG_DONTWAIT) > 0) {
-  }
+  drain(h->debug_fd);
   const int fd = fcntl(h->debug_fd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return -errno;
   h->session = &c;
@@ -878,7 +888,10 @@ void Server::debug_detach(Connection& c) {
     const std::shared_ptr<Host> h = weak.lock();
     if (!h || h->session != &c) continue;
     h->session = nullptr;
-    // Never blocks: a host that does not read only keeps its own threads stopped.
+    // What the stub sent and the client never read goes, so that a stub
+    // blocked on a full queue reads the end; never blocks: a host that does
+    // not read only keeps its own threads stopped.
+    drain(h->debug_fd);
     (void)send(h->debug_fd, kDebugSessionEnd, sizeof kDebugSessionEnd - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
   }
 }

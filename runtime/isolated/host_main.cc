@@ -1199,17 +1199,17 @@ class Stub {
   void run();
 
  private:
-  void send_raw(std::string_view bytes);
+  static void send_raw(std::string_view bytes);
   void reply(std::string_view payload);
   void packet(std::string_view p);
   void end_session();
-  Worker* take_pending();
+  static Worker* take_pending();
   std::string stop_text(Worker& w);
   void flush_stops();
-  bool vcont(std::string_view actions);
-  void request_stop(Worker& w);
-  void release(Worker& w, bool step);
-  Worker* worker(std::uint64_t id) const;
+  static bool vcont(std::string_view actions);
+  static void request_stop(Worker& w);
+  static void release(Worker& w, bool step);
+  static Worker* worker(std::uint64_t id);
   Worker* selected(std::uint64_t id) const;
 
   rsp::Reader reader_;
@@ -1221,7 +1221,7 @@ class Stub {
   std::string out_;
 };
 
-Worker* Stub::worker(std::uint64_t id) const {
+Worker* Stub::worker(std::uint64_t id) {
   if (id == 0 || id > g.workers.size()) return nullptr;
   return g.published[id - 1].load(std::memory_order_acquire);
 }

@@ -34,8 +34,9 @@ int Message::take_fd(std::size_t i) {
 
 namespace {
 // The most any message carries: an enclave host's start (enclave memory,
-// window, thread table, the application's memory and its maps).
-constexpr std::size_t kMaxFds = 5;
+// window, thread table, the application's memory and its maps, and a debug
+// enclave's debugging channel).
+constexpr std::size_t kMaxFds = 6;
 
 int send_iov(int fd, iovec* iov, int n, std::span<const int> fds, int flags = 0) {
   msghdr m{};

@@ -50,6 +50,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "arch/sgx/pageinfo.h"
@@ -67,6 +69,7 @@
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/host_sandbox.h"
 #include "runtime/isolated/mailbox.h"
+#include "runtime/isolated/rsp.h"
 
 extern "C" {
 std::uint32_t nsgx_fsgs_mode = static_cast<std::uint32_t>(nsgx::runtime::FsgsMode::kHold);
@@ -181,13 +184,28 @@ struct Worker {
   std::atomic<std::uint32_t> reply_ready{0};
   std::size_t reply_len = 0;
   std::array<std::uint8_t, kMaxReply> reply{};
+  // A debug enclave's debugger (the stub below): where this thread waits
+  // for it, whether it has a stop the debugger has not been told of, the
+  // stop's signal, and whether its next ERESUME single-steps (TF).
+  std::atomic<std::uint32_t> dbg_parked{0};  // kDbgAtAex or kDbgBeforeEntry while waiting
+  std::atomic<std::uint32_t> dbg_stopped{0};  // stopped as the debugger sees it: the gate holds it
+  std::atomic<std::uint32_t> dbg_owed{0};     // a stop the debugger asked for, not yet queued
+  std::atomic<std::uint32_t> dbg_pending{0};  // a stop reply queued, not yet sent
+  std::atomic<std::uint32_t> dbg_inside{0};   // between the gate and the end of an entry
+  std::uint32_t dbg_signal = 0;
+  bool dbg_step = false;
 };
+constexpr std::uint32_t kDbgAtAex = 1;        // stopped by an AEX: its state is SSA frame CSSA-1
+constexpr std::uint32_t kDbgBeforeEntry = 2;  // held outside the enclave while the debugger has it stopped
 
 struct Host {
   HostStart cfg{};
   std::uint8_t* view = nullptr;  // the enclave memfd, read/write, for the host's own use
   std::atomic<std::int8_t>* prot = nullptr;      // per ELRANGE page: the enclave's view
   std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
+  // The same, for the debugging stub's thread: published once a worker is
+  // made (the channel thread makes workers for TCSs added later).
+  std::unique_ptr<std::atomic<Worker*>[]> published;
   std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
   ThreadSlot* threads = nullptr;                 // the monitor's thread table: which TCS each worker is inside
   AppMemory app;                                 // the application's memory, mirrored on demand
@@ -347,6 +365,7 @@ Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
   w->block->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
                     reinterpret_cast<std::uint64_t>(nsgx_host_gates) + std::uint64_t{slot} * kGateStub};
   g.workers[slot] = std::move(w);
+  g.published[slot].store(g.workers[slot].get(), std::memory_order_release);
   return g.workers[slot].get();
 }
 
@@ -563,9 +582,17 @@ struct HostLeaves {
   }
 };
 
+constexpr std::uint64_t kTrapFlag = 0x100;  // RFLAGS.TF
+
 void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
   Exception ex = runtime::exception_of_signal(sig, info, uc);
+  if (ex.vector == sgx::vector::kDb && !in_elrange(rip)) {
+    // A debugger's single step that left the enclave (through the exit
+    // gate, host code): not the enclave's; the step ends here, unseen.
+    runtime::set(uc, REG_EFL, runtime::ureg(uc, REG_EFL) & ~kTrapFlag);
+    return;
+  }
   if (sig == SIGSYS) {
     // A system call from enclave code (the first filter traps them all):
     // SYSCALL is #UD inside an enclave, reported at the instruction. One
@@ -666,6 +693,12 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
       w.resume_pending = false;
       runtime::load_state(uc, w.resume_state);
       runtime::restore_fp(uc, ByteSpan(w.resume_xsave.data(), w.resume_xsave_len));
+      if (w.dbg_step) {
+        // The debugger's single step (debug enclaves only, Stub::resume):
+        // TF, which the SSA's RFLAGS never carries in (load_state).
+        w.dbg_step = false;
+        runtime::set(uc, REG_EFL, runtime::ureg(uc, REG_EFL) | kTrapFlag);
+      }
       __atomic_store_n(&b->header.in_enclave, 1u, __ATOMIC_RELEASE);
       return;
     }
@@ -814,6 +847,754 @@ long transition(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
   return code;
 }
 
+// ------------------------------------------------------------------ debugging
+//
+// A debug enclave's gdb remote-protocol stub (docs/threat-model.md
+// "Debugging", docs/monitor-interface.md "Debugging"). Only a debug
+// enclave's host has a debugging channel (the monitor sends it with
+// kHostDebug), and only the enclave's owner is lent the other end. The stub
+// is this process's, so what a debugger asks for runs in the enclave's own
+// sandboxed host — never in the monitor — and reaches only what SGX's
+// EDBGRD/EDBGWR and a debug enclave's SSA give a debugger on hardware:
+// ELRANGE (code through the host's private copy, so breakpoints never
+// reach the EPC) and the state of this enclave's threads stopped at an AEX.
+// It has no command that runs anything, opens a file or touches a process.
+//
+// Threads stop one by one (gdb's non-stop protocol; gdb shows all-stop on
+// top of it with `maint set target-non-stop on`): a worker that takes an
+// AEX for #BP or #DB (int3, a single step) or a fault stops there, its
+// registers in its SSA frame; a worker the debugger asks to stop stops
+// before its next entry — at once if it is outside the enclave, else when
+// its entry ends (there is no way to interrupt enclave code from here).
+// A stopped worker enters nothing until the debugger resumes it. Single
+// step: TF on the ERESUME (SDM: a debug enclave may be single-stepped); a
+// #DB that lands outside ELRANGE (the step left through the exit gate) is
+// not a stop. Resumed, #BP and #DB go on with ERESUME; a fault goes on to
+// the application as without a debugger.
+struct DebugState {
+  int fd = -1;                              // the debugging channel; -1: not a debug enclave
+  std::atomic<std::uint32_t> session{0};    // a debugger talks on the channel
+  std::atomic<std::uint32_t> run_gen{0};    // futex: stopped workers wait for it to change
+  std::atomic<std::uint32_t> event_gen{0};  // futex: the stub waits for a worker's stop
+} g_dbg;
+
+void dbg_wake(std::atomic<std::uint32_t>& word) {
+  word.fetch_add(1, std::memory_order_seq_cst);
+  raw_syscall(SYS_futex, reinterpret_cast<long>(&word), FUTEX_WAKE_PRIVATE, INT32_MAX);
+}
+
+void dbg_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen, long timeout_ns = 0) {
+  timespec ts{0, timeout_ns};
+  raw_syscall(SYS_futex, reinterpret_cast<long>(&word), FUTEX_WAIT_PRIVATE, static_cast<long>(seen),
+              timeout_ns > 0 ? reinterpret_cast<long>(&ts) : 0);
+}
+
+bool debugging() { return g_dbg.fd >= 0 && g_dbg.session.load(std::memory_order_seq_cst) != 0; }
+
+// Queues a stop reply for `w` (the stub sends it).
+void queue_stop(Worker& w, std::uint32_t sig) {
+  w.dbg_signal = sig;
+  w.dbg_pending.store(1, std::memory_order_seq_cst);
+  dbg_wake(g_dbg.event_gen);
+}
+
+// Before any entry: a stopped worker waits here until resumed. `inside`
+// is published before `stopped` is read, and the stub sets `stopped`
+// before it reads `inside` (both sequentially consistent): either the stub
+// sees this worker inside and leaves the stop to its exit, or this worker
+// sees the stop and does not enter.
+void debug_gate(Worker& w) {
+  w.dbg_inside.store(1, std::memory_order_seq_cst);
+  for (;;) {
+    const std::uint32_t gen = g_dbg.run_gen.load(std::memory_order_seq_cst);
+    if (!debugging() || w.dbg_stopped.load(std::memory_order_seq_cst) == 0) break;
+    w.dbg_inside.store(0, std::memory_order_seq_cst);
+    w.dbg_parked.store(kDbgBeforeEntry, std::memory_order_seq_cst);
+    dbg_wait(g_dbg.run_gen, gen);
+    w.dbg_parked.store(0, std::memory_order_seq_cst);
+    w.dbg_inside.store(1, std::memory_order_seq_cst);
+  }
+}
+
+// After an entry: a stop the debugger asked for while this worker was
+// inside is due now (it is outside until its next gate).
+void debug_left(Worker& w) {
+  w.dbg_inside.store(0, std::memory_order_seq_cst);
+  std::uint32_t owed = 1;
+  if (debugging() && w.dbg_owed.compare_exchange_strong(owed, 0, std::memory_order_seq_cst)) queue_stop(w, 0);
+}
+
+// gdb's signal for an exception vector: what Linux delivers natively.
+std::uint32_t signal_of(std::uint8_t vector) {
+  switch (vector) {
+    case sgx::vector::kDb:
+    case sgx::vector::kBp:
+      return SIGTRAP;
+    case sgx::vector::kUd:
+      return SIGILL;
+    case sgx::vector::kDe:
+    case sgx::vector::kMf:
+    case sgx::vector::kXm:
+      return SIGFPE;
+    case sgx::vector::kAc:
+      return SIGBUS;
+    default:
+      return SIGSEGV;
+  }
+}
+
+// After an AEX: a stop for the debugger, if one is attached; returns once
+// it resumes the thread (false: no debugger, nothing happened).
+bool debug_stop(Worker& w) {
+  if (!debugging()) return false;
+  w.dbg_stopped.store(1, std::memory_order_seq_cst);
+  w.dbg_owed.store(0, std::memory_order_seq_cst);  // this stop answers any asked for
+  w.dbg_parked.store(kDbgAtAex, std::memory_order_seq_cst);
+  queue_stop(w, signal_of(w.ex.vector));
+  for (;;) {
+    const std::uint32_t gen = g_dbg.run_gen.load(std::memory_order_seq_cst);
+    if (!debugging() || w.dbg_stopped.load(std::memory_order_seq_cst) == 0) break;
+    dbg_wait(g_dbg.run_gen, gen);
+  }
+  w.dbg_parked.store(0, std::memory_order_seq_cst);
+  return true;
+}
+
+// ---- the stub's view of the enclave (the stub thread only)
+
+// The stopped thread's SSA frame (CSSA-1), if it is stopped at an AEX.
+sgx::Gprsgx* stopped_gpr(Worker* w, std::uint8_t** xsave = nullptr) {
+  if (w == nullptr || w->dbg_parked.load(std::memory_order_seq_cst) != kDbgAtAex) return nullptr;
+  const sgx::Tcs* t = tcs_of(*w);
+  std::uint64_t first = 0;
+  if (t->cssa == 0 || !ssa_frame(*t, t->cssa - 1, first)) return nullptr;
+  if (xsave != nullptr) *xsave = at(first);
+  return gprsgx_at(first);
+}
+
+// gdb's amd64 registers in the order of the target description below:
+// (GPRSGX offset or -1, size) per register number.
+struct RegSlot {
+  int gpr;        // offset in GPRSGX, -1: not there
+  int fx;         // offset in the SSA's XSAVE legacy region (FXSAVE layout), -1: not there
+  unsigned size;  // bytes in the 'g' packet
+};
+constexpr int kGpr(std::size_t off) { return static_cast<int>(off); }
+constexpr RegSlot kRegs[] = {
+    {kGpr(offsetof(sgx::Gprsgx, rax)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rbx)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rcx)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rdx)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rsi)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rdi)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rbp)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rsp)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r8)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r9)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r10)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r11)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r12)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r13)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r14)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, r15)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, rip)), -1, 8},  // 16
+    {kGpr(offsetof(sgx::Gprsgx, rflags)), -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},
+    {-1, -1, 4},  // cs ss ds es fs gs
+    {-1, 32, 10},
+    {-1, 48, 10},
+    {-1, 64, 10},
+    {-1, 80, 10},  // st0-st7 (FXSAVE: 16 bytes apart)
+    {-1, 96, 10},
+    {-1, 112, 10},
+    {-1, 128, 10},
+    {-1, 144, 10},
+    {-1, 0, 4},
+    {-1, 2, 4},
+    {-1, -1, 4},
+    {-1, 12, 4},
+    {-1, 8, 4},
+    {-1, 20, 4},
+    {-1, 16, 4},
+    {-1, 6, 4},  // 32: fctrl..fop
+    {-1, 160, 16},
+    {-1, 176, 16},
+    {-1, 192, 16},
+    {-1, 208, 16},
+    {-1, 224, 16},
+    {-1, 240, 16},  // 40: xmm0-15
+    {-1, 256, 16},
+    {-1, 272, 16},
+    {-1, 288, 16},
+    {-1, 304, 16},
+    {-1, 320, 16},
+    {-1, 336, 16},
+    {-1, 352, 16},
+    {-1, 368, 16},
+    {-1, 384, 16},
+    {-1, 400, 16},
+    {-1, 24, 4},  // 56: mxcsr
+    {-1, -1, 8},  // 57: orig_rax
+    {kGpr(offsetof(sgx::Gprsgx, fs_base)), -1, 8},
+    {kGpr(offsetof(sgx::Gprsgx, gs_base)), -1, 8},  // 58, 59
+};
+constexpr std::size_t kRegCount = sizeof kRegs / sizeof kRegs[0];
+static_assert(kRegCount == 60, "the target description's registers");
+// FXSAVE's fop and the x87 control words are 16 bits; gdb's are 32.
+constexpr unsigned fx_width(int fx) {
+  return fx == 0 || fx == 2 || fx == 6 || fx == 12 || fx == 20 ? 2 : fx == 8 || fx == 16 ? 4 : 0;
+}
+
+// The target description (GDB manual, "Target Descriptions"; the features
+// gdb's amd64 support looks for: i386.core, .sse, .linux, .segments).
+std::string target_xml() {
+  static const char* const kNames[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+                                       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+  std::string x =
+      "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\"><target>"
+      "<architecture>i386:x86-64</architecture><osabi>GNU/Linux</osabi><feature name=\"org.gnu.gdb.i386.core\">";
+  int n = 0;
+  const auto reg = [&](const std::string& name, int bits, const char* type, const char* group = nullptr) {
+    x += "<reg name=\"" + name + "\" bitsize=\"" + std::to_string(bits) + "\" type=\"" + type + "\" regnum=\"" +
+         std::to_string(n++) + "\"" + (group ? std::string(" group=\"") + group + "\"" : std::string()) + "/>";
+  };
+  for (const char* r : kNames)
+    reg(r, 64, std::string_view(r) == "rbp" || std::string_view(r) == "rsp" ? "data_ptr" : "int64");
+  reg("rip", 64, "code_ptr");
+  reg("eflags", 32, "int32");
+  for (const char* r : {"cs", "ss", "ds", "es", "fs", "gs"}) reg(r, 32, "int32");
+  for (int i = 0; i < 8; ++i) reg("st" + std::to_string(i), 80, "i387_ext");
+  for (const char* r : {"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"})
+    reg(r, 32, "int", "float");
+  x += "</feature><feature name=\"org.gnu.gdb.i386.sse\">";
+  for (int i = 0; i < 16; ++i) reg("xmm" + std::to_string(i), 128, "uint128", "vector");
+  reg("mxcsr", 32, "int", "vector");
+  x += "</feature><feature name=\"org.gnu.gdb.i386.linux\">";
+  reg("orig_rax", 64, "int");
+  x += "</feature><feature name=\"org.gnu.gdb.i386.segments\">";
+  reg("fs_base", 64, "int");
+  reg("gs_base", 64, "int");
+  x += "</feature></target>";
+  return x;
+}
+
+// One register's bytes (little-endian) for a stopped thread, or 'x's
+// ("unavailable") for a thread that is not stopped at an AEX — except its
+// RIP, which is where it will enter next (`entry`: TCS.OENTRY), so that
+// gdb has a place to show for every thread (it refuses a connection whose
+// current thread has no PC).
+void append_reg(std::string& out, std::size_t n, const sgx::Gprsgx* gpr, const std::uint8_t* fx, std::uint64_t entry) {
+  const RegSlot& r = kRegs[n];
+  std::array<std::uint8_t, 16> v{};
+  if (gpr == nullptr && n == 16 && entry != 0) {
+    std::memcpy(v.data(), &entry, 8);
+    rsp::append_hex(out, std::span<const std::uint8_t>(v.data(), 8));
+    return;
+  }
+  if (gpr == nullptr) {
+    out.append(std::size_t{r.size} * 2, 'x');
+    return;
+  }
+  if (r.gpr >= 0) {
+    std::memcpy(v.data(), reinterpret_cast<const std::uint8_t*>(gpr) + r.gpr, r.size);
+  } else if (r.fx >= 0) {
+    const unsigned width = r.size == 4 ? fx_width(r.fx) : r.size;
+    if (r.fx == 24)
+      std::memcpy(v.data(), fx + 24, 4);  // mxcsr
+    else
+      std::memcpy(v.data(), fx + r.fx, width);
+  } else if (n == 18 || n == 19) {
+    v[0] = n == 18 ? 0x33 : 0x2b;  // the user code and stack selectors of 64-bit Linux
+  } else if (n == 57) {
+    std::memset(v.data(), 0xff, 8);  // orig_rax: no system call in progress
+  } else if (n == 34) {
+    // ftag: FXSAVE keeps one "valid" bit per register; gdb wants the full
+    // tag word (11 = empty).
+    std::uint16_t tag = 0;
+    for (int i = 0; i < 8; ++i) tag = static_cast<std::uint16_t>(tag | ((fx[4] >> i & 1) ? 0 : 3) << (2 * i));
+    std::memcpy(v.data(), &tag, 2);
+  }
+  rsp::append_hex(out, std::span<const std::uint8_t>(v.data(), r.size));
+}
+
+// Writes one register of a stopped thread: the GPRSGX ones only (what
+// ERESUME loads; the x87/SSE state and the selectors are read-only here).
+bool write_reg(std::size_t n, sgx::Gprsgx* gpr, std::span<const std::uint8_t> v) {
+  if (n >= kRegCount || gpr == nullptr || v.size() != kRegs[n].size) return false;
+  if (kRegs[n].gpr < 0) return false;
+  std::uint64_t val = 0;
+  std::memcpy(&val, v.data(), v.size());
+  std::memcpy(reinterpret_cast<std::uint8_t*>(gpr) + kRegs[n].gpr, &val, n == 17 ? 8 : v.size());
+  return true;
+}
+
+// Memory: ELRANGE only, page by page as the enclave's own view allows.
+// Reads: a page the enclave can read (or a TCS) from the view of the EPC,
+// a private code page from the copy that holds the breakpoints. Writes: a
+// page the enclave can write (the EPC, as EDBGWR), or a private code page
+// (the copy; made writable for the moment of the write). Anything else —
+// outside ELRANGE, a page the enclave does not have — is refused.
+std::size_t read_enclave(std::uint64_t addr, std::span<std::uint8_t> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const std::uint64_t a = addr + done;
+    if (a < addr || !in_elrange(a)) break;
+    const std::uint64_t page = a & ~(kPage - 1);
+    const std::int8_t e = g.prot[(page - g.cfg.base) / kPage].load(std::memory_order_relaxed);
+    if ((e & (PROT_READ | kTableTcs)) == 0) break;
+    const std::size_t n = std::min<std::uint64_t>(out.size() - done, page + kPage - a);
+    std::memcpy(out.data() + done, (e & kTablePrivate) != 0 ? reinterpret_cast<const std::uint8_t*>(a) : at(a), n);
+    done += n;
+  }
+  return done;
+}
+
+bool write_enclave(std::uint64_t addr, std::span<const std::uint8_t> in) {
+  if (in.empty()) return in_elrange(addr);
+  if (!in_elrange(addr, in.size())) return false;
+  for (std::uint64_t p = addr & ~(kPage - 1); p < addr + in.size(); p += kPage) {
+    const std::int8_t e = g.prot[(p - g.cfg.base) / kPage].load(std::memory_order_relaxed);
+    if ((e & kTablePrivate) == 0 && (e & PROT_WRITE) == 0) return false;
+  }
+  std::size_t done = 0;
+  while (done < in.size()) {
+    const std::uint64_t a = addr + done, page = a & ~(kPage - 1);
+    const std::size_t n = std::min<std::uint64_t>(in.size() - done, page + kPage - a);
+    const std::int8_t e = g.prot[(page - g.cfg.base) / kPage].load(std::memory_order_relaxed);
+    if ((e & kTablePrivate) != 0) {
+      const int prot = e & (PROT_READ | PROT_EXEC);
+      if (raw_syscall(SYS_mprotect, static_cast<long>(page), static_cast<long>(kPage), prot | PROT_WRITE) != 0)
+        return false;
+      std::memcpy(reinterpret_cast<std::uint8_t*>(a), in.data() + done, n);
+      raw_syscall(SYS_mprotect, static_cast<long>(page), static_cast<long>(kPage), prot);
+    } else {
+      std::memcpy(at(a), in.data() + done, n);
+    }
+    done += n;
+  }
+  return true;
+}
+
+// Where a thread enters the enclave next: base + TCS.OENTRY (SDM EENTER).
+std::uint64_t entry_of(Worker* w) {
+  if (w == nullptr || !is_tcs(w->tcs)) return 0;
+  return g.cfg.base + tcs_of(*w)->oentry;
+}
+
+std::string rsp_id(const Worker* w) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%x", w != nullptr ? w->index + 1 : 1);
+  return buf;
+}
+
+// The workers made so far (the stub's thread reads them as published).
+std::vector<Worker*> workers() {
+  std::vector<Worker*> out;
+  for (std::size_t i = 0; i < g.workers.size(); ++i)
+    if (Worker* w = g.published[i].load(std::memory_order_acquire)) out.push_back(w);
+  return out;
+}
+
+class Stub {
+ public:
+  void run();
+
+ private:
+  static void send_raw(std::string_view bytes);
+  void reply(std::string_view payload);
+  void packet(std::string_view p);
+  void end_session();
+  static Worker* take_pending();
+  std::string stop_text(Worker& w);
+  void flush_stops();
+  static bool vcont(std::string_view actions);
+  static void request_stop(Worker& w);
+  static void release(Worker& w, bool step);
+  static Worker* worker(std::uint64_t id);
+  Worker* selected(std::uint64_t id) const;
+
+  rsp::Reader reader_;
+  bool non_stop_ = false;                      // QNonStop:1 (stops are notifications)
+  bool notified_ = false;                      // non-stop: a %Stop notification awaits vStopped
+  bool waiting_ = false;                       // all-stop: a resume awaits its stop reply
+  std::uint64_t g_thread_ = 0, c_thread_ = 0;  // Hg/Hc; 0: any
+  Worker* last_ = nullptr;                     // the thread of the latest stop
+  std::string out_;
+};
+
+Worker* Stub::worker(std::uint64_t id) {
+  if (id == 0 || id > g.workers.size()) return nullptr;
+  return g.published[id - 1].load(std::memory_order_acquire);
+}
+
+Worker* Stub::selected(std::uint64_t id) const {
+  if (Worker* w = worker(id)) return w;
+  if (last_ != nullptr) return last_;
+  for (Worker* w : workers())
+    if (w) return w;
+  return nullptr;
+}
+
+void Stub::send_raw(std::string_view bytes) {
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  (void)sendmsg(g_dbg.fd, &m, MSG_NOSIGNAL);  // a debugger gone is the monitor's to notice (session end)
+}
+
+void Stub::reply(std::string_view payload) {
+  out_.clear();
+  rsp::frame(payload, out_);
+  send_raw(out_);
+}
+
+std::string Stub::stop_text(Worker& w) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "T%02xthread:%x;", w.dbg_signal & 0xff, w.index + 1);
+  last_ = &w;
+  return buf;
+}
+
+Worker* Stub::take_pending() {
+  for (Worker* w : workers()) {
+    std::uint32_t one = 1;
+    if (w && w->dbg_pending.compare_exchange_strong(one, 0, std::memory_order_seq_cst)) return w;
+  }
+  return nullptr;
+}
+
+// Queued stops to the debugger: in non-stop mode one notification at a
+// time (the rest answer its vStopped), in all-stop mode the answer to the
+// resume that waits for it.
+void Stub::flush_stops() {
+  if (non_stop_ ? notified_ : !waiting_) return;
+  Worker* w = take_pending();
+  if (w == nullptr) return;
+  const std::string text = stop_text(*w);
+  if (non_stop_) {
+    out_ = "%";
+    rsp::frame("Stop:" + text, out_);
+    out_.erase(1, 1);  // "%Stop:...#cs": a notification is framed by '%', not '$'
+    send_raw(out_);
+    notified_ = true;
+  } else {
+    waiting_ = false;
+    reply(text);
+  }
+}
+
+// vCont;t: stopped at once if outside the enclave (it will wait at its
+// next entry), else when its entry ends (debug_left) or at an AEX.
+void Stub::request_stop(Worker& w) {
+  if (w.dbg_stopped.load(std::memory_order_seq_cst) != 0) return;
+  w.dbg_owed.store(1, std::memory_order_seq_cst);
+  w.dbg_stopped.store(1, std::memory_order_seq_cst);
+  std::uint32_t owed = 1;
+  if (w.dbg_inside.load(std::memory_order_seq_cst) == 0 &&
+      w.dbg_owed.compare_exchange_strong(owed, 0, std::memory_order_seq_cst))
+    queue_stop(w, 0);
+}
+
+// vCont;c or s: a thread whose stop the debugger has been told of goes on
+// (a stop not yet told stays, so that none is lost).
+void Stub::release(Worker& w, bool step) {
+  if (w.dbg_stopped.load(std::memory_order_seq_cst) == 0 || w.dbg_pending.load(std::memory_order_seq_cst) != 0) return;
+  w.dbg_step = step && stopped_gpr(&w) != nullptr;
+  w.dbg_owed.store(0, std::memory_order_seq_cst);
+  w.dbg_stopped.store(0, std::memory_order_seq_cst);
+}
+
+// vCont;ACTION[:THREAD]...: for each thread the leftmost action that names
+// it or no thread (GDB manual, "vCont").
+bool Stub::vcont(std::string_view actions) {
+  struct Action {
+    char what;
+    std::uint64_t thread;  // 0: every thread
+  };
+  std::array<Action, 16> list{};
+  std::size_t n = 0;
+  while (!actions.empty()) {
+    if (actions[0] != ';' || n == list.size()) return false;
+    actions.remove_prefix(1);
+    const std::size_t next = actions.find(';');
+    std::string_view a = actions.substr(0, next);
+    actions = next == std::string_view::npos ? std::string_view() : actions.substr(next);
+    if (a.empty()) return false;
+    const char what = a[0];
+    if (what != 'c' && what != 'C' && what != 's' && what != 'S' && what != 't') return false;
+    a.remove_prefix(1);
+    if (what == 'C' || what == 'S') {  // the signal: not delivered (an enclave has no signals)
+      const std::size_t colon = a.find(':');
+      std::uint64_t sig = 0;
+      if (!rsp::parse_hex(a.substr(0, colon), sig)) return false;
+      a = colon == std::string_view::npos ? std::string_view() : a.substr(colon);
+    }
+    std::uint64_t id = 0;
+    if (!a.empty()) {
+      if (a[0] != ':') return false;
+      a.remove_prefix(1);
+      if (a != "-1" && (!rsp::parse_hex(a, id) || worker(id) == nullptr)) return false;
+    }
+    list[n++] = {static_cast<char>(what == 'C' ? 'c' : what == 'S' ? 's' : what), id};
+  }
+  if (n == 0) return false;
+  for (Worker* w : workers()) {
+    if (!w) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (list[i].thread != 0 && list[i].thread != w->index + 1) continue;
+      if (list[i].what == 't')
+        request_stop(*w);
+      else
+        release(*w, list[i].what == 's');
+      break;
+    }
+  }
+  dbg_wake(g_dbg.run_gen);
+  return true;
+}
+
+void Stub::end_session() {
+  for (Worker* w : workers())
+    if (w) {
+      w->dbg_step = false;
+      w->dbg_pending.store(0, std::memory_order_seq_cst);
+      w->dbg_owed.store(0, std::memory_order_seq_cst);
+      w->dbg_stopped.store(0, std::memory_order_seq_cst);
+    }
+  reader_ = rsp::Reader();
+  non_stop_ = notified_ = waiting_ = false;
+  g_thread_ = c_thread_ = 0;
+  last_ = nullptr;
+  g_dbg.session.store(0, std::memory_order_seq_cst);
+  dbg_wake(g_dbg.run_gen);
+}
+
+void Stub::packet(std::string_view p) {
+  const char cmd = p.empty() ? '\0' : p[0];
+  const std::string_view args = p.empty() ? p : p.substr(1);
+  std::string r;
+  if (p == "?") {
+    // Every stopped thread once more: the first now, the rest by vStopped.
+    for (Worker* w : workers())
+      if (w && w->dbg_stopped.load(std::memory_order_seq_cst) != 0 && w->dbg_owed.load() == 0)
+        w->dbg_pending.store(1, std::memory_order_seq_cst);
+    if (Worker* w = take_pending()) {
+      notified_ = non_stop_;
+      return reply(stop_text(*w));
+    }
+    if (non_stop_) return reply("OK");  // every thread runs
+    Worker* w = selected(0);            // all-stop: the target is "stopped" at a thread's entry point
+    return reply("T00thread:" + rsp_id(w) + ";");
+  }
+  if (p == "vStopped") {
+    if (Worker* w = take_pending()) return reply(stop_text(*w));
+    notified_ = false;
+    return reply("OK");
+  }
+  if (p.starts_with("qSupported")) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "PacketSize=%zx;qXfer:features:read+;QNonStop+", rsp::kMaxPacket);  // in hex
+    return reply(buf);
+  }
+  if (p == "QNonStop:1" || p == "QNonStop:0") {
+    non_stop_ = p.back() == '1';
+    return reply("OK");
+  }
+  if (p.starts_with("qXfer:features:read:target.xml:")) {
+    const std::string_view range = p.substr(std::string_view("qXfer:features:read:target.xml:").size());
+    const std::size_t comma = range.find(',');
+    std::uint64_t off = 0, len = 0;
+    if (comma == std::string_view::npos || !rsp::parse_hex(range.substr(0, comma), off) ||
+        !rsp::parse_hex(range.substr(comma + 1), len))
+      return reply("E01");
+    const std::string xml = target_xml();
+    len = std::min<std::uint64_t>(len, rsp::kMaxPacket - 1);
+    if (off >= xml.size()) return reply("l");
+    const std::string_view part = std::string_view(xml).substr(off, len);
+    return reply((off + part.size() >= xml.size() ? "l" : "m") + std::string(part));
+  }
+  if (p == "qAttached") return reply("1");
+  if (p == "qC") return reply("QC" + rsp_id(selected(g_thread_)));
+  if (p == "qfThreadInfo") {
+    r = "m";
+    for (Worker* w : workers())
+      if (w) r += rsp_id(w) + ",";
+    if (r.size() > 1) r.pop_back();
+    return reply(r.size() > 1 ? r : std::string("l"));
+  }
+  if (p == "qsThreadInfo") return reply("l");
+  if (p == "vCont?") return reply("vCont;c;C;s;S;t");
+  if (p.starts_with("vCont;")) {
+    if (!vcont(p.substr(5))) return reply("E01");
+    if (non_stop_) return reply("OK");
+    waiting_ = true;  // all-stop: the answer is the next stop
+    return;
+  }
+  if (cmd == 'H' && args.size() >= 2) {
+    std::uint64_t id = 0;
+    const std::string_view ids = args.substr(1);
+    if (ids != "-1" && ids != "0" && (!rsp::parse_hex(ids, id) || worker(id) == nullptr)) return reply("E01");
+    (args[0] == 'g' ? g_thread_ : c_thread_) = id;
+    return reply("OK");
+  }
+  if (cmd == 'T') {
+    std::uint64_t id = 0;
+    return reply(rsp::parse_hex(args, id) && worker(id) != nullptr ? "OK" : "E01");
+  }
+  if (cmd == 'g' && args.empty()) {
+    std::uint8_t* fx = nullptr;
+    Worker* w = selected(g_thread_);
+    const sgx::Gprsgx* gpr = stopped_gpr(w, &fx);
+    for (std::size_t n = 0; n < kRegCount; ++n) append_reg(r, n, gpr, fx, entry_of(w));
+    return reply(r);
+  }
+  if (cmd == 'p') {
+    std::uint64_t n = 0;
+    if (!rsp::parse_hex(args, n) || n >= kRegCount) return reply("E01");
+    std::uint8_t* fx = nullptr;
+    Worker* w = selected(g_thread_);
+    const sgx::Gprsgx* gpr = stopped_gpr(w, &fx);
+    append_reg(r, n, gpr, fx, entry_of(w));
+    return reply(r);
+  }
+  if (cmd == 'P') {
+    const std::size_t eq = args.find('=');
+    std::uint64_t n = 0;
+    std::array<std::uint8_t, 16> v{};
+    if (eq == std::string_view::npos || !rsp::parse_hex(args.substr(0, eq), n) || n >= kRegCount ||
+        !rsp::decode_hex(args.substr(eq + 1), std::span(v.data(), kRegs[n].size)))
+      return reply("E01");
+    return reply(write_reg(n, stopped_gpr(selected(g_thread_)), std::span(v.data(), kRegs[n].size)) ? "OK" : "E01");
+  }
+  if (cmd == 'G') {
+    sgx::Gprsgx* gpr = stopped_gpr(selected(g_thread_));
+    if (gpr == nullptr) return reply("E01");
+    sgx::Gprsgx copy = *gpr;
+    std::size_t pos = 0;
+    for (std::size_t n = 0; n < kRegCount; ++n) {
+      const std::size_t hex = std::size_t{kRegs[n].size} * 2;
+      if (pos + hex > args.size()) return reply("E01");
+      std::array<std::uint8_t, 16> v{};
+      const std::string_view h = args.substr(pos, hex);
+      pos += hex;
+      if (h.find('x') != std::string_view::npos || kRegs[n].gpr < 0) continue;
+      if (!rsp::decode_hex(h, std::span(v.data(), kRegs[n].size))) return reply("E01");
+      write_reg(n, &copy, std::span(v.data(), kRegs[n].size));
+    }
+    if (pos != args.size()) return reply("E01");
+    *gpr = copy;
+    return reply("OK");
+  }
+  if (cmd == 'm') {
+    const auto m = rsp::parse_memory(args, false);
+    if (!m) return reply("E01");
+    std::array<std::uint8_t, rsp::kMaxMemory> buf{};
+    const std::size_t n = read_enclave(m->addr, std::span(buf.data(), m->length));
+    if (n == 0 && m->length != 0) return reply("E14");  // EFAULT: not enclave memory the debugger may read
+    rsp::append_hex(r, std::span<const std::uint8_t>(buf.data(), n));
+    return reply(r);
+  }
+  if (cmd == 'M') {
+    const auto m = rsp::parse_memory(args, true);
+    if (!m) return reply("E01");
+    std::array<std::uint8_t, rsp::kMaxMemory> buf{};
+    if (!rsp::decode_hex(m->hex, std::span(buf.data(), m->length))) return reply("E01");
+    return reply(write_enclave(m->addr, std::span<const std::uint8_t>(buf.data(), m->length)) ? "OK" : "E14");
+  }
+  if (cmd == 'D' || p == "vKill" || cmd == 'k') {
+    if (cmd != 'k') reply("OK");
+    end_session();
+    return;
+  }
+  // Everything else — file I/O (vFile), running programs (vRun), monitor
+  // commands (qRcmd), Z breakpoints (gdb writes int3 with M instead), the
+  // plain c/s of protocols older than vCont — is not offered: the empty
+  // reply, "unsupported".
+  reply("");
+}
+
+void Stub::run() {
+  std::array<char, 8192> buf{};
+  for (;;) {
+    iovec iov{buf.data(), buf.size()};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    long n;
+    if (g_dbg.session.load(std::memory_order_seq_cst) != 0) {
+      // A session: the debugger's bytes, or a worker's stop to pass on.
+      const std::uint32_t seen = g_dbg.event_gen.load(std::memory_order_seq_cst);
+      flush_stops();
+      n = recvmsg(g_dbg.fd, &m, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        dbg_wait(g_dbg.event_gen, seen, 20'000'000);
+        continue;
+      }
+    } else {
+      n = recvmsg(g_dbg.fd, &m, 0);
+      if (n < 0 && errno == EINTR) continue;
+    }
+    if (n <= 0) {  // the monitor is gone; so is this process soon
+      end_session();
+      return;
+    }
+    const std::string_view got(buf.data(), static_cast<std::size_t>(n));
+    if (got == std::string_view(kDebugSessionEnd, sizeof kDebugSessionEnd - 1)) {
+      end_session();
+      continue;
+    }
+    g_dbg.session.store(1, std::memory_order_seq_cst);
+    for (const char c : got) {
+      const rsp::Event ev = reader_.push(c);
+      switch (ev.kind) {
+        case rsp::Event::kPacket:
+          send_raw("+");
+          packet(ev.payload);
+          break;
+        case rsp::Event::kBadChecksum:
+        case rsp::Event::kTooLong:
+          send_raw("-");
+          break;
+        case rsp::Event::kInterrupt:
+          // All-stop's interrupt: every thread is asked to stop; the first
+          // that does answers the resume.
+          for (Worker* w : workers())
+            if (w) request_stop(*w);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+void* debug_main(void*) {
+  static Stub stub;
+  stub.run();
+  return nullptr;
+}
+
+// One entry as the application or the turnaround asks for it, with the
+// debugger's stops around it (a production enclave: transition() alone).
+long entry(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
+  if (g_dbg.fd < 0) return transition(w, op, gate, in);
+  debug_gate(w);
+  long code = transition(w, op, gate, in);
+  while (code == kExitAex && debug_stop(w)) {
+    // #BP and #DB are the debugger's: the thread resumes where it is (the
+    // debugger may have moved it). A fault goes on as without a debugger.
+    if (w.ex.vector != sgx::vector::kBp && w.ex.vector != sgx::vector::kDb) break;
+    code = transition(w, MailOp::kEresume, gate, in);
+  }
+  debug_left(w);
+  return code;
+}
+
 void worker_loop_held(Worker& w) {
   Mailbox& mb = *w.mb;
   // Requests already answered end at `response`; one the application
@@ -839,7 +1620,7 @@ void worker_loop_held(Worker& w) {
     const MailGate gate = mb.gate;
     const MailTurnaround turn = mb.turnaround;
     const EnterArgs in{mb.rdi, mb.rsi, mb.rdx, mb.ursp, mb.urbp};
-    long code = transition(w, op, gate, in);
+    long code = entry(w, op, gate, in);
     // The exception turnaround (docs/isolated.md): what the application
     // would do after this AEX — the SDK's exception entry on the same TCS,
     // then ERESUME if that entry's EEXIT says "handled" — done here, each
@@ -855,13 +1636,13 @@ void worker_loop_held(Worker& w) {
     while (code == kExitAex && turn == MailTurnaround::kSdk) {
       aex_ex = w.ex;
       aex_rip = w.ex_rip;
-      code = transition(w, MailOp::kEenter, gate, EnterArgs{kTurnaroundEnterRdi, 0, 0, w.enter_ursp, w.enter_ursp});
+      code = entry(w, MailOp::kEenter, gate, EnterArgs{kTurnaroundEnterRdi, 0, 0, w.enter_ursp, w.enter_ursp});
       if (code != kExitEexit || w.rdi != kTurnaroundExitRdi || (w.rsi & 0xffffffffu) != 0) {
         entered = true;
         break;
       }
       ++turned;
-      code = transition(w, MailOp::kEresume, gate, EnterArgs{0, 0, 0, w.enter_ursp, w.enter_ursp});
+      code = entry(w, MailOp::kEresume, gate, EnterArgs{0, 0, 0, w.enter_ursp, w.enter_ursp});
     }
     // The AEX the application learns of, for its crash report: the one
     // that started an exception entry whose EEXIT is reported, otherwise
@@ -918,6 +1699,12 @@ int run() {
   if ((g.cfg.flags & kHostAppMemory) != 0 && app_fd < 0) die("no application memory");
   const int maps_fd = (g.cfg.flags & kHostAppMaps) != 0 ? start.take_fd(4) : -1;
   if ((g.cfg.flags & kHostAppMaps) != 0 && (app_fd < 0 || maps_fd < 0)) die("no application maps");
+  // A debug enclave's debugging channel, after the others (protocol.h
+  // kHostDebug); a production enclave must not have one.
+  if ((g.cfg.flags & kHostDebug) != 0) {
+    g_dbg.fd = start.take_fd(std::size_t{3} + (app_fd >= 0 ? 1u : 0u) + (maps_fd >= 0 ? 1u : 0u));
+    if (g_dbg.fd < 0 || !debug_enclave()) die("a debugging channel, but not for a debug enclave");
+  }
   if (g.cfg.size < 2 * kPage || (g.cfg.size & (g.cfg.size - 1)) != 0 || (g.cfg.base & (g.cfg.size - 1)) != 0 ||
       g.cfg.ssa_frame_size == 0 || g.cfg.tcs_count == 0 || g.cfg.mailboxes < g.cfg.tcs_count ||
       g.cfg.mailboxes > 4096 || start.body.size() != sizeof(HostStart) + std::size_t{g.cfg.tcs_count} * 8 ||
@@ -982,6 +1769,7 @@ int run() {
   nsgx_altstack_lo = reinterpret_cast<std::uint64_t>(g.slots);
   nsgx_altstack_span = span;
   g.workers.resize(n);
+  g.published = std::make_unique<std::atomic<Worker*>[]>(n);
   const auto* tcs = reinterpret_cast<const std::uint64_t*>(start.body.data() + sizeof(HostStart));
   for (std::uint32_t i = 0; i < g.cfg.tcs_count; ++i) make_worker(i, tcs[i]);
   struct sigaction sa {};
@@ -1000,12 +1788,13 @@ int run() {
   // the enclave's owner's, and no one else's.
   // (prctl is not among the calls the sandbox leaves, so before it.)
   if (debug_enclave()) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  if (g_dbg.fd >= 0) start_thread(debug_main, nullptr);
   // The sandbox (host_sandbox.h): from here on no system call from
   // ELRANGE, and the host's own code keeps only what it needs.
   if (const char* why = install_elrange_filter(g.cfg.base, g.cfg.size)) die(why);
   const AppMemory::Protections prot = g.app.protections();
   if (const char* why = install_host_filter(kChannel, app_fd, prot != AppMemory::Protections::kNone ? maps_fd : -1,
-                                            prot == AppMemory::Protections::kText, debug_enclave()))
+                                            prot == AppMemory::Protections::kText, debug_enclave(), g_dbg.fd))
     die(why);
   if (send_message(kChannel, Header{Op::kHostReady, 0, 0}) != 0) return 1;
   channel_loop();

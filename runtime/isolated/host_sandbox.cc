@@ -45,7 +45,7 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size) {
   return nullptr;
 }
 
-const char* install_host_filter(int channel, int app_fd, int maps_fd, bool maps_text, bool remap) {
+const char* install_host_filter(int channel, int app_fd, int maps_fd, bool maps_text, bool remap, int debug_fd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) return "seccomp_init";
   // Argument N compared with `v` (spelled out: SCMP_A0's compound literal
@@ -56,6 +56,11 @@ const char* install_host_filter(int channel, int app_fd, int maps_fd, bool maps_
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, arg0_is(ch));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, arg0_is(ch));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, arg0_is(2));
+  // A debug enclave's debugging stub: its one channel (host_main.cc, Stub).
+  if (debug_fd >= 0) {
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, arg0_is(static_cast<scmp_datum_t>(debug_fd)));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, arg0_is(static_cast<scmp_datum_t>(debug_fd)));
+  }
   // The application's memory (app_memory.h): read and written at offsets
   // (addresses) through the one descriptor the application gave; pages
   // move into place with mremap.

@@ -33,8 +33,10 @@ const char* install_elrange_filter(std::uint64_t base, std::uint64_t size);
 // `maps_text` (kernels before 6.11, app_memory.h), pread64 its text and
 // nothing else.
 // `remap`: mremap even without `app_fd` (a debug enclave's host shares a
-// private code page again with it). nullptr, or what failed.
+// private code page again with it). `debug_fd` (if >= 0): a debug
+// enclave's debugging channel, on which the host's stub may sendmsg and
+// recvmsg like on its channel. nullptr, or what failed.
 const char* install_host_filter(int channel, int app_fd = -1, int maps_fd = -1, bool maps_text = false,
-                                bool remap = false);
+                                bool remap = false, int debug_fd = -1);
 
 }  // namespace nsgx::isolated

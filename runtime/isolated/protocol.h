@@ -42,10 +42,11 @@ enum class Op : std::uint32_t {
   kModifyTypes = 6,
   kRemovePages = 7,
   kDestroy = 8,
-  kStatus = 9,      // monitor statistics (tests, `nsgx monitor status`)
-  kAddTcs = 10,     // AddTcs: serve a TCS the enclave made with SGX2 (EMODT + EACCEPT) on a spare mailbox
-  kQuoteInfo = 11,  // reply value: the quote size; tail: the quoting identity's TARGETINFO (512 bytes)
-  kQuote = 12,      // QuoteReq; reply tail: the quote (docs/attestation.md)
+  kStatus = 9,        // monitor statistics (tests, `nsgx monitor status`)
+  kAddTcs = 10,       // AddTcs: serve a TCS the enclave made with SGX2 (EMODT + EACCEPT) on a spare mailbox
+  kQuoteInfo = 11,    // reply value: the quote size; tail: the quoting identity's TARGETINFO (512 bytes)
+  kQuote = 12,        // QuoteReq; reply tail: the quote (docs/attestation.md)
+  kDebugAttach = 13,  // DebugAttach; reply: a descriptor, the debug enclave's debugging channel (below)
   // enclave host -> monitor; each gets one Reply with the same tag
   kHostHello = 32,  // the host is non-dumpable: send it the memory
   kEreport = 33,
@@ -134,6 +135,19 @@ struct QuoteReq {
 // monitor's for the quoting identity), -EINVAL (a bad nonce, or REPORT_DATA
 // not binding it), -EIO (no attestation key or evidence).
 
+// kDebugAttach (docs/monitor-interface.md "Debugging"): the debugging
+// channel of the enclave whose host has this pid. Answered only to the
+// enclave's creator (the SO_PEERCRED uid of the connection that created
+// it) and only for a debug enclave (SECS.ATTRIBUTES.DEBUG): -ESRCH no such
+// enclave host in this monitor, -EPERM another user's enclave, -EACCES not
+// a debug enclave, -EBUSY another session holds it. Success: one
+// descriptor (SCM_RIGHTS) on which the host's gdb remote-protocol stub
+// answers; the session lasts as long as this connection.
+struct DebugAttach {
+  std::uint32_t host_pid;
+  std::uint32_t reserved;  // 0
+};
+
 struct StatusInfo {
   std::uint32_t epc_pages, free_pages;
   std::uint32_t enclaves, hosts;
@@ -183,8 +197,17 @@ inline constexpr std::uint32_t kHostAppMemory = 1;
 inline constexpr std::uint32_t kHostAppMaps = 2;
 // With kHostAppMaps: read the maps' text even where the kernel answers
 // PROCMAP_QUERY (the way of kernels before 6.11, app_memory.h), as the
-// application asked with kHelloMapsText.
-inline constexpr std::uint32_t kHostAppMapsText = 4;
+// application asked with kHelloMapsText. No descriptor of its own.
+inline constexpr std::uint32_t kHostAppMapsText = 8;
+// A debug enclave's host: one more descriptor, after the others, is its end
+// of the debugging channel (a SOCK_SEQPACKET pair whose other end the
+// monitor keeps and lends to the owner's kDebugAttach).
+inline constexpr std::uint32_t kHostDebug = 4;
+// On the debugging channel, a message of exactly these bytes comes from the
+// monitor alone, when the session's connection closed: the stub resumes
+// every thread and forgets the session. (A client that sends it ends its
+// own session, nothing more.)
+inline constexpr char kDebugSessionEnd[] = "\x00nsgx-session-end";
 
 struct MapRun {
   std::uint64_t addr;

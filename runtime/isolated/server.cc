@@ -110,6 +110,14 @@ struct Server::Host {
   // (touched by the connection's thread only).
   std::shared_ptr<User> quota;
   std::uint32_t threads_charged = 0;
+  // A debug enclave's debugging channel (docs/monitor-interface.md
+  // "Debugging"): the monitor's end of the pair whose other end the host's
+  // stub serves; lent (dup) to the owner's kDebugAttach. -1 for a
+  // production enclave, which has no such channel at all.
+  int debug_fd = -1;
+  uid_t owner = static_cast<uid_t>(-1);  // SO_PEERCRED of the connection that created the enclave
+  bool debug = false;                    // SECS.ATTRIBUTES.DEBUG, from the SECS the monitor launched
+  const void* session = nullptr;         // the Connection holding the debugging session (under Server::mu_)
 };
 
 namespace {
@@ -148,6 +156,8 @@ struct Server::Connection {
   MessageMemory user;
   std::map<std::uint64_t, std::unique_ptr<Enclave>> enclaves;
   std::uint64_t next_handle = 1;
+  int reply_fd = -1;       // a descriptor for the next reply (kDebugAttach), closed once sent
+  bool debugging = false;  // this connection holds a debugging session (hosts_by_pid_'s session)
 };
 
 Server::Server(const ServerOptions& options, const monitor::PlatformSecrets& secrets)
@@ -299,6 +309,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     close(h->fd);
+    if (h->debug_fd >= 0) close(h->debug_fd);
     if (h->threads != nullptr) munmap(h->threads, h->threads_bytes);
     return -EIO;
   };
@@ -339,12 +350,29 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   st.flags = c.app_fd < 0    ? 0
              : c.maps_fd < 0 ? kHostAppMemory
                              : kHostAppMemory | kHostAppMaps | (c.maps_text ? kHostAppMapsText : 0);
-  const int fds[5] = {memfd, c.window_fd, tfd, c.app_fd, c.maps_fd};
-  const std::size_t nfds = c.app_fd < 0 ? 3 : c.maps_fd < 0 ? 4 : 5;
+  int fds[6] = {memfd, c.window_fd, tfd, c.app_fd, c.maps_fd, -1};
+  std::size_t nfds = c.app_fd < 0 ? 3 : c.maps_fd < 0 ? 4 : 5;
+  // A debug enclave's debugging channel: the host's stub on one end, the
+  // monitor's (lent to the owner only) on the other. A production enclave
+  // gets none, so no request of anyone's can reach a stub there.
+  h->owner = c.uid;
+  h->debug = (s->attributes.flags & sgx::attr::kDebug) != 0;
+  int dbg[2] = {-1, -1};
+  if (h->debug) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, dbg) != 0) {
+      close(tfd);
+      munmap(h->threads, h->threads_bytes);
+      return fail("no debugging channel");
+    }
+    h->debug_fd = dbg[0];
+    fds[nfds++] = dbg[1];
+    st.flags |= kHostDebug;
+  }
   const int sent = send_message2(h->fd, Header{Op::kHostStart, 0, 0}, bytes_of(st),
                                  {reinterpret_cast<const std::uint8_t*>(tcs.data()), tcs.size() * 8},
                                  std::span<const int>(fds, nfds));
   close(tfd);
+  if (dbg[1] >= 0) close(dbg[1]);
   if (sent != 0) {
     munmap(h->threads, h->threads_bytes);
     return fail("cannot send its memory");
@@ -375,6 +403,10 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   if (!wait_readable(h->fd, options_.host_timeout_ms) || recv_message(h->fd, m) != 1 || m.header.op != Op::kHostReady)
     return fail("did not get ready");
   e.host = h;
+  {
+    std::lock_guard lock(mu_);
+    hosts_by_pid_[h->pid] = h;
+  }
   epc_.set_thread_table(*e.id(), h->threads, in.mailboxes);
   hosts_.fetch_add(1);
   h->reader = std::thread([h] { host_reader(h); });
@@ -438,6 +470,12 @@ void Server::host_lost(Host& h) {
 }
 
 void Server::stop_host(Host& h) {
+  {
+    // Only this host's entry: a pid the kernel reused for a newer host is that host's.
+    std::lock_guard lock(mu_);
+    if (const auto it = hosts_by_pid_.find(h.pid); it != hosts_by_pid_.end() && it->second.lock().get() == &h)
+      hosts_by_pid_.erase(it);
+  }
   kill(h.pid, SIGKILL);
   ::shutdown(h.fd, SHUT_RDWR);
   if (h.reader.joinable()) h.reader.join();
@@ -449,6 +487,8 @@ void Server::stop_host(Host& h) {
   if (h.worker.joinable()) h.worker.join();
   waitpid(h.pid, nullptr, 0);
   close(h.fd);
+  if (h.debug_fd >= 0) close(h.debug_fd);
+  h.debug_fd = -1;
   if (h.quota) refund_threads(*h.quota, h.threads_charged);
   h.threads_charged = 0;
   // The host is gone: no thread is inside any more.
@@ -599,7 +639,7 @@ int Server::do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::
 
 int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, Reply& r) {
   const std::span<const std::uint8_t> body(m.body);
-  if (m.header.op < Op::kHello || m.header.op > Op::kQuote) return -ENOSYS;  // not an application request
+  if (m.header.op < Op::kHello || m.header.op > Op::kDebugAttach) return -ENOSYS;  // not an application request
   if (m.header.op == Op::kHello) {
     auto h = parse<Hello>(body);
     if (!h || h->version != kProtocolVersion) return -EPROTO;
@@ -676,6 +716,11 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
                                   tail, &why);
     if (rc == -EIO) std::fprintf(stderr, "nsgx-monitor: quoting: %s\n", why.c_str());
     return rc;
+  }
+  if (m.header.op == Op::kDebugAttach) {
+    auto a = parse<DebugAttach>(body);
+    if (!a || body.size() != sizeof(DebugAttach) || a->reserved != 0) return -EINVAL;
+    return debug_attach(c, static_cast<pid_t>(a->host_pid));
   }
   if (c.window_fd < 0) return -EPROTO;  // Hello first
   if (m.header.op == Op::kCreate) {
@@ -801,6 +846,61 @@ int Server::handle(Connection& c, Message& m, std::vector<std::uint8_t>& tail, R
 // Who may use this monitor: its own uid, root, and — for the system
 // monitor — the members of the clients' group (the peer's primary or
 // supplementary groups as the kernel recorded them at connect()).
+// Discards what is queued on the monitor's end of a debugging channel.
+// Bounded: a host (whose enclave may have taken it over) that keeps
+// sending must not hold this thread, which holds mu_. The queue holds
+// at most the socket's buffer anyway (about 200 KiB).
+namespace {
+void drain(int fd) {
+  std::uint8_t junk[512];
+  for (int i = 0; i < 4096 && recv(fd, junk, sizeof junk, MSG_DONTWAIT) > 0; ++i) {
+  }
+}
+}  // namespace
+
+// The owner's debugging session on a debug enclave (docs/threat-model.md
+// "Debugging"): the checks are the monitor's, on what it knows itself —
+// the creator's SO_PEERCRED uid and the SECS it launched — never on
+// anything the client says but the host's pid. The owner is checked first,
+// so another user learns nothing about the enclave's attributes. What the
+// descriptor reaches is the stub in that enclave's own sandboxed host
+// (host_main.cc): its memory and its threads, nothing of the monitor's.
+int Server::debug_attach(Connection& c, pid_t pid) {
+  std::lock_guard lock(mu_);
+  if (c.debugging) return -EBUSY;  // one session per connection
+  const auto it = hosts_by_pid_.find(pid);
+  const std::shared_ptr<Host> h = it == hosts_by_pid_.end() ? nullptr : it->second.lock();
+  if (!h) return -ESRCH;
+  if (h->owner != c.uid) return -EPERM;
+  if (!h->debug || h->debug_fd < 0) return -EACCES;
+  if (h->session != nullptr) return -EBUSY;
+  // What a previous session left unread must not reach this one.
+  drain(h->debug_fd);
+  const int fd = fcntl(h->debug_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  h->session = &c;
+  c.debugging = true;
+  c.reply_fd = fd;
+  return 0;
+}
+
+// The session's connection closed: the stub resumes every thread.
+void Server::debug_detach(Connection& c) {
+  std::lock_guard lock(mu_);
+  if (!c.debugging) return;
+  c.debugging = false;
+  for (auto& [pid, weak] : hosts_by_pid_) {
+    const std::shared_ptr<Host> h = weak.lock();
+    if (!h || h->session != &c) continue;
+    h->session = nullptr;
+    // What the stub sent and the client never read goes, so that a stub
+    // blocked on a full queue reads the end; never blocks: a host that does
+    // not read only keeps its own threads stopped.
+    drain(h->debug_fd);
+    (void)send(h->debug_fd, kDebugSessionEnd, sizeof kDebugSessionEnd - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+}
+
 bool Server::peer_allowed(int fd, uid_t& uid) const {
   ucred cred{};
   socklen_t len = sizeof cred;
@@ -871,8 +971,19 @@ void Server::serve(int fd) {
     if (got < 0) r.err = got;  // a malformed message gets an error, the connection lives on
     else r.err = handle(*c, m, tail, r);
     settle_acks();  // the hosts have applied what the operation changed
-    if (send_reply(fd, m.header, r, tail) != 0) break;
+    int sent;
+    if (c->reply_fd >= 0) {
+      const int rfd = c->reply_fd;
+      c->reply_fd = -1;
+      sent = send_message2(fd, Header{Op::kReply, m.header.tag, m.header.handle}, bytes_of(r), tail,
+                           std::span<const int>(&rfd, 1));
+      close(rfd);
+    } else {
+      sent = send_reply(fd, m.header, r, tail);
+    }
+    if (sent != 0) break;
   }
+  debug_detach(*c);
   // The application is gone: its enclaves and their EPC pages go with it.
   for (auto& [handle, e] : c->enclaves) {
     if (e->host) stop_host(*e->host);

@@ -115,6 +115,8 @@ class Server final : public driver::DriverHooks {
   bool host_wait(Host& h, std::uint32_t tag) const;
   bool host_command(Host& h, Op op, std::span<const std::uint8_t> body);
   void settle_acks();
+  int debug_attach(Connection& c, pid_t pid);
+  void debug_detach(Connection& c);
   void enclave_gone(Connection& c);               // one enclave fewer on the user's quota
   bool charge_threads(User& u, std::uint32_t n);  // false: beyond the user's quota
   void refund_threads(User& u, std::uint32_t n);
@@ -129,6 +131,9 @@ class Server final : public driver::DriverHooks {
   std::map<Connection*, std::shared_ptr<Connection>> connections_;
   // Users with a connection open: what each holds, across its connections.
   std::map<uid_t, std::shared_ptr<User>> users_;
+  // Every running enclave host by pid, for kDebugAttach (Host::session is
+  // under this lock too).
+  std::map<pid_t, std::weak_ptr<Host>> hosts_by_pid_;
   bool stopping_ = false;
   std::atomic<std::uint32_t> enclaves_{0}, hosts_{0};
 };

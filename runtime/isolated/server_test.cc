@@ -182,6 +182,23 @@ TEST_F(ServerTest, AnEnclaveWithoutPagesHoldsNoDescriptor) {
 namespace nsgx::isolated {
 namespace {
 
+// kDebugAttach before any enclave host runs: a malformed request and a pid
+// that is no host of this monitor are refused with their own errors, and the
+// connection goes on (the owner and debug checks need a running host:
+// tests/debugger/stub_test.sh).
+TEST_F(ServerTest, DebugAttachRefusesMalformedRequestsAndUnknownHosts) {
+  start({});
+  const int c = connect();
+  const DebugAttach self{static_cast<std::uint32_t>(getpid()), 0};
+  EXPECT_EQ(request(c, Op::kDebugAttach, 0, bytes_of(self)).err, -ESRCH) << "not an enclave host";
+  const DebugAttach reserved{static_cast<std::uint32_t>(getpid()), 1};
+  EXPECT_EQ(request(c, Op::kDebugAttach, 0, bytes_of(reserved)).err, -EINVAL);
+  const std::uint32_t short_body = 1;
+  EXPECT_EQ(request(c, Op::kDebugAttach, 0, bytes_of(short_body)).err, -EINVAL);
+  EXPECT_EQ(request(c, Op::kDebugAttach, 0, bytes_of(self), bytes_of(short_body)).err, -EINVAL) << "trailing bytes";
+  EXPECT_EQ(request(c, Op::kStatus, 0, {}).err, 0) << "the connection goes on";
+}
+
 // EMODT of a TCS against an enclave host entering on it (protocol.h,
 // ThreadSlot): the monitor revokes, then looks; the host publishes, then
 // looks. A thread inside makes the revocation fail and leaves no mark; a

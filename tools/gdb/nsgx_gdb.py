@@ -171,6 +171,13 @@ def _on_stop(event):
         _attach_now(_pending_attach.pop(0))
 
 
+def _host_uid(pid):
+    try:
+        return os.stat("/proc/%d" % pid).st_uid
+    except OSError:
+        return None
+
+
 def _attach_now(info):
     base, path, pid = info["base"], info["path"], info["host_pid"]
     if not pid:
@@ -182,15 +189,36 @@ def _attach_now(info):
     _set_signals()
     app = gdb.selected_inferior()
     gdb.execute("set schedule-multiple on", to_string=True)
-    out = gdb.execute("add-inferior", to_string=True)
+    # A host of another user's (the system monitor's, user nsgx-monitor)
+    # cannot be traced: its debugging stub, which the monitor lends the
+    # enclave's owner, is the enclave's inferior instead (gdb's remote
+    # protocol through `nsgx gdb --stub`, docs/threat-model.md "Debugging").
+    uid = _host_uid(pid)
+    stub = uid is not None and uid != os.getuid()
+    out = gdb.execute("add-inferior -no-connection" if stub else "add-inferior", to_string=True)
     num = int(out.split("inferior ")[1].split()[0].rstrip("]"))
     try:
         gdb.execute("inferior %d" % num, to_string=True)
-        gdb.execute("attach %d" % pid, to_string=True)
+        if stub:
+            nsgx = os.environ.get("NSGX_GDB_NSGX", "nsgx")
+            try:
+                gdb.execute("target remote | '%s' gdb --stub %d" % (nsgx, pid), to_string=True)
+            except gdb.error as e:
+                # No enclave thread is stopped yet (the stub has none at an
+                # AEX): gdb connects, then cannot show where the target
+                # stands, as the PC is "unavailable". Connected is enough.
+                if gdb.selected_inferior().connection is None or "not available" not in str(e):
+                    raise
+        else:
+            gdb.execute("attach %d" % pid, to_string=True)
     except gdb.error as e:
-        _say("debug enclave %s at 0x%x: cannot attach to its enclave host %d: %s (only the enclave's owner may, "
-             "and only with a monitor of the owner's own: a system monitor's hosts belong to its user "
-             "nsgx-monitor, docs/threat-model.md \"Debugging\")" % (path, base, pid, e))
+        if stub:
+            _say("debug enclave %s at 0x%x: cannot reach the debugging stub of its enclave host %d: %s" % (
+                path, base, pid, e))
+        else:
+            _say("debug enclave %s at 0x%x: cannot attach to its enclave host %d: %s (only the enclave's owner may, "
+                 "and only with a monitor of the owner's own: a system monitor's hosts belong to its user "
+                 "nsgx-monitor, docs/threat-model.md \"Debugging\")" % (path, base, pid, e))
         gdb.execute("inferior %d" % app.num, to_string=True)
         gdb.execute("remove-inferiors %d" % num, to_string=True)
         return
@@ -198,8 +226,12 @@ def _attach_now(info):
     _add_entry_frame(base, _elf_facts(path), isolated=True)
     _hosts[base] = (num, pid, app.num)
     gdb.execute("inferior %d" % app.num, to_string=True)
-    _say("debug enclave %s at 0x%x runs in enclave host %d: attached as inferior %d, symbols added; "
-         "stopped, `continue` to go on" % (path, base, pid, num))
+    if stub:
+        _say("debug enclave %s at 0x%x runs in enclave host %d of a monitor daemon: its debugging stub is "
+             "inferior %d, symbols added; stopped, `continue` to go on" % (path, base, pid, num))
+    else:
+        _say("debug enclave %s at 0x%x runs in enclave host %d: attached as inferior %d, symbols added; "
+             "stopped, `continue` to go on" % (path, base, pid, num))
     return True
 
 

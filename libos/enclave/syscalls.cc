@@ -85,6 +85,7 @@ enum : long {
   kFsync = 74,
   kFdatasync = 75,
   kFtruncate = 77,
+  kUnlink = 87,
   kGetcwd = 79,
   kReadlink = 89,
   kGettimeofday = 96,
@@ -106,6 +107,7 @@ enum : long {
   kEpollCtl = 233,
   kOpenat = 257,
   kNewfstatat = 262,
+  kUnlinkat = 263,
   kReadlinkat = 267,
   kFaccessat = 269,
   kPselect6 = 270,
@@ -446,6 +448,10 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_faccessat(static_cast<int64_t>(a0), a1, a2);
     case kGetcwd:
       return sys_getcwd(a0, a1);
+    case kUnlink:
+      return sys_unlinkat(kAtFdcwd, a0, 0);
+    case kUnlinkat:
+      return sys_unlinkat(static_cast<int64_t>(a0), a1, a2);
     case kReadlink:
       return sys_readlinkat(kAtFdcwd, a0, a1, a2);
     case kReadlinkat:

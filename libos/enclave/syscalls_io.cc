@@ -301,6 +301,33 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
       const long want = (fl & ~static_cast<long>(O_NONBLOCK)) | static_cast<long>(arg & O_NONBLOCK);
       return want == fl ? 0 : posix_result(::fcntl(f->host, F_SETFL, static_cast<int>(want)));
     }
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW: {
+      // POSIX record locks, as SQLite takes them: on allowed files the
+      // host's (through the POSIX layer's fcntl, which checks F_GETLK's
+      // answer: a known type, SEEK_SET, a start and length in range). A
+      // lock only orders the program with other users of the host's file,
+      // which the host could ignore anyway; no lock protects anything
+      // inside. Trusted files are read-only copies: nobody else writes
+      // them, every lock is granted (F_GETLK: F_UNLCK). F_SETLKW blocks in
+      // the host with no lock of the library OS held.
+      if (!program_range(arg, sizeof(struct flock))) return fail(EFAULT);
+      struct flock lk;
+      memcpy(&lk, reinterpret_cast<const void*>(arg), sizeof lk);
+      if (f->kind == FdKind::kTrusted) {
+        if (lk.l_type == F_WRLCK) return fail(EBADF);  // not open for writing
+        if (cmd == F_GETLK) {
+          lk.l_type = F_UNLCK;
+          memcpy(reinterpret_cast<void*>(arg), &lk, sizeof lk);
+        }
+        return 0;
+      }
+      if (f->kind != FdKind::kHost) return fail(EINVAL);  // stdio, pipes, sockets, encrypted files
+      if (::fcntl(f->host, static_cast<int>(cmd), &lk) != 0) return fail(errno);
+      if (cmd == F_GETLK) memcpy(reinterpret_cast<void*>(arg), &lk, sizeof lk);
+      return 0;
+    }
     default:
       if (g_program.trace) say("nsgx libos: fcntl command " + std::to_string(cmd) + " is not implemented: EINVAL\n");
       return fail(EINVAL);

@@ -237,6 +237,26 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   return trace_refusal("access", path, ENOENT);
 }
 
+long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
+  constexpr uint64_t kAtRemovedir = 0x200;
+  if ((flags & ~kAtRemovedir) != 0) return err(EINVAL);
+  std::string path;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  // Only allowed files, the host's anyway: SQLite's journal comes and goes.
+  // Trusted files are read-only; an encrypted file's remembered version
+  // would outlive it (encrypted_files.h); directories are synthesised.
+  if ((flags & kAtRemovedir) != 0) return trace_refusal("rmdir", path, EACCES);
+  if (g_program.manifest->encrypted(path) != nullptr) return trace_refusal("unlink", path, EACCES);
+  switch (kind_of(path)) {
+    case Kind::kAllowed:
+      return ::unlink(path.c_str()) != 0 ? err(errno) : 0;
+    case Kind::kNone:
+      return trace_refusal("unlink", path, ENOENT);
+    default:
+      return trace_refusal("unlink", path, EACCES);
+  }
+}
+
 long sys_getcwd(uint64_t buf, uint64_t size) {
   if (size < g_cwd.size() + 1) return err(ERANGE);
   if (!sc::user_buffer(buf, g_cwd.size() + 1)) return err(EFAULT);

@@ -27,6 +27,9 @@ long sys_openat(int64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode);
 // By path only (AT_EMPTY_PATH with "" is fstat's, syscalls.cc).
 long sys_newfstatat(int64_t dirfd, uint64_t path, uint64_t out, uint64_t flags);
 long sys_faccessat(int64_t dirfd, uint64_t path, uint64_t mode);
+// unlink/unlinkat: allowed files only (the host's); trusted, encrypted
+// and directories EACCES, anything else ENOENT.
+long sys_unlinkat(int64_t dirfd, uint64_t path, uint64_t flags);
 long sys_getcwd(uint64_t buf, uint64_t size);
 long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
 

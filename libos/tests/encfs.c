@@ -60,11 +60,16 @@ static int write_file(const char* path, const char* tag) {
   fd = open(path, O_RDWR);
   if (fd < 0) return fail("open", path);
   if (pwrite(fd, content + half, 1, (off_t)half) != 1) return fail("pwrite", path);
-  struct stat st;
-  if (fstat(fd, &st) != 0) return fail("fstat", path);
-  char back[sizeof content];
-  if (pread(fd, back, sizeof back, 0) != (ssize_t)content_len) return fail("pread", path);
+  /* Read back through a dup of it, the original closed first: one open
+   * file, which lives until its last descriptor is closed. */
+  const int d = dup(fd);
+  if (d < 0) return fail("dup", path);
   if (close(fd) != 0) return fail("close", path);
+  struct stat st;
+  if (fstat(d, &st) != 0) return fail("fstat", path);
+  char back[sizeof content];
+  if (pread(d, back, sizeof back, 0) != (ssize_t)content_len) return fail("pread", path);
+  if (close(d) != 0) return fail("close", path);
   printf("wrote %zu bytes, size %lld, %s\n", content_len, (long long)st.st_size,
          memcmp(back, content, content_len) == 0 ? "read back the same" : "READ BACK DIFFERENT");
   return 0;

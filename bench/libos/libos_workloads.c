@@ -37,8 +37,8 @@ struct workload {
  * within the inproc backend's default EPC, a hash join and SQLite. */
 static const struct workload kWorkloads[] = {
     {"numeric_sort", WL_NUMSORT, 8111, 0, 500, 0},
-    {"string_sort", WL_STRSORT, 8111 * 8, 0, 2000, 0},
-    {"bitfield", WL_BITFIELD, 32768 * 8, 0, 4096, 0},
+    {"string_sort", WL_STRSORT, UINT64_C(8111) * 8, 0, 2000, 0},
+    {"bitfield", WL_BITFIELD, UINT64_C(32768) * 8, 0, 4096, 0},
     {"fp_emulation", WL_FPEMU, 3000, 0, 300, 0},
     {"fourier", WL_FOURIER, 100, 0, 12, 0},
     {"assignment", WL_ASSIGN, 101, 0, 20, 0},
@@ -46,13 +46,13 @@ static const struct workload kWorkloads[] = {
     {"huffman", WL_HUFFMAN, 5000, 0, 2000, 0},
     {"neural_net", WL_NEURAL, 30, 0, 25, 0},
     {"lu_decomposition", WL_LU, 101, 0, 20, 0},
-    {"bw_read_64K", WL_BW_READ, 64 << 10, 0, 4096, 0},
-    {"bw_read_16M", WL_BW_READ, 16 << 20, 0, 65536, 0},
-    {"bw_write_64K", WL_BW_WRITE, 64 << 10, 0, 4096, 0},
-    {"bw_write_16M", WL_BW_WRITE, 16 << 20, 0, 65536, 0},
-    {"bw_copy_64K", WL_BW_COPY, 64 << 10, 0, 4096, 0},
-    {"bw_copy_16M", WL_BW_COPY, 16 << 20, 0, 65536, 0},
-    {"hash_join", WL_HASHJOIN, 1 << 18, 1 << 20, 1000, 4000},
+    {"bw_read_64K", WL_BW_READ, UINT64_C(64) << 10, 0, 4096, 0},
+    {"bw_read_16M", WL_BW_READ, UINT64_C(16) << 20, 0, 65536, 0},
+    {"bw_write_64K", WL_BW_WRITE, UINT64_C(64) << 10, 0, 4096, 0},
+    {"bw_write_16M", WL_BW_WRITE, UINT64_C(16) << 20, 0, 65536, 0},
+    {"bw_copy_64K", WL_BW_COPY, UINT64_C(64) << 10, 0, 4096, 0},
+    {"bw_copy_16M", WL_BW_COPY, UINT64_C(16) << 20, 0, 65536, 0},
+    {"hash_join", WL_HASHJOIN, UINT64_C(1) << 18, UINT64_C(1) << 20, 1000, 4000},
     {"sqlite", WL_SQLITE, 2000, 50, 200, 20},
 };
 enum { kCount = sizeof kWorkloads / sizeof kWorkloads[0] };

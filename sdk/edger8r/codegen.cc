@@ -336,10 +336,17 @@ std::string ocall_proxy(const Function& f, std::size_t index) {
     if (!copies(p)) continue;
     o << "\tCHECK_ENCLAVE_POINTER(" << p.name << ", _len_" << p.name << ");\n";
   }
+  // Each buffer starts 8-byte aligned in the untrusted frame (its length
+  // rounded up): the untrusted side reads and writes [out] structs and
+  // integers in place, which must be aligned for their type (C11 6.3.2.3;
+  // UBSan's misaligned-store report in the POSIX layer's stat OCALL after a
+  // path string).
   for (const auto& p : f.params) {
     if (!copies(p)) continue;
     o << "\tif (ADD_ASSIGN_OVERFLOW(ocalloc_size, (" << p.name << " != NULL) ? _len_" << p.name
-      << " : 0))\n\t\treturn SGX_ERROR_INVALID_PARAMETER;\n";
+      << " : 0))\n\t\treturn SGX_ERROR_INVALID_PARAMETER;\n"
+      << "\tif (ADD_ASSIGN_OVERFLOW(ocalloc_size, (" << p.name << " != NULL) ? (8 - _len_" << p.name
+      << " % 8) % 8 : 0))\n\t\treturn SGX_ERROR_INVALID_PARAMETER;\n";
   }
   o << "\n\t__tmp = sgx_ocalloc(ocalloc_size);\n\tif (__tmp == NULL) {\n\t\tsgx_ocfree();\n\t\treturn "
        "SGX_ERROR_UNEXPECTED;\n\t}\n"
@@ -365,7 +372,7 @@ std::string ocall_proxy(const Function& f, std::size_t index) {
       o << "\t\tmemcpy(__tmp, (const void*)" << p.name << ", " << len << ");\n";
     else
       o << "\t\tmemset(__tmp, 0, " << len << ");\n";
-    o << "\t\t__tmp = (void *)((size_t)__tmp + " << len << ");\n"
+    o << "\t\t__tmp = (void *)((size_t)__tmp + " << len << " + (8 - " << len << " % 8) % 8);\n"
       << "\t} else {\n\t\tms->ms_" << p.name << " = NULL;\n\t}\n";
   }
   o << "\n\tstatus = " << ocall_call(f, index, "ms") << ";\n\n\tif (status == SGX_SUCCESS) {\n";

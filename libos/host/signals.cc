@@ -51,6 +51,8 @@ bool forward_signals(sgx_enclave_id_t eid) {
   return true;
 }
 
+uint64_t* forwarded_signal_word() { return g_word; }
+
 void die_by_signal(int sig) {
   std::fflush(stdout);
   std::fflush(stderr);

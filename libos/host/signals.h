@@ -3,6 +3,8 @@
 // and a program killed by a signal kills this process by the same signal.
 #pragma once
 
+#include <cstdint>
+
 #include "sgx_urts.h"
 
 namespace nsgx::libos_host {
@@ -11,6 +13,10 @@ namespace nsgx::libos_host {
 // signals they receive (SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
 // SIGTERM, SIGCHLD, SIGCONT, SIGURG, SIGWINCH). False if it cannot.
 bool forward_signals(sgx_enclave_id_t eid);
+
+// The word forward_signals gave the enclave (nullptr before): the hostile
+// test host (hostile_ocalls.cc) writes lies into it.
+uint64_t* forwarded_signal_word();
 
 // Ends this process by `sig` with its default action, as the program
 // inside ended (the shell sees WIFSIGNALED, 128 + sig). No core file: on

@@ -1,12 +1,12 @@
 #!/bin/bash
 # Signals in the library OS, on the backend NSGX_BACKEND names (ctest runs
 # it for inproc and isolated): docs/libos.md "Signals".
-#   signals_test.sh NSGX SIGNALS SIGNALS_DYN WORKDIR
+#   signals_test.sh NSGX SIGNALS SIGNALS_DYN HOSTILE_HOST WORKDIR
 # The same program natively and inside gives the same output and ends the
 # same way — an exit status, or death by the same signal (perl's system()
 # reports the wait status: WIFSIGNALED is not the same as exit 128 + n).
 set -u
-NSGX=$1 SIGNALS=$2 SIGNALS_DYN=$3 W=$4
+NSGX=$1 SIGNALS=$2 SIGNALS_DYN=$3 HOSTILE=$4 W=$5
 rm -rf "$W"; mkdir -p "$W"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -51,6 +51,16 @@ same static signals abort
 same static signals term
 same static signals segv
 same dyn signals_dyn abort
+
+# A host that asks for signals it may not send (Iago): faults, SIGKILL,
+# SIGSTOP, SIGALRM, SIGSYS, real-time signals, at every clock OCALL. The
+# enclave takes only what another process could send (kForwardable): the
+# run is the native one (its SIGSEGV and SIGFPE handlers run once each).
+st=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=signal-forge ended timeout 60 "$NSGX" run --enclave "$W/static" -- "$W/signals" \
+  3>&1 > "$W/forge.inside" 2>&1 < /dev/null)
+[ "$st" = "exit 0" ] || fail "signal-forge: $st"
+cmp -s "$W/static-all.native" "$W/forge.inside" || { diff "$W/static-all.native" "$W/forge.inside"; fail "signal-forge: output differs"; }
+echo "signal-forge: $st"
 
 # Signals from outside, sent to `nsgx run` (natively: to the program): a
 # handled SIGUSR1 and SIGTERM (exit 3), and an unhandled SIGHUP (death by

@@ -34,6 +34,7 @@ constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9,
 constexpr uint64_t kFixedPid = 1;       // getpid inside (syscalls.cc)
 constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slot answers nullptr
 constexpr uint64_t kMinSigstksz = 2048;
+constexpr long kSysPause = 34, kSysRtSigsuspend = 130;  // never restarted
 constexpr uint64_t kSpareStack = 64 * 1024;
 constexpr uint64_t kHandlerStackSpan = 256 * 1024, kHandlerStackRoom = 8192;
 constexpr uint64_t kSsAutodisarm = 1u << 31;
@@ -84,15 +85,20 @@ bool monotonic_ns(uint64_t& ns) {
   return true;
 }
 
+}  // namespace
+
 // Makes `sig` pending for the process (kill, the host, the alarm): dropped
-// at once when ignored and not blocked by every thread, as Linux does.
+// at once when ignored, as Linux does.
 void post_process(int sig, int32_t code, int32_t pid) {
+  if (sig < 1 || sig > kNsig) return;
   SpinGuard g(g_sig_lock);
   if (ignored(sig)) return;
   g_process_pending |= bit(sig);
   g_process_code[sig] = code;
   g_process_pid[sig] = pid;
 }
+
+namespace {
 
 // The host's requests and an expired alarm become pending signals.
 void collect() {
@@ -594,7 +600,8 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
       SpinGuard g(g_sig_lock);
       a = g_actions[sig];
     }
-    if (a.handler > 1 && static_cast<int64_t>(c.rax) == -EINTR && (a.flags & kSaRestart) && nr != 34 && nr != 130) {
+    if (a.handler > 1 && static_cast<int64_t>(c.rax) == -EINTR && (a.flags & kSaRestart) && nr != kSysPause &&
+        nr != kSysRtSigsuspend) {
       // Interrupted: the handler returns to the `syscall` again (pause
       // and rt_sigsuspend never restart, as on Linux).
       c.rip -= 2;

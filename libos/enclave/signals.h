@@ -66,6 +66,11 @@ long sys_getitimer(uint64_t which, uint64_t value);
 // (a frame that cannot be read kills the program with SIGSEGV).
 void sys_rt_sigreturn(sgx_cpu_context_t& c);
 
+// Makes `sig` pending for the process with this si_code and si_pid (what
+// kill does; for the library OS's own senders, e.g. SIGCHLD when a child
+// process ends): dropped at once if the program ignores it.
+void post_process(int sig, int32_t code, int32_t pid);
+
 // At the return of system call `nr` (its answer in c.rax, RIP after the
 // `syscall`): takes the host's requests and the alarm, then delivers one
 // pending unblocked signal — its default action, or its handler's frame

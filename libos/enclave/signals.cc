@@ -28,9 +28,9 @@
 namespace nsgx::libos {
 namespace {
 
-constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9, kSigsegv = 11, kSigalrm = 14,
-              kSigchld = 17, kSigcont = 18, kSigstop = 19, kSigtstp = 20, kSigttin = 21, kSigttou = 22, kSigurg = 23,
-              kSigwinch = 28;
+constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9, kSigsegv = 11, kSigpipe = 13,
+              kSigalrm = 14, kSigchld = 17, kSigcont = 18, kSigstop = 19, kSigtstp = 20, kSigttin = 21, kSigttou = 22,
+              kSigurg = 23, kSigwinch = 28;
 constexpr uint64_t kFixedPid = 1;       // getpid inside (syscalls.cc)
 constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slot answers nullptr
 constexpr uint64_t kMinSigstksz = 2048;
@@ -292,6 +292,28 @@ extern "C" int libos_fault_handler(sgx_exception_info_t* info) {
   }
   act(c, t, sig, si, t->sig.mask, true, info->exception_vector, cr2);
   return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+// A write to a pipe or stream socket whose reader is gone also sends the
+// writer SIGPIPE (pipe(7), send(2)), unless a send asked MSG_NOSIGNAL.
+// The library OS's own sends always pass MSG_NOSIGNAL to the host, which
+// ignores SIGPIPE: the signal is raised here, from the EPIPE. The
+// arguments are still in the context (the answer replaced only RAX, RCX
+// and R11).
+bool raises_sigpipe(long nr, const sgx_cpu_context_t& c) {
+  constexpr long kWrite = 1, kWritev = 20, kSendto = 44, kSendmsg = 46;
+  constexpr uint64_t kMsgNosignal = 0x4000;
+  switch (nr) {
+    case kWrite:
+    case kWritev:
+      return true;
+    case kSendto:
+      return (c.r10 & kMsgNosignal) == 0;
+    case kSendmsg:
+      return (c.rdx & kMsgNosignal) == 0;
+    default:
+      return false;
+  }
 }
 
 bool read_set(uint64_t p, uint64_t& set) {
@@ -589,6 +611,10 @@ void sys_rt_sigreturn(sgx_cpu_context_t& c) {
 void deliver_signals(sgx_cpu_context_t& c, long nr) {
   ProgramThread* t = this_thread();
   if (t == nullptr) return;
+  if (static_cast<int64_t>(c.rax) == -EPIPE && raises_sigpipe(nr, c)) {
+    SpinGuard g(g_sig_lock);
+    if (!ignored(kSigpipe)) __atomic_or_fetch(&t->sig.pending, bit(kSigpipe), __ATOMIC_ACQ_REL);
+  }
   collect();
   const uint64_t old_mask = t->sig.suspended ? t->sig.suspend_mask : t->sig.mask;
   for (;;) {

@@ -8,6 +8,7 @@
  *   signals abort      abort(): dies by SIGABRT
  *   signals term       kill(getpid(), SIGTERM) with the default action
  *   signals segv       a NULL write without a handler: dies by SIGSEGV
+ *   signals pipe       a write to a pipe without reader: dies by SIGPIPE
  *   signals wait       waits for SIGUSR1 then SIGTERM from outside (exit 3)
  */
 #define _GNU_SOURCE
@@ -230,6 +231,18 @@ static void all(void) {
   raise(SIGUSR2);
   printf("  a double kept across a handler: %.2f\n", d * 2);
 
+  printf("SIGPIPE\n");
+  int fds[2];
+  pipe(fds);
+  close(fds[0]);
+  install(SIGPIPE, counting, 0, 0);
+  r = (int)write(fds[1], "x", 1);
+  printf("  write to a pipe without reader: %d errno %s, SIGPIPE hits %d\n", r, strerror(errno), (int)hits[SIGPIPE]);
+  install(SIGPIPE, SIG_IGN, 0, 0);
+  r = (int)write(fds[1], "x", 1);
+  printf("  ignored: %d errno %s, SIGPIPE hits %d\n", r, strerror(errno), (int)hits[SIGPIPE]);
+  close(fds[1]);
+
   printf("timers\n");
   install(SIGALRM, counting, 0, 0);
   const unsigned a5 = alarm(5);
@@ -290,6 +303,15 @@ int main(int argc, char** argv) {
     printf("still alive\n");
     return 0;
   }
+  if (strcmp(mode, "pipe") == 0) {
+    int fds[2];
+    pipe(fds);
+    close(fds[0]);
+    printf("writing to a pipe without reader\n");
+    (void)write(fds[1], "x", 1);
+    printf("still alive\n");
+    return 0;
+  }
   if (strcmp(mode, "segv") == 0) {
     printf("writing to NULL\n");
     *(volatile int*)0 = 1;
@@ -305,6 +327,6 @@ int main(int argc, char** argv) {
     printf("SIGTERM from outside\n");
     return 3;
   }
-  fprintf(stderr, "usage: signals [abort|term|segv|wait]\n");
+  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait]\n");
   return 2;
 }

@@ -50,6 +50,7 @@ same dyn signals_dyn
 same static signals abort
 same static signals term
 same static signals segv
+same static signals pipe
 same dyn signals_dyn abort
 
 # A host that asks for signals it may not send (Iago): faults, SIGKILL,

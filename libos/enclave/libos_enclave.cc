@@ -34,6 +34,7 @@
 #include "libos/enclave/manifest_section.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/signals.h"
 #include "libos/enclave/syscalls.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/threads.h"
@@ -156,6 +157,7 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: cannot install the system call handlers\n");
     return kCannotRun;
   }
+  nsgx::libos::signals_main_stack(nsgx::libos::this_thread(), here, g_program.stack_size);
   return static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
 }

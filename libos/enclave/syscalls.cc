@@ -21,6 +21,7 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/signals.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
@@ -49,6 +50,9 @@ enum : long {
   kMprotect = 10,
   kMunmap = 11,
   kBrk = 12,
+  kRtSigaction = 13,
+  kRtSigprocmask = 14,
+  kRtSigreturn = 15,
   kIoctl = 16,
   kPread64 = 17,
   kPwrite64 = 18,
@@ -61,7 +65,11 @@ enum : long {
   kMadvise = 28,
   kDup = 32,
   kDup2 = 33,
+  kPause = 34,
   kNanosleep = 35,
+  kGetitimer = 36,
+  kAlarm = 37,
+  kSetitimer = 38,
   kGetpid = 39,
   kSocket = 41,
   kConnect = 42,
@@ -80,6 +88,7 @@ enum : long {
   kGetsockopt = 55,
   kClone = 56,
   kExit = 60,
+  kKill = 62,
   kUname = 63,
   kFcntl = 72,
   kFsync = 74,
@@ -93,8 +102,12 @@ enum : long {
   kGetgid = 104,
   kGeteuid = 107,
   kGetegid = 108,
+  kRtSigpending = 127,
+  kRtSigsuspend = 130,
+  kSigaltstack = 131,
   kArchPrctl = 158,
   kGettid = 186,
+  kTkill = 200,
   kTime = 201,
   kFutex = 202,
   kSchedGetaffinity = 204,
@@ -105,6 +118,7 @@ enum : long {
   kExitGroup = 231,
   kEpollWait = 232,
   kEpollCtl = 233,
+  kTgkill = 234,
   kOpenat = 257,
   kNewfstatat = 262,
   kUnlinkat = 263,
@@ -584,6 +598,30 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_time(a0);
     case kGettimeofday:
       return sys_gettimeofday(a0, a1);
+    case kRtSigaction:
+      return sys_rt_sigaction(a0, a1, a2, a3);
+    case kRtSigprocmask:
+      return sys_rt_sigprocmask(a0, a1, a2, a3);
+    case kRtSigpending:
+      return sys_rt_sigpending(a0, a1);
+    case kSigaltstack:
+      return sys_sigaltstack(a0, a1, c.rsp);
+    case kRtSigsuspend:
+      return sys_rt_sigsuspend(a0, a1);
+    case kPause:
+      return sys_pause();
+    case kKill:
+      return sys_kill(static_cast<int64_t>(a0), a1);
+    case kTgkill:
+      return sys_tgkill(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2);
+    case kTkill:
+      return sys_tgkill(-1, static_cast<int64_t>(a0), a1);
+    case kAlarm:
+      return sys_alarm(a0);
+    case kSetitimer:
+      return sys_setitimer(a0, a1, a2);
+    case kGetitimer:
+      return sys_getitimer(a0, a1);
     case kExit:
       sys_exit(a0);
     case kExitGroup:
@@ -600,9 +638,17 @@ bool at_syscall(uint64_t rip) {
 
 // Phase 1 (nsgx_first_phase.h): only arch_prctl's FS, which needs ERESUME.
 extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
-  if (vector != SGX_EXCEPTION_VECTOR_UD) return 0;
   ProgramThread* t = this_thread();
   if (t == nullptr) return 0;
+  if (vector != SGX_EXCEPTION_VECTOR_UD) {
+    // A fault: signals.cc's phase-2 handler makes it the program's signal,
+    // on this TCS's stack for a started thread (as below).
+    const uint64_t hsp = handler_stack_for(t, st->rsp);
+    if (hsp == 0) return 0;
+    t->program_rsp = st->rsp;
+    st->rsp = hsp;
+    return NSGX_FIRST_PHASE_SECOND;
+  }
   if (st->rip == reinterpret_cast<uint64_t>(libos_fs_stub) && t->resume_rip != 0) {
     // Every register is already the program's (the second phase restored
     // them before jumping here, or a new thread loaded them) but RIP and FS.
@@ -613,10 +659,13 @@ extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
   }
   if (!at_syscall(st->rip)) return 0;
   if (st->rax != kArchPrctl) {
-    if (t->handler_sp == 0) return 0;  // the main thread: phase 2 runs on its (the TCS's) stack
-    // A started thread: phase 2 on this TCS's stack (threads.h).
+    // The main thread on its own stack: phase 2 runs there. A started
+    // thread, or the main one on another stack (signals.h): phase 2 on
+    // this TCS's stack (threads.h).
+    const uint64_t hsp = handler_stack_for(t, st->rsp);
+    if (hsp == 0) return 0;
     t->program_rsp = st->rsp;
-    st->rsp = t->handler_sp;
+    st->rsp = hsp;
     return NSGX_FIRST_PHASE_SECOND;
   }
   if (st->rdi == kArchSetFs) {
@@ -647,11 +696,17 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
     c.rsp = t->program_rsp;
     t->program_rsp = 0;
   }
-  const long r = dispatch(c);
-  c.rax = static_cast<uint64_t>(r);
-  c.rcx = c.rip + 2;
-  c.r11 = c.rflags;
-  c.rip += 2;
+  const long nr = static_cast<long>(c.rax);
+  if (nr == kRtSigreturn) {  // the whole context from the handler's frame (signals.h)
+    sys_rt_sigreturn(c);
+  } else {
+    const long r = dispatch(c);
+    c.rax = static_cast<uint64_t>(r);
+    c.rcx = c.rip + 2;
+    c.r11 = c.rflags;
+    c.rip += 2;
+  }
+  deliver_signals(c, nr);  // a pending signal's handler or default action (signals.h)
   // glibc's TCB starts with a pointer to itself, as the trusted runtime's
   // TD does: %fs:0 tells whose FS is in effect.
   uint64_t fs0;
@@ -660,6 +715,7 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
     t->resume_rip = c.rip;
     c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
   }
+  finish_signals();  // last: rt_sigreturn's FPU state
   return EXCEPTION_CONTINUE_EXECUTION;
 }
 
@@ -667,7 +723,7 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
 
 bool install_syscall_handlers() {
   return nsgx_set_first_phase_handler(libos_first_phase) &&
-         sgx_register_exception_handler(1, libos_syscall_handler) != nullptr;
+         sgx_register_exception_handler(1, libos_syscall_handler) != nullptr && install_signal_handlers();
 }
 
 }  // namespace nsgx::libos

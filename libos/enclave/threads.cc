@@ -288,6 +288,7 @@ long sys_clone(const sgx_cpu_context_t& c) {
       return fail(EAGAIN);
     }
     *t = ProgramThread{};
+    t->sig.mask = parent->sig.mask;  // a new thread inherits the mask (clone(2)), nothing pending, no alternate stack
     t->state = kStarting;
     t->tid = g_next_tid++;
     ++g_started;
@@ -370,14 +371,39 @@ void sys_exit(uint64_t status) {
   }
 }
 
+namespace {
+// exit_group once g_exit_status is set: every other thread leaves at its
+// next system call or wake-up, this one now.
+[[noreturn]] void end_program();
+}  // namespace
+
 void sys_exit_group(uint64_t status) {
   int expected = -1;
   (void)__atomic_compare_exchange_n(&g_exit_status, &expected, static_cast<int>(status & 0xff), false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_SEQ_CST);
+  end_program();
+}
+
+void exit_group_by_signal(int sig) {
+  int expected = -1;
+  (void)__atomic_compare_exchange_n(&g_exit_status, &expected, kKilledBySignal | sig, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+  end_program();
+}
+
+namespace {
+void end_program() {
   ProgramThread* t = this_thread();
   wake_all_but(t);
   check_exit_group();
-  libos_leave_program(g_threads[0].jb, static_cast<int64_t>(status & 0xff));  // no program thread: cannot happen
+  libos_leave_program(g_threads[0].jb,
+                      __atomic_load_n(&g_exit_status, __ATOMIC_ACQUIRE));  // no program thread: cannot happen
+}
+}  // namespace
+
+ProgramThread* thread_slot(uint32_t i) {
+  if (i >= g_max || __atomic_load_n(&g_threads[i].state, __ATOMIC_ACQUIRE) == kFree) return nullptr;
+  return &g_threads[i];
 }
 
 long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint64_t val3) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "libos/enclave/program_entry.h"
+#include "libos/enclave/signals.h"
 #include "libos/enclave/spin_lock.h"
 #include "nsgx_first_phase.h"
 #include "sgx_trts_exception.h"
@@ -47,6 +48,7 @@ struct ProgramThread {
   uint64_t futex_addr = 0;
   uint32_t futex_bitset = 0;
   bool waiting = false, woken = false;
+  ThreadSignals sig;  // mask, pending, alternate stack (signals.cc)
 };
 
 // Makes this enclave thread the program's main thread (tid = the process
@@ -57,6 +59,12 @@ ProgramThread* this_thread();
 // At every system call: if a thread has called exit_group, this thread
 // leaves the program (does not return).
 void check_exit_group();
+// The slot at `i` (0: the main thread) while a thread holds it, else
+// nullptr; `i` beyond the table is nullptr too.
+ProgramThread* thread_slot(uint32_t i);
+// Ends the program as killed by `sig` (signals.cc's default actions):
+// exit_group whose status libos_run answers as kKilledBySignal | sig.
+[[noreturn]] void exit_group_by_signal(int sig);
 
 // The system calls (Linux's semantics, docs/libos.md's table).
 long sys_clone(const sgx_cpu_context_t& c);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "libos/host/signals.h"
 #include "libos_u.h"
 #include "sgx_urts.h"
 
@@ -26,8 +27,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: nsgx-libos-host [--trace] ENCLAVE -- PROGRAM [ARGS...]\n");
     return 2;
   }
-  // The program has no signals here: a write to a closed pipe or socket
-  // must answer EPIPE, not end the host.
+  // A write to a closed pipe or socket must answer EPIPE, not end the host
+  // (the library OS sends with MSG_NOSIGNAL; SIGPIPE is not forwarded).
   std::signal(SIGPIPE, SIG_IGN);
   const char* image = argv[i];
   std::string args;
@@ -38,6 +39,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "nsgx run: cannot load the library OS enclave %s: SGX status 0x%x\n", image, st);
     return 126;
   }
+  if (!nsgx::libos_host::forward_signals(eid)) {
+    std::fprintf(stderr, "nsgx run: cannot forward signals to the library OS enclave\n");
+    sgx_destroy_enclave(eid);
+    return 126;
+  }
   int status = 126;
   st = libos_run(eid, &status, args.data(), args.size(), trace);
   if (st != SGX_SUCCESS) {
@@ -46,5 +52,8 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
   sgx_destroy_enclave(eid);
+  constexpr int kKilledBySignal = 0x100;  // libos/enclave/signals.h
+  if (status > kKilledBySignal && status < kKilledBySignal + 65)
+    nsgx::libos_host::die_by_signal(status - kKilledBySignal);
   return status;
 }

@@ -21,10 +21,16 @@
 //   epoll-events   an epoll_wait answers every event bit set
 //   poll-count     a poll answers one entry more than asked
 //   poll-revents   a poll answers every revents bit set
+//   signal-forge   at every clock OCALL, the signal word asks for every
+//                  signal the host may not send (faults, SIGKILL, SIGSTOP,
+//                  SIGALRM, SIGSYS, real-time signals)
 #include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+
+#include "libos/host/signals.h"
 
 extern "C" {
 int64_t __real_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n);
@@ -66,6 +72,13 @@ int64_t __wrap_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64
   const int64_t r = __real_nsgx_posix_clock_gettime_ocall(clock, sec, nsec);
   if (fault("clock-range")) *nsec = 2000000000;
   if (fault("clock-back") && clock == 1 && calls++ > 0) *sec -= 1;
+  if (uint64_t* w = nsgx::libos_host::forwarded_signal_word(); w != nullptr && fault("signal-forge")) {
+    // SIGILL 4, SIGTRAP 5, SIGBUS 7, SIGFPE 8, SIGKILL 9, SIGSEGV 11,
+    // SIGALRM 14, SIGSTOP 19, SIGSYS 31, and every real-time signal.
+    constexpr uint64_t kForged = (1ull << 3) | (1ull << 4) | (1ull << 6) | (1ull << 7) | (1ull << 8) | (1ull << 10) |
+                                 (1ull << 13) | (1ull << 18) | (1ull << 30) | (~0ull << 31);
+    __atomic_or_fetch(w, kForged, __ATOMIC_SEQ_CST);
+  }
   return r;
 }
 

@@ -37,6 +37,7 @@
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/libos_deps.h"
 #include "tools/nsgx/process.h"
+#include "tools/nsgx/run_signals.h"
 
 namespace nsgx::cli {
 
@@ -248,9 +249,11 @@ int run(const RunOptions& o) {
   argv.push_back(dir + "/libos.signed.so");
   argv.emplace_back("--");
   argv.insert(argv.end(), o.command.begin(), o.command.end());
-  const int status = run_process(argv);
+  const int status = run_forwarding(argv);
   if (!tmp.empty()) std::filesystem::remove_all(tmp);
-  return status < 0 ? kCannotRun : status;
+  if (status < 0) return kCannotRun;
+  if (WIFSIGNALED(status)) reraise(WTERMSIG(status));  // killed by a signal, as the program was
+  return WIFEXITED(status) ? WEXITSTATUS(status) : kCannotRun;
 }
 
 }  // namespace

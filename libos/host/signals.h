@@ -1,0 +1,26 @@
+// The host's side of the library OS's signals (docs/libos.md, "Signals"):
+// signals sent to this process are forwarded into the enclave as requests,
+// and a program killed by a signal kills this process by the same signal.
+#pragma once
+
+#include <cstdint>
+
+#include "sgx_urts.h"
+
+namespace nsgx::libos_host {
+
+// Gives the enclave the word where this process's handlers record the
+// signals they receive (SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
+// SIGTERM, SIGCHLD, SIGCONT, SIGURG, SIGWINCH). False if it cannot.
+bool forward_signals(sgx_enclave_id_t eid);
+
+// The word forward_signals gave the enclave (nullptr before): the hostile
+// test host (hostile_ocalls.cc) writes lies into it.
+uint64_t* forwarded_signal_word();
+
+// Ends this process by `sig` with its default action, as the program
+// inside ended (the shell sees WIFSIGNALED, 128 + sig). No core file: on
+// inproc this process's memory holds the enclave's.
+[[noreturn]] void die_by_signal(int sig);
+
+}  // namespace nsgx::libos_host

@@ -1,0 +1,332 @@
+/* Signals, run natively and inside the library OS (signals_test.sh): its
+ * output must be the same byte for byte, and so must its exit status
+ * (death by a signal included).
+ *
+ *   signals            handlers, masks, pending, SA_* flags, sigaltstack,
+ *                      raise/kill/tgkill, SIGSEGV and SIGFPE with siginfo
+ *                      and a ucontext the handler changes, timers
+ *   signals abort      abort(): dies by SIGABRT
+ *   signals term       kill(getpid(), SIGTERM) with the default action
+ *   signals segv       a NULL write without a handler: dies by SIGSEGV
+ *   signals pipe       a write to a pipe without reader: dies by SIGPIPE
+ *   signals wait       waits for SIGUSR1 then SIGTERM from outside (exit 3)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t hits[65];
+static volatile int last_code, last_pid_is_self, in_handler_blocked, on_alt;
+static char altstack[65536];
+
+static void counting(int sig) { hits[sig]++; }
+
+static void with_info(int sig, siginfo_t* si, void* uc) {
+  (void)uc;
+  hits[sig]++;
+  last_code = si->si_code;
+  last_pid_is_self = si->si_pid == getpid();
+  sigset_t now;
+  sigprocmask(SIG_SETMASK, NULL, &now);
+  in_handler_blocked = sigismember(&now, sig) * 10 + sigismember(&now, SIGWINCH);
+}
+
+static void nested_outer(int sig) {
+  hits[sig]++;
+  printf("  outer handler runs, raises SIGUSR2\n");
+  raise(SIGUSR2);
+  printf("  outer handler ends (SIGUSR2 hits %d)\n", (int)hits[SIGUSR2]);
+}
+
+static void alt_handler(int sig) {
+  char here;
+  hits[sig]++;
+  on_alt = (uintptr_t)&here >= (uintptr_t)altstack && (uintptr_t)&here < (uintptr_t)altstack + sizeof altstack;
+  stack_t cur;
+  sigaltstack(NULL, &cur);
+  on_alt = on_alt * 10 + (cur.ss_flags == SS_ONSTACK);
+}
+
+static sigjmp_buf segv_jump;
+static void segv_handler(int sig, siginfo_t* si, void* uc) {
+  (void)uc;
+  printf("  SIGSEGV: signo %d, code %d, si_addr %s\n", si->si_signo, si->si_code,
+         si->si_addr == NULL ? "NULL" : "not NULL");
+  hits[sig]++;
+  siglongjmp(segv_jump, 1);
+}
+
+extern const char div_insn[];
+static int divide(int a, int b) {
+  int q;
+  /* idivl %ecx is two bytes: the handler steps over it. */
+  __asm__ volatile("cltd\n\t.globl div_insn\ndiv_insn:\n\tidivl %%ecx" : "=a"(q) : "a"(a), "c"(b) : "edx", "cc");
+  return q;
+}
+static void fpe_handler(int sig, siginfo_t* si, void* ucv) {
+  ucontext_t* uc = ucv;
+  hits[sig]++;
+  printf("  SIGFPE: signo %d, code %d, si_addr at the division %d, RIP at the division %d\n", si->si_signo, si->si_code,
+         si->si_addr == (void*)div_insn, uc->uc_mcontext.gregs[REG_RIP] == (greg_t)(uintptr_t)div_insn);
+  uc->uc_mcontext.gregs[REG_RIP] += 2;
+  uc->uc_mcontext.gregs[REG_RAX] = 42;
+}
+
+static void install(int sig, void (*h)(int), int flags, int also_block) {
+  struct sigaction a;
+  memset(&a, 0, sizeof a);
+  a.sa_handler = h;
+  a.sa_flags = flags;
+  sigemptyset(&a.sa_mask);
+  if (also_block) sigaddset(&a.sa_mask, also_block);
+  if (sigaction(sig, &a, NULL) != 0) printf("sigaction %d failed: %s\n", sig, strerror(errno));
+}
+
+static void install_info(int sig, void (*h)(int, siginfo_t*, void*), int flags) {
+  struct sigaction a;
+  memset(&a, 0, sizeof a);
+  a.sa_sigaction = h;
+  a.sa_flags = SA_SIGINFO | flags;
+  sigemptyset(&a.sa_mask);
+  if (sigaction(sig, &a, NULL) != 0) printf("sigaction %d failed: %s\n", sig, strerror(errno));
+}
+
+static int blocked(int sig) {
+  sigset_t s;
+  sigprocmask(SIG_SETMASK, NULL, &s);
+  return sigismember(&s, sig);
+}
+
+static void all(void) {
+  printf("handlers and siginfo\n");
+  install_info(SIGUSR1, with_info, 0);
+  raise(SIGUSR1);
+  printf("  raise: hits %d, si_code %d, si_pid is ours %d, blocked in handler %d\n", (int)hits[SIGUSR1], last_code,
+         last_pid_is_self, in_handler_blocked);
+  kill(getpid(), SIGUSR1);
+  printf("  kill: hits %d, si_code %d, si_pid is ours %d\n", (int)hits[SIGUSR1], last_code, last_pid_is_self);
+  syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
+  printf("  tgkill: hits %d, si_code %d\n", (int)hits[SIGUSR1], last_code);
+  printf("  kill(signal 0) %d\n", kill(getpid(), 0));
+  int r = kill(getpid() + 4000000, SIGUSR1);
+  printf("  kill(another pid) %d errno %s\n", r, strerror(errno));
+  r = (int)syscall(SYS_tgkill, getpid(), 999999, SIGUSR1);
+  printf("  tgkill(another tid) %d errno %s\n", r, strerror(errno));
+  r = (int)syscall(SYS_rt_sigaction, SIGKILL, NULL, NULL, 8);
+  printf("  sigaction(SIGKILL) query %d\n", r);
+  r = (int)syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4);
+  printf("  rt_sigaction with a 4-byte set %d errno %s\n", r, strerror(errno));
+  {
+    struct sigaction a;
+    memset(&a, 0, sizeof a);
+    a.sa_handler = counting;
+    r = sigaction(SIGKILL, &a, NULL);
+    printf("  sigaction(SIGKILL, handler) %d errno %s\n", r, strerror(errno));
+  }
+
+  printf("masks and pending\n");
+  install(SIGUSR2, counting, 0, 0);
+  sigset_t s, p;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  raise(SIGUSR2);
+  raise(SIGUSR2);
+  sigpending(&p);
+  printf("  blocked: hits %d, pending %d\n", (int)hits[SIGUSR2], sigismember(&p, SIGUSR2));
+  sigprocmask(SIG_UNBLOCK, &s, NULL);
+  sigpending(&p);
+  printf("  unblocked: hits %d (one: not queued), pending %d\n", (int)hits[SIGUSR2], sigismember(&p, SIGUSR2));
+  sigaddset(&s, SIGKILL);
+  sigprocmask(SIG_SETMASK, &s, NULL);
+  printf("  SIGKILL cannot be blocked: %d, SIGUSR2 is: %d\n", blocked(SIGKILL), blocked(SIGUSR2));
+  sigemptyset(&s);
+  sigprocmask(SIG_SETMASK, &s, NULL);
+  r = sigprocmask(7, &s, NULL);
+  printf("  sigprocmask(how 7) %d errno %s\n", r, strerror(errno));
+
+  printf("ignored and default-ignored\n");
+  install(SIGUSR2, SIG_IGN, 0, 0);
+  raise(SIGUSR2);
+  struct sigaction old;
+  sigaction(SIGUSR2, NULL, &old);
+  printf("  SIG_IGN: hits %d, still ignored %d\n", (int)hits[SIGUSR2], old.sa_handler == SIG_IGN);
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  install(SIGUSR2, counting, 0, 0);
+  raise(SIGUSR2);
+  install(SIGUSR2, SIG_IGN, 0, 0);
+  sigpending(&p);
+  printf("  a pending signal ignored is discarded: pending %d\n", sigismember(&p, SIGUSR2));
+  sigprocmask(SIG_UNBLOCK, &s, NULL);
+  raise(SIGCHLD);
+  raise(SIGWINCH);
+  printf("  SIGCHLD and SIGWINCH by default: ignored\n");
+
+  printf("flags\n");
+  install(SIGUSR2, counting, SA_RESETHAND, 0);
+  raise(SIGUSR2);
+  sigaction(SIGUSR2, NULL, &old);
+  printf("  SA_RESETHAND: hits %d, now SIG_DFL %d\n", (int)hits[SIGUSR2], old.sa_handler == SIG_DFL);
+  install_info(SIGUSR1, with_info, SA_NODEFER);
+  raise(SIGUSR1);
+  printf("  SA_NODEFER: blocked in handler %d\n", in_handler_blocked);
+  {
+    struct sigaction a;
+    memset(&a, 0, sizeof a);
+    a.sa_sigaction = with_info;
+    a.sa_flags = SA_SIGINFO;
+    sigemptyset(&a.sa_mask);
+    sigaddset(&a.sa_mask, SIGWINCH);
+    sigaction(SIGUSR1, &a, NULL);
+  }
+  raise(SIGUSR1);
+  printf("  sa_mask: blocked in handler %d, after %d\n", in_handler_blocked, blocked(SIGWINCH));
+  hits[SIGUSR2] = 0;
+  install(SIGUSR1, nested_outer, 0, 0);
+  install(SIGUSR2, counting, 0, 0);
+  raise(SIGUSR1);
+  printf("  nested: outer %d, inner %d\n", (int)hits[SIGUSR1], (int)hits[SIGUSR2]);
+
+  printf("sigaltstack\n");
+  stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0}, os;
+  printf("  set %d\n", sigaltstack(&ss, NULL));
+  sigaltstack(NULL, &os);
+  printf("  query: flags %d, size %zu, ours %d\n", os.ss_flags, os.ss_size, os.ss_sp == altstack);
+  install(SIGUSR2, alt_handler, SA_ONSTACK, 0);
+  raise(SIGUSR2);
+  printf("  SA_ONSTACK: on the alternate stack %d\n", on_alt);
+  install(SIGUSR2, alt_handler, 0, 0);
+  raise(SIGUSR2);
+  printf("  without SA_ONSTACK: %d\n", on_alt);
+  ss.ss_size = 100;
+  r = sigaltstack(&ss, NULL);
+  printf("  too small: %d errno %s\n", r, strerror(errno));
+  ss.ss_flags = SS_DISABLE;
+  printf("  disable %d\n", sigaltstack(&ss, NULL));
+  sigaltstack(NULL, &os);
+  printf("  query: flags %d\n", os.ss_flags);
+
+  printf("faults\n");
+  install_info(SIGSEGV, segv_handler, 0);
+  if (sigsetjmp(segv_jump, 1) == 0) {
+    *(volatile int*)0 = 1;
+    printf("  the write went on\n");
+  }
+  printf("  after siglongjmp: SIGSEGV hits %d, blocked %d\n", (int)hits[SIGSEGV], blocked(SIGSEGV));
+  install_info(SIGFPE, fpe_handler, 0);
+  volatile int zero = 0;
+  printf("  7 / 0 = %d (the handler's answer)\n", divide(7, zero));
+  volatile double d = 1.5;
+  raise(SIGUSR2);
+  printf("  a double kept across a handler: %.2f\n", d * 2);
+
+  printf("SIGPIPE\n");
+  int fds[2];
+  pipe(fds);
+  close(fds[0]);
+  install(SIGPIPE, counting, 0, 0);
+  r = (int)write(fds[1], "x", 1);
+  printf("  write to a pipe without reader: %d errno %s, SIGPIPE hits %d\n", r, strerror(errno), (int)hits[SIGPIPE]);
+  install(SIGPIPE, SIG_IGN, 0, 0);
+  r = (int)write(fds[1], "x", 1);
+  printf("  ignored: %d errno %s, SIGPIPE hits %d\n", r, strerror(errno), (int)hits[SIGPIPE]);
+  close(fds[1]);
+
+  printf("timers\n");
+  install(SIGALRM, counting, 0, 0);
+  const unsigned a5 = alarm(5);
+  printf("  alarm(5) %u, alarm(0) %u\n", a5, alarm(0));
+  struct itimerval it = {{0, 0}, {0, 200000}}, left;
+  setitimer(ITIMER_REAL, &it, NULL);
+  getitimer(ITIMER_REAL, &left);
+  printf("  setitimer 0.2 s: left > 0 %d, <= 0.2 s %d\n", left.it_value.tv_usec > 0 || left.it_value.tv_sec > 0,
+         left.it_value.tv_sec == 0 && left.it_value.tv_usec <= 200000);
+  r = pause();
+  printf("  pause: %d errno %s, SIGALRM hits %d\n", r, strerror(errno), (int)hits[SIGALRM]);
+  alarm(1);
+  while (hits[SIGALRM] < 2) {
+    /* a system call now and then: the library OS delivers at them */
+    (void)getppid();
+  }
+  printf("  alarm(1): SIGALRM hits %d\n", (int)hits[SIGALRM]);
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  raise(SIGUSR2);
+  sigset_t none;
+  sigemptyset(&none);
+  hits[SIGUSR2] = 0;
+  install(SIGUSR2, counting, 0, 0);
+  raise(SIGUSR2);
+  r = sigsuspend(&none);
+  printf("  sigsuspend: %d errno %s, hits %d, blocked again %d\n", r, strerror(errno), (int)hits[SIGUSR2],
+         blocked(SIGUSR2));
+  sigprocmask(SIG_UNBLOCK, &s, NULL);
+  printf("done\n");
+}
+
+static volatile sig_atomic_t got_usr1, got_term;
+static void on_usr1(int sig) {
+  (void)sig;
+  got_usr1 = 1;
+}
+static void on_term(int sig) {
+  (void)sig;
+  got_term = 1;
+}
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  const char* mode = argc > 1 ? argv[1] : "all";
+  if (strcmp(mode, "all") == 0) {
+    all();
+    return 0;
+  }
+  if (strcmp(mode, "abort") == 0) {
+    printf("aborting\n");
+    abort();
+  }
+  if (strcmp(mode, "term") == 0) {
+    printf("sending SIGTERM to myself\n");
+    kill(getpid(), SIGTERM);
+    printf("still alive\n");
+    return 0;
+  }
+  if (strcmp(mode, "pipe") == 0) {
+    int fds[2];
+    pipe(fds);
+    close(fds[0]);
+    printf("writing to a pipe without reader\n");
+    (void)write(fds[1], "x", 1);
+    printf("still alive\n");
+    return 0;
+  }
+  if (strcmp(mode, "segv") == 0) {
+    printf("writing to NULL\n");
+    *(volatile int*)0 = 1;
+    return 0;
+  }
+  if (strcmp(mode, "wait") == 0) {
+    install(SIGUSR1, on_usr1, 0, 0);
+    install(SIGTERM, on_term, 0, 0);
+    printf("ready\n");
+    while (!got_usr1) pause();
+    printf("SIGUSR1 from outside\n");
+    while (!got_term) pause();
+    printf("SIGTERM from outside\n");
+    return 3;
+  }
+  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait]\n");
+  return 2;
+}

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Signals in the library OS, on the backend NSGX_BACKEND names (ctest runs
+# it for inproc and isolated): docs/libos.md "Signals".
+#   signals_test.sh NSGX SIGNALS SIGNALS_DYN HOSTILE_HOST WORKDIR
+# The same program natively and inside gives the same output and ends the
+# same way — an exit status, or death by the same signal (perl's system()
+# reports the wait status: WIFSIGNALED is not the same as exit 128 + n).
+set -u
+NSGX=$1 SIGNALS=$2 SIGNALS_DYN=$3 HOSTILE=$4 W=$5
+rm -rf "$W"; mkdir -p "$W"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+cp "$SIGNALS" "$W/signals"
+cp "$SIGNALS_DYN" "$W/signals_dyn"
+
+build() {  # NAME PROGRAM
+  cat > "$W/$1.toml" <<TOML
+libos.entrypoint = "$W/$2"
+sgx.enclave_size = "64M"
+sgx.trusted_files = [ { uri = "file:$W/$2" } ]
+TOML
+  "$NSGX" libos build --manifest "$W/$1.toml" --out "$W/$1" > "$W/$1.build" 2>&1 \
+    || { cat "$W/$1.build"; fail "nsgx libos build $1"; exit 1; }
+}
+build static signals
+build dyn signals_dyn
+
+# How a command ended, "exit N" or "signal N", on descriptor 3.
+ended() {
+  perl -e 'system(@ARGV); my $s = $?; open(my $o, ">&=", 3) or die "fd 3: $!";
+           print $o (($s & 127) ? "signal " . ($s & 127) : "exit " . ($s >> 8));' -- "$@"
+}
+
+same() {  # ENCLAVE PROGRAM ARGS...
+  local e=$1 p=$2; shift 2; local name="$e-${*:-all}"
+  local native inside
+  native=$(ended "$W/$p" "$@" 3>&1 > "$W/$name.native" 2> "$W/$name.native.err" < /dev/null)
+  inside=$(ended timeout 60 "$NSGX" run --enclave "$W/$e" -- "$W/$p" "$@" 3>&1 > "$W/$name.inside" 2> "$W/$name.inside.err" < /dev/null)
+  [ -n "$native" ] || fail "$name: no status"
+  [ "$native" = "$inside" ] || fail "$name: natively $native, inside $inside"
+  cmp -s "$W/$name.native" "$W/$name.inside" || { diff "$W/$name.native" "$W/$name.inside"; fail "$name: output differs"; }
+  cmp -s "$W/$name.native.err" "$W/$name.inside.err" || { cat "$W/$name.inside.err"; fail "$name: stderr differs"; }
+  echo "$name: $inside"
+}
+
+same static signals
+grep -qx done "$W/static-all.native" || fail "the native run itself did not finish"
+cat "$W/static-all.inside"
+same dyn signals_dyn
+same static signals abort
+same static signals term
+same static signals segv
+same static signals pipe
+same dyn signals_dyn abort
+
+# A host that asks for signals it may not send (Iago): faults, SIGKILL,
+# SIGSTOP, SIGALRM, SIGSYS, real-time signals, at every clock OCALL. The
+# enclave takes only what another process could send (kForwardable): the
+# run is the native one (its SIGSEGV and SIGFPE handlers run once each).
+st=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=signal-forge ended timeout 60 "$NSGX" run --enclave "$W/static" -- "$W/signals" \
+  3>&1 > "$W/forge.inside" 2>&1 < /dev/null)
+[ "$st" = "exit 0" ] || fail "signal-forge: $st"
+cmp -s "$W/static-all.native" "$W/forge.inside" || { diff "$W/static-all.native" "$W/forge.inside"; fail "signal-forge: output differs"; }
+echo "signal-forge: $st"
+
+# Signals from outside, sent to `nsgx run` (natively: to the program): a
+# handled SIGUSR1 and SIGTERM (exit 3), and an unhandled SIGHUP (death by
+# SIGHUP). The program waits in pause().
+outside() {  # NAME SIGNALS... — run natively and inside, compared
+  local name=$1; shift
+  local how
+  for how in native inside; do
+    local out="$W/$name.$how"
+    if [ $how = native ]; then
+      perl -e 'system(@ARGV); my $s = $?; open(my $f, ">", "'"$out"'.status");
+               print $f (($s & 127) ? "signal " . ($s & 127) : "exit " . ($s >> 8));' -- "$W/signals" wait > "$out" 2>&1 < /dev/null &
+    else
+      perl -e 'system(@ARGV); my $s = $?; open(my $f, ">", "'"$out"'.status");
+               print $f (($s & 127) ? "signal " . ($s & 127) : "exit " . ($s >> 8));' -- "$NSGX" run --enclave "$W/static" -- "$W/signals" wait > "$out" 2>&1 < /dev/null &
+    fi
+    local waiter=$! pid="" i
+    for i in $(seq 600); do grep -qx ready "$out" 2> /dev/null && break; sleep 0.1; done
+    pid=$(pgrep -P "$waiter" | head -1)
+    [ -n "$pid" ] || { fail "$name $how: did not start"; wait "$waiter"; continue; }
+    local sig
+    for sig in "$@"; do
+      kill -"$sig" "$pid"
+      case $sig in
+        USR1) for i in $(seq 300); do grep -q "SIGUSR1 from outside" "$out" && break; sleep 0.1; done ;;
+      esac
+    done
+    for i in $(seq 600); do kill -0 "$waiter" 2> /dev/null || break; sleep 0.1; done
+    kill -0 "$waiter" 2> /dev/null && { kill -KILL "$pid"; fail "$name $how: still running"; }
+    wait "$waiter"
+  done
+  local n i
+  n=$(cat "$W/$name.native.status"); i=$(cat "$W/$name.inside.status")
+  [ "$n" = "$i" ] || fail "$name: natively $n, inside $i"
+  cmp -s "$W/$name.native" "$W/$name.inside" || { diff "$W/$name.native" "$W/$name.inside"; fail "$name: output differs"; }
+  echo "$name: $i"; cat "$W/$name.inside"
+}
+outside usr1-term USR1 TERM
+outside hup HUP
+
+if [ $failures -ne 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "signals: all passed on ${NSGX_BACKEND:-isolated}"

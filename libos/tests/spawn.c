@@ -6,6 +6,7 @@
 //   spawn exec       execve of itself in this process (status 5)
 //   spawn fork       fork+exec (refused inside: ENOSYS)
 //   spawn refuse PATH          posix_spawn of PATH (inside: not trusted)
+//   spawn lies       one spawn and wait, under a lying host
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -248,6 +249,21 @@ int main(int argc, char** argv) {
     printf("posix_spawn %s: %s\n", argv[2], e ? strerror(e) : "started");
     if (e == 0) waitpid(pid, NULL, 0);
     return e ? 3 : 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "lies") == 0) {  // under a lying host (spawn_test.sh)
+    pid_t pid;
+    char* a[] = {(char*)self, "child", "exit", "6", NULL};
+    int e = posix_spawn(&pid, self, NULL, NULL, a, environ);
+    printf("posix_spawn: %s\n", e ? strerror(e) : "started");
+    if (e == 0) {
+      int st = 0;
+      if (waitpid(pid, &st, 0) < 0)
+        printf("waitpid: %s\n", strerror(errno));
+      else
+        status_line("child", st);
+    }
+    printf("the program goes on\n");
+    return 0;
   }
   return parent();
 }

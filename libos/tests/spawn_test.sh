@@ -1,9 +1,9 @@
 #!/bin/bash
 # Processes in the library OS, on the backend NSGX_BACKEND names (ctest runs
 # it for inproc and isolated): docs/libos.md "Processes".
-#   spawn_test.sh NSGX SPAWN WORKDIR
+#   spawn_test.sh NSGX SPAWN HOSTILE_HOST WORKDIR
 set -u
-NSGX=$1 SPAWN=$2 W=$3
+NSGX=$1 SPAWN=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -55,6 +55,23 @@ st=$(inside fork fork)
 grep -q "nsgx libos: fork (a copy of the process) is not implemented: ENOSYS" "$W/fork.inside" && [ "$st" = 2 ] \
   || fail "fork: not refused clearly"
 for f in other helper fork; do echo "== refused: $f"; cat "$W/$f.inside"; done
+
+# A lying host (Iago): each lie is refused (EIO, or the new enclave
+# refuses a malformed request) and the program goes on.
+lie() {  # FAULT EXPECTED-LINE...
+  local f=$1; shift
+  (cd "$W" && NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=$f timeout 60 "$NSGX" run --enclave "$W/enc" -- ./spawn lies) \
+    > "$W/lie-$f" 2>&1 < /dev/null || fail "$f: exit status $?"
+  for want in "$@" "the program goes on"; do
+    grep -qF "$want" "$W/lie-$f" || { cat "$W/lie-$f"; fail "$f: no '$want'"; }
+  done
+  echo "== lie $f:"; cat "$W/lie-$f"
+}
+lie none "child: exited 6"
+lie spawn-pid "nsgx libos: execve: the host answered pid 1 for the new process: EIO" "posix_spawn: Input/output error"
+lie wait-pid "waitpid: Input/output error"
+lie wait-status "waitpid: Input/output error"
+lie request-short "nsgx run: the host's spawn request is malformed" "child: exited 126"
 
 [ "$failures" = 0 ] && echo "all spawn tests passed ($NSGX_BACKEND)"
 exit $((failures > 0))

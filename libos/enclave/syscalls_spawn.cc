@@ -345,12 +345,10 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, u
     return err(EINVAL);
   (void)kWnowait;
   int64_t pid;
-  if (idtype == kPAll)
+  if (idtype == kPAll || idtype == kPPgid)  // process groups are not kept (as wait4's)
     pid = -1;
   else if (idtype == kPPid && id > 0 && id < static_cast<uint64_t>(INT32_MAX))
     pid = static_cast<int64_t>(id);
-  else if (idtype == kPPgid)
-    pid = -1;  // process groups are not kept (as wait4's)
   else
     return err(EINVAL);
   if (info != 0 && !sc::user_buffer(info, 128)) return err(EFAULT);

@@ -20,8 +20,6 @@
 
 #include "libos_u.h"
 
-extern char** environ;
-
 namespace nsgx::libos_host {
 namespace {
 
@@ -131,6 +129,7 @@ void exec_now() {
     if (!is_target(g_exec_fds.data(), g_exec_fds.size(), fd)) close(fd);
   const std::vector<std::string> a = host_argv();
   std::vector<char*> argv;
+  argv.reserve(a.size() + 1);
   for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
   execv(argv[0], argv.data());
@@ -161,6 +160,7 @@ extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const l
   posix_spawn_file_actions_addclosefrom_np(&fa, kRequestFd + 1);
   const std::vector<std::string> a = nsgx::libos_host::host_argv();
   std::vector<char*> argv;
+  argv.reserve(a.size() + 1);
   for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <new>
 
+#include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "sgx_tcrypto.h"
 
@@ -91,22 +92,38 @@ const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why) {
   return &node->copy;
 }
 
-Fd* fd_at(int64_t fd) { return fd >= 0 && fd < kMaxFds && g_fds[fd].kind != FdKind::kFree ? &g_fds[fd] : nullptr; }
+namespace {
+
+// The calling thread's table: a vfork child's own until its execve or exit
+// (syscalls_spawn.cc), else the process's.
+Fd* table() {
+  const ProgramThread* t = this_thread();
+  return t != nullptr && t->fds != nullptr ? t->fds : g_fds;
+}
+
+}  // namespace
+
+Fd* fd_at(int64_t fd) {
+  Fd* fds = table();
+  return fd >= 0 && fd < kMaxFds && fds[fd].kind != FdKind::kFree ? &fds[fd] : nullptr;
+}
 
 int new_fd() { return new_fd_from(0); }
 
 int new_fd_from(int64_t min) {
+  const Fd* fds = table();
   for (int64_t i = min < 0 ? 0 : min; i < kMaxFds; ++i)
-    if (g_fds[i].kind == FdKind::kFree) return static_cast<int>(i);
+    if (fds[i].kind == FdKind::kFree) return static_cast<int>(i);
   return -1;
 }
 
 bool host_fd_in_use(int host) {
-  return std::any_of(std::begin(g_fds), std::end(g_fds), [host](const Fd& f) {
+  const Fd* fds = table();
+  return std::any_of(fds, fds + kMaxFds, [host](const Fd& f) {
     return f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.host == host;
   });
 }
 
-void set_fd(int fd, const Fd& f) { g_fds[fd] = f; }
+void set_fd(int fd, const Fd& f) { table()[fd] = f; }
 
 }  // namespace nsgx::libos

@@ -39,7 +39,7 @@ struct Fd {
   const TrustedCopy* copy = nullptr;
   uint64_t offset = 0;  // kTrusted, kHost (kEncrypted: the handle's)
   StreamKind stream = StreamKind::kPipe;
-  bool cloexec = false;            // FD_CLOEXEC, kept here (there is no exec)
+  bool cloexec = false;            // FD_CLOEXEC, kept here (execve honours it: syscalls_spawn.cc)
   int domain = 0;                  // kSocket: AF_*
   EpollSet* epoll = nullptr;       // kEpoll: the registrations the enclave keeps
   EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)

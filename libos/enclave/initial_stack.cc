@@ -23,7 +23,7 @@ uint64_t cpuid_edx1() {
 }  // namespace
 
 uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
-                     uint64_t interp_base, const Manifest& manifest) {
+                     uint64_t interp_base, const Manifest& manifest, const ExecStart* exec) {
   uint64_t at = top;
   const uint64_t floor = top - room;
   auto push_bytes = [&](const void* p, size_t n) -> uint64_t {
@@ -49,22 +49,23 @@ uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_
     if (argv_ptrs[k] == 0) return 0;
     i += n + 1;
   }
-  if (!manifest.argv0.empty() && argc > 0) {
+  if (exec == nullptr && !manifest.argv0.empty() && argc > 0) {
     argv_ptrs[0] = push_bytes(manifest.argv0.c_str(), manifest.argv0.size() + 1);
     if (argv_ptrs[0] == 0) return 0;
   }
-  const size_t envc = manifest.env.size();
+  const size_t envc = exec != nullptr ? exec->env.size() : manifest.env.size();
   uint64_t* env_ptrs = static_cast<uint64_t*>(calloc(envc + 1, 8));
   if (env_ptrs == nullptr) return 0;
   for (size_t i = 0; i < envc; ++i) {
-    const std::string s = manifest.env[i].first + "=" + manifest.env[i].second;
+    const std::string s = exec != nullptr ? exec->env[i] : manifest.env[i].first + "=" + manifest.env[i].second;
     env_ptrs[i] = push_bytes(s.c_str(), s.size() + 1);
     if (env_ptrs[i] == 0) {
       free(env_ptrs);
       return 0;
     }
   }
-  const uint64_t execfn = push_bytes(manifest.entrypoint.c_str(), manifest.entrypoint.size() + 1);
+  const std::string& fn = exec != nullptr ? exec->path : manifest.entrypoint;
+  const uint64_t execfn = push_bytes(fn.c_str(), fn.size() + 1);
   const char platform[] = "x86_64";
   const uint64_t plat = push_bytes(platform, sizeof platform);
   uint8_t rnd[16];

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string>
+#include <vector>
+
 #include "libos/enclave/elf_loader.h"
 #include "libos/manifest/manifest.h"
 
@@ -18,7 +21,15 @@ namespace nsgx::libos {
 // AT_ENTRY are the program's (`img`), AT_BASE the interpreter's base (0
 // without one). Returns the program's initial RSP, or 0 if it does not fit
 // in `room` bytes.
+//
+// A program started by execve (syscalls_spawn.h) passes `exec`: its
+// environment is exec->env (NAME=VALUE strings), AT_EXECFN its path, and
+// argv[0] is never replaced.
+struct ExecStart {
+  std::string path;
+  std::vector<std::string> env;
+};
 uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
-                     uint64_t interp_base, const Manifest& manifest);
+                     uint64_t interp_base, const Manifest& manifest, const ExecStart* exec = nullptr);
 
 }  // namespace nsgx::libos

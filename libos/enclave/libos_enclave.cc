@@ -27,6 +27,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libos/enclave/elf_loader.h"
 #include "libos/enclave/file_table.h"
@@ -35,8 +36,10 @@
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
+#include "libos/enclave/spawn_request.h"
 #include "libos/enclave/syscalls.h"
 #include "libos/enclave/syscalls_path.h"
+#include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -90,7 +93,24 @@ bool load_manifest(std::string& why) {
   return true;
 }
 
-int run(const char* args, size_t args_len) {
+// The environment of a program execve started: the parent's envp, except
+// that every name the manifest's loader.env sets has the manifest's value
+// (what the manifest pins stays pinned; the host carried the rest).
+std::vector<std::string> exec_env(const std::vector<std::string>& envp, const Manifest& m) {
+  std::vector<std::string> out;
+  for (const auto& e : envp) {
+    const std::string_view name = std::string_view(e).substr(0, e.find('='));
+    bool pinned = false;
+    for (const auto& kv : m.env) pinned = pinned || kv.first == name;
+    if (!pinned) out.push_back(e);
+  }
+  for (const auto& kv : m.env) out.push_back(kv.first + "=" + kv.second);
+  return out;
+}
+
+// `exec`: the request of a parent (or of this process's previous program)
+// that called execve (syscalls_spawn.h), nullptr for `nsgx run`'s program.
+int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec) {
   std::string why;
   if (!load_manifest(why)) {
     say("nsgx run: " + why + "\n");
@@ -100,9 +120,10 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: the enclave has no user region for the program (<UserRegionSize>)\n");
     return kCannotRun;
   }
-  const auto* tf = g_program.manifest->trusted(g_program.manifest->entrypoint);
+  const auto* tf = g_program.manifest->trusted(exec != nullptr ? exec->path : g_program.manifest->entrypoint);
   if (tf == nullptr) {
-    say("nsgx run: the entrypoint is not a trusted file\n");
+    say(exec != nullptr ? "nsgx run: execve " + exec->path + ": not a trusted file of the manifest\n"
+                        : std::string("nsgx run: the entrypoint is not a trusted file\n"));
     return kCannotRun;
   }
   const TrustedCopy* prog = load_trusted(*tf, why);
@@ -133,15 +154,20 @@ int run(const char* args, size_t args_len) {
   }
   g_program.brk_start = g_program.brk = reinterpret_cast<uint64_t>(region_base() + brk_first * kPage);
   g_program.brk_end = g_program.brk_start + brk_pages * kPage;
-  for (int fd = 0; fd < 3; ++fd) set_fd(fd, Fd{FdKind::kHostStdio, fd, nullptr, 0});
+  if (exec != nullptr)
+    nsgx::libos::install_inherited(*exec);
+  else
+    for (int fd = 0; fd < 3; ++fd) set_fd(fd, Fd{FdKind::kHostStdio, fd, nullptr, 0});
   // The program's stack: this thread's, below what this function and the
   // handlers above it use (the SDK's handlers run only on it).
   g_program.stack_size = g_global_data.stack_size;
   uint64_t here;
   __asm__ volatile("mov %%rsp, %0" : "=r"(here));
   const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
-  const uint64_t sp =
-      build_stack(top, kArgRoom, args, args_len, img, img.interp.empty() ? 0 : interp.base, *g_program.manifest);
+  nsgx::libos::ExecStart start;
+  if (exec != nullptr) start = {exec->path, exec_env(exec->envp, *g_program.manifest)};
+  const uint64_t sp = build_stack(top, kArgRoom, args, args_len, img, img.interp.empty() ? 0 : interp.base,
+                                  *g_program.manifest, exec != nullptr ? &start : nullptr);
   if (sp == 0) {
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;
@@ -171,5 +197,35 @@ extern "C" int libos_run(const char* args, size_t args_len, int trace) {
     return kCannotRun;
   }
   g_program.trace = trace;
-  return run(args, args_len);
+  return run(args, args_len, nullptr);
+}
+
+// A program a parent's execve started (libos_spawn.edl): the request came
+// through the host and is checked before any of it is used.
+extern "C" int libos_run_spawned(const uint8_t* request, size_t len, int32_t host_pid, int trace) {
+  static int ran = 0;
+  if (__atomic_exchange_n(&ran, 1, __ATOMIC_SEQ_CST)) {
+    say("nsgx run: the library OS enclave runs one program once\n");
+    return kCannotRun;
+  }
+  g_program.trace = trace;
+  nsgx::libos::SpawnRequest req;
+  std::string why;
+  if (!nsgx::libos::decode_request(request, len, req, why)) {
+    say("nsgx run: " + why + "\n");
+    return kCannotRun;
+  }
+  // The pid: execve keeps the process's (the request's), a new process is
+  // the host process's; either must be a pid Linux could give (Iago: the
+  // host chooses it, but cannot make it 0 or negative).
+  const int32_t pid = req.pid != 0 ? req.pid : host_pid;
+  if (pid <= 0 || pid >= (1 << 22) || req.ppid < 0) {
+    say("nsgx run: the host's pid " + std::to_string(pid) + " for the new process is not valid\n");
+    return kCannotRun;
+  }
+  g_program.pid = pid;
+  g_program.ppid = req.ppid;
+  std::string args;
+  for (const auto& a : req.argv) args.append(a.c_str(), a.size() + 1);
+  return run(args.data(), args.size(), &req);
 }

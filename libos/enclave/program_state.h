@@ -17,6 +17,7 @@ struct ProgramState {
   int trace = 0;                                 // `nsgx run --trace` level
   uint64_t brk_start = 0, brk = 0, brk_end = 0;  // brk: reserved pages [start, end), in use to brk
   uint64_t stack_size = 0;                       // the thread's stack (RLIMIT_STACK)
+  int32_t pid = 1, ppid = 0;                     // getpid, getppid: 1 and 0 for `nsgx run`'s program (syscalls_spawn.h)
 };
 extern ProgramState g_program;
 

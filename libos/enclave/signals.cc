@@ -31,7 +31,6 @@ namespace {
 constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9, kSigsegv = 11, kSigpipe = 13,
               kSigalrm = 14, kSigchld = 17, kSigcont = 18, kSigstop = 19, kSigtstp = 20, kSigttin = 21, kSigttou = 22,
               kSigurg = 23, kSigwinch = 28;
-constexpr uint64_t kFixedPid = 1;       // getpid inside (syscalls.cc)
 constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slot answers nullptr
 constexpr uint64_t kMinSigstksz = 2048;
 constexpr long kSysPause = 34, kSysRtSigsuspend = 130;  // never restarted
@@ -135,7 +134,7 @@ int take(ProgramThread* t, SigInfo& info) {
   if (own != 0) {
     __atomic_and_fetch(&t->sig.pending, ~bit(sig), __ATOMIC_ACQ_REL);
     info.code = kSiTkill;
-    info.u.kill.pid = static_cast<int32_t>(kFixedPid);
+    info.u.kill.pid = g_program.pid;
   } else {
     g_process_pending &= ~bit(sig);
     info.code = g_process_code[sig];
@@ -443,17 +442,17 @@ long sys_sigaltstack(uint64_t ss, uint64_t oss, uint64_t rsp) {
 long sys_kill(int64_t pid, uint64_t sig) {
   // Only this process exists inside: its pid, its group (0, -1), or -1
   // ("every process it may signal": here, itself only).
-  if (pid != static_cast<int64_t>(kFixedPid) && pid != 0 && pid != -1 && pid != -static_cast<int64_t>(kFixedPid))
+  if (pid != static_cast<int64_t>(g_program.pid) && pid != 0 && pid != -1 && pid != -static_cast<int64_t>(g_program.pid))
     return fail(ESRCH);
   if (sig == 0) return 0;
   if (!valid(sig)) return fail(EINVAL);
-  post_process(static_cast<int>(sig), kSiUser, static_cast<int32_t>(kFixedPid));
+  post_process(static_cast<int>(sig), kSiUser, g_program.pid);
   return 0;
 }
 
 long sys_tgkill(int64_t tgid, int64_t tid, uint64_t sig) {
   if (tid <= 0 || (tgid != -1 && tgid <= 0)) return fail(EINVAL);
-  if (tgid != -1 && tgid != static_cast<int64_t>(kFixedPid)) return fail(ESRCH);
+  if (tgid != -1 && tgid != static_cast<int64_t>(g_program.pid)) return fail(ESRCH);
   if (sig > kNsig) return fail(EINVAL);
   bool found = false;
   SpinGuard g(g_sig_lock);

@@ -26,6 +26,7 @@
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_poll.h"
+#include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -87,7 +88,11 @@ enum : long {
   kSetsockopt = 54,
   kGetsockopt = 55,
   kClone = 56,
+  kFork = 57,
+  kVfork = 58,
+  kExecve = 59,
   kExit = 60,
+  kWait4 = 61,
   kKill = 62,
   kUname = 63,
   kFcntl = 72,
@@ -102,6 +107,7 @@ enum : long {
   kGetgid = 104,
   kGeteuid = 107,
   kGetegid = 108,
+  kGetppid = 110,
   kRtSigpending = 127,
   kRtSigsuspend = 130,
   kSigaltstack = 131,
@@ -113,6 +119,7 @@ enum : long {
   kSchedGetaffinity = 204,
   kEpollCreate = 213,
   kSetTidAddress = 218,
+  kWaitid = 247,
   kClockGettime = 228,
   kClockNanosleep = 230,
   kExitGroup = 231,
@@ -142,7 +149,6 @@ enum : long {
 };
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
-constexpr uint64_t kFixedPid = 1;
 
 struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given (under g_clock_lock)
 SpinLock g_clock_lock;
@@ -383,7 +389,7 @@ long sys_uname(uint64_t out) {
 }
 
 long sys_prlimit(int64_t pid, uint64_t res, uint64_t newp, uint64_t oldp) {
-  if (pid != 0 && static_cast<uint64_t>(pid) != kFixedPid) return fail(ESRCH);
+  if (pid != 0 && pid != g_program.pid) return fail(ESRCH);
   if (newp != 0) return fail(EPERM);
   if (res > 15) return fail(EINVAL);
   if (oldp == 0) return 0;
@@ -412,7 +418,7 @@ long unknown(uint64_t nr) {
   return fail(ENOSYS);
 }
 
-long dispatch(const sgx_cpu_context_t& c) {
+long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may replace the registers
   const uint64_t a0 = c.rdi, a1 = c.rsi, a2 = c.rdx, a3 = c.r10, a4 = c.r8;
   check_exit_group();  // another thread called exit_group: this one leaves
   switch (static_cast<long>(c.rax)) {
@@ -563,15 +569,30 @@ long dispatch(const sgx_cpu_context_t& c) {
     case kArchPrctl:
       return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
     case kGetpid:           // the main thread's id (threads.cc)
-      return static_cast<long>(kFixedPid);
+      return g_program.pid;
+    case kGetppid:
+      return sys_getppid();
     case kSetTidAddress:
       return sys_set_tid_address(a0);
     case kGettid:
       return sys_gettid();
     case kSetRobustList:
       return sys_set_robust_list(a0, a1);
-    case kClone:
-      return sys_clone(c);
+    case kClone:  // threads (threads.cc) or vfork-style (syscalls_spawn.cc)
+      return spawn_clone(c);
+    case kFork:
+      return sys_fork();
+    case kVfork:
+      return sys_vfork(c);
+    case kExecve:
+      return sys_execve(c, a0, a1, a2);
+    case kWait4:
+      return sys_wait4(static_cast<int64_t>(a0), a1, a2, a3);
+    case kWaitid:
+      return sys_waitid(a0, a1, a2, a3, a4);
+    case kKill:  // a child (syscalls_spawn.cc: ENOSYS for any other pid), else this process (signals.cc)
+      if (const long r = spawn_kill(static_cast<int64_t>(a0), a1); r != err(ENOSYS)) return r;
+      return sys_kill(static_cast<int64_t>(a0), a1);
     case kClone3:
       return fail(ENOSYS);  // glibc then calls clone (threads.cc takes its arguments)
     case kFutex:
@@ -610,8 +631,6 @@ long dispatch(const sgx_cpu_context_t& c) {
       return sys_rt_sigsuspend(a0, a1);
     case kPause:
       return sys_pause();
-    case kKill:
-      return sys_kill(static_cast<int64_t>(a0), a1);
     case kTgkill:
       return sys_tgkill(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2);
     case kTkill:
@@ -623,8 +642,9 @@ long dispatch(const sgx_cpu_context_t& c) {
     case kGetitimer:
       return sys_getitimer(a0, a1);
     case kExit:
-      sys_exit(a0);
     case kExitGroup:
+      if (long r; vfork_child_exit(c, a0, r)) return r;  // the parent resumes
+      if (static_cast<long>(c.rax) == kExit) sys_exit(a0);
       sys_exit_group(a0);
     default:
       return unknown(c.rax);

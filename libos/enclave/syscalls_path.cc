@@ -281,3 +281,9 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
 }
 
 }  // namespace nsgx::libos
+
+namespace nsgx::libos {
+
+long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out) { return resolve(dirfd, pathp, out); }
+
+}  // namespace nsgx::libos

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include <string>
+
 #include "libos/enclave/file_table.h"
 
 namespace nsgx::libos {
@@ -22,6 +24,10 @@ void init_cwd();
 // device and inode number of its own (ld.so tells libraries apart by
 // them: two files with equal st_dev/st_ino are one library to it).
 void trusted_stat(const TrustedCopy& c, struct stat& st);
+
+// The program's path `pathp` (relative to the working directory or absolute)
+// as an absolute, normal path; 0 or -errno (execve, syscalls_spawn.cc).
+long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out);
 
 long sys_openat(int64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode);
 // By path only (AT_EMPTY_PATH with "" is fstat's, syscalls.cc).

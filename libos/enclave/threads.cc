@@ -35,7 +35,6 @@ enum { kFree = 0, kStarting, kRunning };
 // address (sgx_thread_*'s events) nor the SDK's pthread names (bit 63 and a
 // counter).
 constexpr uint64_t kEventTag = (uint64_t{1} << 63) | (uint64_t{1} << 62);
-constexpr int32_t kMainTid = 1;  // getpid's answer (syscalls.cc kFixedPid)
 
 ProgramThread* g_threads = nullptr;  // [g_max]; [0] is the main thread
 uint32_t g_max = 0;
@@ -239,7 +238,7 @@ bool threads_init(uint32_t max_threads) {
   g_max = max_threads < 1 ? 1 : max_threads;
   ProgramThread& m = g_threads[0];
   m.state = kRunning;
-  m.tid = kMainTid;
+  m.tid = g_program.pid;  // getpid's answer
   m.td = td_self();
   return true;
 }
@@ -480,7 +479,7 @@ long sys_sched_yield() {
 long sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t mask) {
   // One CPU per program thread the manifest allows (the enclave cannot
   // know the host's; glibc sizes its thread pools from this).
-  if (pid != 0 && pid != static_cast<uint64_t>(kMainTid)) {
+  if (pid != 0 && pid != static_cast<uint64_t>(g_program.pid)) {
     bool found = false;
     {
       SpinGuard g(g_lock);

@@ -22,6 +22,9 @@
 
 namespace nsgx::libos {
 
+struct Fd;          // file_table.h
+struct VforkFrame;  // syscalls_spawn.cc
+
 // The system calls' locks (spin_lock.h gives the order).
 extern SpinLock g_memory_lock;  // brk and the mappings' system calls
 extern SpinLock g_fd_lock;      // the descriptor table's changes (openat, close)
@@ -49,10 +52,15 @@ struct ProgramThread {
   uint32_t futex_bitset = 0;
   bool waiting = false, woken = false;
   ThreadSignals sig;  // mask, pending, alternate stack (signals.cc)
+  // A vfork child runs on this thread until its execve or exit
+  // (syscalls_spawn.cc): the parent's saved state, and the child's own
+  // descriptor table, which file_table.cc uses for this thread meanwhile.
+  VforkFrame* vfork = nullptr;
+  Fd* fds = nullptr;
 };
 
 // Makes this enclave thread the program's main thread (tid = the process
-// id) in a table of `max_threads` program threads. False if out of memory.
+// id, g_program.pid) in a table of `max_threads` program threads. False if out of memory.
 bool threads_init(uint32_t max_threads);
 // The program thread this enclave thread runs, or nullptr.
 ProgramThread* this_thread();

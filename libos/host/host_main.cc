@@ -6,13 +6,19 @@
 // the enclave checks every answer.
 //
 //   nsgx-libos-host [--trace] ENCLAVE -- PROGRAM ARGS...
+//   nsgx-libos-host [--trace] --spawned FD ENCLAVE   (a program execve
+//     started: the request on FD, spawn_ocalls.h)
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "libos/host/signals.h"
+#include "libos/host/spawn_ocalls.h"
 #include "libos_u.h"
 #include "sgx_urts.h"
 
@@ -23,16 +29,25 @@ int main(int argc, char** argv) {
     trace = level != nullptr && std::strcmp(level, "2") == 0 ? 2 : 1;
     ++i;
   }
-  if (argc - i < 3 || std::strcmp(argv[i + 1], "--") != 0) {
+  const bool spawned =
+      argc - i == 3 && std::strcmp(argv[i], "--spawned") == 0 && std::atoi(argv[i + 1]) == nsgx::libos_host::kRequestFd;
+  if (spawned) i += 2;
+  if (!spawned && (argc - i < 3 || std::strcmp(argv[i + 1], "--") != 0)) {
     std::fprintf(stderr, "usage: nsgx-libos-host [--trace] ENCLAVE -- PROGRAM [ARGS...]\n");
     return 2;
+  }
+  std::vector<uint8_t> request;
+  if (spawned && !nsgx::libos_host::read_request(request)) {
+    std::fprintf(stderr, "nsgx run: no request for the new process on descriptor %d\n", nsgx::libos_host::kRequestFd);
+    return 126;
   }
   // A write to a closed pipe or socket must answer EPIPE, not end the host
   // (the library OS sends with MSG_NOSIGNAL; SIGPIPE is not forwarded).
   std::signal(SIGPIPE, SIG_IGN);
   const char* image = argv[i];
+  nsgx::libos_host::init_spawn(image, trace);
   std::string args;
-  for (int a = i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
+  for (int a = spawned ? argc : i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
   sgx_enclave_id_t eid = 0;
   sgx_status_t st = sgx_create_enclave(image, 1, nullptr, nullptr, &eid, nullptr);
   if (st != SGX_SUCCESS) {
@@ -45,7 +60,8 @@ int main(int argc, char** argv) {
     return 126;
   }
   int status = 126;
-  st = libos_run(eid, &status, args.data(), args.size(), trace);
+  st = spawned ? libos_run_spawned(eid, &status, request.data(), request.size(), getpid(), trace)
+               : libos_run(eid, &status, args.data(), args.size(), trace);
   if (st != SGX_SUCCESS) {
     std::fprintf(stderr, "nsgx run: the library OS enclave failed: SGX status 0x%x\n", st);
     status = 126;
@@ -55,5 +71,9 @@ int main(int argc, char** argv) {
   constexpr int kKilledBySignal = 0x100;  // libos/enclave/signals.h
   if (status > kKilledBySignal && status < kKilledBySignal + 65)
     nsgx::libos_host::die_by_signal(status - kKilledBySignal);
+  if (st == SGX_SUCCESS && nsgx::libos_host::exec_pending()) {
+    nsgx::libos_host::exec_now();  // returns only on failure
+    return 126;
+  }
   return status;
 }

@@ -1,0 +1,48 @@
+// What a parent enclave hands the enclave of a new program (docs/libos.md,
+// "Processes"): the program's path, argv, envp, pids and the descriptors
+// it inherits. It crosses the untrusted host (libos_spawn.edl), which may
+// change any byte of it: decode_request bounds-checks everything, and the
+// new enclave still decides what the path may be (a trusted file of its
+// manifest, hash-checked) and which descriptors it accepts.
+//
+// Layout (little endian, no padding): u32 magic 'NSPR', u32 version 1,
+// i32 pid (0: the host process's), i32 ppid, u32 path length + bytes,
+// u32 argc + (u32 length + bytes)*, u32 envc + (u32 length + bytes)*,
+// u32 nfds + (i32 fd, u8 kind, u8 stream, u16 0, i32 domain, u64 offset)*.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+#include "libos/enclave/file_table.h"
+
+namespace nsgx::libos {
+
+struct InheritedFd {
+  int32_t fd = -1;  // the library OS's descriptor; its host descriptor has the same number in the new process
+  FdKind kind = FdKind::kFree;
+  StreamKind stream = StreamKind::kPipe;
+  int32_t domain = 0;
+  uint64_t offset = 0;
+};
+
+struct SpawnRequest {
+  int32_t pid = 0, ppid = 0;
+  std::string path;
+  std::vector<std::string> argv, envp;
+  std::vector<InheritedFd> fds;
+};
+
+constexpr size_t kMaxRequest = size_t{1} << 20;  // argv and envp together stay far below (Linux: 2 MiB by default)
+constexpr size_t kMaxStrings = 4096;
+
+std::vector<uint8_t> encode_request(const SpawnRequest& r);
+// False with `why` if `b` is not a well-formed request: sizes beyond the
+// buffer or the limits, a string with a NUL inside, a descriptor out of
+// range or twice, a kind that cannot be inherited.
+bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string& why);
+
+}  // namespace nsgx::libos

@@ -1,0 +1,404 @@
+// Processes (syscalls_spawn.h, docs/libos.md "Processes").
+#include "libos/enclave/syscalls_spawn.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <new>
+#include <string>
+#include <vector>
+
+#include "libos/enclave/file_table.h"
+#include "libos/enclave/host_io.h"
+#include "libos/enclave/program_state.h"
+#include "libos/enclave/spin_lock.h"
+#include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscalls_io.h"
+#include "libos/enclave/syscalls_path.h"
+#include "libos/enclave/threads.h"
+#include "libos_t.h"
+
+namespace nsgx::libos {
+
+// The parent's state while its vfork child runs on its thread.
+struct VforkFrame {
+  sgx_cpu_context_t parent;  // its registers at the `syscall` (RIP on it)
+  uint64_t handler_sp = 0;   // its ProgramThread::handler_sp
+  Fd table[kMaxFds];         // the child's descriptors
+};
+
+namespace {
+
+using sc::err;
+
+// <linux/sched.h>
+constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCsignal = 0xff;
+// <linux/wait.h>
+constexpr uint64_t kWnohang = 1, kWuntraced = 2, kWexited = 4, kWcontinued = 8, kWnowait = 0x01000000,
+                   kWnothread = 0x20000000, kWall = 0x40000000, kWclone = 0x80000000;
+constexpr uint64_t kPAll = 0, kPPid = 1, kPPgid = 2;
+// Host pids are below Linux's PID_MAX_LIMIT (2^22, <linux/threads.h>); a
+// vfork child that exits without execve never had a host process and gets
+// a number above it.
+constexpr int32_t kPidLimit = 1 << 22;
+constexpr int kMaxChildren = 64;
+
+enum class ChildState : uint8_t { kFree, kRunning, kZombie };
+struct Child {
+  int32_t pid = 0;
+  ChildState state = ChildState::kFree;
+  int32_t status = 0;  // kZombie: its wait status
+};
+Child g_children[kMaxChildren];  // under g_children_lock
+int32_t g_next_local_pid = kPidLimit + 1;
+SpinLock g_children_lock;
+
+Child* child_of(int32_t pid) {
+  for (auto& c : g_children)
+    if (c.state != ChildState::kFree && c.pid == pid) return &c;
+  return nullptr;
+}
+
+bool add_child(int32_t pid, ChildState st, int32_t status) {
+  SpinGuard g(g_children_lock);
+  if (child_of(pid) != nullptr) return false;
+  for (auto& c : g_children)
+    if (c.state == ChildState::kFree) {
+      c = Child{pid, st, status};
+      return true;
+    }
+  return false;
+}
+
+// A wait status as Linux makes it (<bits/waitstatus.h>): exited (code in
+// bits 8..15, low byte 0) or killed (signal 1..64 in bits 0..6, the core
+// flag in bit 7, nothing above). Stopped and continued children are never
+// reported here (no WUNTRACED/WCONTINUED is passed to the host).
+bool well_formed_status(int32_t st) {
+  if (st < 0 || st > 0xffff) return false;
+  const int32_t sig = st & 0x7f;
+  if (sig == 0) return (st & 0xff) == 0;
+  return sig <= 64 && (st & ~0xff) == 0;
+}
+
+// The program's vector of strings (argv, envp) at `p`: at most kMaxStrings,
+// each inside the enclave; `total` counts their bytes.
+bool user_strings(uint64_t p, std::vector<std::string>& out, size_t& total) {
+  if (p == 0) return true;  // Linux takes a null argv or envp as empty
+  for (size_t i = 0;; ++i) {
+    if (i == kMaxStrings || !sc::user_buffer(p + i * 8, 8)) return false;
+    uint64_t s;
+    memcpy(&s, reinterpret_cast<const void*>(p + i * 8), 8);
+    if (s == 0) return true;
+    std::string v;
+    for (uint64_t k = 0;; ++k) {
+      if (total + k >= kMaxRequest / 2 || !sc::user_buffer(s + k, 1)) return false;
+      const char ch = *reinterpret_cast<const char*>(s + k);
+      if (ch == 0) break;
+      v.push_back(ch);
+    }
+    total += v.size() + 1;
+    out.push_back(std::move(v));
+  }
+}
+
+// What execve carries into the new program: descriptors without
+// FD_CLOEXEC that have a host descriptor and no state inside.
+bool inheritable(const Fd& f) {
+  if (f.cloexec) return false;
+  if (f.kind == FdKind::kHostStdio || f.kind == FdKind::kHost) return true;
+  return f.kind == FdKind::kStream && f.stream != StreamKind::kEpoll;
+}
+
+// A vfork child's table: a copy of the parent's (Linux copies it for a
+// child without CLONE_FILES). Host-backed descriptors are the host's dups
+// (a close in the child must not close the parent's); trusted files are
+// copied (no host state); protected files and epoll sets are not given to
+// the child (their state inside is the parent's): they are closed in it.
+long copy_table(Fd* out) {
+  SpinGuard g(g_fd_lock);
+  for (int i = 0; i < kMaxFds; ++i) {
+    const Fd* f = fd_at(i);
+    if (f == nullptr) continue;
+    if (f->kind == FdKind::kTrusted) {
+      out[i] = *f;
+    } else if (Fd probe = *f; probe.cloexec = false, inheritable(probe)) {
+      const long h = host_dup(f->host);  // checked there: a new host descriptor
+      if (h < 0) {
+        for (int k = 0; k < i; ++k)
+          if (out[k].kind != FdKind::kFree && out[k].kind != FdKind::kTrusted) (void)::close(out[k].host);
+        return h;
+      }
+      out[i] = *f;
+      out[i].host = static_cast<int>(h);
+    }
+  }
+  return 0;
+}
+
+long vfork_start(sgx_cpu_context_t& c, uint64_t flags, uint64_t stack) {
+  ProgramThread* t = this_thread();
+  if (t == nullptr) return err(EINVAL);
+  if (t->vfork != nullptr) {  // a vfork child's own vfork: not offered
+    if (g_program.trace) say("nsgx libos: vfork inside a vfork child is not implemented: EAGAIN\n");
+    return err(EAGAIN);
+  }
+  if (stack != 0 && !sc::user_buffer(stack - 1, 1)) return err(EINVAL);
+  (void)flags;
+  auto* frame = new (std::nothrow) VforkFrame;
+  if (frame == nullptr) return err(ENOMEM);
+  if (const long r = copy_table(frame->table); r < 0) {
+    delete frame;
+    return r;
+  }
+  frame->parent = c;
+  frame->handler_sp = t->handler_sp;
+  t->vfork = frame;
+  t->fds = frame->table;
+  if (stack != 0) {
+    c.rsp = stack;
+    // The child runs on a stack the program gave: the SDK's phase-2
+    // handlers must run on this TCS's stack (as a started thread's,
+    // threads.h). On the main thread that is below the parent's frame and
+    // red zone, which stay untouched until it resumes.
+    if (t->handler_sp == 0) t->handler_sp = (frame->parent.rsp - 1024) & ~uint64_t{15};
+  }
+  return 0;  // the child's answer
+}
+
+// The vfork child is done: its descriptors go, the parent resumes in `c`.
+void vfork_end(ProgramThread* t, sgx_cpu_context_t& c) {
+  VforkFrame* frame = t->vfork;
+  {
+    SpinGuard g(g_fd_lock);
+    for (auto& f : frame->table)
+      if (f.kind != FdKind::kFree) {
+        release_fd(-1, f);  // its host descriptors (never an epoll set's registrations: -1)
+        f = Fd{};
+      }
+  }
+  t->fds = nullptr;
+  t->vfork = nullptr;
+  t->handler_sp = frame->handler_sp;
+  c = frame->parent;
+  delete frame;
+}
+
+// The program's execve arguments, checked and collected: the path must be
+// a trusted file of the manifest whose bytes match its SHA-256 (checked
+// here, so a refused program is execve's error, and again by the new
+// enclave, which reads the file itself).
+long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, std::vector<libos_inherited_fd>& fds) {
+  if (const long r = resolve_path(-100 /* AT_FDCWD */, pathp, req.path); r < 0) return r;
+  size_t total = req.path.size();
+  if (!user_strings(argvp, req.argv, total) || !user_strings(envp, req.envp, total)) return err(EFAULT);
+  const TrustedFile* tf = g_program.manifest->trusted(req.path);
+  std::string why;
+  if (tf == nullptr) {
+    say("nsgx libos: execve " + req.path + ": not a trusted file of the manifest: EACCES\n");
+    return err(EACCES);
+  }
+  if (load_trusted(*tf, why) == nullptr) {
+    say("nsgx libos: execve " + why + ": EACCES\n");
+    return err(EACCES);
+  }
+  req.ppid = g_program.pid;
+  for (int i = 0; i < kMaxFds; ++i) {
+    const Fd* f = fd_at(i);
+    if (f == nullptr || !inheritable(*f)) continue;
+    req.fds.push_back(InheritedFd{i, f->kind, f->stream, f->domain, f->kind == FdKind::kHost ? f->offset : 0});
+    fds.push_back(libos_inherited_fd{i, f->host});
+  }
+  return 0;
+}
+
+long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_status) {
+  out_pid = 0;
+  // Process groups are not kept: 0 and -pgid wait for any child.
+  const int32_t want = pid > 0 ? static_cast<int32_t>(pid) : -1;
+  if (pid > 0 && pid >= INT32_MAX) return err(ECHILD);
+  {
+    SpinGuard g(g_children_lock);
+    bool any = false;
+    for (auto& ch : g_children) {
+      if (ch.state == ChildState::kFree || (want > 0 && ch.pid != want)) continue;
+      any = true;
+      if (ch.state == ChildState::kZombie) {
+        out_pid = ch.pid;
+        out_status = ch.status;
+        ch = Child{};
+        return out_pid;
+      }
+    }
+    if (!any) return err(ECHILD);
+  }
+  int32_t st = 0;
+  int64_t r = 0;
+  if (libos_wait_ocall(&r, want, (options & kWnohang) ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
+  if (r == 0 && (options & kWnohang)) return 0;
+  if (r < 0) return r >= -4095 ? r : err(EIO);
+  // The host's answer must name a running child of ours (the one asked
+  // for, if one was) with a well-formed status (Iago).
+  SpinGuard g(g_children_lock);
+  Child* ch = r < kPidLimit ? child_of(static_cast<int32_t>(r)) : nullptr;
+  if (ch == nullptr || ch->state != ChildState::kRunning || (want > 0 && r != want) || !well_formed_status(st)) {
+    if (g_program.trace)
+      say("nsgx libos: wait: the host answered pid " + std::to_string(r) + " status " + std::to_string(st) +
+          ", not a child's: EIO\n");
+    return err(EIO);
+  }
+  *ch = Child{};
+  out_pid = static_cast<int32_t>(r);
+  out_status = st;
+  return r;
+}
+
+}  // namespace
+
+long spawn_clone(sgx_cpu_context_t& c) {
+  const uint64_t flags = c.rdi & 0xffffffff;  // clone's flags are 32 bits (the kernel ignores the rest)
+  if ((flags & kCloneVm) == 0) return sys_fork();
+  if ((flags & kCloneVfork) == 0) return sys_clone(c);
+  // glibc's posix_spawn: CLONE_VM | CLONE_VFORK and SIGCHLD, its own stack.
+  if ((flags & ~(kCloneVm | kCloneVfork | kCsignal)) != 0) {
+    if (g_program.trace) say("nsgx libos: clone flags " + std::to_string(flags) + " with CLONE_VFORK: EINVAL\n");
+    return err(EINVAL);
+  }
+  return vfork_start(c, flags, c.rsi);
+}
+
+long sys_vfork(sgx_cpu_context_t& c) { return vfork_start(c, kCloneVm | kCloneVfork, 0); }
+
+long sys_fork() {
+  // Said always, not only with --trace: a program that forks cannot go on
+  // as it would natively (docs/libos.md "Processes": why fork is not offered).
+  say("nsgx libos: fork (a copy of the process) is not implemented: ENOSYS; posix_spawn and vfork+execve are\n");
+  return err(ENOSYS);
+}
+
+long sys_execve(sgx_cpu_context_t& c, uint64_t path, uint64_t argv, uint64_t envp) {
+  SpawnRequest req;
+  std::vector<libos_inherited_fd> fds;
+  if (const long r = collect(path, argv, envp, req, fds); r < 0) return r;
+  ProgramThread* t = this_thread();
+  if (t == nullptr) return err(EINVAL);
+  if (t->vfork != nullptr) {
+    // A vfork child's execve: a new process; the parent resumes with its pid.
+    req.pid = 0;  // the host process's
+    const std::vector<uint8_t> b = encode_request(req);
+    int64_t r = 0;
+    if (libos_spawn_ocall(&r, b.data(), b.size(), fds.data(), fds.size()) != SGX_SUCCESS) return err(EAGAIN);
+    if (r < 0) return r >= -4095 ? r : err(EIO);
+    // Iago: a pid the kernel could give, and not one of our children already.
+    if (r <= 1 || r >= kPidLimit || r == g_program.pid ||
+        !add_child(static_cast<int32_t>(r), ChildState::kRunning, 0)) {
+      say("nsgx libos: execve: the host answered pid " + std::to_string(r) + " for the new process: EIO\n");
+      return err(EIO);
+    }
+    vfork_end(t, c);
+    return r;
+  }
+  // This process's execve: the host replaces the enclave once the program
+  // has ended here (as exit_group: every thread leaves).
+  req.pid = g_program.pid;
+  const std::vector<uint8_t> b = encode_request(req);
+  int64_t r = 0;
+  if (libos_exec_ocall(&r, b.data(), b.size(), fds.data(), fds.size()) != SGX_SUCCESS) return err(EAGAIN);
+  if (r < 0) return r >= -4095 ? r : err(EIO);
+  sys_exit_group(0);
+}
+
+bool vfork_child_exit(sgx_cpu_context_t& c, uint64_t status, long& r) {
+  ProgramThread* t = this_thread();
+  if (t == nullptr || t->vfork == nullptr) return false;
+  int32_t pid;
+  {
+    SpinGuard g(g_children_lock);
+    pid = g_next_local_pid++;
+  }
+  if (!add_child(pid, ChildState::kZombie, static_cast<int32_t>((status & 0xff) << 8))) {
+    say("nsgx libos: more than 64 children: a vfork child's status is lost\n");
+  }
+  vfork_end(t, c);
+  r = pid;
+  return true;
+}
+
+long sys_wait4(int64_t pid, uint64_t status, uint64_t options, uint64_t rusage) {
+  if ((options & ~(kWnohang | kWuntraced | kWcontinued | kWnothread | kWall | kWclone)) != 0) return err(EINVAL);
+  if (status != 0 && !sc::user_buffer(status, 4)) return err(EFAULT);
+  if (rusage != 0 && !sc::user_buffer(rusage, 144)) return err(EFAULT);
+  int32_t p, st;
+  const long r = wait_common(pid, options, p, st);
+  if (r > 0) {
+    if (status != 0) memcpy(reinterpret_cast<void*>(status), &st, 4);
+    if (rusage != 0) memset(reinterpret_cast<void*>(rusage), 0, 144);  // not measured: zeros
+  }
+  return r;
+}
+
+long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, uint64_t rusage) {
+  // WNOWAIT (leave the child waitable) is not offered: the host's waitpid reaps.
+  if ((options & ~(kWnohang | kWexited | kWuntraced | kWcontinued | kWnothread | kWall | kWclone)) != 0 ||
+      (options & kWexited) == 0)
+    return err(EINVAL);
+  (void)kWnowait;
+  int64_t pid;
+  if (idtype == kPAll || idtype == kPPgid)  // process groups are not kept (as wait4's)
+    pid = -1;
+  else if (idtype == kPPid && id > 0 && id < static_cast<uint64_t>(INT32_MAX))
+    pid = static_cast<int64_t>(id);
+  else
+    return err(EINVAL);
+  if (info != 0 && !sc::user_buffer(info, 128)) return err(EFAULT);
+  if (rusage != 0 && !sc::user_buffer(rusage, 144)) return err(EFAULT);
+  int32_t p, st;
+  const long r = wait_common(pid, options, p, st);
+  if (r < 0) return r;
+  if (info != 0) {
+    // siginfo_t for SIGCHLD (<bits/types/siginfo_t.h>): si_signo, si_errno,
+    // si_code, then si_pid, si_uid, si_status at 16, 20, 24.
+    int32_t si[32] = {};
+    if (r > 0) {
+      const bool killed = (st & 0x7f) != 0;
+      si[0] = 17;                                  // SIGCHLD
+      si[2] = killed ? ((st & 0x80) ? 3 : 2) : 1;  // CLD_DUMPED, CLD_KILLED, CLD_EXITED
+      si[4] = p;
+      si[6] = killed ? (st & 0x7f) : ((st >> 8) & 0xff);
+    }
+    memcpy(reinterpret_cast<void*>(info), si, sizeof si);
+  }
+  if (rusage != 0) memset(reinterpret_cast<void*>(rusage), 0, 144);
+  return 0;
+}
+
+long sys_getppid() { return g_program.ppid; }
+
+long spawn_kill(int64_t pid, uint64_t sig) {
+  if (pid <= 1 || pid >= INT32_MAX) return err(ENOSYS);  // the signals' (own process, groups)
+  {
+    SpinGuard g(g_children_lock);
+    const Child* ch = child_of(static_cast<int32_t>(pid));
+    if (ch == nullptr) return err(ENOSYS);
+    if (sig > 64) return err(EINVAL);
+    if (ch->state == ChildState::kZombie) return 0;  // as Linux: a zombie can be signalled
+  }
+  int64_t r = 0;
+  if (libos_kill_ocall(&r, static_cast<int32_t>(pid), static_cast<int32_t>(sig)) != SGX_SUCCESS) return err(EIO);
+  return r == 0 || (r < 0 && r >= -4095) ? r : err(EIO);
+}
+
+void install_inherited(const SpawnRequest& r) {
+  for (const auto& f : r.fds) {
+    Fd d;
+    d.kind = f.kind;
+    d.host = f.fd;  // the host put it at the same number (libos_spawn.edl)
+    d.stream = f.stream;
+    d.domain = f.domain;
+    d.offset = f.offset;
+    set_fd(f.fd, d);
+  }
+}
+
+}  // namespace nsgx::libos

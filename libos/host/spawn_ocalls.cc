@@ -1,0 +1,191 @@
+// The library OS host's process OCALLs (spawn_ocalls.h). The request is
+// the enclave's and opaque here; the host's part is the descriptors: each
+// inherited host descriptor is put at the library OS's number in the new
+// process, every other one below kRequestFd is closed there (so a pipe's
+// write end the child does not inherit cannot keep the pipe open), and the
+// request is handed over on kRequestFd.
+#include "libos/host/spawn_ocalls.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "libos_u.h"
+
+namespace nsgx::libos_host {
+namespace {
+
+std::string g_image;
+int g_trace = 0;
+bool g_exec_pending = false;
+std::vector<uint8_t> g_exec_request;
+std::vector<libos_inherited_fd> g_exec_fds;
+
+int64_t neg_errno() { return -static_cast<int64_t>(errno); }
+
+std::string self_exe() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// The request in a memory file, at its start, on a descriptor above any
+// the inherited ones are put at (so none overwrites it).
+int request_file(const uint8_t* b, size_t n) {
+  const int m = memfd_create("nsgx-libos-request", MFD_CLOEXEC);
+  if (m < 0) return -1;
+  const int fd = fcntl(m, F_DUPFD_CLOEXEC, 1024);
+  close(m);
+  if (fd < 0) return -1;
+  for (size_t at = 0; at < n;) {
+    const ssize_t w = write(fd, b + at, n - at);
+    if (w <= 0) {
+      close(fd);
+      return -1;
+    }
+    at += static_cast<size_t>(w);
+  }
+  if (lseek(fd, 0, SEEK_SET) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::vector<std::string> host_argv() {
+  std::vector<std::string> a = {self_exe()};
+  if (g_trace != 0) a.emplace_back("--trace");
+  a.insert(a.end(), {"--spawned", std::to_string(kRequestFd), g_image});
+  return a;
+}
+
+bool valid_fds(const libos_inherited_fd* fds, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (fds[i].fd < 0 || fds[i].fd >= kRequestFd || fds[i].host < 0) return false;
+  return true;
+}
+
+// Copies of the inherited descriptors above anything the targets can be,
+// so that putting one in place never overwrites another's source.
+bool lift(const libos_inherited_fd* fds, size_t n, std::vector<int>& temps) {
+  for (size_t i = 0; i < n; ++i) {
+    const int t = fcntl(fds[i].host, F_DUPFD_CLOEXEC, 1024);
+    if (t < 0) {
+      for (int x : temps) close(x);
+      return false;
+    }
+    temps.push_back(t);
+  }
+  return true;
+}
+
+bool is_target(const libos_inherited_fd* fds, size_t n, int fd) {
+  for (size_t i = 0; i < n; ++i)
+    if (fds[i].fd == fd) return true;
+  return false;
+}
+
+}  // namespace
+
+void init_spawn(const char* image, int trace) {
+  g_image = image;
+  g_trace = trace;
+}
+
+bool read_request(std::vector<uint8_t>& out) {
+  uint8_t buf[65536];
+  for (;;) {
+    const ssize_t r = read(kRequestFd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return false;
+    if (r == 0) break;
+    out.insert(out.end(), buf, buf + r);
+    if (out.size() > (size_t{1} << 21)) return false;
+  }
+  close(kRequestFd);
+  return true;
+}
+
+bool exec_pending() { return g_exec_pending; }
+
+void exec_now() {
+  const int req = request_file(g_exec_request.data(), g_exec_request.size());
+  std::vector<int> temps;
+  if (req < 0 || !lift(g_exec_fds.data(), g_exec_fds.size(), temps)) {
+    std::fprintf(stderr, "nsgx run: execve: cannot pass the request or descriptors: %s\n", std::strerror(errno));
+    return;
+  }
+  for (size_t i = 0; i < temps.size(); ++i) dup2(temps[i], g_exec_fds[i].fd);  // clears FD_CLOEXEC
+  dup2(req, kRequestFd);
+  for (int fd = 3; fd < kRequestFd; ++fd)
+    if (!is_target(g_exec_fds.data(), g_exec_fds.size(), fd)) close(fd);
+  const std::vector<std::string> a = host_argv();
+  std::vector<char*> argv;
+  argv.reserve(a.size() + 1);
+  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  execv(argv[0], argv.data());
+  std::fprintf(stderr, "nsgx run: execve: cannot start %s: %s\n", argv[0], std::strerror(errno));
+}
+
+}  // namespace nsgx::libos_host
+
+using nsgx::libos_host::kRequestFd;
+using nsgx::libos_host::neg_errno;
+
+extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds) {
+  if (!nsgx::libos_host::valid_fds(fds, nfds)) return -EBADF;
+  const int req = nsgx::libos_host::request_file(request, len);
+  if (req < 0) return neg_errno();
+  std::vector<int> temps;
+  if (!nsgx::libos_host::lift(fds, nfds, temps)) {
+    const int64_t e = neg_errno();
+    close(req);
+    return e;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
+  posix_spawn_file_actions_adddup2(&fa, req, kRequestFd);
+  for (int fd = 3; fd < kRequestFd; ++fd)
+    if (!nsgx::libos_host::is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
+  posix_spawn_file_actions_addclosefrom_np(&fa, kRequestFd + 1);
+  const std::vector<std::string> a = nsgx::libos_host::host_argv();
+  std::vector<char*> argv;
+  argv.reserve(a.size() + 1);
+  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int e = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  for (int t : temps) close(t);
+  close(req);
+  return e != 0 ? -static_cast<int64_t>(e) : static_cast<int64_t>(pid);
+}
+
+extern "C" int64_t libos_exec_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds) {
+  if (!nsgx::libos_host::valid_fds(fds, nfds)) return -EBADF;
+  nsgx::libos_host::g_exec_request.assign(request, request + len);
+  nsgx::libos_host::g_exec_fds.assign(fds, fds + nfds);
+  nsgx::libos_host::g_exec_pending = true;
+  return 0;
+}
+
+extern "C" int64_t libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatus) {
+  int st = 0;
+  pid_t r;
+  do r = waitpid(pid, &st, nohang != 0 ? WNOHANG : 0);
+  while (r < 0 && errno == EINTR);
+  *wstatus = st;
+  return r < 0 ? neg_errno() : r;
+}
+
+extern "C" int64_t libos_kill_ocall(int32_t pid, int32_t sig) { return kill(pid, sig) != 0 ? neg_errno() : 0; }

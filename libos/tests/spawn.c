@@ -1,0 +1,269 @@
+// Processes in the library OS (docs/libos.md "Processes"), run natively
+// and inside by spawn_test.sh, which compares the two byte for byte: no
+// pid is printed, only relations between them.
+//   spawn            the parent's tests (below)
+//   spawn child MODE ARGS...   what a spawned copy of itself does
+//   spawn exec       execve of itself in this process (status 5)
+//   spawn fork       fork+exec (refused inside: ENOSYS)
+//   spawn refuse PATH          posix_spawn of PATH (inside: not trusted)
+//   spawn lies       one spawn and wait, under a lying host
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+static const char* self;
+
+static void status_line(const char* what, int st) {
+  if (WIFEXITED(st))
+    printf("%s: exited %d\n", what, WEXITSTATUS(st));
+  else if (WIFSIGNALED(st))
+    printf("%s: killed by signal %d\n", what, WTERMSIG(st));
+  else
+    printf("%s: status %#x\n", what, st);
+}
+
+// Reads everything from fd into buf (NUL-terminated).
+static size_t slurp(int fd, char* buf, size_t cap) {
+  size_t n = 0;
+  for (;;) {
+    ssize_t r = read(fd, buf + n, cap - 1 - n);
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  buf[n] = 0;
+  return n;
+}
+
+static int child(int argc, char** argv) {
+  const char* mode = argv[2];
+  if (strcmp(mode, "echo") == 0) {  // argv and an environment variable, pids
+    printf("child argv:");
+    for (int i = 3; i < argc; ++i) printf(" [%s]", argv[i]);
+    const char* v = getenv("SPAWN_TEST");
+    printf("\nchild SPAWN_TEST=%s\n", v ? v : "(unset)");
+    if (argc > 3 && strcmp(argv[3], "one") == 0) printf("child pid %d\n", (int)getpid());
+    fflush(stdout);
+    return 0;
+  }
+  if (strcmp(mode, "ppid") == 0) {  // argv[3]: the parent's pid
+    printf("child: getppid is the parent: %s\n", atoi(argv[3]) == (int)getppid() ? "yes" : "no");
+    return 0;
+  }
+  if (strcmp(mode, "exit") == 0) return atoi(argv[3]);
+  if (strcmp(mode, "block") == 0) {  // until stdin ends, then exit 3
+    char b[64];
+    while (read(0, b, sizeof b) > 0) {
+    }
+    return 3;
+  }
+  if (strcmp(mode, "fds") == 0) {  // argv[3]: inherited, argv[4]: O_CLOEXEC
+    int keep = atoi(argv[3]), gone = atoi(argv[4]);
+    const char msg[] = "written by the child through an inherited pipe\n";
+    printf("child: fd without O_CLOEXEC open: %s\n", fcntl(keep, F_GETFD) >= 0 ? "yes" : "no");
+    printf("child: fd with O_CLOEXEC closed: %s\n", fcntl(gone, F_GETFD) < 0 && errno == EBADF ? "yes" : "no");
+    fflush(stdout);
+    return write(keep, msg, sizeof msg - 1) == (ssize_t)(sizeof msg - 1) ? 0 : 1;
+  }
+  if (strcmp(mode, "after-exec") == 0) {  // argv[3]: pid before, [4] inherited, [5] O_CLOEXEC
+    printf("after execve: same pid: %s\n", atoi(argv[3]) == (int)getpid() ? "yes" : "no");
+    printf("after execve: fd without O_CLOEXEC open: %s\n", fcntl(atoi(argv[4]), F_GETFD) >= 0 ? "yes" : "no");
+    printf("after execve: fd with O_CLOEXEC closed: %s\n", fcntl(atoi(argv[5]), F_GETFD) < 0 ? "yes" : "no");
+    dprintf(atoi(argv[4]), "after execve: written to the inherited descriptor\n");
+    return 5;
+  }
+  return 99;
+}
+
+static pid_t spawn(posix_spawn_file_actions_t* fa, char* const* argv) {
+  pid_t pid;
+  int e = posix_spawn(&pid, self, fa, NULL, argv, environ);
+  if (e != 0) {
+    printf("posix_spawn: %s\n", strerror(e));
+    exit(1);
+  }
+  return pid;
+}
+
+static int parent(void) {
+  char buf[4096];
+  int st;
+  char pidbuf[16];
+  // 1. posix_spawn with file actions: stdout to a pipe, the read end closed.
+  int p[2];
+  if (pipe(p) != 0) return 1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+  posix_spawn_file_actions_addclose(&fa, p[0]);
+  posix_spawn_file_actions_addclose(&fa, p[1]);
+  setenv("SPAWN_TEST", "passed along", 1);
+  char* a1[] = {(char*)self, "child", "echo", "one", "two words", "", NULL};
+  pid_t pid = spawn(&fa, a1);
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[1]);
+  slurp(p[0], buf, sizeof buf);
+  close(p[0]);
+  char expect[64];
+  snprintf(expect, sizeof expect, "child pid %d\n", (int)pid);
+  char* at = strstr(buf, "child pid ");
+  printf("spawned child's getpid is the pid posix_spawn gave: %s\n", at && strcmp(at, expect) == 0 ? "yes" : "no");
+  if (at) *at = 0;
+  printf("%s", buf);
+  printf("waitpid returns the child: %s\n", waitpid(pid, &st, 0) == pid ? "yes" : "no");
+  status_line("echo child", st);
+
+  // 2. exit statuses, waitid's view of one.
+  char* a2[] = {(char*)self, "child", "exit", "7", NULL};
+  pid = spawn(NULL, a2);
+  waitpid(pid, &st, 0);
+  status_line("exit 7 child", st);
+  char* a3[] = {(char*)self, "child", "exit", "0", NULL};
+  pid = spawn(NULL, a3);
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  printf("waitid: %d", waitid(P_PID, (id_t)pid, &si, WEXITED));
+  printf(" signo %d code %s status %d pid matches %s\n", si.si_signo, si.si_code == CLD_EXITED ? "CLD_EXITED" : "?",
+         si.si_status, si.si_pid == pid ? "yes" : "no");
+
+  // 3. getppid in the child.
+  snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
+  char* a4[] = {(char*)self, "child", "ppid", pidbuf, NULL};
+  pid = spawn(NULL, a4);
+  fflush(stdout);
+  waitpid(pid, &st, 0);
+  status_line("ppid child", st);
+
+  // 4. WNOHANG while the child blocks on its stdin (a pipe), then it ends.
+  if (pipe(p) != 0) return 1;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+  posix_spawn_file_actions_addclose(&fa, p[0]);
+  posix_spawn_file_actions_addclose(&fa, p[1]);
+  char* a5[] = {(char*)self, "child", "block", NULL};
+  pid = spawn(&fa, a5);
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[0]);
+  printf("WNOHANG while it runs: %d\n", (int)waitpid(pid, &st, WNOHANG));
+  if (write(p[1], "x", 1) != 1) return 1;
+  close(p[1]);
+  printf("then waitpid returns it: %s\n", waitpid(pid, &st, 0) == pid ? "yes" : "no");
+  status_line("block child", st);
+
+  // 5. Killed: SIGKILL while it blocks.
+  if (pipe(p) != 0) return 1;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+  posix_spawn_file_actions_addclose(&fa, p[0]);
+  posix_spawn_file_actions_addclose(&fa, p[1]);
+  pid = spawn(&fa, a5);
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[0]);
+  printf("kill: %d\n", kill(pid, SIGKILL));
+  waitpid(pid, &st, 0);
+  close(p[1]);
+  status_line("killed child", st);
+  printf("no child left: %s\n", waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD ? "ECHILD" : "?");
+
+  // 6. vfork + execve: inherited descriptors (O_CLOEXEC honoured), argv, envp.
+  int keep[2], gone[2];
+  if (pipe(keep) != 0 || pipe2(gone, O_CLOEXEC) != 0) return 1;
+  char k[16], g[16];
+  snprintf(k, sizeof k, "%d", keep[1]);
+  snprintf(g, sizeof g, "%d", gone[1]);
+  char* a6[] = {(char*)self, "child", "fds", k, g, NULL};
+  fflush(stdout);
+  pid = vfork();
+  if (pid == 0) {
+    close(keep[0]);
+    execve(self, a6, environ);
+    _exit(127);
+  }
+  close(keep[1]);
+  close(gone[1]);
+  slurp(keep[0], buf, sizeof buf);
+  printf("parent read: %s", buf);
+  waitpid(pid, &st, 0);
+  status_line("fds child", st);
+  char* envp[] = {"SPAWN_TEST=from execve's envp", NULL};
+  char* a7[] = {(char*)self, "child", "echo", "vforked", NULL};
+  fflush(stdout);
+  pid = vfork();
+  if (pid == 0) {
+    execve(self, a7, envp);
+    _exit(127);
+  }
+  waitpid(pid, &st, 0);
+  status_line("vforked echo child", st);
+
+  // 7. A vfork child that exits without execve.
+  pid = vfork();
+  if (pid == 0) _exit(42);
+  waitpid(pid, &st, 0);
+  status_line("vfork child without execve", st);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  self = argv[0];
+  if (argc >= 3 && strcmp(argv[1], "child") == 0) return child(argc, argv);
+  if (argc == 2 && strcmp(argv[1], "exec") == 0) {
+    // execve in this process: same pid, fd 5 inherited, fd 6 (O_CLOEXEC) not.
+    char pidbuf[16];
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
+    if (dup2(1, 5) != 5 || dup3(1, 6, O_CLOEXEC) != 6) return 1;
+    char* a[] = {(char*)self, "child", "after-exec", pidbuf, "5", "6", NULL};
+    printf("before execve\n");
+    fflush(stdout);
+    execve(self, a, environ);
+    printf("execve: %s\n", strerror(errno));
+    return 1;
+  }
+  if (argc == 2 && strcmp(argv[1], "fork") == 0) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      printf("fork: %s\n", strerror(errno));
+      return 2;
+    }
+    if (pid == 0) {
+      char* a[] = {(char*)self, "child", "exit", "4", NULL};
+      execve(self, a, environ);
+      _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    status_line("fork+exec child", st);
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "refuse") == 0) {
+    pid_t pid;
+    char* a[] = {argv[2], "child", "exit", "0", NULL};
+    int e = posix_spawn(&pid, argv[2], NULL, NULL, a, environ);
+    printf("posix_spawn %s: %s\n", argv[2], e ? strerror(e) : "started");
+    if (e == 0) waitpid(pid, NULL, 0);
+    return e ? 3 : 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "lies") == 0) {  // under a lying host (spawn_test.sh)
+    pid_t pid;
+    char* a[] = {(char*)self, "child", "exit", "6", NULL};
+    int e = posix_spawn(&pid, self, NULL, NULL, a, environ);
+    printf("posix_spawn: %s\n", e ? strerror(e) : "started");
+    if (e == 0) {
+      int st = 0;
+      if (waitpid(pid, &st, 0) < 0)
+        printf("waitpid: %s\n", strerror(errno));
+      else
+        status_line("child", st);
+    }
+    printf("the program goes on\n");
+    return 0;
+  }
+  return parent();
+}

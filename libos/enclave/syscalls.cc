@@ -591,7 +591,7 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kWaitid:
       return sys_waitid(a0, a1, a2, a3, a4);
     case kKill:  // a child (syscalls_spawn.cc: ENOSYS for any other pid), else this process (signals.cc)
-      if (const long r = spawn_kill(static_cast<int64_t>(a0), a1); r != err(ENOSYS)) return r;
+      if (const long r = spawn_kill(static_cast<int64_t>(a0), a1); r != -ENOSYS) return r;
       return sys_kill(static_cast<int64_t>(a0), a1);
     case kClone3:
       return fail(ENOSYS);  // glibc then calls clone (threads.cc takes its arguments)

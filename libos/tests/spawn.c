@@ -84,6 +84,7 @@ static int child(int argc, char** argv) {
 
 static pid_t spawn(posix_spawn_file_actions_t* fa, char* const* argv) {
   pid_t pid;
+  fflush(stdout);  // what the parent printed comes before the child's lines, natively and inside
   int e = posix_spawn(&pid, self, fa, NULL, argv, environ);
   if (e != 0) {
     printf("posix_spawn: %s\n", strerror(e));
@@ -137,7 +138,6 @@ static int parent(void) {
   snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
   char* a4[] = {(char*)self, "child", "ppid", pidbuf, NULL};
   pid = spawn(NULL, a4);
-  fflush(stdout);
   waitpid(pid, &st, 0);
   status_line("ppid child", st);
 

@@ -34,8 +34,8 @@ constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9,
 constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slot answers nullptr
 constexpr uint64_t kMinSigstksz = 2048;
 constexpr long kSysPause = 34, kSysRtSigsuspend = 130;  // never restarted
-constexpr uint64_t kSpareStack = 64 * 1024;
-constexpr uint64_t kHandlerStackSpan = 256 * 1024, kHandlerStackRoom = 8192;
+constexpr uint64_t kSpareStack = uint64_t{64} * 1024;
+constexpr uint64_t kHandlerStackSpan = uint64_t{256} * 1024, kHandlerStackRoom = 8192;
 constexpr uint64_t kSsAutodisarm = 1u << 31;
 
 constexpr uint64_t bit(int sig) { return 1ull << (sig - 1); }

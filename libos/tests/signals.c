@@ -13,6 +13,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -79,6 +81,22 @@ static void fpe_handler(int sig, siginfo_t* si, void* ucv) {
          si->si_addr == (void*)div_insn, uc->uc_mcontext.gregs[REG_RIP] == (greg_t)(uintptr_t)div_insn);
   uc->uc_mcontext.gregs[REG_RIP] += 2;
   uc->uc_mcontext.gregs[REG_RAX] = 42;
+}
+
+static volatile pid_t handler_tid;
+static void tid_handler(int sig) {
+  hits[sig]++;
+  handler_tid = gettid();
+}
+static void* until_handled(void* arg) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR2);
+  pthread_sigmask(SIG_UNBLOCK, &s, NULL); /* it inherited main's mask */
+  /* The thread's system calls: where the library OS delivers to it. */
+  while (hits[SIGUSR2] == 0) sched_yield();
+  *(pid_t*)arg = gettid();
+  return NULL;
 }
 
 static void install(int sig, void (*h)(int), int flags, int also_block) {
@@ -242,6 +260,31 @@ static void all(void) {
   r = (int)write(fds[1], "x", 1);
   printf("  ignored: %d errno %s, SIGPIPE hits %d\n", r, strerror(errno), (int)hits[SIGPIPE]);
   close(fds[1]);
+
+  printf("threads\n");
+  for (int directed = 1; directed >= 0; --directed) {
+    pthread_t th;
+    pid_t tid = 0;
+    hits[SIGUSR2] = 0;
+    install(SIGUSR2, tid_handler, 0, 0);
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    /* To the process: main blocks it, so only the thread can take it. To
+     * the thread: main does not block it, and still only the thread may. */
+    if (!directed) pthread_sigmask(SIG_BLOCK, &s, NULL);
+    pthread_create(&th, NULL, until_handled, &tid);
+    if (directed)
+      pthread_kill(th, SIGUSR2);
+    else
+      kill(getpid(), SIGUSR2);
+    pthread_join(th, NULL);
+    printf("  %s: hits %d, handled on %s\n", directed ? "pthread_kill" : "kill with main blocking it",
+           (int)hits[SIGUSR2],
+           handler_tid == tid        ? "the thread"
+           : handler_tid == gettid() ? "main"
+                                     : "?");
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+  }
 
   printf("timers\n");
   install(SIGALRM, counting, 0, 0);

@@ -188,11 +188,14 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
 }
 
+// One program per enclave, whichever ECALL starts it (libos_run or
+// libos_run_spawned): a second would run over the first one's state.
+int g_ran = 0;
+
 }  // namespace
 
 extern "C" int libos_run(const char* args, size_t args_len, int trace) {
-  static int ran = 0;
-  if (__atomic_exchange_n(&ran, 1, __ATOMIC_SEQ_CST)) {
+  if (__atomic_exchange_n(&g_ran, 1, __ATOMIC_SEQ_CST)) {
     say("nsgx run: the library OS enclave runs one program once\n");
     return kCannotRun;
   }
@@ -203,8 +206,7 @@ extern "C" int libos_run(const char* args, size_t args_len, int trace) {
 // A program a parent's execve started (libos_spawn.edl): the request came
 // through the host and is checked before any of it is used.
 extern "C" int libos_run_spawned(const uint8_t* request, size_t len, int32_t host_pid, int trace) {
-  static int ran = 0;
-  if (__atomic_exchange_n(&ran, 1, __ATOMIC_SEQ_CST)) {
+  if (__atomic_exchange_n(&g_ran, 1, __ATOMIC_SEQ_CST)) {  // either ECALL, once
     say("nsgx run: the library OS enclave runs one program once\n");
     return kCannotRun;
   }

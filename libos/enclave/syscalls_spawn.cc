@@ -199,7 +199,12 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
     say("nsgx libos: execve " + req.path + ": not a trusted file of the manifest: EACCES\n");
     return err(EACCES);
   }
-  if (load_trusted(*tf, why) == nullptr) {
+  const TrustedCopy* copy;
+  {
+    SpinGuard g(g_fd_lock);  // the copies' list (file_table.cc), as openat holds it
+    copy = load_trusted(*tf, why);
+  }
+  if (copy == nullptr) {
     say("nsgx libos: execve " + why + ": EACCES\n");
     return err(EACCES);
   }

@@ -67,7 +67,6 @@ lie() {  # FAULT EXPECTED-LINE...
   done
   echo "== lie $f:"; cat "$W/lie-$f"
 }
-lie none "child: exited 6"
 lie spawn-pid "nsgx libos: execve: the host answered pid 1 for the new process: EIO" "posix_spawn: Input/output error"
 lie wait-pid "waitpid: Input/output error"
 lie wait-status "waitpid: Input/output error"

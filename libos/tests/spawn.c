@@ -137,7 +137,6 @@ static int parent(void) {
   // 3. getppid in the child.
   snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
   char* a4[] = {(char*)self, "child", "ppid", pidbuf, NULL};
-  fflush(stdout);  // before: the child writes to the same stdout
   pid = spawn(NULL, a4);
   waitpid(pid, &st, 0);
   status_line("ppid child", st);

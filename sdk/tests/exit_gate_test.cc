@@ -9,6 +9,12 @@
 // R8/R9 (the test build of the untrusted runtime does, for test-app-offer):
 // the host never passes it on, so the enclave never jumps where the
 // application says.
+//
+// Under `nsgx exec` (the inproc backend, docs/inproc.md "The exit gate")
+// the offer is the application's runtime's to make: the test build of the
+// untrusted runtime makes the same broken offers itself (urts.cc,
+// gate_offer), and the enclave must refuse them all the same
+// (test-app-offer is the isolated backend's case: there it means "off").
 #include <gtest/gtest.h>
 
 #include <cstdint>

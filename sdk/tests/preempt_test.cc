@@ -175,6 +175,7 @@ TEST(Preempt, ExitsInterruptedBySignalsUnderCpuContention) {
   // The storm: a signal to each caller in turn, as fast as this thread runs.
   std::thread storm([&] {
     std::vector<pthread_t> targets;
+    targets.reserve(threads.size());
     for (auto& th : threads) targets.push_back(th.native_handle());
     for (std::uint64_t i = 0; !done.load(std::memory_order_relaxed); ++i) {
       pthread_kill(targets[i % targets.size()], SIGRTMIN + 1);

@@ -10,10 +10,11 @@
 //    the SDK's default retries): a switchless ECALL timed around the proxy,
 //    a switchless OCALL between arrivals — with how many the workers ran
 //    and how many fell back to the ordinary transition.
-//  - on the isolated backend, the null ECALL and OCALL twice in the same run:
-//    through the enclave host's exit gate (the default) and through the trap
-//    path (NSGX_EXIT_GATE=off: every EEXIT is a trapping ENCLU), each with
-//    how many exits took which path;
+//  - on the isolated and inproc backends, the null ECALL and OCALL twice in
+//    the same run: through the backend's exit gate (the default: the enclave
+//    host's, or the preload's under `nsgx exec`) and through the trap path
+//    (NSGX_EXIT_GATE=off: every EEXIT is a trapping ENCLU), each with how
+//    many exits took which path, and the load average around them;
 //  - an ECALL whose one system call (SYSCALL, #UD in an enclave) is
 //    answered by the enclave's exception handler: the cost of a library
 //    OS that traps and emulates system calls, beside the null ECALL; on
@@ -237,12 +238,17 @@ int main(int argc, char** argv) {
   const char* b = std::getenv("NSGX_BACKEND");
   const std::string backend = b && *b ? b : "isolated";
   const bool isolated = backend == "isolated";
+  // The backends that offer an exit gate (docs/isolated.md, docs/inproc.md);
+  // on SGX hardware there is only the trap path.
+  const bool gated = isolated || backend == "inproc";
   const Stats plain = measure_plain(n);
   Ordinary gate, trap;
+  double load_before[3] = {0, 0, 0}, load_after[3] = {0, 0, 0};
+  (void)getloadavg(load_before, 3);
   if (!measure_ordinary(n, nullptr, gate)) return 1;
-  // The trap path in the same run (the isolated backend's gate off; the
-  // other backends offer none, so it is the same path there).
-  if (isolated && !measure_ordinary(n, "off", trap)) return 1;
+  // The trap path in the same run (the gate off).
+  if (gated && !measure_ordinary(n, "off", trap)) return 1;
+  (void)getloadavg(load_after, 3);
   const Stats ecall = gate.ecall, ocall = gate.ocall;
   // The enclave host's exception turnaround (the default) and, on the
   // isolated backend, the application's round trips, call by call in turn.
@@ -266,15 +272,17 @@ int main(int argc, char** argv) {
         backend.c_str(), what, path, s.median, s.p99, n, static_cast<double>(s.median) / unit, ull(o.gate_exits),
         ull(o.trap_exits));
   };
-  row("ECALL", isolated ? " (exit gate)" : "", ecall, gate);
-  row("OCALL", isolated ? " (exit gate)" : "", ocall, gate);
-  if (isolated) {
+  row("ECALL", gated ? " (exit gate)" : "", ecall, gate);
+  row("OCALL", gated ? " (exit gate)" : "", ocall, gate);
+  if (gated) {
     row("ECALL", " (trap path)", trap.ecall, trap);
     row("OCALL", " (trap path)", trap.ocall, trap);
     if (gate.ecall.median > 0 && gate.ocall.median > 0)
       std::printf("backend %-9s the trap path costs %.2fx the gate's for an ECALL, %.2fx for an OCALL (medians)\n",
                   backend.c_str(), static_cast<double>(trap.ecall.median) / static_cast<double>(gate.ecall.median),
                   static_cast<double>(trap.ocall.median) / static_cast<double>(gate.ocall.median));
+    std::printf("backend %-9s load average (1 min) %.2f before the null calls, %.2f after\n", backend.c_str(),
+                load_before[0], load_after[0]);
   }
   const auto trap_row = [&](const char* how, const Trapped& t) {
     std::printf(
@@ -303,7 +311,8 @@ int main(int argc, char** argv) {
     }
     std::fprintf(
         f,
-        "{\"backend\": \"%s\", \"calls\": %d,\n \"plain_call\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
+        "{\"backend\": \"%s\", \"calls\": %d, \"loadavg_before\": %.2f, \"loadavg_after\": %.2f,\n \"plain_call\": "
+        "{\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
         " \"null_ecall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu, \"gate_exits\": %llu, \"trap_exits\": "
         "%llu},\n"
         " \"null_ocall\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
@@ -316,9 +325,9 @@ int main(int argc, char** argv) {
         "%llu},\n"
         " \"ecall_with_syscall_trap\": {\"median_cycles\": %llu, \"p99_cycles\": %llu},\n"
         " \"ecall_with_syscall_trap_app_round_trips\": {\"median_cycles\": %llu, \"p99_cycles\": %llu}}\n",
-        backend.c_str(), n, plain.median, plain.p99, ecall.median, ecall.p99, ull(gate.gate_exits),
-        ull(gate.trap_exits), ocall.median, ocall.p99, trap.ecall.median, trap.ecall.p99, ull(trap.gate_exits),
-        ull(trap.trap_exits), trap.ocall.median, trap.ocall.p99, sl.ecall.median, sl.ecall.p99,
+        backend.c_str(), n, load_before[0], load_after[0], plain.median, plain.p99, ecall.median, ecall.p99,
+        ull(gate.gate_exits), ull(gate.trap_exits), ocall.median, ocall.p99, trap.ecall.median, trap.ecall.p99,
+        ull(trap.gate_exits), ull(trap.trap_exits), trap.ocall.median, trap.ocall.p99, sl.ecall.median, sl.ecall.p99,
         ull(sl.trusted.processed), ull(sl.trusted.missed), sl.ocall.median, sl.ocall.p99, ull(sl.untrusted.processed),
         ull(sl.untrusted.missed), trapped.median, trapped.p99, round_trip.s.median, round_trip.s.p99);
     std::fclose(f);

@@ -46,11 +46,24 @@
  * SET_BASE value, cur_offset, code, skip: arch_prctl(code, value) unless the
  * block's record at cur_offset (SlotHeader in %r8) already says so; the
  * record is updated first (signals are blocked here, see above).
+ * FORCE_BASE value, cur_offset, code: the same without the comparison, for
+ * putting the host's bases back on the way in: the record may already say
+ * "host" a moment before the base really is the host's — when the signal
+ * interrupted the inproc exit gate (runtime/inproc/entry.S) between its
+ * record and its system call, which the gate makes with signals unblocked.
+ * Only then does the record say so while the thread is inside, so this
+ * costs nothing elsewhere.
  */
 .macro SET_BASE value, cur, code, skip
 	mov	\value, %rsi
 	cmp	\cur(%r8), %rsi
 	je	\skip
+	mov	%rsi, \cur(%r8)
+	mov	$\code, %edi
+	call	nsgx_set_base
+.endm
+.macro FORCE_BASE value, cur, code
+	mov	\value, %rsi
 	mov	%rsi, \cur(%r8)
 	mov	$\code, %edi
 	call	nsgx_set_base
@@ -70,6 +83,97 @@ nsgx_set_base:
 	.size nsgx_set_base, .-nsgx_set_base
 
 /*
+ * nsgx_bases_to_host(SignalBases* f), f->slot set (or 0): records the
+ * bases in effect in f->fs/gs; if the slot's thread is inside an enclave,
+ * puts the host's back. Used by the trampoline on the way in and by the
+ * inproc exit gate (runtime/inproc/entry.S) — one implementation of "leave
+ * the enclave's bases" for the trap path and the gate. Clobbers RAX, RCX,
+ * RSI, RDI, R8, R9, R11; no C code, no TLS.
+ */
+	.globl nsgx_bases_to_host
+	.hidden nsgx_bases_to_host
+	.type nsgx_bases_to_host, @function
+	.p2align 4
+nsgx_bases_to_host:
+	mov	%rdi, %r9
+	movq	$0, F_FS(%r9)
+	movq	$0, F_GS(%r9)
+	mov	F_SLOT(%r9), %r8
+	mov	nsgx_fsgs_mode(%rip), %eax
+	cmp	$MODE_FSGSBASE, %eax
+	je	.Lin_fsgsbase
+	cmp	$MODE_ARCH_PRCTL, %eax
+	jne	.Lin_done		/* hold: nothing to switch */
+
+	/* arch_prctl: the bases in effect are the block's record. */
+	test	%r8, %r8
+	jz	.Lin_done
+	mov	SLOT_CUR_FS(%r8), %rax
+	mov	%rax, F_FS(%r9)
+	mov	SLOT_CUR_GS(%r8), %rax
+	mov	%rax, F_GS(%r9)
+	cmpl	$0, SLOT_IN_ENCLAVE(%r8)
+	je	.Lin_done
+	FORCE_BASE SLOT_HOST_FS(%r8), SLOT_CUR_FS, ARCH_SET_FS
+	/* GS: C code never uses it; only a program that set a GS base of its
+	 * own gets it back here (a base of 0 is put back lazily, see
+	 * gs_after_exit in runtime/inproc/exceptions.cc). */
+	cmpq	$0, SLOT_HOST_GS(%r8)
+	je	.Lin_done
+	FORCE_BASE SLOT_HOST_GS(%r8), SLOT_CUR_GS, ARCH_SET_GS
+	ret
+
+.Lin_fsgsbase:
+	rdfsbase %rax
+	mov	%rax, F_FS(%r9)
+	rdgsbase %rax
+	mov	%rax, F_GS(%r9)
+	test	%r8, %r8
+	jz	.Lin_done
+	cmpl	$0, SLOT_IN_ENCLAVE(%r8)
+	je	.Lin_done
+	mov	SLOT_HOST_FS(%r8), %rax
+	wrfsbase %rax
+	mov	SLOT_HOST_GS(%r8), %rax
+	wrgsbase %rax
+.Lin_done:
+	ret
+	.size nsgx_bases_to_host, .-nsgx_bases_to_host
+
+/*
+ * nsgx_bases_load(SignalBases* f): loads f->fs/gs (which the dispatcher or
+ * the gate's EEXIT may have changed): in arch_prctl mode what differs from
+ * the record of f->slot. Clobbers RAX, RCX, RSI, RDI, R8, R9, R11.
+ */
+	.globl nsgx_bases_load
+	.hidden nsgx_bases_load
+	.type nsgx_bases_load, @function
+	.p2align 4
+nsgx_bases_load:
+	mov	%rdi, %r9
+	mov	nsgx_fsgs_mode(%rip), %eax
+	cmp	$MODE_FSGSBASE, %eax
+	je	.Lout_fsgsbase
+	cmp	$MODE_ARCH_PRCTL, %eax
+	jne	.Lout_done
+	/* arch_prctl: load what differs from the block's record (the
+	 * dispatcher may have given the thread its block only now). */
+	mov	F_SLOT(%r9), %r8
+	test	%r8, %r8
+	jz	.Lout_done
+	SET_BASE F_FS(%r9), SLOT_CUR_FS, ARCH_SET_FS, 4f
+4:	SET_BASE F_GS(%r9), SLOT_CUR_GS, ARCH_SET_GS, .Lout_done
+	ret
+.Lout_fsgsbase:
+	mov	F_FS(%r9), %rax
+	wrfsbase %rax
+	mov	F_GS(%r9), %rax
+	wrgsbase %rax
+.Lout_done:
+	ret
+	.size nsgx_bases_load, .-nsgx_bases_load
+
+/*
  * nsgx_signal_trampoline(sig, info, uc): the handler of every signal we
  * install. Records the current FS/GS bases; if the thread was inside an
  * enclave (its block, found from RSP on the alternate stack, says so) puts
@@ -87,8 +191,6 @@ nsgx_signal_trampoline:
 	mov	%rdi, F_RDI(%rsp)
 	mov	%rsi, F_RSI(%rsp)
 	mov	%rdx, F_RDX(%rsp)
-	movq	$0, F_FS(%rsp)
-	movq	$0, F_GS(%rsp)
 	/* The block, or 0 when RSP is not on a slot's stack. */
 	mov	%rsp, %r8
 	sub	nsgx_altstack_lo(%rip), %r8
@@ -99,45 +201,9 @@ nsgx_signal_trampoline:
 	jmp	2f
 1:	xor	%r8d, %r8d
 2:	mov	%r8, F_SLOT(%rsp)
-	mov	nsgx_fsgs_mode(%rip), %eax
-	cmp	$MODE_FSGSBASE, %eax
-	je	.Lin_fsgsbase
-	cmp	$MODE_ARCH_PRCTL, %eax
-	jne	.Lcall			/* hold: nothing to switch */
+	mov	%rsp, %rdi
+	call	nsgx_bases_to_host
 
-	/* arch_prctl: the bases in effect are the block's record. */
-	test	%r8, %r8
-	jz	.Lcall
-	mov	SLOT_CUR_FS(%r8), %rax
-	mov	%rax, F_FS(%rsp)
-	mov	SLOT_CUR_GS(%r8), %rax
-	mov	%rax, F_GS(%rsp)
-	cmpl	$0, SLOT_IN_ENCLAVE(%r8)
-	je	.Lcall
-	SET_BASE SLOT_HOST_FS(%r8), SLOT_CUR_FS, ARCH_SET_FS, 3f
-	/* GS: C code never uses it; only a program that set a GS base of its
-	 * own gets it back here (a base of 0 is put back lazily, see
-	 * gs_after_exit in runtime/inproc/exceptions.cc). */
-3:	cmpq	$0, SLOT_HOST_GS(%r8)
-	je	.Lcall
-	SET_BASE SLOT_HOST_GS(%r8), SLOT_CUR_GS, ARCH_SET_GS, .Lcall
-	jmp	.Lcall
-
-.Lin_fsgsbase:
-	rdfsbase %rax
-	mov	%rax, F_FS(%rsp)
-	rdgsbase %rax
-	mov	%rax, F_GS(%rsp)
-	test	%r8, %r8
-	jz	.Lcall
-	cmpl	$0, SLOT_IN_ENCLAVE(%r8)
-	je	.Lcall
-	mov	SLOT_HOST_FS(%r8), %rax
-	wrfsbase %rax
-	mov	SLOT_HOST_GS(%r8), %rax
-	wrgsbase %rax
-
-.Lcall:
 	mov	F_RDI(%rsp), %rdi
 	mov	F_RSI(%rsp), %rsi
 	mov	F_RDX(%rsp), %rdx
@@ -145,26 +211,8 @@ nsgx_signal_trampoline:
 	mov	%rsp, %r8
 	call	nsgx_signal_dispatch
 
-	mov	nsgx_fsgs_mode(%rip), %eax
-	cmp	$MODE_FSGSBASE, %eax
-	je	.Lout_fsgsbase
-	cmp	$MODE_ARCH_PRCTL, %eax
-	jne	.Lret
-	/* arch_prctl: load what differs from the block's record (the
-	 * dispatcher may have given the thread its block only now). */
-	mov	F_SLOT(%rsp), %r8
-	test	%r8, %r8
-	jz	.Lret
-	SET_BASE F_FS(%rsp), SLOT_CUR_FS, ARCH_SET_FS, 4f
-4:	SET_BASE F_GS(%rsp), SLOT_CUR_GS, ARCH_SET_GS, .Lret
-	jmp	.Lret
-
-.Lout_fsgsbase:
-	mov	F_FS(%rsp), %rax
-	wrfsbase %rax
-	mov	F_GS(%rsp), %rax
-	wrgsbase %rax
-.Lret:
+	mov	%rsp, %rdi
+	call	nsgx_bases_load
 	add	$F_SIZE, %rsp
 	.cfi_adjust_cfa_offset -F_SIZE
 	ret

@@ -11,6 +11,23 @@
  * loading the enclave's FS/GS with WRFSBASE where the kernel offers it and
  * with arch_prctl otherwise (runtime/common/fsgs.h).
  * The signal trampoline is runtime/common/signal_trampoline.S.
+ *
+ * nsgx_inproc_gates: the exit gates (runtime/common/exit_gate.h,
+ * docs/inproc.md "The exit gate"), one 16-byte stub per thread slot, so
+ * that the gate finds its thread's block from the address it was reached
+ * at, not from anything the enclave passes (FS still holds the enclave's
+ * base: no TLS). Stub i loads i into R11 and goes to
+ * nsgx_inproc_gate_common, which saves the registers as ENCLU[EEXIT] left
+ * them into a ucontext_t below the exit RSP (and its red zone), RIP = the
+ * ENCLU the gate stands for (RCX - 3); puts the host's flags, MXCSR and x87
+ * control word in place for C code; puts the application's FS/GS back with
+ * the signal trampoline's own routine (nsgx_bases_to_host); runs the same
+ * EEXIT as a trapping ENCLU (nsgx_inproc_gate_exit: run_gate_eexit, the
+ * monitor's EEXIT); loads the bases that leaves (nsgx_bases_load); and
+ * continues from the context as a signal return would: every general
+ * register and the flags from it, then its RIP — the vDSO's landing after
+ * EEXIT, or its exception fix-up if EEXIT faulted (an AEX at the ENCLU).
+ * ucontext_t: gregs at 40 (REG_* order of <sys/ucontext.h>), fpregs at 224.
  */
 #define EENTER 2
 #define ERESUME 3
@@ -29,6 +46,33 @@
 #define SYS_ARCH_PRCTL 158
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
+/* The exit gates: runtime/inproc/thread_block.h (kMaxThreads, kSlotSize). */
+#define GATE_STUBS 1024
+#define SLOT_SHIFT 18
+#define SLOT_IN_ENCLAVE 16
+#define GATE_UC 0		/* the ucontext_t, 1024 bytes */
+#define GATE_BASES 1024		/* SignalBases {fs, gs, slot} */
+#define GATE_FRAME 1056
+#define G(r) (40 + 8 * (r))
+#define R8 0
+#define R9 1
+#define R10 2
+#define R11 3
+#define R12 4
+#define R13 5
+#define R14 6
+#define R15 7
+#define RDI 8
+#define RSI 9
+#define RBP 10
+#define RBX 11
+#define RDX 12
+#define RAX 13
+#define RCX 14
+#define RSP 15
+#define RIP 16
+#define EFL 17
+#define FPREGS 224
 
 	.text
 	.globl nsgx_vdso_sgx_enter_enclave
@@ -188,5 +232,98 @@ nsgx_vdso_handle_exception:
 	jmp	.Lenter_enclave
 	.cfi_endproc
 	.size nsgx_vdso_sgx_enter_enclave, .-nsgx_vdso_sgx_enter_enclave
+
+	.globl nsgx_inproc_gates
+	.globl nsgx_inproc_gates_end
+	.type nsgx_inproc_gates, @function
+	.p2align 4
+nsgx_inproc_gates:
+	.set gate_index, 0
+	.rept GATE_STUBS
+	mov	$gate_index, %r11d
+	jmp	nsgx_inproc_gate_common
+	.p2align 4
+	.set gate_index, gate_index + 1
+	.endr
+nsgx_inproc_gates_end:
+	.size nsgx_inproc_gates, .-nsgx_inproc_gates
+
+	.type nsgx_inproc_gate_common, @function
+	.p2align 4
+nsgx_inproc_gate_common:
+	shl	$SLOT_SHIFT, %r11
+	add	nsgx_altstack_lo(%rip), %r11
+	cmpl	$0, SLOT_IN_ENCLAVE(%r11)
+	je	.Lgate_refused		/* this slot's thread is inside no enclave */
+	lea	-(128 + GATE_FRAME)(%rsp), %r10
+	and	$-16, %r10
+	mov	%r8, G(R8)(%r10)
+	mov	%r9, G(R9)(%r10)
+	movq	$0, G(R10)(%r10)	/* the enclave cleared them; the stub used them */
+	movq	$0, G(R11)(%r10)
+	mov	%r12, G(R12)(%r10)
+	mov	%r13, G(R13)(%r10)
+	mov	%r14, G(R14)(%r10)
+	mov	%r15, G(R15)(%r10)
+	mov	%rdi, G(RDI)(%r10)
+	mov	%rsi, G(RSI)(%r10)
+	mov	%rbp, G(RBP)(%r10)
+	mov	%rbx, G(RBX)(%r10)
+	mov	%rdx, G(RDX)(%r10)
+	mov	%rax, G(RAX)(%r10)
+	mov	%rcx, G(RCX)(%r10)
+	mov	%rsp, G(RSP)(%r10)
+	lea	-3(%rcx), %rax
+	mov	%rax, G(RIP)(%r10)
+	movq	$0, FPREGS(%r10)	/* no XSAVE image: the enclave cleared XMM0-15 */
+	mov	%r11, GATE_BASES+16(%r10)
+	mov	%r10, %rsp
+	pushfq
+	popq	G(EFL)(%rsp)
+	pushq	$0x202
+	popfq
+	ldmxcsr	.Lmxcsr_init(%rip)
+	fninit
+	lea	GATE_BASES(%rsp), %rdi
+	call	nsgx_bases_to_host
+	mov	GATE_BASES+16(%rsp), %rdi
+	mov	%rsp, %rsi
+	lea	GATE_BASES(%rsp), %rdx
+	call	nsgx_inproc_gate_exit
+	lea	GATE_BASES(%rsp), %rdi
+	call	nsgx_bases_load
+	/* As a signal return from the context: the target just below its
+	 * stack (signals run on the alternate stack), the flags, every
+	 * register, RSP last. */
+	mov	G(RSP)(%rsp), %rax
+	mov	G(RIP)(%rsp), %rcx
+	mov	%rcx, -8(%rax)
+	pushq	G(EFL)(%rsp)
+	popfq
+	mov	G(R8)(%rsp), %r8
+	mov	G(R9)(%rsp), %r9
+	mov	G(R10)(%rsp), %r10
+	mov	G(R11)(%rsp), %r11
+	mov	G(R12)(%rsp), %r12
+	mov	G(R13)(%rsp), %r13
+	mov	G(R14)(%rsp), %r14
+	mov	G(R15)(%rsp), %r15
+	mov	G(RDI)(%rsp), %rdi
+	mov	G(RSI)(%rsp), %rsi
+	mov	G(RBP)(%rsp), %rbp
+	mov	G(RBX)(%rsp), %rbx
+	mov	G(RDX)(%rsp), %rdx
+	mov	G(RAX)(%rsp), %rax
+	mov	G(RCX)(%rsp), %rcx
+	mov	G(RSP)(%rsp), %rsp
+	jmp	*-8(%rsp)
+.Lgate_refused:
+	ud2
+	.size nsgx_inproc_gate_common, .-nsgx_inproc_gate_common
+
+	.section .rodata
+	.p2align 2
+.Lmxcsr_init:
+	.long	0x1f80
 
 	.section .note.GNU-stack, "", @progbits

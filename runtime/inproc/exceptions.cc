@@ -148,6 +148,9 @@ struct SlotReleaser {
 };
 thread_local SlotReleaser t_releaser;
 
+// The exit gates' stubs in entry.S, one per slot.
+constexpr std::size_t kGateStub = 16;
+
 // Slots [0, g_slots_ready) have an accessible block page.
 std::atomic<std::size_t> g_slots_ready{0};
 std::mutex g_slots_mu;
@@ -172,6 +175,9 @@ ThreadBlock* this_thread_block() {
     b->enclave = nullptr;
     b->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
     b->sud_base = b->sud_size = 0;  // a new thread has no dispatch (not inherited)
+    b->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
+               reinterpret_cast<std::uint64_t>(nsgx_inproc_gates) + i * kGateStub};
+    b->gate_exits = 0;
     cache_host_bases(b);
     stack_t ss{};
     ss.ss_sp = reinterpret_cast<char*>(b) + kAltStackOffset;
@@ -696,6 +702,40 @@ extern "C" __attribute__((visibility("hidden"))) void nsgx_signal_dispatch(int s
   errno = saved_errno;
 }
 
+// The exit gate's C part (entry.S, nsgx_inproc_gate_common), with the
+// application's FS back: the EEXIT a trapping ENCLU performs
+// (runtime::run_gate_eexit, InprocLeaves::eexit, the monitor's EEXIT: one
+// authority on the TCS's state), or — if EEXIT faults — the AEX the trap
+// path makes for it, at the ENCLU the gate stands for. `bases` is the
+// gate's SignalBases, which the exit sets as the trampoline's are set.
+extern "C" __attribute__((visibility("hidden"))) void nsgx_inproc_gate_exit(void* block, void* uc_v,
+                                                                            runtime::SignalBases* bases) {
+  auto* b = static_cast<ThreadBlock*>(block);
+  auto* uc = static_cast<ucontext_t*>(uc_v);
+  const int saved_errno = errno;
+  Runtime* rt = Runtime::peek();
+  if (rt == nullptr || b->enclave == nullptr) std::abort();  // in_enclave without an EENTER: cannot happen
+  InprocLeaves leaves{b, uc, bases, *rt, *b->enclave};
+  Exception ex;
+  if (runtime::run_gate_eexit(leaves, uc, ex) == runtime::LeafOutcome::kExited) {
+    ++b->gate_exits;
+  } else {
+    do_aex(
+        b, uc, bases,
+        monitor::ExitEvent{
+            .vector = ex.vector, .type = ex.type, .report = true, .address = ex.address, .error_code = ex.error_code});
+    report_at_aep(uc, nullptr, SIGSEGV, ex);
+  }
+  errno = saved_errno;
+}
+
+extern "C" const nsgx_exit_gate* nsgx_vdso_exit_gate(std::uint64_t* gate_exits) {
+  ThreadBlock* b = this_thread_block();
+  if (b == nullptr) return nullptr;
+  if (gate_exits != nullptr) *gate_exits = b->gate_exits;
+  return &b->gate;
+}
+
 void set_cpuid_emulation(std::uint64_t epc_bytes) {
   g_epc_bytes = epc_bytes;
   g_cpuid_emulation = true;
@@ -765,6 +805,10 @@ void reset_threads_after_fork() {
 
 void install_signal_handling() {
   if (g_installed) return;
+  if (static_cast<std::size_t>(nsgx_inproc_gates_end - nsgx_inproc_gates) != kMaxThreads * kGateStub) {
+    std::fprintf(stderr, "nsgx inproc: the exit gates are not 16 bytes apart\n");
+    std::abort();
+  }
   nsgx_fsgs_mode = static_cast<std::uint32_t>(runtime::choose_fsgs_mode(std::getenv("NSGX_FSGSBASE")));
   // The slot region: reserved, inaccessible until a thread takes a slot.
   const long r = syscall(SYS_mmap, 0, kMaxThreads * kSlotSize + kSlotSize, PROT_NONE,

@@ -357,6 +357,9 @@ void replace_vdso(char** envp) {
   const std::uint64_t real = getauxval(AT_SYSINFO_EHDR);
   auto symbols = nsgx::inproc::vdso_symbols(real);
   symbols.push_back({"__vdso_sgx_enter_enclave", reinterpret_cast<std::uint64_t>(&nsgx_vdso_sgx_enter_enclave)});
+  // Not the kernel's: where our untrusted runtime asks for this thread's
+  // exit-gate offer (docs/inproc.md, "The exit gate").
+  symbols.push_back({"__vdso_nsgx_exit_gate", reinterpret_cast<std::uint64_t>(&nsgx_vdso_exit_gate)});
   auto image = nsgx::inproc::build_vdso_image(symbols);
   if (!image) return;
   char** env = envp;

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/common/exit_gate.h"
 #include "runtime/common/thread_slot.h"
 
 namespace nsgx::inproc {
@@ -41,6 +42,11 @@ struct ThreadBlock {
   // enclave as #UD (exceptions.cc, trap_enclave_syscalls).
   std::uint64_t sud_base = 0, sud_size = 0;
   std::atomic<std::uint32_t> used{0};
+  // The exit gate this thread offers its enclaves (docs/inproc.md, "The
+  // exit gate"): the descriptor names this slot's stub in entry.S, and
+  // gate_exits counts the EEXITs made through it (the trap path's are not).
+  nsgx_exit_gate gate{};
+  std::uint64_t gate_exits = 0;
 };
 static_assert(offsetof(ThreadBlock, host_fs) == offsetof(runtime::SlotHeader, host_fs) &&
                   offsetof(ThreadBlock, host_gs) == offsetof(runtime::SlotHeader, host_gs) &&
@@ -48,6 +54,8 @@ static_assert(offsetof(ThreadBlock, host_fs) == offsetof(runtime::SlotHeader, ho
                   offsetof(ThreadBlock, cur_fs) == offsetof(runtime::SlotHeader, cur_fs) &&
                   offsetof(ThreadBlock, cur_gs) == offsetof(runtime::SlotHeader, cur_gs),
               "the signal trampoline and entry.S read a ThreadBlock as a SlotHeader");
+static_assert(sizeof(ThreadBlock) <= 4096, "the block fits its page");
+static_assert(kMaxThreads == 1024 && kSlotSize == std::size_t{1} << 18, "entry.S: GATE_STUBS, SLOT_SHIFT");
 static_assert(kSlotSize == runtime::kSlotSize && kAltStackOffset == runtime::kAltStackOffset,
               "one slot layout for the trampoline");
 
@@ -63,4 +71,12 @@ int nsgx_vdso_sgx_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned l
 extern const char nsgx_vdso_aep[];
 extern const char nsgx_vdso_after_enclu[];
 extern const char nsgx_vdso_handle_exception[];
+// The exit gates: one 16-byte stub per thread slot (kMaxThreads).
+extern const char nsgx_inproc_gates[];
+extern const char nsgx_inproc_gates_end[];
+// What the application's runtime calls (through the vDSO image's
+// __vdso_nsgx_exit_gate) for the calling thread's offer: its descriptor, or
+// nullptr without a slot; `gate_exits` (if not null) gets the number of
+// exits it made through the gate so far.
+const nsgx_exit_gate* nsgx_vdso_exit_gate(std::uint64_t* gate_exits);
 }

@@ -121,10 +121,10 @@ sgx_status_t SGX_CDECL nsgx_enclave_remove_pages(sgx_enclave_id_t enclave_id, vo
  * crashed (SGX_ERROR_ENCLAVE_CRASHED). */
 sgx_status_t SGX_CDECL nsgx_enclave_add_tcs(sgx_enclave_id_t enclave_id, void* tcs);
 /* nestedsgx extension: how the enclave's EEXITs (ECALL returns, OCALLs) on
- * the isolated backend came out so far — through the enclave host's exit
- * gate (no trap) or through a trapping ENCLU (docs/isolated.md, "The exit
- * gate"; NSGX_EXIT_GATE=off at creation turns the gate off). Both stay 0
- * on the other backends. SGX_ERROR_INVALID_PARAMETER for a null pointer,
+ * the isolated and inproc backends came out so far — through the backend's
+ * exit gate (no trap) or through a trapping ENCLU (docs/isolated.md and
+ * docs/inproc.md, "The exit gate"; NSGX_EXIT_GATE=off at creation turns the
+ * gate off). Both stay 0 on SGX hardware. SGX_ERROR_INVALID_PARAMETER for a null pointer,
  * SGX_ERROR_INVALID_ENCLAVE_ID for an unknown enclave. */
 sgx_status_t SGX_CDECL nsgx_enclave_exit_counts(sgx_enclave_id_t enclave_id, uint64_t* gate_exits,
                                                 uint64_t* trap_exits);

@@ -9,6 +9,12 @@
 // R8/R9 (the test build of the untrusted runtime does, for test-app-offer):
 // the host never passes it on, so the enclave never jumps where the
 // application says.
+//
+// Under `nsgx exec` (the inproc backend, docs/inproc.md "The exit gate")
+// the offer is the application's runtime's to make: the test build of the
+// untrusted runtime makes the same broken offers itself (urts.cc,
+// gate_offer), and the enclave must refuse them all the same
+// (test-app-offer is the isolated backend's case: there it means "off").
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -40,14 +46,14 @@ class ExitGate : public ::testing::Test {
       unsetenv("NSGX_EXIT_GATE");
     ASSERT_EQ(sgx_create_enclave(NSGX_BENCH_ENCLAVE, 1, nullptr, nullptr, &eid_, nullptr), SGX_SUCCESS);
   }
-  Counts counts() {
+  Counts counts() const {
     Counts c;
     EXPECT_EQ(nsgx_enclave_exit_counts(eid_, &c.gate, &c.trap), SGX_SUCCESS);
     return c;
   }
   // 50 null ECALLs and one ECALL making 50 OCALLs, all checked: 101 exits
   // (50 ECALL returns, 50 OCALLs, the last return).
-  void calls() {
+  void calls() const {
     for (int i = 0; i < 50; ++i) ASSERT_EQ(ecall_null(eid_), SGX_SUCCESS);
     g_ocalls = 0;
     ASSERT_EQ(ecall_ocalls(eid_, 50), SGX_SUCCESS);

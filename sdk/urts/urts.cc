@@ -54,7 +54,8 @@
 using vdso_fn = int (*)(unsigned long, unsigned long, unsigned long, unsigned int, unsigned long, unsigned long,
                         sgx_enclave_run*);
 extern "C" {
-int nsgx_urts_enter(vdso_fn fn, long rdi, void* rsi, sgx_enclave_run* run, std::uint64_t eexit_landing);
+int nsgx_urts_enter(vdso_fn fn, long rdi, void* rsi, sgx_enclave_run* run, std::uint64_t eexit_landing,
+                    const std::uint64_t* r8_r9);
 int nsgx_urts_vdso_handler(long, long, long, long, long, long, sgx_enclave_run*);
 }
 
@@ -75,10 +76,11 @@ constexpr std::uint64_t kPage = 4096;
 // adds at run time (SGX2).
 constexpr std::uint32_t kSpareTcs = 16;
 
-// The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c).
-vdso_fn find_vdso() {
+// The classic vDSO symbol lookup (Documentation/vDSO/parse_vdso.c): the
+// address of `name`, or 0.
+std::uint64_t vdso_symbol(const char* name) {
   const auto base = getauxval(AT_SYSINFO_EHDR);
-  if (base == 0) return nullptr;
+  if (base == 0) return 0;
   const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
   const Elf64_Dyn* dyn = nullptr;
   for (int i = 0; i < eh->e_phnum; ++i) {
@@ -94,12 +96,21 @@ vdso_fn find_vdso() {
     if (dyn->d_tag == DT_SYMTAB) sym = reinterpret_cast<const Elf64_Sym*>(base + dyn->d_un.d_ptr);
     if (dyn->d_tag == DT_STRTAB) str = reinterpret_cast<const char*>(base + dyn->d_un.d_ptr);
   }
-  if (!hash || !sym || !str) return nullptr;
+  if (!hash || !sym || !str) return 0;
   for (Elf64_Word i = 0; i < hash[1]; ++i)
-    if (std::strcmp(str + sym[i].st_name, "__vdso_sgx_enter_enclave") == 0)
-      return reinterpret_cast<vdso_fn>(base + sym[i].st_value);
-  return nullptr;
+    if (sym[i].st_shndx != SHN_UNDEF && std::strcmp(str + sym[i].st_name, name) == 0) return base + sym[i].st_value;
+  return 0;
 }
+
+vdso_fn find_vdso() { return reinterpret_cast<vdso_fn>(vdso_symbol("__vdso_sgx_enter_enclave")); }
+
+// The inproc backend's exit-gate offer (docs/inproc.md, "The exit gate"):
+// its vDSO image (runtime/inproc/vdso_image.cc) exports this beside
+// __vdso_sgx_enter_enclave; no kernel's vDSO does, and without it every
+// exit traps. It returns the calling thread's descriptor (nullptr if none)
+// and how many exits the thread has made through it.
+using exit_gate_fn = const nsgx_exit_gate* (*)(std::uint64_t*);
+exit_gate_fn find_exit_gate() { return reinterpret_cast<exit_gate_fn>(vdso_symbol("__vdso_nsgx_exit_gate")); }
 
 // Where an enclave's EEXIT must land in the vDSO: the instruction after its
 // one ENCLU, which is also the AEP (vsgx.S: `lea .Lasync_exit_pointer(%rip),
@@ -156,7 +167,7 @@ struct Enclave {
   // application's own in the mailbox's R8/R9, which the host must never
   // pass on (window memory: the descriptor, naming itself as the gate).
   nsgx_exit_gate* app_offer = nullptr;
-  std::atomic<std::uint64_t> gate_exits{0}, trap_exits{0};
+  mutable std::atomic<std::uint64_t> gate_exits{0}, trap_exits{0};
   // Whether the host may turn AEXs around without this process
   // (NSGX_EXCEPTION_TURNAROUND at creation; docs/isolated.md, "The
   // exception turnaround"), and how the enclave's exceptions were turned
@@ -289,6 +300,8 @@ struct CallContext {
   sgx_status_t status = SGX_ERROR_UNEXPECTED;
   bool returned = false;
   const Enclave* enclave = nullptr;  // the ECALL's (OCALLs check it has not failed meanwhile)
+  const Enclave* gate_enclave = nullptr;  // whose exit-gate setting applies (gate_offer), counts its exits
+  std::uint64_t offer[2] = {0, 0};        // R8/R9 at every EENTER of this call
 };
 
 // Replays an image into /dev/sgx_enclave: each page by SGX_IOC_ENCLAVE_ADD_PAGES.
@@ -336,6 +349,64 @@ int prot_of(std::uint64_t flags) {
   return ((flags & 1) ? PROT_READ : 0) | ((flags & 2) ? PROT_WRITE : 0) | ((flags & 4) ? PROT_EXEC : 0);
 }
 
+// The gate's exit count of this thread when it was last looked at
+// (count_exit): an EEXIT that moved it went through the gate.
+thread_local std::uint64_t t_gate_exits_seen = 0;
+
+exit_gate_fn exit_gate() {
+  static const exit_gate_fn fn = find_exit_gate();
+  return fn;
+}
+
+// R8/R9 for every EENTER of a call into `e` through the vDSO: the inproc
+// backend's offer of this thread's exit gate (docs/inproc.md), or zeros —
+// with NSGX_EXIT_GATE=off, or where the vDSO offers none (SGX hardware).
+// Test builds also make the broken offers the enclave must refuse
+// (NSGX_EXIT_GATE=test-*, sdk/tests/exit_gate_test.cc), from a copy of the
+// descriptor in this thread's own memory.
+void gate_offer(const Enclave* e, std::uint64_t offer[2]) {
+  offer[0] = offer[1] = 0;
+  const exit_gate_fn fn = exit_gate();
+  if (fn == nullptr || e == nullptr) return;
+  std::uint64_t exits = 0;
+  const nsgx_exit_gate* g = fn(&exits);
+  t_gate_exits_seen = exits;
+  if (g == nullptr || e->gate == isolated::MailGate::kOff) return;
+  offer[0] = NSGX_EXIT_GATE_OFFER;
+  offer[1] = reinterpret_cast<std::uint64_t>(g);
+#if NSGX_ENV_OVERRIDES
+  thread_local nsgx_exit_gate t_broken;
+  t_broken = *g;
+  switch (e->gate) {
+    case isolated::MailGate::kTestInside:
+      t_broken.gate = e->base;  // inside ELRANGE: the enclave's first page
+      break;
+    case isolated::MailGate::kTestMagic:
+      t_broken.magic ^= 1;
+      break;
+    case isolated::MailGate::kTestVersion:
+      t_broken.version += 1;
+      break;
+    case isolated::MailGate::kTestOffer:
+      offer[0] ^= 1;  // the real descriptor, R8 not the offer
+      return;
+    default:
+      return;
+  }
+  offer[1] = reinterpret_cast<std::uint64_t>(&t_broken);
+#endif
+}
+
+// After an EEXIT through the vDSO: through the gate or through the trap.
+void count_exit(const Enclave* e) {
+  const exit_gate_fn fn = exit_gate();
+  if (fn == nullptr || e == nullptr) return;
+  std::uint64_t exits = 0;
+  if (fn(&exits) == nullptr) return;
+  (exits != t_gate_exits_seen ? e->gate_exits : e->trap_exits).fetch_add(1, std::memory_order_relaxed);
+  t_gate_exits_seen = exits;
+}
+
 // ECMD_EXCEPT on `tcs` (CSSA 1 after an AEX): the enclave's handlers get
 // the exception; true if the enclave can be resumed.
 // One EENTER through the vDSO on `tcs`, OCALLs and exceptions served by
@@ -346,12 +417,14 @@ bool enter(vdso_fn vdso, std::uint64_t tcs, long rdi, void* rsi, CallContext& ct
   run.user_handler = reinterpret_cast<std::uint64_t>(&nsgx_urts_vdso_handler);
   run.user_data = reinterpret_cast<std::uint64_t>(&ctx);
   static const std::uint64_t landing = vdso_eexit_landing(vdso);
-  return nsgx_urts_enter(vdso, rdi, rsi, &run, landing) == 0 && ctx.returned;
+  gate_offer(ctx.gate_enclave, ctx.offer);
+  return nsgx_urts_enter(vdso, rdi, rsi, &run, landing, ctx.offer) == 0 && ctx.returned;
 }
 
 bool run_exception_handling(vdso_fn vdso, std::uint64_t tcs, const Enclave* e) {
   if (e != nullptr) e->app_exception_entries.fetch_add(1, std::memory_order_relaxed);
   CallContext except{nullptr, vdso};
+  except.gate_enclave = e;
   return enter(vdso, tcs, kEcmdExcept, nullptr, except) && except.status == SGX_SUCCESS;
 }
 
@@ -658,7 +731,17 @@ sgx_status_t load_image(Bytes file, const char* name, bool debug, const LoadOpti
   e->debug = debug;
   sgx::Secs secs{};
   const bool iso = use_isolated();
-  if (!iso) install_sigtrap_once();
+  if (!iso) {
+    install_sigtrap_once();
+    // Through the vDSO the offer is ours to make (gate_offer): on the
+    // inproc backend, the exit gate its vDSO image offers.
+    const auto gate = exit_gate_mode();
+    if (!gate) {
+      std::fprintf(stderr, "nestedsgx: NSGX_EXIT_GATE must be on or off\n");
+      return SGX_ERROR_INVALID_PARAMETER;
+    }
+    e->gate = *gate;
+  }
   if (const sgx_status_t st =
           iso ? load_isolated(*img, debug, opts, *e, secs) : load_device(*img, debug, opts, *e, secs);
       st != SGX_SUCCESS)
@@ -912,9 +995,14 @@ bool current_ecall(sgx_enclave_id_t* eid, const void** ocall_table) {
 using namespace nsgx::urts;
 
 // The vDSO exit handler's decision (see urts_entry.S).
+// `out`: the OCALL's status, then R8 and R9 for the re-entry (the exit-gate
+// offer again: the vDSO's call of this handler clobbered them).
 extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, long rsi, sgx_enclave_run* run,
-                                                                    long* ocall_status) {
+                                                                    long* out) {
   auto* ctx = reinterpret_cast<CallContext*>(run->user_data);
+  long* const ocall_status = out;
+  out[1] = static_cast<long>(ctx->offer[0]);
+  out[2] = static_cast<long>(ctx->offer[1]);
   // EENTER itself faulted (the TCS is no valid TCS, or no SSA frame is
   // free): nothing ran inside, there is nothing to handle — the call fails.
   // (An exception inside the enclave exits at the AEP's ERESUME, 3.)
@@ -928,6 +1016,7 @@ extern "C" __attribute__((visibility("hidden"))) int nsgx_urts_exit(long rdi, lo
     if (ctx->enclave != nullptr) debug_fault_rip(*ctx->enclave, run->tcs);
     return 0;
   }
+  count_exit(ctx->gate_enclave);
   if (rdi == kOcmdEret) {
     ctx->status = static_cast<sgx_status_t>(static_cast<std::uint32_t>(rsi));
     ctx->returned = true;
@@ -988,6 +1077,7 @@ sgx_status_t call_enclave(Enclave* const e, const sgx_enclave_id_t eid, const lo
     t_active.push_back({eid, tcs, 0, 0, ocall_table});
     CallContext ctx{ocall_table, vdso};
     ctx.enclave = e;
+    ctx.gate_enclave = e;
     returned = enter(vdso, tcs, index, ms, ctx);
     t_active.pop_back();
     result = ctx.status;

@@ -2,16 +2,18 @@
  * The untrusted runtime's side of EENTER/EEXIT through the vDSO
  * (__vdso_sgx_enter_enclave, arch/x86/entry/vdso/vsgx.S).
  *
- * nsgx_urts_enter(vdso, rdi, rsi, run, landing) calls the vDSO keeping every
- * callee-saved register itself (the enclave may change R12-R15), with R13 =
- * `landing`, the vDSO's EEXIT landing, where the SGX SDK's trusted runtime
- * takes its EEXIT target from (urts.cc, vdso_eexit_landing).
+ * nsgx_urts_enter(vdso, rdi, rsi, run, landing, r8_r9) calls the vDSO keeping
+ * every callee-saved register itself (the enclave may change R12-R15), with
+ * R13 = `landing`, the vDSO's EEXIT landing, where the SGX SDK's trusted
+ * runtime takes its EEXIT target from (urts.cc, vdso_eexit_landing), and
+ * R8/R9 = r8_r9[0..1] (the exit-gate offer, urts.cc gate_offer; zeros when
+ * r8_r9 is null).
  *
  * nsgx_urts_vdso_handler is the run struct's user handler: the vDSO calls
  * it after every exit, on the stack the enclave left (below an OCALL's
  * marshalling data). It asks nsgx_urts_exit() what to do; to answer an
- * OCALL it returns EENTER with RDI = ECMD_ORET and RSI = the OCALL's status,
- * and the vDSO re-enters from the same frame — so the untrusted stack
+ * OCALL it returns EENTER with RDI = ECMD_ORET, RSI = the OCALL's status and
+ * R8/R9 the call's exit-gate offer again, and the vDSO re-enters from the same frame — so the untrusted stack
  * below the marshalling data is what the enclave sees next, as with the
  * SGX SDK's own handler. After an exception it runs the enclave's
  * exception handling (ECMD_EXCEPT, a nested vDSO call) and returns ERESUME.
@@ -54,8 +56,11 @@ nsgx_urts_enter:
 	xor	%edx, %edx
 	mov	$2, %ecx		/* EENTER */
 	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	call	*%rax
+	test	%r9, %r9
+	jz	1f
+	mov	(%r9), %r8
+	mov	8(%r9), %r9
+1:	call	*%rax
 	add	$8, %rsp
 	.cfi_adjust_cfa_offset -8
 	pop	%r15
@@ -91,15 +96,18 @@ nsgx_urts_vdso_handler:
 	.cfi_rel_offset %rbp, 0
 	mov	%rsp, %rbp
 	.cfi_def_cfa_register %rbp
-	sub	$16, %rsp
-	/* nsgx_urts_exit(rdi, rsi, run, &status): 0 done, 1 re-enter with ECMD_ORET */
+	sub	$32, %rsp
+	/* nsgx_urts_exit(rdi, rsi, run, out = {status, r8, r9}): 0 done,
+	 * 1 re-enter with ECMD_ORET */
 	mov	16(%rbp), %rdx
-	lea	-8(%rbp), %rcx
+	lea	-32(%rbp), %rcx
 	call	nsgx_urts_exit
 	cmp	$1, %eax
 	jb	1f			/* 0: done, the vDSO returns */
 	ja	2f			/* 2: ERESUME after the enclave's exception handling */
-	mov	-8(%rbp), %rsi		/* 1: the OCALL's status */
+	mov	-32(%rbp), %rsi		/* 1: the OCALL's status */
+	mov	-24(%rbp), %r8		/* the exit-gate offer */
+	mov	-16(%rbp), %r9
 	mov	$-2, %rdi		/* ECMD_ORET */
 	mov	$2, %eax		/* EENTER */
 	jmp	1f

@@ -34,6 +34,7 @@
 #include "libos/enclave/manifest_section.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/syscalls.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/threads.h"
@@ -156,8 +157,10 @@ int run(const char* args, size_t args_len) {
     say("nsgx run: cannot install the system call handlers\n");
     return kCannotRun;
   }
-  return static_cast<int>(
+  const int status = static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
+  nsgx::libos::rewrite_report();
+  return status;
 }
 
 }  // namespace

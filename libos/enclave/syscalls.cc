@@ -21,6 +21,7 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
@@ -643,6 +644,7 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
   if (info->exception_vector != SGX_EXCEPTION_VECTOR_UD || !at_syscall(c.rip)) return EXCEPTION_CONTINUE_SEARCH;
   ProgramThread* t = this_thread();
   if (t == nullptr) return EXCEPTION_CONTINUE_SEARCH;
+  count_trapped_syscall();
   if (t->program_rsp != 0) {  // the first phase moved it (threads.h)
     c.rsp = t->program_rsp;
     t->program_rsp = 0;
@@ -664,6 +666,8 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
 }
 
 }  // namespace
+
+long dispatch_syscall(const sgx_cpu_context_t& c) { return dispatch(c); }
 
 bool install_syscall_handlers() {
   return nsgx_set_first_phase_handler(libos_first_phase) &&

@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/user_region.h"
 
 namespace nsgx::libos {
@@ -150,6 +151,7 @@ bool load_elf(std::string_view path, const uint8_t* file, uint64_t size, bool al
     if (ph.p_type != PT_LOAD) continue;
     memcpy(reinterpret_cast<void*>(base + ph.p_vaddr), file + ph.p_offset, ph.p_filesz);
   }
+  rewrite_image(file, size, base);  // before the program runs a byte of it (syscall_rewrite.h)
   // The whole span is the program's, holes between segments included (as
   // ld.so's own reservation is): it may mprotect, map over or unmap them.
   set_program_owned(first, n, true);

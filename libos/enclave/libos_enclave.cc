@@ -37,6 +37,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/spawn_request.h"
+#include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/syscalls.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_spawn.h"
@@ -184,8 +185,10 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
     return kCannotRun;
   }
   nsgx::libos::signals_main_stack(nsgx::libos::this_thread(), here, g_program.stack_size);
-  return static_cast<int>(
+  const int status = static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
+  nsgx::libos::rewrite_report();
+  return status;
 }
 
 // One program per enclave, whichever ECALL starts it (libos_run or

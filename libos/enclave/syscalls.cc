@@ -22,6 +22,7 @@
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
+#include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
@@ -712,21 +713,12 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
   if (info->exception_vector != SGX_EXCEPTION_VECTOR_UD || !at_syscall(c.rip)) return EXCEPTION_CONTINUE_SEARCH;
   ProgramThread* t = this_thread();
   if (t == nullptr) return EXCEPTION_CONTINUE_SEARCH;
+  count_trapped_syscall();
   if (t->program_rsp != 0) {  // the first phase moved it (threads.h)
     c.rsp = t->program_rsp;
     t->program_rsp = 0;
   }
-  const long nr = static_cast<long>(c.rax);
-  if (nr == kRtSigreturn) {  // the whole context from the handler's frame (signals.h)
-    sys_rt_sigreturn(c);
-  } else {
-    const long r = dispatch(c);
-    c.rax = static_cast<uint64_t>(r);
-    c.rcx = c.rip + 2;
-    c.r11 = c.rflags;
-    c.rip += 2;
-  }
-  deliver_signals(c, nr);  // a pending signal's handler or default action (signals.h)
+  run_syscall(c);
   // glibc's TCB starts with a pointer to itself, as the trusted runtime's
   // TD does: %fs:0 tells whose FS is in effect.
   uint64_t fs0;
@@ -740,6 +732,20 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
 }
 
 }  // namespace
+
+void run_syscall(sgx_cpu_context_t& c) {
+  const long nr = static_cast<long>(c.rax);
+  if (nr == kRtSigreturn) {  // the whole context from the handler's frame (signals.h)
+    sys_rt_sigreturn(c);
+  } else {
+    const long r = dispatch(c);
+    c.rax = static_cast<uint64_t>(r);
+    c.rcx = c.rip + 2;
+    c.r11 = c.rflags;
+    c.rip += 2;
+  }
+  deliver_signals(c, nr);  // a pending signal's handler or default action (signals.h)
+}
 
 bool install_syscall_handlers() {
   return nsgx_set_first_phase_handler(libos_first_phase) &&

@@ -18,6 +18,7 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/user_region.h"
 
 namespace nsgx::libos {
@@ -115,6 +116,10 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
       release_pages(first, n);
       return r;
     }
+    // A trusted file's code (ld.so maps the libraries' text this way):
+    // rewritten in this copy before the program can run it.
+    if (f->kind == FdKind::kTrusted && (prot & kProtExec) != 0)
+      rewrite_mapping(f->copy->data, f->copy->size, off, len, at);
   }
   set_program_owned(first, n, true);
   return static_cast<long>(reinterpret_cast<uint64_t>(at));

@@ -8,7 +8,7 @@ namespace {
 
 bool is_singleton(RecordType t) {
   return t == RecordType::kEntrypoint || t == RecordType::kArgv0 || t == RecordType::kEnclaveSize ||
-         t == RecordType::kMaxThreads;
+         t == RecordType::kMaxThreads || t == RecordType::kNoSyscallRewrite;
 }
 
 Status check_env(std::string_view name, std::string_view value) {
@@ -196,6 +196,11 @@ Result<Bytes> encode_manifest(Manifest m) {
     p.insert(p.end(), e.path.begin(), e.path.end());
     add(RecordType::kEncrypted, p);
   }
+  if (!m.syscall_rewrite) {
+    Bytes p;
+    put32(p, 0);
+    add(RecordType::kNoSyscallRewrite, p);
+  }
   if (b.size() > kMaxManifestSize) return Error("manifest larger than 1 MiB encoded");
   Bytes h;
   h.insert(h.end(), kManifestMagic.begin(), kManifestMagic.end());
@@ -291,6 +296,10 @@ Result<Manifest> parse_manifest(ByteSpan bytes) {
         m.encrypted_files.push_back(std::move(e));
         break;
       }
+      case RecordType::kNoSyscallRewrite:
+        if (len != 4 || get32(bytes, at + 8) != 0) return Error(where + ": syscall_rewrite record not u32 0");
+        m.syscall_rewrite = false;
+        break;
       default:
         return Error(where + ": unknown type " + std::to_string(type));
     }

@@ -25,6 +25,9 @@
 //   7 max threads    u32                            (sgx.max_threads)
 //   8 encrypted      u32 key (EncryptedKey), then a path, by path
 //                                                  (sgx.encrypted_files)
+//   9 no rewriting   u32 0: load-time system-call rewriting off
+//                                                  (libos.syscall_rewrite = false;
+//                                                  absent: on, the default)
 // Paths are absolute and normal: '/' first, no empty, "." or ".." component,
 // no trailing '/', no control character; a path is never both trusted and
 // allowed. An encrypted path names a file or a directory (every path below
@@ -66,6 +69,7 @@ enum class RecordType : std::uint16_t {
   kEnclaveSize = 6,
   kMaxThreads = 7,
   kEncrypted = 8,
+  kNoSyscallRewrite = 9,
 };
 
 using Sha256 = std::array<std::uint8_t, 32>;
@@ -102,6 +106,7 @@ struct Manifest {
   std::uint64_t enclave_size = 0;                        // 0: none given
   std::uint32_t max_threads = 0;                         // 0: none given
   std::vector<EncryptedPath> encrypted_files;            // by path
+  bool syscall_rewrite = true;                           // libos.syscall_rewrite (docs/libos.md)
   bool operator==(const Manifest&) const = default;
 
   // The trusted file at `path`, or null.

@@ -63,6 +63,34 @@ TEST(Manifest, TomlToCanonicalBinaryAndBack) {
   EXPECT_EQ(*encode_manifest(*reordered), *b);
 }
 
+// libos.syscall_rewrite: on unless the manifest says false; "off" is one
+// record (u32 0), "on" none, so the default has one encoding.
+TEST(Manifest, SyscallRewriteSwitch) {
+  auto on = manifest_from_toml(hello_toml(), "hello.toml");
+  auto explicit_on = manifest_from_toml(hello_toml("libos.syscall_rewrite = true\n"), "on.toml");
+  auto off = manifest_from_toml(hello_toml("libos.syscall_rewrite = false\n"), "off.toml");
+  ASSERT_TRUE(on && explicit_on && off);
+  EXPECT_TRUE(on->syscall_rewrite);
+  EXPECT_FALSE(off->syscall_rewrite);
+  EXPECT_EQ(*encode_manifest(*on), *encode_manifest(*explicit_on));
+  auto b = encode_manifest(*off);
+  ASSERT_TRUE(b);
+  EXPECT_NE(*b, *encode_manifest(*on));
+  auto back = parse_manifest(*b);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_FALSE(back->syscall_rewrite);
+  // The record's payload must be u32 0: the last record, its value 1 is refused.
+  Bytes bad = *b;
+  ASSERT_GE(bad.size(), 8u);
+  bad[bad.size() - 8] = 1;
+  auto refused = parse_manifest(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("syscall_rewrite"), std::string::npos) << refused.error().message();
+  auto not_bool = manifest_from_toml(hello_toml("libos.syscall_rewrite = 1\n"), "bad.toml");
+  ASSERT_FALSE(not_bool);
+  EXPECT_NE(not_bool.error().message().find("libos.syscall_rewrite must be true or false"), std::string::npos);
+}
+
 void expect_toml_error(const std::string& text, const std::string& needle) {
   auto m = manifest_from_toml(text, "bad.toml");
   ASSERT_FALSE(m) << "accepted:\n" << text;
@@ -139,8 +167,8 @@ TEST(Manifest, BinaryRefusals) {
   b[24 + 2] = 1;  // the first record's reserved field
   expect_binary_error(b, "reserved field");
   b = good;
-  b[24] = 9;  // an unknown type
-  expect_binary_error(b, "unknown type 9");
+  b[24] = 99;  // an unknown type
+  expect_binary_error(b, "unknown type 99");
   b = good;
   b[24] = 5;  // the entrypoint's record as an allowed file: argv0 then comes after it
   expect_binary_error(b, "out of order");

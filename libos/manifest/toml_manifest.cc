@@ -99,7 +99,12 @@ Result<Manifest> convert(const toml::table& root, std::string_view source, std::
   if (auto s = only_keys(root, {"libos", "loader", "sgx"}, "", source); !s) return s.error();
   const toml::table* libos = root["libos"].as_table();
   if (libos == nullptr || !(*libos)["entrypoint"]) return Error(std::string(source) + ": libos.entrypoint is missing");
-  if (auto s = only_keys(*libos, {"entrypoint"}, "libos.", source); !s) return s.error();
+  if (auto s = only_keys(*libos, {"entrypoint", "syscall_rewrite"}, "libos.", source); !s) return s.error();
+  if (const toml::node* n = (*libos)["syscall_rewrite"].node()) {
+    const auto v = n->value<bool>();
+    if (!v || !n->is_boolean()) return Error(where(*n, source) + ": libos.syscall_rewrite must be true or false");
+    m.syscall_rewrite = *v;
+  }
   const toml::node& entry = *(*libos)["entrypoint"].node();
   const auto e = entry.value<std::string>();
   if (!e) return Error(where(entry, source) + ": libos.entrypoint must be a string (a path)");

@@ -4,6 +4,7 @@
 // silently ignored.
 //
 //   libos.entrypoint = "/usr/local/bin/hello"
+//   libos.syscall_rewrite = true      # load-time system-call rewriting (default true)
 //   loader.argv0_override = "hello"
 //   loader.env.LANG = "C"
 //   sgx.enclave_size = "256M"          # K/M/G suffix or a number of bytes

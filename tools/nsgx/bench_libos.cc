@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -106,10 +107,16 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
 
   // 2. The enclave, built and signed once for this program (its SHA-256 in
   // the measured manifest), its database file passed through.
+  // NSGX_BENCH_LIBOS_REWRITE=off: the trap path for every system call
+  // (libos.syscall_rewrite = false), to compare with load-time rewriting.
+  const char* rw = std::getenv("NSGX_BENCH_LIBOS_REWRITE");
+  const bool rewrite = rw == nullptr || std::string(rw) != "off";
+  std::cout << "system-call rewriting: " << (rewrite ? "on" : "off (NSGX_BENCH_LIBOS_REWRITE)") << "\n";
   const fs::path manifest = work / "libos_workloads.toml";
   {
     std::ofstream m(manifest);
     m << "libos.entrypoint = \"" << program << "\"\n"
+      << "libos.syscall_rewrite = " << (rewrite ? "true" : "false") << "\n"
       << "sgx.enclave_size = \"1G\"\n"
       << "sgx.trusted_files = [ { uri = \"file:" << program << "\" } ]\n"
       << "sgx.allowed_files = [ \"file:" << db << "\", \"file:" << db << "-journal\" ]\n";
@@ -211,8 +218,13 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
   std::fflush(stdout);
 
   const fs::path json = out / "libos.json";
-  std::ofstream(json)
-      << nlohmann::json{{"program", program}, {"reps", reps}, {"quick", quick}, {"workloads", rows}}.dump(2) << "\n";
+  std::ofstream(json) << nlohmann::json{{"program", program},
+                                        {"reps", reps},
+                                        {"quick", quick},
+                                        {"syscall_rewrite", rewrite},
+                                        {"workloads", rows}}
+                             .dump(2)
+                      << "\n";
   written = written || fs::file_size(json, ec) > 0;
   return rc_all;
 }

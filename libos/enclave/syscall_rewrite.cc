@@ -1,0 +1,164 @@
+// Load-time system-call rewriting (syscall_rewrite.h). Stub layout and the
+// register contract: syscall_stub.S.
+#include "libos/enclave/syscall_rewrite.h"
+
+#include <string.h>
+
+#include <string>
+
+#include "libos/enclave/program_entry.h"
+#include "libos/enclave/program_state.h"
+#include "libos/enclave/syscall_sites.h"
+#include "libos/enclave/syscalls.h"
+#include "libos/enclave/threads.h"
+#include "libos/enclave/user_region.h"
+#include "sgx_trts_exception.h"
+
+extern "C" const char libos_syscall_entry[];
+
+namespace nsgx::libos {
+namespace {
+
+// A stub: lea -128(%rsp),%rsp (5) | mov $nr,%eax (5) | tail (<= 12) |
+// call *slot(%rip) (6) | .quad resume (8): at most 36 bytes, in 48.
+constexpr uint64_t kStubSize = 48;
+constexpr uint64_t kSlotArea = 16;  // the block's first word: libos_syscall_entry's address
+
+// System calls the stubs never take: arch_prctl sets FS, which only the
+// first phase can (through the SSA frame and ERESUME); rt_sigreturn
+// replaces every register, RIP and FS included.
+bool kept_on_trap_path(uint32_t nr) { return nr == 158 /* arch_prctl */ || nr == 15 /* rt_sigreturn */; }
+
+uint64_t g_sites_rewritten = 0;  // under the callers' locks (loading, or the memory lock in mmap)
+uint64_t g_sites_out_of_reach = 0;
+uint64_t g_rewritten_calls = 0;  // atomic
+uint64_t g_trapped_calls = 0;    // atomic
+
+bool enabled() { return g_program.manifest != nullptr && g_program.manifest->syscall_rewrite; }
+
+// The site's bytes in enclave memory are still what the file says.
+bool unchanged(const SyscallSite& s, const uint8_t* code) {
+  return code[0] == 0xB8 && memcmp(code + 1, &s.nr, 4) == 0 && memcmp(code + 5, s.tail, s.tail_len) == 0 &&
+         code[5 + s.tail_len] == 0x0F && code[6 + s.tail_len] == 0x05;
+}
+
+bool fits_rel32(uint64_t from_next, uint64_t to) {
+  const int64_t d = static_cast<int64_t>(to - from_next);
+  return d >= INT32_MIN && d <= INT32_MAX;
+}
+
+void put32(uint8_t* p, uint64_t from_next, uint64_t to) {
+  const int32_t d = static_cast<int32_t>(static_cast<int64_t>(to - from_next));
+  memcpy(p, &d, 4);
+}
+
+// Writes the stub for `s` at `stub` and points the site at it.
+bool apply(const SyscallSite& s, uint8_t* code, uint8_t* stub, uint64_t slot) {
+  const uint64_t site = reinterpret_cast<uint64_t>(code), at = reinterpret_cast<uint64_t>(stub);
+  if (!unchanged(s, code) || !fits_rel32(site + 5, at)) return false;
+  uint8_t* p = stub;
+  const uint8_t lea[5] = {0x48, 0x8D, 0x64, 0x24, 0x80};  // lea -0x80(%rsp), %rsp
+  memcpy(p, lea, 5);
+  p += 5;
+  *p++ = 0xB8;  // mov $nr, %eax
+  memcpy(p, &s.nr, 4);
+  p += 4;
+  memcpy(p, s.tail, s.tail_len);
+  p += s.tail_len;
+  *p++ = 0xFF;  // call *slot(%rip)
+  *p++ = 0x15;
+  put32(p, reinterpret_cast<uint64_t>(p) + 4, slot);
+  p += 4;
+  const uint64_t resume = site + 5 + s.tail_len + 2;
+  memcpy(p, &resume, 8);
+  // The site last: E9 rel32 over the B8 imm32 (the tail and 0F 05 stay).
+  code[0] = 0xE9;
+  put32(code + 1, site + 5, at);
+  return true;
+}
+
+// Rewrites each site `where` places in enclave memory (nullptr: not mapped here).
+template <typename Where>
+void rewrite(const uint8_t* file, uint64_t size, Where where) {
+  if (!enabled()) return;
+  SiteScan scan;
+  std::string why;
+  if (!scan_elf(file, size, scan, why)) return;  // the loader has refused it already, or will
+  uint64_t n = 0;
+  for (const SyscallSite& s : scan.sites)
+    if (!kept_on_trap_path(s.nr) && where(s) != nullptr) ++n;
+  if (n == 0) return;
+  auto* block = static_cast<uint8_t*>(alloc_pages(kSlotArea + n * kStubSize, /*x=*/true));
+  if (block == nullptr) return;  // no memory: every site keeps trapping
+  const uint64_t entry = reinterpret_cast<uint64_t>(libos_syscall_entry);
+  memcpy(block, &entry, 8);
+  uint8_t* next = block + kSlotArea;
+  for (const SyscallSite& s : scan.sites) {
+    uint8_t* code = kept_on_trap_path(s.nr) ? nullptr : where(s);
+    if (code == nullptr) continue;
+    if (apply(s, code, next, reinterpret_cast<uint64_t>(block))) {
+      next += kStubSize;
+      ++g_sites_rewritten;
+    } else {
+      ++g_sites_out_of_reach;
+    }
+  }
+  if (g_program.trace > 1)
+    say("nsgx libos: " + std::to_string(scan.sites.size()) + " system-call sites found, " +
+        std::to_string(scan.syscalls) + " syscall instructions on trusted walks\n");
+}
+
+}  // namespace
+
+void rewrite_image(const uint8_t* file, uint64_t size, uint64_t base) {
+  rewrite(file, size, [base](const SyscallSite& s) { return reinterpret_cast<uint8_t*>(base + s.vaddr); });
+}
+
+void rewrite_mapping(const uint8_t* file, uint64_t size, uint64_t off, uint64_t len, uint8_t* at) {
+  rewrite(file, size, [=](const SyscallSite& s) -> uint8_t* {
+    const uint64_t bytes = uint64_t{7} + s.tail_len;
+    if (s.file_off < off || s.file_off - off > len || len - (s.file_off - off) < bytes) return nullptr;
+    return at + (s.file_off - off);
+  });
+}
+
+void rewrite_report() {
+  if (!g_program.trace) return;
+  say("nsgx libos: syscall rewriting " + std::string(enabled() ? "on" : "off") + ": " +
+      std::to_string(g_sites_rewritten) + " sites rewritten (" + std::to_string(g_sites_out_of_reach) + " left), " +
+      std::to_string(__atomic_load_n(&g_rewritten_calls, __ATOMIC_RELAXED)) + " system calls through stubs, " +
+      std::to_string(__atomic_load_n(&g_trapped_calls, __ATOMIC_RELAXED)) + " trapped\n");
+}
+
+void count_trapped_syscall() { __atomic_add_fetch(&g_trapped_calls, 1, __ATOMIC_RELAXED); }
+
+}  // namespace nsgx::libos
+
+using nsgx::libos::ProgramThread;
+using nsgx::libos::this_thread;
+
+// The stack a rewritten call's handler runs on (syscall_stub.S step 2):
+// a started thread's handler stack on its TCS, 0 (stay) for the main
+// thread. Runs on the program's stack: a small frame, no OCALL.
+extern "C" uint64_t libos_rewrite_stack() {
+  const ProgramThread* t = this_thread();
+  return t != nullptr ? t->handler_sp : 0;
+}
+
+// A rewritten call (syscall_stub.S step 4): the trap path's dispatch with
+// the registers the stub saved, RIP at the `syscall`. Returns 1 when an
+// OCALL on the way left the enclave's FS in effect: the stub then resumes
+// through libos_fs_stub, as the second phase does. The one function every
+// rewritten call returns through.
+extern "C" int libos_rewritten_syscall(sgx_cpu_context_t* c) {
+  __atomic_add_fetch(&nsgx::libos::g_rewritten_calls, 1, __ATOMIC_RELAXED);
+  nsgx::libos::run_syscall(*c);  // exactly the trap path's: RIP, RCX, R11 and any signal's handler
+  ProgramThread* t = this_thread();
+  uint64_t fs0;
+  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));  // glibc's TCB and the TD both start with a pointer to themselves
+  if (t != nullptr && t->program_fs != 0 && fs0 != t->program_fs) {
+    t->resume_rip = c->rip;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,144 @@
+/* The common path of a rewritten system-call site (docs/libos.md,
+ * "Load-time system-call rewriting"; syscall_rewrite.h).
+ *
+ * A rewritten site's `mov $nr, %eax` is a `jmp` to its stub, which runs
+ *     lea -128(%rsp), %rsp        the red zone stays the program's
+ *     mov $nr, %eax               the site's own instructions up to the
+ *     <register-only tail>        syscall (syscall_sites.h)
+ *     call *libos_syscall_entry   pushes the address of:
+ *     .quad resume                the address after the site's `syscall`
+ * so libos_syscall_entry starts with RSP = the program's RSP - 136, the
+ * return address pointing at `resume`, and every register as the program
+ * had it at its `syscall`. It must leave them as SYSCALL followed by
+ * SYSRET would (Intel SDM Vol. 2B, SYSCALL and SYSRET): RAX the result,
+ * RCX the address after the syscall, R11 the RFLAGS it saw, RFLAGS as
+ * before, every other general register and the extended (x87/SSE/AVX/
+ * AVX-512) state unchanged. Steps:
+ *   1. RFLAGS, then the registers as an sgx_cpu_context_t (RAX..R15,
+ *      RFLAGS, RIP = the `syscall`'s own address) below it, on the
+ *      program's stack (under the red zone: 288 bytes in all, as a signal
+ *      frame would take more);
+ *   2. libos_rewrite_stack() (C++, a small frame on the same stack): the
+ *      stack the handler runs on — a started thread's on its TCS's stack
+ *      (threads.h, handler_sp; the program's may be small), 0 for the main
+ *      thread, whose stack is the TCS's (it stays where it is);
+ *   3. the extended state saved there with XSAVEC (components 0-2 and 5-7:
+ *      x87, SSE, AVX, AVX-512; the compacted form's size follows from the
+ *      components' own sizes, 2,432 bytes at most with alignment, in a
+ *      4 KiB area);
+ *   4. libos_rewritten_syscall(ctx) (C++, syscall_rewrite.cc): the trap
+ *      path's run_syscall, which leaves RAX, RCX, R11 and RIP in the
+ *      context as SYSCALL would — or RIP and RSP at a signal's handler,
+ *      its frame built on the program's stack (signals.h); it returns
+ *      non-zero when an OCALL left the enclave's FS in place of the
+ *      program's (docs/libos.md "The FS base across OCALLs"): then the
+ *      thread resumes through libos_fs_stub, whose #UD lets the first
+ *      phase load the program's FS and continue at `resume`;
+ *   5. XRSTOR, the registers back from the context, RFLAGS last (only
+ *      MOV follows it), RSP and RIP the context's: normally the program's
+ *      RSP and `resume`, RCX = RIP as after SYSCALL.
+ * The stub's RSP is 16-byte aligned at each call (the psABI's rule). */
+	.text
+	.globl libos_syscall_entry
+	.hidden libos_syscall_entry
+	.type libos_syscall_entry, @function
+	.p2align 4
+libos_syscall_entry:
+	pushfq
+	sub	$144, %rsp
+	mov	%rax, 0(%rsp)
+	mov	%rcx, 8(%rsp)
+	mov	%rdx, 16(%rsp)
+	mov	%rbx, 24(%rsp)
+	lea	(144 + 8 + 8 + 128)(%rsp), %rcx	/* the program's RSP: context, RFLAGS, return address, red zone */
+	mov	%rcx, 32(%rsp)
+	mov	%rbp, 40(%rsp)
+	mov	%rsi, 48(%rsp)
+	mov	%rdi, 56(%rsp)
+	mov	%r8, 64(%rsp)
+	mov	%r9, 72(%rsp)
+	mov	%r10, 80(%rsp)
+	mov	%r11, 88(%rsp)
+	mov	%r12, 96(%rsp)
+	mov	%r13, 104(%rsp)
+	mov	%r14, 112(%rsp)
+	mov	%r15, 120(%rsp)
+	mov	144(%rsp), %rcx			/* RFLAGS */
+	mov	%rcx, 128(%rsp)
+	mov	152(%rsp), %rcx			/* the return address: the stub's `resume` word */
+	mov	(%rcx), %rcx
+	sub	$2, %rcx			/* the `syscall` itself (0F 05) */
+	mov	%rcx, 136(%rsp)
+	cld					/* the psABI's DF = 0 for the C++ code */
+	mov	%rsp, %rbx			/* the context, kept in a callee-saved register */
+	and	$-16, %rsp
+	call	libos_rewrite_stack
+	test	%rax, %rax
+	jz	1f
+	mov	%rax, %rsp
+1:	and	$-64, %rsp
+	sub	$4096, %rsp			/* the XSAVE area, 64-byte aligned */
+	xor	%eax, %eax			/* the XSAVE header must be zero where XSAVEC does not write */
+	mov	%rax, 512(%rsp)
+	mov	%rax, 520(%rsp)
+	mov	%rax, 528(%rsp)
+	mov	%rax, 536(%rsp)
+	mov	%rax, 544(%rsp)
+	mov	%rax, 552(%rsp)
+	mov	%rax, 560(%rsp)
+	mov	%rax, 568(%rsp)
+	mov	$0xe7, %eax			/* x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM (of what XCR0 enables) */
+	xor	%edx, %edx
+	xsavec64 (%rsp)
+	mov	%rsp, %r12			/* the XSAVE area, callee-saved */
+	mov	%rbx, %rdi
+	call	libos_rewritten_syscall
+	mov	%eax, %r13d
+	mov	$0xe7, %eax
+	xor	%edx, %edx
+	xrstor64 (%r12)
+	mov	%rbx, %r11
+	test	%r13d, %r13d
+	jnz	.Lfs
+	push	128(%r11)
+	popfq
+	mov	0(%r11), %rax
+	mov	16(%r11), %rdx
+	mov	24(%r11), %rbx
+	mov	40(%r11), %rbp
+	mov	48(%r11), %rsi
+	mov	56(%r11), %rdi
+	mov	64(%r11), %r8
+	mov	72(%r11), %r9
+	mov	80(%r11), %r10
+	mov	96(%r11), %r12
+	mov	104(%r11), %r13
+	mov	112(%r11), %r14
+	mov	120(%r11), %r15
+	mov	136(%r11), %rcx			/* RIP: after the syscall, where RCX points (SYSCALL), unless */
+	mov	32(%r11), %rsp			/* a signal's handler starts there (its RCX is not defined) */
+	mov	88(%r11), %r11			/* R11: RFLAGS, as run_syscall leaves it (SYSCALL) */
+	jmp	*%rcx
+.Lfs:
+	push	128(%r11)
+	popfq
+	mov	0(%r11), %rax
+	mov	16(%r11), %rdx
+	mov	24(%r11), %rbx
+	mov	40(%r11), %rbp
+	mov	48(%r11), %rsi
+	mov	56(%r11), %rdi
+	mov	64(%r11), %r8
+	mov	72(%r11), %r9
+	mov	80(%r11), %r10
+	mov	96(%r11), %r12
+	mov	104(%r11), %r13
+	mov	112(%r11), %r14
+	mov	120(%r11), %r15
+	mov	136(%r11), %rcx
+	mov	32(%r11), %rsp
+	mov	88(%r11), %r11
+	jmp	libos_fs_stub			/* its #UD: the program's FS, then RIP = the thread's resume_rip */
+	.size libos_syscall_entry, . - libos_syscall_entry
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Load-time system-call rewriting (docs/libos.md), on the backend
+# NSGX_BACKEND names:
+#   libos_rewrite_test.sh NSGX REWRITE HELLO_DYN SCAN WORKDIR
+# 1. rewrite.c's hand-written sites keep SYSCALL's register contract, and a
+#    jump straight to a rewritten site's `syscall` still works: the same
+#    output as natively, with rewriting on and off;
+# 2. with it on, calls go through stubs (the library OS's --trace counts),
+#    with it off none do and every call traps;
+# 3. a dynamically linked program: ld.so's and libc's sites (mapped by
+#    ld.so through mmap) are rewritten too;
+# 4. every site the rewriter finds in Debian's libc.so.6 and ld.so is
+#    `mov $nr,%eax` in objdump's walk too, and the counts it finds there.
+set -u
+NSGX=$1 REWRITE=$2 HELLO_DYN=$3 SCAN=$4 W=$5
+rm -rf "$W"; mkdir -p "$W"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+cp "$REWRITE" "$W/rewrite"
+"$W/rewrite" > "$W/native.out" 2>&1 || fail "natively: $(cat "$W/native.out")"
+# "rewriting on: S sites rewritten (L left), C system calls through stubs, T trapped"
+counts() { sed -n 's/.*syscall rewriting \(o[nf]*\): \([0-9]*\) sites rewritten ([0-9]* left), \([0-9]*\) system calls through stubs, \([0-9]*\) trapped/\1 \2 \3 \4/p' "$1"; }
+for mode in true false; do
+  cat > "$W/rewrite-$mode.toml" <<TOML
+libos.entrypoint = "$W/rewrite"
+libos.syscall_rewrite = $mode
+sgx.trusted_files = [ { uri = "file:$W/rewrite" } ]
+TOML
+  "$NSGX" libos build --manifest "$W/rewrite-$mode.toml" --out "$W/enclave-$mode" > "$W/build-$mode.out" 2>&1 \
+    || { cat "$W/build-$mode.out"; fail "nsgx libos build ($mode)"; continue; }
+  "$NSGX" run --trace --enclave "$W/enclave-$mode" -- "$W/rewrite" > "$W/inside-$mode.out" 2> "$W/inside-$mode.err" < /dev/null
+  st=$?
+  [ "$st" = 0 ] || { cat "$W/inside-$mode.err"; fail "rewrite ($mode): exit status $st"; }
+  cmp "$W/native.out" "$W/inside-$mode.out" || { diff "$W/native.out" "$W/inside-$mode.out"; fail "rewrite ($mode): output differs"; }
+  read -r state sites stubs trapped <<< "$(counts "$W/inside-$mode.err")"
+  echo "rewriting $mode: $state, $sites sites, $stubs calls through stubs, $trapped trapped"
+  if [ "$mode" = true ]; then
+    [ "${state:-}" = on ] && [ "${sites:-0}" -ge 50 ] && [ "${stubs:-0}" -ge 10 ] \
+      || fail "rewriting on: no calls through stubs ($(cat "$W/inside-$mode.err"))"
+    # The jump straight to the syscall is one that still traps.
+    [ "${trapped:-0}" -ge 1 ] || fail "rewriting on: the direct jump did not trap"
+    on_trapped=${trapped:-0}
+  else
+    [ "${state:-}" = off ] && [ "${sites:-1}" = 0 ] && [ "${stubs:-1}" = 0 ] \
+      || fail "rewriting off: sites rewritten anyway ($(cat "$W/inside-$mode.err"))"
+    [ "${trapped:-0}" -gt "${on_trapped:-0}" ] || fail "rewriting off: no more traps than on"
+  fi
+done
+
+# 3. ld.so and libc through mmap (`nsgx libos build` adds them as trusted files).
+cp "$HELLO_DYN" "$W/hello_dyn"
+interp=$(readlink -f /lib64/ld-linux-x86-64.so.2) libc=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
+cat > "$W/dyn.toml" <<TOML
+libos.entrypoint = "$W/hello_dyn"
+sgx.trusted_files = [ { uri = "file:$W/hello_dyn" } ]
+TOML
+"$NSGX" libos build --manifest "$W/dyn.toml" --out "$W/enclave-dyn" > "$W/build-dyn.out" 2>&1 \
+  || { cat "$W/build-dyn.out"; fail "nsgx libos build (dyn)"; }
+"$W/hello_dyn" basic > "$W/dyn-native.out" 2>/dev/null
+"$NSGX" run --trace --enclave "$W/enclave-dyn" -- "$W/hello_dyn" basic > "$W/dyn-inside.out" 2> "$W/dyn-inside.err" < /dev/null
+cmp "$W/dyn-native.out" "$W/dyn-inside.out" || { diff "$W/dyn-native.out" "$W/dyn-inside.out"; fail "dyn: output differs"; }
+read -r state sites stubs trapped <<< "$(counts "$W/dyn-inside.err")"
+echo "dynamic: $sites sites, $stubs calls through stubs, $trapped trapped"
+# libc.so.6 alone has over 400 sites; the program itself none.
+[ "${sites:-0}" -ge 400 ] && [ "${stubs:-0}" -ge 5 ] || fail "dyn: libc's sites not rewritten ($(cat "$W/dyn-inside.err"))"
+
+# 4. Every site the rewriter takes is, in objdump's own walk of the file,
+# an instruction `mov $nr,%eax` with the same number.
+for lib in "$libc" "$interp"; do
+  "$SCAN" "$lib" > "$W/scan.txt" || { fail "scan $lib"; continue; }
+  head -1 "$W/scan.txt"
+  objdump -d --insn-width=16 "$lib" | sed -n 's/^ *\([0-9a-f]*\):\t[0-9a-f ]*\t\(.*\)/\1 \2/p' > "$W/objdump.txt"
+  tail -n +2 "$W/scan.txt" | awk '{ printf "%s mov    $0x%s,%%eax\n", $1, $2 }' | sort > "$W/ours.txt"
+  sort "$W/objdump.txt" > "$W/objdump.sorted"
+  n=$(wc -l < "$W/ours.txt")
+  missing=$(comm -23 "$W/ours.txt" "$W/objdump.sorted" | wc -l)
+  [ "$n" -ge 30 ] || fail "$lib: only $n sites"
+  [ "$missing" = 0 ] || { comm -23 "$W/ours.txt" "$W/objdump.sorted" | head -5; fail "$lib: $missing sites objdump does not decode as mov \$nr,%eax"; }
+done
+
+[ "$failures" = 0 ] && echo "all passed"
+exit $((failures > 0))

@@ -1,0 +1,40 @@
+// libos_syscall_sites FILE: what the system-call rewriter finds in an ELF
+// image (syscall_sites.h), natively, for libos_rewrite_test.sh and for the
+// counts in docs/libos.md. Prints one summary line, then each site's
+// address and system call number (hex), one a line.
+#include <stdio.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "libos/enclave/syscall_sites.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: libos_syscall_sites ELF-FILE\n");
+    return 2;
+  }
+  std::ifstream f(argv[1], std::ios::binary);
+  if (!f) {
+    fprintf(stderr, "libos_syscall_sites: cannot open %s\n", argv[1]);
+    return 1;
+  }
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  nsgx::libos::SiteScan scan;
+  std::string why;
+  if (!nsgx::libos::scan_elf(bytes.data(), bytes.size(), scan, why)) {
+    fprintf(stderr, "libos_syscall_sites: %s: %s\n", argv[1], why.c_str());
+    return 1;
+  }
+  printf(
+      "%s: %llu syscall instructions on %llu trusted walks (%llu walks dropped); %zu sites (%llu with a tail, "
+      "%llu unconfirmed)\n",
+      argv[1], static_cast<unsigned long long>(scan.syscalls),
+      static_cast<unsigned long long>(scan.functions - scan.functions_dropped),
+      static_cast<unsigned long long>(scan.functions_dropped), scan.sites.size(),
+      static_cast<unsigned long long>(scan.with_tail), static_cast<unsigned long long>(scan.sites_unconfirmed));
+  for (const auto& s : scan.sites) printf("%llx %x\n", static_cast<unsigned long long>(s.vaddr), s.nr);
+  return 0;
+}

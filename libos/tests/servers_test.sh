@@ -4,10 +4,10 @@
 # redis-server and lighttpd, unmodified from /usr/bin and /usr/sbin, in
 # foreground configurations that do not fork, each with a client outside
 # the enclave (redis-cli, curl) that must get the right answers.
-#   servers_test.sh NSGX WORKDIR
+#   servers_test.sh NSGX SYSPROG WORKDIR
 # scripts/deps.sh installs redis-server, redis-tools and lighttpd.
 set -u
-NSGX=$1 W=$2
+NSGX=$1 SYSPROG=$2 W=$3
 rm -rf "$W"; mkdir -p "$W/www"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -37,6 +37,25 @@ wait_port() {  # PORT PID
   done
   return 1
 }
+
+# 0. The calls themselves (libos_sysprog, static PIE): umask, prctl's
+# name, sysinfo, chdir and a relative legacy open, sendfile with and
+# without an offset, at the end, from a pipe — the same output natively
+# and inside. The data file is trusted (sendfile from its checked copy).
+mkdir -p "$W/sp"
+head -c 100000 /dev/urandom > "$W/sp/data.bin"
+cp "$SYSPROG" "$W/sysprog"
+cat > "$W/sysprog.toml" <<TOML
+libos.entrypoint = "$W/sysprog"
+sgx.trusted_files = [ { uri = "file:$W/sysprog" }, { uri = "file:$W/sp/data.bin" } ]
+TOML
+build "$W/sysprog.toml" "$W/sysprog-enclave"
+"$W/sysprog" "$W/sp" "$W/sp/data.bin" > "$W/sysprog.native" 2>&1; native=$?
+"$NSGX" run --enclave "$W/sysprog-enclave" -- "$W/sysprog" "$W/sp" "$W/sp/data.bin" > "$W/sysprog.inside" 2>&1 < /dev/null
+inside=$?
+[ "$native" = 0 ] && [ "$inside" = 0 ] || fail "sysprog: exit $native natively, $inside inside"
+cmp -s "$W/sysprog.native" "$W/sysprog.inside" || { diff "$W/sysprog.native" "$W/sysprog.inside"; fail "sysprog's output differs"; }
+grep -qx 'bytes equal 1' "$W/sysprog.native" || fail "sysprog natively: $(cat "$W/sysprog.native")"
 
 # 1. redis-server: SET, GET, INCR and a list through redis-cli, then
 # SHUTDOWN, after which the server exits with 0. Its database file may

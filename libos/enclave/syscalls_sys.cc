@@ -39,7 +39,7 @@ struct Sysinfo {
 };
 static_assert(sizeof(Sysinfo) == 112, "struct sysinfo, x86-64 (include/uapi/linux/sysinfo.h)");
 
-constexpr uint64_t kBounce = 64 * 1024;
+constexpr uint64_t kBounce = uint64_t{64} * 1024;
 
 }  // namespace
 
@@ -63,7 +63,7 @@ long sys_prctl(uint64_t option, uint64_t a2, uint64_t, uint64_t, uint64_t) {
       }
       SpinGuard g(g_sys_lock);
       memset(g_name, 0, sizeof g_name);
-      memcpy(g_name, s.data(), s.size());
+      memcpy(g_name, s.c_str(), s.size() + 1);  // at most 15 bytes and the NUL
       return 0;
     }
     case kPrGetName: {

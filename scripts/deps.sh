@@ -9,6 +9,7 @@ NSGX_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libseccomp-dev libmbedtls-dev libpugixml-dev libstdc++-12-pic libsqlite3-dev
   libtomlplusplus-dev sqlite3
   gdb
+  redis-server redis-tools lighttpd wrk fio curl xz-utils
 )
 
 nsgx_install_deps() {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `nsgx bench libos --quick` end to end (tools/nsgx/bench_libos.cc): the
-# unmodified workloads program natively and inside the library OS enclave
-# on both backends. Every workload must give the native digest on both
+# unmodified workloads program and Debian's redis-server (driven by
+# redis-benchmark), lighttpd (by wrk) and bzip2 natively and inside the
+# library OS enclave on both backends. Every workload must give the native digest on both
 # backends (the suite exits 1 otherwise, naming what went wrong).
 # Usage: bench_libos_test.sh NSGX WORKDIR
 set -u
@@ -32,7 +33,8 @@ for w in d["workloads"]:
         elif p is not None and not p.strip():
             bad.append(f"{w['workload']} {mode}: an empty reason")
 names = {w["workload"] for w in d["workloads"]}
-for want in ("numeric_sort", "fourier", "bw_copy_16M", "hash_join", "sqlite"):
+for want in ("numeric_sort", "fourier", "bw_copy_16M", "hash_join", "sqlite", "redis_set", "redis_get",
+             "lighttpd_64k", "bzip2"):
     if want not in names:
         bad.append(f"{want}: missing from the results")
 problems = any(w.get(m + "_problem") for w in d["workloads"] for m in ("isolated", "inproc"))

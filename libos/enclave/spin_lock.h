@@ -8,7 +8,8 @@
 //                  open and read a file
 //   g_memory_lock  (threads.h) brk, mmap, munmap, mprotect
 //   the user region's own (user_region.cc), the threads' table
-//   (threads.cc), the monotonic clock's record (syscalls.cc): leaves
+//   (threads.cc), the monotonic clock's record (syscalls.cc), the working
+//   directory (syscalls_path.cc), syscalls_sys.cc's: leaves
 // Only g_fd_lock is held across an OCALL. None is taken in the first
 // phase, which may have interrupted a holder on its own thread.
 #pragma once

@@ -28,6 +28,7 @@
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_poll.h"
 #include "libos/enclave/syscalls_spawn.h"
+#include "libos/enclave/syscalls_sys.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -42,6 +43,7 @@ namespace {
 enum : long {
   kRead = 0,
   kWrite = 1,
+  kOpen = 2,
   kClose = 3,
   kStat = 4,
   kFstat = 5,
@@ -73,6 +75,7 @@ enum : long {
   kAlarm = 37,
   kSetitimer = 38,
   kGetpid = 39,
+  kSendfile = 40,
   kSocket = 41,
   kConnect = 42,
   kAccept = 43,
@@ -102,8 +105,11 @@ enum : long {
   kFtruncate = 77,
   kUnlink = 87,
   kGetcwd = 79,
+  kChdir = 80,
   kReadlink = 89,
+  kUmask = 95,
   kGettimeofday = 96,
+  kSysinfo = 99,
   kGetuid = 102,
   kGetgid = 104,
   kGeteuid = 107,
@@ -112,6 +118,7 @@ enum : long {
   kRtSigpending = 127,
   kRtSigsuspend = 130,
   kSigaltstack = 131,
+  kPrctl = 157,
   kArchPrctl = 158,
   kGettid = 186,
   kTkill = 200,
@@ -442,6 +449,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_rwv(false, static_cast<int64_t>(a0), a1, a2);
     case kWritev:
       return sys_rwv(true, static_cast<int64_t>(a0), a1, a2);
+    case kOpen: {  // open(2) is openat(AT_FDCWD, ...)
+      SpinGuard g(g_fd_lock);
+      return sys_openat(kAtFdcwd, a0, a1, a2);
+    }
     case kOpenat: {
       SpinGuard g(g_fd_lock);
       return sys_openat(static_cast<int64_t>(a0), a1, a2, a3);
@@ -467,6 +478,8 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kFaccessat:
     case kFaccessat2:  // flags (a3) change only whose ids are checked: there is one
       return sys_faccessat(static_cast<int64_t>(a0), a1, a2);
+    case kChdir:
+      return sys_chdir(a0);
     case kGetcwd:
       return sys_getcwd(a0, a1);
     case kUnlink:
@@ -614,6 +627,14 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_getrandom(a0, a1);
     case kClockGettime:
       return sys_clock_gettime(static_cast<int64_t>(a0), a1);
+    case kUmask:
+      return sys_umask(a0);
+    case kSysinfo:
+      return sys_sysinfo(a0);
+    case kPrctl:
+      return sys_prctl(a0, a1, a2, a3, a4);
+    case kSendfile:
+      return sys_sendfile(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2, a3);
     case kUname:
       return sys_uname(a0);
     case kTime:
@@ -746,6 +767,9 @@ void run_syscall(sgx_cpu_context_t& c) {
   }
   deliver_signals(c, nr);  // a pending signal's handler or default action (signals.h)
 }
+long fd_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) { return sys_read(fd, buf, n, at); }
+long fd_write(int64_t fd, uint64_t buf, uint64_t n) { return sys_write(fd, buf, n); }
+long fd_lseek(int64_t fd, int64_t off, uint64_t whence) { return sys_lseek(fd, off, whence); }
 
 bool install_syscall_handlers() {
   return nsgx_set_first_phase_handler(libos_first_phase) &&

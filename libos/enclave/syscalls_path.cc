@@ -18,6 +18,7 @@
 #include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/manifest/manifest.h"
 
@@ -34,6 +35,12 @@ constexpr uint64_t kAtSymlinkNofollow = 0x100;
 constexpr dev_t kLibosDev = 0x6e736778;  // "nsgx"
 
 std::string g_cwd = "/";
+SpinLock g_cwd_lock;  // g_cwd: chdir may change it while other threads resolve
+
+std::string cwd() {
+  SpinGuard g(g_cwd_lock);
+  return g_cwd;
+}
 
 // `path` appended to `dir` (absolute), normalised; false if too long.
 bool normalise(const std::string& dir, const std::string& path, std::string& out) {
@@ -67,7 +74,7 @@ long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
     // relative path has nothing else to start from.
     return fd_at(dirfd) != nullptr ? err(ENOTDIR) : err(EBADF);
   }
-  if (!normalise(g_cwd, path, out)) return err(ENAMETOOLONG);
+  if (!normalise(cwd(), path, out)) return err(ENAMETOOLONG);
   if (!check_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
   return 0;
 }
@@ -257,11 +264,30 @@ long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
   }
 }
 
+long sys_chdir(uint64_t pathp) {
+  std::string path;
+  if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;
+  switch (kind_of(path)) {
+    case Kind::kDirectory: {
+      SpinGuard g(g_cwd_lock);
+      g_cwd = path;
+      return 0;
+    }
+    case Kind::kTrusted:
+    case Kind::kAllowed:
+      return err(ENOTDIR);
+    case Kind::kNone:
+      break;
+  }
+  return trace_refusal("chdir", path, ENOENT);
+}
+
 long sys_getcwd(uint64_t buf, uint64_t size) {
-  if (size < g_cwd.size() + 1) return err(ERANGE);
-  if (!sc::user_buffer(buf, g_cwd.size() + 1)) return err(EFAULT);
-  memcpy(reinterpret_cast<void*>(buf), g_cwd.c_str(), g_cwd.size() + 1);
-  return static_cast<long>(g_cwd.size() + 1);
+  const std::string now = cwd();
+  if (size < now.size() + 1) return err(ERANGE);
+  if (!sc::user_buffer(buf, now.size() + 1)) return err(EFAULT);
+  memcpy(reinterpret_cast<void*>(buf), now.c_str(), now.size() + 1);
+  return static_cast<long>(now.size() + 1);
 }
 
 long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) {

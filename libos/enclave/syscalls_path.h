@@ -37,6 +37,11 @@ long sys_faccessat(int64_t dirfd, uint64_t path, uint64_t mode);
 // and directories EACCES, anything else ENOENT.
 long sys_unlinkat(int64_t dirfd, uint64_t path, uint64_t flags);
 long sys_getcwd(uint64_t buf, uint64_t size);
+// chdir: the working directory becomes a directory that exists inside
+// (one leading to a file the manifest names); a file ENOTDIR, anything
+// else ENOENT. The host's working directory does not change (every path
+// reaches the host absolute).
+long sys_chdir(uint64_t path);
 long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
 
 }  // namespace nsgx::libos

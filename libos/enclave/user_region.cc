@@ -168,6 +168,13 @@ void make_executable(uint64_t first, uint64_t n) {
   make_executable_locked(first, n);
 }
 
+uint64_t free_pages() {
+  SpinGuard g(g_region_lock);
+  uint64_t n = 0;
+  for (uint64_t i = 0; i < g_region.pages; ++i) n += bit(g_region.used, i) ? 0 : 1;
+  return n;
+}
+
 uint64_t reserve_pages(uint64_t n) {
   SpinGuard g(g_region_lock);
   return reserve_pages_locked(n);

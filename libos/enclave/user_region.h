@@ -17,6 +17,8 @@ constexpr uint64_t kNoPages = UINT64_MAX;  // reserve_pages' failure
 bool region_init();
 uint8_t* region_base();
 uint64_t region_pages();
+// Pages not handed out (sysinfo's free memory).
+uint64_t free_pages();
 // [addr, addr + len) lies within the region.
 bool in_region(uint64_t addr, uint64_t len);
 // The index of the page holding `p` (which lies in the region).

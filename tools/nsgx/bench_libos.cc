@@ -75,6 +75,14 @@ constexpr const char* kModes[] = {"native", "isolated", "inproc"};
 
 }  // namespace
 
+// The Debian programs' script (bench/libos/debian_programs.sh), beside the
+// workloads program (installed in libexec, or the build tree's).
+std::string programs_script(const std::string& program) {
+  const fs::path beside = fs::path(program).parent_path() / "debian_programs.sh";
+  std::error_code ec;
+  return fs::exists(beside, ec) ? beside.string() : std::string();
+}
+
 int bench_libos(const std::string& program, const fs::path& out, bool quick, bool& written) {
   std::error_code ec;
   const fs::path work = fs::absolute(out / "libos-work", ec);
@@ -100,6 +108,29 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
   if (cal.empty()) {
     std::cerr << "nsgx bench: libos: the program failed natively (exit " << crc
               << "): " << (why.empty() ? said(work / "calibrate.err") : why) << "\n";
+    return kExitVerifyFailed;
+  }
+  // The Debian programs (redis-server, lighttpd, bzip2; their clients
+  // native), natively first: their lines join the workloads', with the
+  // same iterations in every mode by construction (fixed sizes).
+  const std::string script = programs_script(program);
+  const fs::path pwork = work / "programs";
+  auto programs = [&](const std::string& mode, const std::string& tag, std::string& why_p) {
+    const fs::path o = work / ("programs-" + tag + ".out"), e = work / ("programs-" + tag + ".err");
+    if (script.empty()) {
+      why_p = "bench/libos/debian_programs.sh is not beside " + program;
+      return std::vector<Line>{};
+    }
+    run_process_to({"/bin/bash", script, self, pwork.string(), mode, quick ? "1" : "0"}, o.string(), e.string());
+    std::vector<Line> got = read_lines(o, why_p);
+    if (why_p.empty() && got.empty()) why_p = said(e);
+    return got;
+  };
+  std::cout << "the Debian programs natively...\n" << std::flush;
+  std::string pwhy;
+  std::vector<Line> pcal = programs("native", "calibrate", pwhy);
+  if (pcal.empty() || !pwhy.empty()) {
+    std::cerr << "nsgx bench: libos: the Debian programs failed natively: " << pwhy << "\n";
     return kExitVerifyFailed;
   }
   std::string iters;
@@ -140,6 +171,9 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
   std::map<std::string, std::map<std::string, std::string>> problem;     // workload -> mode -> what went wrong
   std::map<std::string, std::string> digest;                             // the native run's, per workload
   for (const Line& l : cal) digest[l.name] = l.digest;
+  for (const Line& l : pcal) digest[l.name] = l.digest;
+  std::vector<Line> all = cal;
+  all.insert(all.end(), pcal.begin(), pcal.end());
   int rc_all = kExitOk;
   for (int rep = 0; rep < reps; ++rep) {
     for (const char* mode : kModes) {
@@ -159,11 +193,19 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
       const int rc = run_process_to(a, o.string(), e.string(), env);
       wall[m].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::string w;
-      const std::vector<Line> got = read_lines(o, w);
-      for (const Line& c : cal) {
+      std::vector<Line> got = read_lines(o, w);
+      std::string pw;
+      // --quick: the native programs' one run is the calibration's (each
+      // of their runs starts servers and clients: the test's time).
+      const std::vector<Line> pgot = quick && m == "native" ? pcal : programs(m, m + "-" + std::to_string(rep), pw);
+      got.insert(got.end(), pgot.begin(), pgot.end());
+      for (const Line& c : all) {
         const auto it = std::find_if(got.begin(), got.end(), [&](const Line& l) { return l.name == c.name; });
+        const bool from_script = std::any_of(pcal.begin(), pcal.end(), [&](const Line& l) { return l.name == c.name; });
         if (it == got.end()) {
-          problem[c.name][m] = "no result (exit " + std::to_string(rc) + "): " + (w.empty() ? said(e) : w);
+          problem[c.name][m] = from_script
+                                   ? "no result: " + pw
+                                   : "no result (exit " + std::to_string(rc) + "): " + (w.empty() ? said(e) : w);
           rc_all = kExitVerifyFailed;
         } else if (it->digest != digest[c.name] || it->iters != c.iters) {
           problem[c.name][m] =
@@ -182,7 +224,7 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
   nlohmann::json rows = nlohmann::json::array();
   double log_sum[2] = {0, 0};
   int n_ratio[2] = {0, 0};
-  for (const Line& c : cal) {
+  for (const Line& c : all) {
     const double native = median(ms[c.name]["native"]);
     std::printf("%-18s %10llu %11.3f", c.name.c_str(), static_cast<unsigned long long>(c.iters), native);
     nlohmann::json row = {{"workload", c.name}, {"iters", c.iters}, {"native_ms", native}};

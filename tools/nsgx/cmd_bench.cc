@@ -216,7 +216,7 @@ void add_bench(CLI::App& app, int& exit_code) {
   cmd->add_option("--epc-size", o->epc_size,
                   "the inproc backend's EPC for the workloads suite (bw_mem's sizes go past it; default 32M)");
   cmd->add_flag("--plot", o->plot,
-                "workloads suite: PNG and SVG figures beside the JSON in --out (python3-matplotlib; "
+                "workloads and libos suites: PNG and SVG figures beside the JSON in --out (python3-matplotlib; "
                 "scripts/bench installs it)");
   cmd->add_flag(
       "--quick", o->quick,
@@ -359,6 +359,15 @@ void add_bench(CLI::App& app, int& exit_code) {
       }
       if (s->kind == Kind::kLibos) {
         if (const int rc = bench_libos(bin, out, o->quick, written); rc != kExitOk) exit_code = rc;
+        if (o->plot) {
+          // Beside the workloads program (libexec, or the build tree's copy).
+          const std::string script = (fs::path(bin).parent_path() / "plot_libos.py").string();
+          const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+          if (access(script.c_str(), R_OK) != 0 || run_process({python, script, out.string()}) != 0) {
+            std::cerr << "nsgx bench: no plots (they need python3-matplotlib: scripts/bench installs it)\n";
+            exit_code = kExitVerifyFailed;
+          }
+        }
         continue;
       }
       std::vector<std::string> argv = gbench_argv(*s, bin);

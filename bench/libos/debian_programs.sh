@@ -1,0 +1,188 @@
+#!/bin/bash
+# `nsgx bench libos`'s Debian programs (tools/nsgx/bench_libos.cc): each
+# unmodified from the distribution, run natively or inside the library OS
+# enclave on one backend, its clients always native, outside.
+#   debian_programs.sh NSGX WORKDIR MODE QUICK
+# MODE: native, isolated or inproc; QUICK: 1 for the smallest sizes.
+# Prints libos_workloads' line format on stdout, one line per workload:
+#   NAME <TAB> ITERATIONS <TAB> NANOSECONDS <TAB> 16 hex digits of a digest
+# — the iterations fixed per size (so every mode does the same work), the
+# nanoseconds those took, and the digest of the program's answers (which
+# must be the native run's). Anything that goes wrong goes to stderr and
+# the workload's line is left out (the bench names it).
+#   redis_set, redis_get  redis-benchmark -t set / -t get over loopback
+#                         against redis-server (no persistence, no fork):
+#                         the time N requests took (N / requests per s);
+#                         digest: a value SET and read back by redis-cli
+#   lighttpd_64k          wrk (one thread, 4 connections) fetching a 64 KiB
+#                         file from lighttpd -D: time per 1000 requests;
+#                         digest: the file as curl received it
+#   bzip2                 bzip2 -9 of a fixed 4.4 MB text (0.6 MB quick): the compression's
+#                         time (the run's minus that of an empty input,
+#                         which is the program's and the enclave's start);
+#                         digest: the compressed bytes
+set -u
+NSGX=$1 W=$2 MODE=$3 QUICK=$4
+mkdir -p "$W/www"
+log() { echo "debian_programs ($MODE): $*" >&2; }
+digest() { sha256sum | cut -c1-16; }
+now() { date +%s%N; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {  # PORT PID
+  for _ in $(seq 300); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+# The inputs, the same for every mode (made once, by the first run).
+# A work directory is one bench run's: quick or not, one size.
+words=700000
+[ "$QUICK" = 1 ] && words=100000
+[ -s "$W/in.txt" ] || python3 -c '
+import random, sys
+r = random.Random(19)
+words = ["".join(r.choice("abcdefghijklmnop") for _ in range(r.randint(2, 9))) for _ in range(4000)]
+sys.stdout.write(" ".join(r.choice(words) for _ in range(int(sys.argv[1]))))' "$words" > "$W/in.txt"
+: > "$W/empty.txt"
+[ -s "$W/www/64k.bin" ] || python3 -c 'import random, sys; sys.stdout.buffer.write(random.Random(7).randbytes(65536))' > "$W/www/64k.bin"
+
+# The enclaves, built once per work directory (their manifests: each
+# program and its libraries trusted by SHA-256 — `nsgx libos build` adds
+# the closure — plus configuration and data as trusted or allowed files).
+enclave() {  # NAME (its manifest is $W/NAME.toml)
+  if [ ! -s "$W/$1-enclave/libos.signed.so" ]; then
+    "$NSGX" libos build --manifest "$W/$1.toml" --out "$W/$1-enclave" > "$W/$1-build.log" 2>&1 ||
+      { log "nsgx libos build $1: $(tail -2 "$W/$1-build.log")"; return 1; }
+  fi
+}
+# Runs PROGRAM ARGS in MODE (inside: the NAME enclave).
+launch() {  # NAME PROGRAM ARGS...
+  local name=$1
+  shift
+  if [ "$MODE" = native ]; then
+    "$@"
+  else
+    NSGX_BACKEND=$MODE "$NSGX" run --enclave "$W/$name-enclave" -- "$@"
+  fi
+}
+
+cat > "$W/redis.toml" <<TOML
+libos.entrypoint = "/usr/bin/redis-server"
+loader.env.LANG = "C"
+sgx.enclave_size = "512M"
+sgx.max_threads = 8
+sgx.trusted_files = [ { uri = "file:/usr/bin/redis-server" } ]
+sgx.allowed_files = [ "file:/dev/urandom", "file:$W/dump.rdb" ]
+TOML
+cat > "$W/lighttpd.toml" <<TOML
+libos.entrypoint = "/usr/sbin/lighttpd"
+loader.env.LANG = "C"
+sgx.trusted_files = [ { uri = "file:/usr/sbin/lighttpd" }, { uri = "file:$W/lighttpd.conf" },
+  { uri = "file:$W/www/64k.bin" } ]
+sgx.allowed_files = [ "file:/dev/null", "file:$W/lighttpd.err" ]
+TOML
+cat > "$W/bzip2.toml" <<TOML
+libos.entrypoint = "/bin/bzip2"
+sgx.enclave_size = "256M"
+sgx.trusted_files = [ { uri = "file:/bin/bzip2" }, { uri = "file:$W/in.txt" }, { uri = "file:$W/empty.txt" } ]
+TOML
+
+# redis-server with redis-benchmark.
+redis() {
+  local n=20000 port pid
+  [ "$QUICK" = 1 ] && n=1000
+  [ "$MODE" = native ] || enclave redis || return
+  port=$(free_port)
+  launch redis /usr/bin/redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$W" > "$W/redis-$MODE.out" 2>&1 < /dev/null &
+  pid=$!
+  if ! wait_port "$port" "$pid"; then
+    log "redis-server did not start: $(tail -2 "$W/redis-$MODE.out")"
+    kill "$pid" 2>/dev/null
+    wait "$pid"
+    return
+  fi
+  local csv
+  csv=$(redis-benchmark -p "$port" -n "$n" -c 10 -t set,get --csv 2> /dev/null)
+  redis-cli -p "$port" SET nsgx-bench "value $n" > /dev/null
+  local d
+  d=$(redis-cli -p "$port" GET nsgx-bench | digest)
+  redis-cli -p "$port" SHUTDOWN NOSAVE > /dev/null 2>&1
+  wait "$pid"
+  for t in SET GET; do
+    local rps
+    rps=$(echo "$csv" | awk -F'","' -v t="\"$t" '$1 == t { print $2 }')
+    if [ -z "$rps" ]; then
+      log "redis-benchmark gave no $t figure: $csv"
+      continue
+    fi
+    printf 'redis_%s\t%d\t%.0f\t%s\n' "${t,,}" "$n" "$(awk -v n="$n" -v r="$rps" 'BEGIN { print n / r * 1e9 }')" "$d"
+  done
+}
+
+# lighttpd with wrk.
+lighttpd_64k() {
+  local port pid secs=5
+  [ "$QUICK" = 1 ] && secs=1
+  # One port per work directory: the configuration naming it is a trusted
+  # file, so the enclave is built once.
+  [ -s "$W/lighttpd.port" ] || free_port > "$W/lighttpd.port"
+  port=$(cat "$W/lighttpd.port")
+  cat > "$W/lighttpd.conf" <<CONF
+server.document-root = "$W/www"
+server.port = $port
+server.bind = "127.0.0.1"
+server.errorlog = "$W/lighttpd.err"
+CONF
+  [ "$MODE" = native ] || enclave lighttpd || return
+  # Its own process group: it stops on a signal (inside: the whole run).
+  if [ "$MODE" = native ]; then
+    setsid /usr/sbin/lighttpd -D -f "$W/lighttpd.conf" > "$W/lighttpd-$MODE.out" 2>&1 < /dev/null &
+  else
+    NSGX_BACKEND=$MODE setsid "$NSGX" run --enclave "$W/lighttpd-enclave" -- /usr/sbin/lighttpd -D \
+      -f "$W/lighttpd.conf" > "$W/lighttpd-$MODE.out" 2>&1 < /dev/null &
+  fi
+  pid=$!
+  if wait_port "$port" "$pid"; then
+    local d out reqs
+    d=$(curl -s -m 30 "http://127.0.0.1:$port/64k.bin" | digest)
+    out=$(wrk -t1 -c4 -d"$secs" "http://127.0.0.1:$port/64k.bin" 2>&1)
+    reqs=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
+    if [ -n "$reqs" ] && echo "$out" | grep -q ' requests in ' && ! echo "$out" | grep -q 'Non-2xx'; then
+      printf 'lighttpd_64k\t1000\t%.0f\t%s\n' "$(awk -v r="$reqs" 'BEGIN { print 1000 / r * 1e9 }')" "$d"
+    else
+      log "wrk: $out"
+    fi
+  else
+    log "lighttpd did not start: $(tail -2 "$W/lighttpd-$MODE.out")"
+  fi
+  kill -- -"$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
+# bzip2 -9 of a fixed text.
+bzip2_9() {
+  [ "$MODE" = native ] || enclave bzip2 || return
+  local t0 t1 t2 t3
+  t0=$(now)
+  launch bzip2 /bin/bzip2 -9 -c "$W/empty.txt" > "$W/empty-$MODE.bz2" 2> "$W/bzip2-$MODE.err" || {
+    log "bzip2: $(tail -2 "$W/bzip2-$MODE.err")"
+    return
+  }
+  t1=$(now)
+  t2=$(now)
+  launch bzip2 /bin/bzip2 -9 -c "$W/in.txt" > "$W/in-$MODE.bz2" 2> "$W/bzip2-$MODE.err" || {
+    log "bzip2: $(tail -2 "$W/bzip2-$MODE.err")"
+    return
+  }
+  t3=$(now)
+  local ns=$(((t3 - t2) - (t1 - t0)))
+  [ "$ns" -gt 0 ] || ns=1
+  printf 'bzip2\t%d\t%d\t%s\n' "$(($(stat -c %s "$W/in.txt") / 1024))" "$ns" "$(digest < "$W/in-$MODE.bz2")"
+}
+
+redis
+lighttpd_64k
+bzip2_9

@@ -1,0 +1,150 @@
+// Process and system calls for servers (syscalls_sys.h).
+#include "libos/enclave/syscalls_sys.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <string>
+
+#include "libos/enclave/program_state.h"
+#include "libos/enclave/spin_lock.h"
+#include "libos/enclave/syscall_args.h"
+#include "libos/enclave/user_region.h"
+
+namespace nsgx::libos {
+namespace {
+
+using sc::err;
+
+// prctl(2) options (include/uapi/linux/prctl.h).
+constexpr uint64_t kPrGetDumpable = 3, kPrSetName = 15, kPrGetName = 16, kPrCapbsetRead = 23;
+
+SpinLock g_sys_lock;     // g_umask, g_name, g_last_uptime
+uint64_t g_umask = 022;  // the kernel's default for init
+char g_name[16] = "";    // PR_SET_NAME's (TASK_COMM_LEN 16, NUL included)
+int64_t g_last_uptime = 0;
+
+// struct sysinfo (include/uapi/linux/sysinfo.h), x86-64: 112 bytes.
+struct Sysinfo {
+  int64_t uptime;
+  uint64_t loads[3];
+  uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+  uint16_t procs, pad;
+  uint32_t pad2;
+  uint64_t totalhigh, freehigh;
+  uint32_t mem_unit;
+  char reserved[4];
+};
+static_assert(sizeof(Sysinfo) == 112, "struct sysinfo, x86-64 (include/uapi/linux/sysinfo.h)");
+
+constexpr uint64_t kBounce = uint64_t{64} * 1024;
+
+}  // namespace
+
+long sys_umask(uint64_t mask) {
+  SpinGuard g(g_sys_lock);
+  const uint64_t old = g_umask;
+  g_umask = mask & 0777;
+  return static_cast<long>(old);
+}
+
+long sys_prctl(uint64_t option, uint64_t a2, uint64_t, uint64_t, uint64_t) {
+  switch (option) {
+    case kPrSetName: {
+      std::string s;
+      // The kernel copies at most 16 bytes and terminates them; so do we.
+      for (uint64_t i = 0; i < sizeof g_name - 1; ++i) {
+        if (!sc::user_buffer(a2 + i, 1)) return err(EFAULT);
+        const char c = *reinterpret_cast<const char*>(a2 + i);
+        if (c == 0) break;
+        s.push_back(c);
+      }
+      SpinGuard g(g_sys_lock);
+      memset(g_name, 0, sizeof g_name);
+      memcpy(g_name, s.c_str(), s.size() + 1);  // at most 15 bytes and the NUL
+      return 0;
+    }
+    case kPrGetName: {
+      if (!sc::user_buffer(a2, sizeof g_name)) return err(EFAULT);
+      SpinGuard g(g_sys_lock);
+      memcpy(reinterpret_cast<void*>(a2), g_name, sizeof g_name);
+      return 0;
+    }
+    case kPrGetDumpable:
+      return 0;
+    case kPrCapbsetRead:
+      return err(EINVAL);
+    default:
+      if (g_program.trace) say("nsgx libos: prctl option " + std::to_string(option) + ": EINVAL\n");
+      return err(EINVAL);
+  }
+}
+
+long sys_sysinfo(uint64_t out) {
+  if (!sc::user_buffer(out, sizeof(Sysinfo))) return err(EFAULT);
+  struct timespec ts;
+  // The host's clock, checked for form by nsgx_tposix (nanoseconds below
+  // 10^9, seconds below 2^40); an answer earlier than the last is refused.
+  if (::clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return err(EIO);
+  Sysinfo si;
+  memset(&si, 0, sizeof si);
+  {
+    SpinGuard g(g_sys_lock);
+    if (ts.tv_sec < g_last_uptime) return err(EIO);
+    g_last_uptime = ts.tv_sec;
+  }
+  si.uptime = ts.tv_sec;
+  si.totalram = region_pages() * kPage;
+  si.freeram = free_pages() * kPage;
+  si.procs = 1;
+  si.mem_unit = 1;
+  memcpy(reinterpret_cast<void*>(out), &si, sizeof si);
+  return 0;
+}
+
+long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count) {
+  int64_t pos = 0;
+  if (offp != 0) {
+    if (!sc::user_buffer(offp, sizeof pos)) return err(EFAULT);
+    memcpy(&pos, reinterpret_cast<const void*>(offp), sizeof pos);
+    if (pos < 0) return err(EINVAL);
+  } else {
+    pos = fd_lseek(in_fd, 0, SEEK_CUR);
+    if (pos < 0) return pos == err(ESPIPE) ? err(EINVAL) : pos;  // in_fd must be a file
+  }
+  if (count > 0x7ffff000) count = 0x7ffff000;  // Linux's MAX_RW_COUNT
+  uint8_t* buf = static_cast<uint8_t*>(malloc(kBounce));
+  if (buf == nullptr) return err(ENOMEM);
+  const uint64_t b = reinterpret_cast<uint64_t>(buf);
+  long done = 0, error = 0;
+  while (static_cast<uint64_t>(done) < count) {
+    const uint64_t want = count - static_cast<uint64_t>(done) < kBounce ? count - static_cast<uint64_t>(done) : kBounce;
+    const long r = fd_read(in_fd, b, want, pos + done);
+    if (r <= 0) {
+      error = r;
+      break;
+    }
+    // fd_read answers at most `want` (its own checks); a write may be short
+    // (a full non-blocking socket): only what was written counts.
+    const long w = fd_write(out_fd, b, static_cast<uint64_t>(r));
+    if (w <= 0) {
+      error = w;
+      break;
+    }
+    done += w;
+    if (w < r) break;
+  }
+  free(buf);
+  if (done == 0 && error < 0) return error == err(ESPIPE) ? err(EINVAL) : error;
+  if (offp != 0) {
+    const int64_t now = pos + done;
+    memcpy(reinterpret_cast<void*>(offp), &now, sizeof now);
+  } else if (const long r = fd_lseek(in_fd, pos + done, SEEK_SET); r < 0) {
+    return r;
+  }
+  return done;
+}
+
+}  // namespace nsgx::libos

@@ -112,8 +112,9 @@ if "$NSGX" bench --list sdk | grep -q '^sdk	/'; then
   if grep -q 'backend isolated  null OCALL round trip (exit gate): median [0-9]* cycles' <<<"$out" &&
     grep -q 'backend isolated  null ECALL round trip (trap path): median [0-9]* cycles.*0 through the gate' <<<"$out" &&
     grep -q 'backend isolated  null ECALL round trip (exit gate): median [0-9]* cycles.*x a plain call; exits: [1-9][0-9]* through the gate, 0 trapped' <<<"$out" &&
-    grep -q 'backend inproc    null OCALL round trip: median [0-9]* cycles' <<<"$out" &&
-    grep -q 'backend inproc    null ECALL round trip: median [0-9]* cycles' <<<"$out"; then
+    grep -q 'backend inproc    null OCALL round trip (exit gate): median [0-9]* cycles' <<<"$out" &&
+    grep -q 'backend inproc    null ECALL round trip (exit gate): median [0-9]* cycles.*exits: [1-9][0-9]* through the gate, 0 trapped' <<<"$out" &&
+    grep -q 'backend inproc    null ECALL round trip (trap path): median [0-9]* cycles.*0 through the gate' <<<"$out"; then
     pass "bench sdk reports ECALL and OCALL round trips on both backends, through the exit gate and the trap path"
   else
     fail "bench sdk: $(tail -5 <<<"$out")"

@@ -67,8 +67,8 @@ bool cie_fde_encoding(const Image& im, uint64_t cie_off, uint8_t& enc) {
   while (at < end && im.file[at] != 0) aug.push_back(static_cast<char>(im.file[at++]));
   if (at >= end) return false;
   ++at;
-  uint64_t skip;
-  if (!uleb(im, at, end, skip) || !uleb(im, at, end, skip)) return false;  // code and data alignment
+  uint64_t skip, code_align, data_align;
+  if (!uleb(im, at, end, code_align) || !uleb(im, at, end, data_align)) return false;
   if (version == 1) {
     ++at;
   } else if (!uleb(im, at, end, skip)) {

@@ -18,7 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
 static const char* self;
 
 static void status_line(const char* what, int st) {

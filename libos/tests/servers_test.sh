@@ -29,8 +29,10 @@ no_missing() {  # NAME STDERR
   m=$(grep -oE 'system call (2|40|80|95|99|157) is not implemented' "$2")
   [ -z "$m" ] || fail "$1: $m"
 }
-wait_port() {  # PORT PID
-  for _ in $(seq 200); do
+wait_port() {  # PORT PID — up to 90 s: a 512M enclave is measured page by page
+  # before the program starts, which under the sanitizers' monitor and a
+  # loaded machine takes tens of seconds (a server that dies ends the wait)
+  for _ in $(seq 900); do
     (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
     kill -0 "$2" 2>/dev/null || return 1
     sleep 0.1
@@ -89,7 +91,7 @@ if wait_port "$port" "$rpid"; then
   grep -q 'Ready to accept connections' "$W/redis.out" || fail "redis-server's log: $(tail -3 "$W/redis.out")"
   no_missing redis-server "$W/redis.err"
 else
-  fail "redis-server did not listen on $port: $(tail -5 "$W/redis.err" "$W/redis.out")"
+  fail "redis-server did not listen on $port: $(tail -n 5 "$W/redis.err" "$W/redis.out")"
   kill "$rpid" 2>/dev/null; wait "$rpid"
 fi
 
@@ -127,7 +129,7 @@ if wait_port "$lport" "$lpid"; then
   code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$lport/not-there.html")
   [ "$code" = 404 ] || fail "lighttpd GET of a file not in the manifest: HTTP $code"
 else
-  fail "lighttpd did not listen on $lport: $(tail -5 "$W/lighttpd.run.err" "$W/lighttpd.err")"
+  fail "lighttpd did not listen on $lport: $(tail -n 5 "$W/lighttpd.run.err" "$W/lighttpd.err")"
 fi
 kill -- -"$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
 no_missing lighttpd "$W/lighttpd.run.err"

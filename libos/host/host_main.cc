@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "libos/host/death.h"
 #include "libos/host/signals.h"
 #include "libos/host/spawn_ocalls.h"
 #include "libos_u.h"

@@ -2,11 +2,8 @@
 #include "libos/host/signals.h"
 
 #include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <initializer_list>
 
 #include "libos_u.h"
@@ -52,21 +49,5 @@ bool forward_signals(sgx_enclave_id_t eid) {
 }
 
 uint64_t* forwarded_signal_word() { return g_word; }
-
-void die_by_signal(int sig) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const struct rlimit none = {0, 0};
-  (void)setrlimit(RLIMIT_CORE, &none);
-  struct sigaction a = {};
-  a.sa_handler = SIG_DFL;
-  (void)sigaction(sig, &a, nullptr);
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, sig);
-  (void)sigprocmask(SIG_UNBLOCK, &s, nullptr);
-  (void)raise(sig);
-  _exit(128 + sig);  // a signal whose default action does not end a process (the enclave never asks for one)
-}
 
 }  // namespace nsgx::libos_host

@@ -18,9 +18,4 @@ bool forward_signals(sgx_enclave_id_t eid);
 // test host (hostile_ocalls.cc) writes lies into it.
 uint64_t* forwarded_signal_word();
 
-// Ends this process by `sig` with its default action, as the program
-// inside ended (the shell sees WIFSIGNALED, 128 + sig). No core file: on
-// inproc this process's memory holds the enclave's.
-[[noreturn]] void die_by_signal(int sig);
-
 }  // namespace nsgx::libos_host

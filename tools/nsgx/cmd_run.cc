@@ -32,6 +32,7 @@
 #include "base/install_layout.h"
 #include "crypto/sha.h"
 #include "image/elf.h"
+#include "libos/host/death.h"
 #include "libos/manifest/manifest.h"
 #include "libos/manifest/toml_manifest.h"
 #include "tools/nsgx/commands.h"
@@ -252,7 +253,7 @@ int run(const RunOptions& o) {
   const int status = run_forwarding(argv);
   if (!tmp.empty()) std::filesystem::remove_all(tmp);
   if (status < 0) return kCannotRun;
-  if (WIFSIGNALED(status)) reraise(WTERMSIG(status));  // killed by a signal, as the program was
+  if (WIFSIGNALED(status)) libos_host::die_by_signal(WTERMSIG(status));  // killed by a signal, as the program was
   return WIFEXITED(status) ? WEXITSTATUS(status) : kCannotRun;
 }
 

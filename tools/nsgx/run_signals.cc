@@ -2,7 +2,6 @@
 #include "tools/nsgx/run_signals.h"
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,22 +66,6 @@ int run_forwarding(const std::vector<std::string>& argv) {
   for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
     (void)sigaction(kForwarded[i], &prev[i], nullptr);
   return status;
-}
-
-void reraise(int sig) {
-  std::cout.flush();
-  std::cerr.flush();
-  const struct rlimit none = {0, 0};
-  (void)setrlimit(RLIMIT_CORE, &none);
-  struct sigaction a = {};
-  a.sa_handler = SIG_DFL;
-  (void)sigaction(sig, &a, nullptr);
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, sig);
-  (void)sigprocmask(SIG_UNBLOCK, &s, nullptr);
-  (void)raise(sig);
-  _exit(128 + sig);
 }
 
 }  // namespace nsgx::cli

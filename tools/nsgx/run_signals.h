@@ -13,8 +13,4 @@ namespace nsgx::cli {
 // wait status, or -1 if it could not be started.
 int run_forwarding(const std::vector<std::string>& argv);
 
-// Ends this process by `sig` (default action, no core file), after the
-// caller cleaned up.
-[[noreturn]] void reraise(int sig);
-
 }  // namespace nsgx::cli

@@ -1,0 +1,16 @@
+// Dying as the program inside died (docs/libos.md, "Signals"): shared by
+// the library OS host (nsgx-libos-host) and `nsgx run`, its parent, so the
+// shell sees the same WIFSIGNALED status on every hop.
+#pragma once
+
+namespace nsgx::libos_host {
+
+// Ends this process by `sig` with its default action after flushing
+// stdio: the disposition is reset to SIG_DFL and the signal unblocked, so
+// a handler or a blocked mask left by whoever started us cannot keep the
+// process alive. No core file (RLIMIT_CORE 0): on inproc the process's
+// memory holds the enclave's. _exit(128 + sig) if the signal's default
+// action does not end a process (the enclave never asks for one).
+[[noreturn]] void die_by_signal(int sig);
+
+}  // namespace nsgx::libos_host

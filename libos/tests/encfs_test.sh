@@ -5,9 +5,7 @@
 set -u
 NSGX=$1 ENCFS=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W/enc" "$W/signer" "$W/native"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 
 cp "$ENCFS" "$W/encfs"
 # Enclave A and enclave B: one signer, different MRENCLAVEs (B's manifest
@@ -118,5 +116,4 @@ case "$out" in *"open $W/enc/r: Input/output error") ;; *) fail "rolled-back fil
 grep -q "nsgx run: $W/enc/r: encrypted file refused: not the expected version (rolled back)" "$W/rollback.err" \
   || { cat "$W/rollback.err"; fail "no clear error for the rolled-back file"; }
 
-if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all encrypted-file checks passed (${NSGX_BACKEND:-isolated})"
+finish "encrypted files"

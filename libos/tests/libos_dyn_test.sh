@@ -7,9 +7,7 @@
 set -u
 NSGX=$1 HELLO=$2 FILES=$3 HOSTILE=$4 W=$5
 rm -rf "$W"; mkdir -p "$W/lib"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 same() {  # NAME: $W/NAME.{native,inside}.{out,err} are equal
   cmp "$W/$1.native.out" "$W/$1.inside.out" || { diff "$W/$1.native.out" "$W/$1.inside.out"; fail "$1: stdout differs"; }
   cmp "$W/$1.native.err" "$W/$1.inside.err" || { diff "$W/$1.native.err" "$W/$1.inside.err"; fail "$1: stderr differs"; }
@@ -146,5 +144,4 @@ chmod +x "$W/badinterp"
 check_status badinterp "$st" 126
 grep -q "nsgx run: $W/badinterp: resolving its shared libraries" badinterp.err || { cat badinterp.err; fail "no clear error for a missing interpreter"; }
 
-if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all dynamically linked library OS checks passed (${NSGX_BACKEND:-isolated})"
+finish "dynamically linked programs"

@@ -14,8 +14,7 @@
 set -u
 NSGX=$1 REWRITE=$2 HELLO_DYN=$3 SCAN=$4 W=$5
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 
 cp "$REWRITE" "$W/rewrite"
 "$W/rewrite" > "$W/native.out" 2>&1 || fail "natively: $(cat "$W/native.out")"
@@ -79,5 +78,4 @@ for lib in "$libc" "$interp"; do
   [ "$missing" = 0 ] || { comm -23 "$W/ours.txt" "$W/objdump.sorted" | head -5; fail "$lib: $missing sites objdump does not decode as mov \$nr,%eax"; }
 done
 
-[ "$failures" = 0 ] && echo "all passed"
-exit $((failures > 0))
+finish "system-call rewriting"

@@ -5,9 +5,7 @@
 set -u
 NSGX=$1 HELLO=$2 HOST=$3 HOSTILE=$4 UNFILLED=$5 W=$6
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 
 printf 'first line\nsecond line\n' > "$W/data.txt"
 cp "$HELLO" "$W/hello"
@@ -92,5 +90,4 @@ refused notelf "not an x86-64 ELF program"
 refused truncated "program headers outside the file"
 refused etexec "a non-PIE static program (ET_EXEC)"
 
-if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all library OS checks passed (${NSGX_BACKEND:-isolated})"
+finish "library OS"

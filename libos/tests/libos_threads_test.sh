@@ -5,9 +5,7 @@
 set -u
 NSGX=$1 THREADS=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$THREADS" "$W/threads"
 
 build() {  # NAME MAX_THREADS
@@ -70,5 +68,4 @@ want=$'pthread_create 4: Resource temporarily unavailable\ncreated and joined 3\
 [ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; echo "--- wanted:"; echo "$want"; fail "limit"; }
 native=$("$W/threads" limit 6); [ "$native" = $'created and joined 6\nafter joining: pthread_create works' ] || fail "limit natively: $native"
 
-[ $failures -eq 0 ] && echo "libos threads ($NSGX_BACKEND): all passed" || echo "libos threads ($NSGX_BACKEND): $failures failed"
-[ $failures -eq 0 ]
+finish "threads"

@@ -6,9 +6,7 @@
 set -u
 NSGX=$1 NETIO=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check_status() { [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"; }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 
 cp "$NETIO" "$W/netio"
 cat > "$W/netio.toml" <<TOML
@@ -88,5 +86,4 @@ expect_hostile epoll-events "$(hostile_want "$recv_ok" "$accept_ok" 'epoll_wait:
 expect_hostile poll-revents "$(hostile_want "$recv_ok" "$accept_ok" "$epoll_ok" 'poll: 2 ok, revents 0x1c 0x19')"
 expect_hostile poll-count "$(hostile_want "$recv_ok" "$accept_ok" "$epoll_ok" 'poll: -1 EIO, revents 0 0')"
 
-if [ "$failures" != 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all library OS descriptor checks passed (${NSGX_BACKEND:-isolated})"
+finish "descriptors"

@@ -9,8 +9,7 @@
 set -u
 NSGX=$1 SYSPROG=$2 W=$3
 rm -rf "$W"; mkdir -p "$W/www"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 for p in /usr/bin/redis-server /usr/bin/redis-cli /usr/sbin/lighttpd /usr/bin/curl; do
   [ -x "$p" ] || { echo "FAIL: $p is missing (scripts/deps.sh installs it)"; exit 1; }
 done
@@ -134,5 +133,4 @@ fi
 kill -- -"$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
 no_missing lighttpd "$W/lighttpd.run.err"
 
-[ "$failures" = 0 ] && echo PASS || echo "$failures failures"
-exit $((failures > 0))
+finish "servers"

@@ -8,8 +8,7 @@
 set -u
 NSGX=$1 SIGNALS=$2 SIGNALS_DYN=$3 HOSTILE=$4 W=$5
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$SIGNALS" "$W/signals"
 cp "$SIGNALS_DYN" "$W/signals_dyn"
 
@@ -102,8 +101,4 @@ outside() {  # NAME SIGNALS... — run natively and inside, compared
 outside usr1-term USR1 TERM
 outside hup HUP
 
-if [ $failures -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "signals: all passed on ${NSGX_BACKEND:-isolated}"
+finish "signals"

@@ -5,8 +5,7 @@
 set -u
 NSGX=$1 SPAWN=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$SPAWN" "$W/spawn"
 cp "$SPAWN" "$W/helper"   # trusted, then changed after the build
 cp "$SPAWN" "$W/other"    # not in the manifest
@@ -72,5 +71,4 @@ lie wait-pid "waitpid: Input/output error"
 lie wait-status "waitpid: Input/output error"
 lie request-short "nsgx run: the host's spawn request is malformed" "child: exited 126"
 
-[ "$failures" = 0 ] && echo "all spawn tests passed ($NSGX_BACKEND)"
-exit $((failures > 0))
+finish "processes"

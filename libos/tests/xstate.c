@@ -7,7 +7,8 @@
  *
  * For each of several system calls whose handling inside the library OS
  * copies memory, reads the clock or makes an OCALL (write, a pipe's write
- * and read, clock_gettime, getrandom, getpid), this fills xmm0-15 with
+ * and read, clock_gettime, getrandom, getpid, uname, rt_sigaction,
+ * rt_sigprocmask), this fills xmm0-15 with
  * known values — ymm0-15 whole with `avx`, which the test passes when the
  * kernel reports AVX natively (/proc/cpuinfo) — and sets a non-default
  * MXCSR (round toward zero, flush to zero) and x87 control word (round
@@ -15,8 +16,10 @@
  * syscall` (a site the library OS may rewrite, or take through the #UD
  * trap when rewriting is off) and checks every one afterwards. Output is
  * byte-identical natively and inside; exit status 1 on any difference. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +44,7 @@ static unsigned char g_out[kRegs * kWidth] __attribute__((aligned(32)));
     register long a0_ __asm__("rdi") = (long)(A0);                                                                     \
     register long a1_ __asm__("rsi") = (long)(A1);                                                                     \
     register long a2_ __asm__("rdx") = (long)(A2);                                                                     \
+    register long a3_ __asm__("r10") = 8; /* the sigset size of rt_sigaction and rt_sigprocmask */                     \
     __asm__ volatile(                                                                                                  \
         MOVE                                                                                                           \
         " 0(%[in]), %%" STORE "0\n\t" MOVE " 1*32(%[in]), %%" STORE "1\n\t" MOVE " 2*32(%[in]), %%" STORE "2\n\t" MOVE \
@@ -65,7 +69,7 @@ static unsigned char g_out[kRegs * kWidth] __attribute__((aligned(32)));
         " %%" STORE "10, 10*32(%[out])\n\t" MOVE " %%" STORE "11, 11*32(%[out])\n\t" MOVE " %%" STORE                  \
         "12, 12*32(%[out])\n\t" MOVE " %%" STORE "13, 13*32(%[out])\n\t" MOVE " %%" STORE "14, 14*32(%[out])\n\t" MOVE \
         " %%" STORE "15, 15*32(%[out])\n\t"                                                                            \
-        : "=a"(RET), [mxo] "=m"(MX), [cwo] "=m"(CW), "+r"(a0_), "+r"(a1_), "+r"(a2_)                                   \
+        : "=a"(RET), [mxo] "=m"(MX), [cwo] "=m"(CW), "+r"(a0_), "+r"(a1_), "+r"(a2_), "+r"(a3_)                        \
         : [in] "r"(g_in), [out] "r"(g_out), [mxs] "m"(mx_set), [cws] "m"(cw_set), [mxd] "m"(mx_default),               \
           [cwd] "m"(cw_default)                                                                                        \
         : "rcx", "r11", "memory", XMM_CLOBBERS);                                                                       \
@@ -147,6 +151,14 @@ int main(int argc, char** argv) {
   static unsigned char rnd[256];
   RUN("getrandom", 318, rnd, sizeof rnd, 0, (long)sizeof rnd);
   RUN("getpid", 39, 0, 0, 0, (long)getpid());
+  /* Calls whose handlers copy structures (which compilers do through
+   * vector registers) without an OCALL. */
+  static struct utsname uts;
+  RUN("uname", 63, &uts, 0, 0, 0);
+  static unsigned char old_action[32];
+  RUN("rt_sigaction", 13, SIGUSR1, 0, old_action, 0);
+  static unsigned char mask[8];
+  RUN("rt_sigprocmask", 14, SIG_BLOCK, 0, mask, 0);
   printf("%d calls changed the state\n", g_failures);
   return g_failures != 0;
 }

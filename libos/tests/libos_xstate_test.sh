@@ -1,7 +1,7 @@
 #!/bin/bash
 # The program's vector state across system calls (docs/libos.md, "The
 # vector state across a system call"), on the backend NSGX_BACKEND names:
-#   libos_xstate_test.sh NSGX XSTATE WORKDIR
+#   libos_xstate_test.sh NSGX XSTATE ENCLAVE_SO WORKDIR
 # xstate.c fills xmm0-15 (ymm0-15 when the kernel reports AVX), MXCSR and
 # the x87 control word, makes system calls the library OS answers with
 # SSE-using code and OCALLs, and checks them after: its output inside must
@@ -13,9 +13,12 @@
 #    NSGX_LIBOS_TEST_HIDE_CPU) and FXSAVE (xsave hidden too: x87/SSE only,
 #    so xmm is what is checked) — `--trace` names the choice;
 # 3. a host that reports neither XSAVE nor FXSAVE gets the program refused
-#    with a clear error, not run with its state unkept.
+#    with a clear error, not run with its state unkept;
+# 4. the code that runs between the trap and the save, or after the
+#    restore (the trusted runtime's dispatch, finish_signals), uses no
+#    vector register (objdump of the enclave image).
 set -u
-NSGX=$1 XSTATE=$2 W=$3
+NSGX=$1 XSTATE=$2 ENCLAVE_SO=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -67,6 +70,14 @@ NSGX_LIBOS_TEST_HIDE_CPU=xsave,fxsr "$NSGX" run --enclave "$W/enclave-false" -- 
 st=$?
 [ "$st" = 126 ] && grep -q 'neither XSAVE nor FXSAVE' "$W/refused.err" && [ ! -s "$W/refused.out" ] \
   || fail "no XSAVE and no FXSAVE: exit $st, $(cat "$W/refused.err" "$W/refused.out")"
+
+# 4. What runs outside the save: general registers only.
+objdump -d -C --no-show-raw-insn "$ENCLAVE_SO" > "$W/enclave.dis" || fail "objdump $ENCLAVE_SO"
+for fn in nsgx_trts_exception_stage2 nsgx_trts_dispatch_exception 'nsgx::libos::finish_signals()' libos_finish_signals; do
+  awk -v h="<$fn>:" '$2 == h { p = 1; n++; next } p && /^$/ { p = 0 } p' "$W/enclave.dis" > "$W/fn.dis"
+  [ -s "$W/fn.dis" ] || { fail "$fn: not found in the enclave image"; continue; }
+  if grep -E '%[xyz]mm' "$W/fn.dis"; then fail "$fn uses vector registers outside the saved region"; fi
+done
 
 [ "$failures" = 0 ] && echo "all passed"
 exit $((failures > 0))

@@ -54,7 +54,7 @@ std::set<std::string> hidden_by_test() {
 
 CpuFacts cpu_facts() {
   const std::set<std::string> flags = cpuinfo_flags(), hide = hidden_by_test();
-  const auto has = [&](const char* f) { return flags.count(f) != 0 && hide.count(f) == 0; };
+  const auto has = [&](const char* f) { return flags.contains(f) && !hide.contains(f); };
   CpuFacts c;
   if (has("fxsr")) c.flags |= kCpuFxsr;
   if (has("xsave")) c.flags |= kCpuXsave;
@@ -68,8 +68,8 @@ CpuFacts cpu_facts() {
     c.xfeatures = supp;
   } else {
     c.xfeatures = kXfeatureX87 | kXfeatureSse;
-    if (flags.count("avx") != 0) c.xfeatures |= kXfeatureAvx;
-    if (flags.count("avx512f") != 0) c.xfeatures |= kXfeatureAvx512;
+    if (flags.contains("avx")) c.xfeatures |= kXfeatureAvx;
+    if (flags.contains("avx512f")) c.xfeatures |= kXfeatureAvx512;
   }
   return c;
 }

@@ -86,11 +86,11 @@ static void check(const char* name, long ret, long want_ret, unsigned mx, unsign
     printf("%s: returned %ld, not %ld\n", name, ret, want_ret);
     bad = 1;
   }
-  for (int r = 0; r < kRegs; ++r)
+  for (size_t r = 0; r < kRegs; ++r)
     if (memcmp(g_in + r * kWidth, g_out + r * kWidth, (size_t)width) != 0) {
       int lane = 0;
-      while (lane < width && g_in[r * kWidth + lane] == g_out[r * kWidth + lane]) ++lane;
-      printf("%s: %s%d differs from byte %d\n", name, g_avx ? "ymm" : "xmm", r, lane);
+      while (lane < width && g_in[r * kWidth + (size_t)lane] == g_out[r * kWidth + (size_t)lane]) ++lane;
+      printf("%s: %s%zu differs from byte %d\n", name, g_avx ? "ymm" : "xmm", r, lane);
       bad = 1;
     }
   if (mx != (0x7f80u | 0x8000u)) {

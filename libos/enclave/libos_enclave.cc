@@ -43,6 +43,7 @@
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
+#include "libos/enclave/xstate.h"
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
 #include "sdk/common/global_data.h"
@@ -180,6 +181,14 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   if (g_program.trace)
     say("nsgx libos: " + std::to_string(max_threads) + " program threads at most (" +
         std::to_string(g_global_data.tcs_num) + " TCSs)\n");
+  // How the program's vector state is kept across its system calls, from
+  // the enclave's XFRM and the host's CPU facts (xstate.h): no safe way,
+  // no program.
+  if (!nsgx::libos::xstate_init(why)) {
+    say("nsgx run: " + why + "\n");
+    return kCannotRun;
+  }
+  if (g_program.trace) say("nsgx libos: " + nsgx::libos::xstate_describe() + "\n");
   if (!nsgx::libos::threads_init(max_threads) || !install_syscall_handlers()) {
     say("nsgx run: cannot install the system call handlers\n");
     return kCannotRun;

@@ -22,10 +22,11 @@
  *      stack the handler runs on — a started thread's on its TCS's stack
  *      (threads.h, handler_sp; the program's may be small), 0 for the main
  *      thread, whose stack is the TCS's (it stays where it is);
- *   3. the extended state saved there with XSAVEC (components 0-2 and 5-7:
- *      x87, SSE, AVX, AVX-512; the compacted form's size follows from the
- *      components' own sizes, 2,432 bytes at most with alignment, in a
- *      4 KiB area);
+ *   3. the extended state saved there by libos_xstate_save (xstate.S:
+ *      XSAVEC, XSAVE or FXSAVE as xstate_init chose from the enclave's
+ *      XFRM and the host's CPU facts; components 0-2 and 5-7 at most:
+ *      x87, SSE, AVX, AVX-512, 2,688 bytes at most in the standard form,
+ *      in a 4 KiB area);
  *   4. libos_rewritten_syscall(ctx) (C++, syscall_rewrite.cc): the trap
  *      path's run_syscall, which leaves RAX, RCX, R11 and RIP in the
  *      context as SYSCALL would — or RIP and RSP at a signal's handler,
@@ -34,7 +35,8 @@
  *      program's (docs/libos.md "The FS base across OCALLs"): then the
  *      thread resumes through libos_fs_stub, whose #UD lets the first
  *      phase load the program's FS and continue at `resume`;
- *   5. XRSTOR, the registers back from the context, RFLAGS last (only
+ *   5. libos_xstate_restore (XRSTOR or FXRSTOR), the registers back
+ *      from the context, RFLAGS last (only
  *      MOV follows it), RSP and RIP the context's: normally the program's
  *      RSP and `resume`, RCX = RIP as after SYSCALL.
  * The stub's RSP is 16-byte aligned at each call (the psABI's rule). */
@@ -77,26 +79,15 @@ libos_syscall_entry:
 	jz	1f
 	mov	%rax, %rsp
 1:	and	$-64, %rsp
-	sub	$4096, %rsp			/* the XSAVE area, 64-byte aligned */
-	xor	%eax, %eax			/* the XSAVE header must be zero where XSAVEC does not write */
-	mov	%rax, 512(%rsp)
-	mov	%rax, 520(%rsp)
-	mov	%rax, 528(%rsp)
-	mov	%rax, 536(%rsp)
-	mov	%rax, 544(%rsp)
-	mov	%rax, 552(%rsp)
-	mov	%rax, 560(%rsp)
-	mov	%rax, 568(%rsp)
-	mov	$0xe7, %eax			/* x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM (of what XCR0 enables) */
-	xor	%edx, %edx
-	xsavec64 (%rsp)
-	mov	%rsp, %r12			/* the XSAVE area, callee-saved */
+	sub	$4096, %rsp			/* the save area (xstate.h kXstateArea), 64-byte aligned */
+	mov	%rsp, %rdi
+	call	libos_xstate_save		/* XSAVEC, XSAVE or FXSAVE: xstate.S */
+	mov	%rsp, %r12			/* the save area, callee-saved */
 	mov	%rbx, %rdi
 	call	libos_rewritten_syscall
 	mov	%eax, %r13d
-	mov	$0xe7, %eax
-	xor	%edx, %edx
-	xrstor64 (%r12)
+	mov	%r12, %rdi
+	call	libos_xstate_restore
 	mov	%rbx, %r11
 	test	%r13d, %r13d
 	jnz	.Lfs

@@ -31,6 +31,7 @@
 #include "libos/enclave/syscalls_sys.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
+#include "libos/enclave/xstate.h"
 #include "libos/manifest/manifest.h"
 #include "nsgx_first_phase.h"
 #include "sgx_trts.h"
@@ -725,7 +726,11 @@ extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
   return NSGX_FIRST_PHASE_DONE;
 }
 
-// Phase 2: every other system call, on the program's stack (below its red zone).
+}  // namespace
+
+// Phase 2: every other system call, on the program's stack (below its red
+// zone), reached through libos_xstate_trap_handler (xstate.S), which saves
+// the program's vector state around it and then calls finish_signals.
 extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
   sgx_cpu_context_t& c = info->cpu_context;
   if (g_program.trace > 1)
@@ -748,11 +753,8 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
     t->resume_rip = c.rip;
     c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
   }
-  finish_signals();  // last: rt_sigreturn's FPU state
-  return EXCEPTION_CONTINUE_EXECUTION;
+  return EXCEPTION_CONTINUE_EXECUTION;  // then rt_sigreturn's FPU state, last (libos_xstate_trap_handler)
 }
-
-}  // namespace
 
 void run_syscall(sgx_cpu_context_t& c) {
   const long nr = static_cast<long>(c.rax);
@@ -773,7 +775,7 @@ long fd_lseek(int64_t fd, int64_t off, uint64_t whence) { return sys_lseek(fd, o
 
 bool install_syscall_handlers() {
   return nsgx_set_first_phase_handler(libos_first_phase) &&
-         sgx_register_exception_handler(1, libos_syscall_handler) != nullptr && install_signal_handlers();
+         sgx_register_exception_handler(1, libos_xstate_trap_handler) != nullptr && install_signal_handlers();
 }
 
 }  // namespace nsgx::libos

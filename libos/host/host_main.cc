@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "libos/host/cpu_facts.h"
 #include "libos/host/death.h"
 #include "libos/host/signals.h"
 #include "libos/host/spawn_ocalls.h"
@@ -57,6 +58,16 @@ int main(int argc, char** argv) {
   }
   if (!nsgx::libos_host::forward_signals(eid)) {
     std::fprintf(stderr, "nsgx run: cannot forward signals to the library OS enclave\n");
+    sgx_destroy_enclave(eid);
+    return 126;
+  }
+  // The kernel's view of the CPU's extended-state instructions: the
+  // enclave cannot run CPUID (docs/libos.md, "The vector state across a
+  // system call").
+  const nsgx::libos_host::CpuFacts cpu = nsgx::libos_host::cpu_facts();
+  st = libos_cpu_facts(eid, cpu.flags, cpu.xfeatures);
+  if (st != SGX_SUCCESS) {
+    std::fprintf(stderr, "nsgx run: the library OS enclave failed: SGX status 0x%x\n", st);
     sgx_destroy_enclave(eid);
     return 126;
   }

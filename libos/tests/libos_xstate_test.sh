@@ -20,8 +20,7 @@
 set -u
 NSGX=$1 XSTATE=$2 ENCLAVE_SO=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 
 cp "$XSTATE" "$W/xstate"
 # What the kernel reports natively decides whether ymm's upper halves exist.
@@ -79,5 +78,4 @@ for fn in nsgx_trts_exception_stage2 nsgx_trts_dispatch_exception 'nsgx::libos::
   if grep -E '%[xyz]mm' "$W/fn.dis"; then fail "$fn uses vector registers outside the saved region"; fi
 done
 
-[ "$failures" = 0 ] && echo "all passed"
-exit $((failures > 0))
+finish "vector state across system calls"

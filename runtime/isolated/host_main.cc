@@ -107,6 +107,24 @@ void say(const char* what) {
   for (;;) raw_syscall(SYS_exit_group, 70);
 }
 
+// A host system call the sandbox refused, by number, so that whoever reads
+// the monitor's log (server.cc relay_host_stderr) knows which; the number
+// formatted here, without the C library (as die()).
+[[noreturn]] void die_refused(const siginfo_t* info) {
+  char digits[24];
+  std::size_t i = sizeof digits;
+  digits[--i] = 0;
+  auto v = static_cast<std::uint32_t>(info->si_syscall);
+  do {
+    digits[--i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0 && i > 0);
+  say("nsgx-enclave-host: a system call of the host itself was refused (seccomp): number ");
+  say(digits + i);
+  say("\n");
+  for (;;) raw_syscall(SYS_exit_group, 70);
+}
+
 // One message to the monitor, without libc (see the FS/GS note above).
 // SOCK_SEQPACKET: each sendmsg is one whole message, whatever the thread.
 int raw_send(const Header& h, std::span<const std::uint8_t> body) {
@@ -243,19 +261,47 @@ void* area_anon(std::size_t bytes) {
   return area_map(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 }
 
-// A thread on a stack in the host area (std::thread's would be anywhere).
+// A new thread's start: its function and argument, and whether it has
+// reached the function (start_thread waits for that).
+struct ThreadStart {
+  void* (*fn)(void*);
+  void* arg;
+  std::atomic<std::uint32_t> running{0};
+};
+
+void* thread_entry(void* p) {
+  auto* s = static_cast<ThreadStart*>(p);
+  void* (*const fn)(void*) = s->fn;
+  void* const arg = s->arg;
+  s->running.store(1, std::memory_order_release);  // then only its address: a stray wake is harmless
+  raw_syscall(SYS_futex, reinterpret_cast<long>(&s->running), FUTEX_WAKE_PRIVATE, 1);
+  return fn(arg);
+}
+
+// Starts `fn(arg)` on a thread of its own, on a stack in the host area
+// (std::thread's would be anywhere), and returns once the thread runs it.
+// Waiting matters for the sandbox (run()): the C library's and a
+// sanitizer's thread start-up make system calls in the new thread that the
+// host filter refuses (ASan's asks sched_getaffinity, through
+// pthread_getattr_np), so a worker started before the filter must be past
+// its start-up before the filter lands on every thread (TSYNC). Without
+// the wait, a worker the scheduler had not run yet died of SIGSYS and the
+// enclave was lost at its first ECALL.
 void start_thread(void* (*fn)(void*), void* arg) {
   constexpr std::size_t kStack = std::size_t{512} * 1024;
   void* stack = area_anon(kStack + kPage);
   if (stack == nullptr || mprotect(stack, kPage, PROT_NONE) != 0) die("thread stack");
   pthread_attr_t attr;
   pthread_t t;
+  ThreadStart start{fn, arg};
   if (pthread_attr_init(&attr) != 0 ||
       pthread_attr_setstack(&attr, static_cast<std::uint8_t*>(stack) + kPage, kStack) != 0 ||
-      pthread_create(&t, &attr, fn, arg) != 0)
+      pthread_create(&t, &attr, thread_entry, &start) != 0)
     die("thread");
   pthread_attr_destroy(&attr);
   pthread_detach(t);
+  while (start.running.load(std::memory_order_acquire) == 0)
+    raw_syscall(SYS_futex, reinterpret_cast<long>(&start.running), FUTEX_WAIT_PRIVATE, 0, 0);
 }
 
 bool in_elrange(std::uint64_t addr, std::uint64_t len = 1) {
@@ -599,8 +645,7 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
     // from anywhere else is the host's own, refused by the second filter
     // while it served the enclave (a fault of its own, nested): not the
     // enclave's to see, and the host cannot go on.
-    if (!in_elrange(rip - runtime::kSyscallInsnLength, runtime::kSyscallInsnLength))
-      die("a system call of the host itself was refused (seccomp)");
+    if (!in_elrange(rip - runtime::kSyscallInsnLength, runtime::kSyscallInsnLength)) die_refused(info);
     runtime::set(uc, REG_RIP, rip - runtime::kSyscallInsnLength);
     aex(w, uc, {sgx::vector::kUd, 0, 0});
     return;
@@ -703,7 +748,7 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
       return;
     }
   }
-  if (sig == SIGSYS) die("a system call of the host itself was refused (seccomp)");
+  if (sig == SIGSYS) die_refused(info);
   die("fault in the host's own code");
 }
 

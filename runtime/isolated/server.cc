@@ -76,6 +76,52 @@ Reply leaf_reply(const LeafResult& r) {
   return rep;
 }
 
+// What an enclave host wrote to its stderr — its own diagnostics: why it
+// gave up (host_main.cc die()), a sanitizer's report — relayed to this
+// process's stderr, where an operator looks (a private monitor's is its
+// application's; the system monitor's is its log). At most 4 KiB (the
+// pipe's write end never blocks the host: the rest is lost), one line
+// each, bytes a terminal could act on shown as '?': the host is not
+// trusted with the monitor's log.
+void relay_host_stderr(pid_t pid, int fd) {
+  if (fd < 0) return;
+  char buf[4096];
+  std::size_t n = 0;
+  while (n < sizeof buf) {
+    const ssize_t r = read(fd, buf + n, sizeof buf - n);
+    if (r > 0)
+      n += static_cast<std::size_t>(r);
+    else if (r == 0 || errno != EINTR)
+      break;
+  }
+  std::string line;
+  const auto flush = [&] {
+    if (!line.empty()) std::fprintf(stderr, "nsgx-monitor: enclave host %d said: %s\n", pid, line.c_str());
+    line.clear();
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (buf[i] == '\n')
+      flush();
+    else
+      line.push_back(buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '?');
+  }
+  flush();
+}
+
+// How a host that has ended (or is ending) ended, without reaping it
+// (stop_host does, after its threads are joined).
+std::string host_end(pid_t pid) {
+  siginfo_t si{};
+  int rc;
+  do {
+    rc = waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOWAIT);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return std::string("unknown (waitid: ") + std::strerror(errno) + ")";
+  if (si.si_code == CLD_EXITED) return "exit status " + std::to_string(si.si_status);
+  const char* name = sigabbrev_np(si.si_status);
+  return "killed by signal " + std::to_string(si.si_status) + (name ? std::string(" (SIG") + name + ")" : "");
+}
+
 bool wait_readable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
   int r;
@@ -90,6 +136,8 @@ bool wait_readable(int fd, int timeout_ms) {
 struct Server::Host {
   pid_t pid = -1;
   int fd = -1;
+  int err_fd = -1;                    // the read end of its stderr (relay_host_stderr)
+  std::atomic<bool> stopping{false};  // stop_host() ends it: its end is no news
   Enclave* enclave = nullptr;  // lives until stop_host() has joined the threads
   monitor::EnclaveId eid{};
   std::mutex mu;
@@ -271,16 +319,26 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   if (memfd < 0 || c.window_fd < 0 || options_.host_path.empty()) return -EIO;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
-  // The host gets its channel and nothing else: 0-2 are /dev/null (enclave
-  // code that reaches its host's write() cannot write to the monitor's or
-  // the application's terminal or log), every other descriptor is closed
-  // (a private monitor may have inherited some from its application), and
-  // its environment is empty.
+  // The host gets its channel and nothing else: 0 and 1 are /dev/null, 2 a
+  // pipe this process reads only when the host ends (relay_host_stderr:
+  // why it ended reaches an operator; enclave code that reaches its host's
+  // write() cannot write to the monitor's or the application's terminal
+  // or log beyond that bounded, filtered relay), every other descriptor
+  // is closed (a private monitor may have inherited some from its
+  // application), and its environment is empty. Neither end of the pipe
+  // blocks.
+  int err[2];
+  if (pipe2(err, O_CLOEXEC | O_NONBLOCK) != 0) {
+    const int why = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return -why;
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
   posix_spawn_file_actions_adddup2(&fa, 0, 1);
-  posix_spawn_file_actions_adddup2(&fa, 0, 2);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
   posix_spawn_file_actions_addclosefrom_np(&fa, 4);
   char* const argv[] = {const_cast<char*>(options_.host_path.c_str()), nullptr};
@@ -289,14 +347,17 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   const int rc = posix_spawn(&pid, options_.host_path.c_str(), &fa, nullptr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   close(sv[1]);
+  close(err[1]);
   if (rc != 0) {
     close(sv[0]);
+    close(err[0]);
     std::fprintf(stderr, "nsgx-monitor: cannot start %s: %s\n", options_.host_path.c_str(), std::strerror(rc));
     return -EIO;
   }
   auto h = std::make_shared<Host>();
   h->pid = pid;
   h->fd = sv[0];
+  h->err_fd = err[0];
   h->enclave = &e;
   h->eid = *e.id();
   h->mailboxes = reinterpret_cast<Mailbox*>(c.window_view + (in.mailbox_addr - c.window_base));
@@ -307,7 +368,10 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   const auto fail = [&](const char* why) {
     std::fprintf(stderr, "nsgx-monitor: enclave host %d: %s\n", pid, why);
     kill(pid, SIGKILL);
+    std::fprintf(stderr, "nsgx-monitor: enclave host %d ended: %s\n", pid, host_end(pid).c_str());
     waitpid(pid, nullptr, 0);
+    relay_host_stderr(pid, h->err_fd);
+    close(h->err_fd);
     close(h->fd);
     if (h->debug_fd >= 0) close(h->debug_fd);
     if (h->threads != nullptr) munmap(h->threads, h->threads_bytes);
@@ -435,6 +499,17 @@ void Server::host_reader(const std::shared_ptr<Host>& h) {
     }
     h->cv.notify_all();
   }
+  // The channel ends only with the host (it cannot close it:
+  // host_sandbox.cc) or when it broke the protocol: it is stopped for
+  // certain, and an end the monitor did not choose is said, with what the
+  // host wrote about it — an application sees only SGX_ERROR_ENCLAVE_LOST,
+  // which it learns after this (host_lost).
+  kill(h->pid, SIGKILL);
+  const std::string end = host_end(h->pid);
+  if (!h->stopping.load()) {
+    std::fprintf(stderr, "nsgx-monitor: enclave host %d ended: %s\n", h->pid, end.c_str());
+    relay_host_stderr(h->pid, h->err_fd);
+  }
   host_lost(*h);
 }
 
@@ -476,6 +551,7 @@ void Server::stop_host(Host& h) {
     if (const auto it = hosts_by_pid_.find(h.pid); it != hosts_by_pid_.end() && it->second.lock().get() == &h)
       hosts_by_pid_.erase(it);
   }
+  h.stopping.store(true);
   kill(h.pid, SIGKILL);
   ::shutdown(h.fd, SHUT_RDWR);
   if (h.reader.joinable()) h.reader.join();
@@ -487,6 +563,8 @@ void Server::stop_host(Host& h) {
   if (h.worker.joinable()) h.worker.join();
   waitpid(h.pid, nullptr, 0);
   close(h.fd);
+  if (h.err_fd >= 0) close(h.err_fd);
+  h.err_fd = -1;
   if (h.debug_fd >= 0) close(h.debug_fd);
   h.debug_fd = -1;
   if (h.quota) refund_threads(*h.quota, h.threads_charged);

@@ -31,6 +31,11 @@
 //                                 3 if a PID could not be read at all
 //   trust_probe connect SOCKET    connects to a monitor's socket; exit 0 only
 //                                 if refused
+//   trust_probe foreign SOCKET    a member of group nsgx acting on enclaves it
+//                                 did not create: creates and destroys one of
+//                                 its own (the control), then asks the monitor
+//                                 to destroy handles 0-255; exit 0 only if the
+//                                 control worked and every other was refused
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -432,6 +437,27 @@ int connect_only(const char* path) {
   return allowed;
 }
 
+int foreign(const char* path) {
+  std::uint64_t epc = 0;
+  const int fd = quota_connect(path, epc);
+  if (fd < 0) return 2;
+  const std::int64_t own = quota_create(fd, 0x200000000000ull, 0x2000);
+  const iso::Reply mine = quota_request(fd, iso::Op::kDestroy, static_cast<std::uint64_t>(own), {});
+  std::printf("  own enclave: handle %lld, destroyed: %d\n", static_cast<long long>(own), mine.err);
+  // kDestroy parses no body: a refusal can only be the handle's.
+  int refused = 0, allowed = 0;
+  for (std::uint64_t h = 0; h < 256; ++h) {
+    const iso::Reply r = quota_request(fd, iso::Op::kDestroy, h, {});
+    if (r.err == -EINVAL)
+      ++refused;
+    else
+      ++allowed;
+  }
+  std::printf("  destroy handles 0-255: %d refused (EINVAL), %d not\n", refused, allowed);
+  close(fd);
+  return own >= 0 && mine.err == 0 && allowed == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "attack") == 0) return attack(static_cast<pid_t>(std::atoi(argv[2])));
   if (argc == 4 && std::strcmp(argv[1], "listen") == 0) return listen_fake(argv[2], std::atoi(argv[3]));
@@ -439,8 +465,9 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "quota") == 0) return quota(argv[2]);
   if (argc >= 3 && std::strcmp(argv[1], "scan") == 0) return scan(argv + 2);
   if (argc == 3 && std::strcmp(argv[1], "connect") == 0) return connect_only(argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "foreign") == 0) return foreign(argv[2]);
   std::fprintf(stderr,
                "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD... | quota SOCKET | scan PID... | "
-               "connect SOCKET\n");
+               "connect SOCKET | foreign SOCKET\n");
   return 2;
 }

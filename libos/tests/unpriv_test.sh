@@ -28,6 +28,7 @@ work=$(mktemp -d /run/nsgxl.XXXXXX)
 chmod 0755 "$work"
 U=nsgxlt-app-$BACKEND
 V=nsgxlt-other-$BACKEND
+W=nsgxlt-peer-$BACKEND # isolated: another user, in group nsgx
 holdpid=
 cleanup() {
   [ -n "$holdpid" ] && kill -KILL "$holdpid" 2>/dev/null
@@ -37,8 +38,11 @@ cleanup() {
 trap cleanup EXIT
 
 sysmon_setup "$work" "$BUILD"
-attack_make_users "$work" "$U" "$V"
+users=("$U" "$V")
+[ "$BACKEND" = isolated ] && users+=("$W")
+attack_make_users "$work" "${users[@]}"
 usermod -aG nsgx "$U"
+[ "$BACKEND" = isolated ] && usermod -aG nsgx "$W"
 uhome=$work/home-$U
 ustate=$uhome/state
 app=$work/app
@@ -156,6 +160,11 @@ else
   # /proc/PID/mem)".
   check "inproc, as documented: U reads the secret in its own process's memory" \
     grep -q "^$vpid: .* found$" "$work/scan.out"
+fi
+if [ "$BACKEND" = isolated ]; then
+  echo "  W (another user, in group nsgx) through the monitor:"
+  check "W: destroying any enclave but its own refused (handles are per connection)" \
+    runuser -u "$W" -- "$probe" foreign "$sock"
 fi
 echo "  V against U's process:"
 check "V: every access to U's library OS host refused" runuser -u "$V" -- "$probe" attack "$vpid"

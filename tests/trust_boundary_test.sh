@@ -30,67 +30,20 @@ chmod 0755 "$work"
 APP=nsgxtest-app
 OTHER=nsgxtest-other
 PEER=nsgxtest-peer
-getent passwd nsgx-monitor >/dev/null || made_monitor_user=1
-getent group nsgx >/dev/null || made_group=1
-monpid=
+source "$SRC/tests/lib/system_monitor.sh"
 cleanup() {
-  [ -n "$monpid" ] && kill -TERM "$monpid" 2>/dev/null && wait "$monpid" 2>/dev/null
-  attack_delete_users
-  # userdel refuses while a process of the user lives, and the enclave hosts
-  # outlive the monitor's TERM by a moment; the user is ours alone (made
-  # above), so its processes are too. A user left behind would make the
-  # package's CI stage see someone else's accounts.
-  if [ -n "${made_monitor_user:-}" ]; then
-    pkill -KILL -u nsgx-monitor 2>/dev/null
-    for _ in $(seq 50); do userdel nsgx-monitor >/dev/null 2>&1 && break; sleep 0.1; done
-    getent passwd nsgx-monitor >/dev/null && echo "trust_boundary: could not delete user nsgx-monitor" >&2
-    getent group nsgx-monitor >/dev/null && groupdel nsgx-monitor >/dev/null 2>&1
-  fi
-  [ -n "${made_group:-}" ] && groupdel nsgx >/dev/null 2>&1
+  sysmon_cleanup
   rm -rf "$work" "/tmp/nsgx-$app_uid" 2>/dev/null
 }
 app_uid=none
 trap cleanup EXIT
 
-"$SRC/scripts/install-service" --accounts-only || skip "cannot create the nsgx-monitor user and nsgx group"
+sysmon_setup "$work" "$BUILD"
 attack_make_users "$work" $APP $OTHER $PEER
 usermod -aG nsgx $APP
 usermod -aG nsgx $PEER
 app_uid=$(id -u $APP)
 mon_uid=$(id -u nsgx-monitor)
-as() {  # as USER COMMAND...: a clean login-less environment of that user
-  local u=$1
-  shift
-  runuser -u "$u" -- env -i HOME="$work/home-$u" PATH=/usr/bin:/bin "$@"
-}
-
-# The binaries as an installation has them: owned by root, in root's directories.
-install -d -m 0755 "$work/bin" "$work/evil"
-install -m 0755 "$BUILD/runtime/isolated/nsgx-monitor" "$BUILD/runtime/isolated/nsgx-enclave-host" "$work/bin/"
-printf '#!/bin/sh\ntouch %s/evil/host-ran\n' "$work" >"$work/evil/host"
-chmod 0755 "$work/evil/host"
-state=$work/state
-sock=$work/run/monitor.sock
-
-start_monitor() {  # start_monitor [OPTION...]
-  # A hostile environment: the system monitor must ignore all of it.
-  env NSGX_STATE_DIR="$work/evil/state" NSGX_ENCLAVE_HOST="$work/evil/host" NSGX_EPC_SIZE=64K \
-    "$work/bin/nsgx-monitor" --system --socket "$sock" --state-dir "$state" "$@" >>"$work/monitor.log" 2>&1 &
-  monpid=$!
-  for _ in $(seq 100); do
-    [ -S "$sock" ] && return 0
-    sleep 0.05
-  done
-  cat "$work/monitor.log"
-  return 1
-}
-stop_monitor() {
-  kill -TERM "$monpid"
-  wait "$monpid"
-  local rc=$?
-  monpid=
-  return $rc
-}
 
 # hold NAME ROOT -- CMD...: runs CMD under `trust_probe hold` (blocked in its
 # OCALL, its enclave host alive); then `held_line NAME KIND` reads what it

@@ -22,6 +22,20 @@
 //                                 ERRNO", "pages N ERRNO" (every EPC page
 //                                 held, SECS included), "holding", and keeps
 //                                 it all until a line arrives on stdin
+//   trust_probe scan PID...       reads every readable mapping of each PID
+//                                 through /proc/PID/mem, looking for the
+//                                 bytes on stdin (a secret the caller does not
+//                                 put on a command line); prints per PID
+//                                 "PID: N bytes in R regions, found|clean";
+//                                 exit 0 if clean everywhere, 1 if found,
+//                                 3 if a PID could not be read at all
+//   trust_probe connect SOCKET    connects to a monitor's socket; exit 0 only
+//                                 if refused
+//   trust_probe foreign SOCKET    a member of group nsgx acting on enclaves it
+//                                 did not create: creates and destroys one of
+//                                 its own (the control), then asks the monitor
+//                                 to destroy handles 0-255; exit 0 only if the
+//                                 control worked and every other was refused
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,12 +50,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -359,11 +376,98 @@ int quota(const char* path) {
 
 }  // namespace
 
+// ---- scan: is a secret anywhere in these processes' memory?
+
+int scan_one(pid_t pid, const std::string& needle) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  const int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (!maps || mem < 0) {
+    std::printf("%d: cannot read (%s)\n", pid, std::strerror(errno));
+    if (mem >= 0) close(mem);
+    return 3;
+  }
+  std::uint64_t bytes = 0, regions = 0;
+  bool found = false;
+  std::string line;
+  std::vector<char> buf(std::size_t{1} << 20);
+  while (std::getline(maps, line) && !found) {
+    unsigned long lo = 0, hi = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
+    if (line.find("[vvar") != std::string::npos) continue;  // not readable through mem
+    ++regions;
+    // Chunks overlapping by the needle's length, so none is missed at a seam.
+    for (unsigned long at = lo; at < hi && !found;) {
+      const std::size_t want = std::min<unsigned long>(buf.size(), hi - at);
+      const ssize_t n = pread(mem, buf.data(), want, static_cast<off_t>(at));
+      if (n <= 0) break;
+      bytes += static_cast<std::uint64_t>(n);
+      if (memmem(buf.data(), static_cast<std::size_t>(n), needle.data(), needle.size()) != nullptr) found = true;
+      if (static_cast<std::size_t>(n) < want || at + static_cast<unsigned long>(n) >= hi) break;
+      at += static_cast<unsigned long>(n) - (needle.size() - 1);
+    }
+  }
+  close(mem);
+  std::printf("%d: %llu bytes in %llu regions, %s\n", pid, static_cast<unsigned long long>(bytes),
+              static_cast<unsigned long long>(regions), found ? "found" : "clean");
+  return found ? 1 : 0;
+}
+
+int scan(char** pids) {
+  std::string needle((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  while (!needle.empty() && needle.back() == '\n') needle.pop_back();
+  if (needle.size() < 8) return 2;
+  int worst = 0;
+  for (; *pids != nullptr; ++pids) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(*pids));
+    if (pid == getpid()) continue;  // the one process that holds it on purpose
+    worst = std::max(worst, scan_one(pid, needle));
+  }
+  return worst;
+}
+
+int connect_only(const char* path) {
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+  const int rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  const int allowed = report("connect", rc);
+  close(fd);
+  return allowed;
+}
+
+int foreign(const char* path) {
+  std::uint64_t epc = 0;
+  const int fd = quota_connect(path, epc);
+  if (fd < 0) return 2;
+  const std::int64_t own = quota_create(fd, 0x200000000000ull, 0x2000);
+  const iso::Reply mine = quota_request(fd, iso::Op::kDestroy, static_cast<std::uint64_t>(own), {});
+  std::printf("  own enclave: handle %lld, destroyed: %d\n", static_cast<long long>(own), mine.err);
+  // kDestroy parses no body: a refusal can only be the handle's.
+  int refused = 0, allowed = 0;
+  for (std::uint64_t h = 0; h < 256; ++h) {
+    const iso::Reply r = quota_request(fd, iso::Op::kDestroy, h, {});
+    if (r.err == -EINVAL)
+      ++refused;
+    else
+      ++allowed;
+  }
+  std::printf("  destroy handles 0-255: %d refused (EINVAL), %d not\n", refused, allowed);
+  close(fd);
+  return own >= 0 && mine.err == 0 && allowed == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "attack") == 0) return attack(static_cast<pid_t>(std::atoi(argv[2])));
   if (argc == 4 && std::strcmp(argv[1], "listen") == 0) return listen_fake(argv[2], std::atoi(argv[3]));
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0 && std::strcmp(argv[3], "--") == 0) return hold(argv[2], argv + 4);
   if (argc == 3 && std::strcmp(argv[1], "quota") == 0) return quota(argv[2]);
-  std::fprintf(stderr, "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD... | quota SOCKET\n");
+  if (argc >= 3 && std::strcmp(argv[1], "scan") == 0) return scan(argv + 2);
+  if (argc == 3 && std::strcmp(argv[1], "connect") == 0) return connect_only(argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "foreign") == 0) return foreign(argv[2]);
+  std::fprintf(stderr,
+               "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD... | quota SOCKET | scan PID... | "
+               "connect SOCKET | foreign SOCKET\n");
   return 2;
 }

@@ -6,6 +6,11 @@ set -u
 NSGX=$1 THREADS=$2 HOSTILE=$3 W=$4
 rm -rf "$W"; mkdir -p "$W"
 source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
+# Under CPU contention for the whole test (tests/lib/cpu_hogs.sh): more
+# runnable threads than cores, so enclave threads are preempted anywhere.
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/cpu_hogs.sh"
+cpu_hogs_start "$(nproc)"
+trap cpu_hogs_stop EXIT
 cp "$THREADS" "$W/threads"
 
 build() {  # NAME MAX_THREADS
@@ -68,4 +73,5 @@ want=$'pthread_create 4: Resource temporarily unavailable\ncreated and joined 3\
 [ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; echo "--- wanted:"; echo "$want"; fail "limit"; }
 native=$("$W/threads" limit 6); [ "$native" = $'created and joined 6\nafter joining: pthread_create works' ] || fail "limit natively: $native"
 
+cpu_hogs_alive || fail "the CPU hogs did not last the test: it ran without contention"
 finish "threads"

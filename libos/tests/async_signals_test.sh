@@ -26,6 +26,7 @@ busy=()
 for _ in 1 2; do (while :; do :; done) & busy+=($!); done
 stop_busy() { for p in "${busy[@]}"; do kill "$p" 2>/dev/null; done; }
 trap stop_busy EXIT
+trap 'stop_busy; exit 1' TERM INT
 
 # How a command ended, "exit N" or "signal N", on descriptor 3.
 ended() {
@@ -35,8 +36,8 @@ ended() {
 
 same() {  # MODE
   local m=$1 native inside
-  native=$(ended timeout 30 "$W/async" "$m" 3>&1 > "$W/$m.native" 2>&1 < /dev/null)
-  inside=$(ended timeout 30 "$NSGX" run --enclave "$W/enclave" -- "$W/async" "$m" 3>&1 > "$W/$m.inside" 2>&1 < /dev/null)
+  native=$(ended timeout -k 5 30 "$W/async" "$m" 3>&1 > "$W/$m.native" 2>&1 < /dev/null)
+  inside=$(ended timeout -k 5 30 "$NSGX" run --enclave "$W/enclave" -- "$W/async" "$m" 3>&1 > "$W/$m.inside" 2>&1 < /dev/null)
   [ "$native" = "exit 0" ] || fail "$m: natively $native"
   [ "$native" = "$inside" ] || fail "$m: natively $native, inside $inside"
   cmp -s "$W/$m.native" "$W/$m.inside" || { diff "$W/$m.native" "$W/$m.inside"; fail "$m: output differs"; }

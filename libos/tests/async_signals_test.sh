@@ -36,8 +36,8 @@ ended() {
 
 same() {  # MODE
   local m=$1 native inside
-  native=$(ended timeout -k 5 30 "$W/async" "$m" 3>&1 > "$W/$m.native" 2>&1 < /dev/null)
-  inside=$(ended timeout -k 5 30 "$NSGX" run --enclave "$W/enclave" -- "$W/async" "$m" 3>&1 > "$W/$m.inside" 2>&1 < /dev/null)
+  native=$(ended timeout -k 5 60 "$W/async" "$m" 3>&1 > "$W/$m.native" 2>&1 < /dev/null)
+  inside=$(ended timeout -k 5 60 "$NSGX" run --enclave "$W/enclave" -- "$W/async" "$m" 3>&1 > "$W/$m.inside" 2>&1 < /dev/null)
   [ "$native" = "exit 0" ] || fail "$m: natively $native"
   [ "$native" = "$inside" ] || fail "$m: natively $native, inside $inside"
   cmp -s "$W/$m.native" "$W/$m.inside" || { diff "$W/$m.native" "$W/$m.inside"; fail "$m: output differs"; }

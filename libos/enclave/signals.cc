@@ -19,10 +19,12 @@
 
 #include <string>
 
+#include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
+#include "libos_t.h"
 #include "sgx_trts.h"
 
 namespace nsgx::libos {
@@ -34,6 +36,9 @@ constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9,
 constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slot answers nullptr
 constexpr uint64_t kMinSigstksz = 2048;
 constexpr long kSysPause = 34, kSysRtSigsuspend = 130;  // never restarted
+constexpr long kSysNanosleep = 35, kSysClockNanosleep = 230;  // never restarted (signal(7))
+constexpr long kSysFutex = 202;                               // restarted only without a timeout
+constexpr long kNotSyscall = -1;                              // deliver_signals after an interrupt
 constexpr uint64_t kSpareStack = uint64_t{64} * 1024;
 constexpr uint64_t kHandlerStackSpan = uint64_t{256} * 1024, kHandlerStackRoom = 8192;
 constexpr uint64_t kSsAutodisarm = 1u << 31;
@@ -191,7 +196,11 @@ bool enter_handler(sgx_cpu_context_t& c, ProgramThread* t, int sig, const SigInf
   m.fpstate = fp;
   f.uc.sigmask = old_mask;
   f.info = info;
-  __builtin_ia32_fxsave64(reinterpret_cast<void*>(fp));
+  if (s.interrupted)  // the program's state as the interrupt found it (signals_interrupt)
+    memcpy(reinterpret_cast<void*>(fp),
+           s.interrupted_fx + ((16 - (reinterpret_cast<uint64_t>(s.interrupted_fx) & 15)) & 15), kFxsaveSize);
+  else
+    __builtin_ia32_fxsave64(reinterpret_cast<void*>(fp));
   memcpy(reinterpret_cast<void*>(frame), &f, sizeof f);
   if ((a.flags & kSaOnstack) && (s.altstack.flags & kSsAutodisarm) != 0 && !was_on)
     s.altstack = KernelStack{0, kSsDisable, 0, 0};
@@ -335,7 +344,93 @@ bool deliverable(ProgramThread* t) {
   return ((__atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) | g_process_pending) & ~t->sig.mask) != 0;
 }
 
+uint8_t* aligned_fx(uint8_t* area) { return area + ((16 - (reinterpret_cast<uint64_t>(area) & 15)) & 15); }
+
+// The program's context goes back with the program's FS: an OCALL made on
+// the way (the alarm's clock) left the TCS's FS in effect, so the return
+// goes through libos_fs_stub's #UD, whose first phase loads it
+// (docs/libos.md, "The FS base across OCALLs"; as the system calls do).
+void resume_with_program_fs(ProgramThread* t, sgx_cpu_context_t& c) {
+  uint64_t fs0;
+  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
+  if (t->program_fs != 0 && fs0 != t->program_fs) {
+    t->resume_rip = c.rip;
+    c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
+  }
+}
+
+// Phase 2 of an interrupt that signals_interrupt kept: the same delivery
+// as at a system call's return, on the same stacks as a fault's.
+extern "C" int libos_interrupt_handler(sgx_exception_info_t* info) {
+  if (info->exception_valid != 0 ||
+      info->exception_vector != static_cast<sgx_exception_vector_t>(NSGX_INTERRUPT_VECTOR))
+    return EXCEPTION_CONTINUE_SEARCH;
+  ProgramThread* t = this_thread();
+  if (t == nullptr || !t->sig.interrupted) return EXCEPTION_CONTINUE_SEARCH;
+  sgx_cpu_context_t& c = info->cpu_context;
+  if (t->program_rsp != 0) {  // the first phase moved it (threads.h)
+    c.rsp = t->program_rsp;
+    t->program_rsp = 0;
+  }
+  const uint64_t rip = c.rip, rsp = c.rsp;
+  deliver_signals(c, kNotSyscall);
+  t->sig.interrupted = false;
+  if (c.rip == rip && c.rsp == rsp) {
+    // No handler entered (nothing deliverable after all, or ignored): the
+    // program continues with its FPU state as interrupted, loaded last —
+    // the library OS's code since may have used the SSE registers.
+    memcpy(aligned_fx(t->sig.fx), aligned_fx(t->sig.interrupted_fx), kFxsaveSize);
+    t->sig.fx_pending = true;
+  }
+  resume_with_program_fs(t, c);
+  finish_signals();
+  return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+// Might a signal be deliverable to `t`? Read without the locks and without
+// the clock (the first phase makes no OCALL): a request from the host, an
+// armed alarm, or a pending signal `t` does not block. The second phase
+// decides under the locks.
+bool might_deliver(const ProgramThread* t) {
+  if (g_host_word != nullptr && __atomic_load_n(g_host_word, __ATOMIC_ACQUIRE) != 0) return true;
+  if (__atomic_load_n(&g_alarm_deadline, __ATOMIC_ACQUIRE) != 0) return true;
+  const uint64_t pending =
+      __atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) | __atomic_load_n(&g_process_pending, __ATOMIC_ACQUIRE);
+  return (pending & ~t->sig.mask) != 0;
+}
+
 }  // namespace
+
+bool signal_deliverable(ProgramThread* t) { return deliverable(t); }
+
+int signals_interrupt(ProgramThread* t, nsgx_ssa_state_t* st) {
+  // Only the program's own instructions: the library OS's code, its
+  // system-call stubs and the trusted runtime keep their invariants
+  // (locks, the FS stub's pending RIP) — a signal for them waits for the
+  // next system call's return.
+  if (t->sig.interrupted || !program_code(st->rip) || !might_deliver(t)) return 0;
+  const auto* xs = static_cast<const uint8_t*>(nsgx_first_phase_xsave());
+  if (xs == nullptr || !sgx_is_within_enclave(xs, kFxsaveSize + 64)) return 0;
+  uint8_t* fx = aligned_fx(t->sig.interrupted_fx);
+  memcpy(fx, xs, kFxsaveSize);
+  // XSTATE_BV (the XSAVE header, SDM Vol. 1 13.4.2): a component in its
+  // initial state may not have been written — its initial values here.
+  uint64_t bv;
+  memcpy(&bv, xs + kFxsaveSize, 8);
+  if ((bv & 1) == 0) {  // x87: FCW 0x37F, the rest 0 (SDM Vol. 1 13.6)
+    memset(fx, 0, 24);
+    fx[0] = 0x7f, fx[1] = 0x03;
+    memset(fx + 32, 0, 128);
+  }
+  if ((bv & 2) == 0) memset(fx + 160, 0, 256);  // SSE: XMM0-15 zero
+  const uint64_t hsp = handler_stack_for(t, st->rsp);
+  if (hsp != 0) {
+    t->program_rsp = st->rsp;
+    st->rsp = hsp;
+  }
+  t->sig.interrupted = true;
+  return NSGX_FIRST_PHASE_SECOND;
+}
 
 void signals_main_stack(ProgramThread* main, uint64_t here, uint64_t size) {
   if (main == nullptr || size < 2 * kSpareStack) return;
@@ -350,7 +445,10 @@ uint64_t handler_stack_for(const ProgramThread* t, uint64_t rsp) {
   return 0;
 }
 
-bool install_signal_handlers() { return sgx_register_exception_handler(0, libos_fault_handler) != nullptr; }
+bool install_signal_handlers() {
+  return sgx_register_exception_handler(0, libos_fault_handler) != nullptr &&
+         sgx_register_exception_handler(0, libos_interrupt_handler) != nullptr;
+}
 
 long sys_rt_sigaction(uint64_t sig, uint64_t act_p, uint64_t oact, uint64_t size) {
   if (size != 8 || !valid(sig)) return fail(EINVAL);
@@ -447,6 +545,7 @@ long sys_kill(int64_t pid, uint64_t sig) {
   if (sig == 0) return 0;
   if (!valid(sig)) return fail(EINVAL);
   post_process(static_cast<int>(sig), kSiUser, g_program.pid);
+  wake_for_signal(nullptr);  // a thread waiting in the host looks at it
   return 0;
 }
 
@@ -455,14 +554,20 @@ long sys_tgkill(int64_t tgid, int64_t tid, uint64_t sig) {
   if (tgid != -1 && tgid != static_cast<int64_t>(g_program.pid)) return fail(ESRCH);
   if (sig > kNsig) return fail(EINVAL);
   bool found = false;
-  SpinGuard g(g_sig_lock);
-  for (uint32_t i = 0; i < kMaxThreads && !found; ++i) {
-    ProgramThread* th = thread_slot(i);
-    if (th == nullptr || th->tid != tid) continue;
-    found = true;
-    if (sig != 0 && !ignored(static_cast<int>(sig)))
-      __atomic_or_fetch(&th->sig.pending, bit(static_cast<int>(sig)), __ATOMIC_ACQ_REL);
+  const ProgramThread* woken = nullptr;
+  {
+    SpinGuard g(g_sig_lock);
+    for (uint32_t i = 0; i < kMaxThreads && !found; ++i) {
+      ProgramThread* th = thread_slot(i);
+      if (th == nullptr || th->tid != tid) continue;
+      found = true;
+      if (sig != 0 && !ignored(static_cast<int>(sig))) {
+        __atomic_or_fetch(&th->sig.pending, bit(static_cast<int>(sig)), __ATOMIC_ACQ_REL);
+        woken = th;
+      }
+    }
   }
+  if (woken != nullptr) wake_for_signal(woken);  // its wait in the host looks at it
   return found ? 0 : fail(ESRCH);
 }
 
@@ -517,9 +622,18 @@ void alarm_left(uint64_t& left, uint64_t& interval) {
 long arm(uint64_t value_ns, uint64_t interval_ns) {
   uint64_t now = 0;
   if (value_ns != 0 && !monotonic_ns(now)) return fail(EIO);
-  SpinGuard g(g_alarm_lock);
-  g_alarm_interval = value_ns == 0 ? 0 : interval_ns;
-  __atomic_store_n(&g_alarm_deadline, value_ns == 0 ? 0 : now + value_ns, __ATOMIC_RELEASE);
+  {
+    SpinGuard g(g_alarm_lock);
+    g_alarm_interval = value_ns == 0 ? 0 : interval_ns;
+    __atomic_store_n(&g_alarm_deadline, value_ns == 0 ? 0 : now + value_ns, __ATOMIC_RELEASE);
+  }
+  // The host's timer only wakes this enclave when the deadline passes (a
+  // thread that computes makes no system call to look at the clock): it
+  // interrupts the threads inside, whose entry reads the clock here. Set
+  // after the deadline, from a later clock reading, so it never fires
+  // before it; early, late or never is the host's choice, only the
+  // signal's timing depends on it.
+  (void)libos_timer_kick_ocall(value_ns, value_ns == 0 ? 0 : interval_ns);
   return 0;
 }
 }  // namespace
@@ -625,8 +739,9 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
       SpinGuard g(g_sig_lock);
       a = g_actions[sig];
     }
-    if (a.handler > 1 && static_cast<int64_t>(c.rax) == -EINTR && (a.flags & kSaRestart) && nr != kSysPause &&
-        nr != kSysRtSigsuspend) {
+    if (a.handler > 1 && nr >= 0 && static_cast<int64_t>(c.rax) == -EINTR && (a.flags & kSaRestart) &&
+        nr != kSysPause && nr != kSysRtSigsuspend && nr != kSysNanosleep && nr != kSysClockNanosleep &&
+        !(nr == kSysFutex && c.r10 != 0)) {
       // Interrupted: the handler returns to the `syscall` again (pause
       // and rt_sigsuspend never restart, as on Linux).
       c.rip -= 2;

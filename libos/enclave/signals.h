@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "libos/enclave/signal_frame.h"
+#include "nsgx_first_phase.h"
 #include "sgx_trts_exception.h"
 
 namespace nsgx::libos {
@@ -35,6 +36,10 @@ struct ThreadSignals {
   // stack): the SDK's handlers run only on the thread's own stack.
   uint64_t stack_low = 0, stack_high = 0, spare_sp = 0;
   uint8_t fx[kFxsaveSize + 16] = {};  // its 16-byte aligned copy lies inside
+  // An interrupt's second phase is running (signals_interrupt): the
+  // program's FPU state as the interrupt's AEX saved it, FXSAVE's layout.
+  bool interrupted = false;
+  uint8_t interrupted_fx[kFxsaveSize + 16] = {};
 };
 
 struct ProgramThread;
@@ -45,6 +50,19 @@ void signals_main_stack(ProgramThread* main, uint64_t here, uint64_t size);
 // main thread's spare area when the program is off its stack, else 0
 // (stay on it).
 uint64_t handler_stack_for(const ProgramThread* t, uint64_t rsp);
+
+// The first phase of an entry after an interrupt (nsgx_first_phase.h,
+// NSGX_INTERRUPT_VECTOR: the host re-entered instead of ERESUMEing, as it
+// does when a signal arrived for a thread inside): when the interrupted
+// RIP is the program's own code and a signal may be deliverable to `t`,
+// keeps the program's FPU state and asks for the second phase
+// (NSGX_FIRST_PHASE_SECOND), whose handler delivers it as at a system
+// call's return; else 0 (resume as interrupted: the library OS's own code
+// is never interrupted by a signal, which waits for the next safe point).
+int signals_interrupt(ProgramThread* t, nsgx_ssa_state_t* st);
+// A signal is deliverable to `t` now (the host's requests and the alarm
+// collected): a wait ends with EINTR.
+bool signal_deliverable(ProgramThread* t);
 
 // Registers the fault handler (after the system calls'). False if the
 // trusted runtime refuses it.

@@ -615,9 +615,9 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kSchedYield:
       return sys_sched_yield();
     case kNanosleep:
-      return sys_nanosleep(a0);
+      return sys_nanosleep(a0, a1);
     case kClockNanosleep:
-      return sys_clock_nanosleep(a0, a1, a2);
+      return sys_clock_nanosleep(a0, a1, a2, a3);
     case kSchedGetaffinity:
       return sys_sched_getaffinity(a0, a1, a2);
     case kRseq:
@@ -683,6 +683,7 @@ bool at_syscall(uint64_t rip) {
 extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
   ProgramThread* t = this_thread();
   if (t == nullptr) return 0;
+  if (vector == NSGX_INTERRUPT_VECTOR) return signals_interrupt(t, st);  // the host re-entered for a signal
   if (vector != SGX_EXCEPTION_VECTOR_UD) {
     // A fault: signals.cc's phase-2 handler makes it the program's signal,
     // on this TCS's stack for a started thread (as below).

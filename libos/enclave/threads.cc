@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <algorithm>
 #include <new>
 #include <string>
 
@@ -55,6 +56,11 @@ long fail(int e) { return -static_cast<long>(e); }
 bool program_buffer(uint64_t addr, uint64_t len) {
   return addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len);
 }
+
+// The longest a wait sleeps in the host before it looks for a signal: the
+// host's forwarded signals and the alarm do not wake the host's wait
+// (its event is the enclave's to set), so a wait looks every 50 ms.
+constexpr uint64_t kSignalPollMs = 50;
 
 uint64_t event_of(const ProgramThread* t) { return kEventTag | static_cast<uint64_t>(t - g_threads); }
 
@@ -180,15 +186,19 @@ long futex_wait(ProgramThread* t, uint64_t uaddr, uint32_t val, const struct tim
       (void)dequeue();
       check_exit_group();
     }
-    uint64_t ms = 0;
+    uint64_t ms = kSignalPollMs;
     if (deadline != nullptr) {
       struct timespec ts;
       if (!now(clk, ts)) return dequeue() ? 0 : fail(EINTR);  // no trustworthy time: give up as a signal would
       if (!before(ts, *deadline)) return dequeue() ? 0 : fail(ETIMEDOUT);
-      ms = ms_until(ts, *deadline);
+      ms = std::min(ms_until(ts, *deadline), kSignalPollMs);
     }
     // Woken early or late, by the waker or by the host: looked at again.
     if (!sleep_on_event(t, ms)) return dequeue() ? 0 : fail(EINTR);
+    // A signal to run (a handler's, or a default action that kills): the
+    // wait answers EINTR and the return of the call delivers it, as Linux
+    // does (restarted there under SA_RESTART when no timeout was given).
+    if (signal_deliverable(t)) return dequeue() ? 0 : fail(EINTR);
   }
 }
 
@@ -448,15 +458,26 @@ long sleep_until(int clk, const struct timespec& deadline) {
     struct timespec ts;
     if (!now(clk, ts)) return fail(EIO);
     if (!before(ts, deadline)) return 0;
-    (void)sleep_on_event(t, ms_until(ts, deadline));
+    (void)sleep_on_event(t, std::min(ms_until(ts, deadline), kSignalPollMs));
+    // Cut short by a signal to run, as Linux's nanosleep (never restarted).
+    if (signal_deliverable(t)) return fail(EINTR);
   }
 }
 
 }  // namespace
 
-long sys_nanosleep(uint64_t req) { return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req); }
+long sys_nanosleep(uint64_t req, uint64_t rem) { return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem); }
 
-long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req) {
+void wake_for_signal(const ProgramThread* t) {
+  if (t != nullptr) {
+    set_event(t);
+    return;
+  }
+  for (uint32_t i = 0; i < g_max; ++i)
+    if (__atomic_load_n(&g_threads[i].state, __ATOMIC_ACQUIRE) != kFree) set_event(&g_threads[i]);
+}
+
+long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem) {
   constexpr uint64_t kTimerAbstime = 1;
   if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME) return fail(EINVAL);
   if ((flags & ~kTimerAbstime) != 0) return fail(EINVAL);
@@ -467,7 +488,18 @@ long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req) {
     if (!now(static_cast<int>(clk), start)) return fail(EIO);
     if (!add(deadline, start)) return fail(EINVAL);
   }
-  return sleep_until(static_cast<int>(clk), deadline);
+  const long r = sleep_until(static_cast<int>(clk), deadline);
+  if (r != fail(EINTR) || rem == 0 || (flags & kTimerAbstime) != 0) return r;
+  // Interrupted: a relative sleep's time left, as Linux writes it.
+  struct timespec now_ts, left = {0, 0};
+  if (now(static_cast<int>(clk), now_ts) && before(now_ts, deadline)) {
+    left.tv_sec = deadline.tv_sec - now_ts.tv_sec;
+    left.tv_nsec = deadline.tv_nsec - now_ts.tv_nsec;
+    if (left.tv_nsec < 0) left.tv_nsec += 1000000000, left.tv_sec -= 1;
+  }
+  if (!program_buffer(rem, sizeof left)) return fail(EFAULT);
+  memcpy(reinterpret_cast<void*>(rem), &left, sizeof left);
+  return r;
 }
 
 long sys_sched_yield() {

@@ -70,6 +70,10 @@ void check_exit_group();
 // The slot at `i` (0: the main thread) while a thread holds it, else
 // nullptr; `i` beyond the table is nullptr too.
 ProgramThread* thread_slot(uint32_t i);
+// Wakes `t`'s wait in the host (a futex wait, nanosleep, pause), or every
+// thread's when `t` is nullptr: a signal was sent to it; the wait looks
+// at its pending signals and answers EINTR (signals.cc).
+void wake_for_signal(const ProgramThread* t);
 // Ends the program as killed by `sig` (signals.cc's default actions):
 // exit_group whose status libos_run answers as kKilledBySignal | sig.
 [[noreturn]] void exit_group_by_signal(int sig);
@@ -79,8 +83,8 @@ long sys_clone(const sgx_cpu_context_t& c);
 [[noreturn]] void sys_exit(uint64_t status);
 [[noreturn]] void sys_exit_group(uint64_t status);
 long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint64_t val3);
-long sys_nanosleep(uint64_t req);
-long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req);
+long sys_nanosleep(uint64_t req, uint64_t rem);
+long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem);
 long sys_sched_yield();
 long sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t mask);
 long sys_set_robust_list(uint64_t head, uint64_t len);

@@ -2,6 +2,8 @@
 #include "libos/host/signals.h"
 
 #include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <initializer_list>
@@ -12,8 +14,46 @@ namespace nsgx::libos_host {
 namespace {
 
 uint64_t* g_word = nullptr;  // in the window on the isolated backend: shared with the enclave
+sgx_enclave_id_t g_eid = 0;
+timer_t g_timer{};
+bool g_timer_made = false;
 
-void on_signal(int sig) { __atomic_or_fetch(g_word, uint64_t{1} << (sig - 1), __ATOMIC_SEQ_CST); }
+// The signal that interrupts the threads inside the enclave: the alarm's
+// timer sends it to the process, and a thread that took a forwarded
+// signal sends it to the others inside (a real-time signal: queued, never
+// one a program's terminal or peer sends).
+int kick_signal() { return SIGRTMIN + 4; }
+
+// This thread interrupted inside the enclave: re-enter it so that it can
+// deliver a signal to a program thread that computes (docs/libos.md,
+// "Signals": interrupts); sent on to the other threads inside unless this
+// is such a relay.
+void interrupt(siginfo_t* info, void* uc) {
+  (void)nsgx_interrupt_reentry(uc);
+  const bool relayed = info != nullptr && info->si_code == SI_TKILL && info->si_pid == getpid();
+  if (!relayed) (void)nsgx_signal_threads_inside(g_eid, kick_signal());
+}
+
+void on_signal(int sig, siginfo_t* info, void* uc) {
+  __atomic_or_fetch(g_word, uint64_t{1} << (sig - 1), __ATOMIC_SEQ_CST);
+  interrupt(info, uc);
+}
+
+void on_kick(int, siginfo_t* info, void* uc) { interrupt(info, uc); }
+
+bool install(int sig, void (*fn)(int, siginfo_t*, void*), int flags) {
+  struct sigaction a = {};
+  a.sa_sigaction = fn;
+  a.sa_flags = flags | SA_SIGINFO;
+  // The signals that re-enter are blocked while one runs (one SSA frame
+  // for the re-entry); nothing else: the re-entry's ENCLU and page faults
+  // are the inproc backend's own signals, which must get through.
+  sigemptyset(&a.sa_mask);
+  for (const int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGCHLD, SIGCONT, SIGURG, SIGWINCH})
+    sigaddset(&a.sa_mask, s);
+  sigaddset(&a.sa_mask, kick_signal());
+  return sigaction(sig, &a, nullptr) == 0;
+}
 
 }  // namespace
 
@@ -21,6 +61,8 @@ bool forward_signals(sgx_enclave_id_t eid) {
   g_word = static_cast<uint64_t*>(nsgx_untrusted_alloc(sizeof(uint64_t)));
   if (g_word == nullptr) return false;
   *g_word = 0;
+  g_eid = eid;
+  if (!install(kick_signal(), on_kick, SA_RESTART)) return false;
   if (libos_signals_init(eid, g_word) != SGX_SUCCESS) return false;
   // The signals that end a process by default interrupt this process's
   // blocking calls (no SA_RESTART): the OCALL answers EINTR and the
@@ -31,19 +73,13 @@ bool forward_signals(sgx_enclave_id_t eid) {
     struct sigaction a = {};
     if (sigaction(sig, nullptr, &a) != 0) return false;
     if (a.sa_handler == SIG_IGN) continue;  // ignored by whoever started us: never arrives, as natively
-    a.sa_handler = on_signal;
-    a.sa_flags = 0;
-    sigfillset(&a.sa_mask);
-    if (sigaction(sig, &a, nullptr) != 0) return false;
+    if (!install(sig, on_signal, 0)) return false;
   }
   for (const int sig : {SIGCHLD, SIGCONT, SIGURG, SIGWINCH}) {
     struct sigaction a = {};
     if (sigaction(sig, nullptr, &a) != 0) return false;
     if (a.sa_handler == SIG_IGN) continue;  // ignored by whoever started us: never arrives, as natively
-    a.sa_handler = on_signal;
-    a.sa_flags = SA_RESTART;
-    sigfillset(&a.sa_mask);
-    if (sigaction(sig, &a, nullptr) != 0) return false;
+    if (!install(sig, on_signal, SA_RESTART)) return false;
   }
   return true;
 }
@@ -51,3 +87,22 @@ bool forward_signals(sgx_enclave_id_t eid) {
 uint64_t* forwarded_signal_word() { return g_word; }
 
 }  // namespace nsgx::libos_host
+
+// The enclave's alarm (libos.edl): a POSIX timer on the monotonic clock
+// that sends kick_signal() to this process. What the enclave asks is a
+// wake-up only; a failure here delays its SIGALRM, nothing else.
+extern "C" void libos_timer_kick_ocall(uint64_t value_ns, uint64_t interval_ns) {
+  using namespace nsgx::libos_host;
+  if (!g_timer_made) {
+    struct sigevent ev = {};
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = kick_signal();
+    if (timer_create(CLOCK_MONOTONIC, &ev, &g_timer) != 0) return;
+    g_timer_made = true;
+  }
+  constexpr uint64_t kSec = 1000000000;
+  struct itimerspec t = {};
+  t.it_value = {static_cast<time_t>(value_ns / kSec), static_cast<long>(value_ns % kSec)};
+  t.it_interval = {static_cast<time_t>(interval_ns / kSec), static_cast<long>(interval_ns % kSec)};
+  (void)timer_settime(g_timer, 0, &t, nullptr);
+}

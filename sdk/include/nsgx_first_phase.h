@@ -48,8 +48,30 @@ NSGX_LAYOUT_ASSERT(offsetof(nsgx_ssa_state_t, rip) == 136 && offsetof(nsgx_ssa_s
 #define NSGX_FIRST_PHASE_DONE 1
 #define NSGX_FIRST_PHASE_SECOND 2
 
-/* `vector`: the exception's vector (SDM EXITINFO.VECTOR; 6 for #UD). */
+/* `vector` for an interrupt: the entry follows an AEX that EXITINFO does
+ * not report (SDM Vol. 3D 37.9.1.1: EXITINFO.VALID is 0 for an interrupt
+ * or any other exit that is not an exception the SECS reports) — a host
+ * that re-enters after an interrupt instead of ERESUMEing at once, as SGX
+ * software does to deliver a signal to a thread that computes. Not a
+ * vector (those are 8 bits). NSGX_FIRST_PHASE_DONE resumes with `state`;
+ * NSGX_FIRST_PHASE_SECOND runs the phase-2 handlers with
+ * exception_valid = 0 and exception_vector = NSGX_INTERRUPT_VECTOR (only
+ * then: an enclave whose first-phase handler does not ask never sees an
+ * interrupt in phase 2); 0 resumes the interrupted code as it was. */
+#define NSGX_INTERRUPT_VECTOR 0x100u
+
+/* `vector`: the exception's vector (SDM EXITINFO.VECTOR; 6 for #UD), or
+ * NSGX_INTERRUPT_VECTOR. */
 typedef int (*nsgx_first_phase_handler_t)(uint32_t vector, nsgx_ssa_state_t* state);
+
+/* While a first-phase handler runs: the interrupted state's XSAVE image
+ * in SSA frame 0 (its first 512 bytes are FXSAVE's layout, SDM Vol. 1
+ * 13.4.1; the XSAVE header at 512 says which components are not in their
+ * initial state), which the ERESUME after the handler loads. Read only —
+ * a library OS copies it to give a signal handler the interrupted FPU
+ * state. Meaningless (the frame of an earlier exit, or NULL) outside a
+ * first-phase handler's entry. */
+const void* nsgx_first_phase_xsave(void);
 
 /* Sets the enclave's one first-phase handler (NULL removes it). Returns 1,
  * or 0 if `handler` lies outside the enclave. */

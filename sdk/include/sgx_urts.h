@@ -93,6 +93,24 @@ sgx_status_t SGX_CDECL sgx_get_target_info(const sgx_enclave_id_t enclave_id, sg
 void* SGX_CDECL nsgx_untrusted_alloc(size_t size);
 void SGX_CDECL nsgx_untrusted_free(void* ptr);
 
+/* nestedsgx extension, for a signal handler installed with SA_SIGINFO
+ * (`ucontext` its third argument): when the signal interrupted this thread
+ * inside an enclave — the AEX's synthetic state at the AEP (RAX = ERESUME,
+ * RBX = the TCS, RCX = RIP = the AEP) — enters the enclave's exception
+ * handling for that interrupt (ECMD_EXCEPT on the same TCS, now CSSA 1, as
+ * after an exception; its handlers see EXITINFO.VALID clear), so that the
+ * enclave can act on the signal before the AEP's ERESUME, as SGX software
+ * delivers signals to enclave threads that compute. Returns 1 if it
+ * entered, 0 if the thread was not inside (or on the isolated backend,
+ * where the enclave runs in another process). The enclave decides what an
+ * interrupt means; an enclave that ignores it resumes unchanged. Block the
+ * other signals that call it while it runs (sa_mask). */
+int SGX_CDECL nsgx_interrupt_reentry(const void* ucontext);
+/* Sends `sig` (tgkill) to every other thread of this process that is
+ * inside an ECALL of `eid` (outermost ones; nested through an OCALL count
+ * once). Async-signal-safe. Returns how many threads it sent it to. */
+int SGX_CDECL nsgx_signal_threads_inside(sgx_enclave_id_t eid, int sig);
+
 /* nestedsgx extension: the SGX2 page operations the Linux driver offers
  * (SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, SGX_IOC_ENCLAVE_MODIFY_TYPES,
  * SGX_IOC_ENCLAVE_REMOVE_PAGES), for an enclave sgx_create_enclave made, on

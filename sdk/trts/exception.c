@@ -99,6 +99,14 @@ static int run_first_phase(uint8_t* gpr, uint32_t vector) {
   return r;
 }
 
+/* SSA frame 0's XSAVE image: the frame starts ssa_frame_size pages below
+ * the end of GPRSGX (SDM Vol. 3D 37.9: XSAVE area at the frame's start). */
+const void* nsgx_first_phase_xsave(void) {
+  const nsgx_td_t* td = nsgx_td();
+  if (td == NULL || td->ssa_gpr == 0) return NULL;
+  return (const void*)(uintptr_t)(td->ssa_gpr + GPRSGX_SIZE - (uint64_t)nsgx_gd.ssa_frame_size * 4096);
+}
+
 extern void nsgx_trts_exception_stage2(void);
 
 /* Phase 1, on a stack below the reserved area (entry.S). */
@@ -107,8 +115,13 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   uint8_t* gpr = (uint8_t*)td->ssa_gpr;
   uint32_t exitinfo;
   memcpy(&exitinfo, gpr + GPR_EXITINFO_OFF, 4);
-  if (!(exitinfo & 0x80000000u)) return SGX_SUCCESS; /* not an exception (an interrupt): resume as is */
-  if (run_first_phase(gpr, exitinfo & 0xff) == NSGX_FIRST_PHASE_DONE) {
+  /* EXITINFO.VALID clear: an interrupt (or an entry with nothing to
+   * handle, e.g. a second one before the ERESUME). Only the first-phase
+   * handler may want it (nsgx_first_phase.h); else resume as is. */
+  const int interrupt = !(exitinfo & 0x80000000u);
+  const int first = run_first_phase(gpr, interrupt ? NSGX_INTERRUPT_VECTOR : (exitinfo & 0xff));
+  if (interrupt && first != NSGX_FIRST_PHASE_SECOND) return SGX_SUCCESS;
+  if (first == NSGX_FIRST_PHASE_DONE) {
     /* Consumed; ERESUME continues with the frame as the handler left it. */
     exitinfo &= ~0x80000000u;
     memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
@@ -128,13 +141,15 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   sgx_exception_info_t* info = (sgx_exception_info_t*)at;
   memset(info, 0, sizeof *info);
   memcpy(&info->cpu_context, gpr, sizeof info->cpu_context);
-  info->exception_vector = (sgx_exception_vector_t)(exitinfo & 0xff);
-  info->exception_type = (sgx_exception_type_t)((exitinfo >> 8) & 7);
-  info->exception_valid = 1;
+  info->exception_vector = (sgx_exception_vector_t)(interrupt ? NSGX_INTERRUPT_VECTOR : (exitinfo & 0xff));
+  info->exception_type = (sgx_exception_type_t)(interrupt ? 0 : ((exitinfo >> 8) & 7));
+  info->exception_valid = interrupt ? 0 : 1;
   const sgx_report_t* self = sgx_self_report();
   if (self && (self->body.misc_select & 1)) /* EXINFO precedes GPRSGX in the frame */
     memcpy(&info->exinfo, gpr - sizeof(sgx_misc_exinfo_t), sizeof info->exinfo);
-  /* Consumed: a second ECMD_EXCEPT before the ERESUME finds nothing to do. */
+  /* Consumed: a second ECMD_EXCEPT before the ERESUME finds nothing to do
+   * (for an interrupt, the first-phase handler sees RIP at stage 2, not
+   * where it asks for a second phase). */
   exitinfo &= ~0x80000000u;
   memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
   /* Resume into phase 2 with RSP and RDI at the info. */

@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -467,6 +468,36 @@ void install_sigtrap_once() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTRAP, &sa, &g_prev_sigtrap);
   });
+}
+
+// The threads inside an outermost ECALL, for nsgx_signal_threads_inside:
+// fixed slots a signal handler reads without a lock.
+struct InsideSlot {
+  std::atomic<sgx_enclave_id_t> eid{0};
+  std::atomic<pid_t> tid{0};
+};
+constexpr std::size_t kInsideSlots = 1024;
+InsideSlot g_inside[kInsideSlots];
+
+// Claims a slot for this thread in `eid` (none left: the thread is not
+// signalled, only a liveness loss). Returns the slot or -1.
+long enter_inside(sgx_enclave_id_t eid) {
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  for (std::size_t i = 0; i < kInsideSlots; ++i) {
+    pid_t free_tid = 0;
+    if (g_inside[i].tid.compare_exchange_strong(free_tid, -1)) {
+      g_inside[i].eid.store(eid);
+      g_inside[i].tid.store(tid);
+      return static_cast<long>(i);
+    }
+  }
+  return -1;
+}
+
+void leave_inside(long slot) {
+  if (slot < 0) return;
+  g_inside[slot].eid.store(0);
+  g_inside[slot].tid.store(0);
 }
 
 // The SECS for an image (the untrusted side's choice of base and size;
@@ -1067,6 +1098,7 @@ sgx_status_t call_enclave(Enclave* const e, const sgx_enclave_id_t eid, const lo
   }
   bool returned = false;
   sgx_status_t result = SGX_ERROR_UNEXPECTED;
+  const long inside = borrowed ? enter_inside(eid) : -1;
   if (e->client) {
     t_active.push_back({eid, tcs, ursp, slot, ocall_table});
     result = isolated_call(*e, slot, index, ms, ocall_table, ursp);
@@ -1082,6 +1114,7 @@ sgx_status_t call_enclave(Enclave* const e, const sgx_enclave_id_t eid, const lo
     t_active.pop_back();
     result = ctx.status;
   }
+  leave_inside(inside);
   if (!returned && result != SGX_ERROR_ENCLAVE_LOST) {
     // An exception the enclave did not handle, or no usable TCS: the
     // enclave cannot continue (the SDK's SGX_ERROR_ENCLAVE_CRASHED).
@@ -1253,6 +1286,39 @@ extern "C" sgx_status_t nsgx_enclave_exception_counts(sgx_enclave_id_t eid, uint
   *in_host = e->host_turnarounds.load(std::memory_order_relaxed);
   *in_application = e->app_exception_entries.load(std::memory_order_relaxed);
   return SGX_SUCCESS;
+}
+
+extern "C" int nsgx_interrupt_reentry(const void* ucontext) {
+  const auto* uc = static_cast<const ucontext_t*>(ucontext);
+  if (uc == nullptr) return 0;
+  const auto reg = [&](int r) { return static_cast<std::uint64_t>(uc->uc_mcontext.gregs[r]); };
+  // The synthetic state after an AEX (SDM Vol. 3D 37.4): RAX = ERESUME,
+  // RCX = RIP = the AEP. Checked before t_active is read: only a thread
+  // at the AEP is inside enter(), where t_active does not change.
+  if (reg(REG_RAX) != 3 || reg(REG_RCX) != reg(REG_RIP) || t_active.empty() || t_active.back().tcs != reg(REG_RBX) ||
+      t_active.back().ursp != 0)  // isolated: never at an AEP in this process
+    return 0;
+  static const vdso_fn vdso = find_vdso();
+  if (vdso == nullptr) return 0;
+  // No Enclave: the handler takes no lock (counters and the exit gate's
+  // offer are left out; the entry exits by the trap path).
+  if (!run_exception_handling(vdso, t_active.back().tcs, nullptr)) {
+    // The exception entry refused or crashed: the ERESUME that follows
+    // fails as it would after any crash, and the call reports it.
+    t_fault = Fault{true, 0, 0, 0};
+  }
+  return 1;
+}
+
+extern "C" int nsgx_signal_threads_inside(sgx_enclave_id_t eid, int sig) {
+  const pid_t self = static_cast<pid_t>(syscall(SYS_gettid)), pid = getpid();
+  int sent = 0;
+  for (auto& s : g_inside) {
+    const pid_t tid = s.tid.load();
+    if (tid <= 0 || tid == self || s.eid.load() != eid) continue;
+    if (syscall(SYS_tgkill, pid, tid, sig) == 0) ++sent;
+  }
+  return sent;
 }
 
 extern "C" void* nsgx_untrusted_alloc(size_t size) {

@@ -680,6 +680,13 @@ bool at_syscall(uint64_t rip) {
 
 // Phase 1 (nsgx_first_phase.h): only arch_prctl's FS, which needs ERESUME.
 extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
+  // A zero-fill page deferred to its first touch (user_region.h), touched
+  // by the program or by the library OS on its behalf: accepted here, and
+  // ERESUME retries the access (vector 14: #PF, SDM Vol. 3A Table 6-1).
+  uint64_t maddr = 0;
+  uint32_t errcd = 0;
+  if (vector == 14 && nsgx_first_phase_exinfo(&maddr, &errcd) != 0 && commit_on_fault(maddr))
+    return NSGX_FIRST_PHASE_DONE;
   ProgramThread* t = this_thread();
   if (t == nullptr) return 0;
   if (vector != SGX_EXCEPTION_VECTOR_UD) {

@@ -55,6 +55,11 @@ struct Region {
   uint64_t hint = 0;
 };
 Region g_region;
+
+// A bit read outside the lock (commit_on_fault): one byte, loaded whole.
+bool bit_relaxed(const uint8_t* m, uint64_t i) {
+  return ((__atomic_load_n(&m[i / 8], __ATOMIC_RELAXED) >> (i % 8)) & 1) != 0;
+}
 // The maps' lock (spin_lock.h's order): every function below that reads or
 // changes them takes it; the *_locked ones expect it held.
 SpinLock g_region_lock;
@@ -175,6 +180,12 @@ void defer_pages(uint64_t first, uint64_t n) {
 bool commit_on_fault(uint64_t addr) {
   if (!in_region(addr, 1)) return false;
   const uint64_t i = page_index(reinterpret_cast<void*>(addr));
+  // Looked at before the lock: a fault under the lock (an EACCEPT whose
+  // EAUG the host refused — the EPC is full) must not wait for it here.
+  // make_usable clears the mark before its EACCEPT, so such a fault is
+  // never a deferred page's: it goes on to phase 2 (the enclave is lost,
+  // as it was before deferral) instead of spinning forever.
+  if (!bit_relaxed(g_region.deferred, i)) return false;
   SpinGuard g(g_region_lock);
   // Only a deferred page of the program's: a fault anywhere else (a page
   // released, PROT_NONE, the library OS's) stays the fault it is.

@@ -27,6 +27,7 @@
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_poll.h"
+#include "libos/enclave/syscalls_shm.h"
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/syscalls_sys.h"
 #include "libos/enclave/threads.h"
@@ -67,6 +68,9 @@ enum : long {
   kSelect = 23,
   kSchedYield = 24,
   kMadvise = 28,
+  kShmget = 29,
+  kShmat = 30,
+  kShmctl = 31,
   kDup = 32,
   kDup2 = 33,
   kPause = 34,
@@ -99,6 +103,7 @@ enum : long {
   kWait4 = 61,
   kKill = 62,
   kUname = 63,
+  kShmdt = 67,
   kFcntl = 72,
   kFsync = 74,
   kFdatasync = 75,
@@ -633,6 +638,14 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_sysinfo(a0);
     case kPrctl:
       return sys_prctl(a0, a1, a2, a3, a4);
+    case kShmget:
+      return sys_shmget(static_cast<int64_t>(a0), a1, a2);
+    case kShmat:
+      return sys_shmat(static_cast<int64_t>(a0), a1, a2);
+    case kShmctl:
+      return sys_shmctl(static_cast<int64_t>(a0), a1, a2);
+    case kShmdt:
+      return sys_shmdt(a0);
     case kSendfile:
       return sys_sendfile(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2, a3);
     case kUname:

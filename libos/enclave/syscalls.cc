@@ -23,6 +23,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/syscall_rewrite.h"
+#include "libos/enclave/syscalls_hints.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
@@ -30,6 +31,7 @@
 #include "libos/enclave/syscalls_shm.h"
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/syscalls_sys.h"
+#include "libos/enclave/syscalls_timerfd.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/manifest/manifest.h"
@@ -111,6 +113,10 @@ enum : long {
   kUnlink = 87,
   kGetcwd = 79,
   kChdir = 80,
+  kMkdir = 83,
+  kGetpriority = 140,
+  kSetpriority = 141,
+  kFadvise64 = 221,
   kReadlink = 89,
   kUmask = 95,
   kGettimeofday = 96,
@@ -148,7 +154,9 @@ enum : long {
   kPpoll = 271,
   kSetRobustList = 273,
   kEpollPwait = 281,
+  kTimerfdCreate = 283,
   kEventfd = 284,
+  kTimerfdSettime = 286,
   kAccept4 = 288,
   kEventfd2 = 290,
   kEpollCreate1 = 291,
@@ -638,6 +646,18 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_sysinfo(a0);
     case kPrctl:
       return sys_prctl(a0, a1, a2, a3, a4);
+    case kTimerfdCreate:
+      return sys_timerfd_create(a0, a1);
+    case kTimerfdSettime:
+      return sys_timerfd_settime(static_cast<int64_t>(a0), a1, a2, a3);
+    case kGetpriority:
+      return sys_getpriority(a0, a1);
+    case kSetpriority:
+      return sys_setpriority(a0, a1, static_cast<int64_t>(a2));
+    case kFadvise64:
+      return sys_fadvise64(static_cast<int64_t>(a0), static_cast<int64_t>(a1), static_cast<int64_t>(a2), a3);
+    case kMkdir:
+      return sys_mkdir(a0, a1);
     case kShmget:
       return sys_shmget(static_cast<int64_t>(a0), a1, a2);
     case kShmat:

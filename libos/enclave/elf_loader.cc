@@ -140,7 +140,19 @@ bool load_elf(std::string_view path, const uint8_t* file, uint64_t size, bool al
     // needs the host's EMODPR. So pages are RW, plus X where the segment
     // is executable (docs/libos.md: W^X is not enforced).
     const uint64_t p0 = (ph.p_vaddr - lo) / kPage, p1 = (ph.p_vaddr - lo + ph.p_memsz + kPage - 1) / kPage;
-    if (!make_usable(first + p0, p1 - p0, (ph.p_flags & PF_X) != 0)) {
+    // A segment's pages past its file bytes (.bss) are zero-filled on
+    // demand (user_region.h: defer_pages): a large .bss costs no EPC until
+    // the program touches it.
+    const bool x = (ph.p_flags & PF_X) != 0;
+    const uint64_t pf = (ph.p_vaddr - lo + ph.p_filesz + kPage - 1) / kPage;
+    // Only a large .bss (1 MiB and more, as syscalls_mm.cc's anonymous
+    // mappings): a small one may hold what the library OS writes while it
+    // cannot take a fault — a signal's alternate stack (libos_signals
+    // crashed with a 64 KiB one deferred).
+    constexpr uint64_t kDeferFrom = 256;
+    const uint64_t eager_end = x || pf > p1 || p1 - pf < kDeferFrom ? p1 : pf;
+    if (eager_end < p1) defer_pages(first + eager_end, p1 - eager_end);
+    if (!make_usable(first + p0, eager_end - p0, x)) {
       release_pages(first, n);
       why = name + ": EACCEPT failed";
       return false;

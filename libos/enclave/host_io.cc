@@ -72,6 +72,18 @@ long host_eventfd(uint32_t initval, int flags) {
   return new_host_fd("eventfd2", st, r);
 }
 
+long host_timerfd_create(int clockid, int flags) {
+  int64_t r = -1;
+  const sgx_status_t st = libos_timerfd_create_ocall(&r, clockid, flags);
+  return new_host_fd("timerfd_create", st, r);
+}
+
+long host_timerfd_settime(int host, int flags, const int64_t value[4], int64_t old[4]) {
+  int64_t r = -1;
+  const sgx_status_t st = libos_timerfd_settime_ocall(&r, host, flags, value, old);
+  return checked("timerfd_settime", st, r, 0);
+}
+
 long host_dup(int host) {
   int64_t r = -1;
   const sgx_status_t st = libos_dup_ocall(&r, host);

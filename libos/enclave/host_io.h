@@ -30,6 +30,9 @@ constexpr uint32_t kMaxSockaddr = 128;
 
 long host_pipe2(int flags, int fds[2]);
 long host_eventfd(uint32_t initval, int flags);
+// The old setting's four words are the host's, not yet checked.
+long host_timerfd_create(int clockid, int flags);
+long host_timerfd_settime(int host, int flags, const int64_t value[4], int64_t old[4]);
 long host_dup(int host);
 long host_ioctl_int(int host, uint64_t request, int32_t* value);
 long host_socket(int domain, int type, int protocol);

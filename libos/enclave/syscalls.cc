@@ -23,12 +23,15 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/syscall_rewrite.h"
+#include "libos/enclave/syscalls_hints.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_poll.h"
+#include "libos/enclave/syscalls_shm.h"
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/syscalls_sys.h"
+#include "libos/enclave/syscalls_timerfd.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/enclave/xstate.h"
@@ -68,6 +71,9 @@ enum : long {
   kSelect = 23,
   kSchedYield = 24,
   kMadvise = 28,
+  kShmget = 29,
+  kShmat = 30,
+  kShmctl = 31,
   kDup = 32,
   kDup2 = 33,
   kPause = 34,
@@ -100,6 +106,7 @@ enum : long {
   kWait4 = 61,
   kKill = 62,
   kUname = 63,
+  kShmdt = 67,
   kFcntl = 72,
   kFsync = 74,
   kFdatasync = 75,
@@ -107,6 +114,10 @@ enum : long {
   kUnlink = 87,
   kGetcwd = 79,
   kChdir = 80,
+  kMkdir = 83,
+  kGetpriority = 140,
+  kSetpriority = 141,
+  kFadvise64 = 221,
   kReadlink = 89,
   kUmask = 95,
   kGettimeofday = 96,
@@ -144,7 +155,9 @@ enum : long {
   kPpoll = 271,
   kSetRobustList = 273,
   kEpollPwait = 281,
+  kTimerfdCreate = 283,
   kEventfd = 284,
+  kTimerfdSettime = 286,
   kAccept4 = 288,
   kEventfd2 = 290,
   kEpollCreate1 = 291,
@@ -634,6 +647,26 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_sysinfo(a0);
     case kPrctl:
       return sys_prctl(a0, a1, a2, a3, a4);
+    case kTimerfdCreate:
+      return sys_timerfd_create(a0, a1);
+    case kTimerfdSettime:
+      return sys_timerfd_settime(static_cast<int64_t>(a0), a1, a2, a3);
+    case kGetpriority:
+      return sys_getpriority(a0, a1);
+    case kSetpriority:
+      return sys_setpriority(a0, a1, static_cast<int64_t>(a2));
+    case kFadvise64:
+      return sys_fadvise64(static_cast<int64_t>(a0), static_cast<int64_t>(a1), static_cast<int64_t>(a2), a3);
+    case kMkdir:
+      return sys_mkdir(a0, a1);
+    case kShmget:
+      return sys_shmget(static_cast<int64_t>(a0), a1, a2);
+    case kShmat:
+      return sys_shmat(static_cast<int64_t>(a0), a1, a2);
+    case kShmctl:
+      return sys_shmctl(static_cast<int64_t>(a0), a1, a2);
+    case kShmdt:
+      return sys_shmdt(a0);
     case kSendfile:
       return sys_sendfile(static_cast<int64_t>(a0), static_cast<int64_t>(a1), a2, a3);
     case kUname:
@@ -681,6 +714,13 @@ bool at_syscall(uint64_t rip) {
 
 // Phase 1 (nsgx_first_phase.h): only arch_prctl's FS, which needs ERESUME.
 extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
+  // A zero-fill page deferred to its first touch (user_region.h), touched
+  // by the program or by the library OS on its behalf: accepted here, and
+  // ERESUME retries the access (vector 14: #PF, SDM Vol. 3A Table 6-1).
+  uint64_t maddr = 0;
+  uint32_t errcd = 0;
+  if (vector == 14 && nsgx_first_phase_exinfo(&maddr, &errcd) != 0 && commit_on_fault(maddr))
+    return NSGX_FIRST_PHASE_DONE;
   ProgramThread* t = this_thread();
   if (t == nullptr) return 0;
   if (vector == NSGX_INTERRUPT_VECTOR) return signals_interrupt(t, st);  // the host re-entered for a signal

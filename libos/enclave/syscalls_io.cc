@@ -62,6 +62,12 @@ long install(int host, StreamKind k, bool cloexec, int domain) {
   return fd;
 }
 
+}  // namespace
+
+long install_stream(int host, StreamKind k, bool cloexec) { return install(host, k, cloexec, 0); }
+
+namespace {
+
 // Installs a pair; both or neither (the host's descriptors are closed).
 long install_pair(const int host[2], StreamKind k, bool cloexec, int domain, uint64_t out) {
   const long a = install(host[0], k, cloexec, domain);

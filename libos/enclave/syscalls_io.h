@@ -28,6 +28,9 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg);
 long sys_ioctl(int64_t fd, uint64_t request, uint64_t arg);
 long sys_pipe2(uint64_t fds, uint64_t flags);
 long sys_eventfd2(uint64_t initval, uint64_t flags);
+// Records host descriptor `host` as the program's lowest free descriptor of
+// kind `k` (closed if the table is full).
+long install_stream(int host, StreamKind k, bool cloexec);
 long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol);
 long sys_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t sv);
 long sys_bind_connect(bool connect, int64_t fd, uint64_t addr, uint64_t len);

@@ -29,6 +29,10 @@ namespace {
 constexpr uint64_t kProtExec = 0x4;
 constexpr uint64_t kMapShared = 0x1, kMapPrivate = 0x2, kMapSharedValidate = 0x3, kMapTypeMask = 0xf;
 constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kMapFixedNoreplace = 0x100000;
+// Anonymous mappings from this size on are zero-filled on demand
+// (defer_pages): each page then costs an exception at its first touch, so
+// small ones (glibc's malloc chunks, thread stacks) are accepted at once.
+constexpr uint64_t kDeferFrom = 256;  // pages: 1 MiB
 
 using sc::err;
 
@@ -104,8 +108,26 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
     return static_cast<long>(reinterpret_cast<uint64_t>(at));
   }
   // make_usable zeroes every page (fresh from EAUG, or cleared): the
-  // mapping's tail past the file's end reads zero.
-  if (!make_usable(first, n, (prot & kProtExec) != 0)) {
+  // mapping's tail past the file's end reads zero. Pages that are only
+  // zeros — a large anonymous mapping (ld.so's .bss of a library:
+  // libceph-common's is 136 MiB), the part of a trusted file's mapping past
+  // its end (ld.so maps a library's whole span from its file) — are
+  // accepted at their first touch instead (defer_pages), unless executable.
+  uint64_t eager = n;
+  if ((prot & kProtExec) == 0) {
+    if (f == nullptr && n >= kDeferFrom) {
+      eager = 0;
+    } else if (f != nullptr && f->kind == FdKind::kTrusted) {
+      const uint64_t size = f->copy->size;
+      const uint64_t file_pages = off >= size ? 0 : (size - off + kPage - 1) / kPage;
+      eager = file_pages < n ? file_pages : n;
+    }
+  }
+  if (eager < n) {
+    if (!was_owned) set_program_owned(first + eager, n - eager, true);
+    defer_pages(first + eager, n - eager);
+  }
+  if (!make_usable(first, eager, (prot & kProtExec) != 0)) {
     if (!was_owned) release_pages(first, n);
     return err(ENOMEM);
   }

@@ -282,6 +282,21 @@ long sys_chdir(uint64_t pathp) {
   return trace_refusal("chdir", path, ENOENT);
 }
 
+// Directories are not made (the manifest names files, not places to make
+// them): a path that exists inside — a directory leading to a trusted or
+// allowed file, or such a file, or an encrypted entry — is EEXIST, which is what a program that
+// makes its file's directory first (fio) accepts; anything else EACCES.
+long sys_mkdir(uint64_t pathp, uint64_t mode) {
+  (void)mode;
+  std::string path;
+  if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;
+  if (kind_of(path) != Kind::kNone) return err(EEXIST);
+  // An `sgx.encrypted_files` entry (or a path under it) names where
+  // protected files live: a directory the manifest expects to exist.
+  if (g_program.manifest->encrypted(path) != nullptr) return err(EEXIST);
+  return trace_refusal("mkdir", path, EACCES);
+}
+
 long sys_getcwd(uint64_t buf, uint64_t size) {
   const std::string now = cwd();
   if (size < now.size() + 1) return err(ERANGE);

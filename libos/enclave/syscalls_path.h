@@ -42,6 +42,7 @@ long sys_getcwd(uint64_t buf, uint64_t size);
 // else ENOENT. The host's working directory does not change (every path
 // reaches the host absolute).
 long sys_chdir(uint64_t path);
+long sys_mkdir(uint64_t path, uint64_t mode);
 long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
 
 }  // namespace nsgx::libos

@@ -51,9 +51,15 @@ struct Region {
   uint8_t* used = nullptr;      // bit per page: handed out
   uint8_t* exec = nullptr;      // bit per page: EMODPEd executable
   uint8_t* program = nullptr;   // bit per page: the program's own (a subset of used)
+  uint8_t* deferred = nullptr;  // bit per page: to be accepted at first touch (not accepted)
   uint64_t hint = 0;
 };
 Region g_region;
+
+// A bit read outside the lock (commit_on_fault): one byte, loaded whole.
+bool bit_relaxed(const uint8_t* m, uint64_t i) {
+  return ((__atomic_load_n(&m[i / 8], __ATOMIC_RELAXED) >> (i % 8)) & 1) != 0;
+}
 // The maps' lock (spin_lock.h's order): every function below that reads or
 // changes them takes it; the *_locked ones expect it held.
 SpinLock g_region_lock;
@@ -71,7 +77,8 @@ bool region_init() {
   g_region.used = static_cast<uint8_t*>(calloc(1, bytes));
   g_region.exec = static_cast<uint8_t*>(calloc(1, bytes));
   g_region.program = static_cast<uint8_t*>(calloc(1, bytes));
-  return g_region.accepted && g_region.used && g_region.exec && g_region.program;
+  g_region.deferred = static_cast<uint8_t*>(calloc(1, bytes));
+  return g_region.accepted && g_region.used && g_region.exec && g_region.program && g_region.deferred;
 }
 
 uint8_t* region_base() { return g_region.base; }
@@ -93,6 +100,7 @@ namespace {
 bool make_usable_locked(uint64_t first, uint64_t n, bool x) {
   for (uint64_t i = first; i < first + n; ++i) {
     uint8_t* p = g_region.base + i * kPage;
+    set_bit(g_region.deferred, i, false);
     if (!bit(g_region.accepted, i)) {
       namespace f = sgx::secinfo_flags;
       const AlignedSecinfo si{{f::kR | f::kW | f::kPending | f::page_type(sgx::PageType::kReg), {}}};
@@ -138,6 +146,7 @@ void release_pages_locked(uint64_t first, uint64_t n) {
   for (uint64_t k = first; k < first + n; ++k) {
     set_bit(g_region.used, k, false);
     set_bit(g_region.program, k, false);
+    set_bit(g_region.deferred, k, false);
   }
   if (first < g_region.hint) g_region.hint = first;
 }
@@ -151,8 +160,44 @@ bool make_usable(uint64_t first, uint64_t n, bool x) {
 
 void clear_accepted(uint64_t first, uint64_t n) {
   SpinGuard g(g_region_lock);
-  for (uint64_t i = first; i < first + n; ++i)
+  for (uint64_t i = first; i < first + n; ++i) {
+    set_bit(g_region.deferred, i, false);  // PROT_NONE: a touch is the program's fault
     if (bit(g_region.accepted, i)) memset(g_region.base + i * kPage, 0, kPage);
+  }
+}
+
+void defer_pages(uint64_t first, uint64_t n) {
+  SpinGuard g(g_region_lock);
+  for (uint64_t i = first; i < first + n; ++i) {
+    if (bit(g_region.accepted, i)) {
+      memset(g_region.base + i * kPage, 0, kPage);
+    } else {
+      set_bit(g_region.deferred, i, true);
+    }
+  }
+}
+
+bool commit_on_fault(uint64_t addr) {
+  if (!in_region(addr, 1)) return false;
+  const uint64_t i = page_index(reinterpret_cast<void*>(addr));
+  // Looked at before the lock: a fault under the lock (an EACCEPT whose
+  // EAUG the host refused — the EPC is full) must not wait for it here.
+  // make_usable clears the mark before its EACCEPT, so such a fault is
+  // never a deferred page's: it goes on to phase 2 (the enclave is lost,
+  // as it was before deferral) instead of spinning forever.
+  if (!bit_relaxed(g_region.deferred, i)) return false;
+  SpinGuard g(g_region_lock);
+  // Only a deferred page of the program's: a fault anywhere else (a page
+  // released, PROT_NONE, the library OS's) stays the fault it is.
+  if (!bit(g_region.deferred, i) || !bit(g_region.program, i) || bit(g_region.accepted, i)) return false;
+  return make_usable_locked(i, 1, bit(g_region.exec, i));
+}
+
+uint64_t deferred_pages() {
+  SpinGuard g(g_region_lock);
+  uint64_t n = 0;
+  for (uint64_t i = 0; i < g_region.pages; ++i) n += bit(g_region.deferred, i) ? 1 : 0;
+  return n;
 }
 
 bool make_present(uint64_t first, uint64_t n, bool x) {

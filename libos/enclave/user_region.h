@@ -33,6 +33,21 @@ bool make_usable(uint64_t first, uint64_t n, bool x);
 // the rest as they are.
 void clear_accepted(uint64_t first, uint64_t n);
 bool make_present(uint64_t first, uint64_t n, bool x);
+// Zero-fill on demand (a large anonymous mapping, a .bss, the span ld.so
+// reserves for a library past its file's end): pages of [first, first + n)
+// accepted before are cleared, the others are marked to be accepted at
+// their first touch (commit_on_fault) instead of now — the program touches
+// little of a 136 MiB .bss, and accepting it all would take that much EPC
+// (past the isolated monitor's EPC the enclave is lost). make_usable,
+// make_present and release clear the mark.
+void defer_pages(uint64_t first, uint64_t n);
+// The first phase's answer to a #PF at `addr` (EXINFO.MADDR): if its page
+// is the program's and deferred, accepts it (zero) and returns true — the
+// access is then retried; false for every other fault (the signal path).
+// Runs on the exception-entry stack: no allocation, no OCALL.
+bool commit_on_fault(uint64_t addr);
+// Pages deferred and not yet accepted (tests of the region's accounting).
+uint64_t deferred_pages();
 // Makes the pages of [first, first + n) that are already usable executable
 // too (EMODPE); the others become so when made usable.
 void make_executable(uint64_t first, uint64_t n);

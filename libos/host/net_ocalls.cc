@@ -8,10 +8,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "libos_u.h"
@@ -33,6 +35,17 @@ int64_t libos_pipe2_ocall(int32_t* rfd, int32_t* wfd, int32_t flags) {
 }
 
 int64_t libos_eventfd_ocall(uint32_t initval, int32_t flags) { return answer(::eventfd(initval, flags)); }
+
+int64_t libos_timerfd_create_ocall(int32_t clockid, int32_t flags) { return answer(::timerfd_create(clockid, flags)); }
+
+int64_t libos_timerfd_settime_ocall(int32_t fd, int32_t flags, const void* value, void* old) {
+  struct itimerspec v, o;
+  memcpy(&v, value, sizeof v);
+  memset(&o, 0, sizeof o);
+  const int r = ::timerfd_settime(fd, flags, &v, &o);
+  memcpy(old, &o, sizeof o);
+  return answer(r);
+}
 
 int64_t libos_dup_ocall(int32_t fd) { return answer(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
 

@@ -77,6 +77,13 @@ const void* nsgx_first_phase_xsave(void);
  * or 0 if `handler` lies outside the enclave. */
 int nsgx_set_first_phase_handler(nsgx_first_phase_handler_t handler);
 
+/* In a first-phase handler only: the faulting address of the #PF or #GP
+ * being handled (SDM Vol. 3D, the EXINFO MISC component: MADDR, written
+ * below GPRSGX at the AEX when the enclave's MISCSELECT.EXINFO is set, as
+ * the SDK's phase 1 copies it into sgx_exception_info_t). Returns 1 with
+ * *maddr and *errcd set, or 0 when the enclave runs without EXINFO. */
+int nsgx_first_phase_exinfo(uint64_t* maddr, uint32_t* errcd);
+
 #ifdef __cplusplus
 }
 #endif

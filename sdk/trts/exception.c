@@ -107,6 +107,16 @@ const void* nsgx_first_phase_xsave(void) {
   return (const void*)(uintptr_t)(td->ssa_gpr + GPRSGX_SIZE - (uint64_t)nsgx_gd.ssa_frame_size * 4096);
 }
 
+int nsgx_first_phase_exinfo(uint64_t* maddr, uint32_t* errcd) {
+  const sgx_report_t* self = sgx_self_report();
+  if (self == NULL || !(self->body.misc_select & 1)) return 0;
+  sgx_misc_exinfo_t x;
+  memcpy(&x, (const uint8_t*)nsgx_td()->ssa_gpr - sizeof x, sizeof x); /* EXINFO precedes GPRSGX */
+  *maddr = x.faulting_address;
+  *errcd = x.error_code;
+  return 1;
+}
+
 extern void nsgx_trts_exception_stage2(void);
 
 /* Phase 1, on a stack below the reserved area (entry.S). */

@@ -161,11 +161,13 @@ Status build(libos::Manifest m, const std::string& out, std::string key, bool qu
   // left the program holds its TCS until its ECALL has returned, and the
   // next clone should not have to wait for it (libos/enclave/threads.cc).
   const std::uint32_t threads = parsed->max_threads != 0 ? parsed->max_threads : kDefaultMaxThreads;
+  // MiscSelect 1 (EXINFO): the library OS accepts zero-fill pages at
+  // their first touch from the faulting address (libos/enclave/user_region.h).
   const std::string config =
       "<EnclaveConfiguration>\n  <StackMaxSize>0x400000</StackMaxSize>\n"
       "  <HeapMaxSize>0x100000</HeapMaxSize>\n  <TCSNum>" +
       std::to_string(threads + 1) + "</TCSNum>\n  <UserRegionSize>" + std::to_string(region) +
-      "</UserRegionSize>\n</EnclaveConfiguration>\n";
+      "</UserRegionSize>\n  <MiscSelect>1</MiscSelect>\n</EnclaveConfiguration>\n";
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.config.xml",
                                   ByteSpan(reinterpret_cast<const std::uint8_t*>(config.data()), config.size())));
   const std::string log = quiet ? out + "/helper.log" : "";

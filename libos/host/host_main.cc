@@ -53,7 +53,10 @@ int main(int argc, char** argv) {
   sgx_enclave_id_t eid = 0;
   sgx_status_t st = sgx_create_enclave(image, 1, nullptr, nullptr, &eid, nullptr);
   if (st != SGX_SUCCESS) {
-    std::fprintf(stderr, "nsgx run: cannot load the library OS enclave %s: SGX status 0x%x\n", image, st);
+    // A lost enclave's host ended: the monitor says how (its stderr, this
+    // process's for a private monitor; the service's log for the system one).
+    std::fprintf(stderr, "nsgx run: cannot load the library OS enclave %s: SGX status 0x%x%s\n", image, st,
+                 st == SGX_ERROR_ENCLAVE_LOST ? " (its enclave host ended; the monitor's messages say how)" : "");
     return 126;
   }
   if (!nsgx::libos_host::forward_signals(eid)) {

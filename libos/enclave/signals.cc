@@ -530,6 +530,9 @@ long sys_sigaltstack(uint64_t ss, uint64_t oss, uint64_t rsp) {
     } else {
       if (n.size < kMinSigstksz) return fail(ENOMEM);
       if (!in_enclave(n.sp, n.size)) return fail(EFAULT);  // a stack the handler could not run on inside
+      // A handler's frame and its faults' first phases land on untouched
+      // pages of it: a mapping zero-filled on demand is accepted now.
+      commit_deferred(n.sp, n.size);
       s.altstack = KernelStack{n.sp, static_cast<int32_t>(static_cast<uint32_t>(n.flags) & kSsAutodisarm), 0, n.size};
     }
   }

@@ -28,7 +28,7 @@ namespace {
 // mman.h).
 constexpr uint64_t kProtExec = 0x4;
 constexpr uint64_t kMapShared = 0x1, kMapPrivate = 0x2, kMapSharedValidate = 0x3, kMapTypeMask = 0xf;
-constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kMapFixedNoreplace = 0x100000;
+constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kMapStack = 0x20000, kMapFixedNoreplace = 0x100000;
 // Anonymous mappings from this size on are zero-filled on demand
 // (defer_pages): each page then costs an exception at its first touch, so
 // small ones (glibc's malloc chunks, thread stacks) are accepted at once.
@@ -115,7 +115,10 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
   // accepted at their first touch instead (defer_pages), unless executable.
   uint64_t eager = n;
   if ((prot & kProtExec) == 0) {
-    if (f == nullptr && n >= kDeferFrom) {
+    // Never a stack (MAP_STACK): a fault's first phase runs on the faulting
+    // stack (user_region.h, commit_deferred), so its untouched pages cannot
+    // be served by a fault.
+    if (f == nullptr && n >= kDeferFrom && (flags & kMapStack) == 0) {
       eager = 0;
     } else if (f != nullptr && f->kind == FdKind::kTrusted) {
       const uint64_t size = f->copy->size;

@@ -193,6 +193,11 @@ bool commit_on_fault(uint64_t addr) {
   return make_usable_locked(i, 1, bit(g_region.exec, i));
 }
 
+void commit_deferred(uint64_t addr, uint64_t len) {
+  if (len == 0 || !in_region(addr, len)) return;
+  for (uint64_t a = addr & ~(kPage - 1); a < addr + len; a += kPage) (void)commit_on_fault(a);
+}
+
 uint64_t deferred_pages() {
   SpinGuard g(g_region_lock);
   uint64_t n = 0;

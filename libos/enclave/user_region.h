@@ -46,6 +46,12 @@ void defer_pages(uint64_t first, uint64_t n);
 // access is then retried; false for every other fault (the signal path).
 // Runs on the exception-entry stack: no allocation, no OCALL.
 bool commit_on_fault(uint64_t addr);
+// Accepts the deferred pages among those [addr, addr + len) covers now,
+// as commit_on_fault would at their first touch: for memory that becomes
+// a stack. A fault's first phase runs on the faulting stack, below its red
+// zone (sdk/trts/entry.S), so an untouched page there faults again inside
+// the first phase, with no SSA frame left: the enclave would be lost.
+void commit_deferred(uint64_t addr, uint64_t len);
 // Pages deferred and not yet accepted (tests of the region's accounting).
 uint64_t deferred_pages();
 // Makes the pages of [first, first + n) that are already usable executable

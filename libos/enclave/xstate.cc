@@ -29,16 +29,6 @@ uint64_t g_host_flags = 0, g_host_xfeatures = 0;
 uint64_t g_xfrm = 0;  // the enclave's own, from EREPORT
 bool g_started = false;
 
-std::string hex(uint64_t v) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string s;
-  do {
-    s.insert(s.begin(), kDigits[v & 15]);
-    v >>= 4;
-  } while (v != 0);
-  return "0x" + s;
-}
-
 const char* mode_name(uint32_t m) {
   switch (m) {
     case kXstateXsavec:
@@ -85,8 +75,8 @@ std::string xstate_describe() {
   if ((g_host_flags & kCpuXsavec) != 0) facts += " xsavec";
   if (facts.empty()) facts = " none";
   return std::string("vector state kept across system calls with ") + mode_name(libos_xstate_mode) + ", components " +
-         hex(libos_xstate_mask) + " (enclave XFRM " + hex(g_xfrm) + "; host reports" + facts + ", xfeatures " +
-         hex(g_host_xfeatures) + ")";
+         xstate_hex(libos_xstate_mask) + " (enclave XFRM " + xstate_hex(g_xfrm) + "; host reports" + facts +
+         ", xfeatures " + xstate_hex(g_host_xfeatures) + ")";
 }
 
 }  // namespace nsgx::libos

@@ -41,6 +41,34 @@
  *      RSP and `resume`, RCX = RIP as after SYSCALL.
  * The stub's RSP is 16-byte aligned at each call (the psABI's rule). */
 	.text
+
+/* The program's registers back from the context at %r11 (an sgx_cpu_context_t,
+ * step 1 above), last R11 itself: RFLAGS, every GPR but R11, RCX = the context's
+ * RIP (where the program resumes: after the syscall, where SYSCALL leaves
+ * RCX, unless a signal's handler starts there, whose RCX is not defined),
+ * RSP, and R11 = RFLAGS as run_syscall leaves it (SYSCALL). Both ways out
+ * below use it; only their jump differs. */
+.macro restore_program_registers
+	push	128(%r11)
+	popfq
+	mov	0(%r11), %rax
+	mov	16(%r11), %rdx
+	mov	24(%r11), %rbx
+	mov	40(%r11), %rbp
+	mov	48(%r11), %rsi
+	mov	56(%r11), %rdi
+	mov	64(%r11), %r8
+	mov	72(%r11), %r9
+	mov	80(%r11), %r10
+	mov	96(%r11), %r12
+	mov	104(%r11), %r13
+	mov	112(%r11), %r14
+	mov	120(%r11), %r15
+	mov	136(%r11), %rcx
+	mov	32(%r11), %rsp
+	mov	88(%r11), %r11
+.endm
+
 	.globl libos_syscall_entry
 	.hidden libos_syscall_entry
 	.type libos_syscall_entry, @function
@@ -91,44 +119,10 @@ libos_syscall_entry:
 	mov	%rbx, %r11
 	test	%r13d, %r13d
 	jnz	.Lfs
-	push	128(%r11)
-	popfq
-	mov	0(%r11), %rax
-	mov	16(%r11), %rdx
-	mov	24(%r11), %rbx
-	mov	40(%r11), %rbp
-	mov	48(%r11), %rsi
-	mov	56(%r11), %rdi
-	mov	64(%r11), %r8
-	mov	72(%r11), %r9
-	mov	80(%r11), %r10
-	mov	96(%r11), %r12
-	mov	104(%r11), %r13
-	mov	112(%r11), %r14
-	mov	120(%r11), %r15
-	mov	136(%r11), %rcx			/* RIP: after the syscall, where RCX points (SYSCALL), unless */
-	mov	32(%r11), %rsp			/* a signal's handler starts there (its RCX is not defined) */
-	mov	88(%r11), %r11			/* R11: RFLAGS, as run_syscall leaves it (SYSCALL) */
-	jmp	*%rcx
+	restore_program_registers
+	jmp	*%rcx				/* the context's RIP */
 .Lfs:
-	push	128(%r11)
-	popfq
-	mov	0(%r11), %rax
-	mov	16(%r11), %rdx
-	mov	24(%r11), %rbx
-	mov	40(%r11), %rbp
-	mov	48(%r11), %rsi
-	mov	56(%r11), %rdi
-	mov	64(%r11), %r8
-	mov	72(%r11), %r9
-	mov	80(%r11), %r10
-	mov	96(%r11), %r12
-	mov	104(%r11), %r13
-	mov	112(%r11), %r14
-	mov	120(%r11), %r15
-	mov	136(%r11), %rcx
-	mov	32(%r11), %rsp
-	mov	88(%r11), %r11
+	restore_program_registers
 	jmp	libos_fs_stub			/* its #UD: the program's FS, then RIP = the thread's resume_rip */
 	.size libos_syscall_entry, . - libos_syscall_entry
 

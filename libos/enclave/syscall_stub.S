@@ -40,6 +40,8 @@
  *      MOV follows it), RSP and RIP the context's: normally the program's
  *      RSP and `resume`, RCX = RIP as after SYSCALL.
  * The stub's RSP is 16-byte aligned at each call (the psABI's rule). */
+#include "nsgx_cpu_context.h"
+
 	.text
 
 /* The program's registers back from the context at %r11 (an sgx_cpu_context_t,
@@ -49,24 +51,12 @@
  * RSP, and R11 = RFLAGS as run_syscall leaves it (SYSCALL). Both ways out
  * below use it; only their jump differs. */
 .macro restore_program_registers
-	push	128(%r11)
+	push	NSGX_CTX_RFLAGS(%r11)
 	popfq
-	mov	0(%r11), %rax
-	mov	16(%r11), %rdx
-	mov	24(%r11), %rbx
-	mov	40(%r11), %rbp
-	mov	48(%r11), %rsi
-	mov	56(%r11), %rdi
-	mov	64(%r11), %r8
-	mov	72(%r11), %r9
-	mov	80(%r11), %r10
-	mov	96(%r11), %r12
-	mov	104(%r11), %r13
-	mov	112(%r11), %r14
-	mov	120(%r11), %r15
-	mov	136(%r11), %rcx
-	mov	32(%r11), %rsp
-	mov	88(%r11), %r11
+	nsgx_ctx_load_gprs %r11
+	mov	NSGX_CTX_RIP(%r11), %rcx
+	mov	NSGX_CTX_RSP(%r11), %rsp
+	mov	NSGX_CTX_R11(%r11), %r11
 .endm
 
 	.globl libos_syscall_entry
@@ -75,30 +65,30 @@
 	.p2align 4
 libos_syscall_entry:
 	pushfq
-	sub	$144, %rsp
-	mov	%rax, 0(%rsp)
-	mov	%rcx, 8(%rsp)
-	mov	%rdx, 16(%rsp)
-	mov	%rbx, 24(%rsp)
-	lea	(144 + 8 + 8 + 128)(%rsp), %rcx	/* the program's RSP: context, RFLAGS, return address, red zone */
-	mov	%rcx, 32(%rsp)
-	mov	%rbp, 40(%rsp)
-	mov	%rsi, 48(%rsp)
-	mov	%rdi, 56(%rsp)
-	mov	%r8, 64(%rsp)
-	mov	%r9, 72(%rsp)
-	mov	%r10, 80(%rsp)
-	mov	%r11, 88(%rsp)
-	mov	%r12, 96(%rsp)
-	mov	%r13, 104(%rsp)
-	mov	%r14, 112(%rsp)
-	mov	%r15, 120(%rsp)
-	mov	144(%rsp), %rcx			/* RFLAGS */
-	mov	%rcx, 128(%rsp)
-	mov	152(%rsp), %rcx			/* the return address: the stub's `resume` word */
+	sub	$NSGX_CTX_SIZE, %rsp
+	mov	%rax, NSGX_CTX_RAX(%rsp)
+	mov	%rcx, NSGX_CTX_RCX(%rsp)
+	mov	%rdx, NSGX_CTX_RDX(%rsp)
+	mov	%rbx, NSGX_CTX_RBX(%rsp)
+	lea	(NSGX_CTX_SIZE + 8 + 8 + 128)(%rsp), %rcx	/* the program's RSP: context, RFLAGS, return address, red zone */
+	mov	%rcx, NSGX_CTX_RSP(%rsp)
+	mov	%rbp, NSGX_CTX_RBP(%rsp)
+	mov	%rsi, NSGX_CTX_RSI(%rsp)
+	mov	%rdi, NSGX_CTX_RDI(%rsp)
+	mov	%r8, NSGX_CTX_R8(%rsp)
+	mov	%r9, NSGX_CTX_R9(%rsp)
+	mov	%r10, NSGX_CTX_R10(%rsp)
+	mov	%r11, NSGX_CTX_R11(%rsp)
+	mov	%r12, NSGX_CTX_R12(%rsp)
+	mov	%r13, NSGX_CTX_R13(%rsp)
+	mov	%r14, NSGX_CTX_R14(%rsp)
+	mov	%r15, NSGX_CTX_R15(%rsp)
+	mov	NSGX_CTX_SIZE(%rsp), %rcx		/* RFLAGS */
+	mov	%rcx, NSGX_CTX_RFLAGS(%rsp)
+	mov	(NSGX_CTX_SIZE + 8)(%rsp), %rcx	/* the return address: the stub's `resume` word */
 	mov	(%rcx), %rcx
 	sub	$2, %rcx			/* the `syscall` itself (0F 05) */
-	mov	%rcx, 136(%rsp)
+	mov	%rcx, NSGX_CTX_RIP(%rsp)
 	cld					/* the psABI's DF = 0 for the C++ code */
 	mov	%rsp, %rbx			/* the context, kept in a callee-saved register */
 	and	$-16, %rsp

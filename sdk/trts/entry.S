@@ -19,6 +19,7 @@
  * accepted offer (SGX hardware, Intel's untrusted runtime, the trap path)
  * nothing changes.
  */
+#include "nsgx_cpu_context.h"
 #include "trts_internal.h"
 #include "runtime/common/exit_gate.h"
 
@@ -244,26 +245,14 @@ nsgx_trts_exception_stage2:
 	mov	%rdi, %rbx
 	call	nsgx_trts_dispatch_exception
 	mov	%rbx, %r11
-	mov	136(%r11), %rax		/* RIP */
+	mov	NSGX_CTX_RIP(%r11), %rax
 	mov	%rax, %gs:TD_EXCEPTION_RIP
-	push	128(%r11)		/* RFLAGS */
+	push	NSGX_CTX_RFLAGS(%r11)
 	popfq
-	mov	0(%r11), %rax
-	mov	8(%r11), %rcx
-	mov	16(%r11), %rdx
-	mov	24(%r11), %rbx
-	mov	40(%r11), %rbp
-	mov	48(%r11), %rsi
-	mov	56(%r11), %rdi
-	mov	64(%r11), %r8
-	mov	72(%r11), %r9
-	mov	80(%r11), %r10
-	mov	96(%r11), %r12
-	mov	104(%r11), %r13
-	mov	112(%r11), %r14
-	mov	120(%r11), %r15
-	mov	32(%r11), %rsp
-	mov	88(%r11), %r11
+	nsgx_ctx_load_gprs %r11
+	mov	NSGX_CTX_RCX(%r11), %rcx
+	mov	NSGX_CTX_RSP(%r11), %rsp
+	mov	NSGX_CTX_R11(%r11), %r11
 	jmp	*%gs:TD_EXCEPTION_RIP
 	.size nsgx_trts_exception_stage2, .-nsgx_trts_exception_stage2
 

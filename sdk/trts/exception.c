@@ -5,6 +5,7 @@
  * handlers; resume with the state they leave, or crash. */
 #include <string.h>
 
+#include "nsgx_cpu_context.h" /* its layout checks, against sgx_trts_exception.h */
 #include "nsgx_first_phase.h"
 #include "sgx_trts.h"
 #include "sgx_trts_exception.h"

@@ -24,6 +24,17 @@ uint64_t cpuid_edx1() {
 
 uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
                      uint64_t interp_base, const Manifest& manifest, const ExecStart* exec) {
+  // The manifest's loader.argv replaces what the host handed in: it is
+  // measured, the command line is not (docs/libos.md, "Arguments").
+  std::string pinned;
+  if (exec == nullptr && !manifest.argv.empty()) {
+    for (const auto& a : manifest.argv) {
+      pinned += a;
+      pinned.push_back('\0');
+    }
+    args = pinned.data();
+    args_len = pinned.size();
+  }
   uint64_t at = top;
   const uint64_t floor = top - room;
   auto push_bytes = [&](const void* p, size_t n) -> uint64_t {

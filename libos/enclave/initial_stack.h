@@ -17,14 +17,15 @@ namespace nsgx::libos {
 // Builds argc, argv, envp and auxv below `top` (downwards, 16-byte
 // aligned), with their strings above them: argv from `args` (NUL-separated,
 // `args_len` bytes; argv[0] replaced by the manifest's argv0 if it has
-// one), the environment from the manifest only; AT_PHDR, AT_PHNUM and
+// one) or, when the manifest pins it (loader.argv), the manifest's argv
+// and `args` is ignored; the environment from the manifest only; AT_PHDR, AT_PHNUM and
 // AT_ENTRY are the program's (`img`), AT_BASE the interpreter's base (0
 // without one). Returns the program's initial RSP, or 0 if it does not fit
 // in `room` bytes.
 //
 // A program started by execve (syscalls_spawn.h) passes `exec`: its
 // environment is exec->env (NAME=VALUE strings), AT_EXECFN its path, and
-// argv[0] is never replaced.
+// its argv is `args` as the caller of execve gave it (never the manifest's).
 struct ExecStart {
   std::string path;
   std::vector<std::string> env;

@@ -8,7 +8,7 @@ namespace {
 
 bool is_singleton(RecordType t) {
   return t == RecordType::kEntrypoint || t == RecordType::kArgv0 || t == RecordType::kEnclaveSize ||
-         t == RecordType::kMaxThreads || t == RecordType::kNoSyscallRewrite;
+         t == RecordType::kMaxThreads || t == RecordType::kNoSyscallRewrite || t == RecordType::kArgv;
 }
 
 Status check_env(std::string_view name, std::string_view value) {
@@ -29,6 +29,17 @@ Status check_env(std::string_view name, std::string_view value) {
 Status check_limits(const Manifest& m) {
   if (m.argv0.size() > kMaxArgv0 || m.argv0.find('\0') != std::string::npos)
     return Error("argv0: longer than 4096 bytes or holds a NUL");
+  if (!m.argv.empty()) {
+    // Two ways to name argv[0] would make one manifest mean two things.
+    if (!m.argv0.empty()) return Error("argv0 and argv both given (argv[0] is argv's first string)");
+    if (m.argv.size() > kMaxArgvCount) return Error("argv: more than 256 strings");
+    std::size_t bytes = 0;
+    for (const auto& a : m.argv) {
+      if (a.find('\0') != std::string::npos) return Error("argv: a string holds a NUL");
+      bytes += a.size() + 1;
+    }
+    if (bytes > kMaxArgvBytes) return Error("argv: longer than 32 KiB");
+  }
   if (m.enclave_size != 0 && (m.enclave_size < kMinEnclaveSize || m.enclave_size > kMaxEnclaveSize ||
                               (m.enclave_size & (m.enclave_size - 1)) != 0))
     return Error("enclave size " + std::to_string(m.enclave_size) + " is not a power of two from 1 MiB to 64 GiB");
@@ -201,6 +212,14 @@ Result<Bytes> encode_manifest(Manifest m) {
     put32(p, 0);
     add(RecordType::kNoSyscallRewrite, p);
   }
+  if (!m.argv.empty()) {
+    Bytes p;
+    for (const auto& a : m.argv) {
+      p.insert(p.end(), a.begin(), a.end());
+      p.push_back(0);
+    }
+    add(RecordType::kArgv, p);
+  }
   if (b.size() > kMaxManifestSize) return Error("manifest larger than 1 MiB encoded");
   Bytes h;
   h.insert(h.end(), kManifestMagic.begin(), kManifestMagic.end());
@@ -300,6 +319,19 @@ Result<Manifest> parse_manifest(ByteSpan bytes) {
         if (len != 4 || get32(bytes, at + 8) != 0) return Error(where + ": syscall_rewrite record not u32 0");
         m.syscall_rewrite = false;
         break;
+      case RecordType::kArgv: {
+        // NUL-terminated strings back to back; the count and size limits
+        // are check_limits', through check_sorted below.
+        if (len == 0 || payload.back() != 0) return Error(where + ": argv not a list of NUL-terminated strings");
+        for (std::size_t k = 0; k < len;) {
+          const auto nul = std::find(payload.begin() + static_cast<std::ptrdiff_t>(k), payload.end(), std::uint8_t{0});
+          const auto n = static_cast<std::size_t>(nul - payload.begin()) - k;
+          if (m.argv.size() == kMaxArgvCount) return Error(where + ": argv of more than 256 strings");
+          m.argv.push_back(as_string(payload.subspan(k, n)));
+          k += n + 1;
+        }
+        break;
+      }
       default:
         return Error(where + ": unknown type " + std::to_string(type));
     }

@@ -28,6 +28,9 @@
 //   9 no rewriting   u32 0: load-time system-call rewriting off
 //                                                  (libos.syscall_rewrite = false;
 //                                                  absent: on, the default)
+//  10 argv           the program's arguments, each followed by a NUL, in
+//                    order: 1 to 256 strings, 32 KiB at most (loader.argv;
+//                    never with argv0: argv[0] is its first string)
 // Paths are absolute and normal: '/' first, no empty, "." or ".." component,
 // no trailing '/', no control character; a path is never both trusted and
 // allowed. An encrypted path names a file or a directory (every path below
@@ -56,6 +59,8 @@ inline constexpr std::size_t kMaxPathLength = 4096;
 inline constexpr std::size_t kMaxEnvName = 256;
 inline constexpr std::size_t kMaxEnvValue = 32768;
 inline constexpr std::size_t kMaxArgv0 = 4096;
+inline constexpr std::size_t kMaxArgvCount = 256;          // build_stack's (initial_stack.cc)
+inline constexpr std::size_t kMaxArgvBytes = std::size_t{32} << 10;  // with their NULs; the stack has 64 KiB
 inline constexpr std::uint64_t kMinEnclaveSize = std::uint64_t{1} << 20;
 inline constexpr std::uint64_t kMaxEnclaveSize = std::uint64_t{64} << 30;
 inline constexpr std::uint32_t kMaxThreadCount = 1024;
@@ -70,6 +75,7 @@ enum class RecordType : std::uint16_t {
   kMaxThreads = 7,
   kEncrypted = 8,
   kNoSyscallRewrite = 9,
+  kArgv = 10,
 };
 
 using Sha256 = std::array<std::uint8_t, 32>;
@@ -107,6 +113,10 @@ struct Manifest {
   std::uint32_t max_threads = 0;                         // 0: none given
   std::vector<EncryptedPath> encrypted_files;            // by path
   bool syscall_rewrite = true;                           // libos.syscall_rewrite (docs/libos.md)
+  // loader.argv: the program's whole argv, measured with the rest; empty:
+  // the command line's, which the untrusted host hands in (docs/libos.md,
+  // "Arguments").
+  std::vector<std::string> argv;
   bool operator==(const Manifest&) const = default;
 
   // The trusted file at `path`, or null.

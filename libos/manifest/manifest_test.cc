@@ -181,6 +181,59 @@ TEST(Manifest, BinaryRefusals) {
   expect_binary_error(b, "is not a trusted file");
 }
 
+// loader.argv: the whole argv, measured; kept in the manifest's order
+// (argv is a sequence, never sorted), empty strings included.
+std::string argv_toml(const std::string& argv) {
+  return "libos.entrypoint = \"/bin/x\"\n"
+         "loader.argv = " +
+         argv +
+         "\n"
+         "sgx.trusted_files = [ { uri = \"file:/bin/x\", sha256 = \"" +
+         kHash + "\" } ]\n";
+}
+
+TEST(Manifest, ArgvPinned) {
+  auto m = manifest_from_toml(argv_toml("[ \"x\", \"--zeta\", \"\", \"--alpha\" ]"), "argv.toml");
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(m->argv, (std::vector<std::string>{"x", "--zeta", "", "--alpha"}));
+  auto enc = encode_manifest(*m);
+  ASSERT_TRUE(enc) << enc.error().message();
+  auto back = parse_manifest(*enc);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->argv, m->argv);
+  // The measurement covers it: another argv is another encoding.
+  auto other = manifest_from_toml(argv_toml("[ \"x\", \"--alpha\", \"\", \"--zeta\" ]"), "argv.toml");
+  ASSERT_TRUE(other);
+  EXPECT_NE(*encode_manifest(*other), *enc);
+
+  expect_toml_error(argv_toml("[]"), "non-empty array of strings");
+  expect_toml_error(argv_toml("\"x --flag\""), "non-empty array of strings");
+  expect_toml_error(argv_toml("[ \"x\", 3 ]"), "strings only");
+  expect_toml_error(argv_toml("[ \"x\" ]") + "loader.argv0_override = \"y\"\n", "argv0 and argv both given");
+  std::string many = "[ ";
+  for (int i = 0; i < 257; ++i) many += "\"a\", ";
+  expect_toml_error(argv_toml(many + "]"), "more than 256 strings");
+  expect_toml_error(argv_toml("[ \"" + std::string(33 * 1024, 'a') + "\" ]"), "longer than 32 KiB");
+
+  // The binary record: NUL-terminated strings, the last one too.
+  Manifest one;
+  one.entrypoint = "/bin/x";
+  one.trusted_files.push_back({"/bin/x", {}});
+  one.argv = {"x", "y"};
+  Bytes good = *encode_manifest(one);
+  ASSERT_TRUE(parse_manifest(good));
+  // Records: entrypoint "/bin/x" (8 + 6 + 2 padding), trusted file (8 + 32 +
+  // 6 + 2), then argv "x\0y\0" (8 + 4 + 4 padding).
+  const std::size_t argv_at = 24 + 16 + 48;
+  ASSERT_EQ(good[argv_at], 10);
+  Bytes b = good;
+  b[argv_at + 8 + 3] = 'z';  // "x\0yz": the last string unterminated
+  expect_binary_error(b, "argv not a list of NUL-terminated strings");
+  b = good;
+  put32(b, argv_at + 4, 0);  // an empty record: no argv[0]
+  expect_binary_error(b, "manifest record 2: argv not a list");
+}
+
 std::string encrypted_toml(const std::string& entries) {
   return "libos.entrypoint = \"/bin/x\"\n"
          "sgx.trusted_files = [ { uri = \"file:/bin/x\", sha256 = \"" +

@@ -110,7 +110,17 @@ Result<Manifest> convert(const toml::table& root, std::string_view source, std::
   if (!e) return Error(where(entry, source) + ": libos.entrypoint must be a string (a path)");
   m.entrypoint = e->rfind("file:", 0) == 0 ? e->substr(5) : *e;
   if (const toml::table* loader = root["loader"].as_table()) {
-    if (auto s = only_keys(*loader, {"argv0_override", "env"}, "loader.", source); !s) return s.error();
+    if (auto s = only_keys(*loader, {"argv", "argv0_override", "env"}, "loader.", source); !s) return s.error();
+    if (const toml::node* a = (*loader)["argv"].node()) {
+      const toml::array* arr = a->as_array();
+      if (arr == nullptr || arr->empty())
+        return Error(where(*a, source) + ": loader.argv must be a non-empty array of strings");
+      for (const toml::node& v : *arr) {
+        const auto s = v.value<std::string>();
+        if (!s || !v.is_string()) return Error(where(v, source) + ": loader.argv must hold strings only");
+        m.argv.push_back(*s);
+      }
+    }
     if (const toml::node* a = (*loader)["argv0_override"].node()) {
       const auto v = a->value<std::string>();
       if (!v || v->empty()) return Error(where(*a, source) + ": loader.argv0_override must be a non-empty string");

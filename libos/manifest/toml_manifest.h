@@ -6,6 +6,7 @@
 //   libos.entrypoint = "/usr/local/bin/hello"
 //   libos.syscall_rewrite = true      # load-time system-call rewriting (default true)
 //   loader.argv0_override = "hello"
+//   loader.argv = ["hello", "--flag"]  # the whole argv, pinned (not with argv0_override)
 //   loader.env.LANG = "C"
 //   sgx.enclave_size = "256M"          # K/M/G suffix or a number of bytes
 //   sgx.max_threads = 4

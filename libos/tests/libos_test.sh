@@ -30,6 +30,22 @@ check_status "basic (native)" "$native" 3
 cmp "$W/native.out" "$W/enclave.out" || { diff "$W/native.out" "$W/enclave.out"; fail "stdout differs"; }
 cmp "$W/native.err" "$W/enclave.err" || { diff "$W/native.err" "$W/enclave.err"; fail "stderr differs"; }
 
+# 1b. A manifest that pins argv (loader.argv): the program gets the
+# measured arguments whatever the command line (the untrusted host's
+# to hand in) says.
+{ cat "$W/hello.toml"
+  echo "loader.argv = [ \"hello\", \"basic\", \"$W/data.txt\", \"pinned\", \"two words\" ]"; } > "$W/pinned.toml"
+"$NSGX" libos build --manifest "$W/pinned.toml" --out "$W/pinned" > "$W/pinned-build.out" 2>&1 \
+  || { cat "$W/pinned-build.out"; fail "nsgx libos build (pinned argv)"; exit 1; }
+(cd "$W" && exec -a hello ./hello basic "$W/data.txt" pinned 'two words') > "$W/pinned-native.out" 2> /dev/null
+for args in "basic $W/data.txt forged" "open /etc/passwd" ""; do
+  # shellcheck disable=SC2086 # the words of $args are the forged argv
+  "$NSGX" run --enclave "$W/pinned" -- "$W/hello" $args > "$W/pinned.out" 2> "$W/pinned.err" < /dev/null; st=$?
+  check_status "pinned argv ($args)" "$st" 3
+  cmp "$W/pinned-native.out" "$W/pinned.out" \
+    || { diff "$W/pinned-native.out" "$W/pinned.out"; cat "$W/pinned.err"; fail "pinned argv: the command line ($args) reached the program"; }
+done
+
 # 2. A file the manifest does not name is refused (natively it opens).
 out=$(run open /etc/passwd < /dev/null); st=$?
 check_status open "$st" 0

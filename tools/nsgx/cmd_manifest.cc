@@ -38,6 +38,7 @@ void add_manifest(CLI::App& app, int& exit_code) {
     std::cout << "manifest sha256 " << to_hex(digest) << " (" << bin->size() << " bytes)\n";
     std::cout << "entrypoint " << m->entrypoint << "\n";
     if (!m->argv0.empty()) std::cout << "argv0 " << m->argv0 << "\n";
+    for (std::size_t i = 0; i < m->argv.size(); ++i) std::cout << "argv " << i << " " << m->argv[i] << "\n";
     for (const auto& [name, value] : m->env) std::cout << "env " << name << "=" << value << "\n";
     for (const auto& f : m->trusted_files) std::cout << "trusted " << to_hex(f.sha256) << " " << f.path << "\n";
     for (const auto& f : m->allowed_files) std::cout << "allowed " << f << "\n";

@@ -2,9 +2,12 @@
 //
 // MRENCLAVE costs one 64-byte EADD record and sixteen 64-byte EEXTEND
 // records per 4 KiB page on top of the page itself (5184 bytes hashed per
-// 4096 measured), so SHA-256 bounds it at 4096/5184 = 79 %; the target is at
-// least 70 % of raw SHA-256 throughput. Results are printed as MB/s, TSC
-// cycles per page and the ratio; nothing is asserted.
+// 4096 measured; SDM Vol. 3D 38.7, EADD and EEXTEND), so SHA-256 bounds
+// it at 4096/5184 = 79 % counted in page bytes. Counted in the bytes SHA-256
+// actually consumes, the rest of the build (page copies, the layout, the
+// records' assembly) is what separates it from raw SHA-256: that
+// efficiency is what issue 18's 90 % target can mean. Results are printed
+// as MB/s, TSC cycles per page and both ratios; nothing is asserted.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -110,9 +113,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
     auto raw = rate_.find("BM_Sha256Raw");
     auto meas = rate_.find("BM_MeasureAddExtend");
     if (raw == rate_.end() || meas == rate_.end() || raw->second <= 0) return;
+    const double ratio = meas->second / raw->second;
     std::printf("\nmeasurement throughput: %.0f MB/s of pages added and extended; raw SHA-256: %.0f MB/s; "
-                "ratio %.1f %% (bound 79 %%, target >= 70 %%)\n",
-                meas->second / 1e6, raw->second / 1e6, 100.0 * meas->second / raw->second);
+                "ratio %.1f %% in page bytes (bound 4096/5184 = 79 %%); %.1f %% in bytes hashed "
+                "(SHA-256 itself bounds it at 100 %%; target >= 90 %%)\n",
+                meas->second / 1e6, raw->second / 1e6, 100.0 * ratio, 100.0 * ratio * 5184.0 / 4096.0);
   }
 
  private:

@@ -19,8 +19,10 @@ extern "C" const char libos_syscall_entry[];
 namespace nsgx::libos {
 namespace {
 
-// A stub: lea -128(%rsp),%rsp (5) | mov $nr,%eax (5) | tail (<= 12) |
-// call *slot(%rip) (6) | .quad resume (8): at most 36 bytes, in 48.
+// A stub: lea -128(%rsp),%rsp (5) | the site's head, mov $nr,%eax (5) or
+// xor %eax,%eax (2: its flags are the program's at the syscall, as
+// natively) | tail (<= 12) | call *slot(%rip) (6) | .quad resume (8): at
+// most 36 bytes, in 48.
 constexpr uint64_t kStubSize = 48;
 constexpr uint64_t kSlotArea = 16;  // the block's first word: libos_syscall_entry's address
 
@@ -36,10 +38,14 @@ uint64_t g_trapped_calls = 0;    // atomic
 
 bool enabled() { return g_program.manifest != nullptr && g_program.manifest->syscall_rewrite; }
 
-// The site's bytes in enclave memory are still what the file says.
-bool unchanged(const SyscallSite& s, const uint8_t* code) {
-  return code[0] == 0xB8 && memcmp(code + 1, &s.nr, 4) == 0 && memcmp(code + 5, s.tail, s.tail_len) == 0 &&
-         code[5 + s.tail_len] == 0x0F && code[6 + s.tail_len] == 0x05;
+// The site's bytes in enclave memory (and an xor site's trampoline's) are
+// still what the file says.
+bool unchanged(const SyscallSite& s, const uint8_t* code, const uint8_t* tramp) {
+  const size_t h = s.head_len;
+  if ((h != 5 && h != 2) || memcmp(code, s.head_bytes, h) != 0 || memcmp(code + h, s.tail, s.tail_len) != 0 ||
+      code[h + s.tail_len] != 0x0F || code[h + s.tail_len + 1] != 0x05)
+    return false;
+  return s.head == SiteHead::kMovImm || (tramp != nullptr && memcmp(tramp, s.tramp_bytes, 5) == 0);
 }
 
 bool fits_rel32(uint64_t from_next, uint64_t to) {
@@ -52,28 +58,44 @@ void put32(uint8_t* p, uint64_t from_next, uint64_t to) {
   memcpy(p, &d, 4);
 }
 
-// Writes the stub for `s` at `stub` and points the site at it.
-bool apply(const SyscallSite& s, uint8_t* code, uint8_t* stub, uint64_t slot) {
+// Writes the stub for `s` at `stub` and points the site at it (an xor
+// site through its trampoline, `tramp`).
+bool apply(const SyscallSite& s, uint8_t* code, uint8_t* tramp, uint8_t* stub, uint64_t slot) {
   const uint64_t site = reinterpret_cast<uint64_t>(code), at = reinterpret_cast<uint64_t>(stub);
-  if (!unchanged(s, code) || !fits_rel32(site + 5, at)) return false;
+  const bool xor_site = s.head == SiteHead::kXorEax;
+  const uint64_t jump_from = xor_site ? reinterpret_cast<uint64_t>(tramp) : site;
+  if (!unchanged(s, code, tramp) || !fits_rel32(jump_from + 5, at)) return false;
+  if (xor_site) {  // the scan placed it within a rel8; check the addresses as mapped
+    const int64_t d = static_cast<int64_t>(jump_from - (site + 2));
+    if (d < -128 || d > 127) return false;
+  }
   uint8_t* p = stub;
   const uint8_t lea[5] = {0x48, 0x8D, 0x64, 0x24, 0x80};  // lea -0x80(%rsp), %rsp
   memcpy(p, lea, 5);
   p += 5;
-  *p++ = 0xB8;  // mov $nr, %eax
-  memcpy(p, &s.nr, 4);
-  p += 4;
+  memcpy(p, s.head_bytes, s.head_len);  // mov $nr, %eax or xor %eax, %eax
+  p += s.head_len;
   memcpy(p, s.tail, s.tail_len);
   p += s.tail_len;
   *p++ = 0xFF;  // call *slot(%rip)
   *p++ = 0x15;
   put32(p, reinterpret_cast<uint64_t>(p) + 4, slot);
   p += 4;
-  const uint64_t resume = site + 5 + s.tail_len + 2;
+  const uint64_t resume = site + s.head_len + s.tail_len + 2;
   memcpy(p, &resume, 8);
-  // The site last: E9 rel32 over the B8 imm32 (the tail and 0F 05 stay).
-  code[0] = 0xE9;
-  put32(code + 1, site + 5, at);
+  // Then the jump to the stub, the site's own bytes last (the tail and
+  // 0F 05 stay): E9 rel32 over the B8 imm32; or E9 rel32 in the padding
+  // and EB rel8 over the xor.
+  if (xor_site) {
+    tramp[0] = 0xE9;
+    put32(tramp + 1, jump_from + 5, at);
+    const int8_t d = static_cast<int8_t>(static_cast<int64_t>(jump_from - (site + 2)));
+    code[1] = static_cast<uint8_t>(d);
+    code[0] = 0xEB;
+  } else {
+    code[0] = 0xE9;
+    put32(code + 1, site + 5, at);
+  }
   return true;
 }
 
@@ -86,7 +108,7 @@ void rewrite(const uint8_t* file, uint64_t size, Where where) {
   if (!scan_elf(file, size, scan, why)) return;  // the loader has refused it already, or will
   uint64_t n = 0;
   for (const SyscallSite& s : scan.sites)
-    if (!kept_on_trap_path(s.nr) && where(s) != nullptr) ++n;
+    if (!kept_on_trap_path(s.nr) && where(s.vaddr, s.file_off, s.head_len + s.tail_len + 2) != nullptr) ++n;
   if (n == 0) return;
   auto* block = static_cast<uint8_t*>(alloc_pages(kSlotArea + n * kStubSize, /*x=*/true));
   if (block == nullptr) return;  // no memory: every site keeps trapping
@@ -94,9 +116,10 @@ void rewrite(const uint8_t* file, uint64_t size, Where where) {
   memcpy(block, &entry, 8);
   uint8_t* next = block + kSlotArea;
   for (const SyscallSite& s : scan.sites) {
-    uint8_t* code = kept_on_trap_path(s.nr) ? nullptr : where(s);
+    uint8_t* code = kept_on_trap_path(s.nr) ? nullptr : where(s.vaddr, s.file_off, s.head_len + s.tail_len + 2);
     if (code == nullptr) continue;
-    if (apply(s, code, next, reinterpret_cast<uint64_t>(block))) {
+    uint8_t* tramp = s.head == SiteHead::kXorEax ? where(s.tramp_vaddr, s.tramp_off, 5) : nullptr;
+    if (apply(s, code, tramp, next, reinterpret_cast<uint64_t>(block))) {
       next += kStubSize;
       ++g_sites_rewritten;
     } else {
@@ -110,15 +133,17 @@ void rewrite(const uint8_t* file, uint64_t size, Where where) {
 
 }  // namespace
 
+// `where(vaddr, file_off, bytes)`: the enclave address holding the image's
+// bytes at vaddr (the file's [file_off, file_off + bytes)), or nullptr when
+// they are not all mapped here.
 void rewrite_image(const uint8_t* file, uint64_t size, uint64_t base) {
-  rewrite(file, size, [base](const SyscallSite& s) { return reinterpret_cast<uint8_t*>(base + s.vaddr); });
+  rewrite(file, size, [base](uint64_t vaddr, uint64_t, uint64_t) { return reinterpret_cast<uint8_t*>(base + vaddr); });
 }
 
 void rewrite_mapping(const uint8_t* file, uint64_t size, uint64_t off, uint64_t len, uint8_t* at) {
-  rewrite(file, size, [=](const SyscallSite& s) -> uint8_t* {
-    const uint64_t bytes = uint64_t{7} + s.tail_len;
-    if (s.file_off < off || s.file_off - off > len || len - (s.file_off - off) < bytes) return nullptr;
-    return at + (s.file_off - off);
+  rewrite(file, size, [=](uint64_t, uint64_t file_off, uint64_t bytes) -> uint8_t* {
+    if (file_off < off || file_off - off > len || len - (file_off - off) < bytes) return nullptr;
+    return at + (file_off - off);
   });
 }
 

@@ -170,12 +170,16 @@ void walk(const Image& im, uint64_t vaddr, uint64_t off, uint64_t len, SiteScan&
     const size_t n = x86_length(p, len - at);
     if (n == 0) break;
     if (out.boundaries) out.boundaries->push_back(vaddr + at);
-    if (n == 5 && p[0] == 0xB8) {
+    const bool mov = n == 5 && p[0] == 0xB8, xor_eax = n == 2 && (p[0] == 0x31 || p[0] == 0x33) && p[1] == 0xC0;
+    if (mov || xor_eax) {
       pending = true;
       cur = SyscallSite{};
       cur.vaddr = vaddr + at;
       cur.file_off = off + at;
-      memcpy(&cur.nr, p + 1, 4);
+      cur.head = mov ? SiteHead::kMovImm : SiteHead::kXorEax;
+      cur.head_len = static_cast<uint8_t>(n);
+      memcpy(cur.head_bytes, p, n);
+      if (mov) memcpy(&cur.nr, p + 1, 4);
     } else if (n == 2 && p[0] == 0x0F && p[1] == 0x05) {
       ++syscalls;
       if (pending) found.push_back(cur);
@@ -198,6 +202,104 @@ void walk(const Image& im, uint64_t vaddr, uint64_t off, uint64_t len, SiteScan&
     if (s.tail_len != 0) ++out.with_tail;
     out.sites.push_back(s);
   }
+}
+
+// A NOP encoding compilers pad with: 90, 66 90, and 0F 1F /0 behind any
+// number of 66 and 2E prefixes (SDM Vol. 2B, NOP: the recommended
+// multi-byte sequences).
+bool is_nop(const uint8_t* p, size_t n) {
+  if (n == 1) return p[0] == 0x90;
+  if (n == 2 && p[0] == 0x66 && p[1] == 0x90) return true;
+  size_t i = 0;
+  while (i < n && (p[i] == 0x66 || p[i] == 0x2E)) ++i;
+  return n - i >= 3 && p[i] == 0x0F && p[i + 1] == 0x1F && ((p[i + 2] >> 3) & 7) == 0;
+}
+
+// An instruction after which the next byte is reached only by a jump: RET
+// (C3, C2 iw), JMP (E9, EB, FF /4 and /5 with or without REX), UD2.
+bool ends_flow(const uint8_t* p, size_t n) {
+  size_t i = (n > 1 && (p[0] & 0xF0) == 0x40) ? 1 : 0;
+  const uint8_t op = p[i];
+  if (op == 0xC3 || op == 0xC2 || op == 0xE9 || op == 0xEB) return true;
+  if (op == 0x0F && i + 1 < n && p[i + 1] == 0x0B) return true;
+  if (op == 0xFF && i + 1 < n) {
+    const unsigned reg = (p[i + 1] >> 3) & 7u;
+    return reg == 4 || reg == 5;
+  }
+  return false;
+}
+
+struct Pad {
+  uint64_t vaddr, off, len, used;
+};
+
+// Alignment padding of an executable segment, on its linear sweep: each run
+// of NOPs that follows an unconditional transfer and ends at an 8-byte
+// boundary (where the aligned code a jump may reach begins).
+std::vector<Pad> find_pads(const Image& im, const Elf64_Phdr& ph) {
+  std::vector<Pad> pads;
+  uint64_t at = 0, run = 0, run_len = 0;
+  bool after_end = false, in_run = false;
+  while (at < ph.p_filesz) {
+    const uint8_t* p = im.file + ph.p_offset + at;
+    const size_t n = x86_length(p, ph.p_filesz - at);
+    if (n == 0) {
+      after_end = in_run = false;
+      ++at;
+      continue;
+    }
+    if ((in_run || after_end) && is_nop(p, n)) {
+      if (!in_run) run = at, run_len = 0;
+      in_run = true;
+      run_len += n;
+    } else {
+      if (in_run && run_len >= 5 && (ph.p_vaddr + at) % 8 == 0)
+        pads.push_back(Pad{ph.p_vaddr + run, ph.p_offset + run, run_len, 0});
+      in_run = false;
+      after_end = ends_flow(p, n);
+    }
+    at += n;
+  }
+  return pads;
+}
+
+// Gives each xor site of [from, end) (sorted) five bytes of padding its
+// jmp rel8 reaches (from the end of the 2-byte jmp: -128..+127), or drops
+// it.
+void place_xor_sites(const Image& im, const Elf64_Phdr& ph, std::vector<SyscallSite>& sites, size_t from,
+                     SiteScan& out) {
+  std::vector<Pad> pads;
+  bool scanned = false;
+  std::vector<SyscallSite> kept;
+  for (size_t i = from; i < sites.size(); ++i) {
+    SyscallSite s = sites[i];
+    if (s.head == SiteHead::kXorEax) {
+      if (!scanned) pads = find_pads(im, ph), scanned = true;
+      const uint64_t next = s.vaddr + 2;
+      bool placed = false;
+      for (Pad& pad : pads) {
+        if (pad.len - pad.used < 5) continue;
+        const uint64_t t = pad.vaddr + pad.used;
+        const int64_t d = static_cast<int64_t>(t - next);
+        // Not into the site's own bytes, and within a rel8.
+        if (d < -128 || d > 127 || (t + 5 > s.vaddr && t < s.vaddr + s.head_len + s.tail_len + 2)) continue;
+        s.tramp_vaddr = t;
+        s.tramp_off = pad.off + pad.used;
+        memcpy(s.tramp_bytes, im.file + s.tramp_off, 5);
+        pad.used += 5;
+        placed = true;
+        break;
+      }
+      if (!placed) {
+        ++out.xor_unplaced;
+        continue;
+      }
+      ++out.xor_sites;
+    }
+    kept.push_back(s);
+  }
+  sites.resize(from);
+  sites.insert(sites.end(), kept.begin(), kept.end());
 }
 
 // The second, independent walk: the whole executable segment from its
@@ -279,6 +381,7 @@ bool scan_elf(const uint8_t* file, uint64_t size, SiteScan& out, std::string& wh
     const size_t found = out.sites.size() - from;
     confirm_by_sweep(im, seg, out.sites, from);
     out.sites_unconfirmed += found - (out.sites.size() - from);
+    place_xor_sites(im, seg, out.sites, from, out);
   }
   std::sort(out.sites.begin(), out.sites.end(),
             [](const SyscallSite& a, const SyscallSite& b) { return a.vaddr < b.vaddr; });

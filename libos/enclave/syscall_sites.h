@@ -5,7 +5,8 @@
 // `libos_syscall_sites` on a file on disk, so a test can hold the walk
 // against objdump's.
 //
-// A site is `mov $nr, %eax` (B8 imm32), then up to kMaxTailBytes of
+// A site is `mov $nr, %eax` (B8 imm32) — or `xor %eax, %eax` (31 C0 or
+// 33 C0: how compilers load read's number, 0) — then up to kMaxTailBytes of
 // register-only instructions that neither name RSP nor write RAX (moves,
 // ALU ops; syscall_sites.cc's is_tail_insn), then `syscall` (0F 05), all
 // found on one linear walk of instructions (x86_length.h) over a function
@@ -16,6 +17,14 @@
 // end exactly at the FDE's end, is not trusted: its sites are dropped (a
 // wrong decode is worse than a trap). Code no FDE covers is never
 // rewritten.
+//
+// A `mov` is five bytes, room for the `jmp rel32` to a stub. A `xor` is
+// two: room for a `jmp rel8` only, so an xor site needs a trampoline within
+// -128..+127 bytes of it: five bytes of alignment padding — a run of NOPs
+// right after an unconditional transfer (ret, jmp, ud2) that ends at an
+// 8-byte boundary, on the segment's linear sweep — that no code runs and
+// no compiler jumps into; each is given to one site only. An xor site
+// without one in reach is dropped (it keeps trapping).
 //
 // Usage:
 //   SiteScan scan;
@@ -32,12 +41,24 @@ namespace nsgx::libos {
 
 constexpr size_t kMaxTailBytes = 12;  // register-only instructions between the mov and the syscall
 
+// The instruction that loads the number: what the site starts with.
+enum class SiteHead : uint8_t {
+  kMovImm,  // B8 imm32: 5 bytes, replaced by E9 rel32 to the stub
+  kXorEax,  // 31 C0 / 33 C0 (nr 0): 2 bytes, replaced by EB rel8 to the trampoline
+};
+
 struct SyscallSite {
-  uint64_t vaddr = 0;     // of the B8 (the image's virtual address)
-  uint64_t file_off = 0;  // of the B8 in the file
+  uint64_t vaddr = 0;     // of the site's first byte (the image's virtual address)
+  uint64_t file_off = 0;  // of that byte in the file
   uint32_t nr = 0;        // the system call number
-  uint8_t tail_len = 0;   // bytes of instructions between the mov's end and the syscall (copied into the stub)
+  SiteHead head = SiteHead::kMovImm;
+  uint8_t head_bytes[5] = {};  // the loading instruction as the file has it (copied into the stub)
+  uint8_t head_len = 0;        // 5 or 2
+  uint8_t tail_len = 0;        // bytes of instructions between the head's end and the syscall (copied into the stub)
   uint8_t tail[kMaxTailBytes] = {};
+  uint64_t tramp_vaddr = 0;  // kXorEax: the five bytes of padding its jmp rel8 reaches
+  uint64_t tramp_off = 0;    // their file offset
+  uint8_t tramp_bytes[5] = {};
 };
 
 struct SiteScan {
@@ -47,6 +68,8 @@ struct SiteScan {
   uint64_t functions = 0;          // walks (function starts in executable segments)
   uint64_t functions_dropped = 0;  // walks not trusted (unknown instruction, or not ending at the FDE's end)
   uint64_t sites_unconfirmed = 0;  // found on a walk, but the segment's sweep disagreed: dropped
+  uint64_t xor_sites = 0;          // kXorEax sites kept (each with a trampoline)
+  uint64_t xor_unplaced = 0;       // kXorEax sites without padding in reach: dropped
   // Per walk, when asked (the objdump comparison): each instruction's vaddr.
   std::vector<uint64_t>* boundaries = nullptr;
 };

@@ -9,8 +9,15 @@
  *     (a site the rewriter takes) and by a jump straight to the `0F 05`
  *     with RAX = SYS_write (which must still work: the trap path).
  *   - a tail: `mov $SYS_gettid, %eax; mov %edi, %edx; xor $0, %esi;
- *     syscall` (register-only instructions between, taken with the site). */
+ *     syscall` (register-only instructions between, taken with the site).
+ *   - an xor site: `stc; xor %eax, %eax; syscall` (read: how glibc loads
+ *     number 0), with alignment padding after its `ret` for the
+ *     trampoline; the flags after it must be the xor's (CF clear, ZF set),
+ *     as SYSRET restores them natively — a stub that loaded the number
+ *     another way would leave CF set. Called 64 times, so that --trace's
+ *     trap count tells whether the site went through a stub. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +29,8 @@ uint64_t check_site(void);
 /* direct != 0: write(1, buf, n) through a jump to the syscall; else getpid. */
 long two_paths(long direct, const char* buf, long n);
 long tail_site(long a);
+/* read(fd, buf, n) through `xor %eax, %eax; syscall`; *flags: RFLAGS after it. */
+long xor_site(long fd, void* buf, long n, uint64_t* flags);
 
 __asm__(
     ".text\n"
@@ -125,7 +134,26 @@ __asm__(
     "  add %rdx, %rax\n" /* the moved value must be there: a + gettid() */
     "  ret\n"
     ".cfi_endproc\n"
-    ".size tail_site, . - tail_site\n");
+    ".size tail_site, . - tail_site\n"
+
+    ".globl xor_site\n"
+    ".type xor_site, @function\n"
+    ".p2align 4\n"
+    "xor_site:\n"
+    ".cfi_startproc\n"
+    "  mov %rcx, %r8\n"
+    "  stc\n"
+    "  xor %eax, %eax\n" /* SYS_read */
+    "  syscall\n"
+    "  pushf\n .cfi_adjust_cfa_offset 8\n"
+    "  pop %rcx\n .cfi_adjust_cfa_offset -8\n"
+    "  mov %rcx, (%r8)\n"
+    "  ret\n"
+    "  .nops 11\n" /* alignment padding, as compilers leave after a ret */
+    "  .p2align 3\n"
+    "  int3\n"
+    ".cfi_endproc\n"
+    ".size xor_site, . - xor_site\n");
 
 /* The RCX and R11 a syscall left (checked apart: their values are the
  * program's addresses and flags). */
@@ -155,5 +183,14 @@ int main(void) {
   const long w = two_paths(1, line, (long)strlen(line));
   printf("direct write returned %ld\n", w);
   printf("tail: %s\n", tail_site(1000) == 1000 + gettid() ? "yes" : "NO");
+  /* read(-1): EBADF either way; then read(0) of the test's /dev/null: 0. */
+  int xor_ok = 1;
+  for (int i = 0; i < 64; ++i) {
+    char buf[8];
+    uint64_t flags = 0;
+    const long r = xor_site(i == 0 ? -1 : 0, buf, sizeof buf, &flags);
+    xor_ok = xor_ok && r == (i == 0 ? -EBADF : 0) && (flags & 1) == 0 && (flags & 0x40) != 0;
+  }
+  printf("xor site: read answers and the xor's flags: %s\n", xor_ok ? "yes" : "NO");
   return mask == 0 ? 0 : 1;
 }

@@ -1,7 +1,9 @@
 // libos_syscall_sites FILE: what the system-call rewriter finds in an ELF
 // image (syscall_sites.h), natively, for libos_rewrite_test.sh and for the
 // counts in docs/libos.md. Prints one summary line, then each site's
-// address and system call number (hex), one a line.
+// address and system call number (hex) and how it loads the number:
+// `mov`, or `xor TRAMPOLINE` (the padding its short jump reaches, hex),
+// one a line.
 #include <stdio.h>
 
 #include <fstream>
@@ -30,11 +32,18 @@ int main(int argc, char** argv) {
   }
   printf(
       "%s: %llu syscall instructions on %llu trusted walks (%llu walks dropped); %zu sites (%llu with a tail, "
-      "%llu unconfirmed)\n",
+      "%llu unconfirmed; %llu xor sites, %llu without padding in reach)\n",
       argv[1], static_cast<unsigned long long>(scan.syscalls),
       static_cast<unsigned long long>(scan.functions - scan.functions_dropped),
       static_cast<unsigned long long>(scan.functions_dropped), scan.sites.size(),
-      static_cast<unsigned long long>(scan.with_tail), static_cast<unsigned long long>(scan.sites_unconfirmed));
-  for (const auto& s : scan.sites) printf("%llx %x\n", static_cast<unsigned long long>(s.vaddr), s.nr);
+      static_cast<unsigned long long>(scan.with_tail), static_cast<unsigned long long>(scan.sites_unconfirmed),
+      static_cast<unsigned long long>(scan.xor_sites), static_cast<unsigned long long>(scan.xor_unplaced));
+  for (const auto& s : scan.sites) {
+    if (s.head == nsgx::libos::SiteHead::kXorEax)
+      printf("%llx %x xor %llx\n", static_cast<unsigned long long>(s.vaddr), s.nr,
+             static_cast<unsigned long long>(s.tramp_vaddr));
+    else
+      printf("%llx %x mov\n", static_cast<unsigned long long>(s.vaddr), s.nr);
+  }
   return 0;
 }

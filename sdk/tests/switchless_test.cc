@@ -151,6 +151,7 @@ TEST(Switchless, RoundTripThroughWorkers) {
 void many_callers(int hogs) {
   std::atomic<bool> done{false};
   std::vector<std::thread> hog;
+  hog.reserve(static_cast<std::size_t>(hogs));
   for (int i = 0; i < hogs; ++i)
     hog.emplace_back([&] {
       volatile std::uint64_t x = 0;
@@ -162,10 +163,11 @@ void many_callers(int hogs) {
     constexpr int kEcallers = 6, kOcallers = 3, kCalls = 150;
     std::atomic<int> bad{0};
     std::vector<std::thread> t;
+    t.reserve(kEcallers + kOcallers);
     for (int i = 0; i < kEcallers; ++i)
       t.emplace_back([&, i] {
         for (int k = 0; k < kCalls; ++k)
-          if (!mixed_ecall(e.eid, static_cast<std::uint64_t>(i * 1000 + k))) bad.fetch_add(1);
+          if (!mixed_ecall(e.eid, static_cast<std::uint64_t>(i) * 1000 + static_cast<std::uint64_t>(k))) bad.fetch_add(1);
       });
     for (int i = 0; i < kOcallers; ++i)
       t.emplace_back([&, i] {

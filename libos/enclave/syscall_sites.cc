@@ -233,10 +233,22 @@ struct Pad {
   uint64_t vaddr, off, len, used;
 };
 
+// Whether [vaddr, vaddr + len) holds five bytes a jmp rel8 at one of
+// `near` (xor sites' addresses, sorted) reaches.
+bool in_reach(const std::vector<uint64_t>& near, uint64_t vaddr, uint64_t len) {
+  // A site at s reaches [s + 2 - 128, s + 2 + 127]; the pad's first five
+  // bytes are enough to ask for.
+  const uint64_t lo = vaddr > 130 ? vaddr - 129 : 0;
+  auto it = std::lower_bound(near.begin(), near.end(), lo);
+  return it != near.end() && *it <= vaddr + len + 126;
+}
+
 // Alignment padding of an executable segment, on its linear sweep: each run
 // of NOPs that follows an unconditional transfer and ends at an 8-byte
-// boundary (where the aligned code a jump may reach begins).
-std::vector<Pad> find_pads(const Image& im, const Elf64_Phdr& ph) {
+// boundary (where the aligned code a jump may reach begins) — only runs
+// near one of `near`, so that a large image's thousands of paddings are
+// not held (the enclave's heap is small).
+std::vector<Pad> find_pads(const Image& im, const Elf64_Phdr& ph, const std::vector<uint64_t>& near) {
   std::vector<Pad> pads;
   uint64_t at = 0, run = 0, run_len = 0;
   bool after_end = false, in_run = false;
@@ -253,7 +265,7 @@ std::vector<Pad> find_pads(const Image& im, const Elf64_Phdr& ph) {
       in_run = true;
       run_len += n;
     } else {
-      if (in_run && run_len >= 5 && (ph.p_vaddr + at) % 8 == 0)
+      if (in_run && run_len >= 5 && (ph.p_vaddr + at) % 8 == 0 && in_reach(near, ph.p_vaddr + run, run_len))
         pads.push_back(Pad{ph.p_vaddr + run, ph.p_offset + run, run_len, 0});
       in_run = false;
       after_end = ends_flow(p, n);
@@ -268,13 +280,15 @@ std::vector<Pad> find_pads(const Image& im, const Elf64_Phdr& ph) {
 // it.
 void place_xor_sites(const Image& im, const Elf64_Phdr& ph, std::vector<SyscallSite>& sites, size_t from,
                      SiteScan& out) {
-  std::vector<Pad> pads;
-  bool scanned = false;
+  std::vector<uint64_t> near;
+  for (size_t i = from; i < sites.size(); ++i)
+    if (sites[i].head == SiteHead::kXorEax) near.push_back(sites[i].vaddr);
+  if (near.empty()) return;
+  std::vector<Pad> pads = find_pads(im, ph, near);
   std::vector<SyscallSite> kept;
   for (size_t i = from; i < sites.size(); ++i) {
     SyscallSite s = sites[i];
     if (s.head == SiteHead::kXorEax) {
-      if (!scanned) pads = find_pads(im, ph), scanned = true;
       const uint64_t next = s.vaddr + 2;
       bool placed = false;
       for (Pad& pad : pads) {

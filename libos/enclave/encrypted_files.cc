@@ -4,8 +4,9 @@
 // sizes in range), which the library checks again against its format.
 //
 // Runs in the second exception phase on the program's FS: no thread_local
-// here (docs/libos.md, "The FS base across OCALLs"); one program thread,
-// so no locks yet (docs/libos.md, "Open problems").
+// here (docs/libos.md, "The FS base across OCALLs"). Every entry point
+// takes g_enc_lock (encrypted_files.h), the program's threads share the
+// open files.
 #include "libos/enclave/encrypted_files.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <new>
 
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/spin_lock.h"
 #include "libos/fs/pfs.h"
 
 namespace nsgx::libos {
@@ -31,6 +33,9 @@ struct SharedFile {
   bool writable = false;
   pfs::File* file = nullptr;
   int handles = 0;
+  // Unlinked while open: no longer in g_open (a new open of the path is a
+  // new file) and its versions are not remembered.
+  bool unlinked = false;
   SharedFile* next = nullptr;
 };
 
@@ -45,6 +50,10 @@ struct Known {
   Known* next = nullptr;
 };
 
+// Everything here: g_open, g_known, each SharedFile and handle, and every
+// pfs::File call (pfs.h: not thread-safe). Held across the OCALLs those
+// make; taken after g_fd_lock (openat and close hold it), never before.
+SpinLock g_enc_lock;
 SharedFile* g_open = nullptr;
 Known* g_known = nullptr;
 
@@ -104,6 +113,24 @@ void remember(const std::string& path, const pfs::Freshness& f) {
   if (auto* k = new (std::nothrow) Known{path, f, g_known}) g_known = k;
 }
 
+void forget(const std::string& path) {
+  for (Known** k = &g_known; *k != nullptr; k = &(*k)->next)
+    if ((*k)->path == path) {
+      Known* gone = *k;
+      *k = gone->next;
+      delete gone;
+      return;
+    }
+}
+
+void unlist(SharedFile* s) {
+  for (SharedFile** p = &g_open; *p != nullptr; p = &(*p)->next)
+    if (*p == s) {
+      *p = s->next;
+      return;
+    }
+}
+
 SharedFile* find_open(const std::string& path) {
   for (SharedFile* s = g_open; s != nullptr; s = s->next)
     if (s->path == path) return s;
@@ -114,8 +141,14 @@ long flush(SharedFile* s, const char* doing) {
   pfs::Freshness now;
   const pfs::Error e = pfs::flush(s->file, &now);
   if (e != pfs::Error::kOk) return refuse(s->path, e, doing);
-  remember(s->path, now);
+  if (!s->unlinked) remember(s->path, now);
   return 0;
+}
+
+pfs::KeySource key_of(const EncryptedPath& entry) {
+  pfs::KeySource key;
+  key.kind = entry.key == EncryptedKey::kMrsigner ? pfs::KeyKind::kSealMrsigner : pfs::KeyKind::kSealMrenclave;
+  return key;
 }
 
 long attach(EncryptedHandle* h, const EncryptedPath& entry, const std::string& path, uint64_t flags, uint64_t mode,
@@ -133,6 +166,7 @@ long encrypted_open(const EncryptedPath& entry, const std::string& path, uint64_
   // access truncates nothing here.
   const bool create = (flags & O_CREAT) != 0, truncate = writable && (flags & O_TRUNC) != 0;
   const bool need_write = writable || create;
+  SpinGuard g(g_enc_lock);
   auto* h = new (std::nothrow) EncryptedHandle;
   if (h == nullptr) return fail(ENOMEM);
   const long r = attach(h, entry, path, flags, mode, need_write, create, truncate);
@@ -183,8 +217,7 @@ long attach(EncryptedHandle* h, const EncryptedPath& entry, const std::string& p
       return fail(err);
     }
     const pfs::Storage st{&s->host, host_pread, host_pwrite, host_ftruncate, host_fsync};
-    pfs::KeySource key;
-    key.kind = entry.key == EncryptedKey::kMrsigner ? pfs::KeyKind::kSealMrsigner : pfs::KeyKind::kSealMrenclave;
+    const pfs::KeySource key = key_of(entry);
     const uint32_t pflags =
         pfs::kRead | (need_write ? pfs::kWrite : 0u) | (create ? pfs::kCreate : 0u) | (truncate ? pfs::kTruncate : 0u);
     // A file this run has seen must be the version it left; a truncated
@@ -206,6 +239,7 @@ long attach(EncryptedHandle* h, const EncryptedPath& entry, const std::string& p
 }  // namespace
 
 long encrypted_read(EncryptedHandle* h, void* buf, uint64_t n, int64_t at) {
+  SpinGuard g(g_enc_lock);
   if (!h->readable) return fail(EBADF);
   const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : h->offset;
   if (n > (uint64_t{1} << 30)) n = uint64_t{1} << 30;  // a short read, as Linux gives past 2 GiB
@@ -218,6 +252,7 @@ long encrypted_read(EncryptedHandle* h, void* buf, uint64_t n, int64_t at) {
 }
 
 long encrypted_write(EncryptedHandle* h, const void* buf, uint64_t n, int64_t at) {
+  SpinGuard g(g_enc_lock);
   if (!h->writable) return fail(EBADF);
   const uint64_t off = h->append ? pfs::size(h->shared->file) : at >= 0 ? static_cast<uint64_t>(at) : h->offset;
   if (n > (uint64_t{1} << 30)) n = uint64_t{1} << 30;
@@ -229,6 +264,7 @@ long encrypted_write(EncryptedHandle* h, const void* buf, uint64_t n, int64_t at
 }
 
 long encrypted_lseek(EncryptedHandle* h, int64_t off, uint64_t whence) {
+  SpinGuard g(g_enc_lock);
   int64_t base = 0;
   if (whence == SEEK_SET)
     base = 0;
@@ -244,6 +280,7 @@ long encrypted_lseek(EncryptedHandle* h, int64_t off, uint64_t whence) {
 }
 
 long encrypted_fstat(EncryptedHandle* h, struct stat* st) {
+  SpinGuard g(g_enc_lock);
   if (::fstat(h->shared->host, st) != 0) return fail(errno);  // form checked by nsgx_tposix
   // The host's size is the ciphertext's (whole 4 KiB blocks and the tree):
   // the program sees the plaintext's.
@@ -255,6 +292,7 @@ long encrypted_fstat(EncryptedHandle* h, struct stat* st) {
 }
 
 long encrypted_ftruncate(EncryptedHandle* h, int64_t size) {
+  SpinGuard g(g_enc_lock);
   if (size < 0 || !h->writable) return fail(EINVAL);  // Linux: EINVAL for a descriptor not open for writing
   const pfs::Error e = pfs::truncate(h->shared->file, static_cast<uint64_t>(size));
   if (e != pfs::Error::kOk) return refuse(h->shared->path, e, "not truncated");
@@ -262,33 +300,88 @@ long encrypted_ftruncate(EncryptedHandle* h, int64_t size) {
 }
 
 long encrypted_fsync(EncryptedHandle* h) {
+  SpinGuard g(g_enc_lock);
   if (!h->shared->writable) return 0;
   return flush(h->shared, "not flushed");
 }
 
-void encrypted_ref(EncryptedHandle* h) { ++h->refs; }
+void encrypted_ref(EncryptedHandle* h) {
+  SpinGuard g(g_enc_lock);
+  ++h->refs;
+}
 
 long encrypted_close(EncryptedHandle* h) {
   if (h == nullptr) return 0;
+  SpinGuard g(g_enc_lock);
   if (--h->refs > 0) return 0;
   SharedFile* s = h->shared;
   delete h;
   if (--s->handles > 0) return 0;
-  for (SharedFile** p = &g_open; *p != nullptr; p = &(*p)->next)
-    if (*p == s) {
-      *p = s->next;
-      break;
-    }
+  if (!s->unlinked) unlist(s);
   pfs::Freshness now;
   const pfs::Error e = pfs::close(s->file, &now);
   (void)::close(s->host);
   long r = 0;
-  if (e == pfs::Error::kOk)
-    remember(s->path, now);
-  else
+  if (e == pfs::Error::kOk) {
+    if (!s->unlinked) remember(s->path, now);
+  } else {
     r = refuse(s->path, e, "not flushed at close");
+  }
   delete s;
   return r;
+}
+
+long encrypted_stat(const EncryptedPath& entry, const std::string& path, bool nofollow, struct stat* st) {
+  SpinGuard g(g_enc_lock);
+  // The host's answer, its form checked by nsgx_tposix; only a regular
+  // file's size is replaced (the host's is the ciphertext's).
+  if ((nofollow ? ::lstat(path.c_str(), st) : ::stat(path.c_str(), st)) != 0) return fail(errno);
+  if (!S_ISREG(st->st_mode)) return 0;
+  uint64_t size = 0;
+  if (const SharedFile* s = find_open(path)) {
+    size = pfs::size(s->file);
+  } else if (st->st_size != 0) {
+    // Not open: the protected file opened read-only for its size, checked
+    // as an open is (its key, path, tree and the version this run knows).
+    // An empty host file is a file a create would make anew: size 0.
+    int host = ::open(path.c_str(), O_RDONLY);
+    if (host < 0) return fail(errno);
+    const pfs::Storage sto{&host, host_pread, host_pwrite, host_ftruncate, host_fsync};
+    pfs::File* f = nullptr;
+    const pfs::Error e = pfs::open(path, pfs::kRead, key_of(entry), sto, known(path), &f);
+    if (e != pfs::Error::kOk) {
+      (void)::close(host);
+      return refuse(path, e, "refused");
+    }
+    size = pfs::size(f);
+    pfs::Freshness now;
+    if (pfs::close(f, &now) == pfs::Error::kOk) remember(path, now);
+    (void)::close(host);
+  }
+  st->st_size = static_cast<off_t>(size);
+  st->st_blocks = static_cast<blkcnt_t>((size + 511) / 512);
+  st->st_blksize = 4096;
+  return 0;
+}
+
+long encrypted_access(const std::string& path, uint64_t mode) {
+  if (mode & X_OK) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return fail(errno);
+    if (!S_ISDIR(st.st_mode)) return fail(EACCES);
+  }
+  return ::access(path.c_str(), static_cast<int>(mode)) == 0 ? 0 : fail(errno);
+}
+
+long encrypted_unlink(const std::string& path) {
+  SpinGuard g(g_enc_lock);
+  if (::unlink(path.c_str()) != 0) return fail(errno);
+  forget(path);
+  if (SharedFile* s = find_open(path)) {
+    unlist(s);
+    s->unlinked = true;
+  }
+  return 0;
 }
 
 }  // namespace nsgx::libos

@@ -9,6 +9,10 @@
 // mode); the protected file under it is shared by every handle on the same
 // path, so two descriptors of one file see each other's writes. Errors are
 // -errno; integrity and rollback failures are EIO, named on stderr.
+//
+// Thread-safe: one lock (a leaf after g_fd_lock, spin_lock.h) around each
+// call, held across its OCALLs — pfs::File is not thread-safe, and the
+// open files and kept versions are the process's.
 #pragma once
 
 #include <stdint.h>
@@ -42,5 +46,23 @@ void encrypted_ref(EncryptedHandle* h);
 // Drops a reference; the last one on a file flushes and closes it (a
 // failed flush gives EIO, the descriptor is gone anyway).
 long encrypted_close(EncryptedHandle* h);
+
+// The path calls on a path an `sgx.encrypted_files` entry covers.
+//
+// stat/lstat: the host's answer (its form checked by nsgx_tposix), with a
+// regular file's size and blocks the plaintext's — from the open file, or
+// from opening the protected file read-only for the answer (the version
+// this run knows checked as at open: EIO, named on stderr, if refused).
+// A directory (the entry itself, or one below it) is the host's answer.
+long encrypted_stat(const EncryptedPath& entry, const std::string& path, bool nofollow, struct stat* st);
+// access/faccessat: the host's answer; X_OK on anything but a directory
+// EACCES (a protected file is data, never a program).
+long encrypted_access(const std::string& path, uint64_t mode);
+// unlink: removes the host file and forgets the version this run kept of
+// it, so that a later create of the same name is a new file, not a
+// "rolled back" one. Descriptors still open keep the removed file, as on
+// Linux; what they write goes to the removed host file and is not
+// remembered either.
+long encrypted_unlink(const std::string& path);
 
 }  // namespace nsgx::libos

@@ -196,6 +196,12 @@ long sys_newfstatat(int64_t dirfd, uint64_t pathp, uint64_t out, uint64_t flags)
   struct stat st;
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  if (const EncryptedPath* e = g_program.manifest->encrypted(path)) {
+    // The plaintext's size (encrypted_files.h), never the host's.
+    if (const long r = encrypted_stat(*e, path, (flags & kAtSymlinkNofollow) != 0, &st); r < 0) return r;
+    memcpy(reinterpret_cast<void*>(out), &st, sizeof st);
+    return 0;
+  }
   switch (kind_of(path)) {
     case Kind::kTrusted: {
       std::string why;
@@ -227,6 +233,7 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   if (mode & ~static_cast<uint64_t>(R_OK | W_OK | X_OK)) return err(EINVAL);
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  if (g_program.manifest->encrypted(path) != nullptr) return encrypted_access(path, mode);
   switch (kind_of(path)) {
     case Kind::kTrusted:
       // Read-only; executable only the entrypoint (trusted_stat's modes).
@@ -249,11 +256,12 @@ long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
   if ((flags & ~kAtRemovedir) != 0) return err(EINVAL);
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
-  // Only allowed files, the host's anyway: SQLite's journal comes and goes.
-  // Trusted files are read-only; an encrypted file's remembered version
-  // would outlive it (encrypted_files.h); directories are synthesised.
+  // Allowed files, the host's anyway: SQLite's journal comes and goes.
+  // Encrypted files: the host file and the version this run kept of it
+  // (encrypted_files.h). Trusted files are read-only; directories are
+  // synthesised or the manifest's (an encrypted entry).
   if ((flags & kAtRemovedir) != 0) return trace_refusal("rmdir", path, EACCES);
-  if (g_program.manifest->encrypted(path) != nullptr) return trace_refusal("unlink", path, EACCES);
+  if (g_program.manifest->encrypted(path) != nullptr) return encrypted_unlink(path);
   switch (kind_of(path)) {
     case Kind::kAllowed:
       return ::unlink(path.c_str()) != 0 ? err(errno) : 0;

@@ -7,7 +7,11 @@
  *   encfs read PATH          prints the size, a hash and the first line
  *   encfs rollback PATH RAW  writes PATH twice, putting the first version's
  *                            host bytes back through RAW (the same host file
- *                            by another name) in between, then reads PATH */
+ *                            by another name) in between, then reads PATH
+ *   encfs paths PATH         the path calls on PATH (which must not exist):
+ *                            stat's size (closed and open), access, unlink
+ *                            (closed and open), a new file of the same name
+ *                            after each unlink; its directory's stat */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -109,11 +113,77 @@ static int rollback(const char* path, const char* raw) {
   return read_file(path);
 }
 
+/* What stat(2) and access(2) say of `path`, as one line (no path in it:
+ * natively and inside, the files live in different directories). */
+static void say_stat(const char* what, const char* path) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    printf("%s: stat: %s\n", what, strerror(errno));
+    return;
+  }
+  /* Not st_blocks: the host file system's allocation natively. */
+  printf("%s: stat: %s, size %lld; access R|W %d, X %d\n", what,
+         S_ISREG(st.st_mode)   ? "file"
+         : S_ISDIR(st.st_mode) ? "directory"
+                               : "other",
+         S_ISREG(st.st_mode) ? (long long)st.st_size : 0LL, access(path, R_OK | W_OK), access(path, X_OK));
+}
+
+static int paths(const char* path) {
+  say_stat("before", path);
+  if (write_file(path, "paths") != 0) return 1;
+  say_stat("written", path);
+  /* Open: the size comes from the open file. */
+  int fd = open(path, O_RDWR);
+  if (fd < 0) return fail("open", path);
+  if (pwrite(fd, "more", 4, (off_t)content_len) != 4) return fail("pwrite", path);
+  say_stat("open, 4 bytes more", path);
+  close(fd);
+  say_stat("closed", path);
+  /* Unlinked, then made again: a new, empty file (not a rolled-back one). */
+  if (unlink(path) != 0) return fail("unlink", path);
+  say_stat("unlinked", path);
+  if (unlink(path) == 0 || errno != ENOENT) return fail("unlink again", path);
+  fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return fail("open anew", path);
+  if (write(fd, "fresh\n", 6) != 6) return fail("write", path);
+  if (close(fd) != 0) return fail("close", path);
+  say_stat("anew", path);
+  if (read_file(path) != 0) return 1;
+  /* Unlinked while open: the descriptor keeps the removed file; a create
+   * of the name is a new file, and the old one's close changes nothing. */
+  fd = open(path, O_RDWR);
+  if (fd < 0) return fail("open", path);
+  if (unlink(path) != 0) return fail("unlink (open)", path);
+  say_stat("unlinked while open", path);
+  if (lseek(fd, 0, SEEK_END) != 6) return fail("lseek (unlinked)", path);
+  if (write(fd, "gone\n", 5) != 5) return fail("write (unlinked)", path);
+  char back[16] = "";
+  if (pread(fd, back, sizeof back - 1, 0) != 11) return fail("pread (unlinked)", path);
+  printf("the unlinked file reads: %s", back);
+  const int fd2 = open(path, O_RDWR | O_CREAT, 0600);
+  if (fd2 < 0) return fail("open (created while the old one is open)", path);
+  if (write(fd2, "third\n", 6) != 6) return fail("write", path);
+  if (close(fd) != 0) return fail("close (unlinked)", path);
+  if (close(fd2) != 0) return fail("close", path);
+  say_stat("third", path);
+  if (read_file(path) != 0) return 1;
+  if (unlink(path) != 0) return fail("unlink", path);
+  /* Its directory: the host's, a directory. */
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char* slash = strrchr(dir, '/');
+  if (slash != NULL && slash != dir) *slash = 0;
+  say_stat("directory", dir);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc == 3 && strcmp(argv[1], "write") == 0) return write_file(argv[2], "the encrypted file");
   if (argc == 3 && strcmp(argv[1], "read") == 0) return read_file(argv[2]);
   if (argc == 4 && strcmp(argv[1], "rollback") == 0) return rollback(argv[2], argv[3]);
-  fprintf(stderr, "usage: encfs write|read PATH | rollback PATH RAW\n");
+  if (argc == 3 && strcmp(argv[1], "paths") == 0) return paths(argv[2]);
+  fprintf(stderr, "usage: encfs write|read|paths PATH | rollback PATH RAW\n");
   return 2;
 }

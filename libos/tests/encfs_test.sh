@@ -116,4 +116,15 @@ case "$out" in *"open $W/enc/r: Input/output error") ;; *) fail "rolled-back fil
 grep -q "nsgx run: $W/enc/r: encrypted file refused: not the expected version (rolled back)" "$W/rollback.err" \
   || { cat "$W/rollback.err"; fail "no clear error for the rolled-back file"; }
 
+# 7. The path calls on an encrypted path (docs/libos.md, "Encrypted files
+# in `nsgx run`"): stat answers the plaintext's size (closed and open),
+# access the host's, unlink removes the file and the version the run kept
+# (a create of the same name afterwards is a new file, not a rolled-back
+# one), also while a descriptor has it open — the same lines as natively.
+native_p=$("$W/encfs" paths "$W/native/p" 2>&1)
+out=$(run a paths "$W/enc/p" 2> "$W/paths.err"); st=$?
+check_status "paths" "$st" 0
+[ "$out" = "$native_p" ] || { cat "$W/paths.err"; diff <(echo "$native_p") <(echo "$out"); fail "path calls differ from native"; }
+[ -e "$W/enc/p" ] && fail "the host still holds the unlinked protected file"
+
 finish "encrypted files"

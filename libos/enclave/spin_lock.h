@@ -6,11 +6,13 @@
 // never the reverse —
 //   g_fd_lock      (threads.h) openat, close; held across the OCALLs that
 //                  open and read a file
+//   g_enc_lock     (encrypted_files.cc) every call on encrypted files; held
+//                  across their OCALLs
 //   g_memory_lock  (threads.h) brk, mmap, munmap, mprotect
 //   the user region's own (user_region.cc), the threads' table
-//   (threads.cc), the monotonic clock's record (syscalls.cc), the working
+//   (threads.cc), the clocks' records (syscalls_time.cc), the working
 //   directory (syscalls_path.cc), syscalls_sys.cc's: leaves
-// Only g_fd_lock is held across an OCALL. None is taken in the first
+// Only g_fd_lock and g_enc_lock are held across an OCALL. None is taken in the first
 // phase, which may have interrupted a holder on its own thread.
 #pragma once
 

@@ -31,6 +31,7 @@
 #include "libos/enclave/syscalls_shm.h"
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/syscalls_sys.h"
+#include "libos/enclave/syscalls_time.h"
 #include "libos/enclave/syscalls_timerfd.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
@@ -121,7 +122,9 @@ enum : long {
   kReadlink = 89,
   kUmask = 95,
   kGettimeofday = 96,
+  kGetrusage = 98,
   kSysinfo = 99,
+  kTimes = 100,
   kGetuid = 102,
   kGetgid = 104,
   kGeteuid = 107,
@@ -171,9 +174,6 @@ enum : long {
 };
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
-
-struct timespec g_last_monotonic[8];  // per clock id < 8, the latest answer given (under g_clock_lock)
-SpinLock g_clock_lock;
 
 bool program_buffer(uint64_t addr, uint64_t len) {
   return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
@@ -356,46 +356,6 @@ long sys_ftruncate(int64_t fd, int64_t size) {
   if (f->kind == FdKind::kEncrypted) return encrypted_ftruncate(f->enc, size);
   if (f->kind == FdKind::kHost && size >= 0) return host_result(::ftruncate(f->host, static_cast<off_t>(size)));
   return fail(EINVAL);
-}
-
-long sys_clock_gettime(int64_t clk, uint64_t out) {
-  if (!program_buffer(out, sizeof(struct timespec))) return fail(EFAULT);
-  if (clk < 0 || clk > 11) return fail(EINVAL);
-  struct timespec ts = {0, 0};
-  if (::clock_gettime(static_cast<clockid_t>(clk), &ts) != 0) return fail(errno);  // form checked by nsgx_tposix
-  // Clocks that never go back on Linux (MONOTONIC, MONOTONIC_RAW,
-  // MONOTONIC_COARSE, BOOTTIME) must not go back here either: a host that
-  // answers an earlier time than it did before is refused (Iago).
-  if (clk == 1 || clk == 4 || clk == 6 || clk == 7) {
-    SpinGuard g(g_clock_lock);
-    const struct timespec& last = g_last_monotonic[clk];
-    if (ts.tv_sec < last.tv_sec || (ts.tv_sec == last.tv_sec && ts.tv_nsec < last.tv_nsec)) return fail(EIO);
-    g_last_monotonic[clk] = ts;
-  }
-  memcpy(reinterpret_cast<void*>(out), &ts, sizeof ts);
-  return 0;
-}
-
-// time(2) and gettimeofday(2): CLOCK_REALTIME, as the vDSO answers them
-// natively (there is none inside, so glibc makes the system calls).
-long sys_time(uint64_t tloc) {
-  struct timespec ts;
-  if (tloc != 0 && !program_buffer(tloc, 8)) return fail(EFAULT);
-  if (const long r = sys_clock_gettime(CLOCK_REALTIME, reinterpret_cast<uint64_t>(&ts)); r < 0) return r;
-  if (tloc != 0) memcpy(reinterpret_cast<void*>(tloc), &ts.tv_sec, 8);
-  return static_cast<long>(ts.tv_sec);
-}
-
-long sys_gettimeofday(uint64_t tv, uint64_t tz) {
-  if ((tv != 0 && !program_buffer(tv, 16)) || (tz != 0 && !program_buffer(tz, 8))) return fail(EFAULT);
-  struct timespec ts;
-  if (tv != 0) {
-    if (const long r = sys_clock_gettime(CLOCK_REALTIME, reinterpret_cast<uint64_t>(&ts)); r < 0) return r;
-    const int64_t v[2] = {ts.tv_sec, ts.tv_nsec / 1000};
-    memcpy(reinterpret_cast<void*>(tv), v, sizeof v);
-  }
-  if (tz != 0) memset(reinterpret_cast<void*>(tz), 0, 8);  // UTC, no DST (the kernel's default)
-  return 0;
 }
 
 long sys_uname(uint64_t out) {
@@ -675,6 +635,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_time(a0);
     case kGettimeofday:
       return sys_gettimeofday(a0, a1);
+    case kTimes:
+      return sys_times(a0);
+    case kGetrusage:
+      return sys_getrusage(static_cast<int64_t>(static_cast<int32_t>(a0)), a1);
     case kRtSigaction:
       return sys_rt_sigaction(a0, a1, a2, a3);
     case kRtSigprocmask:

@@ -11,6 +11,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscalls_time.h"
 #include "libos/enclave/user_region.h"
 
 namespace nsgx::libos {
@@ -21,10 +22,9 @@ using sc::err;
 // prctl(2) options (include/uapi/linux/prctl.h).
 constexpr uint64_t kPrGetDumpable = 3, kPrSetName = 15, kPrGetName = 16, kPrCapbsetRead = 23;
 
-SpinLock g_sys_lock;     // g_umask, g_name, g_last_uptime
+SpinLock g_sys_lock;     // g_umask, g_name
 uint64_t g_umask = 022;  // the kernel's default for init
 char g_name[16] = "";    // PR_SET_NAME's (TASK_COMM_LEN 16, NUL included)
-int64_t g_last_uptime = 0;
 
 // struct sysinfo (include/uapi/linux/sysinfo.h), x86-64: 112 bytes.
 struct Sysinfo {
@@ -85,16 +85,11 @@ long sys_prctl(uint64_t option, uint64_t a2, uint64_t, uint64_t, uint64_t) {
 long sys_sysinfo(uint64_t out) {
   if (!sc::user_buffer(out, sizeof(Sysinfo))) return err(EFAULT);
   struct timespec ts;
-  // The host's clock, checked for form by nsgx_tposix (nanoseconds below
-  // 10^9, seconds below 2^40); an answer earlier than the last is refused.
-  if (::clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return err(EIO);
+  // The host's clock, checked for form and never going back
+  // (syscalls_time.h).
+  if (clock_checked(CLOCK_MONOTONIC, ts) != 0) return err(EIO);
   Sysinfo si;
   memset(&si, 0, sizeof si);
-  {
-    SpinGuard g(g_sys_lock);
-    if (ts.tv_sec < g_last_uptime) return err(EIO);
-    g_last_uptime = ts.tv_sec;
-  }
   si.uptime = ts.tv_sec;
   si.totalram = region_pages() * kPage;
   si.freeram = free_pages() * kPage;

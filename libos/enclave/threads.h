@@ -13,6 +13,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <time.h>
 
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/signals.h"
@@ -57,6 +58,9 @@ struct ProgramThread {
   // descriptor table, which file_table.cc uses for this thread meanwhile.
   VforkFrame* vfork = nullptr;
   Fd* fds = nullptr;
+  // The host's last answer for this thread's CPU time (syscalls_time.cc:
+  // it never goes back); only the thread itself reads or writes it.
+  struct timespec last_cpu = {0, 0};
 };
 
 // Makes this enclave thread the program's main thread (tid = the process

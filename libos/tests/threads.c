@@ -15,7 +15,13 @@
  *   threads spin            a thread computes without system calls while
  *                           the main thread calls exit(7)
  *   threads mainexit        the main thread calls pthread_exit; two others
- *                           print and end, and the program with them (0) */
+ *                           print and end, and the program with them (0)
+ *   threads clock N K       N threads read CLOCK_MONOTONIC, the process's
+ *                           and the thread's CPU time, times(2) and
+ *                           getrusage(2) K times each: every call succeeds
+ *                           and no answer is earlier than the thread's
+ *                           previous one (monotonic clocks are system-wide
+ *                           on Linux: threads racing must not fail) */
 #define _GNU_SOURCE /* pthread_cond_clockwait */
 #include <errno.h>
 #include <pthread.h>
@@ -23,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -248,6 +256,62 @@ static int mainexit(void) {
   pthread_exit(NULL);
 }
 
+static int clock_reads;
+static atomic_int clock_failed, clock_back;
+
+static int before(const struct timespec* a, const struct timespec* b) {
+  return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void* reader(void* arg) {
+  (void)arg;
+  struct timespec last[3] = {{0, 0}, {0, 0}, {0, 0}};
+  const clockid_t ids[3] = {CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+  clock_t last_ticks = 0, last_utime = 0;
+  long last_self = 0, last_thread = 0;
+  for (int i = 0; i < clock_reads; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      struct timespec ts;
+      if (clock_gettime(ids[c], &ts) != 0) {
+        atomic_fetch_add(&clock_failed, 1);
+        continue;
+      }
+      if (before(&ts, &last[c])) atomic_fetch_add(&clock_back, 1);
+      last[c] = ts;
+    }
+    struct tms t;
+    const clock_t ticks = times(&t);
+    if (ticks == (clock_t)-1) atomic_fetch_add(&clock_failed, 1);
+    if (ticks < last_ticks || t.tms_utime < last_utime) atomic_fetch_add(&clock_back, 1);
+    last_ticks = ticks;
+    last_utime = t.tms_utime;
+    struct rusage ru;
+    for (int who = 0; who < 2; ++who) {
+      if (getrusage(who ? RUSAGE_THREAD : RUSAGE_SELF, &ru) != 0) {
+        atomic_fetch_add(&clock_failed, 1);
+        continue;
+      }
+      const long us =
+          ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+      long* last_us = who ? &last_thread : &last_self;
+      if (us < *last_us) atomic_fetch_add(&clock_back, 1);
+      *last_us = us;
+    }
+  }
+  return NULL;
+}
+
+static int clocks(int n, int k) {
+  clock_reads = k;
+  pthread_t t[MAX_WORKERS];
+  for (int i = 0; i < n; ++i)
+    if (pthread_create(&t[i], NULL, reader, NULL) != 0) return 3;
+  for (int i = 0; i < n; ++i) pthread_join(t[i], NULL);
+  printf("%d threads, %d readings each: %d failed, %d went back\n", n, k, atomic_load(&clock_failed),
+         atomic_load(&clock_back));
+  return atomic_load(&clock_failed) || atomic_load(&clock_back) ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc == 4 && strcmp(argv[1], "work") == 0) {
@@ -263,6 +327,11 @@ int main(int argc, char** argv) {
   }
   if (argc == 2 && strcmp(argv[1], "spin") == 0) return spin();
   if (argc == 2 && strcmp(argv[1], "mainexit") == 0) return mainexit();
-  fprintf(stderr, "usage: threads work N ROUNDS | limit K | exitgroup N | spin | mainexit\n");
+  if (argc == 4 && strcmp(argv[1], "clock") == 0) {
+    const int n = atoi(argv[2]);
+    if (n < 1 || n > MAX_WORKERS) return 2;
+    return clocks(n, atoi(argv[3]));
+  }
+  fprintf(stderr, "usage: threads work N ROUNDS | limit K | exitgroup N | spin | mainexit | clock N K\n");
   return 2;
 }

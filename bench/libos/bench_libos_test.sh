@@ -1,9 +1,12 @@
 #!/bin/bash
 # `nsgx bench libos --quick` end to end (tools/nsgx/bench_libos.cc): the
 # unmodified workloads program and Debian's redis-server (driven by
-# redis-benchmark), lighttpd (by wrk) and bzip2 natively and inside the
-# library OS enclave on both backends. Every workload must give the native digest on both
-# backends (the suite exits 1 otherwise, naming what went wrong).
+# redis-benchmark), lighttpd (by wrk), bzip2 and openssl speed natively and
+# inside the library OS enclave on both backends. Every workload must give
+# the native digest on both backends (the suite exits 1 otherwise, naming
+# what went wrong), except where the script says a backend cannot run it
+# yet (openssl speed on isolated: "not run", with the reason). fio is not
+# in --quick (its start inside takes a minute; libos_fio covers it).
 # Usage: bench_libos_test.sh NSGX WORKDIR
 set -u
 nsgx=$1 work=$2
@@ -21,6 +24,9 @@ bad = []
 # with their reason, not measured); none is: SQLite's file calls (record
 # locks, unlink of its journal) are answered.
 pending = set()
+# Workloads a backend does not run yet, by design of the script (with a
+# reason): openssl speed's loop needs the interrupt isolated lacks.
+not_run = {("openssl_sha256", "isolated")}
 for w in d["workloads"]:
     for mode in ("isolated", "inproc"):
         p = w.get(mode + "_problem")
@@ -34,7 +40,7 @@ for w in d["workloads"]:
             bad.append(f"{w['workload']} {mode}: an empty reason")
 names = {w["workload"] for w in d["workloads"]}
 for want in ("numeric_sort", "fourier", "bw_copy_16M", "hash_join", "sqlite", "redis_set", "redis_get",
-             "lighttpd_64k", "bzip2"):
+             "lighttpd_64k", "bzip2", "openssl_sha256"):
     if want not in names:
         bad.append(f"{want}: missing from the results")
 problems = any(w.get(m + "_problem") for w in d["workloads"] for m in ("isolated", "inproc"))

@@ -21,6 +21,22 @@
 #                         time (the run's minus that of an empty input,
 #                         which is the program's and the enclave's start);
 #                         digest: the compressed bytes
+#   fio_{seq,rand}_{write,read}, fio_enc_…
+#                         fio (psync, 4 KiB blocks, --thread) writing then
+#                         reading 16 MiB sequentially and at random, on an
+#                         allowed file and on an encrypted one, one job at a
+#                         time: each job's own time (its bytes over its
+#                         bandwidth, fio's JSON); digest: the jobs' names,
+#                         errors and byte counts. Not with QUICK (fio's start
+#                         inside is about a minute: libos_fio covers it)
+#   openssl_sha256        openssl speed -seconds 1 -bytes 16384 sha256: the
+#                         time to hash 1000 MiB at its rate (count over CPU
+#                         time, times(2)); digest: the algorithm and block
+#                         size. Not on isolated (its loop ends only when
+#                         SIGALRM interrupts the computing thread, which
+#                         that backend does not do yet): a "not run" line
+# A workload a mode cannot run prints NAME <TAB> - <TAB> - <TAB> REASON
+# instead (the bench reports it, not as a failure).
 set -u
 NSGX=$1 W=$2 MODE=$3 QUICK=$4
 mkdir -p "$W/www"
@@ -82,6 +98,22 @@ loader.env.LANG = "C"
 sgx.trusted_files = [ { uri = "file:/usr/sbin/lighttpd" }, { uri = "file:$W/lighttpd.conf" },
   { uri = "file:$W/www/64k.bin" } ]
 sgx.allowed_files = [ "file:/dev/null", "file:$W/lighttpd.err" ]
+TOML
+mkdir -p "$W/fio" "$W/fio-enc"
+cat > "$W/fio.toml" <<TOML
+libos.entrypoint = "/usr/bin/fio"
+loader.env.LANG = "C"
+sgx.enclave_size = "1G"
+sgx.max_threads = 8
+sgx.trusted_files = [ { uri = "file:/usr/bin/fio" }, { uri = "file:$W/fio/jobs.fio" } ]
+sgx.allowed_files = [ "file:$W/fio/plain.bin" ]
+sgx.encrypted_files = [ { uri = "file:$W/fio-enc" } ]
+TOML
+cat > "$W/openssl.toml" <<TOML
+libos.entrypoint = "/usr/bin/openssl"
+loader.env.LANG = "C"
+sgx.enclave_size = "512M"
+sgx.trusted_files = [ { uri = "file:/usr/bin/openssl" }, { uri = "file:/usr/lib/ssl/openssl.cnf" } ]
 TOML
 cat > "$W/bzip2.toml" <<TOML
 libos.entrypoint = "/bin/bzip2"
@@ -183,6 +215,57 @@ bzip2_9() {
   printf 'bzip2\t%d\t%d\t%s\n' "$(($(stat -c %s "$W/in.txt") / 1024))" "$ns" "$(digest < "$W/in-$MODE.bz2")"
 }
 
+# fio: each job its own phase (stonewall), the file laid out by the first
+# write; the jobs' lines from fio's JSON.
+fio_jobs() {
+  [ "$QUICK" = 1 ] && return
+  [ -s "$W/fio/jobs.fio" ] || {
+    printf '[global]\nioengine=psync\nthread\nsize=16m\nbs=4k\ndisk_util=0\nrandrepeat=1\n'
+    printf 'verify_state_save=0\ninvalidate=0\n'
+    for f in plain enc; do
+      local file=$W/fio/plain.bin prefix=fio
+      [ $f = enc ] && file=$W/fio-enc/enc.bin prefix=fio_enc
+      for j in seq_write:write seq_read:read rand_write:randwrite rand_read:randread; do
+        printf '[%s_%s]\nstonewall\nfilename=%s\nrw=%s\n' "$prefix" "${j%%:*}" "$file" "${j##*:}"
+      done
+    done
+  } > "$W/fio/jobs.fio"
+  [ "$MODE" = native ] || enclave fio || return
+  rm -f "$W/fio/plain.bin" "$W/fio-enc/enc.bin"
+  # More EPC than the default 128M: fio's 62 libraries are held twice (docs/libos.md, "fio").
+  NSGX_EPC_SIZE=512M launch fio /usr/bin/fio --output-format=json "$W/fio/jobs.fio" > "$W/fio-$MODE.json" \
+    2> "$W/fio-$MODE.err" < /dev/null || { log "fio: $(tail -2 "$W/fio-$MODE.err")"; return; }
+  python3 - "$W/fio-$MODE.json" <<'PY' || log "fio: no results in its JSON"
+import hashlib, json, sys
+jobs = json.load(open(sys.argv[1]))["jobs"]
+for j in jobs:
+    d = j["read"] if j["read"]["io_bytes"] else j["write"]
+    if j["error"] or not d["io_bytes"] or not d["bw_bytes"]:
+        sys.exit(1)
+    key = f'{j["jobname"]} {j["error"]} {j["read"]["io_bytes"]} {j["write"]["io_bytes"]}'
+    ns = d["io_bytes"] / d["bw_bytes"] * 1e9
+    print(f'{j["jobname"]}\t{d["io_bytes"] // 1024}\t{ns:.0f}\t{hashlib.sha256(key.encode()).hexdigest()[:16]}')
+PY
+}
+
+# openssl speed: CPU-bound, its rate from its count and times(2).
+openssl_speed() {
+  if [ "$MODE" = isolated ]; then
+    printf 'openssl_sha256\t-\t-\tits loop ends only when SIGALRM interrupts a computing thread, which the isolated backend does not do yet\n'
+    return
+  fi
+  [ "$MODE" = native ] || enclave openssl || return
+  # -mr's "+R" lines go to stderr.
+  launch openssl /usr/bin/openssl speed -seconds 1 -bytes 16384 -mr sha256 > "$W/openssl-$MODE.out" 2>&1 \
+    < /dev/null || { log "openssl: $(tail -2 "$W/openssl-$MODE.out")"; return; }
+  # "+R:COUNT:sha256:CPU SECONDS": 1000 MiB at COUNT x 16 KiB per CPU SECONDS.
+  awk -F: -v d="$(echo "sha256 16384" | digest)" '$1 == "+R" && $4 > 0 && $2 > 0 {
+    printf "openssl_sha256\t1000\t%.0f\t%s\n", 1000 * 1048576 / ($2 * 16384 / $4) * 1e9, d; found = 1 }
+    END { exit !found }' "$W/openssl-$MODE.out" || log "openssl: no rate: $(head -c 300 "$W/openssl-$MODE.out")"
+}
+
 redis
 lighttpd_64k
 bzip2_9
+fio_jobs
+openssl_speed

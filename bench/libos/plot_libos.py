@@ -3,7 +3,9 @@
 libos-ratio.{png,svg}: each workload's time inside the library OS enclave
 over its native time, per backend, on a log scale (1 = native; the
 workloads program's kernels, SQLite, and the Debian programs: redis,
-lighttpd, bzip2). A workload that did not run inside has no bar.
+lighttpd, bzip2, fio on an allowed and an encrypted file, openssl speed).
+A workload that did not run inside (or that a backend does not run yet,
+"not run") has no bar.
 
     plot_libos.py DIR
 

@@ -23,11 +23,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One line of libos_workloads' output (bench/libos/libos_workloads.c).
+// One line of libos_workloads' output (bench/libos/libos_workloads.c), or
+// of the Debian programs' script, which also says when a mode cannot run a
+// workload: NAME, "-", "-", the reason (not_run; not a failure).
 struct Line {
   std::string name;
   std::uint64_t iters = 0, ns = 0;
   std::string digest;
+  std::string not_run;
 };
 
 bool parse_u64(const std::string& s, std::uint64_t& v) {
@@ -45,6 +48,12 @@ std::vector<Line> read_lines(const fs::path& file, std::string& why) {
     std::stringstream ss(l);
     for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
     Line r;
+    if (f.size() == 4 && !f[0].empty() && f[1] == "-" && f[2] == "-" && !f[3].empty()) {
+      r.name = f[0];
+      r.not_run = f[3];
+      out.push_back(std::move(r));
+      continue;
+    }
     if (f.size() != 4 || f[0].empty() || !parse_u64(f[1], r.iters) || !parse_u64(f[2], r.ns) || f[3].size() != 16) {
       why = "unexpected output line: " + l;
       return {};
@@ -169,6 +178,7 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
   std::map<std::string, std::map<std::string, std::vector<double>>> ms;  // workload -> mode -> per run
   std::map<std::string, std::vector<double>> wall;                       // mode -> whole runs (s)
   std::map<std::string, std::map<std::string, std::string>> problem;     // workload -> mode -> what went wrong
+  std::map<std::string, std::map<std::string, std::string>> not_run;     // workload -> mode -> why (not a failure)
   std::map<std::string, std::string> digest;                             // the native run's, per workload
   for (const Line& l : cal) digest[l.name] = l.digest;
   for (const Line& l : pcal) digest[l.name] = l.digest;
@@ -202,7 +212,9 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
       for (const Line& c : all) {
         const auto it = std::find_if(got.begin(), got.end(), [&](const Line& l) { return l.name == c.name; });
         const bool from_script = std::any_of(pcal.begin(), pcal.end(), [&](const Line& l) { return l.name == c.name; });
-        if (it == got.end()) {
+        if (it != got.end() && !it->not_run.empty()) {
+          not_run[c.name][m] = it->not_run;
+        } else if (it == got.end()) {
           problem[c.name][m] = from_script
                                    ? "no result: " + pw
                                    : "no result (exit " + std::to_string(rc) + "): " + (w.empty() ? said(e) : w);
@@ -235,6 +247,11 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
         row[mode + "_problem"] = problem[c.name][mode];
         continue;
       }
+      if (not_run[c.name].contains(mode)) {
+        std::printf(" %11s %8s", "n/a", "n/a");
+        row[mode + "_not_run"] = not_run[c.name][mode];
+        continue;
+      }
       const double t = median(ms[c.name][mode]);
       const double ratio = native > 0 ? t / native : 0;
       std::printf(" %11.3f %8.3f", t, ratio);
@@ -257,6 +274,9 @@ int bench_libos(const std::string& program, const fs::path& out, bool quick, boo
       median(wall["native"]), median(wall["isolated"]), median(wall["inproc"]));
   for (const auto& [name, by_mode] : problem)
     for (const auto& [mode, what] : by_mode) std::printf("%s, %s: %s\n", name.c_str(), mode.c_str(), what.c_str());
+  for (const auto& [name, by_mode] : not_run)
+    for (const auto& [mode, reason] : by_mode)
+      std::printf("%s, %s: not run: %s\n", name.c_str(), mode.c_str(), reason.c_str());
   std::fflush(stdout);
 
   const fs::path json = out / "libos.json";

@@ -30,6 +30,11 @@ not_run = {("openssl_sha256", "isolated")}
 for w in d["workloads"]:
     for mode in ("isolated", "inproc"):
         p = w.get(mode + "_problem")
+        nr = w.get(mode + "_not_run")
+        if nr is not None:
+            if (w["workload"], mode) not in not_run or not nr.strip():
+                bad.append(f"{w['workload']} {mode}: not run ({nr})")
+            continue
         if p is not None and "different result" in p:
             bad.append(f"{w['workload']} {mode}: {p}")
         elif p is None and not (w.get(mode + "_ratio", 0) > 0):

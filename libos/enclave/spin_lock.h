@@ -10,7 +10,9 @@
 //   the user region's own (user_region.cc), the threads' table
 //   (threads.cc), the monotonic clock's record (syscalls.cc), the working
 //   directory (syscalls_path.cc), syscalls_sys.cc's: leaves
-// Only g_fd_lock is held across an OCALL. None is taken in the first
+// Only g_fd_lock is held across an OCALL — and, while fork writes its
+// checkpoint (syscalls_fork.cc), g_memory_lock with it: no mapping may
+// change while the pages are copied out; other threads' mm calls wait. None is taken in the first
 // phase, which may have interrupted a holder on its own thread.
 #pragma once
 

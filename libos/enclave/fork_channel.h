@@ -67,6 +67,8 @@ class ForkWriter {
   }
   // The final chunk; false if any chunk could not be written.
   bool finish();
+  // The checkpoint's bytes so far (plaintext, the header's not counted).
+  uint64_t bytes() const { return counter_ * kChunkBytes + used_; }
 
  private:
   bool flush(bool last);

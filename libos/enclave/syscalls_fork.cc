@@ -140,6 +140,7 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
   if (!fork_keys_new(keys)) return fail(EAGAIN);
   std::vector<libos_inherited_fd> host_fds;
   int64_t pid = 0;
+  uint64_t checkpoint_bytes = 0;
   uint8_t hello[kForkHelloBytes];
   {
     // No descriptor changes until the host has the child's descriptors,
@@ -238,6 +239,7 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
     w.u64(hi);
     if (hi != 0) w.put(reinterpret_cast<const void*>(lo), hi - lo);
     w.u32(kEndMagic);
+    checkpoint_bytes = w.bytes();
     const bool written = w.finish();
     g_memory_lock.unlock();
     if (!written) {
@@ -260,6 +262,9 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
   }
   const long r = adopt_child(pid, "fork");
   if (r < 0) return r;
+  if (g_program.trace)
+    say("nsgx libos: fork: child " + std::to_string(r) + " from a checkpoint of " + std::to_string(checkpoint_bytes) +
+        " bytes\n");
   int64_t cr = -1;
   if (libos_fork_confirm_ocall(&cr, static_cast<int32_t>(pid), confirm) != SGX_SUCCESS || cr != 0) {
     // The child waits for it and refuses to run without it: it ends (126)

@@ -6,11 +6,13 @@
 //   spawn exec       execve of itself in this process (status 5)
 //   spawn fork       fork: copies, pids, statuses, fork+execve
 //   spawn forklies   one fork and wait, under a lying host
+//   spawn forkthread fork from a second thread while the main one waits
 //   spawn refuse PATH          posix_spawn of PATH (inside: not trusted)
 //   spawn lies       one spawn and wait, under a lying host
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -148,6 +150,31 @@ static int fork_test(void) {
   status_line("fork+exec child", st);
   free(heap);
   return 0;
+}
+
+// fork from a thread that is not the main one: only it exists in the
+// child, on its own stack (as Linux's fork).
+static void* forking_thread(void* arg) {
+  (void)arg;
+  int p[2];
+  if (pipe(p) != 0) return NULL;
+  volatile int on_stack = 300;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char msg[128];
+    int n = snprintf(msg, sizeof msg, "thread's fork child sees global %d stack %d\n", g_global, on_stack);
+    _exit(write(p[1], msg, (size_t)n) == n ? 11 : 1);
+  }
+  close(p[1]);
+  char buf[256];
+  slurp(p[0], buf, sizeof buf);
+  close(p[0]);
+  printf("%s", buf);
+  int st;
+  waitpid(pid, &st, 0);
+  status_line("thread's fork child", st);
+  return NULL;
 }
 
 static pid_t spawn(posix_spawn_file_actions_t* fa, char* const* argv) {
@@ -295,6 +322,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (argc == 2 && strcmp(argv[1], "fork") == 0) return fork_test();
+  if (argc == 2 && strcmp(argv[1], "forkthread") == 0) {
+    g_global = 5;
+    pthread_t t;
+    if (pthread_create(&t, NULL, forking_thread, NULL) != 0) return 1;
+    pthread_join(t, NULL);
+    printf("the main thread goes on\n");
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "forklies") == 0) {  // under a lying host (spawn_test.sh)
     fflush(stdout);
     pid_t pid = fork();

@@ -43,6 +43,9 @@ for want in "fork child's getpid is fork's answer: yes" "fork child sees global 
   grep -qF "$want" "$W/fork.inside" || fail "fork: no '$want'"
 done
 
+same forkthread forkthread
+grep -qF "thread's fork child sees global 5 stack 300" "$W/forkthread.inside" || fail "fork from a thread: no copy"
+
 # fork of a dynamically linked program: ld.so, libc and their mappings
 # (trusted copies, file-backed pages) cross in the checkpoint.
 mkdir -p "$W/dyn"

@@ -92,6 +92,19 @@ const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why) {
   return &node->copy;
 }
 
+const TrustedCopy* trusted_copy_at(size_t i) {
+  const CopyNode* n = g_copies;
+  for (; n != nullptr && i > 0; --i) n = n->next;
+  return n != nullptr ? &n->copy : nullptr;
+}
+
+const TrustedCopy* adopt_trusted_copy(const std::string& path, uint8_t* data, uint64_t size) {
+  auto* node = new (std::nothrow) CopyNode{TrustedCopy{path, data, size}, g_copies};
+  if (node == nullptr) return nullptr;
+  g_copies = node;
+  return &node->copy;
+}
+
 namespace {
 
 // The calling thread's table: a vfork child's own until its execve or exit

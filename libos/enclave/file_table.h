@@ -25,6 +25,12 @@ struct TrustedCopy {
 // does not match.
 const TrustedCopy* load_trusted(const TrustedFile& tf, std::string& why);
 
+// fork (syscalls_fork.h): the copies one by one (nullptr past the last),
+// and a fork child's adoption of its parent's, whose bytes came with the
+// pages of the authenticated checkpoint (the parent checked them).
+const TrustedCopy* trusted_copy_at(size_t i);
+const TrustedCopy* adopt_trusted_copy(const std::string& path, uint8_t* data, uint64_t size);
+
 // kStream: a host descriptor without an offset the library OS keeps —
 // pipes, eventfds, sockets and epoll instances (syscalls_io.cc,
 // syscalls_poll.cc); `stream` says which. kEncrypted: a protected file

@@ -39,6 +39,7 @@
 #include "libos/enclave/spawn_request.h"
 #include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/syscalls.h"
+#include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/threads.h"
@@ -77,6 +78,9 @@ constexpr int kCannotRun = 126;  // what a shell reports for a program it cannot
 constexpr uint32_t kDefaultMaxThreads = 4;  // tools/nsgx/cmd_run.cc lays out as many TCSs
 
 constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's strings and vectors
+// Room between libos_run's frames and the program's stack for a fork
+// child's libos_run_forked frames (syscalls_fork.h; it checks).
+constexpr uint64_t kForkRoom = uint64_t{16} << 10;
 
 bool load_manifest(std::string& why) {
   const uint8_t* m = nsgx_libos_manifest;
@@ -110,18 +114,31 @@ std::vector<std::string> exec_env(const std::vector<std::string>& envp, const Ma
   return out;
 }
 
+// The manifest, the user region and the number of program threads: what
+// every way of starting a program needs first. False with a message said.
+bool prepare() {
+  std::string why;
+  if (!load_manifest(why)) {
+    say("nsgx run: " + why + "\n");
+    return false;
+  }
+  if (!region_init()) {
+    say("nsgx run: the enclave has no user region for the program (<UserRegionSize>)\n");
+    return false;
+  }
+  // Program threads: the manifest's sgx.max_threads (4 when it names
+  // none, as Gramine), at most one per TCS the enclave has.
+  uint32_t max_threads = g_program.manifest->max_threads != 0 ? g_program.manifest->max_threads : kDefaultMaxThreads;
+  if (max_threads > g_global_data.tcs_num) max_threads = static_cast<uint32_t>(g_global_data.tcs_num);
+  g_program.max_threads = max_threads;
+  return true;
+}
+
 // `exec`: the request of a parent (or of this process's previous program)
 // that called execve (syscalls_spawn.h), nullptr for `nsgx run`'s program.
 int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec) {
   std::string why;
-  if (!load_manifest(why)) {
-    say("nsgx run: " + why + "\n");
-    return kCannotRun;
-  }
-  if (!region_init()) {
-    say("nsgx run: the enclave has no user region for the program (<UserRegionSize>)\n");
-    return kCannotRun;
-  }
+  if (!prepare()) return kCannotRun;
   const auto* tf = g_program.manifest->trusted(exec != nullptr ? exec->path : g_program.manifest->entrypoint);
   if (tf == nullptr) {
     say(exec != nullptr ? "nsgx run: execve " + exec->path + ": not a trusted file of the manifest\n"
@@ -161,10 +178,15 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   else
     for (int fd = 0; fd < 3; ++fd) set_fd(fd, Fd{FdKind::kHostStdio, fd, nullptr, 0});
   // The program's stack: this thread's, below what this function and the
-  // handlers above it use (the SDK's handlers run only on it).
+  // handlers above it use (the SDK's handlers run only on it), and below
+  // kForkRoom more: a fork child restores this stack at the same
+  // addresses while its own frames (libos_run_forked's) lie above it.
   g_program.stack_size = g_global_data.stack_size;
+  volatile uint8_t* room = static_cast<uint8_t*>(__builtin_alloca(kForkRoom));
+  room[0] = 0;
   uint64_t here;
   __asm__ volatile("mov %%rsp, %0" : "=r"(here));
+  g_program.stack_here = here;
   const uint64_t top = (here - kArgRoom) & ~uint64_t{15};
   nsgx::libos::ExecStart start;
   if (exec != nullptr) start = {exec->path, exec_env(exec->envp, *g_program.manifest)};
@@ -174,10 +196,7 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
     say("nsgx run: the arguments do not fit on the program's stack\n");
     return kCannotRun;
   }
-  // Program threads: the manifest's sgx.max_threads (4 when it names
-  // none, as Gramine), at most one per TCS the enclave has.
-  uint32_t max_threads = g_program.manifest->max_threads != 0 ? g_program.manifest->max_threads : kDefaultMaxThreads;
-  if (max_threads > g_global_data.tcs_num) max_threads = static_cast<uint32_t>(g_global_data.tcs_num);
+  const uint32_t max_threads = g_program.max_threads;
   if (g_program.trace)
     say("nsgx libos: " + std::to_string(max_threads) + " program threads at most (" +
         std::to_string(g_global_data.tcs_num) + " TCSs)\n");
@@ -242,4 +261,18 @@ extern "C" int libos_run_spawned(const uint8_t* request, size_t len, int32_t hos
   std::string args;
   for (const auto& a : req.argv) args.append(a.c_str(), a.size() + 1);
   return run(args.data(), args.size(), &req);
+}
+
+// A fork child (libos_spawn.edl): the parent's checkpoint comes through the
+// host, encrypted and authenticated, and is checked before any of it is
+// used (syscalls_fork.h). Its frames stay shallow: the parent's program
+// stack is put back below them.
+extern "C" int libos_run_forked(int32_t host_pid, int trace) {
+  if (__atomic_exchange_n(&g_ran, 1, __ATOMIC_SEQ_CST)) {  // any of the three ECALLs, once
+    say("nsgx run: the library OS enclave runs one program once\n");
+    return kCannotRun;
+  }
+  g_program.trace = trace;
+  if (!prepare()) return kCannotRun;
+  return nsgx::libos::run_forked(host_pid);
 }

@@ -18,6 +18,12 @@ struct ProgramState {
   uint64_t brk_start = 0, brk = 0, brk_end = 0;  // brk: reserved pages [start, end), in use to brk
   uint64_t stack_size = 0;                       // the thread's stack (RLIMIT_STACK)
   int32_t pid = 1, ppid = 0;                     // getpid, getppid: 1 and 0 for `nsgx run`'s program (syscalls_spawn.h)
+  // Where the main thread's program stack ends on the TCS's stack (its
+  // initial stack's strings below, libos_run's frames above); 0 when the
+  // main thread's program stack is not the TCS's (a fork child of a
+  // started thread). fork copies [the program's RSP - red zone, here).
+  uint64_t stack_here = 0;
+  uint32_t max_threads = 1;  // program threads at most (threads_init's table)
 };
 extern ProgramState g_program;
 

@@ -445,6 +445,18 @@ uint64_t handler_stack_for(const ProgramThread* t, uint64_t rsp) {
   return 0;
 }
 
+static_assert(kForkActions == kNsig + 1, "signals.h: one action per signal, [0] unused");
+
+void signals_copy_actions(KernelSigaction* out) {
+  SpinGuard g(g_sig_lock);
+  memcpy(out, g_actions, sizeof g_actions);
+}
+
+void signals_set_actions(const KernelSigaction* in) {
+  SpinGuard g(g_sig_lock);
+  memcpy(g_actions, in, sizeof g_actions);
+}
+
 bool install_signal_handlers() {
   return sgx_register_exception_handler(0, libos_fault_handler) != nullptr &&
          sgx_register_exception_handler(0, libos_interrupt_handler) != nullptr;

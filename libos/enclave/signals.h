@@ -64,6 +64,12 @@ int signals_interrupt(ProgramThread* t, nsgx_ssa_state_t* st);
 // collected): a wait ends with EINTR.
 bool signal_deliverable(ProgramThread* t);
 
+// fork (syscalls_fork.h): the process's sigaction table, kForkActions
+// entries ([0] unused), copied out for a checkpoint and in for its child.
+constexpr int kForkActions = 65;
+void signals_copy_actions(KernelSigaction* out);
+void signals_set_actions(const KernelSigaction* in);
+
 // Registers the fault handler (after the system calls'). False if the
 // trusted runtime refuses it.
 bool install_signal_handlers();

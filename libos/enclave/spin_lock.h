@@ -12,7 +12,10 @@
 //   the user region's own (user_region.cc), the threads' table
 //   (threads.cc), the clocks' records (syscalls_time.cc), the working
 //   directory (syscalls_path.cc), syscalls_sys.cc's: leaves
-// Only g_fd_lock and g_enc_lock are held across an OCALL. None is taken in the first
+// Only g_fd_lock and g_enc_lock are held across an OCALL — and, while fork
+// writes its checkpoint (syscalls_fork.cc), g_memory_lock with g_fd_lock:
+// no mapping may change while the pages are copied out; other threads' mm
+// calls wait. None is taken in the first
 // phase, which may have interrupted a holder on its own thread.
 #pragma once
 

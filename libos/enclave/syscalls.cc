@@ -23,6 +23,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/syscall_rewrite.h"
+#include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_hints.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
@@ -566,10 +567,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_gettid();
     case kSetRobustList:
       return sys_set_robust_list(a0, a1);
-    case kClone:  // threads (threads.cc) or vfork-style (syscalls_spawn.cc)
+    case kClone:  // threads (threads.cc), vfork-style (syscalls_spawn.cc) or fork (syscalls_fork.cc)
       return spawn_clone(c);
     case kFork:
-      return sys_fork();
+      return sys_fork(c);
     case kVfork:
       return sys_vfork(c);
     case kExecve:

@@ -130,6 +130,14 @@ void init_cwd() {
   if (::getcwd(buf, sizeof buf) != nullptr && check_path(buf)) g_cwd = buf;
 }
 
+void set_cwd(const std::string& path) {
+  if (!check_path(path.c_str())) return;  // a checkpoint's: absolute and normal, as init_cwd takes one
+  SpinGuard g(g_cwd_lock);
+  g_cwd = path;
+}
+
+std::string current_cwd() { return cwd(); }
+
 void trusted_stat(const TrustedCopy& c, struct stat& st) {
   memset(&st, 0, sizeof st);
   const Manifest& m = *g_program.manifest;

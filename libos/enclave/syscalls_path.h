@@ -19,6 +19,10 @@ namespace nsgx::libos {
 // if it is an absolute, normal path, else "/". Called once before the
 // program starts.
 void init_cwd();
+// A fork child's working directory: its parent's (absolute, normalised).
+void set_cwd(const std::string& path);
+// The working directory now.
+std::string current_cwd();
 
 // fstat's answer for a trusted file: regular, read-only, its size, and a
 // device and inode number of its own (ld.so tells libraries apart by

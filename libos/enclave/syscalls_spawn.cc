@@ -14,6 +14,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/threads.h"
@@ -263,7 +264,7 @@ long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_s
 
 long spawn_clone(sgx_cpu_context_t& c) {
   const uint64_t flags = c.rdi & 0xffffffff;  // clone's flags are 32 bits (the kernel ignores the rest)
-  if ((flags & kCloneVm) == 0) return sys_fork();
+  if ((flags & kCloneVm) == 0) return fork_clone(c);
   if ((flags & kCloneVfork) == 0) return sys_clone(c);
   // glibc's posix_spawn: CLONE_VM | CLONE_VFORK and SIGCHLD, its own stack.
   if ((flags & ~(kCloneVm | kCloneVfork | kCsignal)) != 0) {
@@ -275,11 +276,14 @@ long spawn_clone(sgx_cpu_context_t& c) {
 
 long sys_vfork(sgx_cpu_context_t& c) { return vfork_start(c, kCloneVm | kCloneVfork, 0); }
 
-long sys_fork() {
-  // Said always, not only with --trace: a program that forks cannot go on
-  // as it would natively (docs/libos.md "Processes": why fork is not offered).
-  say("nsgx libos: fork (a copy of the process) is not implemented: ENOSYS; posix_spawn and vfork+execve are\n");
-  return err(ENOSYS);
+long adopt_child(int64_t r, const char* what) {
+  // Iago: a pid the kernel could give, and not one of our children already.
+  if (r <= 1 || r >= kPidLimit || r == g_program.pid || !add_child(static_cast<int32_t>(r), ChildState::kRunning, 0)) {
+    say(std::string("nsgx libos: ") + what + ": the host answered pid " + std::to_string(r) +
+        " for the new process: EIO\n");
+    return err(EIO);
+  }
+  return static_cast<long>(r);
 }
 
 long sys_execve(sgx_cpu_context_t& c, uint64_t path, uint64_t argv, uint64_t envp) {
@@ -295,12 +299,7 @@ long sys_execve(sgx_cpu_context_t& c, uint64_t path, uint64_t argv, uint64_t env
     int64_t r = 0;
     if (libos_spawn_ocall(&r, b.data(), b.size(), fds.data(), fds.size()) != SGX_SUCCESS) return err(EAGAIN);
     if (r < 0) return r >= -4095 ? r : err(EIO);
-    // Iago: a pid the kernel could give, and not one of our children already.
-    if (r <= 1 || r >= kPidLimit || r == g_program.pid ||
-        !add_child(static_cast<int32_t>(r), ChildState::kRunning, 0)) {
-      say("nsgx libos: execve: the host answered pid " + std::to_string(r) + " for the new process: EIO\n");
-      return err(EIO);
-    }
+    if (const long a = adopt_child(r, "execve"); a < 0) return a;
     vfork_end(t, c);
     return r;
   }

@@ -13,7 +13,7 @@
 //   one in the same process once the program has ended here.
 // - wait4, waitid: the host's waitpid on the child's host process, every
 //   answer checked (a child of ours, a well-formed status).
-// - fork (clone without CLONE_VM): refused, ENOSYS (docs say why).
+// - fork (clone without CLONE_VM): syscalls_fork.h.
 #pragma once
 
 #include <stddef.h>
@@ -27,11 +27,10 @@
 namespace nsgx::libos {
 
 // clone: vfork-style (CLONE_VM | CLONE_VFORK) is answered here, without
-// CLONE_VM (fork) refused, everything else is a thread (sys_clone). May
+// CLONE_VM a fork (fork_clone), everything else a thread (sys_clone). May
 // replace `c` with the parent's or the child's registers.
 long spawn_clone(sgx_cpu_context_t& c);
 long sys_vfork(sgx_cpu_context_t& c);
-long sys_fork();
 long sys_execve(sgx_cpu_context_t& c, uint64_t path, uint64_t argv, uint64_t envp);
 // exit/exit_group of a vfork child: true, the parent resumed in `c`, its
 // answer in `r`; false if this thread runs no vfork child.
@@ -39,6 +38,11 @@ bool vfork_child_exit(sgx_cpu_context_t& c, uint64_t status, long& r);
 long sys_wait4(int64_t pid, uint64_t status, uint64_t options, uint64_t rusage);
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, uint64_t rusage);
 long sys_getppid();
+// A new child process the host started (a spawn's or a fork's), its pid
+// `r` as the host answered: taken if the kernel could give it and it is
+// neither ours nor a child's already (Iago), else EIO with a message
+// naming `what`. The pid or -errno.
+long adopt_child(int64_t r, const char* what);
 // kill: a child of this process (the host signals its host process); for
 // any other pid ENOSYS — the hook the signals' kill calls first.
 long spawn_kill(int64_t pid, uint64_t sig);

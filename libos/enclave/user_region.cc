@@ -274,4 +274,35 @@ void* alloc_pages(uint64_t bytes, bool x) {
   return g_region.base + first * kPage;
 }
 
+uint8_t page_state_of(uint64_t page) {
+  namespace ps = page_state;
+  if (page >= g_region.pages) return 0;
+  uint8_t st = 0;
+  if (bit_relaxed(g_region.used, page)) st |= ps::kUsed;
+  if (bit_relaxed(g_region.program, page)) st |= ps::kProgram;
+  if (bit_relaxed(g_region.exec, page)) st |= ps::kExec;
+  // Accepted before deferred: commit_on_fault sets accepted, then clears
+  // nothing (make_usable_locked cleared deferred first).
+  if (bit_relaxed(g_region.accepted, page))
+    st |= ps::kAccepted;
+  else if (bit_relaxed(g_region.deferred, page))
+    st |= ps::kDeferred;
+  return st;
+}
+
+bool restore_page_state(uint64_t page, uint8_t state) {
+  namespace ps = page_state;
+  if (page >= g_region.pages || (state & ~ps::kAll) != 0) return false;
+  if ((state & ps::kUsed) == 0) return false;  // a free page has no state worth carrying
+  if ((state & ps::kDeferred) != 0 && (state & ps::kAccepted) != 0) return false;
+  SpinGuard g(g_region_lock);
+  if (bit(g_region.accepted, page) || bit(g_region.used, page)) return false;  // a page of the child's own already
+  if ((state & ps::kAccepted) != 0 && !make_usable_locked(page, 1, (state & ps::kExec) != 0)) return false;
+  set_bit(g_region.used, page, (state & ps::kUsed) != 0);
+  set_bit(g_region.program, page, (state & ps::kProgram) != 0);
+  set_bit(g_region.deferred, page, (state & ps::kDeferred) != 0);
+  set_bit(g_region.exec, page, (state & ps::kExec) != 0);
+  return true;
+}
+
 }  // namespace nsgx::libos

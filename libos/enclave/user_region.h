@@ -73,4 +73,20 @@ bool program_owns_page(uint64_t page);
 // reserve_pages + make_usable for `bytes`; nullptr if either fails.
 void* alloc_pages(uint64_t bytes, bool x);
 
+// fork (syscalls_fork.h): a page's state as the maps hold it, and its
+// restoration in a fork child's fresh region. Bits: used, program,
+// deferred, executable, accepted (then the page's bytes are readable).
+namespace page_state {
+constexpr uint8_t kUsed = 1, kProgram = 2, kDeferred = 4, kExec = 8, kAccepted = 16, kAll = 31;
+}
+// Read without the maps' lock (the caller holds g_memory_lock, so no
+// system call changes them; a concurrent fault only accepts a deferred
+// page: either state is a state the page had).
+uint8_t page_state_of(uint64_t page);
+// A fork child's page `page`, not yet used nor accepted, put in `state`
+// (a consistent one: used, never deferred and accepted): EACCEPTed (zero,
+// executable if kExec) when kAccepted; false if the EACCEPT fails or the
+// state is not consistent.
+bool restore_page_state(uint64_t page, uint8_t state);
+
 }  // namespace nsgx::libos

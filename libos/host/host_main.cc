@@ -8,9 +8,12 @@
 //   nsgx-libos-host [--trace] ENCLAVE -- PROGRAM ARGS...
 //   nsgx-libos-host [--trace] --spawned FD ENCLAVE   (a program execve
 //     started: the request on FD, spawn_ocalls.h)
+//   nsgx-libos-host [--trace] --forked FD BASE ENCLAVE   (a fork child:
+//     the checkpoint on FD, the enclave at BASE, spawn_ocalls.h)
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +37,14 @@ int main(int argc, char** argv) {
   const bool spawned =
       argc - i == 3 && std::strcmp(argv[i], "--spawned") == 0 && std::atoi(argv[i + 1]) == nsgx::libos_host::kRequestFd;
   if (spawned) i += 2;
-  if (!spawned && (argc - i < 3 || std::strcmp(argv[i + 1], "--") != 0)) {
+  const bool forked =
+      argc - i == 4 && std::strcmp(argv[i], "--forked") == 0 && std::atoi(argv[i + 1]) == nsgx::libos_host::kRequestFd;
+  uint64_t base = 0;
+  if (forked) {
+    base = std::strtoull(argv[i + 2], nullptr, 10);
+    i += 3;
+  }
+  if (!spawned && !forked && (argc - i < 3 || std::strcmp(argv[i + 1], "--") != 0)) {
     std::fprintf(stderr, "usage: nsgx-libos-host [--trace] ENCLAVE -- PROGRAM [ARGS...]\n");
     return 2;
   }
@@ -49,9 +59,17 @@ int main(int argc, char** argv) {
   const char* image = argv[i];
   nsgx::libos_host::init_spawn(image, trace);
   std::string args;
-  for (int a = spawned ? argc : i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
+  for (int a = spawned || forked ? argc : i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
   sgx_enclave_id_t eid = 0;
-  sgx_status_t st = sgx_create_enclave(image, 1, nullptr, nullptr, &eid, nullptr);
+  // A fork child's enclave sits at its parent's base (the program's
+  // pointers are absolute): there or not at all (docs/libos.md "Processes").
+  sgx_status_t st = forked ? nsgx_create_enclave_at(image, 1, base, &eid)
+                           : sgx_create_enclave(image, 1, nullptr, nullptr, &eid, nullptr);
+  if (forked && st == SGX_ERROR_MEMORY_MAP_CONFLICT) {
+    std::fprintf(stderr, "nsgx run: fork: the enclave cannot be placed at its parent's base %#llx in the new process\n",
+                 static_cast<unsigned long long>(base));
+    return 126;
+  }
   if (st != SGX_SUCCESS) {
     // A lost enclave's host ended: the monitor says how (its stderr, this
     // process's for a private monitor; the service's log for the system one).
@@ -75,8 +93,9 @@ int main(int argc, char** argv) {
     return 126;
   }
   int status = 126;
-  st = spawned ? libos_run_spawned(eid, &status, request.data(), request.size(), getpid(), trace)
-               : libos_run(eid, &status, args.data(), args.size(), trace);
+  st = forked    ? libos_run_forked(eid, &status, getpid(), trace)
+       : spawned ? libos_run_spawned(eid, &status, request.data(), request.size(), getpid(), trace)
+                 : libos_run(eid, &status, args.data(), args.size(), trace);
   if (st != SGX_SUCCESS) {
     std::fprintf(stderr, "nsgx run: the library OS enclave failed: SGX status 0x%x\n", st);
     status = 126;

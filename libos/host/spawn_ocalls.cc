@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "libos_u.h"
 
@@ -65,6 +67,42 @@ std::vector<std::string> host_argv() {
   if (g_trace != 0) a.emplace_back("--trace");
   a.insert(a.end(), {"--spawned", std::to_string(kRequestFd), g_image});
   return a;
+}
+
+// A fork child's host: the same image at the parent enclave's base.
+std::vector<std::string> fork_argv(uint64_t base) {
+  std::vector<std::string> a = {self_exe()};
+  if (g_trace != 0) a.emplace_back("--trace");
+  a.insert(a.end(), {"--forked", std::to_string(kRequestFd), std::to_string(base), g_image});
+  return a;
+}
+
+// The checkpoint being written (libos_fork_put_ocall) and, per started
+// fork child, the parent's end of its channel until the confirmation.
+int g_fork_file = -1;
+std::vector<std::pair<pid_t, int>> g_fork_channels;
+
+bool write_all(int fd, const uint8_t* b, size_t n) {
+  for (size_t at = 0; at < n;) {
+    const ssize_t w = write(fd, b + at, n - at);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    at += static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Up to `n` bytes, fewer only at the end of the file.
+ssize_t read_all(int fd, uint8_t* b, size_t n) {
+  size_t at = 0;
+  while (at < n) {
+    const ssize_t r = read(fd, b + at, n - at);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break;
+    at += static_cast<size_t>(r);
+  }
+  return static_cast<ssize_t>(at);
 }
 
 bool valid_fds(const libos_inherited_fd* fds, size_t n) {
@@ -189,3 +227,109 @@ extern "C" int64_t libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatu
 }
 
 extern "C" int64_t libos_kill_ocall(int32_t pid, int32_t sig) { return kill(pid, sig) != 0 ? neg_errno() : 0; }
+
+extern "C" int64_t libos_fork_put_ocall(int32_t first, const uint8_t* data, size_t len) {
+  using nsgx::libos_host::g_fork_file;
+  if (first != 0 && g_fork_file >= 0) {
+    close(g_fork_file);
+    g_fork_file = -1;
+  }
+  if (g_fork_file < 0) {
+    const int m = memfd_create("nsgx-libos-fork", MFD_CLOEXEC);
+    if (m < 0) return neg_errno();
+    g_fork_file = fcntl(m, F_DUPFD_CLOEXEC, 1024);  // above any descriptor put in place
+    close(m);
+    if (g_fork_file < 0) return neg_errno();
+  }
+  return nsgx::libos_host::write_all(g_fork_file, data, len) ? 0 : -EIO;
+}
+
+extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_fd* fds, size_t nfds, uint8_t* hello) {
+  using nsgx::libos_host::g_fork_file;
+  const int file = g_fork_file;
+  g_fork_file = -1;  // one child per checkpoint
+  if (file < 0) return -EINVAL;
+  if (!nsgx::libos_host::valid_fds(fds, nfds)) {
+    close(file);
+    return -EBADF;
+  }
+  // The child's end above anything the inherited descriptors are put at
+  // (as lift's copies), so that none of those overwrites it.
+  int chan[2] = {-1, -1};
+  std::vector<int> temps;
+  if (lseek(file, 0, SEEK_SET) != 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) != 0) {
+    const int64_t e = neg_errno();
+    close(file);
+    return e;
+  }
+  const int high = fcntl(chan[1], F_DUPFD_CLOEXEC, 1024);
+  close(chan[1]);
+  chan[1] = high;
+  if (chan[1] < 0 || !nsgx::libos_host::lift(fds, nfds, temps)) {
+    const int64_t e = neg_errno();
+    close(file);
+    close(chan[0]);
+    if (chan[1] >= 0) close(chan[1]);
+    return e;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
+  posix_spawn_file_actions_adddup2(&fa, file, kRequestFd);
+  posix_spawn_file_actions_adddup2(&fa, chan[1], nsgx::libos_host::kForkChannelFd);
+  for (int fd = 3; fd < kRequestFd; ++fd)
+    if (!nsgx::libos_host::is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
+  posix_spawn_file_actions_addclosefrom_np(&fa, nsgx::libos_host::kForkChannelFd + 1);
+  const std::vector<std::string> a = nsgx::libos_host::fork_argv(base);
+  std::vector<char*> argv;
+  argv.reserve(a.size() + 1);
+  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int e = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  for (int t : temps) close(t);
+  close(file);
+  close(chan[1]);
+  if (e != 0) {
+    close(chan[0]);
+    return -static_cast<int64_t>(e);
+  }
+  // The child enclave's hello once it has read the checkpoint; none (it
+  // could not be placed at the base, or refused the checkpoint): EAGAIN,
+  // and the child is reaped here (it never was the program's).
+  if (nsgx::libos_host::read_all(chan[0], hello, 32) != 32) {
+    close(chan[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return -EAGAIN;
+  }
+  nsgx::libos_host::g_fork_channels.emplace_back(pid, chan[0]);
+  return pid;
+}
+
+extern "C" int64_t libos_fork_confirm_ocall(int32_t pid, const uint8_t* confirm) {
+  auto& chans = nsgx::libos_host::g_fork_channels;
+  for (auto it = chans.begin(); it != chans.end(); ++it) {
+    if (it->first != pid) continue;
+    const bool ok = nsgx::libos_host::write_all(it->second, confirm, 16);
+    close(it->second);
+    chans.erase(it);
+    return ok ? 0 : -EPIPE;
+  }
+  return -ESRCH;
+}
+
+extern "C" int64_t libos_fork_get_ocall(uint8_t* data, size_t len) {
+  const ssize_t r = nsgx::libos_host::read_all(kRequestFd, data, len);
+  return r < 0 ? neg_errno() : r;
+}
+
+extern "C" int64_t libos_fork_hello_ocall(const uint8_t* hello, uint8_t* confirm) {
+  const int fd = nsgx::libos_host::kForkChannelFd;
+  const bool ok = nsgx::libos_host::write_all(fd, hello, 32) && nsgx::libos_host::read_all(fd, confirm, 16) == 16;
+  close(fd);
+  close(kRequestFd);
+  return ok ? 0 : -EPIPE;
+}

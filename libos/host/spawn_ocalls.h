@@ -13,11 +13,18 @@ namespace nsgx::libos_host {
 // library OS's descriptors (0..63), which the host puts at their numbers.
 constexpr int kRequestFd = 64;
 
+// A fork child's second descriptor (spawn_ocalls.cc): its hello goes to
+// the parent's host and the parent's confirmation comes back on it.
+constexpr int kForkChannelFd = 65;
+
 // Records the enclave image and trace level new processes are started with.
 void init_spawn(const char* image, int trace);
 // Reads the request of a started host process from kRequestFd; false if
 // there is none.
 bool read_request(std::vector<uint8_t>& out);
+// A fork child's host process: the checkpoint is read from kRequestFd as
+// the enclave asks for it (libos_fork_get_ocall).
+
 // After the enclave's program ended: true if it called execve.
 bool exec_pending();
 // Replaces this process by a new host for the pending execve (the enclave

@@ -4,12 +4,15 @@
 //   spawn            the parent's tests (below)
 //   spawn child MODE ARGS...   what a spawned copy of itself does
 //   spawn exec       execve of itself in this process (status 5)
-//   spawn fork       fork+exec (refused inside: ENOSYS)
+//   spawn fork       fork: copies, pids, statuses, fork+execve
+//   spawn forklies   one fork and wait, under a lying host
+//   spawn forkthread fork from a second thread while the main one waits
 //   spawn refuse PATH          posix_spawn of PATH (inside: not trusted)
 //   spawn lies       one spawn and wait, under a lying host
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -79,6 +82,99 @@ static int child(int argc, char** argv) {
     return 5;
   }
   return 99;
+}
+
+// fork's copy semantics: the child sees the parent's values as of the
+// fork and changes only its own copies.
+static int g_global = 1;
+
+static int fork_test(void) {
+  char buf[4096];
+  int st, p[2];
+  if (pipe(p) != 0) return 1;
+  int* heap = malloc(sizeof *heap);
+  if (heap == NULL) return 1;
+  *heap = 10;
+  volatile int on_stack = 100;
+  g_global = 1;
+  const pid_t parent = getpid();
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) {
+    printf("fork: %s\n", strerror(errno));
+    return 2;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    char msg[512];
+    int n = snprintf(msg, sizeof msg, "fork child sees global %d heap %d stack %d\n", g_global, *heap, on_stack);
+    g_global = 2;
+    *heap = 20;
+    on_stack = 200;
+    n += snprintf(msg + n, sizeof msg - n, "fork child changed them to %d %d %d\n", g_global, *heap, on_stack);
+    n += snprintf(msg + n, sizeof msg - n, "fork child's getppid is the parent: %s\n",
+                  getppid() == parent ? "yes" : "no");
+    n += snprintf(msg + n, sizeof msg - n, "child pid %d\n", (int)getpid());
+    _exit(write(p[1], msg, (size_t)n) == n ? 9 : 1);
+  }
+  close(p[1]);
+  slurp(p[0], buf, sizeof buf);
+  close(p[0]);
+  char expect[64];
+  snprintf(expect, sizeof expect, "child pid %d\n", (int)pid);
+  char* at = strstr(buf, "child pid ");
+  printf("fork child's getpid is fork's answer: %s\n", at && strcmp(at, expect) == 0 ? "yes" : "no");
+  if (at) *at = 0;
+  printf("%s", buf);
+  printf("waitpid returns the fork child: %s\n", waitpid(pid, &st, 0) == pid ? "yes" : "no");
+  status_line("fork child", st);
+  printf("the parent's own copies: global %d heap %d stack %d\n", g_global, *heap, on_stack);
+  // The child prints on the stdout it shares with the parent.
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    printf("the fork child prints on its stdout\n");
+    exit(0);  // flushes it
+  }
+  waitpid(pid, &st, 0);
+  status_line("printing fork child", st);
+  // fork then execve.
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    char* a[] = {(char*)self, "child", "echo", "forked", NULL};
+    execve(self, a, environ);
+    _exit(127);
+  }
+  waitpid(pid, &st, 0);
+  status_line("fork+exec child", st);
+  free(heap);
+  return 0;
+}
+
+// fork from a thread that is not the main one: only it exists in the
+// child, on its own stack (as Linux's fork).
+static void* forking_thread(void* arg) {
+  (void)arg;
+  int p[2];
+  if (pipe(p) != 0) return NULL;
+  volatile int on_stack = 300;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char msg[128];
+    int n = snprintf(msg, sizeof msg, "thread's fork child sees global %d stack %d\n", g_global, on_stack);
+    _exit(write(p[1], msg, (size_t)n) == n ? 11 : 1);
+  }
+  close(p[1]);
+  char buf[256];
+  slurp(p[0], buf, sizeof buf);
+  close(p[0]);
+  printf("%s", buf);
+  int st;
+  waitpid(pid, &st, 0);
+  status_line("thread's fork child", st);
+  return NULL;
 }
 
 static pid_t spawn(posix_spawn_file_actions_t* fa, char* const* argv) {
@@ -225,20 +321,28 @@ int main(int argc, char** argv) {
     printf("execve: %s\n", strerror(errno));
     return 1;
   }
-  if (argc == 2 && strcmp(argv[1], "fork") == 0) {
+  if (argc == 2 && strcmp(argv[1], "fork") == 0) return fork_test();
+  if (argc == 2 && strcmp(argv[1], "forkthread") == 0) {
+    g_global = 5;
+    pthread_t t;
+    if (pthread_create(&t, NULL, forking_thread, NULL) != 0) return 1;
+    pthread_join(t, NULL);
+    printf("the main thread goes on\n");
+    return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "forklies") == 0) {  // under a lying host (spawn_test.sh)
+    fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) {
       printf("fork: %s\n", strerror(errno));
-      return 2;
+    } else if (pid == 0) {
+      _exit(8);
+    } else {
+      int st = 0;
+      waitpid(pid, &st, 0);
+      status_line("fork child", st);
     }
-    if (pid == 0) {
-      char* a[] = {(char*)self, "child", "exit", "4", NULL};
-      execve(self, a, environ);
-      _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    status_line("fork+exec child", st);
+    printf("the program goes on\n");
     return 0;
   }
   if (argc == 3 && strcmp(argv[1], "refuse") == 0) {

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Processes in the library OS, on the backend NSGX_BACKEND names (ctest runs
 # it for inproc and isolated): docs/libos.md "Processes".
-#   spawn_test.sh NSGX SPAWN HOSTILE_HOST WORKDIR
+#   spawn_test.sh NSGX SPAWN SPAWN_DYN HOSTILE_HOST WORKDIR
+# (SPAWN static-PIE, SPAWN_DYN the same program dynamically linked)
 set -u
-NSGX=$1 SPAWN=$2 HOSTILE=$3 W=$4
+NSGX=$1 SPAWN=$2 SPAWN_DYN=$3 HOSTILE=$4 W=$5
 rm -rf "$W"; mkdir -p "$W"
 source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$SPAWN" "$W/spawn"
@@ -34,9 +35,39 @@ grep -q "killed child: killed by signal 9" "$W/parent.native" || fail "the nativ
 grep -q "spawned child's getpid is the pid posix_spawn gave: yes" "$W/parent.inside" || fail "child's pid"
 same exec exec
 grep -q "after execve: same pid: yes" "$W/exec.inside" || fail "execve in the process: pid"
+same fork fork
+for want in "fork child's getpid is fork's answer: yes" "fork child sees global 1 heap 10 stack 100" \
+    "fork child's getppid is the parent: yes" "fork child: exited 9" \
+    "the parent's own copies: global 1 heap 10 stack 100" "the fork child prints on its stdout" \
+    "child argv: [forked]" "fork+exec child: exited 0"; do
+  grep -qF "$want" "$W/fork.inside" || fail "fork: no '$want'"
+done
+
+same forkthread forkthread
+grep -qF "thread's fork child sees global 5 stack 300" "$W/forkthread.inside" || fail "fork from a thread: no copy"
+
+# fork of a dynamically linked program: ld.so, libc and their mappings
+# (trusted copies, file-backed pages) cross in the checkpoint.
+mkdir -p "$W/dyn"
+cp "$SPAWN_DYN" "$W/dyn/spawn"
+cat > "$W/dyn.toml" <<TOML
+libos.entrypoint = "$W/dyn/spawn"
+sgx.enclave_size = "128M"
+sgx.trusted_files = [ { uri = "file:$W/dyn/spawn" } ]
+TOML
+"$NSGX" libos build --manifest "$W/dyn.toml" --out "$W/dyn-enc" > "$W/dyn-build.log" 2>&1 \
+  || { cat "$W/dyn-build.log"; echo "FAIL: nsgx libos build (dynamic)"; exit 1; }
+(cd "$W/dyn" && ./spawn fork) > "$W/fork-dyn.native" 2>&1 < /dev/null; native=$?
+(cd "$W/dyn" && timeout 90 "$NSGX" run --enclave "$W/dyn-enc" -- ./spawn fork) > "$W/fork-dyn.inside" 2>&1 < /dev/null
+inside=$?
+[ "$inside" = "$native" ] || fail "fork (dynamic): exit status $inside inside, $native natively"
+cmp -s "$W/fork-dyn.native" "$W/fork-dyn.inside" \
+  || { diff "$W/fork-dyn.native" "$W/fork-dyn.inside"; fail "fork (dynamic): output differs"; }
+grep -qF "fork child sees global 1 heap 10 stack 100" "$W/fork-dyn.inside" || fail "fork (dynamic): no copy"
+echo "== fork (dynamic, status $native):"; cat "$W/fork-dyn.inside"
 
 # Refused inside, each with a clear message: a program the manifest does
-# not list, a trusted one changed after the build (one byte), and fork.
+# not list and a trusted one changed after the build (one byte).
 inside() {  # NAME ARGS...
   local name=$1; shift
   (cd "$W" && timeout 60 "$NSGX" run --enclave "$W/enc" -- ./spawn "$@") > "$W/$name.inside" 2>&1 < /dev/null
@@ -50,16 +81,14 @@ st=$(inside helper refuse "$W/helper")
 grep -q "nsgx libos: execve $W/helper: SHA-256 does not match the manifest: EACCES" "$W/helper.inside" \
   || fail "modified program: no message"
 grep -q "posix_spawn $W/helper: Permission denied" "$W/helper.inside" && [ "$st" = 3 ] || fail "modified program started"
-st=$(inside fork fork)
-grep -q "nsgx libos: fork (a copy of the process) is not implemented: ENOSYS" "$W/fork.inside" && [ "$st" = 2 ] \
-  || fail "fork: not refused clearly"
-for f in other helper fork; do echo "== refused: $f"; cat "$W/$f.inside"; done
+for f in other helper; do echo "== refused: $f"; cat "$W/$f.inside"; done
 
 # A lying host (Iago): each lie is refused (EIO, or the new enclave
 # refuses a malformed request) and the program goes on.
 lie() {  # FAULT EXPECTED-LINE...
-  local f=$1; shift
-  (cd "$W" && NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=$f timeout 60 "$NSGX" run --enclave "$W/enc" -- ./spawn lies) \
+  local f=$1 mode=lies; shift
+  case $f in fork-*) mode=forklies;; esac
+  (cd "$W" && NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=$f timeout 60 "$NSGX" run --enclave "$W/enc" -- ./spawn $mode) \
     > "$W/lie-$f" 2>&1 < /dev/null || fail "$f: exit status $?"
   for want in "$@" "the program goes on"; do
     grep -qF "$want" "$W/lie-$f" || { cat "$W/lie-$f"; fail "$f: no '$want'"; }
@@ -70,5 +99,12 @@ lie spawn-pid "nsgx libos: execve: the host answered pid 1 for the new process: 
 lie wait-pid "waitpid: Input/output error"
 lie wait-status "waitpid: Input/output error"
 lie request-short "nsgx run: the host's spawn request is malformed" "child: exited 126"
+# fork's checkpoint: one byte changed on its way (the child refuses it,
+# the parent's fork answers EAGAIN), and run twice (the second child has
+# no confirmation of its own and refuses; the first runs).
+lie fork-flip "nsgx run: fork child: the fork checkpoint is not authentic (AES-GCM)" \
+  "fork: Resource temporarily unavailable"
+lie fork-replay "fork child: exited 8" "nsgx run: fork child: the parent did not confirm this child" \
+  "hostile host: the replayed fork child ended with status 126"
 
 finish "processes"

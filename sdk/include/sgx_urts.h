@@ -77,6 +77,13 @@ sgx_status_t SGX_CDECL sgx_create_enclave_ex(const char* file_name, const int de
 sgx_status_t SGX_CDECL sgx_create_enclave_from_buffer_ex(uint8_t* buffer, size_t buffer_size, const int debug,
                                                          sgx_enclave_id_t* enclave_id, sgx_misc_attribute_t* misc_attr,
                                                          const uint32_t ex_features, const void* ex_features_p[32]);
+/* nestedsgx extension: sgx_create_enclave with ELRANGE at exactly `base`
+ * (naturally aligned to the enclave's size) on either backend;
+ * SGX_ERROR_MEMORY_MAP_CONFLICT if anything is mapped there. The library
+ * OS's fork child needs its parent's base: the program's pointers are
+ * absolute (docs/libos.md "Processes"). */
+sgx_status_t SGX_CDECL nsgx_create_enclave_at(const char* file_name, const int debug, const uint64_t base,
+                                              sgx_enclave_id_t* enclave_id);
 /* A TARGETINFO naming the enclave (MRENCLAVE, ATTRIBUTES, MISCSELECT and,
  * under KSS, CONFIGID/CONFIGSVN), for another enclave's sgx_create_report. */
 sgx_status_t SGX_CDECL sgx_get_target_info(const sgx_enclave_id_t enclave_id, sgx_target_info_t* target_info);

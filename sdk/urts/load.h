@@ -18,6 +18,11 @@ struct LoadOptions {
   std::uint16_t config_svn = 0;
   bool switchless = false;  // SGX_CREATE_ENCLAVE_EX_SWITCHLESS: worker threads (sdk/urts/switchless.h)
   sgx_uswitchless_config_t switchless_config{};
+  // nsgx_create_enclave_at: ELRANGE at exactly this base (naturally
+  // aligned to the enclave's size), or SGX_ERROR_MEMORY_MAP_CONFLICT; 0:
+  // the loader chooses. A library OS fork child needs its parent's base,
+  // since the program's pointers are absolute (docs/libos.md "Processes").
+  std::uint64_t base = 0;
 };
 
 // Parses, measures, loads, initializes (EINIT and ECMD_INIT_ENCLAVE) the

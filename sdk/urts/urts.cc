@@ -528,11 +528,26 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptio
     return SGX_ERROR_NO_DEVICE;
   }
   e.size = img.metadata().enclave_size;
-  e.area_size = 2 * e.size;
-  void* area = mmap(nullptr, e.area_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (area == MAP_FAILED) return SGX_ERROR_OUT_OF_MEMORY;
-  e.area = static_cast<std::uint8_t*>(area);
-  e.base = (reinterpret_cast<std::uint64_t>(area) + e.size - 1) & ~(e.size - 1);
+  if (opts.base != 0) {
+    // The caller's base (a fork child's, LoadOptions::base): exactly there
+    // or not at all; MAP_FIXED_NOREPLACE never replaces a mapping.
+    if (opts.base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
+    void* at = reinterpret_cast<void*>(opts.base);
+    void* area = mmap(at, e.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (area != at) {
+      if (area != MAP_FAILED) munmap(area, e.size);  // a kernel before 4.17 takes the flag as a hint
+      return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    }
+    e.area = static_cast<std::uint8_t*>(area);
+    e.area_size = e.size;
+    e.base = opts.base;
+  } else {
+    e.area_size = 2 * e.size;
+    void* area = mmap(nullptr, e.area_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (area == MAP_FAILED) return SGX_ERROR_OUT_OF_MEMORY;
+    e.area = static_cast<std::uint8_t*>(area);
+    e.base = (reinterpret_cast<std::uint64_t>(area) + e.size - 1) & ~(e.size - 1);
+  }
 
   alignas(4096) static thread_local sgx::Secs secs;
   secs = secs_for(img, debug, e.base, opts);
@@ -681,7 +696,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   e.size = img.metadata().enclave_size;
   // ELRANGE stays reserved and inaccessible here: this process never maps
   // enclave memory (a pointer into it is refused by the trusted bridges).
-  void* area = isolated::Client::reserve(e.size);
+  void* area = opts.base != 0 ? isolated::Client::reserve_at(opts.base, e.size) : isolated::Client::reserve(e.size);
   if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
   e.area = static_cast<std::uint8_t*>(area);
   e.area_size = e.size;
@@ -1341,6 +1356,16 @@ extern "C" sgx_status_t sgx_create_enclave(const char* file_name, const int debu
   if (file_name == nullptr || enclave_id == nullptr) return SGX_ERROR_INVALID_PARAMETER;
   if (launch_token_updated) *launch_token_updated = 0;
   return load(file_name, debug != 0, enclave_id, misc_attr);
+}
+
+extern "C" sgx_status_t nsgx_create_enclave_at(const char* file_name, const int debug, const uint64_t base,
+                                               sgx_enclave_id_t* enclave_id) {
+  if (file_name == nullptr || enclave_id == nullptr || base == 0) return SGX_ERROR_INVALID_PARAMETER;
+  auto file = nsgx::read_file(file_name);
+  if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
+  nsgx::urts::LoadOptions opts;
+  opts.base = base;
+  return nsgx::urts::load_image(std::move(*file), file_name, debug != 0, opts, enclave_id, nullptr);
 }
 
 extern "C" sgx_status_t sgx_destroy_enclave(const sgx_enclave_id_t enclave_id) {

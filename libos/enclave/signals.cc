@@ -199,6 +199,9 @@ bool enter_handler(sgx_cpu_context_t& c, ProgramThread* t, int sig, const SigInf
   if (s.interrupted)  // the program's state as the interrupt found it (signals_interrupt)
     memcpy(reinterpret_cast<void*>(fp),
            s.interrupted_fx + ((16 - (reinterpret_cast<uint64_t>(s.interrupted_fx) & 15)) & 15), kFxsaveSize);
+  else if (s.fx_pending)  // an rt_sigreturn's state, loaded only last (finish_signals): the program's, not
+                          // the registers' — which still hold the returning handler's
+    memcpy(reinterpret_cast<void*>(fp), s.fx + ((16 - (reinterpret_cast<uint64_t>(s.fx) & 15)) & 15), kFxsaveSize);
   else
     __builtin_ia32_fxsave64(reinterpret_cast<void*>(fp));
   memcpy(reinterpret_cast<void*>(frame), &f, sizeof f);

@@ -50,6 +50,10 @@ static void handle(int flags) {
   sigaction(SIGALRM, &sa, NULL);
 }
 
+/* n(n+1)/2 modulo 2^64, as the loops' sums wrap when they run long (a
+ * storm under contention): the even factor halved first. */
+static uint64_t triangle(uint64_t n) { return n % 2 == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2); }
+
 /* Computes until `ticks` reaches `until`, without a system call. The
  * integer and double accumulators follow a closed form the check below
  * recomputes: a signal that clobbered a register would show. */
@@ -62,7 +66,7 @@ static int compute_until(int until) {
     d += 0.5;
     __asm__ volatile("" : "+r"(x), "+x"(d));
   }
-  return x == 3 * (n * (n + 1) / 2) && d == 0.5 * (double)n;
+  return x == 3 * triangle(n) && d == 0.5 * (double)n;
 }
 
 static volatile sig_atomic_t usr1;
@@ -87,7 +91,7 @@ static void* thread_compute_usr1(void* arg) {
     d += 0.5;
     __asm__ volatile("" : "+r"(x), "+x"(d));
   }
-  return (void*)(intptr_t)(x == 3 * (n * (n + 1) / 2) && d == 0.5 * (double)n);
+  return (void*)(intptr_t)(x == 3 * triangle(n) && d == 0.5 * (double)n);
 }
 
 static void* thread_compute(void* arg) {

@@ -1816,9 +1816,13 @@ void* interrupter_main(void*) {
       const std::uint32_t request = w->mb->request.load(std::memory_order_acquire);
       const std::uint64_t v = w->mb->interrupt.load(std::memory_order_acquire);
       if (request == w->mb->response.load(std::memory_order_acquire) || !interrupt_asked(*w, v, request)) continue;
+      // An enclave with one SSA frame is never interrupted (interrupt_signal):
+      // its asks never stand. A thread at CSSA 1 is not signalled (its
+      // handler would decline); it is looked at again.
+      if (!is_tcs(w->tcs) || tcs_of(*w)->nssa < 2) continue;
       standing = true;
       const std::int32_t tid = w->tid.load(std::memory_order_acquire);
-      if (tid > 0 && __atomic_load_n(&w->block->header.in_enclave, __ATOMIC_ACQUIRE) != 0)
+      if (tid > 0 && __atomic_load_n(&w->block->header.in_enclave, __ATOMIC_ACQUIRE) != 0 && tcs_of(*w)->cssa == 0)
         raw_syscall(SYS_tgkill, g_pid, tid, kInterruptSignal);
     }
     const timespec retry{0, kInterruptRetryNs};

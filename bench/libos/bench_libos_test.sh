@@ -5,7 +5,7 @@
 # inside the library OS enclave on both backends. Every workload must give
 # the native digest on both backends (the suite exits 1 otherwise, naming
 # what went wrong), except where the script says a backend cannot run it
-# yet (openssl speed on isolated: "not run", with the reason). fio is not
+# (openssl speed on isolated: "not run", with the reason). fio is not
 # in --quick (its start inside takes a minute; libos_fio covers it).
 # Usage: bench_libos_test.sh NSGX WORKDIR
 set -u
@@ -25,7 +25,8 @@ bad = []
 # locks, unlink of its journal) are answered.
 pending = set()
 # Workloads a backend does not run yet, by design of the script (with a
-# reason): openssl speed's loop needs the interrupt isolated lacks.
+# reason): openssl speed's rate needs the program's CPU time, which the
+# library OS cannot answer on isolated (docs/libos.md "Time").
 not_run = {("openssl_sha256", "isolated")}
 for w in d["workloads"]:
     for mode in ("isolated", "inproc"):

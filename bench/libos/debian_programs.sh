@@ -32,9 +32,10 @@
 #   openssl_sha256        openssl speed -seconds 1 -bytes 16384 sha256: the
 #                         time to hash 1000 MiB at its rate (count over CPU
 #                         time, times(2)); digest: the algorithm and block
-#                         size. Not on isolated (its loop ends only when
-#                         SIGALRM interrupts the computing thread, which
-#                         that backend does not do yet): a "not run" line
+#                         size. Not on isolated: its loop ends there (an
+#                         interrupt), but times(2)'s CPU time is the
+#                         application's, not the enclave host's, so the
+#                         rate would not be the program's: a "not run" line
 # A workload a mode cannot run prints NAME <TAB> - <TAB> - <TAB> REASON
 # instead (the bench reports it, not as a failure).
 set -u
@@ -251,7 +252,7 @@ PY
 # openssl speed: CPU-bound, its rate from its count and times(2).
 openssl_speed() {
   if [ "$MODE" = isolated ]; then
-    printf 'openssl_sha256\t-\t-\tits loop ends only when SIGALRM interrupts a computing thread, which the isolated backend does not do yet\n'
+    printf 'openssl_sha256\t-\t-\tits rate comes from times(2), whose CPU time on isolated is the application process'"'"'s, not the enclave host'"'"'s\n'
     return
   fi
   [ "$MODE" = native ] || enclave openssl || return

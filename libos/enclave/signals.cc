@@ -564,6 +564,7 @@ long sys_kill(int64_t pid, uint64_t sig) {
   if (!valid(sig)) return fail(EINVAL);
   post_process(static_cast<int>(sig), kSiUser, g_program.pid);
   wake_for_signal(nullptr);  // a thread waiting in the host looks at it
+  (void)libos_interrupt_ocall();  // and one that computes (docs/libos.md "Interrupts")
   return 0;
 }
 
@@ -586,6 +587,10 @@ long sys_tgkill(int64_t tgid, int64_t tid, uint64_t sig) {
     }
   }
   if (woken != nullptr) wake_for_signal(woken);  // its wait in the host looks at it
+  // Another thread may compute without system calls: interrupted, it
+  // looks at its signals (docs/libos.md "Interrupts"). A thread's signal
+  // to itself is delivered at this call's return.
+  if (woken != nullptr && woken != this_thread()) (void)libos_interrupt_ocall();
   return found ? 0 : fail(ESRCH);
 }
 

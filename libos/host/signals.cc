@@ -106,3 +106,10 @@ extern "C" void libos_timer_kick_ocall(uint64_t value_ns, uint64_t interval_ns) 
   t.it_interval = {static_cast<time_t>(interval_ns / kSec), static_cast<long>(interval_ns % kSec)};
   (void)timer_settime(g_timer, 0, &t, nullptr);
 }
+
+// A signal sent inside (libos.edl): the other threads inside are
+// interrupted, as by the alarm's kick; the enclave decides which takes it.
+extern "C" void libos_interrupt_ocall(void) {
+  using namespace nsgx::libos_host;
+  (void)nsgx_signal_threads_inside(g_eid, kick_signal());
+}

@@ -8,7 +8,13 @@
  *   itimer    setitimer every 100 ms, a computing loop until three ticks
  *   thread    a started thread computes until SIGALRM, which only it does
  *             not block, runs its handler on it
+ *   tkill     a started thread computes until SIGUSR1, which main sends
+ *             it (pthread_kill) once it computes: another program
+ *             thread's signal reaches a thread without system calls
  *   term      "ready", then computes forever (the test sends SIGTERM)
+ *   storm     "ready", then computes until alarm(4) while the test sends
+ *             SIGUSR1 from outside as fast as it can: each handled, the
+ *             loop's state kept
  *   nanosleep nanosleep(10 s) cut short by a SIGALRM handler: EINTR and
  *             the time left, even under SA_RESTART (never restarted)
  *   futex     FUTEX_WAIT cut short by a SIGALRM handler without
@@ -44,6 +50,10 @@ static void handle(int flags) {
   sigaction(SIGALRM, &sa, NULL);
 }
 
+/* n(n+1)/2 modulo 2^64, as the loops' sums wrap when they run long (a
+ * storm under contention): the even factor halved first. */
+static uint64_t triangle(uint64_t n) { return n % 2 == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2); }
+
 /* Computes until `ticks` reaches `until`, without a system call. The
  * integer and double accumulators follow a closed form the check below
  * recomputes: a signal that clobbered a register would show. */
@@ -56,7 +66,32 @@ static int compute_until(int until) {
     d += 0.5;
     __asm__ volatile("" : "+r"(x), "+x"(d));
   }
-  return x == 3 * (n * (n + 1) / 2) && d == 0.5 * (double)n;
+  return x == 3 * triangle(n) && d == 0.5 * (double)n;
+}
+
+static volatile sig_atomic_t usr1;
+static volatile pid_t usr1_on;
+static void on_usr1(int sig) {
+  (void)sig;
+  usr1_on = (pid_t)syscall(SYS_gettid);
+  usr1 = usr1 + 1;
+}
+
+static volatile int computing;
+
+/* compute_until for `usr1`: the same closed form. */
+static void* thread_compute_usr1(void* arg) {
+  *(pid_t*)arg = (pid_t)syscall(SYS_gettid);
+  uint64_t n = 0, x = 0;
+  double d = 0.0;
+  computing = 1;
+  while (usr1 < 1) {
+    ++n;
+    x += n * 3;
+    d += 0.5;
+    __asm__ volatile("" : "+r"(x), "+x"(d));
+  }
+  return (void*)(intptr_t)(x == 3 * triangle(n) && d == 0.5 * (double)n);
 }
 
 static void* thread_compute(void* arg) {
@@ -99,6 +134,37 @@ int main(int argc, char** argv) {
     pthread_join(th, &ok);
     printf("thread: SIGALRM handled on the computing thread: %s, state kept: %s\n", handled_on == tid ? "yes" : "no",
            ok ? "yes" : "no");
+  } else if (strcmp(mode, "tkill") == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    static pid_t tid;
+    pthread_t th;
+    if (pthread_create(&th, NULL, thread_compute_usr1, &tid) != 0) return 2;
+    const struct timespec step = {0, 10000000};
+    while (!computing) nanosleep(&step, NULL);
+    nanosleep(&step, NULL); /* well inside its loop now */
+    pthread_kill(th, SIGUSR1);
+    void* ok = NULL;
+    pthread_join(th, &ok);
+    printf("tkill: SIGUSR1 handled on the computing thread: %s, state kept: %s\n", usr1_on == tid ? "yes" : "no",
+           ok ? "yes" : "no");
+  } else if (strcmp(mode, "storm") == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    handle(SA_RESTART);
+    printf("ready\n");
+    fflush(stdout);
+    alarm(4);
+    const int ok = compute_until(1);
+    printf("storm: SIGUSR1 handled while computing: %s, state kept: %s\n", usr1 > 0 ? "yes" : "no", ok ? "yes" : "no");
   } else if (strcmp(mode, "term") == 0) {
     printf("ready\n");
     fflush(stdout);

@@ -1,12 +1,15 @@
 #!/bin/bash
 # Debian's `openssl speed` inside the library OS (docs/libos.md, "Time"):
 # it runs its loop until SIGALRM's handler stops it (the interrupt of a
-# computing thread: inproc only, "Signals") and divides the count by its
-# CPU time from times(2). The checks are consistency, not speed: it exits
-# 0, names the same algorithm and block size as natively, and reports a
-# CPU time above zero (without times(2) it reported "in 0.00s") and no
-# more than the run's whole wall time (one computing thread). The rates,
-# native and inside, are printed for the record.
+# computing thread, "Signals": on both backends) and divides the count by
+# its CPU time from times(2). The checks are consistency, not speed: it
+# exits 0, names the same algorithm and block size as natively, counts
+# operations, and — on inproc, where times(2)'s CPU time is the program's
+# — reports a CPU time above zero (without times(2) it reported "in
+# 0.00s") and no more than the run's whole wall time (one computing
+# thread). On isolated that CPU time is the application process's, not
+# the enclave host's ("Time": an open problem), so it is not checked
+# there. The rates, native and inside, are printed for the record.
 #   openssl_speed_test.sh NSGX WORKDIR
 set -u
 NSGX=$1 W=$2
@@ -30,7 +33,7 @@ inside=$?
 t1=$(date +%s%N)
 check_status "openssl speed inside" "$inside" 0
 # -mr: "+R:COUNT:ALGORITHM:CPU SECONDS" and "+F:N:ALGORITHM:BYTES PER SECOND".
-/usr/bin/python3 - "$W/native.out" "$W/inside.out" "$(((t1 - t0) / 1000000))" <<'PY' || fail "openssl speed's report"
+/usr/bin/python3 - "$W/native.out" "$W/inside.out" "$(((t1 - t0) / 1000000))" "${NSGX_BACKEND:-isolated}" <<'PY' || fail "openssl speed's report"
 import sys
 def result(path):
     for line in open(path):
@@ -47,8 +50,9 @@ print(f"native: {ncount} x 16 KiB in {nsecs:.2f} s CPU, {native_rate / 1e6:.0f} 
 bad = []
 if alg != nalg: bad.append(f"algorithm {alg!r}, natively {nalg!r}")
 if count <= 0: bad.append("no operations counted")
-if not secs > 0: bad.append("a CPU time of 0 (times(2))")
-if secs > wall + 0.05: bad.append(f"{secs} s of CPU time in a {wall} s run")
+if sys.argv[4] == "inproc":  # the program's CPU time only there
+    if not secs > 0: bad.append("a CPU time of 0 (times(2))")
+    if secs > wall + 0.05: bad.append(f"{secs} s of CPU time in a {wall} s run")
 for b in bad: print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY

@@ -183,6 +183,14 @@ struct Worker {
   std::uint64_t rdi = 0, rsi = 0, rdx = 0, r8 = 0, r9 = 0, rsp = 0, rbp = 0;
   Exception ex;
   std::uint64_t ex_rip = 0;  // the RIP the last AEX saved
+  bool ex_interrupt = false;  // the last AEX was an interrupt (no EXITINFO), not `ex`
+  // Interrupts (docs/isolated.md "Interrupts"): the mailbox request this
+  // worker serves (its signal handler compares the application's ask with
+  // it), the last ask it took (the interrupter thread reads it), and its
+  // thread id, which the interrupter signals.
+  std::atomic<std::uint32_t> serving{0};
+  std::atomic<std::uint64_t> interrupt_taken{0};
+  std::atomic<std::int32_t> tid{0};
   std::uint32_t leaf_retries = 0;  // a leaf re-run after its operand's #PF was fixed
   bool via_gate = false;           // the latest EEXIT came through the exit gate
   std::uint64_t enter_ursp = 0;    // URSP of this TCS's latest EENTER (the exception turnaround's)
@@ -213,6 +221,17 @@ struct Worker {
   std::uint32_t dbg_signal = 0;
   bool dbg_step = false;
 };
+// The signal the interrupter thread sends a worker (tgkill, this process
+// only) to interrupt the enclave code it runs. A standard signal, so that
+// many asks before one delivery coalesce into one; SIGURG, ignored by
+// default, so that one arriving before the handler is harmless (every
+// thread blocks it until then), and passed on silently by gdb.
+constexpr int kInterruptSignal = SIGURG;
+// The interrupter asks again this often while an ask is not taken yet
+// (the worker was in the host's own code, or at CSSA 1, when signalled).
+constexpr long kInterruptRetryNs = 1'000'000;
+pid_t g_pid = 0;
+
 constexpr std::uint32_t kDbgAtAex = 1;        // stopped by an AEX: its state is SSA frame CSSA-1
 constexpr std::uint32_t kDbgBeforeEntry = 2;  // held outside the enclave while the debugger has it stopped
 
@@ -473,11 +492,14 @@ void exit_to_host(Worker& w, ucontext_t* uc, long code) {
   __atomic_store_n(&b->header.in_enclave, 0u, __ATOMIC_RELEASE);
 }
 
-// AEX (SDM 36.4.1): the state goes to SSA frame CSSA, CSSA+1, the thread leaves.
-void aex(Worker& w, ucontext_t* uc, const Exception& ex) {
+// AEX (SDM 36.4.1): the state goes to SSA frame CSSA, CSSA+1, the thread
+// leaves. An interrupt's AEX reports no exception: EXITINFO.VALID stays
+// clear (SDM Vol. 3D 37.9.1.1), no EXINFO.
+void aex(Worker& w, ucontext_t* uc, const Exception& ex, bool interrupt = false) {
   sgx::Tcs* t = tcs_of(w);
   std::uint64_t first = 0;
   w.ex = ex;
+  w.ex_interrupt = interrupt;
   if (t->cssa >= t->nssa || !ssa_frame(*t, t->cssa, first)) {
     // No frame to save into: the thread cannot come back (SGX would shut
     // the enclave down); the application sees a failed entry.
@@ -486,8 +508,8 @@ void aex(Worker& w, ucontext_t* uc, const Exception& ex) {
   }
   // The frame's contents as the monitor writes them (monitor/ssa_frame.h).
   const auto s = runtime::state_of(uc, w.fs, w.gs);
-  const monitor::ExitEvent event{.vector = ex.vector, .type = ex.type, .report = true, .address = ex.address,
-                                 .error_code = ex.error_code};
+  const monitor::ExitEvent event{
+      .vector = ex.vector, .type = ex.type, .report = !interrupt, .address = ex.address, .error_code = ex.error_code};
   sgx::Gprsgx* gpr = gprsgx_at(first);
   *gpr = monitor::aex_gprsgx(*gpr, s, event);
   w.ex_rip = s.rip;
@@ -691,6 +713,33 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   aex(w, uc, ex);
 }
 
+// Whether the application's ask `v` (Mailbox::interrupt) is one this
+// worker has still to take for the request it serves.
+bool interrupt_asked(const Worker& w, std::uint64_t v, std::uint32_t request) {
+  return (v >> 32) == request && v != w.interrupt_taken.load(std::memory_order_acquire);
+}
+
+// The interrupter's signal on a worker: an interrupt AEX, as a host
+// interrupt makes one on SGX — when the application asked for one during
+// the request this worker serves, and the signal really interrupted
+// enclave code: not the host's own code with `in_enclave` set (its entry
+// stub, the exit gate), and at CSSA 0 with a frame left for the exception
+// entry that follows (an exception entry in progress finishes first; an
+// enclave with one SSA frame is never interrupted: it could not be
+// entered for it). Otherwise nothing happens here, and the interrupter
+// asks again while the application's ask stands.
+void interrupt_signal(Worker& w, ucontext_t* uc) {
+  if (__atomic_load_n(&w.block->header.in_enclave, __ATOMIC_ACQUIRE) == 0 || !in_elrange(runtime::ureg(uc, REG_RIP)) ||
+      !is_tcs(w.tcs))
+    return;
+  const sgx::Tcs* t = tcs_of(w);
+  if (t->cssa != 0 || t->nssa < 2) return;
+  const std::uint64_t v = w.mb->interrupt.load(std::memory_order_acquire);
+  if (!interrupt_asked(w, v, w.serving.load(std::memory_order_relaxed))) return;
+  w.interrupt_taken.store(v, std::memory_order_release);
+  aex(w, uc, Exception{}, true);
+}
+
 }  // namespace
 }  // namespace nsgx::isolated
 
@@ -722,6 +771,14 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
   auto* uc = static_cast<ucontext_t*>(uc_v);
   auto* b = static_cast<HostBlock*>(block);
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
+  // An interrupt: only this process's interrupter sends one (tgkill, so
+  // SI_TKILL with this pid — which no other process can forge, Linux
+  // refuses it in rt_tgsigqueueinfo); any other is ignored.
+  if (sig == kInterruptSignal) {
+    if (info->si_code == SI_TKILL && info->si_pid == g_pid && b != nullptr && b->worker != nullptr)
+      interrupt_signal(*b->worker, uc);
+    return;
+  }
   // Exceptions come only from the kernel (SDM: the OS cannot make an enclave
   // see an exception that did not happen). A signal another process sent
   // (kill, tgkill, sigqueue: si_code <= 0) — or a SIGSYS that is not
@@ -824,6 +881,13 @@ void worker_loop(Worker& w) {
   ss.ss_sp = reinterpret_cast<std::uint8_t*>(b) + runtime::kAltStackOffset;
   ss.ss_size = runtime::kSlotSize - runtime::kAltStackOffset;
   if (sigaltstack(&ss, nullptr) != 0) die("sigaltstack");
+  // The interrupter's signal, on workers only (every other thread blocks
+  // it), with the thread id the interrupter sends it to.
+  w.tid.store(static_cast<std::int32_t>(raw_syscall(SYS_gettid)), std::memory_order_release);
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, kInterruptSignal);
+  if (pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr) != 0) die("interrupt signal");
   // From here on the thread runs with the enclave's FS and never returns
   // into libc's thread code.
   (void)hold_bases(w, *tcs_of(w));
@@ -1630,7 +1694,8 @@ long entry(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
   if (g_dbg.fd < 0) return transition(w, op, gate, in);
   debug_gate(w);
   long code = transition(w, op, gate, in);
-  while (code == kExitAex && debug_stop(w)) {
+  // An interrupt is no stop: the debugger never sees it.
+  while (code == kExitAex && !w.ex_interrupt && debug_stop(w)) {
     // #BP and #DB are the debugger's: the thread resumes where it is (the
     // debugger may have moved it). A fault goes on as without a debugger.
     if (w.ex.vector != sgx::vector::kBp && w.ex.vector != sgx::vector::kDb) break;
@@ -1649,6 +1714,7 @@ void worker_loop_held(Worker& w) {
   for (;;) {
     wait_change(mb.request, seen, mb.host_sleeping, g_spin, 0, kYieldRounds, &w.spin);
     seen = mb.request.load(std::memory_order_acquire);
+    w.serving.store(seen, std::memory_order_relaxed);  // read by this thread's interrupt handler only
     if (posted_while_busy) {
       // EENTER on a busy TCS faults (SDM EENTER: #GP(0) if TCS.BUSY); this
       // thread could not look while it ran the enclave, so the request
@@ -1674,19 +1740,24 @@ void worker_loop_held(Worker& w) {
     // an OCALL, an AEX of its own, EENTER refused) is the application's
     // to see, as the answer to the exception entry it did not have to ask
     // for.
+    // An interrupt's AEX (docs/isolated.md "Interrupts") takes the same
+    // way: the exception entry is the enclave's chance to act on it — the
+    // trusted runtime sees EXITINFO.VALID clear — and "handled" resumes.
     std::uint32_t turned = 0;
     bool entered = false;
     Exception aex_ex;
+    bool aex_interrupt = false;
     std::uint64_t aex_rip = 0;
     while (code == kExitAex && turn == MailTurnaround::kSdk) {
       aex_ex = w.ex;
+      aex_interrupt = w.ex_interrupt;
       aex_rip = w.ex_rip;
       code = entry(w, MailOp::kEenter, gate, EnterArgs{kTurnaroundEnterRdi, 0, 0, w.enter_ursp, w.enter_ursp});
       if (code != kExitEexit || w.rdi != kTurnaroundExitRdi || (w.rsi & 0xffffffffu) != 0) {
         entered = true;
         break;
       }
-      ++turned;
+      if (!aex_interrupt) ++turned;  // exceptions only (nsgx_enclave_exception_counts)
       code = entry(w, MailOp::kEresume, gate, EnterArgs{0, 0, 0, w.enter_ursp, w.enter_ursp});
     }
     // The AEX the application learns of, for its crash report: the one
@@ -1694,8 +1765,9 @@ void worker_loop_held(Worker& w) {
     // the one reported.
     const bool report_aex = code == kExitAex || (entered && code == kExitEexit);
     const Exception& ex = code == kExitAex ? w.ex : aex_ex;
+    const bool interrupt = code == kExitAex ? w.ex_interrupt : aex_interrupt;
     if (report_aex) {
-      mb.vector = ex.vector;
+      mb.vector = interrupt ? kInterruptVector : ex.vector;
       mb.error_code = static_cast<std::uint16_t>(ex.error_code);
       mb.address = ex.address;
       // The faulting RIP, for a debug enclave only (its debugger may read the
@@ -1719,6 +1791,42 @@ void worker_loop_held(Worker& w) {
     // An application that follows the protocol posts only after an answer.
     posted_while_busy = mb.request.load(std::memory_order_acquire) != seen;
     publish(mb.response, seen, mb.app_sleeping);
+  }
+}
+
+// The interrupter (docs/isolated.md "Interrupts"): sleeps on the
+// enclave's doorbell (mailbox 0) and, for each worker whose application
+// asked to interrupt the request it serves and which runs enclave code,
+// sends that worker kInterruptSignal; the worker's handler takes the AEX
+// (interrupt_signal). While an ask stands untaken — the worker was in its
+// own code or at CSSA 1, or between two entries of the request — it looks
+// again every kInterruptRetryNs. Asks for requests already answered are
+// void. Raw system calls only: futex and tgkill to this process, which
+// the sandbox leaves.
+void* interrupter_main(void*) {
+  Mailbox& bell = *mailbox_at(g.cfg.mailbox_addr, 0);
+  for (;;) {
+    const std::uint32_t rung = bell.doorbell.load(std::memory_order_acquire);
+    bool standing = false;
+    for (std::size_t i = 0; i < g.workers.size(); ++i) {
+      Worker* w = g.published[i].load(std::memory_order_acquire);
+      if (w == nullptr) continue;
+      // The application's words, each read once (it may write them at any
+      // time: a false ask costs only its own enclave an interrupt).
+      const std::uint32_t request = w->mb->request.load(std::memory_order_acquire);
+      const std::uint64_t v = w->mb->interrupt.load(std::memory_order_acquire);
+      if (request == w->mb->response.load(std::memory_order_acquire) || !interrupt_asked(*w, v, request)) continue;
+      // An enclave with one SSA frame is never interrupted (interrupt_signal):
+      // its asks never stand. A thread at CSSA 1 is not signalled (its
+      // handler would decline); it is looked at again.
+      if (!is_tcs(w->tcs) || tcs_of(*w)->nssa < 2) continue;
+      standing = true;
+      const std::int32_t tid = w->tid.load(std::memory_order_acquire);
+      if (tid > 0 && __atomic_load_n(&w->block->header.in_enclave, __ATOMIC_ACQUIRE) != 0 && tcs_of(*w)->cssa == 0)
+        raw_syscall(SYS_tgkill, g_pid, tid, kInterruptSignal);
+    }
+    const timespec retry{0, kInterruptRetryNs};
+    futex(&bell.doorbell, FUTEX_WAIT, rung, standing ? &retry : nullptr);
   }
 }
 
@@ -1821,10 +1929,20 @@ int run() {
   sa.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&nsgx_signal_trampoline);
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
+  // An interrupt never lands in the handling of an exception (its AEX, a
+  // leaf, a fault the monitor fixes); it waits for the handler's return.
+  sigaddset(&sa.sa_mask, kInterruptSignal);
   for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigaction(s, &sa, nullptr);
+  // The interrupter's signal: not while one is handled (sa_mask), and a
+  // host call it lands in goes on (SA_RESTART).
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(kInterruptSignal, &sa, nullptr);
+  g_pid = getpid();
 
   for (auto& w : g.workers)
     if (w) start_thread(worker_main, w.get());
+  start_thread(interrupter_main, nullptr);
   // A debug enclave's host may be traced by a debugger of its uid
   // (docs/threat-model.md "Debugging"): SGX lets a debugger read and write
   // a debug enclave (EDBGRD/EDBGWR), never a production one, whose host

@@ -337,8 +337,34 @@ struct alignas(64) Mailbox {
   // have been answered with. With kEexit, vector/error_code/address/
   // fault_rip describe the AEX that started it.
   std::uint32_t except_entered;
+  // ---- interrupts (docs/isolated.md, "Interrupts"): the application asks
+  // the host to interrupt the enclave thread that serves its outstanding
+  // request, as a host signal interrupts a thread inside an SGX enclave.
+  // `interrupt` = (the request's counter value << 32) | a count the
+  // application bumps per ask (one writer: the thread that posted the
+  // request). The host interrupts only for the request it is serving and
+  // only once per count; what follows is an AEX without EXITINFO (SDM
+  // Vol. 3D 37.9.1.1) and, with kSdk, the SDK's exception entry, as for
+  // any AEX. An ask is a request to interrupt, never an entry: the host
+  // takes the AEX only from enclave code it really interrupted.
+  alignas(64) std::atomic<std::uint64_t> interrupt;
+  // Mailbox 0's only (one per enclave): bumped and woken after an ask; the
+  // host's interrupter thread sleeps on it.
+  std::atomic<std::uint32_t> doorbell;
+  std::uint8_t pad3[52];
 };
-static_assert(sizeof(Mailbox) == 384 && sizeof(Mailbox) <= 512 && std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(Mailbox) == 448 && sizeof(Mailbox) <= 512 && std::atomic<std::uint32_t>::is_always_lock_free &&
+              std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(offsetof(Mailbox, interrupt) == 384 && offsetof(Mailbox, doorbell) == 392);
+// The vector an interrupt AEX is reported with in `vector` (an exception
+// entry after it that did not end in "handled"; the turnaround off): the
+// SDK's NSGX_INTERRUPT_VECTOR (sdk/include/nsgx_first_phase.h), no
+// exception vector.
+inline constexpr std::uint16_t kInterruptVector = 0x100;
+// The `interrupt` word for an ask about request `request` after `prev`.
+constexpr std::uint64_t next_interrupt(std::uint64_t prev, std::uint32_t request) {
+  return (std::uint64_t{request} << 32) | ((prev + 1) & 0xffffffffu);
+}
 inline constexpr std::size_t kMailboxStride = 512;
 // sched_yield rounds between a mailbox waiter's spin and its futex sleep
 // (mailbox.h, wait_change).

@@ -107,11 +107,15 @@ void SGX_CDECL nsgx_untrusted_free(void* ptr);
  * handling for that interrupt (ECMD_EXCEPT on the same TCS, now CSSA 1, as
  * after an exception; its handlers see EXITINFO.VALID clear), so that the
  * enclave can act on the signal before the AEP's ERESUME, as SGX software
- * delivers signals to enclave threads that compute. Returns 1 if it
- * entered, 0 if the thread was not inside (or on the isolated backend,
- * where the enclave runs in another process). The enclave decides what an
- * interrupt means; an enclave that ignores it resumes unchanged. Block the
- * other signals that call it while it runs (sa_mask). */
+ * delivers signals to enclave threads that compute. On the isolated
+ * backend, where the enclave thread runs in the enclave host, the same
+ * happens there: when this thread waits for an ECALL (or an OCALL's
+ * return, an exception entry) the host interrupts the enclave thread that
+ * serves it and makes that exception entry. Returns 1 if it entered (or,
+ * isolated, asked for the interrupt), 0 if the thread was not inside. The
+ * enclave decides what an interrupt means; an enclave that ignores it
+ * resumes unchanged. Block the other signals that call it while it runs
+ * (sa_mask). Async-signal-safe. */
 int SGX_CDECL nsgx_interrupt_reentry(const void* ucontext);
 /* Sends `sig` (tgkill) to every other thread of this process that is
  * inside an ECALL of `eid` (outermost ones; nested through an OCALL count

@@ -211,6 +211,43 @@ struct Active {
 thread_local std::vector<Active> t_active;
 // This thread's mailbox waits on the isolated backend (mailbox.h).
 thread_local isolated::SpinBudget t_spin;
+// The isolated request this thread waits for, for nsgx_interrupt_reentry
+// from a signal handler on this thread: its mailbox (null while none is
+// outstanding), that request's counter value and the enclave's doorbell
+// (mailbox 0). Set before the request is posted, cleared once it is
+// answered; a handler sees either nothing or all three.
+// `asked`: a handler asked since wait_begin — if that was before the
+// request was posted, the host looked for it too early (it interrupts only
+// a posted request), so the poster rings again (wait_posted).
+struct IsolatedWait {
+  std::atomic<isolated::Mailbox*> mb{nullptr};
+  isolated::Mailbox* bell = nullptr;
+  std::uint32_t request = 0;
+  std::atomic<bool> asked{false};
+};
+thread_local IsolatedWait t_wait;
+
+void ring(isolated::Mailbox* bell) {
+  bell->doorbell.fetch_add(1, std::memory_order_seq_cst);
+  (void)isolated::futex(&bell->doorbell, FUTEX_WAKE, 1);
+}
+
+void wait_begin(isolated::Mailbox* mb, isolated::Mailbox* bell, std::uint32_t request) {
+  t_wait.bell = bell;
+  t_wait.request = request;
+  t_wait.asked.store(false, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t_wait.mb.store(mb, std::memory_order_relaxed);
+}
+
+// After the request is posted: nothing, unless a handler asked meanwhile
+// (one load on the hot path).
+void wait_posted() {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (t_wait.asked.load(std::memory_order_relaxed)) ring(t_wait.bell);
+}
+
+void wait_end() { t_wait.mb.store(nullptr, std::memory_order_relaxed); }
 
 // The last exception this thread saw leave an enclave (for NSGX_DEBUG).
 struct Fault {
@@ -234,6 +271,8 @@ const char* vector_name(std::uint16_t v) {
     case 16: return "#MF";
     case 17: return "#AC";
     case 19: return "#XM";
+    case isolated::kInterruptVector:
+      return "an interrupt";
     default: return "exception";
   }
 }
@@ -901,13 +940,18 @@ sgx_status_t isolated_call(Enclave& e, std::size_t slot, long index, void* ms, c
       mb->ursp = sp, mb->urbp = sp;
       if (op == isolated::MailOp::kEenter) entry_sp = sp;
       const std::uint32_t before = mb->response.load();
-      isolated::publish(mb->request, mb->request.load() + 1, mb->host_sleeping);
+      const std::uint32_t request = mb->request.load() + 1;
+      wait_begin(mb, isolated::mailbox_at(reinterpret_cast<std::uint64_t>(e.mailboxes), 0), request);
+      isolated::publish(mb->request, request, mb->host_sleeping);
+      wait_posted();
       while (!isolated::wait_change(mb->response, before, mb->app_sleeping, e.client->spin(), 200, e.client->yields(),
                                     &t_spin))
         if (mb->lost.load() || !e.client->alive()) {
+          wait_end();
           mark_lost(e);
           return SGX_ERROR_ENCLAVE_LOST;
         }
+      wait_end();
     }
     if (mb->lost.load()) {
       mark_lost(e);
@@ -1304,6 +1348,19 @@ extern "C" sgx_status_t nsgx_enclave_exception_counts(sgx_enclave_id_t eid, uint
 }
 
 extern "C" int nsgx_interrupt_reentry(const void* ucontext) {
+  // Isolated: the enclave thread runs in the enclave host; this thread
+  // asks the host to interrupt it (docs/isolated.md "Interrupts"), which
+  // then makes the same exception entry for the interrupt. Only an ask:
+  // the host interrupts only enclave code it finds running for this
+  // request.
+  if (nsgx::isolated::Mailbox* mb = t_wait.mb.load(std::memory_order_relaxed)) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    mb->interrupt.store(nsgx::isolated::next_interrupt(mb->interrupt.load(std::memory_order_relaxed), t_wait.request),
+                        std::memory_order_seq_cst);
+    t_wait.asked.store(true, std::memory_order_relaxed);
+    ring(t_wait.bell);
+    return 1;
+  }
   const auto* uc = static_cast<const ucontext_t*>(ucontext);
   if (uc == nullptr) return 0;
   const auto reg = [&](int r) { return static_cast<std::uint64_t>(uc->uc_mcontext.gregs[r]); };

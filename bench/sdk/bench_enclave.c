@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "bench_t.h"
+#include "nsgx_first_phase.h"
 #include "sgx_trts_exception.h"
 
 void ecall_null(void) {}
@@ -39,4 +40,51 @@ long ecall_syscall_trap(void) {
   long r;
   __asm__ volatile("syscall" : "=a"(r) : "a"(110 /* getppid */) : "rcx", "r11", "memory");
   return r;
+}
+
+/* The FS gate (nsgx_first_phase.h, nsgx_set_fs_base) as a library OS uses
+ * it: each round loads the FS base of a block that, like glibc's TCB,
+ * starts with a pointer to itself; checks it through %fs; keeps it across
+ * a spin (preemption) and, every 8th round, across an exception (AEX saves
+ * FS into the SSA frame, ERESUME loads it back); then makes an OCALL, whose
+ * return (EENTER) must load the TCS's FS again — the TD's, which also
+ * starts with a pointer to itself. Returns `rounds`, -38 when no FS gate
+ * was offered, another negative errno from the gate, or -1000 - the check
+ * that failed. */
+struct fs_block {
+  struct fs_block* self;
+  uint64_t marker;
+};
+
+static uint64_t fs_word(void) {
+  uint64_t v;
+  __asm__ volatile("mov %%fs:0, %0" : "=r"(v));
+  return v;
+}
+
+long ecall_fs_gate(uint32_t rounds) {
+  static void* handler;
+  if (handler == 0) handler = sgx_register_exception_handler(1, answer_syscall);
+  if (handler == 0) return -1;
+  const uint64_t td = fs_word();
+  struct fs_block b = {&b, 0x6e7367784653ull};
+  for (uint32_t i = 0; i < rounds; ++i) {
+    const long r = nsgx_set_fs_base((uint64_t)&b);
+    if (r != 0) return r;
+    if (fs_word() != (uint64_t)&b) return -1000;
+    for (int k = 0; k < 2000; ++k)
+      if (fs_word() != (uint64_t)&b) return -1001;
+    uint64_t marker;
+    __asm__ volatile("mov %%fs:8, %0" : "=r"(marker));
+    if (marker != b.marker) return -1002;
+    if (i % 8 == 0) {
+      long s;
+      __asm__ volatile("syscall" : "=a"(s) : "a"(110) : "rcx", "r11", "memory");
+      if (s != 0) return -1003;
+      if (fs_word() != (uint64_t)&b) return -1004;
+    }
+    if (ocall_null() != SGX_SUCCESS) return -1005;
+    if (fs_word() != td) return -1006;
+  }
+  return (long)rounds;
 }

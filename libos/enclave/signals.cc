@@ -350,13 +350,12 @@ bool deliverable(ProgramThread* t) {
 uint8_t* aligned_fx(uint8_t* area) { return area + ((16 - (reinterpret_cast<uint64_t>(area) & 15)) & 15); }
 
 // The program's context goes back with the program's FS: an OCALL made on
-// the way (the alarm's clock) left the TCS's FS in effect, so the return
-// goes through libos_fs_stub's #UD, whose first phase loads it
-// (docs/libos.md, "The FS base across OCALLs"; as the system calls do).
+// the way (the alarm's clock) left the TCS's FS in effect; without an FS
+// gate the return goes through libos_fs_stub's #UD, whose first phase
+// loads it (docs/libos.md, "The FS base across OCALLs"; as the system
+// calls do).
 void resume_with_program_fs(ProgramThread* t, sgx_cpu_context_t& c) {
-  uint64_t fs0;
-  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
-  if (t->program_fs != 0 && fs0 != t->program_fs) {
+  if (!program_fs_in_effect(t)) {
     t->resume_rip = c.rip;
     c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
   }

@@ -153,6 +153,9 @@ void rewrite_report() {
       std::to_string(g_sites_rewritten) + " sites rewritten (" + std::to_string(g_sites_out_of_reach) + " left), " +
       std::to_string(__atomic_load_n(&g_rewritten_calls, __ATOMIC_RELAXED)) + " system calls through stubs, " +
       std::to_string(__atomic_load_n(&g_trapped_calls, __ATOMIC_RELAXED)) + " trapped\n");
+  say("nsgx libos: the program's FS after OCALLs: " +
+      std::to_string(__atomic_load_n(&g_fs_gate_loads, __ATOMIC_RELAXED)) + " through the FS gate, " +
+      std::to_string(__atomic_load_n(&g_fs_stub_returns, __ATOMIC_RELAXED)) + " through the #UD stub\n");
 }
 
 void count_trapped_syscall() { __atomic_add_fetch(&g_trapped_calls, 1, __ATOMIC_RELAXED); }
@@ -172,16 +175,15 @@ extern "C" uint64_t libos_rewrite_stack() {
 
 // A rewritten call (syscall_stub.S step 4): the trap path's dispatch with
 // the registers the stub saved, RIP at the `syscall`. Returns 1 when an
-// OCALL on the way left the enclave's FS in effect: the stub then resumes
-// through libos_fs_stub, as the second phase does. The one function every
-// rewritten call returns through.
+// OCALL on the way left the enclave's FS in place of the program's and no
+// FS gate could load it (threads.h, program_fs_in_effect): the stub then
+// resumes through libos_fs_stub, as the second phase does. The one
+// function every rewritten call returns through.
 extern "C" int libos_rewritten_syscall(sgx_cpu_context_t* c) {
   __atomic_add_fetch(&nsgx::libos::g_rewritten_calls, 1, __ATOMIC_RELAXED);
   nsgx::libos::run_syscall(*c);  // exactly the trap path's: RIP, RCX, R11 and any signal's handler
   ProgramThread* t = this_thread();
-  uint64_t fs0;
-  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));  // glibc's TCB and the TD both start with a pointer to themselves
-  if (t != nullptr && t->program_fs != 0 && fs0 != t->program_fs) {
+  if (!program_fs_in_effect(t)) {
     t->resume_rip = c->rip;
     return 1;
   }

@@ -751,11 +751,7 @@ extern "C" int libos_syscall_handler(sgx_exception_info_t* info) {
     t->program_rsp = 0;
   }
   run_syscall(c);
-  // glibc's TCB starts with a pointer to itself, as the trusted runtime's
-  // TD does: %fs:0 tells whose FS is in effect.
-  uint64_t fs0;
-  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
-  if (t->program_fs != 0 && fs0 != t->program_fs) {
+  if (!program_fs_in_effect(t)) {
     t->resume_rip = c.rip;
     c.rip = reinterpret_cast<uint64_t>(libos_fs_stub);
   }

@@ -260,6 +260,24 @@ ProgramThread* this_thread() {
   return nullptr;
 }
 
+uint64_t g_fs_gate_loads = 0;
+uint64_t g_fs_stub_returns = 0;
+
+bool program_fs_in_effect(ProgramThread* t) {
+  if (t == nullptr || t->program_fs == 0) return true;
+  // glibc's TCB starts with a pointer to itself, as the trusted runtime's
+  // TD does: %fs:0 tells whose FS is in effect.
+  uint64_t fs0;
+  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs0));
+  if (fs0 == t->program_fs) return true;
+  if (nsgx_set_fs_base(t->program_fs) == 0) {
+    __atomic_add_fetch(&g_fs_gate_loads, 1, __ATOMIC_RELAXED);
+    return true;
+  }
+  __atomic_add_fetch(&g_fs_stub_returns, 1, __ATOMIC_RELAXED);
+  return false;
+}
+
 void check_exit_group() {
   const int status = __atomic_load_n(&g_exit_status, __ATOMIC_ACQUIRE);
   if (status < 0) return;

@@ -71,6 +71,18 @@ ProgramThread* this_thread();
 // At every system call: if a thread has called exit_group, this thread
 // leaves the program (does not return).
 void check_exit_group();
+// Whether the program's FS base is in effect for `t` (or `t` has none
+// yet), loading it if not: any OCALL on the way back to the program
+// returned through EENTER, which loads the TCS's FS (docs/libos.md, "The
+// FS base across OCALLs"). The backend's FS gate loads it at the cost of
+// one system call (nsgx_set_fs_base); false where no gate is offered (SGX
+// hardware, the trap path) or it failed: the caller then returns to the
+// program through libos_fs_stub, whose #UD's first phase loads it into the
+// SSA frame for the ERESUME — an exception round trip. `fs_gate_loads`
+// and `fs_stub_returns` count each way.
+bool program_fs_in_effect(ProgramThread* t);
+extern uint64_t g_fs_gate_loads;    // atomic
+extern uint64_t g_fs_stub_returns;  // atomic
 // The slot at `i` (0: the main thread) while a thread holds it, else
 // nullptr; `i` beyond the table is nullptr too.
 ProgramThread* thread_slot(uint32_t i);

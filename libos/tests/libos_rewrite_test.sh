@@ -9,6 +9,10 @@
 #    with it off none do and every call traps;
 # 3. a dynamically linked program: ld.so's and libc's sites (mapped by
 #    ld.so through mmap) are rewritten too;
+# 2b. after a system call that made an OCALL (every write here), the
+#    program's FS comes back through the backend's FS gate, not the #UD
+#    stub's exception round trip; with the exit gate off (no FS gate
+#    offered) through the stub, with the same output;
 # 4. every site the rewriter finds in Debian's libc.so.6 and ld.so is
 #    `mov $nr,%eax` or `xor %eax,%eax` (its trampoline a NOP) in objdump's
 #    walk too, and the counts it finds there.
@@ -20,6 +24,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$REWRITE" "$W/rewrite"
 "$W/rewrite" > "$W/native.out" 2>&1 < /dev/null || fail "natively: $(cat "$W/native.out")"
 # "rewriting on: S sites rewritten (L left), C system calls through stubs, T trapped"
+# "the program's FS after OCALLs: G through the FS gate, S through the #UD stub"
+fs_counts() { sed -n "s/.*the program's FS after OCALLs: \([0-9]*\) through the FS gate, \([0-9]*\) through the #UD stub/\1 \2/p" "$1"; }
 counts() { sed -n 's/.*syscall rewriting \(o[nf]*\): \([0-9]*\) sites rewritten ([0-9]* left), \([0-9]*\) system calls through stubs, \([0-9]*\) trapped/\1 \2 \3 \4/p' "$1"; }
 for mode in true false; do
   cat > "$W/rewrite-$mode.toml" <<TOML
@@ -43,6 +49,18 @@ TOML
     [ "${trapped:-0}" -ge 1 ] || fail "rewriting on: the direct jump did not trap"
     [ "${trapped:-99}" -lt 32 ] || fail "rewriting on: $trapped calls trapped (the xor site's reads did not take a stub)"
     on_trapped=${trapped:-0}
+    read -r gate stub <<< "$(fs_counts "$W/inside-$mode.err")"
+    echo "FS after OCALLs: $gate through the FS gate, $stub through the stub"
+    [ "${gate:-0}" -ge 10 ] && [ "${stub:-1}" = 0 ] \
+      || fail "the program's FS did not come back through the FS gate ($(cat "$W/inside-$mode.err"))"
+    NSGX_EXIT_GATE=off "$NSGX" run --trace --enclave "$W/enclave-$mode" -- "$W/rewrite" > "$W/nogate.out" 2> "$W/nogate.err" < /dev/null
+    st=$?
+    [ "$st" = 0 ] || { cat "$W/nogate.err"; fail "rewrite (exit gate off): exit status $st"; }
+    cmp "$W/native.out" "$W/nogate.out" || { diff "$W/native.out" "$W/nogate.out"; fail "rewrite (exit gate off): output differs"; }
+    read -r gate stub <<< "$(fs_counts "$W/nogate.err")"
+    echo "exit gate off: $gate through the FS gate, $stub through the stub"
+    [ "${gate:-1}" = 0 ] && [ "${stub:-0}" -ge 10 ] \
+      || fail "exit gate off: the FS did not come back through the stub ($(cat "$W/nogate.err"))"
   else
     [ "${state:-}" = off ] && [ "${sites:-1}" = 0 ] && [ "${stubs:-1}" = 0 ] \
       || fail "rewriting off: sites rewritten anyway ($(cat "$W/inside-$mode.err"))"

@@ -21,6 +21,23 @@
  * backend's gate performs its EEXIT from there (for the isolated backend:
  * runtime/isolated/host_entry.S, nsgx_host_gate_*).
  *
+ * The FS gate (version 2; 0 when a backend has none): SGX loads FS from the
+ * TCS at every EENTER, so a library OS that runs a program on the
+ * program's own FS base finds the TCS's in effect after every OCALL, and
+ * without WRFSBASE (which a kernel must enable and preserve: AT_HWCAP2)
+ * only an ERESUME from an SSA frame it wrote could load the program's —
+ * an exception round trip per system call. The FS gate is the backend's
+ * way to load it instead, called from inside the enclave as a C function
+ *     long fs_gate(uint64_t fs_base);   (System V ABI, its clobbers)
+ * with RSP on the enclave's stack (the `call` pushes the return address
+ * there; the gate reads nothing else of the enclave's). It returns 0 once
+ * FS is `fs_base` for the calling thread and stays so at every later AEX
+ * and ERESUME until the next EENTER (as after an ERESUME that loaded it),
+ * or -errno (FS unchanged) when the kernel refuses the base. The trusted
+ * runtime accepts it, like the gate, only from an accepted offer and only
+ * outside ELRANGE, and calls it only through nsgx_set_fs_base
+ * (sdk/include/nsgx_fs_gate.h).
+ *
  * A plain C header, also read by assembly (the trusted runtime includes it).
  */
 #ifndef NSGX_RUNTIME_COMMON_EXIT_GATE_H
@@ -29,13 +46,14 @@
 /* "nsgxGATE" and "nsgxEXIT" in little-endian ASCII. */
 #define NSGX_EXIT_GATE_OFFER 0x455441477867736e
 #define NSGX_EXIT_GATE_MAGIC 0x544958457867736e
-#define NSGX_EXIT_GATE_VERSION 1
-#define NSGX_EXIT_GATE_SIZE 24
+#define NSGX_EXIT_GATE_VERSION 2
+#define NSGX_EXIT_GATE_SIZE 32
 /* Offsets in the descriptor. */
 #define NSGX_EXIT_GATE_OFF_MAGIC 0
 #define NSGX_EXIT_GATE_OFF_VERSION 8
 #define NSGX_EXIT_GATE_OFF_SIZE 12
 #define NSGX_EXIT_GATE_OFF_GATE 16
+#define NSGX_EXIT_GATE_OFF_FS_GATE 24
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>
@@ -46,17 +64,20 @@ struct nsgx_exit_gate {
   uint32_t version; /* NSGX_EXIT_GATE_VERSION */
   uint32_t size;    /* NSGX_EXIT_GATE_SIZE: the descriptor's length */
   uint64_t gate;    /* where the enclave jumps instead of ENCLU[EEXIT] */
+  uint64_t fs_gate; /* what the enclave calls to load its FS base, 0 if none */
 };
 
 #ifdef __cplusplus
 static_assert(sizeof(nsgx_exit_gate) == NSGX_EXIT_GATE_SIZE && offsetof(nsgx_exit_gate, version) == 8 &&
-                  offsetof(nsgx_exit_gate, size) == 12 && offsetof(nsgx_exit_gate, gate) == 16,
+                  offsetof(nsgx_exit_gate, size) == 12 && offsetof(nsgx_exit_gate, gate) == 16 &&
+                  offsetof(nsgx_exit_gate, fs_gate) == NSGX_EXIT_GATE_OFF_FS_GATE,
               "the trusted runtime's entry.S reads these offsets");
 #else
 _Static_assert(sizeof(struct nsgx_exit_gate) == NSGX_EXIT_GATE_SIZE &&
                    offsetof(struct nsgx_exit_gate, version) == NSGX_EXIT_GATE_OFF_VERSION &&
                    offsetof(struct nsgx_exit_gate, size) == NSGX_EXIT_GATE_OFF_SIZE &&
-                   offsetof(struct nsgx_exit_gate, gate) == NSGX_EXIT_GATE_OFF_GATE,
+                   offsetof(struct nsgx_exit_gate, gate) == NSGX_EXIT_GATE_OFF_GATE &&
+                   offsetof(struct nsgx_exit_gate, fs_gate) == NSGX_EXIT_GATE_OFF_FS_GATE,
                "the trusted runtime's entry.S reads these offsets");
 #endif
 #endif

@@ -17,8 +17,10 @@ struct SlotHeader {
   std::uint64_t host_gs = 0;     // offset 8
   std::uint32_t in_enclave = 0;  // offset 16: nonzero while enclave code runs
   std::uint32_t tid = 0;         // offset 20: free for the backend (inproc: the thread id)
-  // FsgsMode::kArchPrctl only: the bases in effect on this thread. Whoever
-  // changes a base with arch_prctl updates them, so no one reads a base
+  // The bases in effect on this thread, in FsgsMode::kArchPrctl (and in the
+  // isolated backend's enclave host, kHold: the bases its worker holds).
+  // Whoever changes a base with arch_prctl updates them — the backends'
+  // FS gates too (runtime/common/exit_gate.h) — so no one reads a base
   // back with a system call.
   std::uint64_t cur_fs = 0;  // offset 24
   std::uint64_t cur_gs = 0;  // offset 32

@@ -50,6 +50,7 @@
 #define GATE_STUBS 1024
 #define SLOT_SHIFT 18
 #define SLOT_IN_ENCLAVE 16
+#define SLOT_CUR_FS 24
 #define GATE_UC 0		/* the ucontext_t, 1024 bytes */
 #define GATE_BASES 1024		/* SignalBases {fs, gs, slot} */
 #define GATE_FRAME 1056
@@ -320,6 +321,63 @@ nsgx_inproc_gate_common:
 .Lgate_refused:
 	ud2
 	.size nsgx_inproc_gate_common, .-nsgx_inproc_gate_common
+
+/*
+ * nsgx_inproc_fs_gates: the FS gates (runtime/common/exit_gate.h), one
+ * 16-byte stub per thread slot, found as the exit gates are. Called by the
+ * enclave as `long fs_gate(uint64_t fs_base)` on its own stack: makes the
+ * thread's FS base RDI — WRFSBASE where the kernel offers FSGSBASE, else
+ * arch_prctl with the block's record (cur_fs) written first, as the signal
+ * trampoline's SET_BASE does, so that a signal between the record and the
+ * system call finds the record already saying what the thread is about
+ * to hold (the trampoline puts the host's FS back without trusting the
+ * record while inside, and loads the record's on its way out). RAX = 0, or
+ * -errno with the record put back; clobbers RCX, RSI, RDI, R8, R9, R11 and
+ * the flags. Not an AEX for a signal here: RIP is outside ELRANGE.
+ */
+	.globl nsgx_inproc_fs_gates
+	.globl nsgx_inproc_fs_gates_end
+	.type nsgx_inproc_fs_gates, @function
+	.p2align 4
+nsgx_inproc_fs_gates:
+	.set gate_index, 0
+	.rept GATE_STUBS
+	mov	$gate_index, %r11d
+	jmp	nsgx_inproc_fs_gate_common
+	.p2align 4
+	.set gate_index, gate_index + 1
+	.endr
+nsgx_inproc_fs_gates_end:
+	.size nsgx_inproc_fs_gates, .-nsgx_inproc_fs_gates
+
+	.type nsgx_inproc_fs_gate_common, @function
+	.p2align 4
+nsgx_inproc_fs_gate_common:
+	shl	$SLOT_SHIFT, %r11
+	add	nsgx_altstack_lo(%rip), %r11
+	cmpl	$0, SLOT_IN_ENCLAVE(%r11)
+	je	.Lfs_gate_refused	/* this slot's thread is inside no enclave */
+	cmpl	$MODE_FSGSBASE, nsgx_fsgs_mode(%rip)
+	jne	1f
+	wrfsbase %rdi
+	xor	%eax, %eax
+	ret
+1:	cmpl	$MODE_ARCH_PRCTL, nsgx_fsgs_mode(%rip)
+	jne	.Lfs_gate_refused
+	mov	%r11, %r8
+	mov	SLOT_CUR_FS(%r8), %r9
+	mov	%rdi, SLOT_CUR_FS(%r8)
+	mov	%rdi, %rsi
+	mov	$ARCH_SET_FS, %edi
+	mov	$SYS_ARCH_PRCTL, %eax
+	syscall
+	test	%rax, %rax
+	jz	2f
+	mov	%r9, SLOT_CUR_FS(%r8)	/* refused: FS is still the recorded one */
+2:	ret
+.Lfs_gate_refused:
+	ud2
+	.size nsgx_inproc_fs_gate_common, .-nsgx_inproc_fs_gate_common
 
 	.section .rodata
 	.p2align 2

@@ -176,7 +176,8 @@ ThreadBlock* this_thread_block() {
     b->tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
     b->sud_base = b->sud_size = 0;  // a new thread has no dispatch (not inherited)
     b->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
-               reinterpret_cast<std::uint64_t>(nsgx_inproc_gates) + i * kGateStub};
+               reinterpret_cast<std::uint64_t>(nsgx_inproc_gates) + i * kGateStub,
+               reinterpret_cast<std::uint64_t>(nsgx_inproc_fs_gates) + i * kGateStub};
     b->gate_exits = 0;
     cache_host_bases(b);
     stack_t ss{};
@@ -805,7 +806,8 @@ void reset_threads_after_fork() {
 
 void install_signal_handling() {
   if (g_installed) return;
-  if (static_cast<std::size_t>(nsgx_inproc_gates_end - nsgx_inproc_gates) != kMaxThreads * kGateStub) {
+  if (static_cast<std::size_t>(nsgx_inproc_gates_end - nsgx_inproc_gates) != kMaxThreads * kGateStub ||
+      static_cast<std::size_t>(nsgx_inproc_fs_gates_end - nsgx_inproc_fs_gates) != kMaxThreads * kGateStub) {
     std::fprintf(stderr, "nsgx inproc: the exit gates are not 16 bytes apart\n");
     std::abort();
   }

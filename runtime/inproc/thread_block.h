@@ -74,6 +74,9 @@ extern const char nsgx_vdso_handle_exception[];
 // The exit gates: one 16-byte stub per thread slot (kMaxThreads).
 extern const char nsgx_inproc_gates[];
 extern const char nsgx_inproc_gates_end[];
+// The FS gates: the same, for the enclave's nsgx_set_fs_base.
+extern const char nsgx_inproc_fs_gates[];
+extern const char nsgx_inproc_fs_gates_end[];
 // What the application's runtime calls (through the vDSO image's
 // __vdso_nsgx_exit_gate) for the calling thread's offer: its descriptor, or
 // nullptr without a slot; `gate_exits` (if not null) gets the number of

@@ -31,14 +31,28 @@
  * left the context: nsgx_host_exit_landing with RAX = the exit code. No
  * system call: the worker's FS/GS stay the enclave's (held, host_main.cc).
  *
+ * nsgx_host_fs_gates: the FS gates (runtime/common/exit_gate.h), one
+ * 16-byte stub per thread slot, found the same way: called by the enclave
+ * as `long fs_gate(uint64_t fs_base)` on its own stack, the common part
+ * makes the worker's FS base RDI with arch_prctl (the sandbox allows
+ * ARCH_SET_FS from the host's code) and records it as the base the worker
+ * holds (header.cur_fs), so that the next EENTER, which compares the TCS's
+ * base with that record (host_main.cc, hold), loads the TCS's again and
+ * an AEX meanwhile saves this one. RAX = 0 or -errno (nothing recorded);
+ * clobbers RCX, RSI, RDI, R8, R11 and the flags; the enclave's stack is
+ * read only by the `ret`. No signal turns into an AEX here: RIP is outside
+ * ELRANGE (the interrupter asks again later).
+ *
  * Block offsets (host_main.cc static_asserts them): in_enclave 16,
- * host_rsp 40. EnterRegs: rip 0, rax 8, rbx 16, rcx 24, rdx 32, rdi 40,
+ * cur_fs 24, host_rsp 40. EnterRegs: rip 0, rax 8, rbx 16, rcx 24, rdx 32, rdi 40,
  * rsi 48, r8 56, r9 64, rsp 72, rbp 80. ucontext_t: gregs at 40 (REG_*
  * order of <sys/ucontext.h>), fpregs at 224; the frame takes 1024 bytes.
  */
 #define GATE_STUBS 4096		/* protocol: at most 4096 mailboxes */
 #define SLOT_SHIFT 18		/* runtime/common/thread_slot.h: kSlotSize */
 #define GATE_FRAME 1024
+#define SYS_ARCH_PRCTL 158
+#define ARCH_SET_FS 0x1002
 #define G(r) (40 + 8 * (r))
 #define R8 0
 #define R9 1
@@ -183,6 +197,43 @@ nsgx_host_gate_common:
 .Lgate_refused:
 	ud2
 	.size nsgx_host_gate_common, .-nsgx_host_gate_common
+
+	.globl nsgx_host_fs_gates
+	.globl nsgx_host_fs_gates_end
+	.type nsgx_host_fs_gates, @function
+	.p2align 4
+nsgx_host_fs_gates:
+	.set gate_index, 0
+	.rept GATE_STUBS
+	mov	$gate_index, %r11d
+	jmp	nsgx_host_fs_gate_common
+	.p2align 4
+	.set gate_index, gate_index + 1
+	.endr
+nsgx_host_fs_gates_end:
+	.size nsgx_host_fs_gates, .-nsgx_host_fs_gates
+
+	.type nsgx_host_fs_gate_common, @function
+	.p2align 4
+nsgx_host_fs_gate_common:
+	cmp	nsgx_host_gate_count(%rip), %r11
+	jae	.Lfs_gate_refused
+	shl	$SLOT_SHIFT, %r11
+	add	nsgx_altstack_lo(%rip), %r11
+	cmpl	$0, 16(%r11)
+	je	.Lfs_gate_refused	/* no enclave code runs on this worker */
+	mov	%r11, %r8
+	mov	%rdi, %rsi
+	mov	$ARCH_SET_FS, %edi
+	mov	$SYS_ARCH_PRCTL, %eax
+	syscall
+	test	%rax, %rax
+	jnz	1f
+	mov	%rsi, 24(%r8)		/* header.cur_fs: the base this worker holds */
+1:	ret
+.Lfs_gate_refused:
+	ud2
+	.size nsgx_host_fs_gate_common, .-nsgx_host_fs_gate_common
 
 	.section .rodata
 	.p2align 2

@@ -83,6 +83,8 @@ extern const char nsgx_host_resume_trap[];
 // many slots there are (stubs beyond it refuse).
 extern const char nsgx_host_gates[];
 extern const char nsgx_host_gates_end[];
+extern const char nsgx_host_fs_gates[];
+extern const char nsgx_host_fs_gates_end[];
 std::uint64_t nsgx_host_gate_count = 0;
 }
 
@@ -159,7 +161,8 @@ struct HostBlock {
   nsgx_exit_gate test_gate{};  // a broken copy, for MailGate::kTest*
 #endif
 };
-static_assert(offsetof(HostBlock, header.in_enclave) == 16 && offsetof(HostBlock, host_rsp) == 40,
+static_assert(offsetof(HostBlock, header.in_enclave) == 16 && offsetof(HostBlock, header.cur_fs) == 24 &&
+                  offsetof(HostBlock, host_rsp) == 40,
               "host_entry.S writes these offsets");
 static_assert(runtime::kSlotSize == std::size_t{1} << 18, "host_entry.S: SLOT_SHIFT");
 // host_entry.S builds the gate's ucontext_t by hand.
@@ -201,8 +204,10 @@ struct Worker {
   monitor::CpuState resume_state;
   std::array<std::uint8_t, 4096> resume_xsave{};
   std::size_t resume_xsave_len = 0;
-  // The bases this worker holds (TCS.OFSBASE/OGSBASE + the enclave base).
-  std::uint64_t fs = 0, gs = 0;
+  // Whether the bases this worker holds are the ones its block records
+  // (block->header.cur_fs/cur_gs: TCS.OFSBASE/OGSBASE + the enclave base,
+  // an SSA frame's after ERESUME, or what the enclave loaded through the
+  // FS gate, host_entry.S); false after a base the kernel refused.
   bool bases_ok = false;
   // The monitor's answer to this worker's request: written by the channel
   // thread, then `reply_ready` set and woken (a private futex: no libc lock,
@@ -428,7 +433,8 @@ Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
   w->block = new (mem) HostBlock();
   w->block->worker = w.get();
   w->block->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
-                    reinterpret_cast<std::uint64_t>(nsgx_host_gates) + std::uint64_t{slot} * kGateStub};
+                    reinterpret_cast<std::uint64_t>(nsgx_host_gates) + std::uint64_t{slot} * kGateStub,
+                    reinterpret_cast<std::uint64_t>(nsgx_host_fs_gates) + std::uint64_t{slot} * kGateStub};
   g.workers[slot] = std::move(w);
   g.published[slot].store(g.workers[slot].get(), std::memory_order_release);
   return g.workers[slot].get();
@@ -507,7 +513,7 @@ void aex(Worker& w, ucontext_t* uc, const Exception& ex, bool interrupt = false)
     return;
   }
   // The frame's contents as the monitor writes them (monitor/ssa_frame.h).
-  const auto s = runtime::state_of(uc, w.fs, w.gs);
+  const auto s = runtime::state_of(uc, w.block->header.cur_fs, w.block->header.cur_gs);
   const monitor::ExitEvent event{
       .vector = ex.vector, .type = ex.type, .report = !interrupt, .address = ex.address, .error_code = ex.error_code};
   sgx::Gprsgx* gpr = gprsgx_at(first);
@@ -834,6 +840,9 @@ void gate_offer(Worker& w, MailGate mode, std::uint64_t& r8, std::uint64_t& r9) 
     case MailGate::kTestInside:
       d.gate = g.cfg.base + tcs_of(w)->oentry;
       break;
+    case MailGate::kTestFsInside:
+      d.fs_gate = g.cfg.base + tcs_of(w)->oentry;
+      break;
     case MailGate::kTestMagic:
       d.magic ^= 1;
       break;
@@ -855,13 +864,14 @@ void gate_offer(Worker& w, MailGate mode, std::uint64_t& r8, std::uint64_t& r9) 
 // exactly these two) when not. False if the kernel refuses a base (not a
 // user address: the entry would #GP).
 bool hold(Worker& w, std::uint64_t fs, std::uint64_t gs) {
-  if (w.bases_ok && fs == w.fs && gs == w.gs) return true;
+  runtime::SlotHeader& held = w.block->header;
+  if (w.bases_ok && fs == held.cur_fs && gs == held.cur_gs) return true;
   // Each base only if it changes: a GS write costs ~18,000 cycles here
   // (docs/inproc.md), and a program's own FS changes nothing about GS.
-  const bool fs_ok = (w.bases_ok && fs == w.fs) || runtime::set_fs_base(fs) == 0;
-  const bool gs_ok = (w.bases_ok && gs == w.gs) || runtime::set_gs_base(gs) == 0;
-  w.fs = fs;
-  w.gs = gs;
+  const bool fs_ok = (w.bases_ok && fs == held.cur_fs) || runtime::set_fs_base(fs) == 0;
+  const bool gs_ok = (w.bases_ok && gs == held.cur_gs) || runtime::set_gs_base(gs) == 0;
+  held.cur_fs = fs;
+  held.cur_gs = gs;
   w.bases_ok = fs_ok && gs_ok;
   return w.bases_ok;
 }
@@ -1866,7 +1876,8 @@ int run() {
     die("bad start message");
   g_spin = g.cfg.spin;
   static_assert(kGateStubs >= 4096, "a gate for every mailbox the start message may ask for");
-  if (static_cast<std::size_t>(nsgx_host_gates_end - nsgx_host_gates) != std::size_t{kGateStubs} * kGateStub)
+  if (static_cast<std::size_t>(nsgx_host_gates_end - nsgx_host_gates) != std::size_t{kGateStubs} * kGateStub ||
+      static_cast<std::size_t>(nsgx_host_fs_gates_end - nsgx_host_fs_gates) != std::size_t{kGateStubs} * kGateStub)
     die("the exit gates are not 16 bytes apart");
   nsgx_host_gate_count = g.cfg.mailboxes;
 

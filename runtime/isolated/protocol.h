@@ -274,10 +274,11 @@ enum class MailExit : std::uint32_t {
 enum class MailGate : std::uint32_t {
   kOffer = 0,
   kOff = 1,
-  kTestInside = 2,   // a gate inside ELRANGE (the enclave's entry point)
-  kTestMagic = 3,    // the host's real gate under a wrong magic
-  kTestVersion = 4,  // the host's real gate under a wrong version
-  kTestOffer = 5,    // the host's real descriptor, R8 not the offer
+  kTestInside = 2,    // a gate inside ELRANGE (the enclave's entry point)
+  kTestMagic = 3,     // the host's real gate under a wrong magic
+  kTestVersion = 4,   // the host's real gate under a wrong version
+  kTestOffer = 5,     // the host's real descriptor, R8 not the offer
+  kTestFsInside = 6,  // the host's real gate with an FS gate inside ELRANGE
 };
 
 // Whether the host may turn an AEX of this entry around itself

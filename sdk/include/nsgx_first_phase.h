@@ -84,6 +84,18 @@ int nsgx_set_first_phase_handler(nsgx_first_phase_handler_t handler);
  * *maddr and *errcd set, or 0 when the enclave runs without EXINFO. */
 int nsgx_first_phase_exinfo(uint64_t* maddr, uint32_t* errcd);
 
+/* Makes the calling thread's FS base `fs_base` without an exception round
+ * trip, through the FS gate a nestedsgx backend offered at this thread's
+ * latest entry (runtime/common/exit_gate.h; docs/isolated.md, "The FS
+ * gate"). Returns 0 once FS is `fs_base` — it stays so across AEXs and
+ * ERESUMEs until the next EENTER loads the TCS's, as after an ERESUME that
+ * loaded it; -38 (-ENOSYS) when no FS gate was offered (SGX hardware,
+ * Intel's untrusted runtime, the trap path) and -errno when the kernel
+ * refused the base: FS is then unchanged, and a first-phase handler's
+ * state->fs_base with the ERESUME after it (above) is the way. Clobbers
+ * what a C call may; makes no OCALL. */
+long nsgx_set_fs_base(uint64_t fs_base);
+
 #ifdef __cplusplus
 }
 #endif

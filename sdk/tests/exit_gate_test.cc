@@ -71,6 +71,18 @@ TEST_F(ExitGate, UsedWhenTheHostOffersIt) {
   EXPECT_EQ(after.trap, 0u);
 }
 
+// The FS gate of the same offer: the enclave loads an FS base of its own
+// and keeps it across preemption and exceptions, and the next EENTER (the
+// OCALL's return) loads the TCS's again (bench_enclave.c, ecall_fs_gate).
+TEST_F(ExitGate, FsGateLoadsTheBaseUntilTheNextEntry) {
+  create(nullptr);
+  long r = 0;
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 200), SGX_SUCCESS);
+  EXPECT_EQ(r, 200);
+  // And ordinary calls afterwards, with the TCS's bases.
+  calls();
+}
+
 TEST_F(ExitGate, OffMakesEveryExitTrap) {
   create("off");
   const Counts before = counts();
@@ -78,6 +90,9 @@ TEST_F(ExitGate, OffMakesEveryExitTrap) {
   const Counts after = counts();
   EXPECT_EQ(after.trap - before.trap, 101u);
   EXPECT_EQ(after.gate, 0u);
+  long r = 0;
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1), SGX_SUCCESS);
+  EXPECT_EQ(r, -38);  // no FS gate either
 }
 
 // Each broken offer: the enclave must not take it, and the calls still work.
@@ -89,10 +104,15 @@ TEST_P(HostileGate, RefusedAndTheCallsStillWork) {
   const Counts c = counts();
   EXPECT_EQ(c.gate, 0u);
   EXPECT_GE(c.trap, 101u);
+  long r = 0;
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1), SGX_SUCCESS);
+  EXPECT_EQ(r, -38);  // a refused offer brings no FS gate
 }
 
 INSTANTIATE_TEST_SUITE_P(Offers, HostileGate,
                          ::testing::Values("test-inside", "test-magic", "test-version", "test-offer",
+                                           // the real exit gate with an FS gate inside ELRANGE
+                                           "test-fs-inside",
                                            // the application's own offer in the mailbox: the host must not pass it on
                                            "test-app-offer"));
 

@@ -28,12 +28,14 @@
 
 /*
  * TD_EXIT_GATE (through GS, the TD) = the gate offered in R8/R9 if it
- * passes every check, else 0. RCX (the exit address) is kept; R8-R11 and
- * the flags are clobbered. Nothing is written outside the enclave (RSP is
- * still the untrusted stack here).
+ * passes every check, else 0; TD_FS_GATE = the same offer's FS gate (0 if
+ * it has none, or if the offer is refused). RCX (the exit address) is
+ * kept; R8-R11 and the flags are clobbered. Nothing is written outside the
+ * enclave (RSP is still the untrusted stack here).
  */
 .macro CHECK_EXIT_GATE
 	movq	$0, %gs:TD_EXIT_GATE
+	movq	$0, %gs:TD_FS_GATE
 	movabs	$NSGX_EXIT_GATE_OFFER, %r10
 	cmp	%r10, %r8
 	jne	9f
@@ -60,22 +62,31 @@
 	jne	9f
 	cmpl	$NSGX_EXIT_GATE_SIZE, NSGX_EXIT_GATE_OFF_SIZE(%r9)
 	jne	9f
-	mov	NSGX_EXIT_GATE_OFF_GATE(%r9), %r9
-	test	%r9, %r9
-	jz	9f
-	/* The gate outside ELRANGE: else the untrusted side could make the
-	 * enclave jump into its own code. */
-	mov	%r9, %r11
-	sub	%r8, %r11
-	cmp	%r10, %r11
-	jb	9f
-	/* And the exit address: ENCLU[EEXIT] to a target inside ELRANGE
-	 * faults (#GP), which only ENCLU reports faithfully. */
+	/* The exit address: ENCLU[EEXIT] to a target inside ELRANGE faults
+	 * (#GP), which only ENCLU reports faithfully. */
 	mov	%rcx, %r11
 	sub	%r8, %r11
 	cmp	%r10, %r11
 	jb	9f
-	mov	%r9, %gs:TD_EXIT_GATE
+	/* Both gates outside ELRANGE: else the untrusted side could make the
+	 * enclave jump (or call) into its own code. Each is stored, then
+	 * checked from the register, and both are cleared if either fails. */
+	mov	NSGX_EXIT_GATE_OFF_FS_GATE(%r9), %r11
+	mov	%r11, %gs:TD_FS_GATE
+	test	%r11, %r11
+	jz	8f				/* no FS gate: the exit gate alone */
+	sub	%r8, %r11
+	cmp	%r10, %r11
+	jb	7f
+8:	mov	NSGX_EXIT_GATE_OFF_GATE(%r9), %r11
+	test	%r11, %r11
+	jz	7f
+	mov	%r11, %gs:TD_EXIT_GATE
+	sub	%r8, %r11
+	cmp	%r10, %r11
+	jae	9f
+7:	movq	$0, %gs:TD_EXIT_GATE
+	movq	$0, %gs:TD_FS_GATE
 9:
 .endm
 
@@ -185,6 +196,7 @@ enclave_entry:
 .Lrefuse:
 	/* Any other entry with CSSA > 0: nothing to resume into. */
 	movq	$0, %gs:TD_EXIT_GATE
+	movq	$0, %gs:TD_FS_GATE
 	mov	$OCMD_ERET, %rdi
 	mov	$0x1006, %esi		/* SGX_ERROR_ENCLAVE_CRASHED */
 	mov	%rcx, %rbx
@@ -232,6 +244,21 @@ enclave_entry:
 	lea	.Lafter_eexit(%rip), %rcx
 	jmp	*%gs:TD_EXIT_GATE
 	.size enclave_entry, .-enclave_entry
+
+/* long nsgx_set_fs_base(uint64_t fs_base) (nsgx_first_phase.h): a tail call
+ * of the FS gate the latest entry's offer carried, which returns to the
+ * caller (runtime/common/exit_gate.h); -ENOSYS without one. */
+	.globl nsgx_set_fs_base
+	.type nsgx_set_fs_base, @function
+	.p2align 4
+nsgx_set_fs_base:
+	mov	%gs:TD_FS_GATE, %rax
+	test	%rax, %rax
+	jz	1f
+	jmp	*%rax
+1:	mov	$-38, %rax
+	ret
+	.size nsgx_set_fs_base, .-nsgx_set_fs_base
 
 /* Phase 2 of exception handling: ERESUME lands here with RSP = RDI = the
  * sgx_exception_info_t phase 1 built. The handlers run; if one continues,

@@ -17,6 +17,7 @@
 #define TD_TCS 96
 #define TD_EXCEPTION_RIP 104 /* phase 2's jump back to the handled state */
 #define TD_EXIT_GATE 184     /* the exit gate the latest entry offered and entry.S accepted, 0 if none */
+#define TD_FS_GATE 192       /* that offer's FS gate (runtime/common/exit_gate.h), 0 if none */
 
 #define GD_ENCLAVE_SIZE 8    /* offsetof(nsgx_global_data_t, enclave_size) */
 #define GD_SSA_FRAME_SIZE 60 /* offsetof(nsgx_global_data_t, ssa_frame_size) */
@@ -76,6 +77,8 @@ typedef struct nsgx_td {
   /* Where the next EEXIT goes instead of ENCLU (runtime/common/exit_gate.h):
    * set by entry.S at every entry, after its checks, 0 if none. */
   uint64_t exit_gate;
+  /* The FS gate of the same offer (nsgx_set_fs_base), 0 if none. */
+  uint64_t fs_gate;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -88,6 +91,7 @@ _Static_assert(offsetof(nsgx_td_t, exception_rip) == TD_EXCEPTION_RIP, "asm offs
 _Static_assert(offsetof(nsgx_td_t, stack_limit) == TD_STACK_LIMIT, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, stack_base) == TD_STACK_BASE, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, exit_gate) == TD_EXIT_GATE, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, fs_gate) == TD_FS_GATE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, ssa_frame_size) == GD_SSA_FRAME_SIZE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, enclave_size) == GD_ENCLAVE_SIZE, "asm offsets");
 

@@ -421,6 +421,9 @@ void gate_offer(const Enclave* e, std::uint64_t offer[2]) {
     case isolated::MailGate::kTestInside:
       t_broken.gate = e->base;  // inside ELRANGE: the enclave's first page
       break;
+    case isolated::MailGate::kTestFsInside:
+      t_broken.fs_gate = e->base;  // the FS gate inside ELRANGE: the whole offer is refused
+      break;
     case isolated::MailGate::kTestMagic:
       t_broken.magic ^= 1;
       break;
@@ -703,7 +706,8 @@ std::optional<isolated::MailGate> exit_gate_mode() {
       {"test-inside", isolated::MailGate::kTestInside},
       {"test-magic", isolated::MailGate::kTestMagic},
       {"test-version", isolated::MailGate::kTestVersion},
-      {"test-offer", isolated::MailGate::kTestOffer}};
+      {"test-offer", isolated::MailGate::kTestOffer},
+      {"test-fs-inside", isolated::MailGate::kTestFsInside}};
   for (const auto& [name, mode] : kModes)
     if (std::strcmp(v, name) == 0) return mode;
 #if NSGX_ENV_OVERRIDES
@@ -779,7 +783,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
     e.app_offer = static_cast<nsgx_exit_gate*>(c->window_alloc(sizeof(nsgx_exit_gate), 64));
     if (e.app_offer == nullptr) return SGX_ERROR_OUT_OF_MEMORY;
     *e.app_offer = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
-                    reinterpret_cast<std::uint64_t>(e.app_offer)};
+                    reinterpret_cast<std::uint64_t>(e.app_offer), reinterpret_cast<std::uint64_t>(e.app_offer)};
   }
 #endif
   const char* ss = std::getenv("NSGX_OCALL_STACK");

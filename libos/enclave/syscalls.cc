@@ -208,7 +208,7 @@ long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
   switch (f->kind) {
     case FdKind::kHostStdio:
       if (at >= 0) return fail(ESPIPE);
-      return host_result(::read(f->host, b, n));
+      return host_result(blocking_host_call([&] { return ::read(f->host, b, n); }));
     case FdKind::kTrusted: {
       const uint64_t left = off >= f->copy->size ? 0 : f->copy->size - off;
       const uint64_t k = n < left ? n : left;
@@ -241,7 +241,7 @@ long sys_write(int64_t fd, uint64_t buf, uint64_t n, int64_t at = -1) {
   switch (f->kind) {
     case FdKind::kHostStdio:
       if (at >= 0) return fail(ESPIPE);
-      return host_result(::write(f->host, b, n));
+      return host_result(blocking_host_call([&] { return ::write(f->host, b, n); }));
     case FdKind::kHost: {
       if (off > static_cast<uint64_t>(INT64_MAX)) return fail(EINVAL);
       const long r = host_result(::pwrite(f->host, b, n, static_cast<off_t>(off)));

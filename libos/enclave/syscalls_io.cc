@@ -216,12 +216,13 @@ bool program_range(uint64_t addr, uint64_t len) {
 long stream_read(const Fd& f, void* buf, uint64_t n) {
   if (f.stream == StreamKind::kEpoll) return fail(EINVAL);
   // One OCALL at most: a second could block after the first returned data.
-  return posix_result(::read(f.host, buf, n < kMaxTransfer ? n : kMaxTransfer));  // count checked by nsgx_tposix
+  return posix_result(blocking_host_call(
+      [&] { return ::read(f.host, buf, n < kMaxTransfer ? n : kMaxTransfer); }));  // count checked by nsgx_tposix
 }
 
 long stream_write(const Fd& f, const void* buf, uint64_t n) {
   if (f.stream == StreamKind::kEpoll) return fail(EINVAL);
-  return posix_result(::write(f.host, buf, n));  // counts checked by nsgx_tposix
+  return posix_result(blocking_host_call([&] { return ::write(f.host, buf, n); }));  // counts checked by nsgx_tposix
 }
 
 void release_fd(int fd, Fd& f) {

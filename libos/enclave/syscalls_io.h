@@ -5,11 +5,29 @@
 // epoll. Every host answer goes through host_io.h's checks.
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "libos/enclave/file_table.h"
+#include "nsgx_tswitchless.h"
 
 namespace nsgx::libos {
+
+// Runs `call` — a host read or write that may block for as long as the
+// other end likes (a terminal, a pipe, a socket: the host's stdio and the
+// streams) — with this thread's switchless OCALLs off: a switchless call
+// would hold an untrusted worker and keep its caller spinning inside
+// meanwhile (nsgx_tswitchless.h). Returns what `call` returned, errno as
+// it left it.
+template <typename Call>
+auto blocking_host_call(Call call) {
+  const int was = nsgx_switchless_ocalls(0);
+  const auto r = call();
+  const int saved_errno = errno;
+  nsgx_switchless_ocalls(was);
+  errno = saved_errno;
+  return r;
+}
 
 // Whether [addr, addr + len) is the program's (enclave) memory.
 bool program_range(uint64_t addr, uint64_t len);

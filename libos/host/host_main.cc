@@ -10,6 +10,13 @@
 //     started: the request on FD, spawn_ocalls.h)
 //   nsgx-libos-host [--trace] --forked FD BASE ENCLAVE   (a fork child:
 //     the checkpoint on FD, the enclave at BASE, spawn_ocalls.h)
+//
+// NSGX_LIBOS_SWITCHLESS=N (1-16; `nsgx run --switchless N` sets it): N
+// untrusted workers serve the POSIX layer's switchless OCALLs (files and
+// clocks; docs/libos.md, "Switchless OCALLs"). Not for a fork child, whose
+// enclave is placed at its parent's base (nsgx_create_enclave_at).
+// NSGX_LIBOS_SWITCHLESS_FALLBACK=P: how many pauses a caller waits for a
+// worker before the ordinary OCALL (default 1,000).
 #include <unistd.h>
 
 #include <csignal>
@@ -26,6 +33,51 @@
 #include "libos/host/spawn_ocalls.h"
 #include "libos_u.h"
 #include "sgx_urts.h"
+#include "sgx_uswitchless.h"
+
+namespace {
+
+// NSGX_LIBOS_SWITCHLESS: 0 (unset or empty) or 1-16 untrusted workers; -1
+// for anything else.
+int switchless_workers() {
+  const char* v = std::getenv("NSGX_LIBOS_SWITCHLESS");
+  if (v == nullptr || *v == 0) return 0;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return *end == 0 && n >= 0 && n <= 16 ? static_cast<int>(n) : -1;
+}
+
+// NSGX_LIBOS_SWITCHLESS_FALLBACK: a caller's pauses before it falls back
+// to an ordinary OCALL (1 to 100,000,000; default 1,000).
+uint32_t fallback_retries() {
+  const char* v = std::getenv("NSGX_LIBOS_SWITCHLESS_FALLBACK");
+  if (v == nullptr || *v == 0) return 1000;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return *end == 0 && n >= 1 && n <= 100'000'000 ? static_cast<uint32_t>(n) : 1000;
+}
+
+// Creates the enclave from `image`: at `base` for a fork child, else with
+// `workers` untrusted switchless workers when there are any.
+sgx_status_t create(const char* image, bool forked, uint64_t base, int workers, sgx_enclave_id_t* eid) {
+  if (forked) return nsgx_create_enclave_at(image, 1, base, eid);
+  if (workers == 0) return sgx_create_enclave(image, 1, nullptr, nullptr, eid, nullptr);
+  sgx_uswitchless_config_t config = SGX_USWITCHLESS_CONFIG_INITIALIZER;
+  config.num_uworkers = static_cast<uint32_t>(workers);
+  config.num_tworkers = 0;  // the library OS makes no switchless ECALLs
+  // A caller gives a worker ~1,000 pauses (~40,000 cycles here, about an
+  // ordinary OCALL's round trip) before it falls back, not the SDK's
+  // 20,000: a worker that runs takes a request within a few hundred
+  // cycles, and one the scheduler has not run (more runnable threads than
+  // cores) would not take it in 20,000 either — each such miss then cost
+  // ~750,000 cycles (docs/libos.md, "Switchless OCALLs").
+  config.retries_before_fallback = fallback_retries();
+  const void* features[32] = {};
+  features[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX] = &config;
+  return sgx_create_enclave_ex(image, 1, nullptr, nullptr, eid, nullptr, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, features);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   int i = 1, trace = 0;
@@ -61,10 +113,14 @@ int main(int argc, char** argv) {
   std::string args;
   for (int a = spawned || forked ? argc : i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
   sgx_enclave_id_t eid = 0;
+  const int workers = switchless_workers();
+  if (workers < 0) {
+    std::fprintf(stderr, "nsgx run: NSGX_LIBOS_SWITCHLESS must be a number of workers from 0 to 16\n");
+    return 126;
+  }
   // A fork child's enclave sits at its parent's base (the program's
   // pointers are absolute): there or not at all (docs/libos.md "Processes").
-  sgx_status_t st = forked ? nsgx_create_enclave_at(image, 1, base, &eid)
-                           : sgx_create_enclave(image, 1, nullptr, nullptr, &eid, nullptr);
+  sgx_status_t st = create(image, forked, base, workers, &eid);
   if (forked && st == SGX_ERROR_MEMORY_MAP_CONFLICT) {
     std::fprintf(stderr, "nsgx run: fork: the enclave cannot be placed at its parent's base %#llx in the new process\n",
                  static_cast<unsigned long long>(base));
@@ -101,6 +157,12 @@ int main(int argc, char** argv) {
     status = 126;
   }
   std::fflush(stdout);
+  if (trace != 0 && workers > 0 && !forked) {
+    sgx_uswitchless_worker_stats_t sl{};
+    if (nsgx_uswitchless_stats(eid, SGX_USWITCHLESS_WORKER_TYPE_UNTRUSTED, &sl) == SGX_SUCCESS)
+      std::fprintf(stderr, "nsgx run: switchless OCALLs: %llu processed by %d workers, %llu missed\n",
+                   static_cast<unsigned long long>(sl.processed), workers, static_cast<unsigned long long>(sl.missed));
+  }
   sgx_destroy_enclave(eid);
   constexpr int kKilledBySignal = 0x100;  // libos/enclave/signals.h
   if (status > kKilledBySignal && status < kKilledBySignal + 65)

@@ -13,6 +13,10 @@
 #    program's FS comes back through the backend's FS gate, not the #UD
 #    stub's exception round trip; with the exit gate off (no FS gate
 #    offered) through the stub, with the same output;
+# 3b. switchless OCALLs (`nsgx run --switchless 1`): the program's clock
+#    reads are served by the untrusted worker (a long fallback wait, so
+#    that a worker the scheduler runs at all takes them), and every one is
+#    counted as processed or missed;
 # 4. every site the rewriter finds in Debian's libc.so.6 and ld.so is
 #    `mov $nr,%eax` or `xor %eax,%eax` (its trampoline a NOP) in objdump's
 #    walk too, and the counts it finds there.
@@ -84,6 +88,17 @@ read -r state sites stubs trapped <<< "$(counts "$W/dyn-inside.err")"
 echo "dynamic: $sites sites, $stubs calls through stubs, $trapped trapped"
 # libc.so.6 alone has over 400 sites; the program itself none.
 [ "${sites:-0}" -ge 400 ] && [ "${stubs:-0}" -ge 5 ] || fail "dyn: libc's sites not rewritten ($(cat "$W/dyn-inside.err"))"
+
+# 3b. Switchless OCALLs: `cost 300` makes 300 clock_gettime OCALLs (and
+# prints through stdout, which never goes switchless).
+NSGX_LIBOS_SWITCHLESS_FALLBACK=5000000 "$NSGX" run --trace --switchless 1 --enclave "$W/enclave-dyn" -- "$W/hello_dyn" cost 300 \
+  > "$W/sl.out" 2> "$W/sl.err" < /dev/null
+st=$?
+[ "$st" = 0 ] && grep -q "clock_gettime: median" "$W/sl.out" || { cat "$W/sl.err"; fail "switchless: exit status $st"; }
+read -r processed missed <<< "$(sed -n 's/.*switchless OCALLs: \([0-9]*\) processed by 1 workers, \([0-9]*\) missed/\1 \2/p' "$W/sl.err")"
+echo "switchless: ${processed:-?} processed, ${missed:-?} missed"
+[ "${processed:-0}" -ge 1 ] && [ $((${processed:-0} + ${missed:-0})) -ge 300 ] \
+  || fail "switchless: the worker served nothing, or calls went uncounted ($(cat "$W/sl.err"))"
 
 # 4. Every site the rewriter takes is, in objdump's own walk of the file,
 # an instruction `mov $nr,%eax` with the same number, or `xor %eax,%eax`

@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "nsgx_tswitchless.h"
 #include "sgx_edger8r.h"
 #include "sgx_lfence.h"
 #include "sgx_trts.h"
@@ -107,7 +108,8 @@ sgx_status_t nsgx_ocall_switchless_ex(const unsigned int index, void* ms, int ap
   /* Not set up (no SGX_CREATE_ENCLAVE_EX_SWITCHLESS), or a call whose
    * pointers reach application memory the untrusted worker would not see
    * (docs/isolated.md): the ordinary way, as the SDK falls back. */
-  if (load32(&g_sl_state) != 2 || (app_memory && g_app_at_transitions)) return sgx_ocall(index, ms);
+  if (load32(&g_sl_state) != 2 || (app_memory && g_app_at_transitions) || nsgx_td()->switchless_off != 0)
+    return sgx_ocall(index, ms);
   if (index >= nsgx_ocall_count()) return SGX_ERROR_INVALID_FUNCTION;
   nsgx_sl_shared_t* const sh = g_sh;
   if (load32(&sh->stop)) return sgx_ocall(index, ms);
@@ -143,3 +145,10 @@ sgx_status_t nsgx_ocall_switchless_ex(const unsigned int index, void* ms, int ap
 }
 
 sgx_status_t sgx_ocall_switchless(const unsigned int index, void* ms) { return nsgx_ocall_switchless_ex(index, ms, 0); }
+
+int nsgx_switchless_ocalls(int allowed) {
+  nsgx_td_t* const td = nsgx_td();
+  const int was = td->switchless_off == 0;
+  td->switchless_off = allowed ? 0 : 1;
+  return was;
+}

@@ -79,6 +79,9 @@ typedef struct nsgx_td {
   uint64_t exit_gate;
   /* The FS gate of the same offer (nsgx_set_fs_base), 0 if none. */
   uint64_t fs_gate;
+  /* Non-zero while this thread's switchless OCALLs must take the ordinary
+   * transition (nsgx_switchless_ocalls, nsgx_tswitchless.h). */
+  uint64_t switchless_off;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");

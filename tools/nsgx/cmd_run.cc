@@ -6,7 +6,7 @@
 //       gramine-sgx-sign does), writes the canonical manifest into the
 //       library OS enclave's measured manifest section and signs it:
 //       DIR/libos.signed.so (+ manifest.bin, libos.config.xml, the key)
-//   nsgx run [--manifest M.toml | --enclave DIR] [--trace] -- PROGRAM ARGS...
+//   nsgx run [--manifest M.toml | --enclave DIR] [--trace] [--switchless N] -- PROGRAM ARGS...
 //       runs PROGRAM there with ARGS; without --manifest or --enclave, a
 //       manifest that trusts PROGRAM alone (with its interpreter and shared
 //       libraries if it is dynamically linked: libos_deps.h, which both
@@ -212,6 +212,7 @@ Result<libos::Manifest> manifest_for(const std::string& program) {
 struct RunOptions {
   std::string manifest, enclave;
   bool trace = false;
+  unsigned switchless = 0;
   std::vector<std::string> command;
 };
 
@@ -248,6 +249,9 @@ int run(const RunOptions& o) {
   if (backend != nullptr && std::string(backend) == "inproc")
     argv = {self_exe(), "exec", "--cpuid", "off", "--"};  // the host needs no SGX CPUID
   argv.push_back(libos_host());
+  // Untrusted workers for the POSIX layer's switchless OCALLs: the host's
+  // (and its children's) environment, not the program's.
+  if (o.switchless > 0) setenv("NSGX_LIBOS_SWITCHLESS", std::to_string(o.switchless).c_str(), 1);
   if (o.trace) argv.emplace_back("--trace");
   argv.push_back(dir + "/libos.signed.so");
   argv.emplace_back("--");
@@ -269,6 +273,10 @@ void add_run(CLI::App& app, int& exit_code) {
   cmd->add_option("--enclave", o->enclave, "a directory `nsgx libos build` wrote");
   cmd->add_flag("--trace", o->trace,
                 "log system calls the library OS refuses or does not know (also NSGX_LIBOS_TRACE=1)");
+  cmd->add_option("--switchless", o->switchless,
+                  "untrusted worker threads for switchless OCALLs of file and clock calls (docs/libos.md; "
+                  "also NSGX_LIBOS_SWITCHLESS; 0: none)")
+      ->check(CLI::Range(0, 16));
   cmd->add_option("command", o->command, "PROGRAM [ARGS...] (after --)")->required();
   cmd->callback([o, &exit_code] {
     if (!o->manifest.empty() && !o->enclave.empty()) {

@@ -13,12 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "libos_u.h"
 
@@ -152,6 +155,43 @@ bool read_request(std::vector<uint8_t>& out) {
   return true;
 }
 
+namespace {
+
+// `a` as execv's argv (pointers into `a`, which must outlive them).
+std::vector<char*> c_argv(const std::vector<std::string>& a) {
+  std::vector<char*> argv;
+  argv.reserve(a.size() + 1);
+  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+// Starts the host of a new process with `a` (host_argv or fork_argv): the
+// program's inherited descriptors at their numbers, from their lifted
+// copies `temps` (lift); each of `extra` (descriptor, number) above them
+// — the request, a fork child's channel; every other descriptor from 3
+// up closed. posix_spawn's error, or 0 and *pid.
+int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds, size_t nfds,
+               const std::vector<int>& temps, std::initializer_list<std::pair<int, int>> extra, pid_t* pid) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
+  int highest = kRequestFd;
+  for (const auto& [fd, at] : extra) {
+    posix_spawn_file_actions_adddup2(&fa, fd, at);
+    highest = std::max(highest, at);
+  }
+  for (int fd = 3; fd < kRequestFd; ++fd)
+    if (!is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
+  posix_spawn_file_actions_addclosefrom_np(&fa, highest + 1);
+  std::vector<char*> argv = c_argv(a);
+  const int e = posix_spawn(pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return e;
+}
+
+}  // namespace
+
 bool exec_pending() { return g_exec_pending; }
 
 void exec_now() {
@@ -166,10 +206,7 @@ void exec_now() {
   for (int fd = 3; fd < kRequestFd; ++fd)
     if (!is_target(g_exec_fds.data(), g_exec_fds.size(), fd)) close(fd);
   const std::vector<std::string> a = host_argv();
-  std::vector<char*> argv;
-  argv.reserve(a.size() + 1);
-  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_argv(a);
   execv(argv[0], argv.data());
   std::fprintf(stderr, "nsgx run: execve: cannot start %s: %s\n", argv[0], std::strerror(errno));
 }
@@ -189,21 +226,9 @@ extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const l
     close(req);
     return e;
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
-  posix_spawn_file_actions_adddup2(&fa, req, kRequestFd);
-  for (int fd = 3; fd < kRequestFd; ++fd)
-    if (!nsgx::libos_host::is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
-  posix_spawn_file_actions_addclosefrom_np(&fa, kRequestFd + 1);
-  const std::vector<std::string> a = nsgx::libos_host::host_argv();
-  std::vector<char*> argv;
-  argv.reserve(a.size() + 1);
-  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
   pid_t pid = -1;
-  const int e = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  const int e =
+      nsgx::libos_host::spawn_host(nsgx::libos_host::host_argv(), fds, nfds, temps, {{req, kRequestFd}}, &pid);
   for (int t : temps) close(t);
   close(req);
   return e != 0 ? -static_cast<int64_t>(e) : static_cast<int64_t>(pid);
@@ -272,22 +297,9 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
     if (chan[1] >= 0) close(chan[1]);
     return e;
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
-  posix_spawn_file_actions_adddup2(&fa, file, kRequestFd);
-  posix_spawn_file_actions_adddup2(&fa, chan[1], nsgx::libos_host::kForkChannelFd);
-  for (int fd = 3; fd < kRequestFd; ++fd)
-    if (!nsgx::libos_host::is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
-  posix_spawn_file_actions_addclosefrom_np(&fa, nsgx::libos_host::kForkChannelFd + 1);
-  const std::vector<std::string> a = nsgx::libos_host::fork_argv(base);
-  std::vector<char*> argv;
-  argv.reserve(a.size() + 1);
-  for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
   pid_t pid = -1;
-  const int e = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::fork_argv(base), fds, nfds, temps,
+                                             {{file, kRequestFd}, {chan[1], nsgx::libos_host::kForkChannelFd}}, &pid);
   for (int t : temps) close(t);
   close(file);
   close(chan[1]);

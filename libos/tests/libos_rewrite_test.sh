@@ -11,8 +11,8 @@
 #    ld.so through mmap) are rewritten too;
 # 2b. after a system call that made an OCALL (every write here), the
 #    program's FS comes back through the backend's FS gate, not the #UD
-#    stub's exception round trip; with the exit gate off (no FS gate
-#    offered) through the stub, with the same output;
+#    stub's exception round trip; with the exit gate offered without its
+#    FS gate (NSGX_EXIT_GATE=no-fs-gate) through the stub, same output;
 # 3b. switchless OCALLs (`nsgx run --switchless 1`): the program's clock
 #    reads are served by the untrusted worker (a long fallback wait, so
 #    that a worker the scheduler runs at all takes them), and every one is
@@ -57,14 +57,14 @@ TOML
     echo "FS after OCALLs: $gate through the FS gate, $stub through the stub"
     [ "${gate:-0}" -ge 10 ] && [ "${stub:-1}" = 0 ] \
       || fail "the program's FS did not come back through the FS gate ($(cat "$W/inside-$mode.err"))"
-    NSGX_EXIT_GATE=off "$NSGX" run --trace --enclave "$W/enclave-$mode" -- "$W/rewrite" > "$W/nogate.out" 2> "$W/nogate.err" < /dev/null
+    NSGX_EXIT_GATE=no-fs-gate "$NSGX" run --trace --enclave "$W/enclave-$mode" -- "$W/rewrite" > "$W/nogate.out" 2> "$W/nogate.err" < /dev/null
     st=$?
-    [ "$st" = 0 ] || { cat "$W/nogate.err"; fail "rewrite (exit gate off): exit status $st"; }
-    cmp "$W/native.out" "$W/nogate.out" || { diff "$W/native.out" "$W/nogate.out"; fail "rewrite (exit gate off): output differs"; }
+    [ "$st" = 0 ] || { cat "$W/nogate.err"; fail "rewrite (no FS gate): exit status $st"; }
+    cmp "$W/native.out" "$W/nogate.out" || { diff "$W/native.out" "$W/nogate.out"; fail "rewrite (no FS gate): output differs"; }
     read -r gate stub <<< "$(fs_counts "$W/nogate.err")"
-    echo "exit gate off: $gate through the FS gate, $stub through the stub"
+    echo "no FS gate: $gate through the FS gate, $stub through the stub"
     [ "${gate:-1}" = 0 ] && [ "${stub:-0}" -ge 10 ] \
-      || fail "exit gate off: the FS did not come back through the stub ($(cat "$W/nogate.err"))"
+      || fail "no FS gate: the FS did not come back through the stub ($(cat "$W/nogate.err"))"
   else
     [ "${state:-}" = off ] && [ "${sites:-1}" = 0 ] && [ "${stubs:-1}" = 0 ] \
       || fail "rewriting off: sites rewritten anyway ($(cat "$W/inside-$mode.err"))"

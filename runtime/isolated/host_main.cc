@@ -157,6 +157,7 @@ struct HostBlock {
   // The exit gate this worker offers at EENTER (R9 points here; host
   // memory, which the application cannot write).
   nsgx_exit_gate gate{};
+  nsgx_exit_gate gate_no_fs{};  // the same without its FS gate (MailGate::kNoFsGate)
 #ifdef NSGX_HOST_GATE_TESTING
   nsgx_exit_gate test_gate{};  // a broken copy, for MailGate::kTest*
 #endif
@@ -435,6 +436,8 @@ Worker* make_worker(std::uint32_t slot, std::uint64_t tcs) {
   w->block->gate = {NSGX_EXIT_GATE_MAGIC, NSGX_EXIT_GATE_VERSION, NSGX_EXIT_GATE_SIZE,
                     reinterpret_cast<std::uint64_t>(nsgx_host_gates) + std::uint64_t{slot} * kGateStub,
                     reinterpret_cast<std::uint64_t>(nsgx_host_fs_gates) + std::uint64_t{slot} * kGateStub};
+  w->block->gate_no_fs = w->block->gate;
+  w->block->gate_no_fs.fs_gate = 0;
   g.workers[slot] = std::move(w);
   g.published[slot].store(g.workers[slot].get(), std::memory_order_release);
   return g.workers[slot].get();
@@ -825,9 +828,9 @@ std::uint32_t g_spin = 0;
 // of this process jumps when it leaves (docs/isolated.md, "The exit gate").
 void gate_offer(Worker& w, MailGate mode, std::uint64_t& r8, std::uint64_t& r9) {
   r8 = r9 = 0;
-  if (mode == MailGate::kOffer) {
+  if (mode == MailGate::kOffer || mode == MailGate::kNoFsGate) {
     r8 = NSGX_EXIT_GATE_OFFER;
-    r9 = reinterpret_cast<std::uint64_t>(&w.block->gate);
+    r9 = reinterpret_cast<std::uint64_t>(mode == MailGate::kOffer ? &w.block->gate : &w.block->gate_no_fs);
     return;
   }
 #ifdef NSGX_HOST_GATE_TESTING

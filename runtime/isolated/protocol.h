@@ -268,6 +268,8 @@ enum class MailExit : std::uint32_t {
 // (runtime/common/exit_gate.h; docs/isolated.md, "The exit gate"). The
 // application chooses (NSGX_EXIT_GATE), but never the gate itself: the host
 // offers its own or none, and never passes on the application's R8/R9.
+// kNoFsGate offers the exit gate alone (to compare the FS gate with the
+// #UD a library OS falls back to, docs/isolated.md "The FS gate").
 // The kTest* values are honoured only by the test build of the host
 // (NSGX_HOST_GATE_TESTING), which offers descriptors the enclave must
 // refuse; any other host treats them as kOff.
@@ -279,6 +281,7 @@ enum class MailGate : std::uint32_t {
   kTestVersion = 4,   // the host's real gate under a wrong version
   kTestOffer = 5,     // the host's real descriptor, R8 not the offer
   kTestFsInside = 6,  // the host's real gate with an FS gate inside ELRANGE
+  kNoFsGate = 7,      // the exit gate without its FS gate (NSGX_EXIT_GATE=no-fs-gate)
 };
 
 // Whether the host may turn an AEX of this entry around itself

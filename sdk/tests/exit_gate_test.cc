@@ -83,6 +83,19 @@ TEST_F(ExitGate, FsGateLoadsTheBaseUntilTheNextEntry) {
   calls();
 }
 
+// NSGX_EXIT_GATE=no-fs-gate: the exit gate is used, the FS gate is not offered.
+TEST_F(ExitGate, NoFsGateOffersTheExitGateAlone) {
+  create("no-fs-gate");
+  const Counts before = counts();
+  calls();
+  long r = 0;
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1), SGX_SUCCESS);
+  EXPECT_EQ(r, -38);
+  const Counts after = counts();
+  EXPECT_EQ(after.gate - before.gate, 102u);  // the 101 exits and the last ECALL's return
+  EXPECT_EQ(after.trap, 0u);
+}
+
 TEST_F(ExitGate, OffMakesEveryExitTrap) {
   create("off");
   const Counts before = counts();

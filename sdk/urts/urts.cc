@@ -414,6 +414,13 @@ void gate_offer(const Enclave* e, std::uint64_t offer[2]) {
   if (g == nullptr || e->gate == isolated::MailGate::kOff) return;
   offer[0] = NSGX_EXIT_GATE_OFFER;
   offer[1] = reinterpret_cast<std::uint64_t>(g);
+  if (e->gate == isolated::MailGate::kNoFsGate) {
+    thread_local nsgx_exit_gate t_no_fs;
+    t_no_fs = *g;
+    t_no_fs.fs_gate = 0;
+    offer[1] = reinterpret_cast<std::uint64_t>(&t_no_fs);
+    return;
+  }
 #if NSGX_ENV_OVERRIDES
   thread_local nsgx_exit_gate t_broken;
   t_broken = *g;
@@ -695,7 +702,8 @@ class MonitorLoader final : public identity::EnclaveBuilder {
 };
 
 // NSGX_EXIT_GATE: "on" (or unset) lets the enclave host offer its exit
-// gate, "off" makes every exit trap; the test-* values ask a test build of
+// gate, "off" makes every exit trap, "no-fs-gate" offers the exit gate
+// without its FS gate; the test-* values ask a test build of
 // the host for offers the enclave must refuse (protocol.h, MailGate).
 // Anything else: nullopt.
 std::optional<isolated::MailGate> exit_gate_mode() {
@@ -703,6 +711,7 @@ std::optional<isolated::MailGate> exit_gate_mode() {
   if (v == nullptr || *v == 0 || std::strcmp(v, "on") == 0) return isolated::MailGate::kOffer;
   static constexpr std::pair<const char*, isolated::MailGate> kModes[] = {
       {"off", isolated::MailGate::kOff},
+      {"no-fs-gate", isolated::MailGate::kNoFsGate},
       {"test-inside", isolated::MailGate::kTestInside},
       {"test-magic", isolated::MailGate::kTestMagic},
       {"test-version", isolated::MailGate::kTestVersion},

@@ -50,7 +50,10 @@ struct Fd {
   EpollSet* epoll = nullptr;       // kEpoll: the registrations the enclave keeps
   EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)
 };
-constexpr int kMaxFds = 64;
+// Descriptors 0 .. kMaxFds - 1: Linux's default RLIMIT_NOFILE soft limit
+// (getrlimit answers it), FD_SETSIZE (select), and below the host's
+// request descriptor of a new process (libos/host/spawn_ocalls.h).
+constexpr int kMaxFds = 1024;
 
 // The open descriptor `fd`, or nullptr (out of range or free).
 Fd* fd_at(int64_t fd);

@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "nsgx run: no request for the new process on descriptor %d\n", nsgx::libos_host::kRequestFd);
     return 126;
   }
+  // The program's descriptors are this process's (libos/enclave/file_table.h:
+  // up to 1024 of them, and a new process's above them).
+  nsgx::libos_host::raise_descriptor_limit();
   // A write to a closed pipe or socket must answer EPIPE, not end the host
   // (the library OS sends with MSG_NOSIGNAL; SIGPIPE is not forwarded).
   std::signal(SIGPIPE, SIG_IGN);

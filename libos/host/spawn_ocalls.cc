@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,7 +48,7 @@ std::string self_exe() {
 int request_file(const uint8_t* b, size_t n) {
   const int m = memfd_create("nsgx-libos-request", MFD_CLOEXEC);
   if (m < 0) return -1;
-  const int fd = fcntl(m, F_DUPFD_CLOEXEC, 1024);
+  const int fd = fcntl(m, F_DUPFD_CLOEXEC, kFirstSpareFd);
   close(m);
   if (fd < 0) return -1;
   for (size_t at = 0; at < n;) {
@@ -118,7 +119,7 @@ bool valid_fds(const libos_inherited_fd* fds, size_t n) {
 // so that putting one in place never overwrites another's source.
 bool lift(const libos_inherited_fd* fds, size_t n, std::vector<int>& temps) {
   for (size_t i = 0; i < n; ++i) {
-    const int t = fcntl(fds[i].host, F_DUPFD_CLOEXEC, 1024);
+    const int t = fcntl(fds[i].host, F_DUPFD_CLOEXEC, kFirstSpareFd);
     if (t < 0) {
       for (int x : temps) close(x);
       return false;
@@ -192,6 +193,15 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
 
 }  // namespace
 
+void raise_descriptor_limit() {
+  struct rlimit r {};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  const rlim_t want = r.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : std::min<rlim_t>(r.rlim_max, rlim_t{1} << 20);
+  if (r.rlim_cur >= want) return;
+  r.rlim_cur = want;
+  (void)setrlimit(RLIMIT_NOFILE, &r);
+}
+
 bool exec_pending() { return g_exec_pending; }
 
 void exec_now() {
@@ -213,6 +223,7 @@ void exec_now() {
 
 }  // namespace nsgx::libos_host
 
+using nsgx::libos_host::kFirstSpareFd;
 using nsgx::libos_host::kRequestFd;
 using nsgx::libos_host::neg_errno;
 
@@ -262,7 +273,7 @@ extern "C" int64_t libos_fork_put_ocall(int32_t first, const uint8_t* data, size
   if (g_fork_file < 0) {
     const int m = memfd_create("nsgx-libos-fork", MFD_CLOEXEC);
     if (m < 0) return neg_errno();
-    g_fork_file = fcntl(m, F_DUPFD_CLOEXEC, 1024);  // above any descriptor put in place
+    g_fork_file = fcntl(m, F_DUPFD_CLOEXEC, kFirstSpareFd);  // above any descriptor put in place
     close(m);
     if (g_fork_file < 0) return neg_errno();
   }
@@ -287,7 +298,7 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
     close(file);
     return e;
   }
-  const int high = fcntl(chan[1], F_DUPFD_CLOEXEC, 1024);
+  const int high = fcntl(chan[1], F_DUPFD_CLOEXEC, kFirstSpareFd);
   close(chan[1]);
   chan[1] = high;
   if (chan[1] < 0 || !nsgx::libos_host::lift(fds, nfds, temps)) {

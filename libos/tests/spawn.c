@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -306,6 +307,47 @@ static int parent(void) {
   return 0;
 }
 
+// Descriptors far above 64: a thousand open at once, and a child started
+// with posix_spawn inheriting descriptor 1000 (and not 999, O_CLOEXEC).
+static int many_fds(void) {
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return 1;
+  printf("RLIMIT_NOFILE at least 1024: %s\n", r.rlim_cur >= 1024 ? "yes" : "no");
+  int p[2];
+  if (pipe(p) != 0) return 1;
+  int opened = 0, highest = 0;
+  for (int i = 0; i < 990; ++i) {
+    const int d = dup(p[0]);
+    if (d < 0) break;
+    ++opened;
+    if (d > highest) highest = d;
+  }
+  printf("descriptors opened: %d, the highest above 990: %s\n", opened, highest > 990 ? "yes" : "no");
+  fflush(stdout);
+  if (dup2(p[1], 1000) != 1000 || dup3(p[1], 999, O_CLOEXEC) != 999) {
+    printf("dup2 to 1000: %s\n", strerror(errno));
+    return 1;
+  }
+  char* a[] = {(char*)self, "child", "fds", "1000", "999", NULL};
+  pid_t pid;
+  int e = posix_spawn(&pid, self, NULL, NULL, a, environ);
+  if (e != 0) {
+    printf("posix_spawn: %s\n", strerror(e));
+    return 1;
+  }
+  close(p[1]);
+  close(1000);
+  close(999);
+  char buf[128] = {0};
+  ssize_t got = read(p[0], buf, sizeof buf - 1);
+  printf("read from the pipe: %s", got > 0 ? buf : "nothing\n");
+  int st;
+  waitpid(pid, &st, 0);
+  status_line("child with descriptor 1000", st);
+  for (int d = p[0] + 1; d <= highest; ++d) close(d);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   self = argv[0];
   if (argc >= 3 && strcmp(argv[1], "child") == 0) return child(argc, argv);
@@ -322,6 +364,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (argc == 2 && strcmp(argv[1], "fork") == 0) return fork_test();
+  if (argc == 2 && strcmp(argv[1], "manyfds") == 0) return many_fds();
   if (argc == 2 && strcmp(argv[1], "forkthread") == 0) {
     g_global = 5;
     pthread_t t;

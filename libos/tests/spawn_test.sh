@@ -43,6 +43,13 @@ for want in "fork child's getpid is fork's answer: yes" "fork child sees global 
   grep -qF "$want" "$W/fork.inside" || fail "fork: no '$want'"
 done
 
+same manyfds manyfds
+for want in "RLIMIT_NOFILE at least 1024: yes" "descriptors opened: 990, the highest above 990: yes" \
+    "child: fd without O_CLOEXEC open: yes" "child: fd with O_CLOEXEC closed: yes" \
+    "read from the pipe: written by the child through an inherited pipe" "child with descriptor 1000: exited 0"; do
+  grep -qF "$want" "$W/manyfds.inside" || fail "many descriptors: no '$want'"
+done
+
 same forkthread forkthread
 grep -qF "thread's fork child sees global 5 stack 300" "$W/forkthread.inside" || fail "fork from a thread: no copy"
 

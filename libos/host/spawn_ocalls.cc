@@ -33,6 +33,16 @@ std::vector<libos_inherited_fd> g_exec_fds;
 
 int64_t neg_errno() { return -static_cast<int64_t>(errno); }
 
+// The lowest number for a descriptor that must survive the descriptors
+// being put in place in a new process (the library OS's, below
+// kRequestFd, then kRequestFd and kForkChannelFd): F_DUPFD takes the
+// lowest free one from here. Never a fixed high number such as 1024: F_DUPFD
+// refuses (EINVAL) a floor at or above RLIMIT_NOFILE, and a user's
+// session usually has a soft limit of 1024 (`ulimit -n`), so with 1024
+// every spawn and fork failed for users other than root
+// (libos_unpriv_{isolated,inproc}, "the secret in fork checkpoints").
+constexpr int kAboveTargets = kForkChannelFd + 1;
+
 std::string self_exe() {
   char buf[4096];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -44,7 +54,7 @@ std::string self_exe() {
 int request_file(const uint8_t* b, size_t n) {
   const int m = memfd_create("nsgx-libos-request", MFD_CLOEXEC);
   if (m < 0) return -1;
-  const int fd = fcntl(m, F_DUPFD_CLOEXEC, 1024);
+  const int fd = fcntl(m, F_DUPFD_CLOEXEC, kAboveTargets);
   close(m);
   if (fd < 0) return -1;
   for (size_t at = 0; at < n;) {
@@ -115,7 +125,7 @@ bool valid_fds(const libos_inherited_fd* fds, size_t n) {
 // so that putting one in place never overwrites another's source.
 bool lift(const libos_inherited_fd* fds, size_t n, std::vector<int>& temps) {
   for (size_t i = 0; i < n; ++i) {
-    const int t = fcntl(fds[i].host, F_DUPFD_CLOEXEC, 1024);
+    const int t = fcntl(fds[i].host, F_DUPFD_CLOEXEC, kAboveTargets);
     if (t < 0) {
       for (int x : temps) close(x);
       return false;
@@ -237,7 +247,7 @@ extern "C" int64_t libos_fork_put_ocall(int32_t first, const uint8_t* data, size
   if (g_fork_file < 0) {
     const int m = memfd_create("nsgx-libos-fork", MFD_CLOEXEC);
     if (m < 0) return neg_errno();
-    g_fork_file = fcntl(m, F_DUPFD_CLOEXEC, 1024);  // above any descriptor put in place
+    g_fork_file = fcntl(m, F_DUPFD_CLOEXEC, nsgx::libos_host::kAboveTargets);  // above any descriptor put in place
     close(m);
     if (g_fork_file < 0) return neg_errno();
   }
@@ -262,7 +272,7 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
     close(file);
     return e;
   }
-  const int high = fcntl(chan[1], F_DUPFD_CLOEXEC, 1024);
+  const int high = fcntl(chan[1], F_DUPFD_CLOEXEC, nsgx::libos_host::kAboveTargets);
   close(chan[1]);
   chan[1] = high;
   if (chan[1] < 0 || !nsgx::libos_host::lift(fds, nfds, temps)) {

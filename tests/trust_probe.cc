@@ -1,6 +1,6 @@
 // trust_probe: the attacker's and the harness's tools for
-// tests/trust_boundary_test.sh (run there as root and as two unprivileged
-// users).
+// tests/trust_boundary_test.sh and libos/tests/unpriv_test.sh (run there as
+// root and as the unprivileged users they create).
 //
 //   trust_probe attack PID        ptrace, /proc/PID/mem, process_vm_readv,
 //                                 pidfd_getfd and signals against PID; exit 0
@@ -31,6 +31,8 @@
 //                                 3 if a PID could not be read at all
 //   trust_probe connect SOCKET    connects to a monitor's socket; exit 0 only
 //                                 if refused
+//   trust_probe watch UID STOP FLIP WHAT   the user's attacker on its own
+//                                 processes while they run (trust_probe_watch.h)
 //   trust_probe foreign SOCKET    a member of group nsgx acting on enclaves it
 //                                 did not create: creates and destroys one of
 //                                 its own (the control), then asks the monitor
@@ -68,6 +70,8 @@
 #include "arch/sgx/secs.h"
 #include "runtime/isolated/channel.h"
 #include "runtime/isolated/protocol.h"
+#include "tests/probe_memory.h"
+#include "tests/trust_probe_watch.h"
 
 namespace {
 
@@ -379,38 +383,14 @@ int quota(const char* path) {
 // ---- scan: is a secret anywhere in these processes' memory?
 
 int scan_one(pid_t pid, const std::string& needle) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  const int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
-  if (!maps || mem < 0) {
-    std::printf("%d: cannot read (%s)\n", pid, std::strerror(errno));
-    if (mem >= 0) close(mem);
+  const nsgx::probe::MemoryScan s = nsgx::probe::scan_memory(pid, needle);
+  if (!s.readable) {
+    std::printf("%d: cannot read (%s)\n", pid, std::strerror(s.error));
     return 3;
   }
-  std::uint64_t bytes = 0, regions = 0;
-  bool found = false;
-  std::string line;
-  std::vector<char> buf(std::size_t{1} << 20);
-  while (std::getline(maps, line) && !found) {
-    unsigned long lo = 0, hi = 0;
-    char perms[8] = {};
-    if (std::sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
-    if (line.find("[vvar") != std::string::npos) continue;  // not readable through mem
-    ++regions;
-    // Chunks overlapping by the needle's length, so none is missed at a seam.
-    for (unsigned long at = lo; at < hi && !found;) {
-      const std::size_t want = std::min<unsigned long>(buf.size(), hi - at);
-      const ssize_t n = pread(mem, buf.data(), want, static_cast<off_t>(at));
-      if (n <= 0) break;
-      bytes += static_cast<std::uint64_t>(n);
-      if (memmem(buf.data(), static_cast<std::size_t>(n), needle.data(), needle.size()) != nullptr) found = true;
-      if (static_cast<std::size_t>(n) < want || at + static_cast<unsigned long>(n) >= hi) break;
-      at += static_cast<unsigned long>(n) - (needle.size() - 1);
-    }
-  }
-  close(mem);
-  std::printf("%d: %llu bytes in %llu regions, %s\n", pid, static_cast<unsigned long long>(bytes),
-              static_cast<unsigned long long>(regions), found ? "found" : "clean");
-  return found ? 1 : 0;
+  std::printf("%d: %llu bytes in %llu regions, %s\n", pid, static_cast<unsigned long long>(s.bytes),
+              static_cast<unsigned long long>(s.regions), s.found ? "found" : "clean");
+  return s.found ? 1 : 0;
 }
 
 int scan(char** pids) {
@@ -466,8 +446,9 @@ int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "scan") == 0) return scan(argv + 2);
   if (argc == 3 && std::strcmp(argv[1], "connect") == 0) return connect_only(argv[2]);
   if (argc == 3 && std::strcmp(argv[1], "foreign") == 0) return foreign(argv[2]);
+  if (argc >= 2 && std::strcmp(argv[1], "watch") == 0) return nsgx::probe::watch(argc, argv);
   std::fprintf(stderr,
                "usage: trust_probe attack PID | listen PATH SECS | hold ROOT -- CMD... | quota SOCKET | scan PID... | "
-               "connect SOCKET | foreign SOCKET\n");
+               "connect SOCKET | foreign SOCKET | watch UID STOP FLIP WHAT\n");
   return 2;
 }

@@ -19,8 +19,14 @@ constexpr int kRequestFd = 1024;
 constexpr int kForkChannelFd = 1025;
 
 // Where the host keeps descriptors it is about to put in place for a new
-// process (their copies, the checkpoint), so that none is overwritten.
-constexpr int kFirstSpareFd = 1026;
+// process (their copies, the checkpoint), so that none is overwritten:
+// F_DUPFD takes the lowest free one from here. F_DUPFD refuses (EINVAL) a
+// floor at or above RLIMIT_NOFILE, and a user's session usually has a
+// soft limit of 1024 (`ulimit -n`) — with which every spawn and fork
+// failed for users other than root (libos_unpriv_*, "the secret in fork
+// checkpoints") — so the host raises its soft limit first
+// (raise_descriptor_limit; spawn_test.sh runs with a soft limit of 1024).
+constexpr int kFirstSpareFd = kForkChannelFd + 1;
 
 // Raises this process's RLIMIT_NOFILE soft limit to the hard limit (at
 // most 1 Mi): the program inside may hold kMaxFds descriptors, each a host

@@ -5,6 +5,11 @@
 # (SPAWN static-PIE, SPAWN_DYN the same program dynamically linked)
 set -u
 NSGX=$1 SPAWN=$2 SPAWN_DYN=$3 HOSTILE=$4 W=$5
+# A user's session's usual descriptor limit (soft 1024), not the higher one
+# root or CI may have: the host once lifted descriptors above 1024, which
+# F_DUPFD refuses at that limit, and every spawn and fork failed for users
+# (libos/host/spawn_ocalls.cc, kAboveTargets).
+ulimit -S -n 1024 || echo "note: the descriptor limit stays $(ulimit -S -n)"
 rm -rf "$W"; mkdir -p "$W"
 source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$SPAWN" "$W/spawn"

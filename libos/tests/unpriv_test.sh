@@ -3,7 +3,9 @@
 # creates (docs/libos.md "Attacks by unprivileged users"): U, the
 # application's own user (a member of group nsgx), runs a program with
 # `nsgx run` that holds a secret inside the enclave, read from an encrypted
-# file root sealed for it; V is another user. On isolated the enclave is
+# file root sealed for it, also across forks (their checkpoints read and
+# changed by U on their way); U also forges the command line of a program
+# whose manifest pins argv. V is another user. On isolated the enclave is
 # served by a system monitor (`nsgx-monitor --system`, user nsgx-monitor);
 # on inproc the enclave runs in U's own process, and the test asserts what
 # docs/threat-model.md says that backend does not protect.
@@ -30,8 +32,10 @@ U=nsgxlt-app-$BACKEND
 V=nsgxlt-other-$BACKEND
 W=nsgxlt-peer-$BACKEND # isolated: another user, in group nsgx
 holdpid=
+rootwatch=
 cleanup() {
   [ -n "$holdpid" ] && kill -KILL "$holdpid" 2>/dev/null
+  [ -n "$rootwatch" ] && kill -KILL "$rootwatch" 2>/dev/null
   sysmon_cleanup
   rm -rf "$work"
 }
@@ -177,6 +181,128 @@ st=$?
 check "the program went on after the attacks and read the same secret (exit $st)" \
   grep -qx "after: the same" "$work/held.out"
 
+echo "== the secret in fork checkpoints"
+# docs/libos.md "Processes": fork hands the parent's memory to a new
+# enclave as an encrypted, authenticated, once-only checkpoint that crosses
+# U's own library OS host (a memory file of its, "nsgx-libos-fork").
+# `vault forks` forks 3 times, each when told, holding the secret; each
+# child says it runs and waits to be told to exit (7: its copy of the
+# secret is the parent's). Meanwhile U's watcher (trust_probe watch) goes
+# over all U's processes again and again: their memory, every descriptor
+# U can read without taking anything from it (files and memory files —
+# the checkpoint read whole once the parent has written it —, pipes by
+# tee, sockets by MSG_PEEK), and, for forks 2 and 3, changes the
+# checkpoint in flight: the host process is U's own (same user, dumpable),
+# so U opens its memory file writable through /proc/PID/fd and flips the
+# last byte once the parent has written it whole, while the child still
+# has more than 64 KiB of it to read (the descriptor's position in
+# /proc/PID/fdinfo) — a byte the child must read after the change. A
+# checkpoint waits in the file a second or more (the child's enclave
+# starts before it reads), the watcher looks every few milliseconds; what
+# it did is in its summary, which the assertions follow.
+rm -f "$work/forks.in" "$work/watch.stop" "$work/watch.flip"
+mkfifo "$work/forks.in"
+uid=$(id -u "$U")
+watch_as_u=mem,fds,flip
+[ ${#scanner[@]} -eq 0 ] && watch_as_u=fds,flip  # Yama: root reads the memory (above)
+as "$U" "$probe" watch "$uid" "$work/watch.stop" "$work/watch.flip" "$watch_as_u" <"$work/root/secret" \
+  >"$work/watch.out" 2>&1 &
+watchpid=$!
+if [ ${#scanner[@]} -eq 0 ]; then
+  "$probe" watch "$uid" "$work/watch.stop" "$work/watch.flip" mem <"$work/root/secret" >"$work/watch-mem.out" 2>&1 &
+  rootwatch=$!
+fi
+as "$U" "${runenv[@]}" "$NSGX" run --enclave "$work/enclave" -- "$app/vault" forks "$file" 3 \
+  <"$work/forks.in" >"$work/forks.out" 2>"$work/forks.err" &
+holdpid=$!
+exec {holdfd}>"$work/forks.in"
+waitfor() {  # waitfor REGEX: a line of the fork run's output (a hang guard, never a timing assertion)
+  for _ in $(seq 1800); do
+    grep -qE "$1" "$work/forks.out" && return 0
+    kill -0 "$holdpid" 2>/dev/null || break
+    sleep 0.05
+  done
+  grep -qE "$1" "$work/forks.out"
+}
+upids_now() {  # U's processes but the harness's probes (they hold the secret on purpose)
+  local p
+  for p in $(pgrep -u "$U"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = trust_probe ] || printf '%s ' "$p"
+  done
+}
+for k in 1 2 3; do
+  waitfor "^ready $k\$" || { bad "the fork run is ready for fork $k"; break; }
+  [ "$k" = 2 ] && touch "$work/watch.flip"
+  echo go >&"$holdfd"
+  waitfor "^fork $k: " || { bad "fork $k answered"; break; }
+  cpid=$(sed -n "s/^fork $k: child running (pid \([0-9]*\))\$/\1/p" "$work/forks.out")
+  [ -n "$cpid" ] || continue
+  # The child runs with the secret: everything of U's is read now (the
+  # parent waits for the child, the child for its line), its host too.
+  # shellcheck disable=SC2046 # one pid a word
+  "${scanner[@]}" "$probe" scan $(upids_now) <"$work/root/secret" >"$work/fork$k.scan" 2>&1
+  scanrc=$?
+  sed "s/^/  fork $k: /" "$work/fork$k.scan"
+  cscan=$(awk -v p="$cpid:" '$1 == p' "$work/fork$k.scan")
+  if [ "$BACKEND" = isolated ]; then
+    check "fork $k: U's processes hold no trace of the secret while the child runs" [ "$scanrc" = 0 ]
+    check "fork $k: the scan read the child's library OS host (pid $cpid, over 1 MB)" \
+      [ "$(awk '{print $2}' <<<"$cscan")" -gt 1000000 ] 2>/dev/null
+  else
+    check "inproc, as documented: U reads the secret in the fork child's process (pid $cpid)" \
+      grep -q " found\$" <<<"$cscan"
+  fi
+  echo exit >&"$holdfd"
+  waitfor "^fork $k: child (exit|status)" || bad "fork $k: the child ends"
+done
+exec {holdfd}>&-
+for _ in $(seq 1200); do kill -0 "$holdpid" 2>/dev/null || break; sleep 0.05; done
+kill -KILL "$holdpid" 2>/dev/null && echo "the fork run did not finish" >&2
+wait "$holdpid"
+forks_rc=$?
+holdpid=
+touch "$work/watch.stop"
+wait "$watchpid"
+watch_rc=$?
+if [ -n "$rootwatch" ]; then
+  wait "$rootwatch"
+  watch_rc=$((watch_rc | $?))
+  cat "$work/watch-mem.out" >>"$work/watch.out"
+fi
+sed 's/^/  program: /' "$work/forks.out"
+sed 's/^/  stderr: /' "$work/forks.err"
+sed 's/^/  watcher: /' "$work/watch.out"
+flipped=$(sed -n 's/^watch: checkpoints: .* \([0-9]*\) flipped$/\1/p' "$work/watch.out")
+whole=$(sed -n 's/^watch: checkpoints: .* \([0-9]*\) read whole (the largest \([0-9]*\) bytes).*/\1 \2/p' "$work/watch.out")
+check "fork 1 (untouched): the child had the parent's secret (exit 7)" grep -qx 'fork 1: child exit 7' "$work/forks.out"
+check "U read the checkpoints whole on their way (${whole:-none}: count, largest bytes; over 1 MB)" \
+  [ "${whole% *}" -ge 2 -a "${whole#* }" -gt 1000000 ] 2>/dev/null
+check "U changed a checkpoint on its way, a byte the child had yet to read (${flipped:-no} of forks 2-3)" \
+  [ "${flipped:-0}" -ge 1 ]
+check "each changed checkpoint: the parent's fork answered EAGAIN, the program went on" \
+  [ "$(grep -cE '^fork [23]: Resource temporarily unavailable$' "$work/forks.out")" = "${flipped:-x}" ]
+check "each changed checkpoint: the child refused it (AES-GCM)" \
+  [ "$(grep -c '^nsgx run: fork child: the fork checkpoint is not authentic (AES-GCM)$' "$work/forks.err")" = "${flipped:-x}" ]
+check "forks 2 and 3 not changed in time (if any) ran as fork 1" \
+  [ "$(grep -cE '^fork [23]: child exit 7$' "$work/forks.out")" = "$((2 - ${flipped:-0}))" ]
+check "the program went on after the forks and read the same secret (exit $forks_rc)" \
+  bash -c "[ $forks_rc = 0 ] && grep -qx 'after: the same' '$work/forks.out'"
+check "no fork checkpoint U read on its way held the secret" \
+  bash -c "! grep '^FOUND' '$work/watch.out' | grep -qE 'a fork checkpoint|/memfd:nsgx-libos-fork'"
+if [ "$BACKEND" = isolated ]; then
+  check "U's processes' memory and every descriptor U can read (files, pipes, sockets), read over and over during the forks, never held it (watch exit $watch_rc)" \
+    bash -c "[ $watch_rc = 0 ] && grep -q '^watch: memory: [1-9]' '$work/watch.out'"
+else
+  # The checkpoint is ciphertext on inproc too, but its key comes from the
+  # platform secrets, U's file there (the sealing key's section below).
+  check "inproc, as documented: U's processes' memory held it during the forks" \
+    grep -q '^FOUND the secret in the memory of ' "$work/watch.out"
+  check "inproc, as documented: so did the enclave memory's file (EPC), through U's descriptor" \
+    grep -q '^FOUND the secret in file .*(/memfd:nsgx-epc' "$work/watch.out"
+  check "inproc: nothing else U can read held it (files, pipes, sockets)" \
+    bash -c "! grep '^FOUND' '$work/watch.out' | grep -v '^FOUND the secret in the memory of ' | grep -qv '(/memfd:nsgx-epc'"
+fi
+
 echo "== the sealing key"
 if [ "$BACKEND" = isolated ]; then
   for u in "$U" "$V"; do
@@ -251,6 +377,29 @@ out=$(as "$U" "${runenv[@]}" LD_PRELOAD="$app/lib/evil.so" "$NSGX" run --enclave
   "$app/vault" open "$app/unlisted" </dev/null 2>/dev/null)
 check "an unlisted file U planted is refused (EACCES)" grep -qx "open $app/unlisted: Permission denied" <<<"$out"
 check "U's LD_PRELOAD does not reach the program" grep -qx "LD_PRELOAD (unset)" <<<"$out"
+
+echo "== U's command line against a pinned argv"
+# docs/libos.md "Arguments": root's second manifest pins the program's argv
+# (loader.argv, measured); the command line U gives `nsgx run` crosses U's
+# own host and must not reach the program. `vault args` prints its argv.
+{ cat "$work/vault.toml"; echo 'loader.argv = [ "vault", "args", "pinned", "two words", "" ]'; } >"$work/pinned.toml"
+"$NSGX" libos build --manifest "$work/pinned.toml" --key "$work/root/key.pem" --out "$work/pinned" \
+  >"$work/pinned-build.out" 2>&1 || { cat "$work/pinned-build.out"; bad "nsgx libos build (pinned argv)"; }
+chmod -R a+rX "$work/pinned"
+printf 'argv[%d] = <%s>\n' 0 vault 1 args 2 pinned 3 "two words" 4 "" >"$work/pinned.expected"
+out=$(runu args forged "--no-auth" 2>&1)
+check "the control: without the pin, U's command line reaches the program" \
+  [ "$out" = "$(printf 'argv[%d] = <%s>\n' 0 "$app/vault" 1 args 2 forged 3 --no-auth)" ]
+# (No command line at all is libos_{inproc,isolated}'s step 1b.)
+for forged in "read $file" "args --no-auth forged"; do
+  # shellcheck disable=SC2086 # the forged command line, word by word
+  as "$U" "${runenv[@]}" "$NSGX" run --enclave "$work/pinned" -- "$app/vault" $forged </dev/null \
+    >"$work/pinned.out" 2>"$work/pinned.err"
+  st=$?
+  check "pinned argv, U's command line 'vault $forged': the program sees the manifest's argv only (exit $st)" \
+    cmp -s "$work/pinned.expected" "$work/pinned.out"
+  cmp -s "$work/pinned.expected" "$work/pinned.out" || { diff "$work/pinned.expected" "$work/pinned.out"; cat "$work/pinned.err"; }
+done
 
 echo "== 3. V against U's enclave and the monitor"
 if [ "$BACKEND" = isolated ]; then

@@ -76,6 +76,12 @@ bool default_ignores(int sig) {
          sig == kSigtstp || sig == kSigttin || sig == kSigttou;
 }
 
+// The sigaction table `t` acts by: a vfork child's own copy (threads.h,
+// vfork_actions), else the process's.
+KernelSigaction* actions_of(const ProgramThread* t) {
+  return t != nullptr && t->vfork_actions != nullptr ? t->vfork_actions : g_actions;
+}
+
 // Under g_sig_lock.
 bool ignored(int sig) {
   const uint64_t h = g_actions[sig].handler;
@@ -225,9 +231,10 @@ void act(sgx_cpu_context_t& c, ProgramThread* t, int sig, const SigInfo& info, u
   KernelSigaction a;
   {
     SpinGuard g(g_sig_lock);
-    if (forced && (g_actions[sig].handler == 1 || (t->sig.mask & bit(sig)) != 0)) g_actions[sig] = KernelSigaction{};
-    a = g_actions[sig];
-    if (a.handler > 1 && (a.flags & kSaResethand)) g_actions[sig] = KernelSigaction{};
+    KernelSigaction* const table = actions_of(t);
+    if (forced && (table[sig].handler == 1 || (t->sig.mask & bit(sig)) != 0)) table[sig] = KernelSigaction{};
+    a = table[sig];
+    if (a.handler > 1 && (a.flags & kSaResethand)) table[sig] = KernelSigaction{};
   }
   if (a.handler == 1) return;
   if (a.handler == 0) {
@@ -474,15 +481,18 @@ long sys_rt_sigaction(uint64_t sig, uint64_t act_p, uint64_t oact, uint64_t size
     n.mask &= ~kUnblockable;
   }
   if (oact != 0 && !in_enclave(oact, sizeof n)) return fail(EFAULT);
+  // A vfork child changes its own copy (threads.h, vfork_actions); the
+  // process's table, which its parent and the other threads use, stays.
+  KernelSigaction* const table = actions_of(this_thread());
   KernelSigaction old;
   {
     SpinGuard g(g_sig_lock);
-    old = g_actions[sig];
+    old = table[sig];
     if (act_p != 0) {
-      g_actions[sig] = n;
+      table[sig] = n;
       // Ignoring a signal discards it where pending (POSIX; Linux's
       // sigaction), for the process and every thread.
-      if (ignored(static_cast<int>(sig))) {
+      if (table == g_actions && ignored(static_cast<int>(sig))) {
         g_process_pending &= ~bit(static_cast<int>(sig));
         for (uint32_t i = 0; i < kMaxThreads; ++i)
           if (ProgramThread* th = thread_slot(i); th != nullptr)
@@ -759,7 +769,7 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
     KernelSigaction a;
     {
       SpinGuard g(g_sig_lock);
-      a = g_actions[sig];
+      a = actions_of(t)[sig];
     }
     if (a.handler > 1 && nr >= 0 && static_cast<int64_t>(c.rax) == -EINTR && (a.flags & kSaRestart) &&
         nr != kSysPause && nr != kSysRtSigsuspend && nr != kSysNanosleep && nr != kSysClockNanosleep &&

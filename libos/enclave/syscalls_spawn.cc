@@ -26,7 +26,9 @@ namespace nsgx::libos {
 struct VforkFrame {
   sgx_cpu_context_t parent;  // its registers at the `syscall` (RIP on it)
   uint64_t handler_sp = 0;   // its ProgramThread::handler_sp
+  uint64_t mask = 0;         // its signal mask (the child changes the thread's)
   Fd table[kMaxFds];         // the child's descriptors
+  KernelSigaction actions[kForkActions];  // the child's sigaction table
 };
 
 namespace {
@@ -155,8 +157,11 @@ long vfork_start(sgx_cpu_context_t& c, uint64_t flags, uint64_t stack) {
   }
   frame->parent = c;
   frame->handler_sp = t->handler_sp;
+  frame->mask = t->sig.mask;
+  signals_copy_actions(frame->actions);
   t->vfork = frame;
   t->fds = frame->table;
+  t->vfork_actions = frame->actions;
   if (stack != 0) {
     c.rsp = stack;
     // The child runs on a stack the program gave: the SDK's phase-2
@@ -181,7 +186,9 @@ void vfork_end(ProgramThread* t, sgx_cpu_context_t& c) {
   }
   t->fds = nullptr;
   t->vfork = nullptr;
+  t->vfork_actions = nullptr;
   t->handler_sp = frame->handler_sp;
+  t->sig.mask = frame->mask;
   c = frame->parent;
   delete frame;
 }

@@ -58,6 +58,11 @@ struct ProgramThread {
   // descriptor table, which file_table.cc uses for this thread meanwhile.
   VforkFrame* vfork = nullptr;
   Fd* fds = nullptr;
+  // ... and the child's own sigaction table (kForkActions entries, in the
+  // frame): a vfork child shares the parent's memory but not its signal
+  // handlers (no CLONE_SIGHAND), and glibc's posix_spawn child resets
+  // every handler before its execve — which the parent's must survive.
+  KernelSigaction* vfork_actions = nullptr;
   // The host's last answer for this thread's CPU time (syscalls_time.cc:
   // it never goes back); only the thread itself reads or writes it.
   struct timespec last_cpu = {0, 0};

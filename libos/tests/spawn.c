@@ -307,6 +307,54 @@ static int parent(void) {
   return 0;
 }
 
+// Signal handlers across posix_spawn and vfork: the child (glibc's
+// posix_spawn child resets every handler before its execve; a vfork child
+// here does so by hand) has its own table, the parent's survives; and the
+// child's end sends the parent SIGCHLD.
+static volatile sig_atomic_t g_usr1, g_chld;
+static void on_usr1(int s) {
+  (void)s;
+  g_usr1 = 1;
+}
+static void on_chld(int s) {
+  (void)s;
+  g_chld = 1;
+}
+static int handlers_test(void) {
+  struct sigaction a, o;
+  memset(&a, 0, sizeof a);
+  a.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &a, NULL);
+  a.sa_handler = on_chld;
+  sigaction(SIGCHLD, &a, NULL);
+  char* av[] = {(char*)self, "child", "exit", "4", NULL};
+  pid_t pid = spawn(NULL, av);
+  sigaction(SIGUSR1, NULL, &o);
+  printf("after posix_spawn: SIGUSR1's handler kept: %s\n", o.sa_handler == on_usr1 ? "yes" : "no");
+  sigaction(SIGCHLD, NULL, &o);
+  printf("after posix_spawn: SIGCHLD's handler kept: %s\n", o.sa_handler == on_chld ? "yes" : "no");
+  raise(SIGUSR1);
+  printf("SIGUSR1 handled: %s\n", g_usr1 ? "yes" : "no");
+  for (int i = 0; i < 6000 && !g_chld; ++i) usleep(10000);  // at most 60 s: a hang guard
+  printf("SIGCHLD at the child's end: %s\n", g_chld ? "yes" : "no");
+  int st;
+  waitpid(pid, &st, 0);
+  status_line("child", st);
+  pid = vfork();
+  if (pid == 0) {
+    signal(SIGUSR1, SIG_DFL);
+    _exit(5);
+  }
+  waitpid(pid, &st, 0);
+  status_line("vfork child that reset SIGUSR1", st);
+  sigaction(SIGUSR1, NULL, &o);
+  printf("after it: SIGUSR1's handler kept: %s\n", o.sa_handler == on_usr1 ? "yes" : "no");
+  g_usr1 = 0;
+  raise(SIGUSR1);
+  printf("SIGUSR1 handled again: %s\n", g_usr1 ? "yes" : "no");
+  return 0;
+}
+
 // Descriptors far above 64: a thousand open at once, and a child started
 // with posix_spawn inheriting descriptor 1000 (and not 999, O_CLOEXEC).
 static int many_fds(void) {
@@ -365,6 +413,7 @@ int main(int argc, char** argv) {
   }
   if (argc == 2 && strcmp(argv[1], "fork") == 0) return fork_test();
   if (argc == 2 && strcmp(argv[1], "manyfds") == 0) return many_fds();
+  if (argc == 2 && strcmp(argv[1], "handlers") == 0) return handlers_test();
   if (argc == 2 && strcmp(argv[1], "forkthread") == 0) {
     g_global = 5;
     pthread_t t;

@@ -55,6 +55,13 @@ for want in "RLIMIT_NOFILE at least 1024: yes" "descriptors opened: 990, the hig
   grep -qF "$want" "$W/manyfds.inside" || fail "many descriptors: no '$want'"
 done
 
+same handlers handlers
+for want in "after posix_spawn: SIGUSR1's handler kept: yes" "after posix_spawn: SIGCHLD's handler kept: yes" \
+    "SIGUSR1 handled: yes" "SIGCHLD at the child's end: yes" "after it: SIGUSR1's handler kept: yes" \
+    "SIGUSR1 handled again: yes"; do
+  grep -qF "$want" "$W/handlers.inside" || fail "signal handlers across spawn: no '$want'"
+done
+
 same forkthread forkthread
 grep -qF "thread's fork child sees global 5 stack 300" "$W/forkthread.inside" || fail "fork from a thread: no copy"
 

@@ -213,6 +213,7 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
     return kCannotRun;
   }
   nsgx::libos::signals_main_stack(nsgx::libos::this_thread(), here, g_program.stack_size);
+  if (exec != nullptr) nsgx::libos::signals_after_execve(nsgx::libos::this_thread(), exec->ignored, exec->blocked);
   const int status = static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
   nsgx::libos::rewrite_report();

@@ -466,6 +466,22 @@ void signals_set_actions(const KernelSigaction* in) {
   memcpy(g_actions, in, sizeof g_actions);
 }
 
+uint64_t signals_ignored(const ProgramThread* t) {
+  SpinGuard g(g_sig_lock);
+  const KernelSigaction* table = actions_of(t);
+  uint64_t set = 0;
+  for (int sig = 1; sig <= kNsig; ++sig)
+    if (table[sig].handler == 1) set |= bit(sig);
+  return set;
+}
+
+void signals_after_execve(ProgramThread* main, uint64_t ignored, uint64_t blocked) {
+  SpinGuard g(g_sig_lock);
+  for (int sig = 1; sig <= kNsig; ++sig)
+    if ((ignored & bit(sig)) != 0 && (kUnblockable & bit(sig)) == 0) g_actions[sig] = KernelSigaction{1, 0, 0, 0};
+  if (main != nullptr) main->sig.mask = blocked & ~kUnblockable;
+}
+
 bool install_signal_handlers() {
   return sgx_register_exception_handler(0, libos_fault_handler) != nullptr &&
          sgx_register_exception_handler(0, libos_interrupt_handler) != nullptr;

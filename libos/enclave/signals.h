@@ -70,6 +70,14 @@ constexpr int kForkActions = 65;
 void signals_copy_actions(KernelSigaction* out);
 void signals_set_actions(const KernelSigaction* in);
 
+// execve (syscalls_spawn.cc): the signals `t` ignores (SIG_IGN, bit
+// sig - 1) — which, with its mask, the new program keeps, as on Linux —
+// and, in the new program's enclave, those dispositions and the main
+// thread's mask put in place (the request's, checked: never SIGKILL or
+// SIGSTOP).
+uint64_t signals_ignored(const ProgramThread* t);
+void signals_after_execve(ProgramThread* main, uint64_t ignored, uint64_t blocked);
+
 // Registers the fault handler (after the system calls'). False if the
 // trusted runtime refuses it.
 bool install_signal_handlers();

@@ -7,7 +7,9 @@ namespace nsgx::libos {
 namespace {
 
 constexpr uint32_t kMagic = 0x5250534e;  // "NSPR"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+// SIGKILL (9) and SIGSTOP (19) can be neither ignored nor blocked.
+constexpr uint64_t kUnblockable = (uint64_t{1} << 8) | (uint64_t{1} << 18);
 
 void put32(std::vector<uint8_t>& b, uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -71,6 +73,8 @@ std::vector<uint8_t> encode_request(const SpawnRequest& r) {
   put32(b, kVersion);
   put32(b, static_cast<uint32_t>(r.pid));
   put32(b, static_cast<uint32_t>(r.ppid));
+  put64(b, r.ignored);
+  put64(b, r.blocked);
   put_string(b, r.path);
   for (const auto* v : {&r.argv, &r.envp}) {
     put32(b, static_cast<uint32_t>(v->size()));
@@ -95,7 +99,10 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
   Reader r{b, len};
   uint32_t magic, version, pid, ppid, nfds;
   if (!r.u32(magic) || !r.u32(version) || magic != kMagic || version != kVersion) return false;
-  if (!r.u32(pid) || !r.u32(ppid) || !r.string(out.path) || !r.strings(out.argv) || !r.strings(out.envp)) return false;
+  if (!r.u32(pid) || !r.u32(ppid) || !r.u64(out.ignored) || !r.u64(out.blocked) || !r.string(out.path) ||
+      !r.strings(out.argv) || !r.strings(out.envp))
+    return false;
+  if (((out.ignored | out.blocked) & kUnblockable) != 0) return false;
   out.pid = static_cast<int32_t>(pid);
   out.ppid = static_cast<int32_t>(ppid);
   if (out.pid < 0 || out.ppid < 0 || out.path.empty()) return false;

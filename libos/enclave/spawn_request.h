@@ -5,8 +5,10 @@
 // new enclave still decides what the path may be (a trusted file of its
 // manifest, hash-checked) and which descriptors it accepts.
 //
-// Layout (little endian, no padding): u32 magic 'NSPR', u32 version 1,
-// i32 pid (0: the host process's), i32 ppid, u32 path length + bytes,
+// Layout (little endian, no padding): u32 magic 'NSPR', u32 version 2,
+// i32 pid (0: the host process's), i32 ppid, u64 ignored signals and u64
+// blocked signals (bit sig - 1; never SIGKILL or SIGSTOP: what execve
+// keeps, Linux's execve(2)), u32 path length + bytes,
 // u32 argc + (u32 length + bytes)*, u32 envc + (u32 length + bytes)*,
 // u32 nfds + (i32 fd, u8 kind, u8 stream, u16 0, i32 domain, u64 offset)*.
 #pragma once
@@ -31,6 +33,9 @@ struct InheritedFd {
 
 struct SpawnRequest {
   int32_t pid = 0, ppid = 0;
+  // Signals the execve'ing thread ignored (SIG_IGN) and blocked: Linux
+  // keeps both across execve; handled signals go back to SIG_DFL.
+  uint64_t ignored = 0, blocked = 0;
   std::string path;
   std::vector<std::string> argv, envp;
   std::vector<InheritedFd> fds;

@@ -217,6 +217,10 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
     return err(EACCES);
   }
   req.ppid = g_program.pid;
+  if (const ProgramThread* t = this_thread(); t != nullptr) {  // what execve keeps (Linux's execve(2))
+    req.ignored = signals_ignored(t);
+    req.blocked = t->sig.mask;
+  }
   for (int i = 0; i < kMaxFds; ++i) {
     const Fd* f = fd_at(i);
     if (f == nullptr || !inheritable(*f)) continue;

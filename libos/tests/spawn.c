@@ -61,6 +61,18 @@ static int child(int argc, char** argv) {
     return 0;
   }
   if (strcmp(mode, "exit") == 0) return atoi(argv[3]);
+  if (strcmp(mode, "sigstate") == 0) {  // what execve kept: SIG_IGN and the mask; handlers back to SIG_DFL
+    struct sigaction o;
+    sigset_t m;
+    sigaction(SIGHUP, NULL, &o);
+    printf("child: SIGHUP ignored: %s\n", o.sa_handler == SIG_IGN ? "yes" : "no");
+    sigaction(SIGUSR1, NULL, &o);
+    printf("child: SIGUSR1 default: %s\n", o.sa_handler == SIG_DFL ? "yes" : "no");
+    sigprocmask(SIG_BLOCK, NULL, &m);
+    printf("child: SIGUSR2 blocked: %s, SIGTERM blocked: %s\n", sigismember(&m, SIGUSR2) ? "yes" : "no",
+           sigismember(&m, SIGTERM) ? "yes" : "no");
+    return 0;
+  }
   if (strcmp(mode, "block") == 0) {  // until stdin ends, then exit 3
     char b[64];
     while (read(0, b, sizeof b) > 0) {
@@ -352,6 +364,17 @@ static int handlers_test(void) {
   g_usr1 = 0;
   raise(SIGUSR1);
   printf("SIGUSR1 handled again: %s\n", g_usr1 ? "yes" : "no");
+  // What the new program keeps across execve: SIGHUP ignored and SIGUSR2
+  // blocked; SIGUSR1's handler is SIG_DFL there.
+  signal(SIGHUP, SIG_IGN);
+  sigset_t m;
+  sigemptyset(&m);
+  sigaddset(&m, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &m, NULL);
+  char* as[] = {(char*)self, "child", "sigstate", NULL};
+  pid = spawn(NULL, as);
+  waitpid(pid, &st, 0);
+  status_line("sigstate child", st);
   return 0;
 }
 

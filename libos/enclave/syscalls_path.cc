@@ -65,6 +65,13 @@ bool normalise(const std::string& dir, const std::string& path, std::string& out
 }
 
 // The program's path as an absolute, normal path; 0 or -errno.
+long resolve_in(const std::string& path, std::string& out) {
+  if (path.empty()) return err(ENOENT);
+  if (!normalise(cwd(), path, out)) return err(ENAMETOOLONG);
+  if (!check_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
+  return 0;
+}
+
 long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
   std::string path;
   if (!sc::user_string(pathp, path)) return err(EFAULT);
@@ -342,5 +349,6 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
 namespace nsgx::libos {
 
 long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out) { return resolve(dirfd, pathp, out); }
+long resolve_string(const std::string& path, std::string& out) { return resolve_in(path, out); }
 
 }  // namespace nsgx::libos

@@ -32,6 +32,8 @@ void trusted_stat(const TrustedCopy& c, struct stat& st);
 // The program's path `pathp` (relative to the working directory or absolute)
 // as an absolute, normal path; 0 or -errno (execve, syscalls_spawn.cc).
 long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out);
+// The same for a path already inside the enclave (a script's interpreter).
+long resolve_string(const std::string& path, std::string& out);
 
 long sys_openat(int64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode);
 // By path only (AT_EMPTY_PATH with "" is fstat's, syscalls.cc).

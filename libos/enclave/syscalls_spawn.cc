@@ -12,6 +12,7 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/shebang.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/syscalls_fork.h"
@@ -201,20 +202,42 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
   if (const long r = resolve_path(-100 /* AT_FDCWD */, pathp, req.path); r < 0) return r;
   size_t total = req.path.size();
   if (!user_strings(argvp, req.argv, total) || !user_strings(envp, req.envp, total)) return err(EFAULT);
-  const TrustedFile* tf = g_program.manifest->trusted(req.path);
-  std::string why;
-  if (tf == nullptr) {
-    say("nsgx libos: execve " + req.path + ": not a trusted file of the manifest: EACCES\n");
-    return err(EACCES);
-  }
-  const TrustedCopy* copy;
-  {
-    SpinGuard g(g_fd_lock);  // the copies' list (file_table.cc), as openat holds it
-    copy = load_trusted(*tf, why);
-  }
-  if (copy == nullptr) {
-    say("nsgx libos: execve " + why + ": EACCES\n");
-    return err(EACCES);
+  // The path as the program gave it: a script's interpreter gets it as
+  // its argument (binfmt_script).
+  std::string given;
+  if (!sc::user_string(pathp, given)) return err(EFAULT);
+  for (int depth = 0;; ++depth) {
+    const TrustedFile* tf = g_program.manifest->trusted(req.path);
+    std::string why;
+    if (tf == nullptr) {
+      say("nsgx libos: execve " + req.path + ": not a trusted file of the manifest: EACCES\n");
+      return err(EACCES);
+    }
+    const TrustedCopy* copy;
+    {
+      SpinGuard g(g_fd_lock);  // the copies' list (file_table.cc), as openat holds it
+      copy = load_trusted(*tf, why);
+    }
+    if (copy == nullptr) {
+      say("nsgx libos: execve " + why + ": EACCES\n");
+      return err(EACCES);
+    }
+    // A script (shebang.h): its interpreter, a trusted file too (checked
+    // by the next round), runs with [interpreter, argument, path, argv[1..]].
+    Shebang sb;
+    const ShebangResult kind = parse_shebang(copy->data, copy->size, sb);
+    if (kind == ShebangResult::kNotScript) break;
+    if (kind == ShebangResult::kMalformed) return err(ENOEXEC);
+    if (depth == kShebangDepth) return err(ELOOP);
+    std::vector<std::string> argv{sb.interpreter};
+    if (!sb.argument.empty()) argv.push_back(sb.argument);
+    argv.push_back(given);
+    if (!req.argv.empty()) argv.insert(argv.end(), req.argv.begin() + 1, req.argv.end());
+    for (const auto& a : argv) total += a.size() + 1;
+    if (total > kMaxRequest / 2) return err(E2BIG);
+    req.argv = std::move(argv);
+    given = sb.interpreter;
+    if (const long r = resolve_string(given, req.path); r < 0) return r;
   }
   req.ppid = g_program.pid;
   if (const ProgramThread* t = this_thread(); t != nullptr) {  // what execve keeps (Linux's execve(2))

@@ -378,6 +378,30 @@ static int handlers_test(void) {
   return 0;
 }
 
+// Scripts: posix_spawn of `#!` files (spawn_test.sh writes them), whose
+// interpreter is this program (main's "shebang" mode prints what it got).
+static int scripts_test(void) {
+  const char* names[] = {"script1", "script2", "script3"};
+  char* args[3][5] = {{"./script1", "a", "b c", NULL}, {"./script2", "d", NULL}, {"./script3", NULL}};
+  for (int i = 0; i < 3; ++i) {
+    char path[64];
+    snprintf(path, sizeof path, "./%s", names[i]);
+    fflush(stdout);
+    pid_t pid;
+    const int e = posix_spawn(&pid, path, NULL, NULL, args[i], environ);
+    if (e != 0) {
+      printf("%s: posix_spawn: %s\n", names[i], strerror(e));
+      continue;
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    char what[64];
+    snprintf(what, sizeof what, "%s", names[i]);
+    status_line(what, st);
+  }
+  return 0;
+}
+
 // Descriptors far above 64: a thousand open at once, and a child started
 // with posix_spawn inheriting descriptor 1000 (and not 999, O_CLOEXEC).
 static int many_fds(void) {
@@ -437,6 +461,13 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "fork") == 0) return fork_test();
   if (argc == 2 && strcmp(argv[1], "manyfds") == 0) return many_fds();
   if (argc == 2 && strcmp(argv[1], "handlers") == 0) return handlers_test();
+  if (argc == 2 && strcmp(argv[1], "scripts") == 0) return scripts_test();
+  if (argc >= 2 && strcmp(argv[1], "shebang") == 0) {  // started as a script's interpreter
+    printf("shebang argv:");
+    for (int i = 1; i < argc; ++i) printf(" [%s]", argv[i]);
+    printf("\n");
+    return 6;
+  }
   if (argc == 2 && strcmp(argv[1], "forkthread") == 0) {
     g_global = 5;
     pthread_t t;

@@ -8,17 +8,25 @@ NSGX=$1 SPAWN=$2 SPAWN_DYN=$3 HOSTILE=$4 W=$5
 # A user's session's usual descriptor limit (soft 1024), not the higher one
 # root or CI may have: the host once lifted descriptors above 1024, which
 # F_DUPFD refuses at that limit, and every spawn and fork failed for users
-# (libos/host/spawn_ocalls.cc, kAboveTargets).
+# (libos/host/spawn_ocalls.cc; now the host raises its soft limit itself).
 ulimit -S -n 1024 || echo "note: the descriptor limit stays $(ulimit -S -n)"
 rm -rf "$W"; mkdir -p "$W"
 source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 cp "$SPAWN" "$W/spawn"
 cp "$SPAWN" "$W/helper"   # trusted, then changed after the build
 cp "$SPAWN" "$W/other"    # not in the manifest
+# Scripts (binfmt_script): one whose interpreter is the test program with
+# an argument, one whose interpreter is that script, one with no
+# interpreter (ENOEXEC).
+printf '#!%s shebang\necho never read\n' "$W/spawn" > "$W/script1"
+printf '#! %s\n' "$W/script1" > "$W/script2"
+printf '#!  \n' > "$W/script3"
+chmod +x "$W/script1" "$W/script2" "$W/script3"
 cat > "$W/spawn.toml" <<TOML
 libos.entrypoint = "$W/spawn"
 sgx.enclave_size = "128M"
-sgx.trusted_files = [ { uri = "file:$W/spawn" }, { uri = "file:$W/helper" } ]
+sgx.trusted_files = [ { uri = "file:$W/spawn" }, { uri = "file:$W/helper" }, { uri = "file:$W/script1" },
+                      { uri = "file:$W/script2" }, { uri = "file:$W/script3" } ]
 TOML
 "$NSGX" libos build --manifest "$W/spawn.toml" --out "$W/enc" > "$W/build.log" 2>&1 \
   || { cat "$W/build.log"; echo "FAIL: nsgx libos build"; exit 1; }
@@ -61,6 +69,13 @@ for want in "after posix_spawn: SIGUSR1's handler kept: yes" "after posix_spawn:
     "SIGUSR1 handled again: yes" "child: SIGHUP ignored: yes" "child: SIGUSR1 default: yes" \
     "child: SIGUSR2 blocked: yes, SIGTERM blocked: no"; do
   grep -qF "$want" "$W/handlers.inside" || fail "signal handlers across spawn: no '$want'"
+done
+
+same scripts scripts
+for want in "shebang argv: [shebang] [./script1] [a] [b c]" "script1: exited 6" \
+    "shebang argv: [shebang] [$W/script1] [./script2] [d]" "script2: exited 6" \
+    "script3: posix_spawn: Exec format error"; do
+  grep -qF "$want" "$W/scripts.inside" || fail "scripts: no '$want'"
 done
 
 same forkthread forkthread

@@ -582,7 +582,8 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
     // thread has dropped it (the kernel's VM_FAULT_NOPAGE).
     if (rc == -EAGAIN) return 1;
     if (rc != 0) return 0;  // SIGBUS territory: report the #PF
-    sync_page_locked(encl, addr & ~(kPage - 1));
+    // The mapping already follows: every change the driver makes here
+    // (EAUG, ELDU) reports the page (page_changed → sync_page_locked).
     info = encl.page_locked(addr);
     const auto now =
         info.where == driver::DriverEnclave::PageInfo::Where::kResident ? monitor_.epcm(info.epc) : std::nullopt;

@@ -184,17 +184,23 @@ namespace {
 // the page's EACCEPT, so a program that touches deferred pages one after
 // another (upward or downward) gets the next ones accepted with the one it
 // touched: 2, 4, 8, then kFaultAroundMax pages a fault while each fault
-// lands exactly where the last run ended; any other fault starts over at
-// one page. A program that touches sparsely never earns a window, so it
-// takes no EPC it does not touch; one that stops after a run leaves at
-// most kFaultAroundMax - 1 pages accepted untouched.
+// lands exactly where the last run of its stream ended. kStreams streams
+// are followed at once (a program filling two arrays in turn, as bzip2
+// does); a fault that continues none starts a new stream at one page, in
+// place of the one used least recently. A program that touches sparsely
+// never earns a window, so it takes no EPC it does not touch; one that
+// stops leaves at most kStreams * (kFaultAroundMax - 1) pages accepted
+// untouched.
 constexpr uint64_t kFaultAroundMax = 16;
+constexpr int kStreams = 4;
 struct FaultAround {
-  uint64_t next_up = UINT64_MAX;    // the page past the last run, upward
+  uint64_t next_up = UINT64_MAX;    // the page past the stream's last run, upward
   uint64_t next_down = UINT64_MAX;  // the page below it, downward
   uint64_t window = 1;
+  uint64_t used = 0;  // g_fault_clock at its last fault
 };
-FaultAround g_around;                       // under g_region_lock
+FaultAround g_streams[kStreams];            // under g_region_lock
+uint64_t g_fault_clock = 0;                 // under g_region_lock
 uint64_t g_touches = 0, g_touch_pages = 0;  // under g_region_lock: faults served, pages they accepted
 
 // A deferred page of the program's, not accepted yet, with the executable
@@ -213,10 +219,20 @@ bool commit_on_fault(uint64_t addr) {
   SpinGuard g(g_region_lock);
   const bool x = bit(g_region.exec, i);
   if (!committable_locked(i, x) || !make_usable_locked(i, 1, x)) return false;
-  const int dir = i == g_around.next_up ? 1 : i == g_around.next_down ? -1 : 0;
-  g_around.window = dir == 0 ? 1 : g_around.window * 2 > kFaultAroundMax ? kFaultAroundMax : g_around.window * 2;
+  FaultAround* st = &g_streams[0];
+  int dir = 0;
+  for (FaultAround& t : g_streams) {
+    dir = i == t.next_up ? 1 : i == t.next_down ? -1 : 0;
+    if (dir != 0) {
+      st = &t;
+      break;
+    }
+    if (t.used < st->used) st = &t;
+  }
+  if (dir == 0) *st = FaultAround{};
+  st->window = dir == 0 ? 1 : st->window * 2 > kFaultAroundMax ? kFaultAroundMax : st->window * 2;
   uint64_t lo = i, hi = i;
-  for (uint64_t k = 1; dir != 0 && k < g_around.window; ++k) {
+  for (uint64_t k = 1; dir != 0 && k < st->window; ++k) {
     // Stays within the run of deferred pages of the same kind; an EACCEPT
     // that fails (the host's EAUG refused) ends it quietly: the touched
     // page is accepted, the others stay deferred.
@@ -228,8 +244,9 @@ bool commit_on_fault(uint64_t addr) {
     }
     (dir > 0 ? hi : lo) = j;
   }
-  g_around.next_up = hi + 1;
-  g_around.next_down = lo == 0 ? UINT64_MAX : lo - 1;
+  st->next_up = hi + 1;
+  st->next_down = lo == 0 ? UINT64_MAX : lo - 1;
+  st->used = ++g_fault_clock;
   g_touches += 1;
   g_touch_pages += hi - lo + 1;
   return true;

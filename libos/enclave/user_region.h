@@ -44,9 +44,9 @@ void defer_pages(uint64_t first, uint64_t n);
 // The first phase's answer to a #PF at `addr` (EXINFO.MADDR): if its page
 // is the program's and deferred, accepts it (zero) and returns true — the
 // access is then retried; false for every other fault (the signal path).
-// When the faults follow each other page after page (upward or downward)
-// it accepts the next deferred pages of the run as well, up to 16 a fault
-// (fault-around, user_region.cc). Runs on the exception-entry stack: no
+// When the faults follow each other page after page (upward or downward,
+// up to 4 such streams at once) it accepts the next deferred pages of the
+// run as well, up to 16 a fault (fault-around, user_region.cc). Runs on the exception-entry stack: no
 // allocation, no OCALL.
 bool commit_on_fault(uint64_t addr);
 // The first touches commit_on_fault served and the pages they accepted

@@ -1,14 +1,14 @@
 #!/bin/bash
 # First touches of zero-filled memory (docs/libos.md, "Zero-fill on
 # demand"): libos_touch writes one byte a page of 8 MiB of fresh malloc'd
-# memory — upward, downward, every 2nd, 3rd and 64th page — and reads the
-# pages back; inside, the output (what was written, and that every
-# untouched page reads zero) must be the native one on the backend
-# NSGX_BACKEND names. The library OS's counts (`nsgx run --trace`: first
-# touches served, pages they accepted) show its fault-around: a program
-# touching page after page gets at least 4 pages a fault (1 without it),
-# one touching sparsely exactly the pages it touches (-n: the pages it
-# skips are never read).
+# memory — upward, downward, both halves in turn (two streams), every 2nd,
+# 3rd and 64th page — and reads the pages back; inside, the output (what
+# was written, and that every untouched page reads zero) must be the
+# native one on the backend NSGX_BACKEND names. The library OS's counts
+# (`nsgx run --trace`: first touches served, pages they accepted) show its
+# fault-around: a program touching page after page, in one stream or two,
+# gets at least 4 pages a fault (1 without it), one touching sparsely
+# exactly the pages it touches (-n: the pages it skips are never read).
 #   touch_test.sh NSGX TOUCH WORKDIR
 set -u
 NSGX=$1 TOUCH=$2 W=$3
@@ -43,6 +43,7 @@ while read -r kind args; do
 done <<'ARGS'
 seq 8
 seq 8 1 down
+seq -2 8
 any 8 3
 sparse -n 8 2
 sparse -n 8 3 down

@@ -173,7 +173,7 @@ class BoardTest : public ::testing::Test {
     if (!state_dir_.empty()) (void)rmdir(state_dir_.c_str());
   }
 
-  Reply call(Op op, std::uint64_t handle, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b = {}) {
+  Reply call(Op op, std::uint64_t handle, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b = {}) const {
     Message m;
     if (send_message2(app_, Header{op, 1, handle}, a, b) != 0 || recv_message(app_, m) != 1)
       return Reply{-EPROTO, 0, 0};
@@ -181,8 +181,8 @@ class BoardTest : public ::testing::Test {
   }
 
   // An initialized enclave at `base` whose host the test plays; its
-  // mailboxes at `mailbox_addr` in the window.
-  void launch(std::uint64_t base, std::uint64_t mailbox_addr, FakeHost& host) {
+  // mailboxes from slot `first_mailbox` of the window.
+  void launch(std::uint64_t base, std::uint32_t first_mailbox, FakeHost& host) {
     Create cr{};
     const sgx::Secs sc = secs(base);
     std::memcpy(cr.secs, &sc, sizeof sc);
@@ -196,7 +196,7 @@ class BoardTest : public ::testing::Test {
     static const sgx::Sigstruct ss = sigstruct();
     std::memcpy(in.sigstruct, &ss, sizeof ss);
     in.mailboxes = kMailboxes;
-    in.mailbox_addr = mailbox_addr;
+    in.mailbox_addr = kWindowBase + std::uint64_t{first_mailbox} * kMailboxStride;
     // INIT waits for the host: send it, play the host's start, then read its reply.
     ASSERT_EQ(send_message(app_, Header{Op::kInit, 1, created.value}, bytes_of(in)), 0);
     ASSERT_TRUE(readable(listener_, 10000)) << "the fake host did not call";
@@ -273,7 +273,7 @@ constexpr std::uint32_t kLeafOk = 0, kLeafStatus = 1;
 
 TEST_F(BoardTest, FirstTouchesTakeOneRequestEach) {
   FakeHost a;
-  ASSERT_NO_FATAL_FAILURE(launch(kBaseA, kWindowBase, a));
+  ASSERT_NO_FATAL_FAILURE(launch(kBaseA, 0, a));
   // A first touch: EAUGed, and told at once that the page is pending (a #PF
   // with the SGX bit, not accessible), not to retry and ask again.
   const BoardAnswer touched = fault(a, kBaseA + 0x5010, kWriteFault);
@@ -302,8 +302,8 @@ TEST_F(BoardTest, FirstTouchesTakeOneRequestEach) {
 
 TEST_F(BoardTest, HostileRequestsGetClearAnswersAndTheOtherEnclaveGoesOn) {
   FakeHost a, b;
-  ASSERT_NO_FATAL_FAILURE(launch(kBaseA, kWindowBase, a));
-  ASSERT_NO_FATAL_FAILURE(launch(kBaseB, kWindowBase + kMailboxes * kMailboxStride, b));
+  ASSERT_NO_FATAL_FAILURE(launch(kBaseA, 0, a));
+  ASSERT_NO_FATAL_FAILURE(launch(kBaseB, kMailboxes, b));
   const FaultReq any{kBaseA + 0x7000, kWriteFault, 0};
   // Ops the board does not carry, and sizes that do not fit.
   for (const Op op : {Op::kEreport, Op::kEgetkey, Op::kHostReady, Op::kMap, static_cast<Op>(0xdead)}) {

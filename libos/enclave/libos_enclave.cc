@@ -217,6 +217,12 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   const int status = static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
   nsgx::libos::rewrite_report();
+  if (g_program.trace) {
+    uint64_t faults = 0, pages = 0;
+    nsgx::libos::first_touch_counts(faults, pages);
+    say("nsgx libos: zero-fill on demand: " + std::to_string(faults) + " first touches, " + std::to_string(pages) +
+        " pages accepted\n");
+  }
   return status;
 }
 

@@ -177,7 +177,91 @@ void defer_pages(uint64_t first, uint64_t n) {
   }
 }
 
+namespace {
+
+// Fault-around (docs/libos.md, "Zero-fill on demand"): a first touch costs
+// a host #PF, the backend's EAUG, an exception entry and ERESUME on top of
+// the page's EACCEPT, so a program that touches deferred pages one after
+// another (upward or downward) gets the next ones accepted with the one it
+// touched: 2, 4, 8, then kFaultAroundMax pages a fault while each fault
+// lands exactly where the last run of its stream ended. kStreams streams
+// are followed at once (a program filling two arrays in turn, as bzip2
+// does); a fault that continues none starts a new stream at one page, in
+// place of the one used least recently. A program that touches sparsely
+// never earns a window, so it takes no EPC it does not touch; one that
+// stops leaves at most kStreams * (kFaultAroundMax - 1) pages accepted
+// untouched.
+constexpr uint64_t kFaultAroundMax = 16;
+constexpr int kStreams = 4;
+struct FaultAround {
+  uint64_t next_up = UINT64_MAX;    // the page past the stream's last run, upward
+  uint64_t next_down = UINT64_MAX;  // the page below it, downward
+  uint64_t window = 1;
+  uint64_t used = 0;  // g_fault_clock at its last fault
+};
+FaultAround g_streams[kStreams];            // under g_region_lock
+uint64_t g_fault_clock = 0;                 // under g_region_lock
+uint64_t g_touches = 0, g_touch_pages = 0;  // under g_region_lock: faults served, pages they accepted
+
+// A deferred page of the program's, not accepted yet, with the executable
+// mark `x`: one commit_on_fault may accept.
+bool committable_locked(uint64_t i, bool x) {
+  return i < g_region.pages && bit(g_region.deferred, i) && bit(g_region.program, i) && !bit(g_region.accepted, i) &&
+         bit(g_region.exec, i) == x;
+}
+
+}  // namespace
+
 bool commit_on_fault(uint64_t addr) {
+  if (!in_region(addr, 1)) return false;
+  const uint64_t i = page_index(reinterpret_cast<void*>(addr));
+  if (!bit_relaxed(g_region.deferred, i)) return false;  // as commit_page (below)
+  SpinGuard g(g_region_lock);
+  const bool x = bit(g_region.exec, i);
+  if (!committable_locked(i, x) || !make_usable_locked(i, 1, x)) return false;
+  FaultAround* st = &g_streams[0];
+  int dir = 0;
+  for (FaultAround& t : g_streams) {
+    dir = i == t.next_up ? 1 : i == t.next_down ? -1 : 0;
+    if (dir != 0) {
+      st = &t;
+      break;
+    }
+    if (t.used < st->used) st = &t;
+  }
+  if (dir == 0) *st = FaultAround{};
+  st->window = dir == 0 ? 1 : st->window * 2 > kFaultAroundMax ? kFaultAroundMax : st->window * 2;
+  uint64_t lo = i, hi = i;
+  for (uint64_t k = 1; dir != 0 && k < st->window; ++k) {
+    // Stays within the run of deferred pages of the same kind; an EACCEPT
+    // that fails (the host's EAUG refused) ends it quietly: the touched
+    // page is accepted, the others stay deferred.
+    const uint64_t j = dir > 0 ? i + k : i - k;
+    if ((dir < 0 && k > i) || !committable_locked(j, x)) break;
+    if (!make_usable_locked(j, 1, x)) {
+      set_bit(g_region.deferred, j, true);  // still to be accepted at its own touch
+      break;
+    }
+    (dir > 0 ? hi : lo) = j;
+  }
+  st->next_up = hi + 1;
+  st->next_down = lo == 0 ? UINT64_MAX : lo - 1;
+  st->used = ++g_fault_clock;
+  g_touches += 1;
+  g_touch_pages += hi - lo + 1;
+  return true;
+}
+
+void first_touch_counts(uint64_t& faults, uint64_t& pages) {
+  SpinGuard g(g_region_lock);
+  faults = g_touches;
+  pages = g_touch_pages;
+}
+
+namespace {
+
+// One deferred page accepted (commit_deferred), with no fault-around.
+bool commit_page(uint64_t addr) {
   if (!in_region(addr, 1)) return false;
   const uint64_t i = page_index(reinterpret_cast<void*>(addr));
   // Looked at before the lock: a fault under the lock (an EACCEPT whose
@@ -193,9 +277,11 @@ bool commit_on_fault(uint64_t addr) {
   return make_usable_locked(i, 1, bit(g_region.exec, i));
 }
 
+}  // namespace
+
 void commit_deferred(uint64_t addr, uint64_t len) {
   if (len == 0 || !in_region(addr, len)) return;
-  for (uint64_t a = addr & ~(kPage - 1); a < addr + len; a += kPage) (void)commit_on_fault(a);
+  for (uint64_t a = addr & ~(kPage - 1); a < addr + len; a += kPage) (void)commit_page(a);
 }
 
 uint64_t deferred_pages() {

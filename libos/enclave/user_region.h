@@ -44,8 +44,14 @@ void defer_pages(uint64_t first, uint64_t n);
 // The first phase's answer to a #PF at `addr` (EXINFO.MADDR): if its page
 // is the program's and deferred, accepts it (zero) and returns true — the
 // access is then retried; false for every other fault (the signal path).
-// Runs on the exception-entry stack: no allocation, no OCALL.
+// When the faults follow each other page after page (upward or downward,
+// up to 4 such streams at once) it accepts the next deferred pages of the
+// run as well, up to 16 a fault (fault-around, user_region.cc). Runs on the exception-entry stack: no
+// allocation, no OCALL.
 bool commit_on_fault(uint64_t addr);
+// The first touches commit_on_fault served and the pages they accepted
+// (the touched one and its fault-around): `nsgx run --trace` reports them.
+void first_touch_counts(uint64_t& faults, uint64_t& pages);
 // Accepts the deferred pages among those [addr, addr + len) covers now,
 // as commit_on_fault would at their first touch: for memory that becomes
 // a stack. A fault's first phase runs on the faulting stack, below its red

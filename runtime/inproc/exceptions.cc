@@ -562,9 +562,12 @@ struct InprocLeaves {
   }
   LeafResult page_leaf(sgx::Enclu leaf, std::uint64_t page, std::uint64_t src, const sgx::Secinfo& si, bool& retry) {
     const auto id = encl.eid();
-    auto r = leaf == sgx::Enclu::kEaccept       ? rt.monitor().eaccept(id, LinearAddr{page}, si)
+    const auto run = [&] {
+      return leaf == sgx::Enclu::kEaccept       ? rt.monitor().eaccept(id, LinearAddr{page}, si)
              : leaf == sgx::Enclu::kEacceptcopy ? rt.monitor().eacceptcopy(id, LinearAddr{page}, LinearAddr{src}, si)
                                                 : rt.monitor().emodpe(id, LinearAddr{page}, si);
+    };
+    auto r = run();
     if (r.kind == LeafKind::kPf) {
       // A page operand with no EPC page yet (EACCEPT before a touch): the
       // driver's fault handling adds it, then the leaf runs again.
@@ -573,6 +576,10 @@ struct InprocLeaves {
         retry = true;
         return r;
       }
+      // Added, but not writable yet (EAUG: pending) — the thread is back
+      // in (the SGX bit says resolve_fault found the page, so ERESUME ran):
+      // the leaf runs again now rather than after one more trap.
+      if ((fx.error_code & sgx::pf_error::kSgx) != 0) r = run();
     }
     // The page's EPCM entry may have changed, so its mapping does.
     std::lock_guard lock(rt.pool().mutex());

@@ -582,8 +582,17 @@ int Runtime::resolve_fault(InprocEnclave& encl, std::uint64_t addr, std::uint32_
     // thread has dropped it (the kernel's VM_FAULT_NOPAGE).
     if (rc == -EAGAIN) return 1;
     if (rc != 0) return 0;  // SIGBUS territory: report the #PF
-    sync_page_locked(encl, addr & ~(kPage - 1));
-    return 1;
+    // The mapping already follows: every change the driver makes here
+    // (EAUG, ELDU) reports the page (page_changed → sync_page_locked).
+    info = encl.page_locked(addr);
+    const auto now =
+        info.where == driver::DriverEnclave::PageInfo::Where::kResident ? monitor_.epcm(info.epc) : std::nullopt;
+    // Resumed, the access would fault again at once if the page is still
+    // not usable — a page just EAUGed is pending until the enclave accepts
+    // it — and come back here only to be told what the checks below say
+    // now: so they run now (one host #PF, AEX and ERESUME fewer per first
+    // touch). A page still blocked is left to the retry, as before.
+    if (!now || (now->valid && now->blocked)) return 1;
   }
   const int want = (native_err & kI) ? PROT_EXEC : (native_err & kW) ? PROT_WRITE : PROT_READ;
   if ((vprot & want) == 0) return 0;  // the PTE forbids it: a plain #PF

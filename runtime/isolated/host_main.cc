@@ -216,6 +216,7 @@ struct Worker {
   std::atomic<std::uint32_t> reply_ready{0};
   std::size_t reply_len = 0;
   std::array<std::uint8_t, kMaxReply> reply{};
+  SpinBudget board_spin;  // this worker's waits for the board's answers (board_rpc)
   // A debug enclave's debugger (the stub below): where this thread waits
   // for it, whether it has a stop the debugger has not been told of, the
   // stop's signal, and whether its next ERESUME single-steps (TF).
@@ -251,6 +252,8 @@ struct Host {
   std::unique_ptr<std::atomic<Worker*>[]> published;
   std::uint8_t* slots = nullptr;                 // the thread slots, one per mailbox
   ThreadSlot* threads = nullptr;                 // the monitor's thread table: which TCS each worker is inside
+  BoardBell* bell = nullptr;                     // the request board after it (protocol.h)
+  BoardSlot* board = nullptr;
   AppMemory app;                                 // the application's memory, mirrored on demand
 } g;
 
@@ -387,10 +390,17 @@ void apply_map(std::uint64_t addr, std::uint64_t pages, int prot) {
         die("debug enclave: sharing a code page again");
     }
   }
-  if (raw_syscall(SYS_mprotect, static_cast<long>(addr), static_cast<long>(pages * kPage), mapped) != 0)
-    die("mprotect");
   const auto entry = static_cast<std::int8_t>(mapped | ((prot & kProtTcs) ? kTableTcs : 0));
   const bool shared = (mapped & PROT_WRITE) != 0 || (prot & kProtTcs) != 0;
+  // The table is what the mapping is (every change goes through here): a
+  // run that already has these rights needs no system call — the reply to
+  // a fault on a page that is only EAUGed (pending, still PROT_NONE) is one.
+  bool same = true;
+  for (std::uint64_t i = 0; i < pages && same; ++i)
+    same = g.prot[(addr - g.cfg.base) / kPage + i].load(std::memory_order_relaxed) == entry;
+  if (same) return;
+  if (raw_syscall(SYS_mprotect, static_cast<long>(addr), static_cast<long>(pages * kPage), mapped) != 0)
+    die("mprotect");
   for (std::uint64_t i = 0; i < pages; ++i) {
     auto& slot = g.prot[(addr - g.cfg.base) / kPage + i];
     const bool still_private = !shared && (slot.load(std::memory_order_relaxed) & kTablePrivate) != 0;
@@ -410,6 +420,32 @@ std::span<std::uint8_t> rpc(Worker& w, Op op, std::span<const std::uint8_t> body
   if (raw_send(Header{op, w.index + 1, 0}, body) != 0) die("monitor channel");
   while (w.reply_ready.load(std::memory_order_acquire) == 0)
     raw_syscall(SYS_futex, reinterpret_cast<long>(&w.reply_ready), FUTEX_WAIT_PRIVATE, 0, 0);
+  return {w.reply.data(), w.reply_len};
+}
+
+std::uint32_t g_spin = 0;  // mailbox and board spin rounds before sleeping (HostStart.spin)
+
+// A request through the board (protocol.h BoardSlot: kFault, kEaccept,
+// kEacceptcopy, kEmodpe): as rpc(), without the channel. The answer is
+// copied into the worker's reply buffer as the channel's would be: Reply,
+// then the 4-byte protection.
+std::span<std::uint8_t> board_rpc(Worker& w, Op op, std::span<const std::uint8_t> body) {
+  BoardSlot& slot = g.board[w.index];
+  if (body.size() > sizeof slot.body) die("board request too large");
+  slot.op = op;
+  slot.size = static_cast<std::uint32_t>(body.size());
+  std::memcpy(slot.body, body.data(), body.size());
+  const std::uint32_t number = slot.request.load(std::memory_order_relaxed) + 1;
+  slot.request.store(number, std::memory_order_seq_cst);
+  g.bell->doorbell.fetch_add(1, std::memory_order_seq_cst);
+  if (g.bell->monitor_sleeping.load(std::memory_order_seq_cst) != 0) (void)futex(&g.bell->doorbell, FUTEX_WAKE, 1);
+  // The monitor answers every request or is gone (then the channel thread
+  // ends this process).
+  for (std::uint32_t seen; (seen = slot.response.load(std::memory_order_acquire)) != number;)
+    (void)wait_change(slot.response, seen, slot.host_sleeping, g_spin, 0, 0, &w.board_spin);
+  std::memcpy(w.reply.data(), &slot.reply, sizeof slot.reply);
+  std::memcpy(w.reply.data() + sizeof slot.reply, &slot.prot, sizeof slot.prot);
+  w.reply_len = sizeof slot.reply + sizeof slot.prot;
   return {w.reply.data(), w.reply_len};
 }
 
@@ -535,7 +571,7 @@ void aex(Worker& w, ucontext_t* uc, const Exception& ex, bool interrupt = false)
 // otherwise `code` becomes the error code to report.
 bool driver_fault(Worker& w, std::uint64_t addr, std::uint32_t error_code, std::uint32_t& code) {
   const FaultReq req{addr, error_code, 0};
-  const auto body = rpc(w, Op::kFault, bytes_of(req));
+  const auto body = board_rpc(w, Op::kFault, bytes_of(req));
   auto r = parse<Reply>(body);
   if (!r || body.size() != sizeof(Reply) + 4) die("fault: bad monitor reply");
   std::int32_t prot;
@@ -624,7 +660,7 @@ struct HostLeaves {
     const Op op = leaf == sgx::Enclu::kEaccept  ? Op::kEaccept
                   : leaf == sgx::Enclu::kEmodpe ? Op::kEmodpe
                                                 : Op::kEacceptcopy;
-    const auto body = rpc(w, op, bytes_of(req));
+    const auto body = board_rpc(w, op, bytes_of(req));
     auto r = parse<Reply>(body);
     if (!r || r->err != 0 || body.size() != sizeof(Reply) + 4) die("page leaf: bad monitor reply");
     std::int32_t prot;
@@ -635,8 +671,12 @@ struct HostLeaves {
       // The page is not there yet (EACCEPT of an SGX2 page before any
       // touch): the #PF goes to the driver, which EAUGs it, and the leaf
       // runs again (RIP unchanged), as after the kernel's fault handler.
+      // Fixed when the page is there now: accessible, or an EPCM
+      // violation (the SGX bit: EAUGed, pending) that the leaf itself
+      // judges when it runs again.
       std::uint32_t code = 0;
-      if (driver_fault(w, res.address, sgx::pf_error::kUser | sgx::pf_error::kWrite, code)) {
+      if (driver_fault(w, res.address, sgx::pf_error::kUser | sgx::pf_error::kWrite, code) ||
+          (code & sgx::pf_error::kSgx) != 0) {
         ++w.leaf_retries;
         retry = true;
         return res;
@@ -820,8 +860,6 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
 
 namespace nsgx::isolated {
 namespace {
-
-std::uint32_t g_spin = 0;
 
 // R8/R9 for an EENTER: this worker's exit-gate offer, or zero — never the
 // application's values, which would let it choose where an enclave thread
@@ -1898,9 +1936,11 @@ int run() {
   void* v = area_map(g.cfg.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd);
   if (v == nullptr) die("enclave view");
   g.view = static_cast<std::uint8_t*>(v);
-  void* tv = area_map(std::size_t{g.cfg.mailboxes} * sizeof(ThreadSlot), PROT_READ | PROT_WRITE, MAP_SHARED, tfd);
+  void* tv = area_map(thread_table_bytes(g.cfg.mailboxes), PROT_READ | PROT_WRITE, MAP_SHARED, tfd);
   if (tv == nullptr) die("thread table");
   g.threads = static_cast<ThreadSlot*>(tv);
+  g.bell = reinterpret_cast<BoardBell*>(static_cast<std::uint8_t*>(tv) + board_offset(g.cfg.mailboxes));
+  g.board = reinterpret_cast<BoardSlot*>(g.bell + 1);
   close(winfd);
   close(tfd);
   void* pt = area_anon(g.cfg.size / kPage);  // zero: nothing accessible yet

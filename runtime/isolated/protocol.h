@@ -177,6 +177,50 @@ struct alignas(64) ThreadSlot {
 };
 static_assert(sizeof(ThreadSlot) == 64 && std::atomic<std::uint64_t>::is_always_lock_free);
 
+// ---- the request board: the SGX2 requests of first touches
+//
+// An enclave host asks the monitor for kFault (EAUG on a first touch),
+// kEaccept, kEacceptcopy and kEmodpe through memory that it and the
+// monitor alone share — the thread table's memfd, past the ThreadSlots —
+// instead of the channel: a message each way and two thread hand-offs in
+// each process cost more than the request itself (docs/isolated.md,
+// "SGX2"). One BoardSlot per mailbox slot, used by that slot's worker only:
+// it writes `op`, `size` and `body`, bumps `request`, then bumps the
+// board's `doorbell` and wakes the monitor if it sleeps there. The monitor
+// copies op, size and body out once (the host may change them at any
+// time), serves them exactly as the same op on the channel (Reply and the
+// 4-byte protection tail; any other op: -ENOSYS), writes `reply` and `prot`
+// and sets `response` to the request's number. Everything in it is the
+// host's to write but `reply`, `prot`, `response` and `monitor_sleeping`:
+// a host that scribbles confuses only its own requests.
+struct alignas(64) BoardBell {
+  std::atomic<std::uint32_t> doorbell;
+  std::atomic<std::uint32_t> monitor_sleeping;
+  std::uint8_t pad[56];
+};
+struct alignas(64) BoardSlot {
+  std::atomic<std::uint32_t> request;
+  std::atomic<std::uint32_t> host_sleeping;
+  std::atomic<std::uint32_t> response;
+  Op op;
+  std::uint32_t size;  // bytes of `body` in use: sizeof(FaultReq) or sizeof(PageOpReq)
+  std::uint32_t reserved;
+  std::uint8_t body[104];
+  Reply reply;
+  std::int32_t prot;  // the channel's 4-byte tail: the page's protection after the request
+  std::uint8_t pad[44];
+};
+static_assert(sizeof(BoardBell) == 64 && sizeof(BoardSlot) == 192 && offsetof(BoardSlot, reply) == 128);
+// The thread table's memfd: `mailboxes` ThreadSlots, then (page-aligned)
+// the BoardBell and `mailboxes` BoardSlots.
+constexpr std::size_t page_round(std::size_t n) { return (n + 4095) & ~std::size_t{4095}; }
+constexpr std::size_t board_offset(std::uint32_t mailboxes) {
+  return page_round(std::size_t{mailboxes} * sizeof(ThreadSlot));
+}
+constexpr std::size_t thread_table_bytes(std::uint32_t mailboxes) {
+  return board_offset(mailboxes) + page_round(sizeof(BoardBell) + std::size_t{mailboxes} * sizeof(BoardSlot));
+}
+
 struct HostStart {
   std::uint64_t base, size;  // ELRANGE
   std::uint64_t window_base, window_size;
@@ -235,6 +279,7 @@ struct FaultReq {
   std::uint32_t error_code;  // the native #PF error code (P/W/U/I)
   std::uint32_t reserved;
 };
+static_assert(sizeof(PageOpReq) <= sizeof(BoardSlot::body) && sizeof(FaultReq) <= sizeof(BoardSlot::body));
 // Leaf replies: status = LeafKind (0 ok, 1 SGX status in value, 2 #GP, 3 #PF at value);
 // kEreport is followed by the 432-byte REPORT, kEgetkey by the 16-byte key.
 // kFault: value 1 fixed (retry), 0 not fixed; status = the #PF error code to report.

@@ -35,6 +35,7 @@
 #include "arch/sgx/report.h"
 #include "base/bytes.h"
 #include "runtime/common/page_rights_table.h"
+#include "runtime/isolated/mailbox.h"
 
 namespace nsgx::isolated {
 
@@ -154,6 +155,13 @@ struct Server::Host {
   std::thread reader, worker;
   ThreadSlot* threads = nullptr;  // the thread table, shared with the host
   std::size_t threads_bytes = 0;
+  // The request board in the same memory (protocol.h BoardSlot), and the
+  // number of the last request served per slot — the monitor's own copy,
+  // which the host cannot change (touched by the worker thread only).
+  BoardBell* bell = nullptr;
+  BoardSlot* board = nullptr;
+  std::vector<std::uint32_t> board_served;
+  SpinBudget board_spin;  // the worker thread's waits on the doorbell
   // The threads it runs, charged to its application's user until it stops
   // (touched by the connection's thread only).
   std::shared_ptr<User> quota;
@@ -399,7 +407,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   st.spin = options_.spin;
   st.mailboxes = in.mailboxes;
   // The thread table: which TCS each worker is inside (protocol.h).
-  h->threads_bytes = (std::size_t{in.mailboxes} * sizeof(ThreadSlot) + sgx::kPageSize - 1) & ~sgx::kPageMask;
+  h->threads_bytes = thread_table_bytes(in.mailboxes);
   const int tfd = memfd_create("nsgx-threads", MFD_CLOEXEC);
   if (tfd < 0 || ftruncate(tfd, static_cast<off_t>(h->threads_bytes)) != 0) {
     if (tfd >= 0) close(tfd);
@@ -411,6 +419,9 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     return fail("no thread table");
   }
   h->threads = static_cast<ThreadSlot*>(tv);
+  h->bell = reinterpret_cast<BoardBell*>(static_cast<std::uint8_t*>(tv) + board_offset(in.mailboxes));
+  h->board = reinterpret_cast<BoardSlot*>(h->bell + 1);
+  h->board_served.assign(in.mailboxes, 0);
   st.flags = c.app_fd < 0    ? 0
              : c.maps_fd < 0 ? kHostAppMemory
                              : kHostAppMemory | kHostAppMaps | (c.maps_text ? kHostAppMapsText : 0);
@@ -491,6 +502,7 @@ void Server::host_reader(const std::shared_ptr<Host>& h) {
       // request is answered, never dropped.
       h->busy[m.header.tag - 1] = true;
       h->requests.push_back(std::move(m));
+      ring(*h);
     } else {
       std::fprintf(stderr, "nsgx-monitor: enclave host %d broke the protocol (request tag %u); stopping it\n",
                    h->pid, m.header.tag);
@@ -513,18 +525,72 @@ void Server::host_reader(const std::shared_ptr<Host>& h) {
   host_lost(*h);
 }
 
-void Server::host_worker(std::shared_ptr<Host> h) {
+// Serves the host's requests one at a time, from the channel (queued by
+// host_reader) and from the request board, and sleeps on the board's
+// doorbell, which both ring (ring(), the host's board_rpc). A doorbell the
+// host keeps changing only keeps this thread busy with that host; one it
+// resets to the value seen here (so that a ring is missed) only delays the
+// host's own requests, and the timeout bounds that for the channel's and
+// for stop_host's.
+void Server::host_worker(const std::shared_ptr<Host>& h) {
   for (;;) {
-    Message m;
+    const std::uint32_t bell = h->bell->doorbell.load(std::memory_order_seq_cst);
+    bool served = false;
     {
-      std::unique_lock lock(h->mu);
-      h->cv.wait(lock, [&] { return !h->requests.empty() || h->closed; });
-      if (h->requests.empty()) return;
-      m = std::move(h->requests.front());
-      h->requests.pop_front();
+      Message m;
+      {
+        std::lock_guard lock(h->mu);
+        if (h->closed) return;
+        if (!h->requests.empty()) {
+          m = std::move(h->requests.front());
+          h->requests.pop_front();
+          served = true;
+        }
+      }
+      if (served) serve_host_request(*h, m);
     }
-    serve_host_request(*h, m);
+    for (std::uint32_t i = 0; i < h->board_served.size(); ++i) {
+      const std::uint32_t r = h->board[i].request.load(std::memory_order_acquire);
+      if (r == h->board_served[i]) continue;
+      h->board_served[i] = r;
+      serve_board_request(*h, i, r);
+      served = true;
+    }
+    if (!served)
+      (void)wait_change(h->bell->doorbell, bell, h->bell->monitor_sleeping, options_.spin, 100, 0, &h->board_spin);
   }
+}
+
+// Wakes the host's worker thread (a request queued, or the host stopping).
+void Server::ring(Host& h) {
+  if (h.bell == nullptr) return;
+  h.bell->doorbell.fetch_add(1, std::memory_order_seq_cst);
+  (void)futex(&h.bell->doorbell, FUTEX_WAKE, 1);
+}
+
+// One request from slot `i` of the board, number `number`: copied out once,
+// served as the same op on the channel would be, answered in the slot.
+void Server::serve_board_request(Host& h, std::uint32_t i, std::uint32_t number) {
+  BoardSlot& slot = h.board[i];
+  Op op;
+  std::uint32_t size;
+  std::memcpy(&op, &slot.op, sizeof op);
+  std::memcpy(&size, &slot.size, sizeof size);
+  Reply rep{};
+  std::vector<std::uint8_t> tail;
+  if ((op != Op::kFault && op != Op::kEaccept && op != Op::kEacceptcopy && op != Op::kEmodpe) ||
+      size > sizeof slot.body) {
+    rep.err = -ENOSYS;
+  } else {
+    std::vector<std::uint8_t> body(size);
+    std::memcpy(body.data(), slot.body, size);
+    rep = host_request(h, op, body, tail);
+  }
+  std::int32_t prot = 0;
+  if (tail.size() == sizeof prot) std::memcpy(&prot, tail.data(), sizeof prot);
+  std::memcpy(&slot.reply, &rep, sizeof rep);
+  std::memcpy(&slot.prot, &prot, sizeof prot);
+  publish(slot.response, number, slot.host_sleeping);
 }
 
 // The host is gone (crashed, killed, or stopped): every thread of the
@@ -560,6 +626,7 @@ void Server::stop_host(Host& h) {
     h.closed = true;
     h.cv.notify_all();
   }
+  ring(h);
   if (h.worker.joinable()) h.worker.join();
   waitpid(h.pid, nullptr, 0);
   close(h.fd);
@@ -577,11 +644,23 @@ void Server::stop_host(Host& h) {
 }
 
 void Server::serve_host_request(Host& h, const Message& m) {
-  Enclave& e = *h.enclave;
-  const std::span<const std::uint8_t> body(m.body);
-  Reply rep{};
   std::vector<std::uint8_t> tail;
-  switch (m.header.op) {
+  const Reply rep = host_request(h, m.header.op, m.body, tail);
+  {
+    // The worker may send its next request as soon as it has this answer.
+    std::lock_guard lock(h.mu);
+    if (m.header.tag >= 1 && m.header.tag <= h.busy.size()) h.busy[m.header.tag - 1] = false;
+  }
+  (void)send_reply(h.fd, m.header, rep, tail);
+  // EGETKEY's key: the host's copy is the only one left. (Not on an empty
+  // tail: explicit_bzero's pointer is declared nonnull — host_request_fuzz.)
+  if (!tail.empty()) explicit_bzero(tail.data(), tail.size());
+}
+
+Reply Server::host_request(Host& h, Op op, std::span<const std::uint8_t> body, std::vector<std::uint8_t>& tail) {
+  Enclave& e = *h.enclave;
+  Reply rep{};
+  switch (op) {
     case Op::kEreport: {
       auto req = parse<EreportReq>(body);
       if (!req) {
@@ -623,9 +702,28 @@ void Server::serve_host_request(Host& h, const Message& m) {
       std::memcpy(&si, req->secinfo, sizeof si);
       std::lock_guard lock(pool_.mutex());
       LeafResult r;
-      if (m.header.op == Op::kEaccept) r = monitor_.eaccept(h.eid, LinearAddr{req->addr}, si);
-      else if (m.header.op == Op::kEmodpe) r = monitor_.emodpe(h.eid, LinearAddr{req->addr}, si);
-      else r = monitor_.eacceptcopy(h.eid, LinearAddr{req->addr}, LinearAddr{req->src}, si);
+      if (op == Op::kEaccept) {
+        r = monitor_.eaccept(h.eid, LinearAddr{req->addr}, si);
+        // EACCEPT of a page the enclave has not got (the library OS accepts
+        // the pages of a mapping as it hands them out): on SGX a #PF that
+        // the kernel's fault handler answers with EAUG, and the EACCEPT runs
+        // again (SDM 38.5.1, sgx_vma_fault()). The host would ask for
+        // exactly that in two more round trips (host_main.cc, page_leaf);
+        // the driver's fault handling runs here instead, under the same
+        // rules (ELRANGE, initialized, the user's EPC quota), and the leaf
+        // runs again once. Whatever it cannot fix is answered as before.
+        if (r.kind == monitor::LeafKind::kPf && (r.address & ~sgx::kPageMask) == (req->addr & ~sgx::kPageMask) &&
+            e.page_locked(r.address).where != driver::DriverEnclave::PageInfo::Where::kResident) {
+          t_serving = &h;
+          const bool added = e.handle_fault_locked(r.address) == 0;
+          t_serving = nullptr;
+          if (added) r = monitor_.eaccept(h.eid, LinearAddr{req->addr}, si);
+        }
+      } else if (op == Op::kEmodpe) {
+        r = monitor_.emodpe(h.eid, LinearAddr{req->addr}, si);
+      } else {
+        r = monitor_.eacceptcopy(h.eid, LinearAddr{req->addr}, LinearAddr{req->src}, si);
+      }
       rep = leaf_reply(r);
       const std::int32_t prot = host_prot_locked(e, req->addr & ~sgx::kPageMask);
       tail.assign(reinterpret_cast<const std::uint8_t*>(&prot), reinterpret_cast<const std::uint8_t*>(&prot) + 4);
@@ -646,14 +744,23 @@ void Server::serve_host_request(Host& h, const Message& m) {
       std::lock_guard lock(pool_.mutex());
       const auto info = e.page_locked(page);
       bool fixed = false;
-      if (info.where != driver::DriverEnclave::PageInfo::Where::kResident) {
+      bool resident = info.where == driver::DriverEnclave::PageInfo::Where::kResident;
+      if (!resident) {
         t_serving = &h;
         fixed = e.handle_fault_locked(page) == 0;
         t_serving = nullptr;
-      } else {
+        resident = fixed && e.page_locked(page).where == driver::DriverEnclave::PageInfo::Where::kResident;
+      }
+      if (resident) {
+        // The page is there (now, or it was): does the EPCM allow the
+        // access? A page just EAUGed is pending and does not: the retried
+        // access would fault again with the SGX bit and ask again, only to
+        // be told this (SDM 37.3: an EPCM violation is a #PF with the SGX
+        // bit) — so it is told at once, one host #PF and one round trip
+        // fewer per first touch.
         const int want = (req->error_code & kI) ? PROT_EXEC : (req->error_code & kW) ? PROT_WRITE : PROT_READ;
-        if ((host_prot_locked(e, page) & want) == 0) code = kSgx | kP | kU | (req->error_code & (kW | kI));
-        else fixed = true;
+        fixed = (host_prot_locked(e, page) & want) != 0;
+        if (!fixed) code = kSgx | kP | kU | (req->error_code & (kW | kI));
       }
       rep.value = fixed ? 1 : 0;
       rep.status = code;
@@ -666,15 +773,7 @@ void Server::serve_host_request(Host& h, const Message& m) {
       break;
   }
   settle_acks();
-  {
-    // The worker may send its next request as soon as it has this answer.
-    std::lock_guard lock(h.mu);
-    if (m.header.tag >= 1 && m.header.tag <= h.busy.size()) h.busy[m.header.tag - 1] = false;
-  }
-  (void)send_reply(h.fd, m.header, rep, tail);
-  // EGETKEY's key: the host's copy is the only one left. (Not on an empty
-  // tail: explicit_bzero's pointer is declared nonnull — host_request_fuzz.)
-  if (!tail.empty()) explicit_bzero(tail.data(), tail.size());
+  return rep;
 }
 
 // ------------------------------------------------------------------ applications

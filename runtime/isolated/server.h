@@ -106,8 +106,12 @@ class Server final : public driver::DriverHooks {
   int do_init(Connection& c, Enclave& e, const Init& in, std::vector<std::uint8_t>& tail, std::uint64_t& tcs_count);
   int start_host(Connection& c, Enclave& e, const Init& in, const std::vector<std::uint64_t>& tcs);
   static void host_reader(const std::shared_ptr<Host>& h);  // h: the reader lambda's own copy
-  void host_worker(std::shared_ptr<Host> h);
+  void host_worker(const std::shared_ptr<Host>& h);         // h: the worker lambda's own copy
   void serve_host_request(Host& h, const Message& m);
+  void serve_board_request(Host& h, std::uint32_t slot, std::uint32_t number);
+  // A host's request (channel or board): the reply, and its tail in `tail`.
+  Reply host_request(Host& h, Op op, std::span<const std::uint8_t> body, std::vector<std::uint8_t>& tail);
+  static void ring(Host& h);
   static void host_lost(Host& h);
   void stop_host(Host& h);
   int host_prot_locked(Enclave& e, std::uint64_t addr);

@@ -75,6 +75,26 @@
 #define EFL 17
 #define FPREGS 224
 
+/* One 16-byte stub per thread slot, GATE_STUBS of them from \name to
+ * \name\()_end: stub i loads i into R11 and jumps to \common, so that the
+ * common part finds its slot from the address it was reached at. */
+.macro SLOT_STUBS name, common
+	.globl \name
+	.globl \name\()_end
+	.type \name, @function
+	.p2align 4
+\name:
+	.set gate_index, 0
+	.rept GATE_STUBS
+	mov	$gate_index, %r11d
+	jmp	\common
+	.p2align 4
+	.set gate_index, gate_index + 1
+	.endr
+\name\()_end:
+	.size \name, .-\name
+.endm
+
 	.text
 	.globl nsgx_vdso_sgx_enter_enclave
 	.type nsgx_vdso_sgx_enter_enclave, @function
@@ -234,20 +254,7 @@ nsgx_vdso_handle_exception:
 	.cfi_endproc
 	.size nsgx_vdso_sgx_enter_enclave, .-nsgx_vdso_sgx_enter_enclave
 
-	.globl nsgx_inproc_gates
-	.globl nsgx_inproc_gates_end
-	.type nsgx_inproc_gates, @function
-	.p2align 4
-nsgx_inproc_gates:
-	.set gate_index, 0
-	.rept GATE_STUBS
-	mov	$gate_index, %r11d
-	jmp	nsgx_inproc_gate_common
-	.p2align 4
-	.set gate_index, gate_index + 1
-	.endr
-nsgx_inproc_gates_end:
-	.size nsgx_inproc_gates, .-nsgx_inproc_gates
+	SLOT_STUBS nsgx_inproc_gates, nsgx_inproc_gate_common
 
 	.type nsgx_inproc_gate_common, @function
 	.p2align 4
@@ -335,20 +342,7 @@ nsgx_inproc_gate_common:
  * -errno with the record put back; clobbers RCX, RSI, RDI, R8, R9, R11 and
  * the flags. Not an AEX for a signal here: RIP is outside ELRANGE.
  */
-	.globl nsgx_inproc_fs_gates
-	.globl nsgx_inproc_fs_gates_end
-	.type nsgx_inproc_fs_gates, @function
-	.p2align 4
-nsgx_inproc_fs_gates:
-	.set gate_index, 0
-	.rept GATE_STUBS
-	mov	$gate_index, %r11d
-	jmp	nsgx_inproc_fs_gate_common
-	.p2align 4
-	.set gate_index, gate_index + 1
-	.endr
-nsgx_inproc_fs_gates_end:
-	.size nsgx_inproc_fs_gates, .-nsgx_inproc_fs_gates
+	SLOT_STUBS nsgx_inproc_fs_gates, nsgx_inproc_fs_gate_common
 
 	.type nsgx_inproc_fs_gate_common, @function
 	.p2align 4

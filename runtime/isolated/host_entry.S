@@ -85,6 +85,26 @@
 	mov	%rsp, 40(%rdi)
 .endm
 
+/* One 16-byte stub per thread slot, GATE_STUBS of them from \name to
+ * \name\()_end: stub i loads i into R11 and jumps to \common, so that the
+ * common part finds its slot from the address it was reached at. */
+.macro SLOT_STUBS name, common
+	.globl \name
+	.globl \name\()_end
+	.type \name, @function
+	.p2align 4
+\name:
+	.set gate_index, 0
+	.rept GATE_STUBS
+	mov	$gate_index, %r11d
+	jmp	\common
+	.p2align 4
+	.set gate_index, gate_index + 1
+	.endr
+\name\()_end:
+	.size \name, .-\name
+.endm
+
 	.text
 	.globl nsgx_host_enter
 	.type nsgx_host_enter, @function
@@ -134,20 +154,7 @@ nsgx_host_resume_trap:
 	ud2
 	.size nsgx_host_resume, .-nsgx_host_resume
 
-	.globl nsgx_host_gates
-	.globl nsgx_host_gates_end
-	.type nsgx_host_gates, @function
-	.p2align 4
-nsgx_host_gates:
-	.set gate_index, 0
-	.rept GATE_STUBS
-	mov	$gate_index, %r11d
-	jmp	nsgx_host_gate_common
-	.p2align 4
-	.set gate_index, gate_index + 1
-	.endr
-nsgx_host_gates_end:
-	.size nsgx_host_gates, .-nsgx_host_gates
+	SLOT_STUBS nsgx_host_gates, nsgx_host_gate_common
 
 	.type nsgx_host_gate_common, @function
 	.p2align 4
@@ -198,20 +205,7 @@ nsgx_host_gate_common:
 	ud2
 	.size nsgx_host_gate_common, .-nsgx_host_gate_common
 
-	.globl nsgx_host_fs_gates
-	.globl nsgx_host_fs_gates_end
-	.type nsgx_host_fs_gates, @function
-	.p2align 4
-nsgx_host_fs_gates:
-	.set gate_index, 0
-	.rept GATE_STUBS
-	mov	$gate_index, %r11d
-	jmp	nsgx_host_fs_gate_common
-	.p2align 4
-	.set gate_index, gate_index + 1
-	.endr
-nsgx_host_fs_gates_end:
-	.size nsgx_host_fs_gates, .-nsgx_host_fs_gates
+	SLOT_STUBS nsgx_host_fs_gates, nsgx_host_fs_gate_common
 
 	.type nsgx_host_fs_gate_common, @function
 	.p2align 4

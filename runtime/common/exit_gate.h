@@ -36,7 +36,7 @@
  * or -errno (FS unchanged) when the kernel refuses the base. The trusted
  * runtime accepts it, like the gate, only from an accepted offer and only
  * outside ELRANGE, and calls it only through nsgx_set_fs_base
- * (sdk/include/nsgx_fs_gate.h).
+ * (sdk/include/nsgx_first_phase.h).
  *
  * A plain C header, also read by assembly (the trusted runtime includes it).
  */

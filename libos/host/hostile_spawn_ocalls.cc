@@ -6,6 +6,8 @@
 //   wait-pid       a waitpid answers the child's pid + 1 (not a child)
 //   wait-status    a waitpid answers 0x137f (a stopped child, never asked for)
 //   request-short  a started process is given its request one byte short
+//   request-ignore-kill  ... with SIGKILL in its ignored signals (bit 8 of the
+//                  u64 at offset 16, spawn_request.h), which no execve keeps
 //   fork-flip      a fork checkpoint reaches the child with one byte flipped
 //   fork-replay    a fork checkpoint is run a second time, in a second
 //                  child given the first child's confirmation
@@ -102,6 +104,12 @@ int64_t __wrap_libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatus) {
 sgx_status_t __wrap_libos_run_spawned(sgx_enclave_id_t eid, int* retval, const uint8_t* request, size_t len,
                                       int32_t host_pid, int trace) {
   if (fault("request-short") && len > 0) --len;
+  std::vector<uint8_t> changed;
+  if (fault("request-ignore-kill") && len >= 24) {
+    changed.assign(request, request + len);
+    changed[17] |= 1;  // SIGKILL: bit 8 of the ignored set (little endian, from offset 16)
+    request = changed.data();
+  }
   return __real_libos_run_spawned(eid, retval, request, len, host_pid, trace);
 }
 }

@@ -134,6 +134,7 @@ lie spawn-pid "nsgx libos: execve: the host answered pid 1 for the new process: 
 lie wait-pid "waitpid: Input/output error"
 lie wait-status "waitpid: Input/output error"
 lie request-short "nsgx run: the host's spawn request is malformed" "child: exited 126"
+lie request-ignore-kill "nsgx run: the host's spawn request is malformed" "child: exited 126"
 # fork's checkpoint: one byte changed on its way (the child refuses it,
 # the parent's fork answers EAGAIN), and run twice (the second child has
 # no confirmation of its own and refuses; the first runs).

@@ -48,13 +48,14 @@ int switchless_workers() {
 }
 
 // NSGX_LIBOS_SWITCHLESS_FALLBACK: a caller's pauses before it falls back
-// to an ordinary OCALL (1 to 100,000,000; default 1,000).
+// to an ordinary OCALL (1 to 100,000,000; default 1,000); 0 for anything
+// else.
 uint32_t fallback_retries() {
   const char* v = std::getenv("NSGX_LIBOS_SWITCHLESS_FALLBACK");
   if (v == nullptr || *v == 0) return 1000;
   char* end = nullptr;
   const long n = std::strtol(v, &end, 10);
-  return *end == 0 && n >= 1 && n <= 100'000'000 ? static_cast<uint32_t>(n) : 1000;
+  return *end == 0 && n >= 1 && n <= 100'000'000 ? static_cast<uint32_t>(n) : 0;
 }
 
 // Creates the enclave from `image`: at `base` for a fork child, else with
@@ -119,6 +120,10 @@ int main(int argc, char** argv) {
   const int workers = switchless_workers();
   if (workers < 0) {
     std::fprintf(stderr, "nsgx run: NSGX_LIBOS_SWITCHLESS must be a number of workers from 0 to 16\n");
+    return 126;
+  }
+  if (workers > 0 && fallback_retries() == 0) {
+    std::fprintf(stderr, "nsgx run: NSGX_LIBOS_SWITCHLESS_FALLBACK must be a number of pauses from 1 to 100000000\n");
     return 126;
   }
   // A fork child's enclave sits at its parent's base (the program's

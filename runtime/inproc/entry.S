@@ -75,25 +75,7 @@
 #define EFL 17
 #define FPREGS 224
 
-/* One 16-byte stub per thread slot, GATE_STUBS of them from \name to
- * \name\()_end: stub i loads i into R11 and jumps to \common, so that the
- * common part finds its slot from the address it was reached at. */
-.macro SLOT_STUBS name, common
-	.globl \name
-	.globl \name\()_end
-	.type \name, @function
-	.p2align 4
-\name:
-	.set gate_index, 0
-	.rept GATE_STUBS
-	mov	$gate_index, %r11d
-	jmp	\common
-	.p2align 4
-	.set gate_index, gate_index + 1
-	.endr
-\name\()_end:
-	.size \name, .-\name
-.endm
+#include "runtime/common/slot_stubs.h"
 
 	.text
 	.globl nsgx_vdso_sgx_enter_enclave
@@ -254,7 +236,7 @@ nsgx_vdso_handle_exception:
 	.cfi_endproc
 	.size nsgx_vdso_sgx_enter_enclave, .-nsgx_vdso_sgx_enter_enclave
 
-	SLOT_STUBS nsgx_inproc_gates, nsgx_inproc_gate_common
+	SLOT_STUBS nsgx_inproc_gates, nsgx_inproc_gate_common, GATE_STUBS
 
 	.type nsgx_inproc_gate_common, @function
 	.p2align 4
@@ -342,7 +324,7 @@ nsgx_inproc_gate_common:
  * -errno with the record put back; clobbers RCX, RSI, RDI, R8, R9, R11 and
  * the flags. Not an AEX for a signal here: RIP is outside ELRANGE.
  */
-	SLOT_STUBS nsgx_inproc_fs_gates, nsgx_inproc_fs_gate_common
+	SLOT_STUBS nsgx_inproc_fs_gates, nsgx_inproc_fs_gate_common, GATE_STUBS
 
 	.type nsgx_inproc_fs_gate_common, @function
 	.p2align 4

@@ -85,25 +85,7 @@
 	mov	%rsp, 40(%rdi)
 .endm
 
-/* One 16-byte stub per thread slot, GATE_STUBS of them from \name to
- * \name\()_end: stub i loads i into R11 and jumps to \common, so that the
- * common part finds its slot from the address it was reached at. */
-.macro SLOT_STUBS name, common
-	.globl \name
-	.globl \name\()_end
-	.type \name, @function
-	.p2align 4
-\name:
-	.set gate_index, 0
-	.rept GATE_STUBS
-	mov	$gate_index, %r11d
-	jmp	\common
-	.p2align 4
-	.set gate_index, gate_index + 1
-	.endr
-\name\()_end:
-	.size \name, .-\name
-.endm
+#include "runtime/common/slot_stubs.h"
 
 	.text
 	.globl nsgx_host_enter
@@ -154,7 +136,7 @@ nsgx_host_resume_trap:
 	ud2
 	.size nsgx_host_resume, .-nsgx_host_resume
 
-	SLOT_STUBS nsgx_host_gates, nsgx_host_gate_common
+	SLOT_STUBS nsgx_host_gates, nsgx_host_gate_common, GATE_STUBS
 
 	.type nsgx_host_gate_common, @function
 	.p2align 4
@@ -205,7 +187,7 @@ nsgx_host_gate_common:
 	ud2
 	.size nsgx_host_gate_common, .-nsgx_host_gate_common
 
-	SLOT_STUBS nsgx_host_fs_gates, nsgx_host_fs_gate_common
+	SLOT_STUBS nsgx_host_fs_gates, nsgx_host_fs_gate_common, GATE_STUBS
 
 	.type nsgx_host_fs_gate_common, @function
 	.p2align 4

@@ -382,7 +382,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
     close(h->err_fd);
     close(h->fd);
     if (h->debug_fd >= 0) close(h->debug_fd);
-    if (h->threads != nullptr) munmap(h->threads, h->threads_bytes);
+    unmap_thread_table(*h);
     return -EIO;
   };
   // The host first makes itself non-dumpable; only then does it get the
@@ -436,7 +436,6 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
   if (h->debug) {
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, dbg) != 0) {
       close(tfd);
-      munmap(h->threads, h->threads_bytes);
       return fail("no debugging channel");
     }
     h->debug_fd = dbg[0];
@@ -448,10 +447,7 @@ int Server::start_host(Connection& c, Enclave& e, const Init& in, const std::vec
                                  std::span<const int>(fds, nfds));
   close(tfd);
   if (dbg[1] >= 0) close(dbg[1]);
-  if (sent != 0) {
-    munmap(h->threads, h->threads_bytes);
-    return fail("cannot send its memory");
-  }
+  if (sent != 0) return fail("cannot send its memory");
   {
     // Its initial mappings, in runs of equal protection (no acknowledgement).
     std::lock_guard lock(pool_.mutex());
@@ -610,6 +606,13 @@ void Server::host_lost(Host& h) {
   }
 }
 
+void Server::unmap_thread_table(Host& h) {
+  if (h.threads != nullptr) munmap(h.threads, h.threads_bytes);
+  h.threads = nullptr;
+  h.bell = nullptr;
+  h.board = nullptr;
+}
+
 void Server::stop_host(Host& h) {
   {
     // Only this host's entry: a pid the kernel reused for a newer host is that host's.
@@ -638,8 +641,7 @@ void Server::stop_host(Host& h) {
   h.threads_charged = 0;
   // The host is gone: no thread is inside any more.
   epc_.set_thread_table(h.eid, nullptr, 0);
-  if (h.threads != nullptr) munmap(h.threads, h.threads_bytes);
-  h.threads = nullptr;
+  unmap_thread_table(h);
   hosts_.fetch_sub(1);
 }
 

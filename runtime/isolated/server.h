@@ -113,6 +113,9 @@ class Server final : public driver::DriverHooks {
   Reply host_request(Host& h, Op op, std::span<const std::uint8_t> body, std::vector<std::uint8_t>& tail);
   static void ring(Host& h);
   static void host_lost(Host& h);
+  // Unmaps a host's thread table (with the board in it) once: the address
+  // may be another host's table right after.
+  static void unmap_thread_table(Host& h);
   void stop_host(Host& h);
   int host_prot_locked(Enclave& e, std::uint64_t addr);
   static std::uint32_t host_send(Host& h, Op op, std::span<const std::uint8_t> body);

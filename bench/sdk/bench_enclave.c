@@ -46,11 +46,12 @@ long ecall_syscall_trap(void) {
  * it: each round loads the FS base of a block that, like glibc's TCB,
  * starts with a pointer to itself; checks it through %fs; keeps it across
  * a spin (preemption) and, every 8th round, across an exception (AEX saves
- * FS into the SSA frame, ERESUME loads it back); then makes an OCALL, whose
- * return (EENTER) must load the TCS's FS again — the TD's, which also
- * starts with a pointer to itself. Returns `rounds`, -38 when no FS gate
- * was offered, another negative errno from the gate, or -1000 - the check
- * that failed. */
+ * FS into the SSA frame, ERESUME loads it back); then makes an OCALL. Its
+ * return (EENTER with ECMD_ORET) keeps that base where the backend says so
+ * (`oret_keeps_fs`: the isolated backend, runtime/common/exit_gate.h) and
+ * otherwise loads the TCS's — the TD's, which also starts with a pointer to
+ * itself. Returns `rounds`, -38 when no FS gate was offered, another
+ * negative errno from the gate, or -1000 - the check that failed. */
 struct fs_block {
   struct fs_block* self;
   uint64_t marker;
@@ -62,11 +63,16 @@ static uint64_t fs_word(void) {
   return v;
 }
 
-long ecall_fs_gate(uint32_t rounds) {
+long ecall_fs_gate(uint32_t rounds, int oret_keeps_fs) {
   static void* handler;
   if (handler == 0) handler = sgx_register_exception_handler(1, answer_syscall);
   if (handler == 0) return -1;
+  /* An ECALL starts on the TCS's bases, both the TD's, whatever an earlier
+   * ECALL on this TCS left in FS. */
+  uint64_t gs0;
+  __asm__ volatile("mov %%gs:0, %0" : "=r"(gs0));
   const uint64_t td = fs_word();
+  if (td != gs0) return -1007;
   struct fs_block b = {&b, 0x6e7367784653ull};
   for (uint32_t i = 0; i < rounds; ++i) {
     const long r = nsgx_set_fs_base((uint64_t)&b);
@@ -84,7 +90,7 @@ long ecall_fs_gate(uint32_t rounds) {
       if (fs_word() != (uint64_t)&b) return -1004;
     }
     if (ocall_null() != SGX_SUCCESS) return -1005;
-    if (fs_word() != td) return -1006;
+    if (fs_word() != (oret_keeps_fs ? (uint64_t)&b : td)) return -1006;
   }
   return (long)rounds;
 }

@@ -38,6 +38,19 @@
  * outside ELRANGE, and calls it only through nsgx_set_fs_base
  * (sdk/include/nsgx_first_phase.h).
  *
+ * FS at an OCALL's return: a backend may keep, at an EENTER with ECMD_ORET
+ * that follows an exit through the gate, the FS base that exit left
+ * instead of loading the TCS's; every other EENTER loads the TCS's. The
+ * isolated backend does (its worker thread runs no code of the
+ * application's between, so the base never changes there), saving a
+ * library OS two FS-base writes per OCALL; inproc does not (the
+ * application's own code runs between on that thread). Only our trusted
+ * runtime takes the gate, and it reaches its thread data through GS alone,
+ * so nothing of it depends on FS at an ORET; enclave code that set its own
+ * FS (through the FS gate, or an SSA frame for ERESUME) must not assume
+ * either base after an OCALL, and a library OS checks which one it has
+ * (libos/enclave/threads.cc, program_fs_in_effect: %fs:0).
+ *
  * A plain C header, also read by assembly (the trusted runtime includes it).
  */
 #ifndef NSGX_RUNTIME_COMMON_EXIT_GATE_H

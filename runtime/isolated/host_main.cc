@@ -923,6 +923,24 @@ bool hold(Worker& w, std::uint64_t fs, std::uint64_t gs) {
 // again).
 bool hold_bases(Worker& w, const sgx::Tcs& t) { return hold(w, g.cfg.base + t.ofs_base, g.cfg.base + t.ogs_base); }
 
+// The SGX SDK's EENTER command for an OCALL's return (docs/sdk-abi.md).
+constexpr std::uint64_t kEcmdOret = static_cast<std::uint64_t>(-2);
+
+// An OCALL's return to a thread whose exit came through the exit gate
+// keeps the FS base that exit left (runtime/common/exit_gate.h, "FS at an
+// OCALL's return"): only our trusted runtime takes the gate, and it reaches
+// its thread data through GS alone, so the base that is kept is the one
+// the enclave's own code ran on — a library OS's program's — and the two
+// arch_prctl calls (~7,000 cycles each here) that loading the TCS's and
+// then the program's again would cost are saved. Every other entry loads
+// the TCS's, as EENTER does (SDM): an ECALL, an exception's entry, any
+// entry after a trapping EEXIT or an AEX, and every entry of an enclave
+// built by Intel's SDK, which never takes the gate.
+bool hold_entry_bases(Worker& w, const sgx::Tcs& t, std::uint64_t rdi) {
+  if (rdi == kEcmdOret && w.via_gate && w.bases_ok) return hold(w, w.block->header.cur_fs, g.cfg.base + t.ogs_base);
+  return hold_bases(w, t);
+}
+
 [[noreturn]] void worker_loop_held(Worker& w);
 
 void worker_loop(Worker& w) {
@@ -967,7 +985,7 @@ long transition(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
   ThreadSlot& slot = g.threads[w.index];
   slot.inside_tcs.store(w.tcs, std::memory_order_seq_cst);
   if (slot.revoked_tcs.load(std::memory_order_seq_cst) == w.tcs || !is_tcs(w.tcs) ||
-      (op == MailOp::kEenter && !hold_bases(w, *t))) {
+      (op == MailOp::kEenter && !hold_entry_bases(w, *t, in.rdi))) {
     // SDM EENTER/ERESUME: #GP unless the page is a valid TCS (it may have
     // been trimmed since this thread was started for it); or the bases
     // could not be held: a fault below.

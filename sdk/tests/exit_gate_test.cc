@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "bench_u.h"
@@ -27,6 +28,11 @@
 namespace {
 
 std::uint32_t g_ocalls = 0;
+
+bool isolated_backend() {
+  const char* b = std::getenv("NSGX_BACKEND");
+  return b == nullptr || *b == 0 || std::strcmp(b, "isolated") == 0;
+}
 
 struct Counts {
   std::uint64_t gate = 0, trap = 0;
@@ -72,13 +78,20 @@ TEST_F(ExitGate, UsedWhenTheHostOffersIt) {
 }
 
 // The FS gate of the same offer: the enclave loads an FS base of its own
-// and keeps it across preemption and exceptions, and the next EENTER (the
-// OCALL's return) loads the TCS's again (bench_enclave.c, ecall_fs_gate).
-TEST_F(ExitGate, FsGateLoadsTheBaseUntilTheNextEntry) {
+// and keeps it across preemption and exceptions. An OCALL's return keeps
+// it on the isolated backend (the enclave host's worker holds it; the
+// application's thread never runs on it) and loads the TCS's on inproc,
+// where the application's own code runs between (bench_enclave.c,
+// ecall_fs_gate; runtime/common/exit_gate.h).
+TEST_F(ExitGate, FsGateLoadsTheBaseAndAnOcallsReturnKeepsItWhereTheBackendSays) {
   create(nullptr);
   long r = 0;
-  ASSERT_EQ(ecall_fs_gate(eid_, &r, 200), SGX_SUCCESS);
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 200, isolated_backend() ? 1 : 0), SGX_SUCCESS);
   EXPECT_EQ(r, 200);
+  // The last return left the block's base in FS; the next ECALL starts on
+  // the TCS's again (its first check).
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 3, isolated_backend() ? 1 : 0), SGX_SUCCESS);
+  EXPECT_EQ(r, 3);
   // And ordinary calls afterwards, with the TCS's bases.
   calls();
 }
@@ -89,7 +102,7 @@ TEST_F(ExitGate, NoFsGateOffersTheExitGateAlone) {
   const Counts before = counts();
   calls();
   long r = 0;
-  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1), SGX_SUCCESS);
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1, 0), SGX_SUCCESS);
   EXPECT_EQ(r, -38);
   const Counts after = counts();
   EXPECT_EQ(after.gate - before.gate, 102u);  // the 101 exits and the last ECALL's return
@@ -104,7 +117,7 @@ TEST_F(ExitGate, OffMakesEveryExitTrap) {
   EXPECT_EQ(after.trap - before.trap, 101u);
   EXPECT_EQ(after.gate, 0u);
   long r = 0;
-  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1), SGX_SUCCESS);
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1, 0), SGX_SUCCESS);
   EXPECT_EQ(r, -38);  // no FS gate either
 }
 
@@ -118,7 +131,7 @@ TEST_P(HostileGate, RefusedAndTheCallsStillWork) {
   EXPECT_EQ(c.gate, 0u);
   EXPECT_GE(c.trap, 101u);
   long r = 0;
-  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1), SGX_SUCCESS);
+  ASSERT_EQ(ecall_fs_gate(eid_, &r, 1, 0), SGX_SUCCESS);
   EXPECT_EQ(r, -38);  // a refused offer brings no FS gate
 }
 

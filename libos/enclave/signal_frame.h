@@ -63,11 +63,20 @@ struct SigInfo {  // siginfo_t: 128 bytes, the union at 16
       int32_t pid;
       uint32_t uid;
     } kill;
+    struct {
+      int32_t pid;
+      uint32_t uid;
+      int32_t status;
+      int32_t pad;
+      int64_t utime, stime;
+    } child;        // SIGCHLD from a child's end (CLD_*)
     uint64_t addr;  // SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP
     uint8_t bytes[112];
   } u;
 };
-static_assert(sizeof(SigInfo) == 128 && offsetof(SigInfo, u) == 16, "siginfo_t");
+static_assert(sizeof(SigInfo) == 128 && offsetof(SigInfo, u) == 16 && offsetof(SigInfo, u.child.status) == 24 &&
+                  offsetof(SigInfo, u.child.utime) == 32,
+              "siginfo_t (si_status at 24, si_utime at 32)");
 
 // struct rt_sigframe: RSP at the handler's first instruction points at
 // `pretcode`, so its `ret` lands in the restorer, whose rt_sigreturn finds

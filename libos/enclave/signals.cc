@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <optional>
 #include <string>
 
 #include "libos/enclave/program_entry.h"
@@ -58,7 +59,10 @@ KernelSigaction g_actions[kNsig + 1];  // [sig], under g_sig_lock
 uint64_t g_process_pending = 0;        // kill, the host's requests, the alarm: under g_sig_lock
 int32_t g_process_code[kNsig + 1];     // si_code of each process-pending signal
 int32_t g_process_pid[kNsig + 1];      // its si_pid: the program's own, or 0 (the host's: a sender unknown inside)
-uint64_t* g_host_word = nullptr;       // untrusted: the host's requests (libos_signals_init)
+int32_t g_chld_status = 0;             // SIGCHLD's si_status when its si_code is a child's end (CLD_*)
+// Untrusted, two words (libos_signals_init): the host's requests, one bit
+// per signal, and the latest SIGCHLD's record (child_signal.h).
+uint64_t* g_host_word = nullptr;
 
 // The real-time alarm (ITIMER_REAL), on the monotonic clock, in ns; 0: off.
 SpinLock g_alarm_lock;
@@ -108,14 +112,32 @@ void post_process(int sig, int32_t code, int32_t pid) {
   g_process_pid[sig] = pid;
 }
 
+void post_child_end(const ChildEnd& end) {
+  SpinGuard g(g_sig_lock);
+  if (ignored(kSigchld)) return;
+  g_process_pending |= bit(kSigchld);
+  g_process_code[kSigchld] = end.code;
+  g_process_pid[kSigchld] = end.pid;
+  g_chld_status = end.status;
+}
+
 namespace {
 
 // The host's requests and an expired alarm become pending signals.
 void collect() {
   if (g_host_word != nullptr) {
     const uint64_t asked = __atomic_exchange_n(g_host_word, 0, __ATOMIC_ACQ_REL) & kForwardable;
-    for (int sig = 1; sig <= kNsig; ++sig)
-      if (asked & bit(sig)) post_process(sig, kSiUser, 0);
+    for (int sig = 1; sig <= kNsig; ++sig) {
+      if ((asked & bit(sig)) == 0) continue;
+      // SIGCHLD from a child's end says which child and how, if the host's
+      // record of it is one (parsed: the host may write anything).
+      const std::optional<ChildEnd> end =
+          sig == kSigchld ? parse_child_end(__atomic_exchange_n(g_host_word + 1, 0, __ATOMIC_ACQ_REL)) : std::nullopt;
+      if (end)
+        post_child_end(*end);
+      else
+        post_process(sig, kSiUser, 0);
+    }
   }
   if (__atomic_load_n(&g_alarm_deadline, __ATOMIC_ACQUIRE) == 0) return;
   uint64_t now = 0;
@@ -150,6 +172,7 @@ int take(ProgramThread* t, SigInfo& info) {
     g_process_pending &= ~bit(sig);
     info.code = g_process_code[sig];
     info.u.kill.pid = g_process_pid[sig];
+    if (sig == kSigchld && info.code >= kCldExited && info.code <= kCldDumped) info.u.child.status = g_chld_status;
   }
   return sig;
 }
@@ -818,7 +841,7 @@ void finish_signals() {
 // set once, before the program runs.
 extern "C" void libos_signals_init(uint64_t* word) {
   const auto p = reinterpret_cast<uint64_t>(word);
-  if (word == nullptr || (p & 7) != 0 || !sgx_is_outside_enclave(word, 8) || g_host_word != nullptr) return;
+  if (word == nullptr || (p & 7) != 0 || !sgx_is_outside_enclave(word, 16) || g_host_word != nullptr) return;
   g_host_word = word;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "libos/enclave/child_signal.h"
 #include "libos/enclave/signal_frame.h"
 #include "nsgx_first_phase.h"
 #include "sgx_trts_exception.h"
@@ -102,6 +103,9 @@ void sys_rt_sigreturn(sgx_cpu_context_t& c);
 // kill does; for the library OS's own senders, e.g. SIGCHLD when a child
 // process ends): dropped at once if the program ignores it.
 void post_process(int sig, int32_t code, int32_t pid);
+// Makes SIGCHLD pending for a child's end (child_signal.h): si_code,
+// si_pid and si_status as Linux reports them. Dropped if ignored.
+void post_child_end(const ChildEnd& end);
 
 // At the return of system call `nr` (its answer in c.rax, RIP after the
 // `syscall`): takes the host's requests and the alarm, then delivers one

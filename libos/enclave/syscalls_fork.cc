@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "libos/enclave/child_signal.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/fork_channel.h"
 #include "libos/enclave/program_state.h"
@@ -52,7 +53,6 @@ constexpr uint32_t kMagic = 0x4346534e;  // "NSFC"
 constexpr uint32_t kVersion = 1;
 constexpr uint32_t kEndMagic = 0x2e444e45;  // "END."
 constexpr int kCannotRun = 126;
-constexpr int32_t kPidLimit = 1 << 22;  // PID_MAX_LIMIT (<linux/threads.h>)
 constexpr uint64_t kRedZone = 128;      // the psABI's, below the program's RSP (3.2.2)
 constexpr size_t kMaxCopies = 4096, kMaxPath = 4096;
 constexpr uint32_t kNoCopy = UINT32_MAX;

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "libos/enclave/child_signal.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/shebang.h"
+#include "libos/enclave/signals.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/syscalls_fork.h"
@@ -45,7 +47,6 @@ constexpr uint64_t kPAll = 0, kPPid = 1, kPPgid = 2;
 // Host pids are below Linux's PID_MAX_LIMIT (2^22, <linux/threads.h>); a
 // vfork child that exits without execve never had a host process and gets
 // a number above it.
-constexpr int32_t kPidLimit = 1 << 22;
 constexpr int kMaxChildren = 64;
 
 enum class ChildState : uint8_t { kFree, kRunning, kZombie };
@@ -359,6 +360,8 @@ bool vfork_child_exit(sgx_cpu_context_t& c, uint64_t status, long& r) {
     say("nsgx libos: more than 64 children: a vfork child's status is lost\n");
   }
   vfork_end(t, c);
+  // Its end is the parent's SIGCHLD, as natively (vfork's exit signal).
+  post_child_end(ChildEnd{kCldExited, pid, static_cast<int32_t>(status & 0xff)});
   r = pid;
   return true;
 }

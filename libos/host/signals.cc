@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "libos/enclave/child_signal.h"
 #include "libos_u.h"
 
 namespace nsgx::libos_host {
@@ -35,6 +36,11 @@ void interrupt(siginfo_t* info, void* uc) {
 }
 
 void on_signal(int sig, siginfo_t* info, void* uc) {
+  // A child's end: which child and how, recorded before the request.
+  if (sig == SIGCHLD && info != nullptr &&
+      (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))
+    __atomic_store_n(g_word + 1, nsgx::libos::pack_child_end(info->si_code, info->si_pid, info->si_status),
+                     __ATOMIC_SEQ_CST);
   __atomic_or_fetch(g_word, uint64_t{1} << (sig - 1), __ATOMIC_SEQ_CST);
   interrupt(info, uc);
 }
@@ -58,9 +64,10 @@ bool install(int sig, void (*fn)(int, siginfo_t*, void*), int flags) {
 }  // namespace
 
 bool forward_signals(sgx_enclave_id_t eid) {
-  g_word = static_cast<uint64_t*>(nsgx_untrusted_alloc(sizeof(uint64_t)));
+  // The requests and SIGCHLD's record (libos.edl, child_signal.h).
+  g_word = static_cast<uint64_t*>(nsgx_untrusted_alloc(2 * sizeof(uint64_t)));
   if (g_word == nullptr) return false;
-  *g_word = 0;
+  g_word[0] = g_word[1] = 0;
   g_eid = eid;
   if (!install(kick_signal(), on_kick, SA_RESTART)) return false;
   if (libos_signals_init(eid, g_word) != SGX_SUCCESS) return false;

@@ -324,12 +324,14 @@ static int parent(void) {
 // here does so by hand) has its own table, the parent's survives; and the
 // child's end sends the parent SIGCHLD.
 static volatile sig_atomic_t g_usr1, g_chld;
+static volatile int g_chld_code, g_chld_pid, g_chld_status;  // the first SIGCHLD's siginfo
 static void on_usr1(int s) {
   (void)s;
   g_usr1 = 1;
 }
-static void on_chld(int s) {
-  (void)s;
+static void on_chld(int s, siginfo_t* si, void* uc) {
+  (void)s, (void)uc;
+  if (!g_chld) g_chld_code = si->si_code, g_chld_pid = si->si_pid, g_chld_status = si->si_status;
   g_chld = 1;
 }
 static int handlers_test(void) {
@@ -337,21 +339,26 @@ static int handlers_test(void) {
   memset(&a, 0, sizeof a);
   a.sa_handler = on_usr1;
   sigaction(SIGUSR1, &a, NULL);
-  a.sa_handler = on_chld;
+  a.sa_sigaction = on_chld;
+  a.sa_flags = SA_SIGINFO;
   sigaction(SIGCHLD, &a, NULL);
+  a.sa_flags = 0;
   char* av[] = {(char*)self, "child", "exit", "4", NULL};
   pid_t pid = spawn(NULL, av);
   sigaction(SIGUSR1, NULL, &o);
   printf("after posix_spawn: SIGUSR1's handler kept: %s\n", o.sa_handler == on_usr1 ? "yes" : "no");
   sigaction(SIGCHLD, NULL, &o);
-  printf("after posix_spawn: SIGCHLD's handler kept: %s\n", o.sa_handler == on_chld ? "yes" : "no");
+  printf("after posix_spawn: SIGCHLD's handler kept: %s\n", o.sa_sigaction == on_chld ? "yes" : "no");
   raise(SIGUSR1);
   printf("SIGUSR1 handled: %s\n", g_usr1 ? "yes" : "no");
   for (int i = 0; i < 6000 && !g_chld; ++i) usleep(10000);  // at most 60 s: a hang guard
   printf("SIGCHLD at the child's end: %s\n", g_chld ? "yes" : "no");
+  printf("its siginfo: si_code %s, si_pid the child's: %s, si_status %d\n",
+         g_chld_code == CLD_EXITED ? "CLD_EXITED" : "not CLD_EXITED", g_chld_pid == pid ? "yes" : "no", g_chld_status);
   int st;
   waitpid(pid, &st, 0);
   status_line("child", st);
+  g_chld = 0;
   pid = vfork();
   if (pid == 0) {
     signal(SIGUSR1, SIG_DFL);
@@ -359,6 +366,9 @@ static int handlers_test(void) {
   }
   waitpid(pid, &st, 0);
   status_line("vfork child that reset SIGUSR1", st);
+  for (int i = 0; i < 6000 && !g_chld; ++i) usleep(10000);  // at most 60 s: a hang guard
+  printf("its SIGCHLD: %s, si_code %s, si_pid the child's: %s, si_status %d\n", g_chld ? "yes" : "no",
+         g_chld_code == CLD_EXITED ? "CLD_EXITED" : "not CLD_EXITED", g_chld_pid == pid ? "yes" : "no", g_chld_status);
   sigaction(SIGUSR1, NULL, &o);
   printf("after it: SIGUSR1's handler kept: %s\n", o.sa_handler == on_usr1 ? "yes" : "no");
   g_usr1 = 0;

@@ -65,7 +65,9 @@ done
 
 same handlers handlers
 for want in "after posix_spawn: SIGUSR1's handler kept: yes" "after posix_spawn: SIGCHLD's handler kept: yes" \
-    "SIGUSR1 handled: yes" "SIGCHLD at the child's end: yes" "after it: SIGUSR1's handler kept: yes" \
+    "SIGUSR1 handled: yes" "SIGCHLD at the child's end: yes" \
+    "its siginfo: si_code CLD_EXITED, si_pid the child's: yes, si_status 4" \
+    "its SIGCHLD: yes, si_code CLD_EXITED, si_pid the child's: yes, si_status 5" "after it: SIGUSR1's handler kept: yes" \
     "SIGUSR1 handled again: yes" "child: SIGHUP ignored: yes" "child: SIGUSR1 default: yes" \
     "child: SIGUSR2 blocked: yes, SIGTERM blocked: no"; do
   grep -qF "$want" "$W/handlers.inside" || fail "signal handlers across spawn: no '$want'"

@@ -17,6 +17,12 @@ namespace nsgx::libos {
 constexpr uint64_t kCpuFxsr = uint64_t{1} << 0;    // FXSAVE/FXRSTOR
 constexpr uint64_t kCpuXsave = uint64_t{1} << 1;   // XSAVE/XRSTOR, enabled by the kernel (CR4.OSXSAVE)
 constexpr uint64_t kCpuXsavec = uint64_t{1} << 2;  // XSAVEC (the compacted form)
+// constant_tsc and nonstop_tsc (the TSC ticks at one rate in every
+// P-, C- and T-state), with RDTSC allowed to this process
+// (prctl(PR_GET_TSC)) and the enclave's clock not turned off
+// (NSGX_LIBOS_CLOCK=host): the library OS reads CLOCK_MONOTONIC and
+// CLOCK_REALTIME from the TSC between the host's readings (tsc_clock.h).
+constexpr uint64_t kCpuInvariantTsc = uint64_t{1} << 3;
 
 // libos_cpu_facts' `xfeatures`: the state components the kernel enables
 // for user code (arch_prctl(ARCH_GET_XCOMP_SUPP), Linux's

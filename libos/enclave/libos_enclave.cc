@@ -42,6 +42,7 @@
 #include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_spawn.h"
+#include "libos/enclave/syscalls_time.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos/enclave/xstate.h"
@@ -222,6 +223,7 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
     nsgx::libos::first_touch_counts(faults, pages);
     say("nsgx libos: zero-fill on demand: " + std::to_string(faults) + " first touches, " + std::to_string(pages) +
         " pages accepted\n");
+    say("nsgx libos: " + nsgx::libos::clock_describe() + "\n");
   }
   return status;
 }

@@ -4,12 +4,16 @@
 #include <errno.h>
 #include <string.h>
 
+#include <optional>
 #include <string>
 
+#include "libos/enclave/cpu_facts.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/threads.h"
+#include "libos/enclave/tsc_clock.h"
+#include "libos/enclave/xstate.h"
 
 namespace nsgx::libos {
 namespace {
@@ -25,6 +29,27 @@ constexpr int64_t kTicksPerSecond = 100;
 
 struct timespec g_last[8];  // per clock id < 8, the latest answer given (under g_clock_lock)
 SpinLock g_clock_lock;      // a leaf (spin_lock.h)
+
+// The enclave's clock (tsc_clock.h): CLOCK_REALTIME and CLOCK_MONOTONIC
+// (and MONOTONIC_COARSE, answered as MONOTONIC: a coarse clock may be as
+// fine as it likes) read from the TSC between the host's readings, where
+// the host claims an invariant TSC (cpu_facts.h). The others always ask
+// the host: MONOTONIC_RAW and BOOTTIME run at other rates or jump
+// (suspend), and CPU times are the host's to know. Under g_clock_lock.
+TscClock g_tsc_real, g_tsc_mono;
+uint64_t g_tsc_answers = 0, g_host_answers = 0;  // --trace's counts (under g_clock_lock)
+
+TscClock* tsc_clock_of(int clk) {
+  if ((host_cpu_flags() & kCpuInvariantTsc) == 0) return nullptr;
+  if (clk == kRealtime) return &g_tsc_real;
+  if (clk == kMonotonic || clk == kMonotonicCoarse) return &g_tsc_mono;
+  return nullptr;
+}
+
+int64_t ns_of(const struct timespec& ts) { return ts.tv_sec * 1000000000ll + ts.tv_nsec; }
+struct timespec timespec_of(int64_t ns) {
+  return {static_cast<time_t>(ns / 1000000000ll), static_cast<long>(ns % 1000000000ll)};
+}
 
 bool earlier(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
@@ -66,21 +91,44 @@ long clock_checked(int clk, struct timespec& ts) {
   // had. Refusing it instead (as until 2026-12-06) failed fio's clock
   // (docs/libos.md, "fio").
   const bool shared = system_wide_monotonic(clk);
+  TscClock* const tsc = tsc_clock_of(clk);
   struct timespec before = {0, 0};
-  if (shared) {
+  if (shared || tsc != nullptr) {
     SpinGuard g(g_clock_lock);
     before = g_last[clk];
+    if (tsc != nullptr) {
+      // Between the host's readings: the TSC's, never before the last
+      // answer (the TSC's rate is measured, so it may run a little fast or
+      // slow until the next reading sets it right).
+      if (const std::optional<int64_t> ns = tsc->at(libos_rdtsc())) {
+        ts = timespec_of(*ns);
+        if (earlier(ts, g_last[clk])) ts = g_last[clk];
+        g_last[clk] = ts;
+        ++g_tsc_answers;
+        return 0;
+      }
+    }
   }
   ProgramThread* self = clk == kThreadCpu ? this_thread() : nullptr;
   ts = {0, 0};
+  const uint64_t tsc0 = tsc != nullptr ? libos_rdtsc() : 0;
   if (::clock_gettime(static_cast<clockid_t>(clk), &ts) != 0) return err(errno);  // form checked by nsgx_tposix
-  if (shared) {
+  const uint64_t tsc1 = tsc != nullptr ? libos_rdtsc() : 0;
+  if (shared || tsc != nullptr) {
     SpinGuard g(g_clock_lock);
-    if (earlier(ts, before)) {
+    if (shared && earlier(ts, before)) {
       if (g_program.trace) say("nsgx libos: clock " + std::to_string(clk) + ": the host's answer went back: EIO\n");
       return err(EIO);
     }
-    if (earlier(ts, g_last[clk])) ts = g_last[clk];  // overlapped a later reading (above)
+    if (tsc != nullptr) {
+      tsc->add(tsc0, tsc1, ns_of(ts));
+      ++g_host_answers;
+    }
+    // A reading that overlapped a later one (above); and REALTIME never
+    // before what the TSC answered, unless the host's clock stepped back
+    // by more than the TSC's error could be (settimeofday, an NTP step).
+    constexpr int64_t kStepNs = 10'000'000;
+    if (earlier(ts, g_last[clk]) && (shared || ns_of(g_last[clk]) - ns_of(ts) < kStepNs)) ts = g_last[clk];
     g_last[clk] = ts;
   } else if (self != nullptr) {
     // The thread's own CPU time: only this thread reads its record.
@@ -91,6 +139,23 @@ long clock_checked(int clk, struct timespec& ts) {
     self->last_cpu = ts;
   }
   return 0;
+}
+
+std::string clock_describe() {
+  if ((host_cpu_flags() & kCpuInvariantTsc) == 0)
+    return "clock readings: all from the host (it reports no invariant TSC, or NSGX_LIBOS_CLOCK=host)";
+  uint64_t tsc, host, mult;
+  {
+    SpinGuard g(g_clock_lock);
+    tsc = g_tsc_answers, host = g_host_answers, mult = g_tsc_mono.mult();
+  }
+  std::string rate = "not measured";
+  if (mult != 0) {
+    const uint64_t mhz = ((uint64_t{1} << 32) * 1000) / mult;  // ticks per µs
+    rate = std::to_string(mhz) + " MHz";
+  }
+  return "clock readings: " + std::to_string(tsc) + " from the TSC, " + std::to_string(host) + " from the host (TSC " +
+         rate + ")";
 }
 
 long sys_clock_gettime(int64_t clk, uint64_t out) {

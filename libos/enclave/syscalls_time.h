@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <string>
+
 namespace nsgx::libos {
 
 // clock_gettime: the host's answer for clocks 0–11. MONOTONIC,
@@ -28,6 +30,10 @@ namespace nsgx::libos {
 long sys_clock_gettime(int64_t clk, uint64_t out);
 // The same for the library OS's own use (`ts` in enclave memory); 0 or -errno.
 long clock_checked(int clk, struct timespec& ts);
+// One line for --trace: how many readings of REALTIME and MONOTONIC the
+// enclave's clock answered from the TSC and how many the host did
+// (tsc_clock.h), or that the host reports no invariant TSC.
+std::string clock_describe();
 // time(2), gettimeofday(2): CLOCK_REALTIME (timezone UTC).
 long sys_time(uint64_t tloc);
 long sys_gettimeofday(uint64_t tv, uint64_t tz);

@@ -70,6 +70,25 @@ libos_xstate_restore:
 	.size libos_xstate_restore, . - libos_xstate_restore
 libos_xstate_end:
 
+/* uint64_t libos_rdtsc(void): the TSC, after every earlier load (LFENCE;
+ * RDTSC, as the vDSO's ordered read) — for the enclave's clock
+ * (tsc_clock.h), only where the host claims an invariant TSC (cpu_facts.h).
+ * A #UD (SGX1 hardware) or #GP (CR4.TSD) at its RDTSC is a false claim of
+ * the host's: the trap handler below ends the program with a clear error
+ * (libos_tsc_fault). Clobbers RAX and RDX only. */
+	.globl libos_rdtsc
+	.hidden libos_rdtsc
+	.type libos_rdtsc, @function
+	.p2align 4
+libos_rdtsc:
+	lfence
+libos_rdtsc_insn:
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	ret
+	.size libos_rdtsc, . - libos_rdtsc
+
 /* int libos_xstate_trap_handler(sgx_exception_info_t* info): the second
  * phase's system-call handler as the trusted runtime calls it (psABI).
  * Before any compiled code of the library OS runs, the program's state is
@@ -90,7 +109,13 @@ libos_xstate_trap_handler:
 	push	%r12
 	push	%r13
 	mov	%rdi, %rbx
-	cmpl	$6, 144(%rdi)			/* exception_vector: #UD */
+	mov	136(%rdi), %rax			/* cpu_context.rip */
+	lea	libos_rdtsc_insn(%rip), %rcx
+	cmp	%rcx, %rax
+	jne	2f
+	and	$-16, %rsp
+	call	libos_tsc_fault			/* any exception there: RDTSC cannot run */
+2:	cmpl	$6, 144(%rdi)			/* exception_vector: #UD */
 	jne	1f
 	mov	136(%rdi), %rax			/* cpu_context.rip */
 	lea	libos_xstate_save(%rip), %rcx

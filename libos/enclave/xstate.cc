@@ -68,6 +68,8 @@ bool xstate_init(std::string& why) {
   return true;
 }
 
+uint64_t host_cpu_flags() { return g_host_flags; }
+
 std::string xstate_describe() {
   std::string facts;
   if ((g_host_flags & kCpuFxsr) != 0) facts += " fxsr";
@@ -91,6 +93,15 @@ extern "C" void libos_cpu_facts(uint64_t flags, uint64_t xfeatures) {
 extern "C" void libos_xstate_fault() {
   nsgx::libos::say(std::string("nsgx run: ") + nsgx::libos::mode_name(libos_xstate_mode) +
                    " raised #UD: the host reported a CPU feature this CPU does not have; the program is stopped\n");
+  nsgx::libos::sys_exit_group(nsgx::libos::kCannotRun);
+}
+
+// An exception at libos_rdtsc's RDTSC (xstate.S): the host claimed an
+// invariant TSC that this enclave cannot read (SGX1 hardware, CR4.TSD).
+extern "C" void libos_tsc_fault() {
+  nsgx::libos::say(
+      "nsgx run: RDTSC faulted: the host reported a TSC this enclave cannot read (NSGX_LIBOS_CLOCK=host avoids it); "
+      "the program is stopped\n");
   nsgx::libos::sys_exit_group(nsgx::libos::kCannotRun);
 }
 

@@ -40,6 +40,8 @@ void xstate_host_facts(uint64_t flags, uint64_t xfeatures);
 bool xstate_init(std::string& why);
 // One line for --trace: what was chosen and from what.
 std::string xstate_describe();
+// The host's claims about the CPU (cpu_facts.h kCpu*), as libos_cpu_facts gave them.
+uint64_t host_cpu_flags();
 
 }  // namespace nsgx::libos
 
@@ -60,4 +62,9 @@ int libos_syscall_handler(sgx_exception_info_t* info);
 void libos_finish_signals(void);
 // A #UD inside the helpers: the host claimed an instruction the CPU lacks.
 [[noreturn]] void libos_xstate_fault(void);
+// The TSC (LFENCE; RDTSC), for the enclave's clock (tsc_clock.h); only
+// where the host claims kCpuInvariantTsc. An exception at its RDTSC: the
+// claim was false, libos_tsc_fault ends the program with a clear error.
+uint64_t libos_rdtsc(void);
+[[noreturn]] void libos_tsc_fault(void);
 }

@@ -2,10 +2,12 @@
 #include "libos/host/cpu_facts.h"
 
 #include <asm/prctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,6 +19,7 @@ namespace nsgx::libos_host {
 namespace {
 
 using nsgx::libos::kCpuFxsr;
+using nsgx::libos::kCpuInvariantTsc;
 using nsgx::libos::kCpuXsave;
 using nsgx::libos::kCpuXsavec;
 using nsgx::libos::kXfeatureAvx;
@@ -52,10 +55,25 @@ std::set<std::string> hidden_by_test() {
 
 }  // namespace
 
+ClockChoice clock_choice() {
+  const char* v = std::getenv("NSGX_LIBOS_CLOCK");
+  if (v == nullptr || *v == 0 || std::strcmp(v, "tsc") == 0) return ClockChoice::kTsc;
+  if (std::strcmp(v, "host") == 0) return ClockChoice::kHost;
+  return ClockChoice::kInvalid;
+}
+
 CpuFacts cpu_facts() {
   const std::set<std::string> flags = cpuinfo_flags(), hide = hidden_by_test();
   const auto has = [&](const char* f) { return flags.contains(f) && !hide.contains(f); };
   CpuFacts c;
+  // The enclave's clock (libos/enclave/tsc_clock.h): the kernel's promise
+  // of a TSC at one rate, and RDTSC not turned off for this process (the
+  // enclave host of the isolated backend leaves the kernel's default, on,
+  // as this process does).
+  int tsc_mode = 0;
+  if (has("constant_tsc") && has("nonstop_tsc") && prctl(PR_GET_TSC, &tsc_mode) == 0 && tsc_mode == PR_TSC_ENABLE &&
+      clock_choice() == ClockChoice::kTsc)
+    c.flags |= kCpuInvariantTsc;
   if (has("fxsr")) c.flags |= kCpuFxsr;
   if (has("xsave")) c.flags |= kCpuXsave;
   if (has("xsave") && has("xsavec")) c.flags |= kCpuXsavec;

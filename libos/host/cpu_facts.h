@@ -8,7 +8,7 @@
 namespace nsgx::libos_host {
 
 struct CpuFacts {
-  std::uint64_t flags = 0;      // kCpuFxsr, kCpuXsave, kCpuXsavec
+  std::uint64_t flags = 0;      // kCpuFxsr, kCpuXsave, kCpuXsavec, kCpuInvariantTsc
   std::uint64_t xfeatures = 0;  // the state components the kernel enables for user code
 };
 
@@ -20,5 +20,12 @@ struct CpuFacts {
 // and every component beyond x87/SSE too — so that tests run the fallback
 // paths on a CPU that has everything.
 CpuFacts cpu_facts();
+
+// NSGX_LIBOS_CLOCK: `tsc` (or unset: the default) lets the enclave read its
+// clocks from the TSC between the host's readings where the kernel
+// promises an invariant TSC (kCpuInvariantTsc); `host` makes every reading
+// an OCALL, as before 2026-12-07. Anything else is an error.
+enum class ClockChoice { kTsc, kHost, kInvalid };
+ClockChoice clock_choice();
 
 }  // namespace nsgx::libos_host

@@ -17,6 +17,8 @@
 // enclave is placed at its parent's base (nsgx_create_enclave_at).
 // NSGX_LIBOS_SWITCHLESS_FALLBACK=P: how many pauses a caller waits for a
 // worker before the ordinary OCALL (default 1,000).
+// NSGX_LIBOS_CLOCK=tsc|host: whether the enclave may read its clocks from
+// the TSC between the host's readings (cpu_facts.h; default tsc).
 #include <unistd.h>
 
 #include <csignal>
@@ -149,6 +151,11 @@ int main(int argc, char** argv) {
   // The kernel's view of the CPU's extended-state instructions: the
   // enclave cannot run CPUID (docs/libos.md, "The vector state across a
   // system call").
+  if (nsgx::libos_host::clock_choice() == nsgx::libos_host::ClockChoice::kInvalid) {
+    std::fprintf(stderr, "nsgx run: NSGX_LIBOS_CLOCK must be tsc or host\n");
+    sgx_destroy_enclave(eid);
+    return 126;
+  }
   const nsgx::libos_host::CpuFacts cpu = nsgx::libos_host::cpu_facts();
   st = libos_cpu_facts(eid, cpu.flags, cpu.xfeatures);
   if (st != SGX_SUCCESS) {

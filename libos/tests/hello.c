@@ -6,7 +6,10 @@
  *   hello cost N              TSC cycles per system call (getpid: no OCALL;
  *                             clock_gettime: one OCALL), the median of N
  *   hello cpu N               N million rounds of a CPU-bound loop (xorshift
- *                             and integer division), no system calls */
+ *                             and integer division), no system calls
+ *   hello clock MS            reads CLOCK_MONOTONIC and CLOCK_REALTIME for MS
+ *                             ms: MONOTONIC never goes back, the two advance
+ *                             alike; prints REALTIME's first and last (ns) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -100,6 +103,51 @@ static int cost(int n) {
   return 0;
 }
 
+static long long ns(const struct timespec* t) { return t->tv_sec * 1000000000ll + t->tv_nsec; }
+
+// REALTIME - MONOTONIC at one moment, as an interval: REALTIME read
+// between two MONOTONIC readings (a preemption only widens it).
+struct offset {
+  long long lo, hi;
+};
+static struct offset offset_now(long long* mono) {
+  struct timespec a, r, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  clock_gettime(CLOCK_REALTIME, &r);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  *mono = ns(&b);
+  struct offset o = {ns(&r) - ns(&b), ns(&r) - ns(&a)};
+  return o;
+}
+
+static int clock_check(int ms) {
+  if (ms < 1 || ms > 60000) return 2;
+  struct timespec r0, r;
+  long long m0, m, last, worst = 0, reads = 0;
+  clock_gettime(CLOCK_REALTIME, &r0);
+  const struct offset o0 = offset_now(&m0);
+  last = m0;
+  do {
+    long long before = last;
+    const struct offset o = offset_now(&m);
+    reads += 3;
+    if (m < before) {
+      printf("clock: MONOTONIC went back by %lld ns\n", before - m);
+      return 1;
+    }
+    last = m;
+    // REALTIME - MONOTONIC stays put (no step here): how far the two
+    // intervals lie apart, if they do not overlap.
+    const long long d = o.lo > o0.hi ? o.lo - o0.hi : o0.lo > o.hi ? o0.lo - o.hi : 0;
+    if (d > worst) worst = d;
+  } while (m - m0 < ms * 1000000ll);
+  clock_gettime(CLOCK_REALTIME, &r);
+  printf("clock: %lld readings, MONOTONIC never back, REALTIME and MONOTONIC at most %lld us apart\n", reads,
+         worst / 1000);
+  printf("clock: realtime %lld %lld\n", ns(&r0), ns(&r));
+  return 0;
+}
+
 static int cpu(long millions) {
   unsigned long long x = 88172645463325252ull, acc = 0;
   for (long i = 0; i < millions * 1000000; ++i) {
@@ -115,6 +163,7 @@ static int cpu(long millions) {
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "cpu") == 0) return cpu(atol(argv[2]));
   if (argc == 3 && strcmp(argv[1], "cost") == 0) return cost(atoi(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "clock") == 0) return clock_check(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "basic") == 0) return basic(argc, argv);
   if (argc == 3 && strcmp(argv[1], "open") == 0) {
     int fd = open(argv[2], O_RDONLY);

@@ -93,8 +93,8 @@ static_assert(std::is_trivially_copyable_v<SigFrame>);
 constexpr uint64_t kFxsaveSize = 512;  // FXSAVE's area (SDM Vol. 1, 10.5.1), 16-byte aligned
 
 // Flags and codes (include/uapi/asm-generic/signal.h, siginfo.h).
-constexpr uint64_t kSaSiginfo = 4, kSaOnstack = 0x08000000, kSaRestart = 0x10000000, kSaNodefer = 0x40000000,
-                   kSaResethand = 0x80000000, kSaRestorer = 0x04000000;
+constexpr uint64_t kSaNocldwait = 2, kSaSiginfo = 4, kSaOnstack = 0x08000000, kSaRestart = 0x10000000,
+                   kSaNodefer = 0x40000000, kSaResethand = 0x80000000, kSaRestorer = 0x04000000;
 constexpr int32_t kSsOnstack = 1, kSsDisable = 2;
 constexpr int32_t kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6;
 

@@ -23,6 +23,7 @@
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
+#include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos_t.h"
@@ -112,6 +113,11 @@ void post_process(int sig, int32_t code, int32_t pid) {
   g_process_pid[sig] = pid;
 }
 
+bool children_reaped_automatically() {
+  SpinGuard g(g_sig_lock);
+  return g_actions[kSigchld].handler == 1 || (g_actions[kSigchld].flags & kSaNocldwait) != 0;
+}
+
 void post_child_end(const ChildEnd& end) {
   SpinGuard g(g_sig_lock);
   if (ignored(kSigchld)) return;
@@ -129,6 +135,9 @@ void collect() {
     const uint64_t asked = __atomic_exchange_n(g_host_word, 0, __ATOMIC_ACQ_REL) & kForwardable;
     for (int sig = 1; sig <= kNsig; ++sig) {
       if ((asked & bit(sig)) == 0) continue;
+      // Children that end while SIGCHLD is SIG_IGN or SA_NOCLDWAIT are
+      // reaped now, never zombies (syscalls_spawn.h).
+      if (sig == kSigchld && children_reaped_automatically()) reap_ended_children();
       // SIGCHLD from a child's end says which child and how, if the host's
       // record of it is one (parsed: the host may write anything).
       const std::optional<ChildEnd> end =

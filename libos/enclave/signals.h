@@ -103,6 +103,11 @@ void sys_rt_sigreturn(sgx_cpu_context_t& c);
 // kill does; for the library OS's own senders, e.g. SIGCHLD when a child
 // process ends): dropped at once if the program ignores it.
 void post_process(int sig, int32_t code, int32_t pid);
+// Whether the program's children are reaped at their end, without
+// becoming zombies (sigaction(2): SIGCHLD's action SIG_IGN, or
+// SA_NOCLDWAIT): then wait blocks until every child has ended and fails
+// with ECHILD.
+bool children_reaped_automatically();
 // Makes SIGCHLD pending for a child's end (child_signal.h): si_code,
 // si_pid and si_status as Linux reports them. Dropped if ignored.
 void post_child_end(const ChildEnd& end);

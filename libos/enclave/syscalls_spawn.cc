@@ -254,6 +254,43 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
   return 0;
 }
 
+// The host's answer `r` (a pid) and `st` to a wait for `want` (-1: any):
+// it must name a running child of ours (the one asked for, if one was)
+// with a well-formed status (Iago). Under g_children_lock.
+bool host_answer_ok_locked(int64_t r, int32_t st, int32_t want) {
+  const Child* ch = r > 0 && r < kPidLimit ? child_of(static_cast<int32_t>(r)) : nullptr;
+  if (ch != nullptr && ch->state == ChildState::kRunning && (want <= 0 || r == want) && well_formed_status(st))
+    return true;
+  if (g_program.trace)
+    say("nsgx libos: wait: the host answered pid " + std::to_string(r) + " status " + std::to_string(st) +
+        ", not a child's: EIO\n");
+  return false;
+}
+
+// wait while children are reaped automatically (sys_wait4's comment):
+// every running child that ends is forgotten; ECHILD once none of those
+// asked for runs, 0 for WNOHANG while some do. (Zombies from before
+// SIGCHLD was ignored are answered first, as Linux does: wait_common.)
+long wait_reaping(int32_t want, uint64_t options) {
+  for (;;) {
+    {
+      SpinGuard g(g_children_lock);
+      bool running = false;
+      for (const auto& ch : g_children)
+        running = running || (ch.state == ChildState::kRunning && (want <= 0 || ch.pid == want));
+      if (!running) return err(ECHILD);
+    }
+    int32_t st = 0;
+    int64_t r = 0;
+    if (libos_wait_ocall(&r, want, (options & kWnohang) ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
+    if (r == 0 && (options & kWnohang)) return 0;
+    if (r < 0) return r >= -4095 ? r : err(EIO);
+    SpinGuard g(g_children_lock);
+    if (!host_answer_ok_locked(r, st, want)) return err(EIO);
+    *child_of(static_cast<int32_t>(r)) = Child{};
+  }
+}
+
 long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_status) {
   out_pid = 0;
   // Process groups are not kept: 0 and -pgid wait for any child.
@@ -274,22 +311,15 @@ long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_s
     }
     if (!any) return err(ECHILD);
   }
+  if (children_reaped_automatically()) return wait_reaping(want, options);
   int32_t st = 0;
   int64_t r = 0;
   if (libos_wait_ocall(&r, want, (options & kWnohang) ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
   if (r == 0 && (options & kWnohang)) return 0;
   if (r < 0) return r >= -4095 ? r : err(EIO);
-  // The host's answer must name a running child of ours (the one asked
-  // for, if one was) with a well-formed status (Iago).
   SpinGuard g(g_children_lock);
-  Child* ch = r < kPidLimit ? child_of(static_cast<int32_t>(r)) : nullptr;
-  if (ch == nullptr || ch->state != ChildState::kRunning || (want > 0 && r != want) || !well_formed_status(st)) {
-    if (g_program.trace)
-      say("nsgx libos: wait: the host answered pid " + std::to_string(r) + " status " + std::to_string(st) +
-          ", not a child's: EIO\n");
-    return err(EIO);
-  }
-  *ch = Child{};
+  if (!host_answer_ok_locked(r, st, want)) return err(EIO);
+  *child_of(static_cast<int32_t>(r)) = Child{};
   out_pid = static_cast<int32_t>(r);
   out_status = st;
   return r;
@@ -356,7 +386,9 @@ bool vfork_child_exit(sgx_cpu_context_t& c, uint64_t status, long& r) {
     SpinGuard g(g_children_lock);
     pid = g_next_local_pid++;
   }
-  if (!add_child(pid, ChildState::kZombie, static_cast<int32_t>((status & 0xff) << 8))) {
+  // A zombie until waited for, unless children are reaped automatically.
+  if (!children_reaped_automatically() &&
+      !add_child(pid, ChildState::kZombie, static_cast<int32_t>((status & 0xff) << 8))) {
     say("nsgx libos: more than 64 children: a vfork child's status is lost\n");
   }
   vfork_end(t, c);
@@ -415,6 +447,23 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, u
 }
 
 long sys_getppid() { return g_program.ppid; }
+
+void reap_ended_children() {
+  for (int i = 0; i < kMaxChildren; ++i) {
+    {
+      SpinGuard g(g_children_lock);
+      bool running = false;
+      for (const auto& ch : g_children) running = running || ch.state == ChildState::kRunning;
+      if (!running) return;
+    }
+    int32_t st = 0;
+    int64_t r = 0;
+    if (libos_wait_ocall(&r, -1, 1, &st) != SGX_SUCCESS || r <= 0) return;
+    SpinGuard g(g_children_lock);
+    if (!host_answer_ok_locked(r, st, -1)) return;
+    *child_of(static_cast<int32_t>(r)) = Child{};
+  }
+}
 
 long spawn_kill(int64_t pid, uint64_t sig) {
   if (pid <= 1 || pid >= INT32_MAX) return err(ENOSYS);  // the signals' (own process, groups)

@@ -35,9 +35,19 @@ long sys_execve(sgx_cpu_context_t& c, uint64_t path, uint64_t argv, uint64_t env
 // exit/exit_group of a vfork child: true, the parent resumed in `c`, its
 // answer in `r`; false if this thread runs no vfork child.
 bool vfork_child_exit(sgx_cpu_context_t& c, uint64_t status, long& r);
+// wait4: a child's end from the children table (a vfork child's, or one a
+// signal's reaping kept) or the host's waitpid, checked to name a running
+// child of ours (Iago). While SIGCHLD is SIG_IGN or SA_NOCLDWAIT
+// (children_reaped_automatically), as Linux: the children that end are
+// reaped, and it waits until none is left, then answers ECHILD (WNOHANG:
+// 0 while some run).
 long sys_wait4(int64_t pid, uint64_t status, uint64_t options, uint64_t rusage);
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, uint64_t rusage);
 long sys_getppid();
+// Takes every child that has ended from the host without waiting and
+// forgets it (no zombie): for SIGCHLD's arrival while children are reaped
+// automatically.
+void reap_ended_children();
 // A new child process the host started (a spawn's or a fork's), its pid
 // `r` as the host answered: taken if the kernel could give it and it is
 // neither ours nor a child's already (Iago), else EIO with a message

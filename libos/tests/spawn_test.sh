@@ -73,6 +73,12 @@ for want in "after posix_spawn: SIGUSR1's handler kept: yes" "after posix_spawn:
   grep -qF "$want" "$W/handlers.inside" || fail "signal handlers across spawn: no '$want'"
 done
 
+same noreap noreap
+for want in "SIGCHLD ignored: 70 vfork and 3 posix_spawn children; wait: No child processes" \
+    "SA_NOCLDWAIT: 1 child, its SIGCHLD handled: yes; wait: No child processes"; do
+  grep -qF "$want" "$W/noreap.inside" || fail "children reaped automatically: no '$want'"
+done
+
 same scripts scripts
 for want in "shebang argv: [shebang] [./script1] [a] [b c]" "script1: exited 6" \
     "shebang argv: [shebang] [$W/script1] [./script2] [d]" "script2: exited 6" \

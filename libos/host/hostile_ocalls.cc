@@ -24,9 +24,11 @@
 //   signal-forge   at every clock OCALL, the signal word asks for every
 //                  signal the host may not send (faults, SIGKILL, SIGSTOP,
 //                  SIGALRM, SIGSYS, real-time signals)
+// NSGX_LIBOS_FAULT_LOG=FILE: a line per lie told (signal-forge's so far).
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -50,6 +52,17 @@ namespace {
 bool fault(const char* name) {
   const char* f = std::getenv("NSGX_LIBOS_FAULT");
   return f != nullptr && std::strcmp(f, name) == 0;
+}
+// NSGX_LIBOS_FAULT_LOG=FILE: each lie told is counted there (one line per
+// lie, appended), so that a test knows the lie was told at all — not only
+// that the program's output did not change.
+void told(const char* name) {
+  const char* path = std::getenv("NSGX_LIBOS_FAULT_LOG");
+  if (path == nullptr) return;
+  if (FILE* f = std::fopen(path, "a"); f != nullptr) {
+    std::fprintf(f, "%s\n", name);
+    std::fclose(f);
+  }
 }
 }  // namespace
 
@@ -78,6 +91,7 @@ int64_t __wrap_nsgx_posix_clock_gettime_ocall(int32_t clock, int64_t* sec, int64
     constexpr uint64_t kForged = (1ull << 3) | (1ull << 4) | (1ull << 6) | (1ull << 7) | (1ull << 8) | (1ull << 10) |
                                  (1ull << 13) | (1ull << 18) | (1ull << 30) | (~0ull << 31);
     __atomic_or_fetch(w, kForged, __ATOMIC_SEQ_CST);
+    told("signal-forge");
   }
   return r;
 }

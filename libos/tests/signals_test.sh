@@ -56,11 +56,14 @@ same dyn signals_dyn abort
 # SIGSTOP, SIGALRM, SIGSYS, real-time signals, at every clock OCALL. The
 # enclave takes only what another process could send (kForwardable): the
 # run is the native one (its SIGSEGV and SIGFPE handlers run once each).
-st=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=signal-forge ended timeout 60 "$NSGX" run --enclave "$W/static" -- "$W/signals" \
-  3>&1 > "$W/forge.inside" 2>&1 < /dev/null)
+rm -f "$W/forge.log"
+st=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=signal-forge NSGX_LIBOS_FAULT_LOG="$W/forge.log" ended timeout 60 \
+  "$NSGX" run --enclave "$W/static" -- "$W/signals" 3>&1 > "$W/forge.inside" 2>&1 < /dev/null)
 [ "$st" = "exit 0" ] || fail "signal-forge: $st"
 cmp -s "$W/static-all.native" "$W/forge.inside" || { diff "$W/static-all.native" "$W/forge.inside"; fail "signal-forge: output differs"; }
-echo "signal-forge: $st"
+forged=$(grep -c '^signal-forge$' "$W/forge.log" 2>/dev/null)
+[ "${forged:-0}" -ge 1 ] || fail "signal-forge: the hostile host never told its lie"
+echo "signal-forge: $st (the lie told ${forged:-0} times)"
 
 # Signals from outside, sent to `nsgx run` (natively: to the program): a
 # handled SIGUSR1 and SIGTERM (exit 3), and an unhandled SIGHUP (death by

@@ -267,28 +267,27 @@ bool host_answer_ok_locked(int64_t r, int32_t st, int32_t want) {
   return false;
 }
 
-// wait while children are reaped automatically (sys_wait4's comment):
-// every running child that ends is forgotten; ECHILD once none of those
-// asked for runs, 0 for WNOHANG while some do. (Zombies from before
-// SIGCHLD was ignored are answered first, as Linux does: wait_common.)
-long wait_reaping(int32_t want, uint64_t options) {
-  for (;;) {
-    {
-      SpinGuard g(g_children_lock);
-      bool running = false;
-      for (const auto& ch : g_children)
-        running = running || (ch.state == ChildState::kRunning && (want <= 0 || ch.pid == want));
-      if (!running) return err(ECHILD);
-    }
-    int32_t st = 0;
-    int64_t r = 0;
-    if (libos_wait_ocall(&r, want, (options & kWnohang) ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
-    if (r == 0 && (options & kWnohang)) return 0;
-    if (r < 0) return r >= -4095 ? r : err(EIO);
-    SpinGuard g(g_children_lock);
-    if (!host_answer_ok_locked(r, st, want)) return err(EIO);
-    *child_of(static_cast<int32_t>(r)) = Child{};
-  }
+// Whether a child asked for (`want`; -1: any) is running. Under g_children_lock.
+bool running_locked(int32_t want) {
+  for (const auto& ch : g_children)
+    if (ch.state == ChildState::kRunning && (want <= 0 || ch.pid == want)) return true;
+  return false;
+}
+
+// One wait in the host for `want` (-1: any): the child that ended (its
+// slot freed) with its status, 0 if `nohang` and none has, or -errno
+// (EIO: the host's answer is not a running child's).
+long host_wait(int32_t want, bool nohang, int32_t& status) {
+  int32_t st = 0;
+  int64_t r = 0;
+  if (libos_wait_ocall(&r, want, nohang ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
+  if (r == 0 && nohang) return 0;
+  if (r < 0) return r >= -4095 ? r : err(EIO);
+  SpinGuard g(g_children_lock);
+  if (!host_answer_ok_locked(r, st, want)) return err(EIO);
+  *child_of(static_cast<int32_t>(r)) = Child{};
+  status = st;
+  return r;
 }
 
 long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_status) {
@@ -311,18 +310,24 @@ long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_s
     }
     if (!any) return err(ECHILD);
   }
-  if (children_reaped_automatically()) return wait_reaping(want, options);
-  int32_t st = 0;
-  int64_t r = 0;
-  if (libos_wait_ocall(&r, want, (options & kWnohang) ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
-  if (r == 0 && (options & kWnohang)) return 0;
-  if (r < 0) return r >= -4095 ? r : err(EIO);
-  SpinGuard g(g_children_lock);
-  if (!host_answer_ok_locked(r, st, want)) return err(EIO);
-  *child_of(static_cast<int32_t>(r)) = Child{};
-  out_pid = static_cast<int32_t>(r);
-  out_status = st;
-  return r;
+  const bool nohang = (options & kWnohang) != 0;
+  if (!children_reaped_automatically()) {
+    const long r = host_wait(want, nohang, out_status);
+    if (r > 0) out_pid = static_cast<int32_t>(r);
+    return r;
+  }
+  // Children reaped automatically (sys_wait4's comment): every running
+  // child that ends is forgotten; ECHILD once none of those asked for
+  // runs, 0 for WNOHANG while some do. (Zombies from before SIGCHLD was
+  // ignored were answered above first, as Linux does.)
+  for (;;) {
+    {
+      SpinGuard g(g_children_lock);
+      if (!running_locked(want)) return err(ECHILD);
+    }
+    int32_t st;
+    if (const long r = host_wait(want, nohang, st); r <= 0) return r;
+  }
 }
 
 }  // namespace
@@ -452,16 +457,10 @@ void reap_ended_children() {
   for (int i = 0; i < kMaxChildren; ++i) {
     {
       SpinGuard g(g_children_lock);
-      bool running = false;
-      for (const auto& ch : g_children) running = running || ch.state == ChildState::kRunning;
-      if (!running) return;
+      if (!running_locked(-1)) return;
     }
-    int32_t st = 0;
-    int64_t r = 0;
-    if (libos_wait_ocall(&r, -1, 1, &st) != SGX_SUCCESS || r <= 0) return;
-    SpinGuard g(g_children_lock);
-    if (!host_answer_ok_locked(r, st, -1)) return;
-    *child_of(static_cast<int32_t>(r)) = Child{};
+    int32_t st;
+    if (host_wait(-1, true, st) <= 0) return;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <new>
 #include <string>
 #include <vector>
@@ -269,9 +270,9 @@ bool host_answer_ok_locked(int64_t r, int32_t st, int32_t want) {
 
 // Whether a child asked for (`want`; -1: any) is running. Under g_children_lock.
 bool running_locked(int32_t want) {
-  for (const auto& ch : g_children)
-    if (ch.state == ChildState::kRunning && (want <= 0 || ch.pid == want)) return true;
-  return false;
+  return std::ranges::any_of(g_children, [want](const Child& ch) {
+    return ch.state == ChildState::kRunning && (want <= 0 || ch.pid == want);
+  });
 }
 
 // One wait in the host for `want` (-1: any): the child that ended (its

@@ -75,7 +75,7 @@ libos_xstate_end:
  * (tsc_clock.h), only where the host claims an invariant TSC (cpu_facts.h).
  * A #UD (SGX1 hardware) or #GP (CR4.TSD) at its RDTSC is a false claim of
  * the host's: the trap handler below ends the program with a clear error
- * (libos_tsc_fault). Clobbers RAX and RDX only. */
+ * (libos_tsc_fault); an interrupt there is not. Clobbers RAX and RDX only. */
 	.globl libos_rdtsc
 	.hidden libos_rdtsc
 	.type libos_rdtsc, @function
@@ -109,12 +109,20 @@ libos_xstate_trap_handler:
 	push	%r12
 	push	%r13
 	mov	%rdi, %rbx
-	mov	136(%rdi), %rax			/* cpu_context.rip */
+	/* #UD or #GP at libos_rdtsc's RDTSC: it cannot run here. Only those:
+	 * an interrupt (NSGX_INTERRUPT_VECTOR) may land there too, and is
+	 * the signal path's, as anywhere else. */
+	mov	144(%rdi), %eax			/* exception_vector */
+	cmp	$6, %eax
+	je	3f
+	cmp	$13, %eax
+	jne	2f
+3:	mov	136(%rdi), %rax			/* cpu_context.rip */
 	lea	libos_rdtsc_insn(%rip), %rcx
 	cmp	%rcx, %rax
 	jne	2f
 	and	$-16, %rsp
-	call	libos_tsc_fault			/* any exception there: RDTSC cannot run */
+	call	libos_tsc_fault
 2:	cmpl	$6, 144(%rdi)			/* exception_vector: #UD */
 	jne	1f
 	mov	136(%rdi), %rax			/* cpu_context.rip */

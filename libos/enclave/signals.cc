@@ -24,6 +24,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscalls_spawn.h"
+#include "libos/enclave/syscalls_time.h"
 #include "libos/enclave/threads.h"
 #include "libos/enclave/user_region.h"
 #include "libos_t.h"
@@ -93,9 +94,12 @@ bool ignored(int sig) {
   return h == 1 || (h == 0 && default_ignores(sig));
 }
 
+// The alarm's clock, read at every system call's return while it is armed:
+// the program's own CLOCK_MONOTONIC (syscalls_time.h), so that it costs no
+// OCALL where the enclave's clock answers from the TSC, and never goes back.
 bool monotonic_ns(uint64_t& ns) {
   struct timespec ts;
-  if (::clock_gettime(CLOCK_MONOTONIC, &ts) != 0 || ts.tv_sec < 0) return false;  // form checked by nsgx_tposix
+  if (clock_checked(CLOCK_MONOTONIC, ts) != 0 || ts.tv_sec < 0) return false;
   ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
   return true;
 }

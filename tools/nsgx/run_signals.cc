@@ -13,7 +13,15 @@ namespace {
 
 volatile sig_atomic_t g_child = 0;
 
-void forward(int sig) {
+void forward(int sig, siginfo_t* info, void*) {
+  // Not forwarded: what reached the child too, which would arrive twice —
+  // a terminal's ^C, ^\ and size change go to the whole foreground group
+  // (SI_KERNEL; tty_ioctl(4)), which holds the child unless its program
+  // left it; and the child's own signal: the program's kill of its own
+  // group (kill(0, sig)), which is this process's group too. (SIGHUP
+  // from a hangup may go to this process alone, the session's leader.)
+  const bool terminal = info != nullptr && info->si_code == SI_KERNEL && sig != SIGHUP;
+  if (terminal || (info != nullptr && info->si_code == SI_USER && info->si_pid == g_child)) return;
   if (g_child > 0) (void)kill(g_child, sig);
 }
 
@@ -39,8 +47,8 @@ int run_forwarding(const std::vector<std::string>& argv) {
     (void)sigaction(kForwarded[i], nullptr, &prev[i]);
     if (prev[i].sa_handler == SIG_IGN) continue;  // ignored here, ignored by the child too (inherited across exec)
     struct sigaction a = {};
-    a.sa_handler = forward;
-    a.sa_flags = SA_RESTART;
+    a.sa_sigaction = forward;
+    a.sa_flags = SA_RESTART | SA_SIGINFO;
     (void)sigaction(kForwarded[i], &a, nullptr);
   }
   const pid_t pid = fork();

@@ -617,10 +617,10 @@ long sys_sigaltstack(uint64_t ss, uint64_t oss, uint64_t rsp) {
 }
 
 long sys_kill(int64_t pid, uint64_t sig) {
-  // Only this process exists inside: its pid, its group (0, -1), or -1
-  // ("every process it may signal": here, itself only).
-  if (pid != static_cast<int64_t>(g_program.pid) && pid != 0 && pid != -1 && pid != -static_cast<int64_t>(g_program.pid))
-    return fail(ESRCH);
+  // This process, or -1 ("every process it may signal": here, itself
+  // only). Groups (0, < -1) are syscalls_pgrp.cc's, children
+  // syscalls_spawn.cc's.
+  if (pid != static_cast<int64_t>(g_program.pid) && pid != -1) return fail(ESRCH);
   if (sig == 0) return 0;
   if (!valid(sig)) return fail(EINVAL);
   post_process(static_cast<int>(sig), kSiUser, g_program.pid);

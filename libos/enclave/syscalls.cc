@@ -28,6 +28,7 @@
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
+#include "libos/enclave/syscalls_pgrp.h"
 #include "libos/enclave/syscalls_poll.h"
 #include "libos/enclave/syscalls_shm.h"
 #include "libos/enclave/syscalls_spawn.h"
@@ -130,7 +131,12 @@ enum : long {
   kGetgid = 104,
   kGeteuid = 107,
   kGetegid = 108,
+  kSetpgid = 109,
   kGetppid = 110,
+  kGetpgrp = 111,
+  kSetsid = 112,
+  kGetpgid = 121,
+  kGetsid = 124,
   kRtSigpending = 127,
   kRtSigsuspend = 130,
   kSigaltstack = 131,
@@ -579,9 +585,22 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_wait4(static_cast<int64_t>(a0), a1, a2, a3);
     case kWaitid:
       return sys_waitid(a0, a1, a2, a3, a4);
-    case kKill:  // a child (syscalls_spawn.cc: ENOSYS for any other pid), else this process (signals.cc)
-      if (const long r = spawn_kill(static_cast<int64_t>(a0), a1); r != -ENOSYS) return r;
-      return sys_kill(static_cast<int64_t>(a0), a1);
+    case kKill: {  // a group (syscalls_pgrp.cc), a child (syscalls_spawn.cc), else this process (signals.cc)
+      const auto pid = static_cast<int32_t>(a0);  // pid_t: the kernel reads 32 bits
+      if (pid == 0 || pid < -1) return kill_group(pid, a1);
+      if (const long r = spawn_kill(pid, a1); r != -ENOSYS) return r;
+      return sys_kill(pid, a1);
+    }
+    case kGetpgrp:
+      return sys_getpgid(0);
+    case kGetpgid:
+      return sys_getpgid(static_cast<int64_t>(a0));
+    case kGetsid:
+      return sys_getsid(static_cast<int64_t>(a0));
+    case kSetpgid:
+      return sys_setpgid(static_cast<int64_t>(a0), static_cast<int64_t>(a1));
+    case kSetsid:
+      return sys_setsid();
     case kClone3:
       return fail(ENOSYS);  // glibc then calls clone (threads.cc takes its arguments)
     case kFutex:

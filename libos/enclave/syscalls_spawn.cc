@@ -21,6 +21,7 @@
 #include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_path.h"
+#include "libos/enclave/syscalls_pgrp.h"
 #include "libos/enclave/threads.h"
 #include "libos_t.h"
 
@@ -33,6 +34,7 @@ struct VforkFrame {
   uint64_t mask = 0;         // its signal mask (the child changes the thread's)
   Fd table[kMaxFds];         // the child's descriptors
   KernelSigaction actions[kForkActions];  // the child's sigaction table
+  VforkGroup group;                       // the child's setpgid/setsid, for its execve
 };
 
 namespace {
@@ -255,7 +257,8 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
   return 0;
 }
 
-// The host's answer `r` (a pid) and `st` to a wait for `want` (-1: any):
+// The host's answer `r` (a pid) and `st` to a wait for `want` (-1: any;
+// 0, -pgid: one in a group, which only the host knows):
 // it must name a running child of ours (the one asked for, if one was)
 // with a well-formed status (Iago). Under g_children_lock.
 bool host_answer_ok_locked(int64_t r, int32_t st, int32_t want) {
@@ -268,14 +271,14 @@ bool host_answer_ok_locked(int64_t r, int32_t st, int32_t want) {
   return false;
 }
 
-// Whether a child asked for (`want`; -1: any) is running. Under g_children_lock.
+// Whether a child asked for (`want`; -1, 0, -pgid: any) is running. Under g_children_lock.
 bool running_locked(int32_t want) {
   return std::ranges::any_of(g_children, [want](const Child& ch) {
     return ch.state == ChildState::kRunning && (want <= 0 || ch.pid == want);
   });
 }
 
-// One wait in the host for `want` (-1: any): the child that ended (its
+// One wait in the host for `want` (as waitpid's pid): the child that ended (its
 // slot freed) with its status, 0 if `nohang` and none has, or -errno
 // (EIO: the host's answer is not a running child's).
 long host_wait(int32_t want, bool nohang, int32_t& status) {
@@ -293,14 +296,25 @@ long host_wait(int32_t want, bool nohang, int32_t& status) {
 
 long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_status) {
   out_pid = 0;
-  // Process groups are not kept: 0 and -pgid wait for any child.
-  const int32_t want = pid > 0 ? static_cast<int32_t>(pid) : -1;
-  if (pid > 0 && pid >= INT32_MAX) return err(ECHILD);
+  // pid_t: the kernel reads 32 bits. > 0 that child; -1 any; 0 and
+  // -pgid a child in this process's group or in group pgid, which the
+  // host's waitpid picks (its answer still checked to be a child of ours).
+  auto want = static_cast<int32_t>(pid);
+  if (want == INT32_MIN) return err(ESRCH);  // -INT_MIN is no group (wait4(2))
+  // A vfork child that exited without execve never left this process's
+  // group (its setpgid was for its execve): it answers 0 and -own group.
+  bool zombies_match = want >= -1;
+  if (want < -1) {
+    const long own = own_pgid();
+    if (own < 0) return own;
+    zombies_match = -want == own;
+  }
   {
     SpinGuard g(g_children_lock);
     bool any = false;
     for (auto& ch : g_children) {
       if (ch.state == ChildState::kFree || (want > 0 && ch.pid != want)) continue;
+      if (ch.state == ChildState::kZombie && !zombies_match) continue;
       any = true;
       if (ch.state == ChildState::kZombie) {
         out_pid = ch.pid;
@@ -312,6 +326,7 @@ long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_s
     if (!any) return err(ECHILD);
   }
   const bool nohang = (options & kWnohang) != 0;
+  if (want < -1) want = -pid_to_host(-want);  // the group as the host names it
   if (!children_reaped_automatically()) {
     const long r = host_wait(want, nohang, out_status);
     if (r > 0) out_pid = static_cast<int32_t>(r);
@@ -368,7 +383,11 @@ long sys_execve(sgx_cpu_context_t& c, uint64_t path, uint64_t argv, uint64_t env
     req.pid = 0;  // the host process's
     const std::vector<uint8_t> b = encode_request(req);
     int64_t r = 0;
-    if (libos_spawn_ocall(&r, b.data(), b.size(), fds.data(), fds.size()) != SGX_SUCCESS) return err(EAGAIN);
+    const VforkGroup& grp = t->vfork->group;
+    const int32_t pgroup = grp.pgroup > 0 ? pid_to_host(grp.pgroup) : grp.pgroup;
+    if (libos_spawn_ocall(&r, b.data(), b.size(), fds.data(), fds.size(), pgroup, grp.new_session ? 1 : 0) !=
+        SGX_SUCCESS)
+      return err(EAGAIN);
     if (r < 0) return r >= -4095 ? r : err(EIO);
     if (const long a = adopt_child(r, "execve"); a < 0) return a;
     vfork_end(t, c);
@@ -424,8 +443,10 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, u
     return err(EINVAL);
   (void)kWnowait;
   int64_t pid;
-  if (idtype == kPAll || idtype == kPPgid)  // process groups are not kept (as wait4's)
+  if (idtype == kPAll)
     pid = -1;
+  else if (idtype == kPPgid && id < static_cast<uint64_t>(INT32_MAX))  // 0: this process's group (Linux 5.4)
+    pid = -static_cast<int64_t>(id);
   else if (idtype == kPPid && id > 0 && id < static_cast<uint64_t>(INT32_MAX))
     pid = static_cast<int64_t>(id);
   else
@@ -453,6 +474,11 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, u
 }
 
 long sys_getppid() { return g_program.ppid; }
+
+VforkGroup* vfork_group() {
+  ProgramThread* t = this_thread();
+  return t != nullptr && t->vfork != nullptr ? &t->vfork->group : nullptr;
+}
 
 void reap_ended_children() {
   for (int i = 0; i < kMaxChildren; ++i) {

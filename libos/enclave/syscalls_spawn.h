@@ -22,6 +22,7 @@
 #include <string>
 
 #include "libos/enclave/spawn_request.h"
+#include "libos/enclave/syscalls_pgrp.h"
 #include "sgx_trts_exception.h"
 
 namespace nsgx::libos {
@@ -44,6 +45,9 @@ bool vfork_child_exit(sgx_cpu_context_t& c, uint64_t status, long& r);
 long sys_wait4(int64_t pid, uint64_t status, uint64_t options, uint64_t rusage);
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, uint64_t rusage);
 long sys_getppid();
+// The process group and session this thread's vfork child asked for
+// (syscalls_pgrp.h), or nullptr if the thread runs no vfork child.
+VforkGroup* vfork_group();
 // Takes every child that has ended from the host without waiting and
 // forgets it (no zombie): for SIGCHLD's arrival while children are reaped
 // automatically.

@@ -11,6 +11,8 @@
 //   fork-flip      a fork checkpoint reaches the child with one byte flipped
 //   fork-replay    a fork checkpoint is run a second time, in a second
 //                  child given the first child's confirmation
+//   pgrp-id        getpgid and getsid answer 2^22 (beyond every pid),
+//                  setsid the new session's id + 1 (not the caller's)
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -38,8 +40,10 @@ std::vector<libos_inherited_fd> g_fds;
 }  // namespace
 
 extern "C" {
-int64_t __real_libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds);
+int64_t __real_libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds,
+                                 int32_t pgroup, int32_t new_session);
 int64_t __real_libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatus);
+int64_t __real_libos_pgrp_ocall(int32_t op, int32_t pid, int32_t pgid);
 sgx_status_t __real_libos_run_spawned(sgx_enclave_id_t eid, int* retval, const uint8_t* request, size_t len,
                                       int32_t host_pid, int trace);
 
@@ -89,8 +93,9 @@ int64_t __wrap_libos_fork_confirm_ocall(int32_t pid, const uint8_t* confirm) {
   return r;
 }
 
-int64_t __wrap_libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds) {
-  const int64_t r = __real_libos_spawn_ocall(request, len, fds, nfds);
+int64_t __wrap_libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds,
+                                 int32_t pgroup, int32_t new_session) {
+  const int64_t r = __real_libos_spawn_ocall(request, len, fds, nfds, pgroup, new_session);
   return r > 0 && fault("spawn-pid") ? 1 : r;
 }
 
@@ -99,6 +104,13 @@ int64_t __wrap_libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatus) {
   if (r > 0 && fault("wait-pid")) return r + 1;
   if (r > 0 && fault("wait-status")) *wstatus = 0x137f;
   return r;
+}
+
+int64_t __wrap_libos_pgrp_ocall(int32_t op, int32_t pid, int32_t pgid) {
+  const int64_t r = __real_libos_pgrp_ocall(op, pid, pgid);
+  if (!fault("pgrp-id") || r < 0) return r;
+  if (op == 0 || op == 1) return int64_t{1} << 22;  // getpgid, getsid
+  return op == 3 ? r + 1 : r;                       // setsid
 }
 
 sgx_status_t __wrap_libos_run_spawned(sgx_enclave_id_t eid, int* retval, const uint8_t* request, size_t len,

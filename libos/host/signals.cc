@@ -36,6 +36,10 @@ void interrupt(siginfo_t* info, void* uc) {
 }
 
 void on_signal(int sig, siginfo_t* info, void* uc) {
+  // This process's own kill(): only a group signal the program sent to a
+  // group it is in (syscalls_pgrp.h), which the enclave has posted to
+  // itself already. (raise() and the interrupts are tgkill's, SI_TKILL.)
+  if (info != nullptr && info->si_code == SI_USER && info->si_pid == getpid()) return;
   // A child's end: which child and how, recorded before the request.
   if (sig == SIGCHLD && info != nullptr &&
       (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))

@@ -171,9 +171,11 @@ std::vector<char*> c_argv(const std::vector<std::string>& a) {
 // program's inherited descriptors at their numbers, from their lifted
 // copies `temps` (lift); each of `extra` (descriptor, number) above them
 // — the request, a fork child's channel; every other descriptor from 3
-// up closed. posix_spawn's error, or 0 and *pid.
+// up closed; in process group `pgroup` (-1: this one's, 0: its own) and,
+// if `new_session`, a new session. posix_spawn's error, or 0 and *pid.
 int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds, size_t nfds,
-               const std::vector<int>& temps, std::initializer_list<std::pair<int, int>> extra, pid_t* pid) {
+               const std::vector<int>& temps, std::initializer_list<std::pair<int, int>> extra, pid_t* pid,
+               int32_t pgroup, bool new_session) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
@@ -185,8 +187,20 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
   for (int fd = 3; fd < kRequestFd; ++fd)
     if (!is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
   posix_spawn_file_actions_addclosefrom_np(&fa, highest + 1);
+  // glibc applies POSIX_SPAWN_SETSID before POSIX_SPAWN_SETPGROUP, in the
+  // child before its exec: the order a vfork child's own calls had.
+  posix_spawnattr_t at;
+  posix_spawnattr_init(&at);
+  short flags = 0;
+  if (pgroup >= 0) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&at, pgroup);
+  }
+  if (new_session) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&at, flags);
   std::vector<char*> argv = c_argv(a);
-  const int e = posix_spawn(pid, argv[0], &fa, nullptr, argv.data(), environ);
+  const int e = posix_spawn(pid, argv[0], &fa, &at, argv.data(), environ);
+  posix_spawnattr_destroy(&at);
   posix_spawn_file_actions_destroy(&fa);
   return e;
 }
@@ -227,7 +241,8 @@ using nsgx::libos_host::kFirstSpareFd;
 using nsgx::libos_host::kRequestFd;
 using nsgx::libos_host::neg_errno;
 
-extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds) {
+extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const libos_inherited_fd* fds, size_t nfds,
+                                     int32_t pgroup, int32_t new_session) {
   if (!nsgx::libos_host::valid_fds(fds, nfds)) return -EBADF;
   const int req = nsgx::libos_host::request_file(request, len);
   if (req < 0) return neg_errno();
@@ -238,8 +253,8 @@ extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const l
     return e;
   }
   pid_t pid = -1;
-  const int e =
-      nsgx::libos_host::spawn_host(nsgx::libos_host::host_argv(), fds, nfds, temps, {{req, kRequestFd}}, &pid);
+  const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::host_argv(), fds, nfds, temps, {{req, kRequestFd}}, &pid,
+                                             pgroup, new_session != 0);
   for (int t : temps) close(t);
   close(req);
   return e != 0 ? -static_cast<int64_t>(e) : static_cast<int64_t>(pid);
@@ -263,6 +278,30 @@ extern "C" int64_t libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatu
 }
 
 extern "C" int64_t libos_kill_ocall(int32_t pid, int32_t sig) { return kill(pid, sig) != 0 ? neg_errno() : 0; }
+
+extern "C" int64_t libos_pgrp_ocall(int32_t op, int32_t pid, int32_t pgid) {
+  pid_t r = -1;
+  switch (op) {
+    case 0:
+      r = getpgid(pid);
+      break;
+    case 1:
+      r = getsid(pid);
+      break;
+    case 2:
+      r = setpgid(pid, pgid);
+      break;
+    case 3:
+      r = setsid();
+      break;
+    case 4:
+      r = getpid();
+      break;
+    default:
+      return -EINVAL;
+  }
+  return r < 0 ? neg_errno() : r;
+}
 
 extern "C" int64_t libos_fork_put_ocall(int32_t first, const uint8_t* data, size_t len) {
   using nsgx::libos_host::g_fork_file;
@@ -310,7 +349,8 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
   }
   pid_t pid = -1;
   const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::fork_argv(base), fds, nfds, temps,
-                                             {{file, kRequestFd}, {chan[1], nsgx::libos_host::kForkChannelFd}}, &pid);
+                                             {{file, kRequestFd}, {chan[1], nsgx::libos_host::kForkChannelFd}}, &pid,
+                                             -1, false);  // a fork child starts in its parent's group
   for (int t : temps) close(t);
   close(file);
   close(chan[1]);

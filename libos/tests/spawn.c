@@ -9,6 +9,8 @@
 //   spawn forkthread fork from a second thread while the main one waits
 //   spawn refuse PATH          posix_spawn of PATH (inside: not trusted)
 //   spawn lies       one spawn and wait, under a lying host
+//   spawn groups, grouplies, groupkill, terminal   process groups and
+//                    sessions (groups.c)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "groups.h"
 
 static const char* self;
 
@@ -61,6 +65,7 @@ static int child(int argc, char** argv) {
     return 0;
   }
   if (strcmp(mode, "exit") == 0) return atoi(argv[3]);
+  if (strcmp(mode, "group") == 0) return groups_child(argc, argv);
   if (strcmp(mode, "sigstate") == 0) {  // what execve kept: SIG_IGN and the mask; handlers back to SIG_DFL
     struct sigaction o;
     sigset_t m;
@@ -515,6 +520,10 @@ static int noreap_test(void) {
 int main(int argc, char** argv) {
   self = argv[0];
   if (argc == 2 && strcmp(argv[1], "noreap") == 0) return noreap_test();
+  if (argc == 2 && strcmp(argv[1], "groups") == 0) return groups_test(self);
+  if (argc == 2 && strcmp(argv[1], "grouplies") == 0) return groups_lies();
+  if (argc == 2 && strcmp(argv[1], "groupkill") == 0) return groups_kill_own();
+  if (argc == 3 && strcmp(argv[1], "terminal") == 0) return groups_terminal(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "child") == 0) return child(argc, argv);
   if (argc == 2 && strcmp(argv[1], "exec") == 0) {
     // execve in this process: same pid, fd 5 inherited, fd 6 (O_CLOEXEC) not.

@@ -27,6 +27,7 @@ libos.entrypoint = "$W/spawn"
 sgx.enclave_size = "128M"
 sgx.trusted_files = [ { uri = "file:$W/spawn" }, { uri = "file:$W/helper" }, { uri = "file:$W/script1" },
                       { uri = "file:$W/script2" }, { uri = "file:$W/script3" } ]
+sgx.allowed_files = [ "file:$W/ready" ]
 TOML
 "$NSGX" libos build --manifest "$W/spawn.toml" --out "$W/enc" > "$W/build.log" 2>&1 \
   || { cat "$W/build.log"; echo "FAIL: nsgx libos build"; exit 1; }
@@ -86,6 +87,46 @@ for want in "shebang argv: [shebang] [./script1] [a] [b c]" "script1: exited 6" 
   grep -qF "$want" "$W/scripts.inside" || fail "scripts: no '$want'"
 done
 
+# Process groups and sessions: the ids, posix_spawn's SETPGROUP and
+# SETSID, setpgid after exec, kill and waitpid of a group, kill(0), and
+# daemon(3) (fork, then setsid in the child).
+same groups groups
+for want in "now leads its group: yes, same session: yes" "setsid as a group leader: Operation not permitted" \
+    "the child's group is its pid: yes" "setpgid of the child after its exec: Permission denied" \
+    "waitpid(-its group) answers it: yes" "SETPGROUP child: killed by signal 15" \
+    "child: leads its group: yes, leads a session: yes, in its parent's session: no" \
+    "posix_spawn SETSID|SETPGROUP: Operation not permitted" \
+    "kill(0, SIGUSR1): sent, handled before it returned: yes" "child in this group: killed by signal 10" \
+    "SIGUSR1 handled here: 1 time(s)" \
+    "daemon: leads a new session: yes, leads its group: yes, another session than its parent's: yes"; do
+  grep -qF "$want" "$W/groups.inside" || fail "process groups: no '$want'"
+done
+# kill(0) in the group the run was started in (setsid: a group of its
+# own): `nsgx run` is in that group too, and must not pass the program's
+# own signal back to it (it would arrive twice).
+(cd "$W" && setsid ./spawn groupkill) > "$W/groupkill.native" 2>&1 < /dev/null
+(cd "$W" && timeout 90 setsid "$NSGX" run --enclave "$W/enc" -- ./spawn groupkill) > "$W/groupkill.inside" 2>&1 < /dev/null
+cmp -s "$W/groupkill.native" "$W/groupkill.inside" \
+  || { diff "$W/groupkill.native" "$W/groupkill.inside"; fail "kill(0) in the starting group: output differs"; }
+grep -qF "kill(0, SIGUSR1) in the group it started in: sent, handled 1 time(s)" "$W/groupkill.inside" \
+  || fail "kill(0) in the starting group: not handled once"
+cat "$W/groupkill.inside"
+# A terminal's ^C (script(1) gives the run a terminal, whose foreground
+# group is `nsgx run` and the library OS host): the kernel signals both;
+# `nsgx run` must not forward it again. Typed once the program has set its
+# handler (it creates $W/ready, an allowed file).
+terminal() {  # NAME COMMAND
+  rm -f "$W/ready"
+  ( for _ in $(seq 900); do [ -e "$W/ready" ] && break; sleep 0.1; done; printf '\003'; sleep 3 ) \
+    | timeout 120 script -qec "cd '$W' && exec $2 ./spawn terminal '$W/ready'" /dev/null | tr -d '\r' > "$W/$1"
+}
+terminal terminal.native ""
+terminal terminal.inside "'$NSGX' run --enclave '$W/enc' --"
+for f in terminal.native terminal.inside; do
+  grep -qF "the terminal's SIGINT: handled 1 time(s)" "$W/$f" || { cat "$W/$f"; fail "$f: ^C not handled once"; }
+done
+cat "$W/terminal.inside"
+
 same forkthread forkthread
 grep -qF "thread's fork child sees global 5 stack 300" "$W/forkthread.inside" || fail "fork from a thread: no copy"
 
@@ -130,7 +171,7 @@ for f in other helper; do echo "== refused: $f"; cat "$W/$f.inside"; done
 # refuses a malformed request) and the program goes on.
 lie() {  # FAULT EXPECTED-LINE...
   local f=$1 mode=lies; shift
-  case $f in fork-*) mode=forklies;; esac
+  case $f in fork-*) mode=forklies;; pgrp-*) mode=grouplies;; esac
   (cd "$W" && NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=$f timeout 60 "$NSGX" run --enclave "$W/enc" -- ./spawn $mode) \
     > "$W/lie-$f" 2>&1 < /dev/null || fail "$f: exit status $?"
   for want in "$@" "the program goes on"; do
@@ -148,6 +189,7 @@ lie request-ignore-kill "nsgx run: the host's spawn request is malformed" "child
 # no confirmation of its own and refuses; the first runs).
 lie fork-flip "nsgx run: fork child: the fork checkpoint is not authentic (AES-GCM)" \
   "fork: Resource temporarily unavailable"
+lie pgrp-id "getpgid: Input/output error" "getsid: Input/output error" "setsid: Input/output error"
 lie fork-replay "fork child: exited 8" "nsgx run: fork child: the parent did not confirm this child" \
   "hostile host: the replayed fork child ended with status 126"
 

@@ -1,0 +1,10 @@
+// Process groups and sessions: the spawn test program's part for them
+// (groups.c).
+#pragma once
+
+int groups_test(const char* self);
+// `spawn child group SID`: argc and argv as main's.
+int groups_child(int argc, char** argv);
+int groups_lies(void);
+int groups_kill_own(void);
+int groups_terminal(const char* ready);

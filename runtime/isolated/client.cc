@@ -103,15 +103,16 @@ bool Client::start_private(std::string& why) {
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
   posix_spawn_file_actions_addclosefrom_np(&fa, 4);
-  // In a process group of its own: a signal to this process's group (a
+  // In a session of its own: a signal to this process's group (a
   // terminal's ^C, kill(0, SIGTERM), a shell's kill of the job) is meant
   // for the application, which may handle it; it must not end the monitor
-  // that holds its enclaves. It still ends with this process (its channel
-  // closes).
+  // that holds its enclaves. Without a controlling terminal, its writes
+  // to a terminal's stderr never stop it (SIGTTOU under `stty tostop`, as
+  // a background group's would). It still ends with this process (its
+  // channel closes).
   posix_spawnattr_t at;
   posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&at, 0);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
   pid_t pid;
   const int rc = posix_spawn(&pid, mon.c_str(), &fa, &at, argv.data(), envp.data());
   posix_spawnattr_destroy(&at);

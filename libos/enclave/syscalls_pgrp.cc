@@ -24,6 +24,20 @@ constexpr int32_t kOpGetpgid = 0, kOpGetsid = 1, kOpSetpgid = 2, kOpSetsid = 3, 
 // <linux/signal.h>: the signals a process may send (1..64; 0 only checks).
 constexpr uint64_t kMaxSignal = 64;
 
+// The signals a group kill of the caller's own group sends through the
+// host: those the host catches and forwards (libos/host/signals.cc: HUP,
+// INT, QUIT, USR1, USR2, TERM, CHLD, CONT, URG, WINCH), so that the host
+// can drop its own copy, and SIGKILL and SIGSTOP, which act on the host
+// process as on the program. Any other would act on the host process by
+// its default (SIGALRM would end it, the inproc backend's SIGSEGV would
+// reach its fault handler): those reach this process only.
+constexpr bool through_host(uint64_t sig) {
+  constexpr uint64_t kSet = (1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 9) | (1ULL << 11) | (1ULL << 14) |
+                            (1ULL << 16) | (1ULL << 17) | (1ULL << 22) | (1ULL << 27) |  // bit sig - 1
+                            (1ULL << 8) | (1ULL << 18);                                  // SIGKILL, SIGSTOP
+  return sig == 0 || (sig <= kMaxSignal && ((kSet >> (sig - 1)) & 1) != 0);
+}
+
 // An errno as the kernel gives one (-4095..-1), else EIO.
 long host_errno(int64_t r) { return r < 0 && r >= -4095 ? static_cast<long>(r) : err(EIO); }
 
@@ -116,8 +130,9 @@ long sys_setpgid(int64_t pid, int64_t pgid) {
 
 long sys_setsid() {
   if (VforkGroup* v = vfork_group(); v != nullptr) {
-    // A new process leads no group, so its setsid cannot fail.
-    if (v->new_session) return err(EPERM);  // it leads its session already
+    // A new process leads no group until its setpgid(0, 0) makes it
+    // one, and a group leader may not make a session (setsid(2)).
+    if (v->new_session || v->pgroup == 0) return err(EPERM);
     v->new_session = true;
     v->pgroup = -1;
     return g_program.pid;
@@ -125,29 +140,40 @@ long sys_setsid() {
   int64_t r = 0;
   if (libos_pgrp_ocall(&r, kOpSetsid, 0, 0) != SGX_SUCCESS) return err(EIO);
   if (r < 0) return host_errno(r);
-  // The new session's id is the caller's pid (setsid(2)).
-  const int32_t h = host_self();
+  // The new session's id is the caller's pid (setsid(2)): its pid inside,
+  // but for `nsgx run`'s program, pid 1, whose host pid the host says.
+  const int32_t h = g_program.pid != 1 ? g_program.pid : host_self();
   return h > 0 && r == h ? g_program.pid : refuse("setsid", r);
 }
 
-long own_pgid() { return sys_getpgid(0); }
+long own_host_pgid() {
+  if (VforkGroup* v = vfork_group(); v != nullptr && (v->new_session || v->pgroup >= 0))
+    return err(ESRCH);  // the group it asked for does not exist yet
+  int64_t r = 0;
+  if (libos_pgrp_ocall(&r, kOpGetpgid, 0, 0) != SGX_SUCCESS) return err(EIO);
+  if (r < 0) return host_errno(r);
+  return plausible_id(r) ? static_cast<long>(r) : refuse("getpgid", r);
+}
 
 long kill_group(int64_t pid, uint64_t sig) {
   const int32_t p = as_pid(pid);
   if (p == INT32_MIN) return err(ESRCH);  // -INT_MIN is no group (kill(2))
   if (sig > kMaxSignal) return err(EINVAL);
-  const long own = own_pgid();
+  const long own = own_host_pgid();
   if (own < 0) return own;
-  const int32_t group = p == 0 ? static_cast<int32_t>(own) : -p;  // as the program sees it
-  const int32_t host_group = pid_to_host(group);
-  if (host_group <= 1) return err(ESRCH);  // never the host's kill(-1) or kill(0)
+  // Host ids from here: 0 is the host's own group, as the program's 0 is.
+  // -p >= 2, and no pid but 1 maps to 1: never the host's kill(-1).
+  const int32_t group = p == 0 ? 0 : pid_to_host(-p);
+  if (group == 1 || group < 0) return err(ESRCH);
+  const bool own_group = group == 0 || group == own;
+  if (own_group && !through_host(sig)) return sys_kill(g_program.pid, sig);
   int64_t r = 0;
-  if (libos_kill_ocall(&r, -host_group, static_cast<int32_t>(sig)) != SGX_SUCCESS) return err(EIO);
+  if (libos_kill_ocall(&r, -group, static_cast<int32_t>(sig)) != SGX_SUCCESS) return err(EIO);
   if (r != 0) return r < 0 ? host_errno(r) : err(EIO);
   // This process is in its own group: the signal is posted inside, as
   // kill(getpid(), sig) does, so that it is delivered before this call
   // returns; the host forwards no copy of it (a signal from itself).
-  if (group == own && sig != 0) return sys_kill(g_program.pid, sig);
+  if (own_group && sig != 0) return sys_kill(g_program.pid, sig);
   return 0;
 }
 

@@ -36,14 +36,17 @@ long sys_getsid(int64_t pid);
 long sys_setpgid(int64_t pid, int64_t pgid);
 long sys_setsid();
 
-// This process's group as the program sees it (the host's answer,
-// checked), or -errno.
-long own_pgid();
+// This process's group as the host numbers it (the host's answer,
+// checked), or -errno; ESRCH in a vfork child that asked for another
+// group or session (it exists once its execve has started the process).
+long own_host_pgid();
 // kill(pid, sig) for pid 0 (this process's group) or below -1 (group
 // -pid): the host signals the group. When it is this process's own, the
 // signal is also posted inside (as sys_kill's to itself, delivered before
 // this call returns); the host drops its own copy of the signals it
-// forwards (libos/host/signals.cc), so each arrives once.
+// forwards (libos/host/signals.cc), so each arrives once. A signal the
+// host does not forward, to its own group, reaches this process only
+// (syscalls_pgrp.cc, through_host).
 long kill_group(int64_t pid, uint64_t sig);
 
 }  // namespace nsgx::libos

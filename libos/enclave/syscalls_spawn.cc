@@ -305,7 +305,8 @@ long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_s
   // group (its setpgid was for its execve): it answers 0 and -own group.
   bool zombies_match = want >= -1;
   if (want < -1) {
-    const long own = own_pgid();
+    want = -pid_to_host(-want);  // the group as the host numbers it
+    const long own = own_host_pgid();
     if (own < 0) return own;
     zombies_match = -want == own;
   }
@@ -326,7 +327,6 @@ long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_s
     if (!any) return err(ECHILD);
   }
   const bool nohang = (options & kWnohang) != 0;
-  if (want < -1) want = -pid_to_host(-want);  // the group as the host names it
   if (!children_reaped_automatically()) {
     const long r = host_wait(want, nohang, out_status);
     if (r > 0) out_pid = static_cast<int32_t>(r);
@@ -446,7 +446,7 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t info, uint64_t options, u
   if (idtype == kPAll)
     pid = -1;
   else if (idtype == kPPgid && id < static_cast<uint64_t>(INT32_MAX))  // 0: this process's group (Linux 5.4)
-    pid = -static_cast<int64_t>(id);
+    pid = -static_cast<int64_t>(pid_to_host(static_cast<int32_t>(id)));  // never -1 ("any") for pid 1's group
   else if (idtype == kPPid && id > 0 && id < static_cast<uint64_t>(INT32_MAX))
     pid = static_cast<int64_t>(id);
   else

@@ -84,6 +84,18 @@ static void on_usr1(int s) {
   g_usr1 = g_usr1 + 1;
 }
 
+static volatile sig_atomic_t g_alrm;
+static void on_alrm(int s) {
+  (void)s;
+  g_alrm = g_alrm + 1;
+}
+
+// Waits up to `ms` for more signals, so that a second copy of one would
+// be counted.
+static void linger(int ms) {
+  for (int i = 0; i < ms / 10; ++i) usleep(10000);
+}
+
 int groups_test(const char* self) {
   const pid_t me = getpid();
   // This process: the ids as each call names them.
@@ -152,6 +164,10 @@ int groups_test(const char* self) {
     printf("posix_spawn: %s\n", strerror(e));
     return 1;
   }
+  if (getpgrp() != me) {  // never the group this test was started in (its shell's)
+    printf("not the leader of a group of its own: no kill(0)\n");
+    return 1;
+  }
   const int k = kill(0, SIGUSR1);
   const int handled = g_usr1;
   printf("kill(0, SIGUSR1): %s, handled before it returned: %s\n", k == 0 ? "sent" : strerror(errno),
@@ -160,6 +176,38 @@ int groups_test(const char* self) {
   printf("waitpid(0) answers the child in this group: %s\n", yes(w0 == pid));
   print_status("child in this group", st);
   printf("SIGUSR1 handled here: %d time(s)\n", (int)g_usr1);
+  // A signal the host does not forward (SIGALRM), to this group: handled
+  // here once, and the run goes on (the host's copy would end it).
+  g_alrm = 0;
+  a.sa_handler = on_alrm;
+  sigaction(SIGALRM, &a, NULL);
+  const int ka = kill(0, SIGALRM);
+  linger(300);
+  printf("kill(0, SIGALRM): %s, handled %d time(s)\n", ka == 0 ? "sent" : strerror(errno), (int)g_alrm);
+
+  // A vfork child: setpgid(0, 0) makes it a group leader, whose setsid
+  // fails (EPERM).
+  int vp[2];
+  if (pipe(vp) != 0) return 1;
+  const pid_t v = vfork();
+  if (v == 0) {
+    int ve = 0;
+    if (setpgid(0, 0) != 0)
+      ve = -1;
+    else if (setsid() < 0)
+      ve = errno;
+    (void)!write(vp[1], &ve, sizeof ve);
+    _exit(0);
+  }
+  close(vp[1]);
+  int ve = 0;
+  if (v < 0 || read(vp[0], &ve, sizeof ve) != (ssize_t)sizeof ve) ve = -2;
+  close(vp[0]);
+  if (v > 0) waitpid(v, NULL, 0);
+  printf("a vfork child's setsid after its setpgid(0, 0): %s\n", ve > 0    ? strerror(ve)
+                                                                 : ve == 0 ? "done"
+                                                                           : "no answer");
+
   errno = 0;
   printf("kill of a group with no process: %s\n", kill(-((1 << 22) - 1), 0) < 0 ? strerror(errno) : "sent");
 
@@ -196,19 +244,13 @@ int groups_test(const char* self) {
   return 0;
 }
 
-// Waits up to `ms` for more signals, so that a second copy of one would
-// be counted.
-static void linger(int ms) {
-  for (int i = 0; i < ms / 10; ++i) usleep(10000);
-}
-
 int groups_kill_own(void) {
   struct sigaction a;
   memset(&a, 0, sizeof a);
   a.sa_handler = on_usr1;
   sigaction(SIGUSR1, &a, NULL);
   const int k = kill(0, SIGUSR1);
-  linger(300);
+  linger(1000);
   printf("kill(0, SIGUSR1) in the group it started in: %s, handled %d time(s)\n", k == 0 ? "sent" : strerror(errno),
          (int)g_usr1);
   return 0;
@@ -229,7 +271,7 @@ int groups_terminal(const char* ready) {
   if (f == NULL) return 1;
   fclose(f);
   for (int i = 0; i < 3000 && g_int == 0; ++i) usleep(10000);  // at most 30 s: a hang guard
-  linger(300);
+  linger(1000);
   printf("the terminal's SIGINT: handled %d time(s)\n", (int)g_int);
   return 0;
 }

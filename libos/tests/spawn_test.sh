@@ -97,15 +97,16 @@ for want in "now leads its group: yes, same session: yes" "setsid as a group lea
     "child: leads its group: yes, leads a session: yes, in its parent's session: no" \
     "posix_spawn SETSID|SETPGROUP: Operation not permitted" \
     "kill(0, SIGUSR1): sent, handled before it returned: yes" "child in this group: killed by signal 10" \
-    "SIGUSR1 handled here: 1 time(s)" \
+    "SIGUSR1 handled here: 1 time(s)" "kill(0, SIGALRM): sent, handled 1 time(s)" \
+    "a vfork child's setsid after its setpgid(0, 0): Operation not permitted" \
     "daemon: leads a new session: yes, leads its group: yes, another session than its parent's: yes"; do
   grep -qF "$want" "$W/groups.inside" || fail "process groups: no '$want'"
 done
 # kill(0) in the group the run was started in (setsid: a group of its
 # own): `nsgx run` is in that group too, and must not pass the program's
 # own signal back to it (it would arrive twice).
-(cd "$W" && setsid ./spawn groupkill) > "$W/groupkill.native" 2>&1 < /dev/null
-(cd "$W" && timeout 90 setsid "$NSGX" run --enclave "$W/enc" -- ./spawn groupkill) > "$W/groupkill.inside" 2>&1 < /dev/null
+(cd "$W" && setsid -w ./spawn groupkill) > "$W/groupkill.native" 2>&1 < /dev/null
+(cd "$W" && timeout 90 setsid -w "$NSGX" run --enclave "$W/enc" -- ./spawn groupkill) > "$W/groupkill.inside" 2>&1 < /dev/null
 cmp -s "$W/groupkill.native" "$W/groupkill.inside" \
   || { diff "$W/groupkill.native" "$W/groupkill.inside"; fail "kill(0) in the starting group: output differs"; }
 grep -qF "kill(0, SIGUSR1) in the group it started in: sent, handled 1 time(s)" "$W/groupkill.inside" \

@@ -41,6 +41,9 @@ constexpr uint64_t kMinSigstksz = 2048;
 constexpr long kSysPause = 34, kSysRtSigsuspend = 130;  // never restarted
 constexpr long kSysNanosleep = 35, kSysClockNanosleep = 230;  // never restarted (signal(7))
 constexpr long kSysFutex = 202;                               // restarted only without a timeout
+// After rt_sigreturn, RAX is the interrupted context's, not a result: an
+// EINTR there is no call to restart (Linux: orig_ax -1 after sigreturn).
+constexpr long kSysRtSigreturn = 15;
 constexpr long kNotSyscall = -1;                              // deliver_signals after an interrupt
 constexpr uint64_t kSpareStack = uint64_t{64} * 1024;
 constexpr uint64_t kHandlerStackSpan = uint64_t{256} * 1024, kHandlerStackRoom = 8192;
@@ -814,6 +817,7 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
   }
   collect();
   const uint64_t old_mask = t->sig.suspended ? t->sig.suspend_mask : t->sig.mask;
+  const bool interrupted_call = nr >= 0 && nr != kSysRtSigreturn && static_cast<int64_t>(c.rax) == -EINTR;
   for (;;) {
     SigInfo info;
     const int sig = take(t, info);
@@ -823,9 +827,8 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
       SpinGuard g(g_sig_lock);
       a = actions_of(t)[sig];
     }
-    if (a.handler > 1 && nr >= 0 && static_cast<int64_t>(c.rax) == -EINTR && (a.flags & kSaRestart) &&
-        nr != kSysPause && nr != kSysRtSigsuspend && nr != kSysNanosleep && nr != kSysClockNanosleep &&
-        !(nr == kSysFutex && c.r10 != 0)) {
+    if (a.handler > 1 && interrupted_call && (a.flags & kSaRestart) && nr != kSysPause && nr != kSysRtSigsuspend &&
+        nr != kSysNanosleep && nr != kSysClockNanosleep && !(nr == kSysFutex && c.r10 != 0)) {
       // Interrupted: the handler returns to the `syscall` again (pause
       // and rt_sigsuspend never restart, as on Linux).
       c.rip -= 2;
@@ -840,6 +843,17 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
   if (t->sig.suspended) {
     t->sig.mask = t->sig.suspend_mask;
     t->sig.suspended = false;
+  }
+  // No handler ran for this thread, yet the call answered EINTR: the
+  // host's nudge after another thread took the request
+  // (libos/host/signals.cc), or a signal this thread ignores or blocks.
+  // Linux interrupts no call for those: it is restarted. Not the calls the
+  // library OS itself ends with EINTR only for a deliverable signal, or
+  // when it gives up (a futex wait without a trustworthy clock).
+  if (interrupted_call && nr != kSysPause && nr != kSysRtSigsuspend && nr != kSysNanosleep &&
+      nr != kSysClockNanosleep && nr != kSysFutex) {
+    c.rip -= 2;
+    c.rax = static_cast<uint64_t>(nr);
   }
 }
 

@@ -4,6 +4,9 @@
 // goes on. Never part of nsgx-libos-host.
 //   read-count     a read of fd 0 answers one byte more than asked
 //   read-negative  a read of fd 0 answers -5000 (not an errno)
+//   read-slow      a read of fd 0 waits 2 s before it reads (a slow host,
+//                  not a lie: a signal then lands in the host's code
+//                  before the blocking read, libos/host/signals.cc)
 //   clock-back     CLOCK_MONOTONIC goes back by a second after its first answer
 //   clock-range    a clock answers 2e9 nanoseconds
 //   wake-early     every sleep on an untrusted event (futex waits, nanosleep,
@@ -25,8 +28,10 @@
 //                  signal the host may not send (faults, SIGKILL, SIGSTOP,
 //                  SIGALRM, SIGSYS, real-time signals)
 // NSGX_LIBOS_FAULT_LOG=FILE: a line per lie told (signal-forge's so far).
+#include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +72,14 @@ void told(const char* name) {
 }  // namespace
 
 int64_t __wrap_nsgx_posix_read_ocall(int32_t fd, void* buf, size_t n) {
+  if (fd == 0 && fault("read-slow")) {
+    told("read-slow");
+    struct timespec end {};
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += 2;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, nullptr) == EINTR) {
+    }
+  }
   const int64_t r = __real_nsgx_posix_read_ocall(fd, buf, n);
   if (fd == 0 && fault("read-count")) return static_cast<int64_t>(n) + 1;
   if (fd == 0 && fault("read-negative")) return -5000;

@@ -1,7 +1,10 @@
 // The host's side of the library OS's signals (signals.h).
 #include "libos/host/signals.h"
 
+#include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,14 +28,72 @@ bool g_timer_made = false;
 // one a program's terminal or peer sends).
 int kick_signal() { return SIGRTMIN + 4; }
 
+// A forwarded signal whose handler runs on a thread in the host's own code
+// — an OCALL between the enclave's last look at the request word and the
+// blocking system call it is about to make — would wait until that call
+// returns: a SIGTERM to a program reading an idle pipe, forever. Such a
+// thread is noted here, and the nudger thread sends it nudge_signal()
+// (handled without SA_RESTART, so a blocking call answers EINTR and the
+// OCALL returns) every millisecond until the enclave has taken the
+// request (the word is 0). The library OS restarts a call that answered
+// EINTR without a signal for its thread (libos/enclave/signals.cc).
+int nudge_signal() { return SIGRTMIN + 5; }
+constexpr int kNudgeSlots = 8;
+pid_t g_nudge_tids[kNudgeSlots] = {};  // threads to nudge (0: free)
+uint32_t g_nudge_futex = 0;            // bumped when one is noted
+
+long futex(uint32_t* addr, int op, uint32_t val, const struct timespec* ts) {
+  return syscall(SYS_futex, addr, op, val, ts, nullptr, 0);
+}
+
+// Async-signal-safe: an atomic store and a futex wake.
+void note_for_nudge() {
+  const auto tid = static_cast<pid_t>(syscall(SYS_gettid));
+  for (auto& slot : g_nudge_tids) {
+    pid_t cur = __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
+    if (cur == tid) break;
+    if (cur == 0 && __atomic_compare_exchange_n(&slot, &cur, tid, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) break;
+  }
+  __atomic_add_fetch(&g_nudge_futex, 1, __ATOMIC_RELEASE);
+  (void)futex(&g_nudge_futex, FUTEX_WAKE_PRIVATE, 1, nullptr);
+}
+
+void* nudger(void*) {
+  const pid_t pid = getpid();
+  for (;;) {
+    const uint32_t seen = __atomic_load_n(&g_nudge_futex, __ATOMIC_ACQUIRE);
+    bool any = false;
+    for (auto& slot : g_nudge_tids) {
+      const pid_t tid = __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
+      if (tid == 0) continue;
+      if (__atomic_load_n(g_word, __ATOMIC_ACQUIRE) == 0) {
+        __atomic_store_n(&slot, 0, __ATOMIC_RELEASE);  // taken: nothing to wake it for
+        continue;
+      }
+      any = true;
+      (void)syscall(SYS_tgkill, pid, tid, nudge_signal());
+    }
+    if (any) {
+      const struct timespec ms = {0, 1000000};
+      (void)nanosleep(&ms, nullptr);
+    } else {
+      (void)futex(&g_nudge_futex, FUTEX_WAIT_PRIVATE, seen, nullptr);  // until one is noted
+    }
+  }
+  return nullptr;
+}
+
 // This thread interrupted inside the enclave: re-enter it so that it can
 // deliver a signal to a program thread that computes (docs/libos.md,
 // "Signals": interrupts); sent on to the other threads inside unless this
 // is such a relay.
-void interrupt(siginfo_t* info, void* uc) {
-  (void)nsgx_interrupt_reentry(uc);
+// Whether this thread was inside the enclave (or, isolated, waiting for
+// it) and was made to look.
+bool interrupt(siginfo_t* info, void* uc) {
+  const bool inside = nsgx_interrupt_reentry(uc) != 0;
   const bool relayed = info != nullptr && info->si_code == SI_TKILL && info->si_pid == getpid();
   if (!relayed) (void)nsgx_signal_threads_inside(g_eid, kick_signal());
+  return inside;
 }
 
 void on_signal(int sig, siginfo_t* info, void* uc) {
@@ -46,10 +107,13 @@ void on_signal(int sig, siginfo_t* info, void* uc) {
     __atomic_store_n(g_word + 1, nsgx::libos::pack_child_end(info->si_code, info->si_pid, info->si_status),
                      __ATOMIC_SEQ_CST);
   __atomic_or_fetch(g_word, uint64_t{1} << (sig - 1), __ATOMIC_SEQ_CST);
-  interrupt(info, uc);
+  if (!interrupt(info, uc)) note_for_nudge();
 }
 
-void on_kick(int, siginfo_t* info, void* uc) { interrupt(info, uc); }
+void on_kick(int, siginfo_t* info, void* uc) { (void)interrupt(info, uc); }
+
+// Its arrival is the point (EINTR); inside, the enclave looks, as for a kick.
+void on_nudge(int, siginfo_t*, void* uc) { (void)nsgx_interrupt_reentry(uc); }
 
 bool install(int sig, void (*fn)(int, siginfo_t*, void*), int flags) {
   struct sigaction a = {};
@@ -62,6 +126,7 @@ bool install(int sig, void (*fn)(int, siginfo_t*, void*), int flags) {
   for (const int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGCHLD, SIGCONT, SIGURG, SIGWINCH})
     sigaddset(&a.sa_mask, s);
   sigaddset(&a.sa_mask, kick_signal());
+  sigaddset(&a.sa_mask, nudge_signal());
   return sigaction(sig, &a, nullptr) == 0;
 }
 
@@ -73,7 +138,17 @@ bool forward_signals(sgx_enclave_id_t eid) {
   if (g_word == nullptr) return false;
   g_word[0] = g_word[1] = 0;
   g_eid = eid;
-  if (!install(kick_signal(), on_kick, SA_RESTART)) return false;
+  if (!install(kick_signal(), on_kick, SA_RESTART) || !install(nudge_signal(), on_nudge, 0)) return false;
+  // The nudger takes no signal (it inherits this mask): one delivered
+  // there would interrupt no OCALL.
+  sigset_t all, old;
+  sigfillset(&all);
+  (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_t t;
+  const int e = pthread_create(&t, nullptr, nudger, nullptr);
+  (void)pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (e != 0) return false;
+  (void)pthread_detach(t);
   if (libos_signals_init(eid, g_word) != SGX_SUCCESS) return false;
   // The signals that end a process by default interrupt this process's
   // blocking calls (no SA_RESTART): the OCALL answers EINTR and the

@@ -39,10 +39,7 @@ int groups_child(int argc, char** argv) {
   printf("child: leads its group: %s, leads a session: %s, in its parent's session: %s\n",
          yes(getpgrp() == me && getpgid(0) == me), yes(getsid(0) == me), yes(getsid(0) == sid));
   fflush(stdout);
-  // Until a signal ends it. (pause, not a blocking read: the library OS
-  // can miss a signal that arrives just before a read OCALL blocks,
-  // docs/libos.md "Process groups and sessions".)
-  for (;;) pause();
+  for (;;) pause();  // until a signal ends it
 }
 
 // Starts `self child group SID` with `flags` (pgroup 0) on a pipe for its

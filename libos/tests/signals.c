@@ -370,6 +370,18 @@ int main(int argc, char** argv) {
     printf("SIGTERM from outside\n");
     return 3;
   }
-  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait]\n");
+  if (strcmp(mode, "read") == 0) {  // reads of stdin (signals_test.sh: a slow host)
+    for (;;) {
+      char b[64];
+      const ssize_t n = read(0, b, sizeof b - 1);
+      if (n <= 0) {
+        printf("read: %s\n", n < 0 ? strerror(errno) : "end");
+        return 4;
+      }
+      b[n] = 0;
+      printf("read: %s", b);
+    }
+  }
+  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read]\n");
   return 2;
 }

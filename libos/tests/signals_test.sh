@@ -65,6 +65,35 @@ forged=$(grep -c '^signal-forge$' "$W/forge.log" 2>/dev/null)
 [ "${forged:-0}" -ge 1 ] || fail "signal-forge: the hostile host never told its lie"
 echo "signal-forge: $st (the lie told ${forged:-0} times)"
 
+# A signal that lands in the host's code just before a blocking read (a
+# slow host: every read of stdin waits 2 s before it reads, and the
+# signals arrive then). The host nudges that thread until the enclave has
+# taken them (libos/host/signals.cc): SIGWINCH, ignored, costs the read
+# nothing (the library OS restarts a call interrupted without a handler),
+# and SIGTERM ends the program — before the nudge it waited for input
+# that never came.
+rm -f "$W/slow.log" "$W/in"; mkfifo "$W/in"
+exec 7<>"$W/in"  # the FIFO stays open: a read waits
+NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=read-slow NSGX_LIBOS_FAULT_LOG="$W/slow.log" \
+  "$NSGX" run --enclave "$W/static" -- "$W/signals" read < "$W/in" > "$W/slow.out" 2>&1 &
+slow=$!
+( sleep 90; kill -KILL $slow 2>/dev/null ) & guard=$!
+for _ in $(seq 600); do grep -q '^read-slow$' "$W/slow.log" 2>/dev/null && break; sleep 0.1; done
+grep -q '^read-slow$' "$W/slow.log" || fail "read-slow: the host never read"
+kill -WINCH $slow
+sleep 0.5
+printf 'hello\n' >&7
+for _ in $(seq 600); do grep -q '^read: hello$' "$W/slow.out" && break; sleep 0.1; done
+grep -q '^read: hello$' "$W/slow.out" || { cat "$W/slow.out"; fail "read-slow: SIGWINCH cost the read its data"; }
+sleep 0.5  # the next read has begun: its host waits 2 s before it reads
+kill -TERM $slow
+wait $slow; st=$?
+kill $guard 2>/dev/null; wait $guard 2>/dev/null
+exec 7>&-
+[ "$st" = 143 ] || { cat "$W/slow.out"; fail "read-slow: status $st, not death by SIGTERM (143; 137: it waited for input)"; }
+grep -q "Interrupted" "$W/slow.out" && fail "read-slow: the program saw EINTR"
+echo "read-slow: SIGWINCH then SIGTERM during a slow read: status $st"; cat "$W/slow.out"
+
 # Signals from outside, sent to `nsgx run` (natively: to the program): a
 # handled SIGUSR1 and SIGTERM (exit 3), and an unhandled SIGHUP (death by
 # SIGHUP). The program waits in pause().

@@ -24,15 +24,6 @@
 
 static const char* yes(int c) { return c ? "yes" : "no"; }
 
-static void print_status(const char* what, int st) {
-  if (WIFEXITED(st))
-    printf("%s: exited %d\n", what, WEXITSTATUS(st));
-  else if (WIFSIGNALED(st))
-    printf("%s: killed by signal %d\n", what, WTERMSIG(st));
-  else
-    printf("%s: status %#x\n", what, st);
-}
-
 int groups_child(int argc, char** argv) {
   if (argc != 4) return 99;
   const pid_t me = getpid(), sid = (pid_t)atoi(argv[3]);
@@ -128,7 +119,7 @@ int groups_test(const char* self) {
   int st = 0;
   const pid_t w = waitpid(-pid, &st, 0);
   printf("waitpid(-its group) answers it: %s\n", yes(w == pid));
-  print_status("SETPGROUP child", st);
+  status_line("SETPGROUP child", st);
 
   // posix_spawn into a new session (POSIX_SPAWN_SETSID).
   e = start(self, POSIX_SPAWN_SETSID, &pid);
@@ -139,7 +130,7 @@ int groups_test(const char* self) {
   printf("the child's session is its pid: %s\n", yes(getsid(pid) == pid));
   kill(pid, SIGTERM);
   waitpid(pid, &st, 0);
-  print_status("SETSID child", st);
+  status_line("SETSID child", st);
 
   // Both: the child leads its session, which setpgid refuses (EPERM).
   e = start(self, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETPGROUP, &pid);
@@ -171,7 +162,7 @@ int groups_test(const char* self) {
          yes(handled == 1));
   const pid_t w0 = waitpid(0, &st, 0);
   printf("waitpid(0) answers the child in this group: %s\n", yes(w0 == pid));
-  print_status("child in this group", st);
+  status_line("child in this group", st);
   printf("SIGUSR1 handled here: %d time(s)\n", (int)g_usr1);
   // A signal the host does not forward (SIGALRM), to this group: handled
   // here once, and the run goes on (the host's copy would end it).
@@ -237,7 +228,7 @@ int groups_test(const char* self) {
   printf("%s", n > 0 ? line : "daemon: no line\n");
   close(p[0]);
   waitpid(f, &st, 0);
-  print_status("daemon's parent", st);
+  status_line("daemon's parent", st);
   return 0;
 }
 

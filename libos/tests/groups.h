@@ -6,5 +6,8 @@ int groups_test(const char* self);
 // `spawn child group SID`: argc and argv as main's.
 int groups_child(int argc, char** argv);
 int groups_lies(void);
+
+// A wait status as a line (spawn.c).
+void status_line(const char* what, int st);
 int groups_kill_own(void);
 int groups_terminal(const char* ready);

@@ -28,7 +28,7 @@
 
 static const char* self;
 
-static void status_line(const char* what, int st) {
+void status_line(const char* what, int st) {
   if (WIFEXITED(st))
     printf("%s: exited %d\n", what, WEXITSTATUS(st));
   else if (WIFSIGNALED(st))

@@ -1,6 +1,6 @@
-// Dying as the program inside died (docs/libos.md, "Signals"): shared by
-// the library OS host (nsgx-libos-host) and `nsgx run`, its parent, so the
-// shell sees the same WIFSIGNALED status on every hop.
+// Dying as the program inside died (docs/libos.md, "Signals"): the
+// library OS host (nsgx-libos-host), which `nsgx run` becomes, ends so, and
+// the shell sees the program's WIFSIGNALED status.
 #pragma once
 
 namespace nsgx::libos_host {

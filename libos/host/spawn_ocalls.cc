@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -186,6 +185,9 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
   }
   for (int fd = 3; fd < kRequestFd; ++fd)
     if (!is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
+  // The run's hold on its enclave directory (descriptors.h), kept at its
+  // number: the new process needs the image for as long as it runs.
+  if (fcntl(kImageHoldFd, F_GETFD) == 0) highest = std::max(highest, kImageHoldFd);
   posix_spawn_file_actions_addclosefrom_np(&fa, highest + 1);
   // glibc applies POSIX_SPAWN_SETSID before POSIX_SPAWN_SETPGROUP, in the
   // child before its exec: the order a vfork child's own calls had.
@@ -206,15 +208,6 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
 }
 
 }  // namespace
-
-void raise_descriptor_limit() {
-  struct rlimit r {};
-  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
-  const rlim_t want = r.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : std::min<rlim_t>(r.rlim_max, rlim_t{1} << 20);
-  if (r.rlim_cur >= want) return;
-  r.rlim_cur = want;
-  (void)setrlimit(RLIMIT_NOFILE, &r);
-}
 
 bool exec_pending() { return g_exec_pending; }
 

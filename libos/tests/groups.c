@@ -10,6 +10,7 @@
 //   spawn groupkill           kill(0) in the group it was started in
 //   spawn terminal READY      a SIGINT from its terminal (^C) once it has
 //                             created the file READY
+//   spawn outside READY       the same for a SIGTERM sent from outside
 #define _GNU_SOURCE
 #include "groups.h"
 
@@ -244,23 +245,24 @@ int groups_kill_own(void) {
   return 0;
 }
 
-static volatile sig_atomic_t g_int;
-static void on_int(int s) {
+static volatile sig_atomic_t g_caught;
+static void on_caught(int s) {
   (void)s;
-  g_int = g_int + 1;
+  g_caught = g_caught + 1;
 }
 
-int groups_terminal(const char* ready) {
+// Counts `sig` once the file READY exists, until a second after the first.
+int groups_wait_signal(const char* ready, int sig, const char* what) {
   struct sigaction a;
   memset(&a, 0, sizeof a);
-  a.sa_handler = on_int;
-  sigaction(SIGINT, &a, NULL);
+  a.sa_handler = on_caught;
+  sigaction(sig, &a, NULL);
   FILE* f = fopen(ready, "w");
   if (f == NULL) return 1;
   fclose(f);
-  for (int i = 0; i < 3000 && g_int == 0; ++i) usleep(10000);  // at most 30 s: a hang guard
+  for (int i = 0; i < 3000 && g_caught == 0; ++i) usleep(10000);  // at most 30 s: a hang guard
   linger(1000);
-  printf("the terminal's SIGINT: handled %d time(s)\n", (int)g_int);
+  printf("%s: handled %d time(s)\n", what, (int)g_caught);
   return 0;
 }
 

@@ -10,4 +10,5 @@ int groups_lies(void);
 // A wait status as a line (spawn.c).
 void status_line(const char* what, int st);
 int groups_kill_own(void);
-int groups_terminal(const char* ready);
+// `spawn terminal READY` and `spawn outside READY`.
+int groups_wait_signal(const char* ready, int sig, const char* what);

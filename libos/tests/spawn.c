@@ -9,7 +9,7 @@
 //   spawn forkthread fork from a second thread while the main one waits
 //   spawn refuse PATH          posix_spawn of PATH (inside: not trusted)
 //   spawn lies       one spawn and wait, under a lying host
-//   spawn groups, grouplies, groupkill, terminal   process groups and
+//   spawn groups, grouplies, groupkill, terminal, outside   process groups and
 //                    sessions (groups.c)
 #define _GNU_SOURCE
 #include <errno.h>
@@ -523,7 +523,9 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "groups") == 0) return groups_test(self);
   if (argc == 2 && strcmp(argv[1], "grouplies") == 0) return groups_lies();
   if (argc == 2 && strcmp(argv[1], "groupkill") == 0) return groups_kill_own();
-  if (argc == 3 && strcmp(argv[1], "terminal") == 0) return groups_terminal(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "terminal") == 0)
+    return groups_wait_signal(argv[2], SIGINT, "the terminal's SIGINT");
+  if (argc == 3 && strcmp(argv[1], "outside") == 0) return groups_wait_signal(argv[2], SIGTERM, "SIGTERM from outside");
   if (argc >= 3 && strcmp(argv[1], "child") == 0) return child(argc, argv);
   if (argc == 2 && strcmp(argv[1], "exec") == 0) {
     // execve in this process: same pid, fd 5 inherited, fd 6 (O_CLOEXEC) not.

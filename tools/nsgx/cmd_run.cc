@@ -32,13 +32,12 @@
 #include "base/install_layout.h"
 #include "crypto/sha.h"
 #include "image/elf.h"
-#include "libos/host/death.h"
 #include "libos/manifest/manifest.h"
 #include "libos/manifest/toml_manifest.h"
 #include "tools/nsgx/commands.h"
 #include "tools/nsgx/libos_deps.h"
 #include "tools/nsgx/process.h"
-#include "tools/nsgx/run_signals.h"
+#include "tools/nsgx/run_process.h"
 
 namespace nsgx::cli {
 
@@ -256,11 +255,10 @@ int run(const RunOptions& o) {
   argv.push_back(dir + "/libos.signed.so");
   argv.emplace_back("--");
   argv.insert(argv.end(), o.command.begin(), o.command.end());
-  const int status = run_forwarding(argv);
+  const std::string error = exec_host(argv, tmp);  // returns only when it could not
+  std::cerr << "nsgx run: " << error << "\n";
   if (!tmp.empty()) std::filesystem::remove_all(tmp);
-  if (status < 0) return kCannotRun;
-  if (WIFSIGNALED(status)) libos_host::die_by_signal(WTERMSIG(status));  // killed by a signal, as the program was
-  return WIFEXITED(status) ? WEXITSTATUS(status) : kCannotRun;
+  return kCannotRun;
 }
 
 }  // namespace

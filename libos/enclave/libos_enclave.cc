@@ -137,7 +137,8 @@ bool prepare() {
 
 // `exec`: the request of a parent (or of this process's previous program)
 // that called execve (syscalls_spawn.h), nullptr for `nsgx run`'s program.
-int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec) {
+int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec, uint64_t ignored = 0,
+        uint64_t blocked = 0) {
   std::string why;
   if (!prepare()) return kCannotRun;
   const auto* tf = g_program.manifest->trusted(exec != nullptr ? exec->path : g_program.manifest->entrypoint);
@@ -214,7 +215,14 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
     return kCannotRun;
   }
   nsgx::libos::signals_main_stack(nsgx::libos::this_thread(), here, g_program.stack_size);
-  if (exec != nullptr) nsgx::libos::signals_after_execve(nsgx::libos::this_thread(), exec->ignored, exec->blocked);
+  // The signal dispositions and mask execve keeps: the parent's
+  // program's (the request's), or those the first program was started
+  // with (libos_run's).
+  if (exec != nullptr) {
+    ignored = exec->ignored;
+    blocked = exec->blocked;
+  }
+  nsgx::libos::signals_after_execve(nsgx::libos::this_thread(), ignored, blocked);
   const int status = static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
   nsgx::libos::rewrite_report();
@@ -234,13 +242,13 @@ int g_ran = 0;
 
 }  // namespace
 
-extern "C" int libos_run(const char* args, size_t args_len, int trace) {
+extern "C" int libos_run(const char* args, size_t args_len, int trace, uint64_t ignored, uint64_t blocked) {
   if (__atomic_exchange_n(&g_ran, 1, __ATOMIC_SEQ_CST)) {
     say("nsgx run: the library OS enclave runs one program once\n");
     return kCannotRun;
   }
   g_program.trace = trace;
-  return run(args, args_len, nullptr);
+  return run(args, args_len, nullptr, ignored, blocked);
 }
 
 // A program a parent's execve started (libos_spawn.edl): the request came

@@ -83,6 +83,8 @@ sgx_status_t create(const char* image, bool forked, uint64_t base, int workers, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before the host sets any disposition or mask of its own.
+  const nsgx::libos_host::StartSignals start = nsgx::libos_host::take_start_signals();
   int i = 1, trace = 0;
   if (i < argc && std::strcmp(argv[i], "--trace") == 0) {
     const char* level = std::getenv("NSGX_LIBOS_TRACE");  // 2: every exception too
@@ -166,7 +168,7 @@ int main(int argc, char** argv) {
   int status = 126;
   st = forked    ? libos_run_forked(eid, &status, getpid(), trace)
        : spawned ? libos_run_spawned(eid, &status, request.data(), request.size(), getpid(), trace)
-                 : libos_run(eid, &status, args.data(), args.size(), trace);
+                 : libos_run(eid, &status, args.data(), args.size(), trace, start.ignored, start.blocked);
   if (st != SGX_SUCCESS) {
     std::fprintf(stderr, "nsgx run: the library OS enclave failed: SGX status 0x%x\n", st);
     status = 126;

@@ -132,6 +132,21 @@ bool install(int sig, void (*fn)(int, siginfo_t*, void*), int flags) {
 
 }  // namespace
 
+StartSignals take_start_signals() {
+  StartSignals s;
+  sigset_t blocked;
+  if (sigprocmask(SIG_SETMASK, nullptr, &blocked) != 0) sigemptyset(&blocked);
+  for (int sig = 1; sig <= 64; ++sig) {
+    struct sigaction a = {};
+    if (sigaction(sig, nullptr, &a) == 0 && a.sa_handler == SIG_IGN) s.ignored |= uint64_t{1} << (sig - 1);
+    if (sigismember(&blocked, sig) == 1) s.blocked |= uint64_t{1} << (sig - 1);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  (void)sigprocmask(SIG_SETMASK, &none, nullptr);
+  return s;
+}
+
 bool forward_signals(sgx_enclave_id_t eid) {
   // The requests and SIGCHLD's record (libos.edl, child_signal.h).
   g_word = static_cast<uint64_t*>(nsgx_untrusted_alloc(2 * sizeof(uint64_t)));
@@ -154,19 +169,15 @@ bool forward_signals(sgx_enclave_id_t eid) {
   // blocking calls (no SA_RESTART): the OCALL answers EINTR and the
   // enclave delivers the signal on its way back (restarting the call if
   // the program's handler asks). Those ignored by default restart here,
-  // so that a program that does not handle them sees no EINTR.
-  for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM}) {
-    struct sigaction a = {};
-    if (sigaction(sig, nullptr, &a) != 0) return false;
-    if (a.sa_handler == SIG_IGN) continue;  // ignored by whoever started us: never arrives, as natively
+  // so that a program that does not handle them sees no EINTR. Caught
+  // even when whoever started us ignored them: the program starts with
+  // them ignored (take_start_signals, libos_run) and may set a handler,
+  // as natively; and SIGCHLD ignored here would make the kernel reap the
+  // host's children before its waitpid.
+  for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM})
     if (!install(sig, on_signal, 0)) return false;
-  }
-  for (const int sig : {SIGCHLD, SIGCONT, SIGURG, SIGWINCH}) {
-    struct sigaction a = {};
-    if (sigaction(sig, nullptr, &a) != 0) return false;
-    if (a.sa_handler == SIG_IGN) continue;  // ignored by whoever started us: never arrives, as natively
+  for (const int sig : {SIGCHLD, SIGCONT, SIGURG, SIGWINCH})
     if (!install(sig, on_signal, SA_RESTART)) return false;
-  }
   return true;
 }
 

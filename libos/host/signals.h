@@ -9,6 +9,17 @@
 
 namespace nsgx::libos_host {
 
+// The signal state the program inherits, as execve keeps it (signal(7)):
+// the signals whoever started this process ignored and blocked, bit
+// sig − 1. Read before the host changes any; every signal is then
+// unblocked here, because the host catches them for the program, whose
+// own mask the enclave keeps (a signal blocked in the host would never
+// reach it, even after the program unblocked it).
+struct StartSignals {
+  uint64_t ignored = 0, blocked = 0;
+};
+StartSignals take_start_signals();
+
 // Gives the enclave the words where this process's handlers record the
 // signals they receive (SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
 // SIGTERM, SIGCHLD, SIGCONT, SIGURG, SIGWINCH) and the latest SIGCHLD's

@@ -10,6 +10,13 @@
  *   signals segv       a NULL write without a handler: dies by SIGSEGV
  *   signals pipe       a write to a pipe without reader: dies by SIGPIPE
  *   signals wait       waits for SIGUSR1 then SIGTERM from outside (exit 3)
+ *   signals read       reads stdin until its end (a slow host's reads)
+ *   signals launch -- COMMAND...   runs COMMAND with SIGINT, SIGUSR2 and
+ *                      SIGPIPE ignored and SIGUSR1 blocked (its parent's
+ *                      choice, as nohup's or a shell's; execve keeps them)
+ *   signals inherited  what it was started with (`launch`), then a write
+ *                      to a pipe without reader, then waits for SIGINT
+ *                      from outside, then looks for a SIGUSR1 sent meanwhile
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -319,7 +326,11 @@ static void all(void) {
   printf("done\n");
 }
 
-static volatile sig_atomic_t got_usr1, got_term;
+static volatile sig_atomic_t got_usr1, got_term, got_int;
+static void on_int(int sig) {
+  (void)sig;
+  got_int = 1;
+}
 static void on_usr1(int sig) {
   (void)sig;
   got_usr1 = 1;
@@ -382,6 +393,47 @@ int main(int argc, char** argv) {
       printf("read: %s", b);
     }
   }
-  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read]\n");
+  if (strcmp(mode, "launch") == 0 && argc > 3 && strcmp(argv[2], "--") == 0) {
+    signal(SIGINT, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    execvp(argv[3], argv + 3);
+    perror("launch: execvp");
+    return 127;
+  }
+  if (strcmp(mode, "inherited") == 0) {
+    const int sigs[] = {SIGINT, SIGUSR2, SIGPIPE, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; ++i) {
+      struct sigaction a;
+      sigaction(sigs[i], NULL, &a);
+      printf("%s: %s, %s\n", strsignal(sigs[i]), a.sa_handler == SIG_IGN ? "ignored" : "default",
+             blocked(sigs[i]) ? "blocked" : "not blocked");
+    }
+    printf("SIGUSR1 blocked: %s\n", blocked(SIGUSR1) ? "yes" : "no");
+    int fds[2];
+    pipe(fds);
+    close(fds[0]);
+    const ssize_t w = write(fds[1], "x", 1);
+    printf("a write to a pipe without reader: %s\n", w < 0 ? strerror(errno) : "written");
+    install(SIGINT, on_int, 0, 0);
+    printf("ready\n");
+    while (!got_int) pause();
+    printf("SIGINT from outside, ignored at the start: handled\n");
+    sigset_t p;
+    sigpending(&p);
+    printf("SIGUSR1 pending while blocked: %s\n", sigismember(&p, SIGUSR1) ? "yes" : "no");
+    install(SIGUSR1, on_usr1, 0, 0);
+    sigset_t u;
+    sigemptyset(&u);
+    sigaddset(&u, SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &u, NULL);
+    printf("SIGUSR1 once unblocked: %s\n", got_usr1 ? "handled" : "not handled");
+    return 0;
+  }
+  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read|inherited|launch -- COMMAND...]\n");
   return 2;
 }

@@ -77,7 +77,7 @@ exec 7<>"$W/in"  # the FIFO stays open: a read waits
 NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=read-slow NSGX_LIBOS_FAULT_LOG="$W/slow.log" \
   "$NSGX" run --enclave "$W/static" -- "$W/signals" read < "$W/in" > "$W/slow.out" 2>&1 &
 slow=$!
-( sleep 90; kill -KILL $slow 2>/dev/null ) & guard=$!
+guard $slow 90
 for _ in $(seq 600); do grep -q '^read-slow$' "$W/slow.log" 2>/dev/null && break; sleep 0.1; done
 grep -q '^read-slow$' "$W/slow.log" || fail "read-slow: the host never read"
 kill -WINCH $slow
@@ -88,7 +88,7 @@ grep -q '^read: hello$' "$W/slow.out" || { cat "$W/slow.out"; fail "read-slow: S
 sleep 0.5  # the next read has begun: its host waits 2 s before it reads
 kill -TERM $slow
 wait $slow; st=$?
-kill $guard 2>/dev/null; wait $guard 2>/dev/null
+unguard
 exec 7>&-
 [ "$st" = 143 ] || { cat "$W/slow.out"; fail "read-slow: status $st, not death by SIGTERM (143; 137: it waited for input)"; }
 grep -q "Interrupted" "$W/slow.out" && fail "read-slow: the program saw EINTR"
@@ -132,5 +132,31 @@ outside() {  # NAME SIGNALS... — run natively and inside, compared
 }
 outside usr1-term USR1 TERM
 outside hup HUP
+
+# What a program starts with is what its parent left it: execve keeps
+# ignored dispositions and the signal mask (signal(7)), and nohup, a
+# shell's background jobs and supervisors start programs so. `signals
+# launch` ignores SIGINT, SIGUSR2 and SIGPIPE and blocks SIGUSR1, then
+# execs the run. Before, the program inside saw every signal at its
+# default and none blocked, died of SIGPIPE, and never got a SIGINT even
+# with a handler set (the host left it ignored).
+inherited() {  # HOW COMMAND...
+  local how=$1; shift
+  local out="$W/inherited.$how"
+  rm -f "$out"
+  "$W/signals" launch -- "$@" "$W/signals" inherited > "$out" 2>&1 < /dev/null &
+  local pid=$! i
+  guard $pid 90
+  for i in $(seq 600); do grep -qx ready "$out" 2> /dev/null && break; sleep 0.1; done
+  kill -USR1 $pid; sleep 0.5; kill -INT $pid
+  wait $pid; echo "status $?" >> "$out"
+  unguard
+}
+inherited native
+inherited inside "$NSGX" run --enclave "$W/static" --
+cmp -s "$W/inherited.native" "$W/inherited.inside" \
+  || { diff "$W/inherited.native" "$W/inherited.inside"; fail "inherited signal state: output differs"; }
+grep -qx "SIGUSR1 once unblocked: handled" "$W/inherited.native" || fail "inherited: the native run did not finish"
+echo "inherited:"; cat "$W/inherited.inside"
 
 finish "signals"

@@ -261,11 +261,13 @@ extern "C" int64_t libos_exec_ocall(const uint8_t* request, size_t len, const li
   return 0;
 }
 
+// EINTR goes back to the enclave, which delivers the signal that
+// interrupted the wait and restarts it as Linux would (SA_RESTART, or no
+// handler ran: libos/enclave/signals.cc); retried here, a signal to a
+// program waiting for a child waited for the child's end.
 extern "C" int64_t libos_wait_ocall(int32_t pid, int32_t nohang, int32_t* wstatus) {
   int st = 0;
-  pid_t r;
-  do r = waitpid(pid, &st, nohang != 0 ? WNOHANG : 0);
-  while (r < 0 && errno == EINTR);
+  const pid_t r = waitpid(pid, &st, nohang != 0 ? WNOHANG : 0);
   *wstatus = st;
   return r < 0 ? neg_errno() : r;
 }

@@ -78,6 +78,8 @@ static int child(int argc, char** argv) {
            sigismember(&m, SIGTERM) ? "yes" : "no");
     return 0;
   }
+  if (strcmp(mode, "pause") == 0)  // until a signal ends it
+    for (;;) pause();
   if (strcmp(mode, "block") == 0) {  // until stdin ends, then exit 3
     char b[64];
     while (read(0, b, sizeof b) > 0) {
@@ -517,8 +519,54 @@ static int noreap_test(void) {
   return 0;
 }
 
+// A wait for a child, interrupted by signals from outside: SIGUSR1 (no
+// SA_RESTART) ends it with EINTR once its handler ran; SIGUSR2
+// (SA_RESTART) restarts it, and its handler ends the child, which the
+// restarted wait then reports. READY tells the sender when to send.
+static volatile sig_atomic_t g_usr1_hits, g_usr2_hits;
+static pid_t g_paused;
+static void on_wait_usr1(int s) {
+  (void)s;
+  g_usr1_hits = g_usr1_hits + 1;
+}
+static void on_wait_usr2(int s) {
+  (void)s;
+  g_usr2_hits = g_usr2_hits + 1;
+  kill(g_paused, SIGTERM);
+}
+static void ready_file(const char* ready, const char* what) {
+  FILE* f = fopen(ready, "w");
+  if (f != NULL) {
+    fputs(what, f);
+    fclose(f);
+  }
+}
+static int wait_signals(const char* ready) {
+  struct sigaction a;
+  memset(&a, 0, sizeof a);
+  a.sa_handler = on_wait_usr1;
+  sigaction(SIGUSR1, &a, NULL);
+  a.sa_handler = on_wait_usr2;
+  a.sa_flags = SA_RESTART;
+  sigaction(SIGUSR2, &a, NULL);
+  char* av[] = {(char*)self, "child", "pause", NULL};
+  g_paused = spawn(NULL, av);
+  int st = 0;
+  ready_file(ready, "usr1\n");
+  pid_t r = waitpid(g_paused, &st, 0);
+  printf("waitpid across SIGUSR1 (no SA_RESTART): %s, its handler ran: %s\n", r < 0 ? strerror(errno) : "the child",
+         g_usr1_hits > 0 ? "yes" : "no");  // sent until the wait ends: one may come before it
+  ready_file(ready, "usr2\n");
+  r = waitpid(g_paused, &st, 0);
+  printf("waitpid across SIGUSR2 (SA_RESTART): %s, its handler ran %d time(s)\n",
+         r == g_paused ? "the child" : strerror(errno), (int)g_usr2_hits);
+  status_line("the child", st);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   self = argv[0];
+  if (argc == 3 && strcmp(argv[1], "waitsig") == 0) return wait_signals(argv[2]);
   if (argc == 2 && strcmp(argv[1], "noreap") == 0) return noreap_test();
   if (argc == 2 && strcmp(argv[1], "groups") == 0) return groups_test(self);
   if (argc == 2 && strcmp(argv[1], "grouplies") == 0) return groups_lies();

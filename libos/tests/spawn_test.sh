@@ -146,6 +146,33 @@ outside() {  # NAME COMMAND...
 outside outside.native
 outside outside.inside "$NSGX" run --enclave "$W/enc" --
 cat "$W/outside.inside"
+# A wait for a child that signals from outside interrupt: SIGUSR1 (its
+# handler without SA_RESTART) ends it with EINTR, SIGUSR2 (SA_RESTART)
+# restarts it. Before, the host retried its waitpid itself and the
+# signal waited for the child's end (here: forever).
+waitsig() {  # NAME COMMAND...
+  local name=$1; shift
+  rm -f "$W/ready"
+  (cd "$W" && exec "$@" ./spawn waitsig "$W/ready") > "$W/$name" 2>&1 < /dev/null &
+  local pid=$! i
+  guard $pid 90
+  for i in $(seq 400); do
+    case $(cat "$W/ready" 2> /dev/null) in
+      usr1) kill -USR1 $pid 2> /dev/null; sleep 0.2 ;;
+      usr2) kill -USR2 $pid; break ;;
+      *) sleep 0.1 ;;
+    esac
+  done
+  wait $pid
+  unguard
+}
+waitsig waitsig.native
+waitsig waitsig.inside "$NSGX" run --enclave "$W/enc" --
+cmp -s "$W/waitsig.native" "$W/waitsig.inside" \
+  || { diff "$W/waitsig.native" "$W/waitsig.inside"; fail "a wait across signals: output differs"; }
+grep -qF "waitpid across SIGUSR1 (no SA_RESTART): Interrupted system call, its handler ran: yes" "$W/waitsig.native" \
+  || { cat "$W/waitsig.native"; fail "waitsig: the native run is not as expected"; }
+cat "$W/waitsig.inside"
 # A run without --enclave builds its enclave in a temporary directory,
 # removed when the run ends however it ends — here by SIGKILL, which
 # nothing in the run can see (before, the directory stayed, and so did

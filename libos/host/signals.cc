@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 
@@ -174,11 +175,10 @@ bool forward_signals(sgx_enclave_id_t eid) {
   // them ignored (take_start_signals, libos_run) and may set a handler,
   // as natively; and SIGCHLD ignored here would make the kernel reap the
   // host's children before its waitpid.
-  for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM})
-    if (!install(sig, on_signal, 0)) return false;
-  for (const int sig : {SIGCHLD, SIGCONT, SIGURG, SIGWINCH})
-    if (!install(sig, on_signal, SA_RESTART)) return false;
-  return true;
+  constexpr int kTerminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
+  constexpr int kIgnoredByDefault[] = {SIGCHLD, SIGCONT, SIGURG, SIGWINCH};
+  return std::ranges::all_of(kTerminating, [](int sig) { return install(sig, on_signal, 0); }) &&
+         std::ranges::all_of(kIgnoredByDefault, [](int sig) { return install(sig, on_signal, SA_RESTART); });
 }
 
 uint64_t* forwarded_signal_word() { return g_word; }

@@ -19,8 +19,9 @@ constexpr int kForkChannelFd = 1025;
 // cleaner removes it once the last copy of this descriptor is closed —
 // when every host process of the run has ended, however it ended. It is
 // not close-on-exec: execve's new host keeps it, and every started
-// process's host gets it at the same number (spawn_ocalls.cc). Not open
-// when the run used a directory `nsgx libos build` wrote.
+// process's host gets it at the same number (spawn_ocalls.cc) — when the
+// environment's NSGX_LIBOS_IMAGE_HOLD names it, as `nsgx run` sets it.
+// Not there when the run used a directory `nsgx libos build` wrote.
 constexpr int kImageHoldFd = 1026;
 
 // Where the host keeps descriptors it is about to put in place for a new

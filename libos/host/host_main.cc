@@ -1,7 +1,8 @@
 // The library OS's untrusted host (docs/libos.md): loads a built library OS
 // enclave (`nsgx libos build`) and runs its program once, with this
 // process's stdin, stdout and stderr; exits with the program's status.
-// `nsgx run` starts it (under `nsgx exec` for the inproc backend). The
+// `nsgx run` becomes it by execve (under `nsgx exec` for the inproc
+// backend; tools/nsgx/run_process.h). The
 // enclave's OCALLs are the POSIX layer's (libnsgx_uposix), answered here;
 // the enclave checks every answer.
 //

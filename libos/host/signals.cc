@@ -18,6 +18,20 @@
 namespace nsgx::libos_host {
 namespace {
 
+// What this process catches for the program: those that end a process by
+// default interrupt the host's blocking calls (no SA_RESTART), those
+// ignored by default restart them (forward_signals).
+constexpr int kTerminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
+constexpr int kIgnoredByDefault[] = {SIGCHLD, SIGCONT, SIGURG, SIGWINCH};
+
+sigset_t caught_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  for (const int sig : kTerminating) sigaddset(&s, sig);
+  for (const int sig : kIgnoredByDefault) sigaddset(&s, sig);
+  return s;
+}
+
 uint64_t* g_word = nullptr;  // in the window on the isolated backend: shared with the enclave
 sgx_enclave_id_t g_eid = 0;
 timer_t g_timer{};
@@ -123,9 +137,7 @@ bool install(int sig, void (*fn)(int, siginfo_t*, void*), int flags) {
   // The signals that re-enter are blocked while one runs (one SSA frame
   // for the re-entry); nothing else: the re-entry's ENCLU and page faults
   // are the inproc backend's own signals, which must get through.
-  sigemptyset(&a.sa_mask);
-  for (const int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGCHLD, SIGCONT, SIGURG, SIGWINCH})
-    sigaddset(&a.sa_mask, s);
+  a.sa_mask = caught_signals();
   sigaddset(&a.sa_mask, kick_signal());
   sigaddset(&a.sa_mask, nudge_signal());
   return sigaction(sig, &a, nullptr) == 0;
@@ -142,9 +154,19 @@ StartSignals take_start_signals() {
     if (sigaction(sig, nullptr, &a) == 0 && a.sa_handler == SIG_IGN) s.ignored |= uint64_t{1} << (sig - 1);
     if (sigismember(&blocked, sig) == 1) s.blocked |= uint64_t{1} << (sig - 1);
   }
-  sigset_t none;
-  sigemptyset(&none);
-  (void)sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Until forward_signals has its handlers in place, what it will catch
+  // stays pending (a signal sent while the enclave loads would otherwise
+  // act by its default and end the host), and so do the kick and the
+  // nudge; the others keep the mask we were started with, the program's.
+  const sigset_t mine = host_signals();
+  (void)sigprocmask(SIG_BLOCK, &mine, nullptr);
+  return s;
+}
+
+sigset_t host_signals() {
+  sigset_t s = caught_signals();
+  sigaddset(&s, kick_signal());
+  sigaddset(&s, nudge_signal());
   return s;
 }
 
@@ -175,10 +197,15 @@ bool forward_signals(sgx_enclave_id_t eid) {
   // them ignored (take_start_signals, libos_run) and may set a handler,
   // as natively; and SIGCHLD ignored here would make the kernel reap the
   // host's children before its waitpid.
-  constexpr int kTerminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
-  constexpr int kIgnoredByDefault[] = {SIGCHLD, SIGCONT, SIGURG, SIGWINCH};
-  return std::ranges::all_of(kTerminating, [](int sig) { return install(sig, on_signal, 0); }) &&
-         std::ranges::all_of(kIgnoredByDefault, [](int sig) { return install(sig, on_signal, SA_RESTART); });
+  if (!std::ranges::all_of(kTerminating, [](int sig) { return install(sig, on_signal, 0); }) ||
+      !std::ranges::all_of(kIgnoredByDefault, [](int sig) { return install(sig, on_signal, SA_RESTART); }))
+    return false;
+  // Now they may come (those that came meanwhile arrive here at once),
+  // with the kick and the nudge; threads started from here on inherit
+  // this mask, those started before (the backend's) keep them blocked,
+  // so that none lands where it interrupts no program thread.
+  const sigset_t open = host_signals();
+  return sigprocmask(SIG_UNBLOCK, &open, nullptr) == 0;
 }
 
 uint64_t* forwarded_signal_word() { return g_word; }

@@ -3,6 +3,8 @@
 // and a program killed by a signal kills this process by the same signal.
 #pragma once
 
+#include <signal.h>
+
 #include <cstdint>
 
 #include "sgx_urts.h"
@@ -11,14 +13,22 @@ namespace nsgx::libos_host {
 
 // The signal state the program inherits, as execve keeps it (signal(7)):
 // the signals whoever started this process ignored and blocked, bit
-// sig − 1. Read before the host changes any; every signal is then
-// unblocked here, because the host catches them for the program, whose
-// own mask the enclave keeps (a signal blocked in the host would never
-// reach it, even after the program unblocked it).
+// sig − 1 (the host's claim to the enclave, as argv is). Read before the
+// host changes any. The signals the host catches are then blocked until
+// forward_signals unblocks them with its handlers in place: the host
+// catches them for the program, whose own mask the enclave keeps (one
+// blocked in the host would never reach it, even after the program
+// unblocked it). Any other signal keeps the mask we were started with.
 struct StartSignals {
   uint64_t ignored = 0, blocked = 0;
 };
 StartSignals take_start_signals();
+
+// The signals this process handles for the program (those
+// forward_signals catches, the kick and the nudge): blocked from its start
+// until its handlers are in place, and so in a new host process it starts
+// (spawn_ocalls.cc) until that one's are.
+sigset_t host_signals();
 
 // Gives the enclave the words where this process's handlers record the
 // signals they receive (SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,

@@ -7,6 +7,7 @@
 #include "libos/host/spawn_ocalls.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -17,12 +18,14 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "libos/host/signals.h"
 #include "libos_u.h"
 
 namespace nsgx::libos_host {
@@ -128,6 +131,14 @@ bool lift(const libos_inherited_fd* fds, size_t n, std::vector<int>& temps) {
   return true;
 }
 
+// Whether kImageHoldFd is the run's hold (descriptors.h): `nsgx run`
+// says so in the environment, and only then is it passed on (another
+// descriptor may sit at that number).
+bool holds_image() {
+  const char* h = std::getenv("NSGX_LIBOS_IMAGE_HOLD");
+  return h != nullptr && std::atoi(h) == kImageHoldFd && fcntl(kImageHoldFd, F_GETFD) == 0;
+}
+
 bool is_target(const libos_inherited_fd* fds, size_t n, int fd) {
   for (size_t i = 0; i < n; ++i)
     if (fds[i].fd == fd) return true;
@@ -187,7 +198,7 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
     if (!is_target(fds, nfds, fd)) posix_spawn_file_actions_addclose(&fa, fd);
   // The run's hold on its enclave directory (descriptors.h), kept at its
   // number: the new process needs the image for as long as it runs.
-  if (fcntl(kImageHoldFd, F_GETFD) == 0) highest = std::max(highest, kImageHoldFd);
+  if (holds_image()) highest = std::max(highest, kImageHoldFd);
   posix_spawn_file_actions_addclosefrom_np(&fa, highest + 1);
   // glibc applies POSIX_SPAWN_SETSID before POSIX_SPAWN_SETPGROUP, in the
   // child before its exec: the order a vfork child's own calls had.
@@ -199,6 +210,13 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
     posix_spawnattr_setpgroup(&at, pgroup);
   }
   if (new_session) flags |= POSIX_SPAWN_SETSID;
+  // The new host starts with the signals it handles blocked, until its
+  // handlers are in place (signals.h host_signals).
+  sigset_t mask, mine = host_signals();
+  (void)pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+  sigorset(&mask, &mask, &mine);
+  flags |= POSIX_SPAWN_SETSIGMASK;
+  posix_spawnattr_setsigmask(&at, &mask);
   posix_spawnattr_setflags(&at, flags);
   std::vector<char*> argv = c_argv(a);
   const int e = posix_spawn(pid, argv[0], &fa, &at, argv.data(), environ);
@@ -224,7 +242,13 @@ void exec_now() {
     if (!is_target(g_exec_fds.data(), g_exec_fds.size(), fd)) close(fd);
   const std::vector<std::string> a = host_argv();
   std::vector<char*> argv = c_argv(a);
+  // Blocked across the exec until the new host's handlers are in place
+  // (signals.h host_signals): they would act by their default meanwhile.
+  const sigset_t mine = host_signals();
+  sigset_t old;
+  (void)pthread_sigmask(SIG_BLOCK, &mine, &old);
   execv(argv[0], argv.data());
+  (void)pthread_sigmask(SIG_SETMASK, &old, nullptr);
   std::fprintf(stderr, "nsgx run: execve: cannot start %s: %s\n", argv[0], std::strerror(errno));
 }
 

@@ -137,9 +137,10 @@ outside hup HUP
 # ignored dispositions and the signal mask (signal(7)), and nohup, a
 # shell's background jobs and supervisors start programs so. `signals
 # launch` ignores SIGINT, SIGUSR2 and SIGPIPE and blocks SIGUSR1, then
-# execs the run. Before, the program inside saw every signal at its
-# default and none blocked, died of SIGPIPE, and never got a SIGINT even
-# with a handler set (the host left it ignored).
+# execs the run; SIGUSR1 is sent while the enclave loads. Before, the
+# program inside saw every signal at its default and none blocked, died
+# of SIGPIPE, and never got a SIGINT even with a handler set (the host
+# left it ignored).
 inherited() {  # HOW COMMAND...
   local how=$1; shift
   local out="$W/inherited.$how"
@@ -147,8 +148,12 @@ inherited() {  # HOW COMMAND...
   "$W/signals" launch -- "$@" "$W/signals" inherited > "$out" 2>&1 < /dev/null &
   local pid=$! i
   guard $pid 90
+  # SIGUSR1 at once: while the enclave loads, blocked as the program will
+  # have it (a host that unblocked it before its handlers were in place
+  # died of it).
+  sleep 0.1; kill -USR1 $pid
   for i in $(seq 600); do grep -qx ready "$out" 2> /dev/null && break; sleep 0.1; done
-  kill -USR1 $pid; sleep 0.5; kill -INT $pid
+  sleep 0.5; kill -INT $pid
   wait $pid; echo "status $?" >> "$out"
   unguard
 }

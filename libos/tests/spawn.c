@@ -78,8 +78,10 @@ static int child(int argc, char** argv) {
            sigismember(&m, SIGTERM) ? "yes" : "no");
     return 0;
   }
-  if (strcmp(mode, "pause") == 0)  // until a signal ends it
+  if (strcmp(mode, "pause") == 0) {  // until a signal ends it (SIGALRM after 120 s: never left behind)
+    alarm(120);
     for (;;) pause();
+  }
   if (strcmp(mode, "block") == 0) {  // until stdin ends, then exit 3
     char b[64];
     while (read(0, b, sizeof b) > 0) {
@@ -556,6 +558,7 @@ static int wait_signals(const char* ready) {
   pid_t r = waitpid(g_paused, &st, 0);
   printf("waitpid across SIGUSR1 (no SA_RESTART): %s, its handler ran: %s\n", r < 0 ? strerror(errno) : "the child",
          g_usr1_hits > 0 ? "yes" : "no");  // sent until the wait ends: one may come before it
+  signal(SIGUSR1, SIG_IGN);                // a late one of those sent until the wait ended: restarts nothing
   ready_file(ready, "usr2\n");
   r = waitpid(g_paused, &st, 0);
   printf("waitpid across SIGUSR2 (SA_RESTART): %s, its handler ran %d time(s)\n",

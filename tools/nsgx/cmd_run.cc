@@ -16,12 +16,14 @@
 // under `nsgx exec`).
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -223,6 +225,13 @@ int run(const RunOptions& o) {
     std::cerr << "nsgx run: " << there.error().message() << "\n";
     return kCannotRun;
   }
+  // Its own waits (the helpers that build the enclave, the cleaner) must
+  // see their children even when it was started with SIGCHLD ignored,
+  // which the program gets back (exec_host).
+  struct sigaction chld = {}, dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  (void)sigaction(SIGCHLD, &dfl, &chld);
+  unsetenv("NSGX_LIBOS_IMAGE_HOLD");  // only a hold this run makes (run_process.h)
   std::string dir = o.enclave, tmp;
   if (dir.empty()) {
     auto m = o.manifest.empty() ? manifest_for(o.command[0]) : manifest_from_file(o.manifest);
@@ -237,6 +246,12 @@ int run(const RunOptions& o) {
       return kCannotRun;
     }
     dir = tmp = templ;
+    // Removed however the run ends, from now on: a ^C during the build too.
+    if (!hold_directory(tmp)) {
+      std::cerr << "nsgx run: cannot start the temporary directory's cleaner: " << std::strerror(errno) << "\n";
+      std::filesystem::remove_all(tmp);
+      return kCannotRun;
+    }
     if (auto st = build(std::move(*m), dir, "", /*quiet=*/true); !st) {
       std::cerr << "nsgx run: " << st.error().message() << "\n";
       std::filesystem::remove_all(tmp);
@@ -255,7 +270,7 @@ int run(const RunOptions& o) {
   argv.push_back(dir + "/libos.signed.so");
   argv.emplace_back("--");
   argv.insert(argv.end(), o.command.begin(), o.command.end());
-  const std::string error = exec_host(argv, tmp);  // returns only when it could not
+  const std::string error = exec_host(argv, chld);  // returns only when it could not
   std::cerr << "nsgx run: " << error << "\n";
   if (!tmp.empty()) std::filesystem::remove_all(tmp);
   return kCannotRun;

@@ -24,17 +24,6 @@ uint64_t cpuid_edx1() {
 
 uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_len, const LoadedImage& img,
                      uint64_t interp_base, const Manifest& manifest, const ExecStart* exec) {
-  // The manifest's loader.argv replaces what the host handed in: it is
-  // measured, the command line is not (docs/libos.md, "Arguments").
-  std::string pinned;
-  if (exec == nullptr && !manifest.argv.empty()) {
-    for (const auto& a : manifest.argv) {
-      pinned += a;
-      pinned.push_back('\0');
-    }
-    args = pinned.data();
-    args_len = pinned.size();
-  }
   uint64_t at = top;
   const uint64_t floor = top - room;
   auto push_bytes = [&](const void* p, size_t n) -> uint64_t {
@@ -43,7 +32,9 @@ uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_
     memcpy(reinterpret_cast<void*>(at), p, n);
     return at;
   };
-  // Strings: argv (as given), then NAME=VALUE from the manifest only.
+  // Strings: argv (as given: loader.argv, argv0_override and a script's
+  // interpreter are the caller's, libos_enclave.cc), then NAME=VALUE from
+  // the manifest only.
   uint64_t argv_ptrs[256];
   size_t argc = 0;
   for (size_t i = 0; i < args_len;) {
@@ -59,10 +50,6 @@ uint64_t build_stack(uint64_t top, uint64_t room, const char* args, size_t args_
     argv_ptrs[k] = push_bytes(args + i, n + 1);
     if (argv_ptrs[k] == 0) return 0;
     i += n + 1;
-  }
-  if (exec == nullptr && !manifest.argv0.empty() && argc > 0) {
-    argv_ptrs[0] = push_bytes(manifest.argv0.c_str(), manifest.argv0.size() + 1);
-    if (argv_ptrs[0] == 0) return 0;
   }
   const size_t envc = exec != nullptr ? exec->env.size() : manifest.env.size();
   uint64_t* env_ptrs = static_cast<uint64_t*>(calloc(envc + 1, 8));

@@ -16,9 +16,10 @@ namespace nsgx::libos {
 
 // Builds argc, argv, envp and auxv below `top` (downwards, 16-byte
 // aligned), with their strings above them: argv from `args` (NUL-separated,
-// `args_len` bytes; argv[0] replaced by the manifest's argv0 if it has
-// one) or, when the manifest pins it (loader.argv), the manifest's argv
-// and `args` is ignored; the environment from the manifest only; AT_PHDR, AT_PHNUM and
+// `args_len` bytes; for the first program the caller has applied the
+// manifest's loader.argv, argv0_override and a script's interpreter, as
+// libos_enclave.cc first_program does); the environment from the manifest
+// only; AT_EXECFN the manifest's entrypoint; AT_PHDR, AT_PHNUM and
 // AT_ENTRY are the program's (`img`), AT_BASE the interpreter's base (0
 // without one). Returns the program's initial RSP, or 0 if it does not fit
 // in `room` bytes.

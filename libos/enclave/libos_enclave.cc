@@ -35,6 +35,7 @@
 #include "libos/enclave/manifest_section.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/shebang.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/spawn_request.h"
 #include "libos/enclave/syscall_rewrite.h"
@@ -135,19 +136,97 @@ bool prepare() {
   return true;
 }
 
+// NUL-terminated strings back to back, as libos_run's args, and back.
+std::vector<std::string> split_args(const char* args, size_t len) {
+  std::vector<std::string> v;
+  for (size_t i = 0; i < len;) {
+    const size_t n = strnlen(args + i, len - i);
+    v.emplace_back(args + i, n);
+    i += n + 1;
+  }
+  return v;
+}
+std::string join_args(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& a : v) s.append(a.c_str(), a.size() + 1);
+  return s;
+}
+
+// `nsgx run`'s program as execve would start its entrypoint: argv is the
+// manifest's loader.argv if it pins one (measured; the command line is
+// not: docs/libos.md "Arguments"), else the host's, with
+// loader.argv0_override; and when the entrypoint is a script (shebang.h),
+// its interpreter — a trusted file too, checked like any — runs with
+// [interpreter, argument, the script's path, argv[1..]], up to
+// kShebangDepth levels, as binfmt_script. The script's path is argv[0]
+// when that names the entrypoint (`nsgx run -- ./job.sh`: $0 is
+// "./job.sh" as natively), else the entrypoint's. `prog`: what runs.
+bool first_program(std::vector<std::string>& argv, const TrustedCopy*& prog, std::string& why) {
+  const Manifest& m = *g_program.manifest;
+  if (!m.argv.empty()) argv = m.argv;
+  if (!m.argv0.empty() && !argv.empty()) argv[0] = m.argv0;
+  std::string path = m.entrypoint;
+  std::string given = path;
+  if (std::string named; !argv.empty() && nsgx::libos::resolve_string(argv[0], named) == 0 && named == path)
+    given = argv[0];
+  for (int depth = 0;; ++depth) {
+    const auto* tf = m.trusted(path);
+    if (tf == nullptr) {
+      why = depth == 0 ? "the entrypoint is not a trusted file" : "the interpreter " + path + " is not a trusted file";
+      return false;
+    }
+    prog = load_trusted(*tf, why);
+    if (prog == nullptr) return false;
+    nsgx::libos::Shebang sb;
+    const auto kind = nsgx::libos::parse_shebang(prog->data, prog->size, sb);
+    if (kind == nsgx::libos::ShebangResult::kNotScript) return true;
+    if (kind == nsgx::libos::ShebangResult::kMalformed) {
+      why = path + ": its #! line names no interpreter (ENOEXEC)";
+      return false;
+    }
+    if (depth == nsgx::libos::kShebangDepth) {
+      why = path + ": too many levels of #! interpreters (ELOOP)";
+      return false;
+    }
+    std::vector<std::string> next{sb.interpreter};
+    if (!sb.argument.empty()) next.push_back(sb.argument);
+    next.push_back(given);
+    if (argv.size() > 1) next.insert(next.end(), argv.begin() + 1, argv.end());
+    argv = std::move(next);
+    given = sb.interpreter;
+    if (nsgx::libos::resolve_string(sb.interpreter, path) < 0) {
+      why = m.entrypoint + ": its interpreter " + sb.interpreter + " is not a valid path";
+      return false;
+    }
+  }
+}
+
 // `exec`: the request of a parent (or of this process's previous program)
 // that called execve (syscalls_spawn.h), nullptr for `nsgx run`'s program.
 int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec, uint64_t ignored = 0,
         uint64_t blocked = 0) {
   std::string why;
   if (!prepare()) return kCannotRun;
-  const auto* tf = g_program.manifest->trusted(exec != nullptr ? exec->path : g_program.manifest->entrypoint);
-  if (tf == nullptr) {
-    say(exec != nullptr ? "nsgx run: execve " + exec->path + ": not a trusted file of the manifest\n"
-                        : std::string("nsgx run: the entrypoint is not a trusted file\n"));
-    return kCannotRun;
+  nsgx::libos::init_cwd();
+  const TrustedCopy* prog = nullptr;
+  std::string first_args;
+  if (exec == nullptr) {
+    std::vector<std::string> argv = split_args(args, args_len);
+    if (!first_program(argv, prog, why)) {
+      say("nsgx run: " + why + "\n");
+      return kCannotRun;
+    }
+    first_args = join_args(argv);
+    args = first_args.data();
+    args_len = first_args.size();
+  } else {
+    const auto* tf = g_program.manifest->trusted(exec->path);
+    if (tf == nullptr) {
+      say("nsgx run: execve " + exec->path + ": not a trusted file of the manifest\n");
+      return kCannotRun;
+    }
+    prog = load_trusted(*tf, why);
   }
-  const TrustedCopy* prog = load_trusted(*tf, why);
   LoadedImage img, interp;
   if (prog == nullptr || !load_elf(prog->path, prog->data, prog->size, /*allow_interp=*/true, img, why)) {
     say("nsgx run: " + why + "\n");
@@ -165,7 +244,6 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
       return kCannotRun;
     }
   }
-  nsgx::libos::init_cwd();
   // brk: a quarter of the user region at most, reserved now, accepted as it grows.
   const uint64_t brk_pages = region_pages() / 4;
   const uint64_t brk_first = reserve_pages(brk_pages);

@@ -87,6 +87,34 @@ for want in "shebang argv: [shebang] [./script1] [a] [b c]" "script1: exited 6" 
   grep -qF "$want" "$W/scripts.inside" || fail "scripts: no '$want'"
 done
 
+# A script as `nsgx run`'s entrypoint, started as execve starts one:
+# script2's interpreter is script1, whose interpreter is ./spawn (two
+# levels, each a trusted file); argv[0] names the entrypoint, so the
+# interpreter gets the path as given. Then a /bin/sh script with the
+# minimal manifest, which trusts the script's interpreter and ld.so's
+# closure of it too. Before, both were refused as no ELF file.
+entry() {  # NAME COMMAND... (natively from $W; inside with the same args)
+  local name=$1; shift
+  (cd "$W" && "$@") > "$W/$name.native" 2>&1 < /dev/null; local native=$?
+  (cd "$W" && timeout 90 "$NSGX" run $ENTRY_MANIFEST -- "$@") > "$W/$name.inside" 2>&1 < /dev/null
+  local inside=$?
+  [ "$inside" = "$native" ] || { cat "$W/$name.inside"; fail "$name: exit status $inside inside, $native natively"; }
+  cmp -s "$W/$name.native" "$W/$name.inside" || { diff "$W/$name.native" "$W/$name.inside"; fail "$name: output differs"; }
+  echo "== $name (status $native):"; cat "$W/$name.inside"
+}
+cat > "$W/script.toml" <<TOML
+libos.entrypoint = "$W/script2"
+sgx.enclave_size = "64M"
+sgx.trusted_files = [ { uri = "file:$W/spawn" }, { uri = "file:$W/script1" }, { uri = "file:$W/script2" } ]
+TOML
+ENTRY_MANIFEST="--manifest $W/script.toml" entry entry-script ./script2 d "e f"
+grep -qF "shebang argv: [shebang] [$W/script1] [./script2] [d] [e f]" "$W/entry-script.inside" \
+  || fail "a script as the entrypoint: not started through its interpreters"
+printf '#!/bin/sh\necho "$0: $# arguments: $*"\nexit 7\n' > "$W/job.sh"
+chmod +x "$W/job.sh"
+ENTRY_MANIFEST="" entry entry-sh ./job.sh a "b c"
+grep -qF "./job.sh: 2 arguments: a b c" "$W/entry-sh.inside" || fail "a /bin/sh script with the minimal manifest"
+
 # Process groups and sessions: the ids, posix_spawn's SETPGROUP and
 # SETSID, setpgid after exec, kill and waitpid of a group, kill(0), and
 # daemon(3) (fork, then setsid in the child).
@@ -138,9 +166,11 @@ outside() {  # NAME COMMAND...
   rm -f "$W/ready"
   (cd "$W" && exec setsid "$@" ./spawn outside "$W/ready") > "$W/$name" 2>&1 < /dev/null &
   local pid=$!
+  guard "$pid" 90
   wait_ready || fail "$name: never ready"
   kill -TERM -- "-$pid"
   wait "$pid"
+  unguard
   grep -qF "SIGTERM from outside: handled 1 time(s)" "$W/$name" || { cat "$W/$name"; fail "$name: not handled once"; }
 }
 outside outside.native

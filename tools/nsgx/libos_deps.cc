@@ -8,11 +8,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "base/bytes.h"
 #include "image/elf.h"
+#include "libos/enclave/shebang.h"
 
 namespace nsgx::cli {
 namespace {
@@ -107,13 +110,57 @@ Result<std::vector<std::string>> dynamic_closure(const std::string& program, con
   return files;
 }
 
+std::vector<std::string> program_chain(const std::string& program, const std::string& path) {
+  std::vector<std::string> chain = {program};
+  for (int depth = 0; depth < libos::kShebangDepth; ++depth) {
+    auto file = read_file(chain.back());
+    if (!file) break;
+    libos::Shebang sb;
+    if (libos::parse_shebang(file->data(), file->size(), sb) != libos::ShebangResult::kScript) break;
+    std::string interp = sb.interpreter;
+    if (interp[0] != '/') {
+      char cwd[PATH_MAX];
+      if (getcwd(cwd, sizeof cwd) == nullptr) break;
+      interp = std::string(cwd) + "/" + interp;
+    }
+    chain.push_back(std::filesystem::path(interp).lexically_normal().string());
+  }
+  // `#!/usr/bin/env NAME`: env execvp's NAME (a bare name: searched).
+  const std::string& last = chain.back();
+  if (chain.size() > 1 && std::filesystem::path(last).filename() == "env") {
+    auto file = read_file(chain[chain.size() - 2]);
+    libos::Shebang sb;
+    if (file && libos::parse_shebang(file->data(), file->size(), sb) == libos::ShebangResult::kScript &&
+        !sb.argument.empty() && sb.argument.find_first_of("/ \t") == std::string::npos && sb.argument[0] != '-') {
+      std::istringstream dirs(path.empty() ? "/bin:/usr/bin" : path);
+      std::string dir;
+      while (std::getline(dirs, dir, ':')) {
+        const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + sb.argument;
+        if (access(candidate.c_str(), X_OK) == 0) {
+          chain.push_back(candidate);
+          break;
+        }
+      }
+    }
+  }
+  return chain;
+}
+
 Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed) {
-  std::string library_path;
-  for (const auto& [name, value] : m.env)
+  std::string library_path, path;
+  for (const auto& [name, value] : m.env) {
     if (name == "LD_LIBRARY_PATH") library_path = value;
-  auto files = dynamic_closure(m.entrypoint, library_path);
-  if (!files) return files.error();
-  for (const auto& f : *files) {
+    if (name == "PATH") path = value;
+  }
+  std::vector<std::string> files;
+  const std::vector<std::string> chain = program_chain(m.entrypoint, path);
+  for (size_t i = 0; i < chain.size(); ++i) {
+    if (i > 0) files.push_back(chain[i]);  // an interpreter: run, so measured
+    auto closure = dynamic_closure(chain[i], library_path);
+    if (!closure) return closure.error();
+    files.insert(files.end(), closure->begin(), closure->end());
+  }
+  for (const auto& f : files) {
     if (auto st = libos::check_path(f); !st) return st.error().context(m.entrypoint + ": the library " + f);
     if (m.trusted(f) != nullptr) continue;
     if (m.allowed(f))

@@ -22,10 +22,21 @@ namespace nsgx::cli {
 // with its reason). An error when a library cannot be found.
 Result<std::vector<std::string>> dynamic_closure(const std::string& program, const std::string& library_path);
 
+// The programs that run when `program` is started: itself, or when it is
+// a script (libos/enclave/shebang.h) its interpreter, followed as Linux's
+// binfmt_script does (kShebangDepth levels); and for `#!/usr/bin/env NAME`
+// also the NAME that env's execvp finds in `path` (the manifest's PATH,
+// or glibc's default "/bin:/usr/bin" without one), if it finds one.
+// Interpreters' paths made absolute against the current directory, as
+// the enclave resolves them. A malformed script stops the chain: the
+// enclave refuses it with its reason.
+std::vector<std::string> program_chain(const std::string& program, const std::string& path);
+
 // Adds the closure of `m`'s entrypoint to its trusted files (their SHA-256
-// to be filled from the files: appended to `unhashed`); files already
-// trusted stay as they are; one the manifest lists as allowed is an error
-// (code the program runs must be measured).
+// to be filled from the files: appended to `unhashed`): a script's
+// interpreters (program_chain), and each ELF program's dynamic closure;
+// files already trusted stay as they are; one the manifest lists as
+// allowed is an error (code the program runs must be measured).
 Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed);
 
 }  // namespace nsgx::cli

@@ -158,6 +158,15 @@ StartSignals take_start_signals() {
   // stays pending (a signal sent while the enclave loads would otherwise
   // act by its default and end the host), and so do the kick and the
   // nudge; the others keep the mask we were started with, the program's.
+  // Never blocked here, whatever we were started with: the synchronous
+  // signals the backends take from the CPU (a blocked one kills when the
+  // fault comes: the inproc backend's ENCLU, #UD, page faults) and the
+  // real-time signals the runtimes send their own threads.
+  sigset_t open;
+  sigemptyset(&open);
+  for (const int sig : {SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS}) sigaddset(&open, sig);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaddset(&open, sig);
+  (void)sigprocmask(SIG_UNBLOCK, &open, nullptr);
   const sigset_t mine = host_signals();
   (void)sigprocmask(SIG_BLOCK, &mine, nullptr);
   return s;
@@ -178,9 +187,11 @@ bool forward_signals(sgx_enclave_id_t eid) {
   g_eid = eid;
   if (!install(kick_signal(), on_kick, SA_RESTART) || !install(nudge_signal(), on_nudge, 0)) return false;
   // The nudger takes no signal (it inherits this mask): one delivered
-  // there would interrupt no OCALL.
+  // there would interrupt no OCALL. The synchronous ones stay open: a
+  // blocked one kills when its fault comes.
   sigset_t all, old;
   sigfillset(&all);
+  for (const int sig : {SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS}) sigdelset(&all, sig);
   (void)pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_t t;
   const int e = pthread_create(&t, nullptr, nudger, nullptr);

@@ -213,7 +213,7 @@ int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds,
   // The new host starts with the signals it handles blocked, until its
   // handlers are in place (signals.h host_signals).
   sigset_t mask, mine = host_signals();
-  (void)pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+  (void)pthread_sigmask(SIG_SETMASK, nullptr, &mask);  // the synchronous ones are never in it (signals.cc)
   sigorset(&mask, &mask, &mine);
   flags |= POSIX_SPAWN_SETSIGMASK;
   posix_spawnattr_setsigmask(&at, &mask);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -110,9 +111,14 @@ bool Client::start_private(std::string& why) {
   // to a terminal's stderr never stop it (SIGTTOU under `stty tostop`, as
   // a background group's would). It still ends with this process (its
   // channel closes).
+  // With no signal blocked: the application's mask (the library OS host
+  // blocks its own signals while it loads) is not the monitor's.
   posix_spawnattr_t at;
   posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
   pid_t pid;
   const int rc = posix_spawn(&pid, mon.c_str(), &fa, &at, argv.data(), envp.data());
   posix_spawnattr_destroy(&at);

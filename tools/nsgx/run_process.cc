@@ -82,13 +82,15 @@ bool hold_directory(const std::string& dir) {
   // Where the descriptor limit stays below kImageHoldFd, at its own
   // number: the first host holds the directory, and its new processes
   // would fail anyway (their request goes at libos_host::kRequestFd, 1024).
+  int hold = p[1];
   if (dup3(p[1], kImageHoldFd, O_CLOEXEC) == kImageHoldFd) {
     close(p[1]);
+    hold = kImageHoldFd;
   }
   // Marked for the host and its descendants: they keep this descriptor
   // (libos/host/spawn_ocalls.cc), not some other one that happens to sit
   // at its number.
-  setenv("NSGX_LIBOS_IMAGE_HOLD", std::to_string(fcntl(kImageHoldFd, F_GETFD) >= 0 ? kImageHoldFd : p[1]).c_str(), 1);
+  setenv("NSGX_LIBOS_IMAGE_HOLD", std::to_string(hold).c_str(), 1);
   return true;
 }
 

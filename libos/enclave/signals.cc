@@ -14,6 +14,7 @@
 #include "libos/enclave/signals.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,7 +39,7 @@ constexpr int kSigill = 4, kSigtrap = 5, kSigbus = 7, kSigfpe = 8, kSigkill = 9,
               kSigurg = 23, kSigwinch = 28;
 constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slot answers nullptr
 constexpr uint64_t kMinSigstksz = 2048;
-constexpr long kSysPause = 34, kSysRtSigsuspend = 130;  // never restarted
+constexpr long kSysPause = 34, kSysRtSigsuspend = 130, kSysRtSigtimedwait = 128;  // never restarted
 constexpr long kSysNanosleep = 35, kSysClockNanosleep = 230;  // never restarted (signal(7))
 constexpr long kSysFutex = 202;                               // restarted only without a timeout
 // After rt_sigreturn, RAX is the interrupted context's, not a result: an
@@ -107,14 +108,29 @@ bool monotonic_ns(uint64_t& ns) {
   return true;
 }
 
+// Under g_sig_lock: an ignored signal is dropped when it is sent — unless
+// it is blocked or waited for: Linux never ignores a blocked signal
+// (kernel/signal.c sig_ignored; its action may change before it is
+// unblocked), which is what sigwait and sigtimedwait on SIGCHLD, whose
+// default is to ignore it, rely on. Blocked by any thread here (Linux
+// asks the thread it was sent to, for kill the leader).
+bool dropped(int sig) {
+  if (!ignored(sig)) return false;
+  for (uint32_t i = 0; i < kMaxThreads; ++i) {
+    const ProgramThread* th = thread_slot(i);
+    if (th != nullptr && ((th->sig.mask | th->sig.waiting) & bit(sig)) != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // Makes `sig` pending for the process (kill, the host, the alarm): dropped
-// at once when ignored, as Linux does.
+// at once when ignored, as Linux does (dropped()).
 void post_process(int sig, int32_t code, int32_t pid) {
   if (sig < 1 || sig > kNsig) return;
   SpinGuard g(g_sig_lock);
-  if (ignored(sig)) return;
+  if (dropped(sig)) return;
   g_process_pending |= bit(sig);
   g_process_code[sig] = code;
   g_process_pid[sig] = pid;
@@ -127,7 +143,7 @@ bool children_reaped_automatically() {
 
 void post_child_end(const ChildEnd& end) {
   SpinGuard g(g_sig_lock);
-  if (ignored(kSigchld)) return;
+  if (dropped(kSigchld)) return;
   g_process_pending |= bit(kSigchld);
   g_process_code[kSigchld] = end.code;
   g_process_pid[kSigchld] = end.pid;
@@ -678,6 +694,97 @@ long sys_rt_sigsuspend(uint64_t set, uint64_t size) {
   return fail(EINTR);  // deliver_signals runs the handler with the old mask saved, then puts it back
 }
 
+namespace {
+
+// Under g_sig_lock: takes the lowest of `want` pending for `t` (its own
+// first, then the process's), whatever its mask; 0 if none.
+int take_waited(ProgramThread* t, uint64_t want, SigInfo& info) {
+  const uint64_t own = __atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) & want;
+  const uint64_t any = own != 0 ? own : g_process_pending & want;
+  if (any == 0) return 0;
+  const int sig = __builtin_ctzll(any) + 1;
+  memset(&info, 0, sizeof info);
+  info.signo = sig;
+  if (own != 0) {
+    __atomic_and_fetch(&t->sig.pending, ~bit(sig), __ATOMIC_ACQ_REL);
+    info.code = kSiTkill;
+    info.u.kill.pid = g_program.pid;
+  } else {
+    g_process_pending &= ~bit(sig);
+    info.code = g_process_code[sig];
+    info.u.kill.pid = g_process_pid[sig];
+    if (sig == kSigchld && info.code >= kCldExited && info.code <= kCldDumped) info.u.child.status = g_chld_status;
+  }
+  return sig;
+}
+
+}  // namespace
+
+// sigwait, sigwaitinfo and sigtimedwait (rt_sigtimedwait(2)). While it
+// waits, the set counts as unblocked for this thread (Linux's
+// real_blocked): what arrives for it is taken here, not delivered. A
+// signal outside the set that this thread does not block ends the wait
+// with EINTR, its handler run; the call is never restarted (signal(7)).
+// The wait is in the host 10 ms at a time, as rt_sigsuspend's, against
+// the program's own monotonic clock.
+long sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, uint64_t size) {
+  if (size != 8) return fail(EINVAL);
+  ProgramThread* t = this_thread();
+  if (t == nullptr) return fail(EINVAL);
+  uint64_t want = 0;
+  if (!read_set(set, want)) return fail(EFAULT);
+  want &= ~kUnblockable;
+  if (info != 0 && !in_enclave(info, sizeof(SigInfo))) return fail(EFAULT);  // before a signal is taken
+  uint64_t deadline = 0;
+  if (timeout != 0) {
+    struct timespec ts;
+    if (!in_enclave(timeout, sizeof ts)) return fail(EFAULT);
+    memcpy(&ts, reinterpret_cast<const void*>(timeout), sizeof ts);
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return fail(EINVAL);
+    uint64_t now = 0;
+    if (!monotonic_ns(now)) return fail(EIO);
+    const uint64_t span = static_cast<uint64_t>(ts.tv_sec) > (UINT64_MAX - now) / 1000000000ull
+                              ? UINT64_MAX - now
+                              : static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+    deadline = now + span;
+  }
+  for (;;) {
+    check_exit_group();
+    collect();
+    SigInfo si;
+    int sig;
+    bool other;
+    {
+      SpinGuard g(g_sig_lock);
+      sig = take_waited(t, want, si);
+      // One that acts (an ignored one pending because another thread
+      // blocks it interrupts nothing).
+      uint64_t acting = (__atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) | g_process_pending) & ~t->sig.mask & ~want;
+      for (int s = 1; s <= kNsig; ++s)
+        if ((acting & bit(s)) != 0 && ignored(s)) acting &= ~bit(s);
+      other = acting != 0;
+      t->sig.waiting = sig == 0 && !other ? want : 0;
+    }
+    if (sig != 0) {
+      if (info != 0) memcpy(reinterpret_cast<void*>(info), &si, sizeof si);
+      return sig;
+    }
+    if (other) return fail(EINTR);  // deliver_signals runs its handler
+    uint64_t left = 10000000;
+    if (timeout != 0) {
+      uint64_t now = 0;
+      if (!monotonic_ns(now) || now >= deadline) {
+        SpinGuard g(g_sig_lock);
+        t->sig.waiting = 0;
+        return fail(EAGAIN);
+      }
+      if (deadline - now < left) left = deadline - now;
+    }
+    const struct timespec pause = {0, static_cast<long>(left)};
+    (void)::nanosleep(&pause, nullptr);
+  }
+}
+
 long sys_pause() {
   ProgramThread* t = this_thread();
   if (t == nullptr) return fail(EINVAL);
@@ -828,7 +935,8 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
       a = actions_of(t)[sig];
     }
     if (a.handler > 1 && interrupted_call && (a.flags & kSaRestart) && nr != kSysPause && nr != kSysRtSigsuspend &&
-        nr != kSysNanosleep && nr != kSysClockNanosleep && !(nr == kSysFutex && c.r10 != 0)) {
+        nr != kSysRtSigtimedwait && nr != kSysNanosleep && nr != kSysClockNanosleep &&
+        !(nr == kSysFutex && c.r10 != 0)) {
       // Interrupted: the handler returns to the `syscall` again (pause
       // and rt_sigsuspend never restart, as on Linux).
       c.rip -= 2;
@@ -850,8 +958,8 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
   // Linux interrupts no call for those: it is restarted. Not the calls the
   // library OS itself ends with EINTR only for a deliverable signal, or
   // when it gives up (a futex wait without a trustworthy clock).
-  if (interrupted_call && nr != kSysPause && nr != kSysRtSigsuspend && nr != kSysNanosleep &&
-      nr != kSysClockNanosleep && nr != kSysFutex) {
+  if (interrupted_call && nr != kSysPause && nr != kSysRtSigsuspend && nr != kSysRtSigtimedwait &&
+      nr != kSysNanosleep && nr != kSysClockNanosleep && nr != kSysFutex) {
     c.rip -= 2;
     c.rax = static_cast<uint64_t>(nr);
   }

@@ -30,6 +30,7 @@ struct ThreadSignals {
   KernelStack altstack = {0, kSsDisable, 0, 0};
   uint64_t suspend_mask = 0;  // rt_sigsuspend: the mask to restore once a handler ran
   bool suspended = false;
+  uint64_t waiting = 0;     // rt_sigtimedwait's set while it waits (Linux's real_blocked), under g_sig_lock
   bool fx_pending = false;  // rt_sigreturn: an FPU state to load last
   // The main thread's own (TCS) stack, where the program's main stack
   // lives, and a spare area at its bottom where the exception handlers
@@ -91,6 +92,7 @@ long sys_sigaltstack(uint64_t ss, uint64_t oss, uint64_t rsp);
 long sys_kill(int64_t pid, uint64_t sig);
 long sys_tgkill(int64_t tgid, int64_t tid, uint64_t sig);
 long sys_rt_sigsuspend(uint64_t set, uint64_t size);
+long sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, uint64_t size);
 long sys_pause();
 long sys_alarm(uint64_t seconds);
 long sys_setitimer(uint64_t which, uint64_t value, uint64_t old);

@@ -138,6 +138,7 @@ enum : long {
   kGetpgid = 121,
   kGetsid = 124,
   kRtSigpending = 127,
+  kRtSigtimedwait = 128,
   kRtSigsuspend = 130,
   kSigaltstack = 131,
   kPrctl = 157,
@@ -669,6 +670,8 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_sigaltstack(a0, a1, c.rsp);
     case kRtSigsuspend:
       return sys_rt_sigsuspend(a0, a1);
+    case kRtSigtimedwait:
+      return sys_rt_sigtimedwait(a0, a1, a2, a3);
     case kPause:
       return sys_pause();
     case kTgkill:

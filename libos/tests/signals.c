@@ -12,8 +12,13 @@
  *   signals wait       waits for SIGUSR1 then SIGTERM from outside (exit 3)
  *   signals read       reads stdin until its end (a slow host's reads)
  *   signals launch -- COMMAND...   runs COMMAND with SIGINT, SIGUSR2 and
- *                      SIGPIPE ignored and SIGUSR1 blocked (its parent's
- *                      choice, as nohup's or a shell's; execve keeps them)
+ *                      SIGPIPE ignored and SIGUSR1 (and SIGSEGV, SIGILL,
+ *                      SIGTRAP, two real-time signals) blocked (its
+ *                      parent's choice, as nohup's or a shell's; execve
+ *                      keeps them)
+ *   signals sigwait    sigwaitinfo, sigtimedwait (a poll, a timeout, a bad
+ *                      one, a child's SIGCHLD, EINTR from a handler) and
+ *                      sigwait in a thread for the process's SIGTERM
  *   signals inherited  what it was started with (`launch`), then a write
  *                      to a pipe without reader, then waits for SIGINT
  *                      from outside, then looks for a SIGUSR1 sent meanwhile
@@ -24,12 +29,14 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -340,6 +347,88 @@ static void on_term(int sig) {
   got_term = 1;
 }
 
+static void* sigwait_thread(void* arg) {
+  (void)arg;
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGTERM);
+  int sig = 0;
+  const int e = sigwait(&s, &sig);
+  printf("sigwait in a second thread: %s\n", e == 0 ? strsignal(sig) : strerror(e));
+  return NULL;
+}
+
+static void on_alarm_sigwait(int sig) {
+  (void)sig;
+  hits[SIGALRM] = hits[SIGALRM] + 1;
+}
+
+extern char** environ;
+
+static int sigwait_test(const char* self) {
+  sigset_t s, w;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR1);
+  sigaddset(&s, SIGUSR2);
+  sigaddset(&s, SIGCHLD);
+  sigaddset(&s, SIGTERM);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  siginfo_t si;
+  // Pending before the call: taken at once, with its siginfo.
+  raise(SIGUSR1);
+  sigemptyset(&w);
+  sigaddset(&w, SIGUSR1);
+  int r = sigwaitinfo(&w, &si);
+  printf("sigwaitinfo after raise: %s, si_code %d, si_pid mine: %s, still pending: %s\n",
+         r > 0 ? strsignal(r) : strerror(errno), si.si_code, si.si_pid == getpid() ? "yes" : "no",
+         (sigpending(&w), sigismember(&w, SIGUSR1)) ? "yes" : "no");
+  // Nothing pending: a zero timeout polls, a short one runs out.
+  sigemptyset(&w);
+  sigaddset(&w, SIGUSR2);
+  struct timespec zero = {0, 0}, short_wait = {0, 100000000}, bad = {0, 1000000000};
+  r = sigtimedwait(&w, &si, &zero);
+  printf("sigtimedwait, zero timeout: %s\n", r > 0 ? strsignal(r) : strerror(errno));
+  r = sigtimedwait(&w, &si, &short_wait);
+  printf("sigtimedwait, 100 ms: %s\n", r > 0 ? strsignal(r) : strerror(errno));
+  r = sigtimedwait(&w, &si, &bad);
+  printf("sigtimedwait, tv_nsec 1e9: %s\n", r > 0 ? strsignal(r) : strerror(errno));
+  // A child's end: SIGCHLD, whose default is to ignore it, is kept while
+  // blocked, with the child's pid and status.
+  pid_t child;
+  char* av[] = {(char*)self, "exit7", NULL};
+  if (posix_spawn(&child, self, NULL, NULL, av, environ) != 0) return 1;
+  sigemptyset(&w);
+  sigaddset(&w, SIGCHLD);
+  struct timespec long_wait = {60, 0};
+  r = sigtimedwait(&w, &si, &long_wait);
+  printf("sigtimedwait for a child: %s, CLD_EXITED: %s, its pid: %s, status %d\n",
+         r > 0 ? strsignal(r) : strerror(errno), si.si_code == CLD_EXITED ? "yes" : "no",
+         si.si_pid == child ? "yes" : "no", si.si_status);
+  int st = 0;
+  printf("waitpid after it: %s\n", waitpid(child, &st, 0) == child && WEXITSTATUS(st) == 7 ? "exited 7" : "no");
+  // A handled signal outside the set ends the wait: EINTR, its handler run.
+  struct sigaction a;
+  memset(&a, 0, sizeof a);
+  a.sa_handler = on_alarm_sigwait;
+  a.sa_flags = SA_RESTART;  // never restarts sigtimedwait (signal(7))
+  sigaction(SIGALRM, &a, NULL);
+  hits[SIGALRM] = 0;
+  struct itimerval it = {{0, 0}, {0, 200000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  sigemptyset(&w);
+  sigaddset(&w, SIGUSR2);
+  r = sigtimedwait(&w, &si, &long_wait);
+  printf("sigtimedwait across SIGALRM: %s, its handler ran %d time(s)\n", r > 0 ? strsignal(r) : strerror(errno),
+         (int)hits[SIGALRM]);
+  // The process's signal reaches the thread that waits for it.
+  pthread_t th;
+  if (pthread_create(&th, NULL, sigwait_thread, NULL) != 0) return 1;
+  usleep(200000);
+  kill(getpid(), SIGTERM);
+  pthread_join(th, NULL);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char* mode = argc > 1 ? argv[1] : "all";
@@ -393,6 +482,8 @@ int main(int argc, char** argv) {
       printf("read: %s", b);
     }
   }
+  if (strcmp(mode, "sigwait") == 0) return sigwait_test(argv[0]);
+  if (strcmp(mode, "exit7") == 0) return 7;
   if (strcmp(mode, "launch") == 0 && argc > 3 && strcmp(argv[2], "--") == 0) {
     signal(SIGINT, SIG_IGN);
     signal(SIGUSR2, SIG_IGN);
@@ -400,6 +491,13 @@ int main(int argc, char** argv) {
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, SIGUSR1);
+    // And what the host's backends take synchronously or send their own
+    // threads (a host that kept them blocked died at its first trap).
+    sigaddset(&s, SIGSEGV);
+    sigaddset(&s, SIGILL);
+    sigaddset(&s, SIGTRAP);
+    sigaddset(&s, SIGRTMAX - 2);
+    sigaddset(&s, SIGRTMIN + 4);
     sigprocmask(SIG_BLOCK, &s, NULL);
     execvp(argv[3], argv + 3);
     perror("launch: execvp");
@@ -413,7 +511,8 @@ int main(int argc, char** argv) {
       printf("%s: %s, %s\n", strsignal(sigs[i]), a.sa_handler == SIG_IGN ? "ignored" : "default",
              blocked(sigs[i]) ? "blocked" : "not blocked");
     }
-    printf("SIGUSR1 blocked: %s\n", blocked(SIGUSR1) ? "yes" : "no");
+    printf("SIGUSR1 blocked: %s, SIGSEGV blocked: %s\n", blocked(SIGUSR1) ? "yes" : "no",
+           blocked(SIGSEGV) ? "yes" : "no");
     int fds[2];
     pipe(fds);
     close(fds[0]);
@@ -434,6 +533,6 @@ int main(int argc, char** argv) {
     printf("SIGUSR1 once unblocked: %s\n", got_usr1 ? "handled" : "not handled");
     return 0;
   }
-  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read|inherited|launch -- COMMAND...]\n");
+  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read|sigwait|inherited|launch -- COMMAND...]\n");
   return 2;
 }

@@ -51,6 +51,9 @@ same static signals term
 same static signals segv
 same static signals pipe
 same dyn signals_dyn abort
+same static signals sigwait
+grep -qx "sigwait in a second thread: Terminated" "$W/static-sigwait.native" || fail "sigwait: the native run did not finish"
+cat "$W/static-sigwait.inside"
 
 # A host that asks for signals it may not send (Iago): faults, SIGKILL,
 # SIGSTOP, SIGALRM, SIGSYS, real-time signals, at every clock OCALL. The

@@ -137,14 +137,15 @@ bool prepare() {
 }
 
 // NUL-terminated strings back to back, as libos_run's args, and back.
-std::vector<std::string> split_args(const char* args, size_t len) {
-  std::vector<std::string> v;
+// False if the last one is not terminated (the host's bytes).
+bool split_args(const char* args, size_t len, std::vector<std::string>& v) {
+  if (len > 0 && args[len - 1] != '\0') return false;
   for (size_t i = 0; i < len;) {
     const size_t n = strnlen(args + i, len - i);
     v.emplace_back(args + i, n);
     i += n + 1;
   }
-  return v;
+  return true;
 }
 std::string join_args(const std::vector<std::string>& v) {
   std::string s;
@@ -169,10 +170,12 @@ bool first_program(std::vector<std::string>& argv, const TrustedCopy*& prog, std
   std::string given = path;
   if (std::string named; !argv.empty() && nsgx::libos::resolve_string(argv[0], named) == 0 && named == path)
     given = argv[0];
+  std::string script;  // the script whose interpreter `path` is
   for (int depth = 0;; ++depth) {
     const auto* tf = m.trusted(path);
     if (tf == nullptr) {
-      why = depth == 0 ? "the entrypoint is not a trusted file" : "the interpreter " + path + " is not a trusted file";
+      why = depth == 0 ? "the entrypoint is not a trusted file"
+                       : script + ": its interpreter " + path + " is not a trusted file";
       return false;
     }
     prog = load_trusted(*tf, why);
@@ -194,8 +197,12 @@ bool first_program(std::vector<std::string>& argv, const TrustedCopy*& prog, std
     if (argv.size() > 1) next.insert(next.end(), argv.begin() + 1, argv.end());
     argv = std::move(next);
     given = sb.interpreter;
-    if (nsgx::libos::resolve_string(sb.interpreter, path) < 0) {
-      why = m.entrypoint + ": its interpreter " + sb.interpreter + " is not a valid path";
+    script = path;
+    // Absolute only: a relative one would name a file by the host's
+    // current directory, which the host chooses (Linux resolves it
+    // against the caller's; `nsgx run` writes interpreters absolute).
+    if (sb.interpreter[0] != '/' || nsgx::libos::resolve_string(sb.interpreter, path) < 0) {
+      why = script + ": its interpreter " + sb.interpreter + " is not an absolute, valid path";
       return false;
     }
   }
@@ -211,7 +218,11 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   const TrustedCopy* prog = nullptr;
   std::string first_args;
   if (exec == nullptr) {
-    std::vector<std::string> argv = split_args(args, args_len);
+    std::vector<std::string> argv;
+    if (!split_args(args, args_len, argv)) {
+      say("nsgx run: the arguments are not NUL-terminated strings\n");
+      return kCannotRun;
+    }
     if (!first_program(argv, prog, why)) {
       say("nsgx run: " + why + "\n");
       return kCannotRun;
@@ -232,6 +243,7 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
     say("nsgx run: " + why + "\n");
     return kCannotRun;
   }
+  g_program.exe = prog->path;
   // A dynamically linked program: its interpreter (ld.so) must be a
   // trusted file too, checked like the program; it starts first and maps
   // the libraries itself (file-backed mmap of trusted files).

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include <string>
 #include <string_view>
 
 #include "libos/enclave/program_entry.h"
@@ -24,6 +25,10 @@ struct ProgramState {
   // started thread). fork copies [the program's RSP - red zone, here).
   uint64_t stack_here = 0;
   uint32_t max_threads = 1;  // program threads at most (threads_init's table)
+  // The ELF file this process runs (/proc/self/exe, executable as the
+  // entrypoint is): the entrypoint, an execve'd program, or the
+  // interpreter of a script; empty in a fork child (the entrypoint then).
+  std::string exe;
 };
 extern ProgramState g_program;
 

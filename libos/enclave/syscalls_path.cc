@@ -151,7 +151,7 @@ void trusted_stat(const TrustedCopy& c, struct stat& st) {
   const TrustedFile* tf = m.trusted(c.path);
   st.st_dev = kLibosDev;
   st.st_ino = tf ? static_cast<ino_t>(tf - m.trusted_files.data()) + 1 : 0;  // unique per trusted file
-  st.st_mode = S_IFREG | (c.path == m.entrypoint ? 0555 : 0444);
+  st.st_mode = S_IFREG | (c.path == m.entrypoint || c.path == g_program.exe ? 0555 : 0444);
   st.st_nlink = 1;
   st.st_size = static_cast<off_t>(c.size);
   st.st_blksize = 4096;
@@ -251,8 +251,10 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   if (g_program.manifest->encrypted(path) != nullptr) return encrypted_access(path, mode);
   switch (kind_of(path)) {
     case Kind::kTrusted:
-      // Read-only; executable only the entrypoint (trusted_stat's modes).
-      if ((mode & W_OK) || ((mode & X_OK) && path != g_program.manifest->entrypoint)) return err(EACCES);
+      // Read-only; executable only the entrypoint and what this process
+      // runs (trusted_stat's modes).
+      if ((mode & W_OK) || ((mode & X_OK) && path != g_program.manifest->entrypoint && path != g_program.exe))
+        return err(EACCES);
       return 0;
     case Kind::kAllowed:
       return ::access(path.c_str(), static_cast<int>(mode)) == 0 ? 0 : err(errno);
@@ -334,7 +336,7 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
   if (path == "/proc/self/exe") {
     // The program's path, as the kernel answers it (not NUL-terminated, cut at size).
-    const std::string& exe = g_program.manifest->entrypoint;
+    const std::string& exe = g_program.exe.empty() ? g_program.manifest->entrypoint : g_program.exe;
     const uint64_t n = exe.size() < size ? exe.size() : size;
     if (!sc::user_buffer(buf, n)) return err(EFAULT);
     memcpy(reinterpret_cast<void*>(buf), exe.data(), n);

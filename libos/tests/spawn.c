@@ -598,6 +598,10 @@ int main(int argc, char** argv) {
     printf("shebang argv:");
     for (int i = 1; i < argc; ++i) printf(" [%s]", argv[i]);
     printf("\n");
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    printf("shebang: /proc/self/exe names the interpreter: %s\n", strcmp(exe, argv[0]) == 0 ? "yes" : exe);
     return 6;
   }
   if (argc == 2 && strcmp(argv[1], "forkthread") == 0) {

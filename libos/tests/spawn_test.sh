@@ -114,6 +114,15 @@ printf '#!/bin/sh\necho "$0: $# arguments: $*"\nexit 7\n' > "$W/job.sh"
 chmod +x "$W/job.sh"
 ENTRY_MANIFEST="" entry entry-sh ./job.sh a "b c"
 grep -qF "./job.sh: 2 arguments: a b c" "$W/entry-sh.inside" || fail "a /bin/sh script with the minimal manifest"
+grep -qF "shebang: /proc/self/exe names the interpreter: yes" "$W/entry-script.inside" \
+  || fail "a script as the entrypoint: /proc/self/exe is not its interpreter"
+# A relative interpreter would name a file by the host's current
+# directory: refused (Linux resolves it against the caller's).
+printf '#!spawn shebang\n' > "$W/relative.sh"; chmod +x "$W/relative.sh"
+(cd "$W" && timeout 90 "$NSGX" run -- ./relative.sh) > "$W/relative.inside" 2>&1 < /dev/null
+check_status "a relative interpreter" $? 126
+grep -qF "its interpreter spawn is not an absolute, valid path" "$W/relative.inside" \
+  || { cat "$W/relative.inside"; fail "a relative interpreter: no clear refusal"; }
 
 # Process groups and sessions: the ids, posix_spawn's SETPGROUP and
 # SETSID, setpgid after exec, kill and waitpid of a group, kill(0), and

@@ -3,6 +3,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,8 +136,10 @@ std::vector<std::string> program_chain(const std::string& program, const std::st
       std::istringstream dirs(path.empty() ? "/bin:/usr/bin" : path);
       std::string dir;
       while (std::getline(dirs, dir, ':')) {
-        const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + sb.argument;
-        if (access(candidate.c_str(), X_OK) == 0) {
+        if (dir.empty() || dir[0] != '/') continue;  // the cwd: not known until the run
+        const std::string candidate = std::filesystem::path(dir + "/" + sb.argument).lexically_normal().string();
+        struct stat st {};
+        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0) {
           chain.push_back(candidate);
           break;
         }
@@ -161,7 +164,7 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
     files.insert(files.end(), closure->begin(), closure->end());
   }
   for (const auto& f : files) {
-    if (auto st = libos::check_path(f); !st) return st.error().context(m.entrypoint + ": the library " + f);
+    if (auto st = libos::check_path(f); !st) return st.error().context(m.entrypoint + ": what it runs, " + f);
     if (m.trusted(f) != nullptr) continue;
     if (m.allowed(f))
       return Error(f + ": the program loads it, so it must be a trusted file (measured), not an allowed one");

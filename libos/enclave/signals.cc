@@ -185,13 +185,11 @@ void collect() {
   if (fire) post_process(kSigalrm, kSiKernel, 0);
 }
 
-// Takes the lowest pending signal `t` does not block (its own first, then
-// the process's); 0 if none. Its siginfo in `info`.
-int take(ProgramThread* t, SigInfo& info) {
-  SpinGuard g(g_sig_lock);
-  const uint64_t own = __atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) & ~t->sig.mask;
-  const uint64_t shared = g_process_pending & ~t->sig.mask;
-  const uint64_t any = own != 0 ? own : shared;
+// Under g_sig_lock: takes the lowest of `want` pending for `t` (its own
+// first, then the process's); 0 if none. Its siginfo in `info`.
+int take_locked(ProgramThread* t, uint64_t want, SigInfo& info) {
+  const uint64_t own = __atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) & want;
+  const uint64_t any = own != 0 ? own : g_process_pending & want;
   if (any == 0) return 0;
   const int sig = __builtin_ctzll(any) + 1;
   memset(&info, 0, sizeof info);
@@ -207,6 +205,13 @@ int take(ProgramThread* t, SigInfo& info) {
     if (sig == kSigchld && info.code >= kCldExited && info.code <= kCldDumped) info.u.child.status = g_chld_status;
   }
   return sig;
+}
+
+// Takes the lowest pending signal `t` does not block (its own first, then
+// the process's); 0 if none. Its siginfo in `info`.
+int take(ProgramThread* t, SigInfo& info) {
+  SpinGuard g(g_sig_lock);
+  return take_locked(t, ~t->sig.mask, info);
 }
 
 [[noreturn]] void die(int sig) {
@@ -694,31 +699,6 @@ long sys_rt_sigsuspend(uint64_t set, uint64_t size) {
   return fail(EINTR);  // deliver_signals runs the handler with the old mask saved, then puts it back
 }
 
-namespace {
-
-// Under g_sig_lock: takes the lowest of `want` pending for `t` (its own
-// first, then the process's), whatever its mask; 0 if none.
-int take_waited(ProgramThread* t, uint64_t want, SigInfo& info) {
-  const uint64_t own = __atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) & want;
-  const uint64_t any = own != 0 ? own : g_process_pending & want;
-  if (any == 0) return 0;
-  const int sig = __builtin_ctzll(any) + 1;
-  memset(&info, 0, sizeof info);
-  info.signo = sig;
-  if (own != 0) {
-    __atomic_and_fetch(&t->sig.pending, ~bit(sig), __ATOMIC_ACQ_REL);
-    info.code = kSiTkill;
-    info.u.kill.pid = g_program.pid;
-  } else {
-    g_process_pending &= ~bit(sig);
-    info.code = g_process_code[sig];
-    info.u.kill.pid = g_process_pid[sig];
-    if (sig == kSigchld && info.code >= kCldExited && info.code <= kCldDumped) info.u.child.status = g_chld_status;
-  }
-  return sig;
-}
-
-}  // namespace
 
 // sigwait, sigwaitinfo and sigtimedwait (rt_sigtimedwait(2)). While it
 // waits, the set counts as unblocked for this thread (Linux's
@@ -756,7 +736,7 @@ long sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, uint64_t
     bool other;
     {
       SpinGuard g(g_sig_lock);
-      sig = take_waited(t, want, si);
+      sig = take_locked(t, want, si);  // whatever its mask
       // One that acts (an ignored one pending because another thread
       // blocks it interrupts nothing).
       uint64_t acting = (__atomic_load_n(&t->sig.pending, __ATOMIC_ACQUIRE) | g_process_pending) & ~t->sig.mask & ~want;

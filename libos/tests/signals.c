@@ -363,8 +363,6 @@ static void on_alarm_sigwait(int sig) {
   hits[SIGALRM] = hits[SIGALRM] + 1;
 }
 
-extern char** environ;
-
 static int sigwait_test(const char* self) {
   sigset_t s, w;
   sigemptyset(&s);

@@ -91,14 +91,14 @@ loader.env.LANG = "C"
 sgx.enclave_size = "512M"
 sgx.max_threads = 8
 sgx.trusted_files = [ { uri = "file:/usr/bin/redis-server" } ]
-sgx.allowed_files = [ "file:/dev/urandom", "file:$W/dump.rdb" ]
+sgx.allowed_files = [ "file:$W/dump.rdb" ]
 TOML
 cat > "$W/lighttpd.toml" <<TOML
 libos.entrypoint = "/usr/sbin/lighttpd"
 loader.env.LANG = "C"
 sgx.trusted_files = [ { uri = "file:/usr/sbin/lighttpd" }, { uri = "file:$W/lighttpd.conf" },
   { uri = "file:$W/www/64k.bin" } ]
-sgx.allowed_files = [ "file:/dev/null", "file:$W/lighttpd.err" ]
+sgx.allowed_files = [ "file:$W/lighttpd.err" ]
 TOML
 mkdir -p "$W/fio" "$W/fio-enc"
 cat > "$W/fio.toml" <<TOML

@@ -305,6 +305,17 @@ long encrypted_fsync(EncryptedHandle* h) {
   return flush(h->shared, "not flushed");
 }
 
+long encrypted_status_flags(const EncryptedHandle* h) {
+  SpinGuard g(g_enc_lock);
+  const long mode = h->readable && h->writable ? O_RDWR : h->writable ? O_WRONLY : O_RDONLY;
+  return mode | (h->append ? O_APPEND : 0);
+}
+
+void encrypted_set_append(EncryptedHandle* h, bool append) {
+  SpinGuard g(g_enc_lock);
+  h->append = append;
+}
+
 void encrypted_ref(EncryptedHandle* h) {
   SpinGuard g(g_enc_lock);
   ++h->refs;

@@ -41,6 +41,10 @@ long encrypted_fstat(EncryptedHandle* h, struct stat* st);
 long encrypted_ftruncate(EncryptedHandle* h, int64_t size);
 // Writes the tree and the metadata (a new version) and fsyncs the host file.
 long encrypted_fsync(EncryptedHandle* h);
+// F_GETFL's answer: the access mode and O_APPEND (O_LARGEFILE is the
+// caller's); F_SETFL's O_APPEND.
+long encrypted_status_flags(const EncryptedHandle* h);
+void encrypted_set_append(EncryptedHandle* h, bool append);
 // Another descriptor for the same description (dup): one more reference.
 void encrypted_ref(EncryptedHandle* h);
 // Drops a reference; the last one on a file flushes and closes it (a

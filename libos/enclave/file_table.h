@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "libos/enclave/devices.h"
 #include "libos/manifest/manifest.h"
 
 namespace nsgx::libos {
@@ -34,8 +35,9 @@ const TrustedCopy* adopt_trusted_copy(const std::string& path, uint8_t* data, ui
 // kStream: a host descriptor without an offset the library OS keeps —
 // pipes, eventfds, sockets and epoll instances (syscalls_io.cc,
 // syscalls_poll.cc); `stream` says which. kEncrypted: a protected file
-// (encrypted_files.h).
-enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream, kEncrypted };
+// (encrypted_files.h). kDevice: one of the library OS's own devices
+// (devices.h), no host descriptor.
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream, kEncrypted, kDevice };
 enum class StreamKind : uint8_t { kPipe, kEventfd, kSocket, kEpoll };
 struct EpollSet;         // syscalls_poll.cc
 struct EncryptedHandle;  // encrypted_files.h
@@ -49,6 +51,8 @@ struct Fd {
   int domain = 0;                  // kSocket: AF_*
   EpollSet* epoll = nullptr;       // kEpoll: the registrations the enclave keeps
   EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)
+  Device device = Device::kNull;   // kDevice: which
+  uint32_t flags = 0;              // kDevice: O_ACCMODE, O_APPEND and O_NONBLOCK (F_GETFL)
 };
 // Descriptors 0 .. kMaxFds - 1: Linux's default RLIMIT_NOFILE soft limit
 // (getrlimit answers it), FD_SETSIZE (select), and below the host's

@@ -1,13 +1,14 @@
 // The request a new program's enclave starts from (spawn_request.h).
 #include "libos/enclave/spawn_request.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 namespace nsgx::libos {
 namespace {
 
 constexpr uint32_t kMagic = 0x5250534e;  // "NSPR"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 // SIGKILL (9) and SIGSTOP (19) can be neither ignored nor blocked.
 constexpr uint64_t kUnblockable = (uint64_t{1} << 8) | (uint64_t{1} << 18);
 
@@ -84,11 +85,12 @@ std::vector<uint8_t> encode_request(const SpawnRequest& r) {
   for (const auto& f : r.fds) {
     put32(b, static_cast<uint32_t>(f.fd));
     b.push_back(static_cast<uint8_t>(f.kind));
-    b.push_back(static_cast<uint8_t>(f.stream));
+    b.push_back(f.kind == FdKind::kDevice ? static_cast<uint8_t>(f.device) : static_cast<uint8_t>(f.stream));
     b.push_back(0);
     b.push_back(0);
     put32(b, static_cast<uint32_t>(f.domain));
     put64(b, f.offset);
+    put32(b, f.flags);
   }
   return b;
 }
@@ -109,10 +111,11 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
   if (!r.u32(nfds) || nfds > static_cast<uint32_t>(kMaxFds)) return false;
   bool seen[kMaxFds] = {};
   for (uint32_t i = 0; i < nfds; ++i) {
-    uint32_t fd, domain;
+    uint32_t fd, domain, flags;
     uint8_t kind, stream, pad0, pad1;
     uint64_t offset;
-    if (!r.u32(fd) || !r.u8(kind) || !r.u8(stream) || !r.u8(pad0) || !r.u8(pad1) || !r.u32(domain) || !r.u64(offset))
+    if (!r.u32(fd) || !r.u8(kind) || !r.u8(stream) || !r.u8(pad0) || !r.u8(pad1) || !r.u32(domain) || !r.u64(offset) ||
+        !r.u32(flags))
       return false;
     if (fd >= static_cast<uint32_t>(kMaxFds) || seen[fd] || pad0 != 0 || pad1 != 0) return false;
     seen[fd] = true;
@@ -120,15 +123,24 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
     f.fd = static_cast<int32_t>(fd);
     // Only what has a host descriptor and no state inside can be
     // inherited: stdio, allowed files (with their offset), pipes, eventfds
-    // and sockets — never an epoll set (its registrations are inside).
+    // and sockets — never an epoll set (its registrations are inside) —
+    // and the library OS's devices, which have neither.
     switch (kind) {
       case static_cast<uint8_t>(FdKind::kHostStdio):
       case static_cast<uint8_t>(FdKind::kHost):
       case static_cast<uint8_t>(FdKind::kStream):
+      case static_cast<uint8_t>(FdKind::kDevice):
         f.kind = static_cast<FdKind>(kind);
         break;
       default:
         return false;
+    }
+    constexpr uint32_t kDeviceFlags = O_ACCMODE | O_APPEND | O_NONBLOCK;
+    if (f.kind == FdKind::kDevice) {
+      if (!device_from(stream, f.device) || (flags & ~kDeviceFlags) != 0 || domain != 0 || offset != 0) return false;
+      f.flags = flags;
+    } else if (flags != 0) {
+      return false;
     }
     if (f.kind == FdKind::kStream) {
       if (stream != static_cast<uint8_t>(StreamKind::kPipe) && stream != static_cast<uint8_t>(StreamKind::kEventfd) &&

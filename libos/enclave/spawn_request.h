@@ -5,12 +5,13 @@
 // new enclave still decides what the path may be (a trusted file of its
 // manifest, hash-checked) and which descriptors it accepts.
 //
-// Layout (little endian, no padding): u32 magic 'NSPR', u32 version 2,
+// Layout (little endian, no padding): u32 magic 'NSPR', u32 version 3,
 // i32 pid (0: the host process's), i32 ppid, u64 ignored signals and u64
 // blocked signals (bit sig - 1; never SIGKILL or SIGSTOP: what execve
 // keeps, Linux's execve(2)), u32 path length + bytes,
 // u32 argc + (u32 length + bytes)*, u32 envc + (u32 length + bytes)*,
-// u32 nfds + (i32 fd, u8 kind, u8 stream, u16 0, i32 domain, u64 offset)*.
+// u32 nfds + (i32 fd, u8 kind, u8 stream or device, u16 0, i32 domain,
+// u64 offset, u32 flags)*.
 #pragma once
 
 #include <stddef.h>
@@ -29,6 +30,8 @@ struct InheritedFd {
   StreamKind stream = StreamKind::kPipe;
   int32_t domain = 0;
   uint64_t offset = 0;
+  Device device = Device::kNull;  // kDevice: which (devices.h); no host descriptor
+  uint32_t flags = 0;             // kDevice: its O_ACCMODE, O_APPEND and O_NONBLOCK
 };
 
 struct SpawnRequest {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "libos/enclave/bitmap.h"
+#include "libos/enclave/devices.h"
 #include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
@@ -233,6 +234,9 @@ long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
       return at >= 0 ? fail(ESPIPE) : stream_read(*f, b, n);
     case FdKind::kEncrypted:
       return encrypted_read(f->enc, b, n, at);
+    case FdKind::kDevice:
+      if ((f->flags & O_ACCMODE) == O_WRONLY) return fail(EBADF);
+      return device_read(f->device, b, n);  // no offset: reads from anywhere are alike
     case FdKind::kFree:
       break;
   }
@@ -259,6 +263,9 @@ long sys_write(int64_t fd, uint64_t buf, uint64_t n, int64_t at = -1) {
       return stream_write(*f, b, n);
     case FdKind::kEncrypted:
       return encrypted_write(f->enc, b, n, at);
+    case FdKind::kDevice:
+      if ((f->flags & O_ACCMODE) != O_WRONLY && (f->flags & O_ACCMODE) != O_RDWR) return fail(EBADF);
+      return device_write(f->device, n);
     default:
       return fail(EBADF);  // trusted files are read-only
   }
@@ -314,6 +321,8 @@ long sys_fstat(int64_t fd, uint64_t out) {
   memset(&st, 0, sizeof st);
   if (f->kind == FdKind::kTrusted) {
     trusted_stat(*f->copy, st);
+  } else if (f->kind == FdKind::kDevice) {
+    device_stat(f->device, st);
   } else if (f->kind == FdKind::kEncrypted) {
     if (const long r = encrypted_fstat(f->enc, &st); r < 0) return r;
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
@@ -328,6 +337,7 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   if (f == nullptr) return fail(EBADF);
   if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kStream) return fail(ESPIPE);
   if (f->kind == FdKind::kEncrypted) return encrypted_lseek(f->enc, off, whence);
+  if (f->kind == FdKind::kDevice) return 0;  // Linux's null_lseek and noop_llseek: the position stays 0
   int64_t size = 0;
   if (f->kind == FdKind::kTrusted) {
     size = static_cast<int64_t>(f->copy->size);

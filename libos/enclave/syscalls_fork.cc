@@ -9,8 +9,9 @@
 //   memory: runs of (u64 first page, u64 count, u8 state), a count of 0
 //     ends them; an accepted page's 4096 bytes follow its run's entry
 //   u32 copies, each (string path, u64 address, u64 size)
-//   u32 descriptors, each (i32 fd, u8 kind, u8 stream, u8 cloexec, u8 0,
-//     i32 domain, u64 offset, u32 copy index or UINT32_MAX)
+//   u32 descriptors, each (i32 fd, u8 kind, u8 stream (a device's:
+//     which), u8 cloexec, u8 0, i32 domain (a device's: its flags),
+//     u64 offset, u32 copy index or UINT32_MAX)
 //   19 u64: RAX..R15, RFLAGS, RIP, FS base (the child's at its start)
 //   u64 CLONE_CHILD_SETTID address, u64 CLONE_CHILD_CLEARTID address (or 0)
 //   u64 signal mask, KernelStack alternate stack, 65 KernelSigaction
@@ -179,7 +180,7 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
     for (int i = 0; i < kMaxFds; ++i) {
       const Fd* f = fd_at(i);
       if (f == nullptr) continue;
-      if (f->kind == FdKind::kTrusted || host_backed(*f)) {
+      if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice || host_backed(*f)) {
         fds.push_back(i);
       } else if (g_program.trace) {
         say("nsgx libos: fork: descriptor " + std::to_string(i) +
@@ -194,13 +195,13 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
         if (f->kind == FdKind::kTrusted && copies[k] == f->copy) copy = static_cast<uint32_t>(k);
       w.u32(static_cast<uint32_t>(i));
       w.u8(static_cast<uint8_t>(f->kind));
-      w.u8(static_cast<uint8_t>(f->stream));
+      w.u8(f->kind == FdKind::kDevice ? static_cast<uint8_t>(f->device) : static_cast<uint8_t>(f->stream));
       w.u8(f->cloexec ? 1 : 0);
       w.u8(0);
-      w.u32(static_cast<uint32_t>(f->domain));
+      w.u32(f->kind == FdKind::kDevice ? f->flags : static_cast<uint32_t>(f->domain));
       w.u64(f->kind == FdKind::kTrusted || f->kind == FdKind::kHost ? f->offset : 0);
       w.u32(copy);
-      if (f->kind != FdKind::kTrusted) host_fds.push_back(libos_inherited_fd{i, f->host});
+      if (f->kind != FdKind::kTrusted && f->kind != FdKind::kDevice) host_fds.push_back(libos_inherited_fd{i, f->host});
     }
     // The child's registers: the parent's at the `syscall`, RAX 0, RIP
     // after it, RCX and R11 as SYSCALL leaves them.
@@ -379,6 +380,13 @@ __attribute__((noinline)) bool restore(int32_t host_pid, Restored& out) {
       case static_cast<uint8_t>(FdKind::kHost):
         d.kind = static_cast<FdKind>(kind);
         break;
+      case static_cast<uint8_t>(FdKind::kDevice):
+        // The stream byte names the device, the domain word its flags.
+        if (!device_from(stream, d.device)) return refuse("the checkpoint's descriptors are malformed");
+        d.kind = FdKind::kDevice;
+        d.flags = domain;
+        d.domain = 0;
+        break;
       case static_cast<uint8_t>(FdKind::kStream):
         if (stream != static_cast<uint8_t>(StreamKind::kPipe) && stream != static_cast<uint8_t>(StreamKind::kEventfd) &&
             stream != static_cast<uint8_t>(StreamKind::kSocket))
@@ -391,7 +399,8 @@ __attribute__((noinline)) bool restore(int32_t host_pid, Restored& out) {
     }
     if (d.kind != FdKind::kTrusted) {
       if (copy != kNoCopy) return refuse("the checkpoint's descriptors are malformed");
-      d.host = static_cast<int>(fd);  // the host put it at the same number (libos_spawn.edl)
+      // The host put a host-backed one at the same number (libos_spawn.edl).
+      if (d.kind != FdKind::kDevice) d.host = static_cast<int>(fd);
     }
     set_fd(static_cast<int>(fd), d);
   }

@@ -31,6 +31,11 @@ namespace {
 
 long fail(int e) { return -static_cast<long>(e); }
 
+// F_GETFL's O_LARGEFILE: the kernel sets it on every open of a 64-bit
+// program (asm-generic/fcntl.h, 00100000); glibc's x86-64 headers define
+// O_LARGEFILE as 0, so it is spelt out here.
+constexpr long kKernelLargefile = 0100000;
+
 // The host's C library answers -1 and errno (nsgx_tposix).
 long posix_result(long r) { return r < 0 ? fail(errno) : r; }
 
@@ -297,15 +302,30 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
       f->cloexec = (arg & FD_CLOEXEC) != 0;
       return 0;
     case F_GETFL:
-      if (f->kind == FdKind::kTrusted) return O_RDONLY | O_LARGEFILE;
+      if (f->kind == FdKind::kTrusted) return O_RDONLY | kKernelLargefile;
+      if (f->kind == FdKind::kDevice) return static_cast<long>(f->flags) | kKernelLargefile;
+      if (f->kind == FdKind::kEncrypted) return encrypted_status_flags(f->enc) | kKernelLargefile;
       return posix_result(::fcntl(f->host, F_GETFL));  // 0..INT_MAX, checked by nsgx_tposix
     case F_SETFL: {
-      // Only O_NONBLOCK changes (as on Linux, the access mode and creation
-      // flags are ignored; O_APPEND would not apply to offsets kept here).
+      // O_NONBLOCK and O_APPEND change (as on Linux, the access mode and
+      // creation flags are ignored): on host descriptors in the host's
+      // open file (an allowed file's pwrite at the offset kept here then
+      // appends, as Linux's does with O_APPEND), on the library OS's own
+      // devices and protected files here.
       if (f->kind == FdKind::kTrusted) return 0;  // regular files never block
+      if (f->kind == FdKind::kDevice) {
+        f->flags = (f->flags & ~static_cast<uint32_t>(O_APPEND | O_NONBLOCK)) |
+                   static_cast<uint32_t>(arg & (O_APPEND | O_NONBLOCK));
+        return 0;
+      }
+      if (f->kind == FdKind::kEncrypted) {
+        encrypted_set_append(f->enc, (arg & O_APPEND) != 0);
+        return 0;
+      }
       const long fl = posix_result(::fcntl(f->host, F_GETFL));
       if (fl < 0) return fl;
-      const long want = (fl & ~static_cast<long>(O_NONBLOCK)) | static_cast<long>(arg & O_NONBLOCK);
+      const long want =
+          (fl & ~static_cast<long>(O_NONBLOCK | O_APPEND)) | static_cast<long>(arg & (O_NONBLOCK | O_APPEND));
       return want == fl ? 0 : posix_result(::fcntl(f->host, F_SETFL, static_cast<int>(want)));
     }
     case F_GETLK:
@@ -322,8 +342,11 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
       if (!program_range(arg, sizeof(struct flock))) return fail(EFAULT);
       struct flock lk;
       memcpy(&lk, reinterpret_cast<const void*>(arg), sizeof lk);
-      if (f->kind == FdKind::kTrusted) {
-        if (lk.l_type == F_WRLCK) return fail(EBADF);  // not open for writing
+      if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice) {
+        // A device's locks too guard nothing but the program's own calls.
+        const uint32_t mode = f->kind == FdKind::kDevice ? f->flags & O_ACCMODE : O_RDONLY;
+        if ((lk.l_type == F_WRLCK && mode == O_RDONLY) || (lk.l_type == F_RDLCK && mode == O_WRONLY))
+          return fail(EBADF);  // not open for writing (reading), as Linux
         if (cmd == F_GETLK) {
           lk.l_type = F_UNLCK;
           memcpy(reinterpret_cast<void*>(arg), &lk, sizeof lk);
@@ -358,6 +381,10 @@ long sys_ioctl(int64_t fd, uint64_t request, uint64_t arg) {
   if (f->kind == FdKind::kTrusted) {
     const uint64_t left = f->offset >= f->copy->size ? 0 : f->copy->size - f->offset;
     v = left > INT_MAX ? INT_MAX : static_cast<int32_t>(left);
+  } else if (f->kind == FdKind::kDevice) {
+    // FIONREAD is the regular files' (and the driver's): Linux's memory
+    // devices have no ioctl, random.c's answers others with EINVAL.
+    return fail(f->device == Device::kRandom || f->device == Device::kUrandom ? EINVAL : ENOTTY);
   } else {
     const long r = host_ioctl_int(f->host, FIONREAD, &v);  // >= 0, checked
     if (r < 0) return r;

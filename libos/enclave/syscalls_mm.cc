@@ -71,9 +71,16 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
   if (!(flags & kMapAnonymous)) {
     f = fd_at(fd);
     if (f == nullptr) return err(EBADF);
-    if (f->kind != FdKind::kTrusted && f->kind != FdKind::kHost) return err(ENODEV);  // stdio: no pages
-    if (type != kMapPrivate) return err(ENODEV);  // no page is shared with the host's file
-    if (off > UINT64_MAX - n * kPage) return err(EINVAL);
+    if (f->kind == FdKind::kDevice) {
+      // /dev/zero's pages are anonymous memory (Linux's mmap_zero), shared
+      // or private alike here (below); the other devices have no mmap.
+      if (f->device != Device::kZero) return err(ENODEV);
+      f = nullptr;
+    } else {
+      if (f->kind != FdKind::kTrusted && f->kind != FdKind::kHost) return err(ENODEV);  // stdio: no pages
+      if (type != kMapPrivate) return err(ENODEV);  // no page is shared with the host's file
+      if (off > UINT64_MAX - n * kPage) return err(EINVAL);
+    }
   }
   // An anonymous MAP_SHARED mapping is private here: one process, no fork.
   uint64_t first;

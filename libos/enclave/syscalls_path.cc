@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "libos/enclave/devices.h"
 #include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_state.h"
@@ -29,10 +30,6 @@ using sc::err;
 
 constexpr int kAtFdcwd = -100;
 constexpr uint64_t kAtSymlinkNofollow = 0x100;
-// st_dev of the files and directories the library OS synthesises: one
-// device of its own, never a host's (whose st_dev answers pass through
-// for allowed files).
-constexpr dev_t kLibosDev = 0x6e736778;  // "nsgx"
 
 std::string g_cwd = "/";
 SpinLock g_cwd_lock;  // g_cwd: chdir may change it while other threads resolve
@@ -86,7 +83,7 @@ long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
   return 0;
 }
 
-enum class Kind { kNone, kTrusted, kAllowed, kDirectory };
+enum class Kind { kNone, kTrusted, kAllowed, kDirectory, kDevice };
 
 // A directory exists inside when it leads to a file the manifest names.
 bool leads_to(const std::string& dir, const std::string& file) {
@@ -94,6 +91,10 @@ bool leads_to(const std::string& dir, const std::string& file) {
 }
 
 Kind kind_of(const std::string& p) {
+  // The library OS's devices first: the manifest cannot name their paths
+  // (manifest.h), and a host's file there is never used.
+  if (Device d; device_at(p, d)) return Kind::kDevice;
+  if (is_device_directory(p)) return Kind::kDirectory;
   const Manifest& m = *g_program.manifest;
   if (m.trusted(p)) return Kind::kTrusted;
   if (m.allowed(p)) return Kind::kAllowed;
@@ -102,6 +103,15 @@ Kind kind_of(const std::string& p) {
   for (const auto& f : m.allowed_files)
     if (leads_to(p, f)) return Kind::kDirectory;
   return Kind::kNone;
+}
+
+// The `sgx.encrypted_files` entry covering `p` — never for the devices
+// and their directory, which are the library OS's whatever a manifest
+// says (the signing side refuses such entries: manifest.h).
+const EncryptedPath* encrypted_at(const std::string& p) {
+  Device d;
+  if (device_at(p, d) || is_device_directory(p)) return nullptr;
+  return g_program.manifest->encrypted(p);
 }
 
 // FNV-1a of the path: a directory's inode number, stable for the run.
@@ -158,15 +168,31 @@ void trusted_stat(const TrustedCopy& c, struct stat& st) {
   st.st_blocks = static_cast<blkcnt_t>((c.size + 511) / 512);
 }
 
-long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
+namespace {
+
+long open_device(Device d, uint64_t flags) {
+  if (flags & O_DIRECTORY) return err(ENOTDIR);
+  if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return err(EEXIST);
+  const int fd = new_fd();
+  if (fd < 0) return err(EMFILE);
+  Fd f;
+  f.kind = FdKind::kDevice;
+  f.device = d;
+  f.flags = static_cast<uint32_t>(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK));  // O_TRUNC: nothing to cut
+  set_fd(fd, f);
+  return fd;
+}
+
+long open_path(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) {
     if (g_program.trace) say("nsgx libos: openat: a path that does not resolve: " + std::to_string(-r) + "\n");
     return r;
   }
+  if (Device d; device_at(path, d)) return open_device(d, flags);
   // Under an encrypted path (encrypted_files.h): a protected file, sealed
   // to the enclave, whatever the host holds there.
-  if (const EncryptedPath* e = g_program.manifest->encrypted(path)) {
+  if (const EncryptedPath* e = encrypted_at(path)) {
     const int fd = new_fd();
     if (fd < 0) return err(EMFILE);
     EncryptedHandle* h = nullptr;
@@ -206,12 +232,22 @@ long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
   return trace_refusal("openat", path, EACCES);
 }
 
+}  // namespace
+
+long sys_openat(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
+  const long fd = open_path(dirfd, pathp, flags, mode);
+  // O_CLOEXEC is the descriptor's, kept here whatever its kind (execve
+  // honours it: syscalls_spawn.cc).
+  if (fd >= 0 && (flags & O_CLOEXEC) != 0) fd_at(fd)->cloexec = true;
+  return fd;
+}
+
 long sys_newfstatat(int64_t dirfd, uint64_t pathp, uint64_t out, uint64_t flags) {
   if (!sc::user_buffer(out, sizeof(struct stat))) return err(EFAULT);
   struct stat st;
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
-  if (const EncryptedPath* e = g_program.manifest->encrypted(path)) {
+  if (const EncryptedPath* e = encrypted_at(path)) {
     // The plaintext's size (encrypted_files.h), never the host's.
     if (const long r = encrypted_stat(*e, path, (flags & kAtSymlinkNofollow) != 0, &st); r < 0) return r;
     memcpy(reinterpret_cast<void*>(out), &st, sizeof st);
@@ -237,6 +273,12 @@ long sys_newfstatat(int64_t dirfd, uint64_t pathp, uint64_t out, uint64_t flags)
     case Kind::kDirectory:
       dir_stat(path, st);
       break;
+    case Kind::kDevice: {
+      Device d;
+      (void)device_at(path, d);
+      device_stat(d, st);
+      break;
+    }
     case Kind::kNone:
       return trace_refusal("stat", path, ENOENT);
   }
@@ -248,7 +290,7 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   if (mode & ~static_cast<uint64_t>(R_OK | W_OK | X_OK)) return err(EINVAL);
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
-  if (g_program.manifest->encrypted(path) != nullptr) return encrypted_access(path, mode);
+  if (encrypted_at(path) != nullptr) return encrypted_access(path, mode);
   switch (kind_of(path)) {
     case Kind::kTrusted:
       // Read-only; executable only the entrypoint and what this process
@@ -260,6 +302,8 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
       return ::access(path.c_str(), static_cast<int>(mode)) == 0 ? 0 : err(errno);
     case Kind::kDirectory:
       return (mode & W_OK) ? err(EACCES) : 0;
+    case Kind::kDevice:
+      return (mode & X_OK) ? err(EACCES) : 0;  // crw-rw-rw-
     case Kind::kNone:
       break;
   }
@@ -278,7 +322,7 @@ long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
   // (encrypted_files.h). Trusted files are read-only; directories are
   // synthesised or the manifest's (an encrypted entry).
   if ((flags & kAtRemovedir) != 0) return trace_refusal("rmdir", path, EACCES);
-  if (g_program.manifest->encrypted(path) != nullptr) return encrypted_unlink(path);
+  if (encrypted_at(path) != nullptr) return encrypted_unlink(path);
   switch (kind_of(path)) {
     case Kind::kAllowed:
       return ::unlink(path.c_str()) != 0 ? err(errno) : 0;
@@ -300,6 +344,7 @@ long sys_chdir(uint64_t pathp) {
     }
     case Kind::kTrusted:
     case Kind::kAllowed:
+    case Kind::kDevice:
       return err(ENOTDIR);
     case Kind::kNone:
       break;
@@ -318,7 +363,7 @@ long sys_mkdir(uint64_t pathp, uint64_t mode) {
   if (kind_of(path) != Kind::kNone) return err(EEXIST);
   // An `sgx.encrypted_files` entry (or a path under it) names where
   // protected files live: a directory the manifest expects to exist.
-  if (g_program.manifest->encrypted(path) != nullptr) return err(EEXIST);
+  if (encrypted_at(path) != nullptr) return err(EEXIST);
   return trace_refusal("mkdir", path, EACCES);
 }
 

@@ -67,8 +67,9 @@ struct Entry {
   int16_t events, revents;
 };
 
-// poll over the library OS's descriptors: trusted files are always ready
-// (regular files are, on Linux); host-backed ones are asked of the host in
+// poll over the library OS's descriptors: trusted and protected files are
+// always ready (regular files are, on Linux), the library OS's devices as
+// devices.h says; host-backed ones are asked of the host in
 // one OCALL, whose answer is masked to what each entry asked (plus ERR,
 // HUP; NVAL is never the host's to say: every descriptor it was given is
 // one the enclave holds). Returns the count of entries with events.
@@ -83,8 +84,10 @@ long poll_entries(Entry* e, uint32_t n, int timeout_ms) {
     const Fd* f = fd_at(e[i].fd);
     if (f == nullptr) {
       e[i].revents = POLLNVAL;
-    } else if (f->kind == FdKind::kTrusted) {
+    } else if (f->kind == FdKind::kTrusted || f->kind == FdKind::kEncrypted) {
       e[i].revents = static_cast<int16_t>(e[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
+    } else if (f->kind == FdKind::kDevice) {
+      e[i].revents = static_cast<int16_t>(e[i].events & device_poll_mask(f->device));
     } else {
       h[hn] = libos_pollfd{f->host, e[i].events, 0};
       at[hn++] = i;
@@ -278,7 +281,12 @@ long sys_epoll_ctl(int64_t epfd, uint64_t op, int64_t fd, uint64_t event) {
   const Fd* f = fd_at(fd);
   if (ep == nullptr || f == nullptr) return fail(EBADF);
   if (ep->kind != FdKind::kStream || ep->stream != StreamKind::kEpoll || epfd == fd) return fail(EINVAL);
-  if (f->kind == FdKind::kTrusted || f->kind == FdKind::kHost) return fail(EPERM);  // regular files, as Linux
+  // Regular files, as Linux; and the library OS's devices: Linux's null,
+  // zero and full have no poll either (EPERM), random and urandom do, but
+  // a host epoll instance cannot wait on what only the enclave holds.
+  if (f->kind == FdKind::kTrusted || f->kind == FdKind::kHost || f->kind == FdKind::kEncrypted ||
+      f->kind == FdKind::kDevice)
+    return fail(EPERM);
   EpollSet& s = *ep->epoll;
   ProgramEvent ev{0, 0};
   if (op != EPOLL_CTL_DEL) {

@@ -112,30 +112,36 @@ bool user_strings(uint64_t p, std::vector<std::string>& out, size_t& total) {
 }
 
 // What execve carries into the new program: descriptors without
-// FD_CLOEXEC that have a host descriptor and no state inside.
+// FD_CLOEXEC that have a host descriptor and no state inside, and the
+// library OS's devices (no state at all: `2>/dev/null` before an exec).
 bool inheritable(const Fd& f) {
   if (f.cloexec) return false;
-  if (f.kind == FdKind::kHostStdio || f.kind == FdKind::kHost) return true;
+  if (f.kind == FdKind::kHostStdio || f.kind == FdKind::kHost || f.kind == FdKind::kDevice) return true;
   return f.kind == FdKind::kStream && f.stream != StreamKind::kEpoll;
+}
+
+// Whether `f` holds a host descriptor of its own (closed with it).
+bool holds_host(const Fd& f) {
+  return f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.kind != FdKind::kDevice;
 }
 
 // A vfork child's table: a copy of the parent's (Linux copies it for a
 // child without CLONE_FILES). Host-backed descriptors are the host's dups
-// (a close in the child must not close the parent's); trusted files are
-// copied (no host state); protected files and epoll sets are not given to
+// (a close in the child must not close the parent's); trusted files and
+// devices are copied (no host state); protected files and epoll sets are not given to
 // the child (their state inside is the parent's): they are closed in it.
 long copy_table(Fd* out) {
   SpinGuard g(g_fd_lock);
   for (int i = 0; i < kMaxFds; ++i) {
     const Fd* f = fd_at(i);
     if (f == nullptr) continue;
-    if (f->kind == FdKind::kTrusted) {
+    if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice) {
       out[i] = *f;
     } else if (Fd probe = *f; probe.cloexec = false, inheritable(probe)) {
       const long h = host_dup(f->host);  // checked there: a new host descriptor
       if (h < 0) {
         for (int k = 0; k < i; ++k)
-          if (out[k].kind != FdKind::kFree && out[k].kind != FdKind::kTrusted) (void)::close(out[k].host);
+          if (holds_host(out[k])) (void)::close(out[k].host);
         return h;
       }
       out[i] = *f;
@@ -251,8 +257,9 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
   for (int i = 0; i < kMaxFds; ++i) {
     const Fd* f = fd_at(i);
     if (f == nullptr || !inheritable(*f)) continue;
-    req.fds.push_back(InheritedFd{i, f->kind, f->stream, f->domain, f->kind == FdKind::kHost ? f->offset : 0});
-    fds.push_back(libos_inherited_fd{i, f->host});
+    req.fds.push_back(
+        InheritedFd{i, f->kind, f->stream, f->domain, f->kind == FdKind::kHost ? f->offset : 0, f->device, f->flags});
+    if (f->kind != FdKind::kDevice) fds.push_back(libos_inherited_fd{i, f->host});
   }
   return 0;
 }
@@ -509,7 +516,9 @@ void install_inherited(const SpawnRequest& r) {
   for (const auto& f : r.fds) {
     Fd d;
     d.kind = f.kind;
-    d.host = f.fd;  // the host put it at the same number (libos_spawn.edl)
+    d.host = f.kind == FdKind::kDevice ? -1 : f.fd;  // the host put it at the same number (libos_spawn.edl)
+    d.device = f.device;
+    d.flags = f.flags;
     d.stream = f.stream;
     d.domain = f.domain;
     d.offset = f.offset;

@@ -87,6 +87,15 @@ Status check_sorted(const Manifest& m) {
       return Error("trusted file " + f.path + " lies in encrypted " + e->path);
   for (const auto& f : m.allowed_files)
     if (const EncryptedPath* e = m.encrypted(f)) return Error("allowed file " + f + " lies in encrypted " + e->path);
+  for (const std::string_view d : kLibosDevicePaths) {
+    const char* what = m.trusted(d) != nullptr ? "a trusted file"
+                       : m.allowed(d)          ? "an allowed file"
+                       : m.encrypted(d)        ? "in an encrypted path"
+                                               : nullptr;
+    if (what != nullptr)
+      return Error(std::string(d) + " is " + what + ", but the library OS provides that device itself " +
+                   "(docs/libos.md, \"Devices\"): remove it from the manifest");
+  }
   return ok_status();
 }
 

@@ -35,7 +35,8 @@
 // no trailing '/', no control character; a path is never both trusted and
 // allowed. An encrypted path names a file or a directory (every path below
 // it): no encrypted path lies below another, and no trusted or allowed
-// path is an encrypted one or below one.
+// path is an encrypted one or below one. The library OS's own devices
+// (kLibosDevicePaths) are none of the three.
 #pragma once
 
 #include <array>
@@ -99,6 +100,13 @@ struct EncryptedPath {
   EncryptedKey key = EncryptedKey::kMrenclave;
   bool operator==(const EncryptedPath&) const = default;
 };
+
+// The character devices the library OS answers itself, inside, whatever
+// the host holds there (libos/enclave/devices.h, which numbers them in
+// this order): no manifest names one as a trusted, allowed or encrypted
+// path, so that a manifest has one meaning.
+inline constexpr std::array<std::string_view, 5> kLibosDevicePaths = {"/dev/null", "/dev/zero", "/dev/full",
+                                                                      "/dev/random", "/dev/urandom"};
 
 // Whether `p` is `dir` or lies below it ("/a/b" is below "/a", "/ab" is not).
 bool path_within(std::string_view p, std::string_view dir);

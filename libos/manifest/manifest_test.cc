@@ -273,6 +273,23 @@ TEST(Manifest, EncryptedFilesToCanonicalBinaryAndBack) {
   EXPECT_NE(*encode_manifest(other), *b);
 }
 
+// The library OS's own devices are never the manifest's: as a trusted, an
+// allowed or an encrypted path, each is refused with the reason.
+TEST(Manifest, DevicesAreTheLibraryOSs) {
+  for (const std::string_view d : kLibosDevicePaths) {
+    const std::string dev(d);
+    expect_toml_error(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, dev),
+                      dev + " is an allowed file, but the library OS provides that device itself");
+    expect_toml_error(hello_toml("").replace(hello_toml("").find("/etc/data"), 9, dev),
+                      dev + " is a trusted file, but the library OS provides that device itself");
+    expect_toml_error(hello_toml("sgx.encrypted_files = [ { uri = \"file:/dev\" } ]\n"),
+                      "/dev/null is in an encrypted path, but the library OS provides that device itself");
+  }
+  // Other paths under /dev stay the manifest's to name (a terminal, /dev/shm).
+  EXPECT_TRUE(
+      manifest_from_toml(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/dev/tty"), "t.toml"));
+}
+
 TEST(Manifest, EncryptedFilesRefusals) {
   expect_toml_error(encrypted_toml("\"file:/data\""), "needs uri");
   expect_toml_error(encrypted_toml("{ key_name = \"_sgx_mrenclave\" }"), "needs uri");

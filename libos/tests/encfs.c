@@ -14,6 +14,7 @@
  *                            after each unlink; its directory's stat */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,13 @@ static int write_file(const char* path, const char* tag) {
   /* The rest appended, its first byte overwritten by pwrite at its place. */
   fd = open(path, O_WRONLY | O_APPEND);
   if (fd < 0) return fail("open", path);
+  /* Its status flags (glibc's fdopen asks them) and readiness, as a
+   * regular file's: F_SETFL changes O_APPEND. */
+  if ((fcntl(fd, F_GETFL) & (O_ACCMODE | O_APPEND)) != (O_WRONLY | O_APPEND)) return fail("F_GETFL", path);
+  if (fcntl(fd, F_SETFL, 0) != 0 || (fcntl(fd, F_GETFL) & O_APPEND) != 0) return fail("F_SETFL", path);
+  if (fcntl(fd, F_SETFL, O_APPEND) != 0 || (fcntl(fd, F_GETFL) & O_APPEND) == 0) return fail("F_SETFL", path);
+  struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+  if (poll(&p, 1, 2000) != 1 || p.revents != (POLLIN | POLLOUT)) return fail("poll", path);
   if (write(fd, "X", 1) != 1) return fail("write", path);
   if (write(fd, content + half + 1, content_len - half - 1) != (ssize_t)(content_len - half - 1))
     return fail("write", path);

@@ -1,11 +1,11 @@
 #!/bin/bash
 # Dynamically linked programs in the library OS (docs/libos.md, M3), on
 # the backend NSGX_BACKEND names (ctest runs it for inproc and isolated).
-#   libos_dyn_test.sh NSGX HELLO_DYN FILES HOSTILE_HOST WORKDIR
-# HELLO_DYN and FILES are built by plain gcc (PIEs with ld.so); sqlite3 is
-# Debian's /usr/bin/sqlite3 (scripts/deps.sh installs it).
+#   libos_dyn_test.sh NSGX HELLO_DYN FILES DEVICES HOSTILE_HOST WORKDIR
+# HELLO_DYN, FILES and DEVICES are built by plain gcc (PIEs with ld.so);
+# sqlite3 is Debian's /usr/bin/sqlite3 (scripts/deps.sh installs it).
 set -u
-NSGX=$1 HELLO=$2 FILES=$3 HOSTILE=$4 W=$5
+NSGX=$1 HELLO=$2 FILES=$3 DEVICES=$4 HOSTILE=$5 W=$6
 rm -rf "$W"; mkdir -p "$W/lib"
 source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh"
 same() {  # NAME: $W/NAME.{native,inside}.{out,err} are equal
@@ -18,6 +18,7 @@ build() {  # TOML DIR
 
 cp "$HELLO" "$W/hello"
 cp "$FILES" "$W/files"
+cp "$DEVICES" "$W/devices"
 printf 'first line\nsecond line\n' > "$W/data.txt"
 seq 1 2000 > "$W/big.txt"      # 8893 bytes: two pages and a part
 seq 3 3000 > "$W/allowed.txt"  # pass-through, mapped through pread
@@ -76,6 +77,28 @@ out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=pread-count inside map allowed.t
 echo "$out" | grep -qx 'mmap: Input/output error' || { echo "$out"; fail "hostile pread"; }
 out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=cwd-dotdot inside cwd 2> hostile-cwd.err)
 [ "$out" = "getcwd: /" ] || fail "hostile getcwd: '$out'"
+
+# 3b. The library OS's own devices (/dev/null, zero, full, random,
+# urandom), which the manifest does not name: every call the same as
+# natively, /dev/zero's mappings, and /dev/null inherited across fork and
+# execve (an O_CLOEXEC descriptor not across execve). Before: EACCES.
+cat > devices.toml <<TOML
+libos.entrypoint = "$W/devices"
+sgx.trusted_files = [ { uri = "file:$W/devices" } ]
+TOML
+build devices.toml "$W/devices-enclave"
+"$W/devices" > devices.native.out 2> devices.native.err; native=$?
+"$NSGX" run --enclave "$W/devices-enclave" -- "$W/devices" > devices.inside.out 2> devices.inside.err < /dev/null
+check_status devices "$?" "$native"
+check_status "devices (native)" "$native" 0
+same devices
+grep -qx "execve'd program: 0" devices.native.out || fail "devices' native run: $(cat devices.native.out)"
+# A manifest that names one is refused, with the reason.
+sed 's|^sgx.trusted_files.*|&\nsgx.allowed_files = [ "file:/dev/urandom" ]|' devices.toml > devices-named.toml
+"$NSGX" libos build --manifest devices-named.toml --out "$W/devices-named" > devices-named.log 2>&1 \
+  && fail "a manifest naming /dev/urandom was built"
+grep -q "/dev/urandom is an allowed file, but the library OS provides that device itself" devices-named.log \
+  || { cat devices-named.log; fail "no clear error for a manifest naming /dev/urandom"; }
 
 # 4. A real Debian program: sqlite3, SQL from a trusted file (-init, a
 # relative path) and from stdin, an error on stderr and status 1.

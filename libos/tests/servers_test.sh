@@ -68,7 +68,7 @@ loader.env.LANG = "C"
 sgx.enclave_size = "512M"
 sgx.max_threads = 8
 sgx.trusted_files = [ { uri = "file:/usr/bin/redis-server" } ]
-sgx.allowed_files = [ "file:/dev/urandom", "file:$W/dump.rdb" ]
+sgx.allowed_files = [ "file:$W/dump.rdb" ]
 TOML
 build "$W/redis.toml" "$W/redis-enclave"
 port=$(free_port)
@@ -111,7 +111,7 @@ libos.entrypoint = "/usr/sbin/lighttpd"
 loader.env.LANG = "C"
 sgx.trusted_files = [ { uri = "file:/usr/sbin/lighttpd" }, { uri = "file:$W/lighttpd.conf" },
   { uri = "file:$W/www/file.bin" }, { uri = "file:$W/www/index.html" } ]
-sgx.allowed_files = [ "file:/dev/null", "file:$W/lighttpd.err" ]
+sgx.allowed_files = [ "file:$W/lighttpd.err" ]
 TOML
 build "$W/lighttpd.toml" "$W/lighttpd-enclave"
 # Its own process group: lighttpd stops on a signal, which the library OS

@@ -1,0 +1,170 @@
+/* The library OS's own devices (docs/libos.md, "Devices"): /dev/null,
+ * /dev/zero, /dev/full, /dev/random and /dev/urandom, run natively and
+ * inside the enclave with a manifest that names none of them
+ * (libos_dyn_test.sh); the output must be the same.
+ *   devices            every call on each device, /dev/zero's mappings,
+ *                      then a fork child and an execve'd program that
+ *                      inherit /dev/null as stderr and a descriptor
+ *                      opened O_CLOEXEC that they must not get
+ *   devices child N M  (the execve'd program) descriptor N must be
+ *                      /dev/null, M must be closed */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char* says(long r) { return r < 0 ? strerror(errno) : "ok"; }
+
+/* "zeros", "x" (untouched), or "bytes" (anything else) for n bytes. */
+static const char* what(const unsigned char* b, long n) {
+  if (n <= 0) return "-";
+  int zero = 1, x = 1;
+  for (long i = 0; i < n; ++i) {
+    zero &= b[i] == 0;
+    x &= b[i] == 'x';
+  }
+  return zero ? "zeros" : x ? "x" : "bytes";
+}
+
+static void one(const char* name) {
+  struct stat st;
+  if (stat(name, &st) != 0) {
+    printf("%s: stat: %s\n", name, strerror(errno));
+    return;
+  }
+  printf("%s: chr %d mode %o rdev %u:%u size %lld\n", name, S_ISCHR(st.st_mode), (unsigned)(st.st_mode & 07777),
+         major(st.st_rdev), minor(st.st_rdev), (long long)st.st_size);
+  printf("  access rw %s", says(access(name, R_OK | W_OK)));
+  printf(", x %s\n", says(access(name, X_OK)));
+  const int fd = open(name, O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    printf("  open: %s\n", strerror(errno));
+    return;
+  }
+  /* One call per statement: the order printf's arguments are evaluated in is unspecified. */
+  struct stat fst;
+  const long fs = fstat(fd, &fst);
+  printf("  fstat %s same %d\n", says(fs), fs == 0 && fst.st_rdev == st.st_rdev && S_ISCHR(fst.st_mode));
+  printf("  getfl %#o", fcntl(fd, F_GETFL));
+  printf(" getfd %d\n", fcntl(fd, F_GETFD));
+  unsigned char a[64], b[64];
+  memset(a, 'x', sizeof a);
+  memset(b, 'x', sizeof b);
+  long r = read(fd, a, sizeof a);
+  const long r2 = pread(fd, b, sizeof b, 4096);
+  printf("  read %ld %s, pread %ld %s", r, what(a, r), r2, what(b, r2));
+  if (r == (long)sizeof a && strcmp(what(a, r), "bytes") == 0) printf(", differ %d", memcmp(a, b, sizeof a) != 0);
+  printf("\n");
+  r = write(fd, "abc", 3);
+  printf("  write %ld %s", r, says(r));
+  printf(", pwrite %ld\n", (long)pwrite(fd, "abcd", 4, 100));
+  printf("  lseek %ld", (long)lseek(fd, 10, SEEK_SET));
+  printf(" %ld\n", (long)lseek(fd, 0, SEEK_CUR));
+  struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+  const int ready = poll(&p, 1, 0);
+  printf("  poll %d revents %#x\n", ready, p.revents);
+  int n = 0;
+  printf("  FIONREAD %s", says(ioctl(fd, FIONREAD, &n)));
+  printf(", fsync %s", says(fsync(fd)));
+  printf(", ftruncate %s\n", says(ftruncate(fd, 0)));
+  printf("  setfl %s", says(fcntl(fd, F_SETFL, O_NONBLOCK | O_APPEND)));
+  printf(" getfl %#o\n", fcntl(fd, F_GETFL));
+  close(fd);
+}
+
+static int child(int null_fd, int closed_fd) {
+  struct stat st;
+  if (fstat(null_fd, &st) != 0) return 10;
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) return 11;
+  if (write(null_fd, "gone", 4) != 4) return 12;
+  if (fcntl(closed_fd, F_GETFD) != -1 || errno != EBADF) return 13;
+  fprintf(stderr, "stderr is /dev/null: nobody sees this\n");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "child") == 0) return child(atoi(argv[2]), atoi(argv[3]));
+  if (argc != 1) {
+    fprintf(stderr, "usage: devices | devices child N M\n");
+    return 2;
+  }
+  static const char* const kNames[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"};
+  for (size_t i = 0; i < sizeof kNames / sizeof kNames[0]; ++i) one(kNames[i]);
+
+  struct stat st;
+  printf("/dev: dir %d\n", stat("/dev", &st) == 0 && S_ISDIR(st.st_mode));
+  int fd = open("/dev/null", O_RDONLY);
+  printf("write to O_RDONLY: %s\n", says(write(fd, "a", 1)));
+  close(fd);
+  fd = open("/dev/zero", O_WRONLY);
+  char c;
+  printf("read from O_WRONLY: %s\n", says(read(fd, &c, 1)));
+  close(fd);
+  printf("O_DIRECTORY: %s\n", says(open("/dev/null", O_RDONLY | O_DIRECTORY)));
+  printf("O_CREAT|O_EXCL: %s\n", says(open("/dev/null", O_WRONLY | O_CREAT | O_EXCL, 0600)));
+  printf("O_CREAT|O_TRUNC: %s\n", says(fd = open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600)));
+  close(fd);
+
+  /* /dev/zero's pages: anonymous memory, private or shared; the others
+   * have no mmap. */
+  fd = open("/dev/zero", O_RDWR);
+  for (int shared = 0; shared <= 1; ++shared) {
+    unsigned char* m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+      printf("mmap /dev/zero %s: %s\n", shared ? "shared" : "private", strerror(errno));
+      continue;
+    }
+    const char* before = what(m, 8192);
+    m[5000] = 7;
+    printf("mmap /dev/zero %s: %s, written %d\n", shared ? "shared" : "private", before, m[5000]);
+    munmap(m, 8192);
+  }
+  close(fd);
+  fd = open("/dev/null", O_RDWR);
+  printf("mmap /dev/null: %s\n",
+         mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? strerror(errno) : "ok");
+  const int ep = epoll_create1(0);
+  struct epoll_event ev = {EPOLLIN, {0}};
+  printf("epoll_ctl /dev/null: %s\n", says(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)));
+  close(ep);
+
+  /* Inherited: /dev/null at 2 across fork and execve; an O_CLOEXEC one
+   * only across fork. */
+  fflush(stdout);
+  const int saved = dup(2);
+  dup2(fd, 2);
+  close(fd);
+  const int ce = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int r = fcntl(ce, F_GETFD) == FD_CLOEXEC ? child(2, 1000) : 20;
+    fflush(stderr);
+    _exit(r);
+  }
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  dup2(saved, 2);
+  printf("fork child: %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+  fflush(stdout);
+  const pid_t e = fork();
+  if (e == 0) {
+    dup2(open("/dev/null", O_WRONLY), 2);
+    char a[16], b[16];
+    snprintf(a, sizeof a, "%d", 2);
+    snprintf(b, sizeof b, "%d", ce);
+    execl(argv[0], argv[0], "child", a, b, (char*)NULL);
+    _exit(30);
+  }
+  waitpid(e, &ws, 0);
+  printf("execve'd program: %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+  return 0;
+}

@@ -135,6 +135,11 @@ fi
 out=$("$NSGX" run -- ./hello open data.txt < /dev/null 2> minimal.err); st=$?
 check_status minimal "$st" 0
 [ "$out" = "open data.txt: Permission denied" ] || { cat minimal.err; fail "minimal manifest: '$out'"; }
+# The program's path as given is trusted with its real one: /bin/sh is a
+# link to dash (on Debian also through /bin -> usr/bin), and sh execs
+# itself by the name it was given.
+out=$("$NSGX" run -- /bin/sh -c 'exec /bin/sh -c "echo again \$0"' < /dev/null 2> minimal-link.err); st=$?
+[ "$st.$out" = "0.again /bin/sh" ] || { cat minimal-link.err; fail "exec of the entrypoint by its given path: $st '$out'"; }
 
 # 6. A changed library is refused: libc copied to a directory of its own
 # (LD_LIBRARY_PATH in loader.env; `nsgx libos build` resolves libc there,

@@ -197,7 +197,11 @@ Result<libos::Manifest> manifest_from_file(const std::string& path) {
 
 // The minimal manifest for `nsgx run -- PROG`: PROG (made absolute) is the
 // entrypoint and a trusted file, with its interpreter and shared libraries
-// when it is dynamically linked (libos_deps.h); nothing else.
+// when it is dynamically linked (libos_deps.h); nothing else. The
+// entrypoint is PROG's real path (what /proc/self/exe names natively);
+// the path as given is trusted too when links make it another one, since
+// the library OS resolves paths lexically only and a program execs itself
+// by that name (`/bin/sh` is dash's link: `exec /bin/sh` inside sh).
 Result<libos::Manifest> manifest_for(const std::string& program) {
   char real[PATH_MAX];
   if (realpath(program.c_str(), real) == nullptr) return Error(program + ": no such program");
@@ -205,6 +209,12 @@ Result<libos::Manifest> manifest_for(const std::string& program) {
   m.entrypoint = real;
   m.trusted_files.push_back({real, {}});
   std::vector<std::string> unhashed = {real};
+  std::error_code ec;
+  const std::string given = std::filesystem::absolute(program, ec).lexically_normal().string();
+  if (!ec && given != m.entrypoint && libos::check_path(given)) {
+    m.trusted_files.push_back({given, {}});
+    unhashed.push_back(given);
+  }
   NSGX_RETURN_IF_ERROR(add_dynamic_closure(m, unhashed));
   NSGX_RETURN_IF_ERROR(fill_hashes(m, unhashed));
   return m;

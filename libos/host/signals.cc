@@ -23,6 +23,10 @@ namespace {
 // ignored by default restart them (forward_signals).
 constexpr int kTerminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
 constexpr int kIgnoredByDefault[] = {SIGCHLD, SIGCONT, SIGURG, SIGWINCH};
+// The signals the CPU raises (the backends take them: the inproc
+// backend's ENCLU, #UD, page faults): never blocked in the host, since a
+// blocked one kills the process when its fault comes.
+constexpr int kSynchronous[] = {SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS};
 
 sigset_t caught_signals() {
   sigset_t s;
@@ -164,7 +168,7 @@ StartSignals take_start_signals() {
   // real-time signals the runtimes send their own threads.
   sigset_t open;
   sigemptyset(&open);
-  for (const int sig : {SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS}) sigaddset(&open, sig);
+  for (const int sig : kSynchronous) sigaddset(&open, sig);
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaddset(&open, sig);
   (void)sigprocmask(SIG_UNBLOCK, &open, nullptr);
   const sigset_t mine = host_signals();
@@ -191,7 +195,7 @@ bool forward_signals(sgx_enclave_id_t eid) {
   // blocked one kills when its fault comes.
   sigset_t all, old;
   sigfillset(&all);
-  for (const int sig : {SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS}) sigdelset(&all, sig);
+  for (const int sig : kSynchronous) sigdelset(&all, sig);
   (void)pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_t t;
   const int e = pthread_create(&t, nullptr, nudger, nullptr);

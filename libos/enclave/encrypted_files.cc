@@ -311,6 +311,13 @@ long encrypted_status_flags(const EncryptedHandle* h) {
   return mode | (h->append ? O_APPEND : 0);
 }
 
+bool encrypted_path_of(const EncryptedHandle* h, std::string& path) {
+  SpinGuard g(g_enc_lock);
+  if (h->shared->unlinked) return false;
+  path = h->shared->path;
+  return true;
+}
+
 void encrypted_set_append(EncryptedHandle* h, bool append) {
   SpinGuard g(g_enc_lock);
   h->append = append;

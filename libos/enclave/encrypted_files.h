@@ -45,6 +45,9 @@ long encrypted_fsync(EncryptedHandle* h);
 // caller's); F_SETFL's O_APPEND.
 long encrypted_status_flags(const EncryptedHandle* h);
 void encrypted_set_append(EncryptedHandle* h, bool append);
+// The path of the protected file under `h`; false if it was unlinked
+// since (a reopen by its descriptor's link then finds nothing).
+bool encrypted_path_of(const EncryptedHandle* h, std::string& path);
 // Another descriptor for the same description (dup): one more reference.
 void encrypted_ref(EncryptedHandle* h);
 // Drops a reference; the last one on a file flushes and closes it (a

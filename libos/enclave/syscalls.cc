@@ -806,6 +806,7 @@ void run_syscall(sgx_cpu_context_t& c) {
 long fd_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) { return sys_read(fd, buf, n, at); }
 long fd_write(int64_t fd, uint64_t buf, uint64_t n) { return sys_write(fd, buf, n); }
 long fd_lseek(int64_t fd, int64_t off, uint64_t whence) { return sys_lseek(fd, off, whence); }
+long fd_fstat(int64_t fd, uint64_t out) { return sys_fstat(fd, out); }
 
 bool install_syscall_handlers() {
   return nsgx_set_first_phase_handler(libos_first_phase) &&

@@ -18,9 +18,11 @@
 #include "libos/enclave/devices.h"
 #include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
+#include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscalls_sys.h"
 #include "libos/manifest/manifest.h"
 
 namespace nsgx::libos {
@@ -83,7 +85,31 @@ long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
   return 0;
 }
 
-enum class Kind { kNone, kTrusted, kAllowed, kDirectory, kDevice };
+enum class Kind { kNone, kTrusted, kAllowed, kDirectory, kDevice, kDescriptor };
+
+// Linux's links to descriptors: /dev/stdin, /dev/stdout and /dev/stderr
+// (to /proc/self/fd/0..2), /dev/fd/N (/dev/fd is a link to /proc/self/fd)
+// and /proc/self/fd/N, whose open reopens the descriptor's file (bash's
+// `> /dev/stderr`, its process substitution's /dev/fd/63). The descriptor
+// number a path names (decimal, no leading zero: proc's name_to_int), or
+// -1.
+int64_t descriptor_path(const std::string& p) {
+  if (p == "/dev/stdin") return 0;
+  if (p == "/dev/stdout") return 1;
+  if (p == "/dev/stderr") return 2;
+  std::string_view rest;
+  for (const std::string_view dir : {std::string_view("/dev/fd/"), std::string_view("/proc/self/fd/")})
+    if (p.size() > dir.size() && p.compare(0, dir.size(), dir) == 0) rest = std::string_view(p).substr(dir.size());
+  if (rest.empty() || rest.size() > 9 || (rest[0] == '0' && rest.size() > 1)) return -1;
+  int64_t n = 0;
+  for (const char c : rest) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+bool is_descriptor_directory(const std::string& p) { return p == "/dev/fd" || p == "/proc/self/fd"; }
 
 // A directory exists inside when it leads to a file the manifest names.
 bool leads_to(const std::string& dir, const std::string& file) {
@@ -94,7 +120,8 @@ Kind kind_of(const std::string& p) {
   // The library OS's devices first: the manifest cannot name their paths
   // (manifest.h), and a host's file there is never used.
   if (Device d; device_at(p, d)) return Kind::kDevice;
-  if (is_device_directory(p)) return Kind::kDirectory;
+  if (descriptor_path(p) >= 0) return Kind::kDescriptor;
+  if (is_device_directory(p) || is_descriptor_directory(p)) return Kind::kDirectory;
   const Manifest& m = *g_program.manifest;
   if (m.trusted(p)) return Kind::kTrusted;
   if (m.allowed(p)) return Kind::kAllowed;
@@ -110,7 +137,8 @@ Kind kind_of(const std::string& p) {
 // says (the signing side refuses such entries: manifest.h).
 const EncryptedPath* encrypted_at(const std::string& p) {
   Device d;
-  if (device_at(p, d) || is_device_directory(p)) return nullptr;
+  if (device_at(p, d) || is_device_directory(p) || descriptor_path(p) >= 0 || is_descriptor_directory(p))
+    return nullptr;
   return g_program.manifest->encrypted(p);
 }
 
@@ -170,6 +198,17 @@ void trusted_stat(const TrustedCopy& c, struct stat& st) {
 
 namespace {
 
+// The host's open of `path` with the program's flags (O_CLOEXEC is kept
+// inside: execve decides what a new program inherits); the new descriptor
+// must be one the table does not hold (Iago: host_io.h).
+long open_host(const std::string& path, uint64_t flags, uint64_t mode) {
+  const int h =
+      ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
+  if (h < 0) return err(errno);
+  if (host_fd_in_use(h)) return refuse("open");
+  return h;
+}
+
 long open_device(Device d, uint64_t flags) {
   if (flags & O_DIRECTORY) return err(ENOTDIR);
   if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return err(EEXIST);
@@ -183,13 +222,68 @@ long open_device(Device d, uint64_t flags) {
   return fd;
 }
 
+long open_resolved(const std::string& path, uint64_t flags, uint64_t mode);
+
+// The open of descriptor n's link (descriptor_path): as Linux's proc
+// links, a new open file description of the same file, with the new
+// flags. A host-backed descriptor's file is reopened by the host (its own
+// /proc/self/fd link: a terminal, a pipe, a regular file — with O_TRUNC,
+// O_APPEND — as natively; a socket's ENXIO); a trusted file gets a new
+// offset, a device new flags, a protected file is opened again by its
+// path. An epoll set is an anonymous inode: ENXIO, as Linux.
+long reopen(int64_t n, uint64_t flags, uint64_t mode) {
+  const Fd* f = fd_at(n);
+  if (f == nullptr) return err(ENOENT);  // a closed descriptor has no link
+  if (flags & O_DIRECTORY) return err(ENOTDIR);
+  switch (f->kind) {
+    case FdKind::kDevice:
+      return open_device(f->device, flags);
+    case FdKind::kTrusted: {
+      if ((flags & 3) != O_RDONLY || (flags & O_TRUNC) != 0) return err(EACCES);
+      const int fd = new_fd();
+      if (fd < 0) return err(EMFILE);
+      set_fd(fd, Fd{FdKind::kTrusted, -1, f->copy, 0});
+      return fd;
+    }
+    case FdKind::kEncrypted: {
+      std::string path;
+      if (!encrypted_path_of(f->enc, path)) return err(ENOENT);  // unlinked: not reopened here
+      return open_resolved(path, flags & ~static_cast<uint64_t>(O_CREAT | O_EXCL), mode);
+    }
+    case FdKind::kHostStdio:
+    case FdKind::kHost:
+    case FdKind::kStream: {
+      if (f->kind == FdKind::kStream && f->stream == StreamKind::kEpoll) return err(ENXIO);
+      const int fd = new_fd();
+      if (fd < 0) return err(EMFILE);
+      const std::string link = "/proc/self/fd/" + std::to_string(f->host);
+      const long h = open_host(link, flags, mode);
+      if (h < 0) return h;
+      Fd copy = *f;
+      copy.host = static_cast<int>(h);
+      copy.offset = 0;
+      copy.cloexec = false;
+      set_fd(fd, copy);
+      return fd;
+    }
+    case FdKind::kFree:
+      break;
+  }
+  return err(ENOENT);
+}
+
 long open_path(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
   std::string path;
   if (const long r = resolve(dirfd, pathp, path); r < 0) {
     if (g_program.trace) say("nsgx libos: openat: a path that does not resolve: " + std::to_string(-r) + "\n");
     return r;
   }
+  return open_resolved(path, flags, mode);
+}
+
+long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
   if (Device d; device_at(path, d)) return open_device(d, flags);
+  if (const int64_t n = descriptor_path(path); n >= 0) return reopen(n, flags, mode);
   // Under an encrypted path (encrypted_files.h): a protected file, sealed
   // to the enclave, whatever the host holds there.
   if (const EncryptedPath* e = encrypted_at(path)) {
@@ -221,10 +315,9 @@ long open_path(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
   if (k == Kind::kAllowed) {
     const int fd = new_fd();
     if (fd < 0) return err(EMFILE);
-    const int h =
-        ::open(path.c_str(), static_cast<int>(flags & ~static_cast<uint64_t>(O_CLOEXEC)), static_cast<unsigned>(mode));
-    if (h < 0) return err(errno);
-    set_fd(fd, Fd{FdKind::kHost, h, nullptr, 0});
+    const long h = open_host(path, flags, mode);
+    if (h < 0) return h;
+    set_fd(fd, Fd{FdKind::kHost, static_cast<int>(h), nullptr, 0});
     return fd;
   }
   // Directories cannot be opened (nothing lists them); everything else the
@@ -279,6 +372,12 @@ long sys_newfstatat(int64_t dirfd, uint64_t pathp, uint64_t out, uint64_t flags)
       device_stat(d, st);
       break;
     }
+    case Kind::kDescriptor: {
+      // The link followed, as stat does (lstat too: nothing inside is a
+      // link, above): the descriptor's file.
+      const int64_t n = descriptor_path(path);
+      return fd_at(n) == nullptr ? err(ENOENT) : fd_fstat(n, out);
+    }
     case Kind::kNone:
       return trace_refusal("stat", path, ENOENT);
   }
@@ -304,6 +403,9 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
       return (mode & W_OK) ? err(EACCES) : 0;
     case Kind::kDevice:
       return (mode & X_OK) ? err(EACCES) : 0;  // crw-rw-rw-
+    case Kind::kDescriptor:
+      if (fd_at(descriptor_path(path)) == nullptr) return err(ENOENT);
+      return (mode & X_OK) ? err(EACCES) : 0;
     case Kind::kNone:
       break;
   }
@@ -345,6 +447,7 @@ long sys_chdir(uint64_t pathp) {
     case Kind::kTrusted:
     case Kind::kAllowed:
     case Kind::kDevice:
+    case Kind::kDescriptor:  // no descriptor is a directory here
       return err(ENOTDIR);
     case Kind::kNone:
       break;
@@ -387,7 +490,28 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
     memcpy(reinterpret_cast<void*>(buf), exe.data(), n);
     return static_cast<long>(n);
   }
-  // Nothing inside is a symbolic link (above); what exists is a file or a directory.
+  // Linux's links to descriptors: their fixed targets, and the file of a
+  // trusted, protected or device descriptor (a host-backed one's is the
+  // host's to name: EINVAL, as for a file that is no link).
+  std::string target;
+  if (path == "/dev/fd") {
+    target = "/proc/self/fd";
+  } else if (path == "/dev/stdin" || path == "/dev/stdout" || path == "/dev/stderr") {
+    target = "/proc/self/fd/" + std::to_string(descriptor_path(path));
+  } else if (const int64_t n = descriptor_path(path); n >= 0) {
+    const Fd* f = fd_at(n);
+    if (f == nullptr) return err(ENOENT);
+    if (f->kind == FdKind::kTrusted) target = f->copy->path;
+    if (f->kind == FdKind::kDevice) target = std::string(kLibosDevicePaths[static_cast<uint8_t>(f->device)]);
+    if (f->kind == FdKind::kEncrypted && !encrypted_path_of(f->enc, target)) return err(EINVAL);
+  }
+  if (!target.empty()) {
+    const uint64_t n = target.size() < size ? target.size() : size;
+    if (!sc::user_buffer(buf, n)) return err(EFAULT);
+    memcpy(reinterpret_cast<void*>(buf), target.data(), n);
+    return static_cast<long>(n);
+  }
+  // Nothing else inside is a symbolic link (above); what exists is a file or a directory.
   return kind_of(path) == Kind::kNone ? trace_refusal("readlink", path, ENOENT) : err(EINVAL);
 }
 

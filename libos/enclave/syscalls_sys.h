@@ -29,10 +29,12 @@ long sys_sysinfo(uint64_t out);
 // file, `out` anything writable; through a 64 KiB bounce buffer inside.
 long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count);
 
-// syscalls.cc's read/write/lseek on any descriptor (buffers inside the
-// enclave; `at` >= 0 a pread/pwrite position, -1 the descriptor's offset).
+// syscalls.cc's read/write/lseek/fstat on any descriptor (buffers inside
+// the enclave; `at` >= 0 a pread/pwrite position, -1 the descriptor's
+// offset).
 long fd_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at);
 long fd_write(int64_t fd, uint64_t buf, uint64_t n);
 long fd_lseek(int64_t fd, int64_t off, uint64_t whence);
+long fd_fstat(int64_t fd, uint64_t out);
 
 }  // namespace nsgx::libos

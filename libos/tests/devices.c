@@ -3,9 +3,11 @@
  * inside the enclave with a manifest that names none of them
  * (libos_dyn_test.sh); the output must be the same.
  *   devices            every call on each device, /dev/zero's mappings,
- *                      then a fork child and an execve'd program that
- *                      inherit /dev/null as stderr and a descriptor
- *                      opened O_CLOEXEC that they must not get
+ *                      the links to descriptors (/dev/stdout, /dev/fd/N,
+ *                      /proc/self/fd/N), then a fork child and an
+ *                      execve'd program that inherit /dev/null as stderr
+ *                      and a descriptor opened O_CLOEXEC that they must
+ *                      not get
  *   devices child N M  (the execve'd program) descriptor N must be
  *                      /dev/null, M must be closed */
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -81,6 +84,78 @@ static void one(const char* name) {
   close(fd);
 }
 
+/* Linux's links to descriptors: opening one opens the descriptor's file
+ * anew (a new offset, the new flags). */
+static void links(const char* self) {
+  char path[64], link[256];
+  fflush(stdout);
+  int fd = open("/dev/stdout", O_WRONLY | O_APPEND);
+  printf("open /dev/stdout: %s\n", fd >= 0 ? "ok" : strerror(errno));
+  fflush(stdout);
+  if (fd >= 0) {
+    const char line[] = "written through /dev/stdout\n";
+    printf("its write %ld\n", (long)write(fd, line, sizeof line - 1));
+    close(fd);
+  }
+  ssize_t n = readlink("/dev/stdin", link, sizeof link - 1);
+  printf("readlink /dev/stdin: %.*s\n", n > 0 ? (int)n : 0, link);
+  printf("access /dev/stdout W: %s\n", says(access("/dev/stdout", W_OK)));
+  struct stat st, st2;
+  printf("/dev/fd: dir %d\n", stat("/dev/fd", &st) == 0 && S_ISDIR(st.st_mode));
+  printf("stat /dev/fd/99: %s\n", says(stat("/dev/fd/99", &st)));
+  printf("open /dev/fd/99: %s\n", says(open("/dev/fd/99", O_RDONLY)));
+
+  /* A pipe's write end by its link: the same pipe. */
+  int p[2];
+  if (pipe(p) != 0) return;
+  snprintf(path, sizeof path, "/dev/fd/%d", p[1]);
+  const int w = open(path, O_WRONLY);
+  const int same = stat(path, &st) == 0 && fstat(p[0], &st2) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == st2.st_ino;
+  printf("pipe by its link: open %s, same pipe %d", w >= 0 ? "ok" : strerror(errno), same);
+  char buf[32] = {0};
+  if (w >= 0 && write(w, "through", 7) == 7 && read(p[0], buf, sizeof buf - 1) == 7) printf(", read %s", buf);
+  printf("\n");
+  close(w);
+  close(p[0]);
+  close(p[1]);
+
+  /* A device's link: a new description with the new flags. */
+  const int null = open("/dev/null", O_RDONLY);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", null);
+  n = readlink(path, link, sizeof link - 1);
+  printf("readlink of /dev/null's descriptor: %.*s\n", n > 0 ? (int)n : 0, link);
+  fd = open(path, O_WRONLY);
+  printf("/dev/null reopened for writing: write %ld\n", (long)write(fd, "x", 1));
+  close(fd);
+  close(null);
+
+  /* A regular file's link: its own offset. */
+  const int exe = open(self, O_RDONLY);
+  char a[4] = {0}, b[4] = {0};
+  if (exe >= 0 && read(exe, a, 4) == 4) {
+    snprintf(path, sizeof path, "/dev/fd/%d", exe);
+    fd = open(path, O_RDONLY);
+    printf("the program by its link: %s", fd >= 0 ? "ok" : strerror(errno));
+    if (fd >= 0 && read(fd, b, 4) == 4) printf(", from offset 0 again %d", memcmp(a, b, 4) == 0);
+    printf("\n");
+    close(fd);
+  }
+  close(exe);
+
+  /* No file behind a socket's or an epoll set's link: ENXIO. */
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+    snprintf(path, sizeof path, "/dev/fd/%d", sv[0]);
+    printf("a socket by its link: %s\n", says(open(path, O_RDWR)));
+    close(sv[0]);
+    close(sv[1]);
+  }
+  const int ep = epoll_create1(0);
+  snprintf(path, sizeof path, "/dev/fd/%d", ep);
+  printf("an epoll set by its link: %s\n", says(open(path, O_RDONLY)));
+  close(ep);
+}
+
 static int child(int null_fd, int closed_fd) {
   struct stat st;
   if (fstat(null_fd, &st) != 0) return 10;
@@ -136,6 +211,7 @@ int main(int argc, char** argv) {
   struct epoll_event ev = {EPOLLIN, {0}};
   printf("epoll_ctl /dev/null: %s\n", says(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)));
   close(ep);
+  links(argv[0]);
 
   /* Inherited: /dev/null at 2 across fork and execve; an O_CLOEXEC one
    * only across fork. */

@@ -44,8 +44,6 @@ bool device_at(const std::string& path, Device& out) {
   return false;
 }
 
-bool is_device_directory(const std::string& path) { return path == "/dev"; }
-
 bool device_from(uint8_t v, Device& out) {
   if (v >= kDeviceCount) return false;
   out = static_cast<Device>(v);
@@ -56,7 +54,7 @@ void device_stat(Device d, struct stat& st) {
   const uint32_t minor = kMinor[static_cast<uint8_t>(d)];
   memset(&st, 0, sizeof st);
   st.st_dev = kLibosDev;
-  st.st_ino = minor;  // unique among the library OS's devices
+  st.st_ino = device_ino(d);
   st.st_mode = S_IFCHR | 0666;
   st.st_nlink = 1;
   st.st_rdev = dev_number(kMemMajor, minor);
@@ -79,6 +77,8 @@ long device_read(Device d, void* buf, uint64_t n) {
   }
   return -EINVAL;
 }
+
+uint64_t device_ino(Device d) { return (uint64_t{1} << 62) | kMinor[static_cast<uint8_t>(d)]; }
 
 int16_t device_poll_mask(Device d) {
   if (d == Device::kRandom) return POLLIN | POLLRDNORM;

@@ -25,11 +25,12 @@ constexpr dev_t kLibosDev = 0x6e736778;
 
 // The device at absolute, normal path `path`, if it names one.
 bool device_at(const std::string& path, Device& out);
-// Whether `path` is /dev, the directory the devices are in.
-bool is_device_directory(const std::string& path);
 // A device from its number in a spawn request or a fork checkpoint.
 bool device_from(uint8_t v, Device& out);
 
+// Its inode number on kLibosDev: bit 62 and the minor (trusted files are
+// numbered from 1, directories have bit 63: syscalls_path.cc).
+uint64_t device_ino(Device d);
 // stat/fstat: a character device, mode 0666, root's, st_rdev 1:minor.
 void device_stat(Device d, struct stat& st);
 // read/pread into the program's buffer (checked by the caller): null

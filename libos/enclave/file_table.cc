@@ -133,7 +133,7 @@ int new_fd_from(int64_t min) {
 bool host_fd_in_use(int host) {
   const Fd* fds = table();
   return std::any_of(fds, fds + kMaxFds, [host](const Fd& f) {
-    return f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.kind != FdKind::kDevice && f.host == host;
+    return (f.kind == FdKind::kHostStdio || f.kind == FdKind::kHost || f.kind == FdKind::kStream) && f.host == host;
   });
 }
 

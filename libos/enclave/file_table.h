@@ -36,11 +36,13 @@ const TrustedCopy* adopt_trusted_copy(const std::string& path, uint8_t* data, ui
 // pipes, eventfds, sockets and epoll instances (syscalls_io.cc,
 // syscalls_poll.cc); `stream` says which. kEncrypted: a protected file
 // (encrypted_files.h). kDevice: one of the library OS's own devices
-// (devices.h), no host descriptor.
-enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream, kEncrypted, kDevice };
+// (devices.h), no host descriptor. kDirectory: a directory inside
+// (syscalls_dir.h), no host descriptor.
+enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream, kEncrypted, kDevice, kDirectory };
 enum class StreamKind : uint8_t { kPipe, kEventfd, kSocket, kEpoll };
 struct EpollSet;         // syscalls_poll.cc
 struct EncryptedHandle;  // encrypted_files.h
+struct DirHandle;        // syscalls_dir.h
 struct Fd {
   FdKind kind = FdKind::kFree;
   int host = -1;  // kHostStdio, kHost, kStream: the host's descriptor
@@ -52,7 +54,8 @@ struct Fd {
   EpollSet* epoll = nullptr;       // kEpoll: the registrations the enclave keeps
   EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)
   Device device = Device::kNull;   // kDevice: which
-  uint32_t flags = 0;              // kDevice: O_ACCMODE, O_APPEND and O_NONBLOCK (F_GETFL)
+  uint32_t flags = 0;              // kDevice, kDirectory: O_ACCMODE, O_APPEND, O_NONBLOCK (F_GETFL)
+  DirHandle* dir = nullptr;        // kDirectory: owned (a dup gets its own copy)
 };
 // Descriptors 0 .. kMaxFds - 1: Linux's default RLIMIT_NOFILE soft limit
 // (getrlimit answers it), FD_SETSIZE (select), and below the host's

@@ -24,6 +24,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/syscall_rewrite.h"
+#include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_hints.h"
 #include "libos/enclave/syscalls_io.h"
@@ -118,6 +119,7 @@ enum : long {
   kUnlink = 87,
   kGetcwd = 79,
   kChdir = 80,
+  kFchdir = 81,
   kMkdir = 83,
   kGetpriority = 140,
   kSetpriority = 141,
@@ -150,6 +152,19 @@ enum : long {
   kFutex = 202,
   kSchedGetaffinity = 204,
   kEpollCreate = 213,
+  kSetxattr = 188,
+  kLsetxattr = 189,
+  kFsetxattr = 190,
+  kGetxattr = 191,
+  kLgetxattr = 192,
+  kFgetxattr = 193,
+  kListxattr = 194,
+  kLlistxattr = 195,
+  kFlistxattr = 196,
+  kRemovexattr = 197,
+  kLremovexattr = 198,
+  kFremovexattr = 199,
+  kGetdents64 = 217,
   kSetTidAddress = 218,
   kWaitid = 247,
   kClockGettime = 228,
@@ -237,6 +252,8 @@ long sys_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) {
     case FdKind::kDevice:
       if ((f->flags & O_ACCMODE) == O_WRONLY) return fail(EBADF);
       return device_read(f->device, b, n);  // no offset: reads from anywhere are alike
+    case FdKind::kDirectory:
+      return fail(EISDIR);
     case FdKind::kFree:
       break;
   }
@@ -323,6 +340,8 @@ long sys_fstat(int64_t fd, uint64_t out) {
     trusted_stat(*f->copy, st);
   } else if (f->kind == FdKind::kDevice) {
     device_stat(f->device, st);
+  } else if (f->kind == FdKind::kDirectory) {
+    directory_stat(f->dir->path, st);
   } else if (f->kind == FdKind::kEncrypted) {
     if (const long r = encrypted_fstat(f->enc, &st); r < 0) return r;
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
@@ -338,6 +357,7 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kStream) return fail(ESPIPE);
   if (f->kind == FdKind::kEncrypted) return encrypted_lseek(f->enc, off, whence);
   if (f->kind == FdKind::kDevice) return 0;  // Linux's null_lseek and noop_llseek: the position stays 0
+  if (f->kind == FdKind::kDirectory) return directory_lseek(f->dir, off, whence);
   int64_t size = 0;
   if (f->kind == FdKind::kTrusted) {
     size = static_cast<int64_t>(f->copy->size);
@@ -365,7 +385,9 @@ long sys_fsync(int64_t fd) {
   if (f == nullptr) return fail(EBADF);
   if (f->kind == FdKind::kEncrypted) return encrypted_fsync(f->enc);
   if (f->kind == FdKind::kHost) return host_result(::fsync(f->host));
-  return f->kind == FdKind::kTrusted ? 0 : fail(EINVAL);  // stdio: Linux's EINVAL for pipes and terminals
+  // A directory's fsync is the file system's (nothing to write here);
+  // stdio: Linux's EINVAL for pipes and terminals.
+  return f->kind == FdKind::kTrusted || f->kind == FdKind::kDirectory ? 0 : fail(EINVAL);
 }
 
 long sys_ftruncate(int64_t fd, int64_t size) {
@@ -472,6 +494,26 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_faccessat(static_cast<int64_t>(a0), a1, a2);
     case kChdir:
       return sys_chdir(a0);
+    case kFchdir:
+      return sys_fchdir(static_cast<int64_t>(a0));
+    case kSetxattr:
+    case kLsetxattr:
+    case kGetxattr:
+    case kLgetxattr:
+    case kListxattr:
+    case kLlistxattr:
+    case kRemovexattr:
+    case kLremovexattr:
+      return sys_xattr_path(a0);
+    case kFsetxattr:
+    case kFgetxattr:
+    case kFlistxattr:
+    case kFremovexattr:
+      return sys_xattr_fd(static_cast<int64_t>(a0));
+    case kGetdents64: {
+      SpinGuard g(g_fd_lock);
+      return sys_getdents64(static_cast<int64_t>(a0), a1, a2);
+    }
     case kGetcwd:
       return sys_getcwd(a0, a1);
     case kUnlink:

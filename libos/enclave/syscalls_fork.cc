@@ -184,7 +184,7 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
         fds.push_back(i);
       } else if (g_program.trace) {
         say("nsgx libos: fork: descriptor " + std::to_string(i) +
-            " (a protected file or an epoll set) is not given to the child\n");
+            " (a protected file, an epoll set or a directory) is not given to the child\n");
       }
     }
     w.u32(static_cast<uint32_t>(fds.size()));

@@ -19,11 +19,12 @@
 
 #include <string>
 
-#include "libos/enclave/threads.h"
 #include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_poll.h"
+#include "libos/enclave/threads.h"
 #include "sgx_trts.h"
 
 namespace nsgx::libos {
@@ -234,6 +235,10 @@ void release_fd(int fd, Fd& f) {
   epoll_forget(fd, f);
   if ((f.kind == FdKind::kHost || f.kind == FdKind::kStream) && f.host >= 0) (void)::close(f.host);
   if (f.kind == FdKind::kEncrypted) (void)encrypted_close(f.enc);  // dup2 over it: silently, as Linux
+  if (f.kind == FdKind::kDirectory) {
+    close_directory(f.dir);
+    f.dir = nullptr;
+  }
 }
 
 long sys_dup(int64_t fd) { return sys_dup3(fd, -1, 0, false); }
@@ -254,6 +259,9 @@ long dup_to(int64_t oldfd, int64_t newfd, int64_t min, bool cloexec) {
     epoll_share(copy);  // one host epoll instance, owned by its set
   } else if (f->kind == FdKind::kEncrypted) {
     encrypted_ref(copy.enc);  // one open protected file, released at the last close
+  } else if (f->kind == FdKind::kDirectory) {
+    copy.dir = copy_directory(f->dir);  // its own position (docs/libos.md, "Directories")
+    if (copy.dir == nullptr) return fail(ENOMEM);
   } else if (f->kind == FdKind::kHost || f->kind == FdKind::kStream) {
     const long h = host_dup(f->host);
     if (h < 0) return h;
@@ -303,7 +311,8 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
       return 0;
     case F_GETFL:
       if (f->kind == FdKind::kTrusted) return O_RDONLY | kKernelLargefile;
-      if (f->kind == FdKind::kDevice) return static_cast<long>(f->flags) | kKernelLargefile;
+      if (f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory)
+        return static_cast<long>(f->flags) | kKernelLargefile;
       if (f->kind == FdKind::kEncrypted) return encrypted_status_flags(f->enc) | kKernelLargefile;
       return posix_result(::fcntl(f->host, F_GETFL));  // 0..INT_MAX, checked by nsgx_tposix
     case F_SETFL: {
@@ -313,7 +322,7 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
       // appends, as Linux's does with O_APPEND), on the library OS's own
       // devices and protected files here.
       if (f->kind == FdKind::kTrusted) return 0;  // regular files never block
-      if (f->kind == FdKind::kDevice) {
+      if (f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory) {
         f->flags = (f->flags & ~static_cast<uint32_t>(O_APPEND | O_NONBLOCK)) |
                    static_cast<uint32_t>(arg & (O_APPEND | O_NONBLOCK));
         return 0;
@@ -342,8 +351,9 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
       if (!program_range(arg, sizeof(struct flock))) return fail(EFAULT);
       struct flock lk;
       memcpy(&lk, reinterpret_cast<const void*>(arg), sizeof lk);
-      if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice) {
-        // A device's locks too guard nothing but the program's own calls.
+      if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory) {
+        // A device's or a directory's locks too guard nothing but the
+        // program's own calls.
         const uint32_t mode = f->kind == FdKind::kDevice ? f->flags & O_ACCMODE : O_RDONLY;
         if ((lk.l_type == F_WRLCK && mode == O_RDONLY) || (lk.l_type == F_RDLCK && mode == O_WRONLY))
           return fail(EBADF);  // not open for writing (reading), as Linux
@@ -385,6 +395,8 @@ long sys_ioctl(int64_t fd, uint64_t request, uint64_t arg) {
     // FIONREAD is the regular files' (and the driver's): Linux's memory
     // devices have no ioctl, random.c's answers others with EINVAL.
     return fail(f->device == Device::kRandom || f->device == Device::kUrandom ? EINVAL : ENOTTY);
+  } else if (f->kind == FdKind::kDirectory) {
+    return fail(ENOTTY);  // not a regular file; a directory has no such ioctl
   } else {
     const long r = host_ioctl_int(f->host, FIONREAD, &v);  // >= 0, checked
     if (r < 0) return r;

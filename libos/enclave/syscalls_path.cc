@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 
 #include "libos/enclave/devices.h"
@@ -22,6 +24,7 @@
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_sys.h"
 #include "libos/manifest/manifest.h"
 
@@ -40,6 +43,10 @@ std::string cwd() {
   SpinGuard g(g_cwd_lock);
   return g_cwd;
 }
+
+// An absolute, normal path (the manifest's rules), or "/", which the
+// manifest cannot name but which exists inside.
+bool normal_path(const std::string& p) { return p == "/" || check_path(p); }
 
 // `path` appended to `dir` (absolute), normalised; false if too long.
 bool normalise(const std::string& dir, const std::string& path, std::string& out) {
@@ -67,7 +74,7 @@ bool normalise(const std::string& dir, const std::string& path, std::string& out
 long resolve_in(const std::string& path, std::string& out) {
   if (path.empty()) return err(ENOENT);
   if (!normalise(cwd(), path, out)) return err(ENAMETOOLONG);
-  if (!check_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
+  if (!normal_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
   return 0;
 }
 
@@ -75,13 +82,19 @@ long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
   std::string path;
   if (!sc::user_string(pathp, path)) return err(EFAULT);
   if (path.empty()) return err(ENOENT);
+  std::string base;
   if (path[0] != '/' && static_cast<int>(dirfd) != kAtFdcwd) {
-    // No directory is ever open here (opening one is refused), so a
-    // relative path has nothing else to start from.
-    return fd_at(dirfd) != nullptr ? err(ENOTDIR) : err(EBADF);
+    // Relative to an open directory (syscalls_dir.h); any other
+    // descriptor is not one.
+    const Fd* f = fd_at(dirfd);
+    if (f == nullptr) return err(EBADF);
+    if (f->kind != FdKind::kDirectory) return err(ENOTDIR);
+    base = f->dir->path;
+  } else {
+    base = cwd();
   }
-  if (!normalise(cwd(), path, out)) return err(ENAMETOOLONG);
-  if (!check_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
+  if (!normalise(base, path, out)) return err(ENAMETOOLONG);
+  if (!normal_path(out)) return err(ENOENT);  // a control character: nothing the manifest can name
   return 0;
 }
 
@@ -111,9 +124,30 @@ int64_t descriptor_path(const std::string& p) {
 
 bool is_descriptor_directory(const std::string& p) { return p == "/dev/fd" || p == "/proc/self/fd"; }
 
+// getdents64's d_type values (<dirent.h>'s DT_*).
+constexpr uint8_t kDtUnknown = 0, kDtChr = 2, kDtDir = 4, kDtReg = 8, kDtLnk = 10;
+
+// What the library OS itself puts in the tree besides the devices, with
+// the d_type Linux lists them by (/dev/fd and /dev/std* are links there).
+struct OwnName {
+  std::string_view path;
+  uint8_t type;
+};
+constexpr OwnName kOwnNames[] = {
+    {"/dev/stdin", kDtLnk}, {"/dev/stdout", kDtLnk},   {"/dev/stderr", kDtLnk},
+    {"/dev/fd", kDtLnk},    {"/proc/self/fd", kDtDir},
+};
+
 // A directory exists inside when it leads to a file the manifest names.
-bool leads_to(const std::string& dir, const std::string& file) {
+bool leads_to(const std::string& dir, std::string_view file) {
   return dir == "/" || (file.size() > dir.size() && file.compare(0, dir.size(), dir) == 0 && file[dir.size()] == '/');
+}
+
+// Whether `p` leads to one of the library OS's own names (/dev, /proc,
+// /proc/self).
+bool leads_to_own(const std::string& p) {
+  return std::ranges::any_of(kLibosDevicePaths, [&](std::string_view d) { return leads_to(p, d); }) ||
+         std::ranges::any_of(kOwnNames, [&](const OwnName& o) { return leads_to(p, o.path); });
 }
 
 Kind kind_of(const std::string& p) {
@@ -121,7 +155,7 @@ Kind kind_of(const std::string& p) {
   // (manifest.h), and a host's file there is never used.
   if (Device d; device_at(p, d)) return Kind::kDevice;
   if (descriptor_path(p) >= 0) return Kind::kDescriptor;
-  if (is_device_directory(p) || is_descriptor_directory(p)) return Kind::kDirectory;
+  if (is_descriptor_directory(p) || leads_to_own(p)) return Kind::kDirectory;
   const Manifest& m = *g_program.manifest;
   if (m.trusted(p)) return Kind::kTrusted;
   if (m.allowed(p)) return Kind::kAllowed;
@@ -129,6 +163,10 @@ Kind kind_of(const std::string& p) {
     if (leads_to(p, f.path)) return Kind::kDirectory;
   for (const auto& f : m.allowed_files)
     if (leads_to(p, f)) return Kind::kDirectory;
+  // An encrypted entry's own directories (the entry itself is the host's
+  // to say: encrypted_stat).
+  for (const auto& e : m.encrypted_files)
+    if (leads_to(p, e.path)) return Kind::kDirectory;
   return Kind::kNone;
 }
 
@@ -137,8 +175,7 @@ Kind kind_of(const std::string& p) {
 // says (the signing side refuses such entries: manifest.h).
 const EncryptedPath* encrypted_at(const std::string& p) {
   Device d;
-  if (device_at(p, d) || is_device_directory(p) || descriptor_path(p) >= 0 || is_descriptor_directory(p))
-    return nullptr;
+  if (device_at(p, d) || descriptor_path(p) >= 0 || is_descriptor_directory(p) || leads_to_own(p)) return nullptr;
   return g_program.manifest->encrypted(p);
 }
 
@@ -165,6 +202,17 @@ long trace_refusal(const char* call, const std::string& p, int e) {
   return err(e);
 }
 
+// A path below a file that exists inside ("a.txt/x"): Linux's ENOTDIR,
+// whatever the call; else the refusal.
+long missing(const char* call, const std::string& p, int e) {
+  for (size_t slash = p.rfind('/'); slash != 0 && slash != std::string::npos; slash = p.rfind('/', slash - 1)) {
+    const Kind k = kind_of(p.substr(0, slash));
+    if (k == Kind::kTrusted || k == Kind::kAllowed || k == Kind::kDevice) return err(ENOTDIR);
+    if (k == Kind::kDirectory) break;  // a directory: what is below it is simply not there
+  }
+  return trace_refusal(call, p, e);
+}
+
 }  // namespace
 
 void init_cwd() {
@@ -172,11 +220,11 @@ void init_cwd() {
   // The host's answer: NUL-terminated within the buffer (nsgx_tposix
   // checks), then used only if it is an absolute, normal path. It only
   // chooses which of the manifest's files a relative path names.
-  if (::getcwd(buf, sizeof buf) != nullptr && check_path(buf)) g_cwd = buf;
+  if (::getcwd(buf, sizeof buf) != nullptr && normal_path(buf)) g_cwd = buf;
 }
 
 void set_cwd(const std::string& path) {
-  if (!check_path(path.c_str())) return;  // a checkpoint's: absolute and normal, as init_cwd takes one
+  if (!normal_path(path)) return;  // a checkpoint's or fchdir's: absolute and normal, as init_cwd takes one
   SpinGuard g(g_cwd_lock);
   g_cwd = path;
 }
@@ -234,10 +282,13 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode);
 long reopen(int64_t n, uint64_t flags, uint64_t mode) {
   const Fd* f = fd_at(n);
   if (f == nullptr) return err(ENOENT);  // a closed descriptor has no link
-  if (flags & O_DIRECTORY) return err(ENOTDIR);
+  if ((flags & O_DIRECTORY) != 0 && f->kind != FdKind::kDirectory) return err(ENOTDIR);
   switch (f->kind) {
     case FdKind::kDevice:
       return open_device(f->device, flags);
+    case FdKind::kDirectory:
+      if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EISDIR);
+      return open_directory(f->dir->path, flags);
     case FdKind::kTrusted: {
       if ((flags & 3) != O_RDONLY || (flags & O_TRUNC) != 0) return err(EACCES);
       const int fd = new_fd();
@@ -320,9 +371,14 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
     set_fd(fd, Fd{FdKind::kHost, static_cast<int>(h), nullptr, 0});
     return fd;
   }
-  // Directories cannot be opened (nothing lists them); everything else the
-  // manifest does not name is refused, as in M2.
-  return trace_refusal("openat", path, EACCES);
+  // A directory: read-only, listed from what exists inside
+  // (syscalls_dir.h); everything else the manifest does not name is
+  // refused, as in M2.
+  if (k == Kind::kDirectory) {
+    if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EISDIR);
+    return open_directory(path, flags);
+  }
+  return missing("openat", path, EACCES);
 }
 
 }  // namespace
@@ -379,7 +435,7 @@ long sys_newfstatat(int64_t dirfd, uint64_t pathp, uint64_t out, uint64_t flags)
       return fd_at(n) == nullptr ? err(ENOENT) : fd_fstat(n, out);
     }
     case Kind::kNone:
-      return trace_refusal("stat", path, ENOENT);
+      return missing("stat", path, ENOENT);
   }
   memcpy(reinterpret_cast<void*>(out), &st, sizeof st);
   return 0;
@@ -411,7 +467,7 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   }
   // ENOENT, not EACCES: what glibc's probes (ld.so's /etc/ld.so.preload)
   // take as "not there".
-  return trace_refusal("access", path, ENOENT);
+  return missing("access", path, ENOENT);
 }
 
 long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
@@ -515,11 +571,53 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
   return kind_of(path) == Kind::kNone ? trace_refusal("readlink", path, ENOENT) : err(EINVAL);
 }
 
+long sys_xattr_path(uint64_t pathp) {
+  std::string path;
+  if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;
+  if (kind_of(path) == Kind::kNone && encrypted_at(path) == nullptr) return err(ENOENT);
+  return err(EOPNOTSUPP);
+}
+
+long sys_xattr_fd(int64_t fd) { return fd_at(fd) == nullptr ? err(EBADF) : err(EOPNOTSUPP); }
+
 }  // namespace nsgx::libos
 
 namespace nsgx::libos {
 
 long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out) { return resolve(dirfd, pathp, out); }
+
+bool is_directory(const std::string& path) { return kind_of(path) == Kind::kDirectory; }
+void directory_stat(const std::string& path, struct stat& st) { dir_stat(path, st); }
+
+std::vector<DirEntry> directory_entries(const std::string& dir) {
+  std::map<std::string, DirEntry> by_name;
+  const size_t from = dir == "/" ? 1 : dir.size() + 1;
+  // The first component of `p` below `dir`: a directory if more follow.
+  const auto add = [&](std::string_view p, uint8_t type, uint64_t ino) {
+    if (!leads_to(dir, p)) return;
+    const size_t slash = p.find('/', from);
+    const std::string name(p.substr(from, slash == std::string_view::npos ? std::string_view::npos : slash - from));
+    if (slash != std::string_view::npos) {
+      type = kDtDir;
+      ino = dir_ino((dir == "/" ? "" : dir) + "/" + name);
+    }
+    by_name.try_emplace(name, DirEntry{name, ino, type});
+  };
+  const Manifest& m = *g_program.manifest;
+  for (size_t i = 0; i < m.trusted_files.size(); ++i) add(m.trusted_files[i].path, kDtReg, i + 1);  // trusted_stat's
+  for (const auto& f : m.allowed_files) add(f, kDtUnknown, dir_ino(f));
+  for (const auto& e : m.encrypted_files) add(e.path, kDtUnknown, dir_ino(e.path));
+  for (uint8_t i = 0; i < kDeviceCount; ++i) add(kLibosDevicePaths[i], kDtChr, device_ino(static_cast<Device>(i)));
+  for (const auto& o : kOwnNames) add(o.path, o.type, dir_ino(std::string(o.path)));
+  if (is_descriptor_directory(dir)) {
+    for (int i = 0; i < kMaxFds; ++i)
+      if (fd_at(i) != nullptr) add(dir + "/" + std::to_string(i), kDtLnk, dir_ino(dir + "/" + std::to_string(i)));
+  }
+  std::vector<DirEntry> out;
+  out.reserve(by_name.size());
+  for (auto& [name, e] : by_name) out.push_back(std::move(e));
+  return out;
+}
 long resolve_string(const std::string& path, std::string& out) { return resolve_in(path, out); }
 
 }  // namespace nsgx::libos

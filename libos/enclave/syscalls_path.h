@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <vector>
 
 #include "libos/enclave/file_table.h"
 
@@ -50,5 +51,28 @@ long sys_getcwd(uint64_t buf, uint64_t size);
 long sys_chdir(uint64_t path);
 long sys_mkdir(uint64_t path, uint64_t mode);
 long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
+// The extended-attribute calls (get/set/list/remove, by path or
+// descriptor): no file inside has any and none can be set — Linux's
+// answer for a file system without them, EOPNOTSUPP, which ls and cp take
+// as "none" — after the path's ENOENT or the descriptor's EBADF.
+long sys_xattr_path(uint64_t path);
+long sys_xattr_fd(int64_t fd);
+
+// Directories (syscalls_dir.h). What exists inside below `dir`: the first
+// component below it of every trusted, allowed and encrypted path of the
+// manifest, of the library OS's devices and descriptor links, and — in
+// /dev/fd and /proc/self/fd — the open descriptors; by name, each once,
+// without "." and "..". d_type is Linux's DT_* (DT_UNKNOWN for allowed and
+// encrypted paths: the host's, not asked); d_ino what stat answers for the
+// library OS's own files.
+struct DirEntry {
+  std::string name;
+  uint64_t ino = 0;
+  uint8_t type = 0;
+};
+std::vector<DirEntry> directory_entries(const std::string& dir);
+// Whether `path` (absolute, normal) is a directory inside; its stat.
+bool is_directory(const std::string& path);
+void directory_stat(const std::string& path, struct stat& st);
 
 }  // namespace nsgx::libos

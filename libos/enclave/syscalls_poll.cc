@@ -84,7 +84,7 @@ long poll_entries(Entry* e, uint32_t n, int timeout_ms) {
     const Fd* f = fd_at(e[i].fd);
     if (f == nullptr) {
       e[i].revents = POLLNVAL;
-    } else if (f->kind == FdKind::kTrusted || f->kind == FdKind::kEncrypted) {
+    } else if (f->kind == FdKind::kTrusted || f->kind == FdKind::kEncrypted || f->kind == FdKind::kDirectory) {
       e[i].revents = static_cast<int16_t>(e[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
     } else if (f->kind == FdKind::kDevice) {
       e[i].revents = static_cast<int16_t>(e[i].events & device_poll_mask(f->device));
@@ -285,7 +285,7 @@ long sys_epoll_ctl(int64_t epfd, uint64_t op, int64_t fd, uint64_t event) {
   // zero and full have no poll either (EPERM), random and urandom do, but
   // a host epoll instance cannot wait on what only the enclave holds.
   if (f->kind == FdKind::kTrusted || f->kind == FdKind::kHost || f->kind == FdKind::kEncrypted ||
-      f->kind == FdKind::kDevice)
+      f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory)
     return fail(EPERM);
   EpollSet& s = *ep->epoll;
   ProgramEvent ev{0, 0};

@@ -122,7 +122,7 @@ bool inheritable(const Fd& f) {
 
 // Whether `f` holds a host descriptor of its own (closed with it).
 bool holds_host(const Fd& f) {
-  return f.kind != FdKind::kFree && f.kind != FdKind::kTrusted && f.kind != FdKind::kDevice;
+  return f.kind == FdKind::kHostStdio || f.kind == FdKind::kHost || f.kind == FdKind::kStream;
 }
 
 // A vfork child's table: a copy of the parent's (Linux copies it for a

@@ -7,7 +7,13 @@
  *                      same natively and inside
  *   files refuse FILE  what the library OS refuses where Linux would not
  *                      (the expected answers are in the test)
- *   files cwd          getcwd */
+ *   files cwd          getcwd
+ *   files dirs DIR     DIR's listing (readdir, each entry's type), rewind,
+ *                      seek, the *at calls relative to it, fchdir, and
+ *                      what a directory descriptor refuses: the same
+ *                      natively and inside when DIR holds what the
+ *                      manifest lists */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +151,114 @@ static int refuse(const char* file) {
   return 0;
 }
 
+static int by_name(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+
+/* DIR's entries, sorted, each with its type (d_type, or stat's where the
+ * file system does not say: DT_UNKNOWN is allowed). */
+static int list(DIR* d, int dfd) {
+  char* names[256];
+  int n = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) != NULL && n < 256) {
+    unsigned type = e->d_type;
+    struct stat st;
+    if (type == DT_UNKNOWN && fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : 99;
+    const char* t = type == DT_DIR ? "dir" : type == DT_REG ? "file" : "other";
+    names[n] = malloc(strlen(e->d_name) + 8);
+    sprintf(names[n++], "%s %s", e->d_name, t);
+  }
+  qsort(names, (size_t)n, sizeof names[0], by_name);
+  for (int i = 0; i < n; ++i) {
+    printf("  %s\n", names[i]);
+    free(names[i]);
+  }
+  return n;
+}
+
+static int dirs(const char* dir) {
+  DIR* d = opendir(dir);
+  if (d == NULL) {
+    printf("opendir %s: %s\n", dir, strerror(errno));
+    return 1;
+  }
+  const int dfd = dirfd(d);
+  printf("%s:\n", dir);
+  const int n = list(d, dfd);
+  rewinddir(d);
+  int again = 0;
+  while (readdir(d) != NULL) ++again;
+  printf("rewound: %d entries again %d\n", n, again == n);
+  rewinddir(d);
+  (void)readdir(d);
+  (void)readdir(d);
+  const long at = telldir(d);
+  struct dirent* third = readdir(d);
+  char name[256] = "";
+  if (third) snprintf(name, sizeof name, "%s", third->d_name);
+  while (readdir(d) != NULL) {
+  }
+  seekdir(d, at);
+  third = readdir(d);
+  printf("seekdir back: same entry %d\n", third != NULL && strcmp(third->d_name, name) == 0);
+
+  struct stat st;
+  printf("fstat: dir %d\n", fstat(dfd, &st) == 0 && S_ISDIR(st.st_mode));
+  printf("F_GETFL O_DIRECTORY %d\n", (fcntl(dfd, F_GETFL) & O_DIRECTORY) != 0);
+  const int in = openat(dfd, "sub/b.txt", O_RDONLY);
+  char buf[64] = {0};
+  printf("openat sub/b.txt: %s", in >= 0 ? "ok" : strerror(errno));
+  if (in >= 0 && read(in, buf, sizeof buf - 1) > 0)
+    printf(", reads %s", buf);
+  else
+    printf("\n");
+  close(in);
+  printf("fstatat a.txt: %s", says(fstatat(dfd, "a.txt", &st, 0)));
+  printf(" size %lld\n", (long long)st.st_size);
+  printf("faccessat a.txt R: %s\n", says(faccessat(dfd, "a.txt", R_OK, 0)));
+  printf("fstatat sub: dir %d\n", fstatat(dfd, "sub", &st, 0) == 0 && S_ISDIR(st.st_mode));
+  /* (openat of a missing file: ENOENT natively, EACCES inside, where it
+   * is a refused path: the refuse test.) */
+  printf("openat nosuch fails %d\n", openat(dfd, "nosuch", O_RDONLY) < 0);
+  printf("fstatat nosuch: %s\n", says(fstatat(dfd, "nosuch", &st, 0)));
+  printf("fstatat under a file: %s\n", says(fstatat(dfd, "a.txt/x", &st, 0)));
+
+  char was[4096], now[4096];
+  if (getcwd(was, sizeof was) == NULL) return 1;
+  printf("fchdir: %s", says(fchdir(dfd)));
+  printf(", getcwd ends with the directory %d", getcwd(now, sizeof now) != NULL && strlen(now) >= strlen(dir) &&
+                                                    strcmp(now + strlen(now) - strlen(dir), dir) == 0);
+  printf(", a.txt opens %d\n", open("a.txt", O_RDONLY) >= 0);
+  if (chdir(was) != 0) return 1;
+
+  /* (read on a directory: EISDIR or EINVAL, by kernel and file system.) */
+  char one[8];
+  lseek(dfd, 0, SEEK_SET);
+  printf("getdents64 into 8 bytes: %s\n", says(syscall(SYS_getdents64, dfd, one, sizeof one)));
+  printf("open for writing: %s\n", says(open(dir, O_WRONLY)));
+  printf("a file with O_DIRECTORY: %s\n", says(openat(dfd, "a.txt", O_RDONLY | O_DIRECTORY)));
+  printf("openat under a file: %s\n", says(openat(dfd, "a.txt/x", O_RDONLY)));
+
+  /* The open descriptors are listed in /proc/self/fd. */
+  DIR* p = opendir("/proc/self/fd");
+  char want[16];
+  snprintf(want, sizeof want, "%d", dfd);
+  int found = 0;
+  struct dirent* e;
+  while (p != NULL && (e = readdir(p)) != NULL) found |= strcmp(e->d_name, want) == 0;
+  printf("/proc/self/fd lists it %d\n", found);
+  if (p != NULL) closedir(p);
+
+  /* A dup reads the directory too. */
+  const int copy = dup(dfd);
+  lseek(copy, 0, SEEK_SET);
+  char big[4096];
+  printf("getdents64 on a dup: %d\n", syscall(SYS_getdents64, copy, big, sizeof big) > 0);
+  close(copy);
+  closedir(d);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "map") == 0) {
     int st = 0;
@@ -156,6 +271,7 @@ int main(int argc, char** argv) {
     printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
     return 0;
   }
-  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd\n");
+  if (argc == 3 && strcmp(argv[1], "dirs") == 0) return dirs(argv[2]);
+  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd | dirs DIR\n");
   return 2;
 }

@@ -70,6 +70,25 @@ open a trusted file for writing: Permission denied
 uid 0 euid 0 gid 0 egid 0"
 [ "$out" = "$want" ] || { echo "--- got:"; echo "$out"; echo "--- wanted:"; echo "$want"; fail "refusals"; }
 
+# 2b. Directories (docs/libos.md, "Directories"): a tree the manifest
+# lists (two trusted files, one allowed) is listed, rewound, seeked, used
+# by the *at calls and fchdir, the same as natively. Before: opening a
+# directory was refused.
+mkdir -p tree/sub
+echo alpha > tree/a.txt; echo beta > tree/sub/b.txt; echo gamma > tree/c.txt
+cat > dirs.toml <<TOML
+libos.entrypoint = "$W/files"
+sgx.trusted_files = [ { uri = "file:$W/files" }, { uri = "file:$W/tree/a.txt" }, { uri = "file:$W/tree/sub/b.txt" } ]
+sgx.allowed_files = [ "file:$W/tree/c.txt" ]
+TOML
+build dirs.toml "$W/dirs-enclave"
+./files dirs tree > dirs.native.out 2> dirs.native.err; native=$?
+"$NSGX" run --enclave "$W/dirs-enclave" -- "$W/files" dirs tree > dirs.inside.out 2> dirs.inside.err < /dev/null
+check_status dirs "$?" "$native"
+check_status "dirs (native)" "$native" 0
+same dirs
+grep -qx "  sub dir" dirs.native.out || fail "the dirs test's native run: $(cat dirs.native.out)"
+
 # 3. Hostile host answers: a pread that answers more than asked fails the
 # allowed file's mapping (EIO); a working directory that is not a normal
 # path is not used ("/" instead; the honest one is in the map test).

@@ -265,9 +265,12 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   }
   g_program.brk_start = g_program.brk = reinterpret_cast<uint64_t>(region_base() + brk_first * kPage);
   g_program.brk_end = g_program.brk_start + brk_pages * kPage;
-  if (exec != nullptr)
+  if (exec != nullptr) {
     nsgx::libos::install_inherited(*exec);
-  else
+    // The caller's working directory inside (the host's stays where the
+    // run began: chdir inside never changes it).
+    if (!exec->cwd.empty()) nsgx::libos::set_cwd(exec->cwd);
+  } else
     for (int fd = 0; fd < 3; ++fd) set_fd(fd, Fd{FdKind::kHostStdio, fd, nullptr, 0});
   // The program's stack: this thread's, below what this function and the
   // handlers above it use (the SDK's handlers run only on it), and below

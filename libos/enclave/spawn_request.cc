@@ -77,6 +77,7 @@ std::vector<uint8_t> encode_request(const SpawnRequest& r) {
   put64(b, r.ignored);
   put64(b, r.blocked);
   put_string(b, r.path);
+  put_string(b, r.cwd);
   for (const auto* v : {&r.argv, &r.envp}) {
     put32(b, static_cast<uint32_t>(v->size()));
     for (const auto& s : *v) put_string(b, s);
@@ -102,7 +103,7 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
   uint32_t magic, version, pid, ppid, nfds;
   if (!r.u32(magic) || !r.u32(version) || magic != kMagic || version != kVersion) return false;
   if (!r.u32(pid) || !r.u32(ppid) || !r.u64(out.ignored) || !r.u64(out.blocked) || !r.string(out.path) ||
-      !r.strings(out.argv) || !r.strings(out.envp))
+      !r.string(out.cwd) || !r.strings(out.argv) || !r.strings(out.envp))
     return false;
   if (((out.ignored | out.blocked) & kUnblockable) != 0) return false;
   out.pid = static_cast<int32_t>(pid);

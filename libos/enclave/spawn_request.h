@@ -8,7 +8,8 @@
 // Layout (little endian, no padding): u32 magic 'NSPR', u32 version 3,
 // i32 pid (0: the host process's), i32 ppid, u64 ignored signals and u64
 // blocked signals (bit sig - 1; never SIGKILL or SIGSTOP: what execve
-// keeps, Linux's execve(2)), u32 path length + bytes,
+// keeps, Linux's execve(2)), u32 path length + bytes, u32 working
+// directory length + bytes (the caller's inside; empty: the host's),
 // u32 argc + (u32 length + bytes)*, u32 envc + (u32 length + bytes)*,
 // u32 nfds + (i32 fd, u8 kind, u8 stream or device, u16 0, i32 domain,
 // u64 offset, u32 flags)*.
@@ -40,6 +41,9 @@ struct SpawnRequest {
   // keeps both across execve; handled signals go back to SIG_DFL.
   uint64_t ignored = 0, blocked = 0;
   std::string path;
+  // The caller's working directory inside, which execve keeps; the new
+  // enclave takes it only if it is absolute and normal (set_cwd).
+  std::string cwd;
   std::vector<std::string> argv, envp;
   std::vector<InheritedFd> fds;
 };

@@ -494,6 +494,16 @@ long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
 long sys_chdir(uint64_t pathp) {
   std::string path;
   if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;
+  // An encrypted entry, or a directory below one: the host's directory
+  // there (its stat, checked), where the protected files are.
+  if (const EncryptedPath* e = encrypted_at(path)) {
+    struct stat st;
+    if (const long r = encrypted_stat(*e, path, false, &st); r < 0) return r;
+    if (!S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    SpinGuard g(g_cwd_lock);
+    g_cwd = path;
+    return 0;
+  }
   switch (kind_of(path)) {
     case Kind::kDirectory: {
       SpinGuard g(g_cwd_lock);
@@ -511,19 +521,19 @@ long sys_chdir(uint64_t pathp) {
   return trace_refusal("chdir", path, ENOENT);
 }
 
-// Directories are not made (the manifest names files, not places to make
-// them): a path that exists inside — a directory leading to a trusted or
-// allowed file, or such a file, or an encrypted entry — is EEXIST, which is what a program that
-// makes its file's directory first (fio) accepts; anything else EACCES.
+// A path that exists inside — a directory leading to a trusted or allowed
+// file, or such a file — is EEXIST, which is what a program that makes
+// its file's directory first (fio) accepts. An `sgx.encrypted_files` entry
+// or a path below one is where protected files live: the host makes the
+// directory (names are not protected; a directory holds nothing the
+// enclave trusts), EEXIST if there is one. Anything else EACCES.
 long sys_mkdir(uint64_t pathp, uint64_t mode) {
-  (void)mode;
   std::string path;
   if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;
   if (kind_of(path) != Kind::kNone) return err(EEXIST);
-  // An `sgx.encrypted_files` entry (or a path under it) names where
-  // protected files live: a directory the manifest expects to exist.
-  if (encrypted_at(path) != nullptr) return err(EEXIST);
-  return trace_refusal("mkdir", path, EACCES);
+  if (encrypted_at(path) != nullptr)
+    return ::mkdir(path.c_str(), static_cast<mode_t>(mode & 07777)) == 0 ? 0 : err(errno);
+  return missing("mkdir", path, EACCES);
 }
 
 long sys_getcwd(uint64_t buf, uint64_t size) {

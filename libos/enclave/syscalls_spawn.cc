@@ -250,6 +250,7 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
     if (const long r = resolve_string(given, req.path); r < 0) return r;
   }
   req.ppid = g_program.pid;
+  req.cwd = current_cwd();
   if (const ProgramThread* t = this_thread(); t != nullptr) {  // what execve keeps (Linux's execve(2))
     req.ignored = signals_ignored(t);
     req.blocked = t->sig.mask;

@@ -88,6 +88,15 @@ check_status dirs "$?" "$native"
 check_status "dirs (native)" "$native" 0
 same dirs
 grep -qx "  sub dir" dirs.native.out || fail "the dirs test's native run: $(cat dirs.native.out)"
+# The working directory inside is what an execve'd program starts in
+# (the host's stays where the run began): `cd tree/sub && exec files cwd`.
+cat > cwd.toml <<TOML
+libos.entrypoint = "/bin/sh"
+sgx.trusted_files = [ { uri = "file:/bin/sh" }, { uri = "file:$W/files" }, { uri = "file:$W/tree/sub/b.txt" } ]
+TOML
+build cwd.toml "$W/cwd-enclave"
+out=$("$NSGX" run --enclave "$W/cwd-enclave" -- /bin/sh -c 'cd tree/sub && exec "$0" cwd' "$W/files" < /dev/null 2> cwd.err)
+[ "$out" = "getcwd: $W/tree/sub" ] || { cat cwd.err; fail "the working directory across execve: '$out'"; }
 
 # 3. Hostile host answers: a pread that answers more than asked fails the
 # allowed file's mapping (EIO); a working directory that is not a normal

@@ -183,6 +183,21 @@ static int paths(const char* path) {
   char* slash = strrchr(dir, '/');
   if (slash != NULL && slash != dir) *slash = 0;
   say_stat("directory", dir);
+  /* A directory made below it (the host's), entered, a file made there by
+   * a relative path and read back by its absolute one; a second mkdir
+   * EEXIST. */
+  char sub[4200], file[4300];
+  snprintf(sub, sizeof sub, "%s/made", dir);
+  if (mkdir(sub, 0700) != 0) return fail("mkdir", sub);
+  if (mkdir(sub, 0700) == 0 || errno != EEXIST) return fail("mkdir again", sub);
+  char was[4096];
+  if (getcwd(was, sizeof was) == NULL) return fail("getcwd", dir);
+  if (chdir(sub) != 0) return fail("chdir", sub);
+  if (write_file("in-made", "a file in a made directory") != 0) return 1;
+  if (chdir(was) != 0) return fail("chdir back", was);
+  snprintf(file, sizeof file, "%s/in-made", sub);
+  if (read_file(file) != 0) return 1;
+  if (unlink(file) != 0) return fail("unlink", file);
   return 0;
 }
 

@@ -168,6 +168,15 @@ check_status minimal "$st" 0
 # itself by the name it was given.
 out=$("$NSGX" run -- /bin/sh -c 'exec /bin/sh -c "echo again \$0"' < /dev/null 2> minimal-link.err); st=$?
 [ "$st.$out" = "0.again /bin/sh" ] || { cat minimal-link.err; fail "exec of the entrypoint by its given path: $st '$out'"; }
+# A program the entrypoint execs gets its libraries trusted too: ls needs
+# libselinux and libpcre2, which sh does not load.
+cat > execls.toml <<TOML
+libos.entrypoint = "/bin/sh"
+sgx.trusted_files = [ { uri = "file:/bin/sh" }, { uri = "file:/usr/bin/ls" } ]
+TOML
+build execls.toml "$W/execls-enclave"
+out=$("$NSGX" run --enclave "$W/execls-enclave" -- /bin/sh -c 'exec /usr/bin/ls -d /dev/null' < /dev/null 2> execls.err); st=$?
+[ "$st.$out" = "0./dev/null" ] || { cat execls.err; fail "an exec'd program's libraries: $st '$out'"; }
 
 # 6. A changed library is refused: libc copied to a directory of its own
 # (LD_LIBRARY_PATH in loader.env; `nsgx libos build` resolves libc there,

@@ -155,24 +155,42 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
     if (name == "LD_LIBRARY_PATH") library_path = value;
     if (name == "PATH") path = value;
   }
-  std::vector<std::string> files;
-  const std::vector<std::string> chain = program_chain(m.entrypoint, path);
-  for (size_t i = 0; i < chain.size(); ++i) {
-    if (i > 0) files.push_back(chain[i]);  // an interpreter: run, so measured
-    auto closure = dynamic_closure(chain[i], library_path);
-    if (!closure) return closure.error();
-    files.insert(files.end(), closure->begin(), closure->end());
-  }
-  for (const auto& f : files) {
-    if (auto st = libos::check_path(f); !st) return st.error().context(m.entrypoint + ": what it runs, " + f);
-    if (m.trusted(f) != nullptr) continue;
-    if (m.allowed(f))
-      return Error(f + ": the program loads it, so it must be a trusted file (measured), not an allowed one");
-    // Kept sorted by path: Manifest::trusted searches it so.
-    const auto at = std::lower_bound(m.trusted_files.begin(), m.trusted_files.end(), f,
-                                     [](const libos::TrustedFile& t, const std::string& p) { return t.path < p; });
-    m.trusted_files.insert(at, libos::TrustedFile{f, {}});
-    unhashed.push_back(f);
+  // The entrypoint first, then every other file the manifest trusts: one
+  // may be a program the entrypoint execs (a shell's commands), whose
+  // libraries must be trusted too. Only the entrypoint's closure must
+  // resolve; another file's that does not (an ELF file that is only data,
+  // a script whose interpreter is missing) is left as it is, and the
+  // enclave refuses what it cannot load if it is ever run.
+  std::vector<std::string> programs = {m.entrypoint};
+  for (const auto& t : m.trusted_files)
+    if (t.path != m.entrypoint) programs.push_back(t.path);
+  for (size_t p = 0; p < programs.size(); ++p) {
+    std::vector<std::string> files;
+    const std::vector<std::string> chain = program_chain(programs[p], path);
+    bool resolved = true;
+    for (size_t i = 0; i < chain.size() && resolved; ++i) {
+      auto closure = dynamic_closure(chain[i], library_path);
+      if (!closure) {
+        if (p == 0) return closure.error();
+        resolved = false;
+        break;
+      }
+      if (i > 0) files.push_back(chain[i]);  // an interpreter: run, so measured
+      files.insert(files.end(), closure->begin(), closure->end());
+    }
+    if (!resolved) continue;
+    for (const auto& f : files) {
+      if (auto st = libos::check_path(f); !st) return st.error().context(programs[p] + ": what it runs, " + f);
+      if (m.trusted(f) != nullptr) continue;
+      if (m.allowed(f))
+        return Error(f + ": " + programs[p] +
+                     " loads it, so it must be a trusted file (measured), not an allowed one");
+      // Kept sorted by path: Manifest::trusted searches it so.
+      const auto at = std::lower_bound(m.trusted_files.begin(), m.trusted_files.end(), f,
+                                       [](const libos::TrustedFile& t, const std::string& q) { return t.path < q; });
+      m.trusted_files.insert(at, libos::TrustedFile{f, {}});
+      unhashed.push_back(f);
+    }
   }
   return {};
 }

@@ -32,11 +32,14 @@ Result<std::vector<std::string>> dynamic_closure(const std::string& program, con
 // enclave refuses it with its reason.
 std::vector<std::string> program_chain(const std::string& program, const std::string& path);
 
-// Adds the closure of `m`'s entrypoint to its trusted files (their SHA-256
-// to be filled from the files: appended to `unhashed`): a script's
-// interpreters (program_chain), and each ELF program's dynamic closure;
-// files already trusted stay as they are; one the manifest lists as
-// allowed is an error (code the program runs must be measured).
+// Adds the closure of `m`'s entrypoint and of every other trusted file to
+// its trusted files (their SHA-256 to be filled from the files: appended
+// to `unhashed`): a script's interpreters (program_chain), and each ELF
+// program's dynamic closure — so that a program the entrypoint execs
+// finds its libraries. Files already trusted stay as they are; one the
+// manifest lists as allowed is an error (code the program runs must be
+// measured). An error when the entrypoint's closure cannot be resolved;
+// another file's that cannot (an ELF file that is data) adds nothing.
 Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed);
 
 }  // namespace nsgx::cli

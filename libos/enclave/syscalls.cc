@@ -177,6 +177,7 @@ enum : long {
   kNewfstatat = 262,
   kUnlinkat = 263,
   kReadlinkat = 267,
+  kUtimensat = 280,
   kFaccessat = 269,
   kPselect6 = 270,
   kPpoll = 271,
@@ -522,6 +523,8 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_unlinkat(static_cast<int64_t>(a0), a1, a2);
     case kReadlink:
       return sys_readlinkat(kAtFdcwd, a0, a1, a2);
+    case kUtimensat:
+      return sys_utimensat(static_cast<int64_t>(a0), a1, a2, a3);
     case kReadlinkat:
       return sys_readlinkat(static_cast<int64_t>(a0), a1, a2, a3);
     case kGetuid:  // one user, root inside, as the auxv's AT_UID/AT_GID say

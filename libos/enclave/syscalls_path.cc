@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <algorithm>
 #include <map>
@@ -579,6 +581,90 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
   }
   // Nothing else inside is a symbolic link (above); what exists is a file or a directory.
   return kind_of(path) == Kind::kNone ? trace_refusal("readlink", path, ENOENT) : err(EINVAL);
+}
+
+namespace {
+
+// The host's path for a descriptor's file, for the calls the host answers
+// by path: its own /proc/self/fd link for a host-backed one, the path of
+// a protected file; false (EACCES) for what lives inside.
+long host_path_of(const Fd& f, std::string& out) {
+  switch (f.kind) {
+    case FdKind::kHostStdio:
+    case FdKind::kHost:
+    case FdKind::kStream:
+      if (f.stream == StreamKind::kEpoll && f.kind == FdKind::kStream) return err(EACCES);
+      out = "/proc/self/fd/" + std::to_string(f.host);
+      return 0;
+    case FdKind::kEncrypted:
+      return encrypted_path_of(f.enc, out) ? 0 : err(ENOENT);
+    default:
+      return err(EACCES);  // trusted copies, devices, directories: read-only, no times kept
+  }
+}
+
+struct ProgramTimespec {
+  int64_t sec, nsec;
+};
+constexpr int64_t kUtimeNow = (int64_t{1} << 30) - 1, kUtimeOmit = (int64_t{1} << 30) - 2;  // <linux/stat.h>
+
+}  // namespace
+
+long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags) {
+  constexpr uint64_t kAtEmptyPath = 0x1000;
+  if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) != 0) return err(EINVAL);
+  ProgramTimespec t[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
+  if (times != 0) {
+    if (!sc::user_buffer(times, sizeof t)) return err(EFAULT);
+    memcpy(t, reinterpret_cast<const void*>(times), sizeof t);
+    for (const auto& x : t)
+      if (x.nsec != kUtimeNow && x.nsec != kUtimeOmit && (x.nsec < 0 || x.nsec > 999999999)) return err(EINVAL);
+  }
+  std::string host;
+  std::string given;
+  if (pathp != 0 && !sc::user_string(pathp, given)) return err(EFAULT);
+  if (pathp == 0 || (given.empty() && (flags & kAtEmptyPath) != 0)) {
+    const Fd* f = fd_at(dirfd);
+    if (f == nullptr) return err(EBADF);
+    if (const long r = host_path_of(*f, host); r < 0) return r;
+  } else {
+    std::string path;
+    if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+    if (encrypted_at(path) != nullptr) {
+      host = path;
+    } else {
+      switch (kind_of(path)) {
+        case Kind::kAllowed:
+          host = path;
+          break;
+        case Kind::kDescriptor: {
+          const Fd* f = fd_at(descriptor_path(path));
+          if (f == nullptr) return err(ENOENT);
+          if (const long r = host_path_of(*f, host); r < 0) return r;
+          break;
+        }
+        case Kind::kNone:
+          return missing("utimensat", path, ENOENT);
+        default:
+          return err(EACCES);
+      }
+    }
+  }
+  if (t[0].nsec == kUtimeOmit && t[1].nsec == kUtimeOmit) return 0;
+  if (t[0].nsec == kUtimeNow && t[1].nsec == kUtimeNow) return ::utime(host.c_str(), nullptr) == 0 ? 0 : err(errno);
+  // Whole seconds (the host's utime): now from the clock, an omitted one
+  // kept from the host's stat.
+  struct stat st;
+  const bool omit = t[0].nsec == kUtimeOmit || t[1].nsec == kUtimeOmit;
+  if (omit && ::stat(host.c_str(), &st) != 0) return err(errno);
+  const int64_t now = ::time(nullptr);
+  const auto pick = [&](const ProgramTimespec& x, int64_t kept) {
+    return x.nsec == kUtimeNow ? now : x.nsec == kUtimeOmit ? kept : x.sec;
+  };
+  struct utimbuf b;
+  b.actime = static_cast<time_t>(pick(t[0], omit ? st.st_atime : 0));
+  b.modtime = static_cast<time_t>(pick(t[1], omit ? st.st_mtime : 0));
+  return ::utime(host.c_str(), &b) == 0 ? 0 : err(errno);
 }
 
 long sys_xattr_path(uint64_t pathp) {

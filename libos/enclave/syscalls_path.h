@@ -51,6 +51,12 @@ long sys_getcwd(uint64_t buf, uint64_t size);
 long sys_chdir(uint64_t path);
 long sys_mkdir(uint64_t path, uint64_t mode);
 long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
+// utimensat (and futimens: a null path, the descriptor itself): an
+// allowed or encrypted file's times are the host's, set by the host's
+// utime (whole seconds: nanoseconds are dropped); a trusted file, a
+// device or a directory inside EACCES (read-only, nothing kept); a
+// descriptor's link acts on the descriptor.
+long sys_utimensat(int64_t dirfd, uint64_t path, uint64_t times, uint64_t flags);
 // The extended-attribute calls (get/set/list/remove, by path or
 // descriptor): no file inside has any and none can be set — Linux's
 // answer for a file system without them, EOPNOTSUPP, which ls and cp take

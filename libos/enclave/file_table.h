@@ -42,7 +42,6 @@ enum class FdKind { kFree, kHostStdio, kTrusted, kHost, kStream, kEncrypted, kDe
 enum class StreamKind : uint8_t { kPipe, kEventfd, kSocket, kEpoll };
 struct EpollSet;         // syscalls_poll.cc
 struct EncryptedHandle;  // encrypted_files.h
-struct DirHandle;        // syscalls_dir.h
 struct Fd {
   FdKind kind = FdKind::kFree;
   int host = -1;  // kHostStdio, kHost, kStream: the host's descriptor
@@ -55,7 +54,14 @@ struct Fd {
   EncryptedHandle* enc = nullptr;  // kEncrypted: one reference (encrypted_files.h)
   Device device = Device::kNull;   // kDevice: which
   uint32_t flags = 0;              // kDevice, kDirectory: O_ACCMODE, O_APPEND, O_NONBLOCK (F_GETFL)
-  DirHandle* dir = nullptr;        // kDirectory: owned (a dup gets its own copy)
+  // kDirectory: its path, interned (syscalls_dir.h: never freed, so a
+  // thread that reads it while another closes the descriptor reads a
+  // valid path), and getdents64's position in it.
+  const std::string* dir = nullptr;
+  uint64_t dir_pos = 0;
+  // kHostStdio: the host descriptor is this entry's to close (a reopen's
+  // through /dev/stdout, a vfork child's dup), not the host's own stdio.
+  bool owned = false;
 };
 // Descriptors 0 .. kMaxFds - 1: Linux's default RLIMIT_NOFILE soft limit
 // (getrlimit answers it), FD_SETSIZE (select), and below the host's

@@ -342,7 +342,7 @@ long sys_fstat(int64_t fd, uint64_t out) {
   } else if (f->kind == FdKind::kDevice) {
     device_stat(f->device, st);
   } else if (f->kind == FdKind::kDirectory) {
-    directory_stat(f->dir->path, st);
+    directory_stat(*f->dir, st);
   } else if (f->kind == FdKind::kEncrypted) {
     if (const long r = encrypted_fstat(f->enc, &st); r < 0) return r;
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix
@@ -358,7 +358,7 @@ long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kStream) return fail(ESPIPE);
   if (f->kind == FdKind::kEncrypted) return encrypted_lseek(f->enc, off, whence);
   if (f->kind == FdKind::kDevice) return 0;  // Linux's null_lseek and noop_llseek: the position stays 0
-  if (f->kind == FdKind::kDirectory) return directory_lseek(f->dir, off, whence);
+  if (f->kind == FdKind::kDirectory) return directory_lseek(*f, off, whence);
   int64_t size = 0;
   if (f->kind == FdKind::kTrusted) {
     size = static_cast<int64_t>(f->copy->size);

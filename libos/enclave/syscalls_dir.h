@@ -6,6 +6,12 @@
 // entries are what exists inside below it (syscalls_path.h's
 // directory_entries) — never the host's listing, which would let the
 // untrusted host make up names.
+//
+// A directory descriptor holds no resource: its path is interned here
+// (one copy per directory, never freed; there are only as many as the
+// manifest's tree has) and its position lives in the descriptor
+// (Fd::dir, Fd::dir_pos), so dup, vfork and fork copy it as they copy any
+// field, and no thread can free what another reads.
 #pragma once
 
 #include <stdint.h>
@@ -16,28 +22,23 @@
 
 namespace nsgx::libos {
 
-// One open directory description: its absolute, normal path and the
-// position getdents64 has reached (an index into ".", "..", then the
-// entries by name; each entry's d_off is the position after it).
-struct DirHandle {
-  std::string path;
-  uint64_t pos = 0;
-};
+// The one copy of `path`; nullptr if out of memory.
+const std::string* intern_directory(const std::string& path);
 
 // Installs a kDirectory descriptor for `path` (a directory inside) with
 // openat's flags (O_CLOEXEC the caller's). Under g_fd_lock.
 long open_directory(const std::string& path, uint64_t flags);
-// A dup's own copy of the description (the position is not shared, which
-// Linux's dup would: docs/libos.md), or nullptr.
-DirHandle* copy_directory(const DirHandle* d);
-void close_directory(DirHandle* d);
 
 // getdents64 into the program's buffer: whole entries only (EINVAL if
-// the first does not fit), 0 at the end. Under g_fd_lock.
+// the first does not fit), 0 at the end. A position is an index into
+// ".", "..", then the entries by name; in /dev/fd and /proc/self/fd,
+// whose entries come and go, 2 + the next descriptor number instead, so
+// closing descriptors while listing skips or repeats none. Under
+// g_fd_lock.
 long sys_getdents64(int64_t fd, uint64_t buf, uint64_t count);
 // lseek on a directory: SEEK_SET to a position getdents64 gave (0
 // rewinds), SEEK_CUR; else EINVAL.
-long directory_lseek(DirHandle* d, int64_t off, uint64_t whence);
+long directory_lseek(Fd& f, int64_t off, uint64_t whence);
 long sys_fchdir(int64_t fd);
 
 }  // namespace nsgx::libos

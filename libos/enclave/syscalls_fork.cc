@@ -10,8 +10,9 @@
 //     ends them; an accepted page's 4096 bytes follow its run's entry
 //   u32 copies, each (string path, u64 address, u64 size)
 //   u32 descriptors, each (i32 fd, u8 kind, u8 stream (a device's:
-//     which), u8 cloexec, u8 0, i32 domain (a device's: its flags),
-//     u64 offset, u32 copy index or UINT32_MAX)
+//     which), u8 cloexec, u8 0, i32 domain (a device's or a directory's:
+//     its flags), u64 offset (a directory's: its position), u32 copy
+//     index or UINT32_MAX, and a directory's path as a string)
 //   19 u64: RAX..R15, RFLAGS, RIP, FS base (the child's at its start)
 //   u64 CLONE_CHILD_SETTID address, u64 CLONE_CHILD_CLEARTID address (or 0)
 //   u64 signal mask, KernelStack alternate stack, 65 KernelSigaction
@@ -21,6 +22,7 @@
 #include "libos/enclave/syscalls_fork.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,6 +37,7 @@
 #include "libos/enclave/signals.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscalls.h"
+#include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_spawn.h"
 #include "libos/enclave/threads.h"
@@ -180,11 +183,12 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
     for (int i = 0; i < kMaxFds; ++i) {
       const Fd* f = fd_at(i);
       if (f == nullptr) continue;
-      if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice || host_backed(*f)) {
+      if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory ||
+          host_backed(*f)) {
         fds.push_back(i);
       } else if (g_program.trace) {
         say("nsgx libos: fork: descriptor " + std::to_string(i) +
-            " (a protected file, an epoll set or a directory) is not given to the child\n");
+            " (a protected file or an epoll set) is not given to the child\n");
       }
     }
     w.u32(static_cast<uint32_t>(fds.size()));
@@ -198,9 +202,13 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
       w.u8(f->kind == FdKind::kDevice ? static_cast<uint8_t>(f->device) : static_cast<uint8_t>(f->stream));
       w.u8(f->cloexec ? 1 : 0);
       w.u8(0);
-      w.u32(f->kind == FdKind::kDevice ? f->flags : static_cast<uint32_t>(f->domain));
-      w.u64(f->kind == FdKind::kTrusted || f->kind == FdKind::kHost ? f->offset : 0);
+      w.u32(f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory ? f->flags
+                                                                         : static_cast<uint32_t>(f->domain));
+      w.u64(f->kind == FdKind::kTrusted || f->kind == FdKind::kHost ? f->offset
+            : f->kind == FdKind::kDirectory                      ? f->dir_pos
+                                                                 : 0);
       w.u32(copy);
+      if (f->kind == FdKind::kDirectory) w.str(*f->dir);
       if (f->kind != FdKind::kTrusted && f->kind != FdKind::kDevice) host_fds.push_back(libos_inherited_fd{i, f->host});
     }
     // The child's registers: the parent's at the `syscall`, RAX 0, RIP
@@ -384,9 +392,24 @@ __attribute__((noinline)) bool restore(int32_t host_pid, Restored& out) {
         // The stream byte names the device, the domain word its flags.
         if (!device_from(stream, d.device)) return refuse("the checkpoint's descriptors are malformed");
         d.kind = FdKind::kDevice;
-        d.flags = domain;
+        d.flags = domain & (O_ACCMODE | O_APPEND | O_NONBLOCK);
         d.domain = 0;
         break;
+      case static_cast<uint8_t>(FdKind::kDirectory): {
+        // Its path follows (a directory inside: the parent's), the offset
+        // word its position, the domain word its flags.
+        std::string path;
+        if (!r.str(path, kMaxPath)) return refuse(r.failure());
+        if (!is_directory(path)) return refuse("the checkpoint's descriptors are malformed");
+        d.kind = FdKind::kDirectory;
+        d.dir = intern_directory(path);
+        if (d.dir == nullptr) return refuse("no memory for the checkpoint's directories");
+        d.dir_pos = offset;
+        d.offset = 0;
+        d.flags = domain & (O_DIRECTORY | O_NONBLOCK);
+        d.domain = 0;
+        break;
+      }
       case static_cast<uint8_t>(FdKind::kStream):
         if (stream != static_cast<uint8_t>(StreamKind::kPipe) && stream != static_cast<uint8_t>(StreamKind::kEventfd) &&
             stream != static_cast<uint8_t>(StreamKind::kSocket))
@@ -400,7 +423,7 @@ __attribute__((noinline)) bool restore(int32_t host_pid, Restored& out) {
     if (d.kind != FdKind::kTrusted) {
       if (copy != kNoCopy) return refuse("the checkpoint's descriptors are malformed");
       // The host put a host-backed one at the same number (libos_spawn.edl).
-      if (d.kind != FdKind::kDevice) d.host = static_cast<int>(fd);
+      if (d.kind != FdKind::kDevice && d.kind != FdKind::kDirectory) d.host = static_cast<int>(fd);
     }
     set_fd(static_cast<int>(fd), d);
   }

@@ -233,12 +233,10 @@ long stream_write(const Fd& f, const void* buf, uint64_t n) {
 
 void release_fd(int fd, Fd& f) {
   epoll_forget(fd, f);
-  if ((f.kind == FdKind::kHost || f.kind == FdKind::kStream) && f.host >= 0) (void)::close(f.host);
+  if ((f.kind == FdKind::kHost || f.kind == FdKind::kStream || (f.kind == FdKind::kHostStdio && f.owned)) &&
+      f.host >= 0)
+    (void)::close(f.host);
   if (f.kind == FdKind::kEncrypted) (void)encrypted_close(f.enc);  // dup2 over it: silently, as Linux
-  if (f.kind == FdKind::kDirectory) {
-    close_directory(f.dir);
-    f.dir = nullptr;
-  }
 }
 
 long sys_dup(int64_t fd) { return sys_dup3(fd, -1, 0, false); }
@@ -259,10 +257,7 @@ long dup_to(int64_t oldfd, int64_t newfd, int64_t min, bool cloexec) {
     epoll_share(copy);  // one host epoll instance, owned by its set
   } else if (f->kind == FdKind::kEncrypted) {
     encrypted_ref(copy.enc);  // one open protected file, released at the last close
-  } else if (f->kind == FdKind::kDirectory) {
-    copy.dir = copy_directory(f->dir);  // its own position (docs/libos.md, "Directories")
-    if (copy.dir == nullptr) return fail(ENOMEM);
-  } else if (f->kind == FdKind::kHost || f->kind == FdKind::kStream) {
+  } else if (f->kind == FdKind::kHost || f->kind == FdKind::kStream || (f->kind == FdKind::kHostStdio && f->owned)) {
     const long h = host_dup(f->host);
     if (h < 0) return h;
     copy.host = static_cast<int>(h);

@@ -91,7 +91,7 @@ long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
     const Fd* f = fd_at(dirfd);
     if (f == nullptr) return err(EBADF);
     if (f->kind != FdKind::kDirectory) return err(ENOTDIR);
-    base = f->dir->path;
+    base = *f->dir;
   } else {
     base = cwd();
   }
@@ -124,7 +124,6 @@ int64_t descriptor_path(const std::string& p) {
   return n;
 }
 
-bool is_descriptor_directory(const std::string& p) { return p == "/dev/fd" || p == "/proc/self/fd"; }
 
 // getdents64's d_type values (<dirent.h>'s DT_*).
 constexpr uint8_t kDtUnknown = 0, kDtChr = 2, kDtDir = 4, kDtReg = 8, kDtLnk = 10;
@@ -290,7 +289,7 @@ long reopen(int64_t n, uint64_t flags, uint64_t mode) {
       return open_device(f->device, flags);
     case FdKind::kDirectory:
       if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EISDIR);
-      return open_directory(f->dir->path, flags);
+      return open_directory(*f->dir, flags);
     case FdKind::kTrusted: {
       if ((flags & 3) != O_RDONLY || (flags & O_TRUNC) != 0) return err(EACCES);
       const int fd = new_fd();
@@ -316,6 +315,7 @@ long reopen(int64_t n, uint64_t flags, uint64_t mode) {
       copy.host = static_cast<int>(h);
       copy.offset = 0;
       copy.cloexec = false;
+      copy.owned = true;  // a new host descriptor, closed with this one
       set_fd(fd, copy);
       return fd;
     }
@@ -461,9 +461,12 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
       return (mode & W_OK) ? err(EACCES) : 0;
     case Kind::kDevice:
       return (mode & X_OK) ? err(EACCES) : 0;  // crw-rw-rw-
-    case Kind::kDescriptor:
-      if (fd_at(descriptor_path(path)) == nullptr) return err(ENOENT);
+    case Kind::kDescriptor: {
+      const Fd* f = fd_at(descriptor_path(path));
+      if (f == nullptr) return err(ENOENT);
+      if (f->kind == FdKind::kDirectory) return (mode & W_OK) ? err(EACCES) : 0;  // r-x, as the directory
       return (mode & X_OK) ? err(EACCES) : 0;
+    }
     case Kind::kNone:
       break;
   }
@@ -512,10 +515,16 @@ long sys_chdir(uint64_t pathp) {
       g_cwd = path;
       return 0;
     }
+    case Kind::kDescriptor:
+      // A directory descriptor's link is that directory.
+      if (const Fd* f = fd_at(descriptor_path(path)); f != nullptr && f->kind == FdKind::kDirectory) {
+        set_cwd(*f->dir);
+        return 0;
+      }
+      return fd_at(descriptor_path(path)) == nullptr ? err(ENOENT) : err(ENOTDIR);
     case Kind::kTrusted:
     case Kind::kAllowed:
     case Kind::kDevice:
-    case Kind::kDescriptor:  // no descriptor is a directory here
       return err(ENOTDIR);
     case Kind::kNone:
       break;
@@ -570,6 +579,7 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
     const Fd* f = fd_at(n);
     if (f == nullptr) return err(ENOENT);
     if (f->kind == FdKind::kTrusted) target = f->copy->path;
+    if (f->kind == FdKind::kDirectory) target = *f->dir;
     if (f->kind == FdKind::kDevice) target = std::string(kLibosDevicePaths[static_cast<uint8_t>(f->device)]);
     if (f->kind == FdKind::kEncrypted && !encrypted_path_of(f->enc, target)) return err(EINVAL);
   }
@@ -683,6 +693,7 @@ namespace nsgx::libos {
 long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out) { return resolve(dirfd, pathp, out); }
 
 bool is_directory(const std::string& path) { return kind_of(path) == Kind::kDirectory; }
+bool is_descriptor_directory(const std::string& p) { return p == "/dev/fd" || p == "/proc/self/fd"; }
 void directory_stat(const std::string& path, struct stat& st) { dir_stat(path, st); }
 
 std::vector<DirEntry> directory_entries(const std::string& dir) {
@@ -705,10 +716,6 @@ std::vector<DirEntry> directory_entries(const std::string& dir) {
   for (const auto& e : m.encrypted_files) add(e.path, kDtUnknown, dir_ino(e.path));
   for (uint8_t i = 0; i < kDeviceCount; ++i) add(kLibosDevicePaths[i], kDtChr, device_ino(static_cast<Device>(i)));
   for (const auto& o : kOwnNames) add(o.path, o.type, dir_ino(std::string(o.path)));
-  if (is_descriptor_directory(dir)) {
-    for (int i = 0; i < kMaxFds; ++i)
-      if (fd_at(i) != nullptr) add(dir + "/" + std::to_string(i), kDtLnk, dir_ino(dir + "/" + std::to_string(i)));
-  }
   std::vector<DirEntry> out;
   out.reserve(by_name.size());
   for (auto& [name, e] : by_name) out.push_back(std::move(e));

@@ -66,9 +66,9 @@ long sys_xattr_fd(int64_t fd);
 
 // Directories (syscalls_dir.h). What exists inside below `dir`: the first
 // component below it of every trusted, allowed and encrypted path of the
-// manifest, of the library OS's devices and descriptor links, and — in
-// /dev/fd and /proc/self/fd — the open descriptors; by name, each once,
-// without "." and "..". d_type is Linux's DT_* (DT_UNKNOWN for allowed and
+// manifest, of the library OS's devices and descriptor links; by name,
+// each once, without "." and ".." (the open descriptors of /dev/fd and
+// /proc/self/fd are syscalls_dir.cc's to list). d_type is Linux's DT_* (DT_UNKNOWN for allowed and
 // encrypted paths: the host's, not asked); d_ino what stat answers for the
 // library OS's own files.
 struct DirEntry {
@@ -79,6 +79,8 @@ struct DirEntry {
 std::vector<DirEntry> directory_entries(const std::string& dir);
 // Whether `path` (absolute, normal) is a directory inside; its stat.
 bool is_directory(const std::string& path);
+// /dev/fd or /proc/self/fd, whose entries are the open descriptors.
+bool is_descriptor_directory(const std::string& path);
 void directory_stat(const std::string& path, struct stat& st);
 
 }  // namespace nsgx::libos

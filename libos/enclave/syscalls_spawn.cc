@@ -128,14 +128,14 @@ bool holds_host(const Fd& f) {
 // A vfork child's table: a copy of the parent's (Linux copies it for a
 // child without CLONE_FILES). Host-backed descriptors are the host's dups
 // (a close in the child must not close the parent's); trusted files and
-// devices are copied (no host state); protected files and epoll sets are not given to
+// devices and directories are copied (no host state); protected files and epoll sets are not given to
 // the child (their state inside is the parent's): they are closed in it.
 long copy_table(Fd* out) {
   SpinGuard g(g_fd_lock);
   for (int i = 0; i < kMaxFds; ++i) {
     const Fd* f = fd_at(i);
     if (f == nullptr) continue;
-    if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice) {
+    if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory) {
       out[i] = *f;
     } else if (Fd probe = *f; probe.cloexec = false, inheritable(probe)) {
       const long h = host_dup(f->host);  // checked there: a new host descriptor
@@ -146,6 +146,7 @@ long copy_table(Fd* out) {
       }
       out[i] = *f;
       out[i].host = static_cast<int>(h);
+      out[i].owned = true;  // the vfork child's dup: closed when it closes or ends
     }
   }
   return 0;

@@ -87,6 +87,16 @@ Status check_sorted(const Manifest& m) {
       return Error("trusted file " + f.path + " lies in encrypted " + e->path);
   for (const auto& f : m.allowed_files)
     if (const EncryptedPath* e = m.encrypted(f)) return Error("allowed file " + f + " lies in encrypted " + e->path);
+  for (const std::string_view l : kLibosLinkPaths) {
+    const auto below = [&](std::string_view p) { return path_within(p, l); };
+    for (const auto& f : m.trusted_files)
+      if (below(f.path)) return Error(f.path + " is a trusted file, but the library OS answers " + std::string(l) + " itself");
+    for (const auto& f : m.allowed_files)
+      if (below(f)) return Error(f + " is an allowed file, but the library OS answers " + std::string(l) + " itself");
+    for (const auto& e : m.encrypted_files)
+      if (below(e.path) || m.encrypted(l) != nullptr)
+        return Error(e.path + " is an encrypted path, but the library OS answers " + std::string(l) + " itself");
+  }
   for (const std::string_view d : kLibosDevicePaths) {
     const char* what = m.trusted(d) != nullptr ? "a trusted file"
                        : m.allowed(d)          ? "an allowed file"

@@ -36,7 +36,8 @@
 // allowed. An encrypted path names a file or a directory (every path below
 // it): no encrypted path lies below another, and no trusted or allowed
 // path is an encrypted one or below one. The library OS's own devices
-// (kLibosDevicePaths) are none of the three.
+// (kLibosDevicePaths) and descriptor links (kLibosLinkPaths, and what lies
+// below them) are none of the three.
 #pragma once
 
 #include <array>
@@ -107,6 +108,11 @@ struct EncryptedPath {
 // path, so that a manifest has one meaning.
 inline constexpr std::array<std::string_view, 5> kLibosDevicePaths = {"/dev/null", "/dev/zero", "/dev/full",
                                                                       "/dev/random", "/dev/urandom"};
+// Linux's links to descriptors, which the library OS answers itself too
+// (libos/enclave/syscalls_path.cc): no manifest path is one or lies
+// below one.
+inline constexpr std::array<std::string_view, 5> kLibosLinkPaths = {"/dev/stdin", "/dev/stdout", "/dev/stderr",
+                                                                    "/dev/fd", "/proc/self/fd"};
 
 // Whether `p` is `dir` or lies below it ("/a/b" is below "/a", "/ab" is not).
 bool path_within(std::string_view p, std::string_view dir);

@@ -282,9 +282,18 @@ TEST(Manifest, DevicesAreTheLibraryOSs) {
                       dev + " is an allowed file, but the library OS provides that device itself");
     expect_toml_error(hello_toml("").replace(hello_toml("").find("/etc/data"), 9, dev),
                       dev + " is a trusted file, but the library OS provides that device itself");
-    expect_toml_error(hello_toml("sgx.encrypted_files = [ { uri = \"file:/dev\" } ]\n"),
+    expect_toml_error(hello_toml("sgx.encrypted_files = [ { uri = \"file:/dev/null\" } ]\n"),
                       "/dev/null is in an encrypted path, but the library OS provides that device itself");
+    expect_toml_error(hello_toml("sgx.encrypted_files = [ { uri = \"file:/dev\" } ]\n"),
+                      "/dev is an encrypted path, but the library OS answers /dev/stdin itself");
   }
+  // The links to descriptors, and what lies below them, too.
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/dev/stdout"),
+                    "/dev/stdout is an allowed file, but the library OS answers /dev/stdout itself");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("/etc/data"), 9, "/proc/self/fd/3"),
+                    "/proc/self/fd/3 is a trusted file, but the library OS answers /proc/self/fd itself");
+  expect_toml_error(hello_toml("sgx.encrypted_files = [ { uri = \"file:/proc\" } ]\n"),
+                    "/proc is an encrypted path, but the library OS answers /proc/self/fd itself");
   // Other paths under /dev stay the manifest's to name (a terminal, /dev/shm).
   EXPECT_TRUE(
       manifest_from_toml(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/dev/tty"), "t.toml"));

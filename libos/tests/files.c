@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -248,6 +249,50 @@ static int dirs(const char* dir) {
   while (p != NULL && (e = readdir(p)) != NULL) found |= strcmp(e->d_name, want) == 0;
   printf("/proc/self/fd lists it %d\n", found);
   if (p != NULL) closedir(p);
+
+  /* /proc/self/fd read one entry at a time while descriptors before the
+   * position close: none after it is skipped (positions are descriptor
+   * numbers, as Linux's). */
+  int extra[3];
+  for (int i = 0; i < 3; ++i) extra[i] = open("/dev/null", O_RDONLY);
+  const int pfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+  int seen[3] = {0, 0, 0};
+  for (;;) {
+    char rec[32];
+    const long got = syscall(SYS_getdents64, pfd, rec, sizeof rec);
+    if (got <= 0) break;
+    const int n = atoi(rec + 19);
+    for (int i = 0; i < 3; ++i)
+      if (n == extra[i] && rec[19] != '.') {
+        seen[i] = 1;
+        close(extra[i]);  /* the next one's position must not move */
+      }
+  }
+  close(pfd);
+  printf("/proc/self/fd one by one, closing as it goes: %d %d %d\n", seen[0], seen[1], seen[2]);
+
+  /* The directory by its descriptor's link; a fork child's copy; dup2
+   * over a directory descriptor. */
+  char link[64];
+  snprintf(link, sizeof link, "/dev/fd/%d", dfd);
+  printf("chdir %s: %s", "/dev/fd/N", says(chdir(link)));
+  printf(", getcwd ends with the directory %d\n", getcwd(now, sizeof now) != NULL && strlen(now) >= strlen(dir) &&
+                                                        strcmp(now + strlen(now) - strlen(dir), dir) == 0);
+  if (chdir(was) != 0) return 1;
+  lseek(dfd, 0, SEEK_SET);
+  fflush(stdout);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    char in_child[4096];
+    _exit(syscall(SYS_getdents64, dfd, in_child, sizeof in_child) > 0 ? 0 : 1);
+  }
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  printf("a fork child lists it: %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+  const int over = dup(dfd);
+  printf("dup2 over a directory descriptor: %s\n", says(dup2(extra[0] = open("/dev/null", O_RDONLY), over)));
+  close(over);
+  close(extra[0]);
 
   /* A dup reads the directory too. */
   const int copy = dup(dfd);

@@ -568,8 +568,9 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
     return static_cast<long>(n);
   }
   // Linux's links to descriptors: their fixed targets, and the file of a
-  // trusted, protected or device descriptor (a host-backed one's is the
-  // host's to name: EINVAL, as for a file that is no link).
+  // trusted, protected, device or directory descriptor; a host-backed
+  // one's is the host's own link's target ("pipe:[N]", a file's path:
+  // a name the host knows anyway, at most `size` bytes, checked).
   std::string target;
   if (path == "/dev/fd") {
     target = "/proc/self/fd";
@@ -582,6 +583,14 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
     if (f->kind == FdKind::kDirectory) target = *f->dir;
     if (f->kind == FdKind::kDevice) target = std::string(kLibosDevicePaths[static_cast<uint8_t>(f->device)]);
     if (f->kind == FdKind::kEncrypted && !encrypted_path_of(f->enc, target)) return err(EINVAL);
+    if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kHost ||
+        (f->kind == FdKind::kStream && f->stream != StreamKind::kEpoll)) {
+      char host[4096];
+      const std::string link = "/proc/self/fd/" + std::to_string(f->host);
+      const ssize_t r = ::readlink(link.c_str(), host, sizeof host);  // 0 <= r <= sizeof host: nsgx_tposix
+      if (r <= 0) return r == 0 ? err(EINVAL) : err(errno);
+      target.assign(host, static_cast<size_t>(r));
+    }
   }
   if (!target.empty()) {
     const uint64_t n = target.size() < size ? target.size() : size;

@@ -112,6 +112,8 @@ static void links(const char* self) {
   const int w = open(path, O_WRONLY);
   const int same = stat(path, &st) == 0 && fstat(p[0], &st2) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == st2.st_ino;
   printf("pipe by its link: open %s, same pipe %d", w >= 0 ? "ok" : strerror(errno), same);
+  n = readlink(path, link, sizeof link - 1);
+  printf(", readlink %s", n > 6 && strncmp(link, "pipe:[", 6) == 0 && link[n - 1] == ']' ? "pipe:[...]" : "?");
   char buf[32] = {0};
   if (w >= 0 && write(w, "through", 7) == 7 && read(p[0], buf, sizeof buf - 1) == 7) printf(", read %s", buf);
   printf("\n");

@@ -341,8 +341,8 @@ long sys_fstat(int64_t fd, uint64_t out) {
     trusted_stat(*f->copy, st);
   } else if (f->kind == FdKind::kDevice) {
     device_stat(f->device, st);
-  } else if (f->kind == FdKind::kDirectory) {
-    directory_stat(*f->dir, st);
+  } else if (const std::string* dir = f->dir; f->kind == FdKind::kDirectory && dir != nullptr) {
+    directory_stat(*dir, st);
   } else if (f->kind == FdKind::kEncrypted) {
     if (const long r = encrypted_fstat(f->enc, &st); r < 0) return r;
   } else if (::fstat(f->host, &st) != 0) {  // sizes and times checked by nsgx_tposix

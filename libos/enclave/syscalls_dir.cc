@@ -142,8 +142,11 @@ long directory_lseek(Fd& f, int64_t off, uint64_t whence) {
 long sys_fchdir(int64_t fd) {
   const Fd* f = fd_at(fd);
   if (f == nullptr) return err(EBADF);
-  if (f->kind != FdKind::kDirectory) return err(ENOTDIR);
-  set_cwd(*f->dir);
+  // Read once: a close in another thread may clear the entry meanwhile;
+  // an interned path is never freed.
+  const std::string* dir = f->kind == FdKind::kDirectory ? f->dir : nullptr;
+  if (dir == nullptr) return err(ENOTDIR);
+  set_cwd(*dir);
   return 0;
 }
 

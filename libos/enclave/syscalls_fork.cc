@@ -209,7 +209,8 @@ long do_fork(const sgx_cpu_context_t& c, const ForkArgs& a) {
                                                                  : 0);
       w.u32(copy);
       if (f->kind == FdKind::kDirectory) w.str(*f->dir);
-      if (f->kind != FdKind::kTrusted && f->kind != FdKind::kDevice) host_fds.push_back(libos_inherited_fd{i, f->host});
+      if (f->kind != FdKind::kTrusted && f->kind != FdKind::kDevice && f->kind != FdKind::kDirectory)
+        host_fds.push_back(libos_inherited_fd{i, f->host});
     }
     // The child's registers: the parent's at the `syscall`, RAX 0, RIP
     // after it, RCX and R11 as SYSCALL leaves them.
@@ -422,8 +423,10 @@ __attribute__((noinline)) bool restore(int32_t host_pid, Restored& out) {
     }
     if (d.kind != FdKind::kTrusted) {
       if (copy != kNoCopy) return refuse("the checkpoint's descriptors are malformed");
-      // The host put a host-backed one at the same number (libos_spawn.edl).
+      // The host put a host-backed one at the same number (libos_spawn.edl);
+      // above 2 a stdio one is a dup of its own, not the host's stdio.
       if (d.kind != FdKind::kDevice && d.kind != FdKind::kDirectory) d.host = static_cast<int>(fd);
+      d.owned = d.kind == FdKind::kHostStdio && fd > 2;
     }
     set_fd(static_cast<int>(fd), d);
   }

@@ -28,6 +28,7 @@
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_sys.h"
+#include "libos/enclave/threads.h"
 #include "libos/manifest/manifest.h"
 
 namespace nsgx::libos {
@@ -90,8 +91,11 @@ long resolve(int64_t dirfd, uint64_t pathp, std::string& out) {
     // descriptor is not one.
     const Fd* f = fd_at(dirfd);
     if (f == nullptr) return err(EBADF);
-    if (f->kind != FdKind::kDirectory) return err(ENOTDIR);
-    base = *f->dir;
+    // Read once: a close in another thread may clear the entry meanwhile;
+    // an interned path is never freed (syscalls_dir.h).
+    const std::string* dir = f->kind == FdKind::kDirectory ? f->dir : nullptr;
+    if (dir == nullptr) return err(ENOTDIR);
+    base = *dir;
   } else {
     base = cwd();
   }
@@ -518,8 +522,10 @@ long sys_chdir(uint64_t pathp) {
     case Kind::kDescriptor:
       // A directory descriptor's link is that directory.
       if (const Fd* f = fd_at(descriptor_path(path)); f != nullptr && f->kind == FdKind::kDirectory) {
-        set_cwd(*f->dir);
-        return 0;
+        if (const std::string* dir = f->dir; dir != nullptr) {
+          set_cwd(*dir);
+          return 0;
+        }
       }
       return fd_at(descriptor_path(path)) == nullptr ? err(ENOENT) : err(ENOTDIR);
     case Kind::kTrusted:
@@ -580,7 +586,7 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
     const Fd* f = fd_at(n);
     if (f == nullptr) return err(ENOENT);
     if (f->kind == FdKind::kTrusted) target = f->copy->path;
-    if (f->kind == FdKind::kDirectory) target = *f->dir;
+    if (const std::string* dir = f->dir; f->kind == FdKind::kDirectory && dir != nullptr) target = *dir;
     if (f->kind == FdKind::kDevice) target = std::string(kLibosDevicePaths[static_cast<uint8_t>(f->device)]);
     if (f->kind == FdKind::kEncrypted && !encrypted_path_of(f->enc, target)) return err(EINVAL);
     if (f->kind == FdKind::kHostStdio || f->kind == FdKind::kHost ||
@@ -639,10 +645,13 @@ long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags
     for (const auto& x : t)
       if (x.nsec != kUtimeNow && x.nsec != kUtimeOmit && (x.nsec < 0 || x.nsec > 999999999)) return err(EINVAL);
   }
+  if (t[0].nsec == kUtimeOmit && t[1].nsec == kUtimeOmit) return 0;  // Linux: nothing looked up
   std::string host;
   std::string given;
   if (pathp != 0 && !sc::user_string(pathp, given)) return err(EFAULT);
+  if (pathp == 0 && static_cast<int>(dirfd) == kAtFdcwd) return err(EFAULT);
   if (pathp == 0 || (given.empty() && (flags & kAtEmptyPath) != 0)) {
+    SpinGuard g(g_fd_lock);  // the entry's protected file or host descriptor, read as one
     const Fd* f = fd_at(dirfd);
     if (f == nullptr) return err(EBADF);
     if (const long r = host_path_of(*f, host); r < 0) return r;
@@ -657,6 +666,7 @@ long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags
           host = path;
           break;
         case Kind::kDescriptor: {
+          SpinGuard g(g_fd_lock);
           const Fd* f = fd_at(descriptor_path(path));
           if (f == nullptr) return err(ENOENT);
           if (const long r = host_path_of(*f, host); r < 0) return r;
@@ -669,7 +679,6 @@ long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags
       }
     }
   }
-  if (t[0].nsec == kUtimeOmit && t[1].nsec == kUtimeOmit) return 0;
   if (t[0].nsec == kUtimeNow && t[1].nsec == kUtimeNow) return ::utime(host.c_str(), nullptr) == 0 ? 0 : err(errno);
   // Whole seconds (the host's utime): now from the clock, an omitted one
   // kept from the host's stat.

@@ -35,6 +35,7 @@ struct VforkFrame {
   Fd table[kMaxFds];         // the child's descriptors
   KernelSigaction actions[kForkActions];  // the child's sigaction table
   VforkGroup group;                       // the child's setpgid/setsid, for its execve
+  std::string cwd;                        // the parent's working directory (the child's chdir is its own)
 };
 
 namespace {
@@ -168,6 +169,7 @@ long vfork_start(sgx_cpu_context_t& c, uint64_t flags, uint64_t stack) {
     return r;
   }
   frame->parent = c;
+  frame->cwd = current_cwd();
   frame->handler_sp = t->handler_sp;
   frame->mask = t->sig.mask;
   signals_copy_actions(frame->actions);
@@ -201,6 +203,7 @@ void vfork_end(ProgramThread* t, sgx_cpu_context_t& c) {
   t->vfork_actions = nullptr;
   t->handler_sp = frame->handler_sp;
   t->sig.mask = frame->mask;
+  set_cwd(frame->cwd);
   c = frame->parent;
   delete frame;
 }
@@ -519,6 +522,7 @@ void install_inherited(const SpawnRequest& r) {
     Fd d;
     d.kind = f.kind;
     d.host = f.kind == FdKind::kDevice ? -1 : f.fd;  // the host put it at the same number (libos_spawn.edl)
+    d.owned = f.kind == FdKind::kHostStdio && f.fd > 2;  // a dup of its own, not the host's stdio
     d.device = f.device;
     d.flags = f.flags;
     d.stream = f.stream;

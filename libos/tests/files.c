@@ -286,9 +286,13 @@ static int dirs(const char* dir) {
     char in_child[4096];
     _exit(syscall(SYS_getdents64, dfd, in_child, sizeof in_child) > 0 ? 0 : 1);
   }
-  int ws = 0;
-  waitpid(pid, &ws, 0);
-  printf("a fork child lists it: %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+  int ws = -1;
+  if (pid < 0)
+    printf("fork with a directory descriptor open: %s\n", strerror(errno));
+  else if (waitpid(pid, &ws, 0) != pid)
+    printf("waitpid: %s\n", strerror(errno));
+  else
+    printf("a fork child lists it: %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
   const int over = dup(dfd);
   printf("dup2 over a directory descriptor: %s\n", says(dup2(extra[0] = open("/dev/null", O_RDONLY), over)));
   close(over);

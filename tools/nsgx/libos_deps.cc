@@ -76,6 +76,11 @@ Result<std::string> capture(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+std::string elf_interpreter(const std::string& program) {
+  auto file = read_file(program);
+  return file ? interpreter_of(*file) : "";
+}
+
 Result<std::vector<std::string>> dynamic_closure(const std::string& program, const std::string& library_path) {
   auto file = read_file(program);
   if (!file) return std::vector<std::string>{};  // the enclave names what is wrong
@@ -155,20 +160,32 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
     if (name == "LD_LIBRARY_PATH") library_path = value;
     if (name == "PATH") path = value;
   }
-  // The entrypoint first, then every other file the manifest trusts: one
-  // may be a program the entrypoint execs (a shell's commands), whose
-  // libraries must be trusted too. Only the entrypoint's closure must
-  // resolve; another file's that does not (an ELF file that is only data,
-  // a script whose interpreter is missing) is left as it is, and the
-  // enclave refuses what it cannot load if it is ever run.
+  // The entrypoint first, then every other file the manifest trusts that
+  // is an executable program (its exec bit set): one may be a program the
+  // entrypoint execs (a shell's commands), whose libraries must be
+  // trusted too. Only the entrypoint's closure must resolve. Another's is
+  // followed only as far as is safe on the building host — each program
+  // of its chain an existing executable file, each ELF one's interpreter
+  // (which `--list` runs here) already trusted (the entrypoint's ld.so) —
+  // and whatever fails leaves it as it is: the enclave refuses what it
+  // cannot load if it is ever run.
   std::vector<std::string> programs = {m.entrypoint};
   for (const auto& t : m.trusted_files)
-    if (t.path != m.entrypoint) programs.push_back(t.path);
+    if (t.path != m.entrypoint && access(t.path.c_str(), X_OK) == 0) programs.push_back(t.path);
   for (size_t p = 0; p < programs.size(); ++p) {
     std::vector<std::string> files;
     const std::vector<std::string> chain = program_chain(programs[p], path);
     bool resolved = true;
     for (size_t i = 0; i < chain.size() && resolved; ++i) {
+      if (p > 0) {
+        struct stat st {};
+        const std::string interp = elf_interpreter(chain[i]);
+        if (stat(chain[i].c_str(), &st) != 0 || !S_ISREG(st.st_mode) || access(chain[i].c_str(), X_OK) != 0 ||
+            (!interp.empty() && m.trusted(interp) == nullptr)) {
+          resolved = false;
+          break;
+        }
+      }
       auto closure = dynamic_closure(chain[i], library_path);
       if (!closure) {
         if (p == 0) return closure.error();
@@ -180,11 +197,15 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
     }
     if (!resolved) continue;
     for (const auto& f : files) {
-      if (auto st = libos::check_path(f); !st) return st.error().context(programs[p] + ": what it runs, " + f);
+      if (auto st = libos::check_path(f); !st) {
+        if (p > 0) continue;
+        return st.error().context(m.entrypoint + ": what it runs, " + f);
+      }
       if (m.trusted(f) != nullptr) continue;
-      if (m.allowed(f))
-        return Error(f + ": " + programs[p] +
-                     " loads it, so it must be a trusted file (measured), not an allowed one");
+      if (m.allowed(f)) {
+        if (p > 0) continue;  // the enclave refuses to load it if that program runs
+        return Error(f + ": the program loads it, so it must be a trusted file (measured), not an allowed one");
+      }
       // Kept sorted by path: Manifest::trusted searches it so.
       const auto at = std::lower_bound(m.trusted_files.begin(), m.trusted_files.end(), f,
                                        [](const libos::TrustedFile& t, const std::string& q) { return t.path < q; });

@@ -22,6 +22,9 @@ namespace nsgx::cli {
 // with its reason). An error when a library cannot be found.
 Result<std::vector<std::string>> dynamic_closure(const std::string& program, const std::string& library_path);
 
+// PT_INTERP of ELF file `program`; empty if it has none or is no ELF file.
+std::string elf_interpreter(const std::string& program);
+
 // The programs that run when `program` is started: itself, or when it is
 // a script (libos/enclave/shebang.h) its interpreter, followed as Linux's
 // binfmt_script does (kShebangDepth levels); and for `#!/usr/bin/env NAME`
@@ -32,14 +35,15 @@ Result<std::vector<std::string>> dynamic_closure(const std::string& program, con
 // enclave refuses it with its reason.
 std::vector<std::string> program_chain(const std::string& program, const std::string& path);
 
-// Adds the closure of `m`'s entrypoint and of every other trusted file to
-// its trusted files (their SHA-256 to be filled from the files: appended
-// to `unhashed`): a script's interpreters (program_chain), and each ELF
-// program's dynamic closure — so that a program the entrypoint execs
-// finds its libraries. Files already trusted stay as they are; one the
-// manifest lists as allowed is an error (code the program runs must be
-// measured). An error when the entrypoint's closure cannot be resolved;
-// another file's that cannot (an ELF file that is data) adds nothing.
+// Adds the closure of `m`'s entrypoint and of every other trusted
+// executable file to its trusted files (their SHA-256 to be filled from
+// the files: appended to `unhashed`): a script's interpreters
+// (program_chain), and each ELF program's dynamic closure — so that a
+// program the entrypoint execs finds its libraries. Files already trusted
+// stay as they are. For the entrypoint, a file of its closure the
+// manifest lists as allowed, or a closure that cannot be resolved, is an
+// error; another program's closure is followed only where that is safe
+// on the building host (libos_deps.cc) and adds nothing where it fails.
 Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed);
 
 }  // namespace nsgx::cli

@@ -121,6 +121,7 @@ enum : long {
   kChdir = 80,
   kFchdir = 81,
   kMkdir = 83,
+  kCreat = 85,
   kGetpriority = 140,
   kSetpriority = 141,
   kFadvise64 = 221,
@@ -471,6 +472,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kOpenat: {
       SpinGuard g(g_fd_lock);
       return sys_openat(static_cast<int64_t>(a0), a1, a2, a3);
+    }
+    case kCreat: {  // creat(2) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode)
+      SpinGuard g(g_fd_lock);
+      return sys_openat(kAtFdcwd, a0, O_CREAT | O_WRONLY | O_TRUNC, a1);
     }
     case kClose: {
       SpinGuard g(g_fd_lock);

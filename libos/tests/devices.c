@@ -190,6 +190,9 @@ int main(int argc, char** argv) {
   printf("O_CREAT|O_EXCL: %s\n", says(open("/dev/null", O_WRONLY | O_CREAT | O_EXCL, 0600)));
   printf("O_CREAT|O_TRUNC: %s\n", says(fd = open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600)));
   close(fd);
+  printf("creat: %s", says(fd = creat("/dev/null", 0600)));
+  printf(", getfl %#o\n", fcntl(fd, F_GETFL) & O_ACCMODE);
+  close(fd);
 
   /* /dev/zero's pages: anonymous memory, private or shared; the others
    * have no mmap. */

@@ -92,6 +92,7 @@ std::vector<uint8_t> encode_request(const SpawnRequest& r) {
     put32(b, static_cast<uint32_t>(f.domain));
     put64(b, f.offset);
     put32(b, f.flags);
+    if (f.kind == FdKind::kEncrypted) put_string(b, f.path);
   }
   return b;
 }
@@ -125,12 +126,15 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
     // Only what has a host descriptor and no state inside can be
     // inherited: stdio, allowed files (with their offset), pipes, eventfds
     // and sockets — never an epoll set (its registrations are inside) —
-    // and the library OS's devices, which have neither.
+    // the library OS's devices, which have neither, and protected files,
+    // which the new enclave opens anew by their path (encrypted_files.h
+    // checks what it finds there as at any open).
     switch (kind) {
       case static_cast<uint8_t>(FdKind::kHostStdio):
       case static_cast<uint8_t>(FdKind::kHost):
       case static_cast<uint8_t>(FdKind::kStream):
       case static_cast<uint8_t>(FdKind::kDevice):
+      case static_cast<uint8_t>(FdKind::kEncrypted):
         f.kind = static_cast<FdKind>(kind);
         break;
       default:
@@ -139,6 +143,11 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
     constexpr uint32_t kDeviceFlags = O_ACCMODE | O_APPEND | O_NONBLOCK;
     if (f.kind == FdKind::kDevice) {
       if (!device_from(stream, f.device) || (flags & ~kDeviceFlags) != 0 || domain != 0 || offset != 0) return false;
+      f.flags = flags;
+    } else if (f.kind == FdKind::kEncrypted) {
+      if ((flags & ~static_cast<uint32_t>(O_ACCMODE | O_APPEND)) != 0 || domain != 0 || !r.string(f.path) ||
+          f.path.empty() || f.path[0] != '/')
+        return false;
       f.flags = flags;
     } else if (flags != 0) {
       return false;

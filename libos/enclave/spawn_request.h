@@ -12,7 +12,8 @@
 // directory length + bytes (the caller's inside; empty: the host's),
 // u32 argc + (u32 length + bytes)*, u32 envc + (u32 length + bytes)*,
 // u32 nfds + (i32 fd, u8 kind, u8 stream or device, u16 0, i32 domain,
-// u64 offset, u32 flags)*.
+// u64 offset, u32 flags, and for a protected file u32 path length +
+// bytes)*.
 #pragma once
 
 #include <stddef.h>
@@ -32,7 +33,8 @@ struct InheritedFd {
   int32_t domain = 0;
   uint64_t offset = 0;
   Device device = Device::kNull;  // kDevice: which (devices.h); no host descriptor
-  uint32_t flags = 0;             // kDevice: its O_ACCMODE, O_APPEND and O_NONBLOCK
+  uint32_t flags = 0;             // kDevice: its O_ACCMODE, O_APPEND and O_NONBLOCK; kEncrypted: O_ACCMODE, O_APPEND
+  std::string path;               // kEncrypted: the protected file, opened anew by the new enclave
 };
 
 struct SpawnRequest {

@@ -2,6 +2,7 @@
 #include "libos/enclave/syscalls_spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "libos/enclave/child_signal.h"
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
@@ -121,16 +123,13 @@ bool inheritable(const Fd& f) {
   return f.kind == FdKind::kStream && f.stream != StreamKind::kEpoll;
 }
 
-// Whether `f` holds a host descriptor of its own (closed with it).
-bool holds_host(const Fd& f) {
-  return f.kind == FdKind::kHostStdio || f.kind == FdKind::kHost || f.kind == FdKind::kStream;
-}
-
 // A vfork child's table: a copy of the parent's (Linux copies it for a
 // child without CLONE_FILES). Host-backed descriptors are the host's dups
-// (a close in the child must not close the parent's); trusted files and
-// devices and directories are copied (no host state); protected files and epoll sets are not given to
-// the child (their state inside is the parent's): they are closed in it.
+// (a close in the child must not close the parent's); trusted files,
+// devices and directories are copied (no host state); a protected file is
+// the same open file (one more reference: a shared offset, as Linux's);
+// epoll sets are not given to the child (their registrations are the
+// parent's): they are closed in it.
 long copy_table(Fd* out) {
   SpinGuard g(g_fd_lock);
   for (int i = 0; i < kMaxFds; ++i) {
@@ -138,11 +137,14 @@ long copy_table(Fd* out) {
     if (f == nullptr) continue;
     if (f->kind == FdKind::kTrusted || f->kind == FdKind::kDevice || f->kind == FdKind::kDirectory) {
       out[i] = *f;
+    } else if (f->kind == FdKind::kEncrypted) {
+      out[i] = *f;
+      encrypted_ref(f->enc);  // the same open file, as Linux's copied table refers to
     } else if (Fd probe = *f; probe.cloexec = false, inheritable(probe)) {
       const long h = host_dup(f->host);  // checked there: a new host descriptor
       if (h < 0) {
         for (int k = 0; k < i; ++k)
-          if (holds_host(out[k])) (void)::close(out[k].host);
+          if (out[k].kind != FdKind::kFree) release_fd(-1, out[k]);
         return h;
       }
       out[i] = *f;
@@ -261,9 +263,25 @@ long collect(uint64_t pathp, uint64_t argvp, uint64_t envp, SpawnRequest& req, s
   }
   for (int i = 0; i < kMaxFds; ++i) {
     const Fd* f = fd_at(i);
+    if (f != nullptr && f->kind == FdKind::kEncrypted && !f->cloexec) {
+      // A protected file: flushed, so that the new enclave, which opens it
+      // anew by its path, reads what this one wrote; carried with its
+      // offset and flags (an unlinked one cannot be found: not carried).
+      InheritedFd e;
+      e.fd = i;
+      e.kind = FdKind::kEncrypted;
+      if (!encrypted_path_of(f->enc, e.path)) continue;
+      if (const long r = encrypted_fsync(f->enc); r < 0) return r;
+      const long off = encrypted_lseek(f->enc, 0, SEEK_CUR);
+      if (off < 0) return off;
+      e.offset = static_cast<uint64_t>(off);
+      e.flags = static_cast<uint32_t>(encrypted_status_flags(f->enc));
+      req.fds.push_back(std::move(e));
+      continue;
+    }
     if (f == nullptr || !inheritable(*f)) continue;
-    req.fds.push_back(
-        InheritedFd{i, f->kind, f->stream, f->domain, f->kind == FdKind::kHost ? f->offset : 0, f->device, f->flags});
+    req.fds.push_back(InheritedFd{
+        i, f->kind, f->stream, f->domain, f->kind == FdKind::kHost ? f->offset : 0, f->device, f->flags, {}});
     if (f->kind != FdKind::kDevice) fds.push_back(libos_inherited_fd{i, f->host});
   }
   return 0;
@@ -518,7 +536,33 @@ long spawn_kill(int64_t pid, uint64_t sig) {
 }
 
 void install_inherited(const SpawnRequest& r) {
-  for (const auto& f : r.fds) {
+  // Protected files opened for writing first: a file's first open decides
+  // whether the host file is open for writing (encrypted_files.cc).
+  std::vector<const InheritedFd*> order;
+  for (const auto& f : r.fds)
+    if (f.kind == FdKind::kEncrypted && (f.flags & O_ACCMODE) != O_RDONLY) order.push_back(&f);
+  for (const auto& f : r.fds)
+    if (f.kind != FdKind::kEncrypted || (f.flags & O_ACCMODE) == O_RDONLY) order.push_back(&f);
+  for (const InheritedFd* fp : order) {
+    const InheritedFd& f = *fp;
+    if (f.kind == FdKind::kEncrypted) {
+      // Opened anew: the path must be one of this manifest's protected
+      // files, and what the host holds there is checked as at any open.
+      const EncryptedPath* e = g_program.manifest->encrypted(f.path);
+      EncryptedHandle* h = nullptr;
+      if (e == nullptr || encrypted_open(*e, f.path, f.flags & (O_ACCMODE | O_APPEND), 0, &h) < 0) {
+        say("nsgx libos: descriptor " + std::to_string(f.fd) + " (protected file " + f.path +
+            ") could not be inherited: closed\n");
+        continue;
+      }
+      if (f.offset <= static_cast<uint64_t>(INT64_MAX))
+        (void)encrypted_lseek(h, static_cast<int64_t>(f.offset), SEEK_SET);
+      Fd d;
+      d.kind = FdKind::kEncrypted;
+      d.enc = h;
+      set_fd(f.fd, d);
+      continue;
+    }
     Fd d;
     d.kind = f.kind;
     d.host = f.kind == FdKind::kDevice ? -1 : f.fd;  // the host put it at the same number (libos_spawn.edl)

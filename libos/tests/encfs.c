@@ -8,6 +8,9 @@
  *   encfs rollback PATH RAW  writes PATH twice, putting the first version's
  *                            host bytes back through RAW (the same host file
  *                            by another name) in between, then reads PATH
+ *   encfs exec PATH          PATH written to, then given to an execve'd
+ *                            encfs as stdin (at offset 17) and as
+ *                            descriptor 5 (O_APPEND): what it reads
  *   encfs paths PATH         the path calls on PATH (which must not exist):
  *                            stat's size (closed and open), access, unlink
  *                            (closed and open), a new file of the same name
@@ -216,8 +219,44 @@ static int paths(const char* path) {
   return 0;
 }
 
+/* Carried across execve: PATH written to (not closed: the new program
+ * must read what was written), then as stdin at offset 17, and again at
+ * descriptor 5 with O_APPEND. */
+static int exec_with(const char* self, const char* path) {
+  const int w = open(path, O_RDWR);
+  if (w < 0) return fail("open", path);
+  if (lseek(w, 0, SEEK_END) < 0 || write(w, "tail line\n", 10) != 10) return fail("write", path);
+  const int in = open(path, O_RDONLY);
+  if (in < 0 || lseek(in, 17, SEEK_SET) != 17 || dup2(in, 0) != 0) return fail("stdin", path);
+  const int a = open(path, O_WRONLY | O_APPEND);
+  if (a < 0 || dup2(a, 5) != 5) return fail("descriptor 5", path);
+  execl(self, self, "stdin", (char*)NULL);
+  return fail("execl", self);
+}
+
+/* The execve'd side: what stdin reads from where it stands, and
+ * descriptor 5's flags. */
+static int from_stdin(void) {
+  char buf[sizeof content];
+  size_t got = 0;
+  for (;;) {
+    const ssize_t r = read(0, buf + got, sizeof buf - got);
+    if (r < 0) return fail("read", "stdin");
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  const int fl = fcntl(5, F_GETFL);
+  printf("stdin read %zu bytes, fnv %016lx; descriptor 5 %s\n", got, fnv(buf, got),
+         fl < 0                                                   ? strerror(errno)
+         : (fl & (O_ACCMODE | O_APPEND)) == (O_WRONLY | O_APPEND) ? "write-only, append"
+                                                                  : "?");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc == 3 && strcmp(argv[1], "exec") == 0) return exec_with(argv[0], argv[2]);
+  if (argc == 2 && strcmp(argv[1], "stdin") == 0) return from_stdin();
   if (argc == 3 && strcmp(argv[1], "write") == 0) return write_file(argv[2], "the encrypted file");
   if (argc == 3 && strcmp(argv[1], "read") == 0) return read_file(argv[2]);
   if (argc == 4 && strcmp(argv[1], "rollback") == 0) return rollback(argv[2], argv[3]);

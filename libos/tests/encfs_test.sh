@@ -107,6 +107,19 @@ with open(sys.argv[1], "r+b") as f:
 flipped 9000 read "read refused"
 flipped 200 open refused
 
+# 5b. A protected file carried across execve (as a shell's `prog < file`):
+# flushed first, opened anew by the new enclave at the same offset, with
+# its flags — the same as natively. Before: the new program's descriptor
+# was closed (EBADF).
+cp "$W/native/f" "$W/native/x"
+"$W/encfs" write "$W/native/x" > /dev/null
+native_x=$("$W/encfs" exec "$W/native/x")
+run a write "$W/enc/x" > /dev/null 2>&1
+out=$(run a exec "$W/enc/x" 2> "$W/exec.err"); st=$?
+check_status "exec" "$st" 0
+[ "$out" = "$native_x" ] || { cat "$W/exec.err"; fail "a protected file across execve: '$out', natively '$native_x'"; }
+case "$native_x" in "stdin read "*"descriptor 5 write-only, append") ;; *) fail "native exec: $native_x" ;; esac
+
 # 6. Within a run, the host putting back an older copy of a file the
 # enclave wrote is refused (the version the run left is kept in the enclave).
 ln -s "$W/enc/r" "$W/raw"

@@ -145,8 +145,10 @@ bool decode_request(const uint8_t* b, size_t len, SpawnRequest& out, std::string
       if (!device_from(stream, f.device) || (flags & ~kDeviceFlags) != 0 || domain != 0 || offset != 0) return false;
       f.flags = flags;
     } else if (f.kind == FdKind::kEncrypted) {
-      if ((flags & ~static_cast<uint32_t>(O_ACCMODE | O_APPEND)) != 0 || domain != 0 || !r.string(f.path) ||
-          f.path.empty() || f.path[0] != '/')
+      // An absolute, normal path (no "..": the manifest's prefix match must
+      // mean what the host will open).
+      if ((flags & ~static_cast<uint32_t>(O_ACCMODE | O_APPEND)) != 0 || domain != 0 || stream != 0 ||
+          !r.string(f.path) || !check_path(f.path))
         return false;
       f.flags = flags;
     } else if (flags != 0) {

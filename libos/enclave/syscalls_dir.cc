@@ -75,6 +75,7 @@ const std::string* intern_directory(const std::string& path) {
 }
 
 long open_directory(const std::string& path, uint64_t flags) {
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EISDIR);  // read-only
   const std::string* p = intern_directory(path);
   if (p == nullptr) return err(ENOMEM);
   const int fd = new_fd();

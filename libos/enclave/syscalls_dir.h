@@ -26,7 +26,8 @@ namespace nsgx::libos {
 const std::string* intern_directory(const std::string& path);
 
 // Installs a kDirectory descriptor for `path` (a directory inside) with
-// openat's flags (O_CLOEXEC the caller's). Under g_fd_lock.
+// openat's flags (O_CLOEXEC the caller's); EISDIR for any write access,
+// O_CREAT or O_TRUNC. Under g_fd_lock.
 long open_directory(const std::string& path, uint64_t flags);
 
 // getdents64 into the program's buffer: whole entries only (EINVAL if

@@ -292,7 +292,6 @@ long reopen(int64_t n, uint64_t flags, uint64_t mode) {
     case FdKind::kDevice:
       return open_device(f->device, flags);
     case FdKind::kDirectory:
-      if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EISDIR);
       return open_directory(*f->dir, flags);
     case FdKind::kTrusted: {
       if ((flags & 3) != O_RDONLY || (flags & O_TRUNC) != 0) return err(EACCES);
@@ -380,10 +379,7 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
   // A directory: read-only, listed from what exists inside
   // (syscalls_dir.h); everything else the manifest does not name is
   // refused, as in M2.
-  if (k == Kind::kDirectory) {
-    if ((flags & 3) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0) return err(EISDIR);
-    return open_directory(path, flags);
-  }
+  if (k == Kind::kDirectory) return open_directory(path, flags);
   return missing("openat", path, EACCES);
 }
 

@@ -166,13 +166,17 @@ StartSignals take_start_signals() {
   // signals the backends take from the CPU (a blocked one kills when the
   // fault comes: the inproc backend's ENCLU, #UD, page faults) and the
   // real-time signals the runtimes send their own threads.
-  sigset_t open;
-  sigemptyset(&open);
-  for (const int sig : kSynchronous) sigaddset(&open, sig);
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaddset(&open, sig);
-  (void)sigprocmask(SIG_UNBLOCK, &open, nullptr);
+  // One change of the mask, never unblocking the kick or the nudge: either
+  // may be pending already (a nudge sent to the thread that then called
+  // execve in exec_now stays pending across it), and delivered before its
+  // handler is in place it would end the host by its default action.
+  sigset_t mask = blocked;
+  for (const int sig : kSynchronous) sigdelset(&mask, sig);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigdelset(&mask, sig);
   const sigset_t mine = host_signals();
-  (void)sigprocmask(SIG_BLOCK, &mine, nullptr);
+  for (int sig = 1; sig <= 64; ++sig)
+    if (sigismember(&mine, sig) == 1) sigaddset(&mask, sig);
+  (void)sigprocmask(SIG_SETMASK, &mask, nullptr);
   return s;
 }
 

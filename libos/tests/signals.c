@@ -13,9 +13,9 @@
  *   signals read       reads stdin until its end (a slow host's reads)
  *   signals launch -- COMMAND...   runs COMMAND with SIGINT, SIGUSR2 and
  *                      SIGPIPE ignored and SIGUSR1 (and SIGSEGV, SIGILL,
- *                      SIGTRAP, two real-time signals) blocked (its
+ *                      SIGTRAP, three real-time signals) blocked (its
  *                      parent's choice, as nohup's or a shell's; execve
- *                      keeps them)
+ *                      keeps them), two of them pending
  *   signals sigwait    sigwaitinfo, sigtimedwait (a poll, a timeout, a bad
  *                      one, a child's SIGCHLD, EINTR from a handler) and
  *                      sigwait in a thread for the process's SIGTERM
@@ -496,7 +496,13 @@ int main(int argc, char** argv) {
     sigaddset(&s, SIGTRAP);
     sigaddset(&s, SIGRTMAX - 2);
     sigaddset(&s, SIGRTMIN + 4);
+    sigaddset(&s, SIGRTMIN + 5);
     sigprocmask(SIG_BLOCK, &s, NULL);
+    // Pending across the exec, as the host's own kick and nudge can be
+    // when it execs the next program's host: a host that unblocked them
+    // before its handlers were in place died of them (exit 128 + 39).
+    raise(SIGRTMIN + 4);
+    raise(SIGRTMIN + 5);
     execvp(argv[3], argv + 3);
     perror("launch: execvp");
     return 127;

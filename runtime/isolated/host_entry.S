@@ -16,7 +16,9 @@
  *
  * long nsgx_host_resume(HostBlock* b): ERESUME. Saves the same, then traps
  * (INT3 at nsgx_host_resume_trap); the dispatcher loads the state from the
- * SSA frame into the signal frame, and its return enters the enclave.
+ * SSA frame into the signal frame, and its return enters the enclave. A
+ * forged SIGTRAP can take the trap's place (see the trap): the INT3 is
+ * then executed again.
  *
  * nsgx_host_gates: the exit gates (runtime/common/exit_gate.h), one
  * 16-byte stub per thread slot, so that the gate knows its worker without
@@ -133,7 +135,11 @@ nsgx_host_resume:
 	SAVE_HOST
 nsgx_host_resume_trap:
 	int3
-	ud2
+	/* Reached only when the kernel's SIGTRAP was dropped: a SIGTRAP some
+	 * process sent this thread was pending when the INT3 trapped (Linux
+	 * keeps one pending instance of a standard signal), and the dispatcher
+	 * ignored that one. Trap again; the real one never returns here. */
+	jmp	nsgx_host_resume_trap
 	.size nsgx_host_resume, .-nsgx_host_resume
 
 	SLOT_STUBS nsgx_host_gates, nsgx_host_gate_common, GATE_STUBS

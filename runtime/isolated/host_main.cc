@@ -1999,12 +1999,21 @@ int run() {
   for (std::uint32_t i = 0; i < g.cfg.tcs_count; ++i) make_worker(i, tcs[i]);
   struct sigaction sa {};
   sa.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&nsgx_signal_trampoline);
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&sa.sa_mask);
   // An interrupt never lands in the handling of an exception (its AEX, a
   // leaf, a fault the monitor fixes); it waits for the handler's return.
+  // Nor does another of these: any process of the host's user can send
+  // them (tgkill), and a stream of them nested on the alternate stack
+  // would overflow it (the kernel then kills the host). Blocked, each
+  // waits for the handler's return and a stream costs one frame at a
+  // time. The price: a fault of the handler's own (a bug, or a system
+  // call seccomp refuses) kills the host by its signal, not with the
+  // dispatcher's message (docs/isolated.md, "Signals from other processes").
+  constexpr int kExceptionSignals[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS};
   sigaddset(&sa.sa_mask, kInterruptSignal);
-  for (int s : {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS}) sigaction(s, &sa, nullptr);
+  for (int s : kExceptionSignals) sigaddset(&sa.sa_mask, s);
+  for (int s : kExceptionSignals) sigaction(s, &sa, nullptr);
   // The interrupter's signal: not while one is handled (sa_mask), and a
   // host call it lands in goes on (SA_RESTART).
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;

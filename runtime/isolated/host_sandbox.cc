@@ -22,22 +22,37 @@ namespace nsgx::isolated {
 // Raw BPF, because libseccomp cannot test the instruction pointer.
 // ELRANGE is naturally aligned (ECREATE), so "in ELRANGE" is
 // (RIP & ~(SIZE-1)) == BASE, tested on the two 32-bit halves.
+//
+// A 32-bit system call from a 64-bit process (INT 0x80 where the kernel
+// has IA-32 emulation; SYSENTER on Intel) arrives with arch I386. From
+// ELRANGE it traps like any other — INT n and SYSENTER are #UD in an
+// enclave (cpu_context.h) — and from anywhere else it kills: the host
+// itself never makes one. Without the first, the enclave's INT 0x80 killed
+// its host on kernels with IA-32 emulation instead of reaching its #UD
+// handler (sdk_exceptions_isolated, SystemCallInstructionsAreUd).
 const char* install_elrange_filter(std::uint64_t base, std::uint64_t size) {
   const std::uint64_t mask = ~(size - 1);
   const auto lo = [](std::uint64_t v) { return static_cast<std::uint32_t>(v); };
   const auto hi = [](std::uint64_t v) { return static_cast<std::uint32_t>(v >> 32); };
   sock_filter f[] = {
+      // X = 0 for an x86-64 call, 1 for any other.
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 1),
+      // In ELRANGE: trap; else an x86-64 call is allowed (on to the
+      // second filter) and any other killed.
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4),
       BPF_STMT(BPF_ALU | BPF_AND | BPF_K, hi(mask)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi(base & mask), 0, 3),
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer)),
       BPF_STMT(BPF_ALU | BPF_AND | BPF_K, lo(mask)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo(base & mask), 1, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo(base & mask), 3, 0),
+      BPF_STMT(BPF_MISC | BPF_TXA, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
   };
   sock_fprog prog{static_cast<unsigned short>(sizeof f / sizeof f[0]), f};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "no_new_privs";
@@ -53,6 +68,11 @@ const char* install_host_filter(int channel, int app_fd, int maps_fd, bool maps_
   const auto arg0_is = [](scmp_datum_t v) { return scmp_arg_cmp{0, SCMP_CMP_EQ, v, 0}; };
   const auto ch = static_cast<scmp_datum_t>(channel);
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+  // A 32-bit call (libseccomp's "bad arch": its default kills the thread
+  // alone, and the host then waited for a worker that was gone) traps
+  // here; filter 1 has already decided it: the enclave's #UD from
+  // ELRANGE, the process killed from anywhere else.
+  rc |= seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1, arg0_is(ch));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1, arg0_is(ch));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, arg0_is(2));

@@ -328,6 +328,54 @@ TEST(Isolation, SignalsFromProcessesAreNoExceptions) {
   EXPECT_TRUE(works(e.eid));
 }
 
+// A forged SIGTRAP pending on a worker when the host's ERESUME traps (INT3
+// at nsgx_host_resume_trap) makes Linux drop the kernel's own SIGTRAP (one
+// pending instance per standard signal): only the forged one is delivered,
+// and the dispatcher ignores it. The worker must trap again, not run on
+// into the host code after the INT3. Each handled #UD below is an AEX,
+// the handler's entry and an ERESUME; before, the host died within a few
+// thousand of them (SGX_ERROR_ENCLAVE_LOST) while the application's user
+// sent SIGTRAP to its threads.
+TEST(Isolation, ForgedTrapsDoNotTakeAResumesPlace) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int ok = 0;
+  ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
+  const pid_t mon = monitor_pid();
+  ASSERT_NE(mon, 0);
+  const auto hosts = children(mon, "nsgx-enclave");
+  ASSERT_EQ(hosts.size(), 1u);
+  const pid_t h = hosts.front();
+  std::atomic<bool> stop{false};
+  std::atomic<long> sent{0};
+  std::thread sender([&] {
+    while (!stop.load()) {
+      DIR* d = opendir(("/proc/" + std::to_string(h) + "/task").c_str());
+      if (d == nullptr) return;
+      std::vector<pid_t> tids;
+      while (dirent* de = readdir(d))
+        if (const pid_t tid = std::atoi(de->d_name); tid > 0) tids.push_back(tid);
+      closedir(d);
+      for (int round = 0; round < 50; ++round)
+        for (pid_t tid : tids)
+          if (syscall(SYS_tgkill, h, tid, SIGTRAP) == 0) sent.fetch_add(1);
+    }
+  });
+  int r = 0;
+  sgx_status_t st = SGX_SUCCESS;
+  int i = 0;
+  for (; i < 20000 && st == SGX_SUCCESS && r == 0; ++i) {
+    st = ecall_ud2(e.eid, &r);
+    if (st == SGX_SUCCESS) r = r == 42 + 6 * 1000 ? 0 : r;
+  }
+  stop.store(true);
+  sender.join();
+  EXPECT_EQ(st, SGX_SUCCESS) << "after " << i << " resumes";
+  EXPECT_EQ(r, 0) << "the #UD handler's value, at the " << i << "th";
+  EXPECT_GT(sent.load(), 0);
+  EXPECT_TRUE(works(e.eid));
+}
+
 // The monitor knows which TCS a thread of the enclave host is inside (the
 // host's thread table), so the SDM's checks on busy TCSs hold on the
 // isolated backend too: while a thread runs inside, EMODT cannot trim its

@@ -410,3 +410,17 @@ uint64_t ecall_prepare_tcs(void) {
   ((uint32_t*)t)[16] = ((uint32_t*)t)[17] = 0xfff;          /* FSLIMIT, GSLIMIT */
   return tcs;
 }
+
+void ecall_cpuid_insn(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]) {
+  __asm__ volatile("cpuid" : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3]) : "a"(leaf), "c"(subleaf));
+}
+
+static volatile int declined_uds;
+static int decline(sgx_exception_info_t* info) {
+  if (info->exception_vector == SGX_EXCEPTION_VECTOR_UD) ++declined_uds;
+  return EXCEPTION_CONTINUE_SEARCH;
+}
+
+int ecall_install_decliner(void) { return sgx_register_exception_handler(0, decline) != NULL; }
+
+int ecall_declined_uds(void) { return declined_uds; }

@@ -2,10 +2,13 @@
 // two-phase flow (AEX, ECMD_EXCEPT, ERESUME into the handlers) for #DE,
 // #UD, #BP, an EPCM #PF and a #PF on an unbacked page of ELRANGE, handlers
 // that change the state and continue; an unhandled exception crashes that
-// enclave only.
+// enclave only; the CPUID instruction inside.
+#include <asm/prctl.h>
+#include <cpuid.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +27,52 @@ namespace {
 struct Loaded : nsgx::sdk_test::Loaded {
   Loaded() : nsgx::sdk_test::Loaded(NSGX_EXCEPTIONS_ENCLAVE) {}
 };
+
+// Whether CPUID faults in this process (the inproc backend's CPUID
+// faulting, arch_prctl(ARCH_SET_CPUID)): then the enclave's CPUID is #UD,
+// as on SGX; else it runs as any instruction does.
+bool cpuid_faults() { return syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) == 0; }
+
+// The CPUID instruction inside an enclave built with this SDK: leaves 0, 1
+// and 7 give what the application sees (leaf 1's EBX[31:24], the APIC id
+// of whichever CPU ran it, aside), whether CPUID ran (no CPUID faulting) or
+// was #UD and answered by the trusted runtime from the rows the
+// application passed (with no handler, and after a handler that declines
+// it, which sees the #UD first as on SGX). A leaf that was not passed stays
+// #UD: the enclave crashes. Before, every CPUID that faulted crashed the
+// enclave — Debian's mbedTLS executes one at its first AES, so sealing,
+// reports and key exchange crashed wherever CPUID faults (and on SGX).
+// sdk_exceptions_nocpuid_inproc runs this without CPUID faulting.
+TEST(Exceptions, CpuidInsideIsAnsweredFromTheApplicationsRows) {
+  const bool faults = cpuid_faults();
+  std::printf("CPUID %s in this process\n", faults ? "faults (answered by the trusted runtime)" : "runs");
+  const auto expect_leaves = [](sgx_enclave_id_t eid) {
+    for (std::uint32_t leaf : {0u, 1u, 7u}) {
+      std::uint32_t in[4] = {}, out[4] = {};
+      ASSERT_EQ(ecall_cpuid_insn(eid, leaf, 0, in), SGX_SUCCESS) << "leaf " << leaf;
+      __cpuid_count(leaf, 0, out[0], out[1], out[2], out[3]);
+      if (leaf == 1) in[1] &= 0x00ffffffu, out[1] &= 0x00ffffffu;
+      for (int r = 0; r < 4; ++r) EXPECT_EQ(in[r], out[r]) << "leaf " << leaf << " register " << r;
+    }
+  };
+  Loaded plain;
+  ASSERT_EQ(plain.status, SGX_SUCCESS);
+  expect_leaves(plain.eid);
+  Loaded declining;
+  ASSERT_EQ(declining.status, SGX_SUCCESS);
+  int ok = 0;
+  ASSERT_EQ(ecall_install_decliner(declining.eid, &ok), SGX_SUCCESS);
+  ASSERT_EQ(ok, 1);
+  expect_leaves(declining.eid);
+  int seen = -1;
+  ASSERT_EQ(ecall_declined_uds(declining.eid, &seen), SGX_SUCCESS);
+  EXPECT_EQ(seen, faults ? 3 : 0);
+  if (faults) {
+    std::uint32_t regs[4];
+    EXPECT_EQ(ecall_cpuid_insn(plain.eid, 0x80000000u, 0, regs), SGX_ERROR_ENCLAVE_CRASHED);
+    EXPECT_EQ(ecall_cpuid_insn(declining.eid, 7, 1, regs), SGX_ERROR_ENCLAVE_CRASHED);  // only sub-leaf 0 was passed
+  }
+}
 
 TEST(Exceptions, HandlersRepairAndContinue) {
   Loaded e;

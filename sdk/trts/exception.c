@@ -118,6 +118,35 @@ int nsgx_first_phase_exinfo(uint64_t* maddr, uint32_t* errcd) {
   return 1;
 }
 
+/* A #UD at a CPUID instruction that nobody else handled: answered from
+ * the rows the untrusted runtime passed (cpuid.c) and stepped over, so that
+ * a library choosing a code path by CPUID works as it does natively. 1 if
+ * answered (the registers and RIP updated), else 0 (the enclave's handlers
+ * or a crash, as on SGX without this runtime). */
+static int answer_cpuid(uint32_t vector, uint64_t* rax, uint64_t* rbx, uint64_t* rcx, uint64_t* rdx, uint64_t* rip) {
+  static const uint8_t kCpuid[2] = {0x0f, 0xa2};
+  if (vector != SGX_EXCEPTION_VECTOR_UD || !sgx_is_within_enclave((const void*)(uintptr_t)*rip, 2) ||
+      memcmp((const void*)(uintptr_t)*rip, kCpuid, 2) != 0)
+    return 0;
+  uint32_t out[4];
+  if (!nsgx_cpuid_row((uint32_t)*rax, (uint32_t)*rcx, out)) return 0;
+  *rax = out[0], *rbx = out[1], *rcx = out[2], *rdx = out[3]; /* a 32-bit result clears the upper halves */
+  *rip += 2;
+  return 1;
+}
+
+/* The same on SSA frame 0's GPRs (phase 1, when there are no phase-2
+ * handlers to ask first). */
+static int answer_cpuid_in_frame(uint8_t* gpr, uint32_t vector) {
+  uint64_t r[4], rip; /* RAX, RCX, RDX, RBX: GPRSGX's first four */
+  memcpy(r, gpr, sizeof r);
+  memcpy(&rip, gpr + GPR_RIP_OFF, 8);
+  if (!answer_cpuid(vector, &r[0], &r[3], &r[1], &r[2], &rip)) return 0;
+  memcpy(gpr, r, sizeof r);
+  memcpy(gpr + GPR_RIP_OFF, &rip, 8);
+  return 1;
+}
+
 extern void nsgx_trts_exception_stage2(void);
 
 /* Phase 1, on a stack below the reserved area (entry.S). */
@@ -139,6 +168,11 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
     return SGX_SUCCESS;
   }
   if (handlers == NULL) {
+    if (!interrupt && answer_cpuid_in_frame(gpr, exitinfo & 0xff)) {
+      exitinfo &= ~0x80000000u; /* consumed, as above */
+      memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
+      return SGX_SUCCESS;
+    }
     nsgx_crashed = 1;
     return SGX_ERROR_ENCLAVE_CRASHED;
   }
@@ -178,5 +212,8 @@ HIDDEN void nsgx_trts_dispatch_exception(sgx_exception_info_t* info) {
   unlock();
   for (; n != NULL; n = n->next)
     if (n->fn(info) == EXCEPTION_CONTINUE_EXECUTION) return;
+  sgx_cpu_context_t* c = &info->cpu_context;
+  if (info->exception_valid && answer_cpuid(info->exception_vector, &c->rax, &c->rbx, &c->rcx, &c->rdx, &c->rip))
+    return;
   nsgx_crash();
 }

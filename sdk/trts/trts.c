@@ -90,11 +90,12 @@ static void run_constructors(void) {
 
 static sgx_status_t init_enclave(void* features) {
   /* The SDK's system_features_t (sdk/common/system_features.h) must lie
-   * wholly outside, as the SDK's trusted runtime requires. Nothing in it is
-   * needed here: this runtime's libraries do not dispatch on CPU features. */
+   * wholly outside, as the SDK's trusted runtime requires. Its CPUID rows
+   * answer the CPUID instruction where nothing else does (cpuid.c). */
   if (features != 0 && !sgx_is_outside_enclave(features, sizeof(nsgx_system_features_t)))
     return SGX_ERROR_INVALID_PARAMETER;
   if (!__sync_bool_compare_and_swap(&enclave_state, 0, 1)) return SGX_ERROR_UNEXPECTED; /* only once */
+  if (features != 0) nsgx_cpuid_rows_init((const nsgx_system_features_t*)features);
   if (nsgx_gd.magic != NSGX_GLOBAL_DATA_MAGIC || !relocate()) {
     nsgx_crashed = 1;
     return SGX_ERROR_INVALID_ENCLAVE;

@@ -113,6 +113,11 @@ static inline nsgx_td_t* nsgx_td(void) {
 }
 
 HIDDEN void nsgx_heap_init(void* base, size_t size);
+/* cpuid.c: the CPUID rows of system_features_t, for the CPUID instruction
+ * nothing else answers (exception.c). nsgx_cpuid_row: 1 and `out` (EAX,
+ * EBX, ECX, EDX) if the leaf and sub-leaf were passed, else 0. */
+HIDDEN void nsgx_cpuid_rows_init(const nsgx_system_features_t* outside);
+HIDDEN int nsgx_cpuid_row(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 HIDDEN void nsgx_crash(void) __attribute__((noreturn));
 HIDDEN extern volatile int nsgx_crashed;
 /* dh.c: the SDK's ECDH key derivation (KDK from the shared secret, then

@@ -117,6 +117,51 @@ def _set_signals():
     gdb.execute("handle SIG62 nostop noprint pass", to_string=True)
 
 
+# CPUID faulting (the inproc backend's, where the kernel offers it): every
+# CPUID the application runs is a SIGSEGV at the instruction, which the
+# runtime answers (with SGX shown) and the program never sees. `nsgx gdb`
+# says so ($_nsgx_cpuid_faults); SIGSEGV then stops through a catchpoint
+# whose condition passes over those, and the signal itself neither stops
+# nor prints. The catchpoint is made once the program runs (its first
+# shared object), after the user's own breakpoints got their numbers.
+_CPUID = b"\x0f\xa2"
+_cpuid_catch = None
+
+
+class _NotCpuidFunction(gdb.Function):
+    """$_nsgx_not_cpuid(): 0 if the selected thread stands at a CPUID
+    instruction, else 1."""
+
+    def __init__(self):
+        super().__init__("_nsgx_not_cpuid")
+
+    def invoke(self):
+        try:
+            pc = int(gdb.selected_frame().pc())
+            return 0 if bytes(gdb.selected_inferior().read_memory(pc, 2)) == _CPUID else 1
+        except (gdb.error, gdb.MemoryError):
+            return 1
+
+
+def _on_new_objfile(event):
+    global _cpuid_catch
+    if _cpuid_catch is not None or gdb.selected_inferior().pid == 0:
+        return
+    if gdb.convenience_variable("_nsgx_cpuid_faults") != 1:
+        _cpuid_catch = False
+        return
+    gdb.execute("handle SIGSEGV nostop noprint pass", to_string=True)
+    before = {b.number for b in gdb.breakpoints()}
+    gdb.execute("catch signal SIGSEGV", to_string=True)
+    made = [b for b in gdb.breakpoints() if b.number not in before]
+    if made:
+        made[0].condition = "$_nsgx_not_cpuid()"
+        _cpuid_catch = made[0]
+    else:  # this gdb does not list catchpoints: by number, the newest
+        gdb.execute("condition $bpnum $_nsgx_not_cpuid()", to_string=True)
+        _cpuid_catch = True
+
+
 def load(info, now=False):
     """Symbols for a debug enclave; True if the program should stop (an
     isolated host to attach once it has; `now`: the program is stopped)."""
@@ -479,6 +524,8 @@ ordinary `bt` already crosses the ECALL, and this is the same."""
 
 gdb.execute("set breakpoint pending on", to_string=True)
 gdb.events.stop.connect(_on_stop)
+gdb.events.new_objfile.connect(_on_new_objfile)
+_NotCpuidFunction()
 _EventBreakpoint()
 _EnclavesCommand()
 _BtCommand()

@@ -17,6 +17,13 @@
 
 namespace nsgx::cli {
 
+// ARCH_SET_CPUID(1) — CPUID allowed, as it is already — answers ENODEV
+// exactly where the kernel cannot make CPUID fault (arch/x86 set_cpuid_mode).
+bool cpuid_faulting_available() {
+  constexpr int kArchSetCpuid = 0x1012;
+  return syscall(SYS_arch_prctl, kArchSetCpuid, 1) == 0;
+}
+
 namespace {
 
 struct ExecOptions {
@@ -26,13 +33,6 @@ struct ExecOptions {
   std::string cpuid = "auto";
   std::vector<std::string> command;
 };
-
-// ARCH_SET_CPUID(1) — CPUID allowed, as it is already — answers ENODEV
-// exactly where the kernel cannot make CPUID fault (arch/x86 set_cpuid_mode).
-bool cpuid_faulting_available() {
-  constexpr int kArchSetCpuid = 0x1012;
-  return syscall(SYS_arch_prctl, kArchSetCpuid, 1) == 0;
-}
 
 std::string find_program(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;

@@ -17,6 +17,9 @@ void add_sigstruct(CLI::App& app, int& exit_code);
 void add_sign(CLI::App& app, int& exit_code);
 void add_keygen(CLI::App& app, int& exit_code);
 void add_exec(CLI::App& app, int& exit_code);
+// Whether this kernel can make CPUID fault (arch_prctl(ARCH_SET_CPUID)):
+// where it can, `nsgx exec --cpuid auto` does (cmd_exec.cc).
+bool cpuid_faulting_available();
 // `nsgx gdb`: add_gdb registers it (help); run_gdb runs it from main before
 // CLI11 parses (argv after "gdb"), or returns nullopt for CLI11's help.
 void add_gdb(CLI::App& app);

@@ -20,6 +20,7 @@
 // worker before the ordinary OCALL (default 1,000).
 // NSGX_LIBOS_CLOCK=tsc|host: whether the enclave may read its clocks from
 // the TSC between the host's readings (cpu_facts.h; default tsc).
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -81,6 +82,33 @@ sgx_status_t create(const char* image, bool forked, uint64_t base, int workers, 
   return sgx_create_enclave_ex(image, 1, nullptr, nullptr, eid, nullptr, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, features);
 }
 
+// A fork child whose parent's base is taken in this process image tries
+// again in a new one (execve: new random places for ld.so, the libraries
+// and the heap), up to kPlacementTries images in all; the count so far
+// travels in kPlacementEnv. The host's environment is not the program's
+// (the checkpoint carries that).
+constexpr int kPlacementTries = 8;
+constexpr const char* kPlacementEnv = "NSGX_LIBOS_FORK_TRY";
+
+void place_again(char** argv) {
+  const char* v = std::getenv(kPlacementEnv);
+  const int tried = v != nullptr ? std::atoi(v) : 1;
+  if (tried < 1 || tried >= kPlacementTries) return;
+  setenv(kPlacementEnv, std::to_string(tried + 1).c_str(), 1);
+  execv("/proc/self/exe", argv);
+}
+
+// NSGX_LIBOS_TEST_OCCUPY_FORK_BASE=N (tests only: libos_spawn): the first N
+// images of a fork child find a page of theirs at the base, as if ASLR had
+// put something there.
+void occupy_for_test(uint64_t base) {
+  const char* n = std::getenv("NSGX_LIBOS_TEST_OCCUPY_FORK_BASE");
+  if (n == nullptr) return;
+  const char* v = std::getenv(kPlacementEnv);
+  if ((v != nullptr ? std::atoi(v) : 1) > std::atoi(n)) return;
+  (void)mmap(reinterpret_cast<void*>(base), 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,12 +161,20 @@ int main(int argc, char** argv) {
   }
   // A fork child's enclave sits at its parent's base (the program's
   // pointers are absolute): there or not at all (docs/libos.md "Processes").
+  if (forked) occupy_for_test(base);
   sgx_status_t st = create(image, forked, base, workers, &eid);
   if (forked && st == SGX_ERROR_MEMORY_MAP_CONFLICT) {
-    std::fprintf(stderr, "nsgx run: fork: the enclave cannot be placed at its parent's base %#llx in the new process\n",
-                 static_cast<unsigned long long>(base));
+    // Something of this process (ld.so, a library, the heap: wherever
+    // ASLR put them this time) lies in the range: another process image
+    // puts them elsewhere. The checkpoint is not read yet.
+    place_again(argv);  // returns when the tries are spent or exec fails
+    std::fprintf(stderr,
+                 "nsgx run: fork: the enclave cannot be placed at its parent's base %#llx in the new process "
+                 "(%d tries)\n",
+                 static_cast<unsigned long long>(base), kPlacementTries);
     return 126;
   }
+  if (forked) unsetenv(kPlacementEnv);  // this host's own forks start again from one
   if (st != SGX_SUCCESS) {
     // A lost enclave's host ended: the monitor says how (its stderr, this
     // process's for a private monitor; the service's log for the system one).

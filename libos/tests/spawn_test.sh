@@ -57,6 +57,17 @@ for want in "fork child's getpid is fork's answer: yes" "fork child sees global 
   grep -qF "$want" "$W/fork.inside" || fail "fork: no '$want'"
 done
 
+# A fork child whose parent's enclave base is taken in its process image
+# (ASLR put a library or the heap there: it happened under load) tries
+# again in a new image. The test occupies the base in the first 3 images:
+# the same run as natively. Occupied in all 8, the fork fails with the
+# reason. Before, the first conflict failed the fork.
+NSGX_LIBOS_TEST_OCCUPY_FORK_BASE=3 same fork-placed fork
+NSGX_LIBOS_TEST_OCCUPY_FORK_BASE=99 timeout 90 "$NSGX" run --enclave "$W/enc" -- "$W/spawn" fork \
+  > "$W/fork-never.out" 2> "$W/fork-never.err" < /dev/null
+grep -q "fork: the enclave cannot be placed at its parent's base 0x[0-9a-f]* in the new process (8 tries)" \
+  "$W/fork-never.err" || { cat "$W/fork-never.err"; fail "fork never placed: no reason given"; }
+
 same manyfds manyfds
 for want in "RLIMIT_NOFILE at least 1024: yes" "descriptors opened: 990, the highest above 990: yes" \
     "child: fd without O_CLOEXEC open: yes" "child: fd with O_CLOEXEC closed: yes" \

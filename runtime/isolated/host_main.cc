@@ -701,6 +701,18 @@ struct HostLeaves {
 
 constexpr std::uint64_t kTrapFlag = 0x100;  // RFLAGS.TF
 
+// Whether a thread inside the enclave stands just past a SYSCALL that
+// never reached the kernel's seccomp trap handler here: the two bytes
+// before RIP are SYSCALL (0F 05) in ELRANGE and RCX holds RIP, which
+// SYSCALL itself writes (SDM SYSCALL: RCX <- RIP of the next instruction).
+bool dropped_syscall_trap(ucontext_t* uc) {
+  const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
+  const std::uint64_t insn = rip - runtime::kSyscallInsnLength;
+  if (runtime::ureg(uc, REG_RCX) != rip || !in_elrange(insn, 2) || !accessible(insn, 2, PROT_READ)) return false;
+  const std::uint8_t* p = at(insn);
+  return p[0] == 0x0f && p[1] == 0x05;
+}
+
 void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
   const std::uint64_t rip = runtime::ureg(uc, REG_RIP);
   Exception ex = runtime::exception_of_signal(sig, info, uc);
@@ -832,6 +844,18 @@ extern "C" void nsgx_signal_dispatch(int sig, void* info_v, void* uc_v, void* bl
   // see an exception that did not happen). A signal another process sent
   // (kill, tgkill, sigqueue: si_code <= 0) — or a SIGSYS that is not
   // seccomp's — is no exception: ignored, the thread goes on where it was.
+  // Except that it may stand for one: Linux keeps one pending instance of
+  // a standard signal, so seccomp's SIGSYS for the enclave's SYSCALL is
+  // dropped when a forged one is pending, and the thread stands just past
+  // the SYSCALL, which did not run — the enclave would take its own call
+  // number in RAX for the answer. SYSCALL leaves its mark (RCX = the next
+  // RIP): such a thread gets the #UD it is owed.
+  if (sig == SIGSYS && info->si_code <= 0 && b != nullptr && b->worker != nullptr && b->header.in_enclave &&
+      dropped_syscall_trap(uc)) {
+    runtime::set(uc, REG_RIP, rip - runtime::kSyscallInsnLength);
+    aex(*b->worker, uc, {sgx::vector::kUd, 0, 0});
+    return;
+  }
   if (info->si_code <= 0 || (sig == SIGSYS && info->si_code != runtime::kSysSeccomp)) return;
   if (b != nullptr && b->worker != nullptr) {
     Worker& w = *b->worker;

@@ -101,7 +101,10 @@ void place_again(char** argv) {
 // NSGX_LIBOS_TEST_OCCUPY_FORK_BASE=N (tests only: libos_spawn): the first N
 // images of a fork child find a page of theirs at the base, as if ASLR had
 // put something there.
+// Test builds only (NSGX_ENV_OVERRIDES), as the other variables that
+// steer the backends.
 void occupy_for_test(uint64_t base) {
+  if (!NSGX_ENV_OVERRIDES) return;
   const char* n = std::getenv("NSGX_LIBOS_TEST_OCCUPY_FORK_BASE");
   if (n == nullptr) return;
   const char* v = std::getenv(kPlacementEnv);

@@ -738,6 +738,18 @@ std::optional<isolated::MailTurnaround> turnaround_mode() {
 
 sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOptions& opts, Enclave& e,
                            sgx::Secs& secs_out) {
+  e.size = img.metadata().enclave_size;
+  // ELRANGE stays reserved and inaccessible here: this process never maps
+  // enclave memory (a pointer into it is refused by the trusted bridges).
+  // Reserved before the monitor is reached: a fork child's base that is
+  // taken ends here without starting a private monitor, which would be
+  // left a child of the process image the library OS's host then replaces
+  // (its end a SIGCHLD the program would be given).
+  void* area = opts.base != 0 ? isolated::Client::reserve_at(opts.base, e.size) : isolated::Client::reserve(e.size);
+  if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+  e.area = static_cast<std::uint8_t*>(area);
+  e.area_size = e.size;
+  e.base = reinterpret_cast<std::uint64_t>(area);
   std::string why;
   isolated::Client* c = isolated::Client::get(&why);
   if (c == nullptr) {
@@ -745,14 +757,6 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
     return SGX_ERROR_NO_DEVICE;
   }
   e.client = c;
-  e.size = img.metadata().enclave_size;
-  // ELRANGE stays reserved and inaccessible here: this process never maps
-  // enclave memory (a pointer into it is refused by the trusted bridges).
-  void* area = opts.base != 0 ? isolated::Client::reserve_at(opts.base, e.size) : isolated::Client::reserve(e.size);
-  if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
-  e.area = static_cast<std::uint8_t*>(area);
-  e.area_size = e.size;
-  e.base = reinterpret_cast<std::uint64_t>(area);
   const sgx::Secs secs = secs_for(img, debug, e.base, opts);
   secs_out = secs;
   if (const int rc = c->create(secs, e.handle); rc != 0)

@@ -232,12 +232,10 @@ std::optional<int> run_gdb(int argc, char** argv) {
     gargv.insert(gargv.end(), {"-iex", "maint set target-non-stop on"});
   } else {
     gargv.insert(gargv.end(), {"-iex", "set exec-wrapper " + shell_quote(self_path()) + " exec --"});
-    // `nsgx exec` will make CPUID fault (its --cpuid auto, unless
-    // NSGX_CPUID says otherwise): every CPUID the application runs is then
-    // a SIGSEGV the runtime answers, which the extension must not stop at.
-    const char* mode = std::getenv("NSGX_CPUID");
-    if (cpuid_faulting_available() && (mode == nullptr || std::strcmp(mode, "off") != 0))
-      gargv.insert(gargv.end(), {"-iex", "set $_nsgx_cpuid_faults = 1"});
+    // `nsgx exec` (its --cpuid auto) will make CPUID fault where it can:
+    // every CPUID the application runs is then a SIGSEGV the runtime
+    // answers, which the extension must not stop at.
+    if (cpuid_faulting_available()) gargv.insert(gargv.end(), {"-iex", "set $_nsgx_cpuid_faults = 1"});
   }
   gargv.insert(gargv.end(), {"-x", plugin});
   gargv.insert(gargv.end(), gdb_args.begin(), gdb_args.end());

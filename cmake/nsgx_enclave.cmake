@@ -58,7 +58,10 @@ endfunction()
 # paths given: the bridge is generated again when any of them changes.
 function(nsgx_edl_imports out edl)
   get_filename_component(dir ${edl} DIRECTORY)
-  set(dirs ${dir})
+  # The SDK's own EDLs are searched first (nsgx_edl_search_path): a change
+  # to one (nsgx_tposix.edl gaining an OCALL) must regenerate the bridges
+  # that import it, or an incremental build links stale ones.
+  set(dirs ${dir} ${NSGX_SDK_EDL_DIR})
   foreach(p ${ARGN})
     get_filename_component(p ${p} ABSOLUTE)
     list(APPEND dirs ${p})

@@ -11,9 +11,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
 #include <new>
 
 #include "libos/enclave/program_state.h"
@@ -398,6 +401,102 @@ long encrypted_unlink(const std::string& path) {
   if (SharedFile* s = find_open(path)) {
     unlist(s);
     s->unlinked = true;
+  }
+  return 0;
+}
+
+namespace {
+
+// Opens the protected file `path` as its own pfs::File on a new host
+// descriptor (`host`), read-only and checked as at open; the caller closes both.
+long open_alone(const EncryptedPath& entry, const std::string& path, int& host, pfs::File*& f) {
+  host = ::open(path.c_str(), O_RDONLY);
+  if (host < 0) return fail(errno);
+  const pfs::Storage st{&host, host_pread, host_pwrite, host_ftruncate, host_fsync};
+  const pfs::Error e = pfs::open(path, pfs::kRead, key_of(entry), st, known(path), &f);
+  if (e == pfs::Error::kOk) return 0;
+  (void)::close(host);
+  return refuse(path, e, "refused");
+}
+
+// The plaintext of `src` into `dst`, from offset 0.
+pfs::Error copy_all(pfs::File* src, pfs::File* dst) {
+  constexpr size_t kChunk = size_t{64} * 1024;
+  std::unique_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[kChunk]);
+  if (buf == nullptr) return pfs::Error::kNoMemory;
+  for (uint64_t off = 0, n = pfs::size(src); off < n;) {
+    size_t done = 0;
+    if (const pfs::Error e =
+            pfs::read(src, off, buf.get(), static_cast<size_t>(std::min<uint64_t>(kChunk, n - off)), &done);
+        e != pfs::Error::kOk)
+      return e;
+    if (done == 0) return pfs::Error::kIntegrity;  // shorter than its own size says
+    if (const pfs::Error e = pfs::write(dst, off, buf.get(), done); e != pfs::Error::kOk) return e;
+    off += done;
+  }
+  return pfs::Error::kOk;
+}
+
+}  // namespace
+
+long encrypted_rename(const EncryptedPath& from_entry, const std::string& from, const EncryptedPath& to_entry,
+                      const std::string& to, bool noreplace) {
+  SpinGuard g(g_enc_lock);
+  struct stat st;
+  if (::lstat(from.c_str(), &st) != 0) return fail(errno);
+  if (!S_ISREG(st.st_mode)) return fail(EXDEV);
+  struct stat old_to;
+  const bool to_exists = ::lstat(to.c_str(), &old_to) == 0;
+  if (to_exists && noreplace) return fail(EEXIST);
+  if (to_exists && S_ISDIR(old_to.st_mode)) return fail(EISDIR);
+  if (from == to) return 0;  // the same file: nothing to do (rename(2))
+  // What this run wrote to `from` and has not flushed is part of it.
+  SharedFile* open_from = find_open(from);
+  if (open_from != nullptr)
+    if (const long r = flush(open_from, "not flushed before rename"); r < 0) return r;
+  int src_host = -1;
+  pfs::File* src = nullptr;
+  if (const long r = open_alone(from_entry, from, src_host, src); r < 0) return r;
+  const std::string tmp = to + ".nsgx-rename";
+  (void)::unlink(tmp.c_str());  // a crashed rename's leftover: never a protected file of any path
+  int dst_host = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL, st.st_mode & 07777);
+  long r = dst_host < 0 ? fail(errno) : 0;
+  pfs::File* dst = nullptr;
+  pfs::Freshness fresh;
+  if (r == 0) {
+    const pfs::Storage sto{&dst_host, host_pread, host_pwrite, host_ftruncate, host_fsync};
+    pfs::Error e =
+        pfs::open(to, pfs::kRead | pfs::kWrite | pfs::kCreate | pfs::kTruncate, key_of(to_entry), sto, nullptr, &dst);
+    if (e == pfs::Error::kOk) e = copy_all(src, dst);
+    if (dst != nullptr) {
+      const pfs::Error c = pfs::close(dst, &fresh);
+      if (e == pfs::Error::kOk) e = c;
+    }
+    if (e != pfs::Error::kOk) r = refuse(e == pfs::Error::kIntegrity ? from : to, e, "not renamed");
+    (void)::close(dst_host);
+  }
+  pfs::Freshness seen;
+  (void)pfs::close(src, &seen);
+  (void)::close(src_host);
+  if (r == 0 && (noreplace ? ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE)
+                           : ::rename(tmp.c_str(), to.c_str())) != 0)
+    r = fail(errno);
+  if (r < 0) {
+    (void)::unlink(tmp.c_str());
+    return r;
+  }
+  // `to` is the new file now; a description open on the replaced one keeps
+  // it, as Linux keeps a replaced file for its descriptors.
+  if (SharedFile* replaced = find_open(to)) {
+    unlist(replaced);
+    replaced->unlinked = true;
+  }
+  remember(to, fresh);
+  if (::unlink(from.c_str()) != 0) return fail(errno);
+  forget(from);
+  if (open_from != nullptr) {
+    unlist(open_from);
+    open_from->unlinked = true;
   }
   return 0;
 }

@@ -71,5 +71,15 @@ long encrypted_access(const std::string& path, uint64_t mode);
 // Linux; what they write goes to the removed host file and is not
 // remembered either.
 long encrypted_unlink(const std::string& path);
+// rename from one encrypted path to another (`noreplace`: renameat2's
+// RENAME_NOREPLACE). A protected file is bound to its path, so its
+// plaintext is written anew bound to `to`, under a temporary name beside
+// it, which the host then renames over `to` (the old `to` stays whole until
+// then); `from` is removed last. Descriptors open on `from` keep the removed
+// file (on Linux they would follow it); those on the replaced `to` keep
+// theirs, as on Linux. A directory is EXDEV (its files are bound to their
+// paths: `mv` then copies them one by one).
+long encrypted_rename(const EncryptedPath& from_entry, const std::string& from, const EncryptedPath& to_entry,
+                      const std::string& to, bool noreplace);
 
 }  // namespace nsgx::libos

@@ -120,6 +120,7 @@ enum : long {
   kGetcwd = 79,
   kChdir = 80,
   kFchdir = 81,
+  kRename = 82,
   kMkdir = 83,
   kCreat = 85,
   kGetpriority = 140,
@@ -177,6 +178,7 @@ enum : long {
   kOpenat = 257,
   kNewfstatat = 262,
   kUnlinkat = 263,
+  kRenameat = 264,
   kReadlinkat = 267,
   kUtimensat = 280,
   kFaccessat = 269,
@@ -193,6 +195,7 @@ enum : long {
   kDup3 = 292,
   kPipe2 = 293,
   kPrlimit64 = 302,
+  kRenameat2 = 316,
   kGetrandom = 318,
   kRseq = 334,
   kClone3 = 435,
@@ -526,6 +529,12 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_unlinkat(kAtFdcwd, a0, 0);
     case kUnlinkat:
       return sys_unlinkat(static_cast<int64_t>(a0), a1, a2);
+    case kRename:
+      return sys_renameat2(kAtFdcwd, a0, kAtFdcwd, a1, 0);
+    case kRenameat:
+      return sys_renameat2(static_cast<int64_t>(a0), a1, static_cast<int64_t>(a2), a3, 0);
+    case kRenameat2:
+      return sys_renameat2(static_cast<int64_t>(a0), a1, static_cast<int64_t>(a2), a3, a4);
     case kReadlink:
       return sys_readlinkat(kAtFdcwd, a0, a1, a2);
     case kUtimensat:

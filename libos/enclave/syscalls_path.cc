@@ -496,6 +496,37 @@ long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
   }
 }
 
+long sys_renameat2(int64_t olddirfd, uint64_t oldpath, int64_t newdirfd, uint64_t newpath, uint64_t flags) {
+  constexpr uint64_t kNoreplace = 1, kExchange = 2, kWhiteout = 4;
+  if ((flags & ~(kNoreplace | kExchange | kWhiteout)) != 0 || (flags & (kExchange | kWhiteout)) != 0)
+    return err(EINVAL);
+  std::string from, to;
+  if (const long r = resolve(olddirfd, oldpath, from); r < 0) return r;
+  if (const long r = resolve(newdirfd, newpath, to); r < 0) return r;
+  const bool noreplace = (flags & kNoreplace) != 0;
+  const EncryptedPath* ef = encrypted_at(from);
+  const EncryptedPath* et = encrypted_at(to);
+  const Kind kf = ef != nullptr ? Kind::kNone : kind_of(from);
+  const Kind kt = et != nullptr ? Kind::kNone : kind_of(to);
+  if (ef != nullptr && et != nullptr) return encrypted_rename(*ef, from, *et, to, noreplace);
+  if (kf == Kind::kAllowed && kt == Kind::kAllowed) {
+    const int r = noreplace ? ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE)
+                            : ::rename(from.c_str(), to.c_str());
+    return r != 0 ? err(errno) : 0;
+  }
+  // Anything else. The source first, as Linux looks at it first: missing
+  // is ENOENT; a trusted file (read-only) or a path nothing covers EACCES;
+  // a device, a descriptor link or one of the library OS's directories
+  // EBUSY (its own, mounted as it were).
+  const auto refusal = [](Kind k) { return k == Kind::kTrusted || k == Kind::kNone ? EACCES : EBUSY; };
+  if (ef == nullptr && kf == Kind::kNone) return trace_refusal("rename", from, ENOENT);
+  if (ef == nullptr && kf != Kind::kAllowed) return trace_refusal("rename", from, refusal(kf));
+  // An encrypted or allowed file to the other of the two kinds: EXDEV, on
+  // which `mv` copies and removes.
+  if (et != nullptr || kt == Kind::kAllowed) return trace_refusal("rename", to, EXDEV);
+  return trace_refusal("rename", to, refusal(kt));
+}
+
 long sys_chdir(uint64_t pathp) {
   std::string path;
   if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;

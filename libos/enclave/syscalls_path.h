@@ -43,6 +43,13 @@ long sys_faccessat(int64_t dirfd, uint64_t path, uint64_t mode);
 // unlink/unlinkat: allowed files only (the host's); trusted, encrypted
 // and directories EACCES, anything else ENOENT.
 long sys_unlinkat(int64_t dirfd, uint64_t path, uint64_t flags);
+// rename, renameat, renameat2 (RENAME_NOREPLACE; RENAME_EXCHANGE and
+// RENAME_WHITEOUT EINVAL, as on a file system without them): an allowed
+// file to an allowed path is the host's rename; an encrypted one to an
+// encrypted path is written anew under its new path (encrypted_files.h);
+// between the two kinds EXDEV (`mv` then copies); trusted files, devices
+// and the library OS's directories EACCES or EBUSY, as read-only or mounted.
+long sys_renameat2(int64_t olddirfd, uint64_t oldpath, int64_t newdirfd, uint64_t newpath, uint64_t flags);
 long sys_getcwd(uint64_t buf, uint64_t size);
 // chdir: the working directory becomes a directory that exists inside
 // (one leading to a file the manifest names); a file ENOTDIR, anything

@@ -14,7 +14,12 @@
  *   encfs paths PATH         the path calls on PATH (which must not exist):
  *                            stat's size (closed and open), access, unlink
  *                            (closed and open), a new file of the same name
- *                            after each unlink; its directory's stat */
+ *                            after each unlink; its directory's stat
+ *   encfs rename DIR         rename within DIR (an existing directory): to a
+ *                            new name, over an existing file, refused by
+ *                            RENAME_NOREPLACE, a missing source; reads back
+ *   encfs rename-to FROM TO  rename(FROM, TO)'s answer */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -253,6 +258,33 @@ static int from_stdin(void) {
   return 0;
 }
 
+static void say_rename(const char* what, int r) { printf("%s: %s\n", what, r == 0 ? "ok" : strerror(errno)); }
+
+static int renames(const char* dir) {
+  char r1[4096], r2[4096], r3[4096], r4[4096];
+  snprintf(r1, sizeof r1, "%s/r1", dir);
+  snprintf(r2, sizeof r2, "%s/r2", dir);
+  snprintf(r3, sizeof r3, "%s/r3", dir);
+  snprintf(r4, sizeof r4, "%s/r4", dir);
+  if (write_file(r1, "renamed") != 0) return 1;
+  say_rename("rename to a new name", rename(r1, r2));
+  printf("the old name: %s\n", access(r1, F_OK) == 0 ? "still there" : strerror(errno));
+  if (read_file(r2) != 0) return 1;
+  if (write_file(r3, "replaced") != 0) return 1;
+  const int held = open(r3, O_RDONLY); /* the replaced file stays this descriptor's */
+  say_rename("rename over an existing file", rename(r2, r3));
+  if (read_file(r3) != 0) return 1;
+  char head[32] = {0};
+  printf("the replaced file, through a descriptor open before: %s\n",
+         held >= 0 && read(held, head, 20) == 20 ? head : strerror(errno));
+  close(held);
+  if (write_file(r4, "kept") != 0) return 1;
+  say_rename("RENAME_NOREPLACE over an existing file", renameat2(AT_FDCWD, r3, AT_FDCWD, r4, RENAME_NOREPLACE));
+  say_rename("a missing source", rename(r1, r2));
+  if (read_file(r4) != 0) return 1;
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc == 3 && strcmp(argv[1], "exec") == 0) return exec_with(argv[0], argv[2]);
@@ -261,6 +293,11 @@ int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "read") == 0) return read_file(argv[2]);
   if (argc == 4 && strcmp(argv[1], "rollback") == 0) return rollback(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "paths") == 0) return paths(argv[2]);
-  fprintf(stderr, "usage: encfs write|read|paths PATH | rollback PATH RAW\n");
+  if (argc == 3 && strcmp(argv[1], "rename") == 0) return renames(argv[2]);
+  if (argc == 4 && strcmp(argv[1], "rename-to") == 0) {
+    say_rename("rename", rename(argv[2], argv[3]));
+    return 0;
+  }
+  fprintf(stderr, "usage: encfs write|read|paths|exec PATH | rename DIR | rename-to FROM TO | rollback PATH RAW\n");
   return 2;
 }

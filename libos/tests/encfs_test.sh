@@ -140,4 +140,26 @@ check_status "paths" "$st" 0
 [ "$out" = "$native_p" ] || { cat "$W/paths.err"; diff <(echo "$native_p") <(echo "$out"); fail "path calls differ from native"; }
 [ -e "$W/enc/p" ] && fail "the host still holds the unlinked protected file"
 
+# 7b. rename within the encrypted directory (a protected file is bound to
+# its path: the library OS writes it anew under the new one): to a new
+# name, over an existing file (a descriptor open on the replaced one keeps
+# it), refused by RENAME_NOREPLACE, a missing source — the same lines as
+# natively; the next run reads the renamed file; the host holds no
+# temporary. Before: ENOSYS. Between an allowed and an encrypted path:
+# EXDEV inside (`mv` then copies), the host's rename natively.
+mkdir -p "$W/native/rn" "$W/enc/rn"
+native_r=$("$W/encfs" rename "$W/native/rn" 2>&1)
+out=$(run a rename "$W/enc/rn" 2> "$W/rename.err"); st=$?
+check_status "rename" "$st" 0
+[ "$out" = "$native_r" ] || { cat "$W/rename.err"; diff <(echo "$native_r") <(echo "$out"); fail "rename differs from native"; }
+case "$native_r" in *"rename over an existing file: ok"*"RENAME_NOREPLACE over an existing file: File exists"*) ;;
+  *) fail "native rename: $native_r" ;; esac
+[ "$(run a read "$W/enc/rn/r3" 2>&1)" = "$("$W/encfs" read "$W/native/rn/r3" 2>&1)" ] \
+  || fail "the renamed file does not read back in the next run"
+ls "$W/enc/rn" | grep -q nsgx-rename && fail "a temporary of the rename is left on the host"
+[ -e "$W/enc/rn/r1" ] || [ -e "$W/enc/rn/r2" ] && fail "the host still holds a renamed-away file"
+echo plain > "$W/plain"
+out=$(run a rename-to "$W/plain" "$W/enc/rn/from-plain" 2>&1)
+[ "$out" = "rename: Invalid cross-device link" ] || fail "allowed to encrypted: '$out', not EXDEV"
+
 finish "encrypted files"

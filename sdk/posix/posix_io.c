@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -320,6 +321,17 @@ int NSGX_POSIX(access)(const char* path, int mode) { PATH_CALL(nsgx_posix_access
 int NSGX_POSIX(unlink)(const char* path) { PATH_CALL(nsgx_posix_unlink_ocall(&r, path)); }
 int NSGX_POSIX(mkdir)(const char* path, mode_t mode) { PATH_CALL(nsgx_posix_mkdir_ocall(&r, path, (uint32_t)mode)); }
 int NSGX_POSIX(rmdir)(const char* path) { PATH_CALL(nsgx_posix_rmdir_ocall(&r, path)); }
+int NSGX_POSIX(rename)(const char* from, const char* to) { PATH_CALL(nsgx_posix_rename_ocall(&r, from, to, 0)); }
+
+/* Paths relative to the working directory only (AT_FDCWD): an enclave's
+ * descriptors are not the host's directories. */
+int NSGX_POSIX(renameat2)(int from_dir, const char* from, int to_dir, const char* to, unsigned int flags) {
+  if (from_dir != AT_FDCWD || to_dir != AT_FDCWD) {
+    errno = EBADF;
+    return -1;
+  }
+  PATH_CALL(nsgx_posix_rename_ocall(&r, from, to, (uint32_t)flags));
+}
 
 int NSGX_POSIX(utime)(const char* path, const struct utimbuf* times) {
   PATH_CALL(nsgx_posix_utime_ocall(&r, path, times != NULL, times ? (int64_t)times->actime : 0,

@@ -153,6 +153,10 @@ sgx_status_t nsgx_posix_unlink_ocall(int64_t* r, const char* path) {
   *r = answer(::unlink(path));
   return SGX_SUCCESS;
 }
+sgx_status_t nsgx_posix_rename_ocall(int64_t* r, const char* from, const char* to, uint32_t flags) {
+  *r = answer(flags == 0 ? ::rename(from, to) : ::renameat2(AT_FDCWD, from, AT_FDCWD, to, flags));
+  return SGX_SUCCESS;
+}
 sgx_status_t nsgx_posix_mkdir_ocall(int64_t* r, const char* path, uint32_t mode) {
   *r = answer(::mkdir(path, mode));
   return SGX_SUCCESS;

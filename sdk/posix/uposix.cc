@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 
 #include "nsgx_tposix_u.h"
 
@@ -103,6 +104,9 @@ int64_t nsgx_posix_access_ocall(const char* path, int32_t mode) { return answer(
 int64_t nsgx_posix_unlink_ocall(const char* path) { return answer(::unlink(path)); }
 int64_t nsgx_posix_mkdir_ocall(const char* path, uint32_t mode) { return answer(::mkdir(path, mode)); }
 int64_t nsgx_posix_rmdir_ocall(const char* path) { return answer(::rmdir(path)); }
+int64_t nsgx_posix_rename_ocall(const char* from, const char* to, uint32_t flags) {
+  return answer(flags == 0 ? ::rename(from, to) : ::renameat2(AT_FDCWD, from, AT_FDCWD, to, flags));
+}
 int64_t nsgx_posix_getcwd_ocall(char* buf, size_t n) {
   if (::getcwd(buf, n) == nullptr) return -errno;
   size_t len = 0;

@@ -138,10 +138,16 @@ using Stub = long (*)();
 int elrange_child(const unsigned char (&insn)[2], bool inside) {
   const pid_t pid = fork();
   if (pid == 0) {
-    void* at = inside ? reinterpret_cast<void*>(kBase) : nullptr;
-    auto* code = static_cast<unsigned char*>(mmap(at, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-                                                  MAP_PRIVATE | MAP_ANONYMOUS | (inside ? MAP_FIXED : 0), -1, 0));
-    if (code == MAP_FAILED) _exit(100);
+    // This child's own ELRANGE: kSize-aligned, wherever the kernel has room
+    // (not at kBase, which lies in AddressSanitizer's shadow memory).
+    auto* span = static_cast<unsigned char*>(
+        mmap(nullptr, 2 * kSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+    if (span == MAP_FAILED) _exit(100);
+    const std::uint64_t base = (reinterpret_cast<std::uint64_t>(span) + kSize - 1) & ~(kSize - 1);
+    // Outside: the page just past ELRANGE, still in the reserved span
+    // (base - span <= kSize - 4096).
+    auto* code = reinterpret_cast<unsigned char*>(inside ? base : base + kSize);
+    if (mprotect(code, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) _exit(100);
     // mov $N, %eax: getpid (20 on i386, 39 on x86-64)
     const unsigned char body[] = {0xb8, insn[0] == 0xcd ? std::uint8_t{20} : std::uint8_t{39}, 0, 0, 0};
     std::memcpy(code, body, sizeof body);
@@ -152,7 +158,7 @@ int elrange_child(const unsigned char (&insn)[2], bool inside) {
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGSYS, &sa, nullptr);
     sigaction(SIGSEGV, &sa, nullptr);
-    if (install_elrange_filter(kBase, kSize) != nullptr || install_host_filter(kChannel) != nullptr) _exit(101);
+    if (install_elrange_filter(base, kSize) != nullptr || install_host_filter(kChannel) != nullptr) _exit(101);
     (void)reinterpret_cast<Stub>(code)();
     int how = 0;
     if (g_sig == SIGSYS && g_code == 1 /* SYS_SECCOMP */)

@@ -90,25 +90,27 @@ sgx_status_t create(const char* image, bool forked, uint64_t base, int workers, 
 constexpr int kPlacementTries = 8;
 constexpr const char* kPlacementEnv = "NSGX_LIBOS_FORK_TRY";
 
-void place_again(char** argv) {
+// Which process image of a fork child this is (1 for the first).
+int placement_try() {
   const char* v = std::getenv(kPlacementEnv);
-  const int tried = v != nullptr ? std::atoi(v) : 1;
+  return v != nullptr ? std::atoi(v) : 1;
+}
+
+void place_again(char** argv) {
+  const int tried = placement_try();
   if (tried < 1 || tried >= kPlacementTries) return;
   setenv(kPlacementEnv, std::to_string(tried + 1).c_str(), 1);
   execv("/proc/self/exe", argv);
 }
 
-// NSGX_LIBOS_TEST_OCCUPY_FORK_BASE=N (tests only: libos_spawn): the first N
-// images of a fork child find a page of theirs at the base, as if ASLR had
-// put something there.
-// Test builds only (NSGX_ENV_OVERRIDES), as the other variables that
-// steer the backends.
+// NSGX_LIBOS_TEST_OCCUPY_FORK_BASE=N (libos_spawn; test builds only,
+// NSGX_ENV_OVERRIDES, as the other variables that steer the backends): the
+// first N images of a fork child find a page of theirs at the base, as if
+// ASLR had put something there.
 void occupy_for_test(uint64_t base) {
   if (!NSGX_ENV_OVERRIDES) return;
   const char* n = std::getenv("NSGX_LIBOS_TEST_OCCUPY_FORK_BASE");
-  if (n == nullptr) return;
-  const char* v = std::getenv(kPlacementEnv);
-  if ((v != nullptr ? std::atoi(v) : 1) > std::atoi(n)) return;
+  if (n == nullptr || placement_try() > std::atoi(n)) return;
   (void)mmap(reinterpret_cast<void*>(base), 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 }
 

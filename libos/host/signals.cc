@@ -174,8 +174,7 @@ StartSignals take_start_signals() {
   for (const int sig : kSynchronous) sigdelset(&mask, sig);
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigdelset(&mask, sig);
   const sigset_t mine = host_signals();
-  for (int sig = 1; sig <= 64; ++sig)
-    if (sigismember(&mine, sig) == 1) sigaddset(&mask, sig);
+  (void)sigorset(&mask, &mask, &mine);
   (void)sigprocmask(SIG_SETMASK, &mask, nullptr);
   return s;
 }

@@ -27,9 +27,7 @@ namespace nsgx::isolated {
 // has IA-32 emulation) arrives with arch I386. From ELRANGE it traps like
 // any other — INT n is #UD in an enclave (cpu_context.h) — and from
 // anywhere else it kills: the host itself never makes one. (SYSENTER on
-// Intel arrives at the vDSO's landing address, outside ELRANGE: killed.) Without the first, the enclave's INT 0x80
-// killed its host on kernels with IA-32 emulation instead of reaching its #UD handler (sdk_exceptions_isolated,
-// SystemCallInstructionsAreUd).
+// Intel arrives at the vDSO's landing address, outside ELRANGE: killed.)
 const char* install_elrange_filter(std::uint64_t base, std::uint64_t size) {
   const std::uint64_t mask = ~(size - 1);
   const auto lo = [](std::uint64_t v) { return static_cast<std::uint32_t>(v); };

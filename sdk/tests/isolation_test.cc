@@ -381,6 +381,28 @@ pid_t only_host() {
 //   no #UD came — the enclave went on with its call number in RAX for an
 //   answer (a library OS's read would have read 0 bytes). The handler of
 //   ecall_illegal(0) must see #UD at the SYSCALL every time.
+// Up to 20,000 calls of `call` (an ECALL's status; its answer in `r`)
+// while another process floods host `h` with `sig`, for as long as each
+// answers `want`.
+struct FloodRun {
+  sgx_status_t st = SGX_SUCCESS;
+  int r = 0;  // the first answer that was not `want`, else `want`
+  int calls = 0;
+  long sent = 0;
+};
+template <typename Call>
+FloodRun under_flood(pid_t h, int sig, int want, Call call) {
+  FloodRun run;
+  run.r = want;
+  Flood flood(h, sig);
+  while (run.calls < 20000 && run.st == SGX_SUCCESS && run.r == want) {
+    run.st = call(run.r);
+    ++run.calls;
+  }
+  run.sent = flood.stop();
+  return run;
+}
+
 TEST(Isolation, ForgedTrapsDoNotTakeAResumesPlace) {
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);
@@ -388,17 +410,11 @@ TEST(Isolation, ForgedTrapsDoNotTakeAResumesPlace) {
   ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
   const pid_t h = only_host();
   ASSERT_NE(h, 0);
-  Flood flood(h, SIGTRAP);
-  int r = 0;
-  sgx_status_t st = SGX_SUCCESS;
-  int i = 0;
-  for (; i < 20000 && st == SGX_SUCCESS && r == 0; ++i) {
-    st = ecall_ud2(e.eid, &r);
-    if (st == SGX_SUCCESS) r = r == 42 + 6 * 1000 ? 0 : r;
-  }
-  EXPECT_GT(flood.stop(), 0);
-  EXPECT_EQ(st, SGX_SUCCESS) << "after " << i << " resumes";
-  EXPECT_EQ(r, 0) << "the #UD handler's value, at the " << i << "th";
+  constexpr int kHandled = 42 + 6 * 1000;  // the #UD handler's value
+  const FloodRun run = under_flood(h, SIGTRAP, kHandled, [&](int& r) { return ecall_ud2(e.eid, &r); });
+  EXPECT_GT(run.sent, 0);
+  EXPECT_EQ(run.st, SGX_SUCCESS) << "after " << run.calls << " resumes";
+  EXPECT_EQ(run.r, kHandled) << "at the " << run.calls << "th";
   EXPECT_TRUE(works(e.eid));
 }
 
@@ -409,17 +425,11 @@ TEST(Isolation, ForgedSigsysDoesNotSkipASyscall) {
   ASSERT_EQ(ecall_install(e.eid, &ok), SGX_SUCCESS);
   const pid_t h = only_host();
   ASSERT_NE(h, 0);
-  Flood flood(h, SIGSYS);
-  int r = 0;
-  sgx_status_t st = SGX_SUCCESS;
-  int i = 0;
-  for (; i < 20000 && st == SGX_SUCCESS && r == 0; ++i) {
-    st = ecall_illegal(e.eid, &r, 0);
-    if (st == SGX_SUCCESS) r = r == 42 + 6 * 1000 ? 0 : r;  // #UD at the SYSCALL, seen by the handler
-  }
-  EXPECT_GT(flood.stop(), 0);
-  EXPECT_EQ(st, SGX_SUCCESS) << "after " << i << " system calls";
-  EXPECT_EQ(r, 0) << "ecall_illegal's answer at the " << i << "th (-1: no #UD at the SYSCALL)";
+  constexpr int kHandled = 42 + 6 * 1000;  // #UD at the SYSCALL, seen by the handler
+  const FloodRun run = under_flood(h, SIGSYS, kHandled, [&](int& r) { return ecall_illegal(e.eid, &r, 0); });
+  EXPECT_GT(run.sent, 0);
+  EXPECT_EQ(run.st, SGX_SUCCESS) << "after " << run.calls << " system calls";
+  EXPECT_EQ(run.r, kHandled) << "ecall_illegal's answer at the " << run.calls << "th (-1: no #UD at the SYSCALL)";
   EXPECT_TRUE(works(e.eid));
 }
 

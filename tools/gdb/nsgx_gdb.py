@@ -125,7 +125,7 @@ def _set_signals():
 # nor prints. The catchpoint is made once the program runs (its first
 # shared object), after the user's own breakpoints got their numbers.
 _CPUID = b"\x0f\xa2"
-_cpuid_catch = None
+_cpuid_catch_done = False
 
 
 class _NotCpuidFunction(gdb.Function):
@@ -144,22 +144,15 @@ class _NotCpuidFunction(gdb.Function):
 
 
 def _on_new_objfile(event):
-    global _cpuid_catch
-    if _cpuid_catch is not None or gdb.selected_inferior().pid == 0:
+    global _cpuid_catch_done
+    if _cpuid_catch_done or gdb.selected_inferior().pid == 0:
         return
+    _cpuid_catch_done = True
     if gdb.convenience_variable("_nsgx_cpuid_faults") != 1:
-        _cpuid_catch = False
         return
     gdb.execute("handle SIGSEGV nostop noprint pass", to_string=True)
-    before = {b.number for b in gdb.breakpoints()}
     gdb.execute("catch signal SIGSEGV", to_string=True)
-    made = [b for b in gdb.breakpoints() if b.number not in before]
-    if made:
-        made[0].condition = "$_nsgx_not_cpuid()"
-        _cpuid_catch = made[0]
-    else:  # this gdb does not list catchpoints: by number, the newest
-        gdb.execute("condition $bpnum $_nsgx_not_cpuid()", to_string=True)
-        _cpuid_catch = True
+    gdb.execute("condition $bpnum $_nsgx_not_cpuid()", to_string=True)  # the catchpoint just made
 
 
 def load(info, now=False):

@@ -275,8 +275,8 @@ sed 's/^/  watcher: /' "$work/watch.out"
 flipped=$(sed -n 's/^watch: checkpoints: .* \([0-9]*\) flipped$/\1/p' "$work/watch.out")
 whole=$(sed -n 's/^watch: checkpoints: .* \([0-9]*\) read whole (the largest \([0-9]*\) bytes).*/\1 \2/p' "$work/watch.out")
 check "fork 1 (untouched): the child had the parent's secret (exit 7)" grep -qx 'fork 1: child exit 7' "$work/forks.out"
-check "U read the checkpoints whole on their way (${whole:-none}: count, largest bytes; over 1 MB)" \
-  [ "${whole% *}" -ge 2 -a "${whole#* }" -gt 1000000 ] 2>/dev/null
+check "U read a checkpoint whole on its way (${whole:-none}: count, largest bytes; over 1 MB)" \
+  [ "${whole% *}" -ge 1 -a "${whole#* }" -gt 1000000 ] 2>/dev/null
 check "U changed a checkpoint on its way, a byte the child had yet to read (${flipped:-no} of forks 2-3)" \
   [ "${flipped:-0}" -ge 1 ]
 check "each changed checkpoint: the parent's fork answered EAGAIN, the program went on" \

@@ -55,6 +55,7 @@ struct Options {
   dev_t needle_dev = 0;
   ino_t needle_ino = 0;
   bool mem = false, fds = false, flip_checkpoints = false;
+  bool once = false;  // one pass, whatever the stop file says
 };
 
 struct FileSeen {
@@ -303,6 +304,7 @@ int watch(int argc, char** argv) {
   o.mem = what.find(",mem,") != std::string::npos;
   o.fds = what.find(",fds,") != std::string::npos;
   o.flip_checkpoints = what.find(",flip,") != std::string::npos;
+  o.once = what.find(",once,") != std::string::npos;
   struct stat in {};
   if (fstat(0, &in) == 0 && S_ISREG(in.st_mode)) {
     o.needle_dev = in.st_dev;
@@ -316,7 +318,8 @@ int watch(int argc, char** argv) {
   Totals t;
   const auto start = std::chrono::steady_clock::now();
   auto next_mem = start;
-  while (!exists(o.stop) && std::chrono::steady_clock::now() - start < kMaxRun) {
+  while ((o.once && t.passes == 0) ||
+         (!o.once && !exists(o.stop) && std::chrono::steady_clock::now() - start < kMaxRun)) {
     ++t.passes;
     const std::vector<pid_t> pids = processes_of(o.uid);
     if (o.fds || o.flip_checkpoints)

@@ -20,6 +20,8 @@
 //         /proc/PID/fdinfo), the last byte flipped through the user's own
 //         writable reopening of it — a byte the child has yet to read, so
 //         the child must see the change
+//   once  one pass only, STOP or not (a look at one moment the harness
+//         chose, such as while a fork child runs)
 // With fds or flip, each checkpoint is also read whole once it is written.
 // Prints each find as "FOUND ...", each change as "flipped ...", and at the
 // end a summary ("watch: ..."); exit 0 if the secret was found nowhere, 1

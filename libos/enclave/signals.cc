@@ -41,6 +41,29 @@ constexpr uint32_t kMaxThreads = 1024;  // beyond the threads' table: thread_slo
 constexpr uint64_t kMinSigstksz = 2048;
 constexpr long kSysPause = 34, kSysRtSigsuspend = 130, kSysRtSigtimedwait = 128;  // never restarted
 constexpr long kSysNanosleep = 35, kSysClockNanosleep = 230;  // never restarted (signal(7))
+// The descriptor waits: never restarted after a handler (signal(7)), but
+// restarted when no handler ran, as Linux's ERESTARTNOHAND.
+constexpr long kSysPoll = 7, kSysSelect = 23, kSysPselect6 = 270, kSysPpoll = 271, kSysEpollWait = 232,
+               kSysEpollPwait = 281, kSysEpollPwait2 = 441;
+bool restarts_after_handler(long nr) {
+  switch (nr) {
+    case kSysPause:
+    case kSysRtSigsuspend:
+    case kSysRtSigtimedwait:
+    case kSysNanosleep:
+    case kSysClockNanosleep:
+    case kSysPoll:
+    case kSysSelect:
+    case kSysPselect6:
+    case kSysPpoll:
+    case kSysEpollWait:
+    case kSysEpollPwait:
+    case kSysEpollPwait2:
+      return false;
+    default:
+      return true;
+  }
+}
 constexpr long kSysFutex = 202;                               // restarted only without a timeout
 // After rt_sigreturn, RAX is the interrupted context's, not a result: an
 // EINTR there is no call to restart (Linux: orig_ax -1 after sigreturn).
@@ -280,7 +303,10 @@ bool enter_handler(sgx_cpu_context_t& c, ProgramThread* t, int sig, const SigInf
   c.rdx = frame + offsetof(SigFrame, uc);
   c.rax = 0;
   c.rflags &= ~(0x400ull | 0x100ull | 0x10000ull);  // DF, TF, RF clear in the handler
-  s.mask = (old_mask | a.mask | ((a.flags & kSaNodefer) ? 0 : bit(sig))) & ~kUnblockable;
+  // The handler's mask adds to the one in effect — rt_sigsuspend's or a
+  // descriptor wait's while they replace the thread's — not to the one
+  // the frame restores (Linux's signal_delivered: current->blocked).
+  s.mask = (s.mask | a.mask | ((a.flags & kSaNodefer) ? 0 : bit(sig))) & ~kUnblockable;
   return true;
 }
 
@@ -699,6 +725,30 @@ long sys_rt_sigsuspend(uint64_t set, uint64_t size) {
   return fail(EINTR);  // deliver_signals runs the handler with the old mask saved, then puts it back
 }
 
+long signals_wait_mask(uint64_t set, uint64_t size) {
+  if (set == 0) return 0;
+  if (size != 8) return fail(EINVAL);
+  ProgramThread* t = this_thread();
+  if (t == nullptr) return fail(EINVAL);
+  uint64_t n = 0;
+  if (!read_set(set, n)) return fail(EFAULT);
+  t->sig.suspend_mask = t->sig.mask;
+  t->sig.suspended = true;
+  t->sig.mask = n & ~kUnblockable;
+  return 0;
+}
+
+long signals_wait_done(long r) {
+  ProgramThread* t = this_thread();
+  // EINTR: deliver_signals runs the handler under the wait's mask, the
+  // frame holding the thread's own, as after rt_sigsuspend.
+  if (t != nullptr && t->sig.suspended && r != fail(EINTR)) {
+    t->sig.mask = t->sig.suspend_mask;
+    t->sig.suspended = false;
+  }
+  return r;
+}
+
 
 // sigwait, sigwaitinfo and sigtimedwait (rt_sigtimedwait(2)). While it
 // waits, the set counts as unblocked for this thread (Linux's
@@ -914,17 +964,17 @@ void deliver_signals(sgx_cpu_context_t& c, long nr) {
       SpinGuard g(g_sig_lock);
       a = actions_of(t)[sig];
     }
-    if (a.handler > 1 && interrupted_call && (a.flags & kSaRestart) && nr != kSysPause && nr != kSysRtSigsuspend &&
-        nr != kSysRtSigtimedwait && nr != kSysNanosleep && nr != kSysClockNanosleep &&
+    if (a.handler > 1 && interrupted_call && (a.flags & kSaRestart) && restarts_after_handler(nr) &&
         !(nr == kSysFutex && c.r10 != 0)) {
-      // Interrupted: the handler returns to the `syscall` again (pause
-      // and rt_sigsuspend never restart, as on Linux).
+      // Interrupted: the handler returns to the `syscall` again (pause,
+      // rt_sigsuspend, the sleeps and the descriptor waits never restart,
+      // as on Linux).
       c.rip -= 2;
       c.rax = static_cast<uint64_t>(nr);
     }
     act(c, t, sig, info, old_mask, false, 0, 0);
     if (a.handler > 1) {
-      t->sig.suspended = false;  // the frame holds the mask rt_sigsuspend replaced
+      t->sig.suspended = false;  // the frame holds the mask rt_sigsuspend (or a wait's) replaced
       return;
     }
   }

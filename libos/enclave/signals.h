@@ -93,6 +93,16 @@ long sys_kill(int64_t pid, uint64_t sig);
 long sys_tgkill(int64_t tgid, int64_t tid, uint64_t sig);
 long sys_rt_sigsuspend(uint64_t set, uint64_t size);
 long sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, uint64_t size);
+// ppoll, pselect6, epoll_pwait and epoll_pwait2: their signal mask
+// (`set`, `size` bytes; none if 0) is the thread's for the wait, as
+// rt_sigsuspend's. signals_wait_mask puts it in place (0, or EINVAL for a
+// size but 8, EFAULT); signals_wait_done(r) takes the wait's answer and
+// puts the thread's own mask back unless it is EINTR — then the handler
+// runs under the wait's mask and the frame holds the thread's, which
+// rt_sigreturn restores (fs/select.c, set_user_sigmask and
+// restore_saved_sigmask_unless).
+long signals_wait_mask(uint64_t set, uint64_t size);
+long signals_wait_done(long r);
 long sys_pause();
 long sys_alarm(uint64_t seconds);
 long sys_setitimer(uint64_t which, uint64_t value, uint64_t old);

@@ -200,6 +200,7 @@ enum : long {
   kRseq = 334,
   kClone3 = 435,
   kFaccessat2 = 439,
+  kEpollPwait2 = 441,
 };
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
@@ -616,12 +617,12 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_recvmsg(static_cast<int64_t>(a0), a1, a2);
     case kPoll:
       return sys_poll(a0, a1, static_cast<int32_t>(a2));
-    case kPpoll:  // the signal mask is ignored: no signals reach the program
-      return sys_ppoll(a0, a1, a2);
+    case kPpoll:
+      return sys_ppoll(a0, a1, a2, a3, a4);
     case kSelect:
-      return sys_select(a0, a1, a2, a3, a4, false);
+      return sys_select(a0, a1, a2, a3, a4, false, 0);
     case kPselect6:
-      return sys_select(a0, a1, a2, a3, a4, true);
+      return sys_select(a0, a1, a2, a3, a4, true, c.r9);
     case kEpollCreate:
       return static_cast<int32_t>(a0) <= 0 ? fail(EINVAL) : sys_epoll_create1(0);
     case kEpollCreate1:
@@ -629,8 +630,14 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kEpollCtl:
       return sys_epoll_ctl(static_cast<int64_t>(a0), a1, static_cast<int64_t>(a2), a3);
     case kEpollWait:
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3), false,
+                            0, 0);
     case kEpollPwait:
-      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3));
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3), false,
+                            a4, c.r9);
+    case kEpollPwait2:
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int64_t>(a3), true,
+                            a4, c.r9);
     case kArchPrctl:
       return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
     case kGetpid:           // the main thread's id (threads.cc)

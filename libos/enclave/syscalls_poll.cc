@@ -13,8 +13,9 @@
 #include <new>
 
 #include "libos/enclave/host_io.h"
-#include "libos/enclave/threads.h"
+#include "libos/enclave/signals.h"
 #include "libos/enclave/syscalls_io.h"
+#include "libos/enclave/threads.h"
 
 namespace nsgx::libos {
 
@@ -110,6 +111,37 @@ int timeout_from(int64_t sec, int64_t nsec) {
   return sec > INT_MAX / 1000 || ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
+// A struct timespec timeout of the program's (0: none, -1 ms); 0, EFAULT
+// or EINVAL.
+long read_timeout(uint64_t p, int& ms) {
+  ms = -1;
+  if (p == 0) return 0;
+  if (!program_range(p, sizeof(struct timespec))) return fail(EFAULT);
+  struct timespec ts;
+  memcpy(&ts, reinterpret_cast<const void*>(p), sizeof ts);
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return fail(EINVAL);
+  ms = timeout_from(ts.tv_sec, ts.tv_nsec);
+  return 0;
+}
+
+int clamp_ms(int64_t timeout_ms) {
+  return timeout_ms < 0 ? -1 : (timeout_ms > INT_MAX ? INT_MAX : static_cast<int>(timeout_ms));
+}
+
+// A wait under the signal mask the program gave it (signals.h; none if
+// `sigmask` is 0). When a signal that mask lets through is pending
+// already, the descriptors are looked at once, without waiting, and the
+// answer is EINTR if none is ready — what Linux's do_poll does: the count
+// first, then signal_pending (fs/select.c). `wait(ms)` waits.
+template <typename Wait>
+long masked_wait(uint64_t sigmask, uint64_t size, int timeout_ms, Wait wait) {
+  if (const long e = signals_wait_mask(sigmask, size); e != 0) return e;
+  const bool now = sigmask != 0 && signal_deliverable(this_thread());
+  long r = wait(now ? 0 : timeout_ms);
+  if (r == 0 && now) r = fail(EINTR);
+  return signals_wait_done(r);
+}
+
 // One reference fewer (a descriptor closed, a wait ended): the last one
 // closes the host's epoll descriptor.
 void unref(EpollSet* set) {
@@ -168,7 +200,9 @@ void epoll_share(Fd& copy) {
   if (copy.kind == FdKind::kStream && copy.stream == StreamKind::kEpoll && copy.epoll != nullptr) ++copy.epoll->refs;
 }
 
-long sys_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ms) {
+namespace {
+
+long poll_program(uint64_t fds, uint64_t nfds, int timeout_ms, uint64_t sigmask, uint64_t sigsize) {
   if (nfds > kMaxFds) return fail(EINVAL);  // RLIMIT_NOFILE, as Linux
   if (!program_range(fds, nfds * sizeof(struct pollfd))) return fail(EFAULT);
   Entry e[kMaxFds];
@@ -177,8 +211,8 @@ long sys_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ms) {
     memcpy(&p, reinterpret_cast<const void*>(fds + i * sizeof p), sizeof p);
     e[i] = Entry{p.fd, p.events, 0};
   }
-  const long r = poll_entries(e, static_cast<uint32_t>(nfds),
-                              timeout_ms < 0 ? -1 : (timeout_ms > INT_MAX ? INT_MAX : static_cast<int>(timeout_ms)));
+  const long r = masked_wait(sigmask, sigsize, timeout_ms,
+                             [&](int ms) { return poll_entries(e, static_cast<uint32_t>(nfds), ms); });
   if (r < 0) return r;
   for (uint64_t i = 0; i < nfds; ++i)
     memcpy(reinterpret_cast<void*>(fds + i * sizeof(struct pollfd) + offsetof(struct pollfd, revents)), &e[i].revents,
@@ -186,22 +220,29 @@ long sys_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ms) {
   return r;
 }
 
-// ppoll: the signal mask is ignored (no signals reach the program yet);
-// the remaining time is not written back.
-long sys_ppoll(uint64_t fds, uint64_t nfds, uint64_t timeout) {
+}  // namespace
+
+long sys_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ms) {
+  return poll_program(fds, nfds, clamp_ms(timeout_ms), 0, 0);
+}
+
+// ppoll: the remaining time is not written back.
+long sys_ppoll(uint64_t fds, uint64_t nfds, uint64_t timeout, uint64_t sigmask, uint64_t sigsize) {
   int ms = -1;
-  if (timeout != 0) {
-    if (!program_range(timeout, sizeof(struct timespec))) return fail(EFAULT);
-    struct timespec ts;
-    memcpy(&ts, reinterpret_cast<const void*>(timeout), sizeof ts);
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return fail(EINVAL);
-    ms = timeout_from(ts.tv_sec, ts.tv_nsec);
-  }
-  return sys_poll(fds, nfds, ms);
+  if (const long e = read_timeout(timeout, ms); e != 0) return e;
+  return poll_program(fds, nfds, ms, sigmask, sigsize);
 }
 
 // select and pselect6 on poll: one entry per descriptor in any set.
-long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t timeout, bool timespec) {
+// pselect6's sixth argument points to {const sigset_t* ss; size_t
+// ss_len} (the kernel's, not glibc's pselect signature).
+long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t timeout, bool timespec,
+                uint64_t sigarg) {
+  uint64_t sig[2] = {0, 0};
+  if (sigarg != 0) {
+    if (!program_range(sigarg, sizeof sig)) return fail(EFAULT);
+    memcpy(sig, reinterpret_cast<const void*>(sigarg), sizeof sig);
+  }
   if (nfds > FD_SETSIZE) return fail(EINVAL);
   const uint64_t bytes = (nfds + 63) / 64 * 8;
   uint64_t set[3][FD_SETSIZE / 64] = {};
@@ -231,7 +272,7 @@ long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t t
     if (fd_at(static_cast<int64_t>(fd)) == nullptr) return fail(EBADF);  // so fd < kMaxFds: n <= kMaxFds
     e[n++] = Entry{static_cast<int>(fd), ev, 0};
   }
-  const long r = poll_entries(e, n, ms);
+  const long r = masked_wait(sig[0], sig[1], ms, [&](int wait_ms) { return poll_entries(e, n, wait_ms); });
   if (r < 0) return r;
   uint64_t out[3][FD_SETSIZE / 64] = {};
   long count = 0;
@@ -324,13 +365,17 @@ long sys_epoll_ctl(int64_t epfd, uint64_t op, int64_t fd, uint64_t event) {
   }
 }
 
-// epoll_wait and epoll_pwait (whose signal mask is ignored: no signals yet).
-long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout_ms) {
+// epoll_wait, epoll_pwait and epoll_pwait2 (`timeout` a struct timespec).
+long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout, bool timespec,
+                    uint64_t sigmask, uint64_t sigsize) {
   const Fd* ep = fd_at(epfd);
   if (ep == nullptr) return fail(EBADF);
   if (ep->kind != FdKind::kStream || ep->stream != StreamKind::kEpoll) return fail(EINVAL);
   if (maxevents <= 0 || maxevents > INT_MAX / static_cast<int64_t>(sizeof(ProgramEvent))) return fail(EINVAL);
   if (!program_range(events, static_cast<uint64_t>(maxevents) * sizeof(ProgramEvent))) return fail(EFAULT);
+  int ms = clamp_ms(timeout);
+  if (timespec)
+    if (const long e = read_timeout(static_cast<uint64_t>(timeout), ms); e != 0) return e;
   const uint32_t max = maxevents < kMaxAsk ? static_cast<uint32_t>(maxevents) : kMaxAsk;
   libos_epoll_event got[kMaxAsk];
   EpollSet* s = ep->epoll;
@@ -338,9 +383,8 @@ long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t ti
   // and the wait's own reference keeps it (and its host descriptor) alive
   // should the program close the descriptor meanwhile (threads, later).
   ++s->refs;
-  const long r = host_epoll_wait(s->host, got, max,
-                                 timeout_ms < 0 ? -1 : (timeout_ms > INT_MAX ? INT_MAX : static_cast<int>(timeout_ms)));
-  const long out = r < 0 ? r : deliver(*s, got, r, events);  // r <= max: checked
+  const long r = masked_wait(sigmask, sigsize, ms, [&](int wait_ms) { return host_epoll_wait(s->host, got, max, wait_ms); });
+  const long out = r <= 0 ? r : deliver(*s, got, r, events);  // r <= max: checked
   unref(s);
   return out;
 }

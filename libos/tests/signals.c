@@ -19,6 +19,11 @@
  *   signals sigwait    sigwaitinfo, sigtimedwait (a poll, a timeout, a bad
  *                      one, a child's SIGCHLD, EINTR from a handler) and
  *                      sigwait in a thread for the process's SIGTERM
+ *   signals pwait      the signal masks of pselect, ppoll, epoll_pwait and
+ *                      epoll_pwait2 (a child's SIGCHLD waited for as GNU
+ *                      make does, a pending signal they let through with
+ *                      and without a descriptor ready, bad mask sizes),
+ *                      and poll not restarted after an SA_RESTART handler
  *   signals inherited  what it was started with (`launch`), then a write
  *                      to a pipe without reader, then waits for SIGINT
  *                      from outside, then looks for a SIGUSR1 sent meanwhile
@@ -34,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -427,6 +435,108 @@ static int sigwait_test(const char* self) {
   return 0;
 }
 
+static volatile sig_atomic_t pwait_hits[65], usr1_open_for_chld = -1;
+
+static void on_pwait(int sig) {
+  pwait_hits[sig]++;
+  sigset_t now;
+  sigprocmask(SIG_SETMASK, NULL, &now);
+  if (sig == SIGCHLD) usr1_open_for_chld = !sigismember(&now, SIGUSR1);  // the wait's mask, not the thread's
+}
+
+static const char* answer(long r) { return r >= 0 ? (r == 0 ? "0" : r == 1 ? "1" : "more") : strerror(errno); }
+
+static int pwait_test(const char* self) {
+  install(SIGCHLD, on_pwait, SA_RESTART, 0);
+  install(SIGUSR1, on_pwait, SA_RESTART, 0);
+  install(SIGALRM, on_pwait, SA_RESTART, 0);
+  sigset_t block, open;
+  sigemptyset(&block);
+  sigaddset(&block, SIGCHLD);
+  sigaddset(&block, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &block, NULL);
+  sigemptyset(&open);
+  // GNU make's wait for a child: SIGCHLD blocked but while in pselect.
+  pid_t child;
+  char* av[] = {(char*)self, "exit7", NULL};
+  if (posix_spawn(&child, self, NULL, NULL, av, environ) != 0) return 1;
+  long r;
+  int e = 0;
+  do {
+    r = pselect(0, NULL, NULL, NULL, NULL, &open);
+    e = errno;
+  } while (r < 0 && e == EINTR && pwait_hits[SIGCHLD] == 0);
+  errno = e;
+  printf("pselect for a child: %s, SIGCHLD handled %d time(s), SIGUSR1 open in its handler: %s, blocked after: %s\n",
+         answer(r), (int)pwait_hits[SIGCHLD], usr1_open_for_chld == 1 ? "yes" : "no", blocked(SIGCHLD) ? "yes" : "no");
+  int st = 0;
+  printf("waitpid after it: %s\n", waitpid(child, &st, 0) == child && WEXITSTATUS(st) == 7 ? "exited 7" : "no");
+  // A pending signal the wait's mask lets through: EINTR at once when
+  // nothing is ready; when something is, the count, and the signal stays
+  // pending under the thread's own mask.
+  int p[2];
+  if (pipe(p) != 0) return 1;
+  struct pollfd pf = {p[0], POLLIN, 0};
+  struct timespec ten = {10, 0}, zero = {0, 0};
+  raise(SIGUSR1);
+  r = ppoll(&pf, 1, &ten, &open);
+  printf("ppoll, SIGUSR1 pending: %s, handled %d time(s), blocked after: %s\n", answer(r), (int)pwait_hits[SIGUSR1],
+         blocked(SIGUSR1) ? "yes" : "no");
+  if (write(p[1], "x", 1) != 1) return 1;
+  raise(SIGUSR1);
+  r = ppoll(&pf, 1, &ten, &open);
+  sigset_t pend;
+  sigpending(&pend);
+  printf("ppoll, SIGUSR1 pending, a pipe ready: %s, handled %d time(s), still pending: %s\n", answer(r),
+         (int)pwait_hits[SIGUSR1], sigismember(&pend, SIGUSR1) ? "yes" : "no");
+  sigprocmask(SIG_UNBLOCK, &block, NULL);
+  sigprocmask(SIG_BLOCK, &block, NULL);
+  printf("unblocked for a moment: handled %d time(s)\n", (int)pwait_hits[SIGUSR1]);
+  char c;
+  (void)read(p[0], &c, 1);
+  const int ep = epoll_create1(0);
+  struct epoll_event ev = {EPOLLIN, {0}};
+  epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+  raise(SIGUSR1);
+  r = epoll_pwait(ep, &ev, 1, 10000, &open);
+  printf("epoll_pwait, SIGUSR1 pending: %s, handled %d time(s)\n", answer(r), (int)pwait_hits[SIGUSR1]);
+  raise(SIGUSR1);
+  r = epoll_pwait2(ep, &ev, 1, &ten, &open);
+  printf("epoll_pwait2, SIGUSR1 pending: %s, handled %d time(s)\n", answer(r), (int)pwait_hits[SIGUSR1]);
+  r = epoll_pwait2(ep, &ev, 1, &zero, &open);
+  printf("epoll_pwait2, nothing pending, zero timeout: %s\n", answer(r));
+  // With the mask it came with: SIGUSR1 stays blocked, the wait times out.
+  raise(SIGUSR1);
+  struct timeval tv = {0, 50000};
+  r = select(0, NULL, NULL, NULL, &tv);
+  printf("select, SIGUSR1 pending but blocked: %s, handled %d time(s)\n", answer(r), (int)pwait_hits[SIGUSR1]);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  int sig = 0;
+  sigwait(&usr1, &sig);
+  // The kernel's sizes: a sigset of 8 bytes, else EINVAL.
+  const struct {
+    const sigset_t* ss;
+    size_t len;
+  } bad = {&open, 4};
+  r = syscall(SYS_pselect6, 0, NULL, NULL, NULL, &zero, &bad);
+  printf("pselect6, a 4-byte mask: %s\n", answer(r));
+  r = syscall(SYS_ppoll, &pf, 1, &zero, &open, 4);
+  printf("ppoll, a 4-byte mask: %s\n", answer(r));
+  r = syscall(SYS_epoll_pwait, ep, &ev, 1, 0, &open, 16);
+  printf("epoll_pwait, a 16-byte mask: %s\n", answer(r));
+  // SA_RESTART never restarts a descriptor wait (signal(7)).
+  struct itimerval it = {{0, 0}, {0, 100000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  r = poll(&pf, 1, -1);
+  printf("poll across SIGALRM (SA_RESTART): %s, handled %d time(s)\n", answer(r), (int)pwait_hits[SIGALRM]);
+  setitimer(ITIMER_REAL, &it, NULL);
+  r = epoll_wait(ep, &ev, 1, -1);
+  printf("epoll_wait across SIGALRM (SA_RESTART): %s, handled %d time(s)\n", answer(r), (int)pwait_hits[SIGALRM]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char* mode = argc > 1 ? argv[1] : "all";
@@ -481,6 +591,7 @@ int main(int argc, char** argv) {
     }
   }
   if (strcmp(mode, "sigwait") == 0) return sigwait_test(argv[0]);
+  if (strcmp(mode, "pwait") == 0) return pwait_test(argv[0]);
   if (strcmp(mode, "exit7") == 0) return 7;
   if (strcmp(mode, "launch") == 0 && argc > 3 && strcmp(argv[2], "--") == 0) {
     signal(SIGINT, SIG_IGN);
@@ -537,6 +648,6 @@ int main(int argc, char** argv) {
     printf("SIGUSR1 once unblocked: %s\n", got_usr1 ? "handled" : "not handled");
     return 0;
   }
-  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read|sigwait|inherited|launch -- COMMAND...]\n");
+  fprintf(stderr, "usage: signals [abort|term|segv|pipe|wait|read|sigwait|pwait|inherited|launch -- COMMAND...]\n");
   return 2;
 }

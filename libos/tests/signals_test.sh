@@ -54,6 +54,9 @@ same dyn signals_dyn abort
 same static signals sigwait
 grep -qx "sigwait in a second thread: Terminated" "$W/static-sigwait.native" || fail "sigwait: the native run did not finish"
 cat "$W/static-sigwait.inside"
+same static signals pwait
+grep -q "^epoll_wait across SIGALRM" "$W/static-pwait.native" || fail "pwait: the native run did not finish"
+cat "$W/static-pwait.inside"
 
 # A host that asks for signals it may not send (Iago): faults, SIGKILL,
 # SIGSTOP, SIGALRM, SIGSYS, real-time signals, at every clock OCALL. The

@@ -15,6 +15,7 @@
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/syscalls_io.h"
+#include "libos/enclave/syscalls_time.h"
 #include "libos/enclave/threads.h"
 
 namespace nsgx::libos {
@@ -128,18 +129,57 @@ int clamp_ms(int64_t timeout_ms) {
   return timeout_ms < 0 ? -1 : (timeout_ms > INT_MAX ? INT_MAX : static_cast<int>(timeout_ms));
 }
 
-// A wait under the signal mask the program gave it (signals.h; none if
-// `sigmask` is 0). When a signal that mask lets through is pending
-// already, the descriptors are looked at once, without waiting, and the
-// answer is EINTR if none is ready — what Linux's do_poll does: the count
-// first, then signal_pending (fs/select.c). `wait(ms)` waits.
+// The longest one host wait lasts before the enclave looks for a signal:
+// a kill or tgkill from another program thread, or the alarm when the
+// host's kick went to another of its threads, does not end the host's
+// poll (only a host signal to the waiting thread does), so a wait with a
+// longer timeout is cut into such slices — as the futex waits are
+// (threads.cc, kSignalPollMs).
+constexpr int kSliceMs = 50;
+
+uint64_t monotonic_ms() {
+  struct timespec ts;
+  if (clock_checked(CLOCK_MONOTONIC, ts) != 0 || ts.tv_sec < 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+// A descriptor wait: `wait(ms)` looks once and waits up to ms (-1: no
+// limit) in the host, answering the count ready, 0, or -errno. Under the
+// signal mask the program gave the wait (signals.h; none if `sigmask` is
+// 0), in slices of kSliceMs: when a signal deliverable to this thread is
+// pending — at the start (a signal the wait's mask lets through) or after
+// a slice — the descriptors are looked at once more without waiting and
+// the answer is EINTR if none is ready: Linux's do_poll, the count first,
+// then signal_pending (fs/select.c).
 template <typename Wait>
 long masked_wait(uint64_t sigmask, uint64_t size, int timeout_ms, Wait wait) {
   if (const long e = signals_wait_mask(sigmask, size); e != 0) return e;
-  const bool now = sigmask != 0 && signal_deliverable(this_thread());
-  long r = wait(now ? 0 : timeout_ms);
-  if (r == 0 && now) r = fail(EINTR);
-  return signals_wait_done(r);
+  ProgramThread* t = this_thread();
+  if (t == nullptr || timeout_ms == 0) return signals_wait_done(wait(timeout_ms));
+  uint64_t deadline = 0;  // 0: none (no limit, or the host's clock failed)
+  if (timeout_ms > kSliceMs) {
+    deadline = monotonic_ms();
+    if (deadline != 0) deadline += static_cast<uint64_t>(timeout_ms);
+  }
+  // Without the clock a timed wait is one host wait, as before slices.
+  const bool sliced = timeout_ms < 0 || deadline != 0;
+  bool look = sigmask != 0;
+  for (;;) {
+    if (look && signal_deliverable(t)) {
+      const long r = wait(0);
+      return signals_wait_done(r == 0 ? fail(EINTR) : r);
+    }
+    look = true;
+    int slice = sliced ? kSliceMs : timeout_ms;
+    if (deadline != 0) {
+      const uint64_t now = monotonic_ms();
+      if (now == 0 || now >= deadline) return signals_wait_done(wait(0));
+      if (deadline - now < static_cast<uint64_t>(slice)) slice = static_cast<int>(deadline - now);
+    }
+    const long r = wait(slice);
+    // Ready, failed (EINTR from a host signal included), or unsliced.
+    if (r != 0 || !sliced) return signals_wait_done(r);
+  }
 }
 
 // One reference fewer (a descriptor closed, a wait ended): the last one

@@ -22,6 +22,10 @@
 //   epoll-key      an epoll_wait answers a key the enclave never registered
 //   epoll-count    an epoll_wait answers one event more than asked
 //   epoll-events   an epoll_wait answers every event bit set
+//   wait-slow      every poll and epoll_wait that may wait first sleeps
+//                  300 ms (a slow host, not a lie: the kick of a signal
+//                  posted inside then lands before the host's wait and is
+//                  lost, libos/enclave/syscalls_poll.cc's slices)
 //   poll-count     a poll answers one entry more than asked
 //   poll-revents   a poll answers every revents bit set
 //   signal-forge   at every clock OCALL, the signal word asks for every
@@ -141,7 +145,23 @@ int64_t __wrap_libos_accept4_ocall(int32_t fd, void* addr, uint32_t cap, uint32_
   return r;
 }
 
+// wait-slow: 300 ms in the host's own code before a wait that may block.
+void slow_wait(int32_t timeout_ms) {
+  if (timeout_ms == 0 || !fault("wait-slow")) return;
+  told("wait-slow");
+  struct timespec end {};
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  end.tv_nsec += 300000000;
+  if (end.tv_nsec >= 1000000000) {
+    end.tv_nsec -= 1000000000;
+    ++end.tv_sec;
+  }
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, nullptr) == EINTR) {
+  }
+}
+
 int64_t __wrap_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms) {
+  slow_wait(timeout_ms);
   const int64_t r = __real_libos_epoll_wait_ocall(epfd, events, max, timeout_ms);
   if (r > 0 && fault("epoll-key")) {
     uint64_t key;  // the key field, 8 bytes in (libos_net.edl)
@@ -155,6 +175,7 @@ int64_t __wrap_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, s
 }
 
 int64_t __wrap_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms) {
+  slow_wait(timeout_ms);
   const int64_t r = __real_libos_poll_ocall(fds, n, timeout_ms);
   if (r >= 0 && fault("poll-revents"))
     for (size_t i = 0; i < n; ++i) std::memset(reinterpret_cast<char*>(fds) + i * 8 + 6, 0xff, 2);  // revents

@@ -23,7 +23,8 @@
  *                      epoll_pwait2 (a child's SIGCHLD waited for as GNU
  *                      make does, a pending signal they let through with
  *                      and without a descriptor ready, bad mask sizes),
- *                      and poll not restarted after an SA_RESTART handler
+ *                      another thread's pthread_kill ending a wait, and
+ *                      poll not restarted after an SA_RESTART handler
  *   signals inherited  what it was started with (`launch`), then a write
  *                      to a pipe without reader, then waits for SIGINT
  *                      from outside, then looks for a SIGUSR1 sent meanwhile
@@ -444,6 +445,33 @@ static void on_pwait(int sig) {
   if (sig == SIGCHLD) usr1_open_for_chld = !sigismember(&now, SIGUSR1);  // the wait's mask, not the thread's
 }
 
+struct pwait_thread_arg {
+  int fd, epoll;
+  volatile int ready;
+  long r[2];
+  int e[2];
+};
+
+// Waits with SIGUSR2 blocked but while in the wait, so that a
+// pthread_kill from main ends the wait whenever it comes.
+static void* pwait_thread(void* p) {
+  struct pwait_thread_arg* a = p;
+  sigset_t usr2, open;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+  sigemptyset(&open);
+  struct pollfd pf = {a->fd, POLLIN, 0};
+  a->ready = 1;
+  a->r[0] = ppoll(&pf, 1, NULL, &open);
+  a->e[0] = errno;
+  a->ready = 2;
+  struct epoll_event ev;
+  a->r[1] = epoll_pwait(a->epoll, &ev, 1, -1, &open);
+  a->e[1] = errno;
+  return NULL;
+}
+
 static const char* answer(long r) { return r >= 0 ? (r == 0 ? "0" : r == 1 ? "1" : "more") : strerror(errno); }
 
 static int pwait_test(const char* self) {
@@ -526,6 +554,23 @@ static int pwait_test(const char* self) {
   printf("ppoll, a 4-byte mask: %s\n", answer(r));
   r = syscall(SYS_epoll_pwait, ep, &ev, 1, 0, &open, 16);
   printf("epoll_pwait, a 16-byte mask: %s\n", answer(r));
+  // Another thread's signal to a thread that waits in the host.
+  install(SIGUSR2, on_pwait, SA_RESTART, 0);
+  struct pwait_thread_arg ta = {p[0], ep, 0, {0, 0}, {0, 0}};
+  pthread_t th;
+  if (pthread_create(&th, NULL, pwait_thread, &ta) != 0) return 1;
+  while (ta.ready != 1) usleep(1000);
+  usleep(100000);
+  pthread_kill(th, SIGUSR2);
+  while (ta.ready != 2) usleep(1000);
+  usleep(100000);
+  pthread_kill(th, SIGUSR2);
+  pthread_join(th, NULL);
+  errno = ta.e[0];
+  printf("ppoll in a thread across pthread_kill: %s\n", answer(ta.r[0]));
+  errno = ta.e[1];
+  printf("epoll_pwait in a thread across pthread_kill: %s, SIGUSR2 handled %d time(s)\n", answer(ta.r[1]),
+         (int)pwait_hits[SIGUSR2]);
   // SA_RESTART never restarts a descriptor wait (signal(7)).
   struct itimerval it = {{0, 0}, {0, 100000}};
   setitimer(ITIMER_REAL, &it, NULL);

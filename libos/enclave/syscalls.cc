@@ -27,6 +27,7 @@
 #include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_fork.h"
 #include "libos/enclave/syscalls_hints.h"
+#include "libos/enclave/syscalls_ids.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
 #include "libos/enclave/syscalls_path.h"
@@ -766,6 +767,7 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       if (static_cast<long>(c.rax) == kExit) sys_exit(a0);
       sys_exit_group(a0);
     default:
+      if (long r; identity_call(static_cast<long>(c.rax), a0, a1, a2, r)) return r;
       return unknown(c.rax);
   }
 }

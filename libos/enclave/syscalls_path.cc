@@ -236,13 +236,26 @@ void set_cwd(const std::string& path) {
 
 std::string current_cwd() { return cwd(); }
 
+// Whether a trusted file is executable (mode 0555, access X_OK): the
+// entrypoint, what this process runs, and every ELF file and #! script —
+// what execve runs. Decided from its hash-checked bytes, never from the
+// host's mode bits. A shell's or make's PATH search (access X_OK, or the
+// mode's x bits) finds the programs the manifest trusts; with 0444 for
+// all but the entrypoint it answered "Permission denied".
+bool trusted_executable(const TrustedCopy& c) {
+  const Manifest& m = *g_program.manifest;
+  if (c.path == m.entrypoint || c.path == g_program.exe) return true;
+  if (c.size >= 4 && memcmp(c.data, "\x7f" "ELF", 4) == 0) return true;
+  return c.size >= 2 && c.data[0] == '#' && c.data[1] == '!';
+}
+
 void trusted_stat(const TrustedCopy& c, struct stat& st) {
   memset(&st, 0, sizeof st);
   const Manifest& m = *g_program.manifest;
   const TrustedFile* tf = m.trusted(c.path);
   st.st_dev = kLibosDev;
   st.st_ino = tf ? static_cast<ino_t>(tf - m.trusted_files.data()) + 1 : 0;  // unique per trusted file
-  st.st_mode = S_IFREG | (c.path == m.entrypoint || c.path == g_program.exe ? 0555 : 0444);
+  st.st_mode = S_IFREG | (trusted_executable(c) ? 0555 : 0444);
   st.st_nlink = 1;
   st.st_size = static_cast<off_t>(c.size);
   st.st_blksize = 4096;
@@ -449,12 +462,19 @@ long sys_faccessat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
   if (encrypted_at(path) != nullptr) return encrypted_access(path, mode);
   switch (kind_of(path)) {
-    case Kind::kTrusted:
-      // Read-only; executable only the entrypoint and what this process
-      // runs (trusted_stat's modes).
-      if ((mode & W_OK) || ((mode & X_OK) && path != g_program.manifest->entrypoint && path != g_program.exe))
+    case Kind::kTrusted: {
+      // Read-only; executable as trusted_stat's modes say, from the file's
+      // checked bytes (read for X_OK only).
+      if (mode & W_OK) return err(EACCES);
+      if ((mode & X_OK) == 0) return 0;
+      std::string why;
+      const TrustedCopy* c = load_trusted(*g_program.manifest->trusted(path), why);
+      if (c == nullptr) {
+        say("nsgx run: " + why + "\n");
         return err(EACCES);
-      return 0;
+      }
+      return trusted_executable(*c) ? 0 : err(EACCES);
+    }
     case Kind::kAllowed:
       return ::access(path.c_str(), static_cast<int>(mode)) == 0 ? 0 : err(errno);
     case Kind::kDirectory:

@@ -178,6 +178,43 @@ build execls.toml "$W/execls-enclave"
 out=$("$NSGX" run --enclave "$W/execls-enclave" -- /bin/sh -c 'exec /usr/bin/ls -d /dev/null' < /dev/null 2> execls.err); st=$?
 [ "$st.$out" = "0./dev/null" ] || { cat execls.err; fail "an exec'd program's libraries: $st '$out'"; }
 
+# 5b. GNU make (Debian's /usr/bin/make, from build-essential) with two
+# jobs: it finds its recipes' programs through PATH — access(X_OK) and the
+# mode of trusted files, executable when they are ELF files or #! scripts
+# (they were all 0444 but the entrypoint: "echo: Permission denied") —,
+# sets its ids to its own before each (setresuid: it was ENOSYS), and
+# waits for its children with SIGCHLD blocked but in pselect (whose mask
+# was ignored: make waited forever). Lines sorted: the jobs' order is the
+# scheduler's, natively too.
+cat > Makefile.test <<'MAKE'
+all: a b c
+	@echo all done
+a:
+	@echo A
+b:
+	@sleep 0.2; echo B
+c:
+	@test -x /usr/bin/echo && echo "echo is executable"; test -x Makefile.test || echo "the makefile is not"
+MAKE
+cat > make.toml <<TOML
+libos.entrypoint = "/usr/bin/make"
+loader.env.PATH = "/usr/bin"
+sgx.enclave_size = "256M"
+sgx.max_threads = 4
+sgx.trusted_files = [ { uri = "file:/usr/bin/make" }, { uri = "file:$W/Makefile.test" }, { uri = "file:/bin/sh" },
+  { uri = "file:/usr/bin/echo" }, { uri = "file:/usr/bin/sleep" } ]
+TOML
+build make.toml "$W/make-enclave"
+env -i PATH=/usr/bin /usr/bin/make -s -j2 -f Makefile.test > make.native.raw 2> make.native.err; native=$?
+"$NSGX" run --enclave "$W/make-enclave" -- /usr/bin/make -s -j2 -f Makefile.test > make.inside.raw 2> make.inside.err \
+  < /dev/null; inside=$?
+sort make.native.raw > make.native.out
+sort make.inside.raw > make.inside.out
+check_status "make -j2" "$inside" "$native"
+check_status "make -j2 (native)" "$native" 0
+tail -1 make.native.raw | grep -qx "all done" || fail "make's native run: $(cat make.native.raw)"
+same make
+
 # 6. A changed library is refused: libc copied to a directory of its own
 # (LD_LIBRARY_PATH in loader.env; `nsgx libos build` resolves libc there,
 # as ld.so will inside), one byte flipped after signing.

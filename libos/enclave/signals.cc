@@ -42,7 +42,10 @@ constexpr uint64_t kMinSigstksz = 2048;
 constexpr long kSysPause = 34, kSysRtSigsuspend = 130, kSysRtSigtimedwait = 128;  // never restarted
 constexpr long kSysNanosleep = 35, kSysClockNanosleep = 230;  // never restarted (signal(7))
 // The descriptor waits: never restarted after a handler (signal(7)), but
-// restarted when no handler ran, as Linux's ERESTARTNOHAND.
+// restarted when no handler ran — poll's and select's ERESTARTNOHAND; on
+// Linux an epoll wait answers a plain EINTR then, which needs a signal
+// pending for the thread and so, but for a stop and continue, a handler:
+// the EINTR without one here is the host's nudge's, never the program's.
 constexpr long kSysPoll = 7, kSysSelect = 23, kSysPselect6 = 270, kSysPpoll = 271, kSysEpollWait = 232,
                kSysEpollPwait = 281, kSysEpollPwait2 = 441;
 bool restarts_after_handler(long nr) {

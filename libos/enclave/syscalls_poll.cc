@@ -108,8 +108,9 @@ long poll_entries(Entry* e, uint32_t n, int timeout_ms) {
 }
 
 int timeout_from(int64_t sec, int64_t nsec) {
+  if (sec > INT_MAX / 1000) return INT_MAX;                   // before the product can overflow
   const int64_t ms = sec * 1000 + (nsec + 999999) / 1000000;  // rounded up, as Linux's
-  return sec > INT_MAX / 1000 || ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
 // A struct timespec timeout of the program's (0: none, -1 ms); 0, EFAULT
@@ -137,10 +138,10 @@ int clamp_ms(int64_t timeout_ms) {
 // (threads.cc, kSignalPollMs).
 constexpr int kSliceMs = 50;
 
-uint64_t monotonic_ms() {
+uint64_t monotonic_ns() {
   struct timespec ts;
   if (clock_checked(CLOCK_MONOTONIC, ts) != 0 || ts.tv_sec < 0) return 0;
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 // A descriptor wait: `wait(ms)` looks once and waits up to ms (-1: no
@@ -150,16 +151,24 @@ uint64_t monotonic_ms() {
 // pending — at the start (a signal the wait's mask lets through) or after
 // a slice — the descriptors are looked at once more without waiting and
 // the answer is EINTR if none is ready: Linux's do_poll, the count first,
-// then signal_pending (fs/select.c).
+// then signal_pending (fs/select.c). `poll_like` (poll and select) looks
+// once more when the timeout ends with nothing ready, a zero timeout
+// included, as do_poll does; epoll's ep_poll answers 0 at its timeout
+// without looking (fs/eventpoll.c).
 template <typename Wait>
-long masked_wait(uint64_t sigmask, uint64_t size, int timeout_ms, Wait wait) {
+long masked_wait(uint64_t sigmask, uint64_t size, int timeout_ms, bool poll_like, Wait wait) {
   if (const long e = signals_wait_mask(sigmask, size); e != 0) return e;
   ProgramThread* t = this_thread();
-  if (t == nullptr || timeout_ms == 0) return signals_wait_done(wait(timeout_ms));
-  uint64_t deadline = 0;  // 0: none (no limit, or the host's clock failed)
+  if (t == nullptr) return signals_wait_done(wait(timeout_ms));
+  const auto timed_out = [&](long r) {
+    if (r == 0 && poll_like && signal_deliverable(t)) r = fail(EINTR);
+    return signals_wait_done(r);
+  };
+  if (timeout_ms == 0) return timed_out(wait(0));
+  uint64_t deadline = 0;  // ns; 0: none (no limit, or the host's clock failed)
   if (timeout_ms > kSliceMs) {
-    deadline = monotonic_ms();
-    if (deadline != 0) deadline += static_cast<uint64_t>(timeout_ms);
+    deadline = monotonic_ns();
+    if (deadline != 0) deadline += static_cast<uint64_t>(timeout_ms) * 1000000ull;
   }
   // Without the clock a timed wait is one host wait, as before slices.
   const bool sliced = timeout_ms < 0 || deadline != 0;
@@ -172,13 +181,15 @@ long masked_wait(uint64_t sigmask, uint64_t size, int timeout_ms, Wait wait) {
     look = true;
     int slice = sliced ? kSliceMs : timeout_ms;
     if (deadline != 0) {
-      const uint64_t now = monotonic_ms();
-      if (now == 0 || now >= deadline) return signals_wait_done(wait(0));
-      if (deadline - now < static_cast<uint64_t>(slice)) slice = static_cast<int>(deadline - now);
+      const uint64_t now = monotonic_ns();
+      if (now == 0 || now >= deadline) return timed_out(wait(0));
+      const uint64_t left_ms = (deadline - now + 999999) / 1000000;  // rounded up: never early
+      if (left_ms < static_cast<uint64_t>(slice)) slice = static_cast<int>(left_ms);
     }
     const long r = wait(slice);
     // Ready, failed (EINTR from a host signal included), or unsliced.
-    if (r != 0 || !sliced) return signals_wait_done(r);
+    if (r != 0) return signals_wait_done(r);
+    if (!sliced) return timed_out(r);
   }
 }
 
@@ -251,7 +262,7 @@ long poll_program(uint64_t fds, uint64_t nfds, int timeout_ms, uint64_t sigmask,
     memcpy(&p, reinterpret_cast<const void*>(fds + i * sizeof p), sizeof p);
     e[i] = Entry{p.fd, p.events, 0};
   }
-  const long r = masked_wait(sigmask, sigsize, timeout_ms,
+  const long r = masked_wait(sigmask, sigsize, timeout_ms, true,
                              [&](int ms) { return poll_entries(e, static_cast<uint32_t>(nfds), ms); });
   if (r < 0) return r;
   for (uint64_t i = 0; i < nfds; ++i)
@@ -312,7 +323,7 @@ long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t t
     if (fd_at(static_cast<int64_t>(fd)) == nullptr) return fail(EBADF);  // so fd < kMaxFds: n <= kMaxFds
     e[n++] = Entry{static_cast<int>(fd), ev, 0};
   }
-  const long r = masked_wait(sig[0], sig[1], ms, [&](int wait_ms) { return poll_entries(e, n, wait_ms); });
+  const long r = masked_wait(sig[0], sig[1], ms, true, [&](int wait_ms) { return poll_entries(e, n, wait_ms); });
   if (r < 0) return r;
   uint64_t out[3][FD_SETSIZE / 64] = {};
   long count = 0;
@@ -423,7 +434,7 @@ long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t ti
   // and the wait's own reference keeps it (and its host descriptor) alive
   // should the program close the descriptor meanwhile (threads, later).
   ++s->refs;
-  const long r = masked_wait(sigmask, sigsize, ms, [&](int wait_ms) { return host_epoll_wait(s->host, got, max, wait_ms); });
+  const long r = masked_wait(sigmask, sigsize, ms, false, [&](int wait_ms) { return host_epoll_wait(s->host, got, max, wait_ms); });
   const long out = r <= 0 ? r : deliver(*s, got, r, events);  // r <= max: checked
   unref(s);
   return out;

@@ -752,7 +752,6 @@ long signals_wait_done(long r) {
   return r;
 }
 
-
 // sigwait, sigwaitinfo and sigtimedwait (rt_sigtimedwait(2)). While it
 // waits, the set counts as unblocked for this thread (Linux's
 // real_blocked): what arrives for it is taken here, not delivered. A

@@ -123,6 +123,7 @@ enum : long {
   kFchdir = 81,
   kRename = 82,
   kMkdir = 83,
+  kRmdir = 84,
   kCreat = 85,
   kGetpriority = 140,
   kSetpriority = 141,
@@ -178,6 +179,7 @@ enum : long {
   kTgkill = 234,
   kOpenat = 257,
   kNewfstatat = 262,
+  kMkdirat = 258,
   kUnlinkat = 263,
   kRenameat = 264,
   kReadlinkat = 267,
@@ -529,6 +531,8 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_getcwd(a0, a1);
     case kUnlink:
       return sys_unlinkat(kAtFdcwd, a0, 0);
+    case kRmdir:
+      return sys_unlinkat(kAtFdcwd, a0, 0x200);  // AT_REMOVEDIR
     case kUnlinkat:
       return sys_unlinkat(static_cast<int64_t>(a0), a1, a2);
     case kRename:
@@ -631,14 +635,14 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kEpollCtl:
       return sys_epoll_ctl(static_cast<int64_t>(a0), a1, static_cast<int64_t>(a2), a3);
     case kEpollWait:
-      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3), false,
-                            0, 0);
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3), false, 0,
+                            0);
     case kEpollPwait:
-      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3), false,
-                            a4, c.r9);
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int32_t>(a3), false, a4,
+                            c.r9);
     case kEpollPwait2:
-      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int64_t>(a3), true,
-                            a4, c.r9);
+      return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int64_t>(a3), true, a4,
+                            c.r9);
     case kArchPrctl:
       return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
     case kGetpid:           // the main thread's id (threads.cc)
@@ -716,7 +720,9 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kFadvise64:
       return sys_fadvise64(static_cast<int64_t>(a0), static_cast<int64_t>(a1), static_cast<int64_t>(a2), a3);
     case kMkdir:
-      return sys_mkdir(a0, a1);
+      return sys_mkdirat(kAtFdcwd, a0, a1);
+    case kMkdirat:
+      return sys_mkdirat(static_cast<int64_t>(a0), a1, a2);
     case kShmget:
       return sys_shmget(static_cast<int64_t>(a0), a1, a2);
     case kShmat:

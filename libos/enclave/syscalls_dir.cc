@@ -117,7 +117,8 @@ long sys_getdents64(int64_t fd, uint64_t buf, uint64_t count) {
     }
     return static_cast<long>(used);
   }
-  const std::vector<DirEntry> all = directory_entries(path);
+  std::vector<DirEntry> all;
+  if (const long r = directory_entries(path, all); r < 0) return used == 0 ? r : static_cast<long>(used);
   while (f->dir_pos - 2 < all.size()) {
     if (!emit(all[f->dir_pos - 2], f->dir_pos + 1)) return used == 0 ? err(EINVAL) : static_cast<long>(used);
   }

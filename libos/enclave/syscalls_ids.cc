@@ -16,9 +16,8 @@ namespace {
 using sc::err;
 
 // System call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-constexpr long kSetuid = 105, kSetgid = 106, kSetreuid = 113, kSetregid = 114, kGetgroups = 115,
-               kSetgroups = 116, kSetresuid = 117, kGetresuid = 118, kSetresgid = 119, kGetresgid = 120,
-               kSetfsuid = 122, kSetfsgid = 123;
+constexpr long kSetuid = 105, kSetgid = 106, kSetreuid = 113, kSetregid = 114, kGetgroups = 115, kSetgroups = 116,
+               kSetresuid = 117, kGetresuid = 118, kSetresgid = 119, kGetresgid = 120, kSetfsuid = 122, kSetfsgid = 123;
 constexpr uint32_t kUnchanged = 0xffffffffu;  // (uid_t)-1
 constexpr uint64_t kNgroupsMax = 65536;       // NGROUPS_MAX
 

@@ -17,7 +17,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "libos/enclave/devices.h"
 #include "libos/enclave/encrypted_files.h"
@@ -30,6 +32,7 @@
 #include "libos/enclave/syscalls_sys.h"
 #include "libos/enclave/threads.h"
 #include "libos/manifest/manifest.h"
+#include "libos_t.h"
 
 namespace nsgx::libos {
 namespace {
@@ -245,7 +248,11 @@ std::string current_cwd() { return cwd(); }
 bool trusted_executable(const TrustedCopy& c) {
   const Manifest& m = *g_program.manifest;
   if (c.path == m.entrypoint || c.path == g_program.exe) return true;
-  if (c.size >= 4 && memcmp(c.data, "\x7f" "ELF", 4) == 0) return true;
+  if (c.size >= 4 && memcmp(c.data,
+                            "\x7f"
+                            "ELF",
+                            4) == 0)
+    return true;
   return c.size >= 2 && c.data[0] == '#' && c.data[1] == '!';
 }
 
@@ -286,6 +293,49 @@ long open_device(Device d, uint64_t flags) {
   f.flags = static_cast<uint32_t>(flags & (O_ACCMODE | O_APPEND | O_NONBLOCK));  // O_TRUNC: nothing to cut
   set_fd(fd, f);
   return fd;
+}
+
+// A directory of the host's inside an allowed or encrypted path (or the
+// entry itself): listed inside from the host's names (directory_entries).
+// The host's stat decides it is a directory: untrusted, as the names are.
+bool host_directory(const std::string& path) {
+  if (!g_program.manifest->allowed(path) && encrypted_at(path) == nullptr) return false;
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The host's names in directory `dir` (libos_list_directory_ocall), each
+// record checked: an inode number, a type byte and a name of 1 to 255
+// bytes (NAME_MAX) without '/' ending in its NUL within the answer, never
+// "." or "..", never twice. A listing that breaks these is refused (EIO):
+// the names become paths the program opens.
+long host_names(const std::string& dir, std::vector<DirEntry>& out) {
+  constexpr uint64_t kMaxListing = uint64_t{16} << 20;
+  std::vector<uint8_t> buf;
+  int64_t n = -ERANGE;
+  for (uint64_t cap = uint64_t{64} << 10; n == -ERANGE && cap <= kMaxListing; cap *= 4) {
+    buf.assign(cap, 0);
+    if (libos_list_directory_ocall(&n, dir.c_str(), buf.data(), cap) != SGX_SUCCESS) return refuse("list_directory");
+    if (n > static_cast<int64_t>(cap)) return refuse("list_directory");
+  }
+  if (n < 0) return n == -ERANGE ? err(ENOMEM) : (n >= -4095 ? n : refuse("list_directory"));
+  std::set<std::string> seen;
+  for (uint64_t at = 0; at < static_cast<uint64_t>(n);) {
+    if (static_cast<uint64_t>(n) - at < 8 + 1 + 2) return refuse("list_directory");
+    uint64_t ino;
+    memcpy(&ino, buf.data() + at, 8);
+    const uint8_t type = buf[at + 8];
+    const char* name = reinterpret_cast<const char*>(buf.data() + at + 9);
+    const uint64_t room = static_cast<uint64_t>(n) - at - 9;
+    const size_t len = strnlen(name, room);
+    const std::string_view nv(name, len);
+    if (len == room || len == 0 || len > 255 || nv.find('/') != std::string_view::npos || nv == "." || nv == ".." ||
+        !seen.insert(std::string(nv)).second)
+      return refuse("list_directory");
+    out.push_back(DirEntry{std::string(nv), ino, type});
+    at += 9 + len + 1;
+  }
+  return 0;
 }
 
 long open_resolved(const std::string& path, uint64_t flags, uint64_t mode);
@@ -353,6 +403,15 @@ long open_path(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mode) {
 long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
   if (Device d; device_at(path, d)) return open_device(d, flags);
   if (const int64_t n = descriptor_path(path); n >= 0) return reopen(n, flags, mode);
+  // A directory of the host's inside an allowed or encrypted path
+  // (opendir's O_DIRECTORY): one of the library OS's, listed from the
+  // host's names.
+  if ((flags & O_DIRECTORY) != 0 && (encrypted_at(path) != nullptr || kind_of(path) == Kind::kAllowed)) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return err(errno);
+    if (!S_ISDIR(st.st_mode)) return err(ENOTDIR);
+    return open_directory(path, flags);
+  }
   // Under an encrypted path (encrypted_files.h): a protected file, sealed
   // to the enclave, whatever the host holds there.
   if (const EncryptedPath* e = encrypted_at(path)) {
@@ -386,6 +445,16 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
     if (fd < 0) return err(EMFILE);
     const long h = open_host(path, flags, mode);
     if (h < 0) return h;
+    // A read-only open may be of a directory (gnulib's save_cwd opens "."
+    // without O_DIRECTORY, then fchdirs back to it): one of the library
+    // OS's, as with O_DIRECTORY above.
+    if ((flags & O_ACCMODE) == O_RDONLY && (flags & O_CREAT) == 0) {
+      struct stat st;
+      if (::fstat(static_cast<int>(h), &st) == 0 && S_ISDIR(st.st_mode)) {
+        (void)::close(static_cast<int>(h));
+        return open_directory(path, flags);
+      }
+    }
     set_fd(fd, Fd{FdKind::kHost, static_cast<int>(h), nullptr, 0});
     return fd;
   }
@@ -504,7 +573,13 @@ long sys_unlinkat(int64_t dirfd, uint64_t pathp, uint64_t flags) {
   // Encrypted files: the host file and the version this run kept of it
   // (encrypted_files.h). Trusted files are read-only; directories are
   // synthesised or the manifest's (an encrypted entry).
-  if ((flags & kAtRemovedir) != 0) return trace_refusal("rmdir", path, EACCES);
+  if ((flags & kAtRemovedir) != 0) {
+    // The host's directories inside an allowed or encrypted path (a
+    // directory that still holds protected files is the host's ENOTEMPTY).
+    if (encrypted_at(path) != nullptr || kind_of(path) == Kind::kAllowed)
+      return ::rmdir(path.c_str()) != 0 ? err(errno) : 0;
+    return trace_refusal("rmdir", path, kind_of(path) == Kind::kNone ? ENOENT : EACCES);
+  }
   if (encrypted_at(path) != nullptr) return encrypted_unlink(path);
   switch (kind_of(path)) {
     case Kind::kAllowed:
@@ -574,8 +649,15 @@ long sys_chdir(uint64_t pathp) {
         }
       }
       return fd_at(descriptor_path(path)) == nullptr ? err(ENOENT) : err(ENOTDIR);
+    case Kind::kAllowed: {
+      // A directory inside an allowed path: the host's stat says so.
+      struct stat st;
+      if (::stat(path.c_str(), &st) != 0) return err(errno);
+      if (!S_ISDIR(st.st_mode)) return err(ENOTDIR);
+      set_cwd(path);
+      return 0;
+    }
     case Kind::kTrusted:
-    case Kind::kAllowed:
     case Kind::kDevice:
       return err(ENOTDIR);
     case Kind::kNone:
@@ -587,15 +669,16 @@ long sys_chdir(uint64_t pathp) {
 // A path that exists inside — a directory leading to a trusted or allowed
 // file, or such a file — is EEXIST, which is what a program that makes
 // its file's directory first (fio) accepts. An `sgx.encrypted_files` entry
-// or a path below one is where protected files live: the host makes the
-// directory (names are not protected; a directory holds nothing the
-// enclave trusts), EEXIST if there is one. Anything else EACCES.
-long sys_mkdir(uint64_t pathp, uint64_t mode) {
+// or a path below one is where protected files live, and an allowed path
+// or one below it is the host's: the host makes the directory (names are
+// not protected; a directory holds nothing the enclave trusts), EEXIST if
+// there is one. Anything else EACCES.
+long sys_mkdirat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
   std::string path;
-  if (const long r = resolve(kAtFdcwd, pathp, path); r < 0) return r;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  const bool host = encrypted_at(path) != nullptr || kind_of(path) == Kind::kAllowed;
+  if (host) return ::mkdir(path.c_str(), static_cast<mode_t>(mode & 07777)) == 0 ? 0 : err(errno);
   if (kind_of(path) != Kind::kNone) return err(EEXIST);
-  if (encrypted_at(path) != nullptr)
-    return ::mkdir(path.c_str(), static_cast<mode_t>(mode & 07777)) == 0 ? 0 : err(errno);
   return missing("mkdir", path, EACCES);
 }
 
@@ -756,11 +839,11 @@ namespace nsgx::libos {
 
 long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out) { return resolve(dirfd, pathp, out); }
 
-bool is_directory(const std::string& path) { return kind_of(path) == Kind::kDirectory; }
+bool is_directory(const std::string& path) { return kind_of(path) == Kind::kDirectory || host_directory(path); }
 bool is_descriptor_directory(const std::string& p) { return p == "/dev/fd" || p == "/proc/self/fd"; }
 void directory_stat(const std::string& path, struct stat& st) { dir_stat(path, st); }
 
-std::vector<DirEntry> directory_entries(const std::string& dir) {
+long directory_entries(const std::string& dir, std::vector<DirEntry>& out) {
   std::map<std::string, DirEntry> by_name;
   const size_t from = dir == "/" ? 1 : dir.size() + 1;
   // The first component of `p` below `dir`: a directory if more follow.
@@ -780,10 +863,15 @@ std::vector<DirEntry> directory_entries(const std::string& dir) {
   for (const auto& e : m.encrypted_files) add(e.path, kDtUnknown, dir_ino(e.path));
   for (uint8_t i = 0; i < kDeviceCount; ++i) add(kLibosDevicePaths[i], kDtChr, device_ino(static_cast<Device>(i)));
   for (const auto& o : kOwnNames) add(o.path, o.type, dir_ino(std::string(o.path)));
-  std::vector<DirEntry> out;
+  if (m.allowed(dir) || encrypted_at(dir) != nullptr) {
+    std::vector<DirEntry> host;
+    if (const long r = host_names(dir, host); r < 0) return r;
+    for (auto& e : host) by_name.try_emplace(e.name, std::move(e));
+  }
+  out.clear();
   out.reserve(by_name.size());
   for (auto& [name, e] : by_name) out.push_back(std::move(e));
-  return out;
+  return 0;
 }
 long resolve_string(const std::string& path, std::string& out) { return resolve_in(path, out); }
 

@@ -40,8 +40,10 @@ long sys_openat(int64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode);
 // By path only (AT_EMPTY_PATH with "" is fstat's, syscalls.cc).
 long sys_newfstatat(int64_t dirfd, uint64_t path, uint64_t out, uint64_t flags);
 long sys_faccessat(int64_t dirfd, uint64_t path, uint64_t mode);
-// unlink/unlinkat: allowed files only (the host's); trusted, encrypted
-// and directories EACCES, anything else ENOENT.
+// unlink/unlinkat: allowed files (the host's) and encrypted ones;
+// trusted files and the library OS's directories EACCES, anything else
+// ENOENT. With AT_REMOVEDIR (and rmdir): a directory inside an allowed or
+// encrypted path is the host's rmdir; the others as unlink's.
 long sys_unlinkat(int64_t dirfd, uint64_t path, uint64_t flags);
 // rename, renameat, renameat2 (RENAME_NOREPLACE; RENAME_EXCHANGE and
 // RENAME_WHITEOUT EINVAL, as on a file system without them): an allowed
@@ -56,7 +58,10 @@ long sys_getcwd(uint64_t buf, uint64_t size);
 // else ENOENT. The host's working directory does not change (every path
 // reaches the host absolute).
 long sys_chdir(uint64_t path);
-long sys_mkdir(uint64_t path, uint64_t mode);
+// mkdir/mkdirat: a directory inside an allowed or encrypted path is the
+// host's mkdir (the manifest's files and the library OS's directories:
+// EEXIST; anything else EACCES).
+long sys_mkdirat(int64_t dirfd, uint64_t path, uint64_t mode);
 long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
 // utimensat (and futimens: a null path, the descriptor itself): an
 // allowed or encrypted file's times are the host's, set by the host's
@@ -77,14 +82,20 @@ long sys_xattr_fd(int64_t fd);
 // each once, without "." and ".." (the open descriptors of /dev/fd and
 // /proc/self/fd are syscalls_dir.cc's to list). d_type is Linux's DT_* (DT_UNKNOWN for allowed and
 // encrypted paths: the host's, not asked); d_ino what stat answers for the
-// library OS's own files.
+// library OS's own files. A directory inside an allowed or encrypted path
+// (or the entry itself) adds the host's names there, each checked
+// (libos_list_directory_ocall): untrusted, as those paths' contents are —
+// for an encrypted directory the host can hide a protected file or list a
+// name that does not open, never make one open that the enclave did not
+// write. 0, or EIO when the host's listing breaks the rules, or its errno.
 struct DirEntry {
   std::string name;
   uint64_t ino = 0;
   uint8_t type = 0;
 };
-std::vector<DirEntry> directory_entries(const std::string& dir);
-// Whether `path` (absolute, normal) is a directory inside; its stat.
+long directory_entries(const std::string& dir, std::vector<DirEntry>& out);
+// Whether `path` (absolute, normal) is a directory inside — the library
+// OS's, or the host's inside an allowed or encrypted path; its stat.
 bool is_directory(const std::string& path);
 // /dev/fd or /proc/self/fd, whose entries are the open descriptors.
 bool is_descriptor_directory(const std::string& path);

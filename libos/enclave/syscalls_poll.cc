@@ -417,8 +417,8 @@ long sys_epoll_ctl(int64_t epfd, uint64_t op, int64_t fd, uint64_t event) {
 }
 
 // epoll_wait, epoll_pwait and epoll_pwait2 (`timeout` a struct timespec).
-long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout, bool timespec,
-                    uint64_t sigmask, uint64_t sigsize) {
+long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout, bool timespec, uint64_t sigmask,
+                    uint64_t sigsize) {
   const Fd* ep = fd_at(epfd);
   if (ep == nullptr) return fail(EBADF);
   if (ep->kind != FdKind::kStream || ep->stream != StreamKind::kEpoll) return fail(EINVAL);
@@ -434,7 +434,8 @@ long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t ti
   // and the wait's own reference keeps it (and its host descriptor) alive
   // should the program close the descriptor meanwhile (threads, later).
   ++s->refs;
-  const long r = masked_wait(sigmask, sigsize, ms, false, [&](int wait_ms) { return host_epoll_wait(s->host, got, max, wait_ms); });
+  const long r = masked_wait(sigmask, sigsize, ms, false,
+                             [&](int wait_ms) { return host_epoll_wait(s->host, got, max, wait_ms); });
   const long out = r <= 0 ? r : deliver(*s, got, r, events);  // r <= max: checked
   unref(s);
   return out;

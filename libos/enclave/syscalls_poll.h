@@ -27,13 +27,12 @@ void epoll_share(Fd& copy);
 // restarted after a handler (signal(7)).
 long sys_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ms);
 long sys_ppoll(uint64_t fds, uint64_t nfds, uint64_t timeout, uint64_t sigmask, uint64_t sigsize);
-long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t timeout, bool timespec,
-                uint64_t sigarg);
+long sys_select(uint64_t nfds, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t timeout, bool timespec, uint64_t sigarg);
 long sys_epoll_create1(uint64_t flags);
 long sys_epoll_ctl(int64_t epfd, uint64_t op, int64_t fd, uint64_t event);
 // `timeout` in ms, or (`timespec`: epoll_pwait2) the address of a struct
 // timespec, none if 0.
-long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout, bool timespec,
-                    uint64_t sigmask, uint64_t sigsize);
+long sys_epoll_wait(int64_t epfd, uint64_t events, int64_t maxevents, int64_t timeout, bool timespec, uint64_t sigmask,
+                    uint64_t sigsize);
 
 }  // namespace nsgx::libos

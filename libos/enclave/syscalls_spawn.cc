@@ -311,17 +311,32 @@ bool running_locked(int32_t want) {
 // One wait in the host for `want` (as waitpid's pid): the child that ended (its
 // slot freed) with its status, 0 if `nohang` and none has, or -errno
 // (EIO: the host's answer is not a running child's).
+// A wait for any child (-1, 0, -pgid) may reap one of the host's own
+// processes — on isolated, a private monitor whose host image re-exec'd
+// (a fork child's placement retry) ended as a zombie child of the next
+// image — whose pid is no child of ours: that answer is passed over and
+// the host asked again, a bounded number of times (then EIO).
+constexpr int kForeignReaps = 16;
+
 long host_wait(int32_t want, bool nohang, int32_t& status) {
-  int32_t st = 0;
-  int64_t r = 0;
-  if (libos_wait_ocall(&r, want, nohang ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
-  if (r == 0 && nohang) return 0;
-  if (r < 0) return r >= -4095 ? r : err(EIO);
-  SpinGuard g(g_children_lock);
-  if (!host_answer_ok_locked(r, st, want)) return err(EIO);
-  *child_of(static_cast<int32_t>(r)) = Child{};
-  status = st;
-  return r;
+  for (int foreign = 0;; ++foreign) {
+    int32_t st = 0;
+    int64_t r = 0;
+    if (libos_wait_ocall(&r, want, nohang ? 1 : 0, &st) != SGX_SUCCESS) return err(EIO);
+    if (r == 0 && nohang) return 0;
+    if (r < 0) return r >= -4095 ? r : err(EIO);
+    SpinGuard g(g_children_lock);
+    if (want <= 0 && foreign < kForeignReaps && r < kPidLimit && child_of(static_cast<int32_t>(r)) == nullptr) {
+      if (g_program.trace)
+        say("nsgx libos: wait: the host reaped pid " + std::to_string(r) +
+            ", not a child of the program: asked again\n");
+      continue;
+    }
+    if (!host_answer_ok_locked(r, st, want)) return err(EIO);
+    *child_of(static_cast<int32_t>(r)) = Child{};
+    status = st;
+    return r;
+  }
 }
 
 long wait_common(int64_t pid, uint64_t options, int32_t& out_pid, int32_t& out_status) {

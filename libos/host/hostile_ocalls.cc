@@ -26,6 +26,7 @@
 //                  300 ms (a slow host, not a lie: the kick of a signal
 //                  posted inside then lands before the host's wait and is
 //                  lost, libos/enclave/syscalls_poll.cc's slices)
+//   list-slash     a directory listing adds a name with a '/' ("../x")
 //   poll-count     a poll answers one entry more than asked
 //   poll-revents   a poll answers every revents bit set
 //   signal-forge   at every clock OCALL, the signal word asks for every
@@ -56,6 +57,7 @@ struct libos_epoll_event;
 struct libos_pollfd;
 int64_t __real_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms);
 int64_t __real_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms);
+int64_t __real_libos_list_directory_ocall(const char* path, uint8_t* buf, uint64_t cap);
 
 namespace {
 bool fault(const char* name) {
@@ -181,5 +183,15 @@ int64_t __wrap_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms)
     for (size_t i = 0; i < n; ++i) std::memset(reinterpret_cast<char*>(fds) + i * 8 + 6, 0xff, 2);  // revents
   if (r >= 0 && fault("poll-count")) return static_cast<int64_t>(n) + 1;
   return r;
+}
+
+int64_t __wrap_libos_list_directory_ocall(const char* path, uint8_t* buf, uint64_t cap) {
+  const int64_t r = __real_libos_list_directory_ocall(path, buf, cap);
+  constexpr char kLie[] = "../x";
+  if (r < 0 || !fault("list-slash") || cap - static_cast<uint64_t>(r) < 9 + sizeof kLie) return r;
+  told("list-slash");
+  std::memset(buf + r, 0, 9);
+  std::memcpy(buf + r + 9, kLie, sizeof kLie);
+  return r + 9 + static_cast<int64_t>(sizeof kLie);
 }
 }

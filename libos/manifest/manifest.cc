@@ -68,6 +68,9 @@ Status check_sorted(const Manifest& m) {
       return Error("allowed file " + m.allowed_files[i] + " twice");
     if (m.trusted(m.allowed_files[i]) != nullptr)
       return Error(m.allowed_files[i] + " is both a trusted and an allowed file");
+    for (std::size_t j = 0; j < i; ++j)
+      if (path_within(m.allowed_files[i], m.allowed_files[j]))
+        return Error("allowed file " + m.allowed_files[i] + " lies below allowed " + m.allowed_files[j]);
   }
   for (std::size_t i = 0; i < m.encrypted_files.size(); ++i) {
     const EncryptedPath& e = m.encrypted_files[i];
@@ -87,12 +90,21 @@ Status check_sorted(const Manifest& m) {
       return Error("trusted file " + f.path + " lies in encrypted " + e->path);
   for (const auto& f : m.allowed_files)
     if (const EncryptedPath* e = m.encrypted(f)) return Error("allowed file " + f + " lies in encrypted " + e->path);
+  // An allowed directory passes everything below it through: no trusted
+  // or encrypted path lies there (each path has one meaning).
+  for (const auto& a : m.allowed_files) {
+    for (const auto& f : m.trusted_files)
+      if (path_within(f.path, a)) return Error("trusted file " + f.path + " lies in allowed " + a);
+    for (const auto& e : m.encrypted_files)
+      if (path_within(e.path, a)) return Error("encrypted path " + e.path + " lies in allowed " + a);
+  }
   for (const std::string_view l : kLibosLinkPaths) {
     const auto below = [&](std::string_view p) { return path_within(p, l); };
     for (const auto& f : m.trusted_files)
       if (below(f.path)) return Error(f.path + " is a trusted file, but the library OS answers " + std::string(l) + " itself");
     for (const auto& f : m.allowed_files)
-      if (below(f)) return Error(f + " is an allowed file, but the library OS answers " + std::string(l) + " itself");
+      if (below(f) || path_within(l, f))
+        return Error(f + " is an allowed file, but the library OS answers " + std::string(l) + " itself");
     for (const auto& e : m.encrypted_files)
       if (below(e.path) || m.encrypted(l) != nullptr)
         return Error(e.path + " is an encrypted path, but the library OS answers " + std::string(l) + " itself");
@@ -149,8 +161,9 @@ const TrustedFile* Manifest::trusted(std::string_view path) const {
 }
 
 bool Manifest::allowed(std::string_view path) const {
-  return std::binary_search(allowed_files.begin(), allowed_files.end(), path,
-                            [](std::string_view a, std::string_view b) { return a < b; });
+  // Allowed paths never nest (check_sorted): a linear look, as encrypted's.
+  return std::any_of(allowed_files.begin(), allowed_files.end(),
+                     [&](const std::string& a) { return path_within(path, a); });
 }
 
 bool path_within(std::string_view p, std::string_view dir) {

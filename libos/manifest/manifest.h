@@ -35,7 +35,10 @@
 // no trailing '/', no control character; a path is never both trusted and
 // allowed. An encrypted path names a file or a directory (every path below
 // it): no encrypted path lies below another, and no trusted or allowed
-// path is an encrypted one or below one. The library OS's own devices
+// path is an encrypted one or below one. An allowed path names a file or a
+// directory too (every path below it passes through, since 2026-12-07):
+// no allowed path lies below another, and no trusted or encrypted path
+// lies in one. The library OS's own devices
 // (kLibosDevicePaths) and descriptor links (kLibosLinkPaths, and what lies
 // below them) are none of the three.
 #pragma once

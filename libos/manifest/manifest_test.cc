@@ -299,6 +299,27 @@ TEST(Manifest, DevicesAreTheLibraryOSs) {
       manifest_from_toml(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/dev/tty"), "t.toml"));
 }
 
+// An allowed path names a file or a directory: everything below it
+// passes through; nothing trusted or encrypted lies there.
+TEST(Manifest, AllowedDirectories) {
+  const std::string toml = hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/srv/data");
+  auto m = manifest_from_toml(toml, "a.toml");
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_TRUE(m->allowed("/srv/data"));
+  EXPECT_TRUE(m->allowed("/srv/data/a/b.txt"));
+  EXPECT_FALSE(m->allowed("/srv/database"));
+  EXPECT_FALSE(m->allowed("/srv"));
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/etc"),
+                    "trusted file /etc/data lies in allowed /etc");
+  expect_toml_error(toml + "sgx.encrypted_files = [ { uri = \"file:/srv/data/sealed\" } ]\n",
+                    "encrypted path /srv/data/sealed lies in allowed /srv/data");
+  expect_toml_error(
+      hello_toml("").replace(hello_toml("").find("\"file:/tmp/out.txt\""), 19, "\"file:/srv\", \"file:/srv/data\""),
+      "allowed file /srv/data lies below allowed /srv");
+  expect_toml_error(hello_toml("").replace(hello_toml("").find("/tmp/out.txt"), 12, "/dev"),
+                    "/dev is an allowed file, but the library OS answers /dev/stdin itself");
+}
+
 TEST(Manifest, EncryptedFilesRefusals) {
   expect_toml_error(encrypted_toml("\"file:/data\""), "needs uri");
   expect_toml_error(encrypted_toml("{ key_name = \"_sgx_mrenclave\" }"), "needs uri");

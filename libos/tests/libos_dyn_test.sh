@@ -215,6 +215,75 @@ check_status "make -j2 (native)" "$native" 0
 tail -1 make.native.raw | grep -qx "all done" || fail "make's native run: $(cat make.native.raw)"
 same make
 
+# 5c. A bash script of Debian's everyday programs over an allowed
+# directory (a directory in sgx.allowed_files: everything below it passes
+# through; its listing is the host's names, each checked): text tools,
+# awk (a link to mawk: both listed), tar and gzip writing there, cp, mv,
+# rm, mkdir, rmdir, ls and find
+# listing it (find saves its working directory by opening "." without
+# O_DIRECTORY), an encrypted directory listed the same way (its
+# protected files, a subdirectory made and removed), xargs forking echo (on isolated a fork child's host
+# reaped a zombie monitor of its own: wait answered EIO), a background
+# job, a trap, perl. The same output as natively.
+mkdir -p "$W/shdata" "$W/shenc"
+seq 1 5000 > "$W/shdata/nums.txt"
+printf 'b\na\nc\n' > "$W/shdata/l.txt"
+cat > job.sh <<'JOB'
+set -u
+cd "$1" || exit 9
+sort -r l.txt | head -2
+awk '{s+=$1} END {print "sum", s}' nums.txt
+sed -n '10,12p' nums.txt | tr '\n' ' '; echo
+tar cf t.tar l.txt nums.txt && tar tf t.tar && rm t.tar
+gzip -c nums.txt > n.gz && gzip -dc n.gz | tail -1 && rm n.gz
+cp l.txt l2.txt && mv l2.txt l3.txt && ls && rm l3.txt
+mkdir d1 && echo x > d1/f && ls d1 && cd d1 && pwd | sed "s|$1|DIR|" && cd .. && rm d1/f && rmdir d1
+find . -name '*.txt' | sort
+seq 3 | xargs -n1 echo x
+( sleep 0.1; echo sub ) & wait
+trap 'echo trapped' USR1; kill -USR1 $$
+perl -e 'print "perl ", 1+1, "\n"'
+ls
+cd "$2" && echo secret > s.txt && mkdir sub && echo y > sub/y && ls && ls sub && cat s.txt sub/y && rm sub/y &&
+  rmdir sub && ls
+JOB
+progs=""
+for p in bash sort head tail awk sed tr tar gzip cp mv ls rm mkdir rmdir pwd find xargs echo sleep perl seq cat; do
+  progs="$progs { uri = \"file:/usr/bin/$p\" },"
+done
+cat > sh.toml <<TOML
+libos.entrypoint = "/usr/bin/bash"
+loader.env.PATH = "/usr/bin"
+loader.env.LANG = "C"
+sgx.enclave_size = "1G"
+sgx.max_threads = 8
+sgx.trusted_files = [ $progs { uri = "file:$(readlink -f /usr/bin/awk)" }, { uri = "file:$W/job.sh" } ]
+sgx.allowed_files = [ "file:$W/shdata" ]
+sgx.encrypted_files = [ { uri = "file:$W/shenc", key_name = "_sgx_mrenclave" } ]
+TOML
+build sh.toml "$W/sh-enclave"
+env -i PATH=/usr/bin LANG=C /usr/bin/bash job.sh "$W/shdata" "$W/shenc" > sh.native.out 2> sh.native.err; native=$?
+grep -qx secret "$W/shenc/s.txt" || fail "the bash job's native s.txt"
+rm -f "$W/shenc/s.txt"
+"$NSGX" run --enclave "$W/sh-enclave" -- /usr/bin/bash "$W/job.sh" "$W/shdata" "$W/shenc" > sh.inside.out \
+  2> sh.inside.err < /dev/null; inside=$?
+# The encrypted directory listed its protected files (from the host's
+# names), and what the host holds there is ciphertext.
+[ -s "$W/shenc/s.txt" ] && ! grep -q secret "$W/shenc/s.txt" || fail "s.txt in the encrypted directory is not sealed"
+check_status "bash job" "$inside" "$native"
+check_status "bash job (native)" "$native" 0
+grep -qx "perl 2" sh.native.out || fail "the bash job's native run: $(cat sh.native.out)"
+same sh
+# A host whose listing adds a name with a '/' ("../x"): refused (EIO), so
+# ls reports the directory unreadable rather than a path outside it.
+rm -f list.log
+out=$(NSGX_LIBOS_HOST=$HOSTILE NSGX_LIBOS_FAULT=list-slash NSGX_LIBOS_FAULT_LOG="$W/list.log" \
+  "$NSGX" run --enclave "$W/sh-enclave" -- /usr/bin/bash -c "ls $W/shdata" < /dev/null 2> list.err); st=$?
+check_status "ls of a lying listing" "$st" 2
+[ -z "$out" ] || fail "ls listed a lying host's names: $out"
+grep -q "reading directory.*Input/output error" list.err || { cat list.err; fail "ls of a lying listing: no EIO"; }
+grep -q '^list-slash$' list.log 2>/dev/null || fail "list-slash: the host never lied"
+
 # 6. A changed library is refused: libc copied to a directory of its own
 # (LD_LIBRARY_PATH in loader.env; `nsgx libos build` resolves libc there,
 # as ld.so will inside), one byte flipped after signing.

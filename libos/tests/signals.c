@@ -31,6 +31,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -40,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
@@ -589,7 +589,8 @@ static int pwait_test(const char* self) {
   setitimer(ITIMER_REAL, &it, NULL);
   r = epoll_wait(ep, &ev, 1, -1);
   setitimer(ITIMER_REAL, &off, NULL);
-  printf("epoll_wait across SIGALRM (SA_RESTART): %s, handled: %s\n", answer(r), pwait_hits[SIGALRM] > 0 ? "yes" : "no");
+  printf("epoll_wait across SIGALRM (SA_RESTART): %s, handled: %s\n", answer(r),
+         pwait_hits[SIGALRM] > 0 ? "yes" : "no");
   return 0;
 }
 

@@ -125,6 +125,12 @@ enum : long {
   kMkdir = 83,
   kRmdir = 84,
   kCreat = 85,
+  kSymlink = 88,
+  kChmod = 90,
+  kFchmod = 91,
+  kChown = 92,
+  kFchown = 93,
+  kLchown = 94,
   kGetpriority = 140,
   kSetpriority = 141,
   kFadvise64 = 221,
@@ -180,10 +186,13 @@ enum : long {
   kOpenat = 257,
   kNewfstatat = 262,
   kMkdirat = 258,
+  kFchownat = 260,
   kUnlinkat = 263,
   kRenameat = 264,
   kReadlinkat = 267,
   kUtimensat = 280,
+  kSymlinkat = 266,
+  kFchmodat = 268,
   kFaccessat = 269,
   kPselect6 = 270,
   kPpoll = 271,
@@ -723,6 +732,24 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_mkdirat(kAtFdcwd, a0, a1);
     case kMkdirat:
       return sys_mkdirat(static_cast<int64_t>(a0), a1, a2);
+    case kSymlink:
+      return sys_symlinkat(a0, kAtFdcwd, a1);
+    case kSymlinkat:
+      return sys_symlinkat(a0, static_cast<int64_t>(a1), a2);
+    case kChmod:
+      return sys_fchmodat(kAtFdcwd, a0, a1);
+    case kFchmod:
+      return sys_fchmod(static_cast<int64_t>(a0), a1);
+    case kFchmodat:
+      return sys_fchmodat(static_cast<int64_t>(a0), a1, a2);
+    case kChown:
+      return sys_fchownat(kAtFdcwd, a0, a1, a2, 0);
+    case kLchown:
+      return sys_fchownat(kAtFdcwd, a0, a1, a2, static_cast<uint64_t>(kAtSymlinkNofollow));
+    case kFchown:
+      return sys_fchownat(static_cast<int64_t>(a0), 0, a1, a2, 0);
+    case kFchownat:
+      return sys_fchownat(static_cast<int64_t>(a0), a1, a2, a3, a4);
     case kShmget:
       return sys_shmget(static_cast<int64_t>(a0), a1, a2);
     case kShmat:

@@ -742,18 +742,64 @@ namespace {
 // The host's path for a descriptor's file, for the calls the host answers
 // by path: its own /proc/self/fd link for a host-backed one, the path of
 // a protected file; false (EACCES) for what lives inside.
-long host_path_of(const Fd& f, std::string& out) {
+// The host's path of a descriptor's file, for a change of its attributes
+// (times, mode): a host-backed descriptor's own /proc/self/fd link, a
+// protected file's path, a host directory's (inside an allowed or
+// encrypted path); `own` for the library OS's own (trusted copies,
+// devices, its directories: read-only, no attributes kept).
+long host_path_of(const Fd& f, int own, std::string& out) {
   switch (f.kind) {
     case FdKind::kHostStdio:
     case FdKind::kHost:
     case FdKind::kStream:
-      if (f.stream == StreamKind::kEpoll && f.kind == FdKind::kStream) return err(EACCES);
+      if (f.stream == StreamKind::kEpoll && f.kind == FdKind::kStream) return err(own);
       out = "/proc/self/fd/" + std::to_string(f.host);
       return 0;
     case FdKind::kEncrypted:
       return encrypted_path_of(f.enc, out) ? 0 : err(ENOENT);
+    case FdKind::kDirectory:
+      if (f.dir == nullptr || !host_directory(*f.dir)) return err(own);
+      out = *f.dir;
+      return 0;
     default:
-      return err(EACCES);  // trusted copies, devices, directories: read-only, no times kept
+      return err(own);
+  }
+}
+
+// The host's path for an attribute change (utimensat, fchmodat,
+// fchownat): by descriptor (`pathp` 0, or "" with `empty_path`) or by
+// path — a protected file's, an allowed one's, a descriptor link's file;
+// the library OS's own `own`, a path nothing covers ENOENT (logged).
+long attr_target(int64_t dirfd, uint64_t pathp, bool empty_path, const char* what, int own, std::string& host) {
+  std::string given;
+  if (pathp != 0 && !sc::user_string(pathp, given)) return err(EFAULT);
+  if (pathp == 0 && static_cast<int>(dirfd) == kAtFdcwd) return err(EFAULT);
+  if (pathp == 0 || (given.empty() && empty_path)) {
+    SpinGuard g(g_fd_lock);  // the entry's protected file or host descriptor, read as one
+    const Fd* f = fd_at(dirfd);
+    if (f == nullptr) return err(EBADF);
+    return host_path_of(*f, own, host);
+  }
+  std::string path;
+  if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
+  if (encrypted_at(path) != nullptr) {
+    host = path;
+    return 0;
+  }
+  switch (kind_of(path)) {
+    case Kind::kAllowed:
+      host = path;
+      return 0;
+    case Kind::kDescriptor: {
+      SpinGuard g(g_fd_lock);
+      const Fd* f = fd_at(descriptor_path(path));
+      if (f == nullptr) return err(ENOENT);
+      return host_path_of(*f, own, host);
+    }
+    case Kind::kNone:
+      return missing(what, path, ENOENT);
+    default:
+      return err(own);
   }
 }
 
@@ -776,38 +822,7 @@ long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags
   }
   if (t[0].nsec == kUtimeOmit && t[1].nsec == kUtimeOmit) return 0;  // Linux: nothing looked up
   std::string host;
-  std::string given;
-  if (pathp != 0 && !sc::user_string(pathp, given)) return err(EFAULT);
-  if (pathp == 0 && static_cast<int>(dirfd) == kAtFdcwd) return err(EFAULT);
-  if (pathp == 0 || (given.empty() && (flags & kAtEmptyPath) != 0)) {
-    SpinGuard g(g_fd_lock);  // the entry's protected file or host descriptor, read as one
-    const Fd* f = fd_at(dirfd);
-    if (f == nullptr) return err(EBADF);
-    if (const long r = host_path_of(*f, host); r < 0) return r;
-  } else {
-    std::string path;
-    if (const long r = resolve(dirfd, pathp, path); r < 0) return r;
-    if (encrypted_at(path) != nullptr) {
-      host = path;
-    } else {
-      switch (kind_of(path)) {
-        case Kind::kAllowed:
-          host = path;
-          break;
-        case Kind::kDescriptor: {
-          SpinGuard g(g_fd_lock);
-          const Fd* f = fd_at(descriptor_path(path));
-          if (f == nullptr) return err(ENOENT);
-          if (const long r = host_path_of(*f, host); r < 0) return r;
-          break;
-        }
-        case Kind::kNone:
-          return missing("utimensat", path, ENOENT);
-        default:
-          return err(EACCES);
-      }
-    }
-  }
+  if (const long r = attr_target(dirfd, pathp, (flags & kAtEmptyPath) != 0, "utimensat", EACCES, host); r < 0) return r;
   if (t[0].nsec == kUtimeNow && t[1].nsec == kUtimeNow) return ::utime(host.c_str(), nullptr) == 0 ? 0 : err(errno);
   // Whole seconds (the host's utime): now from the clock, an omitted one
   // kept from the host's stat.
@@ -822,6 +837,55 @@ long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags
   b.actime = static_cast<time_t>(pick(t[0], omit ? st.st_atime : 0));
   b.modtime = static_cast<time_t>(pick(t[1], omit ? st.st_mtime : 0));
   return ::utime(host.c_str(), &b) == 0 ? 0 : err(errno);
+}
+
+long sys_fchmodat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
+  std::string host;
+  if (const long r = attr_target(dirfd, pathp, false, "chmod", EROFS, host); r < 0) return r;
+  int64_t r = -1;
+  if (libos_chmod_ocall(&r, host.c_str(), static_cast<uint32_t>(mode & 07777)) != SGX_SUCCESS) return err(EIO);
+  return r == 0 ? 0 : (r < 0 && r >= -4095 ? r : refuse("chmod"));
+}
+
+long sys_fchmod(int64_t fd, uint64_t mode) { return sys_fchmodat(fd, 0, mode); }
+
+long sys_fchownat(int64_t dirfd, uint64_t pathp, uint64_t uid, uint64_t gid, uint64_t flags) {
+  constexpr uint64_t kAtEmptyPath = 0x1000;
+  if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) != 0) return err(EINVAL);
+  std::string host;
+  // The file must exist (ENOENT, EBADF as Linux's); the library OS's own
+  // are root's already.
+  if (const long r = attr_target(dirfd, pathp, (flags & kAtEmptyPath) != 0, "chown", EROFS, host);
+      r < 0 && r != err(EROFS))
+    return r;
+  for (const uint64_t id : {uid, gid}) {
+    const auto v = static_cast<uint32_t>(id);
+    if (v == 0 || v == 0xffffffffu) continue;
+    if (g_program.trace) say("nsgx libos: chown to id " + std::to_string(v) + ": EPERM (one user inside, root)\n");
+    return err(EPERM);
+  }
+  return 0;
+}
+
+long sys_symlinkat(uint64_t targetp, int64_t dirfd, uint64_t linkp) {
+  std::string target;
+  if (!sc::user_string(targetp, target)) return err(EFAULT);
+  if (target.empty()) return err(ENOENT);
+  std::string path;
+  if (const long r = resolve(dirfd, linkp, path); r < 0) return r;
+  // No links among protected files: the host would choose what one names.
+  if (encrypted_at(path) != nullptr) return trace_refusal("symlink", path, EPERM);
+  switch (kind_of(path)) {
+    case Kind::kAllowed: {
+      int64_t r = -1;
+      if (libos_symlink_ocall(&r, target.c_str(), path.c_str()) != SGX_SUCCESS) return err(EIO);
+      return r == 0 ? 0 : (r < 0 && r >= -4095 ? r : refuse("symlink"));
+    }
+    case Kind::kNone:
+      return trace_refusal("symlink", path, EACCES);
+    default:
+      return err(EEXIST);
+  }
 }
 
 long sys_xattr_path(uint64_t pathp) {

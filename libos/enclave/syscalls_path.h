@@ -69,6 +69,19 @@ long sys_readlinkat(int64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
 // device or a directory inside EACCES (read-only, nothing kept); a
 // descriptor's link acts on the descriptor.
 long sys_utimensat(int64_t dirfd, uint64_t path, uint64_t times, uint64_t flags);
+// chmod, fchmod, fchmodat: an allowed or encrypted file's (or a host
+// directory's there) mode is the host's chmod — a protected file's mode
+// is not protected, as its times are not; the library OS's own EROFS.
+long sys_fchmodat(int64_t dirfd, uint64_t path, uint64_t mode);
+long sys_fchmod(int64_t fd, uint64_t mode);
+// chown, fchown, lchown, fchownat: one user inside, root
+// (syscalls_ids.h): to ids 0 or -1 of a file that exists, 0 (changing
+// nothing); any other EPERM.
+long sys_fchownat(int64_t dirfd, uint64_t path, uint64_t uid, uint64_t gid, uint64_t flags);
+// symlink, symlinkat: inside an allowed path the host's symlink (its
+// target any string, as Linux's); in an encrypted path EPERM (no links
+// among protected files); a path that exists inside EEXIST; else EACCES.
+long sys_symlinkat(uint64_t target, int64_t dirfd, uint64_t link);
 // The extended-attribute calls (get/set/list/remove, by path or
 // descriptor): no file inside has any and none can be set — Linux's
 // answer for a file system without them, EOPNOTSUPP, which ls and cp take

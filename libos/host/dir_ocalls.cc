@@ -1,7 +1,10 @@
-// The host's directory listings (libos.edl, libos_list_directory_ocall):
-// what the enclave lists inside an allowed or encrypted path. Untrusted,
-// as every host answer: the enclave checks each record.
+// The host's side of the library OS's path calls that the POSIX layer
+// does not have (libos.edl): directory listings — what the enclave lists
+// inside an allowed or encrypted path —, chmod and symlink by path.
+// Untrusted, as every host answer: the enclave checks each record.
 #include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -31,4 +34,12 @@ extern "C" int64_t libos_list_directory_ocall(const char* path, uint8_t* buf, ui
   if (answer == 0) answer = errno != 0 ? -errno : static_cast<int64_t>(used);
   closedir(d);
   return answer;
+}
+
+extern "C" int64_t libos_chmod_ocall(const char* path, uint32_t mode) {
+  return chmod(path, static_cast<mode_t>(mode)) == 0 ? 0 : -errno;
+}
+
+extern "C" int64_t libos_symlink_ocall(const char* target, const char* path) {
+  return symlink(target, path) == 0 ? 0 : -errno;
 }

@@ -219,15 +219,19 @@ same make
 # directory (a directory in sgx.allowed_files: everything below it passes
 # through; its listing is the host's names, each checked): text tools,
 # awk (a link to mawk: both listed), tar and gzip writing there, cp, mv,
-# rm, mkdir, rmdir, ls and find
-# listing it (find saves its working directory by opening "." without
-# O_DIRECTORY), an encrypted directory listed the same way (its
-# protected files, a subdirectory made and removed), xargs forking echo (on isolated a fork child's host
-# reaped a zombie monitor of its own: wait answered EIO), a background
-# job, a trap, perl. The same output as natively.
+# rm, mkdir, rmdir, ls and find listing it (find saves its working
+# directory by opening "." without O_DIRECTORY); tar extracting (fchown
+# to root, fchmod, utimensat), chmod, touch, cp -a, ln -s (chmod, chown
+# and symlink were ENOSYS); an encrypted directory listed the same way
+# (its protected files, a subdirectory made and removed); xargs forking
+# echo (on isolated a fork child's host reaped a zombie monitor of its
+# own: wait answered EIO); a background job, a trap, perl. The same
+# output as natively.
 mkdir -p "$W/shdata" "$W/shenc"
 seq 1 5000 > "$W/shdata/nums.txt"
 printf 'b\na\nc\n' > "$W/shdata/l.txt"
+mkdir -p "$W/tarsrc/dd" && echo hello > "$W/tarsrc/dd/h.txt" && chmod 640 "$W/tarsrc/dd/h.txt"
+tar cf "$W/shdata/src.tar" --owner=0 --group=0 --numeric-owner -C "$W/tarsrc" .
 cat > job.sh <<'JOB'
 set -u
 cd "$1" || exit 9
@@ -239,6 +243,9 @@ gzip -c nums.txt > n.gz && gzip -dc n.gz | tail -1 && rm n.gz
 cp l.txt l2.txt && mv l2.txt l3.txt && ls && rm l3.txt
 mkdir d1 && echo x > d1/f && ls d1 && cd d1 && pwd | sed "s|$1|DIR|" && cd .. && rm d1/f && rmdir d1
 find . -name '*.txt' | sort
+mkdir x && tar xf src.tar -C x && cat x/dd/h.txt && stat -c %a x/dd/h.txt
+chmod 600 x/dd/h.txt && touch -d @100000 x/dd/h.txt && stat -c '%a %Y' x/dd/h.txt
+cp -a x y && ls y/dd && stat -c '%a %Y' y/dd/h.txt && ln -s dd/h.txt y/lnk && cat y/lnk && rm -r x y
 seq 3 | xargs -n1 echo x
 ( sleep 0.1; echo sub ) & wait
 trap 'echo trapped' USR1; kill -USR1 $$
@@ -248,7 +255,7 @@ cd "$2" && echo secret > s.txt && mkdir sub && echo y > sub/y && ls && ls sub &&
   rmdir sub && ls
 JOB
 progs=""
-for p in bash sort head tail awk sed tr tar gzip cp mv ls rm mkdir rmdir pwd find xargs echo sleep perl seq cat; do
+for p in bash sort head tail awk sed tr tar gzip cp mv ls rm mkdir rmdir pwd find xargs echo sleep perl seq cat stat chmod touch ln; do
   progs="$progs { uri = \"file:/usr/bin/$p\" },"
 done
 cat > sh.toml <<TOML

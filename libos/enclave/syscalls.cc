@@ -131,6 +131,8 @@ enum : long {
   kChown = 92,
   kFchown = 93,
   kLchown = 94,
+  kStatfs = 137,
+  kFstatfs = 138,
   kGetpriority = 140,
   kSetpriority = 141,
   kFadvise64 = 221,
@@ -732,6 +734,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_mkdirat(kAtFdcwd, a0, a1);
     case kMkdirat:
       return sys_mkdirat(static_cast<int64_t>(a0), a1, a2);
+    case kStatfs:
+      return sys_statfs(kAtFdcwd, a0, a1);
+    case kFstatfs:
+      return sys_statfs(static_cast<int64_t>(a0), 0, a1);
     case kSymlink:
       return sys_symlinkat(a0, kAtFdcwd, a1);
     case kSymlinkat:
@@ -747,7 +753,7 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kLchown:
       return sys_fchownat(kAtFdcwd, a0, a1, a2, static_cast<uint64_t>(kAtSymlinkNofollow));
     case kFchown:
-      return sys_fchownat(static_cast<int64_t>(a0), 0, a1, a2, 0);
+      return sys_fchown(static_cast<int64_t>(a0), a1, a2);
     case kFchownat:
       return sys_fchownat(static_cast<int64_t>(a0), a1, a2, a3, a4);
     case kShmget:

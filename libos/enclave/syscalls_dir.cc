@@ -117,6 +117,18 @@ long sys_getdents64(int64_t fd, uint64_t buf, uint64_t count) {
     }
     return static_cast<long>(used);
   }
+  if (host_listed(path)) {
+    // Position 2: the host's start; above it, the host's cookie.
+    for (;;) {
+      std::vector<HostDirEntry> got;
+      const long r = host_list(path, f->dir_pos == kFirstHostCookie ? 0 : f->dir_pos, count - used, got);
+      if (r == err(ERANGE)) return used == 0 ? err(EINVAL) : static_cast<long>(used);
+      if (r < 0) return used == 0 ? r : static_cast<long>(used);
+      if (got.empty()) return static_cast<long>(used);  // the end
+      for (const HostDirEntry& h : got)
+        if (!emit(h.e, h.next)) return used == 0 ? err(EINVAL) : static_cast<long>(used);
+    }
+  }
   std::vector<DirEntry> all;
   if (const long r = directory_entries(path, all); r < 0) return used == 0 ? r : static_cast<long>(used);
   while (f->dir_pos - 2 < all.size()) {

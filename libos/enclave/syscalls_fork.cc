@@ -401,7 +401,10 @@ __attribute__((noinline)) bool restore(int32_t host_pid, Restored& out) {
         // word its position, the domain word its flags.
         std::string path;
         if (!r.str(path, kMaxPath)) return refuse(r.failure());
-        if (!is_directory(path)) return refuse("the checkpoint's descriptors are malformed");
+        // The library OS's own, or one the host lists (not asked again:
+        // the checkpoint is authentic, and a directory removed since is
+        // still a descriptor on Linux).
+        if (!is_directory(path) && !host_listed(path)) return refuse("the checkpoint's descriptors are malformed");
         d.kind = FdKind::kDirectory;
         d.dir = intern_directory(path);
         if (d.dir == nullptr) return refuse("no memory for the checkpoint's directories");

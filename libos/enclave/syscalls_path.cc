@@ -17,7 +17,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
+#include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -302,40 +303,6 @@ bool host_directory(const std::string& path) {
   if (!g_program.manifest->allowed(path) && encrypted_at(path) == nullptr) return false;
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// The host's names in directory `dir` (libos_list_directory_ocall), each
-// record checked: an inode number, a type byte and a name of 1 to 255
-// bytes (NAME_MAX) without '/' ending in its NUL within the answer, never
-// "." or "..", never twice. A listing that breaks these is refused (EIO):
-// the names become paths the program opens.
-long host_names(const std::string& dir, std::vector<DirEntry>& out) {
-  constexpr uint64_t kMaxListing = uint64_t{16} << 20;
-  std::vector<uint8_t> buf;
-  int64_t n = -ERANGE;
-  for (uint64_t cap = uint64_t{64} << 10; n == -ERANGE && cap <= kMaxListing; cap *= 4) {
-    buf.assign(cap, 0);
-    if (libos_list_directory_ocall(&n, dir.c_str(), buf.data(), cap) != SGX_SUCCESS) return refuse("list_directory");
-    if (n > static_cast<int64_t>(cap)) return refuse("list_directory");
-  }
-  if (n < 0) return n == -ERANGE ? err(ENOMEM) : (n >= -4095 ? n : refuse("list_directory"));
-  std::set<std::string> seen;
-  for (uint64_t at = 0; at < static_cast<uint64_t>(n);) {
-    if (static_cast<uint64_t>(n) - at < 8 + 1 + 2) return refuse("list_directory");
-    uint64_t ino;
-    memcpy(&ino, buf.data() + at, 8);
-    const uint8_t type = buf[at + 8];
-    const char* name = reinterpret_cast<const char*>(buf.data() + at + 9);
-    const uint64_t room = static_cast<uint64_t>(n) - at - 9;
-    const size_t len = strnlen(name, room);
-    const std::string_view nv(name, len);
-    if (len == room || len == 0 || len > 255 || nv.find('/') != std::string_view::npos || nv == "." || nv == ".." ||
-        !seen.insert(std::string(nv)).second)
-      return refuse("list_directory");
-    out.push_back(DirEntry{std::string(nv), ino, type});
-    at += 9 + len + 1;
-  }
-  return 0;
 }
 
 long open_resolved(const std::string& path, uint64_t flags, uint64_t mode);
@@ -733,15 +700,23 @@ long sys_readlinkat(int64_t dirfd, uint64_t pathp, uint64_t buf, uint64_t size) 
     memcpy(reinterpret_cast<void*>(buf), target.data(), n);
     return static_cast<long>(n);
   }
+  // A link inside an allowed path is the host's (made there by symlink,
+  // or the host's own): its target, at most `size` bytes.
+  if (encrypted_at(path) == nullptr && kind_of(path) == Kind::kAllowed) {
+    char host[4096];
+    const ssize_t r = ::readlink(path.c_str(), host, sizeof host);  // 0 <= r <= sizeof host: nsgx_tposix
+    if (r <= 0) return r == 0 ? err(EINVAL) : err(errno);
+    const uint64_t n = static_cast<uint64_t>(r) < size ? static_cast<uint64_t>(r) : size;
+    if (!sc::user_buffer(buf, n)) return err(EFAULT);
+    memcpy(reinterpret_cast<void*>(buf), host, n);
+    return static_cast<long>(n);
+  }
   // Nothing else inside is a symbolic link (above); what exists is a file or a directory.
   return kind_of(path) == Kind::kNone ? trace_refusal("readlink", path, ENOENT) : err(EINVAL);
 }
 
 namespace {
 
-// The host's path for a descriptor's file, for the calls the host answers
-// by path: its own /proc/self/fd link for a host-backed one, the path of
-// a protected file; false (EACCES) for what lives inside.
 // The host's path of a descriptor's file, for a change of its attributes
 // (times, mode): a host-backed descriptor's own /proc/self/fd link, a
 // protected file's path, a host directory's (inside an allowed or
@@ -767,14 +742,15 @@ long host_path_of(const Fd& f, int own, std::string& out) {
 }
 
 // The host's path for an attribute change (utimensat, fchmodat,
-// fchownat): by descriptor (`pathp` 0, or "" with `empty_path`) or by
-// path — a protected file's, an allowed one's, a descriptor link's file;
-// the library OS's own `own`, a path nothing covers ENOENT (logged).
-long attr_target(int64_t dirfd, uint64_t pathp, bool empty_path, const char* what, int own, std::string& host) {
+// fchownat): by descriptor (`by_descriptor`: fchmod, fchown, fstatfs;
+// utimensat's `pathp` 0, futimens; "" with `empty_path`) or by path — a protected file's, an allowed one's, a
+// descriptor link's file; the library OS's own `own`, a path nothing covers ENOENT (logged).
+long attr_target(int64_t dirfd, uint64_t pathp, bool empty_path, const char* what, int own, std::string& host,
+                 bool by_descriptor = false) {
   std::string given;
   if (pathp != 0 && !sc::user_string(pathp, given)) return err(EFAULT);
-  if (pathp == 0 && static_cast<int>(dirfd) == kAtFdcwd) return err(EFAULT);
-  if (pathp == 0 || (given.empty() && empty_path)) {
+  if (pathp == 0 && !by_descriptor && static_cast<int>(dirfd) == kAtFdcwd) return err(EFAULT);
+  if (by_descriptor || pathp == 0 || (given.empty() && empty_path)) {
     SpinGuard g(g_fd_lock);  // the entry's protected file or host descriptor, read as one
     const Fd* f = fd_at(dirfd);
     if (f == nullptr) return err(EBADF);
@@ -839,31 +815,96 @@ long sys_utimensat(int64_t dirfd, uint64_t pathp, uint64_t times, uint64_t flags
   return ::utime(host.c_str(), &b) == 0 ? 0 : err(errno);
 }
 
-long sys_fchmodat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
+namespace {
+
+long fchmod_target(int64_t dirfd, uint64_t pathp, uint64_t mode, bool by_descriptor) {
   std::string host;
-  if (const long r = attr_target(dirfd, pathp, false, "chmod", EROFS, host); r < 0) return r;
+  if (const long r = attr_target(dirfd, pathp, false, "chmod", EROFS, host, by_descriptor); r < 0) return r;
   int64_t r = -1;
   if (libos_chmod_ocall(&r, host.c_str(), static_cast<uint32_t>(mode & 07777)) != SGX_SUCCESS) return err(EIO);
   return r == 0 ? 0 : (r < 0 && r >= -4095 ? r : refuse("chmod"));
 }
 
-long sys_fchmod(int64_t fd, uint64_t mode) { return sys_fchmodat(fd, 0, mode); }
+}  // namespace
+
+long sys_fchmodat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
+  if (pathp == 0) return err(EFAULT);
+  return fchmod_target(dirfd, pathp, mode, false);
+}
+
+long sys_fchmod(int64_t fd, uint64_t mode) { return fchmod_target(fd, 0, mode, true); }
 
 long sys_fchownat(int64_t dirfd, uint64_t pathp, uint64_t uid, uint64_t gid, uint64_t flags) {
   constexpr uint64_t kAtEmptyPath = 0x1000;
-  if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) != 0) return err(EINVAL);
+  constexpr uint64_t kByDescriptor = uint64_t{1} << 40;  // fchown's own (no AT_* bit)
+  if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath | kByDescriptor)) != 0) return err(EINVAL);
+  const bool by_descriptor = (flags & kByDescriptor) != 0;
+  if (pathp == 0 && !by_descriptor) return err(EFAULT);
   std::string host;
   // The file must exist (ENOENT, EBADF as Linux's); the library OS's own
   // are root's already.
-  if (const long r = attr_target(dirfd, pathp, (flags & kAtEmptyPath) != 0, "chown", EROFS, host);
-      r < 0 && r != err(EROFS))
-    return r;
-  for (const uint64_t id : {uid, gid}) {
-    const auto v = static_cast<uint32_t>(id);
+  const long found = attr_target(dirfd, pathp, (flags & kAtEmptyPath) != 0, "chown", EROFS, host, by_descriptor);
+  if (found < 0 && found != err(EROFS)) return found;
+  // What the host says the file's ids are: a chown to them changes
+  // nothing either (cp -a and tar keep a host file's owner so).
+  struct stat st;
+  const bool known = found == 0 && ::stat(host.c_str(), &st) == 0;
+  for (int k = 0; k < 2; ++k) {
+    const auto v = static_cast<uint32_t>(k == 0 ? uid : gid);
     if (v == 0 || v == 0xffffffffu) continue;
+    if (known && v == (k == 0 ? st.st_uid : st.st_gid)) continue;
     if (g_program.trace) say("nsgx libos: chown to id " + std::to_string(v) + ": EPERM (one user inside, root)\n");
     return err(EPERM);
   }
+  return 0;
+}
+
+long sys_fchown(int64_t fd, uint64_t uid, uint64_t gid) {
+  return sys_fchownat(fd, 0, uid, gid, uint64_t{1} << 40);  // kByDescriptor
+}
+
+namespace {
+
+// struct statfs, x86-64 (include/uapi/asm-generic/statfs.h: __statfs_word
+// is long): 120 bytes.
+struct ProgramStatfs {
+  int64_t type, bsize;
+  uint64_t blocks, bfree, bavail, files, ffree;
+  int32_t fsid[2];
+  int64_t namelen, frsize, flags;
+  int64_t spare[4];
+};
+static_assert(sizeof(ProgramStatfs) == 120, "struct statfs, x86-64");
+constexpr int64_t kRamfsMagic = 0x858458f6;  // include/uapi/linux/magic.h
+constexpr int64_t kStRdonly = 1;             // ST_RDONLY
+
+}  // namespace
+
+// statfs and fstatfs: an allowed or encrypted file's (or a host-backed
+// descriptor's) file system is the host's answer, untrusted as the file
+// is; the library OS's own files — trusted copies, devices, its
+// directories — lie on a read-only in-memory file system of its own
+// (RAMFS_MAGIC, ST_RDONLY, no blocks), a path nothing covers ENOENT.
+long sys_statfs(int64_t fd, uint64_t pathp, uint64_t buf) {
+  if (!sc::user_buffer(buf, sizeof(ProgramStatfs))) return err(EFAULT);
+  std::string host;
+  const long r = attr_target(pathp == 0 ? fd : kAtFdcwd, pathp, false, "statfs", EROFS, host, pathp == 0);
+  ProgramStatfs st;
+  memset(&st, 0, sizeof st);
+  if (r == err(EROFS)) {
+    st.type = kRamfsMagic;
+    st.bsize = st.frsize = 4096;
+    st.namelen = 255;
+    st.flags = kStRdonly;
+  } else if (r < 0) {
+    return r;
+  } else {
+    int64_t h = -1;
+    if (libos_statfs_ocall(&h, host.c_str(), reinterpret_cast<uint8_t*>(&st), sizeof st) != SGX_SUCCESS)
+      return err(EIO);
+    if (h != 0) return h < 0 && h >= -4095 ? h : refuse("statfs");
+  }
+  memcpy(reinterpret_cast<void*>(buf), &st, sizeof st);
   return 0;
 }
 
@@ -903,9 +944,53 @@ namespace nsgx::libos {
 
 long resolve_path(int64_t dirfd, uint64_t pathp, std::string& out) { return resolve(dirfd, pathp, out); }
 
-bool is_directory(const std::string& path) { return kind_of(path) == Kind::kDirectory || host_directory(path); }
+bool is_directory(const std::string& path) { return kind_of(path) == Kind::kDirectory; }
 bool is_descriptor_directory(const std::string& p) { return p == "/dev/fd" || p == "/proc/self/fd"; }
-void directory_stat(const std::string& path, struct stat& st) { dir_stat(path, st); }
+void directory_stat(const std::string& path, struct stat& st) {
+  // A host directory's own stat, as stat(path) answers it (fts compares
+  // the two when it climbs back through ".."); the library OS's otherwise.
+  if (host_listed(path) && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+  dir_stat(path, st);
+}
+
+bool host_listed(const std::string& dir) { return g_program.manifest->allowed(dir) || encrypted_at(dir) != nullptr; }
+
+// Each record checked: its inode number, the host's position after it
+// (above kFirstHostCookie, at most INT64_MAX: an lseek position), a type
+// byte and a name of 1 to 255 bytes (NAME_MAX) without '/' ending in its
+// NUL within the answer, never "." or "..". A listing that breaks these is
+// refused (EIO): the names become paths the program opens.
+long host_list(const std::string& dir, uint64_t cookie, uint64_t cap, std::vector<HostDirEntry>& out) {
+  constexpr uint64_t kMaxCap = uint64_t{64} << 10;
+  constexpr uint64_t kHeader = 8 + 8 + 1;
+  if (cap > kMaxCap) cap = kMaxCap;
+  // Not the SDK heap's std::vector: a failed allocation is ENOMEM, never
+  // the enclave's end.
+  std::unique_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[cap]);
+  if (buf == nullptr) return err(ENOMEM);
+  int64_t n = -1;
+  if (libos_list_directory_ocall(&n, dir.c_str(), static_cast<int64_t>(cookie), buf.get(), cap) != SGX_SUCCESS)
+    return err(EIO);
+  if (n < 0) return n >= -4095 ? n : refuse("list_directory");
+  if (static_cast<uint64_t>(n) > cap) return refuse("list_directory");
+  for (uint64_t at = 0; at < static_cast<uint64_t>(n);) {
+    if (static_cast<uint64_t>(n) - at < kHeader + 2) return refuse("list_directory");
+    uint64_t ino, next;
+    memcpy(&ino, buf.get() + at, 8);
+    memcpy(&next, buf.get() + at + 8, 8);
+    const uint8_t type = buf[at + 16];
+    const char* name = reinterpret_cast<const char*>(buf.get() + at + kHeader);
+    const uint64_t room = static_cast<uint64_t>(n) - at - kHeader;
+    const size_t len = strnlen(name, room);
+    const std::string_view nv(name, len);
+    if (len == room || len == 0 || len > 255 || nv.find('/') != std::string_view::npos || nv == "." || nv == ".." ||
+        next <= kFirstHostCookie || next > static_cast<uint64_t>(INT64_MAX))
+      return refuse("list_directory");
+    out.push_back(HostDirEntry{DirEntry{std::string(nv), ino, type}, next});
+    at += kHeader + len + 1;
+  }
+  return 0;
+}
 
 long directory_entries(const std::string& dir, std::vector<DirEntry>& out) {
   std::map<std::string, DirEntry> by_name;
@@ -927,11 +1012,6 @@ long directory_entries(const std::string& dir, std::vector<DirEntry>& out) {
   for (const auto& e : m.encrypted_files) add(e.path, kDtUnknown, dir_ino(e.path));
   for (uint8_t i = 0; i < kDeviceCount; ++i) add(kLibosDevicePaths[i], kDtChr, device_ino(static_cast<Device>(i)));
   for (const auto& o : kOwnNames) add(o.path, o.type, dir_ino(std::string(o.path)));
-  if (m.allowed(dir) || encrypted_at(dir) != nullptr) {
-    std::vector<DirEntry> host;
-    if (const long r = host_names(dir, host); r < 0) return r;
-    for (auto& e : host) by_name.try_emplace(e.name, std::move(e));
-  }
   out.clear();
   out.reserve(by_name.size());
   for (auto& [name, e] : by_name) out.push_back(std::move(e));

@@ -75,13 +75,19 @@ long sys_utimensat(int64_t dirfd, uint64_t path, uint64_t times, uint64_t flags)
 long sys_fchmodat(int64_t dirfd, uint64_t path, uint64_t mode);
 long sys_fchmod(int64_t fd, uint64_t mode);
 // chown, fchown, lchown, fchownat: one user inside, root
-// (syscalls_ids.h): to ids 0 or -1 of a file that exists, 0 (changing
-// nothing); any other EPERM.
+// (syscalls_ids.h): to ids 0 or -1, or the ids the host says the file has,
+// of a file that exists: 0, changing nothing; any other EPERM.
 long sys_fchownat(int64_t dirfd, uint64_t path, uint64_t uid, uint64_t gid, uint64_t flags);
+long sys_fchown(int64_t fd, uint64_t uid, uint64_t gid);
 // symlink, symlinkat: inside an allowed path the host's symlink (its
 // target any string, as Linux's); in an encrypted path EPERM (no links
 // among protected files); a path that exists inside EEXIST; else EACCES.
 long sys_symlinkat(uint64_t target, int64_t dirfd, uint64_t link);
+// statfs (`path`) and fstatfs (`path` 0, descriptor `fd`): the host's
+// answer for an allowed or encrypted file or a host-backed descriptor;
+// a read-only in-memory file system (RAMFS_MAGIC, ST_RDONLY) for the
+// library OS's own files.
+long sys_statfs(int64_t fd, uint64_t path, uint64_t buf);
 // The extended-attribute calls (get/set/list/remove, by path or
 // descriptor): no file inside has any and none can be set — Linux's
 // answer for a file system without them, EOPNOTSUPP, which ls and cp take
@@ -95,20 +101,37 @@ long sys_xattr_fd(int64_t fd);
 // each once, without "." and ".." (the open descriptors of /dev/fd and
 // /proc/self/fd are syscalls_dir.cc's to list). d_type is Linux's DT_* (DT_UNKNOWN for allowed and
 // encrypted paths: the host's, not asked); d_ino what stat answers for the
-// library OS's own files. A directory inside an allowed or encrypted path
-// (or the entry itself) adds the host's names there, each checked
-// (libos_list_directory_ocall): untrusted, as those paths' contents are —
-// for an encrypted directory the host can hide a protected file or list a
-// name that does not open, never make one open that the enclave did not
-// write. 0, or EIO when the host's listing breaks the rules, or its errno.
+// library OS's own files.
 struct DirEntry {
   std::string name;
   uint64_t ino = 0;
   uint8_t type = 0;
 };
 long directory_entries(const std::string& dir, std::vector<DirEntry>& out);
-// Whether `path` (absolute, normal) is a directory inside — the library
-// OS's, or the host's inside an allowed or encrypted path; its stat.
+// A directory inside an allowed or encrypted path (or the entry itself) is
+// listed from the host's names there, each checked: untrusted, as those
+// paths' contents are — for an encrypted directory the host can hide a
+// protected file or list a name that does not open, never make one open
+// that the enclave did not write. Nothing of the manifest's or the
+// library OS's own lies there (the manifest's rules), so the listing is
+// the host's alone, positioned by the host's own cookies (telldir's), which
+// deletions between calls do not move: readdir-and-unlink loops (rm -r)
+// see every entry once.
+bool host_listed(const std::string& dir);
+// The host's position of its first entry is asked as 0; what it answers
+// after each entry must lie above kFirstHostCookie (0 .. 2 are "." and
+// ".." and the start in getdents64's positions).
+constexpr uint64_t kFirstHostCookie = 2;
+struct HostDirEntry {
+  DirEntry e;
+  uint64_t next;  // the host's position after it
+};
+// One host listing from `cookie` (0: the start), at most `cap` bytes of
+// records (64 KiB): 0 (none: the end), -errno (ERANGE: the first entry
+// does not fit), EIO for a listing that breaks the rules.
+long host_list(const std::string& dir, uint64_t cookie, uint64_t cap, std::vector<HostDirEntry>& out);
+// Whether `path` (absolute, normal) is one of the library OS's own
+// directories (host_listed: the host's); its stat.
 bool is_directory(const std::string& path);
 // /dev/fd or /proc/self/fd, whose entries are the open descriptors.
 bool is_descriptor_directory(const std::string& path);

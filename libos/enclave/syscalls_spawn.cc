@@ -71,9 +71,29 @@ Child* child_of(int32_t pid) {
   return nullptr;
 }
 
+// Ends the host reaped for a wait for any child before they were ours (a
+// fork or spawn in another thread had not recorded its child yet; or the
+// host's own process, host_wait): the latest kEarly, under
+// g_children_lock. A child recorded later whose pid is here is a zombie
+// with that status at once.
+constexpr int kEarly = 8;
+struct EarlyEnd {
+  int32_t pid = 0;
+  int32_t status = 0;
+};
+EarlyEnd g_early[kEarly];
+int g_early_next = 0;
+
 bool add_child(int32_t pid, ChildState st, int32_t status) {
   SpinGuard g(g_children_lock);
   if (child_of(pid) != nullptr) return false;
+  if (st == ChildState::kRunning)
+    for (auto& e : g_early)
+      if (e.pid == pid) {
+        st = ChildState::kZombie;
+        status = e.status;
+        e = EarlyEnd{};
+      }
   for (auto& c : g_children)
     if (c.state == ChildState::kFree) {
       c = Child{pid, st, status};
@@ -315,7 +335,9 @@ bool running_locked(int32_t want) {
 // processes — on isolated, a private monitor whose host image re-exec'd
 // (a fork child's placement retry) ended as a zombie child of the next
 // image — whose pid is no child of ours: that answer is passed over and
-// the host asked again, a bounded number of times (then EIO).
+// the host asked again, a bounded number of times (then EIO). It is kept
+// (g_early): the pid may be a child a fork or spawn in another thread is
+// about to record, which then becomes a zombie with that status.
 constexpr int kForeignReaps = 16;
 
 long host_wait(int32_t want, bool nohang, int32_t& status) {
@@ -327,6 +349,10 @@ long host_wait(int32_t want, bool nohang, int32_t& status) {
     if (r < 0) return r >= -4095 ? r : err(EIO);
     SpinGuard g(g_children_lock);
     if (want <= 0 && foreign < kForeignReaps && r < kPidLimit && child_of(static_cast<int32_t>(r)) == nullptr) {
+      if (well_formed_status(st)) {  // kept, should a child of this pid be recorded after all
+        g_early[g_early_next] = EarlyEnd{static_cast<int32_t>(r), st};
+        g_early_next = (g_early_next + 1) % kEarly;
+      }
       if (g_program.trace)
         say("nsgx libos: wait: the host reaped pid " + std::to_string(r) +
             ", not a child of the program: asked again\n");

@@ -57,7 +57,7 @@ struct libos_epoll_event;
 struct libos_pollfd;
 int64_t __real_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms);
 int64_t __real_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms);
-int64_t __real_libos_list_directory_ocall(const char* path, uint8_t* buf, uint64_t cap);
+int64_t __real_libos_list_directory_ocall(const char* path, int64_t cookie, uint8_t* buf, uint64_t cap);
 
 namespace {
 bool fault(const char* name) {
@@ -185,13 +185,15 @@ int64_t __wrap_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms)
   return r;
 }
 
-int64_t __wrap_libos_list_directory_ocall(const char* path, uint8_t* buf, uint64_t cap) {
-  const int64_t r = __real_libos_list_directory_ocall(path, buf, cap);
+int64_t __wrap_libos_list_directory_ocall(const char* path, int64_t cookie, uint8_t* buf, uint64_t cap) {
+  const int64_t r = __real_libos_list_directory_ocall(path, cookie, buf, cap);
   constexpr char kLie[] = "../x";
-  if (r < 0 || !fault("list-slash") || cap - static_cast<uint64_t>(r) < 9 + sizeof kLie) return r;
+  if (r < 0 || !fault("list-slash") || cap - static_cast<uint64_t>(r) < 17 + sizeof kLie) return r;
   told("list-slash");
-  std::memset(buf + r, 0, 9);
-  std::memcpy(buf + r + 9, kLie, sizeof kLie);
-  return r + 9 + static_cast<int64_t>(sizeof kLie);
+  const uint64_t next = uint64_t{1} << 40;
+  std::memset(buf + r, 0, 17);
+  std::memcpy(buf + r + 8, &next, 8);
+  std::memcpy(buf + r + 17, kLie, sizeof kLie);
+  return r + 17 + static_cast<int64_t>(sizeof kLie);
 }
 }

@@ -221,8 +221,10 @@ same make
 # awk (a link to mawk: both listed), tar and gzip writing there, cp, mv,
 # rm, mkdir, rmdir, ls and find listing it (find saves its working
 # directory by opening "." without O_DIRECTORY); tar extracting (fchown
-# to root, fchmod, utimensat), chmod, touch, cp -a, ln -s (chmod, chown
-# and symlink were ENOSYS); an encrypted directory listed the same way
+# to root, fchmod, utimensat), chmod, touch, cp -a, ln -s and readlink
+# (chmod, chown and symlink were ENOSYS), stat -f (statfs: the host's file
+# system's type), 3000 files listed (the host's listing in pages, by its
+# own positions); an encrypted directory listed the same way
 # (its protected files, a subdirectory made and removed); xargs forking
 # echo (on isolated a fork child's host reaped a zombie monitor of its
 # own: wait answered EIO); a background job, a trap, perl. The same
@@ -234,7 +236,9 @@ mkdir -p "$W/tarsrc/dd" && echo hello > "$W/tarsrc/dd/h.txt" && chmod 640 "$W/ta
 tar cf "$W/shdata/src.tar" --owner=0 --group=0 --numeric-owner -C "$W/tarsrc" .
 cat > job.sh <<'JOB'
 set -u
+umask 022
 cd "$1" || exit 9
+stat -f -c %T .
 sort -r l.txt | head -2
 awk '{s+=$1} END {print "sum", s}' nums.txt
 sed -n '10,12p' nums.txt | tr '\n' ' '; echo
@@ -243,9 +247,10 @@ gzip -c nums.txt > n.gz && gzip -dc n.gz | tail -1 && rm n.gz
 cp l.txt l2.txt && mv l2.txt l3.txt && ls && rm l3.txt
 mkdir d1 && echo x > d1/f && ls d1 && cd d1 && pwd | sed "s|$1|DIR|" && cd .. && rm d1/f && rmdir d1
 find . -name '*.txt' | sort
+mkdir big && for i in $(seq 3000); do : > "big/file-$i"; done && ls big | wc -l && ls -U big | sort | tail -1 && rm -r big
 mkdir x && tar xf src.tar -C x && cat x/dd/h.txt && stat -c %a x/dd/h.txt
 chmod 600 x/dd/h.txt && touch -d @100000 x/dd/h.txt && stat -c '%a %Y' x/dd/h.txt
-cp -a x y && ls y/dd && stat -c '%a %Y' y/dd/h.txt && ln -s dd/h.txt y/lnk && cat y/lnk && rm -r x y
+cp -a x y && ls y/dd && stat -c '%a %Y' y/dd/h.txt && ln -s dd/h.txt y/lnk && cat y/lnk && readlink y/lnk && rm -r x y
 seq 3 | xargs -n1 echo x
 ( sleep 0.1; echo sub ) & wait
 trap 'echo trapped' USR1; kill -USR1 $$
@@ -255,7 +260,7 @@ cd "$2" && echo secret > s.txt && mkdir sub && echo y > sub/y && ls && ls sub &&
   rmdir sub && ls
 JOB
 progs=""
-for p in bash sort head tail awk sed tr tar gzip cp mv ls rm mkdir rmdir pwd find xargs echo sleep perl seq cat stat chmod touch ln; do
+for p in bash sort head tail awk sed tr tar gzip cp mv ls rm mkdir rmdir pwd find xargs echo sleep perl seq cat stat chmod touch ln readlink wc; do
   progs="$progs { uri = \"file:/usr/bin/$p\" },"
 done
 cat > sh.toml <<TOML

@@ -708,26 +708,6 @@ long sys_tgkill(int64_t tgid, int64_t tid, uint64_t sig) {
   return found ? 0 : fail(ESRCH);
 }
 
-long sys_rt_sigsuspend(uint64_t set, uint64_t size) {
-  if (size != 8) return fail(EINVAL);
-  ProgramThread* t = this_thread();
-  if (t == nullptr) return fail(EINVAL);
-  uint64_t n = 0;
-  if (!read_set(set, n)) return fail(EFAULT);
-  t->sig.suspend_mask = t->sig.mask;
-  t->sig.suspended = true;
-  t->sig.mask = n & ~kUnblockable;
-  // Waits in the host 10 ms at a time (a host signal ends the wait early),
-  // looking for a deliverable signal after each: the host can delay it, no
-  // more. exit_group from another thread ends the wait too.
-  while (!deliverable(t)) {
-    check_exit_group();
-    const struct timespec pause = {0, 10000000};
-    (void)::nanosleep(&pause, nullptr);
-  }
-  return fail(EINTR);  // deliver_signals runs the handler with the old mask saved, then puts it back
-}
-
 long signals_wait_mask(uint64_t set, uint64_t size) {
   if (set == 0) return 0;
   if (size != 8) return fail(EINVAL);
@@ -739,6 +719,22 @@ long signals_wait_mask(uint64_t set, uint64_t size) {
   t->sig.suspended = true;
   t->sig.mask = n & ~kUnblockable;
   return 0;
+}
+
+long sys_rt_sigsuspend(uint64_t set, uint64_t size) {
+  if (size != 8) return fail(EINVAL);
+  if (set == 0) return fail(EFAULT);  // no set is no mask to the descriptor waits, not to this
+  if (const long e = signals_wait_mask(set, size); e != 0) return e;
+  ProgramThread* t = this_thread();
+  // Waits in the host 10 ms at a time (a host signal ends the wait early),
+  // looking for a deliverable signal after each: the host can delay it, no
+  // more. exit_group from another thread ends the wait too.
+  while (!deliverable(t)) {
+    check_exit_group();
+    const struct timespec pause = {0, 10000000};
+    (void)::nanosleep(&pause, nullptr);
+  }
+  return fail(EINTR);  // deliver_signals runs the handler with the old mask saved, then puts it back
 }
 
 long signals_wait_done(long r) {

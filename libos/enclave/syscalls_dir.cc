@@ -129,8 +129,7 @@ long sys_getdents64(int64_t fd, uint64_t buf, uint64_t count) {
         if (!emit(h.e, h.next)) return used == 0 ? err(EINVAL) : static_cast<long>(used);
     }
   }
-  std::vector<DirEntry> all;
-  if (const long r = directory_entries(path, all); r < 0) return used == 0 ? r : static_cast<long>(used);
+  const std::vector<DirEntry> all = directory_entries(path);
   while (f->dir_pos - 2 < all.size()) {
     if (!emit(all[f->dir_pos - 2], f->dir_pos + 1)) return used == 0 ? err(EINVAL) : static_cast<long>(used);
   }

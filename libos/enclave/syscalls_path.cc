@@ -249,11 +249,8 @@ std::string current_cwd() { return cwd(); }
 bool trusted_executable(const TrustedCopy& c) {
   const Manifest& m = *g_program.manifest;
   if (c.path == m.entrypoint || c.path == g_program.exe) return true;
-  if (c.size >= 4 && memcmp(c.data,
-                            "\x7f"
-                            "ELF",
-                            4) == 0)
-    return true;
+  static constexpr uint8_t kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
+  if (c.size >= sizeof kElfMagic && memcmp(c.data, kElfMagic, sizeof kElfMagic) == 0) return true;
   return c.size >= 2 && c.data[0] == '#' && c.data[1] == '!';
 }
 
@@ -296,14 +293,17 @@ long open_device(Device d, uint64_t flags) {
   return fd;
 }
 
-// A directory of the host's inside an allowed or encrypted path (or the
-// entry itself): listed inside from the host's names (directory_entries).
-// The host's stat decides it is a directory: untrusted, as the names are.
-bool host_directory(const std::string& path) {
-  if (!g_program.manifest->allowed(path) && encrypted_at(path) == nullptr) return false;
+// Whether the host's `path` is a directory: 0, ENOTDIR, or the host's
+// errno. Its stat decides: untrusted, as a host directory's names are.
+long host_directory_check(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (::stat(path.c_str(), &st) != 0) return err(errno);
+  return S_ISDIR(st.st_mode) ? 0 : err(ENOTDIR);
 }
+
+// A directory of the host's inside an allowed or encrypted path (or the
+// entry itself), listed from the host's names (host_listed).
+bool host_directory(const std::string& path) { return host_listed(path) && host_directory_check(path) == 0; }
 
 long open_resolved(const std::string& path, uint64_t flags, uint64_t mode);
 
@@ -373,10 +373,8 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
   // A directory of the host's inside an allowed or encrypted path
   // (opendir's O_DIRECTORY): one of the library OS's, listed from the
   // host's names.
-  if ((flags & O_DIRECTORY) != 0 && (encrypted_at(path) != nullptr || kind_of(path) == Kind::kAllowed)) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return err(errno);
-    if (!S_ISDIR(st.st_mode)) return err(ENOTDIR);
+  if ((flags & O_DIRECTORY) != 0 && host_listed(path)) {
+    if (const long r = host_directory_check(path); r < 0) return r;
     return open_directory(path, flags);
   }
   // Under an encrypted path (encrypted_files.h): a protected file, sealed
@@ -616,14 +614,11 @@ long sys_chdir(uint64_t pathp) {
         }
       }
       return fd_at(descriptor_path(path)) == nullptr ? err(ENOENT) : err(ENOTDIR);
-    case Kind::kAllowed: {
+    case Kind::kAllowed:
       // A directory inside an allowed path: the host's stat says so.
-      struct stat st;
-      if (::stat(path.c_str(), &st) != 0) return err(errno);
-      if (!S_ISDIR(st.st_mode)) return err(ENOTDIR);
+      if (const long r = host_directory_check(path); r < 0) return r;
       set_cwd(path);
       return 0;
-    }
     case Kind::kTrusted:
     case Kind::kDevice:
       return err(ENOTDIR);
@@ -834,16 +829,13 @@ long sys_fchmodat(int64_t dirfd, uint64_t pathp, uint64_t mode) {
 
 long sys_fchmod(int64_t fd, uint64_t mode) { return fchmod_target(fd, 0, mode, true); }
 
-long sys_fchownat(int64_t dirfd, uint64_t pathp, uint64_t uid, uint64_t gid, uint64_t flags) {
-  constexpr uint64_t kAtEmptyPath = 0x1000;
-  constexpr uint64_t kByDescriptor = uint64_t{1} << 40;  // fchown's own (no AT_* bit)
-  if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath | kByDescriptor)) != 0) return err(EINVAL);
-  const bool by_descriptor = (flags & kByDescriptor) != 0;
-  if (pathp == 0 && !by_descriptor) return err(EFAULT);
+namespace {
+
+long fchown_target(int64_t dirfd, uint64_t pathp, uint64_t uid, uint64_t gid, bool empty_path, bool by_descriptor) {
   std::string host;
   // The file must exist (ENOENT, EBADF as Linux's); the library OS's own
   // are root's already.
-  const long found = attr_target(dirfd, pathp, (flags & kAtEmptyPath) != 0, "chown", EROFS, host, by_descriptor);
+  const long found = attr_target(dirfd, pathp, empty_path, "chown", EROFS, host, by_descriptor);
   if (found < 0 && found != err(EROFS)) return found;
   // What the host says the file's ids are: a chown to them changes
   // nothing either (cp -a and tar keep a host file's owner so).
@@ -859,9 +851,16 @@ long sys_fchownat(int64_t dirfd, uint64_t pathp, uint64_t uid, uint64_t gid, uin
   return 0;
 }
 
-long sys_fchown(int64_t fd, uint64_t uid, uint64_t gid) {
-  return sys_fchownat(fd, 0, uid, gid, uint64_t{1} << 40);  // kByDescriptor
+}  // namespace
+
+long sys_fchownat(int64_t dirfd, uint64_t pathp, uint64_t uid, uint64_t gid, uint64_t flags) {
+  constexpr uint64_t kAtEmptyPath = 0x1000;
+  if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) != 0) return err(EINVAL);
+  if (pathp == 0) return err(EFAULT);
+  return fchown_target(dirfd, pathp, uid, gid, (flags & kAtEmptyPath) != 0, false);
 }
+
+long sys_fchown(int64_t fd, uint64_t uid, uint64_t gid) { return fchown_target(fd, 0, uid, gid, false, true); }
 
 namespace {
 
@@ -964,8 +963,9 @@ long host_list(const std::string& dir, uint64_t cookie, uint64_t cap, std::vecto
   constexpr uint64_t kMaxCap = uint64_t{64} << 10;
   constexpr uint64_t kHeader = 8 + 8 + 1;
   if (cap > kMaxCap) cap = kMaxCap;
-  // Not the SDK heap's std::vector: a failed allocation is ENOMEM, never
-  // the enclave's end.
+  // The page allocated without throwing (ENOMEM, not the enclave's end);
+  // the names it holds, at most this much, become strings on the SDK's
+  // heap as every path does.
   std::unique_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[cap]);
   if (buf == nullptr) return err(ENOMEM);
   int64_t n = -1;
@@ -992,7 +992,7 @@ long host_list(const std::string& dir, uint64_t cookie, uint64_t cap, std::vecto
   return 0;
 }
 
-long directory_entries(const std::string& dir, std::vector<DirEntry>& out) {
+std::vector<DirEntry> directory_entries(const std::string& dir) {
   std::map<std::string, DirEntry> by_name;
   const size_t from = dir == "/" ? 1 : dir.size() + 1;
   // The first component of `p` below `dir`: a directory if more follow.
@@ -1012,10 +1012,10 @@ long directory_entries(const std::string& dir, std::vector<DirEntry>& out) {
   for (const auto& e : m.encrypted_files) add(e.path, kDtUnknown, dir_ino(e.path));
   for (uint8_t i = 0; i < kDeviceCount; ++i) add(kLibosDevicePaths[i], kDtChr, device_ino(static_cast<Device>(i)));
   for (const auto& o : kOwnNames) add(o.path, o.type, dir_ino(std::string(o.path)));
-  out.clear();
+  std::vector<DirEntry> out;
   out.reserve(by_name.size());
   for (auto& [name, e] : by_name) out.push_back(std::move(e));
-  return 0;
+  return out;
 }
 long resolve_string(const std::string& path, std::string& out) { return resolve_in(path, out); }
 

@@ -107,7 +107,7 @@ struct DirEntry {
   uint64_t ino = 0;
   uint8_t type = 0;
 };
-long directory_entries(const std::string& dir, std::vector<DirEntry>& out);
+std::vector<DirEntry> directory_entries(const std::string& dir);
 // A directory inside an allowed or encrypted path (or the entry itself) is
 // listed from the host's names there, each checked: untrusted, as those
 // paths' contents are — for an encrypted directory the host can hide a

@@ -28,7 +28,15 @@ typedef struct nsgx_global_data {
   uint32_t ssa_frame_size; /* pages per SSA frame */
   uint64_t user_region_offset; /* <UserRegionSize>: unadded ELRANGE for EACCEPT, from the base; */
   uint64_t user_region_size;   /* 0 if none */
-  uint64_t reserved[6];
+  /* The ELF image's first byte (its header, __ehdr_start), from the
+   * enclave base: 0 as the SDK lays an enclave out, the user region's size
+   * where the signer put the user region first (<UserRegionFirst>, the
+   * library OS's layout for non-PIE programs, which need ELRANGE to start
+   * at 0). The image is linked at 0 either way: its link-time addresses
+   * (dynamic section, relocations, symbols) are from its header, while the
+   * program headers the signer writes are RVAs, as the loader places them. */
+  uint64_t image_offset;
+  uint64_t reserved[5];
 } nsgx_global_data_t;
 
 #ifdef __cplusplus

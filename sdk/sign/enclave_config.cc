@@ -69,6 +69,7 @@ Result<EnclaveConfig> parse_enclave_config(const std::string& xml) {
       {"ReservedMemInitSize", {0, 0}},
       {"ReservedMemExecutable", {0, 0}},
       {"UserRegionSize", {0, 0x1000000000}},
+      {"UserRegionFirst", {0, 1}},  // nestedsgx's own (enclave_config.h)
       {"ISVFAMILYID_H", {0, UINT64_MAX}},
       {"ISVFAMILYID_L", {0, UINT64_MAX}},
       {"ISVEXTPRODID_H", {0, UINT64_MAX}},
@@ -111,6 +112,8 @@ Result<EnclaveConfig> parse_enclave_config(const std::string& xml) {
     return Error("<HeapMinSize>/<HeapInitSize>: larger than HeapMaxSize");
   c.user_region = get("UserRegionSize", 0);
   if (c.user_region % 4096 != 0) return Error("<UserRegionSize>: must be a multiple of 4096");
+  c.user_region_first = get("UserRegionFirst", 0) != 0;
+  if (c.user_region_first && c.user_region == 0) return Error("<UserRegionFirst>: needs a <UserRegionSize>");
   c.disable_debug = get("DisableDebug", 0) != 0;
   c.provision_key = get("ProvisionKey", 0) != 0;
   c.enable_kss = get("EnableKSS", 0) != 0;

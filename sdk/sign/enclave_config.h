@@ -23,6 +23,13 @@ struct EnclaveConfig {
   // enclave to EACCEPT at run time (SGX2 EAUG; the library OS's program
   // memory). Its place goes to the enclave in g_global_data.
   std::uint64_t user_region = 0;
+  // UserRegionFirst (nestedsgx's element, not the SDK's): the user region at
+  // RVA 0 and the image after it, so that an enclave placed at base 0 holds
+  // a non-PIE program's fixed addresses (0x400000 and up) in its user
+  // region — the library OS's layout for such programs (docs/libos.md).
+  // The image stays linked at 0; it finds ELRANGE's base from the offset
+  // the signer writes into g_global_data (sdk/common/global_data.h).
+  bool user_region_first = false;
   std::uint32_t tcs_policy = 1;        // TCSPolicy: 0 bound to an untrusted thread, 1 unbound
   bool disable_debug = false;
   bool provision_key = false;

@@ -3,6 +3,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "image/elf.h"
@@ -53,6 +54,27 @@ Status check_elf(const image::ElfFile& elf) {
   return {};
 }
 
+// Moves the image up by `shift` bytes of ELRANGE: its program headers'
+// addresses (and e_entry) become RVAs `shift` higher, which is where the
+// loader adds its pages; everything the image itself holds stays
+// link-time (from its header), which the trusted runtime relocates against
+// (sdk/common/global_data.h, image_offset). PT_GNU_STACK carries no address.
+// The header was parsed before (image::ElfFile), so its table is in the file.
+void shift_program_headers(Bytes& file, std::uint64_t shift) {
+  std::uint8_t* const eh = file.data();
+  auto add = [shift](std::uint8_t* at) { store_le<std::uint64_t>(at, load_le<std::uint64_t>(at) + shift); };
+  add(eh + offsetof(Elf64_Ehdr, e_entry));
+  const auto phoff = load_le<std::uint64_t>(eh + offsetof(Elf64_Ehdr, e_phoff));
+  const auto phnum = load_le<std::uint16_t>(eh + offsetof(Elf64_Ehdr, e_phnum));
+  for (std::uint16_t i = 0; i < phnum; ++i) {
+    std::uint8_t* ph = eh + phoff + std::uint64_t{i} * sizeof(Elf64_Phdr);
+    const auto type = load_le<std::uint32_t>(ph + offsetof(Elf64_Phdr, p_type));
+    if (type == PT_NULL || type == PT_GNU_STACK) continue;
+    add(ph + offsetof(Elf64_Phdr, p_vaddr));
+    add(ph + offsetof(Elf64_Phdr, p_paddr));
+  }
+}
+
 struct Writer {
   Bytes data;  // the metadata block
   std::uint32_t put(const void* p, std::size_t n) {
@@ -95,9 +117,17 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   const auto gd_file = elf->vaddr_to_offset(gd->value, sizeof(nsgx_global_data_t));
   if (!gd_file) return Error("g_global_data has no bytes in the file (it must be in .data)");
 
+  // <UserRegionFirst>: the user region from RVA 0, the image moved above
+  // it by a multiple of its segments' alignment (enclave_config.h).
+  std::uint64_t align = kPage;
+  for (const auto& s : elf->segments())
+    if (s.type == PT_LOAD && s.align > align) align = s.align;
+  if (config.user_region_first && ((align & (align - 1)) != 0 || align > (1ull << 30)))
+    return Error("<UserRegionFirst>: the image's PT_LOAD alignment is not a power of two up to 1 GiB");
+  const std::uint64_t shift = config.user_region_first ? round_up(config.user_region, align) : 0;
   std::uint64_t image_end = 0;
   for (const auto& s : elf->segments())
-    if (s.type == PT_LOAD) image_end = std::max(image_end, round_up(s.vaddr + s.memsz, kPage));
+    if (s.type == PT_LOAD) image_end = std::max(image_end, shift + round_up(s.vaddr + s.memsz, kPage));
 
   // Sizes, in pages.
   const std::uint64_t guard = NSGX_GUARD_SIZE / kPage, ssa_frame = 1;
@@ -138,8 +168,10 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   rva += (config.tcs_num - 1) * thread_pages * kPage;
   // The user region: pages the enclave adds itself (EACCEPT), never EADDed;
   // a layout entry without attributes, as the SDK's LAYOUT_ID_USER_REGION.
-  const std::uint64_t user_rva = rva;
-  rva += config.user_region;
+  // Below the image when it comes first.
+  const std::uint64_t user_rva = config.user_region_first ? 0 : rva;
+  const std::uint64_t user_size = config.user_region_first ? shift : config.user_region;
+  if (!config.user_region_first) rva += user_size;
   const std::uint64_t end = rva;
   std::uint64_t enclave_size = kPage;
   while (enclave_size < end) enclave_size <<= 1;
@@ -149,7 +181,7 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   std::uint8_t tmpl[fmt::kTcsTemplateSize] = {};
   store_le<std::uint64_t>(tmpl + 16, entries[ssa_entry].rva - tcs_rva);  // OSSA
   store_le<std::uint32_t>(tmpl + 28, NSGX_SSA_FRAMES);                   // NSSA
-  store_le<std::uint64_t>(tmpl + 32, entry->value);                      // OENTRY
+  store_le<std::uint64_t>(tmpl + 32, shift + entry->value);              // OENTRY
   store_le<std::uint64_t>(tmpl + 48, entries[td].rva - tcs_rva);         // OFSBASGX
   store_le<std::uint64_t>(tmpl + 56, entries[td].rva - tcs_rva);         // OGSBASGX
   store_le<std::uint32_t>(tmpl + 64, 0xffffffffu);                       // FSLIMIT
@@ -166,7 +198,8 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   g.tcs_num = config.tcs_num;
   g.ssa_frame_size = static_cast<std::uint32_t>(ssa_frame);
   g.user_region_offset = config.user_region ? user_rva : 0;
-  g.user_region_size = config.user_region;
+  g.user_region_size = user_size;
+  g.image_offset = shift;
 
   // The data area: layout table, TCS template, global data, zeros, patches.
   const std::size_t n_layout =
@@ -193,7 +226,7 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   if (config.user_region) {
     fmt::LayoutEntry e{};
     e.id = fmt::layout_id::kUserRegion;
-    e.page_count = static_cast<std::uint32_t>(config.user_region / kPage);
+    e.page_count = static_cast<std::uint32_t>(user_size / kPage);
     e.rva = user_rva;
     std::memcpy(w.data.data() + at, &e, sizeof e);
     at += sizeof e;
@@ -232,6 +265,7 @@ Result<Bytes> lay_out(ByteSpan unsigned_elf, const EnclaveConfig& config) {
   md.dirs[fmt::kDirLayout] = {layout_off, static_cast<std::uint32_t>(n_layout * sizeof(fmt::LayoutEntry))};
   std::memcpy(w.data.data(), &md, sizeof md);
   std::memcpy(file.data() + md_at, w.data.data(), w.data.size());
+  if (shift != 0) shift_program_headers(file, shift);
   return file;
 }
 

@@ -40,6 +40,7 @@
 	cmp	%r10, %r8
 	jne	9f
 	lea	__ehdr_start(%rip), %r8			/* ELRANGE: [R8, R8 + R10) */
+	sub	nsgx_gd+GD_IMAGE_OFFSET(%rip), %r8	/* from the image (global_data.h) */
 	mov	nsgx_gd+GD_ENCLAVE_SIZE(%rip), %r10
 	/* The descriptor [R9, R9 + SIZE): no wrap-around and neither end
 	 * inside ELRANGE (it is far smaller, so it cannot straddle it). An
@@ -173,8 +174,24 @@ enclave_entry:
 	mov	32(%r10), %r10		/* the faulting RSP */
 	sub	$(128 + 1024), %r10
 	and	$-16, %r10
+	/* Phase 1's stack: this thread's own, or the user region (a library
+	 * OS program thread's stack is there) with PHASE1_USER_REGION_ROOM
+	 * below it. Anywhere else phase 1 would write where it must not: past
+	 * the stack's guard or outside ELRANGE. */
 	cmp	TD_STACK_LIMIT(%r11), %r10
+	jb	1f
+	cmp	TD_STACK_BASE(%r11), %r10
+	jb	2f
+1:	lea	__ehdr_start(%rip), %r8
+	sub	nsgx_gd+GD_IMAGE_OFFSET(%rip), %r8
+	add	nsgx_gd+GD_USER_REGION_OFFSET(%rip), %r8
+	mov	%r10, %r9
+	sub	%r8, %r9		/* from the region's start; unsigned */
+	cmp	$PHASE1_USER_REGION_ROOM, %r9
 	jb	.Lrefuse
+	cmp	nsgx_gd+GD_USER_REGION_SIZE(%rip), %r9
+	jae	.Lrefuse
+2:
 	mov	%rsp, %r8
 	mov	%rbp, %r9
 	mov	%r10, %rsp

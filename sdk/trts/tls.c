@@ -38,12 +38,13 @@ typedef struct {
 /* The PT_TLS segment, from the program headers at the enclave base (the
  * signer checked it: at most one, alignment a power of two up to 4096). */
 static int find_tls(tls_layout* out) {
-  const uintptr_t base = (uintptr_t)__ehdr_start;
+  /* The program headers follow the header; their addresses are RVAs. */
+  const uintptr_t hdr = (uintptr_t)__ehdr_start, base = nsgx_enclave_base();
   const Elf64_Ehdr* eh = (const Elf64_Ehdr*)(const void*)__ehdr_start;
   if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > nsgx_gd.enclave_size ||
-      !sgx_is_within_enclave((const void*)(base + eh->e_phoff), (size_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+      !sgx_is_within_enclave((const void*)(hdr + eh->e_phoff), (size_t)eh->e_phnum * sizeof(Elf64_Phdr)))
     return 0;
-  const Elf64_Phdr* ph = (const Elf64_Phdr*)(base + eh->e_phoff);
+  const Elf64_Phdr* ph = (const Elf64_Phdr*)(hdr + eh->e_phoff);
   for (unsigned i = 0; i < eh->e_phnum; ++i)
     if (ph[i].p_type == PT_TLS) {
       if (ph[i].p_filesz > ph[i].p_memsz ||

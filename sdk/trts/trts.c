@@ -40,14 +40,15 @@ void nsgx_crash(void) {
   __builtin_trap();
 }
 
-static uintptr_t enclave_base(void) { return (uintptr_t)__ehdr_start; }
+/* Where the image's link-time addresses (linked at 0) are: its header. */
+static uintptr_t image_base(void) { return (uintptr_t)__ehdr_start; }
 
 /* Applies the image's relocations for where it was loaded. Runs before
  * anything that holds an absolute address: only PC-relative code here. The
  * signer admits only R_X86_64_RELATIVE, R_X86_64_DTPMOD64 without a symbol
  * (the enclave's own TLS module) and NONE. */
 static int relocate(void) {
-  const uintptr_t base = enclave_base();
+  const uintptr_t base = image_base();
   const Elf64_Rela* rela = 0;
   uint64_t relasz = 0, relaent = sizeof(Elf64_Rela);
   for (const Elf64_Dyn* d = _DYNAMIC; d->d_tag != DT_NULL; ++d) {
@@ -74,7 +75,7 @@ static int relocate(void) {
 }
 
 static void run_constructors(void) {
-  const uintptr_t base = enclave_base();
+  const uintptr_t base = image_base();
   void (**init)(void) = 0;
   uint64_t count = 0;
   void (*legacy)(void) = 0;
@@ -100,7 +101,7 @@ static sgx_status_t init_enclave(void* features) {
     nsgx_crashed = 1;
     return SGX_ERROR_INVALID_ENCLAVE;
   }
-  nsgx_heap_init((void*)(enclave_base() + nsgx_gd.heap_offset), nsgx_gd.heap_size);
+  nsgx_heap_init((void*)(nsgx_enclave_base() + nsgx_gd.heap_offset), nsgx_gd.heap_size);
   run_constructors();
   __atomic_store_n(&enclave_state, 2, __ATOMIC_RELEASE);
   return SGX_SUCCESS;
@@ -237,14 +238,14 @@ void* sgx_ocalloc_switchless(size_t size) { return sgx_ocalloc(size); }
 void sgx_ocfree_switchless(void) { sgx_ocfree(); }
 
 int sgx_is_within_enclave(const void* addr, size_t size) {
-  const uintptr_t a = (uintptr_t)addr, base = enclave_base();
+  const uintptr_t a = (uintptr_t)addr, base = nsgx_enclave_base();
   const uintptr_t end = a + (size ? size : 1);
   if (end < a) return 0;
   return a >= base && end <= base + nsgx_gd.enclave_size;
 }
 
 int sgx_is_outside_enclave(const void* addr, size_t size) {
-  const uintptr_t a = (uintptr_t)addr, base = enclave_base();
+  const uintptr_t a = (uintptr_t)addr, base = nsgx_enclave_base();
   const uintptr_t end = a + (size ? size : 1);
   if (end < a) return 0;
   return end <= base || a >= base + nsgx_gd.enclave_size;

@@ -21,6 +21,12 @@
 
 #define GD_ENCLAVE_SIZE 8    /* offsetof(nsgx_global_data_t, enclave_size) */
 #define GD_SSA_FRAME_SIZE 60 /* offsetof(nsgx_global_data_t, ssa_frame_size) */
+#define GD_USER_REGION_OFFSET 64 /* offsetof(nsgx_global_data_t, user_region_offset) */
+#define GD_USER_REGION_SIZE 72   /* offsetof(nsgx_global_data_t, user_region_size) */
+#define GD_IMAGE_OFFSET 80       /* offsetof(nsgx_global_data_t, image_offset) */
+/* The least stack phase 1 of exception handling gets in the user region
+ * (entry.S): nsgx_trts_exception and a first-phase handler's frames. */
+#define PHASE1_USER_REGION_ROOM 0x4000
 #define GPRSGX_SIZE 184
 #define GPR_URSP 144 /* SDM Table 34-8: URSP/URBP in GPRSGX */
 #define GPR_URBP 152
@@ -97,13 +103,21 @@ _Static_assert(offsetof(nsgx_td_t, exit_gate) == TD_EXIT_GATE, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, fs_gate) == TD_FS_GATE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, ssa_frame_size) == GD_SSA_FRAME_SIZE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, enclave_size) == GD_ENCLAVE_SIZE, "asm offsets");
+_Static_assert(offsetof(nsgx_global_data_t, image_offset) == GD_IMAGE_OFFSET, "asm offsets");
+_Static_assert(offsetof(nsgx_global_data_t, user_region_offset) == GD_USER_REGION_OFFSET, "asm offsets");
+_Static_assert(offsetof(nsgx_global_data_t, user_region_size) == GD_USER_REGION_SIZE, "asm offsets");
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
 /* The signer-patched layout (an alias of the exported g_global_data). */
 extern HIDDEN volatile nsgx_global_data_t nsgx_gd;
-/* The enclave's first byte (the ELF header). */
+/* The image's first byte (the ELF header): the base of its link-time
+ * addresses. */
 extern HIDDEN const char __ehdr_start[];
+
+/* ELRANGE's first byte: the image's, less where the signer placed it
+ * (global_data.h, image_offset); what RVAs and program headers are from. */
+static inline uintptr_t nsgx_enclave_base(void) { return (uintptr_t)__ehdr_start - nsgx_gd.image_offset; }
 
 /* This thread's data: GS base is the TD page (TCS.OGSBASGX), its first word points to itself. */
 static inline nsgx_td_t* nsgx_td(void) {

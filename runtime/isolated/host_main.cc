@@ -58,6 +58,7 @@
 #include "arch/sgx/report.h"
 #include "arch/sgx/ssa.h"
 #include "arch/sgx/tcs.h"
+#include "base/low_memory.h"
 #include "monitor/ssa_frame.h"
 #include "monitor/types.h"
 #include "runtime/common/cpu_context.h"
@@ -244,6 +245,7 @@ constexpr std::uint32_t kDbgBeforeEntry = 2;  // held outside the enclave while 
 
 struct Host {
   HostStart cfg{};
+  std::uint64_t low = 0;         // ELRANGE's bytes below vm.mmap_min_addr (base 0 only): never mapped, never added
   std::uint8_t* view = nullptr;  // the enclave memfd, read/write, for the host's own use
   std::atomic<std::int8_t>* prot = nullptr;      // per ELRANGE page: the enclave's view
   std::vector<std::unique_ptr<Worker>> workers;  // per mailbox; null for a spare
@@ -755,9 +757,12 @@ void enclave_signal(Worker& w, int sig, siginfo_t* info, ucontext_t* uc) {
       return;
     }
   }
-  if (ex.vector == sgx::vector::kPf && in_elrange(ex.address)) {
+  if (ex.vector == sgx::vector::kPf && in_elrange(ex.address) && ex.address - g.cfg.base >= g.low) {
     // The driver's part of a fault (EAUG on a first touch, a stale mapping):
     // the monitor decides; the enclave retries, unaware, when it is fixed.
+    // Not below vm.mmap_min_addr (an enclave at 0: a NULL dereference),
+    // where no page can be mapped: the enclave's own #PF, as on SGX, where
+    // the kernel has nothing to map there either.
     if (driver_fault(w, ex.address, ex.error_code, ex.error_code)) return;
   } else if (ex.vector == sgx::vector::kPf) {
     switch (g.app.fault(ex.address, ex.error_code, w.app_progress)) {
@@ -1021,7 +1026,12 @@ long transition(Worker& w, MailOp op, MailGate gate, const EnterArgs& in) {
     w.enter_ursp = in.ursp;
     gate_offer(w, gate, r8, r9);
     w.via_gate = false;
-    const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, 0, in.rdx, in.rdi, in.rsi, r8, r9, in.ursp, in.urbp};
+    // RCX: where EENTER came from (SDM EENTER), the target the runtime's
+    // EEXIT names. The host lands its own way, but the target must lie
+    // outside ELRANGE (EEXIT's check, HostLeaves::eexit): 0 is not, for an
+    // enclave at base 0 (a library OS non-PIE program's).
+    const std::uint64_t from = reinterpret_cast<std::uint64_t>(nsgx_host_exit_landing);
+    const EnterRegs r{g.cfg.base + t->oentry, t->cssa, w.tcs, from, in.rdx, in.rdi, in.rsi, r8, r9, in.ursp, in.urbp};
     g.app.sync();  // what the application wrote before this entry
     w.app_progress = {};
     code = nsgx_host_enter(b, &r);
@@ -1966,8 +1976,13 @@ int run() {
 
   // ELRANGE at the enclave's addresses, nothing accessible yet; the window
   // at the application's; a private view for the host's own reads/writes.
-  void* e = mmap(reinterpret_cast<void*>(g.cfg.base), g.cfg.size, PROT_NONE, MAP_SHARED | MAP_FIXED_NOREPLACE, memfd, 0);
-  if (e != reinterpret_cast<void*>(g.cfg.base)) die("ELRANGE collides with the host's own mappings");
+  // At base 0 (a library OS non-PIE program's enclave) the bytes below
+  // vm.mmap_min_addr stay unmapped: nothing of the enclave is there.
+  g.low = unmappable_prefix(g.cfg.base, g.cfg.size);
+  if (g.low == g.cfg.size) die("ELRANGE lies below vm.mmap_min_addr");
+  void* e = mmap(reinterpret_cast<void*>(g.cfg.base + g.low), g.cfg.size - g.low, PROT_NONE,
+                 MAP_SHARED | MAP_FIXED_NOREPLACE, memfd, static_cast<off_t>(g.low));
+  if (e != reinterpret_cast<void*>(g.cfg.base + g.low)) die("ELRANGE collides with the host's own mappings");
   void* wv = mmap(reinterpret_cast<void*>(g.cfg.window_base), g.cfg.window_size, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_FIXED_NOREPLACE, winfd, 0);
   if (wv != reinterpret_cast<void*>(g.cfg.window_base)) die("the window collides with the host's own mappings");

@@ -84,6 +84,13 @@ sgx_status_t SGX_CDECL sgx_create_enclave_from_buffer_ex(uint8_t* buffer, size_t
  * absolute (docs/libos.md "Processes"). */
 sgx_status_t SGX_CDECL nsgx_create_enclave_at(const char* file_name, const int debug, const uint64_t base,
                                               sgx_enclave_id_t* enclave_id);
+/* nestedsgx extension: nsgx_create_enclave_at with sgx_create_enclave_ex's
+ * features. Base 0 is a base like any other (a library OS enclave for a
+ * non-PIE program); ELRANGE's bytes below vm.mmap_min_addr are then never
+ * mapped, and the enclave must add nothing there. */
+sgx_status_t SGX_CDECL nsgx_create_enclave_at_ex(const char* file_name, const int debug, const uint64_t base,
+                                                 sgx_enclave_id_t* enclave_id, const uint32_t ex_features,
+                                                 const void* ex_features_p[32]);
 /* A TARGETINFO naming the enclave (MRENCLAVE, ATTRIBUTES, MISCSELECT and,
  * under KSS, CONFIGID/CONFIGSVN), for another enclave's sgx_create_report. */
 sgx_status_t SGX_CDECL sgx_get_target_info(const sgx_enclave_id_t enclave_id, sgx_target_info_t* target_info);

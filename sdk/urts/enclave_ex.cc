@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "base/bytes.h"
 #include "image/sdk_image.h"
@@ -74,8 +75,10 @@ sgx_status_t check_kss(const nsgx::Bytes& file, const LoadOptions& opts, const c
 }
 
 sgx_status_t create_ex(nsgx::Bytes file, const char* name, int debug, sgx_enclave_id_t* enclave_id,
-                       sgx_misc_attribute_t* misc_attr, uint32_t ex_features, const void* const ex_features_p[32]) {
+                       sgx_misc_attribute_t* misc_attr, uint32_t ex_features, const void* const ex_features_p[32],
+                       std::optional<uint64_t> base = std::nullopt) {
   LoadOptions opts;
+  opts.base = base;
   if (const sgx_status_t st = parse_features(ex_features, ex_features_p, opts); st != SGX_SUCCESS) return st;
   if (const sgx_status_t st = check_kss(file, opts, name); st != SGX_SUCCESS) return st;
   return nsgx::urts::load_image(std::move(file), name, debug != 0, opts, enclave_id, misc_attr);
@@ -93,6 +96,15 @@ extern "C" sgx_status_t sgx_create_enclave_ex(const char* file_name, const int d
   auto file = nsgx::read_file(file_name);
   if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
   return create_ex(std::move(*file), file_name, debug, enclave_id, misc_attr, ex_features, ex_features_p);
+}
+
+extern "C" sgx_status_t nsgx_create_enclave_at_ex(const char* file_name, const int debug, const uint64_t base,
+                                                  sgx_enclave_id_t* enclave_id, const uint32_t ex_features,
+                                                  const void* ex_features_p[32]) {
+  if (file_name == nullptr || enclave_id == nullptr) return SGX_ERROR_INVALID_PARAMETER;
+  auto file = nsgx::read_file(file_name);
+  if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
+  return create_ex(std::move(*file), file_name, debug, enclave_id, nullptr, ex_features, ex_features_p, base);
 }
 
 extern "C" sgx_status_t sgx_create_enclave_from_buffer_ex(uint8_t* buffer, size_t buffer_size, const int debug,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "arch/sgx/secs.h"
 #include "base/bytes.h"
@@ -19,10 +20,12 @@ struct LoadOptions {
   bool switchless = false;  // SGX_CREATE_ENCLAVE_EX_SWITCHLESS: worker threads (sdk/urts/switchless.h)
   sgx_uswitchless_config_t switchless_config{};
   // nsgx_create_enclave_at: ELRANGE at exactly this base (naturally
-  // aligned to the enclave's size), or SGX_ERROR_MEMORY_MAP_CONFLICT; 0:
-  // the loader chooses. A library OS fork child needs its parent's base,
-  // since the program's pointers are absolute (docs/libos.md "Processes").
-  std::uint64_t base = 0;
+  // aligned to the enclave's size), or SGX_ERROR_MEMORY_MAP_CONFLICT;
+  // none: the loader chooses. A library OS fork child needs its parent's
+  // base, since the program's pointers are absolute (docs/libos.md
+  // "Processes"), and a non-PIE program's enclave base 0. ELRANGE's bytes
+  // below vm.mmap_min_addr are never mapped (base/low_memory.h).
+  std::optional<std::uint64_t> base;
 };
 
 // Parses, measures, loads, initializes (EINIT and ECMD_INIT_ENCLAVE) the

@@ -39,6 +39,7 @@
 #include "arch/sgx/pageinfo.h"
 #include "arch/sgx/ssa.h"
 #include "arch/sgx/tcs.h"
+#include "base/low_memory.h"
 #include "image/sdk_image.h"
 #include "runtime/common/config.h"
 #include "runtime/common/exit_gate.h"
@@ -146,6 +147,7 @@ struct Enclave {
   std::uint8_t* area = nullptr;
   std::size_t area_size = 0;
   std::uint64_t base = 0, size = 0;
+  std::uint64_t low = 0;  // ELRANGE's bytes below vm.mmap_min_addr, never mapped (base 0 only)
   std::mutex tcs_mu;
   std::vector<std::uint64_t> free_tcs;
   std::atomic<bool> crashed{false};
@@ -426,10 +428,10 @@ void gate_offer(const Enclave* e, std::uint64_t offer[2]) {
   t_broken = *g;
   switch (e->gate) {
     case isolated::MailGate::kTestInside:
-      t_broken.gate = e->base;  // inside ELRANGE: the enclave's first page
+      t_broken.gate = e->base + e->size / 2;  // inside ELRANGE (at base 0, 0 would read as "no gate")
       break;
     case isolated::MailGate::kTestFsInside:
-      t_broken.fs_gate = e->base;  // the FS gate inside ELRANGE: the whole offer is refused
+      t_broken.fs_gate = e->base + e->size / 2;  // the FS gate inside ELRANGE: the whole offer is refused
       break;
     case isolated::MailGate::kTestMagic:
       t_broken.magic ^= 1;
@@ -577,19 +579,23 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptio
     return SGX_ERROR_NO_DEVICE;
   }
   e.size = img.metadata().enclave_size;
-  if (opts.base != 0) {
-    // The caller's base (a fork child's, LoadOptions::base): exactly there
-    // or not at all; MAP_FIXED_NOREPLACE never replaces a mapping.
-    if (opts.base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
-    void* at = reinterpret_cast<void*>(opts.base);
-    void* area = mmap(at, e.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+  if (opts.base) {
+    // The caller's base (LoadOptions::base): exactly there or not at all;
+    // MAP_FIXED_NOREPLACE never replaces a mapping. At base 0 the bytes
+    // below vm.mmap_min_addr stay unmapped (nothing is added there).
+    if (*opts.base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
+    e.low = unmappable_prefix(*opts.base, e.size);
+    if (e.low == e.size) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    void* at = reinterpret_cast<void*>(*opts.base + e.low);
+    void* area =
+        mmap(at, e.size - e.low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (area != at) {
-      if (area != MAP_FAILED) munmap(area, e.size);  // a kernel before 4.17 takes the flag as a hint
+      if (area != MAP_FAILED) munmap(area, e.size - e.low);  // a kernel before 4.17 takes the flag as a hint
       return SGX_ERROR_MEMORY_MAP_CONFLICT;
     }
     e.area = static_cast<std::uint8_t*>(area);
-    e.area_size = e.size;
-    e.base = opts.base;
+    e.area_size = e.size - e.low;
+    e.base = *opts.base;
   } else {
     e.area_size = 2 * e.size;
     void* area = mmap(nullptr, e.area_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -646,7 +652,7 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptio
   // touch, EACCEPT, EMODPE): mapped with every permission, as the driver
   // allows for pages that do not exist yet (sgx_encl_may_map() checks only
   // existing ones); the EPCM decides what each page really permits.
-  std::uint64_t next = 0;
+  std::uint64_t next = e.low;
   auto map_gap = [&](std::uint64_t from, std::uint64_t to) {
     if (from >= to) return true;
     void* at = reinterpret_cast<void*>(e.base + from);
@@ -745,11 +751,21 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   // taken ends here without starting a private monitor, which would be
   // left a child of the process image the library OS's host then replaces
   // (its end a SIGCHLD the program would be given).
-  void* area = opts.base != 0 ? isolated::Client::reserve_at(opts.base, e.size) : isolated::Client::reserve(e.size);
-  if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
-  e.area = static_cast<std::uint8_t*>(area);
-  e.area_size = e.size;
-  e.base = reinterpret_cast<std::uint64_t>(area);
+  if (opts.base) {
+    if (*opts.base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
+    e.low = unmappable_prefix(*opts.base, e.size);
+    void* area = e.low < e.size ? isolated::Client::reserve_at(*opts.base + e.low, e.size - e.low) : nullptr;
+    if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    e.area = static_cast<std::uint8_t*>(area);
+    e.area_size = e.size - e.low;
+    e.base = *opts.base;
+  } else {
+    void* area = isolated::Client::reserve(e.size);
+    if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+    e.area = static_cast<std::uint8_t*>(area);
+    e.area_size = e.size;
+    e.base = reinterpret_cast<std::uint64_t>(area);
+  }
   std::string why;
   isolated::Client* c = isolated::Client::get(&why);
   if (c == nullptr) {
@@ -1434,7 +1450,7 @@ extern "C" sgx_status_t sgx_create_enclave(const char* file_name, const int debu
 
 extern "C" sgx_status_t nsgx_create_enclave_at(const char* file_name, const int debug, const uint64_t base,
                                                sgx_enclave_id_t* enclave_id) {
-  if (file_name == nullptr || enclave_id == nullptr || base == 0) return SGX_ERROR_INVALID_PARAMETER;
+  if (file_name == nullptr || enclave_id == nullptr) return SGX_ERROR_INVALID_PARAMETER;
   auto file = nsgx::read_file(file_name);
   if (!file) return SGX_ERROR_ENCLAVE_FILE_ACCESS;
   nsgx::urts::LoadOptions opts;

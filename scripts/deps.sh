@@ -8,7 +8,7 @@ NSGX_PACKAGES=(
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libseccomp-dev libmbedtls-dev libpugixml-dev libstdc++-12-pic libsqlite3-dev
   libtomlplusplus-dev sqlite3
-  gdb
+  gdb python3
   redis-server redis-tools lighttpd wrk fio curl xz-utils
 )
 

@@ -6,6 +6,7 @@
 
 #include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/user_region.h"
+#include "libos/enclave/xstate_choice.h"  // hex_string
 
 namespace nsgx::libos {
 namespace {
@@ -24,10 +25,11 @@ bool read_at(const uint8_t* file, uint64_t size, uint64_t off, T* out) {
 
 }  // namespace
 
-// ET_DYN only: a static-PIE program, a PIE with an interpreter, or the
-// interpreter itself. Static-PIE programs relocate themselves
-// (_dl_relocate_static_pie) and ld.so relocates itself and the program, so
-// nothing is patched here.
+// ET_DYN: a static-PIE program, a PIE with an interpreter, or the
+// interpreter itself, anywhere in the user region. ET_EXEC: a non-PIE
+// program, static or with an interpreter, at its own addresses. Static-PIE
+// programs relocate themselves (_dl_relocate_static_pie) and ld.so
+// relocates itself and the program, so nothing is patched here.
 bool load_elf(std::string_view path, const uint8_t* file, uint64_t size, bool allow_interp, LoadedImage& out,
               std::string& why) {
   const std::string name(path);
@@ -37,13 +39,15 @@ bool load_elf(std::string_view path, const uint8_t* file, uint64_t size, bool al
     why = name + ": not an x86-64 ELF program";
     return false;
   }
-  if (eh.e_type == ET_EXEC) {
-    why = name +
-          ": a non-PIE static program (ET_EXEC) needs its fixed addresses, which lie outside the enclave; "
-          "build it with -static-pie (or -pie when dynamically linked)";
+  // ET_EXEC: a non-PIE program, loaded at its own addresses, which must
+  // then be the user region's (below); never an interpreter.
+  const bool fixed = eh.e_type == ET_EXEC;
+  if (fixed && !allow_interp) {
+    why = name + ": an interpreter with fixed addresses (ET_EXEC)";
     return false;
   }
-  if (eh.e_type != ET_DYN || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > kMaxPhnum) {
+  if ((!fixed && eh.e_type != ET_DYN) || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+      eh.e_phnum > kMaxPhnum) {
     why = name + ": not a position-independent executable";
     return false;
   }
@@ -127,7 +131,27 @@ bool load_elf(std::string_view path, const uint8_t* file, uint64_t size, bool al
     return false;
   }
   const uint64_t n = (hi - lo) / kPage;
-  const uint64_t first = reserve_pages(n);
+  uint64_t first = kNoPages;
+  if (!fixed) {
+    first = reserve_pages(n);
+  } else if (!in_region(lo, hi - lo)) {
+    // Only an enclave laid out with its user region first and placed at
+    // base 0 holds such addresses (`nsgx libos build` lays it out so when
+    // a trusted program is ET_EXEC; the host places it: placement.h).
+    why = name + ": a non-PIE program (ET_EXEC) at fixed addresses " + hex_string(lo) + "-" + hex_string(hi) +
+          ", outside this enclave's memory " + hex_string(reinterpret_cast<uint64_t>(region_base())) + "-" +
+          hex_string(reinterpret_cast<uint64_t>(region_base()) + region_pages() * kPage) +
+          " (an enclave built for it sits at address 0; build the enclave anew with `nsgx libos build`, or "
+          "build the program with -pie)";
+    return false;
+  } else if (reserve_pages_at(page_index(reinterpret_cast<const void*>(lo)), n)) {
+    first = page_index(reinterpret_cast<const void*>(lo));
+  } else {
+    // Below 64 KiB (never used: NULL's page is there) or taken already.
+    why = name + ": a non-PIE program (ET_EXEC) at fixed addresses " + hex_string(lo) + "-" + hex_string(hi) +
+          ", which the enclave cannot give it (its first 64 KiB are never used)";
+    return false;
+  }
   if (first == kNoPages) {
     why = name + ": does not fit in the enclave's memory";
     return false;

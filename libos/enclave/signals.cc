@@ -101,7 +101,7 @@ SpinLock g_alarm_lock;
 uint64_t g_alarm_deadline = 0, g_alarm_interval = 0;
 
 bool in_enclave(uint64_t addr, uint64_t len) {
-  return addr != 0 && addr + len > addr && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len);
+  return !near_null(addr) && addr + len > addr && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len);
 }
 
 bool valid(uint64_t sig) { return sig >= 1 && sig <= kNsig; }

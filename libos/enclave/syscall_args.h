@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "libos/enclave/user_region.h"
 #include "sgx_trts.h"
 
 namespace nsgx::libos::sc {
@@ -17,7 +18,7 @@ inline long err(int e) { return -static_cast<long>(e); }
 // [addr, addr + len) is the program's to read or write: inside the enclave
 // (the program's memory; it has no other).
 inline bool user_buffer(uint64_t addr, uint64_t len) {
-  return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
+  return len == 0 || (!near_null(addr) && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
 }
 
 // The program's NUL-terminated string at `p`, at most PATH_MAX (4096)

@@ -220,7 +220,7 @@ constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 constexpr int kAtFdcwd = -100, kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
 
 bool program_buffer(uint64_t addr, uint64_t len) {
-  return len == 0 || (addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
+  return len == 0 || (!near_null(addr) && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
 }
 
 // ---- system calls ----
@@ -655,7 +655,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       return sys_epoll_wait(static_cast<int64_t>(a0), a1, static_cast<int32_t>(a2), static_cast<int64_t>(a3), true, a4,
                             c.r9);
     case kArchPrctl:
-      return fail(EINVAL);  // SET_FS/GET_FS were answered in the first phase
+      // SET_FS and GET_FS were answered in the first phase, but for
+      // GET_FS into memory that is not the program's: EFAULT, as Linux's
+      // put_user (arch/x86/kernel/process_64.c, do_arch_prctl_64).
+      return fail(a0 == kArchGetFs ? EFAULT : EINVAL);
     case kGetpid:           // the main thread's id (threads.cc)
       return g_program.pid;
     case kGetppid:
@@ -859,7 +862,8 @@ extern "C" int libos_first_phase(uint32_t vector, nsgx_ssa_state_t* st) {
   if (st->rdi == kArchSetFs) {
     st->fs_base = st->rsi;
     t->program_fs = st->rsi;
-  } else if (st->rdi == kArchGetFs && sgx_is_within_enclave(reinterpret_cast<const void*>(st->rsi), 8)) {
+  } else if (st->rdi == kArchGetFs && !near_null(st->rsi) &&
+             sgx_is_within_enclave(reinterpret_cast<const void*>(st->rsi), 8)) {
     memcpy(reinterpret_cast<void*>(st->rsi), &st->fs_base, 8);
   } else {
     return 0;

@@ -48,7 +48,6 @@
 #include "sgx_trts.h"
 
 extern "C" volatile nsgx_global_data_t g_global_data;
-extern "C" const char __ehdr_start[];  // the enclave's first byte: its base
 
 namespace nsgx::libos {
 namespace {
@@ -69,8 +68,6 @@ static_assert(offsetof(nsgx_ssa_state_t, fs_base) == (kRegs - 1) * 8 &&
 // <linux/sched.h>
 constexpr uint64_t kCsignal = 0xff, kCloneParentSettid = 0x100000, kCloneChildCleartid = 0x200000,
                    kCloneChildSettid = 0x1000000;
-
-uint64_t enclave_base() { return reinterpret_cast<uint64_t>(__ehdr_start); }
 
 long fail(int e) { return -static_cast<long>(e); }
 

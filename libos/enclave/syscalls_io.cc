@@ -25,6 +25,7 @@
 #include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_poll.h"
 #include "libos/enclave/threads.h"
+#include "libos/enclave/user_region.h"
 #include "sgx_trts.h"
 
 namespace nsgx::libos {
@@ -216,7 +217,7 @@ long copy_in_msg(uint64_t msg, Msghdr& m, Iov*& iov, uint64_t& total) {
 
 bool program_range(uint64_t addr, uint64_t len) {
   return len == 0 ||
-         (addr != 0 && addr + len > addr && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
+         (!near_null(addr) && addr + len > addr && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len));
 }
 
 long stream_read(const Fd& f, void* buf, uint64_t n) {

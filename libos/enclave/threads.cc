@@ -19,6 +19,7 @@
 #include <string>
 
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/user_region.h"
 #include "libos_t.h"
 #include "sgx_trts.h"
 
@@ -54,7 +55,7 @@ uint64_t td_self() {
 long fail(int e) { return -static_cast<long>(e); }
 
 bool program_buffer(uint64_t addr, uint64_t len) {
-  return addr != 0 && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len);
+  return !near_null(addr) && sgx_is_within_enclave(reinterpret_cast<const void*>(addr), len);
 }
 
 // The longest a wait sleeps in the host before it looks for a signal: the

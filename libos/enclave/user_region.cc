@@ -13,12 +13,14 @@
 #include "sgx_trts.h"
 
 extern "C" volatile nsgx_global_data_t g_global_data;
-extern "C" const char __ehdr_start[];  // the enclave's first byte
+extern "C" const char __ehdr_start[];  // the image's first byte (global_data.h: image_offset)
 
 namespace nsgx::libos {
 namespace {
 
 static_assert(kPage == sgx::kPageSize);
+// The region's first pages, never used (region_init).
+constexpr uint64_t kLowPages = 0x10000 / kPage;
 
 // EACCEPT and EMODPE take the SECINFO's effective address in RBX, which
 // must be 64-byte aligned (SDM Vol. 3D, EACCEPT/EMODPE "Instruction Operand
@@ -66,10 +68,12 @@ SpinLock g_region_lock;
 
 }  // namespace
 
+uint64_t enclave_base() { return reinterpret_cast<uint64_t>(__ehdr_start) - g_global_data.image_offset; }
+
 bool region_init() {
   const uint64_t off = g_global_data.user_region_offset, size = g_global_data.user_region_size;
   if (size == 0 || size % kPage != 0) return false;
-  g_region.base = reinterpret_cast<uint8_t*>(const_cast<char*>(__ehdr_start)) + off;
+  g_region.base = reinterpret_cast<uint8_t*>(enclave_base() + off);
   if (!sgx_is_within_enclave(g_region.base, size)) return false;
   g_region.pages = size / kPage;
   const uint64_t bytes = (g_region.pages + 7) / 8;
@@ -78,10 +82,29 @@ bool region_init() {
   g_region.exec = static_cast<uint8_t*>(calloc(1, bytes));
   g_region.program = static_cast<uint8_t*>(calloc(1, bytes));
   g_region.deferred = static_cast<uint8_t*>(calloc(1, bytes));
-  return g_region.accepted && g_region.used && g_region.exec && g_region.program && g_region.deferred;
+  if (!(g_region.accepted && g_region.used && g_region.exec && g_region.program && g_region.deferred)) return false;
+  // The region's first 64 KiB are never used. Where the region starts at
+  // ELRANGE's base and that is 0 (a non-PIE program's layout,
+  // global_data.h), the host cannot map them (vm.mmap_min_addr, 64 KiB on
+  // Debian) and page 0 must stay unmapped for NULL to fault; everywhere
+  // they leave phase 1 of exception handling room below the lowest stack
+  // the program can have here (sdk/trts/entry.S, PHASE1_USER_REGION_ROOM).
+  const uint64_t low = kLowPages < g_region.pages ? kLowPages : g_region.pages;
+  for (uint64_t k = 0; k < low; ++k) set_bit(g_region.used, k, true);
+  // A region that starts at ELRANGE's base (laid out for a non-PIE
+  // program) is used from its middle first: a non-PIE program's fixed
+  // addresses are low (0x400000 and up), and the copies of the program
+  // and its interpreter are made before it is loaded (elf_loader.cc).
+  g_region.hint = off == 0 && g_region.pages / 2 > low ? g_region.pages / 2 : low;
+  return true;
 }
 
 uint8_t* region_base() { return g_region.base; }
+
+bool near_null(uint64_t addr) {
+  const uint64_t base = enclave_base();
+  return addr == 0 || (g_global_data.user_region_offset == 0 && addr >= base && addr - base < kLowPages * kPage);
+}
 uint64_t region_pages() { return g_region.pages; }
 
 bool in_region(uint64_t addr, uint64_t len) {
@@ -381,6 +404,7 @@ bool restore_page_state(uint64_t page, uint8_t state) {
   if (page >= g_region.pages || (state & ~ps::kAll) != 0) return false;
   if ((state & ps::kUsed) == 0) return false;  // a free page has no state worth carrying
   if ((state & ps::kDeferred) != 0 && (state & ps::kAccepted) != 0) return false;
+  if (page < kLowPages) return state == ps::kUsed;  // never used, in the parent as here (region_init)
   SpinGuard g(g_region_lock);
   if (bit(g_region.accepted, page) || bit(g_region.used, page)) return false;  // a page of the child's own already
   if ((state & ps::kAccepted) != 0 && !make_usable_locked(page, 1, (state & ps::kExec) != 0)) return false;

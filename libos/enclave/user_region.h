@@ -14,7 +14,16 @@ constexpr uint64_t kNoPages = UINT64_MAX;  // reserve_pages' failure
 
 // Finds the region from the trusted runtime's global data; false if the
 // enclave has none (or it lies outside ELRANGE) or no memory for its maps.
+// ELRANGE's first byte. The library OS's image lies above the user region
+// where the signer put the region first (sdk/common/global_data.h).
+uint64_t enclave_base();
 bool region_init();
+// Whether `addr` lies in the first 64 KiB of ELRANGE where the user region
+// starts at its base (an enclave at 0 for a non-PIE program: NULL's page
+// and the ones after it, never used) or is 0: never the program's memory,
+// so a system call given such a pointer answers EFAULT, as Linux does,
+// rather than faulting inside the library OS.
+bool near_null(uint64_t addr);
 uint8_t* region_base();
 uint64_t region_pages();
 // Pages not handed out (sysinfo's free memory).

@@ -77,8 +77,8 @@ std::string xstate_describe() {
   if ((g_host_flags & kCpuXsavec) != 0) facts += " xsavec";
   if (facts.empty()) facts = " none";
   return std::string("vector state kept across system calls with ") + mode_name(libos_xstate_mode) + ", components " +
-         xstate_hex(libos_xstate_mask) + " (enclave XFRM " + xstate_hex(g_xfrm) + "; host reports" + facts +
-         ", xfeatures " + xstate_hex(g_host_xfeatures) + ")";
+         hex_string(libos_xstate_mask) + " (enclave XFRM " + hex_string(g_xfrm) + "; host reports" + facts +
+         ", xfeatures " + hex_string(g_host_xfeatures) + ")";
 }
 
 }  // namespace nsgx::libos

@@ -12,7 +12,7 @@ constexpr uint64_t kLegacy = kXfeatureX87 | kXfeatureSse;
 
 }  // namespace
 
-std::string xstate_hex(uint64_t v) {
+std::string hex_string(uint64_t v) {
   static const char kDigits[] = "0123456789abcdef";
   std::string s;
   do {
@@ -40,12 +40,12 @@ XstateChoice choose_xstate(uint64_t host_flags, uint64_t host_xfeatures, uint64_
   if ((xfrm & ~kLegacy) != 0) {
     // On SGX hardware EENTER faults unless CR4.OSXSAVE is set for such an
     // XFRM (SDM Vol. 3D, EENTER): the host's claim is false.
-    c.error = "the enclave's XFRM " + xstate_hex(xfrm) +
+    c.error = "the enclave's XFRM " + hex_string(xfrm) +
               " has state beyond x87 and SSE, which only XSAVE saves, but the host reports no XSAVE";
     return c;
   }
   if ((host_xfeatures & ~kLegacy) != 0) {
-    c.error = "the host reports state components " + xstate_hex(host_xfeatures) +
+    c.error = "the host reports state components " + hex_string(host_xfeatures) +
               " enabled but no XSAVE to save them (inconsistent CPU facts)";
     return c;
   }

@@ -29,8 +29,8 @@ struct XstateChoice {
 // The choice, a pure function of the host's claims and the enclave's XFRM.
 XstateChoice choose_xstate(uint64_t host_flags, uint64_t host_xfeatures, uint64_t xfrm);
 
-// "0x" and the lowercase hex digits of a component mask, for the choice's
-// messages and its --trace line.
-std::string xstate_hex(uint64_t v);
+// "0x" and the lowercase hex digits of a value: a component mask in the
+// choice's messages and its --trace line, addresses in the loader's.
+std::string hex_string(uint64_t v);
 
 }  // namespace nsgx::libos

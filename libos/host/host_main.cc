@@ -23,16 +23,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "libos/host/cpu_facts.h"
 #include "libos/host/death.h"
+#include "libos/host/placement.h"
 #include "libos/host/signals.h"
 #include "libos/host/spawn_ocalls.h"
 #include "libos_u.h"
@@ -62,11 +65,13 @@ uint32_t fallback_retries() {
   return *end == 0 && n >= 1 && n <= 100'000'000 ? static_cast<uint32_t>(n) : 0;
 }
 
-// Creates the enclave from `image`: at `base` for a fork child, else with
-// `workers` untrusted switchless workers when there are any.
-sgx_status_t create(const char* image, bool forked, uint64_t base, int workers, sgx_enclave_id_t* eid) {
-  if (forked) return nsgx_create_enclave_at(image, 1, base, eid);
-  if (workers == 0) return sgx_create_enclave(image, 1, nullptr, nullptr, eid, nullptr);
+// Creates the enclave from `image`: at `base` when there is one (a fork
+// child's parent's, or 0 for a non-PIE program's layout: placement.h),
+// with `workers` untrusted switchless workers when there are any.
+sgx_status_t create(const char* image, std::optional<uint64_t> base, int workers, sgx_enclave_id_t* eid) {
+  if (workers == 0)
+    return base ? nsgx_create_enclave_at(image, 1, *base, eid)
+                : sgx_create_enclave(image, 1, nullptr, nullptr, eid, nullptr);
   sgx_uswitchless_config_t config = SGX_USWITCHLESS_CONFIG_INITIALIZER;
   config.num_uworkers = static_cast<uint32_t>(workers);
   config.num_tworkers = 0;  // the library OS makes no switchless ECALLs
@@ -79,6 +84,7 @@ sgx_status_t create(const char* image, bool forked, uint64_t base, int workers, 
   config.retries_before_fallback = fallback_retries();
   const void* features[32] = {};
   features[SGX_CREATE_ENCLAVE_EX_SWITCHLESS_BIT_IDX] = &config;
+  if (base) return nsgx_create_enclave_at_ex(image, 1, *base, eid, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, features);
   return sgx_create_enclave_ex(image, 1, nullptr, nullptr, eid, nullptr, SGX_CREATE_ENCLAVE_EX_SWITCHLESS, features);
 }
 
@@ -132,7 +138,15 @@ int main(int argc, char** argv) {
       argc - i == 4 && std::strcmp(argv[i], "--forked") == 0 && std::atoi(argv[i + 1]) == nsgx::libos_host::kRequestFd;
   uint64_t base = 0;
   if (forked) {
-    base = std::strtoull(argv[i + 2], nullptr, 10);
+    // The parent's base, 0 included (a non-PIE program's enclave): a
+    // number and nothing else.
+    char* end = nullptr;
+    errno = 0;
+    base = std::strtoull(argv[i + 2], &end, 10);
+    if (errno != 0 || end == argv[i + 2] || *end != 0) {
+      std::fprintf(stderr, "nsgx run: fork: '%s' is not a base address\n", argv[i + 2]);
+      return 126;
+    }
     i += 3;
   }
   if (!spawned && !forked && (argc - i < 3 || std::strcmp(argv[i + 1], "--") != 0)) {
@@ -167,7 +181,10 @@ int main(int argc, char** argv) {
   // A fork child's enclave sits at its parent's base (the program's
   // pointers are absolute): there or not at all (docs/libos.md "Processes").
   if (forked) occupy_for_test(base);
-  sgx_status_t st = create(image, forked, base, workers, &eid);
+  // A fork child has no switchless workers (as before: its parent's
+  // workers are not carried over).
+  const std::optional<uint64_t> at = forked ? std::optional<uint64_t>(base) : nsgx::libos_host::placement_for(image);
+  sgx_status_t st = create(image, at, forked ? 0 : workers, &eid);
   if (forked && st == SGX_ERROR_MEMORY_MAP_CONFLICT) {
     // Something of this process (ld.so, a library, the heap: wherever
     // ASLR put them this time) lies in the range: another process image
@@ -177,6 +194,12 @@ int main(int argc, char** argv) {
                  "nsgx run: fork: the enclave cannot be placed at its parent's base %#llx in the new process "
                  "(%d tries)\n",
                  static_cast<unsigned long long>(base), kPlacementTries);
+    return 126;
+  }
+  if (!forked && at && st == SGX_ERROR_MEMORY_MAP_CONFLICT) {
+    std::fprintf(stderr,
+                 "nsgx run: the library OS enclave for a non-PIE program must sit at address 0, and this process "
+                 "has something mapped in its range (a sanitizer's shadow memory?)\n");
     return 126;
   }
   if (forked) unsetenv(kPlacementEnv);  // this host's own forks start again from one

@@ -92,7 +92,10 @@ check_status unfilled "$st" 126
 grep -q "holds no manifest" "$W/unfilled.err" || { cat "$W/unfilled.err"; fail "no clear error without a manifest"; }
 
 # 7. Programs the loader refuses, each with its reason and 126: not ELF,
-# its program headers cut off, a non-PIE static program (e_type ET_EXEC).
+# its program headers cut off, a non-PIE static program (e_type ET_EXEC)
+# whose fixed addresses start at 0, where no program may be (NULL's page;
+# its enclave is laid out and placed at 0 for it, docs/libos.md "Non-PIE
+# programs").
 printf 'not a program' > "$W/notelf"
 head -c 100 "$W/hello.orig" > "$W/truncated"
 cp "$W/hello.orig" "$W/etexec"
@@ -104,6 +107,6 @@ refused() {
 }
 refused notelf "not an x86-64 ELF program"
 refused truncated "program headers outside the file"
-refused etexec "a non-PIE static program (ET_EXEC)"
+refused etexec "a non-PIE program (ET_EXEC) at fixed addresses 0x0-"
 
 finish "library OS"

@@ -10,27 +10,43 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
 
 #include "base/bytes.h"
-#include "image/elf.h"
 #include "libos/enclave/shebang.h"
 
 namespace nsgx::cli {
 namespace {
 
-// PT_INTERP's path: NUL-terminated inside the file (gABI), or empty.
+// PT_INTERP's path: NUL-terminated inside the file (gABI), or empty. Any
+// x86-64 ELF64 executable, position-independent (ET_DYN) or not (ET_EXEC:
+// Debian's python3): only the header and the program headers are read,
+// each bounds-checked (image::ElfFile is the enclave image's stricter
+// parser, ET_DYN only).
 std::string interpreter_of(const Bytes& file) {
-  auto elf = image::ElfFile::parse(file);
-  if (!elf) return "";
-  for (const auto& s : elf->segments()) {
-    if (s.type != PT_INTERP) continue;
-    if (s.offset > file.size() || file.size() - s.offset < s.filesz || s.filesz < 2 ||
-        file[s.offset + s.filesz - 1] != 0)
-      return "";
-    return std::string(reinterpret_cast<const char*>(file.data() + s.offset));
+  if (file.size() < sizeof(Elf64_Ehdr) || std::memcmp(file.data(), ELFMAG, SELFMAG) != 0 ||
+      file[EI_CLASS] != ELFCLASS64 || file[EI_DATA] != ELFDATA2LSB)
+    return "";
+  const std::uint8_t* e = file.data();
+  const auto type = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_type));
+  const auto machine = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_machine));
+  const auto phoff = load_le<std::uint64_t>(e + offsetof(Elf64_Ehdr, e_phoff));
+  const auto phentsize = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_phentsize));
+  const auto phnum = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_phnum));
+  if ((type != ET_DYN && type != ET_EXEC) || machine != EM_X86_64 || phentsize != sizeof(Elf64_Phdr) ||
+      phoff > file.size() || (file.size() - phoff) / sizeof(Elf64_Phdr) < phnum)
+    return "";
+  for (std::uint16_t i = 0; i < phnum; ++i) {
+    const std::uint8_t* ph = e + phoff + std::uint64_t{i} * sizeof(Elf64_Phdr);
+    if (load_le<std::uint32_t>(ph + offsetof(Elf64_Phdr, p_type)) != PT_INTERP) continue;
+    const auto off = load_le<std::uint64_t>(ph + offsetof(Elf64_Phdr, p_offset));
+    const auto size = load_le<std::uint64_t>(ph + offsetof(Elf64_Phdr, p_filesz));
+    if (off > file.size() || file.size() - off < size || size < 2 || file[off + size - 1] != 0) return "";
+    return std::string(reinterpret_cast<const char*>(e + off));
   }
   return "";
 }

@@ -36,6 +36,13 @@
 #                         interrupt), but times(2)'s CPU time is the
 #                         application's, not the enclave host's, so the
 #                         rate would not be the program's: a "not run" line
+#   python_compute        Debian's python3 (a non-PIE program: its enclave
+#                         at address 0, docs/libos.md "Non-PIE programs")
+#                         running a fixed pure-Python computation
+#                         (fannkuch, an n-body loop, dict and string work),
+#                         timed by the program around the computation
+#                         alone (the interpreter's start left out);
+#                         digest: the results
 # A workload a mode cannot run prints NAME <TAB> - <TAB> - <TAB> REASON
 # instead (the bench reports it, not as a failure).
 set -u
@@ -121,6 +128,85 @@ libos.entrypoint = "/bin/bzip2"
 sgx.enclave_size = "256M"
 sgx.trusted_files = [ { uri = "file:/bin/bzip2" }, { uri = "file:$W/in.txt" }, { uri = "file:$W/empty.txt" } ]
 TOML
+
+PY=$(readlink -f /usr/bin/python3)
+PYLIB=$(/usr/bin/python3 -I -S -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+{
+  echo "libos.entrypoint = \"$PY\""
+  echo 'loader.env.LANG = "C.UTF-8"'
+  echo 'sgx.enclave_size = "256M"'
+  echo "sgx.trusted_files = [ { uri = \"file:$PY\" }, { uri = \"file:$W/pybench.py\" },"
+  for f in "$PYLIB"/*.py "$PYLIB"/encodings/*.py; do echo "  { uri = \"file:$f\" },"; done
+  echo ']'
+} > "$W/python.toml"
+[ -s "$W/pybench.py" ] || cat > "$W/pybench.py" <<'PY'
+import sys, time
+
+
+def fannkuch(n):
+    perm1, count, max_flips, checksum, r, sign = list(range(n)), [0] * n, 0, 0, n, 1
+    while True:
+        while r != 1:
+            count[r - 1] = r
+            r -= 1
+        perm, flips, k = perm1[:], 0, perm1[0]
+        while k:
+            perm[: k + 1] = perm[k::-1]
+            flips += 1
+            k = perm[0]
+        max_flips = max(max_flips, flips)
+        checksum += flips if sign == 1 else -flips
+        while True:
+            if r == n:
+                return checksum, max_flips
+            p0 = perm1[0]
+            perm1[:r] = perm1[1 : r + 1]
+            perm1[r] = p0
+            count[r] -= 1
+            if count[r] > 0:
+                break
+            r += 1
+        sign = -sign
+
+
+def nbody(steps):
+    bodies = [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 39.47841760435743], [4.84, -1.16, -0.10, 0.606, 2.81, -0.02, 0.0377],
+              [8.34, 4.12, -0.40, -1.01, 1.82, 0.008, 0.0113], [12.89, -15.11, -0.22, 1.08, 0.868, -0.01, 0.0017],
+              [15.37, -25.91, 0.17, 0.979, 0.594, -0.034, 0.002]]
+    dt = 0.01
+    for _ in range(steps):
+        for i in range(5):
+            bi = bodies[i]
+            for j in range(i + 1, 5):
+                bj = bodies[j]
+                dx, dy, dz = bi[0] - bj[0], bi[1] - bj[1], bi[2] - bj[2]
+                mag = dt / (dx * dx + dy * dy + dz * dz) ** 1.5
+                bi[3] -= dx * bj[6] * mag
+                bi[4] -= dy * bj[6] * mag
+                bi[5] -= dz * bj[6] * mag
+                bj[3] += dx * bi[6] * mag
+                bj[4] += dy * bi[6] * mag
+                bj[5] += dz * bi[6] * mag
+        for b in bodies:
+            b[0] += dt * b[3]
+            b[1] += dt * b[4]
+            b[2] += dt * b[5]
+    return round(sum(b[0] + b[1] + b[2] for b in bodies), 9)
+
+
+def words(n):
+    d = {}
+    for i in range(n):
+        w = format(i * 2654435761 % 1000003, "x")
+        d[w[:3]] = d.get(w[:3], 0) + len(w)
+    return sum(d.values()), len(d)
+
+
+scale = int(sys.argv[1])
+t0 = time.perf_counter_ns()
+result = (fannkuch(7 + scale), nbody(20000 * scale), words(100000 * scale))
+print(time.perf_counter_ns() - t0, result)
+PY
 
 # redis-server with redis-benchmark.
 redis() {
@@ -265,8 +351,25 @@ openssl_speed() {
     END { exit !found }' "$W/openssl-$MODE.out" || log "openssl: no rate: $(head -c 300 "$W/openssl-$MODE.out")"
 }
 
+# python3: its own clock around the computation (CLOCK_MONOTONIC; inside,
+# read from the TSC between the host's readings, "Time").
+python_compute() {
+  [ "$MODE" = native ] || enclave python || return
+  local scale=2
+  [ "$QUICK" = 1 ] && scale=1
+  launch python "$PY" -I -S -B "$W/pybench.py" "$scale" > "$W/python-$MODE.out" 2> "$W/python-$MODE.err" < /dev/null || {
+    log "python3: $(tail -2 "$W/python-$MODE.err")"
+    return
+  }
+  local ns result
+  read -r ns result < "$W/python-$MODE.out"
+  [[ "$ns" =~ ^[0-9]+$ ]] && [ "$ns" -gt 0 ] || { log "python3: no time in $(head -c 200 "$W/python-$MODE.out")"; return; }
+  printf 'python_compute\t%d\t%d\t%s\n' "$scale" "$ns" "$(echo "$result" | digest)"
+}
+
 redis
 lighttpd_64k
 bzip2_9
 fio_jobs
 openssl_speed
+python_compute

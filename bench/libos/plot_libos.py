@@ -3,7 +3,8 @@
 libos-ratio.{png,svg}: each workload's time inside the library OS enclave
 over its native time, per backend, on a log scale (1 = native; the
 workloads program's kernels, SQLite, and the Debian programs: redis,
-lighttpd, bzip2, fio on an allowed and an encrypted file, openssl speed).
+lighttpd, bzip2, fio on an allowed and an encrypted file, openssl speed,
+python3).
 A workload that did not run inside (or that a backend does not run yet,
 "not run") has no bar.
 

@@ -5,6 +5,7 @@
 // and a thread work; `null` dereferences NULL, which must end it by
 // SIGSEGV as natively.
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@
 #include <unistd.h>
 
 static char bss[1 << 20];
+// Addresses near NULL, through a volatile so that the compiler does not
+// warn about the calls that use them (it knows they are not buffers).
+static volatile uintptr_t at16 = 16, at8000 = 0x8000, atfff0 = 0xfff0;
 static int counter;
 
 static void* thread_main(void* arg) {
@@ -38,10 +42,11 @@ int main(int argc, char** argv) {
   int fds[2];
   if (pipe(fds) != 0) return 1;
   report("write", write(fds[1], "xy", 2));
-  report("read into address 16", read(fds[0], (void*)16, 1));
-  report("read into address 0x8000", read(fds[0], (void*)0x8000, 1));
-  report("write from address 0xfff0", write(fds[1], (const void*)0xfff0, 1));
+  report("read into address 16", read(fds[0], (void*)at16, 1));
+  report("read into address 0x8000", read(fds[0], (void*)at8000, 1));
+  report("write from address 0xfff0", write(fds[1], (const void*)atfff0, 1));
   report("arch_prctl(ARCH_GET_FS, 8)", syscall(SYS_arch_prctl, 0x1003, (void*)8));
+  report("open of a path at address 16", open((const char*)at16, O_RDONLY));
   char c = 0;
   report("read into the stack", read(fds[0], &c, 1));
   memset(bss, 7, sizeof bss);

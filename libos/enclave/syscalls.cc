@@ -30,6 +30,7 @@
 #include "libos/enclave/syscalls_ids.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
+#include "libos/enclave/statx.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_pgrp.h"
 #include "libos/enclave/syscalls_poll.h"
@@ -210,6 +211,7 @@ enum : long {
   kPipe2 = 293,
   kPrlimit64 = 302,
   kRenameat2 = 316,
+  kStatx = 332,
   kGetrandom = 318,
   kRseq = 334,
   kClone3 = 435,
@@ -371,6 +373,49 @@ long sys_fstat(int64_t fd, uint64_t out) {
   return 0;
 }
 
+// statx(2) from what stat answers: the basic statistics (STATX_BASIC_STATS,
+// whatever the mask asks: the kernel may fill more than asked), no birth
+// time, no attributes — as a file system without them answers.
+long sys_statx(int64_t dirfd, uint64_t pathp, uint64_t flags, uint64_t mask, uint64_t out) {
+  if ((flags & ~kStatxFlags) != 0 || (mask & kStatxReserved) != 0) return fail(EINVAL);
+  if ((flags & 0x6000) == 0x6000) return fail(EINVAL);  // AT_STATX_FORCE_SYNC with AT_STATX_DONT_SYNC
+  if (!program_buffer(out, sizeof(Statx))) return fail(EFAULT);
+  std::string p;
+  if (!read_path(pathp, p)) return fail(EFAULT);
+  struct stat st;
+  memset(&st, 0, sizeof st);
+  const uint64_t at = reinterpret_cast<uint64_t>(&st);
+  const long r = p.empty() && (flags & kAtEmptyPath) ? sys_fstat(dirfd, at)
+                                                       : sys_newfstatat(dirfd, pathp, at, flags & kAtSymlinkNofollow);
+  if (r < 0) return r;
+  Statx x;
+  memset(&x, 0, sizeof x);
+  x.mask = kStatxBasicStats;
+  x.blksize = static_cast<uint32_t>(st.st_blksize);
+  x.nlink = static_cast<uint32_t>(st.st_nlink);
+  x.uid = st.st_uid;
+  x.gid = st.st_gid;
+  x.mode = static_cast<uint16_t>(st.st_mode);
+  x.ino = st.st_ino;
+  x.size = static_cast<uint64_t>(st.st_size);
+  x.blocks = static_cast<uint64_t>(st.st_blocks);
+  auto ts = [](const struct timespec& t) {
+    return StatxTimestamp{t.tv_sec, static_cast<uint32_t>(t.tv_nsec), 0};
+  };
+  x.atime = ts(st.st_atim);
+  x.mtime = ts(st.st_mtim);
+  x.ctime = ts(st.st_ctim);
+  // dev_t's major and minor (glibc's gnu_dev_major/minor encoding).
+  auto major_of = [](uint64_t d) { return static_cast<uint32_t>(((d >> 32) & 0xfffff000) | ((d >> 8) & 0xfff)); };
+  auto minor_of = [](uint64_t d) { return static_cast<uint32_t>(((d >> 12) & 0xffffff00) | (d & 0xff)); };
+  x.rdev_major = major_of(st.st_rdev);
+  x.rdev_minor = minor_of(st.st_rdev);
+  x.dev_major = major_of(st.st_dev);
+  x.dev_minor = minor_of(st.st_dev);
+  memcpy(reinterpret_cast<void*>(out), &x, sizeof x);
+  return 0;
+}
+
 long sys_lseek(int64_t fd, int64_t off, uint64_t whence) {
   Fd* f = fd_at(fd);
   if (f == nullptr) return fail(EBADF);
@@ -507,6 +552,8 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       if (p.empty() && (a3 & kAtEmptyPath)) return sys_fstat(static_cast<int64_t>(a0), a2);
       return sys_newfstatat(static_cast<int64_t>(a0), a1, a2, a3);
     }
+    case kStatx:
+      return sys_statx(static_cast<int64_t>(a0), a1, a2, a3, a4);
     case kStat:
       return sys_newfstatat(kAtFdcwd, a0, a1, 0);
     case kLstat:

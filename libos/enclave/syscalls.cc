@@ -211,6 +211,7 @@ enum : long {
   kPipe2 = 293,
   kPrlimit64 = 302,
   kRenameat2 = 316,
+  kCopyFileRange = 326,
   kStatx = 332,
   kGetrandom = 318,
   kRseq = 334,
@@ -552,6 +553,8 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       if (p.empty() && (a3 & kAtEmptyPath)) return sys_fstat(static_cast<int64_t>(a0), a2);
       return sys_newfstatat(static_cast<int64_t>(a0), a1, a2, a3);
     }
+    case kCopyFileRange:
+      return sys_copy_file_range(static_cast<int64_t>(a0), a1, static_cast<int64_t>(a2), a3, a4, c.r9);
     case kStatx:
       return sys_statx(static_cast<int64_t>(a0), a1, a2, a3, a4);
     case kStat:
@@ -962,7 +965,7 @@ void run_syscall(sgx_cpu_context_t& c) {
   deliver_signals(c, nr);  // a pending signal's handler or default action (signals.h)
 }
 long fd_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at) { return sys_read(fd, buf, n, at); }
-long fd_write(int64_t fd, uint64_t buf, uint64_t n) { return sys_write(fd, buf, n); }
+long fd_write(int64_t fd, uint64_t buf, uint64_t n, int64_t at) { return sys_write(fd, buf, n, at); }
 long fd_lseek(int64_t fd, int64_t off, uint64_t whence) { return sys_lseek(fd, off, whence); }
 long fd_fstat(int64_t fd, uint64_t out) { return sys_fstat(fd, out); }
 

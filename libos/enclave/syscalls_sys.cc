@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <string>
@@ -99,16 +100,12 @@ long sys_sysinfo(uint64_t out) {
   return 0;
 }
 
-long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count) {
-  int64_t pos = 0;
-  if (offp != 0) {
-    if (!sc::user_buffer(offp, sizeof pos)) return err(EFAULT);
-    memcpy(&pos, reinterpret_cast<const void*>(offp), sizeof pos);
-    if (pos < 0) return err(EINVAL);
-  } else {
-    pos = fd_lseek(in_fd, 0, SEEK_CUR);
-    if (pos < 0) return pos == err(ESPIPE) ? err(EINVAL) : pos;  // in_fd must be a file
-  }
+namespace {
+
+// Copies up to `count` bytes from `in_fd` at `in_at` to `out_fd` (at
+// `out_at`, or at its offset when -1) through a 64 KiB bounce buffer:
+// the bytes copied, or -errno if none were.
+long copy_through(int64_t in_fd, int64_t in_at, int64_t out_fd, int64_t out_at, uint64_t count) {
   if (count > 0x7ffff000) count = 0x7ffff000;  // Linux's MAX_RW_COUNT
   uint8_t* buf = static_cast<uint8_t*>(malloc(kBounce));
   if (buf == nullptr) return err(ENOMEM);
@@ -116,14 +113,14 @@ long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count) 
   long done = 0, error = 0;
   while (static_cast<uint64_t>(done) < count) {
     const uint64_t want = count - static_cast<uint64_t>(done) < kBounce ? count - static_cast<uint64_t>(done) : kBounce;
-    const long r = fd_read(in_fd, b, want, pos + done);
+    const long r = fd_read(in_fd, b, want, in_at + done);
     if (r <= 0) {
       error = r;
       break;
     }
     // fd_read answers at most `want` (its own checks); a write may be short
     // (a full non-blocking socket): only what was written counts.
-    const long w = fd_write(out_fd, b, static_cast<uint64_t>(r));
+    const long w = fd_write(out_fd, b, static_cast<uint64_t>(r), out_at < 0 ? -1 : out_at + done);
     if (w <= 0) {
       error = w;
       break;
@@ -132,12 +129,68 @@ long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count) 
     if (w < r) break;
   }
   free(buf);
-  if (done == 0 && error < 0) return error == err(ESPIPE) ? err(EINVAL) : error;
+  return done == 0 && error < 0 ? error : done;
+}
+
+// A position the program passes by pointer (sendfile's and
+// copy_file_range's loff_t*): 0 and the value, or -errno.
+long position_at(uint64_t p, int64_t& pos) {
+  if (!sc::user_buffer(p, sizeof pos)) return err(EFAULT);
+  memcpy(&pos, reinterpret_cast<const void*>(p), sizeof pos);
+  return pos < 0 ? err(EINVAL) : 0;
+}
+
+// A descriptor's offset, for a copy from it: EINVAL for one without
+// (a pipe or socket: ESPIPE), as sendfile and copy_file_range answer.
+long offset_of(int64_t fd, int64_t& pos) {
+  pos = fd_lseek(fd, 0, SEEK_CUR);
+  if (pos < 0) return pos == err(ESPIPE) ? err(EINVAL) : pos;
+  return 0;
+}
+
+}  // namespace
+
+long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count) {
+  int64_t pos = 0;
+  if (const long r = offp != 0 ? position_at(offp, pos) : offset_of(in_fd, pos); r < 0) return r;
+  const long done = copy_through(in_fd, pos, out_fd, -1, count);
+  if (done < 0) return done == err(ESPIPE) ? err(EINVAL) : done;
   if (offp != 0) {
     const int64_t now = pos + done;
     memcpy(reinterpret_cast<void*>(offp), &now, sizeof now);
   } else if (const long r = fd_lseek(in_fd, pos + done, SEEK_SET); r < 0) {
     return r;
+  }
+  return done;
+}
+
+long sys_copy_file_range(int64_t in_fd, uint64_t in_offp, int64_t out_fd, uint64_t out_offp, uint64_t len,
+                         uint64_t flags) {
+  if (flags != 0) return err(EINVAL);
+  // Regular files only, both (copy_file_range(2): EINVAL otherwise; EBADF
+  // for a descriptor that is not open, EISDIR for a directory).
+  for (const int64_t fd : {in_fd, out_fd}) {
+    struct stat st;
+    if (const long r = fd_fstat(fd, reinterpret_cast<uint64_t>(&st)); r < 0) return r;
+    if (S_ISDIR(st.st_mode)) return err(EISDIR);
+    if (!S_ISREG(st.st_mode)) return err(EINVAL);
+  }
+  int64_t in_pos = 0, out_pos = -1;
+  if (const long r = in_offp != 0 ? position_at(in_offp, in_pos) : offset_of(in_fd, in_pos); r < 0) return r;
+  if (out_offp != 0)
+    if (const long r = position_at(out_offp, out_pos); r < 0) return r;
+  if (len == 0) return 0;
+  const long done = copy_through(in_fd, in_pos, out_fd, out_pos, len);
+  if (done < 0) return done;
+  if (in_offp != 0) {
+    const int64_t now = in_pos + done;
+    memcpy(reinterpret_cast<void*>(in_offp), &now, sizeof now);
+  } else if (const long r = fd_lseek(in_fd, in_pos + done, SEEK_SET); r < 0) {
+    return r;
+  }
+  if (out_offp != 0) {
+    const int64_t now = out_pos + done;
+    memcpy(reinterpret_cast<void*>(out_offp), &now, sizeof now);
   }
   return done;
 }

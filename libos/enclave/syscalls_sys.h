@@ -28,12 +28,18 @@ long sys_sysinfo(uint64_t out);
 // sendfile(out, in, offset, count): `in` a trusted, allowed or encrypted
 // file, `out` anything writable; through a 64 KiB bounce buffer inside.
 long sys_sendfile(int64_t out_fd, int64_t in_fd, uint64_t offp, uint64_t count);
+// copy_file_range(in, off_in, out, off_out, len, flags): between regular
+// files of any kind inside (trusted, allowed, encrypted), as sendfile
+// copies; flags must be 0; the offsets the program passes are updated,
+// a descriptor's own offset moves when none is passed.
+long sys_copy_file_range(int64_t in_fd, uint64_t in_offp, int64_t out_fd, uint64_t out_offp, uint64_t len,
+                         uint64_t flags);
 
 // syscalls.cc's read/write/lseek/fstat on any descriptor (buffers inside
 // the enclave; `at` >= 0 a pread/pwrite position, -1 the descriptor's
 // offset).
 long fd_read(int64_t fd, uint64_t buf, uint64_t n, int64_t at);
-long fd_write(int64_t fd, uint64_t buf, uint64_t n);
+long fd_write(int64_t fd, uint64_t buf, uint64_t n, int64_t at = -1);
 long fd_lseek(int64_t fd, int64_t off, uint64_t whence);
 long fd_fstat(int64_t fd, uint64_t out);
 

@@ -329,6 +329,43 @@ static int dirs(const char* dir) {
   return 0;
 }
 
+/* copy_file_range by the system call (glibc's wrapper is the call
+ * itself, but coreutils falls back on ENOSYS): from SRC into DST, which it
+ * truncates first, with and without offsets; then DST's contents. */
+static int copy(const char* src, const char* dst) {
+  const int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_TRUNC);
+  if (in < 0 || out < 0) {
+    printf("copy: cannot open: %s\n", strerror(errno));
+    return 1;
+  }
+  long r = syscall(SYS_copy_file_range, in, NULL, out, NULL, 100, 0);
+  printf("copy 100 by the offsets: %ld %s, offsets now %lld %lld\n", r, says(r), (long long)lseek(in, 0, SEEK_CUR),
+         (long long)lseek(out, 0, SEEK_CUR));
+  loff_t off_in = 1000, off_out = 50;
+  r = syscall(SYS_copy_file_range, in, &off_in, out, &off_out, 30, 0);
+  printf("copy 30 from 1000 to 50: %ld %s, offsets %lld %lld, descriptors' %lld %lld\n", r, says(r),
+         (long long)off_in, (long long)off_out, (long long)lseek(in, 0, SEEK_CUR), (long long)lseek(out, 0, SEEK_CUR));
+  off_in = 1LL << 40;
+  r = syscall(SYS_copy_file_range, in, &off_in, out, NULL, 30, 0);
+  printf("copy past the end: %ld %s\n", r, says(r));
+  printf("bad flags: %s\n", says(syscall(SYS_copy_file_range, in, NULL, out, NULL, 30, 1)));
+  printf("into a read-only descriptor: %s\n", says(syscall(SYS_copy_file_range, in, NULL, in, NULL, 30, 0)));
+  int p[2];
+  if (pipe(p) == 0) {
+    printf("to a pipe: %s\n", says(syscall(SYS_copy_file_range, in, NULL, p[1], NULL, 30, 0)));
+    close(p[0]);
+    close(p[1]);
+  }
+  close(in);
+  close(out);
+  char buf[256] = {0};
+  const int fd = open(dst, O_RDONLY);
+  const ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  printf("%s now holds %zd bytes: [%s]\n", dst, n, n > 0 ? buf : "");
+  if (fd >= 0) close(fd);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "map") == 0) {
     int st = 0;
@@ -342,6 +379,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 3 && strcmp(argv[1], "dirs") == 0) return dirs(argv[2]);
-  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd | dirs DIR\n");
+  if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy(argv[2], argv[3]);
+  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd | dirs DIR | copy SRC DST\n");
   return 2;
 }

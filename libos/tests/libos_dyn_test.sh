@@ -47,7 +47,7 @@ same hello
 cat > files.toml <<TOML
 libos.entrypoint = "$W/files"
 sgx.trusted_files = [ { uri = "file:$W/files" }, { uri = "file:$W/big.txt" } ]
-sgx.allowed_files = [ "file:$W/allowed.txt" ]
+sgx.allowed_files = [ "file:$W/allowed.txt", "file:$W/copied.txt" ]
 TOML
 build files.toml "$W/files-enclave"
 inside() { "$NSGX" run --enclave "$W/files-enclave" -- "$W/files" "$@" < /dev/null; }
@@ -56,6 +56,13 @@ inside map big.txt allowed.txt > map.inside.out 2> map.inside.err; st=$?
 check_status map "$st" "$native"
 same map
 [ "$(grep -c '^mapped equal 1, tail zero 1$' map.native.out)" = 2 ] || fail "the map test's native run: $(cat map.native.out)"
+# copy_file_range from a trusted file into an allowed one (it was ENOSYS).
+: > copied.txt
+./files copy big.txt copied.txt > copy.native.out 2> copy.native.err; native=$?
+: > copied.txt
+inside copy big.txt copied.txt > copy.inside.out 2> copy.inside.err; st=$?
+check_status copy "$st" "$native"
+same copy
 
 # What the library OS refuses where Linux would not.
 out=$(inside refuse big.txt 2> refuse.err); st=$?

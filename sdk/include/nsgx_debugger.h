@@ -54,7 +54,8 @@ typedef struct nsgx_debug_enclave_info {
   uint32_t struct_size;                 /* sizeof(nsgx_debug_enclave_info) of the writer */
   struct nsgx_debug_enclave_info* next; /* nsgx_debug_enclave_list */
   const char* path;                     /* the enclave file, absolute, NUL-terminated */
-  uint64_t base;                        /* ELRANGE: the image's address 0 is at base */
+  uint64_t base;                        /* ELRANGE; the image at base + the p_vaddr of the PT_LOAD
+                                           holding its header (0 but for <UserRegionFirst>) */
   uint64_t size;
   uint64_t enclave_id; /* the sgx_enclave_id_t */
   uint32_t debug;      /* SECS.ATTRIBUTES.DEBUG: 1 or 0 */

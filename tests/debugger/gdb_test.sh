@@ -11,9 +11,13 @@
 # and a non-debug enclave is announced as out of reach; sgx-gdb,
 # the SDK's command, runs nsgx gdb from the prefix's bin/.
 #
-#   gdb_test.sh NSGX GDB APP ENCLAVE SGX_GDB
+# The same enclave laid out with its user region first (REGION_FIRST:
+# its symbols sit the region's size above ELRANGE's base) stops at the
+# same breakpoint with the same backtrace, on both backends.
+#
+#   gdb_test.sh NSGX GDB APP ENCLAVE SGX_GDB REGION_FIRST
 set -uo pipefail
-nsgx=$1 gdb=$2 app=$3 enclave=$4 sgx_gdb=$5
+nsgx=$1 gdb=$2 app=$3 enclave=$4 sgx_gdb=$5 region_first=$6
 fail=0
 check() {
   local what=$1
@@ -78,6 +82,20 @@ check "nsgx-bt: the application thread that made the ECALL, down to main" \
   <<<"$out"
 check "the host was detached before the enclave went" has "nsgx: debug enclave .* unloaded, its enclave host [0-9]+ detached"
 check "the program finished normally" has "result 1765" && check "exit 0" has "exited normally"
+
+echo "== the user region first: the symbols above it, on both backends"
+for backend in "" --isolated; do
+  # On isolated the session stops once when the enclave host is attached.
+  attached=()
+  [ -n "$backend" ] && attached=(-ex continue)
+  out=$("$nsgx" gdb --gdb "$gdb" $backend -batch -ex 'break debug_enclave.c:ecall_compute' -ex run "${attached[@]}" \
+    -ex bt -ex continue -- "$app" "$region_first" compute 2>&1)
+  echo "$out"
+  check "${backend:-inproc}: the breakpoint fired in the enclave, at its first line" \
+    has "Breakpoint 1, ecall_compute \(seed=21\) at .*debug_enclave.c:10"
+  check "${backend:-inproc}: bt reaches the enclave's entry" has "in enclave_entry "
+  check "${backend:-inproc}: the program finished normally" has "result 1765"
+done
 
 echo "== the isolated backend: a non-debug enclave is never reached"
 out=$("$nsgx" gdb --gdb "$gdb" --isolated -batch -ex 'break debug_enclave.c:ecall_compute' -ex run \

@@ -68,11 +68,24 @@ def _elf_facts(path):
     the enclave's symbol file, for remove-symbol-file -a), and the image
     addresses of the symbols the ECALL unwinder needs: enclave_entry
     (start, end) and nsgx_debug_trts (sdk/include/nsgx_debugger.h)."""
-    facts = {"text": None, "entry": None, "trts": None}
+    facts = {"text": None, "entry": None, "trts": None, "shift": 0}
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2:
         return facts
+    # Where the image sits in ELRANGE: its symbols are link-time (from its
+    # header), its program headers RVAs — moved up by the user region's
+    # size where the signer put the region first (<UserRegionFirst>,
+    # docs/sdk-abi.md), else equal. The PT_LOAD holding the header says.
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        if phoff + (i + 1) * phentsize > len(data) or phentsize < 56:
+            break
+        p_type, _, p_offset, p_vaddr = struct.unpack_from("<IIQQ", data, phoff + i * phentsize)
+        if p_type == 1 and p_offset == 0:  # PT_LOAD
+            facts["shift"] = p_vaddr
+            break
     shoff, = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
     if shoff == 0 or shstrndx >= shnum or shoff + shnum * shentsize > len(data):
@@ -177,10 +190,11 @@ def load(info, now=False):
     if not os.path.isfile(path):
         _say("enclave at 0x%x: file %s not found, no symbols loaded" % (base, path))
         return
-    gdb.execute("add-symbol-file '%s' -o 0x%x" % (path, base), to_string=True)
     facts = _elf_facts(path)
+    image = base + facts["shift"]
+    gdb.execute("add-symbol-file '%s' -o 0x%x" % (path, image), to_string=True)
     text = facts["text"]
-    _loaded[base] = (path, base + text if text is not None else None)
+    _loaded[base] = (path, image + text if text is not None else None)
     _add_entry_frame(base, facts)
     _say("debug enclave %s loaded at 0x%x, symbols added" % (path, base))
 
@@ -260,8 +274,9 @@ def _attach_now(info):
         gdb.execute("inferior %d" % app.num, to_string=True)
         gdb.execute("remove-inferiors %d" % num, to_string=True)
         return
-    gdb.execute("add-symbol-file '%s' -o 0x%x" % (path, base), to_string=True)
-    _add_entry_frame(base, _elf_facts(path), isolated=True)
+    facts = _elf_facts(path)
+    gdb.execute("add-symbol-file '%s' -o 0x%x" % (path, base + facts["shift"]), to_string=True)
+    _add_entry_frame(base, facts, isolated=True)
     _hosts[base] = (num, pid, app.num)
     gdb.execute("inferior %d" % app.num, to_string=True)
     if stub:
@@ -337,8 +352,9 @@ def _add_entry_frame(base, facts, isolated=False):
     publishes nsgx_debug_trts (ours does; the SGX SDK's does not)."""
     if facts["entry"] is None or facts["trts"] is None:
         return
+    image = base + facts["shift"]
     try:
-        raw = bytes(gdb.selected_inferior().read_memory(base + facts["trts"], struct.calcsize(TRTS_INFO_FORMAT)))
+        raw = bytes(gdb.selected_inferior().read_memory(image + facts["trts"], struct.calcsize(TRTS_INFO_FORMAT)))
     except gdb.MemoryError:
         return
     version, size, td_self, td_entry = struct.unpack(TRTS_INFO_FORMAT, raw)
@@ -347,7 +363,7 @@ def _add_entry_frame(base, facts, isolated=False):
              "backtraces stop at its entry" % (base, version))
         return
     start, end = facts["entry"]
-    _entry_frames[base] = (base + start, base + end, td_self, td_entry, isolated)
+    _entry_frames[base] = (image + start, image + end, td_self, td_entry, isolated)
 
 
 def _entry_state(frame, td_self, td_entry):

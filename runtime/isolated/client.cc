@@ -226,15 +226,6 @@ void* Client::reserve(std::size_t size) {
   return nullptr;
 }
 
-void* Client::reserve_at(std::uint64_t addr, std::size_t size) {
-  if (size == 0 || addr % 4096 != 0) return nullptr;
-  void* at = reinterpret_cast<void*>(addr);
-  void* p = mmap(at, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-  if (p == at) return p;
-  if (p != MAP_FAILED) munmap(p, size);  // taken as a hint by a kernel before 4.17
-  return nullptr;
-}
-
 bool Client::alive() const {
   pollfd p{fd_, POLLIN, 0};
   return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;

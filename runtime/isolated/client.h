@@ -70,10 +70,6 @@ class Client {
   // Reserves (PROT_NONE) a naturally aligned range for an enclave's ELRANGE
   // where the enclave host can map it at the same address; nullptr if none.
   static void* reserve(std::size_t size);
-  // [at, at + size) exactly; nullptr if anything is mapped there (the
-  // caller's base, LoadOptions::base: a library OS fork child's, or 0 with
-  // the part below vm.mmap_min_addr left out).
-  static void* reserve_at(std::uint64_t at, std::size_t size);
   // False once the monitor's end of the connection is gone.
   bool alive() const;
   std::uint32_t spin() const { return spin_; }

@@ -569,6 +569,29 @@ sgx::Secs secs_for(const image::SdkImage& img, bool debug, std::uint64_t base, c
   return secs;
 }
 
+// ELRANGE reserved (no access, no memory) at exactly the caller's base
+// (LoadOptions::base), naturally aligned to e.size, or not at all:
+// MAP_FIXED_NOREPLACE never replaces a mapping. At base 0 the bytes below
+// vm.mmap_min_addr stay out (e.low): nothing is added there. Both
+// backends: the driver's mappings go over it, the isolated application
+// only keeps the range free for its enclave host's addresses.
+sgx_status_t reserve_at_base(Enclave& e, std::uint64_t base) {
+  if (base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
+  e.low = unmappable_prefix(base, e.size);
+  if (e.low == e.size) return SGX_ERROR_MEMORY_MAP_CONFLICT;
+  void* at = reinterpret_cast<void*>(base + e.low);
+  void* area =
+      mmap(at, e.size - e.low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+  if (area != at) {
+    if (area != MAP_FAILED) munmap(area, e.size - e.low);  // a kernel before 4.17 takes the flag as a hint
+    return SGX_ERROR_MEMORY_MAP_CONFLICT;
+  }
+  e.area = static_cast<std::uint8_t*>(area);
+  e.area_size = e.size - e.low;
+  e.base = base;
+  return SGX_SUCCESS;
+}
+
 sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptions& opts, Enclave& e,
                          sgx::Secs& secs_out) {
   const sgx::Sigstruct& ss = img.sigstruct();
@@ -580,22 +603,7 @@ sgx_status_t load_device(const image::SdkImage& img, bool debug, const LoadOptio
   }
   e.size = img.metadata().enclave_size;
   if (opts.base) {
-    // The caller's base (LoadOptions::base): exactly there or not at all;
-    // MAP_FIXED_NOREPLACE never replaces a mapping. At base 0 the bytes
-    // below vm.mmap_min_addr stay unmapped (nothing is added there).
-    if (*opts.base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
-    e.low = unmappable_prefix(*opts.base, e.size);
-    if (e.low == e.size) return SGX_ERROR_MEMORY_MAP_CONFLICT;
-    void* at = reinterpret_cast<void*>(*opts.base + e.low);
-    void* area =
-        mmap(at, e.size - e.low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-    if (area != at) {
-      if (area != MAP_FAILED) munmap(area, e.size - e.low);  // a kernel before 4.17 takes the flag as a hint
-      return SGX_ERROR_MEMORY_MAP_CONFLICT;
-    }
-    e.area = static_cast<std::uint8_t*>(area);
-    e.area_size = e.size - e.low;
-    e.base = *opts.base;
+    if (const sgx_status_t st = reserve_at_base(e, *opts.base); st != SGX_SUCCESS) return st;
   } else {
     e.area_size = 2 * e.size;
     void* area = mmap(nullptr, e.area_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -752,13 +760,7 @@ sgx_status_t load_isolated(const image::SdkImage& img, bool debug, const LoadOpt
   // left a child of the process image the library OS's host then replaces
   // (its end a SIGCHLD the program would be given).
   if (opts.base) {
-    if (*opts.base % e.size != 0) return SGX_ERROR_INVALID_PARAMETER;
-    e.low = unmappable_prefix(*opts.base, e.size);
-    void* area = e.low < e.size ? isolated::Client::reserve_at(*opts.base + e.low, e.size - e.low) : nullptr;
-    if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;
-    e.area = static_cast<std::uint8_t*>(area);
-    e.area_size = e.size - e.low;
-    e.base = *opts.base;
+    if (const sgx_status_t st = reserve_at_base(e, *opts.base); st != SGX_SUCCESS) return st;
   } else {
     void* area = isolated::Client::reserve(e.size);
     if (area == nullptr) return SGX_ERROR_MEMORY_MAP_CONFLICT;

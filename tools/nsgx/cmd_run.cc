@@ -14,7 +14,6 @@
 //       126 when it cannot start (the reason on stderr).
 // The backend is the SDK runtime's (NSGX_BACKEND; inproc runs the host
 // under `nsgx exec`).
-#include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -26,7 +25,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -144,22 +142,6 @@ Status fill_hashes(libos::Manifest& m, const std::vector<std::string>& unhashed)
   return {};
 }
 
-// Whether a trusted file is an x86-64 ELF executable with fixed addresses
-// (ET_EXEC, not position-independent: Debian's python3), which only an
-// enclave at base 0 can hold (docs/libos.md, "Non-PIE programs"). Only the
-// header is read; the enclave checks the whole file when it loads it.
-bool fixed_addresses(const libos::Manifest& m) {
-  for (const auto& f : m.trusted_files) {
-    std::ifstream in(f.path, std::ios::binary);
-    Elf64_Ehdr eh{};
-    if (!in.read(reinterpret_cast<char*>(&eh), sizeof eh)) continue;
-    if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-        eh.e_machine == EM_X86_64 && eh.e_type == ET_EXEC)
-      return true;
-  }
-  return false;
-}
-
 Status build(libos::Manifest m, const std::string& out, std::string key, bool quiet) {
   auto bin = libos::encode_manifest(std::move(m));
   if (!bin) return bin.error();
@@ -190,7 +172,7 @@ Status build(libos::Manifest m, const std::string& out, std::string key, bool qu
       "<EnclaveConfiguration>\n  <StackMaxSize>0x400000</StackMaxSize>\n"
       "  <HeapMaxSize>0x100000</HeapMaxSize>\n  <TCSNum>" +
       std::to_string(threads + 1) + "</TCSNum>\n  <UserRegionSize>" + std::to_string(region) + "</UserRegionSize>\n" +
-      (fixed_addresses(*parsed) ? "  <UserRegionFirst>1</UserRegionFirst>\n" : "") +
+      (fixed_address_programs(*parsed) ? "  <UserRegionFirst>1</UserRegionFirst>\n" : "") +
       "  <MiscSelect>1</MiscSelect>\n</EnclaveConfiguration>\n";
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.config.xml",
                                   ByteSpan(reinterpret_cast<const std::uint8_t*>(config.data()), config.size())));

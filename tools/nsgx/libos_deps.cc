@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "base/bytes.h"
@@ -22,23 +23,29 @@
 namespace nsgx::cli {
 namespace {
 
+// e_type of an x86-64 little-endian ELF64 file's header (ET_DYN, ET_EXEC,
+// ...), or 0 (ET_NONE) for anything else or a header cut short.
+std::uint16_t x86_64_elf_type(ByteSpan file) {
+  if (file.size() < sizeof(Elf64_Ehdr) || std::memcmp(file.data(), ELFMAG, SELFMAG) != 0 ||
+      file[EI_CLASS] != ELFCLASS64 || file[EI_DATA] != ELFDATA2LSB ||
+      load_le<std::uint16_t>(file.data() + offsetof(Elf64_Ehdr, e_machine)) != EM_X86_64)
+    return ET_NONE;
+  return load_le<std::uint16_t>(file.data() + offsetof(Elf64_Ehdr, e_type));
+}
+
 // PT_INTERP's path: NUL-terminated inside the file (gABI), or empty. Any
 // x86-64 ELF64 executable, position-independent (ET_DYN) or not (ET_EXEC:
 // Debian's python3): only the header and the program headers are read,
 // each bounds-checked (image::ElfFile is the enclave image's stricter
 // parser, ET_DYN only).
 std::string interpreter_of(const Bytes& file) {
-  if (file.size() < sizeof(Elf64_Ehdr) || std::memcmp(file.data(), ELFMAG, SELFMAG) != 0 ||
-      file[EI_CLASS] != ELFCLASS64 || file[EI_DATA] != ELFDATA2LSB)
-    return "";
+  const std::uint16_t type = x86_64_elf_type(file);
+  if (type != ET_DYN && type != ET_EXEC) return "";
   const std::uint8_t* e = file.data();
-  const auto type = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_type));
-  const auto machine = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_machine));
   const auto phoff = load_le<std::uint64_t>(e + offsetof(Elf64_Ehdr, e_phoff));
   const auto phentsize = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_phentsize));
   const auto phnum = load_le<std::uint16_t>(e + offsetof(Elf64_Ehdr, e_phnum));
-  if ((type != ET_DYN && type != ET_EXEC) || machine != EM_X86_64 || phentsize != sizeof(Elf64_Phdr) ||
-      phoff > file.size() || (file.size() - phoff) / sizeof(Elf64_Phdr) < phnum)
+  if (phentsize != sizeof(Elf64_Phdr) || phoff > file.size() || (file.size() - phoff) / sizeof(Elf64_Phdr) < phnum)
     return "";
   for (std::uint16_t i = 0; i < phnum; ++i) {
     const std::uint8_t* ph = e + phoff + std::uint64_t{i} * sizeof(Elf64_Phdr);
@@ -230,6 +237,15 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
     }
   }
   return {};
+}
+
+bool fixed_address_programs(const libos::Manifest& m) {
+  for (const auto& f : m.trusted_files) {
+    std::ifstream in(f.path, std::ios::binary);
+    std::uint8_t header[sizeof(Elf64_Ehdr)];
+    if (in.read(reinterpret_cast<char*>(header), sizeof header) && x86_64_elf_type(header) == ET_EXEC) return true;
+  }
+  return false;
 }
 
 }  // namespace nsgx::cli

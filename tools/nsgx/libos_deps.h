@@ -46,4 +46,10 @@ std::vector<std::string> program_chain(const std::string& program, const std::st
 // on the building host (libos_deps.cc) and adds nothing where it fails.
 Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed);
 
+// Whether a trusted file is an x86-64 ELF executable with fixed addresses
+// (ET_EXEC, not position-independent: Debian's python3), which only an
+// enclave at base 0 can hold (docs/libos.md, "Non-PIE programs"). Only the
+// headers are read; the enclave checks each whole file when it loads it.
+bool fixed_address_programs(const libos::Manifest& m);
+
 }  // namespace nsgx::cli

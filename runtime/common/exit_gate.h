@@ -17,7 +17,10 @@
  * as ENCLU[EEXIT] would leave them to the untrusted side: RAX = 4 (EEXIT),
  * RBX = the exit address, RCX = the address following the runtime's ENCLU
  * (what EEXIT puts in RCX), RSP/RBP the untrusted stack, RDI/RSI the exit's
- * operands, every other general-purpose register and XMM0-15 zero. The
+ * operands, every other general-purpose register and XMM0-15 zero — except
+ * R10, which holds `gate` itself (the runtime reads the gate once, into a
+ * register, so that an exception entry cannot change it between check and
+ * jump): a gate records R10 as 0, as ENCLU would have left it. The
  * backend's gate performs its EEXIT from there (for the isolated backend:
  * runtime/isolated/host_entry.S, nsgx_host_gate_*).
  *

@@ -86,7 +86,8 @@ int nsgx_first_phase_exinfo(uint64_t* maddr, uint32_t* errcd);
 
 /* Makes the calling thread's FS base `fs_base` without an exception round
  * trip, through the FS gate a nestedsgx backend offered at this thread's
- * latest entry (runtime/common/exit_gate.h; docs/isolated.md, "The FS
+ * latest CSSA-0 entry, or in phase 1 at the exception entry
+ * (runtime/common/exit_gate.h; docs/isolated.md, "The FS
  * gate"). Returns 0 once FS is `fs_base` — it stays so across AEXs and
  * ERESUMEs until the next EENTER loads the TCS's, as after an ERESUME that
  * loaded it; -38 (-ENOSYS) when no FS gate was offered (SGX hardware,

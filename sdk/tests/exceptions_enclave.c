@@ -307,6 +307,24 @@ int ecall_count_interrupts(int n) {
   return x == 3 * triangle && y == 5 * i ? 42 : -3;
 }
 
+/* No push, no call: nothing is written at the stack top by this loop. A
+ * stack_top of 0 means enclave memory that is not a stack (.bss). */
+static uint64_t not_a_stack[64] __attribute__((aligned(64)));
+int ecall_spin_off_stack(uint64_t* stack_top, uint64_t rounds) {
+  uint64_t left = rounds;
+  uint64_t* top = stack_top != NULL ? stack_top : not_a_stack + 56;
+  __asm__ volatile(
+      "mov %%rsp, %%r11\n\t"
+      "mov %1, %%rsp\n\t"
+      "1: sub $1, %0\n\t"
+      "jnz 1b\n\t"
+      "mov %%r11, %%rsp"
+      : "+r"(left)
+      : "r"(top)
+      : "r11", "cc", "memory");
+  return left == 0 ? 42 : -1;
+}
+
 /* Never returns: only stopping the enclave ends it. */
 void ecall_spin(void) {
   for (;;) __asm__ volatile("pause");

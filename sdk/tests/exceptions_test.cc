@@ -384,6 +384,53 @@ TEST(Interrupts, AStormSlowsOnlyItsOwnEnclave) {
   EXPECT_EQ(q, 42);
 }
 
+// Interrupts that find the thread on no stack of the enclave's: the
+// trusted runtime's own exits and entries run a few dozen instructions on
+// the untrusted stack (the registers scrubbed before EEXIT, the exit gate's
+// checks after EENTER), which every OCALL passes twice. The first phase has
+// no stack there: such an interrupt's re-entry is declined without it, and
+// the thread resumes untouched, its exit gate too. Refused, each reported
+// a crash and cleared the gate of the exit it interrupted, and an
+// interrupt between an exit's gate check and its jump sent it to 0 (the
+// library OS's bash job lost its enclave under CI's load, its children's
+// SIGCHLD kicks landing there). Here the ECALL counts down on an untrusted
+// stack, or on enclave memory that is no stack, while interrupts are asked
+// as fast as the kicker can; its return must still leave through the gate,
+// and every interrupt it took must have been declined there.
+void spin_off_stack(bool untrusted) {
+  Loaded e;
+  ASSERT_EQ(e.status, SGX_SUCCESS);
+  int r = 0;
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);
+  std::uint64_t gate0 = 0, trap0 = 0;
+  ASSERT_EQ(nsgx_enclave_exit_counts(e.eid, &gate0, &trap0), SGX_SUCCESS);
+  ASSERT_GT(gate0, 0u) << "the ECALL did not leave through the exit gate";
+  // Memory where untrusted stacks are: on isolated the window the enclave
+  // host maps too (nsgx_untrusted_alloc). The loop pushes nothing; on
+  // inproc the kernel's signal frames for the interrupts go below it, as
+  // they do in those instructions.
+  constexpr std::size_t kStack = 256 * 1024;
+  void* stack = nsgx_untrusted_alloc(kStack);
+  ASSERT_NE(stack, nullptr);
+  auto* top = static_cast<std::uint64_t*>(stack) + kStack / 8 - 8;
+  const std::uint64_t asked_before = g_interrupt_asks.load();
+  {
+    Kicker kicker(pthread_self(), 0);
+    ASSERT_EQ(ecall_spin_off_stack(e.eid, &r, untrusted ? top : nullptr, 1ull << 25), SGX_SUCCESS);
+  }
+  nsgx_untrusted_free(stack);
+  EXPECT_EQ(r, 42);
+  EXPECT_GE(g_interrupt_asks.load() - asked_before, 100u) << "too few interrupts reached the loop to show anything";
+  std::uint64_t gate1 = 0, trap1 = 0;
+  ASSERT_EQ(nsgx_enclave_exit_counts(e.eid, &gate1, &trap1), SGX_SUCCESS);
+  EXPECT_EQ(trap1, trap0) << "an interrupt's entry took the ECALL's exit gate";
+  ASSERT_EQ(ecall_divide(e.eid, &r, 84, 2), SGX_SUCCESS);  // and the enclave goes on
+  EXPECT_EQ(r, 42);
+}
+
+TEST(Interrupts, OnTheUntrustedStackAreDeclined) { spin_off_stack(true); }
+TEST(Interrupts, OnEnclaveMemoryThatIsNoStackAreDeclined) { spin_off_stack(false); }
+
 TEST(Cxx, ClassesNewDeleteAndStatics) {
   Loaded e;
   ASSERT_EQ(e.status, SGX_SUCCESS);

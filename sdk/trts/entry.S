@@ -91,6 +91,23 @@
 9:
 .endm
 
+/*
+ * An exception entry's exit (ECMD_EXCEPT, CSSA 1): R10 = the exit gate its
+ * own offer gave (the exit goes there, .Lscrub_and_exit), and the TD's
+ * gates back to those of the context it interrupted, which ERESUME
+ * continues — an exit already past its gate check, or an ECALL whose later
+ * exits and FS loads use them. Without this an exception entry offering no
+ * gate (the inproc urts's re-entry for an interrupt) left the interrupted
+ * ECALL without its gate. Clobbers R8.
+ */
+.macro EXCEPTION_ENTRY_GATES
+	mov	%gs:TD_EXIT_GATE, %r10
+	mov	%gs:TD_RESUMED_EXIT_GATE, %r8
+	mov	%r8, %gs:TD_EXIT_GATE
+	mov	%gs:TD_RESUMED_FS_GATE, %r8
+	mov	%r8, %gs:TD_FS_GATE
+.endm
+
 	.text
 	.globl enclave_entry
 	.type enclave_entry, @function
@@ -163,15 +180,20 @@ enclave_entry:
 	jne	.Lrefuse
 	cmp	$ECMD_EXCEPT, %rdi
 	jne	.Lrefuse
+	/* The interrupted context's gates, put back at this entry's exit. */
+	mov	%gs:TD_EXIT_GATE, %r10
+	mov	%r10, %gs:TD_RESUMED_EXIT_GATE
+	mov	%gs:TD_FS_GATE, %r10
+	mov	%r10, %gs:TD_RESUMED_FS_GATE
 	CHECK_EXIT_GATE
 	lea	nsgx_gd(%rip), %r11
 	mov	GD_SSA_FRAME_SIZE(%r11), %r10d
 	shl	$13, %r10
 	lea	0x11000(%rbx, %r10), %r11
-	mov	TD_SSA_GPR(%r11), %r10
-	test	%r10, %r10
+	mov	TD_SSA_GPR(%r11), %rax	/* CSSA is no longer needed */
+	test	%rax, %rax
 	jz	.Lrefuse		/* no ECALL ever ran on this TCS */
-	mov	32(%r10), %r10		/* the faulting RSP */
+	mov	GPR_RSP_OFF(%rax), %r10	/* the faulting RSP */
 	sub	$(128 + 1024), %r10
 	and	$-16, %r10
 	/* Phase 1's stack: this thread's own, or the user region (a library
@@ -188,9 +210,33 @@ enclave_entry:
 	mov	%r10, %r9
 	sub	%r8, %r9		/* from the region's start; unsigned */
 	cmp	$PHASE1_USER_REGION_ROOM, %r9
-	jb	.Lrefuse
+	jb	.Lno_phase1_stack
 	cmp	nsgx_gd+GD_USER_REGION_SIZE(%rip), %r9
-	jae	.Lrefuse
+	jb	2f
+.Lno_phase1_stack:
+	/* No stack for phase 1. An exception there (EXITINFO.VALID set) has
+	 * nothing safe to run on: the entry is refused (a crash reported). An
+	 * interrupt (VALID clear: the host's re-entry after an interrupt's
+	 * AEX, docs/libos.md "Interrupts", or a second entry after a consumed
+	 * exception) is declined without phase 1, so its first-phase handler
+	 * is not offered it, and the thread resumes untouched at ERESUME. Its
+	 * usual place is this file's own instructions on the untrusted stack
+	 * (an exit's scrub and gate check, an entry's gate checks), where no
+	 * signal could be delivered anyway; elsewhere (enclave memory that is
+	 * no usable stack: the first 16 KiB of the user region, within 1 KiB
+	 * of the stack's limit, the heap) the signal waits for the next
+	 * system call or interrupt. Refused, such an interrupt reported a
+	 * crash and cleared the gates of the exit it interrupted. An enclave
+	 * that crashed earlier still refuses, as phase 1 would. */
+	testl	$GPR_EXITINFO_VALID, GPR_EXITINFO_OFF(%rax)
+	jnz	.Lrefuse
+	cmpl	$0, nsgx_crashed(%rip)
+	jne	.Lrefuse
+	EXCEPTION_ENTRY_GATES
+	mov	$OCMD_ERET, %rdi
+	xor	%esi, %esi		/* SGX_SUCCESS */
+	mov	%rcx, %rbx
+	jmp	.Lscrub_and_exit
 2:
 	mov	%rsp, %r8
 	mov	%rbp, %r9
@@ -207,6 +253,7 @@ enclave_entry:
 	pop	%rbx
 	pop	%rbp
 	pop	%rsp
+	EXCEPTION_ENTRY_GATES
 	mov	%eax, %esi
 	mov	$OCMD_ERET, %rdi
 	jmp	.Lscrub_and_exit
@@ -214,6 +261,7 @@ enclave_entry:
 	/* Any other entry with CSSA > 0: nothing to resume into. */
 	movq	$0, %gs:TD_EXIT_GATE
 	movq	$0, %gs:TD_FS_GATE
+	xor	%r10d, %r10d		/* ENCLU */
 	mov	$OCMD_ERET, %rdi
 	mov	$0x1006, %esi		/* SGX_ERROR_ENCLAVE_CRASHED */
 	mov	%rcx, %rbx
@@ -223,12 +271,18 @@ enclave_entry:
 .Lexit:
 	mov	TD_ENTRY_URBP(%r11), %rbp
 	mov	TD_EXIT_ADDR(%r11), %rbx
+	mov	%gs:TD_EXIT_GATE, %r10
+/* R10 = the exit gate, 0 for ENCLU: read once, before the scrub. An
+ * exception entry between a check and a jump through memory (an interrupt
+ * lands anywhere) once found the gate cleared and jumped to 0. So the
+ * gate is reached with R10 = its own address, an untrusted value, and
+ * records R10 as 0 (runtime/common/exit_gate.h); ENCLU is reached with
+ * R10 = 0. */
 .Lscrub_and_exit:
 	xor	%ecx, %ecx
 	xor	%edx, %edx
 	xor	%r8d, %r8d
 	xor	%r9d, %r9d
-	xor	%r10d, %r10d
 	xor	%r11d, %r11d
 	xor	%r12d, %r12d
 	xor	%r13d, %r13d
@@ -251,7 +305,7 @@ enclave_entry:
 	pxor	%xmm14, %xmm14
 	pxor	%xmm15, %xmm15
 	mov	$EEXIT, %eax
-	cmpq	$0, %gs:TD_EXIT_GATE	/* the flags say only whether there is a gate */
+	cmp	$0, %r10		/* the flags say only whether there is a gate */
 	jne	.Lgate
 	ENCLU
 .Lafter_eexit:
@@ -259,11 +313,12 @@ enclave_entry:
 .Lgate:
 	/* What ENCLU[EEXIT] would leave: RCX = the address following it. */
 	lea	.Lafter_eexit(%rip), %rcx
-	jmp	*%gs:TD_EXIT_GATE
+	jmp	*%r10
 	.size enclave_entry, .-enclave_entry
 
 /* long nsgx_set_fs_base(uint64_t fs_base) (nsgx_first_phase.h): a tail call
- * of the FS gate the latest entry's offer carried, which returns to the
+ * of the FS gate the latest CSSA-0 entry's offer carried (in phase 1: the
+ * exception entry's), which returns to the
  * caller (runtime/common/exit_gate.h); -ENOSYS without one. */
 	.globl nsgx_set_fs_base
 	.type nsgx_set_fs_base, @function

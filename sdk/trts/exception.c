@@ -63,11 +63,8 @@ int sgx_unregister_exception_handler(void* handle) {
 }
 
 /* GPRSGX (SDM Table 34-8): the first 18 words are in sgx_cpu_context_t's order. */
-#define GPR_RSP_OFF 32
 #define GPR_RDI_OFF 56
 #define GPR_RFLAGS_OFF 128
-#define GPR_RIP_OFF 136
-#define GPR_EXITINFO_OFF 160
 #define GPR_FSBASE_OFF 168
 #define GPR_GSBASE_OFF 176
 
@@ -158,18 +155,18 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   /* EXITINFO.VALID clear: an interrupt (or an entry with nothing to
    * handle, e.g. a second one before the ERESUME). Only the first-phase
    * handler may want it (nsgx_first_phase.h); else resume as is. */
-  const int interrupt = !(exitinfo & 0x80000000u);
+  const int interrupt = !(exitinfo & GPR_EXITINFO_VALID);
   const int first = run_first_phase(gpr, interrupt ? NSGX_INTERRUPT_VECTOR : (exitinfo & 0xff));
   if (interrupt && first != NSGX_FIRST_PHASE_SECOND) return SGX_SUCCESS;
   if (first == NSGX_FIRST_PHASE_DONE) {
     /* Consumed; ERESUME continues with the frame as the handler left it. */
-    exitinfo &= ~0x80000000u;
+    exitinfo &= ~(uint32_t)GPR_EXITINFO_VALID;
     memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
     return SGX_SUCCESS;
   }
   if (handlers == NULL) {
     if (!interrupt && answer_cpuid_in_frame(gpr, exitinfo & 0xff)) {
-      exitinfo &= ~0x80000000u; /* consumed, as above */
+      exitinfo &= ~(uint32_t)GPR_EXITINFO_VALID; /* consumed, as above */
       memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
       return SGX_SUCCESS;
     }
@@ -195,7 +192,7 @@ HIDDEN sgx_status_t nsgx_trts_exception(nsgx_td_t* td) {
   /* Consumed: a second ECMD_EXCEPT before the ERESUME finds nothing to do
    * (for an interrupt, the first-phase handler sees RIP at stage 2, not
    * where it asks for a second phase). */
-  exitinfo &= ~0x80000000u;
+  exitinfo &= ~(uint32_t)GPR_EXITINFO_VALID;
   memcpy(gpr + GPR_EXITINFO_OFF, &exitinfo, 4);
   /* Resume into phase 2 with RSP and RDI at the info. */
   const uint64_t stage2 = (uint64_t)(uintptr_t)&nsgx_trts_exception_stage2;

@@ -16,8 +16,11 @@
 #define TD_ERRNO 88
 #define TD_TCS 96
 #define TD_EXCEPTION_RIP 104 /* phase 2's jump back to the handled state */
-#define TD_EXIT_GATE 184     /* the exit gate the latest entry offered and entry.S accepted, 0 if none */
+/* The exit gate the latest CSSA-0 entry offered (in phase 1: the exception entry's), 0 if none. */
+#define TD_EXIT_GATE 184
 #define TD_FS_GATE 192       /* that offer's FS gate (runtime/common/exit_gate.h), 0 if none */
+#define TD_RESUMED_EXIT_GATE 208 /* an exception entry's copies of the interrupted context's gates */
+#define TD_RESUMED_FS_GATE 216
 
 #define GD_ENCLAVE_SIZE 8    /* offsetof(nsgx_global_data_t, enclave_size) */
 #define GD_SSA_FRAME_SIZE 60 /* offsetof(nsgx_global_data_t, ssa_frame_size) */
@@ -28,8 +31,12 @@
  * (entry.S): nsgx_trts_exception and a first-phase handler's frames. */
 #define PHASE1_USER_REGION_ROOM 0x4000
 #define GPRSGX_SIZE 184
-#define GPR_URSP 144 /* SDM Table 34-8: URSP/URBP in GPRSGX */
+#define GPR_RSP_OFF 32 /* SDM Table 34-8: offsets in GPRSGX (arch/sgx/ssa.h asserts them) */
+#define GPR_RIP_OFF 136
+#define GPR_URSP 144
 #define GPR_URBP 152
+#define GPR_EXITINFO_OFF 160
+#define GPR_EXITINFO_VALID 0x80000000 /* EXITINFO.VALID: an exception the SECS reports (37.9.1.1) */
 
 #define ECMD_INIT_ENCLAVE -1
 #define ECMD_ORET -2
@@ -81,13 +88,19 @@ typedef struct nsgx_td {
    * allocations stack below the OCALL it was made from. */
   uint64_t ocalloc_top;
   /* Where the next EEXIT goes instead of ENCLU (runtime/common/exit_gate.h):
-   * set by entry.S at every entry, after its checks, 0 if none. */
+   * set by entry.S at every entry, after its checks, 0 if none; an
+   * exception entry's are its own only until its exit puts back those of
+   * the context it interrupted (resumed_*). */
   uint64_t exit_gate;
   /* The FS gate of the same offer (nsgx_set_fs_base), 0 if none. */
   uint64_t fs_gate;
   /* Non-zero while this thread's switchless OCALLs must take the ordinary
    * transition (nsgx_switchless_ocalls, nsgx_tswitchless.h). */
   uint64_t switchless_off;
+  /* The gates of the context an exception entry interrupted, put back at
+   * its exit (entry.S, EXCEPTION_ENTRY_GATES). */
+  uint64_t resumed_exit_gate;
+  uint64_t resumed_fs_gate;
 } nsgx_td_t;
 
 _Static_assert(offsetof(nsgx_td_t, stack_guard) == TD_STACK_GUARD, "asm offsets");
@@ -101,6 +114,8 @@ _Static_assert(offsetof(nsgx_td_t, stack_limit) == TD_STACK_LIMIT, "asm offsets"
 _Static_assert(offsetof(nsgx_td_t, stack_base) == TD_STACK_BASE, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, exit_gate) == TD_EXIT_GATE, "asm offsets");
 _Static_assert(offsetof(nsgx_td_t, fs_gate) == TD_FS_GATE, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, resumed_exit_gate) == TD_RESUMED_EXIT_GATE, "asm offsets");
+_Static_assert(offsetof(nsgx_td_t, resumed_fs_gate) == TD_RESUMED_FS_GATE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, ssa_frame_size) == GD_SSA_FRAME_SIZE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, enclave_size) == GD_ENCLAVE_SIZE, "asm offsets");
 _Static_assert(offsetof(nsgx_global_data_t, image_offset) == GD_IMAGE_OFFSET, "asm offsets");

@@ -2,16 +2,19 @@
 #include "libos/enclave/syscalls_sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
 #include <string>
 
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/spin_lock.h"
 #include "libos/enclave/syscall_args.h"
+#include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_time.h"
 #include "libos/enclave/user_region.h"
 
@@ -169,16 +172,36 @@ long sys_copy_file_range(int64_t in_fd, uint64_t in_offp, int64_t out_fd, uint64
   if (flags != 0) return err(EINVAL);
   // Regular files only, both (copy_file_range(2): EINVAL otherwise; EBADF
   // for a descriptor that is not open, EISDIR for a directory).
-  for (const int64_t fd : {in_fd, out_fd}) {
-    struct stat st;
-    if (const long r = fd_fstat(fd, reinterpret_cast<uint64_t>(&st)); r < 0) return r;
-    if (S_ISDIR(st.st_mode)) return err(EISDIR);
-    if (!S_ISREG(st.st_mode)) return err(EINVAL);
+  struct stat st[2];
+  for (int i = 0; i < 2; ++i) {
+    if (const long r = fd_fstat(i == 0 ? in_fd : out_fd, reinterpret_cast<uint64_t>(&st[i])); r < 0) return r;
+    if (S_ISDIR(st[i].st_mode)) return err(EISDIR);
+    if (!S_ISREG(st[i].st_mode)) return err(EINVAL);
   }
+  // Then the descriptors' modes: the input readable, the output writable
+  // and not O_APPEND (EBADF; Linux's generic_file_rw_checks).
+  const long in_fl = sys_fcntl(in_fd, F_GETFL, 0), out_fl = sys_fcntl(out_fd, F_GETFL, 0);
+  if (in_fl < 0) return in_fl;
+  if (out_fl < 0) return out_fl;
+  if ((in_fl & O_ACCMODE) == O_WRONLY || (out_fl & O_ACCMODE) == O_RDONLY || (out_fl & O_APPEND) != 0)
+    return err(EBADF);
   int64_t in_pos = 0, out_pos = -1;
   if (const long r = in_offp != 0 ? position_at(in_offp, in_pos) : offset_of(in_fd, in_pos); r < 0) return r;
   if (out_offp != 0)
     if (const long r = position_at(out_offp, out_pos); r < 0) return r;
+  // Within one file (the same device and inode: the host's for allowed and
+  // encrypted files, the library OS's own for trusted ones) the ranges may
+  // not overlap, the length first cut at the end of the input (Linux's
+  // generic_copy_file_checks).
+  if (st[0].st_ino != 0 && st[0].st_dev == st[1].st_dev && st[0].st_ino == st[1].st_ino) {
+    int64_t out_at = out_pos;
+    if (out_offp == 0)
+      if (const long r = offset_of(out_fd, out_at); r < 0) return r;
+    const uint64_t count =
+        in_pos >= st[0].st_size ? 0 : std::min<uint64_t>(len, static_cast<uint64_t>(st[0].st_size - in_pos));
+    const auto in_at = static_cast<uint64_t>(in_pos), out_u = static_cast<uint64_t>(out_at);
+    if (count != 0 && out_u + count > in_at && out_u < in_at + count) return err(EINVAL);
+  }
   if (len == 0) return 0;
   const long done = copy_through(in_fd, in_pos, out_fd, out_pos, len);
   if (done < 0) return done;

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +52,7 @@
 #include "libos/manifest/manifest.h"
 #include "libos_t.h"
 #include "sdk/common/global_data.h"
+#include "sgx_tcrypto.h"
 #include "sgx_trts.h"
 
 extern "C" volatile nsgx_global_data_t g_global_data;
@@ -84,21 +87,93 @@ constexpr uint64_t kArgRoom = uint64_t{64} << 10;  // the initial stack's string
 // child's libos_run_forked frames (syscalls_fork.h; it checks).
 constexpr uint64_t kForkRoom = uint64_t{16} << 10;
 
-bool load_manifest(std::string& why) {
+// The measured manifest, parsed; null with `why` said.
+Manifest* load_manifest(std::string& why) {
   const uint8_t* m = nsgx_libos_manifest;
   uint32_t total;
   memcpy(&total, m + 12, 4);
   if (total < nsgx::libos::kManifestHeaderSize || total > nsgx::libos::kManifestSectionSize) {
     why = "the enclave holds no manifest (build it with `nsgx libos build`)";
-    return false;
+    return nullptr;
   }
   auto parsed = nsgx::libos::parse_manifest(nsgx::ByteSpan(m, total));
   if (!parsed) {
     why = "the enclave's manifest is not valid: " + parsed.error().message();
+    return nullptr;
+  }
+  return new Manifest(std::move(*parsed));
+}
+
+// Reads trusted directory `i`'s listing through the host onto the SDK's
+// heap (which `nsgx libos build` sizes for it; not the user region, whose
+// pages a fork child must find untouched for its parent's), in chunks the
+// host answers at most as asked, checks its SHA-256 against the measured
+// manifest's record — in enclave memory, after the last byte was copied —
+// and only then parses it and adds its files to `m` (manifest.h,
+// add_trusted_listing). Anything else refuses the start.
+bool load_listing(Manifest& m, size_t i, std::string& why) {
+  const std::string what = "trusted directory " + m.trusted_dirs[i].path;
+  constexpr uint64_t kChunk = uint64_t{64} << 10;  // what the OCALL copies through the untrusted stack
+  const auto chunk = [&](uint64_t at, uint8_t* buf, uint64_t cap, uint64_t& got) {
+    int64_t n = -1;
+    if (libos_trusted_listing_ocall(&n, static_cast<uint32_t>(i), at, buf, cap) != SGX_SUCCESS) {
+      why = what + ": its listing cannot be read (the host's call failed)";
+      return false;
+    }
+    if (n < 0) {
+      why = what + ": its listing cannot be read: " + (n >= -4095 ? strerror(static_cast<int>(-n)) : "no errno") +
+            " (it is beside the signed enclave, written by `nsgx libos build`)";
+      return false;
+    }
+    if (static_cast<uint64_t>(n) > cap) {
+      why = what + ": the host answered more of its listing than asked";
+      return false;
+    }
+    got = static_cast<uint64_t>(n);
+    return true;
+  };
+  uint8_t head[nsgx::libos::kListingHeaderSize];
+  uint64_t got = 0;
+  if (!chunk(0, head, sizeof head, got)) return false;
+  uint32_t total = 0;
+  if (got == sizeof head) memcpy(&total, head + 12, 4);
+  // The header's size is the host's claim until the hash says otherwise:
+  // bounded before it sizes anything.
+  if (total < sizeof head || total > nsgx::libos::kMaxListingSize) {
+    why = what + ": its listing is not one (no header, or a size of " + std::to_string(total) + " bytes)";
     return false;
   }
-  g_program.manifest = new Manifest(std::move(*parsed));
-  return true;
+  std::unique_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[total]);
+  uint8_t* const data = buf.get();
+  if (data == nullptr) {
+    why = what + ": no enclave memory for its listing of " + std::to_string(total) + " bytes";
+    return false;
+  }
+  uint64_t at = 0;
+  bool ok = true;
+  while (ok && at < total) {
+    const uint64_t cap = total - at < kChunk ? total - at : kChunk;
+    ok = chunk(at, data + at, cap, got);
+    if (ok && got == 0) break;
+    at += got;
+  }
+  if (ok && at != total) {
+    why = what + ": its listing ends before the size its header gives";
+    ok = false;
+  }
+  sgx_sha256_hash_t h;
+  if (ok &&
+      (sgx_sha256_msg(data, total, &h) != SGX_SUCCESS || memcmp(h, m.trusted_dirs[i].sha256.data(), sizeof h) != 0)) {
+    why = what + ": its listing's SHA-256 does not match the manifest";
+    ok = false;
+  }
+  if (ok) {
+    if (auto added = nsgx::libos::add_trusted_listing(m, i, nsgx::ByteSpan(data, total)); !added) {
+      why = what + ": " + added.error().message();
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 // The environment of a program execve started: the parent's envp, except
@@ -120,7 +195,8 @@ std::vector<std::string> exec_env(const std::vector<std::string>& envp, const Ma
 // every way of starting a program needs first. False with a message said.
 bool prepare() {
   std::string why;
-  if (!load_manifest(why)) {
+  Manifest* m = load_manifest(why);
+  if (m == nullptr) {
     say("nsgx run: " + why + "\n");
     return false;
   }
@@ -128,6 +204,15 @@ bool prepare() {
     say("nsgx run: the enclave has no user region for the program (<UserRegionSize>)\n");
     return false;
   }
+  // Trusted directories' files join the manifest before anything looks a
+  // path up; the manifest never changes afterwards.
+  for (size_t i = 0; i < m->trusted_dirs.size(); ++i) {
+    if (!load_listing(*m, i, why)) {
+      say("nsgx run: " + why + "\n");
+      return false;
+    }
+  }
+  g_program.manifest = m;
   // Program threads: the manifest's sgx.max_threads (4 when it names
   // none, as Gramine), at most one per TCS the enclave has.
   uint32_t max_threads = g_program.manifest->max_threads != 0 ? g_program.manifest->max_threads : kDefaultMaxThreads;

@@ -35,6 +35,7 @@
 
 #include "libos/host/cpu_facts.h"
 #include "libos/host/death.h"
+#include "libos/host/listing_ocalls.h"
 #include "libos/host/placement.h"
 #include "libos/host/signals.h"
 #include "libos/host/spawn_ocalls.h"
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   const char* image = argv[i];
   nsgx::libos_host::init_spawn(image, trace);
+  nsgx::libos_host::init_listings(image);
   std::string args;
   for (int a = spawned || forked ? argc : i + 2; a < argc; ++a) args.append(argv[a], std::strlen(argv[a]) + 1);
   sgx_enclave_id_t eid = 0;

@@ -27,6 +27,8 @@
 //                  posted inside then lands before the host's wait and is
 //                  lost, libos/enclave/syscalls_poll.cc's slices)
 //   list-slash     a directory listing adds a name with a '/' ("../x")
+//   listing-count  a trusted directory's listing answers one byte more
+//                  than asked
 //   poll-count     a poll answers one entry more than asked
 //   poll-revents   a poll answers every revents bit set
 //   signal-forge   at every clock OCALL, the signal word asks for every
@@ -58,6 +60,7 @@ struct libos_pollfd;
 int64_t __real_libos_poll_ocall(libos_pollfd* fds, size_t n, int32_t timeout_ms);
 int64_t __real_libos_epoll_wait_ocall(int32_t epfd, libos_epoll_event* events, size_t max, int32_t timeout_ms);
 int64_t __real_libos_list_directory_ocall(const char* path, int64_t cookie, uint8_t* buf, uint64_t cap);
+int64_t __real_libos_trusted_listing_ocall(uint32_t index, uint64_t offset, uint8_t* buf, uint64_t cap);
 
 namespace {
 bool fault(const char* name) {
@@ -195,5 +198,12 @@ int64_t __wrap_libos_list_directory_ocall(const char* path, int64_t cookie, uint
   std::memcpy(buf + r + 8, &next, 8);
   std::memcpy(buf + r + 17, kLie, sizeof kLie);
   return r + 17 + static_cast<int64_t>(sizeof kLie);
+}
+
+int64_t __wrap_libos_trusted_listing_ocall(uint32_t index, uint64_t offset, uint8_t* buf, uint64_t cap) {
+  const int64_t r = __real_libos_trusted_listing_ocall(index, offset, buf, cap);
+  if (r < 0 || !fault("listing-count")) return r;
+  told("listing-count");
+  return static_cast<int64_t>(cap) + 1;
 }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace nsgx::libos {
 namespace {
@@ -47,10 +48,75 @@ Status check_limits(const Manifest& m) {
   return ok_status();
 }
 
+// A trusted directory's listing alone says what is trusted below it, and
+// nothing else of the manifest reaches into it (manifest.h).
+Status check_trusted_dirs(const Manifest& m) {
+  for (std::size_t i = 0; i < m.trusted_dirs.size(); ++i) {
+    const std::string& d = m.trusted_dirs[i].path;
+    if (auto s = check_path(d); !s) return s.error().context("trusted directory");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (m.trusted_dirs[j].path == d) return Error("trusted directory " + d + " twice");
+      if (path_within(d, m.trusted_dirs[j].path))
+        return Error("trusted directory " + d + " lies below trusted directory " + m.trusted_dirs[j].path);
+    }
+    for (const auto& f : m.trusted_files) {
+      if (path_within(f.path, d))
+        return Error("trusted file " + f.path + " lies in trusted directory " + d + " (its listing covers it)");
+      if (path_within(d, f.path)) return Error("trusted directory " + d + " lies below the trusted file " + f.path);
+    }
+    for (const auto& a : m.allowed_files)
+      if (path_within(a, d) || path_within(d, a))
+        return Error("allowed path " + a + " and trusted directory " + d + " overlap");
+    for (const auto& e : m.encrypted_files)
+      if (path_within(e.path, d) || path_within(d, e.path))
+        return Error("encrypted path " + e.path + " and trusted directory " + d + " overlap");
+    for (const std::string_view l : kLibosLinkPaths)
+      if (path_within(l, d) || path_within(d, l))
+        return Error("trusted directory " + d + ", but the library OS answers " + std::string(l) + " itself");
+    for (const std::string_view v : kLibosDevicePaths)
+      if (path_within(v, d) || path_within(d, v))
+        return Error("trusted directory " + d + ", but the library OS provides " + std::string(v) + " itself");
+  }
+  return ok_status();
+}
+
+// The rules of a listing of `dir` (manifest.h); `files` sorted.
+Status check_listing(const std::vector<TrustedFile>& files, std::string_view dir) {
+  if (files.size() > kMaxListingEntries)
+    return Error("trusted directory " + std::string(dir) + ": more than " + std::to_string(kMaxListingEntries) +
+                 " files");
+  const auto is_entry = [&](std::string_view p) {
+    const auto it = std::lower_bound(files.begin(), files.end(), p,
+                                     [](const TrustedFile& f, std::string_view q) { return f.path < q; });
+    return it != files.end() && it->path == p;
+  };
+  // The order first: the look-ups below search the whole list.
+  for (std::size_t i = 1; i < files.size(); ++i)
+    if (!(files[i - 1].path < files[i].path))
+      return Error("trusted directory " + std::string(dir) + ": " + files[i].path + " out of order or twice");
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string& p = files[i].path;
+    if (auto s = check_path(p); !s) return s.error().context("trusted directory " + std::string(dir));
+    if (p.size() == dir.size() || !path_within(p, dir))
+      return Error("trusted directory " + std::string(dir) + ": " + p + " does not lie below it");
+    // Sorted, "/d/a-x" comes between "/d/a" and "/d/a/b": each of an
+    // entry's directories is looked up, not only its neighbour.
+    for (std::size_t slash = p.rfind('/'); slash > dir.size(); slash = p.rfind('/', slash - 1))
+      if (is_entry(std::string_view(p).substr(0, slash)))
+        return Error("trusted directory " + std::string(dir) + ": " + p + " lies below the file " + p.substr(0, slash));
+    for (const std::string_view d : kLibosDevicePaths)
+      if (p == d) return Error(p + " is in a trusted directory, but the library OS provides that device itself");
+    for (const std::string_view l : kLibosLinkPaths)
+      if (path_within(p, l)) return Error(p + " is in a trusted directory, but the library OS answers it itself");
+  }
+  return ok_status();
+}
+
 // The rules every manifest keeps, whoever built it; `m` sorted.
 Status check_sorted(const Manifest& m) {
   if (auto s = check_path(m.entrypoint); !s) return s.error().context("entrypoint");
-  if (m.trusted(m.entrypoint) == nullptr) return Error("entrypoint " + m.entrypoint + " is not a trusted file");
+  if (m.trusted(m.entrypoint) == nullptr && m.trusted_dir(m.entrypoint) == nullptr)
+    return Error("entrypoint " + m.entrypoint + " is not a trusted file");
   if (auto s = check_limits(m); !s) return s;
   for (std::size_t i = 0; i < m.env.size(); ++i) {
     if (auto s = check_env(m.env[i].first, m.env[i].second); !s) return s;
@@ -98,6 +164,7 @@ Status check_sorted(const Manifest& m) {
     for (const auto& e : m.encrypted_files)
       if (path_within(e.path, a)) return Error("encrypted path " + e.path + " lies in allowed " + a);
   }
+  if (auto s = check_trusted_dirs(m); !s) return s;
   for (const std::string_view l : kLibosLinkPaths) {
     const auto below = [&](std::string_view p) { return path_within(p, l); };
     for (const auto& f : m.trusted_files)
@@ -110,10 +177,11 @@ Status check_sorted(const Manifest& m) {
         return Error(e.path + " is an encrypted path, but the library OS answers " + std::string(l) + " itself");
   }
   for (const std::string_view d : kLibosDevicePaths) {
-    const char* what = m.trusted(d) != nullptr ? "a trusted file"
-                       : m.allowed(d)          ? "an allowed file"
-                       : m.encrypted(d)        ? "in an encrypted path"
-                                               : nullptr;
+    const char* what = m.trusted(d) != nullptr       ? "a trusted file"
+                       : m.trusted_dir(d) != nullptr ? "in a trusted directory"
+                       : m.allowed(d)                ? "an allowed file"
+                       : m.encrypted(d)              ? "in an encrypted path"
+                                                     : nullptr;
     if (what != nullptr)
       return Error(std::string(d) + " is " + what + ", but the library OS provides that device itself " +
                    "(docs/libos.md, \"Devices\"): remove it from the manifest");
@@ -160,6 +228,22 @@ const TrustedFile* Manifest::trusted(std::string_view path) const {
   return it != trusted_files.end() && it->path == path ? &*it : nullptr;
 }
 
+const TrustedFile* Manifest::trusted_dir(std::string_view path) const {
+  // Trusted directories never nest (check_trusted_dirs): at most one holds `path`.
+  for (const auto& d : trusted_dirs)
+    if (path_within(path, d.path)) return &d;
+  return nullptr;
+}
+
+bool Manifest::leads_to_trusted(std::string_view dir) const {
+  // Sorted by path, the paths that start with "dir/" stand together, the
+  // first of them at lower_bound("dir/").
+  const std::string prefix = dir == "/" ? std::string("/") : std::string(dir) + "/";
+  const auto it = std::lower_bound(trusted_files.begin(), trusted_files.end(), prefix,
+                                   [](const TrustedFile& f, const std::string& p) { return f.path < p; });
+  return it != trusted_files.end() && it->path.starts_with(prefix);
+}
+
 bool Manifest::allowed(std::string_view path) const {
   // Allowed paths never nest (check_sorted): a linear look, as encrypted's.
   return std::any_of(allowed_files.begin(), allowed_files.end(),
@@ -202,6 +286,8 @@ Result<Bytes> encode_manifest(Manifest m) {
   std::sort(m.allowed_files.begin(), m.allowed_files.end());
   std::sort(m.encrypted_files.begin(), m.encrypted_files.end(),
             [](const EncryptedPath& a, const EncryptedPath& b) { return a.path < b.path; });
+  std::sort(m.trusted_dirs.begin(), m.trusted_dirs.end(),
+            [](const TrustedFile& a, const TrustedFile& b) { return a.path < b.path; });
   if (auto s = check_sorted(m); !s) return s.error();
   Bytes b(kManifestHeaderSize, 0);
   std::uint32_t records = 0;
@@ -251,6 +337,11 @@ Result<Bytes> encode_manifest(Manifest m) {
       p.push_back(0);
     }
     add(RecordType::kArgv, p);
+  }
+  for (const auto& d : m.trusted_dirs) {
+    Bytes p(d.sha256.begin(), d.sha256.end());
+    p.insert(p.end(), d.path.begin(), d.path.end());
+    add(RecordType::kTrustedDir, p);
   }
   if (b.size() > kMaxManifestSize) return Error("manifest larger than 1 MiB encoded");
   Bytes h;
@@ -364,6 +455,16 @@ Result<Manifest> parse_manifest(ByteSpan bytes) {
         }
         break;
       }
+      case RecordType::kTrustedDir: {
+        if (len <= 32) return Error(where + ": trusted directory without a path");
+        TrustedFile d;
+        std::copy(payload.begin(), payload.begin() + 32, d.sha256.begin());
+        d.path = as_string(payload.subspan(32));
+        if (!m.trusted_dirs.empty() && !(m.trusted_dirs.back().path < d.path))
+          return Error(where + ": trusted directories out of order or twice");
+        m.trusted_dirs.push_back(std::move(d));
+        break;
+      }
       default:
         return Error(where + ": unknown type " + std::to_string(type));
     }
@@ -374,6 +475,84 @@ Result<Manifest> parse_manifest(ByteSpan bytes) {
   if (!have_entrypoint) return Error("manifest: no entrypoint");
   if (auto s = check_sorted(m); !s) return s.error().context("manifest");
   return m;
+}
+
+Result<Bytes> encode_trusted_listing(std::string_view dir, std::vector<TrustedFile> files) {
+  if (auto s = check_path(dir); !s) return s.error().context("trusted directory");
+  std::sort(files.begin(), files.end(), [](const TrustedFile& a, const TrustedFile& b) { return a.path < b.path; });
+  if (auto s = check_listing(files, dir); !s) return s.error();
+  Bytes b(kListingHeaderSize, 0);
+  for (const auto& f : files) {
+    b.insert(b.end(), f.sha256.begin(), f.sha256.end());
+    put32(b, static_cast<std::uint32_t>(f.path.size()));
+    b.insert(b.end(), f.path.begin(), f.path.end());
+    while (b.size() % 8 != 0) b.push_back(0);
+    if (b.size() > kMaxListingSize)
+      return Error("trusted directory " + std::string(dir) + ": listing larger than 64 MiB encoded");
+  }
+  Bytes h;
+  h.insert(h.end(), kListingMagic.begin(), kListingMagic.end());
+  put32(h, kListingVersion);
+  put32(h, static_cast<std::uint32_t>(b.size()));
+  put32(h, static_cast<std::uint32_t>(files.size()));
+  put32(h, 0);
+  std::copy(h.begin(), h.end(), b.begin());
+  return b;
+}
+
+Result<std::vector<TrustedFile>> parse_trusted_listing(ByteSpan bytes, std::string_view dir) {
+  const std::string what = "listing of trusted directory " + std::string(dir);
+  if (bytes.size() < kListingHeaderSize) return Error(what + ": shorter than its header");
+  if (bytes.size() > kMaxListingSize) return Error(what + ": larger than 64 MiB");
+  if (!std::equal(kListingMagic.begin(), kListingMagic.end(), bytes.begin())) return Error(what + ": bad magic");
+  if (get32(bytes, 8) != kListingVersion) return Error(what + ": version " + std::to_string(get32(bytes, 8)));
+  if (get32(bytes, 12) != bytes.size()) return Error(what + ": total size does not match");
+  const std::uint32_t count = get32(bytes, 16);
+  if (get32(bytes, 20) != 0) return Error(what + ": reserved header field not zero");
+  // Each entry takes 40 bytes at least (36, a path of 2 or more, padding).
+  if (count > kMaxListingEntries || count > (bytes.size() - kListingHeaderSize) / 40)
+    return Error(what + ": " + std::to_string(count) + " entries");
+  std::vector<TrustedFile> files;
+  files.reserve(count);
+  std::size_t at = kListingHeaderSize;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::string where = what + ", entry " + std::to_string(i);
+    if (bytes.size() - at < 36) return Error(where + ": truncated");
+    const std::uint32_t len = get32(bytes, at + 32);
+    if (len > bytes.size() - at - 36) return Error(where + ": path runs past the end");
+    // The entry's 36 bytes and its path, rounded up to 8 from its start.
+    const std::size_t padded = at + ((36 + static_cast<std::size_t>(len) + 7) & ~std::size_t{7});
+    if (padded > bytes.size()) return Error(where + ": padding runs past the end");
+    for (std::size_t k = at + 36 + len; k < padded; ++k)
+      if (bytes[k] != 0) return Error(where + ": padding not zero");
+    TrustedFile f;
+    std::copy(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + 32),
+              f.sha256.begin());
+    f.path = as_string(bytes.subspan(at + 36, len));
+    files.push_back(std::move(f));
+    at = padded;
+  }
+  if (at != bytes.size()) return Error(what + ": bytes after the last entry");
+  if (auto s = check_listing(files, dir); !s) return s.error();
+  return files;
+}
+
+Status add_trusted_listing(Manifest& m, std::size_t dir, ByteSpan listing) {
+  if (dir >= m.trusted_dirs.size()) return Error("no trusted directory " + std::to_string(dir));
+  auto files = parse_trusted_listing(listing, m.trusted_dirs[dir].path);
+  if (!files) return files.error();
+  std::vector<TrustedFile> merged;
+  merged.reserve(m.trusted_files.size() + files->size());
+  const auto by_path = [](const TrustedFile& a, const TrustedFile& b) { return a.path < b.path; };
+  // m.trusted_files copied, not moved: an error leaves `m` as it was.
+  std::merge(m.trusted_files.begin(), m.trusted_files.end(), std::make_move_iterator(files->begin()),
+             std::make_move_iterator(files->end()), std::back_inserter(merged), by_path);
+  // The manifest's rules leave no other trusted file in the directory;
+  // checked again, so that a path never has two hashes.
+  for (std::size_t i = 1; i < merged.size(); ++i)
+    if (merged[i - 1].path == merged[i].path) return Error("trusted file " + merged[i].path + " twice");
+  m.trusted_files = std::move(merged);
+  return ok_status();
 }
 
 }  // namespace nsgx::libos

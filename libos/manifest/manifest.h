@@ -31,16 +31,31 @@
 //  10 argv           the program's arguments, each followed by a NUL, in
 //                    order: 1 to 256 strings, 32 KiB at most (loader.argv;
 //                    never with argv0: argv[0] is its first string)
+//  11 trusted dir    32-byte SHA-256 of its listing, then a path, by path
+//                    (sgx.trusted_files' "file:DIR/" entries: every file
+//                    below DIR, each with its SHA-256, in the listing below)
 // Paths are absolute and normal: '/' first, no empty, "." or ".." component,
 // no trailing '/', no control character; a path is never both trusted and
-// allowed. An encrypted path names a file or a directory (every path below
+// allowed. The entrypoint is a trusted file or lies in a trusted
+// directory. Trusted directories do not nest, and no trusted file, allowed
+// or encrypted path lies in one, nor one in an allowed or encrypted path:
+// the listing alone says what is trusted below it. An encrypted path names a file or a directory (every path below
 // it): no encrypted path lies below another, and no trusted or allowed
 // path is an encrypted one or below one. An allowed path names a file or a
 // directory too (every path below it passes through, since 2026-12-07):
 // no allowed path lies below another, and no trusted or encrypted path
 // lies in one. The library OS's own devices
 // (kLibosDevicePaths) and descriptor links (kLibosLinkPaths, and what lies
-// below them) are none of the three.
+// below them) are none of these, nor lie in a trusted directory.
+//
+// A trusted directory's listing (`nsgx libos build` writes it beside the
+// signed enclave; the enclave reads it through the host and checks its
+// SHA-256 against the record before using a byte of it):
+//   header   magic "nsgxTDL1" | u32 version (1) | u32 total size | u32 entries | u32 0
+//   entry    32-byte SHA-256 | u32 path length | the file's absolute path
+//            (below the directory) | zeros to 8-byte alignment
+// Entries strictly by path; no entry lies below another (a file is no
+// directory).
 #pragma once
 
 #include <array>
@@ -69,6 +84,14 @@ inline constexpr std::size_t kMaxArgvBytes = std::size_t{32} << 10;  // with the
 inline constexpr std::uint64_t kMinEnclaveSize = std::uint64_t{1} << 20;
 inline constexpr std::uint64_t kMaxEnclaveSize = std::uint64_t{64} << 30;
 inline constexpr std::uint32_t kMaxThreadCount = 1024;
+inline constexpr std::array<std::uint8_t, 8> kListingMagic = {'n', 's', 'g', 'x', 'T', 'D', 'L', '1'};
+inline constexpr std::uint32_t kListingVersion = 1;
+inline constexpr std::size_t kListingHeaderSize = 24;
+// A listing's bounds: far above a language's standard library (Python
+// 3.11's is 1,403 files, 130 KiB of listing), and small enough that an
+// enclave's heap holds the files it names.
+inline constexpr std::size_t kMaxListingSize = std::size_t{64} << 20;
+inline constexpr std::uint32_t kMaxListingEntries = std::uint32_t{1} << 18;
 
 enum class RecordType : std::uint16_t {
   kEntrypoint = 1,
@@ -81,6 +104,7 @@ enum class RecordType : std::uint16_t {
   kEncrypted = 8,
   kNoSyscallRewrite = 9,
   kArgv = 10,
+  kTrustedDir = 11,
 };
 
 using Sha256 = std::array<std::uint8_t, 32>;
@@ -134,10 +158,19 @@ struct Manifest {
   // the command line's, which the untrusted host hands in (docs/libos.md,
   // "Arguments").
   std::vector<std::string> argv;
+  // sgx.trusted_files' directories, by path: `sha256` is their listing's.
+  // The enclave adds each listing's files to trusted_files when it starts
+  // (add_trusted_listing); the records stay, saying where they came from.
+  std::vector<TrustedFile> trusted_dirs;
   bool operator==(const Manifest&) const = default;
 
   // The trusted file at `path`, or null.
   const TrustedFile* trusted(std::string_view path) const;
+  // The trusted directory that holds `path`, or null.
+  const TrustedFile* trusted_dir(std::string_view path) const;
+  // Whether a trusted file lies below the directory `dir` ("/" included):
+  // a directory exists inside when a file lies below it.
+  bool leads_to_trusted(std::string_view dir) const;
   bool allowed(std::string_view path) const;
   // The encrypted entry that is `path` or one of its directories, or null.
   const EncryptedPath* encrypted(std::string_view path) const;
@@ -155,5 +188,26 @@ Result<Bytes> encode_manifest(Manifest m);
 // `bytes`, every rule above enforced; anything else is an error that says
 // where.
 Result<Manifest> parse_manifest(ByteSpan bytes);
+
+// A trusted directory's listing of `files` (each below `dir`), in its one
+// encoding; the errors say which rule a file breaks.
+Result<Bytes> encode_trusted_listing(std::string_view dir, std::vector<TrustedFile> files);
+
+// The name of trusted directory `index`'s listing (the order of the
+// manifest's sorted trusted_dirs): `nsgx libos build` writes it beside the
+// signed enclave, where the library OS host reads it for the enclave
+// (libos/host/listing_ocalls.cc). Untrusted: its hash is in the manifest.
+inline std::string listing_file_name(std::size_t index) { return "trusted_dir_" + std::to_string(index) + ".bin"; }
+
+// Parses a listing of `dir` (the caller has checked its SHA-256 against
+// the manifest's record): every length checked against `bytes`, every
+// rule above enforced.
+Result<std::vector<TrustedFile>> parse_trusted_listing(ByteSpan bytes, std::string_view dir);
+
+// Adds the files of trusted directory `dir` (an index into
+// m.trusted_dirs), parsed from its listing, to m.trusted_files, keeping
+// them sorted. The manifest's rules keep every path to one meaning: no
+// other trusted, allowed or encrypted path lies in a trusted directory.
+Status add_trusted_listing(Manifest& m, std::size_t dir, ByteSpan listing);
 
 }  // namespace nsgx::libos

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "libos/manifest/toml_manifest.h"
 
@@ -396,6 +398,163 @@ TEST(Manifest, EveryTruncationAndEveryByteFlipIsRefusedOrReencodesExactly) {
                               "enc.toml");
   ASSERT_TRUE(m) << m.error().message();
   expect_every_truncation_and_flip_checked(*encode_manifest(*m));
+}
+
+// Trusted directories: "file:DIR/" in sgx.trusted_files trusts every file
+// below DIR through a listing whose hash the manifest holds.
+std::string dir_toml(const std::string& entries, const std::string& extra = "") {
+  return "libos.entrypoint = \"/usr/bin/py\"\n"
+         "sgx.trusted_files = [ " +
+         entries + " ]\n" + extra;
+}
+
+Result<Manifest> dir_manifest(const std::string& entries, const std::string& extra = "") {
+  std::vector<std::string> unhashed;
+  return manifest_from_toml(dir_toml(entries, extra), "dir.toml", &unhashed);
+}
+
+void expect_dir_error(const std::string& entries, const std::string& extra, const std::string& needle) {
+  auto m = dir_manifest(entries, extra);
+  ASSERT_FALSE(m) << entries << extra;
+  EXPECT_NE(m.error().message().find(needle), std::string::npos) << m.error().message();
+}
+
+TEST(Manifest, TrustedDirectoriesFromToml) {
+  std::vector<std::string> unhashed;
+  auto m = manifest_from_toml(dir_toml("\"file:/usr/bin/py\", \"file:/usr/lib/py/\", { uri = \"file:/opt/x/\" }"),
+                              "dir.toml", &unhashed);
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(unhashed, (std::vector<std::string>{"/usr/bin/py", "/usr/lib/py/", "/opt/x/"}));
+  ASSERT_EQ(m->trusted_dirs.size(), 2u);
+  EXPECT_EQ(m->trusted_dirs[0].path, "/opt/x");  // sorted, without the '/'
+  EXPECT_EQ(m->trusted_dirs[1].path, "/usr/lib/py");
+  ASSERT_EQ(m->trusted_files.size(), 1u);
+  EXPECT_EQ(m->trusted_dir("/usr/lib/py/json/__init__.py"), &m->trusted_dirs[1]);
+  EXPECT_EQ(m->trusted_dir("/usr/lib/pyx"), nullptr);
+  EXPECT_EQ(m->trusted_dir("/usr/lib"), nullptr);
+  auto b = encode_manifest(*m);
+  ASSERT_TRUE(b) << b.error().message();
+  auto back = parse_manifest(*b);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, *m);
+  expect_every_truncation_and_flip_checked(*b);
+
+  // The entrypoint may lie in a trusted directory (its listing trusts it).
+  EXPECT_TRUE(dir_manifest("\"file:/usr/bin/\""));
+  // A directory's hash is its listing's, which only the build step makes.
+  expect_toml_error(dir_toml("{ uri = \"file:/usr/bin/py\", sha256 = \"" + kHash + "\" }, \"file:/usr/lib/py/\""),
+                    "listed by `nsgx libos build`");
+  expect_toml_error(dir_toml("\"file:/usr/bin/py\""), "needs uri and sha256");
+  expect_dir_error("{ uri = \"file:/usr/bin/py\" }, { uri = \"file:/usr/lib/py/\", sha256 = \"" + kHash + "\" }", "",
+                   "takes no sha256");
+  expect_dir_error("\"file:/usr/bin/py\", \"file:/usr/lib/../py/\"", "", "not normal");
+  expect_dir_error("\"file:/usr/bin/py\", 7", "", "a \"file:\" URI or a table");
+}
+
+TEST(Manifest, TrustedDirectoriesKeepEachPathToOneMeaning) {
+  const std::string py = "\"file:/usr/bin/py\", ";
+  expect_dir_error(py + "\"file:/usr/lib/\", \"file:/usr/lib/py/\"", "", "lies below trusted directory /usr/lib");
+  expect_dir_error(py + "\"file:/usr/lib/py/\", \"file:/usr/lib/py/os.py\"", "", "lies in trusted directory");
+  expect_dir_error("\"file:/usr/bin/\", \"file:/usr/bin/py\"", "", "lies in trusted directory");
+  expect_dir_error(py + "{ uri = \"file:/opt/x\", sha256 = \"" + kHash + "\" }, \"file:/opt/x/y/\"", "",
+                   "lies below the trusted file /opt/x");
+  expect_dir_error(py + "\"file:/dev/null/x/\"", "", "provides /dev/null itself");
+  expect_dir_error(py + "\"file:/usr/lib/py/\"", "sgx.allowed_files = [ \"file:/usr/lib/py/cache\" ]\n", "overlap");
+  expect_dir_error(py + "\"file:/usr/lib/py/\"", "sgx.allowed_files = [ \"file:/usr/lib\" ]\n", "overlap");
+  expect_dir_error(py + "\"file:/data/x/\"", "sgx.encrypted_files = [ { uri = \"file:/data\" } ]\n", "overlap");
+  expect_dir_error(py + "\"file:/data/\"", "sgx.encrypted_files = [ { uri = \"file:/data/x\" } ]\n", "overlap");
+  expect_dir_error(py + "\"file:/dev/\"", "", "answers /dev/stdin itself");
+  expect_dir_error(py + "\"file:/proc/\"", "", "answers /proc/self/fd itself");
+  expect_dir_error(py + "\"file:/dev/fd/x/\"", "", "answers /dev/fd itself");
+}
+
+TrustedFile tf(const std::string& path, std::uint8_t first = 0) { return {path, Sha256{first}}; }
+
+TEST(Manifest, TrustedDirectoryListings) {
+  const std::vector<TrustedFile> files = {tf("/d/os.py", 1), tf("/d/a", 2), tf("/d/json/__init__.py", 3),
+                                          tf("/d/a-x", 4)};
+  auto l = encode_trusted_listing("/d", files);
+  ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(l->size() % 8, 0u);
+  auto back = parse_trusted_listing(*l, "/d");
+  ASSERT_TRUE(back) << back.error().message();
+  ASSERT_EQ(back->size(), 4u);
+  EXPECT_EQ((*back)[0].path, "/d/a");  // sorted by path
+  EXPECT_EQ((*back)[1].path, "/d/a-x");
+  EXPECT_EQ((*back)[3].path, "/d/os.py");
+  EXPECT_EQ((*back)[3].sha256[0], 1);
+  EXPECT_FALSE(parse_trusted_listing(*l, "/e"));  // another directory's listing
+  EXPECT_TRUE(encode_trusted_listing("/d", {}));  // an empty directory
+
+  const auto refused = [](std::vector<TrustedFile> f, const std::string& needle) {
+    auto r = encode_trusted_listing("/d", std::move(f));
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find(needle), std::string::npos) << r.error().message();
+  };
+  refused({tf("/e/x")}, "does not lie below it");
+  refused({tf("/dx")}, "does not lie below it");
+  refused({tf("/d/x"), tf("/d/x")}, "out of order or twice");
+  // Sorted, "/d/a-x" lies between the file "/d/a" and "/d/a/b": a file is
+  // no directory, whoever stands next to whom.
+  refused({tf("/d/a"), tf("/d/a-x"), tf("/d/a/b")}, "lies below the file /d/a");
+  refused({tf("/d/./x")}, "not normal");
+
+  // Bytes changed after encoding: refused, or the encoding of what they say.
+  for (std::size_t n = 0; n < l->size(); ++n) EXPECT_FALSE(parse_trusted_listing(ByteSpan(l->data(), n), "/d")) << n;
+  for (std::size_t i = 0; i < l->size(); ++i) {
+    Bytes b = *l;
+    b[i] ^= 0x01;
+    auto f = parse_trusted_listing(b, "/d");
+    if (!f) continue;
+    auto again = encode_trusted_listing("/d", *f);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, b) << "byte " << i;
+  }
+  // An entry's path as "/d/a/b" after "/d/a" in a hand-made listing (the
+  // encoder refuses to make one).
+  auto two = encode_trusted_listing("/d", {tf("/d/a"), tf("/d/a0b")});
+  ASSERT_TRUE(two);
+  Bytes b = *two;
+  const std::size_t second = 24 + 40;  // header, then "/d/a": 36 + 4 bytes
+  ASSERT_EQ(b[second + 36 + 4], '0');
+  b[second + 36 + 4] = '/';
+  auto f = parse_trusted_listing(b, "/d");
+  ASSERT_FALSE(f);
+  EXPECT_NE(f.error().message().find("lies below the file /d/a"), std::string::npos) << f.error().message();
+}
+
+TEST(Manifest, TrustedDirectoryListingJoinsTheTrustedFiles) {
+  auto m = dir_manifest("\"file:/usr/bin/py\", \"file:/usr/lib/py/\", \"file:/a/\", \"file:/usr/lib/zz\"");
+  ASSERT_TRUE(m) << m.error().message();
+  ASSERT_EQ(m->trusted_dirs[1].path, "/usr/lib/py");
+  EXPECT_FALSE(m->leads_to_trusted("/usr/lib/py"));  // its files have not joined yet
+  EXPECT_FALSE(m->leads_to_trusted("/usr/lib/py/json"));
+  auto l = encode_trusted_listing("/usr/lib/py", {tf("/usr/lib/py/os.py", 7), tf("/usr/lib/py/json/__init__.py")});
+  ASSERT_TRUE(l);
+  const Manifest before = *m;
+  // The wrong directory's listing: refused, and the manifest as it was.
+  EXPECT_FALSE(add_trusted_listing(*m, 0, *l));
+  EXPECT_EQ(*m, before);
+  EXPECT_FALSE(add_trusted_listing(*m, 2, *l));
+  Bytes cut(l->begin(), l->end() - 8);
+  EXPECT_FALSE(add_trusted_listing(*m, 1, cut));
+  EXPECT_EQ(*m, before);
+  auto added = add_trusted_listing(*m, 1, *l);
+  ASSERT_TRUE(added) << added.error().message();
+  ASSERT_EQ(m->trusted_files.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(m->trusted_files.begin(), m->trusted_files.end(),
+                             [](const TrustedFile& a, const TrustedFile& b) { return a.path < b.path; }));
+  ASSERT_NE(m->trusted("/usr/lib/py/os.py"), nullptr);
+  EXPECT_EQ(m->trusted("/usr/lib/py/os.py")->sha256[0], 7);
+  EXPECT_NE(m->trusted("/usr/bin/py"), nullptr);
+  EXPECT_NE(m->trusted("/usr/lib/zz"), nullptr);
+  EXPECT_TRUE(m->leads_to_trusted("/usr/lib/py/json"));
+  EXPECT_TRUE(m->leads_to_trusted("/usr/lib"));
+  EXPECT_TRUE(m->leads_to_trusted("/"));
+  EXPECT_FALSE(m->leads_to_trusted("/a"));  // an empty trusted directory: no file below it
+  EXPECT_FALSE(m->leads_to_trusted("/usr/lib/py/os.py"));
+  EXPECT_FALSE(m->leads_to_trusted("/usr/lib/p"));
+  EXPECT_FALSE(m->leads_to_trusted("/usr/lib/py/jso"));
 }
 
 }  // namespace

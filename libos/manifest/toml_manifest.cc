@@ -94,6 +94,48 @@ Status only_keys(const toml::table& t, std::initializer_list<std::string_view> k
   return ok_status();
 }
 
+// One of sgx.trusted_files: "file:PATH" or { uri = "file:PATH", sha256 =
+// "<hex>" }, a file; a URI ending in '/' names a directory, every file
+// below it trusted (as gramine-sgx-sign expands one), whose listing the
+// build step makes and hashes. Without `unhashed` every hash must be given,
+// so no directory can be.
+Status trusted_entry(const toml::node& f, std::string_view source, Manifest& m, std::vector<std::string>* unhashed) {
+  const toml::table* t = f.as_table();
+  if (t == nullptr && !f.is_string())
+    return Error(where(f, source) + ": each trusted file is a \"file:\" URI or a table of uri and sha256");
+  if (t != nullptr) {
+    if (!(*t)["uri"]) return Error(where(f, source) + ": each trusted file needs uri and sha256 (the file's SHA-256)");
+    if (auto s = only_keys(*t, {"uri", "sha256"}, "sgx.trusted_files.", source); !s) return s.error();
+  }
+  const toml::node& uri = t != nullptr ? *(*t)["uri"].node() : f;
+  const bool hashed = t != nullptr && (*t)["sha256"];
+  const auto text = uri.value<std::string>();
+  if (text && uri.is_string() && text->size() > 6 && text->starts_with("file:") && text->back() == '/') {
+    if (hashed)
+      return Error(where(f, source) + ": a trusted directory takes no sha256 (`nsgx libos build` hashes its files)");
+    if (unhashed == nullptr) return Error(where(f, source) + ": a trusted directory is listed by `nsgx libos build`");
+    std::string dir = text->substr(5, text->size() - 6);
+    if (auto ok = check_path(dir); !ok)
+      return ok.error().context(where(f, source) + ": trusted directory \"" + *text + "\"");
+    unhashed->push_back(dir + "/");
+    m.trusted_dirs.push_back({dir, Sha256{}});
+    return ok_status();
+  }
+  if (!hashed && unhashed == nullptr)
+    return Error(where(f, source) + ": each trusted file needs uri and sha256 (the file's SHA-256)");
+  auto path = file_uri(uri, "uri", source);
+  if (!path) return path.error();
+  if (!hashed) {  // the build step fills it in
+    unhashed->push_back(*path);
+    m.trusted_files.push_back({*path, Sha256{}});
+    return ok_status();
+  }
+  auto hash = sha256_hex(*(*t)["sha256"].node(), source);
+  if (!hash) return hash.error();
+  m.trusted_files.push_back({*path, *hash});
+  return ok_status();
+}
+
 Result<Manifest> convert(const toml::table& root, std::string_view source, std::vector<std::string>* unhashed) {
   Manifest m;
   if (auto s = only_keys(root, {"libos", "loader", "sgx"}, "", source); !s) return s.error();
@@ -156,22 +198,8 @@ Result<Manifest> convert(const toml::table& root, std::string_view source, std::
     if (const toml::node* n = (*sgx)["trusted_files"].node()) {
       const toml::array* a = n->as_array();
       if (a == nullptr) return Error(where(*n, source) + ": sgx.trusted_files must be an array");
-      for (const toml::node& f : *a) {
-        const toml::table* t = f.as_table();
-        if (t == nullptr || !(*t)["uri"] || (!(*t)["sha256"] && unhashed == nullptr))
-          return Error(where(f, source) + ": each trusted file needs uri and sha256 (the file's SHA-256)");
-        if (auto s = only_keys(*t, {"uri", "sha256"}, "sgx.trusted_files.", source); !s) return s.error();
-        auto path = file_uri(*(*t)["uri"].node(), "uri", source);
-        if (!path) return path.error();
-        if (!(*t)["sha256"]) {  // the build step fills it in (unhashed != nullptr)
-          unhashed->push_back(*path);
-          m.trusted_files.push_back({*path, Sha256{}});
-          continue;
-        }
-        auto hash = sha256_hex(*(*t)["sha256"].node(), source);
-        if (!hash) return hash.error();
-        m.trusted_files.push_back({*path, *hash});
-      }
+      for (const toml::node& f : *a)
+        if (auto s = trusted_entry(f, source, m, unhashed); !s) return s.error();
     }
     if (const toml::node* n = (*sgx)["allowed_files"].node()) {
       const toml::array* a = n->as_array();

@@ -10,7 +10,8 @@
 //   loader.env.LANG = "C"
 //   sgx.enclave_size = "256M"          # K/M/G suffix or a number of bytes
 //   sgx.max_threads = 4
-//   sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "<64 hex digits>" } ]
+//   sgx.trusted_files = [ { uri = "file:/usr/local/bin/hello", sha256 = "<64 hex digits>" },
+//                         "file:/usr/lib/python3.11/" ]   # a directory: every file below it
 //   sgx.allowed_files = [ "file:/tmp/out.txt" ]
 //   sgx.encrypted_files = [ { uri = "file:/data", key_name = "_sgx_mrenclave" } ]  # or "_sgx_mrsigner"
 #pragma once
@@ -28,7 +29,9 @@ namespace nsgx::libos {
 // applies too.
 // With `unhashed`, a trusted file may omit sha256 (as gramine-sgx-sign
 // allows): its path is appended there and its hash left zero for the
-// build step (`nsgx libos build`) to compute from the file.
+// build step (`nsgx libos build`) to compute from the file; so may a
+// directory (a URI ending in '/'), which is appended with its '/' and
+// left in trusted_dirs with a zero hash for the build step to list.
 Result<Manifest> manifest_from_toml(std::string_view text, std::string_view source,
                                     std::vector<std::string>* unhashed = nullptr);
 

@@ -7,12 +7,15 @@
 # 1. nopie.c built -no-pie, dynamically linked and static: the same output
 #    and exit status as natively (pointers into the lowest 64 KiB EFAULT,
 #    .bss, heap, a thread), and `null` ends it by SIGSEGV as natively.
-# 2. Debian's python3 (ET_EXEC on Debian's amd64 builds): python_work.py
-#    (computation, json, re, hashlib through libcrypto, threads, fork, a
-#    traceback read from trusted sources, exit status 3) prints the same
+# 2. Debian's python3 (ET_EXEC on Debian's amd64 builds), its whole
+#    standard library one trusted directory (docs/libos.md, "Trusted
+#    directories") and site imported: python_work.py (computation, json,
+#    re, hashlib through libcrypto, the C modules themselves, threads, fork,
+#    a traceback read from trusted sources, exit status 3) prints the same
 #    natively and inside; a host that places the enclave anywhere else gets
-#    the program refused with the reason; a trusted script changed after
-#    the build is refused.
+#    the program refused with the reason; a script in a trusted directory
+#    changed after the build is refused; a changed listing, a missing one
+#    and a host that answers more of it than asked refuse the start.
 #   nopie_test.sh NSGX HOSTILE_HOST NOPIE_DYN NOPIE_STATIC WORKDIR
 set -u
 NSGX=$1 HOSTILE=$2 NOPIE_DYN=$3 NOPIE_STATIC=$4 W=$5
@@ -53,19 +56,17 @@ for m in _json _hashlib; do
   [ -f "$LIB/lib-dynload/$m$EXT" ] || { fail "$LIB/lib-dynload/$m$EXT: not found"; finish "non-PIE programs inside"; }
 done
 # The trusted files: the interpreter (its libraries follow from its
-# DT_NEEDED, and those of the C modules listed), the standard library's
-# modules this work imports (with the packages they import), and the work.
+# DT_NEEDED), the standard library as one directory (C modules included;
+# _hashlib's libcrypto is no closure of the interpreter's, so it is named),
+# and the work.
 {
   echo "libos.entrypoint = \"$PY\""
   echo 'loader.env.LANG = "C.UTF-8"'
   echo 'sgx.enclave_size = "256M"'
   echo 'sgx.max_threads = 8'
   echo 'sgx.trusted_files = ['
-  echo "  { uri = \"file:$PY\" }, { uri = \"file:/usr/bin/python3\" }, { uri = \"file:$WORK\" },"
-  for f in "$LIB"/*.py "$LIB"/encodings/*.py "$LIB"/json/*.py "$LIB"/collections/*.py "$LIB"/re/*.py \
-    "$LIB/lib-dynload/_json$EXT" "$LIB/lib-dynload/_hashlib$EXT"; do
-    echo "  { uri = \"file:$f\" },"
-  done
+  echo "  \"file:$PY\", \"file:/usr/bin/python3\", \"file:$WORK\", \"file:$LIB/\","
+  echo "  \"file:/lib/x86_64-linux-gnu/libcrypto.so.3\","
   echo ']'
 } > "$W/python.toml"
 "$NSGX" libos build --manifest "$W/python.toml" --out "$W/enclave" > "$W/build.log" 2>&1 ||
@@ -75,7 +76,7 @@ if [ "$fixed" = True ]; then
     fail "the enclave for an ET_EXEC program is not laid out with its user region first"
 fi
 
-args=(-I -S -B "$WORK" "$WORK")
+args=(-I -B "$WORK" "$WORK")  # site too: it imports what the directory holds
 "$PY" "${args[@]}" > "$W/native.out" 2> "$W/native.err"
 native=$?
 timeout 300 "$NSGX" run --enclave "$W/enclave" -- /usr/bin/python3 "${args[@]}" > "$W/inside.out" 2> "$W/inside.err" < /dev/null
@@ -100,13 +101,21 @@ grep -q "non-PIE program (ET_EXEC) at fixed addresses 0x400000-" "$W/anywhere.ou
   { fail "no reason given for an enclave placed elsewhere"; cat "$W/anywhere.out"; }
 fi
 
-# A trusted module changed after the build: refused when it is opened,
-# so the import fails (natively it would run the changed code).
+# A module in a trusted directory changed after the build: refused when it
+# is opened, so the import fails (natively it would run the changed code).
 mkdir -p "$W/lib"
 cp "$WORK" "$W/lib/work.py"
-sed "s|$WORK|$W/lib/work.py|" "$W/python.toml" > "$W/changed.toml"
+echo 'print("unchanged")' > "$W/lib/helper.py"
+sed "s|\"file:$WORK\"|\"file:$W/lib/\"|" "$W/python.toml" > "$W/changed.toml"
 "$NSGX" libos build --manifest "$W/changed.toml" --out "$W/changed" > "$W/build2.log" 2>&1 ||
   { cat "$W/build2.log"; fail "nsgx libos build (second)"; }
+[ -f "$W/changed/trusted_dir_0.bin" ] && [ -f "$W/changed/trusted_dir_1.bin" ] ||
+  fail "the build wrote no listing per trusted directory"
+timeout 120 "$NSGX" run --enclave "$W/changed" -- /usr/bin/python3 -I -S -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import helper' "$W/lib" \
+  > "$W/helper.out" 2>&1 < /dev/null
+status=$?
+check_status "python3 importing from a second trusted directory" "$status" 0
+grep -qx "unchanged" "$W/helper.out" || { fail "the module in the trusted directory did not run"; cat "$W/helper.out"; }
 echo 'print("changed")' >> "$W/lib/work.py"
 timeout 120 "$NSGX" run --enclave "$W/changed" -- /usr/bin/python3 -I -S -B "$W/lib/work.py" "$WORK" \
   > "$W/changed.out" 2>&1 < /dev/null
@@ -115,4 +124,28 @@ status=$?
 grep -q "work.py: SHA-256 does not match the manifest" "$W/changed.out" ||
   { fail "no reason given for the changed script"; cat "$W/changed.out"; }
 grep -qx "changed" "$W/changed.out" && fail "the changed script's code ran"
+
+# The listings are the host's to keep, the manifest holds their hashes: a
+# file added to a listing (a changed byte), a listing gone and a host that
+# answers more than asked each refuse the start (126) with the reason.
+start_refused() {  # WHAT ENCLAVE_DIR NEEDLE [HOST]
+  NSGX_LIBOS_HOST=${4:-} timeout 120 "$NSGX" run --enclave "$2" -- /usr/bin/python3 -I -S -c 'print("ran")' \
+    > "$W/refused.out" 2>&1 < /dev/null
+  local st=$?
+  check_status "$1" "$st" 126
+  grep -q "$3" "$W/refused.out" || { fail "$1: no reason given"; cat "$W/refused.out"; }
+  grep -qx "ran" "$W/refused.out" && fail "$1: the program ran"
+}
+cp -r "$W/enclave" "$W/tampered"
+listing=$W/tampered/trusted_dir_0.bin
+# The last entry's last path byte (before its padding): a file the
+# directory does not hold named in its place.
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); i = len(b) - 1
+while b[i] == 0: i -= 1
+b[i] ^= 1; open(p, "wb").write(b)' "$listing"
+start_refused "a changed listing" "$W/tampered" "trusted directory $LIB: its listing's SHA-256 does not match the manifest"
+rm "$listing"
+start_refused "a missing listing" "$W/tampered" "trusted directory $LIB: its listing cannot be read: No such file or directory"
+NSGX_LIBOS_FAULT=listing-count start_refused "a host answering more of a listing than asked" "$W/enclave" \
+  "the host answered more of its listing than asked" "$HOSTILE"
 finish "non-PIE programs inside"

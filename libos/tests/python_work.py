@@ -1,9 +1,11 @@
-# What libos/tests/python_test.sh runs with Debian's python3 (a non-PIE
+# What libos/tests/nopie_test.sh runs with Debian's python3 (a non-PIE
 # program, ET_EXEC) natively and inside: its output must be the same.
 # Computation, the standard library's pure-Python and C modules (json,
 # re, hashlib through OpenSSL's libcrypto, struct, collections), files,
 # threads, fork, a traceback read from a trusted source file, and an exit
 # status of its own.
+import _hashlib
+import _json
 import collections
 import hashlib
 import json
@@ -37,6 +39,9 @@ text = json.dumps(doc, sort_keys=True)
 print("json:", text, json.loads(text) == doc)
 print("sha256:", hashlib.sha256(text.encode()).hexdigest())
 print("blake2b:", hashlib.blake2b(b"nestedsgx", digest_size=16).hexdigest())
+# The C modules themselves, not a pure-Python fallback: OpenSSL's SHA-256
+# and the JSON accelerator.
+print("openssl:", _hashlib.openssl_sha256(b"nestedsgx").hexdigest(), _json.encode_basestring_ascii("t\u00e9st"))
 print("struct:", struct.pack("<IhQ", 1, -2, 3).hex())
 print("bigint:", pow(3, 1000, 10**40), (2**521 - 1) % 1000003)
 

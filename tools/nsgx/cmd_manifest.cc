@@ -41,6 +41,7 @@ void add_manifest(CLI::App& app, int& exit_code) {
     for (std::size_t i = 0; i < m->argv.size(); ++i) std::cout << "argv " << i << " " << m->argv[i] << "\n";
     for (const auto& [name, value] : m->env) std::cout << "env " << name << "=" << value << "\n";
     for (const auto& f : m->trusted_files) std::cout << "trusted " << to_hex(f.sha256) << " " << f.path << "\n";
+    for (const auto& d : m->trusted_dirs) std::cout << "trusted_dir " << to_hex(d.sha256) << " " << d.path << "\n";
     for (const auto& f : m->allowed_files) std::cout << "allowed " << f << "\n";
     for (const auto& e : m->encrypted_files)
       std::cout << "encrypted " << (e.key == libos::EncryptedKey::kMrsigner ? "_sgx_mrsigner " : "_sgx_mrenclave ")

@@ -21,11 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,7 @@
 #include "tools/nsgx/libos_deps.h"
 #include "tools/nsgx/process.h"
 #include "tools/nsgx/run_process.h"
+#include "tools/nsgx/trusted_dirs.h"
 
 namespace nsgx::cli {
 
@@ -130,9 +133,18 @@ Result<Bytes> with_manifest(Bytes image, const Bytes& manifest) {
   return image;
 }
 
-// The manifest with every trusted file's hash filled in from the file.
+// A manifest ready to sign, with its trusted directories' listings (by
+// directory path), which the build writes beside the enclave.
+struct Prepared {
+  libos::Manifest manifest;
+  std::map<std::string, Bytes> listings;
+};
+
+// The manifest with every trusted file's hash filled in from the file
+// (directories, which end in '/' there, are list_trusted_dirs').
 Status fill_hashes(libos::Manifest& m, const std::vector<std::string>& unhashed) {
   for (const auto& path : unhashed) {
+    if (path.ends_with('/')) continue;
     auto bytes = read_file(path);
     if (!bytes) return Error(path + ": cannot read the trusted file to hash it: " + bytes.error().message());
     const auto d = crypto::sha256(*bytes);
@@ -142,8 +154,46 @@ Status fill_hashes(libos::Manifest& m, const std::vector<std::string>& unhashed)
   return {};
 }
 
-Status build(libos::Manifest m, const std::string& out, std::string key, bool quiet) {
-  auto bin = libos::encode_manifest(std::move(m));
+// The SDK heap the library OS enclave gets: its own 1 MiB, and room for
+// the trusted directories it reads when it starts (libos_enclave.cc): the
+// largest listing, held while it is parsed, and each file a listing adds
+// to the manifest — a TrustedFile in the parsed vector and in the merged
+// one (64 bytes each, with a vector's growth) and its path (with malloc's
+// overhead); twice that, for what else the heap holds meanwhile.
+std::uint64_t heap_size(const libos::Manifest& all, const std::map<std::string, Bytes>& listings) {
+  std::uint64_t added = 0;
+  for (const auto& [dir, bytes] : listings) added = std::max<std::uint64_t>(added, bytes.size());
+  for (const auto& f : all.trusted_files)
+    if (all.trusted_dir(f.path) != nullptr) added += 192 + f.path.size() + 32;
+  const std::uint64_t heap = (std::uint64_t{1} << 20) + 2 * added;
+  return (heap + 0xffff) & ~std::uint64_t{0xffff};
+}
+
+// The listings beside the signed enclave, numbered as the measured
+// manifest orders the directories; one an earlier build left here (a
+// trusted_dir_N.bin this manifest does not have) is removed, so that the
+// directory holds what this enclave reads.
+Status write_listings(const std::string& out, const std::vector<const Bytes*>& listings) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> stale;
+  for (std::filesystem::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::string_view digits = name.starts_with("trusted_dir_") && name.ends_with(".bin")
+                                        ? std::string_view(name).substr(12, name.size() - 16)
+                                        : std::string_view();
+    if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      stale.push_back(it->path());
+  }
+  if (ec) return Error(out + ": " + ec.message());
+  for (const auto& p : stale)
+    if (!std::filesystem::remove(p, ec) && ec) return Error(p.string() + ": " + ec.message());
+  for (std::size_t i = 0; i < listings.size(); ++i)
+    NSGX_RETURN_IF_ERROR(write_file(out + "/" + libos::listing_file_name(i), *listings[i]));
+  return {};
+}
+
+Status build(Prepared in, const std::string& out, std::string key, bool quiet) {
+  auto bin = libos::encode_manifest(std::move(in.manifest));
   if (!bin) return bin.error();
   auto parsed = libos::parse_manifest(*bin);
   if (!parsed) return parsed.error();
@@ -156,6 +206,18 @@ Status build(libos::Manifest m, const std::string& out, std::string key, bool qu
   if (!patched) return patched.error();
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.unsigned.so", *patched));
   NSGX_RETURN_IF_ERROR(write_file(out + "/manifest.bin", *bin));
+  // `all`: the manifest as the enclave will hold it, its directories'
+  // files added as the enclave adds them (the listings are written once
+  // the enclave is signed, below).
+  libos::Manifest all = *parsed;
+  std::vector<const Bytes*> listings;
+  for (std::size_t i = 0; i < parsed->trusted_dirs.size(); ++i) {
+    const auto it = in.listings.find(parsed->trusted_dirs[i].path);
+    if (it == in.listings.end()) return Error("trusted directory " + parsed->trusted_dirs[i].path + ": not listed");
+    NSGX_RETURN_IF_ERROR(libos::add_trusted_listing(all, i, it->second));
+    listings.push_back(&it->second);
+  }
+  const std::uint64_t heap = heap_size(all, in.listings);
   const std::uint64_t region = parsed->enclave_size != 0 ? parsed->enclave_size : kDefaultUserRegion;
   // One TCS per program thread the manifest allows (sgx.max_threads, 4 when
   // it names none, as Gramine's default), plus a spare: a thread that has
@@ -170,9 +232,10 @@ Status build(libos::Manifest m, const std::string& out, std::string key, bool qu
   // (libos/host/placement.h), so that the region holds those addresses.
   const std::string config =
       "<EnclaveConfiguration>\n  <StackMaxSize>0x400000</StackMaxSize>\n"
-      "  <HeapMaxSize>0x100000</HeapMaxSize>\n  <TCSNum>" +
-      std::to_string(threads + 1) + "</TCSNum>\n  <UserRegionSize>" + std::to_string(region) + "</UserRegionSize>\n" +
-      (fixed_address_programs(*parsed) ? "  <UserRegionFirst>1</UserRegionFirst>\n" : "") +
+      "  <HeapMaxSize>" +
+      std::to_string(heap) + "</HeapMaxSize>\n  <TCSNum>" + std::to_string(threads + 1) +
+      "</TCSNum>\n  <UserRegionSize>" + std::to_string(region) + "</UserRegionSize>\n" +
+      (fixed_address_programs(all) ? "  <UserRegionFirst>1</UserRegionFirst>\n" : "") +
       "  <MiscSelect>1</MiscSelect>\n</EnclaveConfiguration>\n";
   NSGX_RETURN_IF_ERROR(write_file(out + "/libos.config.xml",
                                   ByteSpan(reinterpret_cast<const std::uint8_t*>(config.data()), config.size())));
@@ -186,18 +249,22 @@ Status build(libos::Manifest m, const std::string& out, std::string key, bool qu
                   out + "/libos.signed.so", out + "/libos.unsigned.so"},
                  log) != 0)
     return Error("signing the library OS enclave failed" + helper_log(log));
-  return {};
+  return write_listings(out, listings);
 }
 
-Result<libos::Manifest> manifest_from_file(const std::string& path) {
+Result<Prepared> manifest_from_file(const std::string& path) {
   auto text = read_file(path);
   if (!text) return text.error();
   std::vector<std::string> unhashed;
   auto m = libos::manifest_from_toml(std::string(text->begin(), text->end()), path, &unhashed);
   if (!m) return m.error();
-  NSGX_RETURN_IF_ERROR(add_dynamic_closure(*m, unhashed));
+  std::vector<std::string> covered;
+  if (m->trusted_dir(m->entrypoint) != nullptr) covered.push_back(m->entrypoint);
+  NSGX_RETURN_IF_ERROR(add_dynamic_closure(*m, unhashed, &covered));
   NSGX_RETURN_IF_ERROR(fill_hashes(*m, unhashed));
-  return m;
+  auto listings = list_trusted_dirs(*m, covered);
+  if (!listings) return listings.error();
+  return Prepared{std::move(*m), std::move(*listings)};
 }
 
 // The minimal manifest for `nsgx run -- PROG`: PROG (made absolute) is the
@@ -207,7 +274,7 @@ Result<libos::Manifest> manifest_from_file(const std::string& path) {
 // the path as given is trusted too when links make it another one, since
 // the library OS resolves paths lexically only and a program execs itself
 // by that name (`/bin/sh` is dash's link: `exec /bin/sh` inside sh).
-Result<libos::Manifest> manifest_for(const std::string& program) {
+Result<Prepared> manifest_for(const std::string& program) {
   char real[PATH_MAX];
   if (realpath(program.c_str(), real) == nullptr) return Error(program + ": no such program");
   libos::Manifest m;
@@ -222,7 +289,7 @@ Result<libos::Manifest> manifest_for(const std::string& program) {
   }
   NSGX_RETURN_IF_ERROR(add_dynamic_closure(m, unhashed));
   NSGX_RETURN_IF_ERROR(fill_hashes(m, unhashed));
-  return m;
+  return Prepared{std::move(m), {}};
 }
 
 struct RunOptions {

@@ -177,7 +177,7 @@ std::vector<std::string> program_chain(const std::string& program, const std::st
   return chain;
 }
 
-Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed) {
+Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed, std::vector<std::string>* covered) {
   std::string library_path, path;
   for (const auto& [name, value] : m.env) {
     if (name == "LD_LIBRARY_PATH") library_path = value;
@@ -204,7 +204,7 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
         struct stat st {};
         const std::string interp = elf_interpreter(chain[i]);
         if (stat(chain[i].c_str(), &st) != 0 || !S_ISREG(st.st_mode) || access(chain[i].c_str(), X_OK) != 0 ||
-            (!interp.empty() && m.trusted(interp) == nullptr)) {
+            (!interp.empty() && m.trusted(interp) == nullptr && m.trusted_dir(interp) == nullptr)) {
           resolved = false;
           break;
         }
@@ -225,6 +225,10 @@ Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashe
         return st.error().context(m.entrypoint + ": what it runs, " + f);
       }
       if (m.trusted(f) != nullptr) continue;
+      if (m.trusted_dir(f) != nullptr) {  // its directory's listing holds it (trusted_dirs.h checks)
+        if (p == 0 && covered != nullptr) covered->push_back(f);
+        continue;
+      }
       if (m.allowed(f)) {
         if (p > 0) continue;  // the enclave refuses to load it if that program runs
         return Error(f + ": the program loads it, so it must be a trusted file (measured), not an allowed one");

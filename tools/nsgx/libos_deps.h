@@ -44,7 +44,13 @@ std::vector<std::string> program_chain(const std::string& program, const std::st
 // manifest lists as allowed, or a closure that cannot be resolved, is an
 // error; another program's closure is followed only where that is safe
 // on the building host (libos_deps.cc) and adds nothing where it fails.
-Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed);
+// A file that lies in one of the manifest's trusted directories is that
+// directory's to trust: it is not added, and for the entrypoint's closure
+// it is appended to `covered` (for list_trusted_dirs to check). The
+// programs in a trusted directory get no closure of their own: trust
+// their libraries' directories too, or list the programs as files.
+Status add_dynamic_closure(libos::Manifest& m, std::vector<std::string>& unhashed,
+                           std::vector<std::string>* covered = nullptr);
 
 // Whether a trusted file is an x86-64 ELF executable with fixed addresses
 // (ET_EXEC, not position-independent: Debian's python3), which only an

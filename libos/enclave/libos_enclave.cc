@@ -37,6 +37,7 @@
 #include "libos/enclave/manifest_section.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/shared_maps.h"
 #include "libos/enclave/shebang.h"
 #include "libos/enclave/signals.h"
 #include "libos/enclave/spawn_request.h"
@@ -403,6 +404,12 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   nsgx::libos::signals_after_execve(nsgx::libos::this_thread(), ignored, blocked);
   const int status = static_cast<int>(
       libos_enter_program(img.interp.empty() ? img.entry : interp.entry, sp, nsgx::libos::this_thread()->jb));
+  {
+    // The program's shared file mappings reach their files, as the page
+    // cache keeps a process's writes when it ends (shared_maps.h).
+    nsgx::libos::SpinGuard g(nsgx::libos::g_memory_lock);
+    nsgx::libos::shared_map_end();
+  }
   nsgx::libos::rewrite_report();
   if (g_program.trace) {
     uint64_t faults = 0, pages = 0;

@@ -77,6 +77,7 @@ enum : long {
   kPipe = 22,
   kSelect = 23,
   kSchedYield = 24,
+  kMsync = 26,
   kMadvise = 28,
   kShmget = 29,
   kShmat = 30,
@@ -630,6 +631,10 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
     case kMprotect: {
       SpinGuard g(g_memory_lock);
       return sys_mprotect(a0, a1, a2);
+    }
+    case kMsync: {
+      SpinGuard g(g_memory_lock);
+      return sys_msync(a0, a1, a2);
     }
     case kMadvise:
       return 0;   // advice only

@@ -3,20 +3,24 @@
 // (program_owns: its image, its interpreter's, what mmap gave it), never
 // the brk area, trusted files' copies or anything else of the library OS.
 //
-// File mappings are copies: MAP_PRIVATE of a trusted file copies from its
-// hash-checked enclave copy (never re-read from the host), of an allowed
-// file through the POSIX layer's checked pread OCALL. Nothing is shared
-// with the file afterwards, which is what MAP_PRIVATE promises as long as
-// nobody writes the file; MAP_SHARED of a file is refused (ENODEV: this
-// "filesystem" cannot share pages with the host's).
+// File mappings are copies: of a trusted file from its hash-checked enclave
+// copy (never re-read from the host), of an allowed file through the POSIX
+// layer's checked pread OCALL. Nothing is shared with the file afterwards,
+// which is what MAP_PRIVATE promises as long as nobody writes the file. A
+// MAP_SHARED mapping of an allowed file opened for writing is written back
+// to it (shared_maps.h); of a trusted file it is a copy as a private one
+// (the file cannot change), never writable (its descriptor is read-only).
 #include "libos/enclave/syscalls_mm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "libos/enclave/file_table.h"
+#include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/shared_maps.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/user_region.h"
@@ -26,7 +30,7 @@ namespace {
 
 // mmap(2)'s flags and protections (Linux uapi asm-generic/mman-common.h,
 // mman.h).
-constexpr uint64_t kProtExec = 0x4;
+constexpr uint64_t kProtWrite = 0x2, kProtExec = 0x4;
 constexpr uint64_t kMapShared = 0x1, kMapPrivate = 0x2, kMapSharedValidate = 0x3, kMapTypeMask = 0xf;
 constexpr uint64_t kMapFixed = 0x10, kMapAnonymous = 0x20, kMapStack = 0x20000, kMapFixedNoreplace = 0x100000;
 // Anonymous mappings from this size on are zero-filled on demand
@@ -63,6 +67,7 @@ long copy_file(const Fd& f, uint64_t off, uint8_t* dst, uint64_t len) {
 }  // namespace
 
 long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off) {
+  int shared_host = -1;  // the allowed file a shared mapping writes back to
   if (len == 0 || len > region_pages() * kPage || off % kPage != 0) return err(EINVAL);
   const uint64_t type = flags & kMapTypeMask;
   if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return err(EINVAL);
@@ -78,8 +83,19 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
       f = nullptr;
     } else {
       if (f->kind != FdKind::kTrusted && f->kind != FdKind::kHost) return err(ENODEV);  // stdio: no pages
-      if (type != kMapPrivate) return err(ENODEV);  // no page is shared with the host's file
       if (off > UINT64_MAX - n * kPage) return err(EINVAL);
+      if (type != kMapPrivate && f->kind == FdKind::kTrusted && (prot & kProtWrite) != 0)
+        return err(EACCES);  // a writable shared mapping needs a writable descriptor (Linux), never a trusted file's
+      if (type != kMapPrivate && f->kind == FdKind::kHost) {
+        // An allowed file's mode is the host's answer, which only decides
+        // whether its own file is written. A descriptor open for writing
+        // gets its mapping tracked even without PROT_WRITE: mprotect may
+        // add it later.
+        const int mode = ::fcntl(f->host, F_GETFL);
+        if (mode < 0) return err(errno);
+        if ((mode & O_ACCMODE) == O_RDONLY && (prot & kProtWrite) != 0) return err(EACCES);
+        if ((mode & O_ACCMODE) != O_RDONLY) shared_host = f->host;
+      }
     }
   }
   // An anonymous MAP_SHARED mapping is private here: one process, no fork.
@@ -98,6 +114,10 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
       // reserve-then-map pattern of ld.so); never the brk area, a trusted
       // file's copy or free pages the library OS may hand out next.
       return err(EINVAL);
+    } else {
+      // Over a shared file mapping: what it held reaches its file first,
+      // as the kernel's unmap of it would.
+      (void)shared_map_write_back(first, n, true);
     }
   } else {
     first = reserve_pages(n);  // addr is a hint only, as on Linux
@@ -152,6 +172,15 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
     // rewritten in this copy before the program can run it.
     if (f->kind == FdKind::kTrusted && (prot & kProtExec) != 0)
       rewrite_mapping(f->copy->data, f->copy->size, off, len, at);
+    if (shared_host >= 0) {
+      // Its own descriptor: the program may close its own after mmap.
+      const long h = host_dup(shared_host);
+      if (h < 0 || !shared_map_track(first, n, static_cast<int>(h), off)) {
+        if (h >= 0) (void)::close(static_cast<int>(h));
+        release_pages(first, n);
+        return h < 0 ? h : err(ENOMEM);
+      }
+    }
   }
   set_program_owned(first, n, true);
   return static_cast<long>(reinterpret_cast<uint64_t>(at));
@@ -165,9 +194,27 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   const uint64_t n = (len + kPage - 1) / kPage;
   if (!in_region(addr, n * kPage)) return err(EINVAL);
   const uint64_t first = page_index(reinterpret_cast<void*>(addr));
+  (void)shared_map_write_back(first, n, true);  // as the kernel's, whatever the host answers
   for (uint64_t k = first; k < first + n; ++k)
     if (program_owns_page(k)) release_pages(k, 1);
   return 0;
+}
+
+// msync(2): the shared file mappings in the range written back now (the
+// page cache's "eventually" has no other moment here), MS_ASYNC as
+// MS_SYNC; MS_INVALIDATE has nothing to drop. The range must be mapped.
+long sys_msync(uint64_t addr, uint64_t len, uint64_t flags) {
+  constexpr uint64_t kAsync = 1, kInvalidate = 2, kSync = 4;
+  if (addr % kPage != 0 || (flags & ~(kAsync | kInvalidate | kSync)) != 0 ||
+      (flags & (kAsync | kSync)) == (kAsync | kSync))
+    return err(EINVAL);
+  const uint64_t n = (len + kPage - 1) / kPage;
+  if (n == 0) return 0;
+  if (!in_region(addr, n * kPage)) return err(ENOMEM);
+  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
+  for (uint64_t k = first; k < first + n; ++k)
+    if (!program_owns_page(k) && !in_brk_area(k)) return err(ENOMEM);
+  return shared_map_write_back(first, n, false);
 }
 
 // EPCM permissions can only grow from inside (EMODPE): PROT_EXEC makes the

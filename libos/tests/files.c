@@ -156,8 +156,6 @@ static int map(const char* file) {
 static int refuse(const char* file) {
   const long page = sysconf(_SC_PAGESIZE);
   int fd = open(file, O_RDONLY);
-  void* s = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
-  printf("MAP_SHARED of a file: %s\n", s == MAP_FAILED ? strerror(errno) : "ok");
   unsigned char* a = mmap(NULL, 2 * (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   munmap(a + page, (size_t)page);
   void* f = mmap(a, 2 * (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -170,6 +168,77 @@ static int refuse(const char* file) {
   printf("open /etc/passwd: %s\n", says(open("/etc/passwd", O_RDONLY)));
   printf("open a trusted file for writing: %s\n", says(open(file, O_WRONLY)));
   printf("uid %d euid %d gid %d egid %d\n", (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
+  return 0;
+}
+
+/* MAP_SHARED of files (docs/libos.md, "Shared file mappings"): a trusted
+ * file maps read-only; what the program writes through a shared mapping
+ * of an allowed file reaches the file at msync and munmap — only the bytes
+ * it changed, never past the file's end — also after its descriptor was
+ * closed. Printed only where Linux's page cache and the library OS's
+ * write-back agree. */
+static int shared(const char* trusted, const char* allowed) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  int t = open(trusted, O_RDONLY);
+  unsigned char* tp = mmap(NULL, page, PROT_READ, MAP_SHARED, t, 0);
+  printf("trusted, read-only: %s", tp == MAP_FAILED ? strerror(errno) : "ok");
+  if (tp != MAP_FAILED) printf(", sum %lu", sum(tp, page));
+  printf("\n");
+  void* tw = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, t, 0);
+  printf("trusted, writable: %s\n", tw == MAP_FAILED ? strerror(errno) : "ok");
+  close(t);
+
+  const size_t size = 3 * page + 100;
+  int fd = open(allowed, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  unsigned char* data = malloc(size);
+  for (size_t i = 0; i < size; ++i) data[i] = (unsigned char)('a' + i % 26);
+  if (fd < 0 || write(fd, data, size) != (ssize_t)size) return printf("allowed: %s\n", strerror(errno)), 1;
+  unsigned char* p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return printf("allowed, shared: %s\n", strerror(errno)), 1;
+  close(fd); /* the mapping keeps the file */
+  printf("mapped: %s\n", memcmp(p, data, size) == 0 ? "the file's bytes" : "other bytes");
+  p[0] = 'X';
+  p[page + 5] = 'Y';
+  p[3 * page + 99] = 'Z';
+  p[3 * page + 200] = 'W'; /* past the end, in the last page: never in the file */
+  printf("msync: %s\n", says(msync(p, 4 * page, MS_SYNC)));
+  fd = open(allowed, O_RDWR);
+  char b[4] = {0};
+  pread(fd, b, 1, 0);
+  pread(fd, b + 1, 1, (off_t)page + 5);
+  pread(fd, b + 2, 1, (off_t)(3 * page + 99));
+  struct stat st;
+  fstat(fd, &st);
+  printf("after msync: %.3s, size %lld\n", b, (long long)st.st_size - (long long)(3 * page));
+  /* Another writer's byte, in a page the program then changes elsewhere:
+   * the write-back keeps it (natively the page cache is one). */
+  pwrite(fd, "Q", 1, (off_t)(2 * page + 7));
+  p[2 * page + 9] = 'R';
+  printf("munmap of the middle: %s\n", says(munmap(p + page, page)));
+  printf("munmap of the rest: %s\n", says(munmap(p, 4 * page)));
+  memset(b, 0, sizeof b);
+  pread(fd, b, 3, (off_t)(2 * page + 7));
+  fstat(fd, &st);
+  printf("after munmap: %c%c%c, size %lld\n", b[0], b[1], b[2], (long long)st.st_size - (long long)(3 * page));
+  /* The program's own byte and a page it never wrote: unchanged since. */
+  pread(fd, b, 1, 1);
+  printf("untouched byte: %c\n", b[0]);
+
+  int ro = open(allowed, O_RDONLY);
+  void* w = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
+  printf("read-only descriptor, writable: %s\n", w == MAP_FAILED ? strerror(errno) : "ok");
+  unsigned char* r = mmap(NULL, page, PROT_READ, MAP_SHARED, ro, 0);
+  printf("read-only descriptor, read-only: %s", r == MAP_FAILED ? strerror(errno) : "ok");
+  if (r != MAP_FAILED) printf(", first byte %c", r[0]);
+  printf("\n");
+  unsigned char* q = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  printf("msync unaligned: %s\n", says(msync(q + 1, 10, MS_SYNC)));
+  printf("msync sync and async: %s\n", says(msync(q, page, MS_SYNC | MS_ASYNC)));
+  munmap(q, page);
+  printf("msync unmapped: %s\n", says(msync(q, page, MS_SYNC)));
+  close(ro);
+  close(fd);
+  free(data);
   return 0;
 }
 
@@ -391,6 +460,7 @@ int main(int argc, char** argv) {
     return st;
   }
   if (argc == 3 && strcmp(argv[1], "refuse") == 0) return refuse(argv[2]);
+  if (argc == 4 && strcmp(argv[1], "shared") == 0) return shared(argv[2], argv[3]);
   if (argc == 2 && strcmp(argv[1], "cwd") == 0) {
     char cwd[4096];
     printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
@@ -398,6 +468,6 @@ int main(int argc, char** argv) {
   }
   if (argc == 3 && strcmp(argv[1], "dirs") == 0) return dirs(argv[2]);
   if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy(argv[2], argv[3]);
-  fprintf(stderr, "usage: files map FILE... | refuse FILE | cwd | dirs DIR | copy SRC DST\n");
+  fprintf(stderr, "usage: files map FILE... | refuse FILE | shared TRUSTED ALLOWED | cwd | dirs DIR | copy SRC DST\n");
   return 2;
 }

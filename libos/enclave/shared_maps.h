@@ -1,0 +1,46 @@
+// MAP_SHARED mappings of the host's files (docs/libos.md, "Shared file
+// mappings"). An enclave page cannot be the host's page-cache page, so such
+// a mapping is a copy in enclave memory, read through the POSIX layer's
+// pread when it is made (syscalls_mm.cc) and written back here with pwrite
+// at msync, at munmap or an mmap over it, and when the program ends — up to
+// the file's size at that moment: a mapping never grows its file (Linux
+// drops what lies past the end in the last page too; its SIGBUS beyond
+// that page is not emulated).
+//
+// Only what the program changed is written: a shadow copy of the mapping
+// (library OS pages) holds the bytes as last read or written, and each
+// page's span from its first to its last changed byte goes to the file.
+// Writing whole mappings back would overwrite what another writer put in
+// the file meanwhile, in pages this program never touched.
+//
+// Not emulated: coherence with the file's other users between write-backs
+// (read and write of the file in this process, other processes), and
+// sharing with a fork child, which gets a copy (as anonymous MAP_SHARED
+// memory, "Processes"). Enough for a program that keeps its own shared
+// memory in a file, as SQLite's WAL index (the -shm file) in one process.
+//
+// Every function runs under g_memory_lock (spin_lock.h), as the mm calls
+// that use them; the write-back's OCALLs run under it as the file
+// mappings' preads do.
+#pragma once
+
+#include <stdint.h>
+
+namespace nsgx::libos {
+
+// Records region pages [first, first + n), already filled from the file,
+// as a shared mapping of the host file `host` (the mapping's own
+// descriptor, a dup it now owns) from file offset `off`, with their shadow.
+// False: out of memory (the caller closes `host`).
+bool shared_map_track(uint64_t first, uint64_t n, int host, uint64_t off);
+
+// Writes back the tracked pages in [first, first + n); with `forget` they
+// are no longer tracked (munmap, an mmap over them), the rest of each
+// mapping staying as it was. 0, or the first write-back's -errno.
+long shared_map_write_back(uint64_t first, uint64_t n, bool forget);
+
+// At the program's end: every mapping written back, forgotten, its
+// descriptor closed.
+void shared_map_end();
+
+}  // namespace nsgx::libos

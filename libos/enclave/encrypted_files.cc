@@ -243,6 +243,10 @@ long attach(EncryptedHandle* h, const EncryptedPath& entry, const std::string& p
 
 long encrypted_read(EncryptedHandle* h, void* buf, uint64_t n, int64_t at) {
   SpinGuard g(g_enc_lock);
+  return encrypted_read_locked(h, buf, n, at);
+}
+
+long encrypted_read_locked(EncryptedHandle* h, void* buf, uint64_t n, int64_t at) {
   if (!h->readable) return fail(EBADF);
   const uint64_t off = at >= 0 ? static_cast<uint64_t>(at) : h->offset;
   if (n > (uint64_t{1} << 30)) n = uint64_t{1} << 30;  // a short read, as Linux gives past 2 GiB
@@ -265,6 +269,16 @@ long encrypted_write(EncryptedHandle* h, const void* buf, uint64_t n, int64_t at
   if (at < 0) h->offset = off + n;
   return static_cast<long>(n);
 }
+
+long encrypted_write_at_locked(EncryptedHandle* h, const void* buf, uint64_t n, uint64_t at) {
+  if (!h->writable) return fail(EBADF);
+  if (n == 0) return 0;
+  const pfs::Error e = pfs::write(h->shared->file, at, buf, n);
+  if (e != pfs::Error::kOk) return refuse(h->shared->path, e, "write refused");
+  return static_cast<long>(n);
+}
+
+uint64_t encrypted_size_locked(const EncryptedHandle* h) { return pfs::size(h->shared->file); }
 
 long encrypted_lseek(EncryptedHandle* h, int64_t off, uint64_t whence) {
   SpinGuard g(g_enc_lock);
@@ -310,6 +324,10 @@ long encrypted_fsync(EncryptedHandle* h) {
 
 long encrypted_status_flags(const EncryptedHandle* h) {
   SpinGuard g(g_enc_lock);
+  return encrypted_status_flags_locked(h);
+}
+
+long encrypted_status_flags_locked(const EncryptedHandle* h) {
   const long mode = h->readable && h->writable ? O_RDWR : h->writable ? O_WRONLY : O_RDONLY;
   return mode | (h->append ? O_APPEND : 0);
 }
@@ -331,9 +349,15 @@ void encrypted_ref(EncryptedHandle* h) {
   ++h->refs;
 }
 
+void encrypted_ref_locked(EncryptedHandle* h) { ++h->refs; }
+
 long encrypted_close(EncryptedHandle* h) {
   if (h == nullptr) return 0;
   SpinGuard g(g_enc_lock);
+  return encrypted_close_locked(h);
+}
+
+long encrypted_close_locked(EncryptedHandle* h) {
   if (--h->refs > 0) return 0;
   SharedFile* s = h->shared;
   delete h;
@@ -350,6 +374,13 @@ long encrypted_close(EncryptedHandle* h) {
   }
   delete s;
   return r;
+}
+
+SpinLock& encrypted_lock() { return g_enc_lock; }
+
+int encrypted_host_fd(const EncryptedHandle* h) {
+  SpinGuard g(g_enc_lock);
+  return h->shared->host;
 }
 
 long encrypted_stat(const EncryptedPath& entry, const std::string& path, bool nofollow, struct stat* st) {

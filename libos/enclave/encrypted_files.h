@@ -20,6 +20,7 @@
 
 #include <string>
 
+#include "libos/enclave/spin_lock.h"
 #include "libos/manifest/manifest.h"
 
 namespace nsgx::libos {
@@ -53,6 +54,26 @@ void encrypted_ref(EncryptedHandle* h);
 // Drops a reference; the last one on a file flushes and closes it (a
 // failed flush gives EIO, the descriptor is gone anyway).
 long encrypted_close(EncryptedHandle* h);
+
+// For shared mappings of encrypted files (shared_maps.h), which run under
+// g_memory_lock: spin_lock.h orders this file's lock before it, so the
+// memory calls take it first (encrypted_lock) and call these, which
+// assume it held. read as encrypted_read, status flags as
+// encrypted_status_flags; write_at writes at `at` whatever
+// O_APPEND says (the caller refuses an O_APPEND descriptor); size is the
+// plaintext's; ref and close as encrypted_ref and encrypted_close.
+SpinLock& encrypted_lock();
+long encrypted_read_locked(EncryptedHandle* h, void* buf, uint64_t n, int64_t at);
+long encrypted_write_at_locked(EncryptedHandle* h, const void* buf, uint64_t n, uint64_t at);
+uint64_t encrypted_size_locked(const EncryptedHandle* h);
+long encrypted_status_flags_locked(const EncryptedHandle* h);
+void encrypted_ref_locked(EncryptedHandle* h);
+long encrypted_close_locked(EncryptedHandle* h);
+
+// The host's descriptor of the protected file under `h`, for record locks
+// (fcntl F_SETLK: a lock orders the program with the file's other users as
+// the host allows, and guards nothing inside). Valid while `h` is.
+int encrypted_host_fd(const EncryptedHandle* h);
 
 // The path calls on a path an `sgx.encrypted_files` entry covers.
 //

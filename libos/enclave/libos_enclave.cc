@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "libos/enclave/elf_loader.h"
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/initial_stack.h"
 #include "libos/enclave/manifest_section.h"
@@ -407,6 +408,7 @@ int run(const char* args, size_t args_len, const nsgx::libos::SpawnRequest* exec
   {
     // The program's shared file mappings reach their files, as the page
     // cache keeps a process's writes when it ends (shared_maps.h).
+    nsgx::libos::SpinGuard e(nsgx::libos::encrypted_lock());  // spin_lock.h's order
     nsgx::libos::SpinGuard g(nsgx::libos::g_memory_lock);
     nsgx::libos::shared_map_end();
   }

@@ -2,6 +2,7 @@
 #include "libos/enclave/shared_maps.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <new>
 #include <vector>
 
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/user_region.h"
 
@@ -18,49 +20,93 @@ namespace {
 
 using sc::err;
 
-// A mapping's host descriptor, shared by the parts an munmap in its middle
-// leaves; closed with the last.
-struct HostFile {
-  int host;
-  explicit HostFile(int h) : host(h) {}
-  ~HostFile() { (void)::close(host); }
-  HostFile(const HostFile&) = delete;
-  HostFile& operator=(const HostFile&) = delete;
+// A mapping's file, shared by the parts an munmap in its middle leaves;
+// closed with the last (an encrypted file's reference under its lock,
+// which the caller holds: shared_maps.h).
+struct MapFile {
+  SharedMapFile f;
+  explicit MapFile(SharedMapFile file) : f(file) {}
+  ~MapFile() {
+    if (f.enc != nullptr)
+      (void)encrypted_close_locked(f.enc);
+    else
+      (void)::close(f.host);
+  }
+  MapFile(const MapFile&) = delete;
+  MapFile& operator=(const MapFile&) = delete;
 };
 
 struct SharedMap {
   uint64_t first = 0, n = 0;  // region pages
-  std::shared_ptr<HostFile> file;
+  std::shared_ptr<MapFile> file;
   uint64_t off = 0;           // the file offset of page `first`
   uint8_t* shadow = nullptr;  // n pages: the bytes as the file last had them from here
 };
 
 std::vector<SharedMap> g_maps;  // g_memory_lock
+int g_encrypted = 0;            // of g_maps, those of encrypted files (written under g_memory_lock)
+
+void count_encrypted() {
+  int n = 0;
+  for (const auto& m : g_maps) n += m.file->f.enc != nullptr ? 1 : 0;
+  __atomic_store_n(&g_encrypted, n, __ATOMIC_RELEASE);
+}
+
+// The file's size: the plaintext's for an encrypted file; for an allowed
+// one the host's answer, which only bounds what this writes to the host's
+// own file.
+long file_size(const SharedMapFile& f, uint64_t& size) {
+  if (f.enc != nullptr) {
+    size = encrypted_size_locked(f.enc);
+    return 0;
+  }
+  struct stat st;
+  if (::fstat(f.host, &st) != 0) return err(errno);
+  size = st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  return 0;
+}
+
+long write_at(const SharedMapFile& f, const uint8_t* src, uint64_t n, uint64_t at) {
+  if (f.enc == nullptr) {
+    // pwrite on an O_APPEND description writes at its end, whatever the
+    // offset (Linux); the program may have set it since the mmap, on the
+    // description this dup shares. Not written, then.
+    const int mode = ::fcntl(f.host, F_GETFL);
+    if (mode < 0) return err(errno);
+    if ((mode & O_APPEND) != 0) return err(EIO);
+  }
+  for (uint64_t done = 0; done < n;) {
+    const long w = f.enc != nullptr ? encrypted_write_at_locked(f.enc, src + done, n - done, at + done)
+                                    : ::pwrite(f.host, src + done, n - done, static_cast<off_t>(at + done));
+    if (w < 0) return f.enc != nullptr ? w : err(errno);  // pwrite's w <= asked: nsgx_tposix
+    if (w == 0) return err(EIO);
+    done += static_cast<uint64_t>(w);
+  }
+  return 0;
+}
 
 // What the program changed in pages [from, from + count) of `m`, to its
-// file, up to the file's size (the host's answer: it only bounds what this
-// writes to the host's own file); the shadow then holds what was written.
+// file, up to the file's size; the shadow then holds what was written.
 long write_back(const SharedMap& m, uint64_t from, uint64_t count) {
-  struct stat st;
-  if (::fstat(m.file->host, &st) != 0) return err(errno);
-  const uint64_t size = st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  uint64_t size = 0;
+  if (const long r = file_size(m.file->f, size); r < 0) return r;
   for (uint64_t p = from; p < from + count; ++p) {
     const uint64_t at = m.off + (p - m.first) * kPage;
     if (at >= size) break;
     const uint64_t room = size - at < kPage ? size - at : kPage;
     const uint8_t* now = region_base() + p * kPage;
     uint8_t* was = m.shadow + (p - m.first) * kPage;
+    // The page as it is now, once: another thread may write it meanwhile,
+    // and the shadow must hold what the file got, or that thread's byte
+    // would never count as changed.
+    uint8_t copy[kPage];
+    memcpy(copy, now, room);
     uint64_t lo = 0, hi = room;
-    while (lo < room && now[lo] == was[lo]) ++lo;
+    while (lo < room && copy[lo] == was[lo]) ++lo;
     if (lo == room) continue;  // unchanged
-    while (hi > lo && now[hi - 1] == was[hi - 1]) --hi;
-    for (uint64_t done = lo; done < hi;) {
-      const ssize_t w = ::pwrite(m.file->host, now + done, hi - done, static_cast<off_t>(at + done));  // w <= asked
-      if (w < 0) return err(errno);
-      if (w == 0) return err(EIO);
-      done += static_cast<uint64_t>(w);
-    }
-    memcpy(was + lo, now + lo, hi - lo);
+    while (hi > lo && copy[hi - 1] == was[hi - 1]) --hi;
+    if (const long r = write_at(m.file->f, copy + lo, hi - lo, at + lo); r < 0) return r;
+    memcpy(was + lo, copy + lo, hi - lo);
   }
   return 0;
 }
@@ -71,20 +117,25 @@ void release_shadow(const SharedMap& m, uint64_t from, uint64_t count) {
 
 }  // namespace
 
-bool shared_map_track(uint64_t first, uint64_t n, int host, uint64_t off) {
+bool shared_maps_encrypted() { return __atomic_load_n(&g_encrypted, __ATOMIC_ACQUIRE) != 0; }
+
+bool shared_map_track(uint64_t first, uint64_t n, SharedMapFile file, uint64_t off) {
+  g_maps.reserve(g_maps.size() + 1);  // before anything is owned: push_back below cannot fail
   auto* shadow = static_cast<uint8_t*>(alloc_pages(n * kPage, false));
   if (shadow == nullptr) return false;
-  std::shared_ptr<HostFile> file(new (std::nothrow) HostFile(host));
-  if (file == nullptr) {
+  auto* owner = new (std::nothrow) MapFile(file);
+  if (owner == nullptr) {
     release_pages(page_index(shadow), n);
     return false;
   }
   memcpy(shadow, region_base() + first * kPage, n * kPage);
-  g_maps.push_back(SharedMap{first, n, std::move(file), off, shadow});
+  g_maps.push_back(SharedMap{first, n, std::shared_ptr<MapFile>(owner), off, shadow});
+  count_encrypted();
   return true;
 }
 
 long shared_map_write_back(uint64_t first, uint64_t n, bool forget) {
+  if (g_maps.empty()) return 0;  // every munmap comes here: nothing to allocate for most
   long result = 0;
   std::vector<SharedMap> kept;
   kept.reserve(g_maps.size() + 1);
@@ -109,6 +160,7 @@ long shared_map_write_back(uint64_t first, uint64_t n, bool forget) {
           SharedMap{hi, m.first + m.n - hi, m.file, m.off + (hi - m.first) * kPage, m.shadow + (hi - m.first) * kPage});
   }
   g_maps = std::move(kept);
+  count_encrypted();
   return result;
 }
 
@@ -118,6 +170,7 @@ void shared_map_end() {
     release_shadow(m, m.first, m.n);
   }
   g_maps.clear();
+  count_encrypted();
 }
 
 }  // namespace nsgx::libos

@@ -21,18 +21,34 @@
 //
 // Every function runs under g_memory_lock (spin_lock.h), as the mm calls
 // that use them; the write-back's OCALLs run under it as the file
-// mappings' preads do.
+// mappings' preads do. While a mapping of an encrypted file is tracked,
+// the encrypted files' lock, which comes before the memory lock, must be
+// held too (shared_maps_encrypted; syscalls.cc takes both).
 #pragma once
 
 #include <stdint.h>
 
 namespace nsgx::libos {
 
+struct EncryptedHandle;
+
+// What a tracked mapping writes back to: an allowed file through its own
+// host descriptor, or an encrypted file through a reference of its own to
+// its handle (encrypted_files.h). The mapping owns either.
+struct SharedMapFile {
+  int host = -1;
+  EncryptedHandle* enc = nullptr;
+};
+
+// Whether a mapping of an encrypted file is tracked: a hint without the
+// memory lock, the truth under it.
+bool shared_maps_encrypted();
+
 // Records region pages [first, first + n), already filled from the file,
-// as a shared mapping of the host file `host` (the mapping's own
-// descriptor, a dup it now owns) from file offset `off`, with their shadow.
-// False: out of memory (the caller closes `host`).
-bool shared_map_track(uint64_t first, uint64_t n, int host, uint64_t off);
+// as a shared mapping of `file` (which it now owns) from file offset
+// `off`, with their shadow. False: out of memory (`file` is the caller's
+// still, to close).
+bool shared_map_track(uint64_t first, uint64_t n, SharedMapFile file, uint64_t off);
 
 // Writes back the tracked pages in [first, first + n); with `forget` they
 // are no longer tracked (munmap, an mmap over them), the rest of each

@@ -22,7 +22,9 @@
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/program_entry.h"
 #include "libos/enclave/program_state.h"
+#include "libos/enclave/shared_maps.h"
 #include "libos/enclave/signals.h"
+#include "libos/enclave/statx.h"
 #include "libos/enclave/syscall_rewrite.h"
 #include "libos/enclave/syscalls_dir.h"
 #include "libos/enclave/syscalls_fork.h"
@@ -30,7 +32,6 @@
 #include "libos/enclave/syscalls_ids.h"
 #include "libos/enclave/syscalls_io.h"
 #include "libos/enclave/syscalls_mm.h"
-#include "libos/enclave/statx.h"
 #include "libos/enclave/syscalls_path.h"
 #include "libos/enclave/syscalls_pgrp.h"
 #include "libos/enclave/syscalls_poll.h"
@@ -49,6 +50,26 @@
 
 namespace nsgx::libos {
 namespace {
+
+// A memory call under g_memory_lock, and under the encrypted files' lock
+// before it (spin_lock.h's order) when it may reach an encrypted file: an
+// mmap of one (sys_mmap asks: kNeedEncryptedLock), or a write-back of a
+// tracked mapping of one (shared_maps_encrypted, true under the memory
+// lock; a hint before it, looked at again once it is held).
+template <class Call>
+long memory_call(Call call) {
+  bool enc = shared_maps_encrypted();
+  for (;;) {
+    if (enc) encrypted_lock().lock();
+    g_memory_lock.lock();
+    long r = kNeedEncryptedLock;
+    if (enc || !shared_maps_encrypted()) r = call(enc);
+    g_memory_lock.unlock();
+    if (enc) encrypted_lock().unlock();
+    if (r != kNeedEncryptedLock) return r;
+    enc = true;
+  }
+}
 
 // Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
 enum : long {
@@ -620,22 +641,16 @@ long dispatch(sgx_cpu_context_t& c) {  // processes (syscalls_spawn.h) may repla
       SpinGuard g(g_memory_lock);
       return sys_brk(a0);
     }
-    case kMmap: {
-      SpinGuard g(g_memory_lock);
-      return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4), c.r9);
-    }
-    case kMunmap: {
-      SpinGuard g(g_memory_lock);
-      return sys_munmap(a0, a1);
-    }
+    case kMmap:
+      return memory_call([&](bool enc) { return sys_mmap(a0, a1, a2, a3, static_cast<int64_t>(a4), c.r9, enc); });
+    case kMunmap:
+      return memory_call([&](bool) { return sys_munmap(a0, a1); });
     case kMprotect: {
       SpinGuard g(g_memory_lock);
       return sys_mprotect(a0, a1, a2);
     }
-    case kMsync: {
-      SpinGuard g(g_memory_lock);
-      return sys_msync(a0, a1, a2);
-    }
+    case kMsync:
+      return memory_call([&](bool) { return sys_msync(a0, a1, a2); });
     case kMadvise:
       return 0;   // advice only
     case kIoctl:  // FIONBIO, FIONREAD; TCGETS and everything else: ENOTTY (isatty is false)

@@ -336,8 +336,8 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
     case F_GETLK:
     case F_SETLK:
     case F_SETLKW: {
-      // POSIX record locks, as SQLite takes them: on allowed files the
-      // host's (through the POSIX layer's fcntl, which checks F_GETLK's
+      // POSIX record locks, as SQLite takes them: on allowed and encrypted
+      // files the host's (through the POSIX layer's fcntl, which checks F_GETLK's
       // answer: a known type, SEEK_SET, a start and length in range). A
       // lock only orders the program with other users of the host's file,
       // which the host could ignore anyway; no lock protects anything
@@ -359,8 +359,20 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
         }
         return 0;
       }
-      if (f->kind != FdKind::kHost) return fail(EINVAL);  // stdio, pipes, sockets, encrypted files
-      if (::fcntl(f->host, static_cast<int>(cmd), &lk) != 0) return fail(errno);
+      int host = f->host;
+      if (f->kind == FdKind::kEncrypted) {
+        // The protected file's host descriptor, which every process's
+        // enclave opens on the same host file (since 2026-12-08: SQLite on
+        // an encrypted database took EINVAL and said "disk I/O error").
+        // The access mode is the program's descriptor's, checked here.
+        const long mode = encrypted_status_flags(f->enc) & O_ACCMODE;
+        if ((lk.l_type == F_WRLCK && mode == O_RDONLY) || (lk.l_type == F_RDLCK && mode == O_WRONLY))
+          return fail(EBADF);
+        host = encrypted_host_fd(f->enc);
+      } else if (f->kind != FdKind::kHost) {
+        return fail(EINVAL);  // stdio, pipes, sockets
+      }
+      if (::fcntl(host, static_cast<int>(cmd), &lk) != 0) return fail(errno);
       if (cmd == F_GETLK) memcpy(reinterpret_cast<void*>(arg), &lk, sizeof lk);
       return 0;
     }

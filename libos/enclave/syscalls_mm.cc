@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
 #include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
@@ -56,18 +57,46 @@ long copy_file(const Fd& f, uint64_t off, uint8_t* dst, uint64_t len) {
   uint64_t got = 0;
   while (got < len) {
     if (off + got > static_cast<uint64_t>(INT64_MAX)) return err(EINVAL);
-    const ssize_t r = ::pread(f.host, dst + got, len - got, static_cast<off_t>(off + got));  // r <= asked: nsgx_tposix
-    if (r < 0) return err(errno);
+    long r;
+    if (f.kind == FdKind::kEncrypted) {
+      // The plaintext, checked chunk by chunk against the file's tree
+      // (encrypted_files.h; its lock is held: syscalls.cc). A descriptor
+      // not open for reading: Linux's EACCES.
+      r = encrypted_read_locked(f.enc, dst + got, len - got, static_cast<int64_t>(off + got));
+      if (r == -EBADF) return err(EACCES);
+      if (r < 0) return r;
+    } else {
+      r = ::pread(f.host, dst + got, len - got, static_cast<off_t>(off + got));  // r <= asked: nsgx_tposix
+      if (r < 0) return err(errno);
+    }
     if (r == 0) break;  // end of file: the rest stays zero
     got += static_cast<uint64_t>(r);
   }
   return 0;
 }
 
+// Whether a shared mapping of `f` is written back, and to what; EACCES
+// for a writable one Linux refuses (a descriptor not open for writing).
+// An allowed file's mode is the host's answer, which only decides whether
+// its own file is written. A descriptor open for writing gets its mapping
+// tracked even without PROT_WRITE: mprotect may add it later. O_APPEND
+// descriptors are not (pwrite there appends, and a protected file's
+// handle writes at its end): a writable mapping of one is EACCES here.
+long shared_target(const Fd& f, uint64_t prot, bool& tracked) {
+  tracked = false;
+  const long mode = f.kind == FdKind::kEncrypted ? encrypted_status_flags_locked(f.enc) : ::fcntl(f.host, F_GETFL);
+  if (mode < 0) return err(errno);
+  const bool writable = (mode & O_ACCMODE) != O_RDONLY, append = (mode & O_APPEND) != 0;
+  if ((prot & kProtWrite) != 0 && (!writable || append)) return err(EACCES);
+  tracked = writable && !append;
+  return 0;
+}
+
 }  // namespace
 
-long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off) {
-  int shared_host = -1;  // the allowed file a shared mapping writes back to
+long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off,
+              bool encrypted_locked) {
+  bool tracked = false;  // a shared mapping written back to its file (shared_maps.h)
   if (len == 0 || len > region_pages() * kPage || off % kPage != 0) return err(EINVAL);
   const uint64_t type = flags & kMapTypeMask;
   if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return err(EINVAL);
@@ -82,19 +111,14 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
       if (f->device != Device::kZero) return err(ENODEV);
       f = nullptr;
     } else {
-      if (f->kind != FdKind::kTrusted && f->kind != FdKind::kHost) return err(ENODEV);  // stdio: no pages
+      if (f->kind != FdKind::kTrusted && f->kind != FdKind::kHost && f->kind != FdKind::kEncrypted)
+        return err(ENODEV);  // stdio: no pages
+      if (f->kind == FdKind::kEncrypted && !encrypted_locked) return kNeedEncryptedLock;
       if (off > UINT64_MAX - n * kPage) return err(EINVAL);
       if (type != kMapPrivate && f->kind == FdKind::kTrusted && (prot & kProtWrite) != 0)
         return err(EACCES);  // a writable shared mapping needs a writable descriptor (Linux), never a trusted file's
-      if (type != kMapPrivate && f->kind == FdKind::kHost) {
-        // An allowed file's mode is the host's answer, which only decides
-        // whether its own file is written. A descriptor open for writing
-        // gets its mapping tracked even without PROT_WRITE: mprotect may
-        // add it later.
-        const int mode = ::fcntl(f->host, F_GETFL);
-        if (mode < 0) return err(errno);
-        if ((mode & O_ACCMODE) == O_RDONLY && (prot & kProtWrite) != 0) return err(EACCES);
-        if ((mode & O_ACCMODE) != O_RDONLY) shared_host = f->host;
+      if (type != kMapPrivate && f->kind != FdKind::kTrusted) {
+        if (const long r = shared_target(*f, prot, tracked); r < 0) return r;
       }
     }
   }
@@ -172,13 +196,28 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
     // rewritten in this copy before the program can run it.
     if (f->kind == FdKind::kTrusted && (prot & kProtExec) != 0)
       rewrite_mapping(f->copy->data, f->copy->size, off, len, at);
-    if (shared_host >= 0) {
-      // Its own descriptor: the program may close its own after mmap.
-      const long h = host_dup(shared_host);
-      if (h < 0 || !shared_map_track(first, n, static_cast<int>(h), off)) {
-        if (h >= 0) (void)::close(static_cast<int>(h));
+    if (tracked) {
+      // Its own reference to the file: the program may close its
+      // descriptor after mmap.
+      SharedMapFile file;
+      if (f->kind == FdKind::kEncrypted) {
+        encrypted_ref_locked(f->enc);
+        file.enc = f->enc;
+      } else {
+        const long h = host_dup(f->host);
+        if (h < 0) {
+          release_pages(first, n);
+          return h;
+        }
+        file.host = static_cast<int>(h);
+      }
+      if (!shared_map_track(first, n, file, off)) {
+        if (file.enc != nullptr)
+          (void)encrypted_close_locked(file.enc);
+        else
+          (void)::close(file.host);
         release_pages(first, n);
-        return h < 0 ? h : err(ENOMEM);
+        return err(ENOMEM);
       }
     }
   }

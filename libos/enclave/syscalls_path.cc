@@ -379,6 +379,12 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
   // Under an encrypted path (encrypted_files.h): a protected file, sealed
   // to the enclave, whatever the host holds there.
   if (const EncryptedPath* e = encrypted_at(path)) {
+    // A read-only open of a directory there, without O_DIRECTORY (SQLite
+    // opens its database's directory to fsync it): one of the library OS's,
+    // as for an allowed path below. The host's stat says which it is; a
+    // protected file opened as a directory would only fail its checks.
+    if ((flags & O_ACCMODE) == O_RDONLY && (flags & O_CREAT) == 0 && host_directory_check(path) == 0)
+      return open_directory(path, flags);
     const int fd = new_fd();
     if (fd < 0) return err(EMFILE);
     EncryptedHandle* h = nullptr;

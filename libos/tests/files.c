@@ -231,12 +231,21 @@ static int shared(const char* trusted, const char* allowed) {
   printf("read-only descriptor, read-only: %s", r == MAP_FAILED ? strerror(errno) : "ok");
   if (r != MAP_FAILED) printf(", first byte %c", r[0]);
   printf("\n");
+  /* An mmap over a shared mapping: what it held reaches the file first. */
   unsigned char* q = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  q[20] = 'F';
+  void* over = mmap(q, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  pread(fd, b, 1, 20);
+  printf("mmap over it: %s, the file then has %c\n", over == (void*)q ? "ok" : strerror(errno), b[0]);
   printf("msync unaligned: %s\n", says(msync(q + 1, 10, MS_SYNC)));
   printf("msync sync and async: %s\n", says(msync(q, page, MS_SYNC | MS_ASYNC)));
   munmap(q, page);
   printf("msync unmapped: %s\n", says(msync(q, page, MS_SYNC)));
   close(ro);
+  /* Left mapped, changed, when the program ends: the file has it after
+   * (the test compares the file). */
+  unsigned char* e = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (e != MAP_FAILED) e[10] = 'E';
   close(fd);
   free(data);
   return 0;

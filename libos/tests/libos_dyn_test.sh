@@ -48,6 +48,7 @@ cat > files.toml <<TOML
 libos.entrypoint = "$W/files"
 sgx.trusted_files = [ { uri = "file:$W/files" }, { uri = "file:$W/big.txt" } ]
 sgx.allowed_files = [ "file:$W/allowed.txt", "file:$W/copied.txt", "file:$W/shared.bin" ]
+sgx.encrypted_files = [ { uri = "file:$W/shared.enc" } ]
 TOML
 build files.toml "$W/files-enclave"
 inside() { "$NSGX" run --enclave "$W/files-enclave" -- "$W/files" "$@" < /dev/null; }
@@ -73,6 +74,16 @@ check_status shared "$st" "$native"
 same shared
 cmp -s shared.bin shared.native.bin || fail "the file written through a shared mapping differs from the native run's"
 grep -qx "after munmap: QkR, size 100" shared.native.out || fail "the shared test's native run: $(cat shared.native.out)"
+[ "$(dd if=shared.native.bin bs=1 skip=10 count=1 2> /dev/null)" = E ] ||
+  fail "the shared test's native run left no byte from a mapping at its end"
+# The same on an encrypted file: its plaintext read and written back
+# through the protected-file layer, what the program reads the same.
+rm -f shared.enc
+inside shared big.txt shared.enc > shared-enc.inside.out 2> shared-enc.inside.err; st=$?
+check_status "shared (encrypted)" "$st" "$native"
+cmp -s shared.native.out shared-enc.inside.out ||
+  { diff shared.native.out shared-enc.inside.out; cat shared-enc.inside.err; fail "shared (encrypted): stdout differs"; }
+grep -q "QkR" shared.enc && fail "the encrypted file holds the mapping's plaintext"
 
 # What the library OS refuses where Linux would not.
 out=$(inside refuse big.txt 2> refuse.err); st=$?
@@ -208,6 +219,24 @@ TOML
     "select count(*), sum(a) from t; pragma integrity_check;" 2>&1)
   [ "$out" = "1000|250500
 ok" ] || fail "the database written inside in WAL mode, read natively: $out"
+  # The same on an encrypted directory: the database, its WAL and its
+  # index are protected files; a third run inside checks the database.
+  rm -rf wal.enc; mkdir -p wal.enc
+  sed 's|^sgx.allowed_files.*|sgx.encrypted_files = [ { uri = "file:'"$W"'/wal.enc" } ]|' wal.toml > wal-enc.toml
+  build wal-enc.toml "$W/wal-enc-enclave"
+  : > wal-enc.inside.out; : > wal-enc.inside.err
+  for run in 1 2; do
+    "$NSGX" run --enclave "$W/wal-enc-enclave" -- "$SQLITE" -batch "$W/wal.enc/db" < wal.sql \
+      >> wal-enc.inside.out 2>> wal-enc.inside.err
+    check_status "sqlite3 in WAL mode on an encrypted directory, run $run" "$?" 0
+  done
+  cmp -s wal.native.out wal-enc.inside.out ||
+    { diff wal.native.out wal-enc.inside.out; cat wal-enc.inside.err; fail "sqlite3 WAL (encrypted): stdout differs"; }
+  out=$("$NSGX" run --enclave "$W/wal-enc-enclave" -- "$SQLITE" -batch "$W/wal.enc/db" \
+    "select count(*), sum(a) from t; pragma integrity_check;" 2>&1 < /dev/null)
+  [ "$out" = "1000|250500
+ok" ] || fail "the encrypted WAL database, checked inside: $out"
+  grep -qa "row 250" wal.enc/db && fail "the encrypted database holds its rows in the clear"
 fi
 
 # 5. The minimal manifest of `nsgx run -- PROG` trusts a dynamically

@@ -239,6 +239,23 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   return 0;
 }
 
+namespace {
+
+// The pages of [addr, addr + len) (addr page-aligned): 0 with n == 0 for
+// none, ENOMEM unless each is mapped — the program's own or its brk area,
+// as Linux's ENOMEM for unmapped pages.
+long mapped_range(uint64_t addr, uint64_t len, uint64_t& first, uint64_t& n) {
+  n = (len + kPage - 1) / kPage;
+  if (n == 0) return 0;
+  if (!in_region(addr, n * kPage)) return err(ENOMEM);
+  first = page_index(reinterpret_cast<void*>(addr));
+  for (uint64_t k = first; k < first + n; ++k)
+    if (!program_owns_page(k) && !in_brk_area(k)) return err(ENOMEM);
+  return 0;
+}
+
+}  // namespace
+
 // msync(2): the shared file mappings in the range written back now (the
 // page cache's "eventually" has no other moment here), MS_ASYNC as
 // MS_SYNC; MS_INVALIDATE has nothing to drop. The range must be mapped.
@@ -247,12 +264,8 @@ long sys_msync(uint64_t addr, uint64_t len, uint64_t flags) {
   if (addr % kPage != 0 || (flags & ~(kAsync | kInvalidate | kSync)) != 0 ||
       (flags & (kAsync | kSync)) == (kAsync | kSync))
     return err(EINVAL);
-  const uint64_t n = (len + kPage - 1) / kPage;
-  if (n == 0) return 0;
-  if (!in_region(addr, n * kPage)) return err(ENOMEM);
-  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
-  for (uint64_t k = first; k < first + n; ++k)
-    if (!program_owns_page(k) && !in_brk_area(k)) return err(ENOMEM);
+  uint64_t first = 0, n = 0;
+  if (const long r = mapped_range(addr, len, first, n); r < 0 || n == 0) return r;
   return shared_map_write_back(first, n, false);
 }
 
@@ -263,12 +276,8 @@ long sys_msync(uint64_t addr, uint64_t len, uint64_t flags) {
 // brk area (ENOMEM otherwise, as Linux for unmapped pages).
 long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot) {
   if (addr % kPage != 0) return err(EINVAL);
-  const uint64_t n = (len + kPage - 1) / kPage;
-  if (n == 0) return 0;
-  if (!in_region(addr, n * kPage)) return err(ENOMEM);
-  const uint64_t first = page_index(reinterpret_cast<void*>(addr));
-  for (uint64_t k = first; k < first + n; ++k)
-    if (!program_owns_page(k) && !in_brk_area(k)) return err(ENOMEM);
+  uint64_t first = 0, n = 0;
+  if (const long r = mapped_range(addr, len, first, n); r < 0 || n == 0) return r;
   if ((prot & 7) != 0 && !make_present(first, n, (prot & kProtExec) != 0)) return err(ENOMEM);
   return 0;
 }

@@ -378,6 +378,22 @@ long encrypted_close_locked(EncryptedHandle* h) {
 
 SpinLock& encrypted_lock() { return g_enc_lock; }
 
+bool encrypted_in_use(const std::string& path) {
+  SpinGuard g(g_enc_lock);
+  return find_open(path) != nullptr || known(path) != nullptr;
+}
+
+long encrypted_plain_position(EncryptedHandle* h, uint64_t whence, uint64_t& base) {
+  SpinGuard g(g_enc_lock);
+  if (whence == SEEK_CUR)
+    base = h->offset;
+  else if (whence == SEEK_END)
+    base = pfs::size(h->shared->file);
+  else
+    base = 0;
+  return 0;
+}
+
 int encrypted_host_fd(const EncryptedHandle* h) {
   SpinGuard g(g_enc_lock);
   return h->shared->host;

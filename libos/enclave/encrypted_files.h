@@ -74,6 +74,13 @@ long encrypted_close_locked(EncryptedHandle* h);
 // (fcntl F_SETLK: a lock orders the program with the file's other users as
 // the host allows, and guards nothing inside). Valid while `h` is.
 int encrypted_host_fd(const EncryptedHandle* h);
+// Where a record lock's l_whence counts from in the plaintext: the
+// handle's offset (SEEK_CUR), the plaintext's size (SEEK_END) or 0; the
+// host descriptor's own would be the ciphertext's.
+long encrypted_plain_position(EncryptedHandle* h, uint64_t whence, uint64_t& base);
+// Whether this run has `path` open or knows a version of it: a file, never
+// a directory, whatever the host's stat says now.
+bool encrypted_in_use(const std::string& path);
 
 // The path calls on a path an `sgx.encrypted_files` entry covers.
 //

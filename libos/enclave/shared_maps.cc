@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "libos/enclave/encrypted_files.h"
+#include "libos/enclave/file_table.h"
+#include "libos/enclave/host_io.h"
 #include "libos/enclave/syscall_args.h"
 #include "libos/enclave/user_region.h"
 
@@ -20,9 +22,18 @@ namespace {
 
 using sc::err;
 
-// A mapping's file, shared by the parts an munmap in its middle leaves;
-// closed with the last (an encrypted file's reference under its lock,
-// which the caller holds: shared_maps.h).
+// What a mapping writes back to: an allowed file through a host
+// descriptor of its own, or an encrypted file through a reference of its
+// own to its handle (encrypted_files.h).
+struct SharedMapFile {
+  int host = -1;
+  EncryptedHandle* enc = nullptr;
+};
+
+// A mapping's file, shared by the parts an munmap in its middle leaves
+// and, for an allowed file, by every mapping of it (g_host_files); closed
+// with the last (an encrypted file's reference under its lock, which the
+// caller holds: shared_maps.h).
 struct MapFile {
   SharedMapFile f;
   explicit MapFile(SharedMapFile file) : f(file) {}
@@ -35,6 +46,16 @@ struct MapFile {
   MapFile(const MapFile&) = delete;
   MapFile& operator=(const MapFile&) = delete;
 };
+
+// One host descriptor per allowed file shared-mapped, by the host's device
+// and inode (its answer: a lie only chooses which descriptor writes the
+// host's own file), kept until the program ends (shared_maps.h). An open
+// descriptor keeps the inode, so its number is not reused meanwhile.
+struct HostFile {
+  uint64_t dev = 0, ino = 0;
+  std::shared_ptr<MapFile> file;
+};
+std::vector<HostFile> g_host_files;  // g_memory_lock
 
 struct SharedMap {
   uint64_t first = 0, n = 0;  // region pages
@@ -115,23 +136,58 @@ void release_shadow(const SharedMap& m, uint64_t from, uint64_t count) {
   release_pages(page_index(m.shadow + (from - m.first) * kPage), count);
 }
 
+// The allowed file of host descriptor `host`: the descriptor kept for it,
+// or a new dup; null with `e` set.
+std::shared_ptr<MapFile> host_file(int host, long& e) {
+  struct stat st;
+  if (::fstat(host, &st) != 0) {
+    e = err(errno);
+    return nullptr;
+  }
+  for (const auto& h : g_host_files)
+    if (h.dev == static_cast<uint64_t>(st.st_dev) && h.ino == static_cast<uint64_t>(st.st_ino)) return h.file;
+  const long d = host_dup(host);
+  if (d < 0) {
+    e = d;
+    return nullptr;
+  }
+  auto* owner = new (std::nothrow) MapFile(SharedMapFile{static_cast<int>(d), nullptr});
+  if (owner == nullptr) {
+    (void)::close(static_cast<int>(d));
+    e = err(ENOMEM);
+    return nullptr;
+  }
+  std::shared_ptr<MapFile> file(owner);
+  g_host_files.push_back(HostFile{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), file});
+  return file;
+}
+
 }  // namespace
 
 bool shared_maps_encrypted() { return __atomic_load_n(&g_encrypted, __ATOMIC_ACQUIRE) != 0; }
 
-bool shared_map_track(uint64_t first, uint64_t n, SharedMapFile file, uint64_t off) {
-  g_maps.reserve(g_maps.size() + 1);  // before anything is owned: push_back below cannot fail
+long shared_map_track(uint64_t first, uint64_t n, const Fd& f, uint64_t off) {
+  g_maps.reserve(g_maps.size() + 1);  // before anything is owned: the push_back below does not allocate
   auto* shadow = static_cast<uint8_t*>(alloc_pages(n * kPage, false));
-  if (shadow == nullptr) return false;
-  auto* owner = new (std::nothrow) MapFile(file);
-  if (owner == nullptr) {
+  if (shadow == nullptr) return err(ENOMEM);
+  std::shared_ptr<MapFile> file;
+  long e = err(ENOMEM);
+  if (f.kind == FdKind::kEncrypted) {
+    if (auto* owner = new (std::nothrow) MapFile(SharedMapFile{-1, f.enc})) {
+      encrypted_ref_locked(f.enc);  // the owner's reference, dropped with it
+      file.reset(owner);
+    }
+  } else {
+    file = host_file(f.host, e);
+  }
+  if (file == nullptr) {
     release_pages(page_index(shadow), n);
-    return false;
+    return e;
   }
   memcpy(shadow, region_base() + first * kPage, n * kPage);
-  g_maps.push_back(SharedMap{first, n, std::shared_ptr<MapFile>(owner), off, shadow});
+  g_maps.push_back(SharedMap{first, n, std::move(file), off, shadow});
   count_encrypted();
-  return true;
+  return 0;
 }
 
 long shared_map_write_back(uint64_t first, uint64_t n, bool forget) {
@@ -170,6 +226,7 @@ void shared_map_end() {
     release_shadow(m, m.first, m.n);
   }
   g_maps.clear();
+  g_host_files.clear();
   count_encrypted();
 }
 

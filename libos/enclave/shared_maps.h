@@ -30,33 +30,31 @@
 
 namespace nsgx::libos {
 
-struct EncryptedHandle;
-
-// What a tracked mapping writes back to: an allowed file through its own
-// host descriptor, or an encrypted file through a reference of its own to
-// its handle (encrypted_files.h). The mapping owns either.
-struct SharedMapFile {
-  int host = -1;
-  EncryptedHandle* enc = nullptr;
-};
+struct Fd;
 
 // Whether a mapping of an encrypted file is tracked: a hint without the
 // memory lock, the truth under it.
 bool shared_maps_encrypted();
 
-// Records region pages [first, first + n), already filled from the file,
-// as a shared mapping of `file` (which it now owns) from file offset
-// `off`, with their shadow. False: out of memory (`file` is the caller's
-// still, to close).
-bool shared_map_track(uint64_t first, uint64_t n, SharedMapFile file, uint64_t off);
+// Records region pages [first, first + n), already filled from the file
+// of descriptor `f` (an allowed or an encrypted file's, open for writing),
+// as a shared mapping of that file from offset `off`, with their shadow.
+// The mapping holds the file itself, the program may close `f`: an
+// encrypted file through a reference of its own to the handle; an allowed
+// file through one host descriptor per file (by the host's device and
+// inode), a dup of the program's kept until the program ends — closing it
+// at munmap would drop the process's record locks on the file, as closing
+// any descriptor of a file does (SQLite remaps its database holding them).
+// 0, or -errno (ENOMEM) with nothing recorded.
+long shared_map_track(uint64_t first, uint64_t n, const Fd& f, uint64_t off);
 
 // Writes back the tracked pages in [first, first + n); with `forget` they
 // are no longer tracked (munmap, an mmap over them), the rest of each
 // mapping staying as it was. 0, or the first write-back's -errno.
 long shared_map_write_back(uint64_t first, uint64_t n, bool forget);
 
-// At the program's end: every mapping written back, forgotten, its
-// descriptor closed.
+// At the program's end: every mapping written back and forgotten, the
+// descriptors closed.
 void shared_map_end();
 
 }  // namespace nsgx::libos

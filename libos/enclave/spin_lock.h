@@ -8,17 +8,19 @@
 //                  open and read a file
 //   g_enc_lock     (encrypted_files.cc) every call on encrypted files; held
 //                  across their OCALLs
-//   g_memory_lock  (threads.h) brk, mmap, munmap, mprotect
+//   g_memory_lock  (threads.h) brk, mmap, munmap, mprotect, msync, shmat,
+//                  shmdt
 //   the user region's own (user_region.cc), the threads' table
 //   (threads.cc), the clocks' records (syscalls_time.cc), the working
-//   directory (syscalls_path.cc), syscalls_sys.cc's: leaves
+//   directory (syscalls_path.cc), syscalls_sys.cc's, the SysV segments'
+//   (syscalls_shm.cc, never held across a memory call): leaves
 // Only g_fd_lock and g_enc_lock are held across an OCALL — and
 // g_memory_lock while fork writes its checkpoint (syscalls_fork.cc, with
 // g_fd_lock: no mapping may change while the pages are copied out), while
 // mmap reads a file into a mapping, and while a shared file mapping is
 // written back or its descriptor duplicated or closed (shared_maps.h);
 // other threads' mm calls wait. The mm calls that may reach an encrypted
-// file take g_enc_lock first (syscalls.cc, memory_call). None is taken in the first
+// file take g_enc_lock first (syscalls_mm.h, memory_call). None is taken in the first
 // phase, which may have interrupted a holder on its own thread.
 #pragma once
 

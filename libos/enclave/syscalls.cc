@@ -51,26 +51,6 @@
 namespace nsgx::libos {
 namespace {
 
-// A memory call under g_memory_lock, and under the encrypted files' lock
-// before it (spin_lock.h's order) when it may reach an encrypted file: an
-// mmap of one (sys_mmap asks: kNeedEncryptedLock), or a write-back of a
-// tracked mapping of one (shared_maps_encrypted, true under the memory
-// lock; a hint before it, looked at again once it is held).
-template <class Call>
-long memory_call(Call call) {
-  bool enc = shared_maps_encrypted();
-  for (;;) {
-    if (enc) encrypted_lock().lock();
-    g_memory_lock.lock();
-    long r = kNeedEncryptedLock;
-    if (enc || !shared_maps_encrypted()) r = call(enc);
-    g_memory_lock.unlock();
-    if (enc) encrypted_lock().unlock();
-    if (r != kNeedEncryptedLock) return r;
-    enc = true;
-  }
-}
-
 // Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
 enum : long {
   kRead = 0,

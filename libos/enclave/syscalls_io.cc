@@ -368,6 +368,20 @@ long sys_fcntl(int64_t fd, uint64_t cmd, uint64_t arg) {
         const long mode = encrypted_status_flags(f->enc) & O_ACCMODE;
         if ((lk.l_type == F_WRLCK && mode == O_RDONLY) || (lk.l_type == F_RDLCK && mode == O_WRONLY))
           return fail(EBADF);
+        // The lock's start from SEEK_SET: the host descriptor's offset
+        // and size are the ciphertext's, not the program's.
+        if (lk.l_whence == SEEK_CUR || lk.l_whence == SEEK_END) {
+          uint64_t base = 0;
+          (void)encrypted_plain_position(f->enc, static_cast<uint64_t>(lk.l_whence), base);
+          if (base > static_cast<uint64_t>(INT64_MAX) ||
+              (lk.l_start > 0 && static_cast<int64_t>(base) > INT64_MAX - lk.l_start) ||
+              static_cast<int64_t>(base) + lk.l_start < 0)
+            return fail(EINVAL);
+          lk.l_start += static_cast<off_t>(base);
+          lk.l_whence = SEEK_SET;
+        } else if (lk.l_whence != SEEK_SET) {
+          return fail(EINVAL);
+        }
         host = encrypted_host_fd(f->enc);
       } else if (f->kind != FdKind::kHost) {
         return fail(EINVAL);  // stdio, pipes, sockets

@@ -19,7 +19,6 @@
 
 #include "libos/enclave/encrypted_files.h"
 #include "libos/enclave/file_table.h"
-#include "libos/enclave/host_io.h"
 #include "libos/enclave/program_state.h"
 #include "libos/enclave/shared_maps.h"
 #include "libos/enclave/syscall_args.h"
@@ -197,27 +196,11 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_
     if (f->kind == FdKind::kTrusted && (prot & kProtExec) != 0)
       rewrite_mapping(f->copy->data, f->copy->size, off, len, at);
     if (tracked) {
-      // Its own reference to the file: the program may close its
-      // descriptor after mmap.
-      SharedMapFile file;
-      if (f->kind == FdKind::kEncrypted) {
-        encrypted_ref_locked(f->enc);
-        file.enc = f->enc;
-      } else {
-        const long h = host_dup(f->host);
-        if (h < 0) {
-          release_pages(first, n);
-          return h;
-        }
-        file.host = static_cast<int>(h);
-      }
-      if (!shared_map_track(first, n, file, off)) {
-        if (file.enc != nullptr)
-          (void)encrypted_close_locked(file.enc);
-        else
-          (void)::close(file.host);
+      // The mapping holds the file itself: the program may close its
+      // descriptor after mmap (shared_maps.h).
+      if (const long r = shared_map_track(first, n, *f, off); r < 0) {
         release_pages(first, n);
-        return err(ENOMEM);
+        return r;
       }
     }
   }

@@ -383,7 +383,11 @@ long open_resolved(const std::string& path, uint64_t flags, uint64_t mode) {
     // opens its database's directory to fsync it): one of the library OS's,
     // as for an allowed path below. The host's stat says which it is; a
     // protected file opened as a directory would only fail its checks.
-    if ((flags & O_ACCMODE) == O_RDONLY && (flags & O_CREAT) == 0 && host_directory_check(path) == 0)
+    // A file this run has open or knows a version of is a file whatever
+    // the host's stat says now: the host cannot turn it into an empty
+    // directory and so hide that it was removed or rolled back.
+    if ((flags & O_ACCMODE) == O_RDONLY && (flags & O_CREAT) == 0 && !encrypted_in_use(path) &&
+        host_directory_check(path) == 0)
       return open_directory(path, flags);
     const int fd = new_fd();
     if (fd < 0) return err(EMFILE);

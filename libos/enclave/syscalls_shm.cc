@@ -75,15 +75,20 @@ long sys_shmat(int64_t id, uint64_t addr, uint64_t flags) {
   }
   // Zero-filled, as a new segment is (shmget(2)); outside the lock: the
   // mapping may fault pages in.
-  const long m = sys_mmap(0, size, kProtRw, kMapPrivateAnon, -1, 0);
+  const long m = memory_call([&](bool) { return sys_mmap(0, size, kProtRw, kMapPrivateAnon, -1, 0); });
   if (m < 0) return m;
-  SpinGuard g(g_shm_lock);
-  Segment* s = at(id);
-  if (s == nullptr || s->addr != 0) {  // removed or attached meanwhile
-    (void)sys_munmap(static_cast<uint64_t>(m), size);
+  bool lost = false;
+  {
+    SpinGuard g(g_shm_lock);
+    Segment* s = at(id);
+    lost = s == nullptr || s->addr != 0;  // removed or attached meanwhile
+    if (!lost) s->addr = static_cast<uint64_t>(m);
+  }
+  // Unmapped outside g_shm_lock, a leaf: the memory calls' locks come first.
+  if (lost) {
+    (void)memory_call([&](bool) { return sys_munmap(static_cast<uint64_t>(m), size); });
     return err(EINVAL);
   }
-  s->addr = static_cast<uint64_t>(m);
   return m;
 }
 
@@ -99,7 +104,7 @@ long sys_shmdt(uint64_t addr) {
     g_seg[i].addr = 0;
     if (g_seg[i].removed) g_seg[i] = Segment{};
   }
-  return sys_munmap(addr, size);
+  return memory_call([&](bool) { return sys_munmap(addr, size); });
 }
 
 // IPC_RMID and IPC_STAT (struct shmid64_ds, Linux uapi asm-generic/shmbuf.h:
@@ -124,7 +129,7 @@ long sys_shmctl(int64_t id, uint64_t cmd, uint64_t buf) {
       memcpy(ds + 20, &mode, 4);                                 // shm_perm.mode (ipc64_perm)
       memcpy(ds + 48, &s->size, 8);                              // shm_segsz
       const uint64_t nattch = s->addr != 0 ? 1 : 0;
-      memcpy(ds + 96, &nattch, 8);  // shm_nattch
+      memcpy(ds + 88, &nattch, 8);  // shm_nattch (after shm_cpid and shm_lpid at 80 and 84)
       memcpy(reinterpret_cast<void*>(buf), ds, kDsSize);
       return 0;
     }

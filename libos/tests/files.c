@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,6 +253,45 @@ static int shared(const char* trusted, const char* allowed) {
   return 0;
 }
 
+/* Takes a write lock on byte 0 of FILE, maps the file shared and unmaps it,
+ * says "locked" and holds the lock until stdin ends: the test looks from
+ * another process whether the munmap dropped it (closing any descriptor of
+ * a file drops the process's record locks on it). */
+static int holdlock(const char* file) {
+  const int fd = open(file, O_RDWR);
+  struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+  if (fd < 0 || fcntl(fd, F_SETLK, &lk) != 0) return printf("lock: %s\n", strerror(errno)), 1;
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  unsigned char* m = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) return printf("mmap: %s\n", strerror(errno)), 1;
+  m[1] = m[1];
+  munmap(m, page);
+  printf("locked\n");
+  fflush(stdout);
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
+  return 0;
+}
+
+/* System V shared memory, attached and detached (the same memory calls as
+ * mmap and munmap underneath). */
+static int shm(void) {
+  const int id = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+  if (id < 0) return printf("shmget: %s\n", strerror(errno)), 1;
+  unsigned char* p = shmat(id, NULL, 0);
+  if (p == (void*)-1) return printf("shmat: %s\n", strerror(errno)), 1;
+  struct shmid_ds ds;
+  printf("zero: %d\n", p[0] == 0 && p[8191] == 0);
+  memset(p, 7, 8192);
+  const long st = shmctl(id, IPC_STAT, &ds);
+  printf("stat: %s, size %zu, attached %lu\n", says(st), (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch);
+  printf("shmdt: %s\n", says(shmdt(p)));
+  printf("shmdt again: %s\n", says(shmdt(p)));
+  printf("rmid: %s\n", says(shmctl(id, IPC_RMID, NULL)));
+  return 0;
+}
+
 static int by_name(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
 
 /* DIR's entries, sorted, each with its type (d_type, or stat's where the
@@ -470,6 +511,8 @@ int main(int argc, char** argv) {
   }
   if (argc == 3 && strcmp(argv[1], "refuse") == 0) return refuse(argv[2]);
   if (argc == 4 && strcmp(argv[1], "shared") == 0) return shared(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "holdlock") == 0) return holdlock(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "shm") == 0) return shm();
   if (argc == 2 && strcmp(argv[1], "cwd") == 0) {
     char cwd[4096];
     printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
@@ -477,6 +520,9 @@ int main(int argc, char** argv) {
   }
   if (argc == 3 && strcmp(argv[1], "dirs") == 0) return dirs(argv[2]);
   if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy(argv[2], argv[3]);
-  fprintf(stderr, "usage: files map FILE... | refuse FILE | shared TRUSTED ALLOWED | cwd | dirs DIR | copy SRC DST\n");
+  fprintf(stderr,
+          "usage: files map FILE... | refuse FILE | shared TRUSTED ALLOWED | holdlock FILE | shm | cwd | dirs DIR | "
+          "copy SRC "
+          "DST\n");
   return 2;
 }

@@ -76,6 +76,32 @@ cmp -s shared.bin shared.native.bin || fail "the file written through a shared m
 grep -qx "after munmap: QkR, size 100" shared.native.out || fail "the shared test's native run: $(cat shared.native.out)"
 [ "$(dd if=shared.native.bin bs=1 skip=10 count=1 2> /dev/null)" = E ] ||
   fail "the shared test's native run left no byte from a mapping at its end"
+# System V shared memory (shmat and shmdt under the memory calls' locks).
+./files shm > shm.native.out 2> shm.native.err; native=$?
+inside shm > shm.inside.out 2> shm.inside.err; st=$?
+check_status shm "$st" "$native"
+same shm
+# A record lock outlives a munmap of a shared mapping of its file (the
+# library OS keeps its own descriptor of the file to the end: closing it
+# would drop the process's locks), seen from a process outside.
+lock_state() {  # FILE: "held" if another process holds a write lock on byte 0
+  python3 -c 'import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+got = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 1, 0))
+print("held" if struct.unpack("hhqqi4x", got)[0] != fcntl.F_UNLCK else "gone")' "$1"
+}
+held_lock() {  # WHERE CMD...: CMD locks, maps and unmaps, says "locked", waits for stdin's end
+  coproc HOLDER { "${@:2}" 2>&1; }
+  local line=""
+  read -r -t 60 line <&"${HOLDER[0]}"
+  local state
+  state=$(lock_state shared.bin)
+  exec {HOLDER[1]}>&-
+  wait "$HOLDER_PID"
+  [ "$line.$state" = "locked.held" ] || fail "$1: a record lock after a munmap of its file's mapping: '$line' $state"
+}
+held_lock natively ./files holdlock shared.bin
+held_lock inside "$NSGX" run --enclave "$W/files-enclave" -- "$W/files" holdlock shared.bin
 # The same on an encrypted file: its plaintext read and written back
 # through the protected-file layer, what the program reads the same.
 rm -f shared.enc

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,7 +119,9 @@ bool valid_fds(const libos_inherited_fd* fds, size_t n) {
 }
 
 // Copies of the inherited descriptors above anything the targets can be,
-// so that putting one in place never overwrites another's source.
+// so that putting one in place never overwrites another's source. Made
+// here, so closed here afterwards: only for execve (exec_now), where the
+// process itself must put them in place.
 bool lift(const libos_inherited_fd* fds, size_t n, std::vector<int>& temps) {
   for (size_t i = 0; i < n; ++i) {
     const int t = fcntl(fds[i].host, F_DUPFD_CLOEXEC, kFirstSpareFd);
@@ -127,6 +130,27 @@ bool lift(const libos_inherited_fd* fds, size_t n, std::vector<int>& temps) {
       return false;
     }
     temps.push_back(t);
+  }
+  return true;
+}
+
+// Numbers for the new process's own copies of the inherited descriptors:
+// free here (so free in the new process when it starts, which inherits
+// this table), from kFirstSpareFd up, none of `taken`. The copies are made
+// in the new process (spawn_host's file actions), never here: closing a
+// copy here would release every record lock this process holds on its
+// file, as closing any descriptor of a file does.
+bool spare_numbers(size_t n, const std::vector<int>& taken, std::vector<int>& spares) {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return false;
+  const long limit = rl.rlim_cur > static_cast<rlim_t>(INT32_MAX) ? INT32_MAX : static_cast<long>(rl.rlim_cur);
+  for (long fd = kFirstSpareFd; fd < limit && spares.size() < n; ++fd) {
+    if (std::find(taken.begin(), taken.end(), fd) != taken.end()) continue;
+    if (fcntl(static_cast<int>(fd), F_GETFD) < 0 && errno == EBADF) spares.push_back(static_cast<int>(fd));
+  }
+  if (spares.size() < n) {
+    errno = EMFILE;
+    return false;
   }
   return true;
 }
@@ -178,17 +202,23 @@ std::vector<char*> c_argv(const std::vector<std::string>& a) {
 }
 
 // Starts the host of a new process with `a` (host_argv or fork_argv): the
-// program's inherited descriptors at their numbers, from their lifted
-// copies `temps` (lift); each of `extra` (descriptor, number) above them
+// program's inherited descriptors at their numbers (lifted in the new
+// process: spare_numbers); each of `extra` (descriptor, number) above them
 // — the request, a fork child's channel; every other descriptor from 3
 // up closed; in process group `pgroup` (-1: this one's, 0: its own) and,
 // if `new_session`, a new session. posix_spawn's error, or 0 and *pid.
 int spawn_host(const std::vector<std::string>& a, const libos_inherited_fd* fds, size_t nfds,
-               const std::vector<int>& temps, std::initializer_list<std::pair<int, int>> extra, pid_t* pid,
-               int32_t pgroup, bool new_session) {
+               std::initializer_list<std::pair<int, int>> extra, pid_t* pid, int32_t pgroup, bool new_session) {
+  std::vector<int> taken, spares;
+  for (const auto& [fd, at] : extra) taken.push_back(fd);
+  if (!spare_numbers(nfds, taken, spares)) return errno;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, temps[i], fds[i].fd);
+  // In the new process: each inherited descriptor first copied to a spare
+  // number (free: no source is there), then from there to its number, so
+  // that putting one in place never overwrites another's source.
+  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, fds[i].host, spares[i]);
+  for (size_t i = 0; i < nfds; ++i) posix_spawn_file_actions_adddup2(&fa, spares[i], fds[i].fd);
   int highest = kRequestFd;
   for (const auto& [fd, at] : extra) {
     posix_spawn_file_actions_adddup2(&fa, fd, at);
@@ -263,16 +293,9 @@ extern "C" int64_t libos_spawn_ocall(const uint8_t* request, size_t len, const l
   if (!nsgx::libos_host::valid_fds(fds, nfds)) return -EBADF;
   const int req = nsgx::libos_host::request_file(request, len);
   if (req < 0) return neg_errno();
-  std::vector<int> temps;
-  if (!nsgx::libos_host::lift(fds, nfds, temps)) {
-    const int64_t e = neg_errno();
-    close(req);
-    return e;
-  }
   pid_t pid = -1;
-  const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::host_argv(), fds, nfds, temps, {{req, kRequestFd}}, &pid,
+  const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::host_argv(), fds, nfds, {{req, kRequestFd}}, &pid,
                                              pgroup, new_session != 0);
-  for (int t : temps) close(t);
   close(req);
   return e != 0 ? -static_cast<int64_t>(e) : static_cast<int64_t>(pid);
 }
@@ -350,7 +373,6 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
   // The child's end above anything the inherited descriptors are put at
   // (as lift's copies), so that none of those overwrites it.
   int chan[2] = {-1, -1};
-  std::vector<int> temps;
   if (lseek(file, 0, SEEK_SET) != 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) != 0) {
     const int64_t e = neg_errno();
     close(file);
@@ -359,7 +381,7 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
   const int high = fcntl(chan[1], F_DUPFD_CLOEXEC, kFirstSpareFd);
   close(chan[1]);
   chan[1] = high;
-  if (chan[1] < 0 || !nsgx::libos_host::lift(fds, nfds, temps)) {
+  if (chan[1] < 0) {
     const int64_t e = neg_errno();
     close(file);
     close(chan[0]);
@@ -367,10 +389,9 @@ extern "C" int64_t libos_fork_start_ocall(uint64_t base, const libos_inherited_f
     return e;
   }
   pid_t pid = -1;
-  const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::fork_argv(base), fds, nfds, temps,
+  const int e = nsgx::libos_host::spawn_host(nsgx::libos_host::fork_argv(base), fds, nfds,
                                              {{file, kRequestFd}, {chan[1], nsgx::libos_host::kForkChannelFd}}, &pid,
                                              -1, false);  // a fork child starts in its parent's group
-  for (int t : temps) close(t);
   close(file);
   close(chan[1]);
   if (e != 0) {

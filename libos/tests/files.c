@@ -274,6 +274,30 @@ static int holdlock(const char* file) {
   return 0;
 }
 
+/* A record lock this process holds, as a fork child sees it: held (a
+ * fork or spawn must not release the parent's locks). */
+static int forklock(const char* file) {
+  const int fd = open(file, O_RDWR);
+  struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+  if (fd < 0 || fcntl(fd, F_SETLK, &lk) != 0) return printf("lock: %s\n", strerror(errno)), 1;
+  fflush(stdout);
+  for (int round = 0; round < 2; ++round) {
+    const pid_t child = fork();
+    if (child == 0) {
+      const int c = open(file, O_RDWR);
+      struct flock probe = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+      _exit(c >= 0 && fcntl(c, F_GETLK, &probe) == 0 ? (probe.l_type == F_UNLCK ? 1 : 0) : 2);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("fork %d: the parent's lock %s\n", round + 1,
+           WIFEXITED(status) && WEXITSTATUS(status) == 0   ? "held"
+           : WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "gone"
+                                                           : "unknown");
+  }
+  return 0;
+}
+
 /* System V shared memory, attached and detached (the same memory calls as
  * mmap and munmap underneath). */
 static int shm(void) {
@@ -513,6 +537,7 @@ int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "shared") == 0) return shared(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "holdlock") == 0) return holdlock(argv[2]);
   if (argc == 2 && strcmp(argv[1], "shm") == 0) return shm();
+  if (argc == 3 && strcmp(argv[1], "forklock") == 0) return forklock(argv[2]);
   if (argc == 2 && strcmp(argv[1], "cwd") == 0) {
     char cwd[4096];
     printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : strerror(errno));
@@ -521,7 +546,8 @@ int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "dirs") == 0) return dirs(argv[2]);
   if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy(argv[2], argv[3]);
   fprintf(stderr,
-          "usage: files map FILE... | refuse FILE | shared TRUSTED ALLOWED | holdlock FILE | shm | cwd | dirs DIR | "
+          "usage: files map FILE... | refuse FILE | shared TRUSTED ALLOWED | holdlock FILE | forklock FILE | shm | cwd "
+          "| dirs DIR | "
           "copy SRC "
           "DST\n");
   return 2;

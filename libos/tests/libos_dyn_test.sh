@@ -102,6 +102,14 @@ held_lock() {  # WHERE CMD...: CMD locks, maps and unmaps, says "locked", waits 
 }
 held_lock natively ./files holdlock shared.bin
 held_lock inside "$NSGX" run --enclave "$W/files-enclave" -- "$W/files" holdlock shared.bin
+# A fork keeps the parent's record locks (the host put the child's
+# descriptors in place by copies it closed in the parent, which released
+# them: docs/libos.md "Processes").
+./files forklock shared.bin > forklock.native.out 2> forklock.native.err; native=$?
+inside forklock shared.bin > forklock.inside.out 2> forklock.inside.err; st=$?
+check_status forklock "$st" "$native"
+same forklock
+grep -qx "fork 2: the parent's lock held" forklock.native.out || fail "forklock's native run: $(cat forklock.native.out)"
 # The same on an encrypted file: its plaintext read and written back
 # through the protected-file layer, what the program reads the same.
 rm -f shared.enc

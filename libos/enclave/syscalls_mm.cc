@@ -5,11 +5,13 @@
 //
 // File mappings are copies: of a trusted file from its hash-checked enclave
 // copy (never re-read from the host), of an allowed file through the POSIX
-// layer's checked pread OCALL. Nothing is shared with the file afterwards,
-// which is what MAP_PRIVATE promises as long as nobody writes the file. A
-// MAP_SHARED mapping of an allowed file opened for writing is written back
-// to it (shared_maps.h); of a trusted file it is a copy as a private one
-// (the file cannot change), never writable (its descriptor is read-only).
+// layer's checked pread OCALL, of an encrypted file through the
+// protected-file layer. Nothing is shared with the file afterwards, which
+// is what MAP_PRIVATE promises as long as nobody writes the file. A
+// MAP_SHARED mapping of an allowed or encrypted file opened for writing is
+// written back to it (shared_maps.h); of a trusted file it is a copy as a
+// private one (the file cannot change), never writable (its descriptor is
+// read-only).
 #include "libos/enclave/syscalls_mm.h"
 
 #include <errno.h>
